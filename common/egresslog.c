@@ -319,6 +319,7 @@ write_record(FutEgressLog *log,
 		}
 		return fut_error_set_errno(error, e, _("writing the egress log"));
 	}
+	line[len] = '\0';
 	log->offset += len + 1;
 	fut_merkle_append(log->tree, line, len);
 	log->next_seq++;
@@ -328,6 +329,8 @@ write_record(FutEgressLog *log,
 		log->since_checkpoint++;
 	if (ret_seq != NULL)
 		*ret_seq = rec.seq;
+	if (log->opts.record_func != NULL)
+		log->opts.record_func(&rec, line, len, log->opts.record_data);
 	return TRUE;
 }
 

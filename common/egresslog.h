@@ -34,6 +34,13 @@ typedef struct _FutEgressLog FutEgressLog;
  * into the log. @cp is owned by the log and valid only during the call. */
 typedef void (*FutEgressLogCheckpointFunc)(const FutLogCheckpoint *cp, gpointer user_data);
 
+/* Called with every record just written (checkpoints included), e.g. to forward it to
+ * journald. @line is the record's line without LF. Same rules as the checkpoint callback. */
+typedef void (*FutEgressLogRecordFunc)(const FutLogRecord *rec,
+                                       const gchar *line,
+                                       gsize len,
+                                       gpointer user_data);
+
 /* Returns the current time in microseconds since the epoch (tests replace the clock). */
 typedef gint64 (*FutEgressLogClockFunc)(gpointer user_data);
 
@@ -44,7 +51,9 @@ typedef struct {
 	gpointer checkpoint_data;
 	FutEgressLogClockFunc clock_func; /* NULL: g_get_real_time() */
 	gpointer clock_data;
-	const gchar *version; /* put in agent.start; may be NULL */
+	const gchar *version;               /* put in agent.start; may be NULL */
+	FutEgressLogRecordFunc record_func; /* may be NULL */
+	gpointer record_data;
 } FutEgressLogOptions;
 
 typedef enum {

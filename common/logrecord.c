@@ -615,6 +615,27 @@ invalid(GError **error, const gchar *what)
 	return FALSE;
 }
 
+/* The setters store fut_strescape() output only, so a parsed string holding a control
+ * character, a C1 control or an invisible format character (bidi override) was not written
+ * by the writer: refusing it keeps every decoded value safe to print. */
+static gboolean
+string_safe(const gchar *s)
+{
+	for (const gchar *p = s; *p; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+		GUnicodeType t;
+		if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))
+			return FALSE;
+		if (c < 0x80)
+			continue;
+		t = g_unichar_type(c);
+		if (t == G_UNICODE_FORMAT || t == G_UNICODE_LINE_SEPARATOR ||
+		    t == G_UNICODE_PARAGRAPH_SEPARATOR || t == G_UNICODE_SURROGATE)
+			return FALSE;
+	}
+	return TRUE;
+}
+
 static gboolean
 get_str(JsonObject *o, const gchar *key, gchar **field, GError **error)
 {
@@ -625,6 +646,11 @@ get_str(JsonObject *o, const gchar *key, gchar **field, GError **error)
 	if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
 		            _("log record: \"%s\" is not a string"), key);
+		return FALSE;
+	}
+	if (!string_safe(json_node_get_string(n))) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("log record: \"%s\" holds a control or invisible character"), key);
 		return FALSE;
 	}
 	g_free(*field);

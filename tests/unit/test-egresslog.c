@@ -350,6 +350,33 @@ test_record_garbage(void)
 		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
 	}
 
+	/* A line in canonical form whose string holds an escape character (the writer never
+	 * stores one) is refused, so decoded values are always safe to print. */
+	{
+		g_autoptr(FutLogEvent) ev = fut_log_event_new(FUT_LOG_EV_AGENT_RELOAD);
+		FutLogRecord rec = {0};
+		g_autofree gchar *line = NULL;
+		g_autoptr(GError) error = NULL;
+		g_autoptr(FutLogRecord) r = NULL;
+		rec.time_us = utc(2026, 1, 1, 0, 0, 0);
+		rec.host = (gchar *)"h";
+		rec.ev = ev;
+		ev->reason = g_strdup("\x1b[2J");
+		line = fut_log_record_encode(&rec, NULL);
+		g_assert_nonnull(strstr(line, "\\u001b"));
+		r = fut_log_record_parse(line, strlen(line), &error);
+		g_assert_null(r);
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+		g_clear_pointer(&ev->reason, g_free);
+		ev->reason = g_strdup("\xe2\x80\xae"
+		                      "abc");
+		g_free(line);
+		line = fut_log_record_encode(&rec, NULL);
+		g_clear_error(&error);
+		g_assert_null(fut_log_record_parse(line, strlen(line), &error));
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+	}
+
 	/* A valid line re-spelled (spaces, \u escapes, reordered, duplicated) is refused. */
 	{
 		g_autoptr(FutLogEvent) ev = fut_log_event_new(FUT_LOG_EV_AGENT_RELOAD);
@@ -362,9 +389,8 @@ test_record_garbage(void)
 		rec.ev = ev;
 		line = fut_log_record_encode(&rec, NULL);
 		v0 = g_strdup_printf("{ %s", line + 1);
-		v1 = g_strdup(line);
-		*strstr(v1, "\"h\"") = '\0';
-		v1 = g_strdup_printf("%s\"\\u0068\"%s", v1, strstr(line, "\"h\"") + 3);
+		v1 = g_strdup_printf("%.*s\"\\u0068\"%s", (int)(strstr(line, "\"h\"") - line), line,
+		                     strstr(line, "\"h\"") + 3);
 		v2 = g_strdup_printf("{\"seq\":0,%s", line + 1);
 		v3 = g_strdup_printf("%s ", line);
 		variants[0] = v0;
