@@ -241,12 +241,6 @@ dispatch(Conn *conn, JsonObject *msg, int fd)
 	g_autoptr(GError) error = NULL;
 	FutApiCall *call;
 
-	if (!rate_ok(server, conn->cred.uid)) {
-		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED,
-		            _("too many requests: at most %u per minute"),
-		            server->limits.requests_per_minute);
-		goto refuse;
-	}
 	if (!fut_api_get_string(msg, "command", TRUE, &name, &error))
 		goto refuse;
 	cmd = lookup_command(server, name);
@@ -310,6 +304,7 @@ conn_read(Conn *conn, GIOCondition cond)
 	g_autoptr(GError) error = NULL;
 	int pass_fd = -1;
 	gsize max;
+	gboolean ok;
 
 	if (conn->server == NULL || conn->fd < 0)
 		return FALSE;
@@ -319,17 +314,28 @@ conn_read(Conn *conn, GIOCondition cond)
 	max = conn->server->limits.max_message;
 	for (const FutApiCommand *c = conn->server->commands; c->name != NULL; c++)
 		max = MAX(max, c->max_message);
-	if (!fut_api_recv(conn->fd, max, &msg, &pass_fd, &error)) {
-		if (error->domain == FUT_ERROR && error->code == FUT_ERROR_IO) {
-			conn_close(conn);
-			return FALSE;
-		}
-		send_error(conn, error);
-		return conn->fd >= 0;
-	}
-	if (msg == NULL) {
+	ok = fut_api_recv(conn->fd, max, &msg, &pass_fd, &error);
+	if (!ok && error->domain == FUT_ERROR && error->code == FUT_ERROR_IO) {
 		conn_close(conn);
 		return FALSE;
+	}
+	if (ok && msg == NULL) {
+		conn_close(conn);
+		return FALSE;
+	}
+	/* Every packet counts against the rate, garbage included. */
+	if (!rate_ok(conn->server, conn->cred.uid)) {
+		g_clear_error(&error);
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED,
+		            _("too many requests: at most %u per minute"),
+		            conn->server->limits.requests_per_minute);
+		if (pass_fd >= 0)
+			close(pass_fd);
+		ok = FALSE;
+	}
+	if (!ok) {
+		send_error(conn, error);
+		return conn->fd >= 0;
 	}
 	dispatch(conn, msg, pass_fd);
 	/* While a call is outstanding the connection is not read (its fd stays readable, so
