@@ -320,8 +320,14 @@ conn_read(Conn *conn, GIOCondition cond)
 		return FALSE;
 	}
 	if (ok && msg == NULL) {
-		conn_close(conn);
-		return FALSE;
+		/* recv() returns 0 for the end of the stream and for an empty packet alike;
+		 * only a hang-up tells them apart. */
+		if ((cond & (G_IO_HUP | G_IO_ERR)) != 0) {
+			conn_close(conn);
+			return FALSE;
+		}
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA, _("empty message"));
+		ok = FALSE;
 	}
 	/* Every packet counts against the rate, garbage included. */
 	if (!rate_ok(conn->server, conn->cred.uid)) {

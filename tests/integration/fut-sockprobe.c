@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Test helper: sends raw packets to the agent's socket and prints each reply on one line.
+ *   fut-sockprobe SOCKET MSG...   a MSG of "@FILE" sends the bytes of FILE
+ * Exits 0 when every packet got a reply, 1 when the agent closed the connection. */
+#include "config.h"
+
+#include <glib.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+int
+main(int argc, char **argv)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (argc < 3 || strlen(argv[1]) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "usage: fut-sockprobe SOCKET MSG...\n");
+		return 2;
+	}
+	strcpy(sa.sun_path, argv[1]);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		perror("connect");
+		return 1;
+	}
+	for (int i = 2; i < argc; i++) {
+		g_autofree gchar *data = NULL;
+		gsize len;
+		static gchar buf[1024 * 1024];
+		ssize_t n;
+
+		if (argv[i][0] == '@') {
+			if (!g_file_get_contents(argv[i] + 1, &data, &len, NULL)) {
+				fprintf(stderr, "cannot read %s\n", argv[i] + 1);
+				return 2;
+			}
+		} else {
+			data = g_strdup(argv[i]);
+			len = strlen(data);
+		}
+		if (send(fd, data, len, MSG_NOSIGNAL) < 0) {
+			perror("send");
+			return 1;
+		}
+		n = recv(fd, buf, sizeof(buf) - 1, 0);
+		if (n <= 0) {
+			fprintf(stderr, "connection closed after message %d\n", i - 1);
+			return 1;
+		}
+		buf[n] = '\0';
+		printf("%s\n", buf);
+	}
+	close(fd);
+	return 0;
+}
