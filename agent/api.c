@@ -155,6 +155,15 @@ call_finish(FutApiCall *call)
 }
 
 void
+fut_api_call_send_progress(FutApiCall *call, JsonObject *progress)
+{
+	g_autoptr(JsonObject) msg = json_object_new();
+
+	json_object_set_object_member(msg, "progress", json_object_ref(progress));
+	conn_send(call->conn, msg);
+}
+
+void
 fut_api_call_return(FutApiCall *call, JsonObject *result)
 {
 	g_autoptr(JsonObject) reply = json_object_new();

@@ -58,6 +58,10 @@ pid_t fut_api_call_get_pid(FutApiCall *call);
 int fut_api_call_get_fd(FutApiCall *call);
 int fut_api_call_steal_fd(FutApiCall *call);
 
+/* Sends {"progress":@progress} (borrowed) without finishing the call: an interim message
+ * the client shows while a long request runs. Main thread only. */
+void fut_api_call_send_progress(FutApiCall *call, JsonObject *progress);
+
 /* Sends {"ok":true,"result":@result} (@result borrowed, may be NULL) and frees the call. */
 void fut_api_call_return(FutApiCall *call, JsonObject *result);
 /* Sends {"ok":false,"error":message,"code":name} and frees the call. */

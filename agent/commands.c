@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "agent.h"
+#include "broker.h"
 #include "errors.h"
 #include "util.h"
 
@@ -58,5 +59,6 @@ cmd_devices(FutApiCall *call, JsonObject *args, gpointer user_data)
 const FutApiCommand fut_agent_commands[] = {
     {"status", cmd_status, FUT_API_ANY_USER, 0},
     {"devices", cmd_devices, FUT_API_ANY_USER, 0},
+    {"export", fut_broker_export, FUT_API_TAKES_FD, 0},
     {NULL, NULL, 0, 0},
 };

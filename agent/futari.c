@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -80,10 +82,17 @@ agent_connect(GError **error)
 	return fd;
 }
 
+typedef void (*ProgressFunc)(JsonObject *progress, gpointer data);
+
 /* Sends one request and returns its result object; a refusal becomes @error with the
- * agent's one-line reason. */
+ * agent's one-line reason. Interim {"progress":…} messages go to @progress. */
 static JsonObject *
-agent_call(const gchar *command, JsonObject *args, int pass_fd, GError **error)
+agent_call_full(const gchar *command,
+                JsonObject *args,
+                int pass_fd,
+                ProgressFunc progress,
+                gpointer progress_data,
+                GError **error)
 {
 	g_autoptr(JsonObject) req = json_object_new();
 	g_autoptr(JsonObject) reply = NULL;
@@ -97,10 +106,28 @@ agent_call(const gchar *command, JsonObject *args, int pass_fd, GError **error)
 	json_object_set_string_member(req, "command", command);
 	if (args != NULL)
 		json_object_set_object_member(req, "args", json_object_ref(args));
-	if (!fut_api_send(fd, req, pass_fd, error) ||
-	    !fut_api_recv(fd, 4 * 1024 * 1024, &reply, &got_fd, error)) {
+	if (!fut_api_send(fd, req, pass_fd, error)) {
 		close(fd);
 		return NULL;
+	}
+	for (;;) {
+		JsonNode *pn;
+		g_clear_pointer(&reply, json_object_unref);
+		if (!fut_api_recv(fd, 4 * 1024 * 1024, &reply, &got_fd, error)) {
+			close(fd);
+			return NULL;
+		}
+		if (got_fd >= 0) {
+			close(got_fd);
+			got_fd = -1;
+		}
+		if (reply == NULL)
+			break;
+		pn = json_object_get_member(reply, "progress");
+		if (pn == NULL)
+			break;
+		if (JSON_NODE_HOLDS_OBJECT(pn) && progress != NULL)
+			progress(json_node_get_object(pn), progress_data);
 	}
 	close(fd);
 	if (got_fd >= 0)
@@ -130,6 +157,12 @@ agent_call(const gchar *command, JsonObject *args, int pass_fd, GError **error)
 		return NULL;
 	}
 	return json_object_ref(json_object_get_object_member(reply, "result"));
+}
+
+static JsonObject *
+agent_call(const gchar *command, JsonObject *args, int pass_fd, GError **error)
+{
+	return agent_call_full(command, args, pass_fd, NULL, NULL, error);
 }
 
 static void
@@ -311,9 +344,136 @@ cmd_devices(int argc, char **argv)
 	return EXIT_SUCCESS;
 }
 
+static gchar *opt_to = NULL;
+static gchar *opt_dir = NULL;
+static gchar *opt_reason = NULL;
+
+typedef struct {
+	const gchar *name;
+	gboolean shown;
+} ExportProgress;
+
+static void
+export_progress(JsonObject *p, gpointer data)
+{
+	ExportProgress *ep = data;
+	gint64 done = int_member(p, "done"), total = int_member(p, "total");
+	g_autofree gchar *sdone = g_format_size((guint64)done);
+	g_autofree gchar *stotal = g_format_size((guint64)total);
+
+	if (!isatty(STDERR_FILENO) || total <= 0)
+		return;
+	fprintf(stderr, _("\r%s: copying %3d%% (%s of %s)"), ep->name, (int)(done * 100 / total),
+	        sdone, stotal);
+	ep->shown = TRUE;
+}
+
+/* Opens @path the way the agent wants it: the caller's own read access, no symlink, no
+ * blocking on a FIFO. Returns -1 with a one-line reason. */
+static int
+open_for_export(const gchar *path, GError **error)
+{
+	struct stat st;
+	g_autofree gchar *epath = fut_strescape(path, -1);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0) {
+		int e = errno;
+		if (e == ELOOP)
+			g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+			            _("%s is a symbolic link: export the file it points to"),
+			            epath);
+		else if (e == EACCES)
+			g_set_error(error, FUT_ERROR, FUT_ERROR_PERMISSION,
+			            _("%s: you cannot read this file"), epath);
+		else
+			fut_error_set_errno(error, e, epath);
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            S_ISDIR(st.st_mode)
+		                ? _("%s is a directory: export the files in it")
+		                : _("%s is not a regular file (FIFO, device or socket)"),
+		            epath);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+cmd_export(int argc, char **argv)
+{
+	const GOptionEntry entries[] = {
+	    {"to", 't', 0, G_OPTION_ARG_STRING, &opt_to,
+	     N_("The stick: its serial, label, register asset id or mount point"), "DEVICE"},
+	    {"dir", 'd', 0, G_OPTION_ARG_STRING, &opt_dir, N_("A folder on the stick"), "DIR"},
+	    {"reason", 'r', 0, G_OPTION_ARG_STRING, &opt_reason,
+	     N_("Why the file leaves the PC (shown to the approver and logged)"), "TEXT"},
+	    {NULL}};
+	int rc = EXIT_SUCCESS;
+
+	if (!parse_sub_options(&argc, &argv, _("FILE…"),
+	                       _("Export files to a USB stick. Class III files are written at "
+	                         "once; Class I and II files need a supervisor's approval."),
+	                       entries))
+		return EXIT_USAGE;
+	if (argc < 2 || opt_to == NULL || opt_reason == NULL) {
+		fprintf(stderr, _("Usage: futari export FILE… --to DEVICE [--dir D] --reason "
+		                  "TEXT\n"));
+		return EXIT_USAGE;
+	}
+	for (int i = 1; i < argc; i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(JsonObject) args = json_object_new();
+		g_autoptr(JsonObject) r = NULL;
+		g_autofree gchar *base = g_path_get_basename(argv[i]);
+		g_autofree gchar *ename = fut_strescape(argv[i], -1);
+		ExportProgress ep = {ename, FALSE};
+		int fd = open_for_export(argv[i], &error);
+
+		if (fd < 0) {
+			fail_line(error->message);
+			rc = EXIT_REFUSED;
+			continue;
+		}
+		json_object_set_string_member(args, "name", base);
+		json_object_set_string_member(args, "to", opt_to);
+		if (opt_dir != NULL)
+			json_object_set_string_member(args, "dir", opt_dir);
+		json_object_set_string_member(args, "reason", opt_reason);
+		r = agent_call_full("export", args, fd, export_progress, &ep, &error);
+		close(fd);
+		if (ep.shown)
+			fprintf(stderr, "\n");
+		if (r == NULL) {
+			g_autofree gchar *msg = g_strdup_printf("%s: %s", ename, error->message);
+			fail_line(msg);
+			rc = EXIT_REFUSED;
+			continue;
+		}
+		if (opt_json) {
+			print_json(r);
+			continue;
+		}
+		{
+			const gchar *where = str_member(r, "asset") != NULL
+			                         ? str_member(r, "asset")
+			                         : str_member(r, "serial");
+			g_autofree gchar *ewhere = esc(where);
+			g_autofree gchar *ewritten = esc(str_member(r, "written"));
+			printf(_("%s: Class %s, written to %s:/%s\n  SHA-256 %s\n"), ename,
+			       str_member(r, "class"), ewhere, ewritten, str_member(r, "sha256"));
+		}
+	}
+	return rc;
+}
+
 static const Subcommand subcommands[] = {
     {"status", cmd_status, N_("show whether the agent is enforcing")},
     {"devices", cmd_devices, N_("list USB storage devices")},
+    {"export", cmd_export, N_("export files to a USB stick")},
     {NULL, NULL, NULL},
 };
 

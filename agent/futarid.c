@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "broker.h"
+#include "writepath.h"
 #include "errors.h"
 #include "hostkey.h"
 #include "util.h"
@@ -85,7 +87,7 @@ usb_event(FutUsbStore *store,
           gpointer user_data)
 {
 	FutAgent *agent = user_data;
-	g_autoptr(JsonObject) fields = fut_usb_device_to_json(dev);
+	g_autoptr(JsonObject) fields = fut_broker_device_fields(dev, NULL, NULL);
 	g_autofree gchar *evendor = fut_strescape(dev->vendor != NULL ? dev->vendor : "?", -1);
 	g_autofree gchar *emodel = fut_strescape(dev->model != NULL ? dev->model : "?", -1);
 	g_autofree gchar *eserial = fut_strescape(dev->serial != NULL ? dev->serial : "-", -1);
@@ -114,7 +116,7 @@ usb_event(FutUsbStore *store,
 	case FUT_USB_EVENT_READONLY_FAILED:
 		say(LOG_ERR_PREFIX, _("cannot make USB storage serial %s read-only: %s"), eserial,
 		    edetail);
-		json_object_set_string_member(fields, "error", detail);
+		json_object_set_string_member(fields, "reason", detail);
 		record(agent, "device.readonly-failed", fields);
 		break;
 	}
@@ -248,6 +250,7 @@ main(int argc, char **argv)
 	gboolean created = FALSE;
 	FutApiLimits limits;
 	g_autofree gchar *socket_dir = NULL;
+	g_autoptr(GPtrArray) leftovers = NULL;
 	int rc = EXIT_FAILURE;
 
 	setlocale(LC_ALL, "");
@@ -298,7 +301,9 @@ main(int argc, char **argv)
 	    !make_private_dir(agent.config->spool_dir, &error) ||
 	    !make_private_dir(agent.config->log_dir, &error))
 		goto out;
-	if (g_mkdir_with_parents(socket_dir, 0755) < 0) {
+	/* Every user must reach the socket; the umask would make a new directory 0700. */
+	if (!g_file_test(socket_dir, G_FILE_TEST_IS_DIR) &&
+	    (g_mkdir_with_parents(socket_dir, 0755) < 0 || chmod(socket_dir, 0755) < 0)) {
 		fut_error_set_errno(&error, errno, socket_dir);
 		goto out;
 	}
@@ -322,6 +327,14 @@ main(int argc, char **argv)
 	if (created)
 		say(LOG_INFO_PREFIX, _("created host key %s"), keyid);
 
+	/* A write path the previous run did not finish: its private mount goes and its
+	 * device gets BLKROSET back before anything else happens. */
+	leftovers = fut_write_path_recover(agent.config->state_dir, &error);
+	if (leftovers == NULL) {
+		g_prefix_error(&error, _("restoring read-only after an interrupted export: "));
+		goto out;
+	}
+
 	/* Enforcement first: every USB disk present is made read-only before the agent says
 	 * it is ready or accepts a request. */
 	agent.usb = fut_usb_store_new(usb_event, &agent, &error);
@@ -332,6 +345,8 @@ main(int argc, char **argv)
 		g_prefix_error(&error, _("USB enforcement failed: "));
 		goto out;
 	}
+
+	fut_broker_clean_leftovers(&agent, leftovers);
 
 	limits = limits_from_config(agent.config);
 	agent.api =

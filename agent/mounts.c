@@ -3,7 +3,10 @@
 
 #include "mounts.h"
 
+#include <errno.h>
 #include <glib/gi18n.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,4 +117,49 @@ fut_mounts_for_device(guint major, guint minor, GError **error)
 			g_ptr_array_add(out, g_ptr_array_steal_index(all, i--));
 	}
 	return out;
+}
+
+gboolean
+fut_mount_set_readonly(const gchar *mount_point, GError **error)
+{
+	struct statvfs sv;
+	unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY;
+	g_autofree gchar *emp = fut_strescape(mount_point, -1);
+
+	if (statvfs(mount_point, &sv) < 0)
+		return fut_error_set_errno(error, errno, emp);
+	/* A bind remount replaces every per-mount flag: carry the others over. */
+	if (sv.f_flag & ST_NOSUID)
+		flags |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV)
+		flags |= MS_NODEV;
+	if (sv.f_flag & ST_NOEXEC)
+		flags |= MS_NOEXEC;
+	if (sv.f_flag & ST_NOATIME)
+		flags |= MS_NOATIME;
+	if (sv.f_flag & ST_NODIRATIME)
+		flags |= MS_NODIRATIME;
+	if (sv.f_flag & ST_RELATIME)
+		flags |= MS_RELATIME;
+	if (mount(NULL, mount_point, NULL, flags, NULL) < 0)
+		return fut_error_set_errno(error, errno, emp);
+	return TRUE;
+}
+
+gboolean
+fut_mounts_is_mount_point(const gchar *path)
+{
+	g_autofree gchar *text = NULL;
+	gsize len = 0;
+	g_autoptr(GPtrArray) all = NULL;
+
+	if (!g_file_get_contents("/proc/self/mountinfo", &text, &len, NULL))
+		return FALSE;
+	all = fut_mounts_parse(text, len, NULL);
+	for (guint i = 0; all != NULL && i < all->len; i++) {
+		const FutMount *m = g_ptr_array_index(all, i);
+		if (g_str_equal(m->mount_point, path))
+			return TRUE;
+	}
+	return FALSE;
 }

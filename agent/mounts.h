@@ -28,4 +28,11 @@ GPtrArray *fut_mounts_parse(const gchar *text, gsize len, GError **error);
  * unrefs. */
 GPtrArray *fut_mounts_for_device(guint major, guint minor, GError **error);
 
+/* Makes the mount at @mount_point read-only for its own users (a per-mount flag, like
+ * `mount -o remount,bind,ro`), keeping its nosuid, nodev, noexec and atime flags. */
+gboolean fut_mount_set_readonly(const gchar *mount_point, GError **error);
+
+/* TRUE when @path is a mount point in this mount namespace. */
+gboolean fut_mounts_is_mount_point(const gchar *path);
+
 G_END_DECLS

@@ -13,6 +13,7 @@
 #include "util.h"
 
 struct _FutRecorder {
+	GMutex lock; /* the broker records from worker threads */
 	FutRecorderSink sink;
 	gpointer user_data;
 	GDestroyNotify destroy;
@@ -25,6 +26,7 @@ fut_recorder_new(FutRecorderSink sink, gpointer user_data, GDestroyNotify destro
 	rec->sink = sink;
 	rec->user_data = user_data;
 	rec->destroy = destroy;
+	g_mutex_init(&rec->lock);
 	return rec;
 }
 
@@ -35,6 +37,7 @@ fut_recorder_free(FutRecorder *rec)
 		return;
 	if (rec->destroy != NULL)
 		rec->destroy(rec->user_data);
+	g_mutex_clear(&rec->lock);
 	g_free(rec);
 }
 
@@ -43,9 +46,14 @@ fut_recorder_emit(FutRecorder *rec, const gchar *event, JsonObject *fields, GErr
 {
 	g_autoptr(JsonObject) empty = NULL;
 
+	gboolean ok;
+
 	if (fields == NULL)
 		fields = empty = json_object_new();
-	return rec->sink(event, fields, rec->user_data, error);
+	g_mutex_lock(&rec->lock);
+	ok = rec->sink(event, fields, rec->user_data, error);
+	g_mutex_unlock(&rec->lock);
+	return ok;
 }
 
 static gboolean

@@ -29,7 +29,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutRecorder, fut_recorder_free)
  * wired in. Caller frees. */
 FutRecorder *fut_recorder_new_jsonl(const gchar *dir, GError **error);
 
-/* Records @event with @fields (borrowed; may be NULL). Returns FALSE when the sink failed. */
+/* Records @event with @fields (borrowed; may be NULL). Returns FALSE when the sink failed.
+ * Thread-safe. The fields follow the egress log's record shape (docs/log-format.md):
+ * "subject" {uid, login, pid, exe}, "object" {path, size, sha256, class}, "destination"
+ * {kind, vid, pid, serial, fs_uuid, label, asset}, "decision", "reason", "request",
+ * "approvers" [...], and "detail" {...} for everything else. */
 gboolean
 fut_recorder_emit(FutRecorder *rec, const gchar *event, JsonObject *fields, GError **error);
 

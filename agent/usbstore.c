@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -37,6 +38,8 @@ struct _FutUsbStore {
 	gpointer user_data;
 	FutUsbAssetLookup lookup;
 	gpointer lookup_data;
+	GMutex busy_lock;
+	GHashTable *busy; /* dev_t of volumes being written */
 };
 
 static void
@@ -277,7 +280,11 @@ volume_from_udev(struct udev_device *d)
 	FutUsbVolume *v = g_new0(FutUsbVolume, 1);
 	const gchar *size = udev_device_get_sysattr_value(d, "size");
 
+	dev_t num = udev_device_get_devnum(d);
+
 	v->devnode = g_strdup(udev_device_get_devnode(d));
+	v->major = major(num);
+	v->minor = minor(num);
 	v->fs_type = prop_dup(d, "ID_FS_TYPE");
 	v->fs_uuid = prop_dup(d, "ID_FS_UUID");
 	v->fs_label = prop_dup(d, "ID_FS_LABEL");
@@ -352,20 +359,74 @@ device_from_udev(FutUsbStore *store, struct udev_device *disk)
 	return g_steal_pointer(&d);
 }
 
+static gboolean
+is_busy(FutUsbStore *store, guint maj, guint min)
+{
+	gboolean busy;
+
+	g_mutex_lock(&store->busy_lock);
+	busy = g_hash_table_contains(store->busy, GUINT_TO_POINTER(makedev(maj, min)));
+	g_mutex_unlock(&store->busy_lock);
+	return busy;
+}
+
+void
+fut_usb_store_set_busy(FutUsbStore *store, guint maj, guint min, gboolean busy)
+{
+	g_mutex_lock(&store->busy_lock);
+	if (busy)
+		g_hash_table_add(store->busy, GUINT_TO_POINTER(makedev(maj, min)));
+	else
+		g_hash_table_remove(store->busy, GUINT_TO_POINTER(makedev(maj, min)));
+	g_mutex_unlock(&store->busy_lock);
+}
+
+/* A filesystem mounted read-write before the agent started (or before BLKROSET) would stay
+ * writable: BLKROSET refuses new write opens and read-write mounts, not the writes of a
+ * filesystem already mounted read-write. Such mounts get the per-mount read-only flag, and
+ * the superblock is made read-only where the kernel allows it. */
+static gboolean
+volume_fix_mounts(guint maj, guint min, GError **error)
+{
+	g_autoptr(GPtrArray) mounts = fut_mounts_for_device(maj, min, error);
+
+	if (mounts == NULL)
+		return FALSE;
+	for (guint i = 0; i < mounts->len; i++) {
+		const FutMount *m = g_ptr_array_index(mounts, i);
+		if (!g_str_has_prefix(m->options, "rw"))
+			continue;
+		if (!fut_mount_set_readonly(m->mount_point, error))
+			return FALSE;
+		mount(NULL, m->mount_point, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+		      NULL);
+	}
+	return TRUE;
+}
+
+static gboolean
+volume_make_readonly(FutUsbStore *store, const gchar *devnode, guint maj, guint min, GError **error)
+{
+	if (is_busy(store, maj, min))
+		return TRUE;
+	return fut_blockdev_set_readonly(devnode, TRUE, error) &&
+	       volume_fix_mounts(maj, min, error);
+}
+
 /* BLKROSET on the disk, then on every partition (a partition keeps its own flag). */
 static gboolean
-device_make_readonly(const FutUsbDevice *d, GError **error)
+device_make_readonly(FutUsbStore *store, const FutUsbDevice *d, GError **error)
 {
 	if (d->devnode == NULL) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_IO, _("device has no device node"));
 		return FALSE;
 	}
-	if (!fut_blockdev_set_readonly(d->devnode, TRUE, error))
+	if (!volume_make_readonly(store, d->devnode, d->major, d->minor, error))
 		return FALSE;
 	for (guint i = 0; i < d->volumes->len; i++) {
 		const FutUsbVolume *v = g_ptr_array_index(d->volumes, i);
 		if (!g_str_equal(v->devnode, d->devnode) &&
-		    !fut_blockdev_set_readonly(v->devnode, TRUE, error))
+		    !volume_make_readonly(store, v->devnode, v->major, v->minor, error))
 			return FALSE;
 	}
 	return TRUE;
@@ -406,7 +467,7 @@ process_disk(FutUsbStore *store, struct udev_device *disk, GError **error)
 		return TRUE;
 	}
 	d = device_from_udev(store, disk);
-	d->readonly = device_make_readonly(d, &local);
+	d->readonly = device_make_readonly(store, d, &local);
 	known = g_hash_table_contains(store->devices, syspath);
 	g_hash_table_replace(store->devices, g_strdup(syspath), d);
 	d = NULL;
@@ -469,6 +530,8 @@ fut_usb_store_new(FutUsbStoreFunc func, gpointer user_data, GError **error)
 	store->user_data = user_data;
 	store->devices =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)device_free);
+	g_mutex_init(&store->busy_lock);
+	store->busy = g_hash_table_new(NULL, NULL);
 	store->udev = udev_new();
 	if (store->udev == NULL) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_NOT_SUPPORTED, _("cannot use libudev"));
@@ -496,6 +559,9 @@ fut_usb_store_free(FutUsbStore *store)
 		udev_unref(store->udev);
 	if (store->usb != NULL)
 		libusb_exit(store->usb);
+	if (store->busy != NULL)
+		g_hash_table_unref(store->busy);
+	g_mutex_clear(&store->busy_lock);
 	g_free(store);
 }
 
@@ -571,7 +637,7 @@ fut_usb_store_reassert(FutUsbStore *store, GError **error)
 	g_hash_table_iter_init(&it, store->devices);
 	while (g_hash_table_iter_next(&it, NULL, (gpointer *)&d)) {
 		g_autoptr(GError) local = NULL;
-		d->readonly = device_make_readonly(d, &local);
+		d->readonly = device_make_readonly(store, d, &local);
 		if (!d->readonly) {
 			emit(store, FUT_USB_EVENT_READONLY_FAILED, d, local->message);
 			if (ok)

@@ -12,6 +12,7 @@ G_BEGIN_DECLS
 
 typedef struct {
 	gchar *devnode;
+	guint major, minor;
 	gchar *fs_type; /* untrusted strings from the device: escape before printing */
 	gchar *fs_uuid;
 	gchar *fs_label;
@@ -72,6 +73,11 @@ typedef gboolean (*FutUsbAssetLookup)(const gchar *vid,
                                       gchar **ret_owner,
                                       gpointer user_data);
 void fut_usb_store_set_asset_lookup(FutUsbStore *store, FutUsbAssetLookup lookup, gpointer data);
+
+/* Marks the volume @major:@minor as being written by the agent's write path: enforcement
+ * leaves it alone until it is cleared again (the write path restores read-only itself).
+ * May be called from any thread. */
+void fut_usb_store_set_busy(FutUsbStore *store, guint major, guint minor, gboolean busy);
 
 /* Re-asserts BLKROSET on every known device. Returns FALSE when one failed. */
 gboolean fut_usb_store_reassert(FutUsbStore *store, GError **error);

@@ -130,3 +130,40 @@ wait_ro() {
 		sleep 0.1
 	done
 }
+
+# register_sticks NAME...: writes the media register with one asset per name
+# (CITY-USB-<NAME>, serial "$MARK-NAME").
+register_sticks() {
+	: >"$ETC/media.conf"
+	for n in "$@"; do
+		cat >>"$ETC/media.conf" <<REG
+[asset:CITY-USB-$n]
+vid = f00d
+pid = 0001
+serial = $MARK-$n
+owner = General Affairs
+REG
+	done
+	chmod 0644 "$ETC/media.conf"
+}
+
+# A home directory an unprivileged user can use, and a way to run as that user.
+user_home() {
+	chmod 0711 "$TEST_TMP"
+	HOME_U="$TEST_TMP/home"
+	mkdir -p "$HOME_U"
+	chown 65534:65534 "$HOME_U"
+}
+as_user() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups env FUTARI_SOCKET="$SOCK" "$@"
+}
+
+# wait_file PATH [TENTHS]: waits for PATH to exist.
+wait_file() {
+	i=0
+	while [ ! -e "$1" ]; do
+		i=$((i + 1))
+		[ $i -le "${2:-100}" ] || return 1
+		sleep 0.1
+	done
+}

@@ -82,8 +82,8 @@ until grep -q '"event":"device.detach".*beta' "$TEST_TMP/log/agent-events.jsonl"
 	sleep 0.1
 done
 grep '"event":"device.attach"' "$TEST_TMP/log/agent-events.jsonl" | grep "$MARK-alpha" |
-	grep '"fs_type":"ext4"' | grep '"fs_label":"alpha"' | grep '"vid":"f00d"' |
-	grep -q '"asset_id":"CITY-USB-0001"' || fail "attach record lacks the identity"
+	grep '"fs_type":"ext4"' | grep '"label":"alpha"' | grep '"vid":"f00d"' |
+	grep -q '"asset":"CITY-USB-0001"' || fail "attach record lacks the identity"
 grep -q '"event":"device.suspicious".*gamma-hid' "$TEST_TMP/log/agent-events.jsonl" ||
 	fail "suspicious stick not recorded"
 
