@@ -102,6 +102,8 @@ detach_stick() {
 
 # start_agent: runs futarid in the foreground; waits for its socket. Sets AGENT_PID.
 start_agent() {
+	# A socket left by a killed agent would look like a started one.
+	rm -f "$SOCK"
 	"$FUTARID" --config "$ETC/agent.conf" --foreground >>"$TEST_TMP/agent.log" 2>&1 &
 	AGENT_PID=$!
 	defer "kill $AGENT_PID 2>/dev/null; wait $AGENT_PID 2>/dev/null"
