@@ -36,6 +36,7 @@
 #define DEFAULT_ARCHIVE_DEPTH     2
 #define DEFAULT_MYNUMBER_THR      1
 #define DEFAULT_MYNUMBER_THR_BARE 3
+#define DEFAULT_MYNUMBER_PERCENT  25
 #define DEFAULT_RESIDENT_THR      1
 #define DEFAULT_RESIDENT_THR_BARE 0
 
@@ -55,6 +56,7 @@ struct _FutClassifier {
 	guint archive_max_depth;
 	guint mynumber_thr;
 	guint mynumber_thr_bare;
+	guint mynumber_min_percent;
 	guint resident_thr;
 	guint resident_thr_bare;
 	guint word_thr[FUT_SCAN_WORDS_MAX];
@@ -164,6 +166,7 @@ static const gchar *const known_keys[] = {
     "mynumber-keywords",
     "mynumber-threshold",
     "mynumber-threshold-without-keyword",
+    "mynumber-min-valid-percent",
     "resident-code-keywords",
     "resident-code-threshold",
     "resident-code-threshold-without-keyword",
@@ -302,6 +305,7 @@ fut_classifier_new(GKeyFile *kf, FutLabelStore *store, GError **error)
 	self->archive_max_depth = DEFAULT_ARCHIVE_DEPTH;
 	self->mynumber_thr = DEFAULT_MYNUMBER_THR;
 	self->mynumber_thr_bare = DEFAULT_MYNUMBER_THR_BARE;
+	self->mynumber_min_percent = DEFAULT_MYNUMBER_PERCENT;
 	self->resident_thr = DEFAULT_RESIDENT_THR;
 	self->resident_thr_bare = DEFAULT_RESIDENT_THR_BARE;
 	self->words = fut_scan_words_new();
@@ -328,6 +332,8 @@ fut_classifier_new(GKeyFile *kf, FutLabelStore *store, GError **error)
 		    !get_count(kf, "mynumber-threshold", 1000000, &self->mynumber_thr, error) ||
 		    !get_count(kf, "mynumber-threshold-without-keyword", 1000000,
 		               &self->mynumber_thr_bare, error) ||
+		    !get_count(kf, "mynumber-min-valid-percent", 100, &self->mynumber_min_percent,
+		               error) ||
 		    !get_count(kf, "resident-code-threshold", 1000000, &self->resident_thr,
 		               error) ||
 		    !get_count(kf, "resident-code-threshold-without-keyword", 1000000,
@@ -938,15 +944,32 @@ judge_detectors(Ctx *ctx)
 
 	if (scan->mynumber_valid > 0) {
 		g_autofree gchar *masked = fut_mask_digits(scan->mynumber_first);
-		gboolean hit = mn_thr > 0 && scan->mynumber_valid >= mn_thr;
-		add_evidence(ctx, "mynumber", hit ? FUT_INFO_CLASS_I : FUT_INFO_CLASS_NONE,
-		             scan->mynumber_valid,
-		             hit ? _("%" G_GUINT64_FORMAT " My Number(s) with a valid check digit "
-		                     "(first %s)%s")
-		                 : _("%" G_GUINT64_FORMAT " 12-digit number(s) with a valid My "
-		                     "Number check digit (first %s)%s: below the threshold"),
-		             scan->mynumber_valid, masked,
-		             mn_kw ? _(", with a My Number keyword") : "");
+		guint64 all = scan->mynumber_valid + scan->mynumber_invalid;
+		guint percent = (guint)(scan->mynumber_valid * 100 / all);
+		/* Without a keyword, a column of random 12-digit numbers (order or account
+		 * numbers) passes the check digit 1 time in 10; a list of My Numbers passes
+		 * every time. */
+		gboolean random_like = !mn_kw && percent < cl->mynumber_min_percent;
+		gboolean hit = mn_thr > 0 && scan->mynumber_valid >= mn_thr && !random_like;
+		if (hit)
+			add_evidence(ctx, "mynumber", FUT_INFO_CLASS_I, scan->mynumber_valid,
+			             _("%" G_GUINT64_FORMAT
+			               " My Number(s) with a valid check digit "
+			               "(first %s)%s"),
+			             scan->mynumber_valid, masked,
+			             mn_kw ? _(", with a My Number keyword") : "");
+		else if (random_like && mn_thr > 0 && scan->mynumber_valid >= mn_thr)
+			add_evidence(ctx, "mynumber", FUT_INFO_CLASS_NONE, scan->mynumber_valid,
+			             _("%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " 12-digit "
+			               "numbers pass the My Number check digit (%u%%, first %s): "
+			               "as random numbers do, and no My Number keyword"),
+			             scan->mynumber_valid, all, percent, masked);
+		else
+			add_evidence(ctx, "mynumber", FUT_INFO_CLASS_NONE, scan->mynumber_valid,
+			             _("%" G_GUINT64_FORMAT " 12-digit number(s) with a valid My "
+			               "Number check digit (first %s)%s: below the threshold"),
+			             scan->mynumber_valid, masked,
+			             mn_kw ? _(", with a My Number keyword") : "");
 	}
 	if (scan->resident_valid > 0) {
 		g_autofree gchar *masked = fut_mask_digits(scan->resident_first);

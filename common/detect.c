@@ -77,7 +77,7 @@ struct _FutScanWords {
 	guint64 *output; /* words that end in each state */
 	/* bytes that can neither start a word nor be part of a number: the fast path skips
 	 * them while no match is in progress */
-	gboolean boring[256];
+	guint8 boring[256];
 	gboolean digit_free; /* no word contains an ASCII digit */
 };
 
@@ -229,10 +229,10 @@ fut_scan_words_get_role(const FutScanWords *self, guint idx)
 /* --- the scanner --------------------------------------------------------------------- */
 
 /* For a scanner without words: only digits and the full-width lead byte are of interest. */
-static const gboolean *
+static const guint8 *
 no_words_boring(void)
 {
-	static gboolean table[256];
+	static guint8 table[256];
 	static gsize done = 0;
 
 	if (g_once_init_enter(&done)) {
@@ -252,10 +252,25 @@ fut_scanner_init(FutScanner *scan, const FutScanWords *words)
 	scan->chain_ok = TRUE;
 }
 
+/* The scanner's runs are digits already: the check without the argument checks. */
+static inline gboolean
+mod11_ok(const gchar *d, gsize len)
+{
+	/* weights from the most significant digit: Qn for n = len-1 .. 1 */
+	static const guint8 w12[11] = {6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2};
+	const guint8 *w = w12 + (12 - len);
+	guint sum = 0;
+
+	for (gsize i = 0; i < len - 1; i++)
+		sum += (guint)(d[i] - '0') * w[i];
+	sum %= 11;
+	return (sum <= 1 ? 0 : 11 - sum) == (guint)(d[len - 1] - '0');
+}
+
 static void
 check_mynumber(FutScanner *scan, const gchar *digits)
 {
-	if (fut_mynumber_is_valid(digits, FUT_MYNUMBER_LEN)) {
+	if (mod11_ok(digits, FUT_MYNUMBER_LEN)) {
 		if (scan->mynumber_valid++ == 0)
 			memcpy(scan->mynumber_first, digits, FUT_MYNUMBER_LEN);
 	} else {
@@ -283,8 +298,7 @@ end_run(FutScanner *scan, guint8 c)
 	if (scan->run_len == FUT_MYNUMBER_LEN) {
 		check_mynumber(scan, scan->run);
 	} else if (scan->run_len == FUT_RESIDENT_CODE_LEN) {
-		if (fut_resident_code_is_valid(scan->run, FUT_RESIDENT_CODE_LEN) &&
-		    scan->resident_valid++ == 0)
+		if (mod11_ok(scan->run, FUT_RESIDENT_CODE_LEN) && scan->resident_valid++ == 0)
 			memcpy(scan->resident_first, scan->run, FUT_RESIDENT_CODE_LEN);
 	}
 	if (scan->run_len == 4 && scan->chain_len < 3)
@@ -316,9 +330,16 @@ add_digit(FutScanner *scan, gchar d)
 static inline void
 non_digit(FutScanner *scan, guint8 c)
 {
-	if (scan->run_len > 0)
+	if (scan->run_len > 0) {
+		guint n = scan->run_len;
+		/* most runs (dates, amounts, phone parts) can be nothing: no call */
+		if (n != 4 && n != FUT_RESIDENT_CODE_LEN && n != FUT_MYNUMBER_LEN &&
+		    scan->chain_len == 0 && c != '-' && c != ' ') {
+			scan->run_len = 0;
+			return;
+		}
 		end_run(scan, c);
-	else if (scan->after_sep)
+	} else if (scan->after_sep)
 		end_chain(scan);
 }
 
@@ -331,13 +352,19 @@ count_words(FutScanner *scan, guint64 m)
 	}
 }
 
+static inline gboolean
+is_digit(guint8 b)
+{
+	return b >= '0' && b <= '9';
+}
+
 void
 fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 {
 	const FutScanWords *w = scan->words;
 	const guint16 *delta = w != NULL ? w->delta : NULL;
 	const guint64 *output = w != NULL ? w->output : NULL;
-	const gboolean *boring = w != NULL ? w->boring : no_words_boring();
+	const guint8 *boring = w != NULL ? w->boring : no_words_boring();
 	/* when no word holds a digit, a digit always takes the automaton back to its root */
 	const gboolean digit_free = w == NULL || w->digit_free;
 	const guint8 *p = data;
@@ -348,10 +375,25 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 	while (p < end) {
 		guint8 b;
 
-		/* Fast path: nothing in progress, skip bytes that cannot start anything. */
-		if (ac == 0 && scan->run_len == 0 && !scan->after_sep && scan->fw_state == 0) {
-			while (p < end && boring[*p])
+		/* Idle (no number in progress): only the word automaton has work, and only
+		 * until the next digit or full-width lead byte. Without words every other
+		 * byte is boring, so the automaton is never touched. */
+		if (scan->run_len == 0 && !scan->after_sep && scan->fw_state == 0) {
+			while (p < end) {
+				if (ac == 0) {
+					while (p < end && boring[*p])
+						p++;
+					if (p == end)
+						break;
+				}
+				b = *p;
+				if (is_digit(b) || b == 0xef)
+					break;
+				ac = delta[(gsize)ac * 256 + b];
+				if (G_UNLIKELY(output[ac] != 0))
+					count_words(scan, output[ac]);
 				p++;
+			}
 			if (p == end)
 				break;
 		}
@@ -380,12 +422,19 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 			non_digit(scan, 0);
 		}
 
-		if (b >= '0' && b <= '9') {
+		if (is_digit(b)) {
 			add_digit(scan, (gchar)b);
 			if (digit_free) {
-				/* the rest of the run, without the dispatch above */
-				while (p < end && *p >= '0' && *p <= '9')
-					add_digit(scan, (gchar)*p++);
+				/* the rest of the run in one go */
+				const guint8 *q = p;
+				while (q < end && is_digit(*q))
+					q++;
+				gsize n = (gsize)(q - p);
+				if (scan->run_len < sizeof(scan->run))
+					memcpy(scan->run + scan->run_len, p,
+					       MIN(n, sizeof(scan->run) - scan->run_len));
+				scan->run_len = (guint)MIN(scan->run_len + n, 255);
+				p = q;
 				ac = 0;
 			}
 		} else if (b == 0xef) {

@@ -386,6 +386,25 @@ test_classify_text(Fixture *f, gconstpointer data)
 	/* one bare valid number: only noted (a random 12-digit number passes 1 in 10) */
 	assert_text_class(f, cl, "order " MN1 "\n", FUT_INFO_CLASS_III, "mynumber");
 	assert_text_class(f, cl, MN1 "," MN2 "," MN3 "\n", FUT_INFO_CLASS_I, "mynumber");
+	/* random 12-digit numbers: 1 in 10 passes; without a keyword that is noise */
+	{
+		GString *ids = g_string_new("受付番号\n");
+		GRand *r = g_rand_new_with_seed(1);
+		for (guint i = 0; i < 300; i++)
+			g_string_append_printf(ids, "%06u%06u\n", g_rand_int_range(r, 0, 1000000),
+			                       g_rand_int_range(r, 0, 1000000));
+		assert_text_class(f, cl, ids->str, FUT_INFO_CLASS_III, "mynumber");
+		/* the same with the keyword: Class I */
+		g_string_prepend(ids, "個人番号\n");
+		assert_text_class(f, cl, ids->str, FUT_INFO_CLASS_I, "mynumber");
+		g_string_free(ids, TRUE);
+		g_rand_free(r);
+	}
+	/* three My Numbers among five other 12-digit numbers: 3 of 8 pass, Class I */
+	assert_text_class(f, cl,
+	                  MN1 " 123456789019 " MN2 " 123456789010 " MN3
+	                      " 983205673210 983205673211 314159265357\n",
+	                  FUT_INFO_CLASS_I, "mynumber");
 	/* many 12-digit numbers with wrong check digits: nothing */
 	assert_text_class(f, cl,
 	                  "123456789019,123456789010,983205673210,983205673211,314159265357\n",
@@ -608,6 +627,7 @@ test_config_garbage(void)
 	    {"[classify]\nmynumber-threshold=x\n", "mynumber-threshold"},
 	    {"[classify]\nmynumber-threshold=+1\n", "mynumber-threshold"},
 	    {"[classify]\narchive-max-depth=9\n", "archive-max-depth"},
+	    {"[classify]\nmynumber-min-valid-percent=101\n", "mynumber-min-valid-percent"},
 	    {"[classify]\nmarking-words=秘;秘\n", "秘"},
 	    {"[classify]\nmarking-words=極秘:0\n", "極秘:0"},
 	    {"[classify]\nmarking-words=a;;b\n", "word 2"},
