@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 #include <zip.h>
+#include <zlib.h>
 
 #include "classify.h"
 #include "detect.h"
@@ -443,17 +444,17 @@ sniff(const guint8 *d, gsize len, gboolean complete)
 
 typedef struct {
 	Ctx *ctx;
-	GIConv cd; /* (GIConv)-1: bytes go to the scanner as they are */
-	guint8 stage[ICONV_STAGE];
+	GIConv cd;     /* (GIConv)-1: bytes go to the scanner as they are */
+	guint8 *stage; /* ICONV_STAGE bytes, only when converting */
 	gsize staged;
-	guint8 out[ICONV_OUT];
+	guint8 *out; /* ICONV_OUT bytes, only when converting */
 	guint64 invalid;
 } Decoder;
 
 static Decoder *
 decoder_new(Ctx *ctx, Kind kind)
 {
-	Decoder *dec = g_new(Decoder, 1);
+	Decoder *dec = g_new0(Decoder, 1);
 
 	dec->ctx = ctx;
 	dec->staged = 0;
@@ -467,6 +468,10 @@ decoder_new(Ctx *ctx, Kind kind)
 		problem(ctx, "unreadable", _("the system cannot convert %s text"),
 		        kind == KIND_CP932 ? "CP932" : "UTF-16");
 	}
+	if (dec->cd != (GIConv)-1) {
+		dec->stage = g_malloc(ICONV_STAGE);
+		dec->out = g_malloc(ICONV_OUT);
+	}
 	return dec;
 }
 
@@ -478,11 +483,11 @@ decoder_convert(Decoder *dec, gboolean final)
 
 	while (inleft > 0) {
 		gchar *out = (gchar *)dec->out;
-		gsize outleft = sizeof(dec->out);
+		gsize outleft = ICONV_OUT;
 		gsize rc = g_iconv(dec->cd, &in, &inleft, &out, &outleft);
 		int e = errno;
 
-		fut_scanner_feed(&dec->ctx->scan, dec->out, sizeof(dec->out) - outleft);
+		fut_scanner_feed(&dec->ctx->scan, dec->out, ICONV_OUT - outleft);
 		if (rc != (gsize)-1)
 			break;
 		if (e == E2BIG)
@@ -507,13 +512,13 @@ decoder_feed(Decoder *dec, const guint8 *data, gsize len)
 		return;
 	}
 	while (len > 0) {
-		gsize n = MIN(len, sizeof(dec->stage) - dec->staged);
+		gsize n = MIN(len, ICONV_STAGE - dec->staged);
 		memcpy(dec->stage + dec->staged, data, n);
 		dec->staged += n;
 		data += n;
 		len -= n;
 		decoder_convert(dec, FALSE);
-		if (dec->staged == sizeof(dec->stage)) {
+		if (dec->staged == ICONV_STAGE) {
 			/* cannot happen with real encodings (a character is a few bytes);
 			 * drop rather than loop */
 			dec->invalid++;
@@ -530,6 +535,8 @@ decoder_free(Decoder *dec)
 		g_iconv_close(dec->cd);
 	}
 	fut_scanner_feed(&dec->ctx->scan, (const guint8 *)"\n", 1);
+	g_free(dec->stage);
+	g_free(dec->out);
 	g_free(dec);
 }
 
@@ -590,12 +597,20 @@ entry_action(gboolean ooxml, const gchar *name)
 	return ENTRY_SKIP;
 }
 
+/* Reads an entry: XML parts through the text extractor; anything else is sniffed from its
+ * first bytes, then either streamed through a decoder (text) or, for a nested archive,
+ * gathered whole (libzip needs random access), never more than the archive limit. */
 static void
 scan_entry(Ctx *ctx, zip_t *za, zip_uint64_t i, const zip_stat_t *st, gboolean ooxml, guint depth)
 {
 	g_autofree gchar *name = shown_name(st->name);
-	g_autoptr(GByteArray) whole = NULL;
+	g_autoptr(GByteArray) head = NULL;
 	EntryAction action = entry_action(ooxml, st->name);
+	Decoder *dec = NULL;
+	gboolean container = FALSE;
+	gboolean failed = FALSE;
+	uLong crc = crc32(0, Z_NULL, 0);
+	guint64 got = 0;
 	FutXmlText xml;
 	zip_file_t *zf;
 	guint8 buf[64 * 1024];
@@ -615,32 +630,67 @@ scan_entry(Ctx *ctx, zip_t *za, zip_uint64_t i, const zip_stat_t *st, gboolean o
 	if (action == ENTRY_XML)
 		fut_xml_text_init(&xml, xml_sink, ctx);
 	else
-		whole = g_byte_array_new();
+		head = g_byte_array_new();
 	for (;;) {
 		zip_int64_t n = zip_fread(zf, buf, sizeof(buf));
 		if (n < 0) {
 			problem(ctx, "malformed", _("%s cannot be read: %s"), name,
 			        zip_file_strerror(zf));
+			failed = TRUE;
 			break;
 		}
 		if (n == 0)
 			break;
-		if (!take_budget(ctx, (gsize)n, name))
+		if (!take_budget(ctx, (gsize)n, name)) {
+			failed = TRUE;
 			break;
-		if (action == ENTRY_XML)
+		}
+		crc = crc32(crc, buf, (uInt)n);
+		got += (guint64)n;
+		if (action == ENTRY_XML) {
 			fut_xml_text_feed(&xml, buf, (gsize)n);
-		else
-			g_byte_array_append(whole, buf, (guint)n);
+		} else if (dec != NULL) {
+			decoder_feed(dec, buf, (gsize)n);
+		} else {
+			g_byte_array_append(head, buf, (guint)n);
+			if (container && head->len > ctx->cl->archive_limit) {
+				problem(
+				    ctx, "too-large",
+				    _("%s: nested archive larger than %" G_GUINT64_FORMAT " MiB"),
+				    name, ctx->cl->archive_limit / MIB);
+				failed = TRUE;
+				break;
+			}
+			if (!container && head->len >= SNIFF_LEN) {
+				Kind k = sniff(head->data, head->len, FALSE);
+				container = k == KIND_ZIP || k == KIND_OLE || k == KIND_PDF;
+				if (!container) {
+					dec = decoder_new(ctx, k);
+					decoder_feed(dec, head->data, head->len);
+				}
+			}
+		}
 	}
 	zip_fclose(zf);
+	/* libzip stops at the declared size; an entry that declares less than its data
+	 * holds would hide the rest from the scan (but not from other unzip tools) */
+	if (!failed && (((st->valid & ZIP_STAT_CRC) && crc != st->crc) ||
+	                ((st->valid & ZIP_STAT_SIZE) && got != st->size))) {
+		problem(ctx, "malformed", _("%s: the content does not match its size or checksum"),
+		        name);
+		failed = TRUE;
+	}
 	if (action == ENTRY_XML) {
 		g_autoptr(GError) error = NULL;
-		if (!fut_xml_text_finish(&xml, &error) && !ctx->abort)
+		if (!fut_xml_text_finish(&xml, &error) && !failed)
 			problem(ctx, "malformed", _("%s is not readable XML: %s"), name,
 			        error->message);
 		fut_scanner_feed(&ctx->scan, (const guint8 *)"\n", 1);
-	} else if (!ctx->abort) {
-		scan_buffer(ctx, whole->data, whole->len, depth + 1, name);
+	} else if (dec != NULL) {
+		decoder_free(dec);
+	} else if (!failed) {
+		/* short entries, and containers: classified from memory */
+		scan_buffer(ctx, head->data, head->len, depth + 1, name);
 	}
 }
 
@@ -831,14 +881,18 @@ read_whole(Ctx *ctx, int fd, guint64 size, gsize *ret_len)
 static gboolean
 stream_text(Ctx *ctx, int fd, Kind kind, const guint8 *first, gsize first_len)
 {
-	g_autofree guint8 *buf = g_malloc(READ_CHUNK);
+	g_autofree guint8 *buf = NULL;
 	Decoder *dec = decoder_new(ctx, kind);
 	guint64 off = first_len;
 	gboolean ok = TRUE;
 
 	hash(ctx, first, first_len);
 	decoder_feed(dec, first, first_len);
-	for (;;) {
+	/* a short first read was the end of the file: most files are small, and the
+	 * fanotify path should not pay for a megabyte buffer for them */
+	if (first_len == SNIFF_LEN)
+		buf = g_malloc(READ_CHUNK);
+	while (buf != NULL) {
 		gssize n = pread_full(fd, buf, READ_CHUNK, off);
 		if (n < 0) {
 			problem(ctx, "unreadable", _("read error: %s"), g_strerror((int)-n));

@@ -499,6 +499,8 @@ test_classify_fixtures(void)
 	    {"malformed-xml.docx", FUT_INFO_CLASS_II, "malformed"},
 	    {"truncated.xlsx", FUT_INFO_CLASS_II, "malformed"},
 	    {"bomb-declared.zip", FUT_INFO_CLASS_II, "zip-bomb"},
+	    {"bomb-lying.zip", FUT_INFO_CLASS_II, "malformed"},
+	    {"generic-large.zip", FUT_INFO_CLASS_I, "mynumber"},
 	    {"nested-deep.zip", FUT_INFO_CLASS_II, "unsupported"},
 	};
 	g_autoptr(FutClassifier) cl = classifier_from(NULL, NULL);
@@ -532,6 +534,24 @@ test_classify_bomb_inflate(void)
 	assert_class(cl, path, FUT_INFO_CLASS_II, "zip-bomb");
 	/* refused quickly: 1 MiB inflated, not 64 (no timing assertion; reported) */
 	g_test_message("bomb refused in %" G_GINT64_FORMAT " us", g_get_monotonic_time() - t0);
+}
+
+static void
+test_classify_archive_limits(void)
+{
+	g_autoptr(FutClassifier) cl =
+	    classifier_from("[classify]\narchive-limit=2K\narchive-max-entries=4\n", NULL);
+	g_autofree gchar *small = fixture_path("personal.xlsx");
+	g_autofree gchar *big = fixture_path("bomb-inflate.zip");
+	g_autofree gchar *many = fixture_path("embedded.docx"); /* 3 + 4 entries: over 4 */
+	g_autofree gchar *embedded = fixture_path("embedded.docx");
+	g_autoptr(FutClassifier) cl2 = classifier_from("[classify]\narchive-limit=1K\n", NULL);
+
+	assert_class(cl, small, FUT_INFO_CLASS_I, "mynumber");
+	assert_class(cl, big, FUT_INFO_CLASS_II, "too-large");
+	assert_class(cl, many, FUT_INFO_CLASS_II, "zip-bomb");
+	/* the embedded workbook (about 0.8 KiB) fits; the 1.3 KiB document does not */
+	assert_class(cl2, embedded, FUT_INFO_CLASS_II, "too-large");
 }
 
 static void
@@ -922,6 +942,7 @@ main(int argc, char **argv)
 	g_test_add_func("/classify/file/fixtures", test_classify_fixtures);
 	g_test_add_func("/classify/file/generic-zip", test_classify_generic_zip);
 	g_test_add_func("/classify/file/bomb-inflate", test_classify_bomb_inflate);
+	g_test_add_func("/classify/file/archive-limits", test_classify_archive_limits);
 	g_test_add("/classify/file/limits", Fixture, NULL, fixture_setup, test_classify_limits,
 	           fixture_teardown);
 	g_test_add("/classify/render", Fixture, NULL, fixture_setup, test_render, fixture_teardown);

@@ -152,6 +152,12 @@ write('bomb-declared.zip', bytes(b))
 # 2: honest sizes, 64 MiB of zeros (about 64 KiB compressed); with a small archive-budget
 # the classifier must stop while inflating.
 write('bomb-inflate.zip', zbytes([('zeros.txt', b'\0' * (64 << 20))]))
+# 2b: the same, lying: both headers say 1000 bytes, the deflate stream holds 64 MiB
+b = bytearray(zbytes([('zeros.txt', b'\0' * (64 << 20))]))
+for sig, off in ((b'PK\x03\x04', 22), (b'PK\x01\x02', 24)):
+    i = b.find(sig)
+    struct.pack_into('<I', b, i + off, 1000)
+write('bomb-lying.zip', bytes(b))
 # 3: nested four deep
 inner = zbytes([('note.txt', '取扱注意'.encode())])
 for d in range(4):
@@ -160,6 +166,9 @@ write('nested-deep.zip', inner)
 # a generic (non-Office) zip holding a UTF-8 and a Shift_JIS text
 write('generic.zip', zbytes([('a/list.txt', ('個人番号 %s\n' % MN[0]).encode()),
                              ('b/memo.csv', '取扱注意\r\n'.encode('cp932'))]))
+# a large Shift_JIS entry (streamed, not held whole) with the finding at its end
+write('generic-large.zip', zbytes([('big.csv', ('あいうえお,12345\r\n' * 20000 + '個人番号,%s\r\n' % MN[1])
+                                                .encode('cp932'))]))
 # truncated archive
 write('truncated.xlsx', xlsx(['x'], ['1'])[:200])
 
