@@ -136,15 +136,23 @@ static void G_GNUC_PRINTF(3, 4) problem(Ctx *ctx, const gchar *rule, const gchar
 	g_ptr_array_add(ctx->res->evidence, e);
 }
 
-/* An untrusted name (archive entry) made safe and short for evidence. */
+/* An untrusted name (archive entry, raw bytes) made safe and short for evidence. Zip names
+ * made on Japanese Windows are CP932 without the UTF-8 flag: shown converted when they are. */
 static gchar *
 shown_name(const gchar *name)
 {
-	gsize len = name != NULL ? strlen(name) : 0;
+	g_autofree gchar *conv = NULL;
 	g_autofree gchar *cut = NULL;
+	gsize len;
 
 	if (name == NULL)
 		return g_strdup("?");
+	if (!g_utf8_validate(name, -1, NULL)) {
+		conv = g_convert(name, -1, "UTF-8", "CP932", NULL, NULL, NULL);
+		if (conv != NULL)
+			name = conv;
+	}
+	len = strlen(name);
 	if (len > NAME_SHOWN_MAX) {
 		const gchar *end = name + NAME_SHOWN_MAX;
 		/* do not cut a UTF-8 character in two */
@@ -663,7 +671,13 @@ scan_entry(Ctx *ctx, zip_t *za, zip_uint64_t i, const zip_stat_t *st, gboolean o
 			}
 			if (!container && head->len >= SNIFF_LEN) {
 				Kind k = sniff(head->data, head->len, FALSE);
-				container = k == KIND_ZIP || k == KIND_OLE || k == KIND_PDF;
+				if (k == KIND_PDF) {
+					problem(ctx, "unsupported",
+					        _("%s: PDF, its text is not scanned"), name);
+					failed = TRUE;
+					break;
+				}
+				container = k == KIND_ZIP || k == KIND_OLE;
 				if (!container) {
 					dec = decoder_new(ctx, k);
 					decoder_feed(dec, head->data, head->len);
@@ -734,7 +748,7 @@ scan_zip(Ctx *ctx, const guint8 *data, gsize len, guint depth, const gchar *name
 		zip_discard(za);
 		return;
 	}
-	ooxml = zip_name_locate(za, "[Content_Types].xml", 0) >= 0;
+	ooxml = zip_name_locate(za, "[Content_Types].xml", ZIP_FL_ENC_RAW) >= 0;
 	/* The sizes the archive declares: a bomb usually says what it is, and is refused
 	 * here without inflating a byte. Lying sizes are caught by the budget while reading. */
 	for (zip_int64_t i = 0; i < n; i++) {
@@ -755,7 +769,8 @@ scan_zip(Ctx *ctx, const guint8 *data, gsize len, guint depth, const gchar *name
 	}
 	for (zip_int64_t i = 0; i < n && !ctx->abort; i++) {
 		zip_stat_t st;
-		if (zip_stat_index(za, (zip_uint64_t)i, 0, &st) != 0 || st.name == NULL) {
+		if (zip_stat_index(za, (zip_uint64_t)i, ZIP_FL_ENC_RAW, &st) != 0 ||
+		    st.name == NULL) {
 			problem(ctx, "malformed", _("%s: entry %" G_GINT64_FORMAT " is unreadable"),
 			        name, (gint64)i);
 			continue;
@@ -840,6 +855,36 @@ read_label(Ctx *ctx, int fd)
 	}
 	ctx->res->label = c;
 	add_evidence(ctx, "label", c, 1, _("labelled Class %s"), fut_info_class_to_string(c));
+}
+
+gboolean
+fut_classify_write_label(int fd, FutInfoClass klass, GError **error)
+{
+	const gchar *v = fut_info_class_to_string(klass);
+	int rc;
+
+	if (klass == FUT_INFO_CLASS_NONE) {
+		rc = fremovexattr(fd, FUT_CLASSIFY_XATTR);
+		if (rc < 0 && errno == ENODATA)
+			rc = 0;
+	} else {
+		rc = fsetxattr(fd, FUT_CLASSIFY_XATTR, v, strlen(v), 0);
+	}
+	if (rc < 0) {
+		int e = errno;
+		if (e == ENOTSUP) {
+			g_set_error(error, FUT_ERROR, FUT_ERROR_NOT_SUPPORTED,
+			            _("the filesystem does not support labels (trusted.* xattrs)"));
+			return FALSE;
+		}
+		if (e == EPERM || e == EACCES) {
+			g_set_error(error, FUT_ERROR, FUT_ERROR_PERMISSION,
+			            _("only root can set a label: %s"), g_strerror(e));
+			return FALSE;
+		}
+		return fut_error_set_errno(error, e, _("label"));
+	}
+	return TRUE;
 }
 
 static void
@@ -1141,6 +1186,20 @@ out:
 
 /* --- rendering ----------------------------------------------------------------------- */
 
+/* Descriptions are built from escaped parts only; check rather than escape twice (which
+ * would double every backslash of a file name), and escape if a part ever slipped through. */
+static gchar *
+safe_text(const gchar *s)
+{
+	if (!g_utf8_validate(s, -1, NULL))
+		return fut_strescape(s, -1);
+	for (const gchar *p = s; *p != '\0'; p++) {
+		if ((guchar)*p < 0x20 || *p == 0x7f)
+			return fut_strescape(s, -1);
+	}
+	return g_strdup(s);
+}
+
 gchar *
 fut_classification_to_text(const FutClassification *c, const gchar *display_name)
 {
@@ -1152,9 +1211,7 @@ fut_classification_to_text(const FutClassification *c, const gchar *display_name
 		g_string_append(out, _("  no personal data, markings or rules found\n"));
 	for (guint i = 0; i < c->evidence->len; i++) {
 		const FutEvidence *e = g_ptr_array_index(c->evidence, i);
-		/* descriptions are built from escaped parts; escape again in case a
-		 * translation or a future detector forgets */
-		g_autofree gchar *d = fut_strescape(e->description, -1);
+		g_autofree gchar *d = safe_text(e->description);
 		if (e->klass == FUT_INFO_CLASS_NONE)
 			g_string_append_printf(out, "  %-14s %s\n", e->rule, d);
 		else
@@ -1190,7 +1247,7 @@ fut_classification_to_json(const FutClassification *c, const gchar *display_name
 	json_builder_begin_array(b);
 	for (guint i = 0; i < c->evidence->len; i++) {
 		const FutEvidence *e = g_ptr_array_index(c->evidence, i);
-		g_autofree gchar *d = fut_strescape(e->description, -1);
+		g_autofree gchar *d = safe_text(e->description);
 		json_builder_begin_object(b);
 		json_builder_set_member_name(b, "rule");
 		json_builder_add_string_value(b, e->rule);

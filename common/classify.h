@@ -80,6 +80,12 @@ typedef enum {
 FutClassification *
 fut_classifier_classify_fd(FutClassifier *self, int fd, const gchar *path, FutClassifyFlags flags);
 
+/* Sets the label of the open file @fd to @klass (I, II or III), or removes it (NONE).
+ * Needs root (CAP_SYS_ADMIN) and a filesystem with trusted.* xattrs. Who may raise or
+ * lower a label is the caller's policy (issue 6: the owner raises, only root lowers); after
+ * labelling I or II the caller records the content digest in the label store. */
+gboolean fut_classify_write_label(int fd, FutInfoClass klass, GError **error);
+
 /* The limits in effect, for messages and tests. */
 guint64 fut_classifier_get_scan_limit(const FutClassifier *self);
 

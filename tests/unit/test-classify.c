@@ -512,6 +512,23 @@ test_classify_fixtures(void)
 	}
 }
 
+/* Entry names are shown escaped, once: no control character, one backslash doubled. */
+static void
+test_classify_entry_names(void)
+{
+	g_autoptr(FutClassifier) cl = classifier_from(NULL, NULL);
+	g_autofree gchar *path = fixture_path("evil-name.zip");
+	g_autoptr(FutClassification) c = classify_path(cl, path, 0);
+	g_autofree gchar *t = fut_classification_to_text(c, "evil-name.zip");
+	g_auto(GStrv) lines = g_strsplit(t, "\n", -1);
+
+	g_test_message("%s", t);
+	g_assert_nonnull(
+	    strstr(t, "  encrypted      x\\x1b[31m\\\\y\\nClass III.txt is encrypted"));
+	g_assert_null(strchr(t, '\x1b'));
+	g_assert_cmpuint(g_strv_length(lines), ==, 3);
+}
+
 /* The generic zip also holds a Shift_JIS marking: both findings are listed. */
 static void
 test_classify_generic_zip(void)
@@ -609,6 +626,7 @@ test_render(Fixture *f, gconstpointer data)
 
 	g_test_message("%s\n%s", t, json);
 	g_assert_true(g_str_has_prefix(t, "evil\\nname\\x1b[31m.txt: Class I\n"));
+	g_assert_null(strchr(t, '\x1b'));
 	g_assert_nonnull(strstr(t, "1234********"));
 	/* never the number in full, in either rendering */
 	g_assert_null(strstr(t, MN1));
@@ -912,8 +930,17 @@ test_label_xattr(Fixture *f, gconstpointer data)
 		g_assert_cmpint(c->klass, ==, cases[i].want);
 		g_assert_true(has_rule(c, "label", cases[i].want));
 	}
-	/* labelled I; the agent remembers the digest; the copy (no xattr) stays Class I */
-	g_assert_cmpint(setxattr(path, FUT_CLASSIFY_XATTR, "I", 1, 0), ==, 0);
+	/* labelled I through the API; the agent remembers the digest; the copy (no xattr)
+	 * stays Class I */
+	{
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		g_assert_true(fut_classify_write_label(fd, FUT_INFO_CLASS_NONE, &error));
+		g_assert_true(fut_classify_write_label(fd, FUT_INFO_CLASS_NONE, &error));
+		assert_class(cl, path, FUT_INFO_CLASS_III, NULL);
+		g_assert_true(fut_classify_write_label(fd, FUT_INFO_CLASS_I, &error));
+		g_assert_no_error(error);
+		close(fd);
+	}
 	{
 		g_autoptr(FutClassification) c = classify_path(cl, path, FUT_CLASSIFY_FLAG_DIGEST);
 		g_assert_cmpint(c->label, ==, FUT_INFO_CLASS_I);
@@ -941,6 +968,7 @@ main(int argc, char **argv)
 	           test_classify_encodings, fixture_teardown);
 	g_test_add_func("/classify/file/fixtures", test_classify_fixtures);
 	g_test_add_func("/classify/file/generic-zip", test_classify_generic_zip);
+	g_test_add_func("/classify/file/entry-names", test_classify_entry_names);
 	g_test_add_func("/classify/file/bomb-inflate", test_classify_bomb_inflate);
 	g_test_add_func("/classify/file/archive-limits", test_classify_archive_limits);
 	g_test_add("/classify/file/limits", Fixture, NULL, fixture_setup, test_classify_limits,

@@ -128,6 +128,13 @@ while True:
     i += 4
 write('encrypted-entries.docx', bytes(good))
 
+# an encrypted entry whose name would paint the terminal and forge a line
+b = bytearray(zbytes([('x\x1b[31m\\y\nClass III.txt', b'data')]))
+for sig, off in ((b'PK\x03\x04', 6), (b'PK\x01\x02', 8)):
+    i = b.find(sig)
+    struct.pack_into('<H', b, i + off, struct.unpack_from('<H', b, i + off)[0] | 1)
+write('evil-name.zip', bytes(b))
+
 # An encrypted OOXML as Office writes it: an OLE compound file with EncryptionInfo and
 # EncryptedPackage streams. Only the parts a classifier looks at are real: the OLE signature
 # and the UTF-16LE stream names in a directory sector.
