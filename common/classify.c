@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <glib/gi18n.h>
@@ -64,6 +65,11 @@ struct _FutClassifier {
 	FutScanWords *words;
 	FutPathRules *rules;
 	FutLabelStore *store; /* borrowed */
+	/* held open for the classifier's life so the gconv modules stay loaded: a
+	 * classification must not open files (on the fanotify path such an open would wait
+	 * on the very thread that has to answer it) */
+	GIConv keep_cp932;
+	GIConv keep_utf16;
 };
 
 /* --- evidence and results ------------------------------------------------------------ */
@@ -319,6 +325,12 @@ fut_classifier_new(GKeyFile *kf, FutLabelStore *store, GError **error)
 	self->resident_thr_bare = DEFAULT_RESIDENT_THR_BARE;
 	self->words = fut_scan_words_new();
 	self->store = store;
+	self->keep_cp932 = g_iconv_open("UTF-8", "CP932");
+	self->keep_utf16 = g_iconv_open("UTF-8", "UTF-16");
+	/* load the message catalog and the time zone (libzip converts entry times) now,
+	 * for the same reason */
+	(void)_("not a regular file");
+	tzset();
 
 	if (kf != NULL && g_key_file_has_group(kf, FUT_CLASSIFY_GROUP)) {
 		g_auto(GStrv) keys = g_key_file_get_keys(kf, FUT_CLASSIFY_GROUP, NULL, NULL);
@@ -369,6 +381,10 @@ fut_classifier_free(FutClassifier *self)
 		return;
 	fut_scan_words_free(self->words);
 	fut_path_rules_free(self->rules);
+	if (self->keep_cp932 != (GIConv)-1)
+		g_iconv_close(self->keep_cp932);
+	if (self->keep_utf16 != (GIConv)-1)
+		g_iconv_close(self->keep_utf16);
 	g_free(self);
 }
 

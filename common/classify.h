@@ -54,7 +54,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutClassification, fut_classification_free)
  * item. @display_name is escaped here. Caller frees. */
 gchar *fut_classification_to_text(const FutClassification *c, const gchar *display_name);
 /* Returns {"file": name, "class": "II", "size": n, "sha256": hex (when hashed),
- * "label": "I" (when labelled), "evidence": [{"rule", "class", "count", "description"}]}.
+ * "label": "I" (when labelled), "evidence": [{"rule", "class", "count", "description"}]}
+ * where an evidence "class" is null for an informational finding.
  * @display_name is escaped here. Caller frees with json_node_unref(). */
 JsonNode *fut_classification_to_json(const FutClassification *c, const gchar *display_name);
 
@@ -62,7 +63,9 @@ typedef struct _FutClassifier FutClassifier;
 
 /* Returns a classifier configured from @kf (NULL: all defaults), or NULL with an error that
  * names the bad key, word or pattern. @store (may be NULL) is borrowed: it must outlive the
- * classifier. The classifier is immutable and thread-safe. */
+ * classifier. The classifier is immutable and thread-safe. It loads the iconv modules and
+ * the message catalog it needs up front, so a classification opens no file (call
+ * setlocale() and textdomain() before). */
 FutClassifier *fut_classifier_new(GKeyFile *kf, FutLabelStore *store, GError **error);
 void fut_classifier_free(FutClassifier *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutClassifier, fut_classifier_free)
