@@ -326,7 +326,7 @@ fut_classifier_new(GKeyFile *kf, FutLabelStore *store, GError **error)
 	self->words = fut_scan_words_new();
 	self->store = store;
 	self->keep_cp932 = g_iconv_open("UTF-8", "CP932");
-	self->keep_utf16 = g_iconv_open("UTF-8", "UTF-16");
+	self->keep_utf16 = g_iconv_open("UTF-8", "UTF-16"); /* UTF-16LE and BE are there too */
 	/* load the message catalog and the time zone (libzip converts entry times) now,
 	 * for the same reason */
 	(void)_("not a regular file");
@@ -421,12 +421,43 @@ pread_full(int fd, guint8 *buf, gsize len, guint64 off)
 typedef enum {
 	KIND_UTF8,
 	KIND_CP932,
-	KIND_UTF16,
+	KIND_UTF16, /* with a byte order mark */
+	KIND_UTF16LE,
+	KIND_UTF16BE,
 	KIND_BINARY,
 	KIND_ZIP,
 	KIND_OLE,
 	KIND_PDF,
+	KIND_COMPRESSED, /* an archive or compressed stream we do not unpack */
+	KIND_ENCRYPTED,  /* a file encrypted by a tool: nothing to scan */
 } Kind;
+
+typedef struct {
+	const gchar *magic;
+	gsize len;
+	Kind kind;
+	const gchar *what;
+} Magic;
+
+/* Formats whose content cannot be scanned: compressed, they would let anything through
+ * unseen; encrypted, they are what policy wants approved. */
+static const Magic opaque_magics[] = {
+    {"\x1f\x8b", 2, KIND_COMPRESSED, "gzip"},
+    {"BZh", 3, KIND_COMPRESSED, "bzip2"},
+    {"\xfd"
+     "7zXZ\0",
+     6, KIND_COMPRESSED, "xz"},
+    {"\x28\xb5\x2f\xfd", 4, KIND_COMPRESSED, "zstd"},
+    {"7z\xbc\xaf\x27\x1c", 6, KIND_COMPRESSED, "7-Zip"},
+    {"Rar!\x1a\x07", 6, KIND_COMPRESSED, "RAR"},
+    {"MSCF\0\0\0\0", 8, KIND_COMPRESSED, "cabinet"},
+    {"\x04\x22\x4d\x18", 4, KIND_COMPRESSED, "lz4"},
+    {"LZIP", 4, KIND_COMPRESSED, "lzip"},
+    {"-----BEGIN PGP MESSAGE-----", 27, KIND_ENCRYPTED, "OpenPGP"},
+    {"age-encryption.org/v1", 21, KIND_ENCRYPTED, "age"},
+    {"-----BEGIN AGE ENCRYPTED FILE-----", 34, KIND_ENCRYPTED, "age"},
+    {"Salted__", 8, KIND_ENCRYPTED, "OpenSSL"},
+};
 
 static gboolean
 has_prefix(const guint8 *d, gsize len, const void *magic, gsize mlen)
@@ -434,24 +465,53 @@ has_prefix(const guint8 *d, gsize len, const void *magic, gsize mlen)
 	return len >= mlen && memcmp(d, magic, mlen) == 0;
 }
 
-/* Looks at the first bytes of a stream (@complete: they are all of it). */
+/* UTF-16 without a byte order mark: digits, commas and ASCII letters put a NUL in every
+ * other byte, always on the same side; binary data has NULs on both sides. */
 static Kind
-sniff(const guint8 *d, gsize len, gboolean complete)
+sniff_utf16(const guint8 *d, gsize len)
+{
+	gsize nul[2] = {0, 0};
+
+	len &= ~(gsize)1;
+	for (gsize i = 0; i < len; i++) {
+		if (d[i] == 0)
+			nul[i & 1]++;
+	}
+	if (len < 8 || nul[0] + nul[1] < len / 8)
+		return KIND_BINARY;
+	if (nul[1] * 20 >= (nul[0] + nul[1]) * 19)
+		return KIND_UTF16LE;
+	if (nul[0] * 20 >= (nul[0] + nul[1]) * 19)
+		return KIND_UTF16BE;
+	return KIND_BINARY;
+}
+
+/* Looks at the first bytes of a stream (@complete: they are all of it). For opaque
+ * formats, @ret_what gets the format's name. */
+static Kind
+sniff(const guint8 *d, gsize len, gboolean complete, const gchar **ret_what)
 {
 	const gchar *end = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *conv = NULL;
 
+	*ret_what = NULL;
 	if (has_prefix(d, len, "PK\x03\x04", 4) || has_prefix(d, len, "PK\x05\x06", 4))
 		return KIND_ZIP;
 	if (has_prefix(d, len, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8))
 		return KIND_OLE;
 	if (has_prefix(d, len, "%PDF-", 5))
 		return KIND_PDF;
+	for (guint i = 0; i < G_N_ELEMENTS(opaque_magics); i++) {
+		if (has_prefix(d, len, opaque_magics[i].magic, opaque_magics[i].len)) {
+			*ret_what = opaque_magics[i].what;
+			return opaque_magics[i].kind;
+		}
+	}
 	if (has_prefix(d, len, "\xff\xfe", 2) || has_prefix(d, len, "\xfe\xff", 2))
 		return KIND_UTF16;
 	if (memchr(d, 0, len) != NULL)
-		return KIND_BINARY;
+		return sniff_utf16(d, len);
 	if (g_utf8_validate((const gchar *)d, (gssize)len, &end))
 		return KIND_UTF8;
 	/* a character cut at the end of the sniffed bytes is not an error */
@@ -462,6 +522,26 @@ sniff(const guint8 *d, gsize len, gboolean complete)
 	    (!complete && g_error_matches(error, G_CONVERT_ERROR, G_CONVERT_ERROR_PARTIAL_INPUT)))
 		return KIND_CP932;
 	return KIND_BINARY;
+}
+
+/* Reports a stream that cannot be scanned; returns FALSE for every other kind. */
+static gboolean
+opaque(Ctx *ctx, Kind kind, const gchar *what, const gchar *name)
+{
+	switch (kind) {
+	case KIND_PDF:
+		problem(ctx, "unsupported", _("%s: PDF, its text is not scanned"), name);
+		return TRUE;
+	case KIND_COMPRESSED:
+		problem(ctx, "unsupported", _("%s: %s archive or compressed data, not unpacked"),
+		        name, what);
+		return TRUE;
+	case KIND_ENCRYPTED:
+		problem(ctx, "encrypted", _("%s: %s encrypted file"), name, what);
+		return TRUE;
+	default:
+		return FALSE;
+	}
 }
 
 /* --- text decoding into the scanner -------------------------------------------------- */
@@ -484,13 +564,16 @@ decoder_new(Ctx *ctx, Kind kind)
 	dec->staged = 0;
 	dec->invalid = 0;
 	dec->cd = (GIConv)-1;
-	if (kind == KIND_CP932)
-		dec->cd = g_iconv_open("UTF-8", "CP932");
-	else if (kind == KIND_UTF16)
-		dec->cd = g_iconv_open("UTF-8", "UTF-16");
-	if ((kind == KIND_CP932 || kind == KIND_UTF16) && dec->cd == (GIConv)-1) {
-		problem(ctx, "unreadable", _("the system cannot convert %s text"),
-		        kind == KIND_CP932 ? "CP932" : "UTF-16");
+	const gchar *from = kind == KIND_CP932     ? "CP932"
+	                    : kind == KIND_UTF16   ? "UTF-16"
+	                    : kind == KIND_UTF16LE ? "UTF-16LE"
+	                    : kind == KIND_UTF16BE ? "UTF-16BE"
+	                                           : NULL;
+
+	if (from != NULL) {
+		dec->cd = g_iconv_open("UTF-8", from);
+		if (dec->cd == (GIConv)-1)
+			problem(ctx, "unreadable", _("the system cannot convert %s text"), from);
 	}
 	if (dec->cd != (GIConv)-1) {
 		dec->stage = g_malloc(ICONV_STAGE);
@@ -686,10 +769,9 @@ scan_entry(Ctx *ctx, zip_t *za, zip_uint64_t i, const zip_stat_t *st, gboolean o
 				break;
 			}
 			if (!container && head->len >= SNIFF_LEN) {
-				Kind k = sniff(head->data, head->len, FALSE);
-				if (k == KIND_PDF) {
-					problem(ctx, "unsupported",
-					        _("%s: PDF, its text is not scanned"), name);
+				const gchar *what = NULL;
+				Kind k = sniff(head->data, head->len, FALSE, &what);
+				if (opaque(ctx, k, what, name)) {
 					failed = TRUE;
 					break;
 				}
@@ -820,18 +902,18 @@ scan_ole(Ctx *ctx, const guint8 *data, gsize len, const gchar *name)
 static void
 scan_buffer(Ctx *ctx, const guint8 *data, gsize len, guint depth, const gchar *name)
 {
-	Kind kind = sniff(data, MIN(len, SNIFF_LEN), len <= SNIFF_LEN);
+	const gchar *what = NULL;
+	Kind kind = sniff(data, MIN(len, SNIFF_LEN), len <= SNIFF_LEN, &what);
 	Decoder *dec;
 
+	if (opaque(ctx, kind, what, name))
+		return;
 	switch (kind) {
 	case KIND_ZIP:
 		scan_zip(ctx, data, len, depth, name);
 		return;
 	case KIND_OLE:
 		scan_ole(ctx, data, len, name);
-		return;
-	case KIND_PDF:
-		problem(ctx, "unsupported", _("%s: PDF, its text is not scanned"), name);
 		return;
 	default:
 		dec = decoder_new(ctx, kind);
@@ -1010,13 +1092,14 @@ scan_content(Ctx *ctx, int fd, guint64 size)
 	gssize n = pread_full(fd, first, sizeof(first), 0);
 	g_autofree guint8 *whole = NULL;
 	gsize whole_len = 0;
+	const gchar *what = NULL;
 	Kind kind;
 
 	if (n < 0) {
 		problem(ctx, "unreadable", _("read error: %s"), g_strerror((int)-n));
 		return FALSE;
 	}
-	kind = sniff(first, (gsize)n, (gsize)n < sizeof(first));
+	kind = sniff(first, (gsize)n, (gsize)n < sizeof(first), &what);
 	switch (kind) {
 	case KIND_ZIP:
 	case KIND_OLE:
@@ -1030,7 +1113,9 @@ scan_content(Ctx *ctx, int fd, guint64 size)
 			scan_ole(ctx, whole, whole_len, _("the file"));
 		return TRUE;
 	case KIND_PDF:
-		problem(ctx, "unsupported", _("PDF: its text is not scanned"));
+	case KIND_COMPRESSED:
+	case KIND_ENCRYPTED:
+		opaque(ctx, kind, what, _("the file"));
 		return ctx->sha != NULL ? stream_hash(ctx, fd) : FALSE;
 	default:
 		return stream_text(ctx, fd, kind, first, (gsize)n);

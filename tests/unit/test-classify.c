@@ -464,6 +464,56 @@ test_classify_encodings(Fixture *f, gconstpointer data)
 	assert_class(cl, p4, FUT_INFO_CLASS_III, "mynumber");
 	p5 = write_file(f, "doc.pdf", "%PDF-1.7\n", 9);
 	assert_class(cl, p5, FUT_INFO_CLASS_II, "unsupported");
+
+	/* UTF-16 without a byte order mark, both byte orders */
+	{
+		static const gchar *const orders[] = {"UTF-16LE", "UTF-16BE"};
+		for (guint i = 0; i < G_N_ELEMENTS(orders); i++) {
+			g_autofree gchar *t = NULL;
+			g_autofree gchar *p = NULL;
+			gsize tl = 0;
+			t = g_convert("no,name,number\n1,山田," MN1 "\n2,佐藤," MN2 "\n3,鈴木," MN3
+			              "\n",
+			              -1, orders[i], "UTF-8", NULL, &tl, NULL);
+			g_assert_nonnull(t);
+			p = write_file(f, "u16nobom.csv", t, tl);
+			assert_class(cl, p, FUT_INFO_CLASS_I, "mynumber");
+		}
+	}
+	/* compressed and encrypted files are not scanned, and not let through */
+	{
+		static const struct {
+			const gchar *data;
+			gsize len;
+			const gchar *rule;
+		} opaque[] = {
+		    {"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10, "unsupported"},
+		    {"\xfd"
+		     "7zXZ\0\0\x04",
+		     9, "unsupported"},
+		    {"7z\xbc\xaf\x27\x1c\0\x04", 8, "unsupported"},
+		    {"-----BEGIN PGP MESSAGE-----\n\nhQEMA\n", 35, "encrypted"},
+		    {"Salted__12345678", 16, "encrypted"},
+		    {"age-encryption.org/v1\n-> X25519 x\n", 35, "encrypted"},
+		};
+		for (guint i = 0; i < G_N_ELEMENTS(opaque); i++) {
+			g_autofree gchar *p =
+			    write_file(f, "opaque.bin", opaque[i].data, opaque[i].len);
+			assert_class(cl, p, FUT_INFO_CLASS_II, opaque[i].rule);
+		}
+	}
+	/* binary with NULs on both byte parities is not taken for UTF-16 */
+	{
+		guint8 png[4096];
+		GRand *r = g_rand_new_with_seed(5);
+		g_autofree gchar *p = NULL;
+		memcpy(png, "\x89PNG\r\n\x1a\n", 8);
+		for (gsize i = 8; i < sizeof(png); i++)
+			png[i] = g_rand_int_range(r, 0, 4) == 0 ? 0 : (guint8)g_rand_int(r);
+		g_rand_free(r);
+		p = write_file(f, "image.png", png, sizeof(png));
+		assert_class(cl, p, FUT_INFO_CLASS_III, NULL);
+	}
 }
 
 static gchar *
