@@ -79,6 +79,7 @@ struct _FutScanWords {
 	 * them while no match is in progress */
 	guint8 boring[256];
 	gboolean digit_free; /* no word contains an ASCII digit */
+	guint first_output;  /* states from here on end a word */
 };
 
 FutScanWords *
@@ -139,6 +140,39 @@ fut_scan_words_add(FutScanWords *self, const gchar *word, FutWordRole role, GErr
 	return (gint)self->n_words++;
 }
 
+/* Puts the states where a word ends last, so the scanner tells "a word ended here" from the
+ * state number alone, without loading its output mask for every byte. The root stays 0
+ * (no word is empty, so the root ends none). */
+static void
+renumber(FutScanWords *self)
+{
+	guint n = self->n_states;
+	g_autofree guint *map = g_new(guint, n);
+	guint16 *delta = g_new(guint16, (gsize)n * 256);
+	guint64 *output = g_new0(guint64, n);
+	guint next = 0;
+
+	for (guint s = 0; s < n; s++) {
+		if (self->output[s] == 0)
+			map[s] = next++;
+	}
+	self->first_output = next;
+	for (guint s = 0; s < n; s++) {
+		if (self->output[s] != 0)
+			map[s] = next++;
+	}
+	for (guint s = 0; s < n; s++) {
+		for (guint b = 0; b < 256; b++)
+			delta[(gsize)map[s] * 256 + b] =
+			    (guint16)map[self->delta[(gsize)s * 256 + b]];
+		output[map[s]] = self->output[s];
+	}
+	g_free(self->delta);
+	g_free(self->output);
+	self->delta = delta;
+	self->output = output;
+}
+
 void
 fut_scan_words_build(FutScanWords *self)
 {
@@ -195,6 +229,7 @@ fut_scan_words_build(FutScanWords *self)
 	}
 	g_free(queue);
 	g_free(fail);
+	renumber(self);
 
 	for (guint b = 0; b < 256; b++)
 		self->boring[b] = self->delta[b] == 0 && !(b >= '0' && b <= '9') && b != 0xef;
@@ -364,6 +399,7 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 	const FutScanWords *w = scan->words;
 	const guint16 *delta = w != NULL ? w->delta : NULL;
 	const guint64 *output = w != NULL ? w->output : NULL;
+	const guint first_output = w != NULL ? w->first_output : G_MAXUINT;
 	const guint8 *boring = w != NULL ? w->boring : no_words_boring();
 	/* when no word holds a digit, a digit always takes the automaton back to its root */
 	const gboolean digit_free = w == NULL || w->digit_free;
@@ -390,7 +426,7 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 				if (is_digit(b) || b == 0xef)
 					break;
 				ac = delta[(gsize)ac * 256 + b];
-				if (G_UNLIKELY(output[ac] != 0))
+				if (G_UNLIKELY(ac >= first_output))
 					count_words(scan, output[ac]);
 				p++;
 			}
@@ -401,7 +437,7 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 
 		if (delta != NULL) {
 			ac = delta[(gsize)ac * 256 + b];
-			if (G_UNLIKELY(output[ac] != 0))
+			if (G_UNLIKELY(ac >= first_output))
 				count_words(scan, output[ac]);
 		}
 
