@@ -15,7 +15,7 @@ enum {
 	ST_COMMENT, /* <!-- ... --> */
 	ST_CDATA,   /* <![CDATA[ ... ]]> */
 	ST_DECL,    /* <? ... ?> or <!DOCTYPE ... > */
-	ST_ENTITY,  /* after '&' in text */
+	ST_ENTITY,  /* after '&' in text or in a text attribute */
 };
 
 /* Elements whose boundaries separate pieces of text (local names: w:p, a:p, w:tc, c, v,
@@ -116,17 +116,44 @@ decode_entity(FutXmlText *x)
 	}
 }
 
+/* Attributes whose values are text a person wrote: alternative text and titles of
+ * pictures, shapes and tables. */
+static gboolean
+text_attribute(const FutXmlText *x)
+{
+	return x->attr_eq && x->attr_len < sizeof(x->attr) &&
+	       (strcmp(x->attr, "descr") == 0 || strcmp(x->attr, "title") == 0);
+}
+
 static void
 tag_byte(FutXmlText *x, guint8 c)
 {
 	if (x->quote != 0) {
-		if (c == (guint8)x->quote)
+		if (c == (guint8)x->quote) {
 			x->quote = 0;
+			if (x->attr_text) {
+				emit(x, '\n');
+				x->attr_text = FALSE;
+			}
+		} else if (x->attr_text) {
+			if (c == '&') {
+				x->state = ST_ENTITY;
+				x->ent_return = ST_TAG;
+				x->ent_len = 0;
+			} else {
+				emit(x, c);
+			}
+		}
 		return;
 	}
 	if (c == '"' || c == '\'') {
 		x->quote = (gchar)c;
 		x->name_done = TRUE;
+		x->attr[MIN(x->attr_len, sizeof(x->attr) - 1)] = '\0';
+		x->attr_text = text_attribute(x);
+		x->attr_len = 0;
+		x->attr_eq = FALSE;
+		x->attr_done = FALSE;
 		return;
 	}
 	if (c == '>') {
@@ -134,8 +161,26 @@ tag_byte(FutXmlText *x, guint8 c)
 		x->state = ST_TEXT;
 		return;
 	}
-	if (x->name_done)
+	if (x->name_done) {
+		/* an attribute name: keep its local part */
+		if (c == '=') {
+			x->attr_eq = TRUE;
+		} else if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '/') {
+			x->attr_done = x->attr_len > 0;
+		} else if (c == ':') {
+			x->attr_len = 0;
+		} else if (!x->attr_eq) {
+			if (x->attr_done) {
+				/* "a b=": a was a name without a value; b starts */
+				x->attr_len = 0;
+				x->attr_done = FALSE;
+			}
+			if (x->attr_len < sizeof(x->attr) - 1)
+				x->attr[x->attr_len] = g_ascii_tolower((gchar)c);
+			x->attr_len++;
+		}
 		return;
+	}
 	if (c == '/' && x->name_len == 0)
 		return; /* end tag */
 	if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '/') {
@@ -191,6 +236,10 @@ head_decided(FutXmlText *x)
 	x->quote = 0;
 	x->name_len = 0;
 	x->name_done = FALSE;
+	x->attr_len = 0;
+	x->attr_eq = FALSE;
+	x->attr_done = FALSE;
+	x->attr_text = FALSE;
 	for (guint i = 0; i < n && x->state == ST_TAG; i++)
 		tag_byte(x, (guint8)h[i]);
 	return TRUE;
@@ -209,6 +258,7 @@ fut_xml_text_feed(FutXmlText *x, const guint8 *data, gsize len)
 				x->head_len = 0;
 			} else if (c == '&') {
 				x->state = ST_ENTITY;
+				x->ent_return = ST_TEXT;
 				x->ent_len = 0;
 			} else {
 				emit(x, c);
@@ -250,10 +300,10 @@ fut_xml_text_feed(FutXmlText *x, const guint8 *data, gsize len)
 		case ST_ENTITY:
 			if (c == ';') {
 				decode_entity(x);
-				x->state = ST_TEXT;
+				x->state = x->ent_return;
 			} else if (x->ent_len >= sizeof(x->ent) - 1) {
 				fail(x, _("entity too long"));
-				x->state = ST_TEXT;
+				x->state = x->ent_return;
 			} else {
 				x->ent[x->ent_len++] = (gchar)c;
 			}

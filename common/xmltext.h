@@ -9,7 +9,8 @@ G_BEGIN_DECLS
  * data, with entities decoded and a line break at the elements that separate cells,
  * paragraphs, rows and slides' text boxes, so "1234" and "5678" in two cells do not read
  * as "12345678", while a number split over two runs of one paragraph reads whole.
- * Markup, attributes, comments and processing instructions are dropped; CDATA is text.
+ * Markup, comments and processing instructions are dropped; CDATA is text; of attributes
+ * only the values of descr and title (alternative text of pictures and shapes) are text.
  * A byte-at-a-time state machine: the input may be split anywhere. It is not a validating
  * parser; it refuses what it cannot read unambiguously (an unknown or over-long entity,
  * markup cut off at the end). */
@@ -27,10 +28,16 @@ typedef struct {
 	gchar name[32]; /* local name of the current tag, lower-case, truncated */
 	guint name_len;
 	gboolean name_done;
+	gchar attr[16]; /* local name of the current attribute, lower-case, truncated */
+	guint attr_len;
+	gboolean attr_eq;   /* its '=' has been seen */
+	gboolean attr_done; /* its name has ended (whitespace) */
+	gboolean attr_text; /* inside the value of a text attribute (descr, title) */
 	gchar ent[12];
 	guint ent_len;
-	guint pending; /* ']' or '-' seen while looking for the end of CDATA or a comment */
-	gchar head[8]; /* first bytes after '<', to tell "!--" and "![CDATA[" apart */
+	guint ent_return; /* the state an entity returns to */
+	guint pending;    /* ']' or '-' seen while looking for the end of CDATA or a comment */
+	gchar head[8];    /* first bytes after '<', to tell "!--" and "![CDATA[" apart */
 	guint head_len;
 	gchar *error; /* first problem found, or NULL */
 	guint8 out[FUT_XML_TEXT_OUT];

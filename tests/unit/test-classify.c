@@ -242,13 +242,14 @@ test_xml_text(void)
 	static const gchar xml[] =
 	    "<?xml version=\"1.0\"?><!-- a > comment --><w:p a=\"x>y\"><w:r><w:t>1234</w:t>"
 	    "</w:r><w:r><w:t xml:space='preserve'>5678&amp;&#x41;&#66;&lt;</w:t></w:r></w:p>"
-	    "<c><v>1</v></c><c><v>2</v></c><![CDATA[a]]b]]]>";
+	    "<c><v>1</v></c><c><v>2</v></c><![CDATA[a]]b]]]>"
+	    "<wp:docPr id=\"12345678901\" name='x' descr = \"No. 98&amp;7\" title='t&#x41;'/>";
 
 	for (gsize piece = 1; piece <= strlen(xml); piece++) {
 		g_autoptr(GError) error = NULL;
 		g_autofree gchar *t = xml_text(xml, piece, &error);
 		g_assert_no_error(error);
-		g_assert_cmpstr(t, ==, "\n12345678&AB<\n\n\n1\n\n\n\n2\n\na]]b]");
+		g_assert_cmpstr(t, ==, "\n12345678&AB<\n\n\n1\n\n\n\n2\n\na]]b]No. 98&7\ntA\n");
 	}
 }
 
@@ -265,6 +266,8 @@ test_xml_text_garbage(void)
 	    "<p a=\"unterminated>",
 	    "text<!-- never closed",
 	    "<p>&aaaaaaaaaaaaaaaaaaaaaaaaa;</p>",
+	    "<x descr=\"&bogus;\"/>",
+	    "<x descr=\"&amp",
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
