@@ -424,6 +424,30 @@ test_classify_text(Fixture *f, gconstpointer data)
 	assert_text_class(f, cl, "個人情報 個人情報 個人情報\n", FUT_INFO_CLASS_II, "marking");
 }
 
+/* Numbers and words that straddle the first read (64 KiB) and the next (1 MiB) boundary of
+ * a file are found like any other. */
+static void
+test_classify_read_boundaries(Fixture *f, gconstpointer data)
+{
+	g_autoptr(FutClassifier) cl = classifier_from(NULL, NULL);
+	const gsize cuts[] = {64 * 1024, 64 * 1024 + 1024 * 1024, 64 * 1024 + 2 * 1024 * 1024};
+	gsize len = cuts[2] + 100;
+	g_autofree gchar *buf = g_malloc(len);
+	g_autofree gchar *p = NULL;
+	g_autoptr(FutClassification) c = NULL;
+
+	memset(buf, 'a', len);
+	memcpy(buf + cuts[0] - 5, MN1, 12);        /* 5 digits before the cut, 7 after */
+	memcpy(buf + cuts[1] - 11, MN2, 12);       /* 11 before, 1 after */
+	memcpy(buf + cuts[2] - 7, "個人番号", 12); /* the keyword cut in a character */
+	p = write_file(f, "boundaries.txt", buf, len);
+	c = classify_path(cl, p, 0);
+	dump(c, p);
+	g_assert_cmpint(c->klass, ==, FUT_INFO_CLASS_I);
+	g_assert_true(has_rule(c, "mynumber", FUT_INFO_CLASS_I));
+	g_assert_cmpuint(((FutEvidence *)g_ptr_array_index(c->evidence, 0))->count, ==, 2);
+}
+
 static void
 test_classify_encodings(Fixture *f, gconstpointer data)
 {
@@ -1108,6 +1132,8 @@ main(int argc, char **argv)
 	g_test_add_func("/classify/xml/garbage", test_xml_text_garbage);
 	g_test_add("/classify/file/text", Fixture, NULL, fixture_setup, test_classify_text,
 	           fixture_teardown);
+	g_test_add("/classify/file/read-boundaries", Fixture, NULL, fixture_setup,
+	           test_classify_read_boundaries, fixture_teardown);
 	g_test_add("/classify/file/encodings", Fixture, NULL, fixture_setup,
 	           test_classify_encodings, fixture_teardown);
 	g_test_add_func("/classify/file/fixtures", test_classify_fixtures);
