@@ -1285,6 +1285,16 @@ out:
 	return res;
 }
 
+gboolean
+fut_classifier_classify_fd_cb(
+    int fd, const gchar *path, guint *ret_class, gpointer user_data, GError **error)
+{
+	g_autoptr(FutClassification) c = fut_classifier_classify_fd(user_data, fd, path, 0);
+
+	*ret_class = (guint)c->klass;
+	return TRUE;
+}
+
 /* --- rendering ----------------------------------------------------------------------- */
 
 /* Descriptions are built from escaped parts only; check rather than escape twice (which

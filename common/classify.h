@@ -83,6 +83,12 @@ typedef enum {
 FutClassification *
 fut_classifier_classify_fd(FutClassifier *self, int fd, const gchar *path, FutClassifyFlags flags);
 
+/* The same as a plain callback (the shape of the fanotify listener's classify function):
+ * @user_data is a FutClassifier; stores the class as 1, 2 or 3 (I, II, III) in @ret_class.
+ * Never fails; returns TRUE. */
+gboolean fut_classifier_classify_fd_cb(
+    int fd, const gchar *path, guint *ret_class, gpointer user_data, GError **error);
+
 /* Sets the label of the open file @fd to @klass (I, II or III), or removes it (NONE).
  * Needs root (CAP_SYS_ADMIN) and a filesystem with trusted.* xattrs. Who may raise or
  * lower a label is the caller's policy (issue 6: the owner raises, only root lowers); after

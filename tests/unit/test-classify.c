@@ -634,6 +634,25 @@ test_classify_bomb_inflate(void)
 }
 
 static void
+test_classify_callback(void)
+{
+	g_autoptr(FutClassifier) cl = classifier_from(NULL, NULL);
+	static const struct {
+		const gchar *name;
+		guint want;
+	} cases[] = {{"personal.xlsx", 1}, {"marking.docx", 2}, {"plain.docx", 3}};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree gchar *path = fixture_path(cases[i].name);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		guint klass = 0;
+		g_assert_true(fut_classifier_classify_fd_cb(fd, path, &klass, cl, NULL));
+		g_assert_cmpuint(klass, ==, cases[i].want);
+		close(fd);
+	}
+}
+
+static void
 test_classify_archive_limits(void)
 {
 	g_autoptr(FutClassifier) cl =
@@ -1141,6 +1160,7 @@ main(int argc, char **argv)
 	g_test_add_func("/classify/file/entry-names", test_classify_entry_names);
 	g_test_add_func("/classify/file/bomb-inflate", test_classify_bomb_inflate);
 	g_test_add_func("/classify/file/archive-limits", test_classify_archive_limits);
+	g_test_add_func("/classify/file/callback", test_classify_callback);
 	g_test_add("/classify/file/mutations", Fixture, NULL, fixture_setup,
 	           test_classify_mutations, fixture_teardown);
 	g_test_add_func("/classify/file/threads", test_classify_threads);
