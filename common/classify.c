@@ -806,6 +806,44 @@ scan_entry(Ctx *ctx, zip_t *za, zip_uint64_t i, const zip_stat_t *st, gboolean o
 	}
 }
 
+static guint64
+get_le(const guint8 *p, guint bytes)
+{
+	guint64 v = 0;
+
+	for (guint i = bytes; i > 0; i--)
+		v = v << 8 | p[i - 1];
+	return v;
+}
+
+/* The entry count the end-of-central-directory record (or its ZIP64 twin) declares, read
+ * before libzip sees the archive: libzip allocates per entry while opening, so a small file
+ * that declares millions of entries would cost memory before the count could be checked.
+ * Returns 0 when no record is found (libzip then decides). */
+static guint64
+declared_entries(const guint8 *data, gsize len)
+{
+	/* the record is 22 bytes plus a comment of at most 65535 */
+	gsize lowest = len > 22 + 65535 ? len - 22 - 65535 : 0;
+
+	if (len < 22)
+		return 0;
+	for (gsize i = len - 22 + 1; i-- > lowest;) {
+		guint64 n;
+		if (memcmp(data + i, "PK\x05\x06", 4) != 0)
+			continue;
+		n = get_le(data + i + 10, 2);
+		if (n == 0xffff && i >= 20 && memcmp(data + i - 20, "PK\x06\x07", 4) == 0) {
+			guint64 off = get_le(data + i - 20 + 8, 8);
+			if (off < len && len - off >= 56 &&
+			    memcmp(data + off, "PK\x06\x06", 4) == 0)
+				n = get_le(data + off + 32, 8);
+		}
+		return n;
+	}
+	return 0;
+}
+
 static void
 scan_zip(Ctx *ctx, const guint8 *data, gsize len, guint depth, const gchar *name)
 {
@@ -819,6 +857,13 @@ scan_zip(Ctx *ctx, const guint8 *data, gsize len, guint depth, const gchar *name
 	if (depth > ctx->cl->archive_max_depth) {
 		problem(ctx, "unsupported", _("%s: archive nested deeper than %u levels"), name,
 		        ctx->cl->archive_max_depth);
+		return;
+	}
+	if (declared_entries(data, len) >
+	    ctx->cl->archive_max_entries - MIN(ctx->entries, ctx->cl->archive_max_entries)) {
+		problem(ctx, "zip-bomb", _("%s: declares more than %u archive entries"), name,
+		        ctx->cl->archive_max_entries);
+		ctx->abort = TRUE;
 		return;
 	}
 	zip_error_init(&zerr);

@@ -580,6 +580,7 @@ test_classify_fixtures(void)
 	    {"truncated.xlsx", FUT_INFO_CLASS_II, "malformed"},
 	    {"bomb-declared.zip", FUT_INFO_CLASS_II, "zip-bomb"},
 	    {"bomb-lying.zip", FUT_INFO_CLASS_II, "malformed"},
+	    {"bomb-entries.zip", FUT_INFO_CLASS_II, "zip-bomb"},
 	    {"generic-large.zip", FUT_INFO_CLASS_I, "mynumber"},
 	    {"nested-deep.zip", FUT_INFO_CLASS_II, "unsupported"},
 	};

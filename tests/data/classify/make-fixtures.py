@@ -165,6 +165,11 @@ for sig, off in ((b'PK\x03\x04', 22), (b'PK\x01\x02', 24)):
     i = b.find(sig)
     struct.pack_into('<I', b, i + off, 1000)
 write('bomb-lying.zip', bytes(b))
+# 2c: a small archive whose end record declares 60000 entries
+b = bytearray(zbytes([('a.txt', b'x')]))
+i = b.rfind(b'PK\x05\x06')
+struct.pack_into('<HH', b, i + 8, 60000, 60000)
+write('bomb-entries.zip', bytes(b))
 # 3: nested four deep
 inner = zbytes([('note.txt', '取扱注意'.encode())])
 for d in range(4):
