@@ -408,6 +408,22 @@ m_rejected_class_i(Scenario *s)
 }
 
 static void
+m_rejected_hostile_strings(Scenario *s)
+{
+	/* A comment and a name made to forge a second log line or recolour a terminal. */
+	g_autoptr(FutCertificate) c = fx_cert("S1008", "Mallory\n\u202Eevil", "mallory",
+	                                      "info-manager", C_II, s->k_frank, s->root, 0x08);
+	FutApproval *a =
+	    fx_approval(s->req, c, s->k_frank, FUT_DECISION_REJECT, s->now - 60, s->now + 3600);
+
+	g_free(a->comment);
+	a->comment = g_strdup("no\naccepted: Class II approved by \x1b[32mEveryone");
+	g_assert_true(fut_approval_sign(a, s->k_frank, NULL));
+	g_ptr_array_set_size(s->approvals, 0);
+	g_ptr_array_add(s->approvals, a);
+}
+
+static void
 m_self_approval(Scenario *s)
 {
 	g_ptr_array_set_size(s->approvals, 0);
@@ -586,6 +602,8 @@ static const Row rows[] = {
     {"revoked", m_revoked, FUT_REFUSAL_CERT_REVOKED, "0101010101010101"},
     {"rejected", m_rejected, FUT_REFUSAL_REJECTED, "rejected"},
     {"rejected-class-i-second", m_rejected_class_i, FUT_REFUSAL_REJECTED, "Dave"},
+    {"rejected-hostile-strings", m_rejected_hostile_strings, FUT_REFUSAL_REJECTED,
+     "Mallory\\n\\u{202E}evil (S1008) rejected the request: no\\naccepted"},
     {"self-approval", m_self_approval, FUT_REFUSAL_SELF_APPROVAL, "own login"},
     {"self-approval-other-case", m_self_approval_case, FUT_REFUSAL_SELF_APPROVAL, "own login"},
     {"self-approval-class-i", m_self_approval_class_i, FUT_REFUSAL_SELF_APPROVAL, "Bob"},
@@ -620,7 +638,8 @@ test_row(gconstpointer data)
 	g_test_message("%s: %s (%s)", row->name, fut_refusal_to_string(got), message);
 	g_assert_cmpstr(fut_refusal_to_string(got), ==, fut_refusal_to_string(row->expect));
 	g_assert_nonnull(message);
-	g_assert_null(strchr(message, '\n'));
+	for (const gchar *p = message; *p != '\0'; p++)
+		g_assert_true((guchar)*p >= 0x20 && *p != 0x7f);
 	g_assert_nonnull(strstr(message, row->message_part));
 	scenario_free(s);
 }
