@@ -648,16 +648,15 @@ test_row(gconstpointer data)
 static void
 test_every_refusal_covered(void)
 {
-	for (FutRefusal r = FUT_REFUSAL_NONE; r <= FUT_REFUSAL_REQUIRED_ROLE_MISSING; r++) {
-		gboolean found = FALSE;
+	for (FutRefusal r = FUT_REFUSAL_NONE; r <= FUT_REFUSAL_MALFORMED; r++) {
+		gboolean found = r == FUT_REFUSAL_MALFORMED; /* test_parse_approvals */
 		g_assert_cmpstr(fut_refusal_to_string(r), !=, "unknown");
 		for (guint i = 0; i < G_N_ELEMENTS(rows) && !found; i++)
 			found = rows[i].expect == r;
 		if (!found)
 			g_error("no test row for refusal %s", fut_refusal_to_string(r));
 	}
-	g_assert_cmpstr(fut_refusal_to_string(FUT_REFUSAL_REQUIRED_ROLE_MISSING + 1), ==,
-	                "unknown");
+	g_assert_cmpstr(fut_refusal_to_string(FUT_REFUSAL_MALFORMED + 1), ==, "unknown");
 }
 
 /* A lookup that is asked about something else than the request answers UNKNOWN: make sure
@@ -672,6 +671,53 @@ test_lookup_gets_request_id(void)
 	scenario_free(s);
 }
 
+/* Approval texts as a user hands them in: garbage, a request instead of an approval, too
+ * many, and good ones. */
+static void
+test_parse_approvals(void)
+{
+	Scenario *s = scenario_new();
+	g_autofree gchar *good = fut_approval_to_text(s->approvals->pdata[0], NULL);
+	g_autofree gchar *req = fut_request_to_text(s->req, NULL);
+	const gchar *texts[FUT_REDEEM_MAX_APPROVALS + 1];
+	gsize lens[FUT_REDEEM_MAX_APPROVALS + 1];
+	g_autoptr(GPtrArray) out = NULL;
+	g_autofree gchar *msg = NULL;
+
+	texts[0] = good;
+	lens[0] = strlen(good);
+	texts[1] = req;
+	lens[1] = strlen(req);
+	g_assert_cmpint(fut_redeem_parse_approvals(texts, lens, 2, &out, &msg), ==,
+	                FUT_REFUSAL_MALFORMED);
+	g_assert_null(out);
+	g_assert_nonnull(strstr(msg, "approval 2 is not a valid futari approval: this is a FUTARI "
+	                             "REQUEST, expected a FUTARI APPROVAL"));
+	g_clear_pointer(&msg, g_free);
+
+	texts[1] = "garbage";
+	lens[1] = 7;
+	g_assert_cmpint(fut_redeem_parse_approvals(texts, lens, 2, &out, &msg), ==,
+	                FUT_REFUSAL_MALFORMED);
+	g_clear_pointer(&msg, g_free);
+
+	for (guint i = 0; i < G_N_ELEMENTS(texts); i++) {
+		texts[i] = good;
+		lens[i] = strlen(good);
+	}
+	g_assert_cmpint(fut_redeem_parse_approvals(texts, lens, G_N_ELEMENTS(texts), &out, &msg),
+	                ==, FUT_REFUSAL_TOO_MANY_APPROVALS);
+	g_clear_pointer(&msg, g_free);
+
+	g_assert_cmpint(fut_redeem_parse_approvals(texts, lens, 1, &out, NULL), ==,
+	                FUT_REFUSAL_NONE);
+	g_assert_cmpuint(out->len, ==, 1);
+	g_ptr_array_unref(s->approvals);
+	s->approvals = g_steal_pointer(&out);
+	g_assert_cmpint(scenario_run(s, NULL), ==, FUT_REFUSAL_NONE);
+	scenario_free(s);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -682,5 +728,6 @@ main(int argc, char **argv)
 	}
 	g_test_add_func("/redeem/every-refusal-covered", test_every_refusal_covered);
 	g_test_add_func("/redeem/lookup-gets-request-id", test_lookup_gets_request_id);
+	g_test_add_func("/redeem/parse-approvals", test_parse_approvals);
 	return g_test_run();
 }
