@@ -40,6 +40,14 @@ else
 	# An unpacked release tarball: copy it without what a build may have left behind.
 	tar -C "$src" --exclude='./_build*' --exclude='*.o' --exclude='*.a' -cf - . | tar -x -C "$tree"
 fi
+# Executables that were committed by mistake are build products: the package must ship what
+# this build compiled, never a binary from the repository.
+find "$tree" -type f -perm -u+x | while read -r f; do
+	if [ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ]; then
+		echo "build-deb.sh: removing the committed binary ${f#"$tree"/} before the build" >&2
+		rm -f "$f"
+	fi
+done
 [ -d "$tree/packaging/debian" ] || { echo "build-deb.sh: no packaging/debian in the tree" >&2; exit 1; }
 rm -rf "$tree/debian"
 cp -a "$tree/packaging/debian" "$tree/debian"
