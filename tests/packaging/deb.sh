@@ -103,7 +103,8 @@ for f in /usr/sbin/futarid /usr/bin/futari /usr/bin/futari-approve \
 	/usr/share/bash-completion/completions/futari-audit \
 	/usr/share/man/man8/futarid.8.gz /usr/share/man/man1/futari.1.gz \
 	/usr/share/man/man5/futari.conf.5.gz /usr/share/man/man1/futari-approve.1.gz \
-	/usr/share/man/man1/futari-approver.1.gz /usr/share/man/man1/futari-audit.1.gz; do
+	/usr/share/man/man1/futari-approver.1.gz /usr/share/man/man1/futari-audit.1.gz \
+	/usr/share/man/man1/futari-notify.1.gz; do
 	[ -e "$root$f" ] || fail "$f is not installed"
 done
 # Programs other branches add are packaged when the build has them.
@@ -147,7 +148,7 @@ in_root futarid --check >/dev/null 2>&1 && fail "futarid --check accepted an unk
 cp "$TEST_TMP/agent.conf.orig" "$root/etc/futari/agent.conf"
 
 step "man pages"
-for p in futarid futari futari.conf futari-approve futari-approver futari-audit; do
+for p in futarid futari futari.conf futari-approve futari-approver futari-audit futari-notify; do
 	w=$(in_root sh -c "MANWIDTH=80 man --warnings $p 2>&1 >/dev/null") || fail "man $p fails: $w"
 	[ -z "$w" ] || fail "man $p warns: $w"
 	in_root sh -c "MANWIDTH=80 man $p 2>/dev/null" | grep -q . || fail "man $p is empty"

@@ -5,7 +5,8 @@
 require_cmd man
 man_dir="$top_srcdir/docs/man"
 
-for page in futarid.8 futari.1 futari.conf.5 futari-approve.1 futari-approver.1 futari-audit.1; do
+for page in futarid.8 futari.1 futari.conf.5 futari-approve.1 futari-approver.1 futari-audit.1 \
+	futari-notify.1; do
 	[ -f "$man_dir/$page" ] || fail "$page is missing"
 	out=$(MANWIDTH=80 man --warnings -l "$man_dir/$page" 2>&1 >/dev/null)
 	[ -z "$out" ] || fail "$page renders with warnings: $out"
@@ -19,11 +20,13 @@ check_options() {
 	[ -x "$prog" ] || return 0
 	text=$(MANWIDTH=200 man -l "$man_dir/$page" 2>/dev/null)
 	for o in $("$prog" "$@" --help 2>/dev/null | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u); do
-		case "$o" in --help | --help-all) continue ;; esac
+		case "$o" in --help*) continue ;; esac
 		printf '%s\n' "$text" | grep -q -- "$o" || fail "$page does not describe $o of '${prog##*/} $*'"
 	done
 }
 check_options futarid.8 "$top_builddir/agent/futarid"
+check_options futari-notify.1 "$top_builddir/agent/futari-notify"
+check_options futari-approver.1 "$top_builddir/approver/futari-approver"
 for c in status devices export; do
 	check_options futari.1 "$top_builddir/agent/futari" "$c"
 done
