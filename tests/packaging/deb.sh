@@ -165,6 +165,61 @@ got=$(in_root bash -c '. /usr/share/bash-completion/bash_completion
 	echo "${COMPREPLY[*]}"')
 [ "$got" = "show sign" ] || fail "completion of 'futari-approve s' gave '$got'"
 
+# --- the agent running under the hardened unit ----------------------------------------
+# Boots the root with systemd as PID 1 (systemd-nspawn) so the unit really runs: Type=notify
+# readiness, the capability bounding set, NoNewPrivileges, the system-call filter, reload.
+# The container has no USB devices: the write path itself is the integration tests' job.
+if command -v systemd-nspawn >/dev/null 2>&1 && command -v nsenter >/dev/null 2>&1; then
+	step "booting the root with systemd (systemd-nspawn)"
+	umount "$root/var/cache/apt/archives" && umount "$root/proc" || fail "cannot unmount in the root"
+	timeout 180 systemd-nspawn -q --register=no --keep-unit -D "$root" -b --console=pipe \
+		>"$TEST_TMP/nspawn.log" 2>&1 &
+	nspawn_pid=$!
+	init=""
+	i=0
+	while [ -z "$init" ] && [ $i -lt 300 ] && kill -0 "$nspawn_pid" 2>/dev/null; do
+		init=$(ps -o pid= --ppid "$nspawn_pid" 2>/dev/null | tr -d ' ' | head -1)
+		i=$((i + 1))
+		sleep 0.1
+	done
+	if [ -z "$init" ]; then
+		echo "  not checked: systemd-nspawn cannot boot a container here: $(tail -3 "$TEST_TMP/nspawn.log" | tr '\n' ' ')"
+	else
+		defer "kill $nspawn_pid 2>/dev/null; wait $nspawn_pid 2>/dev/null"
+		N="nsenter -t $init -a"
+		state=$($N timeout 90 systemctl is-system-running --wait 2>/dev/null)
+		echo "  system state: $state"
+		active=$($N systemctl is-active futarid.service 2>&1)
+		[ "$active" = "active" ] || {
+			$N journalctl -b -u futarid.service --no-pager -o cat >&2
+			fail "futarid.service is '$active' after boot, not active"
+		}
+		main=$($N systemctl show -p MainPID --value futarid.service)
+		st=$($N cat "/proc/$main/status")
+		echo "$st" | grep -q '^CapBnd:[[:space:]]*000000000028000a$' ||
+			fail "futarid's bounding set is not SYS_ADMIN DAC_OVERRIDE SYS_PTRACE FOWNER: $(echo "$st" | grep CapBnd)"
+		echo "$st" | grep -q '^NoNewPrivs:[[:space:]]*1$' || fail "futarid runs without NoNewPrivileges"
+		echo "$st" | grep -q '^Seccomp:[[:space:]]*2$' || fail "futarid runs without a seccomp filter"
+		$N futari status >"$TEST_TMP/status" 2>&1 || {
+			cat "$TEST_TMP/status" >&2
+			fail "futari status fails against the running agent"
+		}
+		sed 's/^/  /' "$TEST_TMP/status"
+		$N systemctl reload futarid.service || fail "systemctl reload futarid failed"
+		[ "$($N systemctl is-active futarid.service)" = "active" ] || fail "futarid died on reload"
+		[ -s "$root/etc/futari/host.key" ] && [ "$(stat -c '%a %U' "$root/etc/futari/host.key")" = "600 root" ] ||
+			fail "the first start did not create /etc/futari/host.key 0600 root"
+		$N systemctl stop futarid.service
+		$N journalctl -b -u futarid.service --no-pager -o cat | sed 's/^/  journal: /' | tail -8
+		$N systemctl poweroff >/dev/null 2>&1
+		wait "$nspawn_pid" 2>/dev/null
+	fi
+	mount -t proc proc "$root/proc" || fail "cannot mount /proc in the root"
+	mount --bind "$cache/apt-archives" "$root/var/cache/apt/archives" || fail "cannot bind the apt cache"
+else
+	echo "  not checked: the running unit (no systemd-nspawn; package systemd-container)"
+fi
+
 # --- purge ----------------------------------------------------------------------------
 step "purge keeps the log months within the retention"
 month_ago() {
