@@ -178,7 +178,7 @@ if command -v systemd-nspawn >/dev/null 2>&1 && command -v nsenter >/dev/null 2>
 	init=""
 	i=0
 	while [ -z "$init" ] && [ $i -lt 300 ] && kill -0 "$nspawn_pid" 2>/dev/null; do
-		init=$(ps -o pid= --ppid "$nspawn_pid" 2>/dev/null | tr -d ' ' | head -1)
+		init=$(ps -o pid=,comm= --ppid "$nspawn_pid" 2>/dev/null | awk '$2 == "systemd" { print $1; exit }')
 		i=$((i + 1))
 		sleep 0.1
 	done
@@ -187,6 +187,15 @@ if command -v systemd-nspawn >/dev/null 2>&1 && command -v nsenter >/dev/null 2>
 	else
 		defer "kill $nspawn_pid 2>/dev/null; wait $nspawn_pid 2>/dev/null"
 		N="nsenter -t $init -a"
+		# Until the container's systemd answers on its bus, then until start-up is done.
+		i=0
+		while ! $N systemctl is-system-running >/dev/null 2>&1 && [ $i -lt 60 ]; do
+			case "$($N systemctl is-system-running 2>/dev/null)" in
+			running | degraded | maintenance | stopping) break ;;
+			esac
+			i=$((i + 1))
+			sleep 1
+		done
 		state=$($N timeout 90 systemctl is-system-running --wait 2>/dev/null)
 		echo "  system state: $state"
 		active=$($N systemctl is-active futarid.service 2>&1)
