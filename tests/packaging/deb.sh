@@ -172,7 +172,7 @@ got=$(in_root bash -c '. /usr/share/bash-completion/bash_completion
 if command -v systemd-nspawn >/dev/null 2>&1 && command -v nsenter >/dev/null 2>&1; then
 	step "booting the root with systemd (systemd-nspawn)"
 	umount "$root/var/cache/apt/archives" && umount "$root/proc" || fail "cannot unmount in the root"
-	timeout 180 systemd-nspawn -q --register=no --keep-unit -D "$root" -b --console=pipe \
+	systemd-nspawn -q --register=no --keep-unit -D "$root" -b --console=pipe \
 		>"$TEST_TMP/nspawn.log" 2>&1 &
 	nspawn_pid=$!
 	init=""
