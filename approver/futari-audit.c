@@ -112,6 +112,7 @@ audit_trust_load(AuditTrust *t)
 			g_ptr_array_add(t->witnesses,
 			                fut_log_checkpoint_copy(g_ptr_array_index(w, i)));
 	}
+	t->witness_index = fut_log_witness_index_new(t->witnesses);
 	if (t->host_key_file != NULL) {
 		t->host_key = fut_key_load_public(t->host_key_file, &error);
 		if (t->host_key == NULL) {
@@ -150,6 +151,7 @@ void
 audit_trust_fill(AuditTrust *t, FutLogVerifyOptions *opts)
 {
 	opts->witnesses = t->witnesses->len > 0 ? t->witnesses : NULL;
+	opts->witness_index = t->witnesses->len > 0 ? t->witness_index : NULL;
 	opts->pinned_key = t->host_key;
 	opts->pinned_keys = t->keys;
 	opts->retention_months = (guint)t->retention;
@@ -161,6 +163,7 @@ audit_trust_clear(AuditTrust *t)
 	g_strfreev(t->witness_files);
 	g_free(t->host_key_file);
 	g_free(t->keys_dir);
+	g_clear_pointer(&t->witness_index, g_hash_table_unref);
 	g_clear_pointer(&t->witnesses, g_ptr_array_unref);
 	g_clear_pointer(&t->host_key, fut_key_free);
 	g_clear_pointer(&t->keys, g_hash_table_unref);

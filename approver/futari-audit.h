@@ -36,9 +36,10 @@ typedef struct {
 	gchar *keys_dir;
 	gint retention;
 	/* loaded */
-	GPtrArray *witnesses; /* FutLogCheckpoint* */
-	FutKey *host_key;     /* may be NULL */
-	GHashTable *keys;     /* host -> FutKey*, may be NULL */
+	GPtrArray *witnesses;      /* FutLogCheckpoint* */
+	GHashTable *witness_index; /* host -> its witnesses */
+	FutKey *host_key;          /* may be NULL */
+	GHashTable *keys;          /* host -> FutKey*, may be NULL */
 } AuditTrust;
 
 GOptionGroup *audit_trust_option_group(AuditTrust *t);
