@@ -221,11 +221,14 @@ struct _Report {
 	gint days;
 	gint64 month_start_us;
 	FutMediaRegister *reg;
-	GPtrArray *hosts;  /* HostReport* */
-	GHashTable *media; /* key -> Medium* */
-	GPtrArray *exports[N_CLASSES];
+	GPtrArray *hosts;              /* HostReport* */
+	GHashTable *media;             /* key -> Medium* */
+	GPtrArray *exports[N_CLASSES]; /* rows kept for the HTML (up to the caps) */
 	GPtrArray *denials;
 	GPtrArray *uploads;
+	guint n_exports[N_CLASSES]; /* all rows */
+	guint n_denials;
+	guint n_uploads;
 	guint exports_day[3][31];
 	guint denials_day[31];
 	guint64 records;
@@ -427,14 +430,18 @@ collect(const FutLogRecord *rec, const gchar *month, const gchar *line, gsize le
 		media_seen(r, rec);
 	if (strcmp(e, FUT_LOG_EV_EXPORT_WRITTEN) == 0) {
 		gint c = class_index(rec->ev->object.klass);
-		g_ptr_array_add(r->exports[c], row_new(rec));
+		if (c != CLASS_III || r->exports[c]->len < ROWS_CLASS_III)
+			g_ptr_array_add(r->exports[c], row_new(rec));
+		r->n_exports[c]++;
 		if (c != CLASS_UNKNOWN)
 			r->exports_day[c][day_index(r, rec->time_us)]++;
 	} else if (strcmp(e, FUT_LOG_EV_EXPORT_REFUSED) == 0 ||
 	           strcmp(e, FUT_LOG_EV_UPLOAD_DENIED) == 0 ||
 	           strcmp(e, FUT_LOG_EV_APPROVAL_REFUSED) == 0 ||
 	           strcmp(e, FUT_LOG_EV_DEVICE_SUSPICIOUS) == 0) {
-		g_ptr_array_add(r->denials, row_new(rec));
+		if (r->denials->len < ROWS_DENIALS)
+			g_ptr_array_add(r->denials, row_new(rec));
+		r->n_denials++;
 		r->denials_day[day_index(r, rec->time_us)]++;
 		if (strcmp(e, FUT_LOG_EV_EXPORT_REFUSED) == 0)
 			r->denial_counts[0]++;
@@ -460,7 +467,9 @@ collect(const FutLogRecord *rec, const gchar *month, const gchar *line, gsize le
 			h->gaps[3]++;
 	}
 	if (g_str_has_prefix(e, "upload.")) {
-		g_ptr_array_add(r->uploads, row_new(rec));
+		if (r->uploads->len < ROWS_UPLOADS)
+			g_ptr_array_add(r->uploads, row_new(rec));
+		r->n_uploads++;
 		if (strcmp(e, FUT_LOG_EV_UPLOAD_ALLOWED) == 0)
 			r->upload_counts[0]++;
 		else if (strcmp(e, FUT_LOG_EV_UPLOAD_DENIED) == 0)
@@ -932,11 +941,11 @@ write_summary(GString *s, const Report *r, GPtrArray *media, GPtrArray *lost)
 	g_string_append(s, "<h2>");
 	esc(s, T(r, "s_summary"));
 	g_string_append(s, "</h2>\n<div class=\"kpi\">");
-	kpi(s, r, "class_I", r->exports[CLASS_I]->len, T(r, "exports"));
-	kpi(s, r, "class_II", r->exports[CLASS_II]->len, T(r, "exports"));
-	kpi(s, r, "class_III", r->exports[CLASS_III]->len, T(r, "exports"));
-	kpi(s, r, "denials", r->denials->len, NULL);
-	kpi(s, r, "uploads", r->uploads->len, NULL);
+	kpi(s, r, "class_I", r->n_exports[CLASS_I], T(r, "exports"));
+	kpi(s, r, "class_II", r->n_exports[CLASS_II], T(r, "exports"));
+	kpi(s, r, "class_III", r->n_exports[CLASS_III], T(r, "exports"));
+	kpi(s, r, "denials", r->n_denials, NULL);
+	kpi(s, r, "uploads", r->n_uploads, NULL);
 	kpi(s, r, "media_seen", media->len, NULL);
 	kpi(s, r, r->reg != NULL ? "unregistered" : "media_seen",
 	    r->reg != NULL ? unregistered : media->len, NULL);
@@ -946,10 +955,10 @@ write_summary(GString *s, const Report *r, GPtrArray *media, GPtrArray *lost)
 	kpi(s, r, "findings", total_findings(r), NULL);
 	kpi(s, r, "hosts", r->hosts->len, NULL);
 	g_string_append(s, "</div>\n");
-	if (r->exports[CLASS_UNKNOWN]->len > 0) {
+	if (r->n_exports[CLASS_UNKNOWN] > 0) {
 		g_string_append(s, "<p class=\"ng\">");
 		esc(s, T(r, "class_unknown"));
-		g_string_append_printf(s, ": %u</p>\n", r->exports[CLASS_UNKNOWN]->len);
+		g_string_append_printf(s, ": %u</p>\n", r->n_exports[CLASS_UNKNOWN]);
 	}
 }
 
@@ -1053,13 +1062,14 @@ write_exports(GString *s, const Report *r)
 	for (gint c = 0; c < N_CLASSES; c++) {
 		GPtrArray *rows = r->exports[c];
 		guint cap = c == CLASS_III ? ROWS_CLASS_III : G_MAXUINT;
+		guint total = r->n_exports[c];
 		guint shown = MIN(rows->len, cap);
-		if (c == CLASS_UNKNOWN && rows->len == 0)
+		if (c == CLASS_UNKNOWN && total == 0)
 			continue;
 		g_string_append(s, "<h3>");
 		esc(s, T(r, keys[c]));
-		g_string_append_printf(s, " — %u</h3>\n", rows->len);
-		if (rows->len == 0) {
+		g_string_append_printf(s, " — %u</h3>\n", total);
+		if (total == 0) {
 			none(s, r);
 			continue;
 		}
@@ -1087,7 +1097,7 @@ write_exports(GString *s, const Report *r)
 			g_string_append(s, "</tr>\n");
 		}
 		g_string_append(s, "</table>\n");
-		more_rows(s, r, shown, rows->len);
+		more_rows(s, r, shown, total);
 	}
 }
 
@@ -1104,7 +1114,7 @@ write_denials(GString *s, const Report *r)
 	esc(s, T(r, "s_denials"));
 	g_string_append(s, "</h2>\n");
 	chart(s, r, T(r, "chart_denials"), (const guint(*)[31]) & r->denials_day, 1, colors, names);
-	if (r->denials->len == 0) {
+	if (r->n_denials == 0) {
 		none(s, r);
 		return;
 	}
@@ -1136,7 +1146,7 @@ write_denials(GString *s, const Report *r)
 		g_string_append(s, "</tr>\n");
 	}
 	g_string_append(s, "</table>\n");
-	more_rows(s, r, shown, r->denials->len);
+	more_rows(s, r, shown, r->n_denials);
 }
 
 static void
@@ -1149,7 +1159,7 @@ write_uploads(GString *s, const Report *r)
 	g_string_append(s, "<h2>");
 	esc(s, T(r, "s_uploads"));
 	g_string_append(s, "</h2>\n");
-	if (r->uploads->len == 0) {
+	if (r->n_uploads == 0) {
 		none(s, r);
 		return;
 	}
@@ -1178,7 +1188,7 @@ write_uploads(GString *s, const Report *r)
 		g_string_append(s, "</tr>\n");
 	}
 	g_string_append(s, "</table>\n");
-	more_rows(s, r, shown, r->uploads->len);
+	more_rows(s, r, shown, r->n_uploads);
 }
 
 static void
@@ -1349,7 +1359,7 @@ summary_json(const Report *r, GPtrArray *media, GPtrArray *lost)
 	json_builder_set_member_name(b, "exports");
 	json_builder_begin_object(b);
 	for (gint c = 0; c < N_CLASSES; c++)
-		jint(b, cls[c], r->exports[c]->len);
+		jint(b, cls[c], r->n_exports[c]);
 	json_builder_end_object(b);
 	jint(b, "export_requests", (gint64)r->requested);
 	jint(b, "redeems_accepted", (gint64)r->redeemed);

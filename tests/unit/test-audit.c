@@ -706,6 +706,51 @@ test_report_garbage(void)
 	}
 }
 
+/* More Class III exports than the HTML lists: all counted, the rest pointed to the CSV. */
+static void
+test_report_caps(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *dir = g_build_filename(tmp_root, "pc-busy", NULL);
+	g_autofree gchar *out_dir = g_build_filename(tmp_root, "report-busy", NULL);
+	g_autofree gchar *html = NULL;
+	g_autofree gchar *summary = NULL;
+	g_autofree gchar *p = NULL;
+	g_autoptr(JsonParser) parser = NULL;
+	const gchar *args[] = {"report", "--month", "2026-11", "--out", out_dir, dir, NULL};
+	Host h = {0};
+	JsonObject *o;
+
+	FutEgressLogOptions opts = {.clock_func = fake_clock, .clock_data = &h.clock};
+
+	h.clock.now = utc(11, 2, 0, 0);
+	h.log = fut_egress_log_open(dir, "pc-busy", host_keys[0], &opts, &error);
+	g_assert_no_error(error);
+	for (gint i = 0; i < 305; i++) {
+		FutLogEvent *ev =
+		    ev_new(FUT_LOG_EV_EXPORT_WRITTEN, "kato", 1005, "/usr/sbin/futarid");
+		g_autofree gchar *path = g_strdup_printf("/home/kato/photo_%03d.jpg", i);
+		fut_log_event_set_object(ev, path, 1000, HASH, "III");
+		fut_log_event_set_usb(ev, "0781", "5581", "AAA001", NULL, NULL, NULL);
+		emit(&h, 11, 2 + i / 20, 1, ev);
+	}
+	g_assert_true(fut_egress_log_close(h.log, NULL, &error));
+	g_assert_cmpint(run(args, NULL, NULL), ==, 0);
+	p = g_build_filename(out_dir, "summary.json", NULL);
+	g_assert_true(g_file_get_contents(p, &summary, NULL, NULL));
+	o = parse_json(summary, &parser);
+	g_assert_cmpint(
+	    json_object_get_int_member(json_object_get_object_member(o, "exports"), "III"), ==,
+	    305);
+	g_free(p);
+	p = g_build_filename(out_dir, "report.html", NULL);
+	g_assert_true(g_file_get_contents(p, &html, NULL, NULL));
+	g_assert_nonnull(strstr(html, "機密性Ⅲ — 305</h3>"));
+	g_assert_nonnull(strstr(html, "ほか 5 件は events.csv を参照してください。"));
+	g_assert_nonnull(strstr(html, "photo_299.jpg"));
+	g_assert_null(strstr(html, "photo_300.jpg"));
+}
+
 static void
 rm_rf(const gchar *dir)
 {
@@ -724,6 +769,7 @@ main(int argc, char **argv)
 	g_test_add_func("/audit/show", test_show);
 	g_test_add_func("/audit/report", test_report);
 	g_test_add_func("/audit/report-garbage", test_report_garbage);
+	g_test_add_func("/audit/report-caps", test_report_caps);
 	rc = g_test_run();
 	rm_rf(tmp_root);
 	for (gint i = 0; i < 3; i++)
