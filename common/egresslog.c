@@ -423,10 +423,10 @@ append_locked(
 	if (log->since_checkpoint >= log->opts.checkpoint_records ||
 	    now - log->checkpoint_time_us >=
 	        (gint64)log->opts.checkpoint_seconds * G_USEC_PER_SEC) {
-		/* The record itself is written; a failing checkpoint is reported, but the
-		 * caller's record stands and the next append tries again. */
-		if (!write_checkpoint(log, now, "interval", error))
-			return FALSE;
+		/* The caller's record is written (and synced if asked): that is what this call
+		 * reports. A checkpoint that fails here is tried again on the next append or
+		 * tick, which fail themselves if the log cannot be written. */
+		(void)write_checkpoint(log, now, "interval", NULL);
 	}
 	return TRUE;
 }
@@ -441,6 +441,12 @@ fut_egress_log_append(FutEgressLog *log,
 	gboolean ok;
 
 	g_return_val_if_fail(log != NULL && ev != NULL, FALSE);
+	if (g_strcmp0(ev->event, FUT_LOG_EV_CHECKPOINT) == 0 ||
+	    g_strcmp0(ev->event, FUT_LOG_EV_AGENT_START) == 0) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("%s records are written by the log itself"), ev->event);
+		return FALSE;
+	}
 	g_mutex_lock(&log->lock);
 	ok = append_locked(log, ev, (flags & FUT_EGRESS_LOG_APPEND_DURABLE) != 0, ret_seq, error);
 	g_mutex_unlock(&log->lock);

@@ -77,7 +77,8 @@ FutEgressLog *fut_egress_log_open(const gchar *dir,
                                   const FutEgressLogOptions *opts,
                                   GError **error);
 
-/* Appends @ev as the next record (and a checkpoint after it when one is due, and a
+/* Appends @ev as the next record (any event but checkpoint and agent.start, which the log
+ * writes itself) (and a checkpoint after it when one is due, and a
  * clock-jump gap before it when the clock went backwards). Returns FALSE with a reason when
  * the record could not be written (and synced, with FUT_EGRESS_LOG_APPEND_DURABLE): the
  * caller must then refuse or report failure of the egress it was about to report; nothing is

@@ -931,6 +931,22 @@ test_writer_refuses(void)
 	g_assert_null(log);
 	g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
 	g_clear_error(&error);
+	/* Callers cannot write checkpoints or agent.start themselves. */
+	log = fut_egress_log_open(dir, "pc-001", key, NULL, &error);
+	g_assert_no_error(error);
+	{
+		g_autoptr(FutLogEvent) cp = fut_log_event_new(FUT_LOG_EV_CHECKPOINT);
+		g_autoptr(FutLogEvent) st = fut_log_event_new(FUT_LOG_EV_AGENT_START);
+		g_assert_false(fut_egress_log_append(log, cp, 0, NULL, &error));
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+		g_clear_error(&error);
+		g_assert_false(fut_egress_log_append(log, st, 0, NULL, &error));
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+		g_clear_error(&error);
+	}
+	g_assert_true(fut_egress_log_close(log, NULL, &error));
+	rm_rf(dir);
+	g_mkdir(dir, 0700);
 	/* A month file that is a symlink is not followed. */
 	{
 		g_autofree gchar *link = g_build_filename(dir, "egress-2026-11.jsonl", NULL);
