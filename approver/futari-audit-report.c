@@ -143,6 +143,8 @@ static const Text texts[] = {
      "inspection book; a later mismatch shows the log was changed afterwards."},
     {"tree_head", "ツリーハッシュ", "Tree head"},
     {"cp_size", "署名済み記録数", "Records signed"},
+    {"records_short", "当月件数", "Records"},
+    {"gaps_short", "欠落", "Gaps"},
     {"last_seq", "最終番号", "Last seq"},
     {"ok_hosts", "指摘・欠落のない端末", "Hosts without findings or gaps"},
     {"no_checkpoint", "当月のチェックポイントなし", "no checkpoint this month"},
@@ -853,11 +855,11 @@ static const gchar css[] =
     ".sub{color:#444;margin:0 0 3mm}"
     "table{border-collapse:collapse;width:100%;font-size:8.5pt;margin:1mm 0 2mm}"
     "th,td{border:1px solid #9aa4ad;padding:1.5px 4px;vertical-align:top;text-align:left}"
-    "th{background:#e8edf2;font-weight:bold}"
+    "th{background:#e8edf2;font-weight:bold;white-space:nowrap}"
     "thead{display:table-header-group}tr{break-inside:avoid}"
     "td.num{text-align:right;white-space:nowrap}td.t,td.id{white-space:nowrap}"
     "td.path{word-break:break-all}td.root b,td.root span{white-space:nowrap}"
-    ".mono{font-family:'Noto Sans Mono CJK JP','DejaVu Sans Mono',monospace;font-size:8pt;"
+    ".mono{font-family:'Noto Sans Mono CJK JP','DejaVu Sans Mono',monospace;font-size:8.5pt;"
     "word-break:break-all}td.id{font-family:'Noto Sans Mono CJK JP',monospace;font-size:8pt}"
     ".ok{color:#17692d;font-weight:bold}.ng{color:#b00020;font-weight:bold}"
     "tr.warn td{background:#fdecea}"
@@ -1194,8 +1196,8 @@ write_uploads(GString *s, const Report *r)
 static void
 write_integrity(GString *s, const Report *r)
 {
-	static const gchar *const cols[] = {"host", "records", "period", "checkpoints",
-	                                    "gaps", "key",     "result", NULL};
+	static const gchar *const cols[] = {"host",       "records_short", "period", "checkpoints",
+	                                    "gaps_short", "key",           "result", NULL};
 	g_autoptr(GString) ok_hosts = g_string_new(NULL);
 	guint listed = 0;
 

@@ -471,7 +471,10 @@ render_png(const gchar *html, const gchar *png)
 	shot = g_strdup_printf("--screenshot=%s", png);
 	{
 		g_autofree gchar *udd = g_strdup_printf("--user-data-dir=%s", profile);
-		const gchar *argv[] = {chromium,
+		/* timeout(1): a headless browser that hangs must not hang the test suite */
+		const gchar *argv[] = {"timeout",
+		                       "120",
+		                       chromium,
 		                       "--headless",
 		                       "--no-sandbox",
 		                       "--disable-gpu",
@@ -486,8 +489,8 @@ render_png(const gchar *html, const gchar *png)
 		                       url,
 		                       NULL};
 		g_unlink(png);
-		g_assert_true(g_spawn_sync(NULL, (gchar **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-		                           &out, &err, &status, &error));
+		g_assert_true(g_spawn_sync(NULL, (gchar **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL,
+		                           NULL, &out, &err, &status, &error));
 		g_assert_no_error(error);
 	}
 	g_test_message("chromium: %s", err);
