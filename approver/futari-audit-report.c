@@ -1583,7 +1583,7 @@ audit_cmd_report(int argc, char **argv)
 	int rc = AUDIT_EXIT_OK;
 
 	g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
-	g_option_context_add_group(ctx, audit_trust_option_group(&trust));
+	audit_trust_add_options(ctx, &trust);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		g_printerr("futari-audit report: %s\n", error->message);
 		return AUDIT_EXIT_USAGE;

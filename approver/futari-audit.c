@@ -69,8 +69,8 @@ audit_progress_end(AuditProgress *p)
 
 /* --- trust inputs ---------------------------------------------------------------------- */
 
-GOptionGroup *
-audit_trust_option_group(AuditTrust *t)
+void
+audit_trust_add_options(GOptionContext *ctx, AuditTrust *t)
 {
 	GOptionEntry entries[] = {
 	    {"witness", 'w', 0, G_OPTION_ARG_FILENAME_ARRAY, &t->witness_files,
@@ -83,13 +83,9 @@ audit_trust_option_group(AuditTrust *t)
 	    {"retention", 0, 0, G_OPTION_ARG_INT, &t->retention,
 	     N_("Retention in months when judging a missing oldest month (default 13)"), N_("N")},
 	    {NULL}};
-	GOptionGroup *g =
-	    g_option_group_new("trust", _("Trust options"),
-	                       _("Show the options that pin keys and witnesses"), t, NULL);
 
-	g_option_group_add_entries(g, entries);
-	g_option_group_set_translation_domain(g, GETTEXT_PACKAGE);
-	return g;
+	/* The entries are copied by GLib; their targets live in @t. */
+	g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
 }
 
 gboolean
@@ -394,7 +390,7 @@ cmd_verify(int argc, char **argv)
 	int rc = AUDIT_EXIT_OK;
 
 	g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
-	g_option_context_add_group(ctx, audit_trust_option_group(&trust));
+	audit_trust_add_options(ctx, &trust);
 	g_option_context_set_summary(
 	    ctx, _("Checks records, hash chain, checkpoints and signatures, month links and gaps "
 	           "of each host's log directory. Exit status 1 on any finding."));
@@ -640,7 +636,7 @@ cmd_show(int argc, char **argv)
 	int rc = AUDIT_EXIT_OK;
 
 	g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
-	g_option_context_add_group(ctx, audit_trust_option_group(&trust));
+	audit_trust_add_options(ctx, &trust);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		g_printerr("futari-audit show: %s\n", error->message);
 		return AUDIT_EXIT_USAGE;

@@ -42,7 +42,8 @@ typedef struct {
 	GHashTable *keys;          /* host -> FutKey*, may be NULL */
 } AuditTrust;
 
-GOptionGroup *audit_trust_option_group(AuditTrust *t);
+/* Adds --witness, --host-key, --keys and --retention to @ctx. */
+void audit_trust_add_options(GOptionContext *ctx, AuditTrust *t);
 /* Loads the files named by the options; prints a one-line reason and returns FALSE. */
 gboolean audit_trust_load(AuditTrust *t);
 void audit_trust_clear(AuditTrust *t);
