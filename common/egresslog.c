@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -717,6 +718,17 @@ fut_egress_log_open(const gchar *dir,
 	log->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (log->dirfd < 0)
 		return fut_error_set_errno(error, errno, safe), NULL;
+	/* Two writers would fork the chain: one log directory, one writer. The lock goes with
+	 * the descriptor, so a killed agent does not keep it. */
+	if (flock(log->dirfd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK) {
+			g_set_error(error, FUT_ERROR, FUT_ERROR_EXISTS,
+			            _("%s: the egress log is already open in another writer"),
+			            safe);
+			return NULL;
+		}
+		return fut_error_set_errno(error, errno, safe), NULL;
+	}
 	if (!recover(log, error)) {
 		g_prefix_error(error, "%s: ", safe);
 		return NULL;

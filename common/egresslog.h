@@ -68,8 +68,9 @@ typedef enum {
  * put in every record: 1-64 characters of [A-Za-z0-9._-]) and signs checkpoints with
  * @host_key (which must hold a private key; it is borrowed and must outlive the log).
  * Recovers the chain state from the newest month file and writes the records described
- * above. @opts may be NULL. Returns NULL with a reason if the directory or the newest file
- * cannot be used; the caller must then refuse every egress. Free with fut_egress_log_close()
+ * above. @opts may be NULL. Only one writer may have a directory open (flock; a second
+ * open fails with FUT_ERROR_EXISTS). Returns NULL with a reason if the directory or the newest
+ * file cannot be used; the caller must then refuse every egress. Free with fut_egress_log_close()
  * or fut_egress_log_free(). */
 FutEgressLog *fut_egress_log_open(const gchar *dir,
                                   const gchar *host,

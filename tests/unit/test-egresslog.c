@@ -934,6 +934,13 @@ test_writer_refuses(void)
 	/* Callers cannot write checkpoints or agent.start themselves. */
 	log = fut_egress_log_open(dir, "pc-001", key, NULL, &error);
 	g_assert_no_error(error);
+	/* ...and a second writer on the same directory is refused. */
+	{
+		g_autoptr(GError) e2 = NULL;
+		FutEgressLog *second = fut_egress_log_open(dir, "pc-001", key, NULL, &e2);
+		g_assert_null(second);
+		g_assert_error(e2, FUT_ERROR, FUT_ERROR_EXISTS);
+	}
 	{
 		g_autoptr(FutLogEvent) cp = fut_log_event_new(FUT_LOG_EV_CHECKPOINT);
 		g_autoptr(FutLogEvent) st = fut_log_event_new(FUT_LOG_EV_AGENT_START);
