@@ -309,6 +309,18 @@ write_record(FutEgressLog *log,
 		            FUT_LOG_LINE_MAX);
 		return FALSE;
 	}
+	/* Fields set directly rather than through the setters could hold what the reader
+	 * refuses; such a record would later look like damage. Refuse it now instead. */
+	{
+		g_autoptr(GError) local = NULL;
+		g_autoptr(FutLogRecord) back = fut_log_record_parse(line, len, &local);
+		if (back == NULL) {
+			g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+			            _("refusing a %s record the reader would not accept: %s"),
+			            ev->event, local->message);
+			return FALSE;
+		}
+	}
 	line[len] = '\n'; /* the encoder's NUL: the line goes out in one write() */
 	if (!write_all(log->fd, line, len + 1) || (durable && fdatasync(log->fd) < 0)) {
 		int e = errno;

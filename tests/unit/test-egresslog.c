@@ -934,6 +934,14 @@ test_writer_refuses(void)
 	/* Callers cannot write checkpoints or agent.start themselves. */
 	log = fut_egress_log_open(dir, "pc-001", key, NULL, &error);
 	g_assert_no_error(error);
+	/* An event whose fields were set around the setters, with a control character. */
+	{
+		g_autoptr(FutLogEvent) bad = fut_log_event_new(FUT_LOG_EV_EXPORT_REFUSED);
+		bad->reason = g_strdup("line\nbreak");
+		g_assert_false(fut_egress_log_append(log, bad, 0, NULL, &error));
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+		g_clear_error(&error);
+	}
 	/* ...and a second writer on the same directory is refused. */
 	{
 		g_autoptr(GError) e2 = NULL;
