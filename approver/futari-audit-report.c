@@ -1248,9 +1248,10 @@ write_integrity(GString *s, const Report *r)
 		for (guint k = 0; k < h->res->findings->len && k < ROWS_FINDINGS; k++) {
 			const FutLogFinding *f = g_ptr_array_index(h->res->findings, k);
 			g_autofree gchar *where =
-			    f->file != NULL
+			    f->file == NULL ? g_strdup("")
+			    : f->line > 0
 			        ? g_strdup_printf("%s:%" G_GUINT64_FORMAT, f->file, f->line)
-			        : g_strdup("");
+			        : g_strdup(f->file);
 			g_string_append(
 			    s, "<tr class=\"warn\"><td></td><td colspan=\"6\" class=\"mono\">");
 			esc(s, f->code);

@@ -365,8 +365,10 @@ print_host(const FutLogHostResult *res)
 	for (guint i = 0; i < res->findings->len; i++) {
 		const FutLogFinding *f = g_ptr_array_index(res->findings, i);
 		g_print("  %s %s", _("FINDING"), f->code);
-		if (f->file != NULL)
+		if (f->file != NULL && f->line > 0)
 			g_print(" %s:%" G_GUINT64_FORMAT, f->file, f->line);
+		else if (f->file != NULL)
+			g_print(" %s", f->file);
 		if (f->seq >= 0)
 			g_print(" seq %" G_GINT64_FORMAT, f->seq);
 		g_print(": %s\n", f->message);

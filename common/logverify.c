@@ -76,6 +76,7 @@ typedef struct {
 	GPtrArray *month_witnesses; /* of this host and month, by size */
 	guint next_witness;
 	guint64 line_no;
+	guint month_cp_mismatches;
 	gboolean link_checked;
 } Verifier;
 
@@ -184,7 +185,9 @@ check_checkpoint(Verifier *v, const FutLogRecord *rec, guint64 line)
 			g_string_append(what, ", last seq");
 		if (memcmp(cp->last_hash, v->last_hash, FUT_SHA256_LEN) != 0)
 			g_string_append(what, ", last hash");
-		if (what->len > 0)
+		/* Once a month's records disagree with one checkpoint, every later checkpoint of
+		 * the month does too: say so once at the end of the month instead of each time. */
+		if (what->len > 0 && v->month_cp_mismatches++ == 0)
 			add_finding(
 			    v, "checkpoint-mismatch", line, rec->seq,
 			    "checkpoint (size %" G_GUINT64_FORMAT ", last seq %" G_GINT64_FORMAT
@@ -438,6 +441,7 @@ verify_file(Verifier *v, int dirfd, const gchar *name)
 	v->tree = fut_merkle_new();
 	v->link_checked = FALSE;
 	v->next_witness = 0;
+	v->month_cp_mismatches = 0;
 	v->month_witnesses = g_ptr_array_new();
 	if (v->host_witnesses != NULL) {
 		for (guint i = 0; i < v->host_witnesses->len; i++) {
@@ -522,6 +526,10 @@ verify_file(Verifier *v, int dirfd, const gchar *name)
 		}
 	}
 	flush_bad(v, bad, TRUE);
+	if (v->month_cp_mismatches > 1)
+		add_finding(v, "checkpoint-mismatch", 0, -1,
+		            "%u later checkpoint(s) of %s disagree with the records as well",
+		            v->month_cp_mismatches - 1, m->month);
 	if (v->opts->progress_func != NULL && pos > progress_mark)
 		v->opts->progress_func(pos - progress_mark, v->opts->progress_data);
 	if (m->records == 0)
