@@ -152,6 +152,28 @@ static const Text texts[] = {
     {"count", "件数", "Count"},
     {"total", "合計", "Total"},
     {"day", "日", "day"},
+    {"f_unreadable", "ファイルを読めない", "file unreadable"},
+    {"f_malformed", "記録として読めない行", "malformed line"},
+    {"f_hash-mismatch", "記録の改ざん（ハッシュ不一致）", "record altered"},
+    {"f_torn-tail", "末尾の途切れた行（未記録）", "torn tail"},
+    {"f_foreign-host", "他の端末の記録が混入", "record of another host"},
+    {"f_seq-gap", "記録の削除（番号の欠け）", "records deleted"},
+    {"f_seq-order", "記録の入れ替え・重複", "records reordered"},
+    {"f_chain-broken", "ハッシュ連鎖の断絶", "hash chain broken"},
+    {"f_time-backwards", "時刻の逆行", "time goes back"},
+    {"f_checkpoint-mismatch", "署名済みチェックポイントと不一致", "checkpoint disagrees"},
+    {"f_checkpoint-signature", "チェックポイントの署名が不正", "bad checkpoint signature"},
+    {"f_checkpoint-key", "別の鍵による署名", "signed by another key"},
+    {"f_key-changed", "ホスト鍵の変更", "host key changed"},
+    {"f_key-not-pinned", "照合用のホスト鍵と不一致", "not the pinned key"},
+    {"f_month-link-broken", "月の間の連鎖の断絶", "month link broken"},
+    {"f_month-missing", "月の欠落", "month missing"},
+    {"f_month-unsealed", "月末の記録の欠落", "month cut short"},
+    {"f_witness-mismatch", "外部証跡と不一致", "witness disagrees"},
+    {"f_witness-beyond-log", "外部証跡より記録が少ない（末尾の削除）", "log truncated"},
+    {"f_witness-signature", "外部証跡の署名が不正", "bad witness signature"},
+    {"f_witness-month-missing", "外部証跡にある月が無い", "witnessed month missing"},
+    {"f_no-records", "記録なし", "no records"},
 };
 
 typedef struct _Report Report;
@@ -1254,6 +1276,12 @@ write_integrity(GString *s, const Report *r)
 			        : g_strdup(f->file);
 			g_string_append(
 			    s, "<tr class=\"warn\"><td></td><td colspan=\"6\" class=\"mono\">");
+			{
+				g_autofree gchar *key = g_strdup_printf("f_%s", f->code);
+				g_string_append(s, "<b>");
+				esc(s, T(r, key));
+				g_string_append(s, "</b> ");
+			}
 			esc(s, f->code);
 			g_string_append(s, " ");
 			esc(s, where);

@@ -354,6 +354,19 @@ test_verify(void)
 		o = parse_json(json, &p2);
 		g_assert_false(json_object_get_boolean_member(o, "ok"));
 		g_assert_nonnull(strstr(json, "\"code\" : \"hash-mismatch\""));
+		/* The report says it in Japanese, and exits 1. */
+		{
+			g_autofree gchar *rdir =
+			    g_build_filename(tmp_root, "report-tampered", NULL);
+			g_autofree gchar *rhtml = g_build_filename(rdir, "report.html", NULL);
+			g_autofree gchar *html = NULL;
+			const gchar *ar[] = {"report", "--month", "2026-11", "--out",
+			                     rdir,     copy,      NULL};
+			g_assert_cmpint(run(ar, NULL, NULL), ==, 1);
+			g_assert_true(g_file_get_contents(rhtml, &html, NULL, NULL));
+			g_assert_nonnull(strstr(html, "記録の改ざん（ハッシュ不一致）"));
+			g_assert_nonnull(strstr(html, "verdict ng"));
+		}
 	}
 	/* Garbage: a missing dir, a bad witness file, no dir at all. */
 	{
