@@ -12,6 +12,7 @@
 #include <json-glib/json-glib.h>
 
 #include "crypto.h"
+#include "egresslog.h"
 #include "errors.h"
 #include "futari-audit.h"
 #include "logverify.h"
@@ -82,6 +83,9 @@ audit_trust_add_options(GOptionContext *ctx, AuditTrust *t)
 	     N_("Directory of pinned host keys named HOST.pub"), N_("DIR")},
 	    {"retention", 0, 0, G_OPTION_ARG_INT, &t->retention,
 	     N_("Retention in months when judging a missing oldest month (default 13)"), N_("N")},
+	    {"since-month", 0, 0, G_OPTION_ARG_STRING, &t->since_month,
+	     N_("Only months from YYYY-MM on were copied: earlier ones are not missing"),
+	     N_("YYYY-MM")},
 	    {NULL}};
 
 	/* The entries are copied by GLib; their targets live in @t. */
@@ -96,6 +100,15 @@ audit_trust_load(AuditTrust *t)
 	if (t->retention < 0 || t->retention > 1200) {
 		g_printerr(_("futari-audit: --retention must be between 1 and 1200 months\n"));
 		return FALSE;
+	}
+	if (t->since_month != NULL) {
+		gchar m[8];
+		g_autofree gchar *name = g_strdup_printf("egress-%s.jsonl", t->since_month);
+		if (!fut_egress_log_file_month(name, m)) {
+			g_autofree gchar *safe = fut_strescape(t->since_month, -1);
+			g_printerr(_("futari-audit: --since-month \"%s\" is not YYYY-MM\n"), safe);
+			return FALSE;
+		}
 	}
 	t->witnesses = g_ptr_array_new_with_free_func((GDestroyNotify)fut_log_checkpoint_free);
 	for (gchar **f = t->witness_files; f != NULL && *f != NULL; f++) {
@@ -151,6 +164,7 @@ audit_trust_fill(AuditTrust *t, FutLogVerifyOptions *opts)
 	opts->pinned_key = t->host_key;
 	opts->pinned_keys = t->keys;
 	opts->retention_months = (guint)t->retention;
+	opts->first_month = t->since_month;
 }
 
 void
@@ -159,6 +173,7 @@ audit_trust_clear(AuditTrust *t)
 	g_strfreev(t->witness_files);
 	g_free(t->host_key_file);
 	g_free(t->keys_dir);
+	g_free(t->since_month);
 	g_clear_pointer(&t->witness_index, g_hash_table_unref);
 	g_clear_pointer(&t->witnesses, g_ptr_array_unref);
 	g_clear_pointer(&t->host_key, fut_key_free);

@@ -35,6 +35,7 @@ typedef struct {
 	gchar *host_key_file;
 	gchar *keys_dir;
 	gint retention;
+	gchar *since_month;
 	/* loaded */
 	GPtrArray *witnesses;      /* FutLogCheckpoint* */
 	GHashTable *witness_index; /* host -> its witnesses */

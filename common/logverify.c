@@ -239,7 +239,15 @@ check_link(Verifier *v, const FutLogRecord *rec, guint64 line)
 		/* The log starts mid-chain: earlier months were pruned, or removed. Only a
 		 * month older than the retention may legitimately be gone. */
 		fut_log_month_prev(v->month->month, before);
-		if (fut_log_month_diff(v->newest_month, before) <= retention)
+		if (v->opts->first_month != NULL &&
+		    strcmp(v->month->month, v->opts->first_month) <= 0)
+			g_ptr_array_add(
+			    v->res->notes,
+			    g_strdup_printf("the log starts at seq %" G_GINT64_FORMAT
+			                    " in %s: earlier months were not given (the "
+			                    "check starts at %s)",
+			                    rec->seq, v->month->month, v->opts->first_month));
+		else if (fut_log_month_diff(v->newest_month, before) <= retention)
 			add_finding(v, "month-missing", line, rec->seq,
 			            "the log starts at seq %" G_GINT64_FORMAT
 			            " in %s, but %s is within the retention of %d months and is "

@@ -75,6 +75,8 @@ typedef struct {
 	GHashTable *witness_index;    /* from fut_log_witness_index_new(); used instead of
 	                                 @witnesses when set (fast with many hosts) */
 	guint retention_months;       /* 0: FUT_EGRESS_LOG_RETENTION_DEFAULT */
+	const gchar *first_month;     /* "YYYY-MM": months before it were not copied, so a
+	                                 log starting mid-chain at or before it is no finding */
 	FutLogRecordFunc record_func; /* may be NULL */
 	gpointer record_data;
 	FutLogProgressFunc progress_func; /* may be NULL */

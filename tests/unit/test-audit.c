@@ -368,6 +368,25 @@ test_verify(void)
 			g_assert_nonnull(strstr(html, "verdict ng"));
 		}
 	}
+	/* Only November copied: strict verification misses October; --since-month says it
+	 * was not copied. */
+	{
+		g_autofree gchar *copy = g_build_filename(tmp_root, "only-november", NULL);
+		g_autofree gchar *src = g_build_filename(logs[0], "egress-2026-11.jsonl", NULL);
+		g_autofree gchar *dst = g_build_filename(copy, "egress-2026-11.jsonl", NULL);
+		g_autofree gchar *data = NULL;
+		g_autofree gchar *text = NULL;
+		const gchar *strict[] = {"verify", copy, NULL};
+		const gchar *partial[] = {"verify", "--since-month", "2026-11", copy, NULL};
+		const gchar *bad[] = {"verify", "--since-month", "2026-13", copy, NULL};
+		g_mkdir(copy, 0700);
+		g_assert_true(g_file_get_contents(src, &data, NULL, NULL));
+		g_assert_true(g_file_set_contents(dst, data, -1, NULL));
+		g_assert_cmpint(run(strict, &text, NULL), ==, 1);
+		g_assert_nonnull(strstr(text, "month-missing"));
+		g_assert_cmpint(run(partial, NULL, NULL), ==, 0);
+		g_assert_cmpint(run(bad, NULL, NULL), ==, 1);
+	}
 	/* Garbage: a missing dir, a bad witness file, no dir at all. */
 	{
 		const gchar *a4[] = {"verify", "/nonexistent-futari", NULL};
