@@ -514,6 +514,7 @@ render_png(const gchar *html, const gchar *png)
 		                       "--disable-background-networking",
 		                       "--disable-component-update",
 		                       "--disable-sync",
+		                       "--disable-dev-shm-usage", /* small /dev/shm in containers */
 		                       "--hide-scrollbars",
 		                       udd,
 		                       shot,
