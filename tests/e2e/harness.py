@@ -57,6 +57,9 @@ QMP_TIMEOUT = 20
 SHUTDOWN_TIMEOUT = 30
 DEFAULT_SCENARIO_TIMEOUT = 120
 CTL_PORT = "org.futari.e2e.ctl"
+_stopping = False  # set by a termination signal: kill QEMU at once, no polite shutdown
+# Directories the guest mounts afresh (guest/stage2.sh), hiding the host's files there.
+GUEST_PRIVATE_DIRS = ("/tmp", "/var/tmp", "/run", "/dev", "/proc", "/sys")
 
 
 class Skip(Exception):
@@ -295,7 +298,6 @@ class Stick:
         self.name, self.serial, self.label = name, serial, label
         self.size_mib, self.partitioned, self.coldplug = size_mib, partitioned, coldplug
         self.volid = hashlib.sha256(serial.encode()).hexdigest()[:8].upper()
-        self.image = None
 
     @property
     def uuid(self):
@@ -329,7 +331,6 @@ class Stick:
             f.write(self.readme)
         run_tool(["mcopy", "-i", f"{path}@@{start * 512}", readme, "::README.TXT"])
         os.unlink(readme)
-        self.image = path
 
     def env(self):
         n = self.name.upper()
@@ -393,9 +394,11 @@ class Vm:
     def start(self):
         cfg = self.config
         initrd = build_initramfs(cfg)
+        # Every boot gets fresh images: a scenario never sees what an earlier one wrote.
+        images = {}
         for s in self.sticks.values():
-            if s.image is None:
-                s.create(os.path.join(self.workdir, f"stick-{s.name}.img"))
+            images[s.name] = os.path.join(self.workdir, f"stick-{s.name}.img")
+            s.create(images[s.name])
 
         qmp_path = os.path.join(self.workdir, "qmp.sock")
         ctl_path = os.path.join(self.workdir, "ctl.sock")
@@ -425,7 +428,7 @@ class Vm:
         for s in self.sticks.values():
             # -blockdev, not -drive: a -drive backend is deleted with its device on unplug, so a
             # stick could not be plugged in again.
-            cmd += ["-blockdev", f"driver=file,filename={s.image},node-name={s.name}-file",
+            cmd += ["-blockdev", f"driver=file,filename={images[s.name]},node-name={s.name}-file",
                     "-blockdev", f"driver=raw,file={s.name}-file,node-name={s.name}"]
             if s.coldplug:
                 cmd += ["-device", self._usb_device(s)]
@@ -471,6 +474,10 @@ class Vm:
         """Ask the guest to power off and wait for QEMU to exit; kill it when it does not."""
         if self.proc is None or self.proc.poll() is not None:
             return
+        if self.kernel_release is None or _stopping:
+            # Not booted yet, or the harness was told to stop: nobody to ask politely.
+            self.kill()
+            return
         with contextlib.suppress(OSError, HarnessError):
             self._ctl_send("POWEROFF")
         try:
@@ -500,17 +507,21 @@ class Vm:
                 shutil.rmtree(self.workdir, ignore_errors=True)
 
     def console_tail(self, lines=40):
-        try:
-            with open(self.console, "rb") as f:
-                text = f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
+        """The end of QEMU's own messages and of the guest console, for failure reports."""
+        parts = []
+        for what, path in (("qemu", os.path.join(self.workdir, "qemu.log")),
+                           ("console", self.console)):
+            with contextlib.suppress(OSError):
+                with open(path, "rb") as f:
+                    text = f.read().decode("utf-8", "replace").strip()
+                if text:
+                    parts.append(f"--- {what}:\n" + "\n".join(text.splitlines()[-lines:]))
+        return "\n".join(parts)
 
     def _check_alive(self, doing):
         if self.proc.poll() is not None:
-            raise HarnessError(f"QEMU exited ({self.proc.returncode}) during {doing}; "
-                               f"console:\n{self.console_tail()}")
+            raise HarnessError(f"QEMU exited ({self.proc.returncode}) during {doing}\n"
+                               f"{self.console_tail()}")
 
     # -- sockets --
 
@@ -531,7 +542,7 @@ class Vm:
                 if not data:
                     with contextlib.suppress(subprocess.TimeoutExpired):
                         self.proc.wait(timeout=5)
-                    raise HarnessError(f"connection closed during {doing}; console:\n"
+                    raise HarnessError(f"connection closed during {doing}\n"
                                        f"{self.console_tail()}")
                 setattr(self, bufname, buf + data)
 
@@ -693,6 +704,14 @@ class Scenario:
         if any(s.coldplug for s in self.sticks):
             self.fresh_vm = True
 
+    def check_guest_visible(self):
+        """Raise ValueError when the guest cannot read the file: it sees the host's tree
+        except where it mounts its own filesystems."""
+        for hidden in GUEST_PRIVATE_DIRS:
+            if self.path == hidden or self.path.startswith(hidden + "/"):
+                raise ValueError(f"{self.path}: the guest has its own {hidden}; put scenarios "
+                                 "where the guest can read them (e.g. the source tree)")
+
     def _directive(self, key, value):
         if key == "stick":
             words = value.split()
@@ -827,10 +846,16 @@ def run_session(config, scenarios, tap, keep):
             else:
                 tap.result(False, sc.name,
                            first_fail_line(err) or f"exited {status} without a FAIL: line", diag)
-            # Whatever the scenario left plugged is pulled out before the next one.
+            # Whatever the scenario left plugged is pulled out before the next one, and the
+            # guest state it may have changed is reset.
             for s in sc.sticks:
                 if s.name in vm.plugged:
                     vm.unplug(s.name)
+            if scenarios[i + 1:]:
+                status, out, err = vm.run(". " + shlex.quote(
+                    os.path.join(config.srcdir, "guest", "reset.sh")), 60)
+                if status != 0 or err:
+                    log(f"guest reset after {sc.name} (status {status}): {err.strip()}")
     except HarnessError as e:
         log(f"harness error between scenarios: {e}")
         raise
@@ -842,6 +867,7 @@ def load_scenarios(paths):
     scenarios = []
     for p in paths:
         scenarios.append(Scenario(p))
+        scenarios[-1].check_guest_visible()
     return scenarios
 
 
@@ -886,7 +912,7 @@ def cmd_lint(args):
         except (ValueError, OSError) as e:
             problems.append(str(e))
     scripts = sorted(registered) + [os.path.join(HERE, "guest", n)
-                                     for n in ("stage2.sh", "lib.sh")]
+                                     for n in ("stage2.sh", "lib.sh", "reset.sh")]
     for p in scripts:
         res = subprocess.run(["bash", "-n", p], capture_output=True, text=True)
         if res.returncode != 0:
@@ -929,7 +955,16 @@ def main(argv):
     return 2
 
 
+def _exit_on_signal(signum, frame):
+    # Unwind through the finally blocks, which kill QEMU and remove temp dirs.
+    global _stopping
+    _stopping = True
+    raise SystemExit(128 + signum)
+
+
 if __name__ == "__main__":
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, _exit_on_signal)
     try:
         sys.exit(main(sys.argv[1:]))
     except (HarnessError, ValueError) as e:

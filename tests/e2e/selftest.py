@@ -88,6 +88,9 @@ def test_scenario_parser(tmp):
     check(sc.sticks[0].coldplug and sc.sticks[0].size_mib == 16, "coldplug/size not parsed")
     check(not sc.sticks[1].partitioned, "nopart not parsed")
     check(sc.timeout == 30 and sc.fresh_vm, "timeout or implied fresh VM wrong")
+    expect_value_error(sc.check_guest_visible, "a scenario under /tmp (hidden from the guest)")
+    harness.Scenario(os.path.join(harness.HERE, "scenarios", "01-udev-hotplug.sh")) \
+        .check_guest_visible()
 
     garbage = {
         "unknown directive": "# e2e-sticks: a serial=S label=L\n",
@@ -181,7 +184,7 @@ def test_initramfs(tmp):
 
 
 def main():
-    with tempfile.TemporaryDirectory(prefix="futari-e2e-selftest-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="futari-e2e-selftest-", dir="/tmp") as tmp:
         test_stick(tmp)
         test_scenario_parser(tmp)
         test_initramfs(tmp)

@@ -128,10 +128,23 @@ e2e_expect_prop() {
 	[ "$got" = "$3" ] || fail "$1: udev property $2 is '$got', expected '$3'"
 }
 
-# e2e_require_agent: skip unless the agent was built in the host's build tree.
-e2e_require_agent() {
-	local p
-	for p in agent/futarid agent/futari; do
-		[ -x "$E2E_TOP_BUILDDIR/$p" ] || skip "needs $p built in $E2E_TOP_BUILDDIR (run make first)"
+# e2e_bin NAME: the path of a program built in the host's build tree (agent/ or approver/),
+# or skip the scenario when it was not built.
+e2e_bin() {
+	local d
+	for d in agent approver; do
+		if [ -x "$E2E_TOP_BUILDDIR/$d/$1" ]; then
+			echo "$E2E_TOP_BUILDDIR/$d/$1"
+			return 0
+		fi
 	done
+	skip "needs $1 built in $E2E_TOP_BUILDDIR (run make first)"
+}
+
+# e2e_install_udev_rule FILE: add a udev rule for this scenario (in /run/udev/rules.d, which
+# the harness empties after each scenario) and make udevd load it.
+e2e_install_udev_rule() {
+	mkdir -p /run/udev/rules.d
+	cp "$1" /run/udev/rules.d/ || fail "cannot install udev rule $1"
+	udevadm control --reload || fail "udevadm control --reload failed"
 }
