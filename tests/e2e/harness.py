@@ -12,7 +12,8 @@ Library use (host side):
         vm.plug("s2"); rc, out, err = vm.run("lsblk"); vm.unplug("s2")
 
 Command line:
-    harness.py run [--keep] SCENARIO...   boot, run scenarios in the guest, print TAP
+    harness.py run [--keep] [--verbose] SCENARIO...
+                                          boot, run scenarios in the guest, print TAP
     harness.py lint SCENARIO...           check scenario headers and registration (no VM)
     harness.py initramfs                  build (or reuse) the initramfs, print its path
     harness.py stick IMG SERIAL LABEL     make a stick image
@@ -525,8 +526,10 @@ class Vm:
 
     # -- sockets --
 
-    def _read_line(self, sock, bufname, deadline, doing):
+    def _read_line(self, sock, bufname, deadline, doing, idle=None):
         while True:
+            if idle:
+                idle()
             buf = getattr(self, bufname)
             if b"\n" in buf:
                 line, rest = buf.split(b"\n", 1)
@@ -549,8 +552,8 @@ class Vm:
     def _qmp_read(self, deadline, doing="QMP"):
         return json.loads(self._read_line(self.qmp, "qmp_buf", deadline, doing))
 
-    def _ctl_read(self, deadline, doing):
-        return self._read_line(self.ctl, "ctl_buf", deadline, doing)
+    def _ctl_read(self, deadline, doing, idle=None):
+        return self._read_line(self.ctl, "ctl_buf", deadline, doing, idle)
 
     def _ctl_send(self, line):
         if "\n" in line:
@@ -616,12 +619,20 @@ class Vm:
 
     # -- commands --
 
-    def run(self, script, timeout=60, env=None, on_request=None):
+    def run(self, script, timeout=60, env=None, on_request=None, stream=None):
         """Run the bash script text in the guest with a time limit. Returns (status, stdout,
         stderr); status 124 means the guest's timeout killed it. on_request(verb, args) answers
-        the command's REQ lines (default: plug and unplug); it returns None for ok or a reason."""
+        the command's REQ lines (default: plug and unplug); it returns None for ok or a reason.
+        stream, a binary file, receives the command's output while it runs."""
         self.seq += 1
         tag = f"c{self.seq:03d}"
+        follow = [Follower(os.path.join(self.results, f"{tag}.{n}"), stream)
+                  for n in ("out", "err")] if stream else []
+
+        def idle():
+            for f in follow:
+                f.poll()
+
         lines = [f"export {k}={shlex.quote(v)}" for k, v in (env or {}).items()]
         with open(os.path.join(self.results, f"{tag}.cmd"), "w") as f:
             f.write("\n".join(lines + [script, ""]))
@@ -631,7 +642,7 @@ class Vm:
         # DONE line, and gives up on the guest after that.
         deadline = time.monotonic() + timeout + 30
         while True:
-            line = self._ctl_read(deadline, f"command {tag} (limit {timeout}s)")
+            line = self._ctl_read(deadline, f"command {tag} (limit {timeout}s)", idle)
             if line.startswith("DONE "):
                 _, done_tag, status = (line.split(" ") + ["", ""])[:3]
                 if done_tag != tag:
@@ -647,6 +658,7 @@ class Vm:
                 self._ctl_send("ACK ok" if not why else f"ACK err {why}")
                 continue
             raise HarnessError(f"unexpected line from the guest: {line!r}")
+        idle()
         out = read_text(os.path.join(self.results, f"{tag}.out"))
         err = read_text(os.path.join(self.results, f"{tag}.err"))
         return int(status), out, err
@@ -659,6 +671,23 @@ class Vm:
         else:
             return f"unknown request {verb} {' '.join(args)}"
         return None
+
+
+class Follower:
+    """Copies what is appended to a file to a stream (the guest writes it over 9p)."""
+
+    def __init__(self, path, stream):
+        self.path, self.stream, self.offset = path, stream, 0
+
+    def poll(self):
+        with contextlib.suppress(FileNotFoundError):
+            with open(self.path, "rb") as f:
+                f.seek(self.offset)
+                data = f.read(1 << 20)
+            if data:
+                self.offset += len(data)
+                self.stream.write(data)
+                self.stream.flush()
 
 
 def read_text(path):
@@ -782,9 +811,19 @@ class Tap:
             print(f"#   {line}", flush=True)
 
 
-def scenario_env(config, sc, scratch):
+class RunOptions:
+    """How a run behaves: keep work dirs, stream scenario output, where artifacts go."""
+
+    def __init__(self, config, keep=False, verbose=False):
+        self.keep, self.verbose = keep, verbose
+        self.artifacts = os.path.abspath(os.environ.get(
+            "E2E_ARTIFACTS_DIR", os.path.join(config.top_builddir, "tests", "artifacts", "e2e")))
+
+
+def scenario_env(config, sc):
     env = {"E2E_SRCDIR": config.srcdir, "E2E_TOP_SRCDIR": config.top_srcdir,
-           "E2E_TOP_BUILDDIR": config.top_builddir, "E2E_SCRATCH": scratch,
+           "E2E_TOP_BUILDDIR": config.top_builddir, "E2E_SCRATCH": f"/tmp/e2e-{sc.name}",
+           "E2E_ARTIFACTS": f"/run/e2e/artifacts/{sc.name}",
            "E2E_SCENARIO": sc.name, "E2E_STICKS": " ".join(s.name for s in sc.sticks)}
     for s in sc.sticks:
         env.update(s.env())
@@ -795,24 +834,60 @@ def scenario_script(config, sc, vm):
     plugged = "".join(f"export E2E_STICK_{n.upper()}_PLUGGED=1\n" for n in vm.plugged)
     lib = os.path.join(config.srcdir, "guest", "lib.sh")
     # -e with an ERR trap: a command that fails unexpectedly fails the scenario and says where.
-    return (f"{plugged}mkdir -p \"$E2E_SCRATCH\"\n"
+    return (f"{plugged}mkdir -p \"$E2E_SCRATCH\" \"$E2E_ARTIFACTS\"\n"
             f". {shlex.quote(lib)}\n"
             "set -eu -o pipefail\n"
             "trap 'echo \"FAIL: $E2E_SCENARIO line $LINENO: $BASH_COMMAND exited $?\" >&2' ERR\n"
             f". {shlex.quote(sc.path)}\n")
 
 
-def run_session(config, scenarios, tap, keep):
-    """Boot one VM with every stick of these scenarios, run them in order, report each."""
-    sticks = [s for sc in scenarios for s in sc.sticks]
-    names = [s.name for s in sticks]
+def collect_artifacts(vm, sc, opts, failed):
+    """Copy what the scenario left in $E2E_ARTIFACTS to the host (and the console and its
+    output when it failed); return the directory, or None when there was nothing."""
+    dest = os.path.join(opts.artifacts, sc.name)
+    shutil.rmtree(dest, ignore_errors=True)
+    src = os.path.join(vm.results, "artifacts", sc.name)
+    if os.path.isdir(src) and os.listdir(src):
+        shutil.copytree(src, dest)
+    if failed:
+        os.makedirs(dest, exist_ok=True)
+        with contextlib.suppress(OSError):
+            shutil.copy(vm.console, os.path.join(dest, "console.log"))
+        for ext in ("out", "err"):
+            with contextlib.suppress(OSError):
+                shutil.copy(os.path.join(vm.results, f"c{vm.seq:03d}.{ext}"),
+                            os.path.join(dest, f"scenario.{ext}"))
+    return dest if os.path.isdir(dest) else None
+
+
+def report(tap, sc, status, out, err, took, artifacts):
+    diag = f"({took:.1f}s)\n{out}{err}"
+    if artifacts:
+        diag += f"artifacts: {artifacts}\n"
+    if status == 0:
+        tap.result(True, sc.name, f"{took:.1f}s")
+    elif status == SKIP:
+        reason = next((line[5:].strip() for line in err.splitlines()
+                       if line.startswith("SKIP:")), "scenario skipped without a reason")
+        tap.result(True, sc.name, skip=reason)
+    elif status in (124, 137):
+        tap.result(False, sc.name, f"timed out after {sc.timeout}s", diag)
+    else:
+        tap.result(False, sc.name,
+                   first_fail_line(err) or f"exited {status} without a FAIL: line", diag)
+
+
+def run_session(config, scenarios, tap, opts):
+    """Boot one VM with every stick of these scenarios, run them in order, report each. When
+    the VM is lost, the remaining scenarios get a new one."""
+    names = [s.name for sc in scenarios for s in sc.sticks]
     if len(set(names)) != len(names):
         # Scenarios sharing a VM must not reuse stick names: give each its own VM instead.
         for sc in scenarios:
-            run_session(config, [sc], tap, keep)
+            run_session(config, [sc], tap, opts)
         return
     try:
-        vm = Vm(config, sticks, keep=keep)
+        vm = Vm(config, [s for sc in scenarios for s in sc.sticks], keep=opts.keep)
         vm.__enter__()
     except (HarnessError, OSError, subprocess.SubprocessError) as e:
         for sc in scenarios:
@@ -820,45 +895,42 @@ def run_session(config, scenarios, tap, keep):
         return
     log(f"VM booted in {vm.boot_seconds:.1f}s (kernel {vm.kernel_release}, "
         f"workdir {vm.workdir})")
+    reset = ". " + shlex.quote(os.path.join(config.srcdir, "guest", "reset.sh"))
+    stream = sys.stderr.buffer if opts.verbose else None
     try:
         for i, sc in enumerate(scenarios):
             started = time.monotonic()
             try:
                 status, out, err = vm.run(scenario_script(config, sc, vm), sc.timeout,
-                                          scenario_env(config, sc, f"/tmp/e2e-{sc.name}"))
+                                          scenario_env(config, sc), stream=stream)
             except HarnessError as e:
                 tap.result(False, sc.name, "the harness lost the VM", str(e))
-                vm.close()
-                # The VM is gone: the rest get a VM of their own.
-                if scenarios[i + 1:]:
-                    run_session(config, scenarios[i + 1:], tap, keep)
-                return
-            took = time.monotonic() - started
-            diag = f"({took:.1f}s)\n{out}{err}"
-            if status == 0:
-                tap.result(True, sc.name, f"{took:.1f}s")
-            elif status == SKIP:
-                reason = next((l[5:].strip() for l in err.splitlines()
-                               if l.startswith("SKIP:")), "scenario skipped without a reason")
-                tap.result(True, sc.name, skip=reason)
-            elif status == 124 or status == 137:
-                tap.result(False, sc.name, f"timed out after {sc.timeout}s", diag)
+                collect_artifacts(vm, sc, opts, True)
+                lost = True
             else:
-                tap.result(False, sc.name,
-                           first_fail_line(err) or f"exited {status} without a FAIL: line", diag)
-            # Whatever the scenario left plugged is pulled out before the next one, and the
-            # guest state it may have changed is reset.
-            for s in sc.sticks:
-                if s.name in vm.plugged:
-                    vm.unplug(s.name)
-            if scenarios[i + 1:]:
-                status, out, err = vm.run(". " + shlex.quote(
-                    os.path.join(config.srcdir, "guest", "reset.sh")), 60)
-                if status != 0 or err:
-                    log(f"guest reset after {sc.name} (status {status}): {err.strip()}")
-    except HarnessError as e:
-        log(f"harness error between scenarios: {e}")
-        raise
+                lost = False
+                took = time.monotonic() - started
+                report(tap, sc, status, out, err, took,
+                       collect_artifacts(vm, sc, opts, status not in (0, SKIP)))
+            rest = scenarios[i + 1:]
+            if not lost and rest:
+                # Whatever the scenario left plugged is pulled out, and the guest state it may
+                # have changed is reset, before the next one.
+                try:
+                    for s in sc.sticks:
+                        if s.name in vm.plugged:
+                            vm.unplug(s.name)
+                    status, _, err = vm.run(reset, 60)
+                    if status != 0:
+                        raise HarnessError(f"guest/reset.sh exited {status}: {err.strip()}")
+                except HarnessError as e:
+                    log(f"cleaning up after {sc.name} failed, next scenarios get a new VM: {e}")
+                    lost = True
+            if lost:
+                vm.close()
+                if rest:
+                    run_session(config, rest, tap, opts)
+                return
     finally:
         vm.close()
 
@@ -872,8 +944,12 @@ def load_scenarios(paths):
 
 
 def cmd_run(args):
-    keep = "--keep" in args or os.environ.get("E2E_KEEP") == "1"
-    paths = [a for a in args if a != "--keep"]
+    flags = {a for a in args if a.startswith("--")}
+    paths = [a for a in args if not a.startswith("--")]
+    if flags - {"--keep", "--verbose"}:
+        print(f"harness: unknown option {sorted(flags - {'--keep', '--verbose'})[0]}",
+              file=sys.stderr)
+        return 2
     if os.environ.get("FUTARI_E2E_SKIP"):
         print(f"1..0 # SKIP {os.environ['FUTARI_E2E_SKIP']}")
         return 0
@@ -888,12 +964,14 @@ def cmd_run(args):
     except Skip as e:
         print(f"1..0 # SKIP {e}")
         return 0
+    opts = RunOptions(config, keep="--keep" in flags or os.environ.get("E2E_KEEP") == "1",
+                      verbose="--verbose" in flags)
     tap = Tap(len(scenarios))
     started = time.monotonic()
     sessions = plan_sessions(scenarios)
     log(f"{len(scenarios)} scenarios in {len(sessions)} VM boots, kernel {config.kver}")
     for group in sessions:
-        run_session(config, group, tap, keep)
+        run_session(config, group, tap, opts)
     log(f"e2e total {time.monotonic() - started:.1f}s")
     return 0
 

@@ -35,6 +35,8 @@ mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run
 mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -t tmpfs -o mode=0755 tmpfs /var/tmp
 mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
+# Loopback only (no NIC): enough for a local server in upload scenarios.
+ip link set lo up 2>/dev/null || busybox ip link set lo up
 mkdir -p /run/e2e
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results /run/e2e ||
 	{ say "cannot mount the results share (9p tag results)"; halt; }
