@@ -94,6 +94,7 @@ class Config:
         self.qemu = os.environ.get("E2E_QEMU", "qemu-system-x86_64")
         self.busybox = os.environ.get("E2E_BUSYBOX", "/bin/busybox")
         self.memory = os.environ.get("E2E_MEMORY", "1024")
+        self.smp = os.environ.get("E2E_SMP", "1")
         self.kernel, self.kver = pick_kernel(os.environ.get("E2E_KERNEL"))
 
     def check(self):
@@ -408,12 +409,12 @@ class Vm:
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             sock.bind(path)
             sock.listen(1)
-            sock.settimeout(QMP_TIMEOUT)
+            sock.settimeout(0.5)  # short, so a QEMU that dies at once is noticed at once
             listeners.append(sock)
 
         stage2 = os.path.join(cfg.srcdir, "guest", "stage2.sh")
         append = (f"console=ttyS0 panic=1 quiet loglevel=4 futari_e2e.stage2={stage2}")
-        cmd = [cfg.qemu, "-accel", "tcg", "-cpu", "max", "-smp", "1", "-m", cfg.memory,
+        cmd = [cfg.qemu, "-accel", "tcg", "-cpu", "max", "-smp", cfg.smp, "-m", cfg.memory,
                "-machine", "q35", "-nodefaults", "-no-user-config", "-display", "none",
                "-no-reboot", "-kernel", cfg.kernel, "-initrd", initrd, "-append", append,
                "-chardev", f"file,id=con,path={self.console}", "-serial", "chardev:con",
@@ -436,9 +437,9 @@ class Vm:
                 self.plugged.add(s.name)
 
         started = time.monotonic()
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                     stdout=open(os.path.join(self.workdir, "qemu.log"), "wb"),
-                                     stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+        with open(os.path.join(self.workdir, "qemu.log"), "wb") as qemu_log:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qemu_log,
+                                         stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         try:
             self.qmp = self._accept(listeners[0], "QMP")
             self.ctl = self._accept(listeners[1], "control port")

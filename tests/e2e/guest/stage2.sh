@@ -26,6 +26,7 @@ halt() {
 }
 
 mount -t proc -o nosuid,nodev,noexec proc /proc || { say "cannot mount /proc"; halt; }
+read -r started _ </proc/uptime
 mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
 mountpoint -q /dev || mount -t devtmpfs -o mode=0755 devtmpfs /dev
 mkdir -p /dev/pts /dev/shm
@@ -55,6 +56,7 @@ udevadm trigger --type=subsystems --action=add
 udevadm trigger --type=devices --action=add
 udevadm settle --timeout=60 || say "udevadm settle timed out at boot"
 
+say "stage 2 started at $started s, udev settled at $(cut -d' ' -f1 /proc/uptime) s of guest uptime"
 echo "READY $(uname -r)" >&3
 
 while read -r verb tag secs rest <&3; do
