@@ -61,13 +61,15 @@ e2e_disks_by_serial() {
 }
 
 # e2e_wait_disk SERIAL [SECONDS]: wait until the disk with that serial exists and udev has
-# processed it (its partitions included); print its path.
+# processed it and its first partition (when it has a partition table); print its path.
 e2e_wait_disk() {
 	local serial=$1 limit=${2:-$E2E_WAIT} i disk
 	[ -n "$serial" ] || fail "e2e_wait_disk: empty serial"
 	for ((i = 0; i < limit * 2; i++)); do
 		disk=$(e2e_disks_by_serial "$serial" | head -n1)
-		if [ -n "$disk" ]; then
+		# A disk with a partition table counts once udev has seen its first partition too.
+		if [ -n "$disk" ] && { [ -z "$(e2e_udev_prop "$disk" ID_PART_TABLE_TYPE)" ] ||
+			[ -n "$(e2e_udev_prop "${disk}1" ID_FS_TYPE)" ]; }; then
 			udevadm settle --timeout="$limit" || fail "udevadm settle timed out"
 			echo "$disk"
 			return 0
@@ -118,7 +120,7 @@ e2e_fs_dev() {
 
 # e2e_udev_prop DEV KEY: the value udev recorded for KEY on DEV (empty when unset).
 e2e_udev_prop() {
-	udevadm info --query=property --name="$1" | sed -n "s/^$2=//p"
+	{ udevadm info --query=property --name="$1" 2>/dev/null || true; } | sed -n "s/^$2=//p"
 }
 
 # e2e_expect_prop DEV KEY VALUE: fail unless udev recorded KEY=VALUE on DEV.

@@ -8,22 +8,33 @@ disk=$(e2e_plug s3)
 part=${disk}1
 [ -b "$part" ] || fail "$part missing after plug"
 
-udevadm monitor --udev --subsystem-match=block >"$E2E_SCRATCH/monitor.log" &
+log=$E2E_SCRATCH/monitor.log
+udevadm monitor --udev --subsystem-match=block >"$log" &
 monitor=$!
-sleep 1
+# Listening once it has printed its header (slow under TCG: do not guess with a sleep).
+for ((i = 0; i < 40; i++)); do
+	grep -q '^UDEV - the event' "$log" && break
+	sleep 0.5
+done
+grep -q '^UDEV - the event' "$log" || fail "udevadm monitor did not start within 20s"
+
 e2e_unplug s3
-sleep 1
+
+removed() { grep -qE "^UDEV .* remove .*/block/(.*/)?$1 \(block\)" "$log"; }
+for ((i = 0; i < 20; i++)); do
+	removed "${disk#/dev/}" && removed "${part#/dev/}" && break
+	sleep 0.5
+done
 kill "$monitor"
 wait "$monitor" 2>/dev/null || true
+for dev in "${disk#/dev/}" "${part#/dev/}"; do
+	removed "$dev" || fail "no udev remove event for $dev; monitor saw: $(tr '\n' '|' <"$log")"
+done
 
 [ ! -e "$disk" ] || fail "$disk still exists after unplug"
 [ ! -e "$part" ] || fail "$part still exists after unplug"
 [ ! -e "/sys/class/block/${disk#/dev/}" ] || fail "$disk still in sysfs after unplug"
 [ -z "$(e2e_disks_by_serial "$E2E_STICK_S3_SERIAL")" ] || fail "serial still present after unplug"
-for dev in "${disk#/dev/}" "${part#/dev/}"; do
-	grep -qE "^UDEV .* remove .*/block/(.*/)?$dev \(block\)" "$E2E_SCRATCH/monitor.log" ||
-		fail "no udev remove event for $dev; monitor saw: $(tr '\n' '|' <"$E2E_SCRATCH/monitor.log")"
-done
 
 # Plugging the same stick in again works after an unplug (the agent must handle re-attach).
 disk=$(e2e_plug s3)
