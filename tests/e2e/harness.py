@@ -8,8 +8,10 @@ the protocol). Sticks are raw vfat images attached to an xHCI controller and hot
 through QMP.
 
 Library use (host side):
-    with Vm(config, sticks, coldplug=["s1"]) as vm:   # boots, waits for READY
-        vm.plug("s2"); rc, out, err = vm.run("lsblk"); vm.unplug("s2")
+    config = Config(); config.check()                  # raises Skip with a reason
+    sticks = [Stick("s1", "FUT-1", "OFFICE1"), Stick("s2", "FUT-2", "OLD", coldplug=True)]
+    with Vm(config, sticks) as vm:                     # boots, waits for READY
+        vm.plug("s1"); status, out, err = vm.run("lsblk", timeout=30); vm.unplug("s1")
 
 Command line:
     harness.py run [--keep] [--verbose] SCENARIO...
@@ -928,6 +930,7 @@ def run_session(config, scenarios, tap, opts):
                     log(f"cleaning up after {sc.name} failed, next scenarios get a new VM: {e}")
                     lost = True
             if lost:
+                vm.kill()  # it is not listening any more: no polite power-off
                 vm.close()
                 if rest:
                     run_session(config, rest, tap, opts)
