@@ -150,3 +150,18 @@ e2e_install_udev_rule() {
 	cp "$1" /run/udev/rules.d/ || fail "cannot install udev rule $1"
 	udevadm control --reload || fail "udevadm control --reload failed"
 }
+
+# e2e_add_user LOGIN: create a local account in the guest (the overlay keeps it from the host).
+e2e_add_user() {
+	id "$1" >/dev/null 2>&1 && return 0
+	useradd --create-home --shell /bin/bash "$1" || fail "useradd $1 failed"
+}
+
+# e2e_as LOGIN COMMAND…: run COMMAND as LOGIN (a requester, an approver) with a login-like
+# environment; returns its exit status.
+e2e_as() {
+	local login=$1
+	shift
+	runuser -u "$login" -- env HOME="$(getent passwd "$login" | cut -d: -f6)" USER="$login" \
+		LOGNAME="$login" "$@"
+}
