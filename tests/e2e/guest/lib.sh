@@ -1,12 +1,16 @@
 # Helpers for e2e scenarios, sourced inside the guest before each scenario (never run alone).
 # A scenario exits 0 when it passes, 77 when it cannot run here (say why), anything else when
-# it fails; the last "FAIL: …" line on stderr becomes the test's failure message.
+# it fails; the first "FAIL: …" line on stderr becomes the test's failure message.
 #
 # Environment set by the host for each scenario:
-#   E2E_SRCDIR, E2E_TOP_SRCDIR, E2E_TOP_BUILDDIR   host paths, visible read-only in the guest
+#   E2E_SRCDIR, E2E_TOP_SRCDIR, E2E_TOP_BUILDDIR   host paths, visible in the guest
+#   E2E_SCENARIO                                   the scenario's name (NN-name)
 #   E2E_SCRATCH                                    an empty directory for this scenario
+#   E2E_ARTIFACTS                                  files put here are copied to the host's
+#                                                  tests/artifacts/e2e/NN-name/
 #   E2E_STICKS                                     names of the scenario's sticks
-#   E2E_STICK_<NAME>_SERIAL, _LABEL, _UUID, _PLUGGED (1 when plugged now)
+#   E2E_STICK_<NAME>_SERIAL, _LABEL, _UUID         what the stick image and device carry
+#   E2E_STICK_<NAME>_PLUGGED                       1 when plugged in as the scenario starts
 
 E2E_WAIT=${E2E_WAIT:-60}
 
@@ -53,8 +57,9 @@ e2e_disks_by_serial() {
 	local d
 	for d in /sys/block/sd*; do
 		[ -e "$d" ] || continue
+		# grep without -q reads all input: no SIGPIPE for udevadm under pipefail.
 		if udevadm info --query=property --name="/dev/${d##*/}" 2>/dev/null |
-			grep -qxF "ID_SERIAL_SHORT=$1"; then
+			grep -xF "ID_SERIAL_SHORT=$1" >/dev/null; then
 			echo "/dev/${d##*/}"
 		fi
 	done

@@ -62,7 +62,12 @@ echo "READY $(uname -r)" >&3
 while read -r verb tag secs rest <&3; do
 	case "$verb" in
 	RUN)
-		case "$tag" in *[!A-Za-z0-9_.-]* | "") say "bad tag"; continue ;; esac
+		case "$tag" in *[!A-Za-z0-9_.-]* | "")
+			# Answer at once, so the host fails now instead of at its deadline.
+			echo "DONE invalid-tag 2" >&3
+			continue
+			;;
+		esac
 		case "$secs" in *[!0-9]* | "") secs=60 ;; esac
 		# A process group of its own, so whatever the command leaves behind is killed
 		# before the next one starts: scenarios stay independent.

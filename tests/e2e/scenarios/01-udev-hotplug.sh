@@ -23,5 +23,5 @@ e2e_expect_prop "$part" ID_FS_TYPE vfat
 e2e_expect_prop "$part" ID_FS_LABEL "$E2E_STICK_S1_LABEL"
 e2e_expect_prop "$part" ID_FS_UUID "$E2E_STICK_S1_UUID"
 # The kernel itself must see a USB device behind it, not only udev's database.
-readlink -f "/sys/class/block/${disk#/dev/}" | grep -q '/usb[0-9]*/' ||
-	fail "$disk is not below a USB host controller in sysfs"
+syspath=$(readlink -f "/sys/class/block/${disk#/dev/}")
+[[ "$syspath" == */usb[0-9]*/* ]] || fail "$disk is not below a USB host controller: $syspath"
