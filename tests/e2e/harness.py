@@ -709,7 +709,7 @@ class Scenario:
     """A guest-side script with header directives (comment lines at the top):
         # e2e-stick: NAME serial=S label=L [size=MIB] [nopart] [coldplug]
         # e2e-timeout: SECONDS
-        # e2e-fresh-vm        (boot a VM of its own; implied by a coldplug stick)
+        # e2e-fresh-vm        (boot a VM of its own)
     """
 
     def __init__(self, path):
@@ -733,8 +733,7 @@ class Scenario:
         names = [s.name for s in self.sticks]
         if len(set(names)) != len(names):
             raise ValueError(f"{path}: two sticks have the same name")
-        if any(s.coldplug for s in self.sticks):
-            self.fresh_vm = True
+        self.coldplug = any(s.coldplug for s in self.sticks)
 
     def check_guest_visible(self):
         """Raise ValueError when the guest cannot read the file: it sees the host's tree
@@ -782,10 +781,12 @@ class Scenario:
 
 
 def plan_sessions(scenarios):
-    """Group scenarios into VM boots: every scenario that can share a VM runs in one boot, in
-    registration order; a scenario that asks for a fresh VM (or has a cold-plugged stick, which
-    must be there at boot) gets a boot of its own."""
+    """Group scenarios into VM boots. Every scenario that can share a VM runs in one boot:
+    first those with cold-plugged sticks (attached at boot, so still untouched when they run;
+    each one's sticks are pulled out after it), then the others, each group in registration
+    order. A scenario that asks for a fresh VM gets a boot of its own."""
     shared = [sc for sc in scenarios if not sc.fresh_vm]
+    shared = [sc for sc in shared if sc.coldplug] + [sc for sc in shared if not sc.coldplug]
     return ([shared] if shared else []) + [[sc] for sc in scenarios if sc.fresh_vm]
 
 

@@ -87,7 +87,7 @@ def test_scenario_parser(tmp):
     check([s.name for s in sc.sticks] == ["a", "b"], "directives after the header were read")
     check(sc.sticks[0].coldplug and sc.sticks[0].size_mib == 16, "coldplug/size not parsed")
     check(not sc.sticks[1].partitioned, "nopart not parsed")
-    check(sc.timeout == 30 and sc.fresh_vm, "timeout or implied fresh VM wrong")
+    check(sc.timeout == 30 and sc.coldplug and not sc.fresh_vm, "timeout or coldplug wrong")
     expect_value_error(sc.check_guest_visible, "a scenario under /tmp (hidden from the guest)")
     harness.Scenario(os.path.join(harness.HERE, "scenarios", "01-udev-hotplug.sh")) \
         .check_guest_visible()
@@ -115,8 +115,9 @@ def test_scenario_parser(tmp):
 
     shared = [harness.Scenario(write(tmp, f"2{i}-s.sh", "")) for i in range(3)]
     fresh = harness.Scenario(write(tmp, "30-f.sh", "# e2e-fresh-vm\n"))
-    plan = harness.plan_sessions([shared[0], fresh, shared[1], shared[2]])
-    check([[s.name for s in g] for g in plan] == [["20-s", "21-s", "22-s"], ["30-f"]],
+    cold = harness.Scenario(write(tmp, "31-c.sh", "# e2e-stick: c serial=C label=C coldplug\n"))
+    plan = harness.plan_sessions([shared[0], fresh, shared[1], cold, shared[2]])
+    check([[s.name for s in g] for g in plan] == [["31-c", "20-s", "21-s", "22-s"], ["30-f"]],
           f"session plan {[[s.name for s in g] for g in plan]}")
 
 
