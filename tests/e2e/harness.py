@@ -20,6 +20,7 @@ Command line:
     harness.py initramfs                  build (or reuse) the initramfs, print its path
     harness.py stick IMG SERIAL LABEL     make a stick image
     harness.py check-env                  say whether a VM can run here (exit 77 if not)
+    harness.py shell [--keep]             boot, run stdin lines in the guest (!plug s1 …)
 
 Only the Python standard library is used.
 """
@@ -1010,6 +1011,35 @@ def cmd_lint(args):
     return 1 if problems else 0
 
 
+def cmd_shell(args):
+    """Boot a VM with sticks s1 and s2 (unplugged) and run each line of stdin in the guest;
+    `!plug NAME` and `!unplug NAME` act on the host side. For exploring, not for tests."""
+    config = Config()
+    config.check()
+    sticks = [Stick("s1", "FUT-SHELL-1", "SHELL1"), Stick("s2", "FUT-SHELL-2", "SHELL2")]
+    with Vm(config, sticks, keep="--keep" in args) as vm:
+        print(f"booted in {vm.boot_seconds:.1f}s; work dir {vm.workdir}; "
+              "lines run in the guest, !plug s1 / !unplug s1 act on the host", file=sys.stderr)
+        for line in sys.stdin:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                if line.startswith("!"):
+                    words = line[1:].split()
+                    why = vm.default_request(words[0], words[1:]) if words else "empty"
+                    print(f"host: {why or 'ok'}", file=sys.stderr)
+                    continue
+                status, out, err = vm.run(line, timeout=300)
+            except HarnessError as e:
+                print(f"host: {e}", file=sys.stderr)
+                continue
+            sys.stdout.write(out)
+            sys.stderr.write(err)
+            print(f"[exit {status}]", file=sys.stderr)
+    return 0
+
+
 def main(argv):
     if not argv:
         print(__doc__, file=sys.stderr)
@@ -1019,6 +1049,8 @@ def main(argv):
         return cmd_run(args)
     if cmd == "lint":
         return cmd_lint(args)
+    if cmd == "shell":
+        return cmd_shell(args)
     if cmd == "check-env":
         try:
             Config().check()
