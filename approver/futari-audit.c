@@ -655,28 +655,33 @@ cmd_show(int argc, char **argv)
 	g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
 	audit_trust_add_options(ctx, &trust);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
-		g_printerr("futari-audit show: %s\n", error->message);
-		return AUDIT_EXIT_USAGE;
+		g_autofree gchar *msg = fut_strescape(error->message, -1);
+		g_printerr("futari-audit show: %s\n", msg);
+		rc = AUDIT_EXIT_USAGE;
+		goto out;
 	}
 	if (argc < 2) {
 		g_printerr(_("futari-audit show: give at least one LOGDIR\n"));
-		return AUDIT_EXIT_USAGE;
+		rc = AUDIT_EXIT_USAGE;
+		goto out;
 	}
 	if (f.klass != NULL && g_strcmp0(f.klass, "I") != 0 && g_strcmp0(f.klass, "II") != 0 &&
 	    g_strcmp0(f.klass, "III") != 0) {
 		g_printerr(_("futari-audit show: --class must be I, II or III\n"));
-		return AUDIT_EXIT_USAGE;
+		rc = AUDIT_EXIT_USAGE;
+		goto out;
 	}
 	if (f.since != NULL && !parse_since(f.since, &f.since_us)) {
 		g_autofree gchar *safe = fut_strescape(f.since, -1);
 		g_printerr(_("futari-audit show: --since \"%s\" is not YYYY-MM-DD or an RFC 3339 "
 		             "time\n"),
 		           safe);
-		return AUDIT_EXIT_USAGE;
+		rc = AUDIT_EXIT_USAGE;
+		goto out;
 	}
 	if (!audit_trust_load(&trust)) {
-		audit_trust_clear(&trust);
-		return AUDIT_EXIT_FINDINGS;
+		rc = AUDIT_EXIT_FINDINGS;
+		goto out;
 	}
 	for (gint i = 1; i < argc; i++) {
 		FutLogVerifyOptions opts = {0};
@@ -700,6 +705,7 @@ cmd_show(int argc, char **argv)
 			rc = AUDIT_EXIT_FINDINGS;
 		}
 	}
+out:
 	audit_trust_clear(&trust);
 	g_free(f.user);
 	g_free(f.klass);

@@ -358,7 +358,7 @@ test_record_mutations(void)
 				break;
 			default: /* insert */
 				memmove(bad + at + 1, bad + at, blen - at);
-				bad[at] = "\"\\{}[],:0a\x00\x1b\xff"[g_rand_int_range(rand, 0, 15)];
+				bad[at] = "\"\\{}[],:0a\x00\x1b\xff"[g_rand_int_range(rand, 0, 13)];
 				blen++;
 			}
 		}
