@@ -20,6 +20,8 @@ t futari export --re
 t futari-approve s
 t futari-approve sign --ce
 t futari-approve nosuchcommand --x
+t futari-audit ""
+t futari-audit verify --wi
 ' 2>&1)
 expect() {
 	printf '%s\n' "$out" | grep -qxF -- "$1" || fail "completion of '${1%%|*}': want '${1#*|}', got: $(printf '%s\n' "$out" | grep -F -- "${1%%|*}|")"
@@ -30,4 +32,8 @@ expect "futari export --re|--reason="
 expect "futari-approve s|show sign"
 expect "futari-approve sign --ce|--cert="
 expect "futari-approve nosuchcommand --x|"
+if [ -x "$top_builddir/approver/futari-audit" ]; then
+	expect "futari-audit |verify report show"
+	expect "futari-audit verify --wi|--witness="
+fi
 echo "ok: bash completion follows the programs' --help"
