@@ -63,7 +63,7 @@ if [ ! -s "$base" ]; then
 			skip "debootstrap cannot reach $mirror"
 		fail "debootstrap failed"
 	}
-	tar -C "$bs" -cf "$base.tmp" . && mv "$base.tmp" "$base" || fail "cannot write $base"
+	tar -C "$bs" -cf "$base.tmp.$$" . && mv "$base.tmp.$$" "$base" || fail "cannot write $base"
 	rm -rf "$bs"
 fi
 step "unpacking the base root"
