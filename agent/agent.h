@@ -19,6 +19,10 @@ typedef struct {
 	FutMediaRegister *media;
 	FutUsbStore *usb;
 	FutRecorder *recorder;
+	struct _FutEgressLog *log;
+	struct _FutLogForward *forward;
+	guint tick_id;
+	gint active_jobs; /* exports running in worker threads */
 	FutKey *host_key;
 	FutApiServer *api;
 	GMainLoop *loop;

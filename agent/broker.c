@@ -487,6 +487,7 @@ export_done(GObject *source, GAsyncResult *res, gpointer data)
 		set_str(r, "label", j->label);
 		fut_api_call_return(call, r);
 	}
+	g_atomic_int_add(&j->agent->active_jobs, -1);
 	job_unref(j);
 }
 
@@ -640,6 +641,7 @@ fut_broker_export(FutApiCall *call, JsonObject *args, gpointer user_data)
 		goto refuse;
 	}
 	j->call = call;
+	g_atomic_int_inc(&agent->active_jobs);
 	task = g_task_new(NULL, NULL, export_done, job_ref(j));
 	g_task_set_task_data(task, job_ref(j), (GDestroyNotify)job_unref);
 	g_task_run_in_thread(task, export_thread);

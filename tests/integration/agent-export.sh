@@ -41,7 +41,7 @@ echo "$out" | grep -q "$want" || fail "digest not reported: $out"
 	fail "the file on the stick differs from the source"
 [ "$(blockdev --getro "$dev_a")" = 1 ] || fail "alpha not read-only after the export"
 touch "$mnt/evil" 2>/dev/null && fail "user mount writable after the export"
-grep '"event":"export.written"' "$TEST_TMP/log/agent-events.jsonl" | grep -q "$want" ||
+grep '"event":"export.written"' "$TEST_TMP"/log/egress-*.jsonl | grep -q "$want" ||
 	fail "export.written not logged with the digest"
 
 # The same name again: never overwritten, a new name instead. By label, into a folder.
@@ -104,7 +104,7 @@ echo "$out" | grep -q "not in the media register" || fail "unregistered refusal 
 out=$(as_user "$FUTARI" export "$HOME_U/notice.txt" --to gamma-hid --reason r 2>&1) &&
 	fail "export to a HID stick accepted"
 echo "$out" | grep -q "keyboard or network" || fail "suspicious refusal unclear: $out"
-grep -c '"event":"export.refused"' "$TEST_TMP/log/agent-events.jsonl" | grep -qv '^0$' ||
+grep -c '"event":"export.refused"' "$TEST_TMP"/log/egress-*.jsonl | grep -qv '^0$' ||
 	fail "refusals not logged"
 
 # Two sticks, in parallel.

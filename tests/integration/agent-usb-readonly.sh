@@ -76,15 +76,15 @@ wait_ro "$dev_h" || fail "HID stick is not read-only"
 # Detach is noticed and recorded; attach records carry the identity.
 detach_stick "$dev_b"
 i=0
-until grep -q '"event":"device.detach".*beta' "$TEST_TMP/log/agent-events.jsonl"; do
+until grep -q '"event":"device.detach".*beta' "$TEST_TMP"/log/egress-*.jsonl; do
 	i=$((i + 1))
-	[ $i -le 50 ] || { cat "$TEST_TMP/log/agent-events.jsonl" "$TEST_TMP/agent.log" >&2; udevadm info "$dev_b" >&2; fail "detach not recorded"; }
+	[ $i -le 50 ] || { cat "$TEST_TMP"/log/egress-*.jsonl "$TEST_TMP/agent.log" >&2; udevadm info "$dev_b" >&2; fail "detach not recorded"; }
 	sleep 0.1
 done
-grep '"event":"device.attach"' "$TEST_TMP/log/agent-events.jsonl" | grep "$MARK-alpha" |
+grep '"event":"device.attach"' "$TEST_TMP"/log/egress-*.jsonl | grep "$MARK-alpha" |
 	grep '"fs_type":"ext4"' | grep '"label":"alpha"' | grep '"vid":"f00d"' |
 	grep -q '"asset":"CITY-USB-0001"' || fail "attach record lacks the identity"
-grep -q '"event":"device.suspicious".*gamma-hid' "$TEST_TMP/log/agent-events.jsonl" ||
+grep -q '"event":"device.suspicious".*gamma-hid' "$TEST_TMP"/log/egress-*.jsonl ||
 	fail "suspicious stick not recorded"
 
 # Killed hard, the agent leaves the devices read-only (the flag lives in the kernel).
