@@ -22,7 +22,9 @@ typedef struct {
 	struct _FutEgressLog *log;
 	struct _FutLogForward *forward;
 	guint tick_id;
-	gint active_jobs; /* exports running in worker threads */
+	gint active_jobs;      /* exports running in worker threads */
+	GHashTable *redeeming; /* request ids being redeemed now (main thread only) */
+	gchar *host;           /* this host's name in requests and the log */
 	FutKey *host_key;
 	FutApiServer *api;
 	GMainLoop *loop;

@@ -17,6 +17,9 @@
 #include "apimsg.h"
 #include "errors.h"
 #include "fsname.h"
+#include "pending.h"
+#include "redeem.h"
+#include "token.h"
 #include "spool.h"
 #include "util.h"
 #include "writepath.h"
@@ -45,8 +48,14 @@ typedef struct {
 	guint major, minor;
 	gchar *fs_type, *fs_uuid, *label;
 	gchar *vid, *pid_str, *serial, *asset;
+	/* redeem */
+	gchar *request_id;
+	GPtrArray *approvers; /* certificate serials, for the log */
+	FutPendingEntry *pending;
 	/* results */
 	FutSpoolEntry *spool;
+	gboolean keep_spool; /* a pending request holds it */
+	gchar *request_text;
 	gchar *klass;
 	gchar *class_why;
 	gchar *written; /* relative path on the medium */
@@ -82,9 +91,15 @@ job_unref(ExportJob *j)
 	g_free(j->serial);
 	g_free(j->asset);
 	if (j->spool != NULL) {
-		fut_spool_entry_remove(j->spool);
+		if (!j->keep_spool)
+			fut_spool_entry_remove(j->spool);
 		fut_spool_entry_free(j->spool);
 	}
+	g_free(j->request_id);
+	if (j->approvers != NULL)
+		g_ptr_array_unref(j->approvers);
+	fut_pending_entry_free(j->pending);
+	g_free(j->request_text);
 	g_free(j->klass);
 	g_free(j->class_why);
 	g_free(j->written);
@@ -171,6 +186,13 @@ job_fields(ExportJob *j, const gchar *decision, const gchar *reason)
 	json_object_set_object_member(f, "detail", detail);
 	set_str(f, "decision", decision);
 	set_str(f, "reason", reason);
+	set_str(f, "request", j->request_id);
+	if (j->approvers != NULL && j->approvers->len > 0) {
+		JsonArray *a = json_array_new();
+		for (guint i = 0; i < j->approvers->len; i++)
+			json_array_add_string_element(a, g_ptr_array_index(j->approvers, i));
+		json_object_set_array_member(f, "approvers", a);
+	}
 	return f;
 }
 
@@ -348,6 +370,16 @@ export_write_cb(FutWritePath *wp, int rootfd, gpointer data, GError **error)
 			               _("the log cannot be written, nothing was exported: "));
 			goto out;
 		}
+		/* The point of no return for an approval: it cannot be used again. */
+		if (j->pending != NULL &&
+		    !fut_pending_set_state(j->agent->config->state_dir, j->request_id,
+		                           FUT_PENDING_STATE_REDEEMED, error)) {
+			g_autoptr(GError) lerr = NULL;
+			g_prefix_error(error, _("cannot mark the request redeemed, nothing was "
+			                        "exported: "));
+			job_record(j, "export.failed", NULL, (*error)->message, &lerr);
+			goto out;
+		}
 		if (renameat2(dfd, partial, dfd, cand, RENAME_NOREPLACE) < 0) {
 			int e = errno;
 			g_autoptr(GError) lerr = NULL;
@@ -418,13 +450,16 @@ spool_progress(guint64 done, guint64 total, gpointer data)
 	g_idle_add_full(G_PRIORITY_DEFAULT, progress_idle, p, NULL);
 }
 
+static gboolean write_job(ExportJob *j, GError **error);
+static gboolean make_request(ExportJob *j, GError **error);
+static gboolean
+job_set_destination(ExportJob *j, const FutUsbDevice *d, const FutUsbVolume *v, GError **error);
+
 static void
 export_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 {
 	ExportJob *j = data;
 	g_autoptr(GError) error = NULL;
-	FutWriteTarget t = {0};
-	gboolean ok;
 
 	j->spool = fut_spool_ingest(
 	    j->agent->config->spool_dir, j->uid, j->src_fd, j->agent->config->max_export_bytes,
@@ -438,15 +473,27 @@ export_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 	job_classify(j);
 	if (!g_str_equal(j->klass, "III")) {
 		g_autoptr(GError) lerr = NULL;
-		/* Requests for Class I and II come with the approval protocol. */
-		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED,
-		            _("Class %s: approval needed, and this agent cannot make approval "
-		              "requests yet; nothing was exported"),
-		            j->klass);
-		job_record(j, "export.refused", "deny", error->message, &lerr);
+		if (!make_request(j, &error)) {
+			job_record(j, "export.refused", "deny", error->message, &lerr);
+			g_task_return_error(task, g_steal_pointer(&error));
+			return;
+		}
+		g_task_return_boolean(task, TRUE);
+		return;
+	}
+	if (!write_job(j, &error)) {
 		g_task_return_error(task, g_steal_pointer(&error));
 		return;
 	}
+	g_task_return_boolean(task, TRUE);
+}
+
+static gboolean
+write_job(ExportJob *j, GError **error)
+{
+	FutWriteTarget t = {0};
+	gboolean ok;
+
 	t.state_dir = j->agent->config->state_dir;
 	t.devnode = j->devnode;
 	t.major = j->major;
@@ -454,15 +501,14 @@ export_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 	t.fs_type = j->fs_type;
 	t.fs_uuid = j->fs_uuid;
 	fut_usb_store_set_busy(j->agent->usb, j->major, j->minor, TRUE);
-	ok = fut_write_path_run(&t, export_write_cb, j, &error);
+	ok = fut_write_path_run(&t, export_write_cb, j, error);
 	fut_usb_store_set_busy(j->agent->usb, j->major, j->minor, FALSE);
 	if (!ok) {
 		g_autoptr(GError) lerr = NULL;
-		job_record(j, "export.failed", NULL, error->message, &lerr);
-		g_task_return_error(task, g_steal_pointer(&error));
-		return;
+		job_record(j, "export.failed", NULL, (*error)->message, &lerr);
+		return FALSE;
 	}
-	g_task_return_boolean(task, TRUE);
+	return TRUE;
 }
 
 static void
@@ -478,8 +524,10 @@ export_done(GObject *source, GAsyncResult *res, gpointer data)
 		g_autoptr(JsonObject) r = json_object_new();
 		g_autofree gchar *hex = fut_hex_encode(j->spool->sha256, FUT_SHA256_LEN);
 		json_object_set_string_member(r, "class", j->klass);
-		json_object_set_string_member(r, "class_evidence", j->class_why);
-		json_object_set_string_member(r, "written", j->written);
+		set_str(r, "class_evidence", j->class_why);
+		set_str(r, "written", j->written);
+		set_str(r, "request_id", j->request_id);
+		set_str(r, "request_text", j->request_text);
 		json_object_set_string_member(r, "sha256", hex);
 		json_object_set_int_member(r, "size", (gint64)j->spool->size);
 		set_str(r, "asset", j->asset);
@@ -487,6 +535,8 @@ export_done(GObject *source, GAsyncResult *res, gpointer data)
 		set_str(r, "label", j->label);
 		fut_api_call_return(call, r);
 	}
+	if (j->pending != NULL && j->request_id != NULL)
+		g_hash_table_remove(j->agent->redeeming, j->request_id);
 	g_atomic_int_add(&j->agent->active_jobs, -1);
 	job_unref(j);
 }
@@ -611,35 +661,8 @@ fut_broker_export(FutApiCall *call, JsonObject *args, gpointer user_data)
 	v = pick_volume(d, to, &error);
 	if (v == NULL)
 		goto refuse;
-	j->devnode = g_strdup(v->devnode);
-	j->major = v->major;
-	j->minor = v->minor;
-	j->fs_type = g_strdup(v->fs_type);
-	j->fs_uuid = g_strdup(v->fs_uuid);
-	j->label = g_strdup(v->fs_label);
-	j->vid = g_strdup(d->vid);
-	j->pid_str = g_strdup(d->pid);
-	j->serial = g_strdup(d->serial);
-	j->asset = g_strdup(d->asset_id);
-	if (d->suspicious != NULL) {
-		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED,
-		            _("this stick also acts as a keyboard or network device (%s): futari "
-		              "never writes to it; tell IT"),
-		            d->suspicious);
+	if (!job_set_destination(j, d, v, &error))
 		goto refuse;
-	}
-	if (!d->readonly) {
-		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED,
-		            _("the stick could not be made read-only, so the agent will not write "
-		              "to it; tell IT"));
-		goto refuse;
-	}
-	if (d->asset_id == NULL && !agent->config->export_unregistered) {
-		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED,
-		            _("this stick is not in the media register: exports go only to "
-		              "registered sticks (ask IT to register it)"));
-		goto refuse;
-	}
 	j->call = call;
 	g_atomic_int_inc(&agent->active_jobs);
 	task = g_task_new(NULL, NULL, export_done, job_ref(j));
@@ -652,6 +675,419 @@ refuse : {
 		g_prefix_error(&error, _("(and the log failed) "));
 }
 	fut_api_call_return_error(call, error);
+}
+
+/* --- Class I and II: requests --------------------------------------------------------- */
+
+static gboolean
+make_request(ExportJob *j, GError **error)
+{
+	FutAgent *agent = j->agent;
+	g_autoptr(FutRequest) req = fut_request_new();
+	g_autoptr(FutPendingEntry) e = g_new0(FutPendingEntry, 1);
+	g_autoptr(GString) dir = g_string_new(NULL);
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+
+	if (fut_pending_count(agent->config->state_dir, j->uid, now) >=
+	    agent->config->pending_per_uid) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED,
+		            _("you already have %u requests waiting for approval: redeem them "
+		              "or let them expire first"),
+		            agent->config->pending_per_uid);
+		return FALSE;
+	}
+	req->host = g_strdup(agent->host);
+	req->requester = g_strdup(j->login);
+	req->uid = j->uid;
+	req->destination.channel = FUT_CHANNEL_USB;
+	req->destination.usb_vendor = g_strdup(j->vid != NULL ? j->vid : "");
+	req->destination.usb_product = g_strdup(j->pid_str != NULL ? j->pid_str : "");
+	req->destination.usb_serial = g_strdup(j->serial != NULL ? j->serial : "");
+	req->destination.usb_fs_uuid = g_strdup(j->fs_uuid != NULL ? j->fs_uuid : "");
+	req->destination.usb_label = g_strdup(j->label != NULL ? j->label : "");
+	req->file_name = g_strdup(j->name);
+	req->size = j->spool->size;
+	memcpy(req->sha256, j->spool->sha256, FUT_SHA256_LEN);
+	req->klass = fut_class_from_string(j->klass);
+	req->class_evidence = g_strndup(j->class_why, FUT_EVIDENCE_MAX);
+	req->reason = g_strdup(j->reason);
+	req->created = now;
+	req->expires = now + (gint64)agent->config->request_lifetime_hours * 3600;
+	if (!fut_request_set_random_nonce(req, error) ||
+	    !fut_request_sign(req, agent->host_key, error))
+		return FALSE;
+	j->request_text = fut_request_to_text(req, error);
+	if (j->request_text == NULL)
+		return FALSE;
+	j->request_id = fut_request_dup_id_string(req);
+	for (guint i = 0; j->dir != NULL && j->dir[i] != NULL; i++) {
+		if (i > 0)
+			g_string_append_c(dir, '/');
+		g_string_append(dir, j->dir[i]);
+	}
+	e->id = g_strdup(j->request_id);
+	e->uid = j->uid;
+	e->spool_id = g_strdup(j->spool->id);
+	e->name = g_strdup(j->name);
+	e->dir = g_strdup(dir->str);
+	e->request_text = g_strdup(j->request_text);
+	e->state = g_strdup(FUT_PENDING_STATE_PENDING);
+	e->expires = req->expires;
+	/* Logged first: a request nobody can find in the log must not exist. */
+	if (!job_record(j, "export.requested", NULL, j->reason, error))
+		return FALSE;
+	if (!fut_pending_add(agent->config->state_dir, e, error))
+		return FALSE;
+	j->keep_spool = TRUE;
+	return TRUE;
+}
+
+static FutRequestState
+lookup_request_state(const guint8 id[FUT_REQUEST_ID_LEN], gpointer user_data)
+{
+	FutAgent *agent = user_data;
+	g_autofree gchar *hex = fut_hex_encode(id, FUT_REQUEST_ID_LEN);
+	g_autoptr(FutPendingEntry) e = fut_pending_load(agent->config->state_dir, hex, NULL);
+
+	if (e == NULL)
+		return FUT_REQUEST_STATE_UNKNOWN;
+	if (g_str_equal(e->state, FUT_PENDING_STATE_REDEEMED))
+		return FUT_REQUEST_STATE_REDEEMED;
+	return FUT_REQUEST_STATE_PENDING;
+}
+
+/* Finds the attached volume with the identity in the request. */
+static gboolean
+find_request_destination(FutAgent *agent,
+                         const FutRequest *req,
+                         const FutUsbDevice **ret_dev,
+                         const FutUsbVolume **ret_vol)
+{
+	g_autoptr(GPtrArray) devices = fut_usb_store_get_devices(agent->usb);
+	const FutDestination *want = &req->destination;
+
+	for (guint i = 0; i < devices->len; i++) {
+		const FutUsbDevice *d = g_ptr_array_index(devices, i);
+		if (g_strcmp0(d->serial, want->usb_serial) != 0 ||
+		    g_strcmp0(d->vid, want->usb_vendor) != 0 ||
+		    g_strcmp0(d->pid, want->usb_product) != 0)
+			continue;
+		for (guint k = 0; k < d->volumes->len; k++) {
+			const FutUsbVolume *v = g_ptr_array_index(d->volumes, k);
+			if (g_strcmp0(v->fs_uuid != NULL ? v->fs_uuid : "", want->usb_fs_uuid) ==
+			    0) {
+				*ret_dev = d;
+				*ret_vol = v;
+				return TRUE;
+			}
+		}
+	}
+	return FALSE;
+}
+
+static FutRevocationList *
+load_revocations(const gchar *path, GError **error)
+{
+	g_autofree gchar *text = NULL;
+	gsize len = 0;
+
+	if (!g_file_test(path, G_FILE_TEST_EXISTS))
+		return NULL;
+	if (!fut_file_read_bounded(path, FUT_REVOCATION_TEXT_MAX, &text, &len, error))
+		return NULL;
+	return fut_revocation_list_parse(text, len, error);
+}
+
+static void
+redeem_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+{
+	ExportJob *j = data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutRequest) req =
+	    fut_request_parse(j->pending->request_text, strlen(j->pending->request_text), &error);
+
+	if (req == NULL) {
+		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	/* The spooled copy is hashed again: the bytes written are the bytes approved. */
+	j->spool =
+	    fut_spool_lookup(j->agent->config->spool_dir, j->uid, j->pending->spool_id, &error);
+	if (j->spool == NULL || j->spool->size != req->size ||
+	    memcmp(j->spool->sha256, req->sha256, FUT_SHA256_LEN) != 0) {
+		g_autoptr(GError) lerr = NULL;
+		if (error == NULL)
+			g_set_error(&error, FUT_ERROR, FUT_ERROR_IO,
+			            _("the spooled copy no longer matches the request"));
+		j->keep_spool = TRUE;
+		job_record(j, "export.failed", NULL, error->message, &lerr);
+		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	if (!write_job(j, &error)) {
+		/* The request stays pending: the user may retry with the same approval. */
+		j->keep_spool = TRUE;
+		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	g_task_return_boolean(task, TRUE);
+}
+
+static gboolean
+job_set_destination(ExportJob *j, const FutUsbDevice *d, const FutUsbVolume *v, GError **error)
+{
+	j->devnode = g_strdup(v->devnode);
+	j->major = v->major;
+	j->minor = v->minor;
+	j->fs_type = g_strdup(v->fs_type);
+	j->fs_uuid = g_strdup(v->fs_uuid);
+	j->label = g_strdup(v->fs_label);
+	j->vid = g_strdup(d->vid);
+	j->pid_str = g_strdup(d->pid);
+	j->serial = g_strdup(d->serial);
+	j->asset = g_strdup(d->asset_id);
+	if (d->suspicious != NULL) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED,
+		            _("this stick also acts as a keyboard or network device (%s): futari "
+		              "never writes to it; tell IT"),
+		            d->suspicious);
+		return FALSE;
+	}
+	if (!d->readonly) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED,
+		            _("the stick could not be made read-only, so the agent will not write "
+		              "to it; tell IT"));
+		return FALSE;
+	}
+	if (d->asset_id == NULL && !j->agent->config->export_unregistered) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED,
+		            _("this stick is not in the media register: exports go only to "
+		              "registered sticks (ask IT to register it)"));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+void
+fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data)
+{
+	FutAgent *agent = user_data;
+	g_autoptr(ExportJob) j = g_new0(ExportJob, 1);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) approvals =
+	    g_ptr_array_new_with_free_func((GDestroyNotify)fut_approval_free);
+	g_autoptr(FutRequest) req = NULL;
+	g_autoptr(FutKey) root = NULL;
+	g_autoptr(FutRevocationList) crl = NULL;
+	g_autofree gchar *message = NULL;
+	g_autofree gchar *exelink = NULL;
+	g_autoptr(GTask) task = NULL;
+	const FutUsbDevice *d = NULL;
+	const FutUsbVolume *v = NULL;
+	FutDestination now_dest = {0};
+	FutRedeemInput in = {0};
+	FutRefusal refusal;
+	JsonNode *an = json_object_get_member(args, "approvals");
+	const gchar *event = "approval.refused";
+	JsonArray *arr;
+
+	j->ref = 1;
+	j->agent = agent;
+	j->src_fd = -1;
+	j->uid = fut_api_call_get_uid(call);
+	j->pid = fut_api_call_get_pid(call);
+	j->login = lookup_login(j->uid);
+	exelink = g_strdup_printf("/proc/%d/exe", (int)j->pid);
+	j->exe = read_link(exelink);
+	j->approvers = g_ptr_array_new_with_free_func(g_free);
+
+	if (json_object_get_size(args) != 1 || an == NULL || !JSON_NODE_HOLDS_ARRAY(an)) {
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("redeem takes one argument, 'approvals': a list of approval texts"));
+		goto refuse;
+	}
+	arr = json_node_get_array(an);
+	if (json_array_get_length(arr) == 0 ||
+	    json_array_get_length(arr) > FUT_REDEEM_MAX_APPROVALS) {
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("give 1 to %d approval files"), FUT_REDEEM_MAX_APPROVALS);
+		goto refuse;
+	}
+	for (guint i = 0; i < json_array_get_length(arr); i++) {
+		JsonNode *n = json_array_get_element(arr, i);
+		const gchar *text;
+		FutApproval *a;
+		if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING) {
+			g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+			            _("approvals must be texts"));
+			goto refuse;
+		}
+		text = json_node_get_string(n);
+		a = fut_approval_parse(text, strlen(text), &error);
+		if (a == NULL) {
+			g_prefix_error(&error, _("approval %u: "), i + 1);
+			goto refuse;
+		}
+		g_ptr_array_add(approvals, a);
+		if (a->cert != NULL)
+			g_ptr_array_add(j->approvers, fut_certificate_dup_serial_string(a->cert));
+	}
+	{
+		const FutApproval *first = g_ptr_array_index(approvals, 0);
+		j->request_id = fut_hex_encode(first->request_id, FUT_REQUEST_ID_LEN);
+	}
+	j->pending = fut_pending_load(agent->config->state_dir, j->request_id, NULL);
+	if (j->pending == NULL) {
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED,
+		            _("this approval is for a request this PC did not make, or one that "
+		              "has expired"));
+		goto refuse;
+	}
+	if (j->pending->uid != j->uid) {
+		g_clear_pointer(&j->pending, fut_pending_entry_free);
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_PERMISSION,
+		            _("only the person who made the request can redeem it"));
+		goto refuse;
+	}
+	if (g_hash_table_contains(agent->redeeming, j->request_id)) {
+		g_clear_pointer(&j->pending, fut_pending_entry_free);
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED,
+		            _("this request is being redeemed right now"));
+		goto refuse;
+	}
+	req = fut_request_parse(j->pending->request_text, strlen(j->pending->request_text), &error);
+	if (req == NULL)
+		goto refuse;
+	j->name = g_strdup(j->pending->name);
+	j->dir = fut_fsname_split_dir(j->pending->dir, &error);
+	j->klass = g_strdup(fut_class_to_string(req->klass));
+	j->reason = g_strdup(req->reason);
+	if (j->dir == NULL)
+		goto refuse;
+	root = fut_key_load_public(agent->config->org_key, &error);
+	if (root == NULL) {
+		g_prefix_error(&error, _("the organisation key is not installed (ask IT): "));
+		goto refuse;
+	}
+	crl = load_revocations(agent->config->revocation_list, &error);
+	if (crl == NULL && error != NULL) {
+		g_prefix_error(&error, _("the revocation list is unusable (ask IT): "));
+		goto refuse;
+	}
+	if (!find_request_destination(agent, req, &d, &v)) {
+		g_autofree gchar *eserial = fut_strescape(req->destination.usb_serial, -1);
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED,
+		            _("plug in the stick named in the request (serial %s) and try again"),
+		            eserial);
+		goto refuse;
+	}
+	now_dest.channel = FUT_CHANNEL_USB;
+	now_dest.usb_vendor = d->vid;
+	now_dest.usb_product = d->pid;
+	now_dest.usb_serial = d->serial;
+	now_dest.usb_fs_uuid = v->fs_uuid;
+	now_dest.usb_label = v->fs_label;
+	in.request = req;
+	in.approvals = (FutApproval *const *)approvals->pdata;
+	in.n_approvals = approvals->len;
+	in.root_key = root;
+	in.revocations = crl;
+	in.policy = agent->config->policy;
+	in.now = g_get_real_time() / G_USEC_PER_SEC;
+	in.host_key = agent->host_key;
+	in.lookup = lookup_request_state;
+	in.lookup_data = agent;
+	in.destination = &now_dest;
+	refusal = fut_redeem_check(&in, &message);
+	if (refusal != FUT_REFUSAL_NONE) {
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED, "%s (%s)",
+		            message != NULL ? message : _("refused"),
+		            fut_refusal_to_string(refusal));
+		goto refuse;
+	}
+	event = "export.refused";
+	if (!job_set_destination(j, d, v, &error))
+		goto refuse;
+	if (!job_record(j, "redeem.accepted", "allow", message, &error)) {
+		g_prefix_error(&error, _("the log cannot be written, nothing was exported: "));
+		goto refuse_unlogged;
+	}
+	g_hash_table_add(agent->redeeming, g_strdup(j->request_id));
+	j->call = call;
+	g_atomic_int_inc(&agent->active_jobs);
+	task = g_task_new(NULL, NULL, export_done, job_ref(j));
+	g_task_set_task_data(task, job_ref(j), (GDestroyNotify)job_unref);
+	g_task_run_in_thread(task, redeem_thread);
+	return;
+refuse:
+	/* Not ours to clear from the redeeming set. */
+	g_clear_pointer(&j->pending, fut_pending_entry_free);
+	{
+		g_autoptr(GError) lerr = NULL;
+		if (!job_record(j, event, "deny", error->message, &lerr))
+			g_prefix_error(&error, _("(and the log failed) "));
+	}
+refuse_unlogged:
+	g_clear_pointer(&j->pending, fut_pending_entry_free);
+	fut_api_call_return_error(call, error);
+}
+
+void
+fut_broker_requests(FutApiCall *call, JsonObject *args, gpointer user_data)
+{
+	FutAgent *agent = user_data;
+	uid_t uid = fut_api_call_get_uid(call);
+	g_autoptr(GPtrArray) list = fut_pending_list(agent->config->state_dir, uid);
+	g_autoptr(JsonObject) r = json_object_new();
+	JsonArray *arr = json_array_new();
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+
+	if (json_object_get_size(args) != 0) {
+		g_autoptr(GError) error = g_error_new(FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		                                      _("requests takes no arguments"));
+		json_array_unref(arr);
+		fut_api_call_return_error(call, error);
+		return;
+	}
+	for (guint i = 0; i < list->len; i++) {
+		const FutPendingEntry *e = g_ptr_array_index(list, i);
+		g_autoptr(FutRequest) req =
+		    fut_request_parse(e->request_text, strlen(e->request_text), NULL);
+		JsonObject *o = json_object_new();
+		json_object_set_string_member(o, "id", e->id);
+		json_object_set_string_member(o, "state", e->expires < now ? "expired" : e->state);
+		json_object_set_string_member(o, "name", e->name);
+		json_object_set_string_member(o, "dir", e->dir);
+		json_object_set_int_member(o, "expires", e->expires);
+		if (req != NULL) {
+			g_autofree gchar *hex = fut_hex_encode(req->sha256, FUT_SHA256_LEN);
+			json_object_set_string_member(o, "class", fut_class_to_string(req->klass));
+			json_object_set_int_member(o, "size", (gint64)req->size);
+			json_object_set_string_member(o, "sha256", hex);
+			json_object_set_string_member(o, "serial", req->destination.usb_serial);
+			json_object_set_string_member(o, "label", req->destination.usb_label);
+			json_object_set_int_member(o, "created", req->created);
+		}
+		json_array_add_object_element(arr, o);
+	}
+	json_object_set_array_member(r, "requests", arr);
+	fut_api_call_return(call, r);
+}
+
+void
+fut_broker_purge(FutAgent *agent)
+{
+	g_autoptr(GPtrArray) gone =
+	    fut_pending_purge(agent->config->state_dir, g_get_real_time() / G_USEC_PER_SEC);
+
+	for (guint i = 0; i < gone->len; i++) {
+		const FutPendingEntry *e = g_ptr_array_index(gone, i);
+		g_autoptr(FutSpoolEntry) s = g_new0(FutSpoolEntry, 1);
+		g_autofree gchar *u = g_strdup_printf("%u", (guint)e->uid);
+		g_autofree gchar *base = g_strconcat(e->spool_id, ".data", NULL);
+		s->path = g_build_filename(agent->config->spool_dir, u, base, NULL);
+		fut_spool_entry_remove(s);
+	}
 }
 
 static gboolean

@@ -237,6 +237,7 @@ on_tick(gpointer user_data)
 
 	if (!fut_egress_log_tick(agent->log, &error))
 		say(LOG_ERR_PREFIX, _("egress log: %s"), error->message);
+	fut_broker_purge(agent);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -292,6 +293,8 @@ agent_clear(FutAgent *agent)
 	g_clear_pointer(&agent->config, fut_config_free);
 	g_clear_pointer(&agent->loop, g_main_loop_unref);
 	g_clear_pointer(&agent->started, g_date_time_unref);
+	g_clear_pointer(&agent->redeeming, g_hash_table_unref);
+	g_clear_pointer(&agent->host, g_free);
 }
 
 int
@@ -349,6 +352,8 @@ main(int argc, char **argv)
 	}
 
 	agent.loop = g_main_loop_new(NULL, FALSE);
+	agent.host = host_name();
+	agent.redeeming = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	agent.started = g_date_time_new_now_utc();
 	socket_dir = g_path_get_dirname(agent.config->socket);
 	if (!make_private_dir(agent.config->state_dir, &error) ||
@@ -369,7 +374,6 @@ main(int argc, char **argv)
 	keyid = fut_key_dup_id_string(agent.host_key);
 	{
 		FutEgressLogOptions lopts = {0};
-		g_autofree gchar *host = host_name();
 		g_autoptr(GError) ferr = NULL;
 
 		agent.forward = fut_log_forward_new_journald(&ferr);
@@ -385,8 +389,8 @@ main(int argc, char **argv)
 		lopts.record_func = agent.forward != NULL ? fut_log_forward_record_func : NULL;
 		lopts.record_data = agent.forward;
 		/* No log, no egress: the agent does not start without its log. */
-		agent.log = fut_egress_log_open(agent.config->log_dir, host, agent.host_key, &lopts,
-		                                &error);
+		agent.log = fut_egress_log_open(agent.config->log_dir, agent.host, agent.host_key,
+		                                &lopts, &error);
 		if (agent.log == NULL) {
 			g_prefix_error(&error, _("egress log: "));
 			goto out;

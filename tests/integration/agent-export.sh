@@ -1,7 +1,7 @@
 #!/bin/sh
 # The export path (DESIGN §6, §8.1, §8.5): a Class III file lands on a registered stick with
 # the exact digest, through the agent alone, while the user's own mount stays EROFS; a
-# Class II file is not written; unregistered and suspicious sticks, symlinks, FIFOs,
+# Class II file gets a request file and is not written; unregistered and suspicious sticks, symlinks, FIFOs,
 # directories, unreadable files and unsafe names are refused; names never overwrite; two
 # sticks take exports in parallel.
 . "$(dirname "$0")/agent-lib.sh"
@@ -59,10 +59,16 @@ as_user "$FUTARI" export "$HOME_U/notice.txt" --to "$mnt" --reason r >/dev/null 
 cp "$HOME_U/notice.txt" "$HOME_U/bid-spec.txt"
 chown 65534:65534 "$HOME_U/bid-spec.txt"
 setfattr -n trusted.futari.class -v II "$HOME_U/bid-spec.txt"
-out=$(as_user "$FUTARI" export "$HOME_U/bid-spec.txt" --to alpha --reason r 2>&1) &&
-	fail "Class II export accepted: $out"
-echo "$out" | grep -q "Class II" || fail "Class II refusal unclear: $out"
+out=$(as_user "$FUTARI" export "$HOME_U/bid-spec.txt" --to alpha --reason r 2>&1) ||
+	fail "Class II export did not make a request: $out"
+echo "$out" | grep -q "Class II: approval needed. Send $HOME_U/bid-spec.txt.futari-request" ||
+	fail "Class II next step unclear: $out"
+head -1 "$HOME_U/bid-spec.txt.futari-request" | grep -q "BEGIN FUTARI REQUEST" ||
+	fail "no request file"
+[ "$(stat -c %u "$HOME_U/bid-spec.txt.futari-request")" = 65534 ] ||
+	fail "the request file is not the user's"
 [ ! -e "$mnt/bid-spec.txt" ] || fail "Class II file reached the stick"
+grep -q '"event":"export.requested"' "$TEST_TMP"/log/egress-*.jsonl || fail "request not logged"
 
 # Refusals by the CLI (exit 1, one line).
 ln -s "$HOME_U/notice.txt" "$HOME_U/link.txt"

@@ -74,7 +74,7 @@ log-dir = $TEST_TMP/log
 host-key = $ETC/host.key
 media-register = $ETC/media.conf
 org-key = $ETC/org.pub
-policy = $ETC/policy.conf
+revocation-list = $ETC/revocations.futari-revocation
 CONF
 	chmod 0644 "$ETC/agent.conf"
 }
