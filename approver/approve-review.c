@@ -193,9 +193,8 @@ show_request(const gchar *path, gboolean json, const FutPolicy *policy)
 		g_autofree gchar *requester = esc(q->requester);
 
 		who = g_strdup_printf(_("%s (uid %u)"), requester, q->uid);
-		host_s = esc(q->host);
-		host_s = g_strdup_printf(_("%s (host key %s, signature valid)"),
-		                         g_steal_pointer(&host_s), host_id);
+		g_autofree gchar *host_esc = esc(q->host);
+		host_s = g_strdup_printf(_("%s (host key %s, signature valid)"), host_esc, host_id);
 		file = esc(q->file_name);
 		size = g_strdup_printf(_("%" G_GUINT64_FORMAT " bytes"), q->size);
 		sha = fut_hex_encode(q->sha256, FUT_SHA256_LEN);
