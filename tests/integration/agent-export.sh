@@ -10,7 +10,7 @@ agent_enter_ns "$@"
 require_cmd setpriv setfattr sha256sum mkfifo
 agent_setup
 user_home
-register_sticks alpha beta gamma-hid
+register_sticks alpha beta gamma-hid tiny
 make_stick alpha
 dev_a=$STICK
 make_stick beta
@@ -18,6 +18,8 @@ dev_b=$STICK
 make_stick unreg
 dev_u=$STICK
 make_stick gamma-hid
+make_stick tiny 8M
+dev_t=$STICK
 start_agent
 wait_ro "$dev_a" && wait_ro "$dev_b" || fail "sticks not read-only"
 
@@ -112,6 +114,21 @@ out=$(as_user "$FUTARI" export "$HOME_U/notice.txt" --to gamma-hid --reason r 2>
 echo "$out" | grep -q "keyboard or network" || fail "suspicious refusal unclear: $out"
 grep -c '"event":"export.refused"' "$TEST_TMP"/log/egress-*.jsonl | grep -qv '^0$' ||
 	fail "refusals not logged"
+
+# A stick too small: the export fails, nothing is left on it, it stays read-only.
+head -c 20000000 /dev/urandom >"$HOME_U/huge.bin"
+chown 65534:65534 "$HOME_U/huge.bin"
+out=$(as_user "$FUTARI" export "$HOME_U/huge.bin" --to tiny --reason r 2>&1) &&
+	fail "export to a full stick succeeded"
+echo "$out" | grep -q "the stick is full" || fail "full stick: unclear refusal: $out"
+[ "$(blockdev --getro "$dev_t")" = 1 ] || fail "full stick not read-only afterwards"
+mnt_t="$TEST_TMP/mnt-t"
+mkdir -p "$mnt_t"
+mount -o ro "$dev_t" "$mnt_t" || fail "cannot mount tiny"
+ls -A "$mnt_t" | grep -v '^lost+found$' | grep -q . && fail "full stick holds: $(ls -A "$mnt_t")"
+umount "$mnt_t"
+grep '"event":"export.failed"' "$TEST_TMP"/log/egress-*.jsonl | grep -q "full" ||
+	fail "full stick failure not logged"
 
 # Two sticks, in parallel.
 head -c 2000000 /dev/urandom >"$HOME_U/p1.bin"

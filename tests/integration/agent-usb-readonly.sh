@@ -23,8 +23,20 @@ owner = General Affairs
 REG
 chmod 0644 "$ETC/media.conf"
 
+# Mounted read-write before the agent starts (BLKROSET alone would not stop this mount).
+early="$TEST_TMP/early"
+mkdir -p "$early"
+mount -o rw "$dev_a" "$early" || fail "cannot mount read-write before the agent"
+defer "umount $early 2>/dev/null"
+touch "$early/before-agent" || fail "early mount not writable"
+
 start_agent
 [ "$(blockdev --getro "$dev_a")" = 1 ] || fail "stick present at start is not read-only"
+if err=$(touch "$early/after-agent" 2>&1); then
+	fail "a read-write mount made before the agent started is still writable"
+fi
+case "$err" in *"Read-only file system"*) ;; *) fail "early mount: wrong refusal: $err" ;; esac
+umount "$early"
 
 # Hot add.
 make_stick beta
