@@ -150,5 +150,6 @@ cmp -s "$HOME_U/p2.bin" "$mnt_b/p2.bin" || fail "parallel export p2 differs"
 	fail "sticks not read-only after parallel exports"
 ls -a "$mnt" | grep -q futari-partial && fail "a partial file was left"
 kill -0 "$AGENT_PID" || fail "agent died"
+stop_agent
 echo "ok: Class III exported with the exact digest; Class II not written; refusals hold"
 exit 0

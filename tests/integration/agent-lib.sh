@@ -118,9 +118,16 @@ start_agent() {
 	done
 }
 
+# stop_agent: SIGTERM; the agent must exit 0 and its log must hold no sanitizer report (in
+# a sanitizer build a leak or an error makes it exit non-zero).
 stop_agent() {
 	kill "$AGENT_PID" 2>/dev/null
-	wait "$AGENT_PID" 2>/dev/null
+	wait "$AGENT_PID"
+	rc=$?
+	if [ $rc -ne 0 ] || grep -q "Sanitizer\|runtime error" "$TEST_TMP/agent.log"; then
+		tail -n 40 "$TEST_TMP/agent.log" >&2
+		fail "futarid exited $rc on SIGTERM"
+	fi
 }
 
 # wait_ro DEV: waits up to 5 s for BLKROGET to report read-only.

@@ -45,5 +45,6 @@ if [ -e "$mnt/full$failed" ] && [ -n "$(ls -A "$mnt/full$failed")" ]; then
 	fail "the refused export reached the stick: $(ls -A "$mnt/full$failed")"
 fi
 kill -0 "$AGENT_PID" || fail "agent died"
+stop_agent
 echo "ok: with the log full, nothing is exported"
 exit 0

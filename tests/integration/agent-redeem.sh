@@ -131,5 +131,6 @@ grep '"event":"export.written"' "$L"/egress-*.jsonl | grep "$req_id" | grep -q '
 	fail "export.written lacks the approver"
 n=$(grep -c '"event":"approval.refused"' "$L"/egress-*.jsonl)
 [ "$n" -ge 6 ] || fail "refusals not all logged ($n)"
+stop_agent
 echo "ok: Class II written only after a valid approval; refused approvals logged"
 exit 0
