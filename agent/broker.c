@@ -33,6 +33,9 @@
 typedef struct {
 	gint ref;
 	FutAgent *agent;
+	/* The configuration when the job began: a reload (SIGHUP) retires the old one but never
+	 * frees it while the agent runs, so worker threads may keep reading it. */
+	const FutConfig *config;
 	FutApiCall *call; /* NULL once answered */
 	uid_t uid;
 	pid_t pid;
@@ -370,7 +373,7 @@ export_write_cb(FutWritePath *wp, int rootfd, gpointer data, GError **error)
 		}
 		/* The point of no return for an approval: it cannot be used again. */
 		if (j->pending != NULL &&
-		    !fut_pending_set_state(j->agent->config->state_dir, j->request_id,
+		    !fut_pending_set_state(j->config->state_dir, j->request_id,
 		                           FUT_PENDING_STATE_REDEEMED, error)) {
 			g_autoptr(GError) lerr = NULL;
 			g_prefix_error(error, _("cannot mark the request redeemed, nothing was "
@@ -459,9 +462,9 @@ export_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 	ExportJob *j = data;
 	g_autoptr(GError) error = NULL;
 
-	j->spool = fut_spool_ingest(
-	    j->agent->config->spool_dir, j->uid, j->src_fd, j->agent->config->max_export_bytes,
-	    j->agent->config->spool_bytes_per_uid, spool_progress, j, &error);
+	j->spool =
+	    fut_spool_ingest(j->config->spool_dir, j->uid, j->src_fd, j->config->max_export_bytes,
+	                     j->config->spool_bytes_per_uid, spool_progress, j, &error);
 	if (j->spool == NULL) {
 		g_autoptr(GError) lerr = NULL;
 		job_record(j, "export.refused", "deny", error->message, &lerr);
@@ -492,7 +495,7 @@ write_job(ExportJob *j, GError **error)
 	FutWriteTarget t = {0};
 	gboolean ok;
 
-	t.state_dir = j->agent->config->state_dir;
+	t.state_dir = j->config->state_dir;
 	t.devnode = j->devnode;
 	t.major = j->major;
 	t.minor = j->minor;
@@ -619,6 +622,7 @@ fut_broker_export(FutApiCall *call, JsonObject *args, gpointer user_data)
 
 	j->ref = 1;
 	j->agent = agent;
+	j->config = agent->config;
 	j->src_fd = fut_api_call_steal_fd(call);
 	j->uid = fut_api_call_get_uid(call);
 	j->pid = fut_api_call_get_pid(call);
@@ -686,12 +690,11 @@ make_request(ExportJob *j, GError **error)
 	g_autoptr(GString) dir = g_string_new(NULL);
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
 
-	if (fut_pending_count(agent->config->state_dir, j->uid, now) >=
-	    agent->config->pending_per_uid) {
+	if (fut_pending_count(j->config->state_dir, j->uid, now) >= j->config->pending_per_uid) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED,
 		            _("you already have %u requests waiting for approval: redeem them "
 		              "or let them expire first"),
-		            agent->config->pending_per_uid);
+		            j->config->pending_per_uid);
 		return FALSE;
 	}
 	req->host = g_strdup(agent->host);
@@ -710,7 +713,7 @@ make_request(ExportJob *j, GError **error)
 	req->class_evidence = g_strndup(j->class_why, FUT_EVIDENCE_MAX);
 	req->reason = g_strdup(j->reason);
 	req->created = now;
-	req->expires = now + (gint64)agent->config->request_lifetime_hours * 3600;
+	req->expires = now + (gint64)j->config->request_lifetime_hours * 3600;
 	if (!fut_request_set_random_nonce(req, error) ||
 	    !fut_request_sign(req, agent->host_key, error))
 		return FALSE;
@@ -735,7 +738,7 @@ make_request(ExportJob *j, GError **error)
 	if (!job_record(j, "export.requested", NULL, j->reason, error))
 		return FALSE;
 	if (!fut_spool_entry_sync(j->spool, error) ||
-	    !fut_pending_add(agent->config->state_dir, e, error))
+	    !fut_pending_add(j->config->state_dir, e, error))
 		return FALSE;
 	j->keep_spool = TRUE;
 	return TRUE;
@@ -810,8 +813,7 @@ redeem_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 		return;
 	}
 	/* The spooled copy is hashed again: the bytes written are the bytes approved. */
-	j->spool =
-	    fut_spool_lookup(j->agent->config->spool_dir, j->uid, j->pending->spool_id, &error);
+	j->spool = fut_spool_lookup(j->config->spool_dir, j->uid, j->pending->spool_id, &error);
 	if (j->spool == NULL || j->spool->size != req->size ||
 	    memcmp(j->spool->sha256, req->sha256, FUT_SHA256_LEN) != 0) {
 		g_autoptr(GError) lerr = NULL;
@@ -858,7 +860,7 @@ job_set_destination(ExportJob *j, const FutUsbDevice *d, const FutUsbVolume *v, 
 		              "to it; tell IT"));
 		return FALSE;
 	}
-	if (d->asset_id == NULL && !j->agent->config->export_unregistered) {
+	if (d->asset_id == NULL && !j->config->export_unregistered) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED,
 		            _("this stick is not in the media register: exports go only to "
 		              "registered sticks (ask IT to register it)"));
@@ -892,6 +894,7 @@ fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data)
 
 	j->ref = 1;
 	j->agent = agent;
+	j->config = agent->config;
 	j->src_fd = -1;
 	j->uid = fut_api_call_get_uid(call);
 	j->pid = fut_api_call_get_pid(call);

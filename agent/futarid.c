@@ -195,7 +195,8 @@ on_sighup(gpointer user_data)
 	    g_strcmp0(config->log_dir, agent->config->log_dir) != 0 ||
 	    g_strcmp0(config->host_key, agent->config->host_key) != 0)
 		say(LOG_WARNING_PREFIX, _("changed paths take effect at the next restart"));
-	fut_config_free(agent->config);
+	/* Exports still running read the old configuration: retire it, free it at exit. */
+	g_ptr_array_add(agent->retired_configs, agent->config);
 	agent->config = config;
 	fut_media_register_free(agent->media);
 	agent->media = media;
@@ -294,6 +295,7 @@ agent_clear(FutAgent *agent)
 	g_clear_pointer(&agent->loop, g_main_loop_unref);
 	g_clear_pointer(&agent->started, g_date_time_unref);
 	g_clear_pointer(&agent->redeeming, g_hash_table_unref);
+	g_clear_pointer(&agent->retired_configs, g_ptr_array_unref);
 	g_clear_pointer(&agent->host, g_free);
 }
 
@@ -354,6 +356,7 @@ main(int argc, char **argv)
 	agent.loop = g_main_loop_new(NULL, FALSE);
 	agent.host = host_name();
 	agent.redeeming = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	agent.retired_configs = g_ptr_array_new_with_free_func((GDestroyNotify)fut_config_free);
 	agent.started = g_date_time_new_now_utc();
 	socket_dir = g_path_get_dirname(agent.config->socket);
 	if (!make_private_dir(agent.config->state_dir, &error) ||
