@@ -212,29 +212,64 @@ job_record(
 /* The root-only label decides until the classifier is wired in; a label that cannot be
  * read counts as Class II (DESIGN §6: what cannot be read is Class II). */
 static void
-job_classify(ExportJob *j)
+classify_fd(int fd, gchar **ret_class, gchar **ret_why)
 {
 	gchar buf[16];
-	ssize_t n = fgetxattr(j->src_fd, LABEL_XATTR, buf, sizeof(buf) - 1);
+	ssize_t n = fgetxattr(fd, LABEL_XATTR, buf, sizeof(buf) - 1);
 
 	if (n < 0 && (errno == ENODATA || errno == ENOTSUP)) {
-		j->klass = g_strdup("III");
-		j->class_why = g_strdup("no classification label");
+		*ret_class = g_strdup("III");
+		*ret_why = g_strdup("no classification label");
 		return;
 	}
 	if (n < 0) {
-		j->klass = g_strdup("II");
-		j->class_why = g_strdup_printf("label unreadable: %s", g_strerror(errno));
+		*ret_class = g_strdup("II");
+		*ret_why = g_strdup_printf("label unreadable: %s", g_strerror(errno));
 		return;
 	}
 	buf[n] = '\0';
 	if (g_str_equal(buf, "I") || g_str_equal(buf, "II") || g_str_equal(buf, "III")) {
-		j->klass = g_strdup(buf);
-		j->class_why = g_strdup("label");
+		*ret_class = g_strdup(buf);
+		*ret_why = g_strdup("label");
 	} else {
-		j->klass = g_strdup("II");
-		j->class_why = g_strdup("malformed label");
+		*ret_class = g_strdup("II");
+		*ret_why = g_strdup("malformed label");
 	}
+}
+
+static void
+job_classify(ExportJob *j)
+{
+	classify_fd(j->src_fd, &j->klass, &j->class_why);
+}
+
+void
+fut_broker_classify(FutApiCall *call, JsonObject *args, gpointer user_data)
+{
+	int fd = fut_api_call_get_fd(call);
+	g_autoptr(JsonObject) r = json_object_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *klass = NULL;
+	g_autofree gchar *why = NULL;
+	struct stat st;
+
+	if (json_object_get_size(args) != 0) {
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("classify takes no arguments, only the open file"));
+		fut_api_call_return_error(call, error);
+		return;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("only regular files can be classified"));
+		fut_api_call_return_error(call, error);
+		return;
+	}
+	classify_fd(fd, &klass, &why);
+	json_object_set_string_member(r, "class", klass);
+	json_object_set_string_member(r, "evidence", why);
+	json_object_set_int_member(r, "size", (gint64)st.st_size);
+	fut_api_call_return(call, r);
 }
 
 /* --- the write ------------------------------------------------------------------------- */

@@ -19,6 +19,10 @@ void fut_broker_export(FutApiCall *call, JsonObject *args, gpointer user_data);
  * with fut_redeem_check() and writes the spooled copy of the request's file. */
 void fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data);
 
+/* The API handler for "classify" (one descriptor, no args): the class the agent would give
+ * the file and why. */
+void fut_broker_classify(FutApiCall *call, JsonObject *args, gpointer user_data);
+
 /* The API handler for "requests": the caller's requests and their states. */
 void fut_broker_requests(FutApiCall *call, JsonObject *args, gpointer user_data);
 

@@ -523,6 +523,50 @@ cmd_export(int argc, char **argv)
 	return rc;
 }
 
+static int
+cmd_classify(int argc, char **argv)
+{
+	int rc = EXIT_SUCCESS;
+
+	if (!parse_sub_options(&argc, &argv, _("FILE…"),
+	                       _("Show the class the agent gives each file, and why."), NULL))
+		return EXIT_USAGE;
+	if (argc < 2) {
+		fprintf(stderr, _("Usage: futari classify FILE…\n"));
+		return EXIT_USAGE;
+	}
+	for (int i = 1; i < argc; i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(JsonObject) r = NULL;
+		g_autofree gchar *ename = fut_strescape(argv[i], -1);
+		int fd = open_for_export(argv[i], &error);
+
+		if (fd < 0) {
+			fail_line(error->message);
+			rc = EXIT_REFUSED;
+			continue;
+		}
+		r = agent_call("classify", NULL, fd, &error);
+		close(fd);
+		if (r == NULL) {
+			g_autofree gchar *msg = g_strdup_printf("%s: %s", ename, error->message);
+			fail_line(msg);
+			rc = EXIT_REFUSED;
+			continue;
+		}
+		if (opt_json) {
+			json_object_set_string_member(r, "file", argv[i]);
+			print_json(r);
+			continue;
+		}
+		{
+			g_autofree gchar *why = esc(str_member(r, "evidence"));
+			printf(_("%s: Class %s (%s)\n"), ename, str_member(r, "class"), why);
+		}
+	}
+	return rc;
+}
+
 #define APPROVAL_FILE_MAX (16 * 1024)
 
 static int
@@ -634,6 +678,7 @@ static const Subcommand subcommands[] = {
     {"export", cmd_export, N_("export files to a USB stick")},
     {"redeem", cmd_redeem, N_("write an approved file to its stick")},
     {"requests", cmd_requests, N_("list your export requests")},
+    {"classify", cmd_classify, N_("show the class of files")},
     {NULL, NULL, NULL},
 };
 

@@ -61,6 +61,9 @@ as_user "$FUTARI" export "$HOME_U/notice.txt" --to "$mnt" --reason r >/dev/null 
 cp "$HOME_U/notice.txt" "$HOME_U/bid-spec.txt"
 chown 65534:65534 "$HOME_U/bid-spec.txt"
 setfattr -n trusted.futari.class -v II "$HOME_U/bid-spec.txt"
+out=$(as_user "$FUTARI" classify "$HOME_U/notice.txt" "$HOME_U/bid-spec.txt") || fail "classify failed"
+echo "$out" | grep -q "notice.txt: Class III" || fail "classify notice: $out"
+echo "$out" | grep -q "bid-spec.txt: Class II (label)" || fail "classify label: $out"
 out=$(as_user "$FUTARI" export "$HOME_U/bid-spec.txt" --to alpha --reason r 2>&1) ||
 	fail "Class II export did not make a request: $out"
 echo "$out" | grep -q "Class II: approval needed. Send $HOME_U/bid-spec.txt.futari-request" ||
