@@ -442,13 +442,13 @@ emit(FutUsbStore *store, FutUsbEvent ev, const FutUsbDevice *d, const gchar *det
 static void
 forget(FutUsbStore *store, const gchar *syspath)
 {
-	FutUsbDevice *old = g_hash_table_lookup(store->devices, syspath);
+	gpointer key = NULL, value = NULL;
 
-	if (old == NULL)
+	if (!g_hash_table_steal_extended(store->devices, syspath, &key, &value))
 		return;
-	g_hash_table_steal(store->devices, syspath);
-	emit(store, FUT_USB_EVENT_DETACH, old, NULL);
-	device_free(old);
+	emit(store, FUT_USB_EVENT_DETACH, value, NULL);
+	device_free(value);
+	g_free(key);
 }
 
 /* Makes @disk read-only if it is USB storage and updates the table. Returns FALSE only when
