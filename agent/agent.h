@@ -26,6 +26,7 @@ typedef struct {
 	GHashTable *redeeming;      /* request ids being redeemed now (main thread only) */
 	gchar *host;                /* this host's name in requests and the log */
 	GPtrArray *retired_configs; /* replaced by reloads, still read by running exports */
+	GHashTable *spool_reserved; /* uid -> spool bytes reserved by running exports */
 	FutKey *host_key;
 	FutApiServer *api;
 	GMainLoop *loop;

@@ -63,6 +63,7 @@ typedef struct {
 	gchar *class_why;
 	gchar *written; /* relative path on the medium */
 	guint64 last_progress;
+	guint64 reserved; /* spool bytes reserved for this job (agent->spool_reserved) */
 } ExportJob;
 
 static ExportJob *
@@ -573,6 +574,7 @@ export_done(GObject *source, GAsyncResult *res, gpointer data)
 	}
 	if (j->pending != NULL && j->request_id != NULL)
 		g_hash_table_remove(j->agent->redeeming, j->request_id);
+	release_spool(j);
 	g_atomic_int_add(&j->agent->active_jobs, -1);
 	job_unref(j);
 }
@@ -642,6 +644,46 @@ pick_volume(const FutUsbDevice *d, const gchar *spec, GError **error)
 	return NULL;
 }
 
+/* Exports of one user copy into the spool in parallel: each checks the quota against what
+ * is on disk plus what the others have reserved, so together they cannot exceed it. Main
+ * thread only. */
+static gboolean
+reserve_spool(ExportJob *j, GError **error)
+{
+	GHashTable *res = j->agent->spool_reserved;
+	guint64 held = GPOINTER_TO_SIZE(g_hash_table_lookup(res, GUINT_TO_POINTER(j->uid)));
+	struct stat st;
+
+	if (fstat(j->src_fd, &st) < 0)
+		return fut_error_set_errno(error, errno, _("the file to export"));
+	if (fut_spool_usage(j->config->spool_dir, j->uid) + held + (guint64)st.st_size >
+	    j->config->spool_bytes_per_uid) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE,
+		            _("your exports in progress and waiting for approval already use the "
+		              "spool space allowed: wait, redeem or let old requests expire"));
+		return FALSE;
+	}
+	j->reserved = (guint64)st.st_size;
+	g_hash_table_insert(res, GUINT_TO_POINTER(j->uid), GSIZE_TO_POINTER(held + j->reserved));
+	return TRUE;
+}
+
+static void
+release_spool(ExportJob *j)
+{
+	GHashTable *res = j->agent->spool_reserved;
+	guint64 held = GPOINTER_TO_SIZE(g_hash_table_lookup(res, GUINT_TO_POINTER(j->uid)));
+
+	if (j->reserved == 0)
+		return;
+	held -= MIN(held, j->reserved);
+	if (held == 0)
+		g_hash_table_remove(res, GUINT_TO_POINTER(j->uid));
+	else
+		g_hash_table_insert(res, GUINT_TO_POINTER(j->uid), GSIZE_TO_POINTER(held));
+	j->reserved = 0;
+}
+
 void
 fut_broker_export(FutApiCall *call, JsonObject *args, gpointer user_data)
 {
@@ -699,6 +741,8 @@ fut_broker_export(FutApiCall *call, JsonObject *args, gpointer user_data)
 	if (v == NULL)
 		goto refuse;
 	if (!job_set_destination(j, d, v, &error))
+		goto refuse;
+	if (!reserve_spool(j, &error))
 		goto refuse;
 	j->call = call;
 	g_atomic_int_inc(&agent->active_jobs);

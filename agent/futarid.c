@@ -296,6 +296,7 @@ agent_clear(FutAgent *agent)
 	g_clear_pointer(&agent->started, g_date_time_unref);
 	g_clear_pointer(&agent->redeeming, g_hash_table_unref);
 	g_clear_pointer(&agent->retired_configs, g_ptr_array_unref);
+	g_clear_pointer(&agent->spool_reserved, g_hash_table_unref);
 	g_clear_pointer(&agent->host, g_free);
 }
 
@@ -357,6 +358,7 @@ main(int argc, char **argv)
 	agent.host = host_name();
 	agent.redeeming = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	agent.retired_configs = g_ptr_array_new_with_free_func((GDestroyNotify)fut_config_free);
+	agent.spool_reserved = g_hash_table_new(NULL, NULL);
 	agent.started = g_date_time_new_now_utc();
 	socket_dir = g_path_get_dirname(agent.config->socket);
 	if (!make_private_dir(agent.config->state_dir, &error) ||
