@@ -488,6 +488,7 @@ spool_progress(guint64 done, guint64 total, gpointer data)
 }
 
 static gboolean write_job(ExportJob *j, GError **error);
+static void release_spool(ExportJob *j);
 static gboolean make_request(ExportJob *j, GError **error);
 static gboolean
 job_set_destination(ExportJob *j, const FutUsbDevice *d, const FutUsbVolume *v, GError **error);
