@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "classify.h"
 #include "keyfile.h"
+#include "pathrules.h"
 #include "util.h"
 
 /* The table of every group and key the agent knows. An unknown group or key is fatal: a
@@ -41,6 +43,7 @@ static const KeySpec key_table[] = {
     {"paths", "media-register", KEY_PATH, OFF(media_register), 0, 0},
     {"paths", "org-key", KEY_PATH, OFF(org_key), 0, 0},
     {"paths", "revocation-list", KEY_PATH, OFF(revocation_list), 0, 0},
+    {"paths", "label-store", KEY_PATH, OFF(label_store), 0, 0},
     {"usb", "export-to-unregistered", KEY_BOOL, OFF(export_unregistered), 0, 0},
     {"limits", "max-message", KEY_UINT, OFF(max_message), 1024, 1024 * 1024},
     {"limits", "requests-per-minute", KEY_UINT, OFF(requests_per_minute), 1, 100000},
@@ -54,6 +57,7 @@ static const gchar *const known_groups[] = {"paths", "usb", "limits", NULL};
 
 /* Groups that belong to another module, which parses and validates them itself. */
 #define POLICY_GROUP "approval"
+static const gchar *const classifier_groups[] = {FUT_CLASSIFY_GROUP, FUT_PATH_RULES_GROUP, NULL};
 
 void
 fut_config_free(FutConfig *c)
@@ -69,6 +73,9 @@ fut_config_free(FutConfig *c)
 	g_free(c->media_register);
 	g_free(c->org_key);
 	g_free(c->revocation_list);
+	g_free(c->label_store);
+	if (c->keyfile != NULL)
+		g_key_file_unref(c->keyfile);
 	if (c->policy != NULL)
 		fut_policy_free(c->policy);
 	g_free(c);
@@ -89,6 +96,7 @@ fut_config_new_default(void)
 	c->org_key = g_strdup(SYSCONFDIR "/futari/org.pub");
 	c->policy = fut_policy_new_default();
 	c->revocation_list = g_strdup(SYSCONFDIR "/futari/revocations.futari-revocation");
+	c->label_store = g_strdup(LOCALSTATEDIR "/lib/futari/labels");
 	c->export_unregistered = FALSE;
 	c->max_message = 64 * 1024;
 	c->requests_per_minute = 120;
@@ -153,6 +161,8 @@ fut_config_parse(const gchar *path, const gchar *data, gsize len, GError **error
 			c->policy = g_steal_pointer(&policy);
 			continue;
 		}
+		if (g_strv_contains(classifier_groups, groups[i]))
+			continue;
 		if (!g_strv_contains(known_groups, groups[i])) {
 			g_autofree gchar *eg = fut_strescape(groups[i], -1);
 			fut_keyfile_set_error(kf, error, FUT_ERROR_INVALID_DATA, groups[i], NULL,
@@ -171,6 +181,17 @@ fut_config_parse(const gchar *path, const gchar *data, gsize len, GError **error
 		if (!apply_key(kf, c, &key_table[k], error))
 			return NULL;
 	}
+	/* The classifier checks its own groups: build one to see that they are sound. */
+	{
+		g_autoptr(FutClassifier) probe =
+		    fut_classifier_new(fut_keyfile_get_keyfile(kf), NULL, error);
+		if (probe == NULL) {
+			g_autofree gchar *epath = fut_strescape(path, -1);
+			g_prefix_error(error, "%s: ", epath);
+			return NULL;
+		}
+	}
+	c->keyfile = g_key_file_ref(fut_keyfile_get_keyfile(kf));
 	g_free(c->path);
 	c->path = g_strdup(path);
 	if (!fut_config_validate(c, error)) {
@@ -195,8 +216,9 @@ fut_config_load(const gchar *path, GError **error)
 gboolean
 fut_config_validate(const FutConfig *c, GError **error)
 {
-	const gchar *paths[] = {c->socket,   c->state_dir,      c->spool_dir, c->log_dir,
-	                        c->host_key, c->media_register, c->org_key,   c->revocation_list};
+	const gchar *paths[] = {c->socket,  c->state_dir,       c->spool_dir,
+	                        c->log_dir, c->host_key,        c->media_register,
+	                        c->org_key, c->revocation_list, c->label_store};
 
 	for (guint i = 0; i < G_N_ELEMENTS(paths); i++) {
 		if (paths[i] == NULL || paths[i][0] != '/') {

@@ -27,6 +27,7 @@ typedef struct {
 	gchar *media_register;  /* the media register (media.conf) */
 	gchar *org_key;         /* organisation root public key (optional until redeem) */
 	gchar *revocation_list; /* signed revocation list (optional; policy may require it) */
+	gchar *label_store;     /* the classifier's label memory (common/labelstore.h) */
 
 	/* [usb] */
 	gboolean export_unregistered; /* FALSE: exports only to registered media */
@@ -41,6 +42,10 @@ typedef struct {
 
 	/* [approval]: the class policy (common/policy.h), parsed by its own module */
 	FutPolicy *policy;
+
+	/* The whole file, for the modules that read their own groups ([classify] and
+	 * [path-rules]: common/classify.h). Validated when parsed. */
+	GKeyFile *keyfile;
 } FutConfig;
 
 void fut_config_free(FutConfig *config);

@@ -36,7 +36,8 @@ typedef struct {
 	/* The configuration when the job began: a reload (SIGHUP) retires the old one but never
 	 * frees it while the agent runs, so worker threads may keep reading it. */
 	const FutConfig *config;
-	FutApiCall *call; /* NULL once answered */
+	FutClassifier *classifier; /* likewise retired, never freed, by a reload */
+	FutApiCall *call;          /* NULL once answered */
 	uid_t uid;
 	pid_t pid;
 	gchar *login;
@@ -110,6 +111,12 @@ job_unref(ExportJob *j)
 	g_free(j);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ExportJob, job_unref)
+
+static gchar *
+read_link(const gchar *path)
+{
+	return g_file_read_link(path, NULL);
+}
 
 /* --- event fields ---------------------------------------------------------------------- */
 
@@ -210,49 +217,123 @@ job_record(
 
 /* --- classification (interim) ---------------------------------------------------------- */
 
-/* The root-only label decides until the classifier is wired in; a label that cannot be
- * read counts as Class II (DESIGN §6: what cannot be read is Class II). */
-static void
-classify_fd(int fd, gchar **ret_class, gchar **ret_why)
+/* The file's own label: read from the caller's file, since the spooled copy has none. A
+ * label that cannot be read, or is not exactly I, II or III, counts as Class II (DESIGN §6).
+ * Returns NONE when the file has no label. */
+static FutInfoClass
+read_label(int fd, gchar **ret_why)
 {
-	gchar buf[16];
-	ssize_t n = fgetxattr(fd, LABEL_XATTR, buf, sizeof(buf) - 1);
+	gchar buf[17];
+	ssize_t n = fgetxattr(fd, FUT_CLASSIFY_XATTR, buf, sizeof(buf));
+	FutInfoClass c;
 
-	if (n < 0 && (errno == ENODATA || errno == ENOTSUP)) {
-		*ret_class = g_strdup("III");
-		*ret_why = g_strdup("no classification label");
-		return;
-	}
+	if (n < 0 && (errno == ENODATA || errno == ENOTSUP))
+		return FUT_INFO_CLASS_NONE;
 	if (n < 0) {
-		*ret_class = g_strdup("II");
-		*ret_why = g_strdup_printf("label unreadable: %s", g_strerror(errno));
-		return;
+		*ret_why = g_strdup_printf("label: unreadable label (%s)", g_strerror(errno));
+		return FUT_INFO_CLASS_II;
 	}
-	buf[n] = '\0';
-	if (g_str_equal(buf, "I") || g_str_equal(buf, "II") || g_str_equal(buf, "III")) {
-		*ret_class = g_strdup(buf);
-		*ret_why = g_strdup("label");
-	} else {
-		*ret_class = g_strdup("II");
-		*ret_why = g_strdup("malformed label");
+	c = fut_info_class_parse(buf, (gsize)n);
+	if (c == FUT_INFO_CLASS_NONE) {
+		*ret_why = g_strdup("label: unreadable label (not I, II or III)");
+		return FUT_INFO_CLASS_II;
 	}
+	*ret_why = g_strdup_printf("label: labelled Class %s", fut_info_class_to_string(c));
+	return c;
 }
 
+/* Classifies the spooled copy (content, label memory, and path rules on the path the kernel
+ * gave for the caller's file) and adds the caller's file label: the class is the strictest.
+ * The evidence is one short line for the request and the log. */
 static void
 job_classify(ExportJob *j)
 {
-	classify_fd(j->src_fd, &j->klass, &j->class_why);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutClassification) c = NULL;
+	g_autoptr(GString) why = g_string_new(NULL);
+	g_autofree gchar *label_why = NULL;
+	FutInfoClass label = read_label(j->src_fd, &label_why);
+	FutInfoClass klass;
+	int fd = fut_spool_entry_open(j->spool, &error);
+
+	if (fd < 0) {
+		j->klass = g_strdup("II");
+		j->class_why = g_strdup_printf("unreadable: %s", error->message);
+		return;
+	}
+	c = fut_classifier_classify_fd(j->classifier, fd, j->src_path, FUT_CLASSIFY_FLAG_NONE);
+	close(fd);
+	klass = fut_info_class_max(c->klass, label);
+	if (label_why != NULL)
+		g_string_append(why, label_why);
+	for (guint i = 0; i < c->evidence->len; i++) {
+		const FutEvidence *e = g_ptr_array_index(c->evidence, i);
+		if (why->len > 0)
+			g_string_append(why, "; ");
+		g_string_append_printf(why, "%s: %s", e->rule, e->description);
+	}
+	if (why->len == 0)
+		g_string_append(why, "no finding");
+	j->klass = g_strdup(fut_info_class_to_string(klass));
+	j->class_why = g_strndup(why->str, 480);
+	if (!g_utf8_validate(j->class_why, -1, NULL)) {
+		/* cut in the middle of a character: drop the tail */
+		const gchar *end = NULL;
+		g_utf8_validate(j->class_why, -1, &end);
+		j->class_why[end - j->class_why] = '\0';
+	}
+}
+
+typedef struct {
+	FutClassifier *classifier;
+	int fd;
+	gchar *path;
+} ClassifyJob;
+
+static void
+classify_job_free(ClassifyJob *cj)
+{
+	if (cj->fd >= 0)
+		close(cj->fd);
+	g_free(cj->path);
+	g_free(cj);
+}
+
+static void
+classify_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+{
+	ClassifyJob *cj = data;
+	/* The caller's own file: the classifier reads its label itself. */
+	FutClassification *c =
+	    fut_classifier_classify_fd(cj->classifier, cj->fd, cj->path, FUT_CLASSIFY_FLAG_DIGEST);
+	g_task_return_pointer(task, c, (GDestroyNotify)fut_classification_free);
+}
+
+static void
+classify_done(GObject *source, GAsyncResult *res, gpointer data)
+{
+	FutApiCall *call = data;
+	ClassifyJob *cj = g_task_get_task_data(G_TASK(res));
+	g_autoptr(FutClassification) c = g_task_propagate_pointer(G_TASK(res), NULL);
+	g_autofree gchar *name = cj->path != NULL ? g_path_get_basename(cj->path) : g_strdup("-");
+	g_autoptr(JsonNode) node = fut_classification_to_json(c, name);
+	g_autofree gchar *text = fut_classification_to_text(c, name);
+	JsonObject *r = json_node_get_object(node);
+
+	json_object_set_string_member(r, "text", text);
+	fut_api_call_return(call, r);
 }
 
 void
 fut_broker_classify(FutApiCall *call, JsonObject *args, gpointer user_data)
 {
-	int fd = fut_api_call_get_fd(call);
-	g_autoptr(JsonObject) r = json_object_new();
+	FutAgent *agent = user_data;
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *klass = NULL;
-	g_autofree gchar *why = NULL;
+	g_autoptr(GTask) task = NULL;
+	ClassifyJob *cj;
+	g_autofree gchar *fdlink = NULL;
 	struct stat st;
+	int fd = fut_api_call_get_fd(call);
 
 	if (json_object_get_size(args) != 0) {
 		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
@@ -266,11 +347,14 @@ fut_broker_classify(FutApiCall *call, JsonObject *args, gpointer user_data)
 		fut_api_call_return_error(call, error);
 		return;
 	}
-	classify_fd(fd, &klass, &why);
-	json_object_set_string_member(r, "class", klass);
-	json_object_set_string_member(r, "evidence", why);
-	json_object_set_int_member(r, "size", (gint64)st.st_size);
-	fut_api_call_return(call, r);
+	cj = g_new0(ClassifyJob, 1);
+	cj->classifier = agent->classifier;
+	cj->fd = fut_api_call_steal_fd(call);
+	fdlink = g_strdup_printf("/proc/self/fd/%d", cj->fd);
+	cj->path = read_link(fdlink);
+	task = g_task_new(NULL, NULL, classify_done, call);
+	g_task_set_task_data(task, cj, (GDestroyNotify)classify_job_free);
+	g_task_run_in_thread(task, classify_thread);
 }
 
 /* --- the write ------------------------------------------------------------------------- */
@@ -591,12 +675,6 @@ lookup_login(uid_t uid)
 	return g_strdup(res->pw_name);
 }
 
-static gchar *
-read_link(const gchar *path)
-{
-	return g_file_read_link(path, NULL);
-}
-
 static gboolean
 get_reason(JsonObject *args, gchar **ret, GError **error)
 {
@@ -701,6 +779,7 @@ fut_broker_export(FutApiCall *call, JsonObject *args, gpointer user_data)
 	j->ref = 1;
 	j->agent = agent;
 	j->config = agent->config;
+	j->classifier = agent->classifier;
 	j->src_fd = fut_api_call_steal_fd(call);
 	j->uid = fut_api_call_get_uid(call);
 	j->pid = fut_api_call_get_pid(call);

@@ -555,13 +555,24 @@ cmd_classify(int argc, char **argv)
 			continue;
 		}
 		if (opt_json) {
-			json_object_set_string_member(r, "file", argv[i]);
+			json_object_remove_member(r, "text");
 			print_json(r);
 			continue;
 		}
+		/* The agent's text is already escaped (fut_classification_to_text); the
+		 * check that it holds no control character is ours. */
 		{
-			g_autofree gchar *why = esc(str_member(r, "evidence"));
-			printf(_("%s: Class %s (%s)\n"), ename, str_member(r, "class"), why);
+			g_autofree gchar *text = g_strdup(str_member(r, "text"));
+			if (text == NULL) {
+				fail_line(_("the agent sent a malformed reply"));
+				rc = EXIT_REFUSED;
+				continue;
+			}
+			for (gchar *p = text; *p != '\0'; p++) {
+				if ((guchar)*p < 0x20 && *p != '\n')
+					*p = '?';
+			}
+			printf("%s%s", text, g_str_has_suffix(text, "\n") ? "" : "\n");
 		}
 	}
 	return rc;

@@ -195,6 +195,21 @@ on_sighup(gpointer user_data)
 	    g_strcmp0(config->log_dir, agent->config->log_dir) != 0 ||
 	    g_strcmp0(config->host_key, agent->config->host_key) != 0)
 		say(LOG_WARNING_PREFIX, _("changed paths take effect at the next restart"));
+	{
+		FutClassifier *classifier =
+		    fut_classifier_new(config->keyfile, agent->labels, &error);
+		if (classifier == NULL) {
+			say(LOG_ERR_PREFIX,
+			    _("reload refused, keeping the running configuration: %s"),
+			    error->message);
+			fut_config_free(config);
+			fut_media_register_free(media);
+			sd_notify(0, "READY=1");
+			return G_SOURCE_CONTINUE;
+		}
+		g_ptr_array_add(agent->retired_classifiers, agent->classifier);
+		agent->classifier = classifier;
+	}
 	/* Exports still running read the old configuration: retire it, free it at exit. */
 	g_ptr_array_add(agent->retired_configs, agent->config);
 	agent->config = config;
@@ -297,6 +312,9 @@ agent_clear(FutAgent *agent)
 	g_clear_pointer(&agent->redeeming, g_hash_table_unref);
 	g_clear_pointer(&agent->retired_configs, g_ptr_array_unref);
 	g_clear_pointer(&agent->spool_reserved, g_hash_table_unref);
+	g_clear_pointer(&agent->classifier, fut_classifier_free);
+	g_clear_pointer(&agent->retired_classifiers, g_ptr_array_unref);
+	g_clear_pointer(&agent->labels, fut_labelstore_free);
 	g_clear_pointer(&agent->host, g_free);
 }
 
@@ -359,6 +377,8 @@ main(int argc, char **argv)
 	agent.redeeming = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	agent.retired_configs = g_ptr_array_new_with_free_func((GDestroyNotify)fut_config_free);
 	agent.spool_reserved = g_hash_table_new(NULL, NULL);
+	agent.retired_classifiers =
+	    g_ptr_array_new_with_free_func((GDestroyNotify)fut_classifier_free);
 	agent.started = g_date_time_new_now_utc();
 	socket_dir = g_path_get_dirname(agent.config->socket);
 	if (!make_private_dir(agent.config->state_dir, &error) ||
@@ -405,6 +425,17 @@ main(int argc, char **argv)
 	}
 	if (created)
 		say(LOG_INFO_PREFIX, _("created host key %s"), keyid);
+
+	/* A damaged label memory is not an empty one: copies of labelled files would lose
+	 * their class, so the agent does not start. */
+	agent.labels = fut_labelstore_new(agent.config->label_store, 0);
+	if (!fut_labelstore_load(agent.labels, &error)) {
+		g_prefix_error(&error, _("label store: "));
+		goto out;
+	}
+	agent.classifier = fut_classifier_new(agent.config->keyfile, agent.labels, &error);
+	if (agent.classifier == NULL)
+		goto out;
 
 	/* A write path the previous run did not finish: its private mount goes and its
 	 * device gets BLKROSET back before anything else happens. */

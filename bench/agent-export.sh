@@ -17,6 +17,8 @@ size_mib=${1:-1024}
 agent_setup
 user_home
 register_sticks bench
+# The file is larger than the default scan limit (256 MiB), over which a file is Class II.
+printf '\n[classify]\nscan-limit=4G\n' >>"$ETC/agent.conf"
 make_stick bench "$((size_mib * 3 + 256))M"
 dev=$STICK
 start_agent
@@ -27,8 +29,7 @@ mount "$dev" "$mnt" 2>/dev/null || fail "cannot mount"
 defer "umount $mnt 2>/dev/null"
 
 src="$HOME_U/big.bin"
-head -c "$((size_mib * 1024 * 1024))" /dev/urandom >"$src"
-chown 65534:65534 "$src"
+public_file "$src" "$((size_mib * 1024 * 1024))" bench
 cat "$src" >/dev/null # both runs start from a warm page cache
 
 now() { date +%s.%N; }

@@ -14,7 +14,7 @@ make_stick alpha
 dev=$STICK
 mnt="$TEST_TMP/mnt"
 mkdir -p "$mnt"
-head -c 4000000 /dev/urandom >"$HOME_U/data.bin"
+public_file "$HOME_U/data.bin" 4000000 databin
 chown 65534:65534 "$HOME_U/data.bin"
 STATE="$TEST_TMP/state"
 

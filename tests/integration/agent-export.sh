@@ -20,6 +20,7 @@ dev_u=$STICK
 make_stick gamma-hid
 make_stick tiny 8M
 dev_t=$STICK
+printf '\n[path-rules]\nclass-II=*.bid.txt\n' >>"$ETC/agent.conf"
 start_agent
 wait_ro "$dev_a" && wait_ro "$dev_b" || fail "sticks not read-only"
 
@@ -29,7 +30,7 @@ mkdir -p "$mnt"
 mount "$dev_a" "$mnt" 2>/dev/null || fail "cannot mount alpha"
 defer "umount $mnt 2>/dev/null"
 
-head -c 3000000 /dev/urandom >"$HOME_U/report.bin"
+public_file "$HOME_U/report.bin" 3000000 reportbin
 printf 'public notice\n' >"$HOME_U/notice.txt"
 chown 65534:65534 "$HOME_U"/*
 want=$(sha256sum <"$HOME_U/report.bin" | cut -d' ' -f1)
@@ -63,7 +64,25 @@ chown 65534:65534 "$HOME_U/bid-spec.txt"
 setfattr -n trusted.futari.class -v II "$HOME_U/bid-spec.txt"
 out=$(as_user "$FUTARI" classify "$HOME_U/notice.txt" "$HOME_U/bid-spec.txt") || fail "classify failed"
 echo "$out" | grep -q "notice.txt: Class III" || fail "classify notice: $out"
-echo "$out" | grep -q "bid-spec.txt: Class II (label)" || fail "classify label: $out"
+echo "$out" | grep -q "bid-spec.txt: Class II" || fail "classify label: $out"
+echo "$out" | grep -q "labelled Class II" || fail "classify label evidence: $out"
+
+# Content and path rules (the classifier): a My Number makes Class I, a path rule Class II;
+# both become requests, nothing is written.
+printf '氏名,個人番号\n山田,123456789018\n' >"$HOME_U/roster.csv"
+printf 'tender\n' >"$HOME_U/x.bid.txt"
+chown 65534:65534 "$HOME_U/roster.csv" "$HOME_U/x.bid.txt"
+out=$(as_user "$FUTARI" export "$HOME_U/roster.csv" "$HOME_U/x.bid.txt" --to alpha --reason r 2>&1) ||
+	fail "content/path exports failed: $out"
+echo "$out" | grep -q "roster.csv: Class I: approval needed" || fail "My Number not Class I: $out"
+echo "$out" | grep -q "x.bid.txt: Class II: approval needed" || fail "path rule not applied: $out"
+[ ! -e "$mnt/roster.csv" ] && [ ! -e "$mnt/x.bid.txt" ] || fail "a classified file was written"
+grep "BEGIN FUTARI REQUEST" -A20 "$HOME_U/roster.csv.futari-request" | grep -q "^class: I$" ||
+	fail "request does not say Class I"
+grep -q "1234\*\*\*\*\*\*\*\*\|mynumber" "$HOME_U/roster.csv.futari-request" ||
+	fail "request lacks the evidence"
+grep -q "123456789018" "$HOME_U/roster.csv.futari-request" "$TEST_TMP"/log/egress-*.jsonl &&
+	fail "a My Number appears in full in the request or the log"
 out=$(as_user "$FUTARI" export "$HOME_U/bid-spec.txt" --to alpha --reason r 2>&1) ||
 	fail "Class II export did not make a request: $out"
 echo "$out" | grep -q "Class II: approval needed. Send $HOME_U/bid-spec.txt.futari-request" ||
@@ -119,7 +138,7 @@ grep -c '"event":"export.refused"' "$TEST_TMP"/log/egress-*.jsonl | grep -qv '^0
 	fail "refusals not logged"
 
 # A stick too small: the export fails, nothing is left on it, it stays read-only.
-head -c 20000000 /dev/urandom >"$HOME_U/huge.bin"
+public_file "$HOME_U/huge.bin" 20000000 hugebin
 chown 65534:65534 "$HOME_U/huge.bin"
 out=$(as_user "$FUTARI" export "$HOME_U/huge.bin" --to tiny --reason r 2>&1) &&
 	fail "export to a full stick succeeded"
@@ -134,8 +153,8 @@ grep '"event":"export.failed"' "$TEST_TMP"/log/egress-*.jsonl | grep -q "full" |
 	fail "full stick failure not logged"
 
 # Two sticks, in parallel.
-head -c 2000000 /dev/urandom >"$HOME_U/p1.bin"
-head -c 2000000 /dev/urandom >"$HOME_U/p2.bin"
+public_file "$HOME_U/p1.bin" 2000000 p1bin
+public_file "$HOME_U/p2.bin" 2000000 p2bin
 chown 65534:65534 "$HOME_U"/p?.bin
 as_user "$FUTARI" export "$HOME_U/p1.bin" --to alpha --reason r >"$TEST_TMP/p1.out" 2>&1 &
 j1=$!

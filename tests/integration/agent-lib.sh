@@ -176,3 +176,10 @@ wait_file() {
 		sleep 0.1
 	done
 }
+
+# public_file PATH BYTES [TAG]: a harmless text file (Class III for the classifier, unlike
+# random bytes, which now and then hold a marking such as ㊙ in some encoding).
+public_file() {
+	yes "${3:-futari} public report line, nothing classified here" | head -c "$2" >"$1"
+	chown 65534:65534 "$1" 2>/dev/null || true
+}

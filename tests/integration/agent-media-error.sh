@@ -23,7 +23,7 @@ defer "blockdev --setrw $dev 2>/dev/null; losetup -d $dev 2>/dev/null"
 udevadm settle -t 10
 start_agent
 wait_ro "$dev" || fail "not read-only"
-head -c 40000000 /dev/urandom >"$HOME_U/big.bin"
+public_file "$HOME_U/big.bin" 40000000 bigbin
 chown 65534:65534 "$HOME_U/big.bin"
 out=$(as_user "$FUTARI" export "$HOME_U/big.bin" --to frail --reason r 2>&1) &&
 	fail "export to a failing stick succeeded"

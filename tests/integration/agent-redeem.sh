@@ -44,7 +44,7 @@ mkdir -p "$mnt"
 mount "$dev" "$mnt" 2>/dev/null || fail "cannot mount"
 defer "umount $mnt 2>/dev/null"
 
-head -c 1500000 /dev/urandom >"$HOME_U/bid-spec.bin"
+public_file "$HOME_U/bid-spec.bin" 1500000 bidspecbin
 chown 65534:65534 "$HOME_U/bid-spec.bin"
 setfattr -n trusted.futari.class -v II "$HOME_U/bid-spec.bin"
 want=$(sha256sum <"$HOME_U/bid-spec.bin" | cut -d' ' -f1)
