@@ -5,6 +5,8 @@
 
 #include "agent.h"
 #include "broker.h"
+#include "egresslog.h"
+#include "pending.h"
 #include "errors.h"
 #include "util.h"
 
@@ -38,6 +40,11 @@ cmd_status(FutApiCall *call, JsonObject *args, gpointer user_data)
 	                           fut_media_register_get_n_entries(agent->media));
 	json_object_set_boolean_member(r, "export_to_unregistered",
 	                               agent->config->export_unregistered);
+	json_object_set_int_member(r, "pending_requests",
+	                           fut_pending_count(agent->config->state_dir,
+	                                             fut_api_call_get_uid(call),
+	                                             g_get_real_time() / G_USEC_PER_SEC));
+	json_object_set_int_member(r, "log_next_seq", fut_egress_log_get_next_seq(agent->log));
 	fut_api_call_return(call, r);
 }
 

@@ -267,6 +267,9 @@ cmd_status(int argc, char **argv)
 		printf(_("suspicious:       %u device(s) also act as keyboard or network: "
 		         "never written\n"),
 		       (guint)int_member(r, "suspicious_devices"));
+	printf(_("your requests:    %u waiting for approval (see 'futari requests')\n"),
+	       (guint)int_member(r, "pending_requests"));
+	printf(_("egress log:       %u records\n"), (guint)int_member(r, "log_next_seq"));
 	printf(_("registered media: %u%s\n"), (guint)int_member(r, "registered_media"),
 	       bool_member(r, "export_to_unregistered") ? _(" (exports allowed to any stick)")
 	                                                : _(" (exports only to these)"));
