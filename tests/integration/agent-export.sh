@@ -131,6 +131,17 @@ ls -a "$mnt" | grep -q "^x$" && fail "a refused export reached the stick"
 out=$(as_user "$FUTARI" export "$HOME_U/notice.txt" --to unreg --reason r 2>&1) &&
 	fail "export to an unregistered stick accepted"
 echo "$out" | grep -q "not in the media register" || fail "unregistered refusal unclear: $out"
+# IT registers it and reloads the agent (SIGHUP): the same export now goes through.
+register_sticks alpha beta gamma-hid tiny unreg
+kill -HUP "$AGENT_PID"
+i=0
+until as_user "$FUTARI" devices | grep -q "registered as CITY-USB-unreg"; do
+	i=$((i + 1))
+	[ $i -le 50 ] || fail "reload did not pick up the new register entry"
+	sleep 0.1
+done
+as_user "$FUTARI" export "$HOME_U/notice.txt" --to unreg --reason r >/dev/null ||
+	fail "export to a newly registered stick refused"
 out=$(as_user "$FUTARI" export "$HOME_U/notice.txt" --to gamma-hid --reason r 2>&1) &&
 	fail "export to a HID stick accepted"
 echo "$out" | grep -q "keyboard or network" || fail "suspicious refusal unclear: $out"
