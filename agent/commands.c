@@ -63,6 +63,26 @@ cmd_devices(FutApiCall *call, JsonObject *args, gpointer user_data)
 	fut_api_call_return(call, r);
 }
 
+/* IT's way to make the agent look at every device now instead of at the next tick. */
+static void
+cmd_rescan(FutApiCall *call, JsonObject *args, gpointer user_data)
+{
+	FutAgent *agent = user_data;
+	g_autoptr(GError) error = NULL;
+
+	if (json_object_get_size(args) != 0) {
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("rescan takes no arguments"));
+		fut_api_call_return_error(call, error);
+		return;
+	}
+	if (!fut_usb_store_rescan(agent->usb, &error)) {
+		fut_api_call_return_error(call, error);
+		return;
+	}
+	cmd_devices(call, args, user_data);
+}
+
 const FutApiCommand fut_agent_commands[] = {
     {"status", cmd_status, FUT_API_ANY_USER, 0},
     {"devices", cmd_devices, FUT_API_ANY_USER, 0},
@@ -71,5 +91,6 @@ const FutApiCommand fut_agent_commands[] = {
     {"redeem", fut_broker_redeem, FUT_API_ANY_USER, 320 * 1024},
     {"requests", fut_broker_requests, FUT_API_ANY_USER, 0},
     {"classify", fut_broker_classify, FUT_API_TAKES_FD, 0},
+    {"rescan", cmd_rescan, FUT_API_ROOT_ONLY, 0},
     {NULL, NULL, 0, 0},
 };

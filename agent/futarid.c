@@ -254,6 +254,11 @@ on_tick(gpointer user_data)
 	if (!fut_egress_log_tick(agent->log, &error))
 		say(LOG_ERR_PREFIX, _("egress log: %s"), error->message);
 	fut_broker_purge(agent);
+	/* Events can be lost when the netlink buffer overflows: look at every device again.
+	 * (The udev rule covers new sticks meanwhile.) */
+	g_clear_error(&error);
+	if (!fut_usb_store_rescan(agent->usb, &error))
+		say(LOG_ERR_PREFIX, "%s", error->message);
 	return G_SOURCE_CONTINUE;
 }
 

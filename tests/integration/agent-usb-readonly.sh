@@ -70,6 +70,17 @@ udevadm trigger --action=change "$dev_a"
 udevadm settle -t 10
 wait_ro "$dev_a" || fail "change event did not re-assert read-only"
 
+# Someone clears the flag and no event comes: the periodic rescan (here asked for at once
+# by root through the admin command; users may not) puts it back.
+blockdev --setrw "$dev_b"
+user_home
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$PROBE" "$SOCK" '{"command":"rescan"}')
+echo "$out" | grep -q "root) only" || fail "a user could ask for a rescan: $out"
+[ "$(blockdev --getro "$dev_b")" = 0 ] || fail "refused rescan ran anyway?"
+out=$("$PROBE" "$SOCK" '{"command":"rescan"}')
+echo "$out" | grep -q '"ok":true' || fail "rescan failed: $out"
+[ "$(blockdev --getro "$dev_b")" = 1 ] || fail "rescan did not re-assert read-only"
+
 # The CLI sees both, read-only, with the register entry for alpha.
 json=$("$FUTARI" devices --json) || fail "futari devices failed"
 echo "$json" | grep -q "\"serial\" : \"$MARK-alpha\"" || fail "alpha not listed: $json"
