@@ -49,6 +49,8 @@ typedef struct {
 	gchar *reason;
 	/* the destination, copied: the device may go away while the job runs */
 	gchar *devnode;
+	gchar *disk_devnode; /* when the volume is a partition */
+	guint disk_major, disk_minor;
 	guint major, minor;
 	gchar *fs_type, *fs_uuid, *label;
 	gchar *vid, *pid_str, *serial, *asset;
@@ -88,6 +90,7 @@ job_unref(ExportJob *j)
 	g_strfreev(j->dir);
 	g_free(j->reason);
 	g_free(j->devnode);
+	g_free(j->disk_devnode);
 	g_free(j->fs_type);
 	g_free(j->fs_uuid);
 	g_free(j->label);
@@ -618,12 +621,17 @@ write_job(ExportJob *j, GError **error)
 
 	t.state_dir = j->config->state_dir;
 	t.devnode = j->devnode;
+	t.disk_devnode = j->disk_devnode;
 	t.major = j->major;
 	t.minor = j->minor;
 	t.fs_type = j->fs_type;
 	t.fs_uuid = j->fs_uuid;
 	fut_usb_store_set_busy(j->agent->usb, j->major, j->minor, TRUE);
+	if (j->disk_devnode != NULL)
+		fut_usb_store_set_busy(j->agent->usb, j->disk_major, j->disk_minor, TRUE);
 	ok = fut_write_path_run(&t, export_write_cb, j, error);
+	if (j->disk_devnode != NULL)
+		fut_usb_store_set_busy(j->agent->usb, j->disk_major, j->disk_minor, FALSE);
 	fut_usb_store_set_busy(j->agent->usb, j->major, j->minor, FALSE);
 	if (!ok) {
 		g_autoptr(GError) lerr = NULL;
@@ -997,6 +1005,11 @@ static gboolean
 job_set_destination(ExportJob *j, const FutUsbDevice *d, const FutUsbVolume *v, GError **error)
 {
 	j->devnode = g_strdup(v->devnode);
+	if (g_strcmp0(v->devnode, d->devnode) != 0) {
+		j->disk_devnode = g_strdup(d->devnode);
+		j->disk_major = d->major;
+		j->disk_minor = d->minor;
+	}
 	j->major = v->major;
 	j->minor = v->minor;
 	j->fs_type = g_strdup(v->fs_type);
