@@ -26,7 +26,12 @@ t futari-audit verify --wi
 expect() {
 	printf '%s\n' "$out" | grep -qxF -- "$1" || fail "completion of '${1%%|*}': want '${1#*|}', got: $(printf '%s\n' "$out" | grep -F -- "${1%%|*}|")"
 }
-expect "futari |status devices export"
+# Every command the program lists, in its order (the contract's three at least).
+want=$("$top_builddir/agent/futari" --help | awk '/^Commands:/ { c = 1; next } c && /^  [a-z]/ { printf "%s%s", s, $1; s = " " } c && /^$/ { c = 0 }')
+for c in status devices export; do
+	case " $want " in *" $c "*) ;; *) fail "futari --help lacks '$c': $want" ;; esac
+done
+expect "futari |$want"
 expect "futari ex|export"
 expect "futari export --re|--reason="
 expect "futari-approve s|show sign"

@@ -24,18 +24,27 @@ check_options() {
 		printf '%s\n' "$text" | grep -q -- "$o" || fail "$page does not describe $o of '${prog##*/} $*'"
 	done
 }
+# commands_of PROGRAM: the commands its --help lists (GLib-style "Commands:" block).
+commands_of() {
+	"$1" --help 2>/dev/null | awk '/^Commands:/ { c = 1; next } c && /^  [a-z]/ { print $1 } c && /^$/ { c = 0 }'
+}
+# check_commands PAGE PROGRAM: every command is named in the page, and its options too.
+check_commands() {
+	[ -x "$2" ] || return 0
+	text=$(MANWIDTH=200 man -l "$man_dir/$1" 2>/dev/null)
+	cmds=$(commands_of "$2")
+	[ -n "$cmds" ] || fail "${2##*/} --help lists no commands"
+	for c in $cmds; do
+		printf '%s\n' "$text" | grep -qE "^ +$c( |\$)" || fail "$1 does not describe the command '$c'"
+		check_options "$1" "$2" "$c"
+	done
+}
 check_options futarid.8 "$top_builddir/agent/futarid"
 check_options futari-notify.1 "$top_builddir/agent/futari-notify"
 check_options futari-approver.1 "$top_builddir/approver/futari-approver"
-for c in status devices export; do
-	check_options futari.1 "$top_builddir/agent/futari" "$c"
-done
-for c in keygen certify revoke show sign reject; do
-	check_options futari-approve.1 "$top_builddir/approver/futari-approve" "$c"
-done
-for c in verify report show; do
-	check_options futari-audit.1 "$top_builddir/approver/futari-audit" "$c"
-done
+check_commands futari.1 "$top_builddir/agent/futari"
+check_commands futari-approve.1 "$top_builddir/approver/futari-approve"
+check_commands futari-audit.1 "$top_builddir/approver/futari-audit"
 
 # A page that names an option the program does not have fails too (futarid: fixed list).
 fake=$(mktemp -d "$TEST_TMP/man.XXXXXX")
