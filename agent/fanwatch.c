@@ -119,6 +119,7 @@ struct _FutFanwatch {
 	guint8 *buf;
 	GHashTable *exes;     /* Key -> ExeEntry */
 	GHashTable *observed; /* "dev:ino:dev:ino" -> gint64 last report (µs) */
+	GHashTable *seen;     /* Key of files opened once by non-upload programs */
 	gint64 observe_window;
 	guint observe_count;
 	guint64 dropped_unreported;
@@ -880,8 +881,8 @@ decide(FutFanwatch *fw, Event *ev)
 	                                                       : "class II file, no approval");
 }
 
-/* After a non-upload program's open was allowed: learn the class of small files so that a
- * Class III file gets an ignore mark and later opens skip userspace. */
+/* After a non-upload program's open was allowed: learn the class of small files opened a
+ * second time so that a Class III file gets an ignore mark and later opens skip userspace. */
 static void
 learn(FutFanwatch *fw, Event *ev)
 {
@@ -905,6 +906,18 @@ learn(FutFanwatch *fw, Event *ev)
 	}
 	if (id.size > fw->learn_max)
 		return;
+	/* Learn on the second open: most files opened once are never opened again, and the
+	 * classification and the mark would cost more than the one event they save. */
+	{
+		Key key = {id.dev, id.ino};
+		if (!g_hash_table_contains(fw->seen, &key)) {
+			if (g_hash_table_size(fw->seen) >= SEEN_MAX)
+				g_hash_table_remove_all(fw->seen);
+			g_hash_table_add(fw->seen, g_memdup2(&key, sizeof key));
+			return;
+		}
+		g_hash_table_remove(fw->seen, &key);
+	}
 	path = fd_path(ev->fd);
 	if (under_observe(fw, path))
 		return;
@@ -1109,6 +1122,7 @@ fut_fanwatch_new(const FutFanwatchConfig *cfg,
 	fw->buf = g_malloc(READ_BUF_SIZE);
 	fw->exes = g_hash_table_new_full(key_hash, key_equal, g_free, exe_entry_free);
 	fw->observed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	fw->seen = g_hash_table_new_full(key_hash, key_equal, g_free, NULL);
 	fw->files = g_hash_table_new_full(key_hash, key_equal, g_free, g_free);
 	fw->approvals = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, approval_free);
 	fw->known = g_array_new(FALSE, TRUE, sizeof(Known));
@@ -1213,6 +1227,7 @@ fut_fanwatch_free(FutFanwatch *fw)
 		g_main_context_unref(fw->record_ctx);
 	g_clear_pointer(&fw->exes, g_hash_table_unref);
 	g_clear_pointer(&fw->observed, g_hash_table_unref);
+	g_clear_pointer(&fw->seen, g_hash_table_unref);
 	g_clear_pointer(&fw->files, g_hash_table_unref);
 	g_clear_pointer(&fw->approvals, g_hash_table_unref);
 	g_clear_pointer(&fw->names, g_hash_table_unref);

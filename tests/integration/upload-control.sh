@@ -194,7 +194,10 @@ kill -STOP "$hpid"
 timeout 30 cat "$mnt/pending.txt" >"$TEST_TMP/pending.out" 2>&1 &
 cpid=$!
 sleep 1
-kill -0 "$cpid" 2>/dev/null || { kill -CONT "$hpid"; fail "open did not wait for a stopped listener"; }
+kill -0 "$cpid" 2>/dev/null || {
+	kill -CONT "$hpid"
+	fail "open did not wait for a stopped listener (cat said: $(cat "$TEST_TMP/pending.out"); listener: $(grep State /proc/"$hpid"/status))"
+}
 kill -KILL "$hpid"
 wait "$hpid" 2>/dev/null
 hpid=""
