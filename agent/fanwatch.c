@@ -31,6 +31,7 @@
 #define FILES_MAX      65536 /* cached classifications */
 #define EXES_MAX       4096  /* cached executable judgements */
 #define OBSERVED_MAX   4096  /* (program, file) pairs remembered for deduplication */
+#define SEEN_MAX       65536 /* files opened once, not yet classified */
 #define RECORDS_MAX    10000 /* records handed to the agent and not yet consumed */
 #define APPROVALS_MAX  4096
 #define DELETED_SUFFIX " (deleted)"
