@@ -191,12 +191,22 @@ grep -q '"event":"stats".*"reply_errors":0' "$out" || fail "reply errors: $(tail
 echo "pending" >"$mnt/pending.txt"
 start_harness
 kill -STOP "$hpid"
+# A group stop is not complete when kill returns: each thread stops when it next runs.
+stopped=""
+for _ in $(seq 100); do
+	if ! grep -h '^State:' /proc/"$hpid"/task/*/status | grep -qv 'T (stopped)'; then
+		stopped=1
+		break
+	fi
+	sleep 0.1
+done
+[ -n "$stopped" ] || fail "listener did not stop"
 timeout 30 cat "$mnt/pending.txt" >"$TEST_TMP/pending.out" 2>&1 &
 cpid=$!
 sleep 1
 kill -0 "$cpid" 2>/dev/null || {
 	kill -CONT "$hpid"
-	fail "open did not wait for a stopped listener (cat said: $(cat "$TEST_TMP/pending.out"); listener: $(grep State /proc/"$hpid"/status))"
+	fail "open did not wait for a stopped listener (cat said: $(cat "$TEST_TMP/pending.out"))"
 }
 kill -KILL "$hpid"
 wait "$hpid" 2>/dev/null
