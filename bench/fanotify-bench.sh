@@ -3,6 +3,7 @@
 # watched xfs loop filesystem, first opens and repeated opens reported apart, side by side in
 # one run:
 #   none            no listener
+#   bare            bench/fanotify-bare.c: allows every open, nothing else (the floor)
 #   futari          agent/fanwatch (through tests/integration/fanwatch-harness): the opener is
 #                   not an upload program; Class III files get evictable ignore marks
 #   futari-nomarks  the same without ignore marks (a responder that answers every open)
@@ -27,6 +28,7 @@ passes=${2:-7}
 rounds=${3:-5}
 harness="$top_builddir/tests/integration/fanwatch-harness"
 openloop="$top_builddir/bench/fanotify-openloop"
+bare="$top_builddir/bench/fanotify-bare"
 
 die() {
 	echo "fanotify-bench: $*" >&2
@@ -37,7 +39,7 @@ for c in mkfs.xfs losetup mount fapolicyd fagenrules; do
 	command -v "$c" >/dev/null || die "needs $c (apt-get install xfsprogs fapolicyd)"
 done
 [ -x "$harness" ] || die "build first: make -C tests/integration fanwatch-harness"
-[ -x "$openloop" ] || die "build first: make -C bench fanotify-openloop"
+[ -x "$openloop" ] && [ -x "$bare" ] || die "build first: make -C bench"
 pidof fapolicyd >/dev/null && die "fapolicyd is already running; stop it first"
 # fapolicyd watches every mount of the types in watch_fs: only ours may be xfs.
 grep -q ' xfs ' /proc/mounts && die "another xfs filesystem is mounted; fapolicyd would watch it"
@@ -136,6 +138,17 @@ stop_harness() {
 	harness_pid=""
 }
 
+start_bare() {
+	: >"$T/bare.out"
+	"$bare" "$mnt" >"$T/bare.out" 2>&1 &
+	harness_pid=$!
+	for _ in $(seq 100); do
+		grep -q ready "$T/bare.out" && return 0
+		sleep 0.1
+	done
+	die "bare responder not ready: $(cat "$T/bare.out")"
+}
+
 start_fapolicyd() {
 	fapolicyd --permissive --debug-deny >"$T/fapolicyd.out" 2>&1 &
 	fapo_pid=$!
@@ -157,7 +170,7 @@ stop_fapolicyd() {
 }
 
 declare -A F S R
-configs="none futari futari-nomarks futari-upload fapolicyd fapolicyd-knownlibs"
+configs="none bare futari futari-nomarks futari-upload fapolicyd fapolicyd-knownlibs"
 real_openloop=$(readlink -f "$openloop")
 for round in $(seq "$rounds"); do
 	for c in $configs; do
@@ -165,6 +178,7 @@ for round in $(seq "$rounds"); do
 		make_files "$d"
 		case $c in
 		none) result=$(measure "$d") ;;
+		bare) start_bare; result=$(measure "$d"); stop_harness ;;
 		futari) start_harness; result=$(measure "$d"); stop_harness ;;
 		futari-nomarks) start_harness --no-marks; result=$(measure "$d"); stop_harness ;;
 		futari-upload) start_harness --program "$real_openloop"; result=$(measure "$d"); stop_harness ;;
@@ -202,6 +216,8 @@ echo "  repeated opens: $(ratio $((R[futari] - R[none])) $((R[fapolicyd] - R[non
 echo "against fapolicyd with the known-libs rules:"
 echo "  first opens:    $(ratio $((F[futari] - F[none])) $((F[fapolicyd-knownlibs] - F[none])))"
 echo "  repeated opens: $(ratio $((R[futari] - R[none])) $((R[fapolicyd-knownlibs] - R[none])))"
+echo "futari answering every open (no ignore marks) against the bare responder:"
+echo "  repeated opens: $(ratio $((R[futari-nomarks] - R[none])) $((R[bare] - R[none])))"
 echo "futari answering every open (no ignore marks) against fapolicyd (Debian rules):"
 echo "  first opens:    $(ratio $((F[futari-nomarks] - F[none])) $((F[fapolicyd] - F[none])))"
 echo "  repeated opens: $(ratio $((R[futari-nomarks] - R[none])) $((R[fapolicyd] - R[none])))"

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -338,6 +339,17 @@ main(int argc, char **argv)
 	if (!g_option_context_parse(octx, &argc, &argv, &error)) {
 		fprintf(stderr, "fanwatch-harness: %s\n", error->message);
 		return 2;
+	}
+	/* A test tool: never put the machine's own root filesystem under a permission listener
+	 * by mistake (a failed test mount leaves a plain directory on /). */
+	for (guint i = 0; mounts != NULL && mounts[i] != NULL; i++) {
+		struct stat st_root, st_mnt;
+		if (stat("/", &st_root) != 0 || stat(mounts[i], &st_mnt) != 0 ||
+		    st_root.st_dev == st_mnt.st_dev) {
+			fprintf(stderr, "fanwatch-harness: refusing to watch the root filesystem "
+			                "(or a path that cannot be examined)\n");
+			return 1;
+		}
 	}
 	fut_fanwatch_config_init(&cfg);
 	cfg.mounts = (const gchar *const *)mounts;
