@@ -77,8 +77,8 @@ fut_hex_decode(const gchar *hex, guint8 *out, gsize out_len, GError **error)
 
 /* Characters that render invisibly or reorder text: a file name carrying them could make a
  * log line or a review screen lie about what it shows. */
-static gboolean
-unichar_is_deceptive(gunichar c)
+gboolean
+fut_unichar_is_deceptive(gunichar c)
 {
 	GUnicodeType t = g_unichar_type(c);
 
@@ -126,7 +126,7 @@ fut_strescape(const gchar *s, gssize len)
 			continue;
 		}
 		const gchar *next = g_utf8_next_char(p);
-		if (unichar_is_deceptive(u))
+		if (fut_unichar_is_deceptive(u))
 			g_string_append_printf(out, "\\u{%04X}", u);
 		else
 			g_string_append_len(out, p, next - p);

@@ -27,6 +27,11 @@ gboolean fut_hex_decode(const gchar *hex, guint8 *out, gsize out_len, GError **e
  * The result never contains a control character. Caller frees. */
 gchar *fut_strescape(const gchar *s, gssize len);
 
+/* TRUE for characters that render invisibly or reorder text (format, control, line and
+ * paragraph separators, unassigned, surrogate, private use): fut_strescape() and the
+ * field escaping of signed objects never show them raw. */
+gboolean fut_unichar_is_deceptive(gunichar c);
+
 /* Reads the whole regular file at @path, refusing more than @max_len bytes, symlinks
  * (O_NOFOLLOW) and anything that is not a regular file. On success stores a newly
  * allocated NUL-terminated buffer in @ret_data and its length (without the NUL) in

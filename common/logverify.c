@@ -1,0 +1,719 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gi18n.h>
+
+#include "egresslog.h"
+#include "errors.h"
+#include "logverify.h"
+#include "merkle.h"
+#include "util.h"
+
+#define WITNESS_FILE_MAX (256 * 1024 * 1024)
+
+static void
+finding_free(gpointer p)
+{
+	FutLogFinding *f = p;
+
+	g_free(f->code);
+	g_free(f->file);
+	g_free(f->message);
+	g_free(f);
+}
+
+static void
+month_free(gpointer p)
+{
+	FutLogMonthSummary *m = p;
+
+	g_free(m->file);
+	fut_log_checkpoint_free(m->last_checkpoint);
+	g_free(m);
+}
+
+void
+fut_log_host_result_free(FutLogHostResult *res)
+{
+	if (res == NULL)
+		return;
+	g_free(res->dir);
+	g_free(res->host);
+	g_ptr_array_unref(res->months);
+	g_ptr_array_unref(res->findings);
+	g_ptr_array_unref(res->notes);
+	fut_log_checkpoint_free(res->final_checkpoint);
+	g_free(res);
+}
+
+/* The state of one verification run. */
+typedef struct {
+	const FutLogVerifyOptions *opts;
+	FutLogHostResult *res;
+	const FutKey *pinned;
+
+	/* chain */
+	gboolean have_prev;
+	gint64 last_seq;
+	guint8 last_hash[FUT_SHA256_LEN];
+	gint64 last_time_us;
+	gchar *last_event;
+	gchar *prev_month; /* month of the file before */
+	gchar newest_month[8];
+
+	/* current file */
+	FutLogMonthSummary *month;
+	FutMerkle *tree;
+	const gchar *data;
+	GPtrArray *month_witnesses; /* of this host and month, by size */
+	guint next_witness;
+	guint64 line_no;
+	gboolean link_checked;
+} Verifier;
+
+static void G_GNUC_PRINTF(5, 6)
+    add_finding(Verifier *v, const gchar *code, guint64 line, gint64 seq, const gchar *fmt, ...)
+{
+	FutLogFinding *f = g_new0(FutLogFinding, 1);
+	va_list ap;
+
+	va_start(ap, fmt);
+	f->message = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	f->code = g_strdup(code);
+	f->file = v->month != NULL ? g_strdup(v->month->file) : NULL;
+	f->line = line;
+	f->seq = seq;
+	g_ptr_array_add(v->res->findings, f);
+}
+
+static gint
+compare_witness_size(gconstpointer a, gconstpointer b)
+{
+	const FutLogCheckpoint *x = *(const FutLogCheckpoint *const *)a;
+	const FutLogCheckpoint *y = *(const FutLogCheckpoint *const *)b;
+
+	return x->size < y->size ? -1 : x->size > y->size;
+}
+
+static gint
+compare_names(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(const gchar *const *)a, *(const gchar *const *)b);
+}
+
+static void
+set_host_key(Verifier *v, const guint8 pub[FUT_ED25519_PUBLIC_LEN], guint64 line, gint64 seq)
+{
+	if (!v->res->have_key) {
+		memcpy(v->res->pub, pub, FUT_ED25519_PUBLIC_LEN);
+		v->res->have_key = TRUE;
+		if (v->pinned != NULL) {
+			guint8 p[FUT_ED25519_PUBLIC_LEN];
+			fut_key_get_public(v->pinned, p);
+			if (memcmp(p, pub, FUT_ED25519_PUBLIC_LEN) != 0)
+				add_finding(v, "key-not-pinned", line, seq,
+				            "the log's host key is not the pinned key");
+			else
+				v->res->key_pinned = TRUE;
+		}
+		return;
+	}
+	if (memcmp(v->res->pub, pub, FUT_ED25519_PUBLIC_LEN) != 0)
+		add_finding(v, "key-changed", line, seq,
+		            "the host key differs from the one earlier in the log");
+}
+
+/* Compares the tree with every witness of this month whose size has been reached. */
+static void
+check_witnesses(Verifier *v, guint64 line)
+{
+	guint64 size = fut_merkle_size(v->tree);
+
+	while (v->month_witnesses != NULL && v->next_witness < v->month_witnesses->len) {
+		const FutLogCheckpoint *w = g_ptr_array_index(v->month_witnesses, v->next_witness);
+		guint8 root[FUT_SHA256_LEN];
+		if (w->size > size)
+			return;
+		v->next_witness++;
+		v->res->witnesses_checked++;
+		fut_merkle_root(v->tree, root);
+		if (w->size != size || memcmp(root, w->root, FUT_SHA256_LEN) != 0 ||
+		    memcmp(v->last_hash, w->last_hash, FUT_SHA256_LEN) != 0 ||
+		    w->last_seq != v->last_seq) {
+			g_autofree gchar *t = fut_log_time_format(w->time_us);
+			add_finding(v, "witness-mismatch", line, v->last_seq,
+			            "the witness checkpoint of %s (size %" G_GUINT64_FORMAT
+			            ") does not match the log",
+			            t, w->size);
+		}
+	}
+}
+
+static void
+check_checkpoint(Verifier *v, const FutLogRecord *rec, guint64 line)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutLogCheckpoint) cp = fut_log_checkpoint_from_record(rec, &error);
+	guint8 root[FUT_SHA256_LEN];
+
+	if (cp == NULL) {
+		add_finding(v, "checkpoint-mismatch", line, rec->seq, "checkpoint is malformed: %s",
+		            error->message);
+		return;
+	}
+	v->month->checkpoints++;
+	fut_merkle_root(v->tree, root);
+	{
+		g_autoptr(GString) what = g_string_new(NULL);
+		if (strcmp(cp->month, v->month->month) != 0)
+			g_string_append(what, ", month");
+		if (cp->size != fut_merkle_size(v->tree))
+			g_string_append(what, ", size");
+		if (memcmp(cp->root, root, FUT_SHA256_LEN) != 0)
+			g_string_append(what, ", tree head");
+		if (cp->last_seq != v->last_seq)
+			g_string_append(what, ", last seq");
+		if (memcmp(cp->last_hash, v->last_hash, FUT_SHA256_LEN) != 0)
+			g_string_append(what, ", last hash");
+		if (what->len > 0)
+			add_finding(
+			    v, "checkpoint-mismatch", line, rec->seq,
+			    "checkpoint (size %" G_GUINT64_FORMAT ", last seq %" G_GINT64_FORMAT
+			    ") does not match the %" G_GUINT64_FORMAT
+			    " records before it: %s differ(s)",
+			    cp->size, cp->last_seq, fut_merkle_size(v->tree), what->str + 2);
+	}
+	if (!fut_log_checkpoint_verify(cp, &error)) {
+		add_finding(v, "checkpoint-signature", line, rec->seq,
+		            "checkpoint signature is invalid");
+	} else if (v->res->have_key && memcmp(cp->pub, v->res->pub, FUT_ED25519_PUBLIC_LEN) != 0) {
+		add_finding(v, "checkpoint-key", line, rec->seq,
+		            "checkpoint is signed by another key than the host key");
+	} else if (!v->res->have_key) {
+		set_host_key(v, cp->pub, line, rec->seq);
+	}
+	fut_log_checkpoint_free(v->month->last_checkpoint);
+	v->month->last_checkpoint = g_steal_pointer(&cp);
+	v->month->unsigned_tail = 0;
+}
+
+static gboolean
+is_gap(const FutLogRecord *rec, const gchar *kind)
+{
+	return g_strcmp0(rec->ev->event, FUT_LOG_EV_GAP) == 0 &&
+	       g_strcmp0(fut_log_event_get_detail_str(rec->ev, "kind"), kind) == 0;
+}
+
+/* Month link: the first record of a file continues the chain of the file before. */
+static void
+check_link(Verifier *v, const FutLogRecord *rec, guint64 line)
+{
+	gint retention = (gint)(v->opts->retention_months != 0 ? v->opts->retention_months
+	                                                       : FUT_EGRESS_LOG_RETENTION_DEFAULT);
+
+	if (v->prev_month == NULL) {
+		gchar before[8];
+		if (rec->seq == 0) {
+			if (memcmp(rec->prev, (const guint8[FUT_SHA256_LEN]){0}, FUT_SHA256_LEN) !=
+			    0)
+				add_finding(v, "chain-broken", line, rec->seq,
+				            "the first record (seq 0) has a non-zero prev");
+			return;
+		}
+		/* The log starts mid-chain: earlier months were pruned, or removed. Only a
+		 * month older than the retention may legitimately be gone. */
+		fut_log_month_prev(v->month->month, before);
+		if (fut_log_month_diff(v->newest_month, before) <= retention)
+			add_finding(v, "month-missing", line, rec->seq,
+			            "the log starts at seq %" G_GINT64_FORMAT
+			            " in %s, but %s is within the retention of %d months and is "
+			            "missing",
+			            rec->seq, v->month->month, before, retention);
+		else
+			g_ptr_array_add(
+			    v->res->notes,
+			    g_strdup_printf("the log starts at seq %" G_GINT64_FORMAT
+			                    " in %s: earlier months are past the retention "
+			                    "(pruned)",
+			                    rec->seq, v->month->month));
+		return;
+	}
+	if (v->have_prev && memcmp(rec->prev, v->last_hash, FUT_SHA256_LEN) == 0 &&
+	    rec->seq == v->last_seq + 1)
+		return;
+	{
+		gchar expect[8];
+		fut_log_month_next(v->prev_month, expect);
+		if (strcmp(expect, v->month->month) != 0)
+			add_finding(v, "month-missing", line, rec->seq,
+			            "%s does not continue %s: the months between are missing",
+			            v->month->month, v->prev_month);
+		else
+			add_finding(v, "month-link-broken", line, rec->seq,
+			            "the first record of %s does not continue the last of %s",
+			            v->month->month, v->prev_month);
+	}
+}
+
+static void
+check_record(Verifier *v, FutLogRecord *rec, const gchar *line, gsize len, guint64 line_no)
+{
+	gboolean first_in_file = v->month->records == 0;
+
+	if (v->res->host == NULL)
+		v->res->host = g_strdup(rec->host);
+	else if (strcmp(v->res->host, rec->host) != 0)
+		add_finding(v, "foreign-host", line_no, rec->seq,
+		            "record of host \"%s\" in the log of \"%s\"", rec->host, v->res->host);
+
+	if (first_in_file && !v->link_checked) {
+		v->link_checked = TRUE;
+		check_link(v, rec, line_no);
+	} else if (v->have_prev) {
+		if (rec->seq > v->last_seq + 1)
+			add_finding(v, "seq-gap", line_no, rec->seq,
+			            "%" G_GINT64_FORMAT
+			            " record(s) missing before seq %" G_GINT64_FORMAT,
+			            rec->seq - v->last_seq - 1, rec->seq);
+		else if (rec->seq <= v->last_seq)
+			add_finding(v, "seq-order", line_no, rec->seq,
+			            "seq %" G_GINT64_FORMAT " follows seq %" G_GINT64_FORMAT
+			            ": records reordered or repeated",
+			            rec->seq, v->last_seq);
+		if (memcmp(rec->prev, v->last_hash, FUT_SHA256_LEN) != 0)
+			add_finding(v, "chain-broken", line_no, rec->seq,
+			            "prev does not match the hash of the record before");
+	}
+	if (v->have_prev && rec->time_us < v->last_time_us &&
+	    !is_gap(rec, FUT_LOG_GAP_CLOCK_JUMP)) {
+		g_autofree gchar *a = fut_log_time_format(v->last_time_us);
+		g_autofree gchar *b = fut_log_time_format(rec->time_us);
+		add_finding(v, "time-backwards", line_no, rec->seq,
+		            "time goes back from %s to %s without a clock-jump gap", a, b);
+	}
+
+	if (g_strcmp0(rec->ev->event, FUT_LOG_EV_CHECKPOINT) == 0) {
+		check_checkpoint(v, rec, line_no);
+	} else {
+		v->month->unsigned_tail++;
+		if (g_strcmp0(rec->ev->event, FUT_LOG_EV_AGENT_START) == 0) {
+			const gchar *key = fut_log_event_get_detail_str(rec->ev, "key");
+			guint8 pub[FUT_ED25519_PUBLIC_LEN];
+			if (key == NULL || !fut_hex_decode(key, pub, sizeof(pub), NULL))
+				add_finding(v, "malformed", line_no, rec->seq,
+				            "agent.start does not carry a host key");
+			else
+				set_host_key(v, pub, line_no, rec->seq);
+		} else if (g_strcmp0(rec->ev->event, FUT_LOG_EV_GAP) == 0) {
+			const gchar *kind = fut_log_event_get_detail_str(rec->ev, "kind");
+			v->month->gaps++;
+			if (g_strcmp0(kind, FUT_LOG_GAP_UNCLEAN_STOP) == 0)
+				v->res->gaps_unclean++;
+			else if (g_strcmp0(kind, FUT_LOG_GAP_QUEUE_OVERFLOW) == 0)
+				v->res->gaps_overflow++;
+			else if (g_strcmp0(kind, FUT_LOG_GAP_TORN_TAIL) == 0)
+				v->res->gaps_torn++;
+			else if (g_strcmp0(kind, FUT_LOG_GAP_CLOCK_JUMP) == 0)
+				v->res->gaps_clock++;
+		}
+	}
+
+	fut_merkle_append(v->tree, line, len);
+	v->have_prev = TRUE;
+	v->last_seq = rec->seq;
+	memcpy(v->last_hash, rec->hash, FUT_SHA256_LEN);
+	v->last_time_us = rec->time_us;
+	g_free(v->last_event);
+	v->last_event = g_strdup(rec->ev->event);
+	if (v->month->first_seq < 0) {
+		v->month->first_seq = rec->seq;
+		v->month->first_time_us = rec->time_us;
+	}
+	v->month->last_seq = rec->seq;
+	v->month->last_time_us = rec->time_us;
+	v->month->records++;
+	v->res->records++;
+	check_witnesses(v, line_no);
+	if (v->opts->record_func != NULL)
+		v->opts->record_func(rec, v->month->month, line, len, v->opts->record_data);
+}
+
+/* A bad line waiting for a torn-tail gap that accounts for it. */
+typedef struct {
+	guint64 offset;
+	guint64 len; /* with its LF when it has one */
+	guint64 line_no;
+	gchar *why;
+	gchar *code;
+} BadLine;
+
+static void
+bad_line_free(gpointer p)
+{
+	BadLine *b = p;
+
+	g_free(b->why);
+	g_free(b->code);
+	g_free(b);
+}
+
+static void
+flush_bad(Verifier *v, GPtrArray *bad, gboolean at_end)
+{
+	for (guint i = 0; i < bad->len; i++) {
+		BadLine *b = g_ptr_array_index(bad, i);
+		if (at_end && i == bad->len - 1 && g_strcmp0(b->code, "malformed") == 0)
+			add_finding(v, "torn-tail", b->line_no, -1,
+			            "%" G_GUINT64_FORMAT " byte(s) at offset %" G_GUINT64_FORMAT
+			            " are not a complete record and no gap record names them (a "
+			            "crash the agent has not yet recorded, or an altered tail)",
+			            b->len, b->offset);
+		else
+			add_finding(v, b->code, b->line_no, -1, "%s", b->why);
+	}
+	g_ptr_array_set_size(bad, 0);
+}
+
+/* TRUE when @rec is a torn-tail gap naming exactly the bytes of @bad. */
+static gboolean
+gap_accounts(Verifier *v, const FutLogRecord *rec, GPtrArray *bad, guint64 gap_offset)
+{
+	const FutLogDetail *off = fut_log_event_get_detail(rec->ev, "offset");
+	const FutLogDetail *len = fut_log_event_get_detail(rec->ev, "length");
+	const gchar *digest = fut_log_event_get_detail_str(rec->ev, "sha256");
+	const gchar *file = fut_log_event_get_detail_str(rec->ev, "file");
+	const BadLine *first;
+	guint64 region;
+	guint8 d[FUT_SHA256_LEN];
+	g_autofree gchar *hex = NULL;
+
+	if (!is_gap(rec, FUT_LOG_GAP_TORN_TAIL) || bad->len == 0 || off == NULL || len == NULL ||
+	    off->str != NULL || len->str != NULL || digest == NULL ||
+	    g_strcmp0(file, v->month->file) != 0)
+		return FALSE;
+	first = g_ptr_array_index(bad, 0);
+	region = gap_offset - first->offset;
+	/* The writer adds the LF that ends a torn line, so the gap may name one byte less. */
+	if ((guint64)off->num != first->offset ||
+	    ((guint64)len->num != region && (guint64)len->num + 1 != region))
+		return FALSE;
+	fut_sha256(v->data + first->offset, (gsize)len->num, d);
+	hex = fut_hex_encode(d, FUT_SHA256_LEN);
+	return strcmp(hex, digest) == 0;
+}
+
+static void
+verify_file(Verifier *v, int dirfd, const gchar *name)
+{
+	g_autoptr(GMappedFile) map = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) bad = g_ptr_array_new_with_free_func(bad_line_free);
+	FutLogMonthSummary *m = g_new0(FutLogMonthSummary, 1);
+	struct stat st;
+	gsize size = 0;
+	gsize pos = 0;
+	guint64 line_no = 0;
+	guint64 progress_mark = 0;
+	int fd;
+
+	fut_egress_log_file_month(name, m->month);
+	m->file = g_strdup(name);
+	m->first_seq = -1;
+	m->last_seq = -1;
+	g_ptr_array_add(v->res->months, m);
+	v->month = m;
+	v->tree = fut_merkle_new();
+	v->link_checked = FALSE;
+	v->next_witness = 0;
+	v->month_witnesses = g_ptr_array_new();
+	if (v->opts->witnesses != NULL) {
+		for (guint i = 0; i < v->opts->witnesses->len; i++) {
+			FutLogCheckpoint *w = g_ptr_array_index(v->opts->witnesses, i);
+			if (v->res->host != NULL && g_strcmp0(w->host, v->res->host) == 0 &&
+			    strcmp(w->month, m->month) == 0)
+				g_ptr_array_add(v->month_witnesses, w);
+		}
+		g_ptr_array_sort(v->month_witnesses, compare_witness_size);
+	}
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		add_finding(v, "unreadable", 0, -1, "cannot read the file: %s", g_strerror(e));
+		goto out;
+	}
+	if (st.st_size > 0) {
+		map = g_mapped_file_new_from_fd(fd, FALSE, &error);
+		if (map == NULL) {
+			close(fd);
+			add_finding(v, "unreadable", 0, -1, "cannot map the file: %s",
+			            error->message);
+			goto out;
+		}
+		v->data = g_mapped_file_get_contents(map);
+		size = g_mapped_file_get_length(map);
+	}
+	close(fd);
+	m->bytes = size;
+	while (pos < size) {
+		const gchar *nl = memchr(v->data + pos, '\n', size - pos);
+		gsize len = nl != NULL ? (gsize)(nl - (v->data + pos)) : size - pos;
+		g_autoptr(FutLogRecord) rec = NULL;
+		g_autoptr(GError) perr = NULL;
+
+		line_no++;
+		rec = nl != NULL ? fut_log_record_parse(v->data + pos, len, &perr) : NULL;
+		if (rec == NULL) {
+			BadLine *b = g_new0(BadLine, 1);
+			b->offset = pos;
+			b->len = len + (nl != NULL ? 1 : 0);
+			b->line_no = line_no;
+			if (perr != NULL &&
+			    g_error_matches(perr, FUT_ERROR, FUT_ERROR_BAD_SIGNATURE)) {
+				b->code = g_strdup("hash-mismatch");
+				b->why = g_strdup("the record's content does not match its hash "
+				                  "(altered)");
+			} else {
+				b->code = g_strdup("malformed");
+				b->why = g_strdup_printf("not a valid record: %s",
+				                         perr != NULL ? perr->message
+				                                      : "no line ending (torn)");
+			}
+			g_ptr_array_add(bad, b);
+		} else {
+			if (bad->len > 0) {
+				if (gap_accounts(v, rec, bad, pos)) {
+					g_ptr_array_add(
+					    v->res->notes,
+					    g_strdup_printf(
+					        "%s: %" G_GUINT64_FORMAT
+					        " torn byte(s) at offset %" G_GUINT64_FORMAT
+					        " recorded by the gap at seq %" G_GINT64_FORMAT,
+					        name,
+					        (guint64)fut_log_event_get_detail(rec->ev, "length")
+					            ->num,
+					        ((BadLine *)g_ptr_array_index(bad, 0))->offset,
+					        rec->seq));
+					g_ptr_array_set_size(bad, 0);
+				} else {
+					flush_bad(v, bad, FALSE);
+				}
+			}
+			check_record(v, rec, v->data + pos, len, line_no);
+		}
+		pos += len + (nl != NULL ? 1 : 0);
+		if (v->opts->progress_func != NULL && pos - progress_mark >= (1 << 20)) {
+			v->opts->progress_func(pos - progress_mark, v->opts->progress_data);
+			progress_mark = pos;
+		}
+	}
+	flush_bad(v, bad, TRUE);
+	if (v->opts->progress_func != NULL && pos > progress_mark)
+		v->opts->progress_func(pos - progress_mark, v->opts->progress_data);
+	if (m->records == 0)
+		add_finding(v, "no-records", 0, -1, "the month file holds no valid record");
+	/* Witnesses beyond the end: the log lost records after that checkpoint was taken. */
+	if (v->next_witness < v->month_witnesses->len) {
+		const FutLogCheckpoint *w = g_ptr_array_index(v->month_witnesses, v->next_witness);
+		v->res->witnesses_checked += v->month_witnesses->len - v->next_witness;
+		add_finding(v, "witness-beyond-log", line_no, -1,
+		            "a witness checkpoint covers %" G_GUINT64_FORMAT
+		            " records of %s (last seq %" G_GINT64_FORMAT
+		            ") but the file holds only %" G_GUINT64_FORMAT
+		            ": records were removed (truncation)",
+		            w->size, m->month, w->last_seq, fut_merkle_size(v->tree));
+	}
+out:
+	v->data = NULL;
+	g_clear_pointer(&v->tree, fut_merkle_free);
+	g_clear_pointer(&v->month_witnesses, g_ptr_array_unref);
+	g_free(v->prev_month);
+	v->prev_month = g_strdup(m->month);
+}
+
+FutLogHostResult *
+fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **error)
+{
+	static const FutLogVerifyOptions no_opts = {0};
+	g_autoptr(FutLogHostResult) res = g_new0(FutLogHostResult, 1);
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GDir) d = NULL;
+	g_autofree gchar *safe = fut_strescape(dir, -1);
+	Verifier v = {0};
+	const gchar *name;
+	int dirfd;
+
+	if (opts == NULL)
+		opts = &no_opts;
+	res->dir = g_strdup(dir);
+	res->months = g_ptr_array_new_with_free_func(month_free);
+	res->findings = g_ptr_array_new_with_free_func(finding_free);
+	res->notes = g_ptr_array_new_with_free_func(g_free);
+	d = g_dir_open(dir, 0, error);
+	if (d == NULL)
+		return NULL;
+	while ((name = g_dir_read_name(d)) != NULL) {
+		gchar m[8];
+		if (fut_egress_log_file_month(name, m))
+			g_ptr_array_add(names, g_strdup(name));
+	}
+	g_ptr_array_sort(names, compare_names);
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		fut_error_set_errno(error, errno, safe);
+		return NULL;
+	}
+	v.opts = opts;
+	v.res = res;
+	v.pinned = opts->pinned_key;
+	v.last_seq = -1;
+	if (names->len > 0)
+		fut_egress_log_file_month(g_ptr_array_index(names, names->len - 1), v.newest_month);
+
+	/* The host is needed before the first file to pick its witnesses. */
+	if (names->len > 0) {
+		g_autoptr(GMappedFile) map = NULL;
+		int fd = openat(dirfd, g_ptr_array_index(names, 0),
+		                O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+		if (fd >= 0) {
+			map = g_mapped_file_new_from_fd(fd, FALSE, NULL);
+			close(fd);
+		}
+		if (map != NULL && g_mapped_file_get_length(map) > 0) {
+			const gchar *data = g_mapped_file_get_contents(map);
+			const gchar *nl = memchr(data, '\n', g_mapped_file_get_length(map));
+			g_autoptr(FutLogRecord) rec =
+			    nl != NULL ? fut_log_record_parse(data, (gsize)(nl - data), NULL)
+			               : NULL;
+			if (rec != NULL)
+				res->host = g_strdup(rec->host);
+		}
+	}
+	if (res->host != NULL && v.pinned == NULL && opts->pinned_keys != NULL)
+		v.pinned = g_hash_table_lookup(opts->pinned_keys, res->host);
+
+	for (guint i = 0; i < names->len; i++) {
+		gboolean newest = i == names->len - 1;
+		verify_file(&v, dirfd, g_ptr_array_index(names, i));
+		/* A month that is over ends with its rotation checkpoint. */
+		if (!newest && v.month->records > 0 && v.month->unsigned_tail > 0)
+			add_finding(&v, "month-unsealed", 0, v.month->last_seq,
+			            "%s does not end with a checkpoint: %" G_GUINT64_FORMAT
+			            " record(s) at its end are unsigned (truncated?)",
+			            v.month->month, v.month->unsigned_tail);
+		if (newest && v.month->unsigned_tail > 0)
+			g_ptr_array_add(
+			    res->notes,
+			    g_strdup_printf("%" G_GUINT64_FORMAT
+			                    " record(s) after the last checkpoint of %s are "
+			                    "not yet signed (only a witness taken later "
+			                    "can vouch for them)",
+			                    v.month->unsigned_tail, v.month->month));
+	}
+	close(dirfd);
+	if (names->len == 0) {
+		add_finding(&v, "no-records", 0, -1, "no egress-YYYY-MM.jsonl file in %s", safe);
+	} else {
+		FutLogMonthSummary *last = g_ptr_array_index(res->months, res->months->len - 1);
+		if (last->last_checkpoint != NULL)
+			res->final_checkpoint = fut_log_checkpoint_copy(last->last_checkpoint);
+	}
+	/* Witnesses of this host for months the directory does not hold. */
+	if (opts->witnesses != NULL && res->host != NULL) {
+		g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+		for (guint i = 0; i < res->months->len; i++)
+			g_hash_table_add(
+			    seen, ((FutLogMonthSummary *)g_ptr_array_index(res->months, i))->month);
+		for (guint i = 0; i < opts->witnesses->len; i++) {
+			FutLogCheckpoint *w = g_ptr_array_index(opts->witnesses, i);
+			g_autoptr(GError) werr = NULL;
+			if (g_strcmp0(w->host, res->host) != 0)
+				continue;
+			v.month = NULL;
+			if (!fut_log_checkpoint_verify(w, &werr) ||
+			    (res->have_key &&
+			     memcmp(w->pub, res->pub, FUT_ED25519_PUBLIC_LEN) != 0))
+				add_finding(
+				    &v, "witness-signature", 0, w->last_seq,
+				    "a witness checkpoint of %s is not signed by the host key",
+				    w->month);
+			if (!g_hash_table_contains(seen, w->month))
+				add_finding(
+				    &v, "witness-month-missing", 0, w->last_seq,
+				    "a witness checkpoint covers %s but the log has no such "
+				    "month",
+				    w->month);
+		}
+	}
+	g_free(v.last_event);
+	g_free(v.prev_month);
+	return g_steal_pointer(&res);
+}
+
+GPtrArray *
+fut_log_witness_file_load(const gchar *path, GError **error)
+{
+	g_autofree gchar *data = NULL;
+	g_autofree gchar *safe = fut_strescape(path, -1);
+	g_autoptr(GPtrArray) out =
+	    g_ptr_array_new_with_free_func((GDestroyNotify)fut_log_checkpoint_free);
+	gsize len = 0;
+	gsize pos = 0;
+	guint line_no = 0;
+
+	if (!fut_file_read_bounded(path, WITNESS_FILE_MAX, &data, &len, error))
+		return NULL;
+	while (pos < len) {
+		const gchar *nl = memchr(data + pos, '\n', len - pos);
+		gsize n = nl != NULL ? (gsize)(nl - (data + pos)) : len - pos;
+		const gchar *line = data + pos;
+		line_no++;
+		pos += n + 1;
+		if (n > 0 && line[n - 1] == '\r')
+			n--;
+		if (n == 0 || line[0] == '#')
+			continue;
+		{
+			g_autoptr(GError) e = NULL;
+			FutLogCheckpoint *cp = fut_log_checkpoint_from_witness(line, n, &e);
+			if (cp == NULL) {
+				g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, "%s:%u: %s",
+				            safe, line_no, e->message);
+				return NULL;
+			}
+			g_ptr_array_add(out, cp);
+		}
+	}
+	return g_steal_pointer(&out);
+}
+
+guint64
+fut_log_dir_size(const gchar *dir)
+{
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const gchar *name;
+	guint64 total = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((name = g_dir_read_name(d)) != NULL) {
+		gchar m[8];
+		struct stat st;
+		g_autofree gchar *p = NULL;
+		if (!fut_egress_log_file_month(name, m))
+			continue;
+		p = g_build_filename(dir, name, NULL);
+		if (lstat(p, &st) == 0 && S_ISREG(st.st_mode))
+			total += (guint64)st.st_size;
+	}
+	return total;
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "crypto.h"
+#include "logrecord.h"
+
+G_BEGIN_DECLS
+
+/* The egress log verifier: reads one host's log directory and reports every deviation from
+ * docs/log-format.md as a finding with a stable code. Library code: it prints nothing.
+ *
+ * Finding codes: unreadable, malformed, hash-mismatch, torn-tail, foreign-host, seq-gap,
+ * seq-order, chain-broken, time-backwards, checkpoint-mismatch, checkpoint-signature,
+ * checkpoint-key, key-changed, key-not-pinned, month-link-broken, month-missing,
+ * month-unsealed, witness-mismatch, witness-beyond-log, witness-signature,
+ * witness-month-missing, no-records. */
+
+typedef struct {
+	gchar *code;    /* one of the codes above */
+	gchar *file;    /* month file name, or NULL */
+	guint64 line;   /* 1-based line in @file, 0 if none */
+	gint64 seq;     /* record sequence number, -1 if none */
+	gchar *message; /* one line, already escaped, English */
+} FutLogFinding;
+
+typedef struct {
+	gchar month[8];
+	gchar *file;
+	guint64 records; /* valid records */
+	guint64 checkpoints;
+	guint64 gaps;
+	gint64 first_seq; /* -1 when no record */
+	gint64 last_seq;
+	gint64 first_time_us;
+	gint64 last_time_us;
+	guint64 unsigned_tail;             /* records after the month's last checkpoint */
+	FutLogCheckpoint *last_checkpoint; /* NULL when none */
+	guint64 bytes;
+} FutLogMonthSummary;
+
+typedef struct {
+	gchar *dir;
+	gchar *host; /* from the first record; NULL when none */
+	guint8 pub[FUT_ED25519_PUBLIC_LEN];
+	gboolean have_key;
+	gboolean key_pinned; /* the key matched a pinned key */
+	GPtrArray *months;   /* of FutLogMonthSummary*, oldest first */
+	GPtrArray *findings; /* of FutLogFinding*; empty when the log verified */
+	GPtrArray *notes;    /* of gchar*: facts that are not findings (pruned start, ...) */
+	guint64 records;
+	guint64 gaps_unclean;
+	guint64 gaps_overflow;
+	guint64 gaps_torn;
+	guint64 gaps_clock;
+	guint64 witnesses_checked;
+	FutLogCheckpoint *final_checkpoint; /* the last checkpoint of the newest month */
+} FutLogHostResult;
+
+void fut_log_host_result_free(FutLogHostResult *res);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutLogHostResult, fut_log_host_result_free)
+
+/* Called for each valid record in chain order (with its month and line), e.g. by report and
+ * show. @rec and @line are valid only during the call. */
+typedef void (*FutLogRecordFunc)(
+    const FutLogRecord *rec, const gchar *month, const gchar *line, gsize len, gpointer user_data);
+/* Called now and then with the number of bytes read since the last call. */
+typedef void (*FutLogProgressFunc)(guint64 bytes, gpointer user_data);
+
+typedef struct {
+	const FutKey *pinned_key;     /* the host key must be this one; may be NULL */
+	GHashTable *pinned_keys;      /* host name -> FutKey*, may be NULL */
+	GPtrArray *witnesses;         /* FutLogCheckpoint* of any host; may be NULL */
+	guint retention_months;       /* 0: FUT_EGRESS_LOG_RETENTION_DEFAULT */
+	FutLogRecordFunc record_func; /* may be NULL */
+	gpointer record_data;
+	FutLogProgressFunc progress_func; /* may be NULL */
+	gpointer progress_data;
+} FutLogVerifyOptions;
+
+/* Verifies the log in @dir. Returns the result (check ->findings) or NULL when @dir itself
+ * cannot be read. Caller frees. */
+FutLogHostResult *
+fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **error);
+
+/* Reads a witness file (one witness line per line; blank lines and '#' comments ignored);
+ * refuses a malformed line naming its line number. Returns FutLogCheckpoint*. */
+GPtrArray *fut_log_witness_file_load(const gchar *path, GError **error);
+
+/* Returns the total size in bytes of the month files in @dir (for progress). */
+guint64 fut_log_dir_size(const gchar *dir);
+
+G_END_DECLS

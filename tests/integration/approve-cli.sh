@@ -1,0 +1,144 @@
+#!/bin/sh
+# futari-approve from scripts, as a security manager and two supervisors would use it:
+# keygen -> certify -> revoke -> show -> sign -> redeem; self-approval, tampering, wrong
+# passphrase and usage errors refused with the documented exit codes. Needs no root (as
+# root it passes --allow-root, and checks that root is refused without it).
+. "$top_srcdir/tests/integration/lib.sh"
+
+A="$top_builddir/approver/futari-approve"
+H="$top_builddir/tests/integration/protocol-helper"
+[ -x "$A" ] || fail "futari-approve not built"
+[ -x "$H" ] || fail "protocol-helper not built"
+R=""
+if [ "$(id -u)" -eq 0 ]; then
+	R=--allow-root
+	"$A" keygen --name x --out "$TEST_TMP/x" --passphrase-file /dev/null 2>"$TEST_TMP/err"
+	[ $? -eq 1 ] || fail "root without --allow-root was not refused"
+	grep -q "refusing to run as root" "$TEST_TMP/err" || fail "root refusal message"
+fi
+cd "$TEST_TMP" || fail "no tmp"
+
+# expect CODE CMD...: run, check the exit code, keep stdout/stderr in out/err
+expect() {
+	want=$1
+	shift
+	"$@" >out 2>err
+	got=$?
+	[ "$got" -eq "$want" ] || { cat err >&2; fail "exit $got (want $want): $*"; }
+}
+
+echo 'TEST ONLY root passphrase' >root.pass
+echo 'TEST ONLY alice passphrase' >alice.pass
+echo 'TEST ONLY bob passphrase' >bob.pass
+echo 'TEST ONLY carol passphrase' >carol.pass
+
+# help and usage
+expect 0 "$A" --help
+grep -q keygen out || fail "--help lists no commands"
+for c in keygen certify revoke show sign reject; do
+	expect 0 "$A" $c --help
+	grep -q "Usage:" out || fail "$c --help"
+done
+expect 2 "$A"
+expect 2 "$A" frobnicate
+expect 2 "$A" sign $R
+expect 2 "$A" keygen --name 'a/b' --out k $R
+expect 2 "$A" certify --root-key x --key y --id S --name N --login l --role r --classes IV $R
+
+# the security manager makes the root key, the approvers their keys
+expect 0 "$A" certify --init-root org --passphrase-file root.pass $R
+[ "$(stat -c %a org/org.key)" = 600 ] || fail "root key file mode"
+for p in alice bob carol; do
+	expect 0 "$A" keygen --name $p --out keys --passphrase-file $p.pass $R
+done
+expect 1 "$A" keygen --name alice --out keys --passphrase-file alice.pass $R
+grep -q "already exists" err || fail "keygen overwrite not refused"
+echo short >short.pass
+expect 1 "$A" keygen --name short --out keys --passphrase-file short.pass $R
+
+certify() { # name id classes role
+	expect 0 "$A" certify --root-key org/org.key --passphrase-file root.pass $R \
+		--key keys/$1.pub --id $2 --name "$1 (TEST ONLY)" --login $1 --login $1.adm \
+		--role $4 --classes $3 --valid-for 30d --out $1.cert
+}
+certify alice S1001 II info-manager
+certify bob S1002 II info-manager
+certify carol S1003 I,II security-manager
+expect 0 "$A" show $R --root org/org.pub alice.cert
+grep -q "signed by the organisation root key" out || fail "certificate root check"
+expect 0 "$A" revoke --root-key org/org.key --passphrase-file root.pass --out crl1 $R
+expect 0 "$A" show $R --root org/org.pub --json crl1
+grep -q '"sequence" : 1' out || fail "first revocation list"
+
+# bob asks for a Class II export
+expect 0 "$H" request --requester bob --class II --out req.futari-request \
+	--file "$(printf 'evil\033[2Jname\342\200\256gpj.exe')"
+expect 0 "$A" show $R req.futari-request
+grep -q "bob (uid 1001)" out || fail "show: requester"
+grep -q "signature valid" out || fail "show: host signature"
+grep -q 'evil\\x1b\[2Jname\\u{202E}gpj.exe' out || fail "show: file name not escaped"
+if LC_ALL=C grep -q "$(printf '\033')" out; then fail "show printed a raw escape"; fi
+expect 0 "$A" show $R --json req.futari-request
+grep -q '"requester" : "bob"' out || fail "show --json"
+
+# a tampered request is refused by show and sign
+sed 's/^reason: .*/reason: something else/' req.futari-request >tampered.futari-request
+expect 1 "$A" show $R tampered.futari-request
+grep -q "do not approve" err || fail "tampered request shown without warning"
+
+# bob cannot approve his own request
+expect 1 "$A" sign req.futari-request --key keys/bob.key --cert bob.cert \
+	--passphrase-file bob.pass --root org/org.pub $R
+grep -q "cannot approve your own request" err || fail "self-approval message"
+[ ! -e req.S1002.futari-approval ] || fail "self-approval written"
+
+# wrong passphrase, wrong key for the certificate
+expect 1 "$A" sign req.futari-request --key keys/alice.key --cert alice.cert \
+	--passphrase-file carol.pass --root org/org.pub $R
+grep -q "wrong passphrase" err || fail "wrong passphrase message"
+expect 1 "$A" sign req.futari-request --key keys/carol.key --cert alice.cert \
+	--passphrase-file carol.pass --root org/org.pub $R
+grep -q "does not belong" err || fail "key/cert mismatch message"
+
+# alice approves, asking for too long: capped at the Class II maximum
+expect 0 "$A" sign req.futari-request --key keys/alice.key --cert alice.cert \
+	--passphrase-file alice.pass --root org/org.pub --valid-for 48h --comment "OK 承認" $R
+grep -q "capped at 1d" err || fail "validity not capped"
+[ -f req.S1001.futari-approval ] || fail "approval not beside the request"
+expect 0 "$A" show $R --root org/org.pub req.S1001.futari-approval
+grep -q "Approval (signature valid)" out || fail "show approval"
+expect 1 "$A" sign req.futari-request --key keys/alice.key --cert alice.cert \
+	--passphrase-file alice.pass --root org/org.pub $R
+grep -q "exists" err || fail "second approval overwrote the first"
+
+# the agent's redeem check accepts it, and refuses it without a revocation list
+expect 0 "$H" redeem --root org/org.pub --crl crl1 req.futari-request req.S1001.futari-approval
+grep -q "^accepted" out || fail "redeem did not accept"
+expect 1 "$H" redeem --root org/org.pub req.futari-request req.S1001.futari-approval
+grep -q "^no-revocation-list" out || fail "redeem without a revocation list"
+
+# revoking alice's certificate makes her approval worthless
+serial=$(grep '^serial: ' alice.cert | cut -d' ' -f2)
+expect 0 "$A" revoke "$serial" --previous crl1 --root-key org/org.key \
+	--passphrase-file root.pass --out crl2 $R
+expect 0 "$A" show $R --root org/org.pub crl2
+grep -q "$serial" out || fail "serial not in the new list"
+expect 1 "$H" redeem --root org/org.pub --crl crl2 req.futari-request req.S1001.futari-approval
+grep -q "^certificate-revoked" out || fail "revoked approval accepted"
+expect 2 "$A" revoke nothex --root-key org/org.key $R
+
+# Class I: alice may not; carol's rejection is a refusal
+expect 0 "$H" request --requester bob --class I --out req1.futari-request
+expect 1 "$A" sign req1.futari-request --key keys/alice.key --cert alice.cert \
+	--passphrase-file alice.pass --root org/org.pub $R
+grep -q "does not allow you to approve Class I" err || fail "class check"
+expect 0 "$A" reject req1.futari-request --key keys/carol.key --cert carol.cert \
+	--passphrase-file carol.pass --root org/org.pub --comment "no" $R
+expect 1 "$H" redeem --root org/org.pub --crl crl1 req1.futari-request req1.S1003.futari-approval
+grep -q "^rejected" out || fail "rejection not refused"
+
+# a certificate from another organisation
+expect 0 "$A" certify --init-root other --passphrase-file root.pass $R
+expect 1 "$A" show $R --root other/org.pub alice.cert
+grep -q "another root" err || fail "other root not named"
+exit 0

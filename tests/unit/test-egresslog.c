@@ -1,0 +1,984 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "egresslog.h"
+#include "errors.h"
+#include "logrecord.h"
+#include "merkle.h"
+#include "util.h"
+
+/* --- helpers ------------------------------------------------------------------------- */
+
+typedef struct {
+	gint64 now;
+} FakeClock;
+
+static gint64
+fake_clock(gpointer data)
+{
+	return ((FakeClock *)data)->now;
+}
+
+static gint64
+utc(gint y, gint mo, gint d, gint h, gint mi, gint s)
+{
+	g_autoptr(GDateTime) dt = g_date_time_new_utc(y, mo, d, h, mi, s);
+	return g_date_time_to_unix(dt) * G_USEC_PER_SEC;
+}
+
+static FutKey *
+test_key(guint8 fill)
+{
+	guint8 seed[FUT_ED25519_SEED_LEN];
+	memset(seed, fill, sizeof(seed));
+	return fut_key_new_from_seed(seed, NULL);
+}
+
+static gchar *
+make_tmpdir(void)
+{
+	g_autoptr(GError) error = NULL;
+	gchar *dir = g_dir_make_tmp("futari-log-XXXXXX", &error);
+	g_assert_no_error(error);
+	return dir;
+}
+
+static void
+rm_rf(const gchar *dir)
+{
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const gchar *name;
+
+	if (d == NULL)
+		return;
+	while ((name = g_dir_read_name(d)) != NULL) {
+		g_autofree gchar *p = g_build_filename(dir, name, NULL);
+		if (g_file_test(p, G_FILE_TEST_IS_DIR))
+			rm_rf(p);
+		else
+			g_unlink(p);
+	}
+	g_rmdir(dir);
+}
+
+/* Reads the lines of a month file (LF removed; an unterminated tail is kept as a line). */
+static GPtrArray *
+read_lines(const gchar *dir, const gchar *month)
+{
+	g_autofree gchar *path = g_strdup_printf("%s/egress-%s.jsonl", dir, month);
+	g_autofree gchar *data = NULL;
+	g_autoptr(GError) error = NULL;
+	gsize len = 0;
+	GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
+	gsize start = 0;
+
+	g_file_get_contents(path, &data, &len, &error);
+	g_assert_no_error(error);
+	for (gsize i = 0; i < len; i++) {
+		if (data[i] == '\n') {
+			g_ptr_array_add(lines, g_strndup(data + start, i - start));
+			start = i + 1;
+		}
+	}
+	if (start < len)
+		g_ptr_array_add(lines, g_strndup(data + start, len - start));
+	return lines;
+}
+
+static FutLogRecord *
+parse_ok(const gchar *line)
+{
+	g_autoptr(GError) error = NULL;
+	FutLogRecord *rec = fut_log_record_parse(line, strlen(line), &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(rec);
+	return rec;
+}
+
+/* Checks the chain through @lines (all must be records), starting after @prev/@seq; the
+ * month's tree must match every checkpoint. Returns the number of checkpoints. */
+static guint
+check_chain(GPtrArray *lines, guint8 prev[FUT_SHA256_LEN], gint64 *seq)
+{
+	g_autoptr(FutMerkle) tree = fut_merkle_new();
+	guint checkpoints = 0;
+
+	for (guint i = 0; i < lines->len; i++) {
+		const gchar *line = g_ptr_array_index(lines, i);
+		g_autoptr(FutLogRecord) rec = parse_ok(line);
+		g_assert_cmpint(rec->seq, ==, *seq);
+		g_assert_cmpmem(rec->prev, FUT_SHA256_LEN, prev, FUT_SHA256_LEN);
+		if (g_strcmp0(rec->ev->event, FUT_LOG_EV_CHECKPOINT) == 0) {
+			g_autoptr(GError) error = NULL;
+			g_autoptr(FutLogCheckpoint) cp =
+			    fut_log_checkpoint_from_record(rec, &error);
+			guint8 root[FUT_SHA256_LEN];
+			g_assert_no_error(error);
+			g_assert_true(fut_log_checkpoint_verify(cp, &error));
+			g_assert_no_error(error);
+			g_assert_cmpuint(cp->size, ==, fut_merkle_size(tree));
+			fut_merkle_root(tree, root);
+			g_assert_cmpmem(cp->root, FUT_SHA256_LEN, root, FUT_SHA256_LEN);
+			g_assert_cmpint(cp->last_seq, ==, *seq - 1);
+			g_assert_cmpmem(cp->last_hash, FUT_SHA256_LEN, prev, FUT_SHA256_LEN);
+			checkpoints++;
+		}
+		fut_merkle_append(tree, line, strlen(line));
+		memcpy(prev, rec->hash, FUT_SHA256_LEN);
+		(*seq)++;
+	}
+	return checkpoints;
+}
+
+static const gchar *
+event_of(GPtrArray *lines, guint i)
+{
+	static gchar buf[64];
+	g_autoptr(FutLogRecord) rec = parse_ok(g_ptr_array_index(lines, i));
+	g_strlcpy(buf, rec->ev->event, sizeof(buf));
+	return buf;
+}
+
+static FutLogEvent *
+sample_export(const gchar *path)
+{
+	FutLogEvent *ev = fut_log_event_new(FUT_LOG_EV_EXPORT_WRITTEN);
+	fut_log_event_set_subject(ev, 1000, "tanaka", 1000, 4242, "/usr/libexec/futari/futarid");
+	fut_log_event_set_object(ev, path, 12345,
+	                         "5feceb66ffc86f38d952786c6d696c79c2dbc239dd4e91b46729d73a27fb57e9",
+	                         "II");
+	fut_log_event_set_usb(ev, "0781", "5581", "4C530001231120115142", "1234-ABCD", "USBSTICK",
+	                      "M-0001");
+	fut_log_event_set_decision(ev, FUT_LOG_DECISION_ALLOW, "入札仕様書を業者へ渡すため");
+	fut_log_event_set_request(ev, "r-7f3a");
+	fut_log_event_add_approver(ev, "A-0042");
+	return ev;
+}
+
+/* --- Merkle tree ----------------------------------------------------------------------- */
+
+static void
+reference_mth(GPtrArray *leaves, guint lo, guint hi, guint8 ret[FUT_SHA256_LEN])
+{
+	guint n = hi - lo;
+	guint k = 1;
+	guint8 l[FUT_SHA256_LEN], r[FUT_SHA256_LEN];
+
+	if (n == 0) {
+		fut_sha256("", 0, ret);
+		return;
+	}
+	if (n == 1) {
+		GBytes *b = g_ptr_array_index(leaves, lo);
+		fut_merkle_leaf_hash(g_bytes_get_data(b, NULL), g_bytes_get_size(b), ret);
+		return;
+	}
+	while (k * 2 < n)
+		k *= 2;
+	reference_mth(leaves, lo, lo + k, l);
+	reference_mth(leaves, lo + k, hi, r);
+	fut_merkle_node_hash(l, r, ret);
+}
+
+static void
+test_merkle(void)
+{
+	/* The RFC 6962 test vectors of the Certificate Transparency reference code. */
+	static const struct {
+		const gchar *data;
+		gsize len;
+	} leaves[] = {
+	    {"", 0},
+	    {"\x00", 1},
+	    {"\x10", 1},
+	    {"\x20\x21", 2},
+	    {"\x30\x31", 2},
+	    {"\x40\x41\x42\x43", 4},
+	    {"\x50\x51\x52\x53\x54\x55\x56\x57", 8},
+	    {"\x60\x61\x62\x63\x64\x65\x66\x67\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f", 16},
+	};
+	static const gchar *roots[] = {
+	    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+	    "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+	    "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+	    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+	    "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+	    "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+	    "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+	    "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
+	};
+	g_autoptr(FutMerkle) m = fut_merkle_new();
+	g_autoptr(GPtrArray) many = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+	guint8 root[FUT_SHA256_LEN];
+	g_autofree gchar *empty = NULL;
+
+	fut_merkle_root(m, root);
+	empty = fut_hex_encode(root, FUT_SHA256_LEN);
+	g_assert_cmpstr(empty, ==,
+	                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	for (gsize i = 0; i < G_N_ELEMENTS(leaves); i++) {
+		g_autofree gchar *hex = NULL;
+		fut_merkle_append(m, leaves[i].data, leaves[i].len);
+		fut_merkle_root(m, root);
+		hex = fut_hex_encode(root, FUT_SHA256_LEN);
+		g_assert_cmpstr(hex, ==, roots[i]);
+	}
+
+	/* Every size up to 300 against the recursive definition. */
+	g_clear_pointer(&m, fut_merkle_free);
+	m = fut_merkle_new();
+	for (guint n = 1; n <= 300; n++) {
+		gchar buf[16];
+		guint8 want[FUT_SHA256_LEN];
+		g_snprintf(buf, sizeof(buf), "leaf %u", n);
+		g_ptr_array_add(many, g_bytes_new(buf, strlen(buf)));
+		fut_merkle_append(m, buf, strlen(buf));
+		reference_mth(many, 0, n, want);
+		fut_merkle_root(m, root);
+		g_assert_cmpmem(root, FUT_SHA256_LEN, want, FUT_SHA256_LEN);
+		g_assert_cmpuint(fut_merkle_size(m), ==, n);
+	}
+	/* A copy goes its own way. */
+	{
+		g_autoptr(FutMerkle) c = fut_merkle_copy(m);
+		guint8 r2[FUT_SHA256_LEN];
+		fut_merkle_append(c, "x", 1);
+		fut_merkle_root(m, r2);
+		g_assert_cmpmem(root, FUT_SHA256_LEN, r2, FUT_SHA256_LEN);
+		fut_merkle_root(c, r2);
+		g_assert_true(memcmp(root, r2, FUT_SHA256_LEN) != 0);
+	}
+}
+
+/* --- records --------------------------------------------------------------------------- */
+
+static void
+test_record_roundtrip(void)
+{
+	g_autoptr(FutLogEvent) ev = sample_export("/home/tanaka/入札仕様書.xlsx");
+	FutLogRecord rec = {0};
+	g_autofree gchar *line = NULL;
+	g_autofree gchar *again = NULL;
+	g_autoptr(FutLogRecord) back = NULL;
+	g_autoptr(GError) error = NULL;
+	gsize len = 0;
+	gsize len2 = 0;
+
+	rec.seq = 7;
+	rec.time_us = utc(2026, 11, 26, 9, 0, 0) + 123456;
+	rec.host = (gchar *)"pc-001";
+	rec.ev = ev;
+	memset(rec.prev, 0xab, FUT_SHA256_LEN);
+	fut_log_event_set_detail(ev, "mount", "/media/x");
+	fut_log_event_set_detail_int(ev, "bytes", 99);
+	line = fut_log_record_encode(&rec, &len);
+	g_assert_true(g_str_has_prefix(
+	    line, "{\"seq\":7,\"time\":\"2026-11-26T09:00:00.123456Z\",\"host\":\"pc-001\","
+	          "\"event\":\"export.written\",\"subject\":{\"uid\":1000,\"login\":\"tanaka\","));
+	g_assert_nonnull(strstr(line, "\"detail\":{\"bytes\":99,\"mount\":\"/media/x\"}"));
+	g_assert_nonnull(strstr(line, "\"approvers\":[\"A-0042\"]"));
+	back = fut_log_record_parse(line, len, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(back->seq, ==, 7);
+	g_assert_cmpstr(back->ev->object.path, ==, "/home/tanaka/入札仕様書.xlsx");
+	g_assert_cmpstr(back->ev->object.klass, ==, "II");
+	g_assert_cmpstr(back->ev->destination.serial, ==, "4C530001231120115142");
+	g_assert_cmpmem(back->hash, FUT_SHA256_LEN, rec.hash, FUT_SHA256_LEN);
+	again = fut_log_record_encode(back, &len2);
+	g_assert_cmpstr(again, ==, line);
+
+	/* The hash is SHA-256 of the line without its hash member. */
+	{
+		g_autofree gchar *body = g_strndup(line, strstr(line, ",\"hash\":") - line);
+		g_autofree gchar *hashed = g_strconcat(body, "}", NULL);
+		guint8 h[FUT_SHA256_LEN];
+		fut_sha256(hashed, strlen(hashed), h);
+		g_assert_cmpmem(h, FUT_SHA256_LEN, rec.hash, FUT_SHA256_LEN);
+	}
+
+	/* Flip every byte in turn: nothing but the exact line parses. */
+	for (gsize i = 0; i < len; i++) {
+		g_autofree gchar *bad = g_strdup(line);
+		g_autoptr(FutLogRecord) r = NULL;
+		g_autoptr(GError) e = NULL;
+		bad[i] ^= 0x01;
+		r = fut_log_record_parse(bad, len, &e);
+		g_assert_null(r);
+		g_assert_nonnull(e);
+	}
+}
+
+static void
+test_record_garbage(void)
+{
+	static const gchar *garbage[] = {
+	    "",
+	    "{}",
+	    "[]",
+	    "null",
+	    "{\"seq\":0}",
+	    "not json at all, but long enough to pass the length check of the parser, surely",
+	    "{\"seq\":0,\"time\":\"2026-11-26T09:00:00.000000Z\",\"host\":\"h\",\"event\":\"gap\","
+	    "\"prev\":\"00\",\"hash\":\"0000000000000000000000000000000000000000000000000000000000"
+	    "000000\"}",
+	    "{\"seq\":1.5,\"time\":\"2026-11-26T09:00:00.000000Z\",\"host\":\"h\",\"event\":"
+	    "\"gap\","
+	    "\"prev\":\"0000000000000000000000000000000000000000000000000000000000000000\","
+	    "\"hash\":\"0000000000000000000000000000000000000000000000000000000000000000\"}",
+	    "{\"seq\":1,\"time\":\"2026-11-26 09:00:00\",\"host\":\"h\",\"event\":\"gap\","
+	    "\"prev\":\"0000000000000000000000000000000000000000000000000000000000000000\","
+	    "\"hash\":\"0000000000000000000000000000000000000000000000000000000000000000\"}",
+	    "{\"seq\":1,\"time\":\"2026-11-26T09:00:00.000000Z\",\"host\":\"h\",\"event\":\"gap\","
+	    "\"evil\":1,"
+	    "\"prev\":\"0000000000000000000000000000000000000000000000000000000000000000\","
+	    "\"hash\":\"0000000000000000000000000000000000000000000000000000000000000000\"}",
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(garbage); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(FutLogRecord) r =
+		    fut_log_record_parse(garbage[i], strlen(garbage[i]), &error);
+		g_assert_null(r);
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+	}
+
+	/* A line in canonical form whose string holds an escape character (the writer never
+	 * stores one) is refused, so decoded values are always safe to print. */
+	{
+		g_autoptr(FutLogEvent) ev = fut_log_event_new(FUT_LOG_EV_AGENT_RELOAD);
+		FutLogRecord rec = {0};
+		g_autofree gchar *line = NULL;
+		g_autoptr(GError) error = NULL;
+		g_autoptr(FutLogRecord) r = NULL;
+		rec.time_us = utc(2026, 1, 1, 0, 0, 0);
+		rec.host = (gchar *)"h";
+		rec.ev = ev;
+		ev->reason = g_strdup("\x1b[2J");
+		line = fut_log_record_encode(&rec, NULL);
+		g_assert_nonnull(strstr(line, "\\u001b"));
+		r = fut_log_record_parse(line, strlen(line), &error);
+		g_assert_null(r);
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+		g_clear_pointer(&ev->reason, g_free);
+		ev->reason = g_strdup("\xe2\x80\xae"
+		                      "abc");
+		g_free(line);
+		line = fut_log_record_encode(&rec, NULL);
+		g_clear_error(&error);
+		g_assert_null(fut_log_record_parse(line, strlen(line), &error));
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+	}
+
+	/* A valid line re-spelled (spaces, \u escapes, reordered, duplicated) is refused. */
+	{
+		g_autoptr(FutLogEvent) ev = fut_log_event_new(FUT_LOG_EV_AGENT_RELOAD);
+		FutLogRecord rec = {0};
+		g_autofree gchar *line = NULL;
+		const gchar *variants[4];
+		g_autofree gchar *v0 = NULL, *v1 = NULL, *v2 = NULL, *v3 = NULL;
+		rec.time_us = utc(2026, 1, 1, 0, 0, 0);
+		rec.host = (gchar *)"h";
+		rec.ev = ev;
+		line = fut_log_record_encode(&rec, NULL);
+		v0 = g_strdup_printf("{ %s", line + 1);
+		v1 = g_strdup_printf("%.*s\"\\u0068\"%s", (int)(strstr(line, "\"h\"") - line), line,
+		                     strstr(line, "\"h\"") + 3);
+		v2 = g_strdup_printf("{\"seq\":0,%s", line + 1);
+		v3 = g_strdup_printf("%s ", line);
+		variants[0] = v0;
+		variants[1] = v1;
+		variants[2] = v2;
+		variants[3] = v3;
+		for (gsize i = 0; i < G_N_ELEMENTS(variants); i++) {
+			g_autoptr(GError) error = NULL;
+			g_autoptr(FutLogRecord) r =
+			    fut_log_record_parse(variants[i], strlen(variants[i]), &error);
+			g_assert_null(r);
+			g_assert_nonnull(error);
+		}
+	}
+}
+
+/* Hostile names cannot make a second record, a raw control character or a bidi override
+ * in the file. */
+static void
+test_record_escaping(void)
+{
+	static const gchar *names[] = {
+	    "evil\n{\"seq\":99,\"event\":\"export.refused\"}",
+	    "quote\"},\"decision\":\"deny",
+	    "\x1b[2K\x1b[1A\rrewritten",
+	    "bad\xff\xfe utf8 \xc3",
+	    "back\\slash\\\"",
+	    "\xe2\x80\xae"
+	    "fdp.exe",
+	    "nul-free\x7f\x01\x02",
+	};
+	g_autofree gchar *dir = make_tmpdir();
+	g_autoptr(FutKey) key = test_key(1);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) lines = NULL;
+	FakeClock clock = {utc(2026, 11, 26, 9, 0, 0)};
+	FutEgressLogOptions opts = {.clock_func = fake_clock, .clock_data = &clock};
+	FutEgressLog *log = fut_egress_log_open(dir, "pc-001", key, &opts, &error);
+	guint8 prev[FUT_SHA256_LEN] = {0};
+	gint64 seq = 0;
+
+	g_assert_no_error(error);
+	for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+		g_autoptr(FutLogEvent) ev = sample_export(names[i]);
+		fut_log_event_set_decision(ev, FUT_LOG_DECISION_DENY, names[i]);
+		fut_log_event_set_usb(ev, "0781", "5581", names[i], NULL, names[i], NULL);
+		g_assert_true(
+		    fut_egress_log_append(log, ev, FUT_EGRESS_LOG_APPEND_DURABLE, NULL, &error));
+		g_assert_no_error(error);
+	}
+	g_assert_true(fut_egress_log_close(log, NULL, &error));
+	g_assert_no_error(error);
+
+	lines = read_lines(dir, "2026-11");
+	/* start, checkpoint, the names, stop, checkpoint: nothing more. */
+	g_assert_cmpuint(lines->len, ==, 2 + G_N_ELEMENTS(names) + 2);
+	check_chain(lines, prev, &seq);
+	for (guint i = 0; i < lines->len; i++) {
+		const guchar *p = g_ptr_array_index(lines, i);
+		g_assert_true(g_utf8_validate((const gchar *)p, -1, NULL));
+		for (; *p; p++)
+			g_assert_true(*p >= 0x20 && *p != 0x7f);
+		g_assert_null(strstr(g_ptr_array_index(lines, i), "\xe2\x80\xae"));
+	}
+	for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+		g_autoptr(FutLogRecord) rec = parse_ok(g_ptr_array_index(lines, 2 + i));
+		g_autofree gchar *want = fut_strescape(names[i], -1);
+		g_assert_cmpstr(rec->ev->event, ==, FUT_LOG_EV_EXPORT_WRITTEN);
+		g_assert_cmpstr(rec->ev->object.path, ==, want);
+		g_assert_cmpstr(rec->ev->reason, ==, want);
+		g_assert_cmpstr(rec->ev->destination.serial, ==, want);
+		g_assert_cmpint(rec->seq, ==, 2 + (gint64)i);
+	}
+	rm_rf(dir);
+}
+
+static void
+test_record_long_strings(void)
+{
+	g_autofree gchar *huge = g_strnfill(100000, 'a');
+	g_autofree gchar *huge_ctl = g_strnfill(5000, '\x01');
+	g_autoptr(FutLogEvent) ev = fut_log_event_new(FUT_LOG_EV_EXPORT_REFUSED);
+	FutLogRecord rec = {0};
+	g_autofree gchar *line = NULL;
+	g_autoptr(FutLogRecord) back = NULL;
+	g_autoptr(GError) error = NULL;
+	gsize len = 0;
+
+	fut_log_event_set_object(ev, huge, 1, NULL, "I");
+	fut_log_event_set_decision(ev, FUT_LOG_DECISION_DENY, huge_ctl);
+	rec.time_us = utc(2026, 1, 1, 0, 0, 0);
+	rec.host = (gchar *)"h";
+	rec.ev = ev;
+	line = fut_log_record_encode(&rec, &len);
+	g_assert_cmpuint(len, <, FUT_LOG_LINE_MAX);
+	back = fut_log_record_parse(line, len, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(strlen(back->ev->object.path), <=, FUT_LOG_STRING_MAX);
+	g_assert_true(g_str_has_suffix(back->ev->object.path, "…"));
+	g_assert_true(g_str_has_suffix(back->ev->reason, "…"));
+	g_assert_true(g_str_has_prefix(back->ev->reason, "\\x01\\x01"));
+}
+
+static void
+test_witness(void)
+{
+	g_autoptr(FutKey) key = test_key(2);
+	g_autoptr(FutLogCheckpoint) cp = g_new0(FutLogCheckpoint, 1);
+	g_autoptr(FutLogCheckpoint) back = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *line = NULL;
+	static const gchar *garbage[] = {
+	    "", "{}", "{\"host\":\"h\"}", "[1,2]", "{\"host\":\"h\",\"month\":\"2026-13\"}",
+	};
+
+	cp->host = g_strdup("pc-001");
+	g_strlcpy(cp->month, "2026-11", 8);
+	cp->size = 10;
+	memset(cp->root, 1, FUT_SHA256_LEN);
+	cp->last_seq = 41;
+	memset(cp->last_hash, 2, FUT_SHA256_LEN);
+	cp->time_us = utc(2026, 11, 26, 9, 0, 0);
+	g_assert_true(fut_log_checkpoint_sign(cp, key, &error));
+	g_assert_no_error(error);
+	line = fut_log_checkpoint_to_witness(cp);
+	back = fut_log_checkpoint_from_witness(line, strlen(line), &error);
+	g_assert_no_error(error);
+	g_assert_true(fut_log_checkpoint_verify(back, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(back->last_seq, ==, 41);
+	back->size++;
+	g_assert_false(fut_log_checkpoint_verify(back, &error));
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_BAD_SIGNATURE);
+	for (gsize i = 0; i < G_N_ELEMENTS(garbage); i++) {
+		g_autoptr(GError) e = NULL;
+		g_autoptr(FutLogCheckpoint) c =
+		    fut_log_checkpoint_from_witness(garbage[i], strlen(garbage[i]), &e);
+		g_assert_null(c);
+		g_assert_error(e, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+	}
+	{
+		g_autofree gchar *spaced = g_strdup_printf("%s ", line);
+		g_autoptr(GError) e = NULL;
+		g_autoptr(FutLogCheckpoint) c =
+		    fut_log_checkpoint_from_witness(spaced, strlen(spaced), &e);
+		g_assert_null(c);
+		g_assert_error(e, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+	}
+}
+
+/* --- writer ---------------------------------------------------------------------------- */
+
+typedef struct {
+	GPtrArray *witnesses;
+} Forwarded;
+
+static void
+on_checkpoint(const FutLogCheckpoint *cp, gpointer data)
+{
+	Forwarded *f = data;
+	g_ptr_array_add(f->witnesses, fut_log_checkpoint_to_witness(cp));
+}
+
+static void
+test_writer_basic(void)
+{
+	g_autofree gchar *dir = make_tmpdir();
+	g_autoptr(FutKey) key = test_key(3);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) lines = NULL;
+	Forwarded fwd = {g_ptr_array_new_with_free_func(g_free)};
+	FakeClock clock = {utc(2026, 11, 26, 9, 0, 0)};
+	FutEgressLogOptions opts = {.clock_func = fake_clock,
+	                            .clock_data = &clock,
+	                            .checkpoint_func = on_checkpoint,
+	                            .checkpoint_data = &fwd,
+	                            .version = "0.1.0"};
+	FutEgressLog *log = fut_egress_log_open(dir, "pc-001", key, &opts, &error);
+	guint8 prev[FUT_SHA256_LEN] = {0};
+	gint64 seq = 0;
+	gint64 got_seq = -1;
+
+	g_assert_no_error(error);
+	g_assert_nonnull(log);
+	for (gint i = 0; i < 3; i++) {
+		g_autoptr(FutLogEvent) ev = sample_export("/home/tanaka/a.txt");
+		clock.now += G_USEC_PER_SEC;
+		g_assert_true(fut_egress_log_append(log, ev, FUT_EGRESS_LOG_APPEND_DURABLE,
+		                                    &got_seq, &error));
+		g_assert_no_error(error);
+		g_assert_cmpint(got_seq, ==, 2 + i);
+	}
+	g_assert_cmpint(fut_egress_log_get_next_seq(log), ==, 5);
+	g_assert_true(fut_egress_log_close(log, "shutdown", &error));
+	g_assert_no_error(error);
+
+	lines = read_lines(dir, "2026-11");
+	g_assert_cmpuint(lines->len, ==, 7);
+	g_assert_cmpstr(event_of(lines, 0), ==, FUT_LOG_EV_AGENT_START);
+	g_assert_cmpstr(event_of(lines, 1), ==, FUT_LOG_EV_CHECKPOINT);
+	g_assert_cmpstr(event_of(lines, 2), ==, FUT_LOG_EV_EXPORT_WRITTEN);
+	g_assert_cmpstr(event_of(lines, 5), ==, FUT_LOG_EV_AGENT_STOP);
+	g_assert_cmpstr(event_of(lines, 6), ==, FUT_LOG_EV_CHECKPOINT);
+	g_assert_cmpuint(check_chain(lines, prev, &seq), ==, 2);
+	{
+		g_autoptr(FutLogRecord) start = parse_ok(g_ptr_array_index(lines, 0));
+		guint8 pub[FUT_ED25519_PUBLIC_LEN];
+		g_autofree gchar *hex = NULL;
+		fut_key_get_public(key, pub);
+		hex = fut_hex_encode(pub, sizeof(pub));
+		g_assert_cmpstr(fut_log_event_get_detail_str(start->ev, "key"), ==, hex);
+		g_assert_cmpstr(fut_log_event_get_detail_str(start->ev, "version"), ==, "0.1.0");
+	}
+	/* Every checkpoint went to the forwarder, and matches the record in the file. */
+	g_assert_cmpuint(fwd.witnesses->len, ==, 2);
+	{
+		g_autoptr(FutLogRecord) last = parse_ok(g_ptr_array_index(lines, 6));
+		g_autoptr(FutLogCheckpoint) cp = fut_log_checkpoint_from_record(last, &error);
+		g_autofree gchar *w = fut_log_checkpoint_to_witness(cp);
+		g_assert_cmpstr(w, ==, g_ptr_array_index(fwd.witnesses, 1));
+		g_assert_cmpuint(cp->size, ==, 6);
+		g_assert_cmpint(cp->last_seq, ==, 5);
+	}
+	/* A clean stop: reopening adds no gap. */
+	log = fut_egress_log_open(dir, "pc-001", key, &opts, &error);
+	g_assert_no_error(error);
+	fut_egress_log_close(log, NULL, &error);
+	g_assert_no_error(error);
+	g_clear_pointer(&lines, g_ptr_array_unref);
+	lines = read_lines(dir, "2026-11");
+	g_assert_cmpuint(lines->len, ==, 11);
+	g_assert_cmpstr(event_of(lines, 7), ==, FUT_LOG_EV_AGENT_START);
+	memset(prev, 0, sizeof(prev));
+	seq = 0;
+	check_chain(lines, prev, &seq);
+	g_ptr_array_unref(fwd.witnesses);
+	rm_rf(dir);
+}
+
+static void
+test_writer_unclean(void)
+{
+	g_autofree gchar *dir = make_tmpdir();
+	g_autoptr(FutKey) key = test_key(4);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) lines = NULL;
+	FakeClock clock = {utc(2026, 11, 26, 9, 0, 0)};
+	FutEgressLogOptions opts = {.clock_func = fake_clock, .clock_data = &clock};
+	FutEgressLog *log = fut_egress_log_open(dir, "pc-001", key, &opts, &error);
+	g_autoptr(FutLogEvent) ev = sample_export("/a");
+	guint8 prev[FUT_SHA256_LEN] = {0};
+	gint64 seq = 0;
+
+	g_assert_no_error(error);
+	g_assert_true(fut_egress_log_append(log, ev, FUT_EGRESS_LOG_APPEND_NONE, NULL, &error));
+	fut_egress_log_free(log); /* as if killed */
+	log = fut_egress_log_open(dir, "pc-001", key, &opts, &error);
+	g_assert_no_error(error);
+	fut_egress_log_close(log, NULL, &error);
+	g_assert_no_error(error);
+	lines = read_lines(dir, "2026-11");
+	g_assert_cmpuint(lines->len, ==, 8);
+	g_assert_cmpstr(event_of(lines, 3), ==, FUT_LOG_EV_GAP);
+	{
+		g_autoptr(FutLogRecord) gap = parse_ok(g_ptr_array_index(lines, 3));
+		g_assert_cmpstr(fut_log_event_get_detail_str(gap->ev, "kind"), ==,
+		                FUT_LOG_GAP_UNCLEAN_STOP);
+		g_assert_cmpint(fut_log_event_get_detail(gap->ev, "last_seq")->num, ==, 2);
+	}
+	g_assert_cmpstr(event_of(lines, 4), ==, FUT_LOG_EV_AGENT_START);
+	check_chain(lines, prev, &seq);
+	rm_rf(dir);
+}
+
+static void
+test_writer_torn(void)
+{
+	g_autofree gchar *dir = make_tmpdir();
+	g_autofree gchar *path = g_build_filename(dir, "egress-2026-11.jsonl", NULL);
+	g_autoptr(FutKey) key = test_key(5);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) lines = NULL;
+	FakeClock clock = {utc(2026, 11, 26, 9, 0, 0)};
+	FutEgressLogOptions opts = {.clock_func = fake_clock, .clock_data = &clock};
+	FutEgressLog *log = fut_egress_log_open(dir, "pc-001", key, &opts, &error);
+	g_autoptr(FutLogEvent) ev = sample_export("/a");
+	const gchar torn[] = "{\"seq\":3,\"time\":\"2026-11-26T09:00:00.0";
+	g_autofree gchar *torn_hex = NULL;
+	g_autofree gchar *before = NULL;
+	g_autofree gchar *after = NULL;
+	gsize before_len = 0;
+	guint8 digest[FUT_SHA256_LEN];
+	FILE *f;
+
+	g_assert_no_error(error);
+	g_assert_true(fut_egress_log_append(log, ev, FUT_EGRESS_LOG_APPEND_NONE, NULL, &error));
+	fut_egress_log_free(log);
+	f = fopen(path, "a");
+	fputs(torn, f);
+	fclose(f);
+	g_file_get_contents(path, &before, &before_len, NULL);
+
+	log = fut_egress_log_open(dir, "pc-001", key, &opts, &error);
+	g_assert_no_error(error);
+	fut_egress_log_close(log, NULL, &error);
+	g_assert_no_error(error);
+
+	/* The torn bytes are still there, then a LF, then the gap naming them. */
+	g_file_get_contents(path, &after, NULL, NULL);
+	g_assert_true(strncmp(after, before, before_len) == 0);
+	g_assert_cmpint(after[before_len], ==, '\n');
+	lines = read_lines(dir, "2026-11");
+	g_assert_cmpstr(g_ptr_array_index(lines, 3), ==, torn);
+	{
+		g_autoptr(FutLogRecord) gap = parse_ok(g_ptr_array_index(lines, 4));
+		g_assert_cmpstr(gap->ev->event, ==, FUT_LOG_EV_GAP);
+		g_assert_cmpstr(fut_log_event_get_detail_str(gap->ev, "kind"), ==,
+		                FUT_LOG_GAP_TORN_TAIL);
+		g_assert_cmpint(fut_log_event_get_detail(gap->ev, "offset")->num, ==,
+		                (gint64)(before_len - strlen(torn)));
+		g_assert_cmpint(fut_log_event_get_detail(gap->ev, "length")->num, ==,
+		                (gint64)strlen(torn));
+		fut_sha256(torn, strlen(torn), digest);
+		torn_hex = fut_hex_encode(digest, FUT_SHA256_LEN);
+		g_assert_cmpstr(fut_log_event_get_detail_str(gap->ev, "sha256"), ==, torn_hex);
+		g_assert_cmpint(gap->seq, ==, 3);
+	}
+	g_assert_cmpstr(event_of(lines, 5), ==, FUT_LOG_EV_GAP); /* and the unclean stop */
+	g_assert_cmpstr(event_of(lines, 6), ==, FUT_LOG_EV_AGENT_START);
+	rm_rf(dir);
+}
+
+static void
+test_writer_rotation(void)
+{
+	g_autofree gchar *dir = make_tmpdir();
+	g_autoptr(FutKey) key = test_key(6);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) nov = NULL;
+	g_autoptr(GPtrArray) dec = NULL;
+	FakeClock clock = {utc(2026, 11, 30, 23, 59, 0)};
+	FutEgressLogOptions opts = {.clock_func = fake_clock, .clock_data = &clock};
+	FutEgressLog *log = fut_egress_log_open(dir, "pc-001", key, &opts, &error);
+	g_autoptr(FutLogEvent) ev = sample_export("/a");
+	g_autoptr(FutLogRecord) first_dec = NULL;
+	guint8 prev[FUT_SHA256_LEN] = {0};
+	gint64 seq = 0;
+
+	g_assert_no_error(error);
+	g_assert_true(fut_egress_log_append(log, ev, 0, NULL, &error));
+	clock.now = utc(2026, 12, 1, 0, 0, 30);
+	g_assert_true(fut_egress_log_append(log, ev, 0, NULL, &error));
+	g_assert_no_error(error);
+	{
+		g_autofree gchar *p = fut_egress_log_dup_current_path(log);
+		g_assert_true(g_str_has_suffix(p, "/egress-2026-12.jsonl"));
+	}
+	/* Back in time across the month: a clock-jump gap, still in December's file. */
+	clock.now = utc(2026, 11, 30, 23, 0, 0);
+	g_assert_true(fut_egress_log_append(log, ev, 0, NULL, &error));
+	g_assert_no_error(error);
+	fut_egress_log_close(log, NULL, &error);
+	g_assert_no_error(error);
+
+	nov = read_lines(dir, "2026-11");
+	dec = read_lines(dir, "2026-12");
+	g_assert_cmpuint(nov->len, ==, 4); /* start, checkpoint, export, rotation checkpoint */
+	g_assert_cmpstr(event_of(nov, 3), ==, FUT_LOG_EV_CHECKPOINT);
+	check_chain(nov, prev, &seq);
+	first_dec = parse_ok(g_ptr_array_index(dec, 0));
+	g_assert_cmpmem(first_dec->prev, FUT_SHA256_LEN, prev, FUT_SHA256_LEN);
+	g_assert_cmpint(first_dec->seq, ==, 4);
+	check_chain(dec, prev, &seq);
+	g_assert_cmpstr(event_of(dec, 0), ==, FUT_LOG_EV_EXPORT_WRITTEN);
+	g_assert_cmpstr(event_of(dec, 1), ==, FUT_LOG_EV_GAP);
+	{
+		g_autoptr(FutLogRecord) gap = parse_ok(g_ptr_array_index(dec, 1));
+		g_assert_cmpstr(fut_log_event_get_detail_str(gap->ev, "kind"), ==,
+		                FUT_LOG_GAP_CLOCK_JUMP);
+	}
+	rm_rf(dir);
+}
+
+static void
+test_writer_checkpoint_interval(void)
+{
+	g_autofree gchar *dir = make_tmpdir();
+	g_autoptr(FutKey) key = test_key(7);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) lines = NULL;
+	FakeClock clock = {utc(2026, 11, 1, 0, 0, 0)};
+	FutEgressLogOptions opts = {.clock_func = fake_clock,
+	                            .clock_data = &clock,
+	                            .checkpoint_records = 5,
+	                            .checkpoint_seconds = 60};
+	FutEgressLog *log = fut_egress_log_open(dir, "pc-001", key, &opts, &error);
+	guint8 prev[FUT_SHA256_LEN] = {0};
+	gint64 seq = 0;
+
+	g_assert_no_error(error);
+	for (gint i = 0; i < 12; i++) {
+		g_autoptr(FutLogEvent) ev = sample_export("/a");
+		g_assert_true(fut_egress_log_append(log, ev, 0, NULL, &error));
+	}
+	/* ...then by time: a tick with nothing new writes nothing, with something new it does. */
+	clock.now += 61 * G_USEC_PER_SEC;
+	g_assert_true(fut_egress_log_tick(log, &error));
+	{
+		g_autoptr(FutLogEvent) ev = sample_export("/b");
+		g_assert_true(fut_egress_log_append(log, ev, 0, NULL, &error));
+	}
+	clock.now += 61 * G_USEC_PER_SEC;
+	g_assert_true(fut_egress_log_tick(log, &error));
+	g_assert_true(fut_egress_log_tick(log, &error));
+	fut_egress_log_free(log);
+	lines = read_lines(dir, "2026-11");
+	/* start(1)+cp, 12 exports with a checkpoint after 4 (start counts), 9, 14 records... */
+	g_assert_cmpuint(check_chain(lines, prev, &seq), ==, 1 + 3 + 1);
+	g_assert_cmpstr(event_of(lines, lines->len - 1), ==, FUT_LOG_EV_CHECKPOINT);
+	rm_rf(dir);
+}
+
+/* A write that fails (here: the file size limit) is reported, leaves the file as it was,
+ * and the log works again once the cause is gone. */
+static void
+test_writer_append_fails(void)
+{
+	g_autofree gchar *dir = make_tmpdir();
+	g_autofree gchar *path = g_build_filename(dir, "egress-2026-11.jsonl", NULL);
+	g_autoptr(FutKey) key = test_key(8);
+	g_autoptr(GError) error = NULL;
+	FakeClock clock = {utc(2026, 11, 26, 9, 0, 0)};
+	FutEgressLogOptions opts = {.clock_func = fake_clock, .clock_data = &clock};
+	FutEgressLog *log = fut_egress_log_open(dir, "pc-001", key, &opts, &error);
+	g_autoptr(FutLogEvent) ev = sample_export("/a");
+	struct rlimit old, lim;
+	struct stat st;
+	off_t size;
+
+	g_assert_no_error(error);
+	g_assert_cmpint(stat(path, &st), ==, 0);
+	size = st.st_size;
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = (rlim_t)size + 100; /* room for part of a record only */
+	setrlimit(RLIMIT_FSIZE, &lim);
+	g_assert_false(fut_egress_log_append(log, ev, FUT_EGRESS_LOG_APPEND_DURABLE, NULL, &error));
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_IO);
+	g_clear_error(&error);
+	setrlimit(RLIMIT_FSIZE, &old);
+	g_assert_cmpint(stat(path, &st), ==, 0);
+	g_assert_cmpint(st.st_size, ==, size);
+	g_assert_true(fut_egress_log_append(log, ev, FUT_EGRESS_LOG_APPEND_DURABLE, NULL, &error));
+	g_assert_no_error(error);
+	g_assert_true(fut_egress_log_close(log, NULL, &error));
+	{
+		g_autoptr(GPtrArray) lines = read_lines(dir, "2026-11");
+		guint8 prev[FUT_SHA256_LEN] = {0};
+		gint64 seq = 0;
+		check_chain(lines, prev, &seq);
+		g_assert_cmpuint(lines->len, ==, 5);
+	}
+	rm_rf(dir);
+}
+
+static void
+test_writer_refuses(void)
+{
+	g_autofree gchar *dir = make_tmpdir();
+	g_autoptr(FutKey) key = test_key(9);
+	g_autoptr(FutKey) pub = fut_key_dup_public(key);
+	g_autoptr(GError) error = NULL;
+	FutEgressLog *log;
+
+	log = fut_egress_log_open(dir, "pc 001\n", key, NULL, &error);
+	g_assert_null(log);
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+	g_clear_error(&error);
+	log = fut_egress_log_open(dir, "pc-001", pub, NULL, &error);
+	g_assert_null(log);
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+	g_clear_error(&error);
+	/* A month file that is a symlink is not followed. */
+	{
+		g_autofree gchar *link = g_build_filename(dir, "egress-2026-11.jsonl", NULL);
+		g_assert_cmpint(symlink("/etc/passwd", link), ==, 0);
+		log = fut_egress_log_open(dir, "pc-001", key, NULL, &error);
+		g_assert_null(log);
+		g_assert_nonnull(error);
+		g_unlink(link);
+	}
+	rm_rf(dir);
+}
+
+static void
+test_prune(void)
+{
+	g_autofree gchar *dir = make_tmpdir();
+	g_autoptr(GError) error = NULL;
+	g_auto(GStrv) deleted = NULL;
+	gint64 now = utc(2026, 11, 26, 9, 0, 0);
+	gchar month[8] = "2024-06";
+
+	/* 2024-06 .. 2026-12 (one month in the future) plus files that are not months. */
+	for (;;) {
+		g_autofree gchar *p = g_strdup_printf("%s/egress-%s.jsonl", dir, month);
+		g_file_set_contents(p, "x\n", -1, NULL);
+		if (strcmp(month, "2026-12") == 0)
+			break;
+		fut_log_month_next(month, month);
+	}
+	{
+		g_autofree gchar *p1 = g_build_filename(dir, "egress-2020-01.jsonl.bak", NULL);
+		g_autofree gchar *p2 = g_build_filename(dir, "notes.txt", NULL);
+		g_file_set_contents(p1, "x", -1, NULL);
+		g_file_set_contents(p2, "x", -1, NULL);
+	}
+	g_assert_false(fut_egress_log_prune(dir, 12, now, &deleted, &error));
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_REFUSED);
+	g_clear_error(&error);
+	g_assert_true(fut_egress_log_prune(dir, 0, now, &deleted, &error));
+	g_assert_no_error(error);
+	/* 2024-06 .. 2025-09 go (16 files); 2025-10 is 13 months old and stays. */
+	g_assert_cmpuint(g_strv_length(deleted), ==, 16);
+	g_assert_cmpstr(deleted[0], ==, "egress-2024-06.jsonl");
+	g_assert_cmpstr(deleted[15], ==, "egress-2025-09.jsonl");
+	strcpy(month, "2025-10");
+	for (;;) {
+		g_autofree gchar *p = g_strdup_printf("%s/egress-%s.jsonl", dir, month);
+		g_assert_true(g_file_test(p, G_FILE_TEST_EXISTS));
+		if (strcmp(month, "2026-12") == 0)
+			break;
+		fut_log_month_next(month, month);
+	}
+	{
+		g_autofree gchar *p1 = g_build_filename(dir, "egress-2020-01.jsonl.bak", NULL);
+		g_autofree gchar *p2 = g_build_filename(dir, "notes.txt", NULL);
+		g_assert_true(g_file_test(p1, G_FILE_TEST_EXISTS));
+		g_assert_true(g_file_test(p2, G_FILE_TEST_EXISTS));
+	}
+	/* Again a month later: exactly one more goes. */
+	g_clear_pointer(&deleted, g_strfreev);
+	g_assert_true(fut_egress_log_prune(dir, 13, utc(2026, 12, 1, 0, 0, 0), &deleted, &error));
+	g_assert_cmpuint(g_strv_length(deleted), ==, 1);
+	g_assert_cmpstr(deleted[0], ==, "egress-2025-10.jsonl");
+	/* A longer retention deletes nothing more. */
+	g_clear_pointer(&deleted, g_strfreev);
+	g_assert_true(fut_egress_log_prune(dir, 60, utc(2026, 12, 1, 0, 0, 0), &deleted, &error));
+	g_assert_cmpuint(g_strv_length(deleted), ==, 0);
+	rm_rf(dir);
+}
+
+static void
+test_months(void)
+{
+	gchar m[8];
+
+	fut_log_month_next("2026-12", m);
+	g_assert_cmpstr(m, ==, "2027-01");
+	fut_log_month_prev("2026-01", m);
+	g_assert_cmpstr(m, ==, "2025-12");
+	g_assert_cmpint(fut_log_month_diff("2026-11", "2025-10"), ==, 13);
+	g_assert_true(fut_egress_log_file_month("egress-2026-11.jsonl", m));
+	g_assert_false(fut_egress_log_file_month("egress-2026-13.jsonl", m));
+	g_assert_false(fut_egress_log_file_month("egress-2026-00.jsonl", m));
+	g_assert_false(fut_egress_log_file_month("egress-2026-1x.jsonl", m));
+	g_assert_false(fut_egress_log_file_month("egress-2026-11.jsonl~", m));
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/log/merkle/vectors", test_merkle);
+	g_test_add_func("/log/record/roundtrip", test_record_roundtrip);
+	g_test_add_func("/log/record/garbage", test_record_garbage);
+	g_test_add_func("/log/record/escaping", test_record_escaping);
+	g_test_add_func("/log/record/long-strings", test_record_long_strings);
+	g_test_add_func("/log/checkpoint/witness", test_witness);
+	g_test_add_func("/log/writer/basic", test_writer_basic);
+	g_test_add_func("/log/writer/unclean-stop", test_writer_unclean);
+	g_test_add_func("/log/writer/torn-tail", test_writer_torn);
+	g_test_add_func("/log/writer/rotation", test_writer_rotation);
+	g_test_add_func("/log/writer/checkpoint-interval", test_writer_checkpoint_interval);
+	g_test_add_func("/log/writer/append-fails", test_writer_append_fails);
+	g_test_add_func("/log/writer/refuses", test_writer_refuses);
+	g_test_add_func("/log/prune", test_prune);
+	g_test_add_func("/log/months", test_months);
+	return g_test_run();
+}

@@ -1,0 +1,775 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "egresslog.h"
+#include "errors.h"
+#include "logrecord.h"
+#include "logverify.h"
+#include "util.h"
+
+/* Every tamper case of the issue, each caught and named by its finding code. */
+
+typedef struct {
+	gint64 now;
+} FakeClock;
+
+static gint64
+fake_clock(gpointer data)
+{
+	FakeClock *c = data;
+	c->now += 7 * G_USEC_PER_SEC;
+	return c->now;
+}
+
+static gint64
+utc(gint y, gint mo, gint d, gint h, gint mi, gint s)
+{
+	g_autoptr(GDateTime) dt = g_date_time_new_utc(y, mo, d, h, mi, s);
+	return g_date_time_to_unix(dt) * G_USEC_PER_SEC;
+}
+
+static FutKey *
+test_key(guint8 fill)
+{
+	guint8 seed[FUT_ED25519_SEED_LEN];
+	memset(seed, fill, sizeof(seed));
+	return fut_key_new_from_seed(seed, NULL);
+}
+
+static void
+rm_rf(const gchar *dir)
+{
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const gchar *name;
+
+	if (d == NULL)
+		return;
+	while ((name = g_dir_read_name(d)) != NULL) {
+		g_autofree gchar *p = g_build_filename(dir, name, NULL);
+		if (g_file_test(p, G_FILE_TEST_IS_DIR))
+			rm_rf(p);
+		else
+			g_unlink(p);
+	}
+	g_rmdir(dir);
+}
+
+static void
+on_checkpoint(const FutLogCheckpoint *cp, gpointer data)
+{
+	GString *w = data;
+	g_autofree gchar *line = fut_log_checkpoint_to_witness(cp);
+	g_string_append_printf(w, "%s\n", line);
+}
+
+typedef struct {
+	gchar *dir;
+	gchar *witness; /* path of a witness file holding every checkpoint */
+	FutKey *key;
+} Fixture;
+
+/* Three months of a host's log (2026-09..11), a checkpoint every 4 records. */
+static void
+fixture_make(Fixture *fx, const gchar *host, guint8 key_fill)
+{
+	g_autoptr(GError) error = NULL;
+	GString *witness = g_string_new("# witnesses from the collector\n");
+	FakeClock clock;
+	FutEgressLogOptions opts = {.clock_func = fake_clock,
+	                            .clock_data = &clock,
+	                            .checkpoint_records = 4,
+	                            .checkpoint_func = on_checkpoint,
+	                            .checkpoint_data = witness};
+	const gint64 starts[] = {utc(2026, 9, 30, 20, 0, 0), utc(2026, 10, 31, 23, 58, 0),
+	                         utc(2026, 11, 20, 8, 0, 0)};
+
+	fx->dir = g_dir_make_tmp("futari-verify-XXXXXX", &error);
+	g_assert_no_error(error);
+	fx->key = test_key(key_fill);
+	for (gsize run = 0; run < G_N_ELEMENTS(starts); run++) {
+		FutEgressLog *log;
+		clock.now = starts[run];
+		log = fut_egress_log_open(fx->dir, host, fx->key, &opts, &error);
+		g_assert_no_error(error);
+		for (gint i = 0; i < 14; i++) {
+			g_autoptr(FutLogEvent) ev = fut_log_event_new(
+			    i % 3 == 0 ? FUT_LOG_EV_EXPORT_REFUSED : FUT_LOG_EV_EXPORT_WRITTEN);
+			g_autofree gchar *path =
+			    g_strdup_printf("/home/user/file-%zu-%d.txt", run, i);
+			fut_log_event_set_subject(ev, 1000, "user", 1000, 100 + i,
+			                          "/usr/bin/futari");
+			fut_log_event_set_object(ev, path, 100 + i, NULL, "III");
+			g_assert_true(fut_egress_log_append(log, ev, FUT_EGRESS_LOG_APPEND_DURABLE,
+			                                    NULL, &error));
+			g_assert_no_error(error);
+		}
+		g_assert_true(fut_egress_log_close(log, NULL, &error));
+		g_assert_no_error(error);
+	}
+	fx->witness = g_build_filename(fx->dir, "..", "witness-XXXXXX", NULL);
+	g_free(fx->witness);
+	{
+		gint fd = g_file_open_tmp("futari-witness-XXXXXX", &fx->witness, &error);
+		g_assert_no_error(error);
+		close(fd);
+	}
+	g_file_set_contents(fx->witness, witness->str, -1, &error);
+	g_assert_no_error(error);
+	g_string_free(witness, TRUE);
+}
+
+static void
+fixture_free(Fixture *fx)
+{
+	rm_rf(fx->dir);
+	g_unlink(fx->witness);
+	g_free(fx->dir);
+	g_free(fx->witness);
+	fut_key_free(fx->key);
+}
+
+static gchar *
+month_path(Fixture *fx, const gchar *month)
+{
+	return g_strdup_printf("%s/egress-%s.jsonl", fx->dir, month);
+}
+
+static GPtrArray *
+lines_read(Fixture *fx, const gchar *month)
+{
+	g_autofree gchar *path = month_path(fx, month);
+	g_autofree gchar *data = NULL;
+	g_auto(GStrv) parts = NULL;
+	GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
+
+	g_assert_true(g_file_get_contents(path, &data, NULL, NULL));
+	parts = g_strsplit(data, "\n", -1);
+	for (gchar **p = parts; *p != NULL; p++) {
+		if (**p != '\0')
+			g_ptr_array_add(lines, g_strdup(*p));
+	}
+	return lines;
+}
+
+static void
+lines_write(Fixture *fx, const gchar *month, GPtrArray *lines)
+{
+	g_autofree gchar *path = month_path(fx, month);
+	GString *s = g_string_new(NULL);
+
+	for (guint i = 0; i < lines->len; i++)
+		g_string_append_printf(s, "%s\n", (gchar *)g_ptr_array_index(lines, i));
+	g_assert_true(g_file_set_contents(path, s->str, (gssize)s->len, NULL));
+	g_string_free(s, TRUE);
+}
+
+static FutLogRecord *
+parse_ok(const gchar *line)
+{
+	g_autoptr(GError) error = NULL;
+	FutLogRecord *rec = fut_log_record_parse(line, strlen(line), &error);
+	g_assert_no_error(error);
+	return rec;
+}
+
+/* What an attacker with write access does after an edit: recompute seq, prev and hash of
+ * every line from @from on, so the hash chain is intact again. */
+static void
+rechain(GPtrArray *lines, guint from)
+{
+	g_autoptr(FutLogRecord) before = parse_ok(g_ptr_array_index(lines, from - 1));
+	guint8 prev[FUT_SHA256_LEN];
+	gint64 seq = before->seq;
+
+	memcpy(prev, before->hash, FUT_SHA256_LEN);
+	for (guint i = from; i < lines->len; i++) {
+		g_autoptr(FutLogRecord) rec = NULL;
+		g_autoptr(GError) error = NULL;
+		const gchar *line = g_ptr_array_index(lines, i);
+		gchar *body;
+		/* The line may be edited already: parse it with a fresh hash. */
+		{
+			g_autofree gchar *cut = g_strndup(line, strstr(line, ",\"hash\":") - line);
+			g_autofree gchar *nohash = g_strconcat(cut, "}", NULL);
+			guint8 h[FUT_SHA256_LEN];
+			g_autofree gchar *hex = NULL;
+			g_autofree gchar *fixed = NULL;
+			fut_sha256(nohash, strlen(nohash), h);
+			hex = fut_hex_encode(h, FUT_SHA256_LEN);
+			fixed = g_strdup_printf("%s,\"hash\":\"%s\"}", cut, hex);
+			rec = fut_log_record_parse(fixed, strlen(fixed), &error);
+			g_assert_no_error(error);
+		}
+		rec->seq = ++seq;
+		memcpy(rec->prev, prev, FUT_SHA256_LEN);
+		body = fut_log_record_encode(rec, NULL);
+		memcpy(prev, rec->hash, FUT_SHA256_LEN);
+		g_free(g_ptr_array_index(lines, i));
+		g_ptr_array_index(lines, i) = body;
+	}
+}
+
+static FutLogHostResult *
+verify(Fixture *fx, const gchar *witness_path, const FutKey *pinned)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) witnesses = NULL;
+	FutLogVerifyOptions opts = {.pinned_key = pinned};
+	FutLogHostResult *res;
+
+	if (witness_path != NULL) {
+		witnesses = fut_log_witness_file_load(witness_path, &error);
+		g_assert_no_error(error);
+		opts.witnesses = witnesses;
+	}
+	res = fut_log_verify_dir(fx->dir, &opts, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(res);
+	for (guint i = 0; i < res->findings->len; i++) {
+		FutLogFinding *f = g_ptr_array_index(res->findings, i);
+		g_test_message("finding %s %s:%" G_GUINT64_FORMAT " %s", f->code, f->file, f->line,
+		               f->message);
+	}
+	return res;
+}
+
+static gboolean
+has_finding(FutLogHostResult *res, const gchar *code)
+{
+	for (guint i = 0; i < res->findings->len; i++) {
+		FutLogFinding *f = g_ptr_array_index(res->findings, i);
+		if (strcmp(f->code, code) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Index of the n-th checkpoint line (0-based) in @lines. */
+static guint
+nth_checkpoint(GPtrArray *lines, guint n)
+{
+	for (guint i = 0; i < lines->len; i++) {
+		if (strstr(g_ptr_array_index(lines, i), "\"event\":\"checkpoint\"") != NULL) {
+			if (n-- == 0)
+				return i;
+		}
+	}
+	g_assert_not_reached();
+}
+
+static void
+test_clean(void)
+{
+	Fixture fx;
+	g_autoptr(FutLogHostResult) res = NULL;
+	g_autoptr(FutKey) pub = NULL;
+
+	fixture_make(&fx, "pc-001", 1);
+	pub = fut_key_dup_public(fx.key);
+	res = verify(&fx, fx.witness, pub);
+	g_assert_cmpuint(res->findings->len, ==, 0);
+	g_assert_cmpstr(res->host, ==, "pc-001");
+	g_assert_true(res->key_pinned);
+	g_assert_cmpuint(res->months->len, ==, 3);
+	g_assert_cmpuint(res->witnesses_checked, >, 10);
+	g_assert_nonnull(res->final_checkpoint);
+	g_assert_cmpuint(res->records, ==, fut_log_event_name_is_known("gap") ? res->records : 0);
+	{
+		FutLogMonthSummary *oct = g_ptr_array_index(res->months, 1);
+		g_assert_cmpstr(oct->month, ==, "2026-10");
+		g_assert_cmpint(oct->first_seq, >, 0);
+	}
+	fixture_free(&fx);
+}
+
+static void
+test_flipped_byte(void)
+{
+	Fixture fx;
+	g_autoptr(FutLogHostResult) res = NULL;
+	g_autoptr(GPtrArray) lines = NULL;
+	gchar *p;
+
+	fixture_make(&fx, "pc-001", 1);
+	lines = lines_read(&fx, "2026-10");
+	p = strstr(g_ptr_array_index(lines, 5), "file-1-");
+	g_assert_nonnull(p);
+	p[0] = 'F';
+	lines_write(&fx, "2026-10", lines);
+	res = verify(&fx, NULL, NULL);
+	g_assert_true(has_finding(res, "hash-mismatch"));
+	fixture_free(&fx);
+}
+
+static void
+test_deleted_line(void)
+{
+	Fixture fx;
+	g_autoptr(FutLogHostResult) res = NULL;
+	g_autoptr(GPtrArray) lines = NULL;
+
+	fixture_make(&fx, "pc-001", 1);
+	lines = lines_read(&fx, "2026-11");
+	g_ptr_array_remove_index(lines, 6);
+	lines_write(&fx, "2026-11", lines);
+	res = verify(&fx, NULL, NULL);
+	g_assert_true(has_finding(res, "seq-gap"));
+	g_assert_true(has_finding(res, "chain-broken"));
+	fixture_free(&fx);
+}
+
+static void
+test_swapped_lines(void)
+{
+	Fixture fx;
+	g_autoptr(FutLogHostResult) res = NULL;
+	g_autoptr(GPtrArray) lines = NULL;
+	gpointer tmp;
+
+	fixture_make(&fx, "pc-001", 1);
+	lines = lines_read(&fx, "2026-11");
+	tmp = lines->pdata[5];
+	lines->pdata[5] = lines->pdata[6];
+	lines->pdata[6] = tmp;
+	lines_write(&fx, "2026-11", lines);
+	res = verify(&fx, NULL, NULL);
+	g_assert_true(has_finding(res, "seq-order"));
+	g_assert_true(has_finding(res, "chain-broken"));
+	fixture_free(&fx);
+}
+
+/* An inserted record with the whole chain recomputed: every hash and seq is consistent
+ * again, only the signed checkpoints after it betray it. */
+static void
+test_inserted_rechained(void)
+{
+	Fixture fx;
+	g_autoptr(FutLogHostResult) res = NULL;
+	g_autoptr(GPtrArray) lines = NULL;
+	guint at;
+
+	fixture_make(&fx, "pc-001", 1);
+	lines = lines_read(&fx, "2026-11");
+	at = nth_checkpoint(lines, 1) - 1;
+	{
+		g_autoptr(FutLogRecord) copy = parse_ok(g_ptr_array_index(lines, at));
+		g_free(copy->ev->object.path);
+		copy->ev->object.path = g_strdup("/home/user/alibi.txt");
+		g_ptr_array_insert(lines, (gint)at, fut_log_record_encode(copy, NULL));
+	}
+	rechain(lines, at);
+	lines_write(&fx, "2026-11", lines);
+	res = verify(&fx, NULL, NULL);
+	g_assert_true(has_finding(res, "checkpoint-mismatch"));
+	g_assert_false(has_finding(res, "chain-broken"));
+	g_assert_false(has_finding(res, "seq-gap"));
+	g_assert_false(has_finding(res, "hash-mismatch"));
+	fixture_free(&fx);
+}
+
+/* The last records (agent.stop and the final checkpoint, and more) cut off at a record
+ * boundary: the file alone looks fine, the witness from the collector does not. */
+static void
+test_truncated_tail(void)
+{
+	Fixture fx;
+	g_autoptr(FutLogHostResult) res = NULL;
+	g_autoptr(FutLogHostResult) res_w = NULL;
+	g_autoptr(GPtrArray) lines = NULL;
+
+	fixture_make(&fx, "pc-001", 1);
+	lines = lines_read(&fx, "2026-11");
+	g_ptr_array_set_size(lines, nth_checkpoint(lines, 2) + 2);
+	lines_write(&fx, "2026-11", lines);
+	res = verify(&fx, NULL, NULL);
+	g_assert_cmpuint(res->findings->len, ==, 0);
+	g_assert_cmpuint(res->notes->len, >, 0); /* the unsigned tail is mentioned */
+	res_w = verify(&fx, fx.witness, NULL);
+	g_assert_true(has_finding(res_w, "witness-beyond-log"));
+	fixture_free(&fx);
+}
+
+static void
+test_missing_month(void)
+{
+	Fixture fx;
+	g_autoptr(FutLogHostResult) res = NULL;
+	g_autofree gchar *oct = NULL;
+
+	fixture_make(&fx, "pc-001", 1);
+	oct = month_path(&fx, "2026-10");
+	g_assert_cmpint(g_unlink(oct), ==, 0);
+	res = verify(&fx, NULL, NULL);
+	g_assert_true(has_finding(res, "month-missing"));
+	fixture_free(&fx);
+
+	/* The oldest month removed although it is within the retention. */
+	fixture_make(&fx, "pc-001", 1);
+	g_free(oct);
+	oct = month_path(&fx, "2026-09");
+	g_assert_cmpint(g_unlink(oct), ==, 0);
+	g_clear_pointer(&res, fut_log_host_result_free);
+	res = verify(&fx, NULL, NULL);
+	g_assert_true(has_finding(res, "month-missing"));
+	fixture_free(&fx);
+}
+
+/* A checkpoint replaced by another genuine checkpoint of the same host (valid signature),
+ * chain recomputed. */
+static void
+test_replaced_checkpoint(void)
+{
+	Fixture fx;
+	g_autoptr(FutLogHostResult) res = NULL;
+	g_autoptr(GPtrArray) lines = NULL;
+	guint a, b;
+
+	fixture_make(&fx, "pc-001", 1);
+	lines = lines_read(&fx, "2026-11");
+	a = nth_checkpoint(lines, 1);
+	b = nth_checkpoint(lines, 2);
+	{
+		g_autoptr(FutLogRecord) older = parse_ok(g_ptr_array_index(lines, a));
+		g_autoptr(FutLogRecord) newer = parse_ok(g_ptr_array_index(lines, b));
+		fut_log_event_free(newer->ev);
+		newer->ev = fut_log_event_copy(older->ev);
+		newer->time_us = older->time_us;
+		g_free(g_ptr_array_index(lines, b));
+		g_ptr_array_index(lines, b) = fut_log_record_encode(newer, NULL);
+	}
+	rechain(lines, b);
+	lines_write(&fx, "2026-11", lines);
+	res = verify(&fx, NULL, NULL);
+	g_assert_true(has_finding(res, "checkpoint-mismatch"));
+	g_assert_true(has_finding(res, "time-backwards"));
+	g_assert_false(has_finding(res, "checkpoint-signature"));
+	g_assert_false(has_finding(res, "chain-broken"));
+	fixture_free(&fx);
+}
+
+static void
+test_forged_signature(void)
+{
+	Fixture fx;
+	g_autoptr(FutLogHostResult) res = NULL;
+	g_autoptr(GPtrArray) lines = NULL;
+	guint a;
+
+	fixture_make(&fx, "pc-001", 1);
+	lines = lines_read(&fx, "2026-11");
+	a = nth_checkpoint(lines, 1);
+	{
+		g_autoptr(FutLogRecord) cp = parse_ok(g_ptr_array_index(lines, a));
+		g_autofree gchar *sig = g_strdup(fut_log_event_get_detail_str(cp->ev, "sig"));
+		sig[10] = sig[10] == '0' ? '1' : '0';
+		fut_log_event_set_detail(cp->ev, "sig", sig);
+		g_free(g_ptr_array_index(lines, a));
+		g_ptr_array_index(lines, a) = fut_log_record_encode(cp, NULL);
+	}
+	rechain(lines, a);
+	lines_write(&fx, "2026-11", lines);
+	res = verify(&fx, NULL, NULL);
+	g_assert_true(has_finding(res, "checkpoint-signature"));
+	g_assert_false(has_finding(res, "chain-broken"));
+	fixture_free(&fx);
+
+	/* A whole log re-signed by another key: consistent, but not the pinned key. */
+	{
+		Fixture other;
+		g_autoptr(FutKey) pinned = test_key(1);
+		g_autoptr(FutLogHostResult) r2 = NULL;
+		fixture_make(&other, "pc-001", 99);
+		r2 = verify(&other, NULL, pinned);
+		g_assert_true(has_finding(r2, "key-not-pinned"));
+		fixture_free(&other);
+	}
+}
+
+static void
+test_foreign_host(void)
+{
+	Fixture a, b;
+	g_autoptr(FutLogHostResult) res = NULL;
+	g_autoptr(GPtrArray) la = NULL;
+	g_autoptr(GPtrArray) lb = NULL;
+
+	fixture_make(&a, "pc-001", 1);
+	fixture_make(&b, "pc-002", 2);
+	la = lines_read(&a, "2026-11");
+	lb = lines_read(&b, "2026-11");
+	g_free(g_ptr_array_index(la, 6));
+	g_ptr_array_index(la, 6) = g_strdup(g_ptr_array_index(lb, 6));
+	lines_write(&a, "2026-11", la);
+	res = verify(&a, NULL, NULL);
+	g_assert_true(has_finding(res, "foreign-host"));
+	fixture_free(&a);
+	fixture_free(&b);
+}
+
+static void
+test_witness_checks(void)
+{
+	Fixture fx, other;
+	g_autoptr(FutLogHostResult) res = NULL;
+	g_autofree gchar *wdata = NULL;
+
+	/* Witnesses of another log that uses the same host name and key seed differ. */
+	fixture_make(&fx, "pc-001", 1);
+	fixture_make(&other, "pc-001", 1);
+	{
+		g_autoptr(GPtrArray) lines = lines_read(&other, "2026-11");
+		g_autoptr(FutLogRecord) rec = parse_ok(g_ptr_array_index(lines, 3));
+		(void)rec;
+	}
+	/* Same inputs give the same log (fake clock): so alter the other one first. */
+	rm_rf(other.dir);
+	g_mkdir(other.dir, 0700);
+	{
+		g_autoptr(GError) error = NULL;
+		GString *w = g_string_new(NULL);
+		FakeClock clock = {utc(2026, 11, 21, 8, 0, 0)};
+		FutEgressLogOptions opts = {.clock_func = fake_clock,
+		                            .clock_data = &clock,
+		                            .checkpoint_func = on_checkpoint,
+		                            .checkpoint_data = w};
+		FutEgressLog *log =
+		    fut_egress_log_open(other.dir, "pc-001", other.key, &opts, &error);
+		g_assert_no_error(error);
+		fut_egress_log_close(log, NULL, &error);
+		g_file_set_contents(other.witness, w->str, -1, NULL);
+		g_string_free(w, TRUE);
+	}
+	res = verify(&fx, other.witness, NULL);
+	g_assert_true(has_finding(res, "witness-mismatch"));
+	fixture_free(&other);
+
+	/* A witness whose signature was tampered with. */
+	g_file_get_contents(fx.witness, &wdata, NULL, NULL);
+	{
+		gchar *sig = strstr(wdata, "\"sig\":\"");
+		sig[8] = sig[8] == 'a' ? 'b' : 'a';
+		g_file_set_contents(fx.witness, wdata, -1, NULL);
+	}
+	g_clear_pointer(&res, fut_log_host_result_free);
+	res = verify(&fx, fx.witness, NULL);
+	g_assert_true(has_finding(res, "witness-signature"));
+	fixture_free(&fx);
+
+	/* Garbage in a witness file is refused with its line number. */
+	{
+		g_autoptr(GError) error = NULL;
+		g_autofree gchar *path = NULL;
+		gint fd = g_file_open_tmp("futari-witness-XXXXXX", &path, NULL);
+		close(fd);
+		g_file_set_contents(path, "# ok\n\n{\"host\":\"x\"}\n", -1, NULL);
+		g_assert_null(fut_log_witness_file_load(path, &error));
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+		g_assert_nonnull(strstr(error->message, ":3:"));
+		g_unlink(path);
+	}
+}
+
+/* An old month cut short (its rotation checkpoint removed). */
+static void
+test_month_unsealed(void)
+{
+	Fixture fx;
+	g_autoptr(FutLogHostResult) res = NULL;
+	g_autoptr(GPtrArray) lines = NULL;
+
+	fixture_make(&fx, "pc-001", 1);
+	lines = lines_read(&fx, "2026-10");
+	g_ptr_array_set_size(lines, lines->len - 1);
+	lines_write(&fx, "2026-10", lines);
+	res = verify(&fx, NULL, NULL);
+	g_assert_true(has_finding(res, "month-unsealed") || has_finding(res, "month-link-broken"));
+	g_assert_true(has_finding(res, "month-link-broken"));
+	fixture_free(&fx);
+}
+
+/* kill -9 of a process appending as fast as it can: whatever it wrote durably verifies,
+ * the torn tail (if any) is named, and after reopening the log verifies clean. */
+static void
+test_kill9(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *dir = g_dir_make_tmp("futari-kill9-XXXXXX", &error);
+	g_autoptr(FutKey) key = test_key(3);
+	g_autoptr(FutLogHostResult) before = NULL;
+	g_autoptr(FutLogHostResult) after = NULL;
+	int pipefd[2];
+	pid_t pid;
+	gint64 durable_seq = -1;
+	gchar buf[64];
+
+	g_assert_no_error(error);
+	g_assert_cmpint(pipe(pipefd), ==, 0);
+	pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0) {
+		FutEgressLogOptions opts = {.checkpoint_records = 50};
+		FutEgressLog *log;
+		close(pipefd[0]);
+		log = fut_egress_log_open(dir, "pc-kill", key, &opts, NULL);
+		if (log == NULL)
+			_exit(3);
+		for (guint i = 0;; i++) {
+			g_autoptr(FutLogEvent) ev = fut_log_event_new(FUT_LOG_EV_UPLOAD_DENIED);
+			g_autofree gchar *path = g_strdup_printf("/home/u/f\n%u\"}", i);
+			gint64 seq = 0;
+			gboolean durable = i % 16 == 0;
+			fut_log_event_set_object(ev, path, i, NULL, "II");
+			fut_log_event_set_decision(ev, FUT_LOG_DECISION_DENY,
+			                           "class II to a browser");
+			if (!fut_egress_log_append(log, ev,
+			                           durable ? FUT_EGRESS_LOG_APPEND_DURABLE
+			                                   : FUT_EGRESS_LOG_APPEND_NONE,
+			                           &seq, NULL))
+				_exit(4);
+			if (durable) {
+				gchar line[32];
+				gint n = g_snprintf(line, sizeof(line), "%020" G_GINT64_FORMAT "\n",
+				                    seq);
+				if (write(pipefd[1], line, (gsize)n) != n)
+					_exit(5);
+			}
+		}
+	}
+	close(pipefd[1]);
+	/* Let it run until it has reported a good number of durable records. */
+	for (gint n = 0; n < 40; n++) {
+		gsize got = 0;
+		while (got < 21) {
+			ssize_t r = read(pipefd[0], buf + got, 21 - got);
+			g_assert_cmpint(r, >, 0);
+			got += (gsize)r;
+		}
+		buf[20] = '\0';
+		durable_seq = g_ascii_strtoll(buf, NULL, 10);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(pipefd[0]);
+
+	before = fut_log_verify_dir(dir, NULL, &error);
+	g_assert_no_error(error);
+	for (guint i = 0; i < before->findings->len; i++) {
+		FutLogFinding *f = g_ptr_array_index(before->findings, i);
+		g_test_message("before reopen: %s %s", f->code, f->message);
+		/* Only a torn tail may be found, nothing else. */
+		g_assert_cmpstr(f->code, ==, "torn-tail");
+	}
+	g_assert_cmpint(((FutLogMonthSummary *)g_ptr_array_index(before->months, 0))->last_seq, >=,
+	                durable_seq);
+
+	{
+		FutEgressLog *log = fut_egress_log_open(dir, "pc-kill", key, NULL, &error);
+		g_assert_no_error(error);
+		g_assert_true(fut_egress_log_close(log, NULL, &error));
+	}
+	after = fut_log_verify_dir(dir, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(after->findings->len, ==, 0);
+	g_assert_cmpuint(after->gaps_unclean, ==, 1);
+	g_assert_cmpuint(after->gaps_torn, ==, before->findings->len);
+	rm_rf(dir);
+}
+
+/* A torn tail crafted byte by byte (a crash mid-write): named before reopen, accounted
+ * after, and its bytes are still in the file. */
+static void
+test_torn_accounted(void)
+{
+	Fixture fx;
+	g_autoptr(FutLogHostResult) before = NULL;
+	g_autoptr(FutLogHostResult) after = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *path = NULL;
+	FILE *f;
+
+	fixture_make(&fx, "pc-001", 1);
+	path = month_path(&fx, "2026-11");
+	f = fopen(path, "a");
+	fputs("{\"seq\":99,\"time\":\"2026-11-2", f);
+	fclose(f);
+	before = verify(&fx, NULL, NULL);
+	g_assert_true(has_finding(before, "torn-tail"));
+	g_assert_cmpuint(before->findings->len, ==, 1);
+	{
+		FakeClock clock = {utc(2026, 11, 25, 0, 0, 0)};
+		FutEgressLogOptions opts = {.clock_func = fake_clock, .clock_data = &clock};
+		FutEgressLog *log = fut_egress_log_open(fx.dir, "pc-001", fx.key, &opts, &error);
+		g_assert_no_error(error);
+		fut_egress_log_close(log, NULL, &error);
+	}
+	after = verify(&fx, fx.witness, NULL);
+	g_assert_cmpuint(after->findings->len, ==, 0);
+	g_assert_cmpuint(after->gaps_torn, ==, 1);
+	/* A torn line followed by anything but its gap is a finding. */
+	{
+		g_autoptr(GPtrArray) lines = lines_read(&fx, "2026-11");
+		g_autoptr(FutLogHostResult) again = NULL;
+		guint torn = 0;
+		for (guint i = 0; i < lines->len; i++) {
+			if (g_str_has_prefix(g_ptr_array_index(lines, i), "{\"seq\":99,"))
+				torn = i;
+		}
+		g_assert_cmpuint(torn, >, 0);
+		g_ptr_array_remove_index(lines, torn + 1);
+		lines_write(&fx, "2026-11", lines);
+		again = verify(&fx, NULL, NULL);
+		g_assert_true(has_finding(again, "malformed"));
+	}
+	fixture_free(&fx);
+}
+
+static void
+test_garbage_dirs(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutLogHostResult) res = NULL;
+	g_autofree gchar *dir = g_dir_make_tmp("futari-garbage-XXXXXX", &error);
+	g_autofree gchar *p = g_build_filename(dir, "egress-2026-11.jsonl", NULL);
+
+	g_assert_null(fut_log_verify_dir("/nonexistent/futari", NULL, &error));
+	g_assert_nonnull(error);
+	g_clear_error(&error);
+	res = fut_log_verify_dir(dir, NULL, &error);
+	g_assert_true(has_finding(res, "no-records"));
+	g_clear_pointer(&res, fut_log_host_result_free);
+	g_file_set_contents(p, "\x00\xff garbage\n{}\n[\n", 16, NULL);
+	res = fut_log_verify_dir(dir, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_true(has_finding(res, "malformed"));
+	g_assert_true(has_finding(res, "no-records"));
+	rm_rf(dir);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/log/verify/clean", test_clean);
+	g_test_add_func("/log/verify/flipped-byte", test_flipped_byte);
+	g_test_add_func("/log/verify/deleted-line", test_deleted_line);
+	g_test_add_func("/log/verify/swapped-lines", test_swapped_lines);
+	g_test_add_func("/log/verify/inserted-rechained", test_inserted_rechained);
+	g_test_add_func("/log/verify/truncated-tail", test_truncated_tail);
+	g_test_add_func("/log/verify/missing-month", test_missing_month);
+	g_test_add_func("/log/verify/replaced-checkpoint", test_replaced_checkpoint);
+	g_test_add_func("/log/verify/forged-signature", test_forged_signature);
+	g_test_add_func("/log/verify/foreign-host", test_foreign_host);
+	g_test_add_func("/log/verify/witness", test_witness_checks);
+	g_test_add_func("/log/verify/month-unsealed", test_month_unsealed);
+	g_test_add_func("/log/verify/torn-accounted", test_torn_accounted);
+	g_test_add_func("/log/verify/kill9", test_kill9);
+	g_test_add_func("/log/verify/garbage", test_garbage_dirs);
+	return g_test_run();
+}
