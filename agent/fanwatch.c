@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fanotify.h>
@@ -309,6 +310,70 @@ fut_fanwatch_record_free(FutFanwatchRecord *rec)
 	g_free(rec->path);
 	g_free(rec->approval_id);
 	g_free(rec);
+}
+
+static const gchar *
+class_name(guint c)
+{
+	switch (c) {
+	case FUT_FANWATCH_CLASS_I:
+		return "I";
+	case FUT_FANWATCH_CLASS_II:
+		return "II";
+	case FUT_FANWATCH_CLASS_III:
+		return "III";
+	default:
+		return NULL;
+	}
+}
+
+static gchar *
+login_of(guint32 uid)
+{
+	struct passwd pw, *res = NULL;
+	gchar buf[1024];
+
+	if (uid == G_MAXUINT32 || getpwuid_r((uid_t)uid, &pw, buf, sizeof buf, &res) != 0 ||
+	    res == NULL)
+		return NULL;
+	return g_strdup(pw.pw_name);
+}
+
+FutLogEvent *
+fut_fanwatch_record_to_log_event(const FutFanwatchRecord *rec)
+{
+	FutLogEvent *ev;
+	g_autofree gchar *login = NULL;
+	g_autofree gchar *hex = NULL;
+
+	if (rec->kind == FUT_FANWATCH_RECORD_GAP) {
+		ev = fut_log_event_new_gap(rec->gap_kind, rec->reason);
+		fut_log_event_set_detail_int(ev, "count", (gint64)MIN(rec->gap_count, G_MAXINT64));
+		return ev;
+	}
+	ev = fut_log_event_new(fut_fanwatch_record_kind_to_string(rec->kind));
+	login = login_of(rec->uid);
+	fut_log_event_set_subject(
+	    ev, rec->uid == G_MAXUINT32 ? FUT_LOG_INT_ABSENT : (gint64)rec->uid, login,
+	    rec->loginuid == G_MAXUINT32 ? FUT_LOG_INT_ABSENT : (gint64)rec->loginuid,
+	    rec->pid > 0 ? (gint64)rec->pid : FUT_LOG_INT_ABSENT, rec->exe);
+	if (rec->has_sha256)
+		hex = fut_hex_encode(rec->sha256, sizeof rec->sha256);
+	fut_log_event_set_object(ev, rec->path,
+	                         rec->size <= G_MAXINT64 ? (gint64)rec->size : FUT_LOG_INT_ABSENT,
+	                         hex, class_name(rec->file_class));
+	fut_log_event_set_upload(ev, NULL, rec->exe);
+	fut_log_event_set_decision(
+	    ev, rec->allowed ? FUT_LOG_DECISION_ALLOW : FUT_LOG_DECISION_DENY, rec->reason);
+	if (rec->approval_id != NULL)
+		fut_log_event_set_request(ev, rec->approval_id);
+	if (rec->comm != NULL)
+		fut_log_event_set_detail(ev, "comm", rec->comm);
+	if (rec->program_match != NULL)
+		fut_log_event_set_detail(ev, "program_match", rec->program_match);
+	fut_log_event_set_detail_int(ev, "dev", (gint64)MIN(rec->dev, G_MAXINT64));
+	fut_log_event_set_detail_int(ev, "ino", (gint64)MIN(rec->ino, G_MAXINT64));
+	return ev;
 }
 
 void

@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "crypto.h"
+#include "logrecord.h"
 
 G_BEGIN_DECLS
 
@@ -67,6 +68,14 @@ typedef struct {
 
 void fut_fanwatch_record_free(FutFanwatchRecord *rec);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutFanwatchRecord, fut_fanwatch_record_free)
+
+/* Returns the egress-log event for @rec (common/logrecord.h): subject (uid, login looked up
+ * here, loginuid, pid, exe), object (path, size, SHA-256, class), destination "upload" with
+ * the program, decision, reason, the approval as request id, and details (comm,
+ * program_match, dev, ino; for a gap: kind and count). Strings are escaped by the setters.
+ * Call it from the record callback, not the listener thread: the login lookup may read
+ * files. Caller frees with fut_log_event_free(). */
+FutLogEvent *fut_fanwatch_record_to_log_event(const FutFanwatchRecord *rec);
 
 /* Classifies the open file @fd (read it with pread(); do not close it) whose path is @path
  * (may be NULL). Stores FUT_FANWATCH_CLASS_* in @ret_class. Called in the listener thread,

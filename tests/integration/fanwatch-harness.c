@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 
 #include "agent/fanwatch.h"
 #include "agent/procinfo.h"
+#include "classify.h"
 #include "errors.h"
 #include "util.h"
 
@@ -317,6 +319,9 @@ main(int argc, char **argv)
 	g_autofree gchar *self_path = NULL;
 	gboolean no_marks = FALSE;
 	gint64 learn_max = -1;
+	g_autofree gchar *classifier = NULL;
+	g_autoptr(FutClassifier) real = NULL;
+	FutFanwatchClassifyFunc classify_func = test_classify;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GOptionContext) octx = NULL;
 	FutFanwatchConfig cfg;
@@ -329,11 +334,14 @@ main(int argc, char **argv)
 	    {"approvals", 'a', 0, G_OPTION_ARG_FILENAME, &approvals, "approval file", "FILE"},
 	    {"no-marks", 0, 0, G_OPTION_ARG_NONE, &no_marks, "set no ignore marks", NULL},
 	    {"learn-max", 0, 0, G_OPTION_ARG_INT64, &learn_max, "learn size limit", "BYTES"},
+	    {"classifier", 0, 0, G_OPTION_ARG_STRING, &classifier,
+	     "test (default) or real (common/classify.c, defaults)", "KIND"},
 	    {"self-open", 0, 0, G_OPTION_ARG_FILENAME, &self_path, "open a file once started",
 	     "PATH"},
 	    {NULL},
 	};
 
+	setlocale(LC_ALL, "");
 	octx = g_option_context_new("- futari upload-control test harness");
 	g_option_context_add_main_entries(octx, entries, NULL);
 	if (!g_option_context_parse(octx, &argc, &argv, &error)) {
@@ -360,9 +368,20 @@ main(int argc, char **argv)
 	if (learn_max >= 0)
 		cfg.learn_max = (guint64)learn_max;
 
+	if (g_strcmp0(classifier, "real") == 0) {
+		real = fut_classifier_new(NULL, NULL, &error);
+		if (real == NULL) {
+			fprintf(stderr, "fanwatch-harness: %s\n", error->message);
+			return 1;
+		}
+		classify_func = fut_classifier_classify_fd_cb;
+	} else if (classifier != NULL && g_strcmp0(classifier, "test") != 0) {
+		fprintf(stderr, "fanwatch-harness: --classifier is test or real\n");
+		return 2;
+	}
 	h.approvals = approvals;
 	h.loop = g_main_loop_new(NULL, FALSE);
-	h.fw = fut_fanwatch_new(&cfg, test_classify, NULL, on_record, &h, NULL, &error);
+	h.fw = fut_fanwatch_new(&cfg, classify_func, real, on_record, &h, NULL, &error);
 	if (h.fw == NULL) {
 		fprintf(stderr, "fanwatch-harness: %s\n", error->message);
 		return 1;

@@ -186,6 +186,18 @@ timeout 60 sh -c '
 stop_harness
 grep -q '"event":"stats".*"reply_errors":0' "$out" || fail "reply errors: $(tail -1 "$out")"
 
+# --- the real classifier (common/classify.c) as the agent plugs it in ---------------------
+printf '氏名,個人番号\n山田,379474484458\n' >"$mnt/staff.csv"
+printf 'minutes of the public meeting\n' >"$mnt/minutes.txt"
+chmod 644 "$mnt/staff.csv" "$mnt/minutes.txt"
+start_harness --classifier real
+timeout 10 curl -s "file://$mnt/staff.csv" >/dev/null && fail "curl read a file with a My Number (real classifier)"
+expect_line 'upload.denied.*staff.csv.*"class":1' "no Class I denial from the real classifier"
+[ "$(timeout 10 curl -s "file://$mnt/minutes.txt")" = "minutes of the public meeting" ] ||
+	fail "curl cannot read a harmless file (real classifier)"
+timeout 10 cat "$mnt/staff.csv" >/dev/null || fail "cat cannot read a Class I file (real classifier)"
+stop_harness
+
 # --- killed listener: pending openers are allowed by the kernel, none stays blocked ------
 # Written before the listener starts, so no ignore mark of this group covers it.
 echo "pending" >"$mnt/pending.txt"

@@ -120,6 +120,78 @@ test_kind_names(void)
 	g_assert_cmpstr(fut_fanwatch_record_kind_to_string(FUT_FANWATCH_RECORD_GAP), ==, "gap");
 }
 
+/* A record becomes an egress-log event that encodes to a canonical line and parses back. */
+static void
+test_log_event(void)
+{
+	FutFanwatchRecord rec = {
+	    .kind = FUT_FANWATCH_RECORD_DENIED,
+	    .time_us = 1795680000000000,
+	    .pid = 4242,
+	    .uid = 0,
+	    .loginuid = 1000,
+	    .exe = (gchar *)"/usr/bin/curl",
+	    .comm = (gchar *)"curl\nforged",
+	    .program_match = "inode",
+	    .path = (gchar *)"/home/a/\xe5\xa0\xb1\xe5\x91\x8a.csv\n{\"seq\":1}",
+	    .dev = 2049,
+	    .ino = 77,
+	    .size = 123,
+	    .file_class = FUT_FANWATCH_CLASS_I,
+	    .has_sha256 = TRUE,
+	    .allowed = FALSE,
+	    .reason = "class I file, no approval",
+	};
+	FutLogRecord lr = {.seq = 0, .time_us = rec.time_us, .host = (gchar *)"pc1"};
+	g_autofree gchar *line = NULL;
+	g_autoptr(FutLogRecord) back = NULL;
+	g_autoptr(GError) error = NULL;
+	gsize len = 0;
+
+	memset(rec.sha256, 0x5a, sizeof rec.sha256);
+	lr.ev = fut_fanwatch_record_to_log_event(&rec);
+	g_assert_nonnull(lr.ev);
+	line = fut_log_record_encode(&lr, &len);
+	g_assert_null(strchr(line, '\n'));
+	back = fut_log_record_parse(line, len, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(back->ev->event, ==, "upload.denied");
+	g_assert_cmpint(back->ev->subject.uid, ==, 0);
+	g_assert_cmpstr(back->ev->subject.login, ==, "root");
+	g_assert_cmpint(back->ev->subject.loginuid, ==, 1000);
+	g_assert_cmpint(back->ev->subject.pid, ==, 4242);
+	g_assert_cmpstr(back->ev->subject.exe, ==, "/usr/bin/curl");
+	g_assert_cmpstr(back->ev->object.klass, ==, "I");
+	g_assert_cmpint(back->ev->object.size, ==, 123);
+	g_assert_cmpstr(back->ev->object.sha256, ==,
+	                "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a");
+	g_assert_cmpstr(back->ev->destination.kind, ==, "upload");
+	g_assert_cmpstr(back->ev->destination.program, ==, "/usr/bin/curl");
+	g_assert_cmpstr(back->ev->decision, ==, "deny");
+	g_assert_cmpstr(back->ev->reason, ==, "class I file, no approval");
+	/* Untrusted strings arrive escaped: no record can forge another. */
+	g_assert_null(strchr(back->ev->object.path, '\n'));
+	g_assert_cmpstr(fut_log_event_get_detail_str(back->ev, "comm"), ==, "curl\\nforged");
+	g_assert_cmpstr(fut_log_event_get_detail_str(back->ev, "program_match"), ==, "inode");
+	fut_log_event_free(lr.ev);
+	lr.ev = NULL;
+
+	{
+		FutFanwatchRecord gap = {.kind = FUT_FANWATCH_RECORD_GAP,
+		                         .gap_kind = "queue-overflow",
+		                         .gap_count = 3,
+		                         .reason = "the kernel dropped fanotify events"};
+		g_autoptr(FutLogEvent) ev = fut_fanwatch_record_to_log_event(&gap);
+		const FutLogDetail *d;
+
+		g_assert_cmpstr(ev->event, ==, "gap");
+		g_assert_cmpstr(fut_log_event_get_detail_str(ev, "kind"), ==, "queue-overflow");
+		d = fut_log_event_get_detail(ev, "count");
+		g_assert_nonnull(d);
+		g_assert_cmpint(d->num, ==, 3);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -127,5 +199,6 @@ main(int argc, char **argv)
 	g_test_add_func("/fanwatch/config/garbage", test_config_garbage);
 	g_test_add_func("/fanwatch/approvals", test_approvals);
 	g_test_add_func("/fanwatch/record-kinds", test_kind_names);
+	g_test_add_func("/fanwatch/log-event", test_log_event);
 	return g_test_run();
 }
