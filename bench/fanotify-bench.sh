@@ -8,7 +8,8 @@
 #                   not an upload program; Class III files get evictable ignore marks
 #   futari-nomarks  the same without ignore marks (a responder that answers every open)
 #   futari-upload   the opener is listed as an upload program: every first open is
-#                   classified before the reply
+#                   classified before the reply (test classifier: an xattr lookup)
+#   futari-upload-real  the same with the real classifier (common/classify.c) reading each file
 #   fapolicyd       Debian's fapolicyd, permissive, the rules the package ships, trust =
 #                   file, uid = root, watch_fs = xfs only (so / is not watched)
 #   fapolicyd-knownlibs  the same with upstream's default "known-libs" rule set
@@ -170,7 +171,7 @@ stop_fapolicyd() {
 }
 
 declare -A F S R
-configs="none bare futari futari-nomarks futari-upload fapolicyd fapolicyd-knownlibs"
+configs="none bare futari futari-nomarks futari-upload futari-upload-real fapolicyd fapolicyd-knownlibs"
 real_openloop=$(readlink -f "$openloop")
 for round in $(seq "$rounds"); do
 	for c in $configs; do
@@ -182,6 +183,11 @@ for round in $(seq "$rounds"); do
 		futari) start_harness; result=$(measure "$d"); stop_harness ;;
 		futari-nomarks) start_harness --no-marks; result=$(measure "$d"); stop_harness ;;
 		futari-upload) start_harness --program "$real_openloop"; result=$(measure "$d"); stop_harness ;;
+		futari-upload-real)
+			start_harness --program "$real_openloop" --classifier real
+			result=$(measure "$d")
+			stop_harness
+			;;
 		fapolicyd) set_rules debian; start_fapolicyd; result=$(measure "$d"); stop_fapolicyd ;;
 		fapolicyd-knownlibs) set_rules known-libs; start_fapolicyd; result=$(measure "$d"); stop_fapolicyd ;;
 		esac
