@@ -643,6 +643,26 @@ approval_program_matches(const Approval *a, const gchar *exe, const Key *exe_key
 	return g_strcmp0(m, a->program) == 0 || g_strcmp0(m, a->program_real) == 0;
 }
 
+/* TRUE when some active approval names this requester and program (any content). */
+static gboolean
+approval_possible(FutFanwatch *fw, const Event *ev)
+{
+	GHashTableIter it;
+	gpointer value;
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+	gboolean found = FALSE;
+
+	g_mutex_lock(&fw->lock);
+	g_hash_table_iter_init(&it, fw->approvals);
+	while (!found && g_hash_table_iter_next(&it, NULL, &value)) {
+		const Approval *a = value;
+		found = a->uid == ev->uid && now >= a->not_before && now <= a->not_after &&
+		        approval_program_matches(a, ev->exe, &ev->exe_key);
+	}
+	g_mutex_unlock(&fw->lock);
+	return found;
+}
+
 /* Returns the id of an approval covering the event now, or NULL. Caller frees. */
 static gchar *
 approval_find(FutFanwatch *fw, const Event *ev)
@@ -933,6 +953,12 @@ decide(FutFanwatch *fw, Event *ev)
 	if (!fut_procinfo_read_uid(ev->pid, &ev->uid, NULL))
 		return deny(ev, "the requester cannot be identified");
 	ev->have_uid = TRUE;
+	/* Hashing a large file stalls every open on the watched filesystems: only hash when an
+	 * approval could match at all. */
+	if (!approval_possible(fw, ev))
+		return deny(ev, ev->file_class == FUT_FANWATCH_CLASS_I
+		                    ? "class I file, no approval"
+		                    : "class II file, no approval");
 	if (!file_digest(fw, ev->fd, &id, ev->sha256))
 		return deny(ev, "the content cannot be hashed to check approvals");
 	ev->has_sha256 = TRUE;
