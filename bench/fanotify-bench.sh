@@ -31,6 +31,16 @@ harness="$top_builddir/tests/integration/fanwatch-harness"
 openloop="$top_builddir/bench/fanotify-openloop"
 bare="$top_builddir/bench/fanotify-bare"
 
+# The opener and the listener are pinned to different CPUs (BENCH_PIN=0 turns this off): a
+# wake-up across CPUs and one on the same CPU cost very different amounts, and letting the
+# scheduler choose made the same configuration bimodal from run to run.
+pin_opener=""
+pin_listener=""
+if [ "${BENCH_PIN:-1}" = 1 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+	pin_opener="taskset -c ${OPENER_CPU:-1}"
+	pin_listener="taskset -c ${LISTENER_CPU:-0}"
+fi
+
 die() {
 	echo "fanotify-bench: $*" >&2
 	exit 1
@@ -116,7 +126,7 @@ median() { # numbers on stdin
 # Prints "first second repeated" (ns) for one run of the loop over DIR: pass 1, pass 2, and
 # the median of passes 3 and later.
 measure() { # DIR
-	"$openloop" "$1" "$files" "$passes" >"$T/loop.out" || die "open loop failed"
+	$pin_opener "$openloop" "$1" "$files" "$passes" >"$T/loop.out" || die "open loop failed"
 	echo "$(awk '$2 == 1 { print $3 }' "$T/loop.out")" \
 		"$(awk '$2 == 2 { print $3 }' "$T/loop.out")" \
 		"$(awk '$2 > 2 { print $3 }' "$T/loop.out" | median)"
@@ -124,7 +134,7 @@ measure() { # DIR
 
 start_harness() {
 	: >"$T/harness.out"
-	"$harness" --mount "$mnt" --program /usr/bin/curl "$@" >"$T/harness.out" 2>&1 &
+	$pin_listener "$harness" --mount "$mnt" --program /usr/bin/curl "$@" >"$T/harness.out" 2>&1 &
 	harness_pid=$!
 	for _ in $(seq 100); do
 		grep -q '"event":"ready"' "$T/harness.out" && return 0
@@ -141,7 +151,7 @@ stop_harness() {
 
 start_bare() {
 	: >"$T/bare.out"
-	"$bare" "$mnt" >"$T/bare.out" 2>&1 &
+	$pin_listener "$bare" "$mnt" >"$T/bare.out" 2>&1 &
 	harness_pid=$!
 	for _ in $(seq 100); do
 		grep -q ready "$T/bare.out" && return 0
@@ -151,7 +161,7 @@ start_bare() {
 }
 
 start_fapolicyd() {
-	fapolicyd --permissive --debug-deny >"$T/fapolicyd.out" 2>&1 &
+	$pin_listener fapolicyd --permissive --debug-deny >"$T/fapolicyd.out" 2>&1 &
 	fapo_pid=$!
 	# Ready once its fanotify group has a mark: fdinfo lists it.
 	for _ in $(seq 300); do
@@ -198,7 +208,7 @@ done
 
 echo
 echo "fanotify open/read/close on xfs (loop), $files files, $passes passes, median of $rounds rounds"
-echo "kernel $(uname -r), $(nproc) CPUs"
+echo "kernel $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)${pin_opener:+, opener on CPU ${OPENER_CPU:-1}, listener on CPU ${LISTENER_CPU:-0}}"
 us() { awk -v n="$1" 'BEGIN { printf "%.2f", n / 1000 }'; }
 minimum() { sort -n | head -1; }
 col() { awk -v c="$1" -v k="$2" '$1 == c { print $k }' "$T/results"; }
