@@ -56,15 +56,19 @@ start_harness() {
 	done
 	fail "harness not ready in 10 s"
 }
+# Stops the harness with SIGTERM; fails unless it exits 0 (a crash, a sanitizer report or a
+# leak report at exit under --enable-sanitizers all make it exit otherwise).
 stop_harness() {
 	[ -n "$hpid" ] || return 0
 	kill "$hpid" 2>/dev/null
 	timeout 10 sh -c "while kill -0 $hpid 2>/dev/null; do sleep 0.1; done" ||
 		kill -9 "$hpid" 2>/dev/null
-	wait "$hpid" 2>/dev/null
+	hrc=0
+	wait "$hpid" 2>/dev/null || hrc=$?
 	hpid=""
+	[ "$hrc" = 0 ] || fail "harness exited with status $hrc: $(tail -5 "$TEST_TMP/harness.err")"
 }
-defer 'stop_harness'
+defer '[ -z "$hpid" ] || { kill -9 "$hpid"; wait "$hpid"; } 2>/dev/null'
 # Waits for a harness output line matching $1 (records arrive just after the reply).
 expect_line() {
 	for _ in $(seq 50); do
