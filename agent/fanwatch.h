@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "crypto.h"
 #include "logrecord.h"
@@ -76,6 +77,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutFanwatchRecord, fut_fanwatch_record_free)
  * Call it from the record callback, not the listener thread: the login lookup may read
  * files. Caller frees with fut_log_event_free(). */
 FutLogEvent *fut_fanwatch_record_to_log_event(const FutFanwatchRecord *rec);
+
+/* Returns the same facts as a JSON object in the shape fut_recorder_emit() takes
+ * (agent/recorder.h): "subject", "object", "destination", "decision", "reason", "request",
+ * "detail"; every string escaped with fut_strescape(). For the event name use
+ * fut_fanwatch_record_kind_to_string(). Caller frees with json_object_unref(). */
+JsonObject *fut_fanwatch_record_to_fields(const FutFanwatchRecord *rec);
 
 /* Classifies the open file @fd (read it with pread(); do not close it) whose path is @path
  * (may be NULL). Stores FUT_FANWATCH_CLASS_* in @ret_class. Called in the listener thread,

@@ -177,6 +177,23 @@ test_log_event(void)
 	lr.ev = NULL;
 
 	{
+		g_autoptr(JsonObject) f = fut_fanwatch_record_to_fields(&rec);
+		JsonObject *subject = json_object_get_object_member(f, "subject");
+		JsonObject *object = json_object_get_object_member(f, "object");
+		JsonObject *detail = json_object_get_object_member(f, "detail");
+
+		g_assert_cmpint(json_object_get_int_member(subject, "pid"), ==, 4242);
+		g_assert_cmpstr(json_object_get_string_member(subject, "login"), ==, "root");
+		g_assert_cmpstr(json_object_get_string_member(object, "class"), ==, "I");
+		g_assert_null(strchr(json_object_get_string_member(object, "path"), '\n'));
+		g_assert_cmpstr(json_object_get_string_member(detail, "comm"), ==, "curl\\nforged");
+		g_assert_cmpstr(json_object_get_string_member(f, "decision"), ==, "deny");
+		g_assert_cmpstr(json_object_get_string_member(
+		                    json_object_get_object_member(f, "destination"), "kind"),
+		                ==, "upload");
+	}
+
+	{
 		FutFanwatchRecord gap = {.kind = FUT_FANWATCH_RECORD_GAP,
 		                         .gap_kind = "queue-overflow",
 		                         .gap_count = 3,
