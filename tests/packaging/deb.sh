@@ -205,8 +205,8 @@ if command -v systemd-nspawn >/dev/null 2>&1 && command -v nsenter >/dev/null 2>
 		}
 		main=$($N systemctl show -p MainPID --value futarid.service)
 		st=$($N cat "/proc/$main/status")
-		echo "$st" | grep -q '^CapBnd:[[:space:]]*000000000028000a$' ||
-			fail "futarid's bounding set is not SYS_ADMIN DAC_OVERRIDE SYS_PTRACE FOWNER: $(echo "$st" | grep CapBnd)"
+		echo "$st" | grep -q '^CapBnd:[[:space:]]*0000000000280002$' ||
+			fail "futarid's bounding set is not SYS_ADMIN DAC_OVERRIDE SYS_PTRACE: $(echo "$st" | grep CapBnd)"
 		echo "$st" | grep -q '^NoNewPrivs:[[:space:]]*1$' || fail "futarid runs without NoNewPrivileges"
 		echo "$st" | grep -q '^Seccomp:[[:space:]]*2$' || fail "futarid runs without a seccomp filter"
 		$N futari status >"$TEST_TMP/status" 2>&1 || {
