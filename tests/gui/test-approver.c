@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* futari-approver under Xvfb, driven through GTK itself: controls are found the way a
+ * keyboard user finds them, by their visible (mnemonic) labels, and activated. TEST ONLY
+ * keys (tests/unit/fixtures.h) sign the requests and the approver certificate.
+ *
+ *   /approver/review        a request's facts are on the review page; screenshot
+ *   /approver/approve       wrong passphrase refused; then approved, the file beside the
+ *                           request verifies and passes fut_redeem_check(); history shows it
+ *   /approver/self-approval alice's own request: Approve disabled, reason shown, refused
+ *                           even when the action is forced
+ *   /approver/tampered      an altered request is refused with the reason
+ *   /approver/labels        every input control has a label that names it
+ *
+ * FUT_TEST_SCREENSHOT_DIR: where PAGE-$FUT_TEST_LANG.png go (xwd piped to FUT_TEST_CONVERT).
+ * FUT_TEST_LOCALEDIR: a locale dir holding the futari catalogue (for LANGUAGE=ja). */
+#include "config.h"
+
+#include <locale.h>
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <gtk/gtk.h>
+#include <gdk/x11/gdkx.h>
+
+#include "approve-common.h"
+#include "approve-review.h"
+#include "approver-history.h"
+#include "approver-settings.h"
+#include "approver-window.h"
+#include "fixtures.h"
+#include "redeem.h"
+#include "util.h"
+
+#define ALICE_PASS "TEST ONLY alice passphrase"
+
+static gchar *tmp;
+static gchar *req_bob, *req_alice, *req_tampered;
+static FutKey *root_key, *host_key;
+
+/* --- fixtures ---------------------------------------------------------------------- */
+
+static gint64
+now(void)
+{
+	return g_get_real_time() / G_USEC_PER_SEC;
+}
+
+static gchar *
+write_request(const gchar *requester, const gchar *name)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutRequest) q = fx_request(FUT_CLASS_II, host_key);
+	g_autofree gchar *text = NULL;
+	gchar *path = g_build_filename(tmp, "inbox", name, NULL);
+
+	g_free(q->requester);
+	q->requester = g_strdup(requester);
+	q->created = now() - 600;
+	q->expires = now() + 3 * 86400;
+	g_assert_true(fut_request_sign(q, host_key, &error));
+	text = fut_request_to_text(q, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_file_set_contents(path, text, -1, &error));
+	return path;
+}
+
+static void
+setup_fixtures(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutKey) alice = fx_key("approver alice");
+	g_autoptr(FutCertificate) cert = NULL;
+	g_autoptr(FutApproverSettings) s = g_new0(FutApproverSettings, 1);
+	g_autofree gchar *cert_text = NULL;
+	g_autofree gchar *text = NULL;
+	g_autofree gchar *keys = g_build_filename(tmp, "keys", NULL);
+	g_autofree gchar *inbox = g_build_filename(tmp, "inbox", NULL);
+
+	root_key = fx_key("org root");
+	host_key = fx_key("host pc-test-only-01");
+	g_assert_cmpint(g_mkdir_with_parents(keys, 0700), ==, 0);
+	g_assert_cmpint(g_mkdir_with_parents(inbox, 0700), ==, 0);
+	s->key_path = g_build_filename(keys, "alice.key", NULL);
+	s->cert_path = g_build_filename(keys, "alice.futari-certificate", NULL);
+	s->root_path = g_build_filename(keys, "org.pub", NULL);
+	g_assert_true(fut_key_save_secret(alice, s->key_path, ALICE_PASS, 14, &error));
+	g_assert_no_error(error);
+	g_assert_true(fut_key_save_public(root_key, s->root_path, &error));
+	cert = fx_cert("S1001", "Alice Approver (TEST ONLY)", "alice alice.adm", "info-manager",
+	               1u << FUT_CLASS_II, alice, root_key, 0x11);
+	cert->not_before = now() - 86400;
+	cert->not_after = now() + 30 * 86400;
+	g_assert_true(fut_certificate_sign(cert, root_key, &error));
+	cert_text = fut_certificate_to_text(cert, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_file_set_contents(s->cert_path, cert_text, -1, &error));
+	g_assert_true(fut_approver_settings_save(s, &error));
+	g_assert_no_error(error);
+
+	req_bob = write_request("bob", "bob-report.futari-request");
+	req_alice = write_request("alice", "alice-own.futari-request");
+	/* An altered copy: the reason changed after the host signed it. */
+	{
+		g_autofree gchar *orig = NULL;
+		g_autofree gchar *changed = NULL;
+		g_auto(GStrv) parts = NULL;
+		g_assert_true(g_file_get_contents(req_bob, &orig, NULL, &error));
+		parts = g_strsplit(orig, "reason: ", 2);
+		changed = g_strconcat(parts[0], "reason: X", parts[1], NULL);
+		req_tampered = g_build_filename(tmp, "inbox", "tampered.futari-request", NULL);
+		g_assert_true(g_file_set_contents(req_tampered, changed, -1, &error));
+	}
+}
+
+/* --- driving GTK ------------------------------------------------------------------- */
+
+static gboolean
+timeout_done(gpointer data)
+{
+	*(gboolean *)data = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+static void
+spin(guint ms)
+{
+	gboolean done = FALSE;
+
+	g_timeout_add(ms, timeout_done, &done);
+	while (!done)
+		g_main_context_iteration(NULL, TRUE);
+}
+
+static FutApproverWindow *
+new_window(void)
+{
+	FutApproverWindow *win = fut_approver_window_new(NULL);
+
+	gtk_window_present(GTK_WINDOW(win));
+	for (guint i = 0; i < 200 && !gtk_widget_get_mapped(GTK_WIDGET(win)); i++)
+		spin(10);
+	g_assert_true(gtk_widget_get_mapped(GTK_WIDGET(win)));
+	return win;
+}
+
+static void
+open_path(FutApproverWindow *win, const gchar *path)
+{
+	g_autoptr(GFile) f = g_file_new_for_path(path);
+
+	fut_approver_window_open(win, f);
+	spin(100);
+}
+
+/* Visible widgets under @w, depth first. */
+static void
+collect(GtkWidget *w, GPtrArray *out)
+{
+	if (!gtk_widget_get_visible(w))
+		return;
+	g_ptr_array_add(out, w);
+	for (GtkWidget *c = gtk_widget_get_first_child(w); c != NULL;
+	     c = gtk_widget_get_next_sibling(c))
+		collect(c, out);
+}
+
+static GPtrArray *
+widgets_on_page(FutApproverWindow *win)
+{
+	GPtrArray *out = g_ptr_array_new();
+
+	collect(GTK_WIDGET(win), out);
+	return out;
+}
+
+/* The control a keyboard user reaches with the caption @mnemonic (e.g. "_Passphrase"). */
+static GtkWidget *
+find_by_caption(FutApproverWindow *win, const gchar *mnemonic)
+{
+	g_autoptr(GPtrArray) all = widgets_on_page(win);
+
+	for (guint i = 0; i < all->len; i++) {
+		GtkWidget *w = all->pdata[i];
+		if (GTK_IS_LABEL(w) &&
+		    g_strcmp0(gtk_label_get_label(GTK_LABEL(w)), mnemonic) == 0 &&
+		    gtk_label_get_mnemonic_widget(GTK_LABEL(w)) != NULL)
+			return gtk_label_get_mnemonic_widget(GTK_LABEL(w));
+	}
+	g_error("no control labelled %s", mnemonic);
+	return NULL;
+}
+
+static GtkWidget *
+find_button(FutApproverWindow *win, const gchar *mnemonic)
+{
+	g_autoptr(GPtrArray) all = widgets_on_page(win);
+
+	for (guint i = 0; i < all->len; i++) {
+		GtkWidget *w = all->pdata[i];
+		if (GTK_IS_BUTTON(w) &&
+		    g_strcmp0(gtk_button_get_label(GTK_BUTTON(w)), mnemonic) == 0)
+			return w;
+	}
+	g_error("no button %s", mnemonic);
+	return NULL;
+}
+
+/* TRUE if some visible label on the page contains @needle. */
+static gboolean
+page_shows(FutApproverWindow *win, const gchar *needle)
+{
+	g_autoptr(GPtrArray) all = widgets_on_page(win);
+
+	for (guint i = 0; i < all->len; i++) {
+		GtkWidget *w = all->pdata[i];
+		if (GTK_IS_LABEL(w) && strstr(gtk_label_get_text(GTK_LABEL(w)), needle) != NULL)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Saves the window as X sees it (xwd, then ImageMagick to PNG): what a supervisor sees,
+ * fonts and all. */
+static void
+screenshot(FutApproverWindow *win, const gchar *name)
+{
+	const gchar *dir = g_getenv("FUT_TEST_SCREENSHOT_DIR");
+	const gchar *lang = g_getenv("FUT_TEST_LANG");
+	const gchar *convert = g_getenv("FUT_TEST_CONVERT");
+	GdkSurface *surface = gtk_native_get_surface(GTK_NATIVE(win));
+	g_autofree gchar *file = NULL;
+	g_autofree gchar *path = NULL;
+	g_autofree gchar *cmd = NULL;
+	gint status = 0;
+
+	if (dir == NULL || convert == NULL || !GDK_IS_X11_SURFACE(surface))
+		return;
+	spin(400);
+	file = g_strdup_printf("%s-%s.png", name, lang != NULL ? lang : "en");
+	path = g_build_filename(dir, file, NULL);
+	cmd = g_strdup_printf("sh -c 'xwd -silent -id %lu | %s xwd:- \"%s\"'",
+	                      (gulong)gdk_x11_surface_get_xid(surface), convert, path);
+	g_assert_true(g_spawn_command_line_sync(cmd, NULL, NULL, &status, NULL));
+	g_assert_true(g_spawn_check_wait_status(status, NULL));
+	g_test_message("screenshot: %s", path);
+}
+
+/* --- tests ------------------------------------------------------------------------- */
+
+static void
+test_review(void)
+{
+	FutApproverWindow *win = new_window();
+
+	g_assert_cmpstr(fut_approver_window_get_page(win), ==, "welcome");
+	screenshot(win, "welcome");
+	open_path(win, req_bob);
+	g_assert_cmpstr(fut_approver_window_get_page(win), ==, "review");
+	g_assert_true(page_shows(win, "bob"));
+	g_assert_true(page_shows(win, "1001"));
+	g_assert_true(page_shows(win, "pc-test-only-01"));
+	g_assert_true(page_shows(win, "報告書 (TEST ONLY).xlsx"));
+	g_assert_true(page_shows(win, "会議資料 TEST ONLY"));
+	g_assert_true(page_shows(win, "TESTONLY0001"));
+	g_assert_true(page_shows(win, "label trusted.futari.class"));
+	g_assert_true(page_shows(win, _("Class II")));
+	g_assert_true(page_shows(win, "…")); /* the shortened digest */
+	if (g_strcmp0(g_getenv("FUT_TEST_LANG"), "ja") == 0)
+		g_assert_true(page_shows(win, "申請者")); /* the catalogue is in use */
+	screenshot(win, "review");
+	gtk_window_destroy(GTK_WINDOW(win));
+}
+
+/* The agent's state for the test: only the request in @data is pending. */
+static FutRequestState
+pending_lookup(const guint8 id[FUT_REQUEST_ID_LEN], gpointer data)
+{
+	return memcmp(id, data, FUT_REQUEST_ID_LEN) == 0 ? FUT_REQUEST_STATE_PENDING
+	                                                 : FUT_REQUEST_STATE_UNKNOWN;
+}
+
+static void
+test_approve(void)
+{
+	g_autoptr(GError) error = NULL;
+	FutApproverWindow *win = new_window();
+	g_autofree gchar *expected = NULL;
+	g_autofree gchar *text = NULL;
+	g_autoptr(FutApproval) a = NULL;
+	g_autoptr(FutRequest) q = NULL;
+	g_autoptr(FutPolicy) policy = fut_policy_new_default();
+	g_autoptr(FutRevocationList) crl = fx_crl(root_key, 1, NULL, 0);
+	g_autoptr(GPtrArray) history = NULL;
+	g_autofree gchar *message = NULL;
+	gsize len = 0;
+	guint8 want[FUT_REQUEST_ID_LEN];
+	FutRedeemInput in = {0};
+
+	open_path(win, req_bob);
+	gtk_editable_set_text(GTK_EDITABLE(find_by_caption(win, _("_Comment"))),
+	                      "OK TEST ONLY 承認");
+	/* A wrong passphrase signs nothing. */
+	gtk_editable_set_text(GTK_EDITABLE(find_by_caption(win, _("_Passphrase"))),
+	                      "not the passphrase");
+	g_signal_emit_by_name(find_button(win, _("_Approve")), "clicked");
+	spin(50);
+	g_assert_cmpstr(fut_approver_window_get_page(win), ==, "review");
+	g_assert_true(page_shows(win, "passphrase"));
+	g_assert_cmpstr(gtk_editable_get_text(GTK_EDITABLE(find_by_caption(win, _("_Passphrase")))),
+	                ==, ""); /* wiped after the attempt */
+	expected = g_build_filename(tmp, "inbox", "bob-report.S1001.futari-approval", NULL);
+	g_assert_false(g_file_test(expected, G_FILE_TEST_EXISTS));
+
+	gtk_editable_set_text(GTK_EDITABLE(find_by_caption(win, _("_Passphrase"))), ALICE_PASS);
+	g_signal_emit_by_name(find_button(win, _("_Approve")), "clicked");
+	spin(50);
+	g_assert_cmpstr(fut_approver_window_get_page(win), ==, "done");
+	g_assert_cmpstr(fut_approver_window_get_output(win), ==, expected);
+	g_assert_true(page_shows(win, expected)); /* the window says where */
+	screenshot(win, "done");
+
+	/* The file verifies with the protocol code, and the agent's rule accepts it. */
+	g_assert_true(fut_file_read_bounded(expected, FUT_APPROVAL_TEXT_MAX, &text, &len, &error));
+	a = fut_approval_parse(text, len, &error);
+	g_assert_no_error(error);
+	g_assert_true(fut_approval_verify(a, &error));
+	g_assert_cmpint(a->decision, ==, FUT_DECISION_APPROVE);
+	g_assert_cmpstr(a->comment, ==, "OK TEST ONLY 承認");
+	g_assert_cmpint(a->not_after - a->not_before, <=, 86400);
+	q = fut_approve_load_request(req_bob, &error);
+	g_assert_no_error(error);
+	in.request = q;
+	in.approvals = &a;
+	in.n_approvals = 1;
+	in.root_key = root_key;
+	in.revocations = crl;
+	in.policy = policy;
+	in.now = now();
+	in.host_key = host_key;
+	in.lookup = pending_lookup;
+	in.lookup_data = want;
+	in.destination = &q->destination;
+	g_assert_true(fut_request_get_id(q, want, &error));
+	g_assert_cmpint(fut_redeem_check(&in, &message), ==, FUT_REFUSAL_NONE);
+
+	/* The history holds it, and the window shows it. */
+	history = fut_history_load(&error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(history->len, ==, 1);
+	g_assert_cmpstr(((FutHistoryEntry *)history->pdata[0])->decision, ==, "approve");
+	g_assert_cmpstr(((FutHistoryEntry *)history->pdata[0])->requester, ==, "bob");
+	g_assert_true(gtk_widget_activate_action(GTK_WIDGET(win), "win.history", NULL));
+	spin(100);
+	g_assert_cmpstr(fut_approver_window_get_page(win), ==, "history");
+	g_assert_true(page_shows(win, "報告書 (TEST ONLY).xlsx"));
+	screenshot(win, "history");
+
+	/* Deciding again would overwrite: refused. */
+	open_path(win, req_bob);
+	gtk_editable_set_text(GTK_EDITABLE(find_by_caption(win, _("_Passphrase"))), ALICE_PASS);
+	g_signal_emit_by_name(find_button(win, _("_Reject")), "clicked");
+	spin(50);
+	g_assert_cmpstr(fut_approver_window_get_page(win), ==, "review");
+	g_assert_true(page_shows(win, "already exists"));
+	gtk_window_destroy(GTK_WINDOW(win));
+}
+
+static void
+test_self_approval(void)
+{
+	FutApproverWindow *win = new_window();
+	g_autofree gchar *out =
+	    g_build_filename(tmp, "inbox", "alice-own.S1001.futari-approval", NULL);
+	GtkWidget *approve;
+
+	open_path(win, req_alice);
+	g_assert_cmpstr(fut_approver_window_get_page(win), ==, "review");
+	approve = find_button(win, _("_Approve"));
+	g_assert_false(gtk_widget_get_sensitive(approve));
+	g_assert_true(page_shows(win, g_strcmp0(g_getenv("FUT_TEST_LANG"), "ja") == 0
+	                                  ? "自分の申請は承認できません"
+	                                  : "cannot approve your own request"));
+	screenshot(win, "self-approval");
+	/* Forced past the disabled button, the rule still holds. */
+	gtk_editable_set_text(GTK_EDITABLE(find_by_caption(win, _("_Passphrase"))), ALICE_PASS);
+	g_action_group_activate_action(G_ACTION_GROUP(win), "approve", NULL);
+	spin(50);
+	g_assert_cmpstr(fut_approver_window_get_page(win), ==, "review");
+	g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
+	gtk_window_destroy(GTK_WINDOW(win));
+}
+
+static void
+test_tampered(void)
+{
+	FutApproverWindow *win = new_window();
+
+	open_path(win, req_tampered);
+	g_assert_cmpstr(fut_approver_window_get_page(win), ==, "invalid");
+	g_assert_true(page_shows(win, _("Do not approve this file")));
+	if (g_strcmp0(g_getenv("FUT_TEST_LANG"), "ja") == 0) {
+		g_assert_true(page_shows(win, "署名が不正"));
+	} else {
+		g_assert_true(page_shows(win, "invalid signature"));
+		g_assert_true(page_shows(win, "altered"));
+	}
+	screenshot(win, "tampered");
+	gtk_window_destroy(GTK_WINDOW(win));
+}
+
+static void
+test_labels(void)
+{
+	FutApproverWindow *win = new_window();
+	g_autoptr(GPtrArray) all = NULL;
+	g_autoptr(GHashTable) labelled = g_hash_table_new(NULL, NULL);
+	guint inputs = 0;
+
+	open_path(win, req_bob);
+	all = widgets_on_page(win);
+	for (guint i = 0; i < all->len; i++) {
+		GtkWidget *w = all->pdata[i];
+		if (GTK_IS_LABEL(w) && gtk_label_get_mnemonic_widget(GTK_LABEL(w)) != NULL)
+			g_hash_table_add(labelled, gtk_label_get_mnemonic_widget(GTK_LABEL(w)));
+	}
+	for (guint i = 0; i < all->len; i++) {
+		GtkWidget *w = all->pdata[i];
+		if (GTK_IS_ENTRY(w) || GTK_IS_PASSWORD_ENTRY(w) || GTK_IS_DROP_DOWN(w)) {
+			inputs++;
+			if (!g_hash_table_contains(labelled, w))
+				g_error("a %s has no label", G_OBJECT_TYPE_NAME(w));
+		}
+		/* A button with no text must at least say what it does. */
+		if (GTK_IS_BUTTON(w) && !GTK_IS_MENU_BUTTON(gtk_widget_get_parent(w)) &&
+		    !GTK_IS_DROP_DOWN(gtk_widget_get_parent(w)) &&
+		    !GTK_IS_WINDOW_CONTROLS(gtk_widget_get_parent(w)) &&
+		    gtk_button_get_label(GTK_BUTTON(w)) == NULL &&
+		    gtk_widget_get_tooltip_text(w) == NULL &&
+		    !GTK_IS_LABEL(gtk_button_get_child(GTK_BUTTON(w))))
+			g_error("a button without text or tooltip (%s in %s)",
+			        G_OBJECT_TYPE_NAME(w),
+			        G_OBJECT_TYPE_NAME(gtk_widget_get_parent(w)));
+	}
+	g_assert_cmpuint(inputs, ==, 3); /* comment, validity, passphrase */
+	gtk_window_destroy(GTK_WINDOW(win));
+}
+
+int
+main(int argc, char **argv)
+{
+	const gchar *localedir = g_getenv("FUT_TEST_LOCALEDIR");
+	int rc;
+
+	/* Before GLib caches the user dirs. */
+	tmp = g_dir_make_tmp("futari-gui-XXXXXX", NULL);
+	g_assert_nonnull(tmp);
+	{
+		g_autofree gchar *config = g_build_filename(tmp, "config", NULL);
+		g_autofree gchar *data = g_build_filename(tmp, "data", NULL);
+		g_setenv("XDG_CONFIG_HOME", config, TRUE);
+		g_setenv("XDG_DATA_HOME", data, TRUE);
+	}
+	setlocale(LC_ALL, "");
+	bindtextdomain(GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
+	bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+	textdomain(GETTEXT_PACKAGE);
+	gtk_test_init(&argc, &argv, NULL);
+	fut_approver_load_css();
+	setup_fixtures();
+
+	g_test_add_func("/approver/review", test_review);
+	g_test_add_func("/approver/approve", test_approve);
+	g_test_add_func("/approver/self-approval", test_self_approval);
+	g_test_add_func("/approver/tampered", test_tampered);
+	g_test_add_func("/approver/labels", test_labels);
+	rc = g_test_run();
+	if (rc == 0) {
+		g_autofree gchar *cmd = g_strdup_printf("rm -rf '%s'", tmp);
+		(void)!system(cmd);
+	}
+	return rc;
+}
