@@ -15,6 +15,8 @@ T=$(mktemp -d) || fail "mktemp"
 trap 'rm -rf "$T"' EXIT
 
 desktop-file-validate "$P/io.github.futari.Approver.desktop" || fail "desktop-file-validate"
+desktop-file-validate "$P/futari-notify.desktop" || fail "desktop-file-validate (autostart)"
+grep -q '^Exec=futari-notify$' "$P/futari-notify.desktop" || fail "autostart runs something else"
 appstreamcli validate --no-net "$P/io.github.futari.Approver.metainfo.xml" ||
 	fail "appstreamcli validate"
 xmllint --noout "$P/io.github.futari.Approver.svg" || fail "the icon is not well-formed XML"
