@@ -102,6 +102,30 @@ fut_approve_destination_text(const FutDestination *d)
 	return g_strdup_printf(_("upload to %s by the program %s"), a, b);
 }
 
+const gchar *
+fut_approve_role_name(const gchar *role)
+{
+	/* The roles of the city's policy by their titles; other roles keep their token. */
+	if (g_strcmp0(role, "info-manager") == 0)
+		return _("information manager");
+	if (g_strcmp0(role, "security-manager") == 0)
+		return _("information security manager");
+	return role;
+}
+
+gchar *
+fut_approve_roles_text(GStrv roles, const gchar *separator)
+{
+	g_autoptr(GString) s = g_string_new(NULL);
+
+	for (guint i = 0; roles != NULL && roles[i] != NULL; i++) {
+		if (i > 0)
+			g_string_append(s, separator);
+		g_string_append(s, fut_approve_role_name(roles[i]));
+	}
+	return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
 gchar *
 fut_approve_rule_text(const FutPolicy *policy, FutClass klass)
 {
@@ -112,12 +136,13 @@ fut_approve_rule_text(const FutPolicy *policy, FutClass klass)
 
 	if (rule->approvals == 0)
 		return g_strdup_printf(_("Class %s needs no approval"), fut_class_to_string(klass));
-	roles = g_strjoinv(_(" or "), rule->roles);
+	roles = fut_approve_roles_text(rule->roles, _(" or "));
 	max = fut_duration_format(rule->max_validity);
 	g_string_printf(s, _("Class %s needs %u approval(s) from distinct people (%s)"),
 	                fut_class_to_string(klass), rule->approvals, roles);
 	for (guint i = 0; rule->required_roles[i] != NULL; i++)
-		g_string_append_printf(s, _(", one of them a %s"), rule->required_roles[i]);
+		g_string_append_printf(s, _(", one of them a %s"),
+		                       fut_approve_role_name(rule->required_roles[i]));
 	g_string_append_printf(s, _(", each valid at most %s"), max);
 	return g_string_free(g_steal_pointer(&s), FALSE);
 }
@@ -647,7 +672,7 @@ fut_approve_may_decide(const FutRequest *q,
 		return FALSE;
 	}
 	if (!has_any_role(c, rule->roles)) {
-		g_autofree gchar *roles = g_strjoinv(", ", rule->roles);
+		g_autofree gchar *roles = fut_approve_roles_text(rule->roles, ", ");
 		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED,
 		            _("Class %s may be approved only by: %s; your certificate holds "
 		              "none of these roles"),

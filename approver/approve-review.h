@@ -24,6 +24,11 @@ gchar *fut_approve_escape(const gchar *s);
 gchar *fut_approve_format_remaining(gint64 secs);
 /* Returns one translated line describing the destination, strings escaped. Caller frees. */
 gchar *fut_approve_destination_text(const FutDestination *d);
+/* Returns the title of @role ("information manager" for info-manager, translated), or
+ * @role itself for a role the policy does not name. Static or borrowed. */
+const gchar *fut_approve_role_name(const gchar *role);
+/* Returns the titles of @roles joined by @separator. Caller frees. */
+gchar *fut_approve_roles_text(GStrv roles, const gchar *separator);
 /* Returns what the class policy asks for @klass in one translated line. Caller frees. */
 gchar *fut_approve_rule_text(const FutPolicy *policy, FutClass klass);
 /* Checks @c against the organisation root key at @root_path (or the default one). TRUE

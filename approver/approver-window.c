@@ -1186,20 +1186,21 @@ fut_approver_window_init(FutApproverWindow *win)
 
 	win->stack = GTK_STACK(stack);
 	gtk_stack_set_transition_type(win->stack, GTK_STACK_TRANSITION_TYPE_NONE);
-	page = status_page("io.github.futari.Approver", _("Open an export request"), NULL, NULL);
 	{
-		GtkWidget *b =
-		    label_new(_("Open the .futari-request file you were sent, or drop it "
-		                "on this window. You will see who asks to take which file "
-		                "where, and why, before you decide."),
-		              NULL);
+		GtkLabel *body = NULL;
 		GtkWidget *ob = button_with_action(_("_Open Request…"), "win.open");
-		gtk_label_set_xalign(GTK_LABEL(b), 0.5);
-		gtk_label_set_justify(GTK_LABEL(b), GTK_JUSTIFY_CENTER);
-		gtk_label_set_max_width_chars(GTK_LABEL(b), 60);
+		GtkIconTheme *theme = gtk_icon_theme_get_for_display(gdk_display_get_default());
+		/* The application icon when installed; a stock one when run from the tree. */
+		const gchar *icon = gtk_icon_theme_has_icon(theme, "io.github.futari.Approver")
+		                        ? "io.github.futari.Approver"
+		                        : "document-open-symbolic";
+		page = status_page(icon, _("Open an export request"), &body, NULL);
+		gtk_label_set_text(body,
+		                   _("Open the .futari-request file you were sent, or drop it "
+		                     "on this window. You will see who asks to take which file "
+		                     "where, and why, before you decide."));
 		gtk_widget_add_css_class(ob, "suggested-action");
 		gtk_widget_add_css_class(ob, "pill");
-		gtk_box_append(GTK_BOX(page), b);
 		gtk_box_append(GTK_BOX(page), ob);
 	}
 	gtk_stack_add_named(win->stack, page, PAGE_WELCOME);
