@@ -10,6 +10,8 @@
  *                           even when the action is forced
  *   /approver/tampered      an altered request is refused with the reason
  *   /approver/labels        every input control has a label that names it
+ *   /approver/keyboard      mnemonic to the passphrase, Tab through the decision, Enter
+ *                           approves
  *
  * FUT_TEST_SCREENSHOT_DIR: where PAGE-$FUT_TEST_LANG.png go (xwd piped to FUT_TEST_CONVERT).
  * FUT_TEST_LOCALEDIR: a locale dir holding the futari catalogue (for LANGUAGE=ja). */
@@ -409,6 +411,57 @@ test_tampered(void)
 	gtk_window_destroy(GTK_WINDOW(win));
 }
 
+/* Keyboard only: the mnemonic reaches the passphrase, Tab reaches every control of the
+ * decision, and Enter in the passphrase approves. */
+static void
+test_keyboard(void)
+{
+	g_autoptr(GError) error = NULL;
+	FutApproverWindow *win = new_window();
+	g_autofree gchar *req = write_request("bob", "bob-keyboard.futari-request");
+	g_autofree gchar *out =
+	    g_build_filename(tmp, "inbox", "bob-keyboard.S1001.futari-approval", NULL);
+	GtkWidget *pass, *approve, *reject, *comment;
+	gboolean seen_approve = FALSE, seen_reject = FALSE, seen_pass = FALSE;
+	g_autoptr(GPtrArray) all = NULL;
+	GtkWidget *caption = NULL;
+
+	open_path(win, req);
+	pass = find_by_caption(win, _("_Passphrase"));
+	comment = find_by_caption(win, _("_Comment"));
+	approve = find_button(win, _("_Approve"));
+	reject = find_button(win, _("_Reject"));
+	all = widgets_on_page(win);
+	for (guint i = 0; i < all->len; i++) {
+		GtkWidget *w = all->pdata[i];
+		if (GTK_IS_LABEL(w) && gtk_label_get_mnemonic_widget(GTK_LABEL(w)) == pass)
+			caption = w;
+	}
+	g_assert_nonnull(caption);
+	g_assert_true(gtk_widget_mnemonic_activate(caption, FALSE));
+	spin(20);
+	g_assert_true(gtk_widget_is_ancestor(gtk_window_get_focus(GTK_WINDOW(win)), pass) ||
+	              gtk_window_get_focus(GTK_WINDOW(win)) == pass);
+	/* Tab from the comment walks through the decision's controls. */
+	gtk_widget_grab_focus(comment);
+	for (guint i = 0; i < 12; i++) {
+		GtkWidget *f;
+		gtk_widget_child_focus(GTK_WIDGET(win), GTK_DIR_TAB_FORWARD);
+		f = gtk_window_get_focus(GTK_WINDOW(win));
+		seen_pass |= f == pass || (f != NULL && gtk_widget_is_ancestor(f, pass));
+		seen_reject |= f == reject;
+		seen_approve |= f == approve;
+	}
+	g_assert_true(seen_pass && seen_reject && seen_approve);
+	gtk_editable_set_text(GTK_EDITABLE(pass), ALICE_PASS);
+	g_signal_emit_by_name(pass, "activate");
+	spin(50);
+	g_assert_cmpstr(fut_approver_window_get_page(win), ==, "done");
+	g_assert_true(g_file_test(out, G_FILE_TEST_IS_REGULAR));
+	gtk_window_destroy(GTK_WINDOW(win));
+	g_assert_no_error(error);
+}
+
 static void
 test_labels(void)
 {
@@ -474,6 +527,7 @@ main(int argc, char **argv)
 	g_test_add_func("/approver/self-approval", test_self_approval);
 	g_test_add_func("/approver/tampered", test_tampered);
 	g_test_add_func("/approver/labels", test_labels);
+	g_test_add_func("/approver/keyboard", test_keyboard);
 	rc = g_test_run();
 	if (rc == 0) {
 		g_autofree gchar *cmd = g_strdup_printf("rm -rf '%s'", tmp);
