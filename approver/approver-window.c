@@ -715,7 +715,8 @@ on_drop(GtkDropTarget *target, const GValue *value, gdouble x, gdouble y, gpoint
 
 typedef struct {
 	FutApproverWindow *win;
-	gchar **field;
+	/* An offset, not a pointer: load_identity() replaces win->settings. */
+	gsize field;
 	GtkButton *button;
 } PathChoice;
 
@@ -740,7 +741,8 @@ path_response(GtkNativeDialog *dialog, gint response, gpointer data)
 		g_autofree gchar *path = f != NULL ? g_file_get_path(f) : NULL;
 		g_autoptr(GError) error = NULL;
 		if (path != NULL) {
-			fut_approver_settings_set(pc->field, path);
+			fut_approver_settings_set(G_STRUCT_MEMBER_P(pc->win->settings, pc->field),
+			                          path);
 			update_path_button(pc->button, path);
 			if (!fut_approver_settings_save(pc->win->settings, &error))
 				set_status(pc->win, error->message, TRUE);
@@ -771,7 +773,7 @@ path_choice_free(gpointer data, GClosure *closure)
 }
 
 static void
-add_path_row(GtkGrid *grid, gint row, FutApproverWindow *win, const gchar *caption, gchar **field)
+add_path_row(GtkGrid *grid, gint row, FutApproverWindow *win, const gchar *caption, gsize field)
 {
 	GtkWidget *button = gtk_button_new_with_label("");
 	PathChoice *pc = g_new0(PathChoice, 1);
@@ -779,7 +781,7 @@ add_path_row(GtkGrid *grid, gint row, FutApproverWindow *win, const gchar *capti
 	pc->win = win;
 	pc->field = field;
 	pc->button = GTK_BUTTON(button);
-	update_path_button(GTK_BUTTON(button), *field);
+	update_path_button(GTK_BUTTON(button), G_STRUCT_MEMBER(gchar *, win->settings, field));
 	gtk_widget_set_hexpand(button, TRUE);
 	g_signal_connect_data(button, "clicked", G_CALLBACK(choose_path), pc, path_choice_free, 0);
 	gtk_grid_attach(grid, mnemonic_caption(caption, button), 0, row, 1, 1);
@@ -809,12 +811,14 @@ settings_activated(GSimpleAction *action, GVariant *param, gpointer data)
 	gtk_widget_set_margin_bottom(grid, 18);
 	gtk_widget_set_margin_start(grid, 18);
 	gtk_widget_set_margin_end(grid, 18);
-	add_path_row(GTK_GRID(grid), 0, win, _("Secret _key:"), &win->settings->key_path);
-	add_path_row(GTK_GRID(grid), 1, win, _("_Certificate:"), &win->settings->cert_path);
+	add_path_row(GTK_GRID(grid), 0, win, _("Secret _key:"),
+	             G_STRUCT_OFFSET(FutApproverSettings, key_path));
+	add_path_row(GTK_GRID(grid), 1, win, _("_Certificate:"),
+	             G_STRUCT_OFFSET(FutApproverSettings, cert_path));
 	add_path_row(GTK_GRID(grid), 2, win, _("Organisation _root key:"),
-	             &win->settings->root_path);
+	             G_STRUCT_OFFSET(FutApproverSettings, root_path));
 	add_path_row(GTK_GRID(grid), 3, win, _("_Policy configuration:"),
-	             &win->settings->config_path);
+	             G_STRUCT_OFFSET(FutApproverSettings, config_path));
 	gtk_grid_attach(GTK_GRID(grid), hint, 0, 4, 2, 1);
 	gtk_window_set_child(GTK_WINDOW(dialog), grid);
 	gtk_window_present(GTK_WINDOW(dialog));

@@ -30,6 +30,7 @@
 #include "approver-history.h"
 #include "approver-settings.h"
 #include "approver-window.h"
+#include "errors.h"
 #include "fixtures.h"
 #include "redeem.h"
 #include "util.h"
@@ -225,7 +226,7 @@ page_shows(FutApproverWindow *win, const gchar *needle)
 /* Saves the window as X sees it (xwd, then ImageMagick to PNG): what a supervisor sees,
  * fonts and all. */
 static void
-screenshot(FutApproverWindow *win, const gchar *name)
+screenshot(GtkWidget *win, const gchar *name)
 {
 	const gchar *dir = g_getenv("FUT_TEST_SCREENSHOT_DIR");
 	const gchar *lang = g_getenv("FUT_TEST_LANG");
@@ -256,7 +257,7 @@ test_review(void)
 	FutApproverWindow *win = new_window();
 
 	g_assert_cmpstr(fut_approver_window_get_page(win), ==, "welcome");
-	screenshot(win, "welcome");
+	screenshot(GTK_WIDGET(win), "welcome");
 	open_path(win, req_bob);
 	g_assert_cmpstr(fut_approver_window_get_page(win), ==, "review");
 	g_assert_true(page_shows(win, "bob"));
@@ -270,7 +271,7 @@ test_review(void)
 	g_assert_true(page_shows(win, "…")); /* the shortened digest */
 	if (g_strcmp0(g_getenv("FUT_TEST_LANG"), "ja") == 0)
 		g_assert_true(page_shows(win, "申請者")); /* the catalogue is in use */
-	screenshot(win, "review");
+	screenshot(GTK_WIDGET(win), "review");
 	gtk_window_destroy(GTK_WINDOW(win));
 }
 
@@ -320,7 +321,7 @@ test_approve(void)
 	g_assert_cmpstr(fut_approver_window_get_page(win), ==, "done");
 	g_assert_cmpstr(fut_approver_window_get_output(win), ==, expected);
 	g_assert_true(page_shows(win, expected)); /* the window says where */
-	screenshot(win, "done");
+	screenshot(GTK_WIDGET(win), "done");
 
 	/* The file verifies with the protocol code, and the agent's rule accepts it. */
 	g_assert_true(fut_file_read_bounded(expected, FUT_APPROVAL_TEXT_MAX, &text, &len, &error));
@@ -356,7 +357,7 @@ test_approve(void)
 	spin(100);
 	g_assert_cmpstr(fut_approver_window_get_page(win), ==, "history");
 	g_assert_true(page_shows(win, "報告書 (TEST ONLY).xlsx"));
-	screenshot(win, "history");
+	screenshot(GTK_WIDGET(win), "history");
 
 	/* Deciding again would overwrite: refused. */
 	open_path(win, req_bob);
@@ -383,7 +384,7 @@ test_self_approval(void)
 	g_assert_true(page_shows(win, g_strcmp0(g_getenv("FUT_TEST_LANG"), "ja") == 0
 	                                  ? "自分の申請は承認できません"
 	                                  : "cannot approve your own request"));
-	screenshot(win, "self-approval");
+	screenshot(GTK_WIDGET(win), "self-approval");
 	/* Forced past the disabled button, the rule still holds. */
 	gtk_editable_set_text(GTK_EDITABLE(find_by_caption(win, _("_Passphrase"))), ALICE_PASS);
 	g_action_group_activate_action(G_ACTION_GROUP(win), "approve", NULL);
@@ -407,7 +408,7 @@ test_tampered(void)
 		g_assert_true(page_shows(win, "invalid signature"));
 		g_assert_true(page_shows(win, "altered"));
 	}
-	screenshot(win, "tampered");
+	screenshot(GTK_WIDGET(win), "tampered");
 	gtk_window_destroy(GTK_WINDOW(win));
 }
 
@@ -460,6 +461,72 @@ test_keyboard(void)
 	g_assert_true(g_file_test(out, G_FILE_TEST_IS_REGULAR));
 	gtk_window_destroy(GTK_WINDOW(win));
 	g_assert_no_error(error);
+}
+
+/* The settings window shows the remembered files; the settings and history files refuse
+ * garbage with a reason. */
+static void
+test_settings_and_files(void)
+{
+	g_autoptr(GError) error = NULL;
+	FutApproverWindow *win = new_window();
+	g_autoptr(GListModel) tops = gtk_window_get_toplevels();
+	g_autoptr(FutApproverSettings) s = fut_approver_settings_load(&error);
+	g_autofree gchar *spath = fut_approver_settings_path();
+	g_autofree gchar *hpath = fut_history_path();
+	g_autofree gchar *saved = NULL, *hsaved = NULL;
+	g_autoptr(GPtrArray) h = NULL;
+	GtkWidget *dialog = NULL;
+	gboolean key_shown = FALSE, cert_shown = FALSE;
+
+	g_assert_no_error(error);
+	g_assert_true(g_str_has_suffix(s->key_path, "alice.key"));
+	g_assert_true(gtk_widget_activate_action(GTK_WIDGET(win), "win.settings", NULL));
+	spin(200);
+	for (guint i = 0; i < g_list_model_get_n_items(tops); i++) {
+		g_autoptr(GtkWidget) w = g_list_model_get_item(tops, i);
+		if (w != GTK_WIDGET(win) && gtk_widget_get_visible(w))
+			dialog = w;
+	}
+	g_assert_nonnull(dialog);
+	{
+		g_autoptr(GPtrArray) all = g_ptr_array_new();
+		collect(dialog, all);
+		for (guint i = 0; i < all->len; i++) {
+			GtkWidget *w = all->pdata[i];
+			if (!GTK_IS_BUTTON(w) || gtk_button_get_label(GTK_BUTTON(w)) == NULL)
+				continue;
+			key_shown |= g_str_equal(gtk_button_get_label(GTK_BUTTON(w)), "alice.key");
+			cert_shown |= g_str_equal(gtk_button_get_label(GTK_BUTTON(w)),
+			                          "alice.futari-certificate");
+		}
+	}
+	g_assert_true(key_shown && cert_shown);
+	screenshot(dialog, "settings");
+	gtk_window_destroy(GTK_WINDOW(dialog));
+	gtk_window_destroy(GTK_WINDOW(win));
+
+	/* A damaged settings file is an error, not silently empty settings. */
+	g_assert_true(g_file_get_contents(spath, &saved, NULL, NULL));
+	g_assert_true(g_file_set_contents(spath, "[approver\nkey=", -1, NULL));
+	g_assert_null(fut_approver_settings_load(&error));
+	g_assert_nonnull(error);
+	g_clear_error(&error);
+	g_assert_true(g_file_set_contents(spath, saved, -1, NULL));
+
+	/* A history line that is not a record is named, not skipped. */
+	if (!g_file_get_contents(hpath, &hsaved, NULL, NULL))
+		hsaved = g_strdup("");
+	{
+		g_autofree gchar *bad = g_strconcat(hsaved, "{\"time\": 1}\n", NULL);
+		g_assert_true(g_file_set_contents(hpath, bad, -1, NULL));
+	}
+	h = fut_history_load(&error);
+	g_assert_null(h);
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+	g_assert_nonnull(strstr(error->message, "is not a history record"));
+	g_clear_error(&error);
+	g_assert_true(g_file_set_contents(hpath, hsaved, -1, NULL));
 }
 
 static void
@@ -528,6 +595,7 @@ main(int argc, char **argv)
 	g_test_add_func("/approver/tampered", test_tampered);
 	g_test_add_func("/approver/labels", test_labels);
 	g_test_add_func("/approver/keyboard", test_keyboard);
+	g_test_add_func("/approver/settings-and-files", test_settings_and_files);
 	rc = g_test_run();
 	if (rc == 0) {
 		g_autofree gchar *cmd = g_strdup_printf("rm -rf '%s'", tmp);
