@@ -217,9 +217,12 @@ show_request(const gchar *path, gboolean json, const FutPolicy *policy)
 		g_autofree gchar *requester = fut_approve_escape(q->requester);
 
 		who = g_strdup_printf(_("%s (uid %u)"), requester, q->uid);
-		host_s = fut_approve_escape(q->host);
-		host_s = g_strdup_printf(_("%s (host key %s, signature valid)"),
-		                         g_steal_pointer(&host_s), host_id);
+		{
+			/* (g_steal_pointer inside the printf leaked the escaped name) */
+			g_autofree gchar *h = fut_approve_escape(q->host);
+			host_s =
+			    g_strdup_printf(_("%s (host key %s, signature valid)"), h, host_id);
+		}
 		file = fut_approve_escape(q->file_name);
 		{
 			/* xgettext cannot see through G_GUINT64_FORMAT: format the number first */
