@@ -13,6 +13,7 @@
 
 #define REQUEST_SUFFIX  ".futari-request"
 #define APPROVAL_SUFFIX ".futari-approval"
+#define CERT_SUFFIX     ".futari-certificate"
 /* Approvals start a little in the past so that a PC whose clock lags the approver's does
  * not find them "not yet valid"; the slack counts against the class maximum. */
 #define CLOCK_SLACK     300
@@ -603,6 +604,17 @@ fut_approve_default_output(const gchar *request_path, const FutCertificate *c)
 	return g_strconcat(stem, ".", c->staff_id, APPROVAL_SUFFIX, NULL);
 }
 
+/* NAME.key -> NAME.futari-certificate, in the same directory. */
+static gchar *
+default_certificate(const gchar *key_path)
+{
+	g_autofree gchar *stem = g_str_has_suffix(key_path, ".key")
+	                             ? g_strndup(key_path, strlen(key_path) - strlen(".key"))
+	                             : g_strdup(key_path);
+
+	return g_strconcat(stem, CERT_SUFFIX, NULL);
+}
+
 static gboolean
 login_matches(const FutCertificate *c, const gchar *login)
 {
@@ -778,7 +790,9 @@ decide(gint argc, gchar **argv, FutDecision decision)
 	    {"key", 0, 0, G_OPTION_ARG_FILENAME, &key_path, N_("Your secret key (from keygen)"),
 	     N_("FILE")},
 	    {"cert", 0, 0, G_OPTION_ARG_FILENAME, &cert_path,
-	     N_("Your certificate (from the security manager)"), N_("FILE")},
+	     N_("Your certificate from the security manager (default: KEY with .key replaced by "
+	        ".futari-certificate)"),
+	     N_("FILE")},
 	    {"valid-for", 0, 0, G_OPTION_ARG_STRING, &valid_for,
 	     N_("How long the decision is valid (default and maximum: the class maximum)"),
 	     N_("DURATION")},
@@ -805,8 +819,18 @@ decide(gint argc, gchar **argv, FutDecision decision)
 		return fut_approve_usage(cmd, error->message);
 	if (argc != 2)
 		return fut_approve_usage(cmd, _("give exactly one request file"));
-	if (key_path == NULL || cert_path == NULL)
-		return fut_approve_usage(cmd, _("--key and --cert are needed"));
+	if (key_path == NULL)
+		return fut_approve_usage(cmd, _("--key is needed"));
+	if (cert_path == NULL) {
+		/* keygen tells people to keep the certificate beside the key */
+		cert_path = default_certificate(key_path);
+		if (!g_file_test(cert_path, G_FILE_TEST_EXISTS)) {
+			g_autofree gchar *safe = fut_strescape(cert_path, -1);
+			g_autofree gchar *msg = g_strdup_printf(
+			    _("--cert is needed (there is no %s beside the key)"), safe);
+			return fut_approve_usage(cmd, msg);
+		}
+	}
 	if (valid_for != NULL && !fut_duration_parse(valid_for, &dur, &error)) {
 		g_prefix_error(&error, "--valid-for: ");
 		return fut_approve_usage(cmd, error->message);

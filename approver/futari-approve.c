@@ -136,7 +136,9 @@ cmd_keygen(gint argc, gchar **argv)
 		g_autofree gchar *safe_out = fut_strescape(out, -1);
 		g_print(_("Wrote %s/%s.key (secret, encrypted) and %s/%s.pub; key id %s.\n"),
 		        safe_out, name, safe_out, name, id);
-		g_print(_("Give %s.pub to the security manager to be certified.\n"), name);
+		g_print(_("Give %s.pub to the security manager to be certified, and save the "
+		          "certificate you get back as %s/%s.futari-certificate.\n"),
+		        name, safe_out, name);
 	}
 	return FUT_EXIT_OK;
 }

@@ -150,6 +150,14 @@ load_rule(GKeyFile *kf,
 			                 _("expected a duration such as 4h or 1d (at most 31d)"));
 		rule->max_validity = secs;
 	}
+	for (guint i = 0; rule->required_roles[i] != NULL; i++) {
+		/* A required role no approver may hold would refuse every export of the
+		 * class; say so now rather than at the first redeem. */
+		if (!g_strv_contains((const gchar *const *)rule->roles, rule->required_roles[i]))
+			return set_error(
+			    error, source, group, k_req,
+			    _("every required role must also be in the class's roles"));
+	}
 	if (g_strv_length(rule->required_roles) > 0 && rule->approvals == 0)
 		return set_error(error, source, group, k_req,
 		                 _("required roles make no sense for a class that needs no "

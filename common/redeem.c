@@ -38,6 +38,7 @@ static const gchar *const refusal_names[] = {
     [FUT_REFUSAL_DUPLICATE_APPROVER] = "duplicate-approver",
     [FUT_REFUSAL_TOO_FEW_APPROVALS] = "too-few-approvals",
     [FUT_REFUSAL_REQUIRED_ROLE_MISSING] = "required-role-missing",
+    [FUT_REFUSAL_MALFORMED] = "malformed",
 };
 
 const gchar *
@@ -201,6 +202,34 @@ check_approval(const FutRedeemInput *in,
 		              _("approval %u by %s is valid for longer than Class %s allows (%s)"),
 		              n, name, fut_class_to_string(q->klass), max);
 	}
+	return FUT_REFUSAL_NONE;
+}
+
+FutRefusal
+fut_redeem_parse_approvals(const gchar *const *texts,
+                           const gsize *lens,
+                           guint n,
+                           GPtrArray **ret_approvals,
+                           gchar **ret_message)
+{
+	g_autoptr(GPtrArray) out =
+	    g_ptr_array_new_with_free_func((GDestroyNotify)fut_approval_free);
+
+	if (n > FUT_REDEEM_MAX_APPROVALS)
+		return refuse(ret_message, FUT_REFUSAL_TOO_MANY_APPROVALS,
+		              _("more than %d approvals given"), FUT_REDEEM_MAX_APPROVALS);
+	for (guint i = 0; i < n; i++) {
+		g_autoptr(GError) error = NULL;
+		FutApproval *a = fut_approval_parse(texts[i], lens[i], &error);
+		if (a == NULL)
+			return refuse(ret_message, FUT_REFUSAL_MALFORMED,
+			              _("approval %u is not a valid futari approval: %s"), i + 1,
+			              error->message);
+		g_ptr_array_add(out, a);
+	}
+	*ret_approvals = g_steal_pointer(&out);
+	if (ret_message != NULL)
+		*ret_message = g_strdup_printf(_("%u approval(s) read"), n);
 	return FUT_REFUSAL_NONE;
 }
 

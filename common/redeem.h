@@ -43,6 +43,7 @@ typedef enum {
 	FUT_REFUSAL_DUPLICATE_APPROVER,     /* the same person (staff id or key) twice */
 	FUT_REFUSAL_TOO_FEW_APPROVALS,
 	FUT_REFUSAL_REQUIRED_ROLE_MISSING, /* e.g. Class I without a security-manager */
+	FUT_REFUSAL_MALFORMED,             /* an approval text did not parse */
 } FutRefusal;
 
 #define FUT_REDEEM_MAX_APPROVALS 16
@@ -74,6 +75,17 @@ typedef struct {
 	gpointer lookup_data;
 	const FutDestination *destination; /* the device or upload target attached now */
 } FutRedeemInput;
+
+/* Parses @n approval texts (@texts[i] of @lens[i] bytes) as a user handed them in. Returns
+ * FUT_REFUSAL_NONE and stores a new array of FutApproval* in @ret_approvals, or
+ * FUT_REFUSAL_MALFORMED with a one-line message naming the approval and the reason (an
+ * object of another type is named as such). More than FUT_REDEEM_MAX_APPROVALS gives
+ * FUT_REFUSAL_TOO_MANY_APPROVALS. @ret_message may be NULL; caller frees both. */
+FutRefusal fut_redeem_parse_approvals(const gchar *const *texts,
+                                      const gsize *lens,
+                                      guint n,
+                                      GPtrArray **ret_approvals,
+                                      gchar **ret_message);
 
 /* Checks every rule, in a fixed order, and returns FUT_REFUSAL_NONE to accept or the first
  * rule broken. @ret_message (may be NULL) receives a one-line human message (untrusted

@@ -100,8 +100,12 @@ expect 1 "$A" sign req.futari-request --key keys/carol.key --cert alice.cert \
 	--passphrase-file carol.pass --root org/org.pub $R
 grep -q "does not belong" err || fail "key/cert mismatch message"
 
-# alice approves, asking for too long: capped at the Class II maximum
-expect 0 "$A" sign req.futari-request --key keys/alice.key --cert alice.cert \
+# alice approves, asking for too long: capped at the Class II maximum; her certificate is
+# found beside her key, where keygen told her to keep it
+expect 2 "$A" sign req.futari-request --key keys/alice.key --passphrase-file alice.pass $R
+grep -q "no keys/alice.futari-certificate beside the key" err || fail "missing --cert message"
+cp alice.cert keys/alice.futari-certificate
+expect 0 "$A" sign req.futari-request --key keys/alice.key \
 	--passphrase-file alice.pass --root org/org.pub --valid-for 48h --comment "OK 承認" $R
 grep -q "capped at 1d" err || fail "validity not capped"
 [ -f req.S1001.futari-approval ] || fail "approval not beside the request"

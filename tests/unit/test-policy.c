@@ -80,6 +80,7 @@ test_refusals(void)
 	    {"class-ii-roles=Info Manager", "1 to 8 roles"},
 	    {"class-i-required-roles=a b", "0 to 8 roles"},
 	    {"class-iii-required-roles=security-manager", "needs no approval"},
+	    {"class-i-required-roles=auditor", "must also be in the class's roles"},
 	    {"class-iv-approvals=1", "class-iv-approvals: unknown key"},
 	    {"require-revocation-list=yes", "true or false"},
 	    {"approvals=1", "unknown key"},

@@ -408,6 +408,22 @@ m_rejected_class_i(Scenario *s)
 }
 
 static void
+m_rejected_hostile_strings(Scenario *s)
+{
+	/* A comment and a name made to forge a second log line or recolour a terminal. */
+	g_autoptr(FutCertificate) c = fx_cert("S1008", "Mallory\n\u202Eevil", "mallory",
+	                                      "info-manager", C_II, s->k_frank, s->root, 0x08);
+	FutApproval *a =
+	    fx_approval(s->req, c, s->k_frank, FUT_DECISION_REJECT, s->now - 60, s->now + 3600);
+
+	g_free(a->comment);
+	a->comment = g_strdup("no\naccepted: Class II approved by \x1b[32mEveryone");
+	g_assert_true(fut_approval_sign(a, s->k_frank, NULL));
+	g_ptr_array_set_size(s->approvals, 0);
+	g_ptr_array_add(s->approvals, a);
+}
+
+static void
 m_self_approval(Scenario *s)
 {
 	g_ptr_array_set_size(s->approvals, 0);
@@ -586,6 +602,8 @@ static const Row rows[] = {
     {"revoked", m_revoked, FUT_REFUSAL_CERT_REVOKED, "0101010101010101"},
     {"rejected", m_rejected, FUT_REFUSAL_REJECTED, "rejected"},
     {"rejected-class-i-second", m_rejected_class_i, FUT_REFUSAL_REJECTED, "Dave"},
+    {"rejected-hostile-strings", m_rejected_hostile_strings, FUT_REFUSAL_REJECTED,
+     "Mallory\\n\\u{202E}evil (S1008) rejected the request: no\\naccepted"},
     {"self-approval", m_self_approval, FUT_REFUSAL_SELF_APPROVAL, "own login"},
     {"self-approval-other-case", m_self_approval_case, FUT_REFUSAL_SELF_APPROVAL, "own login"},
     {"self-approval-class-i", m_self_approval_class_i, FUT_REFUSAL_SELF_APPROVAL, "Bob"},
@@ -620,7 +638,8 @@ test_row(gconstpointer data)
 	g_test_message("%s: %s (%s)", row->name, fut_refusal_to_string(got), message);
 	g_assert_cmpstr(fut_refusal_to_string(got), ==, fut_refusal_to_string(row->expect));
 	g_assert_nonnull(message);
-	g_assert_null(strchr(message, '\n'));
+	for (const gchar *p = message; *p != '\0'; p++)
+		g_assert_true((guchar)*p >= 0x20 && *p != 0x7f);
 	g_assert_nonnull(strstr(message, row->message_part));
 	scenario_free(s);
 }
@@ -629,16 +648,15 @@ test_row(gconstpointer data)
 static void
 test_every_refusal_covered(void)
 {
-	for (FutRefusal r = FUT_REFUSAL_NONE; r <= FUT_REFUSAL_REQUIRED_ROLE_MISSING; r++) {
-		gboolean found = FALSE;
+	for (FutRefusal r = FUT_REFUSAL_NONE; r <= FUT_REFUSAL_MALFORMED; r++) {
+		gboolean found = r == FUT_REFUSAL_MALFORMED; /* test_parse_approvals */
 		g_assert_cmpstr(fut_refusal_to_string(r), !=, "unknown");
 		for (guint i = 0; i < G_N_ELEMENTS(rows) && !found; i++)
 			found = rows[i].expect == r;
 		if (!found)
 			g_error("no test row for refusal %s", fut_refusal_to_string(r));
 	}
-	g_assert_cmpstr(fut_refusal_to_string(FUT_REFUSAL_REQUIRED_ROLE_MISSING + 1), ==,
-	                "unknown");
+	g_assert_cmpstr(fut_refusal_to_string(FUT_REFUSAL_MALFORMED + 1), ==, "unknown");
 }
 
 /* A lookup that is asked about something else than the request answers UNKNOWN: make sure
@@ -653,6 +671,53 @@ test_lookup_gets_request_id(void)
 	scenario_free(s);
 }
 
+/* Approval texts as a user hands them in: garbage, a request instead of an approval, too
+ * many, and good ones. */
+static void
+test_parse_approvals(void)
+{
+	Scenario *s = scenario_new();
+	g_autofree gchar *good = fut_approval_to_text(s->approvals->pdata[0], NULL);
+	g_autofree gchar *req = fut_request_to_text(s->req, NULL);
+	const gchar *texts[FUT_REDEEM_MAX_APPROVALS + 1];
+	gsize lens[FUT_REDEEM_MAX_APPROVALS + 1];
+	g_autoptr(GPtrArray) out = NULL;
+	g_autofree gchar *msg = NULL;
+
+	texts[0] = good;
+	lens[0] = strlen(good);
+	texts[1] = req;
+	lens[1] = strlen(req);
+	g_assert_cmpint(fut_redeem_parse_approvals(texts, lens, 2, &out, &msg), ==,
+	                FUT_REFUSAL_MALFORMED);
+	g_assert_null(out);
+	g_assert_nonnull(strstr(msg, "approval 2 is not a valid futari approval: this is a FUTARI "
+	                             "REQUEST, expected a FUTARI APPROVAL"));
+	g_clear_pointer(&msg, g_free);
+
+	texts[1] = "garbage";
+	lens[1] = 7;
+	g_assert_cmpint(fut_redeem_parse_approvals(texts, lens, 2, &out, &msg), ==,
+	                FUT_REFUSAL_MALFORMED);
+	g_clear_pointer(&msg, g_free);
+
+	for (guint i = 0; i < G_N_ELEMENTS(texts); i++) {
+		texts[i] = good;
+		lens[i] = strlen(good);
+	}
+	g_assert_cmpint(fut_redeem_parse_approvals(texts, lens, G_N_ELEMENTS(texts), &out, &msg),
+	                ==, FUT_REFUSAL_TOO_MANY_APPROVALS);
+	g_clear_pointer(&msg, g_free);
+
+	g_assert_cmpint(fut_redeem_parse_approvals(texts, lens, 1, &out, NULL), ==,
+	                FUT_REFUSAL_NONE);
+	g_assert_cmpuint(out->len, ==, 1);
+	g_ptr_array_unref(s->approvals);
+	s->approvals = g_steal_pointer(&out);
+	g_assert_cmpint(scenario_run(s, NULL), ==, FUT_REFUSAL_NONE);
+	scenario_free(s);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -663,5 +728,6 @@ main(int argc, char **argv)
 	}
 	g_test_add_func("/redeem/every-refusal-covered", test_every_refusal_covered);
 	g_test_add_func("/redeem/lookup-gets-request-id", test_lookup_gets_request_id);
+	g_test_add_func("/redeem/parse-approvals", test_parse_approvals);
 	return g_test_run();
 }

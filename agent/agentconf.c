@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include "agentconf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "errors.h"
+#include "keyfile.h"
+#include "util.h"
+
+/* The table of every group and key the agent knows. An unknown group or key is fatal: a
+ * typo in a security setting must not silently fall back to a default. */
+typedef enum {
+	KEY_PATH,
+	KEY_BOOL,
+	KEY_UINT,
+} KeyType;
+
+typedef struct {
+	const gchar *group;
+	const gchar *key;
+	KeyType type;
+	gsize offset;
+	guint64 min, max;
+} KeySpec;
+
+#define OFF(f) G_STRUCT_OFFSET(FutConfig, f)
+
+static const KeySpec key_table[] = {
+    {"paths", "socket", KEY_PATH, OFF(socket), 0, 0},
+    {"paths", "state-dir", KEY_PATH, OFF(state_dir), 0, 0},
+    {"paths", "spool-dir", KEY_PATH, OFF(spool_dir), 0, 0},
+    {"paths", "log-dir", KEY_PATH, OFF(log_dir), 0, 0},
+    {"paths", "host-key", KEY_PATH, OFF(host_key), 0, 0},
+    {"paths", "media-register", KEY_PATH, OFF(media_register), 0, 0},
+    {"paths", "org-key", KEY_PATH, OFF(org_key), 0, 0},
+    {"paths", "policy", KEY_PATH, OFF(policy), 0, 0},
+    {"usb", "export-to-unregistered", KEY_BOOL, OFF(export_unregistered), 0, 0},
+    {"limits", "max-message", KEY_UINT, OFF(max_message), 1024, 1024 * 1024},
+    {"limits", "requests-per-minute", KEY_UINT, OFF(requests_per_minute), 1, 100000},
+    {"limits", "pending-per-uid", KEY_UINT, OFF(pending_per_uid), 1, 10000},
+    {"limits", "spool-bytes-per-uid", KEY_UINT, OFF(spool_bytes_per_uid), 1, G_MAXINT64},
+    {"limits", "max-export-bytes", KEY_UINT, OFF(max_export_bytes), 1, G_MAXINT64},
+};
+
+static const gchar *const known_groups[] = {"paths", "usb", "limits", NULL};
+
+void
+fut_config_free(FutConfig *c)
+{
+	if (c == NULL)
+		return;
+	g_free(c->path);
+	g_free(c->socket);
+	g_free(c->state_dir);
+	g_free(c->spool_dir);
+	g_free(c->log_dir);
+	g_free(c->host_key);
+	g_free(c->media_register);
+	g_free(c->org_key);
+	g_free(c->policy);
+	g_free(c);
+}
+
+FutConfig *
+fut_config_new_default(void)
+{
+	FutConfig *c = g_new0(FutConfig, 1);
+
+	c->path = g_strdup(FUT_CONFIG_DEFAULT_PATH);
+	c->socket = g_strdup(RUNSTATEDIR "/futari/agent.sock");
+	c->state_dir = g_strdup(LOCALSTATEDIR "/lib/futari");
+	c->spool_dir = g_strdup(LOCALSTATEDIR "/lib/futari/spool");
+	c->log_dir = g_strdup(LOCALSTATEDIR "/log/futari");
+	c->host_key = g_strdup(SYSCONFDIR "/futari/host.key");
+	c->media_register = g_strdup(SYSCONFDIR "/futari/media.conf");
+	c->org_key = g_strdup(SYSCONFDIR "/futari/org.pub");
+	c->policy = g_strdup(SYSCONFDIR "/futari/policy.conf");
+	c->export_unregistered = FALSE;
+	c->max_message = 64 * 1024;
+	c->requests_per_minute = 120;
+	c->pending_per_uid = 32;
+	c->spool_bytes_per_uid = G_GUINT64_CONSTANT(8) * 1024 * 1024 * 1024;
+	c->max_export_bytes = G_GUINT64_CONSTANT(4) * 1024 * 1024 * 1024;
+	return c;
+}
+
+static gboolean
+apply_key(FutKeyfile *kf, FutConfig *c, const KeySpec *spec, GError **error)
+{
+	gpointer field = G_STRUCT_MEMBER_P(c, spec->offset);
+
+	switch (spec->type) {
+	case KEY_PATH:
+		return fut_keyfile_get_path_value(kf, spec->group, spec->key, (gchar **)field,
+		                                  error);
+	case KEY_BOOL:
+		return fut_keyfile_get_bool(kf, spec->group, spec->key, (gboolean *)field, error);
+	case KEY_UINT: {
+		guint64 v = 0;
+		if (!g_key_file_has_key(fut_keyfile_get_keyfile(kf), spec->group, spec->key, NULL))
+			return TRUE;
+		if (!fut_keyfile_get_uint64(kf, spec->group, spec->key, spec->min, spec->max, &v,
+		                            error))
+			return FALSE;
+		if (spec->max <= G_MAXUINT)
+			*(guint *)field = (guint)v;
+		else
+			*(guint64 *)field = v;
+		return TRUE;
+	}
+	}
+	g_assert_not_reached();
+}
+
+FutConfig *
+fut_config_parse(const gchar *path, const gchar *data, gsize len, GError **error)
+{
+	g_autoptr(FutKeyfile) kf = NULL;
+	g_autoptr(FutConfig) c = fut_config_new_default();
+	g_auto(GStrv) groups = NULL;
+
+	kf = fut_keyfile_parse(path, data, len, error);
+	if (kf == NULL)
+		return NULL;
+	groups = g_key_file_get_groups(fut_keyfile_get_keyfile(kf), NULL);
+	for (guint i = 0; groups[i] != NULL; i++) {
+		const gchar *known[G_N_ELEMENTS(key_table) + 1];
+		guint n = 0;
+
+		if (!g_strv_contains(known_groups, groups[i])) {
+			g_autofree gchar *eg = fut_strescape(groups[i], -1);
+			fut_keyfile_set_error(kf, error, FUT_ERROR_INVALID_DATA, groups[i], NULL,
+			                      _("unknown group [%s]"), eg);
+			return NULL;
+		}
+		for (guint k = 0; k < G_N_ELEMENTS(key_table); k++) {
+			if (g_str_equal(key_table[k].group, groups[i]))
+				known[n++] = key_table[k].key;
+		}
+		known[n] = NULL;
+		if (!fut_keyfile_check_keys(kf, groups[i], known, error))
+			return NULL;
+	}
+	for (guint k = 0; k < G_N_ELEMENTS(key_table); k++) {
+		if (!apply_key(kf, c, &key_table[k], error))
+			return NULL;
+	}
+	g_free(c->path);
+	c->path = g_strdup(path);
+	if (!fut_config_validate(c, error)) {
+		g_autofree gchar *epath = fut_strescape(path, -1);
+		g_prefix_error(error, "%s: ", epath);
+		return NULL;
+	}
+	return g_steal_pointer(&c);
+}
+
+FutConfig *
+fut_config_load(const gchar *path, GError **error)
+{
+	g_autofree gchar *data = NULL;
+	gsize len = 0;
+
+	if (!fut_file_read_bounded(path, FUT_CONFIG_FILE_MAX, &data, &len, error))
+		return NULL;
+	return fut_config_parse(path, data, len, error);
+}
+
+gboolean
+fut_config_validate(const FutConfig *c, GError **error)
+{
+	const gchar *paths[] = {c->socket,   c->state_dir,      c->spool_dir, c->log_dir,
+	                        c->host_key, c->media_register, c->org_key,   c->policy};
+
+	for (guint i = 0; i < G_N_ELEMENTS(paths); i++) {
+		if (paths[i] == NULL || paths[i][0] != '/') {
+			g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+			            _("every path must be absolute"));
+			return FALSE;
+		}
+	}
+	/* sun_path holds 108 bytes including the NUL. */
+	if (strlen(c->socket) >= 108) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("socket path is longer than 107 bytes"));
+		return FALSE;
+	}
+	/* The spool holds other users' files: it must not be the state dir or the log dir,
+	 * whose contents are read by other tools. */
+	if (g_str_equal(c->spool_dir, c->log_dir) || g_str_equal(c->spool_dir, c->state_dir) ||
+	    g_str_equal(c->state_dir, c->log_dir)) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("spool-dir, state-dir and log-dir must be different directories"));
+		return FALSE;
+	}
+	if (c->max_export_bytes > c->spool_bytes_per_uid) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("max-export-bytes must not exceed spool-bytes-per-uid"));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+check_stat(const gchar *what, const struct stat *st, uid_t owner, gboolean priv, GError **error)
+{
+	g_autofree gchar *ewhat = fut_strescape(what, -1);
+
+	if (st->st_uid != owner) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_PERMISSION,
+		            _("%s is owned by uid %u, not %u: refusing to trust it"), ewhat,
+		            (guint)st->st_uid, (guint)owner);
+		return FALSE;
+	}
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_PERMISSION,
+		            _("%s is writable by group or others (mode %04o): refusing to trust "
+		              "it"),
+		            ewhat, (guint)(st->st_mode & 07777));
+		return FALSE;
+	}
+	if (priv && (st->st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_PERMISSION,
+		            _("%s is accessible by group or others (mode %04o): it must be 0600"),
+		            ewhat, (guint)(st->st_mode & 07777));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+fut_config_check_file_owner(
+    const gchar *path, uid_t owner, gboolean private_file, gboolean may_be_missing, GError **error)
+{
+	struct stat st;
+	g_autofree gchar *dir = g_path_get_dirname(path);
+	g_autofree gchar *epath = fut_strescape(path, -1);
+
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT && may_be_missing)
+			return TRUE;
+		return fut_error_set_errno(error, errno, epath);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_PERMISSION, _("%s is not a regular file"),
+		            epath);
+		return FALSE;
+	}
+	if (!check_stat(path, &st, owner, private_file, error))
+		return FALSE;
+	/* Whoever can write the directory can replace the file. */
+	if (lstat(dir, &st) < 0)
+		return fut_error_set_errno(error, errno, dir);
+	if (!S_ISDIR(st.st_mode)) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_PERMISSION, _("%s is not a directory"),
+		            dir);
+		return FALSE;
+	}
+	return check_stat(dir, &st, owner, FALSE, error);
+}
+
+gboolean
+fut_config_check_trusted_files(const FutConfig *c, uid_t owner, GError **error)
+{
+	return fut_config_check_file_owner(c->path, owner, FALSE, FALSE, error) &&
+	       fut_config_check_file_owner(c->host_key, owner, TRUE, TRUE, error) &&
+	       fut_config_check_file_owner(c->media_register, owner, FALSE, TRUE, error) &&
+	       fut_config_check_file_owner(c->org_key, owner, FALSE, TRUE, error) &&
+	       fut_config_check_file_owner(c->policy, owner, FALSE, TRUE, error);
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <glib.h>
+#include <sys/types.h>
+
+G_BEGIN_DECLS
+
+/* The agent's configuration (/etc/futari/agent.conf), a GKeyFile whose groups and keys come
+ * from a fixed table in config.c. Every path the agent touches comes from here, so a test
+ * runs a full agent in a temporary directory. */
+
+#define FUT_CONFIG_DEFAULT_PATH SYSCONFDIR "/futari/agent.conf"
+#define FUT_CONFIG_FILE_MAX     (64 * 1024)
+
+typedef struct {
+	gchar *path; /* the file it was read from */
+
+	/* [paths] */
+	gchar *socket;         /* the local API socket */
+	gchar *state_dir;      /* pending store, write-path state file */
+	gchar *spool_dir;      /* root-only copies of exported files */
+	gchar *log_dir;        /* the egress log */
+	gchar *host_key;       /* the host's Ed25519 key, created on first start */
+	gchar *media_register; /* the media register (media.conf) */
+	gchar *org_key;        /* organisation root public key (optional until redeem) */
+	gchar *policy;         /* policy file (optional) */
+
+	/* [usb] */
+	gboolean export_unregistered; /* FALSE: exports only to registered media */
+
+	/* [limits] */
+	guint max_message;         /* bytes of one API message */
+	guint requests_per_minute; /* per uid */
+	guint pending_per_uid;     /* pending requests per uid */
+	guint64 spool_bytes_per_uid;
+	guint64 max_export_bytes; /* one file */
+} FutConfig;
+
+void fut_config_free(FutConfig *config);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutConfig, fut_config_free)
+
+/* Returns the configuration with every default filled in. Caller frees. */
+FutConfig *fut_config_new_default(void);
+
+/* Parses the config text @data (@len bytes) read from @path (used in messages). Unknown
+ * groups or keys, duplicates, bad values and syntax errors are refused with
+ * "path:line: reason". The result has passed fut_config_validate(). Caller frees. */
+FutConfig *fut_config_parse(const gchar *path, const gchar *data, gsize len, GError **error);
+
+/* Reads and parses the file at @path (bounded, no symlinks). Does not check ownership. */
+FutConfig *fut_config_load(const gchar *path, GError **error);
+
+/* The validate pass: relations between values (absolute paths, limits in range). */
+gboolean fut_config_validate(const FutConfig *config, GError **error);
+
+/* Returns TRUE when the file at @path and its parent directory are owned by @owner and not
+ * writable by group or others (and, when @private_file, not readable by them either).
+ * A missing file is an error unless @may_be_missing. The agent always passes uid 0; the
+ * parameter exists so unit tests can exercise the check without root. */
+gboolean fut_config_check_file_owner(
+    const gchar *path, uid_t owner, gboolean private_file, gboolean may_be_missing, GError **error);
+
+/* Checks the ownership of every file the agent trusts: the config file, the host key
+ * (private), the media register, the organisation key and the policy file. */
+gboolean fut_config_check_trusted_files(const FutConfig *config, uid_t owner, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "agent.h"
+
+G_BEGIN_DECLS
+
+/* The export broker: the "export" command of the local API. It copies the caller's open file
+ * into the spool while hashing it, classifies the copy, and for Class III writes it through
+ * the write path at once (docs/export.md). */
+
+/* The API handler for "export" (args: name, to, dir, reason; one descriptor). */
+void fut_broker_export(FutApiCall *call, JsonObject *args, gpointer user_data);
+
+/* Returns the fields of a device event in the log's record shape: "destination" and
+ * "detail". @vol may be NULL (the device's first volume is used). Caller unrefs. */
+JsonObject *fut_broker_device_fields(const FutUsbDevice *dev,
+                                     const FutUsbVolume *vol,
+                                     const gchar *agent_reason);
+
+/* At start, after enforcement: removes partial files left by a write path the agent did not
+ * finish (the recovered @leftovers), recording what it did. */
+void fut_broker_clean_leftovers(FutAgent *agent, GPtrArray *leftovers);
+
+G_END_DECLS

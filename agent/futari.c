@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* futari: the staff member's command line. Talks to futarid over the local API; never
+ * decides anything itself. Exit status: 0 success, 1 refused or invalid, 2 usage. */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "apimsg.h"
+#include "errors.h"
+#include "util.h"
+
+#define EXIT_REFUSED 1
+#define EXIT_USAGE   2
+
+static gchar *opt_socket = NULL;
+static gboolean opt_json = FALSE;
+
+typedef int (*SubcommandFunc)(int argc, char **argv);
+
+typedef struct {
+	const gchar *name;
+	SubcommandFunc func;
+	const gchar *summary;
+} Subcommand;
+
+static void
+fail_line(const gchar *message)
+{
+	g_autofree gchar *e = fut_strescape(message, -1);
+	fprintf(stderr, "futari: %s\n", e);
+}
+
+static const gchar *
+socket_path(void)
+{
+	const gchar *env = g_getenv("FUTARI_SOCKET");
+
+	if (opt_socket != NULL)
+		return opt_socket;
+	if (env != NULL && *env != '\0')
+		return env;
+	return RUNSTATEDIR "/futari/agent.sock";
+}
+
+static int
+agent_connect(GError **error)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	const gchar *path = socket_path();
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, _("socket path too long"));
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		fut_error_set_errno(error, errno, "socket");
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		g_autofree gchar *epath = fut_strescape(path, -1);
+		close(fd);
+		g_set_error(error, FUT_ERROR, FUT_ERROR_IO,
+		            _("cannot reach the futari agent at %s (%s): is futarid running? "
+		              "Ask IT to check 'systemctl status futarid'"),
+		            epath, g_strerror(e));
+		return -1;
+	}
+	return fd;
+}
+
+typedef void (*ProgressFunc)(JsonObject *progress, gpointer data);
+
+/* Sends one request and returns its result object; a refusal becomes @error with the
+ * agent's one-line reason. Interim {"progress":…} messages go to @progress. */
+static JsonObject *
+agent_call_full(const gchar *command,
+                JsonObject *args,
+                int pass_fd,
+                ProgressFunc progress,
+                gpointer progress_data,
+                GError **error)
+{
+	g_autoptr(JsonObject) req = json_object_new();
+	g_autoptr(JsonObject) reply = NULL;
+	int fd = agent_connect(error);
+	int got_fd = -1;
+	JsonNode *ok;
+	const gchar *msg = NULL;
+
+	if (fd < 0)
+		return NULL;
+	json_object_set_string_member(req, "command", command);
+	if (args != NULL)
+		json_object_set_object_member(req, "args", json_object_ref(args));
+	if (!fut_api_send(fd, req, pass_fd, error)) {
+		close(fd);
+		return NULL;
+	}
+	for (;;) {
+		JsonNode *pn;
+		g_clear_pointer(&reply, json_object_unref);
+		if (!fut_api_recv(fd, 4 * 1024 * 1024, &reply, &got_fd, error)) {
+			close(fd);
+			return NULL;
+		}
+		if (got_fd >= 0) {
+			close(got_fd);
+			got_fd = -1;
+		}
+		if (reply == NULL)
+			break;
+		pn = json_object_get_member(reply, "progress");
+		if (pn == NULL)
+			break;
+		if (JSON_NODE_HOLDS_OBJECT(pn) && progress != NULL)
+			progress(json_node_get_object(pn), progress_data);
+	}
+	close(fd);
+	if (got_fd >= 0)
+		close(got_fd);
+	if (reply == NULL) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_IO, _("the agent closed the connection"));
+		return NULL;
+	}
+	ok = json_object_get_member(reply, "ok");
+	if (ok == NULL || !JSON_NODE_HOLDS_VALUE(ok) ||
+	    json_node_get_value_type(ok) != G_TYPE_BOOLEAN) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("the agent sent a malformed reply"));
+		return NULL;
+	}
+	if (!json_node_get_boolean(ok)) {
+		if (!fut_api_get_string(reply, "error", TRUE, &msg, error))
+			return NULL;
+		g_set_error_literal(error, FUT_ERROR, FUT_ERROR_REFUSED, msg);
+		return NULL;
+	}
+	if (!json_object_has_member(reply, "result"))
+		return json_object_new();
+	if (!JSON_NODE_HOLDS_OBJECT(json_object_get_member(reply, "result"))) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("the agent sent a malformed reply"));
+		return NULL;
+	}
+	return json_object_ref(json_object_get_object_member(reply, "result"));
+}
+
+static JsonObject *
+agent_call(const gchar *command, JsonObject *args, int pass_fd, GError **error)
+{
+	return agent_call_full(command, args, pass_fd, NULL, NULL, error);
+}
+
+static void
+print_json(JsonObject *obj)
+{
+	g_autoptr(JsonNode) node = json_node_new(JSON_NODE_OBJECT);
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	g_autofree gchar *text = NULL;
+
+	json_node_set_object(node, obj);
+	json_generator_set_root(gen, node);
+	json_generator_set_pretty(gen, TRUE);
+	text = json_generator_to_data(gen, NULL);
+	printf("%s\n", text);
+}
+
+static const gchar *
+str_member(JsonObject *o, const gchar *name)
+{
+	JsonNode *n = json_object_get_member(o, name);
+	if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+		return NULL;
+	return json_node_get_string(n);
+}
+
+static gint64
+int_member(JsonObject *o, const gchar *name)
+{
+	JsonNode *n = json_object_get_member(o, name);
+	if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64)
+		return 0;
+	return json_node_get_int(n);
+}
+
+static gboolean
+bool_member(JsonObject *o, const gchar *name)
+{
+	JsonNode *n = json_object_get_member(o, name);
+	if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_BOOLEAN)
+		return FALSE;
+	return json_node_get_boolean(n);
+}
+
+/* Device strings come from the stick itself: escape before they reach the terminal. */
+static gchar *
+esc(const gchar *s)
+{
+	return fut_strescape(s != NULL ? s : "-", -1);
+}
+
+static gboolean
+parse_sub_options(
+    int *argc, char ***argv, const gchar *params, const gchar *summary, const GOptionEntry *extra)
+{
+	g_autoptr(GOptionContext) ctx = g_option_context_new(params);
+	g_autoptr(GError) error = NULL;
+	const GOptionEntry common[] = {
+	    {"json", 0, 0, G_OPTION_ARG_NONE, &opt_json, N_("Print JSON records"), NULL},
+	    {"socket", 0, 0, G_OPTION_ARG_FILENAME, &opt_socket,
+	     N_("The agent's socket (default " RUNSTATEDIR "/futari/agent.sock)"), "PATH"},
+	    {NULL}};
+
+	g_option_context_set_summary(ctx, summary);
+	g_option_context_add_main_entries(ctx, common, GETTEXT_PACKAGE);
+	if (extra != NULL)
+		g_option_context_add_main_entries(ctx, extra, GETTEXT_PACKAGE);
+	if (!g_option_context_parse(ctx, argc, argv, &error)) {
+		fprintf(stderr, "futari: %s\n", error->message);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static int
+cmd_status(int argc, char **argv)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonObject) r = NULL;
+
+	if (!parse_sub_options(&argc, &argv, NULL, _("Show whether the agent is enforcing."), NULL))
+		return EXIT_USAGE;
+	if (argc > 1) {
+		fprintf(stderr, _("futari status: takes no arguments\n"));
+		return EXIT_USAGE;
+	}
+	r = agent_call("status", NULL, -1, &error);
+	if (r == NULL) {
+		fail_line(error->message);
+		return EXIT_REFUSED;
+	}
+	if (opt_json) {
+		print_json(r);
+		return EXIT_SUCCESS;
+	}
+	printf(_("agent:            running (version %s, since %s)\n"), str_member(r, "version"),
+	       str_member(r, "started"));
+	printf(_("host key:         %s\n"), str_member(r, "host_key_id"));
+	printf(_("USB storage:      %u attached, %s\n"), (guint)int_member(r, "usb_devices"),
+	       bool_member(r, "usb_readonly") ? _("all read-only")
+	                                      : _("NOT all read-only: tell IT at once"));
+	if (int_member(r, "suspicious_devices") > 0)
+		printf(_("suspicious:       %u device(s) also act as keyboard or network: "
+		         "never written\n"),
+		       (guint)int_member(r, "suspicious_devices"));
+	printf(_("registered media: %u%s\n"), (guint)int_member(r, "registered_media"),
+	       bool_member(r, "export_to_unregistered") ? _(" (exports allowed to any stick)")
+	                                                : _(" (exports only to these)"));
+	return EXIT_SUCCESS;
+}
+
+static int
+cmd_devices(int argc, char **argv)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonObject) r = NULL;
+	JsonArray *arr;
+
+	if (!parse_sub_options(&argc, &argv, NULL,
+	                       _("List the USB storage devices the agent knows."), NULL))
+		return EXIT_USAGE;
+	if (argc > 1) {
+		fprintf(stderr, _("futari devices: takes no arguments\n"));
+		return EXIT_USAGE;
+	}
+	r = agent_call("devices", NULL, -1, &error);
+	if (r == NULL) {
+		fail_line(error->message);
+		return EXIT_REFUSED;
+	}
+	if (opt_json) {
+		print_json(r);
+		return EXIT_SUCCESS;
+	}
+	if (!json_object_has_member(r, "devices") ||
+	    !JSON_NODE_HOLDS_ARRAY(json_object_get_member(r, "devices"))) {
+		fail_line(_("the agent sent a malformed reply"));
+		return EXIT_REFUSED;
+	}
+	arr = json_object_get_array_member(r, "devices");
+	if (json_array_get_length(arr) == 0) {
+		printf(_("No USB storage attached.\n"));
+		return EXIT_SUCCESS;
+	}
+	for (guint i = 0; i < json_array_get_length(arr); i++) {
+		JsonObject *d = json_array_get_object_element(arr, i);
+		g_autofree gchar *vendor = esc(str_member(d, "vendor"));
+		g_autofree gchar *product = esc(str_member(d, "product"));
+		g_autofree gchar *serial = esc(str_member(d, "serial"));
+		g_autofree gchar *vid = esc(str_member(d, "vid"));
+		g_autofree gchar *pid = esc(str_member(d, "pid"));
+		g_autofree gchar *asset = esc(str_member(d, "asset_id"));
+		g_autofree gchar *owner = esc(str_member(d, "owner"));
+		g_autofree gchar *size = g_format_size((guint64)int_member(d, "capacity"));
+		JsonArray *vols;
+
+		printf("%s  %s %s  %s:%s  serial %s  %s  %s\n", str_member(d, "devnode"), vendor,
+		       product, vid, pid, serial, size,
+		       bool_member(d, "readonly") ? _("read-only") : _("WRITABLE"));
+		if (str_member(d, "asset_id") != NULL)
+			printf(_("    registered as %s (%s)\n"), asset, owner);
+		else
+			printf(_("    not in the media register: exports to it are refused\n"));
+		if (str_member(d, "suspicious") != NULL) {
+			g_autofree gchar *why = esc(str_member(d, "suspicious"));
+			printf(_("    SUSPICIOUS: %s; it will never be written\n"), why);
+		}
+		if (!JSON_NODE_HOLDS_ARRAY(json_object_get_member(d, "volumes")))
+			continue;
+		vols = json_object_get_array_member(d, "volumes");
+		for (guint j = 0; j < json_array_get_length(vols); j++) {
+			JsonObject *v = json_array_get_object_element(vols, j);
+			g_autofree gchar *fs = esc(str_member(v, "fs_type"));
+			g_autofree gchar *label = esc(str_member(v, "fs_label"));
+			g_autofree gchar *uuid = esc(str_member(v, "fs_uuid"));
+			printf(_("    %s  %s  label %s  uuid %s\n"), str_member(v, "devnode"), fs,
+			       label, uuid);
+		}
+	}
+	return EXIT_SUCCESS;
+}
+
+static gchar *opt_to = NULL;
+static gchar *opt_dir = NULL;
+static gchar *opt_reason = NULL;
+
+typedef struct {
+	const gchar *name;
+	gboolean shown;
+} ExportProgress;
+
+static void
+export_progress(JsonObject *p, gpointer data)
+{
+	ExportProgress *ep = data;
+	gint64 done = int_member(p, "done"), total = int_member(p, "total");
+	g_autofree gchar *sdone = g_format_size((guint64)done);
+	g_autofree gchar *stotal = g_format_size((guint64)total);
+
+	if (!isatty(STDERR_FILENO) || total <= 0)
+		return;
+	/* The carriage return stays out of the msgid: xgettext cannot keep it there. */
+	fputc('\r', stderr);
+	fprintf(stderr, _("%s: copying %3d%% (%s of %s)"), ep->name, (int)(done * 100 / total),
+	        sdone, stotal);
+	ep->shown = TRUE;
+}
+
+/* Opens @path the way the agent wants it: the caller's own read access, no symlink, no
+ * blocking on a FIFO. Returns -1 with a one-line reason. */
+static int
+open_for_export(const gchar *path, GError **error)
+{
+	struct stat st;
+	g_autofree gchar *epath = fut_strescape(path, -1);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0) {
+		int e = errno;
+		if (e == ELOOP)
+			g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+			            _("%s is a symbolic link: export the file it points to"),
+			            epath);
+		else if (e == EACCES)
+			g_set_error(error, FUT_ERROR, FUT_ERROR_PERMISSION,
+			            _("%s: you cannot read this file"), epath);
+		else
+			fut_error_set_errno(error, e, epath);
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            S_ISDIR(st.st_mode)
+		                ? _("%s is a directory: export the files in it")
+		                : _("%s is not a regular file (FIFO, device or socket)"),
+		            epath);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+cmd_export(int argc, char **argv)
+{
+	const GOptionEntry entries[] = {
+	    {"to", 't', 0, G_OPTION_ARG_STRING, &opt_to,
+	     N_("The stick: its serial, label, register asset id or mount point"), "DEVICE"},
+	    {"dir", 'd', 0, G_OPTION_ARG_STRING, &opt_dir, N_("A folder on the stick"), "DIR"},
+	    {"reason", 'r', 0, G_OPTION_ARG_STRING, &opt_reason,
+	     N_("Why the file leaves the PC (shown to the approver and logged)"), "TEXT"},
+	    {NULL}};
+	int rc = EXIT_SUCCESS;
+
+	if (!parse_sub_options(&argc, &argv, _("FILE…"),
+	                       _("Export files to a USB stick. Class III files are written at "
+	                         "once; Class I and II files need a supervisor's approval."),
+	                       entries))
+		return EXIT_USAGE;
+	if (argc < 2 || opt_to == NULL || opt_reason == NULL) {
+		fprintf(stderr, _("Usage: futari export FILE… --to DEVICE [--dir D] --reason "
+		                  "TEXT\n"));
+		return EXIT_USAGE;
+	}
+	for (int i = 1; i < argc; i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(JsonObject) args = json_object_new();
+		g_autoptr(JsonObject) r = NULL;
+		g_autofree gchar *base = g_path_get_basename(argv[i]);
+		g_autofree gchar *ename = fut_strescape(argv[i], -1);
+		ExportProgress ep = {ename, FALSE};
+		int fd = open_for_export(argv[i], &error);
+
+		if (fd < 0) {
+			fail_line(error->message);
+			rc = EXIT_REFUSED;
+			continue;
+		}
+		json_object_set_string_member(args, "name", base);
+		json_object_set_string_member(args, "to", opt_to);
+		if (opt_dir != NULL)
+			json_object_set_string_member(args, "dir", opt_dir);
+		json_object_set_string_member(args, "reason", opt_reason);
+		r = agent_call_full("export", args, fd, export_progress, &ep, &error);
+		close(fd);
+		if (ep.shown)
+			fprintf(stderr, "\n");
+		if (r == NULL) {
+			g_autofree gchar *msg = g_strdup_printf("%s: %s", ename, error->message);
+			fail_line(msg);
+			rc = EXIT_REFUSED;
+			continue;
+		}
+		if (opt_json) {
+			print_json(r);
+			continue;
+		}
+		{
+			const gchar *where = str_member(r, "asset") != NULL
+			                         ? str_member(r, "asset")
+			                         : str_member(r, "serial");
+			g_autofree gchar *ewhere = esc(where);
+			g_autofree gchar *ewritten = esc(str_member(r, "written"));
+			printf(_("%s: Class %s, written to %s:/%s\n  SHA-256 %s\n"), ename,
+			       str_member(r, "class"), ewhere, ewritten, str_member(r, "sha256"));
+		}
+	}
+	return rc;
+}
+
+static const Subcommand subcommands[] = {
+    {"status", cmd_status, N_("show whether the agent is enforcing")},
+    {"devices", cmd_devices, N_("list USB storage devices")},
+    {"export", cmd_export, N_("export files to a USB stick")},
+    {NULL, NULL, NULL},
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out, _("Usage: futari COMMAND [OPTIONS…]\n\nCommands:\n"));
+	for (const Subcommand *s = subcommands; s->name != NULL; s++)
+		fprintf(out, "  %-16s %s\n", s->name, _(s->summary));
+	fprintf(out, _("\nRun 'futari COMMAND --help' for the options of a command.\n"));
+}
+
+int
+main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "");
+	bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+	bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+	textdomain(GETTEXT_PACKAGE);
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (g_str_equal(argv[1], "--help") || g_str_equal(argv[1], "-h") ||
+	    g_str_equal(argv[1], "help")) {
+		usage(stdout);
+		return EXIT_SUCCESS;
+	}
+	for (const Subcommand *s = subcommands; s->name != NULL; s++) {
+		if (g_str_equal(argv[1], s->name))
+			return s->func(argc - 1, argv + 1);
+	}
+	{
+		g_autofree gchar *e = fut_strescape(argv[1], -1);
+		fprintf(stderr, _("futari: unknown command '%s'\n"), e);
+	}
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* futarid: the endpoint agent. Keeps USB mass storage read-only, answers the local API and
+ * (with the broker) writes approved exports. Runs as root under systemd (Type=notify). */
+#include "config.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "broker.h"
+#include "writepath.h"
+#include "errors.h"
+#include "hostkey.h"
+#include "util.h"
+
+static gchar *opt_config = NULL;
+static gboolean opt_foreground = FALSE;
+static gboolean opt_check = FALSE;
+
+static const GOptionEntry options[] = {
+    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config,
+     N_("Read the configuration from FILE (default " FUT_CONFIG_DEFAULT_PATH ")"), "FILE"},
+    {"foreground", 'f', 0, G_OPTION_ARG_NONE, &opt_foreground,
+     N_("Stay in the foreground and log to stderr (systemd runs it this way)"), NULL},
+    {"check", 0, 0, G_OPTION_ARG_NONE, &opt_check,
+     N_("Validate the configuration, the media register and file ownership, then exit"), NULL},
+    {NULL}};
+
+static void say(const gchar *level, const gchar *format, ...) G_GNUC_PRINTF(2, 3);
+
+/* The only place futarid prints. Messages are already escaped by their callers. The
+ * <N> prefix gives journald the syslog priority. */
+static void
+say(const gchar *level, const gchar *format, ...)
+{
+	va_list ap;
+	g_autofree gchar *msg = NULL;
+
+	va_start(ap, format);
+	msg = g_strdup_vprintf(format, ap);
+	va_end(ap);
+	fprintf(stderr, "%sfutarid: %s\n", level, msg);
+}
+#define LOG_ERR_PREFIX     "<3>"
+#define LOG_WARNING_PREFIX "<4>"
+#define LOG_INFO_PREFIX    "<6>"
+
+static void
+record(FutAgent *agent, const gchar *event, JsonObject *fields)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!fut_recorder_emit(agent->recorder, event, fields, &error))
+		say(LOG_ERR_PREFIX, _("cannot record %s: %s"), event, error->message);
+}
+
+static gboolean
+asset_lookup(const gchar *vid,
+             const gchar *pid,
+             const gchar *serial,
+             gchar **ret_asset_id,
+             gchar **ret_owner,
+             gpointer user_data)
+{
+	FutAgent *agent = user_data;
+	const FutMediaEntry *e = fut_media_register_lookup(agent->media, vid, pid, serial);
+
+	if (e == NULL)
+		return FALSE;
+	*ret_asset_id = g_strdup(e->asset_id);
+	*ret_owner = g_strdup(e->owner);
+	return TRUE;
+}
+
+static void
+usb_event(FutUsbStore *store,
+          FutUsbEvent event,
+          const FutUsbDevice *dev,
+          const gchar *detail,
+          gpointer user_data)
+{
+	FutAgent *agent = user_data;
+	g_autoptr(JsonObject) fields = fut_broker_device_fields(dev, NULL, NULL);
+	g_autofree gchar *evendor = fut_strescape(dev->vendor != NULL ? dev->vendor : "?", -1);
+	g_autofree gchar *emodel = fut_strescape(dev->model != NULL ? dev->model : "?", -1);
+	g_autofree gchar *eserial = fut_strescape(dev->serial != NULL ? dev->serial : "-", -1);
+	g_autofree gchar *edetail = fut_strescape(detail != NULL ? detail : "", -1);
+	const gchar *asset = dev->asset_id != NULL ? dev->asset_id : _("unregistered");
+
+	switch (event) {
+	case FUT_USB_EVENT_ATTACH:
+		say(LOG_INFO_PREFIX, _("USB storage attached: %s %s %s:%s serial %s (%s)%s%s"),
+		    evendor, emodel, dev->vid != NULL ? dev->vid : "?",
+		    dev->pid != NULL ? dev->pid : "?", eserial, asset,
+		    dev->suspicious != NULL ? _(", suspicious: ") : "",
+		    dev->suspicious != NULL ? dev->suspicious : "");
+		record(agent, "device.attach", fields);
+		if (dev->suspicious != NULL)
+			record(agent, "device.suspicious", fields);
+		break;
+	case FUT_USB_EVENT_CHANGE:
+		record(agent, "device.change", fields);
+		break;
+	case FUT_USB_EVENT_DETACH:
+		say(LOG_INFO_PREFIX, _("USB storage detached: %s %s serial %s (%s)"), evendor,
+		    emodel, eserial, asset);
+		record(agent, "device.detach", fields);
+		break;
+	case FUT_USB_EVENT_READONLY_FAILED:
+		say(LOG_ERR_PREFIX, _("cannot make USB storage serial %s read-only: %s"), eserial,
+		    edetail);
+		json_object_set_string_member(fields, "reason", detail);
+		record(agent, "device.readonly-failed", fields);
+		break;
+	}
+}
+
+static FutMediaRegister *
+load_media(const FutConfig *config, GError **error)
+{
+	if (!g_file_test(config->media_register, G_FILE_TEST_EXISTS))
+		return fut_media_register_new_empty();
+	return fut_media_register_load(config->media_register, error);
+}
+
+/* Loads and checks everything a start or a reload needs, or nothing. */
+static gboolean
+load_all(const gchar *path, FutConfig **ret_config, FutMediaRegister **ret_media, GError **error)
+{
+	g_autoptr(FutConfig) config = fut_config_load(path, error);
+	g_autoptr(FutMediaRegister) media = NULL;
+
+	if (config == NULL)
+		return FALSE;
+	if (!fut_config_check_trusted_files(config, 0, error))
+		return FALSE;
+	media = load_media(config, error);
+	if (media == NULL)
+		return FALSE;
+	*ret_config = g_steal_pointer(&config);
+	*ret_media = g_steal_pointer(&media);
+	return TRUE;
+}
+
+static FutApiLimits
+limits_from_config(const FutConfig *c)
+{
+	FutApiLimits l = {
+	    .max_message = c->max_message,
+	    .requests_per_minute = c->requests_per_minute,
+	    /* A user needs a few connections at once (CLI, notifier, file manager). */
+	    .connections_per_uid = 16,
+	};
+	return l;
+}
+
+static gboolean
+on_sigterm(gpointer user_data)
+{
+	FutAgent *agent = user_data;
+
+	sd_notify(0, "STOPPING=1");
+	g_main_loop_quit(agent->loop);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_sighup(gpointer user_data)
+{
+	FutAgent *agent = user_data;
+	g_autoptr(GError) error = NULL;
+	FutConfig *config = NULL;
+	FutMediaRegister *media = NULL;
+	FutApiLimits limits;
+
+	sd_notify(0, "RELOADING=1");
+	if (!load_all(agent->config->path, &config, &media, &error)) {
+		say(LOG_ERR_PREFIX, _("reload refused, keeping the running configuration: %s"),
+		    error->message);
+		sd_notify(0, "READY=1");
+		return G_SOURCE_CONTINUE;
+	}
+	if (g_strcmp0(config->socket, agent->config->socket) != 0 ||
+	    g_strcmp0(config->spool_dir, agent->config->spool_dir) != 0 ||
+	    g_strcmp0(config->state_dir, agent->config->state_dir) != 0 ||
+	    g_strcmp0(config->log_dir, agent->config->log_dir) != 0 ||
+	    g_strcmp0(config->host_key, agent->config->host_key) != 0)
+		say(LOG_WARNING_PREFIX, _("changed paths take effect at the next restart"));
+	fut_config_free(agent->config);
+	agent->config = config;
+	fut_media_register_free(agent->media);
+	agent->media = media;
+	fut_usb_store_set_asset_lookup(agent->usb, asset_lookup, agent);
+	limits = limits_from_config(config);
+	fut_api_server_set_limits(agent->api, &limits);
+	/* A reload is also a chance to re-check the enforcement. */
+	if (!fut_usb_store_reassert(agent->usb, &error))
+		say(LOG_ERR_PREFIX, "%s", error->message);
+	record(agent, "agent.reload", NULL);
+	say(LOG_INFO_PREFIX, _("configuration reloaded"));
+	sd_notify(0, "READY=1");
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+make_private_dir(const gchar *path, GError **error)
+{
+	struct stat st;
+	g_autofree gchar *epath = fut_strescape(path, -1);
+
+	if (g_mkdir_with_parents(path, 0700) < 0)
+		return fut_error_set_errno(error, errno, epath);
+	if (lstat(path, &st) < 0)
+		return fut_error_set_errno(error, errno, epath);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0077) != 0) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_PERMISSION,
+		            _("%s must be a directory owned by root with mode 0700"), epath);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static void
+agent_clear(FutAgent *agent)
+{
+	g_clear_pointer(&agent->api, fut_api_server_free);
+	g_clear_pointer(&agent->usb, fut_usb_store_free);
+	g_clear_pointer(&agent->recorder, fut_recorder_free);
+	g_clear_pointer(&agent->host_key, fut_key_free);
+	g_clear_pointer(&agent->media, fut_media_register_free);
+	g_clear_pointer(&agent->config, fut_config_free);
+	g_clear_pointer(&agent->loop, g_main_loop_unref);
+	g_clear_pointer(&agent->started, g_date_time_unref);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_autoptr(GOptionContext) ctx = NULL;
+	g_autoptr(GError) error = NULL;
+	FutAgent agent = {0};
+	g_autofree gchar *keyid = NULL;
+	gboolean created = FALSE;
+	FutApiLimits limits;
+	g_autofree gchar *socket_dir = NULL;
+	g_autoptr(GPtrArray) leftovers = NULL;
+	int rc = EXIT_FAILURE;
+
+	setlocale(LC_ALL, "");
+	bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+	bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+	textdomain(GETTEXT_PACKAGE);
+	umask(0077);
+
+	ctx = g_option_context_new(NULL);
+	g_option_context_set_summary(ctx, _("The futari endpoint agent."));
+	g_option_context_add_main_entries(ctx, options, GETTEXT_PACKAGE);
+	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+		fprintf(stderr, "futarid: %s\n", error->message);
+		return 2;
+	}
+	if (argc > 1) {
+		fprintf(stderr, _("futarid: unexpected argument '%s'\n"), argv[1]);
+		return 2;
+	}
+	if (opt_config == NULL)
+		opt_config = g_strdup(FUT_CONFIG_DEFAULT_PATH);
+
+	if (!load_all(opt_config, &agent.config, &agent.media, &error)) {
+		fprintf(stderr, "futarid: %s\n", error->message);
+		return EXIT_FAILURE;
+	}
+	if (opt_check) {
+		printf(_("%s: configuration is valid; %u registered media\n"), opt_config,
+		       fut_media_register_get_n_entries(agent.media));
+		agent_clear(&agent);
+		return EXIT_SUCCESS;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, _("futarid: must run as root\n"));
+		agent_clear(&agent);
+		return EXIT_FAILURE;
+	}
+	if (!opt_foreground && daemon(0, 1) < 0) {
+		fprintf(stderr, "futarid: daemon: %s\n", g_strerror(errno));
+		agent_clear(&agent);
+		return EXIT_FAILURE;
+	}
+
+	agent.loop = g_main_loop_new(NULL, FALSE);
+	agent.started = g_date_time_new_now_utc();
+	socket_dir = g_path_get_dirname(agent.config->socket);
+	if (!make_private_dir(agent.config->state_dir, &error) ||
+	    !make_private_dir(agent.config->spool_dir, &error) ||
+	    !make_private_dir(agent.config->log_dir, &error))
+		goto out;
+	/* Every user must reach the socket; the umask would make a new directory 0700. */
+	if (!g_file_test(socket_dir, G_FILE_TEST_IS_DIR) &&
+	    (g_mkdir_with_parents(socket_dir, 0755) < 0 || chmod(socket_dir, 0755) < 0)) {
+		fut_error_set_errno(&error, errno, socket_dir);
+		goto out;
+	}
+	agent.host_key = fut_host_key_load_or_create(agent.config->host_key, &created, &error);
+	if (agent.host_key == NULL) {
+		g_prefix_error(&error, _("host key: "));
+		goto out;
+	}
+	keyid = fut_key_dup_id_string(agent.host_key);
+	agent.recorder = fut_recorder_new_jsonl(agent.config->log_dir, &error);
+	if (agent.recorder == NULL)
+		goto out;
+	{
+		g_autoptr(JsonObject) f = json_object_new();
+		json_object_set_string_member(f, "host_key_id", keyid);
+		json_object_set_boolean_member(f, "host_key_created", created);
+		json_object_set_string_member(f, "version", PACKAGE_VERSION);
+		if (!fut_recorder_emit(agent.recorder, "agent.start", f, &error))
+			goto out;
+	}
+	if (created)
+		say(LOG_INFO_PREFIX, _("created host key %s"), keyid);
+
+	/* A write path the previous run did not finish: its private mount goes and its
+	 * device gets BLKROSET back before anything else happens. */
+	leftovers = fut_write_path_recover(agent.config->state_dir, &error);
+	if (leftovers == NULL) {
+		g_prefix_error(&error, _("restoring read-only after an interrupted export: "));
+		goto out;
+	}
+
+	/* Enforcement first: every USB disk present is made read-only before the agent says
+	 * it is ready or accepts a request. */
+	agent.usb = fut_usb_store_new(usb_event, &agent, &error);
+	if (agent.usb == NULL)
+		goto out;
+	fut_usb_store_set_asset_lookup(agent.usb, asset_lookup, &agent);
+	if (!fut_usb_store_start(agent.usb, &error)) {
+		g_prefix_error(&error, _("USB enforcement failed: "));
+		goto out;
+	}
+
+	fut_broker_clean_leftovers(&agent, leftovers);
+
+	limits = limits_from_config(agent.config);
+	agent.api =
+	    fut_api_server_new(agent.config->socket, fut_agent_commands, &limits, &agent, &error);
+	if (agent.api == NULL)
+		goto out;
+
+	g_unix_signal_add(SIGTERM, on_sigterm, &agent);
+	g_unix_signal_add(SIGINT, on_sigterm, &agent);
+	g_unix_signal_add(SIGHUP, on_sighup, &agent);
+
+	sd_notifyf(0, "READY=1\nSTATUS=enforcing; host key %s", keyid);
+	say(LOG_INFO_PREFIX, _("ready: USB storage read-only, host key %s, socket %s"), keyid,
+	    agent.config->socket);
+	g_main_loop_run(agent.loop);
+
+	record(&agent, "agent.stop", NULL);
+	say(LOG_INFO_PREFIX, _("stopping"));
+	rc = EXIT_SUCCESS;
+out:
+	if (error != NULL)
+		say(LOG_ERR_PREFIX, "%s", error->message);
+	agent_clear(&agent);
+	g_free(opt_config);
+	return rc;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* Where the agent's events (device.attach, device.detach, device.readonly, export.*) go.
+ * One small interface so every event passes through one place: today an interim JSONL
+ * writer in the log directory, later the hash-chained egress log. A sink that fails makes
+ * fut_recorder_emit() fail, and callers that are about to let data leave must then stop:
+ * no egress without a log record. */
+
+typedef gboolean (*FutRecorderSink)(const gchar *event,
+                                    JsonObject *fields,
+                                    gpointer user_data,
+                                    GError **error);
+
+typedef struct _FutRecorder FutRecorder;
+
+/* Returns a recorder that hands every event to @sink. Caller frees. */
+FutRecorder *fut_recorder_new(FutRecorderSink sink, gpointer user_data, GDestroyNotify destroy);
+void fut_recorder_free(FutRecorder *rec);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutRecorder, fut_recorder_free)
+
+/* Returns a recorder that appends one JSON object per line to @dir/agent-events.jsonl
+ * (created 0600, O_APPEND, fsynced per record). The interim sink until the egress log is
+ * wired in. Caller frees. */
+FutRecorder *fut_recorder_new_jsonl(const gchar *dir, GError **error);
+
+/* Records @event with @fields (borrowed; may be NULL). Returns FALSE when the sink failed.
+ * Thread-safe. The fields follow the egress log's record shape (docs/log-format.md):
+ * "subject" {uid, login, pid, exe}, "object" {path, size, sha256, class}, "destination"
+ * {kind, vid, pid, serial, fs_uuid, label, asset}, "decision", "reason", "request",
+ * "approvers" [...], and "detail" {...} for everything else. */
+gboolean
+fut_recorder_emit(FutRecorder *rec, const gchar *event, JsonObject *fields, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include "spool.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "errors.h"
+#include "util.h"
+
+#define COPY_CHUNK (1024 * 1024)
+
+void
+fut_spool_entry_free(FutSpoolEntry *e)
+{
+	if (e == NULL)
+		return;
+	g_free(e->id);
+	g_free(e->path);
+	g_free(e);
+}
+
+static gchar *
+uid_dir(const gchar *spool_dir, uid_t uid)
+{
+	g_autofree gchar *u = g_strdup_printf("%u", (guint)uid);
+	return g_build_filename(spool_dir, u, NULL);
+}
+
+guint64
+fut_spool_usage(const gchar *spool_dir, uid_t uid)
+{
+	g_autofree gchar *dir = uid_dir(spool_dir, uid);
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const gchar *name;
+	guint64 total = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((name = g_dir_read_name(d)) != NULL) {
+		g_autofree gchar *p = g_build_filename(dir, name, NULL);
+		struct stat st;
+		if (lstat(p, &st) == 0 && S_ISREG(st.st_mode))
+			total += (guint64)st.st_size;
+	}
+	return total;
+}
+
+static gboolean
+check_source(int fd, struct stat *st, GError **error)
+{
+	int fl;
+
+	if (fstat(fd, st) < 0)
+		return fut_error_set_errno(error, errno, _("the file to export"));
+	if (S_ISDIR(st->st_mode)) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("a directory cannot be exported: export the files in it"));
+		return FALSE;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("only regular files can be exported (not a FIFO, device or socket)"));
+		return FALSE;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || (fl & O_ACCMODE) == O_WRONLY || (fl & O_PATH) != 0) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_PERMISSION,
+		            _("the file was not opened for reading"));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+FutSpoolEntry *
+fut_spool_ingest(const gchar *spool_dir,
+                 uid_t uid,
+                 int src_fd,
+                 guint64 max_file,
+                 guint64 max_uid_total,
+                 FutSpoolProgress progress,
+                 gpointer progress_data,
+                 GError **error)
+{
+	g_autoptr(FutSpoolEntry) e = g_new0(FutSpoolEntry, 1);
+	g_autoptr(FutSha256) sha = fut_sha256_new();
+	g_autofree gchar *dir = uid_dir(spool_dir, uid);
+	g_autofree guint8 *buf = NULL;
+	guint8 rnd[16];
+	struct stat st;
+	guint64 used, off = 0;
+	int out;
+
+	if (!check_source(src_fd, &st, error))
+		return NULL;
+	if ((guint64)st.st_size > max_file) {
+		g_autofree gchar *lim = g_format_size(max_file);
+		g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE,
+		            _("the file is larger than the export limit of %s"), lim);
+		return NULL;
+	}
+	used = fut_spool_usage(spool_dir, uid);
+	if (used + (guint64)st.st_size > max_uid_total) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE,
+		            _("your pending exports already use the spool space allowed: "
+		              "redeem or let old requests expire first"));
+		return NULL;
+	}
+	if (g_mkdir_with_parents(dir, 0700) < 0)
+		return fut_error_set_errno(error, errno, dir), NULL;
+	if (!fut_random_bytes(rnd, sizeof(rnd), error))
+		return NULL;
+	e->id = fut_hex_encode(rnd, sizeof(rnd));
+	e->uid = uid;
+	{
+		g_autofree gchar *base = g_strconcat(e->id, ".data", NULL);
+		e->path = g_build_filename(dir, base, NULL);
+	}
+	out = open(e->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (out < 0)
+		return fut_error_set_errno(error, errno, e->path), NULL;
+	buf = g_malloc(COPY_CHUNK);
+	for (;;) {
+		ssize_t n = pread(src_fd, buf, COPY_CHUNK, (off_t)off);
+		gsize w = 0;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fut_error_set_errno(error, errno, _("reading the file to export"));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		/* The file may grow while it is copied: the limits hold for what is read. */
+		if (off + (guint64)n > max_file || used + off + (guint64)n > max_uid_total) {
+			g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE,
+			            _("the file grew past the export limit while it was copied"));
+			goto fail;
+		}
+		fut_sha256_update(sha, buf, (gsize)n);
+		while (w < (gsize)n) {
+			ssize_t m = write(out, buf + w, (gsize)n - w);
+			if (m < 0 && errno == EINTR)
+				continue;
+			if (m <= 0) {
+				fut_error_set_errno(error, m < 0 ? errno : ENOSPC, _("the spool"));
+				goto fail;
+			}
+			w += (gsize)m;
+		}
+		off += (guint64)n;
+		if (progress != NULL)
+			progress(off, (guint64)st.st_size, progress_data);
+	}
+	if (fsync(out) < 0) {
+		fut_error_set_errno(error, errno, _("the spool"));
+		goto fail;
+	}
+	if (close(out) < 0) {
+		out = -1;
+		fut_error_set_errno(error, errno, _("the spool"));
+		goto fail;
+	}
+	e->size = off;
+	fut_sha256_finish(sha, e->sha256);
+	return g_steal_pointer(&e);
+fail:
+	if (out >= 0)
+		close(out);
+	unlink(e->path);
+	return NULL;
+}
+
+static gboolean
+id_valid(const gchar *id)
+{
+	if (id == NULL || strlen(id) != 32)
+		return FALSE;
+	for (const gchar *p = id; *p != '\0'; p++) {
+		if (!g_ascii_isxdigit(*p) || g_ascii_isupper(*p))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+int
+fut_spool_entry_open(const FutSpoolEntry *e, GError **error)
+{
+	int fd = open(e->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		fut_error_set_errno(error, errno, e->path);
+	return fd;
+}
+
+FutSpoolEntry *
+fut_spool_lookup(const gchar *spool_dir, uid_t uid, const gchar *id, GError **error)
+{
+	g_autoptr(FutSpoolEntry) e = g_new0(FutSpoolEntry, 1);
+	g_autofree gchar *dir = uid_dir(spool_dir, uid);
+	g_autofree gchar *base = NULL;
+	g_autoptr(FutSha256) sha = fut_sha256_new();
+	g_autofree guint8 *buf = NULL;
+	int fd;
+
+	if (!id_valid(id)) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, _("malformed spool id"));
+		return NULL;
+	}
+	base = g_strconcat(id, ".data", NULL);
+	e->id = g_strdup(id);
+	e->uid = uid;
+	e->path = g_build_filename(dir, base, NULL);
+	fd = fut_spool_entry_open(e, error);
+	if (fd < 0)
+		return NULL;
+	buf = g_malloc(COPY_CHUNK);
+	for (;;) {
+		ssize_t n = read(fd, buf, COPY_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fut_error_set_errno(error, errno, e->path);
+			close(fd);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		fut_sha256_update(sha, buf, (gsize)n);
+		e->size += (guint64)n;
+	}
+	close(fd);
+	fut_sha256_finish(sha, e->sha256);
+	return g_steal_pointer(&e);
+}
+
+void
+fut_spool_entry_remove(const FutSpoolEntry *e)
+{
+	if (e != NULL && e->path != NULL)
+		unlink(e->path);
+}

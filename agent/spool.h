@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <glib.h>
+#include <sys/types.h>
+
+#include "crypto.h"
+
+G_BEGIN_DECLS
+
+/* The spool: the agent's own root-only copies of files being exported. The agent hashes and
+ * classifies its copy, and writes that copy to the medium later, never the user's file
+ * again, so the bytes approved are the bytes written (DESIGN §5). Layout:
+ * <spool-dir>/<uid>/<id>.data, directories 0700, files 0600, all root's. */
+
+typedef struct {
+	gchar *id;   /* 32 lower-case hex characters */
+	gchar *path; /* the copy */
+	uid_t uid;
+	guint64 size;
+	guint8 sha256[FUT_SHA256_LEN];
+} FutSpoolEntry;
+
+void fut_spool_entry_free(FutSpoolEntry *e);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutSpoolEntry, fut_spool_entry_free)
+
+/* Called now and then while copying, with bytes copied so far. */
+typedef void (*FutSpoolProgress)(guint64 done, guint64 total, gpointer user_data);
+
+/* Copies the file open at @src_fd (read with pread from offset 0; its offset is untouched)
+ * into the spool of @uid while hashing it. Refuses anything but a regular file opened for
+ * reading, a file over @max_file bytes, and a copy that would take @uid's spool over
+ * @max_uid_total bytes. On failure nothing is left in the spool. Caller frees. */
+FutSpoolEntry *fut_spool_ingest(const gchar *spool_dir,
+                                uid_t uid,
+                                int src_fd,
+                                guint64 max_file,
+                                guint64 max_uid_total,
+                                FutSpoolProgress progress,
+                                gpointer progress_data,
+                                GError **error);
+
+/* Returns the spooled entry @id of @uid (size and digest recomputed from the copy, so a
+ * changed copy is noticed), or NULL. Caller frees. */
+FutSpoolEntry *fut_spool_lookup(const gchar *spool_dir, uid_t uid, const gchar *id, GError **error);
+
+/* Opens the copy read-only (O_NOFOLLOW). Returns -1 with @error on failure. */
+int fut_spool_entry_open(const FutSpoolEntry *e, GError **error);
+
+/* Removes the copy. */
+void fut_spool_entry_remove(const FutSpoolEntry *e);
+
+/* Returns the bytes held in @uid's spool. */
+guint64 fut_spool_usage(const gchar *spool_dir, uid_t uid);
+
+G_END_DECLS

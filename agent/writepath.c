@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include "writepath.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "errors.h"
+#include "mounts.h"
+#include "usbstore.h"
+#include "util.h"
+
+#define STATE_GROUP   "write"
+/* Private mounts are never a way in for anything on the stick. */
+#define PRIVATE_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME)
+
+struct _FutWritePath {
+	const FutWriteTarget *t;
+	gchar *state_file;
+	gchar *mnt;
+	gchar *step;
+	gchar *partial;
+	gboolean mounted;
+};
+
+void
+fut_write_leftover_free(FutWriteLeftover *l)
+{
+	if (l == NULL)
+		return;
+	g_free(l->state_file);
+	g_free(l->devnode);
+	g_free(l->fs_type);
+	g_free(l->fs_uuid);
+	g_free(l->step);
+	g_free(l->partial);
+	g_free(l);
+}
+
+static gboolean
+state_save(FutWritePath *wp, GError **error)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autofree gchar *data = NULL;
+	gsize len;
+
+	g_key_file_set_string(kf, STATE_GROUP, "devnode", wp->t->devnode);
+	g_key_file_set_uint64(kf, STATE_GROUP, "major", wp->t->major);
+	g_key_file_set_uint64(kf, STATE_GROUP, "minor", wp->t->minor);
+	g_key_file_set_string(kf, STATE_GROUP, "fs-type", wp->t->fs_type);
+	if (wp->t->fs_uuid != NULL)
+		g_key_file_set_string(kf, STATE_GROUP, "fs-uuid", wp->t->fs_uuid);
+	g_key_file_set_string(kf, STATE_GROUP, "mnt", wp->mnt);
+	g_key_file_set_string(kf, STATE_GROUP, "step", wp->step);
+	if (wp->partial != NULL)
+		g_key_file_set_string(kf, STATE_GROUP, "partial", wp->partial);
+	data = g_key_file_to_data(kf, &len, NULL);
+	return g_file_set_contents_full(
+	    wp->state_file, data, (gssize)len,
+	    G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0600, error);
+}
+
+/* The kill -9 tests stop the agent at a chosen step: with FUTARI_TEST_PAUSE_AT=STEP in its
+ * environment (which only root controls) the agent creates <state-dir>/paused-STEP and
+ * waits until that file is removed (at most 60 s), then goes on. */
+static void
+test_pause(FutWritePath *wp, const gchar *step)
+{
+	const gchar *want = g_getenv("FUTARI_TEST_PAUSE_AT");
+	g_autofree gchar *marker = NULL;
+	g_autofree gchar *base = NULL;
+
+	if (want == NULL || !g_str_equal(want, step))
+		return;
+	base = g_strconcat("paused-", step, NULL);
+	marker = g_build_filename(wp->t->state_dir, base, NULL);
+	if (!g_file_set_contents(marker, "", 0, NULL))
+		return;
+	for (guint i = 0; i < 600 && g_file_test(marker, G_FILE_TEST_EXISTS); i++)
+		g_usleep(100 * 1000);
+	g_unlink(marker);
+}
+
+gboolean
+fut_write_path_step(FutWritePath *wp, const gchar *step, GError **error)
+{
+	g_free(wp->step);
+	wp->step = g_strdup(step);
+	if (!state_save(wp, error))
+		return FALSE;
+	test_pause(wp, step);
+	return TRUE;
+}
+
+gboolean
+fut_write_path_note_partial(FutWritePath *wp, const gchar *relpath, GError **error)
+{
+	g_free(wp->partial);
+	wp->partial = g_strdup(relpath);
+	return state_save(wp, error);
+}
+
+/* Puts everything back: superblock read-only, BLKROSET, private mount gone. Keeps going
+ * after a failure, because each later step still helps. Returns FALSE with the first error
+ * when the device could not be verified read-only. */
+static gboolean
+restore(FutWritePath *wp, GError **error)
+{
+	g_autoptr(GError) first = NULL;
+	gboolean ro = FALSE;
+
+	if (wp->mounted) {
+		/* Flushes and makes the superblock read-only; EBUSY only if something still
+		 * writes, which the per-mount flags forbid to everyone else. */
+		if (mount(NULL, wp->mnt, NULL, MS_REMOUNT | MS_RDONLY | PRIVATE_FLAGS, NULL) < 0)
+			sync();
+	}
+	/* A device that is gone (pulled out mid-write) needs no protection. */
+	if (g_file_test(wp->t->devnode, G_FILE_TEST_EXISTS))
+		fut_blockdev_set_readonly(wp->t->devnode, TRUE, &first);
+	if (wp->mounted) {
+		if (umount2(wp->mnt, 0) < 0)
+			umount2(wp->mnt, MNT_DETACH);
+		wp->mounted = FALSE;
+	}
+	g_rmdir(wp->mnt);
+	if (first == NULL && g_file_test(wp->t->devnode, G_FILE_TEST_EXISTS) &&
+	    (!fut_blockdev_get_readonly(wp->t->devnode, &ro, &first) || !ro) && first == NULL)
+		g_set_error(&first, FUT_ERROR, FUT_ERROR_IO,
+		            _("the device did not become read-only again"));
+	if (first != NULL) {
+		g_propagate_error(error, g_steal_pointer(&first));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+protect_user_mounts(FutWritePath *wp, GError **error)
+{
+	g_autoptr(GPtrArray) mounts = fut_mounts_for_device(wp->t->major, wp->t->minor, error);
+
+	if (mounts == NULL)
+		return FALSE;
+	for (guint i = 0; i < mounts->len; i++) {
+		const FutMount *m = g_ptr_array_index(mounts, i);
+		if (g_str_equal(m->mount_point, wp->mnt))
+			continue;
+		if (!fut_mount_set_readonly(m->mount_point, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static void
+write_path_free(FutWritePath *wp)
+{
+	g_free(wp->state_file);
+	g_free(wp->mnt);
+	g_free(wp->step);
+	g_free(wp->partial);
+	g_free(wp);
+}
+
+gboolean
+fut_write_path_run(const FutWriteTarget *t, FutWriteFunc func, gpointer data, GError **error)
+{
+	FutWritePath *wp = g_new0(FutWritePath, 1);
+	g_autofree gchar *base = g_strdup_printf("write-%u-%u", t->major, t->minor);
+	g_autofree gchar *sbase = g_strconcat(base, ".state", NULL);
+	g_autofree gchar *mbase = g_strconcat("mnt-", base + 6, NULL);
+	g_autoptr(GError) local = NULL;
+	g_autofree gchar *edev = fut_strescape(t->devnode, -1);
+	gboolean ok = FALSE;
+	int rootfd = -1;
+
+	wp->t = t;
+	wp->state_file = g_build_filename(t->state_dir, sbase, NULL);
+	wp->mnt = g_build_filename(t->state_dir, mbase, NULL);
+	if (g_file_test(wp->state_file, G_FILE_TEST_EXISTS)) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_EXISTS,
+		            _("another export to %s is in progress"), edev);
+		write_path_free(wp);
+		return FALSE;
+	}
+	if (t->fs_type == NULL || *t->fs_type == '\0') {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("%s holds no filesystem the agent recognises"), edev);
+		write_path_free(wp);
+		return FALSE;
+	}
+	if (!fut_write_path_step(wp, "begin", &local))
+		goto out;
+	if (g_mkdir(wp->mnt, 0700) < 0 && errno != EEXIST) {
+		fut_error_set_errno(&local, errno, wp->mnt);
+		goto out;
+	}
+	if (!protect_user_mounts(wp, &local) || !fut_write_path_step(wp, "user-mounts-ro", &local))
+		goto out;
+	/* Read-only first: a mount matching the existing (read-only) superblock. */
+	if (mount(t->devnode, wp->mnt, t->fs_type, MS_RDONLY | PRIVATE_FLAGS, NULL) < 0) {
+		fut_error_set_errno(&local, errno, edev);
+		g_prefix_error(&local, _("private mount: "));
+		goto out;
+	}
+	wp->mounted = TRUE;
+	if (!fut_write_path_step(wp, "mounted", &local))
+		goto out;
+	if (!fut_blockdev_set_readonly(t->devnode, FALSE, &local) ||
+	    !fut_write_path_step(wp, "blk-rw", &local))
+		goto out;
+	/* The agent's own mount only, then the superblock (DESIGN §6). */
+	if (mount(NULL, wp->mnt, NULL, MS_REMOUNT | MS_BIND | PRIVATE_FLAGS, NULL) < 0 ||
+	    mount(NULL, wp->mnt, NULL, MS_REMOUNT | PRIVATE_FLAGS, NULL) < 0) {
+		fut_error_set_errno(&local, errno, edev);
+		g_prefix_error(&local, _("making the private mount writable: "));
+		goto out;
+	}
+	if (!fut_write_path_step(wp, "rw", &local))
+		goto out;
+	rootfd = open(wp->mnt, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (rootfd < 0) {
+		fut_error_set_errno(&local, errno, wp->mnt);
+		goto out;
+	}
+	if (!func(wp, rootfd, data, &local))
+		goto out;
+	if (!fut_write_path_step(wp, "written", &local))
+		goto out;
+	ok = TRUE;
+out:
+	if (rootfd >= 0)
+		close(rootfd);
+	{
+		g_autoptr(GError) rerr = NULL;
+		if (!restore(wp, &rerr)) {
+			if (ok || local == NULL)
+				local = g_steal_pointer(&rerr);
+			ok = FALSE;
+		}
+	}
+	/* A partial file that could not be removed stays recorded for the next start. */
+	if (ok || wp->partial == NULL)
+		g_unlink(wp->state_file);
+	if (!ok)
+		g_propagate_error(error, g_steal_pointer(&local));
+	write_path_free(wp);
+	return ok;
+}
+
+/* --- recovery ------------------------------------------------------------------------- */
+
+static FutWriteLeftover *
+leftover_load(const gchar *path, GError **error)
+{
+	g_autofree gchar *data = NULL;
+	gsize len = 0;
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	FutWriteLeftover *l;
+
+	if (!fut_file_read_bounded(path, 64 * 1024, &data, &len, error))
+		return NULL;
+	if (!g_key_file_load_from_data(kf, data, len, G_KEY_FILE_NONE, error))
+		return NULL;
+	l = g_new0(FutWriteLeftover, 1);
+	l->state_file = g_strdup(path);
+	l->devnode = g_key_file_get_string(kf, STATE_GROUP, "devnode", NULL);
+	l->major = (guint)g_key_file_get_uint64(kf, STATE_GROUP, "major", NULL);
+	l->minor = (guint)g_key_file_get_uint64(kf, STATE_GROUP, "minor", NULL);
+	l->fs_type = g_key_file_get_string(kf, STATE_GROUP, "fs-type", NULL);
+	l->fs_uuid = g_key_file_get_string(kf, STATE_GROUP, "fs-uuid", NULL);
+	l->step = g_key_file_get_string(kf, STATE_GROUP, "step", NULL);
+	l->partial = g_key_file_get_string(kf, STATE_GROUP, "partial", NULL);
+	if (l->devnode == NULL || l->devnode[0] != '/' || l->fs_type == NULL) {
+		fut_write_leftover_free(l);
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, _("%s is malformed"), path);
+		return NULL;
+	}
+	return l;
+}
+
+GPtrArray *
+fut_write_path_recover(const gchar *state_dir, GError **error)
+{
+	g_autoptr(GPtrArray) out =
+	    g_ptr_array_new_with_free_func((GDestroyNotify)fut_write_leftover_free);
+	g_autoptr(GDir) d = g_dir_open(state_dir, 0, NULL);
+	const gchar *name;
+	gboolean ok = TRUE;
+
+	if (d == NULL)
+		return g_steal_pointer(&out);
+	while ((name = g_dir_read_name(d)) != NULL) {
+		g_autofree gchar *path = NULL;
+		g_autofree gchar *mnt = NULL;
+		FutWriteLeftover *l;
+		g_autoptr(GError) local = NULL;
+
+		if (g_str_has_prefix(name, "mnt-")) {
+			/* A private mount left by a killed agent, state file or not. */
+			mnt = g_build_filename(state_dir, name, NULL);
+			if (fut_mounts_is_mount_point(mnt)) {
+				mount(NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY | PRIVATE_FLAGS,
+				      NULL);
+				if (umount2(mnt, 0) < 0)
+					umount2(mnt, MNT_DETACH);
+			}
+			g_rmdir(mnt);
+			continue;
+		}
+		if (!g_str_has_prefix(name, "write-") || !g_str_has_suffix(name, ".state"))
+			continue;
+		path = g_build_filename(state_dir, name, NULL);
+		l = leftover_load(path, &local);
+		if (l == NULL) {
+			/* Unreadable state: nothing to undo but the mounts above; keep going. */
+			g_unlink(path);
+			continue;
+		}
+		if (g_file_test(l->devnode, G_FILE_TEST_EXISTS) &&
+		    !fut_blockdev_set_readonly(l->devnode, TRUE, &local) && ok) {
+			ok = FALSE;
+			g_propagate_error(error, g_steal_pointer(&local));
+		}
+		if (l->partial == NULL)
+			g_unlink(path);
+		g_ptr_array_add(out, l);
+	}
+	/* The mount directories are handled whatever order readdir gave. */
+	{
+		g_autoptr(GDir) d2 = g_dir_open(state_dir, 0, NULL);
+		while (d2 != NULL && (name = g_dir_read_name(d2)) != NULL) {
+			g_autofree gchar *mnt = NULL;
+			if (!g_str_has_prefix(name, "mnt-"))
+				continue;
+			mnt = g_build_filename(state_dir, name, NULL);
+			if (fut_mounts_is_mount_point(mnt) && umount2(mnt, 0) < 0)
+				umount2(mnt, MNT_DETACH);
+			g_rmdir(mnt);
+		}
+	}
+	if (!ok)
+		return NULL;
+	return g_steal_pointer(&out);
+}
+
+static gboolean
+remove_partial_cb(FutWritePath *wp, int rootfd, gpointer data, GError **error)
+{
+	const gchar *rel = data;
+	g_autofree gchar *dir = g_path_get_dirname(rel);
+	g_autofree gchar *base = g_path_get_basename(rel);
+	int dfd = rootfd;
+
+	/* The state file is root's, but the name is still checked: only a partial name. */
+	if (!g_str_has_prefix(base, ".futari-partial-") || strstr(rel, "..") != NULL) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, _("not a partial file name"));
+		return FALSE;
+	}
+	if (!fut_write_path_note_partial(wp, rel, error))
+		return FALSE;
+	if (!g_str_equal(dir, ".")) {
+		dfd = openat(rootfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dfd < 0 && errno == ENOENT)
+			return fut_write_path_note_partial(wp, NULL, error);
+		if (dfd < 0)
+			return fut_error_set_errno(error, errno, dir);
+	}
+	if (unlinkat(dfd, base, 0) < 0 && errno != ENOENT) {
+		int e = errno;
+		if (dfd != rootfd)
+			close(dfd);
+		return fut_error_set_errno(error, e, base);
+	}
+	fsync(dfd);
+	if (dfd != rootfd)
+		close(dfd);
+	return fut_write_path_note_partial(wp, NULL, error);
+}
+
+gboolean
+fut_write_path_clean_leftover(const gchar *state_dir, const FutWriteLeftover *l, GError **error)
+{
+	FutWriteTarget t = {
+	    .state_dir = state_dir,
+	    .devnode = l->devnode,
+	    .major = l->major,
+	    .minor = l->minor,
+	    .fs_type = l->fs_type,
+	    .fs_uuid = l->fs_uuid,
+	};
+
+	if (l->partial == NULL)
+		return TRUE;
+	/* The old state file would block the write path: this run replaces it. */
+	g_unlink(l->state_file);
+	return fut_write_path_run(&t, remove_partial_cb, l->partial, error);
+}

@@ -1,0 +1,494 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "detect.h"
+#include "errors.h"
+
+/* Both check digits are the same modulus-11 scheme written in two ordinances:
+ *   check = 11 - (sum(Pn * Qn) mod 11), or 0 when the remainder is 0 or 1,
+ *   Pn = the n-th digit counting from the least significant digit of the payload,
+ *   Qn = n + 1 for 1 <= n <= 6, n - 5 for n >= 7.
+ * My Number: 11-digit payload (総務省令第八十五号 第五条); resident-register code: 10-digit
+ * payload (平成14年総務省告示第436号). */
+static gint
+mod11_check_digit(const gchar *payload, gsize len)
+{
+	guint sum = 0;
+
+	for (gsize n = 1; n <= len; n++) {
+		guint p = (guint)(payload[len - n] - '0');
+		guint q = n <= 6 ? (guint)n + 1 : (guint)n - 5;
+		sum += p * q;
+	}
+	sum %= 11;
+	return sum <= 1 ? 0 : (gint)(11 - sum);
+}
+
+static gboolean
+all_ascii_digits(const gchar *s, gsize len)
+{
+	for (gsize i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+fut_mynumber_is_valid(const gchar *digits, gsize len)
+{
+	if (digits == NULL || len != FUT_MYNUMBER_LEN || !all_ascii_digits(digits, len))
+		return FALSE;
+	return mod11_check_digit(digits, len - 1) == digits[len - 1] - '0';
+}
+
+gboolean
+fut_resident_code_is_valid(const gchar *digits, gsize len)
+{
+	if (digits == NULL || len != FUT_RESIDENT_CODE_LEN || !all_ascii_digits(digits, len))
+		return FALSE;
+	return mod11_check_digit(digits, len - 1) == digits[len - 1] - '0';
+}
+
+gchar *
+fut_mask_digits(const gchar *digits)
+{
+	gsize len = strlen(digits);
+	gchar *out = g_strdup(digits);
+
+	for (gsize i = 4; i < len; i++)
+		out[i] = '*';
+	return out;
+}
+
+/* --- word automaton (Aho-Corasick, compiled to a full DFA) ---------------------------- */
+
+struct _FutScanWords {
+	gchar *words[FUT_SCAN_WORDS_MAX];
+	FutWordRole roles[FUT_SCAN_WORDS_MAX];
+	guint n_words;
+	gboolean built;
+	guint n_states;
+	guint16 *delta;  /* n_states * 256 */
+	guint64 *output; /* words that end in each state */
+	/* bytes that can neither start a word nor be part of a number: the fast path skips
+	 * them while no match is in progress */
+	guint8 boring[256];
+	gboolean digit_free; /* no word contains an ASCII digit */
+	guint first_output;  /* states from here on end a word */
+};
+
+FutScanWords *
+fut_scan_words_new(void)
+{
+	return g_new0(FutScanWords, 1);
+}
+
+void
+fut_scan_words_free(FutScanWords *self)
+{
+	if (self == NULL)
+		return;
+	for (guint i = 0; i < self->n_words; i++)
+		g_free(self->words[i]);
+	g_free(self->delta);
+	g_free(self->output);
+	g_free(self);
+}
+
+gint
+fut_scan_words_add(FutScanWords *self, const gchar *word, FutWordRole role, GError **error)
+{
+	gsize len = strlen(word);
+
+	g_return_val_if_fail(!self->built, -1);
+	if (len == 0 || len > FUT_SCAN_WORD_MAX_LEN) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("a word must be 1 to %d bytes long"), FUT_SCAN_WORD_MAX_LEN);
+		return -1;
+	}
+	if (!g_utf8_validate(word, (gssize)len, NULL)) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("a word is not valid UTF-8"));
+		return -1;
+	}
+	for (gsize i = 0; i < len; i++) {
+		if ((guchar)word[i] < 0x20 || word[i] == 0x7f) {
+			g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+			            _("a word contains a control character"));
+			return -1;
+		}
+	}
+	for (guint i = 0; i < self->n_words; i++) {
+		if (g_strcmp0(self->words[i], word) == 0) {
+			g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+			            _("the word is listed twice"));
+			return -1;
+		}
+	}
+	if (self->n_words >= FUT_SCAN_WORDS_MAX) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE,
+		            _("more than %d words are configured"), FUT_SCAN_WORDS_MAX);
+		return -1;
+	}
+	self->words[self->n_words] = g_strdup(word);
+	self->roles[self->n_words] = role;
+	return (gint)self->n_words++;
+}
+
+/* Puts the states where a word ends last, so the scanner tells "a word ended here" from the
+ * state number alone, without loading its output mask for every byte. The root stays 0
+ * (no word is empty, so the root ends none). */
+static void
+renumber(FutScanWords *self)
+{
+	guint n = self->n_states;
+	g_autofree guint *map = g_new(guint, n);
+	guint16 *delta = g_new(guint16, (gsize)n * 256);
+	guint64 *output = g_new0(guint64, n);
+	guint next = 0;
+
+	for (guint s = 0; s < n; s++) {
+		if (self->output[s] == 0)
+			map[s] = next++;
+	}
+	self->first_output = next;
+	for (guint s = 0; s < n; s++) {
+		if (self->output[s] != 0)
+			map[s] = next++;
+	}
+	for (guint s = 0; s < n; s++) {
+		for (guint b = 0; b < 256; b++)
+			delta[(gsize)map[s] * 256 + b] =
+			    (guint16)map[self->delta[(gsize)s * 256 + b]];
+		output[map[s]] = self->output[s];
+	}
+	g_free(self->delta);
+	g_free(self->output);
+	self->delta = delta;
+	self->output = output;
+}
+
+void
+fut_scan_words_build(FutScanWords *self)
+{
+	guint max_states = 1;
+	guint *queue;
+	guint *fail;
+	guint head = 0;
+	guint tail = 0;
+
+	g_return_if_fail(!self->built);
+	for (guint i = 0; i < self->n_words; i++)
+		max_states += (guint)strlen(self->words[i]);
+	/* FUT_SCAN_WORDS_MAX * FUT_SCAN_WORD_MAX_LEN + 1 states fit in guint16 */
+	self->delta = g_new0(guint16, (gsize)max_states * 256);
+	self->output = g_new0(guint64, max_states);
+	self->n_states = 1;
+
+	for (guint i = 0; i < self->n_words; i++) {
+		const guint8 *w = (const guint8 *)self->words[i];
+		guint s = 0;
+		for (; *w; w++) {
+			guint16 *t = &self->delta[(gsize)s * 256 + *w];
+			if (*t == 0)
+				*t = (guint16)self->n_states++;
+			s = *t;
+		}
+		self->output[s] |= G_GUINT64_CONSTANT(1) << i;
+	}
+
+	/* Breadth-first: each state's row is completed from its failure state's row, which
+	 * is complete because the failure state is shallower. */
+	queue = g_new(guint, self->n_states);
+	fail = g_new0(guint, self->n_states);
+	for (guint b = 0; b < 256; b++) {
+		guint t = self->delta[b];
+		if (t != 0) {
+			fail[t] = 0;
+			queue[tail++] = t;
+		}
+	}
+	while (head < tail) {
+		guint s = queue[head++];
+		for (guint b = 0; b < 256; b++) {
+			guint16 *t = &self->delta[(gsize)s * 256 + b];
+			guint f = self->delta[(gsize)fail[s] * 256 + b];
+			if (*t != 0) {
+				fail[*t] = f;
+				self->output[*t] |= self->output[f];
+				queue[tail++] = *t;
+			} else {
+				*t = (guint16)f;
+			}
+		}
+	}
+	g_free(queue);
+	g_free(fail);
+	renumber(self);
+
+	for (guint b = 0; b < 256; b++)
+		self->boring[b] = self->delta[b] == 0 && !(b >= '0' && b <= '9') && b != 0xef;
+	self->digit_free = TRUE;
+	for (guint i = 0; i < self->n_words; i++) {
+		if (strpbrk(self->words[i], "0123456789") != NULL)
+			self->digit_free = FALSE;
+	}
+	self->built = TRUE;
+}
+
+guint
+fut_scan_words_get_count(const FutScanWords *self)
+{
+	return self->n_words;
+}
+
+const gchar *
+fut_scan_words_get_word(const FutScanWords *self, guint idx)
+{
+	g_return_val_if_fail(idx < self->n_words, NULL);
+	return self->words[idx];
+}
+
+FutWordRole
+fut_scan_words_get_role(const FutScanWords *self, guint idx)
+{
+	g_return_val_if_fail(idx < self->n_words, FUT_WORD_MARKING);
+	return self->roles[idx];
+}
+
+/* --- the scanner --------------------------------------------------------------------- */
+
+/* For a scanner without words: only digits and the full-width lead byte are of interest. */
+static const guint8 *
+no_words_boring(void)
+{
+	static guint8 table[256];
+	static gsize done = 0;
+
+	if (g_once_init_enter(&done)) {
+		for (guint b = 0; b < 256; b++)
+			table[b] = !(b >= '0' && b <= '9') && b != 0xef;
+		g_once_init_leave(&done, 1);
+	}
+	return table;
+}
+
+void
+fut_scanner_init(FutScanner *scan, const FutScanWords *words)
+{
+	g_return_if_fail(words == NULL || words->built);
+	memset(scan, 0, sizeof(*scan));
+	scan->words = words;
+	scan->chain_ok = TRUE;
+}
+
+/* The scanner's runs are digits already: the check without the argument checks. */
+static inline gboolean
+mod11_ok(const gchar *d, gsize len)
+{
+	/* weights from the most significant digit: Qn for n = len-1 .. 1 */
+	static const guint8 w12[11] = {6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2};
+	const guint8 *w = w12 + (12 - len);
+	guint sum = 0;
+
+	for (gsize i = 0; i < len - 1; i++)
+		sum += (guint)(d[i] - '0') * w[i];
+	sum %= 11;
+	return (sum <= 1 ? 0 : 11 - sum) == (guint)(d[len - 1] - '0');
+}
+
+static void
+check_mynumber(FutScanner *scan, const gchar *digits)
+{
+	if (mod11_ok(digits, FUT_MYNUMBER_LEN)) {
+		if (scan->mynumber_valid++ == 0)
+			memcpy(scan->mynumber_first, digits, FUT_MYNUMBER_LEN);
+	} else {
+		scan->mynumber_invalid++;
+	}
+}
+
+static void
+end_chain(FutScanner *scan)
+{
+	if (scan->chain_ok && scan->chain_len == 3)
+		check_mynumber(scan, scan->chain);
+	scan->chain_len = 0;
+	scan->chain_ok = TRUE;
+	scan->chain_sep = 0;
+	scan->after_sep = FALSE;
+}
+
+/* A run of digits ended at a character that is not a digit; @c is that character if it
+ * is ASCII, else 0. "dddd-dddd-dddd" and "dddd dddd dddd" are how a My Number is printed
+ * on the card, so runs of four joined by one separator form a chain. */
+static void
+end_run(FutScanner *scan, guint8 c)
+{
+	if (scan->run_len == FUT_MYNUMBER_LEN) {
+		check_mynumber(scan, scan->run);
+	} else if (scan->run_len == FUT_RESIDENT_CODE_LEN) {
+		if (mod11_ok(scan->run, FUT_RESIDENT_CODE_LEN) && scan->resident_valid++ == 0)
+			memcpy(scan->resident_first, scan->run, FUT_RESIDENT_CODE_LEN);
+	}
+	if (scan->run_len == 4 && scan->chain_len < 3)
+		memcpy(scan->chain + scan->chain_len * 4, scan->run, 4);
+	else
+		scan->chain_ok = FALSE;
+	if (scan->chain_len < 4)
+		scan->chain_len++;
+	scan->run_len = 0;
+	if ((c == '-' || c == ' ') && (scan->chain_sep == 0 || scan->chain_sep == (gchar)c)) {
+		scan->chain_sep = (gchar)c;
+		scan->after_sep = TRUE;
+	} else {
+		end_chain(scan);
+	}
+}
+
+static inline void
+add_digit(FutScanner *scan, gchar d)
+{
+	scan->after_sep = FALSE;
+	if (scan->run_len < sizeof(scan->run))
+		scan->run[scan->run_len] = d;
+	if (scan->run_len < 255)
+		scan->run_len++;
+}
+
+/* A character that is not a digit; @c is its byte if ASCII, else 0. */
+static inline void
+non_digit(FutScanner *scan, guint8 c)
+{
+	if (scan->run_len > 0) {
+		guint n = scan->run_len;
+		/* most runs (dates, amounts, phone parts) can be nothing: no call */
+		if (n != 4 && n != FUT_RESIDENT_CODE_LEN && n != FUT_MYNUMBER_LEN &&
+		    scan->chain_len == 0 && c != '-' && c != ' ') {
+			scan->run_len = 0;
+			return;
+		}
+		end_run(scan, c);
+	} else if (scan->after_sep)
+		end_chain(scan);
+}
+
+static inline void
+count_words(FutScanner *scan, guint64 m)
+{
+	while (m != 0) {
+		scan->word_counts[__builtin_ctzll(m)]++;
+		m &= m - 1;
+	}
+}
+
+static inline gboolean
+is_digit(guint8 b)
+{
+	return b >= '0' && b <= '9';
+}
+
+void
+fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
+{
+	const FutScanWords *w = scan->words;
+	const guint16 *delta = w != NULL ? w->delta : NULL;
+	const guint64 *output = w != NULL ? w->output : NULL;
+	const guint first_output = w != NULL ? w->first_output : G_MAXUINT;
+	const guint8 *boring = w != NULL ? w->boring : no_words_boring();
+	/* when no word holds a digit, a digit always takes the automaton back to its root */
+	const gboolean digit_free = w == NULL || w->digit_free;
+	const guint8 *p = data;
+	const guint8 *end = data + len;
+	guint ac = scan->ac_state;
+
+	scan->bytes += len;
+	while (p < end) {
+		guint8 b;
+
+		/* Idle (no number in progress): only the word automaton has work, and only
+		 * until the next digit or full-width lead byte. Without words every other
+		 * byte is boring, so the automaton is never touched. */
+		if (scan->run_len == 0 && !scan->after_sep && scan->fw_state == 0) {
+			while (p < end) {
+				if (ac == 0) {
+					while (p < end && boring[*p])
+						p++;
+					if (p == end)
+						break;
+				}
+				b = *p;
+				if (is_digit(b) || b == 0xef)
+					break;
+				ac = delta[(gsize)ac * 256 + b];
+				if (G_UNLIKELY(ac >= first_output))
+					count_words(scan, output[ac]);
+				p++;
+			}
+			if (p == end)
+				break;
+		}
+		b = *p++;
+
+		if (delta != NULL) {
+			ac = delta[(gsize)ac * 256 + b];
+			if (G_UNLIKELY(ac >= first_output))
+				count_words(scan, output[ac]);
+		}
+
+		/* Full-width digits are EF BC 90..99 in UTF-8. */
+		if (scan->fw_state == 1) {
+			if (b == 0xbc) {
+				scan->fw_state = 2;
+				continue;
+			}
+			scan->fw_state = 0;
+			non_digit(scan, 0);
+		} else if (scan->fw_state == 2) {
+			scan->fw_state = 0;
+			if (b >= 0x90 && b <= 0x99) {
+				add_digit(scan, (gchar)('0' + (b - 0x90)));
+				continue;
+			}
+			non_digit(scan, 0);
+		}
+
+		if (is_digit(b)) {
+			add_digit(scan, (gchar)b);
+			if (digit_free) {
+				/* the rest of the run in one go */
+				const guint8 *q = p;
+				while (q < end && is_digit(*q))
+					q++;
+				gsize n = (gsize)(q - p);
+				if (scan->run_len < sizeof(scan->run))
+					memcpy(scan->run + scan->run_len, p,
+					       MIN(n, sizeof(scan->run) - scan->run_len));
+				scan->run_len = (guint)MIN(scan->run_len + n, 255);
+				p = q;
+				ac = 0;
+			}
+		} else if (b == 0xef) {
+			scan->fw_state = 1;
+		} else {
+			non_digit(scan, b < 0x80 ? b : 0);
+		}
+	}
+	scan->ac_state = ac;
+}
+
+void
+fut_scanner_finish(FutScanner *scan)
+{
+	if (scan->fw_state != 0) {
+		scan->fw_state = 0;
+		non_digit(scan, 0);
+	}
+	non_digit(scan, 0);
+	end_chain(scan);
+}

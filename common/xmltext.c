@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "errors.h"
+#include "xmltext.h"
+
+enum {
+	ST_TEXT,
+	ST_HEAD,    /* just after '<' */
+	ST_TAG,     /* inside a start or end tag */
+	ST_COMMENT, /* <!-- ... --> */
+	ST_CDATA,   /* <![CDATA[ ... ]]> */
+	ST_DECL,    /* <? ... ?> or <!DOCTYPE ... > */
+	ST_ENTITY,  /* after '&' in text or in a text attribute */
+};
+
+/* Elements whose boundaries separate pieces of text (local names: w:p, a:p, w:tc, c, v,
+ * si, row, ...). Run-level elements (r, t, rPr) are deliberately absent. */
+static const gchar *const block_names[] = {
+    "p",    "br", "tab",      "cr",      "tc",  "tr",     "tbl",  "c",
+    "v",    "si", "row",      "is",      "f",   "txbody", "sp",   "comment",
+    "text", "h",  "footnote", "endnote", "hdr", "ftr",    "ptab", NULL,
+};
+
+static void
+fail(FutXmlText *x, const gchar *why)
+{
+	if (x->error == NULL)
+		x->error = g_strdup(why);
+}
+
+static void
+flush(FutXmlText *x)
+{
+	if (x->out_len > 0) {
+		x->sink(x->out, x->out_len, x->user_data);
+		x->out_len = 0;
+	}
+}
+
+static inline void
+emit(FutXmlText *x, guint8 c)
+{
+	if (x->out_len == sizeof(x->out))
+		flush(x);
+	x->out[x->out_len++] = c;
+}
+
+static void
+emit_unichar(FutXmlText *x, gunichar u)
+{
+	gchar buf[6];
+	gint n = g_unichar_to_utf8(u, buf);
+
+	for (gint i = 0; i < n; i++)
+		emit(x, (guint8)buf[i]);
+}
+
+void
+fut_xml_text_init(FutXmlText *x, FutXmlTextSink sink, gpointer user_data)
+{
+	memset(x, 0, sizeof(*x));
+	x->sink = sink;
+	x->user_data = user_data;
+	x->state = ST_TEXT;
+}
+
+static void
+end_tag(FutXmlText *x)
+{
+	x->name[MIN(x->name_len, sizeof(x->name) - 1)] = '\0';
+	for (guint i = 0; block_names[i] != NULL; i++) {
+		if (strcmp(x->name, block_names[i]) == 0) {
+			emit(x, '\n');
+			return;
+		}
+	}
+}
+
+static void
+decode_entity(FutXmlText *x)
+{
+	const gchar *e = x->ent;
+	guint64 v = 0;
+	gchar *endp = NULL;
+
+	x->ent[x->ent_len] = '\0';
+	if (strcmp(e, "lt") == 0) {
+		emit(x, '<');
+	} else if (strcmp(e, "gt") == 0) {
+		emit(x, '>');
+	} else if (strcmp(e, "amp") == 0) {
+		emit(x, '&');
+	} else if (strcmp(e, "quot") == 0) {
+		emit(x, '"');
+	} else if (strcmp(e, "apos") == 0) {
+		emit(x, '\'');
+	} else if (e[0] == '#' && (e[1] == 'x' || e[1] == 'X') && e[2] != '\0') {
+		v = g_ascii_strtoull(e + 2, &endp, 16);
+		if (*endp != '\0' || !g_unichar_validate((gunichar)v) || v > 0x10ffff)
+			fail(x, _("bad character reference"));
+		else
+			emit_unichar(x, (gunichar)v);
+	} else if (e[0] == '#' && g_ascii_isdigit(e[1])) {
+		v = g_ascii_strtoull(e + 1, &endp, 10);
+		if (*endp != '\0' || v > 0x10ffff || !g_unichar_validate((gunichar)v))
+			fail(x, _("bad character reference"));
+		else
+			emit_unichar(x, (gunichar)v);
+	} else {
+		fail(x, _("unknown entity"));
+	}
+}
+
+/* Attributes whose values are text a person wrote: alternative text and titles of
+ * pictures, shapes and tables. */
+static gboolean
+text_attribute(const FutXmlText *x)
+{
+	return x->attr_eq && x->attr_len < sizeof(x->attr) &&
+	       (strcmp(x->attr, "descr") == 0 || strcmp(x->attr, "title") == 0);
+}
+
+static void
+tag_byte(FutXmlText *x, guint8 c)
+{
+	if (x->quote != 0) {
+		if (c == (guint8)x->quote) {
+			x->quote = 0;
+			if (x->attr_text) {
+				emit(x, '\n');
+				x->attr_text = FALSE;
+			}
+		} else if (x->attr_text) {
+			if (c == '&') {
+				x->state = ST_ENTITY;
+				x->ent_return = ST_TAG;
+				x->ent_len = 0;
+			} else {
+				emit(x, c);
+			}
+		}
+		return;
+	}
+	if (c == '"' || c == '\'') {
+		x->quote = (gchar)c;
+		x->name_done = TRUE;
+		x->attr[MIN(x->attr_len, sizeof(x->attr) - 1)] = '\0';
+		x->attr_text = text_attribute(x);
+		x->attr_len = 0;
+		x->attr_eq = FALSE;
+		x->attr_done = FALSE;
+		return;
+	}
+	if (c == '>') {
+		end_tag(x);
+		x->state = ST_TEXT;
+		return;
+	}
+	if (x->name_done) {
+		/* an attribute name: keep its local part */
+		if (c == '=') {
+			x->attr_eq = TRUE;
+		} else if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '/') {
+			x->attr_done = x->attr_len > 0;
+		} else if (c == ':') {
+			x->attr_len = 0;
+		} else if (!x->attr_eq) {
+			if (x->attr_done) {
+				/* "a b=": a was a name without a value; b starts */
+				x->attr_len = 0;
+				x->attr_done = FALSE;
+			}
+			if (x->attr_len < sizeof(x->attr) - 1)
+				x->attr[x->attr_len] = g_ascii_tolower((gchar)c);
+			x->attr_len++;
+		}
+		return;
+	}
+	if (c == '/' && x->name_len == 0)
+		return; /* end tag */
+	if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '/') {
+		x->name_done = x->name_len > 0 || c != '/';
+		return;
+	}
+	if (c == ':') {
+		x->name_len = 0; /* keep the local name only */
+		return;
+	}
+	if (x->name_len < sizeof(x->name) - 1)
+		x->name[x->name_len] = g_ascii_tolower((gchar)c);
+	x->name_len++;
+}
+
+/* Decides, from the first bytes after '<', what kind of markup this is. Returns FALSE
+ * while more bytes are needed. */
+static gboolean
+head_decided(FutXmlText *x)
+{
+	static const gchar cdata[] = "![CDATA[";
+	static const gchar comment[] = "!--";
+	const gchar *h = x->head;
+	guint n = x->head_len;
+
+	if (n <= 3 && strncmp(h, comment, n) == 0 && n < 3)
+		return FALSE;
+	if (n <= 8 && strncmp(h, cdata, n) == 0 && n < 8)
+		return FALSE;
+	if (n >= 3 && strncmp(h, comment, 3) == 0) {
+		x->state = ST_COMMENT;
+		x->pending = 0;
+		return TRUE;
+	}
+	if (n >= 8 && strncmp(h, cdata, 8) == 0) {
+		x->state = ST_CDATA;
+		x->pending = 0;
+		return TRUE;
+	}
+	if (h[0] == '?' || h[0] == '!') {
+		x->state = ST_DECL;
+		/* the bytes already taken may hold the closing '>' */
+		for (guint i = 1; i < n; i++) {
+			if (h[i] == '>') {
+				x->state = ST_TEXT;
+				break;
+			}
+		}
+		return TRUE;
+	}
+	/* an ordinary tag: replay the bytes taken */
+	x->state = ST_TAG;
+	x->quote = 0;
+	x->name_len = 0;
+	x->name_done = FALSE;
+	x->attr_len = 0;
+	x->attr_eq = FALSE;
+	x->attr_done = FALSE;
+	x->attr_text = FALSE;
+	for (guint i = 0; i < n && x->state == ST_TAG; i++)
+		tag_byte(x, (guint8)h[i]);
+	return TRUE;
+}
+
+void
+fut_xml_text_feed(FutXmlText *x, const guint8 *data, gsize len)
+{
+	for (gsize i = 0; i < len; i++) {
+		guint8 c = data[i];
+
+		switch (x->state) {
+		case ST_TEXT:
+			if (c == '<') {
+				x->state = ST_HEAD;
+				x->head_len = 0;
+			} else if (c == '&') {
+				x->state = ST_ENTITY;
+				x->ent_return = ST_TEXT;
+				x->ent_len = 0;
+			} else {
+				emit(x, c);
+			}
+			break;
+		case ST_HEAD:
+			x->head[x->head_len++] = (gchar)c;
+			head_decided(x);
+			break;
+		case ST_TAG:
+			tag_byte(x, c);
+			break;
+		case ST_COMMENT:
+			if (c == '-')
+				x->pending++;
+			else if (c == '>' && x->pending >= 2)
+				x->state = ST_TEXT;
+			else
+				x->pending = 0;
+			break;
+		case ST_CDATA:
+			if (c == ']') {
+				if (x->pending == 2)
+					emit(x, ']');
+				else
+					x->pending++;
+			} else if (c == '>' && x->pending == 2) {
+				x->state = ST_TEXT;
+			} else {
+				for (; x->pending > 0; x->pending--)
+					emit(x, ']');
+				emit(x, c);
+			}
+			break;
+		case ST_DECL:
+			if (c == '>')
+				x->state = ST_TEXT;
+			break;
+		case ST_ENTITY:
+			if (c == ';') {
+				decode_entity(x);
+				x->state = x->ent_return;
+			} else if (x->ent_len >= sizeof(x->ent) - 1) {
+				fail(x, _("entity too long"));
+				x->state = x->ent_return;
+			} else {
+				x->ent[x->ent_len++] = (gchar)c;
+			}
+			break;
+		default:
+			g_assert_not_reached();
+		}
+	}
+}
+
+gboolean
+fut_xml_text_finish(FutXmlText *x, GError **error)
+{
+	g_autofree gchar *why = g_steal_pointer(&x->error);
+
+	if (why == NULL && x->state != ST_TEXT)
+		why = g_strdup(_("the XML ends inside markup"));
+	flush(x);
+	if (why != NULL) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, "%s", why);
+		return FALSE;
+	}
+	return TRUE;
+}

@@ -1,0 +1,86 @@
+#!/bin/sh
+# The write path under stress (DESIGN §6, §8.1): while the agent writes, another process
+# writing through the user's mount gets EROFS; the agent killed with SIGKILL at each step of
+# the write path leaves the stick read-only to users, and the restarted agent unmounts its
+# private mount, sets BLKROSET again and removes the partial file.
+. "$(dirname "$0")/agent-lib.sh"
+agent_enter_ns "$@"
+. "$(dirname "$0")/lib.sh"
+require_cmd setpriv sha256sum
+agent_setup
+user_home
+register_sticks alpha
+make_stick alpha
+dev=$STICK
+mnt="$TEST_TMP/mnt"
+mkdir -p "$mnt"
+head -c 4000000 /dev/urandom >"$HOME_U/data.bin"
+chown 65534:65534 "$HOME_U/data.bin"
+STATE="$TEST_TMP/state"
+
+user_cannot_write() {
+	if err=$(as_user touch "$mnt/evil-$1" 2>&1); then
+		fail "$1: a user wrote through the mount"
+	fi
+	case "$err" in *"Read-only file system"*) ;; *) fail "$1: wrong refusal: $err" ;; esac
+	touch "$mnt/evil-root-$1" 2>/dev/null && fail "$1: root wrote through the user's mount"
+	as_user dd if=/dev/zero of="$dev" bs=512 count=1 conv=notrunc 2>/dev/null &&
+		fail "$1: a user wrote to the block device"
+	return 0
+}
+
+# Concurrent writer: the agent pauses in the middle of writing; the user's mount refuses.
+export FUTARI_TEST_PAUSE_AT=writing
+start_agent
+unset FUTARI_TEST_PAUSE_AT
+wait_ro "$dev" || fail "not read-only"
+mount "$dev" "$mnt" 2>/dev/null || fail "cannot mount"
+defer "umount $mnt 2>/dev/null"
+as_user "$FUTARI" export "$HOME_U/data.bin" --to alpha --reason r >"$TEST_TMP/bg.out" 2>&1 &
+job=$!
+wait_file "$STATE/paused-writing" || fail "the agent never reached the write step"
+[ "$(blockdev --getro "$dev")" = 0 ] || fail "BLKROSET is not cleared during the write?"
+user_cannot_write concurrent
+echo evil | as_user tee "$mnt/data.bin" >/dev/null 2>&1 && fail "concurrent overwrite succeeded"
+rm -f "$STATE/paused-writing"
+wait $job || fail "paused export failed: $(cat "$TEST_TMP/bg.out")"
+cmp -s "$HOME_U/data.bin" "$mnt/data.bin" || fail "paused export wrote other bytes"
+[ "$(blockdev --getro "$dev")" = 1 ] || fail "not read-only after the paused export"
+ls -a "$mnt" | grep -q evil && fail "a concurrent writer left a file"
+stop_agent
+
+# SIGKILL at every step.
+for step in begin user-mounts-ro mounted blk-rw rw writing synced written; do
+	export FUTARI_TEST_PAUSE_AT=$step
+	start_agent
+	unset FUTARI_TEST_PAUSE_AT
+	as_user "$FUTARI" export "$HOME_U/data.bin" --to alpha --dir "k-$step" --reason r \
+		>"$TEST_TMP/bg.out" 2>&1 &
+	job=$!
+	wait_file "$STATE/paused-$step" || fail "$step: the agent never paused there"
+	kill -9 "$AGENT_PID"
+	wait "$AGENT_PID" 2>/dev/null
+	wait $job && fail "$step: the export reported success though the agent died"
+	rm -f "$STATE/paused-$step"
+	# Dead agent: users still cannot write.
+	user_cannot_write "$step-dead"
+	# Restart: everything put back.
+	start_agent
+	[ "$(blockdev --getro "$dev")" = 1 ] || fail "$step: restarted agent left the stick writable"
+	grep -q " $STATE/mnt-" /proc/self/mountinfo && fail "$step: private mount left behind"
+	ls "$STATE" | grep -q "^write-" && { ls -la "$STATE"; cat "$STATE"/write-*; tail -5 "$TEST_TMP/agent.log"; fail "$step: write state left behind"; }
+	find "$mnt/" -name '.futari-partial-*' | grep -q . && fail "$step: partial file left on the stick"
+	if [ -e "$mnt/k-$step/data.bin" ]; then
+		# Only once the log holds the export does the file get its name.
+		[ "$step" = written ] || fail "$step: the file appeared before it was logged"
+		cmp -s "$HOME_U/data.bin" "$mnt/k-$step/data.bin" || fail "$step: named file is partial"
+	elif [ "$step" = written ]; then
+		fail "written: the renamed file is missing"
+	fi
+	grep -q '"event":"export.failed".*interrupted' "$TEST_TMP/log/agent-events.jsonl" ||
+		[ "$step" = begin ] || fail "$step: interrupted export not logged"
+	user_cannot_write "$step-restarted"
+	stop_agent
+done
+echo "ok: EROFS for concurrent writers; SIGKILL at every step leaves the stick read-only"
+exit 0

@@ -1,0 +1,171 @@
+# Shared by the agent's integration tests (sourced after lib.sh, inside agent_enter_ns).
+#
+# Isolation: each test re-executes itself under `unshare -m -n`: a private mount namespace
+# with its own tmpfs on /run (so its udevd, udev database and agent socket are its own) and
+# a private network namespace (so the udev events its udevd broadcasts reach only its own
+# futarid, never another test's, and its futarid hears no other udevd). The system's udev
+# rule directories are hidden behind an empty directory, so the private udevd runs only the
+# test rule below, which matches only loop devices whose backing file carries this test's
+# unique marker: other helpers' loop devices are never touched.
+
+# agent_enter_ns "$@": call first thing in a test script, before sourcing lib.sh.
+agent_enter_ns() {
+	if [ -z "${FUTARI_IT_IN_NS:-}" ]; then
+		if [ "$(id -u)" -ne 0 ]; then
+			echo "SKIP: needs root (loop devices, BLKROSET, udevd, namespaces)" >&2
+			exit 77
+		fi
+		command -v unshare >/dev/null 2>&1 || { echo "SKIP: needs unshare" >&2; exit 77; }
+		FUTARI_IT_IN_NS=1 exec unshare -m -n --propagation private /bin/sh "$0" "$@"
+	fi
+}
+
+UDEVD=${UDEVD:-/lib/systemd/systemd-udevd}
+FUTARID="$top_builddir/agent/futarid"
+FUTARI="$top_builddir/agent/futari"
+PROBE="$top_builddir/tests/integration/fut-sockprobe"
+
+# agent_setup: private /run, a private udevd with the test rule, a config in $TEST_TMP/etc.
+agent_setup() {
+	require_cmd losetup blockdev mkfs.ext4 mount umount dd udevadm basename
+	[ -x "$UDEVD" ] || skip "needs systemd-udevd at $UDEVD"
+	[ -x "$FUTARID" ] && [ -x "$FUTARI" ] && [ -x "$PROBE" ] || fail "build the agent first"
+	MARK="futari-usbtest-$(basename "$TEST_TMP" | tr -c 'A-Za-z0-9\n' x)"
+	mount -t tmpfs -o mode=0755 tmpfs /run || skip "cannot mount a private /run"
+	mkdir -p /run/udev/rules.d /run/futari-empty
+	for d in /usr/lib/udev/rules.d /etc/udev/rules.d; do
+		[ -d "$d" ] && mount --bind /run/futari-empty "$d"
+	done
+	# TEST ONLY: gives this test's loop devices the identity udev's usb_id gives a USB
+	# stick. The serial is the backing file's name; a name containing "-hid" also offers
+	# a keyboard interface (a "BadUSB" stick).
+	cat >/run/udev/rules.d/10-futari-test-usb.rules <<RULE
+ACTION=="remove", GOTO="futari_test_end"
+SUBSYSTEM!="block", GOTO="futari_test_end"
+KERNEL!="loop*", GOTO="futari_test_end"
+# A positive match: udev treats a missing attribute (a detached loop device) as matching
+# no pattern at all, so a negative test would let detached loops through.
+ATTRS{loop/backing_file}=="*/$MARK-*", GOTO="futari_test_usb"
+GOTO="futari_test_end"
+LABEL="futari_test_usb"
+IMPORT{builtin}="blkid"
+ENV{ID_BUS}="usb", ENV{ID_USB_DRIVER}="usb-storage", ENV{ID_VENDOR}="FutariTest"
+ENV{ID_MODEL}="Loop_Stick", ENV{ID_VENDOR_ID}="f00d", ENV{ID_MODEL_ID}="0001"
+ENV{ID_USB_INTERFACES}=":080650:"
+ATTRS{loop/backing_file}=="*-hid*", ENV{ID_USB_INTERFACES}=":080650:030101:"
+PROGRAM="/usr/bin/basename \$attr{loop/backing_file} .img", ENV{ID_SERIAL_SHORT}="%c"
+LABEL="futari_test_end"
+RULE
+	"$UDEVD" --daemon || skip "cannot start a private systemd-udevd"
+	defer "udevadm control --exit 2>/dev/null"
+	udevadm control --ping -t 5 || fail "private udevd does not answer"
+
+	ETC="$TEST_TMP/etc"
+	mkdir -p "$ETC"
+	chmod 0755 "$ETC"
+	SOCK="$TEST_TMP/run/agent.sock"
+	export FUTARI_SOCKET="$SOCK"
+	cat >"$ETC/agent.conf" <<CONF
+[paths]
+socket = $SOCK
+state-dir = $TEST_TMP/state
+spool-dir = $TEST_TMP/spool
+log-dir = $TEST_TMP/log
+host-key = $ETC/host.key
+media-register = $ETC/media.conf
+org-key = $ETC/org.pub
+policy = $ETC/policy.conf
+CONF
+	chmod 0644 "$ETC/agent.conf"
+}
+
+# make_stick NAME [SIZE]: an ext4 image labelled NAME on a loop device, in $STICK (not a
+# command substitution: the cleanup must be registered in the test's own shell).
+# Serial: "$MARK-NAME".
+make_stick() {
+	img="$TEST_TMP/$MARK-$1.img"
+	truncate -s "${2:-32M}" "$img"
+	mkfs.ext4 -q -F -L "$1" "$img" || fail "mkfs.ext4 failed"
+	dev=$(losetup --find --show "$img") || skip "no free loop device"
+	# The kernel keeps BLKROSET after detach: clear it first, always.
+	defer "blockdev --setrw $dev 2>/dev/null; losetup -d $dev 2>/dev/null"
+	udevadm settle -t 10
+	STICK=$dev
+}
+
+# detach_stick DEV: clear the flag and detach now (the deferred cleanup then does nothing).
+detach_stick() {
+	blockdev --setrw "$1"
+	losetup -d "$1"
+	udevadm settle -t 10
+}
+
+# start_agent: runs futarid in the foreground; waits for its socket. Sets AGENT_PID.
+start_agent() {
+	# A socket left by a killed agent would look like a started one.
+	rm -f "$SOCK"
+	"$FUTARID" --config "$ETC/agent.conf" --foreground >>"$TEST_TMP/agent.log" 2>&1 &
+	AGENT_PID=$!
+	defer "kill $AGENT_PID 2>/dev/null; wait $AGENT_PID 2>/dev/null"
+	i=0
+	while [ ! -S "$SOCK" ]; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$AGENT_PID" 2>/dev/null; then
+			cat "$TEST_TMP/agent.log" >&2
+			fail "futarid did not start"
+		fi
+		sleep 0.1
+	done
+}
+
+stop_agent() {
+	kill "$AGENT_PID" 2>/dev/null
+	wait "$AGENT_PID" 2>/dev/null
+}
+
+# wait_ro DEV: waits up to 5 s for BLKROGET to report read-only.
+wait_ro() {
+	i=0
+	while [ "$(blockdev --getro "$1")" != 1 ]; do
+		i=$((i + 1))
+		[ $i -le 50 ] || return 1
+		sleep 0.1
+	done
+}
+
+# register_sticks NAME...: writes the media register with one asset per name
+# (CITY-USB-<NAME>, serial "$MARK-NAME").
+register_sticks() {
+	: >"$ETC/media.conf"
+	for n in "$@"; do
+		cat >>"$ETC/media.conf" <<REG
+[asset:CITY-USB-$n]
+vid = f00d
+pid = 0001
+serial = $MARK-$n
+owner = General Affairs
+REG
+	done
+	chmod 0644 "$ETC/media.conf"
+}
+
+# A home directory an unprivileged user can use, and a way to run as that user.
+user_home() {
+	chmod 0711 "$TEST_TMP"
+	HOME_U="$TEST_TMP/home"
+	mkdir -p "$HOME_U"
+	chown 65534:65534 "$HOME_U"
+}
+as_user() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups env FUTARI_SOCKET="$SOCK" "$@"
+}
+
+# wait_file PATH [TENTHS]: waits for PATH to exist.
+wait_file() {
+	i=0
+	while [ ! -e "$1" ]; do
+		i=$((i + 1))
+		[ $i -le "${2:-100}" ] || return 1
+		sleep 0.1
+	done
+}

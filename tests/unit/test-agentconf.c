@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent/agentconf.h"
+#include "errors.h"
+#include "keyfile.h"
+#include "util.h"
+
+static FutConfig *
+parse(const gchar *text, GError **error)
+{
+	return fut_config_parse("/etc/futari/agent.conf", text, strlen(text), error);
+}
+
+static void
+test_defaults(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutConfig) c = parse("# nothing set\n", &error);
+
+	g_assert_no_error(error);
+	g_assert_nonnull(c);
+	g_assert_false(c->export_unregistered);
+	g_assert_true(g_str_has_suffix(c->socket, "/futari/agent.sock"));
+	g_assert_cmpuint(c->max_message, ==, 64 * 1024);
+}
+
+static void
+test_values(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutConfig) c = parse("[paths]\n"
+	                               "socket = /tmp/x/agent.sock\n"
+	                               "spool-dir=/tmp/x/spool\n"
+	                               "\n"
+	                               "[usb]\n"
+	                               "export-to-unregistered = true\n"
+	                               "[limits]\n"
+	                               "max-message = 2048\n"
+	                               "spool-bytes-per-uid = 10000000000\n",
+	                               &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpstr(c->socket, ==, "/tmp/x/agent.sock");
+	g_assert_cmpstr(c->spool_dir, ==, "/tmp/x/spool");
+	g_assert_true(c->export_unregistered);
+	g_assert_cmpuint(c->max_message, ==, 2048);
+	g_assert_cmpuint(c->spool_bytes_per_uid, ==, G_GUINT64_CONSTANT(10000000000));
+}
+
+/* Every refusal names the file and the line of the offending key. */
+static void
+test_refusals(void)
+{
+	static const struct {
+		const gchar *text;
+		const gchar *where;
+		const gchar *why;
+	} cases[] = {
+	    {"[paths]\nsocket = /a\nsokcet = /b\n", ":3:", "unknown key 'sokcet'"},
+	    {"[paths]\n\n[usbb]\nx = 1\n", ":3:", "unknown group [usbb]"},
+	    {"[paths]\nsocket = /a\nsocket = /b\n", ":3:", "duplicate key 'socket'"},
+	    {"[usb]\n[paths]\n[usb]\n", ":3:", "duplicate group"},
+	    {"socket = /a\n", ":1:", "before the first [group]"},
+	    {"[paths]\njust text\n", ":2:", "not a [group]"},
+	    {"[paths\n", ":1:", "malformed group"},
+	    {"[paths]\nsocket[ja] = /a\n", ":2:", "localised"},
+	    {"[paths]\nsocket = relative/path\n", ":2:", "absolute path"},
+	    {"[paths]\nsocket = /a/../b\n", ":2:", "plain absolute path"},
+	    {"[paths]\nsocket = /a//b\n", ":2:", "plain absolute path"},
+	    {"[usb]\nexport-to-unregistered = yes\n", ":2:", "true or false"},
+	    {"[limits]\nmax-message = 10\n", ":2:", "whole number from 1024"},
+	    {"[limits]\nmax-message = -5\n", ":2:", "whole number"},
+	    {"[limits]\nmax-message = 0x100\n", ":2:", "whole number"},
+	    {"[limits]\nmax-message = 99999999999999999999999\n", ":2:", "whole number"},
+	    {"[paths]\nsocket = /a\x01\n", ":2:", "control character"},
+	    {"[paths]\n\nsocket = \xff\n", ":3:", "UTF-8"},
+	    {"[paths]\nspool-dir = /x\nlog-dir = /x\n", "agent.conf:", "different directories"},
+	    {"[limits]\nmax-export-bytes = 100\nspool-bytes-per-uid = 10\n",
+	     "agent.conf:", "must not exceed"},
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(FutConfig) c = parse(cases[i].text, &error);
+
+		g_assert_null(c);
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+		if (strstr(error->message, cases[i].where) == NULL ||
+		    strstr(error->message, cases[i].why) == NULL)
+			g_error("case %zu: '%s' lacks '%s' or '%s'", i, error->message,
+			        cases[i].where, cases[i].why);
+		g_assert_null(strchr(error->message, '\n'));
+	}
+}
+
+static void
+test_nul(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutConfig) c = fut_config_parse("x.conf", "[paths]\n\0x", 10, &error);
+	g_assert_null(c);
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+	g_assert_nonnull(strstr(error->message, "x.conf:2:"));
+}
+
+/* Random bytes and mutations of a valid file: refused or accepted, never a crash. */
+static void
+test_garbage(void)
+{
+	const gchar *base = "[paths]\nsocket = /run/a.sock\n[limits]\nmax-message = 4096\n";
+	GRand *r = g_rand_new_with_seed(5);
+
+	for (guint i = 0; i < 3000; i++) {
+		gsize len = strlen(base);
+		g_autofree gchar *buf = g_strdup(base);
+		g_autoptr(GError) error = NULL;
+		g_autoptr(FutConfig) c = NULL;
+
+		for (guint k = 0; k < 1 + i % 4; k++)
+			buf[g_rand_int_range(r, 0, (gint32)len)] =
+			    (gchar)g_rand_int_range(r, 0, 256);
+		c = fut_config_parse("g.conf", buf, len, &error);
+		g_assert_true((c == NULL) != (error == NULL));
+		if (error != NULL) {
+			g_assert_true(g_str_has_prefix(error->message, "g.conf"));
+			g_assert_true(g_utf8_validate(error->message, -1, NULL));
+		}
+	}
+	g_rand_free(r);
+}
+
+/* The ownership check, exercised with the test's own uid: the agent passes 0. */
+static void
+test_owner(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *dir = g_dir_make_tmp("futari-conf-XXXXXX", NULL);
+	g_autofree gchar *file = g_build_filename(dir, "agent.conf", NULL);
+	g_autofree gchar *missing = g_build_filename(dir, "missing.conf", NULL);
+	uid_t me = getuid();
+
+	g_assert_cmpint(chmod(dir, 0755), ==, 0);
+	g_assert_true(g_file_set_contents(file, "[paths]\n", -1, NULL));
+	g_assert_cmpint(chmod(file, 0644), ==, 0);
+	g_assert_true(fut_config_check_file_owner(file, me, FALSE, FALSE, &error));
+	g_assert_no_error(error);
+
+	/* Readable by others: fine for config, not for a private key. */
+	g_assert_false(fut_config_check_file_owner(file, me, TRUE, FALSE, &error));
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_PERMISSION);
+	g_clear_error(&error);
+
+	g_assert_cmpint(chmod(file, 0664), ==, 0);
+	g_assert_false(fut_config_check_file_owner(file, me, FALSE, FALSE, &error));
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_PERMISSION);
+	g_assert_nonnull(strstr(error->message, "writable by group or others"));
+	g_clear_error(&error);
+	g_assert_cmpint(chmod(file, 0644), ==, 0);
+
+	/* A writable directory lets anyone replace the file. */
+	g_assert_cmpint(chmod(dir, 0777), ==, 0);
+	g_assert_false(fut_config_check_file_owner(file, me, FALSE, FALSE, &error));
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_PERMISSION);
+	g_clear_error(&error);
+	g_assert_cmpint(chmod(dir, 0755), ==, 0);
+
+	/* Owned by someone else. */
+	g_assert_false(fut_config_check_file_owner(file, me + 1, FALSE, FALSE, &error));
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_PERMISSION);
+	g_clear_error(&error);
+
+	g_assert_true(fut_config_check_file_owner(missing, me, FALSE, TRUE, &error));
+	g_assert_false(fut_config_check_file_owner(missing, me, FALSE, FALSE, &error));
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_IO);
+	g_clear_error(&error);
+
+	g_unlink(file);
+	g_rmdir(dir);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/agent/config/defaults", test_defaults);
+	g_test_add_func("/agent/config/values", test_values);
+	g_test_add_func("/agent/config/refusals", test_refusals);
+	g_test_add_func("/agent/config/nul", test_nul);
+	g_test_add_func("/agent/config/garbage", test_garbage);
+	g_test_add_func("/agent/config/owner", test_owner);
+	return g_test_run();
+}
