@@ -21,6 +21,8 @@
 #include <json-glib/json-glib.h>
 #include <libnotify/notify.h>
 
+#include "apimsg.h"
+#include "errors.h"
 #include "notify-event.h"
 #include "util.h"
 
@@ -98,21 +100,12 @@ disconnect(Notifier *n)
 }
 
 static void
-handle(Notifier *n, const gchar *buf, gsize len)
+handle(Notifier *n, JsonObject *msg)
 {
-	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autoptr(GError) error = NULL;
 	g_autoptr(FutNotifyMessage) m = NULL;
-	JsonObject *msg;
 	JsonNode *event;
 
-	if (memchr(buf, '\0', len) != NULL || !g_utf8_validate(buf, (gssize)len, NULL) ||
-	    !json_parser_load_from_data(parser, buf, (gssize)len, NULL) ||
-	    !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
-		log_msg(_("ignored a message from the agent that is not a JSON object"), NULL);
-		return;
-	}
-	msg = json_node_get_object(json_parser_get_root(parser));
 	if (json_object_has_member(msg, "ok")) {
 		if (!json_object_get_boolean_member_with_default(msg, "ok", FALSE)) {
 			log_msg(_("the agent refused the subscription"),
@@ -143,30 +136,43 @@ handle(Notifier *n, const gchar *buf, gsize len)
 	show(n, m);
 }
 
+static void
+closed(Notifier *n)
+{
+	n->watch = 0;
+	disconnect(n);
+	log_msg(_("the agent closed the connection"), NULL);
+	if (n->once)
+		g_main_loop_quit(n->loop);
+	else
+		schedule_retry(n);
+}
+
 static gboolean
 on_readable(gint fd, GIOCondition cond, gpointer data)
 {
 	Notifier *n = data;
-	g_autofree gchar *buf = g_malloc(MESSAGE_MAX + 1);
-	ssize_t got = recv(fd, buf, MESSAGE_MAX + 1, MSG_TRUNC | MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	g_autoptr(JsonObject) msg = NULL;
+	g_autoptr(GError) error = NULL;
+	int passed = -1;
 
-	if (got < 0 && (errno == EAGAIN || errno == EINTR))
+	/* The API's own framing and checks (agent/apimsg.c): size, UTF-8, JSON, depth; a
+	 * descriptor sent along is closed. */
+	if (!fut_api_recv(fd, MESSAGE_MAX, &msg, &passed, &error)) {
+		if (g_error_matches(error, FUT_ERROR, FUT_ERROR_IO)) {
+			closed(n);
+			return G_SOURCE_REMOVE;
+		}
+		log_msg(_("ignored a message from the agent"), error->message);
 		return G_SOURCE_CONTINUE;
-	if (got <= 0) {
-		n->watch = 0;
-		disconnect(n);
-		log_msg(_("the agent closed the connection"), NULL);
-		if (n->once)
-			g_main_loop_quit(n->loop);
-		else
-			schedule_retry(n);
+	}
+	if (passed >= 0)
+		close(passed);
+	if (msg == NULL) {
+		closed(n);
 		return G_SOURCE_REMOVE;
 	}
-	if ((gsize)got > MESSAGE_MAX) {
-		log_msg(_("ignored an oversized message from the agent"), NULL);
-		return G_SOURCE_CONTINUE;
-	}
-	handle(n, buf, (gsize)got);
+	handle(n, msg);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -174,7 +180,7 @@ static gboolean
 connect_agent(Notifier *n, GError **error)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	const gchar *hello = "{\"command\":\"subscribe\",\"args\":{}}";
+	g_autoptr(JsonObject) hello = json_object_new();
 	g_autofree gchar *safe = fut_strescape(n->socket_path, -1);
 	int fd;
 
@@ -184,14 +190,19 @@ connect_agent(Notifier *n, GError **error)
 		return FALSE;
 	}
 	strcpy(addr.sun_path, n->socket_path);
+	json_object_set_string_member(hello, "command", "subscribe");
+	json_object_set_object_member(hello, "args", json_object_new());
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-	    send(fd, hello, strlen(hello), MSG_NOSIGNAL) < 0) {
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 		int e = errno;
 		if (fd >= 0)
 			close(fd);
 		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "%s: %s", safe,
 		            g_strerror(e));
+		return FALSE;
+	}
+	if (!fut_api_send(fd, hello, -1, error)) {
+		close(fd);
 		return FALSE;
 	}
 	n->fd = fd;

@@ -66,8 +66,8 @@ assert "&lt;b&gt;STICK&lt;/b&gt;" in n[1]["body"] and "<b>" not in n[1]["body"],
 assert n[2]["summary"] == "Upload of 名簿.csv denied", n[2]
 assert "/usr/bin/firefox" in n[2]["body"] and n[2]["urgency"] == 2, n[2]' ||
 	fail "wrong notifications: $(cat "$T/got")"
-grep -q "not a JSON object" "$T/notify.err" || fail "garbage not reported"
-grep -q "oversized" "$T/notify.err" || fail "oversized message not reported"
+grep -q "message is not JSON" "$T/notify.err" || fail "garbage not reported"
+grep -q "message larger than" "$T/notify.err" || fail "oversized message not reported"
 grep -q "malformed event" "$T/notify.err" || fail "malformed event not reported"
 [ "$(cat "$T/refused.rc")" = 1 ] || fail "a refused subscription did not fail"
 grep -q "refused the subscription" "$T/refused.err" || fail "refusal not reported"
