@@ -5,7 +5,7 @@
  * folder helps. It holds no secret and decides nothing; when the agent is not there it
  * retries with a growing delay.
  *
- *   futari-notify [--socket PATH] [--once] */
+ *   futari-notify [--socket PATH] [--once]      (or FUTARI_SOCKET=PATH) */
 #include "config.h"
 
 #include <errno.h>
@@ -282,6 +282,10 @@ main(int argc, char **argv)
 		log_msg(_("futari-notify takes no arguments"), NULL);
 		return 2;
 	}
+	/* The same order as the futari CLI: option, FUTARI_SOCKET, the built-in default. */
+	if (socket_path == NULL && g_getenv("FUTARI_SOCKET") != NULL &&
+	    g_getenv("FUTARI_SOCKET")[0] != '\0')
+		socket_path = g_strdup(g_getenv("FUTARI_SOCKET"));
 	n.socket_path = socket_path != NULL ? socket_path : g_strdup(DEFAULT_SOCKET);
 	socket_path = NULL;
 	if (!notify_init("futari")) {

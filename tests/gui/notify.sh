@@ -40,7 +40,7 @@ for i in \$(seq 100); do [ -e "$T/standin.ready" ] && break; sleep 0.1; done
 python3 "$top_srcdir/tests/gui/fake-agent.py" "$T/sock" "$T/events" "$T/agent.ready" &
 agent=\$!
 for i in \$(seq 100); do [ -e "$T/agent.ready" ] && break; sleep 0.1; done
-LC_ALL=C.UTF-8 "$N" --socket "$T/sock" --once 2>"$T/notify.err"
+LC_ALL=C.UTF-8 FUTARI_SOCKET="$T/sock" "$N" --once 2>"$T/notify.err"
 rc=\$?
 wait \$agent || rc=1
 rm -f "$T/sock" "$T/agent.ready"
