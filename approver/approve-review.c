@@ -604,9 +604,8 @@ fut_approve_default_output(const gchar *request_path, const FutCertificate *c)
 	return g_strconcat(stem, ".", c->staff_id, APPROVAL_SUFFIX, NULL);
 }
 
-/* NAME.key -> NAME.futari-certificate, in the same directory. */
-static gchar *
-default_certificate(const gchar *key_path)
+gchar *
+fut_approve_default_certificate(const gchar *key_path)
 {
 	g_autofree gchar *stem = g_str_has_suffix(key_path, ".key")
 	                             ? g_strndup(key_path, strlen(key_path) - strlen(".key"))
@@ -823,7 +822,7 @@ decide(gint argc, gchar **argv, FutDecision decision)
 		return fut_approve_usage(cmd, _("--key is needed"));
 	if (cert_path == NULL) {
 		/* keygen tells people to keep the certificate beside the key */
-		cert_path = default_certificate(key_path);
+		cert_path = fut_approve_default_certificate(key_path);
 		if (!g_file_test(cert_path, G_FILE_TEST_EXISTS)) {
 			g_autofree gchar *safe = fut_strescape(cert_path, -1);
 			g_autofree gchar *msg = g_strdup_printf(

@@ -71,4 +71,8 @@ gchar *fut_approve_sign_with_key_file(FutApproval *a,
  * staff id ("x.futari-request" -> "x.S1001.futari-approval"). Caller frees. */
 gchar *fut_approve_default_output(const gchar *request_path, const FutCertificate *c);
 
+/* Returns where keygen tells people to keep the certificate: NAME.key ->
+ * NAME.futari-certificate in the same directory. Caller frees. */
+gchar *fut_approve_default_certificate(const gchar *key_path);
+
 G_END_DECLS

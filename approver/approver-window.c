@@ -259,6 +259,12 @@ load_identity(FutApproverWindow *win)
 	}
 	if (win->cert_problem != NULL)
 		return;
+	if (win->settings->key_path != NULL && win->settings->cert_path == NULL) {
+		/* as futari-approve sign: the certificate kept beside the key */
+		g_autofree gchar *beside = fut_approve_default_certificate(win->settings->key_path);
+		if (g_file_test(beside, G_FILE_TEST_IS_REGULAR))
+			win->settings->cert_path = g_steal_pointer(&beside);
+	}
 	if (win->settings->key_path == NULL || win->settings->cert_path == NULL) {
 		win->cert_problem =
 		    g_strdup(_("Choose your key and certificate in Settings first."));

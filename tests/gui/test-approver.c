@@ -514,6 +514,21 @@ test_settings_and_files(void)
 	g_clear_error(&error);
 	g_assert_true(g_file_set_contents(spath, saved, -1, NULL));
 
+	/* With no certificate remembered, the one kept beside the key is used (as in
+	 * futari-approve sign). */
+	{
+		g_autoptr(FutApproverSettings) nocert = fut_approver_settings_load(&error);
+		FutApproverWindow *w2;
+		g_assert_no_error(error);
+		g_clear_pointer(&nocert->cert_path, g_free);
+		g_assert_true(fut_approver_settings_save(nocert, &error));
+		w2 = new_window();
+		open_path(w2, req_bob);
+		g_assert_true(page_shows(w2, "Alice Approver (TEST ONLY)"));
+		gtk_window_destroy(GTK_WINDOW(w2));
+		g_assert_true(g_file_set_contents(spath, saved, -1, NULL));
+	}
+
 	/* A history line that is not a record is named, not skipped. */
 	if (!g_file_get_contents(hpath, &hsaved, NULL, NULL))
 		hsaved = g_strdup("");
