@@ -68,6 +68,30 @@ write_request(const gchar *requester, const gchar *name)
 	return path;
 }
 
+/* A Class I upload request by bob (classifier evidence: My Number). */
+static gchar *
+write_upload_request(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutRequest) q = fx_request(FUT_CLASS_I, host_key);
+	g_autofree gchar *text = NULL;
+	gchar *path = g_build_filename(tmp, "inbox", "bob-upload.futari-request", NULL);
+
+	fut_destination_clear(&q->destination);
+	q->destination.channel = FUT_CHANNEL_UPLOAD;
+	q->destination.upload_host = g_strdup("files.example.test");
+	q->destination.upload_program = g_strdup("/usr/bin/firefox-esr");
+	g_free(q->class_evidence);
+	q->class_evidence = g_strdup("My Number with check digit (TEST ONLY)");
+	q->created = now() - 60;
+	q->expires = now() + 3600;
+	g_assert_true(fut_request_sign(q, host_key, &error));
+	text = fut_request_to_text(q, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_file_set_contents(path, text, -1, &error));
+	return path;
+}
+
 static void
 setup_fixtures(void)
 {
@@ -272,6 +296,18 @@ test_review(void)
 	if (g_strcmp0(g_getenv("FUT_TEST_LANG"), "ja") == 0)
 		g_assert_true(page_shows(win, "申請者")); /* the catalogue is in use */
 	screenshot(GTK_WIDGET(win), "review");
+	/* An upload request: the host and program, the Class I badge; alice (Class II only)
+	 * may not approve it and is told why. */
+	{
+		g_autofree gchar *up = write_upload_request();
+		open_path(win, up);
+		g_assert_cmpstr(fut_approver_window_get_page(win), ==, "review");
+		g_assert_true(page_shows(win, "files.example.test"));
+		g_assert_true(page_shows(win, "/usr/bin/firefox-esr"));
+		g_assert_true(page_shows(win, _("Class I")));
+		g_assert_false(gtk_widget_get_sensitive(find_button(win, _("_Approve"))));
+		screenshot(GTK_WIDGET(win), "review-upload");
+	}
 	gtk_window_destroy(GTK_WINDOW(win));
 }
 
