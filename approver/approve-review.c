@@ -43,7 +43,13 @@ fut_approve_format_remaining(gint64 secs)
 static void
 row(const gchar *label, const gchar *value)
 {
-	g_print("  %-14s %s\n", label, value);
+	/* Pad by terminal columns, not bytes: a Japanese caption is 3 bytes but 2 columns a
+	 * character. */
+	glong cols = 0;
+
+	for (const gchar *p = label; *p != '\0'; p = g_utf8_next_char(p))
+		cols += g_unichar_iswide(g_utf8_get_char(p)) ? 2 : 1;
+	g_print("  %s%*s %s\n", label, (int)MAX(14 - cols, 0), "", value);
 }
 
 static gchar *
