@@ -47,6 +47,19 @@ run() { # LANG-TAG ARGS...
 }
 
 rc=0
+# futari-approver itself: --key and --cert are remembered in the user's config dir (the
+# window then stays open until the timeout ends it).
+A="$top_builddir/approver/futari-approver"
+cfg=$(mktemp -d) || exit 1
+XDG_CONFIG_HOME="$cfg" timeout 5 xvfb-run -a -s "-screen 0 1280x1024x24" \
+	dbus-run-session -- "$A" --allow-root --key /TEST-ONLY/alice.key \
+	--cert /TEST-ONLY/alice.futari-certificate /TEST-ONLY/none.futari-request >/dev/null 2>&1
+if ! grep -qx 'key=/TEST-ONLY/alice.key' "$cfg/futari/approver.conf" ||
+	! grep -qx 'certificate=/TEST-ONLY/alice.futari-certificate' "$cfg/futari/approver.conf"; then
+	echo "FAIL: --key/--cert not remembered" >&2
+	rc=1
+fi
+rm -rf "$cfg"
 run en || rc=1
 LANGUAGE=ja run ja -p /approver/review -p /approver/tampered -p /approver/self-approval || rc=1
 ls "$shots"
