@@ -148,7 +148,7 @@ fut_approve_rule_text(const FutPolicy *policy, FutClass klass)
 	g_string_printf(s, _("Class %s needs %u approval(s) from distinct people (%s)"),
 	                fut_class_to_string(klass), rule->approvals, roles);
 	for (guint i = 0; rule->required_roles[i] != NULL; i++)
-		g_string_append_printf(s, _(", one of them a %s"),
+		g_string_append_printf(s, _(", at least one of them: %s"),
 		                       fut_approve_role_name(rule->required_roles[i]));
 	g_string_append_printf(s, _(", each valid at most %s"), max);
 	return g_string_free(g_steal_pointer(&s), FALSE);

@@ -299,24 +299,31 @@ duration_label(gint64 secs)
 
 /* The choices of validity: common durations below the class maximum, and the maximum. */
 static void
-fill_validity(FutApproverWindow *win, gint64 max)
+fill_validity(FutApproverWindow *win, gint64 max, gint64 expires, gint64 now)
 {
 	static const gint64 choices[] = {3600, 4 * 3600, 8 * 3600, 86400, 3 * 86400, 7 * 86400};
 	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GtkStringList) model = NULL;
+	/* No approval outlives its request (fut_approve_decision_new caps it): say so rather
+	 * than offer days the request does not have. */
+	gboolean request_first = expires - now > 0 && expires - now < max;
+	gint64 limit = request_first ? expires - now : max;
 
 	g_array_set_size(win->validity_secs, 0);
 	for (guint i = 0; i < G_N_ELEMENTS(choices); i++) {
-		if (choices[i] >= max)
+		if (choices[i] >= limit)
 			break;
 		g_ptr_array_add(names, duration_label(choices[i]));
 		g_array_append_val(win->validity_secs, choices[i]);
 	}
-	{
+	if (request_first) {
+		g_autofree gchar *until = format_local_time(expires);
+		g_ptr_array_add(names, g_strdup_printf(_("until the request expires (%s)"), until));
+	} else {
 		g_autofree gchar *d = duration_label(max);
 		g_ptr_array_add(names, g_strdup_printf(_("%s (the most this class allows)"), d));
-		g_array_append_val(win->validity_secs, max);
 	}
+	g_array_append_val(win->validity_secs, max);
 	g_ptr_array_add(names, NULL);
 	model = gtk_string_list_new((const gchar *const *)names->pdata);
 	gtk_drop_down_set_model(win->validity, G_LIST_MODEL(model));
@@ -460,7 +467,7 @@ show_request(FutApproverWindow *win)
 
 	gtk_editable_set_text(GTK_EDITABLE(win->comment), "");
 	gtk_editable_set_text(GTK_EDITABLE(win->passphrase), "");
-	fill_validity(win, rule != NULL ? rule->max_validity : 3600);
+	fill_validity(win, rule != NULL ? rule->max_validity : 3600, q->expires, now);
 	set_status(win, NULL, FALSE);
 	refresh_decision(win);
 	show_page(win, PAGE_REVIEW);
