@@ -817,6 +817,15 @@ settings_activated(GSimpleAction *action, GVariant *param, gpointer data)
 	gtk_window_set_titlebar(GTK_WINDOW(dialog), header);
 	gtk_window_set_transient_for(GTK_WINDOW(dialog), GTK_WINDOW(win));
 	gtk_window_set_modal(GTK_WINDOW(dialog), TRUE);
+	{
+		/* Escape closes it, as a dialog would. */
+		GtkEventController *keys = gtk_shortcut_controller_new();
+		gtk_shortcut_controller_add_shortcut(
+		    GTK_SHORTCUT_CONTROLLER(keys),
+		    gtk_shortcut_new(gtk_keyval_trigger_new(GDK_KEY_Escape, 0),
+		                     gtk_named_action_new("window.close")));
+		gtk_widget_add_controller(dialog, keys);
+	}
 	gtk_window_set_default_size(GTK_WINDOW(dialog), 520, -1);
 	gtk_grid_set_row_spacing(GTK_GRID(grid), 12);
 	gtk_grid_set_column_spacing(GTK_GRID(grid), 12);
