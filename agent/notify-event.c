@@ -126,10 +126,15 @@ fut_notify_message_from_event(JsonObject *event, GError **error)
 			                            "approval with \"futari redeem\"."),
 			                          file, dest, request_file);
 		else
-			m->body = g_strdup_printf(_("%s was not copied to %s. A request was saved; "
-			                            "\"futari requests\" shows where."),
-			                          file, dest);
+			m->body =
+			    g_strdup_printf(_("%s was not copied to %s. The request was saved "
+			                      "next to it (\"futari requests\" lists it); give "
+			                      "it to your supervisor."),
+			                    file, dest);
+		/* futari export saves the request beside the file when it can (agent/futari.c) */
 		m->folder = folder_of(raw_str(detail, "request_file"));
+		if (m->folder == NULL)
+			m->folder = folder_of(raw_str(object, "path"));
 	} else if (g_str_equal(name, "export.written")) {
 		m->summary = g_strdup_printf(_("Exported to %s"), dest);
 		m->body = g_strdup_printf(_("%s (Class %s) was written to %s."), file, klass, dest);

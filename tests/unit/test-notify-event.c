@@ -152,6 +152,21 @@ test_relative_folder(void)
 	g_assert_null(m->folder); /* only absolute local paths get an Open Folder action */
 }
 
+static void
+test_requested_without_path(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutNotifyMessage) m =
+	    map("{\"event\":\"export.requested\",\"object\":{\"path\":\"/home/bob/x.csv\","
+	        "\"class\":\"I\"},\"destination\":{\"label\":\"S\"}}",
+	        &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpstr(m->summary, ==, "Write blocked: Class I needs approval");
+	g_assert_nonnull(strstr(m->body, "next to it"));
+	g_assert_cmpstr(m->folder, ==, "/home/bob"); /* where futari export saves it */
+}
+
 int
 main(int argc, char **argv)
 {
@@ -162,5 +177,6 @@ main(int argc, char **argv)
 	g_test_add_func("/notify/event/hostile-strings", test_hostile_strings);
 	g_test_add_func("/notify/event/garbage", test_garbage);
 	g_test_add_func("/notify/event/relative-folder", test_relative_folder);
+	g_test_add_func("/notify/event/requested-without-path", test_requested_without_path);
 	return g_test_run();
 }
