@@ -219,11 +219,15 @@ parse_sub_options(
 {
 	g_autoptr(GOptionContext) ctx = g_option_context_new(params);
 	g_autoptr(GError) error = NULL;
-	const GOptionEntry common[] = {
+	GOptionEntry common[] = {
 	    {"json", 0, 0, G_OPTION_ARG_NONE, &opt_json, N_("Print JSON records"), NULL},
-	    {"socket", 0, 0, G_OPTION_ARG_FILENAME, &opt_socket,
-	     N_("The agent's socket (default " RUNSTATEDIR "/futari/agent.sock)"), "PATH"},
+	    {"socket", 0, 0, G_OPTION_ARG_FILENAME, &opt_socket, NULL, "PATH"},
 	    {NULL}};
+	/* The default comes from configure: formatted here, not pasted into the msgid. */
+	g_autofree gchar *socket_help =
+	    g_strdup_printf(_("The agent's socket (default %s)"), RUNSTATEDIR "/futari/agent.sock");
+
+	common[1].description = socket_help;
 
 	g_option_context_set_summary(ctx, summary);
 	g_option_context_add_main_entries(ctx, common, GETTEXT_PACKAGE);
@@ -366,7 +370,9 @@ export_progress(JsonObject *p, gpointer data)
 
 	if (!isatty(STDERR_FILENO) || total <= 0)
 		return;
-	fprintf(stderr, _("\r%s: copying %3d%% (%s of %s)"), ep->name, (int)(done * 100 / total),
+	/* The carriage return stays out of the msgid: xgettext cannot keep it there. */
+	fputc('\r', stderr);
+	fprintf(stderr, _("%s: copying %3d%% (%s of %s)"), ep->name, (int)(done * 100 / total),
 	        sdone, stotal);
 	ep->shown = TRUE;
 }

@@ -27,8 +27,7 @@ static gboolean opt_foreground = FALSE;
 static gboolean opt_check = FALSE;
 
 static const GOptionEntry options[] = {
-    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config,
-     N_("Read the configuration from FILE (default " FUT_CONFIG_DEFAULT_PATH ")"), "FILE"},
+    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config, NULL, "FILE"},
     {"foreground", 'f', 0, G_OPTION_ARG_NONE, &opt_foreground,
      N_("Stay in the foreground and log to stderr (systemd runs it this way)"), NULL},
     {"check", 0, 0, G_OPTION_ARG_NONE, &opt_check,
@@ -327,6 +326,7 @@ int
 main(int argc, char **argv)
 {
 	g_autoptr(GOptionContext) ctx = NULL;
+	g_autofree gchar *config_help = NULL;
 	g_autoptr(GError) error = NULL;
 	FutAgent agent = {0};
 	g_autofree gchar *keyid = NULL;
@@ -344,7 +344,15 @@ main(int argc, char **argv)
 
 	ctx = g_option_context_new(NULL);
 	g_option_context_set_summary(ctx, _("The futari endpoint agent."));
-	g_option_context_add_main_entries(ctx, options, GETTEXT_PACKAGE);
+	{
+		/* The default path comes from configure: formatted here, not in the msgid. */
+		GOptionEntry config_entry[] = {options[0], {NULL}};
+		config_help = g_strdup_printf(_("Read the configuration from FILE (default %s)"),
+		                              FUT_CONFIG_DEFAULT_PATH);
+		config_entry[0].description = config_help;
+		g_option_context_add_main_entries(ctx, config_entry, GETTEXT_PACKAGE);
+	}
+	g_option_context_add_main_entries(ctx, options + 1, GETTEXT_PACKAGE);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		fprintf(stderr, "futarid: %s\n", error->message);
 		return 2;
