@@ -33,6 +33,11 @@ typedef struct {
 	FutClassifier *classifier;      /* from the current configuration */
 	GPtrArray *retired_classifiers; /* replaced by reloads, still used by running jobs */
 	FutKey *host_key;
+	/* Upload control (NULL when agent.conf has no [upload] group): the fanotify listener,
+	 * and the upload approvals activated in it by redeem (request id -> not_after, in
+	 * unix seconds, as gint64*; main thread only) so the tick can drop ended ones. */
+	struct _FutFanwatch *fanwatch;
+	GHashTable *upload_approvals;
 	FutApiServer *api;
 	GMainLoop *loop;
 	GDateTime *started;
