@@ -577,7 +577,15 @@ cmd_upload_request(int argc, char **argv)
 		/* The approval names the program as the kernel will see it: a relative
 		 * name or a symbolic link is resolved here, for the user's convenience;
 		 * the agent only checks that it is absolute. */
-		app = g_canonicalize_filename(opt_app, NULL);
+		app = realpath(opt_app, NULL);
+		if (app == NULL) {
+			g_autofree gchar *eapp = fut_strescape(opt_app, -1);
+			g_autofree gchar *msg =
+			    g_strdup_printf(_("--app %s: %s"), eapp, g_strerror(errno));
+			close(fd);
+			fail_line(msg);
+			return EXIT_REFUSED;
+		}
 		json_object_set_string_member(args, "app", app);
 	}
 	json_object_set_string_member(args, "reason", opt_reason);
