@@ -394,10 +394,16 @@ agent_clear(FutAgent *agent)
 		g_source_remove(agent->tick_id);
 	agent->tick_id = 0;
 	g_clear_pointer(&agent->api, fut_api_server_free);
-	/* Before the log closes, so its last records are written. */
-	g_clear_pointer(&agent->fanwatch, fut_fanwatch_free);
-	while (g_main_context_iteration(NULL, FALSE))
-		;
+	/* Before the log closes: stop the listener (the kernel allows pending opens), then
+	 * let the records it has handed over reach the log; freeing it drops the rest. */
+	if (agent->fanwatch != NULL) {
+		fut_fanwatch_stop(agent->fanwatch);
+		/* Bounded: other sources (udev) may always be ready. The listener holds at
+		 * most 10 000 records in flight. */
+		for (guint i = 0; i < 20000 && g_main_context_iteration(NULL, FALSE); i++)
+			;
+		g_clear_pointer(&agent->fanwatch, fut_fanwatch_free);
+	}
 	g_clear_pointer(&agent->upload_approvals, g_hash_table_unref);
 	g_clear_pointer(&agent->usb, fut_usb_store_free);
 	g_clear_pointer(&agent->recorder, fut_recorder_free);
