@@ -6,6 +6,7 @@
 #include "agent.h"
 #include "broker.h"
 #include "egresslog.h"
+#include "fanwatch.h"
 #include "pending.h"
 #include "errors.h"
 #include "util.h"
@@ -45,6 +46,16 @@ cmd_status(FutApiCall *call, JsonObject *args, gpointer user_data)
 	                                             fut_api_call_get_uid(call),
 	                                             g_get_real_time() / G_USEC_PER_SEC));
 	json_object_set_int_member(r, "log_next_seq", fut_egress_log_get_next_seq(agent->log));
+	json_object_set_boolean_member(r, "upload_control", agent->fanwatch != NULL);
+	if (agent->fanwatch != NULL) {
+		FutFanwatchStats st;
+		fut_fanwatch_get_stats(agent->fanwatch, &st);
+		json_object_set_int_member(r, "upload_events", (gint64)st.events);
+		json_object_set_int_member(r, "upload_denied", (gint64)st.denied);
+		json_object_set_int_member(r, "upload_overflows", (gint64)st.overflows);
+		json_object_set_int_member(r, "upload_approvals",
+		                           g_hash_table_size(agent->upload_approvals));
+	}
 	fut_api_call_return(call, r);
 }
 

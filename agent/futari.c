@@ -269,6 +269,14 @@ cmd_status(int argc, char **argv)
 		       (guint)int_member(r, "suspicious_devices"));
 	printf(_("your requests:    %u waiting for approval (see 'futari requests')\n"),
 	       (guint)int_member(r, "pending_requests"));
+	if (bool_member(r, "upload_control"))
+		printf(_("upload control:   on (%" G_GINT64_FORMAT
+		         " opens answered, %" G_GINT64_FORMAT " denied, %" G_GINT64_FORMAT
+		         " approvals active)\n"),
+		       int_member(r, "upload_events"), int_member(r, "upload_denied"),
+		       int_member(r, "upload_approvals"));
+	else
+		printf(_("upload control:   off (not configured)\n"));
 	printf(_("egress log:       %u records\n"), (guint)int_member(r, "log_next_seq"));
 	printf(_("registered media: %u%s\n"), (guint)int_member(r, "registered_media"),
 	       bool_member(r, "export_to_unregistered") ? _(" (exports allowed to any stick)")

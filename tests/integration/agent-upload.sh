@@ -182,6 +182,8 @@ setpriv --reuid=65533 --regid=65533 --clear-groups timeout 10 curl -s "file://$U
 timeout 10 curl -s "file://$U/bid.txt" >/dev/null && fail "root's curl read under the user's approval"
 as_user timeout 10 "$bin/firefox" "$U/bid.txt" >/dev/null 2>&1 && fail "another program read under curl's approval"
 ucurl "$U/staff.csv" >/dev/null && fail "the approval for one file let curl read another"
+as_user "$FUTARI" status | grep -q "upload control:   on (.* denied, 1 approvals active)" ||
+	fail "futari status does not show upload control: $(as_user "$FUTARI" status)"
 as_user "$FUTARI" requests | grep -q "redeemed.*bid.txt" || fail "requests does not show it redeemed"
 # The window ends: denied again, with no call from anyone.
 now=$(date -u +%s)
