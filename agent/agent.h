@@ -38,10 +38,20 @@ typedef struct {
 	 * unix seconds, as gint64*; main thread only) so the tick can drop ended ones. */
 	struct _FutFanwatch *fanwatch;
 	GHashTable *upload_approvals;
+	GPtrArray *subscribers; /* FutApiCall* of "subscribe" calls (main thread only) */
 	FutApiServer *api;
 	GMainLoop *loop;
 	GDateTime *started;
 } FutAgent;
+
+/* At most this many "subscribe" calls per uid. */
+#define FUT_AGENT_SUBSCRIBERS_PER_UID 4
+
+/* Sends @event (borrowed) to every subscriber whose uid is @uid (commands.c). */
+void fut_agent_notify(FutAgent *agent, uid_t uid, JsonObject *event);
+/* Sends a keepalive to every subscriber and finishes the calls whose client is gone; with
+ * @stop, finishes them all (the agent is stopping). */
+void fut_agent_subscribers_prune(FutAgent *agent, gboolean stop);
 
 /* The fixed command table of the local API (commands.c), ending in {NULL}. */
 extern const FutApiCommand fut_agent_commands[];

@@ -94,6 +94,88 @@ cmd_rescan(FutApiCall *call, JsonObject *args, gpointer user_data)
 	cmd_devices(call, args, user_data);
 }
 
+/* --- events for the desktop (futari-notify) ------------------------------------------- */
+
+static void
+subscriber_finish(FutApiCall *call, gboolean stopping)
+{
+	g_autoptr(JsonObject) r = json_object_new();
+
+	json_object_set_boolean_member(r, "stopped", stopping);
+	fut_api_call_return(call, r);
+}
+
+void
+fut_agent_subscribers_prune(FutAgent *agent, gboolean stop)
+{
+	g_autoptr(JsonObject) keepalive = json_object_new();
+
+	if (agent->subscribers == NULL)
+		return;
+	json_object_set_string_member(keepalive, "event", "keepalive");
+	for (guint i = 0; i < agent->subscribers->len;) {
+		FutApiCall *call = g_ptr_array_index(agent->subscribers, i);
+		if (!stop)
+			fut_api_call_send_event(call, keepalive);
+		if (stop || !fut_api_call_is_connected(call)) {
+			g_ptr_array_remove_index(agent->subscribers, i);
+			subscriber_finish(call, stop);
+			continue;
+		}
+		i++;
+	}
+}
+
+void
+fut_agent_notify(FutAgent *agent, uid_t uid, JsonObject *event)
+{
+	if (agent->subscribers == NULL)
+		return;
+	for (guint i = 0; i < agent->subscribers->len;) {
+		FutApiCall *call = g_ptr_array_index(agent->subscribers, i);
+		if (fut_api_call_get_uid(call) == uid)
+			fut_api_call_send_event(call, event);
+		if (!fut_api_call_is_connected(call)) {
+			g_ptr_array_remove_index(agent->subscribers, i);
+			subscriber_finish(call, FALSE);
+			continue;
+		}
+		i++;
+	}
+}
+
+/* Keeps the call open and streams the caller's own events to it (docs/agent-api.md). */
+static void
+cmd_subscribe(FutApiCall *call, JsonObject *args, gpointer user_data)
+{
+	FutAgent *agent = user_data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonObject) hello = json_object_new();
+	uid_t uid = fut_api_call_get_uid(call);
+	guint n = 0;
+
+	if (json_object_get_size(args) != 0) {
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("subscribe takes no arguments"));
+		fut_api_call_return_error(call, error);
+		return;
+	}
+	/* Connections whose client left count only until the next keepalive: drop them now. */
+	fut_agent_subscribers_prune(agent, FALSE);
+	for (guint i = 0; i < agent->subscribers->len; i++)
+		n += fut_api_call_get_uid(g_ptr_array_index(agent->subscribers, i)) == uid;
+	if (n >= FUT_AGENT_SUBSCRIBERS_PER_UID) {
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED,
+		            _("already %d event subscriptions for this user"),
+		            FUT_AGENT_SUBSCRIBERS_PER_UID);
+		fut_api_call_return_error(call, error);
+		return;
+	}
+	g_ptr_array_add(agent->subscribers, call);
+	json_object_set_string_member(hello, "event", "subscribed");
+	fut_api_call_send_event(call, hello);
+}
+
 const FutApiCommand fut_agent_commands[] = {
     {"status", cmd_status, FUT_API_ANY_USER, 0},
     {"devices", cmd_devices, FUT_API_ANY_USER, 0},
@@ -104,5 +186,6 @@ const FutApiCommand fut_agent_commands[] = {
     {"requests", fut_broker_requests, FUT_API_ANY_USER, 0},
     {"classify", fut_broker_classify, FUT_API_TAKES_FD, 0},
     {"rescan", cmd_rescan, FUT_API_ROOT_ONLY, 0},
+    {"subscribe", cmd_subscribe, FUT_API_ANY_USER, 0},
     {NULL, NULL, 0, 0},
 };

@@ -153,6 +153,25 @@ upload_record(const FutFanwatchRecord *r, gpointer user_data)
 		say(LOG_ERR_PREFIX, _("cannot record %s: %s"),
 		    fut_fanwatch_record_kind_to_string(r->kind),
 		    error != NULL ? error->message : _("the log is closed"));
+	/* The desktop notification's cue: the person whose upload was refused, and why. */
+	if (r->kind == FUT_FANWATCH_RECORD_DENIED && r->uid != G_MAXUINT32) {
+		g_autoptr(JsonObject) e = json_object_new();
+		g_autofree gchar *epath = fut_strescape(r->path != NULL ? r->path : "?", -1);
+		g_autofree gchar *eexe = fut_strescape(r->exe != NULL ? r->exe : "?", -1);
+		json_object_set_string_member(e, "event", "upload.denied");
+		json_object_set_string_member(e, "file", epath);
+		json_object_set_string_member(e, "program", eexe);
+		json_object_set_string_member(e, "reason", r->reason != NULL ? r->reason : "");
+		if (r->file_class >= 1 && r->file_class <= 3)
+			json_object_set_string_member(e, "class",
+			                              r->file_class == 1   ? "I"
+			                              : r->file_class == 2 ? "II"
+			                                                   : "III");
+		json_object_set_string_member(
+		    e, "next_step",
+		    _("ask for approval: futari upload-request FILE --to HOST --reason TEXT"));
+		fut_agent_notify(agent, (uid_t)r->uid, e);
+	}
 	if (r->kind == FUT_FANWATCH_RECORD_GAP)
 		say(LOG_WARNING_PREFIX, _("upload control: %s (%" G_GUINT64_FORMAT ")"),
 		    r->gap_kind, r->gap_count);
@@ -345,6 +364,7 @@ on_tick(gpointer user_data)
 		say(LOG_ERR_PREFIX, _("egress log: %s"), error->message);
 	fut_broker_purge(agent);
 	expire_upload_approvals(agent);
+	fut_agent_subscribers_prune(agent, FALSE);
 	/* Events can be lost when the netlink buffer overflows: look at every device again.
 	 * (The udev rule covers new sticks meanwhile.) */
 	g_clear_error(&error);
@@ -393,7 +413,9 @@ agent_clear(FutAgent *agent)
 	if (agent->tick_id != 0)
 		g_source_remove(agent->tick_id);
 	agent->tick_id = 0;
+	fut_agent_subscribers_prune(agent, TRUE);
 	g_clear_pointer(&agent->api, fut_api_server_free);
+	g_clear_pointer(&agent->subscribers, g_ptr_array_unref);
 	/* Before the log closes: stop the listener (the kernel allows pending opens), then
 	 * let the records it has handed over reach the log; freeing it drops the rest. */
 	if (agent->fanwatch != NULL) {
@@ -488,6 +510,7 @@ main(int argc, char **argv)
 	    g_ptr_array_new_with_free_func((GDestroyNotify)fut_classifier_free);
 	agent.started = g_date_time_new_now_utc();
 	agent.upload_approvals = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	agent.subscribers = g_ptr_array_new();
 	socket_dir = g_path_get_dirname(agent.config->socket);
 	if (!make_private_dir(agent.config->state_dir, &error) ||
 	    !make_private_dir(agent.config->spool_dir, &error) ||
@@ -587,6 +610,7 @@ main(int argc, char **argv)
 	    agent.fanwatch != NULL ? _("on") : _("off"), keyid, agent.config->socket);
 	g_main_loop_run(agent.loop);
 	/* No new requests; exports already writing finish and restore read-only first. */
+	fut_agent_subscribers_prune(&agent, TRUE);
 	g_clear_pointer(&agent.api, fut_api_server_free);
 	while (g_atomic_int_get(&agent.active_jobs) > 0)
 		g_main_context_iteration(NULL, TRUE);
