@@ -683,7 +683,8 @@ cmd_redeem(int argc, char **argv)
 	JsonArray *arr;
 
 	if (!parse_sub_options(&argc, &argv, _("APPROVAL…"),
-	                       _("Write an approved file to the stick named in its request. Give "
+	                       _("Use approvals: an export is written to the stick named in its "
+	                         "request; an upload is allowed for the approval's window. Give "
 	                         "every approval the request needs."),
 	                       NULL))
 		return EXIT_USAGE;
