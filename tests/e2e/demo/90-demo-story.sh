@@ -76,7 +76,11 @@ fe_wait_ro "$disk" "$part"
 ok "and the stick is read-only again"
 
 step "Replaying the same approval is refused"
-e2e_as hanako "$FUTARI" redeem /home/hanako/bid-spec-42.futari-approval 2>&1 | show || true
+if out=$(e2e_as hanako "$FUTARI" redeem /home/hanako/bid-spec-42.futari-approval 2>&1); then
+	fail "the replayed approval was accepted: $out"
+fi
+echo "$out" | show
+ok "refused, and logged"
 
 step "The inspector verifies the tamper-evident log and writes the monthly report"
 fe_stop_agent

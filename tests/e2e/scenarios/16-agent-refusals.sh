@@ -131,6 +131,9 @@ if out=$(e2e_as hanako "$FUTARI" redeem "$A/ok.futari-approval" 2>&1); then fail
 echo "$out" | grep -E "redeemed|already used" >/dev/null || fail "replay refused for another reason: $out"
 [ "$(ls "$mnt/t77" | wc -l)" = 1 ] || fail "the replay wrote a second copy"
 
+# Each refusal of a known request names its file and the stick it was for.
+fe_log_has '"event":"approval.refused"' 'expired at' '"tender-77.txt"' '"serial":"FUT-AGENT-0001"' >/dev/null ||
+	fail "the refusal of the expired approval does not name the file and the stick"
 after=$(grep -c '"event":"approval.refused"' "$FE_LOG"/egress-*.jsonl | awk -F: '{s+=$NF} END {print s+0}')
 [ $((after - refusals_before)) -ge 7 ] ||
 	fail "only $((after - refusals_before)) of the 7 refusals at redeem were logged"

@@ -19,6 +19,7 @@ for want in FUT-AGENT-0001 FUT-AGENT-0002 CITY-USB-0001 CITY-USB-0002 FUT-STRANG
 	hanako "$(fe_cert_serial alice)" "$(fe_cert_serial carol)" "$(fe_cert_serial dave)"; do
 	grep -F "$want" "$h" >/dev/null || fail "report.html does not mention $want"
 done
+grep -F "?:?" "$h" >/dev/null && fail "report.html lists a medium without identity (?:?)"
 grep -iE "refus" "$h" >/dev/null || fail "report.html lists no refusals"
 grep -iE "gap" "$h" >/dev/null || fail "report.html shows no gap"
 cp "$FE_LOG"/egress-*.jsonl "$E2E_ARTIFACTS/"
