@@ -40,6 +40,16 @@ fe_setup() {
 	# A drop box every person can read (the "mail" between requester and supervisor).
 	chmod 1777 "$FE/share"
 	for who in hanako alice carol dave; do e2e_add_user "$who"; done
+	# Staff and approvers run the programs from the host's build tree, which may sit in a
+	# directory others cannot enter (a checkout in /root): open the way in the guest's
+	# overlay only; nothing reaches the host.
+	local d
+	for d in "$E2E_TOP_BUILDDIR" "$E2E_TOP_SRCDIR"; do
+		while [ "$d" != / ] && [ -n "$d" ]; do
+			chmod o+x "$d" 2>/dev/null || true
+			d=$(dirname "$d")
+		done
+	done
 	cat >"$FE_ETC/agent.conf" <<CONF
 [paths]
 socket = $FE_SOCK
