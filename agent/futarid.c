@@ -172,8 +172,8 @@ upload_record(const FutFanwatchRecord *r, gpointer user_data)
 		fut_agent_notify(agent, (uid_t)r->uid, e);
 	}
 	if (r->kind == FUT_FANWATCH_RECORD_GAP)
-		say(LOG_WARNING_PREFIX, _("upload control: %s (%" G_GUINT64_FORMAT ")"),
-		    r->gap_kind, r->gap_count);
+		say(LOG_WARNING_PREFIX, _("upload control: %s (%llu)"), r->gap_kind,
+		    (unsigned long long)r->gap_count);
 }
 
 /* Creates and starts the listener from [upload]. Fail closed: when upload control is
