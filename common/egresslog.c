@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -308,6 +309,18 @@ write_record(FutEgressLog *log,
 		            FUT_LOG_LINE_MAX);
 		return FALSE;
 	}
+	/* Fields set directly rather than through the setters could hold what the reader
+	 * refuses; such a record would later look like damage. Refuse it now instead. */
+	{
+		g_autoptr(GError) local = NULL;
+		g_autoptr(FutLogRecord) back = fut_log_record_parse(line, len, &local);
+		if (back == NULL) {
+			g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+			            _("refusing a %s record the reader would not accept: %s"),
+			            ev->event, local->message);
+			return FALSE;
+		}
+	}
 	line[len] = '\n'; /* the encoder's NUL: the line goes out in one write() */
 	if (!write_all(log->fd, line, len + 1) || (durable && fdatasync(log->fd) < 0)) {
 		int e = errno;
@@ -423,10 +436,10 @@ append_locked(
 	if (log->since_checkpoint >= log->opts.checkpoint_records ||
 	    now - log->checkpoint_time_us >=
 	        (gint64)log->opts.checkpoint_seconds * G_USEC_PER_SEC) {
-		/* The record itself is written; a failing checkpoint is reported, but the
-		 * caller's record stands and the next append tries again. */
-		if (!write_checkpoint(log, now, "interval", error))
-			return FALSE;
+		/* The caller's record is written (and synced if asked): that is what this call
+		 * reports. A checkpoint that fails here is tried again on the next append or
+		 * tick, which fail themselves if the log cannot be written. */
+		(void)write_checkpoint(log, now, "interval", NULL);
 	}
 	return TRUE;
 }
@@ -441,6 +454,12 @@ fut_egress_log_append(FutEgressLog *log,
 	gboolean ok;
 
 	g_return_val_if_fail(log != NULL && ev != NULL, FALSE);
+	if (g_strcmp0(ev->event, FUT_LOG_EV_CHECKPOINT) == 0 ||
+	    g_strcmp0(ev->event, FUT_LOG_EV_AGENT_START) == 0) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("%s records are written by the log itself"), ev->event);
+		return FALSE;
+	}
 	g_mutex_lock(&log->lock);
 	ok = append_locked(log, ev, (flags & FUT_EGRESS_LOG_APPEND_DURABLE) != 0, ret_seq, error);
 	g_mutex_unlock(&log->lock);
@@ -711,6 +730,17 @@ fut_egress_log_open(const gchar *dir,
 	log->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (log->dirfd < 0)
 		return fut_error_set_errno(error, errno, safe), NULL;
+	/* Two writers would fork the chain: one log directory, one writer. The lock goes with
+	 * the descriptor, so a killed agent does not keep it. */
+	if (flock(log->dirfd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK) {
+			g_set_error(error, FUT_ERROR, FUT_ERROR_EXISTS,
+			            _("%s: the egress log is already open in another writer"),
+			            safe);
+			return NULL;
+		}
+		return fut_error_set_errno(error, errno, safe), NULL;
+	}
 	if (!recover(log, error)) {
 		g_prefix_error(error, "%s: ", safe);
 		return NULL;

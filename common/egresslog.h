@@ -68,8 +68,9 @@ typedef enum {
  * put in every record: 1-64 characters of [A-Za-z0-9._-]) and signs checkpoints with
  * @host_key (which must hold a private key; it is borrowed and must outlive the log).
  * Recovers the chain state from the newest month file and writes the records described
- * above. @opts may be NULL. Returns NULL with a reason if the directory or the newest file
- * cannot be used; the caller must then refuse every egress. Free with fut_egress_log_close()
+ * above. @opts may be NULL. Only one writer may have a directory open (flock; a second
+ * open fails with FUT_ERROR_EXISTS). Returns NULL with a reason if the directory or the newest
+ * file cannot be used; the caller must then refuse every egress. Free with fut_egress_log_close()
  * or fut_egress_log_free(). */
 FutEgressLog *fut_egress_log_open(const gchar *dir,
                                   const gchar *host,
@@ -77,7 +78,8 @@ FutEgressLog *fut_egress_log_open(const gchar *dir,
                                   const FutEgressLogOptions *opts,
                                   GError **error);
 
-/* Appends @ev as the next record (and a checkpoint after it when one is due, and a
+/* Appends @ev as the next record (any event but checkpoint and agent.start, which the log
+ * writes itself) (and a checkpoint after it when one is due, and a
  * clock-jump gap before it when the clock went backwards). Returns FALSE with a reason when
  * the record could not be written (and synced, with FUT_EGRESS_LOG_APPEND_DURABLE): the
  * caller must then refuse or report failure of the egress it was about to report; nothing is

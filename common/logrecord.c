@@ -636,269 +636,369 @@ string_safe(const gchar *s)
 	return TRUE;
 }
 
-static gboolean
-get_str(JsonObject *o, const gchar *key, gchar **field, GError **error)
-{
-	JsonNode *n = json_object_get_member(o, key);
-
-	if (n == NULL)
-		return TRUE;
-	if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING) {
-		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
-		            _("log record: \"%s\" is not a string"), key);
-		return FALSE;
-	}
-	if (!string_safe(json_node_get_string(n))) {
-		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
-		            _("log record: \"%s\" holds a control or invisible character"), key);
-		return FALSE;
-	}
-	g_free(*field);
-	*field = g_strdup(json_node_get_string(n));
-	return TRUE;
-}
+/* A strict reader for the canonical subset of JSON the writer produces: no whitespace,
+ * strings whose only escapes are \" and \\ (anything else would decode to a character the
+ * writer never stores), non-negative integers without leading zeros. It is much faster than a
+ * general JSON parser, and whatever it accepts is re-encoded and compared byte for byte
+ * afterwards, so it needs to reject only what it cannot represent. */
+typedef struct {
+	const gchar *start;
+	const gchar *p;
+	const gchar *end;
+	GError **error;
+} Reader;
 
 static gboolean
-get_int(JsonObject *o, const gchar *key, gint64 *field, GError **error)
+rd_fail(Reader *r, const gchar *what)
 {
-	JsonNode *n = json_object_get_member(o, key);
-
-	if (n == NULL)
-		return TRUE;
-	if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64 ||
-	    json_node_get_int(n) < 0) {
-		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
-		            _("log record: \"%s\" is not a non-negative integer"), key);
-		return FALSE;
-	}
-	*field = json_node_get_int(n);
-	return TRUE;
-}
-
-static gboolean
-only_members(JsonObject *o, const gchar *const *allowed, const gchar *where, GError **error)
-{
-	JsonObjectIter it;
-	const gchar *name;
-
-	json_object_iter_init(&it, o);
-	while (json_object_iter_next(&it, &name, NULL)) {
-		if (!g_strv_contains(allowed, name)) {
-			g_autofree gchar *safe = fut_strescape(name, -1);
-			g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
-			            _("log record: unknown member \"%s\" in %s"), safe, where);
-			return FALSE;
-		}
-	}
-	return TRUE;
-}
-
-static JsonObject *
-get_obj(JsonObject *o, const gchar *key, GError **error)
-{
-	JsonNode *n = json_object_get_member(o, key);
-
-	if (n == NULL)
-		return NULL;
-	if (!JSON_NODE_HOLDS_OBJECT(n)) {
-		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
-		            _("log record: \"%s\" is not an object"), key);
-		return NULL;
-	}
-	return json_node_get_object(n);
-}
-
-static gboolean
-parse_event(JsonObject *root, FutLogEvent *ev, GError **error)
-{
-	static const gchar *const subject_keys[] = {"uid", "login", "loginuid", "pid", "exe", NULL};
-	static const gchar *const object_keys[] = {"path", "size", "sha256", "class", NULL};
-	static const gchar *const dest_keys[] = {"kind",  "vid",   "pid",  "serial",  "fs_uuid",
-	                                         "label", "asset", "host", "program", NULL};
-	JsonObject *o;
-	JsonNode *n;
-	GError *local = NULL;
-
-	if ((o = get_obj(root, "subject", &local)) != NULL) {
-		if (!only_members(o, subject_keys, "subject", error) ||
-		    !get_int(o, "uid", &ev->subject.uid, error) ||
-		    !get_str(o, "login", &ev->subject.login, error) ||
-		    !get_int(o, "loginuid", &ev->subject.loginuid, error) ||
-		    !get_int(o, "pid", &ev->subject.pid, error) ||
-		    !get_str(o, "exe", &ev->subject.exe, error))
-			return FALSE;
-	}
-	if (local != NULL)
-		goto fail;
-	if ((o = get_obj(root, "object", &local)) != NULL) {
-		if (!only_members(o, object_keys, "object", error) ||
-		    !get_str(o, "path", &ev->object.path, error) ||
-		    !get_int(o, "size", &ev->object.size, error) ||
-		    !get_str(o, "sha256", &ev->object.sha256, error) ||
-		    !get_str(o, "class", &ev->object.klass, error))
-			return FALSE;
-		if (ev->object.sha256 != NULL && !hex_valid(ev->object.sha256, 64))
-			return invalid(error,
-			               _("object sha256 is not 64 lower-case hex characters"));
-		if (ev->object.klass != NULL && !klass_valid(ev->object.klass))
-			return invalid(error, _("object class is not I, II or III"));
-	}
-	if (local != NULL)
-		goto fail;
-	if ((o = get_obj(root, "destination", &local)) != NULL) {
-		if (!only_members(o, dest_keys, "destination", error) ||
-		    !get_str(o, "kind", &ev->destination.kind, error) ||
-		    !get_str(o, "vid", &ev->destination.vid, error) ||
-		    !get_str(o, "pid", &ev->destination.pid, error) ||
-		    !get_str(o, "serial", &ev->destination.serial, error) ||
-		    !get_str(o, "fs_uuid", &ev->destination.fs_uuid, error) ||
-		    !get_str(o, "label", &ev->destination.label, error) ||
-		    !get_str(o, "asset", &ev->destination.asset, error) ||
-		    !get_str(o, "host", &ev->destination.host, error) ||
-		    !get_str(o, "program", &ev->destination.program, error))
-			return FALSE;
-	}
-	if (local != NULL)
-		goto fail;
-	if (!get_str(root, "decision", &ev->decision, error) ||
-	    !get_str(root, "reason", &ev->reason, error) ||
-	    !get_str(root, "request", &ev->request, error))
-		return FALSE;
-	if (ev->decision != NULL && g_strcmp0(ev->decision, FUT_LOG_DECISION_ALLOW) != 0 &&
-	    g_strcmp0(ev->decision, FUT_LOG_DECISION_DENY) != 0)
-		return invalid(error, _("decision is neither allow nor deny"));
-	n = json_object_get_member(root, "approvers");
-	if (n != NULL) {
-		JsonArray *a;
-		if (!JSON_NODE_HOLDS_ARRAY(n))
-			return invalid(error, _("approvers is not a list"));
-		a = json_node_get_array(n);
-		if (json_array_get_length(a) > FUT_LOG_APPROVERS_MAX)
-			return invalid(error, _("too many approvers"));
-		for (guint i = 0; i < json_array_get_length(a); i++) {
-			JsonNode *e = json_array_get_element(a, i);
-			if (!JSON_NODE_HOLDS_VALUE(e) ||
-			    json_node_get_value_type(e) != G_TYPE_STRING)
-				return invalid(error, _("an approver is not a string"));
-			g_ptr_array_add(ev->approvers, g_strdup(json_node_get_string(e)));
-		}
-	}
-	if ((o = get_obj(root, "detail", &local)) != NULL) {
-		JsonObjectIter it;
-		const gchar *name;
-		JsonNode *v;
-		if (json_object_get_size(o) > FUT_LOG_DETAIL_MAX)
-			return invalid(error, _("too many detail fields"));
-		json_object_iter_init(&it, o);
-		while (json_object_iter_next(&it, &name, &v)) {
-			if (!detail_key_valid(name))
-				return invalid(error, _("a detail key is not of [a-z0-9_]"));
-			if (JSON_NODE_HOLDS_VALUE(v) &&
-			    json_node_get_value_type(v) == G_TYPE_STRING)
-				set_detail_raw(ev, name, json_node_get_string(v), FALSE);
-			else if (JSON_NODE_HOLDS_VALUE(v) &&
-			         json_node_get_value_type(v) == G_TYPE_INT64 &&
-			         json_node_get_int(v) >= 0)
-				fut_log_event_set_detail_int(ev, name, json_node_get_int(v));
-			else
-				return invalid(error,
-				               _("a detail value is neither string nor integer"));
-		}
-	}
-	if (local != NULL)
-		goto fail;
-	return TRUE;
-fail:
-	g_propagate_error(error, local);
+	g_set_error(r->error, FUT_ERROR, FUT_ERROR_INVALID_DATA, _("log record: %s at byte %zu"),
+	            what, (gsize)(r->p - r->start));
 	return FALSE;
+}
+
+static gboolean
+rd_char(Reader *r, gchar c)
+{
+	if (r->p >= r->end || *r->p != c) {
+		gchar what[32];
+		g_snprintf(what, sizeof(what), _("expected '%c'"), c);
+		return rd_fail(r, what);
+	}
+	r->p++;
+	return TRUE;
+}
+
+static gboolean
+rd_peek(Reader *r, gchar c)
+{
+	return r->p < r->end && *r->p == c;
+}
+
+/* A member name: [a-z0-9_]{1,32} (every name the schema knows). */
+static gboolean
+rd_key(Reader *r, gchar ret_key[40])
+{
+	gsize n = 0;
+
+	if (!rd_char(r, '"'))
+		return FALSE;
+	while (r->p < r->end && *r->p != '"') {
+		gchar c = *r->p;
+		if (n >= 32 || !(g_ascii_islower(c) || g_ascii_isdigit(c) || c == '_'))
+			return rd_fail(r, _("bad member name"));
+		ret_key[n++] = c;
+		r->p++;
+	}
+	ret_key[n] = '\0';
+	if (n == 0)
+		return rd_fail(r, _("empty member name"));
+	return rd_char(r, '"') && rd_char(r, ':');
+}
+
+static gboolean
+rd_string(Reader *r, gchar **ret)
+{
+	GString *s;
+
+	if (!rd_char(r, '"'))
+		return FALSE;
+	s = g_string_new(NULL);
+	while (r->p < r->end && *r->p != '"') {
+		guchar c = (guchar)*r->p;
+		if (c == '\\') {
+			if (r->p + 1 >= r->end || (r->p[1] != '"' && r->p[1] != '\\')) {
+				g_string_free(s, TRUE);
+				return rd_fail(r, _("escape other than \\\" or \\\\ in a string"));
+			}
+			g_string_append_c(s, r->p[1]);
+			r->p += 2;
+			continue;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			g_string_free(s, TRUE);
+			return rd_fail(r, _("control character in a string"));
+		}
+		g_string_append_c(s, (gchar)c);
+		r->p++;
+	}
+	if (!rd_char(r, '"')) {
+		g_string_free(s, TRUE);
+		return FALSE;
+	}
+	if (!g_utf8_validate(s->str, (gssize)s->len, NULL) || !string_safe(s->str)) {
+		g_string_free(s, TRUE);
+		return rd_fail(r, _("string is not valid UTF-8 or holds an invisible character"));
+	}
+	g_free(*ret);
+	*ret = g_string_free(s, FALSE);
+	return TRUE;
+}
+
+static gboolean
+rd_uint(Reader *r, gint64 *ret)
+{
+	gint64 v = 0;
+	gsize n = 0;
+
+	while (r->p < r->end && g_ascii_isdigit(*r->p)) {
+		if (n == 18)
+			return rd_fail(r, _("integer too large"));
+		if (n == 1 && v == 0)
+			return rd_fail(r, _("integer with a leading zero"));
+		v = v * 10 + (*r->p - '0');
+		r->p++;
+		n++;
+	}
+	if (n == 0)
+		return rd_fail(r, _("expected a non-negative integer"));
+	*ret = v;
+	return TRUE;
+}
+
+/* Reads "{...}" calling @member for each member. */
+typedef gboolean (*RdMemberFunc)(Reader *r, const gchar *key, gpointer data);
+
+static gboolean
+rd_object(Reader *r, RdMemberFunc member, gpointer data)
+{
+	gchar key[40];
+
+	if (!rd_char(r, '{'))
+		return FALSE;
+	if (rd_peek(r, '}')) {
+		r->p++;
+		return TRUE;
+	}
+	for (;;) {
+		if (!rd_key(r, key) || !member(r, key, data))
+			return FALSE;
+		if (rd_peek(r, ',')) {
+			r->p++;
+			continue;
+		}
+		return rd_char(r, '}');
+	}
+}
+
+static gboolean
+rd_unknown(Reader *r, const gchar *key)
+{
+	g_autofree gchar *what = g_strdup_printf(_("unknown member \"%s\""), key);
+	return rd_fail(r, what);
+}
+
+static gboolean
+rd_subject(Reader *r, const gchar *key, gpointer data)
+{
+	FutLogSubject *s = data;
+
+	if (strcmp(key, "uid") == 0)
+		return rd_uint(r, &s->uid);
+	if (strcmp(key, "login") == 0)
+		return rd_string(r, &s->login);
+	if (strcmp(key, "loginuid") == 0)
+		return rd_uint(r, &s->loginuid);
+	if (strcmp(key, "pid") == 0)
+		return rd_uint(r, &s->pid);
+	if (strcmp(key, "exe") == 0)
+		return rd_string(r, &s->exe);
+	return rd_unknown(r, key);
+}
+
+static gboolean
+rd_objectm(Reader *r, const gchar *key, gpointer data)
+{
+	FutLogObject *o = data;
+
+	if (strcmp(key, "path") == 0)
+		return rd_string(r, &o->path);
+	if (strcmp(key, "size") == 0)
+		return rd_uint(r, &o->size);
+	if (strcmp(key, "sha256") == 0)
+		return rd_string(r, &o->sha256);
+	if (strcmp(key, "class") == 0)
+		return rd_string(r, &o->klass);
+	return rd_unknown(r, key);
+}
+
+static gboolean
+rd_destination(Reader *r, const gchar *key, gpointer data)
+{
+	FutLogDestination *d = data;
+	gchar **field = NULL;
+
+	if (strcmp(key, "kind") == 0)
+		field = &d->kind;
+	else if (strcmp(key, "vid") == 0)
+		field = &d->vid;
+	else if (strcmp(key, "pid") == 0)
+		field = &d->pid;
+	else if (strcmp(key, "serial") == 0)
+		field = &d->serial;
+	else if (strcmp(key, "fs_uuid") == 0)
+		field = &d->fs_uuid;
+	else if (strcmp(key, "label") == 0)
+		field = &d->label;
+	else if (strcmp(key, "asset") == 0)
+		field = &d->asset;
+	else if (strcmp(key, "host") == 0)
+		field = &d->host;
+	else if (strcmp(key, "program") == 0)
+		field = &d->program;
+	else
+		return rd_unknown(r, key);
+	return rd_string(r, field);
+}
+
+static gboolean
+rd_detail(Reader *r, const gchar *key, gpointer data)
+{
+	FutLogEvent *ev = data;
+
+	if (ev->detail->len >= FUT_LOG_DETAIL_MAX)
+		return rd_fail(r, _("too many detail fields"));
+	if (rd_peek(r, '"')) {
+		g_autofree gchar *v = NULL;
+		if (!rd_string(r, &v))
+			return FALSE;
+		set_detail_raw(ev, key, v, FALSE);
+	} else {
+		gint64 v = 0;
+		if (!rd_uint(r, &v))
+			return FALSE;
+		fut_log_event_set_detail_int(ev, key, v);
+	}
+	return TRUE;
+}
+
+typedef struct {
+	FutLogRecord *rec;
+	gchar *time;
+	gchar *event;
+	gchar *prev;
+	gchar *hash;
+} RdTop;
+
+static gboolean
+rd_top(Reader *r, const gchar *key, gpointer data)
+{
+	RdTop *t = data;
+	FutLogRecord *rec = t->rec;
+
+	/* The event comes before every member that fills it (canonical order); the reader
+	 * keeps that as a rule so it can fill the event as it goes. */
+	if (strcmp(key, "seq") == 0)
+		return rd_uint(r, &rec->seq);
+	if (strcmp(key, "time") == 0)
+		return rd_string(r, &t->time);
+	if (strcmp(key, "host") == 0)
+		return rd_string(r, &rec->host);
+	if (strcmp(key, "event") == 0) {
+		if (!rd_string(r, &t->event))
+			return FALSE;
+		if (!event_name_valid(t->event) || rec->ev != NULL)
+			return rd_fail(r, _("event name is not of [a-z0-9.-]"));
+		rec->ev = fut_log_event_new(t->event);
+		return TRUE;
+	}
+	if (strcmp(key, "prev") == 0)
+		return rd_string(r, &t->prev);
+	if (strcmp(key, "hash") == 0)
+		return rd_string(r, &t->hash);
+	if (rec->ev == NULL)
+		return rd_fail(r, _("member before \"event\""));
+	if (strcmp(key, "subject") == 0)
+		return rd_object(r, rd_subject, &rec->ev->subject);
+	if (strcmp(key, "object") == 0)
+		return rd_object(r, rd_objectm, &rec->ev->object);
+	if (strcmp(key, "destination") == 0)
+		return rd_object(r, rd_destination, &rec->ev->destination);
+	if (strcmp(key, "decision") == 0)
+		return rd_string(r, &rec->ev->decision);
+	if (strcmp(key, "reason") == 0)
+		return rd_string(r, &rec->ev->reason);
+	if (strcmp(key, "request") == 0)
+		return rd_string(r, &rec->ev->request);
+	if (strcmp(key, "detail") == 0)
+		return rd_object(r, rd_detail, rec->ev);
+	if (strcmp(key, "approvers") == 0) {
+		if (!rd_char(r, '['))
+			return FALSE;
+		while (!rd_peek(r, ']')) {
+			gchar *v = NULL;
+			if (rec->ev->approvers->len > 0 && !rd_char(r, ','))
+				return FALSE;
+			if (rec->ev->approvers->len >= FUT_LOG_APPROVERS_MAX)
+				return rd_fail(r, _("too many approvers"));
+			if (!rd_string(r, &v))
+				return FALSE;
+			g_ptr_array_add(rec->ev->approvers, v);
+		}
+		r->p++;
+		return TRUE;
+	}
+	return rd_unknown(r, key);
 }
 
 FutLogRecord *
 fut_log_record_parse(const gchar *line, gsize len, GError **error)
 {
-	static const gchar *const top_keys[] = {"seq",     "time",    "host",        "event",
-	                                        "subject", "object",  "destination", "decision",
-	                                        "reason",  "request", "approvers",   "detail",
-	                                        "prev",    "hash",    NULL};
-	g_autoptr(JsonParser) parser = NULL;
-	g_autoptr(FutLogRecord) rec = NULL;
-	g_autofree gchar *event = NULL;
-	g_autofree gchar *time = NULL;
-	g_autofree gchar *prev = NULL;
-	g_autofree gchar *hash = NULL;
+	g_autoptr(FutLogRecord) rec = g_new0(FutLogRecord, 1);
 	g_autofree gchar *again = NULL;
-	GError *local = NULL;
-	JsonObject *root;
+	RdTop top = {rec, NULL, NULL, NULL, NULL};
+	Reader r = {line, line, line + len, error};
 	gsize again_len = 0;
+	gboolean ok;
 
 	if (len > FUT_LOG_LINE_MAX) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE,
 		            _("log record: line longer than %d bytes"), FUT_LOG_LINE_MAX);
 		return NULL;
 	}
-	if (len < HASH_SUFFIX_LEN + 2 || line[0] != '{' || memchr(line, '\n', len) != NULL ||
-	    memchr(line, '\0', len) != NULL) {
-		invalid(error, _("not a JSON object on one line"));
-		return NULL;
-	}
-	parser = json_parser_new_immutable();
-	if (!json_parser_load_from_data(parser, line, (gssize)len, &local)) {
-		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, _("log record: bad JSON: %s"),
-		            local->message);
-		g_error_free(local);
-		return NULL;
-	}
-	if (json_parser_get_root(parser) == NULL ||
-	    !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
-		invalid(error, _("not a JSON object"));
-		return NULL;
-	}
-	root = json_node_get_object(json_parser_get_root(parser));
-	if (!only_members(root, top_keys, "the record", error))
-		return NULL;
-
-	rec = g_new0(FutLogRecord, 1);
 	rec->seq = -1;
-	if (!get_int(root, "seq", &rec->seq, error) || !get_str(root, "time", &time, error) ||
-	    !get_str(root, "host", &rec->host, error) || !get_str(root, "event", &event, error) ||
-	    !get_str(root, "prev", &prev, error) || !get_str(root, "hash", &hash, error))
-		return NULL;
-	if (rec->seq < 0 || time == NULL || rec->host == NULL || rec->host[0] == '\0' ||
-	    event == NULL || prev == NULL || hash == NULL) {
-		invalid(error, _("seq, time, host, event, prev or hash is missing"));
-		return NULL;
-	}
-	if (!event_name_valid(event)) {
-		invalid(error, _("event name is not of [a-z0-9.-]"));
-		return NULL;
-	}
-	if (!fut_log_time_parse(time, &rec->time_us, error)) {
+	rec->ev = NULL;
+	ok = rd_object(&r, rd_top, &top);
+	if (ok && r.p != r.end)
+		ok = rd_fail(&r, _("trailing bytes after the record"));
+	if (ok && (rec->seq < 0 || top.time == NULL || rec->host == NULL || rec->host[0] == '\0' ||
+	           rec->ev == NULL || top.prev == NULL || top.hash == NULL))
+		ok = invalid(error, _("seq, time, host, event, prev or hash is missing"));
+	if (ok && !fut_log_time_parse(top.time, &rec->time_us, error)) {
 		g_prefix_error(error, "log record: ");
-		return NULL;
+		ok = FALSE;
 	}
-	if (!hex_valid(prev, 64) || !hex_valid(hash, 64)) {
-		invalid(error, _("prev or hash is not 64 lower-case hex characters"));
-		return NULL;
-	}
-	fut_hex_decode(prev, rec->prev, FUT_SHA256_LEN, NULL);
-	rec->ev = fut_log_event_new(event);
-	if (!parse_event(root, rec->ev, error))
-		return NULL;
-
-	/* The only accepted spelling of a record is the one the writer produces: whitespace,
-	 * member order, duplicate members, escapes and number forms all show up here. */
-	again = fut_log_record_encode(rec, &again_len);
-	if (again_len != len || memcmp(again, line, len) != 0) {
-		if (len > HASH_SUFFIX_LEN && again_len > HASH_SUFFIX_LEN &&
-		    again_len - HASH_SUFFIX_LEN == len - HASH_SUFFIX_LEN &&
-		    memcmp(again, line, len - HASH_SUFFIX_LEN) == 0) {
-			g_set_error(error, FUT_ERROR, FUT_ERROR_BAD_SIGNATURE,
-			            _("log record: hash does not match the content"));
-			return NULL;
+	if (ok && (!hex_valid(top.prev, 64) || !hex_valid(top.hash, 64)))
+		ok = invalid(error, _("prev or hash is not 64 lower-case hex characters"));
+	if (ok && rec->ev->object.sha256 != NULL && !hex_valid(rec->ev->object.sha256, 64))
+		ok = invalid(error, _("object sha256 is not 64 lower-case hex characters"));
+	if (ok && rec->ev->object.klass != NULL && !klass_valid(rec->ev->object.klass))
+		ok = invalid(error, _("object class is not I, II or III"));
+	if (ok && rec->ev->decision != NULL &&
+	    g_strcmp0(rec->ev->decision, FUT_LOG_DECISION_ALLOW) != 0 &&
+	    g_strcmp0(rec->ev->decision, FUT_LOG_DECISION_DENY) != 0)
+		ok = invalid(error, _("decision is neither allow nor deny"));
+	if (ok)
+		fut_hex_decode(top.prev, rec->prev, FUT_SHA256_LEN, NULL);
+	if (ok) {
+		/* The only accepted spelling of a record is the one the writer produces: member
+		 * order, duplicates, omitted empty objects and number forms all show up here. */
+		again = fut_log_record_encode(rec, &again_len);
+		if (again_len != len || memcmp(again, line, len) != 0) {
+			if (again_len == len && memcmp(again, line, len - HASH_SUFFIX_LEN) == 0) {
+				g_set_error(error, FUT_ERROR, FUT_ERROR_BAD_SIGNATURE,
+				            _("log record: hash does not match the content"));
+			} else {
+				invalid(error, _("not in canonical form"));
+			}
+			ok = FALSE;
 		}
-		invalid(error, _("not in canonical form"));
-		return NULL;
 	}
+	g_free(top.time);
+	g_free(top.event);
+	g_free(top.prev);
+	g_free(top.hash);
+	if (!ok)
+		return NULL;
 	return g_steal_pointer(&rec);
 }
 

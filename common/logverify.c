@@ -71,9 +71,12 @@ typedef struct {
 	FutLogMonthSummary *month;
 	FutMerkle *tree;
 	const gchar *data;
+	GPtrArray *host_witnesses;  /* of this host */
+	GHashTable *verified;       /* witness lines of log checkpoints found valid */
 	GPtrArray *month_witnesses; /* of this host and month, by size */
 	guint next_witness;
 	guint64 line_no;
+	guint month_cp_mismatches;
 	gboolean link_checked;
 } Verifier;
 
@@ -182,7 +185,9 @@ check_checkpoint(Verifier *v, const FutLogRecord *rec, guint64 line)
 			g_string_append(what, ", last seq");
 		if (memcmp(cp->last_hash, v->last_hash, FUT_SHA256_LEN) != 0)
 			g_string_append(what, ", last hash");
-		if (what->len > 0)
+		/* Once a month's records disagree with one checkpoint, every later checkpoint of
+		 * the month does too: say so once at the end of the month instead of each time. */
+		if (what->len > 0 && v->month_cp_mismatches++ == 0)
 			add_finding(
 			    v, "checkpoint-mismatch", line, rec->seq,
 			    "checkpoint (size %" G_GUINT64_FORMAT ", last seq %" G_GINT64_FORMAT
@@ -196,8 +201,12 @@ check_checkpoint(Verifier *v, const FutLogRecord *rec, guint64 line)
 	} else if (v->res->have_key && memcmp(cp->pub, v->res->pub, FUT_ED25519_PUBLIC_LEN) != 0) {
 		add_finding(v, "checkpoint-key", line, rec->seq,
 		            "checkpoint is signed by another key than the host key");
-	} else if (!v->res->have_key) {
-		set_host_key(v, cp->pub, line, rec->seq);
+	} else {
+		if (!v->res->have_key)
+			set_host_key(v, cp->pub, line, rec->seq);
+		/* A witness that is this very statement need not be verified again. */
+		if (v->host_witnesses != NULL)
+			g_hash_table_add(v->verified, fut_log_checkpoint_to_witness(cp));
 	}
 	fut_log_checkpoint_free(v->month->last_checkpoint);
 	v->month->last_checkpoint = g_steal_pointer(&cp);
@@ -230,7 +239,15 @@ check_link(Verifier *v, const FutLogRecord *rec, guint64 line)
 		/* The log starts mid-chain: earlier months were pruned, or removed. Only a
 		 * month older than the retention may legitimately be gone. */
 		fut_log_month_prev(v->month->month, before);
-		if (fut_log_month_diff(v->newest_month, before) <= retention)
+		if (v->opts->first_month != NULL &&
+		    strcmp(v->month->month, v->opts->first_month) <= 0)
+			g_ptr_array_add(
+			    v->res->notes,
+			    g_strdup_printf("the log starts at seq %" G_GINT64_FORMAT
+			                    " in %s: earlier months were not given (the "
+			                    "check starts at %s)",
+			                    rec->seq, v->month->month, v->opts->first_month));
+		else if (fut_log_month_diff(v->newest_month, before) <= retention)
 			add_finding(v, "month-missing", line, rec->seq,
 			            "the log starts at seq %" G_GINT64_FORMAT
 			            " in %s, but %s is within the retention of %d months and is "
@@ -432,12 +449,12 @@ verify_file(Verifier *v, int dirfd, const gchar *name)
 	v->tree = fut_merkle_new();
 	v->link_checked = FALSE;
 	v->next_witness = 0;
+	v->month_cp_mismatches = 0;
 	v->month_witnesses = g_ptr_array_new();
-	if (v->opts->witnesses != NULL) {
-		for (guint i = 0; i < v->opts->witnesses->len; i++) {
-			FutLogCheckpoint *w = g_ptr_array_index(v->opts->witnesses, i);
-			if (v->res->host != NULL && g_strcmp0(w->host, v->res->host) == 0 &&
-			    strcmp(w->month, m->month) == 0)
+	if (v->host_witnesses != NULL) {
+		for (guint i = 0; i < v->host_witnesses->len; i++) {
+			FutLogCheckpoint *w = g_ptr_array_index(v->host_witnesses, i);
+			if (strcmp(w->month, m->month) == 0)
 				g_ptr_array_add(v->month_witnesses, w);
 		}
 		g_ptr_array_sort(v->month_witnesses, compare_witness_size);
@@ -517,6 +534,10 @@ verify_file(Verifier *v, int dirfd, const gchar *name)
 		}
 	}
 	flush_bad(v, bad, TRUE);
+	if (v->month_cp_mismatches > 1)
+		add_finding(v, "checkpoint-mismatch", 0, -1,
+		            "%u later checkpoint(s) of %s disagree with the records as well",
+		            v->month_cp_mismatches - 1, m->month);
 	if (v->opts->progress_func != NULL && pos > progress_mark)
 		v->opts->progress_func(pos - progress_mark, v->opts->progress_data);
 	if (m->records == 0)
@@ -576,6 +597,7 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 	v.res = res;
 	v.pinned = opts->pinned_key;
 	v.last_seq = -1;
+	v.verified = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	if (names->len > 0)
 		fut_egress_log_file_month(g_ptr_array_index(names, names->len - 1), v.newest_month);
 
@@ -600,6 +622,18 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 	}
 	if (res->host != NULL && v.pinned == NULL && opts->pinned_keys != NULL)
 		v.pinned = g_hash_table_lookup(opts->pinned_keys, res->host);
+	if (res->host != NULL && opts->witness_index != NULL) {
+		GPtrArray *w = g_hash_table_lookup(opts->witness_index, res->host);
+		if (w != NULL)
+			v.host_witnesses = g_ptr_array_ref(w);
+	} else if (res->host != NULL && opts->witnesses != NULL) {
+		v.host_witnesses = g_ptr_array_new();
+		for (guint i = 0; i < opts->witnesses->len; i++) {
+			FutLogCheckpoint *w = g_ptr_array_index(opts->witnesses, i);
+			if (g_strcmp0(w->host, res->host) == 0)
+				g_ptr_array_add(v.host_witnesses, w);
+		}
+	}
 
 	for (guint i = 0; i < names->len; i++) {
 		gboolean newest = i == names->len - 1;
@@ -628,18 +662,18 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 			res->final_checkpoint = fut_log_checkpoint_copy(last->last_checkpoint);
 	}
 	/* Witnesses of this host for months the directory does not hold. */
-	if (opts->witnesses != NULL && res->host != NULL) {
+	if (v.host_witnesses != NULL) {
 		g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 		for (guint i = 0; i < res->months->len; i++)
 			g_hash_table_add(
 			    seen, ((FutLogMonthSummary *)g_ptr_array_index(res->months, i))->month);
-		for (guint i = 0; i < opts->witnesses->len; i++) {
-			FutLogCheckpoint *w = g_ptr_array_index(opts->witnesses, i);
+		for (guint i = 0; i < v.host_witnesses->len; i++) {
+			FutLogCheckpoint *w = g_ptr_array_index(v.host_witnesses, i);
 			g_autoptr(GError) werr = NULL;
-			if (g_strcmp0(w->host, res->host) != 0)
-				continue;
+			g_autofree gchar *line = fut_log_checkpoint_to_witness(w);
 			v.month = NULL;
-			if (!fut_log_checkpoint_verify(w, &werr) ||
+			if ((!g_hash_table_contains(v.verified, line) &&
+			     !fut_log_checkpoint_verify(w, &werr)) ||
 			    (res->have_key &&
 			     memcmp(w->pub, res->pub, FUT_ED25519_PUBLIC_LEN) != 0))
 				add_finding(
@@ -654,9 +688,29 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 				    w->month);
 		}
 	}
+	g_clear_pointer(&v.host_witnesses, g_ptr_array_unref);
+	g_clear_pointer(&v.verified, g_hash_table_unref);
 	g_free(v.last_event);
 	g_free(v.prev_month);
 	return g_steal_pointer(&res);
+}
+
+GHashTable *
+fut_log_witness_index_new(GPtrArray *witnesses)
+{
+	GHashTable *index =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
+
+	for (guint i = 0; witnesses != NULL && i < witnesses->len; i++) {
+		FutLogCheckpoint *w = g_ptr_array_index(witnesses, i);
+		GPtrArray *list = g_hash_table_lookup(index, w->host);
+		if (list == NULL) {
+			list = g_ptr_array_new();
+			g_hash_table_insert(index, w->host, list);
+		}
+		g_ptr_array_add(list, w);
+	}
+	return index;
 }
 
 GPtrArray *

@@ -72,7 +72,11 @@ typedef struct {
 	const FutKey *pinned_key;     /* the host key must be this one; may be NULL */
 	GHashTable *pinned_keys;      /* host name -> FutKey*, may be NULL */
 	GPtrArray *witnesses;         /* FutLogCheckpoint* of any host; may be NULL */
+	GHashTable *witness_index;    /* from fut_log_witness_index_new(); used instead of
+	                                 @witnesses when set (fast with many hosts) */
 	guint retention_months;       /* 0: FUT_EGRESS_LOG_RETENTION_DEFAULT */
+	const gchar *first_month;     /* "YYYY-MM": months before it were not copied, so a
+	                                 log starting mid-chain at or before it is no finding */
 	FutLogRecordFunc record_func; /* may be NULL */
 	gpointer record_data;
 	FutLogProgressFunc progress_func; /* may be NULL */
@@ -87,6 +91,10 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 /* Reads a witness file (one witness line per line; blank lines and '#' comments ignored);
  * refuses a malformed line naming its line number. Returns FutLogCheckpoint*. */
 GPtrArray *fut_log_witness_file_load(const gchar *path, GError **error);
+
+/* Returns host name -> GPtrArray of the FutLogCheckpoint* in @witnesses (borrowed: keep
+ * @witnesses alive). Free with g_hash_table_unref(). */
+GHashTable *fut_log_witness_index_new(GPtrArray *witnesses);
 
 /* Returns the total size in bytes of the month files in @dir (for progress). */
 guint64 fut_log_dir_size(const gchar *dir);

@@ -316,6 +316,63 @@ test_record_roundtrip(void)
 	}
 }
 
+/* Random damage to a valid line: every prefix, and thousands of random byte edits. A line
+ * is either refused or is exactly the canonical encoding of what was parsed. */
+static void
+test_record_mutations(void)
+{
+	g_autoptr(FutLogEvent) ev = sample_export("/home/tanaka/入札仕様書.xlsx");
+	g_autoptr(GRand) rand = g_rand_new_with_seed(4242);
+	FutLogRecord rec = {0};
+	g_autofree gchar *line = NULL;
+	gsize len = 0;
+
+	rec.seq = 12;
+	rec.time_us = utc(2026, 11, 26, 9, 0, 0);
+	rec.host = (gchar *)"pc-001";
+	rec.ev = ev;
+	fut_log_event_set_detail_int(ev, "n", 5);
+	line = fut_log_record_encode(&rec, &len);
+	for (gsize cut = 0; cut < len; cut++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(FutLogRecord) r = fut_log_record_parse(line, cut, &error);
+		g_assert_null(r);
+		g_assert_nonnull(error);
+	}
+	for (guint i = 0; i < 20000; i++) {
+		g_autofree gchar *bad = g_malloc(len + 8);
+		gsize blen = len;
+		g_autoptr(GError) error = NULL;
+		g_autoptr(FutLogRecord) r = NULL;
+		guint edits = (guint)g_rand_int_range(rand, 1, 4);
+		memcpy(bad, line, len);
+		for (guint e = 0; e < edits; e++) {
+			gsize at = (gsize)g_rand_int_range(rand, 0, (gint32)blen);
+			switch (g_rand_int_range(rand, 0, 3)) {
+			case 0: /* replace */
+				bad[at] = (gchar)g_rand_int_range(rand, 0, 256);
+				break;
+			case 1: /* delete */
+				memmove(bad + at, bad + at + 1, blen - at - 1);
+				blen--;
+				break;
+			default: /* insert */
+				memmove(bad + at + 1, bad + at, blen - at);
+				bad[at] = "\"\\{}[],:0a\x00\x1b\xff"[g_rand_int_range(rand, 0, 13)];
+				blen++;
+			}
+		}
+		r = fut_log_record_parse(bad, blen, &error);
+		if (r != NULL) {
+			gsize again_len = 0;
+			g_autofree gchar *again = fut_log_record_encode(r, &again_len);
+			g_assert_cmpmem(again, again_len, bad, blen);
+		} else {
+			g_assert_nonnull(error);
+		}
+	}
+}
+
 static void
 test_record_garbage(void)
 {
@@ -874,6 +931,37 @@ test_writer_refuses(void)
 	g_assert_null(log);
 	g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
 	g_clear_error(&error);
+	/* Callers cannot write checkpoints or agent.start themselves. */
+	log = fut_egress_log_open(dir, "pc-001", key, NULL, &error);
+	g_assert_no_error(error);
+	/* An event whose fields were set around the setters, with a control character. */
+	{
+		g_autoptr(FutLogEvent) bad = fut_log_event_new(FUT_LOG_EV_EXPORT_REFUSED);
+		bad->reason = g_strdup("line\nbreak");
+		g_assert_false(fut_egress_log_append(log, bad, 0, NULL, &error));
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+		g_clear_error(&error);
+	}
+	/* ...and a second writer on the same directory is refused. */
+	{
+		g_autoptr(GError) e2 = NULL;
+		FutEgressLog *second = fut_egress_log_open(dir, "pc-001", key, NULL, &e2);
+		g_assert_null(second);
+		g_assert_error(e2, FUT_ERROR, FUT_ERROR_EXISTS);
+	}
+	{
+		g_autoptr(FutLogEvent) cp = fut_log_event_new(FUT_LOG_EV_CHECKPOINT);
+		g_autoptr(FutLogEvent) st = fut_log_event_new(FUT_LOG_EV_AGENT_START);
+		g_assert_false(fut_egress_log_append(log, cp, 0, NULL, &error));
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+		g_clear_error(&error);
+		g_assert_false(fut_egress_log_append(log, st, 0, NULL, &error));
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+		g_clear_error(&error);
+	}
+	g_assert_true(fut_egress_log_close(log, NULL, &error));
+	rm_rf(dir);
+	g_mkdir(dir, 0700);
 	/* A month file that is a symlink is not followed. */
 	{
 		g_autofree gchar *link = g_build_filename(dir, "egress-2026-11.jsonl", NULL);
@@ -968,6 +1056,7 @@ main(int argc, char **argv)
 	g_test_add_func("/log/merkle/vectors", test_merkle);
 	g_test_add_func("/log/record/roundtrip", test_record_roundtrip);
 	g_test_add_func("/log/record/garbage", test_record_garbage);
+	g_test_add_func("/log/record/mutations", test_record_mutations);
 	g_test_add_func("/log/record/escaping", test_record_escaping);
 	g_test_add_func("/log/record/long-strings", test_record_long_strings);
 	g_test_add_func("/log/checkpoint/witness", test_witness);

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "logverify.h"
+
+G_BEGIN_DECLS
+
+/* Shared by the futari-audit subcommands (futari-audit.c, futari-audit-report.c). */
+
+#define AUDIT_EXIT_OK       0
+#define AUDIT_EXIT_FINDINGS 1 /* findings, or refused input */
+#define AUDIT_EXIT_USAGE    2
+
+/* Progress on stderr when it is a terminal; silent otherwise. */
+typedef struct {
+	gboolean tty;
+	guint64 total;
+	guint64 done;
+	guint hosts_total;
+	guint hosts_done;
+	gint64 last_print_us;
+	const gchar *what;
+} AuditProgress;
+
+void audit_progress_init(AuditProgress *p, const gchar *what, GStrv dirs);
+void audit_progress_func(guint64 bytes, gpointer user_data);
+void audit_progress_host_done(AuditProgress *p);
+void audit_progress_end(AuditProgress *p);
+
+/* The trust inputs common to verify, report and show. */
+typedef struct {
+	gchar **witness_files;
+	gchar *host_key_file;
+	gchar *keys_dir;
+	gint retention;
+	gchar *since_month;
+	/* loaded */
+	GPtrArray *witnesses;      /* FutLogCheckpoint* */
+	GHashTable *witness_index; /* host -> its witnesses */
+	FutKey *host_key;          /* may be NULL */
+	GHashTable *keys;          /* host -> FutKey*, may be NULL */
+} AuditTrust;
+
+/* Adds --witness, --host-key, --keys and --retention to @ctx. */
+void audit_trust_add_options(GOptionContext *ctx, AuditTrust *t);
+/* Loads the files named by the options; prints a one-line reason and returns FALSE. */
+gboolean audit_trust_load(AuditTrust *t);
+void audit_trust_clear(AuditTrust *t);
+void audit_trust_fill(AuditTrust *t, FutLogVerifyOptions *opts);
+
+/* The subcommand that writes report.html, events.csv and summary.json. */
+int audit_cmd_report(int argc, char **argv);
+
+G_END_DECLS
