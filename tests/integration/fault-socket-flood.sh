@@ -14,6 +14,23 @@ agent_setup
 user_home
 start_agent
 FLOOD="$top_srcdir/tests/integration/sockflood.py"
+defer "kill -CONT $AGENT_PID 2>/dev/null"
+
+# Connections over the per-user limit whose callers are gone before the agent accepts them
+# (the agent is stopped meanwhile): the refusal's send fails. This freed the connection
+# twice (a use-after-free in agent/api.c accept_cb, found by this test).
+kill -STOP "$AGENT_PID"
+setpriv --reuid=65534 --regid=65534 --clear-groups "$PY" "$FLOOD" hold "$SOCK" 16 \
+	>"$TEST_TMP/hold.out" 2>&1 &
+hold_pid=$!
+sleep 2
+kill -CONT "$AGENT_PID"
+sleep 1
+kill -0 "$AGENT_PID" || fail "agent died refusing connections of a caller that had gone"
+timeout 30 setpriv --reuid=65533 --regid=65533 --clear-groups \
+	env FUTARI_SOCKET="$SOCK" FUTARI_TIMEOUT=10 "$FUTARI" status >/dev/null ||
+	fail "another user's status failed after the refused connections"
+wait $hold_pid || fail "the hold helper failed: $(cat "$TEST_TMP/hold.out")"
 
 setpriv --reuid=65534 --regid=65534 --clear-groups "$PY" "$FLOOD" flood "$SOCK" 15 \
 	>"$TEST_TMP/flood.out" 2>&1 &

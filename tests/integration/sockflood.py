@@ -5,6 +5,8 @@
 #       prints "connections=N refused=N sent=N"
 #   sockflood.py burst SOCKET N         N status requests in a row on one connection, each
 #       reply read; prints "ok=N limited=N other=N" (limited: the per-user rate refusal)
+#   sockflood.py hold SOCKET N          opens N connections, then N more that it closes at
+#       once (each sends a request first), and keeps the first N open for 6 s
 import json
 import os
 import socket
@@ -69,10 +71,24 @@ def burst(path, n):
     print("ok=%d limited=%d other=%d" % (ok, limited, other))
 
 
+def hold(path, n):
+    held = [connect(path) for _ in range(n)]
+    for _ in range(n):
+        s = connect(path)
+        s.send(b'{"command":"status"}')
+        s.close()
+    time.sleep(6)
+    for s in held:
+        s.close()
+    print("held=%d" % n)
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 4 or sys.argv[1] not in ("flood", "burst"):
-        sys.exit("usage: sockflood.py flood|burst SOCKET SECONDS|N")
+    if len(sys.argv) != 4 or sys.argv[1] not in ("flood", "burst", "hold"):
+        sys.exit("usage: sockflood.py flood|burst|hold SOCKET SECONDS|N")
     if sys.argv[1] == "flood":
         flood(sys.argv[2], float(sys.argv[3]))
-    else:
+    elif sys.argv[1] == "burst":
         burst(sys.argv[2], int(sys.argv[3]))
+    else:
+        hold(sys.argv[2], int(sys.argv[3]))
