@@ -32,6 +32,7 @@ timeout 30 setpriv --reuid=65533 --regid=65533 --clear-groups \
 	fail "another user's status failed after the refused connections"
 wait $hold_pid || fail "the hold helper failed: $(cat "$TEST_TMP/hold.out")"
 
+fds_before=$(ls /proc/"$AGENT_PID"/fd | wc -l)
 setpriv --reuid=65534 --regid=65534 --clear-groups "$PY" "$FLOOD" flood "$SOCK" 15 \
 	>"$TEST_TMP/flood.out" 2>&1 &
 flood_pid=$!
@@ -56,5 +57,11 @@ refused=$(sed -n 's/.*refused=\([0-9]*\).*/\1/p' "$TEST_TMP/flood.out")
 [ "${refused:-0}" -gt 0 ] || fail "the flood never met a limit: $(cat "$TEST_TMP/flood.out")"
 kill -0 "$AGENT_PID" || fail "agent died"
 "$FUTARI" status >/dev/null || fail "root's status failed after the flood"
+# Every descriptor the flood attached or opened is closed again (a few may still be on
+# their way out: some slack, not thousands).
+sleep 1
+fds_after=$(ls /proc/"$AGENT_PID"/fd | wc -l)
+[ "$fds_after" -le $((fds_before + 4)) ] ||
+	fail "the agent holds $fds_after descriptors after the flood, $fds_before before"
 stop_agent
 exit 0

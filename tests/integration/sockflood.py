@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 # Test helper: loads the agent's socket as a hostile or careless local user would.
 #   sockflood.py flood SOCKET SECONDS   many connections (more than the per-user limit),
-#       oversized packets, garbage and requests whose replies are never read, for SECONDS;
+#       oversized packets, garbage and requests (with one or two descriptors attached) whose
+#       replies are never read, for SECONDS;
 #       prints "connections=N refused=N sent=N"
 #   sockflood.py burst SOCKET N         N status requests in a row on one connection, each
 #       reply read; prints "ok=N limited=N other=N" (limited: the per-user rate refusal)
 #   sockflood.py hold SOCKET N          opens N connections, then N more that it closes at
 #       once (each sends a request first), and keeps the first N open for 6 s
+import array
 import json
 import os
 import socket
@@ -26,6 +28,9 @@ def flood(path, seconds):
     packets = [big, b"garbage", b"", b'{"command":"status"}', os.urandom(3000),
                b'{"command":"export","args":{}}']
     conns, opened, refused, sent = [], 0, 0, 0
+    # descriptors attached to packets the agent refuses must be closed by it, not leak
+    devnull = os.open("/dev/null", os.O_RDONLY)
+    two = array.array("i", [devnull, devnull])
     while time.monotonic() < end:
         # top up to 40 open connections (the agent allows 16 per user)
         while len(conns) < 40:
@@ -40,7 +45,11 @@ def flood(path, seconds):
         for s in list(conns):
             for p in packets:
                 try:
-                    s.send(p)
+                    if p is big:
+                        s.send(p)
+                    else:
+                        fds = two if len(p) % 2 else two[:1]
+                        s.sendmsg([p], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)])
                     sent += 1
                 except BlockingIOError:
                     break
