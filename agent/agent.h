@@ -4,6 +4,8 @@
 #include <glib.h>
 
 #include "agentconf.h"
+#include "classify.h"
+#include "labelstore.h"
 #include "api.h"
 #include "crypto.h"
 #include "mediareg.h"
@@ -19,6 +21,17 @@ typedef struct {
 	FutMediaRegister *media;
 	FutUsbStore *usb;
 	FutRecorder *recorder;
+	struct _FutEgressLog *log;
+	struct _FutLogForward *forward;
+	guint tick_id;
+	gint active_jobs;               /* exports running in worker threads */
+	GHashTable *redeeming;          /* request ids being redeemed now (main thread only) */
+	gchar *host;                    /* this host's name in requests and the log */
+	GPtrArray *retired_configs;     /* replaced by reloads, still read by running exports */
+	GHashTable *spool_reserved;     /* uid -> spool bytes reserved by running exports */
+	FutLabelStore *labels;          /* the label memory, shared by every classifier */
+	FutClassifier *classifier;      /* from the current configuration */
+	GPtrArray *retired_classifiers; /* replaced by reloads, still used by running jobs */
 	FutKey *host_key;
 	FutApiServer *api;
 	GMainLoop *loop;

@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "classify.h"
 #include "keyfile.h"
+#include "pathrules.h"
 #include "util.h"
 
 /* The table of every group and key the agent knows. An unknown group or key is fatal: a
@@ -40,16 +42,22 @@ static const KeySpec key_table[] = {
     {"paths", "host-key", KEY_PATH, OFF(host_key), 0, 0},
     {"paths", "media-register", KEY_PATH, OFF(media_register), 0, 0},
     {"paths", "org-key", KEY_PATH, OFF(org_key), 0, 0},
-    {"paths", "policy", KEY_PATH, OFF(policy), 0, 0},
+    {"paths", "revocation-list", KEY_PATH, OFF(revocation_list), 0, 0},
+    {"paths", "label-store", KEY_PATH, OFF(label_store), 0, 0},
     {"usb", "export-to-unregistered", KEY_BOOL, OFF(export_unregistered), 0, 0},
     {"limits", "max-message", KEY_UINT, OFF(max_message), 1024, 1024 * 1024},
     {"limits", "requests-per-minute", KEY_UINT, OFF(requests_per_minute), 1, 100000},
     {"limits", "pending-per-uid", KEY_UINT, OFF(pending_per_uid), 1, 10000},
     {"limits", "spool-bytes-per-uid", KEY_UINT, OFF(spool_bytes_per_uid), 1, G_MAXINT64},
     {"limits", "max-export-bytes", KEY_UINT, OFF(max_export_bytes), 1, G_MAXINT64},
+    {"limits", "request-lifetime-hours", KEY_UINT, OFF(request_lifetime_hours), 1, 24 * 90},
 };
 
 static const gchar *const known_groups[] = {"paths", "usb", "limits", NULL};
+
+/* Groups that belong to another module, which parses and validates them itself. */
+#define POLICY_GROUP "approval"
+static const gchar *const classifier_groups[] = {FUT_CLASSIFY_GROUP, FUT_PATH_RULES_GROUP, NULL};
 
 void
 fut_config_free(FutConfig *c)
@@ -64,7 +72,12 @@ fut_config_free(FutConfig *c)
 	g_free(c->host_key);
 	g_free(c->media_register);
 	g_free(c->org_key);
-	g_free(c->policy);
+	g_free(c->revocation_list);
+	g_free(c->label_store);
+	if (c->keyfile != NULL)
+		g_key_file_unref(c->keyfile);
+	if (c->policy != NULL)
+		fut_policy_free(c->policy);
 	g_free(c);
 }
 
@@ -81,13 +94,16 @@ fut_config_new_default(void)
 	c->host_key = g_strdup(SYSCONFDIR "/futari/host.key");
 	c->media_register = g_strdup(SYSCONFDIR "/futari/media.conf");
 	c->org_key = g_strdup(SYSCONFDIR "/futari/org.pub");
-	c->policy = g_strdup(SYSCONFDIR "/futari/policy.conf");
+	c->policy = fut_policy_new_default();
+	c->revocation_list = g_strdup(SYSCONFDIR "/futari/revocations.futari-revocation");
+	c->label_store = g_strdup(LOCALSTATEDIR "/lib/futari/labels");
 	c->export_unregistered = FALSE;
 	c->max_message = 64 * 1024;
 	c->requests_per_minute = 120;
 	c->pending_per_uid = 32;
 	c->spool_bytes_per_uid = G_GUINT64_CONSTANT(8) * 1024 * 1024 * 1024;
 	c->max_export_bytes = G_GUINT64_CONSTANT(4) * 1024 * 1024 * 1024;
+	c->request_lifetime_hours = 24 * 7;
 	return c;
 }
 
@@ -134,6 +150,19 @@ fut_config_parse(const gchar *path, const gchar *data, gsize len, GError **error
 		const gchar *known[G_N_ELEMENTS(key_table) + 1];
 		guint n = 0;
 
+		if (g_str_equal(groups[i], POLICY_GROUP)) {
+			g_autofree gchar *where = g_strdup_printf(
+			    "%s:%u", path, fut_keyfile_get_line(kf, groups[i], NULL));
+			g_autoptr(FutPolicy) policy = fut_policy_load(fut_keyfile_get_keyfile(kf),
+			                                              POLICY_GROUP, where, error);
+			if (policy == NULL)
+				return NULL;
+			fut_policy_free(c->policy);
+			c->policy = g_steal_pointer(&policy);
+			continue;
+		}
+		if (g_strv_contains(classifier_groups, groups[i]))
+			continue;
 		if (!g_strv_contains(known_groups, groups[i])) {
 			g_autofree gchar *eg = fut_strescape(groups[i], -1);
 			fut_keyfile_set_error(kf, error, FUT_ERROR_INVALID_DATA, groups[i], NULL,
@@ -152,6 +181,17 @@ fut_config_parse(const gchar *path, const gchar *data, gsize len, GError **error
 		if (!apply_key(kf, c, &key_table[k], error))
 			return NULL;
 	}
+	/* The classifier checks its own groups: build one to see that they are sound. */
+	{
+		g_autoptr(FutClassifier) probe =
+		    fut_classifier_new(fut_keyfile_get_keyfile(kf), NULL, error);
+		if (probe == NULL) {
+			g_autofree gchar *epath = fut_strescape(path, -1);
+			g_prefix_error(error, "%s: ", epath);
+			return NULL;
+		}
+	}
+	c->keyfile = g_key_file_ref(fut_keyfile_get_keyfile(kf));
 	g_free(c->path);
 	c->path = g_strdup(path);
 	if (!fut_config_validate(c, error)) {
@@ -176,8 +216,9 @@ fut_config_load(const gchar *path, GError **error)
 gboolean
 fut_config_validate(const FutConfig *c, GError **error)
 {
-	const gchar *paths[] = {c->socket,   c->state_dir,      c->spool_dir, c->log_dir,
-	                        c->host_key, c->media_register, c->org_key,   c->policy};
+	const gchar *paths[] = {c->socket,  c->state_dir,       c->spool_dir,
+	                        c->log_dir, c->host_key,        c->media_register,
+	                        c->org_key, c->revocation_list, c->label_store};
 
 	for (guint i = 0; i < G_N_ELEMENTS(paths); i++) {
 		if (paths[i] == NULL || paths[i][0] != '/') {
@@ -273,5 +314,5 @@ fut_config_check_trusted_files(const FutConfig *c, uid_t owner, GError **error)
 	       fut_config_check_file_owner(c->host_key, owner, TRUE, TRUE, error) &&
 	       fut_config_check_file_owner(c->media_register, owner, FALSE, TRUE, error) &&
 	       fut_config_check_file_owner(c->org_key, owner, FALSE, TRUE, error) &&
-	       fut_config_check_file_owner(c->policy, owner, FALSE, TRUE, error);
+	       fut_config_check_file_owner(c->revocation_list, owner, FALSE, TRUE, error);
 }

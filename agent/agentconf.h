@@ -4,6 +4,8 @@
 #include <glib.h>
 #include <sys/types.h>
 
+#include "policy.h"
+
 G_BEGIN_DECLS
 
 /* The agent's configuration (/etc/futari/agent.conf), a GKeyFile whose groups and keys come
@@ -17,14 +19,15 @@ typedef struct {
 	gchar *path; /* the file it was read from */
 
 	/* [paths] */
-	gchar *socket;         /* the local API socket */
-	gchar *state_dir;      /* pending store, write-path state file */
-	gchar *spool_dir;      /* root-only copies of exported files */
-	gchar *log_dir;        /* the egress log */
-	gchar *host_key;       /* the host's Ed25519 key, created on first start */
-	gchar *media_register; /* the media register (media.conf) */
-	gchar *org_key;        /* organisation root public key (optional until redeem) */
-	gchar *policy;         /* policy file (optional) */
+	gchar *socket;          /* the local API socket */
+	gchar *state_dir;       /* pending store, write-path state file */
+	gchar *spool_dir;       /* root-only copies of exported files */
+	gchar *log_dir;         /* the egress log */
+	gchar *host_key;        /* the host's Ed25519 key, created on first start */
+	gchar *media_register;  /* the media register (media.conf) */
+	gchar *org_key;         /* organisation root public key (optional until redeem) */
+	gchar *revocation_list; /* signed revocation list (optional; policy may require it) */
+	gchar *label_store;     /* the classifier's label memory (common/labelstore.h) */
 
 	/* [usb] */
 	gboolean export_unregistered; /* FALSE: exports only to registered media */
@@ -34,7 +37,15 @@ typedef struct {
 	guint requests_per_minute; /* per uid */
 	guint pending_per_uid;     /* pending requests per uid */
 	guint64 spool_bytes_per_uid;
-	guint64 max_export_bytes; /* one file */
+	guint64 max_export_bytes;     /* one file */
+	guint request_lifetime_hours; /* how long a Class I/II request waits for approval */
+
+	/* [approval]: the class policy (common/policy.h), parsed by its own module */
+	FutPolicy *policy;
+
+	/* The whole file, for the modules that read their own groups ([classify] and
+	 * [path-rules]: common/classify.h). Validated when parsed. */
+	GKeyFile *keyfile;
 } FutConfig;
 
 void fut_config_free(FutConfig *config);
@@ -62,7 +73,7 @@ gboolean fut_config_check_file_owner(
     const gchar *path, uid_t owner, gboolean private_file, gboolean may_be_missing, GError **error);
 
 /* Checks the ownership of every file the agent trusts: the config file, the host key
- * (private), the media register, the organisation key and the policy file. */
+ * (private), the media register, the organisation key and the revocation list. */
 gboolean fut_config_check_trusted_files(const FutConfig *config, uid_t owner, GError **error);
 
 G_END_DECLS

@@ -17,6 +17,9 @@
 #include "apimsg.h"
 #include "errors.h"
 #include "fsname.h"
+#include "pending.h"
+#include "redeem.h"
+#include "token.h"
 #include "spool.h"
 #include "util.h"
 #include "writepath.h"
@@ -30,7 +33,11 @@
 typedef struct {
 	gint ref;
 	FutAgent *agent;
-	FutApiCall *call; /* NULL once answered */
+	/* The configuration when the job began: a reload (SIGHUP) retires the old one but never
+	 * frees it while the agent runs, so worker threads may keep reading it. */
+	const FutConfig *config;
+	FutClassifier *classifier; /* likewise retired, never freed, by a reload */
+	FutApiCall *call;          /* NULL once answered */
 	uid_t uid;
 	pid_t pid;
 	gchar *login;
@@ -42,15 +49,24 @@ typedef struct {
 	gchar *reason;
 	/* the destination, copied: the device may go away while the job runs */
 	gchar *devnode;
+	gchar *disk_devnode; /* when the volume is a partition */
+	guint disk_major, disk_minor;
 	guint major, minor;
 	gchar *fs_type, *fs_uuid, *label;
 	gchar *vid, *pid_str, *serial, *asset;
+	/* redeem */
+	gchar *request_id;
+	GPtrArray *approvers; /* certificate serials, for the log */
+	FutPendingEntry *pending;
 	/* results */
 	FutSpoolEntry *spool;
+	gboolean keep_spool; /* a pending request holds it */
+	gchar *request_text;
 	gchar *klass;
 	gchar *class_why;
 	gchar *written; /* relative path on the medium */
 	guint64 last_progress;
+	guint64 reserved; /* spool bytes reserved for this job (agent->spool_reserved) */
 } ExportJob;
 
 static ExportJob *
@@ -74,6 +90,7 @@ job_unref(ExportJob *j)
 	g_strfreev(j->dir);
 	g_free(j->reason);
 	g_free(j->devnode);
+	g_free(j->disk_devnode);
 	g_free(j->fs_type);
 	g_free(j->fs_uuid);
 	g_free(j->label);
@@ -82,15 +99,27 @@ job_unref(ExportJob *j)
 	g_free(j->serial);
 	g_free(j->asset);
 	if (j->spool != NULL) {
-		fut_spool_entry_remove(j->spool);
+		if (!j->keep_spool)
+			fut_spool_entry_remove(j->spool);
 		fut_spool_entry_free(j->spool);
 	}
+	g_free(j->request_id);
+	if (j->approvers != NULL)
+		g_ptr_array_unref(j->approvers);
+	fut_pending_entry_free(j->pending);
+	g_free(j->request_text);
 	g_free(j->klass);
 	g_free(j->class_why);
 	g_free(j->written);
 	g_free(j);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ExportJob, job_unref)
+
+static gchar *
+read_link(const gchar *path)
+{
+	return g_file_read_link(path, NULL);
+}
 
 /* --- event fields ---------------------------------------------------------------------- */
 
@@ -171,6 +200,13 @@ job_fields(ExportJob *j, const gchar *decision, const gchar *reason)
 	json_object_set_object_member(f, "detail", detail);
 	set_str(f, "decision", decision);
 	set_str(f, "reason", reason);
+	set_str(f, "request", j->request_id);
+	if (j->approvers != NULL && j->approvers->len > 0) {
+		JsonArray *a = json_array_new();
+		for (guint i = 0; i < j->approvers->len; i++)
+			json_array_add_string_element(a, g_ptr_array_index(j->approvers, i));
+		json_object_set_array_member(f, "approvers", a);
+	}
 	return f;
 }
 
@@ -184,32 +220,144 @@ job_record(
 
 /* --- classification (interim) ---------------------------------------------------------- */
 
-/* The root-only label decides until the classifier is wired in; a label that cannot be
- * read counts as Class II (DESIGN §6: what cannot be read is Class II). */
+/* The file's own label: read from the caller's file, since the spooled copy has none. A
+ * label that cannot be read, or is not exactly I, II or III, counts as Class II (DESIGN §6).
+ * Returns NONE when the file has no label. */
+static FutInfoClass
+read_label(int fd, gchar **ret_why)
+{
+	gchar buf[17];
+	ssize_t n = fgetxattr(fd, FUT_CLASSIFY_XATTR, buf, sizeof(buf));
+	FutInfoClass c;
+
+	if (n < 0 && (errno == ENODATA || errno == ENOTSUP))
+		return FUT_INFO_CLASS_NONE;
+	if (n < 0) {
+		*ret_why = g_strdup_printf("label: unreadable label (%s)", g_strerror(errno));
+		return FUT_INFO_CLASS_II;
+	}
+	c = fut_info_class_parse(buf, (gsize)n);
+	if (c == FUT_INFO_CLASS_NONE) {
+		*ret_why = g_strdup("label: unreadable label (not I, II or III)");
+		return FUT_INFO_CLASS_II;
+	}
+	*ret_why = g_strdup_printf("label: labelled Class %s", fut_info_class_to_string(c));
+	return c;
+}
+
+/* Classifies the spooled copy (content, label memory, and path rules on the path the kernel
+ * gave for the caller's file) and adds the caller's file label: the class is the strictest.
+ * The evidence is one short line for the request and the log. */
 static void
 job_classify(ExportJob *j)
 {
-	gchar buf[16];
-	ssize_t n = fgetxattr(j->src_fd, LABEL_XATTR, buf, sizeof(buf) - 1);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutClassification) c = NULL;
+	g_autoptr(GString) why = g_string_new(NULL);
+	g_autofree gchar *label_why = NULL;
+	FutInfoClass label = read_label(j->src_fd, &label_why);
+	FutInfoClass klass;
+	int fd = fut_spool_entry_open(j->spool, &error);
 
-	if (n < 0 && (errno == ENODATA || errno == ENOTSUP)) {
-		j->klass = g_strdup("III");
-		j->class_why = g_strdup("no classification label");
+	if (fd < 0) {
+		j->klass = g_strdup("II");
+		j->class_why = g_strdup_printf("unreadable: %s", error->message);
 		return;
 	}
-	if (n < 0) {
-		j->klass = g_strdup("II");
-		j->class_why = g_strdup_printf("label unreadable: %s", g_strerror(errno));
+	c = fut_classifier_classify_fd(j->classifier, fd, j->src_path, FUT_CLASSIFY_FLAG_NONE);
+	close(fd);
+	klass = fut_info_class_max(c->klass, label);
+	if (label_why != NULL)
+		g_string_append(why, label_why);
+	for (guint i = 0; i < c->evidence->len; i++) {
+		const FutEvidence *e = g_ptr_array_index(c->evidence, i);
+		if (why->len > 0)
+			g_string_append(why, "; ");
+		g_string_append_printf(why, "%s: %s", e->rule, e->description);
+	}
+	if (why->len == 0)
+		g_string_append(why, "no finding");
+	j->klass = g_strdup(fut_info_class_to_string(klass));
+	j->class_why = g_strndup(why->str, 480);
+	if (!g_utf8_validate(j->class_why, -1, NULL)) {
+		/* cut in the middle of a character: drop the tail */
+		const gchar *end = NULL;
+		g_utf8_validate(j->class_why, -1, &end);
+		j->class_why[end - j->class_why] = '\0';
+	}
+}
+
+typedef struct {
+	FutClassifier *classifier;
+	int fd;
+	gchar *path;
+} ClassifyJob;
+
+static void
+classify_job_free(ClassifyJob *cj)
+{
+	if (cj->fd >= 0)
+		close(cj->fd);
+	g_free(cj->path);
+	g_free(cj);
+}
+
+static void
+classify_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+{
+	ClassifyJob *cj = data;
+	/* The caller's own file: the classifier reads its label itself. */
+	FutClassification *c =
+	    fut_classifier_classify_fd(cj->classifier, cj->fd, cj->path, FUT_CLASSIFY_FLAG_DIGEST);
+	g_task_return_pointer(task, c, (GDestroyNotify)fut_classification_free);
+}
+
+static void
+classify_done(GObject *source, GAsyncResult *res, gpointer data)
+{
+	FutApiCall *call = data;
+	ClassifyJob *cj = g_task_get_task_data(G_TASK(res));
+	g_autoptr(FutClassification) c = g_task_propagate_pointer(G_TASK(res), NULL);
+	g_autofree gchar *name = cj->path != NULL ? g_path_get_basename(cj->path) : g_strdup("-");
+	g_autoptr(JsonNode) node = fut_classification_to_json(c, name);
+	g_autofree gchar *text = fut_classification_to_text(c, name);
+	JsonObject *r = json_node_get_object(node);
+
+	json_object_set_string_member(r, "text", text);
+	fut_api_call_return(call, r);
+}
+
+void
+fut_broker_classify(FutApiCall *call, JsonObject *args, gpointer user_data)
+{
+	FutAgent *agent = user_data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GTask) task = NULL;
+	ClassifyJob *cj;
+	g_autofree gchar *fdlink = NULL;
+	struct stat st;
+	int fd = fut_api_call_get_fd(call);
+
+	if (json_object_get_size(args) != 0) {
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("classify takes no arguments, only the open file"));
+		fut_api_call_return_error(call, error);
 		return;
 	}
-	buf[n] = '\0';
-	if (g_str_equal(buf, "I") || g_str_equal(buf, "II") || g_str_equal(buf, "III")) {
-		j->klass = g_strdup(buf);
-		j->class_why = g_strdup("label");
-	} else {
-		j->klass = g_strdup("II");
-		j->class_why = g_strdup("malformed label");
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("only regular files can be classified"));
+		fut_api_call_return_error(call, error);
+		return;
 	}
+	cj = g_new0(ClassifyJob, 1);
+	cj->classifier = agent->classifier;
+	cj->fd = fut_api_call_steal_fd(call);
+	fdlink = g_strdup_printf("/proc/self/fd/%d", cj->fd);
+	cj->path = read_link(fdlink);
+	task = g_task_new(NULL, NULL, classify_done, call);
+	g_task_set_task_data(task, cj, (GDestroyNotify)classify_job_free);
+	g_task_run_in_thread(task, classify_thread);
 }
 
 /* --- the write ------------------------------------------------------------------------- */
@@ -227,12 +375,12 @@ candidate_name(const gchar *name, guint i)
 	return g_strdup_printf("%.*s (%u)%s", (int)(dot - name), name, i + 1, dot);
 }
 
+/* Copies the spooled copy to the stick. Its digest was computed when it was spooled (or
+ * recomputed at redeem); the spool is root's, so only the size is checked again here. */
 static gboolean
-copy_verified(int in, int out, const guint8 want[FUT_SHA256_LEN], guint64 size, GError **error)
+copy_spool(int in, int out, guint64 size, GError **error)
 {
-	g_autoptr(FutSha256) sha = fut_sha256_new();
 	g_autofree guint8 *buf = g_malloc(COPY_CHUNK);
-	guint8 got[FUT_SHA256_LEN];
 	guint64 total = 0;
 
 	for (;;) {
@@ -244,7 +392,6 @@ copy_verified(int in, int out, const guint8 want[FUT_SHA256_LEN], guint64 size, 
 			return fut_error_set_errno(error, errno, _("reading the spool"));
 		if (n == 0)
 			break;
-		fut_sha256_update(sha, buf, (gsize)n);
 		total += (guint64)n;
 		while (w < (gsize)n) {
 			ssize_t m = write(out, buf + w, (gsize)n - w);
@@ -260,8 +407,7 @@ copy_verified(int in, int out, const guint8 want[FUT_SHA256_LEN], guint64 size, 
 			w += (gsize)m;
 		}
 	}
-	fut_sha256_finish(sha, got);
-	if (total != size || memcmp(got, want, FUT_SHA256_LEN) != 0) {
+	if (total != size) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_IO,
 		            _("the spooled copy changed: export stopped"));
 		return FALSE;
@@ -325,7 +471,7 @@ export_write_cb(FutWritePath *wp, int rootfd, gpointer data, GError **error)
 	if (!fut_write_path_step(wp, "writing", error))
 		goto out;
 	in = fut_spool_entry_open(j->spool, error);
-	if (in < 0 || !copy_verified(in, out, j->spool->sha256, j->spool->size, error))
+	if (in < 0 || !copy_spool(in, out, j->spool->size, error))
 		goto out;
 	if (fsync(out) < 0) {
 		fut_error_set_errno(error, errno, _("flushing the file to the stick"));
@@ -346,6 +492,16 @@ export_write_cb(FutWritePath *wp, int rootfd, gpointer data, GError **error)
 		if (!job_record(j, "export.written", "allow", NULL, error)) {
 			g_prefix_error(error,
 			               _("the log cannot be written, nothing was exported: "));
+			goto out;
+		}
+		/* The point of no return for an approval: it cannot be used again. */
+		if (j->pending != NULL &&
+		    !fut_pending_set_state(j->config->state_dir, j->request_id,
+		                           FUT_PENDING_STATE_REDEEMED, error)) {
+			g_autoptr(GError) lerr = NULL;
+			g_prefix_error(error, _("cannot mark the request redeemed, nothing was "
+			                        "exported: "));
+			job_record(j, "export.failed", NULL, (*error)->message, &lerr);
 			goto out;
 		}
 		if (renameat2(dfd, partial, dfd, cand, RENAME_NOREPLACE) < 0) {
@@ -418,17 +574,21 @@ spool_progress(guint64 done, guint64 total, gpointer data)
 	g_idle_add_full(G_PRIORITY_DEFAULT, progress_idle, p, NULL);
 }
 
+static gboolean write_job(ExportJob *j, GError **error);
+static void release_spool(ExportJob *j);
+static gboolean make_request(ExportJob *j, GError **error);
+static gboolean
+job_set_destination(ExportJob *j, const FutUsbDevice *d, const FutUsbVolume *v, GError **error);
+
 static void
 export_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 {
 	ExportJob *j = data;
 	g_autoptr(GError) error = NULL;
-	FutWriteTarget t = {0};
-	gboolean ok;
 
-	j->spool = fut_spool_ingest(
-	    j->agent->config->spool_dir, j->uid, j->src_fd, j->agent->config->max_export_bytes,
-	    j->agent->config->spool_bytes_per_uid, spool_progress, j, &error);
+	j->spool =
+	    fut_spool_ingest(j->config->spool_dir, j->uid, j->src_fd, j->config->max_export_bytes,
+	                     j->config->spool_bytes_per_uid, spool_progress, j, &error);
 	if (j->spool == NULL) {
 		g_autoptr(GError) lerr = NULL;
 		job_record(j, "export.refused", "deny", error->message, &lerr);
@@ -438,31 +598,47 @@ export_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 	job_classify(j);
 	if (!g_str_equal(j->klass, "III")) {
 		g_autoptr(GError) lerr = NULL;
-		/* Requests for Class I and II come with the approval protocol. */
-		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED,
-		            _("Class %s: approval needed, and this agent cannot make approval "
-		              "requests yet; nothing was exported"),
-		            j->klass);
-		job_record(j, "export.refused", "deny", error->message, &lerr);
+		if (!make_request(j, &error)) {
+			job_record(j, "export.refused", "deny", error->message, &lerr);
+			g_task_return_error(task, g_steal_pointer(&error));
+			return;
+		}
+		g_task_return_boolean(task, TRUE);
+		return;
+	}
+	if (!write_job(j, &error)) {
 		g_task_return_error(task, g_steal_pointer(&error));
 		return;
 	}
-	t.state_dir = j->agent->config->state_dir;
+	g_task_return_boolean(task, TRUE);
+}
+
+static gboolean
+write_job(ExportJob *j, GError **error)
+{
+	FutWriteTarget t = {0};
+	gboolean ok;
+
+	t.state_dir = j->config->state_dir;
 	t.devnode = j->devnode;
+	t.disk_devnode = j->disk_devnode;
 	t.major = j->major;
 	t.minor = j->minor;
 	t.fs_type = j->fs_type;
 	t.fs_uuid = j->fs_uuid;
 	fut_usb_store_set_busy(j->agent->usb, j->major, j->minor, TRUE);
-	ok = fut_write_path_run(&t, export_write_cb, j, &error);
+	if (j->disk_devnode != NULL)
+		fut_usb_store_set_busy(j->agent->usb, j->disk_major, j->disk_minor, TRUE);
+	ok = fut_write_path_run(&t, export_write_cb, j, error);
+	if (j->disk_devnode != NULL)
+		fut_usb_store_set_busy(j->agent->usb, j->disk_major, j->disk_minor, FALSE);
 	fut_usb_store_set_busy(j->agent->usb, j->major, j->minor, FALSE);
 	if (!ok) {
 		g_autoptr(GError) lerr = NULL;
-		job_record(j, "export.failed", NULL, error->message, &lerr);
-		g_task_return_error(task, g_steal_pointer(&error));
-		return;
+		job_record(j, "export.failed", NULL, (*error)->message, &lerr);
+		return FALSE;
 	}
-	g_task_return_boolean(task, TRUE);
+	return TRUE;
 }
 
 static void
@@ -478,8 +654,10 @@ export_done(GObject *source, GAsyncResult *res, gpointer data)
 		g_autoptr(JsonObject) r = json_object_new();
 		g_autofree gchar *hex = fut_hex_encode(j->spool->sha256, FUT_SHA256_LEN);
 		json_object_set_string_member(r, "class", j->klass);
-		json_object_set_string_member(r, "class_evidence", j->class_why);
-		json_object_set_string_member(r, "written", j->written);
+		set_str(r, "class_evidence", j->class_why);
+		set_str(r, "written", j->written);
+		set_str(r, "request_id", j->request_id);
+		set_str(r, "request_text", j->request_text);
 		json_object_set_string_member(r, "sha256", hex);
 		json_object_set_int_member(r, "size", (gint64)j->spool->size);
 		set_str(r, "asset", j->asset);
@@ -487,6 +665,10 @@ export_done(GObject *source, GAsyncResult *res, gpointer data)
 		set_str(r, "label", j->label);
 		fut_api_call_return(call, r);
 	}
+	if (j->pending != NULL && j->request_id != NULL)
+		g_hash_table_remove(j->agent->redeeming, j->request_id);
+	release_spool(j);
+	g_atomic_int_add(&j->agent->active_jobs, -1);
 	job_unref(j);
 }
 
@@ -499,12 +681,6 @@ lookup_login(uid_t uid)
 	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) != 0 || res == NULL)
 		return g_strdup_printf("uid%u", (guint)uid);
 	return g_strdup(res->pw_name);
-}
-
-static gchar *
-read_link(const gchar *path)
-{
-	return g_file_read_link(path, NULL);
 }
 
 static gboolean
@@ -555,6 +731,46 @@ pick_volume(const FutUsbDevice *d, const gchar *spec, GError **error)
 	return NULL;
 }
 
+/* Exports of one user copy into the spool in parallel: each checks the quota against what
+ * is on disk plus what the others have reserved, so together they cannot exceed it. Main
+ * thread only. */
+static gboolean
+reserve_spool(ExportJob *j, GError **error)
+{
+	GHashTable *res = j->agent->spool_reserved;
+	guint64 held = GPOINTER_TO_SIZE(g_hash_table_lookup(res, GUINT_TO_POINTER(j->uid)));
+	struct stat st;
+
+	if (fstat(j->src_fd, &st) < 0)
+		return fut_error_set_errno(error, errno, _("the file to export"));
+	if (fut_spool_usage(j->config->spool_dir, j->uid) + held + (guint64)st.st_size >
+	    j->config->spool_bytes_per_uid) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE,
+		            _("your exports in progress and waiting for approval already use the "
+		              "spool space allowed: wait, redeem or let old requests expire"));
+		return FALSE;
+	}
+	j->reserved = (guint64)st.st_size;
+	g_hash_table_insert(res, GUINT_TO_POINTER(j->uid), GSIZE_TO_POINTER(held + j->reserved));
+	return TRUE;
+}
+
+static void
+release_spool(ExportJob *j)
+{
+	GHashTable *res = j->agent->spool_reserved;
+	guint64 held = GPOINTER_TO_SIZE(g_hash_table_lookup(res, GUINT_TO_POINTER(j->uid)));
+
+	if (j->reserved == 0)
+		return;
+	held -= MIN(held, j->reserved);
+	if (held == 0)
+		g_hash_table_remove(res, GUINT_TO_POINTER(j->uid));
+	else
+		g_hash_table_insert(res, GUINT_TO_POINTER(j->uid), GSIZE_TO_POINTER(held));
+	j->reserved = 0;
+}
+
 void
 fut_broker_export(FutApiCall *call, JsonObject *args, gpointer user_data)
 {
@@ -570,6 +786,8 @@ fut_broker_export(FutApiCall *call, JsonObject *args, gpointer user_data)
 
 	j->ref = 1;
 	j->agent = agent;
+	j->config = agent->config;
+	j->classifier = agent->classifier;
 	j->src_fd = fut_api_call_steal_fd(call);
 	j->uid = fut_api_call_get_uid(call);
 	j->pid = fut_api_call_get_pid(call);
@@ -610,36 +828,12 @@ fut_broker_export(FutApiCall *call, JsonObject *args, gpointer user_data)
 	v = pick_volume(d, to, &error);
 	if (v == NULL)
 		goto refuse;
-	j->devnode = g_strdup(v->devnode);
-	j->major = v->major;
-	j->minor = v->minor;
-	j->fs_type = g_strdup(v->fs_type);
-	j->fs_uuid = g_strdup(v->fs_uuid);
-	j->label = g_strdup(v->fs_label);
-	j->vid = g_strdup(d->vid);
-	j->pid_str = g_strdup(d->pid);
-	j->serial = g_strdup(d->serial);
-	j->asset = g_strdup(d->asset_id);
-	if (d->suspicious != NULL) {
-		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED,
-		            _("this stick also acts as a keyboard or network device (%s): futari "
-		              "never writes to it; tell IT"),
-		            d->suspicious);
+	if (!job_set_destination(j, d, v, &error))
 		goto refuse;
-	}
-	if (!d->readonly) {
-		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED,
-		            _("the stick could not be made read-only, so the agent will not write "
-		              "to it; tell IT"));
+	if (!reserve_spool(j, &error))
 		goto refuse;
-	}
-	if (d->asset_id == NULL && !agent->config->export_unregistered) {
-		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED,
-		            _("this stick is not in the media register: exports go only to "
-		              "registered sticks (ask IT to register it)"));
-		goto refuse;
-	}
 	j->call = call;
+	g_atomic_int_inc(&agent->active_jobs);
 	task = g_task_new(NULL, NULL, export_done, job_ref(j));
 	g_task_set_task_data(task, job_ref(j), (GDestroyNotify)job_unref);
 	g_task_run_in_thread(task, export_thread);
@@ -650,6 +844,424 @@ refuse : {
 		g_prefix_error(&error, _("(and the log failed) "));
 }
 	fut_api_call_return_error(call, error);
+}
+
+/* --- Class I and II: requests --------------------------------------------------------- */
+
+static gboolean
+make_request(ExportJob *j, GError **error)
+{
+	FutAgent *agent = j->agent;
+	g_autoptr(FutRequest) req = fut_request_new();
+	g_autoptr(FutPendingEntry) e = g_new0(FutPendingEntry, 1);
+	g_autoptr(GString) dir = g_string_new(NULL);
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+
+	if (fut_pending_count(j->config->state_dir, j->uid, now) >= j->config->pending_per_uid) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED,
+		            _("you already have %u requests waiting for approval: redeem them "
+		              "or let them expire first"),
+		            j->config->pending_per_uid);
+		return FALSE;
+	}
+	req->host = g_strdup(agent->host);
+	req->requester = g_strdup(j->login);
+	req->uid = j->uid;
+	req->destination.channel = FUT_CHANNEL_USB;
+	req->destination.usb_vendor = g_strdup(j->vid != NULL ? j->vid : "");
+	req->destination.usb_product = g_strdup(j->pid_str != NULL ? j->pid_str : "");
+	req->destination.usb_serial = g_strdup(j->serial != NULL ? j->serial : "");
+	req->destination.usb_fs_uuid = g_strdup(j->fs_uuid != NULL ? j->fs_uuid : "");
+	req->destination.usb_label = g_strdup(j->label != NULL ? j->label : "");
+	req->file_name = g_strdup(j->name);
+	req->size = j->spool->size;
+	memcpy(req->sha256, j->spool->sha256, FUT_SHA256_LEN);
+	req->klass = fut_class_from_string(j->klass);
+	req->class_evidence = g_strndup(j->class_why, FUT_EVIDENCE_MAX);
+	req->reason = g_strdup(j->reason);
+	req->created = now;
+	req->expires = now + (gint64)j->config->request_lifetime_hours * 3600;
+	if (!fut_request_set_random_nonce(req, error) ||
+	    !fut_request_sign(req, agent->host_key, error))
+		return FALSE;
+	j->request_text = fut_request_to_text(req, error);
+	if (j->request_text == NULL)
+		return FALSE;
+	j->request_id = fut_request_dup_id_string(req);
+	for (guint i = 0; j->dir != NULL && j->dir[i] != NULL; i++) {
+		if (i > 0)
+			g_string_append_c(dir, '/');
+		g_string_append(dir, j->dir[i]);
+	}
+	e->id = g_strdup(j->request_id);
+	e->uid = j->uid;
+	e->spool_id = g_strdup(j->spool->id);
+	e->name = g_strdup(j->name);
+	e->dir = g_strdup(dir->str);
+	e->request_text = g_strdup(j->request_text);
+	e->state = g_strdup(FUT_PENDING_STATE_PENDING);
+	e->expires = req->expires;
+	/* Logged first: a request nobody can find in the log must not exist. */
+	if (!job_record(j, "export.requested", NULL, j->reason, error))
+		return FALSE;
+	if (!fut_spool_entry_sync(j->spool, error) ||
+	    !fut_pending_add(j->config->state_dir, e, error))
+		return FALSE;
+	j->keep_spool = TRUE;
+	return TRUE;
+}
+
+static FutRequestState
+lookup_request_state(const guint8 id[FUT_REQUEST_ID_LEN], gpointer user_data)
+{
+	FutAgent *agent = user_data;
+	g_autofree gchar *hex = fut_hex_encode(id, FUT_REQUEST_ID_LEN);
+	g_autoptr(FutPendingEntry) e = fut_pending_load(agent->config->state_dir, hex, NULL);
+
+	if (e == NULL)
+		return FUT_REQUEST_STATE_UNKNOWN;
+	if (g_str_equal(e->state, FUT_PENDING_STATE_REDEEMED))
+		return FUT_REQUEST_STATE_REDEEMED;
+	return FUT_REQUEST_STATE_PENDING;
+}
+
+/* Finds the attached volume with the identity in the request. */
+static gboolean
+find_request_destination(FutAgent *agent,
+                         const FutRequest *req,
+                         const FutUsbDevice **ret_dev,
+                         const FutUsbVolume **ret_vol)
+{
+	g_autoptr(GPtrArray) devices = fut_usb_store_get_devices(agent->usb);
+	const FutDestination *want = &req->destination;
+
+	for (guint i = 0; i < devices->len; i++) {
+		const FutUsbDevice *d = g_ptr_array_index(devices, i);
+		if (g_strcmp0(d->serial, want->usb_serial) != 0 ||
+		    g_strcmp0(d->vid, want->usb_vendor) != 0 ||
+		    g_strcmp0(d->pid, want->usb_product) != 0)
+			continue;
+		for (guint k = 0; k < d->volumes->len; k++) {
+			const FutUsbVolume *v = g_ptr_array_index(d->volumes, k);
+			if (g_strcmp0(v->fs_uuid != NULL ? v->fs_uuid : "", want->usb_fs_uuid) ==
+			    0) {
+				*ret_dev = d;
+				*ret_vol = v;
+				return TRUE;
+			}
+		}
+	}
+	return FALSE;
+}
+
+static FutRevocationList *
+load_revocations(const gchar *path, GError **error)
+{
+	g_autofree gchar *text = NULL;
+	gsize len = 0;
+
+	if (!g_file_test(path, G_FILE_TEST_EXISTS))
+		return NULL;
+	if (!fut_file_read_bounded(path, FUT_REVOCATION_TEXT_MAX, &text, &len, error))
+		return NULL;
+	return fut_revocation_list_parse(text, len, error);
+}
+
+static void
+redeem_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+{
+	ExportJob *j = data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutRequest) req =
+	    fut_request_parse(j->pending->request_text, strlen(j->pending->request_text), &error);
+
+	if (req == NULL) {
+		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	/* The spooled copy is hashed again: the bytes written are the bytes approved. */
+	j->spool = fut_spool_lookup(j->config->spool_dir, j->uid, j->pending->spool_id, &error);
+	if (j->spool == NULL || j->spool->size != req->size ||
+	    memcmp(j->spool->sha256, req->sha256, FUT_SHA256_LEN) != 0) {
+		g_autoptr(GError) lerr = NULL;
+		if (error == NULL)
+			g_set_error(&error, FUT_ERROR, FUT_ERROR_IO,
+			            _("the spooled copy no longer matches the request"));
+		j->keep_spool = TRUE;
+		job_record(j, "export.failed", NULL, error->message, &lerr);
+		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	if (!write_job(j, &error)) {
+		/* The request stays pending: the user may retry with the same approval. */
+		j->keep_spool = TRUE;
+		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	g_task_return_boolean(task, TRUE);
+}
+
+static gboolean
+job_set_destination(ExportJob *j, const FutUsbDevice *d, const FutUsbVolume *v, GError **error)
+{
+	j->devnode = g_strdup(v->devnode);
+	if (g_strcmp0(v->devnode, d->devnode) != 0) {
+		j->disk_devnode = g_strdup(d->devnode);
+		j->disk_major = d->major;
+		j->disk_minor = d->minor;
+	}
+	j->major = v->major;
+	j->minor = v->minor;
+	j->fs_type = g_strdup(v->fs_type);
+	j->fs_uuid = g_strdup(v->fs_uuid);
+	j->label = g_strdup(v->fs_label);
+	j->vid = g_strdup(d->vid);
+	j->pid_str = g_strdup(d->pid);
+	j->serial = g_strdup(d->serial);
+	j->asset = g_strdup(d->asset_id);
+	if (d->suspicious != NULL) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED,
+		            _("this stick also acts as a keyboard or network device (%s): futari "
+		              "never writes to it; tell IT"),
+		            d->suspicious);
+		return FALSE;
+	}
+	if (!d->readonly) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED,
+		            _("the stick could not be made read-only, so the agent will not write "
+		              "to it; tell IT"));
+		return FALSE;
+	}
+	if (d->asset_id == NULL && !j->config->export_unregistered) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED,
+		            _("this stick is not in the media register: exports go only to "
+		              "registered sticks (ask IT to register it)"));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+void
+fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data)
+{
+	FutAgent *agent = user_data;
+	g_autoptr(ExportJob) j = g_new0(ExportJob, 1);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) approvals =
+	    g_ptr_array_new_with_free_func((GDestroyNotify)fut_approval_free);
+	g_autoptr(FutRequest) req = NULL;
+	g_autoptr(FutKey) root = NULL;
+	g_autoptr(FutRevocationList) crl = NULL;
+	g_autofree gchar *message = NULL;
+	g_autofree gchar *exelink = NULL;
+	g_autoptr(GTask) task = NULL;
+	const FutUsbDevice *d = NULL;
+	const FutUsbVolume *v = NULL;
+	FutDestination now_dest = {0};
+	FutRedeemInput in = {0};
+	FutRefusal refusal;
+	JsonNode *an = json_object_get_member(args, "approvals");
+	const gchar *event = "approval.refused";
+	JsonArray *arr;
+
+	j->ref = 1;
+	j->agent = agent;
+	j->config = agent->config;
+	j->src_fd = -1;
+	j->uid = fut_api_call_get_uid(call);
+	j->pid = fut_api_call_get_pid(call);
+	j->login = lookup_login(j->uid);
+	exelink = g_strdup_printf("/proc/%d/exe", (int)j->pid);
+	j->exe = read_link(exelink);
+	j->approvers = g_ptr_array_new_with_free_func(g_free);
+
+	if (json_object_get_size(args) != 1 || an == NULL || !JSON_NODE_HOLDS_ARRAY(an)) {
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("redeem takes one argument, 'approvals': a list of approval texts"));
+		goto refuse;
+	}
+	arr = json_node_get_array(an);
+	if (json_array_get_length(arr) == 0 ||
+	    json_array_get_length(arr) > FUT_REDEEM_MAX_APPROVALS) {
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("give 1 to %d approval files"), FUT_REDEEM_MAX_APPROVALS);
+		goto refuse;
+	}
+	for (guint i = 0; i < json_array_get_length(arr); i++) {
+		JsonNode *n = json_array_get_element(arr, i);
+		const gchar *text;
+		FutApproval *a;
+		if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING) {
+			g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+			            _("approvals must be texts"));
+			goto refuse;
+		}
+		text = json_node_get_string(n);
+		a = fut_approval_parse(text, strlen(text), &error);
+		if (a == NULL) {
+			g_prefix_error(&error, _("approval %u: "), i + 1);
+			goto refuse;
+		}
+		g_ptr_array_add(approvals, a);
+		if (a->cert != NULL)
+			g_ptr_array_add(j->approvers, fut_certificate_dup_serial_string(a->cert));
+	}
+	{
+		const FutApproval *first = g_ptr_array_index(approvals, 0);
+		j->request_id = fut_hex_encode(first->request_id, FUT_REQUEST_ID_LEN);
+	}
+	j->pending = fut_pending_load(agent->config->state_dir, j->request_id, NULL);
+	if (j->pending == NULL) {
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED,
+		            _("this approval is for a request this PC did not make, or one that "
+		              "has expired"));
+		goto refuse;
+	}
+	if (j->pending->uid != j->uid) {
+		g_clear_pointer(&j->pending, fut_pending_entry_free);
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_PERMISSION,
+		            _("only the person who made the request can redeem it"));
+		goto refuse;
+	}
+	if (g_hash_table_contains(agent->redeeming, j->request_id)) {
+		g_clear_pointer(&j->pending, fut_pending_entry_free);
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED,
+		            _("this request is being redeemed right now"));
+		goto refuse;
+	}
+	req = fut_request_parse(j->pending->request_text, strlen(j->pending->request_text), &error);
+	if (req == NULL)
+		goto refuse;
+	j->name = g_strdup(j->pending->name);
+	j->dir = fut_fsname_split_dir(j->pending->dir, &error);
+	j->klass = g_strdup(fut_class_to_string(req->klass));
+	j->reason = g_strdup(req->reason);
+	if (j->dir == NULL)
+		goto refuse;
+	root = fut_key_load_public(agent->config->org_key, &error);
+	if (root == NULL) {
+		g_prefix_error(&error, _("the organisation key is not installed (ask IT): "));
+		goto refuse;
+	}
+	crl = load_revocations(agent->config->revocation_list, &error);
+	if (crl == NULL && error != NULL) {
+		g_prefix_error(&error, _("the revocation list is unusable (ask IT): "));
+		goto refuse;
+	}
+	if (!find_request_destination(agent, req, &d, &v)) {
+		g_autofree gchar *eserial = fut_strescape(req->destination.usb_serial, -1);
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED,
+		            _("plug in the stick named in the request (serial %s) and try again"),
+		            eserial);
+		goto refuse;
+	}
+	now_dest.channel = FUT_CHANNEL_USB;
+	now_dest.usb_vendor = d->vid;
+	now_dest.usb_product = d->pid;
+	now_dest.usb_serial = d->serial;
+	now_dest.usb_fs_uuid = v->fs_uuid;
+	now_dest.usb_label = v->fs_label;
+	in.request = req;
+	in.approvals = (FutApproval *const *)approvals->pdata;
+	in.n_approvals = approvals->len;
+	in.root_key = root;
+	in.revocations = crl;
+	in.policy = agent->config->policy;
+	in.now = g_get_real_time() / G_USEC_PER_SEC;
+	in.host_key = agent->host_key;
+	in.lookup = lookup_request_state;
+	in.lookup_data = agent;
+	in.destination = &now_dest;
+	refusal = fut_redeem_check(&in, &message);
+	if (refusal != FUT_REFUSAL_NONE) {
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED, "%s (%s)",
+		            message != NULL ? message : _("refused"),
+		            fut_refusal_to_string(refusal));
+		goto refuse;
+	}
+	event = "export.refused";
+	if (!job_set_destination(j, d, v, &error))
+		goto refuse;
+	if (!job_record(j, "redeem.accepted", "allow", message, &error)) {
+		g_prefix_error(&error, _("the log cannot be written, nothing was exported: "));
+		goto refuse_unlogged;
+	}
+	g_hash_table_add(agent->redeeming, g_strdup(j->request_id));
+	j->call = call;
+	g_atomic_int_inc(&agent->active_jobs);
+	task = g_task_new(NULL, NULL, export_done, job_ref(j));
+	g_task_set_task_data(task, job_ref(j), (GDestroyNotify)job_unref);
+	g_task_run_in_thread(task, redeem_thread);
+	return;
+refuse:
+	/* Not ours to clear from the redeeming set. */
+	g_clear_pointer(&j->pending, fut_pending_entry_free);
+	{
+		g_autoptr(GError) lerr = NULL;
+		if (!job_record(j, event, "deny", error->message, &lerr))
+			g_prefix_error(&error, _("(and the log failed) "));
+	}
+refuse_unlogged:
+	g_clear_pointer(&j->pending, fut_pending_entry_free);
+	fut_api_call_return_error(call, error);
+}
+
+void
+fut_broker_requests(FutApiCall *call, JsonObject *args, gpointer user_data)
+{
+	FutAgent *agent = user_data;
+	uid_t uid = fut_api_call_get_uid(call);
+	g_autoptr(GPtrArray) list = fut_pending_list(agent->config->state_dir, uid);
+	g_autoptr(JsonObject) r = json_object_new();
+	JsonArray *arr = json_array_new();
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+
+	if (json_object_get_size(args) != 0) {
+		g_autoptr(GError) error = g_error_new(FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		                                      _("requests takes no arguments"));
+		json_array_unref(arr);
+		fut_api_call_return_error(call, error);
+		return;
+	}
+	for (guint i = 0; i < list->len; i++) {
+		const FutPendingEntry *e = g_ptr_array_index(list, i);
+		g_autoptr(FutRequest) req =
+		    fut_request_parse(e->request_text, strlen(e->request_text), NULL);
+		JsonObject *o = json_object_new();
+		json_object_set_string_member(o, "id", e->id);
+		json_object_set_string_member(o, "state", e->expires < now ? "expired" : e->state);
+		json_object_set_string_member(o, "name", e->name);
+		json_object_set_string_member(o, "dir", e->dir);
+		json_object_set_int_member(o, "expires", e->expires);
+		if (req != NULL) {
+			g_autofree gchar *hex = fut_hex_encode(req->sha256, FUT_SHA256_LEN);
+			json_object_set_string_member(o, "class", fut_class_to_string(req->klass));
+			json_object_set_int_member(o, "size", (gint64)req->size);
+			json_object_set_string_member(o, "sha256", hex);
+			json_object_set_string_member(o, "serial", req->destination.usb_serial);
+			json_object_set_string_member(o, "label", req->destination.usb_label);
+			json_object_set_int_member(o, "created", req->created);
+		}
+		json_array_add_object_element(arr, o);
+	}
+	json_object_set_array_member(r, "requests", arr);
+	fut_api_call_return(call, r);
+}
+
+void
+fut_broker_purge(FutAgent *agent)
+{
+	g_autoptr(GPtrArray) gone =
+	    fut_pending_purge(agent->config->state_dir, g_get_real_time() / G_USEC_PER_SEC);
+
+	for (guint i = 0; i < gone->len; i++) {
+		const FutPendingEntry *e = g_ptr_array_index(gone, i);
+		g_autoptr(FutSpoolEntry) s = g_new0(FutSpoolEntry, 1);
+		g_autofree gchar *u = g_strdup_printf("%u", (guint)e->uid);
+		g_autofree gchar *base = g_strconcat(e->spool_id, ".data", NULL);
+		s->path = g_build_filename(agent->config->spool_dir, u, base, NULL);
+		fut_spool_entry_remove(s);
+	}
 }
 
 static gboolean

@@ -15,6 +15,20 @@ G_BEGIN_DECLS
 /* The API handler for "export" (args: name, to, dir, reason; one descriptor). */
 void fut_broker_export(FutApiCall *call, JsonObject *args, gpointer user_data);
 
+/* The API handler for "redeem" (args: approvals, a list of approval texts): checks them
+ * with fut_redeem_check() and writes the spooled copy of the request's file. */
+void fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data);
+
+/* The API handler for "classify" (one descriptor, no args): the class the agent would give
+ * the file and why. */
+void fut_broker_classify(FutApiCall *call, JsonObject *args, gpointer user_data);
+
+/* The API handler for "requests": the caller's requests and their states. */
+void fut_broker_requests(FutApiCall *call, JsonObject *args, gpointer user_data);
+
+/* Removes expired requests and their spooled copies. */
+void fut_broker_purge(FutAgent *agent);
+
 /* Returns the fields of a device event in the log's record shape: "destination" and
  * "detail". @vol may be NULL (the device's first volume is used). Caller unrefs. */
 JsonObject *fut_broker_device_fields(const FutUsbDevice *dev,

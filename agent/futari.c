@@ -299,6 +299,9 @@ cmd_status(int argc, char **argv)
 		printf(_("suspicious:       %u device(s) also act as keyboard or network: "
 		         "never written\n"),
 		       (guint)int_member(r, "suspicious_devices"));
+	printf(_("your requests:    %u waiting for approval (see 'futari requests')\n"),
+	       (guint)int_member(r, "pending_requests"));
+	printf(_("egress log:       %u records\n"), (guint)int_member(r, "log_next_seq"));
 	printf(_("registered media: %u%s\n"), (guint)int_member(r, "registered_media"),
 	       bool_member(r, "export_to_unregistered") ? _(" (exports allowed to any stick)")
 	                                                : _(" (exports only to these)"));
@@ -434,6 +437,37 @@ open_for_export(const gchar *path, GError **error)
 	return fd;
 }
 
+/* The request is signed by the agent, so the user's own copy cannot be altered unnoticed;
+ * the CLI writes it, as the user, so the root agent never creates files in directories
+ * users control. Next to the file if possible, else in the current directory; never over
+ * an existing file. */
+static gboolean
+write_request_file(const gchar *source, const gchar *text, gchar **ret_path, GError **error)
+{
+	g_autofree gchar *base = g_path_get_basename(source);
+	g_autofree gchar *dir = g_path_get_dirname(source);
+	const gchar *dirs[] = {dir, ".", NULL};
+	g_autoptr(GError) last = NULL;
+
+	for (guint d = 0; dirs[d] != NULL; d++) {
+		for (guint n = 1; n <= 20; n++) {
+			g_autofree gchar *name =
+			    n == 1 ? g_strconcat(base, ".futari-request", NULL)
+			           : g_strdup_printf("%s.%u.futari-request", base, n);
+			g_autofree gchar *path = g_build_filename(dirs[d], name, NULL);
+			g_clear_error(&last);
+			if (fut_file_write_new(path, text, strlen(text), 0644, &last)) {
+				*ret_path = g_canonicalize_filename(path, NULL);
+				return TRUE;
+			}
+			if (!g_error_matches(last, FUT_ERROR, FUT_ERROR_EXISTS))
+				break;
+		}
+	}
+	g_propagate_error(error, g_steal_pointer(&last));
+	return FALSE;
+}
+
 static int
 cmd_export(int argc, char **argv)
 {
@@ -489,6 +523,28 @@ cmd_export(int argc, char **argv)
 			print_json(r);
 			continue;
 		}
+		if (str_member(r, "request_text") != NULL) {
+			g_autofree gchar *path = NULL;
+			if (!write_request_file(argv[i], str_member(r, "request_text"), &path,
+			                        &error)) {
+				g_autofree gchar *msg =
+				    g_strdup_printf(_("%s: the request could not be saved: %s"),
+				                    ename, error->message);
+				fail_line(msg);
+				rc = EXIT_REFUSED;
+				continue;
+			}
+			{
+				g_autofree gchar *epath = fut_strescape(path, -1);
+				printf(
+				    _("%s: Class %s: approval needed. Send %s to your supervisor; "
+				      "then run 'futari redeem APPROVAL-FILE' with the approval "
+				      "you "
+				      "get back.\n"),
+				    ename, str_member(r, "class"), epath);
+			}
+			continue;
+		}
 		{
 			const gchar *where = str_member(r, "asset") != NULL
 			                         ? str_member(r, "asset")
@@ -502,10 +558,173 @@ cmd_export(int argc, char **argv)
 	return rc;
 }
 
+static int
+cmd_classify(int argc, char **argv)
+{
+	int rc = EXIT_SUCCESS;
+
+	if (!parse_sub_options(&argc, &argv, _("FILE…"),
+	                       _("Show the class the agent gives each file, and why."), NULL))
+		return EXIT_USAGE;
+	if (argc < 2) {
+		fprintf(stderr, _("Usage: futari classify FILE…\n"));
+		return EXIT_USAGE;
+	}
+	for (int i = 1; i < argc; i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(JsonObject) r = NULL;
+		g_autofree gchar *ename = fut_strescape(argv[i], -1);
+		int fd = open_for_export(argv[i], &error);
+
+		if (fd < 0) {
+			fail_line(error->message);
+			rc = EXIT_REFUSED;
+			continue;
+		}
+		r = agent_call("classify", NULL, fd, &error);
+		close(fd);
+		if (r == NULL) {
+			g_autofree gchar *msg = g_strdup_printf("%s: %s", ename, error->message);
+			fail_line(msg);
+			rc = EXIT_REFUSED;
+			continue;
+		}
+		if (opt_json) {
+			json_object_remove_member(r, "text");
+			print_json(r);
+			continue;
+		}
+		/* The agent's text is already escaped (fut_classification_to_text); the
+		 * check that it holds no control character is ours. */
+		{
+			g_autofree gchar *text = g_strdup(str_member(r, "text"));
+			if (text == NULL) {
+				fail_line(_("the agent sent a malformed reply"));
+				rc = EXIT_REFUSED;
+				continue;
+			}
+			for (gchar *p = text; *p != '\0'; p++) {
+				if ((guchar)*p < 0x20 && *p != '\n')
+					*p = '?';
+			}
+			printf("%s%s", text, g_str_has_suffix(text, "\n") ? "" : "\n");
+		}
+	}
+	return rc;
+}
+
+#define APPROVAL_FILE_MAX (16 * 1024)
+
+static int
+cmd_redeem(int argc, char **argv)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonObject) args = json_object_new();
+	g_autoptr(JsonObject) r = NULL;
+	JsonArray *arr;
+
+	if (!parse_sub_options(&argc, &argv, _("APPROVAL…"),
+	                       _("Write an approved file to the stick named in its request. Give "
+	                         "every approval the request needs."),
+	                       NULL))
+		return EXIT_USAGE;
+	if (argc < 2) {
+		fprintf(stderr, _("Usage: futari redeem APPROVAL…\n"));
+		return EXIT_USAGE;
+	}
+	arr = json_array_new();
+	json_object_set_array_member(args, "approvals", arr);
+	for (int i = 1; i < argc; i++) {
+		g_autofree gchar *text = NULL;
+		gsize len = 0;
+		if (!fut_file_read_bounded(argv[i], APPROVAL_FILE_MAX, &text, &len, &error)) {
+			fail_line(error->message);
+			return EXIT_REFUSED;
+		}
+		if (strlen(text) != len || !g_utf8_validate(text, (gssize)len, NULL)) {
+			g_autofree gchar *e = fut_strescape(argv[i], -1);
+			g_autofree gchar *msg = g_strdup_printf(_("%s is not an approval file"), e);
+			fail_line(msg);
+			return EXIT_REFUSED;
+		}
+		json_array_add_string_element(arr, text);
+	}
+	r = agent_call("redeem", args, -1, &error);
+	if (r == NULL) {
+		fail_line(error->message);
+		return EXIT_REFUSED;
+	}
+	if (opt_json) {
+		print_json(r);
+		return EXIT_SUCCESS;
+	}
+	{
+		const gchar *where = str_member(r, "asset") != NULL ? str_member(r, "asset")
+		                                                    : str_member(r, "serial");
+		g_autofree gchar *ewhere = esc(where);
+		g_autofree gchar *ewritten = esc(str_member(r, "written"));
+		printf(_("Approved. Class %s file written to %s:/%s\n  SHA-256 %s\n"),
+		       str_member(r, "class"), ewhere, ewritten, str_member(r, "sha256"));
+	}
+	return EXIT_SUCCESS;
+}
+
+static int
+cmd_requests(int argc, char **argv)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonObject) r = NULL;
+	JsonArray *arr;
+
+	if (!parse_sub_options(&argc, &argv, NULL, _("List your export requests."), NULL))
+		return EXIT_USAGE;
+	if (argc > 1) {
+		fprintf(stderr, _("futari requests: takes no arguments\n"));
+		return EXIT_USAGE;
+	}
+	r = agent_call("requests", NULL, -1, &error);
+	if (r == NULL) {
+		fail_line(error->message);
+		return EXIT_REFUSED;
+	}
+	if (opt_json) {
+		print_json(r);
+		return EXIT_SUCCESS;
+	}
+	if (!JSON_NODE_HOLDS_ARRAY(json_object_get_member(r, "requests"))) {
+		fail_line(_("the agent sent a malformed reply"));
+		return EXIT_REFUSED;
+	}
+	arr = json_object_get_array_member(r, "requests");
+	if (json_array_get_length(arr) == 0) {
+		printf(_("You have no export requests.\n"));
+		return EXIT_SUCCESS;
+	}
+	for (guint i = 0; i < json_array_get_length(arr); i++) {
+		JsonObject *q = json_array_get_object_element(arr, i);
+		g_autofree gchar *name = esc(str_member(q, "name"));
+		g_autofree gchar *serial = esc(str_member(q, "serial"));
+		g_autoptr(GDateTime) exp =
+		    g_date_time_new_from_unix_local(int_member(q, "expires"));
+		g_autofree gchar *sexp =
+		    exp != NULL ? g_date_time_format(exp, "%Y-%m-%d %H:%M") : NULL;
+		g_autofree gchar *id =
+		    g_strndup(str_member(q, "id") != NULL ? str_member(q, "id") : "", 16);
+		printf(_("%s  %-8s Class %-3s %s -> stick %s (expires %s)\n"), id,
+		       str_member(q, "state"),
+		       str_member(q, "class") != NULL ? str_member(q, "class") : "?", name, serial,
+		       sexp != NULL ? sexp : "?");
+	}
+	return EXIT_SUCCESS;
+}
+
 static const Subcommand subcommands[] = {
     {"status", cmd_status, N_("show whether the agent is enforcing")},
     {"devices", cmd_devices, N_("list USB storage devices")},
     {"export", cmd_export, N_("export files to a USB stick")},
+    {"redeem", cmd_redeem, N_("write an approved file to its stick")},
+    {"requests", cmd_requests, N_("list your export requests")},
+    {"classify", cmd_classify, N_("show the class of files")},
     {NULL, NULL, NULL},
 };
 

@@ -17,7 +17,9 @@
 #include "broker.h"
 #include "writepath.h"
 #include "errors.h"
+#include "egresslog.h"
 #include "hostkey.h"
+#include "logforward.h"
 #include "util.h"
 
 static gchar *opt_config = NULL;
@@ -106,7 +108,7 @@ usb_event(FutUsbStore *store,
 			record(agent, "device.suspicious", fields);
 		break;
 	case FUT_USB_EVENT_CHANGE:
-		record(agent, "device.change", fields);
+		/* Re-asserted silently: attach and detach are what the inspection needs. */
 		break;
 	case FUT_USB_EVENT_DETACH:
 		say(LOG_INFO_PREFIX, _("USB storage detached: %s %s serial %s (%s)"), evendor,
@@ -193,7 +195,23 @@ on_sighup(gpointer user_data)
 	    g_strcmp0(config->log_dir, agent->config->log_dir) != 0 ||
 	    g_strcmp0(config->host_key, agent->config->host_key) != 0)
 		say(LOG_WARNING_PREFIX, _("changed paths take effect at the next restart"));
-	fut_config_free(agent->config);
+	{
+		FutClassifier *classifier =
+		    fut_classifier_new(config->keyfile, agent->labels, &error);
+		if (classifier == NULL) {
+			say(LOG_ERR_PREFIX,
+			    _("reload refused, keeping the running configuration: %s"),
+			    error->message);
+			fut_config_free(config);
+			fut_media_register_free(media);
+			sd_notify(0, "READY=1");
+			return G_SOURCE_CONTINUE;
+		}
+		g_ptr_array_add(agent->retired_classifiers, agent->classifier);
+		agent->classifier = classifier;
+	}
+	/* Exports still running read the old configuration: retire it, free it at exit. */
+	g_ptr_array_add(agent->retired_configs, agent->config);
 	agent->config = config;
 	fut_media_register_free(agent->media);
 	agent->media = media;
@@ -227,17 +245,82 @@ make_private_dir(const gchar *path, GError **error)
 	return TRUE;
 }
 
+static gboolean
+on_tick(gpointer user_data)
+{
+	FutAgent *agent = user_data;
+	g_autoptr(GError) error = NULL;
+
+	if (!fut_egress_log_tick(agent->log, &error))
+		say(LOG_ERR_PREFIX, _("egress log: %s"), error->message);
+	fut_broker_purge(agent);
+	/* Events can be lost when the netlink buffer overflows: look at every device again.
+	 * (The udev rule covers new sticks meanwhile.) */
+	g_clear_error(&error);
+	if (!fut_usb_store_rescan(agent->usb, &error))
+		say(LOG_ERR_PREFIX, "%s", error->message);
+	return G_SOURCE_CONTINUE;
+}
+
+/* The host name as the log wants it: 1-64 characters of [A-Za-z0-9._-]. */
+static gchar *
+host_name(void)
+{
+	g_autofree gchar *h = g_strndup(g_get_host_name(), 64);
+
+	for (gchar *p = h; *p != '\0'; p++) {
+		if (!g_ascii_isalnum(*p) && *p != '.' && *p != '_' && *p != '-')
+			*p = '-';
+	}
+	return *h != '\0' ? g_steal_pointer(&h) : g_strdup("localhost");
+}
+
+/* The log directory is root's; its group may read it (inspectors' collection tools). */
+static gboolean
+make_log_dir(const gchar *path, GError **error)
+{
+	struct stat st;
+	g_autofree gchar *epath = fut_strescape(path, -1);
+
+	if (g_mkdir_with_parents(path, 0750) < 0 || lstat(path, &st) < 0)
+		return fut_error_set_errno(error, errno, epath);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0027) != 0) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_PERMISSION,
+		            _("%s must be a directory owned by root, not writable by its group "
+		              "nor accessible to others"),
+		            epath);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static void
 agent_clear(FutAgent *agent)
 {
+	g_autoptr(GError) error = NULL;
+
+	if (agent->tick_id != 0)
+		g_source_remove(agent->tick_id);
+	agent->tick_id = 0;
 	g_clear_pointer(&agent->api, fut_api_server_free);
 	g_clear_pointer(&agent->usb, fut_usb_store_free);
 	g_clear_pointer(&agent->recorder, fut_recorder_free);
+	if (agent->log != NULL && !fut_egress_log_close(agent->log, "stopped", &error))
+		say(LOG_ERR_PREFIX, _("egress log: %s"), error->message);
+	agent->log = NULL;
+	g_clear_pointer(&agent->forward, fut_log_forward_free);
 	g_clear_pointer(&agent->host_key, fut_key_free);
 	g_clear_pointer(&agent->media, fut_media_register_free);
 	g_clear_pointer(&agent->config, fut_config_free);
 	g_clear_pointer(&agent->loop, g_main_loop_unref);
 	g_clear_pointer(&agent->started, g_date_time_unref);
+	g_clear_pointer(&agent->redeeming, g_hash_table_unref);
+	g_clear_pointer(&agent->retired_configs, g_ptr_array_unref);
+	g_clear_pointer(&agent->spool_reserved, g_hash_table_unref);
+	g_clear_pointer(&agent->classifier, fut_classifier_free);
+	g_clear_pointer(&agent->retired_classifiers, g_ptr_array_unref);
+	g_clear_pointer(&agent->labels, fut_labelstore_free);
+	g_clear_pointer(&agent->host, g_free);
 }
 
 int
@@ -295,11 +378,17 @@ main(int argc, char **argv)
 	}
 
 	agent.loop = g_main_loop_new(NULL, FALSE);
+	agent.host = host_name();
+	agent.redeeming = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	agent.retired_configs = g_ptr_array_new_with_free_func((GDestroyNotify)fut_config_free);
+	agent.spool_reserved = g_hash_table_new(NULL, NULL);
+	agent.retired_classifiers =
+	    g_ptr_array_new_with_free_func((GDestroyNotify)fut_classifier_free);
 	agent.started = g_date_time_new_now_utc();
 	socket_dir = g_path_get_dirname(agent.config->socket);
 	if (!make_private_dir(agent.config->state_dir, &error) ||
 	    !make_private_dir(agent.config->spool_dir, &error) ||
-	    !make_private_dir(agent.config->log_dir, &error))
+	    !make_log_dir(agent.config->log_dir, &error))
 		goto out;
 	/* Every user must reach the socket; the umask would make a new directory 0700. */
 	if (!g_file_test(socket_dir, G_FILE_TEST_IS_DIR) &&
@@ -313,19 +402,45 @@ main(int argc, char **argv)
 		goto out;
 	}
 	keyid = fut_key_dup_id_string(agent.host_key);
-	agent.recorder = fut_recorder_new_jsonl(agent.config->log_dir, &error);
-	if (agent.recorder == NULL)
-		goto out;
 	{
-		g_autoptr(JsonObject) f = json_object_new();
-		json_object_set_string_member(f, "host_key_id", keyid);
-		json_object_set_boolean_member(f, "host_key_created", created);
-		json_object_set_string_member(f, "version", PACKAGE_VERSION);
-		if (!fut_recorder_emit(agent.recorder, "agent.start", f, &error))
+		FutEgressLogOptions lopts = {0};
+		g_autoptr(GError) ferr = NULL;
+
+		agent.forward = fut_log_forward_new_journald(&ferr);
+		if (agent.forward == NULL) {
+			g_clear_error(&ferr);
+			agent.forward = fut_log_forward_new_syslog(NULL, "futarid", &ferr);
+		}
+		if (agent.forward == NULL)
+			say(LOG_WARNING_PREFIX,
+			    _("log records are not forwarded (no journal, no syslog): %s"),
+			    ferr->message);
+		lopts.version = PACKAGE_VERSION;
+		lopts.record_func = agent.forward != NULL ? fut_log_forward_record_func : NULL;
+		lopts.record_data = agent.forward;
+		/* No log, no egress: the agent does not start without its log. */
+		agent.log = fut_egress_log_open(agent.config->log_dir, agent.host, agent.host_key,
+		                                &lopts, &error);
+		if (agent.log == NULL) {
+			g_prefix_error(&error, _("egress log: "));
 			goto out;
+		}
+		agent.recorder = fut_recorder_new_egress_log(agent.log);
+		agent.tick_id = g_timeout_add_seconds(60, on_tick, &agent);
 	}
 	if (created)
 		say(LOG_INFO_PREFIX, _("created host key %s"), keyid);
+
+	/* A damaged label memory is not an empty one: copies of labelled files would lose
+	 * their class, so the agent does not start. */
+	agent.labels = fut_labelstore_new(agent.config->label_store, 0);
+	if (!fut_labelstore_load(agent.labels, &error)) {
+		g_prefix_error(&error, _("label store: "));
+		goto out;
+	}
+	agent.classifier = fut_classifier_new(agent.config->keyfile, agent.labels, &error);
+	if (agent.classifier == NULL)
+		goto out;
 
 	/* A write path the previous run did not finish: its private mount goes and its
 	 * device gets BLKROSET back before anything else happens. */
@@ -362,8 +477,11 @@ main(int argc, char **argv)
 	say(LOG_INFO_PREFIX, _("ready: USB storage read-only, host key %s, socket %s"), keyid,
 	    agent.config->socket);
 	g_main_loop_run(agent.loop);
+	/* No new requests; exports already writing finish and restore read-only first. */
+	g_clear_pointer(&agent.api, fut_api_server_free);
+	while (g_atomic_int_get(&agent.active_jobs) > 0)
+		g_main_context_iteration(NULL, TRUE);
 
-	record(&agent, "agent.stop", NULL);
 	say(LOG_INFO_PREFIX, _("stopping"));
 	rc = EXIT_SUCCESS;
 out:

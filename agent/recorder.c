@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "egresslog.h"
 #include "errors.h"
 #include "util.h"
 
@@ -56,65 +57,110 @@ fut_recorder_emit(FutRecorder *rec, const gchar *event, JsonObject *fields, GErr
 	return ok;
 }
 
-static gboolean
-jsonl_sink(const gchar *event, JsonObject *fields, gpointer user_data, GError **error)
+/* --- the egress log -------------------------------------------------------------------- */
+
+static const gchar *
+obj_str(JsonObject *o, const gchar *name)
 {
-	const gchar *path = user_data;
-	g_autoptr(JsonBuilder) b = json_builder_new();
-	g_autoptr(JsonGenerator) gen = json_generator_new();
-	g_autoptr(JsonNode) root = NULL;
-	g_autoptr(JsonNode) fnode = json_node_new(JSON_NODE_OBJECT);
-	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-	g_autofree gchar *ts = g_date_time_format_iso8601(now);
-	g_autofree gchar *line = NULL;
-	g_autofree gchar *out = NULL;
-	gsize len, off = 0;
-	int fd;
+	JsonNode *n = o != NULL ? json_object_get_member(o, name) : NULL;
+	if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+		return NULL;
+	return json_node_get_string(n);
+}
 
-	json_node_set_object(fnode, fields);
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "time");
-	json_builder_add_string_value(b, ts);
-	json_builder_set_member_name(b, "event");
-	json_builder_add_string_value(b, event);
-	json_builder_set_member_name(b, "fields");
-	json_builder_add_value(b, g_steal_pointer(&fnode));
-	json_builder_end_object(b);
-	root = json_builder_get_root(b);
-	json_generator_set_root(gen, root);
-	line = json_generator_to_data(gen, &len);
-	out = g_strconcat(line, "\n", NULL);
-	len++;
+static gint64
+obj_int(JsonObject *o, const gchar *name)
+{
+	JsonNode *n = o != NULL ? json_object_get_member(o, name) : NULL;
+	if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64)
+		return FUT_LOG_INT_ABSENT;
+	return json_node_get_int(n);
+}
 
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return fut_error_set_errno(error, errno, path);
-	while (off < len) {
-		ssize_t n = write(fd, out + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int e = n < 0 ? errno : ENOSPC;
-			close(fd);
-			return fut_error_set_errno(error, e, path);
+static JsonObject *
+obj_obj(JsonObject *o, const gchar *name)
+{
+	JsonNode *n = json_object_get_member(o, name);
+	return n != NULL && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+}
+
+/* The login uid the kernel keeps for the session of @pid: who logged in, even after su. */
+static gint64
+read_loginuid(gint64 pid)
+{
+	g_autofree gchar *path = NULL;
+	g_autofree gchar *text = NULL;
+	guint64 v;
+
+	if (pid <= 0)
+		return FUT_LOG_INT_ABSENT;
+	path = g_strdup_printf("/proc/%" G_GINT64_FORMAT "/loginuid", pid);
+	if (!g_file_get_contents(path, &text, NULL, NULL) ||
+	    !g_ascii_string_to_unsigned(g_strstrip(text), 10, 0, G_MAXUINT32, &v, NULL) ||
+	    v == G_MAXUINT32)
+		return FUT_LOG_INT_ABSENT;
+	return (gint64)v;
+}
+
+static gboolean
+egress_sink(const gchar *event, JsonObject *f, gpointer user_data, GError **error)
+{
+	FutEgressLog *log = user_data;
+	g_autoptr(FutLogEvent) ev = fut_log_event_new(event);
+	JsonObject *subject = obj_obj(f, "subject");
+	JsonObject *object = obj_obj(f, "object");
+	JsonObject *dest = obj_obj(f, "destination");
+	JsonObject *detail = obj_obj(f, "detail");
+	JsonNode *approvers = json_object_get_member(f, "approvers");
+	FutEgressLogAppendFlags flags = FUT_EGRESS_LOG_APPEND_NONE;
+
+	if (ev == NULL) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_FAILED, "bad event name");
+		return FALSE;
+	}
+	if (subject != NULL)
+		fut_log_event_set_subject(ev, obj_int(subject, "uid"), obj_str(subject, "login"),
+		                          read_loginuid(obj_int(subject, "pid")),
+		                          obj_int(subject, "pid"), obj_str(subject, "exe"));
+	if (object != NULL)
+		fut_log_event_set_object(ev, obj_str(object, "path"), obj_int(object, "size"),
+		                         obj_str(object, "sha256"), obj_str(object, "class"));
+	if (dest != NULL)
+		fut_log_event_set_usb(ev, obj_str(dest, "vid"), obj_str(dest, "pid"),
+		                      obj_str(dest, "serial"), obj_str(dest, "fs_uuid"),
+		                      obj_str(dest, "label"), obj_str(dest, "asset"));
+	fut_log_event_set_decision(ev, obj_str(f, "decision"), obj_str(f, "reason"));
+	fut_log_event_set_request(ev, obj_str(f, "request"));
+	if (approvers != NULL && JSON_NODE_HOLDS_ARRAY(approvers)) {
+		JsonArray *a = json_node_get_array(approvers);
+		for (guint i = 0; i < json_array_get_length(a) && i < FUT_LOG_APPROVERS_MAX; i++) {
+			JsonNode *n = json_array_get_element(a, i);
+			if (JSON_NODE_HOLDS_VALUE(n) &&
+			    json_node_get_value_type(n) == G_TYPE_STRING)
+				fut_log_event_add_approver(ev, json_node_get_string(n));
 		}
-		off += n;
 	}
-	if (fsync(fd) < 0) {
-		int e = errno;
-		close(fd);
-		return fut_error_set_errno(error, e, path);
+	if (detail != NULL) {
+		g_autoptr(GList) members = json_object_get_members(detail);
+		guint n = 0;
+		for (GList *it = members; it != NULL && n < FUT_LOG_DETAIL_MAX;
+		     it = it->next, n++) {
+			const gchar *k = it->data;
+			if (obj_str(detail, k) != NULL)
+				fut_log_event_set_detail(ev, k, obj_str(detail, k));
+			else if (obj_int(detail, k) >= 0)
+				fut_log_event_set_detail_int(ev, k, obj_int(detail, k));
+		}
 	}
-	if (close(fd) < 0)
-		return fut_error_set_errno(error, errno, path);
-	return TRUE;
+	/* What reports an egress or a refusal is on disk before anyone is told. */
+	if (g_str_has_prefix(event, "export.") || g_str_has_prefix(event, "approval.") ||
+	    g_str_has_prefix(event, "redeem.") || g_str_has_prefix(event, "device."))
+		flags |= FUT_EGRESS_LOG_APPEND_DURABLE;
+	return fut_egress_log_append(log, ev, flags, NULL, error);
 }
 
 FutRecorder *
-fut_recorder_new_jsonl(const gchar *dir, GError **error)
+fut_recorder_new_egress_log(FutEgressLog *log)
 {
-	if (g_mkdir_with_parents(dir, 0700) < 0)
-		return fut_error_set_errno(error, errno, dir), NULL;
-	return fut_recorder_new(jsonl_sink, g_build_filename(dir, "agent-events.jsonl", NULL),
-	                        g_free);
+	return fut_recorder_new(egress_sink, log, NULL);
 }

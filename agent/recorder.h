@@ -7,8 +7,8 @@
 G_BEGIN_DECLS
 
 /* Where the agent's events (device.attach, device.detach, device.readonly, export.*) go.
- * One small interface so every event passes through one place: today an interim JSONL
- * writer in the log directory, later the hash-chained egress log. A sink that fails makes
+ * One small interface so every event passes through one place: the hash-chained egress log
+ * (common/egresslog.h) in the agent, anything else in tests. A sink that fails makes
  * fut_recorder_emit() fail, and callers that are about to let data leave must then stop:
  * no egress without a log record. */
 
@@ -24,10 +24,12 @@ FutRecorder *fut_recorder_new(FutRecorderSink sink, gpointer user_data, GDestroy
 void fut_recorder_free(FutRecorder *rec);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutRecorder, fut_recorder_free)
 
-/* Returns a recorder that appends one JSON object per line to @dir/agent-events.jsonl
- * (created 0600, O_APPEND, fsynced per record). The interim sink until the egress log is
- * wired in. Caller frees. */
-FutRecorder *fut_recorder_new_jsonl(const gchar *dir, GError **error);
+typedef struct _FutEgressLog FutEgressLog;
+
+/* Returns a recorder that appends every event to the hash-chained egress log @log
+ * (borrowed: it must outlive the recorder). Records of egress decisions (export.*,
+ * approval.*, redeem.*) are appended durably. Caller frees. */
+FutRecorder *fut_recorder_new_egress_log(FutEgressLog *log);
 
 /* Records @event with @fields (borrowed; may be NULL). Returns FALSE when the sink failed.
  * Thread-safe. The fields follow the egress log's record shape (docs/log-format.md):

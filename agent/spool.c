@@ -158,10 +158,8 @@ fut_spool_ingest(const gchar *spool_dir,
 		if (progress != NULL)
 			progress(off, (guint64)st.st_size, progress_data);
 	}
-	if (fsync(out) < 0) {
-		fut_error_set_errno(error, errno, _("the spool"));
-		goto fail;
-	}
+	/* Not fsynced here: a Class III copy lives for seconds. fut_spool_entry_sync() makes a
+	 * copy durable before a request that waits for approval points at it. */
 	if (close(out) < 0) {
 		out = -1;
 		fut_error_set_errno(error, errno, _("the spool"));
@@ -244,4 +242,20 @@ fut_spool_entry_remove(const FutSpoolEntry *e)
 {
 	if (e != NULL && e->path != NULL)
 		unlink(e->path);
+}
+
+gboolean
+fut_spool_entry_sync(const FutSpoolEntry *e, GError **error)
+{
+	int fd = fut_spool_entry_open(e, error);
+
+	if (fd < 0)
+		return FALSE;
+	if (fsync(fd) < 0) {
+		int err = errno;
+		close(fd);
+		return fut_error_set_errno(error, err, e->path);
+	}
+	close(fd);
+	return TRUE;
 }

@@ -47,6 +47,9 @@ FutSpoolEntry *fut_spool_lookup(const gchar *spool_dir, uid_t uid, const gchar *
 /* Opens the copy read-only (O_NOFOLLOW). Returns -1 with @error on failure. */
 int fut_spool_entry_open(const FutSpoolEntry *e, GError **error);
 
+/* Makes the copy durable (fsync). */
+gboolean fut_spool_entry_sync(const FutSpoolEntry *e, GError **error);
+
 /* Removes the copy. */
 void fut_spool_entry_remove(const FutSpoolEntry *e);
 

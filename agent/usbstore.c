@@ -442,13 +442,13 @@ emit(FutUsbStore *store, FutUsbEvent ev, const FutUsbDevice *d, const gchar *det
 static void
 forget(FutUsbStore *store, const gchar *syspath)
 {
-	FutUsbDevice *old = g_hash_table_lookup(store->devices, syspath);
+	gpointer key = NULL, value = NULL;
 
-	if (old == NULL)
+	if (!g_hash_table_steal_extended(store->devices, syspath, &key, &value))
 		return;
-	g_hash_table_steal(store->devices, syspath);
-	emit(store, FUT_USB_EVENT_DETACH, old, NULL);
-	device_free(old);
+	emit(store, FUT_USB_EVENT_DETACH, value, NULL);
+	device_free(value);
+	g_free(key);
 }
 
 /* Makes @disk read-only if it is USB storage and updates the table. Returns FALSE only when
@@ -585,10 +585,6 @@ fut_usb_store_set_asset_lookup(FutUsbStore *store, FutUsbAssetLookup lookup, gpo
 gboolean
 fut_usb_store_start(FutUsbStore *store, GError **error)
 {
-	g_autoptr(FutUdevEnumerate) en = NULL;
-	struct udev_list_entry *e;
-	gboolean ok = TRUE;
-
 	store->monitor = udev_monitor_new_from_netlink(store->udev, "udev");
 	if (store->monitor == NULL ||
 	    udev_monitor_filter_add_match_subsystem_devtype(store->monitor, "block", NULL) < 0) {
@@ -607,6 +603,16 @@ fut_usb_store_start(FutUsbStore *store, GError **error)
 	}
 	store->watch_id =
 	    g_unix_fd_add(udev_monitor_get_fd(store->monitor), G_IO_IN, monitor_cb, store);
+	return fut_usb_store_rescan(store, error);
+}
+
+gboolean
+fut_usb_store_rescan(FutUsbStore *store, GError **error)
+{
+	g_autoptr(FutUdevEnumerate) en = NULL;
+	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	struct udev_list_entry *e;
+	gboolean ok = TRUE;
 
 	en = udev_enumerate_new(store->udev);
 	udev_enumerate_add_match_subsystem(en, "block");
@@ -619,10 +625,25 @@ fut_usb_store_start(FutUsbStore *store, GError **error)
 
 		if (d == NULL || g_strcmp0(udev_device_get_devtype(d), "disk") != 0)
 			continue;
+		g_hash_table_add(seen, g_strdup(udev_device_get_syspath(d)));
 		if (!process_disk(store, d, &local) && ok) {
 			ok = FALSE;
 			g_propagate_error(error, g_steal_pointer(&local));
 		}
+	}
+	/* Devices that went away while their remove event was lost. */
+	{
+		g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func(g_free);
+		GHashTableIter it;
+		gpointer key;
+
+		g_hash_table_iter_init(&it, store->devices);
+		while (g_hash_table_iter_next(&it, &key, NULL)) {
+			if (!g_hash_table_contains(seen, key))
+				g_ptr_array_add(gone, g_strdup(key));
+		}
+		for (guint i = 0; i < gone->len; i++)
+			forget(store, g_ptr_array_index(gone, i));
 	}
 	return ok;
 }

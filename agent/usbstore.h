@@ -79,6 +79,10 @@ void fut_usb_store_set_asset_lookup(FutUsbStore *store, FutUsbAssetLookup lookup
  * May be called from any thread. */
 void fut_usb_store_set_busy(FutUsbStore *store, guint major, guint minor, gboolean busy);
 
+/* Scans every block device again (as at start): catches devices whose events were lost
+ * (a full netlink buffer) and re-asserts read-only on all. Returns FALSE when one failed. */
+gboolean fut_usb_store_rescan(FutUsbStore *store, GError **error);
+
 /* Re-asserts BLKROSET on every known device. Returns FALSE when one failed. */
 gboolean fut_usb_store_reassert(FutUsbStore *store, GError **error);
 

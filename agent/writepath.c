@@ -37,6 +37,7 @@ fut_write_leftover_free(FutWriteLeftover *l)
 		return;
 	g_free(l->state_file);
 	g_free(l->devnode);
+	g_free(l->disk_devnode);
 	g_free(l->fs_type);
 	g_free(l->fs_uuid);
 	g_free(l->step);
@@ -52,6 +53,8 @@ state_save(FutWritePath *wp, GError **error)
 	gsize len;
 
 	g_key_file_set_string(kf, STATE_GROUP, "devnode", wp->t->devnode);
+	if (wp->t->disk_devnode != NULL)
+		g_key_file_set_string(kf, STATE_GROUP, "disk", wp->t->disk_devnode);
 	g_key_file_set_uint64(kf, STATE_GROUP, "major", wp->t->major);
 	g_key_file_set_uint64(kf, STATE_GROUP, "minor", wp->t->minor);
 	g_key_file_set_string(kf, STATE_GROUP, "fs-type", wp->t->fs_type);
@@ -125,6 +128,8 @@ restore(FutWritePath *wp, GError **error)
 	/* A device that is gone (pulled out mid-write) needs no protection. */
 	if (g_file_test(wp->t->devnode, G_FILE_TEST_EXISTS))
 		fut_blockdev_set_readonly(wp->t->devnode, TRUE, &first);
+	if (wp->t->disk_devnode != NULL && g_file_test(wp->t->disk_devnode, G_FILE_TEST_EXISTS))
+		fut_blockdev_set_readonly(wp->t->disk_devnode, TRUE, first == NULL ? &first : NULL);
 	if (wp->mounted) {
 		if (umount2(wp->mnt, 0) < 0)
 			umount2(wp->mnt, MNT_DETACH);
@@ -213,7 +218,9 @@ fut_write_path_run(const FutWriteTarget *t, FutWriteFunc func, gpointer data, GE
 	wp->mounted = TRUE;
 	if (!fut_write_path_step(wp, "mounted", &local))
 		goto out;
-	if (!fut_blockdev_set_readonly(t->devnode, FALSE, &local) ||
+	if ((t->disk_devnode != NULL &&
+	     !fut_blockdev_set_readonly(t->disk_devnode, FALSE, &local)) ||
+	    !fut_blockdev_set_readonly(t->devnode, FALSE, &local) ||
 	    !fut_write_path_step(wp, "blk-rw", &local))
 		goto out;
 	/* The agent's own mount only, then the superblock (DESIGN §6). */
@@ -272,6 +279,7 @@ leftover_load(const gchar *path, GError **error)
 	l = g_new0(FutWriteLeftover, 1);
 	l->state_file = g_strdup(path);
 	l->devnode = g_key_file_get_string(kf, STATE_GROUP, "devnode", NULL);
+	l->disk_devnode = g_key_file_get_string(kf, STATE_GROUP, "disk", NULL);
 	l->major = (guint)g_key_file_get_uint64(kf, STATE_GROUP, "major", NULL);
 	l->minor = (guint)g_key_file_get_uint64(kf, STATE_GROUP, "minor", NULL);
 	l->fs_type = g_key_file_get_string(kf, STATE_GROUP, "fs-type", NULL);
@@ -326,6 +334,13 @@ fut_write_path_recover(const gchar *state_dir, GError **error)
 		}
 		if (g_file_test(l->devnode, G_FILE_TEST_EXISTS) &&
 		    !fut_blockdev_set_readonly(l->devnode, TRUE, &local) && ok) {
+			ok = FALSE;
+			g_propagate_error(error, g_steal_pointer(&local));
+		}
+		g_clear_error(&local);
+		if (l->disk_devnode != NULL && l->disk_devnode[0] == '/' &&
+		    g_file_test(l->disk_devnode, G_FILE_TEST_EXISTS) &&
+		    !fut_blockdev_set_readonly(l->disk_devnode, TRUE, &local) && ok) {
 			ok = FALSE;
 			g_propagate_error(error, g_steal_pointer(&local));
 		}
@@ -391,6 +406,7 @@ fut_write_path_clean_leftover(const gchar *state_dir, const FutWriteLeftover *l,
 	FutWriteTarget t = {
 	    .state_dir = state_dir,
 	    .devnode = l->devnode,
+	    .disk_devnode = l->disk_devnode,
 	    .major = l->major,
 	    .minor = l->minor,
 	    .fs_type = l->fs_type,

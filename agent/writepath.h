@@ -23,6 +23,9 @@ typedef struct {
 	const gchar *state_dir;
 	const gchar *devnode; /* the volume: a partition, or the whole disk */
 	guint major, minor;
+	/* The whole disk when the volume is a partition, else NULL: the kernel counts a
+	 * partition read-only while its disk is, so both are cleared and both restored. */
+	const gchar *disk_devnode;
 	const gchar *fs_type; /* as udev reports it (ext4, vfat, exfat...) */
 	const gchar *fs_uuid; /* may be NULL */
 } FutWriteTarget;
@@ -52,6 +55,7 @@ gboolean fut_write_path_step(FutWritePath *wp, const gchar *step, GError **error
 typedef struct {
 	gchar *state_file;
 	gchar *devnode;
+	gchar *disk_devnode; /* or NULL */
 	guint major, minor;
 	gchar *fs_type;
 	gchar *fs_uuid;

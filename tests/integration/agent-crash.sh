@@ -14,7 +14,7 @@ make_stick alpha
 dev=$STICK
 mnt="$TEST_TMP/mnt"
 mkdir -p "$mnt"
-head -c 4000000 /dev/urandom >"$HOME_U/data.bin"
+public_file "$HOME_U/data.bin" 4000000 databin
 chown 65534:65534 "$HOME_U/data.bin"
 STATE="$TEST_TMP/state"
 
@@ -77,7 +77,7 @@ for step in begin user-mounts-ro mounted blk-rw rw writing synced written; do
 	elif [ "$step" = written ]; then
 		fail "written: the renamed file is missing"
 	fi
-	grep -q '"event":"export.failed".*interrupted' "$TEST_TMP/log/agent-events.jsonl" ||
+	grep -q '"event":"export.failed".*interrupted' "$TEST_TMP"/log/egress-*.jsonl ||
 		[ "$step" = begin ] || fail "$step: interrupted export not logged"
 	user_cannot_write "$step-restarted"
 	stop_agent

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The export path (DESIGN §6, §8.1, §8.5): a Class III file lands on a registered stick with
 # the exact digest, through the agent alone, while the user's own mount stays EROFS; a
-# Class II file is not written; unregistered and suspicious sticks, symlinks, FIFOs,
+# Class II file gets a request file and is not written; unregistered and suspicious sticks, symlinks, FIFOs,
 # directories, unreadable files and unsafe names are refused; names never overwrite; two
 # sticks take exports in parallel.
 . "$(dirname "$0")/agent-lib.sh"
@@ -10,7 +10,7 @@ agent_enter_ns "$@"
 require_cmd setpriv setfattr sha256sum mkfifo
 agent_setup
 user_home
-register_sticks alpha beta gamma-hid
+register_sticks alpha beta gamma-hid tiny
 make_stick alpha
 dev_a=$STICK
 make_stick beta
@@ -18,6 +18,9 @@ dev_b=$STICK
 make_stick unreg
 dev_u=$STICK
 make_stick gamma-hid
+make_stick tiny 8M
+dev_t=$STICK
+printf '\n[path-rules]\nclass-II=*.bid.txt\n' >>"$ETC/agent.conf"
 start_agent
 wait_ro "$dev_a" && wait_ro "$dev_b" || fail "sticks not read-only"
 
@@ -27,7 +30,7 @@ mkdir -p "$mnt"
 mount "$dev_a" "$mnt" 2>/dev/null || fail "cannot mount alpha"
 defer "umount $mnt 2>/dev/null"
 
-head -c 3000000 /dev/urandom >"$HOME_U/report.bin"
+public_file "$HOME_U/report.bin" 3000000 reportbin
 printf 'public notice\n' >"$HOME_U/notice.txt"
 chown 65534:65534 "$HOME_U"/*
 want=$(sha256sum <"$HOME_U/report.bin" | cut -d' ' -f1)
@@ -41,7 +44,7 @@ echo "$out" | grep -q "$want" || fail "digest not reported: $out"
 	fail "the file on the stick differs from the source"
 [ "$(blockdev --getro "$dev_a")" = 1 ] || fail "alpha not read-only after the export"
 touch "$mnt/evil" 2>/dev/null && fail "user mount writable after the export"
-grep '"event":"export.written"' "$TEST_TMP/log/agent-events.jsonl" | grep -q "$want" ||
+grep '"event":"export.written"' "$TEST_TMP"/log/egress-*.jsonl | grep -q "$want" ||
 	fail "export.written not logged with the digest"
 
 # The same name again: never overwritten, a new name instead. By label, into a folder.
@@ -59,10 +62,37 @@ as_user "$FUTARI" export "$HOME_U/notice.txt" --to "$mnt" --reason r >/dev/null 
 cp "$HOME_U/notice.txt" "$HOME_U/bid-spec.txt"
 chown 65534:65534 "$HOME_U/bid-spec.txt"
 setfattr -n trusted.futari.class -v II "$HOME_U/bid-spec.txt"
-out=$(as_user "$FUTARI" export "$HOME_U/bid-spec.txt" --to alpha --reason r 2>&1) &&
-	fail "Class II export accepted: $out"
-echo "$out" | grep -q "Class II" || fail "Class II refusal unclear: $out"
+out=$(as_user "$FUTARI" classify "$HOME_U/notice.txt" "$HOME_U/bid-spec.txt") || fail "classify failed"
+echo "$out" | grep -q "notice.txt: Class III" || fail "classify notice: $out"
+echo "$out" | grep -q "bid-spec.txt: Class II" || fail "classify label: $out"
+echo "$out" | grep -q "labelled Class II" || fail "classify label evidence: $out"
+
+# Content and path rules (the classifier): a My Number makes Class I, a path rule Class II;
+# both become requests, nothing is written.
+printf '氏名,個人番号\n山田,123456789018\n' >"$HOME_U/roster.csv"
+printf 'tender\n' >"$HOME_U/x.bid.txt"
+chown 65534:65534 "$HOME_U/roster.csv" "$HOME_U/x.bid.txt"
+out=$(as_user "$FUTARI" export "$HOME_U/roster.csv" "$HOME_U/x.bid.txt" --to alpha --reason r 2>&1) ||
+	fail "content/path exports failed: $out"
+echo "$out" | grep -q "roster.csv: Class I: approval needed" || fail "My Number not Class I: $out"
+echo "$out" | grep -q "x.bid.txt: Class II: approval needed" || fail "path rule not applied: $out"
+[ ! -e "$mnt/roster.csv" ] && [ ! -e "$mnt/x.bid.txt" ] || fail "a classified file was written"
+grep "BEGIN FUTARI REQUEST" -A20 "$HOME_U/roster.csv.futari-request" | grep -q "^class: I$" ||
+	fail "request does not say Class I"
+grep -q "1234\*\*\*\*\*\*\*\*\|mynumber" "$HOME_U/roster.csv.futari-request" ||
+	fail "request lacks the evidence"
+grep -q "123456789018" "$HOME_U/roster.csv.futari-request" "$TEST_TMP"/log/egress-*.jsonl &&
+	fail "a My Number appears in full in the request or the log"
+out=$(as_user "$FUTARI" export "$HOME_U/bid-spec.txt" --to alpha --reason r 2>&1) ||
+	fail "Class II export did not make a request: $out"
+echo "$out" | grep -q "Class II: approval needed. Send $HOME_U/bid-spec.txt.futari-request" ||
+	fail "Class II next step unclear: $out"
+head -1 "$HOME_U/bid-spec.txt.futari-request" | grep -q "BEGIN FUTARI REQUEST" ||
+	fail "no request file"
+[ "$(stat -c %u "$HOME_U/bid-spec.txt.futari-request")" = 65534 ] ||
+	fail "the request file is not the user's"
 [ ! -e "$mnt/bid-spec.txt" ] || fail "Class II file reached the stick"
+grep -q '"event":"export.requested"' "$TEST_TMP"/log/egress-*.jsonl || fail "request not logged"
 
 # Refusals by the CLI (exit 1, one line).
 ln -s "$HOME_U/notice.txt" "$HOME_U/link.txt"
@@ -101,15 +131,41 @@ ls -a "$mnt" | grep -q "^x$" && fail "a refused export reached the stick"
 out=$(as_user "$FUTARI" export "$HOME_U/notice.txt" --to unreg --reason r 2>&1) &&
 	fail "export to an unregistered stick accepted"
 echo "$out" | grep -q "not in the media register" || fail "unregistered refusal unclear: $out"
+# IT registers it and reloads the agent (SIGHUP): the same export now goes through.
+register_sticks alpha beta gamma-hid tiny unreg
+kill -HUP "$AGENT_PID"
+i=0
+until as_user "$FUTARI" devices | grep -q "registered as CITY-USB-unreg"; do
+	i=$((i + 1))
+	[ $i -le 50 ] || fail "reload did not pick up the new register entry"
+	sleep 0.1
+done
+as_user "$FUTARI" export "$HOME_U/notice.txt" --to unreg --reason r >/dev/null ||
+	fail "export to a newly registered stick refused"
 out=$(as_user "$FUTARI" export "$HOME_U/notice.txt" --to gamma-hid --reason r 2>&1) &&
 	fail "export to a HID stick accepted"
 echo "$out" | grep -q "keyboard or network" || fail "suspicious refusal unclear: $out"
-grep -c '"event":"export.refused"' "$TEST_TMP/log/agent-events.jsonl" | grep -qv '^0$' ||
+grep -c '"event":"export.refused"' "$TEST_TMP"/log/egress-*.jsonl | grep -qv '^0$' ||
 	fail "refusals not logged"
 
+# A stick too small: the export fails, nothing is left on it, it stays read-only.
+public_file "$HOME_U/huge.bin" 20000000 hugebin
+chown 65534:65534 "$HOME_U/huge.bin"
+out=$(as_user "$FUTARI" export "$HOME_U/huge.bin" --to tiny --reason r 2>&1) &&
+	fail "export to a full stick succeeded"
+echo "$out" | grep -q "the stick is full" || fail "full stick: unclear refusal: $out"
+[ "$(blockdev --getro "$dev_t")" = 1 ] || fail "full stick not read-only afterwards"
+mnt_t="$TEST_TMP/mnt-t"
+mkdir -p "$mnt_t"
+mount -o ro "$dev_t" "$mnt_t" || fail "cannot mount tiny"
+ls -A "$mnt_t" | grep -v '^lost+found$' | grep -q . && fail "full stick holds: $(ls -A "$mnt_t")"
+umount "$mnt_t"
+grep '"event":"export.failed"' "$TEST_TMP"/log/egress-*.jsonl | grep -q "full" ||
+	fail "full stick failure not logged"
+
 # Two sticks, in parallel.
-head -c 2000000 /dev/urandom >"$HOME_U/p1.bin"
-head -c 2000000 /dev/urandom >"$HOME_U/p2.bin"
+public_file "$HOME_U/p1.bin" 2000000 p1bin
+public_file "$HOME_U/p2.bin" 2000000 p2bin
 chown 65534:65534 "$HOME_U"/p?.bin
 as_user "$FUTARI" export "$HOME_U/p1.bin" --to alpha --reason r >"$TEST_TMP/p1.out" 2>&1 &
 j1=$!
@@ -127,5 +183,6 @@ cmp -s "$HOME_U/p2.bin" "$mnt_b/p2.bin" || fail "parallel export p2 differs"
 	fail "sticks not read-only after parallel exports"
 ls -a "$mnt" | grep -q futari-partial && fail "a partial file was left"
 kill -0 "$AGENT_PID" || fail "agent died"
+stop_agent
 echo "ok: Class III exported with the exact digest; Class II not written; refusals hold"
 exit 0

@@ -64,5 +64,6 @@ grep -q "reload refused" "$TEST_TMP/agent.log" || fail "bad reload not reported"
 FUTARI_SOCKET="$TEST_TMP/none.sock" "$FUTARI" status 2>"$TEST_TMP/err"; [ $? -eq 1 ] ||
 	fail "no agent did not exit 1"
 [ "$(wc -l <"$TEST_TMP/err")" -eq 1 ] || fail "refusal is not one line"
+stop_agent
 echo "ok: garbage refused, agent alive; broken and unsafe configs refused with file:line"
 exit 0

@@ -23,8 +23,20 @@ owner = General Affairs
 REG
 chmod 0644 "$ETC/media.conf"
 
+# Mounted read-write before the agent starts (BLKROSET alone would not stop this mount).
+early="$TEST_TMP/early"
+mkdir -p "$early"
+mount -o rw "$dev_a" "$early" || fail "cannot mount read-write before the agent"
+defer "umount $early 2>/dev/null"
+touch "$early/before-agent" || fail "early mount not writable"
+
 start_agent
 [ "$(blockdev --getro "$dev_a")" = 1 ] || fail "stick present at start is not read-only"
+if err=$(touch "$early/after-agent" 2>&1); then
+	fail "a read-write mount made before the agent started is still writable"
+fi
+case "$err" in *"Read-only file system"*) ;; *) fail "early mount: wrong refusal: $err" ;; esac
+umount "$early"
 
 # Hot add.
 make_stick beta
@@ -58,6 +70,17 @@ udevadm trigger --action=change "$dev_a"
 udevadm settle -t 10
 wait_ro "$dev_a" || fail "change event did not re-assert read-only"
 
+# Someone clears the flag and no event comes: the periodic rescan (here asked for at once
+# by root through the admin command; users may not) puts it back.
+blockdev --setrw "$dev_b"
+user_home
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$PROBE" "$SOCK" '{"command":"rescan"}')
+echo "$out" | grep -q "root) only" || fail "a user could ask for a rescan: $out"
+[ "$(blockdev --getro "$dev_b")" = 0 ] || fail "refused rescan ran anyway?"
+out=$("$PROBE" "$SOCK" '{"command":"rescan"}')
+echo "$out" | grep -q '"ok":true' || fail "rescan failed: $out"
+[ "$(blockdev --getro "$dev_b")" = 1 ] || fail "rescan did not re-assert read-only"
+
 # The CLI sees both, read-only, with the register entry for alpha.
 json=$("$FUTARI" devices --json) || fail "futari devices failed"
 echo "$json" | grep -q "\"serial\" : \"$MARK-alpha\"" || fail "alpha not listed: $json"
@@ -76,15 +99,15 @@ wait_ro "$dev_h" || fail "HID stick is not read-only"
 # Detach is noticed and recorded; attach records carry the identity.
 detach_stick "$dev_b"
 i=0
-until grep -q '"event":"device.detach".*beta' "$TEST_TMP/log/agent-events.jsonl"; do
+until grep -q '"event":"device.detach".*beta' "$TEST_TMP"/log/egress-*.jsonl; do
 	i=$((i + 1))
-	[ $i -le 50 ] || { cat "$TEST_TMP/log/agent-events.jsonl" "$TEST_TMP/agent.log" >&2; udevadm info "$dev_b" >&2; fail "detach not recorded"; }
+	[ $i -le 50 ] || { cat "$TEST_TMP"/log/egress-*.jsonl "$TEST_TMP/agent.log" >&2; udevadm info "$dev_b" >&2; fail "detach not recorded"; }
 	sleep 0.1
 done
-grep '"event":"device.attach"' "$TEST_TMP/log/agent-events.jsonl" | grep "$MARK-alpha" |
+grep '"event":"device.attach"' "$TEST_TMP"/log/egress-*.jsonl | grep "$MARK-alpha" |
 	grep '"fs_type":"ext4"' | grep '"label":"alpha"' | grep '"vid":"f00d"' |
 	grep -q '"asset":"CITY-USB-0001"' || fail "attach record lacks the identity"
-grep -q '"event":"device.suspicious".*gamma-hid' "$TEST_TMP/log/agent-events.jsonl" ||
+grep -q '"event":"device.suspicious".*gamma-hid' "$TEST_TMP"/log/egress-*.jsonl ||
 	fail "suspicious stick not recorded"
 
 # Killed hard, the agent leaves the devices read-only (the flag lives in the kernel).

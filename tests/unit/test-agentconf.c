@@ -54,6 +54,16 @@ test_values(void)
 	g_assert_cmpuint(c->spool_bytes_per_uid, ==, G_GUINT64_CONSTANT(10000000000));
 }
 
+static void
+test_policy(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutConfig) c = parse("[approval]\nclass-ii-approvals = 2\n", &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(fut_policy_get_rule(c->policy, FUT_CLASS_II)->approvals, ==, 2);
+}
+
 /* Every refusal names the file and the line of the offending key. */
 static void
 test_refusals(void)
@@ -192,6 +202,7 @@ main(int argc, char **argv)
 	g_test_add_func("/agent/config/defaults", test_defaults);
 	g_test_add_func("/agent/config/values", test_values);
 	g_test_add_func("/agent/config/refusals", test_refusals);
+	g_test_add_func("/agent/config/policy", test_policy);
 	g_test_add_func("/agent/config/nul", test_nul);
 	g_test_add_func("/agent/config/garbage", test_garbage);
 	g_test_add_func("/agent/config/owner", test_owner);

@@ -158,7 +158,7 @@ build_fixtures(void)
 		fut_log_event_set_object(ev, "/home/tanaka/住民一覧.csv", 9000, HASH, "I");
 		fut_log_event_set_usb(ev, "0781", "5581", "AAA001", "1A2B-3C4D", "SOUMU01",
 		                      "M-0001");
-		fut_log_event_set_decision(ev, "deny", "機密性Ⅰは承認2名が必要");
+		fut_log_event_set_decision(ev, "deny", "重要度分類Ⅰは承認2名が必要");
 		emit(h, 11, 5, 9, ev);
 		emit(h, 11, 6, 9,
 		     ev_usb(FUT_LOG_EV_DEVICE_ATTACH, "090c", "1000", "ZZZ999", "USB DISK", NULL));
@@ -781,7 +781,7 @@ test_report_caps(void)
 	g_free(p);
 	p = g_build_filename(out_dir, "report.html", NULL);
 	g_assert_true(g_file_get_contents(p, &html, NULL, NULL));
-	g_assert_nonnull(strstr(html, "機密性Ⅲ — 305</h3>"));
+	g_assert_nonnull(strstr(html, "重要度分類Ⅲ — 305</h3>"));
 	g_assert_nonnull(strstr(html, "ほか 5 件は events.csv を参照してください。"));
 	g_assert_nonnull(strstr(html, "photo_299.jpg"));
 	g_assert_null(strstr(html, "photo_300.jpg"));

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <sys/types.h>
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "crypto.h"
+#include "logrecord.h"
+
+G_BEGIN_DECLS
+
+/* Upload control (DESIGN §6): a fanotify FAN_OPEN_PERM listener on whole filesystems that
+ * keeps Class I and II files away from upload programs unless an active upload approval
+ * covers that content, requester and program.
+ *
+ * The listener runs in its own thread with its own GMainContext, so that no open made by
+ * any other thread of the agent (log, spool, socket) can ever wait on a reply the agent
+ * itself has to give: those opens carry the agent's pid and are allowed at once. Each event
+ * is answered first; a record for the log is then handed to the agent's main context.
+ * Every event gets a reply; what cannot be decided is denied. */
+
+/* Classes of the policy (2.2.1). 0 is never returned by a classifier: unknown is II. */
+#define FUT_FANWATCH_CLASS_I   1
+#define FUT_FANWATCH_CLASS_II  2
+#define FUT_FANWATCH_CLASS_III 3
+
+typedef struct _FutFanwatch FutFanwatch;
+
+typedef enum {
+	FUT_FANWATCH_RECORD_DENIED,   /* "upload.denied" */
+	FUT_FANWATCH_RECORD_ALLOWED,  /* "upload.allowed": an approval covered it */
+	FUT_FANWATCH_RECORD_OBSERVED, /* "upload.observed": Class III under an observed path */
+	FUT_FANWATCH_RECORD_GAP,      /* "gap": events the log cannot account for */
+} FutFanwatchRecordKind;
+
+/* Returns the log event name of @kind ("upload.denied", …). Static string. */
+const gchar *fut_fanwatch_record_kind_to_string(FutFanwatchRecordKind kind);
+
+/* What the agent logs. Strings are raw (untrusted): escape before logging. */
+typedef struct {
+	FutFanwatchRecordKind kind;
+	gint64 time_us; /* wall clock (g_get_real_time) when the reply was written */
+	/* subject */
+	pid_t pid;
+	guint32 uid;                /* real uid; G_MAXUINT32 when unknown */
+	guint32 loginuid;           /* FUT_PROCINFO_LOGINUID_UNSET outside a session or unknown */
+	gchar *exe;                 /* /proc/PID/exe target, NULL when unknown */
+	gchar *comm;                /* /proc/PID/comm, NULL when unknown */
+	const gchar *program_match; /* how the upload program was recognised: "inode", "path",
+	                             * "name" or "size" (see docs/upload-control.md) */
+	/* object */
+	gchar *path; /* /proc/self/fd/N target, NULL when unknown */
+	guint64 dev;
+	guint64 ino;
+	guint64 size;
+	guint file_class; /* FUT_FANWATCH_CLASS_*, 0 when not classified */
+	gboolean has_sha256;
+	guint8 sha256[FUT_SHA256_LEN];
+	/* decision */
+	gboolean allowed;
+	const gchar *reason; /* short fixed text, e.g. "class II file, no approval" */
+	gchar *approval_id;  /* the approval that allowed it (ALLOWED only) */
+	/* gap */
+	const gchar *gap_kind; /* "queue-overflow", "records-dropped" */
+	guint64 gap_count;
+} FutFanwatchRecord;
+
+void fut_fanwatch_record_free(FutFanwatchRecord *rec);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutFanwatchRecord, fut_fanwatch_record_free)
+
+/* Returns the egress-log event for @rec (common/logrecord.h): subject (uid, login looked up
+ * here, loginuid, pid, exe), object (path, size, SHA-256, class), destination "upload" with
+ * the program, decision, reason, the approval as request id, and details (comm,
+ * program_match, dev, ino; for a gap: kind and count). Strings are escaped by the setters.
+ * Call it from the record callback, not the listener thread: the login lookup may read
+ * files. Caller frees with fut_log_event_free(). */
+FutLogEvent *fut_fanwatch_record_to_log_event(const FutFanwatchRecord *rec);
+
+/* Returns the same facts as a JSON object in the shape fut_recorder_emit() takes
+ * (agent/recorder.h): "subject", "object", "destination", "decision", "reason", "request",
+ * "detail"; every string escaped with fut_strescape(). For the event name use
+ * fut_fanwatch_record_kind_to_string(). Caller frees with json_object_unref(). */
+JsonObject *fut_fanwatch_record_to_fields(const FutFanwatchRecord *rec);
+
+/* Classifies the open file @fd (read it with pread(); do not close it) whose path is @path
+ * (may be NULL). Stores FUT_FANWATCH_CLASS_* in @ret_class. Called in the listener thread,
+ * possibly while an upload program waits: it must be thread-safe and must NOT open files on a
+ * watched filesystem (that open would wait on this very thread). A FALSE return (or a class
+ * outside I..III) makes the file Class II. */
+typedef gboolean (*FutFanwatchClassifyFunc)(
+    int fd, const gchar *path, guint *ret_class, gpointer user_data, GError **error);
+
+/* Receives each record in the record context given to fut_fanwatch_new(), after the kernel
+ * has been answered. The record is freed when the callback returns. */
+typedef void (*FutFanwatchRecordFunc)(const FutFanwatchRecord *rec, gpointer user_data);
+
+typedef struct {
+	/* Paths on the filesystems to watch (each filesystem is marked whole). Required. */
+	const gchar *const *mounts;
+	/* Executable paths of upload programs. Symbolic links are followed at start, so
+	 * /usr/bin/x-www-browser covers the browser it points to. */
+	const gchar *const *upload_programs;
+	/* Executable base names that make a program an upload program wherever it lives.
+	 * The base names of @upload_programs (and of their targets) are always included. */
+	const gchar *const *upload_names;
+	/* Path prefixes under which an upload program's open of a Class III file is reported
+	 * (upload.observed). Files there never get an ignore mark, so every such open is seen. */
+	const gchar *const *observe_paths;
+	/* Largest file hashed for the approval check; bigger classified files are denied. */
+	guint64 digest_max;
+	/* Largest file classified after a non-upload program's open, to set an ignore mark. */
+	guint64 learn_max;
+	/* One upload.observed per (program, file) per this many seconds, and at most
+	 * @observe_per_minute in all. */
+	guint observe_interval_s;
+	guint observe_per_minute;
+	/* Set no ignore marks at all (for measurements and debugging). */
+	gboolean no_ignore_marks;
+} FutFanwatchConfig;
+
+/* Fills @cfg with defaults (NULL lists, digest_max 1 GiB, learn_max 1 MiB, observe every
+ * 3600 s, 60 per minute). */
+void fut_fanwatch_config_init(FutFanwatchConfig *cfg);
+
+/* An active upload approval, as the agent keeps it after `futari redeem`. */
+typedef struct {
+	const gchar *id; /* request or approval id, for the log */
+	guint8 sha256[FUT_SHA256_LEN];
+	guint32 uid;          /* the requester */
+	const gchar *program; /* executable path, or NULL for any upload program */
+	gint64 not_before;    /* unix seconds, inclusive */
+	gint64 not_after;     /* unix seconds, inclusive */
+} FutFanwatchApproval;
+
+/* Returns a listener (fanotify group created, upload program binaries resolved, nothing
+ * marked yet) or NULL with an error (not root, no fanotify, bad config). Records go
+ * to @record_func in @record_context (NULL: the global default context). Free with
+ * fut_fanwatch_free(). */
+FutFanwatch *fut_fanwatch_new(const FutFanwatchConfig *cfg,
+                              FutFanwatchClassifyFunc classify_func,
+                              gpointer classify_data,
+                              FutFanwatchRecordFunc record_func,
+                              gpointer record_data,
+                              GMainContext *record_context,
+                              GError **error);
+
+/* Marks the configured filesystems and starts the listener thread. */
+gboolean fut_fanwatch_start(FutFanwatch *fw, GError **error);
+
+/* Stops the thread and closes the fanotify group: the kernel then allows every pending
+ * open. Safe to call twice; fut_fanwatch_free() calls it. */
+void fut_fanwatch_stop(FutFanwatch *fw);
+
+void fut_fanwatch_free(FutFanwatch *fw);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutFanwatch, fut_fanwatch_free)
+
+/* Adds or replaces (same id) an active approval. Thread-safe. */
+gboolean
+fut_fanwatch_add_approval(FutFanwatch *fw, const FutFanwatchApproval *approval, GError **error);
+/* Removes the approval @id; FALSE if there was none. Thread-safe. */
+gboolean fut_fanwatch_remove_approval(FutFanwatch *fw, const gchar *id);
+/* Removes every approval. Thread-safe. */
+void fut_fanwatch_clear_approvals(FutFanwatch *fw);
+
+/* Drops every ignore mark and every cached classification, and looks up the upload program
+ * binaries again: call after a policy change, a label change that may raise the class of
+ * files already judged Class III, or a package upgrade. Thread-safe. */
+gboolean fut_fanwatch_flush(FutFanwatch *fw, GError **error);
+/* Drops the ignore mark and cached classification of the file at @path (not following a
+ * final symbolic link): call after labelling that one file. Thread-safe. */
+gboolean fut_fanwatch_forget_path(FutFanwatch *fw, const gchar *path, GError **error);
+
+typedef struct {
+	guint64 events; /* permission events answered */
+	guint64 allowed;
+	guint64 denied;
+	guint64 self;          /* the agent's own opens, allowed at once */
+	guint64 upload_checks; /* opens by upload programs */
+	guint64 classified;    /* classifier calls */
+	guint64 marks;         /* ignore marks set */
+	guint64 overflows;     /* FAN_Q_OVERFLOW seen */
+	guint64 reply_errors;
+	guint64 records_dropped;
+} FutFanwatchStats;
+
+/* Copies the counters into @ret_stats. Thread-safe. */
+void fut_fanwatch_get_stats(FutFanwatch *fw, FutFanwatchStats *ret_stats);
+
+G_END_DECLS

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <glib.h>
+#include <sys/types.h>
+
+G_BEGIN_DECLS
+
+/* The pending store: Class I and II requests this host made and has not yet redeemed, one
+ * root-only file per request (<state-dir>/pending/<request id>.pending). A redeemed request
+ * stays, marked redeemed, until it expires, so an approval cannot be used twice. */
+
+#define FUT_PENDING_STATE_PENDING  "pending"
+#define FUT_PENDING_STATE_REDEEMED "redeemed"
+
+typedef struct {
+	gchar *id; /* request id, 64 lower-case hex */
+	uid_t uid; /* the requester */
+	gchar *spool_id;
+	gchar *name; /* file name to write */
+	gchar *dir;  /* folder on the stick, "" for the top */
+	gchar *request_text;
+	gchar *state;
+	gint64 expires; /* UTC seconds */
+} FutPendingEntry;
+
+void fut_pending_entry_free(FutPendingEntry *e);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutPendingEntry, fut_pending_entry_free)
+
+/* Stores a new entry (never overwriting), durably. */
+gboolean fut_pending_add(const gchar *state_dir, const FutPendingEntry *e, GError **error);
+/* Loads entry @id, or NULL (FUT_ERROR_INVALID_DATA for a malformed id, FUT_ERROR_IO when
+ * there is none). Caller frees. */
+FutPendingEntry *fut_pending_load(const gchar *state_dir, const gchar *id, GError **error);
+/* Rewrites the state of entry @id durably. */
+gboolean
+fut_pending_set_state(const gchar *state_dir, const gchar *id, const gchar *state, GError **error);
+/* The entries of @uid (all when @uid is (uid_t)-1), oldest first. Caller unrefs. */
+GPtrArray *fut_pending_list(const gchar *state_dir, uid_t uid);
+/* Pending (not redeemed, not expired at @now) entries of @uid. */
+guint fut_pending_count(const gchar *state_dir, uid_t uid, gint64 now);
+/* Removes entries expired before @now; returns them (their spool copies are the caller's to
+ * remove). Caller unrefs. */
+GPtrArray *fut_pending_purge(const gchar *state_dir, gint64 now);
+
+G_END_DECLS

@@ -1,0 +1,136 @@
+#!/bin/sh
+# Two-person export end to end (DESIGN §5, §8.2, §8.3): a Class II export makes a signed
+# request and writes nothing; a supervisor signs it with futari-approve; `futari redeem`
+# writes the agent's spooled copy with the exact digest. A tampered approval, a rejection,
+# a revoked approver, the wrong stick, another user and a replay are refused, each logged.
+. "$(dirname "$0")/agent-lib.sh"
+agent_enter_ns "$@"
+. "$(dirname "$0")/lib.sh"
+require_cmd setpriv setfattr sha256sum
+APPROVE="$top_builddir/approver/futari-approve"
+[ -x "$APPROVE" ] || skip "futari-approve is not built"
+agent_setup
+user_home
+register_sticks alpha
+make_stick alpha
+dev=$STICK
+
+# The security manager's root key, two approvers, an empty revocation list (TEST ONLY).
+W="$TEST_TMP/approvers"
+mkdir -p "$W"
+cd "$W" || fail "no dir"
+echo 'TEST ONLY root passphrase' >root.pass
+echo 'TEST ONLY alice passphrase' >alice.pass
+echo 'TEST ONLY carol passphrase' >carol.pass
+A() { "$APPROVE" "$@" --allow-root >>"$W/approve.log" 2>&1 || fail "futari-approve $1 failed: $(tail -3 "$W/approve.log")"; }
+A certify --init-root org --passphrase-file root.pass
+A keygen --name alice --out keys --passphrase-file alice.pass
+A keygen --name carol --out keys --passphrase-file carol.pass
+A certify --root-key org/org.key --passphrase-file root.pass --key keys/alice.pub --id S1001 \
+	--name "Alice (TEST ONLY)" --login alice --role info-manager --classes II --valid-for 30d \
+	--out alice.cert
+A certify --root-key org/org.key --passphrase-file root.pass --key keys/carol.pub --id S1003 \
+	--name "Carol (TEST ONLY)" --login carol --role security-manager --classes I,II \
+	--valid-for 30d --out carol.cert
+A revoke --root-key org/org.key --passphrase-file root.pass --out crl1
+install -m 0644 org/org.pub "$ETC/org.pub"
+install -m 0644 crl1 "$ETC/revocations.futari-revocation"
+cd / || fail "cd"
+
+start_agent
+wait_ro "$dev" || fail "not read-only"
+mnt="$TEST_TMP/mnt"
+mkdir -p "$mnt"
+mount "$dev" "$mnt" 2>/dev/null || fail "cannot mount"
+defer "umount $mnt 2>/dev/null"
+
+public_file "$HOME_U/bid-spec.bin" 1500000 bidspecbin
+chown 65534:65534 "$HOME_U/bid-spec.bin"
+setfattr -n trusted.futari.class -v II "$HOME_U/bid-spec.bin"
+want=$(sha256sum <"$HOME_U/bid-spec.bin" | cut -d' ' -f1)
+as_user "$FUTARI" export "$HOME_U/bid-spec.bin" --to alpha --dir bids --reason "tender 42" \
+	>"$TEST_TMP/out" 2>&1 || fail "Class II export failed: $(cat "$TEST_TMP/out")"
+REQ="$HOME_U/bid-spec.bin.futari-request"
+[ -f "$REQ" ] || fail "no request file: $(cat "$TEST_TMP/out")"
+[ ! -e "$mnt/bids" ] || fail "something was written before approval"
+# The user changes the file after asking: the approved (spooled) bytes are written anyway.
+printf 'changed after the request\n' >>"$HOME_U/bid-spec.bin"
+
+sign() { # who out [extra]
+	who=$1 out=$2
+	shift 2
+	"$APPROVE" sign "$REQ" --key "$W/keys/$who.key" --cert "$W/$who.cert" \
+		--passphrase-file "$W/$who.pass" --root "$W/org/org.pub" --out "$out" --allow-root "$@" \
+		>>"$W/approve.log" 2>&1 || fail "sign by $who failed: $(tail -3 "$W/approve.log")"
+	chmod 0644 "$out"
+}
+sign alice "$TEST_TMP/ok.futari-approval" --comment "OK for tender 42"
+"$APPROVE" reject "$REQ" --key "$W/keys/carol.key" --cert "$W/carol.cert" \
+	--passphrase-file "$W/carol.pass" --root "$W/org/org.pub" --out "$TEST_TMP/no.futari-approval" \
+	--comment "not this one" --allow-root >>"$W/approve.log" 2>&1 || fail "reject failed"
+chmod 0644 "$TEST_TMP/no.futari-approval"
+sed 's/^not-after: 20/not-after: 21/' "$TEST_TMP/ok.futari-approval" >"$TEST_TMP/tampered.futari-approval"
+chmod 0644 "$TEST_TMP/tampered.futari-approval"
+cmp -s "$TEST_TMP/ok.futari-approval" "$TEST_TMP/tampered.futari-approval" && fail "tampering changed nothing"
+
+refused() { # what grep-pattern cmd...
+	what=$1 pat=$2
+	shift 2
+	before=$(ls -A "$mnt/bids" 2>/dev/null | wc -l)
+	if out=$("$@" 2>&1); then fail "$what: redeem accepted: $out"; fi
+	echo "$out" | grep -q "$pat" || fail "$what: unexpected refusal: $out"
+	[ "$(ls -A "$mnt/bids" 2>/dev/null | wc -l)" = "$before" ] || fail "$what: a file was written"
+}
+refused tampered "signature\|approval 1" as_user "$FUTARI" redeem "$TEST_TMP/tampered.futari-approval"
+refused rejected "rejected" as_user "$FUTARI" redeem "$TEST_TMP/no.futari-approval"
+refused other-user "only the person who made the request" \
+	setpriv --reuid=65533 --regid=65533 --clear-groups env FUTARI_SOCKET="$SOCK" \
+	"$FUTARI" redeem "$TEST_TMP/ok.futari-approval"
+refused garbage "approval 1" as_user "$FUTARI" redeem "$REQ"
+
+# Alice's certificate revoked: her approval is worthless.
+serial=$(grep '^serial: ' "$W/alice.cert" | cut -d' ' -f2)
+(cd "$W" && A revoke "$serial" --previous crl1 --root-key org/org.key \
+	--passphrase-file root.pass --out crl2)
+install -m 0644 "$W/crl2" "$ETC/revocations.futari-revocation"
+refused revoked "revoked" as_user "$FUTARI" redeem "$TEST_TMP/ok.futari-approval"
+install -m 0644 "$W/crl1" "$ETC/revocations.futari-revocation"
+
+# The wrong stick: alpha's twin with another filesystem.
+umount "$mnt"
+blockdev --setrw "$dev"
+losetup -d "$dev"
+udevadm settle -t 10
+refused wrong-stick "plug in the stick named in the request" \
+	as_user "$FUTARI" redeem "$TEST_TMP/ok.futari-approval"
+dev=$(losetup --find --show "$TEST_TMP/$MARK-alpha.img") || fail "reattach"
+defer "blockdev --setrw $dev 2>/dev/null; losetup -d $dev 2>/dev/null"
+udevadm settle -t 10
+wait_ro "$dev" || fail "re-attached stick not read-only"
+mount "$dev" "$mnt" 2>/dev/null || fail "cannot mount again"
+
+# The valid approval.
+out=$(as_user "$FUTARI" redeem "$TEST_TMP/ok.futari-approval" 2>&1) || fail "redeem refused: $out"
+echo "$out" | grep -q "written to CITY-USB-alpha:/bids/bid-spec.bin" || fail "unexpected: $out"
+[ "$(sha256sum <"$mnt/bids/bid-spec.bin" | cut -d' ' -f1)" = "$want" ] ||
+	fail "the stick does not hold the approved bytes"
+[ "$(blockdev --getro "$dev")" = 1 ] || fail "not read-only after redeem"
+
+# Replay.
+grep -h "^state=" "$TEST_TMP"/state/pending/*.pending | grep -q redeemed || { cat "$TEST_TMP"/state/pending/*.pending; fail "not marked redeemed"; }
+refused replay "redeemed" as_user "$FUTARI" redeem "$TEST_TMP/ok.futari-approval"
+[ "$(ls "$mnt/bids" | wc -l)" -eq 1 ] || fail "replay wrote a second copy"
+as_user "$FUTARI" requests | grep -q "redeemed" || fail "requests does not show redeemed"
+
+L="$TEST_TMP/log"
+req_id=$(grep '"event":"redeem.accepted"' "$L"/egress-*.jsonl | sed 's/.*"request":"\([0-9a-f]*\)".*/\1/')
+[ -n "$req_id" ] || fail "redeem.accepted not logged"
+grep '"event":"export.written"' "$L"/egress-*.jsonl | grep "$req_id" | grep -q "$want" ||
+	fail "export.written lacks request id or digest"
+grep '"event":"export.written"' "$L"/egress-*.jsonl | grep "$req_id" | grep -q '"approvers":\["' ||
+	fail "export.written lacks the approver"
+n=$(grep -c '"event":"approval.refused"' "$L"/egress-*.jsonl)
+[ "$n" -ge 6 ] || fail "refusals not all logged ($n)"
+stop_agent
+echo "ok: Class II written only after a valid approval; refused approvals logged"
+exit 0

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent/pending.h"
+#include "agent/spool.h"
+#include "crypto.h"
+#include "errors.h"
+
+typedef struct {
+	gchar *dir;
+	gchar *spool;
+	gchar *src;
+} Fixture;
+
+static void
+setup(Fixture *f, gconstpointer data)
+{
+	f->dir = g_dir_make_tmp("futari-spool-XXXXXX", NULL);
+	f->spool = g_build_filename(f->dir, "spool", NULL);
+	f->src = g_build_filename(f->dir, "src.bin", NULL);
+	g_assert_cmpint(g_mkdir(f->spool, 0700), ==, 0);
+}
+
+static void
+teardown(Fixture *f, gconstpointer data)
+{
+	g_autofree gchar *cmd = g_strdup_printf("rm -rf '%s'", f->dir);
+	g_assert_cmpint(system(cmd), ==, 0);
+	g_free(f->dir);
+	g_free(f->spool);
+	g_free(f->src);
+}
+
+static guint
+count_files(const gchar *dir)
+{
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	guint n = 0;
+	while (d != NULL && g_dir_read_name(d) != NULL)
+		n++;
+	return n;
+}
+
+static void
+test_ingest(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *content = g_strnfill(3 * 1024 * 1024 + 17, 'x');
+	guint8 want[FUT_SHA256_LEN];
+	g_autoptr(FutSpoolEntry) e = NULL;
+	g_autoptr(FutSpoolEntry) again = NULL;
+	g_autofree gchar *udir = g_build_filename(f->spool, "1000", NULL);
+	struct stat st;
+	int fd;
+
+	g_assert_true(g_file_set_contents(f->src, content, -1, NULL));
+	fut_sha256(content, strlen(content), want);
+	fd = open(f->src, O_RDONLY | O_CLOEXEC);
+	g_assert_cmpint(lseek(fd, 100, SEEK_SET), ==, 100);
+	e = fut_spool_ingest(f->spool, 1000, fd, 1 << 30, 1 << 30, NULL, NULL, &error);
+	g_assert_no_error(error);
+	/* pread from 0: the caller's offset does not matter, and is left alone */
+	g_assert_cmpint(lseek(fd, 0, SEEK_CUR), ==, 100);
+	close(fd);
+	g_assert_cmpuint(e->size, ==, strlen(content));
+	g_assert_cmpmem(e->sha256, FUT_SHA256_LEN, want, FUT_SHA256_LEN);
+	g_assert_cmpint(stat(e->path, &st), ==, 0);
+	g_assert_cmpint(st.st_mode & 0777, ==, 0600);
+	g_assert_cmpint(stat(udir, &st), ==, 0);
+	g_assert_cmpint(st.st_mode & 0777, ==, 0700);
+	g_assert_cmpuint(fut_spool_usage(f->spool, 1000), ==, strlen(content));
+	g_assert_true(fut_spool_entry_sync(e, &error));
+
+	again = fut_spool_lookup(f->spool, 1000, e->id, &error);
+	g_assert_no_error(error);
+	g_assert_cmpmem(again->sha256, FUT_SHA256_LEN, want, FUT_SHA256_LEN);
+	g_assert_null(fut_spool_lookup(f->spool, 1000, "../../etc/passwd", &error));
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+	g_clear_error(&error);
+	g_assert_null(fut_spool_lookup(f->spool, 1001, e->id, &error));
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_IO);
+	g_clear_error(&error);
+	fut_spool_entry_remove(e);
+	g_assert_cmpuint(count_files(udir), ==, 0);
+}
+
+static void
+test_refusals(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *fifo = g_build_filename(f->dir, "fifo", NULL);
+	g_autofree gchar *udir = g_build_filename(f->spool, "1000", NULL);
+	int fd;
+
+	g_assert_true(g_file_set_contents(f->src, "0123456789", -1, NULL));
+
+	fd = open(f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	g_assert_null(fut_spool_ingest(f->spool, 1000, fd, 100, 100, NULL, NULL, &error));
+	g_assert_nonnull(strstr(error->message, "directory"));
+	g_clear_error(&error);
+	close(fd);
+
+	g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+	fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	g_assert_null(fut_spool_ingest(f->spool, 1000, fd, 100, 100, NULL, NULL, &error));
+	g_assert_nonnull(strstr(error->message, "regular files"));
+	g_clear_error(&error);
+	close(fd);
+
+	fd = open(f->src, O_WRONLY | O_CLOEXEC);
+	g_assert_null(fut_spool_ingest(f->spool, 1000, fd, 100, 100, NULL, NULL, &error));
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_PERMISSION);
+	g_clear_error(&error);
+	close(fd);
+
+	fd = open(f->src, O_PATH | O_CLOEXEC);
+	g_assert_null(fut_spool_ingest(f->spool, 1000, fd, 100, 100, NULL, NULL, &error));
+	g_assert_nonnull(error);
+	g_clear_error(&error);
+	close(fd);
+
+	fd = open(f->src, O_RDONLY | O_CLOEXEC);
+	g_assert_null(fut_spool_ingest(f->spool, 1000, fd, 9, 100, NULL, NULL, &error));
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE);
+	g_clear_error(&error);
+	{
+		g_autoptr(FutSpoolEntry) first =
+		    fut_spool_ingest(f->spool, 1000, fd, 100, 15, NULL, NULL, &error);
+		g_assert_no_error(error);
+		/* a second copy would take the user over the quota */
+		g_assert_null(fut_spool_ingest(f->spool, 1000, fd, 100, 15, NULL, NULL, &error));
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE);
+		g_clear_error(&error);
+		g_assert_cmpuint(count_files(udir), ==, 1);
+		/* another user's quota is separate */
+		g_autoptr(FutSpoolEntry) other =
+		    fut_spool_ingest(f->spool, 1001, fd, 100, 15, NULL, NULL, &error);
+		g_assert_no_error(error);
+	}
+	close(fd);
+}
+
+static FutPendingEntry *
+entry(const gchar *id, uid_t uid, gint64 expires)
+{
+	FutPendingEntry *e = g_new0(FutPendingEntry, 1);
+	e->id = g_strdup(id);
+	e->uid = uid;
+	e->spool_id = g_strdup("0123456789abcdef0123456789abcdef");
+	e->name = g_strdup("report.pdf");
+	e->dir = g_strdup("a/b");
+	e->request_text = g_strdup("-----BEGIN FUTARI REQUEST-----\nx: y\n-----END FUTARI "
+	                           "REQUEST-----\n");
+	e->state = g_strdup(FUT_PENDING_STATE_PENDING);
+	e->expires = expires;
+	return e;
+}
+
+static void
+test_pending(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	const gchar *id1 = "1111111111111111111111111111111111111111111111111111111111111111";
+	const gchar *id2 = "2222222222222222222222222222222222222222222222222222222222222222";
+	g_autoptr(FutPendingEntry) e1 = entry(id1, 1000, 2000);
+	g_autoptr(FutPendingEntry) e2 = entry(id2, 1000, 500);
+	g_autoptr(FutPendingEntry) bad = entry("../x", 1000, 2000);
+	g_autoptr(FutPendingEntry) got = NULL;
+	g_autoptr(GPtrArray) list = NULL;
+	g_autoptr(GPtrArray) gone = NULL;
+
+	g_assert_true(fut_pending_add(f->dir, e1, &error));
+	g_assert_true(fut_pending_add(f->dir, e2, &error));
+	g_assert_false(fut_pending_add(f->dir, e1, &error));
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_EXISTS);
+	g_clear_error(&error);
+	g_assert_false(fut_pending_add(f->dir, bad, &error));
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+	g_clear_error(&error);
+
+	got = fut_pending_load(f->dir, id1, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(got->request_text, ==, e1->request_text);
+	g_assert_cmpstr(got->dir, ==, "a/b");
+	g_assert_cmpuint(got->uid, ==, 1000);
+	g_assert_cmpuint(fut_pending_count(f->dir, 1000, 1000), ==, 1); /* e2 expired */
+	g_assert_cmpuint(fut_pending_count(f->dir, 1001, 0), ==, 0);
+	g_assert_true(fut_pending_set_state(f->dir, id1, FUT_PENDING_STATE_REDEEMED, &error));
+	g_clear_pointer(&got, fut_pending_entry_free);
+	got = fut_pending_load(f->dir, id1, &error);
+	g_assert_cmpstr(got->state, ==, FUT_PENDING_STATE_REDEEMED);
+	g_assert_cmpuint(fut_pending_count(f->dir, 1000, 0), ==, 1);
+	list = fut_pending_list(f->dir, 1000);
+	g_assert_cmpuint(list->len, ==, 2);
+	g_assert_cmpstr(((FutPendingEntry *)g_ptr_array_index(list, 0))->id, ==, id2);
+	gone = fut_pending_purge(f->dir, 1000);
+	g_assert_cmpuint(gone->len, ==, 1);
+	g_assert_null(fut_pending_load(f->dir, id2, &error));
+	g_clear_error(&error);
+	g_assert_null(fut_pending_load(f->dir, "ABC", &error));
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+	g_clear_error(&error);
+
+	/* A damaged entry is refused, not half-read. */
+	{
+		g_autofree gchar *path = g_strdup_printf("%s/pending/%s.pending", f->dir, id1);
+		g_assert_true(g_file_set_contents(path, "[request]\nid=zz\n", -1, NULL));
+		g_assert_null(fut_pending_load(f->dir, id1, &error));
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add("/agent/spool/ingest", Fixture, NULL, setup, test_ingest, teardown);
+	g_test_add("/agent/spool/refusals", Fixture, NULL, setup, test_refusals, teardown);
+	g_test_add("/agent/pending/store", Fixture, NULL, setup, test_pending, teardown);
+	return g_test_run();
+}
