@@ -74,8 +74,7 @@ static const gchar *const cap_names[] = {
 guint64
 fut_caps_agent_keep(void)
 {
-	return (1ULL << CAP_SYS_ADMIN) | (1ULL << CAP_SYS_PTRACE) | (1ULL << CAP_DAC_OVERRIDE) |
-	       (1ULL << CAP_DAC_READ_SEARCH) | (1ULL << CAP_FOWNER);
+	return (1ULL << CAP_SYS_ADMIN) | (1ULL << CAP_SYS_PTRACE) | (1ULL << CAP_DAC_OVERRIDE);
 }
 
 gchar *
@@ -152,9 +151,11 @@ fut_caps_restrict(guint64 keep, GError **error)
 	}
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return fut_error_set_errno(error, errno, "PR_CAP_AMBIENT_CLEAR_ALL");
-	/* The bounding set first: dropping from it needs CAP_SETPCAP, which goes next. */
+	/* The bounding set first: dropping from it needs CAP_SETPCAP, which goes next. Under
+	 * systemd's CapabilityBoundingSet= the set is small already (and CAP_SETPCAP gone). */
 	for (guint c = 0; c <= last; c++) {
-		if ((keep & (1ULL << c)) != 0)
+		if ((keep & (1ULL << c)) != 0 ||
+		    prctl(PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0) == 0)
 			continue;
 		if (prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0) {
 			g_autofree gchar *name = fut_caps_to_string(1ULL << c);

@@ -11,13 +11,13 @@ G_BEGIN_DECLS
  * other processes. Capabilities are per thread: fut_caps_restrict() must run before the
  * first thread is created, and fut_caps_verify() checks every thread. */
 
-/* What the agent keeps, as a mask of (1 << CAP_*):
- *   CAP_SYS_ADMIN        BLKROSET, mount and umount of its private mount, fanotify,
- *                        trusted.futari.class
- *   CAP_SYS_PTRACE       /proc/PID/exe of other users' processes (who opens a file)
- *   CAP_DAC_OVERRIDE     write into folders on a stick owned by another uid, label files
- *   CAP_DAC_READ_SEARCH  read and search them
- *   CAP_FOWNER           set labels and modes on files it does not own */
+/* What the agent keeps, as a mask of (1 << CAP_*); the same set as CapabilityBoundingSet=
+ * in packaging/systemd/futarid.service.in, which was measured against the tests:
+ *   CAP_SYS_ADMIN     BLKROSET, mount and umount of its private mount, fanotify,
+ *                     trusted.futari.class
+ *   CAP_SYS_PTRACE    /proc/PID/exe of other users' processes (who opens a file)
+ *   CAP_DAC_OVERRIDE  read, search and write folders on a stick owned by another uid, and
+ *                     label files it does not own */
 guint64 fut_caps_agent_keep(void);
 
 /* Clears the ambient set, drops every capability not in @keep from the bounding set, sets
