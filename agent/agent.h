@@ -33,10 +33,25 @@ typedef struct {
 	FutClassifier *classifier;      /* from the current configuration */
 	GPtrArray *retired_classifiers; /* replaced by reloads, still used by running jobs */
 	FutKey *host_key;
+	/* Upload control (NULL when agent.conf has no [upload] group): the fanotify listener,
+	 * and the upload approvals activated in it by redeem (request id -> not_after, in
+	 * unix seconds, as gint64*; main thread only) so the tick can drop ended ones. */
+	struct _FutFanwatch *fanwatch;
+	GHashTable *upload_approvals;
+	GPtrArray *subscribers; /* FutApiCall* of "subscribe" calls (main thread only) */
 	FutApiServer *api;
 	GMainLoop *loop;
 	GDateTime *started;
 } FutAgent;
+
+/* At most this many "subscribe" calls per uid. */
+#define FUT_AGENT_SUBSCRIBERS_PER_UID 4
+
+/* Sends @event (borrowed) to every subscriber whose uid is @uid (commands.c). */
+void fut_agent_notify(FutAgent *agent, uid_t uid, JsonObject *event);
+/* Sends a keepalive to every subscriber and finishes the calls whose client is gone; with
+ * @stop, finishes them all (the agent is stopping). */
+void fut_agent_subscribers_prune(FutAgent *agent, gboolean stop);
 
 /* The fixed command table of the local API (commands.c), ending in {NULL}. */
 extern const FutApiCommand fut_agent_commands[];

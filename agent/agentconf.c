@@ -22,7 +22,12 @@ typedef enum {
 	KEY_PATH,
 	KEY_BOOL,
 	KEY_UINT,
+	KEY_PATH_LIST, /* "a;b;c": absolute paths */
+	KEY_NAME_LIST, /* "a;b;c": file names (no '/') */
 } KeyType;
+
+/* Entries in one list key: a bounded config makes a bounded program table. */
+#define LIST_MAX 256
 
 typedef struct {
 	const gchar *group;
@@ -51,9 +56,17 @@ static const KeySpec key_table[] = {
     {"limits", "spool-bytes-per-uid", KEY_UINT, OFF(spool_bytes_per_uid), 1, G_MAXINT64},
     {"limits", "max-export-bytes", KEY_UINT, OFF(max_export_bytes), 1, G_MAXINT64},
     {"limits", "request-lifetime-hours", KEY_UINT, OFF(request_lifetime_hours), 1, 24 * 90},
+    {"upload", "filesystems", KEY_PATH_LIST, OFF(upload_filesystems), 0, 0},
+    {"upload", "programs", KEY_PATH_LIST, OFF(upload_programs), 0, 0},
+    {"upload", "names", KEY_NAME_LIST, OFF(upload_names), 0, 0},
+    {"upload", "observe", KEY_PATH_LIST, OFF(upload_observe), 0, 0},
+    {"upload", "digest-max", KEY_UINT, OFF(upload_digest_max), 1, G_MAXINT64},
+    {"upload", "learn-max", KEY_UINT, OFF(upload_learn_max), 0, G_MAXINT64},
+    {"upload", "observe-interval", KEY_UINT, OFF(upload_observe_interval), 1, 7 * 24 * 3600},
+    {"upload", "observe-per-minute", KEY_UINT, OFF(upload_observe_per_minute), 1, 100000},
 };
 
-static const gchar *const known_groups[] = {"paths", "usb", "limits", NULL};
+static const gchar *const known_groups[] = {"paths", "usb", "limits", "upload", NULL};
 
 /* Groups that belong to another module, which parses and validates them itself. */
 #define POLICY_GROUP "approval"
@@ -74,6 +87,10 @@ fut_config_free(FutConfig *c)
 	g_free(c->org_key);
 	g_free(c->revocation_list);
 	g_free(c->label_store);
+	g_strfreev(c->upload_filesystems);
+	g_strfreev(c->upload_programs);
+	g_strfreev(c->upload_names);
+	g_strfreev(c->upload_observe);
 	if (c->keyfile != NULL)
 		g_key_file_unref(c->keyfile);
 	if (c->policy != NULL)
@@ -104,7 +121,66 @@ fut_config_new_default(void)
 	c->spool_bytes_per_uid = G_GUINT64_CONSTANT(8) * 1024 * 1024 * 1024;
 	c->max_export_bytes = G_GUINT64_CONSTANT(4) * 1024 * 1024 * 1024;
 	c->request_lifetime_hours = 24 * 7;
+	/* The listener's own defaults (fut_fanwatch_config_init). */
+	c->upload_digest_max = G_GUINT64_CONSTANT(1024) * 1024 * 1024;
+	c->upload_learn_max = 1024 * 1024;
+	c->upload_observe_interval = 3600;
+	c->upload_observe_per_minute = 60;
 	return c;
+}
+
+/* A ';'-separated list: every entry an absolute path (@paths) or a plain file name;
+ * empty entries (a trailing ';') are skipped; at least one entry. */
+static gboolean
+get_list(FutKeyfile *kf, const KeySpec *spec, gboolean paths, gchar ***ret, GError **error)
+{
+	g_autofree gchar *value = NULL;
+	g_auto(GStrv) parts = NULL;
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
+
+	if (!fut_keyfile_get_string(kf, spec->group, spec->key, &value, error))
+		return FALSE;
+	if (value == NULL)
+		return TRUE;
+	parts = g_strsplit(value, ";", -1);
+	for (guint i = 0; parts[i] != NULL; i++) {
+		gchar *v = g_strstrip(parts[i]);
+		g_autofree gchar *ev = fut_strescape(v, -1);
+		gboolean bad = FALSE;
+
+		if (*v == '\0')
+			continue;
+		for (const gchar *p = v; *p != '\0'; p++)
+			bad = bad || (guchar)*p < 0x20 || *p == 0x7f;
+		if (paths) {
+			g_auto(GStrv) comp = g_strsplit(v + 1, "/", -1);
+			bad = bad || v[0] != '/' || strlen(v) >= 4096;
+			for (guint k = 0; !bad && comp[k] != NULL; k++)
+				bad = g_str_equal(comp[k], ".") || g_str_equal(comp[k], "..") ||
+				      (comp[k][0] == '\0' && (k > 0 || comp[k + 1] != NULL));
+			if (bad)
+				return fut_keyfile_set_error(
+				    kf, error, FUT_ERROR_INVALID_DATA, spec->group, spec->key,
+				    _("'%s': '%s' is not a plain absolute path"), spec->key, ev);
+		} else if (bad || strchr(v, '/') != NULL || strlen(v) > 255 ||
+		           g_str_equal(v, ".") || g_str_equal(v, "..")) {
+			return fut_keyfile_set_error(
+			    kf, error, FUT_ERROR_INVALID_DATA, spec->group, spec->key,
+			    _("'%s': '%s' is not a program file name"), spec->key, ev);
+		}
+		if (out->len >= LIST_MAX)
+			return fut_keyfile_set_error(
+			    kf, error, FUT_ERROR_INVALID_DATA, spec->group, spec->key,
+			    _("'%s' lists more than %d entries"), spec->key, LIST_MAX);
+		g_ptr_array_add(out, g_strdup(v));
+	}
+	if (out->len == 0)
+		return fut_keyfile_set_error(kf, error, FUT_ERROR_INVALID_DATA, spec->group,
+		                             spec->key, _("'%s' is empty"), spec->key);
+	g_ptr_array_add(out, NULL);
+	g_strfreev(*ret);
+	*ret = (gchar **)g_ptr_array_free(g_steal_pointer(&out), FALSE);
+	return TRUE;
 }
 
 static gboolean
@@ -118,6 +194,9 @@ apply_key(FutKeyfile *kf, FutConfig *c, const KeySpec *spec, GError **error)
 		                                  error);
 	case KEY_BOOL:
 		return fut_keyfile_get_bool(kf, spec->group, spec->key, (gboolean *)field, error);
+	case KEY_PATH_LIST:
+	case KEY_NAME_LIST:
+		return get_list(kf, spec, spec->type == KEY_PATH_LIST, (gchar ***)field, error);
 	case KEY_UINT: {
 		guint64 v = 0;
 		if (!g_key_file_has_key(fut_keyfile_get_keyfile(kf), spec->group, spec->key, NULL))
@@ -180,6 +259,20 @@ fut_config_parse(const gchar *path, const gchar *data, gsize len, GError **error
 	for (guint k = 0; k < G_N_ELEMENTS(key_table); k++) {
 		if (!apply_key(kf, c, &key_table[k], error))
 			return NULL;
+	}
+	c->upload_enabled = g_key_file_has_group(fut_keyfile_get_keyfile(kf), "upload");
+	/* The relations of [upload], named at the group's line. */
+	if (c->upload_enabled && c->upload_filesystems == NULL) {
+		fut_keyfile_set_error(kf, error, FUT_ERROR_INVALID_DATA, "upload", NULL,
+		                      _("[upload] needs 'filesystems' (paths on the filesystems "
+		                        "to watch)"));
+		return NULL;
+	}
+	if (c->upload_enabled && c->upload_programs == NULL && c->upload_names == NULL) {
+		fut_keyfile_set_error(kf, error, FUT_ERROR_INVALID_DATA, "upload", NULL,
+		                      _("[upload] needs 'programs' or 'names' (the upload "
+		                        "programs)"));
+		return NULL;
 	}
 	/* The classifier checks its own groups: build one to see that they are sound. */
 	{

@@ -40,6 +40,19 @@ typedef struct {
 	guint64 max_export_bytes;     /* one file */
 	guint request_lifetime_hours; /* how long a Class I/II request waits for approval */
 
+	/* [upload]: upload control (agent/fanwatch.h, docs/upload-control.md). Upload control
+	 * is on when the group is present; it then needs at least one filesystem and one
+	 * program or name. Lists are NULL-terminated; NULL when not given. */
+	gboolean upload_enabled;
+	gchar **upload_filesystems;      /* paths on the filesystems to mark whole */
+	gchar **upload_programs;         /* absolute paths of upload program executables */
+	gchar **upload_names;            /* executable base names that are upload programs */
+	gchar **upload_observe;          /* path prefixes where Class III opens are reported */
+	guint64 upload_digest_max;       /* largest classified file hashed for an approval */
+	guint64 upload_learn_max;        /* largest file classified to set an ignore mark */
+	guint upload_observe_interval;   /* seconds between upload.observed of one file */
+	guint upload_observe_per_minute; /* upload.observed records per minute, in all */
+
 	/* [approval]: the class policy (common/policy.h), parsed by its own module */
 	FutPolicy *policy;
 

@@ -164,6 +164,21 @@ fut_api_call_send_progress(FutApiCall *call, JsonObject *progress)
 }
 
 void
+fut_api_call_send_event(FutApiCall *call, JsonObject *event)
+{
+	g_autoptr(JsonObject) msg = json_object_new();
+
+	json_object_set_object_member(msg, "event", json_object_ref(event));
+	conn_send(call->conn, msg);
+}
+
+gboolean
+fut_api_call_is_connected(FutApiCall *call)
+{
+	return call->conn->fd >= 0;
+}
+
+void
 fut_api_call_return(FutApiCall *call, JsonObject *result)
 {
 	g_autoptr(JsonObject) reply = json_object_new();

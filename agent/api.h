@@ -62,6 +62,13 @@ int fut_api_call_steal_fd(FutApiCall *call);
  * the client shows while a long request runs. Main thread only. */
 void fut_api_call_send_progress(FutApiCall *call, JsonObject *progress);
 
+/* Sends {"event":@event} (borrowed) without finishing the call: for a long-lived call (the
+ * "subscribe" command) that streams events. Main thread only. */
+void fut_api_call_send_event(FutApiCall *call, JsonObject *event);
+/* FALSE once the connection of @call is gone (a send failed or the server stopped): finish
+ * the call then. */
+gboolean fut_api_call_is_connected(FutApiCall *call);
+
 /* Sends {"ok":true,"result":@result} (@result borrowed, may be NULL) and frees the call. */
 void fut_api_call_return(FutApiCall *call, JsonObject *result);
 /* Sends {"ok":false,"error":message,"code":name} and frees the call. */

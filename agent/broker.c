@@ -16,6 +16,7 @@
 
 #include "apimsg.h"
 #include "errors.h"
+#include "fanwatch.h"
 #include "fsname.h"
 #include "pending.h"
 #include "redeem.h"
@@ -54,6 +55,11 @@ typedef struct {
 	guint major, minor;
 	gchar *fs_type, *fs_uuid, *label;
 	gchar *vid, *pid_str, *serial, *asset;
+	/* upload requests (channel upload): the remote host and the program, NULL for any */
+	gboolean upload;
+	gchar *sha256_hex; /* the request's digest, when there is no spooled copy */
+	gchar *upload_host;
+	gchar *upload_program;
 	/* redeem */
 	gchar *request_id;
 	GPtrArray *approvers; /* certificate serials, for the log */
@@ -98,6 +104,9 @@ job_unref(ExportJob *j)
 	g_free(j->pid_str);
 	g_free(j->serial);
 	g_free(j->asset);
+	g_free(j->upload_host);
+	g_free(j->upload_program);
+	g_free(j->sha256_hex);
 	if (j->spool != NULL) {
 		if (!j->keep_spool)
 			fut_spool_entry_remove(j->spool);
@@ -182,9 +191,17 @@ job_fields(ExportJob *j, const gchar *decision, const gchar *reason)
 		g_autofree gchar *hex = fut_hex_encode(j->spool->sha256, FUT_SHA256_LEN);
 		json_object_set_int_member(object, "size", (gint64)j->spool->size);
 		json_object_set_string_member(object, "sha256", hex);
+	} else {
+		set_str(object, "sha256", j->sha256_hex);
 	}
 	set_str(object, "class", j->klass);
-	json_object_set_string_member(dest, "kind", "usb");
+	if (j->upload) {
+		json_object_set_string_member(dest, "kind", "upload");
+		set_str(dest, "host", j->upload_host);
+		set_str(dest, "program", j->upload_program);
+	} else {
+		json_object_set_string_member(dest, "kind", "usb");
+	}
 	set_str(dest, "vid", j->vid);
 	set_str(dest, "pid", j->pid_str);
 	set_str(dest, "serial", j->serial);
@@ -663,6 +680,9 @@ export_done(GObject *source, GAsyncResult *res, gpointer data)
 		set_str(r, "asset", j->asset);
 		set_str(r, "serial", j->serial);
 		set_str(r, "label", j->label);
+		json_object_set_string_member(r, "channel", j->upload ? "upload" : "usb");
+		set_str(r, "upload_host", j->upload_host);
+		set_str(r, "upload_program", j->upload_program);
 		fut_api_call_return(call, r);
 	}
 	if (j->pending != NULL && j->request_id != NULL)
@@ -846,6 +866,150 @@ refuse : {
 	fut_api_call_return_error(call, error);
 }
 
+/* --- upload requests ----------------------------------------------------------------- */
+
+static void
+upload_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+{
+	ExportJob *j = data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GError) lerr = NULL;
+
+	/* Through the spool, as an export: the bytes hashed are the bytes classified, within
+	 * the same limits. The copy goes once the request is made. */
+	j->spool =
+	    fut_spool_ingest(j->config->spool_dir, j->uid, j->src_fd, j->config->max_export_bytes,
+	                     j->config->spool_bytes_per_uid, spool_progress, j, &error);
+	if (j->spool == NULL) {
+		job_record(j, "export.refused", "deny", error->message, &lerr);
+		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	job_classify(j);
+	if (g_str_equal(j->klass, "III")) {
+		g_task_return_boolean(task, TRUE);
+		return;
+	}
+	if (!make_request(j, &error)) {
+		job_record(j, "export.refused", "deny", error->message, &lerr);
+		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	g_task_return_boolean(task, TRUE);
+}
+
+/* A host name or address as a person types it: 1-253 characters of letters, digits and
+ * . - _ : [ ] (IPv6 literals), no spaces or controls. The agent cannot see where a program
+ * connects; the host is for the approver and the log. */
+static gboolean
+upload_host_valid(const gchar *h)
+{
+	gsize n = strlen(h);
+
+	if (n == 0 || n > 253)
+		return FALSE;
+	for (const gchar *p = h; *p != '\0'; p++) {
+		if (!g_ascii_isalnum(*p) && strchr(".-_:[]", *p) == NULL)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+void
+fut_broker_upload_request(FutApiCall *call, JsonObject *args, gpointer user_data)
+{
+	FutAgent *agent = user_data;
+	g_autoptr(ExportJob) j = g_new0(ExportJob, 1);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GTask) task = NULL;
+	const gchar *name = NULL, *to = NULL, *app = NULL;
+	g_autofree gchar *fdlink = NULL;
+	g_autofree gchar *exelink = NULL;
+	struct stat st;
+
+	j->ref = 1;
+	j->agent = agent;
+	j->config = agent->config;
+	j->classifier = agent->classifier;
+	j->upload = TRUE;
+	j->src_fd = fut_api_call_steal_fd(call);
+	j->uid = fut_api_call_get_uid(call);
+	j->pid = fut_api_call_get_pid(call);
+	j->login = lookup_login(j->uid);
+	fdlink = g_strdup_printf("/proc/self/fd/%d", j->src_fd);
+	exelink = g_strdup_printf("/proc/%d/exe", (int)j->pid);
+	j->src_path = read_link(fdlink);
+	j->exe = read_link(exelink);
+
+	if (!fut_api_get_string(args, "name", TRUE, &name, &error) ||
+	    !fut_api_get_string(args, "to", TRUE, &to, &error) ||
+	    !fut_api_get_string(args, "app", FALSE, &app, &error) ||
+	    !get_reason(args, &j->reason, &error))
+		goto refuse;
+	{
+		static const gchar *const known[] = {"name", "to", "app", "reason", NULL};
+		g_autoptr(GList) members = json_object_get_members(args);
+		for (GList *it = members; it != NULL; it = it->next) {
+			if (!g_strv_contains(known, it->data)) {
+				g_autofree gchar *em = fut_strescape(it->data, -1);
+				g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+				            _("unknown argument '%s'"), em);
+				goto refuse;
+			}
+		}
+	}
+	if (!upload_host_valid(to)) {
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("--to must be a host name or address (letters, digits, . - _ : [ ]; "
+		              "at most 253)"));
+		goto refuse;
+	}
+	j->upload_host = g_strdup(to);
+	if (app != NULL) {
+		gboolean bad = app[0] != '/' || strlen(app) > FUT_TEXT_MAX ||
+		               !g_utf8_validate(app, -1, NULL) || strstr(app, "/../") != NULL ||
+		               g_str_has_suffix(app, "/..");
+		for (const gchar *p = app; !bad && *p != '\0'; p++)
+			bad = (guchar)*p < 0x20 || *p == 0x7f;
+		if (bad) {
+			g_set_error(
+			    &error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+			    _("--app must be the absolute path of the program's executable"));
+			goto refuse;
+		}
+		j->upload_program = g_strdup(app);
+	}
+	/* The name is only shown to the approver: the same rules as an exported name. */
+	j->name = fut_fsname_sanitize(name, &error);
+	if (j->name == NULL)
+		goto refuse;
+	if (fstat(j->src_fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("only a regular file can be uploaded"));
+		goto refuse;
+	}
+	if (agent->fanwatch == NULL) {
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_NOT_SUPPORTED,
+		            _("upload control is not configured on this PC: uploads need no "
+		              "approval here"));
+		goto refuse;
+	}
+	if (!reserve_spool(j, &error))
+		goto refuse;
+	j->call = call;
+	g_atomic_int_inc(&agent->active_jobs);
+	task = g_task_new(NULL, NULL, export_done, job_ref(j));
+	g_task_set_task_data(task, job_ref(j), (GDestroyNotify)job_unref);
+	g_task_run_in_thread(task, upload_thread);
+	return;
+refuse : {
+	g_autoptr(GError) lerr = NULL;
+	if (!job_record(j, "export.refused", "deny", error->message, &lerr))
+		g_prefix_error(&error, _("(and the log failed) "));
+}
+	fut_api_call_return_error(call, error);
+}
+
 /* --- Class I and II: requests --------------------------------------------------------- */
 
 static gboolean
@@ -867,12 +1031,20 @@ make_request(ExportJob *j, GError **error)
 	req->host = g_strdup(agent->host);
 	req->requester = g_strdup(j->login);
 	req->uid = j->uid;
-	req->destination.channel = FUT_CHANNEL_USB;
-	req->destination.usb_vendor = g_strdup(j->vid != NULL ? j->vid : "");
-	req->destination.usb_product = g_strdup(j->pid_str != NULL ? j->pid_str : "");
-	req->destination.usb_serial = g_strdup(j->serial != NULL ? j->serial : "");
-	req->destination.usb_fs_uuid = g_strdup(j->fs_uuid != NULL ? j->fs_uuid : "");
-	req->destination.usb_label = g_strdup(j->label != NULL ? j->label : "");
+	if (j->upload) {
+		req->destination.channel = FUT_CHANNEL_UPLOAD;
+		req->destination.upload_host = g_strdup(j->upload_host);
+		/* The format needs a program; "any upload program" is written as "*". */
+		req->destination.upload_program = g_strdup(
+		    j->upload_program != NULL ? j->upload_program : FUT_UPLOAD_ANY_PROGRAM);
+	} else {
+		req->destination.channel = FUT_CHANNEL_USB;
+		req->destination.usb_vendor = g_strdup(j->vid != NULL ? j->vid : "");
+		req->destination.usb_product = g_strdup(j->pid_str != NULL ? j->pid_str : "");
+		req->destination.usb_serial = g_strdup(j->serial != NULL ? j->serial : "");
+		req->destination.usb_fs_uuid = g_strdup(j->fs_uuid != NULL ? j->fs_uuid : "");
+		req->destination.usb_label = g_strdup(j->label != NULL ? j->label : "");
+	}
 	req->file_name = g_strdup(j->name);
 	req->size = j->spool->size;
 	memcpy(req->sha256, j->spool->sha256, FUT_SHA256_LEN);
@@ -904,10 +1076,13 @@ make_request(ExportJob *j, GError **error)
 	/* Logged first: a request nobody can find in the log must not exist. */
 	if (!job_record(j, "export.requested", NULL, j->reason, error))
 		return FALSE;
-	if (!fut_spool_entry_sync(j->spool, error) ||
-	    !fut_pending_add(j->config->state_dir, e, error))
+	/* An upload request needs no copy: the approval names the content by its digest and
+	 * the listener checks the digest of what the program opens. */
+	if (!j->upload && !fut_spool_entry_sync(j->spool, error))
 		return FALSE;
-	j->keep_spool = TRUE;
+	if (!fut_pending_add(j->config->state_dir, e, error))
+		return FALSE;
+	j->keep_spool = !j->upload;
 	return TRUE;
 }
 
@@ -920,8 +1095,16 @@ lookup_request_state(const guint8 id[FUT_REQUEST_ID_LEN], gpointer user_data)
 
 	if (e == NULL)
 		return FUT_REQUEST_STATE_UNKNOWN;
-	if (g_str_equal(e->state, FUT_PENDING_STATE_REDEEMED))
+	if (g_str_equal(e->state, FUT_PENDING_STATE_REDEEMED)) {
+		/* An upload approval is a window, not a single use: redeeming it again only
+		 * activates the same window again (after an agent restart, whose approval table
+		 * starts empty), never a longer one. A USB export is written once. */
+		g_autoptr(FutRequest) req =
+		    fut_request_parse(e->request_text, strlen(e->request_text), NULL);
+		if (req != NULL && req->destination.channel == FUT_CHANNEL_UPLOAD)
+			return FUT_REQUEST_STATE_PENDING;
 		return FUT_REQUEST_STATE_REDEEMED;
+	}
 	return FUT_REQUEST_STATE_PENDING;
 }
 
@@ -1041,6 +1224,83 @@ job_set_destination(ExportJob *j, const FutUsbDevice *d, const FutUsbVolume *v, 
 	return TRUE;
 }
 
+/* Redeems an upload request: checks the approvals and activates them in the listener for
+ * their window. There is no device to compare: the destination "attached now" is the
+ * request's own (host, program). The agent cannot see which host a program talks to; what
+ * it enforces is the content (digest), the requester (uid), the program and the window, at
+ * every open. Returns the result, or NULL with @error and the event to log in @ret_event
+ * (NULL when the log itself failed). */
+static JsonObject *
+redeem_upload(
+    FutAgent *agent, ExportJob *j, FutRedeemInput *in, const gchar **ret_event, GError **error)
+{
+	const FutRequest *req = in->request;
+	g_autofree gchar *message = NULL;
+	FutFanwatchApproval fa = {0};
+	JsonObject *r;
+	FutRefusal refusal;
+	gint64 nb = G_MININT64, na = req->expires;
+
+	*ret_event = "approval.refused";
+	j->upload = TRUE;
+	j->upload_host = g_strdup(req->destination.upload_host);
+	j->upload_program = g_strdup(req->destination.upload_program);
+	j->sha256_hex = fut_hex_encode(req->sha256, FUT_SHA256_LEN);
+	if (agent->fanwatch == NULL) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_NOT_SUPPORTED,
+		            _("upload control is not running on this PC (ask IT)"));
+		return NULL;
+	}
+	in->destination = &req->destination;
+	refusal = fut_redeem_check(in, &message);
+	if (refusal != FUT_REFUSAL_NONE) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED, "%s (%s)",
+		            message != NULL ? message : _("refused"),
+		            fut_refusal_to_string(refusal));
+		return NULL;
+	}
+	/* Every approval must hold: the window is their intersection, within the request's
+	 * life. */
+	for (guint i = 0; i < in->n_approvals; i++) {
+		nb = MAX(nb, in->approvals[i]->not_before);
+		na = MIN(na, in->approvals[i]->not_after);
+	}
+	*ret_event = NULL;
+	if (!job_record(j, "redeem.accepted", "allow", message, error)) {
+		g_prefix_error(error, _("the log cannot be written, nothing was activated: "));
+		return NULL;
+	}
+	*ret_event = "export.failed";
+	fa.id = j->request_id;
+	memcpy(fa.sha256, req->sha256, FUT_SHA256_LEN);
+	fa.uid = req->uid;
+	fa.program =
+	    g_strcmp0(j->upload_program, FUT_UPLOAD_ANY_PROGRAM) == 0 ? NULL : j->upload_program;
+	fa.not_before = nb;
+	fa.not_after = na;
+	if (!fut_fanwatch_add_approval(agent->fanwatch, &fa, error))
+		return NULL;
+	if (!fut_pending_set_state(agent->config->state_dir, j->request_id,
+	                           FUT_PENDING_STATE_REDEEMED, error)) {
+		fut_fanwatch_remove_approval(agent->fanwatch, j->request_id);
+		return NULL;
+	}
+	g_hash_table_replace(agent->upload_approvals, g_strdup(j->request_id),
+	                     g_memdup2(&na, sizeof(na)));
+	r = json_object_new();
+	json_object_set_string_member(r, "channel", "upload");
+	json_object_set_string_member(r, "class", j->klass);
+	json_object_set_string_member(r, "request_id", j->request_id);
+	json_object_set_string_member(r, "name", j->name);
+	json_object_set_string_member(r, "sha256", j->sha256_hex);
+	json_object_set_int_member(r, "size", (gint64)req->size);
+	json_object_set_string_member(r, "upload_host", j->upload_host);
+	json_object_set_string_member(r, "upload_program", j->upload_program);
+	json_object_set_int_member(r, "not_before", nb);
+	json_object_set_int_member(r, "not_after", na);
+	return r;
+}
+
 void
 fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data)
 {
@@ -1148,6 +1408,26 @@ fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data)
 		g_prefix_error(&error, _("the revocation list is unusable (ask IT): "));
 		goto refuse;
 	}
+	in.request = req;
+	in.approvals = (FutApproval *const *)approvals->pdata;
+	in.n_approvals = approvals->len;
+	in.root_key = root;
+	in.revocations = crl;
+	in.policy = agent->config->policy;
+	in.now = g_get_real_time() / G_USEC_PER_SEC;
+	in.host_key = agent->host_key;
+	in.lookup = lookup_request_state;
+	in.lookup_data = agent;
+	if (req->destination.channel == FUT_CHANNEL_UPLOAD) {
+		g_autoptr(JsonObject) r = redeem_upload(agent, j, &in, &event, &error);
+		if (r == NULL && event == NULL)
+			goto refuse_unlogged;
+		if (r == NULL)
+			goto refuse;
+		g_clear_pointer(&j->pending, fut_pending_entry_free);
+		fut_api_call_return(call, r);
+		return;
+	}
 	if (!find_request_destination(agent, req, &d, &v)) {
 		g_autofree gchar *eserial = fut_strescape(req->destination.usb_serial, -1);
 		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED,
@@ -1161,16 +1441,6 @@ fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data)
 	now_dest.usb_serial = d->serial;
 	now_dest.usb_fs_uuid = v->fs_uuid;
 	now_dest.usb_label = v->fs_label;
-	in.request = req;
-	in.approvals = (FutApproval *const *)approvals->pdata;
-	in.n_approvals = approvals->len;
-	in.root_key = root;
-	in.revocations = crl;
-	in.policy = agent->config->policy;
-	in.now = g_get_real_time() / G_USEC_PER_SEC;
-	in.host_key = agent->host_key;
-	in.lookup = lookup_request_state;
-	in.lookup_data = agent;
 	in.destination = &now_dest;
 	refusal = fut_redeem_check(&in, &message);
 	if (refusal != FUT_REFUSAL_NONE) {
@@ -1238,8 +1508,19 @@ fut_broker_requests(FutApiCall *call, JsonObject *args, gpointer user_data)
 			json_object_set_string_member(o, "class", fut_class_to_string(req->klass));
 			json_object_set_int_member(o, "size", (gint64)req->size);
 			json_object_set_string_member(o, "sha256", hex);
-			json_object_set_string_member(o, "serial", req->destination.usb_serial);
-			json_object_set_string_member(o, "label", req->destination.usb_label);
+			json_object_set_string_member(
+			    o, "channel", fut_channel_to_string(req->destination.channel));
+			if (req->destination.channel == FUT_CHANNEL_UPLOAD) {
+				json_object_set_string_member(o, "upload_host",
+				                              req->destination.upload_host);
+				json_object_set_string_member(o, "upload_program",
+				                              req->destination.upload_program);
+			} else {
+				json_object_set_string_member(o, "serial",
+				                              req->destination.usb_serial);
+				json_object_set_string_member(o, "label",
+				                              req->destination.usb_label);
+			}
 			json_object_set_int_member(o, "created", req->created);
 		}
 		json_array_add_object_element(arr, o);

@@ -15,6 +15,14 @@ G_BEGIN_DECLS
 /* The API handler for "export" (args: name, to, dir, reason; one descriptor). */
 void fut_broker_export(FutApiCall *call, JsonObject *args, gpointer user_data);
 
+/* The upload-program value of an upload request made without --app: any upload program. */
+#define FUT_UPLOAD_ANY_PROGRAM "*"
+
+/* The API handler for "upload-request" (args: name, to, app, reason; one descriptor): hashes
+ * and classifies the caller's file and, for Class I and II, makes a host-signed request on
+ * the upload channel and stores it pending (docs/upload-control.md). */
+void fut_broker_upload_request(FutApiCall *call, JsonObject *args, gpointer user_data);
+
 /* The API handler for "redeem" (args: approvals, a list of approval texts): checks them
  * with fut_redeem_check() and writes the spooled copy of the request's file. */
 void fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data);

@@ -1207,6 +1207,13 @@ on_readable(gint fd, GIOCondition cond, gpointer user_data)
 	return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+quit_loop(gpointer loop)
+{
+	g_main_loop_quit(loop);
+	return G_SOURCE_REMOVE;
+}
+
 static gpointer
 thread_main(gpointer user_data)
 {
@@ -1360,7 +1367,14 @@ fut_fanwatch_stop(FutFanwatch *fw)
 	if (fw == NULL)
 		return;
 	if (fw->thread != NULL) {
-		g_main_loop_quit(fw->loop);
+		/* Through the thread's own context: a g_main_loop_quit() that comes before the
+		 * thread has entered g_main_loop_run() would be lost (a start that fails right
+		 * after creating the thread), and the join would wait for ever. */
+		GSource *src = g_idle_source_new();
+		g_source_set_callback(src, quit_loop, fw->loop, NULL);
+		g_source_set_priority(src, G_PRIORITY_HIGH);
+		g_source_attach(src, fw->ctx);
+		g_source_unref(src);
 		g_thread_join(fw->thread);
 		fw->thread = NULL;
 	}

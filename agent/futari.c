@@ -251,11 +251,15 @@ parse_sub_options(
 {
 	g_autoptr(GOptionContext) ctx = g_option_context_new(params);
 	g_autoptr(GError) error = NULL;
-	const GOptionEntry common[] = {
+	GOptionEntry common[] = {
 	    {"json", 0, 0, G_OPTION_ARG_NONE, &opt_json, N_("Print JSON records"), NULL},
-	    {"socket", 0, 0, G_OPTION_ARG_FILENAME, &opt_socket,
-	     N_("The agent's socket (default " RUNSTATEDIR "/futari/agent.sock)"), "PATH"},
+	    {"socket", 0, 0, G_OPTION_ARG_FILENAME, &opt_socket, NULL, "PATH"},
 	    {NULL}};
+	/* The default comes from configure: formatted here, not pasted into the msgid. */
+	g_autofree gchar *socket_help =
+	    g_strdup_printf(_("The agent's socket (default %s)"), RUNSTATEDIR "/futari/agent.sock");
+
+	common[1].description = socket_help;
 
 	g_option_context_set_summary(ctx, summary);
 	g_option_context_add_main_entries(ctx, common, GETTEXT_PACKAGE);
@@ -301,6 +305,14 @@ cmd_status(int argc, char **argv)
 		       (guint)int_member(r, "suspicious_devices"));
 	printf(_("your requests:    %u waiting for approval (see 'futari requests')\n"),
 	       (guint)int_member(r, "pending_requests"));
+	if (bool_member(r, "upload_control"))
+		printf(_("upload control:   on (%" G_GINT64_FORMAT
+		         " opens answered, %" G_GINT64_FORMAT " denied, %" G_GINT64_FORMAT
+		         " approvals active)\n"),
+		       int_member(r, "upload_events"), int_member(r, "upload_denied"),
+		       int_member(r, "upload_approvals"));
+	else
+		printf(_("upload control:   off (not configured)\n"));
 	printf(_("egress log:       %u records\n"), (guint)int_member(r, "log_next_seq"));
 	printf(_("registered media: %u%s\n"), (guint)int_member(r, "registered_media"),
 	       bool_member(r, "export_to_unregistered") ? _(" (exports allowed to any stick)")
@@ -398,7 +410,9 @@ export_progress(JsonObject *p, gpointer data)
 
 	if (!isatty(STDERR_FILENO) || total <= 0)
 		return;
-	fprintf(stderr, _("\r%s: copying %3d%% (%s of %s)"), ep->name, (int)(done * 100 / total),
+	/* The carriage return stays out of the msgid: xgettext cannot keep it there. */
+	fputc('\r', stderr);
+	fprintf(stderr, _("%s: copying %3d%% (%s of %s)"), ep->name, (int)(done * 100 / total),
 	        sdone, stotal);
 	ep->shown = TRUE;
 }
@@ -468,6 +482,28 @@ write_request_file(const gchar *source, const gchar *text, gchar **ret_path, GEr
 	return FALSE;
 }
 
+/* Saves the request text of an export or upload-request reply next to @source and says
+ * what to do next. FALSE (after saying why) when it cannot be saved. */
+static gboolean
+save_request(const gchar *source, const gchar *ename, JsonObject *r)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *path = NULL;
+	g_autofree gchar *epath = NULL;
+
+	if (!write_request_file(source, str_member(r, "request_text"), &path, &error)) {
+		g_autofree gchar *msg = g_strdup_printf(_("%s: the request could not be saved: %s"),
+		                                        ename, error->message);
+		fail_line(msg);
+		return FALSE;
+	}
+	epath = fut_strescape(path, -1);
+	printf(_("%s: Class %s: approval needed. Send %s to your supervisor; then run 'futari "
+	         "redeem APPROVAL-FILE' with the approval you get back.\n"),
+	       ename, str_member(r, "class"), epath);
+	return TRUE;
+}
+
 static int
 cmd_export(int argc, char **argv)
 {
@@ -524,25 +560,8 @@ cmd_export(int argc, char **argv)
 			continue;
 		}
 		if (str_member(r, "request_text") != NULL) {
-			g_autofree gchar *path = NULL;
-			if (!write_request_file(argv[i], str_member(r, "request_text"), &path,
-			                        &error)) {
-				g_autofree gchar *msg =
-				    g_strdup_printf(_("%s: the request could not be saved: %s"),
-				                    ename, error->message);
-				fail_line(msg);
+			if (!save_request(argv[i], ename, r))
 				rc = EXIT_REFUSED;
-				continue;
-			}
-			{
-				g_autofree gchar *epath = fut_strescape(path, -1);
-				printf(
-				    _("%s: Class %s: approval needed. Send %s to your supervisor; "
-				      "then run 'futari redeem APPROVAL-FILE' with the approval "
-				      "you "
-				      "get back.\n"),
-				    ename, str_member(r, "class"), epath);
-			}
 			continue;
 		}
 		{
@@ -556,6 +575,84 @@ cmd_export(int argc, char **argv)
 		}
 	}
 	return rc;
+}
+
+static gchar *opt_app = NULL;
+
+static int
+cmd_upload_request(int argc, char **argv)
+{
+	const GOptionEntry entries[] = {
+	    {"to", 't', 0, G_OPTION_ARG_STRING, &opt_to, N_("The host the file is uploaded to"),
+	     "HOST"},
+	    {"app", 'a', 0, G_OPTION_ARG_FILENAME, &opt_app,
+	     N_("The program that uploads it (absolute path; default: any upload program)"), "EXE"},
+	    {"reason", 'r', 0, G_OPTION_ARG_STRING, &opt_reason,
+	     N_("Why the file leaves the PC (shown to the approver and logged)"), "TEXT"},
+	    {NULL}};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonObject) args = json_object_new();
+	g_autoptr(JsonObject) r = NULL;
+	g_autofree gchar *base = NULL;
+	g_autofree gchar *ename = NULL;
+	g_autofree gchar *app = NULL;
+	ExportProgress ep = {NULL, FALSE};
+	int fd;
+
+	if (!parse_sub_options(&argc, &argv, _("FILE"),
+	                       _("Ask for approval to upload a Class I or II file with a "
+	                         "browser, mail client or transfer tool."),
+	                       entries))
+		return EXIT_USAGE;
+	if (argc != 2 || opt_to == NULL || opt_reason == NULL) {
+		fprintf(stderr, _("Usage: futari upload-request FILE --to HOST [--app EXE] "
+		                  "--reason TEXT\n"));
+		return EXIT_USAGE;
+	}
+	ename = fut_strescape(argv[1], -1);
+	ep.name = ename;
+	fd = open_for_export(argv[1], &error);
+	if (fd < 0) {
+		fail_line(error->message);
+		return EXIT_REFUSED;
+	}
+	base = g_path_get_basename(argv[1]);
+	json_object_set_string_member(args, "name", base);
+	json_object_set_string_member(args, "to", opt_to);
+	if (opt_app != NULL) {
+		/* The approval names the program as the kernel will see it: a relative
+		 * name or a symbolic link is resolved here, for the user's convenience;
+		 * the agent only checks that it is absolute. */
+		app = realpath(opt_app, NULL);
+		if (app == NULL) {
+			g_autofree gchar *eapp = fut_strescape(opt_app, -1);
+			g_autofree gchar *msg =
+			    g_strdup_printf(_("--app %s: %s"), eapp, g_strerror(errno));
+			close(fd);
+			fail_line(msg);
+			return EXIT_REFUSED;
+		}
+		json_object_set_string_member(args, "app", app);
+	}
+	json_object_set_string_member(args, "reason", opt_reason);
+	r = agent_call_full("upload-request", args, fd, export_progress, &ep, &error);
+	close(fd);
+	if (ep.shown)
+		fprintf(stderr, "\n");
+	if (r == NULL) {
+		g_autofree gchar *msg = g_strdup_printf("%s: %s", ename, error->message);
+		fail_line(msg);
+		return EXIT_REFUSED;
+	}
+	if (opt_json) {
+		print_json(r);
+		return EXIT_SUCCESS;
+	}
+	if (str_member(r, "request_text") != NULL)
+		return save_request(argv[1], ename, r) ? EXIT_SUCCESS : EXIT_REFUSED;
+	printf(_("%s: Class %s: no approval is needed; upload programs may read it.\n"), ename,
+	       str_member(r, "class") != NULL ? str_member(r, "class") : "?");
+	return EXIT_SUCCESS;
 }
 
 static int
@@ -624,7 +721,8 @@ cmd_redeem(int argc, char **argv)
 	JsonArray *arr;
 
 	if (!parse_sub_options(&argc, &argv, _("APPROVAL…"),
-	                       _("Write an approved file to the stick named in its request. Give "
+	                       _("Use approvals: an export is written to the stick named in its "
+	                         "request; an upload is allowed for the approval's window. Give "
 	                         "every approval the request needs."),
 	                       NULL))
 		return EXIT_USAGE;
@@ -656,6 +754,26 @@ cmd_redeem(int argc, char **argv)
 	}
 	if (opt_json) {
 		print_json(r);
+		return EXIT_SUCCESS;
+	}
+	if (g_strcmp0(str_member(r, "channel"), "upload") == 0) {
+		g_autofree gchar *name = esc(str_member(r, "name"));
+		g_autofree gchar *host = esc(str_member(r, "upload_host"));
+		const gchar *prog = str_member(r, "upload_program");
+		g_autofree gchar *eprog = esc(prog);
+		g_autoptr(GDateTime) nb =
+		    g_date_time_new_from_unix_local(int_member(r, "not_before"));
+		g_autoptr(GDateTime) na =
+		    g_date_time_new_from_unix_local(int_member(r, "not_after"));
+		g_autofree gchar *snb =
+		    nb != NULL ? g_date_time_format(nb, "%Y-%m-%d %H:%M:%S") : NULL;
+		g_autofree gchar *sna =
+		    na != NULL ? g_date_time_format(na, "%Y-%m-%d %H:%M:%S") : NULL;
+		printf(_("Approved. Class %s file %s may be uploaded to %s by %s from %s until %s "
+		         "(this content, by you only).\n  SHA-256 %s\n"),
+		       str_member(r, "class"), name, host,
+		       g_strcmp0(prog, "*") == 0 ? _("any upload program") : eprog,
+		       snb != NULL ? snb : "?", sna != NULL ? sna : "?", str_member(r, "sha256"));
 		return EXIT_SUCCESS;
 	}
 	{
@@ -710,6 +828,15 @@ cmd_requests(int argc, char **argv)
 		    exp != NULL ? g_date_time_format(exp, "%Y-%m-%d %H:%M") : NULL;
 		g_autofree gchar *id =
 		    g_strndup(str_member(q, "id") != NULL ? str_member(q, "id") : "", 16);
+		if (g_strcmp0(str_member(q, "channel"), "upload") == 0) {
+			g_autofree gchar *host = esc(str_member(q, "upload_host"));
+			g_autofree gchar *prog = esc(str_member(q, "upload_program"));
+			printf(_("%s  %-8s Class %-3s %s -> upload to %s by %s (expires %s)\n"), id,
+			       str_member(q, "state"),
+			       str_member(q, "class") != NULL ? str_member(q, "class") : "?", name,
+			       host, prog, sexp != NULL ? sexp : "?");
+			continue;
+		}
 		printf(_("%s  %-8s Class %-3s %s -> stick %s (expires %s)\n"), id,
 		       str_member(q, "state"),
 		       str_member(q, "class") != NULL ? str_member(q, "class") : "?", name, serial,
@@ -722,8 +849,9 @@ static const Subcommand subcommands[] = {
     {"status", cmd_status, N_("show whether the agent is enforcing")},
     {"devices", cmd_devices, N_("list USB storage devices")},
     {"export", cmd_export, N_("export files to a USB stick")},
-    {"redeem", cmd_redeem, N_("write an approved file to its stick")},
-    {"requests", cmd_requests, N_("list your export requests")},
+    {"upload-request", cmd_upload_request, N_("ask for approval to upload a file")},
+    {"redeem", cmd_redeem, N_("use an approval (write to the stick, or allow the upload)")},
+    {"requests", cmd_requests, N_("list your export and upload requests")},
     {"classify", cmd_classify, N_("show the class of files")},
     {NULL, NULL, NULL},
 };

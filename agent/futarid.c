@@ -18,6 +18,7 @@
 #include "writepath.h"
 #include "errors.h"
 #include "egresslog.h"
+#include "fanwatch.h"
 #include "hostkey.h"
 #include "logforward.h"
 #include "util.h"
@@ -27,8 +28,7 @@ static gboolean opt_foreground = FALSE;
 static gboolean opt_check = FALSE;
 
 static const GOptionEntry options[] = {
-    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config,
-     N_("Read the configuration from FILE (default " FUT_CONFIG_DEFAULT_PATH ")"), "FILE"},
+    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config, NULL, "FILE"},
     {"foreground", 'f', 0, G_OPTION_ARG_NONE, &opt_foreground,
      N_("Stay in the foreground and log to stderr (systemd runs it this way)"), NULL},
     {"check", 0, 0, G_OPTION_ARG_NONE, &opt_check,
@@ -124,6 +124,106 @@ usb_event(FutUsbStore *store,
 	}
 }
 
+/* Runs in the listener thread while an opener waits: reads only the given descriptor. The
+ * classifier may be replaced by a reload; retired ones live until exit, so whichever this
+ * reads stays valid. */
+static gboolean
+upload_classify(int fd, const gchar *path, guint *ret_class, gpointer user_data, GError **error)
+{
+	FutAgent *agent = user_data;
+	FutClassifier *c = g_atomic_pointer_get(&agent->classifier);
+
+	return fut_classifier_classify_fd_cb(fd, path, ret_class, c, error);
+}
+
+/* Runs in the main context, after the listener has answered the kernel. Denials and
+ * approved uploads are egress decisions: durable, like export records. */
+static void
+upload_record(const FutFanwatchRecord *r, gpointer user_data)
+{
+	FutAgent *agent = user_data;
+	g_autoptr(FutLogEvent) ev = fut_fanwatch_record_to_log_event(r);
+	g_autoptr(GError) error = NULL;
+	FutEgressLogAppendFlags flags = FUT_EGRESS_LOG_APPEND_NONE;
+
+	if (r->kind == FUT_FANWATCH_RECORD_DENIED || r->kind == FUT_FANWATCH_RECORD_ALLOWED)
+		flags |= FUT_EGRESS_LOG_APPEND_DURABLE;
+	if (agent->log == NULL || !fut_egress_log_append(agent->log, ev, flags, NULL, &error))
+		say(LOG_ERR_PREFIX, _("cannot record %s: %s"),
+		    fut_fanwatch_record_kind_to_string(r->kind),
+		    error != NULL ? error->message : _("the log is closed"));
+	/* The desktop notification's cue: the person whose upload was refused, and why. */
+	if (r->kind == FUT_FANWATCH_RECORD_DENIED && r->uid != G_MAXUINT32) {
+		g_autoptr(JsonObject) e = json_object_new();
+		g_autofree gchar *epath = fut_strescape(r->path != NULL ? r->path : "?", -1);
+		g_autofree gchar *eexe = fut_strescape(r->exe != NULL ? r->exe : "?", -1);
+		json_object_set_string_member(e, "event", "upload.denied");
+		json_object_set_string_member(e, "file", epath);
+		json_object_set_string_member(e, "program", eexe);
+		json_object_set_string_member(e, "reason", r->reason != NULL ? r->reason : "");
+		if (r->file_class >= 1 && r->file_class <= 3)
+			json_object_set_string_member(e, "class",
+			                              r->file_class == 1   ? "I"
+			                              : r->file_class == 2 ? "II"
+			                                                   : "III");
+		json_object_set_string_member(
+		    e, "next_step",
+		    _("ask for approval: futari upload-request FILE --to HOST --reason TEXT"));
+		fut_agent_notify(agent, (uid_t)r->uid, e);
+	}
+	if (r->kind == FUT_FANWATCH_RECORD_GAP)
+		say(LOG_WARNING_PREFIX, _("upload control: %s (%" G_GUINT64_FORMAT ")"),
+		    r->gap_kind, r->gap_count);
+}
+
+/* Creates and starts the listener from [upload]. Fail closed: when upload control is
+ * configured and fanotify cannot be set up, the agent does not start. */
+static gboolean
+start_upload_control(FutAgent *agent, GError **error)
+{
+	const FutConfig *c = agent->config;
+	FutFanwatchConfig cfg;
+
+	if (!c->upload_enabled)
+		return TRUE;
+	fut_fanwatch_config_init(&cfg);
+	cfg.mounts = (const gchar *const *)c->upload_filesystems;
+	cfg.upload_programs = (const gchar *const *)c->upload_programs;
+	cfg.upload_names = (const gchar *const *)c->upload_names;
+	cfg.observe_paths = (const gchar *const *)c->upload_observe;
+	cfg.digest_max = c->upload_digest_max;
+	cfg.learn_max = c->upload_learn_max;
+	cfg.observe_interval_s = c->upload_observe_interval;
+	cfg.observe_per_minute = c->upload_observe_per_minute;
+	agent->fanwatch =
+	    fut_fanwatch_new(&cfg, upload_classify, agent, upload_record, agent, NULL, error);
+	if (agent->fanwatch == NULL || !fut_fanwatch_start(agent->fanwatch, error)) {
+		g_prefix_error(error, _("upload control is configured but cannot run: "));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Drops upload approvals whose window has ended (the listener ignores them already; this
+ * keeps its bounded table free). */
+static void
+expire_upload_approvals(FutAgent *agent)
+{
+	GHashTableIter it;
+	gpointer key, value;
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+
+	if (agent->fanwatch == NULL)
+		return;
+	g_hash_table_iter_init(&it, agent->upload_approvals);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		if (*(gint64 *)value >= now)
+			continue;
+		fut_fanwatch_remove_approval(agent->fanwatch, key);
+		g_hash_table_iter_remove(&it);
+	}
+}
+
 static FutMediaRegister *
 load_media(const FutConfig *config, GError **error)
 {
@@ -195,6 +295,8 @@ on_sighup(gpointer user_data)
 	    g_strcmp0(config->log_dir, agent->config->log_dir) != 0 ||
 	    g_strcmp0(config->host_key, agent->config->host_key) != 0)
 		say(LOG_WARNING_PREFIX, _("changed paths take effect at the next restart"));
+	if (config->upload_enabled != agent->config->upload_enabled)
+		say(LOG_WARNING_PREFIX, _("[upload] changes take effect at the next restart"));
 	{
 		FutClassifier *classifier =
 		    fut_classifier_new(config->keyfile, agent->labels, &error);
@@ -208,7 +310,13 @@ on_sighup(gpointer user_data)
 			return G_SOURCE_CONTINUE;
 		}
 		g_ptr_array_add(agent->retired_classifiers, agent->classifier);
-		agent->classifier = classifier;
+		g_atomic_pointer_set(&agent->classifier, classifier);
+	}
+	/* The policy and path rules may have changed: every file judged Class III (and
+	 * marked to be skipped) is judged again. The [upload] group itself needs a restart. */
+	if (agent->fanwatch != NULL && !fut_fanwatch_flush(agent->fanwatch, &error)) {
+		say(LOG_ERR_PREFIX, _("upload control: %s"), error->message);
+		g_clear_error(&error);
 	}
 	/* Exports still running read the old configuration: retire it, free it at exit. */
 	g_ptr_array_add(agent->retired_configs, agent->config);
@@ -254,6 +362,8 @@ on_tick(gpointer user_data)
 	if (!fut_egress_log_tick(agent->log, &error))
 		say(LOG_ERR_PREFIX, _("egress log: %s"), error->message);
 	fut_broker_purge(agent);
+	expire_upload_approvals(agent);
+	fut_agent_subscribers_prune(agent, FALSE);
 	/* Events can be lost when the netlink buffer overflows: look at every device again.
 	 * (The udev rule covers new sticks meanwhile.) */
 	g_clear_error(&error);
@@ -302,7 +412,20 @@ agent_clear(FutAgent *agent)
 	if (agent->tick_id != 0)
 		g_source_remove(agent->tick_id);
 	agent->tick_id = 0;
+	fut_agent_subscribers_prune(agent, TRUE);
 	g_clear_pointer(&agent->api, fut_api_server_free);
+	g_clear_pointer(&agent->subscribers, g_ptr_array_unref);
+	/* Before the log closes: stop the listener (the kernel allows pending opens), then
+	 * let the records it has handed over reach the log; freeing it drops the rest. */
+	if (agent->fanwatch != NULL) {
+		fut_fanwatch_stop(agent->fanwatch);
+		/* Bounded: other sources (udev) may always be ready. The listener holds at
+		 * most 10 000 records in flight. */
+		for (guint i = 0; i < 20000 && g_main_context_iteration(NULL, FALSE); i++)
+			;
+		g_clear_pointer(&agent->fanwatch, fut_fanwatch_free);
+	}
+	g_clear_pointer(&agent->upload_approvals, g_hash_table_unref);
 	g_clear_pointer(&agent->usb, fut_usb_store_free);
 	g_clear_pointer(&agent->recorder, fut_recorder_free);
 	if (agent->log != NULL && !fut_egress_log_close(agent->log, "stopped", &error))
@@ -327,6 +450,7 @@ int
 main(int argc, char **argv)
 {
 	g_autoptr(GOptionContext) ctx = NULL;
+	g_autofree gchar *config_help = NULL;
 	g_autoptr(GError) error = NULL;
 	FutAgent agent = {0};
 	g_autofree gchar *keyid = NULL;
@@ -344,7 +468,15 @@ main(int argc, char **argv)
 
 	ctx = g_option_context_new(NULL);
 	g_option_context_set_summary(ctx, _("The futari endpoint agent."));
-	g_option_context_add_main_entries(ctx, options, GETTEXT_PACKAGE);
+	{
+		/* The default path comes from configure: formatted here, not in the msgid. */
+		GOptionEntry config_entry[] = {options[0], {NULL}};
+		config_help = g_strdup_printf(_("Read the configuration from FILE (default %s)"),
+		                              FUT_CONFIG_DEFAULT_PATH);
+		config_entry[0].description = config_help;
+		g_option_context_add_main_entries(ctx, config_entry, GETTEXT_PACKAGE);
+	}
+	g_option_context_add_main_entries(ctx, options + 1, GETTEXT_PACKAGE);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		fprintf(stderr, "futarid: %s\n", error->message);
 		return 2;
@@ -385,6 +517,8 @@ main(int argc, char **argv)
 	agent.retired_classifiers =
 	    g_ptr_array_new_with_free_func((GDestroyNotify)fut_classifier_free);
 	agent.started = g_date_time_new_now_utc();
+	agent.upload_approvals = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	agent.subscribers = g_ptr_array_new();
 	socket_dir = g_path_get_dirname(agent.config->socket);
 	if (!make_private_dir(agent.config->state_dir, &error) ||
 	    !make_private_dir(agent.config->spool_dir, &error) ||
@@ -463,6 +597,11 @@ main(int argc, char **argv)
 
 	fut_broker_clean_leftovers(&agent, leftovers);
 
+	/* Upload control before the socket and READY=1: an agent that says it is ready
+	 * enforces both channels. */
+	if (!start_upload_control(&agent, &error))
+		goto out;
+
 	limits = limits_from_config(agent.config);
 	agent.api =
 	    fut_api_server_new(agent.config->socket, fut_agent_commands, &limits, &agent, &error);
@@ -474,10 +613,12 @@ main(int argc, char **argv)
 	g_unix_signal_add(SIGHUP, on_sighup, &agent);
 
 	sd_notifyf(0, "READY=1\nSTATUS=enforcing; host key %s", keyid);
-	say(LOG_INFO_PREFIX, _("ready: USB storage read-only, host key %s, socket %s"), keyid,
-	    agent.config->socket);
+	say(LOG_INFO_PREFIX,
+	    _("ready: USB storage read-only, upload control %s, host key %s, socket %s"),
+	    agent.fanwatch != NULL ? _("on") : _("off"), keyid, agent.config->socket);
 	g_main_loop_run(agent.loop);
 	/* No new requests; exports already writing finish and restore read-only first. */
+	fut_agent_subscribers_prune(&agent, TRUE);
 	g_clear_pointer(&agent.api, fut_api_server_free);
 	while (g_atomic_int_get(&agent.active_jobs) > 0)
 		g_main_context_iteration(NULL, TRUE);

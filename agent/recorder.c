@@ -125,7 +125,9 @@ egress_sink(const gchar *event, JsonObject *f, gpointer user_data, GError **erro
 	if (object != NULL)
 		fut_log_event_set_object(ev, obj_str(object, "path"), obj_int(object, "size"),
 		                         obj_str(object, "sha256"), obj_str(object, "class"));
-	if (dest != NULL)
+	if (dest != NULL && g_strcmp0(obj_str(dest, "kind"), "upload") == 0)
+		fut_log_event_set_upload(ev, obj_str(dest, "host"), obj_str(dest, "program"));
+	else if (dest != NULL)
 		fut_log_event_set_usb(ev, obj_str(dest, "vid"), obj_str(dest, "pid"),
 		                      obj_str(dest, "serial"), obj_str(dest, "fs_uuid"),
 		                      obj_str(dest, "label"), obj_str(dest, "asset"));

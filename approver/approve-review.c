@@ -18,33 +18,38 @@
  * not find them "not yet valid"; the slack counts against the class maximum. */
 #define CLOCK_SLACK     300
 
-/* Escaped for the terminal; "(none)" for an empty value. */
-static gchar *
-esc(const gchar *s)
+gchar *
+fut_approve_escape(const gchar *s)
 {
 	if (s == NULL || s[0] == '\0')
 		return g_strdup(_("(none)"));
 	return fut_strescape(s, -1);
 }
 
-static gchar *
-format_remaining(gint64 secs)
+gchar *
+fut_approve_format_remaining(gint64 secs)
 {
 	if (secs <= 0)
 		return g_strdup(_("EXPIRED"));
 	if (secs >= 86400)
-		return g_strdup_printf(_("in %" G_GINT64_FORMAT " d %" G_GINT64_FORMAT " h"),
-		                       secs / 86400, secs % 86400 / 3600);
+		return g_strdup_printf(_("in %d d %d h"), (gint)MIN(secs / 86400, G_MAXINT),
+		                       (gint)(secs % 86400 / 3600));
 	if (secs >= 3600)
-		return g_strdup_printf(_("in %" G_GINT64_FORMAT " h %" G_GINT64_FORMAT " min"),
-		                       secs / 3600, secs % 3600 / 60);
-	return g_strdup_printf(_("in %" G_GINT64_FORMAT " min"), MAX(secs / 60, 1));
+		return g_strdup_printf(_("in %d h %d min"), (gint)(secs / 3600),
+		                       (gint)(secs % 3600 / 60));
+	return g_strdup_printf(_("in %d min"), (gint)MAX(secs / 60, 1));
 }
 
 static void
 row(const gchar *label, const gchar *value)
 {
-	g_print("  %-14s %s\n", label, value);
+	/* Pad by terminal columns, not bytes: a Japanese caption is 3 bytes but 2 columns a
+	 * character. */
+	glong cols = 0;
+
+	for (const gchar *p = label; *p != '\0'; p = g_utf8_next_char(p))
+		cols += g_unichar_iswide(g_utf8_get_char(p)) ? 2 : 1;
+	g_print("  %s%*s %s\n", label, (int)MAX(14 - cols, 0), "", value);
 }
 
 static gchar *
@@ -84,28 +89,52 @@ print_json(JsonBuilder *b)
 	g_print("%s\n", text);
 }
 
-static gchar *
-destination_text(const FutDestination *d)
+gchar *
+fut_approve_destination_text(const FutDestination *d)
 {
 	g_autofree gchar *a = NULL, *b = NULL, *c = NULL, *e = NULL, *f = NULL;
 
 	if (d->channel == FUT_CHANNEL_USB) {
-		a = esc(d->usb_vendor);
-		b = esc(d->usb_product);
-		c = esc(d->usb_serial);
-		e = esc(d->usb_fs_uuid);
-		f = esc(d->usb_label);
+		a = fut_approve_escape(d->usb_vendor);
+		b = fut_approve_escape(d->usb_product);
+		c = fut_approve_escape(d->usb_serial);
+		e = fut_approve_escape(d->usb_fs_uuid);
+		f = fut_approve_escape(d->usb_label);
 		return g_strdup_printf(_("USB storage: vendor %s, product %s, serial %s, "
 		                         "filesystem UUID %s, label %s"),
 		                       a, b, c, e, f);
 	}
-	a = esc(d->upload_host);
-	b = esc(d->upload_program);
+	a = fut_approve_escape(d->upload_host);
+	b = fut_approve_escape(d->upload_program);
 	return g_strdup_printf(_("upload to %s by the program %s"), a, b);
 }
 
-static gchar *
-rule_text(const FutPolicy *policy, FutClass klass)
+const gchar *
+fut_approve_role_name(const gchar *role)
+{
+	/* The roles of the city's policy by their titles; other roles keep their token. */
+	if (g_strcmp0(role, "info-manager") == 0)
+		return _("information manager");
+	if (g_strcmp0(role, "security-manager") == 0)
+		return _("information security manager");
+	return role;
+}
+
+gchar *
+fut_approve_roles_text(GStrv roles, const gchar *separator)
+{
+	g_autoptr(GString) s = g_string_new(NULL);
+
+	for (guint i = 0; roles != NULL && roles[i] != NULL; i++) {
+		if (i > 0)
+			g_string_append(s, separator);
+		g_string_append(s, fut_approve_role_name(roles[i]));
+	}
+	return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+gchar *
+fut_approve_rule_text(const FutPolicy *policy, FutClass klass)
 {
 	const FutClassRule *rule = fut_policy_get_rule(policy, klass);
 	g_autofree gchar *roles = NULL;
@@ -114,12 +143,13 @@ rule_text(const FutPolicy *policy, FutClass klass)
 
 	if (rule->approvals == 0)
 		return g_strdup_printf(_("Class %s needs no approval"), fut_class_to_string(klass));
-	roles = g_strjoinv(_(" or "), rule->roles);
+	roles = fut_approve_roles_text(rule->roles, _(" or "));
 	max = fut_duration_format(rule->max_validity);
 	g_string_printf(s, _("Class %s needs %u approval(s) from distinct people (%s)"),
 	                fut_class_to_string(klass), rule->approvals, roles);
 	for (guint i = 0; rule->required_roles[i] != NULL; i++)
-		g_string_append_printf(s, _(", one of them a %s"), rule->required_roles[i]);
+		g_string_append_printf(s, _(", at least one of them: %s"),
+		                       fut_approve_role_name(rule->required_roles[i]));
 	g_string_append_printf(s, _(", each valid at most %s"), max);
 	return g_string_free(g_steal_pointer(&s), FALSE);
 }
@@ -191,23 +221,31 @@ show_request(const gchar *path, gboolean json, const FutPolicy *policy)
 		g_autofree gchar *sha = NULL, *klass = NULL, *dest = NULL, *reason = NULL;
 		g_autofree gchar *created = NULL, *expires = NULL, *left = NULL, *exp = NULL;
 		g_autofree gchar *ev = NULL, *rule = NULL, *short_id = g_strndup(id, 16);
-		g_autofree gchar *requester = esc(q->requester);
+		g_autofree gchar *requester = fut_approve_escape(q->requester);
 
 		who = g_strdup_printf(_("%s (uid %u)"), requester, q->uid);
-		g_autofree gchar *host_esc = esc(q->host);
-		host_s = g_strdup_printf(_("%s (host key %s, signature valid)"), host_esc, host_id);
-		file = esc(q->file_name);
-		size = g_strdup_printf(_("%" G_GUINT64_FORMAT " bytes"), q->size);
+		{
+			/* (g_steal_pointer inside the printf leaked the escaped name) */
+			g_autofree gchar *h = fut_approve_escape(q->host);
+			host_s =
+			    g_strdup_printf(_("%s (host key %s, signature valid)"), h, host_id);
+		}
+		file = fut_approve_escape(q->file_name);
+		{
+			/* xgettext cannot see through G_GUINT64_FORMAT: format the number first */
+			g_autofree gchar *n = g_strdup_printf("%" G_GUINT64_FORMAT, q->size);
+			size = g_strdup_printf(_("%s bytes"), n);
+		}
 		sha = fut_hex_encode(q->sha256, FUT_SHA256_LEN);
-		ev = esc(q->class_evidence);
+		ev = fut_approve_escape(q->class_evidence);
 		klass = g_strdup_printf(_("%s (why: %s)"), fut_class_to_string(q->klass), ev);
-		dest = destination_text(&q->destination);
-		reason = esc(q->reason);
+		dest = fut_approve_destination_text(&q->destination);
+		reason = fut_approve_escape(q->reason);
 		created = fut_approve_format_time(q->created);
-		left = format_remaining(q->expires - now);
+		left = fut_approve_format_remaining(q->expires - now);
 		exp = fut_approve_format_time(q->expires);
 		expires = g_strdup_printf("%s (%s)", exp, left);
-		rule = rule_text(policy, q->klass);
+		rule = fut_approve_rule_text(policy, q->klass);
 
 		g_print(_("Export request %s\n"), short_id);
 		row(_("Requester:"), who);
@@ -226,9 +264,11 @@ show_request(const gchar *path, gboolean json, const FutPolicy *policy)
 	return FUT_EXIT_OK;
 }
 
-/* Checks @cert against the root key if one is known; says so either way. */
-static gboolean
-check_cert_root(const FutCertificate *c, const gchar *root_path, gchar **ret_status, GError **error)
+gboolean
+fut_approve_check_cert_root(const FutCertificate *c,
+                            const gchar *root_path,
+                            gchar **ret_status,
+                            GError **error)
 {
 	g_autoptr(FutKey) root = fut_approve_load_root(root_path, error);
 
@@ -276,7 +316,7 @@ list_text(GPtrArray *list)
 static void
 print_cert_rows(const FutCertificate *c, const gchar *status)
 {
-	g_autofree gchar *name = esc(c->name), *id = esc(c->staff_id);
+	g_autofree gchar *name = fut_approve_escape(c->name), *id = fut_approve_escape(c->staff_id);
 	g_autofree gchar *logins = list_text(c->logins), *roles = list_text(c->roles);
 	g_autofree gchar *classes = classes_text(c->classes);
 	g_autofree gchar *serial = fut_certificate_dup_serial_string(c);
@@ -337,7 +377,7 @@ show_certificate(const gchar *path, gboolean json, const gchar *root_path)
 	g_autoptr(FutCertificate) c = fut_approve_load_certificate(path, &error);
 	g_autofree gchar *status = NULL;
 
-	if (c == NULL || !check_cert_root(c, root_path, &status, &error))
+	if (c == NULL || !fut_approve_check_cert_root(c, root_path, &status, &error))
 		return fut_approve_fail(error);
 	if (json) {
 		g_autoptr(JsonBuilder) b = json_builder_new();
@@ -371,7 +411,7 @@ show_approval(const gchar *path, gboolean json, const gchar *root_path)
 		return fut_approve_fail(error);
 	a = fut_approval_parse(text, len, &error);
 	if (a == NULL || !fut_approval_verify(a, &error) ||
-	    !check_cert_root(a->cert, root_path, &status, &error)) {
+	    !fut_approve_check_cert_root(a->cert, root_path, &status, &error)) {
 		g_prefix_error(&error, "%s: ", safe);
 		return fut_approve_fail(error);
 	}
@@ -396,7 +436,7 @@ show_approval(const gchar *path, gboolean json, const gchar *root_path)
 		g_autofree gchar *nb = fut_approve_format_time(a->not_before);
 		g_autofree gchar *na = fut_approve_format_time(a->not_after);
 		g_autofree gchar *window = g_strdup_printf(_("%s to %s"), nb, na);
-		g_autofree gchar *comment = esc(a->comment);
+		g_autofree gchar *comment = fut_approve_escape(a->comment);
 		g_print(a->decision == FUT_DECISION_APPROVE ? _("Approval (signature valid)\n")
 		                                            : _("REJECTION (signature valid)\n"));
 		row(_("Request id:"), rid);
@@ -477,6 +517,30 @@ show_revocation(const gchar *path, gboolean json, const gchar *root_path)
 	return FUT_EXIT_OK;
 }
 
+/* The default paths depend on configure's sysconfdir, so the help texts are formatted at
+ * run time (a macro pasted into a msgid would hide the string from xgettext). */
+static const gchar *
+help_root(void)
+{
+	static gchar *text;
+
+	if (text == NULL)
+		text = g_strdup_printf(_("Organisation root public key (default %s)"),
+		                       FUT_APPROVE_DEFAULT_ROOT);
+	return text;
+}
+
+static const gchar *
+help_config(void)
+{
+	static gchar *text;
+
+	if (text == NULL)
+		text = g_strdup_printf(_("Config with the [approval] class policy (default %s)"),
+		                       FUT_APPROVE_DEFAULT_CONFIG);
+	return text;
+}
+
 gint
 fut_approve_cmd_show(gint argc, gchar **argv)
 {
@@ -492,11 +556,8 @@ fut_approve_cmd_show(gint argc, gchar **argv)
 	gsize len = 0;
 	GOptionEntry entries[] = {
 	    {"json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL},
-	    {"root", 0, 0, G_OPTION_ARG_FILENAME, &root_path,
-	     N_("Organisation root public key (default " FUT_APPROVE_DEFAULT_ROOT ")"), N_("FILE")},
-	    {"config", 0, 0, G_OPTION_ARG_FILENAME, &config,
-	     N_("Config with the [approval] class policy (default " FUT_APPROVE_DEFAULT_CONFIG ")"),
-	     N_("FILE")},
+	    {"root", 0, 0, G_OPTION_ARG_FILENAME, &root_path, help_root(), N_("FILE")},
+	    {"config", 0, 0, G_OPTION_ARG_FILENAME, &config, help_config(), N_("FILE")},
 	    {"allow-root", 0, 0, G_OPTION_ARG_NONE, &allow_root, N_("Allow running as root"), NULL},
 	    {NULL}};
 
@@ -536,9 +597,8 @@ fut_approve_cmd_show(gint argc, gchar **argv)
 	return fut_approve_fail(error);
 }
 
-/* The default output: beside the request, named after it and the approver. */
-static gchar *
-default_output(const gchar *request_path, const FutCertificate *c)
+gchar *
+fut_approve_default_output(const gchar *request_path, const FutCertificate *c)
 {
 	g_autofree gchar *stem = NULL;
 
@@ -550,9 +610,8 @@ default_output(const gchar *request_path, const FutCertificate *c)
 	return g_strconcat(stem, ".", c->staff_id, APPROVAL_SUFFIX, NULL);
 }
 
-/* NAME.key -> NAME.futari-certificate, in the same directory. */
-static gchar *
-default_certificate(const gchar *key_path)
+gchar *
+fut_approve_default_certificate(const gchar *key_path)
 {
 	g_autofree gchar *stem = g_str_has_suffix(key_path, ".key")
 	                             ? g_strndup(key_path, strlen(key_path) - strlen(".key"))
@@ -581,6 +640,131 @@ has_any_role(const FutCertificate *c, GStrv roles)
 	return FALSE;
 }
 
+gboolean
+fut_approve_may_decide(const FutRequest *q,
+                       const FutCertificate *c,
+                       const FutPolicy *policy,
+                       FutDecision decision,
+                       gint64 now,
+                       GError **error)
+{
+	const FutClassRule *rule = fut_policy_get_rule(policy, q->klass);
+
+	if (rule == NULL) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("the request has no valid class"));
+		return FALSE;
+	}
+	if (now < c->not_before || now > c->not_after) {
+		g_autofree gchar *nb = fut_approve_format_time(c->not_before);
+		g_autofree gchar *na = fut_approve_format_time(c->not_after);
+		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED,
+		            _("your certificate is valid only from %s to %s; ask the security "
+		              "manager for a new one"),
+		            nb, na);
+		return FALSE;
+	}
+	if (now > q->expires) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED,
+		            _("the request has expired; the requester must make a new one"));
+		return FALSE;
+	}
+	if (decision != FUT_DECISION_APPROVE)
+		return TRUE;
+	if (login_matches(c, q->requester)) {
+		g_autofree gchar *requester = fut_strescape(q->requester, -1);
+		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED,
+		            _("you cannot approve your own request: the requester \"%s\" is "
+		              "one of the logins in your certificate; ask another approver"),
+		            requester);
+		return FALSE;
+	}
+	if (rule->approvals == 0) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED,
+		            _("Class %s needs no approval; nothing to sign"),
+		            fut_class_to_string(q->klass));
+		return FALSE;
+	}
+	if (!fut_certificate_may_approve(c, q->klass)) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED,
+		            _("your certificate does not allow you to approve Class %s"),
+		            fut_class_to_string(q->klass));
+		return FALSE;
+	}
+	if (!has_any_role(c, rule->roles)) {
+		g_autofree gchar *roles = fut_approve_roles_text(rule->roles, ", ");
+		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED,
+		            _("Class %s may be approved only by: %s; your certificate holds "
+		              "none of these roles"),
+		            fut_class_to_string(q->klass), roles);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+FutApproval *
+fut_approve_decision_new(const FutRequest *q,
+                         const FutCertificate *c,
+                         const FutPolicy *policy,
+                         FutDecision decision,
+                         gint64 valid_for,
+                         const gchar *comment,
+                         gint64 now,
+                         gboolean *ret_capped,
+                         GError **error)
+{
+	const FutClassRule *rule = fut_policy_get_rule(policy, q->klass);
+	g_autoptr(FutApproval) a = NULL;
+	gboolean capped = FALSE;
+	gint64 dur = valid_for;
+
+	if (rule == NULL) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("the request has no valid class"));
+		return NULL;
+	}
+	if (comment != NULL && strlen(comment) > FUT_TEXT_MAX) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE,
+		            _("the comment is longer than %d bytes"), FUT_TEXT_MAX);
+		return NULL;
+	}
+	if (dur <= 0) {
+		dur = rule->max_validity;
+	} else if (dur > rule->max_validity) {
+		dur = rule->max_validity;
+		capped = TRUE;
+	}
+	a = fut_approval_new();
+	if (!fut_request_get_id(q, a->request_id, error))
+		return NULL;
+	a->decision = decision;
+	a->not_before = now - MIN(CLOCK_SLACK, dur / 2);
+	a->not_after = a->not_before + dur;
+	if (a->not_after > q->expires && q->expires > a->not_before)
+		a->not_after = q->expires; /* nothing to approve after the request dies */
+	a->comment = g_strdup(comment != NULL ? comment : "");
+	a->cert = fut_certificate_dup(c);
+	if (ret_capped != NULL)
+		*ret_capped = capped;
+	return g_steal_pointer(&a);
+}
+
+gchar *
+fut_approve_sign_with_key_file(FutApproval *a,
+                               const gchar *key_path,
+                               const gchar *passphrase,
+                               GError **error)
+{
+	/* The key lives only inside this function: it is freed (and wiped by the crypto
+	 * core) before the text is returned. */
+	g_autoptr(FutKey) key = fut_key_load_secret(key_path, passphrase, error);
+
+	if (key == NULL || !fut_approval_sign(a, key, error))
+		return NULL;
+	g_clear_pointer(&key, fut_key_free);
+	return fut_approval_to_text(a, error);
+}
+
 static gint
 decide(gint argc, gchar **argv, FutDecision decision)
 {
@@ -599,15 +783,14 @@ decide(gint argc, gchar **argv, FutDecision decision)
 	g_autoptr(FutCertificate) c = NULL;
 	g_autoptr(FutPolicy) policy = NULL;
 	g_autoptr(FutSecret) pass = NULL;
-	g_autoptr(FutKey) key = NULL;
 	g_autoptr(FutApproval) a = NULL;
+	gboolean capped = FALSE;
 	g_autofree gchar *status = NULL;
 	g_autofree gchar *text = NULL;
 	g_autofree gchar *id = NULL;
-	const FutClassRule *rule;
 	GError *error = NULL;
 	gint64 now = fut_approve_now();
-	gint64 max, dur;
+	gint64 dur = 0;
 	GOptionEntry entries[] = {
 	    {"key", 0, 0, G_OPTION_ARG_FILENAME, &key_path, N_("Your secret key (from keygen)"),
 	     N_("FILE")},
@@ -622,11 +805,8 @@ decide(gint argc, gchar **argv, FutDecision decision)
 	     N_("TEXT")},
 	    {"out", 0, 0, G_OPTION_ARG_FILENAME, &out,
 	     N_("Where to write it (default: beside the request)"), N_("FILE")},
-	    {"root", 0, 0, G_OPTION_ARG_FILENAME, &root_path,
-	     N_("Organisation root public key (default " FUT_APPROVE_DEFAULT_ROOT ")"), N_("FILE")},
-	    {"config", 0, 0, G_OPTION_ARG_FILENAME, &config,
-	     N_("Config with the [approval] class policy (default " FUT_APPROVE_DEFAULT_CONFIG ")"),
-	     N_("FILE")},
+	    {"root", 0, 0, G_OPTION_ARG_FILENAME, &root_path, help_root(), N_("FILE")},
+	    {"config", 0, 0, G_OPTION_ARG_FILENAME, &config, help_config(), N_("FILE")},
 	    {"passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &pass_file,
 	     N_("Read the passphrase from the first line of FILE (for scripts)"), N_("FILE")},
 	    {"allow-root", 0, 0, G_OPTION_ARG_NONE, &allow_root, N_("Allow running as root"), NULL},
@@ -648,7 +828,7 @@ decide(gint argc, gchar **argv, FutDecision decision)
 		return fut_approve_usage(cmd, _("--key is needed"));
 	if (cert_path == NULL) {
 		/* keygen tells people to keep the certificate beside the key */
-		cert_path = default_certificate(key_path);
+		cert_path = fut_approve_default_certificate(key_path);
 		if (!g_file_test(cert_path, G_FILE_TEST_EXISTS)) {
 			g_autofree gchar *safe = fut_strescape(cert_path, -1);
 			g_autofree gchar *msg = g_strdup_printf(
@@ -669,90 +849,32 @@ decide(gint argc, gchar **argv, FutDecision decision)
 	if (q == NULL)
 		return fut_approve_fail(error);
 	c = fut_approve_load_certificate(cert_path, &error);
-	if (c == NULL || !check_cert_root(c, root_path, &status, &error))
+	if (c == NULL || !fut_approve_check_cert_root(c, root_path, &status, &error))
 		return fut_approve_fail(error);
 	policy = fut_approve_load_policy(config, &error);
 	if (policy == NULL)
 		return fut_approve_fail(error);
-	rule = fut_policy_get_rule(policy, q->klass);
-	if (now < c->not_before || now > c->not_after) {
-		g_autofree gchar *nb = fut_approve_format_time(c->not_before);
-		g_autofree gchar *na = fut_approve_format_time(c->not_after);
-		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED,
-		            _("your certificate is valid only from %s to %s; ask the security "
-		              "manager for a new one"),
-		            nb, na);
+	if (!fut_approve_may_decide(q, c, policy, decision, now, &error))
 		return fut_approve_fail(error);
-	}
-	if (now > q->expires) {
-		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED,
-		            _("the request has expired; the requester must make a new one"));
+	a = fut_approve_decision_new(q, c, policy, decision, valid_for != NULL ? dur : 0, comment,
+	                             now, &capped, &error);
+	if (a == NULL)
 		return fut_approve_fail(error);
-	}
-	if (decision == FUT_DECISION_APPROVE) {
-		g_autofree gchar *requester = fut_strescape(q->requester, -1);
-		if (login_matches(c, q->requester)) {
-			g_set_error(
-			    &error, FUT_ERROR, FUT_ERROR_REFUSED,
-			    _("you cannot approve your own request: the requester \"%s\" is "
-			      "one of the logins in your certificate; ask another approver"),
-			    requester);
-			return fut_approve_fail(error);
-		}
-		if (rule->approvals == 0) {
-			g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED,
-			            _("Class %s needs no approval; nothing to sign"),
-			            fut_class_to_string(q->klass));
-			return fut_approve_fail(error);
-		}
-		if (!fut_certificate_may_approve(c, q->klass)) {
-			g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED,
-			            _("your certificate does not allow you to approve Class %s"),
-			            fut_class_to_string(q->klass));
-			return fut_approve_fail(error);
-		}
-		if (!has_any_role(c, rule->roles)) {
-			g_autofree gchar *roles = g_strjoinv(", ", rule->roles);
-			g_set_error(
-			    &error, FUT_ERROR, FUT_ERROR_REFUSED,
-			    _("Class %s may be approved only by: %s; your certificate holds "
-			      "none of these roles"),
-			    fut_class_to_string(q->klass), roles);
-			return fut_approve_fail(error);
-		}
-	}
-	max = rule->max_validity;
-	if (valid_for == NULL)
-		dur = max;
-	if (dur > max) {
-		g_autofree gchar *m = fut_duration_format(max);
+	if (capped) {
+		g_autofree gchar *m =
+		    fut_duration_format(fut_policy_get_rule(policy, q->klass)->max_validity);
 		g_printerr(_("Note: validity capped at %s, the maximum for Class %s.\n"), m,
 		           fut_class_to_string(q->klass));
-		dur = max;
 	}
-
-	a = fut_approval_new();
-	if (!fut_request_get_id(q, a->request_id, &error))
-		return fut_approve_fail(error);
-	a->decision = decision;
-	a->not_before = now - MIN(CLOCK_SLACK, dur / 2);
-	a->not_after = a->not_before + dur;
-	if (a->not_after > q->expires && q->expires > a->not_before)
-		a->not_after = q->expires; /* nothing to approve after the request dies */
-	a->comment = g_strdup(comment != NULL ? comment : "");
-	a->cert = fut_certificate_dup(c);
 
 	pass = fut_approve_read_passphrase(pass_file, _("Passphrase of your key: "), FALSE, &error);
 	if (pass == NULL)
 		return fut_approve_fail(error);
-	key = fut_key_load_secret(key_path, pass, &error);
-	if (key == NULL || !fut_approval_sign(a, key, &error))
-		return fut_approve_fail(error);
-	text = fut_approval_to_text(a, &error);
+	text = fut_approve_sign_with_key_file(a, key_path, pass, &error);
 	if (text == NULL)
 		return fut_approve_fail(error);
 	if (out == NULL)
-		out = default_output(argv[1], c);
+		out = fut_approve_default_output(argv[1], c);
 	if (!fut_approve_write_output(out, text, &error))
 		return fut_approve_fail(error);
 	id = fut_request_dup_id_string(q);

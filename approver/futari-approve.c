@@ -404,9 +404,9 @@ cmd_revoke(gint argc, gchar **argv)
 		return fut_approve_fail(error);
 	if (out != NULL) {
 		g_autofree gchar *safe = fut_strescape(out, -1);
-		g_printerr(
-		    _("Wrote revocation list %s (sequence %" G_GUINT64_FORMAT ", %u serials).\n"),
-		    safe, list->sequence, list->serials->len);
+		g_autofree gchar *seq = g_strdup_printf("%" G_GUINT64_FORMAT, list->sequence);
+		g_printerr(_("Wrote revocation list %s (sequence %s, %u serials).\n"), safe, seq,
+		           list->serials->len);
 	}
 	return FUT_EXIT_OK;
 }

@@ -1605,11 +1605,14 @@ audit_cmd_report(int argc, char **argv)
 	     N_("LANG")},
 	    {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("Output directory (created if needed)"),
 	     N_("DIR")},
-	    {"media", 0, 0, G_OPTION_ARG_FILENAME, &media_file,
-	     N_("The media register (default " FUT_MEDIA_REGISTER_PATH " if it exists)"),
-	     N_("FILE")},
+	    {"media", 0, 0, G_OPTION_ARG_FILENAME, &media_file, NULL, N_("FILE")},
 	    {NULL}};
 	int rc = AUDIT_EXIT_OK;
+	/* The default path comes from configure: formatted here, not pasted into the msgid. */
+	g_autofree gchar *media_help = g_strdup_printf(
+	    _("The media register (default %s if it exists)"), FUT_MEDIA_REGISTER_PATH);
+
+	entries[3].description = media_help;
 
 	g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
 	audit_trust_add_options(ctx, &trust);
@@ -1733,10 +1736,10 @@ audit_cmd_report(int argc, char **argv)
 		rc = AUDIT_EXIT_FINDINGS;
 	{
 		g_autofree gchar *safe = fut_strescape(out, -1);
-		g_print(_("%s: report.html, events.csv, summary.json for %s: %u host(s), "
-		          "%" G_GUINT64_FORMAT " record(s), %" G_GUINT64_FORMAT " finding(s), "
-		          "%u registered medium/media not seen\n"),
-		        safe, r.month, r.hosts->len, r.records, total_findings(&r), lost->len);
+		g_print(_("%s: report.html, events.csv, summary.json for %s: %u host(s), %llu "
+		          "record(s), %llu finding(s), %u registered medium/media not seen\n"),
+		        safe, r.month, r.hosts->len, (unsigned long long)r.records,
+		        (unsigned long long)total_findings(&r), lost->len);
 	}
 
 	audit_trust_clear(&trust);

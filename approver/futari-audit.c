@@ -472,7 +472,7 @@ cmd_verify(int argc, char **argv)
 		fputs(text, stdout);
 		fputc('\n', stdout);
 	} else {
-		g_print(_("%u host(s), %" G_GUINT64_FORMAT " finding(s): %s\n"), hosts, findings,
+		g_print(_("%u host(s), %llu finding(s): %s\n"), hosts, (unsigned long long)findings,
 		        rc == AUDIT_EXIT_OK ? _("all logs verified") : _("VERIFICATION FAILED"));
 	}
 	audit_trust_clear(&trust);

@@ -174,7 +174,7 @@ fut_armor_decode_text(const gchar *text,
 	begin = line_label(lines->pdata[0], strlen(lines->pdata[0]), BEGIN_PREFIX);
 	if (begin == NULL) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
-		            _("first line is not \"" BEGIN_PREFIX "%s" DASHES "\""), label);
+		            _("first line is not \"%s%s%s\""), BEGIN_PREFIX, label, DASHES);
 		return FALSE;
 	}
 	if (g_strcmp0(begin, label) != 0) {

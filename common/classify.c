@@ -211,9 +211,10 @@ get_size(GKeyFile *kf, const gchar *key, guint64 min, guint64 max, guint64 *ret,
 	    n * mult > max) {
 		safe = fut_strescape(v, -1);
 		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
-		            _("[%s] %s: \"%s\" is not a size from %" G_GUINT64_FORMAT
-		              " to %" G_GUINT64_FORMAT " bytes (digits, optionally K, M or G)"),
-		            FUT_CLASSIFY_GROUP, key, safe, min, max);
+		            _("[%s] %s: \"%s\" is not a size from %llu to %llu bytes (digits, "
+		              "optionally K, M or G)"),
+		            FUT_CLASSIFY_GROUP, key, safe, (unsigned long long)min,
+		            (unsigned long long)max);
 		return FALSE;
 	}
 	*ret = n * mult;
@@ -672,9 +673,8 @@ static gboolean
 take_budget(Ctx *ctx, gsize n, const gchar *container)
 {
 	if (n > ctx->budget_left) {
-		problem(ctx, "zip-bomb",
-		        _("%s: decompresses to more than the limit of %" G_GUINT64_FORMAT " MiB"),
-		        container, ctx->cl->archive_budget / MIB);
+		problem(ctx, "zip-bomb", _("%s: decompresses to more than the limit of %llu MiB"),
+		        container, (unsigned long long)(ctx->cl->archive_budget / MIB));
 		ctx->abort = TRUE;
 		return FALSE;
 	}
@@ -761,10 +761,9 @@ scan_entry(Ctx *ctx, zip_t *za, zip_uint64_t i, const zip_stat_t *st, gboolean o
 		} else {
 			g_byte_array_append(head, buf, (guint)n);
 			if (container && head->len > ctx->cl->archive_limit) {
-				problem(
-				    ctx, "too-large",
-				    _("%s: nested archive larger than %" G_GUINT64_FORMAT " MiB"),
-				    name, ctx->cl->archive_limit / MIB);
+				problem(ctx, "too-large",
+				        _("%s: nested archive larger than %llu MiB"), name,
+				        (unsigned long long)(ctx->cl->archive_limit / MIB));
 				failed = TRUE;
 				break;
 			}
@@ -903,9 +902,9 @@ scan_zip(Ctx *ctx, const guint8 *data, gsize len, guint depth, const gchar *name
 	}
 	if (declared > ctx->budget_left) {
 		problem(ctx, "zip-bomb",
-		        _("%s: declares %" G_GUINT64_FORMAT " MiB uncompressed, over the limit of "
-		          "%" G_GUINT64_FORMAT " MiB"),
-		        name, declared / MIB, ctx->cl->archive_budget / MIB);
+		        _("%s: declares %llu MiB uncompressed, over the limit of %llu MiB"), name,
+		        (unsigned long long)(declared / MIB),
+		        (unsigned long long)(ctx->cl->archive_budget / MIB));
 		ctx->abort = TRUE;
 		zip_discard(za);
 		return;
@@ -914,8 +913,8 @@ scan_zip(Ctx *ctx, const guint8 *data, gsize len, guint depth, const gchar *name
 		zip_stat_t st;
 		if (zip_stat_index(za, (zip_uint64_t)i, ZIP_FL_ENC_RAW, &st) != 0 ||
 		    st.name == NULL) {
-			problem(ctx, "malformed", _("%s: entry %" G_GINT64_FORMAT " is unreadable"),
-			        name, (gint64)i);
+			problem(ctx, "malformed", _("%s: entry %lld is unreadable"), name,
+			        (long long)i);
 			continue;
 		}
 		if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) &&
@@ -965,8 +964,8 @@ scan_buffer(Ctx *ctx, const guint8 *data, gsize len, guint depth, const gchar *n
 		decoder_feed(dec, data, len);
 		if (dec->invalid > 0 && kind != KIND_BINARY)
 			add_evidence(ctx, "encoding", FUT_INFO_CLASS_NONE, dec->invalid,
-			             _("%s: %" G_GUINT64_FORMAT " invalid byte sequences skipped"),
-			             name, dec->invalid);
+			             _("%s: %llu invalid byte sequences skipped"), name,
+			             (unsigned long long)dec->invalid);
 		decoder_free(dec);
 	}
 }
@@ -1045,9 +1044,8 @@ read_whole(Ctx *ctx, int fd, guint64 size, gsize *ret_len)
 	gssize n;
 
 	if (size > ctx->cl->archive_limit) {
-		problem(ctx, "too-large",
-		        _("archive larger than the scan limit of %" G_GUINT64_FORMAT " MiB"),
-		        ctx->cl->archive_limit / MIB);
+		problem(ctx, "too-large", _("archive larger than the scan limit of %llu MiB"),
+		        (unsigned long long)(ctx->cl->archive_limit / MIB));
 		return NULL;
 	}
 	/* one byte more than fstat said, to notice a file that grew */
@@ -1091,9 +1089,8 @@ stream_text(Ctx *ctx, int fd, Kind kind, const guint8 *first, gsize first_len)
 			break;
 		off += (guint64)n;
 		if (off > ctx->cl->scan_limit) {
-			problem(ctx, "too-large",
-			        _("larger than the scan limit of %" G_GUINT64_FORMAT " MiB"),
-			        ctx->cl->scan_limit / MIB);
+			problem(ctx, "too-large", _("larger than the scan limit of %llu MiB"),
+			        (unsigned long long)(ctx->cl->scan_limit / MIB));
 			ok = FALSE;
 			break;
 		}
@@ -1102,8 +1099,8 @@ stream_text(Ctx *ctx, int fd, Kind kind, const guint8 *first, gsize first_len)
 	}
 	if (dec->invalid > 0 && kind != KIND_BINARY)
 		add_evidence(ctx, "encoding", FUT_INFO_CLASS_NONE, dec->invalid,
-		             _("%" G_GUINT64_FORMAT " invalid byte sequences skipped"),
-		             dec->invalid);
+		             _("%llu invalid byte sequences skipped"),
+		             (unsigned long long)dec->invalid);
 	decoder_free(dec);
 	return ok;
 }
@@ -1198,22 +1195,22 @@ judge_detectors(Ctx *ctx)
 		gboolean hit = mn_thr > 0 && scan->mynumber_valid >= mn_thr && !random_like;
 		if (hit)
 			add_evidence(ctx, "mynumber", FUT_INFO_CLASS_I, scan->mynumber_valid,
-			             _("%" G_GUINT64_FORMAT
-			               " My Number(s) with a valid check digit "
-			               "(first %s)%s"),
-			             scan->mynumber_valid, masked,
+			             _("%llu My Number(s) with a valid check digit (first %s)%s"),
+			             (unsigned long long)scan->mynumber_valid, masked,
 			             mn_kw ? _(", with a My Number keyword") : "");
 		else if (random_like && mn_thr > 0 && scan->mynumber_valid >= mn_thr)
-			add_evidence(ctx, "mynumber", FUT_INFO_CLASS_NONE, scan->mynumber_valid,
-			             _("%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " 12-digit "
-			               "numbers pass the My Number check digit (%u%%, first %s): "
-			               "as random numbers do, and no My Number keyword"),
-			             scan->mynumber_valid, all, percent, masked);
+			add_evidence(
+			    ctx, "mynumber", FUT_INFO_CLASS_NONE, scan->mynumber_valid,
+			    _("%llu of %llu 12-digit numbers pass the My Number check digit "
+			      "(%u%%, first %s): as random numbers do, and no My Number "
+			      "keyword"),
+			    (unsigned long long)scan->mynumber_valid, (unsigned long long)all,
+			    percent, masked);
 		else
 			add_evidence(ctx, "mynumber", FUT_INFO_CLASS_NONE, scan->mynumber_valid,
-			             _("%" G_GUINT64_FORMAT " 12-digit number(s) with a valid My "
-			               "Number check digit (first %s)%s: below the threshold"),
-			             scan->mynumber_valid, masked,
+			             _("%llu 12-digit number(s) with a valid My Number check digit "
+			               "(first %s)%s: below the threshold"),
+			             (unsigned long long)scan->mynumber_valid, masked,
 			             mn_kw ? _(", with a My Number keyword") : "");
 	}
 	if (scan->resident_valid > 0) {
@@ -1221,11 +1218,11 @@ judge_detectors(Ctx *ctx)
 		gboolean hit = rc_thr > 0 && scan->resident_valid >= rc_thr;
 		add_evidence(ctx, "resident-code", hit ? FUT_INFO_CLASS_I : FUT_INFO_CLASS_NONE,
 		             scan->resident_valid,
-		             hit ? _("%" G_GUINT64_FORMAT " resident-register code(s) with a valid "
-		                     "check digit (first %s)%s")
-		                 : _("%" G_GUINT64_FORMAT " 11-digit number(s) with a valid "
-		                     "resident-register check digit (first %s)%s: not counted"),
-		             scan->resident_valid, masked,
+		             hit ? _("%llu resident-register code(s) with a valid check digit "
+		                     "(first %s)%s")
+		                 : _("%llu 11-digit number(s) with a valid resident-register check "
+		                     "digit (first %s)%s: not counted"),
+		             (unsigned long long)scan->resident_valid, masked,
 		             rc_kw ? _(", with a resident-register keyword")
 		                   : _(", without a resident-register keyword"));
 	}
@@ -1237,12 +1234,12 @@ judge_detectors(Ctx *ctx)
 		w = fut_strescape(fut_scan_words_get_word(cl->words, i), -1);
 		if (c >= cl->word_thr[i])
 			add_evidence(ctx, "marking", FUT_INFO_CLASS_II, c,
-			             _("marking \"%s\" found %" G_GUINT64_FORMAT " time(s)"), w, c);
+			             _("marking \"%s\" found %llu time(s)"), w,
+			             (unsigned long long)c);
 		else
 			add_evidence(ctx, "marking", FUT_INFO_CLASS_NONE, c,
-			             _("\"%s\" found %" G_GUINT64_FORMAT " time(s), below the "
-			               "threshold of %u"),
-			             w, c, cl->word_thr[i]);
+			             _("\"%s\" found %llu time(s), below the threshold of %u"), w,
+			             (unsigned long long)c, cl->word_thr[i]);
 	}
 }
 
@@ -1292,9 +1289,8 @@ fut_classifier_classify_fd(FutClassifier *self, int fd, const gchar *path, FutCl
 	}
 
 	if (res->size > self->scan_limit) {
-		problem(&ctx, "too-large",
-		        _("larger than the scan limit of %" G_GUINT64_FORMAT " MiB: not scanned"),
-		        self->scan_limit / MIB);
+		problem(&ctx, "too-large", _("larger than the scan limit of %llu MiB: not scanned"),
+		        (unsigned long long)(self->scan_limit / MIB));
 		goto out;
 	}
 	if ((flags & FUT_CLASSIFY_FLAG_DIGEST) ||

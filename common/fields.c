@@ -184,8 +184,8 @@ bad:
 	            _("not a decimal number without sign or leading zeros"));
 	return FALSE;
 range:
-	g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE,
-	            _("number is larger than %" G_GUINT64_FORMAT), max);
+	g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE, _("number is larger than %llu"),
+	            (unsigned long long)max);
 	return FALSE;
 }
 

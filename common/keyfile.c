@@ -317,8 +317,7 @@ fut_keyfile_get_uint64(FutKeyfile *kf,
 	*ret_value = v;
 	return TRUE;
 bad:
-	return fut_keyfile_set_error(
-	    kf, error, FUT_ERROR_INVALID_DATA, group, key,
-	    _("'%s' must be a whole number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT), key,
-	    min, max);
+	return fut_keyfile_set_error(kf, error, FUT_ERROR_INVALID_DATA, group, key,
+	                             _("'%s' must be a whole number from %llu to %llu"), key,
+	                             (unsigned long long)min, (unsigned long long)max);
 }

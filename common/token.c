@@ -490,7 +490,8 @@ read_version(FutFieldReader *r, GError **error)
 	if (!g_str_equal(raw, FORMAT_VERSION)) {
 		fut_field_reader_error(r, error, FUT_ERROR_INVALID_DATA,
 		                       _("unsupported format version (this program reads "
-		                         "version " FORMAT_VERSION ")"));
+		                         "version %s)"),
+		                       FORMAT_VERSION);
 		return FALSE;
 	}
 	return TRUE;

@@ -55,6 +55,37 @@ test_values(void)
 }
 
 static void
+test_upload(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutConfig) none = parse("[paths]\n", &error);
+	g_autoptr(FutConfig) c = NULL;
+
+	g_assert_no_error(error);
+	g_assert_false(none->upload_enabled);
+	g_assert_null(none->upload_filesystems);
+	c = parse("[upload]\n"
+	          "filesystems = /home; /srv;\n"
+	          "programs = /usr/bin/curl;/usr/bin/wget\n"
+	          "names = firefox\n"
+	          "observe = /home\n"
+	          "digest-max = 1000\n"
+	          "observe-per-minute = 5\n",
+	          &error);
+	g_assert_no_error(error);
+	g_assert_true(c->upload_enabled);
+	g_assert_cmpuint(g_strv_length(c->upload_filesystems), ==, 2);
+	g_assert_cmpstr(c->upload_filesystems[1], ==, "/srv");
+	g_assert_cmpstr(c->upload_programs[1], ==, "/usr/bin/wget");
+	g_assert_cmpstr(c->upload_names[0], ==, "firefox");
+	g_assert_cmpstr(c->upload_observe[0], ==, "/home");
+	g_assert_cmpuint(c->upload_digest_max, ==, 1000);
+	g_assert_cmpuint(c->upload_learn_max, ==, 1024 * 1024);
+	g_assert_cmpuint(c->upload_observe_interval, ==, 3600);
+	g_assert_cmpuint(c->upload_observe_per_minute, ==, 5);
+}
+
+static void
 test_policy(void)
 {
 	g_autoptr(GError) error = NULL;
@@ -203,6 +234,7 @@ main(int argc, char **argv)
 	g_test_add_func("/agent/config/values", test_values);
 	g_test_add_func("/agent/config/refusals", test_refusals);
 	g_test_add_func("/agent/config/policy", test_policy);
+	g_test_add_func("/agent/config/upload", test_upload);
 	g_test_add_func("/agent/config/nul", test_nul);
 	g_test_add_func("/agent/config/garbage", test_garbage);
 	g_test_add_func("/agent/config/owner", test_owner);

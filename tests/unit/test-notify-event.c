@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* futari-notify's event-to-notification mapping (agent/notify-event.c): the messages a
+ * user sees for each agent event, and garbage refused with a reason. */
+#include "config.h"
+
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+#include "errors.h"
+#include "notify-event.h"
+
+static JsonObject *
+parse(const gchar *json)
+{
+	g_autoptr(JsonParser) p = json_parser_new();
+
+	g_assert_true(json_parser_load_from_data(p, json, -1, NULL));
+	return json_object_ref(json_node_get_object(json_parser_get_root(p)));
+}
+
+static FutNotifyMessage *
+map(const gchar *json, GError **error)
+{
+	g_autoptr(JsonObject) o = parse(json);
+
+	return fut_notify_message_from_event(o, error);
+}
+
+static void
+test_requested(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutNotifyMessage) m =
+	    map("{\"event\":\"export.requested\",\"object\":{\"path\":\"/home/bob/報告書.xlsx\","
+	        "\"class\":\"II\"},\"destination\":{\"kind\":\"usb\",\"label\":\"STICK\"},"
+	        "\"detail\":{\"request_file\":\"/home/bob/futari/requests/r1.futari-request\"}}",
+	        &error);
+
+	g_assert_no_error(error);
+	g_assert_nonnull(m);
+	g_assert_cmpstr(m->summary, ==, "Write blocked: Class II needs approval");
+	g_assert_nonnull(strstr(m->body, "報告書.xlsx was not copied to STICK"));
+	g_assert_nonnull(
+	    strstr(m->body, "Request saved to /home/bob/futari/requests/r1.futari-request"));
+	g_assert_cmpstr(m->folder, ==, "/home/bob/futari/requests");
+	g_assert_false(m->urgent);
+}
+
+static void
+test_written_refused_denied(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutNotifyMessage) w =
+	    map("{\"event\":\"export.written\",\"object\":{\"path\":\"/home/bob/a.txt\",\"class\":"
+	        "\"III\"},\"destination\":{\"kind\":\"usb\",\"serial\":\"S1\",\"label\":\"\"}}",
+	        &error);
+	g_autoptr(FutNotifyMessage) r = NULL, u = NULL, a = NULL;
+
+	g_assert_no_error(error);
+	g_assert_cmpstr(w->summary, ==, "Exported to S1");
+	g_assert_cmpstr(w->folder, ==, "/home/bob");
+	r = map("{\"event\":\"export.refused\",\"object\":{\"path\":\"/x/b.csv\",\"class\":\"I\"},"
+	        "\"reason\":\"approval expired\"}",
+	        &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(r->summary, ==, "Export of b.csv refused");
+	g_assert_nonnull(strstr(r->body, "approval expired"));
+	g_assert_true(r->urgent);
+	u = map(
+	    "{\"event\":\"upload.denied\",\"object\":{\"path\":\"/x/名簿.csv\",\"class\":\"I\"},"
+	    "\"destination\":{\"kind\":\"upload\",\"program\":\"/usr/bin/firefox\"}}",
+	    &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(u->summary, ==, "Upload of 名簿.csv denied");
+	g_assert_nonnull(strstr(u->body, "/usr/bin/firefox"));
+	g_assert_cmpstr(u->folder, ==, "/x");
+	a = map("{\"event\":\"approval.refused\",\"reason\":\"self-approval\"}", &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(strstr(a->body, "self-approval"));
+}
+
+static void
+test_quiet_events(void)
+{
+	g_autoptr(GError) error = NULL;
+	FutNotifyMessage *m;
+
+	m = map("{\"event\":\"device.attach\"}", &error);
+	g_assert_no_error(error);
+	g_assert_null(m);
+	m = map("{\"event\":\"redeem.accepted\",\"request\":\"ab\"}", &error);
+	g_assert_no_error(error);
+	g_assert_null(m);
+}
+
+static void
+test_hostile_strings(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutNotifyMessage) m =
+	    map("{\"event\":\"export.written\",\"object\":{\"path\":\"/t/"
+	        "evil\\u001b[2J\\u202egpj.exe\","
+	        "\"class\":\"III\"},\"destination\":{\"label\":\"<b>L</b>\"}}",
+	        &error);
+
+	g_assert_no_error(error);
+	g_assert_null(strchr(m->body, '\033'));
+	g_assert_null(strstr(m->body, "\u202e"));
+	g_assert_nonnull(strstr(m->body, "evil\\x1b[2J\\u{202E}gpj.exe"));
+	/* markup is escaped by the notifier for markup servers, not here */
+	g_assert_nonnull(strstr(m->summary, "<b>L</b>"));
+}
+
+static void
+test_garbage(void)
+{
+	const gchar *bad[] = {
+	    "{}",                                           /* no name */
+	    "{\"event\":3}",                                /* name not a string */
+	    "{\"event\":\"export.written\",\"object\":[]}", /* object not an object */
+	    "{\"event\":\"export.written\",\"object\":{\"path\":1}}",
+	    "{\"event\":\"export.written\",\"destination\":\"usb\"}",
+	    "{\"event\":\"export.requested\",\"detail\":{\"request_file\":false}}",
+	    "{\"event\":\"export.refused\",\"reason\":{}}",
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(FutNotifyMessage) m = map(bad[i], &error);
+		g_assert_null(m);
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+		g_assert_null(strchr(error->message, '\n'));
+	}
+	{
+		g_autoptr(GError) error = NULL;
+		g_assert_null(fut_notify_message_from_event(NULL, &error));
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+	}
+}
+
+static void
+test_relative_folder(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutNotifyMessage) m =
+	    map("{\"event\":\"export.requested\",\"object\":{\"path\":\"a\",\"class\":\"II\"},"
+	        "\"detail\":{\"request_file\":\"relative/r.futari-request\"}}",
+	        &error);
+
+	g_assert_no_error(error);
+	g_assert_null(m->folder); /* only absolute local paths get an Open Folder action */
+}
+
+static void
+test_requested_without_path(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutNotifyMessage) m =
+	    map("{\"event\":\"export.requested\",\"object\":{\"path\":\"/home/bob/x.csv\","
+	        "\"class\":\"I\"},\"destination\":{\"label\":\"S\"}}",
+	        &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpstr(m->summary, ==, "Write blocked: Class I needs approval");
+	g_assert_nonnull(strstr(m->body, "next to it"));
+	g_assert_cmpstr(m->folder, ==, "/home/bob"); /* where futari export saves it */
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/notify/event/requested", test_requested);
+	g_test_add_func("/notify/event/written-refused-denied", test_written_refused_denied);
+	g_test_add_func("/notify/event/quiet", test_quiet_events);
+	g_test_add_func("/notify/event/hostile-strings", test_hostile_strings);
+	g_test_add_func("/notify/event/garbage", test_garbage);
+	g_test_add_func("/notify/event/relative-folder", test_relative_folder);
+	g_test_add_func("/notify/event/requested-without-path", test_requested_without_path);
+	return g_test_run();
+}
