@@ -1196,6 +1196,12 @@ job_set_destination(ExportJob *j, const FutUsbDevice *d, const FutUsbVolume *v, 
 	j->major = v->major;
 	j->minor = v->minor;
 	j->fs_type = g_strdup(v->fs_type);
+	/* A redeem has already named the stick from its request (for refusal records). */
+	g_free(j->fs_uuid);
+	g_free(j->label);
+	g_free(j->vid);
+	g_free(j->pid_str);
+	g_free(j->serial);
 	j->fs_uuid = g_strdup(v->fs_uuid);
 	j->label = g_strdup(v->fs_label);
 	j->vid = g_strdup(d->vid);
@@ -1396,6 +1402,17 @@ fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data)
 	j->dir = fut_fsname_split_dir(j->pending->dir, &error);
 	j->klass = g_strdup(fut_class_to_string(req->klass));
 	j->reason = g_strdup(req->reason);
+	/* Refusal records name the file and the stick the request was for, so the monthly
+	 * report can list them (without these it counted an unknown device); an accepted redeem
+	 * then takes the identity of the device attached now. */
+	j->src_path = g_strdup(req->file_name);
+	if (req->destination.channel == FUT_CHANNEL_USB) {
+		j->vid = g_strdup(req->destination.usb_vendor);
+		j->pid_str = g_strdup(req->destination.usb_product);
+		j->serial = g_strdup(req->destination.usb_serial);
+		j->fs_uuid = g_strdup(req->destination.usb_fs_uuid);
+		j->label = g_strdup(req->destination.usb_label);
+	}
 	if (j->dir == NULL)
 		goto refuse;
 	root = fut_key_load_public(agent->config->org_key, &error);

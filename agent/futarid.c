@@ -446,6 +446,13 @@ agent_clear(FutAgent *agent)
 	g_clear_pointer(&agent->host, g_free);
 }
 
+static gboolean
+on_watchdog(gpointer user_data)
+{
+	sd_notify(0, "WATCHDOG=1");
+	return G_SOURCE_CONTINUE;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -613,6 +620,15 @@ main(int argc, char **argv)
 	g_unix_signal_add(SIGHUP, on_sighup, &agent);
 
 	sd_notifyf(0, "READY=1\nSTATUS=enforcing; host key %s", keyid);
+	{
+		/* systemd's watchdog (WatchdogSec= in the unit): the ping comes from the main
+		 * loop, so a loop stuck anywhere stops the pings and systemd restarts the agent
+		 * (the udev rule keeps sticks read-only meanwhile). */
+		guint64 watchdog_usec = 0;
+		if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec >= 2000)
+			g_timeout_add((guint)MIN(watchdog_usec / 2000, G_MAXUINT), on_watchdog,
+			              NULL);
+	}
 	say(LOG_INFO_PREFIX,
 	    _("ready: USB storage read-only, upload control %s, host key %s, socket %s"),
 	    agent.fanwatch != NULL ? _("on") : _("off"), keyid, agent.config->socket);

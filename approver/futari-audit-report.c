@@ -398,6 +398,10 @@ media_seen(Report *r, const FutLogRecord *rec)
 	g_autofree gchar *key = NULL;
 	Medium *m;
 
+	/* A refusal before the agent knew the request (another host's, an expired one) names no
+	 * device: it is not a medium, and counting it showed an unknown stick "?:?". */
+	if (d->vid == NULL && d->pid == NULL && d->serial == NULL && d->fs_uuid == NULL)
+		return;
 	key = g_strdup_printf("%s:%s:%s:%s", d->vid != NULL ? d->vid : "",
 	                      d->pid != NULL ? d->pid : "", d->serial != NULL ? d->serial : "",
 	                      d->serial == NULL && d->fs_uuid != NULL ? d->fs_uuid : "");

@@ -1,0 +1,25 @@
+# Issue 9 scenario 11: at the end futari-audit verify passes on the log all the agent scenarios
+# wrote, and the month's report lists the sticks, the exports with their approvers, the
+# refusals and the gap. report.html is copied out as an artefact.
+# e2e-timeout: 300
+. "$E2E_SRCDIR/guest/agent.sh"
+[ -f "$FE/.ready" ] && ls "$FE_LOG"/egress-*.jsonl >/dev/null 2>&1 ||
+	fail "no agent log in this boot: run it after the other agent scenarios (11-19)"
+out=$("$AUDIT" verify --host-key "$FE_ETC/host.pub" "$FE_LOG" 2>&1) ||
+	out=$("$AUDIT" verify "$FE_LOG" 2>&1) || fail "futari-audit verify fails: $out"
+note "$out"
+month=$(date -u +%Y-%m)
+R=$E2E_ARTIFACTS/report
+"$AUDIT" report --month "$month" --lang en --media "$FE_ETC/media.conf" --out "$R" "$FE_LOG" \
+	>"$E2E_SCRATCH/report.out" 2>&1 || fail "futari-audit report failed: $(cat "$E2E_SCRATCH/report.out")"
+ls "$R" >&2
+h=$R/report.html
+[ -s "$h" ] || fail "no report.html"
+for want in FUT-AGENT-0001 FUT-AGENT-0002 CITY-USB-0001 CITY-USB-0002 FUT-STRANGER-9 \
+	hanako "$(fe_cert_serial alice)" "$(fe_cert_serial carol)" "$(fe_cert_serial dave)"; do
+	grep -F "$want" "$h" >/dev/null || fail "report.html does not mention $want"
+done
+grep -F "?:?" "$h" >/dev/null && fail "report.html lists a medium without identity (?:?)"
+grep -iE "refus" "$h" >/dev/null || fail "report.html lists no refusals"
+grep -iE "gap" "$h" >/dev/null || fail "report.html shows no gap"
+cp "$FE_LOG"/egress-*.jsonl "$E2E_ARTIFACTS/"
