@@ -429,7 +429,12 @@ accept_cb(gint lfd, GIOCondition cond, gpointer user_data)
 	if (s->connections >= server->limits.connections_per_uid) {
 		g_autoptr(GError) error = g_error_new(FUT_ERROR, FUT_ERROR_REFUSED,
 		                                      _("too many open connections for this user"));
+		/* A failed send (the caller has gone already) closes the connection, which drops
+		 * a reference: hold a second one so the last unref below frees it, once. */
+		conn_ref(conn);
 		send_error(conn, error);
+		if (conn->fd >= 0)
+			conn_unref(conn);
 		conn_unref(conn);
 		return G_SOURCE_CONTINUE;
 	}

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -84,6 +85,22 @@ agent_connect(GError **error)
 
 typedef void (*ProgressFunc)(JsonObject *progress, gpointer data);
 
+/* How long a command waits for each message from the agent, in ms (-1: no limit). A stopped
+ * or wedged agent must give the user an error, not a hang; exports and redeems write to a
+ * stick for as long as that takes, so they wait. FUTARI_TIMEOUT (seconds) overrides. */
+static int
+reply_timeout_ms(const gchar *command)
+{
+	const gchar *env = g_getenv("FUTARI_TIMEOUT");
+	guint64 secs = 0;
+
+	if (env != NULL && g_ascii_string_to_unsigned(env, 10, 1, 3600, &secs, NULL))
+		return (int)secs * 1000;
+	if (g_str_equal(command, "export") || g_str_equal(command, "redeem"))
+		return -1;
+	return 30 * 1000;
+}
+
 /* Sends one request and returns its result object; a refusal becomes @error with the
  * agent's one-line reason. Interim {"progress":…} messages go to @progress. */
 static JsonObject *
@@ -112,6 +129,21 @@ agent_call_full(const gchar *command,
 	}
 	for (;;) {
 		JsonNode *pn;
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		int timeout = reply_timeout_ms(command), pr;
+
+		do
+			pr = poll(&pfd, 1, timeout);
+		while (pr < 0 && errno == EINTR);
+		if (pr == 0) {
+			close(fd);
+			g_set_error(
+			    error, FUT_ERROR, FUT_ERROR_IO,
+			    _("the futari agent did not answer within %d seconds: is futarid "
+			      "stopped? Ask IT to check 'systemctl status futarid'"),
+			    timeout / 1000);
+			return NULL;
+		}
 		g_clear_pointer(&reply, json_object_unref);
 		if (!fut_api_recv(fd, 4 * 1024 * 1024, &reply, &got_fd, error)) {
 			close(fd);

@@ -15,6 +15,7 @@
 
 #include "agent.h"
 #include "broker.h"
+#include "caps.h"
 #include "writepath.h"
 #include "errors.h"
 #include "egresslog.h"
@@ -514,6 +515,17 @@ main(int argc, char **argv)
 		fprintf(stderr, "futarid: daemon: %s\n", g_strerror(errno));
 		agent_clear(&agent);
 		return EXIT_FAILURE;
+	}
+	/* Root's other powers go before any thread exists (capabilities are per thread), and
+	 * the agent proves it cannot take them back. */
+	if (!fut_caps_restrict(fut_caps_agent_keep(), &error) ||
+	    !fut_caps_verify(fut_caps_agent_keep(), &error)) {
+		fprintf(stderr, "futarid: %s\n", error->message);
+		agent_clear(&agent);
+		return EXIT_FAILURE;
+	} else {
+		g_autofree gchar *kept = fut_caps_to_string(fut_caps_agent_keep());
+		say(LOG_INFO_PREFIX, _("capabilities kept: %s; all others dropped for good"), kept);
 	}
 
 	agent.loop = g_main_loop_new(NULL, FALSE);

@@ -38,6 +38,7 @@ static const gchar *const refusal_names[] = {
     [FUT_REFUSAL_DUPLICATE_APPROVER] = "duplicate-approver",
     [FUT_REFUSAL_TOO_FEW_APPROVALS] = "too-few-approvals",
     [FUT_REFUSAL_REQUIRED_ROLE_MISSING] = "required-role-missing",
+    [FUT_REFUSAL_CLOCK_BEHIND] = "clock-behind",
     [FUT_REFUSAL_MALFORMED] = "malformed",
 };
 
@@ -273,6 +274,15 @@ fut_redeem_check(const FutRedeemInput *in, gchar **ret_message)
 	if (state != FUT_REQUEST_STATE_PENDING)
 		return refuse(ret_message, FUT_REFUSAL_UNKNOWN_REQUEST,
 		              _("this computer has no pending request with this id"));
+	/* This host made the request with its own clock: a clock that now reads earlier was set
+	 * back, and would reopen expired requests and approvals. */
+	if (in->now < q->created) {
+		g_autofree gchar *t = fut_time_format(q->created);
+		return refuse(ret_message, FUT_REFUSAL_CLOCK_BEHIND,
+		              _("this computer's clock is behind the time the request was made "
+		                "(%s); have the clock corrected, then redeem again"),
+		              t);
+	}
 	if (in->now > q->expires) {
 		g_autofree gchar *t = fut_time_format(q->expires);
 		return refuse(ret_message, FUT_REFUSAL_REQUEST_EXPIRED,

@@ -43,6 +43,7 @@ typedef enum {
 	FUT_REFUSAL_DUPLICATE_APPROVER,     /* the same person (staff id or key) twice */
 	FUT_REFUSAL_TOO_FEW_APPROVALS,
 	FUT_REFUSAL_REQUIRED_ROLE_MISSING, /* e.g. Class I without a security-manager */
+	FUT_REFUSAL_CLOCK_BEHIND,          /* now is before the request was made */
 	FUT_REFUSAL_MALFORMED,             /* an approval text did not parse */
 } FutRefusal;
 

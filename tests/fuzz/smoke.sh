@@ -1,7 +1,7 @@
 #!/bin/sh
 # Short libFuzzer run of every parser target under ASan and UBSan, for CI:
 #   tests/fuzz/smoke.sh [BUILDDIR_OF_tests/fuzz]      (default: ./tests/fuzz)
-# Builds the targets (make fuzz), then runs each for FUZZ_SECONDS (default 15) starting from
+# Builds the targets (make fuzz), then runs each for FUZZ_SECONDS (default 10) starting from
 # its committed seed corpus in corpus/<target>/ (new inputs go to a temporary directory, the
 # tree is not changed). Prints PASS/FAIL per target and exits non-zero on any finding; a
 # crashing input is copied to BUILDDIR/crash-<target>-* so it can be fixed and then added to
@@ -9,8 +9,9 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-tests/fuzz}
-secs=${FUZZ_SECONDS:-15}
-targets="request approval certificate revocation armor fields policy"
+secs=${FUZZ_SECONDS:-10}
+targets="request approval certificate revocation armor fields policy config mediareg logrecord
+logverify apimsg xmltext labelstore pathrules scanner classify"
 
 if ! make -s -C "$build" fuzz >/dev/null 2>"$build/fuzz-build.log"; then
 	cat "$build/fuzz-build.log" >&2

@@ -224,6 +224,16 @@ m_request_expired(Scenario *s)
 	s->now = s->req->expires + 1;
 }
 
+/* The clock set back a day after the request was made, with an approval whose window
+ * (backdated by its signer) covers the wrong time: still refused. */
+static void
+m_clock_behind(Scenario *s)
+{
+	s->now = s->req->created - 86400;
+	g_ptr_array_set_size(s->approvals, 0);
+	add_approval(s, s->c_alice, s->k_alice, s->now - 3600, s->now + 3600);
+}
+
 static void
 m_wrong_serial(Scenario *s)
 {
@@ -576,6 +586,7 @@ static const Row rows[] = {
     {"unknown-request", m_unknown, FUT_REFUSAL_UNKNOWN_REQUEST, "no pending request"},
     {"replay", m_replay, FUT_REFUSAL_ALREADY_REDEEMED, "already used"},
     {"request-expired", m_request_expired, FUT_REFUSAL_REQUEST_EXPIRED, "expired"},
+    {"clock-set-back", m_clock_behind, FUT_REFUSAL_CLOCK_BEHIND, "clock is behind"},
     {"wrong-device-serial", m_wrong_serial, FUT_REFUSAL_WRONG_DESTINATION, "USB device"},
     {"wrong-device-uuid", m_wrong_uuid, FUT_REFUSAL_WRONG_DESTINATION, "USB device"},
     {"wrong-device-label", m_wrong_label, FUT_REFUSAL_WRONG_DESTINATION, "USB device"},
