@@ -284,7 +284,7 @@ fut_agent_notify_record_later(FutAgent *agent, const gchar *event, JsonObject *f
 	p->event = g_strdup(event);
 	p->fields = json_node_dup_object(copy);
 	/* Broker records come from worker threads; subscribers live in the main thread. */
-	g_idle_add_full(G_PRIORITY_DEFAULT_IDLE, pending_notice_send, p, pending_notice_free);
+	g_idle_add_full(G_PRIORITY_DEFAULT, pending_notice_send, p, pending_notice_free);
 }
 
 /* Keeps the call open and streams the caller's own events to it (docs/agent-api.md). */
