@@ -78,4 +78,5 @@ assert n[1]['actions'] == ['open-folder', 'Open Folder'], n[1]
 " || fail "wrong notifications: $(cat "$U1/got")"
 grep -q "malformed" "$U1/notify.err" && fail "the notifier refused an agent event: $(cat "$U1/notify.err")"
 [ ! -s "$U2/got" ] || fail "another user's notifier showed this user's exports: $(cat "$U2/got")"
+stop_agent
 echo "ok: futari-notify showed the user's export and request from the real agent, not another user's"
