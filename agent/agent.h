@@ -49,6 +49,15 @@ typedef struct {
 
 /* Sends @event (borrowed) to every subscriber whose uid is @uid (commands.c). */
 void fut_agent_notify(FutAgent *agent, uid_t uid, JsonObject *event);
+/* Sends the record @event with @fields (borrowed, in the shape fut_recorder_emit() takes,
+ * strings already escaped) to the subscribers of the record's subject.uid, as
+ * {"event": @event, subject, object, destination, decision, reason, request, detail, …,
+ * next_step?}; nothing when @event is not one a desktop shows or the record has no subject
+ * uid. Main thread only (commands.c). */
+void fut_agent_notify_record(FutAgent *agent, const gchar *event, JsonObject *fields);
+/* The same from any thread, for a FutRecorderObserver: escapes a copy of @fields (raw, as
+ * the broker records them) and sends it from the main loop. */
+void fut_agent_notify_record_later(FutAgent *agent, const gchar *event, JsonObject *fields);
 /* Sends a keepalive to every subscriber and finishes the calls whose client is gone; with
  * @stop, finishes them all (the agent is stopping). */
 void fut_agent_subscribers_prune(FutAgent *agent, gboolean stop);

@@ -144,6 +144,149 @@ fut_agent_notify(FutAgent *agent, uid_t uid, JsonObject *event)
 	}
 }
 
+/* The records a user's desktop shows (futari-notify, agent/notify-event.c); the others stay
+ * in the log. */
+static const gchar *const desktop_events[] = {
+    "export.requested",
+    "export.written",
+    "export.refused",
+    "export.failed",
+    "approval.refused",
+    "upload.denied",
+    NULL,
+};
+
+static gboolean
+is_desktop_event(const gchar *event)
+{
+	return event != NULL && g_strv_contains(desktop_events, event);
+}
+
+/* What the user does next, in words; NULL when the reason says it all. */
+static const gchar *
+next_step(const gchar *event)
+{
+	if (g_str_equal(event, "export.requested"))
+		return _("give the request file (saved next to the file by futari export) to "
+		         "your supervisor, then run: futari redeem APPROVAL-FILE");
+	if (g_str_equal(event, "approval.refused"))
+		return _("ask your supervisor for a new approval of the request");
+	if (g_str_equal(event, "upload.denied"))
+		return _("ask for approval: futari upload-request FILE --to HOST --reason TEXT");
+	return NULL;
+}
+
+void
+fut_agent_notify_record(FutAgent *agent, const gchar *event, JsonObject *fields)
+{
+	g_autoptr(JsonObject) e = json_object_new();
+	g_autoptr(GList) members = NULL;
+	JsonNode *subject = json_object_get_member(fields, "subject");
+	JsonNode *uid = NULL;
+	const gchar *step;
+
+	if (!is_desktop_event(event) || subject == NULL || !JSON_NODE_HOLDS_OBJECT(subject))
+		return;
+	uid = json_object_get_member(json_node_get_object(subject), "uid");
+	if (uid == NULL || !JSON_NODE_HOLDS_VALUE(uid) ||
+	    json_node_get_value_type(uid) != G_TYPE_INT64 || json_node_get_int(uid) < 0 ||
+	    json_node_get_int(uid) >= G_MAXUINT32)
+		return;
+	json_object_set_string_member(e, "event", event);
+	members = json_object_get_members(fields);
+	for (GList *it = members; it != NULL; it = it->next)
+		if (!g_str_equal(it->data, "event"))
+			json_object_set_member(
+			    e, it->data, json_node_copy(json_object_get_member(fields, it->data)));
+	step = next_step(event);
+	if (step != NULL)
+		json_object_set_string_member(e, "next_step", step);
+	fut_agent_notify(agent, (uid_t)json_node_get_int(uid), e);
+}
+
+/* A copy of @node whose strings went through fut_strescape(), as the log's are. */
+static JsonNode *
+escaped_copy(JsonNode *node)
+{
+	if (JSON_NODE_HOLDS_OBJECT(node)) {
+		JsonObject *src = json_node_get_object(node);
+		JsonObject *dst = json_object_new();
+		g_autoptr(GList) members = json_object_get_members(src);
+		JsonNode *r = json_node_new(JSON_NODE_OBJECT);
+		g_autofree gchar *key = NULL;
+
+		for (GList *it = members; it != NULL; it = it->next) {
+			g_free(key);
+			key = fut_strescape(it->data, -1);
+			json_object_set_member(dst, key,
+			                       escaped_copy(json_object_get_member(src, it->data)));
+		}
+		json_node_take_object(r, dst);
+		return r;
+	}
+	if (JSON_NODE_HOLDS_ARRAY(node)) {
+		JsonArray *src = json_node_get_array(node);
+		JsonArray *dst = json_array_new();
+		JsonNode *r = json_node_new(JSON_NODE_ARRAY);
+
+		for (guint i = 0; i < json_array_get_length(src); i++)
+			json_array_add_element(dst, escaped_copy(json_array_get_element(src, i)));
+		json_node_take_array(r, dst);
+		return r;
+	}
+	if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING) {
+		g_autofree gchar *v = fut_strescape(json_node_get_string(node), -1);
+		JsonNode *r = json_node_new(JSON_NODE_VALUE);
+		json_node_set_string(r, v);
+		return r;
+	}
+	return json_node_copy(node);
+}
+
+typedef struct {
+	FutAgent *agent;
+	gchar *event;
+	JsonObject *fields;
+} PendingNotice;
+
+static void
+pending_notice_free(gpointer data)
+{
+	PendingNotice *p = data;
+
+	g_free(p->event);
+	json_object_unref(p->fields);
+	g_free(p);
+}
+
+static gboolean
+pending_notice_send(gpointer data)
+{
+	PendingNotice *p = data;
+
+	fut_agent_notify_record(p->agent, p->event, p->fields);
+	return G_SOURCE_REMOVE;
+}
+
+void
+fut_agent_notify_record_later(FutAgent *agent, const gchar *event, JsonObject *fields)
+{
+	g_autoptr(JsonNode) root = json_node_new(JSON_NODE_OBJECT);
+	g_autoptr(JsonNode) copy = NULL;
+	PendingNotice *p;
+
+	if (!is_desktop_event(event))
+		return;
+	json_node_set_object(root, fields);
+	copy = escaped_copy(root);
+	p = g_new0(PendingNotice, 1);
+	p->agent = agent;
+	p->event = g_strdup(event);
+	p->fields = json_node_dup_object(copy);
+	/* Broker records come from worker threads; subscribers live in the main thread. */
+	g_idle_add_full(G_PRIORITY_DEFAULT, pending_notice_send, p, pending_notice_free);
+}
+
 /* Keeps the call open and streams the caller's own events to it (docs/agent-api.md). */
 static void
 cmd_subscribe(FutApiCall *call, JsonObject *args, gpointer user_data)

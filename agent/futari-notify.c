@@ -127,6 +127,15 @@ handle(Notifier *n, JsonObject *msg)
 		log_msg(_("ignored a message from the agent without an event"), NULL);
 		return;
 	}
+	/* The agent's first message on a working subscription (docs/agent-api.md): from now
+	 * on a lost connection is retried quickly again. */
+	if (g_strcmp0(json_object_get_string_member_with_default(json_node_get_object(event),
+	                                                         "event", NULL),
+	              "subscribed") == 0) {
+		n->retry_delay = RETRY_MIN;
+		log_msg(_("listening to the agent's events"), NULL);
+		return;
+	}
 	m = fut_notify_message_from_event(json_node_get_object(event), &error);
 	if (m == NULL) {
 		if (error != NULL)

@@ -64,6 +64,13 @@ record(FutAgent *agent, const gchar *event, JsonObject *fields)
 		say(LOG_ERR_PREFIX, _("cannot record %s: %s"), event, error->message);
 }
 
+/* The broker's records (export.*, approval.*) for the desktop of the user they are about. */
+static void
+recorded(const gchar *event, JsonObject *fields, gpointer user_data)
+{
+	fut_agent_notify_record_later(user_data, event, fields);
+}
+
 static gboolean
 asset_lookup(const gchar *vid,
              const gchar *pid,
@@ -153,24 +160,11 @@ upload_record(const FutFanwatchRecord *r, gpointer user_data)
 		say(LOG_ERR_PREFIX, _("cannot record %s: %s"),
 		    fut_fanwatch_record_kind_to_string(r->kind),
 		    error != NULL ? error->message : _("the log is closed"));
-	/* The desktop notification's cue: the person whose upload was refused, and why. */
-	if (r->kind == FUT_FANWATCH_RECORD_DENIED && r->uid != G_MAXUINT32) {
-		g_autoptr(JsonObject) e = json_object_new();
-		g_autofree gchar *epath = fut_strescape(r->path != NULL ? r->path : "?", -1);
-		g_autofree gchar *eexe = fut_strescape(r->exe != NULL ? r->exe : "?", -1);
-		json_object_set_string_member(e, "event", "upload.denied");
-		json_object_set_string_member(e, "file", epath);
-		json_object_set_string_member(e, "program", eexe);
-		json_object_set_string_member(e, "reason", r->reason != NULL ? r->reason : "");
-		if (r->file_class >= 1 && r->file_class <= 3)
-			json_object_set_string_member(e, "class",
-			                              r->file_class == 1   ? "I"
-			                              : r->file_class == 2 ? "II"
-			                                                   : "III");
-		json_object_set_string_member(
-		    e, "next_step",
-		    _("ask for approval: futari upload-request FILE --to HOST --reason TEXT"));
-		fut_agent_notify(agent, (uid_t)r->uid, e);
+	/* The desktop notification's cue: the person whose upload was refused, and why (the
+	 * same record shape as the export events; the fields are escaped already). */
+	if (r->kind == FUT_FANWATCH_RECORD_DENIED) {
+		g_autoptr(JsonObject) fields = fut_fanwatch_record_to_fields(r);
+		fut_agent_notify_record(agent, fut_fanwatch_record_kind_to_string(r->kind), fields);
 	}
 	if (r->kind == FUT_FANWATCH_RECORD_GAP)
 		say(LOG_WARNING_PREFIX, _("upload control: %s (%llu)"), r->gap_kind,
@@ -579,6 +573,7 @@ main(int argc, char **argv)
 			goto out;
 		}
 		agent.recorder = fut_recorder_new_egress_log(agent.log);
+		fut_recorder_set_observer(agent.recorder, recorded, &agent);
 		agent.tick_id = g_timeout_add_seconds(60, on_tick, &agent);
 	}
 	if (created)

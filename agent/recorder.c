@@ -18,6 +18,8 @@ struct _FutRecorder {
 	FutRecorderSink sink;
 	gpointer user_data;
 	GDestroyNotify destroy;
+	FutRecorderObserver observer;
+	gpointer observer_data;
 };
 
 FutRecorder *
@@ -53,8 +55,20 @@ fut_recorder_emit(FutRecorder *rec, const gchar *event, JsonObject *fields, GErr
 		fields = empty = json_object_new();
 	g_mutex_lock(&rec->lock);
 	ok = rec->sink(event, fields, rec->user_data, error);
+	/* Only what is on record is told: a record the sink refused never happened. */
+	if (ok && rec->observer != NULL)
+		rec->observer(event, fields, rec->observer_data);
 	g_mutex_unlock(&rec->lock);
 	return ok;
+}
+
+void
+fut_recorder_set_observer(FutRecorder *rec, FutRecorderObserver observer, gpointer user_data)
+{
+	g_mutex_lock(&rec->lock);
+	rec->observer = observer;
+	rec->observer_data = user_data;
+	g_mutex_unlock(&rec->lock);
 }
 
 /* --- the egress log -------------------------------------------------------------------- */

@@ -19,10 +19,18 @@ typedef gboolean (*FutRecorderSink)(const gchar *event,
 
 typedef struct _FutRecorder FutRecorder;
 
+/* Told of each record after the sink accepted it, in the emitting thread with the recorder's
+ * lock held: it must not block and must not emit. @fields are borrowed. */
+typedef void (*FutRecorderObserver)(const gchar *event, JsonObject *fields, gpointer user_data);
+
 /* Returns a recorder that hands every event to @sink. Caller frees. */
 FutRecorder *fut_recorder_new(FutRecorderSink sink, gpointer user_data, GDestroyNotify destroy);
 void fut_recorder_free(FutRecorder *rec);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutRecorder, fut_recorder_free)
+
+/* Sets the one observer of @rec (NULL: none); @user_data must outlive the recorder. The
+ * agent uses it to tell a user's desktop about that user's records (futari-notify). */
+void fut_recorder_set_observer(FutRecorder *rec, FutRecorderObserver observer, gpointer user_data);
 
 typedef struct _FutEgressLog FutEgressLog;
 

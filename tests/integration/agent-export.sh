@@ -35,6 +35,10 @@ printf 'public notice\n' >"$HOME_U/notice.txt"
 chown 65534:65534 "$HOME_U"/*
 want=$(sha256sum <"$HOME_U/report.bin" | cut -d' ' -f1)
 
+# The desktop's event stream (futari-notify): the user and another user subscribe.
+agent_subscribe 65534 "$TEST_TMP/sub-user.out" 120
+agent_subscribe 65533 "$TEST_TMP/sub-other.out" 120
+
 # Class III, by asset id, as an unprivileged user.
 out=$(as_user "$FUTARI" export "$HOME_U/report.bin" --to CITY-USB-alpha --reason "press kit" 2>&1) ||
 	fail "Class III export refused: $out"
@@ -93,6 +97,27 @@ head -1 "$HOME_U/bid-spec.txt.futari-request" | grep -q "BEGIN FUTARI REQUEST" |
 	fail "the request file is not the user's"
 [ ! -e "$mnt/bid-spec.txt" ] || fail "Class II file reached the stick"
 grep -q '"event":"export.requested"' "$TEST_TMP"/log/egress-*.jsonl || fail "request not logged"
+
+# The same records reached the user's subscription (the shape agent/notify-event.c reads),
+# and never the other user's.
+ev() { grep "\"event\":\"$1\"" "$TEST_TMP/sub-user.out" | grep -- "$2" | head -1; }
+wait_text "$TEST_TMP/sub-user.out" '"export.requested".*bid-spec.txt' ||
+	fail "no export.requested event for the user: $(cat "$TEST_TMP/sub-user.out")"
+e=$(ev export.written report.bin)
+for want_e in '"subject":{"uid":65534' '"path":"[^"]*/report.bin"' '"class":"III"' \
+	'"asset":"CITY-USB-alpha"' '"label":"alpha"' "\"sha256\":\"$want\"" '"decision":"allow"'; do
+	echo "$e" | grep -q -- "$want_e" || fail "export.written event lacks $want_e: $e"
+done
+e=$(ev export.requested bid-spec.txt)
+for want_e in '"path":"[^"]*/bid-spec.txt"' '"class":"II"' '"request":"[0-9a-f]\{16,\}"' \
+	'"next_step":"give the request file' '"reason":"r"'; do
+	echo "$e" | grep -q -- "$want_e" || fail "export.requested event lacks $want_e: $e"
+done
+ev export.requested roster.csv | grep -q '"class":"I"' || fail "no Class I export.requested event"
+grep -q "123456789018" "$TEST_TMP/sub-user.out" && fail "a My Number appears in full in an event"
+grep -q '"subscribed"' "$TEST_TMP/sub-other.out" || fail "the other subscription ended early"
+grep -q 'export\.' "$TEST_TMP/sub-other.out" &&
+	fail "another user got this user's export events: $(cat "$TEST_TMP/sub-other.out")"
 
 # Refusals by the CLI (exit 1, one line).
 ln -s "$HOME_U/notice.txt" "$HOME_U/link.txt"

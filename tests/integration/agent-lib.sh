@@ -219,3 +219,40 @@ make_partitioned_stick() {
 	STICK=$dev
 	STICK_PART=${dev}p1
 }
+
+# agent_subscribe UID OUT SECONDS: as UID, subscribes to the agent's events (what
+# futari-notify listens to) in the background and writes every message to OUT, one a line,
+# until the agent closes the stream or SECONDS pass without a message. Returns once the
+# subscription is active.
+agent_subscribe() {
+	[ -x /usr/bin/python3 ] || skip "needs /usr/bin/python3 for the event subscriber"
+	cat >"$TEST_TMP/agent-sub.py" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+s.send(json.dumps({"command": "subscribe", "args": {}}).encode())
+s.settimeout(float(sys.argv[2]))
+try:
+    while True:
+        m = s.recv(65536)
+        if not m:
+            break
+        print(m.decode(), flush=True)
+except socket.timeout:
+    pass
+PY
+	chmod 0644 "$TEST_TMP/agent-sub.py"
+	setpriv --reuid="$1" --regid="$1" --clear-groups /usr/bin/python3 \
+		"$TEST_TMP/agent-sub.py" "$SOCK" "$3" >"$2" 2>&1 &
+	defer "kill $! 2>/dev/null"
+	wait_text "$2" '"subscribed"' || fail "subscribe did not answer: $(cat "$2")"
+}
+
+# wait_text FILE PATTERN: waits up to 5 s for a line of FILE matching PATTERN (grep).
+wait_text() {
+	for _ in $(seq 50); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}

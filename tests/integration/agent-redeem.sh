@@ -39,6 +39,9 @@ cd / || fail "cd"
 
 start_agent
 wait_ro "$dev" || fail "not read-only"
+# The desktop's event stream (futari-notify) of the requester and of another user.
+agent_subscribe 65534 "$TEST_TMP/sub-user.out" 300
+agent_subscribe 65533 "$TEST_TMP/sub-other.out" 300
 mnt="$TEST_TMP/mnt"
 mkdir -p "$mnt"
 mount "$dev" "$mnt" 2>/dev/null || fail "cannot mount"
@@ -131,6 +134,20 @@ grep '"event":"export.written"' "$L"/egress-*.jsonl | grep "$req_id" | grep -q '
 	fail "export.written lacks the approver"
 n=$(grep -c '"event":"approval.refused"' "$L"/egress-*.jsonl)
 [ "$n" -ge 6 ] || fail "refusals not all logged ($n)"
+
+# Each person's subscription heard of their own refusals and writes only.
+U="$TEST_TMP/sub-user.out" O="$TEST_TMP/sub-other.out"
+wait_text "$U" "\"export.written\".*$req_id" || fail "no export.written event for the requester: $(cat "$U")"
+grep '"approval.refused"' "$U" | grep -q '"reason":"[^"]*rejected' ||
+	fail "no approval.refused event for the rejection: $(cat "$U")"
+grep '"approval.refused"' "$U" | grep -q '"next_step":"ask your supervisor' ||
+	fail "approval.refused event without the next step: $(cat "$U")"
+grep '"approval.refused"' "$U" | grep -q "plug in the stick named in the request" ||
+	fail "no approval.refused event for the wrong stick: $(cat "$U")"
+grep '"approval.refused"' "$O" | grep -q "only the person who made the request" ||
+	fail "the other user did not hear of their own refusal: $(cat "$O")"
+grep -q '"subject":{"uid":65534' "$O" && fail "the other user got the requester's events: $(cat "$O")"
+grep -q '"subject":{"uid":65533' "$U" && fail "the requester got the other user's event"
 stop_agent
 echo "ok: Class II written only after a valid approval; refused approvals logged"
 exit 0
