@@ -134,11 +134,11 @@ fe_sign() {
 
 # fe_start_agent: start futarid (appending to $FE_AGENT_LOG), wait for its socket, and stop
 # it gracefully when the scenario ends. Installs the project's udev rule first. Sets
-# AGENT_PID.
+# AGENT_PID. $FE_CONF names another configuration (default $FE_ETC/agent.conf).
 fe_start_agent() {
 	e2e_install_udev_rule "$E2E_TOP_SRCDIR/packaging/udev/61-futari-usb-readonly.rules"
 	rm -f "$FE_SOCK"
-	"$FUTARID" --config "$FE_ETC/agent.conf" --foreground >>"$FE_AGENT_LOG" 2>&1 &
+	"$FUTARID" --config "${FE_CONF:-$FE_ETC/agent.conf}" --foreground >>"$FE_AGENT_LOG" 2>&1 &
 	AGENT_PID=$!
 	trap 'fe_exit' EXIT
 	local i=0

@@ -1,10 +1,11 @@
 # Issue 9 scenario 11: at the end futari-audit verify passes on the log all the agent scenarios
 # wrote, and the month's report lists the sticks, the exports with their approvers, the
-# refusals and the gap. report.html is copied out as an artefact.
+# refusals and the gap, and the uploads scenario 10 (20) denied and allowed. report.html is
+# copied out as an artefact.
 # e2e-timeout: 300
 . "$E2E_SRCDIR/guest/agent.sh"
 [ -f "$FE/.ready" ] && ls "$FE_LOG"/egress-*.jsonl >/dev/null 2>&1 ||
-	fail "no agent log in this boot: run it after the other agent scenarios (11-19)"
+	fail "no agent log in this boot: run it after the other agent scenarios (11-20)"
 out=$("$AUDIT" verify --host-key "$FE_ETC/host.pub" "$FE_LOG" 2>&1) ||
 	out=$("$AUDIT" verify "$FE_LOG" 2>&1) || fail "futari-audit verify fails: $out"
 note "$out"
@@ -22,4 +23,15 @@ done
 grep -F "?:?" "$h" >/dev/null && fail "report.html lists a medium without identity (?:?)"
 grep -iE "refus" "$h" >/dev/null || fail "report.html lists no refusals"
 grep -iE "gap" "$h" >/dev/null || fail "report.html shows no gap"
+# Scenario 20 skips when the guest has no ext4; when it ran, its decisions are in the report.
+if fe_log_has '"event":"upload.denied"' tender-42-bid.txt >/dev/null; then
+	ups=$(awk '/<h2>6\. Uploads/,/<h2>7\./' "$h" | sed 's/<tr/\n<tr/g' | grep -F tender-42-bid.txt |
+		grep -F /usr/bin/curl) || fail "report.html's uploads section has no curl row for tender-42-bid.txt"
+	for want in "hanako.*<td>denied</td>" "hanako.*<td>allowed</td>" "dave.*<td>denied</td>"; do
+		echo "$ups" | grep -E "$want" >/dev/null ||
+			fail "report.html's uploads section has no row matching '$want' for tender-42-bid.txt"
+	done
+else
+	note "no upload decisions in the log (20-agent-upload-control did not run)"
+fi
 cp "$FE_LOG"/egress-*.jsonl "$E2E_ARTIFACTS/"
