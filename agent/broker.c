@@ -791,6 +791,42 @@ release_spool(ExportJob *j)
 	j->reserved = 0;
 }
 
+/* Fills the caller's side of a new job: the descriptor it passed, who it is (from the
+ * socket, never from the message), the kernel's name for the file it opened (path rules
+ * and logs use this, not a path the client could make up) and its program. */
+static void
+job_take_caller(ExportJob *j, FutApiCall *call)
+{
+	g_autofree gchar *fdlink = NULL;
+	g_autofree gchar *exelink = NULL;
+
+	j->src_fd = fut_api_call_steal_fd(call);
+	j->uid = fut_api_call_get_uid(call);
+	j->pid = fut_api_call_get_pid(call);
+	j->login = lookup_login(j->uid);
+	fdlink = g_strdup_printf("/proc/self/fd/%d", j->src_fd);
+	exelink = g_strdup_printf("/proc/%d/exe", (int)j->pid);
+	j->src_path = read_link(fdlink);
+	j->exe = read_link(exelink);
+}
+
+/* Refuses a member of @args that is not in @known (NULL-terminated). */
+static gboolean
+args_check_known(JsonObject *args, const gchar *const *known, GError **error)
+{
+	g_autoptr(GList) members = json_object_get_members(args);
+
+	for (GList *it = members; it != NULL; it = it->next) {
+		if (!g_strv_contains(known, it->data)) {
+			g_autofree gchar *em = fut_strescape(it->data, -1);
+			g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+			            _("unknown argument '%s'"), em);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
 void
 fut_broker_export(FutApiCall *call, JsonObject *args, gpointer user_data)
 {
@@ -801,23 +837,12 @@ fut_broker_export(FutApiCall *call, JsonObject *args, gpointer user_data)
 	const gchar *name = NULL, *to = NULL, *dir = NULL;
 	const FutUsbDevice *d;
 	const FutUsbVolume *v;
-	g_autofree gchar *fdlink = NULL;
-	g_autofree gchar *exelink = NULL;
 
 	j->ref = 1;
 	j->agent = agent;
 	j->config = agent->config;
 	j->classifier = agent->classifier;
-	j->src_fd = fut_api_call_steal_fd(call);
-	j->uid = fut_api_call_get_uid(call);
-	j->pid = fut_api_call_get_pid(call);
-	j->login = lookup_login(j->uid);
-	fdlink = g_strdup_printf("/proc/self/fd/%d", j->src_fd);
-	exelink = g_strdup_printf("/proc/%d/exe", (int)j->pid);
-	/* The kernel's name for what the caller opened: path rules and logs use this, not a
-	 * path the client could make up. */
-	j->src_path = read_link(fdlink);
-	j->exe = read_link(exelink);
+	job_take_caller(j, call);
 
 	if (!fut_api_get_string(args, "name", TRUE, &name, &error) ||
 	    !fut_api_get_string(args, "to", TRUE, &to, &error) ||
@@ -826,15 +851,8 @@ fut_broker_export(FutApiCall *call, JsonObject *args, gpointer user_data)
 		goto refuse;
 	{
 		static const gchar *const known[] = {"name", "to", "dir", "reason", NULL};
-		g_autoptr(GList) members = json_object_get_members(args);
-		for (GList *it = members; it != NULL; it = it->next) {
-			if (!g_strv_contains(known, it->data)) {
-				g_autofree gchar *em = fut_strescape(it->data, -1);
-				g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
-				            _("unknown argument '%s'"), em);
-				goto refuse;
-			}
-		}
+		if (!args_check_known(args, known, &error))
+			goto refuse;
 	}
 	j->name = fut_fsname_sanitize(name, &error);
 	if (j->name == NULL)
@@ -923,8 +941,6 @@ fut_broker_upload_request(FutApiCall *call, JsonObject *args, gpointer user_data
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GTask) task = NULL;
 	const gchar *name = NULL, *to = NULL, *app = NULL;
-	g_autofree gchar *fdlink = NULL;
-	g_autofree gchar *exelink = NULL;
 	struct stat st;
 
 	j->ref = 1;
@@ -932,14 +948,7 @@ fut_broker_upload_request(FutApiCall *call, JsonObject *args, gpointer user_data
 	j->config = agent->config;
 	j->classifier = agent->classifier;
 	j->upload = TRUE;
-	j->src_fd = fut_api_call_steal_fd(call);
-	j->uid = fut_api_call_get_uid(call);
-	j->pid = fut_api_call_get_pid(call);
-	j->login = lookup_login(j->uid);
-	fdlink = g_strdup_printf("/proc/self/fd/%d", j->src_fd);
-	exelink = g_strdup_printf("/proc/%d/exe", (int)j->pid);
-	j->src_path = read_link(fdlink);
-	j->exe = read_link(exelink);
+	job_take_caller(j, call);
 
 	if (!fut_api_get_string(args, "name", TRUE, &name, &error) ||
 	    !fut_api_get_string(args, "to", TRUE, &to, &error) ||
@@ -948,15 +957,8 @@ fut_broker_upload_request(FutApiCall *call, JsonObject *args, gpointer user_data
 		goto refuse;
 	{
 		static const gchar *const known[] = {"name", "to", "app", "reason", NULL};
-		g_autoptr(GList) members = json_object_get_members(args);
-		for (GList *it = members; it != NULL; it = it->next) {
-			if (!g_strv_contains(known, it->data)) {
-				g_autofree gchar *em = fut_strescape(it->data, -1);
-				g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
-				            _("unknown argument '%s'"), em);
-				goto refuse;
-			}
-		}
+		if (!args_check_known(args, known, &error))
+			goto refuse;
 	}
 	if (!upload_host_valid(to)) {
 		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
