@@ -31,6 +31,11 @@ void fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data);
  * the file and why. */
 void fut_broker_classify(FutApiCall *call, JsonObject *args, gpointer user_data);
 
+/* The API handler for "label" (one descriptor, args: class "I", "II" or "III"): sets the
+ * file's label and remembers its content's class. The owner may raise the class, root may
+ * set any class. */
+void fut_broker_label(FutApiCall *call, JsonObject *args, gpointer user_data);
+
 /* The API handler for "requests": the caller's requests and their states. */
 void fut_broker_requests(FutApiCall *call, JsonObject *args, gpointer user_data);
 

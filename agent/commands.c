@@ -328,6 +328,7 @@ const FutApiCommand fut_agent_commands[] = {
     {"redeem", fut_broker_redeem, FUT_API_ANY_USER, 320 * 1024},
     {"requests", fut_broker_requests, FUT_API_ANY_USER, 0},
     {"classify", fut_broker_classify, FUT_API_TAKES_FD, 0},
+    {"label", fut_broker_label, FUT_API_TAKES_FD, 0},
     {"rescan", cmd_rescan, FUT_API_ROOT_ONLY, 0},
     {"subscribe", cmd_subscribe, FUT_API_ANY_USER, 0},
     {NULL, NULL, 0, 0},

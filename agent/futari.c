@@ -18,6 +18,7 @@
 
 #include "apimsg.h"
 #include "errors.h"
+#include "infoclass.h"
 #include "util.h"
 
 #define EXIT_REFUSED 1
@@ -711,6 +712,59 @@ cmd_classify(int argc, char **argv)
 	return rc;
 }
 
+static int
+cmd_label(int argc, char **argv)
+{
+	g_autoptr(JsonObject) args = json_object_new();
+	const gchar *klass;
+	int rc = EXIT_SUCCESS;
+
+	if (!parse_sub_options(&argc, &argv, _("FILE… CLASS"),
+	                       _("Set the class (I, II or III) of your files: you may raise it; "
+	                         "only root lowers it."),
+	                       NULL))
+		return EXIT_USAGE;
+	if (argc < 3) {
+		fprintf(stderr, _("Usage: futari label FILE… CLASS\n"));
+		return EXIT_USAGE;
+	}
+	klass = argv[argc - 1];
+	if (fut_info_class_parse(klass, strlen(klass)) == FUT_INFO_CLASS_NONE) {
+		g_autofree gchar *eclass = fut_strescape(klass, -1);
+		g_autofree gchar *msg =
+		    g_strdup_printf(_("%s: the class must be I, II or III"), eclass);
+		fail_line(msg);
+		return EXIT_USAGE;
+	}
+	json_object_set_string_member(args, "class", klass);
+	for (int i = 1; i < argc - 1; i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(JsonObject) r = NULL;
+		g_autofree gchar *ename = fut_strescape(argv[i], -1);
+		int fd = open_for_export(argv[i], &error);
+
+		if (fd < 0) {
+			fail_line(error->message);
+			rc = EXIT_REFUSED;
+			continue;
+		}
+		r = agent_call("label", args, fd, &error);
+		close(fd);
+		if (r == NULL) {
+			g_autofree gchar *msg = g_strdup_printf("%s: %s", ename, error->message);
+			fail_line(msg);
+			rc = EXIT_REFUSED;
+			continue;
+		}
+		if (opt_json) {
+			print_json(r);
+			continue;
+		}
+		printf(_("%s: now Class %s\n"), ename, klass);
+	}
+	return rc;
+}
+
 #define APPROVAL_FILE_MAX (16 * 1024)
 
 static int
@@ -854,6 +908,7 @@ static const Subcommand subcommands[] = {
     {"redeem", cmd_redeem, N_("use an approval (write to the stick, or allow the upload)")},
     {"requests", cmd_requests, N_("list your export and upload requests")},
     {"classify", cmd_classify, N_("show the class of files")},
+    {"label", cmd_label, N_("set the class of your files (raise only, unless root)")},
     {NULL, NULL, NULL},
 };
 

@@ -38,6 +38,7 @@ G_BEGIN_DECLS
 #define FUT_LOG_EV_UPLOAD_DENIED     "upload.denied"
 #define FUT_LOG_EV_UPLOAD_ALLOWED    "upload.allowed"
 #define FUT_LOG_EV_UPLOAD_OBSERVED   "upload.observed"
+#define FUT_LOG_EV_LABEL_CHANGED     "label.changed"
 #define FUT_LOG_EV_CHECKPOINT        "checkpoint"
 
 /* Gap kinds (the "kind" detail of a gap record). */
