@@ -61,6 +61,16 @@ mkdir -p "$HOME_U/dir"
 chown 65534:65534 "$HOME_U/dir"
 out=$(as_user "$FUTARI" label "$HOME_U/dir" II 2>&1) && fail "a directory was labelled"
 echo "$out" | grep -q "directory" || fail "unexpected message for a directory: $out"
+# The agent itself refuses garbage, bypassing the CLI.
+probe() { as_user "$PROBE" "$SOCK" "$@"; }
+for args in '{"class":"IV"}' '{}' '{"class":2}' '{"class":"II","x":1}' '{"class":"ii"}'; do
+	out=$(probe --fd "$f" "{\"command\":\"label\",\"args\":$args}")
+	echo "$out" | grep -q "I, II or III" || fail "the agent accepted $args: $out"
+done
+out=$(probe --fd "$HOME_U/dir" '{"command":"label","args":{"class":"I"}}')
+echo "$out" | grep -q "only regular files" || fail "the agent accepted a directory: $out"
+out=$(probe '{"command":"label","args":{"class":"I"}}')
+echo "$out" | grep -q '"ok":false' || fail "label without a descriptor: $out"
 out=$("$FUTARI" --help 2>&1)
 echo "$out" | grep -q "label" || fail "futari --help does not list label"
 [ "$(label_of "$f")" = III ] || fail "garbage changed the label"
