@@ -88,7 +88,7 @@ make_stick() {
 	mkfs.ext4 -q -F -L "$1" "$img" || fail "mkfs.ext4 failed"
 	dev=$(losetup --find --show "$img") || skip "no free loop device"
 	# The kernel keeps BLKROSET after detach: clear it first, always.
-	defer "blockdev --setrw $dev 2>/dev/null; losetup -d $dev 2>/dev/null"
+	defer "loop_release $dev $img"
 	udevadm settle -t 10
 	STICK=$dev
 }
@@ -206,7 +206,7 @@ make_partitioned_stick() {
 	mkfs.ext4 -q -F -L "$1" -E offset=$((start * 512)) "$img" $((count / 2))k ||
 		fail "mkfs.ext4 on the partition failed"
 	dev=$(losetup --find --show --partscan "$img") || skip "no free loop device"
-	defer "blockdev --setrw ${dev}p1 2>/dev/null; blockdev --setrw $dev 2>/dev/null; losetup -d $dev 2>/dev/null"
+	defer "loop_release $dev $img"
 	udevadm settle -t 10
 	# A kernel built without partition table parsers (like the test VM's) gets the
 	# partition added by hand (BLKPG), as a parser would.

@@ -19,7 +19,7 @@ img="$backing/$MARK-frail.img"
 truncate -s 64M "$img"
 mkfs.ext4 -q -F -L frail -E lazy_itable_init=0,lazy_journal_init=0 "$img" || fail "mkfs"
 dev=$(losetup --find --show "$img") || skip "no free loop device"
-defer "blockdev --setrw $dev 2>/dev/null; losetup -d $dev 2>/dev/null"
+defer "loop_release $dev $img"
 udevadm settle -t 10
 start_agent
 wait_ro "$dev" || fail "not read-only"

@@ -107,7 +107,7 @@ udevadm settle -t 10
 refused wrong-stick "plug in the stick named in the request" \
 	as_user "$FUTARI" redeem "$TEST_TMP/ok.futari-approval"
 dev=$(losetup --find --show "$TEST_TMP/$MARK-alpha.img") || fail "reattach"
-defer "blockdev --setrw $dev 2>/dev/null; losetup -d $dev 2>/dev/null"
+defer "loop_release $dev $TEST_TMP/$MARK-alpha.img"
 udevadm settle -t 10
 wait_ro "$dev" || fail "re-attached stick not read-only"
 mount "$dev" "$mnt" 2>/dev/null || fail "cannot mount again"

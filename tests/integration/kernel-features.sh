@@ -12,7 +12,7 @@ truncate -s 64M "$img"
 mkfs.ext4 -q -F "$img" || fail "mkfs.ext4 failed"
 dev=$(losetup --find --show "$img") || skip "no free loop device"
 # The kernel keeps BLKROSET on a loop device after detach: always clear it first.
-defer "blockdev --setrw $dev 2>/dev/null; losetup -d $dev"
+defer "loop_release $dev $img"
 
 blockdev --setro "$dev"
 [ "$(blockdev --getro "$dev")" = 1 ] || fail "BLKROSET did not stick on $dev"

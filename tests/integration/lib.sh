@@ -34,3 +34,19 @@ trap on_exit EXIT
 defer() {
 	CLEANUP="$*; $CLEANUP"
 }
+
+# loop_release DEV IMG: clears BLKROSET (the kernel keeps it after detach) on DEV and its
+# partitions and detaches DEV, but only while DEV is still backed by IMG. Tests run in
+# parallel: a loop device this test already released may by now belong to another test,
+# and clearing its flag or detaching it would break that test (and its read-only checks).
+loop_release() {
+	lr_back=$(cat "/sys/block/${1#/dev/}/loop/backing_file" 2>/dev/null) || return 0
+	lr_img=$(realpath -m "$2")
+	[ "$lr_back" = "$lr_img" ] || [ "$lr_back" = "$lr_img (deleted)" ] || return 0
+	for lr_p in "$1"p*; do
+		[ -b "$lr_p" ] && blockdev --setrw "$lr_p" 2>/dev/null
+	done
+	blockdev --setrw "$1" 2>/dev/null
+	losetup -d "$1" 2>/dev/null
+	return 0
+}
