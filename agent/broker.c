@@ -999,13 +999,37 @@ args_check_known(JsonObject *args, const gchar *const *known, GError **error)
 	return TRUE;
 }
 
+/* Runs @func for the accepted job @j in a worker thread; the reply comes from export_done. */
+static void
+job_start(ExportJob *j, FutApiCall *call, GTaskThreadFunc func)
+{
+	g_autoptr(GTask) task = NULL;
+
+	j->call = call;
+	g_atomic_int_inc(&j->agent->active_jobs);
+	task = g_task_new(NULL, NULL, export_done, job_ref(j));
+	g_task_set_task_data(task, job_ref(j), (GDestroyNotify)job_unref);
+	g_task_run_in_thread(task, func);
+}
+
+/* Logs the refusal of @j (export.refused) and answers the caller; takes @error. */
+static void
+job_refuse(ExportJob *j, FutApiCall *call, GError *error)
+{
+	g_autoptr(GError) owned = error;
+	g_autoptr(GError) lerr = NULL;
+
+	if (!job_record(j, "export.refused", "deny", owned->message, &lerr))
+		g_prefix_error(&owned, _("(and the log failed) "));
+	fut_api_call_return_error(call, owned);
+}
+
 void
 fut_broker_export(FutApiCall *call, JsonObject *args, gpointer user_data)
 {
 	FutAgent *agent = user_data;
 	g_autoptr(ExportJob) j = g_new0(ExportJob, 1);
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GTask) task = NULL;
 	const gchar *name = NULL, *to = NULL, *dir = NULL;
 	const FutUsbDevice *d;
 	const FutUsbVolume *v;
@@ -1042,18 +1066,10 @@ fut_broker_export(FutApiCall *call, JsonObject *args, gpointer user_data)
 		goto refuse;
 	if (!reserve_spool(j, &error))
 		goto refuse;
-	j->call = call;
-	g_atomic_int_inc(&agent->active_jobs);
-	task = g_task_new(NULL, NULL, export_done, job_ref(j));
-	g_task_set_task_data(task, job_ref(j), (GDestroyNotify)job_unref);
-	g_task_run_in_thread(task, export_thread);
+	job_start(j, call, export_thread);
 	return;
-refuse : {
-	g_autoptr(GError) lerr = NULL;
-	if (!job_record(j, "export.refused", "deny", error->message, &lerr))
-		g_prefix_error(&error, _("(and the log failed) "));
-}
-	fut_api_call_return_error(call, error);
+refuse:
+	job_refuse(j, call, g_steal_pointer(&error));
 }
 
 /* --- upload requests ----------------------------------------------------------------- */
@@ -1111,7 +1127,6 @@ fut_broker_upload_request(FutApiCall *call, JsonObject *args, gpointer user_data
 	FutAgent *agent = user_data;
 	g_autoptr(ExportJob) j = g_new0(ExportJob, 1);
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GTask) task = NULL;
 	const gchar *name = NULL, *to = NULL, *app = NULL;
 	struct stat st;
 
@@ -1170,18 +1185,10 @@ fut_broker_upload_request(FutApiCall *call, JsonObject *args, gpointer user_data
 	}
 	if (!reserve_spool(j, &error))
 		goto refuse;
-	j->call = call;
-	g_atomic_int_inc(&agent->active_jobs);
-	task = g_task_new(NULL, NULL, export_done, job_ref(j));
-	g_task_set_task_data(task, job_ref(j), (GDestroyNotify)job_unref);
-	g_task_run_in_thread(task, upload_thread);
+	job_start(j, call, upload_thread);
 	return;
-refuse : {
-	g_autoptr(GError) lerr = NULL;
-	if (!job_record(j, "export.refused", "deny", error->message, &lerr))
-		g_prefix_error(&error, _("(and the log failed) "));
-}
-	fut_api_call_return_error(call, error);
+refuse:
+	job_refuse(j, call, g_steal_pointer(&error));
 }
 
 /* --- Class I and II: requests --------------------------------------------------------- */
