@@ -142,7 +142,7 @@ fut_file_read_bounded(
 	g_autofree gchar *buf = NULL;
 	g_autofree gchar *safe = fut_strescape(path, -1);
 	struct stat st;
-	gsize have = 0;
+	gsize have = 0, cap;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
@@ -166,10 +166,19 @@ fut_file_read_bounded(
 		            safe);
 		return FALSE;
 	}
-	/* Read one byte past the limit so a file that grew after fstat() is caught too. */
-	buf = g_malloc(max_len + 2);
+	/* Size the buffer from fstat() (never from the limit, which may be hundreds of MiB),
+	 * grow it if the file grew, and read one byte past the limit so a file that grew
+	 * beyond it is caught too. */
+	cap = (gsize)MIN((guint64)st.st_size, (guint64)max_len) + 2;
+	buf = g_malloc(cap);
 	for (;;) {
-		ssize_t n = read(fd, buf + have, max_len + 1 - have);
+		ssize_t n;
+
+		if (have + 1 >= cap) {
+			cap = cap > (max_len + 2) / 2 ? max_len + 2 : cap * 2;
+			buf = g_realloc(buf, cap);
+		}
+		n = read(fd, buf + have, MIN(cap - 1, max_len + 1) - have);
 		if (n < 0) {
 			int e = errno;
 			if (e == EINTR)

@@ -107,6 +107,31 @@ test_file_io(void)
 	g_assert_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE);
 	g_clear_error(&error);
 
+	/* A huge limit must not cost a huge buffer, and a file whose size fstat() does not
+	 * know (procfs says 0) is still read whole by growing the buffer. */
+	g_assert_true(fut_file_read_bounded(path, G_MAXSIZE / 4, &data, &len, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(len, ==, 5);
+	g_assert_cmpstr(data, ==, "hello");
+	g_clear_pointer(&data, g_free);
+	{
+		g_autofree gchar *want = NULL;
+		gsize want_len = 0;
+
+		g_assert_true(g_file_get_contents("/proc/self/maps", &want, &want_len, NULL));
+		g_assert_cmpuint(want_len, >, 64);
+		g_assert_true(fut_file_read_bounded("/proc/self/maps", 1 << 20, &data, &len, &error));
+		g_assert_no_error(error);
+		/* the map changes between reads; its first line (the executable) does not */
+		g_assert_cmpuint(len, >, 64);
+		g_assert_cmpint(memcmp(data, want, 32), ==, 0);
+		g_assert_cmpuint(strlen(data), ==, len);
+		g_clear_pointer(&data, g_free);
+		g_assert_false(fut_file_read_bounded("/proc/self/maps", 10, &data, &len, &error));
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE);
+		g_clear_error(&error);
+	}
+
 	g_assert_cmpint(symlink(path, link), ==, 0);
 	g_assert_false(fut_file_read_bounded(link, 100, &data, &len, &error));
 	g_assert_error(error, FUT_ERROR, FUT_ERROR_PERMISSION);
