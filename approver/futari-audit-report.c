@@ -262,7 +262,39 @@ struct _Report {
 	FILE *csv;
 	HostReport *cur;
 	gboolean write_failed;
+	/* request id -> Redeemed, from redeem.accepted: an upload.allowed record names only
+	 * the request it used, the approvers and the requester's reason are on the redeem */
+	GHashTable *redeems;
 };
+
+typedef struct {
+	gchar *approvers; /* as approvers_text(), or NULL */
+	gchar *reason;    /* the requester's, or NULL */
+	gchar *host;      /* an upload's destination host, or NULL */
+} Redeemed;
+
+static void
+redeemed_free(gpointer p)
+{
+	Redeemed *d = p;
+
+	g_free(d->approvers);
+	g_free(d->reason);
+	g_free(d->host);
+	g_free(d);
+}
+
+/* The reason a person gave: the requester's for an export or a redeem (detail
+ * requester_reason), else the reason the agent recorded with its decision. */
+static const gchar *
+reason_of(const FutLogEvent *ev)
+{
+	const gchar *why = fut_log_event_get_detail_str(ev, "requester_reason");
+
+	return why != NULL ? why : ev->reason;
+}
+
+static gchar *approvers_text(const FutLogEvent *ev);
 
 static const gchar *
 T(const Report *r, const gchar *key)
@@ -334,11 +366,16 @@ csv_int(GString *s, gint64 v)
 	g_string_append_c(s, ',');
 }
 
-static const gchar *const csv_header[] = {
-    "time",     "host",   "seq",     "event",     "login",    "uid",         "pid",
-    "exe",      "path",   "size",    "sha256",    "class",    "dest_kind",   "vid",
-    "product",  "serial", "label",   "asset",     "fs_uuid",  "upload_host", "program",
-    "decision", "reason", "request", "approvers", "gap_kind", NULL};
+static const gchar *const csv_header[] = {"time",      "host",        "seq",
+                                          "event",     "login",       "uid",
+                                          "pid",       "exe",         "path",
+                                          "size",      "sha256",      "class",
+                                          "dest_kind", "vid",         "product",
+                                          "serial",    "label",       "asset",
+                                          "fs_uuid",   "upload_host", "program",
+                                          "decision",  "reason",      "request",
+                                          "approvers", "gap_kind",    "requester_reason",
+                                          NULL};
 
 static void
 csv_record(Report *r, const FutLogRecord *rec)
@@ -384,7 +421,8 @@ csv_record(Report *r, const FutLogRecord *rec)
 	         g_strcmp0(ev->event, FUT_LOG_EV_GAP) == 0
 	             ? fut_log_event_get_detail_str(ev, "kind")
 	             : NULL,
-	         TRUE);
+	         FALSE);
+	csv_cell(s, fut_log_event_get_detail_str(ev, "requester_reason"), TRUE);
 	if (fwrite(s->str, 1, s->len, r->csv) != s->len)
 		r->write_failed = TRUE;
 }
@@ -483,6 +521,14 @@ collect(const FutLogRecord *rec, const gchar *month, const gchar *line, gsize le
 		r->requested++;
 	} else if (strcmp(e, FUT_LOG_EV_REDEEM_ACCEPTED) == 0) {
 		r->redeemed++;
+		if (rec->ev->request != NULL) {
+			Redeemed *d = g_new0(Redeemed, 1);
+			d->approvers = approvers_text(rec->ev);
+			d->reason =
+			    g_strdup(fut_log_event_get_detail_str(rec->ev, "requester_reason"));
+			d->host = g_strdup(rec->ev->destination.host);
+			g_hash_table_replace(r->redeems, g_strdup(rec->ev->request), d);
+		}
 	} else if (strcmp(e, FUT_LOG_EV_GAP) == 0) {
 		const gchar *k = fut_log_event_get_detail_str(rec->ev, "kind");
 		if (g_strcmp0(k, FUT_LOG_GAP_UNCLEAN_STOP) == 0)
@@ -1121,7 +1167,7 @@ write_exports(GString *s, const Report *r)
 			td(s, "num", size);
 			td(s, NULL, dev);
 			td(s, NULL, appr);
-			td(s, NULL, row->ev->reason);
+			td(s, NULL, reason_of(row->ev));
 			td(s, "id", row->ev->request);
 			g_string_append(s, "</tr>\n");
 		}
@@ -1200,6 +1246,16 @@ write_uploads(GString *s, const Report *r)
 		g_autofree gchar *user = user_text(&row->ev->subject);
 		g_autofree gchar *appr = approvers_text(row->ev);
 		const gchar *d = row->ev->decision;
+		const gchar *why = reason_of(row->ev);
+		const Redeemed *red = row->ev->request != NULL
+		                          ? g_hash_table_lookup(r->redeems, row->ev->request)
+		                          : NULL;
+
+		/* an allowed upload shows who approved it and why it was asked for */
+		if (red != NULL && appr == NULL)
+			appr = g_strdup(red->approvers);
+		if (red != NULL && red->reason != NULL)
+			why = red->reason;
 		g_string_append_printf(s, "<tr%s>",
 		                       g_strcmp0(d, "deny") == 0 ? " class=\"warn\"" : "");
 		td(s, "t", t);
@@ -1207,13 +1263,19 @@ write_uploads(GString *s, const Report *r)
 		td(s, NULL, user);
 		{
 			g_autofree gchar *dest = device_text(&row->ev->destination);
-			td(s, "path", dest[0] != '\0' ? dest : row->ev->subject.exe);
+			const gchar *prog = dest[0] != '\0' ? dest : row->ev->subject.exe;
+			g_autofree gchar *via = NULL;
+			/* the open names no host; the redeemed request it used does */
+			if (row->ev->destination.host == NULL && red != NULL && red->host != NULL)
+				via = g_strdup_printf("%s → %s", prog != NULL ? prog : "?",
+				                      red->host);
+			td(s, "path", via != NULL ? via : prog);
 		}
 		td(s, "path", row->ev->object.path);
 		td(s, NULL, row->ev->object.klass);
 		td(s, NULL, d == NULL ? T(r, "observed") : T(r, d));
 		td(s, NULL, appr);
-		td(s, NULL, row->ev->reason);
+		td(s, NULL, why);
 		g_string_append(s, "</tr>\n");
 	}
 	g_string_append(s, "</table>\n");
@@ -1683,6 +1745,7 @@ audit_cmd_report(int argc, char **argv)
 
 	r.hosts = g_ptr_array_new_with_free_func(host_report_free);
 	r.media = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, medium_free);
+	r.redeems = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, redeemed_free);
 	for (gint c = 0; c < N_CLASSES; c++)
 		r.exports[c] = g_ptr_array_new_with_free_func(row_free);
 	r.denials = g_ptr_array_new_with_free_func(row_free);
@@ -1750,6 +1813,7 @@ audit_cmd_report(int argc, char **argv)
 	fut_media_register_free(r.reg);
 	g_ptr_array_unref(r.hosts);
 	g_hash_table_unref(r.media);
+	g_hash_table_unref(r.redeems);
 	for (gint c = 0; c < N_CLASSES; c++)
 		g_ptr_array_unref(r.exports[c]);
 	g_ptr_array_unref(r.denials);

@@ -144,7 +144,9 @@ build_fixtures(void)
 		fut_log_event_set_object(ev, "/home/tanaka/入札仕様書.xlsx", 48213, HASH, "II");
 		fut_log_event_set_usb(ev, "0781", "5581", "AAA001", "1A2B-3C4D", "SOUMU01",
 		                      "M-0001");
-		fut_log_event_set_decision(ev, "allow", "業者への仕様提示のため");
+		/* as futarid writes it: no decision reason, the requester's in the detail */
+		fut_log_event_set_decision(ev, "allow", NULL);
+		fut_log_event_set_detail(ev, "requester_reason", "入札の仕様を業者へ提示");
 		fut_log_event_set_request(ev, "r-0001");
 		fut_log_event_add_approver(ev, "A-0042 suzuki");
 		emit(h, 11, 3, 3, ev);
@@ -194,11 +196,22 @@ build_fixtures(void)
 		fut_log_event_add_approver(ev, "A-0042 suzuki");
 		fut_log_event_add_approver(ev, "A-0077 yamada");
 		emit(h, 11, 10, 1, ev);
+		/* An upload as futarid logs it: the redeem carries approver and reason, the
+		 * allowed open only the request it used. */
+		ev = ev_new(FUT_LOG_EV_REDEEM_ACCEPTED, "sato", 1002, "/usr/bin/futari");
+		fut_log_event_set_request(ev, "r-0200");
+		fut_log_event_set_upload(ev, "mail.example.lg.jp", "/usr/bin/thunderbird");
+		fut_log_event_set_detail(ev, "requester_reason", "見積依頼を業者へ送付");
+		fut_log_event_add_approver(ev, "A-0088 kato");
+		emit(h, 11, 12, 0, ev);
 		ev = ev_new(FUT_LOG_EV_UPLOAD_ALLOWED, "sato", 1002, "/usr/bin/thunderbird");
 		fut_log_event_set_object(ev, "/home/sato/見積書.pdf", 3000, HASH, "II");
-		fut_log_event_set_upload(ev, "mail.example.lg.jp", "/usr/bin/thunderbird");
-		fut_log_event_set_decision(ev, "allow", "見積依頼");
-		fut_log_event_add_approver(ev, "A-0042 suzuki");
+		fut_log_event_set_upload(ev, NULL, "/usr/bin/thunderbird");
+		fut_log_event_set_decision(
+		    ev, "allow",
+		    "an active upload approval covers this content, requester "
+		    "and program");
+		fut_log_event_set_request(ev, "r-0200");
 		emit(h, 11, 12, 1, ev);
 		ev = fut_log_event_new_gap(FUT_LOG_GAP_QUEUE_OVERFLOW, "fanotify queue overflow");
 		fut_log_event_set_detail_int(ev, "count", 3);
@@ -446,7 +459,8 @@ test_show(void)
 		g_assert_cmpint(run(args, &out, NULL), ==, 0);
 		g_assert_null(strchr(out, '\x1b'));
 		g_assert_nonnull(strstr(out, "evil\\n\\\"<script>"));
-		g_assert_cmpuint(count_lines(out), ==, 3);
+		/* two exports, the upload's redeem and the upload */
+		g_assert_cmpuint(count_lines(out), ==, 4);
 	}
 	/* --json prints the record lines themselves. */
 	{
@@ -635,27 +649,16 @@ test_report(void)
 	g_assert_true(g_file_get_contents(p, &html, NULL, NULL));
 	g_assert_true(g_str_has_prefix(html, "<!DOCTYPE html>\n<html lang=\"ja\">"));
 	for (const gchar *const *want =
-	         (const gchar *const[]){"外部記録媒体の把握",
-	                                "紛失確認が必要な登録媒体",
-	                                "M-0003",
-	                                "会計課 高橋",
-	                                "M-0004",
-	                                "税務課 伊藤",
-	                                "ZZZ999",
-	                                "未登録",
-	                                "入札仕様書.xlsx",
-	                                "A-0042 suzuki",
-	                                "A-0077 yamada",
-	                                "個人情報_調査票.xlsx",
-	                                "self-approval",
-	                                "/usr/lib/firefox/firefox",
-	                                "mail.example.lg.jp",
-	                                "取りこぼし",
-	                                "異常停止",
-	                                "最終チェックポイント",
-	                                "<svg",
-	                                "&lt;script&gt;alert(1)&lt;/script&gt;",
-	                                NULL};
+	         (const gchar *const[]){
+	             "外部記録媒体の把握", "紛失確認が必要な登録媒体", "M-0003", "会計課 高橋",
+	             "M-0004", "税務課 伊藤", "ZZZ999", "未登録", "入札仕様書.xlsx",
+	             "A-0042 suzuki", "A-0077 yamada", "個人情報_調査票.xlsx", "self-approval",
+	             "/usr/lib/firefox/firefox", "mail.example.lg.jp",
+	             /* the requesters' reasons, for an export and for an
+	              * upload (from its redeem), and the upload's approver */
+	             "入札の仕様を業者へ提示", "見積依頼を業者へ送付", "A-0088 kato", "取りこぼし",
+	             "異常停止", "最終チェックポイント", "<svg",
+	             "&lt;script&gt;alert(1)&lt;/script&gt;", NULL};
 	     *want != NULL; want++) {
 		if (strstr(html, *want) == NULL)
 			g_error("report.html lacks \"%s\"", *want);
@@ -672,6 +675,8 @@ test_report(void)
 	g_assert_true(g_str_has_prefix(csv, "\xef\xbb\xbftime,host,seq,event,"));
 	g_assert_nonnull(strstr(csv, "\"'=HYPERLINK(\"\"http://x\"\")\""));
 	g_assert_nonnull(strstr(csv, "\"/home/tanaka/入札仕様書.xlsx\""));
+	g_assert_nonnull(strstr(csv, ",gap_kind,requester_reason\r\n"));
+	g_assert_nonnull(strstr(csv, ",\"入札の仕様を業者へ提示\"\r\n"));
 	g_assert_null(strstr(csv, "\"checkpoint\""));
 	{
 		/* records since November 1st that are not checkpoints, plus the header */

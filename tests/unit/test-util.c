@@ -120,7 +120,8 @@ test_file_io(void)
 
 		g_assert_true(g_file_get_contents("/proc/self/maps", &want, &want_len, NULL));
 		g_assert_cmpuint(want_len, >, 64);
-		g_assert_true(fut_file_read_bounded("/proc/self/maps", 1 << 20, &data, &len, &error));
+		g_assert_true(
+		    fut_file_read_bounded("/proc/self/maps", 1 << 20, &data, &len, &error));
 		g_assert_no_error(error);
 		/* the map changes between reads; its first line (the executable) does not */
 		g_assert_cmpuint(len, >, 64);
