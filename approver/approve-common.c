@@ -248,6 +248,50 @@ fut_approve_load_policy(const gchar *path, GError **error)
 	return fut_policy_load(kf, FUT_APPROVE_POLICY_GROUP, safe, error);
 }
 
+gboolean
+fut_approve_check_not_revoked(const FutCertificate *cert,
+                              const gchar *path,
+                              const gchar *root_path,
+                              GError **error)
+{
+	g_autoptr(FutRevocationList) crl = NULL;
+	g_autoptr(FutKey) root = NULL;
+	g_autofree gchar *text = NULL;
+	g_autofree gchar *safe = NULL;
+	gsize len = 0;
+
+	if (path == NULL) {
+		if (!g_file_test(FUT_APPROVE_DEFAULT_REVOCATIONS, G_FILE_TEST_EXISTS))
+			return TRUE;
+		path = FUT_APPROVE_DEFAULT_REVOCATIONS;
+	}
+	safe = fut_strescape(path, -1);
+	text = fut_approve_read_file(path, 1024 * 1024, &len, error);
+	if (text == NULL)
+		return FALSE;
+	crl = fut_revocation_list_parse(text, len, error);
+	if (crl == NULL) {
+		g_prefix_error(error, "%s: ", safe);
+		return FALSE;
+	}
+	root = fut_approve_load_root(root_path, error);
+	if (root == NULL && error != NULL && *error != NULL)
+		return FALSE;
+	if (root != NULL && !fut_revocation_list_verify(crl, root, error)) {
+		g_prefix_error(error, "%s: ", safe);
+		return FALSE;
+	}
+	if (fut_revocation_list_contains(crl, cert->serial)) {
+		g_autofree gchar *serial = fut_certificate_dup_serial_string(cert);
+		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED,
+		            _("your certificate %s is revoked (%s, sequence %llu); the agents "
+		              "refuse what it signs: ask the security manager for a new one"),
+		            serial, safe, (unsigned long long)crl->sequence);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 gint64
 fut_approve_now(void)
 {

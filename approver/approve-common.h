@@ -18,9 +18,11 @@ G_BEGIN_DECLS
 
 /* Where the organisation root public key and the agent config (with its [approval] class
  * policy group) live when not given on the command line. */
-#define FUT_APPROVE_DEFAULT_ROOT   SYSCONFDIR "/futari/org.pub"
-#define FUT_APPROVE_DEFAULT_CONFIG SYSCONFDIR "/futari/futari.conf"
-#define FUT_APPROVE_POLICY_GROUP   "approval"
+#define FUT_APPROVE_DEFAULT_ROOT        SYSCONFDIR "/futari/org.pub"
+#define FUT_APPROVE_DEFAULT_CONFIG      SYSCONFDIR "/futari/futari.conf"
+#define FUT_APPROVE_POLICY_GROUP        "approval"
+/* The revocation list the agents use (agent.conf's revocation-list default) */
+#define FUT_APPROVE_DEFAULT_REVOCATIONS SYSCONFDIR "/futari/revocations.futari-revocation"
 
 /* Prints "futari-approve: <message>" to stderr and returns FUT_EXIT_REFUSED. Takes @error. */
 gint fut_approve_fail(GError *error);
@@ -48,6 +50,15 @@ FutKey *fut_approve_load_root(const gchar *path, GError **error);
 /* Returns the class policy from the [approval] group of @path (or the default config if it
  * exists, or the built-in defaults). */
 FutPolicy *fut_approve_load_policy(const gchar *path, GError **error);
+/* Refuses @cert when the revocation list at @path (or the default list, when @path is NULL
+ * and that file exists) names its serial: an approval signed with it would be refused by
+ * every agent. The list is checked against the root key of @root_path (or the default)
+ * when there is one. TRUE when not revoked, or when no list is given and none is
+ * installed. */
+gboolean fut_approve_check_not_revoked(const FutCertificate *cert,
+                                       const gchar *path,
+                                       const gchar *root_path,
+                                       GError **error);
 /* The current UTC time in seconds. */
 gint64 fut_approve_now(void);
 /* Returns "2026-11-26 09:00 UTC"-style text for @t. Caller frees. */

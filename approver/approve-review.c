@@ -531,6 +531,19 @@ help_root(void)
 }
 
 static const gchar *
+help_revocations(void)
+{
+	static gchar *text;
+
+	if (text == NULL)
+		text =
+		    g_strdup_printf(_("Revocation list: refuse to sign with a revoked certificate "
+		                      "(default %s, when installed)"),
+		                    FUT_APPROVE_DEFAULT_REVOCATIONS);
+	return text;
+}
+
+static const gchar *
 help_config(void)
 {
 	static gchar *text;
@@ -777,6 +790,7 @@ decide(gint argc, gchar **argv, FutDecision decision)
 	g_autofree gchar *root_path = NULL;
 	g_autofree gchar *config = NULL;
 	g_autofree gchar *pass_file = NULL;
+	g_autofree gchar *revocations = NULL;
 	gboolean allow_root = FALSE;
 	g_autoptr(GOptionContext) ctx = NULL;
 	g_autoptr(FutRequest) q = NULL;
@@ -807,6 +821,8 @@ decide(gint argc, gchar **argv, FutDecision decision)
 	     N_("Where to write it (default: beside the request)"), N_("FILE")},
 	    {"root", 0, 0, G_OPTION_ARG_FILENAME, &root_path, help_root(), N_("FILE")},
 	    {"config", 0, 0, G_OPTION_ARG_FILENAME, &config, help_config(), N_("FILE")},
+	    {"revocations", 0, 0, G_OPTION_ARG_FILENAME, &revocations, help_revocations(),
+	     N_("FILE")},
 	    {"passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &pass_file,
 	     N_("Read the passphrase from the first line of FILE (for scripts)"), N_("FILE")},
 	    {"allow-root", 0, 0, G_OPTION_ARG_NONE, &allow_root, N_("Allow running as root"), NULL},
@@ -849,7 +865,8 @@ decide(gint argc, gchar **argv, FutDecision decision)
 	if (q == NULL)
 		return fut_approve_fail(error);
 	c = fut_approve_load_certificate(cert_path, &error);
-	if (c == NULL || !fut_approve_check_cert_root(c, root_path, &status, &error))
+	if (c == NULL || !fut_approve_check_cert_root(c, root_path, &status, &error) ||
+	    !fut_approve_check_not_revoked(c, revocations, root_path, &error))
 		return fut_approve_fail(error);
 	policy = fut_approve_load_policy(config, &error);
 	if (policy == NULL)

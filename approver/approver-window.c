@@ -271,8 +271,10 @@ load_identity(FutApproverWindow *win)
 		return;
 	}
 	win->cert = fut_approve_load_certificate(win->settings->cert_path, &error);
-	if (win->cert == NULL || !fut_approve_check_cert_root(win->cert, win->settings->root_path,
-	                                                      &win->cert_status, &error)) {
+	if (win->cert == NULL ||
+	    !fut_approve_check_cert_root(win->cert, win->settings->root_path, &win->cert_status,
+	                                 &error) ||
+	    !fut_approve_check_not_revoked(win->cert, NULL, win->settings->root_path, &error)) {
 		g_clear_pointer(&win->cert, fut_certificate_free);
 		win->cert_problem =
 		    g_strdup_printf(_("Your certificate cannot be used: %s"), error->message);

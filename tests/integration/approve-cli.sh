@@ -129,6 +129,26 @@ expect 0 "$A" show $R --root org/org.pub crl2
 grep -q "$serial" out || fail "serial not in the new list"
 expect 1 "$H" redeem --root org/org.pub --crl crl2 req.futari-request req.S1001.futari-approval
 grep -q "^certificate-revoked" out || fail "revoked approval accepted"
+# and futari-approve no longer signs with it (every agent would refuse what it signs)
+expect 1 "$A" sign req.futari-request --key keys/alice.key --cert alice.cert \
+	--passphrase-file alice.pass --root org/org.pub --revocations crl2 --out again $R
+grep -q "certificate $serial is revoked" err || fail "signed with a revoked certificate"
+[ ! -e again ] || fail "a revoked certificate signed"
+expect 1 "$A" reject req.futari-request --key keys/alice.key --cert alice.cert \
+	--passphrase-file alice.pass --root org/org.pub --revocations crl2 --out again $R
+grep -q "is revoked" err || fail "rejected with a revoked certificate"
+printf 'not a revocation list\n' >garbage.crl
+expect 1 "$A" sign req.futari-request --key keys/alice.key --cert alice.cert \
+	--passphrase-file alice.pass --root org/org.pub --revocations garbage.crl --out again $R
+[ "$(wc -l <err)" -eq 1 ] || fail "garbage revocation list: not one line: $(cat err)"
+# a list not signed by the organisation root proves nothing
+expect 0 "$A" certify --init-root foreign --passphrase-file root.pass $R
+expect 0 "$A" revoke "$serial" --root-key foreign/org.key --passphrase-file root.pass \
+	--out crl-other $R
+expect 1 "$A" sign req.futari-request --key keys/alice.key --cert alice.cert \
+	--passphrase-file alice.pass --root org/org.pub --revocations crl-other --out again $R
+if grep -q "is revoked" err; then fail "a foreign revocation list was believed"; fi
+[ ! -e again ] || fail "signed against a foreign revocation list"
 expect 2 "$A" revoke nothex --root-key org/org.key $R
 
 # Class I: alice may not; carol's rejection is a refusal
