@@ -27,6 +27,7 @@
 static gchar *opt_config = NULL;
 static gboolean opt_foreground = FALSE;
 static gboolean opt_check = FALSE;
+static gboolean opt_print_host_key = FALSE;
 
 static const GOptionEntry options[] = {
     {"config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config, NULL, "FILE"},
@@ -34,6 +35,9 @@ static const GOptionEntry options[] = {
      N_("Stay in the foreground and log to stderr (systemd runs it this way)"), NULL},
     {"check", 0, 0, G_OPTION_ARG_NONE, &opt_check,
      N_("Validate the configuration, the media register and file ownership, then exit"), NULL},
+    {"print-host-key", 0, 0, G_OPTION_ARG_NONE, &opt_print_host_key,
+     N_("Print this PC's host public key (for futari-audit verify --keys HOST.pub), then exit"),
+     NULL},
     {NULL}};
 
 static void say(const gchar *level, const gchar *format, ...) G_GNUC_PRINTF(2, 3);
@@ -493,6 +497,31 @@ main(int argc, char **argv)
 	if (!load_all(opt_config, &agent.config, &agent.media, &error)) {
 		fprintf(stderr, "futarid: %s\n", error->message);
 		return EXIT_FAILURE;
+	}
+	if (opt_print_host_key) {
+		g_autoptr(FutKey) key = fut_host_key_load(agent.config->host_key, &error);
+		g_autofree gchar *host = host_name();
+		g_autofree gchar *text = NULL;
+
+		if (key == NULL) {
+			if (!g_file_test(agent.config->host_key, G_FILE_TEST_EXISTS))
+				fprintf(stderr,
+				        _("futarid: no host key yet: futarid makes it at its first "
+				          "start\n"));
+			else
+				fprintf(stderr, "futarid: %s\n", error->message);
+			agent_clear(&agent);
+			return EXIT_FAILURE;
+		}
+		text = fut_key_export_public(key);
+		fputs(text, stdout);
+		keyid = fut_key_dup_id_string(key);
+		fprintf(stderr,
+		        _("futarid: host key %s of host %s: keep it as %s.pub for futari-audit "
+		          "verify --keys\n"),
+		        keyid, host, host);
+		agent_clear(&agent);
+		return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 	}
 	if (opt_check) {
 		printf(_("%s: configuration is valid; %u registered media\n"), opt_config,

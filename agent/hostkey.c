@@ -43,6 +43,12 @@ host_key_load(const gchar *path, GError **error)
 }
 
 FutKey *
+fut_host_key_load(const gchar *path, GError **error)
+{
+	return host_key_load(path, error);
+}
+
+FutKey *
 fut_host_key_load_or_create(const gchar *path, gboolean *ret_created, GError **error)
 {
 	struct stat st;

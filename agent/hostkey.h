@@ -15,6 +15,8 @@ G_BEGIN_DECLS
 #define FUT_HOST_KEY_LABEL "HOST KEY"
 #define FUT_HOST_KEY_MAX   1024
 
+/* Loads the key at @path; never creates one. Caller frees. */
+FutKey *fut_host_key_load(const gchar *path, GError **error);
 /* Loads the key at @path, or creates it (O_EXCL, 0600, fsynced) when there is no file.
  * Sets @ret_created when it was made now. Caller frees. */
 FutKey *fut_host_key_load_or_create(const gchar *path, gboolean *ret_created, GError **error);

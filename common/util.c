@@ -175,8 +175,14 @@ fut_file_read_bounded(
 		ssize_t n;
 
 		if (have + 1 >= cap) {
-			cap = cap > (max_len + 2) / 2 ? max_len + 2 : cap * 2;
-			buf = g_realloc(buf, cap);
+			/* not g_realloc(): the old buffer may hold a secret, wipe it first */
+			gsize ncap = cap > (max_len + 2) / 2 ? max_len + 2 : cap * 2;
+			gchar *nbuf = g_malloc(ncap);
+			memcpy(nbuf, buf, have);
+			fut_memzero(buf, cap);
+			g_free(buf);
+			buf = nbuf;
+			cap = ncap;
 		}
 		n = read(fd, buf + have, MIN(cap - 1, max_len + 1) - have);
 		if (n < 0) {

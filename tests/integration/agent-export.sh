@@ -209,5 +209,31 @@ cmp -s "$HOME_U/p2.bin" "$mnt_b/p2.bin" || fail "parallel export p2 differs"
 ls -a "$mnt" | grep -q futari-partial && fail "a partial file was left"
 kill -0 "$AGENT_PID" || fail "agent died"
 stop_agent
+
+# The inspector's key inventory: --print-host-key gives the file `futari-audit verify --keys`
+# pins; the log verifies against it and not against another key.
+AUDIT="$top_builddir/approver/futari-audit"
+"$FUTARID" --config "$ETC/agent.conf" --print-host-key >"$TEST_TMP/host.pub" \
+	2>"$TEST_TMP/pk.err" || fail "--print-host-key: $(cat "$TEST_TMP/pk.err")"
+host=$(sed -n 's/.* keep it as \(.*\)\.pub for futari-audit.*/\1/p' "$TEST_TMP/pk.err")
+[ -n "$host" ] || fail "--print-host-key named no host: $(cat "$TEST_TMP/pk.err")"
+mkdir "$TEST_TMP/keys" "$TEST_TMP/otherkeys"
+cp "$TEST_TMP/host.pub" "$TEST_TMP/keys/$host.pub"
+"$AUDIT" verify --keys "$TEST_TMP/keys" "$TEST_TMP/log" >"$TEST_TMP/v.out" 2>&1 ||
+	fail "verify with the printed host key: $(tail -3 "$TEST_TMP/v.out")"
+echo "TEST ONLY passphrase" >"$TEST_TMP/other.pass"
+"$top_builddir/approver/futari-approve" certify --init-root "$TEST_TMP/other" \
+	--passphrase-file "$TEST_TMP/other.pass" --allow-root >"$TEST_TMP/v.out" 2>&1 ||
+	fail "making another key: $(cat "$TEST_TMP/v.out")"
+cp "$TEST_TMP/other/org.pub" "$TEST_TMP/otherkeys/$host.pub"
+"$AUDIT" verify --keys "$TEST_TMP/otherkeys" "$TEST_TMP/log" >"$TEST_TMP/v.out" 2>&1 &&
+	fail "the log verified against another host's key"
+grep -q "key-" "$TEST_TMP/v.out" || fail "no key finding: $(tail -3 "$TEST_TMP/v.out")"
+sed 's|^host-key = .*|host-key = '"$TEST_TMP"'/none.key|' "$ETC/agent.conf" >"$ETC/nokey.conf"
+chmod 0644 "$ETC/nokey.conf"
+"$FUTARID" --config "$ETC/nokey.conf" --print-host-key >"$TEST_TMP/none.pub" \
+	2>"$TEST_TMP/pk.err" && fail "--print-host-key printed a key that does not exist"
+grep -q "no host key yet" "$TEST_TMP/pk.err" || fail "missing key message: $(cat "$TEST_TMP/pk.err")"
+[ ! -e "$TEST_TMP/none.key" ] || fail "--print-host-key created a host key"
 echo "ok: Class III exported with the exact digest; Class II not written; refusals hold"
 exit 0
