@@ -84,7 +84,7 @@ fut_notify_message_from_event(JsonObject *event, GError **error)
 	g_autoptr(FutNotifyMessage) m = g_new0(FutNotifyMessage, 1);
 	g_autofree gchar *name = NULL, *path = NULL, *klass = NULL, *reason = NULL;
 	g_autofree gchar *label = NULL, *serial = NULL, *host = NULL, *program = NULL;
-	g_autofree gchar *request_file = NULL, *file = NULL, *dest = NULL;
+	g_autofree gchar *request_file = NULL, *file = NULL, *dest = NULL, *kind = NULL;
 	JsonObject *object = NULL, *destination = NULL, *detail = NULL;
 
 	if (event == NULL) {
@@ -100,6 +100,7 @@ fut_notify_message_from_event(JsonObject *event, GError **error)
 	    !get_str(destination, "serial", &serial, error) ||
 	    !get_str(destination, "host", &host, error) ||
 	    !get_str(destination, "program", &program, error) ||
+	    !get_str(destination, "kind", &kind, error) ||
 	    !get_str(detail, "request_file", &request_file, error))
 		return NULL;
 	if (name == NULL) {
@@ -118,7 +119,20 @@ fut_notify_message_from_event(JsonObject *event, GError **error)
 	if (klass == NULL)
 		klass = g_strdup("?");
 
-	if (g_str_equal(name, "export.requested")) {
+	if (g_str_equal(name, "export.requested") && g_strcmp0(kind, "upload") == 0) {
+		/* futari upload-request: nothing was blocked, the user asked ahead */
+		m->summary = g_strdup_printf(_("Upload request for %s made"), file);
+		m->body = g_strdup_printf(
+		    _("Sending %s (Class %s) to %s with %s needs approval. Request saved to %s; "
+		      "give it to your supervisor, then redeem the approval with \"futari "
+		      "redeem\"."),
+		    file, klass, host != NULL && host[0] != '\0' ? host : _("the destination"),
+		    program != NULL ? program : _("this program"),
+		    request_file != NULL ? request_file : _("the folder of the file"));
+		m->folder = folder_of(raw_str(detail, "request_file"));
+		if (m->folder == NULL)
+			m->folder = folder_of(raw_str(object, "path"));
+	} else if (g_str_equal(name, "export.requested")) {
 		m->summary = g_strdup_printf(_("Write blocked: Class %s needs approval"), klass);
 		if (request_file != NULL)
 			m->body = g_strdup_printf(_("%s was not copied to %s. Request saved to %s; "

@@ -47,6 +47,28 @@ test_requested(void)
 	g_assert_false(m->urgent);
 }
 
+/* futari upload-request raises export.requested with an upload destination: nothing
+ * was blocked or "copied", the user asked ahead for one program and host. */
+static void
+test_upload_requested(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutNotifyMessage) m =
+	    map("{\"event\":\"export.requested\",\"object\":{\"path\":\"/home/bob/見積.pdf\","
+	        "\"class\":\"II\"},\"destination\":{\"kind\":\"upload\",\"host\":\"mail.example."
+	        "lg.jp\",\"program\":\"/usr/bin/thunderbird\"},\"detail\":{\"request_file\":\"/"
+	        "home/bob/見積.pdf.futari-request\"}}",
+	        &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpstr(m->summary, ==, "Upload request for 見積.pdf made");
+	g_assert_null(strstr(m->body, "copied"));
+	g_assert_nonnull(strstr(m->body, "to mail.example.lg.jp with /usr/bin/thunderbird"));
+	g_assert_nonnull(strstr(m->body, "Request saved to /home/bob/見積.pdf.futari-request"));
+	g_assert_cmpstr(m->folder, ==, "/home/bob");
+	g_assert_false(m->urgent);
+}
+
 static void
 test_written_refused_denied(void)
 {
@@ -172,6 +194,7 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/notify/event/requested", test_requested);
+	g_test_add_func("/notify/event/upload-requested", test_upload_requested);
 	g_test_add_func("/notify/event/written-refused-denied", test_written_refused_denied);
 	g_test_add_func("/notify/event/quiet", test_quiet_events);
 	g_test_add_func("/notify/event/hostile-strings", test_hostile_strings);
