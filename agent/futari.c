@@ -657,6 +657,29 @@ cmd_upload_request(int argc, char **argv)
 	return EXIT_SUCCESS;
 }
 
+/* Sends @cmd with @args and the descriptor of @path; on failure prints one line naming the
+ * file and returns NULL. */
+static JsonObject *
+call_with_file(const gchar *cmd, JsonObject *args, const gchar *path)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *ename = fut_strescape(path, -1);
+	JsonObject *r;
+	int fd = open_for_export(path, &error);
+
+	if (fd < 0) {
+		fail_line(error->message);
+		return NULL;
+	}
+	r = agent_call(cmd, args, fd, &error);
+	close(fd);
+	if (r == NULL) {
+		g_autofree gchar *msg = g_strdup_printf("%s: %s", ename, error->message);
+		fail_line(msg);
+	}
+	return r;
+}
+
 static int
 cmd_classify(int argc, char **argv)
 {
@@ -670,21 +693,9 @@ cmd_classify(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	for (int i = 1; i < argc; i++) {
-		g_autoptr(GError) error = NULL;
-		g_autoptr(JsonObject) r = NULL;
-		g_autofree gchar *ename = fut_strescape(argv[i], -1);
-		int fd = open_for_export(argv[i], &error);
+		g_autoptr(JsonObject) r = call_with_file("classify", NULL, argv[i]);
 
-		if (fd < 0) {
-			fail_line(error->message);
-			rc = EXIT_REFUSED;
-			continue;
-		}
-		r = agent_call("classify", NULL, fd, &error);
-		close(fd);
 		if (r == NULL) {
-			g_autofree gchar *msg = g_strdup_printf("%s: %s", ename, error->message);
-			fail_line(msg);
 			rc = EXIT_REFUSED;
 			continue;
 		}
@@ -738,21 +749,10 @@ cmd_label(int argc, char **argv)
 	}
 	json_object_set_string_member(args, "class", klass);
 	for (int i = 1; i < argc - 1; i++) {
-		g_autoptr(GError) error = NULL;
-		g_autoptr(JsonObject) r = NULL;
-		g_autofree gchar *ename = fut_strescape(argv[i], -1);
-		int fd = open_for_export(argv[i], &error);
+		g_autoptr(JsonObject) r = call_with_file("label", args, argv[i]);
+		g_autofree gchar *ename = NULL;
 
-		if (fd < 0) {
-			fail_line(error->message);
-			rc = EXIT_REFUSED;
-			continue;
-		}
-		r = agent_call("label", args, fd, &error);
-		close(fd);
 		if (r == NULL) {
-			g_autofree gchar *msg = g_strdup_printf("%s: %s", ename, error->message);
-			fail_line(msg);
 			rc = EXIT_REFUSED;
 			continue;
 		}
@@ -760,6 +760,7 @@ cmd_label(int argc, char **argv)
 			print_json(r);
 			continue;
 		}
+		ename = fut_strescape(argv[i], -1);
 		printf(_("%s: now Class %s\n"), ename, klass);
 	}
 	return rc;
