@@ -273,27 +273,44 @@ parse_sub_options(
 	return TRUE;
 }
 
+/* The first half of a command that takes no arguments: its options, the call, and --json.
+ * Returns -1 with the agent's reply in @ret when the caller prints it, else the exit
+ * status. */
 static int
-cmd_status(int argc, char **argv)
+call_without_args(int *argc, char ***argv, const gchar *cmd, const gchar *summary, JsonObject **ret)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(JsonObject) r = NULL;
+	JsonObject *r;
 
-	if (!parse_sub_options(&argc, &argv, NULL, _("Show whether the agent is enforcing."), NULL))
+	if (!parse_sub_options(argc, argv, NULL, summary, NULL))
 		return EXIT_USAGE;
-	if (argc > 1) {
-		fprintf(stderr, _("futari status: takes no arguments\n"));
+	if (*argc > 1) {
+		fprintf(stderr, _("futari %s: takes no arguments\n"), cmd);
 		return EXIT_USAGE;
 	}
-	r = agent_call("status", NULL, -1, &error);
+	r = agent_call(cmd, NULL, -1, &error);
 	if (r == NULL) {
 		fail_line(error->message);
 		return EXIT_REFUSED;
 	}
 	if (opt_json) {
 		print_json(r);
+		json_object_unref(r);
 		return EXIT_SUCCESS;
 	}
+	*ret = r;
+	return -1;
+}
+
+static int
+cmd_status(int argc, char **argv)
+{
+	g_autoptr(JsonObject) r = NULL;
+	int rc = call_without_args(&argc, &argv, "status",
+	                           _("Show whether the agent is enforcing."), &r);
+
+	if (rc >= 0)
+		return rc;
 	printf(_("agent:            running (version %s, since %s)\n"), str_member(r, "version"),
 	       str_member(r, "started"));
 	printf(_("host key:         %s\n"), str_member(r, "host_key_id"));
@@ -325,26 +342,13 @@ cmd_status(int argc, char **argv)
 static int
 cmd_devices(int argc, char **argv)
 {
-	g_autoptr(GError) error = NULL;
 	g_autoptr(JsonObject) r = NULL;
 	JsonArray *arr;
+	int rc = call_without_args(&argc, &argv, "devices",
+	                           _("List the USB storage devices the agent knows."), &r);
 
-	if (!parse_sub_options(&argc, &argv, NULL,
-	                       _("List the USB storage devices the agent knows."), NULL))
-		return EXIT_USAGE;
-	if (argc > 1) {
-		fprintf(stderr, _("futari devices: takes no arguments\n"));
-		return EXIT_USAGE;
-	}
-	r = agent_call("devices", NULL, -1, &error);
-	if (r == NULL) {
-		fail_line(error->message);
-		return EXIT_REFUSED;
-	}
-	if (opt_json) {
-		print_json(r);
-		return EXIT_SUCCESS;
-	}
+	if (rc >= 0)
+		return rc;
 	if (!json_object_has_member(r, "devices") ||
 	    !JSON_NODE_HOLDS_ARRAY(json_object_get_member(r, "devices"))) {
 		fail_line(_("the agent sent a malformed reply"));
@@ -846,25 +850,12 @@ cmd_redeem(int argc, char **argv)
 static int
 cmd_requests(int argc, char **argv)
 {
-	g_autoptr(GError) error = NULL;
 	g_autoptr(JsonObject) r = NULL;
 	JsonArray *arr;
+	int rc = call_without_args(&argc, &argv, "requests", _("List your export requests."), &r);
 
-	if (!parse_sub_options(&argc, &argv, NULL, _("List your export requests."), NULL))
-		return EXIT_USAGE;
-	if (argc > 1) {
-		fprintf(stderr, _("futari requests: takes no arguments\n"));
-		return EXIT_USAGE;
-	}
-	r = agent_call("requests", NULL, -1, &error);
-	if (r == NULL) {
-		fail_line(error->message);
-		return EXIT_REFUSED;
-	}
-	if (opt_json) {
-		print_json(r);
-		return EXIT_SUCCESS;
-	}
+	if (rc >= 0)
+		return rc;
 	if (!JSON_NODE_HOLDS_ARRAY(json_object_get_member(r, "requests"))) {
 		fail_line(_("the agent sent a malformed reply"));
 		return EXIT_REFUSED;
