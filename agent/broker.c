@@ -241,25 +241,25 @@ job_record(
 /* The file's own label: read from the caller's file, since the spooled copy has none. A
  * label that cannot be read, or is not exactly I, II or III, counts as Class II (DESIGN §6).
  * Returns NONE when the file has no label. */
-static FutInfoClass
+static FutClass
 read_label(int fd, gchar **ret_why)
 {
 	gchar buf[17];
 	ssize_t n = fgetxattr(fd, FUT_CLASSIFY_XATTR, buf, sizeof(buf));
-	FutInfoClass c;
+	FutClass c;
 
 	if (n < 0 && (errno == ENODATA || errno == ENOTSUP))
-		return FUT_INFO_CLASS_NONE;
+		return FUT_CLASS_NONE;
 	if (n < 0) {
 		*ret_why = g_strdup_printf("label: unreadable label (%s)", g_strerror(errno));
-		return FUT_INFO_CLASS_II;
+		return FUT_CLASS_II;
 	}
-	c = fut_info_class_parse(buf, (gsize)n);
-	if (c == FUT_INFO_CLASS_NONE) {
+	c = fut_class_parse(buf, (gsize)n);
+	if (c == FUT_CLASS_NONE) {
 		*ret_why = g_strdup("label: unreadable label (not I, II or III)");
-		return FUT_INFO_CLASS_II;
+		return FUT_CLASS_II;
 	}
-	*ret_why = g_strdup_printf("label: labelled Class %s", fut_info_class_to_string(c));
+	*ret_why = g_strdup_printf("label: labelled Class %s", fut_class_name(c));
 	return c;
 }
 
@@ -273,8 +273,8 @@ job_classify(ExportJob *j)
 	g_autoptr(FutClassification) c = NULL;
 	g_autoptr(GString) why = g_string_new(NULL);
 	g_autofree gchar *label_why = NULL;
-	FutInfoClass label = read_label(j->src_fd, &label_why);
-	FutInfoClass klass;
+	FutClass label = read_label(j->src_fd, &label_why);
+	FutClass klass;
 	int fd = fut_spool_entry_open(j->spool, &error);
 
 	if (fd < 0) {
@@ -284,7 +284,7 @@ job_classify(ExportJob *j)
 	}
 	c = fut_classifier_classify_fd(j->classifier, fd, j->src_path, FUT_CLASSIFY_FLAG_NONE);
 	close(fd);
-	klass = fut_info_class_max(c->klass, label);
+	klass = fut_class_max(c->klass, label);
 	if (label_why != NULL)
 		g_string_append(why, label_why);
 	for (guint i = 0; i < c->evidence->len; i++) {
@@ -295,7 +295,7 @@ job_classify(ExportJob *j)
 	}
 	if (why->len == 0)
 		g_string_append(why, "no finding");
-	j->klass = g_strdup(fut_info_class_to_string(klass));
+	j->klass = g_strdup(fut_class_name(klass));
 	j->class_why = g_strndup(why->str, 480);
 	if (!g_utf8_validate(j->class_why, -1, NULL)) {
 		/* cut in the middle of a character: drop the tail */
@@ -385,10 +385,10 @@ typedef struct {
 	FutClassifier *classifier;
 	int fd;
 	uid_t uid;
-	FutInfoClass want;
+	FutClass want;
 	gchar *path;
 	/* results */
-	FutInfoClass was;
+	FutClass was;
 	gboolean has_digest;
 	guint8 digest[FUT_SHA256_LEN];
 } LabelJob;
@@ -428,11 +428,11 @@ label_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 			                        _("only the file's owner or root can label it"));
 			return;
 		}
-		if (fut_info_class_max(lj->want, lj->was) != lj->want) {
+		if (fut_class_max(lj->want, lj->was) != lj->want) {
 			g_task_return_new_error(
 			    task, FUT_ERROR, FUT_ERROR_REFUSED,
 			    _("the file is Class %s: only root can lower its class to %s"),
-			    fut_info_class_to_string(lj->was), fut_info_class_to_string(lj->want));
+			    fut_class_name(lj->was), fut_class_name(lj->want));
 			return;
 		}
 	}
@@ -471,10 +471,9 @@ label_done(GObject *source, GAsyncResult *res, gpointer data)
 		g_autofree gchar *hex = fut_hex_encode(lj->digest, FUT_SHA256_LEN);
 		json_object_set_string_member(object, "sha256", hex);
 	}
-	json_object_set_string_member(object, "class", fut_info_class_to_string(lj->want));
-	if (lj->was != FUT_INFO_CLASS_NONE)
-		json_object_set_string_member(detail, "previous_class",
-		                              fut_info_class_to_string(lj->was));
+	json_object_set_string_member(object, "class", fut_class_name(lj->want));
+	if (lj->was != FUT_CLASS_NONE)
+		json_object_set_string_member(detail, "previous_class", fut_class_name(lj->was));
 	json_object_set_object_member(f, "subject", subject);
 	json_object_set_object_member(f, "object", object);
 	json_object_set_object_member(f, "detail", detail);
@@ -499,8 +498,8 @@ label_done(GObject *source, GAsyncResult *res, gpointer data)
 		g_autofree gchar *ename = fut_strescape(name, -1);
 		json_object_set_string_member(r, "file", ename);
 	}
-	json_object_set_string_member(r, "class", fut_info_class_to_string(lj->want));
-	json_object_set_string_member(r, "previous_class", fut_info_class_to_string(lj->was));
+	json_object_set_string_member(r, "class", fut_class_name(lj->want));
+	json_object_set_string_member(r, "previous_class", fut_class_name(lj->was));
 	fut_api_call_return(call, r);
 }
 
@@ -514,7 +513,7 @@ fut_broker_label(FutApiCall *call, JsonObject *args, gpointer user_data)
 	LabelJob *lj;
 	struct stat st;
 	const gchar *klass = NULL;
-	FutInfoClass want = FUT_INFO_CLASS_NONE;
+	FutClass want = FUT_CLASS_NONE;
 	int fd = fut_api_call_get_fd(call);
 
 	if (json_object_get_size(args) == 1 && json_object_has_member(args, "class")) {
@@ -523,8 +522,8 @@ fut_broker_label(FutApiCall *call, JsonObject *args, gpointer user_data)
 			klass = json_node_get_string(n);
 	}
 	if (klass != NULL)
-		want = fut_info_class_parse(klass, strlen(klass));
-	if (want == FUT_INFO_CLASS_NONE) {
+		want = fut_class_parse(klass, strlen(klass));
+	if (want == FUT_CLASS_NONE) {
 		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
 		            _("label takes the open file and one argument, class: I, II or III"));
 		fut_api_call_return_error(call, error);

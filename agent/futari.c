@@ -744,7 +744,7 @@ cmd_label(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	klass = argv[argc - 1];
-	if (fut_info_class_parse(klass, strlen(klass)) == FUT_INFO_CLASS_NONE) {
+	if (fut_class_parse(klass, strlen(klass)) == FUT_CLASS_NONE) {
 		g_autofree gchar *eclass = fut_strescape(klass, -1);
 		g_autofree gchar *msg =
 		    g_strdup_printf(_("%s: the class must be I, II or III"), eclass);

@@ -106,8 +106,8 @@ typedef struct {
 	gboolean abort; /* a limit was hit: stop reading */
 } Ctx;
 
-static void G_GNUC_PRINTF(5, 6) add_evidence(
-    Ctx *ctx, const gchar *rule, FutInfoClass klass, guint64 count, const gchar *fmt, ...)
+static void G_GNUC_PRINTF(5, 6)
+    add_evidence(Ctx *ctx, const gchar *rule, FutClass klass, guint64 count, const gchar *fmt, ...)
 {
 	FutEvidence *e = g_new0(FutEvidence, 1);
 	va_list ap;
@@ -137,7 +137,7 @@ static void G_GNUC_PRINTF(3, 4) problem(Ctx *ctx, const gchar *rule, const gchar
 	e->description = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
 	e->rule = g_strdup(rule);
-	e->klass = FUT_INFO_CLASS_II;
+	e->klass = FUT_CLASS_II;
 	e->count = 1;
 	g_ptr_array_add(ctx->res->evidence, e);
 }
@@ -963,7 +963,7 @@ scan_buffer(Ctx *ctx, const guint8 *data, gsize len, guint depth, const gchar *n
 		dec = decoder_new(ctx, kind);
 		decoder_feed(dec, data, len);
 		if (dec->invalid > 0 && kind != KIND_BINARY)
-			add_evidence(ctx, "encoding", FUT_INFO_CLASS_NONE, dec->invalid,
+			add_evidence(ctx, "encoding", FUT_CLASS_NONE, dec->invalid,
 			             _("%s: %llu invalid byte sequences skipped"), name,
 			             (unsigned long long)dec->invalid);
 		decoder_free(dec);
@@ -977,7 +977,7 @@ read_label(Ctx *ctx, int fd)
 {
 	gchar buf[LABEL_MAX];
 	ssize_t n = fgetxattr(fd, FUT_CLASSIFY_XATTR, buf, sizeof(buf));
-	FutInfoClass c;
+	FutClass c;
 
 	if (n < 0) {
 		int e = errno;
@@ -990,22 +990,22 @@ read_label(Ctx *ctx, int fd)
 			problem(ctx, "label", _("the label cannot be read: %s"), g_strerror(e));
 		return;
 	}
-	c = fut_info_class_parse(buf, (gsize)n);
-	if (c == FUT_INFO_CLASS_NONE) {
+	c = fut_class_parse(buf, (gsize)n);
+	if (c == FUT_CLASS_NONE) {
 		problem(ctx, "label", _("unreadable label (not I, II or III)"));
 		return;
 	}
 	ctx->res->label = c;
-	add_evidence(ctx, "label", c, 1, _("labelled Class %s"), fut_info_class_to_string(c));
+	add_evidence(ctx, "label", c, 1, _("labelled Class %s"), fut_class_name(c));
 }
 
 gboolean
-fut_classify_write_label(int fd, FutInfoClass klass, GError **error)
+fut_classify_write_label(int fd, FutClass klass, GError **error)
 {
-	const gchar *v = fut_info_class_to_string(klass);
+	const gchar *v = fut_class_name(klass);
 	int rc;
 
-	if (klass == FUT_INFO_CLASS_NONE) {
+	if (klass == FUT_CLASS_NONE) {
 		rc = fremovexattr(fd, FUT_CLASSIFY_XATTR);
 		if (rc < 0 && errno == ENODATA)
 			rc = 0;
@@ -1098,7 +1098,7 @@ stream_text(Ctx *ctx, int fd, Kind kind, const guint8 *first, gsize first_len)
 		decoder_feed(dec, buf, (gsize)n);
 	}
 	if (dec->invalid > 0 && kind != KIND_BINARY)
-		add_evidence(ctx, "encoding", FUT_INFO_CLASS_NONE, dec->invalid,
+		add_evidence(ctx, "encoding", FUT_CLASS_NONE, dec->invalid,
 		             _("%llu invalid byte sequences skipped"),
 		             (unsigned long long)dec->invalid);
 	decoder_free(dec);
@@ -1194,20 +1194,20 @@ judge_detectors(Ctx *ctx)
 		gboolean random_like = !mn_kw && percent < cl->mynumber_min_percent;
 		gboolean hit = mn_thr > 0 && scan->mynumber_valid >= mn_thr && !random_like;
 		if (hit)
-			add_evidence(ctx, "mynumber", FUT_INFO_CLASS_I, scan->mynumber_valid,
+			add_evidence(ctx, "mynumber", FUT_CLASS_I, scan->mynumber_valid,
 			             _("%llu My Number(s) with a valid check digit (first %s)%s"),
 			             (unsigned long long)scan->mynumber_valid, masked,
 			             mn_kw ? _(", with a My Number keyword") : "");
 		else if (random_like && mn_thr > 0 && scan->mynumber_valid >= mn_thr)
 			add_evidence(
-			    ctx, "mynumber", FUT_INFO_CLASS_NONE, scan->mynumber_valid,
+			    ctx, "mynumber", FUT_CLASS_NONE, scan->mynumber_valid,
 			    _("%llu of %llu 12-digit numbers pass the My Number check digit "
 			      "(%u%%, first %s): as random numbers do, and no My Number "
 			      "keyword"),
 			    (unsigned long long)scan->mynumber_valid, (unsigned long long)all,
 			    percent, masked);
 		else
-			add_evidence(ctx, "mynumber", FUT_INFO_CLASS_NONE, scan->mynumber_valid,
+			add_evidence(ctx, "mynumber", FUT_CLASS_NONE, scan->mynumber_valid,
 			             _("%llu 12-digit number(s) with a valid My Number check digit "
 			               "(first %s)%s: below the threshold"),
 			             (unsigned long long)scan->mynumber_valid, masked,
@@ -1216,7 +1216,7 @@ judge_detectors(Ctx *ctx)
 	if (scan->resident_valid > 0) {
 		g_autofree gchar *masked = fut_mask_digits(scan->resident_first);
 		gboolean hit = rc_thr > 0 && scan->resident_valid >= rc_thr;
-		add_evidence(ctx, "resident-code", hit ? FUT_INFO_CLASS_I : FUT_INFO_CLASS_NONE,
+		add_evidence(ctx, "resident-code", hit ? FUT_CLASS_I : FUT_CLASS_NONE,
 		             scan->resident_valid,
 		             hit ? _("%llu resident-register code(s) with a valid check digit "
 		                     "(first %s)%s")
@@ -1233,11 +1233,11 @@ judge_detectors(Ctx *ctx)
 			continue;
 		w = fut_strescape(fut_scan_words_get_word(cl->words, i), -1);
 		if (c >= cl->word_thr[i])
-			add_evidence(ctx, "marking", FUT_INFO_CLASS_II, c,
+			add_evidence(ctx, "marking", FUT_CLASS_II, c,
 			             _("marking \"%s\" found %llu time(s)"), w,
 			             (unsigned long long)c);
 		else
-			add_evidence(ctx, "marking", FUT_INFO_CLASS_NONE, c,
+			add_evidence(ctx, "marking", FUT_CLASS_NONE, c,
 			             _("\"%s\" found %llu time(s), below the threshold of %u"), w,
 			             (unsigned long long)c, cl->word_thr[i]);
 	}
@@ -1249,8 +1249,8 @@ evidence_cmp(gconstpointer a, gconstpointer b)
 	const FutEvidence *x = *(FutEvidence *const *)a;
 	const FutEvidence *y = *(FutEvidence *const *)b;
 	/* strictest first; NONE (informational) last */
-	guint kx = x->klass == FUT_INFO_CLASS_NONE ? 4 : x->klass;
-	guint ky = y->klass == FUT_INFO_CLASS_NONE ? 4 : y->klass;
+	guint kx = x->klass == FUT_CLASS_NONE ? 4 : x->klass;
+	guint ky = y->klass == FUT_CLASS_NONE ? 4 : y->klass;
 
 	return (gint)kx - (gint)ky;
 }
@@ -1263,7 +1263,7 @@ fut_classifier_classify_fd(FutClassifier *self, int fd, const gchar *path, FutCl
 	struct stat st;
 	gboolean complete = FALSE;
 	const gchar *pattern = NULL;
-	FutInfoClass c;
+	FutClass c;
 
 	res->evidence = g_ptr_array_new_with_free_func(evidence_free);
 	ctx.cl = self;
@@ -1283,7 +1283,7 @@ fut_classifier_classify_fd(FutClassifier *self, int fd, const gchar *path, FutCl
 	read_label(&ctx, fd);
 
 	c = fut_path_rules_match(self->rules, path, &pattern);
-	if (c != FUT_INFO_CLASS_NONE) {
+	if (c != FUT_CLASS_NONE) {
 		g_autofree gchar *safe = fut_strescape(pattern, -1);
 		add_evidence(&ctx, "path-rule", c, 1, _("path matches policy rule \"%s\""), safe);
 	}
@@ -1304,24 +1304,24 @@ fut_classifier_classify_fd(FutClassifier *self, int fd, const gchar *path, FutCl
 		res->has_digest = TRUE;
 		if (self->store != NULL) {
 			c = fut_labelstore_lookup(self->store, res->digest);
-			if (c != FUT_INFO_CLASS_NONE)
+			if (c != FUT_CLASS_NONE)
 				add_evidence(&ctx, "label-memory", c, 1,
 				             _("same content as a file labelled Class %s"),
-				             fut_info_class_to_string(c));
+				             fut_class_name(c));
 		}
 	}
 out:
 	if (ctx.problems_dropped > 0)
-		add_evidence(&ctx, "unreadable", FUT_INFO_CLASS_II, ctx.problems_dropped,
+		add_evidence(&ctx, "unreadable", FUT_CLASS_II, ctx.problems_dropped,
 		             _("%u more problem(s) not listed"), ctx.problems_dropped);
 	g_clear_pointer(&ctx.sha, fut_sha256_free);
-	res->klass = FUT_INFO_CLASS_NONE;
+	res->klass = FUT_CLASS_NONE;
 	for (guint i = 0; i < res->evidence->len; i++) {
 		FutEvidence *e = g_ptr_array_index(res->evidence, i);
-		res->klass = fut_info_class_max(res->klass, e->klass);
+		res->klass = fut_class_max(res->klass, e->klass);
 	}
-	if (res->klass == FUT_INFO_CLASS_NONE)
-		res->klass = FUT_INFO_CLASS_III;
+	if (res->klass == FUT_CLASS_NONE)
+		res->klass = FUT_CLASS_III;
 	g_ptr_array_sort(res->evidence, evidence_cmp);
 	return res;
 }
@@ -1358,17 +1358,17 @@ fut_classification_to_text(const FutClassification *c, const gchar *display_name
 	g_autofree gchar *name = fut_strescape(display_name, -1);
 	GString *out = g_string_new(NULL);
 
-	g_string_append_printf(out, _("%s: Class %s\n"), name, fut_info_class_to_string(c->klass));
+	g_string_append_printf(out, _("%s: Class %s\n"), name, fut_class_name(c->klass));
 	if (c->evidence->len == 0)
 		g_string_append(out, _("  no personal data, markings or rules found\n"));
 	for (guint i = 0; i < c->evidence->len; i++) {
 		const FutEvidence *e = g_ptr_array_index(c->evidence, i);
 		g_autofree gchar *d = safe_text(e->description);
-		if (e->klass == FUT_INFO_CLASS_NONE)
+		if (e->klass == FUT_CLASS_NONE)
 			g_string_append_printf(out, "  %-14s %s\n", e->rule, d);
 		else
 			g_string_append_printf(out, "  %-14s %s (Class %s)\n", e->rule, d,
-			                       fut_info_class_to_string(e->klass));
+			                       fut_class_name(e->klass));
 	}
 	return g_string_free(out, FALSE);
 }
@@ -1383,7 +1383,7 @@ fut_classification_to_json(const FutClassification *c, const gchar *display_name
 	json_builder_set_member_name(b, "file");
 	json_builder_add_string_value(b, name);
 	json_builder_set_member_name(b, "class");
-	json_builder_add_string_value(b, fut_info_class_to_string(c->klass));
+	json_builder_add_string_value(b, fut_class_name(c->klass));
 	json_builder_set_member_name(b, "size");
 	json_builder_add_int_value(b, (gint64)c->size);
 	if (c->has_digest) {
@@ -1391,9 +1391,9 @@ fut_classification_to_json(const FutClassification *c, const gchar *display_name
 		json_builder_set_member_name(b, "sha256");
 		json_builder_add_string_value(b, hex);
 	}
-	if (c->label != FUT_INFO_CLASS_NONE) {
+	if (c->label != FUT_CLASS_NONE) {
 		json_builder_set_member_name(b, "label");
-		json_builder_add_string_value(b, fut_info_class_to_string(c->label));
+		json_builder_add_string_value(b, fut_class_name(c->label));
 	}
 	json_builder_set_member_name(b, "evidence");
 	json_builder_begin_array(b);
@@ -1404,10 +1404,10 @@ fut_classification_to_json(const FutClassification *c, const gchar *display_name
 		json_builder_set_member_name(b, "rule");
 		json_builder_add_string_value(b, e->rule);
 		json_builder_set_member_name(b, "class");
-		if (e->klass == FUT_INFO_CLASS_NONE)
+		if (e->klass == FUT_CLASS_NONE)
 			json_builder_add_null_value(b);
 		else
-			json_builder_add_string_value(b, fut_info_class_to_string(e->klass));
+			json_builder_add_string_value(b, fut_class_name(e->klass));
 		json_builder_set_member_name(b, "count");
 		json_builder_add_int_value(b, (gint64)e->count);
 		json_builder_set_member_name(b, "description");

@@ -32,16 +32,16 @@ typedef struct {
 	                       "resident-code", "marking", "unreadable", "too-large",
 	                       "encrypted", "malformed", "unsupported", "zip-bomb",
 	                       "encoding" */
-	FutInfoClass klass; /* the class this reason alone gives; NONE: for information
-	                       only (a finding below its threshold) */
+	FutClass klass;     /* the class this reason alone gives; NONE: for information
+	                           only (a finding below its threshold) */
 	guint64 count;      /* matches (detectors) or 1 */
 	gchar *description; /* short, human, already safe for a terminal */
 } FutEvidence;
 
 typedef struct {
-	FutInfoClass klass;  /* I, II or III; never NONE */
+	FutClass klass;      /* I, II or III; never NONE */
 	GPtrArray *evidence; /* FutEvidence, strictest first */
-	FutInfoClass label;  /* the file's own xattr label (NONE: none or unreadable) */
+	FutClass label;      /* the file's own xattr label (NONE: none or unreadable) */
 	gboolean has_digest; /* TRUE when the whole content was hashed */
 	guint8 digest[FUT_SHA256_LEN];
 	guint64 size; /* bytes, from fstat */
@@ -93,7 +93,7 @@ gboolean fut_classifier_classify_fd_cb(
  * Needs root (CAP_SYS_ADMIN) and a filesystem with trusted.* xattrs. Who may raise or
  * lower a label is the caller's policy (issue 6: the owner raises, only root lowers); after
  * labelling I or II the caller records the content digest in the label store. */
-gboolean fut_classify_write_label(int fd, FutInfoClass klass, GError **error);
+gboolean fut_classify_write_label(int fd, FutClass klass, GError **error);
 
 /* The limits in effect, for messages and tests. */
 guint64 fut_classifier_get_scan_limit(const FutClassifier *self);

@@ -22,7 +22,7 @@ struct _FutLabelStore {
 	GMutex lock;
 	gchar *path;
 	guint max_entries;
-	GHashTable *map; /* GBytes (32-byte digest) -> GINT_TO_POINTER(FutInfoClass) */
+	GHashTable *map; /* GBytes (32-byte digest) -> GINT_TO_POINTER(FutClass) */
 };
 
 FutLabelStore *
@@ -69,7 +69,7 @@ parse_locked(FutLabelStore *self, const gchar *text, gsize len, GError **error)
 		const gchar *nl = memchr(p, '\n', (gsize)(end - p));
 		g_autofree gchar *hex = NULL;
 		guint8 digest[FUT_SHA256_LEN];
-		FutInfoClass klass;
+		FutClass klass;
 		GBytes *key;
 
 		lineno++;
@@ -91,8 +91,8 @@ parse_locked(FutLabelStore *self, const gchar *text, gsize len, GError **error)
 			            lineno);
 			return FALSE;
 		}
-		klass = fut_info_class_parse(p + HEX_LEN + 1, (gsize)(nl - (p + HEX_LEN + 1)));
-		if (klass != FUT_INFO_CLASS_I && klass != FUT_INFO_CLASS_II) {
+		klass = fut_class_parse(p + HEX_LEN + 1, (gsize)(nl - (p + HEX_LEN + 1)));
+		if (klass != FUT_CLASS_I && klass != FUT_CLASS_II) {
 			g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
 			            _("label store: line %u: the class must be I or II"), lineno);
 			return FALSE;
@@ -152,7 +152,7 @@ fut_labelstore_load(FutLabelStore *self, GError **error)
 	return fut_labelstore_parse(self, text, len, error);
 }
 
-FutInfoClass
+FutClass
 fut_labelstore_lookup(FutLabelStore *self, const guint8 digest[FUT_SHA256_LEN])
 {
 	g_autoptr(GBytes) key = g_bytes_new_static(digest, FUT_SHA256_LEN);
@@ -161,7 +161,7 @@ fut_labelstore_lookup(FutLabelStore *self, const guint8 digest[FUT_SHA256_LEN])
 	g_mutex_lock(&self->lock);
 	value = g_hash_table_lookup(self->map, key);
 	g_mutex_unlock(&self->lock);
-	return (FutInfoClass)GPOINTER_TO_INT(value);
+	return (FutClass)GPOINTER_TO_INT(value);
 }
 
 guint
@@ -197,8 +197,8 @@ to_text_locked(FutLabelStore *self)
 	for (guint i = 0; i < keys->len; i++) {
 		GBytes *k = g_ptr_array_index(keys, i);
 		g_autofree gchar *hex = fut_hex_encode(g_bytes_get_data(k, NULL), FUT_SHA256_LEN);
-		FutInfoClass c = GPOINTER_TO_INT(g_hash_table_lookup(self->map, k));
-		g_string_append_printf(out, "%s %s\n", hex, fut_info_class_to_string(c));
+		FutClass c = GPOINTER_TO_INT(g_hash_table_lookup(self->map, k));
+		g_string_append_printf(out, "%s %s\n", hex, fut_class_name(c));
 	}
 	return g_string_free(out, FALSE);
 }
@@ -251,7 +251,7 @@ save_locked(FutLabelStore *self, GError **error)
 gboolean
 fut_labelstore_record(FutLabelStore *self,
                       const guint8 digest[FUT_SHA256_LEN],
-                      FutInfoClass klass,
+                      FutClass klass,
                       GError **error)
 {
 	g_autoptr(GBytes) key = g_bytes_new(digest, FUT_SHA256_LEN);
@@ -261,7 +261,7 @@ fut_labelstore_record(FutLabelStore *self,
 
 	g_mutex_lock(&self->lock);
 	had = g_hash_table_lookup_extended(self->map, key, NULL, &old_value);
-	if (klass == FUT_INFO_CLASS_I || klass == FUT_INFO_CLASS_II) {
+	if (klass == FUT_CLASS_I || klass == FUT_CLASS_II) {
 		if (!had && g_hash_table_size(self->map) >= self->max_entries) {
 			g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE,
 			            _("the label store is full (%u entries)"), self->max_entries);

@@ -37,14 +37,14 @@ gboolean fut_labelstore_load(FutLabelStore *self, GError **error);
 /* Parses @len bytes of store text into @self (replacing its content). */
 gboolean fut_labelstore_parse(FutLabelStore *self, const gchar *text, gsize len, GError **error);
 
-/* Returns the remembered class of the content with @digest, or FUT_INFO_CLASS_NONE. */
-FutInfoClass fut_labelstore_lookup(FutLabelStore *self, const guint8 digest[FUT_SHA256_LEN]);
+/* Returns the remembered class of the content with @digest, or FUT_CLASS_NONE. */
+FutClass fut_labelstore_lookup(FutLabelStore *self, const guint8 digest[FUT_SHA256_LEN]);
 /* Remembers @klass for @digest (III or NONE forgets it) and saves the store. Refuses
  * (FUT_ERROR_TOO_LARGE) a new digest when the store is full: the file's own label still
  * holds, only copies are then not covered. */
 gboolean fut_labelstore_record(FutLabelStore *self,
                                const guint8 digest[FUT_SHA256_LEN],
-                               FutInfoClass klass,
+                               FutClass klass,
                                GError **error);
 /* Returns the number of digests held. */
 guint fut_labelstore_get_size(FutLabelStore *self);

@@ -12,7 +12,7 @@
 
 typedef struct {
 	gchar *pattern;
-	FutInfoClass klass;
+	FutClass klass;
 	gboolean whole_path;
 } Rule;
 
@@ -97,12 +97,12 @@ fut_path_rules_new_from_keyfile(GKeyFile *kf, const gchar *group, GError **error
 		g_auto(GStrv) pats = NULL;
 		g_autoptr(GError) local = NULL;
 		g_autofree gchar *safe_key = fut_strescape(keys[k], -1);
-		FutInfoClass klass;
+		FutClass klass;
 
 		if (g_strcmp0(keys[k], "class-I") == 0) {
-			klass = FUT_INFO_CLASS_I;
+			klass = FUT_CLASS_I;
 		} else if (g_strcmp0(keys[k], "class-II") == 0) {
-			klass = FUT_INFO_CLASS_II;
+			klass = FUT_CLASS_II;
 		} else {
 			g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
 			            _("[%s] unknown key \"%s\" (expected class-I or class-II)"),
@@ -141,13 +141,13 @@ fut_path_rules_new_from_keyfile(GKeyFile *kf, const gchar *group, GError **error
 	return g_steal_pointer(&self);
 }
 
-FutInfoClass
+FutClass
 fut_path_rules_match(const FutPathRules *self, const gchar *path, const gchar **ret_pattern)
 {
 	const gchar *base;
 
 	if (self == NULL || path == NULL)
-		return FUT_INFO_CLASS_NONE;
+		return FUT_CLASS_NONE;
 	base = strrchr(path, '/');
 	base = base != NULL ? base + 1 : path;
 	for (guint i = 0; i < self->rules->len; i++) {
@@ -158,7 +158,7 @@ fut_path_rules_match(const FutPathRules *self, const gchar *path, const gchar **
 			return r->klass;
 		}
 	}
-	return FUT_INFO_CLASS_NONE;
+	return FUT_CLASS_NONE;
 }
 
 guint

@@ -32,9 +32,9 @@ FutPathRules *fut_path_rules_new_from_keyfile(GKeyFile *kf, const gchar *group, 
 void fut_path_rules_free(FutPathRules *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutPathRules, fut_path_rules_free)
 
-/* Returns the strictest class any rule gives @path (FUT_INFO_CLASS_NONE if none matches)
+/* Returns the strictest class any rule gives @path (FUT_CLASS_NONE if none matches)
  * and, if @ret_pattern is not NULL, the first pattern that gave it (owned by @self). */
-FutInfoClass
+FutClass
 fut_path_rules_match(const FutPathRules *self, const gchar *path, const gchar **ret_pattern);
 guint fut_path_rules_get_count(const FutPathRules *self);
 

@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include "crypto.h"
+#include "infoclass.h"
 
 G_BEGIN_DECLS
 
@@ -54,12 +55,7 @@ G_BEGIN_DECLS
 #define FUT_LABEL_REQUEST     "REQUEST"
 #define FUT_LABEL_APPROVAL    "APPROVAL"
 
-typedef enum {
-	FUT_CLASS_INVALID = 0,
-	FUT_CLASS_I = 1,   /* personal data: two approvers by default */
-	FUT_CLASS_II = 2,  /* harmful if leaked: one approver by default */
-	FUT_CLASS_III = 3, /* public: no approval */
-} FutClass;
+/* FutClass (I, II, III) is in infoclass.h, shared with the classifier. */
 
 /* "I", "II", "III"; NULL for anything else. Static strings. */
 const gchar *fut_class_to_string(FutClass klass);

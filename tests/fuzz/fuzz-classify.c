@@ -37,12 +37,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the name decides nothing here: content only */
 	c = fut_classifier_classify_fd(classifier, fd, "/fuzz/input", FUT_CLASSIFY_FLAG_DIGEST);
 	close(fd);
-	if (c == NULL || c->klass < FUT_INFO_CLASS_I || c->klass > FUT_INFO_CLASS_III)
+	if (c == NULL || c->klass < FUT_CLASS_I || c->klass > FUT_CLASS_III)
 		abort();
 	if (c->size != size)
 		abort();
 	/* anything but Class III carries a reason */
-	if (c->klass != FUT_INFO_CLASS_III && c->evidence->len == 0)
+	if (c->klass != FUT_CLASS_III && c->evidence->len == 0)
 		abort();
 	return 0;
 }

@@ -33,13 +33,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		for (guint i = 0; i < G_N_ELEMENTS(paths); i++) {
 			const gchar *pattern = NULL;
-			FutInfoClass k = fut_path_rules_match(rules, paths[i], &pattern);
+			FutClass k = fut_path_rules_match(rules, paths[i], &pattern);
 
 			/* a rule can raise a class to I or II, nothing else */
-			if (k != FUT_INFO_CLASS_NONE && k != FUT_INFO_CLASS_I &&
-			    k != FUT_INFO_CLASS_II)
+			if (k != FUT_CLASS_NONE && k != FUT_CLASS_I && k != FUT_CLASS_II)
 				abort();
-			if ((k != FUT_INFO_CLASS_NONE) != (pattern != NULL))
+			if ((k != FUT_CLASS_NONE) != (pattern != NULL))
 				abort();
 		}
 	}

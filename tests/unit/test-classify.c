@@ -343,7 +343,7 @@ classify_path(FutClassifier *cl, const gchar *path, FutClassifyFlags flags)
 }
 
 static gboolean
-has_rule(const FutClassification *c, const gchar *rule, FutInfoClass klass)
+has_rule(const FutClassification *c, const gchar *rule, FutClass klass)
 {
 	for (guint i = 0; i < c->evidence->len; i++) {
 		const FutEvidence *e = g_ptr_array_index(c->evidence, i);
@@ -361,20 +361,19 @@ dump(const FutClassification *c, const gchar *name)
 }
 
 static void
-assert_class(FutClassifier *cl, const gchar *path, FutInfoClass want, const gchar *rule)
+assert_class(FutClassifier *cl, const gchar *path, FutClass want, const gchar *rule)
 {
 	g_autoptr(FutClassification) c = classify_path(cl, path, 0);
 	dump(c, path);
-	g_assert_cmpstr(fut_info_class_to_string(c->klass), ==, fut_info_class_to_string(want));
+	g_assert_cmpstr(fut_class_name(c->klass), ==, fut_class_name(want));
 	/* for Class III the finding is informational: it is listed, below its threshold */
 	if (rule != NULL)
-		g_assert_true(
-		    has_rule(c, rule, want == FUT_INFO_CLASS_III ? FUT_INFO_CLASS_NONE : want));
+		g_assert_true(has_rule(c, rule, want == FUT_CLASS_III ? FUT_CLASS_NONE : want));
 }
 
 static void
 assert_text_class(
-    Fixture *f, FutClassifier *cl, const gchar *text, FutInfoClass want, const gchar *rule)
+    Fixture *f, FutClassifier *cl, const gchar *text, FutClass want, const gchar *rule)
 {
 	g_autofree gchar *path = write_file(f, "t.txt", text, strlen(text));
 	assert_class(cl, path, want, rule);
@@ -385,13 +384,13 @@ test_classify_text(Fixture *f, gconstpointer data)
 {
 	g_autoptr(FutClassifier) cl = classifier_from(NULL, NULL);
 
-	assert_text_class(f, cl, "会議のお知らせ\n内線 1234\n", FUT_INFO_CLASS_III, NULL);
-	assert_text_class(f, cl, "", FUT_INFO_CLASS_III, NULL);
+	assert_text_class(f, cl, "会議のお知らせ\n内線 1234\n", FUT_CLASS_III, NULL);
+	assert_text_class(f, cl, "", FUT_CLASS_III, NULL);
 	/* one valid number and the keyword: Class I */
-	assert_text_class(f, cl, "個人番号 " MN1 "\n", FUT_INFO_CLASS_I, "mynumber");
+	assert_text_class(f, cl, "個人番号 " MN1 "\n", FUT_CLASS_I, "mynumber");
 	/* one bare valid number: only noted (a random 12-digit number passes 1 in 10) */
-	assert_text_class(f, cl, "order " MN1 "\n", FUT_INFO_CLASS_III, "mynumber");
-	assert_text_class(f, cl, MN1 "," MN2 "," MN3 "\n", FUT_INFO_CLASS_I, "mynumber");
+	assert_text_class(f, cl, "order " MN1 "\n", FUT_CLASS_III, "mynumber");
+	assert_text_class(f, cl, MN1 "," MN2 "," MN3 "\n", FUT_CLASS_I, "mynumber");
 	/* random 12-digit numbers: 1 in 10 passes; without a keyword that is noise */
 	{
 		GString *ids = g_string_new("受付番号\n");
@@ -399,10 +398,10 @@ test_classify_text(Fixture *f, gconstpointer data)
 		for (guint i = 0; i < 300; i++)
 			g_string_append_printf(ids, "%06u%06u\n", g_rand_int_range(r, 0, 1000000),
 			                       g_rand_int_range(r, 0, 1000000));
-		assert_text_class(f, cl, ids->str, FUT_INFO_CLASS_III, "mynumber");
+		assert_text_class(f, cl, ids->str, FUT_CLASS_III, "mynumber");
 		/* the same with the keyword: Class I */
 		g_string_prepend(ids, "個人番号\n");
-		assert_text_class(f, cl, ids->str, FUT_INFO_CLASS_I, "mynumber");
+		assert_text_class(f, cl, ids->str, FUT_CLASS_I, "mynumber");
 		g_string_free(ids, TRUE);
 		g_rand_free(r);
 	}
@@ -410,18 +409,17 @@ test_classify_text(Fixture *f, gconstpointer data)
 	assert_text_class(f, cl,
 	                  MN1 " 123456789019 " MN2 " 123456789010 " MN3
 	                      " 983205673210 983205673211 314159265357\n",
-	                  FUT_INFO_CLASS_I, "mynumber");
+	                  FUT_CLASS_I, "mynumber");
 	/* many 12-digit numbers with wrong check digits: nothing */
 	assert_text_class(f, cl,
 	                  "123456789019,123456789010,983205673210,983205673211,314159265357\n",
-	                  FUT_INFO_CLASS_III, NULL);
-	assert_text_class(f, cl, "住民票コード " RC1 "\n", FUT_INFO_CLASS_I, "resident-code");
+	                  FUT_CLASS_III, NULL);
+	assert_text_class(f, cl, "住民票コード " RC1 "\n", FUT_CLASS_I, "resident-code");
 	/* an 11-digit number alone is most likely a phone number */
-	assert_text_class(f, cl, "TEL " RC1 "\n", FUT_INFO_CLASS_III, NULL);
-	assert_text_class(f, cl, "【取扱注意】予定価格\n", FUT_INFO_CLASS_II, "marking");
-	assert_text_class(f, cl, "個人情報の取扱いについて。個人情報は…\n", FUT_INFO_CLASS_III,
-	                  NULL);
-	assert_text_class(f, cl, "個人情報 個人情報 個人情報\n", FUT_INFO_CLASS_II, "marking");
+	assert_text_class(f, cl, "TEL " RC1 "\n", FUT_CLASS_III, NULL);
+	assert_text_class(f, cl, "【取扱注意】予定価格\n", FUT_CLASS_II, "marking");
+	assert_text_class(f, cl, "個人情報の取扱いについて。個人情報は…\n", FUT_CLASS_III, NULL);
+	assert_text_class(f, cl, "個人情報 個人情報 個人情報\n", FUT_CLASS_II, "marking");
 }
 
 /* Numbers and words that straddle the first read (64 KiB) and the next (1 MiB) boundary of
@@ -443,8 +441,8 @@ test_classify_read_boundaries(Fixture *f, gconstpointer data)
 	p = write_file(f, "boundaries.txt", buf, len);
 	c = classify_path(cl, p, 0);
 	dump(c, p);
-	g_assert_cmpint(c->klass, ==, FUT_INFO_CLASS_I);
-	g_assert_true(has_rule(c, "mynumber", FUT_INFO_CLASS_I));
+	g_assert_cmpint(c->klass, ==, FUT_CLASS_I);
+	g_assert_true(has_rule(c, "mynumber", FUT_CLASS_I));
 	g_assert_cmpuint(((FutEvidence *)g_ptr_array_index(c->evidence, 0))->count, ==, 2);
 }
 
@@ -468,12 +466,12 @@ test_classify_encodings(Fixture *f, gconstpointer data)
 	sjis = g_convert(text, -1, "CP932", "UTF-8", NULL, &sjis_len, NULL);
 	g_assert_nonnull(sjis);
 	p1 = write_file(f, "sjis.csv", sjis, sjis_len);
-	assert_class(cl, p1, FUT_INFO_CLASS_II, "marking");
+	assert_class(cl, p1, FUT_CLASS_II, "marking");
 	u16 = g_convert("\xef\xbb\xbf個人番号\t" MN2 "\n", -1, "UTF-16", "UTF-8", NULL, &u16_len,
 	                NULL);
 	g_assert_nonnull(u16);
 	p2 = write_file(f, "u16.txt", u16, u16_len);
-	assert_class(cl, p2, FUT_INFO_CLASS_I, "mynumber");
+	assert_class(cl, p2, FUT_CLASS_I, "mynumber");
 
 	/* a Shift_JIS file longer than the sniffed prefix and the read chunk, with the
 	 * keyword at the start and numbers far behind it */
@@ -487,13 +485,13 @@ test_classify_encodings(Fixture *f, gconstpointer data)
 	g_assert_nonnull(sjis);
 	g_assert_cmpuint(sjis_len, >, 2 * 1024 * 1024);
 	p3 = write_file(f, "big-sjis.csv", sjis, sjis_len);
-	assert_class(cl, p3, FUT_INFO_CLASS_I, "mynumber");
+	assert_class(cl, p3, FUT_CLASS_I, "mynumber");
 
 	/* bytes that are neither UTF-8 nor CP932 nor UTF-16: scanned as bytes */
 	p4 = write_file(f, "bin.dat", "\x00\x01\x02" MN1 "\xff\x00", 18);
-	assert_class(cl, p4, FUT_INFO_CLASS_III, "mynumber");
+	assert_class(cl, p4, FUT_CLASS_III, "mynumber");
 	p5 = write_file(f, "doc.pdf", "%PDF-1.7\n", 9);
-	assert_class(cl, p5, FUT_INFO_CLASS_II, "unsupported");
+	assert_class(cl, p5, FUT_CLASS_II, "unsupported");
 
 	/* UTF-16 without a byte order mark, both byte orders */
 	{
@@ -507,7 +505,7 @@ test_classify_encodings(Fixture *f, gconstpointer data)
 			              -1, orders[i], "UTF-8", NULL, &tl, NULL);
 			g_assert_nonnull(t);
 			p = write_file(f, "u16nobom.csv", t, tl);
-			assert_class(cl, p, FUT_INFO_CLASS_I, "mynumber");
+			assert_class(cl, p, FUT_CLASS_I, "mynumber");
 		}
 	}
 	/* compressed and encrypted files are not scanned, and not let through */
@@ -529,7 +527,7 @@ test_classify_encodings(Fixture *f, gconstpointer data)
 		for (guint i = 0; i < G_N_ELEMENTS(opaque); i++) {
 			g_autofree gchar *p =
 			    write_file(f, "opaque.bin", opaque[i].data, opaque[i].len);
-			assert_class(cl, p, FUT_INFO_CLASS_II, opaque[i].rule);
+			assert_class(cl, p, FUT_CLASS_II, opaque[i].rule);
 		}
 	}
 	/* binary with NULs on both byte parities is not taken for UTF-16 */
@@ -542,7 +540,7 @@ test_classify_encodings(Fixture *f, gconstpointer data)
 			png[i] = g_rand_int_range(r, 0, 4) == 0 ? 0 : (guint8)g_rand_int(r);
 		g_rand_free(r);
 		p = write_file(f, "image.png", png, sizeof(png));
-		assert_class(cl, p, FUT_INFO_CLASS_III, NULL);
+		assert_class(cl, p, FUT_CLASS_III, NULL);
 	}
 }
 
@@ -557,32 +555,32 @@ test_classify_fixtures(void)
 {
 	static const struct {
 		const gchar *name;
-		FutInfoClass want;
+		FutClass want;
 		const gchar *rule;
 	} cases[] = {
-	    {"sjis-mynumber.csv", FUT_INFO_CLASS_I, "mynumber"},
-	    {"sjis-marking.csv", FUT_INFO_CLASS_II, "marking"},
-	    {"sjis-plain.csv", FUT_INFO_CLASS_III, NULL},
-	    {"personal.xlsx", FUT_INFO_CLASS_I, "mynumber"},
-	    {"plain.xlsx", FUT_INFO_CLASS_III, NULL},
-	    {"split-cells.xlsx", FUT_INFO_CLASS_III, NULL},
-	    {"personal.docx", FUT_INFO_CLASS_I, "mynumber"},
-	    {"plain.docx", FUT_INFO_CLASS_III, NULL},
-	    {"marking.docx", FUT_INFO_CLASS_II, "marking"},
-	    {"personal.pptx", FUT_INFO_CLASS_I, "mynumber"},
-	    {"embedded.docx", FUT_INFO_CLASS_I, "mynumber"},
-	    {"generic.zip", FUT_INFO_CLASS_I, "mynumber"},
-	    {"encrypted.zip", FUT_INFO_CLASS_II, "encrypted"},
-	    {"encrypted-entries.docx", FUT_INFO_CLASS_II, "encrypted"},
-	    {"ole-encrypted.xlsx", FUT_INFO_CLASS_II, "encrypted"},
-	    {"legacy.xls", FUT_INFO_CLASS_II, "unsupported"},
-	    {"malformed-xml.docx", FUT_INFO_CLASS_II, "malformed"},
-	    {"truncated.xlsx", FUT_INFO_CLASS_II, "malformed"},
-	    {"bomb-declared.zip", FUT_INFO_CLASS_II, "zip-bomb"},
-	    {"bomb-lying.zip", FUT_INFO_CLASS_II, "malformed"},
-	    {"bomb-entries.zip", FUT_INFO_CLASS_II, "zip-bomb"},
-	    {"generic-large.zip", FUT_INFO_CLASS_I, "mynumber"},
-	    {"nested-deep.zip", FUT_INFO_CLASS_II, "unsupported"},
+	    {"sjis-mynumber.csv", FUT_CLASS_I, "mynumber"},
+	    {"sjis-marking.csv", FUT_CLASS_II, "marking"},
+	    {"sjis-plain.csv", FUT_CLASS_III, NULL},
+	    {"personal.xlsx", FUT_CLASS_I, "mynumber"},
+	    {"plain.xlsx", FUT_CLASS_III, NULL},
+	    {"split-cells.xlsx", FUT_CLASS_III, NULL},
+	    {"personal.docx", FUT_CLASS_I, "mynumber"},
+	    {"plain.docx", FUT_CLASS_III, NULL},
+	    {"marking.docx", FUT_CLASS_II, "marking"},
+	    {"personal.pptx", FUT_CLASS_I, "mynumber"},
+	    {"embedded.docx", FUT_CLASS_I, "mynumber"},
+	    {"generic.zip", FUT_CLASS_I, "mynumber"},
+	    {"encrypted.zip", FUT_CLASS_II, "encrypted"},
+	    {"encrypted-entries.docx", FUT_CLASS_II, "encrypted"},
+	    {"ole-encrypted.xlsx", FUT_CLASS_II, "encrypted"},
+	    {"legacy.xls", FUT_CLASS_II, "unsupported"},
+	    {"malformed-xml.docx", FUT_CLASS_II, "malformed"},
+	    {"truncated.xlsx", FUT_CLASS_II, "malformed"},
+	    {"bomb-declared.zip", FUT_CLASS_II, "zip-bomb"},
+	    {"bomb-lying.zip", FUT_CLASS_II, "malformed"},
+	    {"bomb-entries.zip", FUT_CLASS_II, "zip-bomb"},
+	    {"generic-large.zip", FUT_CLASS_I, "mynumber"},
+	    {"nested-deep.zip", FUT_CLASS_II, "unsupported"},
 	};
 	g_autoptr(FutClassifier) cl = classifier_from(NULL, NULL);
 
@@ -618,8 +616,8 @@ test_classify_generic_zip(void)
 	g_autofree gchar *path = fixture_path("generic.zip");
 	g_autoptr(FutClassification) c = classify_path(cl, path, 0);
 
-	g_assert_true(has_rule(c, "mynumber", FUT_INFO_CLASS_I));
-	g_assert_true(has_rule(c, "marking", FUT_INFO_CLASS_II));
+	g_assert_true(has_rule(c, "mynumber", FUT_CLASS_I));
+	g_assert_true(has_rule(c, "marking", FUT_CLASS_II));
 }
 
 static void
@@ -629,7 +627,7 @@ test_classify_bomb_inflate(void)
 	g_autofree gchar *path = fixture_path("bomb-inflate.zip");
 	gint64 t0 = g_get_monotonic_time();
 
-	assert_class(cl, path, FUT_INFO_CLASS_II, "zip-bomb");
+	assert_class(cl, path, FUT_CLASS_II, "zip-bomb");
 	/* refused quickly: 1 MiB inflated, not 64 (no timing assertion; reported) */
 	g_test_message("bomb refused in %" G_GINT64_FORMAT " us", g_get_monotonic_time() - t0);
 }
@@ -664,11 +662,11 @@ test_classify_archive_limits(void)
 	g_autofree gchar *embedded = fixture_path("embedded.docx");
 	g_autoptr(FutClassifier) cl2 = classifier_from("[classify]\narchive-limit=1K\n", NULL);
 
-	assert_class(cl, small, FUT_INFO_CLASS_I, "mynumber");
-	assert_class(cl, big, FUT_INFO_CLASS_II, "too-large");
-	assert_class(cl, many, FUT_INFO_CLASS_II, "zip-bomb");
+	assert_class(cl, small, FUT_CLASS_I, "mynumber");
+	assert_class(cl, big, FUT_CLASS_II, "too-large");
+	assert_class(cl, many, FUT_CLASS_II, "zip-bomb");
 	/* the embedded workbook (about 0.8 KiB) fits; the 1.3 KiB document does not */
-	assert_class(cl2, embedded, FUT_INFO_CLASS_II, "too-large");
+	assert_class(cl2, embedded, FUT_CLASS_II, "too-large");
 }
 
 static void
@@ -682,8 +680,8 @@ test_classify_limits(Fixture *f, gconstpointer data)
 	g_autofree gchar *fifo = g_build_filename(f->dir, "fifo", NULL);
 	int fd;
 
-	assert_class(cl, p1, FUT_INFO_CLASS_II, "too-large");
-	assert_class(cl, p2, FUT_INFO_CLASS_III, NULL);
+	assert_class(cl, p1, FUT_CLASS_II, "too-large");
+	assert_class(cl, p2, FUT_CLASS_III, NULL);
 
 	/* not a regular file: Class II, and never a blocking read on a FIFO */
 	g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
@@ -691,19 +689,19 @@ test_classify_limits(Fixture *f, gconstpointer data)
 	g_assert_cmpint(fd, >=, 0);
 	{
 		g_autoptr(FutClassification) c = fut_classifier_classify_fd(cl, fd, fifo, 0);
-		g_assert_cmpint(c->klass, ==, FUT_INFO_CLASS_II);
-		g_assert_true(has_rule(c, "unreadable", FUT_INFO_CLASS_II));
+		g_assert_cmpint(c->klass, ==, FUT_CLASS_II);
+		g_assert_true(has_rule(c, "unreadable", FUT_CLASS_II));
 	}
 	close(fd);
 	fd = open(f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	{
 		g_autoptr(FutClassification) c = fut_classifier_classify_fd(cl, fd, f->dir, 0);
-		g_assert_cmpint(c->klass, ==, FUT_INFO_CLASS_II);
+		g_assert_cmpint(c->klass, ==, FUT_CLASS_II);
 	}
 	close(fd);
 	{
 		g_autoptr(FutClassification) c = fut_classifier_classify_fd(cl, -1, "x", 0);
-		g_assert_cmpint(c->klass, ==, FUT_INFO_CLASS_II);
+		g_assert_cmpint(c->klass, ==, FUT_CLASS_II);
 	}
 }
 
@@ -734,8 +732,7 @@ test_classify_mutations(Fixture *f, gconstpointer data)
 				cut = (gsize)g_rand_int_range(r, 0, (gint32)len);
 			p = write_file(f, "m.bin", buf, cut);
 			c = classify_path(cl, p, FUT_CLASSIFY_FLAG_DIGEST);
-			g_assert_true(c->klass >= FUT_INFO_CLASS_I &&
-			              c->klass <= FUT_INFO_CLASS_III);
+			g_assert_true(c->klass >= FUT_CLASS_I && c->klass <= FUT_CLASS_III);
 			g_assert_cmpuint(c->evidence->len, <=, 16);
 		}
 	}
@@ -745,7 +742,7 @@ test_classify_mutations(Fixture *f, gconstpointer data)
 typedef struct {
 	FutClassifier *cl;
 	gchar **paths;
-	FutInfoClass *want;
+	FutClass *want;
 	gint failures;
 } ThreadJob;
 
@@ -776,7 +773,7 @@ test_classify_threads(void)
 	                                     "plain.docx",    "encrypted.zip",     "generic.zip"};
 	g_autoptr(FutClassifier) cl = classifier_from(NULL, NULL);
 	gchar *paths[G_N_ELEMENTS(names) + 1] = {NULL};
-	FutInfoClass want[G_N_ELEMENTS(names)];
+	FutClass want[G_N_ELEMENTS(names)];
 	ThreadJob job = {cl, paths, want, 0};
 	GThread *threads[4];
 
@@ -889,13 +886,13 @@ test_config_thresholds(Fixture *f, gconstpointer data)
 	    "keyword=2\nmarking-words=機密;秘:2\nscan-limit=1M\n",
 	    NULL);
 
-	assert_text_class(f, cl, "order " MN1 "\n", FUT_INFO_CLASS_I, "mynumber");
-	assert_text_class(f, cl, RC1 "\n", FUT_INFO_CLASS_III, NULL);
-	assert_text_class(f, cl, RC1 " 24846016224\n", FUT_INFO_CLASS_I, "resident-code");
-	assert_text_class(f, cl, "取扱注意\n", FUT_INFO_CLASS_III, NULL);
-	assert_text_class(f, cl, "機密\n", FUT_INFO_CLASS_II, "marking");
-	assert_text_class(f, cl, "秘書\n", FUT_INFO_CLASS_III, NULL);
-	assert_text_class(f, cl, "秘 秘\n", FUT_INFO_CLASS_II, "marking");
+	assert_text_class(f, cl, "order " MN1 "\n", FUT_CLASS_I, "mynumber");
+	assert_text_class(f, cl, RC1 "\n", FUT_CLASS_III, NULL);
+	assert_text_class(f, cl, RC1 " 24846016224\n", FUT_CLASS_I, "resident-code");
+	assert_text_class(f, cl, "取扱注意\n", FUT_CLASS_III, NULL);
+	assert_text_class(f, cl, "機密\n", FUT_CLASS_II, "marking");
+	assert_text_class(f, cl, "秘書\n", FUT_CLASS_III, NULL);
+	assert_text_class(f, cl, "秘 秘\n", FUT_CLASS_II, "marking");
 	g_assert_cmpuint(fut_classifier_get_scan_limit(cl), ==, 1024 * 1024);
 }
 
@@ -916,16 +913,14 @@ test_path_rules(Fixture *f, gconstpointer data)
 	rules = fut_path_rules_new_from_keyfile(kf, FUT_PATH_RULES_GROUP, &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(fut_path_rules_get_count(rules), ==, 3);
-	g_assert_cmpint(fut_path_rules_match(rules, "/home/a/x.bid.xlsx", &pat), ==,
-	                FUT_INFO_CLASS_II);
+	g_assert_cmpint(fut_path_rules_match(rules, "/home/a/x.bid.xlsx", &pat), ==, FUT_CLASS_II);
 	g_assert_cmpstr(pat, ==, "*.bid.xlsx");
 	g_assert_cmpint(fut_path_rules_match(rules, "/srv/share/入札/2026/a.txt", NULL), ==,
-	                FUT_INFO_CLASS_II);
+	                FUT_CLASS_II);
 	g_assert_cmpint(fut_path_rules_match(rules, "/srv/share/other/a.txt", NULL), ==,
-	                FUT_INFO_CLASS_NONE);
-	g_assert_cmpint(fut_path_rules_match(rules, "x.bid.xlsx.bak", NULL), ==,
-	                FUT_INFO_CLASS_NONE);
-	g_assert_cmpint(fut_path_rules_match(rules, NULL, NULL), ==, FUT_INFO_CLASS_NONE);
+	                FUT_CLASS_NONE);
+	g_assert_cmpint(fut_path_rules_match(rules, "x.bid.xlsx.bak", NULL), ==, FUT_CLASS_NONE);
+	g_assert_cmpint(fut_path_rules_match(rules, NULL, NULL), ==, FUT_CLASS_NONE);
 
 	/* through the classifier: a rule raises a harmless file */
 	g_assert_cmpint(g_mkdir_with_parents(sub, 0700), ==, 0);
@@ -933,7 +928,7 @@ test_path_rules(Fixture *f, gconstpointer data)
 	g_assert_true(g_file_set_contents(p, "hello\n", -1, NULL));
 	cl = fut_classifier_new(kf, NULL, &error);
 	g_assert_no_error(error);
-	assert_class(cl, p, FUT_INFO_CLASS_I, "path-rule");
+	assert_class(cl, p, FUT_CLASS_I, "path-rule");
 }
 
 /* --- labels and the label memory ----------------------------------------------------- */
@@ -1002,12 +997,12 @@ test_labelstore_roundtrip(Fixture *f, gconstpointer data)
 	g_assert_true(fut_labelstore_load(store, &error)); /* missing: empty */
 	g_assert_no_error(error);
 	g_assert_cmpuint(fut_labelstore_get_size(store), ==, 0);
-	g_assert_true(fut_labelstore_record(store, d1, FUT_INFO_CLASS_II, &error));
-	g_assert_true(fut_labelstore_record(store, d2, FUT_INFO_CLASS_I, &error));
-	g_assert_true(fut_labelstore_record(store, d1, FUT_INFO_CLASS_I, &error));
+	g_assert_true(fut_labelstore_record(store, d1, FUT_CLASS_II, &error));
+	g_assert_true(fut_labelstore_record(store, d2, FUT_CLASS_I, &error));
+	g_assert_true(fut_labelstore_record(store, d1, FUT_CLASS_I, &error));
 	g_assert_no_error(error);
 	/* full: a third digest is refused, and nothing changes */
-	g_assert_false(fut_labelstore_record(store, d3, FUT_INFO_CLASS_I, &error));
+	g_assert_false(fut_labelstore_record(store, d3, FUT_CLASS_I, &error));
 	g_assert_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE);
 	g_clear_error(&error);
 	g_assert_cmpint(stat(path, &st), ==, 0);
@@ -1015,12 +1010,12 @@ test_labelstore_roundtrip(Fixture *f, gconstpointer data)
 
 	g_assert_true(fut_labelstore_load(again, &error));
 	g_assert_no_error(error);
-	g_assert_cmpint(fut_labelstore_lookup(again, d1), ==, FUT_INFO_CLASS_I);
-	g_assert_cmpint(fut_labelstore_lookup(again, d2), ==, FUT_INFO_CLASS_I);
-	g_assert_cmpint(fut_labelstore_lookup(again, d3), ==, FUT_INFO_CLASS_NONE);
+	g_assert_cmpint(fut_labelstore_lookup(again, d1), ==, FUT_CLASS_I);
+	g_assert_cmpint(fut_labelstore_lookup(again, d2), ==, FUT_CLASS_I);
+	g_assert_cmpint(fut_labelstore_lookup(again, d3), ==, FUT_CLASS_NONE);
 	/* III forgets */
-	g_assert_true(fut_labelstore_record(again, d2, FUT_INFO_CLASS_III, &error));
-	g_assert_cmpint(fut_labelstore_lookup(again, d2), ==, FUT_INFO_CLASS_NONE);
+	g_assert_true(fut_labelstore_record(again, d2, FUT_CLASS_III, &error));
+	g_assert_cmpint(fut_labelstore_lookup(again, d2), ==, FUT_CLASS_NONE);
 	g_assert_true(fut_labelstore_load(store, &error));
 	g_assert_cmpuint(fut_labelstore_get_size(store), ==, 1);
 	text = fut_labelstore_to_text(store);
@@ -1056,11 +1051,11 @@ test_label_memory_copy(Fixture *f, gconstpointer data)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(FutClassification) c0 = classify_path(cl, orig, FUT_CLASSIFY_FLAG_DIGEST);
 
-	g_assert_cmpint(c0->klass, ==, FUT_INFO_CLASS_III);
+	g_assert_cmpint(c0->klass, ==, FUT_CLASS_III);
 	g_assert_true(c0->has_digest);
-	g_assert_true(fut_labelstore_record(store, c0->digest, FUT_INFO_CLASS_I, &error));
-	assert_class(cl, copy, FUT_INFO_CLASS_I, "label-memory");
-	assert_class(cl, other, FUT_INFO_CLASS_III, NULL);
+	g_assert_true(fut_labelstore_record(store, c0->digest, FUT_CLASS_I, &error));
+	assert_class(cl, copy, FUT_CLASS_I, "label-memory");
+	assert_class(cl, other, FUT_CLASS_III, NULL);
 }
 
 static gboolean
@@ -1088,17 +1083,17 @@ test_label_xattr(Fixture *f, gconstpointer data)
 	static const struct {
 		const gchar *value;
 		gsize len;
-		FutInfoClass want;
+		FutClass want;
 	} cases[] = {
-	    {"I", 1, FUT_INFO_CLASS_I},
-	    {"II", 2, FUT_INFO_CLASS_II},
-	    {"III", 3, FUT_INFO_CLASS_III},
-	    {"IV", 2, FUT_INFO_CLASS_II},
-	    {"I\n", 2, FUT_INFO_CLASS_II},
-	    {"I\0", 2, FUT_INFO_CLASS_II},
-	    {"", 0, FUT_INFO_CLASS_II},
-	    {"iii", 3, FUT_INFO_CLASS_II},
-	    {"IIIIIIIIIIIIIIIIIIIIIIIII", 25, FUT_INFO_CLASS_II},
+	    {"I", 1, FUT_CLASS_I},
+	    {"II", 2, FUT_CLASS_II},
+	    {"III", 3, FUT_CLASS_III},
+	    {"IV", 2, FUT_CLASS_II},
+	    {"I\n", 2, FUT_CLASS_II},
+	    {"I\0", 2, FUT_CLASS_II},
+	    {"", 0, FUT_CLASS_II},
+	    {"iii", 3, FUT_CLASS_II},
+	    {"IIIIIIIIIIIIIIIIIIIIIIIII", 25, FUT_CLASS_II},
 	};
 	g_autoptr(FutLabelStore) store = fut_labelstore_new(NULL, 0);
 	g_autoptr(FutClassifier) cl = classifier_from(NULL, store);
@@ -1122,19 +1117,19 @@ test_label_xattr(Fixture *f, gconstpointer data)
 	 * stays Class I */
 	{
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		g_assert_true(fut_classify_write_label(fd, FUT_INFO_CLASS_NONE, &error));
-		g_assert_true(fut_classify_write_label(fd, FUT_INFO_CLASS_NONE, &error));
-		assert_class(cl, path, FUT_INFO_CLASS_III, NULL);
-		g_assert_true(fut_classify_write_label(fd, FUT_INFO_CLASS_I, &error));
+		g_assert_true(fut_classify_write_label(fd, FUT_CLASS_NONE, &error));
+		g_assert_true(fut_classify_write_label(fd, FUT_CLASS_NONE, &error));
+		assert_class(cl, path, FUT_CLASS_III, NULL);
+		g_assert_true(fut_classify_write_label(fd, FUT_CLASS_I, &error));
 		g_assert_no_error(error);
 		close(fd);
 	}
 	{
 		g_autoptr(FutClassification) c = classify_path(cl, path, FUT_CLASSIFY_FLAG_DIGEST);
-		g_assert_cmpint(c->label, ==, FUT_INFO_CLASS_I);
+		g_assert_cmpint(c->label, ==, FUT_CLASS_I);
 		g_assert_true(fut_labelstore_record(store, c->digest, c->label, &error));
 	}
-	assert_class(cl, copy, FUT_INFO_CLASS_I, "label-memory");
+	assert_class(cl, copy, FUT_CLASS_I, "label-memory");
 }
 
 int
