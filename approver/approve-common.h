@@ -19,7 +19,7 @@ G_BEGIN_DECLS
 /* Where the organisation root public key and the agent config (with its [approval] class
  * policy group) live when not given on the command line. */
 #define FUT_APPROVE_DEFAULT_ROOT        SYSCONFDIR "/futari/org.pub"
-#define FUT_APPROVE_DEFAULT_CONFIG      SYSCONFDIR "/futari/futari.conf"
+#define FUT_APPROVE_DEFAULT_CONFIG      SYSCONFDIR "/futari/agent.conf"
 #define FUT_APPROVE_POLICY_GROUP        "approval"
 /* The revocation list the agents use (agent.conf's revocation-list default) */
 #define FUT_APPROVE_DEFAULT_REVOCATIONS SYSCONFDIR "/futari/revocations.futari-revocation"
