@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -60,10 +61,30 @@ strip_line(gchar *s, GError **error)
 	return TRUE;
 }
 
+/* The terminal's settings while echo is off, for a signal to put back before the process
+ * dies: Ctrl-C at the prompt must not leave the user's shell without echo. */
+static int tty_fd = -1;
+static struct termios tty_saved;
+static const int tty_signals[] = {SIGINT, SIGTERM, SIGQUIT, SIGHUP};
+
+static void
+tty_restore_and_die(int sig)
+{
+	if (tty_fd >= 0) {
+		tcsetattr(tty_fd, TCSAFLUSH, &tty_saved);
+		if (write(tty_fd, "\n", 1) < 0) {
+			/* cosmetic */
+		}
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 /* Reads one line from the terminal with echo off. */
 static FutSecret *
 read_tty(const gchar *prompt, GError **error)
 {
+	struct sigaction act = {0}, prev[G_N_ELEMENTS(tty_signals)];
 	struct termios old, quiet;
 	gchar buf[FUT_PASSPHRASE_MAX_LEN + 2];
 	gsize have = 0;
@@ -85,6 +106,12 @@ read_tty(const gchar *prompt, GError **error)
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
 	quiet.c_lflag |= ICANON;
+	tty_saved = old;
+	tty_fd = fd;
+	act.sa_handler = tty_restore_and_die;
+	sigemptyset(&act.sa_mask);
+	for (gsize i = 0; i < G_N_ELEMENTS(tty_signals); i++)
+		sigaction(tty_signals[i], &act, &prev[i]);
 	if (write(fd, prompt, strlen(prompt)) < 0 || tcsetattr(fd, TCSAFLUSH, &quiet) < 0)
 		goto out;
 	while (have < sizeof(buf) - 1) {
@@ -111,6 +138,9 @@ read_tty(const gchar *prompt, GError **error)
 out:
 	if (!restored)
 		tcsetattr(fd, TCSAFLUSH, &old);
+	for (gsize i = 0; i < G_N_ELEMENTS(tty_signals); i++)
+		sigaction(tty_signals[i], &prev[i], NULL);
+	tty_fd = -1;
 	fut_memzero(buf, sizeof(buf));
 	close(fd);
 	if (out == NULL && error != NULL && *error == NULL)
