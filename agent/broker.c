@@ -73,7 +73,8 @@ typedef struct {
 	gchar *class_why;
 	gchar *written; /* relative path on the medium */
 	guint64 last_progress;
-	guint64 reserved; /* spool bytes reserved for this job (agent->spool_reserved) */
+	guint64 reserved;    /* spool bytes reserved for this job (agent->spool_reserved) */
+	gboolean holds_work; /* holds one of the caller's work shares (work_begin) */
 } ExportJob;
 
 static ExportJob *
@@ -83,11 +84,15 @@ job_ref(ExportJob *j)
 	return j;
 }
 
+static void work_end(uid_t uid);
+
 static void
 job_unref(ExportJob *j)
 {
 	if (!g_atomic_int_dec_and_test(&j->ref))
 		return;
+	if (j->holds_work)
+		work_end(j->uid);
 	if (j->src_fd >= 0)
 		close(j->src_fd);
 	g_free(j->login);
@@ -305,15 +310,60 @@ job_classify(ExportJob *j)
 	}
 }
 
+/* --- each user's share of the workers --------------------------------------------------- */
+
+/* A worker reading a file a user handed over can be made to wait for ever (a FUSE
+ * filesystem of theirs: tests/integration/fault-stalled-file.sh), and the user's client may
+ * leave meanwhile and ask again. Without a bound one user could so take every worker
+ * thread GLib would start. Each user has FUT_BROKER_WORK_PER_UID workers reading their
+ * files (classify, label, export, upload-request) at a time; more are refused until one
+ * ends. A share ends when its job is freed, in whichever thread that happens. */
+static GMutex work_lock;
+static GHashTable *work_per_uid; /* uid -> workers in use */
+
+static gboolean
+work_begin(uid_t uid, GError **error)
+{
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&work_lock);
+	guint n;
+
+	if (work_per_uid == NULL)
+		work_per_uid = g_hash_table_new(NULL, NULL);
+	n = GPOINTER_TO_UINT(g_hash_table_lookup(work_per_uid, GUINT_TO_POINTER(uid)));
+	if (n >= FUT_BROKER_WORK_PER_UID) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED,
+		            _("you already have %u requests in progress whose files are still "
+		              "being read; wait for one to finish"),
+		            n);
+		return FALSE;
+	}
+	g_hash_table_insert(work_per_uid, GUINT_TO_POINTER(uid), GUINT_TO_POINTER(n + 1));
+	return TRUE;
+}
+
+static void
+work_end(uid_t uid)
+{
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&work_lock);
+	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(work_per_uid, GUINT_TO_POINTER(uid)));
+
+	if (n <= 1)
+		g_hash_table_remove(work_per_uid, GUINT_TO_POINTER(uid));
+	else
+		g_hash_table_insert(work_per_uid, GUINT_TO_POINTER(uid), GUINT_TO_POINTER(n - 1));
+}
+
 typedef struct {
 	FutClassifier *classifier;
 	int fd;
 	gchar *path;
+	uid_t uid; /* holds a work share */
 } ClassifyJob;
 
 static void
 classify_job_free(ClassifyJob *cj)
 {
+	work_end(cj->uid);
 	if (cj->fd >= 0)
 		close(cj->fd);
 	g_free(cj->path);
@@ -368,7 +418,12 @@ fut_broker_classify(FutApiCall *call, JsonObject *args, gpointer user_data)
 		fut_api_call_return_error(call, error);
 		return;
 	}
+	if (!work_begin(fut_api_call_get_uid(call), &error)) {
+		fut_api_call_return_error(call, error);
+		return;
+	}
 	cj = g_new0(ClassifyJob, 1);
+	cj->uid = fut_api_call_get_uid(call);
 	cj->classifier = agent->classifier;
 	cj->fd = fut_api_call_steal_fd(call);
 	fdlink = g_strdup_printf("/proc/self/fd/%d", cj->fd);
@@ -396,6 +451,7 @@ typedef struct {
 static void
 label_job_free(LabelJob *lj)
 {
+	work_end(lj->uid);
 	if (lj->fd >= 0)
 		close(lj->fd);
 	g_free(lj->path);
@@ -532,6 +588,10 @@ fut_broker_label(FutApiCall *call, JsonObject *args, gpointer user_data)
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
 		            _("only regular files can be labelled"));
+		fut_api_call_return_error(call, error);
+		return;
+	}
+	if (!work_begin(fut_api_call_get_uid(call), &error)) {
 		fut_api_call_return_error(call, error);
 		return;
 	}
@@ -1038,6 +1098,9 @@ fut_broker_export(FutApiCall *call, JsonObject *args, gpointer user_data)
 	j->config = agent->config;
 	j->classifier = agent->classifier;
 	job_take_caller(j, call);
+	if (!work_begin(j->uid, &error))
+		goto refuse;
+	j->holds_work = TRUE;
 
 	if (!fut_api_get_string(args, "name", TRUE, &name, &error) ||
 	    !fut_api_get_string(args, "to", TRUE, &to, &error) ||
@@ -1135,6 +1198,9 @@ fut_broker_upload_request(FutApiCall *call, JsonObject *args, gpointer user_data
 	j->classifier = agent->classifier;
 	j->upload = TRUE;
 	job_take_caller(j, call);
+	if (!work_begin(j->uid, &error))
+		goto refuse;
+	j->holds_work = TRUE;
 
 	if (!fut_api_get_string(args, "name", TRUE, &name, &error) ||
 	    !fut_api_get_string(args, "to", TRUE, &to, &error) ||

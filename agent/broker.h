@@ -16,7 +16,9 @@ G_BEGIN_DECLS
 void fut_broker_export(FutApiCall *call, JsonObject *args, gpointer user_data);
 
 /* The upload-program value of an upload request made without --app: any upload program. */
-#define FUT_UPLOAD_ANY_PROGRAM "*"
+#define FUT_UPLOAD_ANY_PROGRAM  "*"
+/* Workers reading one user's files at a time (classify, label, export, upload-request). */
+#define FUT_BROKER_WORK_PER_UID 4
 
 /* The API handler for "upload-request" (args: name, to, app, reason; one descriptor): hashes
  * and classifies the caller's file and, for Class I and II, makes a host-signed request on

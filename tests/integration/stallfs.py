@@ -1,0 +1,45 @@
+#!/usr/bin/python3
+# TEST ONLY: a FUSE filesystem with one file, stall.txt, whose reads block until the file
+# RELEASE (given on the command line) exists: what a user's own FUSE mount can do to a
+# program that reads a file it was handed. Usage: stallfs.py MOUNTPOINT RELEASE
+import errno
+import os
+import stat
+import sys
+import threading
+import time
+
+import fusepy as fuse
+
+DATA = b"stalled content\n" * 8
+
+
+class Stall(fuse.Operations):
+    def __init__(self, release):
+        self.release = release
+        self.now = time.time()
+
+    def getattr(self, path, fh=None):
+        base = {"st_uid": 65534, "st_gid": 65534, "st_atime": self.now, "st_mtime": self.now,
+                "st_ctime": self.now}
+        if path == "/":
+            return dict(base, st_mode=stat.S_IFDIR | 0o755, st_nlink=2)
+        if path == "/stall.txt":
+            return dict(base, st_mode=stat.S_IFREG | 0o644, st_nlink=1, st_size=len(DATA))
+        raise fuse.FuseOSError(errno.ENOENT)
+
+    def readdir(self, path, fh):
+        return [".", "..", "stall.txt"]
+
+    def open(self, path, flags):
+        return 0
+
+    def read(self, path, size, offset, fh):
+        while not os.path.exists(self.release):
+            time.sleep(0.2)
+        return DATA[offset:offset + size]
+
+
+if __name__ == "__main__":
+    fuse.FUSE(Stall(sys.argv[2]), sys.argv[1], foreground=True, allow_other=True,
+              nothreads=False, direct_io=True)
