@@ -25,6 +25,15 @@ cmd_status(FutApiCall *call, JsonObject *args, gpointer user_data)
 	gboolean all_ro = TRUE;
 	guint suspicious = 0;
 
+	/* Like every command: what is not understood is refused, not ignored (a "uid" here
+	 * would otherwise look accepted; the caller is always the socket's peer). */
+	if (json_object_get_size(args) != 0) {
+		g_autoptr(GError) error = NULL;
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("status takes no arguments"));
+		fut_api_call_return_error(call, error);
+		return;
+	}
 	for (guint i = 0; i < devices->len; i++) {
 		const FutUsbDevice *d = g_ptr_array_index(devices, i);
 		all_ro = all_ro && d->readonly;
@@ -65,8 +74,16 @@ cmd_devices(FutApiCall *call, JsonObject *args, gpointer user_data)
 	FutAgent *agent = user_data;
 	g_autoptr(JsonObject) r = json_object_new();
 	g_autoptr(GPtrArray) devices = fut_usb_store_get_devices(agent->usb);
-	JsonArray *arr = json_array_new();
+	JsonArray *arr;
 
+	if (json_object_get_size(args) != 0) {
+		g_autoptr(GError) error = NULL;
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("devices takes no arguments"));
+		fut_api_call_return_error(call, error);
+		return;
+	}
+	arr = json_array_new();
 	for (guint i = 0; i < devices->len; i++)
 		json_array_add_object_element(
 		    arr, fut_usb_device_to_json(g_ptr_array_index(devices, i)));
