@@ -3,15 +3,17 @@
 # tests): every request is answered, exactly the 1000 files land on the stick with their
 # digests, each is logged once and the log verifies, the stick stays read-only, the agent's
 # descriptors and memory stay bounded, the spool is empty, and another user is served
-# throughout. Then Class II requests past the per-user pending limit: exactly the limit
-# become requests, the rest are refused with one line, and nothing is written.
+# throughout. Then Class II requests past the per-user pending limit, one after another and
+# (another user) all at once: exactly the limit become requests, the rest are refused with
+# one line, and nothing is written.
 #
 # Speed: each export makes the agent sync its state file at every step of the write path,
 # its spool copy, its log record and the stick (about 15 syncs). With everything on this
 # machine's disk an export took ~180 ms, so 1000 would not fit in the test's 3 minutes. The
 # state and spool directories sit on tmpfs here (each its own, as the agent wants them),
 # where a sync costs nothing but every code path still runs; the log and the stick (a loop
-# device) stay on disk. The `futari` CLI sends each file of
+# device) stay on disk. The log's sync also keeps the window open in which parallel
+# requests once beat the pending limit (below). The `futari` CLI sends each file of
 # `futari export F1 F2 …` as its own request on its own connection, so batches of 100 files
 # per CLI run are still 1000 requests to the agent, without 1000 process start-ups (which
 # cost another ~70 ms each on a loaded 2-core machine).
@@ -19,6 +21,8 @@
 agent_enter_ns "$@"
 . "$(dirname "$0")/lib.sh"
 require_cmd setpriv setfattr sha256sum timeout awk find
+# the system python: a per-user one (pyenv) is not reachable for the test user
+[ -x /usr/bin/python3 ] || skip "needs /usr/bin/python3"
 N=${FUTARI_LOAD_EXPORTS:-1000}
 PENDING=8
 agent_setup
@@ -195,6 +199,30 @@ find "$mnt" -name 'bid*' | grep -q . && fail "a Class II file reached the stick"
 [ "$(ls -A "$mnt/load" | wc -l)" -eq "$N" ] || fail "the Class II requests changed the stick"
 left=$(find "$TEST_TMP/spool" -type f -name '*.data' | wc -l)
 [ "$left" -eq $PENDING ] || fail "$left spooled copies, expected $PENDING (one per pending request)"
+
+# The same limit when the requests come all at once: another user sends PENDING + 4 Class II
+# exports on as many connections before reading any reply. (The agent's worker threads
+# checked the count and added the request in separate steps without a lock: all 12 passed
+# the check and became requests.)
+home2="$TEST_TMP/home2"
+install -d -o 65533 -g 65533 -m 0755 "$home2"
+for k in $(seq 1 $((PENDING + 4))); do
+	printf 'other bid specification %d\n' "$k" >"$home2/obid$k.txt"
+	chown 65533:65533 "$home2/obid$k.txt"
+	setfattr -n trusted.futari.class -v II "$home2/obid$k.txt" || fail "setfattr"
+done
+out=$(timeout 60 setpriv --reuid=65533 --regid=65533 --clear-groups /usr/bin/python3 \
+	"$top_srcdir/tests/integration/sockflood.py" together "$SOCK" alpha \
+	$(seq -f "$home2/obid%.0f.txt" 1 $((PENDING + 4))) 2>&1) || fail "parallel requests: $out"
+n=$(echo "$out" | grep -c "^requested ")
+r=$(echo "$out" | grep -c "^refused: you already have $PENDING requests waiting for approval")
+echo "parallel Class II requests: $n became pending, $r refused over the limit"
+[ "$n" -eq $PENDING ] && [ "$r" -eq 4 ] || fail "parallel requests beat the pending limit: $out"
+n=$(cat "$L"/egress-*.jsonl | grep '"event":"export.refused"' | grep -c "requests waiting")
+[ "$n" -eq 8 ] || fail "$n refusals over the limit logged, expected 8"
+find "$mnt" -name 'obid*' | grep -q . && fail "a Class II file reached the stick"
+left=$(find "$TEST_TMP/spool" -type f -name '*.data' | wc -l)
+[ "$left" -eq $((2 * PENDING)) ] || fail "$left spooled copies, expected $((2 * PENDING))"
 [ "$(blockdev --getro "$dev")" = 1 ] || fail "the stick is not read-only at the end"
 
 # Another user is still answered, and the agent stops cleanly; then the whole log verifies.
