@@ -1258,6 +1258,10 @@ refuse:
 
 /* --- Class I and II: requests --------------------------------------------------------- */
 
+/* Requests are made in worker threads: the pending count is checked and the new request
+ * added under this lock, or requests made at the same time would all pass the check. */
+static GMutex request_lock;
+
 static gboolean
 make_request(ExportJob *j, GError **error)
 {
@@ -1265,6 +1269,7 @@ make_request(ExportJob *j, GError **error)
 	g_autoptr(FutRequest) req = fut_request_new();
 	g_autoptr(FutPendingEntry) e = g_new0(FutPendingEntry, 1);
 	g_autoptr(GString) dir = g_string_new(NULL);
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&request_lock);
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
 
 	if (fut_pending_count(j->config->state_dir, j->uid, now) >= j->config->pending_per_uid) {

@@ -414,6 +414,17 @@ ensure_month(FutEgressLog *log, gint64 now, GError **error)
 	return TRUE;
 }
 
+/* An interval checkpoint is due once checkpoint_seconds have passed, or at once when the
+ * clock reads earlier than the last checkpoint (it was set back): waiting for it to catch up
+ * would leave records unsigned, and without a witness, for as long as the jump. */
+static gboolean
+checkpoint_due(FutEgressLog *log, gint64 now)
+{
+	return now < log->checkpoint_time_us ||
+	       now - log->checkpoint_time_us >=
+	           (gint64)log->opts.checkpoint_seconds * G_USEC_PER_SEC;
+}
+
 static gboolean
 append_locked(
     FutEgressLog *log, const FutLogEvent *ev, gboolean durable, gint64 *ret_seq, GError **error)
@@ -433,9 +444,7 @@ append_locked(
 	}
 	if (!write_record(log, ev, now, durable, ret_seq, error))
 		return FALSE;
-	if (log->since_checkpoint >= log->opts.checkpoint_records ||
-	    now - log->checkpoint_time_us >=
-	        (gint64)log->opts.checkpoint_seconds * G_USEC_PER_SEC) {
+	if (log->since_checkpoint >= log->opts.checkpoint_records || checkpoint_due(log, now)) {
 		/* The caller's record is written (and synced if asked): that is what this call
 		 * reports. A checkpoint that fails here is tried again on the next append or
 		 * tick, which fail themselves if the log cannot be written. */
@@ -487,8 +496,7 @@ fut_egress_log_tick(FutEgressLog *log, GError **error)
 	g_mutex_lock(&log->lock);
 	now = log_now(log);
 	ok = ensure_month(log, now, error);
-	if (ok && log->since_checkpoint > 0 &&
-	    now - log->checkpoint_time_us >= (gint64)log->opts.checkpoint_seconds * G_USEC_PER_SEC)
+	if (ok && log->since_checkpoint > 0 && checkpoint_due(log, now))
 		ok = write_checkpoint(log, now, "interval", error);
 	g_mutex_unlock(&log->lock);
 	return ok;

@@ -12,6 +12,10 @@
 #       must get a well-formed reply; prints "ok=N refused=N" (FLOOD_SEED picks the run)
 #   sockflood.py hold SOCKET N          opens N connections, then N more that it closes at
 #       once (each sends a request first), and keeps the first N open for 6 s
+#   sockflood.py together SOCKET TO FILE...   one export request to the stick TO per FILE,
+#       each on its own connection, all sent before any reply is read (so the agent works
+#       on them at once); prints one line per reply: "requested ID", "written PATH" or
+#       "refused: ERROR"
 import array
 import json
 import os
@@ -162,9 +166,39 @@ def hold(path, n):
     print("held=%d" % n)
 
 
+def together(path, to, files):
+    conns = []
+    for f in files:
+        fd = os.open(f, os.O_RDONLY)
+        s = connect(path)
+        s.settimeout(60)
+        msg = {"command": "export",
+               "args": {"name": os.path.basename(f), "to": to, "reason": "together"}}
+        s.sendmsg([json.dumps(msg).encode()],
+                  [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))])
+        os.close(fd)
+        conns.append(s)
+    for s in conns:
+        while True:
+            reply = json.loads(s.recv(1 << 22))
+            if "progress" not in reply:
+                break
+        s.close()
+        if reply.get("ok") is not True:
+            print("refused: %s" % reply.get("error"))
+        elif reply["result"].get("request_id"):
+            print("requested %s" % reply["result"]["request_id"])
+        else:
+            print("written %s" % reply["result"].get("written"))
+
+
 if __name__ == "__main__":
+    if len(sys.argv) >= 5 and sys.argv[1] == "together":
+        together(sys.argv[2], sys.argv[3], sys.argv[4:])
+        sys.exit(0)
     if len(sys.argv) != 4 or sys.argv[1] not in ("flood", "burst", "hold", "mutate"):
-        sys.exit("usage: sockflood.py flood|burst|hold|mutate SOCKET SECONDS|N")
+        sys.exit("usage: sockflood.py flood|burst|hold|mutate SOCKET SECONDS|N\n"
+                 "       sockflood.py together SOCKET TO FILE...")
     if sys.argv[1] == "flood":
         flood(sys.argv[2], float(sys.argv[3]))
     elif sys.argv[1] == "burst":

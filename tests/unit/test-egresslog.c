@@ -870,6 +870,53 @@ test_writer_checkpoint_interval(void)
 	rm_rf(dir);
 }
 
+/* A clock set back must not stop the interval checkpoints until it has caught up with the
+ * last one (two days here): records would stay unsigned, and unwitnessed, that long. */
+static void
+test_writer_checkpoint_clock_back(void)
+{
+	g_autofree gchar *dir = make_tmpdir();
+	g_autoptr(FutKey) key = test_key(13);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) lines = NULL;
+	FakeClock clock = {utc(2026, 11, 26, 9, 0, 0)};
+	FutEgressLogOptions opts = {.clock_func = fake_clock,
+	                            .clock_data = &clock,
+	                            .checkpoint_records = 1000,
+	                            .checkpoint_seconds = 60};
+	FutEgressLog *log = fut_egress_log_open(dir, "pc-001", key, &opts, &error);
+	guint8 prev[FUT_SHA256_LEN] = {0};
+	gint64 seq = 0;
+
+	g_assert_no_error(error);
+	{
+		g_autoptr(FutLogEvent) ev = sample_export("/a");
+		g_assert_true(fut_egress_log_append(log, ev, 0, NULL, &error));
+	}
+	/* Set back with a record unsigned: the next tick signs it. */
+	clock.now -= 2 * 24 * 3600 * G_USEC_PER_SEC;
+	g_assert_true(fut_egress_log_tick(log, &error));
+	g_assert_no_error(error);
+	lines = read_lines(dir, "2026-11");
+	g_assert_cmpstr(event_of(lines, lines->len - 1), ==, FUT_LOG_EV_CHECKPOINT);
+	g_clear_pointer(&lines, g_ptr_array_unref);
+	/* A record after the jump (a clock-jump gap first), then a minute: signed by then. */
+	{
+		g_autoptr(FutLogEvent) ev = sample_export("/b");
+		g_assert_true(fut_egress_log_append(log, ev, 0, NULL, &error));
+	}
+	clock.now += 61 * G_USEC_PER_SEC;
+	g_assert_true(fut_egress_log_tick(log, &error));
+	g_assert_no_error(error);
+	fut_egress_log_free(log);
+	lines = read_lines(dir, "2026-11");
+	check_chain(lines, prev, &seq);
+	g_assert_cmpstr(event_of(lines, 4), ==, FUT_LOG_EV_GAP);
+	g_assert_cmpstr(event_of(lines, 5), ==, FUT_LOG_EV_EXPORT_WRITTEN);
+	g_assert_cmpstr(event_of(lines, lines->len - 1), ==, FUT_LOG_EV_CHECKPOINT);
+	rm_rf(dir);
+}
+
 /* A write that fails (here: the file size limit) is reported, leaves the file as it was,
  * and the log works again once the cause is gone. */
 static void
@@ -1065,6 +1112,7 @@ main(int argc, char **argv)
 	g_test_add_func("/log/writer/torn-tail", test_writer_torn);
 	g_test_add_func("/log/writer/rotation", test_writer_rotation);
 	g_test_add_func("/log/writer/checkpoint-interval", test_writer_checkpoint_interval);
+	g_test_add_func("/log/writer/checkpoint-clock-back", test_writer_checkpoint_clock_back);
 	g_test_add_func("/log/writer/append-fails", test_writer_append_fails);
 	g_test_add_func("/log/writer/refuses", test_writer_refuses);
 	g_test_add_func("/log/prune", test_prune);
