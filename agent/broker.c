@@ -672,7 +672,13 @@ open_dirs(int rootfd, GStrv dir, GString *rel, GError **error)
 		return fut_error_set_errno(error, errno, "dup"), -1;
 	for (guint i = 0; dir != NULL && dir[i] != NULL; i++) {
 		int next;
-		if (mkdirat(dfd, dir[i], 0755) < 0 && errno != EEXIST) {
+		if (mkdirat(dfd, dir[i], 0755) == 0) {
+			/* the agent's umask is 0077; readable by all as on any stick (errors
+			 * ignored: FAT has no modes) */
+			if (fchmodat(dfd, dir[i], 0755, 0) < 0) {
+				/* FAT */
+			}
+		} else if (errno != EEXIST) {
 			int e = errno;
 			close(dfd);
 			return fut_error_set_errno(error, e, dir[i]), -1;
@@ -715,6 +721,10 @@ export_write_cb(FutWritePath *wp, int rootfd, gpointer data, GError **error)
 	if (out < 0) {
 		fut_error_set_errno(error, errno, _("creating the file on the stick"));
 		goto out;
+	}
+	/* not 0600 from the agent's umask: the stick's file is for people on other PCs */
+	if (fchmod(out, 0644) < 0) {
+		/* FAT has no modes */
 	}
 	if (!fut_write_path_step(wp, "writing", error))
 		goto out;

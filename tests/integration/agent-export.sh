@@ -58,6 +58,11 @@ as_user "$FUTARI" export "$HOME_U/report.bin" --to alpha --reason again >/dev/nu
 as_user "$FUTARI" export "$HOME_U/notice.txt" --to "$MARK-alpha" --dir "out/2026" --reason r \
 	>/dev/null || fail "export into a folder refused"
 [ "$(cat "$mnt/out/2026/notice.txt")" = "public notice" ] || fail "folder export wrong"
+# Readable by everyone who gets the stick (the agent's own umask is 0077).
+for f in "$mnt/report.bin" "$mnt/out" "$mnt/out/2026" "$mnt/out/2026/notice.txt"; do
+	m=$(stat -c %a "$f")
+	case "$m" in 644 | 755) ;; *) fail "$f on the stick has mode $m, not readable by others" ;; esac
+done
 # By mount point.
 as_user "$FUTARI" export "$HOME_U/notice.txt" --to "$mnt" --reason r >/dev/null ||
 	fail "export by mount point refused"
