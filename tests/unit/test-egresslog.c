@@ -894,7 +894,7 @@ test_writer_checkpoint_clock_back(void)
 		g_assert_true(fut_egress_log_append(log, ev, 0, NULL, &error));
 	}
 	/* Set back with a record unsigned: the next tick signs it. */
-	clock.now -= 2 * 24 * 3600 * G_USEC_PER_SEC;
+	clock.now -= (gint64)2 * 24 * 3600 * G_USEC_PER_SEC;
 	g_assert_true(fut_egress_log_tick(log, &error));
 	g_assert_no_error(error);
 	lines = read_lines(dir, "2026-11");
