@@ -256,3 +256,30 @@ wait_text() {
 	done
 	return 1
 }
+
+# approver_keys: TEST ONLY approval keys in $W ($TEST_TMP/approvers): the organisation root
+# (org/org.key, passphrase in root.pass), approver alice (keys/alice.key, alice.pass,
+# alice.cert: S1001, info-manager, Class II, 30 days) and an empty revocation list crl1;
+# org.pub and the list installed where the agent's config expects them. A ARGS... runs
+# futari-approve (in the current directory) and fails the test when it fails.
+A() {
+	"$top_builddir/approver/futari-approve" "$@" --allow-root >>"$W/approve.log" 2>&1 ||
+		fail "futari-approve $1 failed: $(tail -3 "$W/approve.log")"
+}
+approver_keys() {
+	W="$TEST_TMP/approvers"
+	mkdir -p "$W"
+	(
+		cd "$W" || fail "no dir $W"
+		echo 'TEST ONLY root passphrase' >root.pass
+		echo 'TEST ONLY alice passphrase' >alice.pass
+		A certify --init-root org --passphrase-file root.pass
+		A keygen --name alice --out keys --passphrase-file alice.pass
+		A certify --root-key org/org.key --passphrase-file root.pass --key keys/alice.pub \
+			--id S1001 --name "Alice (TEST ONLY)" --login alice --role info-manager \
+			--classes II --valid-for 30d --out alice.cert
+		A revoke --root-key org/org.key --passphrase-file root.pass --out crl1
+	) || exit 1
+	install -m 0644 "$W/org/org.pub" "$ETC/org.pub"
+	install -m 0644 "$W/crl1" "$ETC/revocations.futari-revocation"
+}

@@ -16,25 +16,13 @@ make_stick alpha
 dev=$STICK
 
 # The security manager's root key, two approvers, an empty revocation list (TEST ONLY).
-W="$TEST_TMP/approvers"
-mkdir -p "$W"
+approver_keys
 cd "$W" || fail "no dir"
-echo 'TEST ONLY root passphrase' >root.pass
-echo 'TEST ONLY alice passphrase' >alice.pass
 echo 'TEST ONLY carol passphrase' >carol.pass
-A() { "$APPROVE" "$@" --allow-root >>"$W/approve.log" 2>&1 || fail "futari-approve $1 failed: $(tail -3 "$W/approve.log")"; }
-A certify --init-root org --passphrase-file root.pass
-A keygen --name alice --out keys --passphrase-file alice.pass
 A keygen --name carol --out keys --passphrase-file carol.pass
-A certify --root-key org/org.key --passphrase-file root.pass --key keys/alice.pub --id S1001 \
-	--name "Alice (TEST ONLY)" --login alice --role info-manager --classes II --valid-for 30d \
-	--out alice.cert
 A certify --root-key org/org.key --passphrase-file root.pass --key keys/carol.pub --id S1003 \
 	--name "Carol (TEST ONLY)" --login carol --role security-manager --classes I,II \
 	--valid-for 30d --out carol.cert
-A revoke --root-key org/org.key --passphrase-file root.pass --out crl1
-install -m 0644 org/org.pub "$ETC/org.pub"
-install -m 0644 crl1 "$ETC/revocations.futari-revocation"
 cd / || fail "cd"
 
 start_agent

@@ -23,21 +23,7 @@ make_stick alpha
 dev=$STICK
 
 # TEST ONLY keys: one approver (as in agent-redeem.sh).
-W="$TEST_TMP/approvers"
-mkdir -p "$W"
-cd "$W" || fail "no dir"
-echo 'TEST ONLY root passphrase' >root.pass
-echo 'TEST ONLY alice passphrase' >alice.pass
-A() { "$APPROVE" "$@" --allow-root >>"$W/approve.log" 2>&1 || fail "futari-approve $1 failed: $(tail -3 "$W/approve.log")"; }
-A certify --init-root org --passphrase-file root.pass
-A keygen --name alice --out keys --passphrase-file alice.pass
-A certify --root-key org/org.key --passphrase-file root.pass --key keys/alice.pub --id S1001 \
-	--name "Alice (TEST ONLY)" --login alice --role info-manager --classes II --valid-for 30d \
-	--out alice.cert
-A revoke --root-key org/org.key --passphrase-file root.pass --out crl1
-install -m 0644 org/org.pub "$ETC/org.pub"
-install -m 0644 crl1 "$ETC/revocations.futari-revocation"
-cd / || fail "cd"
+approver_keys
 
 start_agent
 wait_ro "$dev" || fail "the stick is not read-only"
