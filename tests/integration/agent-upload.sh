@@ -83,38 +83,10 @@ expect_log() {
 }
 ucurl() { as_user timeout 10 curl -s "file://$1"; }
 
-# The event subscription (what futari-notify listens to): a client that prints every
-# message it gets for a while.
-cat >"$TEST_TMP/sub.py" <<'PY'
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.connect(sys.argv[1])
-s.send(json.dumps({"command": "subscribe", "args": {}}).encode())
-s.settimeout(float(sys.argv[2]))
-try:
-    while True:
-        m = s.recv(65536)
-        if not m:
-            break
-        print(m.decode(), flush=True)
-except socket.timeout:
-    pass
-PY
-chmod 0644 "$TEST_TMP/sub.py"
-subscribe() { # UID OUT SECONDS
-	setpriv --reuid="$1" --regid="$1" --clear-groups /usr/bin/python3 "$TEST_TMP/sub.py" "$SOCK" "$3" >"$2" 2>&1 &
-	wait_file_text "$2" '"subscribed"' || fail "subscribe did not answer: $(cat "$2")"
-}
-wait_file_text() {
-	for _ in $(seq 50); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
+# The event subscription (what futari-notify listens to): agent_subscribe (agent-lib.sh).
 if [ -x /usr/bin/python3 ]; then
-	subscribe 65534 "$TEST_TMP/sub-user.out" 20
-	subscribe 65533 "$TEST_TMP/sub-other.out" 20
+	agent_subscribe 65534 "$TEST_TMP/sub-user.out" 20
+	agent_subscribe 65533 "$TEST_TMP/sub-other.out" 20
 fi
 
 # --- denied while cat reads --------------------------------------------------------------
@@ -132,12 +104,12 @@ echo "$line" | grep -q '"class":"I"' || fail "My Number CSV not Class I in the l
 grep -q 379474484458 "$L"/egress-*.jsonl && fail "a My Number appears in full in the log"
 as_user timeout 10 "$bin/firefox" "$U/bid.txt" >/dev/null 2>&1 && fail "the browser read a Class II file"
 if [ -x /usr/bin/python3 ]; then
-	wait_file_text "$TEST_TMP/sub-user.out" '"upload.denied".*bid.txt.*no approval' ||
+	wait_text "$TEST_TMP/sub-user.out" '"upload.denied".*bid.txt.*no approval' ||
 		fail "the subscriber got no upload.denied event: $(cat "$TEST_TMP/sub-user.out")"
 	grep -q 'upload.denied' "$TEST_TMP/sub-other.out" && fail "another user got this user's event"
 	# A bounded number of subscriptions per user.
-	for i in 1 2 3; do subscribe 65534 "$TEST_TMP/sub-$i.out" 5; done
-	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 "$TEST_TMP/sub.py" "$SOCK" 2)
+	for i in 1 2 3; do agent_subscribe 65534 "$TEST_TMP/sub-$i.out" 5; done
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 "$TEST_TMP/agent-sub.py" "$SOCK" 2)
 	echo "$out" | grep -q "already 4 event subscriptions" || fail "fifth subscription accepted: $out"
 	out=$(as_user "$PROBE" "$SOCK" '{"command":"subscribe","args":{"x":1}}')
 	echo "$out" | grep -q "takes no arguments" || fail "subscribe with arguments: $out"
