@@ -24,14 +24,14 @@ typedef struct {
 	struct _FutEgressLog *log;
 	struct _FutLogForward *forward;
 	guint tick_id;
-	gint active_jobs;               /* exports running in worker threads */
-	GHashTable *redeeming;          /* request ids being redeemed now (main thread only) */
-	gchar *host;                    /* this host's name in requests and the log */
-	GPtrArray *retired_configs;     /* replaced by reloads, still read by running exports */
-	GHashTable *spool_reserved;     /* uid -> spool bytes reserved by running exports */
-	FutLabelStore *labels;          /* the label memory, shared by every classifier */
-	FutClassifier *classifier;      /* from the current configuration */
-	GPtrArray *retired_classifiers; /* replaced by reloads, still used by running jobs */
+	gint active_jobs;                   /* exports running in worker threads */
+	GHashTable *redeeming;              /* request ids being redeemed now (main thread only) */
+	gchar *host;                        /* this host's name in requests and the log */
+	GPtrArray *retired_configs;         /* replaced by reloads, still read by running exports */
+	struct _FutSpoolQuota *spool_quota; /* spool bytes reserved by copies being made */
+	FutLabelStore *labels;              /* the label memory, shared by every classifier */
+	FutClassifier *classifier;          /* from the current configuration */
+	GPtrArray *retired_classifiers;     /* replaced by reloads, still used by running jobs */
 	FutKey *host_key;
 	/* Upload control (NULL when agent.conf has no [upload] group): the fanotify listener,
 	 * and the upload approvals activated in it by redeem (request id -> not_after, in

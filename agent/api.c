@@ -139,13 +139,43 @@ send_error(Conn *conn, const GError *error)
 	conn_send(conn, reply);
 }
 
+/* --- closing what callers pass -------------------------------------------------------- */
+
+/* Closing a descriptor can wait on whoever serves the file: close() sends FLUSH to a FUSE
+ * daemon, which may never answer. A caller's descriptors are closed by a few closer
+ * threads so the main loop never waits (issue 16 item 9); while all of them wait, the
+ * descriptors queue (their number is bounded by the connection and rate limits). */
+#define CLOSERS 4
+
+static void
+closer_run(gpointer data, gpointer user_data)
+{
+	close(GPOINTER_TO_INT(data) - 1);
+}
+
+void
+fut_api_close_passed_fd(int fd)
+{
+	static GThreadPool *pool;
+	static gsize once;
+
+	if (fd < 0)
+		return;
+	if (g_once_init_enter(&once)) {
+		pool = g_thread_pool_new(closer_run, NULL, CLOSERS, FALSE, NULL);
+		g_once_init_leave(&once, 1);
+	}
+	if (pool == NULL || !g_thread_pool_push(pool, GINT_TO_POINTER(fd + 1), NULL))
+		close(fd);
+}
+
 static void
 call_finish(FutApiCall *call)
 {
 	Conn *conn = call->conn;
 
 	if (call->fd >= 0)
-		close(call->fd);
+		fut_api_close_passed_fd(call->fd);
 	conn->busy = FALSE;
 	if (conn->watch_id == 0 && conn->fd >= 0 && conn->server != NULL)
 		conn->watch_id =
@@ -317,7 +347,7 @@ dispatch(Conn *conn, JsonObject *msg, int fd)
 	return;
 refuse:
 	if (fd >= 0)
-		close(fd);
+		fut_api_close_passed_fd(fd);
 	send_error(conn, error);
 }
 
@@ -360,7 +390,7 @@ conn_read(Conn *conn, GIOCondition cond)
 		            _("too many requests: at most %u per minute"),
 		            conn->server->limits.requests_per_minute);
 		if (pass_fd >= 0)
-			close(pass_fd);
+			fut_api_close_passed_fd(pass_fd);
 		ok = FALSE;
 	}
 	if (!ok) {
@@ -458,6 +488,7 @@ fut_api_server_new(const gchar *path,
 	struct stat st;
 
 	server->fd = -1;
+	fut_api_set_passed_fd_closer(fut_api_close_passed_fd);
 	server->path = g_strdup(path);
 	server->commands = commands;
 	server->limits = *limits;

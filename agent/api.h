@@ -74,4 +74,8 @@ void fut_api_call_return(FutApiCall *call, JsonObject *result);
 /* Sends {"ok":false,"error":message,"code":name} and frees the call. */
 void fut_api_call_return_error(FutApiCall *call, const GError *error);
 
+/* Closes a descriptor a caller passed without waiting for it (in a closer thread): a
+ * FUSE file's close can wait for ever. Any thread. */
+void fut_api_close_passed_fd(int fd);
+
 G_END_DECLS

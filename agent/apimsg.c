@@ -110,6 +110,24 @@ fut_api_parse(const gchar *data, gsize len, GError **error)
 	return json_object_ref(json_node_get_object(root));
 }
 
+/* The server's way of closing a descriptor a caller passed (fut_api_set_passed_fd_closer). */
+static void (*passed_fd_close)(int fd);
+
+void
+fut_api_set_passed_fd_closer(void (*close_fn)(int fd))
+{
+	passed_fd_close = close_fn;
+}
+
+static void
+close_passed(int fd)
+{
+	if (passed_fd_close != NULL)
+		passed_fd_close(fd);
+	else
+		close(fd);
+}
+
 gboolean
 fut_api_recv(int fd, gsize max, JsonObject **ret_msg, int *ret_fd, GError **error)
 {
@@ -143,7 +161,7 @@ fut_api_recv(int fd, gsize max, JsonObject **ret_msg, int *ret_fd, GError **erro
 			if (got_fd < 0) {
 				got_fd = f;
 			} else {
-				close(f);
+				close_passed(f);
 				extra++;
 			}
 		}
@@ -155,14 +173,14 @@ fut_api_recv(int fd, gsize max, JsonObject **ret_msg, int *ret_fd, GError **erro
 	}
 	if ((mh.msg_flags & MSG_CTRUNC) != 0 || extra > 0) {
 		if (got_fd >= 0)
-			close(got_fd);
+			close_passed(got_fd);
 		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
 		            _("at most one file descriptor per message"));
 		return FALSE;
 	}
 	if ((gsize)n > max || (mh.msg_flags & MSG_TRUNC) != 0) {
 		if (got_fd >= 0)
-			close(got_fd);
+			close_passed(got_fd);
 		g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE,
 		            _("message larger than %zu bytes"), max);
 		return FALSE;
@@ -170,7 +188,7 @@ fut_api_recv(int fd, gsize max, JsonObject **ret_msg, int *ret_fd, GError **erro
 	msg = fut_api_parse(buf, (gsize)n, error);
 	if (msg == NULL) {
 		if (got_fd >= 0)
-			close(got_fd);
+			close_passed(got_fd);
 		return FALSE;
 	}
 	*ret_msg = msg;

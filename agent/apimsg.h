@@ -23,6 +23,10 @@ gboolean fut_api_send(int fd, JsonObject *msg, int pass_fd, GError **error);
  * descriptor that came with them is closed). */
 gboolean fut_api_recv(int fd, gsize max, JsonObject **ret_msg, int *ret_fd, GError **error);
 
+/* Makes fut_api_recv() close the descriptors it refuses with @close_fn (the agent: off its
+ * main loop, see fut_api_close_passed_fd()). Call once, before receiving. */
+void fut_api_set_passed_fd_closer(void (*close_fn)(int fd));
+
 /* Parses @len bytes as one JSON object with the checks above. */
 JsonObject *fut_api_parse(const gchar *data, gsize len, GError **error);
 

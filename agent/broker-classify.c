@@ -23,7 +23,7 @@ classify_job_free(ClassifyJob *cj)
 {
 	fut_broker_work_end(cj->uid);
 	if (cj->fd >= 0)
-		close(cj->fd);
+		fut_api_close_passed_fd(cj->fd);
 	g_free(cj->path);
 	g_free(cj);
 }
@@ -32,9 +32,15 @@ static void
 classify_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 {
 	ClassifyJob *cj = data;
+	GError *error = NULL;
+	FutClassification *c;
+
+	if (!fut_broker_check_source(cj->fd, _("only regular files can be classified"), &error)) {
+		g_task_return_error(task, error);
+		return;
+	}
 	/* The caller's own file: the classifier reads its label itself. */
-	FutClassification *c =
-	    fut_classifier_classify_fd(cj->classifier, cj->fd, cj->path, FUT_CLASSIFY_FLAG_DIGEST);
+	c = fut_classifier_classify_fd(cj->classifier, cj->fd, cj->path, FUT_CLASSIFY_FLAG_DIGEST);
 	g_task_return_pointer(task, c, (GDestroyNotify)fut_classification_free);
 }
 
@@ -43,12 +49,20 @@ classify_done(GObject *source, GAsyncResult *res, gpointer data)
 {
 	FutApiCall *call = data;
 	ClassifyJob *cj = g_task_get_task_data(G_TASK(res));
-	g_autoptr(FutClassification) c = g_task_propagate_pointer(G_TASK(res), NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutClassification) c = g_task_propagate_pointer(G_TASK(res), &error);
 	g_autofree gchar *name = cj->path != NULL ? g_path_get_basename(cj->path) : g_strdup("-");
-	g_autoptr(JsonNode) node = fut_classification_to_json(c, name);
-	g_autofree gchar *text = fut_classification_to_text(c, name);
-	JsonObject *r = json_node_get_object(node);
+	g_autoptr(JsonNode) node = NULL;
+	g_autofree gchar *text = NULL;
+	JsonObject *r;
 
+	if (c == NULL) {
+		fut_api_call_return_error(call, error);
+		return;
+	}
+	node = fut_classification_to_json(c, name);
+	text = fut_classification_to_text(c, name);
+	r = json_node_get_object(node);
 	json_object_set_string_member(r, "text", text);
 	fut_api_call_return(call, r);
 }
@@ -61,18 +75,10 @@ fut_broker_classify(FutApiCall *call, JsonObject *args, gpointer user_data)
 	g_autoptr(GTask) task = NULL;
 	ClassifyJob *cj;
 	g_autofree gchar *fdlink = NULL;
-	struct stat st;
-	int fd = fut_api_call_get_fd(call);
 
 	if (json_object_get_size(args) != 0) {
 		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
 		            _("classify takes no arguments, only the open file"));
-		fut_api_call_return_error(call, error);
-		return;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
-		            _("only regular files can be classified"));
 		fut_api_call_return_error(call, error);
 		return;
 	}

@@ -213,9 +213,12 @@ export_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 	FutBrokerJob *j = data;
 	g_autoptr(GError) error = NULL;
 
-	j->spool =
-	    fut_spool_ingest(j->config->spool_dir, j->uid, j->src_fd, j->config->max_export_bytes,
-	                     j->config->spool_bytes_per_uid, fut_broker_spool_progress, j, &error);
+	/* The caller's file is looked at here, never on the main loop (issue 16 item 9). */
+	if (fut_broker_check_source(j->src_fd, NULL, &error))
+		j->spool =
+		    fut_spool_ingest(j->config->spool_dir, j->uid, j->src_fd,
+		                     j->config->max_export_bytes, j->config->spool_bytes_per_uid,
+		                     j->agent->spool_quota, fut_broker_spool_progress, j, &error);
 	if (j->spool == NULL) {
 		g_autoptr(GError) lerr = NULL;
 		fut_broker_job_record(j, "export.refused", "deny", error->message, &lerr);
@@ -336,8 +339,6 @@ fut_broker_export(FutApiCall *call, JsonObject *args, gpointer user_data)
 		goto refuse;
 	if (!fut_broker_job_set_destination(j, d, v, &error))
 		goto refuse;
-	if (!fut_broker_job_reserve_spool(j, &error))
-		goto refuse;
 	fut_broker_job_start(j, call, export_thread);
 	return;
 refuse:
@@ -364,6 +365,8 @@ volume_attached(FutAgent *agent, const FutWriteLeftover *l)
 void
 fut_broker_clean_leftovers(FutAgent *agent, GPtrArray *leftovers)
 {
+	/* Copies an agent that stopped was making into the spool: nobody waits for them. */
+	fut_spool_remove_partial(agent->config->spool_dir);
 	for (guint i = 0; leftovers != NULL && i < leftovers->len; i++) {
 		const FutWriteLeftover *l = g_ptr_array_index(leftovers, i);
 		g_autoptr(JsonObject) f = json_object_new();

@@ -30,6 +30,7 @@ typedef struct {
 	FutClass was;
 	gboolean has_digest;
 	guint8 digest[FUT_SHA256_LEN];
+	gchar *fanwatch_error;
 } LabelJob;
 
 static void
@@ -37,8 +38,9 @@ label_job_free(LabelJob *lj)
 {
 	fut_broker_work_end(lj->uid);
 	if (lj->fd >= 0)
-		close(lj->fd);
+		fut_api_close_passed_fd(lj->fd);
 	g_free(lj->path);
+	g_free(lj->fanwatch_error);
 	g_free(lj);
 }
 
@@ -53,8 +55,10 @@ label_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 	GError *error = NULL;
 	struct stat st;
 
-	if (fstat(lj->fd, &st) < 0) {
-		fut_error_set_errno(&error, errno, _("reading the file"));
+	if (!fut_broker_check_source(lj->fd, _("only regular files can be labelled"), &error) ||
+	    fstat(lj->fd, &st) < 0) {
+		if (error == NULL)
+			fut_error_set_errno(&error, errno, _("reading the file"));
 		g_task_return_error(task, error);
 		return;
 	}
@@ -86,6 +90,16 @@ label_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 	    !fut_labelstore_record(lj->agent->labels, lj->digest, lj->want, &error)) {
 		g_task_return_error(task, error);
 		return;
+	}
+	/* Upload control may hold this file as judged Class III: let it judge again. Here, not
+	 * on the main loop: forgetting a path looks the path up (issue 16 item 9). */
+	if (lj->agent->fanwatch != NULL) {
+		g_autoptr(GError) ferr = NULL;
+		gboolean forgot = lj->path != NULL &&
+		                  fut_fanwatch_forget_path(lj->agent->fanwatch, lj->path, &ferr);
+		g_clear_error(&ferr);
+		if (!forgot && !fut_fanwatch_flush(lj->agent->fanwatch, &ferr))
+			lj->fanwatch_error = fut_strescape(ferr->message, -1);
 	}
 	g_task_return_boolean(task, TRUE);
 }
@@ -126,14 +140,8 @@ label_done(GObject *source, GAsyncResult *res, gpointer data)
 		fut_api_call_return_error(call, error);
 		return;
 	}
-	/* Upload control may hold this file as judged Class III: let it judge again. */
-	if (lj->agent->fanwatch != NULL) {
-		g_autoptr(GError) ferr = NULL;
-		gboolean forgot = lj->path != NULL &&
-		                  fut_fanwatch_forget_path(lj->agent->fanwatch, lj->path, &ferr);
-		if (!forgot && !fut_fanwatch_flush(lj->agent->fanwatch, &ferr))
-			g_warning("label: upload control: %s", ferr->message);
-	}
+	if (lj->fanwatch_error != NULL)
+		g_warning("label: upload control: %s", lj->fanwatch_error);
 	{
 		g_autofree gchar *ename = fut_strescape(name, -1);
 		json_object_set_string_member(r, "file", ename);
@@ -151,10 +159,8 @@ fut_broker_label(FutApiCall *call, JsonObject *args, gpointer user_data)
 	g_autoptr(GTask) task = NULL;
 	g_autofree gchar *fdlink = NULL;
 	LabelJob *lj;
-	struct stat st;
 	const gchar *klass = NULL;
 	FutClass want = FUT_CLASS_NONE;
-	int fd = fut_api_call_get_fd(call);
 
 	if (json_object_get_size(args) == 1 && json_object_has_member(args, "class")) {
 		JsonNode *n = json_object_get_member(args, "class");
@@ -166,12 +172,6 @@ fut_broker_label(FutApiCall *call, JsonObject *args, gpointer user_data)
 	if (want == FUT_CLASS_NONE) {
 		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
 		            _("label takes the open file and one argument, class: I, II or III"));
-		fut_api_call_return_error(call, error);
-		return;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
-		            _("only regular files can be labelled"));
 		fut_api_call_return_error(call, error);
 		return;
 	}

@@ -57,7 +57,6 @@ typedef struct {
 	gchar *class_why;
 	gchar *written; /* relative path on the medium */
 	guint64 last_progress;
-	guint64 reserved;    /* spool bytes reserved for this job (agent->spool_reserved) */
 	gboolean holds_work; /* holds one of the caller's work shares (fut_broker_work_begin) */
 } FutBrokerJob;
 
@@ -73,6 +72,10 @@ void fut_broker_work_end(uid_t uid);
 void fut_broker_set_str(JsonObject *o, const gchar *name, const gchar *value);
 /* The target of a symbolic link (/proc/self/fd/N, /proc/PID/exe), or NULL. */
 gchar *fut_broker_read_link(const gchar *path);
+/* Checks a descriptor a caller passed, in a worker thread (a FUSE file can make fstat wait
+ * for ever): a regular file (else @not_regular is the error; NULL: not checked here) not on a
+ * kernel filesystem (proc, sys, debugfs, ...: issue 16 item 8). */
+gboolean fut_broker_check_source(int fd, const gchar *not_regular, GError **error);
 /* The login of @uid, or "uidN". Caller frees. */
 gchar *fut_broker_lookup_login(uid_t uid);
 /* The "reason" argument: one line of 1 to 1024 bytes of text. */
@@ -97,9 +100,6 @@ gboolean fut_broker_job_set_destination(FutBrokerJob *j,
                                         const FutUsbDevice *d,
                                         const FutUsbVolume *v,
                                         GError **error);
-/* Reserves / releases the job's share of the caller's spool quota. Main thread only. */
-gboolean fut_broker_job_reserve_spool(FutBrokerJob *j, GError **error);
-void fut_broker_job_release_spool(FutBrokerJob *j);
 /* Runs @func for the accepted job @j in a worker thread; the reply comes from
  * fut_broker_job_done. */
 void fut_broker_job_start(FutBrokerJob *j, FutApiCall *call, GTaskThreadFunc func);

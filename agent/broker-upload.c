@@ -24,9 +24,11 @@ upload_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 
 	/* Through the spool, as an export: the bytes hashed are the bytes classified, within
 	 * the same limits. The copy goes once the request is made. */
-	j->spool =
-	    fut_spool_ingest(j->config->spool_dir, j->uid, j->src_fd, j->config->max_export_bytes,
-	                     j->config->spool_bytes_per_uid, fut_broker_spool_progress, j, &error);
+	if (fut_broker_check_source(j->src_fd, _("only a regular file can be uploaded"), &error))
+		j->spool =
+		    fut_spool_ingest(j->config->spool_dir, j->uid, j->src_fd,
+		                     j->config->max_export_bytes, j->config->spool_bytes_per_uid,
+		                     j->agent->spool_quota, fut_broker_spool_progress, j, &error);
 	if (j->spool == NULL) {
 		fut_broker_job_record(j, "export.refused", "deny", error->message, &lerr);
 		g_task_return_error(task, g_steal_pointer(&error));
@@ -69,7 +71,6 @@ fut_broker_upload_request(FutApiCall *call, JsonObject *args, gpointer user_data
 	g_autoptr(FutBrokerJob) j = g_new0(FutBrokerJob, 1);
 	g_autoptr(GError) error = NULL;
 	const gchar *name = NULL, *to = NULL, *app = NULL;
-	struct stat st;
 
 	j->ref = 1;
 	j->agent = agent;
@@ -116,19 +117,12 @@ fut_broker_upload_request(FutApiCall *call, JsonObject *args, gpointer user_data
 	j->name = fut_fsname_sanitize(name, &error);
 	if (j->name == NULL)
 		goto refuse;
-	if (fstat(j->src_fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
-		            _("only a regular file can be uploaded"));
-		goto refuse;
-	}
 	if (agent->fanwatch == NULL) {
 		g_set_error(&error, FUT_ERROR, FUT_ERROR_NOT_SUPPORTED,
 		            _("upload control is not configured on this PC: uploads need no "
 		              "approval here"));
 		goto refuse;
 	}
-	if (!fut_broker_job_reserve_spool(j, &error))
-		goto refuse;
 	fut_broker_job_start(j, call, upload_thread);
 	return;
 refuse:

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -37,7 +38,7 @@ fut_broker_job_unref(FutBrokerJob *j)
 	if (j->holds_work)
 		fut_broker_work_end(j->uid);
 	if (j->src_fd >= 0)
-		close(j->src_fd);
+		fut_api_close_passed_fd(j->src_fd);
 	g_free(j->login);
 	g_free(j->exe);
 	g_free(j->src_path);
@@ -76,6 +77,54 @@ gchar *
 fut_broker_read_link(const gchar *path)
 {
 	return g_file_read_link(path, NULL);
+}
+
+/* Filesystems whose files are the kernel's view of processes, devices and itself: read with
+ * the agent's credentials they tell what the caller may not know (/proc/<futarid>/stat,
+ * /proc/<pid>/environ of another user's process via a descriptor passed by a program that
+ * could open it, debugfs, tracefs, securityfs...). None holds a document to export. */
+static const struct {
+	unsigned long magic;
+	const gchar *name;
+} kernel_fs[] = {
+    {0x9fa0, "proc"},        {0x62656572, "sysfs"},       {0x64626720, "debugfs"},
+    {0x74726163, "tracefs"}, {0x73636673, "securityfs"},  {0x62656570, "configfs"},
+    {0xcafe4a11, "bpf"},     {0x27e0eb, "cgroup"},        {0x63677270, "cgroup2"},
+    {0x6165676c, "pstore"},  {0xde5e81e4, "efivarfs"},    {0xf97cff8c, "selinuxfs"},
+    {0x43415d53, "smackfs"}, {0x42494e4d, "binfmt_misc"}, {0x65735543, "fusectl"},
+    {0x6e736673, "nsfs"},    {0x67596969, "rpc_pipefs"},  {0x5345434d, "secretmem"},
+    {0x1cd1, "devpts"},      {0x09041934, "anon_inode"},  {0x50495045, "pipefs"},
+    {0x534f434b, "sockfs"},  {0x444d4142, "dma-buf"},     {0x19800202, "mqueue"},
+};
+
+gboolean
+fut_broker_check_source(int fd, const gchar *not_regular, GError **error)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return fut_error_set_errno(error, errno, _("the file"));
+	if (!S_ISREG(st.st_mode)) {
+		/* the caller refuses it in its own words */
+		if (not_regular == NULL)
+			return TRUE;
+		g_set_error_literal(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, not_regular);
+		return FALSE;
+	}
+	if (fstatfs(fd, &sfs) < 0)
+		return fut_error_set_errno(error, errno, _("the file"));
+	for (gsize i = 0; i < G_N_ELEMENTS(kernel_fs); i++) {
+		if ((unsigned long)sfs.f_type == kernel_fs[i].magic) {
+			g_set_error(
+			    error, FUT_ERROR, FUT_ERROR_PERMISSION,
+			    _("the file is on %s, a kernel filesystem: the agent does not read "
+			      "such files for anyone"),
+			    kernel_fs[i].name);
+			return FALSE;
+		}
+	}
+	return TRUE;
 }
 
 /* --- event fields ---------------------------------------------------------------------- */
@@ -364,7 +413,6 @@ fut_broker_job_done(GObject *source, GAsyncResult *res, gpointer data)
 	}
 	if (j->pending != NULL && j->request_id != NULL)
 		g_hash_table_remove(j->agent->redeeming, j->request_id);
-	fut_broker_job_release_spool(j);
 	g_atomic_int_add(&j->agent->active_jobs, -1);
 	fut_broker_job_unref(j);
 }
@@ -401,46 +449,6 @@ fut_broker_get_reason(JsonObject *args, gchar **ret, GError **error)
 	}
 	*ret = g_strdup(reason);
 	return TRUE;
-}
-
-/* Exports of one user copy into the spool in parallel: each checks the quota against what
- * is on disk plus what the others have reserved, so together they cannot exceed it. Main
- * thread only. */
-gboolean
-fut_broker_job_reserve_spool(FutBrokerJob *j, GError **error)
-{
-	GHashTable *res = j->agent->spool_reserved;
-	guint64 held = GPOINTER_TO_SIZE(g_hash_table_lookup(res, GUINT_TO_POINTER(j->uid)));
-	struct stat st;
-
-	if (fstat(j->src_fd, &st) < 0)
-		return fut_error_set_errno(error, errno, _("the file to export"));
-	if (fut_spool_usage(j->config->spool_dir, j->uid) + held + (guint64)st.st_size >
-	    j->config->spool_bytes_per_uid) {
-		g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE,
-		            _("your exports in progress and waiting for approval already use the "
-		              "spool space allowed: wait, redeem or let old requests expire"));
-		return FALSE;
-	}
-	j->reserved = (guint64)st.st_size;
-	g_hash_table_insert(res, GUINT_TO_POINTER(j->uid), GSIZE_TO_POINTER(held + j->reserved));
-	return TRUE;
-}
-
-void
-fut_broker_job_release_spool(FutBrokerJob *j)
-{
-	GHashTable *res = j->agent->spool_reserved;
-	guint64 held = GPOINTER_TO_SIZE(g_hash_table_lookup(res, GUINT_TO_POINTER(j->uid)));
-
-	if (j->reserved == 0)
-		return;
-	held -= MIN(held, j->reserved);
-	if (held == 0)
-		g_hash_table_remove(res, GUINT_TO_POINTER(j->uid));
-	else
-		g_hash_table_insert(res, GUINT_TO_POINTER(j->uid), GSIZE_TO_POINTER(held));
-	j->reserved = 0;
 }
 
 /* Fills the caller's side of a new job: the descriptor it passed, who it is (from the

@@ -51,7 +51,7 @@ JsonObject *fut_broker_device_fields(const FutUsbDevice *dev,
                                      const gchar *agent_reason);
 
 /* At start, after enforcement: removes partial files left by a write path the agent did not
- * finish (the recovered @leftovers), recording what it did. */
+ * finish (the recovered @leftovers), recording what it did, and half-made spool copies. */
 void fut_broker_clean_leftovers(FutAgent *agent, GPtrArray *leftovers);
 
 G_END_DECLS

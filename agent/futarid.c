@@ -22,6 +22,7 @@
 #include "fanwatch.h"
 #include "hostkey.h"
 #include "logforward.h"
+#include "spool.h"
 #include "util.h"
 
 static gchar *opt_config = NULL;
@@ -438,7 +439,7 @@ agent_clear(FutAgent *agent)
 	g_clear_pointer(&agent->started, g_date_time_unref);
 	g_clear_pointer(&agent->redeeming, g_hash_table_unref);
 	g_clear_pointer(&agent->retired_configs, g_ptr_array_unref);
-	g_clear_pointer(&agent->spool_reserved, g_hash_table_unref);
+	g_clear_pointer(&agent->spool_quota, fut_spool_quota_free);
 	g_clear_pointer(&agent->classifier, fut_classifier_free);
 	g_clear_pointer(&agent->retired_classifiers, g_ptr_array_unref);
 	g_clear_pointer(&agent->labels, fut_labelstore_free);
@@ -555,7 +556,7 @@ main(int argc, char **argv)
 	agent.host = host_name();
 	agent.redeeming = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	agent.retired_configs = g_ptr_array_new_with_free_func((GDestroyNotify)fut_config_free);
-	agent.spool_reserved = g_hash_table_new(NULL, NULL);
+	agent.spool_quota = fut_spool_quota_new();
 	agent.retired_classifiers =
 	    g_ptr_array_new_with_free_func((GDestroyNotify)fut_classifier_free);
 	agent.started = g_date_time_new_now_utc();

@@ -283,3 +283,27 @@ approver_keys() {
 	install -m 0644 "$W/org/org.pub" "$ETC/org.pub"
 	install -m 0644 "$W/crl1" "$ETC/revocations.futari-revocation"
 }
+
+# mount_hostilefs: mounts tests/integration/hostilefs.py (a user's FUSE filesystem that makes
+# root wait) on $FMNT; its waits end when $RELEASE exists (touch it to let go). Skips when
+# FUSE is not available.
+mount_hostilefs() {
+	[ -x /usr/bin/python3 ] || skip "needs /usr/bin/python3"
+	/usr/bin/python3 -c 'import fusepy' 2>/dev/null || skip "needs python3-fusepy"
+	[ -c /dev/fuse ] || skip "needs /dev/fuse"
+	command -v fusermount3 >/dev/null 2>&1 || command -v fusermount >/dev/null 2>&1 ||
+		skip "needs fusermount (fuse3)"
+	FMNT="$TEST_TMP/hostile"
+	RELEASE="$TEST_TMP/release"
+	mkdir -p "$FMNT"
+	/usr/bin/python3 "$top_srcdir/tests/integration/hostilefs.py" "$FMNT" "$RELEASE" \
+		>"$TEST_TMP/hostilefs.log" 2>&1 &
+	hostile_pid=$!
+	defer "touch '$RELEASE'; umount -l '$FMNT' 2>/dev/null; kill $hostile_pid 2>/dev/null"
+	i=0
+	until [ -f "$FMNT/grow.txt" ]; do
+		i=$((i + 1))
+		[ $i -le 100 ] || skip "cannot mount a FUSE filesystem: $(cat "$TEST_TMP/hostilefs.log")"
+		sleep 0.1
+	done
+}

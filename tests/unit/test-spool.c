@@ -64,7 +64,7 @@ test_ingest(Fixture *f, gconstpointer data)
 	fut_sha256(content, strlen(content), want);
 	fd = open(f->src, O_RDONLY | O_CLOEXEC);
 	g_assert_cmpint(lseek(fd, 100, SEEK_SET), ==, 100);
-	e = fut_spool_ingest(f->spool, 1000, fd, 1 << 30, 1 << 30, NULL, NULL, &error);
+	e = fut_spool_ingest(f->spool, 1000, fd, 1 << 30, 1 << 30, NULL, NULL, NULL, &error);
 	g_assert_no_error(error);
 	/* pread from 0: the caller's offset does not matter, and is left alone */
 	g_assert_cmpint(lseek(fd, 0, SEEK_CUR), ==, 100);
@@ -102,49 +102,102 @@ test_refusals(Fixture *f, gconstpointer data)
 	g_assert_true(g_file_set_contents(f->src, "0123456789", -1, NULL));
 
 	fd = open(f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	g_assert_null(fut_spool_ingest(f->spool, 1000, fd, 100, 100, NULL, NULL, &error));
+	g_assert_null(fut_spool_ingest(f->spool, 1000, fd, 100, 100, NULL, NULL, NULL, &error));
 	g_assert_nonnull(strstr(error->message, "directory"));
 	g_clear_error(&error);
 	close(fd);
 
 	g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
 	fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	g_assert_null(fut_spool_ingest(f->spool, 1000, fd, 100, 100, NULL, NULL, &error));
+	g_assert_null(fut_spool_ingest(f->spool, 1000, fd, 100, 100, NULL, NULL, NULL, &error));
 	g_assert_nonnull(strstr(error->message, "regular files"));
 	g_clear_error(&error);
 	close(fd);
 
 	fd = open(f->src, O_WRONLY | O_CLOEXEC);
-	g_assert_null(fut_spool_ingest(f->spool, 1000, fd, 100, 100, NULL, NULL, &error));
+	g_assert_null(fut_spool_ingest(f->spool, 1000, fd, 100, 100, NULL, NULL, NULL, &error));
 	g_assert_error(error, FUT_ERROR, FUT_ERROR_PERMISSION);
 	g_clear_error(&error);
 	close(fd);
 
 	fd = open(f->src, O_PATH | O_CLOEXEC);
-	g_assert_null(fut_spool_ingest(f->spool, 1000, fd, 100, 100, NULL, NULL, &error));
+	g_assert_null(fut_spool_ingest(f->spool, 1000, fd, 100, 100, NULL, NULL, NULL, &error));
 	g_assert_nonnull(error);
 	g_clear_error(&error);
 	close(fd);
 
 	fd = open(f->src, O_RDONLY | O_CLOEXEC);
-	g_assert_null(fut_spool_ingest(f->spool, 1000, fd, 9, 100, NULL, NULL, &error));
+	g_assert_null(fut_spool_ingest(f->spool, 1000, fd, 9, 100, NULL, NULL, NULL, &error));
 	g_assert_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE);
 	g_clear_error(&error);
 	{
 		g_autoptr(FutSpoolEntry) first =
-		    fut_spool_ingest(f->spool, 1000, fd, 100, 15, NULL, NULL, &error);
+		    fut_spool_ingest(f->spool, 1000, fd, 100, 15, NULL, NULL, NULL, &error);
 		g_assert_no_error(error);
 		/* a second copy would take the user over the quota */
-		g_assert_null(fut_spool_ingest(f->spool, 1000, fd, 100, 15, NULL, NULL, &error));
+		g_assert_null(
+		    fut_spool_ingest(f->spool, 1000, fd, 100, 15, NULL, NULL, NULL, &error));
 		g_assert_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE);
 		g_clear_error(&error);
 		g_assert_cmpuint(count_files(udir), ==, 1);
 		/* another user's quota is separate */
 		g_autoptr(FutSpoolEntry) other =
-		    fut_spool_ingest(f->spool, 1001, fd, 100, 15, NULL, NULL, &error);
+		    fut_spool_ingest(f->spool, 1001, fd, 100, 15, NULL, NULL, NULL, &error);
 		g_assert_no_error(error);
 	}
 	close(fd);
+}
+
+/* Copies made at the same time share the quota by the bytes they read (issue 16 item 10),
+ * and a half-made copy is neither counted nor kept. */
+static void
+test_quota(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutSpoolQuota) q = fut_spool_quota_new();
+	g_autofree gchar *udir = g_build_filename(f->spool, "1000", NULL);
+	g_autofree gchar *part =
+	    g_build_filename(udir, "0123456789abcdef0123456789abcdef.part", NULL);
+	int fd;
+
+	g_assert_true(g_file_set_contents(f->src, "0123456789", -1, NULL));
+	fd = open(f->src, O_RDONLY | O_CLOEXEC);
+	g_assert_cmpint(fd, >=, 0);
+	/* another copy of the same user's is reading 10 bytes now */
+	g_assert_true(fut_spool_quota_reserve(q, f->spool, 1000, 10, 15, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(fut_spool_quota_in_flight(q, 1000), ==, 10);
+	g_assert_null(fut_spool_ingest(f->spool, 1000, fd, 100, 15, q, NULL, NULL, &error));
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE);
+	g_clear_error(&error);
+	g_assert_cmpuint(fut_spool_quota_in_flight(q, 1000), ==, 10);
+	/* another user is not held by it */
+	{
+		g_autoptr(FutSpoolEntry) other =
+		    fut_spool_ingest(f->spool, 1001, fd, 100, 15, q, NULL, NULL, &error);
+		g_assert_no_error(error);
+	}
+	fut_spool_quota_release(q, 1000, 10);
+	g_assert_cmpuint(fut_spool_quota_in_flight(q, 1000), ==, 0);
+	{
+		g_autoptr(FutSpoolEntry) e =
+		    fut_spool_ingest(f->spool, 1000, fd, 100, 15, q, NULL, NULL, &error);
+		g_assert_no_error(error);
+		g_assert_true(g_str_has_suffix(e->path, ".data"));
+		g_assert_cmpuint(fut_spool_usage(f->spool, 1000), ==, 10);
+		/* the reservation went when the copy was complete */
+		g_assert_cmpuint(fut_spool_quota_in_flight(q, 1000), ==, 0);
+		g_assert_false(fut_spool_quota_reserve(q, f->spool, 1000, 6, 15, &error));
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE);
+		g_clear_error(&error);
+	}
+	close(fd);
+	/* a copy left half made by an agent that stopped */
+	g_assert_true(g_file_set_contents(part, "half", -1, NULL));
+	g_assert_cmpuint(fut_spool_usage(f->spool, 1000), ==, 10);
+	fut_spool_remove_partial(f->spool);
+	g_assert_false(g_file_test(part, G_FILE_TEST_EXISTS));
+	g_assert_cmpuint(count_files(udir), ==, 1);
 }
 
 static FutPendingEntry *
@@ -222,6 +275,7 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add("/agent/spool/ingest", Fixture, NULL, setup, test_ingest, teardown);
+	g_test_add("/agent/spool/quota", Fixture, NULL, setup, test_quota, teardown);
 	g_test_add("/agent/spool/refusals", Fixture, NULL, setup, test_refusals, teardown);
 	g_test_add("/agent/pending/store", Fixture, NULL, setup, test_pending, teardown);
 	return g_test_run();
