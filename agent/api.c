@@ -285,7 +285,7 @@ lookup_command(FutApiServer *server, const gchar *name)
 }
 
 static void
-dispatch(Conn *conn, JsonObject *msg, int fd)
+dispatch(Conn *conn, JsonObject *msg, gsize len, int fd)
 {
 	FutApiServer *server = conn->server;
 	const FutApiCommand *cmd;
@@ -303,6 +303,16 @@ dispatch(Conn *conn, JsonObject *msg, int fd)
 		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA, _("unknown command '%s'"),
 		            ename);
 		goto refuse;
+	}
+	/* Each command's own limit: only a command the table allows more (redeem, with its
+	 * approvals) may be larger than the server's (issue 16 item 10). */
+	{
+		gsize max = MAX(server->limits.max_message, cmd->max_message);
+		if (len > max) {
+			g_set_error(&error, FUT_ERROR, FUT_ERROR_TOO_LARGE,
+			            _("message larger than %zu bytes for '%s'"), max, cmd->name);
+			goto refuse;
+		}
 	}
 	if ((cmd->flags & FUT_API_ROOT_ONLY) != 0 && conn->cred.uid != 0) {
 		g_set_error(&error, FUT_ERROR, FUT_ERROR_PERMISSION,
@@ -357,7 +367,7 @@ conn_read(Conn *conn, GIOCondition cond)
 	g_autoptr(JsonObject) msg = NULL;
 	g_autoptr(GError) error = NULL;
 	int pass_fd = -1;
-	gsize max;
+	gsize max, len = 0;
 	gboolean ok;
 
 	if (conn->server == NULL || conn->fd < 0)
@@ -368,7 +378,7 @@ conn_read(Conn *conn, GIOCondition cond)
 	max = conn->server->limits.max_message;
 	for (const FutApiCommand *c = conn->server->commands; c->name != NULL; c++)
 		max = MAX(max, c->max_message);
-	ok = fut_api_recv(conn->fd, max, &msg, &pass_fd, &error);
+	ok = fut_api_recv_sized(conn->fd, max, &msg, &pass_fd, &len, &error);
 	if (!ok && error->domain == FUT_ERROR && error->code == FUT_ERROR_IO) {
 		conn_close(conn);
 		return FALSE;
@@ -397,7 +407,7 @@ conn_read(Conn *conn, GIOCondition cond)
 		send_error(conn, error);
 		return conn->fd >= 0;
 	}
-	dispatch(conn, msg, pass_fd);
+	dispatch(conn, msg, len, pass_fd);
 	/* While a call is outstanding the connection is not read (its fd stays readable, so
 	 * the watch goes away and call_finish() brings it back). */
 	return conn->fd >= 0 && !conn->busy;

@@ -131,6 +131,14 @@ close_passed(int fd)
 gboolean
 fut_api_recv(int fd, gsize max, JsonObject **ret_msg, int *ret_fd, GError **error)
 {
+	gsize len;
+	return fut_api_recv_sized(fd, max, ret_msg, ret_fd, &len, error);
+}
+
+gboolean
+fut_api_recv_sized(
+    int fd, gsize max, JsonObject **ret_msg, int *ret_fd, gsize *ret_len, GError **error)
+{
 	g_autofree gchar *buf = g_malloc(max + 1);
 	struct iovec iov = {.iov_base = buf, .iov_len = max + 1};
 	struct msghdr mh = {0};
@@ -169,6 +177,7 @@ fut_api_recv(int fd, gsize max, JsonObject **ret_msg, int *ret_fd, GError **erro
 	if (n == 0 && got_fd < 0) {
 		*ret_msg = NULL;
 		*ret_fd = -1;
+		*ret_len = 0;
 		return TRUE;
 	}
 	if ((mh.msg_flags & MSG_CTRUNC) != 0 || extra > 0) {
@@ -193,6 +202,7 @@ fut_api_recv(int fd, gsize max, JsonObject **ret_msg, int *ret_fd, GError **erro
 	}
 	*ret_msg = msg;
 	*ret_fd = got_fd;
+	*ret_len = (gsize)n;
 	return TRUE;
 }
 

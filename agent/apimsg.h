@@ -22,6 +22,10 @@ gboolean fut_api_send(int fd, JsonObject *msg, int pass_fd, GError **error);
  * NUL bytes, invalid UTF-8 and nesting deeper than FUT_API_JSON_DEPTH_MAX are refused (any
  * descriptor that came with them is closed). */
 gboolean fut_api_recv(int fd, gsize max, JsonObject **ret_msg, int *ret_fd, GError **error);
+/* The same, storing the packet's size in @ret_len (the server checks each command's own
+ * limit against it). */
+gboolean fut_api_recv_sized(
+    int fd, gsize max, JsonObject **ret_msg, int *ret_fd, gsize *ret_len, GError **error);
 
 /* Makes fut_api_recv() close the descriptors it refuses with @close_fn (the agent: off its
  * main loop, see fut_api_close_passed_fd()). Call once, before receiving. */

@@ -22,6 +22,19 @@ echo "$out" | tail -1 | grep -q '"ok":true' || fail "a valid request after garba
 kill -0 "$AGENT_PID" || fail "agent died"
 "$FUTARI" status >/dev/null || fail "agent not answering after garbage"
 
+# Issue 16 item 10: the size limit is the command's. Only redeem may be larger than the
+# default 64 KiB; a 150 KiB status (valid JSON, padded with spaces) was answered before.
+{ printf '{"command":"status"'; head -c 153600 /dev/zero | tr '\0' ' '; printf '}'; } \
+	>"$TEST_TMP/bigstatus.bin"
+{ printf '{"command":"redeem","args":{"approvals":["'; head -c 153600 /dev/zero | tr '\0' 'x'
+	printf '"]}}'; } >"$TEST_TMP/bigredeem.bin"
+out=$("$PROBE" "$SOCK" "@$TEST_TMP/bigstatus.bin" "@$TEST_TMP/bigredeem.bin" \
+	'{"command":"status"}') || fail "agent dropped the connection: $out"
+echo "$out" | sed -n 1p | grep -q '"code":"too-large"' || fail "a 150 KiB status was not refused as too large: $(echo "$out" | head -c 300)"
+echo "$out" | sed -n 2p | grep -q '"ok":false' || fail "a garbage redeem accepted: $out"
+echo "$out" | sed -n 2p | grep -q "message larger" && fail "a 150 KiB redeem refused for its size: $out"
+echo "$out" | sed -n 3p | grep -q '"ok":true' || fail "a valid request after the large ones failed: $out"
+
 # Broken configurations, each refused with file:line.
 check() {
 	printf "$1" >"$ETC/bad.conf"
