@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "apimsg.h"
@@ -25,17 +26,46 @@
 
 /* --- the write ------------------------------------------------------------------------- */
 
-static gchar *
-candidate_name(const gchar *name, guint i)
+/* The longest prefix of @s, at most @max bytes, that ends on a character boundary. */
+static gsize
+utf8_cut(const gchar *s, gsize len, gsize max)
 {
-	const gchar *dot;
+	const gchar *end;
 
-	if (i == 0)
-		return g_strdup(name);
-	dot = strrchr(name, '.');
+	if (len <= max)
+		return len;
+	end = s + max;
+	/* back to the start of the character @end is in, unless it starts one */
+	while (end > s && ((guchar)*end & 0xc0) == 0x80)
+		end--;
+	return (gsize)(end - s);
+}
+
+/* The @i-th name tried for @name: name, "stem (2).ext", "stem (3).ext", ..., with the stem
+ * cut (on a character boundary) so the whole fits in @max bytes, the filesystem's name
+ * limit (issue 16 item 5: a 251-byte stem plus " (2)" did not). */
+gchar *
+fut_broker_candidate_name(const gchar *name, guint i, gsize max)
+{
+	g_autofree gchar *suffix = i == 0 ? g_strdup("") : g_strdup_printf(" (%u)", i + 1);
+	const gchar *dot = strrchr(name, '.');
+	gsize stem_len, ext_len, room;
+
 	if (dot == NULL || dot == name)
-		return g_strdup_printf("%s (%u)", name, i + 1);
-	return g_strdup_printf("%.*s (%u)%s", (int)(dot - name), name, i + 1, dot);
+		dot = name + strlen(name);
+	stem_len = (gsize)(dot - name);
+	ext_len = strlen(dot);
+	/* An extension too long to keep with a one-byte stem is cut as part of the stem. */
+	if (ext_len + strlen(suffix) + 1 > max) {
+		stem_len += ext_len;
+		ext_len = 0;
+		dot = name + stem_len;
+	}
+	room = max - strlen(suffix) - ext_len;
+	stem_len = utf8_cut(name, stem_len, room);
+	if (stem_len == 0)
+		return NULL;
+	return g_strdup_printf("%.*s%s%s", (int)stem_len, name, suffix, dot);
 }
 
 /* Copies the spooled copy to the stick. Its digest was computed when it was spooled (or
@@ -116,6 +146,9 @@ export_write_cb(FutWritePath *wp, int rootfd, gpointer data, GError **error)
 	g_autoptr(GString) rel = g_string_new(NULL);
 	g_autofree gchar *partial = NULL;
 	g_autofree gchar *partial_rel = NULL;
+	g_autofree gchar *named = NULL;
+	gsize name_max = FUT_FSNAME_MAX;
+	struct statfs sfs;
 	guint8 rnd[8];
 	int dfd, out = -1, in = -1;
 	gboolean ok = FALSE;
@@ -154,51 +187,74 @@ export_write_cb(FutWritePath *wp, int rootfd, gpointer data, GError **error)
 	out = -1;
 	if (!fut_write_path_step(wp, "synced", error))
 		goto out;
-	/* No egress without its record: the file gets its visible name only once the log
-	 * holds the export. */
-	for (guint i = 0; i < NAME_TRIES; i++) {
-		g_autofree gchar *cand = candidate_name(j->name, i);
-		g_free(j->written);
-		j->written = g_strconcat(rel->str, cand, NULL);
+	/* The file takes its name with renameat2(RENAME_NOREPLACE); export.written and the
+	 * request's redeemed mark follow a successful rename (issue 16 item 5), so neither a
+	 * false record nor a burned approval comes of a name that could not be taken. From the
+	 * rename until the log holds the export, the write state names the file, so an agent
+	 * killed in between removes it at restart (the log has no export of it). */
+	if (fstatfs(dfd, &sfs) == 0 && sfs.f_namelen > 0)
+		name_max = MIN(name_max, (gsize)sfs.f_namelen);
+	for (guint i = 0; i < NAME_TRIES && named == NULL; i++) {
+		g_autofree gchar *cand = fut_broker_candidate_name(j->name, i, name_max);
+		g_autofree gchar *cand_rel = NULL;
+		if (cand == NULL)
+			break;
+		/* Only ENOENT says the name is free: any other answer is no answer. */
 		if (faccessat(dfd, cand, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 			continue;
-		if (!fut_broker_job_record(j, "export.written", "allow", NULL, error)) {
-			g_prefix_error(error,
-			               _("the log cannot be written, nothing was exported: "));
+		if (errno != ENOENT) {
+			fut_error_set_errno(error, errno,
+			                    _("looking for a free name on the stick"));
 			goto out;
 		}
-		/* The point of no return for an approval: it cannot be used again. */
-		if (j->pending != NULL &&
-		    !fut_pending_set_state(j->config->state_dir, j->request_id,
-		                           FUT_PENDING_STATE_REDEEMED, error)) {
-			g_autoptr(GError) lerr = NULL;
-			g_prefix_error(error, _("cannot mark the request redeemed, nothing was "
-			                        "exported: "));
-			fut_broker_job_record(j, "export.failed", NULL, (*error)->message, &lerr);
+		cand_rel = g_strconcat(rel->str, cand, NULL);
+		if (!fut_write_path_note_named(wp, cand_rel, error))
 			goto out;
-		}
 		if (renameat2(dfd, partial, dfd, cand, RENAME_NOREPLACE) < 0) {
 			int e = errno;
-			g_autoptr(GError) lerr = NULL;
-			fut_error_set_errno(error, e, _("naming the file on the stick"));
-			fut_broker_job_record(j, "export.failed", NULL, (*error)->message, &lerr);
+			if (e == EEXIST && fut_write_path_note_named(wp, NULL, error))
+				continue;
+			if (e != EEXIST)
+				fut_error_set_errno(error, e, _("naming the file on the stick"));
 			goto out;
 		}
-		fsync(dfd);
-		ok = fut_write_path_note_partial(wp, NULL, error);
+		named = g_steal_pointer(&cand);
+		g_free(j->written);
+		j->written = g_steal_pointer(&cand_rel);
+	}
+	if (named == NULL) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_EXISTS,
+		            _("too many files named like this on the stick: use --dir"));
 		goto out;
 	}
-	g_set_error(error, FUT_ERROR, FUT_ERROR_EXISTS,
-	            _("too many files named like this on the stick: use --dir"));
+	fsync(dfd);
+	if (!fut_write_path_step(wp, "named", error))
+		goto out;
+	if (!fut_broker_job_record(j, "export.written", "allow", NULL, error)) {
+		g_prefix_error(error, _("the log cannot be written, nothing was exported: "));
+		goto out;
+	}
+	/* The point of no return for an approval: it cannot be used again. */
+	if (j->pending != NULL && !fut_pending_set_state(j->config->state_dir, j->request_id,
+	                                                 FUT_PENDING_STATE_REDEEMED, error)) {
+		g_autoptr(GError) lerr = NULL;
+		g_prefix_error(error, _("cannot mark the request redeemed, the file was removed "
+		                        "from the stick: "));
+		fut_broker_job_record(j, "export.failed", NULL, (*error)->message, &lerr);
+		goto out;
+	}
+	ok = fut_write_path_note_named(wp, NULL, error) &&
+	     fut_write_path_note_partial(wp, NULL, error);
 out:
 	if (out >= 0)
 		close(out);
 	if (in >= 0)
 		close(in);
 	if (!ok && partial != NULL) {
-		/* Disk full, stick pulled, log failed: the partial file goes. */
-		if (unlinkat(dfd, partial, 0) == 0 || errno == ENOENT) {
+		/* Disk full, stick pulled, log failed: the file goes, by whichever name it has. */
+		if (unlinkat(dfd, named != NULL ? named : partial, 0) == 0 || errno == ENOENT) {
 			fsync(dfd);
+			fut_write_path_note_named(wp, NULL, NULL);
 			fut_write_path_note_partial(wp, NULL, NULL);
 		}
 		g_clear_pointer(&j->written, g_free);
@@ -378,23 +434,26 @@ fut_broker_clean_leftovers(FutAgent *agent, GPtrArray *leftovers)
 		fut_broker_set_str(detail, "devnode", l->devnode);
 		fut_broker_set_str(detail, "step", l->step);
 		fut_broker_set_str(detail, "partial", l->partial);
+		fut_broker_set_str(detail, "named", l->named);
 		json_object_set_object_member(f, "detail", json_object_ref(detail));
-		if (l->partial != NULL && !volume_attached(agent, l)) {
+		if ((l->partial != NULL || l->named != NULL) && !volume_attached(agent, l)) {
 			/* Another stick may now sit on that device node: touch nothing. */
 			g_set_error(&error, FUT_ERROR, FUT_ERROR_IO,
 			            _("interrupted export: the stick is gone, a partial file "
 			              "may remain on it"));
 			g_unlink(l->state_file);
 			ok = FALSE;
-		} else if (l->partial != NULL) {
+		} else if (l->partial != NULL || l->named != NULL) {
 			fut_usb_store_set_busy(agent->usb, l->major, l->minor, TRUE);
 			ok = fut_write_path_clean_leftover(agent->config->state_dir, l, &error);
 			fut_usb_store_set_busy(agent->usb, l->major, l->minor, FALSE);
 		}
-		json_object_set_string_member(f, "reason",
-		                              ok ? "write path interrupted; read-only restored, "
-		                                   "partial file removed"
-		                                 : error->message);
+		json_object_set_string_member(
+		    f, "reason",
+		    !ok ? error->message
+		    : l->named != NULL
+		        ? "write path interrupted; read-only restored, file named but not logged removed"
+		        : "write path interrupted; read-only restored, partial file removed");
 		fut_recorder_emit(agent->recorder, "export.failed", f, &lerr);
 	}
 }

@@ -108,6 +108,9 @@ void fut_broker_job_done(GObject *source, GAsyncResult *res, gpointer data);
 /* Logs the refusal of @j (export.refused) and answers the caller; takes @error. */
 void fut_broker_job_refuse(FutBrokerJob *j, FutApiCall *call, GError *error);
 
+/* broker-export.c: the @i-th name tried for @name (0: @name; then "stem (2).ext", ...),
+ * cut to at most @max bytes on a character boundary; NULL if nothing fits. Caller frees. */
+gchar *fut_broker_candidate_name(const gchar *name, guint i, gsize max);
 /* broker-export.c: writes the job's spooled copy to its stick through the write path. */
 gboolean fut_broker_job_write(FutBrokerJob *j, GError **error);
 /* broker-requests.c: makes, signs, logs and stores the Class I/II request for @j. */

@@ -27,6 +27,7 @@ struct _FutWritePath {
 	gchar *mnt;
 	gchar *step;
 	gchar *partial;
+	gchar *named; /* the file's final name, from its rename until it is logged */
 	gboolean mounted;
 };
 
@@ -42,6 +43,7 @@ fut_write_leftover_free(FutWriteLeftover *l)
 	g_free(l->fs_uuid);
 	g_free(l->step);
 	g_free(l->partial);
+	g_free(l->named);
 	g_free(l);
 }
 
@@ -64,6 +66,8 @@ state_save(FutWritePath *wp, GError **error)
 	g_key_file_set_string(kf, STATE_GROUP, "step", wp->step);
 	if (wp->partial != NULL)
 		g_key_file_set_string(kf, STATE_GROUP, "partial", wp->partial);
+	if (wp->named != NULL)
+		g_key_file_set_string(kf, STATE_GROUP, "named", wp->named);
 	data = g_key_file_to_data(kf, &len, NULL);
 	return g_file_set_contents_full(
 	    wp->state_file, data, (gssize)len,
@@ -107,6 +111,14 @@ fut_write_path_note_partial(FutWritePath *wp, const gchar *relpath, GError **err
 {
 	g_free(wp->partial);
 	wp->partial = g_strdup(relpath);
+	return state_save(wp, error);
+}
+
+gboolean
+fut_write_path_note_named(FutWritePath *wp, const gchar *relpath, GError **error)
+{
+	g_free(wp->named);
+	wp->named = g_strdup(relpath);
 	return state_save(wp, error);
 }
 
@@ -171,6 +183,7 @@ write_path_free(FutWritePath *wp)
 	g_free(wp->mnt);
 	g_free(wp->step);
 	g_free(wp->partial);
+	g_free(wp->named);
 	g_free(wp);
 }
 
@@ -254,7 +267,7 @@ out:
 		}
 	}
 	/* A partial file that could not be removed stays recorded for the next start. */
-	if (ok || wp->partial == NULL)
+	if (ok || (wp->partial == NULL && wp->named == NULL))
 		g_unlink(wp->state_file);
 	if (!ok)
 		g_propagate_error(error, g_steal_pointer(&local));
@@ -286,6 +299,7 @@ leftover_load(const gchar *path, GError **error)
 	l->fs_uuid = g_key_file_get_string(kf, STATE_GROUP, "fs-uuid", NULL);
 	l->step = g_key_file_get_string(kf, STATE_GROUP, "step", NULL);
 	l->partial = g_key_file_get_string(kf, STATE_GROUP, "partial", NULL);
+	l->named = g_key_file_get_string(kf, STATE_GROUP, "named", NULL);
 	if (l->devnode == NULL || l->devnode[0] != '/' || l->fs_type == NULL) {
 		fut_write_leftover_free(l);
 		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, _("%s is malformed"), path);
@@ -344,7 +358,7 @@ fut_write_path_recover(const gchar *state_dir, GError **error)
 			ok = FALSE;
 			g_propagate_error(error, g_steal_pointer(&local));
 		}
-		if (l->partial == NULL)
+		if (l->partial == NULL && l->named == NULL)
 			g_unlink(path);
 		g_ptr_array_add(out, l);
 	}
@@ -366,25 +380,18 @@ fut_write_path_recover(const gchar *state_dir, GError **error)
 	return g_steal_pointer(&out);
 }
 
+/* Removes @rel below @rootfd (a name the write path recorded); ENOENT is success. */
 static gboolean
-remove_partial_cb(FutWritePath *wp, int rootfd, gpointer data, GError **error)
+remove_rel(int rootfd, const gchar *rel, GError **error)
 {
-	const gchar *rel = data;
 	g_autofree gchar *dir = g_path_get_dirname(rel);
 	g_autofree gchar *base = g_path_get_basename(rel);
 	int dfd = rootfd;
 
-	/* The state file is root's, but the name is still checked: only a partial name. */
-	if (!g_str_has_prefix(base, ".futari-partial-") || strstr(rel, "..") != NULL) {
-		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, _("not a partial file name"));
-		return FALSE;
-	}
-	if (!fut_write_path_note_partial(wp, rel, error))
-		return FALSE;
 	if (!g_str_equal(dir, ".")) {
 		dfd = openat(rootfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (dfd < 0 && errno == ENOENT)
-			return fut_write_path_note_partial(wp, NULL, error);
+			return TRUE;
 		if (dfd < 0)
 			return fut_error_set_errno(error, errno, dir);
 	}
@@ -397,7 +404,34 @@ remove_partial_cb(FutWritePath *wp, int rootfd, gpointer data, GError **error)
 	fsync(dfd);
 	if (dfd != rootfd)
 		close(dfd);
-	return fut_write_path_note_partial(wp, NULL, error);
+	return TRUE;
+}
+
+static gboolean
+remove_partial_cb(FutWritePath *wp, int rootfd, gpointer data, GError **error)
+{
+	const FutWriteLeftover *l = data;
+	g_autofree gchar *pbase = l->partial != NULL ? g_path_get_basename(l->partial) : NULL;
+
+	/* The state file is root's, but the names are still checked: a partial name, and a
+	 * relative path without "..". */
+	if ((pbase != NULL &&
+	     (!g_str_has_prefix(pbase, ".futari-partial-") || strstr(l->partial, "..") != NULL)) ||
+	    (l->named != NULL &&
+	     (l->named[0] == '/' || l->named[0] == '\0' || strstr(l->named, "..") != NULL))) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, _("not a partial file name"));
+		return FALSE;
+	}
+	if (!fut_write_path_note_partial(wp, l->partial, error) ||
+	    !fut_write_path_note_named(wp, l->named, error))
+		return FALSE;
+	/* A file renamed to its name but not yet logged: the log has no export of it. */
+	if (l->named != NULL && !remove_rel(rootfd, l->named, error))
+		return FALSE;
+	if (l->partial != NULL && !remove_rel(rootfd, l->partial, error))
+		return FALSE;
+	return fut_write_path_note_partial(wp, NULL, error) &&
+	       fut_write_path_note_named(wp, NULL, error);
 }
 
 gboolean
@@ -413,9 +447,9 @@ fut_write_path_clean_leftover(const gchar *state_dir, const FutWriteLeftover *l,
 	    .fs_uuid = l->fs_uuid,
 	};
 
-	if (l->partial == NULL)
+	if (l->partial == NULL && l->named == NULL)
 		return TRUE;
 	/* The old state file would block the write path: this run replaces it. */
 	g_unlink(l->state_file);
-	return fut_write_path_run(&t, remove_partial_cb, l->partial, error);
+	return fut_write_path_run(&t, remove_partial_cb, (gpointer)l, error);
 }

@@ -47,6 +47,10 @@ fut_write_path_run(const FutWriteTarget *target, FutWriteFunc func, gpointer dat
  * removes it if the agent dies before fut_write_path_note_partial(wp, NULL). */
 gboolean fut_write_path_note_partial(FutWritePath *wp, const gchar *relpath, GError **error);
 
+/* Records @relpath as the file's final name from just before its rename until the log holds
+ * the export (then NULL): recovery removes a file that was named but never logged. */
+gboolean fut_write_path_note_named(FutWritePath *wp, const gchar *relpath, GError **error);
+
 /* Marks the start of a step in the state file (and honours FUTARI_TEST_PAUSE_AT, see
  * docs/agent.md). */
 gboolean fut_write_path_step(FutWritePath *wp, const gchar *step, GError **error);
@@ -61,6 +65,7 @@ typedef struct {
 	gchar *fs_uuid;
 	gchar *step;
 	gchar *partial; /* relative path of a partial file to remove, or NULL */
+	gchar *named;   /* relative path of a named but unlogged file to remove, or NULL */
 } FutWriteLeftover;
 
 void fut_write_leftover_free(FutWriteLeftover *l);

@@ -1,0 +1,51 @@
+#!/bin/sh
+# Issue 16 item 5: names on the stick. A second export of a file whose name fills the
+# filesystem's limit (a 251-byte stem + ".txt" = 255 bytes) needs " (2)": the stem is cut
+# (on a character boundary) to fit, the file is written, and the log holds exactly one
+# export.written per file and no export.failed. Before the fix the agent took the
+# ENAMETOOLONG of faccessat for "name free", logged export.written (and, for a redeem,
+# marked the request redeemed), then failed the rename: a false record (and a burned
+# approval).
+. "$(dirname "$0")/agent-lib.sh"
+agent_enter_ns "$@"
+. "$(dirname "$0")/lib.sh"
+require_cmd setpriv python3
+agent_setup
+user_home
+register_sticks alpha
+make_stick alpha
+dev_a=$STICK
+start_agent
+wait_ro "$dev_a" || fail "stick not read-only"
+cd "$HOME_U"
+long=$(python3 -c 'print("n" * 251 + ".txt")')
+wide=$(python3 -c 'print("\u3042" * 83 + ".txt")') # 249 bytes of 3-byte characters + .txt
+for f in "$long" "$wide"; do
+	public_file "$HOME_U/$f" 100 names
+	for k in 1 2 3; do
+		out=$(as_user "$FUTARI" export "$HOME_U/$f" --to alpha --reason r 2>&1) ||
+			fail "export $k of a ${#f}-character name failed: $out"
+	done
+done
+mnt="$TEST_TMP/mnt"
+mkdir -p "$mnt"
+mount -o ro "$dev_a" "$mnt" || fail "cannot mount alpha"
+defer "umount $mnt 2>/dev/null"
+python3 - "$mnt" <<'PY' || fail "names on the stick are wrong"
+import os, sys
+names = [n for n in os.listdir(sys.argv[1].encode()) if n != b"lost+found"]
+assert len(names) == 6, names
+for n in names:
+    assert len(n) <= 255, (len(n), n)
+    n.decode("utf-8")  # never cut inside a character
+    assert n.endswith(b".txt"), n
+assert sum(1 for n in names if b" (2).txt" in n) == 2, names
+assert sum(1 for n in names if b" (3).txt" in n) == 2, names
+PY
+written=$(grep -h '"event":"export.written"' "$TEST_TMP"/log/egress-*.jsonl | wc -l)
+[ "$written" -eq 6 ] || fail "$written export.written records for 6 files"
+grep -q '"event":"export.failed"' "$TEST_TMP"/log/egress-*.jsonl &&
+	fail "an export.failed was logged: $(grep -h export.failed "$TEST_TMP"/log/egress-*.jsonl)"
+umount "$mnt"
+stop_agent
+exit 0
