@@ -452,7 +452,7 @@ fut_broker_clean_leftovers(FutAgent *agent, GPtrArray *leftovers)
 		    f, "reason",
 		    !ok ? error->message
 		    : l->named != NULL
-		        ? "write path interrupted; read-only restored, file named but not logged removed"
+		        ? "write path interrupted; read-only restored, unlogged file removed"
 		        : "write path interrupted; read-only restored, partial file removed");
 		fut_recorder_emit(agent->recorder, "export.failed", f, &lerr);
 	}
