@@ -316,6 +316,7 @@ fut_broker_job_write(FutBrokerJob *j, GError **error)
 	if (j->disk_devnode != NULL)
 		fut_usb_store_set_busy(j->agent->usb, j->disk_major, j->disk_minor, TRUE);
 	ok = fut_write_path_run(&t, export_write_cb, j, error);
+	j->ran_write_path = TRUE;
 	if (j->disk_devnode != NULL)
 		fut_usb_store_set_busy(j->agent->usb, j->disk_major, j->disk_minor, FALSE);
 	fut_usb_store_set_busy(j->agent->usb, j->major, j->minor, FALSE);

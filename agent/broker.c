@@ -413,6 +413,13 @@ fut_broker_job_done(GObject *source, GAsyncResult *res, gpointer data)
 	}
 	if (j->pending != NULL && j->request_id != NULL)
 		g_hash_table_remove(j->agent->redeeming, j->request_id);
+	/* After a write, the stick is looked at again everywhere: a mount that stayed or became
+	 * writable is recorded (device.readonly-failed) and the stick refused until it is
+	 * read-only again (issue 16 item 4). */
+	if (j->ran_write_path) {
+		g_autoptr(GError) rerr = NULL;
+		fut_usb_store_reassert(j->agent->usb, &rerr);
+	}
 	g_atomic_int_add(&j->agent->active_jobs, -1);
 	fut_broker_job_unref(j);
 }

@@ -74,7 +74,10 @@ static const gchar *const cap_names[] = {
 guint64
 fut_caps_agent_keep(void)
 {
-	return (1ULL << CAP_SYS_ADMIN) | (1ULL << CAP_SYS_PTRACE) | (1ULL << CAP_DAC_OVERRIDE);
+	/* CAP_SYS_CHROOT with CAP_SYS_ADMIN: setns() into a user's mount namespace to make a
+	 * mount of a stick there read-only (agent/mounts.c, issue 16 item 4). */
+	return (1ULL << CAP_SYS_ADMIN) | (1ULL << CAP_SYS_PTRACE) | (1ULL << CAP_DAC_OVERRIDE) |
+	       (1ULL << CAP_SYS_CHROOT);
 }
 
 gchar *

@@ -3,9 +3,15 @@
 
 #include "mounts.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gi18n.h>
+#include <sched.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <sys/statvfs.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +30,7 @@ fut_mount_free(FutMount *m)
 	g_free(m->options);
 	g_free(m->fs_type);
 	g_free(m->source);
+	g_free(m->super_options);
 	g_free(m);
 }
 
@@ -83,13 +90,15 @@ fut_mounts_parse(const gchar *text, gsize len, GError **error)
 		m->options = g_strdup(f[5]);
 		m->fs_type = unescape_octal(f[sep + 1]);
 		m->source = unescape_octal(f[sep + 2]);
+		m->super_options = g_strdup(f[sep + 3]);
 		g_ptr_array_add(mounts, m);
 	}
 	return g_steal_pointer(&mounts);
 }
 
-GPtrArray *
-fut_mounts_for_device(guint major, guint minor, GError **error)
+/* The mounts of @major:@minor in the mount table at @path (a mountinfo file). */
+static GPtrArray *
+mounts_for_device_at(const gchar *path, guint major, guint minor, GError **error)
 {
 	g_autofree gchar *text = NULL;
 	gsize len = 0;
@@ -98,7 +107,7 @@ fut_mounts_for_device(guint major, guint minor, GError **error)
 	GPtrArray *out;
 
 	/* /proc files report size 0, so read them with GLib and bound the result after. */
-	if (!g_file_get_contents("/proc/self/mountinfo", &text, &len, &local)) {
+	if (!g_file_get_contents(path, &text, &len, &local)) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_IO, _("cannot read the mount table: %s"),
 		            local->message);
 		return NULL;
@@ -117,6 +126,251 @@ fut_mounts_for_device(guint major, guint minor, GError **error)
 			g_ptr_array_add(out, g_ptr_array_steal_index(all, i--));
 	}
 	return out;
+}
+
+GPtrArray *
+fut_mounts_for_device(guint major, guint minor, GError **error)
+{
+	return mounts_for_device_at("/proc/self/mountinfo", major, minor, error);
+}
+
+static gboolean
+options_rw(const gchar *options)
+{
+	return options == NULL || g_str_has_prefix(options, "rw");
+}
+
+GPtrArray *
+fut_mounts_for_device_everywhere(guint major, guint minor, GError **error)
+{
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)fut_mount_free);
+	g_autoptr(GHashTable) seen =
+	    g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	g_autoptr(GPtrArray) own = fut_mounts_for_device(major, minor, error);
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+
+	if (own == NULL)
+		return NULL;
+	if (stat("/proc/self/ns/mnt", &st) < 0)
+		return fut_error_set_errno(error, errno, "/proc/self/ns/mnt"), NULL;
+	g_hash_table_add(seen, g_memdup2(&(gint64){(gint64)st.st_ino}, sizeof(gint64)));
+	for (guint i = 0; i < own->len; i++)
+		g_ptr_array_add(out, g_ptr_array_steal_index(own, i--));
+	d = opendir("/proc");
+	if (d == NULL)
+		return fut_error_set_errno(error, errno, "/proc"), NULL;
+	while ((de = readdir(d)) != NULL) {
+		g_autofree gchar *ns = NULL;
+		g_autofree gchar *info = NULL;
+		g_autoptr(GPtrArray) found = NULL;
+		gchar *end = NULL;
+		gint64 ino;
+		pid_t pid = (pid_t)strtol(de->d_name, &end, 10);
+
+		if (pid <= 0 || end == NULL || *end != '\0')
+			continue;
+		ns = g_strdup_printf("/proc/%d/ns/mnt", (int)pid);
+		/* kernel threads and processes that ended meanwhile have none */
+		if (stat(ns, &st) < 0)
+			continue;
+		ino = (gint64)st.st_ino;
+		if (g_hash_table_contains(seen, &ino))
+			continue;
+		if (g_hash_table_size(seen) >= FUT_MOUNT_NAMESPACES_MAX) {
+			closedir(d);
+			g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE,
+			            _("more than %d mount namespaces"), FUT_MOUNT_NAMESPACES_MAX);
+			return NULL;
+		}
+		info = g_strdup_printf("/proc/%d/mountinfo", (int)pid);
+		found = mounts_for_device_at(info, major, minor, NULL);
+		if (found == NULL)
+			continue; /* ended meanwhile */
+		g_hash_table_add(seen, g_memdup2(&ino, sizeof(ino)));
+		for (guint i = 0; i < found->len; i++) {
+			FutMount *m = g_ptr_array_steal_index(found, i--);
+			m->ns_pid = pid;
+			g_ptr_array_add(out, m);
+		}
+	}
+	closedir(d);
+	return g_steal_pointer(&out);
+}
+
+/* The per-mount flags of the mount at @mount_point, to carry over a remount. */
+static unsigned long
+carried_flags(const gchar *mount_point)
+{
+	struct statvfs sv;
+	unsigned long flags = 0;
+
+	if (statvfs(mount_point, &sv) < 0)
+		return 0;
+	if (sv.f_flag & ST_NOSUID)
+		flags |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV)
+		flags |= MS_NODEV;
+	if (sv.f_flag & ST_NOEXEC)
+		flags |= MS_NOEXEC;
+	if (sv.f_flag & ST_NOATIME)
+		flags |= MS_NOATIME;
+	if (sv.f_flag & ST_NODIRATIME)
+		flags |= MS_NODIRATIME;
+	if (sv.f_flag & ST_RELATIME)
+		flags |= MS_RELATIME;
+	return flags;
+}
+
+/* The per-mount read-only flag on every rw mount in @mps, then (@superblock) the
+ * superblock read-only through the first. Returns 0 or the first errno. Only system
+ * calls: it also runs in a child forked from the threaded agent. */
+static int
+set_readonly_here(char *const *mps, gsize n, gboolean superblock)
+{
+	int first = 0;
+
+	for (gsize i = 0; i < n; i++) {
+		unsigned long flags = carried_flags(mps[i]);
+		if (mount(NULL, mps[i], NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | flags, NULL) < 0 &&
+		    first == 0)
+			first = errno;
+	}
+	if (superblock && n > 0) {
+		unsigned long flags = carried_flags(mps[0]);
+		if (mount(NULL, mps[0], NULL, MS_REMOUNT | MS_RDONLY | flags, NULL) < 0 &&
+		    first == 0)
+			first = errno;
+	}
+	return first;
+}
+
+/* The same inside the mount namespace of @pid, in a child process: setns(CLONE_NEWNS) is
+ * refused to a threaded process. Returns 0 or an errno. */
+static int
+set_readonly_in_ns(pid_t pid, char *const *mps, gsize n, gboolean superblock)
+{
+	g_autofree gchar *ns = g_strdup_printf("/proc/%d/ns/mnt", (int)pid);
+	int fd = open(ns, O_RDONLY | O_CLOEXEC);
+	int status = 0;
+	pid_t child;
+
+	if (fd < 0)
+		return errno;
+	child = fork();
+	if (child < 0) {
+		int e = errno;
+		close(fd);
+		return e;
+	}
+	if (child == 0) {
+		if (setns(fd, CLONE_NEWNS) < 0)
+			_exit(errno & 0xff);
+		_exit(set_readonly_here(mps, n, superblock) & 0xff);
+	}
+	close(fd);
+	while (waitpid(child, &status, 0) < 0) {
+		if (errno != EINTR)
+			return errno;
+	}
+	if (!WIFEXITED(status))
+		return EIO;
+	return WEXITSTATUS(status);
+}
+
+gboolean
+fut_mounts_make_readonly_everywhere(
+    guint major, guint minor, const gchar *except, gboolean superblock, GError **error)
+{
+	g_autoptr(GPtrArray) mounts = fut_mounts_for_device_everywhere(major, minor, error);
+	g_autoptr(GHashTable) by_ns = NULL;
+	GHashTableIter it;
+	gpointer key, value;
+	gboolean sb_done = FALSE, sb_rw = FALSE;
+	int first = 0;
+	pid_t first_pid = 0;
+
+	if (mounts == NULL)
+		return FALSE;
+	/* ns pid -> mount points (own namespace first: key 0) */
+	by_ns = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)g_ptr_array_unref);
+	for (guint i = 0; i < mounts->len; i++) {
+		const FutMount *m = g_ptr_array_index(mounts, i);
+		GPtrArray *mps;
+		if (m->ns_pid == 0 && except != NULL && g_str_equal(m->mount_point, except))
+			continue;
+		sb_rw = sb_rw || options_rw(m->super_options);
+		if (!options_rw(m->options) && !(superblock && options_rw(m->super_options)))
+			continue;
+		mps = g_hash_table_lookup(by_ns, GINT_TO_POINTER(m->ns_pid));
+		if (mps == NULL) {
+			mps = g_ptr_array_new_with_free_func(g_free);
+			g_hash_table_insert(by_ns, GINT_TO_POINTER(m->ns_pid), mps);
+		}
+		g_ptr_array_add(mps, g_strdup(m->mount_point));
+	}
+	/* Our own namespace first, then the others. */
+	for (int pass = 0; pass < 2; pass++) {
+		g_hash_table_iter_init(&it, by_ns);
+		while (g_hash_table_iter_next(&it, &key, &value)) {
+			pid_t pid = GPOINTER_TO_INT(key);
+			GPtrArray *mps = value;
+			gboolean sb = superblock && sb_rw && !sb_done;
+			int e;
+			if ((pass == 0) != (pid == 0))
+				continue;
+			g_ptr_array_add(mps, NULL);
+			e = pid == 0
+			        ? set_readonly_here((char *const *)mps->pdata, mps->len - 1, sb)
+			        : set_readonly_in_ns(pid, (char *const *)mps->pdata, mps->len - 1,
+			                             sb);
+			g_ptr_array_remove_index(mps, mps->len - 1);
+			if (e == 0)
+				sb_done = sb_done || sb;
+			else if (first == 0) {
+				first = e;
+				first_pid = pid;
+			}
+		}
+	}
+	if (first != 0) {
+		g_set_error(
+		    error, FUT_ERROR, FUT_ERROR_IO,
+		    first == EBUSY
+		        ? _("a mount of the device (mount namespace of pid %d) cannot be made "
+		            "read-only: a file on it is open for writing")
+		        : _("a mount of the device (mount namespace of pid %d) cannot be made "
+		            "read-only: %s"),
+		    (int)first_pid, g_strerror(first));
+		return FALSE;
+	}
+	return fut_mounts_verify_readonly(major, minor, except, superblock, error);
+}
+
+gboolean
+fut_mounts_verify_readonly(
+    guint major, guint minor, const gchar *except, gboolean superblock, GError **error)
+{
+	g_autoptr(GPtrArray) mounts = fut_mounts_for_device_everywhere(major, minor, error);
+
+	if (mounts == NULL)
+		return FALSE;
+	for (guint i = 0; i < mounts->len; i++) {
+		const FutMount *m = g_ptr_array_index(mounts, i);
+		g_autofree gchar *emp = NULL;
+		if (m->ns_pid == 0 && except != NULL && g_str_equal(m->mount_point, except))
+			continue;
+		if (!options_rw(m->options) && !(superblock && options_rw(m->super_options)))
+			continue;
+		emp = fut_strescape(m->mount_point, -1);
+		g_set_error(error, FUT_ERROR, FUT_ERROR_IO,
+		            _("the device is still mounted writable at %s (mount namespace of pid "
+		              "%d)"),
+		            emp, (int)(m->ns_pid != 0 ? m->ns_pid : getpid()));
+		return FALSE;
+	}
+	return TRUE;
 }
 
 gboolean

@@ -383,50 +383,59 @@ fut_usb_store_set_busy(FutUsbStore *store, guint maj, guint min, gboolean busy)
 
 /* A filesystem mounted read-write before the agent started (or before BLKROSET) would stay
  * writable: BLKROSET refuses new write opens and read-write mounts, not the writes of a
- * filesystem already mounted read-write. Such mounts get the per-mount read-only flag, and
- * the superblock is made read-only where the kernel allows it. */
+ * filesystem already mounted read-write. Every mount of the device, in every mount
+ * namespace (a user's namespace may hold a copy made before enforcement), gets the
+ * per-mount read-only flag and the superblock is made read-only; the result is checked
+ * and verified in the mount tables, so a mount that cannot be (a file open for writing:
+ * EBUSY) makes the device "not read-only": recorded, and refused for exports (issue 16
+ * item 4). */
 static gboolean
 volume_fix_mounts(guint maj, guint min, GError **error)
 {
-	g_autoptr(GPtrArray) mounts = fut_mounts_for_device(maj, min, error);
+	return fut_mounts_make_readonly_everywhere(maj, min, NULL, TRUE, error);
+}
 
-	if (mounts == NULL)
+/* @ret_mounts_only is set when BLKROSET held and only a mount could not be made read-only:
+ * the device is refused, but enforcement as a whole goes on (a user's open file must not
+ * stop the agent). */
+static gboolean
+volume_make_readonly(FutUsbStore *store,
+                     const gchar *devnode,
+                     guint maj,
+                     guint min,
+                     gboolean *ret_mounts_only,
+                     GError **error)
+{
+	if (is_busy(store, maj, min))
+		return TRUE;
+	if (!fut_blockdev_set_readonly(devnode, TRUE, error))
 		return FALSE;
-	for (guint i = 0; i < mounts->len; i++) {
-		const FutMount *m = g_ptr_array_index(mounts, i);
-		if (!g_str_has_prefix(m->options, "rw"))
-			continue;
-		if (!fut_mount_set_readonly(m->mount_point, error))
-			return FALSE;
-		mount(NULL, m->mount_point, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
-		      NULL);
+	if (!volume_fix_mounts(maj, min, error)) {
+		*ret_mounts_only = TRUE;
+		return FALSE;
 	}
 	return TRUE;
 }
 
-static gboolean
-volume_make_readonly(FutUsbStore *store, const gchar *devnode, guint maj, guint min, GError **error)
-{
-	if (is_busy(store, maj, min))
-		return TRUE;
-	return fut_blockdev_set_readonly(devnode, TRUE, error) &&
-	       volume_fix_mounts(maj, min, error);
-}
-
 /* BLKROSET on the disk, then on every partition (a partition keeps its own flag). */
 static gboolean
-device_make_readonly(FutUsbStore *store, const FutUsbDevice *d, GError **error)
+device_make_readonly(FutUsbStore *store,
+                     const FutUsbDevice *d,
+                     gboolean *ret_mounts_only,
+                     GError **error)
 {
+	*ret_mounts_only = FALSE;
 	if (d->devnode == NULL) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_IO, _("device has no device node"));
 		return FALSE;
 	}
-	if (!volume_make_readonly(store, d->devnode, d->major, d->minor, error))
+	if (!volume_make_readonly(store, d->devnode, d->major, d->minor, ret_mounts_only, error))
 		return FALSE;
 	for (guint i = 0; i < d->volumes->len; i++) {
 		const FutUsbVolume *v = g_ptr_array_index(d->volumes, i);
 		if (!g_str_equal(v->devnode, d->devnode) &&
-		    !volume_make_readonly(store, v->devnode, v->major, v->minor, error))
+		    !volume_make_readonly(store, v->devnode, v->major, v->minor, ret_mounts_only,
+		                          error))
 			return FALSE;
 	}
 	return TRUE;
@@ -459,7 +468,7 @@ process_disk(FutUsbStore *store, struct udev_device *disk, GError **error)
 	const gchar *syspath = udev_device_get_syspath(disk);
 	g_autoptr(FutUsbDevice) d = NULL;
 	g_autoptr(GError) local = NULL;
-	gboolean known;
+	gboolean known, mounts_only = FALSE;
 
 	if (!is_usb_block(disk) || udev_device_get_devnode(disk) == NULL) {
 		/* A loop device detached, or a disk that stopped being USB: it is gone. */
@@ -467,7 +476,7 @@ process_disk(FutUsbStore *store, struct udev_device *disk, GError **error)
 		return TRUE;
 	}
 	d = device_from_udev(store, disk);
-	d->readonly = device_make_readonly(store, d, &local);
+	d->readonly = device_make_readonly(store, d, &mounts_only, &local);
 	known = g_hash_table_contains(store->devices, syspath);
 	g_hash_table_replace(store->devices, g_strdup(syspath), d);
 	d = NULL;
@@ -476,6 +485,9 @@ process_disk(FutUsbStore *store, struct udev_device *disk, GError **error)
 		emit(store, known ? FUT_USB_EVENT_CHANGE : FUT_USB_EVENT_ATTACH, cur, NULL);
 		if (local != NULL) {
 			emit(store, FUT_USB_EVENT_READONLY_FAILED, cur, local->message);
+			/* Recorded and refused for exports; the device flag itself holds. */
+			if (mounts_only)
+				return TRUE;
 			g_propagate_error(error, g_steal_pointer(&local));
 			return FALSE;
 		}
@@ -658,7 +670,8 @@ fut_usb_store_reassert(FutUsbStore *store, GError **error)
 	g_hash_table_iter_init(&it, store->devices);
 	while (g_hash_table_iter_next(&it, NULL, (gpointer *)&d)) {
 		g_autoptr(GError) local = NULL;
-		d->readonly = device_make_readonly(store, d, &local);
+		gboolean mounts_only = FALSE;
+		d->readonly = device_make_readonly(store, d, &mounts_only, &local);
 		if (!d->readonly) {
 			emit(store, FUT_USB_EVENT_READONLY_FAILED, d, local->message);
 			if (ok)

@@ -132,14 +132,21 @@ restore(FutWritePath *wp, GError **error)
 	gboolean ro = FALSE;
 
 	if (wp->mounted) {
-		/* Flushes and makes the superblock read-only; EBUSY only if something still
-		 * writes, which the per-mount flags forbid to everyone else. */
-		if (mount(NULL, wp->mnt, NULL, MS_REMOUNT | MS_RDONLY | PRIVATE_FLAGS, NULL) < 0)
+		/* Flushes and makes the superblock read-only; EBUSY if something still writes
+		 * (a file open for writing through a mount the per-mount flags could not reach):
+		 * checked, never ignored (issue 16 item 4). */
+		if (mount(NULL, wp->mnt, NULL, MS_REMOUNT | MS_RDONLY | PRIVATE_FLAGS, NULL) < 0) {
+			int e = errno;
 			sync();
+			g_set_error(
+			    &first, FUT_ERROR, FUT_ERROR_IO,
+			    _("the stick's filesystem could not be made read-only again (%s)"),
+			    e == EBUSY ? _("a file on it is open for writing") : g_strerror(e));
+		}
 	}
 	/* A device that is gone (pulled out mid-write) needs no protection. */
 	if (g_file_test(wp->t->devnode, G_FILE_TEST_EXISTS))
-		fut_blockdev_set_readonly(wp->t->devnode, TRUE, &first);
+		fut_blockdev_set_readonly(wp->t->devnode, TRUE, first == NULL ? &first : NULL);
 	if (wp->t->disk_devnode != NULL && g_file_test(wp->t->disk_devnode, G_FILE_TEST_EXISTS))
 		fut_blockdev_set_readonly(wp->t->disk_devnode, TRUE, first == NULL ? &first : NULL);
 	if (wp->mounted) {
@@ -148,6 +155,9 @@ restore(FutWritePath *wp, GError **error)
 		wp->mounted = FALSE;
 	}
 	g_rmdir(wp->mnt);
+	/* The flag on the device is not enough: every mount and the superblock, everywhere. */
+	if (first == NULL && g_file_test(wp->t->devnode, G_FILE_TEST_EXISTS))
+		fut_mounts_verify_readonly(wp->t->major, wp->t->minor, NULL, TRUE, &first);
 	if (first == NULL && g_file_test(wp->t->devnode, G_FILE_TEST_EXISTS) &&
 	    (!fut_blockdev_get_readonly(wp->t->devnode, &ro, &first) || !ro) && first == NULL)
 		g_set_error(&first, FUT_ERROR, FUT_ERROR_IO,
@@ -159,21 +169,14 @@ restore(FutWritePath *wp, GError **error)
 	return TRUE;
 }
 
+/* Every other mount of the volume, in every mount namespace, read-only for its users
+ * before the agent's own mount becomes writable: a copy in a user's namespace would
+ * otherwise write through the superblock the agent makes writable (issue 16 item 4). */
 static gboolean
 protect_user_mounts(FutWritePath *wp, GError **error)
 {
-	g_autoptr(GPtrArray) mounts = fut_mounts_for_device(wp->t->major, wp->t->minor, error);
-
-	if (mounts == NULL)
-		return FALSE;
-	for (guint i = 0; i < mounts->len; i++) {
-		const FutMount *m = g_ptr_array_index(mounts, i);
-		if (g_str_equal(m->mount_point, wp->mnt))
-			continue;
-		if (!fut_mount_set_readonly(m->mount_point, error))
-			return FALSE;
-	}
-	return TRUE;
+	return fut_mounts_make_readonly_everywhere(wp->t->major, wp->t->minor, wp->mnt, FALSE,
+	                                           error);
 }
 
 static void

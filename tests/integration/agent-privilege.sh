@@ -14,8 +14,8 @@ dev=$STICK
 start_agent
 wait_ro "$dev" || fail "stick not read-only"
 
-# dac_override, sys_ptrace, sys_admin (the unit's CapabilityBoundingSet=)
-keep=0000000000280002
+# dac_override, sys_chroot, sys_ptrace, sys_admin (the unit's CapabilityBoundingSet=)
+keep=00000000002c0002
 for status in /proc/"$AGENT_PID"/task/*/status; do
 	for set in CapPrm CapEff CapBnd; do
 		v=$(sed -n "s/^$set:[[:space:]]*//p" "$status")
@@ -44,7 +44,7 @@ stop_agent
 
 # Started without a capability it needs, the agent refuses to run and names it.
 rm -f "$SOCK"
-if setpriv --bounding-set=-all,+sys_admin,+dac_override "$FUTARID" --config "$ETC/agent.conf" \
+if setpriv --bounding-set=-all,+sys_admin,+dac_override,+sys_chroot "$FUTARID" --config "$ETC/agent.conf" \
 	--foreground >"$TEST_TMP/nocap.log" 2>&1; then
 	fail "the agent ran without sys_ptrace"
 fi

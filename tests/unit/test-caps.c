@@ -17,7 +17,7 @@ test_names(void)
 	g_autofree gchar *keep = fut_caps_to_string(fut_caps_agent_keep());
 	g_autofree gchar *none = fut_caps_to_string(0);
 
-	g_assert_cmpstr(keep, ==, "dac_override,sys_ptrace,sys_admin");
+	g_assert_cmpstr(keep, ==, "dac_override,sys_chroot,sys_ptrace,sys_admin");
 	g_assert_cmpstr(none, ==, "");
 }
 
