@@ -87,7 +87,9 @@ label_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 	/* Exact copies keep the class; a file whose content was not wholly read (too large)
 	 * keeps only its own label. */
 	if (lj->has_digest &&
-	    !fut_labelstore_record(lj->agent->labels, lj->digest, lj->want, &error)) {
+	    !(lj->uid == 0 ? fut_labelstore_record(lj->agent->labels, lj->digest, lj->want, &error)
+	                   : fut_labelstore_record_for(lj->agent->labels, lj->digest, lj->want,
+	                                               (guint32)lj->uid, &error))) {
 		g_task_return_error(task, error);
 		return;
 	}

@@ -271,6 +271,7 @@ fut_broker_job_classify(FutBrokerJob *j)
 	g_autofree gchar *label_why = NULL;
 	FutClass label = read_label(j->src_fd, &label_why);
 	FutClass klass;
+	struct stat st;
 	int fd = fut_spool_entry_open(j->spool, &error);
 
 	if (fd < 0) {
@@ -283,6 +284,21 @@ fut_broker_job_classify(FutBrokerJob *j)
 	klass = fut_class_max(c->klass, label);
 	if (label_why != NULL)
 		g_string_append(why, label_why);
+	/* The copy is root's: the label memory's entries of the caller's file's owner are
+	 * looked up here (issue 16 item 7). */
+	if (fstat(j->src_fd, &st) == 0 && st.st_uid != 0) {
+		FutClass own = fut_labelstore_lookup_owner(j->agent->labels, j->spool->sha256,
+		                                           (guint32)st.st_uid);
+		if (fut_class_max(own, c->klass) != c->klass) {
+			klass = fut_class_max(klass, own);
+			if (why->len > 0)
+				g_string_append(why, "; ");
+			g_string_append_printf(why,
+			                       "label-memory: same content as a file its owner "
+			                       "labelled Class %s",
+			                       fut_class_name(own));
+		}
+	}
 	for (guint i = 0; i < c->evidence->len; i++) {
 		const FutEvidence *e = g_ptr_array_index(c->evidence, i);
 		if (why->len > 0)

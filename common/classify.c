@@ -1303,7 +1303,9 @@ fut_classifier_classify_fd(FutClassifier *self, int fd, const gchar *path, FutCl
 		fut_sha256_finish(ctx.sha, res->digest);
 		res->has_digest = TRUE;
 		if (self->store != NULL) {
-			c = fut_labelstore_lookup(self->store, res->digest);
+			/* root's entries, and the file owner's own (issue 16 item 7) */
+			c = fut_labelstore_lookup_owner(self->store, res->digest,
+			                                (guint32)st.st_uid);
 			if (c != FUT_CLASS_NONE)
 				add_evidence(&ctx, "label-memory", c, 1,
 				             _("same content as a file labelled Class %s"),

@@ -75,6 +75,29 @@ out=$("$FUTARI" --help 2>&1)
 echo "$out" | grep -q "label" || fail "futari --help does not list label"
 [ "$(label_of "$f")" = III ] || fail "garbage changed the label"
 
+# Issue 16 item 7: a user's label holds for that user's files only. User 65534 labels a file
+# holding "{}" Class I: another user's identical file stays Class III (before the fix it
+# became Class I for everyone), the labeller's own copy is Class I; root's label holds for
+# everyone (the store's appends and quota: tests/unit/test-labelstore.c).
+mkdir -p "$TEST_TMP/other"
+chown 65533:65533 "$TEST_TMP/other"
+printf '{}' >"$HOME_U/braces.json"
+printf '{}' >"$HOME_U/braces-copy.json"
+chown 65534:65534 "$HOME_U/braces.json" "$HOME_U/braces-copy.json"
+printf '{}' >"$TEST_TMP/other/settings.json"
+chown 65533:65533 "$TEST_TMP/other/settings.json"
+as_other() { setpriv --reuid=65533 --regid=65533 --clear-groups env FUTARI_SOCKET="$SOCK" "$FUTARI" "$@"; }
+as_other classify "$TEST_TMP/other/settings.json" | grep -q ": Class III$" ||
+	fail "another user's {} is not Class III at first"
+out=$(as_user "$FUTARI" label "$HOME_U/braces.json" I 2>&1) || fail "labelling {} failed: $out"
+as_other classify "$TEST_TMP/other/settings.json" | grep -q ": Class III$" ||
+	fail "one user's label made another user's identical file Class I: $(as_other classify "$TEST_TMP/other/settings.json")"
+as_user "$FUTARI" classify "$HOME_U/braces-copy.json" | grep -q ": Class I$" ||
+	fail "the labeller's own copy lost the class"
+"$FUTARI" label "$HOME_U/braces.json" II >/dev/null 2>&1 || fail "root could not label {}"
+as_other classify "$TEST_TMP/other/settings.json" | grep -q ": Class II$" ||
+	fail "root's label does not hold for everyone"
+
 # Every decision is in the log.
 log=$(cat "$TEST_TMP"/log/egress-*.jsonl)
 echo "$log" | grep '"event":"label.changed"' | grep -q '"decision":"allow"' ||

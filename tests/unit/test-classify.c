@@ -938,7 +938,7 @@ test_labelstore_garbage(void)
 {
 	static const gchar *const bad[] = {
 	    "",
-	    "futari-labelstore 2\n",
+	    "futari-labelstore 3\n",
 	    "futari-labelstore 1",
 	    "futari-labelstore 1\n0000000000000000000000000000000000000000000000000000000000000000 "
 	    "I",
@@ -1020,8 +1020,8 @@ test_labelstore_roundtrip(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(fut_labelstore_get_size(store), ==, 1);
 	text = fut_labelstore_to_text(store);
 	g_assert_cmpstr(text, ==,
-	                "futari-labelstore 1\n"
-	                "0100000000000000000000000000000000000000000000000000000000000000 I\n");
+	                "futari-labelstore 2\n"
+	                "0100000000000000000000000000000000000000000000000000000000000000 I 0\n");
 	/* no temporary files left behind */
 	{
 		g_autoptr(GDir) dir = g_dir_open(f->dir, 0, NULL);
