@@ -12,6 +12,7 @@
 #include "errors.h"
 
 typedef struct {
+	FutAgent *agent;
 	FutClassifier *classifier;
 	int fd;
 	gchar *path;
@@ -41,6 +42,11 @@ classify_thread(GTask *task, gpointer source, gpointer data, GCancellable *cance
 	}
 	/* The caller's own file: the classifier reads its label itself. */
 	c = fut_classifier_classify_fd(cj->classifier, cj->fd, cj->path, FUT_CLASSIFY_FLAG_DIGEST);
+	if (c->has_digest) {
+		struct stat st;
+		if (fstat(cj->fd, &st) == 0)
+			fut_broker_remember_path_rule(cj->agent, c, c->digest, st.st_uid);
+	}
 	g_task_return_pointer(task, c, (GDestroyNotify)fut_classification_free);
 }
 
@@ -88,6 +94,7 @@ fut_broker_classify(FutApiCall *call, JsonObject *args, gpointer user_data)
 	}
 	cj = g_new0(ClassifyJob, 1);
 	cj->uid = fut_api_call_get_uid(call);
+	cj->agent = agent;
 	cj->classifier = agent->classifier;
 	cj->fd = fut_api_call_steal_fd(call);
 	fdlink = g_strdup_printf("/proc/self/fd/%d", cj->fd);

@@ -65,6 +65,8 @@ label_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 	c = fut_classifier_classify_fd(lj->classifier, lj->fd, lj->path, FUT_CLASSIFY_FLAG_DIGEST);
 	lj->was = c->klass;
 	lj->has_digest = c->has_digest;
+	if (c->has_digest)
+		fut_broker_remember_path_rule(lj->agent, c, c->digest, st.st_uid);
 	memcpy(lj->digest, c->digest, FUT_SHA256_LEN);
 	if (lj->uid != 0) {
 		if (st.st_uid != lj->uid) {

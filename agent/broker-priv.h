@@ -109,6 +109,12 @@ void fut_broker_job_done(GObject *source, GAsyncResult *res, gpointer data);
 /* Logs the refusal of @j (export.refused) and answers the caller; takes @error. */
 void fut_broker_job_refuse(FutBrokerJob *j, FutApiCall *call, GError *error);
 
+/* Remembers the content of a file a path rule classed (I or II) for @owner in the label
+ * memory, so the owner's copies keep the class. */
+gboolean fut_broker_remember_path_rule(FutAgent *agent,
+                                       const FutClassification *c,
+                                       const guint8 digest[FUT_SHA256_LEN],
+                                       uid_t owner);
 /* broker-export.c: the @i-th name tried for @name (0: @name; then "stem (2).ext", ...),
  * cut to at most @max bytes on a character boundary; NULL if nothing fits. Caller frees. */
 gchar *fut_broker_candidate_name(const gchar *name, guint i, gsize max);

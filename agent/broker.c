@@ -285,7 +285,9 @@ fut_broker_job_classify(FutBrokerJob *j)
 	if (label_why != NULL)
 		g_string_append(why, label_why);
 	/* The copy is root's: the label memory's entries of the caller's file's owner are
-	 * looked up here (issue 16 item 7). */
+	 * looked up here (issue 16 item 7), and a path rule's class remembered for them. */
+	if (fstat(j->src_fd, &st) == 0)
+		fut_broker_remember_path_rule(j->agent, c, j->spool->sha256, st.st_uid);
 	if (fstat(j->src_fd, &st) == 0 && st.st_uid != 0) {
 		FutClass own = fut_labelstore_lookup_owner(j->agent->labels, j->spool->sha256,
 		                                           (guint32)st.st_uid);
@@ -315,6 +317,36 @@ fut_broker_job_classify(FutBrokerJob *j)
 		g_utf8_validate(j->class_why, -1, &end);
 		j->class_why[end - j->class_why] = '\0';
 	}
+}
+
+/* A path rule binds once the agent has seen the file under the rule's path: its content is
+ * remembered in the label memory for the file's owner (root's entry for a root-owned file),
+ * so the owner's copies elsewhere, or the same file through a bind mount of the owner's,
+ * keep the class (issue 16 item 6). Scoped to the owner like a user's label, so a rule on
+ * a folder users can write to cannot make everyone's identical files Class II. A copy made
+ * before the agent saw the file, or by another user, is not covered (docs/threat-model.md
+ * §4). Returns TRUE when an entry was added or was there. */
+gboolean
+fut_broker_remember_path_rule(FutAgent *agent,
+                              const FutClassification *c,
+                              const guint8 digest[FUT_SHA256_LEN],
+                              uid_t owner)
+{
+	FutClass rule = FUT_CLASS_NONE, have;
+	g_autoptr(GError) error = NULL;
+
+	for (guint i = 0; c != NULL && i < c->evidence->len; i++) {
+		const FutEvidence *e = g_ptr_array_index(c->evidence, i);
+		if (g_str_equal(e->rule, "path-rule"))
+			rule = fut_class_max(rule, e->klass);
+	}
+	if (rule != FUT_CLASS_I && rule != FUT_CLASS_II)
+		return FALSE;
+	have = fut_labelstore_lookup_owner(agent->labels, digest, (guint32)owner);
+	if (have != FUT_CLASS_NONE && fut_class_max(have, rule) == have)
+		return TRUE;
+	/* A full store or quota: the rule still holds at its path; copies are not covered. */
+	return fut_labelstore_record_for(agent->labels, digest, rule, (guint32)owner, &error);
 }
 
 /* --- each user's share of the workers --------------------------------------------------- */
