@@ -136,6 +136,32 @@ grep '"approval.refused"' "$O" | grep -q "only the person who made the request" 
 	fail "the other user did not hear of their own refusal: $(cat "$O")"
 grep -q '"subject":{"uid":65534' "$O" && fail "the other user got the requester's events: $(cat "$O")"
 grep -q '"subject":{"uid":65533' "$U" && fail "the requester got the other user's event"
+# Issue 16 item 5: a redeem whose name is taken on the stick and fills 255 bytes needs
+# " (2)". Before the fix faccessat's ENAMETOOLONG counted as "name free": export.written was
+# logged and the request marked redeemed, then the rename failed, so the approval was burned
+# and nothing written. Now the name is cut to fit and the file written once.
+long=$(python3 -c 'print("b" * 251 + ".txt")')
+public_file "$HOME_U/taken.txt" 100 taken
+out=$(as_user "$PROBE" "$SOCK" --fd "$HOME_U/taken.txt" \
+	"{\"command\":\"export\",\"args\":{\"name\":\"$long\",\"to\":\"alpha\",\"reason\":\"r\"}}")
+echo "$out" | grep -q '"written"' || fail "the long name was not taken: $out"
+public_file "$HOME_U/long.bin" 2000 longsecret
+setfattr -n trusted.futari.class -v II "$HOME_U/long.bin"
+out=$(as_user "$PROBE" "$SOCK" --fd "$HOME_U/long.bin" \
+	"{\"command\":\"export\",\"args\":{\"name\":\"$long\",\"to\":\"alpha\",\"reason\":\"r\"}}")
+REQ="$TEST_TMP/long.futari-request"
+echo "$out" | python3 -c 'import json,sys; sys.stdout.write(json.loads(sys.stdin.read(), strict=False)["result"]["request_text"])' \
+	>"$REQ" || fail "no request for the long name: $out"
+sign alice "$TEST_TMP/long.futari-approval"
+out=$(as_user "$FUTARI" redeem "$TEST_TMP/long.futari-approval" 2>&1) ||
+	fail "the redeem of a long taken name failed: $out"
+n=$(ls "$mnt" | grep -c '^bbbb')
+[ "$n" -eq 2 ] || fail "$n files with the long name on the stick, want 2: $(ls "$mnt")"
+ls "$mnt" | grep '^bbbb' | while read -r name; do
+	[ "$(printf %s "$name" | wc -c)" -le 255 ] || fail "a name over 255 bytes"
+done
+grep -h '"event":"export.failed"' "$L"/egress-*.jsonl | grep -q . &&
+	fail "an export failed on the way: $(grep -h export.failed "$L"/egress-*.jsonl)"
 stop_agent
 echo "ok: Class II written only after a valid approval; refused approvals logged"
 exit 0
