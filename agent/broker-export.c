@@ -316,7 +316,8 @@ fut_broker_job_write(FutBrokerJob *j, GError **error)
 	if (j->disk_devnode != NULL)
 		fut_usb_store_set_busy(j->agent->usb, j->disk_major, j->disk_minor, TRUE);
 	ok = fut_write_path_run(&t, export_write_cb, j, error);
-	j->ran_write_path = TRUE;
+	/* A write path that ended well verified every mount of the stick read-only itself. */
+	j->recheck_stick = !ok;
 	if (j->disk_devnode != NULL)
 		fut_usb_store_set_busy(j->agent->usb, j->disk_major, j->disk_minor, FALSE);
 	fut_usb_store_set_busy(j->agent->usb, j->major, j->minor, FALSE);

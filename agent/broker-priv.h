@@ -57,8 +57,8 @@ typedef struct {
 	gchar *class_why;
 	gchar *written; /* relative path on the medium */
 	guint64 last_progress;
-	gboolean holds_work;     /* holds one of the caller's work shares (fut_broker_work_begin) */
-	gboolean ran_write_path; /* the stick must be checked again (fut_broker_job_done) */
+	gboolean holds_work;    /* holds one of the caller's work shares (fut_broker_work_begin) */
+	gboolean recheck_stick; /* the write path failed: check the stick (fut_broker_job_done) */
 } FutBrokerJob;
 
 FutBrokerJob *fut_broker_job_ref(FutBrokerJob *j);

@@ -461,10 +461,10 @@ fut_broker_job_done(GObject *source, GAsyncResult *res, gpointer data)
 	}
 	if (j->pending != NULL && j->request_id != NULL)
 		g_hash_table_remove(j->agent->redeeming, j->request_id);
-	/* After a write, the stick is looked at again everywhere: a mount that stayed or became
-	 * writable is recorded (device.readonly-failed) and the stick refused until it is
-	 * read-only again (issue 16 item 4). */
-	if (j->ran_write_path) {
+	/* After a failed write (a closing remount refused, a mount left writable...) the stick is
+	 * looked at again everywhere: what stays writable is recorded (device.readonly-failed)
+	 * and the stick refused until it is read-only again (issue 16 item 4). */
+	if (j->recheck_stick) {
 		g_autoptr(GError) rerr = NULL;
 		fut_usb_store_reassert(j->agent->usb, &rerr);
 	}
