@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The mount table parser (agent/mounts.c): per-mount and superblock options, escapes, and
+ * garbage refused; the walk over every mount namespace finds this process's own mounts. */
+#include "config.h"
+
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "agent/mounts.h"
+#include "errors.h"
+
+static void
+test_parse(void)
+{
+	const gchar *text = "36 25 7:1 / /media/a\\040b rw,nosuid,relatime shared:1 - ext4 "
+	                    "/dev/loop1 rw,errors=remount-ro\n"
+	                    "37 25 7:1 /sub /mnt/x ro,relatime - ext4 /dev/loop1 ro\n";
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) m = fut_mounts_parse(text, strlen(text), &error);
+	const FutMount *a, *b;
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(m->len, ==, 2);
+	a = g_ptr_array_index(m, 0);
+	b = g_ptr_array_index(m, 1);
+	g_assert_cmpstr(a->mount_point, ==, "/media/a b");
+	g_assert_cmpstr(a->options, ==, "rw,nosuid,relatime");
+	g_assert_cmpstr(a->super_options, ==, "rw,errors=remount-ro");
+	g_assert_cmpstr(a->fs_type, ==, "ext4");
+	g_assert_cmpuint(a->major, ==, 7);
+	g_assert_cmpuint(a->minor, ==, 1);
+	g_assert_cmpint(a->ns_pid, ==, 0);
+	g_assert_cmpstr(b->root, ==, "/sub");
+	g_assert_cmpstr(b->super_options, ==, "ro");
+}
+
+static void
+test_garbage(void)
+{
+	static const gchar *const bad[] = {
+	    "36 25 7:1 / /m rw - ext4\n",                  /* no source, no super options */
+	    "36 25 x:y / /m rw - ext4 /dev/loop1 rw\n",    /* device */
+	    "36 25 7:1 / /m rw shared:1 ext4 /dev/x rw\n", /* no separator */
+	    "garbage\n",
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autoptr(GError) error = NULL;
+		g_assert_null(fut_mounts_parse(bad[i], strlen(bad[i]), &error));
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+		g_assert_null(strchr(error->message, '\n'));
+	}
+}
+
+/* The filesystem this test runs from is mounted in our own namespace: the walk over every
+ * namespace finds it there, with ns_pid 0, and at least as many mounts as our table. */
+static void
+test_everywhere(void)
+{
+	struct stat st;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) own = NULL;
+	g_autoptr(GPtrArray) all = NULL;
+	gboolean ours = FALSE;
+
+	g_assert_cmpint(stat(g_test_get_dir(G_TEST_BUILT), &st), ==, 0);
+	own = fut_mounts_for_device(major(st.st_dev), minor(st.st_dev), &error);
+	g_assert_no_error(error);
+	if (own->len == 0) {
+		g_test_skip("the build directory's filesystem is not in the mount table");
+		return;
+	}
+	all = fut_mounts_for_device_everywhere(major(st.st_dev), minor(st.st_dev), &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(all->len, >=, own->len);
+	for (guint i = 0; i < all->len; i++) {
+		const FutMount *m = g_ptr_array_index(all, i);
+		g_assert_nonnull(m->super_options);
+		ours = ours || m->ns_pid == 0;
+	}
+	g_assert_true(ours);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/agent/mounts/parse", test_parse);
+	g_test_add_func("/agent/mounts/garbage", test_garbage);
+	g_test_add_func("/agent/mounts/everywhere", test_everywhere);
+	return g_test_run();
+}
