@@ -51,6 +51,8 @@ fut_broker_candidate_name(const gchar *name, guint i, gsize max)
 	const gchar *dot = strrchr(name, '.');
 	gsize stem_len, ext_len, room;
 
+	if (max <= strlen(suffix))
+		return NULL;
 	if (dot == NULL || dot == name)
 		dot = name + strlen(name);
 	stem_len = (gsize)(dot - name);
