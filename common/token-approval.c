@@ -188,5 +188,6 @@ fut_approval_verify(const FutApproval *a, GError **error)
 	key = fut_certificate_get_key(a->cert, error);
 	if (key == NULL)
 		return FALSE;
-	return fut_tok_verify_body(FUT_DOMAIN_APPROVAL, body, key, &a->signature, _("the approval"), error);
+	return fut_tok_verify_body(FUT_DOMAIN_APPROVAL, body, key, &a->signature, _("the approval"),
+	                           error);
 }

@@ -180,7 +180,8 @@ fut_tok_certificate_parse_body(const gchar *body, GError **error)
 
 	if (r == NULL)
 		return NULL;
-	if (!fut_tok_read_version(r, error) || !fut_tok_read_hex(r, "serial", c->serial, FUT_SERIAL_LEN, error) ||
+	if (!fut_tok_read_version(r, error) ||
+	    !fut_tok_read_hex(r, "serial", c->serial, FUT_SERIAL_LEN, error) ||
 	    !fut_tok_read_token(r, "staff-id", &c->staff_id, error) ||
 	    !fut_tok_read_text(r, "name", FUT_NAME_MAX, FALSE, &c->name, error) ||
 	    !fut_tok_read_list(r, "logins", FUT_CERT_MAX_LOGINS, FALSE, c->logins, error) ||
@@ -226,8 +227,8 @@ fut_certificate_verify(const FutCertificate *c, const FutKey *root, GError **err
 		            have, want);
 		return FALSE;
 	}
-	return fut_tok_verify_body(FUT_DOMAIN_CERTIFICATE, body, root, &c->signature, _("the certificate"),
-	                   error);
+	return fut_tok_verify_body(FUT_DOMAIN_CERTIFICATE, body, root, &c->signature,
+	                           _("the certificate"), error);
 }
 
 FutKey *

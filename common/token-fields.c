@@ -205,11 +205,11 @@ reader_fail(FutFieldReader *r, GError **error, GError *local)
 
 gboolean
 fut_tok_read_text(FutFieldReader *r,
-          const gchar *key,
-          gsize max,
-          gboolean allow_empty,
-          gchar **ret,
-          GError **error)
+                  const gchar *key,
+                  gsize max,
+                  gboolean allow_empty,
+                  gchar **ret,
+                  GError **error)
 {
 	const gchar *raw = fut_field_reader_take(r, key, error);
 	g_autofree gchar *v = NULL;
@@ -247,11 +247,11 @@ fut_tok_read_token(FutFieldReader *r, const gchar *key, gchar **ret, GError **er
 
 gboolean
 fut_tok_read_list(FutFieldReader *r,
-          const gchar *key,
-          guint max_count,
-          gboolean role,
-          GPtrArray *list,
-          GError **error)
+                  const gchar *key,
+                  guint max_count,
+                  gboolean role,
+                  GPtrArray *list,
+                  GError **error)
 {
 	const gchar *raw = fut_field_reader_take(r, key, error);
 	g_auto(GStrv) parts = NULL;
@@ -409,10 +409,10 @@ fut_tok_signed_message(const gchar *domain, const gchar *body, gsize len)
 
 gboolean
 fut_tok_sign_body(const gchar *domain,
-          const GString *body,
-          const FutKey *key,
-          FutSignature *ret_sig,
-          GError **error)
+                  const GString *body,
+                  const FutKey *key,
+                  FutSignature *ret_sig,
+                  GError **error)
 {
 	g_autoptr(GByteArray) msg = fut_tok_signed_message(domain, body->str, body->len);
 	FutSignature sig = {0};
@@ -432,11 +432,11 @@ fut_tok_sign_body(const gchar *domain,
 
 gboolean
 fut_tok_verify_body(const gchar *domain,
-            const GString *body,
-            const FutKey *key,
-            const FutSignature *sig,
-            const gchar *what,
-            GError **error)
+                    const GString *body,
+                    const FutKey *key,
+                    const FutSignature *sig,
+                    const gchar *what,
+                    GError **error)
 {
 	g_autoptr(GByteArray) msg = NULL;
 	guint8 id[FUT_KEY_ID_LEN];

@@ -69,10 +69,8 @@ fut_tok_read_b64(FutFieldReader *r, const gchar *key, guint8 *out, gsize len, GE
 gboolean fut_tok_read_version(FutFieldReader *r, GError **error);
 /* Reads the signature line, which must be the last one; @ret_signed_len is the length of
  * the body bytes before it. */
-gboolean fut_tok_read_signature(FutFieldReader *r,
-                                FutSignature *sig,
-                                gsize *ret_signed_len,
-                                GError **error);
+gboolean
+fut_tok_read_signature(FutFieldReader *r, FutSignature *sig, gsize *ret_signed_len, GError **error);
 
 /* --- signing ------------------------------------------------------------------------ */
 /* @domain, its NUL, then @len bytes of @body. */
@@ -91,11 +89,8 @@ gboolean fut_tok_verify_body(const gchar *domain,
                              GError **error);
 gboolean fut_tok_check_canonical(const gchar *body, const GString *again, GError **error);
 /* The envelope of @label, decoded body returned; caller frees. */
-gchar *fut_tok_decode_envelope(const gchar *text,
-                               gsize len,
-                               const gchar *label,
-                               gsize max,
-                               GError **error);
+gchar *fut_tok_decode_envelope(
+    const gchar *text, gsize len, const gchar *label, gsize max, GError **error);
 
 /* --- between objects (an approval embeds a certificate) ------------------------------ */
 /* The certificate body, signature line included; NULL if unsigned or a field is bad. */

@@ -241,18 +241,25 @@ fut_request_parse(const gchar *text, gsize len, GError **error)
 	    !fut_tok_read_uint(r, "size", FUT_TOK_SIZE_MAX, &q->size, error) ||
 	    !fut_tok_read_hex(r, "sha256", q->sha256, FUT_SHA256_LEN, error) ||
 	    !read_class(r, &q->klass, error) ||
-	    !fut_tok_read_text(r, "class-evidence", FUT_EVIDENCE_MAX, TRUE, &q->class_evidence, error))
+	    !fut_tok_read_text(r, "class-evidence", FUT_EVIDENCE_MAX, TRUE, &q->class_evidence,
+	                       error))
 		return NULL;
 	if (d->channel == FUT_CHANNEL_USB) {
-		if (!fut_tok_read_text(r, "usb-vendor", FUT_NAME_MAX, TRUE, &d->usb_vendor, error) ||
-		    !fut_tok_read_text(r, "usb-product", FUT_NAME_MAX, TRUE, &d->usb_product, error) ||
-		    !fut_tok_read_text(r, "usb-serial", FUT_NAME_MAX, TRUE, &d->usb_serial, error) ||
-		    !fut_tok_read_text(r, "usb-fs-uuid", FUT_NAME_MAX, TRUE, &d->usb_fs_uuid, error) ||
+		if (!fut_tok_read_text(r, "usb-vendor", FUT_NAME_MAX, TRUE, &d->usb_vendor,
+		                       error) ||
+		    !fut_tok_read_text(r, "usb-product", FUT_NAME_MAX, TRUE, &d->usb_product,
+		                       error) ||
+		    !fut_tok_read_text(r, "usb-serial", FUT_NAME_MAX, TRUE, &d->usb_serial,
+		                       error) ||
+		    !fut_tok_read_text(r, "usb-fs-uuid", FUT_NAME_MAX, TRUE, &d->usb_fs_uuid,
+		                       error) ||
 		    !fut_tok_read_text(r, "usb-label", FUT_NAME_MAX, TRUE, &d->usb_label, error))
 			return NULL;
 	} else {
-		if (!fut_tok_read_text(r, "upload-host", FUT_NAME_MAX, FALSE, &d->upload_host, error) ||
-		    !fut_tok_read_text(r, "upload-program", FUT_TEXT_MAX, FALSE, &d->upload_program, error))
+		if (!fut_tok_read_text(r, "upload-host", FUT_NAME_MAX, FALSE, &d->upload_host,
+		                       error) ||
+		    !fut_tok_read_text(r, "upload-program", FUT_TEXT_MAX, FALSE, &d->upload_program,
+		                       error))
 			return NULL;
 	}
 	if (!fut_tok_read_text(r, "reason", FUT_TEXT_MAX, FALSE, &q->reason, error) ||
@@ -278,7 +285,8 @@ fut_request_verify(const FutRequest *q, GError **error)
 	key = fut_key_new_public(q->host_key, error);
 	if (key == NULL)
 		return FALSE;
-	return fut_tok_verify_body(FUT_DOMAIN_REQUEST, body, key, &q->signature, _("the request"), error);
+	return fut_tok_verify_body(FUT_DOMAIN_REQUEST, body, key, &q->signature, _("the request"),
+	                           error);
 }
 
 gboolean

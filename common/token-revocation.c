@@ -147,8 +147,8 @@ fut_revocation_list_to_text(const FutRevocationList *l, GError **error)
 FutRevocationList *
 fut_revocation_list_parse(const gchar *text, gsize len, GError **error)
 {
-	g_autofree gchar *body =
-	    fut_tok_decode_envelope(text, len, FUT_LABEL_REVOCATION, FUT_REVOCATION_TEXT_MAX, error);
+	g_autofree gchar *body = fut_tok_decode_envelope(text, len, FUT_LABEL_REVOCATION,
+	                                                 FUT_REVOCATION_TEXT_MAX, error);
 	g_autoptr(FutFieldReader) r = NULL;
 	g_autoptr(FutRevocationList) l = fut_revocation_list_new();
 	g_autoptr(GString) again = NULL;
@@ -194,5 +194,5 @@ fut_revocation_list_verify(const FutRevocationList *l, const FutKey *root, GErro
 	if (!crl_body(l, body, error))
 		return FALSE;
 	return fut_tok_verify_body(FUT_DOMAIN_REVOCATION, body, root, &l->signature,
-	                   _("the revocation list"), error);
+	                           _("the revocation list"), error);
 }
