@@ -21,6 +21,7 @@
 #include "logrecord.h"
 #include "pending.h"
 #include "redeem.h"
+#include "revstate.h"
 #include "token.h"
 #include "spool.h"
 #include "util.h"
@@ -1398,19 +1399,6 @@ find_request_destination(FutAgent *agent,
 	return FALSE;
 }
 
-static FutRevocationList *
-load_revocations(const gchar *path, GError **error)
-{
-	g_autofree gchar *text = NULL;
-	gsize len = 0;
-
-	if (!g_file_test(path, G_FILE_TEST_EXISTS))
-		return NULL;
-	if (!fut_file_read_bounded(path, FUT_REVOCATION_TEXT_MAX, &text, &len, error))
-		return NULL;
-	return fut_revocation_list_parse(text, len, error);
-}
-
 static void
 redeem_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 {
@@ -1579,6 +1567,7 @@ fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data)
 	g_autoptr(FutRequest) req = NULL;
 	g_autoptr(FutKey) root = NULL;
 	g_autoptr(FutRevocationList) crl = NULL;
+	g_autofree gchar *crl_refused = NULL;
 	g_autofree gchar *message = NULL;
 	g_autofree gchar *exelink = NULL;
 	g_autoptr(GTask) task = NULL;
@@ -1681,10 +1670,13 @@ fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data)
 		g_prefix_error(&error, _("the organisation key is not installed (ask IT): "));
 		goto refuse;
 	}
-	crl = load_revocations(agent->config->revocation_list, &error);
-	if (crl == NULL && error != NULL) {
-		g_prefix_error(&error, _("the revocation list is unusable (ask IT): "));
+	if (!fut_revstate_choose(agent->config->state_dir, agent->config->revocation_list, root,
+	                         &crl, &crl_refused, &error))
 		goto refuse;
+	if (crl_refused != NULL) {
+		/* An older list put back: logged, and the newer one kept in force. */
+		if (!job_record(j, FUT_LOG_EV_CRL_REFUSED, "deny", crl_refused, &error))
+			goto refuse_unlogged;
 	}
 	in.request = req;
 	in.approvals = (FutApproval *const *)approvals->pdata;

@@ -333,6 +333,16 @@ cmd_status(int argc, char **argv)
 	else
 		printf(_("upload control:   off (not configured)\n"));
 	printf(_("egress log:       %u records\n"), (guint)int_member(r, "log_next_seq"));
+	if (json_object_has_member(r, "revocation_sequence") &&
+	    int_member(r, "revocation_sequence") >= 0)
+		printf(_("revocations:      list %lld in force\n"),
+		       (long long)int_member(r, "revocation_sequence"));
+	else
+		printf(_("revocations:      no list in force\n"));
+	if (str_member(r, "revocation_note") != NULL) {
+		g_autofree gchar *note = fut_strescape(str_member(r, "revocation_note"), -1);
+		printf(_("                  %s\n"), note);
+	}
 	printf(_("registered media: %u%s\n"), (guint)int_member(r, "registered_media"),
 	       bool_member(r, "export_to_unregistered") ? _(" (exports allowed to any stick)")
 	                                                : _(" (exports only to these)"));

@@ -79,13 +79,14 @@ refused other-user "only the person who made the request" \
 	"$FUTARI" redeem "$TEST_TMP/ok.futari-approval"
 refused garbage "approval 1" as_user "$FUTARI" redeem "$REQ"
 
-# Alice's certificate revoked: her approval is worthless.
-serial=$(grep '^serial: ' "$W/alice.cert" | cut -d' ' -f2)
+# Carol's certificate revoked: her decision is worthless (the revocation is checked before
+# what she decided). The list stays: the agent never goes back to an older one
+# (agent-crl-rollback.sh), so the revoked approver is not Alice, whose approval is used below.
+serial=$(grep '^serial: ' "$W/carol.cert" | cut -d' ' -f2)
 (cd "$W" && A revoke "$serial" --previous crl1 --root-key org/org.key \
 	--passphrase-file root.pass --out crl2)
 install -m 0644 "$W/crl2" "$ETC/revocations.futari-revocation"
-refused revoked "revoked" as_user "$FUTARI" redeem "$TEST_TMP/ok.futari-approval"
-install -m 0644 "$W/crl1" "$ETC/revocations.futari-revocation"
+refused revoked "revoked" as_user "$FUTARI" redeem "$TEST_TMP/no.futari-approval"
 
 # The wrong stick: alpha's twin with another filesystem.
 umount "$mnt"
