@@ -310,13 +310,18 @@ fut_redeem_check(const FutRedeemInput *in, gchar **ret_message)
 		for (guint k = 0; k < i; k++) {
 			const FutCertificate *a = in->approvals[i]->cert;
 			const FutCertificate *b = in->approvals[k]->cert;
-			if (g_str_equal(a->staff_id, b->staff_id) ||
-			    memcmp(a->public_key, b->public_key, FUT_ED25519_PUBLIC_LEN) == 0) {
-				g_autofree gchar *name = who(a);
-				return refuse(ret_message, FUT_REFUSAL_DUPLICATE_APPROVER,
-				              _("approvals %u and %u are by the same person, %s; "
-				                "Class %s needs distinct approvers"),
-				              k + 1, i + 1, name, fut_class_to_string(q->klass));
+			const gchar *why = NULL;
+			/* One person, one approver: a second certificate of the same person (a
+			 * re-issue, another staff id spelling) does not make a second person. */
+			if (fut_certificate_same_person(a, b, &why)) {
+				g_autofree gchar *name_a = who(b);
+				g_autofree gchar *name_b = who(a);
+				return refuse(
+				    ret_message, FUT_REFUSAL_DUPLICATE_APPROVER,
+				    _("approvals %u and %u are by the same person (%s and %s "
+				      "share %s); Class %s needs distinct approvers"),
+				    k + 1, i + 1, name_a, name_b, _(why),
+				    fut_class_to_string(q->klass));
 			}
 		}
 	}

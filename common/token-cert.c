@@ -263,6 +263,26 @@ fut_certificate_may_approve(const FutCertificate *c, FutClass klass)
 	return klass >= FUT_CLASS_I && klass <= FUT_CLASS_III && (c->classes & (1u << klass)) != 0;
 }
 
+gboolean
+fut_certificate_same_person(const FutCertificate *a, const FutCertificate *b, const gchar **ret_why)
+{
+	const gchar *why = NULL;
+
+	if (memcmp(a->public_key, b->public_key, FUT_ED25519_PUBLIC_LEN) == 0)
+		why = N_("the key");
+	else if (g_ascii_strcasecmp(fut_tok_nz(a->staff_id), fut_tok_nz(b->staff_id)) == 0)
+		why = N_("the staff id");
+	for (guint i = 0; why == NULL && i < a->logins->len; i++) {
+		for (guint k = 0; why == NULL && k < b->logins->len; k++) {
+			if (g_ascii_strcasecmp(a->logins->pdata[i], b->logins->pdata[k]) == 0)
+				why = N_("the login");
+		}
+	}
+	if (ret_why != NULL)
+		*ret_why = why;
+	return why != NULL;
+}
+
 gchar *
 fut_certificate_dup_serial_string(const FutCertificate *c)
 {

@@ -533,6 +533,43 @@ m_duplicate_staff_id(Scenario *s)
 	add_approval(s, c, s->k_frank, s->now - 60, s->now + 3600);
 }
 
+/* Issue 16 item 2: a re-issue under another staff id that keeps one of the logins. */
+static void
+m_duplicate_login(Scenario *s)
+{
+	g_autoptr(FutCertificate) c =
+	    fx_cert("S9002", "Carol Re-issued", "carol.adm", "info-manager", C_I | C_II, s->k_frank,
+	            s->root, 0x0b);
+
+	set_request(s, FUT_CLASS_I);
+	add_approval(s, s->c_carol, s->k_carol, s->now - 60, s->now + 3600);
+	add_approval(s, c, s->k_frank, s->now - 60, s->now + 3600);
+}
+
+/* ... and one whose staff id differs only in case, with a new login and a new key. */
+static void
+m_duplicate_staff_id_case(Scenario *s)
+{
+	g_autoptr(FutCertificate) c = fx_cert("s1002", "Carol Lower-Case", "carol9", "info-manager",
+	                                      C_I | C_II, s->k_frank, s->root, 0x0c);
+
+	set_request(s, FUT_CLASS_I);
+	add_approval(s, s->c_carol, s->k_carol, s->now - 60, s->now + 3600);
+	add_approval(s, c, s->k_frank, s->now - 60, s->now + 3600);
+}
+
+/* ... and a login that differs only in case. */
+static void
+m_duplicate_login_case(Scenario *s)
+{
+	g_autoptr(FutCertificate) c = fx_cert("S9003", "Carol Upper-Case", "CAROL", "info-manager",
+	                                      C_I | C_II, s->k_frank, s->root, 0x0d);
+
+	set_request(s, FUT_CLASS_I);
+	add_approval(s, c, s->k_frank, s->now - 60, s->now + 3600);
+	add_approval(s, s->c_carol, s->k_carol, s->now - 60, s->now + 3600);
+}
+
 static void
 m_too_few_class_i(Scenario *s)
 {
@@ -626,8 +663,14 @@ static const Row rows[] = {
     {"approval-too-long-class-ii", m_approval_too_long, FUT_REFUSAL_APPROVAL_TOO_LONG, "1d"},
     {"approval-too-long-class-i", m_class_i_too_long, FUT_REFUSAL_APPROVAL_TOO_LONG, "4h"},
     {"same-approver-twice", m_duplicate, FUT_REFUSAL_DUPLICATE_APPROVER, "same person"},
-    {"same-key-two-certificates", m_duplicate_key, FUT_REFUSAL_DUPLICATE_APPROVER, "same person"},
+    {"same-key-two-certificates", m_duplicate_key, FUT_REFUSAL_DUPLICATE_APPROVER, "share the key"},
     {"same-staff-id-two-keys", m_duplicate_staff_id, FUT_REFUSAL_DUPLICATE_APPROVER, "same person"},
+    {"same-login-two-staff-ids", m_duplicate_login, FUT_REFUSAL_DUPLICATE_APPROVER,
+     "share the login"},
+    {"same-staff-id-other-case", m_duplicate_staff_id_case, FUT_REFUSAL_DUPLICATE_APPROVER,
+     "share the staff id"},
+    {"same-login-other-case", m_duplicate_login_case, FUT_REFUSAL_DUPLICATE_APPROVER,
+     "share the login"},
     {"too-few-class-i", m_too_few_class_i, FUT_REFUSAL_TOO_FEW_APPROVALS, "1 given"},
     {"too-few-class-ii", m_too_few_class_ii, FUT_REFUSAL_TOO_FEW_APPROVALS, "0 given"},
     {"class-i-without-security-manager", m_required_role, FUT_REFUSAL_REQUIRED_ROLE_MISSING,
