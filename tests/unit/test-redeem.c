@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "errors.h"
 #include "fixtures.h"
 
 #define C_I   (1u << FUT_CLASS_I)
@@ -702,15 +703,56 @@ test_row(gconstpointer data)
 static void
 test_every_refusal_covered(void)
 {
-	for (FutRefusal r = FUT_REFUSAL_NONE; r <= FUT_REFUSAL_MALFORMED; r++) {
-		gboolean found = r == FUT_REFUSAL_MALFORMED; /* test_parse_approvals */
+	for (FutRefusal r = FUT_REFUSAL_NONE; r <= FUT_REFUSAL_LAST; r++) {
+		/* MALFORMED: test_parse_approvals; after it, the agent's own refusals
+		 * (agent-redeem.sh), which fut_redeem_check never gives. */
+		gboolean found = r >= FUT_REFUSAL_MALFORMED;
 		g_assert_cmpstr(fut_refusal_to_string(r), !=, "unknown");
+		g_assert_cmpint(fut_refusal_from_string(fut_refusal_to_string(r)), ==,
+		                r == FUT_REFUSAL_NONE ? FUT_REFUSAL_NONE : r);
 		for (guint i = 0; i < G_N_ELEMENTS(rows) && !found; i++)
 			found = rows[i].expect == r;
 		if (!found)
 			g_error("no test row for refusal %s", fut_refusal_to_string(r));
 	}
-	g_assert_cmpstr(fut_refusal_to_string(FUT_REFUSAL_MALFORMED + 1), ==, "unknown");
+	g_assert_cmpstr(fut_refusal_to_string(FUT_REFUSAL_LAST + 1), ==, "unknown");
+}
+
+/* Issue 16 item 3: every refusal reads "<message> (<name>)", once, and the name can be
+ * read back; garbage names nothing. */
+static void
+test_refusal_error(void)
+{
+	g_autoptr(GError) error = NULL;
+	const gchar *garbage[] = {"",
+	                          "x",
+	                          "(malformed)",
+	                          "a(malformed)",
+	                          "a (Malformed)",
+	                          "a (nope)",
+	                          "a (malformed",
+	                          "a (accepted)",
+	                          NULL};
+
+	fut_refusal_set_error(&error, FUT_REFUSAL_BEING_REDEEMED, "busy");
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_REFUSED);
+	g_assert_cmpstr(error->message, ==, "busy (being-redeemed)");
+	g_assert_cmpint(fut_refusal_from_message(error->message), ==, FUT_REFUSAL_BEING_REDEEMED);
+	/* an error named already keeps its name */
+	fut_refusal_set_error(&error, FUT_REFUSAL_AGENT_ERROR, NULL);
+	g_assert_cmpstr(error->message, ==, "busy (being-redeemed)");
+	g_clear_error(&error);
+	/* another error gets the name appended, keeping its domain and code */
+	g_set_error(&error, FUT_ERROR, FUT_ERROR_PERMISSION, "only the requester (uid 5)");
+	fut_refusal_set_error(&error, FUT_REFUSAL_NOT_REQUESTER, NULL);
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_PERMISSION);
+	g_assert_cmpstr(error->message, ==, "only the requester (uid 5) (not-requester)");
+	g_assert_cmpint(fut_refusal_from_message(error->message), ==, FUT_REFUSAL_NOT_REQUESTER);
+	for (guint i = 0; garbage[i] != NULL; i++)
+		g_assert_cmpint(fut_refusal_from_message(garbage[i]), ==, FUT_REFUSAL_NONE);
+	g_assert_cmpint(fut_refusal_from_message(NULL), ==, FUT_REFUSAL_NONE);
+	g_assert_cmpint(fut_refusal_from_string(NULL), ==, FUT_REFUSAL_NONE);
+	fut_refusal_set_error(NULL, FUT_REFUSAL_MALFORMED, "ignored");
 }
 
 /* A lookup that is asked about something else than the request answers UNKNOWN: make sure
@@ -781,6 +823,7 @@ main(int argc, char **argv)
 		g_test_add_data_func(path, &rows[i], test_row);
 	}
 	g_test_add_func("/redeem/every-refusal-covered", test_every_refusal_covered);
+	g_test_add_func("/redeem/refusal-error", test_refusal_error);
 	g_test_add_func("/redeem/lookup-gets-request-id", test_lookup_gets_request_id);
 	g_test_add_func("/redeem/parse-approvals", test_parse_approvals);
 	return g_test_run();
