@@ -19,6 +19,7 @@
 #include "apimsg.h"
 #include "errors.h"
 #include "infoclass.h"
+#include "redeem.h"
 #include "util.h"
 
 #define EXIT_REFUSED 1
@@ -812,7 +813,9 @@ cmd_redeem(int argc, char **argv)
 		if (strlen(text) != len || !g_utf8_validate(text, (gssize)len, NULL)) {
 			g_autofree gchar *e = fut_strescape(argv[i], -1);
 			g_autofree gchar *msg = g_strdup_printf(_("%s is not an approval file"), e);
-			fail_line(msg);
+			/* Refused here, before the agent: the same name as the agent would give. */
+			fut_refusal_set_error(&error, FUT_REFUSAL_MALFORMED, msg);
+			fail_line(error->message);
 			return EXIT_REFUSED;
 		}
 		json_array_add_string_element(arr, text);

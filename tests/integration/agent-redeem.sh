@@ -79,6 +79,10 @@ refused other-user "only the person who made the request can redeem it (not-requ
 	"$FUTARI" redeem "$TEST_TMP/ok.futari-approval"
 refused garbage "approval 1 is not a valid futari approval: this is a FUTARI REQUEST.*(malformed)$" \
 	as_user "$FUTARI" redeem "$REQ"
+# a binary file is refused by the CLI itself, under the same name
+printf 'bin\000ary\n' >"$TEST_TMP/binary.futari-approval"
+chmod 0644 "$TEST_TMP/binary.futari-approval"
+refused binary "is not an approval file (malformed)$" as_user "$FUTARI" redeem "$TEST_TMP/binary.futari-approval"
 # a certificate handed in as an approval: named too (issue 16 item 3)
 refused certificate "approval 1 is not a valid futari approval: this is a FUTARI CERTIFICATE.*(malformed)$" \
 	as_user "$FUTARI" redeem "$W/carol.cert"
