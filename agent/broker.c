@@ -1706,6 +1706,8 @@ fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data)
 	if (crl_refused != NULL) {
 		/* An older list put back: logged, and the newer one kept in force. */
 		if (!job_record(j, FUT_LOG_EV_CRL_REFUSED, "deny", crl_refused, &error)) {
+			g_prefix_error(&error,
+			               _("the log cannot be written, nothing was exported: "));
 			fut_refusal_set_error(&error, FUT_REFUSAL_LOG_UNWRITABLE, NULL);
 			goto refuse_unlogged;
 		}
