@@ -122,6 +122,8 @@ parse_line(const gchar *line, GError **error)
 	return e;
 }
 
+static Entry *find(FutIssued *rec, const guint8 serial[FUT_SERIAL_LEN]);
+
 FutIssued *
 fut_issued_load(const gchar *path, GError **error)
 {
@@ -162,6 +164,12 @@ fut_issued_load(const gchar *path, GError **error)
 		e = parse_line(lines[i], &local);
 		if (e == NULL) {
 			g_propagate_prefixed_error(error, local, _("%s: line %u: "), safe, i + 1);
+			return NULL;
+		}
+		if (find(rec, e->cert->serial) != NULL) {
+			entry_free(e);
+			g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+			            _("%s: line %u: this serial is listed twice"), safe, i + 1);
 			return NULL;
 		}
 		g_ptr_array_add(rec->entries, e);
