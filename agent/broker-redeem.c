@@ -13,6 +13,7 @@
 #include "fanwatch.h"
 #include "fsname.h"
 #include "redeem.h"
+#include "revstate.h"
 #include "token.h"
 #include "util.h"
 
@@ -65,19 +66,6 @@ find_request_destination(FutAgent *agent,
 		}
 	}
 	return FALSE;
-}
-
-static FutRevocationList *
-load_revocations(const gchar *path, GError **error)
-{
-	g_autofree gchar *text = NULL;
-	gsize len = 0;
-
-	if (!g_file_test(path, G_FILE_TEST_EXISTS))
-		return NULL;
-	if (!fut_file_read_bounded(path, FUT_REVOCATION_TEXT_MAX, &text, &len, error))
-		return NULL;
-	return fut_revocation_list_parse(text, len, error);
 }
 
 static void
@@ -137,16 +125,14 @@ redeem_upload(
 	j->upload_program = g_strdup(req->destination.upload_program);
 	j->sha256_hex = fut_hex_encode(req->sha256, FUT_SHA256_LEN);
 	if (agent->fanwatch == NULL) {
-		g_set_error(error, FUT_ERROR, FUT_ERROR_NOT_SUPPORTED,
-		            _("upload control is not running on this PC (ask IT)"));
+		fut_refusal_set_error(error, FUT_REFUSAL_UPLOAD_CONTROL_OFF,
+		                      _("upload control is not running on this PC (ask IT)"));
 		return NULL;
 	}
 	in->destination = &req->destination;
 	refusal = fut_redeem_check(in, &message);
 	if (refusal != FUT_REFUSAL_NONE) {
-		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED, "%s (%s)",
-		            message != NULL ? message : _("refused"),
-		            fut_refusal_to_string(refusal));
+		fut_refusal_set_error(error, refusal, message);
 		return NULL;
 	}
 	/* Every approval must hold: the window is their intersection, within the request's
@@ -158,6 +144,7 @@ redeem_upload(
 	*ret_event = NULL;
 	if (!fut_broker_job_record(j, "redeem.accepted", "allow", message, error)) {
 		g_prefix_error(error, _("the log cannot be written, nothing was activated: "));
+		fut_refusal_set_error(error, FUT_REFUSAL_LOG_UNWRITABLE, NULL);
 		return NULL;
 	}
 	*ret_event = "export.failed";
@@ -191,6 +178,48 @@ redeem_upload(
 	return r;
 }
 
+/* The approval texts of a redeem, parsed as docs/formats.md §11 says: by
+ * fut_redeem_parse_approvals(), so every refusal has its name. */
+static gboolean
+redeem_parse_args(JsonArray *arr, GPtrArray **ret_approvals, GError **error)
+{
+	guint n = json_array_get_length(arr);
+	g_autofree const gchar **texts = NULL;
+	g_autofree gsize *lens = NULL;
+	g_autofree gchar *message = NULL;
+	g_autoptr(GPtrArray) parsed = NULL;
+	FutRefusal r;
+
+	if (n == 0) {
+		fut_refusal_set_error(error, FUT_REFUSAL_MALFORMED,
+		                      _("give 1 or more approval files"));
+		return FALSE;
+	}
+	if (n > FUT_REDEEM_MAX_APPROVALS)
+		n = FUT_REDEEM_MAX_APPROVALS + 1; /* refused below, without reading the rest */
+	texts = g_new0(const gchar *, n);
+	lens = g_new0(gsize, n);
+	for (guint i = 0; i < n && i < json_array_get_length(arr); i++) {
+		JsonNode *node = json_array_get_element(arr, i);
+		if (!JSON_NODE_HOLDS_VALUE(node) ||
+		    json_node_get_value_type(node) != G_TYPE_STRING) {
+			fut_refusal_set_error(error, FUT_REFUSAL_MALFORMED,
+			                      _("approvals must be texts"));
+			return FALSE;
+		}
+		texts[i] = json_node_get_string(node);
+		lens[i] = strlen(texts[i]);
+	}
+	r = fut_redeem_parse_approvals(texts, lens, n, &parsed, &message);
+	if (r != FUT_REFUSAL_NONE) {
+		fut_refusal_set_error(error, r, message);
+		return FALSE;
+	}
+	g_ptr_array_unref(*ret_approvals);
+	*ret_approvals = g_steal_pointer(&parsed);
+	return TRUE;
+}
+
 void
 fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data)
 {
@@ -202,6 +231,7 @@ fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data)
 	g_autoptr(FutRequest) req = NULL;
 	g_autoptr(FutKey) root = NULL;
 	g_autoptr(FutRevocationList) crl = NULL;
+	g_autofree gchar *crl_refused = NULL;
 	g_autofree gchar *message = NULL;
 	g_autofree gchar *exelink = NULL;
 	g_autoptr(GTask) task = NULL;
@@ -212,7 +242,6 @@ fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data)
 	FutRefusal refusal;
 	JsonNode *an = json_object_get_member(args, "approvals");
 	const gchar *event = "approval.refused";
-	JsonArray *arr;
 
 	j->ref = 1;
 	j->agent = agent;
@@ -226,35 +255,16 @@ fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data)
 	j->approvers = g_ptr_array_new_with_free_func(g_free);
 
 	if (json_object_get_size(args) != 1 || an == NULL || !JSON_NODE_HOLDS_ARRAY(an)) {
-		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
-		            _("redeem takes one argument, 'approvals': a list of approval texts"));
+		fut_refusal_set_error(
+		    &error, FUT_REFUSAL_MALFORMED,
+		    _("redeem takes one argument, 'approvals': a list of approval texts"));
 		goto refuse;
 	}
-	arr = json_node_get_array(an);
-	if (json_array_get_length(arr) == 0 ||
-	    json_array_get_length(arr) > FUT_REDEEM_MAX_APPROVALS) {
-		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
-		            _("give 1 to %d approval files"), FUT_REDEEM_MAX_APPROVALS);
+	if (!redeem_parse_args(json_node_get_array(an), &approvals, &error))
 		goto refuse;
-	}
-	for (guint i = 0; i < json_array_get_length(arr); i++) {
-		JsonNode *n = json_array_get_element(arr, i);
-		const gchar *text;
-		FutApproval *a;
-		if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING) {
-			g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
-			            _("approvals must be texts"));
-			goto refuse;
-		}
-		text = json_node_get_string(n);
-		a = fut_approval_parse(text, strlen(text), &error);
-		if (a == NULL) {
-			g_prefix_error(&error, _("approval %u: "), i + 1);
-			goto refuse;
-		}
-		g_ptr_array_add(approvals, a);
-		if (a->cert != NULL)
-			g_ptr_array_add(j->approvers, fut_certificate_dup_serial_string(a->cert));
+	for (guint i = 0; i < approvals->len; i++) {
+		const FutApproval *a = g_ptr_array_index(approvals, i);
+		g_ptr_array_add(j->approvers, fut_certificate_dup_serial_string(a->cert));
 	}
 	{
 		const FutApproval *first = g_ptr_array_index(approvals, 0);
@@ -262,26 +272,30 @@ fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data)
 	}
 	j->pending = fut_pending_load(agent->config->state_dir, j->request_id, NULL);
 	if (j->pending == NULL) {
-		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED,
-		            _("this approval is for a request this PC did not make, or one that "
-		              "has expired"));
+		fut_refusal_set_error(&error, FUT_REFUSAL_UNKNOWN_REQUEST,
+		                      _("this approval is for a request this PC did not make, or "
+		                        "one that has expired"));
 		goto refuse;
 	}
 	if (j->pending->uid != j->uid) {
 		g_clear_pointer(&j->pending, fut_pending_entry_free);
 		g_set_error(&error, FUT_ERROR, FUT_ERROR_PERMISSION,
 		            _("only the person who made the request can redeem it"));
+		fut_refusal_set_error(&error, FUT_REFUSAL_NOT_REQUESTER, NULL);
 		goto refuse;
 	}
 	if (g_hash_table_contains(agent->redeeming, j->request_id)) {
 		g_clear_pointer(&j->pending, fut_pending_entry_free);
-		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED,
-		            _("this request is being redeemed right now"));
+		fut_refusal_set_error(&error, FUT_REFUSAL_BEING_REDEEMED,
+		                      _("this request is being redeemed right now"));
 		goto refuse;
 	}
 	req = fut_request_parse(j->pending->request_text, strlen(j->pending->request_text), &error);
-	if (req == NULL)
+	if (req == NULL) {
+		g_prefix_error(&error, _("the pending request is damaged (ask IT): "));
+		fut_refusal_set_error(&error, FUT_REFUSAL_AGENT_ERROR, NULL);
 		goto refuse;
+	}
 	j->name = g_strdup(j->pending->name);
 	j->dir = fut_fsname_split_dir(j->pending->dir, &error);
 	j->klass = g_strdup(fut_class_to_string(req->klass));
@@ -297,17 +311,29 @@ fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data)
 		j->fs_uuid = g_strdup(req->destination.usb_fs_uuid);
 		j->label = g_strdup(req->destination.usb_label);
 	}
-	if (j->dir == NULL)
+	if (j->dir == NULL) {
+		fut_refusal_set_error(&error, FUT_REFUSAL_AGENT_ERROR, NULL);
 		goto refuse;
+	}
 	root = fut_key_load_public(agent->config->org_key, &error);
 	if (root == NULL) {
 		g_prefix_error(&error, _("the organisation key is not installed (ask IT): "));
+		fut_refusal_set_error(&error, FUT_REFUSAL_NO_ROOT_KEY, NULL);
 		goto refuse;
 	}
-	crl = load_revocations(agent->config->revocation_list, &error);
-	if (crl == NULL && error != NULL) {
-		g_prefix_error(&error, _("the revocation list is unusable (ask IT): "));
+	if (!fut_revstate_choose(agent->config->state_dir, agent->config->revocation_list, root,
+	                         &crl, &crl_refused, &error)) {
+		fut_refusal_set_error(&error, FUT_REFUSAL_BAD_REVOCATION_LIST, NULL);
 		goto refuse;
+	}
+	if (crl_refused != NULL) {
+		/* An older list put back: logged, and the newer one kept in force. */
+		if (!fut_broker_job_record(j, FUT_LOG_EV_CRL_REFUSED, "deny", crl_refused, &error)) {
+			g_prefix_error(&error,
+			               _("the log cannot be written, nothing was exported: "));
+			fut_refusal_set_error(&error, FUT_REFUSAL_LOG_UNWRITABLE, NULL);
+			goto refuse_unlogged;
+		}
 	}
 	in.request = req;
 	in.approvals = (FutApproval *const *)approvals->pdata;
@@ -323,6 +349,8 @@ fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data)
 		g_autoptr(JsonObject) r = redeem_upload(agent, j, &in, &event, &error);
 		if (r == NULL && event == NULL)
 			goto refuse_unlogged;
+		if (r == NULL && g_str_equal(event, "export.failed"))
+			fut_refusal_set_error(&error, FUT_REFUSAL_AGENT_ERROR, NULL);
 		if (r == NULL)
 			goto refuse;
 		g_clear_pointer(&j->pending, fut_pending_entry_free);
@@ -334,6 +362,7 @@ fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data)
 		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED,
 		            _("plug in the stick named in the request (serial %s) and try again"),
 		            eserial);
+		fut_refusal_set_error(&error, FUT_REFUSAL_DESTINATION_ABSENT, NULL);
 		goto refuse;
 	}
 	now_dest.channel = FUT_CHANNEL_USB;
@@ -345,16 +374,17 @@ fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data)
 	in.destination = &now_dest;
 	refusal = fut_redeem_check(&in, &message);
 	if (refusal != FUT_REFUSAL_NONE) {
-		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED, "%s (%s)",
-		            message != NULL ? message : _("refused"),
-		            fut_refusal_to_string(refusal));
+		fut_refusal_set_error(&error, refusal, message);
 		goto refuse;
 	}
 	event = "export.refused";
-	if (!fut_broker_job_set_destination(j, d, v, &error))
+	if (!fut_broker_job_set_destination(j, d, v, &error)) {
+		fut_refusal_set_error(&error, FUT_REFUSAL_DESTINATION_REFUSED, NULL);
 		goto refuse;
+	}
 	if (!fut_broker_job_record(j, "redeem.accepted", "allow", message, &error)) {
 		g_prefix_error(&error, _("the log cannot be written, nothing was exported: "));
+		fut_refusal_set_error(&error, FUT_REFUSAL_LOG_UNWRITABLE, NULL);
 		goto refuse_unlogged;
 	}
 	g_hash_table_add(agent->redeeming, g_strdup(j->request_id));

@@ -8,6 +8,7 @@
 #include "egresslog.h"
 #include "fanwatch.h"
 #include "pending.h"
+#include "revstate.h"
 #include "errors.h"
 #include "util.h"
 
@@ -55,6 +56,15 @@ cmd_status(FutApiCall *call, JsonObject *args, gpointer user_data)
 	                                             fut_api_call_get_uid(call),
 	                                             g_get_real_time() / G_USEC_PER_SEC));
 	json_object_set_int_member(r, "log_next_seq", fut_egress_log_get_next_seq(agent->log));
+	{
+		g_autofree gchar *note = NULL;
+		gint64 seq =
+		    fut_revstate_status(agent->config->state_dir, agent->config->revocation_list,
+		                        agent->config->org_key, &note);
+		json_object_set_int_member(r, "revocation_sequence", seq);
+		if (note != NULL)
+			json_object_set_string_member(r, "revocation_note", note);
+	}
 	json_object_set_boolean_member(r, "upload_control", agent->fanwatch != NULL);
 	if (agent->fanwatch != NULL) {
 		FutFanwatchStats st;

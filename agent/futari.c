@@ -19,6 +19,7 @@
 #include "apimsg.h"
 #include "errors.h"
 #include "infoclass.h"
+#include "redeem.h"
 #include "util.h"
 
 #define EXIT_REFUSED 1
@@ -333,6 +334,16 @@ cmd_status(int argc, char **argv)
 	else
 		printf(_("upload control:   off (not configured)\n"));
 	printf(_("egress log:       %u records\n"), (guint)int_member(r, "log_next_seq"));
+	if (json_object_has_member(r, "revocation_sequence") &&
+	    int_member(r, "revocation_sequence") >= 0)
+		printf(_("revocations:      list %lld in force\n"),
+		       (long long)int_member(r, "revocation_sequence"));
+	else
+		printf(_("revocations:      no list in force\n"));
+	if (str_member(r, "revocation_note") != NULL) {
+		g_autofree gchar *note = fut_strescape(str_member(r, "revocation_note"), -1);
+		printf(_("                  %s\n"), note);
+	}
 	printf(_("registered media: %u%s\n"), (guint)int_member(r, "registered_media"),
 	       bool_member(r, "export_to_unregistered") ? _(" (exports allowed to any stick)")
 	                                                : _(" (exports only to these)"));
@@ -802,7 +813,9 @@ cmd_redeem(int argc, char **argv)
 		if (strlen(text) != len || !g_utf8_validate(text, (gssize)len, NULL)) {
 			g_autofree gchar *e = fut_strescape(argv[i], -1);
 			g_autofree gchar *msg = g_strdup_printf(_("%s is not an approval file"), e);
-			fail_line(msg);
+			/* Refused here, before the agent: the same name as the agent would give. */
+			fut_refusal_set_error(&error, FUT_REFUSAL_MALFORMED, msg);
+			fail_line(error->message);
 			return EXIT_REFUSED;
 		}
 		json_array_add_string_element(arr, text);

@@ -170,7 +170,8 @@ egress_sink(const gchar *event, JsonObject *f, gpointer user_data, GError **erro
 	}
 	/* What reports an egress or a refusal is on disk before anyone is told. */
 	if (g_str_has_prefix(event, "export.") || g_str_has_prefix(event, "approval.") ||
-	    g_str_has_prefix(event, "redeem.") || g_str_has_prefix(event, "device."))
+	    g_str_has_prefix(event, "redeem.") || g_str_has_prefix(event, "device.") ||
+	    g_str_has_prefix(event, "revocation."))
 		flags |= FUT_EGRESS_LOG_APPEND_DURABLE;
 	return fut_egress_log_append(log, ev, flags, NULL, error);
 }

@@ -21,6 +21,7 @@
 #include <glib/gstdio.h>
 
 #include "approve-common.h"
+#include "approve-issued.h"
 #include "approve-review.h"
 #include "crypto.h"
 #include "errors.h"
@@ -199,6 +200,10 @@ cmd_certify(gint argc, gchar **argv)
 	g_autofree gchar *valid_for = NULL;
 	g_autofree gchar *out = NULL;
 	g_autofree gchar *pass_file = NULL;
+	g_autofree gchar *replaces = NULL;
+	g_autofree gchar *issued_path = NULL;
+	g_autoptr(FutIssued) issued = NULL;
+	guint8 replaced[FUT_SERIAL_LEN];
 	gboolean allow_root = FALSE;
 	g_autoptr(GOptionContext) ctx = NULL;
 	g_autoptr(FutCertificate) cert = NULL;
@@ -232,6 +237,14 @@ cmd_certify(gint argc, gchar **argv)
 	     N_("Write the certificate to FILE (default: standard output)"), N_("FILE")},
 	    {"passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &pass_file,
 	     N_("Read the root key passphrase from the first line of FILE"), N_("FILE")},
+	    {"replaces", 0, 0, G_OPTION_ARG_STRING, &replaces,
+	     N_("Re-issue: the new certificate replaces this one of the same person, which goes "
+	        "on the next revocation list"),
+	     N_("SERIAL")},
+	    {"issued", 0, 0, G_OPTION_ARG_FILENAME, &issued_path,
+	     N_("The issued-certificates record (default: issued-certificates next to the root "
+	        "key)"),
+	     N_("FILE")},
 	    {"allow-root", 0, 0, G_OPTION_ARG_NONE, &allow_root, N_("Allow running as root"), NULL},
 	    {NULL}};
 
@@ -275,6 +288,10 @@ cmd_certify(gint argc, gchar **argv)
 		g_prefix_error(&error, "--valid-for: ");
 		return fut_approve_usage("certify", error->message);
 	}
+	if (replaces != NULL && !fut_serial_parse(replaces, replaced, &error)) {
+		g_prefix_error(&error, "--replaces: ");
+		return fut_approve_usage("certify", error->message);
+	}
 	if (!fut_approve_check_root(allow_root, &error))
 		return fut_approve_fail(error);
 
@@ -293,6 +310,15 @@ cmd_certify(gint argc, gchar **argv)
 	add_split(cert->roles, roles);
 	cert->not_before = fut_approve_now() - 300; /* a little slack for clocks */
 	cert->not_after = cert->not_before + validity;
+	/* One person, one certificate: checked before the passphrase is asked for. */
+	if (issued_path == NULL)
+		issued_path = fut_issued_default_path(root_path);
+	issued = fut_issued_load(issued_path, &error);
+	if (issued == NULL)
+		return fut_approve_fail(error);
+	if (!fut_issued_admit(issued, cert, replaces != NULL ? replaced : NULL, fut_approve_now(),
+	                      &error))
+		return fut_approve_fail(error);
 
 	pass = fut_approve_read_passphrase(
 	    pass_file, _("Passphrase of the organisation root key: "), FALSE, &error);
@@ -309,9 +335,19 @@ cmd_certify(gint argc, gchar **argv)
 	if (!fut_certificate_sign(cert, root, &error))
 		return fut_approve_fail(error);
 	text = fut_certificate_to_text(cert, &error);
-	if (text == NULL || !fut_approve_write_output(out, text, &error))
+	if (text == NULL)
 		return fut_approve_fail(error);
 	serial = fut_certificate_dup_serial_string(cert);
+	/* Recorded before it is handed out: a certificate never exists unrecorded. */
+	if (!fut_issued_save(issued, &error))
+		return fut_approve_fail(error);
+	if (!fut_approve_write_output(out, text, &error)) {
+		g_prefix_error(&error,
+		               _("the record lists certificate %s as issued, but it was not "
+		                 "written (certify again with --replaces %s): "),
+		               serial, serial);
+		return fut_approve_fail(error);
+	}
 	if (out != NULL) {
 		g_autofree gchar *safe = fut_strescape(out, -1);
 		g_printerr(_("Wrote certificate %s (serial %s).\n"), safe, serial);
@@ -328,6 +364,9 @@ cmd_revoke(gint argc, gchar **argv)
 	g_autofree gchar *previous = NULL;
 	g_autofree gchar *out = NULL;
 	g_autofree gchar *pass_file = NULL;
+	g_autofree gchar *issued_path = NULL;
+	g_autoptr(FutIssued) issued = NULL;
+	guint replaced = 0;
 	gboolean allow_root = FALSE;
 	g_autoptr(GOptionContext) ctx = NULL;
 	g_autoptr(FutRevocationList) list = NULL;
@@ -345,6 +384,10 @@ cmd_revoke(gint argc, gchar **argv)
 	     N_("Write the new list to FILE (default: standard output)"), N_("FILE")},
 	    {"passphrase-file", 0, 0, G_OPTION_ARG_FILENAME, &pass_file,
 	     N_("Read the root key passphrase from the first line of FILE"), N_("FILE")},
+	    {"issued", 0, 0, G_OPTION_ARG_FILENAME, &issued_path,
+	     N_("The issued-certificates record: its replaced certificates are revoked too "
+	        "(default: issued-certificates next to the root key)"),
+	     N_("FILE")},
 	    {"allow-root", 0, 0, G_OPTION_ARG_NONE, &allow_root, N_("Allow running as root"), NULL},
 	    {NULL}};
 
@@ -360,12 +403,18 @@ cmd_revoke(gint argc, gchar **argv)
 		return fut_approve_usage("revoke", error->message);
 	if (root_path == NULL)
 		return fut_approve_usage("revoke", _("revoke needs --root-key"));
+	if (issued_path == NULL)
+		issued_path = fut_issued_default_path(root_path);
+	issued = fut_issued_load(issued_path, &error);
+	if (issued == NULL)
+		return fut_approve_fail(error);
 	list = fut_revocation_list_new();
 	for (gint i = 1; i < argc; i++) {
 		guint8 serial[FUT_SERIAL_LEN];
 		if (!fut_serial_parse(argv[i], serial, &error))
 			return fut_approve_usage("revoke", error->message);
 		fut_revocation_list_add(list, serial);
+		fut_issued_mark_revoked(issued, serial);
 	}
 	if (!fut_approve_check_root(allow_root, &error))
 		return fut_approve_fail(error);
@@ -396,12 +445,20 @@ cmd_revoke(gint argc, gchar **argv)
 	} else {
 		list->sequence = 1;
 	}
+	/* Certificates replaced by a re-issue go on every list from then on. */
+	replaced = fut_issued_add_revocations(issued, list);
 	list->issued = fut_approve_now();
 	if (!fut_revocation_list_sign(list, root, &error))
 		return fut_approve_fail(error);
 	text = fut_revocation_list_to_text(list, &error);
 	if (text == NULL || !fut_approve_write_output(out, text, &error))
 		return fut_approve_fail(error);
+	if (argc > 1 && !fut_issued_save(issued, &error))
+		return fut_approve_fail(error);
+	if (replaced > 0)
+		g_printerr(_("Added %u replaced certificate(s) from the issued-certificates "
+		             "record.\n"),
+		           replaced);
 	if (out != NULL) {
 		g_autofree gchar *safe = fut_strescape(out, -1);
 		g_autofree gchar *seq = g_strdup_printf("%" G_GUINT64_FORMAT, list->sequence);

@@ -122,6 +122,7 @@ static const Text texts[] = {
     {"ev_upload.denied", "アップロード拒否", "upload denied"},
     {"ev_approval.refused", "承認の却下", "approval refused"},
     {"ev_device.suspicious", "不審な媒体", "suspicious device"},
+    {"ev_revocation.refused", "失効リストの巻き戻し", "revocation list rolled back"},
     {"ev_upload.allowed", "承認済アップロード", "approved upload"},
     {"ev_upload.observed", "アップロード（記録のみ）", "upload (observed)"},
     {"period", "記録期間", "Period"},
@@ -258,7 +259,8 @@ struct _Report {
 	guint64 records;
 	guint64 requested, redeemed;
 	guint upload_counts[3]; /* allowed, denied, observed */
-	guint denial_counts[4]; /* export.refused, upload.denied, approval.refused, suspicious */
+	/* export.refused, upload.denied, approval.refused, suspicious, revocation.refused */
+	guint denial_counts[5];
 	FILE *csv;
 	HostReport *cur;
 	gboolean write_failed;
@@ -504,7 +506,8 @@ collect(const FutLogRecord *rec, const gchar *month, const gchar *line, gsize le
 	} else if (strcmp(e, FUT_LOG_EV_EXPORT_REFUSED) == 0 ||
 	           strcmp(e, FUT_LOG_EV_UPLOAD_DENIED) == 0 ||
 	           strcmp(e, FUT_LOG_EV_APPROVAL_REFUSED) == 0 ||
-	           strcmp(e, FUT_LOG_EV_DEVICE_SUSPICIOUS) == 0) {
+	           strcmp(e, FUT_LOG_EV_DEVICE_SUSPICIOUS) == 0 ||
+	           strcmp(e, FUT_LOG_EV_CRL_REFUSED) == 0) {
 		if (r->denials->len < ROWS_DENIALS)
 			g_ptr_array_add(r->denials, row_new(rec));
 		r->n_denials++;
@@ -515,6 +518,8 @@ collect(const FutLogRecord *rec, const gchar *month, const gchar *line, gsize le
 			r->denial_counts[1]++;
 		else if (strcmp(e, FUT_LOG_EV_APPROVAL_REFUSED) == 0)
 			r->denial_counts[2]++;
+		else if (strcmp(e, FUT_LOG_EV_CRL_REFUSED) == 0)
+			r->denial_counts[4]++;
 		else
 			r->denial_counts[3]++;
 	} else if (strcmp(e, FUT_LOG_EV_EXPORT_REQUESTED) == 0) {
@@ -1467,6 +1472,7 @@ summary_json(const Report *r, GPtrArray *media, GPtrArray *lost)
 	jint(b, "upload.denied", r->denial_counts[1]);
 	jint(b, "approval.refused", r->denial_counts[2]);
 	jint(b, "device.suspicious", r->denial_counts[3]);
+	jint(b, "revocation.refused", r->denial_counts[4]);
 	json_builder_end_object(b);
 	json_builder_set_member_name(b, "uploads");
 	json_builder_begin_object(b);

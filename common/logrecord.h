@@ -35,6 +35,7 @@ G_BEGIN_DECLS
 #define FUT_LOG_EV_EXPORT_FAILED     "export.failed"
 #define FUT_LOG_EV_APPROVAL_REFUSED  "approval.refused"
 #define FUT_LOG_EV_REDEEM_ACCEPTED   "redeem.accepted"
+#define FUT_LOG_EV_CRL_REFUSED       "revocation.refused"
 #define FUT_LOG_EV_UPLOAD_DENIED     "upload.denied"
 #define FUT_LOG_EV_UPLOAD_ALLOWED    "upload.allowed"
 #define FUT_LOG_EV_UPLOAD_OBSERVED   "upload.observed"

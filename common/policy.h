@@ -29,7 +29,7 @@ G_BEGIN_DECLS
 #define FUT_POLICY_MAX_APPROVALS 8
 
 typedef struct {
-	guint approvals;      /* distinct approvers needed; 0 = no approval */
+	guint approvals;      /* distinct people needed (fut_certificate_same_person); 0 = none */
 	GStrv roles;          /* every approver must hold at least one of these */
 	GStrv required_roles; /* each of these must be held by at least one approver */
 	gint64 max_validity;  /* seconds: longest not-after minus not-before of an approval */

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "errors.h"
 #include "fields.h"
 #include "redeem.h"
 #include "util.h"
@@ -40,6 +41,14 @@ static const gchar *const refusal_names[] = {
     [FUT_REFUSAL_REQUIRED_ROLE_MISSING] = "required-role-missing",
     [FUT_REFUSAL_CLOCK_BEHIND] = "clock-behind",
     [FUT_REFUSAL_MALFORMED] = "malformed",
+    [FUT_REFUSAL_NOT_REQUESTER] = "not-requester",
+    [FUT_REFUSAL_BEING_REDEEMED] = "being-redeemed",
+    [FUT_REFUSAL_DESTINATION_ABSENT] = "destination-absent",
+    [FUT_REFUSAL_DESTINATION_REFUSED] = "destination-refused",
+    [FUT_REFUSAL_NO_ROOT_KEY] = "no-root-key",
+    [FUT_REFUSAL_UPLOAD_CONTROL_OFF] = "upload-control-off",
+    [FUT_REFUSAL_AGENT_ERROR] = "agent-error",
+    [FUT_REFUSAL_LOG_UNWRITABLE] = "log-unwritable",
 };
 
 const gchar *
@@ -48,6 +57,54 @@ fut_refusal_to_string(FutRefusal r)
 	if ((guint)r >= G_N_ELEMENTS(refusal_names) || refusal_names[r] == NULL)
 		return "unknown";
 	return refusal_names[r];
+}
+
+FutRefusal
+fut_refusal_from_string(const gchar *name)
+{
+	for (guint i = FUT_REFUSAL_NONE + 1; name != NULL && i < G_N_ELEMENTS(refusal_names); i++) {
+		if (refusal_names[i] != NULL && g_str_equal(name, refusal_names[i]))
+			return (FutRefusal)i;
+	}
+	return FUT_REFUSAL_NONE;
+}
+
+void
+fut_refusal_set_error(GError **error, FutRefusal refusal, const gchar *message)
+{
+	const gchar *name = fut_refusal_to_string(refusal);
+
+	if (error == NULL)
+		return;
+	if (*error == NULL) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED, "%s (%s)",
+		            message != NULL ? message : _("refused"), name);
+		return;
+	}
+	if (fut_refusal_from_message((*error)->message) != FUT_REFUSAL_NONE)
+		return; /* named already */
+	{
+		gchar *m = g_strdup_printf("%s (%s)", (*error)->message, name);
+		g_free((*error)->message);
+		(*error)->message = m;
+	}
+}
+
+FutRefusal
+fut_refusal_from_message(const gchar *message)
+{
+	const gchar *open;
+	gsize n;
+	g_autofree gchar *name = NULL;
+
+	if (message == NULL || !g_str_has_suffix(message, ")"))
+		return FUT_REFUSAL_NONE;
+	open = strrchr(message, '(');
+	if (open == NULL || open == message || open[-1] != ' ')
+		return FUT_REFUSAL_NONE;
+	n = strlen(open + 1) - 1;
+	name = g_strndup(open + 1, n);
+	return fut_refusal_from_string(name);
 }
 
 static FutRefusal refuse(gchar **ret_message, FutRefusal r, const gchar *format, ...)
@@ -310,13 +367,18 @@ fut_redeem_check(const FutRedeemInput *in, gchar **ret_message)
 		for (guint k = 0; k < i; k++) {
 			const FutCertificate *a = in->approvals[i]->cert;
 			const FutCertificate *b = in->approvals[k]->cert;
-			if (g_str_equal(a->staff_id, b->staff_id) ||
-			    memcmp(a->public_key, b->public_key, FUT_ED25519_PUBLIC_LEN) == 0) {
-				g_autofree gchar *name = who(a);
-				return refuse(ret_message, FUT_REFUSAL_DUPLICATE_APPROVER,
-				              _("approvals %u and %u are by the same person, %s; "
-				                "Class %s needs distinct approvers"),
-				              k + 1, i + 1, name, fut_class_to_string(q->klass));
+			const gchar *why = NULL;
+			/* One person, one approver: a second certificate of the same person (a
+			 * re-issue, another staff id spelling) does not make a second person. */
+			if (fut_certificate_same_person(a, b, &why)) {
+				g_autofree gchar *name_a = who(b);
+				g_autofree gchar *name_b = who(a);
+				return refuse(
+				    ret_message, FUT_REFUSAL_DUPLICATE_APPROVER,
+				    _("approvals %u and %u are by the same person (%s and %s "
+				      "share %s); Class %s needs distinct approvers"),
+				    k + 1, i + 1, name_a, name_b, _(why),
+				    fut_class_to_string(q->klass));
 			}
 		}
 	}

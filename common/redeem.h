@@ -45,12 +45,30 @@ typedef enum {
 	FUT_REFUSAL_REQUIRED_ROLE_MISSING, /* e.g. Class I without a security-manager */
 	FUT_REFUSAL_CLOCK_BEHIND,          /* now is before the request was made */
 	FUT_REFUSAL_MALFORMED,             /* an approval text did not parse */
+	/* Refusals the agent decides around fut_redeem_check() (issue 16 item 3). */
+	FUT_REFUSAL_NOT_REQUESTER,       /* the caller is not the person who made the request */
+	FUT_REFUSAL_BEING_REDEEMED,      /* another redeem of this request is running */
+	FUT_REFUSAL_DESTINATION_ABSENT,  /* the stick named in the request is not attached */
+	FUT_REFUSAL_DESTINATION_REFUSED, /* the stick may not be written (register, BadUSB) */
+	FUT_REFUSAL_NO_ROOT_KEY,         /* the organisation key is not installed */
+	FUT_REFUSAL_UPLOAD_CONTROL_OFF,  /* an upload approval, but upload control is off */
+	FUT_REFUSAL_AGENT_ERROR,         /* the agent's own state could not be read */
+	FUT_REFUSAL_LOG_UNWRITABLE,      /* the egress log could not be written */
+	FUT_REFUSAL_LAST = FUT_REFUSAL_LOG_UNWRITABLE,
 } FutRefusal;
 
 #define FUT_REDEEM_MAX_APPROVALS 16
 
 /* Returns a stable machine name ("wrong-host", ...) for logs and JSON. Static string. */
 const gchar *fut_refusal_to_string(FutRefusal refusal);
+/* Returns the refusal named @name, or FUT_REFUSAL_NONE for anything else. */
+FutRefusal fut_refusal_from_string(const gchar *name);
+
+/* Every refusal at redeem reads "<message> (<name>)" in the log and the CLI: sets @error to
+ * that (FUT_ERROR_REFUSED), or when @error is already set appends " (<name>)" to it. */
+void fut_refusal_set_error(GError **error, FutRefusal refusal, const gchar *message);
+/* Returns the name at the end of a message "<message> (<name>)", or NONE. */
+FutRefusal fut_refusal_from_message(const gchar *message);
 
 typedef enum {
 	FUT_REQUEST_STATE_UNKNOWN = 0, /* never made here, purged, or the lookup failed */

@@ -140,6 +140,13 @@ FutKey *fut_certificate_get_key(const FutCertificate *cert, GError **error);
 gboolean fut_certificate_has_login(const FutCertificate *cert, const gchar *login);
 gboolean fut_certificate_has_role(const FutCertificate *cert, const gchar *role);
 gboolean fut_certificate_may_approve(const FutCertificate *cert, FutClass klass);
+/* One person is one approver (docs/formats.md §8 rule 19): TRUE when @a and @b share a
+ * key, have staff ids equal without regard to ASCII case, or have a login in common
+ * (ASCII case ignored, as logins are compared for self-approval). @ret_why (may be NULL)
+ * receives what they share ("the key", "the staff id", "the login"). */
+gboolean fut_certificate_same_person(const FutCertificate *a,
+                                     const FutCertificate *b,
+                                     const gchar **ret_why);
 /* Returns the serial as 16 lower-case hex characters. Caller frees. */
 gchar *fut_certificate_dup_serial_string(const FutCertificate *cert);
 

@@ -72,27 +72,36 @@ refused() { # what grep-pattern cmd...
 	echo "$out" | grep -q "$pat" || fail "$what: unexpected refusal: $out"
 	[ "$(ls -A "$mnt/bids" 2>/dev/null | wc -l)" = "$before" ] || fail "$what: a file was written"
 }
-refused tampered "signature\|approval 1" as_user "$FUTARI" redeem "$TEST_TMP/tampered.futari-approval"
-refused rejected "rejected" as_user "$FUTARI" redeem "$TEST_TMP/no.futari-approval"
-refused other-user "only the person who made the request" \
+refused tampered "approval 1 .*(approval-signature)$" as_user "$FUTARI" redeem "$TEST_TMP/tampered.futari-approval"
+refused rejected "rejected the request.*(rejected)$" as_user "$FUTARI" redeem "$TEST_TMP/no.futari-approval"
+refused other-user "only the person who made the request can redeem it (not-requester)$" \
 	setpriv --reuid=65533 --regid=65533 --clear-groups env FUTARI_SOCKET="$SOCK" \
 	"$FUTARI" redeem "$TEST_TMP/ok.futari-approval"
-refused garbage "approval 1" as_user "$FUTARI" redeem "$REQ"
+refused garbage "approval 1 is not a valid futari approval: this is a FUTARI REQUEST.*(malformed)$" \
+	as_user "$FUTARI" redeem "$REQ"
+# a binary file is refused by the CLI itself, under the same name
+printf 'bin\000ary\n' >"$TEST_TMP/binary.futari-approval"
+chmod 0644 "$TEST_TMP/binary.futari-approval"
+refused binary "is not an approval file (malformed)$" as_user "$FUTARI" redeem "$TEST_TMP/binary.futari-approval"
+# a certificate handed in as an approval: named too (issue 16 item 3)
+refused certificate "approval 1 is not a valid futari approval: this is a FUTARI CERTIFICATE.*(malformed)$" \
+	as_user "$FUTARI" redeem "$W/carol.cert"
 
-# Alice's certificate revoked: her approval is worthless.
-serial=$(grep '^serial: ' "$W/alice.cert" | cut -d' ' -f2)
+# Carol's certificate revoked: her decision is worthless (the revocation is checked before
+# what she decided). The list stays: the agent never goes back to an older one
+# (agent-crl-rollback.sh), so the revoked approver is not Alice, whose approval is used below.
+serial=$(grep '^serial: ' "$W/carol.cert" | cut -d' ' -f2)
 (cd "$W" && A revoke "$serial" --previous crl1 --root-key org/org.key \
 	--passphrase-file root.pass --out crl2)
 install -m 0644 "$W/crl2" "$ETC/revocations.futari-revocation"
-refused revoked "revoked" as_user "$FUTARI" redeem "$TEST_TMP/ok.futari-approval"
-install -m 0644 "$W/crl1" "$ETC/revocations.futari-revocation"
+refused revoked "is revoked (certificate-revoked)$" as_user "$FUTARI" redeem "$TEST_TMP/no.futari-approval"
 
 # The wrong stick: alpha's twin with another filesystem.
 umount "$mnt"
 blockdev --setrw "$dev"
 losetup -d "$dev"
 udevadm settle -t 10
-refused wrong-stick "plug in the stick named in the request" \
+refused wrong-stick "plug in the stick named in the request.*(destination-absent)$" \
 	as_user "$FUTARI" redeem "$TEST_TMP/ok.futari-approval"
 dev=$(losetup --find --show "$TEST_TMP/$MARK-alpha.img") || fail "reattach"
 defer "loop_release $dev $TEST_TMP/$MARK-alpha.img"
@@ -109,7 +118,7 @@ echo "$out" | grep -q "written to CITY-USB-alpha:/bids/bid-spec.bin" || fail "un
 
 # Replay.
 grep -h "^state=" "$TEST_TMP"/state/pending/*.pending | grep -q redeemed || { cat "$TEST_TMP"/state/pending/*.pending; fail "not marked redeemed"; }
-refused replay "redeemed" as_user "$FUTARI" redeem "$TEST_TMP/ok.futari-approval"
+refused replay "already used.*(already-redeemed)$" as_user "$FUTARI" redeem "$TEST_TMP/ok.futari-approval"
 [ "$(ls "$mnt/bids" | wc -l)" -eq 1 ] || fail "replay wrote a second copy"
 as_user "$FUTARI" requests | grep -q "redeemed" || fail "requests does not show redeemed"
 
@@ -121,7 +130,10 @@ grep '"event":"export.written"' "$L"/egress-*.jsonl | grep "$req_id" | grep -q "
 grep '"event":"export.written"' "$L"/egress-*.jsonl | grep "$req_id" | grep -q '"approvers":\["' ||
 	fail "export.written lacks the approver"
 n=$(grep -c '"event":"approval.refused"' "$L"/egress-*.jsonl)
-[ "$n" -ge 6 ] || fail "refusals not all logged ($n)"
+[ "$n" -ge 7 ] || fail "refusals not all logged ($n)"
+# every refusal carries its stable name at the end of the reason (issue 16 item 3)
+unnamed=$(grep '"event":"approval.refused"' "$L"/egress-*.jsonl | grep -v '"reason":"[^"]* ([a-z-]*)"')
+[ -z "$unnamed" ] || fail "refusals logged without a name: $unnamed"
 
 # Each person's subscription heard of their own refusals and writes only.
 U="$TEST_TMP/sub-user.out" O="$TEST_TMP/sub-other.out"

@@ -165,4 +165,55 @@ grep -q "^rejected" out || fail "rejection not refused"
 expect 0 "$A" certify --init-root other --passphrase-file root.pass $R
 expect 1 "$A" show $R --root other/org.pub alice.cert
 grep -q "another root" err || fail "other root not named"
+
+# One person, one certificate (issue 16 item 2): certify keeps org/issued-certificates and
+# refuses a second certificate to a login, staff id (any case) or key that already has one.
+[ "$(stat -c %a org/issued-certificates)" = 600 ] || fail "issued-certificates mode"
+bob_serial=$(grep '^serial: ' bob.cert | cut -d' ' -f2)
+carol_serial=$(grep '^serial: ' carol.cert | cut -d' ' -f2)
+grep -q "^$bob_serial active " org/issued-certificates || fail "bob not recorded"
+grep -q "^$serial revoked " org/issued-certificates || fail "alice not marked revoked"
+expect 0 "$A" keygen --name bob2 --out keys --passphrase-file bob.pass $R
+again() { # code id login key [extra...]
+	code=$1 id=$2 login=$3 key=$4
+	shift 4
+	rm -f bob2.cert
+	expect "$code" "$A" certify --root-key org/org.key --passphrase-file root.pass $R \
+		--key "keys/$key.pub" --id "$id" --name "Bob again (TEST ONLY)" --login "$login" \
+		--role info-manager --classes II --valid-for 30d --out bob2.cert "$@"
+	if [ "$code" -ne 0 ]; then
+		[ ! -e bob2.cert ] || fail "a refused certificate was written ($id $login)"
+		[ "$code" -ne 1 ] || [ "$(wc -l <err)" -eq 1 ] || fail "not one line: $(cat err)"
+	fi
+}
+again 1 S9002 bob bob2
+grep -q "S1002 already holds certificate $bob_serial (the new one would share the login)" err ||
+	fail "same login: $(cat err)"
+grep -q -- "--replaces $bob_serial" err || fail "no hint of --replaces: $(cat err)"
+again 1 s1002 bobby bob2
+grep -q "share the staff id" err || fail "staff id in other case: $(cat err)"
+again 1 S9003 robert bob
+grep -q "share the key" err || fail "same key: $(cat err)"
+again 1 S9002 BOB.ADM bob2
+grep -q "share the login" err || fail "login in other case: $(cat err)"
+again 2 S1002 bob bob2 --replaces nothex
+again 1 S1002 bob bob2 --replaces 0000000000000000
+grep -q "no such certificate" err || fail "unknown --replaces: $(cat err)"
+again 1 S1002 bob bob2 --replaces "$carol_serial"
+grep -q "shares no staff id, login or key" err || fail "--replaces another person: $(cat err)"
+# a garbage record refuses everything, naming the line
+cp org/issued-certificates garbage.rec
+echo "$bob_serial active garbage" >>garbage.rec
+again 1 S7777 zed bob2 --issued garbage.rec
+grep -q "line $(wc -l <garbage.rec):" err || fail "garbage record: $(cat err)"
+# re-issue: the old certificate is marked replaced and goes on the next list
+again 0 S1002 bob bob2 --replaces "$bob_serial"
+grep -q "^$bob_serial replaced " org/issued-certificates || fail "old bob not marked replaced"
+again 1 S1002 bob bob --replaces "$bob_serial"
+grep -q "already replaced or revoked" err || fail "replaced twice: $(cat err)"
+expect 0 "$A" revoke --previous crl2 --root-key org/org.key --passphrase-file root.pass \
+	--out crl3 $R
+grep -q "Added 1 replaced" err || fail "revoke did not take the replaced certificate: $(cat err)"
+grep -q "^revoked: $bob_serial" crl3 || fail "replaced certificate not on the list"
+grep -q "^revoked: $serial" crl3 || fail "the earlier revocation was lost"
 exit 0

@@ -200,6 +200,16 @@ def approval(text, root):
     return f
 
 
+def same_person(a, b):
+    """formats.md §8 rule 19: one key, one staff id (ASCII case ignored) or one login
+    (ASCII case ignored) in common makes one person."""
+    def low(s):
+        return s.encode().lower()
+    if a["key"] == b["key"] or low(a["staff-id"]) == low(b["staff-id"]):
+        return True
+    return bool({low(x) for x in a["logins"].split(" ")} & {low(x) for x in b["logins"].split(" ")})
+
+
 def main():
     root = pubkey("TEST-ONLY-org-root.pub")
     keys = open(os.path.join(DATA, "TEST-ONLY-keys.txt")).read()
@@ -221,6 +231,18 @@ def main():
     c = approval(read("TEST-ONLY-upload-class-i.carol.futari-approval"), root)
     d = approval(read("TEST-ONLY-upload-class-i.dave-reject.futari-approval"), root)
     assert c["request"] == up["id"] and d["decision"] == "reject"
+
+    # rule 19: one person is one approver. Carol re-issued (another staff id, another key)
+    # keeps one of Carol's logins, so the two approvals are one approver; Carol and Dave
+    # are two people.
+    for name in ("TEST-ONLY-carol-reissued.futari-certificate",):
+        cert_body(armour(read(name), "CERTIFICATE"), root)
+    c2 = approval(read("TEST-ONLY-upload-class-i.carol-reissued.futari-approval"), root)
+    assert c2["request"] == up["id"] and c2["decision"] == "approve"
+    assert c2["cert"]["staff-id"] != c["cert"]["staff-id"]
+    assert c2["cert"]["key"] != c["cert"]["key"]
+    assert same_person(c["cert"], c2["cert"]), "rule 19 misses the shared login"
+    assert not same_person(c["cert"], d["cert"]), "rule 19 joins two people"
 
     # and the verifier is not a rubber stamp: one changed byte anywhere is refused
     text = read("TEST-ONLY-usb-class-ii.alice.futari-approval")

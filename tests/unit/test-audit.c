@@ -179,6 +179,13 @@ build_fixtures(void)
 		fut_log_event_set_decision(ev, "deny",
 		                           "self-approval: the approver is the requester");
 		emit(h, 11, 8, 6, ev);
+		/* an older revocation list put back (issue 16 item 1) */
+		ev = ev_new(FUT_LOG_EV_CRL_REFUSED, "tanaka", 1001, "/usr/bin/futari");
+		fut_log_event_set_request(ev, "r-0002");
+		fut_log_event_set_decision(ev, "deny",
+		                           "the installed revocation list has sequence 1, older "
+		                           "than list 2 already accepted (a rollback)");
+		emit(h, 11, 8, 7, ev);
 	}
 	/* pc-kikaku-02 */
 	{
@@ -595,6 +602,7 @@ test_report(void)
 	g_assert_cmpint(json_object_get_int_member(x, "upload.denied"), ==, 1);
 	g_assert_cmpint(json_object_get_int_member(x, "approval.refused"), ==, 1);
 	g_assert_cmpint(json_object_get_int_member(x, "device.suspicious"), ==, 1);
+	g_assert_cmpint(json_object_get_int_member(x, "revocation.refused"), ==, 1);
 	x = json_object_get_object_member(o, "uploads");
 	g_assert_cmpint(json_object_get_int_member(x, "allowed"), ==, 1);
 	g_assert_cmpint(json_object_get_int_member(x, "denied"), ==, 1);
@@ -657,7 +665,7 @@ test_report(void)
 	             /* the requesters' reasons, for an export and for an
 	              * upload (from its redeem), and the upload's approver */
 	             "入札の仕様を業者へ提示", "見積依頼を業者へ送付", "A-0088 kato", "取りこぼし",
-	             "異常停止", "最終チェックポイント", "<svg",
+	             "異常停止", "最終チェックポイント", "<svg", "失効リストの巻き戻し",
 	             "&lt;script&gt;alert(1)&lt;/script&gt;", NULL};
 	     *want != NULL; want++) {
 		if (strstr(html, *want) == NULL)

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "errors.h"
 #include "fixtures.h"
 
 #define C_I   (1u << FUT_CLASS_I)
@@ -533,6 +534,43 @@ m_duplicate_staff_id(Scenario *s)
 	add_approval(s, c, s->k_frank, s->now - 60, s->now + 3600);
 }
 
+/* Issue 16 item 2: a re-issue under another staff id that keeps one of the logins. */
+static void
+m_duplicate_login(Scenario *s)
+{
+	g_autoptr(FutCertificate) c =
+	    fx_cert("S9002", "Carol Re-issued", "carol.adm", "info-manager", C_I | C_II, s->k_frank,
+	            s->root, 0x0b);
+
+	set_request(s, FUT_CLASS_I);
+	add_approval(s, s->c_carol, s->k_carol, s->now - 60, s->now + 3600);
+	add_approval(s, c, s->k_frank, s->now - 60, s->now + 3600);
+}
+
+/* ... and one whose staff id differs only in case, with a new login and a new key. */
+static void
+m_duplicate_staff_id_case(Scenario *s)
+{
+	g_autoptr(FutCertificate) c = fx_cert("s1002", "Carol Lower-Case", "carol9", "info-manager",
+	                                      C_I | C_II, s->k_frank, s->root, 0x0c);
+
+	set_request(s, FUT_CLASS_I);
+	add_approval(s, s->c_carol, s->k_carol, s->now - 60, s->now + 3600);
+	add_approval(s, c, s->k_frank, s->now - 60, s->now + 3600);
+}
+
+/* ... and a login that differs only in case. */
+static void
+m_duplicate_login_case(Scenario *s)
+{
+	g_autoptr(FutCertificate) c = fx_cert("S9003", "Carol Upper-Case", "CAROL", "info-manager",
+	                                      C_I | C_II, s->k_frank, s->root, 0x0d);
+
+	set_request(s, FUT_CLASS_I);
+	add_approval(s, c, s->k_frank, s->now - 60, s->now + 3600);
+	add_approval(s, s->c_carol, s->k_carol, s->now - 60, s->now + 3600);
+}
+
 static void
 m_too_few_class_i(Scenario *s)
 {
@@ -626,8 +664,14 @@ static const Row rows[] = {
     {"approval-too-long-class-ii", m_approval_too_long, FUT_REFUSAL_APPROVAL_TOO_LONG, "1d"},
     {"approval-too-long-class-i", m_class_i_too_long, FUT_REFUSAL_APPROVAL_TOO_LONG, "4h"},
     {"same-approver-twice", m_duplicate, FUT_REFUSAL_DUPLICATE_APPROVER, "same person"},
-    {"same-key-two-certificates", m_duplicate_key, FUT_REFUSAL_DUPLICATE_APPROVER, "same person"},
+    {"same-key-two-certificates", m_duplicate_key, FUT_REFUSAL_DUPLICATE_APPROVER, "share the key"},
     {"same-staff-id-two-keys", m_duplicate_staff_id, FUT_REFUSAL_DUPLICATE_APPROVER, "same person"},
+    {"same-login-two-staff-ids", m_duplicate_login, FUT_REFUSAL_DUPLICATE_APPROVER,
+     "share the login"},
+    {"same-staff-id-other-case", m_duplicate_staff_id_case, FUT_REFUSAL_DUPLICATE_APPROVER,
+     "share the staff id"},
+    {"same-login-other-case", m_duplicate_login_case, FUT_REFUSAL_DUPLICATE_APPROVER,
+     "share the login"},
     {"too-few-class-i", m_too_few_class_i, FUT_REFUSAL_TOO_FEW_APPROVALS, "1 given"},
     {"too-few-class-ii", m_too_few_class_ii, FUT_REFUSAL_TOO_FEW_APPROVALS, "0 given"},
     {"class-i-without-security-manager", m_required_role, FUT_REFUSAL_REQUIRED_ROLE_MISSING,
@@ -659,15 +703,56 @@ test_row(gconstpointer data)
 static void
 test_every_refusal_covered(void)
 {
-	for (FutRefusal r = FUT_REFUSAL_NONE; r <= FUT_REFUSAL_MALFORMED; r++) {
-		gboolean found = r == FUT_REFUSAL_MALFORMED; /* test_parse_approvals */
+	for (FutRefusal r = FUT_REFUSAL_NONE; r <= FUT_REFUSAL_LAST; r++) {
+		/* MALFORMED: test_parse_approvals; after it, the agent's own refusals
+		 * (agent-redeem.sh), which fut_redeem_check never gives. */
+		gboolean found = r >= FUT_REFUSAL_MALFORMED;
 		g_assert_cmpstr(fut_refusal_to_string(r), !=, "unknown");
+		g_assert_cmpint(fut_refusal_from_string(fut_refusal_to_string(r)), ==,
+		                r == FUT_REFUSAL_NONE ? FUT_REFUSAL_NONE : r);
 		for (guint i = 0; i < G_N_ELEMENTS(rows) && !found; i++)
 			found = rows[i].expect == r;
 		if (!found)
 			g_error("no test row for refusal %s", fut_refusal_to_string(r));
 	}
-	g_assert_cmpstr(fut_refusal_to_string(FUT_REFUSAL_MALFORMED + 1), ==, "unknown");
+	g_assert_cmpstr(fut_refusal_to_string(FUT_REFUSAL_LAST + 1), ==, "unknown");
+}
+
+/* Issue 16 item 3: every refusal reads "<message> (<name>)", once, and the name can be
+ * read back; garbage names nothing. */
+static void
+test_refusal_error(void)
+{
+	g_autoptr(GError) error = NULL;
+	const gchar *garbage[] = {"",
+	                          "x",
+	                          "(malformed)",
+	                          "a(malformed)",
+	                          "a (Malformed)",
+	                          "a (nope)",
+	                          "a (malformed",
+	                          "a (accepted)",
+	                          NULL};
+
+	fut_refusal_set_error(&error, FUT_REFUSAL_BEING_REDEEMED, "busy");
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_REFUSED);
+	g_assert_cmpstr(error->message, ==, "busy (being-redeemed)");
+	g_assert_cmpint(fut_refusal_from_message(error->message), ==, FUT_REFUSAL_BEING_REDEEMED);
+	/* an error named already keeps its name */
+	fut_refusal_set_error(&error, FUT_REFUSAL_AGENT_ERROR, NULL);
+	g_assert_cmpstr(error->message, ==, "busy (being-redeemed)");
+	g_clear_error(&error);
+	/* another error gets the name appended, keeping its domain and code */
+	g_set_error(&error, FUT_ERROR, FUT_ERROR_PERMISSION, "only the requester (uid 5)");
+	fut_refusal_set_error(&error, FUT_REFUSAL_NOT_REQUESTER, NULL);
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_PERMISSION);
+	g_assert_cmpstr(error->message, ==, "only the requester (uid 5) (not-requester)");
+	g_assert_cmpint(fut_refusal_from_message(error->message), ==, FUT_REFUSAL_NOT_REQUESTER);
+	for (guint i = 0; garbage[i] != NULL; i++)
+		g_assert_cmpint(fut_refusal_from_message(garbage[i]), ==, FUT_REFUSAL_NONE);
+	g_assert_cmpint(fut_refusal_from_message(NULL), ==, FUT_REFUSAL_NONE);
+	g_assert_cmpint(fut_refusal_from_string(NULL), ==, FUT_REFUSAL_NONE);
+	fut_refusal_set_error(NULL, FUT_REFUSAL_MALFORMED, "ignored");
 }
 
 /* A lookup that is asked about something else than the request answers UNKNOWN: make sure
@@ -738,6 +823,7 @@ main(int argc, char **argv)
 		g_test_add_data_func(path, &rows[i], test_row);
 	}
 	g_test_add_func("/redeem/every-refusal-covered", test_every_refusal_covered);
+	g_test_add_func("/redeem/refusal-error", test_refusal_error);
 	g_test_add_func("/redeem/lookup-gets-request-id", test_lookup_gets_request_id);
 	g_test_add_func("/redeem/parse-approvals", test_parse_approvals);
 	return g_test_run();

@@ -65,6 +65,7 @@ build_vectors(void)
 	g_autoptr(FutKey) alice = fx_key("approver alice");
 	g_autoptr(FutKey) carol = fx_key("approver carol");
 	g_autoptr(FutKey) dave = fx_key("approver dave");
+	g_autoptr(FutKey) carol2 = fx_key("approver carol reissued");
 	g_autoptr(FutCertificate) c_alice =
 	    fx_cert("S1001", "Alice 情報管理者 (TEST ONLY)", "alice", "info-manager", C_II, alice,
 	            root, 0x01);
@@ -73,6 +74,11 @@ build_vectors(void)
 	            "security-manager", C_I | C_II, carol, root, 0x02);
 	g_autoptr(FutCertificate) c_dave = fx_cert("S1003", "Dave (TEST ONLY)", "dave",
 	                                           "info-manager", C_I | C_II, dave, root, 0x03);
+	/* Carol again, re-issued under another staff id and key but keeping one of her logins:
+	 * still one person (formats.md §8 rule 19). */
+	g_autoptr(FutCertificate) c_carol2 =
+	    fx_cert("S9002", "Carol Re-issued (TEST ONLY)", "carol.adm", "security-manager",
+	            C_I | C_II, carol2, root, 0x04);
 	const guint8 revoked[] = {0x7e, 0x7f};
 	g_autoptr(FutRevocationList) crl = fx_crl(root, 1, revoked, 2);
 	g_autoptr(FutRequest) usb = fx_request(FUT_CLASS_II, host);
@@ -80,6 +86,7 @@ build_vectors(void)
 	g_autoptr(FutApproval) a_alice = NULL;
 	g_autoptr(FutApproval) a_carol = NULL;
 	g_autoptr(FutApproval) a_dave = NULL;
+	g_autoptr(FutApproval) a_carol2 = NULL;
 	g_autoptr(GString) info = g_string_new(NULL);
 	g_autofree gchar *id_usb = NULL;
 	g_autofree gchar *id_upload = NULL;
@@ -97,6 +104,7 @@ build_vectors(void)
 	a_alice = fx_approval(usb, c_alice, alice, FUT_DECISION_APPROVE, now, now + 8 * 3600);
 	a_carol = fx_approval(upload, c_carol, carol, FUT_DECISION_APPROVE, now, now + 4 * 3600);
 	a_dave = fx_approval(upload, c_dave, dave, FUT_DECISION_REJECT, now, now + 3600);
+	a_carol2 = fx_approval(upload, c_carol2, carol2, FUT_DECISION_APPROVE, now, now + 4 * 3600);
 
 	add(out, "TEST-ONLY-org-root.pub", fut_key_export_public(root));
 	add(out, "TEST-ONLY-host.pub", fut_key_export_public(host));
@@ -111,6 +119,10 @@ build_vectors(void)
 	    fut_approval_to_text(a_carol, NULL));
 	add(out, "TEST-ONLY-upload-class-i.dave-reject.futari-approval",
 	    fut_approval_to_text(a_dave, NULL));
+	add(out, "TEST-ONLY-carol-reissued.futari-certificate",
+	    fut_certificate_to_text(c_carol2, NULL));
+	add(out, "TEST-ONLY-upload-class-i.carol-reissued.futari-approval",
+	    fut_approval_to_text(a_carol2, NULL));
 
 	id_usb = fut_request_dup_id_string(usb);
 	id_upload = fut_request_dup_id_string(upload);
@@ -122,6 +134,7 @@ build_vectors(void)
 	describe_key(info, "approver alice", alice);
 	describe_key(info, "approver carol", carol);
 	describe_key(info, "approver dave", dave);
+	describe_key(info, "approver carol reissued", carol2);
 	g_string_append_printf(info,
 	                       "\nrequest id of TEST-ONLY-usb-class-ii.futari-request\n  %s\n"
 	                       "request id of TEST-ONLY-upload-class-i.futari-request\n  %s\n",
@@ -225,6 +238,27 @@ test_committed_verify(void)
 	in.request = up;
 	g_assert_cmpint(fut_redeem_check(&in, &message), ==, FUT_REFUSAL_REJECTED);
 	g_assert_nonnull(strstr(message, "Dave"));
+	g_clear_pointer(&message, g_free);
+
+	/* Carol and Carol re-issued are one person: two approvals, one approver. */
+	{
+		g_autofree gchar *t_c =
+		    data_text("TEST-ONLY-upload-class-i.carol.futari-approval", &n);
+		g_autoptr(FutApproval) a_c = fut_approval_parse(t_c, n, &error);
+		g_autofree gchar *t_c2 =
+		    data_text("TEST-ONLY-upload-class-i.carol-reissued.futari-approval", &n);
+		g_autoptr(FutApproval) a_c2 = fut_approval_parse(t_c2, n, &error);
+		FutApproval *pair[2];
+
+		g_assert_no_error(error);
+		pair[0] = a_c;
+		pair[1] = a_c2;
+		in.approvals = pair;
+		in.n_approvals = 2;
+		g_assert_cmpint(fut_redeem_check(&in, &message), ==,
+		                FUT_REFUSAL_DUPLICATE_APPROVER);
+		g_assert_nonnull(strstr(message, "share the login"));
+	}
 	fut_destination_clear(&dest);
 }
 
