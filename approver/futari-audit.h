@@ -7,7 +7,7 @@
 
 G_BEGIN_DECLS
 
-/* Shared by the futari-audit subcommands (futari-audit.c, futari-audit-report.c). */
+/* Shared by the futari-audit subcommands (futari-audit-common.c). */
 
 #define AUDIT_EXIT_OK       0
 #define AUDIT_EXIT_FINDINGS 1 /* findings, or refused input */
@@ -50,7 +50,8 @@ gboolean audit_trust_load(AuditTrust *t);
 void audit_trust_clear(AuditTrust *t);
 void audit_trust_fill(AuditTrust *t, FutLogVerifyOptions *opts);
 
-/* The subcommand that writes report.html, events.csv and summary.json. */
+/* The subcommand that writes report.html, events.csv and summary.json
+ * (futari-audit-report.c). */
 int audit_cmd_report(int argc, char **argv);
 
 G_END_DECLS
