@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,11 +12,15 @@
 
 #include "egresslog.h"
 #include "errors.h"
+#include "linereader.h"
 #include "logverify.h"
 #include "merkle.h"
 #include "util.h"
 
 #define WITNESS_FILE_MAX (256 * 1024 * 1024)
+/* A torn region longer than this is never accounted for by a gap (the writer keeps torn
+ * bytes of one crash: a partial line). */
+#define TORN_REGION_MAX  (16 * 1024 * 1024)
 
 static void
 finding_free(gpointer p)
@@ -57,6 +62,15 @@ typedef struct {
 	const FutLogVerifyOptions *opts;
 	FutLogHostResult *res;
 	const FutKey *pinned;
+	guint8 pinned_pub[FUT_ED25519_PUBLIC_LEN];
+	gint64 now_us;
+	gint64 newest_time_us;     /* of any record, for the retention */
+	guint64 valid_checkpoints; /* signed by the host key and matching the records */
+	gboolean starts_mid;       /* the oldest month does not start at seq 0 */
+	gint64 start_seq;
+	guint64 start_line;
+	gchar start_month[8];
+	gchar *start_file;
 
 	/* chain */
 	gboolean have_prev;
@@ -70,7 +84,15 @@ typedef struct {
 	/* current file */
 	FutLogMonthSummary *month;
 	FutMerkle *tree;
-	const gchar *data;
+	FutLineReader *reader;
+	gint64 month_start_us; /* the file's month: [start, end) */
+	gint64 month_end_us;
+	const gchar *next_month; /* of the next file, NULL for the newest */
+	gboolean in_month_seen;  /* a record of the file's own month came */
+	guint64 late_records;    /* trailing records later than the file's month */
+	guint64 late_line;
+	gint64 late_seq;
+	guint64 future_records;
 	GPtrArray *host_witnesses;  /* of this host */
 	GHashTable *verified;       /* witness lines of log checkpoints found valid */
 	GPtrArray *month_witnesses; /* of this host and month, by size */
@@ -117,15 +139,9 @@ set_host_key(Verifier *v, const guint8 pub[FUT_ED25519_PUBLIC_LEN], guint64 line
 	if (!v->res->have_key) {
 		memcpy(v->res->pub, pub, FUT_ED25519_PUBLIC_LEN);
 		v->res->have_key = TRUE;
-		if (v->pinned != NULL) {
-			guint8 p[FUT_ED25519_PUBLIC_LEN];
-			fut_key_get_public(v->pinned, p);
-			if (memcmp(p, pub, FUT_ED25519_PUBLIC_LEN) != 0)
-				add_finding(v, "key-not-pinned", line, seq,
-				            "the log's host key is not the pinned key");
-			else
-				v->res->key_pinned = TRUE;
-		}
+		if (v->pinned != NULL && memcmp(v->pinned_pub, pub, FUT_ED25519_PUBLIC_LEN) != 0)
+			add_finding(v, "key-not-pinned", line, seq,
+			            "the log's host key is not the pinned key");
 		return;
 	}
 	if (memcmp(v->res->pub, pub, FUT_ED25519_PUBLIC_LEN) != 0)
@@ -165,10 +181,14 @@ check_checkpoint(Verifier *v, const FutLogRecord *rec, guint64 line)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(FutLogCheckpoint) cp = fut_log_checkpoint_from_record(rec, &error);
 	guint8 root[FUT_SHA256_LEN];
+	gsize what_len;
+	gboolean matches;
+	gboolean valid = FALSE;
 
 	if (cp == NULL) {
 		add_finding(v, "checkpoint-mismatch", line, rec->seq, "checkpoint is malformed: %s",
 		            error->message);
+		v->month->unsigned_tail++;
 		return;
 	}
 	v->month->checkpoints++;
@@ -187,6 +207,7 @@ check_checkpoint(Verifier *v, const FutLogRecord *rec, guint64 line)
 			g_string_append(what, ", last hash");
 		/* Once a month's records disagree with one checkpoint, every later checkpoint of
 		 * the month does too: say so once at the end of the month instead of each time. */
+		what_len = what->len;
 		if (what->len > 0 && v->month_cp_mismatches++ == 0)
 			add_finding(
 			    v, "checkpoint-mismatch", line, rec->seq,
@@ -195,9 +216,20 @@ check_checkpoint(Verifier *v, const FutLogRecord *rec, guint64 line)
 			    " records before it: %s differ(s)",
 			    cp->size, cp->last_seq, fut_merkle_size(v->tree), what->str + 2);
 	}
+	matches = what_len == 0;
+	if (g_strcmp0(cp->host, v->res->host) != 0) {
+		matches = FALSE;
+		add_finding(v, "foreign-host", line, rec->seq,
+		            "checkpoint of host \"%s\" in the log of \"%s\"", cp->host,
+		            v->res->host != NULL ? v->res->host : "?");
+	}
 	if (!fut_log_checkpoint_verify(cp, &error)) {
 		add_finding(v, "checkpoint-signature", line, rec->seq,
 		            "checkpoint signature is invalid");
+	} else if (v->pinned != NULL &&
+	           memcmp(cp->pub, v->pinned_pub, FUT_ED25519_PUBLIC_LEN) != 0) {
+		add_finding(v, "key-not-pinned", line, rec->seq,
+		            "checkpoint is signed by another key than the pinned key");
 	} else if (v->res->have_key && memcmp(cp->pub, v->res->pub, FUT_ED25519_PUBLIC_LEN) != 0) {
 		add_finding(v, "checkpoint-key", line, rec->seq,
 		            "checkpoint is signed by another key than the host key");
@@ -207,10 +239,20 @@ check_checkpoint(Verifier *v, const FutLogRecord *rec, guint64 line)
 		/* A witness that is this very statement need not be verified again. */
 		if (v->host_witnesses != NULL)
 			g_hash_table_add(v->verified, fut_log_checkpoint_to_witness(cp));
+		/* Only a checkpoint that the host key signed and that matches the records before
+		 * it vouches for them. */
+		valid = matches;
+	}
+	if (valid) {
+		v->valid_checkpoints++;
+		if (v->pinned != NULL)
+			v->res->key_pinned = TRUE;
+		v->month->unsigned_tail = 0;
+	} else {
+		v->month->unsigned_tail++;
 	}
 	fut_log_checkpoint_free(v->month->last_checkpoint);
 	v->month->last_checkpoint = g_steal_pointer(&cp);
-	v->month->unsigned_tail = 0;
 }
 
 static gboolean
@@ -224,11 +266,7 @@ is_gap(const FutLogRecord *rec, const gchar *kind)
 static void
 check_link(Verifier *v, const FutLogRecord *rec, guint64 line)
 {
-	gint retention = (gint)(v->opts->retention_months != 0 ? v->opts->retention_months
-	                                                       : FUT_EGRESS_LOG_RETENTION_DEFAULT);
-
 	if (v->prev_month == NULL) {
-		gchar before[8];
 		if (rec->seq == 0) {
 			if (memcmp(rec->prev, (const guint8[FUT_SHA256_LEN]){0}, FUT_SHA256_LEN) !=
 			    0)
@@ -236,30 +274,14 @@ check_link(Verifier *v, const FutLogRecord *rec, guint64 line)
 				            "the first record (seq 0) has a non-zero prev");
 			return;
 		}
-		/* The log starts mid-chain: earlier months were pruned, or removed. Only a
-		 * month older than the retention may legitimately be gone. */
-		fut_log_month_prev(v->month->month, before);
-		if (v->opts->first_month != NULL &&
-		    strcmp(v->month->month, v->opts->first_month) <= 0)
-			g_ptr_array_add(
-			    v->res->notes,
-			    g_strdup_printf("the log starts at seq %" G_GINT64_FORMAT
-			                    " in %s: earlier months were not given (the "
-			                    "check starts at %s)",
-			                    rec->seq, v->month->month, v->opts->first_month));
-		else if (fut_log_month_diff(v->newest_month, before) <= retention)
-			add_finding(v, "month-missing", line, rec->seq,
-			            "the log starts at seq %" G_GINT64_FORMAT
-			            " in %s, but %s is within the retention of %d months and is "
-			            "missing",
-			            rec->seq, v->month->month, before, retention);
-		else
-			g_ptr_array_add(
-			    v->res->notes,
-			    g_strdup_printf("the log starts at seq %" G_GINT64_FORMAT
-			                    " in %s: earlier months are past the retention "
-			                    "(pruned)",
-			                    rec->seq, v->month->month));
+		/* The log starts mid-chain: earlier months were pruned, or removed. Judged at
+		 * the end (judge_start), against the newest record's time and the clock. */
+		v->starts_mid = TRUE;
+		v->start_seq = rec->seq;
+		v->start_line = line;
+		memcpy(v->start_month, v->month->month, sizeof(v->start_month));
+		g_free(v->start_file);
+		v->start_file = g_strdup(v->month->file);
 		return;
 	}
 	if (v->have_prev && memcmp(rec->prev, v->last_hash, FUT_SHA256_LEN) == 0 &&
@@ -279,13 +301,151 @@ check_link(Verifier *v, const FutLogRecord *rec, guint64 line)
 	}
 }
 
+/* Only a month older than the retention may legitimately be gone. The retention is counted
+ * from the newest record's time (no later than the clock): a file named for a future month
+ * cannot push older months past it. */
+static void
+judge_start(Verifier *v)
+{
+	gint retention = (gint)(v->opts->retention_months != 0 ? v->opts->retention_months
+	                                                       : FUT_EGRESS_LOG_RETENTION_DEFAULT);
+	gint64 ref_us = MIN(v->newest_time_us, v->now_us + FUT_LOG_VERIFY_CLOCK_SLACK_US);
+	g_autofree gchar *ref_time = fut_log_time_format(ref_us);
+	gchar ref[8];
+	gchar before[8];
+	FutLogFinding *f;
+
+	if (!v->starts_mid)
+		return;
+	g_strlcpy(ref, ref_time, sizeof(ref));
+	fut_log_month_prev(v->start_month, before);
+	if (v->opts->first_month != NULL && strcmp(v->start_month, v->opts->first_month) <= 0) {
+		g_ptr_array_add(v->res->notes,
+		                g_strdup_printf("the log starts at seq %" G_GINT64_FORMAT
+		                                " in %s: earlier months were not given (the "
+		                                "check starts at %s)",
+		                                v->start_seq, v->start_month,
+		                                v->opts->first_month));
+		return;
+	}
+	if (fut_log_month_diff(ref, before) > retention) {
+		g_ptr_array_add(v->res->notes,
+		                g_strdup_printf("the log starts at seq %" G_GINT64_FORMAT
+		                                " in %s: earlier months are past the retention of "
+		                                "%d months counted from %s (pruned)",
+		                                v->start_seq, v->start_month, retention, ref));
+		return;
+	}
+	v->month = NULL;
+	add_finding(v, "month-missing", v->start_line, v->start_seq,
+	            "the log starts at seq %" G_GINT64_FORMAT
+	            " in %s, but %s is within the retention of %d months (counted from %s, the "
+	            "newest record) and is missing",
+	            v->start_seq, v->start_month, before, retention, ref);
+	f = g_ptr_array_index(v->res->findings, v->res->findings->len - 1);
+	f->file = g_strdup(v->start_file);
+}
+
+/* The host is known at its first valid record: pick its pinned key and witnesses. */
+static void
+host_known(Verifier *v, const gchar *host)
+{
+	const FutLogVerifyOptions *opts = v->opts;
+
+	v->res->host = g_strdup(host);
+	if (opts->pinned_key == NULL && opts->pinned_keys != NULL) {
+		v->pinned = g_hash_table_lookup(opts->pinned_keys, host);
+		if (v->pinned == NULL)
+			add_finding(v, "key-missing", 0, -1,
+			            "no pinned key for host \"%s\" in the keys given: its log "
+			            "cannot be authenticated",
+			            host);
+	}
+	if (v->pinned != NULL)
+		fut_key_get_public(v->pinned, v->pinned_pub);
+	if (opts->witness_index != NULL) {
+		GPtrArray *w = g_hash_table_lookup(opts->witness_index, host);
+		if (w != NULL)
+			v->host_witnesses = g_ptr_array_ref(w);
+	} else if (opts->witnesses != NULL) {
+		v->host_witnesses = g_ptr_array_new();
+		for (guint i = 0; i < opts->witnesses->len; i++) {
+			FutLogCheckpoint *w = g_ptr_array_index(opts->witnesses, i);
+			if (g_strcmp0(w->host, host) == 0)
+				g_ptr_array_add(v->host_witnesses, w);
+		}
+	}
+	if (v->host_witnesses != NULL && v->host_witnesses->len == 0)
+		g_clear_pointer(&v->host_witnesses, g_ptr_array_unref);
+	/* The witnesses of the month being read (the tree is still empty). */
+	if (v->host_witnesses != NULL && v->month_witnesses != NULL) {
+		for (guint i = 0; i < v->host_witnesses->len; i++) {
+			FutLogCheckpoint *w = g_ptr_array_index(v->host_witnesses, i);
+			if (strcmp(w->month, v->month->month) == 0)
+				g_ptr_array_add(v->month_witnesses, w);
+		}
+		g_ptr_array_sort(v->month_witnesses, compare_witness_size);
+	}
+}
+
+/* A record belongs to its file's month. Allowed exceptions, both from the writer: records
+ * earlier than the month after a record of the month (a clock set back keeps writing to the
+ * current file, behind a clock-jump gap), and a trailing run later than the month (the
+ * rotation checkpoint, and a torn-tail gap written just before it) up to the next file's
+ * month. Nothing may lie after the clock. */
+static void
+check_record_time(Verifier *v, const FutLogRecord *rec, guint64 line_no)
+{
+	if (rec->time_us > v->now_us + FUT_LOG_VERIFY_CLOCK_SLACK_US) {
+		if (v->future_records++ == 0) {
+			g_autofree gchar *t = fut_log_time_format(rec->time_us);
+			add_finding(v, "time-future", line_no, rec->seq,
+			            "the record's time %s is later than the clock of this check "
+			            "(more than 24 hours ahead)",
+			            t);
+		}
+	}
+	if (rec->time_us >= v->month_end_us) {
+		if (v->late_records++ == 0) {
+			v->late_line = line_no;
+			v->late_seq = rec->seq;
+		}
+		if (v->next_month != NULL) {
+			g_autofree gchar *t = fut_log_time_format(rec->time_us);
+			if (strncmp(t, v->next_month, 7) > 0)
+				add_finding(
+				    v, "month-mismatch", line_no, rec->seq,
+				    "the record's time %s is later than the month of the next "
+				    "file, %s",
+				    t, v->next_month);
+		}
+		return;
+	}
+	if (v->late_records > 0) {
+		add_finding(v, "month-mismatch", v->late_line, v->late_seq,
+		            "%" G_GUINT64_FORMAT " record(s) later than %s are followed by records "
+		            "of the month: records outside their file's month",
+		            v->late_records, v->month->month);
+		v->late_records = 0;
+	}
+	if (rec->time_us >= v->month_start_us) {
+		v->in_month_seen = TRUE;
+	} else if (!v->in_month_seen) {
+		g_autofree gchar *t = fut_log_time_format(rec->time_us);
+		add_finding(v, "month-mismatch", line_no, rec->seq,
+		            "the record's time %s is before %s, the month of its file", t,
+		            v->month->month);
+		v->in_month_seen = TRUE; /* once per file */
+	}
+}
+
 static void
 check_record(Verifier *v, FutLogRecord *rec, const gchar *line, gsize len, guint64 line_no)
 {
 	gboolean first_in_file = v->month->records == 0;
 
 	if (v->res->host == NULL)
-		v->res->host = g_strdup(rec->host);
+		host_known(v, rec->host);
 	else if (strcmp(v->res->host, rec->host) != 0)
 		add_finding(v, "foreign-host", line_no, rec->seq,
 		            "record of host \"%s\" in the log of \"%s\"", rec->host, v->res->host);
@@ -315,6 +475,9 @@ check_record(Verifier *v, FutLogRecord *rec, const gchar *line, gsize len, guint
 		add_finding(v, "time-backwards", line_no, rec->seq,
 		            "time goes back from %s to %s without a clock-jump gap", a, b);
 	}
+
+	check_record_time(v, rec, line_no);
+	v->newest_time_us = MAX(v->newest_time_us, rec->time_us);
 
 	if (g_strcmp0(rec->ev->event, FUT_LOG_EV_CHECKPOINT) == 0) {
 		check_checkpoint(v, rec, line_no);
@@ -410,6 +573,7 @@ gap_accounts(Verifier *v, const FutLogRecord *rec, GPtrArray *bad, guint64 gap_o
 	guint64 region;
 	guint8 d[FUT_SHA256_LEN];
 	g_autofree gchar *hex = NULL;
+	g_autofree gchar *region_data = NULL;
 
 	if (!is_gap(rec, FUT_LOG_GAP_TORN_TAIL) || bad->len == 0 || off == NULL || len == NULL ||
 	    off->str != NULL || len->str != NULL || digest == NULL ||
@@ -421,24 +585,65 @@ gap_accounts(Verifier *v, const FutLogRecord *rec, GPtrArray *bad, guint64 gap_o
 	if ((guint64)off->num != first->offset ||
 	    ((guint64)len->num != region && (guint64)len->num + 1 != region))
 		return FALSE;
-	fut_sha256(v->data + first->offset, (gsize)len->num, d);
+	if (len->num > TORN_REGION_MAX)
+		return FALSE;
+	region_data = fut_line_reader_pread(v->reader, first->offset, (gsize)len->num, NULL);
+	if (region_data == NULL)
+		return FALSE;
+	fut_sha256(region_data, (gsize)len->num, d);
 	hex = fut_hex_encode(d, FUT_SHA256_LEN);
 	return strcmp(hex, digest) == 0;
 }
 
+/* [start, end) of a month "YYYY-MM" in microseconds. */
 static void
-verify_file(Verifier *v, int dirfd, const gchar *name)
+month_range(const gchar *month, gint64 *ret_start, gint64 *ret_end)
 {
-	g_autoptr(GMappedFile) map = NULL;
+	g_autoptr(GDateTime) a =
+	    g_date_time_new_utc((gint)g_ascii_strtoll(month, NULL, 10),
+	                        (gint)g_ascii_strtoll(month + 5, NULL, 10), 1, 0, 0, 0);
+	g_autoptr(GDateTime) z = a != NULL ? g_date_time_add_months(a, 1) : NULL;
+
+	*ret_start = a != NULL ? g_date_time_to_unix(a) * G_USEC_PER_SEC : G_MAXINT64;
+	*ret_end = z != NULL ? g_date_time_to_unix(z) * G_USEC_PER_SEC : G_MAXINT64;
+}
+
+static void
+bad_line_add(GPtrArray *bad, const FutLine *l, guint64 line_no, GError *perr)
+{
+	BadLine *b = g_new0(BadLine, 1);
+
+	b->offset = l->offset;
+	b->len = l->full_len;
+	b->line_no = line_no;
+	if (perr != NULL && g_error_matches(perr, FUT_ERROR, FUT_ERROR_BAD_SIGNATURE)) {
+		b->code = g_strdup("hash-mismatch");
+		b->why = g_strdup("the record's content does not match its hash (altered)");
+	} else if (l->cut) {
+		b->code = g_strdup("malformed");
+		b->why = g_strdup_printf("not a valid record: a line of %" G_GUINT64_FORMAT
+		                         " bytes, longer than any record",
+		                         l->full_len);
+	} else {
+		b->code = g_strdup("malformed");
+		b->why = g_strdup_printf("not a valid record: %s",
+		                         perr != NULL ? perr->message : "no line ending (torn)");
+	}
+	g_ptr_array_add(bad, b);
+}
+
+static void
+verify_file(Verifier *v, int dirfd, const gchar *name, const gchar *next_name)
+{
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) bad = g_ptr_array_new_with_free_func(bad_line_free);
+	g_autoptr(FutLineReader) reader = NULL;
 	FutLogMonthSummary *m = g_new0(FutLogMonthSummary, 1);
-	struct stat st;
-	gsize size = 0;
-	gsize pos = 0;
+	gchar next_month[8];
 	guint64 line_no = 0;
 	guint64 progress_mark = 0;
-	int fd;
+	guint64 pos = 0;
+	FutLine l;
 
 	fut_egress_log_file_month(name, m->month);
 	m->file = g_strdup(name);
@@ -450,6 +655,13 @@ verify_file(Verifier *v, int dirfd, const gchar *name)
 	v->link_checked = FALSE;
 	v->next_witness = 0;
 	v->month_cp_mismatches = 0;
+	v->in_month_seen = FALSE;
+	v->late_records = 0;
+	v->future_records = 0;
+	v->next_month = NULL;
+	if (next_name != NULL && fut_egress_log_file_month(next_name, next_month))
+		v->next_month = next_month;
+	month_range(m->month, &v->month_start_us, &v->month_end_us);
 	v->month_witnesses = g_ptr_array_new();
 	if (v->host_witnesses != NULL) {
 		for (guint i = 0; i < v->host_witnesses->len; i++) {
@@ -459,56 +671,32 @@ verify_file(Verifier *v, int dirfd, const gchar *name)
 		}
 		g_ptr_array_sort(v->month_witnesses, compare_witness_size);
 	}
+	if (v->month_start_us > v->now_us + FUT_LOG_VERIFY_CLOCK_SLACK_US)
+		add_finding(v, "time-future", 0, -1,
+		            "the file is named for %s, a month that has not begun by the clock of "
+		            "this check",
+		            m->month);
 
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		add_finding(v, "unreadable", 0, -1, "cannot read the file: %s", g_strerror(e));
+	/* O_NONBLOCK|O_NOFOLLOW, fstat: a FIFO or a link is a finding, never waited on; read(),
+	 * not a mapping: a file cut while it is read is a finding, never a SIGBUS. */
+	reader = fut_line_reader_open(dirfd, name, FUT_LOG_LINE_MAX, &error);
+	if (reader == NULL) {
+		add_finding(v, "unreadable", 0, -1, "cannot read the file: %s", error->message);
 		goto out;
 	}
-	if (st.st_size > 0) {
-		map = g_mapped_file_new_from_fd(fd, FALSE, &error);
-		if (map == NULL) {
-			close(fd);
-			add_finding(v, "unreadable", 0, -1, "cannot map the file: %s",
-			            error->message);
-			goto out;
-		}
-		v->data = g_mapped_file_get_contents(map);
-		size = g_mapped_file_get_length(map);
-	}
-	close(fd);
-	m->bytes = size;
-	while (pos < size) {
-		const gchar *nl = memchr(v->data + pos, '\n', size - pos);
-		gsize len = nl != NULL ? (gsize)(nl - (v->data + pos)) : size - pos;
+	v->reader = reader;
+	m->bytes = fut_line_reader_size(reader);
+	while (fut_line_reader_next(reader, &l, &error)) {
 		g_autoptr(FutLogRecord) rec = NULL;
 		g_autoptr(GError) perr = NULL;
 
 		line_no++;
-		rec = nl != NULL ? fut_log_record_parse(v->data + pos, len, &perr) : NULL;
+		rec = l.has_lf && !l.cut ? fut_log_record_parse(l.data, l.len, &perr) : NULL;
 		if (rec == NULL) {
-			BadLine *b = g_new0(BadLine, 1);
-			b->offset = pos;
-			b->len = len + (nl != NULL ? 1 : 0);
-			b->line_no = line_no;
-			if (perr != NULL &&
-			    g_error_matches(perr, FUT_ERROR, FUT_ERROR_BAD_SIGNATURE)) {
-				b->code = g_strdup("hash-mismatch");
-				b->why = g_strdup("the record's content does not match its hash "
-				                  "(altered)");
-			} else {
-				b->code = g_strdup("malformed");
-				b->why = g_strdup_printf("not a valid record: %s",
-				                         perr != NULL ? perr->message
-				                                      : "no line ending (torn)");
-			}
-			g_ptr_array_add(bad, b);
+			bad_line_add(bad, &l, line_no, perr);
 		} else {
 			if (bad->len > 0) {
-				if (gap_accounts(v, rec, bad, pos)) {
+				if (gap_accounts(v, rec, bad, l.offset)) {
 					g_ptr_array_add(
 					    v->res->notes,
 					    g_strdup_printf(
@@ -525,19 +713,31 @@ verify_file(Verifier *v, int dirfd, const gchar *name)
 					flush_bad(v, bad, FALSE);
 				}
 			}
-			check_record(v, rec, v->data + pos, len, line_no);
+			check_record(v, rec, l.data, l.len, line_no);
 		}
-		pos += len + (nl != NULL ? 1 : 0);
+		pos = l.offset + l.full_len;
 		if (v->opts->progress_func != NULL && pos - progress_mark >= (1 << 20)) {
 			v->opts->progress_func(pos - progress_mark, v->opts->progress_data);
 			progress_mark = pos;
 		}
 	}
+	if (error != NULL)
+		add_finding(v, "unreadable", line_no, -1, "reading stopped: %s", error->message);
 	flush_bad(v, bad, TRUE);
 	if (v->month_cp_mismatches > 1)
 		add_finding(v, "checkpoint-mismatch", 0, -1,
 		            "%u later checkpoint(s) of %s disagree with the records as well",
 		            v->month_cp_mismatches - 1, m->month);
+	if (v->late_records > 0 && v->next_month == NULL)
+		add_finding(v, "month-mismatch", v->late_line, v->late_seq,
+		            "%" G_GUINT64_FORMAT
+		            " record(s) at the end of the newest file are later "
+		            "than its month %s",
+		            v->late_records, m->month);
+	if (v->future_records > 1)
+		add_finding(v, "time-future", 0, -1,
+		            "%" G_GUINT64_FORMAT " record(s) of %s in all lie after the clock",
+		            v->future_records, m->month);
 	if (v->opts->progress_func != NULL && pos > progress_mark)
 		v->opts->progress_func(pos - progress_mark, v->opts->progress_data);
 	if (m->records == 0)
@@ -554,18 +754,30 @@ verify_file(Verifier *v, int dirfd, const gchar *name)
 		            w->size, m->month, w->last_seq, fut_merkle_size(v->tree));
 	}
 out:
-	v->data = NULL;
+	v->reader = NULL;
 	g_clear_pointer(&v->tree, fut_merkle_free);
 	g_clear_pointer(&v->month_witnesses, g_ptr_array_unref);
 	g_free(v->prev_month);
 	v->prev_month = g_strdup(m->month);
 }
 
+static FutLogHostResult *
+result_new(const gchar *dir)
+{
+	FutLogHostResult *res = g_new0(FutLogHostResult, 1);
+
+	res->dir = g_strdup(dir);
+	res->months = g_ptr_array_new_with_free_func(month_free);
+	res->findings = g_ptr_array_new_with_free_func(finding_free);
+	res->notes = g_ptr_array_new_with_free_func(g_free);
+	return res;
+}
+
 FutLogHostResult *
 fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **error)
 {
 	static const FutLogVerifyOptions no_opts = {0};
-	g_autoptr(FutLogHostResult) res = g_new0(FutLogHostResult, 1);
+	g_autoptr(FutLogHostResult) res = NULL;
 	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GDir) d = NULL;
 	g_autofree gchar *safe = fut_strescape(dir, -1);
@@ -575,73 +787,45 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 
 	if (opts == NULL)
 		opts = &no_opts;
-	res->dir = g_strdup(dir);
-	res->months = g_ptr_array_new_with_free_func(month_free);
-	res->findings = g_ptr_array_new_with_free_func(finding_free);
-	res->notes = g_ptr_array_new_with_free_func(g_free);
-	d = g_dir_open(dir, 0, error);
-	if (d == NULL)
+	res = result_new(dir);
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
+	if (dirfd < 0) {
+		fut_error_set_errno(error, errno, safe);
 		return NULL;
+	}
+	d = g_dir_open(dir, 0, error);
+	if (d == NULL) {
+		close(dirfd);
+		return NULL;
+	}
 	while ((name = g_dir_read_name(d)) != NULL) {
 		gchar m[8];
 		if (fut_egress_log_file_month(name, m))
 			g_ptr_array_add(names, g_strdup(name));
 	}
 	g_ptr_array_sort(names, compare_names);
-	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0) {
-		fut_error_set_errno(error, errno, safe);
-		return NULL;
-	}
 	v.opts = opts;
 	v.res = res;
 	v.pinned = opts->pinned_key;
+	if (v.pinned != NULL)
+		fut_key_get_public(v.pinned, v.pinned_pub);
+	v.now_us = opts->now_us != 0 ? opts->now_us : g_get_real_time();
+	v.newest_time_us = G_MININT64;
 	v.last_seq = -1;
 	v.verified = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	if (names->len > 0)
 		fut_egress_log_file_month(g_ptr_array_index(names, names->len - 1), v.newest_month);
 
-	/* The host is needed before the first file to pick its witnesses. */
-	if (names->len > 0) {
-		g_autoptr(GMappedFile) map = NULL;
-		int fd = openat(dirfd, g_ptr_array_index(names, 0),
-		                O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-		if (fd >= 0) {
-			map = g_mapped_file_new_from_fd(fd, FALSE, NULL);
-			close(fd);
-		}
-		if (map != NULL && g_mapped_file_get_length(map) > 0) {
-			const gchar *data = g_mapped_file_get_contents(map);
-			const gchar *nl = memchr(data, '\n', g_mapped_file_get_length(map));
-			g_autoptr(FutLogRecord) rec =
-			    nl != NULL ? fut_log_record_parse(data, (gsize)(nl - data), NULL)
-			               : NULL;
-			if (rec != NULL)
-				res->host = g_strdup(rec->host);
-		}
-	}
-	if (res->host != NULL && v.pinned == NULL && opts->pinned_keys != NULL)
-		v.pinned = g_hash_table_lookup(opts->pinned_keys, res->host);
-	if (res->host != NULL && opts->witness_index != NULL) {
-		GPtrArray *w = g_hash_table_lookup(opts->witness_index, res->host);
-		if (w != NULL)
-			v.host_witnesses = g_ptr_array_ref(w);
-	} else if (res->host != NULL && opts->witnesses != NULL) {
-		v.host_witnesses = g_ptr_array_new();
-		for (guint i = 0; i < opts->witnesses->len; i++) {
-			FutLogCheckpoint *w = g_ptr_array_index(opts->witnesses, i);
-			if (g_strcmp0(w->host, res->host) == 0)
-				g_ptr_array_add(v.host_witnesses, w);
-		}
-	}
-
+	/* The host, its pinned key and its witnesses come from the first valid record
+	 * (host_known), wherever it is: a torn first line does not make the check smaller. */
 	for (guint i = 0; i < names->len; i++) {
 		gboolean newest = i == names->len - 1;
-		verify_file(&v, dirfd, g_ptr_array_index(names, i));
+		verify_file(&v, dirfd, g_ptr_array_index(names, i),
+		            newest ? NULL : g_ptr_array_index(names, i + 1));
 		/* A month that is over ends with its rotation checkpoint. */
 		if (!newest && v.month->records > 0 && v.month->unsigned_tail > 0)
 			add_finding(&v, "month-unsealed", 0, v.month->last_seq,
-			            "%s does not end with a checkpoint: %" G_GUINT64_FORMAT
+			            "%s does not end with a valid checkpoint: %" G_GUINT64_FORMAT
 			            " record(s) at its end are unsigned (truncated?)",
 			            v.month->month, v.month->unsigned_tail);
 		if (newest && v.month->unsigned_tail > 0)
@@ -654,6 +838,7 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 			                    v.month->unsigned_tail, v.month->month));
 	}
 	close(dirfd);
+	v.month = NULL;
 	if (names->len == 0) {
 		add_finding(&v, "no-records", 0, -1, "no egress-YYYY-MM.jsonl file in %s", safe);
 	} else {
@@ -661,9 +846,24 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 		if (last->last_checkpoint != NULL)
 			res->final_checkpoint = fut_log_checkpoint_copy(last->last_checkpoint);
 	}
+	if (res->records > 0)
+		judge_start(&v);
+	/* Whatever the key: records that no valid checkpoint signs are not evidence. With a
+	 * pinned key, that key must have signed them. */
+	if (res->records > 0 && v.valid_checkpoints == 0)
+		add_finding(&v, "not-signed", 0, -1,
+		            v.pinned != NULL
+		                ? "no checkpoint signed by the pinned key covers the records: the "
+		                  "log is not authenticated"
+		                : "no valid checkpoint covers the records: the log is not "
+		                  "authenticated");
+	else if (v.pinned != NULL && res->records > 0 && !res->key_pinned)
+		add_finding(&v, "not-signed", 0, -1,
+		            "no checkpoint of the log is signed by the pinned key");
 	/* Witnesses of this host for months the directory does not hold. */
 	if (v.host_witnesses != NULL) {
 		g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+		res->witnessed = TRUE;
 		for (guint i = 0; i < res->months->len; i++)
 			g_hash_table_add(
 			    seen, ((FutLogMonthSummary *)g_ptr_array_index(res->months, i))->month);
@@ -671,11 +871,12 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 			FutLogCheckpoint *w = g_ptr_array_index(v.host_witnesses, i);
 			g_autoptr(GError) werr = NULL;
 			g_autofree gchar *line = fut_log_checkpoint_to_witness(w);
-			v.month = NULL;
 			if ((!g_hash_table_contains(v.verified, line) &&
 			     !fut_log_checkpoint_verify(w, &werr)) ||
 			    (res->have_key &&
-			     memcmp(w->pub, res->pub, FUT_ED25519_PUBLIC_LEN) != 0))
+			     memcmp(w->pub, res->pub, FUT_ED25519_PUBLIC_LEN) != 0) ||
+			    (v.pinned != NULL &&
+			     memcmp(w->pub, v.pinned_pub, FUT_ED25519_PUBLIC_LEN) != 0))
 				add_finding(
 				    &v, "witness-signature", 0, w->last_seq,
 				    "a witness checkpoint of %s is not signed by the host key",
@@ -687,12 +888,77 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 				    "month",
 				    w->month);
 		}
+	} else if (res->records > 0) {
+		g_ptr_array_add(res->notes,
+		                g_strdup("no witness for this host: cutting the log back to an "
+		                         "earlier checkpoint, or deleting its newest month, cannot "
+		                         "be detected"));
 	}
 	g_clear_pointer(&v.host_witnesses, g_ptr_array_unref);
 	g_clear_pointer(&v.verified, g_hash_table_unref);
 	g_free(v.last_event);
 	g_free(v.prev_month);
+	g_free(v.start_file);
 	return g_steal_pointer(&res);
+}
+
+FutLogHostResult *
+fut_log_host_result_new_unreadable(const gchar *dir, const gchar *message)
+{
+	FutLogHostResult *res = result_new(dir);
+
+	fut_log_host_result_add_finding(res, "unreadable", NULL, message);
+	return res;
+}
+
+void
+fut_log_host_result_add_finding(FutLogHostResult *res,
+                                const gchar *code,
+                                const gchar *file,
+                                const gchar *message)
+{
+	FutLogFinding *f = g_new0(FutLogFinding, 1);
+
+	f->code = g_strdup(code);
+	f->file = g_strdup(file);
+	f->seq = -1;
+	f->message = fut_strescape(message, -1);
+	g_ptr_array_add(res->findings, f);
+}
+
+guint
+fut_log_host_results_flag_duplicates(GPtrArray *results)
+{
+	g_autoptr(GHashTable) hosts = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GHashTable) dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	guint flagged = 0;
+
+	for (guint i = 0; i < results->len; i++) {
+		FutLogHostResult *res = g_ptr_array_index(results, i);
+		struct stat st;
+		g_autofree gchar *id = NULL;
+		g_autofree gchar *msg = NULL;
+		if (stat(res->dir, &st) == 0)
+			id = g_strdup_printf("%ju:%ju", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino);
+		if (id != NULL && g_hash_table_contains(dirs, id)) {
+			msg =
+			    g_strdup("this log directory was given more than once: its records are "
+			             "counted more than once");
+		} else if (res->host != NULL && g_hash_table_contains(hosts, res->host)) {
+			msg = g_strdup_printf("host \"%s\" appears in more than one log directory: "
+			                      "its records are counted more than once",
+			                      res->host);
+		}
+		if (id != NULL)
+			g_hash_table_add(dirs, g_steal_pointer(&id));
+		if (res->host != NULL)
+			g_hash_table_add(hosts, res->host);
+		if (msg != NULL) {
+			fut_log_host_result_add_finding(res, "duplicate-host", NULL, msg);
+			flagged++;
+		}
+	}
+	return flagged;
 }
 
 GHashTable *
