@@ -23,8 +23,8 @@ struct _FutLineReader {
 	gsize max_line;
 	gchar *buf;
 	gsize cap;
-	gsize start; /* first unreturned byte in buf */
-	gsize end;   /* bytes in buf */
+	gsize start;     /* first unreturned byte in buf */
+	gsize end;       /* bytes in buf */
 	guint64 buf_off; /* file offset of buf[0] */
 };
 
@@ -168,9 +168,10 @@ fut_line_reader_next(FutLineReader *r, FutLine *line, GError **error)
 					if (k < 0)
 						fut_error_set_errno(error, errno, r->name);
 					else
-						g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
-						            _("%s: the file shrank while it was read"),
-						            r->name);
+						g_set_error(
+						    error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+						    _("%s: the file shrank while it was read"),
+						    r->name);
 					return FALSE;
 				}
 				e = memchr(scratch, '\n', (gsize)k);

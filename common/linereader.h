@@ -14,8 +14,7 @@ typedef struct _FutLineReader FutLineReader;
 /* Opens @name under @dirfd (-1: @name is a path) with O_NONBLOCK|O_NOFOLLOW (a FIFO, a
  * device or a symbolic link is refused, never waited on) and checks with fstat() that it is a
  * regular file. @max_line: lines longer than that are returned cut (see _next). */
-FutLineReader *
-fut_line_reader_open(int dirfd, const gchar *name, gsize max_line, GError **error);
+FutLineReader *fut_line_reader_open(int dirfd, const gchar *name, gsize max_line, GError **error);
 void fut_line_reader_free(FutLineReader *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutLineReader, fut_line_reader_free)
 

@@ -248,7 +248,6 @@ nth_checkpoint(GPtrArray *lines, guint n)
 	g_assert_not_reached();
 }
 
-
 FutLogHostResult *
 verify_with(const gchar *dir, const FutLogVerifyOptions *opts)
 {

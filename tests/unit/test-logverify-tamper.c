@@ -21,8 +21,8 @@ static const guint8 zeros[FUT_SHA256_LEN];
 static GHashTable *
 keys_table(const gchar *host, const FutKey *key)
 {
-	GHashTable *t = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-	                                      (GDestroyNotify)fut_key_free);
+	GHashTable *t =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)fut_key_free);
 	g_hash_table_insert(t, g_strdup(host), fut_key_dup_public(key));
 	return t;
 }
@@ -257,6 +257,32 @@ test_fifo(void)
 	g_test_trap_assert_passed();
 }
 
+/* The agent's own scan at start: a FIFO as its newest month file is refused, not waited
+ * on (the writer then refuses to open, so nothing leaves unlogged). */
+static void
+test_agent_scan_fifo(void)
+{
+	if (g_test_subprocess()) {
+		g_autoptr(GError) error = NULL;
+		g_autofree gchar *dir = g_dir_make_tmp("futari-agentfifo-XXXXXX", &error);
+		g_autofree gchar *p = g_build_filename(dir, "egress-2026-11.jsonl", NULL);
+		g_autoptr(FutKey) key = test_key(1);
+		FakeClock clock = {.now = utc(2026, 11, 20, 8, 0, 0)};
+		FutEgressLogOptions opts = {.clock_func = fake_clock, .clock_data = &clock};
+		FutEgressLog *log;
+		g_assert_cmpint(mkfifo(p, 0600), ==, 0);
+		log = fut_egress_log_open(dir, "pc-001", key, &opts, &error);
+		g_assert_null(log);
+		g_assert_nonnull(error);
+		g_test_message("refused: %s", error->message);
+		g_unlink(p);
+		rm_rf(dir);
+		return;
+	}
+	g_test_trap_subprocess(NULL, 20 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+	g_test_trap_assert_passed();
+}
+
 typedef struct {
 	gchar *path;
 	gboolean done;
@@ -288,8 +314,9 @@ test_shrinking(void)
 		                            .progress_data = &s};
 		s.path = g_build_filename(dir, "egress-2026-11.jsonl", NULL);
 		while (big->len < 8 * 1024 * 1024)
-			g_string_append(big, "{\"seq\":1,\"padding\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-			                     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n");
+			g_string_append(big,
+			                "{\"seq\":1,\"padding\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+			                "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n");
 		g_assert_true(g_file_set_contents(s.path, big->str, (gssize)big->len, NULL));
 		res = verify_with(dir, &opts);
 		g_assert_true(s.done);
@@ -350,6 +377,7 @@ main(int argc, char **argv)
 	g_test_add_func("/log/tamper/keys-missing", test_keys_missing);
 	g_test_add_func("/log/tamper/fifo", test_fifo);
 	g_test_add_func("/log/tamper/shrinking", test_shrinking);
+	g_test_add_func("/log/tamper/agent-scan-fifo", test_agent_scan_fifo);
 	g_test_add_func("/log/tamper/witness-note", test_witness_note);
 	g_test_add_func("/log/tamper/duplicates", test_duplicates);
 	return g_test_run();
