@@ -106,4 +106,3 @@ report_csv_record(Report *r, const FutLogRecord *rec)
 	if (fwrite(s->str, 1, s->len, r->csv) != s->len)
 		r->write_failed = TRUE;
 }
-

@@ -15,14 +15,11 @@
 #include "mediareg.h"
 #include "util.h"
 
-
-
 static const gchar *
 T(const Report *r, const gchar *key)
 {
 	return report_text(r->ja, key);
 }
-
 
 static void
 esc(GString *s, const gchar *v)
@@ -312,6 +309,7 @@ static const gchar css[] =
     ".kpi b{display:block;font-size:15pt}"
     ".kpi span{font-size:8pt;color:#333}"
     ".verdict{border:2px solid;padding:2mm 3mm;margin:2mm 0;font-weight:bold}"
+    ".verdict .vlist{font-weight:normal;font-size:8.5pt}"
     ".verdict.ok{border-color:#17692d}.verdict.ng{border-color:#b00020;background:#fdecea}"
     ".sign{display:flex;justify-content:flex-end;gap:4mm;margin:3mm 0}"
     ".sign div{border:1px solid #555;width:38mm;height:16mm;padding:1mm;font-size:8pt}"
@@ -321,12 +319,73 @@ static const gchar css[] =
     ".note{font-size:8.5pt;color:#333}.none{color:#555}"
     "@media print{body{margin:0;max-width:none}}";
 
+/* Names @hosts (HostReport*) in one paragraph after @key. */
+static void
+verdict_list(GString *s, const Report *r, const gchar *key, GPtrArray *hosts)
+{
+	if (hosts->len == 0)
+		return;
+	g_string_append(s, "<br><span class=\"vlist\">");
+	esc(s, T(r, key));
+	g_string_append_printf(s, " (%u): ", hosts->len);
+	for (guint i = 0; i < hosts->len; i++) {
+		const HostReport *h = g_ptr_array_index(hosts, i);
+		g_autofree gchar *name = report_host_name(h);
+		if (i >= 50) {
+			g_autofree gchar *m = more_text(r, hosts->len - i);
+			g_string_append(s, " … ");
+			esc(s, m);
+			break;
+		}
+		if (i > 0)
+			g_string_append(s, ", ");
+		esc(s, name);
+	}
+	g_string_append(s, "</span>");
+}
+
+/* Verified means: read, and no finding. A host that could not be read is named, never
+ * counted as verified; the limits of what was verified (no pinned key, no witness) are said
+ * in the verdict itself. */
+static void
+write_verdict(GString *s, const Report *r)
+{
+	guint64 findings = report_total_findings(r);
+	g_autoptr(GPtrArray) ng = g_ptr_array_new();
+	g_autoptr(GPtrArray) unreadable = g_ptr_array_new();
+	g_autoptr(GPtrArray) unpinned = g_ptr_array_new();
+	g_autoptr(GPtrArray) unwitnessed = g_ptr_array_new();
+	gboolean ok = findings == 0 && r->hosts->len > 0;
+
+	for (guint i = 0; i < r->hosts->len; i++) {
+		HostReport *h = g_ptr_array_index(r->hosts, i);
+		if (h->unreadable)
+			g_ptr_array_add(unreadable, h);
+		else if (h->res->findings->len > 0)
+			g_ptr_array_add(ng, h);
+		if (!h->unreadable && !h->res->key_pinned)
+			g_ptr_array_add(unpinned, h);
+		if (!h->unreadable && !h->res->witnessed)
+			g_ptr_array_add(unwitnessed, h);
+	}
+	g_string_append_printf(s, "<div class=\"verdict %s\">", ok ? "ok" : "ng");
+	esc(s, T(r, "integrity"));
+	g_string_append(s, ": ");
+	esc(s, ok ? T(r, "all_ok") : T(r, "not_ok"));
+	if (findings > 0)
+		g_string_append_printf(s, " (%" G_GUINT64_FORMAT ")", findings);
+	verdict_list(s, r, "v_unreadable", unreadable);
+	verdict_list(s, r, "v_hosts_ng", ng);
+	verdict_list(s, r, "v_unpinned", unpinned);
+	verdict_list(s, r, "v_unwitnessed", unwitnessed);
+	g_string_append(s, "</div>\n");
+}
+
 static void
 write_html_head(GString *s, const Report *r)
 {
 	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
 	g_autofree gchar *gen = g_date_time_format(now, "%Y-%m-%d %H:%M UTC");
-	guint64 findings = report_total_findings(r);
 
 	g_string_append_printf(s,
 	                       "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">",
@@ -334,6 +393,8 @@ write_html_head(GString *s, const Report *r)
 	g_string_append(s, "<title>");
 	esc(s, T(r, "title"));
 	g_string_append_printf(s, " %s</title><style>%s</style></head><body>\n", r->month, css);
+	/* The verdict is the first thing on the page. */
+	write_verdict(s, r);
 	g_string_append(s, "<h1>");
 	esc(s, T(r, "title"));
 	g_string_append_printf(s, " — %s</h1>\n<p class=\"sub\">", r->month);
@@ -345,13 +406,7 @@ write_html_head(GString *s, const Report *r)
 	g_string_append_printf(s, ": %u　", r->hosts->len);
 	esc(s, T(r, "tz"));
 	g_string_append(s, "</p>\n");
-	g_string_append_printf(s, "<div class=\"verdict %s\">", findings == 0 ? "ok" : "ng");
-	esc(s, T(r, "integrity"));
-	g_string_append(s, ": ");
-	esc(s, findings == 0 ? T(r, "all_ok") : T(r, "not_ok"));
-	if (findings > 0)
-		g_string_append_printf(s, " (%" G_GUINT64_FORMAT ")", findings);
-	g_string_append(s, "</div>\n<div class=\"sign\"><div>");
+	g_string_append(s, "<div class=\"sign\"><div>");
 	esc(s, T(r, "sign"));
 	g_string_append(s, "</div><div>");
 	esc(s, T(r, "date"));
@@ -671,7 +726,7 @@ write_integrity(GString *s, const Report *r)
 		gboolean bad = h->res->findings->len > 0;
 		g_autofree gchar *period = NULL;
 		g_autoptr(GString) gap_text = g_string_new(NULL);
-		const gchar *host = h->res->host != NULL ? h->res->host : h->dir;
+		g_autofree gchar *host = report_host_name(h);
 
 		/* With thousands of hosts, the clean ones go in one line at the end. */
 		if (!bad && gaps == 0 && r->hosts->len > 20) {
@@ -789,7 +844,6 @@ write_final(GString *s, const Report *r)
 	}
 	g_string_append(s, "</table>\n");
 }
-
 
 void
 report_write_html(GString *s, const Report *r, GPtrArray *media, GPtrArray *lost)

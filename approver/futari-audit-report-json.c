@@ -44,7 +44,7 @@ report_summary_json(const Report *r, GPtrArray *media, GPtrArray *lost)
 	jint(b, "hosts_count", r->hosts->len);
 	jint(b, "records", (gint64)r->records);
 	json_builder_set_member_name(b, "integrity_ok");
-	json_builder_add_boolean_value(b, report_total_findings(r) == 0);
+	json_builder_add_boolean_value(b, report_total_findings(r) == 0 && r->hosts->len > 0);
 	jint(b, "findings", (gint64)report_total_findings(r));
 	json_builder_set_member_name(b, "exports");
 	json_builder_begin_object(b);
@@ -147,8 +147,12 @@ report_summary_json(const Report *r, GPtrArray *media, GPtrArray *lost)
 		jint(b, "checkpoints", (gint64)h->checkpoints);
 		json_builder_set_member_name(b, "ok");
 		json_builder_add_boolean_value(b, h->res->findings->len == 0);
+		json_builder_set_member_name(b, "unreadable");
+		json_builder_add_boolean_value(b, h->unreadable);
 		json_builder_set_member_name(b, "key_pinned");
 		json_builder_add_boolean_value(b, h->res->key_pinned);
+		json_builder_set_member_name(b, "witnessed");
+		json_builder_add_boolean_value(b, h->res->witnessed);
 		json_builder_set_member_name(b, "gaps");
 		json_builder_begin_object(b);
 		jint(b, "unclean-stop", h->gaps[0]);
@@ -186,4 +190,3 @@ report_summary_json(const Report *r, GPtrArray *media, GPtrArray *lost)
 	json_generator_set_root(gen, root);
 	return json_generator_to_data(gen, NULL);
 }
-

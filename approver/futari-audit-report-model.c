@@ -10,6 +10,7 @@
 #include "futari-audit-report.h"
 #include "logrecord.h"
 #include "mediareg.h"
+#include "util.h"
 
 void
 report_row_free(gpointer p)
@@ -56,7 +57,6 @@ report_redeemed_free(gpointer p)
 	g_free(d);
 }
 
-
 /* The reason a person gave: the requester's for an export or a redeem (detail
  * requester_reason), else the reason the agent recorded with its decision. */
 const gchar *
@@ -66,7 +66,6 @@ report_reason_of(const FutLogEvent *ev)
 
 	return why != NULL ? why : ev->reason;
 }
-
 
 gchar *
 report_approvers_text(const FutLogEvent *ev)
@@ -115,7 +114,6 @@ row_new(const FutLogRecord *rec)
 	return row;
 }
 
-
 static void
 media_seen(Report *r, const FutLogRecord *rec)
 {
@@ -161,7 +159,8 @@ media_seen(Report *r, const FutLogRecord *rec)
 }
 
 void
-report_collect(const FutLogRecord *rec, const gchar *month, const gchar *line, gsize len, gpointer data)
+report_collect(
+    const FutLogRecord *rec, const gchar *month, const gchar *line, gsize len, gpointer data)
 {
 	Report *r = data;
 	const gchar *e = rec->ev->event;
@@ -242,7 +241,6 @@ report_collect(const FutLogRecord *rec, const gchar *month, const gchar *line, g
 	(void)len;
 }
 
-
 static gint
 compare_medium(gconstpointer a, gconstpointer b)
 {
@@ -322,4 +320,12 @@ report_month_checkpoint(const Report *r, const HostReport *h)
 			return m->last_checkpoint;
 	}
 	return NULL;
+}
+
+gchar *
+report_host_name(const HostReport *h)
+{
+	if (h->res->host != NULL)
+		return g_strdup(h->res->host);
+	return fut_strescape(h->dir, -1);
 }

@@ -149,6 +149,18 @@ static const Text texts[] = {
     {"f_witness-signature", "外部証跡の署名が不正", "bad witness signature"},
     {"f_witness-month-missing", "外部証跡にある月が無い", "witnessed month missing"},
     {"f_no-records", "記録なし", "no records"},
+    {"f_key-missing", "照合用のホスト鍵が無い", "no pinned key for the host"},
+    {"f_not-signed", "署名されていない記録（証拠にならない）", "records not signed"},
+    {"f_month-mismatch", "ファイルの月と記録の時刻が不一致", "record outside its month"},
+    {"f_time-future", "未来の時刻・月", "time in the future"},
+    {"f_duplicate-host", "同じ端末のログの重複", "host given twice"},
+    {"v_hosts_ng", "指摘のある端末", "Hosts with findings"},
+    {"v_unreadable", "読めなかったログ（未検証）", "Logs that could not be read (not verified)"},
+    {"v_unpinned", "ホスト鍵の照合なし（内部整合性のみ）",
+     "Hosts without a pinned key (internal consistency only)"},
+    {"v_unwitnessed", "外部証跡なし（末尾の切り詰め・最新月の削除は検出できない）",
+     "Hosts without witnesses (a log cut back to an earlier checkpoint, or its newest month "
+     "deleted, cannot be detected)"},
 };
 
 const gchar *

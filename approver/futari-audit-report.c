@@ -88,6 +88,7 @@ audit_cmd_report(int argc, char **argv)
 	g_autoptr(GString) html = NULL;
 	g_autofree gchar *json = NULL;
 	g_autofree gchar *csv_path = NULL;
+	g_autoptr(GPtrArray) results = NULL;
 	AuditTrust trust = {0};
 	AuditProgress progress;
 	Report r = {0};
@@ -175,6 +176,7 @@ audit_cmd_report(int argc, char **argv)
 	r.denials = g_ptr_array_new_with_free_func(report_row_free);
 	r.uploads = g_ptr_array_new_with_free_func(report_row_free);
 
+	results = g_ptr_array_new();
 	audit_progress_init(&progress, _("reading"), argv + 1);
 	for (gint i = 1; i < argc; i++) {
 		FutLogVerifyOptions opts = {0};
@@ -189,16 +191,20 @@ audit_cmd_report(int argc, char **argv)
 		h->res = fut_log_verify_dir(argv[i], &opts, &error);
 		audit_progress_host_done(&progress);
 		if (h->res == NULL) {
+			/* Named in the report as not verified, never left out of it. */
 			g_autofree gchar *msg = fut_strescape(error->message, -1);
 			audit_progress_end(&progress);
 			g_printerr("futari-audit report: %s\n", msg);
+			h->res = fut_log_host_result_new_unreadable(argv[i], error->message);
+			h->unreadable = TRUE;
 			g_clear_error(&error);
-			report_host_free(h);
 			rc = AUDIT_EXIT_FINDINGS;
-			continue;
 		}
 		g_ptr_array_add(r.hosts, h);
+		g_ptr_array_add(results, h->res);
 	}
+	/* The same host or directory twice is flagged (its records are counted twice). */
+	fut_log_host_results_flag_duplicates(results);
 	audit_progress_end(&progress);
 	if (fclose(r.csv) != 0 || r.write_failed) {
 		g_printerr(_("futari-audit report: writing events.csv failed\n"));

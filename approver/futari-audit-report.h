@@ -46,7 +46,8 @@ typedef struct {
 	guint64 records;
 	guint64 checkpoints;
 	gint64 first_us, last_us;
-	guint gaps[4]; /* unclean, overflow, torn, clock */
+	guint gaps[4];       /* unclean, overflow, torn, clock */
+	gboolean unreadable; /* the directory could not be read: @res holds that finding */
 } HostReport;
 
 struct _Report {
@@ -101,6 +102,8 @@ GPtrArray *report_sorted_media(const Report *r);
 /* Registered media with no record this month (FutMediaEntry*, borrowed). */
 GPtrArray *report_lost_media(const Report *r);
 guint64 report_total_findings(const Report *r);
+/* The host name, or the escaped directory when the log named none. */
+gchar *report_host_name(const HostReport *h);
 /* The last checkpoint of the reported month in @h's log, or NULL. */
 const FutLogCheckpoint *report_month_checkpoint(const Report *r, const HostReport *h);
 

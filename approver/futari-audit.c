@@ -97,6 +97,8 @@ json_add_host(JsonBuilder *b, const FutLogHostResult *res)
 	}
 	json_builder_set_member_name(b, "key_pinned");
 	json_builder_add_boolean_value(b, res->key_pinned);
+	json_builder_set_member_name(b, "witnessed");
+	json_builder_add_boolean_value(b, res->witnessed);
 	json_builder_set_member_name(b, "witnesses_checked");
 	json_builder_add_int_value(b, (gint64)res->witnesses_checked);
 	json_builder_set_member_name(b, "gaps");
@@ -237,9 +239,12 @@ cmd_verify(int argc, char **argv)
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	AuditTrust trust = {0};
 	AuditProgress progress;
+	g_autoptr(GPtrArray) results =
+	    g_ptr_array_new_with_free_func((GDestroyNotify)fut_log_host_result_free);
 	gboolean json = FALSE;
 	guint64 findings = 0;
 	guint hosts = 0;
+	guint unwitnessed = 0;
 	GOptionEntry entries[] = {
 	    {"json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the result as JSON"), NULL}, {NULL}};
 	int rc = AUDIT_EXIT_OK;
@@ -267,37 +272,44 @@ cmd_verify(int argc, char **argv)
 	json_builder_begin_array(b);
 	for (gint i = 1; i < argc; i++) {
 		FutLogVerifyOptions opts = {0};
-		g_autoptr(FutLogHostResult) res = NULL;
+		FutLogHostResult *res;
 		audit_trust_fill(&trust, &opts);
 		opts.progress_func = audit_progress_func;
 		opts.progress_data = &progress;
 		res = fut_log_verify_dir(argv[i], &opts, &error);
 		audit_progress_host_done(&progress);
 		if (res == NULL) {
+			/* Counted and named as a host that failed, never skipped. */
 			g_autofree gchar *msg = fut_strescape(error->message, -1);
 			audit_progress_end(&progress);
 			g_printerr("futari-audit verify: %s\n", msg);
+			res = fut_log_host_result_new_unreadable(argv[i], error->message);
 			g_clear_error(&error);
-			rc = AUDIT_EXIT_FINDINGS;
-			continue;
 		}
+		g_ptr_array_add(results, res);
+	}
+	audit_progress_end(&progress);
+	fut_log_host_results_flag_duplicates(results);
+	for (guint i = 0; i < results->len; i++) {
+		FutLogHostResult *res = g_ptr_array_index(results, i);
 		hosts++;
 		findings += res->findings->len;
 		if (res->findings->len > 0)
 			rc = AUDIT_EXIT_FINDINGS;
-		if (json) {
+		if (!res->witnessed)
+			unwitnessed++;
+		if (json)
 			json_add_host(b, res);
-		} else {
-			audit_progress_end(&progress);
+		else
 			print_host(res);
-		}
 	}
-	audit_progress_end(&progress);
 	json_builder_end_array(b);
 	json_builder_set_member_name(b, "ok");
 	json_builder_add_boolean_value(b, rc == AUDIT_EXIT_OK);
 	json_builder_set_member_name(b, "findings");
 	json_builder_add_int_value(b, (gint64)findings);
+	json_builder_set_member_name(b, "hosts_without_witness");
+	json_builder_add_int_value(b, unwitnessed);
 	json_builder_end_object(b);
 	if (json) {
 		g_autoptr(JsonGenerator) gen = json_generator_new();
@@ -312,6 +324,12 @@ cmd_verify(int argc, char **argv)
 	} else {
 		g_print(_("%u host(s), %llu finding(s): %s\n"), hosts, (unsigned long long)findings,
 		        rc == AUDIT_EXIT_OK ? _("all logs verified") : _("VERIFICATION FAILED"));
+		if (unwitnessed > 0)
+			g_print(
+			    _("%u host(s) without witnesses: a log cut back to an earlier "
+			      "checkpoint, or with its newest month deleted, cannot be detected "
+			      "(give --witness)\n"),
+			    unwitnessed);
 	}
 	audit_trust_clear(&trust);
 	return rc;
