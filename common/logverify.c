@@ -93,6 +93,8 @@ typedef struct {
 	guint64 late_line;
 	gint64 late_seq;
 	guint64 future_records;
+	GArray *pending;            /* of Pending: the month's checkpoints */
+	guint64 key_findings;       /* checkpoints naming another key */
 	GPtrArray *host_witnesses;  /* of this host */
 	GHashTable *verified;       /* witness lines of log checkpoints found valid */
 	GPtrArray *month_witnesses; /* of this host and month, by size */
@@ -175,20 +177,37 @@ check_witnesses(Verifier *v, guint64 line)
 	}
 }
 
+/* A checkpoint of the month being read, waiting for the month's end. */
+typedef struct {
+	FutLogCheckpoint *cp;
+	guint64 line;
+	gint64 seq;
+	guint64 records_at; /* records of the month up to and with this checkpoint record */
+	gboolean matched;   /* its host, key, month, size, tree head and last record match */
+} Pending;
+
+static void
+pending_clear(gpointer p)
+{
+	fut_log_checkpoint_free(((Pending *)p)->cp);
+}
+
+/* Every checkpoint is compared at once with the records before it (month, size, tree head,
+ * last seq, last hash) and with the host and its key; its signature waits for the end of
+ * the month (finish_checkpoints): the last checkpoint signs a tree whose leaves hold every
+ * earlier checkpoint record, so one signature check per month authenticates them all. */
 static void
 check_checkpoint(Verifier *v, const FutLogRecord *rec, guint64 line)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(FutLogCheckpoint) cp = fut_log_checkpoint_from_record(rec, &error);
 	guint8 root[FUT_SHA256_LEN];
-	gsize what_len;
 	gboolean matches;
-	gboolean valid = FALSE;
+	Pending p = {0};
 
 	if (cp == NULL) {
 		add_finding(v, "checkpoint-mismatch", line, rec->seq, "checkpoint is malformed: %s",
 		            error->message);
-		v->month->unsigned_tail++;
 		return;
 	}
 	v->month->checkpoints++;
@@ -207,7 +226,7 @@ check_checkpoint(Verifier *v, const FutLogRecord *rec, guint64 line)
 			g_string_append(what, ", last hash");
 		/* Once a month's records disagree with one checkpoint, every later checkpoint of
 		 * the month does too: say so once at the end of the month instead of each time. */
-		what_len = what->len;
+		matches = what->len == 0;
 		if (what->len > 0 && v->month_cp_mismatches++ == 0)
 			add_finding(
 			    v, "checkpoint-mismatch", line, rec->seq,
@@ -216,43 +235,70 @@ check_checkpoint(Verifier *v, const FutLogRecord *rec, guint64 line)
 			    " records before it: %s differ(s)",
 			    cp->size, cp->last_seq, fut_merkle_size(v->tree), what->str + 2);
 	}
-	matches = what_len == 0;
 	if (g_strcmp0(cp->host, v->res->host) != 0) {
 		matches = FALSE;
 		add_finding(v, "foreign-host", line, rec->seq,
 		            "checkpoint of host \"%s\" in the log of \"%s\"", cp->host,
 		            v->res->host != NULL ? v->res->host : "?");
 	}
-	if (!fut_log_checkpoint_verify(cp, &error)) {
-		add_finding(v, "checkpoint-signature", line, rec->seq,
-		            "checkpoint signature is invalid");
-	} else if (v->pinned != NULL &&
-	           memcmp(cp->pub, v->pinned_pub, FUT_ED25519_PUBLIC_LEN) != 0) {
-		add_finding(v, "key-not-pinned", line, rec->seq,
-		            "checkpoint is signed by another key than the pinned key");
+	if (v->pinned != NULL && memcmp(cp->pub, v->pinned_pub, FUT_ED25519_PUBLIC_LEN) != 0) {
+		matches = FALSE;
+		if (v->key_findings++ == 0)
+			add_finding(v, "key-not-pinned", line, rec->seq,
+			            "checkpoint is signed by another key than the pinned key");
 	} else if (v->res->have_key && memcmp(cp->pub, v->res->pub, FUT_ED25519_PUBLIC_LEN) != 0) {
-		add_finding(v, "checkpoint-key", line, rec->seq,
-		            "checkpoint is signed by another key than the host key");
-	} else {
-		if (!v->res->have_key)
-			set_host_key(v, cp->pub, line, rec->seq);
-		/* A witness that is this very statement need not be verified again. */
-		if (v->host_witnesses != NULL)
-			g_hash_table_add(v->verified, fut_log_checkpoint_to_witness(cp));
-		/* Only a checkpoint that the host key signed and that matches the records before
-		 * it vouches for them. */
-		valid = matches;
+		matches = FALSE;
+		if (v->key_findings++ == 0)
+			add_finding(v, "checkpoint-key", line, rec->seq,
+			            "checkpoint is signed by another key than the host key");
+	} else if (!v->res->have_key) {
+		set_host_key(v, cp->pub, line, rec->seq);
 	}
-	if (valid) {
+	fut_log_checkpoint_free(v->month->last_checkpoint);
+	v->month->last_checkpoint = fut_log_checkpoint_copy(cp);
+	p.cp = g_steal_pointer(&cp);
+	p.line = line;
+	p.seq = rec->seq;
+	p.records_at = v->month->records + 1;
+	p.matched = matches;
+	g_array_append_val(v->pending, p);
+}
+
+/* At the end of a month: the last matching checkpoint whose signature holds authenticates
+ * it and every checkpoint and record before it. A bad signature is a finding, and the one
+ * before it is tried. Records after the authenticated checkpoint are the unsigned tail. */
+static void
+finish_checkpoints(Verifier *v)
+{
+	FutLogMonthSummary *m = v->month;
+	gint found = -1;
+
+	for (gint i = (gint)v->pending->len - 1; i >= 0 && found < 0; i--) {
+		Pending *p = &g_array_index(v->pending, Pending, i);
+		if (!p->matched)
+			continue;
+		if (fut_log_checkpoint_verify(p->cp, NULL)) {
+			found = i;
+		} else {
+			add_finding(v, "checkpoint-signature", p->line, p->seq,
+			            "checkpoint signature is invalid");
+		}
+	}
+	m->unsigned_tail = m->records;
+	if (found >= 0) {
+		Pending *p = &g_array_index(v->pending, Pending, found);
 		v->valid_checkpoints++;
 		if (v->pinned != NULL)
 			v->res->key_pinned = TRUE;
-		v->month->unsigned_tail = 0;
-	} else {
-		v->month->unsigned_tail++;
+		m->unsigned_tail = m->records - p->records_at;
+		/* A witness that is one of these statements need not be verified again. */
+		for (gint i = 0; v->host_witnesses != NULL && i <= found; i++) {
+			Pending *q = &g_array_index(v->pending, Pending, i);
+			if (q->matched)
+				g_hash_table_add(v->verified, fut_log_checkpoint_to_witness(q->cp));
+		}
 	}
-	fut_log_checkpoint_free(v->month->last_checkpoint);
-	v->month->last_checkpoint = g_steal_pointer(&cp);
+	g_array_set_size(v->pending, 0);
 }
 
 static gboolean
@@ -482,7 +528,6 @@ check_record(Verifier *v, FutLogRecord *rec, const gchar *line, gsize len, guint
 	if (g_strcmp0(rec->ev->event, FUT_LOG_EV_CHECKPOINT) == 0) {
 		check_checkpoint(v, rec, line_no);
 	} else {
-		v->month->unsigned_tail++;
 		if (g_strcmp0(rec->ev->event, FUT_LOG_EV_AGENT_START) == 0) {
 			const gchar *key = fut_log_event_get_detail_str(rec->ev, "key");
 			guint8 pub[FUT_ED25519_PUBLIC_LEN];
@@ -724,6 +769,7 @@ verify_file(Verifier *v, int dirfd, const gchar *name, const gchar *next_name)
 	if (error != NULL)
 		add_finding(v, "unreadable", line_no, -1, "reading stopped: %s", error->message);
 	flush_bad(v, bad, TRUE);
+	finish_checkpoints(v);
 	if (v->month_cp_mismatches > 1)
 		add_finding(v, "checkpoint-mismatch", 0, -1,
 		            "%u later checkpoint(s) of %s disagree with the records as well",
@@ -813,6 +859,8 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 	v.newest_time_us = G_MININT64;
 	v.last_seq = -1;
 	v.verified = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	v.pending = g_array_new(FALSE, TRUE, sizeof(Pending));
+	g_array_set_clear_func(v.pending, pending_clear);
 	if (names->len > 0)
 		fut_egress_log_file_month(g_ptr_array_index(names, names->len - 1), v.newest_month);
 
@@ -896,6 +944,7 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 	}
 	g_clear_pointer(&v.host_witnesses, g_ptr_array_unref);
 	g_clear_pointer(&v.verified, g_hash_table_unref);
+	g_array_unref(v.pending);
 	g_free(v.last_event);
 	g_free(v.prev_month);
 	g_free(v.start_file);
