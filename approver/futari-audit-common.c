@@ -20,6 +20,7 @@ void
 audit_progress_init(AuditProgress *p, const gchar *what, GStrv dirs)
 {
 	memset(p, 0, sizeof(*p));
+	g_mutex_init(&p->lock);
 	p->tty = isatty(STDERR_FILENO) == 1;
 	p->what = what;
 	p->hosts_total = dirs != NULL ? g_strv_length(dirs) : 0;
@@ -29,16 +30,25 @@ audit_progress_init(AuditProgress *p, const gchar *what, GStrv dirs)
 	}
 }
 
+/* Called with p->lock held. A bar on a terminal: [#####.....] 45% 3/100 hosts. */
 static void
 progress_print(AuditProgress *p, gboolean force)
 {
 	gint64 now = g_get_monotonic_time();
+	gdouble frac;
+	gchar bar[31];
+	guint fill;
 
 	if (!p->tty || (!force && now - p->last_print_us < 200000))
 		return;
 	p->last_print_us = now;
-	g_printerr("\r\033[K%s: %u/%u %s, %.0f%%", p->what, p->hosts_done, p->hosts_total,
-	           _("hosts"), p->total > 0 ? 100.0 * (gdouble)p->done / (gdouble)p->total : 100.0);
+	frac = p->total > 0 ? MIN(1.0, (gdouble)p->done / (gdouble)p->total) : 1.0;
+	fill = (guint)(frac * 30.0);
+	memset(bar, '#', fill);
+	memset(bar + fill, '.', 30 - fill);
+	bar[30] = '\0';
+	g_printerr("\r\033[K%s [%s] %3.0f%%  %u/%u %s", p->what, bar, 100.0 * frac, p->hosts_done,
+	           p->hosts_total, _("hosts"));
 }
 
 void
@@ -46,22 +56,89 @@ audit_progress_func(guint64 bytes, gpointer user_data)
 {
 	AuditProgress *p = user_data;
 
+	g_mutex_lock(&p->lock);
 	p->done += bytes;
 	progress_print(p, FALSE);
+	g_mutex_unlock(&p->lock);
 }
 
 void
 audit_progress_host_done(AuditProgress *p)
 {
+	g_mutex_lock(&p->lock);
 	p->hosts_done++;
 	progress_print(p, FALSE);
+	g_mutex_unlock(&p->lock);
 }
 
 void
 audit_progress_end(AuditProgress *p)
 {
+	g_mutex_lock(&p->lock);
 	if (p->tty && p->hosts_total > 0)
 		g_printerr("\r\033[K");
+	g_mutex_unlock(&p->lock);
+}
+
+/* --- verifying many hosts ------------------------------------------------------------ */
+
+typedef struct {
+	AuditTrust *trust;
+	AuditProgress *progress;
+	gchar **dirs;
+	FutLogHostResult **out;
+	const gchar *prog;
+} VerifyJobs;
+
+static void
+verify_one(gpointer data, gpointer user_data)
+{
+	VerifyJobs *j = user_data;
+	guint i = GPOINTER_TO_UINT(data) - 1;
+	FutLogVerifyOptions opts = {0};
+	g_autoptr(GError) error = NULL;
+	FutLogHostResult *res;
+
+	audit_trust_fill(j->trust, &opts);
+	opts.progress_func = audit_progress_func;
+	opts.progress_data = j->progress;
+	res = fut_log_verify_dir(j->dirs[i], &opts, &error);
+	if (res == NULL) {
+		/* Counted and named as a host that failed, never skipped. */
+		g_autofree gchar *msg = fut_strescape(error->message, -1);
+		audit_progress_end(j->progress);
+		g_mutex_lock(&j->progress->lock);
+		g_printerr("%s: %s\n", j->prog, msg);
+		g_mutex_unlock(&j->progress->lock);
+		res = fut_log_host_result_new_unreadable(j->dirs[i], error->message);
+	}
+	j->out[i] = res;
+	audit_progress_host_done(j->progress);
+}
+
+GPtrArray *
+audit_verify_dirs(AuditTrust *t, gchar **dirs, guint n, AuditProgress *p, const gchar *prog)
+{
+	g_autofree FutLogHostResult **out = g_new0(FutLogHostResult *, n);
+	GPtrArray *results =
+	    g_ptr_array_new_with_free_func((GDestroyNotify)fut_log_host_result_free);
+	VerifyJobs j = {.trust = t, .progress = p, .dirs = dirs, .out = out, .prog = prog};
+	guint threads = MAX(1, MIN((guint)g_get_num_processors(), n));
+
+	if (threads == 1) {
+		for (guint i = 0; i < n; i++)
+			verify_one(GUINT_TO_POINTER(i + 1), &j);
+	} else {
+		/* Hosts are independent: one per core at a time; results kept in argument order. */
+		GThreadPool *pool = g_thread_pool_new(verify_one, &j, (gint)threads, TRUE, NULL);
+		for (guint i = 0; i < n; i++)
+			g_thread_pool_push(pool, GUINT_TO_POINTER(i + 1), NULL);
+		g_thread_pool_free(pool, FALSE, TRUE);
+	}
+	for (guint i = 0; i < n; i++)
+		g_ptr_array_add(results, out[i]);
+	fut_log_host_results_flag_duplicates(results);
+	return results;
 }
 
 /* --- trust inputs ---------------------------------------------------------------------- */

@@ -239,8 +239,7 @@ cmd_verify(int argc, char **argv)
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	AuditTrust trust = {0};
 	AuditProgress progress;
-	g_autoptr(GPtrArray) results =
-	    g_ptr_array_new_with_free_func((GDestroyNotify)fut_log_host_result_free);
+	g_autoptr(GPtrArray) results = NULL;
 	gboolean json = FALSE;
 	guint64 findings = 0;
 	guint hosts = 0;
@@ -270,26 +269,9 @@ cmd_verify(int argc, char **argv)
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "hosts");
 	json_builder_begin_array(b);
-	for (gint i = 1; i < argc; i++) {
-		FutLogVerifyOptions opts = {0};
-		FutLogHostResult *res;
-		audit_trust_fill(&trust, &opts);
-		opts.progress_func = audit_progress_func;
-		opts.progress_data = &progress;
-		res = fut_log_verify_dir(argv[i], &opts, &error);
-		audit_progress_host_done(&progress);
-		if (res == NULL) {
-			/* Counted and named as a host that failed, never skipped. */
-			g_autofree gchar *msg = fut_strescape(error->message, -1);
-			audit_progress_end(&progress);
-			g_printerr("futari-audit verify: %s\n", msg);
-			res = fut_log_host_result_new_unreadable(argv[i], error->message);
-			g_clear_error(&error);
-		}
-		g_ptr_array_add(results, res);
-	}
+	results = audit_verify_dirs(&trust, argv + 1, (guint)(argc - 1), &progress,
+	                            "futari-audit verify");
 	audit_progress_end(&progress);
-	fut_log_host_results_flag_duplicates(results);
 	for (guint i = 0; i < results->len; i++) {
 		FutLogHostResult *res = g_ptr_array_index(results, i);
 		hosts++;

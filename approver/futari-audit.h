@@ -15,6 +15,7 @@ G_BEGIN_DECLS
 
 /* Progress on stderr when it is a terminal; silent otherwise. */
 typedef struct {
+	GMutex lock; /* the counters are updated from the verifying threads */
 	gboolean tty;
 	guint64 total;
 	guint64 done;
@@ -49,6 +50,13 @@ void audit_trust_add_options(GOptionContext *ctx, AuditTrust *t);
 gboolean audit_trust_load(AuditTrust *t);
 void audit_trust_clear(AuditTrust *t);
 void audit_trust_fill(AuditTrust *t, FutLogVerifyOptions *opts);
+
+/* Verifies the @n directories @dirs, one host per core at a time. Returns a
+ * FutLogHostResult* per directory, in order: a directory that cannot be read is a result
+ * with an "unreadable" finding (its reason printed after @prog); hosts given twice are
+ * flagged. */
+GPtrArray *
+audit_verify_dirs(AuditTrust *t, gchar **dirs, guint n, AuditProgress *p, const gchar *prog);
 
 /* The subcommand that writes report.html, events.csv and summary.json
  * (futari-audit-report.c). */
