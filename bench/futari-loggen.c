@@ -269,7 +269,8 @@ main(int argc, char **argv)
 		g_snprintf(g.serial, sizeof(g.serial), "4C5300%08X", (guint)(h + 1));
 		g_snprintf(g.asset, sizeof(g.asset), "M-%05d", h + 1);
 		/* One registered stick per host; every 50th is never used (a loss to check). */
-		g_string_append_printf(media, "[asset:%s]\nvid=0781\npid=5581\nserial=%s\nowner=課%03d\n",
+		g_string_append_printf(media,
+		                       "[asset:%s]\nvid=0781\npid=5581\nserial=%s\nowner=課%03d\n",
 		                       g.asset, g.serial, h % 200);
 		for (gsize i = 0; i < sizeof(seed_bytes); i++)
 			seed_bytes[i] = (guint8)g_rand_int(g.rand);

@@ -65,8 +65,8 @@ test_report_unreadable(void)
 	g_autofree gchar *html = NULL;
 	g_autofree gchar *summary = NULL;
 	g_autoptr(JsonParser) parser = json_parser_new();
-	const gchar *args[] = {"report", "--lang", "en", "--month", "2026-11", "--out",
-	                       out,      NULL,     gone, NULL};
+	const gchar *args[] = {"report", "--lang", "en", "--month", "2026-11",
+	                       "--out",  out,      NULL, gone,      NULL};
 	JsonObject *o;
 	const gchar *body;
 
