@@ -224,6 +224,7 @@ fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data)
 	exelink = g_strdup_printf("/proc/%d/exe", (int)j->pid);
 	j->exe = fut_broker_read_link(exelink);
 	j->approvers = g_ptr_array_new_with_free_func(g_free);
+	j->approver_names = g_ptr_array_new_with_free_func(g_free);
 
 	if (json_object_get_size(args) != 1 || an == NULL || !JSON_NODE_HOLDS_ARRAY(an)) {
 		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
@@ -253,8 +254,13 @@ fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data)
 			goto refuse;
 		}
 		g_ptr_array_add(approvals, a);
-		if (a->cert != NULL)
+		if (a->cert != NULL) {
 			g_ptr_array_add(j->approvers, fut_certificate_dup_serial_string(a->cert));
+			g_ptr_array_add(
+			    j->approver_names,
+			    g_strdup_printf("%s (%s)", a->cert->name != NULL ? a->cert->name : "?",
+			                    a->cert->staff_id != NULL ? a->cert->staff_id : "?"));
+		}
 	}
 	{
 		const FutApproval *first = g_ptr_array_index(approvals, 0);

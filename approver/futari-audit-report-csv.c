@@ -37,15 +37,34 @@ csv_int(GString *s, gint64 v)
 	g_string_append_c(s, ',');
 }
 
-static const gchar *const csv_header[] = {"time",      "host",        "seq",
-                                          "event",     "login",       "uid",
-                                          "pid",       "exe",         "path",
-                                          "size",      "sha256",      "class",
-                                          "dest_kind", "vid",         "product",
-                                          "serial",    "label",       "asset",
-                                          "fs_uuid",   "upload_host", "program",
-                                          "decision",  "reason",      "request",
-                                          "approvers", "gap_kind",    "requester_reason",
+static const gchar *const csv_header[] = {"time",
+                                          "host",
+                                          "seq",
+                                          "event",
+                                          "login",
+                                          "uid",
+                                          "pid",
+                                          "exe",
+                                          "path",
+                                          "size",
+                                          "sha256",
+                                          "class",
+                                          "dest_kind",
+                                          "vid",
+                                          "product",
+                                          "serial",
+                                          "label",
+                                          "asset",
+                                          "fs_uuid",
+                                          "upload_host",
+                                          "program",
+                                          "decision",
+                                          "reason",
+                                          "request",
+                                          "approvers",
+                                          "gap_kind",
+                                          "requester_reason",
+                                          "approver_names",
                                           NULL};
 
 void
@@ -102,7 +121,17 @@ report_csv_record(Report *r, const FutLogRecord *rec)
 	             ? fut_log_event_get_detail_str(ev, "kind")
 	             : NULL,
 	         FALSE);
-	csv_cell(s, fut_log_event_get_detail_str(ev, "requester_reason"), TRUE);
+	csv_cell(s, fut_log_event_get_detail_str(ev, "requester_reason"), FALSE);
+	{
+		g_autoptr(GString) names = g_string_new(NULL);
+		for (guint i = 0; i < ev->approvers->len; i++) {
+			g_autofree gchar *key = g_strdup_printf("approver_%u", i + 1);
+			const gchar *who = fut_log_event_get_detail_str(ev, key);
+			g_string_append_printf(names, "%s%s", i > 0 ? "; " : "",
+			                       who != NULL ? who : "");
+		}
+		csv_cell(s, names->len > 0 ? names->str : NULL, TRUE);
+	}
 	if (fwrite(s->str, 1, s->len, r->csv) != s->len)
 		r->write_failed = TRUE;
 }

@@ -72,9 +72,15 @@ report_approvers_text(const FutLogEvent *ev)
 {
 	GString *s = g_string_new(NULL);
 
-	for (guint i = 0; i < ev->approvers->len; i++)
-		g_string_append_printf(s, "%s%s", i > 0 ? ", " : "",
-		                       (gchar *)g_ptr_array_index(ev->approvers, i));
+	/* The person (detail approver_N: "name (staff id)", written at redeem from the
+	 * certificate), or the certificate id when an older record does not carry it. */
+	for (guint i = 0; i < ev->approvers->len; i++) {
+		g_autofree gchar *key = g_strdup_printf("approver_%u", i + 1);
+		const gchar *who = fut_log_event_get_detail_str(ev, key);
+		g_string_append_printf(
+		    s, "%s%s", i > 0 ? ", " : "",
+		    who != NULL ? who : (const gchar *)g_ptr_array_index(ev->approvers, i));
+	}
 	if (s->len == 0) {
 		g_string_free(s, TRUE);
 		return NULL;
