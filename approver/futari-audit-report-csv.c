@@ -132,6 +132,8 @@ report_csv_record(Report *r, const FutLogRecord *rec)
 		}
 		csv_cell(s, names->len > 0 ? names->str : NULL, TRUE);
 	}
-	if (fwrite(s->str, 1, s->len, r->csv) != s->len)
+	if (r->csv_buf != NULL)
+		g_string_append_len(r->csv_buf, s->str, (gssize)s->len);
+	else if (fwrite(s->str, 1, s->len, r->csv) != s->len)
 		r->write_failed = TRUE;
 }

@@ -17,6 +17,8 @@ report_row_free(gpointer p)
 {
 	Row *r = p;
 
+	if (r == NULL)
+		return;
 	g_free(r->host);
 	fut_log_event_free(r->ev);
 	g_free(r);
@@ -334,4 +336,121 @@ report_host_name(const HostReport *h)
 	if (h->res->host != NULL)
 		return g_strdup(h->res->host);
 	return fut_strescape(h->dir, -1);
+}
+
+Report *
+report_part_new(const Report *r)
+{
+	Report *p = g_new0(Report, 1);
+
+	memcpy(p->month, r->month, sizeof(p->month));
+	p->ja = r->ja;
+	p->days = r->days;
+	p->month_start_us = r->month_start_us;
+	p->reg = r->reg;
+	p->media = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, report_medium_free);
+	p->redeems = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, report_redeemed_free);
+	for (gint c = 0; c < N_CLASSES; c++)
+		p->exports[c] = g_ptr_array_new_with_free_func(report_row_free);
+	p->denials = g_ptr_array_new_with_free_func(report_row_free);
+	p->uploads = g_ptr_array_new_with_free_func(report_row_free);
+	p->csv_buf = g_string_sized_new(64 * 1024);
+	return p;
+}
+
+/* Moves the rows of @from to @to while @to holds fewer than @cap. */
+static void
+move_rows(GPtrArray *to, GPtrArray *from, guint cap)
+{
+	for (guint i = 0; i < from->len && to->len < cap; i++) {
+		g_ptr_array_add(to, g_ptr_array_index(from, i));
+		g_ptr_array_index(from, i) = NULL;
+	}
+}
+
+static void
+merge_medium(Report *r, const gchar *key, Medium *m, GHashTable *from)
+{
+	Medium *into = g_hash_table_lookup(r->media, key);
+	GHashTableIter it;
+	gpointer host;
+
+	if (into == NULL) {
+		gchar *k = NULL;
+		g_hash_table_steal_extended(from, key, (gpointer *)&k, NULL);
+		g_hash_table_insert(r->media, k, m);
+		return;
+	}
+	/* as report_collect() would have seen the records one after the other */
+	if (m->label != NULL) {
+		g_free(into->label);
+		into->label = g_strdup(m->label);
+	}
+	if (into->asset == NULL && m->asset != NULL)
+		into->asset = g_strdup(m->asset);
+	into->first_us = MIN(into->first_us, m->first_us);
+	into->last_us = MAX(into->last_us, m->last_us);
+	g_hash_table_iter_init(&it, m->hosts);
+	while (g_hash_table_iter_next(&it, &host, NULL)) {
+		if (!g_hash_table_contains(into->hosts, host))
+			g_hash_table_add(into->hosts, g_strdup(host));
+	}
+	into->attaches += m->attaches;
+	into->writes += m->writes;
+	into->suspicious += m->suspicious;
+}
+
+void
+report_merge(Report *r, Report *part)
+{
+	GHashTableIter it;
+	gpointer k, v;
+	g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
+
+	if (part->csv_buf->len > 0 &&
+	    fwrite(part->csv_buf->str, 1, part->csv_buf->len, r->csv) != part->csv_buf->len)
+		r->write_failed = TRUE;
+	r->write_failed |= part->write_failed;
+	for (gint c = 0; c < N_CLASSES; c++) {
+		move_rows(r->exports[c], part->exports[c],
+		          c == CLASS_III ? ROWS_CLASS_III : G_MAXUINT);
+		r->n_exports[c] += part->n_exports[c];
+	}
+	move_rows(r->denials, part->denials, ROWS_DENIALS);
+	move_rows(r->uploads, part->uploads, ROWS_UPLOADS);
+	r->n_denials += part->n_denials;
+	r->n_uploads += part->n_uploads;
+	for (gint c = 0; c < 3; c++)
+		for (gint d = 0; d < 31; d++)
+			r->exports_day[c][d] += part->exports_day[c][d];
+	for (gint d = 0; d < 31; d++)
+		r->denials_day[d] += part->denials_day[d];
+	r->records += part->records;
+	r->requested += part->requested;
+	r->redeemed += part->redeemed;
+	for (gint i = 0; i < 3; i++)
+		r->upload_counts[i] += part->upload_counts[i];
+	for (gint i = 0; i < 4; i++)
+		r->denial_counts[i] += part->denial_counts[i];
+	g_hash_table_iter_init(&it, part->media);
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		g_ptr_array_add(keys, g_strdup(k));
+	for (guint i = 0; i < keys->len; i++) {
+		const gchar *key = g_ptr_array_index(keys, i);
+		Medium *m = g_hash_table_lookup(part->media, key);
+		merge_medium(r, key, m, part->media);
+	}
+	g_hash_table_iter_init(&it, part->redeems);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		g_hash_table_replace(r->redeems, k, v);
+		g_hash_table_iter_steal(&it);
+	}
+	g_hash_table_unref(part->media);
+	g_hash_table_unref(part->redeems);
+	for (gint c = 0; c < N_CLASSES; c++)
+		g_ptr_array_unref(part->exports[c]);
+	g_ptr_array_unref(part->denials);
+	g_ptr_array_unref(part->uploads);
+	g_string_free(part->csv_buf, TRUE);
+	g_free(part);
 }

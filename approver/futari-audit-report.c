@@ -73,6 +73,60 @@ parse_month(const gchar *s, Report *r)
 	return TRUE;
 }
 
+/* The hosts are read one per core at a time, each into its own part of the report; the
+ * parts are merged in the order the hosts were given (a thread whose host is done waits for
+ * its turn), so the report and events.csv do not depend on which thread ran first, and at
+ * most one part per thread is held. */
+typedef struct {
+	Report *r;
+	AuditTrust *trust;
+	AuditProgress *progress;
+	gchar **dirs;
+	HostReport **hosts;
+	GMutex lock;
+	GCond turn;
+	guint next; /* the host whose part is merged next */
+} ReportJobs;
+
+static void
+report_one(gpointer data, gpointer user_data)
+{
+	ReportJobs *j = user_data;
+	guint i = GPOINTER_TO_UINT(data) - 1;
+	FutLogVerifyOptions opts = {0};
+	g_autoptr(GError) error = NULL;
+	HostReport *h = g_new0(HostReport, 1);
+	Report *part = report_part_new(j->r);
+
+	h->dir = g_strdup(j->dirs[i]);
+	part->cur = h;
+	audit_trust_fill(j->trust, &opts);
+	opts.record_func = report_collect;
+	opts.record_data = part;
+	opts.progress_func = audit_progress_func;
+	opts.progress_data = j->progress;
+	h->res = fut_log_verify_dir(j->dirs[i], &opts, &error);
+	if (h->res == NULL) {
+		/* Named in the report as not verified, never left out of it. */
+		g_autofree gchar *msg = fut_strescape(error->message, -1);
+		audit_progress_end(j->progress);
+		g_mutex_lock(&j->progress->lock);
+		g_printerr("futari-audit report: %s\n", msg);
+		g_mutex_unlock(&j->progress->lock);
+		h->res = fut_log_host_result_new_unreadable(j->dirs[i], error->message);
+		h->unreadable = TRUE;
+	}
+	audit_progress_host_done(j->progress);
+	g_mutex_lock(&j->lock);
+	while (j->next != i)
+		g_cond_wait(&j->turn, &j->lock);
+	report_merge(j->r, part);
+	j->hosts[i] = h;
+	j->next++;
+	g_cond_broadcast(&j->turn);
+	g_mutex_unlock(&j->lock);
+}
+
 int
 audit_cmd_report(int argc, char **argv)
 {
@@ -178,30 +232,36 @@ audit_cmd_report(int argc, char **argv)
 
 	results = g_ptr_array_new();
 	audit_progress_init(&progress, _("reading"), argv + 1);
-	for (gint i = 1; i < argc; i++) {
-		FutLogVerifyOptions opts = {0};
-		HostReport *h = g_new0(HostReport, 1);
-		h->dir = g_strdup(argv[i]);
-		r.cur = h;
-		audit_trust_fill(&trust, &opts);
-		opts.record_func = report_collect;
-		opts.record_data = &r;
-		opts.progress_func = audit_progress_func;
-		opts.progress_data = &progress;
-		h->res = fut_log_verify_dir(argv[i], &opts, &error);
-		audit_progress_host_done(&progress);
-		if (h->res == NULL) {
-			/* Named in the report as not verified, never left out of it. */
-			g_autofree gchar *msg = fut_strescape(error->message, -1);
-			audit_progress_end(&progress);
-			g_printerr("futari-audit report: %s\n", msg);
-			h->res = fut_log_host_result_new_unreadable(argv[i], error->message);
-			h->unreadable = TRUE;
-			g_clear_error(&error);
-			rc = AUDIT_EXIT_FINDINGS;
+	{
+		guint n = (guint)(argc - 1);
+		ReportJobs j = {.r = &r,
+		                .trust = &trust,
+		                .progress = &progress,
+		                .dirs = argv + 1,
+		                .hosts = g_new0(HostReport *, n)};
+		guint threads = MAX(1, MIN((guint)g_get_num_processors(), n));
+		g_mutex_init(&j.lock);
+		g_cond_init(&j.turn);
+		if (threads == 1) {
+			for (guint i = 0; i < n; i++)
+				report_one(GUINT_TO_POINTER(i + 1), &j);
+		} else {
+			GThreadPool *pool =
+			    g_thread_pool_new(report_one, &j, (gint)threads, TRUE, NULL);
+			for (guint i = 0; i < n; i++)
+				g_thread_pool_push(pool, GUINT_TO_POINTER(i + 1), NULL);
+			g_thread_pool_free(pool, FALSE, TRUE);
 		}
-		g_ptr_array_add(r.hosts, h);
-		g_ptr_array_add(results, h->res);
+		for (guint i = 0; i < n; i++) {
+			HostReport *h = j.hosts[i];
+			if (h->unreadable)
+				rc = AUDIT_EXIT_FINDINGS;
+			g_ptr_array_add(r.hosts, h);
+			g_ptr_array_add(results, h->res);
+		}
+		g_free(j.hosts);
+		g_mutex_clear(&j.lock);
+		g_cond_clear(&j.turn);
 	}
 	/* The same host or directory twice is flagged (its records are counted twice). */
 	fut_log_host_results_flag_duplicates(results);

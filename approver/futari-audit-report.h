@@ -70,7 +70,8 @@ struct _Report {
 	guint64 requested, redeemed;
 	guint upload_counts[3]; /* allowed, denied, observed */
 	guint denial_counts[4]; /* export.refused, upload.denied, approval.refused, suspicious */
-	FILE *csv;
+	FILE *csv;              /* the report's events.csv */
+	GString *csv_buf;       /* a host's part: its rows, written to @csv when merged */
 	HostReport *cur;
 	gboolean write_failed;
 	/* request id -> Redeemed, from redeem.accepted: an upload.allowed record names only
@@ -97,6 +98,12 @@ gint report_cmp_strptr(gconstpointer a, gconstpointer b, gpointer unused);
 /* FutLogRecordFunc over the records of every host, with the Report as user data. */
 void report_collect(
     const FutLogRecord *rec, const gchar *month, const gchar *line, gsize len, gpointer data);
+/* A Report for one host's records, collected apart (in a thread) and merged into @r in the
+ * order the hosts were given: report_part_new(), report_collect() on it, report_merge(). */
+Report *report_part_new(const Report *r);
+/* Moves @part's rows, counts, media and redeems into @r (keeping @r's caps), writes its
+ * events.csv rows, and frees @part. */
+void report_merge(Report *r, Report *part);
 /* The media seen, unregistered first (Medium*, borrowed). */
 GPtrArray *report_sorted_media(const Report *r);
 /* Registered media with no record this month (FutMediaEntry*, borrowed). */
