@@ -635,11 +635,20 @@ static gboolean
 string_safe(const gchar *s)
 {
 	for (const gchar *p = s; *p; p = g_utf8_next_char(p)) {
-		gunichar c = g_utf8_get_char(p);
+		gunichar c;
 		GUnicodeType t;
-		if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))
+		if ((guchar)*p < 0x80) {
+			/* ASCII, most of every record: only controls are refused */
+			if ((guchar)*p < 0x20 || *p == 0x7f)
+				return FALSE;
+			continue;
+		}
+		c = g_utf8_get_char(p);
+		if (c < 0xa0)
 			return FALSE;
-		if (c < 0x80)
+		/* Kana, CJK and full-width forms hold no format character or separator: skip the
+		 * table look-up for the bulk of Japanese text. */
+		if ((c >= 0x3000 && c <= 0x9fff) || (c >= 0xff00 && c <= 0xffef))
 			continue;
 		t = g_unichar_type(c);
 		if (t == G_UNICODE_FORMAT || t == G_UNICODE_LINE_SEPARATOR ||
