@@ -156,6 +156,10 @@ audit_trust_add_options(GOptionContext *ctx, AuditTrust *t)
 	     N_("Directory of pinned host keys named HOST.pub"), N_("DIR")},
 	    {"retention", 0, 0, G_OPTION_ARG_INT, &t->retention,
 	     N_("Retention in months when judging a missing oldest month (default 13)"), N_("N")},
+	    {"now", 0, 0, G_OPTION_ARG_STRING, &t->now,
+	     N_("Judge future times against this UTC time instead of the system clock "
+	        "(YYYY-MM-DDThh:mm:ssZ), e.g. to check a copy as of its collection"),
+	     N_("TIME")},
 	    {"since-month", 0, 0, G_OPTION_ARG_STRING, &t->since_month,
 	     N_("Only months from YYYY-MM on were copied: earlier ones are not missing"),
 	     N_("YYYY-MM")},
@@ -173,6 +177,18 @@ audit_trust_load(AuditTrust *t)
 	if (t->retention < 0 || t->retention > 1200) {
 		g_printerr(_("futari-audit: --retention must be between 1 and 1200 months\n"));
 		return FALSE;
+	}
+	if (t->now != NULL) {
+		g_autoptr(GTimeZone) utc = g_time_zone_new_utc();
+		g_autoptr(GDateTime) dt = g_date_time_new_from_iso8601(t->now, utc);
+		if (dt == NULL || g_date_time_get_year(dt) < 1970) {
+			g_autofree gchar *safe = fut_strescape(t->now, -1);
+			g_printerr(_("futari-audit: --now \"%s\" is not an RFC 3339 UTC time\n"),
+			           safe);
+			return FALSE;
+		}
+		t->now_us =
+		    g_date_time_to_unix(dt) * G_USEC_PER_SEC + g_date_time_get_microsecond(dt);
 	}
 	if (t->since_month != NULL) {
 		gchar m[8];
@@ -238,6 +254,7 @@ audit_trust_fill(AuditTrust *t, FutLogVerifyOptions *opts)
 	opts->pinned_keys = t->keys;
 	opts->retention_months = (guint)t->retention;
 	opts->first_month = t->since_month;
+	opts->now_us = t->now_us;
 }
 
 void
@@ -247,6 +264,7 @@ audit_trust_clear(AuditTrust *t)
 	g_free(t->host_key_file);
 	g_free(t->keys_dir);
 	g_free(t->since_month);
+	g_free(t->now);
 	g_clear_pointer(&t->witness_index, g_hash_table_unref);
 	g_clear_pointer(&t->witnesses, g_ptr_array_unref);
 	g_clear_pointer(&t->host_key, fut_key_free);

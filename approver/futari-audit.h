@@ -37,6 +37,8 @@ typedef struct {
 	gchar *keys_dir;
 	gint retention;
 	gchar *since_month;
+	gchar *now;    /* --now: the clock of the check, as text */
+	gint64 now_us; /* parsed; 0: the system clock */
 	/* loaded */
 	GPtrArray *witnesses;      /* FutLogCheckpoint* */
 	GHashTable *witness_index; /* host -> its witnesses */

@@ -175,6 +175,25 @@ test_no_witness(void)
 	fixture_free(&fx);
 }
 
+/* --now: the clock of the check; garbage refused with a one-line reason. */
+static void
+test_now_option(void)
+{
+	Fixture fx;
+	g_autofree gchar *text = NULL;
+	const gchar *before[] = {"verify", "--now", "2026-10-15T00:00:00Z", NULL, NULL};
+	const gchar *after[] = {"verify", "--now", "2027-01-10T00:00:00Z", NULL, NULL};
+	const gchar *bad[] = {"verify", "--now", "yesterday\x1b[2J", NULL, NULL};
+
+	fixture_make(&fx, "pc-001", 1);
+	before[3] = after[3] = bad[3] = fx.dir;
+	g_assert_cmpint(run(before, &text), ==, 1);
+	g_assert_nonnull(strstr(text, "time-future"));
+	g_assert_cmpint(run(after, NULL), ==, 0);
+	g_assert_cmpint(run(bad, NULL), ==, 1);
+	fixture_free(&fx);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -183,5 +202,6 @@ main(int argc, char **argv)
 	g_test_add_func("/audit/failclosed/report-duplicate", test_report_duplicate);
 	g_test_add_func("/audit/failclosed/keys-dir", test_keys_dir);
 	g_test_add_func("/audit/failclosed/no-witness", test_no_witness);
+	g_test_add_func("/audit/failclosed/now-option", test_now_option);
 	return g_test_run();
 }

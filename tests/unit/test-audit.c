@@ -658,8 +658,7 @@ test_report(void)
 	             "A-0042 suzuki", "鈴木 一郎 (S1042), 山田 花子 (S1077)",
 	             "個人情報_調査票.xlsx", "self-approval",
 	             /* the request id shortened on paper */
-	             ">3f9a6c1e…</td>",
-	             "/usr/lib/firefox/firefox", "mail.example.lg.jp",
+	             ">3f9a6c1e…</td>", "/usr/lib/firefox/firefox", "mail.example.lg.jp",
 	             /* the requesters' reasons, for an export and for an
 	              * upload (from its redeem), and the upload's approver */
 	             "入札の仕様を業者へ提示", "見積依頼を業者へ送付", "A-0088 kato", "取りこぼし",
