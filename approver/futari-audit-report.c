@@ -251,6 +251,9 @@ audit_cmd_report(int argc, char **argv)
 			for (guint i = 0; i < n; i++)
 				g_thread_pool_push(pool, GUINT_TO_POINTER(i + 1), NULL);
 			g_thread_pool_free(pool, FALSE, TRUE);
+			/* The threads end now: their thread-local state (OpenSSL's) is released. */
+			g_thread_pool_set_max_unused_threads(0);
+			g_thread_pool_stop_unused_threads();
 		}
 		for (guint i = 0; i < n; i++) {
 			HostReport *h = j.hosts[i];
