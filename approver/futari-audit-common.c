@@ -114,6 +114,8 @@ verify_one(gpointer data, gpointer user_data)
 	}
 	j->out[i] = res;
 	audit_progress_host_done(j->progress);
+	/* pool threads may outlive the run: leave no OpenSSL state behind */
+	fut_crypto_thread_done();
 }
 
 GPtrArray *
@@ -134,9 +136,6 @@ audit_verify_dirs(AuditTrust *t, gchar **dirs, guint n, AuditProgress *p, const 
 		for (guint i = 0; i < n; i++)
 			g_thread_pool_push(pool, GUINT_TO_POINTER(i + 1), NULL);
 		g_thread_pool_free(pool, FALSE, TRUE);
-		/* The threads end now: their thread-local state (OpenSSL's) is released. */
-		g_thread_pool_set_max_unused_threads(0);
-		g_thread_pool_stop_unused_threads();
 	}
 	for (guint i = 0; i < n; i++)
 		g_ptr_array_add(results, out[i]);

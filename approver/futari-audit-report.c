@@ -125,6 +125,8 @@ report_one(gpointer data, gpointer user_data)
 	j->next++;
 	g_cond_broadcast(&j->turn);
 	g_mutex_unlock(&j->lock);
+	/* pool threads may outlive the run: leave no OpenSSL state behind */
+	fut_crypto_thread_done();
 }
 
 int
