@@ -13,99 +13,17 @@
 #include "egresslog.h"
 #include "errors.h"
 #include "linereader.h"
+#include "logverify-priv.h"
 #include "logverify.h"
 #include "merkle.h"
 #include "util.h"
 
-#define WITNESS_FILE_MAX (256 * 1024 * 1024)
 /* A torn region longer than this is never accounted for by a gap (the writer keeps torn
  * bytes of one crash: a partial line). */
-#define TORN_REGION_MAX  (16 * 1024 * 1024)
-
-static void
-finding_free(gpointer p)
-{
-	FutLogFinding *f = p;
-
-	g_free(f->code);
-	g_free(f->file);
-	g_free(f->message);
-	g_free(f);
-}
-
-static void
-month_free(gpointer p)
-{
-	FutLogMonthSummary *m = p;
-
-	g_free(m->file);
-	fut_log_checkpoint_free(m->last_checkpoint);
-	g_free(m);
-}
+#define TORN_REGION_MAX (16 * 1024 * 1024)
 
 void
-fut_log_host_result_free(FutLogHostResult *res)
-{
-	if (res == NULL)
-		return;
-	g_free(res->dir);
-	g_free(res->host);
-	g_ptr_array_unref(res->months);
-	g_ptr_array_unref(res->findings);
-	g_ptr_array_unref(res->notes);
-	fut_log_checkpoint_free(res->final_checkpoint);
-	g_free(res);
-}
-
-/* The state of one verification run. */
-typedef struct {
-	const FutLogVerifyOptions *opts;
-	FutLogHostResult *res;
-	const FutKey *pinned;
-	guint8 pinned_pub[FUT_ED25519_PUBLIC_LEN];
-	gint64 now_us;
-	gint64 newest_time_us;     /* of any record, for the retention */
-	guint64 valid_checkpoints; /* signed by the host key and matching the records */
-	gboolean starts_mid;       /* the oldest month does not start at seq 0 */
-	gint64 start_seq;
-	guint64 start_line;
-	gchar start_month[8];
-	gchar *start_file;
-
-	/* chain */
-	gboolean have_prev;
-	gint64 last_seq;
-	guint8 last_hash[FUT_SHA256_LEN];
-	gint64 last_time_us;
-	gchar *last_event;
-	gchar *prev_month; /* month of the file before */
-	gchar newest_month[8];
-
-	/* current file */
-	FutLogMonthSummary *month;
-	FutMerkle *tree;
-	FutLineReader *reader;
-	gint64 month_start_us; /* the file's month: [start, end) */
-	gint64 month_end_us;
-	const gchar *next_month; /* of the next file, NULL for the newest */
-	gboolean in_month_seen;  /* a record of the file's own month came */
-	guint64 late_records;    /* trailing records later than the file's month */
-	guint64 late_line;
-	gint64 late_seq;
-	guint64 future_records;
-	GArray *pending;            /* of Pending: the month's checkpoints */
-	guint64 key_findings;       /* checkpoints naming another key */
-	GPtrArray *host_witnesses;  /* of this host */
-	GHashTable *verified;       /* witness lines of log checkpoints found valid */
-	GPtrArray *month_witnesses; /* of this host and month, by size */
-	guint next_witness;
-	guint64 line_no;
-	guint month_cp_mismatches;
-	gboolean link_checked;
-} Verifier;
-
-static void G_GNUC_PRINTF(5, 6)
-    add_finding(Verifier *v, const gchar *code, guint64 line, gint64 seq, const gchar *fmt, ...)
+logv_add_finding(Verifier *v, const gchar *code, guint64 line, gint64 seq, const gchar *fmt, ...)
 {
 	FutLogFinding *f = g_new0(FutLogFinding, 1);
 	va_list ap;
@@ -135,22 +53,6 @@ compare_names(gconstpointer a, gconstpointer b)
 	return strcmp(*(const gchar *const *)a, *(const gchar *const *)b);
 }
 
-static void
-set_host_key(Verifier *v, const guint8 pub[FUT_ED25519_PUBLIC_LEN], guint64 line, gint64 seq)
-{
-	if (!v->res->have_key) {
-		memcpy(v->res->pub, pub, FUT_ED25519_PUBLIC_LEN);
-		v->res->have_key = TRUE;
-		if (v->pinned != NULL && memcmp(v->pinned_pub, pub, FUT_ED25519_PUBLIC_LEN) != 0)
-			add_finding(v, "key-not-pinned", line, seq,
-			            "the log's host key is not the pinned key");
-		return;
-	}
-	if (memcmp(v->res->pub, pub, FUT_ED25519_PUBLIC_LEN) != 0)
-		add_finding(v, "key-changed", line, seq,
-		            "the host key differs from the one earlier in the log");
-}
-
 /* Compares the tree with every witness of this month whose size has been reached. */
 static void
 check_witnesses(Verifier *v, guint64 line)
@@ -169,136 +71,12 @@ check_witnesses(Verifier *v, guint64 line)
 		    memcmp(v->last_hash, w->last_hash, FUT_SHA256_LEN) != 0 ||
 		    w->last_seq != v->last_seq) {
 			g_autofree gchar *t = fut_log_time_format(w->time_us);
-			add_finding(v, "witness-mismatch", line, v->last_seq,
-			            "the witness checkpoint of %s (size %" G_GUINT64_FORMAT
-			            ") does not match the log",
-			            t, w->size);
+			logv_add_finding(v, "witness-mismatch", line, v->last_seq,
+			                 "the witness checkpoint of %s (size %" G_GUINT64_FORMAT
+			                 ") does not match the log",
+			                 t, w->size);
 		}
 	}
-}
-
-/* A checkpoint of the month being read, waiting for the month's end. */
-typedef struct {
-	FutLogCheckpoint *cp;
-	guint64 line;
-	gint64 seq;
-	guint64 records_at; /* records of the month up to and with this checkpoint record */
-	gboolean matched;   /* its host, key, month, size, tree head and last record match */
-} Pending;
-
-static void
-pending_clear(gpointer p)
-{
-	fut_log_checkpoint_free(((Pending *)p)->cp);
-}
-
-/* Every checkpoint is compared at once with the records before it (month, size, tree head,
- * last seq, last hash) and with the host and its key; its signature waits for the end of
- * the month (finish_checkpoints): the last checkpoint signs a tree whose leaves hold every
- * earlier checkpoint record, so one signature check per month authenticates them all. */
-static void
-check_checkpoint(Verifier *v, const FutLogRecord *rec, guint64 line)
-{
-	g_autoptr(GError) error = NULL;
-	g_autoptr(FutLogCheckpoint) cp = fut_log_checkpoint_from_record(rec, &error);
-	guint8 root[FUT_SHA256_LEN];
-	gboolean matches;
-	Pending p = {0};
-
-	if (cp == NULL) {
-		add_finding(v, "checkpoint-mismatch", line, rec->seq, "checkpoint is malformed: %s",
-		            error->message);
-		return;
-	}
-	v->month->checkpoints++;
-	fut_merkle_root(v->tree, root);
-	{
-		g_autoptr(GString) what = g_string_new(NULL);
-		if (strcmp(cp->month, v->month->month) != 0)
-			g_string_append(what, ", month");
-		if (cp->size != fut_merkle_size(v->tree))
-			g_string_append(what, ", size");
-		if (memcmp(cp->root, root, FUT_SHA256_LEN) != 0)
-			g_string_append(what, ", tree head");
-		if (cp->last_seq != v->last_seq)
-			g_string_append(what, ", last seq");
-		if (memcmp(cp->last_hash, v->last_hash, FUT_SHA256_LEN) != 0)
-			g_string_append(what, ", last hash");
-		/* Once a month's records disagree with one checkpoint, every later checkpoint of
-		 * the month does too: say so once at the end of the month instead of each time. */
-		matches = what->len == 0;
-		if (what->len > 0 && v->month_cp_mismatches++ == 0)
-			add_finding(
-			    v, "checkpoint-mismatch", line, rec->seq,
-			    "checkpoint (size %" G_GUINT64_FORMAT ", last seq %" G_GINT64_FORMAT
-			    ") does not match the %" G_GUINT64_FORMAT
-			    " records before it: %s differ(s)",
-			    cp->size, cp->last_seq, fut_merkle_size(v->tree), what->str + 2);
-	}
-	if (g_strcmp0(cp->host, v->res->host) != 0) {
-		matches = FALSE;
-		add_finding(v, "foreign-host", line, rec->seq,
-		            "checkpoint of host \"%s\" in the log of \"%s\"", cp->host,
-		            v->res->host != NULL ? v->res->host : "?");
-	}
-	if (v->pinned != NULL && memcmp(cp->pub, v->pinned_pub, FUT_ED25519_PUBLIC_LEN) != 0) {
-		matches = FALSE;
-		if (v->key_findings++ == 0)
-			add_finding(v, "key-not-pinned", line, rec->seq,
-			            "checkpoint is signed by another key than the pinned key");
-	} else if (v->res->have_key && memcmp(cp->pub, v->res->pub, FUT_ED25519_PUBLIC_LEN) != 0) {
-		matches = FALSE;
-		if (v->key_findings++ == 0)
-			add_finding(v, "checkpoint-key", line, rec->seq,
-			            "checkpoint is signed by another key than the host key");
-	} else if (!v->res->have_key) {
-		set_host_key(v, cp->pub, line, rec->seq);
-	}
-	fut_log_checkpoint_free(v->month->last_checkpoint);
-	v->month->last_checkpoint = fut_log_checkpoint_copy(cp);
-	p.cp = g_steal_pointer(&cp);
-	p.line = line;
-	p.seq = rec->seq;
-	p.records_at = v->month->records + 1;
-	p.matched = matches;
-	g_array_append_val(v->pending, p);
-}
-
-/* At the end of a month: the last matching checkpoint whose signature holds authenticates
- * it and every checkpoint and record before it. A bad signature is a finding, and the one
- * before it is tried. Records after the authenticated checkpoint are the unsigned tail. */
-static void
-finish_checkpoints(Verifier *v)
-{
-	FutLogMonthSummary *m = v->month;
-	gint found = -1;
-
-	for (gint i = (gint)v->pending->len - 1; i >= 0 && found < 0; i--) {
-		Pending *p = &g_array_index(v->pending, Pending, i);
-		if (!p->matched)
-			continue;
-		if (fut_log_checkpoint_verify(p->cp, NULL)) {
-			found = i;
-		} else {
-			add_finding(v, "checkpoint-signature", p->line, p->seq,
-			            "checkpoint signature is invalid");
-		}
-	}
-	m->unsigned_tail = m->records;
-	if (found >= 0) {
-		Pending *p = &g_array_index(v->pending, Pending, found);
-		v->valid_checkpoints++;
-		if (v->pinned != NULL)
-			v->res->key_pinned = TRUE;
-		m->unsigned_tail = m->records - p->records_at;
-		/* A witness that is one of these statements need not be verified again. */
-		for (gint i = 0; v->host_witnesses != NULL && i <= found; i++) {
-			Pending *q = &g_array_index(v->pending, Pending, i);
-			if (q->matched)
-				g_hash_table_add(v->verified, fut_log_checkpoint_to_witness(q->cp));
-		}
-	}
-	g_array_set_size(v->pending, 0);
 }
 
 static gboolean
@@ -316,8 +94,8 @@ check_link(Verifier *v, const FutLogRecord *rec, guint64 line)
 		if (rec->seq == 0) {
 			if (memcmp(rec->prev, (const guint8[FUT_SHA256_LEN]){0}, FUT_SHA256_LEN) !=
 			    0)
-				add_finding(v, "chain-broken", line, rec->seq,
-				            "the first record (seq 0) has a non-zero prev");
+				logv_add_finding(v, "chain-broken", line, rec->seq,
+				                 "the first record (seq 0) has a non-zero prev");
 			return;
 		}
 		/* The log starts mid-chain: earlier months were pruned, or removed. Judged at
@@ -337,13 +115,13 @@ check_link(Verifier *v, const FutLogRecord *rec, guint64 line)
 		gchar expect[8];
 		fut_log_month_next(v->prev_month, expect);
 		if (strcmp(expect, v->month->month) != 0)
-			add_finding(v, "month-missing", line, rec->seq,
-			            "%s does not continue %s: the months between are missing",
-			            v->month->month, v->prev_month);
+			logv_add_finding(v, "month-missing", line, rec->seq,
+			                 "%s does not continue %s: the months between are missing",
+			                 v->month->month, v->prev_month);
 		else
-			add_finding(v, "month-link-broken", line, rec->seq,
-			            "the first record of %s does not continue the last of %s",
-			            v->month->month, v->prev_month);
+			logv_add_finding(v, "month-link-broken", line, rec->seq,
+			                 "the first record of %s does not continue the last of %s",
+			                 v->month->month, v->prev_month);
 	}
 }
 
@@ -383,11 +161,12 @@ judge_start(Verifier *v)
 		return;
 	}
 	v->month = NULL;
-	add_finding(v, "month-missing", v->start_line, v->start_seq,
-	            "the log starts at seq %" G_GINT64_FORMAT
-	            " in %s, but %s is within the retention of %d months (counted from %s, the "
-	            "newest record) and is missing",
-	            v->start_seq, v->start_month, before, retention, ref);
+	logv_add_finding(
+	    v, "month-missing", v->start_line, v->start_seq,
+	    "the log starts at seq %" G_GINT64_FORMAT
+	    " in %s, but %s is within the retention of %d months (counted from %s, the "
+	    "newest record) and is missing",
+	    v->start_seq, v->start_month, before, retention, ref);
 	f = g_ptr_array_index(v->res->findings, v->res->findings->len - 1);
 	f->file = g_strdup(v->start_file);
 }
@@ -402,10 +181,10 @@ host_known(Verifier *v, const gchar *host)
 	if (opts->pinned_key == NULL && opts->pinned_keys != NULL) {
 		v->pinned = g_hash_table_lookup(opts->pinned_keys, host);
 		if (v->pinned == NULL)
-			add_finding(v, "key-missing", 0, -1,
-			            "no pinned key for host \"%s\" in the keys given: its log "
-			            "cannot be authenticated",
-			            host);
+			logv_add_finding(v, "key-missing", 0, -1,
+			                 "no pinned key for host \"%s\" in the keys given: its log "
+			                 "cannot be authenticated",
+			                 host);
 	}
 	if (v->pinned != NULL)
 		fut_key_get_public(v->pinned, v->pinned_pub);
@@ -445,10 +224,11 @@ check_record_time(Verifier *v, const FutLogRecord *rec, guint64 line_no)
 	if (rec->time_us > v->now_us + FUT_LOG_VERIFY_CLOCK_SLACK_US) {
 		if (v->future_records++ == 0) {
 			g_autofree gchar *t = fut_log_time_format(rec->time_us);
-			add_finding(v, "time-future", line_no, rec->seq,
-			            "the record's time %s is later than the clock of this check "
-			            "(more than 24 hours ahead)",
-			            t);
+			logv_add_finding(
+			    v, "time-future", line_no, rec->seq,
+			    "the record's time %s is later than the clock of this check "
+			    "(more than 24 hours ahead)",
+			    t);
 		}
 	}
 	if (rec->time_us >= v->month_end_us) {
@@ -459,7 +239,7 @@ check_record_time(Verifier *v, const FutLogRecord *rec, guint64 line_no)
 		if (v->next_month != NULL) {
 			g_autofree gchar *t = fut_log_time_format(rec->time_us);
 			if (strncmp(t, v->next_month, 7) > 0)
-				add_finding(
+				logv_add_finding(
 				    v, "month-mismatch", line_no, rec->seq,
 				    "the record's time %s is later than the month of the next "
 				    "file, %s",
@@ -468,19 +248,20 @@ check_record_time(Verifier *v, const FutLogRecord *rec, guint64 line_no)
 		return;
 	}
 	if (v->late_records > 0) {
-		add_finding(v, "month-mismatch", v->late_line, v->late_seq,
-		            "%" G_GUINT64_FORMAT " record(s) later than %s are followed by records "
-		            "of the month: records outside their file's month",
-		            v->late_records, v->month->month);
+		logv_add_finding(v, "month-mismatch", v->late_line, v->late_seq,
+		                 "%" G_GUINT64_FORMAT
+		                 " record(s) later than %s are followed by records "
+		                 "of the month: records outside their file's month",
+		                 v->late_records, v->month->month);
 		v->late_records = 0;
 	}
 	if (rec->time_us >= v->month_start_us) {
 		v->in_month_seen = TRUE;
 	} else if (!v->in_month_seen) {
 		g_autofree gchar *t = fut_log_time_format(rec->time_us);
-		add_finding(v, "month-mismatch", line_no, rec->seq,
-		            "the record's time %s is before %s, the month of its file", t,
-		            v->month->month);
+		logv_add_finding(v, "month-mismatch", line_no, rec->seq,
+		                 "the record's time %s is before %s, the month of its file", t,
+		                 v->month->month);
 		v->in_month_seen = TRUE; /* once per file */
 	}
 }
@@ -493,49 +274,50 @@ check_record(Verifier *v, FutLogRecord *rec, const gchar *line, gsize len, guint
 	if (v->res->host == NULL)
 		host_known(v, rec->host);
 	else if (strcmp(v->res->host, rec->host) != 0)
-		add_finding(v, "foreign-host", line_no, rec->seq,
-		            "record of host \"%s\" in the log of \"%s\"", rec->host, v->res->host);
+		logv_add_finding(v, "foreign-host", line_no, rec->seq,
+		                 "record of host \"%s\" in the log of \"%s\"", rec->host,
+		                 v->res->host);
 
 	if (first_in_file && !v->link_checked) {
 		v->link_checked = TRUE;
 		check_link(v, rec, line_no);
 	} else if (v->have_prev) {
 		if (rec->seq > v->last_seq + 1)
-			add_finding(v, "seq-gap", line_no, rec->seq,
-			            "%" G_GINT64_FORMAT
-			            " record(s) missing before seq %" G_GINT64_FORMAT,
-			            rec->seq - v->last_seq - 1, rec->seq);
+			logv_add_finding(v, "seq-gap", line_no, rec->seq,
+			                 "%" G_GINT64_FORMAT
+			                 " record(s) missing before seq %" G_GINT64_FORMAT,
+			                 rec->seq - v->last_seq - 1, rec->seq);
 		else if (rec->seq <= v->last_seq)
-			add_finding(v, "seq-order", line_no, rec->seq,
-			            "seq %" G_GINT64_FORMAT " follows seq %" G_GINT64_FORMAT
-			            ": records reordered or repeated",
-			            rec->seq, v->last_seq);
+			logv_add_finding(v, "seq-order", line_no, rec->seq,
+			                 "seq %" G_GINT64_FORMAT " follows seq %" G_GINT64_FORMAT
+			                 ": records reordered or repeated",
+			                 rec->seq, v->last_seq);
 		if (memcmp(rec->prev, v->last_hash, FUT_SHA256_LEN) != 0)
-			add_finding(v, "chain-broken", line_no, rec->seq,
-			            "prev does not match the hash of the record before");
+			logv_add_finding(v, "chain-broken", line_no, rec->seq,
+			                 "prev does not match the hash of the record before");
 	}
 	if (v->have_prev && rec->time_us < v->last_time_us &&
 	    !is_gap(rec, FUT_LOG_GAP_CLOCK_JUMP)) {
 		g_autofree gchar *a = fut_log_time_format(v->last_time_us);
 		g_autofree gchar *b = fut_log_time_format(rec->time_us);
-		add_finding(v, "time-backwards", line_no, rec->seq,
-		            "time goes back from %s to %s without a clock-jump gap", a, b);
+		logv_add_finding(v, "time-backwards", line_no, rec->seq,
+		                 "time goes back from %s to %s without a clock-jump gap", a, b);
 	}
 
 	check_record_time(v, rec, line_no);
 	v->newest_time_us = MAX(v->newest_time_us, rec->time_us);
 
 	if (g_strcmp0(rec->ev->event, FUT_LOG_EV_CHECKPOINT) == 0) {
-		check_checkpoint(v, rec, line_no);
+		logv_check_checkpoint(v, rec, line_no);
 	} else {
 		if (g_strcmp0(rec->ev->event, FUT_LOG_EV_AGENT_START) == 0) {
 			const gchar *key = fut_log_event_get_detail_str(rec->ev, "key");
 			guint8 pub[FUT_ED25519_PUBLIC_LEN];
 			if (key == NULL || !fut_hex_decode(key, pub, sizeof(pub), NULL))
-				add_finding(v, "malformed", line_no, rec->seq,
-				            "agent.start does not carry a host key");
+				logv_add_finding(v, "malformed", line_no, rec->seq,
+				                 "agent.start does not carry a host key");
 			else
-				set_host_key(v, pub, line_no, rec->seq);
+				logv_set_host_key(v, pub, line_no, rec->seq);
 		} else if (g_strcmp0(rec->ev->event, FUT_LOG_EV_GAP) == 0) {
 			const gchar *kind = fut_log_event_get_detail_str(rec->ev, "kind");
 			v->month->gaps++;
@@ -595,13 +377,14 @@ flush_bad(Verifier *v, GPtrArray *bad, gboolean at_end)
 	for (guint i = 0; i < bad->len; i++) {
 		BadLine *b = g_ptr_array_index(bad, i);
 		if (at_end && i == bad->len - 1 && g_strcmp0(b->code, "malformed") == 0)
-			add_finding(v, "torn-tail", b->line_no, -1,
-			            "%" G_GUINT64_FORMAT " byte(s) at offset %" G_GUINT64_FORMAT
-			            " are not a complete record and no gap record names them (a "
-			            "crash the agent has not yet recorded, or an altered tail)",
-			            b->len, b->offset);
+			logv_add_finding(
+			    v, "torn-tail", b->line_no, -1,
+			    "%" G_GUINT64_FORMAT " byte(s) at offset %" G_GUINT64_FORMAT
+			    " are not a complete record and no gap record names them (a "
+			    "crash the agent has not yet recorded, or an altered tail)",
+			    b->len, b->offset);
 		else
-			add_finding(v, b->code, b->line_no, -1, "%s", b->why);
+			logv_add_finding(v, b->code, b->line_no, -1, "%s", b->why);
 	}
 	g_ptr_array_set_size(bad, 0);
 }
@@ -717,16 +500,18 @@ verify_file(Verifier *v, int dirfd, const gchar *name, const gchar *next_name)
 		g_ptr_array_sort(v->month_witnesses, compare_witness_size);
 	}
 	if (v->month_start_us > v->now_us + FUT_LOG_VERIFY_CLOCK_SLACK_US)
-		add_finding(v, "time-future", 0, -1,
-		            "the file is named for %s, a month that has not begun by the clock of "
-		            "this check",
-		            m->month);
+		logv_add_finding(
+		    v, "time-future", 0, -1,
+		    "the file is named for %s, a month that has not begun by the clock of "
+		    "this check",
+		    m->month);
 
 	/* O_NONBLOCK|O_NOFOLLOW, fstat: a FIFO or a link is a finding, never waited on; read(),
 	 * not a mapping: a file cut while it is read is a finding, never a SIGBUS. */
 	reader = fut_line_reader_open(dirfd, name, FUT_LOG_LINE_MAX, &error);
 	if (reader == NULL) {
-		add_finding(v, "unreadable", 0, -1, "cannot read the file: %s", error->message);
+		logv_add_finding(v, "unreadable", 0, -1, "cannot read the file: %s",
+		                 error->message);
 		goto out;
 	}
 	v->reader = reader;
@@ -767,37 +552,38 @@ verify_file(Verifier *v, int dirfd, const gchar *name, const gchar *next_name)
 		}
 	}
 	if (error != NULL)
-		add_finding(v, "unreadable", line_no, -1, "reading stopped: %s", error->message);
+		logv_add_finding(v, "unreadable", line_no, -1, "reading stopped: %s",
+		                 error->message);
 	flush_bad(v, bad, TRUE);
-	finish_checkpoints(v);
+	logv_finish_checkpoints(v);
 	if (v->month_cp_mismatches > 1)
-		add_finding(v, "checkpoint-mismatch", 0, -1,
-		            "%u later checkpoint(s) of %s disagree with the records as well",
-		            v->month_cp_mismatches - 1, m->month);
+		logv_add_finding(v, "checkpoint-mismatch", 0, -1,
+		                 "%u later checkpoint(s) of %s disagree with the records as well",
+		                 v->month_cp_mismatches - 1, m->month);
 	if (v->late_records > 0 && v->next_month == NULL)
-		add_finding(v, "month-mismatch", v->late_line, v->late_seq,
-		            "%" G_GUINT64_FORMAT
-		            " record(s) at the end of the newest file are later "
-		            "than its month %s",
-		            v->late_records, m->month);
+		logv_add_finding(v, "month-mismatch", v->late_line, v->late_seq,
+		                 "%" G_GUINT64_FORMAT
+		                 " record(s) at the end of the newest file are later "
+		                 "than its month %s",
+		                 v->late_records, m->month);
 	if (v->future_records > 1)
-		add_finding(v, "time-future", 0, -1,
-		            "%" G_GUINT64_FORMAT " record(s) of %s in all lie after the clock",
-		            v->future_records, m->month);
+		logv_add_finding(v, "time-future", 0, -1,
+		                 "%" G_GUINT64_FORMAT " record(s) of %s in all lie after the clock",
+		                 v->future_records, m->month);
 	if (v->opts->progress_func != NULL && pos > progress_mark)
 		v->opts->progress_func(pos - progress_mark, v->opts->progress_data);
 	if (m->records == 0)
-		add_finding(v, "no-records", 0, -1, "the month file holds no valid record");
+		logv_add_finding(v, "no-records", 0, -1, "the month file holds no valid record");
 	/* Witnesses beyond the end: the log lost records after that checkpoint was taken. */
 	if (v->next_witness < v->month_witnesses->len) {
 		const FutLogCheckpoint *w = g_ptr_array_index(v->month_witnesses, v->next_witness);
 		v->res->witnesses_checked += v->month_witnesses->len - v->next_witness;
-		add_finding(v, "witness-beyond-log", line_no, -1,
-		            "a witness checkpoint covers %" G_GUINT64_FORMAT
-		            " records of %s (last seq %" G_GINT64_FORMAT
-		            ") but the file holds only %" G_GUINT64_FORMAT
-		            ": records were removed (truncation)",
-		            w->size, m->month, w->last_seq, fut_merkle_size(v->tree));
+		logv_add_finding(v, "witness-beyond-log", line_no, -1,
+		                 "a witness checkpoint covers %" G_GUINT64_FORMAT
+		                 " records of %s (last seq %" G_GINT64_FORMAT
+		                 ") but the file holds only %" G_GUINT64_FORMAT
+		                 ": records were removed (truncation)",
+		                 w->size, m->month, w->last_seq, fut_merkle_size(v->tree));
 	}
 out:
 	v->reader = NULL;
@@ -805,18 +591,6 @@ out:
 	g_clear_pointer(&v->month_witnesses, g_ptr_array_unref);
 	g_free(v->prev_month);
 	v->prev_month = g_strdup(m->month);
-}
-
-static FutLogHostResult *
-result_new(const gchar *dir)
-{
-	FutLogHostResult *res = g_new0(FutLogHostResult, 1);
-
-	res->dir = g_strdup(dir);
-	res->months = g_ptr_array_new_with_free_func(month_free);
-	res->findings = g_ptr_array_new_with_free_func(finding_free);
-	res->notes = g_ptr_array_new_with_free_func(g_free);
-	return res;
 }
 
 FutLogHostResult *
@@ -833,7 +607,7 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 
 	if (opts == NULL)
 		opts = &no_opts;
-	res = result_new(dir);
+	res = logv_result_new(dir);
 	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
 	if (dirfd < 0) {
 		fut_error_set_errno(error, errno, safe);
@@ -859,8 +633,7 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 	v.newest_time_us = G_MININT64;
 	v.last_seq = -1;
 	v.verified = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	v.pending = g_array_new(FALSE, TRUE, sizeof(Pending));
-	g_array_set_clear_func(v.pending, pending_clear);
+	v.pending = logv_pending_new();
 	if (names->len > 0)
 		fut_egress_log_file_month(g_ptr_array_index(names, names->len - 1), v.newest_month);
 
@@ -872,10 +645,11 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 		            newest ? NULL : g_ptr_array_index(names, i + 1));
 		/* A month that is over ends with its rotation checkpoint. */
 		if (!newest && v.month->records > 0 && v.month->unsigned_tail > 0)
-			add_finding(&v, "month-unsealed", 0, v.month->last_seq,
-			            "%s does not end with a valid checkpoint: %" G_GUINT64_FORMAT
-			            " record(s) at its end are unsigned (truncated?)",
-			            v.month->month, v.month->unsigned_tail);
+			logv_add_finding(
+			    &v, "month-unsealed", 0, v.month->last_seq,
+			    "%s does not end with a valid checkpoint: %" G_GUINT64_FORMAT
+			    " record(s) at its end are unsigned (truncated?)",
+			    v.month->month, v.month->unsigned_tail);
 		if (newest && v.month->unsigned_tail > 0)
 			g_ptr_array_add(
 			    res->notes,
@@ -888,7 +662,8 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 	close(dirfd);
 	v.month = NULL;
 	if (names->len == 0) {
-		add_finding(&v, "no-records", 0, -1, "no egress-YYYY-MM.jsonl file in %s", safe);
+		logv_add_finding(&v, "no-records", 0, -1, "no egress-YYYY-MM.jsonl file in %s",
+		                 safe);
 	} else {
 		FutLogMonthSummary *last = g_ptr_array_index(res->months, res->months->len - 1);
 		if (last->last_checkpoint != NULL)
@@ -899,15 +674,16 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 	/* Whatever the key: records that no valid checkpoint signs are not evidence. With a
 	 * pinned key, that key must have signed them. */
 	if (res->records > 0 && v.valid_checkpoints == 0)
-		add_finding(&v, "not-signed", 0, -1,
-		            v.pinned != NULL
-		                ? "no checkpoint signed by the pinned key covers the records: the "
-		                  "log is not authenticated"
-		                : "no valid checkpoint covers the records: the log is not "
-		                  "authenticated");
+		logv_add_finding(
+		    &v, "not-signed", 0, -1,
+		    v.pinned != NULL
+		        ? "no checkpoint signed by the pinned key covers the records: the "
+		          "log is not authenticated"
+		        : "no valid checkpoint covers the records: the log is not "
+		          "authenticated");
 	else if (v.pinned != NULL && res->records > 0 && !res->key_pinned)
-		add_finding(&v, "not-signed", 0, -1,
-		            "no checkpoint of the log is signed by the pinned key");
+		logv_add_finding(&v, "not-signed", 0, -1,
+		                 "no checkpoint of the log is signed by the pinned key");
 	/* Witnesses of this host for months the directory does not hold. */
 	if (v.host_witnesses != NULL) {
 		g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
@@ -925,12 +701,12 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 			     memcmp(w->pub, res->pub, FUT_ED25519_PUBLIC_LEN) != 0) ||
 			    (v.pinned != NULL &&
 			     memcmp(w->pub, v.pinned_pub, FUT_ED25519_PUBLIC_LEN) != 0))
-				add_finding(
+				logv_add_finding(
 				    &v, "witness-signature", 0, w->last_seq,
 				    "a witness checkpoint of %s is not signed by the host key",
 				    w->month);
 			if (!g_hash_table_contains(seen, w->month))
-				add_finding(
+				logv_add_finding(
 				    &v, "witness-month-missing", 0, w->last_seq,
 				    "a witness checkpoint covers %s but the log has no such "
 				    "month",
@@ -949,120 +725,6 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 	g_free(v.prev_month);
 	g_free(v.start_file);
 	return g_steal_pointer(&res);
-}
-
-FutLogHostResult *
-fut_log_host_result_new_unreadable(const gchar *dir, const gchar *message)
-{
-	FutLogHostResult *res = result_new(dir);
-
-	fut_log_host_result_add_finding(res, "unreadable", NULL, message);
-	return res;
-}
-
-void
-fut_log_host_result_add_finding(FutLogHostResult *res,
-                                const gchar *code,
-                                const gchar *file,
-                                const gchar *message)
-{
-	FutLogFinding *f = g_new0(FutLogFinding, 1);
-
-	f->code = g_strdup(code);
-	f->file = g_strdup(file);
-	f->seq = -1;
-	f->message = fut_strescape(message, -1);
-	g_ptr_array_add(res->findings, f);
-}
-
-guint
-fut_log_host_results_flag_duplicates(GPtrArray *results)
-{
-	g_autoptr(GHashTable) hosts = g_hash_table_new(g_str_hash, g_str_equal);
-	g_autoptr(GHashTable) dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	guint flagged = 0;
-
-	for (guint i = 0; i < results->len; i++) {
-		FutLogHostResult *res = g_ptr_array_index(results, i);
-		struct stat st;
-		g_autofree gchar *id = NULL;
-		g_autofree gchar *msg = NULL;
-		if (stat(res->dir, &st) == 0)
-			id = g_strdup_printf("%ju:%ju", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino);
-		if (id != NULL && g_hash_table_contains(dirs, id)) {
-			msg =
-			    g_strdup("this log directory was given more than once: its records are "
-			             "counted more than once");
-		} else if (res->host != NULL && g_hash_table_contains(hosts, res->host)) {
-			msg = g_strdup_printf("host \"%s\" appears in more than one log directory: "
-			                      "its records are counted more than once",
-			                      res->host);
-		}
-		if (id != NULL)
-			g_hash_table_add(dirs, g_steal_pointer(&id));
-		if (res->host != NULL)
-			g_hash_table_add(hosts, res->host);
-		if (msg != NULL) {
-			fut_log_host_result_add_finding(res, "duplicate-host", NULL, msg);
-			flagged++;
-		}
-	}
-	return flagged;
-}
-
-GHashTable *
-fut_log_witness_index_new(GPtrArray *witnesses)
-{
-	GHashTable *index =
-	    g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
-
-	for (guint i = 0; witnesses != NULL && i < witnesses->len; i++) {
-		FutLogCheckpoint *w = g_ptr_array_index(witnesses, i);
-		GPtrArray *list = g_hash_table_lookup(index, w->host);
-		if (list == NULL) {
-			list = g_ptr_array_new();
-			g_hash_table_insert(index, w->host, list);
-		}
-		g_ptr_array_add(list, w);
-	}
-	return index;
-}
-
-GPtrArray *
-fut_log_witness_file_load(const gchar *path, GError **error)
-{
-	g_autofree gchar *data = NULL;
-	g_autofree gchar *safe = fut_strescape(path, -1);
-	g_autoptr(GPtrArray) out =
-	    g_ptr_array_new_with_free_func((GDestroyNotify)fut_log_checkpoint_free);
-	gsize len = 0;
-	gsize pos = 0;
-	guint line_no = 0;
-
-	if (!fut_file_read_bounded(path, WITNESS_FILE_MAX, &data, &len, error))
-		return NULL;
-	while (pos < len) {
-		const gchar *nl = memchr(data + pos, '\n', len - pos);
-		gsize n = nl != NULL ? (gsize)(nl - (data + pos)) : len - pos;
-		const gchar *line = data + pos;
-		line_no++;
-		pos += n + 1;
-		if (n > 0 && line[n - 1] == '\r')
-			n--;
-		if (n == 0 || line[0] == '#')
-			continue;
-		{
-			g_autoptr(GError) e = NULL;
-			FutLogCheckpoint *cp = fut_log_checkpoint_from_witness(line, n, &e);
-			if (cp == NULL) {
-				g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, "%s:%u: %s",
-				            safe, line_no, e->message);
-				return NULL;
-			}
-			g_ptr_array_add(out, cp);
-		}
-	}
-	return g_steal_pointer(&out);
 }
 
 guint64
