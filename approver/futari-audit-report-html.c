@@ -687,9 +687,7 @@ write_uploads(GString *s, const Report *r)
 		g_autofree gchar *appr = report_approvers_text(row->ev);
 		const gchar *d = row->ev->decision;
 		const gchar *why = report_reason_of(row->ev);
-		const Redeemed *red = row->ev->request != NULL
-		                          ? g_hash_table_lookup(r->redeems, row->ev->request)
-		                          : NULL;
+		const Redeemed *red = row->red;
 
 		/* an allowed upload shows who approved it and why it was asked for */
 		if (red != NULL && appr == NULL)

@@ -21,6 +21,8 @@ report_row_free(gpointer p)
 		return;
 	g_free(r->host);
 	fut_log_event_free(r->ev);
+	if (r->red != NULL)
+		report_redeemed_free(r->red);
 	g_free(r);
 }
 
@@ -404,7 +406,7 @@ void
 report_merge(Report *r, Report *part)
 {
 	GHashTableIter it;
-	gpointer k, v;
+	gpointer k;
 	g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
 
 	if (part->csv_buf->len > 0 &&
@@ -417,6 +419,20 @@ report_merge(Report *r, Report *part)
 		r->n_exports[c] += part->n_exports[c];
 	}
 	move_rows(r->denials, part->denials, ROWS_DENIALS);
+	/* an allowed upload names only its request: the redeem of the same host tells who
+	 * approved it and why */
+	for (guint i = 0; i < part->uploads->len && r->uploads->len + i < ROWS_UPLOADS; i++) {
+		Row *row = g_ptr_array_index(part->uploads, i);
+		const Redeemed *d = row->ev->request != NULL
+		                        ? g_hash_table_lookup(part->redeems, row->ev->request)
+		                        : NULL;
+		if (d != NULL) {
+			row->red = g_new0(Redeemed, 1);
+			row->red->approvers = g_strdup(d->approvers);
+			row->red->reason = g_strdup(d->reason);
+			row->red->host = g_strdup(d->host);
+		}
+	}
 	move_rows(r->uploads, part->uploads, ROWS_UPLOADS);
 	r->n_denials += part->n_denials;
 	r->n_uploads += part->n_uploads;
@@ -439,11 +455,6 @@ report_merge(Report *r, Report *part)
 		const gchar *key = g_ptr_array_index(keys, i);
 		Medium *m = g_hash_table_lookup(part->media, key);
 		merge_medium(r, key, m, part->media);
-	}
-	g_hash_table_iter_init(&it, part->redeems);
-	while (g_hash_table_iter_next(&it, &k, &v)) {
-		g_hash_table_replace(r->redeems, k, v);
-		g_hash_table_iter_steal(&it);
 	}
 	g_hash_table_unref(part->media);
 	g_hash_table_unref(part->redeems);

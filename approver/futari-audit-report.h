@@ -26,10 +26,17 @@ enum { CLASS_I, CLASS_II, CLASS_III, CLASS_UNKNOWN, N_CLASSES };
 typedef struct _Report Report;
 
 typedef struct {
+	gchar *approvers; /* as report_approvers_text(), or NULL */
+	gchar *reason;    /* the requester's, or NULL */
+	gchar *host;      /* an upload's destination host, or NULL */
+} Redeemed;
+
+typedef struct {
 	gint64 time_us;
 	gint64 seq;
 	gchar *host;
 	FutLogEvent *ev;
+	Redeemed *red; /* an upload's redeem (same host), attached when merged; or NULL */
 } Row;
 
 typedef struct {
@@ -74,16 +81,12 @@ struct _Report {
 	GString *csv_buf;       /* a host's part: its rows, written to @csv when merged */
 	HostReport *cur;
 	gboolean write_failed;
-	/* request id -> Redeemed, from redeem.accepted: an upload.allowed record names only
-	 * the request it used, the approvers and the requester's reason are on the redeem */
+	/* request id -> Redeemed, from redeem.accepted, of one host's part: an upload.allowed
+	 * record names only the request it used, the approvers and the requester's reason are
+	 * on the redeem. Attached to the part's upload rows when merged, then dropped: the
+	 * memory does not grow with the fleet. */
 	GHashTable *redeems;
 };
-
-typedef struct {
-	gchar *approvers; /* as report_approvers_text(), or NULL */
-	gchar *reason;    /* the requester's, or NULL */
-	gchar *host;      /* an upload's destination host, or NULL */
-} Redeemed;
 
 /* model */
 void report_row_free(gpointer p);
