@@ -142,7 +142,6 @@ audit_cmd_report(int argc, char **argv)
 	g_autoptr(GPtrArray) media = NULL;
 	g_autoptr(GPtrArray) lost = NULL;
 	g_autoptr(GString) html = NULL;
-	g_autofree gchar *json = NULL;
 	g_autofree gchar *csv_path = NULL;
 	g_autoptr(GPtrArray) results = NULL;
 	AuditTrust trust = {0};
@@ -280,11 +279,25 @@ audit_cmd_report(int argc, char **argv)
 	lost = report_lost_media(&r);
 	html = g_string_sized_new(256 * 1024);
 	report_write_html(html, &r, media, lost);
-	json = report_summary_json(&r, media, lost);
-	if (!write_file(out, "report.html", html->str, html->len, &error) ||
-	    !write_file(out, "summary.json", json, strlen(json), &error)) {
+	if (!write_file(out, "report.html", html->str, html->len, &error)) {
 		g_printerr("futari-audit report: %s\n", error->message);
 		rc = AUDIT_EXIT_FINDINGS;
+	}
+	g_string_free(g_steal_pointer(&html), TRUE); /* before summary.json: not both held */
+	{
+		g_autofree gchar *path = g_build_filename(out, "summary.json", NULL);
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+		FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+		gboolean ok = f != NULL && report_summary_json_write(&r, media, lost, f);
+		if (f != NULL && fclose(f) != 0)
+			ok = FALSE;
+		else if (f == NULL && fd >= 0)
+			close(fd);
+		if (!ok) {
+			g_autofree gchar *safe = fut_strescape(path, -1);
+			g_printerr(_("futari-audit report: writing %s failed\n"), safe);
+			rc = AUDIT_EXIT_FINDINGS;
+		}
 	}
 	if (report_total_findings(&r) > 0)
 		rc = AUDIT_EXIT_FINDINGS;

@@ -127,7 +127,7 @@ const gchar *report_text(gboolean ja, const gchar *key);
 /* report.html */
 void report_write_html(GString *s, const Report *r, GPtrArray *media, GPtrArray *lost);
 
-/* summary.json */
-gchar *report_summary_json(const Report *r, GPtrArray *media, GPtrArray *lost);
+/* summary.json, written to @f as it is built; FALSE when a write failed. */
+gboolean report_summary_json_write(const Report *r, GPtrArray *media, GPtrArray *lost, FILE *f);
 
 G_END_DECLS
