@@ -211,6 +211,46 @@ test_future_month(void)
 	fixture_free(&fx);
 }
 
+/* One signature is checked per month, the last checkpoint's: when that one is forged, it is
+ * a finding, the checkpoint before it is tried, and the records after that are unsigned. */
+static void
+test_last_checkpoint_forged(void)
+{
+	Fixture fx;
+	g_autoptr(GPtrArray) lines = NULL;
+	g_autoptr(FutLogHostResult) res = NULL;
+	guint last = 0;
+
+	fixture_make(&fx, "pc-001", 1);
+	lines = lines_read(&fx, "2026-10");
+	for (guint i = 0; i < lines->len; i++) {
+		if (strstr(g_ptr_array_index(lines, i), "\"event\":\"checkpoint\"") != NULL)
+			last = i;
+	}
+	g_assert_cmpuint(last, ==, lines->len - 1); /* the rotation checkpoint seals it */
+	{
+		g_autoptr(FutLogRecord) cp = parse_ok(g_ptr_array_index(lines, last));
+		g_autofree gchar *sig = g_strdup(fut_log_event_get_detail_str(cp->ev, "sig"));
+		sig[3] = sig[3] == '0' ? '1' : '0';
+		fut_log_event_set_detail(cp->ev, "sig", sig);
+		g_free(g_ptr_array_index(lines, last));
+		g_ptr_array_index(lines, last) = fut_log_record_encode(cp, NULL);
+	}
+	rechain(lines, last);
+	lines_write(&fx, "2026-10", lines);
+	/* the next month's first record links to the old last hash: re-link it too */
+	{
+		g_autoptr(GPtrArray) nov = lines_read(&fx, "2026-11");
+		g_autoptr(FutLogRecord) tail = parse_ok(g_ptr_array_index(lines, last));
+		rechain_from(nov, 0, tail->seq, tail->hash);
+		lines_write(&fx, "2026-11", nov);
+	}
+	res = verify(&fx, NULL, NULL);
+	g_assert_true(has_finding(res, "checkpoint-signature"));
+	g_assert_true(has_finding(res, "month-unsealed"));
+	fixture_free(&fx);
+}
+
 /* --keys without a key for the host is no quiet downgrade. */
 static void
 test_keys_missing(void)
@@ -375,6 +415,7 @@ main(int argc, char **argv)
 	g_test_add_func("/log/tamper/torn-first-line", test_torn_first_line);
 	g_test_add_func("/log/tamper/future-month", test_future_month);
 	g_test_add_func("/log/tamper/keys-missing", test_keys_missing);
+	g_test_add_func("/log/tamper/last-checkpoint-forged", test_last_checkpoint_forged);
 	g_test_add_func("/log/tamper/fifo", test_fifo);
 	g_test_add_func("/log/tamper/shrinking", test_shrinking);
 	g_test_add_func("/log/tamper/agent-scan-fifo", test_agent_scan_fifo);
