@@ -16,12 +16,12 @@ logv_set_host_key(Verifier *v, const guint8 pub[FUT_ED25519_PUBLIC_LEN], guint64
 		v->res->have_key = TRUE;
 		if (v->pinned != NULL && memcmp(v->pinned_pub, pub, FUT_ED25519_PUBLIC_LEN) != 0)
 			logv_add_finding(v, "key-not-pinned", line, seq,
-			            "the log's host key is not the pinned key");
+			                 "the log's host key is not the pinned key");
 		return;
 	}
 	if (memcmp(v->res->pub, pub, FUT_ED25519_PUBLIC_LEN) != 0)
 		logv_add_finding(v, "key-changed", line, seq,
-		            "the host key differs from the one earlier in the log");
+		                 "the host key differs from the one earlier in the log");
 }
 
 /* A checkpoint of the month being read, waiting for the month's end. */
@@ -53,8 +53,8 @@ logv_check_checkpoint(Verifier *v, const FutLogRecord *rec, guint64 line)
 	Pending p = {0};
 
 	if (cp == NULL) {
-		logv_add_finding(v, "checkpoint-mismatch", line, rec->seq, "checkpoint is malformed: %s",
-		            error->message);
+		logv_add_finding(v, "checkpoint-mismatch", line, rec->seq,
+		                 "checkpoint is malformed: %s", error->message);
 		return;
 	}
 	v->month->checkpoints++;
@@ -85,19 +85,19 @@ logv_check_checkpoint(Verifier *v, const FutLogRecord *rec, guint64 line)
 	if (g_strcmp0(cp->host, v->res->host) != 0) {
 		matches = FALSE;
 		logv_add_finding(v, "foreign-host", line, rec->seq,
-		            "checkpoint of host \"%s\" in the log of \"%s\"", cp->host,
-		            v->res->host != NULL ? v->res->host : "?");
+		                 "checkpoint of host \"%s\" in the log of \"%s\"", cp->host,
+		                 v->res->host != NULL ? v->res->host : "?");
 	}
 	if (v->pinned != NULL && memcmp(cp->pub, v->pinned_pub, FUT_ED25519_PUBLIC_LEN) != 0) {
 		matches = FALSE;
 		if (v->key_findings++ == 0)
 			logv_add_finding(v, "key-not-pinned", line, rec->seq,
-			            "checkpoint is signed by another key than the pinned key");
+			                 "checkpoint is signed by another key than the pinned key");
 	} else if (v->res->have_key && memcmp(cp->pub, v->res->pub, FUT_ED25519_PUBLIC_LEN) != 0) {
 		matches = FALSE;
 		if (v->key_findings++ == 0)
 			logv_add_finding(v, "checkpoint-key", line, rec->seq,
-			            "checkpoint is signed by another key than the host key");
+			                 "checkpoint is signed by another key than the host key");
 	} else if (!v->res->have_key) {
 		logv_set_host_key(v, cp->pub, line, rec->seq);
 	}
@@ -128,7 +128,7 @@ logv_finish_checkpoints(Verifier *v)
 			found = i;
 		} else {
 			logv_add_finding(v, "checkpoint-signature", p->line, p->seq,
-			            "checkpoint signature is invalid");
+			                 "checkpoint signature is invalid");
 		}
 	}
 	m->unsigned_tail = m->records;

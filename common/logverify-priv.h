@@ -57,12 +57,13 @@ typedef struct {
 	gboolean link_checked;
 } Verifier;
 
-void G_GNUC_PRINTF(5, 6)
-    logv_add_finding(Verifier *v, const gchar *code, guint64 line, gint64 seq, const gchar *fmt, ...);
+void G_GNUC_PRINTF(5, 6) logv_add_finding(
+    Verifier *v, const gchar *code, guint64 line, gint64 seq, const gchar *fmt, ...);
 FutLogHostResult *logv_result_new(const gchar *dir);
 
 /* logverify-checkpoint.c */
-void logv_set_host_key(Verifier *v, const guint8 pub[FUT_ED25519_PUBLIC_LEN], guint64 line, gint64 seq);
+void
+logv_set_host_key(Verifier *v, const guint8 pub[FUT_ED25519_PUBLIC_LEN], guint64 line, gint64 seq);
 /* A GArray for Verifier.pending. */
 GArray *logv_pending_new(void);
 void logv_check_checkpoint(Verifier *v, const FutLogRecord *rec, guint64 line);
