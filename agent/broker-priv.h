@@ -47,7 +47,8 @@ typedef struct {
 	gchar *upload_program;
 	/* redeem */
 	gchar *request_id;
-	GPtrArray *approvers; /* certificate serials, for the log */
+	GPtrArray *approvers;      /* certificate serials, for the log */
+	GPtrArray *approver_names; /* "name (staff id)" of each, same order, for the log */
 	FutPendingEntry *pending;
 	/* results */
 	FutSpoolEntry *spool;

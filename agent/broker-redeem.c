@@ -253,6 +253,7 @@ fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data)
 	exelink = g_strdup_printf("/proc/%d/exe", (int)j->pid);
 	j->exe = fut_broker_read_link(exelink);
 	j->approvers = g_ptr_array_new_with_free_func(g_free);
+	j->approver_names = g_ptr_array_new_with_free_func(g_free);
 
 	if (json_object_get_size(args) != 1 || an == NULL || !JSON_NODE_HOLDS_ARRAY(an)) {
 		fut_refusal_set_error(
@@ -265,6 +266,9 @@ fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data)
 	for (guint i = 0; i < approvals->len; i++) {
 		const FutApproval *a = g_ptr_array_index(approvals, i);
 		g_ptr_array_add(j->approvers, fut_certificate_dup_serial_string(a->cert));
+		g_ptr_array_add(j->approver_names,
+		                g_strdup_printf("%s (%s)", a->cert->name != NULL ? a->cert->name : "?",
+		                                a->cert->staff_id != NULL ? a->cert->staff_id : "?"));
 	}
 	{
 		const FutApproval *first = g_ptr_array_index(approvals, 0);

@@ -65,6 +65,8 @@ fut_broker_job_unref(FutBrokerJob *j)
 	g_free(j->request_id);
 	if (j->approvers != NULL)
 		g_ptr_array_unref(j->approvers);
+	if (j->approver_names != NULL)
+		g_ptr_array_unref(j->approver_names);
 	fut_pending_entry_free(j->pending);
 	g_free(j->request_text);
 	g_free(j->klass);
@@ -208,6 +210,12 @@ job_fields(FutBrokerJob *j, const gchar *decision, const gchar *reason)
 	fut_broker_set_str(detail, "class_evidence", j->class_why);
 	fut_broker_set_str(detail, "written", j->written);
 	fut_broker_set_str(detail, "requester_reason", j->reason);
+	/* The people behind the approver ids, as their certificates name them at redeem
+	 * (docs/log-format.md): approver_1 .. approver_16, in the order of "approvers". */
+	for (guint i = 0; j->approver_names != NULL && i < j->approver_names->len; i++) {
+		g_autofree gchar *key = g_strdup_printf("approver_%u", i + 1);
+		fut_broker_set_str(detail, key, g_ptr_array_index(j->approver_names, i));
+	}
 	json_object_set_object_member(f, "subject", subject);
 	json_object_set_object_member(f, "object", object);
 	json_object_set_object_member(f, "destination", dest);

@@ -18,168 +18,6 @@
 #include "logverify.h"
 #include "util.h"
 
-/* --- progress -------------------------------------------------------------------------- */
-
-void
-audit_progress_init(AuditProgress *p, const gchar *what, GStrv dirs)
-{
-	memset(p, 0, sizeof(*p));
-	p->tty = isatty(STDERR_FILENO) == 1;
-	p->what = what;
-	p->hosts_total = dirs != NULL ? g_strv_length(dirs) : 0;
-	if (p->tty) {
-		for (gchar **d = dirs; d != NULL && *d != NULL; d++)
-			p->total += fut_log_dir_size(*d);
-	}
-}
-
-static void
-progress_print(AuditProgress *p, gboolean force)
-{
-	gint64 now = g_get_monotonic_time();
-
-	if (!p->tty || (!force && now - p->last_print_us < 200000))
-		return;
-	p->last_print_us = now;
-	g_printerr("\r\033[K%s: %u/%u %s, %.0f%%", p->what, p->hosts_done, p->hosts_total,
-	           _("hosts"), p->total > 0 ? 100.0 * (gdouble)p->done / (gdouble)p->total : 100.0);
-}
-
-void
-audit_progress_func(guint64 bytes, gpointer user_data)
-{
-	AuditProgress *p = user_data;
-
-	p->done += bytes;
-	progress_print(p, FALSE);
-}
-
-void
-audit_progress_host_done(AuditProgress *p)
-{
-	p->hosts_done++;
-	progress_print(p, FALSE);
-}
-
-void
-audit_progress_end(AuditProgress *p)
-{
-	if (p->tty && p->hosts_total > 0)
-		g_printerr("\r\033[K");
-}
-
-/* --- trust inputs ---------------------------------------------------------------------- */
-
-void
-audit_trust_add_options(GOptionContext *ctx, AuditTrust *t)
-{
-	GOptionEntry entries[] = {
-	    {"witness", 'w', 0, G_OPTION_ARG_FILENAME_ARRAY, &t->witness_files,
-	     N_("Checkpoints collected elsewhere (one witness line per line); repeatable"),
-	     N_("FILE")},
-	    {"host-key", 0, 0, G_OPTION_ARG_FILENAME, &t->host_key_file,
-	     N_("Pin the host public key (futari public-key file); for a single host"), N_("FILE")},
-	    {"keys", 0, 0, G_OPTION_ARG_FILENAME, &t->keys_dir,
-	     N_("Directory of pinned host keys named HOST.pub"), N_("DIR")},
-	    {"retention", 0, 0, G_OPTION_ARG_INT, &t->retention,
-	     N_("Retention in months when judging a missing oldest month (default 13)"), N_("N")},
-	    {"since-month", 0, 0, G_OPTION_ARG_STRING, &t->since_month,
-	     N_("Only months from YYYY-MM on were copied: earlier ones are not missing"),
-	     N_("YYYY-MM")},
-	    {NULL}};
-
-	/* The entries are copied by GLib; their targets live in @t. */
-	g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
-}
-
-gboolean
-audit_trust_load(AuditTrust *t)
-{
-	g_autoptr(GError) error = NULL;
-
-	if (t->retention < 0 || t->retention > 1200) {
-		g_printerr(_("futari-audit: --retention must be between 1 and 1200 months\n"));
-		return FALSE;
-	}
-	if (t->since_month != NULL) {
-		gchar m[8];
-		g_autofree gchar *name = g_strdup_printf("egress-%s.jsonl", t->since_month);
-		if (!fut_egress_log_file_month(name, m)) {
-			g_autofree gchar *safe = fut_strescape(t->since_month, -1);
-			g_printerr(_("futari-audit: --since-month \"%s\" is not YYYY-MM\n"), safe);
-			return FALSE;
-		}
-	}
-	t->witnesses = g_ptr_array_new_with_free_func((GDestroyNotify)fut_log_checkpoint_free);
-	for (gchar **f = t->witness_files; f != NULL && *f != NULL; f++) {
-		g_autoptr(GPtrArray) w = fut_log_witness_file_load(*f, &error);
-		if (w == NULL) {
-			g_printerr("futari-audit: %s\n", error->message);
-			return FALSE;
-		}
-		for (guint i = 0; i < w->len; i++)
-			g_ptr_array_add(t->witnesses,
-			                fut_log_checkpoint_copy(g_ptr_array_index(w, i)));
-	}
-	t->witness_index = fut_log_witness_index_new(t->witnesses);
-	if (t->host_key_file != NULL) {
-		t->host_key = fut_key_load_public(t->host_key_file, &error);
-		if (t->host_key == NULL) {
-			g_printerr("futari-audit: %s\n", error->message);
-			return FALSE;
-		}
-	}
-	if (t->keys_dir != NULL) {
-		g_autoptr(GDir) d = g_dir_open(t->keys_dir, 0, &error);
-		const gchar *name;
-		if (d == NULL) {
-			g_autofree gchar *safe = fut_strescape(error->message, -1);
-			g_printerr("futari-audit: %s\n", safe);
-			return FALSE;
-		}
-		t->keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-		                                (GDestroyNotify)fut_key_free);
-		while ((name = g_dir_read_name(d)) != NULL) {
-			g_autofree gchar *path = NULL;
-			FutKey *k;
-			if (!g_str_has_suffix(name, ".pub"))
-				continue;
-			path = g_build_filename(t->keys_dir, name, NULL);
-			k = fut_key_load_public(path, &error);
-			if (k == NULL) {
-				g_printerr("futari-audit: %s\n", error->message);
-				return FALSE;
-			}
-			g_hash_table_insert(t->keys, g_strndup(name, strlen(name) - 4), k);
-		}
-	}
-	return TRUE;
-}
-
-void
-audit_trust_fill(AuditTrust *t, FutLogVerifyOptions *opts)
-{
-	opts->witnesses = t->witnesses->len > 0 ? t->witnesses : NULL;
-	opts->witness_index = t->witnesses->len > 0 ? t->witness_index : NULL;
-	opts->pinned_key = t->host_key;
-	opts->pinned_keys = t->keys;
-	opts->retention_months = (guint)t->retention;
-	opts->first_month = t->since_month;
-}
-
-void
-audit_trust_clear(AuditTrust *t)
-{
-	g_strfreev(t->witness_files);
-	g_free(t->host_key_file);
-	g_free(t->keys_dir);
-	g_free(t->since_month);
-	g_clear_pointer(&t->witness_index, g_hash_table_unref);
-	g_clear_pointer(&t->witnesses, g_ptr_array_unref);
-	g_clear_pointer(&t->host_key, fut_key_free);
-	g_clear_pointer(&t->keys, g_hash_table_unref);
-}
-
 /* --- verify ---------------------------------------------------------------------------- */
 
 static gchar *
@@ -259,6 +97,8 @@ json_add_host(JsonBuilder *b, const FutLogHostResult *res)
 	}
 	json_builder_set_member_name(b, "key_pinned");
 	json_builder_add_boolean_value(b, res->key_pinned);
+	json_builder_set_member_name(b, "witnessed");
+	json_builder_add_boolean_value(b, res->witnessed);
 	json_builder_set_member_name(b, "witnesses_checked");
 	json_builder_add_int_value(b, (gint64)res->witnesses_checked);
 	json_builder_set_member_name(b, "gaps");
@@ -399,9 +239,11 @@ cmd_verify(int argc, char **argv)
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	AuditTrust trust = {0};
 	AuditProgress progress;
+	g_autoptr(GPtrArray) results = NULL;
 	gboolean json = FALSE;
 	guint64 findings = 0;
 	guint hosts = 0;
+	guint unwitnessed = 0;
 	GOptionEntry entries[] = {
 	    {"json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the result as JSON"), NULL}, {NULL}};
 	int rc = AUDIT_EXIT_OK;
@@ -427,39 +269,29 @@ cmd_verify(int argc, char **argv)
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "hosts");
 	json_builder_begin_array(b);
-	for (gint i = 1; i < argc; i++) {
-		FutLogVerifyOptions opts = {0};
-		g_autoptr(FutLogHostResult) res = NULL;
-		audit_trust_fill(&trust, &opts);
-		opts.progress_func = audit_progress_func;
-		opts.progress_data = &progress;
-		res = fut_log_verify_dir(argv[i], &opts, &error);
-		audit_progress_host_done(&progress);
-		if (res == NULL) {
-			g_autofree gchar *msg = fut_strescape(error->message, -1);
-			audit_progress_end(&progress);
-			g_printerr("futari-audit verify: %s\n", msg);
-			g_clear_error(&error);
-			rc = AUDIT_EXIT_FINDINGS;
-			continue;
-		}
+	results = audit_verify_dirs(&trust, argv + 1, (guint)(argc - 1), &progress,
+	                            "futari-audit verify");
+	audit_progress_end(&progress);
+	for (guint i = 0; i < results->len; i++) {
+		FutLogHostResult *res = g_ptr_array_index(results, i);
 		hosts++;
 		findings += res->findings->len;
 		if (res->findings->len > 0)
 			rc = AUDIT_EXIT_FINDINGS;
-		if (json) {
+		if (!res->witnessed)
+			unwitnessed++;
+		if (json)
 			json_add_host(b, res);
-		} else {
-			audit_progress_end(&progress);
+		else
 			print_host(res);
-		}
 	}
-	audit_progress_end(&progress);
 	json_builder_end_array(b);
 	json_builder_set_member_name(b, "ok");
 	json_builder_add_boolean_value(b, rc == AUDIT_EXIT_OK);
 	json_builder_set_member_name(b, "findings");
 	json_builder_add_int_value(b, (gint64)findings);
+	json_builder_set_member_name(b, "hosts_without_witness");
+	json_builder_add_int_value(b, unwitnessed);
 	json_builder_end_object(b);
 	if (json) {
 		g_autoptr(JsonGenerator) gen = json_generator_new();
@@ -474,6 +306,12 @@ cmd_verify(int argc, char **argv)
 	} else {
 		g_print(_("%u host(s), %llu finding(s): %s\n"), hosts, (unsigned long long)findings,
 		        rc == AUDIT_EXIT_OK ? _("all logs verified") : _("VERIFICATION FAILED"));
+		if (unwitnessed > 0)
+			g_print(
+			    _("%u host(s) without witnesses: a log cut back to an earlier "
+			      "checkpoint, or with its newest month deleted, cannot be detected "
+			      "(give --witness)\n"),
+			    unwitnessed);
 	}
 	audit_trust_clear(&trust);
 	return rc;

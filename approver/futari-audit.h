@@ -7,7 +7,7 @@
 
 G_BEGIN_DECLS
 
-/* Shared by the futari-audit subcommands (futari-audit.c, futari-audit-report.c). */
+/* Shared by the futari-audit subcommands (futari-audit-common.c). */
 
 #define AUDIT_EXIT_OK       0
 #define AUDIT_EXIT_FINDINGS 1 /* findings, or refused input */
@@ -15,6 +15,7 @@ G_BEGIN_DECLS
 
 /* Progress on stderr when it is a terminal; silent otherwise. */
 typedef struct {
+	GMutex lock; /* the counters are updated from the verifying threads */
 	gboolean tty;
 	guint64 total;
 	guint64 done;
@@ -36,6 +37,8 @@ typedef struct {
 	gchar *keys_dir;
 	gint retention;
 	gchar *since_month;
+	gchar *now;    /* --now: the clock of the check, as text */
+	gint64 now_us; /* parsed; 0: the system clock */
 	/* loaded */
 	GPtrArray *witnesses;      /* FutLogCheckpoint* */
 	GHashTable *witness_index; /* host -> its witnesses */
@@ -50,7 +53,15 @@ gboolean audit_trust_load(AuditTrust *t);
 void audit_trust_clear(AuditTrust *t);
 void audit_trust_fill(AuditTrust *t, FutLogVerifyOptions *opts);
 
-/* The subcommand that writes report.html, events.csv and summary.json. */
+/* Verifies the @n directories @dirs, one host per core at a time. Returns a
+ * FutLogHostResult* per directory, in order: a directory that cannot be read is a result
+ * with an "unreadable" finding (its reason printed after @prog); hosts given twice are
+ * flagged. */
+GPtrArray *
+audit_verify_dirs(AuditTrust *t, gchar **dirs, guint n, AuditProgress *p, const gchar *prog);
+
+/* The subcommand that writes report.html, events.csv and summary.json
+ * (futari-audit-report.c). */
 int audit_cmd_report(int argc, char **argv);
 
 G_END_DECLS

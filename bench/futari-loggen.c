@@ -90,6 +90,18 @@ ev_user(Gen *g, const gchar *name, const gchar *exe)
 	return ev;
 }
 
+/* Certificate serials and, as futarid logs them at redeem, the people behind them. */
+static void
+add_approvers(FutLogEvent *ev, gboolean one)
+{
+	fut_log_event_add_approver(ev, "4c1e9a0b7d2f3e51");
+	fut_log_event_set_detail(ev, "approver_1", "鈴木 一郎 (S1042)");
+	if (!one) {
+		fut_log_event_add_approver(ev, "9b2d7c4e1a6f0835");
+		fut_log_event_set_detail(ev, "approver_2", "山田 花子 (S1077)");
+	}
+}
+
 static void
 set_file(Gen *g, FutLogEvent *ev, const gchar *klass)
 {
@@ -140,8 +152,10 @@ one_activity(Gen *g)
 		append(g, ev);
 	} else if (r < 680) {
 		gboolean one = r < 660;
-		g_autofree gchar *req = g_strdup_printf("r-%04u-%06u", g->host_index,
-		                                        (guint)g_rand_int(g->rand) % 1000000);
+		/* a request id as futari makes it: 32 hex digits */
+		g_autofree gchar *req =
+		    g_strdup_printf("%08x%08x%08x%08x", g_rand_int(g->rand), g_rand_int(g->rand),
+		                    g_rand_int(g->rand), g->host_index);
 		const gchar *klass = one ? "II" : "I";
 		ev = ev_user(g, FUT_LOG_EV_EXPORT_REQUESTED, "/usr/bin/futari");
 		set_file(g, ev, klass);
@@ -151,18 +165,14 @@ one_activity(Gen *g)
 		append(g, ev);
 		ev = ev_user(g, FUT_LOG_EV_REDEEM_ACCEPTED, "/usr/bin/futari");
 		fut_log_event_set_request(ev, req);
-		fut_log_event_add_approver(ev, "A-0042");
-		if (!one)
-			fut_log_event_add_approver(ev, "A-0077");
+		add_approvers(ev, one);
 		append(g, ev);
 		ev = ev_user(g, FUT_LOG_EV_EXPORT_WRITTEN, "/usr/sbin/futarid");
 		set_file(g, ev, klass);
 		set_usb(g, ev, TRUE);
 		fut_log_event_set_decision(ev, FUT_LOG_DECISION_ALLOW, "業者への提出のため");
 		fut_log_event_set_request(ev, req);
-		fut_log_event_add_approver(ev, "A-0042");
-		if (!one)
-			fut_log_event_add_approver(ev, "A-0077");
+		add_approvers(ev, one);
 		append(g, ev);
 	} else if (r < 760) {
 		ev = ev_user(g, FUT_LOG_EV_EXPORT_REFUSED, "/usr/bin/futari");
@@ -269,7 +279,8 @@ main(int argc, char **argv)
 		g_snprintf(g.serial, sizeof(g.serial), "4C5300%08X", (guint)(h + 1));
 		g_snprintf(g.asset, sizeof(g.asset), "M-%05d", h + 1);
 		/* One registered stick per host; every 50th is never used (a loss to check). */
-		g_string_append_printf(media, "[%s]\nvid=0781\npid=5581\nserial=%s\nowner=課%03d\n",
+		g_string_append_printf(media,
+		                       "[asset:%s]\nvid=0781\npid=5581\nserial=%s\nowner=課%03d\n",
 		                       g.asset, g.serial, h % 200);
 		for (gsize i = 0; i < sizeof(seed_bytes); i++)
 			seed_bytes[i] = (guint8)g_rand_int(g.rand);

@@ -609,3 +609,9 @@ fut_key_load_public(const gchar *path, GError **error)
 		g_prefix_error(error, "%s: ", safe);
 	return key;
 }
+
+void
+fut_crypto_thread_done(void)
+{
+	OPENSSL_thread_stop();
+}

@@ -104,4 +104,8 @@ FutKey *fut_key_load_secret(const gchar *path, const gchar *passphrase, GError *
 gboolean fut_key_save_public(const FutKey *key, const gchar *path, GError **error);
 FutKey *fut_key_load_public(const gchar *path, GError **error);
 
+/* Releases the calling thread's OpenSSL state; call at the end of a worker thread's job
+ * (threads of a GThreadPool may outlive the run). */
+void fut_crypto_thread_done(void);
+
 G_END_DECLS

@@ -14,6 +14,7 @@
 
 #include "egresslog.h"
 #include "errors.h"
+#include "linereader.h"
 #include "merkle.h"
 #include "util.h"
 
@@ -171,45 +172,25 @@ scan_result_clear(ScanResult *s)
 static gboolean
 scan_file(int dirfd, const gchar *name, ScanResult *res, GError **error)
 {
-	g_autoptr(GMappedFile) map = NULL;
-	struct stat st;
-	const gchar *data;
-	gsize size;
-	gsize pos = 0;
-	int fd;
+	g_autoptr(FutLineReader) reader = NULL;
+	g_autoptr(GError) rerr = NULL;
+	FutLine l;
 
 	memset(res, 0, sizeof(*res));
 	res->tree = fut_merkle_new();
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0)
-		return fut_error_set_errno(error, errno, name);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, _("%s: not a regular file"),
-		            name);
+	/* O_NONBLOCK|O_NOFOLLOW and fstat(): a FIFO or a link is refused, never waited on;
+	 * read(), not a mapping: a file cut while it is read is an error, not a SIGBUS. */
+	reader = fut_line_reader_open(dirfd, name, FUT_LOG_LINE_MAX, error);
+	if (reader == NULL)
 		return FALSE;
-	}
-	if (st.st_size == 0) {
-		close(fd);
-		return TRUE;
-	}
-	map = g_mapped_file_new_from_fd(fd, FALSE, error);
-	close(fd);
-	if (map == NULL)
-		return FALSE;
-	data = g_mapped_file_get_contents(map);
-	size = g_mapped_file_get_length(map);
-	res->file_size = size;
-	while (pos < size) {
-		const gchar *nl = memchr(data + pos, '\n', size - pos);
-		gsize len;
+	res->file_size = fut_line_reader_size(reader);
+	while (fut_line_reader_next(reader, &l, &rerr)) {
 		g_autoptr(FutLogRecord) rec = NULL;
-		if (nl == NULL)
+		if (!l.has_lf)
 			break; /* an unterminated tail is never a record */
-		len = (gsize)(nl - (data + pos));
-		rec = fut_log_record_parse(data + pos, len, NULL);
+		rec = l.cut ? NULL : fut_log_record_parse(l.data, l.len, NULL);
 		if (rec != NULL) {
-			fut_merkle_append(res->tree, data + pos, len);
+			fut_merkle_append(res->tree, l.data, l.len);
 			res->have_record = TRUE;
 			res->last_seq = rec->seq;
 			memcpy(res->last_hash, rec->hash, FUT_SHA256_LEN);
@@ -221,10 +202,44 @@ scan_file(int dirfd, const gchar *name, ScanResult *res, GError **error)
 				res->since_checkpoint = 0;
 			else
 				res->since_checkpoint++;
-			res->good_end = pos + len + 1;
+			res->good_end = l.offset + l.full_len;
 		}
-		pos += len + 1;
 	}
+	if (rerr != NULL) {
+		g_propagate_error(error, g_steal_pointer(&rerr));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* SHA-256 of @len bytes at @offset of @name, read in pieces (the region may be large). Its
+ * last byte is returned in @ret_last. */
+static gboolean
+hash_region(int dirfd,
+            const gchar *name,
+            guint64 offset,
+            guint64 len,
+            guint8 digest[FUT_SHA256_LEN],
+            gchar *ret_last,
+            GError **error)
+{
+	g_autoptr(FutLineReader) reader = fut_line_reader_open(dirfd, name, 1, error);
+	g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+	gsize dlen = FUT_SHA256_LEN;
+	guint64 done = 0;
+
+	if (reader == NULL)
+		return FALSE;
+	while (done < len) {
+		gsize n = (gsize)MIN(len - done, (guint64)(1024 * 1024));
+		g_autofree gchar *piece = fut_line_reader_pread(reader, offset + done, n, error);
+		if (piece == NULL)
+			return FALSE;
+		g_checksum_update(sum, (const guchar *)piece, n);
+		*ret_last = piece[n - 1];
+		done += n;
+	}
+	g_checksum_get_digest(sum, digest, &dlen);
 	return TRUE;
 }
 
@@ -626,27 +641,17 @@ recover(FutEgressLog *log, GError **error)
 	/* A partial or unreadable tail stays as evidence: end it with a LF so the next record
 	 * starts on its own line, and name it in a gap record. */
 	if (cur.file_size > cur.good_end) {
-		g_autoptr(GMappedFile) map = NULL;
 		g_autoptr(FutLogEvent) gap = NULL;
 		g_autofree gchar *digest_hex = NULL;
 		g_autofree gchar *name = g_strdup_printf("egress-%s.jsonl", log->month);
 		guint8 digest[FUT_SHA256_LEN];
 		guint64 torn_len = cur.file_size - cur.good_end;
-		int rfd = openat(log->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-		const gchar *data;
+		gchar last = '\n';
 
-		if (rfd < 0) {
-			fut_error_set_errno(error, errno, name);
+		if (!hash_region(log->dirfd, name, cur.good_end, torn_len, digest, &last, error))
 			goto out;
-		}
-		map = g_mapped_file_new_from_fd(rfd, FALSE, error);
-		close(rfd);
-		if (map == NULL || g_mapped_file_get_length(map) < cur.file_size)
-			goto out;
-		data = g_mapped_file_get_contents(map);
-		fut_sha256(data + cur.good_end, torn_len, digest);
 		digest_hex = fut_hex_encode(digest, FUT_SHA256_LEN);
-		if (data[cur.file_size - 1] != '\n') {
+		if (last != '\n') {
 			if (!write_all(log->fd, "\n", 1)) {
 				fut_error_set_errno(error, errno, name);
 				goto out;

@@ -218,13 +218,17 @@ fut_log_event_set_subject(
 static gboolean
 hex_valid(const gchar *s, gsize n)
 {
-	if (s == NULL || strlen(s) != n)
+	gsize i;
+
+	if (s == NULL)
 		return FALSE;
-	for (gsize i = 0; i < n; i++) {
-		if (!g_ascii_isdigit(s[i]) && !(s[i] >= 'a' && s[i] <= 'f'))
+	for (i = 0; i < n; i++) {
+		guchar c = (guchar)s[i];
+		/* also stops at the NUL of a shorter string */
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
 			return FALSE;
 	}
-	return TRUE;
+	return s[n] == '\0';
 }
 
 static gboolean
@@ -450,6 +454,15 @@ json_append_str(GString *out, const gchar *s)
 {
 	g_string_append_c(out, '"');
 	for (const guchar *p = (const guchar *)s; *p; p++) {
+		/* a run of bytes that need no escape, in one append */
+		const guchar *q = p;
+		while (*q != '\0' && *q != '"' && *q != '\\' && *q >= 0x20 && *q != 0x7f)
+			q++;
+		if (q > p) {
+			g_string_append_len(out, (const gchar *)p, (gssize)(q - p));
+			p = q - 1;
+			continue;
+		}
 		if (*p == '"' || *p == '\\') {
 			g_string_append_c(out, '\\');
 			g_string_append_c(out, (gchar)*p);
@@ -623,11 +636,20 @@ static gboolean
 string_safe(const gchar *s)
 {
 	for (const gchar *p = s; *p; p = g_utf8_next_char(p)) {
-		gunichar c = g_utf8_get_char(p);
+		gunichar c;
 		GUnicodeType t;
-		if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))
+		if ((guchar)*p < 0x80) {
+			/* ASCII, most of every record: only controls are refused */
+			if ((guchar)*p < 0x20 || *p == 0x7f)
+				return FALSE;
+			continue;
+		}
+		c = g_utf8_get_char(p);
+		if (c < 0xa0)
 			return FALSE;
-		if (c < 0x80)
+		/* Kana, CJK and full-width forms hold no format character or separator: skip the
+		 * table look-up for the bulk of Japanese text. */
+		if ((c >= 0x3000 && c <= 0x9fff) || (c >= 0xff00 && c <= 0xffef))
 			continue;
 		t = g_unichar_type(c);
 		if (t == G_UNICODE_FORMAT || t == G_UNICODE_LINE_SEPARATOR ||
@@ -703,6 +725,34 @@ rd_string(Reader *r, gchar **ret)
 
 	if (!rd_char(r, '"'))
 		return FALSE;
+	/* The common case: no escape, printable bytes up to the closing quote, one copy. */
+	{
+		const gchar *q = r->p;
+		while (q < r->end && *q != '"' && *q != '\\' && (guchar)*q >= 0x20 && *q != 0x7f)
+			q++;
+		if (q < r->end && *q == '"') {
+			gsize n = (gsize)(q - r->p);
+			if (!g_utf8_validate(r->p, (gssize)n, NULL)) {
+				r->p = q;
+				return rd_fail(
+				    r,
+				    _("string is not valid UTF-8 or holds an invisible character"));
+			}
+			{
+				gchar *v = g_strndup(r->p, n);
+				if (!string_safe(v)) {
+					g_free(v);
+					r->p = q;
+					return rd_fail(r, _("string is not valid UTF-8 or holds an "
+					                    "invisible character"));
+				}
+				g_free(*ret);
+				*ret = v;
+			}
+			r->p = q + 1;
+			return TRUE;
+		}
+	}
 	s = g_string_new(NULL);
 	while (r->p < r->end && *r->p != '"') {
 		guchar c = (guchar)*r->p;

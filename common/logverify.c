@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,77 +12,18 @@
 
 #include "egresslog.h"
 #include "errors.h"
+#include "linereader.h"
+#include "logverify-priv.h"
 #include "logverify.h"
 #include "merkle.h"
 #include "util.h"
 
-#define WITNESS_FILE_MAX (256 * 1024 * 1024)
-
-static void
-finding_free(gpointer p)
-{
-	FutLogFinding *f = p;
-
-	g_free(f->code);
-	g_free(f->file);
-	g_free(f->message);
-	g_free(f);
-}
-
-static void
-month_free(gpointer p)
-{
-	FutLogMonthSummary *m = p;
-
-	g_free(m->file);
-	fut_log_checkpoint_free(m->last_checkpoint);
-	g_free(m);
-}
+/* A torn region longer than this is never accounted for by a gap (the writer keeps torn
+ * bytes of one crash: a partial line). */
+#define TORN_REGION_MAX (16 * 1024 * 1024)
 
 void
-fut_log_host_result_free(FutLogHostResult *res)
-{
-	if (res == NULL)
-		return;
-	g_free(res->dir);
-	g_free(res->host);
-	g_ptr_array_unref(res->months);
-	g_ptr_array_unref(res->findings);
-	g_ptr_array_unref(res->notes);
-	fut_log_checkpoint_free(res->final_checkpoint);
-	g_free(res);
-}
-
-/* The state of one verification run. */
-typedef struct {
-	const FutLogVerifyOptions *opts;
-	FutLogHostResult *res;
-	const FutKey *pinned;
-
-	/* chain */
-	gboolean have_prev;
-	gint64 last_seq;
-	guint8 last_hash[FUT_SHA256_LEN];
-	gint64 last_time_us;
-	gchar *last_event;
-	gchar *prev_month; /* month of the file before */
-	gchar newest_month[8];
-
-	/* current file */
-	FutLogMonthSummary *month;
-	FutMerkle *tree;
-	const gchar *data;
-	GPtrArray *host_witnesses;  /* of this host */
-	GHashTable *verified;       /* witness lines of log checkpoints found valid */
-	GPtrArray *month_witnesses; /* of this host and month, by size */
-	guint next_witness;
-	guint64 line_no;
-	guint month_cp_mismatches;
-	gboolean link_checked;
-} Verifier;
-
-static void G_GNUC_PRINTF(5, 6)
-    add_finding(Verifier *v, const gchar *code, guint64 line, gint64 seq, const gchar *fmt, ...)
+logv_add_finding(Verifier *v, const gchar *code, guint64 line, gint64 seq, const gchar *fmt, ...)
 {
 	FutLogFinding *f = g_new0(FutLogFinding, 1);
 	va_list ap;
@@ -111,28 +53,6 @@ compare_names(gconstpointer a, gconstpointer b)
 	return strcmp(*(const gchar *const *)a, *(const gchar *const *)b);
 }
 
-static void
-set_host_key(Verifier *v, const guint8 pub[FUT_ED25519_PUBLIC_LEN], guint64 line, gint64 seq)
-{
-	if (!v->res->have_key) {
-		memcpy(v->res->pub, pub, FUT_ED25519_PUBLIC_LEN);
-		v->res->have_key = TRUE;
-		if (v->pinned != NULL) {
-			guint8 p[FUT_ED25519_PUBLIC_LEN];
-			fut_key_get_public(v->pinned, p);
-			if (memcmp(p, pub, FUT_ED25519_PUBLIC_LEN) != 0)
-				add_finding(v, "key-not-pinned", line, seq,
-				            "the log's host key is not the pinned key");
-			else
-				v->res->key_pinned = TRUE;
-		}
-		return;
-	}
-	if (memcmp(v->res->pub, pub, FUT_ED25519_PUBLIC_LEN) != 0)
-		add_finding(v, "key-changed", line, seq,
-		            "the host key differs from the one earlier in the log");
-}
-
 /* Compares the tree with every witness of this month whose size has been reached. */
 static void
 check_witnesses(Verifier *v, guint64 line)
@@ -151,66 +71,12 @@ check_witnesses(Verifier *v, guint64 line)
 		    memcmp(v->last_hash, w->last_hash, FUT_SHA256_LEN) != 0 ||
 		    w->last_seq != v->last_seq) {
 			g_autofree gchar *t = fut_log_time_format(w->time_us);
-			add_finding(v, "witness-mismatch", line, v->last_seq,
-			            "the witness checkpoint of %s (size %" G_GUINT64_FORMAT
-			            ") does not match the log",
-			            t, w->size);
+			logv_add_finding(v, "witness-mismatch", line, v->last_seq,
+			                 "the witness checkpoint of %s (size %" G_GUINT64_FORMAT
+			                 ") does not match the log",
+			                 t, w->size);
 		}
 	}
-}
-
-static void
-check_checkpoint(Verifier *v, const FutLogRecord *rec, guint64 line)
-{
-	g_autoptr(GError) error = NULL;
-	g_autoptr(FutLogCheckpoint) cp = fut_log_checkpoint_from_record(rec, &error);
-	guint8 root[FUT_SHA256_LEN];
-
-	if (cp == NULL) {
-		add_finding(v, "checkpoint-mismatch", line, rec->seq, "checkpoint is malformed: %s",
-		            error->message);
-		return;
-	}
-	v->month->checkpoints++;
-	fut_merkle_root(v->tree, root);
-	{
-		g_autoptr(GString) what = g_string_new(NULL);
-		if (strcmp(cp->month, v->month->month) != 0)
-			g_string_append(what, ", month");
-		if (cp->size != fut_merkle_size(v->tree))
-			g_string_append(what, ", size");
-		if (memcmp(cp->root, root, FUT_SHA256_LEN) != 0)
-			g_string_append(what, ", tree head");
-		if (cp->last_seq != v->last_seq)
-			g_string_append(what, ", last seq");
-		if (memcmp(cp->last_hash, v->last_hash, FUT_SHA256_LEN) != 0)
-			g_string_append(what, ", last hash");
-		/* Once a month's records disagree with one checkpoint, every later checkpoint of
-		 * the month does too: say so once at the end of the month instead of each time. */
-		if (what->len > 0 && v->month_cp_mismatches++ == 0)
-			add_finding(
-			    v, "checkpoint-mismatch", line, rec->seq,
-			    "checkpoint (size %" G_GUINT64_FORMAT ", last seq %" G_GINT64_FORMAT
-			    ") does not match the %" G_GUINT64_FORMAT
-			    " records before it: %s differ(s)",
-			    cp->size, cp->last_seq, fut_merkle_size(v->tree), what->str + 2);
-	}
-	if (!fut_log_checkpoint_verify(cp, &error)) {
-		add_finding(v, "checkpoint-signature", line, rec->seq,
-		            "checkpoint signature is invalid");
-	} else if (v->res->have_key && memcmp(cp->pub, v->res->pub, FUT_ED25519_PUBLIC_LEN) != 0) {
-		add_finding(v, "checkpoint-key", line, rec->seq,
-		            "checkpoint is signed by another key than the host key");
-	} else {
-		if (!v->res->have_key)
-			set_host_key(v, cp->pub, line, rec->seq);
-		/* A witness that is this very statement need not be verified again. */
-		if (v->host_witnesses != NULL)
-			g_hash_table_add(v->verified, fut_log_checkpoint_to_witness(cp));
-	}
-	fut_log_checkpoint_free(v->month->last_checkpoint);
-	v->month->last_checkpoint = g_steal_pointer(&cp);
-	v->month->unsigned_tail = 0;
 }
 
 static gboolean
@@ -224,42 +90,22 @@ is_gap(const FutLogRecord *rec, const gchar *kind)
 static void
 check_link(Verifier *v, const FutLogRecord *rec, guint64 line)
 {
-	gint retention = (gint)(v->opts->retention_months != 0 ? v->opts->retention_months
-	                                                       : FUT_EGRESS_LOG_RETENTION_DEFAULT);
-
 	if (v->prev_month == NULL) {
-		gchar before[8];
 		if (rec->seq == 0) {
 			if (memcmp(rec->prev, (const guint8[FUT_SHA256_LEN]){0}, FUT_SHA256_LEN) !=
 			    0)
-				add_finding(v, "chain-broken", line, rec->seq,
-				            "the first record (seq 0) has a non-zero prev");
+				logv_add_finding(v, "chain-broken", line, rec->seq,
+				                 "the first record (seq 0) has a non-zero prev");
 			return;
 		}
-		/* The log starts mid-chain: earlier months were pruned, or removed. Only a
-		 * month older than the retention may legitimately be gone. */
-		fut_log_month_prev(v->month->month, before);
-		if (v->opts->first_month != NULL &&
-		    strcmp(v->month->month, v->opts->first_month) <= 0)
-			g_ptr_array_add(
-			    v->res->notes,
-			    g_strdup_printf("the log starts at seq %" G_GINT64_FORMAT
-			                    " in %s: earlier months were not given (the "
-			                    "check starts at %s)",
-			                    rec->seq, v->month->month, v->opts->first_month));
-		else if (fut_log_month_diff(v->newest_month, before) <= retention)
-			add_finding(v, "month-missing", line, rec->seq,
-			            "the log starts at seq %" G_GINT64_FORMAT
-			            " in %s, but %s is within the retention of %d months and is "
-			            "missing",
-			            rec->seq, v->month->month, before, retention);
-		else
-			g_ptr_array_add(
-			    v->res->notes,
-			    g_strdup_printf("the log starts at seq %" G_GINT64_FORMAT
-			                    " in %s: earlier months are past the retention "
-			                    "(pruned)",
-			                    rec->seq, v->month->month));
+		/* The log starts mid-chain: earlier months were pruned, or removed. Judged at
+		 * the end (judge_start), against the newest record's time and the clock. */
+		v->starts_mid = TRUE;
+		v->start_seq = rec->seq;
+		v->start_line = line;
+		memcpy(v->start_month, v->month->month, sizeof(v->start_month));
+		g_free(v->start_file);
+		v->start_file = g_strdup(v->month->file);
 		return;
 	}
 	if (v->have_prev && memcmp(rec->prev, v->last_hash, FUT_SHA256_LEN) == 0 &&
@@ -269,13 +115,154 @@ check_link(Verifier *v, const FutLogRecord *rec, guint64 line)
 		gchar expect[8];
 		fut_log_month_next(v->prev_month, expect);
 		if (strcmp(expect, v->month->month) != 0)
-			add_finding(v, "month-missing", line, rec->seq,
-			            "%s does not continue %s: the months between are missing",
-			            v->month->month, v->prev_month);
+			logv_add_finding(v, "month-missing", line, rec->seq,
+			                 "%s does not continue %s: the months between are missing",
+			                 v->month->month, v->prev_month);
 		else
-			add_finding(v, "month-link-broken", line, rec->seq,
-			            "the first record of %s does not continue the last of %s",
-			            v->month->month, v->prev_month);
+			logv_add_finding(v, "month-link-broken", line, rec->seq,
+			                 "the first record of %s does not continue the last of %s",
+			                 v->month->month, v->prev_month);
+	}
+}
+
+/* Only a month older than the retention may legitimately be gone. The retention is counted
+ * from the newest record's time (no later than the clock): a file named for a future month
+ * cannot push older months past it. */
+static void
+judge_start(Verifier *v)
+{
+	gint retention = (gint)(v->opts->retention_months != 0 ? v->opts->retention_months
+	                                                       : FUT_EGRESS_LOG_RETENTION_DEFAULT);
+	gint64 ref_us = MIN(v->newest_time_us, v->now_us + FUT_LOG_VERIFY_CLOCK_SLACK_US);
+	g_autofree gchar *ref_time = fut_log_time_format(ref_us);
+	gchar ref[8];
+	gchar before[8];
+	FutLogFinding *f;
+
+	if (!v->starts_mid)
+		return;
+	g_strlcpy(ref, ref_time, sizeof(ref));
+	fut_log_month_prev(v->start_month, before);
+	if (v->opts->first_month != NULL && strcmp(v->start_month, v->opts->first_month) <= 0) {
+		g_ptr_array_add(v->res->notes,
+		                g_strdup_printf("the log starts at seq %" G_GINT64_FORMAT
+		                                " in %s: earlier months were not given (the "
+		                                "check starts at %s)",
+		                                v->start_seq, v->start_month,
+		                                v->opts->first_month));
+		return;
+	}
+	if (fut_log_month_diff(ref, before) > retention) {
+		g_ptr_array_add(v->res->notes,
+		                g_strdup_printf("the log starts at seq %" G_GINT64_FORMAT
+		                                " in %s: earlier months are past the retention of "
+		                                "%d months counted from %s (pruned)",
+		                                v->start_seq, v->start_month, retention, ref));
+		return;
+	}
+	v->month = NULL;
+	logv_add_finding(
+	    v, "month-missing", v->start_line, v->start_seq,
+	    "the log starts at seq %" G_GINT64_FORMAT
+	    " in %s, but %s is within the retention of %d months (counted from %s, the "
+	    "newest record) and is missing",
+	    v->start_seq, v->start_month, before, retention, ref);
+	f = g_ptr_array_index(v->res->findings, v->res->findings->len - 1);
+	f->file = g_strdup(v->start_file);
+}
+
+/* The host is known at its first valid record: pick its pinned key and witnesses. */
+static void
+host_known(Verifier *v, const gchar *host)
+{
+	const FutLogVerifyOptions *opts = v->opts;
+
+	v->res->host = g_strdup(host);
+	if (opts->pinned_key == NULL && opts->pinned_keys != NULL) {
+		v->pinned = g_hash_table_lookup(opts->pinned_keys, host);
+		if (v->pinned == NULL)
+			logv_add_finding(v, "key-missing", 0, -1,
+			                 "no pinned key for host \"%s\" in the keys given: its log "
+			                 "cannot be authenticated",
+			                 host);
+	}
+	if (v->pinned != NULL)
+		fut_key_get_public(v->pinned, v->pinned_pub);
+	if (opts->witness_index != NULL) {
+		GPtrArray *w = g_hash_table_lookup(opts->witness_index, host);
+		if (w != NULL)
+			v->host_witnesses = g_ptr_array_ref(w);
+	} else if (opts->witnesses != NULL) {
+		v->host_witnesses = g_ptr_array_new();
+		for (guint i = 0; i < opts->witnesses->len; i++) {
+			FutLogCheckpoint *w = g_ptr_array_index(opts->witnesses, i);
+			if (g_strcmp0(w->host, host) == 0)
+				g_ptr_array_add(v->host_witnesses, w);
+		}
+	}
+	if (v->host_witnesses != NULL && v->host_witnesses->len == 0)
+		g_clear_pointer(&v->host_witnesses, g_ptr_array_unref);
+	/* The witnesses of the month being read (the tree is still empty). */
+	if (v->host_witnesses != NULL && v->month_witnesses != NULL) {
+		for (guint i = 0; i < v->host_witnesses->len; i++) {
+			FutLogCheckpoint *w = g_ptr_array_index(v->host_witnesses, i);
+			if (strcmp(w->month, v->month->month) == 0)
+				g_ptr_array_add(v->month_witnesses, w);
+		}
+		g_ptr_array_sort(v->month_witnesses, compare_witness_size);
+	}
+}
+
+/* A record belongs to its file's month. Allowed exceptions, both from the writer: records
+ * earlier than the month after a record of the month (a clock set back keeps writing to the
+ * current file, behind a clock-jump gap), and a trailing run later than the month (the
+ * rotation checkpoint, and a torn-tail gap written just before it) up to the next file's
+ * month. Nothing may lie after the clock. */
+static void
+check_record_time(Verifier *v, const FutLogRecord *rec, guint64 line_no)
+{
+	if (rec->time_us > v->now_us + FUT_LOG_VERIFY_CLOCK_SLACK_US) {
+		if (v->future_records++ == 0) {
+			g_autofree gchar *t = fut_log_time_format(rec->time_us);
+			logv_add_finding(
+			    v, "time-future", line_no, rec->seq,
+			    "the record's time %s is later than the clock of this check "
+			    "(more than 24 hours ahead)",
+			    t);
+		}
+	}
+	if (rec->time_us >= v->month_end_us) {
+		if (v->late_records++ == 0) {
+			v->late_line = line_no;
+			v->late_seq = rec->seq;
+		}
+		if (v->next_month != NULL) {
+			g_autofree gchar *t = fut_log_time_format(rec->time_us);
+			if (strncmp(t, v->next_month, 7) > 0)
+				logv_add_finding(
+				    v, "month-mismatch", line_no, rec->seq,
+				    "the record's time %s is later than the month of the next "
+				    "file, %s",
+				    t, v->next_month);
+		}
+		return;
+	}
+	if (v->late_records > 0) {
+		logv_add_finding(v, "month-mismatch", v->late_line, v->late_seq,
+		                 "%" G_GUINT64_FORMAT
+		                 " record(s) later than %s are followed by records "
+		                 "of the month: records outside their file's month",
+		                 v->late_records, v->month->month);
+		v->late_records = 0;
+	}
+	if (rec->time_us >= v->month_start_us) {
+		v->in_month_seen = TRUE;
+	} else if (!v->in_month_seen) {
+		g_autofree gchar *t = fut_log_time_format(rec->time_us);
+		logv_add_finding(v, "month-mismatch", line_no, rec->seq,
+		                 "the record's time %s is before %s, the month of its file", t,
+		                 v->month->month);
+		v->in_month_seen = TRUE; /* once per file */
 	}
 }
 
@@ -285,49 +272,52 @@ check_record(Verifier *v, FutLogRecord *rec, const gchar *line, gsize len, guint
 	gboolean first_in_file = v->month->records == 0;
 
 	if (v->res->host == NULL)
-		v->res->host = g_strdup(rec->host);
+		host_known(v, rec->host);
 	else if (strcmp(v->res->host, rec->host) != 0)
-		add_finding(v, "foreign-host", line_no, rec->seq,
-		            "record of host \"%s\" in the log of \"%s\"", rec->host, v->res->host);
+		logv_add_finding(v, "foreign-host", line_no, rec->seq,
+		                 "record of host \"%s\" in the log of \"%s\"", rec->host,
+		                 v->res->host);
 
 	if (first_in_file && !v->link_checked) {
 		v->link_checked = TRUE;
 		check_link(v, rec, line_no);
 	} else if (v->have_prev) {
 		if (rec->seq > v->last_seq + 1)
-			add_finding(v, "seq-gap", line_no, rec->seq,
-			            "%" G_GINT64_FORMAT
-			            " record(s) missing before seq %" G_GINT64_FORMAT,
-			            rec->seq - v->last_seq - 1, rec->seq);
+			logv_add_finding(v, "seq-gap", line_no, rec->seq,
+			                 "%" G_GINT64_FORMAT
+			                 " record(s) missing before seq %" G_GINT64_FORMAT,
+			                 rec->seq - v->last_seq - 1, rec->seq);
 		else if (rec->seq <= v->last_seq)
-			add_finding(v, "seq-order", line_no, rec->seq,
-			            "seq %" G_GINT64_FORMAT " follows seq %" G_GINT64_FORMAT
-			            ": records reordered or repeated",
-			            rec->seq, v->last_seq);
+			logv_add_finding(v, "seq-order", line_no, rec->seq,
+			                 "seq %" G_GINT64_FORMAT " follows seq %" G_GINT64_FORMAT
+			                 ": records reordered or repeated",
+			                 rec->seq, v->last_seq);
 		if (memcmp(rec->prev, v->last_hash, FUT_SHA256_LEN) != 0)
-			add_finding(v, "chain-broken", line_no, rec->seq,
-			            "prev does not match the hash of the record before");
+			logv_add_finding(v, "chain-broken", line_no, rec->seq,
+			                 "prev does not match the hash of the record before");
 	}
 	if (v->have_prev && rec->time_us < v->last_time_us &&
 	    !is_gap(rec, FUT_LOG_GAP_CLOCK_JUMP)) {
 		g_autofree gchar *a = fut_log_time_format(v->last_time_us);
 		g_autofree gchar *b = fut_log_time_format(rec->time_us);
-		add_finding(v, "time-backwards", line_no, rec->seq,
-		            "time goes back from %s to %s without a clock-jump gap", a, b);
+		logv_add_finding(v, "time-backwards", line_no, rec->seq,
+		                 "time goes back from %s to %s without a clock-jump gap", a, b);
 	}
 
+	check_record_time(v, rec, line_no);
+	v->newest_time_us = MAX(v->newest_time_us, rec->time_us);
+
 	if (g_strcmp0(rec->ev->event, FUT_LOG_EV_CHECKPOINT) == 0) {
-		check_checkpoint(v, rec, line_no);
+		logv_check_checkpoint(v, rec, line_no);
 	} else {
-		v->month->unsigned_tail++;
 		if (g_strcmp0(rec->ev->event, FUT_LOG_EV_AGENT_START) == 0) {
 			const gchar *key = fut_log_event_get_detail_str(rec->ev, "key");
 			guint8 pub[FUT_ED25519_PUBLIC_LEN];
 			if (key == NULL || !fut_hex_decode(key, pub, sizeof(pub), NULL))
-				add_finding(v, "malformed", line_no, rec->seq,
-				            "agent.start does not carry a host key");
+				logv_add_finding(v, "malformed", line_no, rec->seq,
+				                 "agent.start does not carry a host key");
 			else
-				set_host_key(v, pub, line_no, rec->seq);
+				logv_set_host_key(v, pub, line_no, rec->seq);
 		} else if (g_strcmp0(rec->ev->event, FUT_LOG_EV_GAP) == 0) {
 			const gchar *kind = fut_log_event_get_detail_str(rec->ev, "kind");
 			v->month->gaps++;
@@ -387,13 +377,14 @@ flush_bad(Verifier *v, GPtrArray *bad, gboolean at_end)
 	for (guint i = 0; i < bad->len; i++) {
 		BadLine *b = g_ptr_array_index(bad, i);
 		if (at_end && i == bad->len - 1 && g_strcmp0(b->code, "malformed") == 0)
-			add_finding(v, "torn-tail", b->line_no, -1,
-			            "%" G_GUINT64_FORMAT " byte(s) at offset %" G_GUINT64_FORMAT
-			            " are not a complete record and no gap record names them (a "
-			            "crash the agent has not yet recorded, or an altered tail)",
-			            b->len, b->offset);
+			logv_add_finding(
+			    v, "torn-tail", b->line_no, -1,
+			    "%" G_GUINT64_FORMAT " byte(s) at offset %" G_GUINT64_FORMAT
+			    " are not a complete record and no gap record names them (a "
+			    "crash the agent has not yet recorded, or an altered tail)",
+			    b->len, b->offset);
 		else
-			add_finding(v, b->code, b->line_no, -1, "%s", b->why);
+			logv_add_finding(v, b->code, b->line_no, -1, "%s", b->why);
 	}
 	g_ptr_array_set_size(bad, 0);
 }
@@ -410,6 +401,7 @@ gap_accounts(Verifier *v, const FutLogRecord *rec, GPtrArray *bad, guint64 gap_o
 	guint64 region;
 	guint8 d[FUT_SHA256_LEN];
 	g_autofree gchar *hex = NULL;
+	g_autofree gchar *region_data = NULL;
 
 	if (!is_gap(rec, FUT_LOG_GAP_TORN_TAIL) || bad->len == 0 || off == NULL || len == NULL ||
 	    off->str != NULL || len->str != NULL || digest == NULL ||
@@ -421,24 +413,65 @@ gap_accounts(Verifier *v, const FutLogRecord *rec, GPtrArray *bad, guint64 gap_o
 	if ((guint64)off->num != first->offset ||
 	    ((guint64)len->num != region && (guint64)len->num + 1 != region))
 		return FALSE;
-	fut_sha256(v->data + first->offset, (gsize)len->num, d);
+	if (len->num > TORN_REGION_MAX)
+		return FALSE;
+	region_data = fut_line_reader_pread(v->reader, first->offset, (gsize)len->num, NULL);
+	if (region_data == NULL)
+		return FALSE;
+	fut_sha256(region_data, (gsize)len->num, d);
 	hex = fut_hex_encode(d, FUT_SHA256_LEN);
 	return strcmp(hex, digest) == 0;
 }
 
+/* [start, end) of a month "YYYY-MM" in microseconds. */
 static void
-verify_file(Verifier *v, int dirfd, const gchar *name)
+month_range(const gchar *month, gint64 *ret_start, gint64 *ret_end)
 {
-	g_autoptr(GMappedFile) map = NULL;
+	g_autoptr(GDateTime) a =
+	    g_date_time_new_utc((gint)g_ascii_strtoll(month, NULL, 10),
+	                        (gint)g_ascii_strtoll(month + 5, NULL, 10), 1, 0, 0, 0);
+	g_autoptr(GDateTime) z = a != NULL ? g_date_time_add_months(a, 1) : NULL;
+
+	*ret_start = a != NULL ? g_date_time_to_unix(a) * G_USEC_PER_SEC : G_MAXINT64;
+	*ret_end = z != NULL ? g_date_time_to_unix(z) * G_USEC_PER_SEC : G_MAXINT64;
+}
+
+static void
+bad_line_add(GPtrArray *bad, const FutLine *l, guint64 line_no, GError *perr)
+{
+	BadLine *b = g_new0(BadLine, 1);
+
+	b->offset = l->offset;
+	b->len = l->full_len;
+	b->line_no = line_no;
+	if (perr != NULL && g_error_matches(perr, FUT_ERROR, FUT_ERROR_BAD_SIGNATURE)) {
+		b->code = g_strdup("hash-mismatch");
+		b->why = g_strdup("the record's content does not match its hash (altered)");
+	} else if (l->cut) {
+		b->code = g_strdup("malformed");
+		b->why = g_strdup_printf("not a valid record: a line of %" G_GUINT64_FORMAT
+		                         " bytes, longer than any record",
+		                         l->full_len);
+	} else {
+		b->code = g_strdup("malformed");
+		b->why = g_strdup_printf("not a valid record: %s",
+		                         perr != NULL ? perr->message : "no line ending (torn)");
+	}
+	g_ptr_array_add(bad, b);
+}
+
+static void
+verify_file(Verifier *v, int dirfd, const gchar *name, const gchar *next_name)
+{
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) bad = g_ptr_array_new_with_free_func(bad_line_free);
+	g_autoptr(FutLineReader) reader = NULL;
 	FutLogMonthSummary *m = g_new0(FutLogMonthSummary, 1);
-	struct stat st;
-	gsize size = 0;
-	gsize pos = 0;
+	gchar next_month[8];
 	guint64 line_no = 0;
 	guint64 progress_mark = 0;
-	int fd;
+	guint64 pos = 0;
+	FutLine l;
 
 	fut_egress_log_file_month(name, m->month);
 	m->file = g_strdup(name);
@@ -450,6 +483,13 @@ verify_file(Verifier *v, int dirfd, const gchar *name)
 	v->link_checked = FALSE;
 	v->next_witness = 0;
 	v->month_cp_mismatches = 0;
+	v->in_month_seen = FALSE;
+	v->late_records = 0;
+	v->future_records = 0;
+	v->next_month = NULL;
+	if (next_name != NULL && fut_egress_log_file_month(next_name, next_month))
+		v->next_month = next_month;
+	month_range(m->month, &v->month_start_us, &v->month_end_us);
 	v->month_witnesses = g_ptr_array_new();
 	if (v->host_witnesses != NULL) {
 		for (guint i = 0; i < v->host_witnesses->len; i++) {
@@ -459,56 +499,34 @@ verify_file(Verifier *v, int dirfd, const gchar *name)
 		}
 		g_ptr_array_sort(v->month_witnesses, compare_witness_size);
 	}
+	if (v->month_start_us > v->now_us + FUT_LOG_VERIFY_CLOCK_SLACK_US)
+		logv_add_finding(
+		    v, "time-future", 0, -1,
+		    "the file is named for %s, a month that has not begun by the clock of "
+		    "this check",
+		    m->month);
 
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		add_finding(v, "unreadable", 0, -1, "cannot read the file: %s", g_strerror(e));
+	/* O_NONBLOCK|O_NOFOLLOW, fstat: a FIFO or a link is a finding, never waited on; read(),
+	 * not a mapping: a file cut while it is read is a finding, never a SIGBUS. */
+	reader = fut_line_reader_open(dirfd, name, FUT_LOG_LINE_MAX, &error);
+	if (reader == NULL) {
+		logv_add_finding(v, "unreadable", 0, -1, "cannot read the file: %s",
+		                 error->message);
 		goto out;
 	}
-	if (st.st_size > 0) {
-		map = g_mapped_file_new_from_fd(fd, FALSE, &error);
-		if (map == NULL) {
-			close(fd);
-			add_finding(v, "unreadable", 0, -1, "cannot map the file: %s",
-			            error->message);
-			goto out;
-		}
-		v->data = g_mapped_file_get_contents(map);
-		size = g_mapped_file_get_length(map);
-	}
-	close(fd);
-	m->bytes = size;
-	while (pos < size) {
-		const gchar *nl = memchr(v->data + pos, '\n', size - pos);
-		gsize len = nl != NULL ? (gsize)(nl - (v->data + pos)) : size - pos;
+	v->reader = reader;
+	m->bytes = fut_line_reader_size(reader);
+	while (fut_line_reader_next(reader, &l, &error)) {
 		g_autoptr(FutLogRecord) rec = NULL;
 		g_autoptr(GError) perr = NULL;
 
 		line_no++;
-		rec = nl != NULL ? fut_log_record_parse(v->data + pos, len, &perr) : NULL;
+		rec = l.has_lf && !l.cut ? fut_log_record_parse(l.data, l.len, &perr) : NULL;
 		if (rec == NULL) {
-			BadLine *b = g_new0(BadLine, 1);
-			b->offset = pos;
-			b->len = len + (nl != NULL ? 1 : 0);
-			b->line_no = line_no;
-			if (perr != NULL &&
-			    g_error_matches(perr, FUT_ERROR, FUT_ERROR_BAD_SIGNATURE)) {
-				b->code = g_strdup("hash-mismatch");
-				b->why = g_strdup("the record's content does not match its hash "
-				                  "(altered)");
-			} else {
-				b->code = g_strdup("malformed");
-				b->why = g_strdup_printf("not a valid record: %s",
-				                         perr != NULL ? perr->message
-				                                      : "no line ending (torn)");
-			}
-			g_ptr_array_add(bad, b);
+			bad_line_add(bad, &l, line_no, perr);
 		} else {
 			if (bad->len > 0) {
-				if (gap_accounts(v, rec, bad, pos)) {
+				if (gap_accounts(v, rec, bad, l.offset)) {
 					g_ptr_array_add(
 					    v->res->notes,
 					    g_strdup_printf(
@@ -525,36 +543,50 @@ verify_file(Verifier *v, int dirfd, const gchar *name)
 					flush_bad(v, bad, FALSE);
 				}
 			}
-			check_record(v, rec, v->data + pos, len, line_no);
+			check_record(v, rec, l.data, l.len, line_no);
 		}
-		pos += len + (nl != NULL ? 1 : 0);
+		pos = l.offset + l.full_len;
 		if (v->opts->progress_func != NULL && pos - progress_mark >= (1 << 20)) {
 			v->opts->progress_func(pos - progress_mark, v->opts->progress_data);
 			progress_mark = pos;
 		}
 	}
+	if (error != NULL)
+		logv_add_finding(v, "unreadable", line_no, -1, "reading stopped: %s",
+		                 error->message);
 	flush_bad(v, bad, TRUE);
+	logv_finish_checkpoints(v);
 	if (v->month_cp_mismatches > 1)
-		add_finding(v, "checkpoint-mismatch", 0, -1,
-		            "%u later checkpoint(s) of %s disagree with the records as well",
-		            v->month_cp_mismatches - 1, m->month);
+		logv_add_finding(v, "checkpoint-mismatch", 0, -1,
+		                 "%u later checkpoint(s) of %s disagree with the records as well",
+		                 v->month_cp_mismatches - 1, m->month);
+	if (v->late_records > 0 && v->next_month == NULL)
+		logv_add_finding(v, "month-mismatch", v->late_line, v->late_seq,
+		                 "%" G_GUINT64_FORMAT
+		                 " record(s) at the end of the newest file are later "
+		                 "than its month %s",
+		                 v->late_records, m->month);
+	if (v->future_records > 1)
+		logv_add_finding(v, "time-future", 0, -1,
+		                 "%" G_GUINT64_FORMAT " record(s) of %s in all lie after the clock",
+		                 v->future_records, m->month);
 	if (v->opts->progress_func != NULL && pos > progress_mark)
 		v->opts->progress_func(pos - progress_mark, v->opts->progress_data);
 	if (m->records == 0)
-		add_finding(v, "no-records", 0, -1, "the month file holds no valid record");
+		logv_add_finding(v, "no-records", 0, -1, "the month file holds no valid record");
 	/* Witnesses beyond the end: the log lost records after that checkpoint was taken. */
 	if (v->next_witness < v->month_witnesses->len) {
 		const FutLogCheckpoint *w = g_ptr_array_index(v->month_witnesses, v->next_witness);
 		v->res->witnesses_checked += v->month_witnesses->len - v->next_witness;
-		add_finding(v, "witness-beyond-log", line_no, -1,
-		            "a witness checkpoint covers %" G_GUINT64_FORMAT
-		            " records of %s (last seq %" G_GINT64_FORMAT
-		            ") but the file holds only %" G_GUINT64_FORMAT
-		            ": records were removed (truncation)",
-		            w->size, m->month, w->last_seq, fut_merkle_size(v->tree));
+		logv_add_finding(v, "witness-beyond-log", line_no, -1,
+		                 "a witness checkpoint covers %" G_GUINT64_FORMAT
+		                 " records of %s (last seq %" G_GINT64_FORMAT
+		                 ") but the file holds only %" G_GUINT64_FORMAT
+		                 ": records were removed (truncation)",
+		                 w->size, m->month, w->last_seq, fut_merkle_size(v->tree));
 	}
 out:
-	v->data = NULL;
+	v->reader = NULL;
 	g_clear_pointer(&v->tree, fut_merkle_free);
 	g_clear_pointer(&v->month_witnesses, g_ptr_array_unref);
 	g_free(v->prev_month);
@@ -565,7 +597,7 @@ FutLogHostResult *
 fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **error)
 {
 	static const FutLogVerifyOptions no_opts = {0};
-	g_autoptr(FutLogHostResult) res = g_new0(FutLogHostResult, 1);
+	g_autoptr(FutLogHostResult) res = NULL;
 	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GDir) d = NULL;
 	g_autofree gchar *safe = fut_strescape(dir, -1);
@@ -575,75 +607,49 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 
 	if (opts == NULL)
 		opts = &no_opts;
-	res->dir = g_strdup(dir);
-	res->months = g_ptr_array_new_with_free_func(month_free);
-	res->findings = g_ptr_array_new_with_free_func(finding_free);
-	res->notes = g_ptr_array_new_with_free_func(g_free);
-	d = g_dir_open(dir, 0, error);
-	if (d == NULL)
+	res = logv_result_new(dir);
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
+	if (dirfd < 0) {
+		fut_error_set_errno(error, errno, safe);
 		return NULL;
+	}
+	d = g_dir_open(dir, 0, error);
+	if (d == NULL) {
+		close(dirfd);
+		return NULL;
+	}
 	while ((name = g_dir_read_name(d)) != NULL) {
 		gchar m[8];
 		if (fut_egress_log_file_month(name, m))
 			g_ptr_array_add(names, g_strdup(name));
 	}
 	g_ptr_array_sort(names, compare_names);
-	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0) {
-		fut_error_set_errno(error, errno, safe);
-		return NULL;
-	}
 	v.opts = opts;
 	v.res = res;
 	v.pinned = opts->pinned_key;
+	if (v.pinned != NULL)
+		fut_key_get_public(v.pinned, v.pinned_pub);
+	v.now_us = opts->now_us != 0 ? opts->now_us : g_get_real_time();
+	v.newest_time_us = G_MININT64;
 	v.last_seq = -1;
 	v.verified = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	v.pending = logv_pending_new();
 	if (names->len > 0)
 		fut_egress_log_file_month(g_ptr_array_index(names, names->len - 1), v.newest_month);
 
-	/* The host is needed before the first file to pick its witnesses. */
-	if (names->len > 0) {
-		g_autoptr(GMappedFile) map = NULL;
-		int fd = openat(dirfd, g_ptr_array_index(names, 0),
-		                O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-		if (fd >= 0) {
-			map = g_mapped_file_new_from_fd(fd, FALSE, NULL);
-			close(fd);
-		}
-		if (map != NULL && g_mapped_file_get_length(map) > 0) {
-			const gchar *data = g_mapped_file_get_contents(map);
-			const gchar *nl = memchr(data, '\n', g_mapped_file_get_length(map));
-			g_autoptr(FutLogRecord) rec =
-			    nl != NULL ? fut_log_record_parse(data, (gsize)(nl - data), NULL)
-			               : NULL;
-			if (rec != NULL)
-				res->host = g_strdup(rec->host);
-		}
-	}
-	if (res->host != NULL && v.pinned == NULL && opts->pinned_keys != NULL)
-		v.pinned = g_hash_table_lookup(opts->pinned_keys, res->host);
-	if (res->host != NULL && opts->witness_index != NULL) {
-		GPtrArray *w = g_hash_table_lookup(opts->witness_index, res->host);
-		if (w != NULL)
-			v.host_witnesses = g_ptr_array_ref(w);
-	} else if (res->host != NULL && opts->witnesses != NULL) {
-		v.host_witnesses = g_ptr_array_new();
-		for (guint i = 0; i < opts->witnesses->len; i++) {
-			FutLogCheckpoint *w = g_ptr_array_index(opts->witnesses, i);
-			if (g_strcmp0(w->host, res->host) == 0)
-				g_ptr_array_add(v.host_witnesses, w);
-		}
-	}
-
+	/* The host, its pinned key and its witnesses come from the first valid record
+	 * (host_known), wherever it is: a torn first line does not make the check smaller. */
 	for (guint i = 0; i < names->len; i++) {
 		gboolean newest = i == names->len - 1;
-		verify_file(&v, dirfd, g_ptr_array_index(names, i));
+		verify_file(&v, dirfd, g_ptr_array_index(names, i),
+		            newest ? NULL : g_ptr_array_index(names, i + 1));
 		/* A month that is over ends with its rotation checkpoint. */
 		if (!newest && v.month->records > 0 && v.month->unsigned_tail > 0)
-			add_finding(&v, "month-unsealed", 0, v.month->last_seq,
-			            "%s does not end with a checkpoint: %" G_GUINT64_FORMAT
-			            " record(s) at its end are unsigned (truncated?)",
-			            v.month->month, v.month->unsigned_tail);
+			logv_add_finding(
+			    &v, "month-unsealed", 0, v.month->last_seq,
+			    "%s does not end with a valid checkpoint: %" G_GUINT64_FORMAT
+			    " record(s) at its end are unsigned (truncated?)",
+			    v.month->month, v.month->unsigned_tail);
 		if (newest && v.month->unsigned_tail > 0)
 			g_ptr_array_add(
 			    res->notes,
@@ -654,16 +660,34 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 			                    v.month->unsigned_tail, v.month->month));
 	}
 	close(dirfd);
+	v.month = NULL;
 	if (names->len == 0) {
-		add_finding(&v, "no-records", 0, -1, "no egress-YYYY-MM.jsonl file in %s", safe);
+		logv_add_finding(&v, "no-records", 0, -1, "no egress-YYYY-MM.jsonl file in %s",
+		                 safe);
 	} else {
 		FutLogMonthSummary *last = g_ptr_array_index(res->months, res->months->len - 1);
 		if (last->last_checkpoint != NULL)
 			res->final_checkpoint = fut_log_checkpoint_copy(last->last_checkpoint);
 	}
+	if (res->records > 0)
+		judge_start(&v);
+	/* Whatever the key: records that no valid checkpoint signs are not evidence. With a
+	 * pinned key, that key must have signed them. */
+	if (res->records > 0 && v.valid_checkpoints == 0)
+		logv_add_finding(
+		    &v, "not-signed", 0, -1,
+		    v.pinned != NULL
+		        ? "no checkpoint signed by the pinned key covers the records: the "
+		          "log is not authenticated"
+		        : "no valid checkpoint covers the records: the log is not "
+		          "authenticated");
+	else if (v.pinned != NULL && res->records > 0 && !res->key_pinned)
+		logv_add_finding(&v, "not-signed", 0, -1,
+		                 "no checkpoint of the log is signed by the pinned key");
 	/* Witnesses of this host for months the directory does not hold. */
 	if (v.host_witnesses != NULL) {
 		g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+		res->witnessed = TRUE;
 		for (guint i = 0; i < res->months->len; i++)
 			g_hash_table_add(
 			    seen, ((FutLogMonthSummary *)g_ptr_array_index(res->months, i))->month);
@@ -671,83 +695,36 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 			FutLogCheckpoint *w = g_ptr_array_index(v.host_witnesses, i);
 			g_autoptr(GError) werr = NULL;
 			g_autofree gchar *line = fut_log_checkpoint_to_witness(w);
-			v.month = NULL;
 			if ((!g_hash_table_contains(v.verified, line) &&
 			     !fut_log_checkpoint_verify(w, &werr)) ||
 			    (res->have_key &&
-			     memcmp(w->pub, res->pub, FUT_ED25519_PUBLIC_LEN) != 0))
-				add_finding(
+			     memcmp(w->pub, res->pub, FUT_ED25519_PUBLIC_LEN) != 0) ||
+			    (v.pinned != NULL &&
+			     memcmp(w->pub, v.pinned_pub, FUT_ED25519_PUBLIC_LEN) != 0))
+				logv_add_finding(
 				    &v, "witness-signature", 0, w->last_seq,
 				    "a witness checkpoint of %s is not signed by the host key",
 				    w->month);
 			if (!g_hash_table_contains(seen, w->month))
-				add_finding(
+				logv_add_finding(
 				    &v, "witness-month-missing", 0, w->last_seq,
 				    "a witness checkpoint covers %s but the log has no such "
 				    "month",
 				    w->month);
 		}
+	} else if (res->records > 0) {
+		g_ptr_array_add(res->notes,
+		                g_strdup("no witness for this host: cutting the log back to an "
+		                         "earlier checkpoint, or deleting its newest month, cannot "
+		                         "be detected"));
 	}
 	g_clear_pointer(&v.host_witnesses, g_ptr_array_unref);
 	g_clear_pointer(&v.verified, g_hash_table_unref);
+	g_array_unref(v.pending);
 	g_free(v.last_event);
 	g_free(v.prev_month);
+	g_free(v.start_file);
 	return g_steal_pointer(&res);
-}
-
-GHashTable *
-fut_log_witness_index_new(GPtrArray *witnesses)
-{
-	GHashTable *index =
-	    g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
-
-	for (guint i = 0; witnesses != NULL && i < witnesses->len; i++) {
-		FutLogCheckpoint *w = g_ptr_array_index(witnesses, i);
-		GPtrArray *list = g_hash_table_lookup(index, w->host);
-		if (list == NULL) {
-			list = g_ptr_array_new();
-			g_hash_table_insert(index, w->host, list);
-		}
-		g_ptr_array_add(list, w);
-	}
-	return index;
-}
-
-GPtrArray *
-fut_log_witness_file_load(const gchar *path, GError **error)
-{
-	g_autofree gchar *data = NULL;
-	g_autofree gchar *safe = fut_strescape(path, -1);
-	g_autoptr(GPtrArray) out =
-	    g_ptr_array_new_with_free_func((GDestroyNotify)fut_log_checkpoint_free);
-	gsize len = 0;
-	gsize pos = 0;
-	guint line_no = 0;
-
-	if (!fut_file_read_bounded(path, WITNESS_FILE_MAX, &data, &len, error))
-		return NULL;
-	while (pos < len) {
-		const gchar *nl = memchr(data + pos, '\n', len - pos);
-		gsize n = nl != NULL ? (gsize)(nl - (data + pos)) : len - pos;
-		const gchar *line = data + pos;
-		line_no++;
-		pos += n + 1;
-		if (n > 0 && line[n - 1] == '\r')
-			n--;
-		if (n == 0 || line[0] == '#')
-			continue;
-		{
-			g_autoptr(GError) e = NULL;
-			FutLogCheckpoint *cp = fut_log_checkpoint_from_witness(line, n, &e);
-			if (cp == NULL) {
-				g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, "%s:%u: %s",
-				            safe, line_no, e->message);
-				return NULL;
-			}
-			g_ptr_array_add(out, cp);
-		}
-	}
-	return g_steal_pointer(&out);
 }
 
 guint64

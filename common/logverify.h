@@ -13,9 +13,17 @@ G_BEGIN_DECLS
  *
  * Finding codes: unreadable, malformed, hash-mismatch, torn-tail, foreign-host, seq-gap,
  * seq-order, chain-broken, time-backwards, checkpoint-mismatch, checkpoint-signature,
- * checkpoint-key, key-changed, key-not-pinned, month-link-broken, month-missing,
- * month-unsealed, witness-mismatch, witness-beyond-log, witness-signature,
- * witness-month-missing, no-records. */
+ * checkpoint-key, key-changed, key-not-pinned, key-missing, not-signed, month-link-broken,
+ * month-missing, month-unsealed, month-mismatch, time-future, witness-mismatch,
+ * witness-beyond-log, witness-signature, witness-month-missing, no-records, duplicate-host.
+ *
+ * Fail closed: a pinned key means that every record up to the last checkpoint is covered by a
+ * checkpoint that key signed; the host's identity comes from every record and checkpoint, not
+ * from one line; months are judged against the clock and the records' own times. */
+
+/* How far a record's time or a file's month may lie after the verifier's clock (clocks of
+ * hosts and of the inspector's PC differ) before it is a finding. */
+#define FUT_LOG_VERIFY_CLOCK_SLACK_US ((gint64)24 * 3600 * G_USEC_PER_SEC)
 
 typedef struct {
 	gchar *code;    /* one of the codes above */
@@ -45,7 +53,8 @@ typedef struct {
 	gchar *host; /* from the first record; NULL when none */
 	guint8 pub[FUT_ED25519_PUBLIC_LEN];
 	gboolean have_key;
-	gboolean key_pinned; /* the key matched a pinned key */
+	gboolean key_pinned; /* a pinned key was given and signed the log's checkpoints */
+	gboolean witnessed;  /* witnesses of this host were given and checked */
 	GPtrArray *months;   /* of FutLogMonthSummary*, oldest first */
 	GPtrArray *findings; /* of FutLogFinding*; empty when the log verified */
 	GPtrArray *notes;    /* of gchar*: facts that are not findings (pruned start, ...) */
@@ -81,12 +90,27 @@ typedef struct {
 	gpointer record_data;
 	FutLogProgressFunc progress_func; /* may be NULL */
 	gpointer progress_data;
+	gint64 now_us; /* the clock for future times and retention; 0: the real clock */
 } FutLogVerifyOptions;
 
 /* Verifies the log in @dir. Returns the result (check ->findings) or NULL when @dir itself
  * cannot be read. Caller frees. */
 FutLogHostResult *
 fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **error);
+
+/* A result for a log directory that could not be read at all (@message says why, escaped
+ * here): one "unreadable" finding, no host. For callers that must list every directory. */
+FutLogHostResult *fut_log_host_result_new_unreadable(const gchar *dir, const gchar *message);
+
+/* Adds a finding to @res (@message is escaped here). */
+void fut_log_host_result_add_finding(FutLogHostResult *res,
+                                     const gchar *code,
+                                     const gchar *file,
+                                     const gchar *message);
+
+/* Flags every result whose host name (or directory) appears more than once in @results
+ * (FutLogHostResult*) with a "duplicate-host" finding. Returns the number flagged. */
+guint fut_log_host_results_flag_duplicates(GPtrArray *results);
 
 /* Reads a witness file (one witness line per line; blank lines and '#' comments ignored);
  * refuses a malformed line naming its line number. Returns FutLogCheckpoint*. */

@@ -33,7 +33,8 @@ gchar *fut_strescape(const gchar *s, gssize len);
 gboolean fut_unichar_is_deceptive(gunichar c);
 
 /* Reads the whole regular file at @path, refusing more than @max_len bytes, symlinks
- * (O_NOFOLLOW) and anything that is not a regular file. On success stores a newly
+ * (O_NOFOLLOW) and anything that is not a regular file (opened O_NONBLOCK: a FIFO is
+ * refused, never waited on). On success stores a newly
  * allocated NUL-terminated buffer in @ret_data and its length (without the NUL) in
  * @ret_len. */
 gboolean fut_file_read_bounded(

@@ -129,6 +129,12 @@ grep '"event":"export.written"' "$L"/egress-*.jsonl | grep "$req_id" | grep -q "
 	fail "export.written lacks request id or digest"
 grep '"event":"export.written"' "$L"/egress-*.jsonl | grep "$req_id" | grep -q '"approvers":\["' ||
 	fail "export.written lacks the approver"
+# The people, not only their certificate serials (issue 15): name and staff id at redeem.
+for ev in redeem.accepted export.written; do
+	grep "\"event\":\"$ev\"" "$L"/egress-*.jsonl | grep "$req_id" |
+		grep -q '"approver_1":"[A-Za-z]* (TEST ONLY) (S100[0-9])"' ||
+		fail "$ev lacks approver_1 with name and staff id: $(grep "\"event\":\"$ev\"" "$L"/egress-*.jsonl | grep "$req_id")"
+done
 n=$(grep -c '"event":"approval.refused"' "$L"/egress-*.jsonl)
 [ "$n" -ge 7 ] || fail "refusals not all logged ($n)"
 # every refusal carries its stable name at the end of the reason (issue 16 item 3)

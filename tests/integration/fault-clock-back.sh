@@ -140,8 +140,15 @@ echo "$out" | grep -q "written to CITY-USB-alpha:/bids/bid-spec.bin" || fail "un
 [ "$(blockdev --getro "$dev")" = 1 ] || fail "not read-only after the redeem"
 grep '"event":"export.written"' "$L"/egress-*.jsonl | grep -q "$want" || fail "export.written not logged"
 stop_agent
-# Back from two days ahead is a second jump; the whole log still verifies.
-"$AUDIT" verify "$L" >"$TEST_TMP/verify.out" 2>&1 ||
+# Records from two days ahead lie after the inspector's clock: a finding (issue 15) ...
+if "$AUDIT" verify "$L" >"$TEST_TMP/verify.out" 2>&1; then
+	fail "records two days ahead of the clock verified: $(cat "$TEST_TMP/verify.out")"
+fi
+grep -q "FINDING time-future" "$TEST_TMP/verify.out" ||
+	fail "no time-future finding: $(cat "$TEST_TMP/verify.out")"
+# ... and, checked as of a later collection, back from two days ahead is a second jump: the
+# whole log verifies.
+"$AUDIT" verify --now "$(date -u -d '+3 days' +%Y-%m-%dT%H:%M:%SZ)" "$L" >"$TEST_TMP/verify.out" 2>&1 ||
 	fail "futari-audit verify: $(cat "$TEST_TMP/verify.out")"
 grep -q "clock-jump 2$" "$TEST_TMP/verify.out" || fail "verify does not report both gaps: $(cat "$TEST_TMP/verify.out")"
 echo "ok: a set-back clock refuses the redeem and is logged as a gap; real time redeems"

@@ -199,9 +199,12 @@ build_fixtures(void)
 		fut_log_event_set_usb(ev, "0781", "5583", "BBB002", "1A2B-3C4D", "KIKAKU",
 		                      "M-0002");
 		fut_log_event_set_decision(ev, "allow", "県への報告（条例第5条）");
-		fut_log_event_set_request(ev, "r-0100");
+		fut_log_event_set_request(ev, "3f9a6c1e0b7d4a2f8e5c9b1d2a3f4e5d");
 		fut_log_event_add_approver(ev, "A-0042 suzuki");
 		fut_log_event_add_approver(ev, "A-0077 yamada");
+		/* the people, as futarid writes them at redeem from the certificates */
+		fut_log_event_set_detail(ev, "approver_1", "鈴木 一郎 (S1042)");
+		fut_log_event_set_detail(ev, "approver_2", "山田 花子 (S1077)");
 		emit(h, 11, 10, 1, ev);
 		/* An upload as futarid logs it: the redeem carries approver and reason, the
 		 * allowed open only the request it used. */
@@ -660,8 +663,10 @@ test_report(void)
 	         (const gchar *const[]){
 	             "外部記録媒体の把握", "紛失確認が必要な登録媒体", "M-0003", "会計課 高橋",
 	             "M-0004", "税務課 伊藤", "ZZZ999", "未登録", "入札仕様書.xlsx",
-	             "A-0042 suzuki", "A-0077 yamada", "個人情報_調査票.xlsx", "self-approval",
-	             "/usr/lib/firefox/firefox", "mail.example.lg.jp",
+	             "A-0042 suzuki", "鈴木 一郎 (S1042), 山田 花子 (S1077)",
+	             "個人情報_調査票.xlsx", "self-approval",
+	             /* the request id shortened on paper */
+	             ">3f9a6c1e…</td>", "/usr/lib/firefox/firefox", "mail.example.lg.jp",
 	             /* the requesters' reasons, for an export and for an
 	              * upload (from its redeem), and the upload's approver */
 	             "入札の仕様を業者へ提示", "見積依頼を業者へ送付", "A-0088 kato", "取りこぼし",
@@ -683,8 +688,11 @@ test_report(void)
 	g_assert_true(g_str_has_prefix(csv, "\xef\xbb\xbftime,host,seq,event,"));
 	g_assert_nonnull(strstr(csv, "\"'=HYPERLINK(\"\"http://x\"\")\""));
 	g_assert_nonnull(strstr(csv, "\"/home/tanaka/入札仕様書.xlsx\""));
-	g_assert_nonnull(strstr(csv, ",gap_kind,requester_reason\r\n"));
-	g_assert_nonnull(strstr(csv, ",\"入札の仕様を業者へ提示\"\r\n"));
+	g_assert_nonnull(strstr(csv, ",gap_kind,requester_reason,approver_names\r\n"));
+	g_assert_nonnull(strstr(csv, ",\"入札の仕様を業者へ提示\",\r\n"));
+	/* the full request id and the approvers' names */
+	g_assert_nonnull(strstr(csv, "\"3f9a6c1e0b7d4a2f8e5c9b1d2a3f4e5d\""));
+	g_assert_nonnull(strstr(csv, ",\"鈴木 一郎 (S1042); 山田 花子 (S1077)\"\r\n"));
 	g_assert_null(strstr(csv, "\"checkpoint\""));
 	{
 		/* records since November 1st that are not checkpoints, plus the header */
