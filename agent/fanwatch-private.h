@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* Internals of upload control shared by its parts: fanwatch.c (life cycle and API),
+ * fanwatch-responder.c (the kernel-facing side: events, replies, marks), fanwatch-ident.c
+ * (which program is this, is it an upload program), fanwatch-decide.c (class, approvals,
+ * the decision), fanwatch-record.c (records for the log) and fanwatch-util.c. */
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <glib.h>
+
+#include "fanwatch.h"
+
+/* Older headers lack the 6.0 flag; the kernel tells us with EINVAL if it lacks it too. */
+#ifndef FAN_MARK_IGNORE
+#define FAN_MARK_IGNORE 0x00000400
+#endif
+#ifndef FAN_MARK_EVICTABLE
+#define FAN_MARK_EVICTABLE 0x00000200
+#endif
+
+#define READ_BUF_SIZE  (64 * 1024)
+#define HASH_CHUNK     (64 * 1024)
+#define FILES_MAX      65536 /* cached classifications */
+#define EXES_MAX       4096  /* cached executable judgements */
+#define OBSERVED_MAX   4096  /* (program, file) pairs remembered for deduplication */
+#define SEEN_MAX       65536 /* files opened once, not yet classified */
+#define RECORDS_MAX    10000 /* records handed to the agent and not yet consumed */
+#define APPROVALS_MAX  4096
+#define DELETED_SUFFIX " (deleted)"
+
+typedef struct {
+	guint64 dev;
+	guint64 ino;
+} Key;
+
+/* What identifies one version of a file's content without reading it. A write changes
+ * mtime and ctime; a label (xattr) or mode change changes ctime. */
+typedef struct {
+	guint64 dev;
+	guint64 ino;
+	guint64 size;
+	gint64 mtime_ns;
+	gint64 ctime_ns;
+} Ident;
+
+typedef struct {
+	Ident id;
+	guint file_class;
+	gboolean has_sha256;
+	guint8 sha256[FUT_SHA256_LEN];
+} FileEntry;
+
+typedef struct {
+	Ident id;
+	gboolean upload;
+	const gchar *match;
+	gchar *path;
+} ExeEntry;
+
+typedef struct {
+	gchar *path; /* as configured */
+	gboolean present;
+	Ident id; /* of the target */
+} Known;
+
+typedef struct {
+	gchar *id;
+	guint8 sha256[FUT_SHA256_LEN];
+	guint32 uid;
+	gchar *program;
+	gchar *program_real;
+	gboolean has_program_id;
+	Key program_id;
+	gint64 not_before;
+	gint64 not_after;
+} Approval;
+
+/* Shared with records in flight, so a record posted just before fut_fanwatch_free() finds
+ * the callback cancelled rather than a freed listener. */
+typedef struct {
+	gint ref;
+	gint pending;
+	gint cancelled;
+	FutFanwatchRecordFunc func;
+	gpointer data;
+} Sink;
+
+struct _FutFanwatch {
+	int fan_fd;
+	pid_t self;
+	gboolean ignore_new_api; /* FAN_MARK_IGNORE works */
+
+	gchar **mounts;
+	gchar **programs;
+	gchar **names_cfg;
+	gchar **observe;
+	guint64 digest_max;
+	guint64 learn_max;
+	guint observe_interval_s;
+	guint observe_per_minute;
+	gboolean no_ignore_marks;
+
+	FutFanwatchClassifyFunc classify;
+	gpointer classify_data;
+	Sink *sink;
+	GMainContext *record_ctx;
+
+	/* Listener thread state: touched only by that thread. */
+	GThread *thread;
+	GMainContext *ctx;
+	GMainLoop *loop;
+	guint8 *buf;
+	GHashTable *exes;     /* Key -> ExeEntry */
+	GHashTable *observed; /* "dev:ino:dev:ino" -> gint64 last report (µs) */
+	GHashTable *seen;     /* Key of files opened once by non-upload programs */
+	gint64 observe_window;
+	guint observe_count;
+	guint64 dropped_unreported;
+
+	/* Shared, under lock. */
+	GMutex lock;
+	GHashTable *files;     /* Key -> FileEntry */
+	GHashTable *approvals; /* id -> Approval */
+	GArray *known;         /* Known */
+	GHashTable *names;     /* base name set */
+	GHashTable *paths;     /* executable path set (configured and resolved) */
+	gint generation;       /* bumped by flush: the exe cache is rebuilt */
+	gint exes_generation;
+	FutFanwatchStats stats;
+	gboolean started;
+};
+
+/* One event while it is being decided and after the reply. */
+typedef struct {
+	int fd;
+	pid_t pid;
+	gboolean self;
+	gboolean learn;
+	gboolean upload;
+	gboolean have_st;
+	struct stat st;
+	const gchar *match;
+	gchar *exe;
+	Key exe_key;
+	gchar *path;
+	guint file_class;
+	gboolean has_sha256;
+	guint8 sha256[FUT_SHA256_LEN];
+	gboolean have_uid;
+	guint32 uid;
+	gboolean mark;
+	gboolean observe;
+	gboolean record;
+	FutFanwatchRecordKind kind;
+	const gchar *reason;
+	gchar *approval_id;
+} Event;
+
+
+/* fanwatch-util.c */
+guint fw_key_hash(gconstpointer p);
+gboolean fw_key_equal(gconstpointer a, gconstpointer b);
+Ident fw_ident_of(const struct stat *st);
+gboolean fw_ident_equal(const Ident *a, const Ident *b);
+gboolean fw_fd_ident(int fd, Ident *ret);
+gchar *fw_fd_path(int fd);
+gboolean fw_path_under(const gchar *path, const gchar *prefix);
+
+/* fanwatch-record.c */
+void fw_sink_unref(Sink *s);
+void fw_post_record(FutFanwatch *fw, FutFanwatchRecord *rec);
+FutFanwatchRecord *fw_record_from_event(FutFanwatch *fw, Event *ev, gint64 now_us);
+
+/* fanwatch-ident.c */
+void fw_exe_entry_free(gpointer p);
+void fw_known_clear(gpointer p);
+gchar *fw_exe_path_for_match(const gchar *exe);
+void fw_known_refresh_locked(FutFanwatch *fw);
+const ExeEntry *fw_exe_lookup(FutFanwatch *fw, pid_t pid, const struct stat *st);
+
+/* fanwatch-decide.c */
+void fw_approval_free(gpointer p);
+gboolean fw_files_lookup(FutFanwatch *fw, const Ident *id, FileEntry *ret);
+guint fw_file_class(FutFanwatch *fw, int fd, const Ident *id, const gchar *path);
+gboolean fw_file_digest(FutFanwatch *fw, int fd, const Ident *id, guint8 ret_digest[FUT_SHA256_LEN]);
+gboolean fw_under_observe(FutFanwatch *fw, const gchar *path);
+gboolean fw_observe_allowed(FutFanwatch *fw, const Event *ev);
+gboolean fw_decide(FutFanwatch *fw, Event *ev);
+void fw_learn(FutFanwatch *fw, Event *ev);
+
+/* fanwatch-responder.c */
+void fw_set_ignore_mark(FutFanwatch *fw, int fd, const Ident *id);
+gboolean fw_on_readable(gint fd, GIOCondition cond, gpointer user_data);
+gboolean fw_quit_loop(gpointer loop);
+gpointer fw_thread_main(gpointer user_data);
