@@ -80,6 +80,8 @@ fw_file_class(FutFanwatch *fw, int fd, const Ident *id, const gchar *path)
 	if (fw->classify == NULL || !fw->classify(fd, path, &cls, fw->classify_data, &error) ||
 	    cls < FUT_FANWATCH_CLASS_I || cls > FUT_FANWATCH_CLASS_III)
 		return FUT_FANWATCH_CLASS_II;
+	if (cls != FUT_FANWATCH_CLASS_III && fw->on_classified != NULL)
+		fw->on_classified(fd, cls, fw->on_classified_data);
 	/* Content that changed while it was read was not what we judged. */
 	if (!fw_fd_ident(fd, &after) || !fw_ident_equal(&after, id))
 		return MIN(cls, FUT_FANWATCH_CLASS_II);

@@ -102,6 +102,9 @@ struct _FutFanwatch {
 	guint observe_interval_s;
 	guint observe_per_minute;
 	gboolean no_ignore_marks;
+	gint64 deadline_us;
+	void (*on_classified)(int fd, guint file_class, gpointer user_data);
+	gpointer on_classified_data;
 
 	FutFanwatchClassifyFunc classify;
 	gpointer classify_data;

@@ -82,6 +82,9 @@ fut_fanwatch_new(const FutFanwatchConfig *cfg,
 	fw->observe_interval_s = cfg->observe_interval_s;
 	fw->observe_per_minute = cfg->observe_per_minute;
 	fw->no_ignore_marks = cfg->no_ignore_marks;
+	fw->deadline_us = (gint64)(cfg->deadline_ms != 0 ? cfg->deadline_ms : 3000) * 1000;
+	fw->on_classified = cfg->on_classified;
+	fw->on_classified_data = cfg->on_classified_data;
 	fw->classify = classify_func;
 	fw->classify_data = classify_data;
 	fw->sink = g_new0(Sink, 1);

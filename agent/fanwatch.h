@@ -85,9 +85,10 @@ FutLogEvent *fut_fanwatch_record_to_log_event(const FutFanwatchRecord *rec);
 JsonObject *fut_fanwatch_record_to_fields(const FutFanwatchRecord *rec);
 
 /* Classifies the open file @fd (read it with pread(); do not close it) whose path is @path
- * (may be NULL). Stores FUT_FANWATCH_CLASS_* in @ret_class. Called in the listener thread,
- * possibly while an upload program waits: it must be thread-safe and must NOT open files on a
- * watched filesystem (that open would wait on this very thread). A FALSE return (or a class
+ * (may be NULL). Stores FUT_FANWATCH_CLASS_* in @ret_class. Called only in upload control's
+ * worker threads, possibly several at once and while an upload program waits: it must be
+ * thread-safe; it may take its time (the open it serves is answered at its deadline whatever
+ * happens), but it must NOT open files on a watched filesystem. A FALSE return (or a class
  * outside I..III) makes the file Class II. */
 typedef gboolean (*FutFanwatchClassifyFunc)(
     int fd, const gchar *path, guint *ret_class, gpointer user_data, GError **error);
@@ -118,6 +119,16 @@ typedef struct {
 	guint observe_per_minute;
 	/* Set no ignore marks at all (for measurements and debugging). */
 	gboolean no_ignore_marks;
+	/* How long an open waits for its answer, in milliseconds (0: the default, 3000). At the
+	 * deadline an upload program's undecided open is denied and any other program's open
+	 * is allowed; the kernel is never kept waiting longer by anything the opener controls. */
+	guint deadline_ms;
+	/* Called from a worker thread (never one that answers the kernel, possibly several at
+	 * once) each time a regular file is found Class I or II, with a read-only descriptor of
+	 * it that is valid only during the call (do not close it; dup it to keep it). The BPF
+	 * taint layer marks the inode with it. NULL: not called. */
+	void (*on_classified)(int fd, guint file_class, gpointer user_data);
+	gpointer on_classified_data;
 } FutFanwatchConfig;
 
 /* Fills @cfg with defaults (NULL lists, digest_max 1 GiB, learn_max 1 MiB, observe every
