@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/fanotify.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -68,6 +69,7 @@ fw_file_class(FutFanwatch *fw, int fd, const Ident *id, const gchar *path)
 {
 	FileEntry e = {0};
 	guint cls = 0;
+	gboolean ok;
 	Ident after;
 	g_autoptr(GError) error = NULL;
 
@@ -77,11 +79,14 @@ fw_file_class(FutFanwatch *fw, int fd, const Ident *id, const gchar *path)
 	g_mutex_lock(&fw->lock);
 	fw->stats.classified++;
 	g_mutex_unlock(&fw->lock);
-	if (fw->classify == NULL || !fw->classify(fd, path, &cls, fw->classify_data, &error) ||
-	    cls < FUT_FANWATCH_CLASS_I || cls > FUT_FANWATCH_CLASS_III)
-		return FUT_FANWATCH_CLASS_II;
+	ok = fw->classify != NULL && fw->classify(fd, path, &cls, fw->classify_data, &error) &&
+	     cls >= FUT_FANWATCH_CLASS_I && cls <= FUT_FANWATCH_CLASS_III;
+	if (!ok)
+		cls = FUT_FANWATCH_CLASS_II; /* not cached: the classifier may do better later */
 	if (cls != FUT_FANWATCH_CLASS_III && fw->on_classified != NULL)
 		fw->on_classified(fd, cls, fw->on_classified_data);
+	if (!ok)
+		return cls;
 	/* Content that changed while it was read was not what we judged. */
 	if (!fw_fd_ident(fd, &after) || !fw_ident_equal(&after, id))
 		return MIN(cls, FUT_FANWATCH_CLASS_II);
@@ -286,21 +291,26 @@ fw_observe_allowed(FutFanwatch *fw, const Event *ev)
 	    "%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT,
 	    ev->exe_key.dev, ev->exe_key.ino, (guint64)ev->st.st_dev, (guint64)ev->st.st_ino);
 	gpointer last;
+	gboolean ok = FALSE;
 
+	g_mutex_lock(&fw->lock);
 	if (g_hash_table_lookup_extended(fw->observed, key, NULL, &last) &&
 	    now - *(gint64 *)last < (gint64)fw->observe_interval_s * G_USEC_PER_SEC)
-		return FALSE;
+		goto out;
 	if (now - fw->observe_window >= 60 * G_USEC_PER_SEC) {
 		fw->observe_window = now;
 		fw->observe_count = 0;
 	}
 	if (fw->observe_count >= fw->observe_per_minute)
-		return FALSE;
+		goto out;
 	fw->observe_count++;
 	if (g_hash_table_size(fw->observed) >= OBSERVED_MAX)
 		g_hash_table_remove_all(fw->observed);
 	g_hash_table_replace(fw->observed, g_steal_pointer(&key), g_memdup2(&now, sizeof now));
-	return TRUE;
+	ok = TRUE;
+out:
+	g_mutex_unlock(&fw->lock);
+	return ok;
 }
 
 static gboolean
@@ -312,80 +322,161 @@ deny(Event *ev, const gchar *reason)
 	return FALSE;
 }
 
-/* Returns TRUE to allow. Reads only /proc and the event's own fd; opens nothing on a watched
- * filesystem; logs nothing. */
-gboolean
-fw_decide(FutFanwatch *fw, Event *ev)
+static FwVerdict
+deny_verdict(Event *ev, const gchar *reason)
 {
-	gchar link[64];
-	struct stat exe_st;
-	const ExeEntry *exe;
-	Ident id;
+	deny(ev, reason);
+	return FW_VERDICT_DENY;
+}
 
-	if (ev->pid == fw->self) {
-		ev->self = TRUE;
-		return TRUE;
-	}
-	g_snprintf(link, sizeof link, "/proc/%d/exe", (int)ev->pid);
-	if (stat(link, &exe_st) != 0) {
-		guint64 starttime = 0;
-		guint32 flags = 0;
-		/* Kernel threads have no executable and upload nothing. */
-		if (fut_procinfo_read_stat(ev->pid, &starttime, &flags, NULL) &&
-		    (flags & FUT_PROCINFO_PF_KTHREAD) != 0)
-			return TRUE;
-		return deny(ev, "the opening process cannot be identified");
-	}
-	ev->exe_key.dev = (guint64)exe_st.st_dev;
-	ev->exe_key.ino = (guint64)exe_st.st_ino;
-	exe = fw_exe_lookup(fw, ev->pid, &exe_st);
-	if (!exe->upload) {
-		ev->learn = TRUE;
-		return TRUE;
-	}
+static gboolean
+on_fuse(FutFanwatch *fw, const struct stat *st)
+{
+	guint64 dev = (guint64)st->st_dev;
+	gboolean fuse;
 
-	ev->upload = TRUE;
-	ev->match = exe->match;
-	ev->exe = g_strdup(exe->path);
-	if (fstat(ev->fd, &ev->st) != 0)
-		return deny(ev, "the file cannot be examined");
-	ev->have_st = TRUE;
-	if (!S_ISREG(ev->st.st_mode))
-		return TRUE;
-	id = fw_ident_of(&ev->st);
-	ev->path = fw_fd_path(ev->fd);
-	ev->file_class = fw_file_class(fw, ev->fd, &id, ev->path);
-	if (ev->file_class == FUT_FANWATCH_CLASS_III) {
-		ev->observe = fw_under_observe(fw, ev->path);
-		ev->mark = !ev->observe;
-		return TRUE;
-	}
+	g_mutex_lock(&fw->lock);
+	fuse = g_hash_table_contains(fw->fuse_devs, &dev);
+	g_mutex_unlock(&fw->lock);
+	return fuse;
+}
 
-	if (!fut_procinfo_read_uid(ev->pid, &ev->uid, NULL))
-		return deny(ev, "the requester cannot be identified");
-	ev->have_uid = TRUE;
-	/* Hashing a large file stalls every open on the watched filesystems: only hash when an
-	 * approval could match at all. */
+static void
+class_iii(FutFanwatch *fw, Event *ev)
+{
+	ev->observe = fw_under_observe(fw, ev->path);
+	ev->mark = !ev->observe;
+}
+
+/* The approval check once the class is known to be I or II. @hash: may read the file. */
+static FwVerdict
+check_approval(FutFanwatch *fw, Event *ev, gboolean hash)
+{
+	const gchar *no = ev->file_class == FUT_FANWATCH_CLASS_I ? "class I file, no approval"
+	                                                         : "class II file, no approval";
+	Ident id = fw_ident_of(&ev->st);
+
+	if (!ev->have_uid) {
+		if (!fut_procinfo_read_uid(ev->pid, &ev->uid, NULL))
+			return deny_verdict(ev, "the requester cannot be identified");
+		ev->have_uid = TRUE;
+	}
+	/* Hashing a large file costs a worker for a while: only hash when an approval could
+	 * match at all. */
 	if (!approval_possible(fw, ev))
-		return deny(ev, ev->file_class == FUT_FANWATCH_CLASS_I
-		                    ? "class I file, no approval"
-		                    : "class II file, no approval");
-	if (!fw_file_digest(fw, ev->fd, &id, ev->sha256))
-		return deny(ev, "the content cannot be hashed to check approvals");
-	ev->has_sha256 = TRUE;
+		return deny_verdict(ev, no);
+	if (!ev->has_sha256) {
+		FileEntry e;
+		if (fw_files_lookup(fw, &id, &e) && e.has_sha256) {
+			memcpy(ev->sha256, e.sha256, FUT_SHA256_LEN);
+			ev->has_sha256 = TRUE;
+		} else if (!hash) {
+			return FW_VERDICT_WORK;
+		} else if (!fw_file_digest(fw, ev->fd, &id, ev->sha256)) {
+			return deny_verdict(ev, "the content cannot be hashed to check approvals");
+		} else {
+			ev->has_sha256 = TRUE;
+		}
+	}
 	ev->approval_id = approval_find(fw, ev);
 	if (ev->approval_id != NULL) {
 		ev->record = TRUE;
 		ev->kind = FUT_FANWATCH_RECORD_ALLOWED;
 		ev->reason = "an active upload approval covers this content, requester and program";
+		return FW_VERDICT_ALLOW;
+	}
+	return deny_verdict(ev, no);
+}
+
+/* Reads only /proc and the attributes the kernel has cached for the event's file; opens
+ * nothing on a watched filesystem, reads no file content; logs nothing. */
+FwVerdict
+fw_decide_fast(FutFanwatch *fw, Event *ev)
+{
+	FileEntry e;
+	Ident id;
+
+	if (ev->pid == fw->self) {
+		ev->self = TRUE;
+		return FW_VERDICT_ALLOW;
+	}
+	if (!fw_identify(fw, ev)) {
+		guint64 starttime = 0;
+		guint32 flags = 0;
+		/* Kernel threads have no executable and upload nothing. */
+		if (fut_procinfo_read_stat(ev->pid, &starttime, &flags, NULL) &&
+		    (flags & FUT_PROCINFO_PF_KTHREAD) != 0)
+			return FW_VERDICT_ALLOW;
+		deny(ev, "the opening process cannot be identified");
+		return FW_VERDICT_DENY;
+	}
+	if (!ev->upload) {
+		ev->learn = TRUE;
+		return FW_VERDICT_ALLOW;
+	}
+	if (!fw_fd_stat(ev->fd, &ev->st)) {
+		deny(ev, "the file cannot be examined");
+		return FW_VERDICT_DENY;
+	}
+	ev->have_st = TRUE;
+	if (!S_ISREG(ev->st.st_mode))
+		return FW_VERDICT_ALLOW;
+	id = fw_ident_of(&ev->st);
+	ev->path = fw_fd_path(ev->fd);
+	if (fw_files_lookup(fw, &id, &e)) {
+		ev->file_class = e.file_class;
+		if (e.file_class == FUT_FANWATCH_CLASS_III) {
+			class_iii(fw, ev);
+			return FW_VERDICT_ALLOW;
+		}
+		return check_approval(fw, ev, FALSE);
+	}
+	/* Reading a file on a user's FUSE filesystem waits on that user's daemon for as long
+	 * as it likes (and hangs a worker for ever): its class cannot be decided. */
+	if (on_fuse(fw, &ev->st)) {
+		deny(ev, "a file on a FUSE filesystem: its class cannot be decided");
+		return FW_VERDICT_DENY;
+	}
+	return FW_VERDICT_WORK;
+}
+
+gboolean
+fw_decide_slow(FutFanwatch *fw, Event *ev)
+{
+	Ident id = fw_ident_of(&ev->st);
+
+	if (ev->file_class == 0)
+		ev->file_class = fw_file_class(fw, ev->fd, &id, ev->path);
+	if (ev->file_class == FUT_FANWATCH_CLASS_III) {
+		class_iii(fw, ev);
 		return TRUE;
 	}
-	return deny(ev, ev->file_class == FUT_FANWATCH_CLASS_I ? "class I file, no approval"
-	                                                       : "class II file, no approval");
+	return check_approval(fw, ev, TRUE) == FW_VERDICT_ALLOW;
+}
+
+/* Ignore marks only on files no unprivileged user can write: a write through a shared
+ * writable mmap() changes the content without any event, so the mark (and with it the
+ * class judged) would survive it. A file owned by root, with no group or other write bit
+ * and no ACL, can only be changed by root. Everything else is seen on every open. */
+gboolean
+fw_mark_safe(FutFanwatch *fw, int fd, const struct stat *st)
+{
+	gchar acl[8];
+
+	if (fw->no_ignore_marks || !S_ISREG(st->st_mode))
+		return FALSE;
+	if (st->st_uid != 0 || (st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return FALSE;
+	if (on_fuse(fw, st))
+		return FALSE;
+	if (fgetxattr(fd, "system.posix_acl_access", acl, sizeof acl) >= 0 || errno == ERANGE)
+		return FALSE;
+	return TRUE;
 }
 
 /* After a non-upload program's open was allowed: learn the class of small files opened a
- * second time so that a Class III file gets an ignore mark and later opens skip userspace. */
+ * second time so that a Class III file gets an ignore mark and later opens skip userspace.
+ * Runs in the learner thread. */
 void
 fw_learn(FutFanwatch *fw, Event *ev)
 {
@@ -395,7 +486,7 @@ fw_learn(FutFanwatch *fw, Event *ev)
 
 	if (fw->no_ignore_marks)
 		return;
-	if (fstat(ev->fd, &ev->st) != 0 || !S_ISREG(ev->st.st_mode))
+	if (!fw_fd_stat(ev->fd, &ev->st) || !fw_mark_safe(fw, ev->fd, &ev->st))
 		return;
 	id = fw_ident_of(&ev->st);
 	if (fw_files_lookup(fw, &id, &e)) {
@@ -413,13 +504,20 @@ fw_learn(FutFanwatch *fw, Event *ev)
 	 * classification and the mark would cost more than the one event they save. */
 	{
 		Key key = {id.dev, id.ino};
-		if (!g_hash_table_contains(fw->seen, &key)) {
+		gboolean first;
+
+		g_mutex_lock(&fw->lock);
+		first = !g_hash_table_contains(fw->seen, &key);
+		if (first) {
 			if (g_hash_table_size(fw->seen) >= SEEN_MAX)
 				g_hash_table_remove_all(fw->seen);
 			g_hash_table_add(fw->seen, g_memdup2(&key, sizeof key));
-			return;
+		} else {
+			g_hash_table_remove(fw->seen, &key);
 		}
-		g_hash_table_remove(fw->seen, &key);
+		g_mutex_unlock(&fw->lock);
+		if (first)
+			return;
 	}
 	path = fw_fd_path(ev->fd);
 	if (fw_under_observe(fw, path))

@@ -74,25 +74,15 @@ fw_known_refresh_locked(FutFanwatch *fw)
 	g_atomic_int_inc(&fw->generation);
 }
 
-/* Decides whether the executable @st of @pid is an upload program. Caller holds no lock. */
-const ExeEntry *
-fw_exe_lookup(FutFanwatch *fw, pid_t pid, const struct stat *st)
+/* Judges the executable @st (its path read from /proc/@pid/exe) against the configured
+ * programs. Returns a new entry. Caller holds no lock. */
+static ExeEntry *
+exe_judge(FutFanwatch *fw, pid_t pid, const struct stat *st)
 {
-	Key key = {(guint64)st->st_dev, (guint64)st->st_ino};
 	Ident id = fw_ident_of(st);
-	ExeEntry *e;
+	ExeEntry *e = g_new0(ExeEntry, 1);
 	g_autofree gchar *match_path = NULL;
-	gint gen = g_atomic_int_get(&fw->generation);
 
-	if (gen != fw->exes_generation) {
-		g_hash_table_remove_all(fw->exes);
-		fw->exes_generation = gen;
-	}
-	e = g_hash_table_lookup(fw->exes, &key);
-	if (e != NULL && fw_ident_equal(&e->id, &id))
-		return e;
-
-	e = g_new0(ExeEntry, 1);
 	e->id = id;
 	e->path = fut_procinfo_read_exe(pid, NULL);
 	if (e->path != NULL)
@@ -112,8 +102,8 @@ fw_exe_lookup(FutFanwatch *fw, pid_t pid, const struct stat *st)
 			e->match = "name";
 	}
 	/* A renamed byte-for-byte copy has the size of the original. Hashing it would mean
-	 * opening it, and an open by this thread on a watched filesystem would wait for this
-	 * thread's own reply; the size alone catches exact copies just as well (any changed
+	 * opening it, and an open on a watched filesystem from the thread that must answer it
+	 * would wait on itself; the size alone catches exact copies just as well (any changed
 	 * byte defeats a digest too) at the price of rare coincidences, which fail closed. */
 	for (guint i = 0; i < fw->known->len && e->match == NULL; i++) {
 		Known *k = &g_array_index(fw->known, Known, i);
@@ -122,9 +112,58 @@ fw_exe_lookup(FutFanwatch *fw, pid_t pid, const struct stat *st)
 	}
 	g_mutex_unlock(&fw->lock);
 	e->upload = e->match != NULL;
+	return e;
+}
 
+/* Copies the judgement of the executable @st of @pid into @ev, from the cache or judged
+ * now. Thread-safe. */
+static void
+exe_lookup(FutFanwatch *fw, pid_t pid, const struct stat *st, Event *ev)
+{
+	Key key = {(guint64)st->st_dev, (guint64)st->st_ino};
+	Ident id = fw_ident_of(st);
+	ExeEntry *e;
+	gint gen = g_atomic_int_get(&fw->generation);
+
+	ev->exe_key = key;
+	g_mutex_lock(&fw->exes_lock);
+	if (gen != fw->exes_generation) {
+		g_hash_table_remove_all(fw->exes);
+		fw->exes_generation = gen;
+	}
+	e = g_hash_table_lookup(fw->exes, &key);
+	if (e != NULL && fw_ident_equal(&e->id, &id)) {
+		ev->upload = e->upload;
+		ev->match = e->match;
+		ev->exe = g_strdup(e->path);
+		g_mutex_unlock(&fw->exes_lock);
+		return;
+	}
+	g_mutex_unlock(&fw->exes_lock);
+
+	e = exe_judge(fw, pid, st);
+	ev->upload = e->upload;
+	ev->match = e->match;
+	ev->exe = g_strdup(e->path);
+	g_mutex_lock(&fw->exes_lock);
 	if (g_hash_table_size(fw->exes) >= EXES_MAX)
 		g_hash_table_remove_all(fw->exes);
 	g_hash_table_replace(fw->exes, g_memdup2(&key, sizeof key), e);
-	return e;
+	g_mutex_unlock(&fw->exes_lock);
+}
+
+gboolean
+fw_identify(FutFanwatch *fw, Event *ev)
+{
+	gchar link[64];
+	struct stat exe_st;
+
+	/* statx() without sync: the executable may sit on a user's FUSE filesystem whose
+	 * GETATTR never returns; the attributes the kernel has cached are enough here. The
+	 * magic link is not walked on that filesystem, so nothing else waits on its owner. */
+	g_snprintf(link, sizeof link, "/proc/%d/exe", (int)ev->pid);
+	if (!fw_path_stat(link, &exe_st))
+		return FALSE;
+	exe_lookup(fw, ev->pid, &exe_st, ev);
+	return TRUE;
 }

@@ -21,15 +21,18 @@
 #define FAN_MARK_EVICTABLE 0x00000200
 #endif
 
-#define READ_BUF_SIZE  (64 * 1024)
-#define HASH_CHUNK     (64 * 1024)
-#define FILES_MAX      65536 /* cached classifications */
-#define EXES_MAX       4096  /* cached executable judgements */
-#define OBSERVED_MAX   4096  /* (program, file) pairs remembered for deduplication */
-#define SEEN_MAX       65536 /* files opened once, not yet classified */
-#define RECORDS_MAX    10000 /* records handed to the agent and not yet consumed */
-#define APPROVALS_MAX  4096
-#define DELETED_SUFFIX " (deleted)"
+#define READ_BUF_SIZE   (64 * 1024)
+#define HASH_CHUNK      (64 * 1024)
+#define FILES_MAX       65536 /* cached classifications */
+#define EXES_MAX        4096  /* cached executable judgements */
+#define OBSERVED_MAX    4096  /* (program, file) pairs remembered for deduplication */
+#define SEEN_MAX        65536 /* files opened once, not yet classified */
+#define RECORDS_MAX     10000 /* records handed to the agent and not yet consumed */
+#define APPROVALS_MAX   4096
+#define RESPONDERS      4   /* threads answering the kernel */
+#define WORKERS         2   /* threads classifying and hashing for upload programs */
+#define LEARN_QUEUE_MAX 256 /* files waiting to be learnt; more are skipped */
+#define DELETED_SUFFIX  " (deleted)"
 
 typedef struct {
 	guint64 dev;
@@ -111,14 +114,33 @@ struct _FutFanwatch {
 	Sink *sink;
 	GMainContext *record_ctx;
 
-	/* Listener thread state: touched only by that thread. */
+	/* The reader thread: reads events and hands them to the responders. */
 	GThread *thread;
 	GMainContext *ctx;
 	GMainLoop *loop;
 	guint8 *buf;
-	GHashTable *exes;     /* Key -> ExeEntry */
-	GHashTable *observed; /* "dev:ino:dev:ino" -> gint64 last report (µs) */
-	GHashTable *seen;     /* Key of files opened once by non-upload programs */
+
+	/* Responders answer the kernel and never wait on a file's content; workers classify
+	 * and hash and hand the event back; the learner classifies files non-upload programs
+	 * opened. The deadline thread answers what nobody answered in time. */
+	GThreadPool *responders;
+	GThreadPool *workers;
+	GThreadPool *learner;
+	GThread *deadline_thread;
+	GMutex deadline_lock;
+	GCond deadline_cond;
+	GQueue deadlines; /* Pending, in arrival order (so in deadline order) */
+	gboolean deadline_quit;
+	gint stopping;
+
+	GMutex exes_lock;
+	GHashTable *exes; /* Key -> ExeEntry, under exes_lock */
+	gint exes_generation;
+
+	/* Under lock. */
+	GHashTable *observed;  /* "dev:ino:dev:ino" -> gint64 last report (µs) */
+	GHashTable *seen;      /* Key of files opened once by non-upload programs */
+	GHashTable *fuse_devs; /* st_dev of watched FUSE filesystems */
 	gint64 observe_window;
 	guint observe_count;
 	guint64 dropped_unreported;
@@ -131,7 +153,6 @@ struct _FutFanwatch {
 	GHashTable *names;     /* base name set */
 	GHashTable *paths;     /* executable path set (configured and resolved) */
 	gint generation;       /* bumped by flush: the exe cache is rebuilt */
-	gint exes_generation;
 	FutFanwatchStats stats;
 	gboolean started;
 };
@@ -160,8 +181,29 @@ typedef struct {
 	FutFanwatchRecordKind kind;
 	const gchar *reason;
 	gchar *approval_id;
+	gboolean allow;
 } Event;
 
+/* A permission event from the kernel until it is answered and its follow-up is done.
+ * Exactly one thread answers it (answered goes 0 -> 1); the descriptor stays open until
+ * every holder is done, so it cannot be reused for another event meanwhile. */
+typedef struct {
+	gint ref;      /* the structure: the thread handling it, and the deadline queue */
+	gint fd_users; /* the descriptor: the thread handling it, and the deadline thread
+	                * while it answers; closed when it drops to 0 */
+	gint answered;
+	/* What the deadline thread answers: TRUE once the opener is known not to be an
+	 * upload program. */
+	gint allow_at_deadline;
+	gint64 deadline; /* monotonic µs */
+	Event ev;
+} Pending;
+
+typedef enum {
+	FW_VERDICT_ALLOW,
+	FW_VERDICT_DENY,
+	FW_VERDICT_WORK, /* the content is needed: a worker decides */
+} FwVerdict;
 
 /* fanwatch-util.c */
 guint fw_key_hash(gconstpointer p);
@@ -169,8 +211,12 @@ gboolean fw_key_equal(gconstpointer a, gconstpointer b);
 Ident fw_ident_of(const struct stat *st);
 gboolean fw_ident_equal(const Ident *a, const Ident *b);
 gboolean fw_fd_ident(int fd, Ident *ret);
+/* fstat()/stat() that never wait on a FUSE daemon or a network server. */
+gboolean fw_fd_stat(int fd, struct stat *ret);
+gboolean fw_path_stat(const gchar *path, struct stat *ret);
 gchar *fw_fd_path(int fd);
 gboolean fw_path_under(const gchar *path, const gchar *prefix);
+gchar *fw_fstype_of_dev(guint64 dev);
 
 /* fanwatch-record.c */
 void fw_sink_unref(Sink *s);
@@ -182,16 +228,24 @@ void fw_exe_entry_free(gpointer p);
 void fw_known_clear(gpointer p);
 gchar *fw_exe_path_for_match(const gchar *exe);
 void fw_known_refresh_locked(FutFanwatch *fw);
-const ExeEntry *fw_exe_lookup(FutFanwatch *fw, pid_t pid, const struct stat *st);
+/* Fills @ev's program fields (upload, match, exe, exe_key). FALSE when the process has no
+ * executable to examine (gone, or a kernel thread). */
+gboolean fw_identify(FutFanwatch *fw, Event *ev);
 
 /* fanwatch-decide.c */
 void fw_approval_free(gpointer p);
 gboolean fw_files_lookup(FutFanwatch *fw, const Ident *id, FileEntry *ret);
 guint fw_file_class(FutFanwatch *fw, int fd, const Ident *id, const gchar *path);
-gboolean fw_file_digest(FutFanwatch *fw, int fd, const Ident *id, guint8 ret_digest[FUT_SHA256_LEN]);
+gboolean
+fw_file_digest(FutFanwatch *fw, int fd, const Ident *id, guint8 ret_digest[FUT_SHA256_LEN]);
 gboolean fw_under_observe(FutFanwatch *fw, const gchar *path);
 gboolean fw_observe_allowed(FutFanwatch *fw, const Event *ev);
-gboolean fw_decide(FutFanwatch *fw, Event *ev);
+/* What can be decided without reading the file (responder threads). */
+FwVerdict fw_decide_fast(FutFanwatch *fw, Event *ev);
+/* The rest, reading the file (worker threads). Returns TRUE to allow. */
+gboolean fw_decide_slow(FutFanwatch *fw, Event *ev);
+/* Whether an ignore mark may be set on the file @st: see fanwatch-decide.c. */
+gboolean fw_mark_safe(FutFanwatch *fw, int fd, const struct stat *st);
 void fw_learn(FutFanwatch *fw, Event *ev);
 
 /* fanwatch-responder.c */
@@ -199,3 +253,12 @@ void fw_set_ignore_mark(FutFanwatch *fw, int fd, const Ident *id);
 gboolean fw_on_readable(gint fd, GIOCondition cond, gpointer user_data);
 gboolean fw_quit_loop(gpointer loop);
 gpointer fw_thread_main(gpointer user_data);
+gpointer fw_deadline_main(gpointer user_data);
+gboolean fw_watch_fs(FutFanwatch *fw, const gchar *path);
+void fw_respond_job(gpointer data, gpointer user_data);
+void fw_work_job(gpointer data, gpointer user_data);
+void fw_learn_job(gpointer data, gpointer user_data);
+void fw_pending_unref(Pending *p);
+/* The thread handling @p is done with it: drops its use of the descriptor and its
+ * reference. */
+void fw_pending_done(Pending *p);

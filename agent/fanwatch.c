@@ -94,6 +94,11 @@ fut_fanwatch_new(const FutFanwatchConfig *cfg,
 	fw->record_ctx = record_context != NULL ? g_main_context_ref(record_context)
 	                                        : g_main_context_ref(g_main_context_default());
 	fw->buf = g_malloc(READ_BUF_SIZE);
+	g_mutex_init(&fw->exes_lock);
+	g_mutex_init(&fw->deadline_lock);
+	g_cond_init(&fw->deadline_cond);
+	g_queue_init(&fw->deadlines);
+	fw->fuse_devs = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	fw->exes = g_hash_table_new_full(fw_key_hash, fw_key_equal, g_free, fw_exe_entry_free);
 	fw->observed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	fw->seen = g_hash_table_new_full(fw_key_hash, fw_key_equal, g_free, NULL);
@@ -110,10 +115,15 @@ fut_fanwatch_new(const FutFanwatchConfig *cfg,
 	/* An unlimited queue: a permission event that does not fit a bounded queue is dropped
 	 * by the kernel and the open is ALLOWED without asking us (fail open). Without it the
 	 * queue holds at most one permission event per thread blocked in open(), so it is
-	 * bounded by the processes themselves. FAN_Q_OVERFLOW is still handled as a gap. */
+	 * bounded by the processes themselves. FAN_Q_OVERFLOW is still handled as a gap.
+	 * O_NONBLOCK on the event descriptors: the kernel opens each file as it hands us the
+	 * event, and without it a file under a write lease (F_SETLEASE, any user on their own
+	 * file) makes that open, and so our read of the queue, wait for the lease holder for
+	 * lease-break-time, again and again. With it the open fails at once and the kernel
+	 * denies that one event itself. */
 	fw->fan_fd =
 	    fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE,
-	                  O_RDONLY | O_LARGEFILE | O_CLOEXEC | O_NOATIME);
+	                  O_RDONLY | O_LARGEFILE | O_CLOEXEC | O_NOATIME | O_NONBLOCK);
 	if (fw->fan_fd < 0) {
 		int e = errno;
 		g_set_error(error, FUT_ERROR,
@@ -123,6 +133,27 @@ fut_fanwatch_new(const FutFanwatchConfig *cfg,
 		return NULL;
 	}
 	return g_steal_pointer(&fw);
+}
+
+/* Marks the whole filesystem of @path; remembers whether it is FUSE (its files are then
+ * never read: see fw_decide_fast()). */
+gboolean
+fw_watch_fs(FutFanwatch *fw, const gchar *path)
+{
+	struct stat st;
+	g_autofree gchar *fstype = NULL;
+
+	if (!fw_path_stat(path, &st))
+		return FALSE;
+	fstype = fw_fstype_of_dev((guint64)st.st_dev);
+	if (fstype == NULL || g_str_has_prefix(fstype, "fuse")) {
+		guint64 dev = (guint64)st.st_dev;
+		g_mutex_lock(&fw->lock);
+		g_hash_table_add(fw->fuse_devs, g_memdup2(&dev, sizeof dev));
+		g_mutex_unlock(&fw->lock);
+	}
+	return fanotify_mark(fw->fan_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, FAN_OPEN_PERM,
+	                     AT_FDCWD, path) == 0;
 }
 
 gboolean
@@ -139,6 +170,18 @@ fut_fanwatch_start(FutFanwatch *fw, GError **error)
 		g_set_error(error, FUT_ERROR, FUT_ERROR_FAILED, _("upload control was stopped"));
 		return FALSE;
 	}
+	fw->responders = g_thread_pool_new(fw_respond_job, fw, RESPONDERS, FALSE, error);
+	if (fw->responders == NULL)
+		return FALSE;
+	fw->workers = g_thread_pool_new(fw_work_job, fw, WORKERS, FALSE, error);
+	if (fw->workers == NULL)
+		return FALSE;
+	fw->learner = g_thread_pool_new(fw_learn_job, fw, 1, FALSE, error);
+	if (fw->learner == NULL)
+		return FALSE;
+	fw->deadline_thread = g_thread_try_new("fut-fan-deadline", fw_deadline_main, fw, error);
+	if (fw->deadline_thread == NULL)
+		return FALSE;
 	fw->ctx = g_main_context_new();
 	fw->loop = g_main_loop_new(fw->ctx, FALSE);
 	src = g_unix_fd_source_new(fw->fan_fd, G_IO_IN);
@@ -152,8 +195,7 @@ fut_fanwatch_start(FutFanwatch *fw, GError **error)
 	fw->started = TRUE;
 
 	for (guint i = 0; fw->mounts[i] != NULL; i++) {
-		if (fanotify_mark(fw->fan_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, FAN_OPEN_PERM,
-		                  AT_FDCWD, fw->mounts[i]) != 0) {
+		if (!fw_watch_fs(fw, fw->mounts[i])) {
 			int e = errno;
 			g_autofree gchar *esc = fut_strescape(fw->mounts[i], -1);
 			fut_fanwatch_stop(fw);
@@ -183,6 +225,29 @@ fut_fanwatch_stop(FutFanwatch *fw)
 		g_thread_join(fw->thread);
 		fw->thread = NULL;
 	}
+	/* No new events now. Let the pools finish what they hold (each job answers its event
+	 * first), workers before responders: a worker hands nothing back, it answers. */
+	g_atomic_int_set(&fw->stopping, 1);
+	if (fw->workers != NULL) {
+		g_thread_pool_free(fw->workers, FALSE, TRUE);
+		fw->workers = NULL;
+	}
+	if (fw->responders != NULL) {
+		g_thread_pool_free(fw->responders, FALSE, TRUE);
+		fw->responders = NULL;
+	}
+	if (fw->learner != NULL) {
+		g_thread_pool_free(fw->learner, FALSE, TRUE);
+		fw->learner = NULL;
+	}
+	if (fw->deadline_thread != NULL) {
+		g_mutex_lock(&fw->deadline_lock);
+		fw->deadline_quit = TRUE;
+		g_cond_signal(&fw->deadline_cond);
+		g_mutex_unlock(&fw->deadline_lock);
+		g_thread_join(fw->deadline_thread);
+		fw->deadline_thread = NULL;
+	}
 	/* Closing the group makes the kernel allow every event still pending. */
 	if (fw->fan_fd >= 0) {
 		close(fw->fan_fd);
@@ -207,6 +272,7 @@ fut_fanwatch_free(FutFanwatch *fw)
 	if (fw->record_ctx != NULL)
 		g_main_context_unref(fw->record_ctx);
 	g_clear_pointer(&fw->exes, g_hash_table_unref);
+	g_clear_pointer(&fw->fuse_devs, g_hash_table_unref);
 	g_clear_pointer(&fw->observed, g_hash_table_unref);
 	g_clear_pointer(&fw->seen, g_hash_table_unref);
 	g_clear_pointer(&fw->files, g_hash_table_unref);
@@ -221,6 +287,9 @@ fut_fanwatch_free(FutFanwatch *fw)
 	g_strfreev(fw->observe);
 	g_free(fw->buf);
 	g_mutex_clear(&fw->lock);
+	g_mutex_clear(&fw->exes_lock);
+	g_mutex_clear(&fw->deadline_lock);
+	g_cond_clear(&fw->deadline_cond);
 	g_free(fw);
 }
 
@@ -235,6 +304,21 @@ fut_fanwatch_flush(FutFanwatch *fw, GError **error)
 		return TRUE;
 	/* Without FAN_MARK_MOUNT or FAN_MARK_FILESYSTEM this removes the inode marks only:
 	 * our ignore marks. The filesystem marks stay. */
+	if (fanotify_mark(fw->fan_fd, FAN_MARK_FLUSH, 0, AT_FDCWD, NULL) != 0)
+		return fut_error_set_errno(error, errno,
+		                           _("upload control: flushing ignore marks"));
+	return TRUE;
+}
+
+gboolean
+fut_fanwatch_relabelled(FutFanwatch *fw, GError **error)
+{
+	g_mutex_lock(&fw->lock);
+	g_hash_table_remove_all(fw->files);
+	g_hash_table_remove_all(fw->seen);
+	g_mutex_unlock(&fw->lock);
+	if (fw->fan_fd < 0)
+		return TRUE;
 	if (fanotify_mark(fw->fan_fd, FAN_MARK_FLUSH, 0, AT_FDCWD, NULL) != 0)
 		return fut_error_set_errno(error, errno,
 		                           _("upload control: flushing ignore marks"));

@@ -179,6 +179,10 @@ void fut_fanwatch_clear_approvals(FutFanwatch *fw);
  * binaries again: call after a policy change, a label change that may raise the class of
  * files already judged Class III, or a package upgrade. Thread-safe. */
 gboolean fut_fanwatch_flush(FutFanwatch *fw, GError **error);
+/* Drops every cached classification and every ignore mark, so that files judged before
+ * (copies of relabelled content included, wherever they are) are judged again at their
+ * next open: call after `futari label`. Does not look at any file. Thread-safe. */
+gboolean fut_fanwatch_relabelled(FutFanwatch *fw, GError **error);
 /* Drops the ignore mark and cached classification of the file at @path (not following a
  * final symbolic link): call after labelling that one file. Thread-safe. */
 gboolean fut_fanwatch_forget_path(FutFanwatch *fw, const gchar *path, GError **error);
@@ -194,6 +198,7 @@ typedef struct {
 	guint64 overflows;     /* FAN_Q_OVERFLOW seen */
 	guint64 reply_errors;
 	guint64 records_dropped;
+	guint64 deadline_answers; /* events answered at their deadline */
 } FutFanwatchStats;
 
 /* Copies the counters into @ret_stats. Thread-safe. */
