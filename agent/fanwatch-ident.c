@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fanotify.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -44,6 +47,11 @@ fw_exe_path_for_match(const gchar *exe)
 	return g_strdup(exe);
 }
 
+/* Multi-call binaries: one executable, many programs, chosen by argv[0]. */
+static const gchar *const multicall_paths[] = {"/bin/busybox", "/usr/bin/busybox",
+                                               "/usr/bin/toybox", NULL};
+static const gchar *const multicall_names[] = {"busybox", "toybox", NULL};
+
 /* Looks up the configured programs again (under lock): a package upgrade changes their
  * inode and size. Only stat() and realpath(): no open, so no event for ourselves. */
 void
@@ -71,7 +79,172 @@ fw_known_refresh_locked(FutFanwatch *fw)
 		}
 		g_array_append_val(fw->known, k);
 	}
+	g_array_set_size(fw->multicall, 0);
+	for (guint i = 0; multicall_paths[i] != NULL; i++) {
+		struct stat st;
+		if (stat(multicall_paths[i], &st) == 0 && S_ISREG(st.st_mode)) {
+			Ident id = fw_ident_of(&st);
+			g_array_append_val(fw->multicall, id);
+		}
+	}
 	g_atomic_int_inc(&fw->generation);
+}
+
+static gboolean
+exe_is_multicall(FutFanwatch *fw, const gchar *path, const Ident *id)
+{
+	g_autofree gchar *base = path != NULL ? g_path_get_basename(path) : NULL;
+	gboolean found = FALSE;
+
+	for (guint i = 0; base != NULL && multicall_names[i] != NULL; i++)
+		found = found || g_str_has_prefix(base, multicall_names[i]);
+	g_mutex_lock(&fw->lock);
+	/* The same file, or a renamed copy of it (same size, as for upload programs). */
+	for (guint i = 0; i < fw->multicall->len && !found; i++) {
+		Ident *m = &g_array_index(fw->multicall, Ident, i);
+		found = (m->dev == id->dev && m->ino == id->ino) || m->size == id->size;
+	}
+	g_mutex_unlock(&fw->lock);
+	return found;
+}
+
+/* TRUE when the executable of @pid is a program loader: an ELF shared object with no
+ * interpreter of its own (ld-linux.so, ld-musl, and any copy of them under another name),
+ * or a file that cannot be examined safely (then the mappings decide, which costs more but
+ * is never wrong). Reads the file's headers through /proc/@pid/exe: our own open is
+ * answered at once by the reader thread; a FUSE file is not opened at all. */
+static gboolean
+exe_is_loader(pid_t pid, const struct stat *st)
+{
+	gchar link[64];
+	g_autofree gchar *fstype = fw_fstype_of_dev((guint64)st->st_dev);
+	Elf64_Ehdr eh;
+	int fd;
+	gboolean loader = TRUE;
+
+	if (fstype == NULL || g_str_has_prefix(fstype, "fuse"))
+		return TRUE;
+	g_snprintf(link, sizeof link, "/proc/%d/exe", (int)pid);
+	fd = open(link, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return TRUE;
+	if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64) {
+		/* Not a 64-bit ELF: a 32-bit loader is judged by its mappings too. */
+		loader = memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0;
+		goto out;
+	}
+	if (eh.e_type != ET_DYN) {
+		loader = FALSE;
+		goto out;
+	}
+	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum > 128)
+		goto out;
+	for (guint i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+		if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (guint64)i * sizeof ph)) !=
+		    (ssize_t)sizeof ph)
+			goto out;
+		if (ph.p_type == PT_INTERP) {
+			loader = FALSE; /* an ordinary dynamically linked program */
+			break;
+		}
+	}
+out:
+	close(fd);
+	return loader;
+}
+
+#define MAPS_MAX (8 * 1024 * 1024)
+
+/* Looks for an upload program among the file mappings of @pid (a program run through the
+ * loader is mapped by it). Returns the match ("mapping") or NULL; @ret_path gets the
+ * mapped program's path. FALSE when the mappings cannot be read (fail closed: the caller
+ * treats the process as an upload program). */
+static gboolean
+maps_find_upload(FutFanwatch *fw, pid_t pid, const gchar **ret_match, gchar **ret_path)
+{
+	gchar path[64];
+	g_autoptr(GString) buf = g_string_new(NULL);
+	gsize total = 0;
+	gboolean eof = FALSE;
+	int fd;
+
+	*ret_match = NULL;
+	g_snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return FALSE;
+	while (!eof && *ret_match == NULL) {
+		gchar chunk[16384];
+		ssize_t n = read(fd, chunk, sizeof chunk);
+		gchar *nl;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || total + (gsize)MAX(n, 0) > MAPS_MAX) {
+			close(fd);
+			return FALSE;
+		}
+		total += (gsize)n;
+		eof = n == 0;
+		g_string_append_len(buf, chunk, n);
+		while ((nl = memchr(buf->str, '\n', buf->len)) != NULL || (eof && buf->len > 0)) {
+			gsize linelen = nl != NULL ? (gsize)(nl - buf->str) : buf->len;
+			g_autofree gchar *line = g_strndup(buf->str, linelen);
+			guint maj = 0, min = 0;
+			guint64 ino = 0;
+			int off = 0;
+
+			g_string_erase(buf, 0, MIN(linelen + 1, buf->len));
+			/* start-end perms offset maj:min inode   path */
+			if (sscanf(line, "%*s %*s %*s %x:%x %" G_GUINT64_FORMAT " %n", &maj, &min,
+			           &ino, &off) < 3 ||
+			    ino == 0 || off <= 0 || line[off] != '/')
+				continue;
+			g_mutex_lock(&fw->lock);
+			for (guint i = 0; i < fw->known->len && *ret_match == NULL; i++) {
+				Known *k = &g_array_index(fw->known, Known, i);
+				if (k->present && k->id.ino == ino &&
+				    k->id.dev == (guint64)makedev(maj, min))
+					*ret_match = "mapping";
+			}
+			if (*ret_match == NULL && g_hash_table_contains(fw->paths, line + off))
+				*ret_match = "mapping";
+			g_mutex_unlock(&fw->lock);
+			if (*ret_match != NULL) {
+				*ret_path = g_strdup(line + off);
+				break;
+			}
+		}
+	}
+	close(fd);
+	return TRUE;
+}
+
+/* The applet a multi-call binary runs for @pid: argv[0]'s base name, or argv[1] when
+ * argv[0] names the binary itself ("busybox wget"). Caller frees; NULL when unreadable. */
+static gchar *
+multicall_applet(pid_t pid)
+{
+	g_autofree gchar *text = NULL;
+	gsize len = 0;
+	g_autofree gchar *base = NULL;
+
+	if (!fut_procinfo_read(pid, "cmdline", &text, &len, NULL) || len == 0)
+		return NULL;
+	base = g_path_get_basename(text);
+	for (guint i = 0; multicall_names[i] != NULL; i++) {
+		if (g_str_has_prefix(base, multicall_names[i])) {
+			gsize l0 = strlen(text);
+			if (l0 + 1 >= len)
+				return NULL;
+			g_free(base);
+			base = g_path_get_basename(text + l0 + 1);
+			break;
+		}
+	}
+	return g_steal_pointer(&base);
 }
 
 /* Judges the executable @st (its path read from /proc/@pid/exe) against the configured
@@ -112,6 +285,10 @@ exe_judge(FutFanwatch *fw, pid_t pid, const struct stat *st)
 	}
 	g_mutex_unlock(&fw->lock);
 	e->upload = e->match != NULL;
+	if (!e->upload) {
+		e->multicall = exe_is_multicall(fw, match_path, &id);
+		e->loader = !e->multicall && exe_is_loader(pid, st);
+	}
 	return e;
 }
 
@@ -136,6 +313,8 @@ exe_lookup(FutFanwatch *fw, pid_t pid, const struct stat *st, Event *ev)
 		ev->upload = e->upload;
 		ev->match = e->match;
 		ev->exe = g_strdup(e->path);
+		ev->loader = e->loader;
+		ev->multicall = e->multicall;
 		g_mutex_unlock(&fw->exes_lock);
 		return;
 	}
@@ -145,6 +324,8 @@ exe_lookup(FutFanwatch *fw, pid_t pid, const struct stat *st, Event *ev)
 	ev->upload = e->upload;
 	ev->match = e->match;
 	ev->exe = g_strdup(e->path);
+	ev->loader = e->loader;
+	ev->multicall = e->multicall;
 	g_mutex_lock(&fw->exes_lock);
 	if (g_hash_table_size(fw->exes) >= EXES_MAX)
 		g_hash_table_remove_all(fw->exes);
@@ -165,5 +346,28 @@ fw_identify(FutFanwatch *fw, Event *ev)
 	if (!fw_path_stat(link, &exe_st))
 		return FALSE;
 	exe_lookup(fw, ev->pid, &exe_st, ev);
+	if (ev->upload || !(ev->loader || ev->multicall))
+		return TRUE;
+	if (ev->multicall) {
+		g_autofree gchar *applet = multicall_applet(ev->pid);
+		g_mutex_lock(&fw->lock);
+		/* Unreadable: fail closed. */
+		ev->upload = applet == NULL || g_hash_table_contains(fw->names, applet);
+		g_mutex_unlock(&fw->lock);
+		if (ev->upload)
+			ev->match = "applet";
+		return TRUE;
+	}
+	{
+		const gchar *match = NULL;
+		g_autofree gchar *mapped = NULL;
+		if (!maps_find_upload(fw, ev->pid, &match, &mapped)) {
+			ev->upload = TRUE;
+			ev->match = "mapping";
+		} else if (match != NULL) {
+			ev->upload = TRUE;
+			ev->match = match;
+		}
+	}
 	return TRUE;
 }

@@ -61,6 +61,11 @@ typedef struct {
 	gboolean upload;
 	const gchar *match;
 	gchar *path;
+	/* Judged again for each process: a program loader (ld.so runs whatever program it is
+	 * given, so the program is found in the process's mappings) or a multi-call binary
+	 * (busybox: the applet is argv[0]). */
+	gboolean loader;
+	gboolean multicall;
 } ExeEntry;
 
 typedef struct {
@@ -97,6 +102,10 @@ struct _FutFanwatch {
 	gboolean ignore_new_api; /* FAN_MARK_IGNORE works */
 
 	gchar **mounts;
+	gchar **mount_patterns;
+	GThread *mounts_thread;  /* follows the mount table */
+	int mounts_quit[2];      /* a pipe: writing to it stops mounts_thread */
+	GHashTable *marked_devs; /* st_dev of every filesystem marked, under lock */
 	gchar **programs;
 	gchar **names_cfg;
 	gchar **observe;
@@ -152,6 +161,7 @@ struct _FutFanwatch {
 	GArray *known;         /* Known */
 	GHashTable *names;     /* base name set */
 	GHashTable *paths;     /* executable path set (configured and resolved) */
+	GArray *multicall;     /* Ident of the multi-call binaries present (busybox, toybox) */
 	gint generation;       /* bumped by flush: the exe cache is rebuilt */
 	FutFanwatchStats stats;
 	gboolean started;
@@ -164,6 +174,8 @@ typedef struct {
 	gboolean self;
 	gboolean learn;
 	gboolean upload;
+	gboolean loader;
+	gboolean multicall;
 	gboolean have_st;
 	struct stat st;
 	const gchar *match;
@@ -255,6 +267,11 @@ gboolean fw_quit_loop(gpointer loop);
 gpointer fw_thread_main(gpointer user_data);
 gpointer fw_deadline_main(gpointer user_data);
 gboolean fw_watch_fs(FutFanwatch *fw, const gchar *path);
+
+/* fanwatch-mounts.c */
+/* Marks the filesystems mounted now on a mount point matching the patterns. */
+void fw_mounts_scan(FutFanwatch *fw);
+gpointer fw_mounts_main(gpointer user_data);
 void fw_respond_job(gpointer data, gpointer user_data);
 void fw_work_job(gpointer data, gpointer user_data);
 void fw_learn_job(gpointer data, gpointer user_data);

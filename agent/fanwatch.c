@@ -52,6 +52,13 @@ fut_fanwatch_new(const FutFanwatchConfig *cfg,
 			return NULL;
 		}
 	}
+	for (guint i = 0; cfg->mount_patterns != NULL && cfg->mount_patterns[i] != NULL; i++) {
+		if (!g_path_is_absolute(cfg->mount_patterns[i])) {
+			g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+			            _("upload control: a mount pattern is not absolute"));
+			return NULL;
+		}
+	}
 	for (guint i = 0; cfg->upload_programs != NULL && cfg->upload_programs[i] != NULL; i++) {
 		if (!g_path_is_absolute(cfg->upload_programs[i])) {
 			g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
@@ -74,6 +81,9 @@ fut_fanwatch_new(const FutFanwatchConfig *cfg,
 	fw->self = getpid();
 	fw->ignore_new_api = TRUE;
 	fw->mounts = g_strdupv((gchar **)cfg->mounts);
+	fw->mount_patterns = g_strdupv((gchar **)cfg->mount_patterns);
+	fw->mounts_quit[0] = fw->mounts_quit[1] = -1;
+	fw->marked_devs = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	fw->programs = g_strdupv((gchar **)cfg->upload_programs);
 	fw->names_cfg = g_strdupv((gchar **)cfg->upload_names);
 	fw->observe = g_strdupv((gchar **)cfg->observe_paths);
@@ -108,6 +118,7 @@ fut_fanwatch_new(const FutFanwatchConfig *cfg,
 	g_array_set_clear_func(fw->known, fw_known_clear);
 	fw->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	fw->paths = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	fw->multicall = g_array_new(FALSE, TRUE, sizeof(Ident));
 	g_mutex_lock(&fw->lock);
 	fw_known_refresh_locked(fw);
 	g_mutex_unlock(&fw->lock);
@@ -145,6 +156,15 @@ fw_watch_fs(FutFanwatch *fw, const gchar *path)
 
 	if (!fw_path_stat(path, &st))
 		return FALSE;
+	{
+		guint64 dev = (guint64)st.st_dev;
+		gboolean known;
+		g_mutex_lock(&fw->lock);
+		known = g_hash_table_contains(fw->marked_devs, &dev);
+		g_mutex_unlock(&fw->lock);
+		if (known)
+			return TRUE;
+	}
 	fstype = fw_fstype_of_dev((guint64)st.st_dev);
 	if (fstype == NULL || g_str_has_prefix(fstype, "fuse")) {
 		guint64 dev = (guint64)st.st_dev;
@@ -152,8 +172,16 @@ fw_watch_fs(FutFanwatch *fw, const gchar *path)
 		g_hash_table_add(fw->fuse_devs, g_memdup2(&dev, sizeof dev));
 		g_mutex_unlock(&fw->lock);
 	}
-	return fanotify_mark(fw->fan_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, FAN_OPEN_PERM,
-	                     AT_FDCWD, path) == 0;
+	if (fanotify_mark(fw->fan_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, FAN_OPEN_PERM, AT_FDCWD,
+	                  path) != 0)
+		return FALSE;
+	{
+		guint64 dev = (guint64)st.st_dev;
+		g_mutex_lock(&fw->lock);
+		g_hash_table_add(fw->marked_devs, g_memdup2(&dev, sizeof dev));
+		g_mutex_unlock(&fw->lock);
+	}
+	return TRUE;
 }
 
 gboolean
@@ -205,6 +233,19 @@ fut_fanwatch_start(FutFanwatch *fw, GError **error)
 			return FALSE;
 		}
 	}
+	if (fw->mount_patterns != NULL && fw->mount_patterns[0] != NULL) {
+		fw_mounts_scan(fw);
+		if (pipe2(fw->mounts_quit, O_CLOEXEC) != 0) {
+			int e = errno;
+			fut_fanwatch_stop(fw);
+			return fut_error_set_errno(error, e, _("upload control: pipe"));
+		}
+		fw->mounts_thread = g_thread_try_new("fut-fan-mounts", fw_mounts_main, fw, error);
+		if (fw->mounts_thread == NULL) {
+			fut_fanwatch_stop(fw);
+			return FALSE;
+		}
+	}
 	return TRUE;
 }
 
@@ -213,6 +254,20 @@ fut_fanwatch_stop(FutFanwatch *fw)
 {
 	if (fw == NULL)
 		return;
+	if (fw->mounts_thread != NULL) {
+		ssize_t n;
+		do
+			n = write(fw->mounts_quit[1], "q", 1);
+		while (n < 0 && errno == EINTR);
+		g_thread_join(fw->mounts_thread);
+		fw->mounts_thread = NULL;
+	}
+	for (guint i = 0; i < 2; i++) {
+		if (fw->mounts_quit[i] >= 0) {
+			close(fw->mounts_quit[i]);
+			fw->mounts_quit[i] = -1;
+		}
+	}
 	if (fw->thread != NULL) {
 		/* Through the thread's own context: a g_main_loop_quit() that comes before the
 		 * thread has entered g_main_loop_run() would be lost (a start that fails right
@@ -273,6 +328,8 @@ fut_fanwatch_free(FutFanwatch *fw)
 		g_main_context_unref(fw->record_ctx);
 	g_clear_pointer(&fw->exes, g_hash_table_unref);
 	g_clear_pointer(&fw->fuse_devs, g_hash_table_unref);
+	g_clear_pointer(&fw->marked_devs, g_hash_table_unref);
+	g_strfreev(fw->mount_patterns);
 	g_clear_pointer(&fw->observed, g_hash_table_unref);
 	g_clear_pointer(&fw->seen, g_hash_table_unref);
 	g_clear_pointer(&fw->files, g_hash_table_unref);
@@ -281,6 +338,8 @@ fut_fanwatch_free(FutFanwatch *fw)
 	g_clear_pointer(&fw->paths, g_hash_table_unref);
 	if (fw->known != NULL)
 		g_array_unref(fw->known);
+	if (fw->multicall != NULL)
+		g_array_unref(fw->multicall);
 	g_strfreev(fw->mounts);
 	g_strfreev(fw->programs);
 	g_strfreev(fw->names_cfg);

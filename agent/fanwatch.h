@@ -49,7 +49,8 @@ typedef struct {
 	gchar *exe;                 /* /proc/PID/exe target, NULL when unknown */
 	gchar *comm;                /* /proc/PID/comm, NULL when unknown */
 	const gchar *program_match; /* how the upload program was recognised: "inode", "path",
-	                             * "name" or "size" (see docs/upload-control.md) */
+	                             * "name", "size", "mapping" (a program run
+	                             * through the loader) or "applet" (busybox wget) */
 	/* object */
 	gchar *path; /* /proc/self/fd/N target, NULL when unknown */
 	guint64 dev;
@@ -100,6 +101,11 @@ typedef void (*FutFanwatchRecordFunc)(const FutFanwatchRecord *rec, gpointer use
 typedef struct {
 	/* Paths on the filesystems to watch (each filesystem is marked whole). Required. */
 	const gchar *const *mounts;
+	/* Mount points (glob patterns, fnmatch with FNM_PATHNAME: "/run/user/[0-9]*") whose
+	 * filesystems are watched too, those mounted now and those mounted later (the mount
+	 * table is followed): tmpfs /tmp, /dev/shm, /run/user/UID, a user's FUSE mounts.
+	 * Optional. */
+	const gchar *const *mount_patterns;
 	/* Executable paths of upload programs. Symbolic links are followed at start, so
 	 * /usr/bin/x-www-browser covers the browser it points to. */
 	const gchar *const *upload_programs;
@@ -199,6 +205,7 @@ typedef struct {
 	guint64 reply_errors;
 	guint64 records_dropped;
 	guint64 deadline_answers; /* events answered at their deadline */
+	guint64 mounts_marked;    /* filesystems marked as they were mounted */
 } FutFanwatchStats;
 
 /* Copies the counters into @ret_stats. Thread-safe. */

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Upload control follows the mount table: a filesystem mounted on a mount point that
+ * matches the configured patterns (a tmpfs on /tmp or /dev/shm, /run/user/UID, a user's
+ * FUSE mount) is marked as soon as it appears, so a copy there is seen like one in the
+ * home directory. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fanwatch-private.h"
+
+#define MOUNTINFO_MAX (4 * 1024 * 1024)
+
+static gchar *
+read_mountinfo(int fd)
+{
+	GString *buf = g_string_new(NULL);
+
+	if (lseek(fd, 0, SEEK_SET) != 0) {
+		g_string_free(buf, TRUE);
+		return NULL;
+	}
+	for (;;) {
+		gchar chunk[16384];
+		ssize_t n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || buf->len + (gsize)MAX(n, 0) > MOUNTINFO_MAX) {
+			g_string_free(buf, TRUE);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		g_string_append_len(buf, chunk, n);
+	}
+	return g_string_free(buf, FALSE);
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static gchar *
+unescape_octal(const gchar *s)
+{
+	GString *out = g_string_new(NULL);
+
+	for (const gchar *p = s; *p != '\0'; p++) {
+		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' &&
+		    p[3] >= '0' && p[3] <= '7') {
+			g_string_append_c(out, (gchar)((p[1] - '0') * 64 + (p[2] - '0') * 8 +
+			                               (p[3] - '0')));
+			p += 3;
+		} else {
+			g_string_append_c(out, *p);
+		}
+	}
+	return g_string_free(out, FALSE);
+}
+
+static gboolean
+wanted(FutFanwatch *fw, const gchar *mountpoint)
+{
+	for (guint i = 0; fw->mount_patterns[i] != NULL; i++) {
+		if (fnmatch(fw->mount_patterns[i], mountpoint, FNM_PATHNAME) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static void
+scan_text(FutFanwatch *fw, const gchar *text)
+{
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+
+	for (guint i = 0; lines[i] != NULL; i++) {
+		g_auto(GStrv) f = g_strsplit(lines[i], " ", 6);
+		g_autofree gchar *mp = NULL;
+
+		if (g_strv_length(f) < 5)
+			continue;
+		mp = unescape_octal(f[4]);
+		if (!wanted(fw, mp))
+			continue;
+		/* fw_watch_fs() skips a filesystem marked already (by its device). */
+		if (fw_watch_fs(fw, mp)) {
+			g_mutex_lock(&fw->lock);
+			fw->stats.mounts_marked++;
+			g_mutex_unlock(&fw->lock);
+		}
+	}
+}
+
+void
+fw_mounts_scan(FutFanwatch *fw)
+{
+	int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	g_autofree gchar *text = NULL;
+
+	if (fd < 0)
+		return;
+	text = read_mountinfo(fd);
+	close(fd);
+	if (text != NULL)
+		scan_text(fw, text);
+}
+
+/* The kernel flags /proc/self/mountinfo with POLLPRI when the mount table changes. */
+gpointer
+fw_mounts_main(gpointer user_data)
+{
+	FutFanwatch *fw = user_data;
+	int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	for (;;) {
+		struct pollfd p[2] = {
+		    {.fd = fd, .events = POLLPRI},
+		    {.fd = fw->mounts_quit[0], .events = POLLIN},
+		};
+		g_autofree gchar *text = NULL;
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents != 0)
+			break;
+		if ((p[0].revents & (POLLPRI | POLLERR)) == 0)
+			continue;
+		text = read_mountinfo(fd);
+		if (text != NULL)
+			scan_text(fw, text);
+	}
+	close(fd);
+	return NULL;
+}
