@@ -50,8 +50,8 @@ unescape_octal(const gchar *s)
 	for (const gchar *p = s; *p != '\0'; p++) {
 		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' &&
 		    p[3] >= '0' && p[3] <= '7') {
-			g_string_append_c(out, (gchar)((p[1] - '0') * 64 + (p[2] - '0') * 8 +
-			                               (p[3] - '0')));
+			g_string_append_c(
+			    out, (gchar)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0')));
 			p += 3;
 		} else {
 			g_string_append_c(out, *p);
@@ -70,6 +70,24 @@ wanted(FutFanwatch *fw, const gchar *mountpoint)
 	return FALSE;
 }
 
+/* A FUSE filesystem whose daemon is not root's: the kernel's own open of each event's file
+ * (before the agent sees the event) goes to that daemon, which may never answer, and the
+ * agent's reading of events would wait with it. Such a filesystem is not marked from the
+ * mount table (an administrator may still list it in filesystems). */
+static gboolean
+user_fuse(const gchar *line)
+{
+	const gchar *sep = strstr(line, " - ");
+	g_auto(GStrv) f = NULL;
+
+	if (sep == NULL)
+		return TRUE;
+	f = g_strsplit(sep + 3, " ", 4);
+	if (g_strv_length(f) < 3 || !g_str_has_prefix(f[0], "fuse"))
+		return FALSE;
+	return strstr(f[2], "user_id=0,") == NULL && !g_str_has_suffix(f[2], "user_id=0");
+}
+
 static void
 scan_text(FutFanwatch *fw, const gchar *text)
 {
@@ -82,7 +100,7 @@ scan_text(FutFanwatch *fw, const gchar *text)
 		if (g_strv_length(f) < 5)
 			continue;
 		mp = unescape_octal(f[4]);
-		if (!wanted(fw, mp))
+		if (!wanted(fw, mp) || user_fuse(lines[i]))
 			continue;
 		/* fw_watch_fs() skips a filesystem marked already (by its device). */
 		if (fw_watch_fs(fw, mp)) {
