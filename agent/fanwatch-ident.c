@@ -334,6 +334,34 @@ exe_lookup(FutFanwatch *fw, pid_t pid, const struct stat *st, Event *ev)
 }
 
 gboolean
+fw_identify_cached_ordinary(FutFanwatch *fw, Event *ev)
+{
+	gchar link[64];
+	struct stat st;
+	Key key;
+	Ident id;
+	ExeEntry *e;
+	gboolean ordinary = FALSE;
+
+	g_snprintf(link, sizeof link, "/proc/%d/exe", (int)ev->pid);
+	if (!fw_path_stat(link, &st))
+		return FALSE;
+	key.dev = (guint64)st.st_dev;
+	key.ino = (guint64)st.st_ino;
+	id = fw_ident_of(&st);
+	g_mutex_lock(&fw->exes_lock);
+	if (fw->exes_generation == g_atomic_int_get(&fw->generation)) {
+		e = g_hash_table_lookup(fw->exes, &key);
+		ordinary = e != NULL && fw_ident_equal(&e->id, &id) && !e->upload && !e->loader &&
+		           !e->multicall;
+	}
+	g_mutex_unlock(&fw->exes_lock);
+	if (ordinary)
+		ev->exe_key = key;
+	return ordinary;
+}
+
+gboolean
 fw_identify(FutFanwatch *fw, Event *ev)
 {
 	gchar link[64];

@@ -243,6 +243,10 @@ void fw_known_refresh_locked(FutFanwatch *fw);
 /* Fills @ev's program fields (upload, match, exe, exe_key). FALSE when the process has no
  * executable to examine (gone, or a kernel thread). */
 gboolean fw_identify(FutFanwatch *fw, Event *ev);
+/* TRUE when the executable of @ev's process is in the cache as an ordinary program (not an
+ * upload program, loader or multi-call binary). Never judges, never opens anything: the
+ * reader thread answers such opens itself. */
+gboolean fw_identify_cached_ordinary(FutFanwatch *fw, Event *ev);
 
 /* fanwatch-decide.c */
 void fw_approval_free(gpointer p);

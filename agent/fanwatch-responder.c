@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fanotify.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -150,6 +151,14 @@ follow_up(FutFanwatch *fw, Pending *p)
 	Event *ev = &p->ev;
 	gint64 now_us = g_get_real_time();
 
+	/* Only files that could get an ignore mark are worth the learner's time (and a thread
+	 * wake-up): regular, small enough, owned by root and not writable by others. The
+	 * learner checks again, with the ACL. */
+	if (ev->learn &&
+	    (fw->no_ignore_marks || !fw_fd_stat(ev->fd, &ev->st) || !S_ISREG(ev->st.st_mode) ||
+	     ev->st.st_uid != 0 || (ev->st.st_mode & (S_IWGRP | S_IWOTH)) != 0 ||
+	     (guint64)ev->st.st_size > fw->learn_max))
+		ev->learn = FALSE;
 	if (ev->learn && fw->learner != NULL && !g_atomic_int_get(&fw->stopping) &&
 	    g_thread_pool_unprocessed(fw->learner) < LEARN_QUEUE_MAX) {
 		/* The learner may take its time: it holds the descriptor, not the opener. */
@@ -205,6 +214,19 @@ fw_respond_job(gpointer data, gpointer user_data)
 	follow_up(fw, p);
 }
 
+/* Classification and hashing yield the CPU to the threads that answer the kernel (and to
+ * everyone else's work): a nice value for the calling thread, set once. */
+static void
+lower_priority(void)
+{
+	static __thread gboolean done;
+
+	if (done)
+		return;
+	done = TRUE;
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), 10);
+}
+
 /* Worker threads: classify and hash, then answer (unless the deadline did). */
 void
 fw_work_job(gpointer data, gpointer user_data)
@@ -213,6 +235,7 @@ fw_work_job(gpointer data, gpointer user_data)
 	FutFanwatch *fw = user_data;
 	gboolean allow = FALSE;
 
+	lower_priority();
 	if (g_atomic_int_get(&p->answered)) {
 		fw_pending_done(p);
 		return;
@@ -231,6 +254,7 @@ fw_learn_job(gpointer data, gpointer user_data)
 	Pending *p = data;
 	FutFanwatch *fw = user_data;
 
+	lower_priority();
 	if (!g_atomic_int_get(&fw->stopping))
 		fw_learn(fw, &p->ev);
 	if (p->ev.record)
@@ -341,6 +365,14 @@ handle_event(FutFanwatch *fw, const struct fanotify_event_metadata *meta)
 		p->ev.self = meta->pid == fw->self;
 		answer(fw, p, TRUE);
 		fw_pending_done(p);
+		return;
+	}
+	/* The common case, an ordinary program whose executable is judged already, costs a
+	 * statx without sync and a lookup: answered here too, without a thread hop. */
+	if (fw_identify_cached_ordinary(fw, &p->ev)) {
+		p->ev.learn = TRUE;
+		answer(fw, p, TRUE);
+		follow_up(fw, p);
 		return;
 	}
 	pending_ref(p);
