@@ -15,11 +15,14 @@ G_BEGIN_DECLS
  * keeps Class I and II files away from upload programs unless an active upload approval
  * covers that content, requester and program.
  *
- * The listener runs in its own thread with its own GMainContext, so that no open made by
- * any other thread of the agent (log, spool, socket) can ever wait on a reply the agent
- * itself has to give: those opens carry the agent's pid and are allowed at once. Each event
- * is answered first; a record for the log is then handed to the agent's main context.
- * Every event gets a reply; what cannot be decided is denied. */
+ * A reader thread reads the events and answers the agent's own opens (and ordinary programs
+ * it knows) at once, so that no open made by any thread of the agent can wait on a reply the
+ * agent itself has to give. A pool of responder threads answers the rest of what needs no
+ * file content; workers classify and hash for upload programs and answer; a deadline thread
+ * answers whatever is still open at its deadline. Nothing a user controls (a lease, a FUSE
+ * daemon, a large file) can hold the threads that answer other users' opens. Each event is
+ * answered first; a record for the log is then handed to the agent's main context. Every
+ * event gets exactly one reply; what cannot be decided is denied (docs/upload-control.md). */
 
 /* Classes of the policy (2.2.1). 0 is never returned by a classifier: unknown is II. */
 #define FUT_FANWATCH_CLASS_I   1
