@@ -280,16 +280,17 @@ fut_fanwatch_stop(FutFanwatch *fw)
 		g_thread_join(fw->thread);
 		fw->thread = NULL;
 	}
-	/* No new events now. Let the pools finish what they hold (each job answers its event
-	 * first), workers before responders: a worker hands nothing back, it answers. */
+	/* No new events now. Let the pools finish what they hold (each job answers its event),
+	 * in the order work flows: responders hand events to workers, both hand files to the
+	 * learner, so each pool is freed only once nothing can push into it any more. */
 	g_atomic_int_set(&fw->stopping, 1);
-	if (fw->workers != NULL) {
-		g_thread_pool_free(fw->workers, FALSE, TRUE);
-		fw->workers = NULL;
-	}
 	if (fw->responders != NULL) {
 		g_thread_pool_free(fw->responders, FALSE, TRUE);
 		fw->responders = NULL;
+	}
+	if (fw->workers != NULL) {
+		g_thread_pool_free(fw->workers, FALSE, TRUE);
+		fw->workers = NULL;
 	}
 	if (fw->learner != NULL) {
 		g_thread_pool_free(fw->learner, FALSE, TRUE);
