@@ -198,13 +198,16 @@ fut_fanwatch_start(FutFanwatch *fw, GError **error)
 		g_set_error(error, FUT_ERROR, FUT_ERROR_FAILED, _("upload control was stopped"));
 		return FALSE;
 	}
-	fw->responders = g_thread_pool_new(fw_respond_job, fw, RESPONDERS, FALSE, error);
+	/* Exclusive pools: their threads are ours alone and end when the pool is freed (so the
+	 * per-thread state of the libraries they used, OpenSSL's included, goes with them), and
+	 * they all exist from the start (no thread creation on the way to an answer). */
+	fw->responders = g_thread_pool_new(fw_respond_job, fw, RESPONDERS, TRUE, error);
 	if (fw->responders == NULL)
 		return FALSE;
-	fw->workers = g_thread_pool_new(fw_work_job, fw, WORKERS, FALSE, error);
+	fw->workers = g_thread_pool_new(fw_work_job, fw, WORKERS, TRUE, error);
 	if (fw->workers == NULL)
 		return FALSE;
-	fw->learner = g_thread_pool_new(fw_learn_job, fw, 1, FALSE, error);
+	fw->learner = g_thread_pool_new(fw_learn_job, fw, 1, TRUE, error);
 	if (fw->learner == NULL)
 		return FALSE;
 	fw->deadline_thread = g_thread_try_new("fut-fan-deadline", fw_deadline_main, fw, error);
