@@ -192,28 +192,23 @@ maps_find_upload(FutFanwatch *fw, pid_t pid, const gchar **ret_match, gchar **re
 		while ((nl = memchr(buf->str, '\n', buf->len)) != NULL || (eof && buf->len > 0)) {
 			gsize linelen = nl != NULL ? (gsize)(nl - buf->str) : buf->len;
 			g_autofree gchar *line = g_strndup(buf->str, linelen);
-			guint maj = 0, min = 0;
-			guint64 ino = 0;
-			int off = 0;
+			guint64 dev = 0, ino = 0;
+			const gchar *mpath = NULL;
 
 			g_string_erase(buf, 0, MIN(linelen + 1, buf->len));
-			/* start-end perms offset maj:min inode   path */
-			if (sscanf(line, "%*s %*s %*s %x:%x %" G_GUINT64_FORMAT " %n", &maj, &min,
-			           &ino, &off) < 3 ||
-			    ino == 0 || off <= 0 || line[off] != '/')
+			if (!fw_parse_maps_line(line, &dev, &ino, &mpath))
 				continue;
 			g_mutex_lock(&fw->lock);
 			for (guint i = 0; i < fw->known->len && *ret_match == NULL; i++) {
 				Known *k = &g_array_index(fw->known, Known, i);
-				if (k->present && k->id.ino == ino &&
-				    k->id.dev == (guint64)makedev(maj, min))
+				if (k->present && k->id.ino == ino && k->id.dev == dev)
 					*ret_match = "mapping";
 			}
-			if (*ret_match == NULL && g_hash_table_contains(fw->paths, line + off))
+			if (*ret_match == NULL && g_hash_table_contains(fw->paths, mpath))
 				*ret_match = "mapping";
 			g_mutex_unlock(&fw->lock);
 			if (*ret_match != NULL) {
-				*ret_path = g_strdup(line + off);
+				*ret_path = g_strdup(mpath);
 				break;
 			}
 		}
@@ -229,19 +224,55 @@ multicall_applet(pid_t pid)
 {
 	g_autofree gchar *text = NULL;
 	gsize len = 0;
+
+	if (!fut_procinfo_read(pid, "cmdline", &text, &len, NULL))
+		return NULL;
+	return fw_parse_applet(text, len);
+}
+
+/* Parses one line of /proc/PID/maps ("start-end perms offset maj:min inode   path"): a file
+ * mapping gives its device (makedev), inode and path (a pointer into @line). FALSE for
+ * anonymous and special mappings ([heap], inode 0) and for garbage. */
+gboolean
+fw_parse_maps_line(const gchar *line, guint64 *ret_dev, guint64 *ret_ino, const gchar **ret_path)
+{
+	guint maj = 0, min = 0;
+	guint64 ino = 0;
+	int off = 0;
+
+	if (sscanf(line,
+	           "%*[0-9a-f]-%*[0-9a-f] %*4[-rwxps] %*[0-9a-f] %x:%x %" G_GUINT64_FORMAT " %n",
+	           &maj, &min, &ino, &off) < 3 ||
+	    ino == 0 || off <= 0 || line[off] != '/')
+		return FALSE;
+	*ret_dev = (guint64)makedev(maj, min);
+	*ret_ino = ino;
+	*ret_path = line + off;
+	return TRUE;
+}
+
+/* The applet a multi-call binary runs, from its command line (@len bytes, NUL-separated
+ * arguments): argv[0]'s base name, or argv[1]'s when argv[0] names the binary itself
+ * ("busybox wget"). Caller frees; NULL when there is none. */
+gchar *
+fw_parse_applet(const gchar *cmdline, gsize len)
+{
+	gsize l0;
 	g_autofree gchar *base = NULL;
 
-	if (!fut_procinfo_read(pid, "cmdline", &text, &len, NULL) || len == 0)
+	if (cmdline == NULL || len == 0 || cmdline[0] == '\0')
 		return NULL;
-	base = g_path_get_basename(text);
+	l0 = strnlen(cmdline, len);
+	if (l0 == len)
+		return NULL; /* not NUL-terminated: truncated */
+	base = g_path_get_basename(cmdline);
 	for (guint i = 0; multicall_names[i] != NULL; i++) {
 		if (g_str_has_prefix(base, multicall_names[i])) {
-			gsize l0 = strlen(text);
-			if (l0 + 1 >= len)
+			const gchar *a1 = cmdline + l0 + 1;
+			gsize rest = len - l0 - 1;
+			if (rest == 0 || a1[0] == '\0' || strnlen(a1, rest) == rest)
 				return NULL;
-			g_free(base);
-			base = g_path_get_basename(text + l0 + 1);
-			break;
+			return g_path_get_basename(a1);
 		}
 	}
 	return g_steal_pointer(&base);

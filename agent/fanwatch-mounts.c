@@ -70,22 +70,46 @@ wanted(FutFanwatch *fw, const gchar *mountpoint)
 	return FALSE;
 }
 
+gboolean
+fw_parse_mountinfo_line(const gchar *line,
+                        gchar **ret_mountpoint,
+                        gchar **ret_fstype,
+                        gchar **ret_superopts)
+{
+	g_auto(GStrv) f = g_strsplit(line, " ", -1);
+	guint n = g_strv_length(f);
+	guint sep = 0;
+
+	/* id parent maj:min root mountpoint options [optional fields...] - fstype source opts */
+	for (guint i = 6; i < n && sep == 0; i++) {
+		if (strcmp(f[i], "-") == 0)
+			sep = i;
+	}
+	if (sep == 0 || sep + 3 >= n || f[4][0] != '/' || f[sep + 1][0] == '\0')
+		return FALSE;
+	*ret_mountpoint = unescape_octal(f[4]);
+	*ret_fstype = g_strdup(f[sep + 1]);
+	*ret_superopts = g_strdup(f[sep + 3]);
+	return TRUE;
+}
+
 /* A FUSE filesystem whose daemon is not root's: the kernel's own open of each event's file
  * (before the agent sees the event) goes to that daemon, which may never answer, and the
  * agent's reading of events would wait with it. Such a filesystem is not marked from the
  * mount table (an administrator may still list it in filesystems). */
-static gboolean
-user_fuse(const gchar *line)
+gboolean
+fw_is_user_fuse(const gchar *fstype, const gchar *superopts)
 {
-	const gchar *sep = strstr(line, " - ");
-	g_auto(GStrv) f = NULL;
+	g_auto(GStrv) opts = NULL;
 
-	if (sep == NULL)
-		return TRUE;
-	f = g_strsplit(sep + 3, " ", 4);
-	if (g_strv_length(f) < 3 || !g_str_has_prefix(f[0], "fuse"))
+	if (!g_str_has_prefix(fstype, "fuse"))
 		return FALSE;
-	return strstr(f[2], "user_id=0,") == NULL && !g_str_has_suffix(f[2], "user_id=0");
+	opts = g_strsplit(superopts, ",", -1);
+	for (guint i = 0; opts[i] != NULL; i++) {
+		if (strcmp(opts[i], "user_id=0") == 0)
+			return FALSE;
+	}
+	return TRUE;
 }
 
 static void
@@ -94,13 +118,13 @@ scan_text(FutFanwatch *fw, const gchar *text)
 	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
 
 	for (guint i = 0; lines[i] != NULL; i++) {
-		g_auto(GStrv) f = g_strsplit(lines[i], " ", 6);
 		g_autofree gchar *mp = NULL;
+		g_autofree gchar *fstype = NULL;
+		g_autofree gchar *opts = NULL;
 
-		if (g_strv_length(f) < 5)
+		if (!fw_parse_mountinfo_line(lines[i], &mp, &fstype, &opts))
 			continue;
-		mp = unescape_octal(f[4]);
-		if (!wanted(fw, mp) || user_fuse(lines[i]))
+		if (!wanted(fw, mp) || fw_is_user_fuse(fstype, opts))
 			continue;
 		/* fw_watch_fs() skips a filesystem marked already (by its device). */
 		if (fw_watch_fs(fw, mp)) {

@@ -247,6 +247,9 @@ gboolean fw_identify(FutFanwatch *fw, Event *ev);
  * upload program, loader or multi-call binary). Never judges, never opens anything: the
  * reader thread answers such opens itself. */
 gboolean fw_identify_cached_ordinary(FutFanwatch *fw, Event *ev);
+gboolean
+fw_parse_maps_line(const gchar *line, guint64 *ret_dev, guint64 *ret_ino, const gchar **ret_path);
+gchar *fw_parse_applet(const gchar *cmdline, gsize len);
 
 /* fanwatch-decide.c */
 void fw_approval_free(gpointer p);
@@ -275,6 +278,14 @@ gboolean fw_watch_fs(FutFanwatch *fw, const gchar *path);
 /* fanwatch-mounts.c */
 /* Marks the filesystems mounted now on a mount point matching the patterns. */
 void fw_mounts_scan(FutFanwatch *fw);
+/* Parses one line of /proc/self/mountinfo: the mount point (unescaped), the file system type
+ * and the super block options. FALSE for garbage. Caller frees the strings. */
+gboolean fw_parse_mountinfo_line(const gchar *line,
+                                 gchar **ret_mountpoint,
+                                 gchar **ret_fstype,
+                                 gchar **ret_superopts);
+/* TRUE for a FUSE file system whose daemon is not root's (super options without user_id=0). */
+gboolean fw_is_user_fuse(const gchar *fstype, const gchar *superopts);
 gpointer fw_mounts_main(gpointer user_data);
 void fw_respond_job(gpointer data, gpointer user_data);
 void fw_work_job(gpointer data, gpointer user_data);
