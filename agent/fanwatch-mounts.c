@@ -9,7 +9,9 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "fanwatch-private.h"
@@ -112,10 +114,44 @@ fw_is_user_fuse(const gchar *fstype, const gchar *superopts)
 	return TRUE;
 }
 
+/* Forgets the filesystems marked before that are no longer mounted: the kernel gives a new
+ * tmpfs (the next login's /run/user/UID) the device number of one unmounted before, and
+ * that new filesystem has no mark. @present: the devices in the mount table now. */
+static void
+forget_unmounted(FutFanwatch *fw, GHashTable *present)
+{
+	GHashTableIter it;
+	gpointer key;
+
+	g_mutex_lock(&fw->lock);
+	g_hash_table_iter_init(&it, fw->marked_devs);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		if (!g_hash_table_contains(present, key)) {
+			g_hash_table_remove(fw->fuse_devs, key);
+			g_hash_table_iter_remove(&it);
+		}
+	}
+	g_mutex_unlock(&fw->lock);
+}
+
 static void
 scan_text(FutFanwatch *fw, const gchar *text)
 {
 	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	g_autoptr(GHashTable) present =
+	    g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+
+	for (guint i = 0; lines[i] != NULL; i++) {
+		g_auto(GStrv) f = g_strsplit(lines[i], " ", 4);
+		guint maj, min;
+
+		if (g_strv_length(f) >= 3 && sscanf(f[2], "%u:%u", &maj, &min) == 2) {
+			guint64 dev = (guint64)makedev(maj, min);
+			g_hash_table_add(present, g_memdup2(&dev, sizeof dev));
+		}
+	}
+	if (g_hash_table_size(present) > 0)
+		forget_unmounted(fw, present);
 
 	for (guint i = 0; lines[i] != NULL; i++) {
 		g_autofree gchar *mp = NULL;

@@ -120,6 +120,16 @@ as_u cp "$U/staff.csv" "$TEST_TMP/mnts/shm/copy.csv" || fail "cp to the tmpfs fa
 out=$(as_u timeout 10 curl -s "file://$TEST_TMP/mnts/shm/copy.csv" 2>/dev/null) || true
 case "$out" in *379474484458*) fail "curl read a copy on a tmpfs mounted after the start" ;; esac
 expect_log '"event":"upload.denied".*copy.csv' "no upload.denied for the copy on the new tmpfs"
+# Unmounted and mounted again (a new login's /run/user/UID): the kernel hands the new tmpfs
+# the device number the old one had, and it must be marked all the same.
+umount "$TEST_TMP/mnts/shm" || fail "cannot unmount the tmpfs"
+sleep 0.5
+mount -t tmpfs -o mode=1777 tmpfs "$TEST_TMP/mnts/shm" || fail "cannot mount the tmpfs again"
+sleep 0.5
+as_u cp "$U/staff.csv" "$TEST_TMP/mnts/shm/copy2.csv" || fail "cp to the new tmpfs failed"
+out=$(as_u timeout 10 curl -s "file://$TEST_TMP/mnts/shm/copy2.csv" 2>/dev/null) || true
+case "$out" in *379474484458*) fail "curl read a copy on a tmpfs mounted again at the same place" ;; esac
+expect_log '"event":"upload.denied".*copy2.csv' "no upload.denied for the copy on the tmpfs mounted again"
 
 stop_agent
 exit 0
