@@ -8,8 +8,8 @@
 # - a FUSE file whose reads never return (stallfs.py): an upload program is denied at once,
 #   another user's open stays fast (before: the classifier read it on the listener thread and
 #   everything waited for ever);
-# - a 200 MiB file being classified for an upload program: another user's opens stay fast
-#   (before: they waited for the classification);
+# - a 200 MiB file, and zip bombs (780 KiB inflating to 250 MiB), being classified: another
+#   user's opens stay fast (before: they waited for the classification);
 # - a Class III file of the user's own, rewritten through a shared mmap (no modify event):
 #   an upload program opening it afterwards is denied (before: the ignore mark set when cat
 #   read it twice survived, and curl read the new content);
@@ -95,14 +95,15 @@ PY
 chmod 0644 "$TEST_TMP/opens.py"
 # Batches of 40 files the other user has never opened (so no ignore mark lets them skip the
 # agent), made now, before any attack.
-for b in 1 2 3 4 5; do
+for b in 1 2 3 4 5 6; do
 	mkdir -p "$V/b$b"
 	for i in $(seq 40); do printf 'note %s\n' "$i" >"$V/b$b/n$i.txt"; done
 done
 chown -R 65533:65533 "$V"
-# other_user_fast WHAT: the other user opens a new batch 3 times; each open within 1 s and
-# the whole run (the interpreter's start included) within 5 s (the deadline is 3 s; before
-# the fix these waited 45 s, for ever, or seconds).
+# other_user_fast WHAT: the other user opens a new batch 3 times; each open within 300 ms and
+# the whole run (the interpreter's start included) within 5 s (measured here: at most 15 ms
+# under every attack below, on a loaded 2-CPU machine; before the fix these waited 45 s, for
+# ever, or 0.6 s and more).
 batch=0
 other_user_fast() {
 	batch=$((batch + 1))
@@ -111,7 +112,7 @@ other_user_fast() {
 		fail "$1: another user's opens did not finish in 60 s"
 	total=$((($(date +%s%N) - t0) / 1000000))
 	echo "$1: another user's slowest open took $worst ms, the run $total ms" >&2
-	[ "$worst" -lt 1000 ] || fail "$1: another user's open waited $worst ms"
+	[ "$worst" -lt 300 ] || fail "$1: another user's open waited $worst ms"
 	[ "$total" -lt 5000 ] || fail "$1: another user's run took $total ms"
 }
 other_user_fast "at rest"
@@ -175,6 +176,38 @@ bcurl=$!
 sleep 0.3
 other_user_fast "while a 200 MiB file is classified"
 wait "$bcurl" || true
+
+# --- a zip bomb ----------------------------------------------------------------------------
+# 780 KiB that inflate to 250 MiB (under the classifier's limit, so it is inflated: about a
+# second each). Three copies, each opened twice by cat (before, the second open made the
+# listener classify it on the thread answering everyone) and once by curl.
+cat >"$TEST_TMP/bomb.py" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+    z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
+    body = b"<w:p><w:r><w:t>" + b"public notice " * 64 + b"</w:t></w:r></w:p>"
+    with z.open("word/document.xml", "w", force_zip64=True) as f:
+        f.write(b'<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>')
+        chunk = body * 1024
+        for _ in range(250 * 1024 * 1024 // len(chunk)):
+            f.write(chunk)
+        f.write(b"</w:body></w:document>")
+PY
+"$PY" "$TEST_TMP/bomb.py" "$U/bomb1.docx" || fail "cannot make the zip bomb"
+cp "$U/bomb1.docx" "$U/bomb2.docx"
+cp "$U/bomb1.docx" "$U/bomb3.docx"
+chown 65534:65534 "$U"/bomb*.docx
+(
+	for f in bomb1 bomb2 bomb3; do
+		as_u cat "$U/$f.docx" >/dev/null
+		as_u cat "$U/$f.docx" >/dev/null
+		as_u timeout 20 curl -s "file://$U/$f.docx" -o /dev/null
+	done
+) &
+bombs=$!
+sleep 0.3
+other_user_fast "while zip bombs are classified"
+wait "$bombs" || true
 
 # --- a shared mmap rewrite ----------------------------------------------------------------
 # Same length: harmless text, then a My Number line (Class I by content) padded with spaces.
