@@ -141,7 +141,8 @@ open(sys.argv[2], "w").close()
 time.sleep(120)
 PY
 chmod 0644 "$TEST_TMP/lease.py"
-as_u "$PY" "$TEST_TMP/lease.py" "$U/leased.txt" "$HOME_U/leased" &
+# Not through as_u: $! must be the lease holder itself, not a subshell around it.
+setpriv --reuid=65534 --regid=65534 --clear-groups "$PY" "$TEST_TMP/lease.py" "$U/leased.txt" "$HOME_U/leased" &
 lease_pid=$!
 defer "kill $lease_pid 2>/dev/null"
 wait_file "$HOME_U/leased" 150 || fail "could not take a write lease"
@@ -155,6 +156,7 @@ out=$(as_u timeout 50 curl -s "file://$U/leased.txt" 2>&1) || rc=$?
 [ "$rc" != 0 ] && [ "$rc" != 124 ] || fail "curl on the leased file: exit $rc (124: it waited)"
 case "$out" in *"my own file"*) fail "curl read the leased file" ;; esac
 kill "$lease_pid" 2>/dev/null
+wait "$lease_pid" 2>/dev/null
 wait "$opener" 2>/dev/null
 
 # --- a FUSE file whose reads never return ------------------------------------------------
