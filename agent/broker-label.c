@@ -95,14 +95,11 @@ label_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 		g_task_return_error(task, error);
 		return;
 	}
-	/* Upload control may hold this file as judged Class III: let it judge again. Here, not
-	 * on the main loop: forgetting a path looks the path up (issue 16 item 9). */
+	/* Upload control may hold this file, or copies of it, as judged Class III: judge again.
+	 * Here, not on the main loop (issue 16 item 9). */
 	if (lj->agent->fanwatch != NULL) {
 		g_autoptr(GError) ferr = NULL;
-		gboolean forgot = lj->path != NULL &&
-		                  fut_fanwatch_forget_path(lj->agent->fanwatch, lj->path, &ferr);
-		g_clear_error(&ferr);
-		if (!forgot && !fut_fanwatch_flush(lj->agent->fanwatch, &ferr))
+		if (!fut_fanwatch_relabelled(lj->agent->fanwatch, &ferr))
 			lj->fanwatch_error = fut_strescape(ferr->message, -1);
 	}
 	g_task_return_boolean(task, TRUE);

@@ -188,6 +188,8 @@ start_upload_control(FutAgent *agent, GError **error)
 		return TRUE;
 	fut_fanwatch_config_init(&cfg);
 	cfg.mounts = (const gchar *const *)c->upload_filesystems;
+	cfg.mount_patterns = (const gchar *const *)c->upload_mounts;
+	cfg.deadline_ms = c->upload_deadline_ms;
 	cfg.upload_programs = (const gchar *const *)c->upload_programs;
 	cfg.upload_names = (const gchar *const *)c->upload_names;
 	cfg.observe_paths = (const gchar *const *)c->upload_observe;
