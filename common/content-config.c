@@ -16,6 +16,7 @@
 #define DEFAULT_SCAN_LIMIT        (256 * MIB)
 #define DEFAULT_ARCHIVE_LIMIT     (64 * MIB)
 #define DEFAULT_ARCHIVE_BUDGET    (256 * MIB)
+#define DEFAULT_ARCHIVE_RATIO     100
 #define DEFAULT_ARCHIVE_ENTRIES   10000
 #define DEFAULT_ARCHIVE_DEPTH     2
 #define DEFAULT_MYNUMBER_THR      1
@@ -32,11 +33,11 @@ static const gchar *const default_marking_words[] = {
     "【秘】",   "（秘）",       "(秘)",         "㊙",     "個人情報:3", NULL,
 };
 
-
 static const gchar *const known_keys[] = {
     "scan-limit",
     "archive-limit",
     "archive-budget",
+    "archive-max-ratio",
     "archive-max-entries",
     "archive-max-depth",
     "mynumber-keywords",
@@ -178,6 +179,7 @@ fut_content_config_new(GKeyFile *kf, GError **error)
 	self->scan_limit = DEFAULT_SCAN_LIMIT;
 	self->archive_limit = DEFAULT_ARCHIVE_LIMIT;
 	self->archive_budget = DEFAULT_ARCHIVE_BUDGET;
+	self->archive_max_ratio = DEFAULT_ARCHIVE_RATIO;
 	self->archive_max_entries = DEFAULT_ARCHIVE_ENTRIES;
 	self->archive_max_depth = DEFAULT_ARCHIVE_DEPTH;
 	self->mynumber_thr = DEFAULT_MYNUMBER_THR;
@@ -208,6 +210,7 @@ fut_content_config_new(GKeyFile *kf, GError **error)
 		              error) ||
 		    !get_size(kf, "archive-budget", 1, 64 * 1024 * MIB, &self->archive_budget,
 		              error) ||
+		    !get_count(kf, "archive-max-ratio", 100000, &self->archive_max_ratio, error) ||
 		    !get_count(kf, "archive-max-entries", 1000000, &self->archive_max_entries,
 		               error) ||
 		    !get_count(kf, "archive-max-depth", 8, &self->archive_max_depth, error) ||
@@ -250,4 +253,3 @@ fut_content_config_get_scan_limit(const FutContentConfig *self)
 {
 	return self->scan_limit;
 }
-

@@ -21,6 +21,7 @@ struct _FutContentConfig {
 	guint64 scan_limit;
 	guint64 archive_limit;
 	guint64 archive_budget;
+	guint archive_max_ratio;
 	guint archive_max_entries;
 	guint archive_max_depth;
 	guint mynumber_thr;
@@ -42,6 +43,7 @@ typedef struct {
 	const FutContentConfig *cl;
 	FutContentResult *res;
 	FutScanner scan;
+	guint64 budget_total; /* decompressed bytes allowed for the whole file */
 	guint64 budget_left;
 	guint64 entries;
 	guint problems;
@@ -49,7 +51,8 @@ typedef struct {
 	gboolean abort; /* a limit was hit: stop reading */
 } Ctx;
 
-void content_evidence(Ctx *ctx, const gchar *rule, FutClass klass, guint64 count, const gchar *fmt, ...)
+void
+content_evidence(Ctx *ctx, const gchar *rule, FutClass klass, guint64 count, const gchar *fmt, ...)
     G_GNUC_PRINTF(5, 6);
 /* Something could not be read or decided: Class II, fail closed. */
 void content_problem(Ctx *ctx, const gchar *rule, const gchar *fmt, ...) G_GNUC_PRINTF(3, 4);
@@ -70,9 +73,29 @@ typedef enum {
 	KIND_ZIP,
 	KIND_OLE,
 	KIND_PDF,
+	KIND_PACKED,     /* an archive or compressed stream libarchive unpacks */
 	KIND_COMPRESSED, /* an archive or compressed stream we do not unpack */
 	KIND_ENCRYPTED,  /* a file encrypted by a tool: nothing to scan */
+	KIND_MEDIA,      /* an image, audio or video format: dense by nature, bytes scanned */
 } Kind;
+
+/* TRUE for the kinds that are read whole into memory (they need random access). */
+gboolean content_kind_whole(Kind kind);
+
+/* What looks packed in a stream of binary data: high entropy, a zip end record. Fed block
+ * by block (any split), it remembers what it saw. */
+typedef struct {
+	guint32 hist[256];
+	gsize filled;
+	guint dense_blocks; /* blocks of 64 KiB whose entropy is that of packed data */
+	gboolean zip_end;   /* "PK\5\6" seen somewhere */
+	guint8 carry[3];
+	gsize carry_len;
+} PackedProbe;
+
+void content_probe_feed(PackedProbe *p, const guint8 *data, gsize len);
+/* Reports what the probe saw as Class II evidence; returns TRUE if it reported anything. */
+gboolean content_probe_report(Ctx *ctx, const PackedProbe *p, const gchar *name);
 
 /* Looks at the first bytes of a stream (@complete: they are all of it). For opaque
  * formats, @ret_what gets the format's name. */
@@ -89,6 +112,8 @@ typedef struct {
 	gsize staged;
 	guint8 *out; /* ICONV_OUT bytes, only when converting */
 	guint64 invalid;
+	gboolean probing; /* binary data: look for packed data */
+	PackedProbe probe;
 } Decoder;
 
 Decoder *content_decoder_new(Ctx *ctx, Kind kind);
@@ -100,5 +125,21 @@ void content_decoder_free(Decoder *dec);
 
 void content_scan_zip(Ctx *ctx, const guint8 *data, gsize len, guint depth, const gchar *name);
 void content_scan_ole(Ctx *ctx, const guint8 *data, gsize len, const gchar *name);
+/* An archive or compressed stream, unpacked with libarchive (packed.c); @zip_only: read it
+ * as a zip archive that may follow other data (a self-extracting .exe). */
+void content_scan_packed(
+    Ctx *ctx, const guint8 *data, gsize len, guint depth, const gchar *name, gboolean zip_only);
+
+/* One stream inside a container, fed in pieces: sniffed on its first bytes, then streamed
+ * through a decoder, or gathered whole for a nested container (entry.c). */
+typedef struct _EntrySink EntrySink;
+EntrySink *content_entry_new(Ctx *ctx, const gchar *shown_name, guint depth);
+/* Returns FALSE when the entry should not be read further (a limit, an opaque format). */
+gboolean content_entry_feed(EntrySink *e, const guint8 *data, gsize len);
+/* Ends the entry (@failed: it was cut short and is not classified further) and frees it. */
+void content_entry_finish(EntrySink *e, gboolean failed);
+/* Takes @n decompressed bytes from the budget; FALSE (and Class II) past it. */
+gboolean content_take_budget(Ctx *ctx, gsize n, const gchar *container);
+
 /* A whole in-memory stream (an archive entry) classified like a file. */
 void content_scan_buffer(Ctx *ctx, const guint8 *data, gsize len, guint depth, const gchar *name);

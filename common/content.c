@@ -130,7 +130,6 @@ content_pread_full(int fd, guint8 *buf, gsize len, guint64 off)
 	return (gssize)have;
 }
 
-
 /* --- the file ------------------------------------------------------------------------ */
 
 /* Reads the whole file into memory (archives need random access). */
@@ -141,8 +140,9 @@ read_whole(Ctx *ctx, int fd, guint64 size, gsize *ret_len)
 	gssize n;
 
 	if (size > ctx->cl->archive_limit) {
-		content_problem(ctx, "too-large", _("archive larger than the scan limit of %llu MiB"),
-		        (unsigned long long)(ctx->cl->archive_limit / MIB));
+		content_problem(ctx, "too-large",
+		                _("archive larger than the scan limit of %llu MiB"),
+		                (unsigned long long)(ctx->cl->archive_limit / MIB));
 		return NULL;
 	}
 	/* one byte more than fstat said, to notice a file that grew */
@@ -162,7 +162,7 @@ read_whole(Ctx *ctx, int fd, guint64 size, gsize *ret_len)
 
 /* Streams a text file through the decoder in chunks; memory stays constant. */
 static gboolean
-stream_text(Ctx *ctx, int fd, Kind kind, const guint8 *first, gsize first_len)
+stream_text(Ctx *ctx, int fd, Kind kind, const guint8 *first, gsize first_len, guint64 size)
 {
 	g_autofree guint8 *buf = NULL;
 	Decoder *dec = content_decoder_new(ctx, kind);
@@ -177,7 +177,8 @@ stream_text(Ctx *ctx, int fd, Kind kind, const guint8 *first, gsize first_len)
 	while (buf != NULL) {
 		gssize n = content_pread_full(fd, buf, READ_CHUNK, off);
 		if (n < 0) {
-			content_problem(ctx, "unreadable", _("read error: %s"), g_strerror((int)-n));
+			content_problem(ctx, "unreadable", _("read error: %s"),
+			                g_strerror((int)-n));
 			ok = FALSE;
 			break;
 		}
@@ -185,8 +186,9 @@ stream_text(Ctx *ctx, int fd, Kind kind, const guint8 *first, gsize first_len)
 			break;
 		off += (guint64)n;
 		if (off > ctx->cl->scan_limit) {
-			content_problem(ctx, "too-large", _("larger than the scan limit of %llu MiB"),
-			        (unsigned long long)(ctx->cl->scan_limit / MIB));
+			content_problem(ctx, "too-large",
+			                _("larger than the scan limit of %llu MiB"),
+			                (unsigned long long)(ctx->cl->scan_limit / MIB));
 			ok = FALSE;
 			break;
 		}
@@ -194,8 +196,22 @@ stream_text(Ctx *ctx, int fd, Kind kind, const guint8 *first, gsize first_len)
 	}
 	if (dec->invalid > 0 && kind != KIND_BINARY)
 		content_evidence(ctx, "encoding", FUT_CLASS_NONE, dec->invalid,
-		             _("%llu invalid byte sequences skipped"),
-		             (unsigned long long)dec->invalid);
+		                 _("%llu invalid byte sequences skipped"),
+		                 (unsigned long long)dec->invalid);
+	if (ok && dec->probing && dec->probe.zip_end) {
+		/* a zip archive after other data (a self-extracting .exe): unzip reads it,
+		 * so it is read here too, whole */
+		g_autofree guint8 *whole = NULL;
+		gsize whole_len = 0;
+		content_decoder_free(dec);
+		whole = read_whole(ctx, fd, size, &whole_len);
+		if (whole == NULL)
+			return FALSE;
+		content_scan_packed(ctx, whole, whole_len, 0, _("the file"), TRUE);
+		return TRUE;
+	}
+	if (ok && dec->probing)
+		content_probe_report(ctx, &dec->probe, _("the file"));
 	content_decoder_free(dec);
 	return ok;
 }
@@ -218,11 +234,14 @@ scan_content(Ctx *ctx, int fd, guint64 size)
 	switch (kind) {
 	case KIND_ZIP:
 	case KIND_OLE:
+	case KIND_PACKED:
 		whole = read_whole(ctx, fd, size, &whole_len);
 		if (whole == NULL)
 			return FALSE;
 		if (kind == KIND_ZIP)
 			content_scan_zip(ctx, whole, whole_len, 0, _("the archive"));
+		else if (kind == KIND_PACKED)
+			content_scan_packed(ctx, whole, whole_len, 0, _("the file"), FALSE);
 		else
 			content_scan_ole(ctx, whole, whole_len, _("the file"));
 		return TRUE;
@@ -232,7 +251,7 @@ scan_content(Ctx *ctx, int fd, guint64 size)
 		content_opaque(ctx, kind, what, _("the file"));
 		return TRUE; /* the decision hashes what it needs */
 	default:
-		return stream_text(ctx, fd, kind, first, (gsize)n);
+		return stream_text(ctx, fd, kind, first, (gsize)n, size);
 	}
 }
 
@@ -266,10 +285,11 @@ judge_detectors(Ctx *ctx)
 		gboolean random_like = !mn_kw && percent < cl->mynumber_min_percent;
 		gboolean hit = mn_thr > 0 && scan->mynumber_valid >= mn_thr && !random_like;
 		if (hit)
-			content_evidence(ctx, "mynumber", FUT_CLASS_I, scan->mynumber_valid,
-			             _("%llu My Number(s) with a valid check digit (first %s)%s"),
-			             (unsigned long long)scan->mynumber_valid, masked,
-			             mn_kw ? _(", with a My Number keyword") : "");
+			content_evidence(
+			    ctx, "mynumber", FUT_CLASS_I, scan->mynumber_valid,
+			    _("%llu My Number(s) with a valid check digit (first %s)%s"),
+			    (unsigned long long)scan->mynumber_valid, masked,
+			    mn_kw ? _(", with a My Number keyword") : "");
 		else if (random_like && mn_thr > 0 && scan->mynumber_valid >= mn_thr)
 			content_evidence(
 			    ctx, "mynumber", FUT_CLASS_NONE, scan->mynumber_valid,
@@ -279,24 +299,25 @@ judge_detectors(Ctx *ctx)
 			    (unsigned long long)scan->mynumber_valid, (unsigned long long)all,
 			    percent, masked);
 		else
-			content_evidence(ctx, "mynumber", FUT_CLASS_NONE, scan->mynumber_valid,
-			             _("%llu 12-digit number(s) with a valid My Number check digit "
-			               "(first %s)%s: below the threshold"),
-			             (unsigned long long)scan->mynumber_valid, masked,
-			             mn_kw ? _(", with a My Number keyword") : "");
+			content_evidence(
+			    ctx, "mynumber", FUT_CLASS_NONE, scan->mynumber_valid,
+			    _("%llu 12-digit number(s) with a valid My Number check digit "
+			      "(first %s)%s: below the threshold"),
+			    (unsigned long long)scan->mynumber_valid, masked,
+			    mn_kw ? _(", with a My Number keyword") : "");
 	}
 	if (scan->resident_valid > 0) {
 		g_autofree gchar *masked = fut_mask_digits(scan->resident_first);
 		gboolean hit = rc_thr > 0 && scan->resident_valid >= rc_thr;
-		content_evidence(ctx, "resident-code", hit ? FUT_CLASS_I : FUT_CLASS_NONE,
-		             scan->resident_valid,
-		             hit ? _("%llu resident-register code(s) with a valid check digit "
-		                     "(first %s)%s")
-		                 : _("%llu 11-digit number(s) with a valid resident-register check "
-		                     "digit (first %s)%s: not counted"),
-		             (unsigned long long)scan->resident_valid, masked,
-		             rc_kw ? _(", with a resident-register keyword")
-		                   : _(", without a resident-register keyword"));
+		content_evidence(
+		    ctx, "resident-code", hit ? FUT_CLASS_I : FUT_CLASS_NONE, scan->resident_valid,
+		    hit ? _("%llu resident-register code(s) with a valid check digit "
+		            "(first %s)%s")
+		        : _("%llu 11-digit number(s) with a valid resident-register check "
+		            "digit (first %s)%s: not counted"),
+		    (unsigned long long)scan->resident_valid, masked,
+		    rc_kw ? _(", with a resident-register keyword")
+		          : _(", without a resident-register keyword"));
 	}
 	for (guint i = 0; i < fut_scan_words_get_count(cl->words); i++) {
 		guint64 c = scan->word_counts[i];
@@ -306,15 +327,14 @@ judge_detectors(Ctx *ctx)
 		w = fut_strescape(fut_scan_words_get_word(cl->words, i), -1);
 		if (c >= cl->word_thr[i])
 			content_evidence(ctx, "marking", FUT_CLASS_II, c,
-			             _("marking \"%s\" found %llu time(s)"), w,
-			             (unsigned long long)c);
+			                 _("marking \"%s\" found %llu time(s)"), w,
+			                 (unsigned long long)c);
 		else
 			content_evidence(ctx, "marking", FUT_CLASS_NONE, c,
-			             _("\"%s\" found %llu time(s), below the threshold of %u"), w,
-			             (unsigned long long)c, cl->word_thr[i]);
+			                 _("\"%s\" found %llu time(s), below the threshold of %u"),
+			                 w, (unsigned long long)c, cl->word_thr[i]);
 	}
 }
-
 
 FutContentResult *
 fut_content_scan_fd(const FutContentConfig *cfg, int fd)
@@ -326,11 +346,14 @@ fut_content_scan_fd(const FutContentConfig *cfg, int fd)
 	res->evidence = g_ptr_array_new_with_free_func((GDestroyNotify)fut_evidence_free);
 	ctx.cl = cfg;
 	ctx.res = res;
-	ctx.budget_left = cfg->archive_budget;
+	/* A bomb is told by its ratio, not by a size a big roster reaches: a file may unpack
+	 * to archive-max-ratio times its size, and always to archive-budget. */
+	ctx.budget_total = cfg->archive_budget;
 	fut_scanner_init(&ctx.scan, cfg->words);
 
 	if (fstat(fd, &st) < 0) {
-		content_problem(&ctx, "unreadable", _("cannot stat the file: %s"), g_strerror(errno));
+		content_problem(&ctx, "unreadable", _("cannot stat the file: %s"),
+		                g_strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -343,6 +366,10 @@ fut_content_scan_fd(const FutContentConfig *cfg, int fd)
 		                (unsigned long long)(cfg->scan_limit / MIB));
 		goto out;
 	}
+	if ((guint64)st.st_size > cfg->archive_budget / MAX(cfg->archive_max_ratio, 1))
+		ctx.budget_total =
+		    MAX(cfg->archive_budget, (guint64)st.st_size * cfg->archive_max_ratio);
+	ctx.budget_left = ctx.budget_total;
 	res->complete = scan_content(&ctx, fd, (guint64)st.st_size);
 	fut_scanner_finish(&ctx.scan);
 	judge_detectors(&ctx);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <glib/gi18n.h>
@@ -16,24 +17,58 @@ typedef struct {
 	const gchar *what;
 } Magic;
 
-/* Formats whose content cannot be scanned: compressed, they would let anything through
- * unseen; encrypted, they are what policy wants approved. */
+/* Packed formats: unpacked with libarchive (KIND_PACKED) when it reads them, else Class II
+ * (compressed, they would let anything through unseen); encrypted formats: what policy
+ * wants approved. */
 static const Magic opaque_magics[] = {
-    {"\x1f\x8b", 2, KIND_COMPRESSED, "gzip"},
-    {"BZh", 3, KIND_COMPRESSED, "bzip2"},
+    {"\x1f\x8b", 2, KIND_PACKED, "gzip"},
+    {"BZh", 3, KIND_PACKED, "bzip2"},
     {"\xfd"
      "7zXZ\0",
-     6, KIND_COMPRESSED, "xz"},
-    {"\x28\xb5\x2f\xfd", 4, KIND_COMPRESSED, "zstd"},
-    {"7z\xbc\xaf\x27\x1c", 6, KIND_COMPRESSED, "7-Zip"},
-    {"Rar!\x1a\x07", 6, KIND_COMPRESSED, "RAR"},
-    {"MSCF\0\0\0\0", 8, KIND_COMPRESSED, "cabinet"},
+     6, KIND_PACKED, "xz"},
+    {"\x28\xb5\x2f\xfd", 4, KIND_PACKED, "zstd"},
+    {"7z\xbc\xaf\x27\x1c", 6, KIND_PACKED, "7-Zip"},
+    {"Rar!\x1a\x07", 6, KIND_PACKED, "RAR"},
+    {"MSCF\0\0\0\0", 8, KIND_PACKED, "cabinet"},
+    {"LZIP", 4, KIND_PACKED, "lzip"},
+    {"\x1f\x9d", 2, KIND_PACKED, "compress (.Z)"},
     {"\x04\x22\x4d\x18", 4, KIND_COMPRESSED, "lz4"},
-    {"LZIP", 4, KIND_COMPRESSED, "lzip"},
+    {"\x60\xea", 2, KIND_COMPRESSED, "ARJ"},
+    {"\x1f\xa0", 2, KIND_COMPRESSED, "compress-LZH"},
+    {"\x89LZO\0", 5, KIND_COMPRESSED, "lzop"},
+    {"SZDD\x88\xf0\x27\x33", 8, KIND_COMPRESSED, "MS-DOS compress"},
+    {"KWAJ\x88\xf0\x27\xd1", 8, KIND_COMPRESSED, "MS-DOS compress"},
+    {"ustar", 0, KIND_PACKED, "tar"}, /* at offset 257: checked apart */
+    {"070707", 6, KIND_PACKED, "cpio"},
+    {"070701", 6, KIND_PACKED, "cpio"},
+    {"070702", 6, KIND_PACKED, "cpio"},
+    {"\xc7\x71", 2, KIND_PACKED, "cpio"},
+    {"!<arch>\n", 8, KIND_PACKED, "ar"},
+    {"xar!", 4, KIND_PACKED, "xar"},
     {"-----BEGIN PGP MESSAGE-----", 27, KIND_ENCRYPTED, "OpenPGP"},
     {"age-encryption.org/v1", 21, KIND_ENCRYPTED, "age"},
     {"-----BEGIN AGE ENCRYPTED FILE-----", 34, KIND_ENCRYPTED, "age"},
     {"Salted__", 8, KIND_ENCRYPTED, "OpenSSL"},
+};
+
+/* Dense by nature: scanned as bytes, never taken for packed data. */
+static const Magic media_magics[] = {
+    {"\xff\xd8\xff", 3, KIND_MEDIA, "JPEG"},
+    {"\x89PNG\r\n\x1a\n", 8, KIND_MEDIA, "PNG"},
+    {"GIF87a", 6, KIND_MEDIA, "GIF"},
+    {"GIF89a", 6, KIND_MEDIA, "GIF"},
+    {"\x1a\x45\xdf\xa3", 4, KIND_MEDIA, "Matroska/WebM"},
+    {"ID3", 3, KIND_MEDIA, "MP3"},
+    {"\xff\xfb", 2, KIND_MEDIA, "MP3"},
+    {"\xff\xf3", 2, KIND_MEDIA, "MP3"},
+    {"\xff\xf1", 2, KIND_MEDIA, "AAC"},
+    {"OggS", 4, KIND_MEDIA, "Ogg"},
+    {"fLaC", 4, KIND_MEDIA, "FLAC"},
+    {"II*\0", 4, KIND_MEDIA, "TIFF"},
+    {"MM\0*", 4, KIND_MEDIA, "TIFF"},
+    {"\0\0\1\xba", 4, KIND_MEDIA, "MPEG"},
+    {"wOFF", 4, KIND_MEDIA, "WOFF"},
+    {"wOF2", 4, KIND_MEDIA, "WOFF2"},
 };
 
 static gboolean
@@ -63,6 +98,16 @@ sniff_utf16(const guint8 *d, gsize len)
 	return KIND_BINARY;
 }
 
+static gboolean
+lzma_dict_ok(guint32 dict)
+{
+	if (dict < 4096)
+		return FALSE;
+	if (dict % 3 == 0)
+		dict /= 3;
+	return (dict & (dict - 1)) == 0;
+}
+
 Kind
 content_sniff(const guint8 *d, gsize len, gboolean complete, const gchar **ret_what)
 {
@@ -77,8 +122,42 @@ content_sniff(const guint8 *d, gsize len, gboolean complete, const gchar **ret_w
 		return KIND_OLE;
 	if (has_prefix(d, len, "%PDF-", 5))
 		return KIND_PDF;
+	/* an lzma_alone header: properties (lc=3 lp=0 pb=2), a dictionary of 2^n or 3 * 2^n
+	 * bytes, an uncompressed size that is unknown (all ones) or below 2^48 */
+	if (len >= 13 && d[0] == 0x5d &&
+	    lzma_dict_ok(d[1] | d[2] << 8 | d[3] << 16 | (guint32)d[4] << 24) &&
+	    ((d[11] == 0 && d[12] == 0) ||
+	     memcmp(d + 5, "\xff\xff\xff\xff\xff\xff\xff\xff", 8) == 0)) {
+		*ret_what = "lzma";
+		return KIND_PACKED;
+	}
+	/* LHA: "-lh5-" (or -lz?-, -pm?-) after a header size and checksum */
+	if (len >= 7 && d[2] == '-' && d[6] == '-' &&
+	    (memcmp(d + 3, "lh", 2) == 0 || memcmp(d + 3, "lz", 2) == 0 ||
+	     memcmp(d + 3, "pm", 2) == 0)) {
+		*ret_what = "LHA";
+		return KIND_PACKED;
+	}
+	if (len >= 262 && memcmp(d + 257, "ustar", 5) == 0) {
+		*ret_what = "tar";
+		return KIND_PACKED;
+	}
+	if (len >= 12 && (memcmp(d + 4, "ftyp", 4) == 0 ||
+	                  (memcmp(d, "RIFF", 4) == 0 &&
+	                   (memcmp(d + 8, "WEBP", 4) == 0 || memcmp(d + 8, "AVI ", 4) == 0 ||
+	                    memcmp(d + 8, "WAVE", 4) == 0)))) {
+		*ret_what = "media";
+		return KIND_MEDIA;
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(media_magics); i++) {
+		if (has_prefix(d, len, media_magics[i].magic, media_magics[i].len)) {
+			*ret_what = media_magics[i].what;
+			return KIND_MEDIA;
+		}
+	}
 	for (guint i = 0; i < G_N_ELEMENTS(opaque_magics); i++) {
-		if (has_prefix(d, len, opaque_magics[i].magic, opaque_magics[i].len)) {
+		if (opaque_magics[i].len > 0 &&
+		    has_prefix(d, len, opaque_magics[i].magic, opaque_magics[i].len)) {
 			*ret_what = opaque_magics[i].what;
 			return opaque_magics[i].kind;
 		}
@@ -107,8 +186,8 @@ content_opaque(Ctx *ctx, Kind kind, const gchar *what, const gchar *name)
 		content_problem(ctx, "unsupported", _("%s: PDF, its text is not scanned"), name);
 		return TRUE;
 	case KIND_COMPRESSED:
-		content_problem(ctx, "unsupported", _("%s: %s archive or compressed data, not unpacked"),
-		        name, what);
+		content_problem(ctx, "unsupported",
+		                _("%s: %s archive or compressed data, not unpacked"), name, what);
 		return TRUE;
 	case KIND_ENCRYPTED:
 		content_problem(ctx, "encrypted", _("%s: %s encrypted file"), name, what);
@@ -118,3 +197,106 @@ content_opaque(Ctx *ctx, Kind kind, const gchar *what, const gchar *name)
 	}
 }
 
+gboolean
+content_kind_whole(Kind kind)
+{
+	return kind == KIND_ZIP || kind == KIND_OLE || kind == KIND_PACKED;
+}
+
+/* --- what looks packed ------------------------------------------------------------------ */
+
+#define PROBE_BLOCK (64 * 1024)
+#define PROBE_MIN   1024 /* fewer bytes cannot be judged */
+
+/* Packed data (deflate, xz, zstd, ciphers) is as dense as random bytes: n random bytes over
+ * 256 values show about 8 - 255 / (2 n ln 2) bits per byte (7.997 for 64 KiB, 7.82 for 1
+ * KiB); text stays below 6 and machine code below 7. */
+static gboolean
+dense(double h, gsize n)
+{
+	return h >= 8.0 - 255.0 / (2.0 * (double)n * G_LN2) - 0.15;
+}
+
+static void
+probe_block_end(PackedProbe *p)
+{
+	double h = 0;
+
+	for (guint i = 0; i < 256; i++) {
+		if (p->hist[i] != 0) {
+			double q = (double)p->hist[i] / (double)p->filled;
+			h -= q * log2(q);
+		}
+	}
+	if (p->filled >= PROBE_MIN && dense(h, p->filled))
+		p->dense_blocks++;
+	memset(p->hist, 0, sizeof(p->hist));
+	p->filled = 0;
+}
+
+void
+content_probe_feed(PackedProbe *p, const guint8 *data, gsize len)
+{
+	static const guint8 eocd[4] = {'P', 'K', 5, 6};
+	const guint8 *q = data;
+	const guint8 *end = data + len;
+
+	if (!p->zip_end && len > 0) {
+		/* the record may straddle two pieces */
+		guint8 joint[6];
+		gsize n = MIN(len, 3);
+		memcpy(joint, p->carry, p->carry_len);
+		memcpy(joint + p->carry_len, data, n);
+		if (memmem(joint, p->carry_len + n, eocd, 4) != NULL ||
+		    memmem(data, len, eocd, 4) != NULL)
+			p->zip_end = TRUE;
+		if (len >= 3) {
+			memcpy(p->carry, end - 3, 3);
+			p->carry_len = 3;
+		} else {
+			gsize keep = MIN(p->carry_len, 3 - len);
+			memmove(p->carry, p->carry + p->carry_len - keep, keep);
+			memcpy(p->carry + keep, data, len);
+			p->carry_len = keep + len;
+		}
+	}
+	while (q < end) {
+		gsize n = MIN((gsize)(end - q), PROBE_BLOCK - p->filled);
+		for (gsize i = 0; i < n; i++)
+			p->hist[q[i]]++;
+		p->filled += n;
+		q += n;
+		if (p->filled == PROBE_BLOCK)
+			probe_block_end(p);
+	}
+}
+
+static gboolean
+probe_tail_dense(const PackedProbe *p)
+{
+	PackedProbe tail = *p;
+
+	probe_block_end(&tail);
+	return tail.dense_blocks > p->dense_blocks;
+}
+
+gboolean
+content_probe_report(Ctx *ctx, const PackedProbe *p, const gchar *name)
+{
+	gboolean any = FALSE;
+
+	if (p->zip_end) {
+		content_problem(ctx, "unsupported",
+		                _("%s: a zip archive inside other data (a self-extracting "
+		                  "archive?), not read"),
+		                name);
+		any = TRUE;
+	}
+	if (p->dense_blocks > 0 || probe_tail_dense(p)) {
+		content_problem(ctx, "unsupported",
+		                _("%s: looks compressed or encrypted (no known format), not read"),
+		                name);
+		any = TRUE;
+	}
+	return any;
+}

@@ -23,6 +23,7 @@ content_decoder_new(Ctx *ctx, Kind kind)
 	dec->staged = 0;
 	dec->invalid = 0;
 	dec->cd = (GIConv)-1;
+	dec->probing = kind == KIND_BINARY;
 	const gchar *from = kind == KIND_CP932     ? "CP932"
 	                    : kind == KIND_UTF16   ? "UTF-16"
 	                    : kind == KIND_UTF16LE ? "UTF-16LE"
@@ -32,7 +33,8 @@ content_decoder_new(Ctx *ctx, Kind kind)
 	if (from != NULL) {
 		dec->cd = g_iconv_open("UTF-8", from);
 		if (dec->cd == (GIConv)-1)
-			content_problem(ctx, "unreadable", _("the system cannot convert %s text"), from);
+			content_problem(ctx, "unreadable", _("the system cannot convert %s text"),
+			                from);
 	}
 	if (dec->cd != (GIConv)-1) {
 		dec->stage = g_malloc(ICONV_STAGE);
@@ -73,6 +75,8 @@ decoder_convert(Decoder *dec, gboolean final)
 void
 content_decoder_feed(Decoder *dec, const guint8 *data, gsize len)
 {
+	if (dec->probing)
+		content_probe_feed(&dec->probe, data, len);
 	if (dec->cd == (GIConv)-1) {
 		fut_scanner_feed(&dec->ctx->scan, data, len);
 		return;
@@ -105,4 +109,3 @@ content_decoder_free(Decoder *dec)
 	g_free(dec->out);
 	g_free(dec);
 }
-

@@ -29,19 +29,6 @@ ends_with_ci(const gchar *s, const gchar *suffix)
 	return a >= b && g_ascii_strcasecmp(s + a - b, suffix) == 0;
 }
 
-static gboolean
-take_budget(Ctx *ctx, gsize n, const gchar *container)
-{
-	if (n > ctx->budget_left) {
-		content_problem(ctx, "zip-bomb", _("%s: decompresses to more than the limit of %llu MiB"),
-		        container, (unsigned long long)(ctx->cl->archive_budget / MIB));
-		ctx->abort = TRUE;
-		return FALSE;
-	}
-	ctx->budget_left -= n;
-	return TRUE;
-}
-
 typedef enum {
 	ENTRY_SKIP,
 	ENTRY_XML,   /* OOXML part: extract the character data */
@@ -64,17 +51,14 @@ entry_action(gboolean ooxml, const gchar *name)
 	return ENTRY_SKIP;
 }
 
-/* Reads an entry: XML parts through the text extractor; anything else is sniffed from its
- * first bytes, then either streamed through a decoder (text) or, for a nested archive,
- * gathered whole (libzip needs random access), never more than the archive limit. */
+/* Reads an entry: XML parts through the text extractor; anything else through an entry
+ * sink (entry.c). Checks the CRC-32 and size itself: libzip stops at the declared size. */
 static void
 scan_entry(Ctx *ctx, zip_t *za, zip_uint64_t i, const zip_stat_t *st, gboolean ooxml, guint depth)
 {
 	g_autofree gchar *name = content_shown_name(st->name);
-	g_autoptr(GByteArray) head = NULL;
 	EntryAction action = entry_action(ooxml, st->name);
-	Decoder *dec = NULL;
-	gboolean container = FALSE;
+	EntrySink *sink = NULL;
 	gboolean failed = FALSE;
 	uLong crc = crc32(0, Z_NULL, 0);
 	guint64 got = 0;
@@ -91,55 +75,34 @@ scan_entry(Ctx *ctx, zip_t *za, zip_uint64_t i, const zip_stat_t *st, gboolean o
 			content_problem(ctx, "encrypted", _("%s is encrypted"), name);
 		else
 			content_problem(ctx, "malformed", _("%s cannot be read: %s"), name,
-			        zip_error_strerror(zip_get_error(za)));
+			                zip_error_strerror(zip_get_error(za)));
 		return;
 	}
 	if (action == ENTRY_XML)
 		fut_xml_text_init(&xml, xml_sink, ctx);
 	else
-		head = g_byte_array_new();
+		sink = content_entry_new(ctx, name, depth);
 	for (;;) {
 		zip_int64_t n = zip_fread(zf, buf, sizeof(buf));
 		if (n < 0) {
 			content_problem(ctx, "malformed", _("%s cannot be read: %s"), name,
-			        zip_file_strerror(zf));
+			                zip_file_strerror(zf));
 			failed = TRUE;
 			break;
 		}
 		if (n == 0)
 			break;
-		if (!take_budget(ctx, (gsize)n, name)) {
-			failed = TRUE;
-			break;
-		}
 		crc = crc32(crc, buf, (uInt)n);
 		got += (guint64)n;
 		if (action == ENTRY_XML) {
-			fut_xml_text_feed(&xml, buf, (gsize)n);
-		} else if (dec != NULL) {
-			content_decoder_feed(dec, buf, (gsize)n);
-		} else {
-			g_byte_array_append(head, buf, (guint)n);
-			if (container && head->len > ctx->cl->archive_limit) {
-				content_problem(ctx, "too-large",
-				        _("%s: nested archive larger than %llu MiB"), name,
-				        (unsigned long long)(ctx->cl->archive_limit / MIB));
+			if (!content_take_budget(ctx, (gsize)n, name)) {
 				failed = TRUE;
 				break;
 			}
-			if (!container && head->len >= SNIFF_LEN) {
-				const gchar *what = NULL;
-				Kind k = content_sniff(head->data, head->len, FALSE, &what);
-				if (content_opaque(ctx, k, what, name)) {
-					failed = TRUE;
-					break;
-				}
-				container = k == KIND_ZIP || k == KIND_OLE;
-				if (!container) {
-					dec = content_decoder_new(ctx, k);
-					content_decoder_feed(dec, head->data, head->len);
-				}
-			}
+			fut_xml_text_feed(&xml, buf, (gsize)n);
+		} else if (!content_entry_feed(sink, buf, (gsize)n)) {
+			failed = TRUE;
+			break;
 		}
 	}
 	zip_fclose(zf);
@@ -147,21 +110,18 @@ scan_entry(Ctx *ctx, zip_t *za, zip_uint64_t i, const zip_stat_t *st, gboolean o
 	 * holds would hide the rest from the scan (but not from other unzip tools) */
 	if (!failed && (((st->valid & ZIP_STAT_CRC) && crc != st->crc) ||
 	                ((st->valid & ZIP_STAT_SIZE) && got != st->size))) {
-		content_problem(ctx, "malformed", _("%s: the content does not match its size or checksum"),
-		        name);
+		content_problem(ctx, "malformed",
+		                _("%s: the content does not match its size or checksum"), name);
 		failed = TRUE;
 	}
 	if (action == ENTRY_XML) {
 		g_autoptr(GError) error = NULL;
 		if (!fut_xml_text_finish(&xml, &error) && !failed)
 			content_problem(ctx, "malformed", _("%s is not readable XML: %s"), name,
-			        error->message);
+			                error->message);
 		fut_scanner_feed(&ctx->scan, (const guint8 *)"\n", 1);
-	} else if (dec != NULL) {
-		content_decoder_free(dec);
-	} else if (!failed) {
-		/* short entries, and containers: classified from memory */
-		content_scan_buffer(ctx, head->data, head->len, depth + 1, name);
+	} else {
+		content_entry_finish(sink, failed);
 	}
 }
 
@@ -214,14 +174,14 @@ content_scan_zip(Ctx *ctx, const guint8 *data, gsize len, guint depth, const gch
 	gboolean ooxml;
 
 	if (depth > ctx->cl->archive_max_depth) {
-		content_problem(ctx, "unsupported", _("%s: archive nested deeper than %u levels"), name,
-		        ctx->cl->archive_max_depth);
+		content_problem(ctx, "unsupported", _("%s: archive nested deeper than %u levels"),
+		                name, ctx->cl->archive_max_depth);
 		return;
 	}
 	if (declared_entries(data, len) >
 	    ctx->cl->archive_max_entries - MIN(ctx->entries, ctx->cl->archive_max_entries)) {
-		content_problem(ctx, "zip-bomb", _("%s: declares more than %u archive entries"), name,
-		        ctx->cl->archive_max_entries);
+		content_problem(ctx, "zip-bomb", _("%s: declares more than %u archive entries"),
+		                name, ctx->cl->archive_max_entries);
 		ctx->abort = TRUE;
 		return;
 	}
@@ -235,7 +195,7 @@ content_scan_zip(Ctx *ctx, const guint8 *data, gsize len, guint depth, const gch
 	za = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
 	if (za == NULL) {
 		content_problem(ctx, "malformed", _("%s: not a readable zip archive (%s)"), name,
-		        zip_error_strerror(&zerr));
+		                zip_error_strerror(&zerr));
 		zip_source_free(src);
 		zip_error_fini(&zerr);
 		return;
@@ -245,7 +205,7 @@ content_scan_zip(Ctx *ctx, const guint8 *data, gsize len, guint depth, const gch
 	ctx->entries += (guint64)MAX(n, 0);
 	if (n < 0 || ctx->entries > ctx->cl->archive_max_entries) {
 		content_problem(ctx, "zip-bomb", _("%s: more than %u archive entries"), name,
-		        ctx->cl->archive_max_entries);
+		                ctx->cl->archive_max_entries);
 		ctx->abort = TRUE;
 		zip_discard(za);
 		return;
@@ -262,9 +222,9 @@ content_scan_zip(Ctx *ctx, const guint8 *data, gsize len, guint depth, const gch
 	}
 	if (declared > ctx->budget_left) {
 		content_problem(ctx, "zip-bomb",
-		        _("%s: declares %llu MiB uncompressed, over the limit of %llu MiB"), name,
-		        (unsigned long long)(declared / MIB),
-		        (unsigned long long)(ctx->cl->archive_budget / MIB));
+		                _("%s: declares %llu MiB uncompressed, over the limit of %llu MiB"),
+		                name, (unsigned long long)(declared / MIB),
+		                (unsigned long long)(ctx->budget_total / MIB));
 		ctx->abort = TRUE;
 		zip_discard(za);
 		return;
@@ -274,7 +234,7 @@ content_scan_zip(Ctx *ctx, const guint8 *data, gsize len, guint depth, const gch
 		if (zip_stat_index(za, (zip_uint64_t)i, ZIP_FL_ENC_RAW, &st) != 0 ||
 		    st.name == NULL) {
 			content_problem(ctx, "malformed", _("%s: entry %lld is unreadable"), name,
-			        (long long)i);
+			                (long long)i);
 			continue;
 		}
 		if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) &&
@@ -296,10 +256,12 @@ content_scan_ole(Ctx *ctx, const guint8 *data, gsize len, const gchar *name)
 	static const guint8 encrypted[] = "E\0n\0c\0r\0y\0p\0t\0e\0d\0P\0a\0c\0k\0a\0g\0e";
 
 	if (memmem(data, len, encrypted, sizeof(encrypted) - 1) != NULL)
-		content_problem(ctx, "encrypted", _("%s: password-protected Office document"), name);
+		content_problem(ctx, "encrypted", _("%s: password-protected Office document"),
+		                name);
 	else
 		content_problem(ctx, "unsupported",
-		        _("%s: legacy Office (OLE) document, its content is not scanned"), name);
+		                _("%s: legacy Office (OLE) document, its content is not scanned"),
+		                name);
 }
 
 /* A whole in-memory stream (an archive entry) classified like a file. */
@@ -319,14 +281,24 @@ content_scan_buffer(Ctx *ctx, const guint8 *data, gsize len, guint depth, const 
 	case KIND_OLE:
 		content_scan_ole(ctx, data, len, name);
 		return;
+	case KIND_PACKED:
+		content_scan_packed(ctx, data, len, depth, name, FALSE);
+		return;
 	default:
 		dec = content_decoder_new(ctx, kind);
 		content_decoder_feed(dec, data, len);
+		if (dec->probing && dec->probe.zip_end) {
+			dec->probing = FALSE;
+			content_decoder_free(dec);
+			content_scan_packed(ctx, data, len, depth, name, TRUE);
+			return;
+		}
+		if (dec->probing)
+			content_probe_report(ctx, &dec->probe, name);
 		if (dec->invalid > 0 && kind != KIND_BINARY)
 			content_evidence(ctx, "encoding", FUT_CLASS_NONE, dec->invalid,
-			             _("%s: %llu invalid byte sequences skipped"), name,
-			             (unsigned long long)dec->invalid);
+			                 _("%s: %llu invalid byte sequences skipped"), name,
+			                 (unsigned long long)dec->invalid);
 		content_decoder_free(dec);
 	}
 }
-

@@ -592,18 +592,20 @@ test_classify_encodings(Fixture *f, gconstpointer data)
 			assert_class(cl, p, FUT_CLASS_I, "mynumber");
 		}
 	}
-	/* compressed and encrypted files are not scanned, and not let through */
+	/* broken compressed data and encrypted files are not let through */
 	{
 		static const struct {
 			const gchar *data;
 			gsize len;
 			const gchar *rule;
 		} opaque[] = {
-		    {"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10, "unsupported"},
+		    {"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10, "malformed"},
 		    {"\xfd"
 		     "7zXZ\0\0\x04",
-		     9, "unsupported"},
-		    {"7z\xbc\xaf\x27\x1c\0\x04", 8, "unsupported"},
+		     9, "malformed"},
+		    {"7z\xbc\xaf\x27\x1c\0\x04", 8, "malformed"},
+		    {"\x60\xea\x26\0\x1e\x06\x01\x10", 8, "unsupported"},
+		    {"\x04\x22\x4d\x18\x64\x40\xa7", 7, "unsupported"},
 		    {"-----BEGIN PGP MESSAGE-----\n\nhQEMA\n", 35, "encrypted"},
 		    {"Salted__12345678", 16, "encrypted"},
 		    {"age-encryption.org/v1\n-> X25519 x\n", 35, "encrypted"},

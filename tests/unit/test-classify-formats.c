@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The classifier on files made the way Japanese offices make them (issue 17): packed data,
+ * spreadsheet numbers, Office and OpenDocument quirks, mail, PDF, RTF, legacy encodings,
+ * marking variants. Every fixture is generated here, in memory or in a temporary folder. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <locale.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <glib/gstdio.h>
+#include <zip.h>
+
+#include "classify.h"
+#include "util.h"
+
+/* Synthetic identifiers with computed check digits (see test-classify.c). */
+#define MN1 "123456789018"
+#define MN2 "983205673214"
+#define MN3 "314159265352"
+
+#define ROSTER "氏名,個人番号\n山田," MN1 "\n佐藤," MN2 "\n"
+
+static FutClassifier *
+classifier_from(const gchar *conf)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autoptr(GError) error = NULL;
+	FutClassifier *cl;
+
+	if (conf != NULL)
+		g_assert_true(g_key_file_load_from_data(kf, conf, -1, G_KEY_FILE_NONE, &error));
+	cl = fut_classifier_new(conf != NULL ? kf : NULL, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(cl);
+	return cl;
+}
+
+/* Classifies @len bytes as the file @name (a memfd: no folder needed). */
+static FutClassification *
+classify_bytes(FutClassifier *cl, const void *data, gsize len, const gchar *name)
+{
+	int fd = memfd_create("fixture", MFD_CLOEXEC);
+	FutClassification *c;
+
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpint(write(fd, data, len), ==, (gssize)len);
+	c = fut_classifier_classify_fd(cl, fd, name, 0);
+	close(fd);
+	return c;
+}
+
+static gboolean
+has_rule(const FutClassification *c, const gchar *rule, FutClass klass)
+{
+	for (guint i = 0; i < c->evidence->len; i++) {
+		const FutEvidence *e = g_ptr_array_index(c->evidence, i);
+		if (g_strcmp0(e->rule, rule) == 0 && e->klass == klass)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static void
+expect(FutClassifier *cl,
+       const void *data,
+       gsize len,
+       const gchar *name,
+       FutClass want,
+       const gchar *rule)
+{
+	g_autoptr(FutClassification) c = classify_bytes(cl, data, len, name);
+	g_autofree gchar *t = fut_classification_to_text(c, name);
+
+	g_test_message("%s", t);
+	g_assert_cmpstr(fut_class_name(c->klass), ==, fut_class_name(want));
+	if (rule != NULL)
+		g_assert_true(has_rule(c, rule, want == FUT_CLASS_III ? FUT_CLASS_NONE : want));
+}
+
+static void
+expect_bytes(FutClassifier *cl, GBytes *b, const gchar *name, FutClass want, const gchar *rule)
+{
+	gsize len = 0;
+	const void *d = g_bytes_get_data(b, &len);
+
+	expect(cl, d, len, name, want, rule);
+}
+
+/* --- fixture makers ------------------------------------------------------------------- */
+
+/* An archive written with libarchive: @format and @filter as archive_write_set_format_by_name
+ * and archive_write_add_filter_by_name take them; entries are name, text pairs. */
+static GBytes *
+make_archive(const gchar *format, const gchar *filter, const gchar *const *entries)
+{
+	struct archive *a = archive_write_new();
+	gsize cap = 1024 * 1024;
+	guint8 *buf = g_malloc(cap);
+	size_t used = 0;
+
+	g_assert_cmpint(archive_write_set_format_by_name(a, format), ==, ARCHIVE_OK);
+	if (filter != NULL)
+		g_assert_cmpint(archive_write_add_filter_by_name(a, filter), ==, ARCHIVE_OK);
+	g_assert_cmpint(archive_write_open_memory(a, buf, cap, &used), ==, ARCHIVE_OK);
+	for (guint i = 0; entries[i] != NULL; i += 2) {
+		struct archive_entry *e = archive_entry_new();
+		archive_entry_set_pathname(e, entries[i]);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		archive_entry_set_size(e, (la_int64_t)strlen(entries[i + 1]));
+		g_assert_cmpint(archive_write_header(a, e), >=, ARCHIVE_WARN);
+		g_assert_cmpint(archive_write_data(a, entries[i + 1], strlen(entries[i + 1])), ==,
+		                (la_ssize_t)strlen(entries[i + 1]));
+		archive_entry_free(e);
+	}
+	g_assert_cmpint(archive_write_close(a), ==, ARCHIVE_OK);
+	archive_write_free(a);
+	return g_bytes_new_take(g_realloc(buf, MAX(used, 1)), used);
+}
+
+/* A zip made with libzip (deflated): entries are name, content pairs (content as text). */
+static GBytes *
+make_zip(const gchar *const *entries)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *dir = g_dir_make_tmp("futari-fmt-XXXXXX", &error);
+	g_autofree gchar *path = g_build_filename(dir, "z.zip", NULL);
+	gchar *data = NULL;
+	gsize len = 0;
+	int zerr = 0;
+	zip_t *z;
+
+	g_assert_no_error(error);
+	z = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &zerr);
+	g_assert_nonnull(z);
+	for (guint i = 0; entries[i] != NULL; i += 2) {
+		zip_source_t *s =
+		    zip_source_buffer(z, entries[i + 1], strlen(entries[i + 1]), 0);
+		g_assert_nonnull(s);
+		g_assert_cmpint(zip_file_add(z, entries[i], s, ZIP_FL_ENC_UTF_8), >=, 0);
+	}
+	g_assert_cmpint(zip_close(z), ==, 0);
+	g_assert_true(g_file_get_contents(path, &data, &len, &error));
+	g_assert_no_error(error);
+	g_unlink(path);
+	g_rmdir(dir);
+	return g_bytes_new_take(data, len);
+}
+
+/* --- packed data ---------------------------------------------------------------------- */
+
+static void
+test_packed_streams(void)
+{
+	g_autoptr(FutClassifier) cl = classifier_from(NULL);
+	static const gchar *const filters[] = {"gzip", "bzip2", "xz", "lzma", "zstd", "compress",
+	                                       "lzip"};
+	const gchar *const roster[] = {"data", ROSTER, NULL};
+
+	/* a compressed CSV is unpacked and classified by its content */
+	for (guint i = 0; i < G_N_ELEMENTS(filters); i++) {
+		g_autoptr(GBytes) b = make_archive("raw", filters[i], roster);
+		g_test_message("filter %s", filters[i]);
+		expect_bytes(cl, b, "roster.csv.x", FUT_CLASS_I, "mynumber");
+	}
+	/* so is a compressed plain notice: Class III, not an approval for nothing */
+	{
+		const gchar *const notice[] = {"data", "会議のお知らせ\n", NULL};
+		g_autoptr(GBytes) b = make_archive("raw", "xz", notice);
+		expect_bytes(cl, b, "notice.txt.xz", FUT_CLASS_III, NULL);
+	}
+}
+
+static void
+test_packed_archives(void)
+{
+	g_autoptr(FutClassifier) cl = classifier_from(NULL);
+	static const struct {
+		const gchar *format;
+		const gchar *filter;
+	} kinds[] = {
+	    {"pax", "gzip"},   {"ustar", NULL},   {"7zip", NULL},
+	    {"cpio", "bzip2"}, {"gnutar", "zstd"}, {"xar", NULL},
+	};
+	const gchar *const roster[] = {"a/notice.txt", "会議\n", "a/roster.csv", ROSTER, NULL};
+	/* a marking in an entry's name is a marking */
+	const gchar *const named[] = {"【極秘】名簿.txt", "会議\n", NULL};
+
+	for (guint i = 0; i < G_N_ELEMENTS(kinds); i++) {
+		g_autoptr(GBytes) b = make_archive(kinds[i].format, kinds[i].filter, roster);
+		g_autoptr(GBytes) n = make_archive(kinds[i].format, kinds[i].filter, named);
+		g_test_message("format %s %s", kinds[i].format, kinds[i].filter);
+		expect_bytes(cl, b, "archive", FUT_CLASS_I, "mynumber");
+		expect_bytes(cl, n, "archive", FUT_CLASS_II, "marking");
+	}
+}
+
+/* A self-extracting archive: an .exe stub, then a zip (libzip refuses it, unzip reads it). */
+static void
+test_packed_sfx(void)
+{
+	g_autoptr(FutClassifier) cl = classifier_from(NULL);
+	const gchar *const roster[] = {"roster.csv", ROSTER, NULL};
+	g_autoptr(GBytes) zip = make_zip(roster);
+	g_autoptr(GByteArray) exe = g_byte_array_new();
+	guint8 stub[70000];
+
+	/* a stub with code-like bytes, longer than the first 64 KiB that are sniffed */
+	for (gsize i = 0; i < sizeof(stub); i++)
+		stub[i] = (guint8)((i * 7) % 61);
+	memcpy(stub, "MZ\x90\0", 4);
+	g_byte_array_append(exe, stub, sizeof(stub));
+	g_byte_array_append(exe, g_bytes_get_data(zip, NULL), (guint)g_bytes_get_size(zip));
+	expect(cl, exe->data, exe->len, "setup.exe", FUT_CLASS_I, "mynumber");
+	/* a zip end record the zip reader cannot follow: not let through */
+	g_byte_array_set_size(exe, 0);
+	g_byte_array_append(exe, stub, 1000);
+	g_byte_array_append(exe, (const guint8 *)"PK\5\6garbage after it", 21);
+	expect(cl, exe->data, exe->len, "setup.exe", FUT_CLASS_II, "unsupported");
+}
+
+static void
+test_packed_dense(void)
+{
+	g_autoptr(FutClassifier) cl = classifier_from(NULL);
+	g_autoptr(GRand) r = g_rand_new_with_seed(17);
+	gsize len = 200 * 1024;
+	g_autofree guint8 *d = g_malloc(len);
+
+	for (gsize i = 0; i < len; i++)
+		d[i] = (guint8)g_rand_int_range(r, 0, 256);
+	/* unknown dense data: packed or encrypted by something unknown */
+	expect(cl, d, len, "blob.dat", FUT_CLASS_II, "unsupported");
+	/* dense data after 128 KiB of zeros is found as well */
+	memset(d, 0, 128 * 1024);
+	expect(cl, d, len, "blob.dat", FUT_CLASS_II, "unsupported");
+	/* media are dense by nature */
+	for (gsize i = 0; i < len; i++)
+		d[i] = (guint8)g_rand_int_range(r, 0, 256);
+	memcpy(d, "\xff\xd8\xff\xe0", 4);
+	expect(cl, d, len, "photo.jpg", FUT_CLASS_III, NULL);
+	memcpy(d, "\0\0\0\x20" "ftypisom", 12);
+	expect(cl, d, len, "video.mp4", FUT_CLASS_III, NULL);
+	/* ordinary binary data (machine code, tables) is not dense */
+	for (gsize i = 0; i < len; i++)
+		d[i] = (guint8)(i % 97 < 40 ? 0 : g_rand_int_range(r, 0, 64));
+	expect(cl, d, len, "prog.bin", FUT_CLASS_III, NULL);
+}
+
+/* Bombs are judged by ratio: an archive that unpacks to more than archive-budget is fine
+ * while it stays within archive-max-ratio of its own size (a 50 MB xlsx at 5.4:1). */
+static void
+test_packed_ratio(void)
+{
+	g_autoptr(FutClassifier) cl =
+	    classifier_from("[classify]\narchive-budget=1M\narchive-max-ratio=20\n");
+	g_autoptr(GString) text = g_string_new("個人番号\n");
+	g_autoptr(GRand) r = g_rand_new_with_seed(5);
+	g_autoptr(GBytes) zip = NULL;
+	g_autoptr(GBytes) bomb = NULL;
+	g_autofree gchar *zeros = g_malloc0(4 * 1024 * 1024 + 1);
+
+	/* digits compress about 2.3:1: 2 MiB of them make a zip of about 0.9 MiB */
+	while (text->len < 2 * 1024 * 1024)
+		g_string_append_printf(text, "%u,%u\n", g_rand_int(r), g_rand_int(r));
+	g_string_append(text, MN1 "\n");
+	{
+		const gchar *const e[] = {"big.csv", text->str, NULL};
+		zip = make_zip(e);
+	}
+	g_test_message("zip %zu bytes for %zu", g_bytes_get_size(zip), text->len);
+	g_assert_cmpuint(g_bytes_get_size(zip), <, text->len);
+	g_assert_cmpuint(text->len, >, 1024 * 1024);
+	expect_bytes(cl, zip, "big.zip", FUT_CLASS_I, "mynumber");
+	/* 4 MiB of zeros in a few KiB: over the ratio, and over the budget */
+	memset(zeros, '0', 4 * 1024 * 1024);
+	{
+		const gchar *const e[] = {"zeros.csv", zeros, NULL};
+		bomb = make_zip(e);
+	}
+	expect_bytes(cl, bomb, "bomb.zip", FUT_CLASS_II, "zip-bomb");
+}
+
+int
+main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "");
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/classify-formats/packed/streams", test_packed_streams);
+	g_test_add_func("/classify-formats/packed/archives", test_packed_archives);
+	g_test_add_func("/classify-formats/packed/sfx", test_packed_sfx);
+	g_test_add_func("/classify-formats/packed/dense", test_packed_dense);
+	g_test_add_func("/classify-formats/packed/ratio", test_packed_ratio);
+	return g_test_run();
+}
