@@ -89,14 +89,15 @@ content_scan_packed(
 
 		if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
 			g_autofree gchar *why = archive_problem_text(a);
-			content_problem(ctx, "malformed", _("%s: cannot be unpacked (%s)"), name, why);
+			content_problem(ctx, "malformed", _("%s: cannot be unpacked (%s)"), name,
+			                why);
 			break;
 		}
 		ctx->entries++;
 		entries++;
 		if (ctx->entries > ctx->cl->archive_max_entries) {
-			content_problem(ctx, "zip-bomb", _("%s: more than %u archive entries"), name,
-			                ctx->cl->archive_max_entries);
+			content_problem(ctx, "zip-bomb", _("%s: more than %u archive entries"),
+			                name, ctx->cl->archive_max_entries);
 			ctx->abort = TRUE;
 			break;
 		}

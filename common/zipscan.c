@@ -31,24 +31,36 @@ ends_with_ci(const gchar *s, const gchar *suffix)
 
 typedef enum {
 	ENTRY_SKIP,
-	ENTRY_XML,   /* OOXML part: extract the character data */
-	ENTRY_WHOLE, /* read it whole and classify it like a file (nested archives) */
+	ENTRY_XML,         /* OOXML part: extract the character data */
+	ENTRY_WHOLE,       /* read it whole and classify it like a file (nested archives) */
+	ENTRY_UNSUPPORTED, /* a part we cannot read: Class II */
 } EntryAction;
 
 static EntryAction
 entry_action(gboolean ooxml, const gchar *name)
 {
+	const gchar *base = strrchr(name, '/') != NULL ? strrchr(name, '/') + 1 : name;
+
 	if (g_str_has_suffix(name, "/"))
 		return ENTRY_SKIP;
 	if (!ooxml)
 		return ENTRY_WHOLE;
-	if (ends_with_ci(name, ".xml"))
+	if (ends_with_ci(name, ".xml") || ends_with_ci(name, ".rels"))
 		return ENTRY_XML;
-	/* embedded workbooks and documents (charts in docx embed an xlsx) */
-	if (strstr(name, "/embeddings/") != NULL)
-		return ENTRY_WHOLE;
-	/* media, fonts, relationships, thumbnails, macros: no text of the document */
-	return ENTRY_SKIP;
+	/* media, fonts, thumbnails, macros, printer settings: no text of the document */
+	if (strstr(name, "/media/") != NULL || strstr(name, "/fonts/") != NULL ||
+	    g_str_has_prefix(name, "Pictures/") || g_str_has_prefix(name, "Thumbnails/") ||
+	    g_str_has_prefix(name, "docProps/thumbnail") || g_str_equal(name, "mimetype") ||
+	    g_ascii_strcasecmp(base, "vbaProject.bin") == 0 ||
+	    g_ascii_strcasecmp(base, "vbaData.xml") == 0 ||
+	    g_str_has_prefix(base, "printerSettings"))
+		return ENTRY_SKIP;
+	/* binary workbook parts (.xlsb): numbers are IEEE doubles, not read */
+	if (ends_with_ci(name, ".bin") && strstr(name, "/embeddings/") == NULL)
+		return ENTRY_UNSUPPORTED;
+	/* embedded workbooks and documents (charts in docx embed an xlsx), altChunk parts
+	 * (a whole .htm, .mht, .rtf or .docx inside a docx), anything else: like a file */
+	return ENTRY_WHOLE;
 }
 
 /* Reads an entry: XML parts through the text extractor; anything else through an entry
@@ -68,6 +80,11 @@ scan_entry(Ctx *ctx, zip_t *za, zip_uint64_t i, const zip_stat_t *st, gboolean o
 
 	if (action == ENTRY_SKIP)
 		return;
+	if (action == ENTRY_UNSUPPORTED) {
+		content_problem(ctx, "unsupported", _("%s: binary Office part (xlsb), not read"),
+		                name);
+		return;
+	}
 	zf = zip_fopen_index(za, i, 0);
 	if (zf == NULL) {
 		int ze = zip_error_code_zip(zip_get_error(za));
@@ -123,6 +140,22 @@ scan_entry(Ctx *ctx, zip_t *za, zip_uint64_t i, const zip_stat_t *st, gboolean o
 	} else {
 		content_entry_finish(sink, failed);
 	}
+}
+
+static gboolean
+is_opendocument(zip_t *za)
+{
+	static const gchar prefix[] = "application/vnd.oasis.opendocument.";
+	gchar buf[sizeof(prefix) - 1];
+	zip_int64_t idx = zip_name_locate(za, "mimetype", ZIP_FL_ENC_RAW);
+	zip_file_t *zf;
+	zip_int64_t n;
+
+	if (idx < 0 || (zf = zip_fopen_index(za, (zip_uint64_t)idx, 0)) == NULL)
+		return FALSE;
+	n = zip_fread(zf, buf, sizeof(buf));
+	zip_fclose(zf);
+	return n == (zip_int64_t)sizeof(buf) && memcmp(buf, prefix, sizeof(buf)) == 0;
 }
 
 static guint64
@@ -210,7 +243,9 @@ content_scan_zip(Ctx *ctx, const guint8 *data, gsize len, guint depth, const gch
 		zip_discard(za);
 		return;
 	}
-	ooxml = zip_name_locate(za, "[Content_Types].xml", ZIP_FL_ENC_RAW) >= 0;
+	/* Office Open XML, or OpenDocument (its first entry "mimetype" names the type) */
+	ooxml =
+	    zip_name_locate(za, "[Content_Types].xml", ZIP_FL_ENC_RAW) >= 0 || is_opendocument(za);
 	/* The sizes the archive declares: a bomb usually says what it is, and is refused
 	 * here without inflating a byte. Lying sizes are caught by the budget while reading. */
 	for (zip_int64_t i = 0; i < n; i++) {
@@ -236,6 +271,17 @@ content_scan_zip(Ctx *ctx, const guint8 *data, gsize len, guint depth, const gch
 			content_problem(ctx, "malformed", _("%s: entry %lld is unreadable"), name,
 			                (long long)i);
 			continue;
+		}
+		if (!ooxml) {
+			/* a marking in an entry's name counts like one in its text */
+			g_autofree gchar *utf8 = NULL;
+			const gchar *ename = st.name;
+			if (!g_utf8_validate(ename, -1, NULL)) {
+				utf8 = g_convert(ename, -1, "UTF-8", "CP932", NULL, NULL, NULL);
+				ename = utf8 != NULL ? utf8 : ename;
+			}
+			fut_scanner_feed(&ctx->scan, (const guint8 *)ename, strlen(ename));
+			fut_scanner_feed(&ctx->scan, (const guint8 *)"\n", 1);
 		}
 		if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) &&
 		    st.encryption_method != ZIP_EM_NONE) {

@@ -139,8 +139,7 @@ make_zip(const gchar *const *entries)
 	z = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &zerr);
 	g_assert_nonnull(z);
 	for (guint i = 0; entries[i] != NULL; i += 2) {
-		zip_source_t *s =
-		    zip_source_buffer(z, entries[i + 1], strlen(entries[i + 1]), 0);
+		zip_source_t *s = zip_source_buffer(z, entries[i + 1], strlen(entries[i + 1]), 0);
 		g_assert_nonnull(s);
 		g_assert_cmpint(zip_file_add(z, entries[i], s, ZIP_FL_ENC_UTF_8), >=, 0);
 	}
@@ -158,8 +157,8 @@ static void
 test_packed_streams(void)
 {
 	g_autoptr(FutClassifier) cl = classifier_from(NULL);
-	static const gchar *const filters[] = {"gzip", "bzip2", "xz", "lzma", "zstd", "compress",
-	                                       "lzip"};
+	static const gchar *const filters[] = {"gzip", "bzip2",    "xz",  "lzma",
+	                                       "zstd", "compress", "lzip"};
 	const gchar *const roster[] = {"data", ROSTER, NULL};
 
 	/* a compressed CSV is unpacked and classified by its content */
@@ -184,7 +183,7 @@ test_packed_archives(void)
 		const gchar *format;
 		const gchar *filter;
 	} kinds[] = {
-	    {"pax", "gzip"},   {"ustar", NULL},   {"7zip", NULL},
+	    {"pax", "gzip"},   {"ustar", NULL},    {"7zip", NULL},
 	    {"cpio", "bzip2"}, {"gnutar", "zstd"}, {"xar", NULL},
 	};
 	const gchar *const roster[] = {"a/notice.txt", "会議\n", "a/roster.csv", ROSTER, NULL};
@@ -244,7 +243,10 @@ test_packed_dense(void)
 		d[i] = (guint8)g_rand_int_range(r, 0, 256);
 	memcpy(d, "\xff\xd8\xff\xe0", 4);
 	expect(cl, d, len, "photo.jpg", FUT_CLASS_III, NULL);
-	memcpy(d, "\0\0\0\x20" "ftypisom", 12);
+	memcpy(d,
+	       "\0\0\0\x20"
+	       "ftypisom",
+	       12);
 	expect(cl, d, len, "video.mp4", FUT_CLASS_III, NULL);
 	/* ordinary binary data (machine code, tables) is not dense */
 	for (gsize i = 0; i < len; i++)
@@ -286,6 +288,98 @@ test_packed_ratio(void)
 	expect_bytes(cl, bomb, "bomb.zip", FUT_CLASS_II, "zip-bomb");
 }
 
+/* --- Office and OpenDocument ---------------------------------------------------------- */
+
+#define CT "[Content_Types].xml", "<?xml version=\"1.0\"?><Types/>"
+
+static void
+test_office_numbers(void)
+{
+	g_autoptr(FutClassifier) cl = classifier_from(NULL);
+	/* Apache POI and others store a 12-digit number as a double in scientific notation */
+	const gchar *const xlsx[] = {
+	    CT, "xl/worksheets/sheet1.xml",
+	    "<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>個人番号</t>"
+	    "</is></c><c r=\"B1\"><v>1.23456789018E11</v></c></row><row r=\"2\"><c r=\"B2\">"
+	    "<v>9.83205673214E+11</v></c><c r=\"C2\"><v>3.1415926535200E+11</v></c></row>"
+	    "</sheetData></worksheet>",
+	    NULL};
+	/* OpenDocument: each number is in office:value and again in the text; counted once,
+	 * so two bare numbers stay below the threshold of three, as in a CSV */
+	const gchar *const ods_twice[] = {
+	    "mimetype", "application/vnd.oasis.opendocument.spreadsheet", "content.xml",
+	    "<office:document-content><table:table table:name=\"Sheet1\"><table:table-row>"
+	    "<table:table-cell office:value-type=\"float\" office:value=\"" MN1 "\"><text:p>" MN1
+	    "</text:p></table:table-cell><table:table-cell office:value-type=\"float\" "
+	    "office:value=\"" MN2 "\"><text:p>" MN2 "</text:p></table:table-cell>"
+	    "</table:table-row></table:table></office:document-content>",
+	    NULL};
+	const gchar *const ods_sci[] = {
+	    "mimetype", "application/vnd.oasis.opendocument.spreadsheet", "content.xml",
+	    "<office:document-content><table:table table:name=\"名簿\"><table:table-row>"
+	    "<table:table-cell office:value-type=\"string\"><text:p>個人番号</text:p>"
+	    "</table:table-cell><table:table-cell office:value-type=\"float\" "
+	    "office:value=\"1.23456789018E+11\"><text:p>1.23457E+11</text:p></table:table-cell>"
+	    "</table:table-row></table:table></office:document-content>",
+	    NULL};
+	g_autoptr(GBytes) a = make_zip(xlsx);
+	g_autoptr(GBytes) b = make_zip(ods_twice);
+	g_autoptr(GBytes) c = make_zip(ods_sci);
+	g_autoptr(FutClassification) r = NULL;
+
+	expect_bytes(cl, a, "poi.xlsx", FUT_CLASS_I, "mynumber");
+	r = classify_bytes(cl, g_bytes_get_data(a, NULL), g_bytes_get_size(a), "poi.xlsx");
+	g_assert_cmpuint(((FutEvidence *)g_ptr_array_index(r->evidence, 0))->count, ==, 3);
+	expect_bytes(cl, b, "twice.ods", FUT_CLASS_III, "mynumber");
+	expect_bytes(cl, c, "sci.ods", FUT_CLASS_I, "mynumber");
+}
+
+static void
+test_office_parts(void)
+{
+	g_autoptr(FutClassifier) cl = classifier_from(NULL);
+	/* a Word watermark is a VML text path */
+	const gchar *const watermark[] = {
+	    CT,
+	    "word/document.xml",
+	    "<w:document><w:body><w:p><w:r><w:t>予定価格</w:t></w:r>"
+	    "</w:p></w:body></w:document>",
+	    "word/header1.xml",
+	    "<w:hdr><w:p><w:r><w:pict><v:shape><v:textpath style=\"font-family:&quot;MS "
+	    "明朝&quot;\" string=\"極秘\"/></v:shape></w:pict></w:r></w:p></w:hdr>",
+	    NULL};
+	/* altChunk: a whole HTML document inside the docx */
+	const gchar *const altchunk[] = {CT,
+	                                 "word/document.xml",
+	                                 "<w:document><w:body><w:altChunk r:id=\"c1\"/></w:body>"
+	                                 "</w:document>",
+	                                 "word/afchunk.htm",
+	                                 "<html><body><p>個人番号</p><p>" MN1 "</p></body></html>",
+	                                 NULL};
+	/* a binary workbook: not read, so not let through */
+	const gchar *const xlsb[] = {
+	    CT,  "xl/workbook.bin", "\x83\x01\x00", "xl/worksheets/sheet1.bin", "\x81\x01\x00",
+	    NULL};
+	/* a marking as a sheet name */
+	const gchar *const sheet[] = {CT, "xl/workbook.xml",
+	                              "<workbook><sheets><sheet name=\"取扱注意\" sheetId=\"1\" "
+	                              "r:id=\"rId1\"/></sheets></workbook>",
+	                              NULL};
+	/* and as a folder in a plain zip */
+	const gchar *const folder[] = {"部外秘/会議.txt", "会議\n", NULL};
+	g_autoptr(GBytes) w = make_zip(watermark);
+	g_autoptr(GBytes) a = make_zip(altchunk);
+	g_autoptr(GBytes) b = make_zip(xlsb);
+	g_autoptr(GBytes) s = make_zip(sheet);
+	g_autoptr(GBytes) f = make_zip(folder);
+
+	expect_bytes(cl, w, "watermark.docx", FUT_CLASS_II, "marking");
+	expect_bytes(cl, a, "altchunk.docx", FUT_CLASS_I, "mynumber");
+	expect_bytes(cl, b, "book.xlsb", FUT_CLASS_II, "unsupported");
+	expect_bytes(cl, s, "sheet.xlsx", FUT_CLASS_II, "marking");
+	expect_bytes(cl, f, "folder.zip", FUT_CLASS_II, "marking");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -296,5 +390,7 @@ main(int argc, char **argv)
 	g_test_add_func("/classify-formats/packed/sfx", test_packed_sfx);
 	g_test_add_func("/classify-formats/packed/dense", test_packed_dense);
 	g_test_add_func("/classify-formats/packed/ratio", test_packed_ratio);
+	g_test_add_func("/classify-formats/office/numbers", test_office_numbers);
+	g_test_add_func("/classify-formats/office/parts", test_office_parts);
 	return g_test_run();
 }
