@@ -257,6 +257,14 @@ fut_classifier_classify_fd(FutClassifier *self, int fd, const gchar *path, FutCl
 		g_autofree gchar *safe = fut_strescape(pattern, -1);
 		add_evidence(res, "path-rule", c, 1, _("path matches policy rule \"%s\""), safe);
 	}
+	if (path != NULL) {
+		/* 【極秘】名簿.xlsx: the name says what the file is */
+		const gchar *slash = strrchr(path, '/');
+		FutEvidence *e =
+		    fut_content_scan_name(self->content, slash != NULL ? slash + 1 : path);
+		if (e != NULL)
+			g_ptr_array_add(res->evidence, e);
+	}
 
 	want_digest = res->size <= job.limit &&
 	              ((flags & FUT_CLASSIFY_FLAG_DIGEST) ||

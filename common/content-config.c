@@ -27,10 +27,15 @@
 
 static const gchar *const default_mynumber_words[] = {"個人番号", "マイナンバー", "ﾏｲﾅﾝﾊﾞｰ", NULL};
 static const gchar *const default_resident_words[] = {"住民票コード", "住民票ｺｰﾄﾞ", NULL};
-/* word[:threshold]; "個人情報" alone is common in privacy notices, hence its threshold */
+/* word[:threshold]: the markings Japanese public offices write on documents (see
+ * docs/classification.md). Each is also matched spaced out (極　秘, 極 秘) and in Shift_JIS
+ * and EUC-JP (detect.c). "個人情報" alone is common in privacy notices, hence its threshold. */
 static const gchar *const default_marking_words[] = {
-    "取扱注意", "取扱厳重注意", "取り扱い注意", "部外秘", "関係者外秘", "庁外秘", "極秘",
-    "【秘】",   "（秘）",       "(秘)",         "㊙",     "個人情報:3", NULL,
+    "取扱注意", "取扱い注意", "取り扱い注意", "取扱厳重注意", "取扱い厳重注意", "取り扱い厳重注意",
+    "部外秘",   "関係者外秘", "庁外秘",       "局外秘",       "課外秘",         "社外秘",
+    "部内限り", "庁内限り",   "関係者限り",   "極秘",         "厳秘",           "マル秘",
+    "【秘】",   "（秘）",     "(秘)",         "㊙",           "機密",           "個人情報:3",
+    NULL,
 };
 
 static const gchar *const known_keys[] = {
@@ -190,6 +195,8 @@ fut_content_config_new(GKeyFile *kf, GError **error)
 	self->words = fut_scan_words_new();
 	self->keep_cp932 = g_iconv_open("UTF-8", "CP932");
 	self->keep_utf16 = g_iconv_open("UTF-8", "UTF-16"); /* UTF-16LE and BE are there too */
+	self->keep_eucjp = g_iconv_open("CP932", "UTF-8");  /* the word forms, and the sniffer */
+	self->keep_iso2022jp = g_iconv_open("UTF-8", "ISO-2022-JP");
 	/* load the message catalog and the time zone (libzip converts entry times) now,
 	 * for the same reason */
 	(void)_("not a regular file");
@@ -245,6 +252,10 @@ fut_content_config_free(FutContentConfig *self)
 		g_iconv_close(self->keep_cp932);
 	if (self->keep_utf16 != (GIConv)-1)
 		g_iconv_close(self->keep_utf16);
+	if (self->keep_eucjp != (GIConv)-1)
+		g_iconv_close(self->keep_eucjp);
+	if (self->keep_iso2022jp != (GIConv)-1)
+		g_iconv_close(self->keep_iso2022jp);
 	g_free(self);
 }
 

@@ -36,6 +36,8 @@ struct _FutContentConfig {
 	 * thread that has to answer it) */
 	GIConv keep_cp932;
 	GIConv keep_utf16;
+	GIConv keep_eucjp;
+	GIConv keep_iso2022jp;
 };
 
 /* Per-file state of one scan. */
@@ -66,6 +68,8 @@ gssize content_pread_full(int fd, guint8 *buf, gsize len, guint64 off);
 typedef enum {
 	KIND_UTF8,
 	KIND_CP932,
+	KIND_EUCJP,
+	KIND_ISO2022JP,
 	KIND_UTF16, /* with a byte order mark */
 	KIND_UTF16LE,
 	KIND_UTF16BE,
@@ -112,10 +116,13 @@ typedef struct {
 	gsize staged;
 	guint8 *out; /* ICONV_OUT bytes, only when converting */
 	guint64 invalid;
-	gboolean probing; /* binary data: look for packed data */
+	gboolean probing;   /* binary data: look for packed data */
+	gboolean undecided; /* ASCII so far: the encoding is decided where it stops being */
 	PackedProbe probe;
 } Decoder;
 
+/* A decoder for @kind. UTF-8 is "undecided": at the first byte that is not ASCII the rest
+ * is sniffed again, so a Shift_JIS part after 64 KiB of ASCII is read as Shift_JIS. */
 Decoder *content_decoder_new(Ctx *ctx, Kind kind);
 void content_decoder_feed(Decoder *dec, const guint8 *data, gsize len);
 /* Flushes, ends the text with a line break and frees. */

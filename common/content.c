@@ -386,3 +386,33 @@ out:
 		res->klass = FUT_CLASS_III;
 	return res;
 }
+
+FutEvidence *
+fut_content_scan_name(const FutContentConfig *cfg, const gchar *name)
+{
+	FutScanner scan;
+	GString *found = g_string_new(NULL);
+	guint64 total = 0;
+
+	fut_scanner_init(&scan, cfg->words);
+	fut_scanner_feed(&scan, (const guint8 *)name, strlen(name));
+	fut_scanner_finish(&scan);
+	for (guint i = 0; i < fut_scan_words_get_count(cfg->words); i++) {
+		g_autofree gchar *w = NULL;
+		if (fut_scan_words_get_role(cfg->words, i) != FUT_WORD_MARKING ||
+		    scan.word_counts[i] == 0 || scan.word_counts[i] < cfg->word_thr[i])
+			continue;
+		w = fut_strescape(fut_scan_words_get_word(cfg->words, i), -1);
+		g_string_append_printf(found, "%s\"%s\"", found->len > 0 ? ", " : "", w);
+		total += scan.word_counts[i];
+	}
+	if (total == 0) {
+		g_string_free(found, TRUE);
+		return NULL;
+	}
+	{
+		g_autofree gchar *words = g_string_free(found, FALSE);
+		g_autofree gchar *d = g_strdup_printf(_("marking %s in the file name"), words);
+		return fut_evidence_new("marking", FUT_CLASS_II, total, d);
+	}
+}

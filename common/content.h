@@ -62,6 +62,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutContentResult, fut_content_result_free)
  * II evidence in the result. Caller frees. */
 FutContentResult *fut_content_scan_fd(const FutContentConfig *cfg, int fd);
 
+/* Returns the evidence of the marking words in a file's name (@name: its base name, any
+ * bytes; Shift_JIS names are read too), Class II at a word's threshold, or NULL when there
+ * is none. Caller frees. */
+FutEvidence *fut_content_scan_name(const FutContentConfig *cfg, const gchar *name);
+
 /* The maximum size of a serialised result accepted by fut_content_result_from_json(). */
 #define FUT_CONTENT_RESULT_MAX 65536
 

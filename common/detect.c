@@ -173,10 +173,64 @@ renumber(FutScanWords *self)
 	self->output = output;
 }
 
+/* The same word with a space between its characters, as people space out short markings
+ * (極　秘, 部 外 秘): with @space (U+3000 or ' ') between every two characters. */
+static gchar *
+spaced(const gchar *word, const gchar *space)
+{
+	GString *out = g_string_new(NULL);
+
+	for (const gchar *p = word; *p != '\0'; p = g_utf8_next_char(p)) {
+		if (p != word)
+			g_string_append(out, space);
+		g_string_append_len(out, p, g_utf8_next_char(p) - p);
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* Every form a word is matched in: as written, spaced out (a marking of 2 to 6
+ * characters), each in UTF-8, Shift_JIS (CP932) and EUC-JP, so legacy text is scanned as
+ * it is, without conversion. Forms that cannot be converted are left out. */
+static void
+add_forms(GPtrArray *forms, GArray *owners, const gchar *word, FutWordRole role, guint idx)
+{
+	static const gchar *const encodings[] = {"CP932", "EUC-JP"};
+	g_autoptr(GPtrArray) utf8 = g_ptr_array_new_with_free_func(g_free);
+	glong chars = g_utf8_strlen(word, -1);
+
+	g_ptr_array_add(utf8, g_strdup(word));
+	if (role == FUT_WORD_MARKING && chars >= 2 && chars <= 6 && strchr(word, ' ') == NULL) {
+		g_ptr_array_add(utf8, spaced(word, "\u3000"));
+		g_ptr_array_add(utf8, spaced(word, " "));
+	}
+	for (guint i = 0; i < utf8->len; i++) {
+		const gchar *w = g_ptr_array_index(utf8, i);
+		g_ptr_array_add(forms, g_strdup(w));
+		g_array_append_val(owners, idx);
+		for (guint e = 0; e < G_N_ELEMENTS(encodings); e++) {
+			gsize len = 0;
+			gchar *c = g_convert(w, -1, encodings[e], "UTF-8", NULL, &len, NULL);
+			gboolean dup = c == NULL || len == 0 || strlen(c) != len;
+			for (guint k = 0; !dup && k < forms->len; k++)
+				dup = strcmp(g_ptr_array_index(forms, k), c) == 0 &&
+				      g_array_index(owners, guint, k) == idx;
+			if (dup) {
+				g_free(c);
+				continue;
+			}
+			g_ptr_array_add(forms, c);
+			g_array_append_val(owners, idx);
+		}
+	}
+}
+
 void
 fut_scan_words_build(FutScanWords *self)
 {
+	g_autoptr(GPtrArray) forms = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GArray) owners = g_array_new(FALSE, FALSE, sizeof(guint));
 	guint max_states = 1;
+	gsize extra = 0;
 	guint *queue;
 	guint *fail;
 	guint head = 0;
@@ -184,22 +238,41 @@ fut_scan_words_build(FutScanWords *self)
 
 	g_return_if_fail(!self->built);
 	for (guint i = 0; i < self->n_words; i++)
-		max_states += (guint)strlen(self->words[i]);
-	/* FUT_SCAN_WORDS_MAX * FUT_SCAN_WORD_MAX_LEN + 1 states fit in guint16 */
+		add_forms(forms, owners, self->words[i], self->roles[i], i);
+	for (guint i = 0; i < forms->len; i++) {
+		const gchar *f = g_ptr_array_index(forms, i);
+		guint owner = g_array_index(owners, guint, i);
+		gsize len = strlen(f);
+		/* states are numbered in 16 bits: the words themselves always fit
+		 * (FUT_SCAN_WORDS_MAX * FUT_SCAN_WORD_MAX_LEN + 1); other forms while room
+		 * is left beside them */
+		if (strcmp(f, self->words[owner]) != 0) {
+			if (extra + len >
+			    G_MAXUINT16 - 1 - FUT_SCAN_WORDS_MAX * FUT_SCAN_WORD_MAX_LEN) {
+				g_free(forms->pdata[i]);
+				forms->pdata[i] = g_strdup("");
+				continue;
+			}
+			extra += len;
+		}
+		max_states += (guint)len;
+	}
 	self->delta = g_new0(guint16, (gsize)max_states * 256);
 	self->output = g_new0(guint64, max_states);
 	self->n_states = 1;
 
-	for (guint i = 0; i < self->n_words; i++) {
-		const guint8 *w = (const guint8 *)self->words[i];
+	for (guint i = 0; i < forms->len; i++) {
+		const guint8 *w = g_ptr_array_index(forms, i);
 		guint s = 0;
+		if (*w == '\0')
+			continue;
 		for (; *w; w++) {
 			guint16 *t = &self->delta[(gsize)s * 256 + *w];
 			if (*t == 0)
 				*t = (guint16)self->n_states++;
 			s = *t;
 		}
-		self->output[s] |= G_GUINT64_CONSTANT(1) << i;
+		self->output[s] |= G_GUINT64_CONSTANT(1) << g_array_index(owners, guint, i);
 	}
 
 	/* Breadth-first: each state's row is completed from its failure state's row, which
@@ -234,8 +307,8 @@ fut_scan_words_build(FutScanWords *self)
 	for (guint b = 0; b < 256; b++)
 		self->boring[b] = self->delta[b] == 0 && !(b >= '0' && b <= '9') && b != 0xef;
 	self->digit_free = TRUE;
-	for (guint i = 0; i < self->n_words; i++) {
-		if (strpbrk(self->words[i], "0123456789") != NULL)
+	for (guint i = 0; i < forms->len; i++) {
+		if (strpbrk(g_ptr_array_index(forms, i), "0123456789") != NULL)
 			self->digit_free = FALSE;
 	}
 	self->built = TRUE;
@@ -285,6 +358,25 @@ fut_scanner_init(FutScanner *scan, const FutScanWords *words)
 	memset(scan, 0, sizeof(*scan));
 	scan->words = words;
 	scan->chain_ok = TRUE;
+	scan->boring = words != NULL ? words->boring : no_words_boring();
+	scan->legacy_lead = 0xef; /* none: the UTF-8 lead stands in */
+}
+
+void
+fut_scanner_set_text(FutScanner *scan, FutScanText text)
+{
+	const guint8 *base = scan->words != NULL ? scan->words->boring : no_words_boring();
+
+	if (text == FUT_SCAN_TEXT_UTF8) {
+		scan->boring = base;
+		scan->legacy_lead = 0xef;
+		return;
+	}
+	scan->legacy_lead = text == FUT_SCAN_TEXT_CP932 ? 0x82 : 0xa3;
+	scan->legacy_lo = text == FUT_SCAN_TEXT_CP932 ? 0x4f : 0xb0;
+	memcpy(scan->boring_own, base, 256);
+	scan->boring_own[scan->legacy_lead] = 0;
+	scan->boring = scan->boring_own;
 }
 
 /* The scanner's runs are digits already: the check without the argument checks. */
@@ -400,7 +492,8 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 	const guint16 *delta = w != NULL ? w->delta : NULL;
 	const guint64 *output = w != NULL ? w->output : NULL;
 	const guint first_output = w != NULL ? w->first_output : G_MAXUINT;
-	const guint8 *boring = w != NULL ? w->boring : no_words_boring();
+	const guint8 *boring = scan->boring;
+	const guint8 lead = scan->legacy_lead;
 	/* when no word holds a digit, a digit always takes the automaton back to its root */
 	const gboolean digit_free = w == NULL || w->digit_free;
 	const guint8 *p = data;
@@ -423,7 +516,7 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 						break;
 				}
 				b = *p;
-				if (is_digit(b) || b == 0xef)
+				if (is_digit(b) || b == 0xef || b == lead)
 					break;
 				ac = delta[(gsize)ac * 256 + b];
 				if (G_UNLIKELY(ac >= first_output))
@@ -441,8 +534,16 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 				count_words(scan, output[ac]);
 		}
 
-		/* Full-width digits are EF BC 90..99 in UTF-8. */
-		if (scan->fw_state == 1) {
+		/* Full-width digits are EF BC 90..99 in UTF-8, 82 4F..58 in Shift_JIS, A3
+		 * B0..B9 in EUC-JP. */
+		if (scan->fw_state == 3) {
+			scan->fw_state = 0;
+			if (b >= scan->legacy_lo && b <= scan->legacy_lo + 9) {
+				add_digit(scan, (gchar)('0' + (b - scan->legacy_lo)));
+				continue;
+			}
+			non_digit(scan, 0);
+		} else if (scan->fw_state == 1) {
 			if (b == 0xbc) {
 				scan->fw_state = 2;
 				continue;
@@ -475,6 +576,8 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 			}
 		} else if (b == 0xef) {
 			scan->fw_state = 1;
+		} else if (b == lead) {
+			scan->fw_state = 3;
 		} else {
 			non_digit(scan, b < 0x80 ? b : 0);
 		}

@@ -98,6 +98,102 @@ sniff_utf16(const guint8 *d, gsize len)
 	return KIND_BINARY;
 }
 
+/* Control bytes no text file holds (NUL, and C0 but tab, line feed, form feed, carriage
+ * return and escape). */
+static gboolean
+has_controls(const guint8 *d, gsize len)
+{
+	for (gsize i = 0; i < len; i++) {
+		if (d[i] < 0x20 && d[i] != '\t' && d[i] != '\n' && d[i] != '\r' && d[i] != '\f' &&
+		    d[i] != 0x1b)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static gboolean
+plausible_unit(guint u)
+{
+	return u == '\t' || u == '\n' || u == '\r' || (u >= 0x20 && u <= 0x7e) ||
+	       (u >= 0xa0 && u <= 0xff) || (u >= 0x2010 && u <= 0x203b) ||
+	       (u >= 0x2190 && u <= 0x2312) || (u >= 0x2460 && u <= 0x26ff) ||
+	       (u >= 0x3000 && u <= 0x33ff) || (u >= 0x3400 && u <= 0x4dbf) ||
+	       (u >= 0x4e00 && u <= 0x9fff) || (u >= 0xf900 && u <= 0xfaff) ||
+	       (u >= 0xff01 && u <= 0xffef);
+}
+
+/* UTF-16 text without a byte order mark: nearly every code unit is one that Japanese text
+ * uses (ASCII, punctuation, kana, kanji, full-width forms); random or binary data hits
+ * those ranges about a third of the time. */
+static Kind
+sniff_utf16_text(const guint8 *d, gsize len)
+{
+	gsize n = len / 2;
+	gsize le = 0;
+	gsize be = 0;
+	gsize le_sure = 0; /* ASCII (a zero high byte) and kana: what tells the orders apart */
+	gsize be_sure = 0;
+	gboolean le_ok;
+	gboolean be_ok;
+
+	if (n < 8)
+		return KIND_BINARY;
+	for (gsize i = 0; i < n; i++) {
+		guint ul = d[2 * i] | (guint)d[2 * i + 1] << 8;
+		guint ub = (guint)d[2 * i] << 8 | d[2 * i + 1];
+		le += plausible_unit(ul);
+		be += plausible_unit(ub);
+		le_sure += ul < 0x100 || (ul >= 0x3000 && ul <= 0x30ff);
+		be_sure += ub < 0x100 || (ub >= 0x3000 && ub <= 0x30ff);
+	}
+	le_ok = le * 100 >= n * 97;
+	be_ok = be * 100 >= n * 97;
+	if (le_ok && (!be_ok || le_sure >= be_sure))
+		return KIND_UTF16LE;
+	if (be_ok)
+		return KIND_UTF16BE;
+	return KIND_BINARY;
+}
+
+/* ISO-2022-JP (JIS, what Japanese mail uses): 7-bit, with ESC $ B or ESC $ @ switching to
+ * JIS X 0208. */
+static gboolean
+is_iso2022jp(const guint8 *d, gsize len)
+{
+	if (memmem(d, len, "\x1b$B", 3) == NULL && memmem(d, len, "\x1b$@", 3) == NULL)
+		return FALSE;
+	for (gsize i = 0; i < len; i++) {
+		if (d[i] >= 0x80)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* EUC-JP: two bytes A1..FE, or 8E and a half-width katakana, or 8F and two bytes. Shift_JIS
+ * Japanese text fails this at once (its kana start with 82 and 83). */
+static gboolean
+is_eucjp(const guint8 *d, gsize len, gboolean complete)
+{
+	gsize multi = 0;
+
+	for (gsize i = 0; i < len;) {
+		guint8 c = d[i];
+		gsize need = c < 0x80 ? 1 : c == 0x8f ? 3 : 2;
+		if (c >= 0x80 && c != 0x8e && c != 0x8f && (c < 0xa1 || c > 0xfe))
+			return FALSE;
+		if (i + need > len)
+			return !complete && multi > 0;
+		for (gsize k = 1; k < need; k++) {
+			guint8 t = d[i + k];
+			if (c == 0x8e ? (t < 0xa1 || t > 0xdf) : (t < 0xa1 || t > 0xfe))
+				return FALSE;
+		}
+		multi += need > 1;
+		i += need;
+	}
+	return multi > 0;
+}
+
 static gboolean
 lzma_dict_ok(guint32 dict)
 {
@@ -164,13 +260,24 @@ content_sniff(const guint8 *d, gsize len, gboolean complete, const gchar **ret_w
 	}
 	if (has_prefix(d, len, "\xff\xfe", 2) || has_prefix(d, len, "\xfe\xff", 2))
 		return KIND_UTF16;
-	if (memchr(d, 0, len) != NULL)
-		return sniff_utf16(d, len);
+	if (is_iso2022jp(d, len))
+		return KIND_ISO2022JP;
+	if (has_controls(d, len)) {
+		/* UTF-16 without a byte order mark: Japanese text puts NULs (U+3000, 一) and
+		 * control bytes (、。U+3001, U+3002) on either side */
+		Kind k = sniff_utf16_text(d, len);
+		if (k != KIND_BINARY)
+			return k;
+		if (memchr(d, 0, len) != NULL)
+			return sniff_utf16(d, len);
+	}
 	if (g_utf8_validate((const gchar *)d, (gssize)len, &end))
 		return KIND_UTF8;
 	/* a character cut at the end of the sniffed bytes is not an error */
 	if (!complete && (const guint8 *)end + 4 > d + len)
 		return KIND_UTF8;
+	if (is_eucjp(d, len, complete))
+		return KIND_EUCJP;
 	conv = g_convert((const gchar *)d, (gssize)len, "UTF-8", "CP932", NULL, NULL, &error);
 	if (conv != NULL ||
 	    (!complete && g_error_matches(error, G_CONVERT_ERROR, G_CONVERT_ERROR_PARTIAL_INPUT)))

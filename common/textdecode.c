@@ -11,8 +11,31 @@
 #define ICONV_STAGE (64 * 1024)
 #define ICONV_OUT   (64 * 1024)
 
-/* Text in CP932 or UTF-16 converted to UTF-8 into the scanner, streamed in pieces; a
+/* Text into the scanner. UTF-8, Shift_JIS (CP932) and EUC-JP are scanned as they are: the
+ * scanner knows digits and words in all three (detect.c), so no conversion is paid for.
+ * UTF-16 and ISO-2022-JP are converted to UTF-8 with iconv, streamed in pieces; a
  * character cut at the end of a piece waits for the next. */
+
+static void
+open_iconv(Decoder *dec, const gchar *from)
+{
+	dec->cd = g_iconv_open("UTF-8", from);
+	if (dec->cd == (GIConv)-1) {
+		content_problem(dec->ctx, "unreadable", _("the system cannot convert %s text"),
+		                from);
+		return;
+	}
+	dec->stage = g_malloc(ICONV_STAGE);
+	dec->out = g_malloc(ICONV_OUT);
+}
+
+static void
+set_text(Decoder *dec, Kind kind)
+{
+	fut_scanner_set_text(&dec->ctx->scan, kind == KIND_CP932   ? FUT_SCAN_TEXT_CP932
+	                                      : kind == KIND_EUCJP ? FUT_SCAN_TEXT_EUCJP
+	                                                           : FUT_SCAN_TEXT_UTF8);
+}
 
 Decoder *
 content_decoder_new(Ctx *ctx, Kind kind)
@@ -24,23 +47,42 @@ content_decoder_new(Ctx *ctx, Kind kind)
 	dec->invalid = 0;
 	dec->cd = (GIConv)-1;
 	dec->probing = kind == KIND_BINARY;
-	const gchar *from = kind == KIND_CP932     ? "CP932"
-	                    : kind == KIND_UTF16   ? "UTF-16"
-	                    : kind == KIND_UTF16LE ? "UTF-16LE"
-	                    : kind == KIND_UTF16BE ? "UTF-16BE"
-	                                           : NULL;
+	const gchar *from = kind == KIND_UTF16       ? "UTF-16"
+	                    : kind == KIND_UTF16LE   ? "UTF-16LE"
+	                    : kind == KIND_UTF16BE   ? "UTF-16BE"
+	                    : kind == KIND_ISO2022JP ? "ISO-2022-JP"
+	                                             : NULL;
 
-	if (from != NULL) {
-		dec->cd = g_iconv_open("UTF-8", from);
-		if (dec->cd == (GIConv)-1)
-			content_problem(ctx, "unreadable", _("the system cannot convert %s text"),
-			                from);
-	}
-	if (dec->cd != (GIConv)-1) {
-		dec->stage = g_malloc(ICONV_STAGE);
-		dec->out = g_malloc(ICONV_OUT);
-	}
+	if (from != NULL)
+		open_iconv(dec, from);
+	set_text(dec, kind);
+	/* valid UTF-8 in the first bytes (often plain ASCII) says little about the rest */
+	dec->undecided = kind == KIND_UTF8;
 	return dec;
+}
+
+/* ASCII so far; at the first byte that is not, the rest is sniffed (a Shift_JIS part after
+ * 64 KiB of ASCII is Shift_JIS). Returns how many bytes of @data were plain. */
+static gsize
+decide(Decoder *dec, const guint8 *data, gsize len)
+{
+	const gchar *what = NULL;
+	gsize i = 0;
+	Kind k;
+
+	while (i < len && data[i] < 0x80 && data[i] != 0x1b)
+		i++;
+	if (i == len)
+		return len;
+	dec->undecided = FALSE;
+	k = content_sniff(data + i, MIN(len - i, SNIFF_LEN), FALSE, &what);
+	if (k == KIND_ISO2022JP) {
+		/* the escape sequences switch the converter: start it before the first */
+		open_iconv(dec, "ISO-2022-JP");
+	} else if (k == KIND_CP932 || k == KIND_EUCJP) {
+		set_text(dec, k);
+	}
+	return i;
 }
 
 static void
@@ -77,6 +119,12 @@ content_decoder_feed(Decoder *dec, const guint8 *data, gsize len)
 {
 	if (dec->probing)
 		content_probe_feed(&dec->probe, data, len);
+	if (dec->undecided) {
+		gsize plain = decide(dec, data, len);
+		fut_scanner_feed(&dec->ctx->scan, data, plain);
+		data += plain;
+		len -= plain;
+	}
 	if (dec->cd == (GIConv)-1) {
 		fut_scanner_feed(&dec->ctx->scan, data, len);
 		return;
@@ -105,6 +153,7 @@ content_decoder_free(Decoder *dec)
 		g_iconv_close(dec->cd);
 	}
 	fut_scanner_feed(&dec->ctx->scan, (const guint8 *)"\n", 1);
+	fut_scanner_set_text(&dec->ctx->scan, FUT_SCAN_TEXT_UTF8);
 	g_free(dec->stage);
 	g_free(dec->out);
 	g_free(dec);

@@ -380,6 +380,92 @@ test_office_parts(void)
 	expect_bytes(cl, f, "folder.zip", FUT_CLASS_II, "marking");
 }
 
+/* --- encodings and words -------------------------------------------------------------- */
+
+static void
+expect_encoded(FutClassifier *cl,
+               const gchar *utf8,
+               const gchar *encoding,
+               const gchar *name,
+               FutClass want,
+               const gchar *rule)
+{
+	g_autoptr(GError) error = NULL;
+	gsize len = 0;
+	g_autofree gchar *t = g_convert(utf8, -1, encoding, "UTF-8", NULL, &len, &error);
+
+	g_assert_no_error(error);
+	g_test_message("%s, %zu bytes", encoding, len);
+	expect(cl, t, len, name, want, rule);
+}
+
+static void
+test_encodings(void)
+{
+	g_autoptr(FutClassifier) cl = classifier_from(NULL);
+	g_autoptr(GString) ascii = g_string_new(NULL);
+	g_autofree gchar *sjis = NULL;
+	gsize sjis_len = 0;
+
+	/* UTF-16LE without a byte order mark, Japanese text: U+3000 and 一 put NULs on both
+	 * sides, 、and 。control bytes */
+	expect_encoded(cl, "一覧　個人番号：" MN1 "、山田一郎。\n二　" MN2 "、佐藤二郎。\n",
+	               "UTF-16LE", "list.txt", FUT_CLASS_I, "mynumber");
+	expect_encoded(cl, "一覧　個人番号：" MN1 "、山田一郎。\n二　" MN2 "、佐藤二郎。\n",
+	               "UTF-16BE", "list.txt", FUT_CLASS_I, "mynumber");
+	expect_encoded(cl, "【取扱注意】予定価格の一覧です。\n", "UTF-16LE", "notice.txt",
+	               FUT_CLASS_II, "marking");
+	/* EUC-JP and ISO-2022-JP (mail): words, numbers, full-width digits */
+	expect_encoded(cl, "取扱注意　予定価格\n", "EUC-JP", "euc.txt", FUT_CLASS_II, "marking");
+	expect_encoded(cl, "個人番号：１２３４５６７８９０１８\n", "EUC-JP", "euc.txt", FUT_CLASS_I,
+	               "mynumber");
+	expect_encoded(cl, "極秘　予定価格\n", "ISO-2022-JP", "jis.txt", FUT_CLASS_II, "marking");
+	expect_encoded(cl, "個人番号 " MN1 "\n", "ISO-2022-JP", "jis.txt", FUT_CLASS_I, "mynumber");
+	/* Shift_JIS full-width digits, scanned without conversion */
+	expect_encoded(cl, "氏名,個人番号\r\n山田,９８３２０５６７３２１４\r\n", "CP932",
+	               "sjis.csv", FUT_CLASS_I, "mynumber");
+	/* a Shift_JIS marking and numbers after 64 KiB of ASCII */
+	while (ascii->len < 70 * 1024)
+		g_string_append(ascii, "id,amount,date\r\n1,2500,2024-04-01\r\n");
+	g_string_append(ascii, "備考,部外秘\r\n個人番号,１２３４５６７８９０１８\r\n");
+	sjis = g_convert(ascii->str, (gssize)ascii->len, "CP932", "UTF-8", NULL, &sjis_len, NULL);
+	g_assert_nonnull(sjis);
+	{
+		g_autoptr(FutClassification) c = classify_bytes(cl, sjis, sjis_len, "late.csv");
+		g_autofree gchar *t = fut_classification_to_text(c, "late.csv");
+		g_test_message("%s", t);
+		g_assert_true(has_rule(c, "marking", FUT_CLASS_II));
+		g_assert_true(has_rule(c, "mynumber", FUT_CLASS_I));
+	}
+}
+
+static void
+test_words(void)
+{
+	g_autoptr(FutClassifier) cl = classifier_from(NULL);
+	static const gchar *const marked[] = {
+	    "極　秘\n",         "極 秘\n",        "部　外　秘\n", "取扱い注意\n",
+	    "取扱い厳重注意\n", "機密性３情報\n", "社外秘\n",     "庁内限り\n",
+	};
+	static const gchar *const plain[] = {
+	    "秘書課の会議\n", "秘密保持契約の説明会\n",     "便秘\n",
+	    "取扱説明書\n",   "個人情報の取扱いについて\n",
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(marked); i++)
+		expect(cl, marked[i], strlen(marked[i]), "a.txt", FUT_CLASS_II, "marking");
+	for (guint i = 0; i < G_N_ELEMENTS(plain); i++)
+		expect(cl, plain[i], strlen(plain[i]), "a.txt", FUT_CLASS_III, NULL);
+	/* a marking in the file's name */
+	expect(cl, "会議\n", 7, "/home/u/【極秘】名簿.txt", FUT_CLASS_II, "marking");
+	expect(cl, "会議\n", 7, "/home/極秘/名簿.txt", FUT_CLASS_III, NULL);
+	{
+		g_autofree gchar *sjis =
+		    g_convert("部外秘.txt", -1, "CP932", "UTF-8", NULL, NULL, NULL);
+		expect(cl, "会議\n", 7, sjis, FUT_CLASS_II, "marking");
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -392,5 +478,7 @@ main(int argc, char **argv)
 	g_test_add_func("/classify-formats/packed/ratio", test_packed_ratio);
 	g_test_add_func("/classify-formats/office/numbers", test_office_numbers);
 	g_test_add_func("/classify-formats/office/parts", test_office_parts);
+	g_test_add_func("/classify-formats/encodings", test_encodings);
+	g_test_add_func("/classify-formats/words", test_words);
 	return g_test_run();
 }
