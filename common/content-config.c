@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include <glib/gi18n.h>
+#include <gmime/gmime.h>
 
 #include "content-private.h"
 #include "errors.h"
@@ -55,6 +56,28 @@ static const gchar *const known_keys[] = {
     "marking-words",
     NULL,
 };
+
+static void
+drop_log(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer user_data)
+{
+}
+
+/* GMime keeps global tables: set up once, before any scan. */
+static void
+init_readers(void)
+{
+	static gsize done = 0;
+
+	if (g_once_init_enter(&done)) {
+		g_mime_init();
+		/* poppler-glib reports syntax errors of the documents it reads through
+		 * g_log: a library must not log, and the text is the document's */
+		g_log_set_handler("Poppler",
+		                  G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION,
+		                  drop_log, NULL);
+		g_once_init_leave(&done, 1);
+	}
+}
 
 /* A size: decimal digits with an optional K, M or G (powers of 1024). */
 static gboolean
@@ -195,12 +218,13 @@ fut_content_config_new(GKeyFile *kf, GError **error)
 	self->words = fut_scan_words_new();
 	self->keep_cp932 = g_iconv_open("UTF-8", "CP932");
 	self->keep_utf16 = g_iconv_open("UTF-8", "UTF-16"); /* UTF-16LE and BE are there too */
-	self->keep_eucjp = g_iconv_open("CP932", "UTF-8");  /* the word forms, and the sniffer */
+	self->keep_eucjp = g_iconv_open("UTF-8", "EUC-JP"); /* the word forms */
 	self->keep_iso2022jp = g_iconv_open("UTF-8", "ISO-2022-JP");
 	/* load the message catalog and the time zone (libzip converts entry times) now,
 	 * for the same reason */
 	(void)_("not a regular file");
 	tzset();
+	init_readers();
 
 	if (kf != NULL && g_key_file_has_group(kf, FUT_CLASSIFY_GROUP)) {
 		g_auto(GStrv) keys = g_key_file_get_keys(kf, FUT_CLASSIFY_GROUP, NULL, NULL);

@@ -8,6 +8,7 @@
 
 #include "content.h"
 #include "detect.h"
+#include "rtf.h"
 
 #define MIB (G_GUINT64_CONSTANT(1024) * 1024)
 
@@ -77,6 +78,8 @@ typedef enum {
 	KIND_ZIP,
 	KIND_OLE,
 	KIND_PDF,
+	KIND_MIME, /* a mail message */
+	KIND_RTF,
 	KIND_PACKED,     /* an archive or compressed stream libarchive unpacks */
 	KIND_COMPRESSED, /* an archive or compressed stream we do not unpack */
 	KIND_ENCRYPTED,  /* a file encrypted by a tool: nothing to scan */
@@ -118,6 +121,7 @@ typedef struct {
 	guint64 invalid;
 	gboolean probing;   /* binary data: look for packed data */
 	gboolean undecided; /* ASCII so far: the encoding is decided where it stops being */
+	FutRtfText *rtf;    /* RTF: its text goes to the scanner */
 	PackedProbe probe;
 } Decoder;
 
@@ -147,6 +151,10 @@ gboolean content_entry_feed(EntrySink *e, const guint8 *data, gsize len);
 void content_entry_finish(EntrySink *e, gboolean failed);
 /* Takes @n decompressed bytes from the budget; FALSE (and Class II) past it. */
 gboolean content_take_budget(Ctx *ctx, gsize n, const gchar *container);
+
+/* PDF text with poppler (pdf.c), mail with GMime (mime.c). */
+void content_scan_pdf(Ctx *ctx, const guint8 *data, gsize len, const gchar *name);
+void content_scan_mime(Ctx *ctx, const guint8 *data, gsize len, guint depth, const gchar *name);
 
 /* A whole in-memory stream (an archive entry) classified like a file. */
 void content_scan_buffer(Ctx *ctx, const guint8 *data, gsize len, guint depth, const gchar *name);

@@ -235,17 +235,18 @@ scan_content(Ctx *ctx, int fd, guint64 size)
 	case KIND_ZIP:
 	case KIND_OLE:
 	case KIND_PACKED:
+	case KIND_PDF:
+	case KIND_MIME:
 		whole = read_whole(ctx, fd, size, &whole_len);
 		if (whole == NULL)
 			return FALSE;
 		if (kind == KIND_ZIP)
 			content_scan_zip(ctx, whole, whole_len, 0, _("the archive"));
-		else if (kind == KIND_PACKED)
-			content_scan_packed(ctx, whole, whole_len, 0, _("the file"), FALSE);
-		else
+		else if (kind == KIND_OLE)
 			content_scan_ole(ctx, whole, whole_len, _("the file"));
+		else
+			content_scan_buffer(ctx, whole, whole_len, 0, _("the file"));
 		return TRUE;
-	case KIND_PDF:
 	case KIND_COMPRESSED:
 	case KIND_ENCRYPTED:
 		content_opaque(ctx, kind, what, _("the file"));

@@ -194,6 +194,44 @@ is_eucjp(const guint8 *d, gsize len, gboolean complete)
 	return multi > 0;
 }
 
+/* A mail message: header lines from the first byte, among them MIME-Version or
+ * Content-Type, before the first empty line. */
+static gboolean
+is_mime(const guint8 *d, gsize len)
+{
+	gboolean mime = FALSE;
+	gsize i = 0;
+	guint lines = 0;
+
+	while (i < len && lines < 200) {
+		gsize start = i;
+		gsize colon = 0;
+		while (i < len && d[i] != '\n')
+			i++;
+		if (i == len)
+			return FALSE;
+		if (i == start || (i == start + 1 && d[start] == '\r'))
+			return mime;
+		lines++;
+		if (d[start] == ' ' || d[start] == '\t') {
+			i++;
+			continue; /* a folded header line */
+		}
+		while (start + colon < i &&
+		       (g_ascii_isalnum(d[start + colon]) || d[start + colon] == '-'))
+			colon++;
+		if (colon == 0 || start + colon >= i || d[start + colon] != ':')
+			return FALSE;
+		if ((colon == 12 &&
+		     g_ascii_strncasecmp((const gchar *)d + start, "MIME-Version", 12) == 0) ||
+		    (colon == 12 &&
+		     g_ascii_strncasecmp((const gchar *)d + start, "Content-Type", 12) == 0))
+			mime = TRUE;
+		i++;
+	}
+	return FALSE;
+}
+
 static gboolean
 lzma_dict_ok(guint32 dict)
 {
@@ -218,6 +256,10 @@ content_sniff(const guint8 *d, gsize len, gboolean complete, const gchar **ret_w
 		return KIND_OLE;
 	if (has_prefix(d, len, "%PDF-", 5))
 		return KIND_PDF;
+	if (has_prefix(d, len, "{\\rtf", 5))
+		return KIND_RTF;
+	if (is_mime(d, len))
+		return KIND_MIME;
 	/* an lzma_alone header: properties (lc=3 lp=0 pb=2), a dictionary of 2^n or 3 * 2^n
 	 * bytes, an uncompressed size that is unknown (all ones) or below 2^48 */
 	if (len >= 13 && d[0] == 0x5d &&
@@ -289,9 +331,6 @@ gboolean
 content_opaque(Ctx *ctx, Kind kind, const gchar *what, const gchar *name)
 {
 	switch (kind) {
-	case KIND_PDF:
-		content_problem(ctx, "unsupported", _("%s: PDF, its text is not scanned"), name);
-		return TRUE;
 	case KIND_COMPRESSED:
 		content_problem(ctx, "unsupported",
 		                _("%s: %s archive or compressed data, not unpacked"), name, what);
@@ -307,7 +346,8 @@ content_opaque(Ctx *ctx, Kind kind, const gchar *what, const gchar *name)
 gboolean
 content_kind_whole(Kind kind)
 {
-	return kind == KIND_ZIP || kind == KIND_OLE || kind == KIND_PACKED;
+	return kind == KIND_ZIP || kind == KIND_OLE || kind == KIND_PACKED || kind == KIND_PDF ||
+	       kind == KIND_MIME;
 }
 
 /* --- what looks packed ------------------------------------------------------------------ */

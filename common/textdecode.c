@@ -30,9 +30,19 @@ open_iconv(Decoder *dec, const gchar *from)
 }
 
 static void
+rtf_sink(const guint8 *text, gsize len, gpointer user_data)
+{
+	Decoder *dec = user_data;
+
+	fut_scanner_feed(&dec->ctx->scan, text, len);
+}
+
+static void
 set_text(Decoder *dec, Kind kind)
 {
-	fut_scanner_set_text(&dec->ctx->scan, kind == KIND_CP932   ? FUT_SCAN_TEXT_CP932
+	/* RTF's \'hh bytes are in its code page: Shift_JIS from Japanese Word */
+	fut_scanner_set_text(&dec->ctx->scan, kind == KIND_CP932 || kind == KIND_RTF
+	                                          ? FUT_SCAN_TEXT_CP932
 	                                      : kind == KIND_EUCJP ? FUT_SCAN_TEXT_EUCJP
 	                                                           : FUT_SCAN_TEXT_UTF8);
 }
@@ -58,6 +68,10 @@ content_decoder_new(Ctx *ctx, Kind kind)
 	set_text(dec, kind);
 	/* valid UTF-8 in the first bytes (often plain ASCII) says little about the rest */
 	dec->undecided = kind == KIND_UTF8;
+	if (kind == KIND_RTF) {
+		dec->rtf = g_new0(FutRtfText, 1);
+		fut_rtf_text_init(dec->rtf, rtf_sink, dec);
+	}
 	return dec;
 }
 
@@ -119,6 +133,10 @@ content_decoder_feed(Decoder *dec, const guint8 *data, gsize len)
 {
 	if (dec->probing)
 		content_probe_feed(&dec->probe, data, len);
+	if (dec->rtf != NULL) {
+		fut_rtf_text_feed(dec->rtf, data, len);
+		return;
+	}
 	if (dec->undecided) {
 		gsize plain = decide(dec, data, len);
 		fut_scanner_feed(&dec->ctx->scan, data, plain);
@@ -154,6 +172,7 @@ content_decoder_free(Decoder *dec)
 	}
 	fut_scanner_feed(&dec->ctx->scan, (const guint8 *)"\n", 1);
 	fut_scanner_set_text(&dec->ctx->scan, FUT_SCAN_TEXT_UTF8);
+	g_free(dec->rtf);
 	g_free(dec->stage);
 	g_free(dec->out);
 	g_free(dec);

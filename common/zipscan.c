@@ -330,6 +330,12 @@ content_scan_buffer(Ctx *ctx, const guint8 *data, gsize len, guint depth, const 
 	case KIND_PACKED:
 		content_scan_packed(ctx, data, len, depth, name, FALSE);
 		return;
+	case KIND_PDF:
+		content_scan_pdf(ctx, data, len, name);
+		return;
+	case KIND_MIME:
+		content_scan_mime(ctx, data, len, depth, name);
+		return;
 	default:
 		dec = content_decoder_new(ctx, kind);
 		content_decoder_feed(dec, data, len);

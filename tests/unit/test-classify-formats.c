@@ -466,6 +466,126 @@ test_words(void)
 	}
 }
 
+/* --- PDF, mail, RTF ------------------------------------------------------------------- */
+
+/* A one-page PDF showing @text (ASCII) in Helvetica, with a correct cross-reference table;
+ * @text NULL: a page without text, as a scan is. */
+static GBytes *
+make_pdf(const gchar *text)
+{
+	GString *pdf = g_string_new("%PDF-1.4\n");
+	g_autofree gchar *stream = text != NULL
+	                               ? g_strdup_printf("BT /F1 12 Tf 72 720 Td (%s) Tj ET", text)
+	                               : g_strdup("");
+	g_autofree gchar *obj4 =
+	    g_strdup_printf("<< /Length %zu >>\nstream\n%s\nendstream", strlen(stream), stream);
+	const gchar *objs[] = {
+	    "<< /Type /Catalog /Pages 2 0 R >>",
+	    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+	    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+	    "/Resources << /Font << /F1 5 0 R >> >> >>",
+	    obj4,
+	    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+	};
+	gsize offsets[G_N_ELEMENTS(objs)];
+	gsize xref;
+
+	for (guint i = 0; i < G_N_ELEMENTS(objs); i++) {
+		offsets[i] = pdf->len;
+		g_string_append_printf(pdf, "%u 0 obj\n%s\nendobj\n", i + 1, objs[i]);
+	}
+	xref = pdf->len;
+	g_string_append_printf(pdf, "xref\n0 %zu\n0000000000 65535 f \n", G_N_ELEMENTS(objs) + 1);
+	for (guint i = 0; i < G_N_ELEMENTS(objs); i++)
+		g_string_append_printf(pdf, "%010zu 00000 n \n", offsets[i]);
+	g_string_append_printf(pdf,
+	                       "trailer\n<< /Size %zu /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n",
+	                       G_N_ELEMENTS(objs) + 1, xref);
+	return g_string_free_to_bytes(pdf);
+}
+
+static void
+test_pdf(void)
+{
+	g_autoptr(FutClassifier) cl = classifier_from(NULL);
+	g_autoptr(GBytes) numbers = make_pdf("List " MN1 " " MN2 " " MN3);
+	g_autoptr(GBytes) notice = make_pdf("Meeting on Monday");
+	g_autoptr(GBytes) scan = make_pdf(NULL);
+	gsize len = 0;
+	const gchar *d = g_bytes_get_data(notice, &len);
+
+	/* classified by its text: three My Numbers make Class I, a notice Class III */
+	expect_bytes(cl, numbers, "list.pdf", FUT_CLASS_I, "mynumber");
+	expect_bytes(cl, notice, "notice.pdf", FUT_CLASS_III, NULL);
+	/* no text at all: a scan, not read */
+	expect_bytes(cl, scan, "scan.pdf", FUT_CLASS_II, "unsupported");
+	/* cut in half: not readable, not let through */
+	expect(cl, d, len / 3, "cut.pdf", FUT_CLASS_II, "malformed");
+}
+
+static gchar *
+encoded_word(const gchar *utf8)
+{
+	gsize len = 0;
+	g_autofree gchar *jis = g_convert(utf8, -1, "ISO-2022-JP", "UTF-8", NULL, &len, NULL);
+	g_autofree gchar *b64 = g_base64_encode((const guchar *)jis, len);
+
+	return g_strdup_printf("=?ISO-2022-JP?B?%s?=", b64);
+}
+
+/* Subject, then a text body and an attachment */
+#define MAIL_FORMAT                                                                                \
+	"From: a@example.jp\nTo: b@example.jp\nSubject: %s\n"                                      \
+	"MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"XX\"\n\n"                    \
+	"--XX\nContent-Type: text/plain; charset=ISO-2022-JP\n"                                    \
+	"Content-Transfer-Encoding: 7bit\n\n%s\n"                                                  \
+	"--XX\nContent-Type: text/csv; name=\"list.csv\"\n"                                        \
+	"Content-Disposition: attachment; filename=\"list.csv\"\n"                                 \
+	"Content-Transfer-Encoding: base64\n\n%s\n--XX--\n"
+
+static void
+test_mail(void)
+{
+	g_autoptr(FutClassifier) cl = classifier_from(NULL);
+	gsize len = 0;
+	g_autofree gchar *sjis = g_convert(ROSTER, -1, "CP932", "UTF-8", NULL, &len, NULL);
+	g_autofree gchar *attachment = g_base64_encode((const guchar *)sjis, len);
+	g_autofree gchar *body =
+	    g_convert("会議のお知らせです。\n", -1, "ISO-2022-JP", "UTF-8", NULL, NULL, NULL);
+	g_autofree gchar *subject = encoded_word("【極秘】予定価格");
+	g_autofree gchar *plain_subject = encoded_word("会議");
+	g_autofree gchar *with = g_strdup_printf(MAIL_FORMAT, plain_subject, body, attachment);
+	g_autofree gchar *without = g_strdup_printf(MAIL_FORMAT, subject, body, "5Lya6K2w\n");
+
+	/* a base64 attachment of My Numbers */
+	expect(cl, with, strlen(with), "mail.eml", FUT_CLASS_I, "mynumber");
+	/* a marking in an encoded subject */
+	expect(cl, without, strlen(without), "mail.eml", FUT_CLASS_II, "marking");
+}
+
+static void
+test_rtf(void)
+{
+	g_autoptr(FutClassifier) cl = classifier_from(NULL);
+	gsize len = 0;
+	g_autofree gchar *kw = g_convert("個人番号", -1, "CP932", "UTF-8", NULL, &len, NULL);
+	g_autoptr(GString) rtf = g_string_new("{\\rtf1\\ansi\\ansicpg932{\\fonttbl{\\f0 \\'82\\'6c"
+	                                      "\\'82\\'72 \\'96\\'be\\'92\\'a9;}}\\f0 ");
+	g_autoptr(GString) uni = g_string_new(NULL);
+
+	/* Japanese Word writes Shift_JIS bytes as \'hh escapes */
+	for (gsize i = 0; i < len; i++)
+		g_string_append_printf(rtf, "\\'%02x", (guchar)kw[i]);
+	g_string_append(rtf, " " MN1 "\\par}");
+	expect(cl, rtf->str, rtf->len, "a.rtf", FUT_CLASS_I, "mynumber");
+	/* and \uN with a fallback character */
+	g_string_append(uni, "{\\rtf1\\ansi{\\*\\generator x;}\\uc1\\u26997?\\u31192? \\par}");
+	expect(cl, uni->str, uni->len, "b.rtf", FUT_CLASS_II, "marking");
+	/* a picture's hex data is not text */
+	g_string_assign(uni, "{\\rtf1{\\pict\\pngblip 313233343536373839303138}\\par}");
+	expect(cl, uni->str, uni->len, "c.rtf", FUT_CLASS_III, NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -480,5 +600,8 @@ main(int argc, char **argv)
 	g_test_add_func("/classify-formats/office/parts", test_office_parts);
 	g_test_add_func("/classify-formats/encodings", test_encodings);
 	g_test_add_func("/classify-formats/words", test_words);
+	g_test_add_func("/classify-formats/pdf", test_pdf);
+	g_test_add_func("/classify-formats/mail", test_mail);
+	g_test_add_func("/classify-formats/rtf", test_rtf);
 	return g_test_run();
 }

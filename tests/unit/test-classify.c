@@ -575,7 +575,7 @@ test_classify_encodings(Fixture *f, gconstpointer data)
 	p4 = write_file(f, "bin.dat", "\x00\x01\x02" MN1 "\xff\x00", 18);
 	assert_class(cl, p4, FUT_CLASS_III, "mynumber");
 	p5 = write_file(f, "doc.pdf", "%PDF-1.7\n", 9);
-	assert_class(cl, p5, FUT_CLASS_II, "unsupported");
+	assert_class(cl, p5, FUT_CLASS_II, "malformed");
 
 	/* UTF-16 without a byte order mark, both byte orders */
 	{
