@@ -34,8 +34,8 @@ content_scan_pdf(Ctx *ctx, const guint8 *data, gsize len, const gchar *name)
 		if (g_error_matches(error, POPPLER_ERROR, POPPLER_ERROR_ENCRYPTED))
 			content_problem(ctx, "encrypted", _("%s: password-protected PDF"), name);
 		else
-			content_problem(ctx, "malformed", _("%s: PDF that cannot be read (%s)"), name,
-			                why);
+			content_problem(ctx, "malformed", _("%s: PDF that cannot be read (%s)"),
+			                name, why);
 		return;
 	}
 	pages = poppler_document_get_n_pages(doc);
@@ -49,7 +49,8 @@ content_scan_pdf(Ctx *ctx, const guint8 *data, gsize len, const gchar *name)
 		g_autofree gchar *text = page != NULL ? poppler_page_get_text(page) : NULL;
 		gsize n;
 		if (page == NULL) {
-			content_problem(ctx, "malformed", _("%s: page %d cannot be read"), name, i + 1);
+			content_problem(ctx, "malformed", _("%s: page %d cannot be read"), name,
+			                i + 1);
 			continue;
 		}
 		if (text == NULL)

@@ -19,13 +19,14 @@ enum {
 	RS_PARAM,     /* its numeric parameter */
 	RS_HEX1,      /* \' and one hex digit to come */
 	RS_HEX2,
-	RS_BIN,       /* \binN: N raw bytes to skip */
+	RS_BIN, /* \binN: N raw bytes to skip */
 };
 
 static const gchar *const skip_groups[] = {
-    "fonttbl",    "colortbl", "stylesheet", "pict",     "themedata", "datastore",
-    "listtable",  "listoverridetable",      "rsidtbl",  "generator", "xmlnstbl",
-    "latentstyles", "colorschememapping",   "objdata",  "fldinst",   NULL,
+    "fonttbl",   "colortbl",     "stylesheet",         "pict",    "themedata",
+    "datastore", "listtable",    "listoverridetable",  "rsidtbl", "generator",
+    "xmlnstbl",  "latentstyles", "colorschememapping", "objdata", "fldinst",
+    NULL,
 };
 
 void

@@ -82,10 +82,44 @@ flush(FutXmlText *x)
 }
 
 static inline void
+put(FutXmlText *x, guint8 c)
+{
+	if (x->out_len == sizeof(x->out))
+		flush(x);
+	x->out[x->out_len++] = c;
+}
+
+static void
+spill_cell(FutXmlText *x)
+{
+	if (x->prev_digit_cell)
+		put(x, '\n');
+	x->prev_digit_cell = FALSE;
+	for (guint i = 0; i < x->cell_len; i++)
+		put(x, x->cell[i]);
+	x->cell_len = 0;
+	x->cell_spilled = TRUE;
+}
+
+static inline void
 emit(FutXmlText *x, guint8 c)
 {
 	if (x->skip_cell == 2 && !x->attr_text)
 		return;
+	if (x->in_cell && !x->cell_spilled) {
+		if (x->cell_len < sizeof(x->cell)) {
+			x->cell[x->cell_len++] = c;
+			return;
+		}
+		spill_cell(x);
+	}
+	if (x->prev_digit_cell && !x->in_cell) {
+		/* between two cells of a row: separators wait, text ends the digits */
+		if (c == '\n' || c == ' ' || c == '\t' || c == '\r')
+			return;
+		put(x, '\n');
+		x->prev_digit_cell = FALSE;
+	}
 	if (x->out_len == sizeof(x->out))
 		flush(x);
 	x->out[x->out_len++] = c;
@@ -189,12 +223,95 @@ name_is(const FutXmlText *x, const gchar *name)
 	return x->name_len == n && memcmp(x->name, name, n) == 0;
 }
 
+/* The digit a held cell holds when it is one digit and blanks; -1 otherwise. */
+static gint
+cell_digit(const FutXmlText *x)
+{
+	gint digit = -1;
+
+	for (guint i = 0; i < x->cell_len; i++) {
+		guint8 c = x->cell[i];
+		if (c == ' ' || c == '\n' || c == '\t' || c == '\r')
+			continue;
+		if (digit >= 0)
+			return -1;
+		if (g_ascii_isdigit(c)) {
+			digit = c - '0';
+		} else if (c == 0xef && i + 2 < x->cell_len && x->cell[i + 1] == 0xbc &&
+		           x->cell[i + 2] >= 0x90 && x->cell[i + 2] <= 0x99) {
+			digit = x->cell[i + 2] - 0x90; /* full-width */
+			i += 2;
+		} else {
+			return -1;
+		}
+	}
+	return digit;
+}
+
+static gboolean
+is_cell(const FutXmlText *x)
+{
+	return name_is(x, "c") || name_is(x, "tc") || name_is(x, "table-cell");
+}
+
+static gboolean
+is_row(const FutXmlText *x)
+{
+	return name_is(x, "row") || name_is(x, "tr") || name_is(x, "table-row");
+}
+
+static void
+end_cell(FutXmlText *x)
+{
+	gint d;
+
+	if (!x->in_cell)
+		return;
+	x->in_cell = FALSE;
+	if (x->cell_spilled) {
+		x->cell_spilled = FALSE;
+		return;
+	}
+	d = x->cell_shared ? -1 : cell_digit(x);
+	if (d >= 0) {
+		/* joined to the single digit before it in this row: 1|2|3 reads 123 */
+		if (!x->prev_digit_cell)
+			put(x, '\n');
+		put(x, (guint8)('0' + d));
+		x->prev_digit_cell = TRUE;
+		x->cell_len = 0;
+		return;
+	}
+	spill_cell(x);
+	x->cell_spilled = FALSE;
+}
+
 static void
 end_tag(FutXmlText *x)
 {
 	gboolean empty = x->last == '/';
 
 	x->name[MIN(x->name_len, sizeof(x->name) - 1)] = '\0';
+	if (is_cell(x)) {
+		if (x->closing) {
+			end_cell(x);
+			x->cell_shared = FALSE;
+		} else if (!empty) {
+			/* a cell inside a cell (a table in a table): the outer one is written
+			 * out as it is */
+			if (x->in_cell)
+				spill_cell(x);
+			x->in_cell = TRUE;
+			x->cell_spilled = FALSE;
+			x->cell_len = 0;
+		}
+	} else if (is_row(x)) {
+		if (x->in_cell)
+			end_cell(x);
+		if (x->prev_digit_cell)
+			put(x, '\n');
+		x->prev_digit_cell = FALSE;
+	}
 	if (name_is(x, "table-cell") || name_is(x, "covered-table-cell")) {
 		if (x->closing || empty || x->skip_cell != 1)
 			x->skip_cell = 0;
@@ -265,6 +382,17 @@ static void
 tag_byte(FutXmlText *x, guint8 c)
 {
 	if (x->quote != 0) {
+		if (x->attr_t) {
+			if (c == (guint8)x->quote) {
+				x->quote = 0;
+				x->attr_t = FALSE;
+			} else {
+				/* t="s": the value is an index into the shared strings */
+				x->cell_shared = c == 's' && !x->cell_shared_seen;
+				x->cell_shared_seen = TRUE;
+			}
+			return;
+		}
 		if (x->capture == CAP_ATTR) {
 			if (c == (guint8)x->quote) {
 				x->quote = 0;
@@ -298,6 +426,11 @@ tag_byte(FutXmlText *x, guint8 c)
 		x->name_done = TRUE;
 		x->attr[MIN(x->attr_len, sizeof(x->attr) - 1)] = '\0';
 		x->attr_text = text_attribute(x);
+		if (x->attr_eq && strcmp(x->attr, "t") == 0 && name_is(x, "c")) {
+			x->attr_t = TRUE;
+			x->cell_shared = FALSE;
+			x->cell_shared_seen = FALSE;
+		}
 		if (x->attr_eq && strcmp(x->attr, "value") == 0 && name_is(x, "table-cell")) {
 			x->capture = CAP_ATTR;
 			x->cap_len = 0;
@@ -486,6 +619,10 @@ fut_xml_text_finish(FutXmlText *x, GError **error)
 		why = g_strdup(_("the XML ends inside markup"));
 	if (x->capture == CAP_TEXT)
 		end_capture(x);
+	if (x->in_cell)
+		spill_cell(x);
+	if (x->prev_digit_cell)
+		put(x, '\n');
 	flush(x);
 	if (why != NULL) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, "%s", why);

@@ -51,7 +51,18 @@ typedef struct {
 	guint cap_len;
 	guint skip_cell; /* an OpenDocument cell whose value came from office:value:
 	                    1 its start tag is being read, 2 inside it */
-	gchar *error;    /* first problem found, or NULL */
+	/* one-digit-per-cell forms (a "12-box" My Number field): the text of a table cell
+	 * is held until the cell ends; single-digit cells next to each other in a row are
+	 * joined */
+	gboolean in_cell;
+	gboolean cell_spilled; /* too long to be one digit: written through */
+	guint8 cell[16];
+	guint cell_len;
+	gboolean prev_digit_cell;
+	gboolean cell_shared; /* an xlsx cell whose value is a shared-string index (t="s") */
+	gboolean attr_t;      /* reading the value of that t attribute */
+	gboolean cell_shared_seen;
+	gchar *error; /* first problem found, or NULL */
 	guint8 out[FUT_XML_TEXT_OUT];
 	gsize out_len;
 } FutXmlText;

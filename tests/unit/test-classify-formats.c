@@ -380,6 +380,55 @@ test_office_parts(void)
 	expect_bytes(cl, f, "folder.zip", FUT_CLASS_II, "marking");
 }
 
+/* A "12-box" form: the My Number written one digit per cell, in a row of 12 cells. */
+static void
+test_office_boxes(void)
+{
+	g_autoptr(FutClassifier) cl = classifier_from(NULL);
+	const gchar *mn = MN1;
+	g_autoptr(GString) xrow =
+	    g_string_new("<worksheet><sheetData><row r=\"1\"><c t=\"inlineStr\">"
+	                 "<is><t>個人番号</t></is></c>");
+	g_autoptr(GString) wrow = g_string_new("<w:document><w:body><w:p><w:r><w:t>個人番号</w:t>"
+	                                       "</w:r></w:p><w:tbl><w:tr>");
+	g_autoptr(GString) shared =
+	    g_string_new("<worksheet><sheetData><row r=\"1\"><c t=\"inlineStr\">"
+	                 "<is><t>個人番号</t></is></c>");
+	g_autoptr(GString) column =
+	    g_string_new("<worksheet><sheetData><row r=\"1\"><c t=\"inlineStr\">"
+	                 "<is><t>個人番号</t></is></c></row>");
+
+	for (guint i = 0; i < 12; i++) {
+		g_string_append_printf(xrow, "<c r=\"%c1\"><v>%c</v></c>", 'B' + i, mn[i]);
+		g_string_append_printf(
+		    wrow, "<w:tc><w:tcPr/><w:p><w:r><w:t>%c</w:t></w:r></w:p></w:tc>", mn[i]);
+		/* shared-string indices are not digits of the sheet */
+		g_string_append_printf(shared, "<c r=\"%c1\" t=\"s\"><v>%c</v></c>", 'B' + i,
+		                       mn[i]);
+		/* a column of one-digit cells is a list, not a number */
+		g_string_append_printf(column, "<row r=\"%u\"><c r=\"A%u\"><v>%c</v></c></row>",
+		                       i + 2, i + 2, mn[i]);
+	}
+	g_string_append(xrow, "</row></sheetData></worksheet>");
+	g_string_append(wrow, "</w:tr></w:tbl></w:body></w:document>");
+	g_string_append(shared, "</row></sheetData></worksheet>");
+	g_string_append(column, "</sheetData></worksheet>");
+	{
+		const gchar *const x[] = {CT, "xl/worksheets/sheet1.xml", xrow->str, NULL};
+		const gchar *const w[] = {CT, "word/document.xml", wrow->str, NULL};
+		const gchar *const sh[] = {CT, "xl/worksheets/sheet1.xml", shared->str, NULL};
+		const gchar *const co[] = {CT, "xl/worksheets/sheet1.xml", column->str, NULL};
+		g_autoptr(GBytes) xb = make_zip(x);
+		g_autoptr(GBytes) wb = make_zip(w);
+		g_autoptr(GBytes) sb = make_zip(sh);
+		g_autoptr(GBytes) cb = make_zip(co);
+		expect_bytes(cl, xb, "boxes.xlsx", FUT_CLASS_I, "mynumber");
+		expect_bytes(cl, wb, "boxes.docx", FUT_CLASS_I, "mynumber");
+		expect_bytes(cl, sb, "shared.xlsx", FUT_CLASS_III, NULL);
+		expect_bytes(cl, cb, "column.xlsx", FUT_CLASS_III, NULL);
+	}
+}
+
 /* --- encodings and words -------------------------------------------------------------- */
 
 static void
@@ -598,6 +647,7 @@ main(int argc, char **argv)
 	g_test_add_func("/classify-formats/packed/ratio", test_packed_ratio);
 	g_test_add_func("/classify-formats/office/numbers", test_office_numbers);
 	g_test_add_func("/classify-formats/office/parts", test_office_parts);
+	g_test_add_func("/classify-formats/office/boxes", test_office_boxes);
 	g_test_add_func("/classify-formats/encodings", test_encodings);
 	g_test_add_func("/classify-formats/words", test_words);
 	g_test_add_func("/classify-formats/pdf", test_pdf);
