@@ -5,6 +5,7 @@
  * nothing outside them includes this. */
 
 #include <glib.h>
+#include <sys/types.h>
 
 #include "content.h"
 #include "detect.h"
@@ -51,7 +52,9 @@ typedef struct {
 	guint64 entries;
 	guint problems;
 	guint problems_dropped;
-	gboolean abort; /* a limit was hit: stop reading */
+	gboolean abort;      /* a limit was hit: stop reading */
+	gboolean sparse;     /* the file has holes: skip them (SEEK_DATA) */
+	off_t sparse_offset; /* the descriptor's offset, put back after SEEK_DATA */
 } Ctx;
 
 void

@@ -11,6 +11,8 @@
 #include "content-private.h"
 #include "util.h"
 
+#define SPARSE_MIN (1024 * 1024) /* a file with more than this much hole is read sparsely */
+
 /* The content scan of one file: reads it, hands it to the format readers and decoders,
  * and judges what the scanner counted. */
 
@@ -160,6 +162,36 @@ read_whole(Ctx *ctx, int fd, guint64 size, gsize *ret_len)
 	return g_steal_pointer(&data);
 }
 
+/* A sparse file: moves @off to the next data at or after it and limits @want to that data
+ * run. A hole reads as zeros; two zero bytes stand for it (an even count keeps UTF-16 in
+ * step), so the scanner sees the separator without paying for gigabytes of zeros.
+ * SEEK_DATA moves the descriptor's offset: it is put back when the scan ends. Returns
+ * FALSE at the end of the data. */
+static gboolean
+next_data(Ctx *ctx, Decoder *dec, int fd, guint64 size, guint64 *off, gsize *want)
+{
+	static const guint8 zeros[2] = {0, 0};
+	off_t d = lseek(fd, (off_t)*off, SEEK_DATA);
+	off_t h;
+
+	if (d < 0) {
+		if (errno == ENXIO) {
+			if (*off < size)
+				content_decoder_feed(dec, zeros, 2);
+			return FALSE;
+		}
+		return TRUE; /* cannot tell: read everything */
+	}
+	if ((guint64)d > *off) {
+		content_decoder_feed(dec, zeros, 2);
+		*off = (guint64)d;
+	}
+	h = lseek(fd, (off_t)*off, SEEK_HOLE);
+	if (h > (off_t)*off && (guint64)(h - (off_t)*off) < *want)
+		*want = (gsize)(h - (off_t)*off);
+	return TRUE;
+}
+
 /* Streams a text file through the decoder in chunks; memory stays constant. */
 static gboolean
 stream_text(Ctx *ctx, int fd, Kind kind, const guint8 *first, gsize first_len, guint64 size)
@@ -167,6 +199,7 @@ stream_text(Ctx *ctx, int fd, Kind kind, const guint8 *first, gsize first_len, g
 	g_autofree guint8 *buf = NULL;
 	Decoder *dec = content_decoder_new(ctx, kind);
 	guint64 off = first_len;
+	guint64 data_read = first_len;
 	gboolean ok = TRUE;
 
 	content_decoder_feed(dec, first, first_len);
@@ -175,7 +208,11 @@ stream_text(Ctx *ctx, int fd, Kind kind, const guint8 *first, gsize first_len, g
 	if (first_len == SNIFF_LEN)
 		buf = g_malloc(READ_CHUNK);
 	while (buf != NULL) {
-		gssize n = content_pread_full(fd, buf, READ_CHUNK, off);
+		gsize want = READ_CHUNK;
+		gssize n;
+		if (ctx->sparse && !next_data(ctx, dec, fd, size, &off, &want))
+			break;
+		n = content_pread_full(fd, buf, want, off);
 		if (n < 0) {
 			content_problem(ctx, "unreadable", _("read error: %s"),
 			                g_strerror((int)-n));
@@ -185,7 +222,8 @@ stream_text(Ctx *ctx, int fd, Kind kind, const guint8 *first, gsize first_len, g
 		if (n == 0)
 			break;
 		off += (guint64)n;
-		if (off > ctx->cl->scan_limit) {
+		data_read += (guint64)n;
+		if (data_read > ctx->cl->scan_limit) {
 			content_problem(ctx, "too-large",
 			                _("larger than the scan limit of %llu MiB"),
 			                (unsigned long long)(ctx->cl->scan_limit / MIB));
@@ -193,6 +231,11 @@ stream_text(Ctx *ctx, int fd, Kind kind, const guint8 *first, gsize first_len, g
 			break;
 		}
 		content_decoder_feed(dec, buf, (gsize)n);
+	}
+	if (ctx->sparse && lseek(fd, ctx->sparse_offset, SEEK_SET) < 0) {
+		content_problem(ctx, "unreadable", _("the file offset cannot be restored: %s"),
+		                g_strerror(errno));
+		ok = FALSE;
 	}
 	if (dec->invalid > 0 && kind != KIND_BINARY)
 		content_evidence(ctx, "encoding", FUT_CLASS_NONE, dec->invalid,
@@ -361,7 +404,15 @@ fut_content_scan_fd(const FutContentConfig *cfg, int fd)
 		content_problem(&ctx, "unreadable", _("not a regular file"));
 		goto out;
 	}
-	if ((guint64)st.st_size > cfg->scan_limit) {
+	/* holes cost nothing to skip: the scan limit is on the data a sparse file holds */
+	ctx.sparse = st.st_size > SPARSE_MIN &&
+	             (guint64)st.st_blocks * 512 + SPARSE_MIN < (guint64)st.st_size;
+	if (ctx.sparse) {
+		off_t cur = lseek(fd, 0, SEEK_CUR);
+		ctx.sparse = cur >= 0;
+		ctx.sparse_offset = cur;
+	}
+	if ((ctx.sparse ? (guint64)st.st_blocks * 512 : (guint64)st.st_size) > cfg->scan_limit) {
 		content_problem(&ctx, "too-large",
 		                _("larger than the scan limit of %llu MiB: not scanned"),
 		                (unsigned long long)(cfg->scan_limit / MIB));

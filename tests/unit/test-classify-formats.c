@@ -635,6 +635,34 @@ test_rtf(void)
 	expect(cl, uni->str, uni->len, "c.rtf", FUT_CLASS_III, NULL);
 }
 
+/* A 2 GiB sparse file with a little data: holes are skipped (SEEK_DATA), so it is read in
+ * a moment and the scan limit (256 MiB) applies to its data; the offset is put back. */
+static void
+test_sparse(void)
+{
+	g_autoptr(FutClassifier) cl = classifier_from(NULL);
+	g_autoptr(FutClassification) c = NULL;
+	const gchar *text = "個人番号," MN1 "\n";
+	guint64 big = G_GUINT64_CONSTANT(2) * 1024 * 1024 * 1024;
+	int fd = memfd_create("sparse", MFD_CLOEXEC);
+	gint64 t0;
+
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpint(ftruncate(fd, (off_t)big), ==, 0);
+	g_assert_cmpint(pwrite(fd, text, strlen(text), (off_t)(big / 2 - 6)), ==,
+	                (gssize)strlen(text));
+	g_assert_cmpint(pwrite(fd, "end\n", 4, (off_t)(big - 4)), ==, 4);
+	g_assert_cmpint(lseek(fd, 5, SEEK_SET), ==, 5);
+	t0 = g_get_monotonic_time();
+	c = fut_classifier_classify_fd(cl, fd, "sparse.csv", 0);
+	g_test_message("2 GiB sparse file classified in %" G_GINT64_FORMAT " us",
+	               g_get_monotonic_time() - t0);
+	g_assert_cmpint(c->klass, ==, FUT_CLASS_I);
+	g_assert_true(has_rule(c, "mynumber", FUT_CLASS_I));
+	g_assert_cmpint(lseek(fd, 0, SEEK_CUR), ==, 5);
+	close(fd);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -653,5 +681,6 @@ main(int argc, char **argv)
 	g_test_add_func("/classify-formats/pdf", test_pdf);
 	g_test_add_func("/classify-formats/mail", test_mail);
 	g_test_add_func("/classify-formats/rtf", test_rtf);
+	g_test_add_func("/classify-formats/sparse", test_sparse);
 	return g_test_run();
 }
