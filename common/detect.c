@@ -75,9 +75,12 @@ struct _FutScanWords {
 	guint n_states;
 	guint16 *delta;  /* n_states * 256 */
 	guint64 *output; /* words that end in each state */
-	/* bytes that can neither start a word nor be part of a number: the fast path skips
-	 * them while no match is in progress */
+	/* per byte, for the fast path while no match is in progress: 1 neither starts a
+	 * word nor is part of a number (skipped); 2 starts a word of two bytes or more
+	 * (skipped unless it and the next byte start one, see bigram); 0 anything else */
 	guint8 boring[256];
+	/* bit b0 << 8 | b1 set: some word starts with the bytes b0 b1 */
+	guint8 bigram[65536 / 8];
 	gboolean digit_free; /* no word contains an ASCII digit */
 	guint first_output;  /* states from here on end a word */
 };
@@ -304,8 +307,25 @@ fut_scan_words_build(FutScanWords *self)
 	g_free(fail);
 	renumber(self);
 
-	for (guint b = 0; b < 256; b++)
-		self->boring[b] = self->delta[b] == 0 && !(b >= '0' && b <= '9') && b != 0xef;
+	for (guint i = 0; i < forms->len; i++) {
+		const guint8 *f = g_ptr_array_index(forms, i);
+		if (f[0] != '\0' && f[1] != '\0')
+			self->bigram[(f[0] << 8 | f[1]) >> 3] |= (guint8)(1 << (f[1] & 7));
+	}
+	for (guint b = 0; b < 256; b++) {
+		if ((b >= '0' && b <= '9') || b == 0xef)
+			self->boring[b] = 0;
+		else if (self->delta[b] == 0)
+			self->boring[b] = 1;
+		else
+			self->boring[b] = 2;
+	}
+	/* a word of one byte: that byte always stops the fast path */
+	for (guint i = 0; i < forms->len; i++) {
+		const guint8 *f = g_ptr_array_index(forms, i);
+		if (f[0] != '\0' && f[1] == '\0')
+			self->boring[f[0]] = 0;
+	}
 	self->digit_free = TRUE;
 	for (guint i = 0; i < forms->len; i++) {
 		if (strpbrk(g_ptr_array_index(forms, i), "0123456789") != NULL)
@@ -345,7 +365,7 @@ no_words_boring(void)
 
 	if (g_once_init_enter(&done)) {
 		for (guint b = 0; b < 256; b++)
-			table[b] = !(b >= '0' && b <= '9') && b != 0xef;
+			table[b] = !(b >= '0' && b <= '9') && b != 0xef ? 1 : 0;
 		g_once_init_leave(&done, 1);
 	}
 	return table;
@@ -493,6 +513,7 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 	const guint64 *output = w != NULL ? w->output : NULL;
 	const guint first_output = w != NULL ? w->first_output : G_MAXUINT;
 	const guint8 *boring = scan->boring;
+	const guint8 *bigram = w != NULL ? w->bigram : NULL;
 	const guint8 lead = scan->legacy_lead;
 	/* when no word holds a digit, a digit always takes the automaton back to its root */
 	const gboolean digit_free = w == NULL || w->digit_free;
@@ -510,8 +531,20 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 		if (scan->run_len == 0 && !scan->after_sep && scan->fw_state == 0) {
 			while (p < end) {
 				if (ac == 0) {
-					while (p < end && boring[*p])
-						p++;
+					/* At the root, a byte that starts words but does not start
+					 * one together with the next byte leads back to the root
+					 * at the next byte, exactly as if it were skipped: the big
+					 * transition table is touched only for real candidates. */
+					while (p < end) {
+						guint8 k = boring[*p];
+						if (k == 1 || (k == 2 && p + 1 < end &&
+						               !(bigram[(p[0] << 8 | p[1]) >> 3] &
+						                 (1 << (p[1] & 7))))) {
+							p++;
+							continue;
+						}
+						break;
+					}
 					if (p == end)
 						break;
 				}

@@ -16,6 +16,7 @@
 #include <zip.h>
 
 #include "classify.h"
+#include "detect.h"
 #include "util.h"
 
 /* Synthetic identifiers with computed check digits (see test-classify.c). */
@@ -663,6 +664,64 @@ test_sparse(void)
 	close(fd);
 }
 
+/* The scanner's fast path skips, at the automaton's root, a byte that starts words but not
+ * together with the next byte. Fed one byte at a time it cannot look ahead and takes the
+ * automaton for every byte: both must count the same, on text made of pieces of the words
+ * (in all three encodings), digits and separators. */
+static void
+test_scanner_fast_path(void)
+{
+	static const gchar *const words[] = {"取扱注意", "極秘", "部外秘", "個人番号",
+	                                     "(秘)",     "㊙",   "x"};
+	static const gchar *const encodings[] = {"UTF-8", "CP932", "EUC-JP"};
+	g_autoptr(FutScanWords) sw = fut_scan_words_new();
+	g_autoptr(GPtrArray) pieces = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GRand) r = g_rand_new_with_seed(11);
+
+	for (guint i = 0; i < G_N_ELEMENTS(words); i++)
+		g_assert_cmpint(fut_scan_words_add(sw, words[i], FUT_WORD_MARKING, NULL), ==,
+		                (gint)i);
+	fut_scan_words_build(sw);
+	for (guint i = 0; i < G_N_ELEMENTS(words); i++) {
+		for (guint e = 0; e < G_N_ELEMENTS(encodings); e++) {
+			gsize len = 0;
+			gchar *w = g_convert(words[i], -1, encodings[e], "UTF-8", NULL, &len, NULL);
+			if (w == NULL)
+				continue;
+			/* every prefix and suffix of every form */
+			for (gsize k = 1; k <= len; k++) {
+				g_ptr_array_add(pieces, g_strndup(w, k));
+				g_ptr_array_add(pieces, g_strdup(w + len - k));
+			}
+			g_free(w);
+		}
+	}
+	g_ptr_array_add(pieces, g_strdup("\xe3\x80\x80"));
+	g_ptr_array_add(pieces, g_strdup(" "));
+	g_ptr_array_add(pieces, g_strdup(MN1));
+	g_ptr_array_add(pieces, g_strdup("\xef\xbc\x91"));
+	for (guint round = 0; round < 300; round++) {
+		g_autoptr(GString) text = g_string_new(NULL);
+		FutScanner whole;
+		FutScanner bytes;
+		guint n = (guint)g_rand_int_range(r, 1, 60);
+		for (guint k = 0; k < n; k++)
+			g_string_append(
+			    text,
+			    g_ptr_array_index(pieces, g_rand_int_range(r, 0, (gint32)pieces->len)));
+		fut_scanner_init(&whole, sw);
+		fut_scanner_init(&bytes, sw);
+		fut_scanner_feed(&whole, (const guint8 *)text->str, text->len);
+		for (gsize k = 0; k < text->len; k++)
+			fut_scanner_feed(&bytes, (const guint8 *)text->str + k, 1);
+		fut_scanner_finish(&whole);
+		fut_scanner_finish(&bytes);
+		for (guint i = 0; i < G_N_ELEMENTS(words); i++)
+			g_assert_cmpuint(whole.word_counts[i], ==, bytes.word_counts[i]);
+		g_assert_cmpuint(whole.mynumber_valid, ==, bytes.mynumber_valid);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -682,5 +741,6 @@ main(int argc, char **argv)
 	g_test_add_func("/classify-formats/mail", test_mail);
 	g_test_add_func("/classify-formats/rtf", test_rtf);
 	g_test_add_func("/classify-formats/sparse", test_sparse);
+	g_test_add_func("/classify-formats/scanner-fast-path", test_scanner_fast_path);
 	return g_test_run();
 }
