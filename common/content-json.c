@@ -7,6 +7,7 @@
 
 #include "content.h"
 #include "errors.h"
+#include "util.h"
 
 /* A content result on the wire between a worker and the agent. The reader trusts nothing:
  * the worker parsed a user's file and may be under that user's control. */
@@ -189,7 +190,9 @@ fut_content_result_from_json(const gchar *json, gsize len, GError **error)
 		return NULL;
 	}
 	if (!json_parser_load_from_data(parser, json, (gssize)len, &local)) {
-		refuse(error, "%s", local->message);
+		/* json-glib quotes the input: one line, escaped */
+		g_autofree gchar *why = fut_strescape(local->message, -1);
+		refuse(error, "%s", why);
 		return NULL;
 	}
 	root = json_parser_get_root(parser);

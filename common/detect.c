@@ -518,9 +518,11 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 	/* when no word holds a digit, a digit always takes the automaton back to its root */
 	const gboolean digit_free = w == NULL || w->digit_free;
 	const guint8 *p = data;
-	const guint8 *end = data + len;
+	const guint8 *end = len > 0 ? data + len : data;
 	guint ac = scan->ac_state;
 
+	if (len == 0)
+		return; /* and data may be NULL */
 	scan->bytes += len;
 	while (p < end) {
 		guint8 b;

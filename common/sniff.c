@@ -250,6 +250,8 @@ content_sniff(const guint8 *d, gsize len, gboolean complete, const gchar **ret_w
 	g_autofree gchar *conv = NULL;
 
 	*ret_what = NULL;
+	if (len == 0)
+		return KIND_UTF8; /* empty: nothing to read (and d may be NULL) */
 	if (has_prefix(d, len, "PK\x03\x04", 4) || has_prefix(d, len, "PK\x05\x06", 4))
 		return KIND_ZIP;
 	if (has_prefix(d, len, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8))
@@ -386,9 +388,11 @@ content_probe_feed(PackedProbe *p, const guint8 *data, gsize len)
 {
 	static const guint8 eocd[4] = {'P', 'K', 5, 6};
 	const guint8 *q = data;
-	const guint8 *end = data + len;
+	const guint8 *end = len > 0 ? data + len : data;
 
-	if (!p->zip_end && len > 0) {
+	if (len == 0)
+		return;
+	if (!p->zip_end) {
 		/* the record may straddle two pieces */
 		guint8 joint[6];
 		gsize n = MIN(len, 3);

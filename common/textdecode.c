@@ -131,6 +131,8 @@ decoder_convert(Decoder *dec, gboolean final)
 void
 content_decoder_feed(Decoder *dec, const guint8 *data, gsize len)
 {
+	if (len == 0)
+		return; /* and data may be NULL */
 	if (dec->probing)
 		content_probe_feed(&dec->probe, data, len);
 	if (dec->rtf != NULL) {
