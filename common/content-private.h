@@ -124,6 +124,7 @@ typedef struct {
 	guint64 invalid;
 	gboolean probing;   /* binary data: look for packed data */
 	gboolean undecided; /* ASCII so far: the encoding is decided where it stops being */
+	guint64 fed;        /* bytes fed so far */
 	FutRtfText *rtf;    /* RTF: its text goes to the scanner */
 	PackedProbe probe;
 } Decoder;

@@ -160,7 +160,8 @@ sniff_utf16_text(const guint8 *d, gsize len)
 static gboolean
 is_iso2022jp(const guint8 *d, gsize len)
 {
-	if (memmem(d, len, "\x1b$B", 3) == NULL && memmem(d, len, "\x1b$@", 3) == NULL)
+	if (memchr(d, 0x1b, len) == NULL ||
+	    (memmem(d, len, "\x1b$B", 3) == NULL && memmem(d, len, "\x1b$@", 3) == NULL))
 		return FALSE;
 	for (gsize i = 0; i < len; i++) {
 		if (d[i] >= 0x80)

@@ -89,6 +89,10 @@ decide(Decoder *dec, const guint8 *data, gsize len)
 	if (i == len)
 		return len;
 	dec->undecided = FALSE;
+	/* within the first bytes, which the stream was sniffed on (@data's first byte is
+	 * at fed - len): UTF-8 it is */
+	if (dec->fed - len + i < SNIFF_LEN)
+		return i;
 	k = content_sniff(data + i, MIN(len - i, SNIFF_LEN), FALSE, &what);
 	if (k == KIND_ISO2022JP) {
 		/* the escape sequences switch the converter: start it before the first */
@@ -133,6 +137,7 @@ content_decoder_feed(Decoder *dec, const guint8 *data, gsize len)
 {
 	if (len == 0)
 		return; /* and data may be NULL */
+	dec->fed += len;
 	if (dec->probing)
 		content_probe_feed(&dec->probe, data, len);
 	if (dec->rtf != NULL) {
