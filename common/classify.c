@@ -272,9 +272,10 @@ fut_classifier_classify_fd(FutClassifier *self, int fd, const gchar *path, FutCl
 	/* A large file is hashed in another thread while the content is scanned; the page
 	 * cache serves both. The file must not change in between (checked below). */
 	if (want_digest && res->size >= HASH_THREAD_MIN)
-		hasher = g_thread_new("futari-hash", hash_run, &job);
+		hasher = g_thread_try_new("futari-hash", hash_run, &job, NULL);
 	content = scan_content(self, fd);
 	g_ptr_array_extend_and_steal(res->evidence, g_steal_pointer(&content->evidence));
+	/* a small file, or no thread to be had: hash it here */
 	if (want_digest && hasher == NULL && content->complete)
 		hash_run(&job);
 	if (hasher != NULL)

@@ -9,6 +9,8 @@
 #include "content-private.h"
 #include "util.h"
 
+#define MIME_NESTED_MAX 256
+
 /* GMime 3.2 has no autoptr cleanups of its own. */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GMimeStream, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(GMimeParser, g_object_unref)
@@ -85,6 +87,23 @@ scan_part(GMimeObject *parent, GMimeObject *part, gpointer user_data)
 	content_scan_buffer(ctx, bytes->data, bytes->len, w->depth + 1, shown);
 }
 
+/* GMime's parser recurses for every nested multipart: a message nested thousands deep
+ * would exhaust the stack. Each level needs a Content-Type naming multipart/ or message/,
+ * so counting those bounds the depth before GMime sees the message. */
+static guint
+count_nesting(const guint8 *data, gsize len)
+{
+	guint n = 0;
+
+	for (gsize i = 0; i + 10 <= len; i++) {
+		if ((data[i] | 0x20) == 'm' &&
+		    (g_ascii_strncasecmp((const gchar *)data + i, "multipart/", 10) == 0 ||
+		     g_ascii_strncasecmp((const gchar *)data + i, "message/", 8) == 0))
+			n++;
+	}
+	return n;
+}
+
 void
 content_scan_mime(Ctx *ctx, const guint8 *data, gsize len, guint depth, const gchar *name)
 {
@@ -96,6 +115,13 @@ content_scan_mime(Ctx *ctx, const guint8 *data, gsize len, guint depth, const gc
 	if (depth > ctx->cl->archive_max_depth) {
 		content_problem(ctx, "unsupported", _("%s: message nested deeper than %u levels"),
 		                name, ctx->cl->archive_max_depth);
+		return;
+	}
+	if (count_nesting(data, len) > MIME_NESTED_MAX) {
+		content_problem(ctx, "unsupported",
+		                _("%s: a mail message with more than %d multipart or message "
+		                  "parts, not read"),
+		                name, MIME_NESTED_MAX);
 		return;
 	}
 	stream = g_mime_stream_mem_new_with_buffer((const char *)data, len);

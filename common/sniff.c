@@ -69,6 +69,13 @@ static const Magic media_magics[] = {
     {"\0\0\1\xba", 4, KIND_MEDIA, "MPEG"},
     {"wOFF", 4, KIND_MEDIA, "WOFF"},
     {"wOF2", 4, KIND_MEDIA, "WOFF2"},
+    {"\x30\x26\xb2\x75\x8e\x66\xcf\x11", 8, KIND_MEDIA, "ASF/WMV"},
+    {"FLV\x01", 4, KIND_MEDIA, "FLV"},
+    {"8BPS", 4, KIND_MEDIA, "Photoshop"},
+    {"\0\0\0\x0cjP  ", 8, KIND_MEDIA, "JPEG 2000"},
+    {"\xff\x4f\xff\x51", 4, KIND_MEDIA, "JPEG 2000"},
+    {"#!AMR", 5, KIND_MEDIA, "AMR"},
+    {"MThd", 4, KIND_MEDIA, "MIDI"},
 };
 
 static gboolean
@@ -283,7 +290,8 @@ content_sniff(const guint8 *d, gsize len, gboolean complete, const gchar **ret_w
 		*ret_what = "tar";
 		return KIND_PACKED;
 	}
-	if (len >= 12 && (memcmp(d + 4, "ftyp", 4) == 0 ||
+	if (len >= 12 && (memcmp(d + 4, "ftyp", 4) == 0 || memcmp(d + 4, "moov", 4) == 0 ||
+	                  memcmp(d + 4, "mdat", 4) == 0 || memcmp(d + 4, "wide", 4) == 0 ||
 	                  (memcmp(d, "RIFF", 4) == 0 &&
 	                   (memcmp(d + 8, "WEBP", 4) == 0 || memcmp(d + 8, "AVI ", 4) == 0 ||
 	                    memcmp(d + 8, "WAVE", 4) == 0)))) {

@@ -611,6 +611,17 @@ test_mail(void)
 	expect(cl, with, strlen(with), "mail.eml", FUT_CLASS_I, "mynumber");
 	/* a marking in an encoded subject */
 	expect(cl, without, strlen(without), "mail.eml", FUT_CLASS_II, "marking");
+	/* multiparts nested thousands deep (GMime's parser recurses per level): refused
+	 * before the parser sees them */
+	{
+		g_autoptr(GString) deep = g_string_new("MIME-Version: 1.0\n");
+		for (guint i = 0; i < 5000; i++)
+			g_string_append_printf(
+			    deep, "Content-Type: multipart/mixed; boundary=\"b%u\"\n\n--b%u\n", i,
+			    i);
+		g_string_append(deep, "Content-Type: text/plain\n\nx\n");
+		expect(cl, deep->str, deep->len, "deep.eml", FUT_CLASS_II, "unsupported");
+	}
 }
 
 static void
