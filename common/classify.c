@@ -274,14 +274,19 @@ fut_classifier_classify_fd(FutClassifier *self, int fd, const gchar *path, FutCl
 	if (want_digest && res->size >= HASH_THREAD_MIN)
 		hasher = g_thread_try_new("futari-hash", hash_run, &job, NULL);
 	content = scan_content(self, fd);
-	g_ptr_array_extend_and_steal(res->evidence, g_steal_pointer(&content->evidence));
-	/* a small file, or no thread to be had: hash it here */
-	if (want_digest && hasher == NULL && content->complete)
+	if (content != NULL)
+		g_ptr_array_extend_and_steal(res->evidence, g_steal_pointer(&content->evidence));
+	else
+		add_evidence(res, "unreadable", FUT_CLASS_II, 1, _("the content scan failed"));
+	/* A small file, or no thread to be had: hash it here. The digest does not depend on
+	 * what the content scan says (it may run in a worker that is not trusted): the label
+	 * memory is looked up whenever the file could be read whole. */
+	if (want_digest && hasher == NULL)
 		hash_run(&job);
 	if (hasher != NULL)
 		g_thread_join(hasher);
-	if (want_digest && content->complete) {
-		if (fstat(fd, &st_after) < 0 || !same_file_state(&st, &st_after) || !job.ok) {
+	if (want_digest && job.ok) {
+		if (fstat(fd, &st_after) < 0 || !same_file_state(&st, &st_after)) {
 			add_evidence(res, "unreadable", FUT_CLASS_II, 1,
 			             _("the file changed while it was read"));
 			goto out;
@@ -295,6 +300,9 @@ fut_classifier_classify_fd(FutClassifier *self, int fd, const gchar *path, FutCl
 				             _("same content as a file labelled Class %s"),
 				             fut_class_name(c));
 		}
+	} else if (want_digest && content != NULL && content->complete) {
+		add_evidence(res, "unreadable", FUT_CLASS_II, 1,
+		             _("the file changed while it was read"));
 	}
 out:
 	res->klass = FUT_CLASS_NONE;

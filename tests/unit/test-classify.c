@@ -1143,6 +1143,12 @@ test_label_memory_copy(Fixture *f, gconstpointer data)
 	g_assert_true(fut_labelstore_record(store, c0->digest, FUT_CLASS_I, &error));
 	assert_class(cl, copy, FUT_CLASS_I, "label-memory");
 	assert_class(cl, other, FUT_CLASS_III, NULL);
+	/* a content scan (a worker) that claims it could not read the file does not keep
+	 * the label memory from being asked: the decision hashes the file itself */
+	fut_classifier_set_content_scan(
+	    cl, hostile_scan,
+	    (gpointer) "{\"v\":1,\"class\":\"III\",\"complete\":false,\"evidence\":[]}");
+	assert_class(cl, copy, FUT_CLASS_I, "label-memory");
 }
 
 static gboolean
