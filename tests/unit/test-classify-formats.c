@@ -687,6 +687,7 @@ test_scanner_fast_path(void)
 	static const gchar *const encodings[] = {"UTF-8", "CP932", "EUC-JP"};
 	g_autoptr(FutScanWords) sw = fut_scan_words_new();
 	g_autoptr(GPtrArray) pieces = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) numbers = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GRand) r = g_rand_new_with_seed(11);
 
 	for (guint i = 0; i < G_N_ELEMENTS(words); i++)
@@ -711,15 +712,25 @@ test_scanner_fast_path(void)
 	g_ptr_array_add(pieces, g_strdup(" "));
 	g_ptr_array_add(pieces, g_strdup(MN1));
 	g_ptr_array_add(pieces, g_strdup("\xef\xbc\x91"));
-	for (guint round = 0; round < 300; round++) {
+	/* digit runs of every length next to separators and full-width digits, for the
+	 * run fast path; drawn as often as all the rest */
+	for (guint k = 1; k <= 13; k++)
+		g_ptr_array_add(numbers, g_strndup("9832056732143141", k));
+	g_ptr_array_add(numbers, g_strdup("-"));
+	g_ptr_array_add(numbers, g_strdup(","));
+	g_ptr_array_add(numbers, g_strdup("1234-5678-9018"));
+	g_ptr_array_add(numbers, g_strdup("\x82\x4f"));
+	g_ptr_array_add(numbers, g_strdup("\xef\xbc\x91\xef\xbc\x98")); /* １８ */
+	for (guint round = 0; round < 3000; round++) {
 		g_autoptr(GString) text = g_string_new(NULL);
 		FutScanner whole;
 		FutScanner bytes;
 		guint n = (guint)g_rand_int_range(r, 1, 60);
-		for (guint k = 0; k < n; k++)
-			g_string_append(
-			    text,
-			    g_ptr_array_index(pieces, g_rand_int_range(r, 0, (gint32)pieces->len)));
+		for (guint k = 0; k < n; k++) {
+			GPtrArray *from = g_rand_boolean(r) ? numbers : pieces;
+			g_string_append(text, g_ptr_array_index(
+			                          from, g_rand_int_range(r, 0, (gint32)from->len)));
+		}
 		fut_scanner_init(&whole, sw);
 		fut_scanner_init(&bytes, sw);
 		fut_scanner_feed(&whole, (const guint8 *)text->str, text->len);
@@ -730,6 +741,8 @@ test_scanner_fast_path(void)
 		for (guint i = 0; i < G_N_ELEMENTS(words); i++)
 			g_assert_cmpuint(whole.word_counts[i], ==, bytes.word_counts[i]);
 		g_assert_cmpuint(whole.mynumber_valid, ==, bytes.mynumber_valid);
+		g_assert_cmpuint(whole.mynumber_invalid, ==, bytes.mynumber_invalid);
+		g_assert_cmpuint(whole.resident_valid, ==, bytes.resident_valid);
 	}
 }
 
