@@ -55,8 +55,11 @@ typedef struct _FutClassifier FutClassifier;
 /* Returns a classifier configured from @kf (NULL: all defaults), or NULL with an error that
  * names the bad key, word or pattern. @store (may be NULL) is borrowed: it must outlive the
  * classifier. The classifier is immutable and thread-safe. It loads the iconv modules and
- * the message catalog it needs up front, so a classification opens no file (call
- * setlocale() and textdomain() before). */
+ * the message catalog it needs up front (call setlocale() and textdomain() before), so
+ * a classification of text, Office files and archives opens no file; poppler may still
+ * open its CMap files for a PDF with CJK fonts, and GMime the iconv module of a charset a
+ * mail names (the agent answers its own fanotify events, and the worker is to allow those
+ * read-only paths). */
 FutClassifier *fut_classifier_new(GKeyFile *kf, FutLabelStore *store, GError **error);
 void fut_classifier_free(FutClassifier *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutClassifier, fut_classifier_free)

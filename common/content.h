@@ -41,7 +41,8 @@ typedef struct _FutContentConfig FutContentConfig;
 
 /* Returns the configuration from the [classify] group of @kf (NULL: all defaults), or NULL
  * with a one-line error naming the bad key or word. Loads the iconv modules and the message
- * catalog it needs up front, so a scan opens no file. */
+ * catalog it needs up front (see fut_classifier_new() for what poppler and GMime may still
+ * open). */
 FutContentConfig *fut_content_config_new(GKeyFile *kf, GError **error);
 void fut_content_config_free(FutContentConfig *cfg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutContentConfig, fut_content_config_free)
