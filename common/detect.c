@@ -2,6 +2,9 @@
 #include "config.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include <glib/gi18n.h>
 
@@ -75,9 +78,12 @@ struct _FutScanWords {
 	guint n_states;
 	guint16 *delta;  /* n_states * 256 */
 	guint64 *output; /* words that end in each state */
-	/* bytes that can neither start a word nor be part of a number: the fast path skips
-	 * them while no match is in progress */
+	/* per byte, for the fast path while no match is in progress: 1 neither starts a
+	 * word nor is part of a number (skipped); 2 starts a word of two bytes or more
+	 * (skipped unless it and the next byte start one, see bigram); 0 anything else */
 	guint8 boring[256];
+	/* bit b0 << 8 | b1 set: some word starts with the bytes b0 b1 */
+	guint8 bigram[65536 / 8];
 	gboolean digit_free; /* no word contains an ASCII digit */
 	guint first_output;  /* states from here on end a word */
 };
@@ -173,10 +179,64 @@ renumber(FutScanWords *self)
 	self->output = output;
 }
 
+/* The same word with a space between its characters, as people space out short markings
+ * (極　秘, 部 外 秘): with @space (U+3000 or ' ') between every two characters. */
+static gchar *
+spaced(const gchar *word, const gchar *space)
+{
+	GString *out = g_string_new(NULL);
+
+	for (const gchar *p = word; *p != '\0'; p = g_utf8_next_char(p)) {
+		if (p != word)
+			g_string_append(out, space);
+		g_string_append_len(out, p, g_utf8_next_char(p) - p);
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* Every form a word is matched in: as written, spaced out (a marking of 2 to 6
+ * characters), each in UTF-8, Shift_JIS (CP932) and EUC-JP, so legacy text is scanned as
+ * it is, without conversion. Forms that cannot be converted are left out. */
+static void
+add_forms(GPtrArray *forms, GArray *owners, const gchar *word, FutWordRole role, guint idx)
+{
+	static const gchar *const encodings[] = {"CP932", "EUC-JP"};
+	g_autoptr(GPtrArray) utf8 = g_ptr_array_new_with_free_func(g_free);
+	glong chars = g_utf8_strlen(word, -1);
+
+	g_ptr_array_add(utf8, g_strdup(word));
+	if (role == FUT_WORD_MARKING && chars >= 2 && chars <= 6 && strchr(word, ' ') == NULL) {
+		g_ptr_array_add(utf8, spaced(word, "\u3000"));
+		g_ptr_array_add(utf8, spaced(word, " "));
+	}
+	for (guint i = 0; i < utf8->len; i++) {
+		const gchar *w = g_ptr_array_index(utf8, i);
+		g_ptr_array_add(forms, g_strdup(w));
+		g_array_append_val(owners, idx);
+		for (guint e = 0; e < G_N_ELEMENTS(encodings); e++) {
+			gsize len = 0;
+			gchar *c = g_convert(w, -1, encodings[e], "UTF-8", NULL, &len, NULL);
+			gboolean dup = c == NULL || len == 0 || strlen(c) != len;
+			for (guint k = 0; !dup && k < forms->len; k++)
+				dup = strcmp(g_ptr_array_index(forms, k), c) == 0 &&
+				      g_array_index(owners, guint, k) == idx;
+			if (dup) {
+				g_free(c);
+				continue;
+			}
+			g_ptr_array_add(forms, c);
+			g_array_append_val(owners, idx);
+		}
+	}
+}
+
 void
 fut_scan_words_build(FutScanWords *self)
 {
+	g_autoptr(GPtrArray) forms = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GArray) owners = g_array_new(FALSE, FALSE, sizeof(guint));
 	guint max_states = 1;
+	gsize extra = 0;
 	guint *queue;
 	guint *fail;
 	guint head = 0;
@@ -184,22 +244,41 @@ fut_scan_words_build(FutScanWords *self)
 
 	g_return_if_fail(!self->built);
 	for (guint i = 0; i < self->n_words; i++)
-		max_states += (guint)strlen(self->words[i]);
-	/* FUT_SCAN_WORDS_MAX * FUT_SCAN_WORD_MAX_LEN + 1 states fit in guint16 */
+		add_forms(forms, owners, self->words[i], self->roles[i], i);
+	for (guint i = 0; i < forms->len; i++) {
+		const gchar *f = g_ptr_array_index(forms, i);
+		guint owner = g_array_index(owners, guint, i);
+		gsize len = strlen(f);
+		/* states are numbered in 16 bits: the words themselves always fit
+		 * (FUT_SCAN_WORDS_MAX * FUT_SCAN_WORD_MAX_LEN + 1); other forms while room
+		 * is left beside them */
+		if (strcmp(f, self->words[owner]) != 0) {
+			if (extra + len >
+			    G_MAXUINT16 - 1 - FUT_SCAN_WORDS_MAX * FUT_SCAN_WORD_MAX_LEN) {
+				g_free(forms->pdata[i]);
+				forms->pdata[i] = g_strdup("");
+				continue;
+			}
+			extra += len;
+		}
+		max_states += (guint)len;
+	}
 	self->delta = g_new0(guint16, (gsize)max_states * 256);
 	self->output = g_new0(guint64, max_states);
 	self->n_states = 1;
 
-	for (guint i = 0; i < self->n_words; i++) {
-		const guint8 *w = (const guint8 *)self->words[i];
+	for (guint i = 0; i < forms->len; i++) {
+		const guint8 *w = g_ptr_array_index(forms, i);
 		guint s = 0;
+		if (*w == '\0')
+			continue;
 		for (; *w; w++) {
 			guint16 *t = &self->delta[(gsize)s * 256 + *w];
 			if (*t == 0)
 				*t = (guint16)self->n_states++;
 			s = *t;
 		}
-		self->output[s] |= G_GUINT64_CONSTANT(1) << i;
+		self->output[s] |= G_GUINT64_CONSTANT(1) << g_array_index(owners, guint, i);
 	}
 
 	/* Breadth-first: each state's row is completed from its failure state's row, which
@@ -231,11 +310,28 @@ fut_scan_words_build(FutScanWords *self)
 	g_free(fail);
 	renumber(self);
 
-	for (guint b = 0; b < 256; b++)
-		self->boring[b] = self->delta[b] == 0 && !(b >= '0' && b <= '9') && b != 0xef;
+	for (guint i = 0; i < forms->len; i++) {
+		const guint8 *f = g_ptr_array_index(forms, i);
+		if (f[0] != '\0' && f[1] != '\0')
+			self->bigram[(f[0] << 8 | f[1]) >> 3] |= (guint8)(1 << (f[1] & 7));
+	}
+	for (guint b = 0; b < 256; b++) {
+		if ((b >= '0' && b <= '9') || b == 0xef)
+			self->boring[b] = 0;
+		else if (self->delta[b] == 0)
+			self->boring[b] = 1;
+		else
+			self->boring[b] = 2;
+	}
+	/* a word of one byte: that byte always stops the fast path */
+	for (guint i = 0; i < forms->len; i++) {
+		const guint8 *f = g_ptr_array_index(forms, i);
+		if (f[0] != '\0' && f[1] == '\0')
+			self->boring[f[0]] = 0;
+	}
 	self->digit_free = TRUE;
-	for (guint i = 0; i < self->n_words; i++) {
-		if (strpbrk(self->words[i], "0123456789") != NULL)
+	for (guint i = 0; i < forms->len; i++) {
+		if (strpbrk(g_ptr_array_index(forms, i), "0123456789") != NULL)
 			self->digit_free = FALSE;
 	}
 	self->built = TRUE;
@@ -272,7 +368,7 @@ no_words_boring(void)
 
 	if (g_once_init_enter(&done)) {
 		for (guint b = 0; b < 256; b++)
-			table[b] = !(b >= '0' && b <= '9') && b != 0xef;
+			table[b] = !(b >= '0' && b <= '9') && b != 0xef ? 1 : 0;
 		g_once_init_leave(&done, 1);
 	}
 	return table;
@@ -285,6 +381,25 @@ fut_scanner_init(FutScanner *scan, const FutScanWords *words)
 	memset(scan, 0, sizeof(*scan));
 	scan->words = words;
 	scan->chain_ok = TRUE;
+	scan->boring = words != NULL ? words->boring : no_words_boring();
+	scan->legacy_lead = 0xef; /* none: the UTF-8 lead stands in */
+}
+
+void
+fut_scanner_set_text(FutScanner *scan, FutScanText text)
+{
+	const guint8 *base = scan->words != NULL ? scan->words->boring : no_words_boring();
+
+	if (text == FUT_SCAN_TEXT_UTF8) {
+		scan->boring = base;
+		scan->legacy_lead = 0xef;
+		return;
+	}
+	scan->legacy_lead = text == FUT_SCAN_TEXT_CP932 ? 0x82 : 0xa3;
+	scan->legacy_lo = text == FUT_SCAN_TEXT_CP932 ? 0x4f : 0xb0;
+	memcpy(scan->boring_own, base, 256);
+	scan->boring_own[scan->legacy_lead] = 0;
+	scan->boring = scan->boring_own;
 }
 
 /* The scanner's runs are digits already: the check without the argument checks. */
@@ -393,6 +508,29 @@ is_digit(guint8 b)
 	return b >= '0' && b <= '9';
 }
 
+/* The end of a run of ASCII digits starting at @q: 16 bytes at a time with SSE2 (part of
+ * every x86-64), then byte by byte. */
+static inline const guint8 *
+digit_run_end(const guint8 *q, const guint8 *end)
+{
+#ifdef __SSE2__
+	const __m128i zero = _mm_set1_epi8('0');
+	const __m128i nine = _mm_set1_epi8(9);
+
+	while (end - q >= 16) {
+		__m128i t = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)q), zero);
+		/* digit: t <= 9 unsigned */
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t, nine), t));
+		if (m != 0xffff)
+			return q + __builtin_ctz(~m);
+		q += 16;
+	}
+#endif
+	while (q < end && is_digit(*q))
+		q++;
+	return q;
+}
+
 void
 fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 {
@@ -400,13 +538,17 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 	const guint16 *delta = w != NULL ? w->delta : NULL;
 	const guint64 *output = w != NULL ? w->output : NULL;
 	const guint first_output = w != NULL ? w->first_output : G_MAXUINT;
-	const guint8 *boring = w != NULL ? w->boring : no_words_boring();
+	const guint8 *boring = scan->boring;
+	const guint8 *bigram = w != NULL ? w->bigram : NULL;
+	const guint8 lead = scan->legacy_lead;
 	/* when no word holds a digit, a digit always takes the automaton back to its root */
 	const gboolean digit_free = w == NULL || w->digit_free;
 	const guint8 *p = data;
-	const guint8 *end = data + len;
+	const guint8 *end = len > 0 ? data + len : data;
 	guint ac = scan->ac_state;
 
+	if (len == 0)
+		return; /* and data may be NULL */
 	scan->bytes += len;
 	while (p < end) {
 		guint8 b;
@@ -417,13 +559,42 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 		if (scan->run_len == 0 && !scan->after_sep && scan->fw_state == 0) {
 			while (p < end) {
 				if (ac == 0) {
-					while (p < end && boring[*p])
-						p++;
+					/* At the root, a byte that starts words but does not start
+					 * one together with the next byte leads back to the root
+					 * at the next byte, exactly as if it were skipped: the big
+					 * transition table is touched only for real candidates. */
+					while (p < end) {
+						guint8 k = boring[*p];
+						if (k == 1 || (k == 2 && p + 1 < end &&
+						               !(bigram[(p[0] << 8 | p[1]) >> 3] &
+						                 (1 << (p[1] & 7))))) {
+							p++;
+							continue;
+						}
+						break;
+					}
 					if (p == end)
 						break;
+					/* A run of ASCII digits that can be nothing — not 4, 11 or
+					 * 12 long, not followed by a chain separator or a
+					 * full-width digit — leaves no state: it is passed over
+					 * whole (dates, amounts, ids). At the root with no word
+					 * holding a digit, digits keep the automaton at the root.
+					 */
+					if (digit_free && is_digit(*p) && scan->chain_len == 0) {
+						const guint8 *q = digit_run_end(p + 1, end);
+						gsize n = (gsize)(q - p);
+						if (q < end && n != 4 &&
+						    n != FUT_RESIDENT_CODE_LEN &&
+						    n != FUT_MYNUMBER_LEN && *q != '-' &&
+						    *q != ' ' && *q != 0xef && *q != lead) {
+							p = q;
+							continue;
+						}
+					}
 				}
 				b = *p;
-				if (is_digit(b) || b == 0xef)
+				if (is_digit(b) || b == 0xef || b == lead)
 					break;
 				ac = delta[(gsize)ac * 256 + b];
 				if (G_UNLIKELY(ac >= first_output))
@@ -441,8 +612,16 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 				count_words(scan, output[ac]);
 		}
 
-		/* Full-width digits are EF BC 90..99 in UTF-8. */
-		if (scan->fw_state == 1) {
+		/* Full-width digits are EF BC 90..99 in UTF-8, 82 4F..58 in Shift_JIS, A3
+		 * B0..B9 in EUC-JP. */
+		if (scan->fw_state == 3) {
+			scan->fw_state = 0;
+			if (b >= scan->legacy_lo && b <= scan->legacy_lo + 9) {
+				add_digit(scan, (gchar)('0' + (b - scan->legacy_lo)));
+				continue;
+			}
+			non_digit(scan, 0);
+		} else if (scan->fw_state == 1) {
 			if (b == 0xbc) {
 				scan->fw_state = 2;
 				continue;
@@ -462,9 +641,7 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 			add_digit(scan, (gchar)b);
 			if (digit_free) {
 				/* the rest of the run in one go */
-				const guint8 *q = p;
-				while (q < end && is_digit(*q))
-					q++;
+				const guint8 *q = digit_run_end(p, end);
 				gsize n = (gsize)(q - p);
 				if (scan->run_len < sizeof(scan->run))
 					memcpy(scan->run + scan->run_len, p,
@@ -475,6 +652,8 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 			}
 		} else if (b == 0xef) {
 			scan->fw_state = 1;
+		} else if (b == lead) {
+			scan->fw_state = 3;
 		} else {
 			non_digit(scan, b < 0x80 ? b : 0);
 		}

@@ -71,10 +71,24 @@ typedef struct {
 	gchar chain_sep;
 	gchar chain[FUT_MYNUMBER_LEN];
 	gboolean after_sep; /* the last byte was a chain separator after a run */
+	guint8 legacy_lead; /* lead byte of full-width digits in a legacy encoding, or 0 */
+	guint8 legacy_lo;   /* trail byte of full-width zero */
+	const guint8 *boring;
+	guint8 boring_own[256];
 } FutScanner;
+
+/* Encodings whose text the scanner reads as it is (digits and words in all three). */
+typedef enum {
+	FUT_SCAN_TEXT_UTF8,
+	FUT_SCAN_TEXT_CP932, /* Shift_JIS: full-width digits are 82 4F..82 58 */
+	FUT_SCAN_TEXT_EUCJP, /* EUC-JP: A3 B0..A3 B9 */
+} FutScanText;
 
 /* Resets @scan for a new document using @words (borrowed; may be NULL for no words). */
 void fut_scanner_init(FutScanner *scan, const FutScanWords *words);
+/* Also counts full-width digits as @text writes them (ASCII digits and words are found in
+ * every one of them anyway). May be called between feeds. */
+void fut_scanner_set_text(FutScanner *scan, FutScanText text);
 /* Feeds @len bytes of UTF-8 text (invalid bytes are harmless: they just match nothing). */
 void fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len);
 /* Ends the document: a number that runs to the end of the text is counted. Call once. */

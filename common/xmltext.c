@@ -21,9 +21,48 @@ enum {
 /* Elements whose boundaries separate pieces of text (local names: w:p, a:p, w:tc, c, v,
  * si, row, ...). Run-level elements (r, t, rPr) are deliberately absent. */
 static const gchar *const block_names[] = {
-    "p",    "br", "tab",      "cr",      "tc",  "tr",     "tbl",  "c",
-    "v",    "si", "row",      "is",      "f",   "txbody", "sp",   "comment",
-    "text", "h",  "footnote", "endnote", "hdr", "ftr",    "ptab", NULL,
+    "p",
+    "br",
+    "tab",
+    "cr",
+    "tc",
+    "tr",
+    "tbl",
+    "c",
+    "v",
+    "si",
+    "row",
+    "is",
+    "f",
+    "txbody",
+    "sp",
+    "comment",
+    "text",
+    "h",
+    "footnote",
+    "endnote",
+    "hdr",
+    "ftr",
+    "ptab",
+    /* OpenDocument */
+    "table-cell",
+    "covered-table-cell",
+    "table-row",
+    "line-break",
+    "frame",
+    "annotation",
+    "list-item",
+    /* sheet names, watermarks */
+    "sheet",
+    "table",
+    "textpath",
+    NULL,
+};
+
+enum {
+	CAP_NONE,
+	CAP_TEXT, /* the character data of a spreadsheet value, <v> */
+	CAP_ATTR, /* an OpenDocument office:value */
 };
 
 static void
@@ -43,8 +82,44 @@ flush(FutXmlText *x)
 }
 
 static inline void
+put(FutXmlText *x, guint8 c)
+{
+	if (x->out_len == sizeof(x->out))
+		flush(x);
+	x->out[x->out_len++] = c;
+}
+
+static void
+spill_cell(FutXmlText *x)
+{
+	if (x->prev_digit_cell)
+		put(x, '\n');
+	x->prev_digit_cell = FALSE;
+	for (guint i = 0; i < x->cell_len; i++)
+		put(x, x->cell[i]);
+	x->cell_len = 0;
+	x->cell_spilled = TRUE;
+}
+
+static inline void
 emit(FutXmlText *x, guint8 c)
 {
+	if (x->skip_cell == 2 && !x->attr_text)
+		return;
+	if (x->in_cell && !x->cell_spilled) {
+		if (x->cell_len < sizeof(x->cell)) {
+			x->cell[x->cell_len++] = c;
+			return;
+		}
+		spill_cell(x);
+	}
+	if (x->prev_digit_cell && !x->in_cell) {
+		/* between two cells of a row: separators wait, text ends the digits */
+		if (c == '\n' || c == ' ' || c == '\t' || c == '\r')
+			return;
+		put(x, '\n');
+		x->prev_digit_cell = FALSE;
+	}
 	if (x->out_len == sizeof(x->out))
 		flush(x);
 	x->out[x->out_len++] = c;
@@ -69,10 +144,183 @@ fut_xml_text_init(FutXmlText *x, FutXmlTextSink sink, gpointer user_data)
 	x->state = ST_TEXT;
 }
 
+/* Writes @s (@n bytes) in full when it is a number in scientific notation that denotes an
+ * integer ("1.23456789018E+11" -> "123456789018", how Apache POI and others store a
+ * 12-digit number in a spreadsheet cell), or a decimal with a zero fraction ("12.0");
+ * returns FALSE for anything else. */
+static gboolean
+expand_number(FutXmlText *x, const gchar *s, gsize n)
+{
+	gchar digits[32];
+	guint nd = 0;
+	guint frac = 0;
+	gboolean dot = FALSE;
+	gboolean any_exp = FALSE;
+	gint64 e = 0;
+	gsize i = 0;
+
+	if (i < n && (s[i] == '+' || s[i] == '-'))
+		i++;
+	for (; i < n && (g_ascii_isdigit(s[i]) || (s[i] == '.' && !dot)); i++) {
+		if (s[i] == '.') {
+			dot = TRUE;
+			continue;
+		}
+		if (nd == sizeof(digits))
+			return FALSE;
+		digits[nd++] = s[i];
+		if (dot)
+			frac++;
+	}
+	if (nd == 0)
+		return FALSE;
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		gboolean neg = FALSE;
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			neg = s[i++] == '-';
+		for (; i < n && g_ascii_isdigit(s[i]) && e < 1000; i++, any_exp = TRUE)
+			e = e * 10 + (s[i] - '0');
+		if (!any_exp)
+			return FALSE;
+		if (neg)
+			e = -e;
+	}
+	if (i != n || (!any_exp && !dot))
+		return FALSE;
+	/* drop trailing fraction zeros: 1.2345678901800E11 */
+	while (frac > 0 && digits[nd - 1] == '0' && (gint64)frac > e) {
+		nd--;
+		frac--;
+	}
+	if ((gint64)frac > e || e - (gint64)frac > 20)
+		return FALSE;
+	if (s[0] == '-')
+		emit(x, '-');
+	for (guint k = 0; k < nd; k++)
+		emit(x, (guint8)digits[k]);
+	for (gint64 k = 0; k < e - (gint64)frac; k++)
+		emit(x, '0');
+	return TRUE;
+}
+
+static void
+end_capture(FutXmlText *x)
+{
+	if (!expand_number(x, x->cap, x->cap_len)) {
+		for (guint i = 0; i < x->cap_len; i++)
+			emit(x, (guint8)x->cap[i]);
+	}
+	x->capture = CAP_NONE;
+	x->cap_len = 0;
+}
+
+static gboolean
+name_is(const FutXmlText *x, const gchar *name)
+{
+	gsize n = strlen(name);
+
+	return x->name_len == n && memcmp(x->name, name, n) == 0;
+}
+
+/* The digit a held cell holds when it is one digit and blanks; -1 otherwise. */
+static gint
+cell_digit(const FutXmlText *x)
+{
+	gint digit = -1;
+
+	for (guint i = 0; i < x->cell_len; i++) {
+		guint8 c = x->cell[i];
+		if (c == ' ' || c == '\n' || c == '\t' || c == '\r')
+			continue;
+		if (digit >= 0)
+			return -1;
+		if (g_ascii_isdigit(c)) {
+			digit = c - '0';
+		} else if (c == 0xef && i + 2 < x->cell_len && x->cell[i + 1] == 0xbc &&
+		           x->cell[i + 2] >= 0x90 && x->cell[i + 2] <= 0x99) {
+			digit = x->cell[i + 2] - 0x90; /* full-width */
+			i += 2;
+		} else {
+			return -1;
+		}
+	}
+	return digit;
+}
+
+static gboolean
+is_cell(const FutXmlText *x)
+{
+	return name_is(x, "c") || name_is(x, "tc") || name_is(x, "table-cell");
+}
+
+static gboolean
+is_row(const FutXmlText *x)
+{
+	return name_is(x, "row") || name_is(x, "tr") || name_is(x, "table-row");
+}
+
+static void
+end_cell(FutXmlText *x)
+{
+	gint d;
+
+	if (!x->in_cell)
+		return;
+	x->in_cell = FALSE;
+	if (x->cell_spilled) {
+		x->cell_spilled = FALSE;
+		return;
+	}
+	d = x->cell_shared ? -1 : cell_digit(x);
+	if (d >= 0) {
+		/* joined to the single digit before it in this row: 1|2|3 reads 123 */
+		if (!x->prev_digit_cell)
+			put(x, '\n');
+		put(x, (guint8)('0' + d));
+		x->prev_digit_cell = TRUE;
+		x->cell_len = 0;
+		return;
+	}
+	spill_cell(x);
+	x->cell_spilled = FALSE;
+}
+
 static void
 end_tag(FutXmlText *x)
 {
+	gboolean empty = x->last == '/';
+
 	x->name[MIN(x->name_len, sizeof(x->name) - 1)] = '\0';
+	if (is_cell(x)) {
+		if (x->closing) {
+			end_cell(x);
+			x->cell_shared = FALSE;
+		} else if (!empty) {
+			/* a cell inside a cell (a table in a table): the outer one is written
+			 * out as it is */
+			if (x->in_cell)
+				spill_cell(x);
+			x->in_cell = TRUE;
+			x->cell_spilled = FALSE;
+			x->cell_len = 0;
+		}
+	} else if (is_row(x)) {
+		if (x->in_cell)
+			end_cell(x);
+		if (x->prev_digit_cell)
+			put(x, '\n');
+		x->prev_digit_cell = FALSE;
+	}
+	if (name_is(x, "table-cell") || name_is(x, "covered-table-cell")) {
+		if (x->closing || empty || x->skip_cell != 1)
+			x->skip_cell = 0;
+		else
+			x->skip_cell = 2;
+	} else if (name_is(x, "v") && !x->closing && !empty) {
+		x->capture = CAP_TEXT;
+		x->cap_len = 0;
+	}
 	for (guint i = 0; block_names[i] != NULL; i++) {
 		if (strcmp(x->name, block_names[i]) == 0) {
 			emit(x, '\n');
@@ -121,14 +369,41 @@ decode_entity(FutXmlText *x)
 static gboolean
 text_attribute(const FutXmlText *x)
 {
-	return x->attr_eq && x->attr_len < sizeof(x->attr) &&
-	       (strcmp(x->attr, "descr") == 0 || strcmp(x->attr, "title") == 0);
+	if (!x->attr_eq || x->attr_len >= sizeof(x->attr))
+		return FALSE;
+	if (strcmp(x->attr, "descr") == 0 || strcmp(x->attr, "title") == 0 ||
+	    strcmp(x->attr, "string") == 0 || strcmp(x->attr, "string-value") == 0)
+		return TRUE;
+	/* sheet names: <sheet name="..."> (xlsx), <table:table table:name="..."> (ods) */
+	return strcmp(x->attr, "name") == 0 && (name_is(x, "sheet") || name_is(x, "table"));
 }
 
 static void
 tag_byte(FutXmlText *x, guint8 c)
 {
 	if (x->quote != 0) {
+		if (x->attr_t) {
+			if (c == (guint8)x->quote) {
+				x->quote = 0;
+				x->attr_t = FALSE;
+			} else {
+				/* t="s": the value is an index into the shared strings */
+				x->cell_shared = c == 's' && !x->cell_shared_seen;
+				x->cell_shared_seen = TRUE;
+			}
+			return;
+		}
+		if (x->capture == CAP_ATTR) {
+			if (c == (guint8)x->quote) {
+				x->quote = 0;
+				end_capture(x);
+				emit(x, '\n');
+				x->skip_cell = 1;
+			} else if (x->cap_len < sizeof(x->cap)) {
+				x->cap[x->cap_len++] = (gchar)c;
+			}
+			return;
+		}
 		if (c == (guint8)x->quote) {
 			x->quote = 0;
 			if (x->attr_text) {
@@ -151,6 +426,15 @@ tag_byte(FutXmlText *x, guint8 c)
 		x->name_done = TRUE;
 		x->attr[MIN(x->attr_len, sizeof(x->attr) - 1)] = '\0';
 		x->attr_text = text_attribute(x);
+		if (x->attr_eq && strcmp(x->attr, "t") == 0 && name_is(x, "c")) {
+			x->attr_t = TRUE;
+			x->cell_shared = FALSE;
+			x->cell_shared_seen = FALSE;
+		}
+		if (x->attr_eq && strcmp(x->attr, "value") == 0 && name_is(x, "table-cell")) {
+			x->capture = CAP_ATTR;
+			x->cap_len = 0;
+		}
 		x->attr_len = 0;
 		x->attr_eq = FALSE;
 		x->attr_done = FALSE;
@@ -161,6 +445,7 @@ tag_byte(FutXmlText *x, guint8 c)
 		x->state = ST_TEXT;
 		return;
 	}
+	x->last = c;
 	if (x->name_done) {
 		/* an attribute name: keep its local part */
 		if (c == '=') {
@@ -181,8 +466,10 @@ tag_byte(FutXmlText *x, guint8 c)
 		}
 		return;
 	}
-	if (c == '/' && x->name_len == 0)
-		return; /* end tag */
+	if (c == '/' && x->name_len == 0) {
+		x->closing = TRUE; /* end tag */
+		return;
+	}
 	if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '/') {
 		x->name_done = x->name_len > 0 || c != '/';
 		return;
@@ -234,6 +521,8 @@ head_decided(FutXmlText *x)
 	/* an ordinary tag: replay the bytes taken */
 	x->state = ST_TAG;
 	x->quote = 0;
+	x->closing = FALSE;
+	x->last = 0;
 	x->name_len = 0;
 	x->name_done = FALSE;
 	x->attr_len = 0;
@@ -253,6 +542,13 @@ fut_xml_text_feed(FutXmlText *x, const guint8 *data, gsize len)
 
 		switch (x->state) {
 		case ST_TEXT:
+			if (x->capture == CAP_TEXT) {
+				if (c != '<' && c != '&' && x->cap_len < sizeof(x->cap)) {
+					x->cap[x->cap_len++] = (gchar)c;
+					break;
+				}
+				end_capture(x);
+			}
 			if (c == '<') {
 				x->state = ST_HEAD;
 				x->head_len = 0;
@@ -321,6 +617,12 @@ fut_xml_text_finish(FutXmlText *x, GError **error)
 
 	if (why == NULL && x->state != ST_TEXT)
 		why = g_strdup(_("the XML ends inside markup"));
+	if (x->capture == CAP_TEXT)
+		end_capture(x);
+	if (x->in_cell)
+		spill_cell(x);
+	if (x->prev_digit_cell)
+		put(x, '\n');
 	flush(x);
 	if (why != NULL) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, "%s", why);

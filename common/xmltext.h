@@ -10,7 +10,12 @@ G_BEGIN_DECLS
  * paragraphs, rows and slides' text boxes, so "1234" and "5678" in two cells do not read
  * as "12345678", while a number split over two runs of one paragraph reads whole.
  * Markup, comments and processing instructions are dropped; CDATA is text; of attributes
- * only the values of descr and title (alternative text of pictures and shapes) are text.
+ * only the values of descr and title (alternative text of pictures and shapes), string
+ * (a watermark's v:textpath), sheet names and office:value are text.
+ * Numbers stored in scientific notation (1.23456789018E+11 in a spreadsheet cell or an
+ * OpenDocument office:value) are written out as the integer they denote, and an
+ * OpenDocument cell with an office:value counts that value once (its displayed text is
+ * dropped).
  * A byte-at-a-time state machine: the input may be split anywhere. It is not a validating
  * parser; it refuses what it cannot read unambiguously (an unknown or over-long entity,
  * markup cut off at the end). */
@@ -39,6 +44,24 @@ typedef struct {
 	guint pending;    /* ']' or '-' seen while looking for the end of CDATA or a comment */
 	gchar head[8];    /* first bytes after '<', to tell "!--" and "![CDATA[" apart */
 	guint head_len;
+	gboolean closing; /* the tag is an end tag */
+	guint8 last;      /* the last byte of the tag, to tell "/>" */
+	guint capture;    /* a number being gathered (CAP_*) */
+	gchar cap[40];
+	guint cap_len;
+	guint skip_cell; /* an OpenDocument cell whose value came from office:value:
+	                    1 its start tag is being read, 2 inside it */
+	/* one-digit-per-cell forms (a "12-box" My Number field): the text of a table cell
+	 * is held until the cell ends; single-digit cells next to each other in a row are
+	 * joined */
+	gboolean in_cell;
+	gboolean cell_spilled; /* too long to be one digit: written through */
+	guint8 cell[16];
+	guint cell_len;
+	gboolean prev_digit_cell;
+	gboolean cell_shared; /* an xlsx cell whose value is a shared-string index (t="s") */
+	gboolean attr_t;      /* reading the value of that t attribute */
+	gboolean cell_shared_seen;
 	gchar *error; /* first problem found, or NULL */
 	guint8 out[FUT_XML_TEXT_OUT];
 	gsize out_len;

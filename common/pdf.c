@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <poppler.h>
+
+#include "content-private.h"
+#include "util.h"
+
+/* poppler-glib 22 has no autoptr cleanups of its own. */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PopplerDocument, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PopplerPage, g_object_unref)
+
+/* PDF: the text of every page, extracted with poppler-glib, goes to the scanner, so a PDF
+ * is classified by what it says. A PDF poppler cannot open is Class II with poppler's
+ * reason; a password-protected one is Class II "encrypted"; one with pages but no text at
+ * all is most likely a scan, which is not read (no OCR): Class II. */
+
+#define PDF_PAGES_MAX 10000
+
+void
+content_scan_pdf(Ctx *ctx, const guint8 *data, gsize len, const gchar *name)
+{
+	g_autoptr(GBytes) bytes = g_bytes_new_static(data, len);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PopplerDocument) doc = poppler_document_new_from_bytes(bytes, NULL, &error);
+	gboolean any_text = FALSE;
+	int pages;
+
+	if (doc == NULL) {
+		g_autofree gchar *why = fut_strescape(error != NULL ? error->message : "?", -1);
+		if (g_error_matches(error, POPPLER_ERROR, POPPLER_ERROR_ENCRYPTED))
+			content_problem(ctx, "encrypted", _("%s: password-protected PDF"), name);
+		else
+			content_problem(ctx, "malformed", _("%s: PDF that cannot be read (%s)"),
+			                name, why);
+		return;
+	}
+	pages = poppler_document_get_n_pages(doc);
+	if (pages > PDF_PAGES_MAX) {
+		content_problem(ctx, "too-large", _("%s: PDF of more than %d pages"), name,
+		                PDF_PAGES_MAX);
+		return;
+	}
+	for (int i = 0; i < pages && !ctx->abort; i++) {
+		g_autoptr(PopplerPage) page = poppler_document_get_page(doc, i);
+		g_autofree gchar *text = page != NULL ? poppler_page_get_text(page) : NULL;
+		gsize n;
+		if (page == NULL) {
+			content_problem(ctx, "malformed", _("%s: page %d cannot be read"), name,
+			                i + 1);
+			continue;
+		}
+		if (text == NULL)
+			continue;
+		n = strlen(text);
+		if (!content_take_budget(ctx, n, name))
+			break;
+		for (gsize k = 0; k < n && !any_text; k++)
+			any_text = !g_ascii_isspace(text[k]);
+		fut_scanner_feed(&ctx->scan, (const guint8 *)text, n);
+		fut_scanner_feed(&ctx->scan, (const guint8 *)"\n", 1);
+	}
+	if (pages > 0 && !any_text)
+		content_problem(ctx, "unsupported",
+		                _("%s: PDF without text (a scan?): images are not read"), name);
+}
