@@ -22,6 +22,7 @@
 #include "fanwatch.h"
 #include "hostkey.h"
 #include "logforward.h"
+#include "scanclassify.h"
 #include "util.h"
 
 static gchar *opt_config = NULL;
@@ -145,7 +146,7 @@ upload_classify(int fd, const gchar *path, guint *ret_class, gpointer user_data,
 	FutAgent *agent = user_data;
 	FutClassifier *c = g_atomic_pointer_get(&agent->classifier);
 
-	return fut_classifier_classify_fd_cb(fd, path, ret_class, c, error);
+	return fut_scan_classify_fd_cb(fd, path, ret_class, c, error);
 }
 
 /* Runs in the main context, after the listener has answered the kernel. Denials and
@@ -308,6 +309,19 @@ on_sighup(gpointer user_data)
 			sd_notify(0, "READY=1");
 			return G_SOURCE_CONTINUE;
 		}
+		if (!fut_scan_register(classifier, config->keyfile, &error)) {
+			say(LOG_ERR_PREFIX,
+			    _("reload refused, keeping the running configuration: %s"),
+			    error->message);
+			fut_classifier_free(classifier);
+			fut_config_free(config);
+			fut_media_register_free(media);
+			sd_notify(0, "READY=1");
+			return G_SOURCE_CONTINUE;
+		}
+		/* new workers parse with the new [classify] group; [scan-worker] itself needs a
+		 * restart */
+		fut_scan_reconfigure(config->keyfile);
 		g_ptr_array_add(agent->retired_classifiers, agent->classifier);
 		g_atomic_pointer_set(&agent->classifier, classifier);
 	}
@@ -439,6 +453,8 @@ agent_clear(FutAgent *agent)
 	g_clear_pointer(&agent->redeeming, g_hash_table_unref);
 	g_clear_pointer(&agent->retired_configs, g_ptr_array_unref);
 	g_clear_pointer(&agent->spool_reserved, g_hash_table_unref);
+	/* the workers go before the classifiers they were registered with */
+	fut_scan_uninstall();
 	g_clear_pointer(&agent->classifier, fut_classifier_free);
 	g_clear_pointer(&agent->retired_classifiers, g_ptr_array_unref);
 	g_clear_pointer(&agent->labels, fut_labelstore_free);
@@ -464,6 +480,7 @@ main(int argc, char **argv)
 	FutApiLimits limits;
 	g_autofree gchar *socket_dir = NULL;
 	g_autoptr(GPtrArray) leftovers = NULL;
+	FutScanSpawner *spawner = NULL;
 	int rc = EXIT_FAILURE;
 
 	setlocale(LC_ALL, "");
@@ -539,11 +556,31 @@ main(int argc, char **argv)
 		agent_clear(&agent);
 		return EXIT_FAILURE;
 	}
+	/* The content parsers run as their own user: the spawner that starts them keeps the
+	 * two capabilities that takes, and goes before the agent drops them. */
+	{
+		FutScanSpawnConfig scfg = {0};
+		if (!fut_scan_lookup_user(agent.config->scan_user, &scfg.uid, &scfg.gid, &error)) {
+			fprintf(stderr, "futarid: %s\n", error->message);
+			agent_clear(&agent);
+			return EXIT_FAILURE;
+		}
+		scfg.program = agent.config->scan_program;
+		scfg.memory = agent.config->scan_memory;
+		scfg.cpu = agent.config->scan_cpu;
+		spawner = fut_scan_spawner_new(&scfg, &error);
+		if (spawner == NULL) {
+			fprintf(stderr, "futarid: %s\n", error->message);
+			agent_clear(&agent);
+			return EXIT_FAILURE;
+		}
+	}
 	/* Root's other powers go before any thread exists (capabilities are per thread), and
 	 * the agent proves it cannot take them back. */
 	if (!fut_caps_restrict(fut_caps_agent_keep(), &error) ||
 	    !fut_caps_verify(fut_caps_agent_keep(), &error)) {
 		fprintf(stderr, "futarid: %s\n", error->message);
+		fut_scan_spawner_free(spawner);
 		agent_clear(&agent);
 		return EXIT_FAILURE;
 	} else {
@@ -616,8 +653,20 @@ main(int argc, char **argv)
 		goto out;
 	}
 	agent.classifier = fut_classifier_new(agent.config->keyfile, agent.labels, &error);
-	if (agent.classifier == NULL)
+	if (agent.classifier == NULL ||
+	    !fut_scan_register(agent.classifier, agent.config->keyfile, &error))
 		goto out;
+	/* One worker now, to prove the sandbox holds on this system; the rest on demand. */
+	{
+		FutScanPool *pool =
+		    fut_scan_pool_new(g_steal_pointer(&spawner), agent.config->scan_workers,
+		                      agent.config->scan_timeout_ms, agent.config->keyfile, &error);
+		if (pool == NULL) {
+			g_prefix_error(&error, _("classifier workers: "));
+			goto out;
+		}
+		fut_scan_install(pool, agent.labels);
+	}
 
 	/* A write path the previous run did not finish: its private mount goes and its
 	 * device gets BLKROSET back before anything else happens. */
@@ -680,6 +729,7 @@ main(int argc, char **argv)
 out:
 	if (error != NULL)
 		say(LOG_ERR_PREFIX, "%s", error->message);
+	fut_scan_spawner_free(spawner);
 	agent_clear(&agent);
 	g_free(opt_config);
 	return rc;
