@@ -168,6 +168,17 @@ hash_file(int fd, guint64 limit, guint8 digest[FUT_SHA256_LEN], int *ret_errno)
 	return TRUE;
 }
 
+static gboolean
+failed_worker(const FutClassification *c)
+{
+	for (guint i = 0; i < c->evidence->len; i++) {
+		const FutEvidence *e = g_ptr_array_index(c->evidence, i);
+		if (g_strcmp0(e->rule, "worker") == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 static gint
 evidence_cmp(gconstpointer a, gconstpointer b)
 {
@@ -266,28 +277,22 @@ classify(FutScanPool *p,
 	job = fut_scan_pool_begin(p, ro >= 0 ? ro : fd);
 	if (ro >= 0)
 		close(ro);
-	/* while the worker parses */
-	if (((flags & FUT_CLASSIFY_FLAG_DIGEST) || (s != NULL && fut_labelstore_get_size(s) > 0)) &&
-	    res->size <= r->scan_limit) {
-		int e = 0;
-		if (hash_file(fd, r->scan_limit, res->digest, &e)) {
-			res->has_digest = TRUE;
-		} else if (e != 0) {
-			add(res, "unreadable", FUT_CLASS_II, _("read error: %s"), g_strerror(e));
-		}
-	}
 	content = fut_scan_pool_finish(p, job);
 	for (guint i = 0; i < content->evidence->len; i++) {
 		FutEvidence *e = g_ptr_array_index(content->evidence, i);
 		fut_scan_evidence_add(res, e->rule, e->klass, e->count, e->description);
 	}
-	/* content the worker could not read completely has no digest (as in process) */
-	if (content->klass == FUT_CLASS_II && res->has_digest) {
-		for (guint i = 0; i < content->evidence->len; i++) {
-			FutEvidence *e = g_ptr_array_index(content->evidence, i);
-			if (g_strcmp0(e->rule, "worker") == 0)
-				res->has_digest = FALSE;
-		}
+	/* Hashed after the worker answered, and only then: content the worker could not read
+	 * (a read that never returns, from a user's own FUSE mount) is never read by the agent
+	 * either, and the page cache makes this read cheap. */
+	if (!failed_worker(content) &&
+	    ((flags & FUT_CLASSIFY_FLAG_DIGEST) || (s != NULL && fut_labelstore_get_size(s) > 0)) &&
+	    res->size <= r->scan_limit) {
+		int e = 0;
+		if (hash_file(fd, r->scan_limit, res->digest, &e))
+			res->has_digest = TRUE;
+		else if (e != 0)
+			add(res, "unreadable", FUT_CLASS_II, _("read error: %s"), g_strerror(e));
 	}
 	if (res->has_digest && s != NULL) {
 		k = fut_labelstore_lookup(s, res->digest);

@@ -13,8 +13,8 @@ G_BEGIN_DECLS
  * of a file is still the strictest of its label, the label memory, the path rules and its
  * content (common/classify.h); here the agent, as root, reads the label xattr, hashes the
  * file for the label memory and matches the path rules (none of which parses the file),
- * while a futari-scan-worker (scanpool.h) parses the content. The hash runs while the
- * worker parses.
+ * while a futari-scan-worker (scanpool.h) parses the content. The hash runs once the
+ * worker has answered (never for a file the worker could not read).
  *
  * futarid installs the pool once (fut_scan_install) and registers each FutClassifier it
  * builds with the configuration it was built from (fut_scan_register); broker jobs and the

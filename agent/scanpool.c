@@ -17,7 +17,7 @@
 #include "scanproto.h"
 
 #define READY_TIMEOUT_MS 10000
-#define REAP_TRIES       1000 /* 5 s */
+#define REAP_TRIES       40 /* 200 ms, then it is reaped later */
 #define REAP_PAUSE_US    5000
 
 typedef struct {
@@ -37,6 +37,7 @@ struct _FutScanPool {
 	guint timeout_ms;
 	guint gen;
 	GBytes *config; /* the config message for new workers */
+	GArray *dying;  /* pid_t: killed, not reaped yet (stuck in a read that never ends) */
 	guint64 next_id;
 	FutScanPoolStats stats;
 };
@@ -92,7 +93,12 @@ worker_destroy(FutScanPool *self, Worker *w)
 			got = 0;
 	}
 	if (got <= 0) {
-		how = g_strdup(_("did not end when killed"));
+		/* A read the kernel does not interrupt (a FUSE request already in userspace)
+		 * ends the worker only when it returns: reaped later. */
+		g_mutex_lock(&self->lock);
+		g_array_append_val(self->dying, w->pid);
+		g_mutex_unlock(&self->lock);
+		how = g_strdup(_("killed, still ending"));
 		g_free(w);
 		return how;
 	}
@@ -103,6 +109,17 @@ worker_destroy(FutScanPool *self, Worker *w)
 		how = g_strdup_printf(_("exited with status %d"), WEXITSTATUS(status));
 	g_free(w);
 	return how;
+}
+
+/* Reaps the killed workers that have ended since (lock held). */
+static void
+reap_dying(FutScanPool *self)
+{
+	for (guint i = self->dying->len; i-- > 0;) {
+		pid_t pid = g_array_index(self->dying, pid_t, i);
+		if (waitpid(pid, NULL, WNOHANG) != 0)
+			g_array_remove_index_fast(self->dying, i);
+	}
 }
 
 /* An idle worker has nothing to say: a readable or hung-up socket means it is gone. */
@@ -178,6 +195,7 @@ fut_scan_pool_new(
 	g_cond_init(&self->cond);
 	self->spawner = spawner;
 	self->workers = g_ptr_array_new();
+	self->dying = g_array_new(FALSE, FALSE, sizeof(pid_t));
 	self->max = MAX(workers, 1);
 	self->timeout_ms = MAX(timeout_ms, 1);
 	self->config = config_message(classify_kf);
@@ -199,6 +217,9 @@ fut_scan_pool_free(FutScanPool *self)
 		g_free(worker_destroy(self, g_ptr_array_index(self->workers, i)));
 	g_ptr_array_unref(self->workers);
 	fut_scan_spawner_free(self->spawner);
+	/* the agent is ending: a worker still stuck is reaped by init after it */
+	reap_dying(self);
+	g_array_unref(self->dying);
 	g_bytes_unref(self->config);
 	g_mutex_clear(&self->lock);
 	g_cond_clear(&self->cond);
@@ -241,6 +262,7 @@ static Worker *
 acquire(FutScanPool *self, gint64 deadline, gchar **ret_failure)
 {
 	g_mutex_lock(&self->lock);
+	reap_dying(self);
 	for (;;) {
 		Worker *found = NULL, *stale = NULL;
 
