@@ -72,31 +72,39 @@ utf8_cut(const gchar *s, gsize max)
 	return end != NULL ? (gsize)(end - s) : 0;
 }
 
+static guint
+strictness(FutClass k)
+{
+	return k == FUT_CLASS_NONE ? 4 : (guint)k;
+}
+
 GBytes *
 fut_scan_reply_build(const FutClassification *c, guint64 id)
 {
 	g_autoptr(GByteArray) out = g_byte_array_new();
+	g_autoptr(GPtrArray) order = g_ptr_array_new();
 	FutScanReplyHeader h = {FUT_SCAN_MAGIC_REPLY, 0, id};
-	guint n = MIN(c->evidence->len, FUT_SCAN_EVIDENCE_MAX);
-	guint8 klass = (guint8)c->klass;
-	guint8 zero = 0;
-	guint16 count = (guint16)n;
+	guint8 klass, zero = 0;
+	guint16 count = 0;
 	guint64 size = c->size;
 	FutClass worst = FUT_CLASS_NONE;
+	gsize room = FUT_SCAN_REPLY_MAX - sizeof(h) - 12;
 
-	/* the class sent is the strictest of the evidence sent, as the parser demands */
-	for (guint i = 0; i < n; i++) {
-		const FutEvidence *e = g_ptr_array_index(c->evidence, i);
-		worst = fut_class_max(worst, e->klass);
+	/* strictest first, so whatever the limits cut is never stricter than what is sent */
+	for (guint k = FUT_CLASS_I; k <= 4; k++) {
+		for (guint i = 0; i < c->evidence->len; i++) {
+			const FutEvidence *e = g_ptr_array_index(c->evidence, i);
+			if (strictness(e->klass) == k)
+				g_ptr_array_add(order, (gpointer)e);
+		}
 	}
-	klass = (guint8)(worst == FUT_CLASS_NONE ? FUT_CLASS_III : worst);
 	put(out, &h, sizeof(h));
-	put(out, &klass, 1);
+	put(out, &zero, 1); /* class, set below */
 	put(out, &zero, 1);
-	put(out, &count, 2);
+	put(out, &count, 2); /* set below */
 	put(out, &size, 8);
-	for (guint i = 0; i < n; i++) {
-		const FutEvidence *e = g_ptr_array_index(c->evidence, i);
+	for (guint i = 0; i < order->len && count < FUT_SCAN_EVIDENCE_MAX; i++) {
+		const FutEvidence *e = g_ptr_array_index(order, i);
 		const gchar *rule = e->rule != NULL ? e->rule : "malformed";
 		const gchar *desc = e->description != NULL ? e->description : "";
 		guint8 ek = (guint8)e->klass;
@@ -104,13 +112,22 @@ fut_scan_reply_build(const FutClassification *c, guint64 id)
 		guint16 dlen = (guint16)utf8_cut(desc, FUT_SCAN_DESCRIPTION_MAX);
 		guint64 cnt = e->count;
 
+		if (12 + (gsize)rlen + dlen > room)
+			break;
+		room -= 12 + (gsize)rlen + dlen;
 		put(out, &ek, 1);
 		put(out, &rlen, 1);
 		put(out, &dlen, 2);
 		put(out, &cnt, 8);
 		put(out, rule, rlen);
 		put(out, desc, dlen);
+		worst = fut_class_max(worst, e->klass);
+		count++;
 	}
+	/* the class sent is the strictest of the evidence sent, as the parser demands */
+	klass = (guint8)(worst == FUT_CLASS_NONE ? FUT_CLASS_III : worst);
+	out->data[sizeof(h)] = klass;
+	memcpy(out->data + sizeof(h) + 2, &count, 2);
 	((FutScanReplyHeader *)out->data)->body_len = out->len - (guint)sizeof(h);
 	return g_byte_array_free_to_bytes(g_steal_pointer(&out));
 }

@@ -68,8 +68,9 @@ void fut_scan_evidence_add(FutClassification *c,
 gboolean fut_scan_rule_is_agent_only(const gchar *rule);
 
 /* Serialises the content part of @c (class, size, evidence) as a whole reply message for
- * request @id. Evidence beyond FUT_SCAN_EVIDENCE_MAX, and text beyond the length limits,
- * are cut (cut text stays valid UTF-8), so the result always parses. Caller frees. */
+ * request @id. Evidence goes strictest first; what does not fit FUT_SCAN_EVIDENCE_MAX or
+ * FUT_SCAN_REPLY_MAX is left out (never stricter than what is sent) and text beyond the
+ * length limits is cut (staying valid UTF-8), so the result always parses. Caller frees. */
 GBytes *fut_scan_reply_build(const FutClassification *c, guint64 id);
 
 /* Parses a whole reply message (@len bytes) that must answer request @id. Refuses a short
