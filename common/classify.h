@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "content.h"
 #include "crypto.h"
 #include "infoclass.h"
 #include "labelstore.h"
@@ -20,23 +21,13 @@ G_BEGIN_DECLS
  * malformed or unsupported container, anything over a limit — is Class II, with evidence
  * saying why. With no finding at all a file is Class III.
  *
+ * The content detectors run behind one boundary, fut_content_scan_fd() (content.h), which
+ * sees only the bytes; this file decides with the label, the label memory and path rules.
+ *
  * Configuration is the [classify] and [path-rules] groups of a GKeyFile; see
  * docs/classification.md for every key and its default. */
 
 #define FUT_CLASSIFY_XATTR "trusted.futari.class"
-#define FUT_CLASSIFY_GROUP "classify"
-
-/* One reason behind a class. Never holds an identifier in full. */
-typedef struct {
-	gchar *rule;        /* stable id: "label", "label-memory", "path-rule", "mynumber",
-	                       "resident-code", "marking", "unreadable", "too-large",
-	                       "encrypted", "malformed", "unsupported", "zip-bomb",
-	                       "encoding" */
-	FutClass klass;     /* the class this reason alone gives; NONE: for information
-	                           only (a finding below its threshold) */
-	guint64 count;      /* matches (detectors) or 1 */
-	gchar *description; /* short, human, already safe for a terminal */
-} FutEvidence;
 
 typedef struct {
 	FutClass klass;      /* I, II or III; never NONE */
@@ -94,6 +85,18 @@ gboolean fut_classifier_classify_fd_cb(
  * lower a label is the caller's policy (issue 6: the owner raises, only root lowers); after
  * labelling I or II the caller records the content digest in the label store. */
 gboolean fut_classify_write_label(int fd, FutClass klass, GError **error);
+
+/* A replacement for fut_content_scan_fd(), e.g. one that hands @fd to a sandboxed worker.
+ * Must never return NULL: what goes wrong is Class II evidence in the result. */
+typedef FutContentResult *(*FutContentScanFunc)(const FutContentConfig *cfg,
+                                                int fd,
+                                                gpointer user_data);
+/* Makes the classifier scan content with @func (NULL: fut_content_scan_fd() in this process).
+ * Set it before the classifier is shared between threads. */
+void
+fut_classifier_set_content_scan(FutClassifier *self, FutContentScanFunc func, gpointer user_data);
+/* The content part of the configuration (borrowed), for a worker to be given the same. */
+const FutContentConfig *fut_classifier_get_content_config(const FutClassifier *self);
 
 /* The limits in effect, for messages and tests. */
 guint64 fut_classifier_get_scan_limit(const FutClassifier *self);

@@ -422,6 +422,90 @@ test_classify_text(Fixture *f, gconstpointer data)
 	assert_text_class(f, cl, "個人情報 個人情報 個人情報\n", FUT_CLASS_II, "marking");
 }
 
+/* The boundary a worker process sits behind: fut_content_scan_fd() sees only bytes (no
+ * label, no path rule), and its result survives serialisation; what a hostile worker could
+ * send instead is refused. */
+static FutContentResult *
+hostile_scan(const FutContentConfig *cfg, int fd, gpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	const gchar *json = user_data;
+	FutContentResult *r = fut_content_result_from_json(json, strlen(json), &error);
+
+	g_assert_no_error(error);
+	return r;
+}
+
+static void
+test_content_boundary(Fixture *f, gconstpointer data)
+{
+	g_autoptr(FutClassifier) cl = classifier_from("[path-rules]\nclass-II=*.txt\n", NULL);
+	const FutContentConfig *cfg = fut_classifier_get_content_config(cl);
+	const gchar *text = "個人番号 " MN1 "\n取扱注意\n";
+	g_autofree gchar *p = write_file(f, "b.txt", text, strlen(text));
+	static const gchar *const garbage[] = {
+	    "",
+	    "[]",
+	    "{\"v\":1,\"class\":\"III\",\"complete\":true}",
+	    "{\"v\":2,\"class\":\"III\",\"complete\":true,\"evidence\":[]}",
+	    "{\"v\":1,\"class\":\"IV\",\"complete\":true,\"evidence\":[]}",
+	    "{\"v\":1,\"class\":\"III\",\"complete\":1,\"evidence\":[]}",
+	    "{\"v\":1,\"class\":\"III\",\"complete\":true,\"evidence\":[],\"x\":0}",
+	    /* a worker may not claim a label or a path rule */
+	    "{\"v\":1,\"class\":\"I\",\"complete\":true,\"evidence\":[{\"rule\":\"label\","
+	    "\"class\":\"I\",\"count\":1,\"description\":\"x\"}]}",
+	    /* nor a class weaker than its own evidence */
+	    "{\"v\":1,\"class\":\"III\",\"complete\":true,\"evidence\":[{\"rule\":\"marking\","
+	    "\"class\":\"II\",\"count\":1,\"description\":\"x\"}]}",
+	    "{\"v\":1,\"class\":\"II\",\"complete\":true,\"evidence\":[{\"rule\":\"marking\","
+	    "\"class\":\"II\",\"count\":-1,\"description\":\"x\"}]}",
+	    "{\"v\":1,\"class\":\"II\",\"complete\":true,\"evidence\":[{\"rule\":\"marking\","
+	    "\"class\":\"II\",\"count\":1,\"description\":\"\\u001b[31m\"}]}",
+	    "{\"v\":1,\"class\":\"III\",\"complete\":true,\"evidence\":[]}trailing",
+	};
+	g_autoptr(FutContentResult) r = NULL;
+	g_autoptr(FutContentResult) back = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *json = NULL;
+	g_autofree gchar *json2 = NULL;
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+
+	g_assert_cmpint(fd, >=, 0);
+	r = fut_content_scan_fd(cfg, fd);
+	g_assert_cmpint(r->klass, ==, FUT_CLASS_I);
+	g_assert_true(r->complete);
+	for (guint i = 0; i < r->evidence->len; i++) {
+		const FutEvidence *e = g_ptr_array_index(r->evidence, i);
+		g_assert_cmpstr(e->rule, !=, "path-rule");
+		g_assert_cmpstr(e->rule, !=, "label");
+	}
+	json = fut_content_result_to_json(r);
+	g_test_message("%s", json);
+	back = fut_content_result_from_json(json, strlen(json), &error);
+	g_assert_no_error(error);
+	json2 = fut_content_result_to_json(back);
+	g_assert_cmpstr(json, ==, json2);
+	for (guint i = 0; i < G_N_ELEMENTS(garbage); i++) {
+		g_autoptr(FutContentResult) bad = NULL;
+		g_clear_error(&error);
+		bad = fut_content_result_from_json(garbage[i], strlen(garbage[i]), &error);
+		g_assert_null(bad);
+		g_assert_nonnull(error);
+		g_assert_null(strchr(error->message, '\n'));
+		g_test_message("refused: %s", error->message);
+	}
+	/* the decision keeps its own sources whatever the content scan says */
+	fut_classifier_set_content_scan(
+	    cl, hostile_scan,
+	    (gpointer) "{\"v\":1,\"class\":\"III\",\"complete\":true,\"evidence\":[]}");
+	{
+		g_autoptr(FutClassification) c = fut_classifier_classify_fd(cl, fd, p, 0);
+		g_assert_cmpint(c->klass, ==, FUT_CLASS_II);
+		g_assert_true(has_rule(c, "path-rule", FUT_CLASS_II));
+	}
+	close(fd);
+}
+
 /* Numbers and words that straddle the first read (64 KiB) and the next (1 MiB) boundary of
  * a file are found like any other. */
 static void
@@ -1160,6 +1244,8 @@ main(int argc, char **argv)
 	g_test_add("/classify/file/mutations", Fixture, NULL, fixture_setup,
 	           test_classify_mutations, fixture_teardown);
 	g_test_add_func("/classify/file/threads", test_classify_threads);
+	g_test_add("/classify/content/boundary", Fixture, NULL, fixture_setup,
+	           test_content_boundary, fixture_teardown);
 	g_test_add("/classify/file/limits", Fixture, NULL, fixture_setup, test_classify_limits,
 	           fixture_teardown);
 	g_test_add("/classify/render", Fixture, NULL, fixture_setup, test_render, fixture_teardown);

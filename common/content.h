@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "infoclass.h"
+
+G_BEGIN_DECLS
+
+/* The content scan: bytes in, detector findings out. The one boundary between the decision
+ * (classify.h: label, label memory, path rules, digest of record) and everything that parses
+ * what a user wrote (format readers, text decoders, the scanner). It looks at the content of
+ * a descriptor only: no label, no xattr, no path, no label memory, no digest, no file opened.
+ * That is what lets it run in an unprivileged worker process: the agent hands it a
+ * descriptor and gets back a FutContentResult, serialised with fut_content_result_to_json()
+ * and read back with fut_content_result_from_json(). */
+
+#define FUT_CLASSIFY_GROUP "classify"
+
+/* One reason behind a class. Never holds an identifier in full. */
+typedef struct {
+	gchar *rule;        /* stable id: "label", "label-memory", "path-rule", "mynumber",
+	                       "resident-code", "marking", "unreadable", "too-large",
+	                       "encrypted", "malformed", "unsupported", "zip-bomb",
+	                       "encoding" */
+	FutClass klass;     /* the class this reason alone gives; NONE: for information
+	                           only (a finding below its threshold) */
+	guint64 count;      /* matches (detectors) or 1 */
+	gchar *description; /* short, human, already safe for a terminal */
+} FutEvidence;
+
+/* Returns a new evidence item; @description is copied as it is (the caller made it safe). */
+FutEvidence *
+fut_evidence_new(const gchar *rule, FutClass klass, guint64 count, const gchar *description);
+void fut_evidence_free(FutEvidence *e);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutEvidence, fut_evidence_free)
+
+/* The limits, thresholds and words of the [classify] group. Immutable and thread-safe. */
+typedef struct _FutContentConfig FutContentConfig;
+
+/* Returns the configuration from the [classify] group of @kf (NULL: all defaults), or NULL
+ * with a one-line error naming the bad key or word. Loads the iconv modules and the message
+ * catalog it needs up front, so a scan opens no file. */
+FutContentConfig *fut_content_config_new(GKeyFile *kf, GError **error);
+void fut_content_config_free(FutContentConfig *cfg);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutContentConfig, fut_content_config_free)
+guint64 fut_content_config_get_scan_limit(const FutContentConfig *cfg);
+
+typedef struct {
+	FutClass klass;      /* the strictest evidence; III with none; never NONE */
+	GPtrArray *evidence; /* FutEvidence, in the order found */
+	gboolean complete;   /* every byte of the file was read (a digest of it means
+	                        something); FALSE after a read error or a limit */
+} FutContentResult;
+
+void fut_content_result_free(FutContentResult *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutContentResult, fut_content_result_free)
+
+/* Scans the content of the open regular file @fd, reading it with pread() only (its offset
+ * is untouched; it is not closed). Never fails: whatever cannot be read or decided is Class
+ * II evidence in the result. Caller frees. */
+FutContentResult *fut_content_scan_fd(const FutContentConfig *cfg, int fd);
+
+/* The maximum size of a serialised result accepted by fut_content_result_from_json(). */
+#define FUT_CONTENT_RESULT_MAX 65536
+
+/* Returns {"v":1,"class":"II","complete":true,"evidence":[{"rule","class","count",
+ * "description"}]} (an evidence "class" is null for an informational finding) as a string
+ * of at most FUT_CONTENT_RESULT_MAX bytes. Caller frees. */
+gchar *fut_content_result_to_json(const FutContentResult *r);
+/* Parses what fut_content_result_to_json() wrote, strictly (an untrusted worker may have
+ * written it): unknown members, unknown rules, bad classes, a class that is not the
+ * strictest evidence, control characters, over-long text or too many items are refused
+ * with a one-line reason. Returns a new result or NULL. */
+FutContentResult *fut_content_result_from_json(const gchar *json, gsize len, GError **error);
+
+G_END_DECLS
