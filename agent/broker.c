@@ -21,7 +21,6 @@
 #include "logrecord.h"
 #include "pending.h"
 #include "redeem.h"
-#include "scanclassify.h"
 #include "token.h"
 #include "spool.h"
 #include "util.h"
@@ -288,7 +287,7 @@ job_classify(ExportJob *j)
 		j->class_why = g_strdup_printf("unreadable: %s", error->message);
 		return;
 	}
-	c = fut_scan_classify_fd(j->classifier, fd, j->src_path, FUT_CLASSIFY_FLAG_NONE);
+	c = fut_classifier_classify_fd(j->classifier, fd, j->src_path, FUT_CLASSIFY_FLAG_NONE);
 	close(fd);
 	klass = fut_class_max(c->klass, label);
 	if (label_why != NULL)
@@ -377,7 +376,7 @@ classify_thread(GTask *task, gpointer source, gpointer data, GCancellable *cance
 	ClassifyJob *cj = data;
 	/* The caller's own file: the classifier reads its label itself. */
 	FutClassification *c =
-	    fut_scan_classify_fd(cj->classifier, cj->fd, cj->path, FUT_CLASSIFY_FLAG_DIGEST);
+	    fut_classifier_classify_fd(cj->classifier, cj->fd, cj->path, FUT_CLASSIFY_FLAG_DIGEST);
 	g_task_return_pointer(task, c, (GDestroyNotify)fut_classification_free);
 }
 
@@ -475,7 +474,7 @@ label_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 		g_task_return_error(task, error);
 		return;
 	}
-	c = fut_scan_classify_fd(lj->classifier, lj->fd, lj->path, FUT_CLASSIFY_FLAG_DIGEST);
+	c = fut_classifier_classify_fd(lj->classifier, lj->fd, lj->path, FUT_CLASSIFY_FLAG_DIGEST);
 	lj->was = c->klass;
 	lj->has_digest = c->has_digest;
 	memcpy(lj->digest, c->digest, FUT_SHA256_LEN);

@@ -3,7 +3,8 @@
  *
  * futarid starts a pool of these (agent/scanpool.c). Each one becomes its own user, gives up
  * every privilege (agent/sandbox.h) and then reads file contents it is handed as
- * descriptors, answering with the classifier's findings (common/scanproto.h). Its socket to
+ * descriptors, answering with fut_content_scan_fd()'s findings (common/content.h,
+ * common/scanproto.h). Its socket to
  * the agent is descriptor 3. Zip, XML, legacy encodings and whatever else the classifier
  * parses run here, so a parser bug gives an attacker a process that can read the files it
  * is handed and nothing else. */
@@ -22,7 +23,7 @@
 
 #include <glib/gi18n.h>
 
-#include "classify.h"
+#include "content.h"
 #include "errors.h"
 #include "sandbox.h"
 #include "scanproto.h"
@@ -120,7 +121,7 @@ self_test(void)
 
 /* The agent's [classify] group, before the sandbox: building the classifier loads the
  * iconv modules and the message catalog, which needs files. */
-static FutClassifier *
+static FutContentConfig *
 read_config(GError **error)
 {
 	g_autofree guint8 *buf = g_malloc(sizeof(FutScanConfigHeader) + FUT_SCAN_CONFIG_MAX + 1);
@@ -149,7 +150,7 @@ read_config(GError **error)
 	if (!g_key_file_load_from_data(kf, (const gchar *)buf + sizeof(h), h.len, G_KEY_FILE_NONE,
 	                               error))
 		return NULL;
-	return fut_classifier_new(kf, NULL, error);
+	return fut_content_config_new(kf, error);
 }
 
 static gboolean
@@ -227,7 +228,7 @@ main(int argc, char **argv)
 {
 	g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
 	g_autoptr(GError) error = NULL;
-	g_autoptr(FutClassifier) cl = NULL;
+	g_autoptr(FutContentConfig) cl = NULL;
 	gboolean landlock = FALSE;
 	guint32 ready[2] = {FUT_SCAN_MAGIC_READY, 0};
 
@@ -273,7 +274,7 @@ main(int argc, char **argv)
 	for (;;) {
 		guint64 id = 0;
 		int fd = receive(&id);
-		g_autoptr(FutClassification) c = NULL;
+		g_autoptr(FutContentResult) c = NULL;
 		g_autoptr(GBytes) reply = NULL;
 		struct rlimit rl;
 		double used = cpu_used();
@@ -285,7 +286,8 @@ main(int argc, char **argv)
 		rl.rlim_max = CPU_TOTAL;
 		if (rl.rlim_cur > rl.rlim_max || setrlimit(RLIMIT_CPU, &rl) < 0)
 			return 0; /* spent: the agent starts a fresh worker (before sending) */
-		c = fut_classifier_classify_fd(cl, fd, NULL, FUT_CLASSIFY_FLAG_NONE);
+		/* the one boundary: bytes in, findings out (content.h) */
+		c = fut_content_scan_fd(cl, fd);
 		close(fd);
 		reply = fut_scan_reply_build(c, id);
 		if (!send_all(g_bytes_get_data(reply, NULL), g_bytes_get_size(reply)))

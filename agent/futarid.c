@@ -146,7 +146,7 @@ upload_classify(int fd, const gchar *path, guint *ret_class, gpointer user_data,
 	FutAgent *agent = user_data;
 	FutClassifier *c = g_atomic_pointer_get(&agent->classifier);
 
-	return fut_scan_classify_fd_cb(fd, path, ret_class, c, error);
+	return fut_classifier_classify_fd_cb(fd, path, ret_class, c, error);
 }
 
 /* Runs in the main context, after the listener has answered the kernel. Denials and
@@ -309,16 +309,7 @@ on_sighup(gpointer user_data)
 			sd_notify(0, "READY=1");
 			return G_SOURCE_CONTINUE;
 		}
-		if (!fut_scan_register(classifier, config->keyfile, &error)) {
-			say(LOG_ERR_PREFIX,
-			    _("reload refused, keeping the running configuration: %s"),
-			    error->message);
-			fut_classifier_free(classifier);
-			fut_config_free(config);
-			fut_media_register_free(media);
-			sd_notify(0, "READY=1");
-			return G_SOURCE_CONTINUE;
-		}
+		fut_scan_attach(classifier);
 		/* new workers parse with the new [classify] group; [scan-worker] itself needs a
 		 * restart */
 		fut_scan_reconfigure(config->keyfile);
@@ -653,9 +644,9 @@ main(int argc, char **argv)
 		goto out;
 	}
 	agent.classifier = fut_classifier_new(agent.config->keyfile, agent.labels, &error);
-	if (agent.classifier == NULL ||
-	    !fut_scan_register(agent.classifier, agent.config->keyfile, &error))
+	if (agent.classifier == NULL)
 		goto out;
+	fut_scan_attach(agent.classifier);
 	/* One worker now, to prove the sandbox holds on this system; the rest on demand. */
 	{
 		FutScanPool *pool =
@@ -665,7 +656,7 @@ main(int argc, char **argv)
 			g_prefix_error(&error, _("classifier workers: "));
 			goto out;
 		}
-		fut_scan_install(pool, agent.labels);
+		fut_scan_install(pool);
 	}
 
 	/* A write path the previous run did not finish: its private mount goes and its

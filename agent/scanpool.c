@@ -397,28 +397,26 @@ fut_scan_pool_begin(FutScanPool *self, int fd)
 	return job;
 }
 
-static FutClassification *
+static FutContentResult *
 failed(FutScanPool *self, const gchar *why)
 {
-	FutClassification *c = fut_scan_classification_new();
 	g_autofree gchar *text = g_strdup_printf(_("not scanned: %s"), why);
+	FutContentResult *c = fut_scan_result_failed("worker", text);
 
-	fut_scan_evidence_add(c, "worker", FUT_CLASS_II, 1, text);
-	c->klass = FUT_CLASS_II;
 	g_mutex_lock(&self->lock);
 	self->stats.failures++;
 	g_mutex_unlock(&self->lock);
 	return c;
 }
 
-FutClassification *
+FutContentResult *
 fut_scan_pool_finish(FutScanPool *self, FutScanJob *job)
 {
 	g_autofree guint8 *buf = NULL;
 	g_autofree gchar *why = NULL;
 	g_autofree gchar *how = NULL;
 	g_autoptr(GError) error = NULL;
-	FutClassification *c = NULL;
+	FutContentResult *c = NULL;
 	union {
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(sizeof(int) * 8)];

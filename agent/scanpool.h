@@ -3,7 +3,7 @@
 
 #include <glib.h>
 
-#include "classify.h"
+#include "content.h"
 #include "scanspawn.h"
 
 G_BEGIN_DECLS
@@ -41,9 +41,9 @@ void fut_scan_pool_set_config(FutScanPool *self, GKeyFile *classify_kf);
  * fails: a failure is kept for fut_scan_pool_finish(). The caller may do other work (hash
  * the file) before finishing. */
 FutScanJob *fut_scan_pool_begin(FutScanPool *self, int fd);
-/* Waits for the answer until the deadline and returns the content findings (class, size,
- * evidence; never NULL): Class II with a "worker" evidence on any failure. Frees @job. */
-FutClassification *fut_scan_pool_finish(FutScanPool *self, FutScanJob *job);
+/* Waits for the answer until the deadline and returns the content findings (never NULL):
+ * Class II, not complete, with a "worker" evidence on any failure. Frees @job. */
+FutContentResult *fut_scan_pool_finish(FutScanPool *self, FutScanJob *job);
 
 typedef struct {
 	guint64 scanned;  /* answers received and accepted */

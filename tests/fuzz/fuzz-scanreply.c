@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: the agent's parser of a content-parser worker's reply
- * (common/scanproto.c). The worker is hostile once it has parsed a hostile file, so its
- * reply is arbitrary bytes here. Whatever is accepted must be a class the evidence
- * explains, with no agent-only rule and printable descriptions, and must write back byte
- * for byte. The request id is taken from the input's header, so mutations get past it. */
+ * (common/scanproto.c: the framing, then common/content-json.c: the result). The worker is
+ * hostile once it has parsed a hostile file, so its reply is arbitrary bytes here. Whatever
+ * is accepted must be a class the evidence explains, with no agent-only rule and no control
+ * character, and must survive the worker's own build and a second parse. The request id is
+ * taken from the input's header, so mutations get past it. */
 #include "config.h"
 
 #include "fuzz-common.h"
@@ -12,38 +13,37 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	g_autoptr(FutClassification) c = NULL;
+	g_autoptr(FutContentResult) r = NULL;
+	g_autoptr(FutContentResult) r2 = NULL;
 	g_autoptr(GBytes) again = NULL;
 	FutScanReplyHeader h = {0};
 	FutClass worst = FUT_CLASS_NONE;
 
 	if (size >= sizeof(h))
 		memcpy(&h, data, sizeof(h));
-	c = fut_scan_reply_parse(data, size, h.id, NULL);
-	if (c == NULL)
+	r = fut_scan_reply_parse(data, size, h.id, NULL);
+	if (r == NULL)
 		return 0;
-	if (c->klass < FUT_CLASS_I || c->klass > FUT_CLASS_III ||
-	    c->evidence->len > FUT_SCAN_EVIDENCE_MAX)
+	if (r->klass < FUT_CLASS_I || r->klass > FUT_CLASS_III)
 		abort();
-	for (guint i = 0; i < c->evidence->len; i++) {
-		const FutEvidence *e = g_ptr_array_index(c->evidence, i);
+	for (guint i = 0; i < r->evidence->len; i++) {
+		const FutEvidence *e = g_ptr_array_index(r->evidence, i);
 		if (fut_scan_rule_is_agent_only(e->rule) ||
 		    !g_utf8_validate(e->description, -1, NULL))
 			abort();
-		for (const gchar *p = e->description; *p != '\0'; p++)
-			if ((guchar)*p < 0x20 || *p == 0x7f)
+		for (const gchar *p = e->description; *p != '\0'; p = g_utf8_next_char(p)) {
+			gunichar u = g_utf8_get_char(p);
+			if (u < 0x20 || (u >= 0x7f && u <= 0x9f))
 				abort();
+		}
 		worst = fut_class_max(worst, e->klass);
 	}
-	if ((worst == FUT_CLASS_NONE ? FUT_CLASS_III : worst) != c->klass)
+	if ((worst == FUT_CLASS_NONE ? FUT_CLASS_III : worst) != r->klass)
 		abort();
-	/* strictest-first is how the worker writes; a reordered reply need not round-trip */
-	again = fut_scan_reply_build(c, h.id);
-	{
-		g_autoptr(FutClassification) c2 = fut_scan_reply_parse(
-		    g_bytes_get_data(again, NULL), g_bytes_get_size(again), h.id, NULL);
-		if (c2 == NULL || c2->klass != c->klass || c2->evidence->len != c->evidence->len)
-			abort();
-	}
+	again = fut_scan_reply_build(r, h.id);
+	r2 = fut_scan_reply_parse(g_bytes_get_data(again, NULL), g_bytes_get_size(again), h.id,
+	                          NULL);
+	if (r2 == NULL || r2->klass != r->klass || r2->evidence->len != r->evidence->len)
+		abort();
 	return 0;
 }
