@@ -98,8 +98,10 @@ spawner_main(int sock, const FutScanSpawnConfig *cfg)
 	syscall(SYS_close_range, 4, ~0U, 0);
 	sock = 3;
 	if (!fut_caps_restrict((1ULL << CAP_SETUID) | (1ULL << CAP_SETGID) | (1ULL << CAP_KILL),
-	                       &error))
+	                       &error)) {
+		g_printerr("futarid: classifier worker spawner: %s\n", error->message);
 		_exit(1);
+	}
 	for (;;) {
 		gint32 c[2] = {0, 0};
 		int pair[2];
