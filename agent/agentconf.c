@@ -138,7 +138,7 @@ fut_config_new_default(void)
 	c->upload_observe_per_minute = 60;
 	c->scan_program = g_strdup(LIBEXECDIR "/futari/futari-scan-worker");
 	c->scan_user = g_strdup("futari-scan");
-	c->scan_workers = 4;
+	c->scan_workers = 16;
 	c->scan_timeout_ms = 30 * 1000;
 	c->scan_cpu = 30;
 	c->scan_memory = G_GUINT64_CONSTANT(1024) * 1024 * 1024;

@@ -19,6 +19,10 @@
 #define READY_TIMEOUT_MS 10000
 #define REAP_TRIES       40 /* 200 ms, then it is reaped later */
 #define REAP_PAUSE_US    5000
+/* killed workers still stuck in a read (a FUSE file that never answers) end only when the
+ * read does; past this many, no new worker is started: memory stays bounded, and scans
+ * are Class II until the reads return */
+#define DYING_MAX 64
 
 typedef struct {
 	int sock;
@@ -286,6 +290,14 @@ acquire(FutScanPool *self, gint64 deadline, gchar **ret_failure)
 			g_free(worker_destroy(self, stale));
 			g_mutex_lock(&self->lock);
 			continue;
+		}
+		if (self->workers->len + self->starting < self->max &&
+		    self->dying->len >= DYING_MAX) {
+			g_mutex_unlock(&self->lock);
+			*ret_failure = g_strdup_printf(
+			    _("%u classifier workers are stuck in reads that never return"),
+			    self->dying->len);
+			return NULL;
 		}
 		if (self->workers->len + self->starting < self->max) {
 			g_autoptr(GBytes) config = g_bytes_ref(self->config);
