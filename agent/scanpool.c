@@ -22,7 +22,7 @@
 /* killed workers still stuck in a read (a FUSE file that never answers) end only when the
  * read does; past this many, no new worker is started: memory stays bounded, and scans
  * are Class II until the reads return */
-#define DYING_MAX 64
+#define DYING_MAX        64
 
 typedef struct {
 	int sock;
