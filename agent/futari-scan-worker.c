@@ -282,6 +282,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "futari-scan-worker: %s\n", error->message);
 		return 1;
 	}
+	ready[1] = landlock ? 1 : 0;
 	if (!send_all(ready, sizeof(ready)))
 		return 1;
 	for (;;) {

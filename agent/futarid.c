@@ -656,6 +656,10 @@ main(int argc, char **argv)
 			g_prefix_error(&error, _("classifier workers: "));
 			goto out;
 		}
+		say(LOG_INFO_PREFIX, _("content parsers: up to %u workers as user %s, seccomp, %s"),
+		    agent.config->scan_workers, agent.config->scan_user,
+		    fut_scan_pool_get_landlock(pool) ? _("Landlock")
+		                                     : _("no Landlock in this kernel"));
 		fut_scan_install(pool);
 	}
 

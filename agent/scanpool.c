@@ -43,6 +43,7 @@ struct _FutScanPool {
 	GBytes *config; /* the config message for new workers */
 	GArray *dying;  /* pid_t: killed, not reaped yet (stuck in a read that never ends) */
 	guint64 next_id;
+	gboolean landlock; /* the last worker started is under Landlock */
 	FutScanPoolStats stats;
 };
 
@@ -175,7 +176,7 @@ worker_start(FutScanPool *self, GBytes *config, guint gen, GError **error)
 	        0 ||
 	    !wait_readable(sock, g_get_monotonic_time() + READY_TIMEOUT_MS * 1000) ||
 	    (n = recv(sock, ready, sizeof(ready), 0)) != sizeof(ready) ||
-	    ready[0] != FUT_SCAN_MAGIC_READY || ready[1] != 0) {
+	    ready[0] != FUT_SCAN_MAGIC_READY || ready[1] > 1) {
 		g_autofree gchar *how = worker_destroy(self, w);
 		g_set_error(error, FUT_ERROR, FUT_ERROR_FAILED,
 		            _("the classifier worker did not start (%s; see its message above)"),
@@ -184,6 +185,7 @@ worker_start(FutScanPool *self, GBytes *config, guint gen, GError **error)
 	}
 	g_mutex_lock(&self->lock);
 	self->stats.started++;
+	self->landlock = ready[1] == 1;
 	g_mutex_unlock(&self->lock);
 	return w;
 }
@@ -499,6 +501,17 @@ out:
 	g_free(job->failure);
 	g_free(job);
 	return c;
+}
+
+gboolean
+fut_scan_pool_get_landlock(FutScanPool *self)
+{
+	gboolean on;
+
+	g_mutex_lock(&self->lock);
+	on = self->landlock;
+	g_mutex_unlock(&self->lock);
+	return on;
 }
 
 void

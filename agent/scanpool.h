@@ -53,4 +53,7 @@ typedef struct {
 
 void fut_scan_pool_get_stats(FutScanPool *self, FutScanPoolStats *ret);
 
+/* Whether the workers run under Landlock (the kernel has it), as the last one started said. */
+gboolean fut_scan_pool_get_landlock(FutScanPool *self);
+
 G_END_DECLS

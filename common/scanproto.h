@@ -14,8 +14,8 @@ G_BEGIN_DECLS
  *
  *   agent -> worker, once:  config  FutScanConfigHeader, then @len bytes of GKeyFile text
  *                                   (the [classify] group), len <= FUT_SCAN_CONFIG_MAX
- *   worker -> agent, once:  ready   u32 FUT_SCAN_MAGIC_READY, u32 0 (sandbox in place,
- *                                   content configuration built)
+ *   worker -> agent, once:  ready   u32 FUT_SCAN_MAGIC_READY, u32 1 under Landlock or 0
+ *                                   without (sandbox in place, content configuration built)
  *   agent -> worker:        request FutScanRequest, with exactly one descriptor
  *                                   (SCM_RIGHTS): the file, opened read-only
  *   worker -> agent:        reply   FutScanReplyHeader, then the content result as

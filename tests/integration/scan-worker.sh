@@ -42,6 +42,9 @@ for w in $(workers); do
 	grep -q '^Seccomp:[[:space:]]*2$' "$st" || fail "worker $w has no seccomp filter"
 done
 
+grep -q 'content parsers: up to .* workers as user nobody, seccomp' "$TEST_TMP/agent.log" ||
+	fail "the agent did not say how the content parsers run: $(cat "$TEST_TMP/agent.log")"
+
 # The sandbox, proved by the worker binary itself: open and socket are refused.
 out=$("$WORKER" --self-test files --uid 65534 --gid 65534 2>&1) ||
 	fail "worker self test: something was allowed: $out"
