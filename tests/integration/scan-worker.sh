@@ -160,4 +160,29 @@ for w in $left; do
 	[ "$(cat "/proc/$w/comm" 2>/dev/null)" = futari-scan-wor ] &&
 		fail "worker $w outlived the agent"
 done
+
+# Under exactly the unit's CapabilityBoundingSet= the agent starts, and so do its workers
+# (the spawner keeps what the agent drops; without CAP_SETPCAP neither could drop the
+# other's capabilities from its bounding set and the agent did not start).
+unit="$top_srcdir/packaging/systemd/futarid.service.in"
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit" | tr 'A-Z' 'a-z' | sed 's/cap_/+/g; s/ /,/g')
+[ -n "$caps" ] || fail "no CapabilityBoundingSet= in $unit"
+rm -f "$SOCK"
+setpriv --bounding-set=-all,"$caps" "$FUTARID" --config "$ETC/agent.conf" --foreground \
+	>>"$TEST_TMP/agent.log" 2>&1 &
+AGENT_PID=$!
+defer "kill $AGENT_PID 2>/dev/null"
+i=0
+until [ -S "$SOCK" ]; do
+	i=$((i + 1))
+	kill -0 "$AGENT_PID" 2>/dev/null && [ $i -le 100 ] ||
+		fail "the agent did not start under the unit's bounding set ($caps): $(tail -5 "$TEST_TMP/agent.log")"
+	sleep 0.1
+done
+out=$(as_user "$FUTARI" classify "$HOME_U/staff.csv" 2>&1)
+echo "$out" | grep -q 'Class I$' || fail "under the unit's bounding set: $out"
+grep -q "^CapBnd:[[:space:]]*0000000000280002$" /proc/"$AGENT_PID"/status ||
+	fail "the agent's bounding set: $(grep CapBnd /proc/"$AGENT_PID"/status)"
+kill "$AGENT_PID"
+wait "$AGENT_PID" || fail "the agent exited $? on SIGTERM"
 exit 0
