@@ -658,8 +658,7 @@ main(int argc, char **argv)
 		}
 		say(LOG_INFO_PREFIX, _("content parsers: up to %u workers as user %s, seccomp, %s"),
 		    agent.config->scan_workers, agent.config->scan_user,
-		    fut_scan_pool_get_landlock(pool) ? _("Landlock")
-		                                     : _("no Landlock in this kernel"));
+		    fut_scan_pool_get_landlock(pool) ? _("Landlock") : _("no Landlock here"));
 		fut_scan_install(pool);
 	}
 

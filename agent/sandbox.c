@@ -114,8 +114,9 @@ fut_sandbox_landlock(gboolean *ret_applied, GError **error)
 
 	*ret_applied = FALSE;
 	if (abi < 0) {
-		/* no Landlock in this kernel, or it is off: seccomp alone keeps files out */
-		if (errno == ENOSYS || errno == EOPNOTSUPP)
+		/* no Landlock in this kernel, or it is off, or a system-call filter above us (a
+		 * container manager's) refuses it: seccomp alone keeps files out */
+		if (errno == ENOSYS || errno == EOPNOTSUPP || errno == EPERM)
 			return TRUE;
 		return fut_error_set_errno(error, errno, "landlock_create_ruleset");
 	}

@@ -30,8 +30,9 @@ gboolean fut_sandbox_limit(const FutSandboxLimits *limits, GError **error);
 
 /* Denies every filesystem access right Landlock knows on this kernel, with no exception:
  * descriptors already open keep working, no path can be opened. Sets @ret_applied FALSE
- * (and succeeds) when the kernel has no Landlock; fails if it has and the restriction
- * could not be applied. */
+ * (and succeeds) when Landlock is not there: not in the kernel, off, or refused by a
+ * system-call filter above the process (systemd-nspawn's); fails if it is there and the
+ * restriction could not be applied. */
 gboolean fut_sandbox_landlock(gboolean *ret_applied, GError **error);
 
 /* Loads the seccomp allow-list; everything else kills the process (SIGSYS), except open,
