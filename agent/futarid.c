@@ -297,6 +297,13 @@ on_sighup(gpointer user_data)
 		say(LOG_WARNING_PREFIX, _("changed paths take effect at the next restart"));
 	if (config->upload_enabled != agent->config->upload_enabled)
 		say(LOG_WARNING_PREFIX, _("[upload] changes take effect at the next restart"));
+	if (g_strcmp0(config->scan_program, agent->config->scan_program) != 0 ||
+	    g_strcmp0(config->scan_user, agent->config->scan_user) != 0 ||
+	    config->scan_workers != agent->config->scan_workers ||
+	    config->scan_timeout_ms != agent->config->scan_timeout_ms ||
+	    config->scan_cpu != agent->config->scan_cpu ||
+	    config->scan_memory != agent->config->scan_memory)
+		say(LOG_WARNING_PREFIX, _("[scan-worker] changes take effect at the next restart"));
 	{
 		FutClassifier *classifier =
 		    fut_classifier_new(config->keyfile, agent->labels, &error);
