@@ -24,6 +24,7 @@ typedef enum {
 	KEY_UINT,
 	KEY_PATH_LIST, /* "a;b;c": absolute paths */
 	KEY_NAME_LIST, /* "a;b;c": file names (no '/') */
+	KEY_NAME,      /* one name (no '/', no ';') */
 } KeyType;
 
 /* Entries in one list key: a bounded config makes a bounded program table. */
@@ -66,9 +67,16 @@ static const KeySpec key_table[] = {
     {"upload", "learn-max", KEY_UINT, OFF(upload_learn_max), 0, G_MAXINT64},
     {"upload", "observe-interval", KEY_UINT, OFF(upload_observe_interval), 1, 7 * 24 * 3600},
     {"upload", "observe-per-minute", KEY_UINT, OFF(upload_observe_per_minute), 1, 100000},
+    {"scan-worker", "program", KEY_PATH, OFF(scan_program), 0, 0},
+    {"scan-worker", "user", KEY_NAME, OFF(scan_user), 0, 0},
+    {"scan-worker", "workers", KEY_UINT, OFF(scan_workers), 1, 64},
+    {"scan-worker", "timeout-ms", KEY_UINT, OFF(scan_timeout_ms), 100, 3600 * 1000},
+    {"scan-worker", "cpu-seconds", KEY_UINT, OFF(scan_cpu), 1, 3600},
+    {"scan-worker", "memory", KEY_UINT, OFF(scan_memory), 64 * 1024 * 1024, G_MAXINT64},
 };
 
-static const gchar *const known_groups[] = {"paths", "usb", "limits", "upload", NULL};
+static const gchar *const known_groups[] = {"paths",  "usb",         "limits",
+                                            "upload", "scan-worker", NULL};
 
 /* Groups that belong to another module, which parses and validates them itself. */
 #define POLICY_GROUP "approval"
@@ -94,6 +102,8 @@ fut_config_free(FutConfig *c)
 	g_strfreev(c->upload_programs);
 	g_strfreev(c->upload_names);
 	g_strfreev(c->upload_observe);
+	g_free(c->scan_program);
+	g_free(c->scan_user);
 	if (c->keyfile != NULL)
 		g_key_file_unref(c->keyfile);
 	if (c->policy != NULL)
@@ -130,6 +140,12 @@ fut_config_new_default(void)
 	c->upload_deadline_ms = 3000;
 	c->upload_observe_interval = 3600;
 	c->upload_observe_per_minute = 60;
+	c->scan_program = g_strdup(LIBEXECDIR "/futari/futari-scan-worker");
+	c->scan_user = g_strdup("futari-scan");
+	c->scan_workers = 16;
+	c->scan_timeout_ms = 30 * 1000;
+	c->scan_cpu = 30;
+	c->scan_memory = G_GUINT64_CONSTANT(1024) * 1024 * 1024;
 	return c;
 }
 
@@ -201,6 +217,20 @@ apply_key(FutKeyfile *kf, FutConfig *c, const KeySpec *spec, GError **error)
 	case KEY_PATH_LIST:
 	case KEY_NAME_LIST:
 		return get_list(kf, spec, spec->type == KEY_PATH_LIST, (gchar ***)field, error);
+	case KEY_NAME: {
+		g_auto(GStrv) one = NULL;
+		if (!get_list(kf, spec, FALSE, &one, error))
+			return FALSE;
+		if (one == NULL)
+			return TRUE;
+		if (one[1] != NULL)
+			return fut_keyfile_set_error(kf, error, FUT_ERROR_INVALID_DATA, spec->group,
+			                             spec->key, _("'%s' takes one name"),
+			                             spec->key);
+		g_free(*(gchar **)field);
+		*(gchar **)field = g_strdup(one[0]);
+		return TRUE;
+	}
 	case KEY_UINT: {
 		guint64 v = 0;
 		if (!g_key_file_has_key(fut_keyfile_get_keyfile(kf), spec->group, spec->key, NULL))

@@ -23,6 +23,7 @@
 #include "hostkey.h"
 #include "logforward.h"
 #include "spool.h"
+#include "scanclassify.h"
 #include "util.h"
 
 static gchar *opt_config = NULL;
@@ -299,6 +300,13 @@ on_sighup(gpointer user_data)
 		say(LOG_WARNING_PREFIX, _("changed paths take effect at the next restart"));
 	if (config->upload_enabled != agent->config->upload_enabled)
 		say(LOG_WARNING_PREFIX, _("[upload] changes take effect at the next restart"));
+	if (g_strcmp0(config->scan_program, agent->config->scan_program) != 0 ||
+	    g_strcmp0(config->scan_user, agent->config->scan_user) != 0 ||
+	    config->scan_workers != agent->config->scan_workers ||
+	    config->scan_timeout_ms != agent->config->scan_timeout_ms ||
+	    config->scan_cpu != agent->config->scan_cpu ||
+	    config->scan_memory != agent->config->scan_memory)
+		say(LOG_WARNING_PREFIX, _("[scan-worker] changes take effect at the next restart"));
 	{
 		FutClassifier *classifier =
 		    fut_classifier_new(config->keyfile, agent->labels, &error);
@@ -311,6 +319,10 @@ on_sighup(gpointer user_data)
 			sd_notify(0, "READY=1");
 			return G_SOURCE_CONTINUE;
 		}
+		fut_scan_attach(classifier);
+		/* new workers parse with the new [classify] group; [scan-worker] itself needs a
+		 * restart */
+		fut_scan_reconfigure(config->keyfile);
 		g_ptr_array_add(agent->retired_classifiers, agent->classifier);
 		g_atomic_pointer_set(&agent->classifier, classifier);
 	}
@@ -442,6 +454,8 @@ agent_clear(FutAgent *agent)
 	g_clear_pointer(&agent->redeeming, g_hash_table_unref);
 	g_clear_pointer(&agent->retired_configs, g_ptr_array_unref);
 	g_clear_pointer(&agent->spool_quota, fut_spool_quota_free);
+	/* the workers go before the classifiers they were registered with */
+	fut_scan_uninstall();
 	g_clear_pointer(&agent->classifier, fut_classifier_free);
 	g_clear_pointer(&agent->retired_classifiers, g_ptr_array_unref);
 	g_clear_pointer(&agent->labels, fut_labelstore_free);
@@ -467,6 +481,7 @@ main(int argc, char **argv)
 	FutApiLimits limits;
 	g_autofree gchar *socket_dir = NULL;
 	g_autoptr(GPtrArray) leftovers = NULL;
+	FutScanSpawner *spawner = NULL;
 	int rc = EXIT_FAILURE;
 
 	setlocale(LC_ALL, "");
@@ -542,11 +557,31 @@ main(int argc, char **argv)
 		agent_clear(&agent);
 		return EXIT_FAILURE;
 	}
+	/* The content parsers run as their own user: the spawner that starts them keeps the
+	 * two capabilities that takes, and goes before the agent drops them. */
+	{
+		FutScanSpawnConfig scfg = {0};
+		if (!fut_scan_lookup_user(agent.config->scan_user, &scfg.uid, &scfg.gid, &error)) {
+			fprintf(stderr, "futarid: %s\n", error->message);
+			agent_clear(&agent);
+			return EXIT_FAILURE;
+		}
+		scfg.program = agent.config->scan_program;
+		scfg.memory = agent.config->scan_memory;
+		scfg.cpu = agent.config->scan_cpu;
+		spawner = fut_scan_spawner_new(&scfg, &error);
+		if (spawner == NULL) {
+			fprintf(stderr, "futarid: %s\n", error->message);
+			agent_clear(&agent);
+			return EXIT_FAILURE;
+		}
+	}
 	/* Root's other powers go before any thread exists (capabilities are per thread), and
 	 * the agent proves it cannot take them back. */
 	if (!fut_caps_restrict(fut_caps_agent_keep(), &error) ||
 	    !fut_caps_verify(fut_caps_agent_keep(), &error)) {
 		fprintf(stderr, "futarid: %s\n", error->message);
+		fut_scan_spawner_free(spawner);
 		agent_clear(&agent);
 		return EXIT_FAILURE;
 	} else {
@@ -621,6 +656,21 @@ main(int argc, char **argv)
 	agent.classifier = fut_classifier_new(agent.config->keyfile, agent.labels, &error);
 	if (agent.classifier == NULL)
 		goto out;
+	fut_scan_attach(agent.classifier);
+	/* One worker now, to prove the sandbox holds on this system; the rest on demand. */
+	{
+		FutScanPool *pool =
+		    fut_scan_pool_new(g_steal_pointer(&spawner), agent.config->scan_workers,
+		                      agent.config->scan_timeout_ms, agent.config->keyfile, &error);
+		if (pool == NULL) {
+			g_prefix_error(&error, _("classifier workers: "));
+			goto out;
+		}
+		say(LOG_INFO_PREFIX, _("content parsers: up to %u workers as user %s, seccomp, %s"),
+		    agent.config->scan_workers, agent.config->scan_user,
+		    fut_scan_pool_get_landlock(pool) ? _("Landlock") : _("no Landlock here"));
+		fut_scan_install(pool);
+	}
 
 	/* A write path the previous run did not finish: its private mount goes and its
 	 * device gets BLKROSET back before anything else happens. */
@@ -683,6 +733,7 @@ main(int argc, char **argv)
 out:
 	if (error != NULL)
 		say(LOG_ERR_PREFIX, "%s", error->message);
+	fut_scan_spawner_free(spawner);
 	agent_clear(&agent);
 	g_free(opt_config);
 	return rc;

@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-tests/fuzz}
 secs=${FUZZ_SECONDS:-10}
 targets="request approval certificate revocation armor fields policy config mediareg logrecord
-logverify apimsg xmltext labelstore pathrules scanner classify contentresult"
+logverify apimsg xmltext labelstore pathrules scanner classify contentresult scanreply"
 
 if ! make -s -C "$build" fuzz >/dev/null 2>"$build/fuzz-build.log"; then
 	cat "$build/fuzz-build.log" >&2

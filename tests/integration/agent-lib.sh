@@ -65,7 +65,14 @@ RULE
 	chmod 0755 "$ETC"
 	SOCK="$TEST_TMP/run/agent.sock"
 	export FUTARI_SOCKET="$SOCK"
+	# The content-parser workers run as nobody here (the package creates futari-scan),
+	# from the build tree. [paths] stays last: tests append keys to it.
 	cat >"$ETC/agent.conf" <<CONF
+[scan-worker]
+program = $top_builddir/agent/futari-scan-worker
+user = nobody
+timeout-ms = ${SCAN_TIMEOUT_MS:-30000}
+
 [paths]
 socket = $SOCK
 state-dir = $TEST_TMP/state

@@ -102,6 +102,55 @@ test_upload(void)
 	}
 }
 
+/* [scan-worker] (issue 17): defaults, values, and garbage refused with a one-line reason
+ * naming the line. */
+static void
+test_scan_worker(void)
+{
+	static const gchar *const bad[] = {
+	    "[scan-worker]\nuser = a;b\n",
+	    "[scan-worker]\nuser = ../root\n",
+	    "[scan-worker]\nuser = \n",
+	    "[scan-worker]\nprogram = futari-scan-worker\n",
+	    "[scan-worker]\nprogram = /usr/../bin/sh\n",
+	    "[scan-worker]\nworkers = 0\n",
+	    "[scan-worker]\nworkers = 65\n",
+	    "[scan-worker]\ntimeout-ms = 99\n",
+	    "[scan-worker]\ntimeout-ms = -1\n",
+	    "[scan-worker]\ncpu-seconds = 0\n",
+	    "[scan-worker]\nmemory = 1000\n",
+	    "[scan-worker]\nchroot = /var/empty\n",
+	};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutConfig) d = parse("[paths]\n", &error);
+	g_autoptr(FutConfig) c = NULL;
+
+	g_assert_no_error(error);
+	g_assert_cmpstr(d->scan_user, ==, "futari-scan");
+	g_assert_true(g_str_has_suffix(d->scan_program, "/futari/futari-scan-worker"));
+	g_assert_cmpuint(d->scan_workers, ==, 16);
+	g_assert_cmpuint(d->scan_timeout_ms, ==, 30000);
+	c = parse("[scan-worker]\nuser = nobody\nprogram = /opt/w\nworkers = 2\n"
+	          "timeout-ms = 1500\ncpu-seconds = 5\nmemory = 536870912\n",
+	          &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(c->scan_user, ==, "nobody");
+	g_assert_cmpstr(c->scan_program, ==, "/opt/w");
+	g_assert_cmpuint(c->scan_workers, ==, 2);
+	g_assert_cmpuint(c->scan_timeout_ms, ==, 1500);
+	g_assert_cmpuint(c->scan_cpu, ==, 5);
+	g_assert_cmpuint(c->scan_memory, ==, 536870912);
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autoptr(GError) e = NULL;
+		g_autoptr(FutConfig) x = parse(bad[i], &e);
+		if (x != NULL)
+			g_error("accepted: %s", bad[i]);
+		g_assert_nonnull(e);
+		g_assert_null(strchr(e->message, '\n'));
+		g_assert_true(strstr(e->message, "agent.conf:2") != NULL);
+	}
+}
+
 static void
 test_policy(void)
 {
@@ -252,6 +301,7 @@ main(int argc, char **argv)
 	g_test_add_func("/agent/config/refusals", test_refusals);
 	g_test_add_func("/agent/config/policy", test_policy);
 	g_test_add_func("/agent/config/upload", test_upload);
+	g_test_add_func("/agent/config/scan-worker", test_scan_worker);
 	g_test_add_func("/agent/config/nul", test_nul);
 	g_test_add_func("/agent/config/garbage", test_garbage);
 	g_test_add_func("/agent/config/owner", test_owner);

@@ -51,6 +51,10 @@ fe_setup() {
 		done
 	done
 	cat >"$FE_ETC/agent.conf" <<CONF
+[scan-worker]
+program = $E2E_TOP_BUILDDIR/agent/futari-scan-worker
+user = nobody
+
 [paths]
 socket = $FE_SOCK
 state-dir = $FE/state

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The worker spawner (scanspawn.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib/gi18n.h>
+
+#include "caps.h"
+#include "errors.h"
+#include "scanspawn.h"
+
+#define SPAWN_TIMEOUT_MS 10000
+
+struct _FutScanSpawner {
+	GMutex lock;
+	int sock;
+	pid_t pid;
+};
+
+typedef struct {
+	gint32 pid;
+	gint32 err; /* errno when pid < 0 */
+} SpawnReply;
+
+gboolean
+fut_scan_lookup_user(const gchar *user, uid_t *ret_uid, gid_t *ret_gid, GError **error)
+{
+	struct passwd pw, *res = NULL;
+	gchar buf[4096];
+	int rc = getpwnam_r(user, &pw, buf, sizeof(buf), &res);
+
+	if (rc != 0 || res == NULL) {
+		g_autofree gchar *safe = g_strescape(user, NULL);
+		g_set_error(error, FUT_ERROR, FUT_ERROR_FAILED,
+		            _("the classifier worker user \"%s\" does not exist"), safe);
+		return FALSE;
+	}
+	if (pw.pw_uid == 0 || pw.pw_gid == 0) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_FAILED,
+		            _("the classifier worker user must not be root or in group root"));
+		return FALSE;
+	}
+	*ret_uid = pw.pw_uid;
+	*ret_gid = pw.pw_gid;
+	return TRUE;
+}
+
+/* In the spawner: start one worker with @wsock as its descriptor 3. Only async-signal-safe
+ * calls in the child. */
+static pid_t
+start_worker(char *const argv[], int wsock)
+{
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+
+	if (pid != 0)
+		return pid;
+	if (dup2(wsock, 3) < 0)
+		_exit(127);
+	syscall(SYS_close_range, 4, ~0U, 0);
+	execv(argv[0], argv);
+	_exit(127);
+}
+
+static void G_GNUC_NORETURN
+spawner_main(int sock, const FutScanSpawnConfig *cfg)
+{
+	g_autofree gchar *uid = g_strdup_printf("%u", (guint)cfg->uid);
+	g_autofree gchar *gid = g_strdup_printf("%u", (guint)cfg->gid);
+	g_autofree gchar *mem = g_strdup_printf("%" G_GUINT64_FORMAT, cfg->memory);
+	g_autofree gchar *cpu = g_strdup_printf("%u", cfg->cpu);
+	char o_uid[] = "--uid", o_gid[] = "--gid", o_mem[] = "--memory", o_cpu[] = "--cpu";
+	char *argv[] = {
+	    g_strdup(cfg->program), o_uid, uid, o_gid, gid, o_mem, mem, o_cpu, cpu, NULL};
+	g_autoptr(GError) error = NULL;
+	/* pids of workers started and not yet killed */
+	GHashTable *spawned = g_hash_table_new(NULL, NULL);
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (getppid() == 1)
+		_exit(0);
+	/* nothing of the agent's: its log, its keys, its sockets */
+	if (dup2(sock, 3) < 0)
+		_exit(1);
+	syscall(SYS_close_range, 4, ~0U, 0);
+	sock = 3;
+	if (!fut_caps_restrict((1ULL << CAP_SETUID) | (1ULL << CAP_SETGID) | (1ULL << CAP_KILL),
+	                       &error)) {
+		g_printerr("futarid: classifier worker spawner: %s\n", error->message);
+		_exit(1);
+	}
+	for (;;) {
+		gint32 c[2] = {0, 0};
+		int pair[2];
+		SpawnReply r = {-1, 0};
+		struct iovec iov = {&r, sizeof(r)};
+		union {
+			struct cmsghdr align;
+			char buf[CMSG_SPACE(sizeof(int))];
+		} cbuf;
+		struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+		ssize_t n = recv(sock, c, sizeof(c), 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			_exit(0);
+		if (n == sizeof(c) && c[0] == 'k') {
+			/* only a worker this spawner started, and only once */
+			if (g_hash_table_remove(spawned, GINT_TO_POINTER(c[1])))
+				kill(c[1], SIGKILL);
+			continue;
+		}
+		if (n != 1 || c[0] != 's')
+			_exit(1);
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
+			r.err = errno;
+			pair[0] = -1;
+		} else {
+			/* the worker's end must survive exec: dup2 in the child clears CLOEXEC */
+			r.pid = start_worker(argv, pair[1]);
+			if (r.pid < 0)
+				r.err = errno;
+			close(pair[1]);
+		}
+		if (r.pid > 0) {
+			struct cmsghdr *cm;
+			msg.msg_control = cbuf.buf;
+			msg.msg_controllen = sizeof(cbuf.buf);
+			cm = CMSG_FIRSTHDR(&msg);
+			cm->cmsg_level = SOL_SOCKET;
+			cm->cmsg_type = SCM_RIGHTS;
+			cm->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(cm), &pair[0], sizeof(int));
+		}
+		if (r.pid > 0)
+			g_hash_table_add(spawned, GINT_TO_POINTER(r.pid));
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+		if (pair[0] >= 0)
+			close(pair[0]);
+		if (n < 0)
+			_exit(0);
+	}
+}
+
+FutScanSpawner *
+fut_scan_spawner_new(const FutScanSpawnConfig *cfg, GError **error)
+{
+	int pair[2];
+	pid_t pid;
+	FutScanSpawner *self;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+		return fut_error_set_errno(error, errno, "socketpair"), NULL;
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(pair[0]);
+		close(pair[1]);
+		return fut_error_set_errno(error, e, "fork"), NULL;
+	}
+	if (pid == 0) {
+		close(pair[0]);
+		spawner_main(pair[1], cfg);
+	}
+	close(pair[1]);
+	self = g_new0(FutScanSpawner, 1);
+	g_mutex_init(&self->lock);
+	self->sock = pair[0];
+	self->pid = pid;
+	return self;
+}
+
+void
+fut_scan_spawner_free(FutScanSpawner *self)
+{
+	if (self == NULL)
+		return;
+	close(self->sock);
+	waitpid(self->pid, NULL, 0);
+	g_mutex_clear(&self->lock);
+	g_free(self);
+}
+
+int
+fut_scan_spawner_spawn(FutScanSpawner *self, pid_t *ret_pid, GError **error)
+{
+	SpawnReply r = {-1, 0};
+	struct iovec iov = {&r, sizeof(r)};
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cbuf;
+	struct msghdr msg = {.msg_iov = &iov,
+	                     .msg_iovlen = 1,
+	                     .msg_control = cbuf.buf,
+	                     .msg_controllen = sizeof(cbuf.buf)};
+	struct pollfd p = {self->sock, POLLIN, 0};
+	int fd = -1;
+	ssize_t n;
+	int rc;
+
+	g_mutex_lock(&self->lock);
+	if (send(self->sock, "s\0\0\0", 1, MSG_NOSIGNAL) != 1) {
+		int e = errno;
+		g_mutex_unlock(&self->lock);
+		fut_error_set_errno(error, e, _("the classifier worker spawner is gone"));
+		return -1;
+	}
+	do
+		rc = poll(&p, 1, SPAWN_TIMEOUT_MS);
+	while (rc < 0 && errno == EINTR);
+	n = rc > 0 ? recvmsg(self->sock, &msg, MSG_CMSG_CLOEXEC) : -1;
+	g_mutex_unlock(&self->lock);
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); n > 0 && c != NULL;
+	     c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	}
+	if (n != sizeof(r) || r.pid <= 0 || fd < 0) {
+		if (fd >= 0)
+			close(fd);
+		if (n == sizeof(r) && r.err != 0)
+			fut_error_set_errno(error, r.err, _("starting a classifier worker"));
+		else
+			g_set_error(error, FUT_ERROR, FUT_ERROR_FAILED,
+			            _("the classifier worker spawner did not answer"));
+		return -1;
+	}
+	*ret_pid = r.pid;
+	return fd;
+}
+
+void
+fut_scan_spawner_kill(FutScanSpawner *self, pid_t pid)
+{
+	gint32 msg[2] = {'k', (gint32)pid};
+
+	g_mutex_lock(&self->lock);
+	(void)!send(self->sock, msg, sizeof(msg), MSG_NOSIGNAL);
+	g_mutex_unlock(&self->lock);
+}
