@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -225,6 +226,26 @@ evidence_cmp(gconstpointer a, gconstpointer b)
 	return (gint)kx - (gint)ky;
 }
 
+/* TRUE when @fd is on a FUSE filesystem, whose daemon may never answer a read. */
+static gboolean
+on_fuse(int fd)
+{
+	struct statfs sfs;
+
+	return fstatfs(fd, &sfs) == 0 && sfs.f_type == 0x65735546; /* FUSE_SUPER_MAGIC */
+}
+
+static gboolean
+evidence_has_rule(GPtrArray *evidence, const gchar *rule)
+{
+	for (guint i = 0; evidence != NULL && i < evidence->len; i++) {
+		const FutEvidence *e = g_ptr_array_index(evidence, i);
+		if (g_strcmp0(e->rule, rule) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 FutClassification *
 fut_classifier_classify_fd(FutClassifier *self, int fd, const gchar *path, FutClassifyFlags flags)
 {
@@ -233,6 +254,7 @@ fut_classifier_classify_fd(FutClassifier *self, int fd, const gchar *path, FutCl
 	HashJob job = {.fd = fd, .limit = fut_classifier_get_scan_limit(self)};
 	GThread *hasher = NULL;
 	gboolean want_digest;
+	gboolean scan_failed = FALSE;
 	struct stat st;
 	struct stat st_after;
 	const gchar *pattern = NULL;
@@ -271,17 +293,25 @@ fut_classifier_classify_fd(FutClassifier *self, int fd, const gchar *path, FutCl
 	               (self->store != NULL && fut_labelstore_get_size(self->store) > 0));
 	/* A large file is hashed in another thread while the content is scanned; the page
 	 * cache serves both. The file must not change in between (checked below). */
-	if (want_digest && res->size >= HASH_THREAD_MIN)
+	/* Not on a FUSE file: its reads may never return, and a hash thread started beside the
+	 * scan would wait for ever (the scan's own deadline cannot stop it). */
+	if (want_digest && res->size >= HASH_THREAD_MIN && !on_fuse(fd))
 		hasher = g_thread_try_new("futari-hash", hash_run, &job, NULL);
 	content = scan_content(self, fd);
-	if (content != NULL)
+	if (content != NULL) {
+		scan_failed = evidence_has_rule(content->evidence, "worker");
 		g_ptr_array_extend_and_steal(res->evidence, g_steal_pointer(&content->evidence));
-	else
+	} else {
+		scan_failed = TRUE;
 		add_evidence(res, "unreadable", FUT_CLASS_II, 1, _("the content scan failed"));
+	}
 	/* A small file, or no thread to be had: hash it here. The digest does not depend on
 	 * what the content scan says (it may run in a worker that is not trusted): the label
-	 * memory is looked up whenever the file could be read whole. */
-	if (want_digest && hasher == NULL)
+	 * memory is looked up whenever the file could be read whole. Not when the agent's own
+	 * worker pool gave up on the file ("worker": a crash or a read past its deadline, which
+	 * a worker cannot claim): that file is Class II already, and reading it here could
+	 * wait for ever. */
+	if (want_digest && hasher == NULL && !scan_failed)
 		hash_run(&job);
 	if (hasher != NULL)
 		g_thread_join(hasher);

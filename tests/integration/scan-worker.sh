@@ -181,7 +181,8 @@ until [ -S "$SOCK" ]; do
 done
 out=$(as_user "$FUTARI" classify "$HOME_U/staff.csv" 2>&1)
 echo "$out" | grep -q 'Class I$' || fail "under the unit's bounding set: $out"
-grep -q "^CapBnd:[[:space:]]*0000000000280002$" /proc/"$AGENT_PID"/status ||
+# dac_override, sys_chroot, sys_ptrace, sys_admin (agent/caps.c)
+grep -q "^CapBnd:[[:space:]]*00000000002c0002$" /proc/"$AGENT_PID"/status ||
 	fail "the agent's bounding set: $(grep CapBnd /proc/"$AGENT_PID"/status)"
 kill "$AGENT_PID"
 wait "$AGENT_PID" || fail "the agent exited $? on SIGTERM"
