@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* The broker's shared job plumbing, for its files only (broker.c, broker-classify.c,
+ * broker-label.c, broker-export.c, broker-upload.c, broker-redeem.c, broker-requests.c).
+ * Not part of the agent's interface: other modules use broker.h. */
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "broker.h"
+#include "pending.h"
+#include "spool.h"
+
+G_BEGIN_DECLS
+
+/* One export, upload request or redeem, shared by the main thread and one worker thread;
+ * reference counted. */
+typedef struct {
+	gint ref;
+	FutAgent *agent;
+	/* The configuration when the job began: a reload (SIGHUP) retires the old one but never
+	 * frees it while the agent runs, so worker threads may keep reading it. */
+	const FutConfig *config;
+	FutClassifier *classifier; /* likewise retired, never freed, by a reload */
+	FutApiCall *call;          /* NULL once answered */
+	uid_t uid;
+	pid_t pid;
+	gchar *login;
+	gchar *exe;
+	int src_fd;
+	gchar *src_path;
+	gchar *name;
+	GStrv dir;
+	gchar *reason;
+	/* the destination, copied: the device may go away while the job runs */
+	gchar *devnode;
+	gchar *disk_devnode; /* when the volume is a partition */
+	guint disk_major, disk_minor;
+	guint major, minor;
+	gchar *fs_type, *fs_uuid, *label;
+	gchar *vid, *pid_str, *serial, *asset;
+	/* upload requests (channel upload): the remote host and the program, NULL for any */
+	gboolean upload;
+	gchar *sha256_hex; /* the request's digest, when there is no spooled copy */
+	gchar *upload_host;
+	gchar *upload_program;
+	/* redeem */
+	gchar *request_id;
+	GPtrArray *approvers; /* certificate serials, for the log */
+	FutPendingEntry *pending;
+	/* results */
+	FutSpoolEntry *spool;
+	gboolean keep_spool; /* a pending request holds it */
+	gchar *request_text;
+	gchar *klass;
+	gchar *class_why;
+	gchar *written; /* relative path on the medium */
+	guint64 last_progress;
+	guint64 reserved;    /* spool bytes reserved for this job (agent->spool_reserved) */
+	gboolean holds_work; /* holds one of the caller's work shares (fut_broker_work_begin) */
+} FutBrokerJob;
+
+FutBrokerJob *fut_broker_job_ref(FutBrokerJob *j);
+void fut_broker_job_unref(FutBrokerJob *j);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutBrokerJob, fut_broker_job_unref)
+
+/* Each user's share of the workers reading their files (FUT_BROKER_WORK_PER_UID). */
+gboolean fut_broker_work_begin(uid_t uid, GError **error);
+void fut_broker_work_end(uid_t uid);
+
+/* Sets @name to @value unless @value is NULL. */
+void fut_broker_set_str(JsonObject *o, const gchar *name, const gchar *value);
+/* The target of a symbolic link (/proc/self/fd/N, /proc/PID/exe), or NULL. */
+gchar *fut_broker_read_link(const gchar *path);
+/* The login of @uid, or "uidN". Caller frees. */
+gchar *fut_broker_lookup_login(uid_t uid);
+/* The "reason" argument: one line of 1 to 1024 bytes of text. */
+gboolean fut_broker_get_reason(JsonObject *args, gchar **ret, GError **error);
+/* Refuses a member of @args that is not in @known (NULL-terminated). */
+gboolean fut_broker_args_check_known(JsonObject *args, const gchar *const *known, GError **error);
+
+/* Emits @event for @j with its subject, object, destination and detail. */
+gboolean fut_broker_job_record(FutBrokerJob *j,
+                               const gchar *event,
+                               const gchar *decision,
+                               const gchar *reason,
+                               GError **error);
+/* Sets j->klass and j->class_why from the spooled copy and the caller's label. */
+void fut_broker_job_classify(FutBrokerJob *j);
+/* The progress callback of fut_spool_ingest() for a job: forwards to the caller. */
+void fut_broker_spool_progress(guint64 done, guint64 total, gpointer data);
+/* The caller's side of a new job: descriptor, uid, pid, login, path and program. */
+void fut_broker_job_take_caller(FutBrokerJob *j, FutApiCall *call);
+/* Copies the destination's identity and refuses a stick the agent does not write to. */
+gboolean fut_broker_job_set_destination(FutBrokerJob *j,
+                                        const FutUsbDevice *d,
+                                        const FutUsbVolume *v,
+                                        GError **error);
+/* Reserves / releases the job's share of the caller's spool quota. Main thread only. */
+gboolean fut_broker_job_reserve_spool(FutBrokerJob *j, GError **error);
+void fut_broker_job_release_spool(FutBrokerJob *j);
+/* Runs @func for the accepted job @j in a worker thread; the reply comes from
+ * fut_broker_job_done. */
+void fut_broker_job_start(FutBrokerJob *j, FutApiCall *call, GTaskThreadFunc func);
+/* The completion of a job's task: answers the caller and releases the job. */
+void fut_broker_job_done(GObject *source, GAsyncResult *res, gpointer data);
+/* Logs the refusal of @j (export.refused) and answers the caller; takes @error. */
+void fut_broker_job_refuse(FutBrokerJob *j, FutApiCall *call, GError *error);
+
+/* broker-export.c: writes the job's spooled copy to its stick through the write path. */
+gboolean fut_broker_job_write(FutBrokerJob *j, GError **error);
+/* broker-requests.c: makes, signs, logs and stores the Class I/II request for @j. */
+gboolean fut_broker_job_make_request(FutBrokerJob *j, GError **error);
+
+G_END_DECLS

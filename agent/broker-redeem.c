@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The "redeem" command: checks approvals and writes (or, for uploads, activates) the request. */
+#include "config.h"
+
+#include "broker-priv.h"
+
+#include <glib/gi18n.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "errors.h"
+#include "fanwatch.h"
+#include "fsname.h"
+#include "redeem.h"
+#include "token.h"
+#include "util.h"
+
+static FutRequestState
+lookup_request_state(const guint8 id[FUT_REQUEST_ID_LEN], gpointer user_data)
+{
+	FutAgent *agent = user_data;
+	g_autofree gchar *hex = fut_hex_encode(id, FUT_REQUEST_ID_LEN);
+	g_autoptr(FutPendingEntry) e = fut_pending_load(agent->config->state_dir, hex, NULL);
+
+	if (e == NULL)
+		return FUT_REQUEST_STATE_UNKNOWN;
+	if (g_str_equal(e->state, FUT_PENDING_STATE_REDEEMED)) {
+		/* An upload approval is a window, not a single use: redeeming it again only
+		 * activates the same window again (after an agent restart, whose approval table
+		 * starts empty), never a longer one. A USB export is written once. */
+		g_autoptr(FutRequest) req =
+		    fut_request_parse(e->request_text, strlen(e->request_text), NULL);
+		if (req != NULL && req->destination.channel == FUT_CHANNEL_UPLOAD)
+			return FUT_REQUEST_STATE_PENDING;
+		return FUT_REQUEST_STATE_REDEEMED;
+	}
+	return FUT_REQUEST_STATE_PENDING;
+}
+
+/* Finds the attached volume with the identity in the request. */
+static gboolean
+find_request_destination(FutAgent *agent,
+                         const FutRequest *req,
+                         const FutUsbDevice **ret_dev,
+                         const FutUsbVolume **ret_vol)
+{
+	g_autoptr(GPtrArray) devices = fut_usb_store_get_devices(agent->usb);
+	const FutDestination *want = &req->destination;
+
+	for (guint i = 0; i < devices->len; i++) {
+		const FutUsbDevice *d = g_ptr_array_index(devices, i);
+		if (g_strcmp0(d->serial, want->usb_serial) != 0 ||
+		    g_strcmp0(d->vid, want->usb_vendor) != 0 ||
+		    g_strcmp0(d->pid, want->usb_product) != 0)
+			continue;
+		for (guint k = 0; k < d->volumes->len; k++) {
+			const FutUsbVolume *v = g_ptr_array_index(d->volumes, k);
+			if (g_strcmp0(v->fs_uuid != NULL ? v->fs_uuid : "", want->usb_fs_uuid) ==
+			    0) {
+				*ret_dev = d;
+				*ret_vol = v;
+				return TRUE;
+			}
+		}
+	}
+	return FALSE;
+}
+
+static FutRevocationList *
+load_revocations(const gchar *path, GError **error)
+{
+	g_autofree gchar *text = NULL;
+	gsize len = 0;
+
+	if (!g_file_test(path, G_FILE_TEST_EXISTS))
+		return NULL;
+	if (!fut_file_read_bounded(path, FUT_REVOCATION_TEXT_MAX, &text, &len, error))
+		return NULL;
+	return fut_revocation_list_parse(text, len, error);
+}
+
+static void
+redeem_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+{
+	FutBrokerJob *j = data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutRequest) req =
+	    fut_request_parse(j->pending->request_text, strlen(j->pending->request_text), &error);
+
+	if (req == NULL) {
+		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	/* The spooled copy is hashed again: the bytes written are the bytes approved. */
+	j->spool = fut_spool_lookup(j->config->spool_dir, j->uid, j->pending->spool_id, &error);
+	if (j->spool == NULL || j->spool->size != req->size ||
+	    memcmp(j->spool->sha256, req->sha256, FUT_SHA256_LEN) != 0) {
+		g_autoptr(GError) lerr = NULL;
+		if (error == NULL)
+			g_set_error(&error, FUT_ERROR, FUT_ERROR_IO,
+			            _("the spooled copy no longer matches the request"));
+		j->keep_spool = TRUE;
+		fut_broker_job_record(j, "export.failed", NULL, error->message, &lerr);
+		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	if (!fut_broker_job_write(j, &error)) {
+		/* The request stays pending: the user may retry with the same approval. */
+		j->keep_spool = TRUE;
+		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	g_task_return_boolean(task, TRUE);
+}
+
+/* Redeems an upload request: checks the approvals and activates them in the listener for
+ * their window. There is no device to compare: the destination "attached now" is the
+ * request's own (host, program). The agent cannot see which host a program talks to; what
+ * it enforces is the content (digest), the requester (uid), the program and the window, at
+ * every open. Returns the result, or NULL with @error and the event to log in @ret_event
+ * (NULL when the log itself failed). */
+static JsonObject *
+redeem_upload(
+    FutAgent *agent, FutBrokerJob *j, FutRedeemInput *in, const gchar **ret_event, GError **error)
+{
+	const FutRequest *req = in->request;
+	g_autofree gchar *message = NULL;
+	FutFanwatchApproval fa = {0};
+	JsonObject *r;
+	FutRefusal refusal;
+	gint64 nb = G_MININT64, na = req->expires;
+
+	*ret_event = "approval.refused";
+	j->upload = TRUE;
+	j->upload_host = g_strdup(req->destination.upload_host);
+	j->upload_program = g_strdup(req->destination.upload_program);
+	j->sha256_hex = fut_hex_encode(req->sha256, FUT_SHA256_LEN);
+	if (agent->fanwatch == NULL) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_NOT_SUPPORTED,
+		            _("upload control is not running on this PC (ask IT)"));
+		return NULL;
+	}
+	in->destination = &req->destination;
+	refusal = fut_redeem_check(in, &message);
+	if (refusal != FUT_REFUSAL_NONE) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED, "%s (%s)",
+		            message != NULL ? message : _("refused"),
+		            fut_refusal_to_string(refusal));
+		return NULL;
+	}
+	/* Every approval must hold: the window is their intersection, within the request's
+	 * life. */
+	for (guint i = 0; i < in->n_approvals; i++) {
+		nb = MAX(nb, in->approvals[i]->not_before);
+		na = MIN(na, in->approvals[i]->not_after);
+	}
+	*ret_event = NULL;
+	if (!fut_broker_job_record(j, "redeem.accepted", "allow", message, error)) {
+		g_prefix_error(error, _("the log cannot be written, nothing was activated: "));
+		return NULL;
+	}
+	*ret_event = "export.failed";
+	fa.id = j->request_id;
+	memcpy(fa.sha256, req->sha256, FUT_SHA256_LEN);
+	fa.uid = req->uid;
+	fa.program =
+	    g_strcmp0(j->upload_program, FUT_UPLOAD_ANY_PROGRAM) == 0 ? NULL : j->upload_program;
+	fa.not_before = nb;
+	fa.not_after = na;
+	if (!fut_fanwatch_add_approval(agent->fanwatch, &fa, error))
+		return NULL;
+	if (!fut_pending_set_state(agent->config->state_dir, j->request_id,
+	                           FUT_PENDING_STATE_REDEEMED, error)) {
+		fut_fanwatch_remove_approval(agent->fanwatch, j->request_id);
+		return NULL;
+	}
+	g_hash_table_replace(agent->upload_approvals, g_strdup(j->request_id),
+	                     g_memdup2(&na, sizeof(na)));
+	r = json_object_new();
+	json_object_set_string_member(r, "channel", "upload");
+	json_object_set_string_member(r, "class", j->klass);
+	json_object_set_string_member(r, "request_id", j->request_id);
+	json_object_set_string_member(r, "name", j->name);
+	json_object_set_string_member(r, "sha256", j->sha256_hex);
+	json_object_set_int_member(r, "size", (gint64)req->size);
+	json_object_set_string_member(r, "upload_host", j->upload_host);
+	json_object_set_string_member(r, "upload_program", j->upload_program);
+	json_object_set_int_member(r, "not_before", nb);
+	json_object_set_int_member(r, "not_after", na);
+	return r;
+}
+
+void
+fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data)
+{
+	FutAgent *agent = user_data;
+	g_autoptr(FutBrokerJob) j = g_new0(FutBrokerJob, 1);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) approvals =
+	    g_ptr_array_new_with_free_func((GDestroyNotify)fut_approval_free);
+	g_autoptr(FutRequest) req = NULL;
+	g_autoptr(FutKey) root = NULL;
+	g_autoptr(FutRevocationList) crl = NULL;
+	g_autofree gchar *message = NULL;
+	g_autofree gchar *exelink = NULL;
+	g_autoptr(GTask) task = NULL;
+	const FutUsbDevice *d = NULL;
+	const FutUsbVolume *v = NULL;
+	FutDestination now_dest = {0};
+	FutRedeemInput in = {0};
+	FutRefusal refusal;
+	JsonNode *an = json_object_get_member(args, "approvals");
+	const gchar *event = "approval.refused";
+	JsonArray *arr;
+
+	j->ref = 1;
+	j->agent = agent;
+	j->config = agent->config;
+	j->src_fd = -1;
+	j->uid = fut_api_call_get_uid(call);
+	j->pid = fut_api_call_get_pid(call);
+	j->login = fut_broker_lookup_login(j->uid);
+	exelink = g_strdup_printf("/proc/%d/exe", (int)j->pid);
+	j->exe = fut_broker_read_link(exelink);
+	j->approvers = g_ptr_array_new_with_free_func(g_free);
+
+	if (json_object_get_size(args) != 1 || an == NULL || !JSON_NODE_HOLDS_ARRAY(an)) {
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("redeem takes one argument, 'approvals': a list of approval texts"));
+		goto refuse;
+	}
+	arr = json_node_get_array(an);
+	if (json_array_get_length(arr) == 0 ||
+	    json_array_get_length(arr) > FUT_REDEEM_MAX_APPROVALS) {
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("give 1 to %d approval files"), FUT_REDEEM_MAX_APPROVALS);
+		goto refuse;
+	}
+	for (guint i = 0; i < json_array_get_length(arr); i++) {
+		JsonNode *n = json_array_get_element(arr, i);
+		const gchar *text;
+		FutApproval *a;
+		if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING) {
+			g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+			            _("approvals must be texts"));
+			goto refuse;
+		}
+		text = json_node_get_string(n);
+		a = fut_approval_parse(text, strlen(text), &error);
+		if (a == NULL) {
+			g_prefix_error(&error, _("approval %u: "), i + 1);
+			goto refuse;
+		}
+		g_ptr_array_add(approvals, a);
+		if (a->cert != NULL)
+			g_ptr_array_add(j->approvers, fut_certificate_dup_serial_string(a->cert));
+	}
+	{
+		const FutApproval *first = g_ptr_array_index(approvals, 0);
+		j->request_id = fut_hex_encode(first->request_id, FUT_REQUEST_ID_LEN);
+	}
+	j->pending = fut_pending_load(agent->config->state_dir, j->request_id, NULL);
+	if (j->pending == NULL) {
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED,
+		            _("this approval is for a request this PC did not make, or one that "
+		              "has expired"));
+		goto refuse;
+	}
+	if (j->pending->uid != j->uid) {
+		g_clear_pointer(&j->pending, fut_pending_entry_free);
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_PERMISSION,
+		            _("only the person who made the request can redeem it"));
+		goto refuse;
+	}
+	if (g_hash_table_contains(agent->redeeming, j->request_id)) {
+		g_clear_pointer(&j->pending, fut_pending_entry_free);
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED,
+		            _("this request is being redeemed right now"));
+		goto refuse;
+	}
+	req = fut_request_parse(j->pending->request_text, strlen(j->pending->request_text), &error);
+	if (req == NULL)
+		goto refuse;
+	j->name = g_strdup(j->pending->name);
+	j->dir = fut_fsname_split_dir(j->pending->dir, &error);
+	j->klass = g_strdup(fut_class_to_string(req->klass));
+	j->reason = g_strdup(req->reason);
+	/* Refusal records name the file and the stick the request was for, so the monthly
+	 * report can list them (without these it counted an unknown device); an accepted redeem
+	 * then takes the identity of the device attached now. */
+	j->src_path = g_strdup(req->file_name);
+	if (req->destination.channel == FUT_CHANNEL_USB) {
+		j->vid = g_strdup(req->destination.usb_vendor);
+		j->pid_str = g_strdup(req->destination.usb_product);
+		j->serial = g_strdup(req->destination.usb_serial);
+		j->fs_uuid = g_strdup(req->destination.usb_fs_uuid);
+		j->label = g_strdup(req->destination.usb_label);
+	}
+	if (j->dir == NULL)
+		goto refuse;
+	root = fut_key_load_public(agent->config->org_key, &error);
+	if (root == NULL) {
+		g_prefix_error(&error, _("the organisation key is not installed (ask IT): "));
+		goto refuse;
+	}
+	crl = load_revocations(agent->config->revocation_list, &error);
+	if (crl == NULL && error != NULL) {
+		g_prefix_error(&error, _("the revocation list is unusable (ask IT): "));
+		goto refuse;
+	}
+	in.request = req;
+	in.approvals = (FutApproval *const *)approvals->pdata;
+	in.n_approvals = approvals->len;
+	in.root_key = root;
+	in.revocations = crl;
+	in.policy = agent->config->policy;
+	in.now = g_get_real_time() / G_USEC_PER_SEC;
+	in.host_key = agent->host_key;
+	in.lookup = lookup_request_state;
+	in.lookup_data = agent;
+	if (req->destination.channel == FUT_CHANNEL_UPLOAD) {
+		g_autoptr(JsonObject) r = redeem_upload(agent, j, &in, &event, &error);
+		if (r == NULL && event == NULL)
+			goto refuse_unlogged;
+		if (r == NULL)
+			goto refuse;
+		g_clear_pointer(&j->pending, fut_pending_entry_free);
+		fut_api_call_return(call, r);
+		return;
+	}
+	if (!find_request_destination(agent, req, &d, &v)) {
+		g_autofree gchar *eserial = fut_strescape(req->destination.usb_serial, -1);
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED,
+		            _("plug in the stick named in the request (serial %s) and try again"),
+		            eserial);
+		goto refuse;
+	}
+	now_dest.channel = FUT_CHANNEL_USB;
+	now_dest.usb_vendor = d->vid;
+	now_dest.usb_product = d->pid;
+	now_dest.usb_serial = d->serial;
+	now_dest.usb_fs_uuid = v->fs_uuid;
+	now_dest.usb_label = v->fs_label;
+	in.destination = &now_dest;
+	refusal = fut_redeem_check(&in, &message);
+	if (refusal != FUT_REFUSAL_NONE) {
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED, "%s (%s)",
+		            message != NULL ? message : _("refused"),
+		            fut_refusal_to_string(refusal));
+		goto refuse;
+	}
+	event = "export.refused";
+	if (!fut_broker_job_set_destination(j, d, v, &error))
+		goto refuse;
+	if (!fut_broker_job_record(j, "redeem.accepted", "allow", message, &error)) {
+		g_prefix_error(&error, _("the log cannot be written, nothing was exported: "));
+		goto refuse_unlogged;
+	}
+	g_hash_table_add(agent->redeeming, g_strdup(j->request_id));
+	j->call = call;
+	g_atomic_int_inc(&agent->active_jobs);
+	task = g_task_new(NULL, NULL, fut_broker_job_done, fut_broker_job_ref(j));
+	g_task_set_task_data(task, fut_broker_job_ref(j), (GDestroyNotify)fut_broker_job_unref);
+	g_task_run_in_thread(task, redeem_thread);
+	return;
+refuse:
+	/* Not ours to clear from the redeeming set. */
+	g_clear_pointer(&j->pending, fut_pending_entry_free);
+	{
+		g_autoptr(GError) lerr = NULL;
+		if (!fut_broker_job_record(j, event, "deny", error->message, &lerr))
+			g_prefix_error(&error, _("(and the log failed) "));
+	}
+refuse_unlogged:
+	g_clear_pointer(&j->pending, fut_pending_entry_free);
+	fut_api_call_return_error(call, error);
+}
