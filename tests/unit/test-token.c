@@ -37,6 +37,8 @@ fixture_setup(Fixture *f, gconstpointer data)
 	f->req = fx_request(FUT_CLASS_II, f->host);
 	f->appr = fx_approval(f->req, f->cert, f->approver, FUT_DECISION_APPROVE, fx_now(),
 	                      fx_now() + 8 * 3600);
+	f->appr->content_checked = FUT_CONTENT_CHECK_YES;
+	g_assert_true(fut_approval_sign(f->appr, f->approver, &error));
 	f->crl = fx_crl(f->root, 3, revoked, 3);
 	f->text[OBJ_REQUEST] = fut_request_to_text(f->req, &error);
 	g_assert_no_error(error);
@@ -245,6 +247,23 @@ static const Edit edits[] = {
      "base64"},
     {"approval-bad-decision", OBJ_APPROVAL, "decision: approve", "decision: maybe",
      FUT_ERROR_INVALID_DATA, "approve or reject"},
+    {"approval-content-checked-garbage", OBJ_APPROVAL, "content-checked: yes",
+     "content-checked: maybe", FUT_ERROR_INVALID_DATA, "yes or no"},
+    {"approval-content-checked-case", OBJ_APPROVAL, "content-checked: yes", "content-checked: Yes",
+     FUT_ERROR_INVALID_DATA, "yes or no"},
+    {"approval-content-checked-empty", OBJ_APPROVAL, "content-checked: yes",
+     "content-checked:", FUT_ERROR_INVALID_DATA, "yes or no"},
+    {"approval-content-checked-duplicate", OBJ_APPROVAL, "content-checked: yes\n",
+     "content-checked: yes\ncontent-checked: yes\n", FUT_ERROR_INVALID_DATA, "duplicate"},
+    {"approval-content-checked-order", OBJ_APPROVAL,
+     "comment: OK (TEST ONLY)\ncontent-checked: yes\n",
+     "content-checked: yes\ncomment: OK (TEST ONLY)\n", FUT_ERROR_INVALID_DATA, "order"},
+    /* Dropping the line or flipping it to "no" keeps the text well-formed; the signature
+     * covers it, so neither verifies. */
+    {"approval-content-checked-dropped", OBJ_APPROVAL, "content-checked: yes\n", "",
+     FUT_ERROR_BAD_SIGNATURE, NULL},
+    {"approval-content-checked-flipped", OBJ_APPROVAL, "content-checked: yes\n",
+     "content-checked: no\n", FUT_ERROR_BAD_SIGNATURE, NULL},
     {"approval-no-certificate", OBJ_APPROVAL, "cert.version: 1\n", "", FUT_ERROR_INVALID_DATA,
      "certificate"},
     {"approval-cert-duplicate", OBJ_APPROVAL, "cert.roles: ",
