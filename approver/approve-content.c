@@ -93,7 +93,8 @@ hash_fd(int fd,
 				if (m < 0 && errno == EINTR)
 					continue;
 				if (m < 0)
-					return fut_error_set_errno(error, errno, _("writing the copy"));
+					return fut_error_set_errno(error, errno,
+					                           _("writing the copy"));
 				w += m;
 			}
 		}
@@ -127,8 +128,8 @@ open_regular(const gchar *path, GError **error)
 		return -1;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
-		            _("%s is not a regular file"), safe);
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, _("%s is not a regular file"),
+		            safe);
 		close(fd);
 		return -1;
 	}
@@ -260,9 +261,8 @@ fut_approve_review_content(const gchar *request_path,
                            gchar **ret_path,
                            GError **error)
 {
-	g_autofree gchar *path = explicit_path != NULL
-	                             ? g_strdup(explicit_path)
-	                             : fut_approve_find_content(request_path, q);
+	g_autofree gchar *path = explicit_path != NULL ? g_strdup(explicit_path)
+	                                               : fut_approve_find_content(request_path, q);
 	gboolean match = FALSE;
 
 	if (path == NULL) {
