@@ -47,7 +47,8 @@ typedef struct {
 	gchar *upload_program;
 	/* redeem */
 	gchar *request_id;
-	GPtrArray *approvers; /* certificate serials, for the log */
+	GPtrArray *approvers;   /* certificate serials, for the log */
+	gchar *content_checked; /* "yes,no,…" per approver (content-checked), for the log */
 	FutPendingEntry *pending;
 	/* results */
 	FutSpoolEntry *spool;

@@ -64,6 +64,7 @@ fut_broker_job_unref(FutBrokerJob *j)
 	g_free(j->request_id);
 	if (j->approvers != NULL)
 		g_ptr_array_unref(j->approvers);
+	g_free(j->content_checked);
 	fut_pending_entry_free(j->pending);
 	g_free(j->request_text);
 	g_free(j->klass);
@@ -159,6 +160,7 @@ job_fields(FutBrokerJob *j, const gchar *decision, const gchar *reason)
 	fut_broker_set_str(detail, "class_evidence", j->class_why);
 	fut_broker_set_str(detail, "written", j->written);
 	fut_broker_set_str(detail, "requester_reason", j->reason);
+	fut_broker_set_str(detail, "content_checked", j->content_checked);
 	json_object_set_object_member(f, "subject", subject);
 	json_object_set_object_member(f, "object", object);
 	json_object_set_object_member(f, "destination", dest);

@@ -95,7 +95,8 @@ read_prefix(const gchar *path, gsize max, gchar **ret_data, gsize *ret_len)
 static void
 set_verdict(FutContentPanel *panel, const gchar *text, const gchar *css)
 {
-	static const gchar *const all[] = {"fut-content-ok", "fut-content-bad", "fut-content-unseen"};
+	static const gchar *const all[] = {"fut-content-ok", "fut-content-bad",
+	                                   "fut-content-unseen"};
 
 	gtk_label_set_text(panel->verdict, text);
 	for (guint i = 0; i < G_N_ELEMENTS(all); i++)
@@ -156,8 +157,8 @@ show_preview(FutContentPanel *panel)
 
 	if (!read_prefix(panel->view_copy, TEXT_PREVIEW_MAX, &data, &len))
 		return;
-	type = g_content_type_guess(panel->request->file_name, (const guchar *)data, len,
-	                            &uncertain);
+	type =
+	    g_content_type_guess(panel->request->file_name, (const guchar *)data, len, &uncertain);
 	if (g_content_type_is_a(type, "text/plain")) {
 		g_autofree gchar *text = preview_text(data, len);
 		if (text == NULL)
@@ -191,16 +192,16 @@ finish(FutContentPanel *panel, FutContentState state, const gchar *error_text)
 		set_verdict(panel, error_text, "fut-content-bad");
 	} else if (state == FUT_CONTENT_MATCHES) {
 		g_autoptr(GError) error = NULL;
-		set_verdict(panel, _("✔ This file matches the request: it is the content you are "
-		                     "asked to approve."),
+		set_verdict(panel,
+		            _("✔ This file matches the request: it is the content you are "
+		              "asked to approve."),
 		            "fut-content-ok");
 		/* Preview and viewer get a private copy, re-checked as it is copied: the file
 		 * beside the request may change after it was hashed. */
 		panel->view_copy = fut_approve_make_view_copy(panel->path, panel->request, &error);
 		if (panel->view_copy == NULL) {
-			g_autofree gchar *msg =
-			    g_strdup_printf(_("The file can no longer be read as checked: %s"),
-			                    error->message);
+			g_autofree gchar *msg = g_strdup_printf(
+			    _("The file can no longer be read as checked: %s"), error->message);
 			panel->state = FUT_CONTENT_NOT_SEEN;
 			set_verdict(panel, msg, "fut-content-bad");
 		} else {
@@ -208,14 +209,16 @@ finish(FutContentPanel *panel, FutContentState state, const gchar *error_text)
 			show_preview(panel);
 		}
 	} else if (state == FUT_CONTENT_DIFFERS) {
-		set_verdict(panel, _("✘ This file does NOT match the request. Do not approve: what "
-		                     "would leave is not this file."),
+		set_verdict(panel,
+		            _("✘ This file does NOT match the request. Do not approve: what "
+		              "would leave is not this file."),
 		            "fut-content-bad");
 	} else {
-		set_verdict(panel, _("Content not seen: no file was found beside the request. "
-		                     "Choose the file (or drop it here) to check it, or approve "
-		                     "without seeing it: the approval then records that you did "
-		                     "not."),
+		set_verdict(panel,
+		            _("Content not seen: no file was found beside the request. "
+		              "Choose the file (or drop it here) to check it, or approve "
+		              "without seeing it: the approval then records that you did "
+		              "not."),
 		            "fut-content-unseen");
 	}
 	g_signal_emit(panel, signals[SIGNAL_CHANGED], 0);
@@ -315,7 +318,9 @@ fut_content_panel_check_file(FutContentPanel *panel, const gchar *path)
 }
 
 void
-fut_content_panel_set_request(FutContentPanel *panel, const FutRequest *q, const gchar *request_path)
+fut_content_panel_set_request(FutContentPanel *panel,
+                              const FutRequest *q,
+                              const gchar *request_path)
 {
 	g_autofree gchar *found = NULL;
 
@@ -414,8 +419,8 @@ launched(GObject *source, GAsyncResult *result, gpointer data)
 	g_autoptr(FutContentPanel) panel = data;
 
 	if (!g_app_info_launch_default_for_uri_finish(result, &error) && !panel->disposed) {
-		g_autofree gchar *msg = g_strdup_printf(_("No viewer could open the file: %s"),
-		                                        error->message);
+		g_autofree gchar *msg =
+		    g_strdup_printf(_("No viewer could open the file: %s"), error->message);
 		gtk_label_set_text(panel->path_label, msg);
 	}
 }
@@ -549,9 +554,9 @@ fut_content_panel_class_init(FutContentPanelClass *klass)
 {
 	G_OBJECT_CLASS(klass)->dispose = fut_content_panel_dispose;
 	G_OBJECT_CLASS(klass)->finalize = fut_content_panel_finalize;
-	signals[SIGNAL_CHANGED] = g_signal_new("changed", G_TYPE_FROM_CLASS(klass),
-	                                       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-	                                       G_TYPE_NONE, 0);
+	signals[SIGNAL_CHANGED] =
+	    g_signal_new("changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+	                 NULL, G_TYPE_NONE, 0);
 }
 
 GtkWidget *

@@ -106,6 +106,8 @@ static const Text texts[] = {
     {"size", "サイズ", "Size"},
     {"destination", "持ち出し先", "Destination"},
     {"approvers", "承認者", "Approvers"},
+    {"content_yes", "内容確認済み", "content checked"},
+    {"content_no", "内容未確認", "content NOT checked"},
     {"reason", "理由", "Reason"},
     {"request", "申請ID", "Request"},
     {"event", "種別", "Event"},
@@ -294,7 +296,7 @@ reason_of(const FutLogEvent *ev)
 	return why != NULL ? why : ev->reason;
 }
 
-static gchar *approvers_text(const FutLogEvent *ev);
+static gchar *approvers_text(const Report *r, const FutLogEvent *ev);
 
 static const gchar *
 T(const Report *r, const gchar *key)
@@ -523,7 +525,7 @@ collect(const FutLogRecord *rec, const gchar *month, const gchar *line, gsize le
 		r->redeemed++;
 		if (rec->ev->request != NULL) {
 			Redeemed *d = g_new0(Redeemed, 1);
-			d->approvers = approvers_text(rec->ev);
+			d->approvers = approvers_text(r, rec->ev);
 			d->reason =
 			    g_strdup(fut_log_event_get_detail_str(rec->ev, "requester_reason"));
 			d->host = g_strdup(rec->ev->destination.host);
@@ -657,13 +659,24 @@ device_text(const FutLogDestination *d)
 }
 
 static gchar *
-approvers_text(const FutLogEvent *ev)
+approvers_text(const Report *r, const FutLogEvent *ev)
 {
 	GString *s = g_string_new(NULL);
+	/* Whether each approver saw the content (detail.content_checked, "yes,no", in the
+	 * order of the approvers; absent in records from before it existed). */
+	g_auto(GStrv) seen = g_strsplit(fut_log_event_get_detail_str(ev, "content_checked") != NULL
+	                                    ? fut_log_event_get_detail_str(ev, "content_checked")
+	                                    : "",
+	                                ",", -1);
 
-	for (guint i = 0; i < ev->approvers->len; i++)
+	for (guint i = 0; i < ev->approvers->len; i++) {
+		const gchar *c = i < g_strv_length(seen) ? seen[i] : NULL;
 		g_string_append_printf(s, "%s%s", i > 0 ? ", " : "",
 		                       (gchar *)g_ptr_array_index(ev->approvers, i));
+		if (g_strcmp0(c, "yes") == 0 || g_strcmp0(c, "no") == 0)
+			g_string_append_printf(
+			    s, " (%s)", T(r, g_str_equal(c, "yes") ? "content_yes" : "content_no"));
+	}
 	if (s->len == 0) {
 		g_string_free(s, TRUE);
 		return NULL;
@@ -1156,7 +1169,7 @@ write_exports(GString *s, const Report *r)
 			g_autofree gchar *user = user_text(&row->ev->subject);
 			g_autofree gchar *size = fmt_size(row->ev->object.size);
 			g_autofree gchar *dev = device_text(&row->ev->destination);
-			g_autofree gchar *appr = approvers_text(row->ev);
+			g_autofree gchar *appr = approvers_text(r, row->ev);
 			/* Class I and II leave only with approvers; none listed is worth a look. */
 			gboolean warn = c <= CLASS_II && appr == NULL;
 			g_string_append_printf(s, "<tr%s>", warn ? " class=\"warn\"" : "");
@@ -1244,7 +1257,7 @@ write_uploads(GString *s, const Report *r)
 		Row *row = g_ptr_array_index(r->uploads, i);
 		g_autofree gchar *t = fmt_time(row->time_us);
 		g_autofree gchar *user = user_text(&row->ev->subject);
-		g_autofree gchar *appr = approvers_text(row->ev);
+		g_autofree gchar *appr = approvers_text(r, row->ev);
 		const gchar *d = row->ev->decision;
 		const gchar *why = reason_of(row->ev);
 		const Redeemed *red = row->ev->request != NULL
