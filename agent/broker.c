@@ -53,6 +53,7 @@ fut_broker_job_unref(FutBrokerJob *j)
 	g_free(j->pid_str);
 	g_free(j->serial);
 	g_free(j->asset);
+	g_free(j->asset_owner);
 	g_free(j->upload_host);
 	g_free(j->upload_program);
 	g_free(j->sha256_hex);
@@ -534,6 +535,7 @@ fut_broker_job_set_destination(FutBrokerJob *j,
 	j->pid_str = g_strdup(d->pid);
 	j->serial = g_strdup(d->serial);
 	j->asset = g_strdup(d->asset_id);
+	j->asset_owner = g_strdup(d->owner);
 	if (d->suspicious != NULL) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED,
 		            _("this stick also acts as a keyboard or network device (%s): futari "

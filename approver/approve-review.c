@@ -101,6 +101,14 @@ fut_approve_destination_text(const FutDestination *d)
 		c = fut_approve_escape(d->usb_serial);
 		e = fut_approve_escape(d->usb_fs_uuid);
 		f = fut_approve_escape(d->usb_label);
+		/* The register's name for the stick comes first: that is how people know it. */
+		if (d->usb_asset != NULL && d->usb_asset[0] != '\0') {
+			g_autofree gchar *asset = fut_approve_escape(d->usb_asset);
+			return g_strdup_printf(
+			    _("%s: USB storage, vendor %s, product %s, serial %s, "
+			      "filesystem UUID %s, label %s"),
+			    asset, a, b, c, e, f);
+		}
 		return g_strdup_printf(_("USB storage: vendor %s, product %s, serial %s, "
 		                         "filesystem UUID %s, label %s"),
 		                       a, b, c, e, f);
@@ -203,6 +211,8 @@ show_request(const gchar *path, gboolean json, const FutPolicy *policy, const gc
 		json_builder_set_member_name(b, "destination");
 		json_builder_begin_object(b);
 		if (d->channel == FUT_CHANNEL_USB) {
+			if (d->usb_asset != NULL)
+				json_add_str(b, "asset", d->usb_asset);
 			json_add_str(b, "vendor", d->usb_vendor);
 			json_add_str(b, "product", d->usb_product);
 			json_add_str(b, "serial", d->usb_serial);

@@ -86,6 +86,9 @@ typedef struct {
  * byte for byte. */
 typedef struct {
 	FutChannel channel;
+	/* The media register's name for the stick, "ASSET-ID, owner" (optional; for people:
+	 * it is not part of the identity fut_destination_equal() compares). */
+	gchar *usb_asset;
 	gchar *usb_vendor;  /* e.g. "0781" */
 	gchar *usb_product; /* e.g. "5581" */
 	gchar *usb_serial;

@@ -85,6 +85,7 @@ write_content_request(const gchar *name, const gchar *file_name, const void *con
 
 	g_free(q->file_name);
 	q->file_name = g_strdup(file_name);
+	q->destination.usb_asset = g_strdup("CITY-USB-0001, 総務課");
 	q->size = len;
 	fut_sha256(content, len, q->sha256);
 	q->created = now() - 600;
@@ -755,6 +756,8 @@ test_content(void)
 	preview = text_preview(win);
 	g_assert_nonnull(strstr(preview, "議事録 二行目"));
 	g_assert_true(gtk_widget_get_sensitive(find_button(win, _("_Approve"))));
+	/* The register's name of the stick comes first in the destination. */
+	g_assert_true(page_shows(win, "CITY-USB-0001, 総務課"));
 	screenshot(GTK_WIDGET(win), "content-match");
 	g_signal_emit_by_name(find_button(win, _("_Open in Viewer (Read-Only Copy)")), "clicked");
 	for (guint i = 0; i < 500 && !g_file_test(viewer_log, G_FILE_TEST_EXISTS); i++)

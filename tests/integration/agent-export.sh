@@ -100,6 +100,13 @@ head -1 "$HOME_U/bid-spec.txt.futari-request" | grep -q "BEGIN FUTARI REQUEST" |
 	fail "no request file"
 [ "$(stat -c %u "$HOME_U/bid-spec.txt.futari-request")" = 65534 ] ||
 	fail "the request file is not the user's"
+# The register's name for the stick comes first in the request and in the review (issue 19).
+grep -q "^usb-asset: CITY-USB-alpha, General Affairs$" "$HOME_U/bid-spec.txt.futari-request" ||
+	fail "the request does not name the registered asset"
+"$top_builddir/approver/futari-approve" show --allow-root "$HOME_U/bid-spec.txt.futari-request" \
+	>"$TEST_TMP/show.out" 2>&1 || fail "show: $(cat "$TEST_TMP/show.out")"
+grep -q "Destination: *CITY-USB-alpha, General Affairs: USB storage, vendor f00d" "$TEST_TMP/show.out" ||
+	fail "show does not name the asset first: $(cat "$TEST_TMP/show.out")"
 [ ! -e "$mnt/bid-spec.txt" ] || fail "Class II file reached the stick"
 grep -q '"event":"export.requested"' "$TEST_TMP"/log/egress-*.jsonl || fail "request not logged"
 out=$(as_user "$FUTARI" export "$HOME_U/bid-spec.txt" --to alpha --reason r 2>&1) || fail "$out"

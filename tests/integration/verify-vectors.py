@@ -171,7 +171,7 @@ def pubkey(name):
 def request(text):
     body = armour(text, "REQUEST")
     channel = re.search(r"^channel: (.*)$", body, re.M).group(1)
-    dest = (["usb-vendor", "usb-product", "usb-serial", "usb-fs-uuid", "usb-label"]
+    dest = (["usb-asset?", "usb-vendor", "usb-product", "usb-serial", "usb-fs-uuid", "usb-label"]
             if channel == "usb" else ["upload-host", "upload-program"])
     order = (["version", "host", "host-key", "requester", "uid", "channel", "file", "size",
               "sha256", "class", "class-evidence"] + dest +

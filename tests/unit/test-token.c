@@ -247,6 +247,12 @@ static const Edit edits[] = {
      "base64"},
     {"approval-bad-decision", OBJ_APPROVAL, "decision: approve", "decision: maybe",
      FUT_ERROR_INVALID_DATA, "approve or reject"},
+    {"usb-asset-empty", OBJ_REQUEST,
+     "usb-vendor: ", "usb-asset:\nusb-vendor: ", FUT_ERROR_INVALID_DATA, "usb-asset"},
+    {"usb-asset-after-vendor", OBJ_REQUEST, "usb-product: ",
+     "usb-asset: CITY-USB-0001\nusb-product: ", FUT_ERROR_INVALID_DATA, "usb-asset"},
+    {"usb-asset-control", OBJ_REQUEST, "usb-vendor: ", "usb-asset: CITY\x01USB\nusb-vendor: ",
+     FUT_ERROR_INVALID_DATA, "control character"},
     {"approval-content-checked-garbage", OBJ_APPROVAL, "content-checked: yes",
      "content-checked: maybe", FUT_ERROR_INVALID_DATA, "yes or no"},
     {"approval-content-checked-case", OBJ_APPROVAL, "content-checked: yes", "content-checked: Yes",
@@ -533,6 +539,39 @@ test_revocation_list(Fixture *f, gconstpointer data)
 	}
 }
 
+/* The register's name of the stick (usb-asset) travels signed, before the device fields,
+ * and is not part of the identity compared at redeem. */
+static void
+test_usb_asset(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutRequest) q = fut_request_dup(f->req);
+	g_autoptr(FutRequest) back = NULL;
+	g_autofree gchar *text = NULL;
+
+	q->destination.usb_asset = g_strdup("CITY-USB-0001, 総務課");
+	g_assert_true(fut_request_sign(q, f->host, &error));
+	text = fut_request_to_text(q, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(strstr(text, "\nusb-asset: CITY-USB-0001, 総務課\nusb-vendor: "));
+	back = fut_request_parse(text, strlen(text), &error);
+	g_assert_no_error(error);
+	g_assert_true(fut_request_verify(back, &error));
+	g_assert_cmpstr(back->destination.usb_asset, ==, "CITY-USB-0001, 総務課");
+	/* The identity of the device is what redeem compares; the name is for people. */
+	g_assert_true(fut_destination_equal(&back->destination, &f->req->destination));
+	/* Without the line the text is the one from before the field; the signature covers
+	 * it, so it cannot be dropped or renamed. */
+	g_assert_null(strstr(f->text[OBJ_REQUEST], "usb-asset"));
+	{
+		g_autoptr(GString) t = g_string_new(text);
+		g_autoptr(FutRequest) r = NULL;
+		g_string_replace(t, "CITY-USB-0001", "CITY-USB-0002", 1);
+		r = fut_request_parse(t->str, t->len, NULL);
+		g_assert_true(r == NULL || !fut_request_verify(r, NULL));
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -542,6 +581,7 @@ main(int argc, char **argv)
 	ADD("/token/hostile-strings", test_hostile_strings);
 	ADD("/token/crlf", test_crlf);
 	ADD("/token/refused-edits", test_edits);
+	ADD("/token/usb-asset", test_usb_asset);
 	ADD("/token/non-canonical-base64", test_noncanonical_base64);
 	ADD("/token/bit-flips", test_bit_flips);
 	ADD("/token/truncated", test_truncated);
