@@ -8,6 +8,7 @@
 
 #include "approve-common.h"
 #include "approve-content.h"
+#include "approve-evidence.h"
 #include "approve-review.h"
 #include "errors.h"
 #include "fields.h"
@@ -261,7 +262,7 @@ show_request(const gchar *path, gboolean json, const FutPolicy *policy, const gc
 			size = g_strdup_printf(_("%s bytes"), n);
 		}
 		sha = fut_hex_encode(q->sha256, FUT_SHA256_LEN);
-		ev = fut_approve_escape(q->class_evidence);
+		ev = fut_approve_evidence_text(q->class_evidence, q->klass);
 		klass = g_strdup_printf(_("%s (why: %s)"), fut_class_to_string(q->klass), ev);
 		dest = fut_approve_destination_text(&q->destination);
 		reason = fut_approve_escape(q->reason);

@@ -7,6 +7,7 @@
 
 #include "approve-common.h"
 #include "approve-review.h"
+#include "approve-evidence.h"
 #include "approver-content.h"
 #include "approver-history.h"
 #include "approver-settings.h"
@@ -434,7 +435,7 @@ show_request(FutApproverWindow *win)
 	g_autofree gchar *requester = fut_approve_escape(q->requester);
 	g_autofree gchar *host = fut_approve_escape(q->host);
 	g_autofree gchar *file = fut_approve_escape(q->file_name);
-	g_autofree gchar *evidence = fut_approve_escape(q->class_evidence);
+	g_autofree gchar *evidence = fut_approve_evidence_text(q->class_evidence, q->klass);
 	g_autofree gchar *reason = fut_approve_escape(q->reason);
 	g_autofree gchar *dest = fut_approve_destination_text(&q->destination);
 	g_autofree gchar *created = format_local_time(q->created);

@@ -62,6 +62,6 @@ fi
 rm -rf "$cfg"
 run en || rc=1
 LANGUAGE=ja run ja -p /approver/review -p /approver/tampered -p /approver/self-approval \
-	-p /approver/content || rc=1
+	-p /approver/content -p /approver/evidence || rc=1
 ls "$shots"
 exit $rc

@@ -30,6 +30,7 @@
 #include <gdk/x11/gdkx.h>
 
 #include "approve-common.h"
+#include "approve-evidence.h"
 #include "approve-review.h"
 #include "approver-content.h"
 #include "approver-history.h"
@@ -328,7 +329,13 @@ test_review(void)
 	g_assert_true(page_shows(win, "報告書 (TEST ONLY).xlsx"));
 	g_assert_true(page_shows(win, "会議資料 TEST ONLY"));
 	g_assert_true(page_shows(win, "TESTONLY0001"));
-	g_assert_true(page_shows(win, "label trusted.futari.class"));
+	/* The class evidence in the reader's language (issue 19), from the classifier's own
+	 * messages: not the agent's English "label trusted.futari.class". */
+	g_assert_true(page_shows(win, g_strcmp0(g_getenv("FUT_TEST_LANG"), "ja") == 0
+	                                  ? "重要度分類II のラベル付き"
+	                                  : "labelled Class II"));
+	if (g_strcmp0(g_getenv("FUT_TEST_LANG"), "ja") == 0)
+		g_assert_false(page_shows(win, "label trusted.futari.class"));
 	g_assert_true(page_shows(win, _("Class II")));
 	g_assert_true(page_shows(win, "…")); /* the shortened digest */
 	if (g_strcmp0(g_getenv("FUT_TEST_LANG"), "ja") == 0)
@@ -721,6 +728,30 @@ png_bytes(void)
 	return gdk_texture_save_to_png_bytes(t);
 }
 
+/* Findings the classifier writes are translated; anything else is shown as it is,
+ * escaped. */
+static void
+test_evidence(void)
+{
+	gboolean ja = g_strcmp0(g_getenv("FUT_TEST_LANG"), "ja") == 0;
+	g_autofree gchar *a = fut_approve_evidence_text(
+	    "label: labelled Class II; mynumber: 3 My Number(s) with a valid check digit (first "
+	    "1234********), with a My Number keyword; colour: red",
+	    FUT_CLASS_II);
+	g_autofree gchar *b =
+	    fut_approve_evidence_text("x: marking \"秘\" found 2 time(s)\x1b[2J", FUT_CLASS_II);
+	g_autofree gchar *c = fut_approve_evidence_text(NULL, FUT_CLASS_III);
+
+	g_test_message("%s | %s | %s", a, b, c);
+	g_assert_nonnull(strstr(a, ja ? "重要度分類II のラベル付き" : "labelled Class II"));
+	g_assert_nonnull(strstr(a, ja ? "マイナンバー 3 件" : "3 My Number(s)"));
+	g_assert_nonnull(strstr(a, "1234********"));
+	g_assert_true(g_str_has_suffix(a, "; colour: red")); /* unknown: as it is */
+	g_assert_null(strchr(b, '\x1b'));                    /* no match, and escaped */
+	g_assert_nonnull(strstr(b, "\\x1b"));
+	g_assert_nonnull(c);
+}
+
 static void
 test_content(void)
 {
@@ -888,6 +919,7 @@ main(int argc, char **argv)
 	g_test_add_func("/approver/keyboard", test_keyboard);
 	g_test_add_func("/approver/settings-and-files", test_settings_and_files);
 	g_test_add_func("/approver/content", test_content);
+	g_test_add_func("/approver/evidence", test_evidence);
 	rc = g_test_run();
 	if (rc == 0) {
 		g_autofree gchar *cmd = g_strdup_printf("rm -rf '%s'", tmp);
