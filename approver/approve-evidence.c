@@ -16,11 +16,13 @@ translate_finding(const gchar *f, FutClass klass)
 	static const gchar *const patterns[] = {
 	    /* 0 */ "^label trusted\\.futari\\.class$",
 	    /* 1 */ "^(?:label|label-memory): labelled Class (I|II|III)$",
-	    /* 2 */ "^[a-z-]+: (\\d{1,19}) My Number\\(s\\) with a valid check digit \\(first "
-	            "(.*)\\)(, with a My Number keyword)?$",
-	    /* 3 */ "^[a-z-]+: (\\d{1,19}) resident-register code\\(s\\) with a valid check "
-	            "digit \\(first (.*)\\)(, with a resident-register keyword|, without a "
-	            "resident-register keyword)$",
+	    /* 2 */
+	    "^[a-z-]+: (\\d{1,19}) My Number\\(s\\) with a valid check digit \\(first "
+	    "(.*)\\)(, with a My Number keyword)?$",
+	    /* 3 */
+	    "^[a-z-]+: (\\d{1,19}) resident-register code\\(s\\) with a valid check "
+	    "digit \\(first (.*)\\)(, with a resident-register keyword|, without a "
+	    "resident-register keyword)$",
 	    /* 4 */ "^[a-z-]+: marking \"(.*)\" found (\\d{1,19}) time\\(s\\)$",
 	    /* 5 */ "^[a-z-]+: path matches policy rule \"(.*)\"$",
 	    /* 6 */ "^[a-z-]+: same content as a file labelled Class (I|II|III)$",
@@ -43,16 +45,17 @@ translate_finding(const gchar *f, FutClass klass)
 		case 1:
 			return g_strdup_printf(_("labelled Class %s"), a);
 		case 2:
-			return g_strdup_printf(_("%llu My Number(s) with a valid check digit (first %s)%s"),
-			                       (unsigned long long)g_ascii_strtoull(a, NULL, 10), b,
-			                       c != NULL && c[0] != '\0' ? _(", with a My Number keyword")
-			                                                 : "");
-		case 3:
 			return g_strdup_printf(
-			    _("%llu resident-register code(s) with a valid check digit (first %s)%s"),
+			    _("%llu My Number(s) with a valid check digit (first %s)%s"),
 			    (unsigned long long)g_ascii_strtoull(a, NULL, 10), b,
-			    g_str_has_prefix(c, ", with") ? _(", with a resident-register keyword")
-			                                  : _(", without a resident-register keyword"));
+			    c != NULL && c[0] != '\0' ? _(", with a My Number keyword") : "");
+		case 3:
+			return g_strdup_printf(_("%llu resident-register code(s) with a valid "
+			                         "check digit (first %s)%s"),
+			                       (unsigned long long)g_ascii_strtoull(a, NULL, 10), b,
+			                       g_str_has_prefix(c, ", with")
+			                           ? _(", with a resident-register keyword")
+			                           : _(", without a resident-register keyword"));
 		case 4:
 			return g_strdup_printf(_("marking \"%s\" found %llu time(s)"), a,
 			                       (unsigned long long)g_ascii_strtoull(b, NULL, 10));
@@ -81,9 +84,8 @@ fut_approve_evidence_text(const gchar *evidence, FutClass klass)
 	/* Matched on the raw text, escaped for display afterwards. */
 	parts = g_strsplit(evidence, "; ", -1);
 	for (guint i = 0; parts[i] != NULL; i++) {
-		g_autofree gchar *t = g_utf8_validate(parts[i], -1, NULL)
-		                          ? translate_finding(parts[i], klass)
-		                          : NULL;
+		g_autofree gchar *t =
+		    g_utf8_validate(parts[i], -1, NULL) ? translate_finding(parts[i], klass) : NULL;
 		g_autofree gchar *safe = fut_strescape(t != NULL ? t : parts[i], -1);
 		if (i > 0)
 			g_string_append(out, "; ");

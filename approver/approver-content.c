@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <glib/gi18n.h>
+#include <poppler.h>
 
 #include "approver-content.h"
 #include "errors.h"
@@ -147,6 +148,50 @@ preview_text(const gchar *data, gsize len)
 	return g_strndup(data, n);
 }
 
+/* The first page of a PDF, rendered to fit a 640-pixel width; NULL when it cannot be. */
+static GdkTexture *
+pdf_first_page(const gchar *path)
+{
+	g_autoptr(GFile) f = g_file_new_for_path(path);
+	g_autofree gchar *uri = g_file_get_uri(f);
+	/* (poppler-glib 22 has no g_autoptr cleanup functions) */
+	PopplerDocument *doc = poppler_document_new_from_file(uri, NULL, NULL);
+	PopplerPage *page = NULL;
+	GdkTexture *texture = NULL;
+	gdouble w = 0, h = 0, scale;
+	gint pw = 640, ph;
+
+	if (doc != NULL && poppler_document_get_n_pages(doc) >= 1)
+		page = poppler_document_get_page(doc, 0);
+	if (page != NULL)
+		poppler_page_get_size(page, &w, &h);
+	/* Bounded whatever the page claims. */
+	if (page != NULL && w >= 1 && h >= 1 && w <= 20000 && h <= 20000) {
+		cairo_surface_t *surface;
+		cairo_t *cr;
+		g_autoptr(GBytes) bytes = NULL;
+
+		scale = pw / w;
+		ph = MAX((gint)MIN(h * scale, 2000.0), 1);
+		surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, pw, ph);
+		cr = cairo_create(surface);
+		cairo_set_source_rgb(cr, 1, 1, 1);
+		cairo_paint(cr);
+		cairo_scale(cr, scale, scale);
+		poppler_page_render(page, cr);
+		cairo_destroy(cr);
+		cairo_surface_flush(surface);
+		bytes = g_bytes_new(cairo_image_surface_get_data(surface),
+		                    (gsize)cairo_image_surface_get_stride(surface) * (gsize)ph);
+		texture = gdk_memory_texture_new(pw, ph, GDK_MEMORY_DEFAULT, bytes,
+		                                 (gsize)cairo_image_surface_get_stride(surface));
+		cairo_surface_destroy(surface);
+	}
+	g_clear_object(&page);
+	g_clear_object(&doc);
+	return texture;
+}
+
 static void
 show_preview(FutContentPanel *panel)
 {
@@ -177,6 +222,14 @@ show_preview(FutContentPanel *panel)
 		gtk_picture_set_paintable(panel->picture, GDK_PAINTABLE(texture));
 		gtk_stack_set_visible_child_name(panel->preview, "image");
 		panel->preview_kind = "image";
+	} else if (g_content_type_is_a(type, "application/pdf") &&
+	           panel->request->size <= IMAGE_PREVIEW_MAX) {
+		g_autoptr(GdkTexture) texture = pdf_first_page(panel->view_copy);
+		if (texture == NULL)
+			return;
+		gtk_picture_set_paintable(panel->picture, GDK_PAINTABLE(texture));
+		gtk_stack_set_visible_child_name(panel->preview, "image");
+		panel->preview_kind = "pdf";
 	}
 }
 
@@ -510,7 +563,7 @@ fut_content_panel_init(FutContentPanel *panel)
 	w = gtk_picture_new();
 	panel->picture = GTK_PICTURE(w);
 	gtk_picture_set_can_shrink(panel->picture, TRUE);
-	gtk_widget_set_size_request(w, -1, 200);
+	gtk_widget_set_size_request(w, -1, 320);
 	gtk_accessible_update_property(GTK_ACCESSIBLE(w), GTK_ACCESSIBLE_PROPERTY_LABEL,
 	                               _("Preview of the file"), -1);
 	gtk_stack_add_named(panel->preview, w, "image");

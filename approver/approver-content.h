@@ -11,8 +11,8 @@ G_BEGIN_DECLS
 /* The "file itself" part of the review page: finds the file beside the request (or takes
  * one the supervisor chooses or drops), hashes it off the main thread with a progress bar,
  * and says prominently whether it matches the request. A matching file gets a quick
- * preview (text and CSV, images) from a private read-only copy, and "Open" hands that copy
- * to the desktop's default viewer. Emits "changed" when the verdict changes. */
+ * preview (text and CSV, images, a PDF's first page) from a private read-only copy, and "Open"
+ * hands that copy to the desktop's default viewer. Emits "changed" when the verdict changes. */
 
 #define FUT_TYPE_CONTENT_PANEL (fut_content_panel_get_type())
 G_DECLARE_FINAL_TYPE(FutContentPanel, fut_content_panel, FUT, CONTENT_PANEL, GtkBox)
@@ -28,7 +28,7 @@ void fut_content_panel_check_file(FutContentPanel *panel, const gchar *path);
 FutContentState fut_content_panel_get_state(FutContentPanel *panel);
 /* TRUE while a file is being hashed. */
 gboolean fut_content_panel_is_busy(FutContentPanel *panel);
-/* What the preview shows: "none", "text" or "image". */
+/* What the preview shows: "none", "text", "image" or "pdf" (its first page). */
 const gchar *fut_content_panel_get_preview_kind(FutContentPanel *panel);
 
 G_END_DECLS

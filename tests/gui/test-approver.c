@@ -26,6 +26,7 @@
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <cairo-pdf.h>
 #include <gtk/gtk.h>
 #include <gdk/x11/gdkx.h>
 
@@ -752,6 +753,36 @@ test_evidence(void)
 	g_assert_nonnull(c);
 }
 
+static cairo_status_t
+pdf_append(void *closure, const unsigned char *data, unsigned int length)
+{
+	g_byte_array_append(closure, data, length);
+	return CAIRO_STATUS_SUCCESS;
+}
+
+/* A one-page A4 PDF with a heading, made with cairo. */
+static GByteArray *
+pdf_bytes(void)
+{
+	GByteArray *out = g_byte_array_new();
+	cairo_surface_t *surface = cairo_pdf_surface_create_for_stream(pdf_append, out, 595, 842);
+	cairo_t *cr = cairo_create(surface);
+
+	cairo_set_source_rgb(cr, 0.65, 0.1, 0.15);
+	cairo_rectangle(cr, 40, 40, 515, 120);
+	cairo_fill(cr);
+	cairo_set_source_rgb(cr, 0, 0, 0);
+	cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+	cairo_set_font_size(cr, 36);
+	cairo_move_to(cr, 40, 230);
+	cairo_show_text(cr, "TEST ONLY tender 42");
+	cairo_show_page(cr);
+	cairo_destroy(cr);
+	cairo_surface_finish(surface);
+	cairo_surface_destroy(surface);
+	return out;
+}
+
 static void
 test_content(void)
 {
@@ -761,6 +792,9 @@ test_content(void)
 	g_autofree gchar *req_changed = write_content_request(
 	    "changed.futari-request", "changed.txt", minutes, strlen(minutes));
 	g_autoptr(GBytes) png = png_bytes();
+	g_autoptr(GByteArray) pdf = pdf_bytes();
+	g_autofree gchar *req_pdf =
+	    write_content_request("tender.futari-request", "tender.pdf", pdf->data, pdf->len);
 	g_autofree gchar *req_photo =
 	    write_content_request("photo.futari-request", "photo.png", g_bytes_get_data(png, NULL),
 	                          g_bytes_get_size(png));
@@ -777,6 +811,7 @@ test_content(void)
 	write_inbox_file("minutes.txt", minutes, strlen(minutes));
 	write_inbox_file("changed.txt", "TEST ONLY minutes, altered\n", 27);
 	write_inbox_file("photo.futari-copy", g_bytes_get_data(png, NULL), g_bytes_get_size(png));
+	write_inbox_file("tender.pdf", pdf->data, pdf->len);
 
 	/* Matching: said prominently, previewed, and opened read-only in the viewer. */
 	open_path(win, req_minutes);
@@ -845,6 +880,12 @@ test_content(void)
 	g_assert_cmpint(content_state(win), ==, FUT_CONTENT_MATCHES);
 	g_assert_cmpstr(fut_content_panel_get_preview_kind(content_panel(win)), ==, "image");
 	screenshot(GTK_WIDGET(win), "content-image");
+
+	/* A PDF: its first page. */
+	open_path(win, req_pdf);
+	g_assert_cmpint(content_state(win), ==, FUT_CONTENT_MATCHES);
+	g_assert_cmpstr(fut_content_panel_get_preview_kind(content_panel(win)), ==, "pdf");
+	screenshot(GTK_WIDGET(win), "content-pdf");
 
 	/* No file beside the request: not seen, and said. */
 	open_path(win, req_bob);
