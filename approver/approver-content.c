@@ -533,7 +533,7 @@ fut_content_panel_init(FutContentPanel *panel)
 	gtk_widget_set_visible(w, FALSE);
 	gtk_box_append(GTK_BOX(panel), w);
 
-	panel->choose_button = gtk_button_new_with_mnemonic(_("C_hoose File to Check…"));
+	panel->choose_button = gtk_button_new_with_mnemonic(_("Choose _File to Check…"));
 	g_signal_connect(panel->choose_button, "clicked", G_CALLBACK(choose_clicked), panel);
 	panel->open_button = gtk_button_new_with_mnemonic(_("_Open in Viewer (Read-Only Copy)"));
 	gtk_widget_set_tooltip_text(panel->open_button,
