@@ -59,8 +59,11 @@ fut_broker_job_make_request(FutBrokerJob *j, GError **error)
 			    j->asset_owner != NULL && j->asset_owner[0] != '\0'
 			        ? g_strdup_printf("%s, %s", j->asset, j->asset_owner)
 			        : g_strdup(j->asset);
+			/* (g_utf8_substring needs an end inside the string) */
 			req->destination.usb_asset =
-			    g_utf8_validate(full, -1, NULL) ? g_utf8_substring(full, 0, 80) : NULL;
+			    g_utf8_validate(full, -1, NULL)
+			        ? g_utf8_substring(full, 0, MIN(g_utf8_strlen(full, -1), 80))
+			        : NULL;
 		}
 	}
 	req->file_name = g_strdup(j->name);
