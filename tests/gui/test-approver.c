@@ -825,6 +825,19 @@ test_content(void)
 	/* The register's name of the stick comes first in the destination. */
 	g_assert_true(page_shows(win, "CITY-USB-0001, 総務課"));
 	screenshot(GTK_WIDGET(win), "content-match");
+	/* While a file is hashed the progress bar shows and Approve is off. */
+	fut_content_panel_check_file(content_panel(win), original);
+	g_assert_true(fut_content_panel_is_busy(content_panel(win)));
+	g_assert_false(gtk_widget_get_sensitive(find_button(win, _("_Approve"))));
+	{
+		g_autoptr(GPtrArray) all = widgets_on_page(win);
+		gboolean bar = FALSE;
+		for (guint i = 0; i < all->len; i++)
+			bar |= GTK_IS_PROGRESS_BAR(all->pdata[i]);
+		g_assert_true(bar);
+	}
+	g_assert_cmpint(content_state(win), ==, FUT_CONTENT_MATCHES);
+	g_assert_true(gtk_widget_get_sensitive(find_button(win, _("_Approve"))));
 	g_signal_emit_by_name(find_button(win, _("_Open in Viewer (Read-Only Copy)")), "clicked");
 	for (guint i = 0; i < 500 && !g_file_test(viewer_log, G_FILE_TEST_EXISTS); i++)
 		spin(10);
