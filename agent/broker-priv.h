@@ -40,6 +40,7 @@ typedef struct {
 	guint major, minor;
 	gchar *fs_type, *fs_uuid, *label;
 	gchar *vid, *pid_str, *serial, *asset;
+	gchar *asset_owner; /* the register's owner of the asset, for the request */
 	/* upload requests (channel upload): the remote host and the program, NULL for any */
 	gboolean upload;
 	gchar *sha256_hex; /* the request's digest, when there is no spooled copy */
@@ -49,6 +50,7 @@ typedef struct {
 	gchar *request_id;
 	GPtrArray *approvers;      /* certificate serials, for the log */
 	GPtrArray *approver_names; /* "name (staff id)" of each, same order, for the log */
+	gchar *content_checked;    /* "yes,no,…" per approver (content-checked), for the log */
 	FutPendingEntry *pending;
 	/* results */
 	FutSpoolEntry *spool;

@@ -270,6 +270,18 @@ fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data)
 		                g_strdup_printf("%s (%s)", a->cert->name != NULL ? a->cert->name : "?",
 		                                a->cert->staff_id != NULL ? a->cert->staff_id : "?"));
 	}
+	/* Whether each approver saw the content, in the approvers' order, for the log. */
+	{
+		g_autoptr(GString) seen = g_string_new(NULL);
+		for (guint i = 0; i < approvals->len; i++) {
+			const FutApproval *a = g_ptr_array_index(approvals, i);
+			const gchar *c = fut_content_check_to_string(a->content_checked);
+			g_string_append_printf(seen, "%s%s", i > 0 ? "," : "",
+			                       c != NULL ? c : "not-recorded");
+		}
+		if (seen->len > 0)
+			j->content_checked = g_string_free(g_steal_pointer(&seen), FALSE);
+	}
 	{
 		const FutApproval *first = g_ptr_array_index(approvals, 0);
 		j->request_id = fut_hex_encode(first->request_id, FUT_REQUEST_ID_LEN);

@@ -52,6 +52,19 @@ fut_broker_job_make_request(FutBrokerJob *j, GError **error)
 		req->destination.usb_serial = g_strdup(j->serial != NULL ? j->serial : "");
 		req->destination.usb_fs_uuid = g_strdup(j->fs_uuid != NULL ? j->fs_uuid : "");
 		req->destination.usb_label = g_strdup(j->label != NULL ? j->label : "");
+		/* The register's name first, so the supervisor reads "CITY-USB-0001, 総務課"
+		 * (bounded in characters; the format allows 256 bytes). */
+		if (j->asset != NULL && j->asset[0] != '\0') {
+			g_autofree gchar *full =
+			    j->asset_owner != NULL && j->asset_owner[0] != '\0'
+			        ? g_strdup_printf("%s, %s", j->asset, j->asset_owner)
+			        : g_strdup(j->asset);
+			/* (g_utf8_substring needs an end inside the string) */
+			req->destination.usb_asset =
+			    g_utf8_validate(full, -1, NULL)
+			        ? g_utf8_substring(full, 0, MIN(g_utf8_strlen(full, -1), 80))
+			        : NULL;
+		}
 	}
 	req->file_name = g_strdup(j->name);
 	req->size = j->spool->size;

@@ -54,6 +54,7 @@ fut_broker_job_unref(FutBrokerJob *j)
 	g_free(j->pid_str);
 	g_free(j->serial);
 	g_free(j->asset);
+	g_free(j->asset_owner);
 	g_free(j->upload_host);
 	g_free(j->upload_program);
 	g_free(j->sha256_hex);
@@ -67,6 +68,7 @@ fut_broker_job_unref(FutBrokerJob *j)
 		g_ptr_array_unref(j->approvers);
 	if (j->approver_names != NULL)
 		g_ptr_array_unref(j->approver_names);
+	g_free(j->content_checked);
 	fut_pending_entry_free(j->pending);
 	g_free(j->request_text);
 	g_free(j->klass);
@@ -216,6 +218,7 @@ job_fields(FutBrokerJob *j, const gchar *decision, const gchar *reason)
 		g_autofree gchar *key = g_strdup_printf("approver_%u", i + 1);
 		fut_broker_set_str(detail, key, g_ptr_array_index(j->approver_names, i));
 	}
+	fut_broker_set_str(detail, "content_checked", j->content_checked);
 	json_object_set_object_member(f, "subject", subject);
 	json_object_set_object_member(f, "object", object);
 	json_object_set_object_member(f, "destination", dest);
@@ -603,6 +606,7 @@ fut_broker_job_set_destination(FutBrokerJob *j,
 	j->pid_str = g_strdup(d->pid);
 	j->serial = g_strdup(d->serial);
 	j->asset = g_strdup(d->asset_id);
+	j->asset_owner = g_strdup(d->owner);
 	if (d->suspicious != NULL) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED,
 		            _("this stick also acts as a keyboard or network device (%s): futari "

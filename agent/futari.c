@@ -17,9 +17,11 @@
 #include <unistd.h>
 
 #include "apimsg.h"
+#include "crypto.h"
 #include "errors.h"
 #include "infoclass.h"
 #include "redeem.h"
+#include "token.h"
 #include "util.h"
 
 #define EXIT_REFUSED 1
@@ -411,6 +413,7 @@ cmd_devices(int argc, char **argv)
 static gchar *opt_to = NULL;
 static gchar *opt_dir = NULL;
 static gchar *opt_reason = NULL;
+static gboolean opt_with_copy = FALSE;
 
 typedef struct {
 	const gchar *name;
@@ -499,25 +502,127 @@ write_request_file(const gchar *source, const gchar *text, gchar **ret_path, GEr
 	return FALSE;
 }
 
-/* Saves the request text of an export or upload-request reply next to @source and says
- * what to do next. FALSE (after saying why) when it cannot be saved. */
+/* The copy that goes beside REQUEST ("NAME.futari-request" -> "NAME.futari-copy"), where
+ * futari-approver and 'futari-approve show --file' look first. Caller frees. */
+static gchar *
+copy_path_for(const gchar *request_path)
+{
+	g_autofree gchar *stem = g_strdup(request_path);
+
+	if (g_str_has_suffix(stem, ".futari-request"))
+		stem[strlen(stem) - strlen(".futari-request")] = '\0';
+	return g_strconcat(stem, ".futari-copy", NULL);
+}
+
+/* Writes beside the request a copy of the bytes the agent spooled: read again, from offset
+ * 0, through the descriptor the agent read (the same open file, so the same inode even if
+ * the name now points elsewhere), and kept only when its size and SHA-256 are the
+ * request's, that is when it is exactly the spooled content. Mode 0600: the requester's
+ * alone, to send with the request. */
 static gboolean
-save_request(const gchar *source, const gchar *ename, JsonObject *r)
+write_copy_file(
+    int fd, const gchar *request_path, const FutRequest *req, gchar **ret_path, GError **error)
+{
+	g_autofree gchar *path = copy_path_for(request_path);
+	g_autofree gchar *epath = fut_strescape(path, -1);
+	g_autoptr(FutSha256) sha = fut_sha256_new();
+	g_autofree guint8 *buf = g_malloc(65536);
+	guint8 digest[FUT_SHA256_LEN];
+	guint64 off = 0;
+	gboolean ok = FALSE;
+	int out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+
+	if (out < 0)
+		return fut_error_set_errno(error, errno, epath);
+	for (;;) {
+		ssize_t n = pread(fd, buf, 65536, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fut_error_set_errno(error, errno, epath);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		/* Bounded: more bytes than the request names cannot be the spooled copy. */
+		if (off + (guint64)n > req->size)
+			break;
+		fut_sha256_update(sha, buf, (gsize)n);
+		for (ssize_t w = 0; w < n;) {
+			ssize_t m = write(out, buf + w, (size_t)(n - w));
+			if (m < 0 && errno == EINTR)
+				continue;
+			if (m < 0) {
+				fut_error_set_errno(error, errno, epath);
+				goto out;
+			}
+			w += m;
+		}
+		off += (guint64)n;
+	}
+	fut_sha256_finish(sha, digest);
+	if (off != req->size || memcmp(digest, req->sha256, sizeof digest) != 0) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("the file changed after the agent read it, so no copy was made"));
+		goto out;
+	}
+	if (fsync(out) < 0) {
+		fut_error_set_errno(error, errno, epath);
+		goto out;
+	}
+	ok = TRUE;
+out:
+	close(out);
+	if (!ok) {
+		unlink(path);
+		return FALSE;
+	}
+	*ret_path = g_steal_pointer(&path);
+	return TRUE;
+}
+
+/* Saves the request text of an export or upload-request reply next to @source and says
+ * where it is and what to do next; with @copy_fd >= 0 also a copy of the spooled bytes
+ * beside it (write_copy_file). FALSE (after saying why) when either cannot be saved. */
+static gboolean
+save_request(const gchar *source, const gchar *ename, JsonObject *r, int copy_fd)
 {
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *path = NULL;
 	g_autofree gchar *epath = NULL;
+	g_autofree gchar *copy = NULL;
+	g_autofree gchar *ecopy = NULL;
+	const gchar *text = str_member(r, "request_text");
 
-	if (!write_request_file(source, str_member(r, "request_text"), &path, &error)) {
+	if (!write_request_file(source, text, &path, &error)) {
 		g_autofree gchar *msg = g_strdup_printf(_("%s: the request could not be saved: %s"),
 		                                        ename, error->message);
 		fail_line(msg);
 		return FALSE;
 	}
 	epath = fut_strescape(path, -1);
+	if (copy_fd >= 0) {
+		g_autoptr(FutRequest) req = fut_request_parse(text, strlen(text), &error);
+		if (req == NULL || !write_copy_file(copy_fd, path, req, &copy, &error)) {
+			g_autofree gchar *msg = g_strdup_printf(
+			    _("%s: the request is in %s, but the copy for your supervisor could "
+			      "not be saved: %s"),
+			    ename, epath, error->message);
+			fail_line(msg);
+			return FALSE;
+		}
+		ecopy = fut_strescape(copy, -1);
+	}
 	printf(_("%s: Class %s: approval needed. Send %s to your supervisor; then run 'futari "
 	         "redeem APPROVAL-FILE' with the approval you get back.\n"),
 	       ename, str_member(r, "class"), epath);
+	if (ecopy != NULL)
+		printf(_("  A copy of the exact bytes to approve is beside it: %s (send both: the "
+		         "supervisor checks the copy against the request)\n"),
+		       ecopy);
+	else if (copy_fd == -1)
+		printf(_("  Add --with-copy to put a copy of the file beside the request, so your "
+		         "supervisor can see what they approve.\n"));
 	return TRUE;
 }
 
@@ -530,6 +635,10 @@ cmd_export(int argc, char **argv)
 	    {"dir", 'd', 0, G_OPTION_ARG_STRING, &opt_dir, N_("A folder on the stick"), "DIR"},
 	    {"reason", 'r', 0, G_OPTION_ARG_STRING, &opt_reason,
 	     N_("Why the file leaves the PC (shown to the approver and logged)"), "TEXT"},
+	    {"with-copy", 0, 0, G_OPTION_ARG_NONE, &opt_with_copy,
+	     N_("When approval is needed, put a copy of the exact bytes beside the request for "
+	        "the supervisor to see"),
+	     NULL},
 	    {NULL}};
 	int rc = EXIT_SUCCESS;
 
@@ -540,7 +649,7 @@ cmd_export(int argc, char **argv)
 		return EXIT_USAGE;
 	if (argc < 2 || opt_to == NULL || opt_reason == NULL) {
 		fprintf(stderr, _("Usage: futari export FILE… --to DEVICE [--dir D] --reason "
-		                  "TEXT\n"));
+		                  "TEXT [--with-copy]\n"));
 		return EXIT_USAGE;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -563,24 +672,27 @@ cmd_export(int argc, char **argv)
 			json_object_set_string_member(args, "dir", opt_dir);
 		json_object_set_string_member(args, "reason", opt_reason);
 		r = agent_call_full("export", args, fd, export_progress, &ep, &error);
-		close(fd);
 		if (ep.shown)
 			fprintf(stderr, "\n");
 		if (r == NULL) {
 			g_autofree gchar *msg = g_strdup_printf("%s: %s", ename, error->message);
+			close(fd);
 			fail_line(msg);
 			rc = EXIT_REFUSED;
 			continue;
 		}
 		if (opt_json) {
+			close(fd);
 			print_json(r);
 			continue;
 		}
 		if (str_member(r, "request_text") != NULL) {
-			if (!save_request(argv[i], ename, r))
+			if (!save_request(argv[i], ename, r, opt_with_copy ? fd : -1))
 				rc = EXIT_REFUSED;
+			close(fd);
 			continue;
 		}
+		close(fd);
 		{
 			const gchar *where = str_member(r, "asset") != NULL
 			                         ? str_member(r, "asset")
@@ -666,7 +778,7 @@ cmd_upload_request(int argc, char **argv)
 		return EXIT_SUCCESS;
 	}
 	if (str_member(r, "request_text") != NULL)
-		return save_request(argv[1], ename, r) ? EXIT_SUCCESS : EXIT_REFUSED;
+		return save_request(argv[1], ename, r, -2) ? EXIT_SUCCESS : EXIT_REFUSED;
 	printf(_("%s: Class %s: no approval is needed; upload programs may read it.\n"), ename,
 	       str_member(r, "class") != NULL ? str_member(r, "class") : "?");
 	return EXIT_SUCCESS;

@@ -7,6 +7,8 @@
 #include <json-glib/json-glib.h>
 
 #include "approve-common.h"
+#include "approve-content.h"
+#include "approve-evidence.h"
 #include "approve-review.h"
 #include "errors.h"
 #include "fields.h"
@@ -100,6 +102,14 @@ fut_approve_destination_text(const FutDestination *d)
 		c = fut_approve_escape(d->usb_serial);
 		e = fut_approve_escape(d->usb_fs_uuid);
 		f = fut_approve_escape(d->usb_label);
+		/* The register's name for the stick comes first: that is how people know it. */
+		if (d->usb_asset != NULL && d->usb_asset[0] != '\0') {
+			g_autofree gchar *asset = fut_approve_escape(d->usb_asset);
+			return g_strdup_printf(
+			    _("%s: USB storage, vendor %s, product %s, serial %s, "
+			      "filesystem UUID %s, label %s"),
+			    asset, a, b, c, e, f);
+		}
 		return g_strdup_printf(_("USB storage: vendor %s, product %s, serial %s, "
 		                         "filesystem UUID %s, label %s"),
 		                       a, b, c, e, f);
@@ -155,19 +165,24 @@ fut_approve_rule_text(const FutPolicy *policy, FutClass klass)
 }
 
 static gint
-show_request(const gchar *path, gboolean json, const FutPolicy *policy)
+show_request(const gchar *path, gboolean json, const FutPolicy *policy, const gchar *content_file)
 {
 	GError *error = NULL;
 	g_autoptr(FutRequest) q = fut_approve_load_request(path, &error);
 	g_autofree gchar *id = NULL;
 	g_autoptr(FutKey) host = NULL;
 	g_autofree gchar *host_id = NULL;
+	g_autofree gchar *content_path = NULL;
+	FutContentState content = FUT_CONTENT_NOT_SEEN;
 	gint64 now = fut_approve_now();
 
 	if (q == NULL) {
 		g_prefix_error(&error, _("do not approve: "));
 		return fut_approve_fail(error);
 	}
+	/* The file itself: given, or found beside the request. A mismatch exits 1. */
+	if (!fut_approve_review_content(path, q, content_file, &content, &content_path, &error))
+		return fut_approve_fail(error);
 	id = fut_request_dup_id_string(q);
 	host = fut_key_new_public(q->host_key, NULL);
 	host_id = fut_key_dup_id_string(host);
@@ -197,6 +212,8 @@ show_request(const gchar *path, gboolean json, const FutPolicy *policy)
 		json_builder_set_member_name(b, "destination");
 		json_builder_begin_object(b);
 		if (d->channel == FUT_CHANNEL_USB) {
+			if (d->usb_asset != NULL)
+				json_add_str(b, "asset", d->usb_asset);
 			json_add_str(b, "vendor", d->usb_vendor);
 			json_add_str(b, "product", d->usb_product);
 			json_add_str(b, "serial", d->usb_serial);
@@ -212,9 +229,17 @@ show_request(const gchar *path, gboolean json, const FutPolicy *policy)
 		json_add_time(b, "expires", q->expires);
 		json_builder_set_member_name(b, "expired");
 		json_builder_add_boolean_value(b, now > q->expires);
+		json_builder_set_member_name(b, "content");
+		json_builder_begin_object(b);
+		json_add_str(b, "file", content_path);
+		json_add_str(b, "state",
+		             content == FUT_CONTENT_MATCHES   ? "matches"
+		             : content == FUT_CONTENT_DIFFERS ? "differs"
+		                                              : "not-seen");
+		json_builder_end_object(b);
 		json_builder_end_object(b);
 		print_json(b);
-		return FUT_EXIT_OK;
+		return content == FUT_CONTENT_DIFFERS ? FUT_EXIT_REFUSED : FUT_EXIT_OK;
 	}
 	{
 		g_autofree gchar *who = NULL, *host_s = NULL, *file = NULL, *size = NULL;
@@ -237,7 +262,7 @@ show_request(const gchar *path, gboolean json, const FutPolicy *policy)
 			size = g_strdup_printf(_("%s bytes"), n);
 		}
 		sha = fut_hex_encode(q->sha256, FUT_SHA256_LEN);
-		ev = fut_approve_escape(q->class_evidence);
+		ev = fut_approve_evidence_text(q->class_evidence, q->klass);
 		klass = g_strdup_printf(_("%s (why: %s)"), fut_class_to_string(q->klass), ev);
 		dest = fut_approve_destination_text(&q->destination);
 		reason = fut_approve_escape(q->reason);
@@ -260,8 +285,12 @@ show_request(const gchar *path, gboolean json, const FutPolicy *policy)
 		row(_("Expires:"), expires);
 		row(_("Policy:"), rule);
 		row(_("Request id:"), id);
+		{
+			g_autofree gchar *verdict = fut_approve_content_text(content, content_path);
+			row(_("Content:"), verdict);
+		}
 	}
-	return FUT_EXIT_OK;
+	return content == FUT_CONTENT_DIFFERS ? FUT_EXIT_REFUSED : FUT_EXIT_OK;
 }
 
 gboolean
@@ -425,6 +454,10 @@ show_approval(const gchar *path, gboolean json, const gchar *root_path)
 		json_add_time(b, "not_before", a->not_before);
 		json_add_time(b, "not_after", a->not_after);
 		json_add_str(b, "comment", a->comment);
+		json_add_str(b, "content_checked",
+		             a->content_checked == FUT_CONTENT_CHECK_UNRECORDED
+		                 ? "not-recorded"
+		                 : fut_content_check_to_string(a->content_checked));
 		json_builder_set_member_name(b, "certificate");
 		json_cert(b, a->cert);
 		json_add_str(b, "root_check", status);
@@ -443,6 +476,12 @@ show_approval(const gchar *path, gboolean json, const gchar *root_path)
 		row(_("Decision:"), fut_decision_to_string(a->decision));
 		row(_("Window:"), window);
 		row(_("Comment:"), comment);
+		row(_("Content seen:"),
+		    a->content_checked == FUT_CONTENT_CHECK_YES
+		        ? _("yes: the approver checked the file against the request")
+		    : a->content_checked == FUT_CONTENT_CHECK_NO
+		        ? _("no: the approver did not check the file's content")
+		        : _("not recorded (an approval from before this field)"));
 		print_cert_rows(a->cert, status);
 	}
 	return FUT_EXIT_OK;
@@ -565,10 +604,14 @@ fut_approve_cmd_show(gint argc, gchar **argv)
 	g_autoptr(FutPolicy) policy = NULL;
 	g_autofree gchar *head = NULL;
 	g_autofree gchar *label = NULL;
+	g_autofree gchar *file = NULL;
 	GError *error = NULL;
 	gsize len = 0;
 	GOptionEntry entries[] = {
 	    {"json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL},
+	    {"file", 0, 0, G_OPTION_ARG_FILENAME, &file,
+	     N_("Check this file against the request (default: the file beside the request)"),
+	     N_("FILE")},
 	    {"root", 0, 0, G_OPTION_ARG_FILENAME, &root_path, help_root(), N_("FILE")},
 	    {"config", 0, 0, G_OPTION_ARG_FILENAME, &config, help_config(), N_("FILE")},
 	    {"allow-root", 0, 0, G_OPTION_ARG_NONE, &allow_root, N_("Allow running as root"), NULL},
@@ -594,7 +637,9 @@ fut_approve_cmd_show(gint argc, gchar **argv)
 		return fut_approve_fail(error);
 	label = fut_token_peek_label(head, len);
 	if (g_strcmp0(label, FUT_LABEL_REQUEST) == 0)
-		return show_request(argv[1], json, policy);
+		return show_request(argv[1], json, policy, file);
+	if (file != NULL)
+		return fut_approve_usage("show", _("--file goes with a request"));
 	if (g_strcmp0(label, FUT_LABEL_APPROVAL) == 0)
 		return show_approval(argv[1], json, root_path);
 	if (g_strcmp0(label, FUT_LABEL_CERTIFICATE) == 0)
@@ -791,6 +836,9 @@ decide(gint argc, gchar **argv, FutDecision decision)
 	g_autofree gchar *config = NULL;
 	g_autofree gchar *pass_file = NULL;
 	g_autofree gchar *revocations = NULL;
+	g_autofree gchar *content_file = NULL;
+	g_autofree gchar *content_path = NULL;
+	FutContentState content = FUT_CONTENT_NOT_SEEN;
 	gboolean allow_root = FALSE;
 	g_autoptr(GOptionContext) ctx = NULL;
 	g_autoptr(FutRequest) q = NULL;
@@ -819,6 +867,10 @@ decide(gint argc, gchar **argv, FutDecision decision)
 	     N_("TEXT")},
 	    {"out", 0, 0, G_OPTION_ARG_FILENAME, &out,
 	     N_("Where to write it (default: beside the request)"), N_("FILE")},
+	    {"file", 0, 0, G_OPTION_ARG_FILENAME, &content_file,
+	     N_("The file you looked at: it must match the request, and the decision records "
+	        "content-checked: yes (without it: no)"),
+	     N_("FILE")},
 	    {"root", 0, 0, G_OPTION_ARG_FILENAME, &root_path, help_root(), N_("FILE")},
 	    {"config", 0, 0, G_OPTION_ARG_FILENAME, &config, help_config(), N_("FILE")},
 	    {"revocations", 0, 0, G_OPTION_ARG_FILENAME, &revocations, help_revocations(),
@@ -873,10 +925,24 @@ decide(gint argc, gchar **argv, FutDecision decision)
 		return fut_approve_fail(error);
 	if (!fut_approve_may_decide(q, c, policy, decision, now, &error))
 		return fut_approve_fail(error);
+	if (content_file != NULL) {
+		if (!fut_approve_review_content(argv[1], q, content_file, &content, &content_path,
+		                                &error))
+			return fut_approve_fail(error);
+		/* Approving a file that is not the requested one is refused; rejecting is
+		 * always possible, and then records that the content was not confirmed. */
+		if (content == FUT_CONTENT_DIFFERS && decision == FUT_DECISION_APPROVE) {
+			g_autofree gchar *verdict = fut_approve_content_text(content, content_path);
+			g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED, "%s", verdict);
+			return fut_approve_fail(error);
+		}
+	}
 	a = fut_approve_decision_new(q, c, policy, decision, valid_for != NULL ? dur : 0, comment,
 	                             now, &capped, &error);
 	if (a == NULL)
 		return fut_approve_fail(error);
+	a->content_checked =
+	    content == FUT_CONTENT_MATCHES ? FUT_CONTENT_CHECK_YES : FUT_CONTENT_CHECK_NO;
 	if (capped) {
 		g_autofree gchar *m =
 		    fut_duration_format(fut_policy_get_rule(policy, q->klass)->max_validity);
@@ -907,6 +973,15 @@ decide(gint argc, gchar **argv, FutDecision decision)
 		else
 			g_printerr(_("Rejected request %s (%s, %s, Class %s).\n"), id, requester,
 			           file, fut_class_to_string(q->klass));
+		if (content == FUT_CONTENT_MATCHES) {
+			g_autofree gchar *safe_file = fut_strescape(content_path, -1);
+			g_printerr(_("Content checked: %s matches the request (recorded as "
+			             "content-checked: yes).\n"),
+			           safe_file);
+		} else {
+			g_printerr(_("Content not checked (recorded as content-checked: no); give "
+			             "--file FILE to check the file against the request.\n"));
+		}
 		if (!g_str_equal(out, "-"))
 			g_printerr(_("Wrote %s; give it to the requester.\n"), safe_out);
 		if (status != NULL && g_str_has_prefix(status, _("not checked")))

@@ -7,6 +7,8 @@
 
 #include "approve-common.h"
 #include "approve-review.h"
+#include "approve-evidence.h"
+#include "approver-content.h"
 #include "approver-history.h"
 #include "approver-settings.h"
 #include "approver-window.h"
@@ -35,6 +37,8 @@ struct _FutApproverWindow {
 	GtkLabel *requester, *host, *signature, *file, *size, *sha, *klass, *evidence;
 	GtkLabel *destination, *reason, *created, *expires, *policy_text, *request_id;
 	GtkWidget *sha_copy;
+	FutContentPanel *content;
+	GtkLabel *content_note;
 	GtkLabel *banner;
 	GtkLabel *approver;
 	GtkEntry *comment;
@@ -381,6 +385,25 @@ refresh_decision(FutApproverWindow *win)
 		may_reject = fut_approve_may_decide(win->request, win->cert, win->policy,
 		                                    FUT_DECISION_REJECT, now, &reject_error);
 	}
+	/* A file that does not match is a reason not to approve; one not seen is said. */
+	{
+		FutContentState cs = fut_content_panel_get_state(win->content);
+		gboolean busy = fut_content_panel_is_busy(win->content);
+		if (cs == FUT_CONTENT_DIFFERS || busy)
+			may_approve = FALSE;
+		gtk_label_set_text(win->content_note,
+		                   busy ? _("Wait until the file is checked.")
+		                   : cs == FUT_CONTENT_MATCHES
+		                       ? _("You checked the content: the approval records "
+		                           "content-checked: yes.")
+		                   : cs == FUT_CONTENT_DIFFERS
+		                       ? _("The file does not match the request: do not approve.")
+		                       : _("You have not seen the content. If you approve, the "
+		                           "approval records content-checked: no."));
+		gtk_widget_remove_css_class(GTK_WIDGET(win->content_note), "error");
+		if (cs != FUT_CONTENT_MATCHES && !busy)
+			gtk_widget_add_css_class(GTK_WIDGET(win->content_note), "error");
+	}
 	gtk_widget_set_sensitive(win->approve_button, may_approve);
 	gtk_widget_set_sensitive(win->reject_button, may_reject);
 	if (win->cert == NULL) {
@@ -412,7 +435,7 @@ show_request(FutApproverWindow *win)
 	g_autofree gchar *requester = fut_approve_escape(q->requester);
 	g_autofree gchar *host = fut_approve_escape(q->host);
 	g_autofree gchar *file = fut_approve_escape(q->file_name);
-	g_autofree gchar *evidence = fut_approve_escape(q->class_evidence);
+	g_autofree gchar *evidence = fut_approve_evidence_text(q->class_evidence, q->klass);
 	g_autofree gchar *reason = fut_approve_escape(q->reason);
 	g_autofree gchar *dest = fut_approve_destination_text(&q->destination);
 	g_autofree gchar *created = format_local_time(q->created);
@@ -469,6 +492,7 @@ show_request(FutApproverWindow *win)
 
 	gtk_editable_set_text(GTK_EDITABLE(win->comment), "");
 	gtk_editable_set_text(GTK_EDITABLE(win->passphrase), "");
+	fut_content_panel_set_request(win->content, q, win->request_path);
 	fill_validity(win, rule != NULL ? rule->max_validity : 3600, q->expires, now);
 	set_status(win, NULL, FALSE);
 	refresh_decision(win);
@@ -577,6 +601,16 @@ decide(FutApproverWindow *win, FutDecision decision)
 		gtk_widget_grab_focus(GTK_WIDGET(win->passphrase));
 		return;
 	}
+	if (decision == FUT_DECISION_APPROVE &&
+	    (fut_content_panel_is_busy(win->content) ||
+	     fut_content_panel_get_state(win->content) == FUT_CONTENT_DIFFERS)) {
+		set_status(win,
+		           fut_content_panel_is_busy(win->content)
+		               ? _("Wait until the file is checked.")
+		               : _("The file does not match the request: do not approve."),
+		           TRUE);
+		return;
+	}
 	if (sel < win->validity_secs->len)
 		valid_for = g_array_index(win->validity_secs, gint64, sel);
 	a = fut_approve_decision_new(win->request, win->cert, win->policy, decision, valid_for,
@@ -586,6 +620,9 @@ decide(FutApproverWindow *win, FutDecision decision)
 		set_status(win, error->message, TRUE);
 		return;
 	}
+	a->content_checked = fut_content_panel_get_state(win->content) == FUT_CONTENT_MATCHES
+	                         ? FUT_CONTENT_CHECK_YES
+	                         : FUT_CONTENT_CHECK_NO;
 	/* The passphrase is copied only for the signature, then wiped, and the entry emptied
 	 * (GtkPasswordEntry keeps its text in non-pageable memory it wipes). */
 	pass = g_strdup(gtk_editable_get_text(GTK_EDITABLE(win->passphrase)));
@@ -719,10 +756,23 @@ static gboolean
 on_drop(GtkDropTarget *target, const GValue *value, gdouble x, gdouble y, gpointer data)
 {
 	FutApproverWindow *win = data;
+	GFile *f;
+	g_autofree gchar *name = NULL;
 
 	if (!G_VALUE_HOLDS(value, G_TYPE_FILE))
 		return FALSE;
-	fut_approver_window_open(win, g_value_get_object(value));
+	f = g_value_get_object(value);
+	name = g_file_get_basename(f);
+	/* While a request is reviewed, any other file dropped is the file to check. */
+	if (win->request != NULL && g_strcmp0(fut_approver_window_get_page(win), "review") == 0 &&
+	    (name == NULL || !g_str_has_suffix(name, ".futari-request"))) {
+		g_autofree gchar *path = g_file_get_path(f);
+		if (path == NULL)
+			return FALSE;
+		fut_content_panel_check_file(win->content, path);
+		return TRUE;
+	}
+	fut_approver_window_open(win, f);
 	return TRUE;
 }
 
@@ -1051,6 +1101,11 @@ build_review(FutApproverWindow *win)
 	gtk_widget_add_css_class(GTK_WIDGET(win->request_id), "dim-label");
 	gtk_box_append(GTK_BOX(box), facts);
 
+	gtk_box_append(GTK_BOX(box), gtk_separator_new(GTK_ORIENTATION_HORIZONTAL));
+	win->content = FUT_CONTENT_PANEL(fut_content_panel_new());
+	g_signal_connect_swapped(win->content, "changed", G_CALLBACK(refresh_decision), win);
+	gtk_box_append(GTK_BOX(box), GTK_WIDGET(win->content));
+
 	w = label_new("", "fut-banner");
 	gtk_widget_set_visible(w, FALSE);
 	gtk_accessible_update_property(GTK_ACCESSIBLE(w), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
@@ -1117,6 +1172,11 @@ build_review(FutApproverWindow *win)
 	gtk_widget_set_visible(w, FALSE);
 	gtk_accessible_update_property(GTK_ACCESSIBLE(w), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
 	                               _("Result of the last action"), -1);
+	gtk_box_append(GTK_BOX(box), w);
+
+	w = label_new("", NULL);
+	win->content_note = GTK_LABEL(w);
+	gtk_label_set_xalign(win->content_note, 1.0);
 	gtk_box_append(GTK_BOX(box), w);
 
 	gtk_widget_set_halign(buttons, GTK_ALIGN_END);
@@ -1323,7 +1383,12 @@ fut_approver_load_css(void)
 	    ".fut-class-ii { background-color: #9c4a00; }\n"
 	    ".fut-class-iii { background-color: #1f7a4d; }\n"
 	    ".fut-banner { background-color: alpha(#c01c28, 0.12); border-radius: 8px; "
-	    "padding: 10px 12px; color: #a51d2d; }\n",
+	    "padding: 10px 12px; color: #a51d2d; }\n"
+	    ".fut-content { border-radius: 8px; padding: 12px 14px; font-weight: bold; "
+	    "font-size: 1.15em; }\n"
+	    ".fut-content-ok { background-color: #1f7a4d; color: white; }\n"
+	    ".fut-content-bad { background-color: #a51d2d; color: white; }\n"
+	    ".fut-content-unseen { background-color: alpha(#9c4a00, 0.15); color: #7a3a00; }\n",
 	    -1);
 	gtk_style_context_add_provider_for_display(gdk_display_get_default(),
 	                                           GTK_STYLE_PROVIDER(css),

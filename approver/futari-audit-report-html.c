@@ -596,7 +596,7 @@ write_exports(GString *s, const Report *r)
 			g_autofree gchar *user = user_text(&row->ev->subject);
 			g_autofree gchar *size = fmt_size(row->ev->object.size);
 			g_autofree gchar *dev = device_text(&row->ev->destination);
-			g_autofree gchar *appr = report_approvers_text(row->ev);
+			g_autofree gchar *appr = report_approvers_text(row->ev, r->ja);
 			/* Class I and II leave only with approvers; none listed is worth a look. */
 			gboolean warn = c <= CLASS_II && appr == NULL;
 			g_string_append_printf(s, "<tr%s>", warn ? " class=\"warn\"" : "");
@@ -684,7 +684,7 @@ write_uploads(GString *s, const Report *r)
 		Row *row = g_ptr_array_index(r->uploads, i);
 		g_autofree gchar *t = fmt_time(row->time_us);
 		g_autofree gchar *user = user_text(&row->ev->subject);
-		g_autofree gchar *appr = report_approvers_text(row->ev);
+		g_autofree gchar *appr = report_approvers_text(row->ev, r->ja);
 		const gchar *d = row->ev->decision;
 		const gchar *why = report_reason_of(row->ev);
 		const Redeemed *red = row->red;

@@ -72,18 +72,28 @@ report_reason_of(const FutLogEvent *ev)
 }
 
 gchar *
-report_approvers_text(const FutLogEvent *ev)
+report_approvers_text(const FutLogEvent *ev, gboolean ja)
 {
 	GString *s = g_string_new(NULL);
+	/* Whether each approver saw the content (detail content_checked, "yes,no", in the
+	 * order of the approvers; absent in records from before it existed). */
+	const gchar *checked = fut_log_event_get_detail_str(ev, "content_checked");
+	g_auto(GStrv) seen = g_strsplit(checked != NULL ? checked : "", ",", -1);
+	guint n_seen = g_strv_length(seen);
 
 	/* The person (detail approver_N: "name (staff id)", written at redeem from the
 	 * certificate), or the certificate id when an older record does not carry it. */
 	for (guint i = 0; i < ev->approvers->len; i++) {
 		g_autofree gchar *key = g_strdup_printf("approver_%u", i + 1);
 		const gchar *who = fut_log_event_get_detail_str(ev, key);
+		const gchar *c = i < n_seen ? seen[i] : NULL;
 		g_string_append_printf(
 		    s, "%s%s", i > 0 ? ", " : "",
 		    who != NULL ? who : (const gchar *)g_ptr_array_index(ev->approvers, i));
+		if (g_strcmp0(c, "yes") == 0 || g_strcmp0(c, "no") == 0)
+			g_string_append_printf(
+			    s, " (%s)",
+			    report_text(ja, g_str_equal(c, "yes") ? "content_yes" : "content_no"));
 	}
 	if (s->len == 0) {
 		g_string_free(s, TRUE);
@@ -222,7 +232,7 @@ report_collect(
 		r->redeemed++;
 		if (rec->ev->request != NULL) {
 			Redeemed *d = g_new0(Redeemed, 1);
-			d->approvers = report_approvers_text(rec->ev);
+			d->approvers = report_approvers_text(rec->ev, r->ja);
 			d->reason =
 			    g_strdup(fut_log_event_get_detail_str(rec->ev, "requester_reason"));
 			d->host = g_strdup(rec->ev->destination.host);

@@ -81,6 +81,8 @@ static const Text texts[] = {
     {"size", "サイズ", "Size"},
     {"destination", "持ち出し先", "Destination"},
     {"approvers", "承認者", "Approvers"},
+    {"content_yes", "内容確認済み", "content checked"},
+    {"content_no", "内容未確認", "content NOT checked"},
     {"reason", "理由", "Reason"},
     {"request", "申請ID", "Request"},
     {"event", "種別", "Event"},

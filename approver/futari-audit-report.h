@@ -97,7 +97,7 @@ void report_redeemed_free(gpointer p);
 /* The reason a person gave: the requester's for an export or a redeem, else the agent's. */
 const gchar *report_reason_of(const FutLogEvent *ev);
 /* The approvers of @ev joined by ", ", or NULL when none. */
-gchar *report_approvers_text(const FutLogEvent *ev);
+gchar *report_approvers_text(const FutLogEvent *ev, gboolean ja);
 gint report_cmp_strptr(gconstpointer a, gconstpointer b, gpointer unused);
 /* FutLogRecordFunc over the records of every host, with the Report as user data. */
 void report_collect(

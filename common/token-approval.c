@@ -14,8 +14,23 @@
 /* The approval (docs/formats.md §6.4): one approver's decision on one request, the approver's
  * certificate embedded, signed by the approver key. */
 
-static const gchar *const approval_keys[] = {"version",   "request", "decision",  "not-before",
-                                             "not-after", "comment", "signature", NULL};
+static const gchar *const approval_keys[] = {"version",         "request",   "decision",
+                                             "not-before",      "not-after", "comment",
+                                             "content-checked", "signature", NULL};
+
+const gchar *
+fut_content_check_to_string(FutContentCheck check)
+{
+	switch (check) {
+	case FUT_CONTENT_CHECK_YES:
+		return "yes";
+	case FUT_CONTENT_CHECK_NO:
+		return "no";
+	case FUT_CONTENT_CHECK_UNRECORDED:
+	default:
+		return NULL;
+	}
+}
 
 FutApproval *
 fut_approval_new(void)
@@ -49,6 +64,12 @@ approval_body(const FutApproval *a, GString *body, GError **error)
 		return fut_tok_field_error(error, local, "not-after");
 	if (!fut_tok_check_text(a->comment, FUT_TEXT_MAX, TRUE, &local))
 		return fut_tok_field_error(error, local, "comment");
+	if (a->content_checked != FUT_CONTENT_CHECK_UNRECORDED &&
+	    fut_content_check_to_string(a->content_checked) == NULL) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("field 'content-checked': must be yes or no"));
+		return FALSE;
+	}
 	if (a->cert == NULL) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
 		            _("the approval has no certificate"));
@@ -65,6 +86,11 @@ approval_body(const FutApproval *a, GString *body, GError **error)
 	fut_tok_put_time(body, "not-before", a->not_before);
 	fut_tok_put_time(body, "not-after", a->not_after);
 	fut_tok_put_text(body, "comment", a->comment);
+	/* Optional, so approvals signed before it existed still read the same; when present
+	 * the signature covers it, so neither its value nor its absence can be changed. */
+	if (a->content_checked != FUT_CONTENT_CHECK_UNRECORDED)
+		fut_fields_append(body, "content-checked",
+		                  fut_content_check_to_string(a->content_checked));
 	/* The certificate travels inside the approval, each of its lines prefixed, so the
 	 * root's signature over it stays checkable and a reader sees who signed. */
 	lines = g_strsplit(cert->str, "\n", -1);
@@ -156,6 +182,28 @@ fut_approval_parse(const gchar *text, gsize len, GError **error)
 	    !fut_tok_read_time(r, "not-after", &a->not_after, error) ||
 	    !fut_tok_read_text(r, "comment", FUT_TEXT_MAX, TRUE, &a->comment, error))
 		return NULL;
+	if (fut_field_reader_next_is(r, "content-checked")) {
+		raw = fut_field_reader_take(r, "content-checked", error);
+		if (raw == NULL)
+			return NULL;
+		if (g_str_equal(raw, "yes")) {
+			a->content_checked = FUT_CONTENT_CHECK_YES;
+		} else if (g_str_equal(raw, "no")) {
+			a->content_checked = FUT_CONTENT_CHECK_NO;
+		} else {
+			fut_field_reader_error(r, error, FUT_ERROR_INVALID_DATA,
+			                       _("must be yes or no"));
+			return NULL;
+		}
+		/* The certificate lines come next and are read by prefix: a repeated line
+		 * would otherwise be reported as a missing certificate. */
+		if (fut_field_reader_next_is(r, "content-checked")) {
+			g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+			            _("line %u: duplicate field 'content-checked'"),
+			            fut_field_reader_line(r));
+			return NULL;
+		}
+	}
 	cert_line = fut_field_reader_line(r);
 	cert_body_text = fut_field_reader_take_prefixed(r, FUT_TOK_CERT_PREFIX);
 	if (cert_body_text[0] == '\0') {

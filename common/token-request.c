@@ -14,11 +14,11 @@
 /* The export request (docs/formats.md §6.3): made and signed by the agent with the host key. */
 
 static const gchar *const request_keys[] = {
-    "version",        "host",        "host-key",       "requester",  "uid",
-    "channel",        "file",        "size",           "sha256",     "class",
-    "class-evidence", "usb-vendor",  "usb-product",    "usb-serial", "usb-fs-uuid",
-    "usb-label",      "upload-host", "upload-program", "reason",     "created",
-    "expires",        "nonce",       "signature",      NULL};
+    "version",        "host",      "host-key",    "requester",      "uid",
+    "channel",        "file",      "size",        "sha256",         "class",
+    "class-evidence", "usb-asset", "usb-vendor",  "usb-product",    "usb-serial",
+    "usb-fs-uuid",    "usb-label", "upload-host", "upload-program", "reason",
+    "created",        "expires",   "nonce",       "signature",      NULL};
 
 FutRequest *
 fut_request_new(void)
@@ -102,6 +102,9 @@ request_body(const FutRequest *q, GString *body, GError **error)
 			if (!fut_tok_check_text(usb[i], FUT_NAME_MAX, TRUE, &local))
 				return fut_tok_field_error(error, local, names[i]);
 		}
+		if (d->usb_asset != NULL && d->usb_asset[0] != '\0' &&
+		    !fut_tok_check_text(d->usb_asset, FUT_NAME_MAX, FALSE, &local))
+			return fut_tok_field_error(error, local, "usb-asset");
 		/* A device named by nothing could be any device. */
 		if (fut_tok_nz(d->usb_serial)[0] == '\0' && fut_tok_nz(d->usb_fs_uuid)[0] == '\0') {
 			g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
@@ -131,6 +134,9 @@ request_body(const FutRequest *q, GString *body, GError **error)
 	fut_fields_append(body, "class", fut_class_to_string(q->klass));
 	fut_tok_put_text(body, "class-evidence", q->class_evidence);
 	if (d->channel == FUT_CHANNEL_USB) {
+		/* Optional: requests from agents without a register name read the same. */
+		if (d->usb_asset != NULL && d->usb_asset[0] != '\0')
+			fut_tok_put_text(body, "usb-asset", d->usb_asset);
 		fut_tok_put_text(body, "usb-vendor", d->usb_vendor);
 		fut_tok_put_text(body, "usb-product", d->usb_product);
 		fut_tok_put_text(body, "usb-serial", d->usb_serial);
@@ -245,6 +251,9 @@ fut_request_parse(const gchar *text, gsize len, GError **error)
 	                       error))
 		return NULL;
 	if (d->channel == FUT_CHANNEL_USB) {
+		if (fut_field_reader_next_is(r, "usb-asset") &&
+		    !fut_tok_read_text(r, "usb-asset", FUT_NAME_MAX, FALSE, &d->usb_asset, error))
+			return NULL;
 		if (!fut_tok_read_text(r, "usb-vendor", FUT_NAME_MAX, TRUE, &d->usb_vendor,
 		                       error) ||
 		    !fut_tok_read_text(r, "usb-product", FUT_NAME_MAX, TRUE, &d->usb_product,

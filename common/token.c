@@ -93,6 +93,7 @@ fut_decision_from_string(const gchar *s)
 void
 fut_destination_clear(FutDestination *d)
 {
+	g_free(d->usb_asset);
 	g_free(d->usb_vendor);
 	g_free(d->usb_product);
 	g_free(d->usb_serial);
@@ -107,6 +108,7 @@ void
 fut_destination_copy(FutDestination *d, const FutDestination *s)
 {
 	d->channel = s->channel;
+	d->usb_asset = g_strdup(s->usb_asset);
 	d->usb_vendor = g_strdup(s->usb_vendor);
 	d->usb_product = g_strdup(s->usb_product);
 	d->usb_serial = g_strdup(s->usb_serial);

@@ -86,6 +86,9 @@ typedef struct {
  * byte for byte. */
 typedef struct {
 	FutChannel channel;
+	/* The media register's name for the stick, "ASSET-ID, owner" (optional; for people:
+	 * it is not part of the identity fut_destination_equal() compares). */
+	gchar *usb_asset;
 	gchar *usb_vendor;  /* e.g. "0781" */
 	gchar *usb_product; /* e.g. "5581" */
 	gchar *usb_serial;
@@ -225,12 +228,25 @@ typedef enum {
 const gchar *fut_decision_to_string(FutDecision decision);
 FutDecision fut_decision_from_string(const gchar *s);
 
+/* Whether the approver checked the file's content against the request before deciding
+ * (field content-checked, docs/formats.md §6.4). Approvals made before the field existed
+ * carry none: UNRECORDED. */
+typedef enum {
+	FUT_CONTENT_CHECK_UNRECORDED = 0,
+	FUT_CONTENT_CHECK_YES,
+	FUT_CONTENT_CHECK_NO,
+} FutContentCheck;
+
+/* "yes", "no", or NULL for UNRECORDED and invalid values. */
+const gchar *fut_content_check_to_string(FutContentCheck check);
+
 typedef struct {
 	guint8 request_id[FUT_REQUEST_ID_LEN];
 	FutDecision decision;
 	gint64 not_before;
-	gint64 not_after;       /* after not_before */
-	gchar *comment;         /* free text, may be empty */
+	gint64 not_after; /* after not_before */
+	gchar *comment;   /* free text, may be empty */
+	FutContentCheck content_checked;
 	FutCertificate *cert;   /* the approver's certificate, owned */
 	FutSignature signature; /* by the key in @cert */
 } FutApproval;

@@ -47,7 +47,7 @@ else
 	if [ ! -f "$build/config.status" ]; then
 		[ -x "$top/configure" ] || ./autogen.sh >/dev/null
 		mkdir -p "$build"
-		(cd "$build" && "$top/configure" --enable-silent-rules >configure.log 2>&1) ||
+		(cd "$build" && ../configure --enable-silent-rules >configure.log 2>&1) ||
 			{ tail -30 "$build/config.log"; die "configure failed (see $build/config.log)"; }
 	fi
 fi

@@ -64,6 +64,10 @@ CTL_PORT = "org.futari.e2e.ctl"
 _stopping = False  # set by a termination signal: kill QEMU at once, no polite shutdown
 # Directories the guest mounts afresh (guest/stage2.sh), hiding the host's files there.
 GUEST_PRIVATE_DIRS = ("/tmp", "/var/tmp", "/run", "/dev", "/proc", "/sys")
+# Where the guest sees the source and build trees: each is a read-only 9p share of its own
+# (tags "src" and "build", mounted by guest/init), so a checkout works from any folder (under
+# /tmp, in root's 0700 home, with spaces in its path) while the guest sees plain paths.
+GUEST_TREES = {"build": "/futari-e2e/build", "src": "/futari-e2e/src"}
 
 
 class Skip(Exception):
@@ -119,10 +123,28 @@ class Config:
         for path in ("/lib/systemd/systemd-udevd", "/bin/bash"):
             if not os.path.exists(path):
                 raise Skip(f"needs {path} in the host userland the guest runs (package udev)")
-        for d in (self.srcdir, self.top_builddir):
-            if re.search(r"[\s,]", d):
-                raise Skip(f"path {d!r} has a space or comma, which the kernel command line "
-                           "and QEMU option syntax cannot carry")
+        stage2 = self.guest_path(os.path.join(self.srcdir, "guest", "stage2.sh"))
+        if re.search(r"\s", stage2):
+            raise Skip(f"E2E_SRCDIR {self.srcdir!r} lies outside the source tree and has a "
+                       "space, which the kernel command line cannot carry")
+
+    def shared_trees(self):
+        """(tag, host dir, guest dir) of the trees shared with the guest, the innermost first
+        (a build folder inside the source tree is reached through its own share)."""
+        trees = [("build", self.top_builddir, GUEST_TREES["build"]),
+                 ("src", self.top_srcdir, GUEST_TREES["src"])]
+        return sorted(trees, key=lambda t: len(t[1]), reverse=True)
+
+    def guest_path(self, path):
+        """The path under which the guest sees the host's PATH: inside a shared tree, the
+        tree's guest mount point; elsewhere the same path (through the share of "/")."""
+        path = os.path.abspath(path)
+        for _, host, guest in self.shared_trees():
+            if path == host:
+                return guest
+            if path.startswith(host.rstrip("/") + "/"):
+                return guest + path[len(host.rstrip("/")):]
+        return path
 
 
 def pick_kernel(override):
@@ -354,6 +376,11 @@ def run_tool(cmd):
 # The VM
 
 
+def qemu_opt(value):
+    """VALUE inside a QEMU option list, where a comma separates options and ",," is a comma."""
+    return value.replace(",", ",,")
+
+
 def _die_with_parent():
     # QEMU must not outlive the harness, even if the harness is SIGKILLed.
     libc = ctypes.CDLL(None, use_errno=True)
@@ -415,7 +442,7 @@ class Vm:
             sock.settimeout(0.5)  # short, so a QEMU that dies at once is noticed at once
             listeners.append(sock)
 
-        stage2 = os.path.join(cfg.srcdir, "guest", "stage2.sh")
+        stage2 = cfg.guest_path(os.path.join(cfg.srcdir, "guest", "stage2.sh"))
         append = (f"console=ttyS0 panic=1 quiet loglevel=4 futari_e2e.stage2={stage2}")
         cmd = [cfg.qemu, "-accel", "tcg", "-cpu", "max", "-smp", cfg.smp, "-m", cfg.memory,
                "-machine", "q35", "-nodefaults", "-no-user-config", "-display", "none",
@@ -427,9 +454,12 @@ class Vm:
                "-device", f"virtserialport,chardev=ctl,name={CTL_PORT}",
                "-virtfs", "local,path=/,mount_tag=hostroot,security_model=passthrough,"
                           "readonly=on,multidevs=remap",
-               "-virtfs", f"local,path={self.results},mount_tag=results,"
+               "-virtfs", f"local,path={qemu_opt(self.results)},mount_tag=results,"
                           "security_model=passthrough",
                "-device", "qemu-xhci,id=xhci"]
+        for tag, host, _ in cfg.shared_trees():
+            cmd += ["-virtfs", f"local,path={qemu_opt(host)},mount_tag={tag},"
+                               "security_model=passthrough,readonly=on,multidevs=remap"]
         for s in self.sticks.values():
             # -blockdev, not -drive: a -drive backend is deleted with its device on unplug, so a
             # stick could not be plugged in again.
@@ -736,11 +766,15 @@ class Scenario:
             raise ValueError(f"{path}: two sticks have the same name")
         self.coldplug = any(s.coldplug for s in self.sticks)
 
-    def check_guest_visible(self):
-        """Raise ValueError when the guest cannot read the file: it sees the host's tree
-        except where it mounts its own filesystems."""
+    def check_guest_visible(self, config):
+        """Raise ValueError when the guest cannot read the file: it sees the shared source and
+        build trees wherever they are, and the rest of the host's tree except where it mounts
+        its own filesystems."""
+        path = config.guest_path(self.path)
+        if path != self.path:
+            return
         for hidden in GUEST_PRIVATE_DIRS:
-            if self.path == hidden or self.path.startswith(hidden + "/"):
+            if path == hidden or path.startswith(hidden + "/"):
                 raise ValueError(f"{self.path}: the guest has its own {hidden}; put scenarios "
                                  "where the guest can read them (e.g. the source tree)")
 
@@ -826,8 +860,10 @@ class RunOptions:
 
 
 def scenario_env(config, sc):
-    env = {"E2E_SRCDIR": config.srcdir, "E2E_TOP_SRCDIR": config.top_srcdir,
-           "E2E_TOP_BUILDDIR": config.top_builddir, "E2E_SCRATCH": f"/tmp/e2e-{sc.name}",
+    env = {"E2E_SRCDIR": config.guest_path(config.srcdir),
+           "E2E_TOP_SRCDIR": config.guest_path(config.top_srcdir),
+           "E2E_TOP_BUILDDIR": config.guest_path(config.top_builddir),
+           "E2E_SCRATCH": f"/tmp/e2e-{sc.name}",
            "E2E_ARTIFACTS": f"/run/e2e/artifacts/{sc.name}",
            "E2E_SCENARIO": sc.name, "E2E_STICKS": " ".join(s.name for s in sc.sticks)}
     for s in sc.sticks:
@@ -837,13 +873,13 @@ def scenario_env(config, sc):
 
 def scenario_script(config, sc, vm):
     plugged = "".join(f"export E2E_STICK_{n.upper()}_PLUGGED=1\n" for n in vm.plugged)
-    lib = os.path.join(config.srcdir, "guest", "lib.sh")
+    lib = config.guest_path(os.path.join(config.srcdir, "guest", "lib.sh"))
     # -e with an ERR trap: a command that fails unexpectedly fails the scenario and says where.
     return (f"{plugged}mkdir -p \"$E2E_SCRATCH\" \"$E2E_ARTIFACTS\"\n"
             f". {shlex.quote(lib)}\n"
             "set -eu -o pipefail\n"
             "trap 'echo \"FAIL: $E2E_SCENARIO line $LINENO: $BASH_COMMAND exited $?\" >&2' ERR\n"
-            f". {shlex.quote(sc.path)}\n")
+            f". {shlex.quote(config.guest_path(sc.path))}\n")
 
 
 def collect_artifacts(vm, sc, opts, failed):
@@ -900,7 +936,7 @@ def run_session(config, scenarios, tap, opts):
         return
     log(f"VM booted in {vm.boot_seconds:.1f}s (kernel {vm.kernel_release}, "
         f"workdir {vm.workdir})")
-    reset = ". " + shlex.quote(os.path.join(config.srcdir, "guest", "reset.sh"))
+    reset = ". " + shlex.quote(config.guest_path(os.path.join(config.srcdir, "guest", "reset.sh")))
     stream = sys.stderr.buffer if opts.verbose else None
     try:
         for i, sc in enumerate(scenarios):
@@ -941,11 +977,11 @@ def run_session(config, scenarios, tap, opts):
         vm.close()
 
 
-def load_scenarios(paths):
+def load_scenarios(config, paths):
     scenarios = []
     for p in paths:
         scenarios.append(Scenario(p))
-        scenarios[-1].check_guest_visible()
+        scenarios[-1].check_guest_visible(config)
     return scenarios
 
 
@@ -959,12 +995,12 @@ def cmd_run(args):
     if os.environ.get("FUTARI_E2E_SKIP"):
         print(f"1..0 # SKIP {os.environ['FUTARI_E2E_SKIP']}")
         return 0
+    config = Config()
     try:
-        scenarios = load_scenarios(paths)
+        scenarios = load_scenarios(config, paths)
     except (ValueError, OSError) as e:
         print("1..1\nnot ok 1 - scenario headers: " + str(e).replace("\n", " "))
         return 1
-    config = Config()
     try:
         config.check()
     except Skip as e:

@@ -88,9 +88,29 @@ def test_scenario_parser(tmp):
     check(sc.sticks[0].coldplug and sc.sticks[0].size_mib == 16, "coldplug/size not parsed")
     check(not sc.sticks[1].partitioned, "nopart not parsed")
     check(sc.timeout == 30 and sc.coldplug and not sc.fresh_vm, "timeout or coldplug wrong")
-    expect_value_error(sc.check_guest_visible, "a scenario under /tmp (hidden from the guest)")
+    config = harness.Config()
+    expect_value_error(lambda: sc.check_guest_visible(config),
+                       "a scenario under /tmp (hidden from the guest)")
     harness.Scenario(os.path.join(harness.HERE, "scenarios", "01-udev-hotplug.sh")) \
-        .check_guest_visible()
+        .check_guest_visible(config)
+    # A checkout under /tmp, with a space and a comma, built in a folder inside it: the guest
+    # sees both trees through their own shares, so its scenarios are visible.
+    config.top_srcdir = os.path.join(tmp, "a b,c", "futari")
+    config.top_builddir = os.path.join(config.top_srcdir, "_build-main")
+    config.srcdir = os.path.join(config.top_srcdir, "tests", "e2e")
+    gp = config.guest_path
+    check(gp(config.top_srcdir) == "/futari-e2e/src", f"source tree maps to {gp(config.top_srcdir)}")
+    check(gp(config.top_builddir + "/agent/futari") == "/futari-e2e/build/agent/futari",
+          "a file in the build tree inside the source tree is reached through the build share")
+    check(gp(config.srcdir + "/guest/stage2.sh") == "/futari-e2e/src/tests/e2e/guest/stage2.sh",
+          "stage 2 is not under the source share")
+    check(gp(config.top_srcdir + "x/y") == config.top_srcdir + "x/y",
+          "a sibling folder sharing a prefix was mapped into the tree")
+    check(gp("/usr/bin/env") == "/usr/bin/env", "a host path outside the trees changed")
+    os.makedirs(os.path.join(config.srcdir, "scenarios"))
+    inside = write(os.path.join(config.srcdir, "scenarios"), "08-inside.sh", "echo\n")
+    harness.Scenario(inside).check_guest_visible(config)
+    check(harness.qemu_opt("/tmp/a b,c") == "/tmp/a b,,c", "a comma is not doubled for QEMU")
 
     garbage = {
         "unknown directive": "# e2e-sticks: a serial=S label=L\n",

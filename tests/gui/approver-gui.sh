@@ -61,6 +61,7 @@ if ! grep -qx 'key=/TEST-ONLY/alice.key' "$cfg/futari/approver.conf" ||
 fi
 rm -rf "$cfg"
 run en || rc=1
-LANGUAGE=ja run ja -p /approver/review -p /approver/tampered -p /approver/self-approval || rc=1
+LANGUAGE=ja run ja -p /approver/review -p /approver/tampered -p /approver/self-approval \
+	-p /approver/content -p /approver/evidence || rc=1
 ls "$shots"
 exit $rc

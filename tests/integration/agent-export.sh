@@ -100,8 +100,33 @@ head -1 "$HOME_U/bid-spec.txt.futari-request" | grep -q "BEGIN FUTARI REQUEST" |
 	fail "no request file"
 [ "$(stat -c %u "$HOME_U/bid-spec.txt.futari-request")" = 65534 ] ||
 	fail "the request file is not the user's"
+# The register's name for the stick comes first in the request and in the review (issue 19).
+grep -q "^usb-asset: CITY-USB-alpha, General Affairs$" "$HOME_U/bid-spec.txt.futari-request" ||
+	fail "the request does not name the registered asset"
+"$top_builddir/approver/futari-approve" show --allow-root "$HOME_U/bid-spec.txt.futari-request" \
+	>"$TEST_TMP/show.out" 2>&1 || fail "show: $(cat "$TEST_TMP/show.out")"
+grep -q "Destination: *CITY-USB-alpha, General Affairs: USB storage, vendor f00d" "$TEST_TMP/show.out" ||
+	fail "show does not name the asset first: $(cat "$TEST_TMP/show.out")"
 [ ! -e "$mnt/bid-spec.txt" ] || fail "Class II file reached the stick"
 grep -q '"event":"export.requested"' "$TEST_TMP"/log/egress-*.jsonl || fail "request not logged"
+out=$(as_user "$FUTARI" export "$HOME_U/bid-spec.txt" --to alpha --reason r 2>&1) || fail "$out"
+echo "$out" | grep -q -- "Add --with-copy" || fail "the output does not offer --with-copy: $out"
+
+# --with-copy (issue 19): a copy of the exact spooled bytes beside the request, the
+# requester's alone, named in the output; never through a name planted in advance.
+R3="$HOME_U/bid-spec.txt.3.futari-request" C3="$HOME_U/bid-spec.txt.3.futari-copy"
+out=$(as_user "$FUTARI" export "$HOME_U/bid-spec.txt" --to alpha --reason r --with-copy 2>&1) ||
+	fail "export --with-copy failed: $out"
+echo "$out" | grep -q "Send $R3 to your supervisor" || fail "the output does not name the request: $out"
+echo "$out" | grep -q "beside it: $C3 " || fail "the output does not name the copy: $out"
+cmp -s "$C3" "$HOME_U/bid-spec.txt" || fail "the copy differs from the file"
+[ "$(stat -c '%u %a' "$C3")" = "65534 600" ] || fail "the copy is not the requester's alone: $(stat -c '%u %a' "$C3")"
+grep -q "^sha256: $(sha256sum <"$C3" | cut -d' ' -f1)\$" "$R3" || fail "the copy's digest is not the request's"
+as_user ln -s "$TEST_TMP/victim" "$HOME_U/bid-spec.txt.4.futari-copy"
+out=$(as_user "$FUTARI" export "$HOME_U/bid-spec.txt" --to alpha --reason r --with-copy 2>&1) &&
+	fail "a copy went through a planted symlink: $out"
+echo "$out" | grep -q "the copy for your supervisor could not be saved" || fail "no reason given: $out"
+[ ! -e "$TEST_TMP/victim" ] || fail "the planted symlink was followed"
 
 # The same records reached the user's subscription (the shape agent/notify-event.c reads),
 # and never the other user's.

@@ -18,6 +18,43 @@ agent_enter_ns() {
 		command -v unshare >/dev/null 2>&1 || { echo "SKIP: needs unshare" >&2; exit 77; }
 		FUTARI_IT_IN_NS=1 exec unshare -m -n --propagation private /bin/sh "$0" "$@"
 	fi
+	# In the test's own namespace: a private /run (see agent_setup), and the trees made
+	# reachable for the unprivileged users the tests run programs as.
+	if [ -z "${FUTARI_IT_RUN:-}" ]; then
+		mount -t tmpfs -o mode=0755 tmpfs /run ||
+			{ echo "SKIP: cannot mount a private /run" >&2; exit 77; }
+		FUTARI_IT_RUN=1
+		agent_reach_trees
+	fi
+}
+
+# agent_reach_trees: a checkout may sit where an unprivileged user cannot enter (root's
+# 0700 home, a user's private folder). For each of top_builddir and top_srcdir that uid
+# 65534 cannot reach, bind the tree to /run/futari-tree/{build,src} (in this test's mount
+# namespace only; the host sees nothing) and point the variable there, so `as_user
+# "$FUTARI"` runs the same binaries from a path anyone may traverse. The trees' own files
+# keep their modes: a tree built with umask 077 stays unreadable, and the test then fails
+# saying which path.
+agent_reach_trees() {
+	for arv in top_builddir top_srcdir; do
+		eval "ard=\${$arv:-}"
+		[ -n "$ard" ] && [ -d "$ard" ] || continue
+		setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$ard" && continue
+		arm=/run/futari-tree/${arv#top_}
+		arm=${arm%dir}
+		mkdir -p -m 0755 /run/futari-tree "$arm"
+		mount --bind "$ard" "$arm" || { echo "FAIL: cannot bind $ard to $arm" >&2; exit 1; }
+		eval "$arv=\$arm"
+		export "${arv?}"
+	done
+	[ -z "${top_builddir:-}" ] ||
+		setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$top_builddir/agent" || {
+		echo "FAIL: uid 65534 cannot enter $top_builddir/agent (a tree built with umask 077?)" >&2
+		exit 1
+	}
+	FUTARID="$top_builddir/agent/futarid"
+	FUTARI="$top_builddir/agent/futari"
+	PROBE="$top_builddir/tests/integration/fut-sockprobe"
 }
 
 UDEVD=${UDEVD:-/lib/systemd/systemd-udevd}
@@ -31,7 +68,7 @@ agent_setup() {
 	[ -x "$UDEVD" ] || skip "needs systemd-udevd at $UDEVD"
 	[ -x "$FUTARID" ] && [ -x "$FUTARI" ] && [ -x "$PROBE" ] || fail "build the agent first"
 	MARK="futari-usbtest-$(basename "$TEST_TMP" | tr -c 'A-Za-z0-9\n' x)"
-	mount -t tmpfs -o mode=0755 tmpfs /run || skip "cannot mount a private /run"
+	# /run is the test's own tmpfs already (agent_enter_ns).
 	mkdir -p /run/udev/rules.d /run/futari-empty
 	for d in /usr/lib/udev/rules.d /etc/udev/rules.d; do
 		[ -d "$d" ] && mount --bind /run/futari-empty "$d"

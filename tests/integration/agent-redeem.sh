@@ -40,7 +40,7 @@ chown 65534:65534 "$HOME_U/bid-spec.bin"
 setfattr -n trusted.futari.class -v II "$HOME_U/bid-spec.bin"
 want=$(sha256sum <"$HOME_U/bid-spec.bin" | cut -d' ' -f1)
 as_user "$FUTARI" export "$HOME_U/bid-spec.bin" --to alpha --dir bids --reason "tender 42" \
-	>"$TEST_TMP/out" 2>&1 || fail "Class II export failed: $(cat "$TEST_TMP/out")"
+	--with-copy >"$TEST_TMP/out" 2>&1 || fail "Class II export failed: $(cat "$TEST_TMP/out")"
 REQ="$HOME_U/bid-spec.bin.futari-request"
 [ -f "$REQ" ] || fail "no request file: $(cat "$TEST_TMP/out")"
 [ ! -e "$mnt/bids" ] || fail "something was written before approval"
@@ -55,7 +55,15 @@ sign() { # who out [extra]
 		>>"$W/approve.log" 2>&1 || fail "sign by $who failed: $(tail -3 "$W/approve.log")"
 	chmod 0644 "$out"
 }
-sign alice "$TEST_TMP/ok.futari-approval" --comment "OK for tender 42"
+# The supervisor checks the file: the user's changed file is not what was requested; the
+# copy beside the request (--with-copy) is, and the approval records content-checked: yes.
+"$APPROVE" sign "$REQ" --key "$W/keys/alice.key" --cert "$W/alice.cert" --file "$HOME_U/bid-spec.bin" \
+	--passphrase-file "$W/alice.pass" --root "$W/org/org.pub" --out "$TEST_TMP/changed.futari-approval" \
+	--allow-root >"$TEST_TMP/out" 2>&1 && fail "signed a changed file: $(cat "$TEST_TMP/out")"
+grep -q "does NOT match the request" "$TEST_TMP/out" || fail "no reason: $(cat "$TEST_TMP/out")"
+sign alice "$TEST_TMP/ok.futari-approval" --comment "OK for tender 42" \
+	--file "$HOME_U/bid-spec.bin.futari-copy"
+grep -q "^content-checked: yes$" "$TEST_TMP/ok.futari-approval" || fail "content-checked not recorded"
 "$APPROVE" reject "$REQ" --key "$W/keys/carol.key" --cert "$W/carol.cert" \
 	--passphrase-file "$W/carol.pass" --root "$W/org/org.pub" --out "$TEST_TMP/no.futari-approval" \
 	--comment "not this one" --allow-root >>"$W/approve.log" 2>&1 || fail "reject failed"
@@ -135,6 +143,14 @@ for ev in redeem.accepted export.written; do
 		grep -q '"approver_1":"[A-Za-z]* (TEST ONLY) (S100[0-9])"' ||
 		fail "$ev lacks approver_1 with name and staff id: $(grep "\"event\":\"$ev\"" "$L"/egress-*.jsonl | grep "$req_id")"
 done
+# Whether the approver saw the content travels into the records and the monthly report.
+for ev in redeem.accepted export.written; do
+	grep "\"event\":\"$ev\"" "$L"/egress-*.jsonl | grep "$req_id" | grep -q '"content_checked":"yes"' ||
+		fail "$ev lacks content_checked"
+done
+"$top_builddir/approver/futari-audit" report --month "$(date -u +%Y-%m)" --lang en \
+	--out "$TEST_TMP/report" "$L" >"$TEST_TMP/report.out" 2>&1 || fail "report: $(cat "$TEST_TMP/report.out")"
+grep -q "(content checked)" "$TEST_TMP/report/report.html" || fail "the report does not show content checked"
 n=$(grep -c '"event":"approval.refused"' "$L"/egress-*.jsonl)
 [ "$n" -ge 7 ] || fail "refusals not all logged ($n)"
 # every refusal carries its stable name at the end of the reason (issue 16 item 3)

@@ -81,6 +81,37 @@ if LC_ALL=C grep -q "$(printf '\033')" out; then fail "show printed a raw escape
 expect 0 "$A" show $R --json req.futari-request
 grep -q '"requester" : "bob"' out || fail "show --json"
 
+# Issue 19: the file itself, checked against the request's size and SHA-256.
+grep -q '"state" : "not-seen"' out || fail "show --json: content not reported as not seen"
+expect 0 "$A" show $R req.futari-request
+grep -q "Content: *not seen: no file beside the request" out || fail "show: content not seen"
+printf 'TEST ONLY content' >good.bin
+printf 'TEST ONLY c0ntent' >bad.bin
+printf 'TEST ONLY content, and more' >long.bin
+expect 0 "$A" show $R req.futari-request --file good.bin
+grep -q "Content: *good.bin matches the request" out || fail "show --file: match not shown"
+for f in bad.bin long.bin; do
+	expect 1 "$A" show $R req.futari-request --file $f
+	grep -q "$f does NOT match the request: do not approve" out || fail "show --file $f"
+done
+expect 1 "$A" show $R --json req.futari-request --file bad.bin
+grep -q '"state" : "differs"' out || fail "show --json: mismatch"
+ln -s good.bin link.bin
+expect 1 "$A" show $R req.futari-request --file link.bin
+grep -q "symbolic link" err || fail "show --file followed a symbolic link"
+expect 1 "$A" show $R req.futari-request --file .
+grep -q "not a regular file" err || fail "show --file on a folder"
+expect 1 "$A" show $R req.futari-request --file no-such-file
+[ "$(wc -l <err)" -eq 1 ] || fail "a missing --file: not one line: $(cat err)"
+expect 2 "$A" show $R --file good.bin alice.cert
+# Beside the request: the copy 'futari export --with-copy' leaves there.
+cp bad.bin req.futari-copy
+expect 1 "$A" show $R req.futari-request
+grep -q "req.futari-copy does NOT match" out || fail "show: the copy beside the request"
+cp good.bin req.futari-copy
+expect 0 "$A" show $R req.futari-request
+grep -q "req.futari-copy matches the request" out || fail "show: the copy beside the request"
+
 # a tampered request is refused by show and sign
 sed 's/^reason: .*/reason: something else/' req.futari-request >tampered.futari-request
 expect 1 "$A" show $R tampered.futari-request
@@ -105,12 +136,19 @@ grep -q "does not belong" err || fail "key/cert mismatch message"
 expect 2 "$A" sign req.futari-request --key keys/alice.key --passphrase-file alice.pass $R
 grep -q "no keys/alice.futari-certificate beside the key" err || fail "missing --cert message"
 cp alice.cert keys/alice.futari-certificate
-expect 0 "$A" sign req.futari-request --key keys/alice.key \
+expect 1 "$A" sign req.futari-request --key keys/alice.key --file bad.bin \
+	--passphrase-file alice.pass --root org/org.pub $R
+grep -q "does NOT match the request: do not approve" err || fail "sign --file: mismatch signed"
+[ ! -e req.S1001.futari-approval ] || fail "an approval for a file that does not match"
+expect 0 "$A" sign req.futari-request --key keys/alice.key --file good.bin \
 	--passphrase-file alice.pass --root org/org.pub --valid-for 48h --comment "OK 承認" $R
+grep -q "^content-checked: yes$" req.S1001.futari-approval || fail "content-checked: yes not recorded"
+grep -q "Content checked: good.bin matches" err || fail "sign --file: not said"
 grep -q "capped at 1d" err || fail "validity not capped"
 [ -f req.S1001.futari-approval ] || fail "approval not beside the request"
 expect 0 "$A" show $R --root org/org.pub req.S1001.futari-approval
 grep -q "Approval (signature valid)" out || fail "show approval"
+grep -q "Content seen: *yes: the approver checked" out || fail "show approval: content-checked"
 expect 1 "$A" sign req.futari-request --key keys/alice.key --cert alice.cert \
 	--passphrase-file alice.pass --root org/org.pub $R
 grep -q "exists" err || fail "second approval overwrote the first"
@@ -158,6 +196,8 @@ expect 1 "$A" sign req1.futari-request --key keys/alice.key --cert alice.cert \
 grep -q "does not allow you to approve Class I" err || fail "class check"
 expect 0 "$A" reject req1.futari-request --key keys/carol.key --cert carol.cert \
 	--passphrase-file carol.pass --root org/org.pub --comment "no" $R
+grep -q "^content-checked: no$" req1.S1003.futari-approval || fail "content-checked: no not recorded"
+grep -q "Content not checked" err || fail "reject without --file: not said"
 expect 1 "$H" redeem --root org/org.pub --crl crl1 req1.futari-request req1.S1003.futari-approval
 grep -q "^rejected" out || fail "rejection not refused"
 

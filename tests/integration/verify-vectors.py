@@ -116,7 +116,8 @@ def fields(body, order):
     pos = 0
     for key in order:
         repeat = key.endswith("*")
-        key = key.rstrip("*")
+        optional = key.endswith("?")
+        key = key.rstrip("*?")
         while pos < len(lines):
             m = re.fullmatch(r"([a-z][a-z0-9.-]{0,31}):(?: (.+))?", lines[pos])
             if not m:
@@ -127,7 +128,7 @@ def fields(body, order):
             pos += 1
             if not repeat:
                 break
-        if not repeat and key not in got:
+        if not repeat and not optional and key not in got:
             raise Refused(f"missing {key}")
     if pos != len(lines):
         raise Refused("extra lines")
@@ -170,7 +171,7 @@ def pubkey(name):
 def request(text):
     body = armour(text, "REQUEST")
     channel = re.search(r"^channel: (.*)$", body, re.M).group(1)
-    dest = (["usb-vendor", "usb-product", "usb-serial", "usb-fs-uuid", "usb-label"]
+    dest = (["usb-asset?", "usb-vendor", "usb-product", "usb-serial", "usb-fs-uuid", "usb-label"]
             if channel == "usb" else ["upload-host", "upload-program"])
     order = (["version", "host", "host-key", "requester", "uid", "channel", "file", "size",
               "sha256", "class", "class-evidence"] + dest +
@@ -189,11 +190,13 @@ def approval(text, root):
     cert = "".join(line[5:] + "\n" for line in body.split("\n")[:-1] if line.startswith("cert."))
     c = cert_body(cert, root)
     lines = body.split("\n")[:-1]
-    if lines[-1] != own[-1] or not all(l.startswith("cert.") for l in lines[6:-1]):
+    if lines[-1] != own[-1] or not all(l.startswith("cert.") for l in lines[len(own) - 1:-1]):
         raise Refused("cert lines out of place")
     f, _ = fields("".join(l + "\n" for l in own),
                   ["version", "request", "decision", "not-before", "not-after", "comment",
-                   "signature"])
+                   "content-checked?", "signature"])
+    if f.get("content-checked", "yes") not in ("yes", "no"):
+        raise Refused("content-checked must be yes or no")
     signed = "".join(l + "\n" for l in lines[:-1]).encode()
     verify(b"futari approval v1", signed, f["signature"], b64(c["key"], 32))
     f["cert"] = c
@@ -226,11 +229,13 @@ def main():
     assert usb["id"] in keys and up["id"] in keys
     a = approval(read("TEST-ONLY-usb-class-ii.alice.futari-approval"), root)
     assert a["request"] == usb["id"] and a["decision"] == "approve"
+    assert a["content-checked"] == "yes"
     assert a["cert"]["serial"] not in crl["revoked"]
     assert "bob" not in a["cert"]["logins"].split(" ")
     c = approval(read("TEST-ONLY-upload-class-i.carol.futari-approval"), root)
     d = approval(read("TEST-ONLY-upload-class-i.dave-reject.futari-approval"), root)
     assert c["request"] == up["id"] and d["decision"] == "reject"
+    assert "content-checked" not in c and "content-checked" not in d
 
     # rule 19: one person is one approver. Carol re-issued (another staff id, another key)
     # keeps one of Carol's logins, so the two approvals are one approver; Carol and Dave

@@ -37,6 +37,8 @@ fixture_setup(Fixture *f, gconstpointer data)
 	f->req = fx_request(FUT_CLASS_II, f->host);
 	f->appr = fx_approval(f->req, f->cert, f->approver, FUT_DECISION_APPROVE, fx_now(),
 	                      fx_now() + 8 * 3600);
+	f->appr->content_checked = FUT_CONTENT_CHECK_YES;
+	g_assert_true(fut_approval_sign(f->appr, f->approver, &error));
 	f->crl = fx_crl(f->root, 3, revoked, 3);
 	f->text[OBJ_REQUEST] = fut_request_to_text(f->req, &error);
 	g_assert_no_error(error);
@@ -245,6 +247,29 @@ static const Edit edits[] = {
      "base64"},
     {"approval-bad-decision", OBJ_APPROVAL, "decision: approve", "decision: maybe",
      FUT_ERROR_INVALID_DATA, "approve or reject"},
+    {"usb-asset-empty", OBJ_REQUEST,
+     "usb-vendor: ", "usb-asset:\nusb-vendor: ", FUT_ERROR_INVALID_DATA, "usb-asset"},
+    {"usb-asset-after-vendor", OBJ_REQUEST, "usb-product: ",
+     "usb-asset: CITY-USB-0001\nusb-product: ", FUT_ERROR_INVALID_DATA, "usb-asset"},
+    {"usb-asset-control", OBJ_REQUEST, "usb-vendor: ", "usb-asset: CITY\x01USB\nusb-vendor: ",
+     FUT_ERROR_INVALID_DATA, "control character"},
+    {"approval-content-checked-garbage", OBJ_APPROVAL, "content-checked: yes",
+     "content-checked: maybe", FUT_ERROR_INVALID_DATA, "yes or no"},
+    {"approval-content-checked-case", OBJ_APPROVAL, "content-checked: yes", "content-checked: Yes",
+     FUT_ERROR_INVALID_DATA, "yes or no"},
+    {"approval-content-checked-empty", OBJ_APPROVAL, "content-checked: yes",
+     "content-checked:", FUT_ERROR_INVALID_DATA, "yes or no"},
+    {"approval-content-checked-duplicate", OBJ_APPROVAL, "content-checked: yes\n",
+     "content-checked: yes\ncontent-checked: yes\n", FUT_ERROR_INVALID_DATA, "duplicate"},
+    {"approval-content-checked-order", OBJ_APPROVAL,
+     "comment: OK (TEST ONLY)\ncontent-checked: yes\n",
+     "content-checked: yes\ncomment: OK (TEST ONLY)\n", FUT_ERROR_INVALID_DATA, "order"},
+    /* Dropping the line or flipping it to "no" keeps the text well-formed; the signature
+     * covers it, so neither verifies. */
+    {"approval-content-checked-dropped", OBJ_APPROVAL, "content-checked: yes\n", "",
+     FUT_ERROR_BAD_SIGNATURE, NULL},
+    {"approval-content-checked-flipped", OBJ_APPROVAL, "content-checked: yes\n",
+     "content-checked: no\n", FUT_ERROR_BAD_SIGNATURE, NULL},
     {"approval-no-certificate", OBJ_APPROVAL, "cert.version: 1\n", "", FUT_ERROR_INVALID_DATA,
      "certificate"},
     {"approval-cert-duplicate", OBJ_APPROVAL, "cert.roles: ",
@@ -514,6 +539,39 @@ test_revocation_list(Fixture *f, gconstpointer data)
 	}
 }
 
+/* The register's name of the stick (usb-asset) travels signed, before the device fields,
+ * and is not part of the identity compared at redeem. */
+static void
+test_usb_asset(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutRequest) q = fut_request_dup(f->req);
+	g_autoptr(FutRequest) back = NULL;
+	g_autofree gchar *text = NULL;
+
+	q->destination.usb_asset = g_strdup("CITY-USB-0001, 総務課");
+	g_assert_true(fut_request_sign(q, f->host, &error));
+	text = fut_request_to_text(q, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(strstr(text, "\nusb-asset: CITY-USB-0001, 総務課\nusb-vendor: "));
+	back = fut_request_parse(text, strlen(text), &error);
+	g_assert_no_error(error);
+	g_assert_true(fut_request_verify(back, &error));
+	g_assert_cmpstr(back->destination.usb_asset, ==, "CITY-USB-0001, 総務課");
+	/* The identity of the device is what redeem compares; the name is for people. */
+	g_assert_true(fut_destination_equal(&back->destination, &f->req->destination));
+	/* Without the line the text is the one from before the field; the signature covers
+	 * it, so it cannot be dropped or renamed. */
+	g_assert_null(strstr(f->text[OBJ_REQUEST], "usb-asset"));
+	{
+		g_autoptr(GString) t = g_string_new(text);
+		g_autoptr(FutRequest) r = NULL;
+		g_string_replace(t, "CITY-USB-0001", "CITY-USB-0002", 1);
+		r = fut_request_parse(t->str, t->len, NULL);
+		g_assert_true(r == NULL || !fut_request_verify(r, NULL));
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -523,6 +581,7 @@ main(int argc, char **argv)
 	ADD("/token/hostile-strings", test_hostile_strings);
 	ADD("/token/crlf", test_crlf);
 	ADD("/token/refused-edits", test_edits);
+	ADD("/token/usb-asset", test_usb_asset);
 	ADD("/token/non-canonical-base64", test_noncanonical_base64);
 	ADD("/token/bit-flips", test_bit_flips);
 	ADD("/token/truncated", test_truncated);

@@ -102,6 +102,10 @@ build_vectors(void)
 	upload->class_evidence = g_strdup("My Number with valid check digit (3 hits)");
 	g_assert_true(fut_request_sign(upload, host, NULL));
 	a_alice = fx_approval(usb, c_alice, alice, FUT_DECISION_APPROVE, now, now + 8 * 3600);
+	/* Alice checked the file (content-checked: yes); Carol's and Dave's approvals carry no
+	 * such line, as approvals made before the field existed. */
+	a_alice->content_checked = FUT_CONTENT_CHECK_YES;
+	g_assert_true(fut_approval_sign(a_alice, alice, NULL));
 	a_carol = fx_approval(upload, c_carol, carol, FUT_DECISION_APPROVE, now, now + 4 * 3600);
 	a_dave = fx_approval(upload, c_dave, dave, FUT_DECISION_REJECT, now, now + 3600);
 	a_carol2 = fx_approval(upload, c_carol2, carol2, FUT_DECISION_APPROVE, now, now + 4 * 3600);

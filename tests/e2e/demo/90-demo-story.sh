@@ -47,23 +47,29 @@ ok "it is on the stick with the same SHA-256; the stick is read-only again: $(bl
 
 step "hanako exports a Class II file (a bid specification): blocked, a request is written"
 bid=$(fe_staff_file bid-spec-42.txt 500000 II)
-echo "      \$ futari export bid-spec-42.txt --to OFFICE1 --reason \"tender 42\""
-e2e_as hanako "$FUTARI" export "$bid" --to OFFICE1 --reason "tender 42" 2>&1 | show
+echo "      \$ futari export bid-spec-42.txt --to OFFICE1 --reason \"tender 42\" --with-copy"
+e2e_as hanako "$FUTARI" export "$bid" --to OFFICE1 --reason "tender 42" --with-copy 2>&1 | show
 [ -f "$bid.futari-request" ] || fail "no request was written"
+[ -f "$bid.futari-copy" ] || fail "no copy of the file beside the request"
 [ ! -e "$mnt/bid-spec-42.txt" ] || fail "the Class II file was written without approval"
-ok "nothing was written; hanako sends $bid.futari-request to her supervisor"
+ok "nothing was written; hanako sends $bid.futari-request and the copy beside it to her supervisor"
 
 step "alice (supervisor, her own key in her own account) reviews the request"
 cp "$bid.futari-request" "$FE/share/demo.futari-request"
 chmod 0644 "$FE/share/demo.futari-request"
+install -m 0644 "$bid.futari-copy" "$FE/share/demo.futari-copy"
 echo "      \$ futari-approve show bid-spec-42.txt.futari-request"
-e2e_as alice "$APPROVE" show "$FE/share/demo.futari-request" --root "$FE/share/org.pub" 2>&1 | show
+e2e_as alice "$APPROVE" show "$FE/share/demo.futari-request" --root "$FE/share/org.pub" \
+	>"$FE/show.out" 2>&1 || fail "show: $(cat "$FE/show.out")"
+show <"$FE/show.out"
+grep -q "demo.futari-copy matches the request" "$FE/show.out" || fail "the copy was not checked"
 
 step "alice signs it with her key and passphrase (two factors)"
-echo "      \$ futari-approve sign bid-spec-42.txt.futari-request --key ~/futari-keys/alice.key --comment \"OK for tender 42\""
-fe_sign alice "$bid.futari-request" /home/hanako/bid-spec-42.futari-approval --comment "OK for tender 42" ||
-	fail "alice could not sign: $(cat "$FE/sign.out")"
+echo "      \$ futari-approve sign bid-spec-42.txt.futari-request --file bid-spec-42.txt.futari-copy --key ~/futari-keys/alice.key --comment \"OK for tender 42\""
+fe_sign alice "$bid.futari-request" /home/hanako/bid-spec-42.futari-approval --comment "OK for tender 42" \
+	--file "$FE/share/demo.futari-copy" || fail "alice could not sign: $(cat "$FE/sign.out")"
 show <"$FE/sign.out"
+grep -q "^content-checked: yes$" /home/hanako/bid-spec-42.futari-approval || fail "content-checked not recorded"
 chown hanako: /home/hanako/bid-spec-42.futari-approval
 ok "the approval goes back to hanako: /home/hanako/bid-spec-42.futari-approval"
 
