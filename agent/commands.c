@@ -56,6 +56,7 @@ cmd_status(FutApiCall *call, JsonObject *args, gpointer user_data)
 	                                             g_get_real_time() / G_USEC_PER_SEC));
 	json_object_set_int_member(r, "log_next_seq", fut_egress_log_get_next_seq(agent->log));
 	json_object_set_boolean_member(r, "upload_control", agent->fanwatch != NULL);
+	fut_agent_taint_status(agent, r);
 	if (agent->fanwatch != NULL) {
 		FutFanwatchStats st;
 		fut_fanwatch_get_stats(agent->fanwatch, &st);
