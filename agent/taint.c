@@ -161,6 +161,11 @@ struct _FutTaint {
 	guint64 marked;      /* under lock */
 	guint approvals;     /* under lock */
 	guint64 dropped_reported;
+	/* Descriptors of the exempt and approved programs, kept open so their inodes (and the
+	 * BPF storage on them) stay in memory; under lock. */
+	GArray *exe_fds;
+	GHashTable *exe_ids; /* program path -> exe_id (GUINT_TO_POINTER), under lock */
+	guint32 next_exe_id; /* under lock */
 };
 
 /* The kernel's dev_t (major << 20 | minor) of a stat's st_dev, and back. */
@@ -227,28 +232,60 @@ inode_of_fd(int fd, struct fut_taint_inode *ret, GError **error)
 	return TRUE;
 }
 
-static gboolean
-inode_of_path(const gchar *path, struct fut_taint_inode *ret, GError **error)
+/* Opens a program for its inode storage entry (exempt flag, approval id). */
+static int
+open_program(const gchar *path, GError **error)
 {
 	struct stat st;
+	int fd;
 
 	if (path == NULL || !g_path_is_absolute(path)) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
 		            _("a program must be given by its absolute path"));
-		return FALSE;
+		return -1;
 	}
-	if (stat(path, &st) != 0) {
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
 		fut_error_set_errno(error, errno, path);
-		return FALSE;
+		return -1;
 	}
-	if (!S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
 		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, _("not a regular file"));
-		return FALSE;
+		return -1;
 	}
-	memset(ret, 0, sizeof *ret);
-	ret->ino = st.st_ino;
-	ret->dev = kdev_of(st.st_dev);
-	return TRUE;
+	return fd;
+}
+
+/* Sets @flags on the program at @path and gives it an approval id; returns the id, 0 on
+ * error. Caller holds the lock. */
+static guint32
+mark_program(FutTaint *t, const gchar *path, guint32 flags, GError **error)
+{
+	struct fut_taint_exe x = {0};
+	int map = bpf_map__fd(t->skel->maps.exe_marks);
+	guint32 known = GPOINTER_TO_UINT(g_hash_table_lookup(t->exe_ids, path));
+	int fd;
+
+	/* Marked already with these flags: its descriptor is held open. */
+	if (known != 0 && flags == 0)
+		return known;
+	fd = open_program(path, error);
+	if (fd < 0)
+		return 0;
+	if (bpf_map_lookup_elem(map, &fd, &x) != 0)
+		memset(&x, 0, sizeof x);
+	x.flags |= flags;
+	if (x.exe_id == 0)
+		x.exe_id = ++t->next_exe_id;
+	if (bpf_map_update_elem(map, &fd, &x, BPF_ANY) != 0) {
+		fut_error_set_errno(error, errno, "BPF inode storage (programs)");
+		close(fd);
+		return 0;
+	}
+	g_array_append_val(t->exe_fds, fd);
+	g_hash_table_replace(t->exe_ids, g_strdup(path), GUINT_TO_POINTER(x.exe_id));
+	return x.exe_id;
 }
 
 static gchar *
@@ -342,17 +379,6 @@ rb_ready(gint fd, GIOCondition cond, gpointer user_data)
 	return G_SOURCE_CONTINUE;
 }
 
-static void
-add_exempt(FutTaint *t, const gchar *path)
-{
-	struct fut_taint_inode k;
-	guint8 one = 1;
-
-	if (!inode_of_path(path, &k, NULL))
-		return; /* not installed here */
-	bpf_map_update_elem(bpf_map__fd(t->skel->maps.exempt_exes), &k, &one, BPF_ANY);
-}
-
 FutTaint *
 fut_taint_new(const gchar *const *exempt_programs,
               FutTaintDenialFunc on_denial,
@@ -361,11 +387,12 @@ fut_taint_new(const gchar *const *exempt_programs,
               GError **error)
 {
 	g_autoptr(FutTaint) t = g_new0(FutTaint, 1);
-	g_autofree gchar *self = NULL;
 	int err;
 
 	g_mutex_init(&t->lock);
 	t->origins = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	t->exe_fds = g_array_new(FALSE, FALSE, sizeof(int));
+	t->exe_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	t->on_denial = on_denial;
 	t->on_gap = on_gap;
 	t->user_data = user_data;
@@ -394,11 +421,12 @@ fut_taint_new(const gchar *const *exempt_programs,
 	libbpf_set_print(NULL);
 	g_string_free(g_steal_pointer(&load_log), TRUE);
 
-	self = g_file_read_link("/proc/self/exe", NULL);
-	if (self != NULL)
-		add_exempt(t, self);
+	/* The agent itself is exempt by its pid (agent_tgid). A listed program that is not
+	 * installed here is skipped. */
+	g_mutex_lock(&t->lock);
 	for (guint i = 0; exempt_programs != NULL && exempt_programs[i] != NULL; i++)
-		add_exempt(t, exempt_programs[i]);
+		(void)mark_program(t, exempt_programs[i], FUT_TAINT_EXE_EXEMPT, NULL);
+	g_mutex_unlock(&t->lock);
 
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_event, t, NULL);
 	if (t->rb == NULL) {
@@ -432,6 +460,10 @@ fut_taint_free(FutTaint *t)
 	if (t->skel != NULL)
 		fut_taint_bpf__destroy(t->skel);
 	g_clear_pointer(&t->origins, g_hash_table_unref);
+	for (guint i = 0; t->exe_fds != NULL && i < t->exe_fds->len; i++)
+		close(g_array_index(t->exe_fds, int, i));
+	g_clear_pointer(&t->exe_fds, g_array_unref);
+	g_clear_pointer(&t->exe_ids, g_hash_table_unref);
 	g_mutex_clear(&t->lock);
 	g_free(t);
 }
@@ -476,17 +508,23 @@ fut_taint_mark_fd(FutTaint *t, int fd, guint file_class, GError **error)
 }
 
 static gboolean
-approval_key(int content_fd,
+approval_key(FutTaint *t,
+             int content_fd,
              uid_t uid,
              const gchar *program,
              struct fut_taint_approval_key *k,
              GError **error)
 {
 	memset(k, 0, sizeof *k);
-	if (!inode_of_fd(content_fd, &k->origin, error) || !inode_of_path(program, &k->exe, error))
+	if (!inode_of_fd(content_fd, &k->origin, error))
 		return FALSE;
 	k->uid = uid;
-	return TRUE;
+	if (program == NULL)
+		return TRUE; /* any program: exe_id 0 */
+	g_mutex_lock(&t->lock);
+	k->exe_id = mark_program(t, program, 0, error);
+	g_mutex_unlock(&t->lock);
+	return k->exe_id != 0;
 }
 
 gboolean
@@ -495,7 +533,7 @@ fut_taint_allow(FutTaint *t, int content_fd, uid_t uid, const gchar *program, GE
 	struct fut_taint_approval_key k;
 	guint64 one = 1;
 
-	if (!approval_key(content_fd, uid, program, &k, error))
+	if (!approval_key(t, content_fd, uid, program, &k, error))
 		return FALSE;
 	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.approvals), &k, &one, BPF_ANY) != 0) {
 		fut_error_set_errno(error, errno, "BPF approval map");
@@ -512,7 +550,7 @@ fut_taint_disallow(FutTaint *t, int content_fd, uid_t uid, const gchar *program,
 {
 	struct fut_taint_approval_key k;
 
-	if (!approval_key(content_fd, uid, program, &k, error))
+	if (!approval_key(t, content_fd, uid, program, &k, error))
 		return FALSE;
 	if (bpf_map_delete_elem(bpf_map__fd(t->skel->maps.approvals), &k) != 0) {
 		if (errno == ENOENT)

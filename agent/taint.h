@@ -69,8 +69,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutTaint, fut_taint_free)
 gboolean fut_taint_mark_fd(FutTaint *t, int fd, guint file_class, GError **error);
 
 /* An approval of the content open at @content_fd (the classified file itself: taint carries
- * the inode it came from) for @uid with the executable @program (an absolute path): its
- * processes may send to the network. fut_taint_disallow() withdraws it. Called by the
+ * the inode it came from) for @uid with the executable @program (an absolute path; NULL: any
+ * program): its processes may send to the network. fut_taint_disallow() withdraws it. Called by the
  * agent's redeem path and its expiry tick. Thread-safe. */
 gboolean
 fut_taint_allow(FutTaint *t, int content_fd, uid_t uid, const gchar *program, GError **error);

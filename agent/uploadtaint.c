@@ -3,10 +3,14 @@
  * the records of the kernel's denials, what `futari status` shows. Part of futarid. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <glib/gi18n.h>
+#include <unistd.h>
 
 #include "agent.h"
 #include "egresslog.h"
+#include "errors.h"
 #include "taint.h"
 #include "util.h"
 
@@ -65,6 +69,36 @@ on_gap(guint64 lost, gpointer user_data)
 	append(user_data, ev);
 }
 
+/* TEST ONLY (the e2e scenario 22, until the redeem path calls fut_taint_allow()):
+ * FUTARI_TEST_TAINT_ALLOW="UID:PROGRAM:FILE" in root's environment activates one approval
+ * at start. Garbage is refused with a reason and the taint layer then stays off. */
+static gboolean
+test_allow(FutAgent *agent, GError **error)
+{
+	const gchar *spec = g_getenv("FUTARI_TEST_TAINT_ALLOW");
+	g_auto(GStrv) parts = NULL;
+	guint64 uid = 0;
+	int fd;
+	gboolean ok;
+
+	if (spec == NULL)
+		return TRUE;
+	parts = g_strsplit(spec, ":", 3);
+	if (g_strv_length(parts) != 3 ||
+	    !g_ascii_string_to_unsigned(parts[0], 10, 0, G_MAXUINT32 - 1, &uid, NULL) ||
+	    !g_path_is_absolute(parts[1]) || !g_path_is_absolute(parts[2])) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("FUTARI_TEST_TAINT_ALLOW is not UID:/PROGRAM:/FILE"));
+		return FALSE;
+	}
+	fd = open(parts[2], O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return fut_error_set_errno(error, errno, "FUTARI_TEST_TAINT_ALLOW");
+	ok = fut_taint_allow(agent->taint, fd, (uid_t)uid, parts[1], error);
+	close(fd);
+	return ok;
+}
+
 gboolean
 fut_agent_taint_start(FutAgent *agent, GError **error)
 {
@@ -76,6 +110,11 @@ fut_agent_taint_start(FutAgent *agent, GError **error)
 	agent->taint =
 	    fut_taint_new((const gchar *const *)exempt->pdata, on_denial, on_gap, agent, error);
 	if (agent->taint == NULL) {
+		agent->taint_error = g_strdup((*error)->message);
+		return FALSE;
+	}
+	if (!test_allow(agent, error)) {
+		g_clear_pointer(&agent->taint, fut_taint_free);
 		agent->taint_error = g_strdup((*error)->message);
 		return FALSE;
 	}

@@ -67,13 +67,13 @@ struct {
 } loopback_marks SEC(".maps");
 
 /* Executables never tainted nor refused (browsers, mail clients: fanotify's deny-at-open
- * covers them) and the agent's own binary. */
+ * covers them) and the programs approvals name. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 256);
-	__type(key, struct fut_taint_inode);
-	__type(value, __u8);
-} exempt_exes SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct fut_taint_exe);
+} exe_marks SEC(".maps");
 
 /* Active upload approvals: content (origin inode), program (executable inode), user. */
 struct {
@@ -119,18 +119,35 @@ exe_of_current(struct fut_taint_inode *out, char *name, int name_len)
 	out->dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
 	out->pad = 0;
 	if (name != 0)
-		bpf_probe_read_kernel_str(name, name_len, BPF_CORE_READ(f, f_path.dentry, d_name.name));
+		bpf_probe_read_kernel_str(name, name_len,
+		                          BPF_CORE_READ(f, f_path.dentry, d_name.name));
+}
+
+/* The agent's entry for the current executable, or NULL. */
+static __always_inline struct fut_taint_exe *
+current_exe(void)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct mm_struct *mm = t->mm;
+	struct file *f;
+
+	if (mm == 0)
+		return 0;
+	f = mm->exe_file;
+	if (f == 0)
+		return 0;
+	return bpf_inode_storage_get(&exe_marks, f->f_inode, 0, 0);
 }
 
 static __always_inline int
 current_exempt(void)
 {
-	struct fut_taint_inode exe = {};
+	struct fut_taint_exe *x;
 
 	if ((__u32)(bpf_get_current_pid_tgid() >> 32) == agent_tgid)
 		return 1;
-	exe_of_current(&exe, 0, 0);
-	return bpf_map_lookup_elem(&exempt_exes, &exe) != 0;
+	x = current_exe();
+	return x != 0 && (x->flags & FUT_TAINT_EXE_EXEMPT);
 }
 
 static __always_inline struct fut_taint_mark *
@@ -151,8 +168,7 @@ taint_current(const struct fut_taint_mark *from)
 
 	if (current_exempt())
 		return;
-	m = bpf_task_storage_get(&task_marks, current_leader(), 0,
-	                         BPF_LOCAL_STORAGE_GET_F_CREATE);
+	m = bpf_task_storage_get(&task_marks, current_leader(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (m == 0 || !stronger(from->file_class, m->file_class))
 		return;
 	if (m->file_class == FUT_TAINT_CLASS_NONE)
@@ -258,13 +274,20 @@ dest_is_network(const struct dest *d)
 }
 
 static __always_inline int
-approved(const struct fut_taint_mark *m, const struct fut_taint_inode *exe)
+approved(const struct fut_taint_mark *m)
 {
 	struct fut_taint_approval_key k = {};
+	struct fut_taint_exe *x = current_exe();
 
 	k.origin = m->origin;
-	k.exe = *exe;
 	k.uid = (__u32)bpf_get_current_uid_gid();
+	if (x != 0 && x->exe_id != 0) {
+		k.exe_id = x->exe_id;
+		if (bpf_map_lookup_elem(&approvals, &k) != 0)
+			return 1;
+	}
+	/* An approval for any program. */
+	k.exe_id = 0;
 	return bpf_map_lookup_elem(&approvals, &k) != 0;
 }
 
@@ -274,14 +297,12 @@ static __always_inline int
 decide_send(const struct fut_taint_mark *m, const struct dest *d, __u32 kind)
 {
 	struct fut_taint_event *e;
-	struct fut_taint_inode exe = {};
 
 	if (!dest_is_network(d))
 		return 0;
 	if (current_exempt())
 		return 0;
-	exe_of_current(&exe, 0, 0);
-	if (approved(m, &exe))
+	if (approved(m))
 		return 0;
 	__sync_fetch_and_add(&counters.denied, 1);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -333,7 +354,8 @@ flow_to_sock(struct sock *sk, const struct dest *d, const struct fut_taint_mark 
 }
 
 SEC("lsm/file_permission")
-int BPF_PROG(fut_file_permission, struct file *file, int mask, int ret)
+int
+BPF_PROG(fut_file_permission, struct file *file, int mask, int ret)
 {
 	struct inode *inode;
 	struct fut_taint_mark *m;
@@ -362,8 +384,8 @@ int BPF_PROG(fut_file_permission, struct file *file, int mask, int ret)
 	if (fmt == S_IFSOCK) {
 		/* write()/sendfile() to a socket: struct socket sits before its inode
 		 * (struct socket_alloc). sendfile to a socket never reaches socket_sendmsg. */
-		struct socket *sock = (void *)((char *)inode -
-		                               bpf_core_field_offset(struct socket_alloc, vfs_inode));
+		struct socket *sock =
+		    (void *)((char *)inode - bpf_core_field_offset(struct socket_alloc, vfs_inode));
 		struct sock *sk = BPF_CORE_READ(sock, sk);
 		struct dest d = {};
 
@@ -376,8 +398,13 @@ int BPF_PROG(fut_file_permission, struct file *file, int mask, int ret)
 }
 
 SEC("lsm/mmap_file")
-int BPF_PROG(fut_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
-             unsigned long flags, int ret)
+int
+BPF_PROG(fut_mmap_file,
+         struct file *file,
+         unsigned long reqprot,
+         unsigned long prot,
+         unsigned long flags,
+         int ret)
 {
 	struct inode *inode;
 	struct fut_taint_mark *m;
@@ -401,7 +428,8 @@ int BPF_PROG(fut_mmap_file, struct file *file, unsigned long reqprot, unsigned l
 }
 
 SEC("lsm/task_alloc")
-int BPF_PROG(fut_task_alloc, struct task_struct *task, unsigned long clone_flags, int ret)
+int
+BPF_PROG(fut_task_alloc, struct task_struct *task, unsigned long clone_flags, int ret)
 {
 	struct fut_taint_mark *m, *n;
 
@@ -417,8 +445,8 @@ int BPF_PROG(fut_task_alloc, struct task_struct *task, unsigned long clone_flags
 }
 
 SEC("lsm/socket_connect")
-int BPF_PROG(fut_socket_connect, struct socket *sock, struct sockaddr *address, int addrlen,
-             int ret)
+int
+BPF_PROG(fut_socket_connect, struct socket *sock, struct sockaddr *address, int addrlen, int ret)
 {
 	struct fut_taint_mark *m;
 	struct dest d = {};
@@ -434,7 +462,8 @@ int BPF_PROG(fut_socket_connect, struct socket *sock, struct sockaddr *address, 
 }
 
 SEC("lsm/socket_sendmsg")
-int BPF_PROG(fut_socket_sendmsg, struct socket *sock, struct msghdr *msg, int size, int ret)
+int
+BPF_PROG(fut_socket_sendmsg, struct socket *sock, struct msghdr *msg, int size, int ret)
 {
 	struct fut_taint_mark *m;
 	struct sock *sk;
@@ -467,8 +496,8 @@ int BPF_PROG(fut_socket_sendmsg, struct socket *sock, struct msghdr *msg, int si
 }
 
 SEC("lsm/socket_recvmsg")
-int BPF_PROG(fut_socket_recvmsg, struct socket *sock, struct msghdr *msg, int size, int flags,
-             int ret)
+int
+BPF_PROG(fut_socket_recvmsg, struct socket *sock, struct msghdr *msg, int size, int flags, int ret)
 {
 	struct sock *sk;
 	struct fut_taint_mark *m;
@@ -485,8 +514,8 @@ int BPF_PROG(fut_socket_recvmsg, struct socket *sock, struct msghdr *msg, int si
 		if (m != 0 && m->file_class != FUT_TAINT_CLASS_NONE)
 			taint_current(m);
 	} else if ((family == AF_INET || family == AF_INET6) && loopback_used) {
-		__u32 key = ((__u32)sk->__sk_common.skc_num << 16) |
-		            bpf_ntohs(sk->__sk_common.skc_dport);
+		__u32 key =
+		    ((__u32)sk->__sk_common.skc_num << 16) | bpf_ntohs(sk->__sk_common.skc_dport);
 
 		m = bpf_map_lookup_elem(&loopback_marks, &key);
 		if (m != 0 && m->file_class != FUT_TAINT_CLASS_NONE)

@@ -34,14 +34,22 @@ struct fut_taint_mark {
 	struct fut_taint_inode origin;
 };
 
+/* The value in the executables' inode storage, set by the agent through a descriptor of the
+ * program (so the kernel's own inode is meant, also on overlayfs where stat's numbers are not
+ * the inode's): exempt, and the id approvals name the program by. */
+#define FUT_TAINT_EXE_EXEMPT 0x1
+struct fut_taint_exe {
+	fut_u32 flags;
+	fut_u32 exe_id; /* 0: none */
+};
+
 /* The key of the approval map: this content (the origin inode) by this user with this
- * program (the executable's inode). The value is the approval's end, unix seconds (the agent
- * removes ended ones; the kernel side only looks the key up). */
+ * program (its exe_id; 0: any program). The value is the approval's end, unix seconds (the
+ * agent removes ended ones; the kernel side only looks the key up). */
 struct fut_taint_approval_key {
 	struct fut_taint_inode origin;
-	struct fut_taint_inode exe;
+	fut_u32 exe_id;
 	fut_u32 uid;
-	fut_u32 pad;
 };
 
 enum fut_taint_event_kind {
