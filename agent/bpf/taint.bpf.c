@@ -129,6 +129,7 @@ current_exe(void)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct mm_struct *mm = t->mm;
+	struct fut_taint_exe *x;
 	struct file *f;
 
 	if (mm == 0)
@@ -136,6 +137,12 @@ current_exe(void)
 	f = mm->exe_file;
 	if (f == 0)
 		return 0;
+	/* The inode of the path the program was run by first: on overlayfs the agent's
+	 * descriptor of the program names the overlay inode, while an executed file's f_inode
+	 * may be the layer's. */
+	x = bpf_inode_storage_get(&exe_marks, f->f_path.dentry->d_inode, 0, 0);
+	if (x != 0)
+		return x;
 	return bpf_inode_storage_get(&exe_marks, f->f_inode, 0, 0);
 }
 
