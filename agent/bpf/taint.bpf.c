@@ -167,13 +167,17 @@ current_mark(void)
 	return m;
 }
 
-/* The current process read what @from marks: it is tainted with the stronger class. */
+/* The current process read what @from marks: it is tainted with the stronger class. From
+ * tracing programs (@check_exempt 0: inode storage is for LSM programs only) an exempt
+ * program may be tainted, but it never passes taint on (the flows check) nor is refused. */
 static __always_inline void
-taint_current(const struct fut_taint_mark *from)
+taint_current_from(const struct fut_taint_mark *from, int check_exempt)
 {
 	struct fut_taint_mark *m;
 
-	if (current_exempt())
+	if ((__u32)(bpf_get_current_pid_tgid() >> 32) == agent_tgid)
+		return;
+	if (check_exempt && current_exempt())
 		return;
 	m = bpf_task_storage_get(&task_marks, current_leader(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (m == 0 || !stronger(from->file_class, m->file_class))
@@ -182,6 +186,12 @@ taint_current(const struct fut_taint_mark *from)
 		__sync_fetch_and_add(&counters.tainted, 1);
 	m->file_class = from->file_class;
 	m->origin = from->origin;
+}
+
+static __always_inline void
+taint_current(const struct fut_taint_mark *from)
+{
+	taint_current_from(from, 1);
 }
 
 /* A tainted process wrote to @inode (a regular file or a pipe). */
@@ -385,7 +395,8 @@ BPF_PROG(fut_file_permission, struct file *file, int mask, int ret)
 		return 0;
 	fmt = inode->i_mode & S_IFMT;
 	if (fmt == S_IFREG || fmt == S_IFIFO) {
-		mark_inode(inode, m);
+		if (!current_exempt())
+			mark_inode(inode, m);
 		return 0;
 	}
 	if (fmt == S_IFSOCK) {
@@ -428,7 +439,7 @@ BPF_PROG(fut_mmap_file,
 	}
 	if ((prot & PROT_WRITE) && (flags & MAP_SHARED)) {
 		m = current_mark();
-		if (m != 0 && (inode->i_mode & S_IFMT) == S_IFREG)
+		if (m != 0 && (inode->i_mode & S_IFMT) == S_IFREG && !current_exempt())
 			mark_inode(inode, m);
 	}
 	return 0;
@@ -497,36 +508,56 @@ BPF_PROG(fut_socket_sendmsg, struct socket *sock, struct msghdr *msg, int size, 
 			d.family = fam; /* AF_UNSPEC etc.: judged on the socket's own peer */
 	}
 	r = decide_send(m, &d, FUT_TAINT_EVENT_DENY_SEND);
-	if (r == 0)
+	/* Only what stays on this machine carries taint to a receiver: an approved or exempt
+	 * send to the network does not taint whoever answers it. */
+	if (r == 0 && !dest_is_network(&d) && !current_exempt())
 		flow_to_sock(sk, &d, m);
 	return r;
 }
 
-SEC("lsm/socket_recvmsg")
-int
-BPF_PROG(fut_socket_recvmsg, struct socket *sock, struct msghdr *msg, int size, int flags, int ret)
+/* A receive taints when what it returns came from a tainted sender. */
+static __always_inline void
+recv_taint(struct socket *sock, int check_exempt)
 {
 	struct sock *sk;
 	struct fut_taint_mark *m;
 	__u16 family;
 
-	if (ret != 0)
-		return ret;
 	sk = sock->sk;
 	if (sk == 0)
-		return 0;
+		return;
 	family = sk->__sk_common.skc_family;
 	if (family == AF_UNIX) {
 		m = bpf_sk_storage_get(&sock_marks, sk, 0, 0);
 		if (m != 0 && m->file_class != FUT_TAINT_CLASS_NONE)
-			taint_current(m);
+			taint_current_from(m, check_exempt);
 	} else if ((family == AF_INET || family == AF_INET6) && loopback_used) {
 		__u32 key =
 		    ((__u32)sk->__sk_common.skc_num << 16) | bpf_ntohs(sk->__sk_common.skc_dport);
 
 		m = bpf_map_lookup_elem(&loopback_marks, &key);
 		if (m != 0 && m->file_class != FUT_TAINT_CLASS_NONE)
-			taint_current(m);
+			taint_current_from(m, check_exempt);
 	}
+}
+
+SEC("lsm/socket_recvmsg")
+int
+BPF_PROG(fut_socket_recvmsg, struct socket *sock, struct msghdr *msg, int size, int flags, int ret)
+{
+	if (ret != 0)
+		return ret;
+	recv_taint(sock, 1);
+	return 0;
+}
+
+/* The LSM hook runs before a receive blocks: data a tainted sender adds while the receiver
+ * waits is seen only here, after the receive returned it. */
+SEC("fexit/sock_recvmsg")
+int
+BPF_PROG(fut_sock_recvmsg_exit, struct socket *sock, struct msghdr *msg, int flags, int ret)
+{
+	if (ret > 0)
+		recv_taint(sock, 0);
 	return 0;
 }
