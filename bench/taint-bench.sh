@@ -43,10 +43,15 @@ ip link add futb0 type dummy && ip addr add 192.0.2.1/24 dev futb0 && ip link se
 	{ echo "taint-bench: no dummy interface" >&2; exit 1; }
 
 start_taint() {
-	coproc TL { "$load"; }
-	LPID=$TL_PID
-	read -r line <&"${TL[0]}" || { echo "taint-bench: the programs did not load" >&2; exit 77; }
-	[ "$line" = READY ] || exit 1
+	"$load" >"$work/load.out" 2>&1 &
+	LPID=$!
+	for ((i = 0; i < 600; i++)); do
+		grep -q READY "$work/load.out" && return 0
+		kill -0 "$LPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "taint-bench: the programs did not load: $(cat "$work/load.out")" >&2
+	exit 77
 }
 stop_taint() {
 	kill "$LPID"
@@ -57,7 +62,8 @@ run() { # MODE: one line "MODE open NS connect NS send NS"
 	local o c s
 	# pass 1 warms the dentry cache; pass 3 is reported
 	o=$("$loop" "$work/fs" "$files" 3 | awk '$1 == "pass" && $2 == 3 { print $3 }')
-	read -r c s < <("$conn" 192.0.2.1 "$connects" | awk '{ v[$1] = $2 } END { print v["connect"], v["send"] }')
+	"$conn" 192.0.2.1 "$connects" >"$work/conn.out" || exit 1
+	read -r c s <<<"$(awk '{ v[$1] = $2 } END { print v["connect"], v["send"] }' "$work/conn.out")"
 	echo "$1 $o $c $s"
 }
 results=$work/results
