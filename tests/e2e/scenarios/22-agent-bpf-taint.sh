@@ -198,3 +198,47 @@ e2e_as dave timeout 30 bash -c "$C -T - $URL <'$f'" || rc=$?
 [ "$rc" -ne 0 ] && ! grep -q "$MARKER" "$recv" || fail "dave's curl sent under hanako's approval"
 [ "$(denials)" -gt "$before" ] || { sleep 1; [ "$(denials)" -gt "$before" ]; } || fail "dave's refusal not logged"
 note "taint: $("$FUTARI" status | grep '^enforcement')"
+
+# A full ring buffer is a gap, never a silent loss: with the agent stopped (SIGSTOP) a tainted
+# python3 makes 4000 refused connects, more than the ring buffer holds; after SIGCONT the log
+# has the denials that fit plus a gap record counting the rest, adding up to all 4000.
+go=$E2E_SCRATCH/go
+rm -f "$go"
+before=$(denials)
+e2e_as hanako timeout 120 python3 -c '
+import os, socket, sys, time
+sys.stdin.buffer.read()
+while not os.path.exists(sys.argv[1]):
+    time.sleep(0.05)
+n = 0
+for i in range(4000):
+    try:
+        socket.create_connection(("192.0.2.1", 8080), 2).close()
+    except PermissionError:
+        n += 1
+print(n)' "$go" <"$f" >"$E2E_SCRATCH/flood.out" 2>&1 &
+fpid=$!
+sleep 2 # it has read the file (the agent still answers fanotify until it stops)
+kill -STOP "$AGENT_PID"
+touch "$go"
+wait "$fpid" || { kill -CONT "$AGENT_PID"; fail "the flood process failed: $(cat "$E2E_SCRATCH/flood.out")"; }
+kill -CONT "$AGENT_PID"
+[ "$(cat "$E2E_SCRATCH/flood.out")" = 4000 ] || fail "not every connect was refused: $(cat "$E2E_SCRATCH/flood.out")"
+lost=
+for ((i = 0; i < 100; i++)); do
+	lost=$(cat "$FE_LOG"/egress-*.jsonl | python3 -c '
+import json, sys
+n = 0
+for line in sys.stdin:
+    r = json.loads(line)
+    if r.get("event") == "gap" and r.get("detail", {}).get("kind") == "taint-denials-dropped":
+        n += int(r["detail"]["count"])
+print(n)')
+	[ "$lost" -gt 0 ] && break
+	sleep 0.2
+done
+[ "$lost" -gt 0 ] || fail "no gap record after the ring buffer overflowed"
+sleep 1
+got=$(($(denials) - before))
+[ $((got + lost)) -eq 4000 ] || fail "records do not add up: $got upload.denied + $lost in gap records, 4000 refused"
+note "ring buffer overflow: $got upload.denied records and a gap of $lost, 4000 refused"
