@@ -57,6 +57,8 @@ static const KeySpec key_table[] = {
     {"limits", "max-export-bytes", KEY_UINT, OFF(max_export_bytes), 1, G_MAXINT64},
     {"limits", "request-lifetime-hours", KEY_UINT, OFF(request_lifetime_hours), 1, 24 * 90},
     {"upload", "filesystems", KEY_PATH_LIST, OFF(upload_filesystems), 0, 0},
+    {"upload", "mounts", KEY_PATH_LIST, OFF(upload_mounts), 0, 0},
+    {"upload", "deadline-ms", KEY_UINT, OFF(upload_deadline_ms), 100, 60000},
     {"upload", "programs", KEY_PATH_LIST, OFF(upload_programs), 0, 0},
     {"upload", "names", KEY_NAME_LIST, OFF(upload_names), 0, 0},
     {"upload", "observe", KEY_PATH_LIST, OFF(upload_observe), 0, 0},
@@ -88,6 +90,7 @@ fut_config_free(FutConfig *c)
 	g_free(c->revocation_list);
 	g_free(c->label_store);
 	g_strfreev(c->upload_filesystems);
+	g_strfreev(c->upload_mounts);
 	g_strfreev(c->upload_programs);
 	g_strfreev(c->upload_names);
 	g_strfreev(c->upload_observe);
@@ -124,6 +127,7 @@ fut_config_new_default(void)
 	/* The listener's own defaults (fut_fanwatch_config_init). */
 	c->upload_digest_max = G_GUINT64_CONSTANT(1024) * 1024 * 1024;
 	c->upload_learn_max = 1024 * 1024;
+	c->upload_deadline_ms = 3000;
 	c->upload_observe_interval = 3600;
 	c->upload_observe_per_minute = 60;
 	return c;

@@ -45,6 +45,8 @@ typedef struct {
 	 * program or name. Lists are NULL-terminated; NULL when not given. */
 	gboolean upload_enabled;
 	gchar **upload_filesystems;      /* paths on the filesystems to mark whole */
+	gchar **upload_mounts;           /* mount point patterns marked as they are mounted */
+	guint upload_deadline_ms;        /* longest wait of an open for its answer */
 	gchar **upload_programs;         /* absolute paths of upload program executables */
 	gchar **upload_names;            /* executable base names that are upload programs */
 	gchar **upload_observe;          /* path prefixes where Class III opens are reported */

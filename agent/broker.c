@@ -542,12 +542,10 @@ label_done(GObject *source, GAsyncResult *res, gpointer data)
 		fut_api_call_return_error(call, error);
 		return;
 	}
-	/* Upload control may hold this file as judged Class III: let it judge again. */
+	/* Upload control may hold this file, or copies of it, as judged Class III: judge again. */
 	if (lj->agent->fanwatch != NULL) {
 		g_autoptr(GError) ferr = NULL;
-		gboolean forgot = lj->path != NULL &&
-		                  fut_fanwatch_forget_path(lj->agent->fanwatch, lj->path, &ferr);
-		if (!forgot && !fut_fanwatch_flush(lj->agent->fanwatch, &ferr))
+		if (!fut_fanwatch_relabelled(lj->agent->fanwatch, &ferr))
 			g_warning("label: upload control: %s", ferr->message);
 	}
 	{

@@ -63,6 +63,9 @@ cmd_status(FutApiCall *call, JsonObject *args, gpointer user_data)
 		json_object_set_int_member(r, "upload_events", (gint64)st.events);
 		json_object_set_int_member(r, "upload_denied", (gint64)st.denied);
 		json_object_set_int_member(r, "upload_overflows", (gint64)st.overflows);
+		json_object_set_int_member(r, "upload_deadline_answers",
+		                           (gint64)st.deadline_answers);
+		json_object_set_int_member(r, "upload_mounts_marked", (gint64)st.mounts_marked);
 		json_object_set_int_member(r, "upload_approvals",
 		                           g_hash_table_size(agent->upload_approvals));
 	}

@@ -15,11 +15,14 @@ G_BEGIN_DECLS
  * keeps Class I and II files away from upload programs unless an active upload approval
  * covers that content, requester and program.
  *
- * The listener runs in its own thread with its own GMainContext, so that no open made by
- * any other thread of the agent (log, spool, socket) can ever wait on a reply the agent
- * itself has to give: those opens carry the agent's pid and are allowed at once. Each event
- * is answered first; a record for the log is then handed to the agent's main context.
- * Every event gets a reply; what cannot be decided is denied. */
+ * A reader thread reads the events and answers the agent's own opens (and ordinary programs
+ * it knows) at once, so that no open made by any thread of the agent can wait on a reply the
+ * agent itself has to give. A pool of responder threads answers the rest of what needs no
+ * file content; workers classify and hash for upload programs and answer; a deadline thread
+ * answers whatever is still open at its deadline. Nothing a user controls (a lease, a FUSE
+ * daemon, a large file) can hold the threads that answer other users' opens. Each event is
+ * answered first; a record for the log is then handed to the agent's main context. Every
+ * event gets exactly one reply; what cannot be decided is denied (docs/upload-control.md). */
 
 /* Classes of the policy (2.2.1). 0 is never returned by a classifier: unknown is II. */
 #define FUT_FANWATCH_CLASS_I   1
@@ -49,7 +52,8 @@ typedef struct {
 	gchar *exe;                 /* /proc/PID/exe target, NULL when unknown */
 	gchar *comm;                /* /proc/PID/comm, NULL when unknown */
 	const gchar *program_match; /* how the upload program was recognised: "inode", "path",
-	                             * "name" or "size" (see docs/upload-control.md) */
+	                             * "name", "size", "mapping" (a program run
+	                             * through the loader) or "applet" (busybox wget) */
 	/* object */
 	gchar *path; /* /proc/self/fd/N target, NULL when unknown */
 	guint64 dev;
@@ -85,9 +89,10 @@ FutLogEvent *fut_fanwatch_record_to_log_event(const FutFanwatchRecord *rec);
 JsonObject *fut_fanwatch_record_to_fields(const FutFanwatchRecord *rec);
 
 /* Classifies the open file @fd (read it with pread(); do not close it) whose path is @path
- * (may be NULL). Stores FUT_FANWATCH_CLASS_* in @ret_class. Called in the listener thread,
- * possibly while an upload program waits: it must be thread-safe and must NOT open files on a
- * watched filesystem (that open would wait on this very thread). A FALSE return (or a class
+ * (may be NULL). Stores FUT_FANWATCH_CLASS_* in @ret_class. Called only in upload control's
+ * worker threads, possibly several at once and while an upload program waits: it must be
+ * thread-safe; it may take its time (the open it serves is answered at its deadline whatever
+ * happens), but it must NOT open files on a watched filesystem. A FALSE return (or a class
  * outside I..III) makes the file Class II. */
 typedef gboolean (*FutFanwatchClassifyFunc)(
     int fd, const gchar *path, guint *ret_class, gpointer user_data, GError **error);
@@ -99,6 +104,11 @@ typedef void (*FutFanwatchRecordFunc)(const FutFanwatchRecord *rec, gpointer use
 typedef struct {
 	/* Paths on the filesystems to watch (each filesystem is marked whole). Required. */
 	const gchar *const *mounts;
+	/* Mount points (glob patterns, fnmatch with FNM_PATHNAME: "/run/user/[0-9]*") whose
+	 * filesystems are watched too, those mounted now and those mounted later (the mount
+	 * table is followed): tmpfs /tmp, /dev/shm, /run/user/UID, a user's FUSE mounts.
+	 * Optional. */
+	const gchar *const *mount_patterns;
 	/* Executable paths of upload programs. Symbolic links are followed at start, so
 	 * /usr/bin/x-www-browser covers the browser it points to. */
 	const gchar *const *upload_programs;
@@ -118,6 +128,16 @@ typedef struct {
 	guint observe_per_minute;
 	/* Set no ignore marks at all (for measurements and debugging). */
 	gboolean no_ignore_marks;
+	/* How long an open waits for its answer, in milliseconds (0: the default, 3000). At the
+	 * deadline an upload program's undecided open is denied and any other program's open
+	 * is allowed; the kernel is never kept waiting longer by anything the opener controls. */
+	guint deadline_ms;
+	/* Called from a worker thread (never one that answers the kernel, possibly several at
+	 * once) each time a regular file is found Class I or II, with a read-only descriptor of
+	 * it that is valid only during the call (do not close it; dup it to keep it). The BPF
+	 * taint layer marks the inode with it. NULL: not called. */
+	void (*on_classified)(int fd, guint file_class, gpointer user_data);
+	gpointer on_classified_data;
 } FutFanwatchConfig;
 
 /* Fills @cfg with defaults (NULL lists, digest_max 1 GiB, learn_max 1 MiB, observe every
@@ -168,6 +188,10 @@ void fut_fanwatch_clear_approvals(FutFanwatch *fw);
  * binaries again: call after a policy change, a label change that may raise the class of
  * files already judged Class III, or a package upgrade. Thread-safe. */
 gboolean fut_fanwatch_flush(FutFanwatch *fw, GError **error);
+/* Drops every cached classification and every ignore mark, so that files judged before
+ * (copies of relabelled content included, wherever they are) are judged again at their
+ * next open: call after `futari label`. Does not look at any file. Thread-safe. */
+gboolean fut_fanwatch_relabelled(FutFanwatch *fw, GError **error);
 /* Drops the ignore mark and cached classification of the file at @path (not following a
  * final symbolic link): call after labelling that one file. Thread-safe. */
 gboolean fut_fanwatch_forget_path(FutFanwatch *fw, const gchar *path, GError **error);
@@ -183,6 +207,8 @@ typedef struct {
 	guint64 overflows;     /* FAN_Q_OVERFLOW seen */
 	guint64 reply_errors;
 	guint64 records_dropped;
+	guint64 deadline_answers; /* events answered at their deadline */
+	guint64 mounts_marked;    /* filesystems marked as they were mounted */
 } FutFanwatchStats;
 
 /* Copies the counters into @ret_stats. Thread-safe. */

@@ -146,14 +146,18 @@ upload_classify(int fd, const gchar *path, guint *ret_class, gpointer user_data,
 	FutAgent *agent = user_data;
 	FutClassifier *c = g_atomic_pointer_get(&agent->classifier);
 
-	if (!fut_classifier_classify_fd_cb(fd, path, ret_class, c, error))
-		return FALSE;
-	/* The kernel side of the taint learns every Class I/II inode the agent judges.
-	 * TODO(i14-fan): move to FutFanwatchConfig.on_classified once that lands. */
-	if (agent->taint != NULL &&
-	    (*ret_class == FUT_FANWATCH_CLASS_I || *ret_class == FUT_FANWATCH_CLASS_II))
-		(void)fut_taint_mark_fd(agent->taint, fd, *ret_class, NULL);
-	return TRUE;
+	return fut_classifier_classify_fd_cb(fd, path, ret_class, c, error);
+}
+
+/* The listener found a file Class I or II (or could not judge it: Class II): the kernel side
+ * of the taint learns the inode. Any listener thread; the descriptor is borrowed. */
+static void
+upload_classified(int fd, guint file_class, gpointer user_data)
+{
+	FutAgent *agent = user_data;
+
+	if (agent->taint != NULL)
+		(void)fut_taint_mark_fd(agent->taint, fd, file_class, NULL);
 }
 
 /* Runs in the main context, after the listener has answered the kernel. Denials and
@@ -195,6 +199,8 @@ start_upload_control(FutAgent *agent, GError **error)
 		return TRUE;
 	fut_fanwatch_config_init(&cfg);
 	cfg.mounts = (const gchar *const *)c->upload_filesystems;
+	cfg.mount_patterns = (const gchar *const *)c->upload_mounts;
+	cfg.deadline_ms = c->upload_deadline_ms;
 	cfg.upload_programs = (const gchar *const *)c->upload_programs;
 	cfg.upload_names = (const gchar *const *)c->upload_names;
 	cfg.observe_paths = (const gchar *const *)c->upload_observe;
@@ -202,6 +208,8 @@ start_upload_control(FutAgent *agent, GError **error)
 	cfg.learn_max = c->upload_learn_max;
 	cfg.observe_interval_s = c->upload_observe_interval;
 	cfg.observe_per_minute = c->upload_observe_per_minute;
+	cfg.on_classified = upload_classified;
+	cfg.on_classified_data = agent;
 	agent->fanwatch =
 	    fut_fanwatch_new(&cfg, upload_classify, agent, upload_record, agent, NULL, error);
 	if (agent->fanwatch == NULL || !fut_fanwatch_start(agent->fanwatch, error)) {

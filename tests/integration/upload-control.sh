@@ -202,6 +202,27 @@ expect_line 'upload.denied.*staff.csv.*"class":1' "no Class I denial from the re
 timeout 10 cat "$mnt/staff.csv" >/dev/null || fail "cat cannot read a Class I file (real classifier)"
 stop_harness
 
+# --- the deadline: a classification that takes too long (issue 14) ----------------------
+# The test classifier takes 5 s on a file named "slow"; the deadline is 1 s. curl is denied
+# at the deadline (a record says so) while cat, not an upload program, is answered at once
+# both before and while curl waits.
+echo "slow but public" >"$mnt/slow.txt"
+start_harness --deadline-ms 1000
+t0=$(date +%s%N)
+timeout 20 curl -s "file://$mnt/slow.txt" >"$TEST_TMP/slow.out" 2>&1 &
+spid=$!
+sleep 0.2
+[ "$(timeout 5 cat "$mnt/slow.txt")" = "slow but public" ] ||
+	fail "cat waited on a classification for curl"
+rc=0
+wait "$spid" || rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ "$rc" != 0 ] || fail "curl read a file whose classification outlasted the deadline"
+[ "$ms" -lt 4000 ] || fail "curl waited $ms ms with a 1000 ms deadline"
+expect_line '"event":"upload.denied".*slow.txt.*undecided at the deadline' \
+	"no upload.denied at the deadline"
+stop_harness
+
 # --- killed listener: pending openers are allowed by the kernel, none stays blocked ------
 # Written before the listener starts, so no ignore mark of this group covers it.
 echo "pending" >"$mnt/pending.txt"

@@ -70,6 +70,8 @@ test_upload(void)
 	          "names = firefox\n"
 	          "observe = /home\n"
 	          "digest-max = 1000\n"
+	          "mounts = /tmp;/run/user/[0-9]*\n"
+	          "deadline-ms = 500\n"
 	          "observe-per-minute = 5\n",
 	          &error);
 	g_assert_no_error(error);
@@ -83,6 +85,21 @@ test_upload(void)
 	g_assert_cmpuint(c->upload_learn_max, ==, 1024 * 1024);
 	g_assert_cmpuint(c->upload_observe_interval, ==, 3600);
 	g_assert_cmpuint(c->upload_observe_per_minute, ==, 5);
+	g_assert_cmpstr(c->upload_mounts[1], ==, "/run/user/[0-9]*");
+	g_assert_cmpuint(c->upload_deadline_ms, ==, 500);
+	g_assert_cmpuint(none->upload_deadline_ms, ==, 3000);
+	/* Garbage: a relative mount pattern, a deadline out of range. */
+	{
+		g_autoptr(GError) e1 = NULL, e2 = NULL;
+		g_autoptr(FutConfig) bad1 =
+		    parse("[upload]\nfilesystems = /home\nnames = curl\nmounts = tmp\n", &e1);
+		g_autoptr(FutConfig) bad2 =
+		    parse("[upload]\nfilesystems = /home\nnames = curl\ndeadline-ms = 10\n", &e2);
+		g_assert_null(bad1);
+		g_assert_nonnull(e1);
+		g_assert_null(bad2);
+		g_assert_nonnull(e2);
+	}
 }
 
 static void

@@ -3,7 +3,7 @@
  * FAN_UNLIMITED_QUEUE the queue never overflows, and a permission event the kernel cannot
  * allocate fails the open instead of queueing FAN_Q_OVERFLOW. So the overflow path (a `gap`
  * record of kind queue-overflow) cannot be reached through a real group. This test compiles
- * agent/fanwatch.c into itself and feeds its read loop events through a pipe, without root
+ * against agent/fanwatch-private.h and feeds its read loop events through a pipe, without root
  * and without fanotify. */
 #include "config.h"
 
@@ -11,7 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/fanwatch.c"
+#include <sys/fanotify.h>
+
+#include "agent/fanwatch-private.h"
 
 typedef struct {
 	GPtrArray *records; /* FutFanwatchRecord copies of what reached the agent */
@@ -92,7 +94,7 @@ test_queue_overflow(void)
 	fw = listener_on_pipe(p[0], &s, ctx);
 	put_event(p[1], FANOTIFY_METADATA_VERSION, FAN_Q_OVERFLOW);
 	put_event(p[1], FANOTIFY_METADATA_VERSION, FAN_Q_OVERFLOW);
-	g_assert_cmpint(on_readable(p[0], G_IO_IN, fw), ==, G_SOURCE_CONTINUE);
+	g_assert_cmpint(fw_on_readable(p[0], G_IO_IN, fw), ==, G_SOURCE_CONTINUE);
 	drain(ctx);
 
 	fut_fanwatch_get_stats(fw, &st);
@@ -133,7 +135,7 @@ test_unknown_version(void)
 	g_assert_cmpint(pipe2(p, O_NONBLOCK | O_CLOEXEC), ==, 0);
 	fw = listener_on_pipe(p[0], &s, ctx);
 	put_event(p[1], FANOTIFY_METADATA_VERSION + 1, FAN_Q_OVERFLOW);
-	g_assert_cmpint(on_readable(p[0], G_IO_IN, fw), ==, G_SOURCE_REMOVE);
+	g_assert_cmpint(fw_on_readable(p[0], G_IO_IN, fw), ==, G_SOURCE_REMOVE);
 	drain(ctx);
 	fut_fanwatch_get_stats(fw, &st);
 	g_assert_cmpuint(st.reply_errors, ==, 1);

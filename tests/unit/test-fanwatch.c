@@ -19,9 +19,16 @@ test_config_garbage(void)
 		const gchar *const *mounts;
 		const gchar *const *programs;
 		const gchar *const *names;
+		const gchar *const *patterns;
 	} cases[] = {
-	    {NULL, NULL, NULL},     {none, NULL, NULL},       {relative, NULL, NULL},
-	    {root, relative, NULL}, {root, NULL, slash_name}, {root, NULL, empty_name},
+	    {NULL, NULL, NULL, NULL},
+	    {none, NULL, NULL, NULL},
+	    {relative, NULL, NULL, NULL},
+	    {root, relative, NULL, NULL},
+	    {root, NULL, slash_name, NULL},
+	    {root, NULL, empty_name, NULL},
+	    /* a mount pattern must be absolute */
+	    {root, NULL, NULL, relative},
 	};
 
 	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -33,6 +40,7 @@ test_config_garbage(void)
 		cfg.mounts = cases[i].mounts;
 		cfg.upload_programs = cases[i].programs;
 		cfg.upload_names = cases[i].names;
+		cfg.mount_patterns = cases[i].patterns;
 		fw = fut_fanwatch_new(&cfg, NULL, NULL, NULL, NULL, NULL, &error);
 		g_assert_null(fw);
 		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);

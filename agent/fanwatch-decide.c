@@ -1,0 +1,527 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fanotify.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+
+#include "errors.h"
+#include "fanwatch-private.h"
+#include "procinfo.h"
+#include "util.h"
+
+void
+fw_approval_free(gpointer p)
+{
+	Approval *a = p;
+	if (a == NULL)
+		return;
+	g_free(a->id);
+	g_free(a->program);
+	g_free(a->program_real);
+	g_free(a);
+}
+
+gboolean
+fw_files_lookup(FutFanwatch *fw, const Ident *id, FileEntry *ret)
+{
+	Key key = {id->dev, id->ino};
+	FileEntry *e;
+	gboolean found = FALSE;
+
+	g_mutex_lock(&fw->lock);
+	e = g_hash_table_lookup(fw->files, &key);
+	if (e != NULL && fw_ident_equal(&e->id, id)) {
+		*ret = *e;
+		found = TRUE;
+	}
+	g_mutex_unlock(&fw->lock);
+	return found;
+}
+
+static void
+files_store(FutFanwatch *fw, const FileEntry *entry)
+{
+	Key key = {entry->id.dev, entry->id.ino};
+
+	g_mutex_lock(&fw->lock);
+	if (g_hash_table_size(fw->files) >= FILES_MAX)
+		g_hash_table_remove_all(fw->files);
+	g_hash_table_replace(fw->files, g_memdup2(&key, sizeof key),
+	                     g_memdup2(entry, sizeof *entry));
+	g_mutex_unlock(&fw->lock);
+}
+
+/* Returns the class of the file open at @fd whose identity is @id, from the cache or the
+ * classifier. Anything the classifier cannot say is Class II. */
+guint
+fw_file_class(FutFanwatch *fw, int fd, const Ident *id, const gchar *path)
+{
+	FileEntry e = {0};
+	guint cls = 0;
+	gboolean ok;
+	Ident after;
+	g_autoptr(GError) error = NULL;
+
+	if (fw_files_lookup(fw, id, &e))
+		return e.file_class;
+
+	g_mutex_lock(&fw->lock);
+	fw->stats.classified++;
+	g_mutex_unlock(&fw->lock);
+	ok = fw->classify != NULL && fw->classify(fd, path, &cls, fw->classify_data, &error) &&
+	     cls >= FUT_FANWATCH_CLASS_I && cls <= FUT_FANWATCH_CLASS_III;
+	if (!ok)
+		cls = FUT_FANWATCH_CLASS_II; /* not cached: the classifier may do better later */
+	if (cls != FUT_FANWATCH_CLASS_III && fw->on_classified != NULL)
+		fw->on_classified(fd, cls, fw->on_classified_data);
+	if (!ok)
+		return cls;
+	/* Content that changed while it was read was not what we judged. */
+	if (!fw_fd_ident(fd, &after) || !fw_ident_equal(&after, id))
+		return MIN(cls, FUT_FANWATCH_CLASS_II);
+	e.id = *id;
+	e.file_class = cls;
+	files_store(fw, &e);
+	return cls;
+}
+
+gboolean
+fw_file_digest(FutFanwatch *fw, int fd, const Ident *id, guint8 ret_digest[FUT_SHA256_LEN])
+{
+	FileEntry e = {0};
+	g_autoptr(FutSha256) ctx = NULL;
+	g_autofree guint8 *buf = NULL;
+	guint64 off = 0;
+	Ident after;
+
+	if (fw_files_lookup(fw, id, &e) && e.has_sha256) {
+		memcpy(ret_digest, e.sha256, FUT_SHA256_LEN);
+		return TRUE;
+	}
+	if (id->size > fw->digest_max)
+		return FALSE;
+	ctx = fut_sha256_new();
+	buf = g_malloc(HASH_CHUNK);
+	for (;;) {
+		ssize_t n = pread(fd, buf, HASH_CHUNK, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return FALSE;
+		if (n == 0)
+			break;
+		fut_sha256_update(ctx, buf, (gsize)n);
+		off += (guint64)n;
+		if (off > fw->digest_max)
+			return FALSE;
+	}
+	fut_sha256_finish(ctx, ret_digest);
+	if (off != id->size || !fw_fd_ident(fd, &after) || !fw_ident_equal(&after, id))
+		return FALSE;
+	/* Keep the class already cached for this version, if any. */
+	g_mutex_lock(&fw->lock);
+	{
+		Key key = {id->dev, id->ino};
+		FileEntry *c = g_hash_table_lookup(fw->files, &key);
+		if (c != NULL && fw_ident_equal(&c->id, id)) {
+			c->has_sha256 = TRUE;
+			memcpy(c->sha256, ret_digest, FUT_SHA256_LEN);
+		}
+	}
+	g_mutex_unlock(&fw->lock);
+	return TRUE;
+}
+
+gboolean
+fw_under_observe(FutFanwatch *fw, const gchar *path)
+{
+	for (guint i = 0; fw->observe != NULL && fw->observe[i] != NULL; i++) {
+		if (path != NULL && fw_path_under(path, fw->observe[i]))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static gboolean
+approval_program_matches(const Approval *a, const gchar *exe, const Key *exe_key)
+{
+	g_autofree gchar *m = NULL;
+
+	if (a->program == NULL)
+		return TRUE;
+	if (a->has_program_id && a->program_id.dev == exe_key->dev &&
+	    a->program_id.ino == exe_key->ino)
+		return TRUE;
+	if (exe == NULL)
+		return FALSE;
+	m = fw_exe_path_for_match(exe);
+	return g_strcmp0(m, a->program) == 0 || g_strcmp0(m, a->program_real) == 0;
+}
+
+/* TRUE when some active approval names this requester and program (any content). */
+static gboolean
+approval_possible(FutFanwatch *fw, const Event *ev)
+{
+	GHashTableIter it;
+	gpointer value;
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+	gboolean found = FALSE;
+
+	g_mutex_lock(&fw->lock);
+	g_hash_table_iter_init(&it, fw->approvals);
+	while (!found && g_hash_table_iter_next(&it, NULL, &value)) {
+		const Approval *a = value;
+		found = a->uid == ev->uid && now >= a->not_before && now <= a->not_after &&
+		        approval_program_matches(a, ev->exe, &ev->exe_key);
+	}
+	g_mutex_unlock(&fw->lock);
+	return found;
+}
+
+/* Returns the id of an approval covering the event now, or NULL. Caller frees. */
+static gchar *
+approval_find(FutFanwatch *fw, const Event *ev)
+{
+	GHashTableIter it;
+	gpointer value;
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+	gchar *found = NULL;
+
+	g_mutex_lock(&fw->lock);
+	g_hash_table_iter_init(&it, fw->approvals);
+	while (found == NULL && g_hash_table_iter_next(&it, NULL, &value)) {
+		const Approval *a = value;
+		if (memcmp(a->sha256, ev->sha256, FUT_SHA256_LEN) != 0 || a->uid != ev->uid)
+			continue;
+		if (now < a->not_before || now > a->not_after)
+			continue;
+		if (!approval_program_matches(a, ev->exe, &ev->exe_key))
+			continue;
+		found = g_strdup(a->id);
+	}
+	g_mutex_unlock(&fw->lock);
+	return found;
+}
+
+gboolean
+fut_fanwatch_add_approval(FutFanwatch *fw, const FutFanwatchApproval *approval, GError **error)
+{
+	Approval *a;
+	struct stat st;
+
+	if (approval->id == NULL || approval->id[0] == '\0') {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, _("approval without an id"));
+		return FALSE;
+	}
+	if (approval->not_after < approval->not_before) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("approval window ends before it begins"));
+		return FALSE;
+	}
+	if (approval->program != NULL && !g_path_is_absolute(approval->program)) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("approval program is not an absolute path"));
+		return FALSE;
+	}
+	a = g_new0(Approval, 1);
+	a->id = g_strdup(approval->id);
+	memcpy(a->sha256, approval->sha256, FUT_SHA256_LEN);
+	a->uid = approval->uid;
+	a->program = g_strdup(approval->program);
+	a->not_before = approval->not_before;
+	a->not_after = approval->not_after;
+	if (a->program != NULL) {
+		a->program_real = realpath(a->program, NULL);
+		if (stat(a->program, &st) == 0) {
+			a->has_program_id = TRUE;
+			a->program_id.dev = (guint64)st.st_dev;
+			a->program_id.ino = (guint64)st.st_ino;
+		}
+	}
+	g_mutex_lock(&fw->lock);
+	if (!g_hash_table_contains(fw->approvals, a->id) &&
+	    g_hash_table_size(fw->approvals) >= APPROVALS_MAX) {
+		g_mutex_unlock(&fw->lock);
+		fw_approval_free(a);
+		g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE,
+		            _("too many active upload approvals (%u)"), (guint)APPROVALS_MAX);
+		return FALSE;
+	}
+	g_hash_table_replace(fw->approvals, a->id, a);
+	g_mutex_unlock(&fw->lock);
+	return TRUE;
+}
+
+gboolean
+fut_fanwatch_remove_approval(FutFanwatch *fw, const gchar *id)
+{
+	gboolean removed;
+
+	g_mutex_lock(&fw->lock);
+	removed = g_hash_table_remove(fw->approvals, id);
+	g_mutex_unlock(&fw->lock);
+	return removed;
+}
+
+void
+fut_fanwatch_clear_approvals(FutFanwatch *fw)
+{
+	g_mutex_lock(&fw->lock);
+	g_hash_table_remove_all(fw->approvals);
+	g_mutex_unlock(&fw->lock);
+}
+
+/* Deduplicates and rate-limits upload.observed. */
+gboolean
+fw_observe_allowed(FutFanwatch *fw, const Event *ev)
+{
+	gint64 now = g_get_monotonic_time();
+	g_autofree gchar *key = g_strdup_printf(
+	    "%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT,
+	    ev->exe_key.dev, ev->exe_key.ino, (guint64)ev->st.st_dev, (guint64)ev->st.st_ino);
+	gpointer last;
+	gboolean ok = FALSE;
+
+	g_mutex_lock(&fw->lock);
+	if (g_hash_table_lookup_extended(fw->observed, key, NULL, &last) &&
+	    now - *(gint64 *)last < (gint64)fw->observe_interval_s * G_USEC_PER_SEC)
+		goto out;
+	if (now - fw->observe_window >= 60 * G_USEC_PER_SEC) {
+		fw->observe_window = now;
+		fw->observe_count = 0;
+	}
+	if (fw->observe_count >= fw->observe_per_minute)
+		goto out;
+	fw->observe_count++;
+	if (g_hash_table_size(fw->observed) >= OBSERVED_MAX)
+		g_hash_table_remove_all(fw->observed);
+	g_hash_table_replace(fw->observed, g_steal_pointer(&key), g_memdup2(&now, sizeof now));
+	ok = TRUE;
+out:
+	g_mutex_unlock(&fw->lock);
+	return ok;
+}
+
+static gboolean
+deny(Event *ev, const gchar *reason)
+{
+	ev->record = TRUE;
+	ev->kind = FUT_FANWATCH_RECORD_DENIED;
+	ev->reason = reason;
+	return FALSE;
+}
+
+static FwVerdict
+deny_verdict(Event *ev, const gchar *reason)
+{
+	deny(ev, reason);
+	return FW_VERDICT_DENY;
+}
+
+static gboolean
+on_fuse(FutFanwatch *fw, const struct stat *st)
+{
+	guint64 dev = (guint64)st->st_dev;
+	gboolean fuse;
+
+	g_mutex_lock(&fw->lock);
+	fuse = g_hash_table_contains(fw->fuse_devs, &dev);
+	g_mutex_unlock(&fw->lock);
+	return fuse;
+}
+
+static void
+class_iii(FutFanwatch *fw, Event *ev)
+{
+	ev->observe = fw_under_observe(fw, ev->path);
+	ev->mark = !ev->observe;
+}
+
+/* The approval check once the class is known to be I or II. @hash: may read the file. */
+static FwVerdict
+check_approval(FutFanwatch *fw, Event *ev, gboolean hash)
+{
+	const gchar *no = ev->file_class == FUT_FANWATCH_CLASS_I ? "class I file, no approval"
+	                                                         : "class II file, no approval";
+	Ident id = fw_ident_of(&ev->st);
+
+	if (!ev->have_uid) {
+		if (!fut_procinfo_read_uid(ev->pid, &ev->uid, NULL))
+			return deny_verdict(ev, "the requester cannot be identified");
+		ev->have_uid = TRUE;
+	}
+	/* Hashing a large file costs a worker for a while: only hash when an approval could
+	 * match at all. */
+	if (!approval_possible(fw, ev))
+		return deny_verdict(ev, no);
+	if (!ev->has_sha256) {
+		FileEntry e;
+		if (fw_files_lookup(fw, &id, &e) && e.has_sha256) {
+			memcpy(ev->sha256, e.sha256, FUT_SHA256_LEN);
+			ev->has_sha256 = TRUE;
+		} else if (!hash) {
+			return FW_VERDICT_WORK;
+		} else if (!fw_file_digest(fw, ev->fd, &id, ev->sha256)) {
+			return deny_verdict(ev, "the content cannot be hashed to check approvals");
+		} else {
+			ev->has_sha256 = TRUE;
+		}
+	}
+	ev->approval_id = approval_find(fw, ev);
+	if (ev->approval_id != NULL) {
+		ev->record = TRUE;
+		ev->kind = FUT_FANWATCH_RECORD_ALLOWED;
+		ev->reason = "an active upload approval covers this content, requester and program";
+		return FW_VERDICT_ALLOW;
+	}
+	return deny_verdict(ev, no);
+}
+
+/* Reads only /proc and the attributes the kernel has cached for the event's file; opens
+ * nothing on a watched filesystem, reads no file content; logs nothing. */
+FwVerdict
+fw_decide_fast(FutFanwatch *fw, Event *ev)
+{
+	FileEntry e;
+	Ident id;
+
+	if (ev->pid == fw->self) {
+		ev->self = TRUE;
+		return FW_VERDICT_ALLOW;
+	}
+	if (!fw_identify(fw, ev)) {
+		guint64 starttime = 0;
+		guint32 flags = 0;
+		/* Kernel threads have no executable and upload nothing. */
+		if (fut_procinfo_read_stat(ev->pid, &starttime, &flags, NULL) &&
+		    (flags & FUT_PROCINFO_PF_KTHREAD) != 0)
+			return FW_VERDICT_ALLOW;
+		deny(ev, "the opening process cannot be identified");
+		return FW_VERDICT_DENY;
+	}
+	if (!ev->upload) {
+		ev->learn = TRUE;
+		return FW_VERDICT_ALLOW;
+	}
+	if (!fw_fd_stat(ev->fd, &ev->st)) {
+		deny(ev, "the file cannot be examined");
+		return FW_VERDICT_DENY;
+	}
+	ev->have_st = TRUE;
+	if (!S_ISREG(ev->st.st_mode))
+		return FW_VERDICT_ALLOW;
+	id = fw_ident_of(&ev->st);
+	ev->path = fw_fd_path(ev->fd);
+	if (fw_files_lookup(fw, &id, &e)) {
+		ev->file_class = e.file_class;
+		if (e.file_class == FUT_FANWATCH_CLASS_III) {
+			class_iii(fw, ev);
+			return FW_VERDICT_ALLOW;
+		}
+		return check_approval(fw, ev, FALSE);
+	}
+	/* Reading a file on a user's FUSE filesystem waits on that user's daemon for as long
+	 * as it likes (and hangs a worker for ever): its class cannot be decided. */
+	if (on_fuse(fw, &ev->st)) {
+		deny(ev, "a file on a FUSE filesystem: its class cannot be decided");
+		return FW_VERDICT_DENY;
+	}
+	return FW_VERDICT_WORK;
+}
+
+gboolean
+fw_decide_slow(FutFanwatch *fw, Event *ev)
+{
+	Ident id = fw_ident_of(&ev->st);
+
+	if (ev->file_class == 0)
+		ev->file_class = fw_file_class(fw, ev->fd, &id, ev->path);
+	if (ev->file_class == FUT_FANWATCH_CLASS_III) {
+		class_iii(fw, ev);
+		return TRUE;
+	}
+	return check_approval(fw, ev, TRUE) == FW_VERDICT_ALLOW;
+}
+
+/* Ignore marks only on files no unprivileged user can write: a write through a shared
+ * writable mmap() changes the content without any event, so the mark (and with it the
+ * class judged) would survive it. A file owned by root, with no group or other write bit
+ * and no ACL, can only be changed by root. Everything else is seen on every open. */
+gboolean
+fw_mark_safe(FutFanwatch *fw, int fd, const struct stat *st)
+{
+	gchar acl[8];
+
+	if (fw->no_ignore_marks || !S_ISREG(st->st_mode))
+		return FALSE;
+	if (st->st_uid != 0 || (st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return FALSE;
+	if (on_fuse(fw, st))
+		return FALSE;
+	if (fgetxattr(fd, "system.posix_acl_access", acl, sizeof acl) >= 0 || errno == ERANGE)
+		return FALSE;
+	return TRUE;
+}
+
+/* After a non-upload program's open was allowed: learn the class of small files opened a
+ * second time so that a Class III file gets an ignore mark and later opens skip userspace.
+ * Runs in the learner thread. */
+void
+fw_learn(FutFanwatch *fw, Event *ev)
+{
+	FileEntry e;
+	Ident id;
+	g_autofree gchar *path = NULL;
+
+	if (fw->no_ignore_marks)
+		return;
+	if (!fw_fd_stat(ev->fd, &ev->st) || !fw_mark_safe(fw, ev->fd, &ev->st))
+		return;
+	id = fw_ident_of(&ev->st);
+	if (fw_files_lookup(fw, &id, &e)) {
+		/* We only see an event for a cached Class III file when its mark was evicted. */
+		if (e.file_class == FUT_FANWATCH_CLASS_III) {
+			path = fw_fd_path(ev->fd);
+			if (!fw_under_observe(fw, path))
+				fw_set_ignore_mark(fw, ev->fd, &id);
+		}
+		return;
+	}
+	if (id.size > fw->learn_max)
+		return;
+	/* Learn on the second open: most files opened once are never opened again, and the
+	 * classification and the mark would cost more than the one event they save. */
+	{
+		Key key = {id.dev, id.ino};
+		gboolean first;
+
+		g_mutex_lock(&fw->lock);
+		first = !g_hash_table_contains(fw->seen, &key);
+		if (first) {
+			if (g_hash_table_size(fw->seen) >= SEEN_MAX)
+				g_hash_table_remove_all(fw->seen);
+			g_hash_table_add(fw->seen, g_memdup2(&key, sizeof key));
+		} else {
+			g_hash_table_remove(fw->seen, &key);
+		}
+		g_mutex_unlock(&fw->lock);
+		if (first)
+			return;
+	}
+	path = fw_fd_path(ev->fd);
+	if (fw_under_observe(fw, path))
+		return;
+	if (fw_file_class(fw, ev->fd, &id, path) == FUT_FANWATCH_CLASS_III)
+		fw_set_ignore_mark(fw, ev->fd, &id);
+}

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Upload control follows the mount table: a filesystem mounted on a mount point that
+ * matches the configured patterns (a tmpfs on /tmp or /dev/shm, /run/user/UID, a user's
+ * FUSE mount) is marked as soon as it appears, so a copy there is seen like one in the
+ * home directory. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "fanwatch-private.h"
+
+#define MOUNTINFO_MAX (4 * 1024 * 1024)
+
+static gchar *
+read_mountinfo(int fd)
+{
+	GString *buf = g_string_new(NULL);
+
+	if (lseek(fd, 0, SEEK_SET) != 0) {
+		g_string_free(buf, TRUE);
+		return NULL;
+	}
+	for (;;) {
+		gchar chunk[16384];
+		ssize_t n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || buf->len + (gsize)MAX(n, 0) > MOUNTINFO_MAX) {
+			g_string_free(buf, TRUE);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		g_string_append_len(buf, chunk, n);
+	}
+	return g_string_free(buf, FALSE);
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static gchar *
+unescape_octal(const gchar *s)
+{
+	GString *out = g_string_new(NULL);
+
+	for (const gchar *p = s; *p != '\0'; p++) {
+		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' &&
+		    p[3] >= '0' && p[3] <= '7') {
+			g_string_append_c(
+			    out, (gchar)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0')));
+			p += 3;
+		} else {
+			g_string_append_c(out, *p);
+		}
+	}
+	return g_string_free(out, FALSE);
+}
+
+static gboolean
+wanted(FutFanwatch *fw, const gchar *mountpoint)
+{
+	for (guint i = 0; fw->mount_patterns[i] != NULL; i++) {
+		if (fnmatch(fw->mount_patterns[i], mountpoint, FNM_PATHNAME) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+gboolean
+fw_parse_mountinfo_line(const gchar *line,
+                        gchar **ret_mountpoint,
+                        gchar **ret_fstype,
+                        gchar **ret_superopts)
+{
+	g_auto(GStrv) f = g_strsplit(line, " ", -1);
+	guint n = g_strv_length(f);
+	guint sep = 0;
+
+	/* id parent maj:min root mountpoint options [optional fields...] - fstype source opts */
+	for (guint i = 6; i < n && sep == 0; i++) {
+		if (strcmp(f[i], "-") == 0)
+			sep = i;
+	}
+	if (sep == 0 || sep + 3 >= n || f[4][0] != '/' || f[sep + 1][0] == '\0')
+		return FALSE;
+	*ret_mountpoint = unescape_octal(f[4]);
+	*ret_fstype = g_strdup(f[sep + 1]);
+	*ret_superopts = g_strdup(f[sep + 3]);
+	return TRUE;
+}
+
+/* A FUSE filesystem whose daemon is not root's: the kernel's own open of each event's file
+ * (before the agent sees the event) goes to that daemon, which may never answer, and the
+ * agent's reading of events would wait with it. Such a filesystem is not marked from the
+ * mount table (an administrator may still list it in filesystems). */
+gboolean
+fw_is_user_fuse(const gchar *fstype, const gchar *superopts)
+{
+	g_auto(GStrv) opts = NULL;
+
+	if (!g_str_has_prefix(fstype, "fuse"))
+		return FALSE;
+	opts = g_strsplit(superopts, ",", -1);
+	for (guint i = 0; opts[i] != NULL; i++) {
+		if (strcmp(opts[i], "user_id=0") == 0)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* Forgets the filesystems marked before that are no longer mounted: the kernel gives a new
+ * tmpfs (the next login's /run/user/UID) the device number of one unmounted before, and
+ * that new filesystem has no mark. @present: the devices in the mount table now. */
+static void
+forget_unmounted(FutFanwatch *fw, GHashTable *present)
+{
+	GHashTableIter it;
+	gpointer key;
+
+	g_mutex_lock(&fw->lock);
+	g_hash_table_iter_init(&it, fw->marked_devs);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		if (!g_hash_table_contains(present, key)) {
+			g_hash_table_remove(fw->fuse_devs, key);
+			g_hash_table_iter_remove(&it);
+		}
+	}
+	g_mutex_unlock(&fw->lock);
+}
+
+static void
+scan_text(FutFanwatch *fw, const gchar *text)
+{
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	g_autoptr(GHashTable) present =
+	    g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+
+	for (guint i = 0; lines[i] != NULL; i++) {
+		g_auto(GStrv) f = g_strsplit(lines[i], " ", 4);
+		guint maj, min;
+
+		if (g_strv_length(f) >= 3 && sscanf(f[2], "%u:%u", &maj, &min) == 2) {
+			guint64 dev = (guint64)makedev(maj, min);
+			g_hash_table_add(present, g_memdup2(&dev, sizeof dev));
+		}
+	}
+	if (g_hash_table_size(present) > 0)
+		forget_unmounted(fw, present);
+
+	for (guint i = 0; lines[i] != NULL; i++) {
+		g_autofree gchar *mp = NULL;
+		g_autofree gchar *fstype = NULL;
+		g_autofree gchar *opts = NULL;
+
+		if (!fw_parse_mountinfo_line(lines[i], &mp, &fstype, &opts))
+			continue;
+		if (!wanted(fw, mp) || fw_is_user_fuse(fstype, opts))
+			continue;
+		/* fw_watch_fs() skips a filesystem marked already (by its device). */
+		if (fw_watch_fs(fw, mp)) {
+			g_mutex_lock(&fw->lock);
+			fw->stats.mounts_marked++;
+			g_mutex_unlock(&fw->lock);
+		}
+	}
+}
+
+void
+fw_mounts_scan(FutFanwatch *fw)
+{
+	int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	g_autofree gchar *text = NULL;
+
+	if (fd < 0)
+		return;
+	text = read_mountinfo(fd);
+	close(fd);
+	if (text != NULL)
+		scan_text(fw, text);
+}
+
+/* The kernel flags /proc/self/mountinfo with POLLPRI when the mount table changes. */
+gpointer
+fw_mounts_main(gpointer user_data)
+{
+	FutFanwatch *fw = user_data;
+	int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	for (;;) {
+		struct pollfd p[2] = {
+		    {.fd = fd, .events = POLLPRI},
+		    {.fd = fw->mounts_quit[0], .events = POLLIN},
+		};
+		g_autofree gchar *text = NULL;
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents != 0)
+			break;
+		if ((p[0].revents & (POLLPRI | POLLERR)) == 0)
+			continue;
+		text = read_mountinfo(fd);
+		if (text != NULL)
+			scan_text(fw, text);
+	}
+	close(fd);
+	return NULL;
+}

@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* Internals of upload control shared by its parts: fanwatch.c (life cycle and API),
+ * fanwatch-responder.c (the kernel-facing side: events, replies, marks), fanwatch-ident.c
+ * (which program is this, is it an upload program), fanwatch-decide.c (class, approvals,
+ * the decision), fanwatch-record.c (records for the log) and fanwatch-util.c. */
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <glib.h>
+
+#include "fanwatch.h"
+
+/* Older headers lack the 6.0 flag; the kernel tells us with EINVAL if it lacks it too. */
+#ifndef FAN_MARK_IGNORE
+#define FAN_MARK_IGNORE 0x00000400
+#endif
+#ifndef FAN_MARK_EVICTABLE
+#define FAN_MARK_EVICTABLE 0x00000200
+#endif
+
+#define READ_BUF_SIZE   (64 * 1024)
+#define HASH_CHUNK      (64 * 1024)
+#define FILES_MAX       65536 /* cached classifications */
+#define EXES_MAX        4096  /* cached executable judgements */
+#define OBSERVED_MAX    4096  /* (program, file) pairs remembered for deduplication */
+#define SEEN_MAX        65536 /* files opened once, not yet classified */
+#define RECORDS_MAX     10000 /* records handed to the agent and not yet consumed */
+#define APPROVALS_MAX   4096
+#define RESPONDERS      4   /* threads answering the kernel */
+#define WORKERS         2   /* threads classifying and hashing for upload programs */
+#define LEARN_QUEUE_MAX 256 /* files waiting to be learnt; more are skipped */
+#define DELETED_SUFFIX  " (deleted)"
+
+typedef struct {
+	guint64 dev;
+	guint64 ino;
+} Key;
+
+/* What identifies one version of a file's content without reading it. A write changes
+ * mtime and ctime; a label (xattr) or mode change changes ctime. */
+typedef struct {
+	guint64 dev;
+	guint64 ino;
+	guint64 size;
+	gint64 mtime_ns;
+	gint64 ctime_ns;
+} Ident;
+
+typedef struct {
+	Ident id;
+	guint file_class;
+	gboolean has_sha256;
+	guint8 sha256[FUT_SHA256_LEN];
+} FileEntry;
+
+typedef struct {
+	Ident id;
+	gboolean upload;
+	const gchar *match;
+	gchar *path;
+	/* Judged again for each process: a program loader (ld.so runs whatever program it is
+	 * given, so the program is found in the process's mappings) or a multi-call binary
+	 * (busybox: the applet is argv[0]). */
+	gboolean loader;
+	gboolean multicall;
+} ExeEntry;
+
+typedef struct {
+	gchar *path; /* as configured */
+	gboolean present;
+	Ident id; /* of the target */
+} Known;
+
+typedef struct {
+	gchar *id;
+	guint8 sha256[FUT_SHA256_LEN];
+	guint32 uid;
+	gchar *program;
+	gchar *program_real;
+	gboolean has_program_id;
+	Key program_id;
+	gint64 not_before;
+	gint64 not_after;
+} Approval;
+
+/* Shared with records in flight, so a record posted just before fut_fanwatch_free() finds
+ * the callback cancelled rather than a freed listener. */
+typedef struct {
+	gint ref;
+	gint pending;
+	gint cancelled;
+	FutFanwatchRecordFunc func;
+	gpointer data;
+} Sink;
+
+struct _FutFanwatch {
+	int fan_fd;
+	pid_t self;
+	gboolean ignore_new_api; /* FAN_MARK_IGNORE works */
+
+	gchar **mounts;
+	gchar **mount_patterns;
+	GThread *mounts_thread;  /* follows the mount table */
+	int mounts_quit[2];      /* a pipe: writing to it stops mounts_thread */
+	GHashTable *marked_devs; /* st_dev of every filesystem marked, under lock */
+	gchar **programs;
+	gchar **names_cfg;
+	gchar **observe;
+	guint64 digest_max;
+	guint64 learn_max;
+	guint observe_interval_s;
+	guint observe_per_minute;
+	gboolean no_ignore_marks;
+	gint64 deadline_us;
+	void (*on_classified)(int fd, guint file_class, gpointer user_data);
+	gpointer on_classified_data;
+
+	FutFanwatchClassifyFunc classify;
+	gpointer classify_data;
+	Sink *sink;
+	GMainContext *record_ctx;
+
+	/* The reader thread: reads events and hands them to the responders. */
+	GThread *thread;
+	GMainContext *ctx;
+	GMainLoop *loop;
+	guint8 *buf;
+
+	/* Responders answer the kernel and never wait on a file's content; workers classify
+	 * and hash and hand the event back; the learner classifies files non-upload programs
+	 * opened. The deadline thread answers what nobody answered in time. */
+	GThreadPool *responders;
+	GThreadPool *workers;
+	GThreadPool *learner;
+	GThread *deadline_thread;
+	GMutex deadline_lock;
+	GCond deadline_cond;
+	GQueue deadlines; /* Pending, in arrival order (so in deadline order) */
+	gboolean deadline_quit;
+	gint stopping;
+
+	GMutex exes_lock;
+	GHashTable *exes; /* Key -> ExeEntry, under exes_lock */
+	gint exes_generation;
+
+	/* Under lock. */
+	GHashTable *observed;  /* "dev:ino:dev:ino" -> gint64 last report (µs) */
+	GHashTable *seen;      /* Key of files opened once by non-upload programs */
+	GHashTable *fuse_devs; /* st_dev of watched FUSE filesystems */
+	gint64 observe_window;
+	guint observe_count;
+	guint64 dropped_unreported;
+
+	/* Shared, under lock. */
+	GMutex lock;
+	GHashTable *files;     /* Key -> FileEntry */
+	GHashTable *approvals; /* id -> Approval */
+	GArray *known;         /* Known */
+	GHashTable *names;     /* base name set */
+	GHashTable *paths;     /* executable path set (configured and resolved) */
+	GArray *multicall;     /* Ident of the multi-call binaries present (busybox, toybox) */
+	gint generation;       /* bumped by flush: the exe cache is rebuilt */
+	FutFanwatchStats stats;
+	gboolean started;
+};
+
+/* One event while it is being decided and after the reply. */
+typedef struct {
+	int fd;
+	pid_t pid;
+	gboolean self;
+	gboolean learn;
+	gboolean upload;
+	gboolean loader;
+	gboolean multicall;
+	gboolean have_st;
+	struct stat st;
+	const gchar *match;
+	gchar *exe;
+	Key exe_key;
+	gchar *path;
+	guint file_class;
+	gboolean has_sha256;
+	guint8 sha256[FUT_SHA256_LEN];
+	gboolean have_uid;
+	guint32 uid;
+	gboolean mark;
+	gboolean observe;
+	gboolean record;
+	FutFanwatchRecordKind kind;
+	const gchar *reason;
+	gchar *approval_id;
+	gboolean allow;
+} Event;
+
+/* A permission event from the kernel until it is answered and its follow-up is done.
+ * Exactly one thread answers it (answered goes 0 -> 1); the descriptor stays open until
+ * every holder is done, so it cannot be reused for another event meanwhile. */
+typedef struct {
+	gint ref;      /* the structure: the thread handling it, and the deadline queue */
+	gint fd_users; /* the descriptor: the thread handling it, and the deadline thread
+	                * while it answers; closed when it drops to 0 */
+	gint answered;
+	/* What the deadline thread answers: TRUE once the opener is known not to be an
+	 * upload program. */
+	gint allow_at_deadline;
+	gint64 deadline; /* monotonic µs */
+	Event ev;
+} Pending;
+
+typedef enum {
+	FW_VERDICT_ALLOW,
+	FW_VERDICT_DENY,
+	FW_VERDICT_WORK, /* the content is needed: a worker decides */
+} FwVerdict;
+
+/* fanwatch-util.c */
+guint fw_key_hash(gconstpointer p);
+gboolean fw_key_equal(gconstpointer a, gconstpointer b);
+Ident fw_ident_of(const struct stat *st);
+gboolean fw_ident_equal(const Ident *a, const Ident *b);
+gboolean fw_fd_ident(int fd, Ident *ret);
+/* fstat()/stat() that never wait on a FUSE daemon or a network server. */
+gboolean fw_fd_stat(int fd, struct stat *ret);
+gboolean fw_path_stat(const gchar *path, struct stat *ret);
+gchar *fw_fd_path(int fd);
+gboolean fw_path_under(const gchar *path, const gchar *prefix);
+gchar *fw_fstype_of_dev(guint64 dev);
+
+/* fanwatch-record.c */
+void fw_sink_unref(Sink *s);
+void fw_post_record(FutFanwatch *fw, FutFanwatchRecord *rec);
+FutFanwatchRecord *fw_record_from_event(FutFanwatch *fw, Event *ev, gint64 now_us);
+
+/* fanwatch-ident.c */
+void fw_exe_entry_free(gpointer p);
+void fw_known_clear(gpointer p);
+gchar *fw_exe_path_for_match(const gchar *exe);
+void fw_known_refresh_locked(FutFanwatch *fw);
+/* Fills @ev's program fields (upload, match, exe, exe_key). FALSE when the process has no
+ * executable to examine (gone, or a kernel thread). */
+gboolean fw_identify(FutFanwatch *fw, Event *ev);
+/* TRUE when the executable of @ev's process is in the cache as an ordinary program (not an
+ * upload program, loader or multi-call binary). Never judges, never opens anything: the
+ * reader thread answers such opens itself. */
+gboolean fw_identify_cached_ordinary(FutFanwatch *fw, Event *ev);
+gboolean
+fw_parse_maps_line(const gchar *line, guint64 *ret_dev, guint64 *ret_ino, const gchar **ret_path);
+gchar *fw_parse_applet(const gchar *cmdline, gsize len);
+
+/* fanwatch-decide.c */
+void fw_approval_free(gpointer p);
+gboolean fw_files_lookup(FutFanwatch *fw, const Ident *id, FileEntry *ret);
+guint fw_file_class(FutFanwatch *fw, int fd, const Ident *id, const gchar *path);
+gboolean
+fw_file_digest(FutFanwatch *fw, int fd, const Ident *id, guint8 ret_digest[FUT_SHA256_LEN]);
+gboolean fw_under_observe(FutFanwatch *fw, const gchar *path);
+gboolean fw_observe_allowed(FutFanwatch *fw, const Event *ev);
+/* What can be decided without reading the file (responder threads). */
+FwVerdict fw_decide_fast(FutFanwatch *fw, Event *ev);
+/* The rest, reading the file (worker threads). Returns TRUE to allow. */
+gboolean fw_decide_slow(FutFanwatch *fw, Event *ev);
+/* Whether an ignore mark may be set on the file @st: see fanwatch-decide.c. */
+gboolean fw_mark_safe(FutFanwatch *fw, int fd, const struct stat *st);
+void fw_learn(FutFanwatch *fw, Event *ev);
+
+/* fanwatch-responder.c */
+void fw_set_ignore_mark(FutFanwatch *fw, int fd, const Ident *id);
+gboolean fw_on_readable(gint fd, GIOCondition cond, gpointer user_data);
+gboolean fw_quit_loop(gpointer loop);
+gpointer fw_thread_main(gpointer user_data);
+gpointer fw_deadline_main(gpointer user_data);
+gboolean fw_watch_fs(FutFanwatch *fw, const gchar *path);
+
+/* fanwatch-mounts.c */
+/* Marks the filesystems mounted now on a mount point matching the patterns. */
+void fw_mounts_scan(FutFanwatch *fw);
+/* Parses one line of /proc/self/mountinfo: the mount point (unescaped), the file system type
+ * and the super block options. FALSE for garbage. Caller frees the strings. */
+gboolean fw_parse_mountinfo_line(const gchar *line,
+                                 gchar **ret_mountpoint,
+                                 gchar **ret_fstype,
+                                 gchar **ret_superopts);
+/* TRUE for a FUSE file system whose daemon is not root's (super options without user_id=0). */
+gboolean fw_is_user_fuse(const gchar *fstype, const gchar *superopts);
+gpointer fw_mounts_main(gpointer user_data);
+void fw_respond_job(gpointer data, gpointer user_data);
+void fw_work_job(gpointer data, gpointer user_data);
+void fw_learn_job(gpointer data, gpointer user_data);
+void fw_pending_unref(Pending *p);
+/* The thread handling @p is done with it: drops its use of the descriptor and its
+ * reference. */
+void fw_pending_done(Pending *p);

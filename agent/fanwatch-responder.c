@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fanotify.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+
+#include "errors.h"
+#include "fanwatch-private.h"
+#include "procinfo.h"
+#include "util.h"
+
+/* Sets an evictable ignore mark on the inode open at @fd, judged Class III at identity
+ * @id. Without "survive modify", the kernel drops the mark on the next write. */
+void
+fw_set_ignore_mark(FutFanwatch *fw, int fd, const Ident *id)
+{
+	unsigned int flags;
+	Ident after;
+	int r;
+
+	if (fw->no_ignore_marks)
+		return;
+	flags = FAN_MARK_ADD | FAN_MARK_EVICTABLE |
+	        (g_atomic_int_get(&fw->ignore_new_api) ? FAN_MARK_IGNORE : FAN_MARK_IGNORED_MASK);
+	r = fanotify_mark(fw->fan_fd, flags, FAN_OPEN_PERM, fd, NULL);
+	if (r != 0 && errno == EINVAL && g_atomic_int_get(&fw->ignore_new_api)) {
+		g_atomic_int_set(&fw->ignore_new_api, FALSE);
+		flags = FAN_MARK_ADD | FAN_MARK_EVICTABLE | FAN_MARK_IGNORED_MASK;
+		r = fanotify_mark(fw->fan_fd, flags, FAN_OPEN_PERM, fd, NULL);
+	}
+	if (r != 0)
+		return;
+	/* A write between the classification and the mark would not have cleared a mark
+	 * that did not exist yet: check the content version is still the one judged. */
+	if (!fw_fd_ident(fd, &after) || !fw_ident_equal(&after, id)) {
+		fanotify_mark(fw->fan_fd,
+		              FAN_MARK_REMOVE |
+		                  (g_atomic_int_get(&fw->ignore_new_api) ? FAN_MARK_IGNORE
+		                                                         : FAN_MARK_IGNORED_MASK),
+		              FAN_OPEN_PERM, fd, NULL);
+		return;
+	}
+	g_mutex_lock(&fw->lock);
+	fw->stats.marks++;
+	g_mutex_unlock(&fw->lock);
+}
+
+static void
+reply(FutFanwatch *fw, int fd, gboolean allow)
+{
+	struct fanotify_response r = {.fd = fd, .response = allow ? FAN_ALLOW : FAN_DENY};
+
+	for (;;) {
+		ssize_t n = write(fw->fan_fd, &r, sizeof r);
+		if (n == (ssize_t)sizeof r)
+			break;
+		if (n < 0 && errno == EINTR)
+			continue;
+		/* ENOENT: the opener was killed and the kernel dropped the event. */
+		g_mutex_lock(&fw->lock);
+		fw->stats.reply_errors++;
+		g_mutex_unlock(&fw->lock);
+		break;
+	}
+}
+
+static void
+pending_ref(Pending *p)
+{
+	g_atomic_int_inc(&p->ref);
+}
+
+static void
+fd_unref(Pending *p)
+{
+	if (g_atomic_int_dec_and_test(&p->fd_users)) {
+		close(p->ev.fd);
+		p->ev.fd = -1;
+	}
+}
+
+/* Takes a use of the descriptor unless it is closed already (its handler is done, so the
+ * event is answered). */
+static gboolean
+fd_tryref(Pending *p)
+{
+	for (;;) {
+		gint n = g_atomic_int_get(&p->fd_users);
+		if (n <= 0)
+			return FALSE;
+		if (g_atomic_int_compare_and_exchange(&p->fd_users, n, n + 1))
+			return TRUE;
+	}
+}
+
+void
+fw_pending_done(Pending *p)
+{
+	fd_unref(p);
+	fw_pending_unref(p);
+}
+
+void
+fw_pending_unref(Pending *p)
+{
+	if (!g_atomic_int_dec_and_test(&p->ref))
+		return;
+	g_free(p->ev.exe);
+	g_free(p->ev.path);
+	g_free(p->ev.approval_id);
+	g_free(p);
+}
+
+/* Answers @p unless another thread did already. Returns TRUE when this call answered. */
+static gboolean
+answer(FutFanwatch *fw, Pending *p, gboolean allow)
+{
+	if (!g_atomic_int_compare_and_exchange(&p->answered, 0, 1))
+		return FALSE;
+	reply(fw, p->ev.fd, allow);
+	p->ev.allow = allow;
+	g_mutex_lock(&fw->lock);
+	fw->stats.events++;
+	if (allow)
+		fw->stats.allowed++;
+	else
+		fw->stats.denied++;
+	if (p->ev.self)
+		fw->stats.self++;
+	if (p->ev.upload)
+		fw->stats.upload_checks++;
+	g_mutex_unlock(&fw->lock);
+	return TRUE;
+}
+
+/* After the answer: marks, observation, the record. Consumes the caller's reference. */
+static void
+follow_up(FutFanwatch *fw, Pending *p)
+{
+	Event *ev = &p->ev;
+	gint64 now_us = g_get_real_time();
+
+	/* Only files that could get an ignore mark are worth the learner's time (and a thread
+	 * wake-up): regular, small enough, owned by root and not writable by others. The
+	 * learner checks again, with the ACL. */
+	if (ev->learn &&
+	    (fw->no_ignore_marks || !fw_fd_stat(ev->fd, &ev->st) || !S_ISREG(ev->st.st_mode) ||
+	     ev->st.st_uid != 0 || (ev->st.st_mode & (S_IWGRP | S_IWOTH)) != 0 ||
+	     (guint64)ev->st.st_size > fw->learn_max))
+		ev->learn = FALSE;
+	if (ev->learn && fw->learner != NULL && !g_atomic_int_get(&fw->stopping) &&
+	    g_thread_pool_unprocessed(fw->learner) < LEARN_QUEUE_MAX) {
+		/* The learner may take its time: it holds the descriptor, not the opener. */
+		g_thread_pool_push(fw->learner, p, NULL);
+		return;
+	}
+	if (ev->upload && ev->file_class == FUT_FANWATCH_CLASS_III && ev->allow) {
+		Ident id = fw_ident_of(&ev->st);
+		if (ev->mark && fw_mark_safe(fw, ev->fd, &ev->st))
+			fw_set_ignore_mark(fw, ev->fd, &id);
+		if (ev->observe && fw_observe_allowed(fw, ev)) {
+			ev->record = TRUE;
+			ev->kind = FUT_FANWATCH_RECORD_OBSERVED;
+			ev->reason = "an upload program opened a class III file";
+		}
+	}
+	if (ev->record)
+		fw_post_record(fw, fw_record_from_event(fw, ev, now_us));
+	fw_pending_done(p);
+}
+
+/* Responder threads: identify the program and decide what needs no file content; hand the
+ * rest to a worker. Never waits on a file's content or a user's filesystem. */
+void
+fw_respond_job(gpointer data, gpointer user_data)
+{
+	Pending *p = data;
+	FutFanwatch *fw = user_data;
+	FwVerdict v;
+
+	if (g_atomic_int_get(&p->answered)) {
+		fw_pending_done(p);
+		return;
+	}
+	v = fw_decide_fast(fw, &p->ev);
+	if (v == FW_VERDICT_WORK) {
+		if (!g_atomic_int_get(&fw->stopping) && fw->workers != NULL) {
+			g_thread_pool_push(fw->workers, p, NULL);
+			return;
+		}
+		v = FW_VERDICT_DENY;
+		p->ev.record = TRUE;
+		p->ev.kind = FUT_FANWATCH_RECORD_DENIED;
+		p->ev.reason = "upload control is stopping";
+	}
+	if (!p->ev.upload)
+		g_atomic_int_set(&p->allow_at_deadline, 1);
+	if (!answer(fw, p, v == FW_VERDICT_ALLOW)) {
+		/* The deadline came first and said so itself. */
+		fw_pending_done(p);
+		return;
+	}
+	follow_up(fw, p);
+}
+
+/* Classification and hashing yield the CPU to the threads that answer the kernel (and to
+ * everyone else's work): a nice value for the calling thread, set once. */
+static void
+lower_priority(void)
+{
+	static __thread gboolean done;
+
+	if (done)
+		return;
+	done = TRUE;
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), 10);
+}
+
+/* Worker threads: classify and hash, then answer (unless the deadline did). */
+void
+fw_work_job(gpointer data, gpointer user_data)
+{
+	Pending *p = data;
+	FutFanwatch *fw = user_data;
+	gboolean allow = FALSE;
+
+	lower_priority();
+	if (g_atomic_int_get(&p->answered)) {
+		fw_pending_done(p);
+		return;
+	}
+	allow = fw_decide_slow(fw, &p->ev);
+	if (!answer(fw, p, allow)) {
+		fw_pending_done(p);
+		return;
+	}
+	follow_up(fw, p);
+}
+
+void
+fw_learn_job(gpointer data, gpointer user_data)
+{
+	Pending *p = data;
+	FutFanwatch *fw = user_data;
+
+	lower_priority();
+	if (!g_atomic_int_get(&fw->stopping))
+		fw_learn(fw, &p->ev);
+	if (p->ev.record)
+		fw_post_record(fw, fw_record_from_event(fw, &p->ev, g_get_real_time()));
+	fw_pending_done(p);
+}
+
+/* The deadline thread: answers every event still open at its deadline, allowing programs
+ * known not to be upload programs and denying the rest. */
+gpointer
+fw_deadline_main(gpointer user_data)
+{
+	FutFanwatch *fw = user_data;
+
+	g_mutex_lock(&fw->deadline_lock);
+	for (;;) {
+		Pending *p = g_queue_peek_head(&fw->deadlines);
+		gint64 now = g_get_monotonic_time();
+
+		if (p == NULL) {
+			if (fw->deadline_quit)
+				break;
+			g_cond_wait(&fw->deadline_cond, &fw->deadline_lock);
+			continue;
+		}
+		if (!g_atomic_int_get(&p->answered) && now < p->deadline && !fw->deadline_quit) {
+			g_cond_wait_until(&fw->deadline_cond, &fw->deadline_lock, p->deadline);
+			continue;
+		}
+		g_queue_pop_head(&fw->deadlines);
+		g_mutex_unlock(&fw->deadline_lock);
+		if (!g_atomic_int_get(&p->answered) && fd_tryref(p)) {
+			gboolean allow = g_atomic_int_get(&p->allow_at_deadline);
+			/* Only this thread touches the event's record fields once it has answered:
+			 * the thread still deciding sees it answered and drops its result. */
+			if (answer(fw, p, allow)) {
+				g_mutex_lock(&fw->lock);
+				fw->stats.deadline_answers++;
+				g_mutex_unlock(&fw->lock);
+				if (!allow) {
+					FutFanwatchRecord *rec = g_new0(FutFanwatchRecord, 1);
+					rec->kind = FUT_FANWATCH_RECORD_DENIED;
+					rec->time_us = g_get_real_time();
+					rec->pid = p->ev.pid;
+					rec->uid = G_MAXUINT32;
+					if (!fut_procinfo_read_uid(p->ev.pid, &rec->uid, NULL))
+						rec->uid = G_MAXUINT32;
+					if (!fut_procinfo_read_loginuid(p->ev.pid, &rec->loginuid,
+					                                NULL))
+						rec->loginuid = FUT_PROCINFO_LOGINUID_UNSET;
+					rec->exe = fut_procinfo_read_exe(p->ev.pid, NULL);
+					rec->comm = fut_procinfo_read_comm(p->ev.pid, NULL);
+					rec->path = fw_fd_path(p->ev.fd);
+					rec->reason = "undecided at the deadline";
+					fw_post_record(fw, rec);
+				}
+			}
+			fd_unref(p);
+		}
+		fw_pending_unref(p);
+		g_mutex_lock(&fw->deadline_lock);
+	}
+	g_mutex_unlock(&fw->deadline_lock);
+	return NULL;
+}
+
+static void
+handle_event(FutFanwatch *fw, const struct fanotify_event_metadata *meta)
+{
+	Pending *p;
+
+	if ((meta->mask & FAN_Q_OVERFLOW) != 0) {
+		FutFanwatchRecord *gap = g_new0(FutFanwatchRecord, 1);
+		g_mutex_lock(&fw->lock);
+		fw->stats.overflows++;
+		g_mutex_unlock(&fw->lock);
+		gap->kind = FUT_FANWATCH_RECORD_GAP;
+		gap->time_us = g_get_real_time();
+		gap->uid = G_MAXUINT32;
+		gap->loginuid = FUT_PROCINFO_LOGINUID_UNSET;
+		gap->gap_kind = "queue-overflow";
+		gap->gap_count = 1;
+		gap->reason = "the kernel dropped fanotify events";
+		fw_post_record(fw, gap);
+		if (meta->fd >= 0)
+			close(meta->fd);
+		return;
+	}
+	if (meta->fd < 0)
+		return;
+	if ((meta->mask & FAN_OPEN_PERM) == 0) {
+		/* Not asked for; a permission event still needs its answer. */
+		if ((meta->mask & (FAN_ACCESS_PERM | FAN_OPEN_EXEC_PERM)) != 0)
+			reply(fw, meta->fd, TRUE);
+		close(meta->fd);
+		return;
+	}
+
+	p = g_new0(Pending, 1);
+	p->ref = 1;
+	p->fd_users = 1;
+	p->ev.fd = meta->fd;
+	p->ev.pid = meta->pid;
+	p->deadline = g_get_monotonic_time() + fw->deadline_us;
+	/* The agent's own opens are answered here, at once: nothing it does may wait on a
+	 * responder that waits on it. */
+	if (meta->pid == fw->self || fw->responders == NULL) {
+		p->ev.self = meta->pid == fw->self;
+		answer(fw, p, TRUE);
+		fw_pending_done(p);
+		return;
+	}
+	/* The common case, an ordinary program whose executable is judged already, costs a
+	 * statx without sync and a lookup: answered here too, without a thread hop. */
+	if (fw_identify_cached_ordinary(fw, &p->ev)) {
+		p->ev.learn = TRUE;
+		answer(fw, p, TRUE);
+		follow_up(fw, p);
+		return;
+	}
+	pending_ref(p);
+	g_mutex_lock(&fw->deadline_lock);
+	g_queue_push_tail(&fw->deadlines, p);
+	if (fw->deadlines.length == 1)
+		g_cond_signal(&fw->deadline_cond);
+	g_mutex_unlock(&fw->deadline_lock);
+	g_thread_pool_push(fw->responders, p, NULL);
+}
+
+gboolean
+fw_on_readable(gint fd, GIOCondition cond, gpointer user_data)
+{
+	FutFanwatch *fw = user_data;
+
+	for (;;) {
+		ssize_t n = read(fw->fan_fd, fw->buf, READ_BUF_SIZE);
+		const struct fanotify_event_metadata *meta = (const void *)fw->buf;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		while (FAN_EVENT_OK(meta, n)) {
+			/* A different layout cannot be parsed, so it cannot be answered either;
+			 * the events stay pending until the group is closed, which allows them. */
+			if (meta->vers != FANOTIFY_METADATA_VERSION) {
+				g_mutex_lock(&fw->lock);
+				fw->stats.reply_errors++;
+				g_mutex_unlock(&fw->lock);
+				return G_SOURCE_REMOVE;
+			}
+			handle_event(fw, meta);
+			meta = FAN_EVENT_NEXT(meta, n);
+		}
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+gboolean
+fw_quit_loop(gpointer loop)
+{
+	g_main_loop_quit(loop);
+	return G_SOURCE_REMOVE;
+}
+
+gpointer
+fw_thread_main(gpointer user_data)
+{
+	FutFanwatch *fw = user_data;
+
+	g_main_context_push_thread_default(fw->ctx);
+	g_main_loop_run(fw->loop);
+	g_main_context_pop_thread_default(fw->ctx);
+	return NULL;
+}
