@@ -73,7 +73,7 @@ status() { "$FUTARI" status --json | python3 -c "import json,sys; print(json.loa
 [ "$(status upload_enforcement)" = bpf-lsm+fanotify ] || fail "no BPF LSM taint: $(status bpf_lsm_reason)"
 for ((i = 0; i < 100; i++)); do
 	[ "$(status taint_marked)" -ge 1 ] && break
-	e2e_as hanako cat "$f" >/dev/null
+	e2e_as hanako timeout 10 "$CURL" -s -o /dev/null "file://$f" || true
 	sleep 0.1
 done
 [ "$(status taint_marked)" -ge 1 ] || fail "the agent never marked $f"
