@@ -14,9 +14,15 @@
 #include "taint.h"
 #include "util.h"
 
-/* Browsers and mail clients stay on fanotify's deny-at-open and are never tainted: the
- * listed upload programs whose file name starts with one of the [upload] names (the default
- * list names firefox, chromium, thunderbird; curl, wget, scp, rsync are not there). */
+/* Browsers and mail clients stay on fanotify's deny-at-open and are never tainted, so a
+ * user's browser is never cut off from the network: the listed upload programs whose file
+ * name starts with one of these. Not [upload] names: the packaged list names curl, wget,
+ * scp and rsync there too, which this layer must stop. */
+static const gchar *const browsers_and_mail[] = {
+    "firefox", "chromium",  "chrome",   "google-chrome", "brave",     "vivaldi",
+    "opera",   "msedge",    "epiphany", "falkon",        "konqueror", "thunderbird",
+    "icedove", "evolution", "kmail",    "claws-mail",    "geary",     NULL};
+
 static GPtrArray *
 exempt_programs(const FutConfig *c)
 {
@@ -25,9 +31,8 @@ exempt_programs(const FutConfig *c)
 	for (guint i = 0; c->upload_programs != NULL && c->upload_programs[i] != NULL; i++) {
 		g_autofree gchar *base = g_path_get_basename(c->upload_programs[i]);
 
-		for (guint j = 0; c->upload_names != NULL && c->upload_names[j] != NULL; j++) {
-			if (c->upload_names[j][0] != '\0' &&
-			    g_str_has_prefix(base, c->upload_names[j])) {
+		for (guint j = 0; browsers_and_mail[j] != NULL; j++) {
+			if (g_str_has_prefix(base, browsers_and_mail[j])) {
 				g_ptr_array_add(out, g_strdup(c->upload_programs[i]));
 				break;
 			}

@@ -52,6 +52,7 @@ e2e_as hanako sh -c "printf '%s price 1234567 yen (TEST ONLY)\n' $MARKER >'$f'"
 setfattr -n trusted.futari.class -v II "$f" || fail "cannot label $f"
 
 # The "browser": a copy of curl named firefox-test, listed and exempt (name prefix firefox).
+# curl is also in [upload] names (as in the packaged agent.conf): that must not exempt it.
 bin=$E2E_SCRATCH/bin
 mkdir -p "$bin"
 cp "$CURL" "$bin/firefox-test"
@@ -107,7 +108,7 @@ cat "$FE_ETC/agent.conf" - >"$FE_CONF" <<CONF
 [upload]
 filesystems = $wfs
 programs = $CURL;$bin/firefox-test
-names = firefox
+names = firefox;curl
 CONF
 chmod 0644 "$FE_CONF"
 fe_start_agent
