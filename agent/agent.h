@@ -38,6 +38,10 @@ typedef struct {
 	 * unix seconds, as gint64*; main thread only) so the tick can drop ended ones. */
 	struct _FutFanwatch *fanwatch;
 	GHashTable *upload_approvals;
+	/* The BPF LSM process taint (agent/taint.h) when [upload] is on and the kernel runs
+	 * it; else NULL and taint_error says why (escaped when shown). */
+	struct _FutTaint *taint;
+	gchar *taint_error;
 	GPtrArray *subscribers; /* FutApiCall* of "subscribe" calls (main thread only) */
 	FutApiServer *api;
 	GMainLoop *loop;
@@ -61,6 +65,15 @@ void fut_agent_notify_record_later(FutAgent *agent, const gchar *event, JsonObje
 /* Sends a keepalive to every subscriber and finishes the calls whose client is gone; with
  * @stop, finishes them all (the agent is stopping). */
 void fut_agent_subscribers_prune(FutAgent *agent, gboolean stop);
+
+/* The BPF LSM process taint (uploadtaint.c). Start: FALSE with @error when the kernel or
+ * the build cannot run it (the agent then runs on fanotify alone). */
+gboolean fut_agent_taint_start(FutAgent *agent, GError **error);
+void fut_agent_taint_stop(FutAgent *agent);
+/* "bpf-lsm+fanotify", "bpf-lsm", "fanotify" or "none". */
+const gchar *fut_agent_enforcement(const FutAgent *agent);
+/* Adds upload_enforcement, bpf_lsm, taint_* and bpf_lsm_reason to a status reply. */
+void fut_agent_taint_status(FutAgent *agent, JsonObject *r);
 
 /* The fixed command table of the local API (commands.c), ending in {NULL}. */
 extern const FutApiCommand fut_agent_commands[];

@@ -66,6 +66,7 @@ cmd_status(FutApiCall *call, JsonObject *args, gpointer user_data)
 			json_object_set_string_member(r, "revocation_note", note);
 	}
 	json_object_set_boolean_member(r, "upload_control", agent->fanwatch != NULL);
+	fut_agent_taint_status(agent, r);
 	if (agent->fanwatch != NULL) {
 		FutFanwatchStats st;
 		fut_fanwatch_get_stats(agent->fanwatch, &st);

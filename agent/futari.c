@@ -335,6 +335,23 @@ cmd_status(int argc, char **argv)
 		       (long long)int_member(r, "upload_approvals"));
 	else
 		printf(_("upload control:   off (not configured)\n"));
+	{
+		const gchar *enf = str_member(r, "upload_enforcement");
+
+		if (g_strcmp0(enf, "bpf-lsm+fanotify") == 0)
+			printf(_("enforcement:      BPF LSM process taint and fanotify (%lld "
+			         "processes "
+			         "tainted, %lld sends refused)\n"),
+			       (long long)int_member(r, "taint_tainted"),
+			       (long long)int_member(r, "taint_denied"));
+		else if (g_strcmp0(enf, "fanotify") == 0)
+			printf(_("enforcement:      fanotify only (no BPF LSM: %s)\n"),
+			       str_member(r, "bpf_lsm_reason") != NULL
+			           ? str_member(r, "bpf_lsm_reason")
+			           : _("unknown"));
+		else if (enf != NULL && g_strcmp0(enf, "none") != 0)
+			printf(_("enforcement:      %s\n"), enf);
+	}
 	printf(_("egress log:       %u records\n"), (guint)int_member(r, "log_next_seq"));
 	if (json_object_has_member(r, "revocation_sequence") &&
 	    int_member(r, "revocation_sequence") >= 0)

@@ -24,6 +24,7 @@
 #include "logforward.h"
 #include "spool.h"
 #include "scanclassify.h"
+#include "taint.h"
 #include "util.h"
 
 static gchar *opt_config = NULL;
@@ -150,6 +151,17 @@ upload_classify(int fd, const gchar *path, guint *ret_class, gpointer user_data,
 	return fut_classifier_classify_fd_cb(fd, path, ret_class, c, error);
 }
 
+/* The listener found a file Class I or II (or could not judge it: Class II): the kernel side
+ * of the taint learns the inode. Any listener thread; the descriptor is borrowed. */
+static void
+upload_classified(int fd, guint file_class, gpointer user_data)
+{
+	FutAgent *agent = user_data;
+
+	if (agent->taint != NULL)
+		(void)fut_taint_mark_fd(agent->taint, fd, file_class, NULL);
+}
+
 /* Runs in the main context, after the listener has answered the kernel. Denials and
  * approved uploads are egress decisions: durable, like export records. */
 static void
@@ -198,6 +210,8 @@ start_upload_control(FutAgent *agent, GError **error)
 	cfg.learn_max = c->upload_learn_max;
 	cfg.observe_interval_s = c->upload_observe_interval;
 	cfg.observe_per_minute = c->upload_observe_per_minute;
+	cfg.on_classified = upload_classified;
+	cfg.on_classified_data = agent;
 	agent->fanwatch =
 	    fut_fanwatch_new(&cfg, upload_classify, agent, upload_record, agent, NULL, error);
 	if (agent->fanwatch == NULL || !fut_fanwatch_start(agent->fanwatch, error)) {
@@ -377,6 +391,8 @@ on_tick(gpointer user_data)
 		say(LOG_ERR_PREFIX, _("egress log: %s"), error->message);
 	fut_broker_purge(agent);
 	expire_upload_approvals(agent);
+	if (agent->taint != NULL)
+		fut_taint_check_gap(agent->taint);
 	fut_agent_subscribers_prune(agent, FALSE);
 	/* Events can be lost when the netlink buffer overflows: look at every device again.
 	 * (The udev rule covers new sticks meanwhile.) */
@@ -439,6 +455,8 @@ agent_clear(FutAgent *agent)
 			;
 		g_clear_pointer(&agent->fanwatch, fut_fanwatch_free);
 	}
+	/* Its last denials reach the log before the log closes. */
+	fut_agent_taint_stop(agent);
 	g_clear_pointer(&agent->upload_approvals, g_hash_table_unref);
 	g_clear_pointer(&agent->usb, fut_usb_store_free);
 	g_clear_pointer(&agent->recorder, fut_recorder_free);
@@ -694,7 +712,13 @@ main(int argc, char **argv)
 	fut_broker_clean_leftovers(&agent, leftovers);
 
 	/* Upload control before the socket and READY=1: an agent that says it is ready
-	 * enforces both channels. */
+	 * enforces both channels. The BPF LSM taint first, so the listener's classifications
+	 * mark inodes from the start; a kernel without it leaves fanotify alone. */
+	if (!fut_agent_taint_start(&agent, &error)) {
+		say(LOG_WARNING_PREFIX, _("upload control: no BPF LSM process taint: %s"),
+		    error->message);
+		g_clear_error(&error);
+	}
 	if (!start_upload_control(&agent, &error))
 		goto out;
 
@@ -719,8 +743,9 @@ main(int argc, char **argv)
 			              NULL);
 	}
 	say(LOG_INFO_PREFIX,
-	    _("ready: USB storage read-only, upload control %s, host key %s, socket %s"),
-	    agent.fanwatch != NULL ? _("on") : _("off"), keyid, agent.config->socket);
+	    _("ready: USB storage read-only, upload control %s (%s), host key %s, socket %s"),
+	    agent.fanwatch != NULL ? _("on") : _("off"), fut_agent_enforcement(&agent), keyid,
+	    agent.config->socket);
 	g_main_loop_run(agent.loop);
 	/* No new requests; exports already writing finish and restore read-only first. */
 	fut_agent_subscribers_prune(&agent, TRUE);

@@ -1,0 +1,563 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The kernel side of upload control's second layer (DESIGN §6, docs/upload-control.md):
+ * BPF LSM programs that taint a process reading a Class I/II file and refuse a tainted
+ * process's connects and sends to the network. The agent (agent/taint.c) fills the maps:
+ * which inodes are classified, which executables are exempt (browsers and mail clients stay
+ * on fanotify's deny-at-open), which approvals are active; denials come back through the ring
+ * buffer. Built with clang for CO-RE against a vmlinux.h generated from the build machine's
+ * BTF; relocated by libbpf against the running kernel's. */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#define __FUT_BPF__
+#include "taint.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define EPERM        1
+#define AF_UNIX      1
+#define AF_INET      2
+#define AF_INET6     10
+#define MAY_WRITE    0x2
+#define MAY_READ     0x4
+#define PROT_READ    0x1
+#define PROT_WRITE   0x2
+#define MAP_SHARED   0x1
+#define S_IFMT       00170000
+#define S_IFSOCK     0140000
+#define S_IFREG      0100000
+#define S_IFIFO      0010000
+#define CLONE_THREAD 0x00010000
+
+/* Classified files (set by the agent through a descriptor) and files, pipes written by a
+ * tainted process. */
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct fut_taint_mark);
+} inode_marks SEC(".maps");
+
+/* Tainted processes: kept on the thread group leader, so every thread shares it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct fut_taint_mark);
+} task_marks SEC(".maps");
+
+/* Unix sockets a tainted process sent to (the receiving end). */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct fut_taint_mark);
+} sock_marks SEC(".maps");
+
+/* Loopback TCP/UDP flows a tainted process sent on: key (receiver's local port << 16 |
+ * receiver's remote port), both host order. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct fut_taint_mark);
+} loopback_marks SEC(".maps");
+
+/* Executables never tainted nor refused (browsers, mail clients: fanotify's deny-at-open
+ * covers them) and the programs approvals name. */
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct fut_taint_exe);
+} exe_marks SEC(".maps");
+
+/* Active upload approvals: content (origin inode), program (executable inode), user. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct fut_taint_approval_key);
+	__type(value, __u64);
+} approvals SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 4096);
+} events SEC(".maps");
+
+/* Set by the agent before load: its own process is never tainted. */
+const volatile __u32 agent_tgid = 0;
+
+struct fut_taint_counters counters = {};
+/* Nonzero once a loopback flow has been marked: receivers look it up only then. */
+__u32 loopback_used = 0;
+
+static __always_inline int
+stronger(__u32 a, __u32 b)
+{
+	return a != 0 && (b == 0 || a < b);
+}
+
+static __always_inline struct task_struct *
+current_leader(void)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	return t->group_leader;
+}
+
+static __always_inline void
+exe_of_current(struct fut_taint_inode *out, char *name, int name_len)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct file *f = BPF_CORE_READ(t, mm, exe_file);
+
+	out->ino = BPF_CORE_READ(f, f_inode, i_ino);
+	out->dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+	out->pad = 0;
+	if (name != 0)
+		bpf_probe_read_kernel_str(name, name_len,
+		                          BPF_CORE_READ(f, f_path.dentry, d_name.name));
+}
+
+/* The agent's entry for the current executable, or NULL. */
+static __always_inline struct fut_taint_exe *
+current_exe(void)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct mm_struct *mm = t->mm;
+	struct fut_taint_exe *x;
+	struct file *f;
+
+	if (mm == 0)
+		return 0;
+	f = mm->exe_file;
+	if (f == 0)
+		return 0;
+	/* The inode of the path the program was run by first: on overlayfs the agent's
+	 * descriptor of the program names the overlay inode, while an executed file's f_inode
+	 * may be the layer's. */
+	x = bpf_inode_storage_get(&exe_marks, f->f_path.dentry->d_inode, 0, 0);
+	if (x != 0)
+		return x;
+	return bpf_inode_storage_get(&exe_marks, f->f_inode, 0, 0);
+}
+
+static __always_inline int
+current_exempt(void)
+{
+	struct fut_taint_exe *x;
+
+	if ((__u32)(bpf_get_current_pid_tgid() >> 32) == agent_tgid)
+		return 1;
+	x = current_exe();
+	return x != 0 && (x->flags & FUT_TAINT_EXE_EXEMPT);
+}
+
+static __always_inline struct fut_taint_mark *
+current_mark(void)
+{
+	struct fut_taint_mark *m = bpf_task_storage_get(&task_marks, current_leader(), 0, 0);
+
+	if (m == 0 || m->file_class == FUT_TAINT_CLASS_NONE)
+		return 0;
+	return m;
+}
+
+/* The current process read what @from marks: it is tainted with the stronger class. From
+ * tracing programs (@check_exempt 0: inode storage is for LSM programs only) an exempt
+ * program may be tainted, but it never passes taint on (the flows check) nor is refused. */
+static __always_inline void
+taint_current_from(const struct fut_taint_mark *from, int check_exempt)
+{
+	struct fut_taint_mark *m;
+
+	if ((__u32)(bpf_get_current_pid_tgid() >> 32) == agent_tgid)
+		return;
+	if (check_exempt && current_exempt())
+		return;
+	m = bpf_task_storage_get(&task_marks, current_leader(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (m == 0 || !stronger(from->file_class, m->file_class))
+		return;
+	if (m->file_class == FUT_TAINT_CLASS_NONE)
+		__sync_fetch_and_add(&counters.tainted, 1);
+	m->file_class = from->file_class;
+	m->origin = from->origin;
+}
+
+static __always_inline void
+taint_current(const struct fut_taint_mark *from)
+{
+	taint_current_from(from, 1);
+}
+
+/* A tainted process wrote to @inode (a regular file or a pipe). */
+static __always_inline void
+mark_inode(struct inode *inode, const struct fut_taint_mark *from)
+{
+	struct fut_taint_mark *m =
+	    bpf_inode_storage_get(&inode_marks, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (m == 0 || !stronger(from->file_class, m->file_class))
+		return;
+	m->file_class = from->file_class;
+	m->origin = from->origin;
+	__sync_fetch_and_add(&counters.flowed, 1);
+}
+
+static __always_inline int
+loopback4(__u32 addr_be)
+{
+	return (addr_be & bpf_htonl(0xff000000)) == bpf_htonl(0x7f000000);
+}
+
+static __always_inline int
+loopback6(const __u8 *a)
+{
+	int i, zero = 1;
+
+	for (i = 0; i < 15; i++)
+		zero = zero && a[i] == 0;
+	if (zero && a[15] == 1)
+		return 1; /* ::1 */
+	for (i = 0; i < 10; i++)
+		if (a[i] != 0)
+			return 0;
+	/* ::ffff:127.0.0.0/104 */
+	return a[10] == 0xff && a[11] == 0xff && a[12] == 127;
+}
+
+struct dest {
+	__u16 family;
+	__u16 port; /* host order */
+	__u8 addr[16];
+};
+
+/* Reads a destination from a kernel sockaddr (connect's, or sendmsg's msg_name). */
+static __always_inline int
+dest_from_sockaddr(const void *sa, struct dest *d)
+{
+	struct sockaddr_in6 sin6 = {};
+	__u16 family = 0;
+
+	if (bpf_probe_read_kernel(&family, sizeof family, sa) != 0)
+		return -1;
+	d->family = family;
+	if (family == AF_INET) {
+		struct sockaddr_in sin = {};
+
+		if (bpf_probe_read_kernel(&sin, sizeof sin, sa) != 0)
+			return -1;
+		d->port = bpf_ntohs(sin.sin_port);
+		__builtin_memcpy(d->addr, &sin.sin_addr.s_addr, 4);
+	} else if (family == AF_INET6) {
+		if (bpf_probe_read_kernel(&sin6, sizeof sin6, sa) != 0)
+			return -1;
+		d->port = bpf_ntohs(sin6.sin6_port);
+		__builtin_memcpy(d->addr, &sin6.sin6_addr, 16);
+	}
+	return 0;
+}
+
+static __always_inline void
+dest_from_sock(struct sock *sk, struct dest *d)
+{
+	d->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	d->port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (d->family == AF_INET) {
+		__u32 a = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+
+		__builtin_memcpy(d->addr, &a, 4);
+	} else if (d->family == AF_INET6) {
+		BPF_CORE_READ_INTO(&d->addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	}
+}
+
+static __always_inline int
+dest_is_network(const struct dest *d)
+{
+	__u32 a4;
+
+	if (d->family == AF_INET) {
+		__builtin_memcpy(&a4, d->addr, 4);
+		return !loopback4(a4);
+	}
+	if (d->family == AF_INET6)
+		return !loopback6(d->addr);
+	return 0;
+}
+
+static __always_inline int
+approved(const struct fut_taint_mark *m)
+{
+	struct fut_taint_approval_key k = {};
+	struct fut_taint_exe *x = current_exe();
+
+	k.origin = m->origin;
+	k.uid = (__u32)bpf_get_current_uid_gid();
+	if (x != 0 && x->exe_id != 0) {
+		k.exe_id = x->exe_id;
+		if (bpf_map_lookup_elem(&approvals, &k) != 0)
+			return 1;
+	}
+	/* An approval for any program. */
+	k.exe_id = 0;
+	return bpf_map_lookup_elem(&approvals, &k) != 0;
+}
+
+/* Decides a tainted process's send to @d: 0 to let it go, -EPERM (and a ring buffer record,
+ * or the drop counter) to refuse it. */
+static __always_inline int
+decide_send(const struct fut_taint_mark *m, const struct dest *d, __u32 kind)
+{
+	struct fut_taint_event *e;
+
+	if (!dest_is_network(d))
+		return 0;
+	if (current_exempt())
+		return 0;
+	if (approved(m))
+		return 0;
+	__sync_fetch_and_add(&counters.denied, 1);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (e == 0) {
+		__sync_fetch_and_add(&counters.dropped, 1);
+		return -EPERM;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32);
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	e->file_class = m->file_class;
+	e->origin = m->origin;
+	e->family = d->family;
+	e->port = d->port;
+	__builtin_memcpy(e->addr, d->addr, 16);
+	bpf_get_current_comm(e->comm, sizeof e->comm);
+	exe_of_current(&e->exe, e->exe_name, sizeof e->exe_name);
+	bpf_ringbuf_submit(e, 0);
+	return -EPERM;
+}
+
+/* A tainted process sends on @sk: unix peers and loopback receivers get the taint. */
+static __always_inline void
+flow_to_sock(struct sock *sk, const struct dest *d, const struct fut_taint_mark *m)
+{
+	if (d->family == AF_UNIX) {
+		struct unix_sock *u = bpf_skc_to_unix_sock(sk);
+		struct sock *peer;
+		struct fut_taint_mark *pm;
+
+		if (u == 0)
+			return;
+		peer = u->peer;
+		if (peer == 0)
+			return;
+		pm = bpf_sk_storage_get(&sock_marks, peer, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (pm != 0 && stronger(m->file_class, pm->file_class)) {
+			*pm = *m;
+			__sync_fetch_and_add(&counters.flowed, 1);
+		}
+	} else if (d->family == AF_INET || d->family == AF_INET6) {
+		__u32 key = ((__u32)d->port << 16) | BPF_CORE_READ(sk, __sk_common.skc_num);
+
+		bpf_map_update_elem(&loopback_marks, &key, m, BPF_ANY);
+		loopback_used = 1;
+		__sync_fetch_and_add(&counters.flowed, 1);
+	}
+}
+
+SEC("lsm/file_permission")
+int
+BPF_PROG(fut_file_permission, struct file *file, int mask, int ret)
+{
+	struct inode *inode;
+	struct fut_taint_mark *m;
+	__u32 fmt;
+
+	if (ret != 0)
+		return ret;
+	inode = file->f_inode;
+	if (inode == 0)
+		return 0;
+	if (mask & MAY_READ) {
+		m = bpf_inode_storage_get(&inode_marks, inode, 0, 0);
+		if (m != 0 && m->file_class != FUT_TAINT_CLASS_NONE)
+			taint_current(m);
+	}
+	if (!(mask & MAY_WRITE))
+		return 0;
+	m = current_mark();
+	if (m == 0)
+		return 0;
+	fmt = inode->i_mode & S_IFMT;
+	if (fmt == S_IFREG || fmt == S_IFIFO) {
+		if (!current_exempt())
+			mark_inode(inode, m);
+		return 0;
+	}
+	if (fmt == S_IFSOCK) {
+		/* write()/sendfile() to a socket: struct socket sits before its inode
+		 * (struct socket_alloc). sendfile to a socket never reaches socket_sendmsg. */
+		struct socket *sock =
+		    (void *)((char *)inode - bpf_core_field_offset(struct socket_alloc, vfs_inode));
+		struct sock *sk = BPF_CORE_READ(sock, sk);
+		struct dest d = {};
+
+		if (sk == 0)
+			return 0;
+		dest_from_sock(sk, &d);
+		return decide_send(m, &d, FUT_TAINT_EVENT_DENY_WRITE);
+	}
+	return 0;
+}
+
+SEC("lsm/mmap_file")
+int
+BPF_PROG(fut_mmap_file,
+         struct file *file,
+         unsigned long reqprot,
+         unsigned long prot,
+         unsigned long flags,
+         int ret)
+{
+	struct inode *inode;
+	struct fut_taint_mark *m;
+
+	if (ret != 0 || file == 0)
+		return ret;
+	inode = file->f_inode;
+	if (inode == 0)
+		return 0;
+	if (prot & PROT_READ) {
+		m = bpf_inode_storage_get(&inode_marks, inode, 0, 0);
+		if (m != 0 && m->file_class != FUT_TAINT_CLASS_NONE)
+			taint_current(m);
+	}
+	if ((prot & PROT_WRITE) && (flags & MAP_SHARED)) {
+		m = current_mark();
+		if (m != 0 && (inode->i_mode & S_IFMT) == S_IFREG && !current_exempt())
+			mark_inode(inode, m);
+	}
+	return 0;
+}
+
+SEC("lsm/task_alloc")
+int
+BPF_PROG(fut_task_alloc, struct task_struct *task, unsigned long clone_flags, int ret)
+{
+	struct fut_taint_mark *m, *n;
+
+	if (ret != 0 || (clone_flags & CLONE_THREAD))
+		return ret; /* a thread shares its leader's mark */
+	m = current_mark();
+	if (m == 0)
+		return 0;
+	n = bpf_task_storage_get(&task_marks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (n != 0)
+		*n = *m;
+	return 0;
+}
+
+SEC("lsm/socket_connect")
+int
+BPF_PROG(fut_socket_connect, struct socket *sock, struct sockaddr *address, int addrlen, int ret)
+{
+	struct fut_taint_mark *m;
+	struct dest d = {};
+
+	if (ret != 0)
+		return ret;
+	m = current_mark();
+	if (m == 0)
+		return 0;
+	if (dest_from_sockaddr(address, &d) != 0)
+		return -EPERM; /* cannot tell where: fail closed for a tainted process */
+	return decide_send(m, &d, FUT_TAINT_EVENT_DENY_CONNECT);
+}
+
+SEC("lsm/socket_sendmsg")
+int
+BPF_PROG(fut_socket_sendmsg, struct socket *sock, struct msghdr *msg, int size, int ret)
+{
+	struct fut_taint_mark *m;
+	struct sock *sk;
+	struct dest d = {};
+	void *name;
+	int r;
+
+	if (ret != 0)
+		return ret;
+	m = current_mark();
+	if (m == 0)
+		return 0;
+	sk = sock->sk;
+	if (sk == 0)
+		return 0;
+	name = BPF_CORE_READ(msg, msg_name);
+	dest_from_sock(sk, &d);
+	if (name != 0 && (d.family == AF_INET || d.family == AF_INET6)) {
+		__u16 fam = d.family;
+
+		if (dest_from_sockaddr(name, &d) != 0)
+			return -EPERM;
+		if (d.family != AF_INET && d.family != AF_INET6)
+			d.family = fam; /* AF_UNSPEC etc.: judged on the socket's own peer */
+	}
+	r = decide_send(m, &d, FUT_TAINT_EVENT_DENY_SEND);
+	/* Only what stays on this machine carries taint to a receiver: an approved or exempt
+	 * send to the network does not taint whoever answers it. */
+	if (r == 0 && !dest_is_network(&d) && !current_exempt())
+		flow_to_sock(sk, &d, m);
+	return r;
+}
+
+/* A receive taints when what it returns came from a tainted sender. */
+static __always_inline void
+recv_taint(struct socket *sock, int check_exempt)
+{
+	struct sock *sk;
+	struct fut_taint_mark *m;
+	__u16 family;
+
+	sk = sock->sk;
+	if (sk == 0)
+		return;
+	family = sk->__sk_common.skc_family;
+	if (family == AF_UNIX) {
+		m = bpf_sk_storage_get(&sock_marks, sk, 0, 0);
+		if (m != 0 && m->file_class != FUT_TAINT_CLASS_NONE)
+			taint_current_from(m, check_exempt);
+	} else if ((family == AF_INET || family == AF_INET6) && loopback_used) {
+		__u32 key =
+		    ((__u32)sk->__sk_common.skc_num << 16) | bpf_ntohs(sk->__sk_common.skc_dport);
+
+		m = bpf_map_lookup_elem(&loopback_marks, &key);
+		if (m != 0 && m->file_class != FUT_TAINT_CLASS_NONE)
+			taint_current_from(m, check_exempt);
+	}
+}
+
+SEC("lsm/socket_recvmsg")
+int
+BPF_PROG(fut_socket_recvmsg, struct socket *sock, struct msghdr *msg, int size, int flags, int ret)
+{
+	if (ret != 0)
+		return ret;
+	recv_taint(sock, 1);
+	return 0;
+}
+
+/* The LSM hook runs before a receive blocks: data a tainted sender adds while the receiver
+ * waits is seen only here, after the receive returned it. */
+SEC("fexit/sock_recvmsg")
+int
+BPF_PROG(fut_sock_recvmsg_exit, struct socket *sock, struct msghdr *msg, int flags, int ret)
+{
+	if (ret > 0)
+		recv_taint(sock, 0);
+	return 0;
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The records shared by the kernel side (taint.bpf.c) and the loader (agent/taint.c). Plain
+ * fixed-width types only: this header is compiled by clang for BPF and by gcc for the agent. */
+#pragma once
+
+#ifndef __FUT_BPF__
+#include <stdint.h>
+typedef uint8_t fut_u8;
+typedef uint16_t fut_u16;
+typedef uint32_t fut_u32;
+typedef uint64_t fut_u64;
+#else
+typedef __u8 fut_u8;
+typedef __u16 fut_u16;
+typedef __u32 fut_u32;
+typedef __u64 fut_u64;
+#endif
+
+/* The class numbers of common/infoclass.h: 1 is Class I (the highest), 2 Class II. 0: none. */
+#define FUT_TAINT_CLASS_NONE 0
+
+/* An inode in the kernel's numbering: dev is the kernel's dev_t (major << 20 | minor). */
+struct fut_taint_inode {
+	fut_u64 ino;
+	fut_u32 dev;
+	fut_u32 pad;
+};
+
+/* The value in inode storage (a classified or tainted file, pipe or socket) and in task
+ * storage (a tainted process): the class and the Class I/II file it came from. */
+struct fut_taint_mark {
+	fut_u32 file_class;
+	fut_u32 flags;
+	struct fut_taint_inode origin;
+};
+
+/* The value in the executables' inode storage, set by the agent through a descriptor of the
+ * program (so the kernel's own inode is meant, also on overlayfs where stat's numbers are not
+ * the inode's): exempt, and the id approvals name the program by. */
+#define FUT_TAINT_EXE_EXEMPT 0x1
+struct fut_taint_exe {
+	fut_u32 flags;
+	fut_u32 exe_id; /* 0: none */
+};
+
+/* The key of the approval map: this content (the origin inode) by this user with this
+ * program (its exe_id; 0: any program). The value is the approval's end, unix seconds (the
+ * agent removes ended ones; the kernel side only looks the key up). */
+struct fut_taint_approval_key {
+	struct fut_taint_inode origin;
+	fut_u32 exe_id;
+	fut_u32 uid;
+};
+
+enum fut_taint_event_kind {
+	FUT_TAINT_EVENT_DENY_CONNECT = 1,
+	FUT_TAINT_EVENT_DENY_SEND = 2,
+	FUT_TAINT_EVENT_DENY_WRITE = 3, /* write()/sendfile() to a network socket */
+};
+
+#define FUT_TAINT_COMM_LEN 16
+#define FUT_TAINT_NAME_LEN 64
+
+/* One denial, from the kernel through the ring buffer. */
+struct fut_taint_event {
+	fut_u32 kind;
+	fut_u32 pid; /* thread group id */
+	fut_u32 uid;
+	fut_u32 file_class;
+	struct fut_taint_inode origin;
+	struct fut_taint_inode exe;
+	fut_u16 family;
+	fut_u16 port; /* host order */
+	fut_u32 pad;
+	fut_u8 addr[16];
+	char comm[FUT_TAINT_COMM_LEN];
+	char exe_name[FUT_TAINT_NAME_LEN]; /* the executable's file name, no directory */
+};
+
+/* Counters in the program's .bss, read by the agent. */
+struct fut_taint_counters {
+	fut_u64 tainted; /* processes tainted by a read */
+	fut_u64 denied;  /* connects and sends refused */
+	fut_u64 dropped; /* denials the ring buffer had no room for */
+	fut_u64 flowed;  /* files, pipes and sockets marked by a tainted writer */
+};

@@ -1,0 +1,584 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The loader of the BPF LSM process taint (agent/bpf/taint.bpf.c): load and attach through
+ * the bpftool-generated skeleton, fill the maps (classified inodes, exempt executables,
+ * approvals), read denials from the ring buffer into the main loop. */
+#include "config.h"
+
+#include "taint.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "errors.h"
+
+#ifdef HAVE_BPF_TAINT
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf/taint.h"
+#include "bpf/taint.skel.h"
+#endif
+
+/* The paths of marked inodes kept for the records, at most this many. */
+#define ORIGINS_MAX 8192
+
+static const gchar *
+class_name(guint file_class)
+{
+	switch (file_class) {
+	case 1:
+		return "I";
+	case 2:
+		return "II";
+	default:
+		return "II"; /* what cannot be said is Class II */
+	}
+}
+
+static const gchar *
+kind_reason(FutTaintDenialKind kind)
+{
+	switch (kind) {
+	case FUT_TAINT_DENIED_CONNECT:
+		return "a process that read a classified file tried to connect to the network";
+	case FUT_TAINT_DENIED_WRITE:
+		return "a process that read a classified file tried to write to a network socket";
+	case FUT_TAINT_DENIED_SEND:
+	default:
+		return "a process that read a classified file tried to send to the network";
+	}
+}
+
+FutLogEvent *
+fut_taint_denial_to_log_event(const FutTaintDenial *d)
+{
+	FutLogEvent *ev = fut_log_event_new("upload.denied");
+
+	fut_log_event_set_subject(ev, (gint64)d->uid, NULL, FUT_LOG_INT_ABSENT,
+	                          d->pid > 0 ? (gint64)d->pid : FUT_LOG_INT_ABSENT, d->exe);
+	fut_log_event_set_object(ev, d->origin_path, FUT_LOG_INT_ABSENT, NULL,
+	                         class_name(d->file_class));
+	fut_log_event_set_upload(ev, d->destination, d->exe);
+	fut_log_event_set_decision(ev, FUT_LOG_DECISION_DENY, kind_reason(d->kind));
+	fut_log_event_set_detail(ev, "layer", "bpf-lsm");
+	if (d->comm != NULL)
+		fut_log_event_set_detail(ev, "comm", d->comm);
+	fut_log_event_set_detail_int(ev, "dev", (gint64)MIN(d->origin_dev, G_MAXINT64));
+	fut_log_event_set_detail_int(ev, "ino", (gint64)MIN(d->origin_ino, G_MAXINT64));
+	return ev;
+}
+
+FutLogEvent *
+fut_taint_gap_to_log_event(guint64 lost)
+{
+	FutLogEvent *ev = fut_log_event_new_gap(
+	    "taint-denials-dropped",
+	    "the kernel refused these sends but its ring buffer had no room to report them");
+
+	fut_log_event_set_detail_int(ev, "count", (gint64)MIN(lost, G_MAXINT64));
+	return ev;
+}
+
+#ifndef HAVE_BPF_TAINT
+
+struct _FutTaint {
+	int unused;
+};
+
+FutTaint *
+fut_taint_new(const gchar *const *exempt_programs,
+              FutTaintDenialFunc on_denial,
+              FutTaintGapFunc on_gap,
+              gpointer user_data,
+              GError **error)
+{
+	(void)exempt_programs, (void)on_denial, (void)on_gap, (void)user_data;
+	g_set_error(error, FUT_ERROR, FUT_ERROR_NOT_SUPPORTED,
+	            _("built without BPF LSM support (configure --disable-bpf)"));
+	return NULL;
+}
+
+void
+fut_taint_free(FutTaint *t)
+{
+	g_free(t);
+}
+
+gboolean
+fut_taint_mark_fd(FutTaint *t, int fd, guint file_class, GError **error)
+{
+	(void)t, (void)fd, (void)file_class;
+	g_set_error(error, FUT_ERROR, FUT_ERROR_NOT_SUPPORTED, _("built without BPF LSM support"));
+	return FALSE;
+}
+
+gboolean
+fut_taint_allow(FutTaint *t, int content_fd, uid_t uid, const gchar *program, GError **error)
+{
+	(void)t, (void)content_fd, (void)uid, (void)program;
+	g_set_error(error, FUT_ERROR, FUT_ERROR_NOT_SUPPORTED, _("built without BPF LSM support"));
+	return FALSE;
+}
+
+gboolean
+fut_taint_disallow(FutTaint *t, int content_fd, uid_t uid, const gchar *program, GError **error)
+{
+	return fut_taint_allow(t, content_fd, uid, program, error);
+}
+
+void
+fut_taint_check_gap(FutTaint *t)
+{
+	(void)t;
+}
+
+void
+fut_taint_get_stats(FutTaint *t, FutTaintStats *ret)
+{
+	(void)t;
+	memset(ret, 0, sizeof *ret);
+}
+
+#else /* HAVE_BPF_TAINT */
+
+struct _FutTaint {
+	struct fut_taint_bpf *skel;
+	struct ring_buffer *rb;
+	guint rb_source;
+	FutTaintDenialFunc on_denial;
+	FutTaintGapFunc on_gap;
+	gpointer user_data;
+	GMutex lock;
+	GHashTable *origins; /* "dev:ino" (kernel numbering) -> path, under lock */
+	guint64 marked;      /* under lock */
+	guint approvals;     /* under lock */
+	guint64 dropped_reported;
+	/* Descriptors of the exempt and approved programs, kept open so their inodes (and the
+	 * BPF storage on them) stay in memory; under lock. */
+	GArray *exe_fds;
+	GHashTable *exe_ids; /* program path -> exe_id (GUINT_TO_POINTER), under lock */
+	guint32 next_exe_id; /* under lock */
+};
+
+/* The kernel's dev_t (major << 20 | minor) of a stat's st_dev, and back. */
+static guint32
+kdev_of(dev_t dev)
+{
+	return (guint32)((major(dev) << 20) | (minor(dev) & 0xfffff));
+}
+
+static guint64
+udev_of(guint32 kdev)
+{
+	return (guint64)makedev(kdev >> 20, kdev & 0xfffff);
+}
+
+/* libbpf's messages during the load, for the error a refused load gives. */
+static GString *load_log;
+
+static int
+libbpf_print(enum libbpf_print_level level, const char *format, va_list args)
+{
+	g_autofree gchar *line = NULL;
+
+	if (level == LIBBPF_DEBUG || load_log == NULL)
+		return 0;
+	line = g_strdup_vprintf(format, args);
+	if (load_log->len < 4096)
+		g_string_append(load_log, line);
+	return 0;
+}
+
+/* Why the kernel refused: the LSM list says whether bpf is active. */
+static gchar *
+lsm_hint(void)
+{
+	g_autofree gchar *lsms = NULL;
+	g_auto(GStrv) names = NULL;
+	gsize len = 0;
+
+	if (!g_file_get_contents("/sys/kernel/security/lsm", &lsms, &len, NULL) || len > 4096)
+		return g_strdup(_("the active LSM list is not readable (/sys/kernel/security/lsm): "
+		                  "BPF LSM is probably not active"));
+	g_strstrip(lsms);
+	names = g_strsplit(lsms, ",", -1);
+	if (!g_strv_contains((const gchar *const *)names, "bpf"))
+		return g_strdup_printf(_("bpf is not in the kernel's active LSM list (%s): "
+		                         "add it with the lsm= boot parameter"),
+		                       lsms);
+	return g_strdup_printf(_("active LSMs: %s"), lsms);
+}
+
+static gboolean
+inode_of_fd(int fd, struct fut_taint_inode *ret, GError **error)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0) {
+		fut_error_set_errno(error, errno, "fstat");
+		return FALSE;
+	}
+	memset(ret, 0, sizeof *ret);
+	ret->ino = st.st_ino;
+	ret->dev = kdev_of(st.st_dev);
+	return TRUE;
+}
+
+/* Opens a program for its inode storage entry (exempt flag, approval id). */
+static int
+open_program(const gchar *path, GError **error)
+{
+	struct stat st;
+	int fd;
+
+	if (path == NULL || !g_path_is_absolute(path)) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("a program must be given by its absolute path"));
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		fut_error_set_errno(error, errno, path);
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, _("not a regular file"));
+		return -1;
+	}
+	return fd;
+}
+
+/* Sets @flags on the program at @path and gives it an approval id; returns the id, 0 on
+ * error. Caller holds the lock. */
+static guint32
+mark_program(FutTaint *t, const gchar *path, guint32 flags, GError **error)
+{
+	struct fut_taint_exe x = {0};
+	int map = bpf_map__fd(t->skel->maps.exe_marks);
+	guint32 known = GPOINTER_TO_UINT(g_hash_table_lookup(t->exe_ids, path));
+	int fd;
+
+	/* Marked already with these flags: its descriptor is held open. */
+	if (known != 0 && flags == 0)
+		return known;
+	fd = open_program(path, error);
+	if (fd < 0)
+		return 0;
+	if (bpf_map_lookup_elem(map, &fd, &x) != 0)
+		memset(&x, 0, sizeof x);
+	x.flags |= flags;
+	if (x.exe_id == 0)
+		x.exe_id = ++t->next_exe_id;
+	if (bpf_map_update_elem(map, &fd, &x, BPF_ANY) != 0) {
+		fut_error_set_errno(error, errno, "BPF inode storage (programs)");
+		close(fd);
+		return 0;
+	}
+	g_array_append_val(t->exe_fds, fd);
+	g_hash_table_replace(t->exe_ids, g_strdup(path), GUINT_TO_POINTER(x.exe_id));
+	return x.exe_id;
+}
+
+static gchar *
+origin_key(guint32 kdev, guint64 ino)
+{
+	return g_strdup_printf("%u:%" G_GUINT64_FORMAT, kdev, ino);
+}
+
+static gchar *
+read_exe(guint32 pid)
+{
+	g_autofree gchar *link = g_strdup_printf("/proc/%u/exe", pid);
+
+	return g_file_read_link(link, NULL);
+}
+
+static gchar *
+format_destination(const struct fut_taint_event *e)
+{
+	char buf[INET6_ADDRSTRLEN] = "";
+
+	if (e->family == AF_INET) {
+		inet_ntop(AF_INET, e->addr, buf, sizeof buf);
+		return g_strdup_printf("%s:%u", buf, e->port);
+	}
+	if (e->family == AF_INET6) {
+		inet_ntop(AF_INET6, e->addr, buf, sizeof buf);
+		return g_strdup_printf("[%s]:%u", buf, e->port);
+	}
+	return g_strdup_printf("family %u", e->family);
+}
+
+static int
+on_event(void *ctx, void *data, size_t size)
+{
+	FutTaint *t = ctx;
+	const struct fut_taint_event *e = data;
+	FutTaintDenial d = {0};
+	g_autofree gchar *exe = NULL;
+	g_autofree gchar *comm = NULL;
+	g_autofree gchar *dest = NULL;
+	g_autofree gchar *key = NULL;
+	g_autofree gchar *origin = NULL;
+
+	if (size < sizeof *e)
+		return 0;
+	exe = read_exe(e->pid);
+	if (exe == NULL)
+		exe = g_strndup(e->exe_name, sizeof e->exe_name);
+	comm = g_strndup(e->comm, sizeof e->comm);
+	dest = format_destination(e);
+	key = origin_key(e->origin.dev, e->origin.ino);
+	g_mutex_lock(&t->lock);
+	origin = g_strdup(g_hash_table_lookup(t->origins, key));
+	g_mutex_unlock(&t->lock);
+	d.kind = (FutTaintDenialKind)e->kind;
+	d.pid = e->pid;
+	d.uid = e->uid;
+	d.file_class = e->file_class;
+	d.origin_dev = udev_of(e->origin.dev);
+	d.origin_ino = e->origin.ino;
+	d.origin_path = origin;
+	d.exe = exe;
+	d.comm = comm;
+	d.destination = dest;
+	if (t->on_denial != NULL)
+		t->on_denial(&d, t->user_data);
+	return 0;
+}
+
+void
+fut_taint_check_gap(FutTaint *t)
+{
+	guint64 dropped = __atomic_load_n(&t->skel->bss->counters.dropped, __ATOMIC_RELAXED);
+
+	if (dropped == t->dropped_reported)
+		return;
+	if (t->on_gap != NULL)
+		t->on_gap(dropped - t->dropped_reported, t->user_data);
+	t->dropped_reported = dropped;
+}
+
+static gboolean
+rb_ready(gint fd, GIOCondition cond, gpointer user_data)
+{
+	FutTaint *t = user_data;
+
+	(void)fd, (void)cond;
+	ring_buffer__consume(t->rb);
+	fut_taint_check_gap(t);
+	return G_SOURCE_CONTINUE;
+}
+
+FutTaint *
+fut_taint_new(const gchar *const *exempt_programs,
+              FutTaintDenialFunc on_denial,
+              FutTaintGapFunc on_gap,
+              gpointer user_data,
+              GError **error)
+{
+	g_autoptr(FutTaint) t = g_new0(FutTaint, 1);
+	int err;
+
+	g_mutex_init(&t->lock);
+	t->origins = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	t->exe_fds = g_array_new(FALSE, FALSE, sizeof(int));
+	t->exe_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	t->on_denial = on_denial;
+	t->on_gap = on_gap;
+	t->user_data = user_data;
+
+	load_log = g_string_new(NULL);
+	libbpf_set_print(libbpf_print);
+	t->skel = fut_taint_bpf__open();
+	if (t->skel == NULL) {
+		err = errno;
+		g_set_error(error, FUT_ERROR, FUT_ERROR_NOT_SUPPORTED,
+		            _("cannot open the BPF taint programs: %s"), g_strerror(err));
+		goto fail;
+	}
+	t->skel->rodata->agent_tgid = (guint32)getpid();
+	err = fut_taint_bpf__load(t->skel);
+	if (err == 0)
+		err = fut_taint_bpf__attach(t->skel);
+	if (err != 0) {
+		g_autofree gchar *hint = lsm_hint();
+
+		g_set_error(error, FUT_ERROR, FUT_ERROR_NOT_SUPPORTED,
+		            _("the kernel refused the BPF LSM programs (%s); %s"), g_strerror(-err),
+		            hint);
+		goto fail;
+	}
+	libbpf_set_print(NULL);
+	g_string_free(g_steal_pointer(&load_log), TRUE);
+
+	/* The agent itself is exempt by its pid (agent_tgid). A listed program that is not
+	 * installed here is skipped. */
+	g_mutex_lock(&t->lock);
+	for (guint i = 0; exempt_programs != NULL && exempt_programs[i] != NULL; i++)
+		(void)mark_program(t, exempt_programs[i], FUT_TAINT_EXE_EXEMPT, NULL);
+	g_mutex_unlock(&t->lock);
+
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_event, t, NULL);
+	if (t->rb == NULL) {
+		err = errno;
+		g_set_error(error, FUT_ERROR, FUT_ERROR_NOT_SUPPORTED,
+		            _("cannot read the BPF ring buffer: %s"), g_strerror(err));
+		return NULL;
+	}
+	t->rb_source = g_unix_fd_add(ring_buffer__epoll_fd(t->rb), G_IO_IN, rb_ready, t);
+	return g_steal_pointer(&t);
+
+fail:
+	libbpf_set_print(NULL);
+	if (load_log != NULL)
+		g_string_free(g_steal_pointer(&load_log), TRUE);
+	return NULL;
+}
+
+void
+fut_taint_free(FutTaint *t)
+{
+	if (t == NULL)
+		return;
+	if (t->rb_source != 0)
+		g_source_remove(t->rb_source);
+	if (t->rb != NULL) {
+		ring_buffer__consume(t->rb);
+		ring_buffer__free(t->rb);
+	}
+	/* Destroying the skeleton detaches the programs and frees the maps. */
+	if (t->skel != NULL)
+		fut_taint_bpf__destroy(t->skel);
+	g_clear_pointer(&t->origins, g_hash_table_unref);
+	for (guint i = 0; t->exe_fds != NULL && i < t->exe_fds->len; i++)
+		close(g_array_index(t->exe_fds, int, i));
+	g_clear_pointer(&t->exe_fds, g_array_unref);
+	g_clear_pointer(&t->exe_ids, g_hash_table_unref);
+	g_mutex_clear(&t->lock);
+	g_free(t);
+}
+
+gboolean
+fut_taint_mark_fd(FutTaint *t, int fd, guint file_class, GError **error)
+{
+	struct fut_taint_mark m = {0};
+	struct fut_taint_mark old = {0};
+	int map = bpf_map__fd(t->skel->maps.inode_marks);
+	g_autofree gchar *link = NULL;
+	g_autofree gchar *path = NULL;
+
+	if (file_class != 1 && file_class != 2) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("only Class I and II files are marked (class %u)"), file_class);
+		return FALSE;
+	}
+	if (!inode_of_fd(fd, &m.origin, error))
+		return FALSE;
+	m.file_class = file_class;
+	/* Keep a stronger class already there (a Class I file is never lowered to II). */
+	if (bpf_map_lookup_elem(map, &fd, &old) == 0 && old.file_class != 0 &&
+	    old.file_class <= file_class)
+		return TRUE;
+	if (bpf_map_update_elem(map, &fd, &m, BPF_ANY) != 0) {
+		fut_error_set_errno(error, errno, "BPF inode storage");
+		return FALSE;
+	}
+	link = g_strdup_printf("/proc/self/fd/%d", fd);
+	path = g_file_read_link(link, NULL);
+	g_mutex_lock(&t->lock);
+	t->marked++;
+	if (path != NULL) {
+		if (g_hash_table_size(t->origins) >= ORIGINS_MAX)
+			g_hash_table_remove_all(t->origins);
+		g_hash_table_replace(t->origins, origin_key(m.origin.dev, m.origin.ino),
+		                     g_steal_pointer(&path));
+	}
+	g_mutex_unlock(&t->lock);
+	return TRUE;
+}
+
+static gboolean
+approval_key(FutTaint *t,
+             int content_fd,
+             uid_t uid,
+             const gchar *program,
+             struct fut_taint_approval_key *k,
+             GError **error)
+{
+	memset(k, 0, sizeof *k);
+	if (!inode_of_fd(content_fd, &k->origin, error))
+		return FALSE;
+	k->uid = uid;
+	if (program == NULL)
+		return TRUE; /* any program: exe_id 0 */
+	g_mutex_lock(&t->lock);
+	k->exe_id = mark_program(t, program, 0, error);
+	g_mutex_unlock(&t->lock);
+	return k->exe_id != 0;
+}
+
+gboolean
+fut_taint_allow(FutTaint *t, int content_fd, uid_t uid, const gchar *program, GError **error)
+{
+	struct fut_taint_approval_key k;
+	guint64 one = 1;
+
+	if (!approval_key(t, content_fd, uid, program, &k, error))
+		return FALSE;
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.approvals), &k, &one, BPF_ANY) != 0) {
+		fut_error_set_errno(error, errno, "BPF approval map");
+		return FALSE;
+	}
+	g_mutex_lock(&t->lock);
+	t->approvals++;
+	g_mutex_unlock(&t->lock);
+	return TRUE;
+}
+
+gboolean
+fut_taint_disallow(FutTaint *t, int content_fd, uid_t uid, const gchar *program, GError **error)
+{
+	struct fut_taint_approval_key k;
+
+	if (!approval_key(t, content_fd, uid, program, &k, error))
+		return FALSE;
+	if (bpf_map_delete_elem(bpf_map__fd(t->skel->maps.approvals), &k) != 0) {
+		if (errno == ENOENT)
+			return TRUE;
+		fut_error_set_errno(error, errno, "BPF approval map");
+		return FALSE;
+	}
+	g_mutex_lock(&t->lock);
+	if (t->approvals > 0)
+		t->approvals--;
+	g_mutex_unlock(&t->lock);
+	return TRUE;
+}
+
+void
+fut_taint_get_stats(FutTaint *t, FutTaintStats *ret)
+{
+	const struct fut_taint_counters *c = &t->skel->bss->counters;
+
+	memset(ret, 0, sizeof *ret);
+	ret->tainted = __atomic_load_n(&c->tainted, __ATOMIC_RELAXED);
+	ret->denied = __atomic_load_n(&c->denied, __ATOMIC_RELAXED);
+	ret->dropped = __atomic_load_n(&c->dropped, __ATOMIC_RELAXED);
+	ret->flowed = __atomic_load_n(&c->flowed, __ATOMIC_RELAXED);
+	g_mutex_lock(&t->lock);
+	ret->marked = t->marked;
+	ret->approvals = t->approvals;
+	g_mutex_unlock(&t->lock);
+}
+
+#endif /* HAVE_BPF_TAINT */

@@ -1,0 +1,90 @@
+#!/bin/bash
+# The BPF LSM process taint's overhead (issue 14), side by side in one run, in the e2e VM
+# (the host kernel refuses BPF LSM programs; the guest runs Debian's 6.1 kernel under TCG):
+#   none    no BPF programs
+#   taint   agent/bpf/taint.bpf.c loaded and attached (bench/taint-load), nothing marked
+# Measured: open/read(4 KiB)/close of unclassified files on a tmpfs (bench/fanotify-openloop)
+# and, for an untainted process, connect+send+accept+close and send+recv of 64 bytes to the
+# guest's dummy interface (192.0.2.1, TEST-NET-1; the guest has no network backend) with
+# bench/taint-connloop. Rounds alternate none/taint; figures are medians over rounds, the
+# ratio is taint/none. Goals (issue 14): open/read/close <= 1.1x, connect/send <= 1.05x.
+#
+# Run in the guest:  cd tests/e2e && ./harness.py shell, then
+#   bash BUILDDIR/../bench/taint-bench.sh [FILES [ROUNDS [CONNECTS]]]   (defaults 2000 5 2000)
+# with top_builddir=BUILDDIR in the environment when the build is out of tree.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top_builddir=${top_builddir:-$(cd "$here/.." && pwd)}
+files=${1:-2000}
+rounds=${2:-5}
+connects=${3:-2000}
+loop="$top_builddir/bench/fanotify-openloop"
+conn="$top_builddir/bench/taint-connloop"
+load="$top_builddir/bench/taint-load"
+for p in "$loop" "$conn" "$load"; do
+	[ -x "$p" ] || { echo "taint-bench: build $p first (make -C bench)" >&2; exit 2; }
+done
+[ "$(id -u)" = 0 ] || { echo "taint-bench: needs root" >&2; exit 2; }
+
+work=$(mktemp -d /tmp/taint-bench-XXXXXX)
+LPID=
+cleanup() {
+	[ -z "$LPID" ] || kill "$LPID" 2>/dev/null
+	umount "$work/fs" 2>/dev/null
+	ip link del futb0 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+mkdir -p "$work/fs"
+mount -t tmpfs tmpfs "$work/fs" || exit 1
+for ((i = 0; i < files; i++)); do printf 'unclassified %06d\n' "$i" >"$work/fs/$(printf f%06d "$i")"; done
+modprobe dummy 2>/dev/null
+ip link add futb0 type dummy && ip addr add 192.0.2.1/24 dev futb0 && ip link set futb0 up ||
+	{ echo "taint-bench: no dummy interface" >&2; exit 1; }
+
+start_taint() {
+	"$load" >"$work/load.out" 2>&1 &
+	LPID=$!
+	for ((i = 0; i < 600; i++)); do
+		grep -q READY "$work/load.out" && return 0
+		kill -0 "$LPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "taint-bench: the programs did not load: $(cat "$work/load.out")" >&2
+	exit 77
+}
+stop_taint() {
+	kill "$LPID"
+	wait "$LPID" 2>/dev/null
+	LPID=
+}
+run() { # MODE: one line "MODE open NS connect NS send NS"
+	local o c s
+	# pass 1 warms the dentry cache; pass 3 is reported
+	o=$("$loop" "$work/fs" "$files" 3 | awk '$1 == "pass" && $2 == 3 { print $3 }')
+	"$conn" 192.0.2.1 "$connects" >"$work/conn.out" || exit 1
+	read -r c s <<<"$(awk '{ v[$1] = $2 } END { print v["connect"], v["send"] }' "$work/conn.out")"
+	echo "$1 $o $c $s"
+}
+results=$work/results
+for ((r = 1; r <= rounds; r++)); do
+	run none >>"$results"
+	start_taint
+	run taint >>"$results"
+	stop_taint
+done
+cat "$results" | sed 's/^/# /'
+python3 - "$results" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+med = {}
+for mode in ("none", "taint"):
+    cols = [[float(x) for x in r[1:]] for r in rows if r[0] == mode]
+    med[mode] = [statistics.median(c) for c in zip(*cols)]
+names = ("open/read/close", "connect+send+accept+close", "send+recv 64 B")
+goals = (1.1, 1.05, 1.05)
+print(f"{'operation':30} {'none ns':>10} {'taint ns':>10} {'ratio':>7} goal")
+for i, n in enumerate(names):
+    a, b = med["none"][i], med["taint"][i]
+    print(f"{n:30} {a:10.0f} {b:10.0f} {b / a:7.3f} <= {goals[i]}")
+PY

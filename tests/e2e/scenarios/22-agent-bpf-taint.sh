@@ -1,0 +1,245 @@
+# Issue 14 (2): the BPF LSM process taint in the guest's Debian kernel (bpf in its LSM list).
+# futarid with [upload] loads agent/bpf/taint.bpf.c; after the agent has judged a labelled
+# Class II file, whatever read it cannot send to the network (a dummy interface with a
+# TEST-NET-1 address and a listener inside the guest; the guest has no network backend):
+# pipes, stdin redirection, python3, the dynamic loader, copies to tmpfs, base64/xz copies,
+# fork/exec. An untainted shell (even one that only opened the file) still sends, an exempt
+# "browser" is never cut off, an approved content+user+program sends, and every denial is an
+# upload.denied record (layer bpf-lsm) naming process, executable, file and class.
+# e2e-timeout: 420
+. "$E2E_SRCDIR/guest/agent.sh"
+fe_setup
+CURL=/usr/bin/curl
+[ -x "$CURL" ] || skip "needs $CURL in the guest (the host's userland; packaging/test-deps.txt)"
+for c in python3 xz base64 ip; do
+	command -v "$c" >/dev/null || skip "needs $c in the guest"
+done
+mount -t securityfs none /sys/kernel/security 2>/dev/null || true
+grep -qw bpf /sys/kernel/security/lsm ||
+	fail "bpf is not in the guest kernel's LSM list ($(cat /sys/kernel/security/lsm 2>&1)): this scenario must not skip"
+modprobe loop 2>/dev/null || true
+modprobe ext4 2>/dev/null || true
+modprobe dummy 2>/dev/null || true
+
+# NETWORK RULE: the guest has no network backend (no -nic/-netdev in harness.py); only lo and
+# our dummy exist, and the "network" peer is a listener on the dummy's TEST-NET-1 address.
+ip link add fut0 type dummy || fail "cannot add a dummy interface (modprobe dummy)"
+ip addr add 192.0.2.1/24 dev fut0
+ip link set fut0 up
+nets=$(ls /sys/class/net | tr '\n' ' ')
+[ "$nets" = "fut0 lo " ] || fail "the guest has network interfaces besides lo and the dummy: $nets"
+URL=http://192.0.2.1:8080/up
+
+chmod 0755 "$E2E_SCRATCH"
+img=$E2E_SCRATCH/watched.img
+wfs=$E2E_SCRATCH/wfs
+shm=$E2E_SCRATCH/shm
+mkdir -p "$wfs" "$shm"
+truncate -s 32M "$img"
+mkfs.ext4 -q -F "$img" || fail "mkfs.ext4 on $img failed"
+wdev=$(losetup --find --show "$img") || fail "no loop device in the guest"
+FE_ON_EXIT='kill $LPID 2>/dev/null; ip link del fut0 2>/dev/null; fe_stop_agent; umount "$wfs" "$shm" 2>/dev/null; losetup -d "$wdev" 2>/dev/null'
+trap 'fe_exit' EXIT
+mount -t ext4 "$wdev" "$wfs" || fail "cannot mount the ext4 image"
+mount -t tmpfs -o mode=1777 tmpfs "$shm" || fail "cannot mount a tmpfs"
+chmod 0755 "$wfs"
+U=$wfs/hanako
+mkdir -p "$U"
+chown hanako: "$U"
+f=$U/tender-77-bid.txt
+MARKER=TENDER77-SECRET-BID
+e2e_as hanako sh -c "printf '%s price 1234567 yen (TEST ONLY)\n' $MARKER >'$f'"
+setfattr -n trusted.futari.class -v II "$f" || fail "cannot label $f"
+
+# The "browser": a copy of curl named firefox-test, listed and exempt (name prefix firefox).
+# curl is also in [upload] names (as in the packaged agent.conf): that must not exempt it.
+bin=$E2E_SCRATCH/bin
+mkdir -p "$bin"
+cp "$CURL" "$bin/firefox-test"
+chmod 0755 "$bin" "$bin/firefox-test"
+
+# The listener: appends what each connection sent to $recv, answers 200.
+recv=$E2E_SCRATCH/received
+: >"$recv"
+python3 - "$recv" <<'PY' &
+import socket, sys, threading
+out = sys.argv[1]
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("192.0.2.1", 8080))
+s.listen(32)
+def serve(c):
+    c.settimeout(2.0)
+    data = b""
+    try:
+        while len(data) < 1 << 20:
+            b = c.recv(65536)
+            if not b:
+                break
+            data += b
+    except OSError:
+        pass
+    with open(out, "ab") as f:
+        f.write(data + b"\n--\n")
+    try:
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+    except OSError:
+        pass
+    c.close()
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+PY
+LPID=$!
+for ((i = 0; i < 50; i++)); do
+	python3 -c 'import socket; socket.create_connection(("192.0.2.1", 8080), 1).close()' 2>/dev/null && break
+	sleep 0.1
+done
+
+# Before the agent: curl reads the file and sends it (so the later refusals are the taint).
+e2e_as hanako timeout 20 "$CURL" -s -m 10 -o /dev/null -H Expect: -T - "$URL" <"$f" ||
+	fail "hanako's curl cannot send to the listener even before futarid runs"
+grep -q "$MARKER" "$recv" || fail "the listener did not receive the file before futarid ran"
+: >"$recv"
+
+FE_CONF=$FE_ETC/agent-taint-22.conf
+cat "$FE_ETC/agent.conf" - >"$FE_CONF" <<CONF
+
+[upload]
+filesystems = $wfs
+programs = $CURL;$bin/firefox-test
+names = firefox;curl
+CONF
+chmod 0644 "$FE_CONF"
+fe_start_agent
+status() { "$FUTARI" status --json | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1'))"; }
+[ "$(status upload_enforcement)" = bpf-lsm+fanotify ] ||
+	fail "futari status says '$(status upload_enforcement)' ($(status bpf_lsm_reason)), not bpf-lsm+fanotify"
+"$FUTARI" status | grep -q '^enforcement: *BPF LSM process taint and fanotify' ||
+	fail "futari status (text) does not say both layers: $("$FUTARI" status)"
+
+# The agent judges the file when an upload program opens it (the listener classifies it
+# before answering; it learns other programs' opens only for root-owned files); its class
+# then sits in the inode's BPF storage. Here hanako's curl tries file:// (fanotify denies).
+prime() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ "$(status taint_marked)" -ge 1 ] && return 0
+		e2e_as hanako timeout 10 "$CURL" -s -o /dev/null "file://$f" || true
+		sleep 0.1
+	done
+	fail "the agent never marked $f in BPF inode storage"
+}
+prime
+
+denials() { cat "$FE_LOG"/egress-*.jsonl | grep -c '"upload.denied".*bpf-lsm' || true; }
+# denied NAME COMMAND: as hanako, COMMAND must fail to deliver, the listener must not see the
+# marker, and one more bpf-lsm upload.denied naming the file must be logged.
+denied() {
+	local name=$1 before rc=0 i
+	shift
+	before=$(denials)
+	e2e_as hanako timeout 30 bash -c "$1" >"$E2E_SCRATCH/$name.out" 2>&1 || rc=$?
+	[ "$rc" -ne 124 ] || fail "$name: hung"
+	[ "$rc" -ne 0 ] || fail "$name: succeeded (exit 0): $(cat "$E2E_SCRATCH/$name.out")"
+	if grep -q "$MARKER\|$name-DATA" "$recv"; then fail "$name: the listener received the data"; fi
+	for ((i = 0; i < 50; i++)); do
+		[ "$(denials)" -gt "$before" ] && break
+		sleep 0.1
+	done
+	[ "$(denials)" -gt "$before" ] || fail "$name: no upload.denied (bpf-lsm) logged"
+	note "$name: refused (exit $rc), logged"
+}
+allowed() { # NAME WHO COMMAND: must deliver NAME-DATA
+	local name=$1 who=$2
+	e2e_as "$who" timeout 30 bash -c "$3" >"$E2E_SCRATCH/$name.out" 2>&1 ||
+		fail "$name: refused: $(cat "$E2E_SCRATCH/$name.out") $(tail -n 1 "$FE_LOG"/egress-*.jsonl | cut -c1-600) (file: $(stat -c 'dev %d ino %i' "$f"))"
+	grep -q "$name-DATA\|$MARKER" "$recv" || fail "$name: the listener did not receive it"
+	: >"$recv"
+	note "$name: sent"
+}
+
+C="$CURL -s -m 10 -o /dev/null -H Expect:"
+denied pipe "cat '$f' | $C --data-binary @- $URL"
+rec=$(fe_log_has '"upload.denied"' bpf-lsm tender-77-bid.txt) || fail "upload.denied does not name the file"
+echo "$rec" | grep -F "$CURL" >/dev/null || fail "upload.denied does not name the executable: $rec"
+echo "$rec" | grep -F '"II"' >/dev/null || fail "upload.denied does not carry the class: $rec"
+echo "$rec" | grep -F "\"uid\":$(id -u hanako)" >/dev/null || fail "upload.denied does not name the uid: $rec"
+echo "$rec" | grep -F '"pid":' >/dev/null || fail "upload.denied does not name the process: $rec"
+denied stdin "$C -T - $URL <'$f'"
+denied python "python3 -c 'import urllib.request; d=open(\"$f\",\"rb\").read(); urllib.request.urlopen(\"$URL\", data=d, timeout=10)'"
+denied loader "/lib64/ld-linux-x86-64.so.2 $C -T - $URL <'$f'"
+e2e_as hanako cp "$f" "$shm/copy.txt"
+denied tmpfs-copy "$C -T '$shm/copy.txt' $URL"
+e2e_as hanako sh -c "base64 '$f' >'$shm/copy.b64'; xz -c '$f' >'$shm/copy.xz'"
+denied base64-copy "$C -T '$shm/copy.b64' $URL"
+denied xz-copy "$C -T '$shm/copy.xz' $URL"
+# The shell itself reads (the builtin read), then forks and execs curl, which read nothing.
+denied fork-exec "IFS= read -r line <'$f'; bash -c 'exec $C --data-binary fork-exec-DATA $URL'"
+fe_log_has '"upload.denied"' bpf-lsm 'tried to connect' >/dev/null || fail "no refused connect logged"
+fe_log_has '"upload.denied"' bpf-lsm 'tried to send' >/dev/null || fail "no refused send logged"
+
+# Not tainted: a shell that only opened the file (a redirection nobody read), a fresh
+# shell, and the exempt browser reading a marked copy.
+allowed open-only hanako "exec 3<'$f'; $C --data-binary open-only-DATA $URL"
+allowed untainted hanako "$C --data-binary untainted-DATA $URL"
+allowed browser hanako "'$bin/firefox-test' -s -m 10 -o /dev/null -H Expect: -T '$shm/copy.txt' $URL"
+
+fe_stop_agent
+# The approval map: hanako with curl for this content (TEST ONLY hook until the redeem path
+# fills it; the kernel side is the same map).
+FUTARI_TEST_TAINT_ALLOW="$(id -u hanako):$CURL:$f" fe_start_agent
+[ "$(status upload_enforcement)" = bpf-lsm+fanotify ] || fail "the agent with an approval: $(status bpf_lsm_reason)"
+prime
+allowed approved hanako "$C -T - $URL <'$f'"
+denied approved-other-program "python3 -c 'import urllib.request; d=open(\"$f\",\"rb\").read(); urllib.request.urlopen(\"$URL\", data=d, timeout=10)'"
+before=$(denials)
+rc=0
+e2e_as dave timeout 30 bash -c "$C -T - $URL <'$f'" || rc=$?
+[ "$rc" -ne 0 ] && ! grep -q "$MARKER" "$recv" || fail "dave's curl sent under hanako's approval"
+[ "$(denials)" -gt "$before" ] || { sleep 1; [ "$(denials)" -gt "$before" ]; } || fail "dave's refusal not logged"
+note "taint: $("$FUTARI" status | grep '^enforcement')"
+
+# A full ring buffer is a gap, never a silent loss: with the agent stopped (SIGSTOP) a tainted
+# python3 makes 4000 refused connects, more than the ring buffer holds; after SIGCONT the log
+# has the denials that fit plus a gap record counting the rest, adding up to all 4000.
+go=$E2E_SCRATCH/go
+rm -f "$go"
+before=$(denials)
+e2e_as hanako timeout 120 python3 -c '
+import os, socket, sys, time
+sys.stdin.buffer.read()
+while not os.path.exists(sys.argv[1]):
+    time.sleep(0.05)
+n = 0
+for i in range(4000):
+    try:
+        socket.create_connection(("192.0.2.1", 8080), 2).close()
+    except PermissionError:
+        n += 1
+print(n)' "$go" <"$f" >"$E2E_SCRATCH/flood.out" 2>&1 &
+fpid=$!
+sleep 2 # it has read the file (the agent still answers fanotify until it stops)
+kill -STOP "$AGENT_PID"
+touch "$go"
+wait "$fpid" || { kill -CONT "$AGENT_PID"; fail "the flood process failed: $(cat "$E2E_SCRATCH/flood.out")"; }
+kill -CONT "$AGENT_PID"
+[ "$(cat "$E2E_SCRATCH/flood.out")" = 4000 ] || fail "not every connect was refused: $(cat "$E2E_SCRATCH/flood.out")"
+lost=
+for ((i = 0; i < 100; i++)); do
+	lost=$(cat "$FE_LOG"/egress-*.jsonl | python3 -c '
+import json, sys
+n = 0
+for line in sys.stdin:
+    r = json.loads(line)
+    if r.get("event") == "gap" and r.get("detail", {}).get("kind") == "taint-denials-dropped":
+        n += int(r["detail"]["count"])
+print(n)')
+	[ "$lost" -gt 0 ] && break
+	sleep 0.2
+done
+[ "$lost" -gt 0 ] || fail "no gap record after the ring buffer overflowed"
+sleep 1
+got=$(($(denials) - before))
+[ $((got + lost)) -eq 4000 ] || fail "records do not add up: $got upload.denied + $lost in gap records, 4000 refused"
+note "ring buffer overflow: $got upload.denied records and a gap of $lost, 4000 refused"
