@@ -474,6 +474,29 @@ fw_mark_safe(FutFanwatch *fw, int fd, const struct stat *st)
 	return TRUE;
 }
 
+/* With the kernel side on (on_classified): classify every regular file another program
+ * opens, on its first open, so that a Class I/II inode is marked for the taint before long
+ * (the opener is not held: a read that comes before the mark does not taint, see
+ * docs/upload-control.md). Files on FUSE are not read here: their daemon may never answer,
+ * and the one learner would wait for the scan's deadline on each. Ignore marks as below,
+ * only on files no unprivileged user can rewrite unseen. */
+static void
+learn_for_taint(FutFanwatch *fw, Event *ev)
+{
+	Ident id;
+	g_autofree gchar *path = NULL;
+
+	if (!fw_fd_stat(ev->fd, &ev->st) || !S_ISREG(ev->st.st_mode) || on_fuse(fw, &ev->st))
+		return;
+	id = fw_ident_of(&ev->st);
+	path = fw_fd_path(ev->fd);
+	if (fw_file_class(fw, ev->fd, &id, path) != FUT_FANWATCH_CLASS_III)
+		return;
+	if (!fw->no_ignore_marks && fw_mark_safe(fw, ev->fd, &ev->st) &&
+	    !fw_under_observe(fw, path))
+		fw_set_ignore_mark(fw, ev->fd, &id);
+}
+
 /* After a non-upload program's open was allowed: learn the class of small files opened a
  * second time so that a Class III file gets an ignore mark and later opens skip userspace.
  * Runs in the learner thread. */
@@ -484,6 +507,10 @@ fw_learn(FutFanwatch *fw, Event *ev)
 	Ident id;
 	g_autofree gchar *path = NULL;
 
+	if (fw->on_classified != NULL) {
+		learn_for_taint(fw, ev);
+		return;
+	}
 	if (fw->no_ignore_marks)
 		return;
 	if (!fw_fd_stat(ev->fd, &ev->st) || !fw_mark_safe(fw, ev->fd, &ev->st))

@@ -154,11 +154,18 @@ follow_up(FutFanwatch *fw, Pending *p)
 	/* Only files that could get an ignore mark are worth the learner's time (and a thread
 	 * wake-up): regular, small enough, owned by root and not writable by others. The
 	 * learner checks again, with the ACL. */
-	if (ev->learn &&
-	    (fw->no_ignore_marks || !fw_fd_stat(ev->fd, &ev->st) || !S_ISREG(ev->st.st_mode) ||
-	     ev->st.st_uid != 0 || (ev->st.st_mode & (S_IWGRP | S_IWOTH)) != 0 ||
-	     (guint64)ev->st.st_size > fw->learn_max))
+	if (ev->learn && fw->on_classified != NULL) {
+		/* The kernel side (BPF LSM taint) needs the class of every file other programs
+		 * read, users' own files too, as soon as possible: any regular file goes. */
+		if (!fw_fd_stat(ev->fd, &ev->st) || !S_ISREG(ev->st.st_mode))
+			ev->learn = FALSE;
+	} else if (ev->learn &&
+	           (fw->no_ignore_marks || !fw_fd_stat(ev->fd, &ev->st) ||
+	            !S_ISREG(ev->st.st_mode) || ev->st.st_uid != 0 ||
+	            (ev->st.st_mode & (S_IWGRP | S_IWOTH)) != 0 ||
+	            (guint64)ev->st.st_size > fw->learn_max)) {
 		ev->learn = FALSE;
+	}
 	if (ev->learn && fw->learner != NULL && !g_atomic_int_get(&fw->stopping) &&
 	    g_thread_pool_unprocessed(fw->learner) < LEARN_QUEUE_MAX) {
 		/* The learner may take its time: it holds the descriptor, not the opener. */

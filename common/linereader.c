@@ -109,9 +109,8 @@ fill(FutLineReader *r, GError **error)
 	}
 	if (n == 0) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
-		            _("%s: the file shrank while it was read (from %" G_GUINT64_FORMAT
-		              " to %" G_GUINT64_FORMAT " bytes)"),
-		            r->name, r->size, r->read_off);
+		            _("%s: the file shrank while it was read (from %llu to %llu bytes)"),
+		            r->name, (unsigned long long)r->size, (unsigned long long)r->read_off);
 		return -1;
 	}
 	r->end += (gsize)n;
