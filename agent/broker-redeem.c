@@ -266,9 +266,10 @@ fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data)
 	for (guint i = 0; i < approvals->len; i++) {
 		const FutApproval *a = g_ptr_array_index(approvals, i);
 		g_ptr_array_add(j->approvers, fut_certificate_dup_serial_string(a->cert));
-		g_ptr_array_add(j->approver_names,
-		                g_strdup_printf("%s (%s)", a->cert->name != NULL ? a->cert->name : "?",
-		                                a->cert->staff_id != NULL ? a->cert->staff_id : "?"));
+		g_ptr_array_add(
+		    j->approver_names,
+		    g_strdup_printf("%s (%s)", a->cert->name != NULL ? a->cert->name : "?",
+		                    a->cert->staff_id != NULL ? a->cert->staff_id : "?"));
 	}
 	/* Whether each approver saw the content, in the approvers' order, for the log. */
 	{
@@ -344,7 +345,8 @@ fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data)
 	}
 	if (crl_refused != NULL) {
 		/* An older list put back: logged, and the newer one kept in force. */
-		if (!fut_broker_job_record(j, FUT_LOG_EV_CRL_REFUSED, "deny", crl_refused, &error)) {
+		if (!fut_broker_job_record(j, FUT_LOG_EV_CRL_REFUSED, "deny", crl_refused,
+		                           &error)) {
 			g_prefix_error(&error,
 			               _("the log cannot be written, nothing was exported: "));
 			fut_refusal_set_error(&error, FUT_REFUSAL_LOG_UNWRITABLE, NULL);

@@ -159,11 +159,10 @@ follow_up(FutFanwatch *fw, Pending *p)
 		 * read, users' own files too, as soon as possible: any regular file goes. */
 		if (!fw_fd_stat(ev->fd, &ev->st) || !S_ISREG(ev->st.st_mode))
 			ev->learn = FALSE;
-	} else if (ev->learn &&
-	           (fw->no_ignore_marks || !fw_fd_stat(ev->fd, &ev->st) ||
-	            !S_ISREG(ev->st.st_mode) || ev->st.st_uid != 0 ||
-	            (ev->st.st_mode & (S_IWGRP | S_IWOTH)) != 0 ||
-	            (guint64)ev->st.st_size > fw->learn_max)) {
+	} else if (ev->learn && (fw->no_ignore_marks || !fw_fd_stat(ev->fd, &ev->st) ||
+	                         !S_ISREG(ev->st.st_mode) || ev->st.st_uid != 0 ||
+	                         (ev->st.st_mode & (S_IWGRP | S_IWOTH)) != 0 ||
+	                         (guint64)ev->st.st_size > fw->learn_max)) {
 		ev->learn = FALSE;
 	}
 	if (ev->learn && fw->learner != NULL && !g_atomic_int_get(&fw->stopping) &&

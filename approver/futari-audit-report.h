@@ -78,8 +78,8 @@ struct _Report {
 	guint upload_counts[3]; /* allowed, denied, observed */
 	/* export.refused, upload.denied, approval.refused, suspicious, revocation.refused */
 	guint denial_counts[5];
-	FILE *csv;              /* the report's events.csv */
-	GString *csv_buf;       /* a host's part: its rows, written to @csv when merged */
+	FILE *csv;        /* the report's events.csv */
+	GString *csv_buf; /* a host's part: its rows, written to @csv when merged */
 	HostReport *cur;
 	gboolean write_failed;
 	/* request id -> Redeemed, from redeem.accepted, of one host's part: an upload.allowed
