@@ -118,14 +118,14 @@ status() { "$FUTARI" status --json | python3 -c "import json,sys; print(json.loa
 "$FUTARI" status | grep -q '^enforcement: *BPF LSM process taint and fanotify' ||
 	fail "futari status (text) does not say both layers: $("$FUTARI" status)"
 
-# The agent judges the file when an upload program opens it (the listener classifies it
-# before answering; it learns other programs' opens only for root-owned files); its class
-# then sits in the inode's BPF storage. Here hanako's curl tries file:// (fanotify denies).
+# The agent judges the file when any program opens it (with the taint on, the listener's
+# learner classifies every file other programs open, users' own too); its class then sits
+# in the inode's BPF storage. Here hanako's cat reads it: no upload program is needed.
 prime() {
 	local i
 	for ((i = 0; i < 50; i++)); do
 		[ "$(status taint_marked)" -ge 1 ] && return 0
-		e2e_as hanako timeout 10 "$CURL" -s -o /dev/null "file://$f" || true
+		e2e_as hanako cat "$f" >/dev/null || true
 		sleep 0.1
 	done
 	fail "the agent never marked $f in BPF inode storage"
