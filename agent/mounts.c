@@ -201,26 +201,33 @@ fut_mounts_for_device_everywhere(guint major, guint minor, GError **error)
 
 /* The per-mount flags of the mount at @mount_point, to carry over a remount. */
 static unsigned long
+flags_of(const struct statvfs *sv)
+{
+	unsigned long flags = 0;
+
+	if (sv->f_flag & ST_NOSUID)
+		flags |= MS_NOSUID;
+	if (sv->f_flag & ST_NODEV)
+		flags |= MS_NODEV;
+	if (sv->f_flag & ST_NOEXEC)
+		flags |= MS_NOEXEC;
+	if (sv->f_flag & ST_NOATIME)
+		flags |= MS_NOATIME;
+	if (sv->f_flag & ST_NODIRATIME)
+		flags |= MS_NODIRATIME;
+	if (sv->f_flag & ST_RELATIME)
+		flags |= MS_RELATIME;
+	return flags;
+}
+
+static unsigned long
 carried_flags(const gchar *mount_point)
 {
 	struct statvfs sv;
-	unsigned long flags = 0;
 
 	if (statvfs(mount_point, &sv) < 0)
 		return 0;
-	if (sv.f_flag & ST_NOSUID)
-		flags |= MS_NOSUID;
-	if (sv.f_flag & ST_NODEV)
-		flags |= MS_NODEV;
-	if (sv.f_flag & ST_NOEXEC)
-		flags |= MS_NOEXEC;
-	if (sv.f_flag & ST_NOATIME)
-		flags |= MS_NOATIME;
-	if (sv.f_flag & ST_NODIRATIME)
-		flags |= MS_NODIRATIME;
-	if (sv.f_flag & ST_RELATIME)
-		flags |= MS_RELATIME;
-	return flags;
+	return flags_of(&sv);
 }
 
 /* The per-mount read-only flag on every rw mount in @mps, then (@superblock) the
@@ -383,18 +390,7 @@ fut_mount_set_readonly(const gchar *mount_point, GError **error)
 	if (statvfs(mount_point, &sv) < 0)
 		return fut_error_set_errno(error, errno, emp);
 	/* A bind remount replaces every per-mount flag: carry the others over. */
-	if (sv.f_flag & ST_NOSUID)
-		flags |= MS_NOSUID;
-	if (sv.f_flag & ST_NODEV)
-		flags |= MS_NODEV;
-	if (sv.f_flag & ST_NOEXEC)
-		flags |= MS_NOEXEC;
-	if (sv.f_flag & ST_NOATIME)
-		flags |= MS_NOATIME;
-	if (sv.f_flag & ST_NODIRATIME)
-		flags |= MS_NODIRATIME;
-	if (sv.f_flag & ST_RELATIME)
-		flags |= MS_RELATIME;
+	flags |= flags_of(&sv);
 	if (mount(NULL, mount_point, NULL, flags, NULL) < 0)
 		return fut_error_set_errno(error, errno, emp);
 	return TRUE;
