@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "fanwatch-private.h"
+#include "util.h"
 
 #define MOUNTINFO_MAX (4 * 1024 * 1024)
 
@@ -41,25 +42,6 @@ read_mountinfo(int fd)
 		g_string_append_len(buf, chunk, n);
 	}
 	return g_string_free(buf, FALSE);
-}
-
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static gchar *
-unescape_octal(const gchar *s)
-{
-	GString *out = g_string_new(NULL);
-
-	for (const gchar *p = s; *p != '\0'; p++) {
-		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' &&
-		    p[3] >= '0' && p[3] <= '7') {
-			g_string_append_c(
-			    out, (gchar)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0')));
-			p += 3;
-		} else {
-			g_string_append_c(out, *p);
-		}
-	}
-	return g_string_free(out, FALSE);
 }
 
 static gboolean
@@ -89,7 +71,7 @@ fw_parse_mountinfo_line(const gchar *line,
 	}
 	if (sep == 0 || sep + 3 >= n || f[4][0] != '/' || f[sep + 1][0] == '\0')
 		return FALSE;
-	*ret_mountpoint = unescape_octal(f[4]);
+	*ret_mountpoint = fut_mountinfo_unescape(f[4]);
 	*ret_fstype = g_strdup(f[sep + 1]);
 	*ret_superopts = g_strdup(f[sep + 3]);
 	return TRUE;

@@ -34,25 +34,6 @@ fut_mount_free(FutMount *m)
 	g_free(m);
 }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static gchar *
-unescape_octal(const gchar *s)
-{
-	GString *out = g_string_new(NULL);
-
-	for (const gchar *p = s; *p != '\0'; p++) {
-		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' &&
-		    p[3] >= '0' && p[3] <= '7') {
-			g_string_append_c(
-			    out, (gchar)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0')));
-			p += 3;
-		} else {
-			g_string_append_c(out, *p);
-		}
-	}
-	return g_string_free(out, FALSE);
-}
-
 GPtrArray *
 fut_mounts_parse(const gchar *text, gsize len, GError **error)
 {
@@ -85,11 +66,11 @@ fut_mounts_parse(const gchar *text, gsize len, GError **error)
 		m = g_new0(FutMount, 1);
 		m->mount_id = (guint)strtoul(f[0], NULL, 10);
 		sscanf(f[2], "%u:%u", &m->major, &m->minor);
-		m->root = unescape_octal(f[3]);
-		m->mount_point = unescape_octal(f[4]);
+		m->root = fut_mountinfo_unescape(f[3]);
+		m->mount_point = fut_mountinfo_unescape(f[4]);
 		m->options = g_strdup(f[5]);
-		m->fs_type = unescape_octal(f[sep + 1]);
-		m->source = unescape_octal(f[sep + 2]);
+		m->fs_type = fut_mountinfo_unescape(f[sep + 1]);
+		m->source = fut_mountinfo_unescape(f[sep + 2]);
 		m->super_options = g_strdup(f[sep + 3]);
 		g_ptr_array_add(mounts, m);
 	}

@@ -248,3 +248,21 @@ fail:
 	unlink(path);
 	return fut_error_set_errno(error, e, safe);
 }
+
+gchar *
+fut_mountinfo_unescape(const gchar *s)
+{
+	GString *out = g_string_new(NULL);
+
+	for (const gchar *p = s; *p != '\0'; p++) {
+		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' &&
+		    p[3] >= '0' && p[3] <= '7') {
+			g_string_append_c(
+			    out, (gchar)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0')));
+			p += 3;
+		} else {
+			g_string_append_c(out, *p);
+		}
+	}
+	return g_string_free(out, FALSE);
+}

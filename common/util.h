@@ -46,4 +46,8 @@ gboolean fut_file_read_bounded(
 gboolean
 fut_file_write_new(const gchar *path, const void *data, gsize len, mode_t mode, GError **error);
 
+/* Returns a newly allocated copy of the /proc/PID/mountinfo field @s with its \ooo escapes
+ * (space, tab, newline, backslash) undone. */
+gchar *fut_mountinfo_unescape(const gchar *s);
+
 G_END_DECLS
