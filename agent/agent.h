@@ -70,6 +70,11 @@ void fut_agent_subscribers_prune(FutAgent *agent, gboolean stop);
  * the build cannot run it (the agent then runs on fanotify alone). */
 gboolean fut_agent_taint_start(FutAgent *agent, GError **error);
 void fut_agent_taint_stop(FutAgent *agent);
+/* fanwatch's on_approved: lets the approved program send the content (BPF taint layer). */
+gboolean fut_agent_taint_approved(
+    int fd, guint32 uid, const gchar *exe, const gchar *request_id, gpointer user_data);
+/* Withdraws what the approval @request_id allowed in the taint layer (its window ended). */
+void fut_agent_taint_withdraw(FutAgent *agent, const gchar *request_id);
 /* "bpf-lsm+fanotify", "bpf-lsm", "fanotify" or "none". */
 const gchar *fut_agent_enforcement(const FutAgent *agent);
 /* Adds upload_enforcement, bpf_lsm, taint_* and bpf_lsm_reason to a status reply. */

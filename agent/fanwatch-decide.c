@@ -379,6 +379,11 @@ check_approval(FutFanwatch *fw, Event *ev, gboolean hash)
 		}
 	}
 	ev->approval_id = approval_find(fw, ev);
+	if (ev->approval_id != NULL && fw->on_approved != NULL &&
+	    !fw->on_approved(ev->fd, ev->uid, ev->exe, ev->approval_id, fw->on_approved_data)) {
+		g_clear_pointer(&ev->approval_id, g_free);
+		return deny_verdict(ev, "the approval cannot be given to the kernel's taint layer");
+	}
 	if (ev->approval_id != NULL) {
 		ev->record = TRUE;
 		ev->kind = FUT_FANWATCH_RECORD_ALLOWED;

@@ -117,6 +117,9 @@ struct _FutFanwatch {
 	gint64 deadline_us;
 	void (*on_classified)(int fd, guint file_class, gpointer user_data);
 	gpointer on_classified_data;
+	gboolean (*on_approved)(
+	    int fd, guint32 uid, const gchar *exe, const gchar *request_id, gpointer user_data);
+	gpointer on_approved_data;
 
 	FutFanwatchClassifyFunc classify;
 	gpointer classify_data;

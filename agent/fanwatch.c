@@ -95,6 +95,8 @@ fut_fanwatch_new(const FutFanwatchConfig *cfg,
 	fw->deadline_us = (gint64)(cfg->deadline_ms != 0 ? cfg->deadline_ms : 3000) * 1000;
 	fw->on_classified = cfg->on_classified;
 	fw->on_classified_data = cfg->on_classified_data;
+	fw->on_approved = cfg->on_approved;
+	fw->on_approved_data = cfg->on_approved_data;
 	fw->classify = classify_func;
 	fw->classify_data = classify_data;
 	fw->sink = g_new0(Sink, 1);

@@ -138,6 +138,13 @@ typedef struct {
 	 * taint layer marks the inode with it. NULL: not called. */
 	void (*on_classified)(int fd, guint file_class, gpointer user_data);
 	gpointer on_classified_data;
+	/* Called from a worker thread when an upload program's open of the file at @fd is
+	 * allowed under the approval @request_id, before the kernel gets its answer: @uid's
+	 * program @exe may now read it. The BPF taint layer lets that program send it. A FALSE
+	 * return denies the open (fail closed). NULL: not called. */
+	gboolean (*on_approved)(
+	    int fd, guint32 uid, const gchar *exe, const gchar *request_id, gpointer user_data);
+	gpointer on_approved_data;
 } FutFanwatchConfig;
 
 /* Fills @cfg with defaults (NULL lists, digest_max 1 GiB, learn_max 1 MiB, observe every

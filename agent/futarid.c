@@ -212,6 +212,8 @@ start_upload_control(FutAgent *agent, GError **error)
 	cfg.observe_per_minute = c->upload_observe_per_minute;
 	cfg.on_classified = upload_classified;
 	cfg.on_classified_data = agent;
+	cfg.on_approved = fut_agent_taint_approved;
+	cfg.on_approved_data = agent;
 	agent->fanwatch =
 	    fut_fanwatch_new(&cfg, upload_classify, agent, upload_record, agent, NULL, error);
 	if (agent->fanwatch == NULL || !fut_fanwatch_start(agent->fanwatch, error)) {
@@ -237,6 +239,7 @@ expire_upload_approvals(FutAgent *agent)
 		if (*(gint64 *)value >= now)
 			continue;
 		fut_fanwatch_remove_approval(agent->fanwatch, key);
+		fut_agent_taint_withdraw(agent, key);
 		g_hash_table_iter_remove(&it);
 	}
 }

@@ -121,17 +121,22 @@ fut_taint_mark_fd(FutTaint *t, int fd, guint file_class, GError **error)
 }
 
 gboolean
-fut_taint_allow(FutTaint *t, int content_fd, uid_t uid, const gchar *program, GError **error)
+fut_taint_allow(FutTaint *t,
+                int content_fd,
+                uid_t uid,
+                const gchar *program,
+                const gchar *request_id,
+                GError **error)
 {
-	(void)t, (void)content_fd, (void)uid, (void)program;
+	(void)t, (void)content_fd, (void)uid, (void)program, (void)request_id;
 	g_set_error(error, FUT_ERROR, FUT_ERROR_NOT_SUPPORTED, _("built without BPF LSM support"));
 	return FALSE;
 }
 
-gboolean
-fut_taint_disallow(FutTaint *t, int content_fd, uid_t uid, const gchar *program, GError **error)
+void
+fut_taint_withdraw(FutTaint *t, const gchar *request_id)
 {
-	return fut_taint_allow(t, content_fd, uid, program, error);
+	(void)t, (void)request_id;
 }
 
 void
@@ -165,6 +170,8 @@ struct _FutTaint {
 	 * BPF storage on them) stay in memory; under lock. */
 	GArray *exe_fds;
 	GHashTable *exe_ids; /* program path -> exe_id (GUINT_TO_POINTER), under lock */
+	/* request id -> GArray of the approval map keys allowed under it, under lock */
+	GHashTable *allowed;
 	guint32 next_exe_id; /* under lock */
 };
 
@@ -393,6 +400,8 @@ fut_taint_new(const gchar *const *exempt_programs,
 	t->origins = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	t->exe_fds = g_array_new(FALSE, FALSE, sizeof(int));
 	t->exe_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	t->allowed =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_array_unref);
 	t->on_denial = on_denial;
 	t->on_gap = on_gap;
 	t->user_data = user_data;
@@ -464,6 +473,7 @@ fut_taint_free(FutTaint *t)
 		close(g_array_index(t->exe_fds, int, i));
 	g_clear_pointer(&t->exe_fds, g_array_unref);
 	g_clear_pointer(&t->exe_ids, g_hash_table_unref);
+	g_clear_pointer(&t->allowed, g_hash_table_unref);
 	g_mutex_clear(&t->lock);
 	g_free(t);
 }
@@ -527,42 +537,71 @@ approval_key(FutTaint *t,
 	return k->exe_id != 0;
 }
 
+/* At most this many approval keys under one request (one per program and content inode
+ * its opens were allowed for), and this many requests: more are refused (fail closed). */
+#define ALLOWED_KEYS_MAX 64
+#define ALLOWED_MAX      4096
+
 gboolean
-fut_taint_allow(FutTaint *t, int content_fd, uid_t uid, const gchar *program, GError **error)
+fut_taint_allow(FutTaint *t,
+                int content_fd,
+                uid_t uid,
+                const gchar *program,
+                const gchar *request_id,
+                GError **error)
 {
 	struct fut_taint_approval_key k;
 	guint64 one = 1;
+	GArray *keys;
+	gboolean known = FALSE;
 
 	if (!approval_key(t, content_fd, uid, program, &k, error))
 		return FALSE;
+	g_mutex_lock(&t->lock);
+	keys = g_hash_table_lookup(t->allowed, request_id);
+	for (guint i = 0; keys != NULL && i < keys->len; i++)
+		known = known || memcmp(&g_array_index(keys, struct fut_taint_approval_key, i), &k,
+		                        sizeof k) == 0;
+	if (!known && ((keys == NULL && g_hash_table_size(t->allowed) >= ALLOWED_MAX) ||
+	               (keys != NULL && keys->len >= ALLOWED_KEYS_MAX))) {
+		g_mutex_unlock(&t->lock);
+		g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE,
+		            _("too many upload approvals in the BPF approval map"));
+		return FALSE;
+	}
 	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.approvals), &k, &one, BPF_ANY) != 0) {
+		g_mutex_unlock(&t->lock);
 		fut_error_set_errno(error, errno, "BPF approval map");
 		return FALSE;
 	}
-	g_mutex_lock(&t->lock);
-	t->approvals++;
+	if (!known) {
+		if (keys == NULL) {
+			keys = g_array_new(FALSE, FALSE, sizeof k);
+			g_hash_table_insert(t->allowed, g_strdup(request_id), keys);
+		}
+		g_array_append_val(keys, k);
+		t->approvals++;
+	}
 	g_mutex_unlock(&t->lock);
 	return TRUE;
 }
 
-gboolean
-fut_taint_disallow(FutTaint *t, int content_fd, uid_t uid, const gchar *program, GError **error)
+void
+fut_taint_withdraw(FutTaint *t, const gchar *request_id)
 {
-	struct fut_taint_approval_key k;
+	GArray *keys;
 
-	if (!approval_key(t, content_fd, uid, program, &k, error))
-		return FALSE;
-	if (bpf_map_delete_elem(bpf_map__fd(t->skel->maps.approvals), &k) != 0) {
-		if (errno == ENOENT)
-			return TRUE;
-		fut_error_set_errno(error, errno, "BPF approval map");
-		return FALSE;
-	}
 	g_mutex_lock(&t->lock);
-	if (t->approvals > 0)
-		t->approvals--;
+	keys = g_hash_table_lookup(t->allowed, request_id);
+	for (guint i = 0; keys != NULL && i < keys->len; i++) {
+		/* ENOENT: gone already; nothing else can fail for a key of the right size. */
+		(void)bpf_map_delete_elem(bpf_map__fd(t->skel->maps.approvals),
+		                          &g_array_index(keys, struct fut_taint_approval_key, i));
+		if (t->approvals > 0)
+			t->approvals--;
+	}
+	g_hash_table_remove(t->allowed, request_id);
 	g_mutex_unlock(&t->lock);
-	return TRUE;
 }
 
 void

@@ -68,14 +68,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutTaint, fut_taint_free)
  * stronger class when it is marked already. Thread-safe. */
 gboolean fut_taint_mark_fd(FutTaint *t, int fd, guint file_class, GError **error);
 
-/* An approval of the content open at @content_fd (the classified file itself: taint carries
- * the inode it came from) for @uid with the executable @program (an absolute path; NULL: any
- * program): its processes may send to the network. fut_taint_disallow() withdraws it. Called by the
- * agent's redeem path and its expiry tick. Thread-safe. */
-gboolean
-fut_taint_allow(FutTaint *t, int content_fd, uid_t uid, const gchar *program, GError **error);
-gboolean
-fut_taint_disallow(FutTaint *t, int content_fd, uid_t uid, const gchar *program, GError **error);
+/* Under the upload approval @request_id: the content open at @content_fd (the classified file
+ * itself: taint carries the inode it came from) may be sent by @uid's processes running the
+ * executable @program (an absolute path; NULL: any program). The agent calls it when
+ * fanotify allowed that program's open of that file under the approval, before the open is
+ * answered. fut_taint_withdraw() ends every such allowance of @request_id. Thread-safe. */
+gboolean fut_taint_allow(FutTaint *t,
+                         int content_fd,
+                         uid_t uid,
+                         const gchar *program,
+                         const gchar *request_id,
+                         GError **error);
+/* Withdraws what fut_taint_allow() allowed under @request_id (its window ended). */
+void fut_taint_withdraw(FutTaint *t, const gchar *request_id);
 
 /* Reports denials the ring buffer lost since the last call as one gap (also done after every
  * ring buffer read); the agent calls it from its tick. */

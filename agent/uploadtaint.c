@@ -74,34 +74,30 @@ on_gap(guint64 lost, gpointer user_data)
 	append(user_data, ev);
 }
 
-/* TEST ONLY (the e2e scenario 22, until the redeem path calls fut_taint_allow()):
- * FUTARI_TEST_TAINT_ALLOW="UID:PROGRAM:FILE" in root's environment activates one approval
- * at start. Garbage is refused with a reason and the taint layer then stays off. */
-static gboolean
-test_allow(FutAgent *agent, GError **error)
+/* fanwatch's on_approved (a worker thread): the open of an approved upload program was allowed
+ * under @request_id; let that program of that user send that content. Without the taint
+ * layer there is nothing to tell. Fails closed: an approval the kernel side cannot take
+ * denies the open. */
+gboolean
+fut_agent_taint_approved(
+    int fd, guint32 uid, const gchar *exe, const gchar *request_id, gpointer user_data)
 {
-	const gchar *spec = g_getenv("FUTARI_TEST_TAINT_ALLOW");
-	g_auto(GStrv) parts = NULL;
-	guint64 uid = 0;
-	int fd;
-	gboolean ok;
+	FutAgent *agent = user_data;
+	g_autoptr(GError) error = NULL;
 
-	if (spec == NULL)
+	if (agent->taint == NULL)
 		return TRUE;
-	parts = g_strsplit(spec, ":", 3);
-	if (g_strv_length(parts) != 3 ||
-	    !g_ascii_string_to_unsigned(parts[0], 10, 0, G_MAXUINT32 - 1, &uid, NULL) ||
-	    !g_path_is_absolute(parts[1]) || !g_path_is_absolute(parts[2])) {
-		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
-		            _("FUTARI_TEST_TAINT_ALLOW is not UID:/PROGRAM:/FILE"));
-		return FALSE;
-	}
-	fd = open(parts[2], O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0)
-		return fut_error_set_errno(error, errno, "FUTARI_TEST_TAINT_ALLOW");
-	ok = fut_taint_allow(agent->taint, fd, (uid_t)uid, parts[1], error);
-	close(fd);
-	return ok;
+	if (fut_taint_allow(agent->taint, fd, (uid_t)uid, exe, request_id, &error))
+		return TRUE;
+	g_warning("upload approval %s: %s", request_id, error->message);
+	return FALSE;
+}
+
+void
+fut_agent_taint_withdraw(FutAgent *agent, const gchar *request_id)
+{
+	if (agent->taint != NULL)
+		fut_taint_withdraw(agent->taint, request_id);
 }
 
 gboolean
@@ -115,11 +111,6 @@ fut_agent_taint_start(FutAgent *agent, GError **error)
 	agent->taint =
 	    fut_taint_new((const gchar *const *)exempt->pdata, on_denial, on_gap, agent, error);
 	if (agent->taint == NULL) {
-		agent->taint_error = g_strdup((*error)->message);
-		return FALSE;
-	}
-	if (!test_allow(agent, error)) {
-		g_clear_pointer(&agent->taint, fut_taint_free);
 		agent->taint_error = g_strdup((*error)->message);
 		return FALSE;
 	}
@@ -159,6 +150,7 @@ fut_agent_taint_status(FutAgent *agent, JsonObject *r)
 		json_object_set_int_member(r, "taint_denied", (gint64)MIN(st.denied, G_MAXINT64));
 		json_object_set_int_member(r, "taint_dropped", (gint64)MIN(st.dropped, G_MAXINT64));
 		json_object_set_int_member(r, "taint_flowed", (gint64)MIN(st.flowed, G_MAXINT64));
+		json_object_set_int_member(r, "taint_approvals", (gint64)st.approvals);
 	}
 	if (agent->taint_error != NULL) {
 		g_autofree gchar *esc = fut_strescape(agent->taint_error, -1);

@@ -4,7 +4,8 @@
 # TEST-NET-1 address and a listener inside the guest; the guest has no network backend):
 # pipes, stdin redirection, python3, the dynamic loader, copies to tmpfs, base64/xz copies,
 # fork/exec. An untainted shell (even one that only opened the file) still sends, an exempt
-# "browser" is never cut off, an approved content+user+program sends, and every denial is an
+# "browser" is never cut off, content+user+program approved through the real request, sign
+# and redeem path sends (and the same content through a redirection does not), and every denial is an
 # upload.denied record (layer bpf-lsm) naming process, executable, file and class.
 # e2e-timeout: 420
 . "$E2E_SRCDIR/guest/agent.sh"
@@ -185,13 +186,24 @@ allowed open-only hanako "exec 3<'$f'; $C --data-binary open-only-DATA $URL"
 allowed untainted hanako "$C --data-binary untainted-DATA $URL"
 allowed browser hanako "'$bin/firefox-test' -s -m 10 -o /dev/null -H Expect: -T '$shm/copy.txt' $URL"
 
-fe_stop_agent
-# The approval map: hanako with curl for this content (TEST ONLY hook until the redeem path
-# fills it; the kernel side is the same map).
-FUTARI_TEST_TAINT_ALLOW="$(id -u hanako):$CURL:$f" fe_start_agent
-[ "$(status upload_enforcement)" = bpf-lsm+fanotify ] || fail "the agent with an approval: $(status bpf_lsm_reason)"
-prime
-allowed approved hanako "$C -T - $URL <'$f'"
+# A real approval: hanako's upload request for curl, signed by alice, redeemed by hanako. When
+# fanotify allows hanako's curl to open the file under it, the agent puts that content, uid
+# and program into the kernel's approval map before the open is answered, so the tainted
+# curl may send it. The approval is activated by an approved open (curl opens the file
+# itself, `-T FILE`); from then on it covers that content, user and program however the
+# content reaches the program (a redirection too), and nothing else.
+out=$(e2e_as hanako "$FUTARI" upload-request "$f" --to 192.0.2.1 --app "$CURL" \
+	--reason "send the bid" 2>&1) || fail "futari upload-request failed: $out"
+[ -f "$f.futari-request" ] || fail "no request beside $f: $out"
+fe_sign alice "$f.futari-request" "$E2E_SCRATCH/up.futari-approval" ||
+	fail "alice could not sign the upload request: $(cat "$FE/sign.out")"
+cp "$E2E_SCRATCH/up.futari-approval" /home/hanako/tender-77.futari-approval
+chown hanako: /home/hanako/tender-77.futari-approval
+out=$(e2e_as hanako "$FUTARI" redeem /home/hanako/tender-77.futari-approval 2>&1) ||
+	fail "futari redeem of the upload approval refused: $out"
+allowed approved hanako "$C -T '$f' $URL"
+[ "$(status taint_approvals)" -ge 1 ] || fail "no approval in the kernel's map: $("$FUTARI" status)"
+allowed approved-redirected hanako "$C -T - $URL <'$f'"
 denied approved-other-program "python3 -c 'import urllib.request; d=open(\"$f\",\"rb\").read(); urllib.request.urlopen(\"$URL\", data=d, timeout=10)'"
 before=$(denials)
 rc=0
