@@ -267,6 +267,20 @@ out:
 	return ok;
 }
 
+/* The spooled copy is complete: its content is scanned here while another thread still
+ * hashes it (issue 18). The copy is the agent's and final, so the scan sees the bytes the
+ * digest covers. */
+static void
+export_scan_copied(int fd, gpointer data)
+{
+	FutBrokerJob *j = data;
+
+	g_clear_pointer(&j->scan, fut_classification_free);
+	j->scan =
+	    fut_classifier_classify_fd(j->classifier, fd, j->src_path, FUT_CLASSIFY_FLAG_NONE);
+	close(fd);
+}
+
 static void
 export_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 {
@@ -275,10 +289,10 @@ export_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 
 	/* The caller's file is looked at here, never on the main loop (issue 16 item 9). */
 	if (fut_broker_check_source(j->src_fd, NULL, &error))
-		j->spool =
-		    fut_spool_ingest(j->config->spool_dir, j->uid, j->src_fd,
-		                     j->config->max_export_bytes, j->config->spool_bytes_per_uid,
-		                     j->agent->spool_quota, fut_broker_spool_progress, j, &error);
+		j->spool = fut_spool_ingest_full(
+		    j->config->spool_dir, j->uid, j->src_fd, j->config->max_export_bytes,
+		    j->config->spool_bytes_per_uid, j->agent->spool_quota,
+		    fut_broker_spool_progress, j, export_scan_copied, j, &error);
 	if (j->spool == NULL) {
 		g_autoptr(GError) lerr = NULL;
 		fut_broker_job_record(j, "export.refused", "deny", error->message, &lerr);

@@ -20,7 +20,8 @@ typedef enum {
  * offset is used by the first and last methods, sendfile positions @out itself. Returns the
  * bytes copied, 0 at what the method takes for the end of @in (a caller that must know
  * confirms with pread), or -errno. */
-gssize fut_copy_chunk(int in, guint64 *in_off, int out, guint64 *out_off, gsize len, FutCopyMode *mode);
+gssize
+fut_copy_chunk(int in, guint64 *in_off, int out, guint64 *out_off, gsize len, FutCopyMode *mode);
 
 /* Makes @out share @in's blocks (FICLONE): an instant copy-on-write snapshot where both sit
  * on one filesystem that can reflink (btrfs, xfs). Returns 0 or -errno (EXDEV, EOPNOTSUPP,

@@ -276,7 +276,8 @@ ingest_copy(FutSpoolEntry *e,
 		struct stat st;
 		if (fut_copy_clone(src, e->fd) == 0 && fstat(e->fd, &st) == 0 &&
 		    (guint64)st.st_size <= size) {
-			e->reserved += size;
+			e->reserved += (guint64)st.st_size;
+			fut_spool_quota_release(e->quota, e->uid, size - (guint64)st.st_size);
 			off = out_off = (guint64)st.st_size;
 			hasher_publish(h, off, FALSE, FALSE);
 		} else {
@@ -366,6 +367,23 @@ fut_spool_ingest(const gchar *spool_dir,
                  gpointer progress_data,
                  GError **error)
 {
+	return fut_spool_ingest_full(spool_dir, uid, src_fd, max_file, max_uid_total, quota,
+	                             progress, progress_data, NULL, NULL, error);
+}
+
+FutSpoolEntry *
+fut_spool_ingest_full(const gchar *spool_dir,
+                      uid_t uid,
+                      int src_fd,
+                      guint64 max_file,
+                      guint64 max_uid_total,
+                      FutSpoolQuota *quota,
+                      FutSpoolProgress progress,
+                      gpointer progress_data,
+                      FutSpoolCopied copied,
+                      gpointer copied_data,
+                      GError **error)
+{
 	g_autoptr(FutSpoolEntry) e = g_new0(FutSpoolEntry, 1);
 	g_autoptr(FutSha256) sha = fut_sha256_new();
 	g_autofree gchar *dir = uid_dir(spool_dir, uid);
@@ -411,6 +429,12 @@ fut_spool_ingest(const gchar *spool_dir,
 	                 progress, progress_data, error);
 	if (thread != NULL) {
 		hasher_publish(&h, h.ready, ok, !ok);
+		/* The copy is final: the caller reads it while the hasher catches up. */
+		if (ok && copied != NULL) {
+			int rfd = fut_spool_entry_open(e, NULL);
+			if (rfd >= 0)
+				copied(rfd, copied_data);
+		}
 		g_thread_join(thread);
 	} else if (ok) {
 		/* No thread to be had: hash here, after the copy. */

@@ -76,6 +76,25 @@ FutSpoolEntry *fut_spool_ingest(const gchar *spool_dir,
                                 gpointer progress_data,
                                 GError **error);
 
+/* Called by fut_spool_ingest_full() once the copy is complete and will not change, while its
+ * SHA-256 is still being computed on another thread: @fd is the copy, opened read-only for
+ * the callee (who closes it), so the copy can be read (classified) while it is hashed. */
+typedef void (*FutSpoolCopied)(int fd, gpointer user_data);
+
+/* fut_spool_ingest() with @copied (may be NULL) called in the calling thread before the
+ * digest is final; returns when both are done. */
+FutSpoolEntry *fut_spool_ingest_full(const gchar *spool_dir,
+                                     uid_t uid,
+                                     int src_fd,
+                                     guint64 max_file,
+                                     guint64 max_uid_total,
+                                     FutSpoolQuota *quota,
+                                     FutSpoolProgress progress,
+                                     gpointer progress_data,
+                                     FutSpoolCopied copied,
+                                     gpointer copied_data,
+                                     GError **error);
+
 /* Returns the spooled entry @id of @uid (size and digest recomputed from the copy, so a
  * changed copy is noticed), or NULL. Caller frees. */
 FutSpoolEntry *fut_spool_lookup(const gchar *spool_dir, uid_t uid, const gchar *id, GError **error);

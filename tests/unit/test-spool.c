@@ -274,6 +274,55 @@ test_unnamed(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(fut_spool_usage(f->spool, 1000), ==, 0);
 }
 
+typedef struct {
+	guint calls;
+	gsize len;
+	guint8 digest[FUT_SHA256_LEN];
+} Copied;
+
+static void
+on_copied(int fd, gpointer data)
+{
+	Copied *c = data;
+	g_autoptr(FutSha256) sha = fut_sha256_new();
+	guint8 buf[65536];
+	ssize_t n;
+
+	c->calls++;
+	/* read-only, its own offset from 0, the whole copy */
+	g_assert_cmpint(write(fd, "x", 1), ==, -1);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		fut_sha256_update(sha, buf, (gsize)n);
+		c->len += (gsize)n;
+	}
+	g_assert_cmpint(n, ==, 0);
+	fut_sha256_finish(sha, c->digest);
+	close(fd);
+}
+
+/* The copy is handed over complete while it is hashed (issue 18): the reader sees exactly
+ * the bytes the digest covers. */
+static void
+test_copied(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	gsize len = 20 * 1024 * 1024 + 1;
+	g_autofree gchar *content = g_strnfill(len, 'y');
+	g_autoptr(FutSpoolEntry) e = NULL;
+	Copied c = {0};
+	int fd;
+
+	g_assert_true(g_file_set_contents(f->src, content, (gssize)len, NULL));
+	fd = open(f->src, O_RDONLY | O_CLOEXEC);
+	e = fut_spool_ingest_full(f->spool, 1000, fd, 1 << 30, 1 << 30, NULL, NULL, NULL, on_copied,
+	                          &c, &error);
+	g_assert_no_error(error);
+	close(fd);
+	g_assert_cmpuint(c.calls, ==, 1);
+	g_assert_cmpuint(c.len, ==, len);
+	g_assert_cmpmem(c.digest, FUT_SHA256_LEN, e->sha256, FUT_SHA256_LEN);
+}
+
 static FutPendingEntry *
 entry(const gchar *id, uid_t uid, gint64 expires)
 {
@@ -351,6 +400,7 @@ main(int argc, char **argv)
 	g_test_add("/agent/spool/ingest", Fixture, NULL, setup, test_ingest, teardown);
 	g_test_add("/agent/spool/quota", Fixture, NULL, setup, test_quota, teardown);
 	g_test_add("/agent/spool/unnamed", Fixture, NULL, setup, test_unnamed, teardown);
+	g_test_add("/agent/spool/copied", Fixture, NULL, setup, test_copied, teardown);
 	g_test_add("/agent/spool/refusals", Fixture, NULL, setup, test_refusals, teardown);
 	g_test_add("/agent/pending/store", Fixture, NULL, setup, test_pending, teardown);
 	return g_test_run();
