@@ -65,13 +65,13 @@ secret="$x/home/bid.txt"
 printf '取扱注意\n入札仕様書 案\n' >"$secret"
 chown 65534:65534 "$secret"
 swant=$(sha256sum <"$secret" | cut -d' ' -f1)
-cd "$x/home"
+cd "$x/home" || fail "cannot enter $x/home"
 out=$(as_user "$FUTARI" export "$secret" --to alpha --reason "bid" 2>&1)
 echo "$out" | grep -q "approval needed" || fail "Class II export not turned into a request: $out"
 kept=$(find "$x/spool" -name '*.data' -type f)
 [ -n "$kept" ] || fail "the Class II snapshot is not kept in the spool"
 printf 'changed\n' | as_user tee -a "$secret" >/dev/null
-[ "$(cat $kept | sha256sum | cut -d' ' -f1)" = "$swant" ] ||
+[ "$(sha256sum <"$kept" | cut -d' ' -f1)" = "$swant" ] ||
 	fail "the snapshot changed with the user's file"
 cd /
 stop_agent
