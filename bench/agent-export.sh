@@ -78,7 +78,7 @@ run_agent() {
 		fail "export through the agent failed"
 	t1=$(now)
 	c1=$(agent_ticks)
-	cmp -s "$src" "$mnt/big.bin" || fail "exported file differs"
+	cmp -s "$src" "$mnt/big.bin" || fail "exported file differs (or was not written: its class?)"
 	awk -v a="$t0" -v b="$t1" -v c="$c0" -v d="$c1" -v hz="$(getconf CLK_TCK)" \
 		'BEGIN { printf "%.3f %.2f\n", b - a, (d - c) / hz }'
 }
@@ -99,6 +99,8 @@ while [ "$r" -le "$rounds" ]; do
 		ac=$(run_agent)
 		b=$(run_baseline)
 	fi
+	# fail in a command substitution ends only the subshell: check here
+	[ -n "$b" ] && [ -n "$ac" ] || fail "round $r failed"
 	a=${ac% *}
 	ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f\n", a / b }')
 	printf "round %d: cp + sync %.2f s, futari export %.2f s (agent CPU %.2f s), ratio %.2f\n" \
