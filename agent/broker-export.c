@@ -17,12 +17,14 @@
 
 #include "apimsg.h"
 #include "errors.h"
+#include "fastcopy.h"
 #include "fsname.h"
 #include "util.h"
 #include "writepath.h"
 
-#define COPY_CHUNK (1024 * 1024)
-#define NAME_TRIES 100
+/* One step of the copy to the stick, and of its early writeback. */
+#define WRITE_CHUNK (32 * 1024 * 1024)
+#define NAME_TRIES  100
 
 /* --- the write ------------------------------------------------------------------------- */
 
@@ -70,39 +72,39 @@ fut_broker_candidate_name(const gchar *name, guint i, gsize max)
 	return g_strdup_printf("%.*s%s%s", (int)stem_len, name, suffix, dot);
 }
 
-/* Copies the spooled copy to the stick. Its digest was computed when it was spooled (or
- * recomputed at redeem); the spool is root's, so only the size is checked again here. */
+/* Copies the spooled copy to the stick inside the kernel, in large chunks, and asks for each
+ * chunk's writeback to start at once, so the stick writes while the next chunk is copied and
+ * the one fsync at the end finds little left to do (issue 18). Its digest was computed when it
+ * was spooled (or recomputed at redeem); the spool is root's, so only the size is checked
+ * again here. */
 static gboolean
 copy_spool(int in, int out, guint64 size, GError **error)
 {
-	g_autofree guint8 *buf = g_malloc(COPY_CHUNK);
-	guint64 total = 0;
+	FutCopyMode mode = FUT_COPY_RANGE;
+	guint64 in_off = 0, out_off = 0;
+	guint8 probe;
+	ssize_t extra;
 
-	for (;;) {
-		ssize_t n = read(in, buf, COPY_CHUNK);
-		gsize w = 0;
-		if (n < 0 && errno == EINTR)
-			continue;
+	while (in_off < size) {
+		guint64 from = out_off;
+		gssize n = fut_copy_chunk(in, &in_off, out, &out_off,
+		                          (gsize)MIN(size - in_off, (guint64)WRITE_CHUNK), &mode);
+		if (n == -ENOSPC) {
+			g_set_error(error, FUT_ERROR, FUT_ERROR_IO, _("the stick is full"));
+			return FALSE;
+		}
 		if (n < 0)
-			return fut_error_set_errno(error, errno, _("reading the spool"));
+			return fut_error_set_errno(error, (int)-n, _("writing to the stick"));
 		if (n == 0)
 			break;
-		total += (guint64)n;
-		while (w < (gsize)n) {
-			ssize_t m = write(out, buf + w, (gsize)n - w);
-			if (m < 0 && errno == EINTR)
-				continue;
-			if (m < 0 && errno == ENOSPC) {
-				g_set_error(error, FUT_ERROR, FUT_ERROR_IO, _("the stick is full"));
-				return FALSE;
-			}
-			if (m <= 0)
-				return fut_error_set_errno(error, m < 0 ? errno : EIO,
-				                           _("writing to the stick"));
-			w += (gsize)m;
-		}
+		/* Only a hint: the fsync below is what makes the file durable. */
+		sync_file_range(out, (off64_t)from, (off64_t)(out_off - from),
+		                SYNC_FILE_RANGE_WRITE);
 	}
-	if (total != size) {
+	do
+		extra = pread(in, &probe, 1, (off_t)in_off);
+	while (extra < 0 && errno == EINTR);
+	if (in_off != size || extra != 0) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_IO,
 		            _("the spooled copy changed: export stopped"));
 		return FALSE;
@@ -265,6 +267,20 @@ out:
 	return ok;
 }
 
+/* The spooled copy is complete: its content is scanned here while another thread still
+ * hashes it (issue 18). The copy is the agent's and final, so the scan sees the bytes the
+ * digest covers. */
+static void
+export_scan_copied(int fd, gpointer data)
+{
+	FutBrokerJob *j = data;
+
+	g_clear_pointer(&j->scan, fut_classification_free);
+	j->scan =
+	    fut_classifier_classify_fd(j->classifier, fd, j->src_path, FUT_CLASSIFY_FLAG_NONE);
+	close(fd);
+}
+
 static void
 export_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 {
@@ -273,10 +289,10 @@ export_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 
 	/* The caller's file is looked at here, never on the main loop (issue 16 item 9). */
 	if (fut_broker_check_source(j->src_fd, NULL, &error))
-		j->spool =
-		    fut_spool_ingest(j->config->spool_dir, j->uid, j->src_fd,
-		                     j->config->max_export_bytes, j->config->spool_bytes_per_uid,
-		                     j->agent->spool_quota, fut_broker_spool_progress, j, &error);
+		j->spool = fut_spool_ingest_full(
+		    j->config->spool_dir, j->uid, j->src_fd, j->config->max_export_bytes,
+		    j->config->spool_bytes_per_uid, j->agent->spool_quota,
+		    fut_broker_spool_progress, j, export_scan_copied, j, &error);
 	if (j->spool == NULL) {
 		g_autoptr(GError) lerr = NULL;
 		fut_broker_job_record(j, "export.refused", "deny", error->message, &lerr);

@@ -58,6 +58,9 @@ typedef struct {
 	gchar *request_text;
 	gchar *klass;
 	gchar *class_why;
+	/* the content scan of the spooled copy, made while it was hashed (issue 18), or NULL:
+	 * fut_broker_job_classify() then scans it itself */
+	FutClassification *scan;
 	gchar *written; /* relative path on the medium */
 	guint64 last_progress;
 	gboolean holds_work;    /* holds one of the caller's work shares (fut_broker_work_begin) */

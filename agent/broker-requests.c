@@ -171,6 +171,7 @@ fut_broker_purge(FutAgent *agent)
 		g_autoptr(FutSpoolEntry) s = g_new0(FutSpoolEntry, 1);
 		g_autofree gchar *u = g_strdup_printf("%u", (guint)e->uid);
 		g_autofree gchar *base = g_strconcat(e->spool_id, ".data", NULL);
+		s->fd = -1; /* a named copy: no descriptor held */
 		s->path = g_build_filename(agent->config->spool_dir, u, base, NULL);
 		fut_spool_entry_remove(s);
 	}

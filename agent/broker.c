@@ -58,6 +58,7 @@ fut_broker_job_unref(FutBrokerJob *j)
 	g_free(j->upload_host);
 	g_free(j->upload_program);
 	g_free(j->sha256_hex);
+	g_clear_pointer(&j->scan, fut_classification_free);
 	if (j->spool != NULL) {
 		if (!j->keep_spool)
 			fut_spool_entry_remove(j->spool);
@@ -283,15 +284,21 @@ fut_broker_job_classify(FutBrokerJob *j)
 	FutClass label = read_label(j->src_fd, &label_why);
 	FutClass klass;
 	struct stat st;
-	int fd = fut_spool_entry_open(j->spool, &error);
+	int fd;
 
-	if (fd < 0) {
-		j->klass = g_strdup("II");
-		j->class_why = g_strdup_printf("unreadable: %s", error->message);
-		return;
+	if (j->scan != NULL) {
+		c = g_steal_pointer(&j->scan);
+	} else {
+		fd = fut_spool_entry_open(j->spool, &error);
+		if (fd < 0) {
+			j->klass = g_strdup("II");
+			j->class_why = g_strdup_printf("unreadable: %s", error->message);
+			return;
+		}
+		c = fut_classifier_classify_fd(j->classifier, fd, j->src_path,
+		                               FUT_CLASSIFY_FLAG_NONE);
+		close(fd);
 	}
-	c = fut_classifier_classify_fd(j->classifier, fd, j->src_path, FUT_CLASSIFY_FLAG_NONE);
-	close(fd);
 	klass = fut_class_max(c->klass, label);
 	if (label_why != NULL)
 		g_string_append(why, label_why);

@@ -12,19 +12,31 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "fastcopy.h"
 #include "util.h"
 
-#define COPY_CHUNK (1024 * 1024)
-#define SPOOL_DATA ".data"
-#define SPOOL_PART ".part"
+/* Hashing reads this much at a time; lookups too. */
+#define COPY_CHUNK   (1024 * 1024)
+/* The copier's step: the quota is reserved, the limit checked and the hasher woken per
+ * chunk. Large, so the kernel copies in few calls (issue 18). */
+#define INGEST_CHUNK (16 * 1024 * 1024)
+/* Past the size fstat gave (a file that grows), small steps: little reserved at a time. */
+#define GROW_CHUNK   (64 * 1024)
+#define SPOOL_DATA   ".data"
+#define SPOOL_PART   ".part"
 
 void
 fut_spool_entry_free(FutSpoolEntry *e)
 {
 	if (e == NULL)
 		return;
+	if (e->fd >= 0)
+		close(e->fd);
+	if (e->quota != NULL && e->reserved > 0)
+		fut_spool_quota_release(e->quota, e->uid, e->reserved);
 	g_free(e->id);
 	g_free(e->path);
+	g_free(e->dir);
 	g_free(e);
 }
 
@@ -82,6 +94,20 @@ fut_spool_quota_free(FutSpoolQuota *q)
 	g_hash_table_unref(q->in_flight);
 	g_mutex_clear(&q->lock);
 	g_free(q);
+}
+
+/* The quota of callers that pass none: entries hold reservations in it until freed. */
+static FutSpoolQuota *
+default_quota(void)
+{
+	static gsize once = 0;
+	static FutSpoolQuota *q;
+
+	if (g_once_init_enter(&once)) {
+		q = fut_spool_quota_new();
+		g_once_init_leave(&once, 1);
+	}
+	return q;
 }
 
 static guint64 *
@@ -163,6 +189,173 @@ check_source(int fd, struct stat *st, GError **error)
 	return TRUE;
 }
 
+/* --- ingest: the copier and the hasher behind it --------------------------------------- */
+
+typedef struct {
+	int fd; /* the spooled copy */
+	GMutex lock;
+	GCond cond;
+	guint64 ready;     /* bytes the copier has finished */
+	gboolean finished; /* @ready is final */
+	gboolean stop;     /* the copy failed: give up */
+	gboolean ok;
+	FutSha256 *sha;
+} Hasher;
+
+static gpointer
+hasher_run(gpointer data)
+{
+	Hasher *h = data;
+	g_autofree guint8 *buf = g_malloc(COPY_CHUNK);
+	guint64 off = 0;
+
+	for (;;) {
+		guint64 upto;
+		gboolean finished;
+
+		g_mutex_lock(&h->lock);
+		while (!h->stop && !h->finished && h->ready == off)
+			g_cond_wait(&h->cond, &h->lock);
+		upto = h->ready;
+		finished = h->finished;
+		if (h->stop) {
+			g_mutex_unlock(&h->lock);
+			return NULL;
+		}
+		g_mutex_unlock(&h->lock);
+		if (finished && off == upto) {
+			h->ok = TRUE;
+			return NULL;
+		}
+		/* Bytes below @ready are written and only the agent writes the copy: what is read
+		 * here is what the copy holds (from the page cache, just written). */
+		while (off < upto) {
+			ssize_t n =
+			    pread(h->fd, buf, (gsize)MIN(upto - off, COPY_CHUNK), (off_t)off);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return NULL;
+			fut_sha256_update(h->sha, buf, (gsize)n);
+			off += (guint64)n;
+		}
+	}
+}
+
+static void
+hasher_publish(Hasher *h, guint64 ready, gboolean finished, gboolean stop)
+{
+	g_mutex_lock(&h->lock);
+	h->ready = ready;
+	h->finished = finished;
+	h->stop = stop;
+	g_cond_signal(&h->cond);
+	g_mutex_unlock(&h->lock);
+}
+
+/* Copies @src into @e (its descriptor), reserving in the quota as it goes, and publishes
+ * progress to @h. Returns FALSE with @error; @e->reserved holds what was reserved. */
+static gboolean
+ingest_copy(FutSpoolEntry *e,
+            const gchar *spool_dir,
+            int src,
+            guint64 size,
+            guint64 max_file,
+            guint64 max_uid_total,
+            Hasher *h,
+            FutSpoolProgress progress,
+            gpointer progress_data,
+            GError **error)
+{
+	FutCopyMode mode = FUT_COPY_RANGE;
+	guint64 off = 0, out_off = 0;
+
+	/* A reflink is a snapshot at once; what follows copies only what was added since. */
+	if (size > 0 &&
+	    fut_spool_quota_reserve(e->quota, spool_dir, e->uid, size, max_uid_total, NULL)) {
+		struct stat st;
+		if (fut_copy_clone(src, e->fd) == 0 && fstat(e->fd, &st) == 0 &&
+		    (guint64)st.st_size <= size) {
+			e->reserved += (guint64)st.st_size;
+			fut_spool_quota_release(e->quota, e->uid, size - (guint64)st.st_size);
+			off = out_off = (guint64)st.st_size;
+			hasher_publish(h, off, FALSE, FALSE);
+		} else {
+			fut_spool_quota_release(e->quota, e->uid, size);
+			/* whatever a failed clone left: start from nothing */
+			if (ftruncate(e->fd, 0) < 0)
+				return fut_error_set_errno(error, errno, _("the spool"));
+		}
+	}
+	/* Up to the size fstat gave: in the kernel, in large chunks, each reserved before it
+	 * is copied (within what the first look found free). */
+	while (off < size) {
+		guint64 want = MIN(size - off, (guint64)INGEST_CHUNK);
+		gssize n;
+
+		if (!fut_spool_quota_reserve(e->quota, spool_dir, e->uid, want, max_uid_total,
+		                             error))
+			return FALSE;
+		e->reserved += want;
+		n = fut_copy_chunk(src, &off, e->fd, &out_off, (gsize)want, &mode);
+		fut_spool_quota_release(e->quota, e->uid, want - (guint64)MAX(n, 0));
+		e->reserved -= want - (guint64)MAX(n, 0);
+		if (n < 0)
+			return fut_error_set_errno(error, (int)-n,
+			                           n == -ENOSPC || n == -EDQUOT || n == -EFBIG
+			                               ? _("the spool")
+			                               : _("copying the file to export"));
+		/* The end as the kernel's copy sees it need not be the end reads give (FUSE,
+		 * a file being written): reads decide, below. */
+		if (n == 0)
+			break;
+		hasher_publish(h, off, FALSE, FALSE);
+		if (progress != NULL)
+			progress(off, size, progress_data);
+	}
+	/* Past it (a file that grows, or one whose size is not what it serves): read, then
+	 * reserve exactly what was read, as the quota is kept for growing files (issue 16
+	 * item 10), then write. */
+	{
+		g_autofree guint8 *buf = g_malloc(GROW_CHUNK);
+		for (;;) {
+			ssize_t n = pread(src, buf, GROW_CHUNK, (off_t)off);
+			gsize w = 0;
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				return fut_error_set_errno(error, errno,
+				                           _("reading the file to export"));
+			if (n == 0)
+				return TRUE;
+			if (off + (guint64)n > max_file) {
+				g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE,
+				            _("the file grew past the export limit while it was "
+				              "copied"));
+				return FALSE;
+			}
+			if (!fut_spool_quota_reserve(e->quota, spool_dir, e->uid, (guint64)n,
+			                             max_uid_total, error))
+				return FALSE;
+			e->reserved += (guint64)n;
+			while (w < (gsize)n) {
+				ssize_t m = pwrite(e->fd, buf + w, (gsize)n - w, (off_t)(off + w));
+				if (m < 0 && errno == EINTR)
+					continue;
+				if (m <= 0)
+					return fut_error_set_errno(error, m < 0 ? errno : ENOSPC,
+					                           _("the spool"));
+				w += (gsize)m;
+			}
+			off += (guint64)n;
+			hasher_publish(h, off, FALSE, FALSE);
+			if (progress != NULL)
+				progress(off, MAX(size, off), progress_data);
+		}
+	}
+}
+
 FutSpoolEntry *
 fut_spool_ingest(const gchar *spool_dir,
                  uid_t uid,
@@ -174,19 +367,35 @@ fut_spool_ingest(const gchar *spool_dir,
                  gpointer progress_data,
                  GError **error)
 {
-	g_autoptr(FutSpoolQuota) own = quota == NULL ? fut_spool_quota_new() : NULL;
+	return fut_spool_ingest_full(spool_dir, uid, src_fd, max_file, max_uid_total, quota,
+	                             progress, progress_data, NULL, NULL, error);
+}
+
+FutSpoolEntry *
+fut_spool_ingest_full(const gchar *spool_dir,
+                      uid_t uid,
+                      int src_fd,
+                      guint64 max_file,
+                      guint64 max_uid_total,
+                      FutSpoolQuota *quota,
+                      FutSpoolProgress progress,
+                      gpointer progress_data,
+                      FutSpoolCopied copied,
+                      gpointer copied_data,
+                      GError **error)
+{
 	g_autoptr(FutSpoolEntry) e = g_new0(FutSpoolEntry, 1);
-	g_autofree gchar *part = NULL;
 	g_autoptr(FutSha256) sha = fut_sha256_new();
 	g_autofree gchar *dir = uid_dir(spool_dir, uid);
-	g_autofree guint8 *buf = NULL;
+	Hasher h = {0};
+	GThread *thread;
 	guint8 rnd[16];
 	struct stat st;
-	guint64 off = 0, reserved = 0;
-	int out;
+	gboolean ok;
 
-	if (quota == NULL)
-		quota = own;
+	e->fd = -1;
+	e->uid = uid;
+	e->quota = quota != NULL ? quota : default_quota();
 	if (!check_source(src_fd, &st, error))
 		return NULL;
 	if ((guint64)st.st_size > max_file) {
@@ -196,87 +405,54 @@ fut_spool_ingest(const gchar *spool_dir,
 		return NULL;
 	}
 	/* A first look with the size fstat gives; what counts is what is copied (below). */
-	if (!fut_spool_quota_reserve(quota, spool_dir, uid, (guint64)st.st_size, max_uid_total,
+	if (!fut_spool_quota_reserve(e->quota, spool_dir, uid, (guint64)st.st_size, max_uid_total,
 	                             error))
 		return NULL;
-	fut_spool_quota_release(quota, uid, (guint64)st.st_size);
+	fut_spool_quota_release(e->quota, uid, (guint64)st.st_size);
 	if (g_mkdir_with_parents(dir, 0700) < 0)
 		return fut_error_set_errno(error, errno, dir), NULL;
 	if (!fut_random_bytes(rnd, sizeof(rnd), error))
 		return NULL;
 	e->id = fut_hex_encode(rnd, sizeof(rnd));
-	e->uid = uid;
-	{
-		g_autofree gchar *base = g_strconcat(e->id, SPOOL_DATA, NULL);
-		g_autofree gchar *pbase = g_strconcat(e->id, SPOOL_PART, NULL);
-		e->path = g_build_filename(dir, base, NULL);
-		part = g_build_filename(dir, pbase, NULL);
-	}
-	out = open(part, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (out < 0)
-		return fut_error_set_errno(error, errno, part), NULL;
-	buf = g_malloc(COPY_CHUNK);
-	for (;;) {
-		ssize_t n = pread(src_fd, buf, COPY_CHUNK, (off_t)off);
-		gsize w = 0;
+	/* Unnamed: nothing to clean up after a crash, nothing for anyone to open by name. */
+	e->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	e->dir = g_strdup(dir);
+	if (e->fd < 0)
+		return fut_error_set_errno(error, errno, _("the spool")), NULL;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			fut_error_set_errno(error, errno, _("reading the file to export"));
-			goto fail;
+	h.fd = e->fd;
+	h.sha = sha;
+	g_mutex_init(&h.lock);
+	g_cond_init(&h.cond);
+	thread = g_thread_try_new("futari-spool-hash", hasher_run, &h, NULL);
+	ok = ingest_copy(e, spool_dir, src_fd, (guint64)st.st_size, max_file, max_uid_total, &h,
+	                 progress, progress_data, error);
+	if (thread != NULL) {
+		hasher_publish(&h, h.ready, ok, !ok);
+		/* The copy is final: the caller reads it while the hasher catches up. */
+		if (ok && copied != NULL) {
+			int rfd = fut_spool_entry_open(e, NULL);
+			if (rfd >= 0)
+				copied(rfd, copied_data);
 		}
-		if (n == 0)
-			break;
-		/* The file may grow while it is copied: the limits hold for what is read, and
-		 * the quota for what all of the user's copies have read (issue 16 item 10). */
-		if (off + (guint64)n > max_file) {
-			g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE,
-			            _("the file grew past the export limit while it was copied"));
-			goto fail;
-		}
-		if (!fut_spool_quota_reserve(quota, spool_dir, uid, (guint64)n, max_uid_total,
-		                             error))
-			goto fail;
-		reserved += (guint64)n;
-		fut_sha256_update(sha, buf, (gsize)n);
-		while (w < (gsize)n) {
-			ssize_t m = write(out, buf + w, (gsize)n - w);
-			if (m < 0 && errno == EINTR)
-				continue;
-			if (m <= 0) {
-				fut_error_set_errno(error, m < 0 ? errno : ENOSPC, _("the spool"));
-				goto fail;
-			}
-			w += (gsize)m;
-		}
-		off += (guint64)n;
-		if (progress != NULL)
-			progress(off, (guint64)st.st_size, progress_data);
+		g_thread_join(thread);
+	} else if (ok) {
+		/* No thread to be had: hash here, after the copy. */
+		hasher_publish(&h, h.ready, TRUE, FALSE);
+		hasher_run(&h);
 	}
-	/* Not fsynced here: a Class III copy lives for seconds. fut_spool_entry_sync() makes a
-	 * copy durable before a request that waits for approval points at it. */
-	if (close(out) < 0) {
-		out = -1;
-		fut_error_set_errno(error, errno, _("the spool"));
-		goto fail;
+	g_mutex_clear(&h.lock);
+	g_cond_clear(&h.cond);
+	if (!ok)
+		return NULL;
+	if (!h.ok) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_IO,
+		            _("reading back the spooled copy failed"));
+		return NULL;
 	}
-	out = -1;
-	/* Counted by fut_spool_usage() from here on: the reservation can go. */
-	if (rename(part, e->path) < 0) {
-		fut_error_set_errno(error, errno, _("the spool"));
-		goto fail;
-	}
-	fut_spool_quota_release(quota, uid, reserved);
-	e->size = off;
+	e->size = h.ready;
 	fut_sha256_finish(sha, e->sha256);
 	return g_steal_pointer(&e);
-fail:
-	if (out >= 0)
-		close(out);
-	unlink(part);
-	fut_spool_quota_release(quota, uid, reserved);
-	return NULL;
 }
 
 void
@@ -314,7 +490,18 @@ id_valid(const gchar *id)
 int
 fut_spool_entry_open(const FutSpoolEntry *e, GError **error)
 {
-	int fd = open(e->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd;
+
+	if (e->fd >= 0) {
+		/* A description of its own (offset, read-only) for the classifier and the
+		 * writer; /proc reopens even an unnamed file. */
+		g_autofree gchar *self = g_strdup_printf("/proc/self/fd/%d", e->fd);
+		fd = open(self, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			fut_error_set_errno(error, errno, _("the spooled copy"));
+		return fd;
+	}
+	fd = open(e->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		fut_error_set_errno(error, errno, e->path);
 	return fd;
@@ -330,11 +517,12 @@ fut_spool_lookup(const gchar *spool_dir, uid_t uid, const gchar *id, GError **er
 	g_autofree guint8 *buf = NULL;
 	int fd;
 
+	e->fd = -1;
 	if (!id_valid(id)) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, _("malformed spool id"));
 		return NULL;
 	}
-	base = g_strconcat(id, ".data", NULL);
+	base = g_strconcat(id, SPOOL_DATA, NULL);
 	e->id = g_strdup(id);
 	e->uid = uid;
 	e->path = g_build_filename(dir, base, NULL);
@@ -369,10 +557,37 @@ fut_spool_entry_remove(const FutSpoolEntry *e)
 }
 
 gboolean
-fut_spool_entry_sync(const FutSpoolEntry *e, GError **error)
+fut_spool_entry_sync(FutSpoolEntry *e, GError **error)
 {
-	int fd = fut_spool_entry_open(e, error);
+	int fd, dfd;
 
+	if (e->fd >= 0 && e->path == NULL) {
+		const gchar *dir = e->dir;
+		g_autofree gchar *base = g_strconcat(e->id, SPOOL_DATA, NULL);
+		g_autofree gchar *path = g_build_filename(dir, base, NULL);
+		g_autofree gchar *self = g_strdup_printf("/proc/self/fd/%d", e->fd);
+
+		/* The data first, then the name: a name never points at a copy that is not
+		 * on the disk (a crash in between leaves nothing). */
+		if (fsync(e->fd) < 0)
+			return fut_error_set_errno(error, errno, _("the spool"));
+		if (linkat(AT_FDCWD, self, AT_FDCWD, path, AT_SYMLINK_FOLLOW) < 0)
+			return fut_error_set_errno(error, errno, path);
+		e->path = g_steal_pointer(&path);
+		/* Counted by fut_spool_usage() from here on: the reservation can go. */
+		fut_spool_quota_release(e->quota, e->uid, e->reserved);
+		e->reserved = 0;
+		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0 || fsync(dfd) < 0) {
+			int err = errno;
+			if (dfd >= 0)
+				close(dfd);
+			return fut_error_set_errno(error, err, dir);
+		}
+		close(dfd);
+		return TRUE;
+	}
+	fd = fut_spool_entry_open(e, error);
 	if (fd < 0)
 		return FALSE;
 	if (fsync(fd) < 0) {

@@ -13,12 +13,21 @@ G_BEGIN_DECLS
  * again, so the bytes approved are the bytes written (DESIGN §5). Layout:
  * <spool-dir>/<uid>/<id>.data, directories 0700, files 0600, all root's. */
 
+typedef struct _FutSpoolQuota FutSpoolQuota;
+
 typedef struct {
 	gchar *id;   /* 32 lower-case hex characters */
-	gchar *path; /* the copy */
+	gchar *path; /* the copy's name in the spool, or NULL while it has none (below) */
 	uid_t uid;
 	guint64 size;
 	guint8 sha256[FUT_SHA256_LEN];
+	/* private: a copy made by fut_spool_ingest() is an unnamed file (O_TMPFILE) held by
+	 * this descriptor, gone with it (and with the agent, whatever kills it), and counted in
+	 * @quota by @reserved bytes until fut_spool_entry_sync() names it. -1 otherwise. */
+	int fd;
+	gchar *dir; /* the user's spool folder */
+	FutSpoolQuota *quota;
+	guint64 reserved;
 } FutSpoolEntry;
 
 void fut_spool_entry_free(FutSpoolEntry *e);
@@ -31,7 +40,6 @@ typedef void (*FutSpoolProgress)(guint64 done, guint64 total, gpointer user_data
  * copies in the spool (<id>.data) plus the bytes reserved by copies being made (<id>.part),
  * reserved as they are read, not from the size fstat gave at the start (a file can grow).
  * Thread-safe. */
-typedef struct _FutSpoolQuota FutSpoolQuota;
 FutSpoolQuota *fut_spool_quota_new(void);
 void fut_spool_quota_free(FutSpoolQuota *q);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutSpoolQuota, fut_spool_quota_free)
@@ -47,12 +55,17 @@ void fut_spool_quota_release(FutSpoolQuota *q, uid_t uid, guint64 bytes);
 /* The bytes reserved now for @uid. */
 guint64 fut_spool_quota_in_flight(FutSpoolQuota *q, uid_t uid);
 
-/* Copies the file open at @src_fd (read with pread from offset 0; its offset is untouched)
- * into the spool of @uid while hashing it. Refuses anything but a regular file opened for
- * reading, a file over @max_file bytes, and a copy that would take @uid's spool over
- * @max_uid_total bytes counting the copies other threads are making under @quota (NULL: this
- * copy only). The copy is <id>.part until complete. On failure nothing is left in the
- * spool. Caller frees. */
+/* Copies the file open at @src_fd (from offset 0; its offset is untouched) into the spool
+ * of @uid: a reflink where the file and the spool share a filesystem that can (FICLONE),
+ * else copied inside the kernel in large chunks (copy_file_range, sendfile), while another
+ * thread hashes the copy behind the copier (issue 18), so the digest is that of the spooled
+ * bytes. Refuses anything but a regular file opened for reading, a file over @max_file
+ * bytes, and a copy that would take @uid's spool over @max_uid_total bytes counting the
+ * copies other threads are making and holding under @quota (NULL: one quota for the whole
+ * process, which must then outlive the entry). The copy is an unnamed file, not fsynced: a
+ * Class III export reads it back from the page cache and it disappears with the entry; one
+ * that must outlive a reboot is named and made durable by fut_spool_entry_sync(). On
+ * failure nothing is left in the spool. Caller frees. */
 FutSpoolEntry *fut_spool_ingest(const gchar *spool_dir,
                                 uid_t uid,
                                 int src_fd,
@@ -63,17 +76,39 @@ FutSpoolEntry *fut_spool_ingest(const gchar *spool_dir,
                                 gpointer progress_data,
                                 GError **error);
 
+/* Called by fut_spool_ingest_full() once the copy is complete and will not change, while its
+ * SHA-256 is still being computed on another thread: @fd is the copy, opened read-only for
+ * the callee (who closes it), so the copy can be read (classified) while it is hashed. */
+typedef void (*FutSpoolCopied)(int fd, gpointer user_data);
+
+/* fut_spool_ingest() with @copied (may be NULL) called in the calling thread before the
+ * digest is final; returns when both are done. */
+FutSpoolEntry *fut_spool_ingest_full(const gchar *spool_dir,
+                                     uid_t uid,
+                                     int src_fd,
+                                     guint64 max_file,
+                                     guint64 max_uid_total,
+                                     FutSpoolQuota *quota,
+                                     FutSpoolProgress progress,
+                                     gpointer progress_data,
+                                     FutSpoolCopied copied,
+                                     gpointer copied_data,
+                                     GError **error);
+
 /* Returns the spooled entry @id of @uid (size and digest recomputed from the copy, so a
  * changed copy is noticed), or NULL. Caller frees. */
 FutSpoolEntry *fut_spool_lookup(const gchar *spool_dir, uid_t uid, const gchar *id, GError **error);
 
-/* Opens the copy read-only (O_NOFOLLOW). Returns -1 with @error on failure. */
+/* Opens the copy read-only (its own file offset; O_NOFOLLOW for a named copy). Returns -1
+ * with @error on failure. */
 int fut_spool_entry_open(const FutSpoolEntry *e, GError **error);
 
-/* Makes the copy durable (fsync). */
-gboolean fut_spool_entry_sync(const FutSpoolEntry *e, GError **error);
+/* Makes the copy durable: names an unnamed copy <id>.data in the spool (from then on it
+ * counts in fut_spool_usage(), and its reservation in the quota goes), fsyncs it and the
+ * folder. */
+gboolean fut_spool_entry_sync(FutSpoolEntry *e, GError **error);
 
-/* Removes the copy. */
+/* Removes the copy's name, if it has one (an unnamed copy goes when the entry is freed). */
 void fut_spool_entry_remove(const FutSpoolEntry *e);
 
 /* Returns the bytes held in @uid's spool (complete copies). */

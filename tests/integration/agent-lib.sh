@@ -129,7 +129,10 @@ CONF
 make_stick() {
 	img="$TEST_TMP/$MARK-$1.img"
 	truncate -s "${2:-32M}" "$img"
-	mkfs.ext4 -q -F -L "$1" "$img" || fail "mkfs.ext4 failed"
+	# MKFS_EXT4_OPTS: extra options (the bench initialises the filesystem eagerly, so no
+	# background ext4lazyinit writes run during its timings).
+	# shellcheck disable=SC2086
+	mkfs.ext4 -q -F ${MKFS_EXT4_OPTS:-} -L "$1" "$img" || fail "mkfs.ext4 failed"
 	dev=$(losetup --find --show "$img") || skip "no free loop device"
 	# The kernel keeps BLKROSET after detach: clear it first, always.
 	defer "loop_release $dev $img"

@@ -71,11 +71,31 @@ test_ingest(Fixture *f, gconstpointer data)
 	close(fd);
 	g_assert_cmpuint(e->size, ==, strlen(content));
 	g_assert_cmpmem(e->sha256, FUT_SHA256_LEN, want, FUT_SHA256_LEN);
-	g_assert_cmpint(stat(e->path, &st), ==, 0);
-	g_assert_cmpint(st.st_mode & 0777, ==, 0600);
+	/* Unnamed until it must outlive the agent (issue 18): nothing in the folder, the
+	 * copy counted by its reservation, readable through the entry. */
+	g_assert_null(e->path);
 	g_assert_cmpint(stat(udir, &st), ==, 0);
 	g_assert_cmpint(st.st_mode & 0777, ==, 0700);
+	g_assert_cmpuint(count_files(udir), ==, 0);
+	g_assert_cmpuint(fut_spool_usage(f->spool, 1000), ==, 0);
+	{
+		g_autofree gchar *back = g_malloc(strlen(content) + 1);
+		int rfd = fut_spool_entry_open(e, &error);
+		g_assert_no_error(error);
+		g_assert_cmpint(read(rfd, back, strlen(content) + 1), ==, strlen(content));
+		g_assert_cmpmem(back, strlen(content), content, strlen(content));
+		/* read-only, whatever the entry holds */
+		g_assert_cmpint(write(rfd, "x", 1), ==, -1);
+		close(rfd);
+	}
+	g_assert_true(fut_spool_entry_sync(e, &error));
+	g_assert_no_error(error);
+	g_assert_nonnull(e->path);
+	g_assert_true(g_str_has_suffix(e->path, ".data"));
+	g_assert_cmpint(stat(e->path, &st), ==, 0);
+	g_assert_cmpint(st.st_mode & 0777, ==, 0600);
 	g_assert_cmpuint(fut_spool_usage(f->spool, 1000), ==, strlen(content));
+	/* a second sync of a named copy is an fsync */
 	g_assert_true(fut_spool_entry_sync(e, &error));
 
 	again = fut_spool_lookup(f->spool, 1000, e->id, &error);
@@ -134,12 +154,13 @@ test_refusals(Fixture *f, gconstpointer data)
 		g_autoptr(FutSpoolEntry) first =
 		    fut_spool_ingest(f->spool, 1000, fd, 100, 15, NULL, NULL, NULL, &error);
 		g_assert_no_error(error);
-		/* a second copy would take the user over the quota */
+		/* a second copy would take the user over the quota: the first, unnamed, counts
+		 * while its entry lives */
 		g_assert_null(
 		    fut_spool_ingest(f->spool, 1000, fd, 100, 15, NULL, NULL, NULL, &error));
 		g_assert_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE);
 		g_clear_error(&error);
-		g_assert_cmpuint(count_files(udir), ==, 1);
+		g_assert_cmpuint(count_files(udir), ==, 0);
 		/* another user's quota is separate */
 		g_autoptr(FutSpoolEntry) other =
 		    fut_spool_ingest(f->spool, 1001, fd, 100, 15, NULL, NULL, NULL, &error);
@@ -183,9 +204,17 @@ test_quota(Fixture *f, gconstpointer data)
 		g_autoptr(FutSpoolEntry) e =
 		    fut_spool_ingest(f->spool, 1000, fd, 100, 15, q, NULL, NULL, &error);
 		g_assert_no_error(error);
+		/* an unnamed copy is held by its reservation ... */
+		g_assert_null(e->path);
+		g_assert_cmpuint(fut_spool_quota_in_flight(q, 1000), ==, 10);
+		g_assert_false(fut_spool_quota_reserve(q, f->spool, 1000, 6, 15, &error));
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE);
+		g_clear_error(&error);
+		/* ... until it is named, then by its file */
+		g_assert_true(fut_spool_entry_sync(e, &error));
+		g_assert_no_error(error);
 		g_assert_true(g_str_has_suffix(e->path, ".data"));
 		g_assert_cmpuint(fut_spool_usage(f->spool, 1000), ==, 10);
-		/* the reservation went when the copy was complete */
 		g_assert_cmpuint(fut_spool_quota_in_flight(q, 1000), ==, 0);
 		g_assert_false(fut_spool_quota_reserve(q, f->spool, 1000, 6, 15, &error));
 		g_assert_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE);
@@ -198,6 +227,100 @@ test_quota(Fixture *f, gconstpointer data)
 	fut_spool_remove_partial(f->spool);
 	g_assert_false(g_file_test(part, G_FILE_TEST_EXISTS));
 	g_assert_cmpuint(count_files(udir), ==, 1);
+}
+
+/* A copy that is never named (a Class III export, or one that failed later) leaves nothing:
+ * no file, no reservation; the bytes of a multi-chunk copy are exact (issue 18). */
+static void
+test_unnamed(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutSpoolQuota) q = fut_spool_quota_new();
+	g_autofree gchar *udir = g_build_filename(f->spool, "1000", NULL);
+	/* over two of the copier's chunks, not a multiple of any */
+	gsize len = 40 * 1024 * 1024 + 4093;
+	g_autofree guint8 *content = g_malloc(len);
+	g_autofree guint8 *back = g_malloc(len + 1);
+	guint8 want[FUT_SHA256_LEN];
+	FutSpoolEntry *e;
+	int fd, rfd;
+
+	for (gsize i = 0; i < len; i++)
+		content[i] = (guint8)(i * 2654435761u >> 13);
+	g_assert_true(g_file_set_contents(f->src, (const gchar *)content, (gssize)len, NULL));
+	fut_sha256(content, len, want);
+	fd = open(f->src, O_RDONLY | O_CLOEXEC);
+	e = fut_spool_ingest(f->spool, 1000, fd, 1 << 30, 1 << 30, q, NULL, NULL, &error);
+	g_assert_no_error(error);
+	close(fd);
+	g_assert_cmpuint(e->size, ==, len);
+	g_assert_cmpmem(e->sha256, FUT_SHA256_LEN, want, FUT_SHA256_LEN);
+	g_assert_cmpuint(fut_spool_quota_in_flight(q, 1000), ==, len);
+	rfd = fut_spool_entry_open(e, &error);
+	g_assert_cmpint(rfd, >=, 0);
+	{
+		gsize got = 0;
+		ssize_t n;
+		while ((n = read(rfd, back + got, len + 1 - got)) > 0)
+			got += (gsize)n;
+		g_assert_cmpuint(got, ==, len);
+	}
+	close(rfd);
+	g_assert_cmpmem(back, len, content, len);
+	fut_spool_entry_remove(e);
+	fut_spool_entry_free(e);
+	g_assert_cmpuint(fut_spool_quota_in_flight(q, 1000), ==, 0);
+	g_assert_cmpuint(count_files(udir), ==, 0);
+	g_assert_cmpuint(fut_spool_usage(f->spool, 1000), ==, 0);
+}
+
+typedef struct {
+	guint calls;
+	gsize len;
+	guint8 digest[FUT_SHA256_LEN];
+} Copied;
+
+static void
+on_copied(int fd, gpointer data)
+{
+	Copied *c = data;
+	g_autoptr(FutSha256) sha = fut_sha256_new();
+	guint8 buf[65536];
+	ssize_t n;
+
+	c->calls++;
+	/* read-only, its own offset from 0, the whole copy */
+	g_assert_cmpint(write(fd, "x", 1), ==, -1);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		fut_sha256_update(sha, buf, (gsize)n);
+		c->len += (gsize)n;
+	}
+	g_assert_cmpint(n, ==, 0);
+	fut_sha256_finish(sha, c->digest);
+	close(fd);
+}
+
+/* The copy is handed over complete while it is hashed (issue 18): the reader sees exactly
+ * the bytes the digest covers. */
+static void
+test_copied(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	gsize len = 20 * 1024 * 1024 + 1;
+	g_autofree gchar *content = g_strnfill(len, 'y');
+	g_autoptr(FutSpoolEntry) e = NULL;
+	Copied c = {0};
+	int fd;
+
+	g_assert_true(g_file_set_contents(f->src, content, (gssize)len, NULL));
+	fd = open(f->src, O_RDONLY | O_CLOEXEC);
+	e = fut_spool_ingest_full(f->spool, 1000, fd, 1 << 30, 1 << 30, NULL, NULL, NULL, on_copied,
+	                          &c, &error);
+	g_assert_no_error(error);
+	close(fd);
+	g_assert_cmpuint(c.calls, ==, 1);
+	g_assert_cmpuint(c.len, ==, len);
+	g_assert_cmpmem(c.digest, FUT_SHA256_LEN, e->sha256, FUT_SHA256_LEN);
 }
 
 static FutPendingEntry *
@@ -276,6 +399,8 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add("/agent/spool/ingest", Fixture, NULL, setup, test_ingest, teardown);
 	g_test_add("/agent/spool/quota", Fixture, NULL, setup, test_quota, teardown);
+	g_test_add("/agent/spool/unnamed", Fixture, NULL, setup, test_unnamed, teardown);
+	g_test_add("/agent/spool/copied", Fixture, NULL, setup, test_copied, teardown);
 	g_test_add("/agent/spool/refusals", Fixture, NULL, setup, test_refusals, teardown);
 	g_test_add("/agent/pending/store", Fixture, NULL, setup, test_pending, teardown);
 	return g_test_run();
