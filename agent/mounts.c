@@ -244,8 +244,11 @@ set_readonly_in_ns(pid_t pid, char *const *mps, gsize n, gboolean superblock)
 	int status = 0;
 	pid_t child;
 
+	/* The process that stood for that namespace is gone (a short-lived client): nothing to
+	 * do through it. fut_mounts_verify_readonly() walks every process again afterwards, so
+	 * a namespace that lives on in another process is still checked. */
 	if (fd < 0)
-		return errno;
+		return errno == ENOENT || errno == ESRCH ? 0 : errno;
 	child = fork();
 	if (child < 0) {
 		int e = errno;
