@@ -429,6 +429,13 @@ check_mynumber(FutScanner *scan, const gchar *digits)
 }
 
 static void
+check_resident(FutScanner *scan, const gchar *digits)
+{
+	if (mod11_ok(digits, FUT_RESIDENT_CODE_LEN) && scan->resident_valid++ == 0)
+		memcpy(scan->resident_first, digits, FUT_RESIDENT_CODE_LEN);
+}
+
+static void
 end_chain(FutScanner *scan)
 {
 	if (scan->chain_ok && scan->chain_len == 3)
@@ -448,8 +455,7 @@ end_run(FutScanner *scan, guint8 c)
 	if (scan->run_len == FUT_MYNUMBER_LEN) {
 		check_mynumber(scan, scan->run);
 	} else if (scan->run_len == FUT_RESIDENT_CODE_LEN) {
-		if (mod11_ok(scan->run, FUT_RESIDENT_CODE_LEN) && scan->resident_valid++ == 0)
-			memcpy(scan->resident_first, scan->run, FUT_RESIDENT_CODE_LEN);
+		check_resident(scan, scan->run);
 	}
 	if (scan->run_len == 4 && scan->chain_len < 3)
 		memcpy(scan->chain + scan->chain_len * 4, scan->run, 4);
@@ -584,10 +590,16 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 					if (digit_free && is_digit(*p) && scan->chain_len == 0) {
 						const guint8 *q = digit_run_end(p + 1, end);
 						gsize n = (gsize)(q - p);
-						if (q < end && n != 4 &&
-						    n != FUT_RESIDENT_CODE_LEN &&
-						    n != FUT_MYNUMBER_LEN && *q != '-' &&
-						    *q != ' ' && *q != 0xef && *q != lead) {
+						if (q < end && n != 4 && *q != '-' && *q != ' ' &&
+						    *q != 0xef && *q != lead) {
+							/* an identifier's length: checked in
+							 * place, no copy, no state */
+							if (n == FUT_MYNUMBER_LEN)
+								check_mynumber(scan,
+								               (const gchar *)p);
+							else if (n == FUT_RESIDENT_CODE_LEN)
+								check_resident(scan,
+								               (const gchar *)p);
 							p = q;
 							continue;
 						}
