@@ -429,6 +429,13 @@ check_mynumber(FutScanner *scan, const gchar *digits)
 }
 
 static void
+check_resident(FutScanner *scan, const gchar *digits)
+{
+	if (mod11_ok(digits, FUT_RESIDENT_CODE_LEN) && scan->resident_valid++ == 0)
+		memcpy(scan->resident_first, digits, FUT_RESIDENT_CODE_LEN);
+}
+
+static void
 end_chain(FutScanner *scan)
 {
 	if (scan->chain_ok && scan->chain_len == 3)
@@ -448,8 +455,7 @@ end_run(FutScanner *scan, guint8 c)
 	if (scan->run_len == FUT_MYNUMBER_LEN) {
 		check_mynumber(scan, scan->run);
 	} else if (scan->run_len == FUT_RESIDENT_CODE_LEN) {
-		if (mod11_ok(scan->run, FUT_RESIDENT_CODE_LEN) && scan->resident_valid++ == 0)
-			memcpy(scan->resident_first, scan->run, FUT_RESIDENT_CODE_LEN);
+		check_resident(scan, scan->run);
 	}
 	if (scan->run_len == 4 && scan->chain_len < 3)
 		memcpy(scan->chain + scan->chain_len * 4, scan->run, 4);
@@ -531,6 +537,75 @@ digit_run_end(const guint8 *q, const guint8 *end)
 	return q;
 }
 
+/* The numbers starting at the digit @p, from the fast path (no number in progress, the
+ * automaton at its root, no word holding a digit): a run, or a chain of runs joined by one
+ * '-' or ' ', is taken whole and its identifiers are checked where they lie, with exactly
+ * the effect fut_scanner_feed()'s byte-at-a-time path has (the differential test holds the
+ * two together). Returns where to go on, or NULL when the numbers may go on past @end or
+ * into a full-width digit: then the byte-at-a-time path takes them. */
+static const guint8 *
+digits_in_place(
+    FutScanner *scan, const guint8 *p, const guint8 *end, guint8 lead, const guint8 *boring)
+{
+	const guint8 *chain[3];
+	const guint8 *q = p;
+	const guint8 *stop;
+	guint8 sep = 0;
+	guint runs = 0;
+	gboolean chain_ok = TRUE;
+	gboolean ids = FALSE;
+
+	/* first pass: where the numbers end; nothing is changed yet */
+	for (;;) {
+		const guint8 *e = digit_run_end(q + 1, end);
+		gsize n = (gsize)(e - q);
+		guint8 c;
+		if (e == end)
+			return NULL;
+		c = *e;
+		if (c == 0xef || c == lead)
+			return NULL;
+		if (n == 4 && runs < 3)
+			chain[runs] = q;
+		else
+			chain_ok = FALSE;
+		ids |= n == FUT_MYNUMBER_LEN || n == FUT_RESIDENT_CODE_LEN;
+		runs++;
+		if ((c != '-' && c != ' ') || (sep != 0 && c != sep)) {
+			stop = e;
+			break;
+		}
+		/* a separator that starts a word would move the automaton */
+		if (boring[c] != 1 || e + 1 == end)
+			return NULL;
+		sep = c;
+		if (!is_digit(e[1])) {
+			if (e[1] == 0xef || e[1] == lead)
+				return NULL;
+			stop = e + 1;
+			break;
+		}
+		q = e + 1;
+	}
+	/* second pass: the checks, in the order the byte-at-a-time path makes them */
+	for (q = p; ids && q < stop;) {
+		const guint8 *e = digit_run_end(q + 1, stop);
+		gsize n = (gsize)(e - q);
+		if (n == FUT_MYNUMBER_LEN)
+			check_mynumber(scan, (const gchar *)q);
+		else if (n == FUT_RESIDENT_CODE_LEN)
+			check_resident(scan, (const gchar *)q);
+		q = e + 1;
+	}
+	if (chain_ok && runs == 3) {
+		gchar digits[FUT_MYNUMBER_LEN];
+		for (guint i = 0; i < 3; i++)
+			memcpy(digits + i * 4, chain[i], 4);
+		check_mynumber(scan, digits);
+	}
+	return stop;
+}
+
 void
 fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 {
@@ -582,12 +657,9 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 					 * holding a digit, digits keep the automaton at the root.
 					 */
 					if (digit_free && is_digit(*p) && scan->chain_len == 0) {
-						const guint8 *q = digit_run_end(p + 1, end);
-						gsize n = (gsize)(q - p);
-						if (q < end && n != 4 &&
-						    n != FUT_RESIDENT_CODE_LEN &&
-						    n != FUT_MYNUMBER_LEN && *q != '-' &&
-						    *q != ' ' && *q != 0xef && *q != lead) {
+						const guint8 *q =
+						    digits_in_place(scan, p, end, lead, boring);
+						if (q != NULL) {
 							p = q;
 							continue;
 						}

@@ -183,6 +183,106 @@ test_scanner_chunks(void)
 	}
 }
 
+/* The fast paths (numbers checked in place, vector scans) against the byte-at-a-time
+ * path, which a feed of one byte at a time always takes: random text made of the pieces
+ * the scanner cares about (runs of every length, chains with both separators and mixed
+ * ones, full-width digits in all three encodings, words, kanji, a word that starts with a
+ * separator) must give the same counts and the same first numbers both ways. */
+static void
+scan_pieces(const FutScanWords *w, FutScanText text, const GString *in, gsize piece, FutScanner *s)
+{
+	fut_scanner_init(s, w);
+	fut_scanner_set_text(s, text);
+	for (gsize off = 0; off < in->len; off += piece)
+		fut_scanner_feed(s, (const guint8 *)in->str + off, MIN(piece, in->len - off));
+	fut_scanner_finish(s);
+}
+
+static void
+test_scanner_random_differential(void)
+{
+	static const gchar *const bits[] = {
+	    "-", " ", ",", "\n", "x", "--", "  ", "- ", "\xef\xbc\x91", "\xef\xbc\x95", "\xef\xbc",
+	    "\xef", "\x82\x54", "\x82\x4f", "\x82", "\xa3\xb3", "\xa3", "個人番号", "取扱注意",
+	    "注意", "山田", "\x8c\xc2", "-a",
+	    /* four full-width digits: a chain part in UTF-8, Shift_JIS, EUC-JP */
+	    "\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93\xef\xbc\x94", "\x82\x50\x82\x51\x82\x52\x82\x53",
+	    "\xa3\xb1\xa3\xb2\xa3\xb3\xa3\xb4"};
+	g_autoptr(FutScanWords) w = make_words();
+	g_autoptr(FutScanWords) wd = fut_scan_words_new();
+	GRand *rand = g_rand_new_with_seed(17);
+
+	/* a word that starts with a separator: chains must leave the fast path */
+	g_assert_cmpint(fut_scan_words_add(wd, "-a", FUT_WORD_MARKING, NULL), ==, 0);
+	g_assert_cmpint(fut_scan_words_add(wd, " x", FUT_WORD_MARKING, NULL), ==, 1);
+	fut_scan_words_build(wd);
+	for (guint round = 0; round < 600; round++) {
+		g_autoptr(GString) in = g_string_new(NULL);
+		guint parts = (guint)g_rand_int_range(rand, 1, 120);
+		const FutScanWords *words = round % 3 == 0 ? NULL : round % 3 == 1 ? w : wd;
+		FutScanText text = (FutScanText)(round / 3 % 3);
+		FutScanner fast;
+		FutScanner slow;
+
+		for (guint i = 0; i < parts; i++) {
+			gint kind = g_rand_int_range(rand, 0, 5);
+			if (kind == 0) {
+				/* a card-form chain: 2 to 4 groups of four digits, ASCII or
+				 * full-width in the round's encoding, joined by separators
+				 * that are mostly the same */
+				gint groups = g_rand_int_range(rand, 2, 5);
+				gchar sep = g_rand_boolean(rand) ? '-' : ' ';
+				for (gint gi = 0; gi < groups; gi++) {
+					if (gi > 0)
+						g_string_append_c(in,
+						                  g_rand_int_range(rand, 0, 8) == 0
+						                      ? (sep == '-' ? ' ' : '-')
+						                      : sep);
+					for (gint k = 0; k < 4; k++) {
+						gint d = g_rand_int_range(rand, 0, 10);
+						if (g_rand_int_range(rand, 0, 4) != 0)
+							g_string_append_c(in, (gchar)('0' + d));
+						else if (text == FUT_SCAN_TEXT_UTF8)
+							g_string_append_printf(in, "\xef\xbc%c",
+							                       0x90 + d);
+						else if (text == FUT_SCAN_TEXT_CP932)
+							g_string_append_printf(in, "\x82%c",
+							                       0x4f + d);
+						else
+							g_string_append_printf(in, "\xa3%c",
+							                       0xb0 + d);
+					}
+				}
+			} else if (kind == 1) {
+				g_string_append_c(in, g_rand_boolean(rand) ? '-' : ' ');
+			} else if (kind < 4) {
+				/* digits: mostly the lengths that matter */
+				static const gint lens[] = {1,  3,  4,  4,  4,  5, 10,
+				                            11, 11, 12, 12, 13, 20};
+				gint n = lens[g_rand_int_range(rand, 0, G_N_ELEMENTS(lens))];
+				for (gint k = 0; k < n; k++)
+					g_string_append_c(
+					    in, (gchar)('0' + g_rand_int_range(rand, 0, 10)));
+			} else {
+				g_string_append(
+				    in, bits[g_rand_int_range(rand, 0, G_N_ELEMENTS(bits))]);
+			}
+		}
+		scan_pieces(words, text, in, in->len, &fast);
+		scan_pieces(words, text, in, 1, &slow);
+		g_assert_cmpuint(fast.mynumber_valid, ==, slow.mynumber_valid);
+		g_assert_cmpuint(fast.mynumber_invalid, ==, slow.mynumber_invalid);
+		g_assert_cmpuint(fast.resident_valid, ==, slow.resident_valid);
+		g_assert_cmpmem(fast.mynumber_first, FUT_MYNUMBER_LEN, slow.mynumber_first,
+		                FUT_MYNUMBER_LEN);
+		g_assert_cmpmem(fast.resident_first, FUT_RESIDENT_CODE_LEN, slow.resident_first,
+		                FUT_RESIDENT_CODE_LEN);
+		for (guint i = 0; i < 3; i++)
+			g_assert_cmpuint(fast.word_counts[i], ==, slow.word_counts[i]);
+	}
+	g_rand_free(rand);
+}
+
 static void
 test_scanner_words_garbage(void)
 {
@@ -1235,6 +1335,7 @@ main(int argc, char **argv)
 	g_test_add_func("/classify/mask", test_mask);
 	g_test_add_func("/classify/scanner/counts", test_scanner_counts);
 	g_test_add_func("/classify/scanner/chunks", test_scanner_chunks);
+	g_test_add_func("/classify/scanner/random-differential", test_scanner_random_differential);
 	g_test_add_func("/classify/scanner/words-garbage", test_scanner_words_garbage);
 	g_test_add_func("/classify/xml/text", test_xml_text);
 	g_test_add_func("/classify/xml/garbage", test_xml_text_garbage);
