@@ -1125,6 +1125,19 @@ test_time_format_calendar(void)
 	                        G_MININT64,
 	                        G_MAXINT64};
 	g_autoptr(GRand) rand = g_rand_new_with_seed(15);
+	const gchar *refused[] = {"2026-02-29T00:00:00.000000Z", "2024-02-30T00:00:00.000000Z",
+	                          "2026-04-31T00:00:00.000000Z", "2026-13-01T00:00:00.000000Z",
+	                          "2026-00-01T00:00:00.000000Z", "2026-01-00T00:00:00.000000Z",
+	                          "2026-01-01T24:00:00.000000Z", "2026-01-01T00:60:00.000000Z",
+	                          "2026-01-01T00:00:60.000000Z", "1969-12-31T23:59:59.999999Z"};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(refused); i++) {
+		gint64 t = 0;
+		g_autoptr(GError) error = NULL;
+
+		g_assert_false(fut_log_time_parse(refused[i], &t, &error));
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+	}
 
 	for (gsize i = 0; i < G_N_ELEMENTS(fixed); i++) {
 		g_autofree gchar *got = fut_log_time_format(fixed[i]);
