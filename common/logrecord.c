@@ -383,9 +383,71 @@ fut_log_record_free(FutLogRecord *rec)
 
 /* --- time ------------------------------------------------------------------------------ */
 
+/* 9999-12-31T23:59:59.999999Z + 1 µs: the end of the years GDateTime knows. */
+#define TIME_FAST_END G_GINT64_CONSTANT(253402300800000000)
+
+/* The civil date of a day count since 1970-01-01 (days >= 0), H. Hinnant's algorithm. */
+static void
+civil_from_days(gint64 days, gint *ret_year, gint *ret_month, gint *ret_day)
+{
+	gint64 z = days + 719468;
+	gint64 era = z / 146097;
+	gint64 doe = z - era * 146097;
+	gint64 yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	gint64 doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	gint64 mp = (5 * doy + 2) / 153;
+	gint64 d = doy - (153 * mp + 2) / 5 + 1;
+	gint64 m = mp < 10 ? mp + 3 : mp - 9;
+
+	*ret_year = (gint)(yoe + era * 400 + (m <= 2));
+	*ret_month = (gint)m;
+	*ret_day = (gint)d;
+}
+
+/* The day count since 1970-01-01 of a civil date (year >= 1970), H. Hinnant's algorithm. */
+static gint64
+days_from_civil(gint64 y, gint64 m, gint64 d)
+{
+	y -= m <= 2;
+	gint64 era = y / 400;
+	gint64 yoe = y - era * 400;
+	gint64 doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	gint64 doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return era * 146097 + doe - 719468;
+}
+
+static void
+put_digits(gchar *p, gint64 v, gint width)
+{
+	for (gint i = width - 1; i >= 0; i--) {
+		p[i] = (gchar)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 gchar *
 fut_log_time_format(gint64 time_us)
 {
+	/* Every log record's time is formatted on write and again on verify: the common range
+	 * is done by hand, without a GDateTime and printf per record. */
+	if (time_us >= 0 && time_us < TIME_FAST_END) {
+		gchar *out = g_strdup("0000-00-00T00:00:00.000000Z");
+		gint64 secs = time_us / G_USEC_PER_SEC;
+		gint64 sod = secs % 86400;
+		gint year, month, day;
+
+		civil_from_days(secs / 86400, &year, &month, &day);
+		put_digits(out, year, 4);
+		put_digits(out + 5, month, 2);
+		put_digits(out + 8, day, 2);
+		put_digits(out + 11, sod / 3600, 2);
+		put_digits(out + 14, sod / 60 % 60, 2);
+		put_digits(out + 17, sod % 60, 2);
+		put_digits(out + 20, time_us % G_USEC_PER_SEC, 6);
+		return out;
+	}
+
 	g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(time_us / G_USEC_PER_SEC);
 
 	if (dt == NULL)
@@ -403,7 +465,6 @@ fut_log_time_parse(const gchar *s, gint64 *ret_time_us, GError **error)
 	gint v[7] = {0};
 	const gint start[] = {0, 5, 8, 11, 14, 17, 20};
 	const gint width[] = {4, 2, 2, 2, 2, 2, 6};
-	g_autoptr(GDateTime) dt = NULL;
 	g_autofree gchar *back = NULL;
 
 	if (strlen(s) != sizeof(pattern) - 1)
@@ -416,10 +477,13 @@ fut_log_time_parse(const gchar *s, gint64 *ret_time_us, GError **error)
 		for (gint i = 0; i < width[f]; i++)
 			v[f] = v[f] * 10 + (s[start[f] + i] - '0');
 	}
-	dt = g_date_time_new_utc(v[0], v[1], v[2], v[3], v[4], v[5]);
-	if (dt == NULL || v[0] < 1970)
+	/* Out-of-range fields are refused here; a day past the month's end (02-30) is refused
+	 * by the round trip below, as it prints back as another date. */
+	if (v[0] < 1970 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 ||
+	    v[4] > 59 || v[5] > 59)
 		goto bad;
-	*ret_time_us = g_date_time_to_unix(dt) * G_USEC_PER_SEC + v[6];
+	*ret_time_us = ((days_from_civil(v[0], v[1], v[2]) * 24 + v[3]) * 60 + v[4]) * 60 + v[5];
+	*ret_time_us = *ret_time_us * G_USEC_PER_SEC + v[6];
 	/* A time that does not print back the same (e.g. 24:00:00) is not canonical. */
 	back = fut_log_time_format(*ret_time_us);
 	if (strcmp(back, s) != 0)
@@ -505,8 +569,15 @@ members_int(Members *m, const gchar *key, gint64 value)
 {
 	if (value < 0)
 		return;
+	gchar digits[24];
+	gsize n = sizeof(digits);
+
 	members_key(m, key);
-	g_string_append_printf(m->out, "%" G_GINT64_FORMAT, value);
+	do {
+		digits[--n] = (gchar)('0' + value % 10);
+		value /= 10;
+	} while (value > 0);
+	g_string_append_len(m->out, digits + n, (gssize)(sizeof(digits) - n));
 }
 
 /* Opens a nested object under @key; returns its member list. The object is dropped again

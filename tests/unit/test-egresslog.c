@@ -1096,10 +1096,72 @@ test_months(void)
 	g_assert_false(fut_egress_log_file_month("egress-2026-11.jsonl~", m));
 }
 
+/* The hand-made time formatting agrees with GDateTime's calendar everywhere it is used, and
+ * the times it does not handle fall back to the old path. */
+static gchar *
+time_format_reference(gint64 time_us)
+{
+	g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(time_us / G_USEC_PER_SEC);
+
+	if (dt == NULL)
+		return g_strdup("0000-00-00T00:00:00.000000Z");
+	return g_strdup_printf("%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", g_date_time_get_year(dt),
+	                       g_date_time_get_month(dt), g_date_time_get_day_of_month(dt),
+	                       g_date_time_get_hour(dt), g_date_time_get_minute(dt),
+	                       g_date_time_get_second(dt), (gint)(time_us % G_USEC_PER_SEC));
+}
+
+static void
+test_time_format_calendar(void)
+{
+	const gint64 fixed[] = {0,
+	                        1,
+	                        G_USEC_PER_SEC - 1,
+	                        G_GINT64_CONSTANT(951782400) * G_USEC_PER_SEC,  /* 2000-02-29 */
+	                        G_GINT64_CONSTANT(4107542400) * G_USEC_PER_SEC, /* 2100-03-01 */
+	                        G_GINT64_CONSTANT(253402300799999999),          /* 9999-12-31 */
+	                        G_GINT64_CONSTANT(253402300800000000),
+	                        -1,
+	                        G_MININT64,
+	                        G_MAXINT64};
+	g_autoptr(GRand) rand = g_rand_new_with_seed(15);
+	const gchar *refused[] = {"2026-02-29T00:00:00.000000Z", "2024-02-30T00:00:00.000000Z",
+	                          "2026-04-31T00:00:00.000000Z", "2026-13-01T00:00:00.000000Z",
+	                          "2026-00-01T00:00:00.000000Z", "2026-01-00T00:00:00.000000Z",
+	                          "2026-01-01T24:00:00.000000Z", "2026-01-01T00:60:00.000000Z",
+	                          "2026-01-01T00:00:60.000000Z", "1969-12-31T23:59:59.999999Z"};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(refused); i++) {
+		gint64 t = 0;
+		g_autoptr(GError) error = NULL;
+
+		g_assert_false(fut_log_time_parse(refused[i], &t, &error));
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+	}
+
+	for (gsize i = 0; i < G_N_ELEMENTS(fixed); i++) {
+		g_autofree gchar *got = fut_log_time_format(fixed[i]);
+		g_autofree gchar *want = time_format_reference(fixed[i]);
+		g_assert_cmpstr(got, ==, want);
+	}
+	for (gint i = 0; i < 200000; i++) {
+		gint64 t = (gint64)(g_rand_double(rand) * 253402300800.0) * G_USEC_PER_SEC +
+		           g_rand_int_range(rand, 0, G_USEC_PER_SEC);
+		g_autofree gchar *got = fut_log_time_format(t);
+		g_autofree gchar *want = time_format_reference(t);
+		gint64 back = 0;
+
+		g_assert_cmpstr(got, ==, want);
+		g_assert_true(fut_log_time_parse(got, &back, NULL));
+		g_assert_cmpint(back, ==, t);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/egresslog/time-format-calendar", test_time_format_calendar);
 	g_test_add_func("/log/merkle/vectors", test_merkle);
 	g_test_add_func("/log/record/roundtrip", test_record_roundtrip);
 	g_test_add_func("/log/record/garbage", test_record_garbage);
