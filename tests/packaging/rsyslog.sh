@@ -2,7 +2,9 @@
 # The rsyslog snippet of docs/deployment.md is valid rsyslog configuration.
 . "$top_srcdir/tests/integration/lib.sh"
 command -v rsyslogd >/dev/null 2>&1 || skip "needs rsyslogd (package rsyslog)"
-printf 'module(load="imuxsock")\n$IncludeConfig %s/packaging/rsyslog/*.conf\n' "$top_srcdir" >"$TEST_TMP/main.conf"
+# rsyslog's $IncludeConfig takes no quoting: a copy under TEST_TMP, whatever the checkout path.
+mkdir -p "$TEST_TMP/inc" && cp "$top_srcdir"/packaging/rsyslog/*.conf "$TEST_TMP/inc/"
+printf 'module(load="imuxsock")\n$IncludeConfig %s/inc/*.conf\n' "$TEST_TMP" >"$TEST_TMP/main.conf"
 out=$(rsyslogd -N1 -f "$TEST_TMP/main.conf" 2>&1) || fail "rsyslogd rejects packaging/rsyslog: $out"
 printf '%s\n' "$out" | grep -qi 'error' && fail "rsyslogd reports: $out"
 # A broken copy must be caught (so the check above can fail).
