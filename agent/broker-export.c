@@ -382,14 +382,8 @@ fut_broker_export(FutApiCall *call, JsonObject *args, gpointer user_data)
 	const FutUsbDevice *d;
 	const FutUsbVolume *v;
 
-	j->ref = 1;
-	j->agent = agent;
-	j->config = agent->config;
-	j->classifier = agent->classifier;
-	fut_broker_job_take_caller(j, call);
-	if (!fut_broker_work_begin(j->uid, &error))
+	if (!fut_broker_job_begin(j, agent, call, &error))
 		goto refuse;
-	j->holds_work = TRUE;
 
 	if (!fut_api_get_string(args, "name", TRUE, &name, &error) ||
 	    !fut_api_get_string(args, "to", TRUE, &to, &error) ||

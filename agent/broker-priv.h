@@ -102,6 +102,8 @@ void fut_broker_job_classify(FutBrokerJob *j);
 void fut_broker_spool_progress(guint64 done, guint64 total, gpointer data);
 /* The caller's side of a new job: descriptor, uid, pid, login, path and program. */
 void fut_broker_job_take_caller(FutBrokerJob *j, FutApiCall *call);
+/* Starts a file job: agent fields, the caller's side and a work share (FALSE: refused). */
+gboolean fut_broker_job_begin(FutBrokerJob *j, FutAgent *agent, FutApiCall *call, GError **error);
 /* Copies the destination's identity and refuses a stick the agent does not write to. */
 gboolean fut_broker_job_set_destination(FutBrokerJob *j,
                                         const FutUsbDevice *d,

@@ -72,15 +72,9 @@ fut_broker_upload_request(FutApiCall *call, JsonObject *args, gpointer user_data
 	g_autoptr(GError) error = NULL;
 	const gchar *name = NULL, *to = NULL, *app = NULL;
 
-	j->ref = 1;
-	j->agent = agent;
-	j->config = agent->config;
-	j->classifier = agent->classifier;
 	j->upload = TRUE;
-	fut_broker_job_take_caller(j, call);
-	if (!fut_broker_work_begin(j->uid, &error))
+	if (!fut_broker_job_begin(j, agent, call, &error))
 		goto refuse;
-	j->holds_work = TRUE;
 
 	if (!fut_api_get_string(args, "name", TRUE, &name, &error) ||
 	    !fut_api_get_string(args, "to", TRUE, &to, &error) ||

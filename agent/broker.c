@@ -543,6 +543,22 @@ fut_broker_job_take_caller(FutBrokerJob *j, FutApiCall *call)
 	j->exe = fut_broker_read_link(exelink);
 }
 
+/* The start every file job shares (export, upload request): the agent's fields, the caller's
+ * side, and one of the caller's work shares (refused past their share). */
+gboolean
+fut_broker_job_begin(FutBrokerJob *j, FutAgent *agent, FutApiCall *call, GError **error)
+{
+	j->ref = 1;
+	j->agent = agent;
+	j->config = agent->config;
+	j->classifier = agent->classifier;
+	fut_broker_job_take_caller(j, call);
+	if (!fut_broker_work_begin(j->uid, error))
+		return FALSE;
+	j->holds_work = TRUE;
+	return TRUE;
+}
+
 /* Refuses a member of @args that is not in @known (NULL-terminated). */
 gboolean
 fut_broker_args_check_known(JsonObject *args, const gchar *const *known, GError **error)
