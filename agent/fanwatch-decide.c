@@ -64,17 +64,38 @@ files_store(FutFanwatch *fw, const FileEntry *entry)
 
 /* Returns the class of the file open at @fd whose identity is @id, from the cache or the
  * classifier. Anything the classifier cannot say is Class II. */
+static guint classify_now(FutFanwatch *fw, int fd, const Ident *id, const gchar *path);
+
 guint
 fw_file_class(FutFanwatch *fw, int fd, const Ident *id, const gchar *path)
+{
+	FileEntry e = {0};
+
+	if (fw_files_lookup(fw, id, &e))
+		return e.file_class;
+	return classify_now(fw, fd, id, path);
+}
+
+/* What an upload program's open may take from the cache: only the class and digest of a file
+ * no unprivileged user can rewrite. A user's own file can be rewritten through a shared
+ * writable mmap() without its size or times changing in a way the identity sees (the times
+ * are coarse, and a write fault on a page already dirty does not touch them), so for it the
+ * upload decision classifies and hashes the content it is about to hand over, every time. */
+static gboolean
+upload_cache_ok(const struct stat *st)
+{
+	return st->st_uid == 0 && (st->st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+
+/* Classifies the file open at @fd now, and caches the result for its identity. */
+static guint
+classify_now(FutFanwatch *fw, int fd, const Ident *id, const gchar *path)
 {
 	FileEntry e = {0};
 	guint cls = 0;
 	gboolean ok;
 	Ident after;
 	g_autoptr(GError) error = NULL;
-
-	if (fw_files_lookup(fw, id, &e))
-		return e.file_class;
 
 	g_mutex_lock(&fw->lock);
 	fw->stats.classified++;
@@ -97,7 +118,8 @@ fw_file_class(FutFanwatch *fw, int fd, const Ident *id, const gchar *path)
 }
 
 gboolean
-fw_file_digest(FutFanwatch *fw, int fd, const Ident *id, guint8 ret_digest[FUT_SHA256_LEN])
+fw_file_digest(
+    FutFanwatch *fw, int fd, const Ident *id, gboolean use_cache, guint8 ret_digest[FUT_SHA256_LEN])
 {
 	FileEntry e = {0};
 	g_autoptr(FutSha256) ctx = NULL;
@@ -105,7 +127,7 @@ fw_file_digest(FutFanwatch *fw, int fd, const Ident *id, guint8 ret_digest[FUT_S
 	guint64 off = 0;
 	Ident after;
 
-	if (fw_files_lookup(fw, id, &e) && e.has_sha256) {
+	if (use_cache && fw_files_lookup(fw, id, &e) && e.has_sha256) {
 		memcpy(ret_digest, e.sha256, FUT_SHA256_LEN);
 		return TRUE;
 	}
@@ -367,12 +389,12 @@ check_approval(FutFanwatch *fw, Event *ev, gboolean hash)
 		return deny_verdict(ev, no);
 	if (!ev->has_sha256) {
 		FileEntry e;
-		if (fw_files_lookup(fw, &id, &e) && e.has_sha256) {
+		if (upload_cache_ok(&ev->st) && fw_files_lookup(fw, &id, &e) && e.has_sha256) {
 			memcpy(ev->sha256, e.sha256, FUT_SHA256_LEN);
 			ev->has_sha256 = TRUE;
 		} else if (!hash) {
 			return FW_VERDICT_WORK;
-		} else if (!fw_file_digest(fw, ev->fd, &id, ev->sha256)) {
+		} else if (!fw_file_digest(fw, ev->fd, &id, upload_cache_ok(&ev->st), ev->sha256)) {
 			return deny_verdict(ev, "the content cannot be hashed to check approvals");
 		} else {
 			ev->has_sha256 = TRUE;
@@ -428,7 +450,7 @@ fw_decide_fast(FutFanwatch *fw, Event *ev)
 		return FW_VERDICT_ALLOW;
 	id = fw_ident_of(&ev->st);
 	ev->path = fw_fd_path(ev->fd);
-	if (fw_files_lookup(fw, &id, &e)) {
+	if (upload_cache_ok(&ev->st) && fw_files_lookup(fw, &id, &e)) {
 		ev->file_class = e.file_class;
 		if (e.file_class == FUT_FANWATCH_CLASS_III) {
 			class_iii(fw, ev);
@@ -451,7 +473,8 @@ fw_decide_slow(FutFanwatch *fw, Event *ev)
 	Ident id = fw_ident_of(&ev->st);
 
 	if (ev->file_class == 0)
-		ev->file_class = fw_file_class(fw, ev->fd, &id, ev->path);
+		ev->file_class = upload_cache_ok(&ev->st) ? fw_file_class(fw, ev->fd, &id, ev->path)
+		                                          : classify_now(fw, ev->fd, &id, ev->path);
 	if (ev->file_class == FUT_FANWATCH_CLASS_III) {
 		class_iii(fw, ev);
 		return TRUE;

@@ -258,8 +258,11 @@ gchar *fw_parse_applet(const gchar *cmdline, gsize len);
 void fw_approval_free(gpointer p);
 gboolean fw_files_lookup(FutFanwatch *fw, const Ident *id, FileEntry *ret);
 guint fw_file_class(FutFanwatch *fw, int fd, const Ident *id, const gchar *path);
-gboolean
-fw_file_digest(FutFanwatch *fw, int fd, const Ident *id, guint8 ret_digest[FUT_SHA256_LEN]);
+gboolean fw_file_digest(FutFanwatch *fw,
+                        int fd,
+                        const Ident *id,
+                        gboolean use_cache,
+                        guint8 ret_digest[FUT_SHA256_LEN]);
 gboolean fw_under_observe(FutFanwatch *fw, const gchar *path);
 gboolean fw_observe_allowed(FutFanwatch *fw, const Event *ev);
 /* What can be decided without reading the file (responder threads). */
