@@ -401,6 +401,12 @@ check_approval(FutFanwatch *fw, Event *ev, gboolean hash)
 		}
 	}
 	ev->approval_id = approval_find(fw, ev);
+	/* Telling the taint layer opens the program's file and updates a kernel map: a
+	 * worker's job, never a responder's (@hash is FALSE on the responder). */
+	if (ev->approval_id != NULL && fw->on_approved != NULL && !hash) {
+		g_clear_pointer(&ev->approval_id, g_free);
+		return FW_VERDICT_WORK;
+	}
 	if (ev->approval_id != NULL && fw->on_approved != NULL &&
 	    !fw->on_approved(ev->fd, ev->uid, ev->exe, ev->approval_id, fw->on_approved_data)) {
 		g_clear_pointer(&ev->approval_id, g_free);
