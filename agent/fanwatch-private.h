@@ -2,7 +2,8 @@
 #pragma once
 
 /* Internals of upload control shared by its parts: fanwatch.c (life cycle and API),
- * fanwatch-responder.c (the kernel-facing side: events, replies, marks), fanwatch-ident.c
+ * fanwatch-responder.c (the kernel-facing side: events, replies), fanwatch-marks.c (ignore
+ * marks and the attribute watch that drops them), fanwatch-ident.c
  * (which program is this, is it an upload program), fanwatch-decide.c (class, approvals,
  * the decision), fanwatch-record.c (records for the log) and fanwatch-util.c. */
 
@@ -98,6 +99,9 @@ typedef struct {
 
 struct _FutFanwatch {
 	int fan_fd;
+	int attr_fd;       /* FAN_ATTRIB on ignore-marked inodes: see fanwatch-marks.c */
+	GMutex marks_lock; /* an ignore mark and its attribute mark are made as a pair */
+	gint marks_broken; /* a flush failed: no more ignore marks */
 	pid_t self;
 	gboolean ignore_new_api; /* FAN_MARK_IGNORE works */
 
@@ -276,6 +280,9 @@ void fw_learn(FutFanwatch *fw, Event *ev);
 /* fanwatch-responder.c */
 void fw_set_ignore_mark(FutFanwatch *fw, int fd, const Ident *id);
 gboolean fw_on_readable(gint fd, GIOCondition cond, gpointer user_data);
+gboolean fw_marks_init(FutFanwatch *fw);
+gboolean fw_marks_flush(FutFanwatch *fw);
+gboolean fw_on_attr_readable(gint fd, GIOCondition cond, gpointer user_data);
 gboolean fw_quit_loop(gpointer loop);
 gpointer fw_thread_main(gpointer user_data);
 gpointer fw_deadline_main(gpointer user_data);

@@ -20,42 +20,6 @@
 #include "procinfo.h"
 #include "util.h"
 
-/* Sets an evictable ignore mark on the inode open at @fd, judged Class III at identity
- * @id. Without "survive modify", the kernel drops the mark on the next write. */
-void
-fw_set_ignore_mark(FutFanwatch *fw, int fd, const Ident *id)
-{
-	unsigned int flags;
-	Ident after;
-	int r;
-
-	if (fw->no_ignore_marks)
-		return;
-	flags = FAN_MARK_ADD | FAN_MARK_EVICTABLE |
-	        (g_atomic_int_get(&fw->ignore_new_api) ? FAN_MARK_IGNORE : FAN_MARK_IGNORED_MASK);
-	r = fanotify_mark(fw->fan_fd, flags, FAN_OPEN_PERM, fd, NULL);
-	if (r != 0 && errno == EINVAL && g_atomic_int_get(&fw->ignore_new_api)) {
-		g_atomic_int_set(&fw->ignore_new_api, FALSE);
-		flags = FAN_MARK_ADD | FAN_MARK_EVICTABLE | FAN_MARK_IGNORED_MASK;
-		r = fanotify_mark(fw->fan_fd, flags, FAN_OPEN_PERM, fd, NULL);
-	}
-	if (r != 0)
-		return;
-	/* A write between the classification and the mark would not have cleared a mark
-	 * that did not exist yet: check the content version is still the one judged. */
-	if (!fw_fd_ident(fd, &after) || !fw_ident_equal(&after, id)) {
-		fanotify_mark(fw->fan_fd,
-		              FAN_MARK_REMOVE |
-		                  (g_atomic_int_get(&fw->ignore_new_api) ? FAN_MARK_IGNORE
-		                                                         : FAN_MARK_IGNORED_MASK),
-		              FAN_OPEN_PERM, fd, NULL);
-		return;
-	}
-	g_mutex_lock(&fw->lock);
-	fw->stats.marks++;
-	g_mutex_unlock(&fw->lock);
-}
-
 static void
 reply(FutFanwatch *fw, int fd, gboolean allow)
 {

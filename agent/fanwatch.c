@@ -77,7 +77,9 @@ fut_fanwatch_new(const FutFanwatchConfig *cfg,
 
 	fw = g_new0(FutFanwatch, 1);
 	fw->fan_fd = -1;
+	fw->attr_fd = -1;
 	g_mutex_init(&fw->lock);
+	g_mutex_init(&fw->marks_lock);
 	fw->self = getpid();
 	fw->ignore_new_api = TRUE;
 	fw->mounts = g_strdupv((gchar **)cfg->mounts);
@@ -145,6 +147,9 @@ fut_fanwatch_new(const FutFanwatchConfig *cfg,
 		            e == EPERM ? " (needs root)" : "");
 		return NULL;
 	}
+	/* Without the attribute watch, ignore marks could outlive a chown: none are set. */
+	if (!fw->no_ignore_marks)
+		(void)fw_marks_init(fw);
 	return g_steal_pointer(&fw);
 }
 
@@ -222,6 +227,14 @@ fut_fanwatch_start(FutFanwatch *fw, GError **error)
 	g_source_set_priority(src, G_PRIORITY_HIGH);
 	g_source_attach(src, fw->ctx);
 	g_source_unref(src);
+	if (fw->attr_fd >= 0) {
+		src = g_unix_fd_source_new(fw->attr_fd, G_IO_IN);
+		g_source_set_callback(src, (GSourceFunc)(void (*)(void))fw_on_attr_readable, fw,
+		                      NULL);
+		g_source_set_priority(src, G_PRIORITY_HIGH);
+		g_source_attach(src, fw->ctx);
+		g_source_unref(src);
+	}
 	fw->thread = g_thread_try_new("fut-fanwatch", fw_thread_main, fw, error);
 	if (fw->thread == NULL)
 		return FALSE;
@@ -314,6 +327,10 @@ fut_fanwatch_stop(FutFanwatch *fw)
 		close(fw->fan_fd);
 		fw->fan_fd = -1;
 	}
+	if (fw->attr_fd >= 0) {
+		close(fw->attr_fd);
+		fw->attr_fd = -1;
+	}
 }
 
 void
@@ -352,6 +369,7 @@ fut_fanwatch_free(FutFanwatch *fw)
 	g_strfreev(fw->observe);
 	g_free(fw->buf);
 	g_mutex_clear(&fw->lock);
+	g_mutex_clear(&fw->marks_lock);
 	g_mutex_clear(&fw->exes_lock);
 	g_mutex_clear(&fw->deadline_lock);
 	g_cond_clear(&fw->deadline_cond);
@@ -367,9 +385,9 @@ fut_fanwatch_flush(FutFanwatch *fw, GError **error)
 	g_mutex_unlock(&fw->lock);
 	if (fw->fan_fd < 0)
 		return TRUE;
-	/* Without FAN_MARK_MOUNT or FAN_MARK_FILESYSTEM this removes the inode marks only:
-	 * our ignore marks. The filesystem marks stay. */
-	if (fanotify_mark(fw->fan_fd, FAN_MARK_FLUSH, 0, AT_FDCWD, NULL) != 0)
+	/* Inode marks only: our ignore marks (and their attribute marks). The filesystem marks
+	 * stay. */
+	if (!fw_marks_flush(fw))
 		return fut_error_set_errno(error, errno,
 		                           _("upload control: flushing ignore marks"));
 	return TRUE;
@@ -384,7 +402,7 @@ fut_fanwatch_relabelled(FutFanwatch *fw, GError **error)
 	g_mutex_unlock(&fw->lock);
 	if (fw->fan_fd < 0)
 		return TRUE;
-	if (fanotify_mark(fw->fan_fd, FAN_MARK_FLUSH, 0, AT_FDCWD, NULL) != 0)
+	if (!fw_marks_flush(fw))
 		return fut_error_set_errno(error, errno,
 		                           _("upload control: flushing ignore marks"));
 	return TRUE;

@@ -211,6 +211,7 @@ typedef struct {
 	guint64 upload_checks; /* opens by upload programs */
 	guint64 classified;    /* classifier calls */
 	guint64 marks;         /* ignore marks set */
+	guint64 mark_flushes;  /* all ignore marks dropped after an attribute change */
 	guint64 overflows;     /* FAN_Q_OVERFLOW seen */
 	guint64 reply_errors;
 	guint64 records_dropped;

@@ -13,6 +13,8 @@
 # - a Class III file of the user's own, rewritten through a shared mmap (no modify event):
 #   an upload program opening it afterwards is denied (before: the ignore mark set when cat
 #   read it twice survived, and curl read the new content);
+# - a root file with an ignore mark, chowned to the user and rewritten through mmap: denied
+#   (before: the mark outlived the chown and curl's open never reached the agent);
 # - `futari label`: a root-owned copy of relabelled content, judged Class III and marked
 #   before, is judged again (before: only the labelled path was forgotten).
 . "$(dirname "$0")/agent-lib.sh"
@@ -235,6 +237,38 @@ as_u "$PY" "$TEST_TMP/mmap.py" "$U/mm.txt" || fail "mmap rewrite failed"
 out=$(as_u timeout 10 curl -s "file://$U/mm.txt" 2>/dev/null) || true
 case "$out" in *379474484458*) fail "curl read a file rewritten through mmap after it was judged Class III" ;; esac
 expect_log '"event":"upload.denied".*mm.txt' "no upload.denied for the mmap-rewritten file"
+
+# --- a root file with an ignore mark, then given to the user -----------------------------
+# Root makes a Class III file (cp -a, tar and rsync as root make it root's first and chown it
+# afterwards); its second open earns it an ignore mark. Then it is the user's: the user
+# rewrites it through mmap (no modify event) and curl opens it. The chown must take the mark
+# away (before: curl read the new content, no event reached the agent).
+printf '%-60s\n' 'agenda of the public hearing, nothing to hide' >"$P/given.txt"
+chmod 0644 "$P/given.txt"
+given_ino=$(printf '%x' "$(stat -c %i "$P/given.txt")")
+fan_marked() {
+	for f in /proc/$AGENT_PID/fdinfo/*; do
+		grep -q "^fanotify ino:$1 .*ignored_mask:[0-9a-f]*[1-9a-f]" "$f" 2>/dev/null && return 0
+	done
+	return 1
+}
+marked=""
+for _ in $(seq 50); do
+	cat "$P/given.txt" >/dev/null
+	fan_marked "$given_ino" && { marked=1; break; }
+	sleep 0.1
+done
+[ -n "$marked" ] || fail "root's Class III file never got an ignore mark (the case below would test nothing)"
+chown 65534:65534 "$P/given.txt"
+for _ in $(seq 50); do
+	fan_marked "$given_ino" || break
+	sleep 0.1
+done
+fan_marked "$given_ino" && fail "the ignore mark outlived a chown to a user"
+as_u "$PY" "$TEST_TMP/mmap.py" "$P/given.txt" || fail "mmap rewrite of the given file failed"
+out=$(as_u timeout 10 curl -s "file://$P/given.txt" 2>/dev/null) || true
+case "$out" in *379474484458*) fail "curl read a root file given to the user and rewritten through mmap" ;; esac
+expect_log '"event":"upload.denied".*given.txt' "no upload.denied for the given, rewritten file"
 
 # --- futari label flushes what it affects ----------------------------------------------
 printf 'quarterly procurement plan, draft\n' >"$P/plan.txt"
