@@ -210,10 +210,16 @@ start_upload_control(FutAgent *agent, GError **error)
 	cfg.learn_max = c->upload_learn_max;
 	cfg.observe_interval_s = c->upload_observe_interval;
 	cfg.observe_per_minute = c->upload_observe_per_minute;
-	cfg.on_classified = upload_classified;
-	cfg.on_classified_data = agent;
-	cfg.on_approved = fut_agent_taint_approved;
-	cfg.on_approved_data = agent;
+	/* Only with the kernel side running: the learner then classifies every file other
+	 * programs open (and holds its descriptor meanwhile, which keeps a user from taking a
+	 * write lease on it), and approvals go to the kernel map. Without it, that is cost
+	 * with nothing to feed. */
+	if (agent->taint != NULL) {
+		cfg.on_classified = upload_classified;
+		cfg.on_classified_data = agent;
+		cfg.on_approved = fut_agent_taint_approved;
+		cfg.on_approved_data = agent;
+	}
 	agent->fanwatch =
 	    fut_fanwatch_new(&cfg, upload_classify, agent, upload_record, agent, NULL, error);
 	if (agent->fanwatch == NULL || !fut_fanwatch_start(agent->fanwatch, error)) {
