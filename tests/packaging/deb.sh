@@ -219,7 +219,17 @@ if command -v systemd-nspawn >/dev/null 2>&1 && command -v nsenter >/dev/null 2>
 		}
 		sed 's/^/  /' "$TEST_TMP/status"
 		$N systemctl reload futarid.service || fail "systemctl reload futarid failed"
-		[ "$($N systemctl is-active futarid.service)" = "active" ] || fail "futarid died on reload"
+		# The agent says RELOADING=1 and then READY=1: "reloading" until it is done.
+		state=""
+		for _ in $(seq 100); do
+			state=$($N systemctl is-active futarid.service)
+			[ "$state" = "reloading" ] || break
+			sleep 0.1
+		done
+		if [ "$state" != "active" ]; then
+			$N journalctl -b -u futarid.service --no-pager -o cat | tail -20 >&2
+			fail "futarid is '$state' after a reload"
+		fi
 		[ -s "$root/etc/futari/host.key" ] && [ "$(stat -c '%a %U' "$root/etc/futari/host.key")" = "600 root" ] ||
 			fail "the first start did not create /etc/futari/host.key 0600 root"
 		$N systemctl stop futarid.service
