@@ -426,9 +426,6 @@ check_approval(FutFanwatch *fw, Event *ev, gboolean hash)
 FwVerdict
 fw_decide_fast(FutFanwatch *fw, Event *ev)
 {
-	FileEntry e;
-	Ident id;
-
 	if (ev->pid == fw->self) {
 		ev->self = TRUE;
 		return FW_VERDICT_ALLOW;
@@ -443,6 +440,17 @@ fw_decide_fast(FutFanwatch *fw, Event *ev)
 		deny(ev, "the opening process cannot be identified");
 		return FW_VERDICT_DENY;
 	}
+	if (ev->identify_deep)
+		return FW_VERDICT_IDENTIFY;
+	return fw_decide_opener(fw, ev);
+}
+
+FwVerdict
+fw_decide_opener(FutFanwatch *fw, Event *ev)
+{
+	FileEntry e;
+	Ident id;
+
 	if (!ev->upload) {
 		ev->learn = TRUE;
 		return FW_VERDICT_ALLOW;

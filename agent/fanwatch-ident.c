@@ -405,8 +405,17 @@ fw_identify(FutFanwatch *fw, Event *ev)
 	if (!fw_path_stat(link, &exe_st))
 		return FALSE;
 	exe_lookup(fw, ev->pid, &exe_st, ev);
-	if (ev->upload || !(ev->loader || ev->multicall))
-		return TRUE;
+	ev->identify_deep = !ev->upload && (ev->loader || ev->multicall);
+	return TRUE;
+}
+
+/* Reads /proc/PID/cmdline or /proc/PID/maps: both take the process's mmap lock, which a
+ * process can keep contended (a fault on a stalled FUSE mapping with a writer queued behind
+ * it), so this runs on the identifier threads, under the event's deadline. */
+void
+fw_identify_deep(FutFanwatch *fw, Event *ev)
+{
+	ev->identify_deep = FALSE;
 	if (ev->multicall) {
 		g_autofree gchar *applet = multicall_applet(ev->pid);
 		g_mutex_lock(&fw->lock);
@@ -415,9 +424,9 @@ fw_identify(FutFanwatch *fw, Event *ev)
 		g_mutex_unlock(&fw->lock);
 		if (ev->upload)
 			ev->match = "applet";
-		return TRUE;
+		return;
 	}
-	{
+	if (ev->loader) {
 		const gchar *match = NULL;
 		g_autofree gchar *mapped = NULL;
 		if (!maps_find_upload(fw, ev->pid, &match, &mapped)) {
@@ -428,5 +437,4 @@ fw_identify(FutFanwatch *fw, Event *ev)
 			ev->match = match;
 		}
 	}
-	return TRUE;
 }

@@ -77,7 +77,8 @@ fw_set_ignore_mark(FutFanwatch *fw, int fd, const Ident *id)
 	 * cleared a mark that did not exist yet: check the content version is still the one
 	 * judged (a chown or chmod changes ctime). */
 	if (!fw_fd_ident(fd, &after) || !fw_ident_equal(&after, id)) {
-		fanotify_mark(fw->fan_fd, FAN_MARK_REMOVE | ignore_flag(fw), FAN_OPEN_PERM, fd, NULL);
+		fanotify_mark(fw->fan_fd, FAN_MARK_REMOVE | ignore_flag(fw), FAN_OPEN_PERM, fd,
+		              NULL);
 		g_mutex_unlock(&fw->marks_lock);
 		return;
 	}

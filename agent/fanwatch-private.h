@@ -32,6 +32,7 @@
 #define APPROVALS_MAX   4096
 #define RESPONDERS      4   /* threads answering the kernel */
 #define WORKERS         2   /* threads classifying and hashing for upload programs */
+#define IDENTIFIERS     2   /* threads reading loader and multi-call processes' mappings/argv */
 #define LEARN_QUEUE_MAX 256 /* files waiting to be learnt; more are skipped */
 #define DELETED_SUFFIX  " (deleted)"
 
@@ -141,6 +142,7 @@ struct _FutFanwatch {
 	 * opened. The deadline thread answers what nobody answered in time. */
 	GThreadPool *responders;
 	GThreadPool *workers;
+	GThreadPool *identifiers;
 	GThreadPool *learner;
 	GThread *deadline_thread;
 	GMutex deadline_lock;
@@ -183,6 +185,7 @@ typedef struct {
 	gboolean upload;
 	gboolean loader;
 	gboolean multicall;
+	gboolean identify_deep; /* loader or multi-call: fw_identify_deep() still to run */
 	gboolean have_st;
 	struct stat st;
 	const gchar *match;
@@ -221,7 +224,9 @@ typedef struct {
 typedef enum {
 	FW_VERDICT_ALLOW,
 	FW_VERDICT_DENY,
-	FW_VERDICT_WORK, /* the content is needed: a worker decides */
+	FW_VERDICT_WORK,     /* the content is needed: a worker decides */
+	FW_VERDICT_IDENTIFY, /* the process's mappings or argv are needed: an identifier reads them
+	                      */
 } FwVerdict;
 
 /* fanwatch-util.c */
@@ -247,9 +252,13 @@ void fw_exe_entry_free(gpointer p);
 void fw_known_clear(gpointer p);
 gchar *fw_exe_path_for_match(const gchar *exe);
 void fw_known_refresh_locked(FutFanwatch *fw);
-/* Fills @ev's program fields (upload, match, exe, exe_key). FALSE when the process has no
- * executable to examine (gone, or a kernel thread). */
+/* Fills @ev's program fields (upload, match, exe, exe_key) from the executable alone. FALSE
+ * when the process has no executable to examine (gone, or a kernel thread). A loader or a
+ * multi-call binary sets identify_deep: fw_identify_deep() then reads the process's
+ * mappings or argv, which take its mmap lock and so may wait on the process itself: never
+ * on a responder. */
 gboolean fw_identify(FutFanwatch *fw, Event *ev);
+void fw_identify_deep(FutFanwatch *fw, Event *ev);
 /* TRUE when the executable of @ev's process is in the cache as an ordinary program (not an
  * upload program, loader or multi-call binary). Never judges, never opens anything: the
  * reader thread answers such opens itself. */
@@ -271,6 +280,8 @@ gboolean fw_under_observe(FutFanwatch *fw, const gchar *path);
 gboolean fw_observe_allowed(FutFanwatch *fw, const Event *ev);
 /* What can be decided without reading the file (responder threads). */
 FwVerdict fw_decide_fast(FutFanwatch *fw, Event *ev);
+/* The same once the program is identified (identifier threads, after fw_identify_deep()). */
+FwVerdict fw_decide_opener(FutFanwatch *fw, Event *ev);
 /* The rest, reading the file (worker threads). Returns TRUE to allow. */
 gboolean fw_decide_slow(FutFanwatch *fw, Event *ev);
 /* Whether an ignore mark may be set on the file @st: see fanwatch-decide.c. */
@@ -301,6 +312,7 @@ gboolean fw_parse_mountinfo_line(const gchar *line,
 gboolean fw_is_user_fuse(const gchar *fstype, const gchar *superopts);
 gpointer fw_mounts_main(gpointer user_data);
 void fw_respond_job(gpointer data, gpointer user_data);
+void fw_identify_job(gpointer data, gpointer user_data);
 void fw_work_job(gpointer data, gpointer user_data);
 void fw_learn_job(gpointer data, gpointer user_data);
 void fw_pending_unref(Pending *p);

@@ -150,23 +150,15 @@ follow_up(FutFanwatch *fw, Pending *p)
 	fw_pending_done(p);
 }
 
-/* Responder threads: identify the program and decide what needs no file content; hand the
- * rest to a worker. Never waits on a file's content or a user's filesystem. */
-void
-fw_respond_job(gpointer data, gpointer user_data)
+/* Hands @p on (a worker reads the content, an identifier the process's mappings or argv)
+ * or answers it with @v and follows up. */
+static void
+dispatch(FutFanwatch *fw, Pending *p, FwVerdict v)
 {
-	Pending *p = data;
-	FutFanwatch *fw = user_data;
-	FwVerdict v;
-
-	if (g_atomic_int_get(&p->answered)) {
-		fw_pending_done(p);
-		return;
-	}
-	v = fw_decide_fast(fw, &p->ev);
-	if (v == FW_VERDICT_WORK) {
-		if (!g_atomic_int_get(&fw->stopping) && fw->workers != NULL) {
-			g_thread_pool_push(fw->workers, p, NULL);
+	if (v == FW_VERDICT_WORK || v == FW_VERDICT_IDENTIFY) {
+		GThreadPool *pool = v == FW_VERDICT_WORK ? fw->workers : fw->identifiers;
+		if (!g_atomic_int_get(&fw->stopping) && pool != NULL) {
+			g_thread_pool_push(pool, p, NULL);
 			return;
 		}
 		v = FW_VERDICT_DENY;
@@ -174,7 +166,9 @@ fw_respond_job(gpointer data, gpointer user_data)
 		p->ev.kind = FUT_FANWATCH_RECORD_DENIED;
 		p->ev.reason = "upload control is stopping";
 	}
-	if (!p->ev.upload)
+	/* Known not to be an upload program: the deadline may allow it. Not yet identified
+	 * (a loader or multi-call process): it denies. */
+	if (!p->ev.upload && !p->ev.identify_deep)
 		g_atomic_int_set(&p->allow_at_deadline, 1);
 	if (!answer(fw, p, v == FW_VERDICT_ALLOW)) {
 		/* The deadline came first and said so itself. */
@@ -182,6 +176,39 @@ fw_respond_job(gpointer data, gpointer user_data)
 		return;
 	}
 	follow_up(fw, p);
+}
+
+/* Responder threads: identify the program and decide what needs no file content; hand the
+ * rest to a worker or an identifier. Never waits on a file's content, a user's filesystem
+ * or another process's memory map. */
+void
+fw_respond_job(gpointer data, gpointer user_data)
+{
+	Pending *p = data;
+	FutFanwatch *fw = user_data;
+
+	if (g_atomic_int_get(&p->answered)) {
+		fw_pending_done(p);
+		return;
+	}
+	dispatch(fw, p, fw_decide_fast(fw, &p->ev));
+}
+
+/* Identifier threads: a loader's mappings or a multi-call binary's argv, then the same
+ * decision as a responder's. A process that keeps its mmap lock contended holds one of
+ * these until its event's deadline, which denies it; the responders go on answering. */
+void
+fw_identify_job(gpointer data, gpointer user_data)
+{
+	Pending *p = data;
+	FutFanwatch *fw = user_data;
+
+	if (g_atomic_int_get(&p->answered)) {
+		fw_pending_done(p);
+		return;
+	}
+	fw_identify_deep(fw, &p->ev);
+	dispatch(fw, p, fw_decide_opener(fw, &p->ev));
 }
 
 /* Classification and hashing yield the CPU to the threads that answer the kernel (and to

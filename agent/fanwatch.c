@@ -214,6 +214,9 @@ fut_fanwatch_start(FutFanwatch *fw, GError **error)
 	fw->workers = g_thread_pool_new(fw_work_job, fw, WORKERS, TRUE, error);
 	if (fw->workers == NULL)
 		return FALSE;
+	fw->identifiers = g_thread_pool_new(fw_identify_job, fw, IDENTIFIERS, TRUE, error);
+	if (fw->identifiers == NULL)
+		return FALSE;
 	fw->learner = g_thread_pool_new(fw_learn_job, fw, 1, TRUE, error);
 	if (fw->learner == NULL)
 		return FALSE;
@@ -299,12 +302,17 @@ fut_fanwatch_stop(FutFanwatch *fw)
 		fw->thread = NULL;
 	}
 	/* No new events now. Let the pools finish what they hold (each job answers its event),
-	 * in the order work flows: responders hand events to workers, both hand files to the
-	 * learner, so each pool is freed only once nothing can push into it any more. */
+	 * in the order work flows: responders hand events to identifiers and workers, identifiers
+	 * to workers, both hand files to the learner, so each pool is freed only once nothing can
+	 * push into it any more. */
 	g_atomic_int_set(&fw->stopping, 1);
 	if (fw->responders != NULL) {
 		g_thread_pool_free(fw->responders, FALSE, TRUE);
 		fw->responders = NULL;
+	}
+	if (fw->identifiers != NULL) {
+		g_thread_pool_free(fw->identifiers, FALSE, TRUE);
+		fw->identifiers = NULL;
 	}
 	if (fw->workers != NULL) {
 		g_thread_pool_free(fw->workers, FALSE, TRUE);
