@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "errors.h"
+#include "logrecord-priv.h"
+#include "logrecord.h"
+#include "util.h"
+
+#define HASH_SUFFIX_LEN (sizeof(",\"hash\":\"") - 1 + 2 * FUT_SHA256_LEN + 2)
+
+/* --- parsing --------------------------------------------------------------------------- */
+
+gboolean
+fut_log_invalid(GError **error, const gchar *what)
+{
+	g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, _("log record: %s"), what);
+	return FALSE;
+}
+
+/* The setters store fut_strescape() output only, so a parsed string holding a control
+ * character, a C1 control or an invisible format character (bidi override) was not written
+ * by the writer: refusing it keeps every decoded value safe to print. */
+static gboolean
+string_safe(const gchar *s)
+{
+	for (const gchar *p = s; *p; p = g_utf8_next_char(p)) {
+		gunichar c;
+		GUnicodeType t;
+		if ((guchar)*p < 0x80) {
+			/* ASCII, most of every record: only controls are refused */
+			if ((guchar)*p < 0x20 || *p == 0x7f)
+				return FALSE;
+			continue;
+		}
+		c = g_utf8_get_char(p);
+		if (c < 0xa0)
+			return FALSE;
+		/* Kana, CJK and full-width forms hold no format character or separator: skip the
+		 * table look-up for the bulk of Japanese text. */
+		if ((c >= 0x3000 && c <= 0x9fff) || (c >= 0xff00 && c <= 0xffef))
+			continue;
+		t = g_unichar_type(c);
+		if (t == G_UNICODE_FORMAT || t == G_UNICODE_LINE_SEPARATOR ||
+		    t == G_UNICODE_PARAGRAPH_SEPARATOR || t == G_UNICODE_SURROGATE)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* A strict reader for the canonical subset of JSON the writer produces: no whitespace,
+ * strings whose only escapes are \" and \\ (anything else would decode to a character the
+ * writer never stores), non-negative integers without leading zeros. It is much faster than a
+ * general JSON parser, and whatever it accepts is re-encoded and compared byte for byte
+ * afterwards, so it needs to reject only what it cannot represent. */
+typedef struct {
+	const gchar *start;
+	const gchar *p;
+	const gchar *end;
+	GError **error;
+} Reader;
+
+static gboolean
+rd_fail(Reader *r, const gchar *what)
+{
+	g_set_error(r->error, FUT_ERROR, FUT_ERROR_INVALID_DATA, _("log record: %s at byte %zu"),
+	            what, (gsize)(r->p - r->start));
+	return FALSE;
+}
+
+static gboolean
+rd_char(Reader *r, gchar c)
+{
+	if (r->p >= r->end || *r->p != c) {
+		gchar what[32];
+		g_snprintf(what, sizeof(what), _("expected '%c'"), c);
+		return rd_fail(r, what);
+	}
+	r->p++;
+	return TRUE;
+}
+
+static gboolean
+rd_peek(Reader *r, gchar c)
+{
+	return r->p < r->end && *r->p == c;
+}
+
+/* A member name: [a-z0-9_]{1,32} (every name the schema knows). */
+static gboolean
+rd_key(Reader *r, gchar ret_key[40])
+{
+	gsize n = 0;
+
+	if (!rd_char(r, '"'))
+		return FALSE;
+	while (r->p < r->end && *r->p != '"') {
+		gchar c = *r->p;
+		if (n >= 32 || !(g_ascii_islower(c) || g_ascii_isdigit(c) || c == '_'))
+			return rd_fail(r, _("bad member name"));
+		ret_key[n++] = c;
+		r->p++;
+	}
+	ret_key[n] = '\0';
+	if (n == 0)
+		return rd_fail(r, _("empty member name"));
+	return rd_char(r, '"') && rd_char(r, ':');
+}
+
+static gboolean
+rd_string(Reader *r, gchar **ret)
+{
+	GString *s;
+
+	if (!rd_char(r, '"'))
+		return FALSE;
+	/* The common case: no escape, printable bytes up to the closing quote, one copy. */
+	{
+		const gchar *q = r->p;
+		while (q < r->end && *q != '"' && *q != '\\' && (guchar)*q >= 0x20 && *q != 0x7f)
+			q++;
+		if (q < r->end && *q == '"') {
+			gsize n = (gsize)(q - r->p);
+			if (!g_utf8_validate(r->p, (gssize)n, NULL)) {
+				r->p = q;
+				return rd_fail(
+				    r,
+				    _("string is not valid UTF-8 or holds an invisible character"));
+			}
+			{
+				gchar *v = g_strndup(r->p, n);
+				if (!string_safe(v)) {
+					g_free(v);
+					r->p = q;
+					return rd_fail(r, _("string is not valid UTF-8 or holds an "
+					                    "invisible character"));
+				}
+				g_free(*ret);
+				*ret = v;
+			}
+			r->p = q + 1;
+			return TRUE;
+		}
+	}
+	s = g_string_new(NULL);
+	while (r->p < r->end && *r->p != '"') {
+		guchar c = (guchar)*r->p;
+		if (c == '\\') {
+			if (r->p + 1 >= r->end || (r->p[1] != '"' && r->p[1] != '\\')) {
+				g_string_free(s, TRUE);
+				return rd_fail(r, _("escape other than \\\" or \\\\ in a string"));
+			}
+			g_string_append_c(s, r->p[1]);
+			r->p += 2;
+			continue;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			g_string_free(s, TRUE);
+			return rd_fail(r, _("control character in a string"));
+		}
+		g_string_append_c(s, (gchar)c);
+		r->p++;
+	}
+	if (!rd_char(r, '"')) {
+		g_string_free(s, TRUE);
+		return FALSE;
+	}
+	if (!g_utf8_validate(s->str, (gssize)s->len, NULL) || !string_safe(s->str)) {
+		g_string_free(s, TRUE);
+		return rd_fail(r, _("string is not valid UTF-8 or holds an invisible character"));
+	}
+	g_free(*ret);
+	*ret = g_string_free(s, FALSE);
+	return TRUE;
+}
+
+static gboolean
+rd_uint(Reader *r, gint64 *ret)
+{
+	gint64 v = 0;
+	gsize n = 0;
+
+	while (r->p < r->end && g_ascii_isdigit(*r->p)) {
+		if (n == 18)
+			return rd_fail(r, _("integer too large"));
+		if (n == 1 && v == 0)
+			return rd_fail(r, _("integer with a leading zero"));
+		v = v * 10 + (*r->p - '0');
+		r->p++;
+		n++;
+	}
+	if (n == 0)
+		return rd_fail(r, _("expected a non-negative integer"));
+	*ret = v;
+	return TRUE;
+}
+
+/* Reads "{...}" calling @member for each member. */
+typedef gboolean (*RdMemberFunc)(Reader *r, const gchar *key, gpointer data);
+
+static gboolean
+rd_object(Reader *r, RdMemberFunc member, gpointer data)
+{
+	gchar key[40];
+
+	if (!rd_char(r, '{'))
+		return FALSE;
+	if (rd_peek(r, '}')) {
+		r->p++;
+		return TRUE;
+	}
+	for (;;) {
+		if (!rd_key(r, key) || !member(r, key, data))
+			return FALSE;
+		if (rd_peek(r, ',')) {
+			r->p++;
+			continue;
+		}
+		return rd_char(r, '}');
+	}
+}
+
+static gboolean
+rd_unknown(Reader *r, const gchar *key)
+{
+	g_autofree gchar *what = g_strdup_printf(_("unknown member \"%s\""), key);
+	return rd_fail(r, what);
+}
+
+static gboolean
+rd_subject(Reader *r, const gchar *key, gpointer data)
+{
+	FutLogSubject *s = data;
+
+	if (strcmp(key, "uid") == 0)
+		return rd_uint(r, &s->uid);
+	if (strcmp(key, "login") == 0)
+		return rd_string(r, &s->login);
+	if (strcmp(key, "loginuid") == 0)
+		return rd_uint(r, &s->loginuid);
+	if (strcmp(key, "pid") == 0)
+		return rd_uint(r, &s->pid);
+	if (strcmp(key, "exe") == 0)
+		return rd_string(r, &s->exe);
+	return rd_unknown(r, key);
+}
+
+static gboolean
+rd_objectm(Reader *r, const gchar *key, gpointer data)
+{
+	FutLogObject *o = data;
+
+	if (strcmp(key, "path") == 0)
+		return rd_string(r, &o->path);
+	if (strcmp(key, "size") == 0)
+		return rd_uint(r, &o->size);
+	if (strcmp(key, "sha256") == 0)
+		return rd_string(r, &o->sha256);
+	if (strcmp(key, "class") == 0)
+		return rd_string(r, &o->klass);
+	return rd_unknown(r, key);
+}
+
+static gboolean
+rd_destination(Reader *r, const gchar *key, gpointer data)
+{
+	FutLogDestination *d = data;
+	gchar **field = NULL;
+
+	if (strcmp(key, "kind") == 0)
+		field = &d->kind;
+	else if (strcmp(key, "vid") == 0)
+		field = &d->vid;
+	else if (strcmp(key, "pid") == 0)
+		field = &d->pid;
+	else if (strcmp(key, "serial") == 0)
+		field = &d->serial;
+	else if (strcmp(key, "fs_uuid") == 0)
+		field = &d->fs_uuid;
+	else if (strcmp(key, "label") == 0)
+		field = &d->label;
+	else if (strcmp(key, "asset") == 0)
+		field = &d->asset;
+	else if (strcmp(key, "host") == 0)
+		field = &d->host;
+	else if (strcmp(key, "program") == 0)
+		field = &d->program;
+	else
+		return rd_unknown(r, key);
+	return rd_string(r, field);
+}
+
+static gboolean
+rd_detail(Reader *r, const gchar *key, gpointer data)
+{
+	FutLogEvent *ev = data;
+
+	if (ev->detail->len >= FUT_LOG_DETAIL_MAX)
+		return rd_fail(r, _("too many detail fields"));
+	if (rd_peek(r, '"')) {
+		g_autofree gchar *v = NULL;
+		if (!rd_string(r, &v))
+			return FALSE;
+		fut_log_event_set_detail_raw(ev, key, v, FALSE);
+	} else {
+		gint64 v = 0;
+		if (!rd_uint(r, &v))
+			return FALSE;
+		fut_log_event_set_detail_int(ev, key, v);
+	}
+	return TRUE;
+}
+
+typedef struct {
+	FutLogRecord *rec;
+	gchar *time;
+	gchar *event;
+	gchar *prev;
+	gchar *hash;
+} RdTop;
+
+static gboolean
+rd_top(Reader *r, const gchar *key, gpointer data)
+{
+	RdTop *t = data;
+	FutLogRecord *rec = t->rec;
+
+	/* The event comes before every member that fills it (canonical order); the reader
+	 * keeps that as a rule so it can fill the event as it goes. */
+	if (strcmp(key, "seq") == 0)
+		return rd_uint(r, &rec->seq);
+	if (strcmp(key, "time") == 0)
+		return rd_string(r, &t->time);
+	if (strcmp(key, "host") == 0)
+		return rd_string(r, &rec->host);
+	if (strcmp(key, "event") == 0) {
+		if (!rd_string(r, &t->event))
+			return FALSE;
+		if (!fut_log_event_name_valid(t->event) || rec->ev != NULL)
+			return rd_fail(r, _("event name is not of [a-z0-9.-]"));
+		rec->ev = fut_log_event_new(t->event);
+		return TRUE;
+	}
+	if (strcmp(key, "prev") == 0)
+		return rd_string(r, &t->prev);
+	if (strcmp(key, "hash") == 0)
+		return rd_string(r, &t->hash);
+	if (rec->ev == NULL)
+		return rd_fail(r, _("member before \"event\""));
+	if (strcmp(key, "subject") == 0)
+		return rd_object(r, rd_subject, &rec->ev->subject);
+	if (strcmp(key, "object") == 0)
+		return rd_object(r, rd_objectm, &rec->ev->object);
+	if (strcmp(key, "destination") == 0)
+		return rd_object(r, rd_destination, &rec->ev->destination);
+	if (strcmp(key, "decision") == 0)
+		return rd_string(r, &rec->ev->decision);
+	if (strcmp(key, "reason") == 0)
+		return rd_string(r, &rec->ev->reason);
+	if (strcmp(key, "request") == 0)
+		return rd_string(r, &rec->ev->request);
+	if (strcmp(key, "detail") == 0)
+		return rd_object(r, rd_detail, rec->ev);
+	if (strcmp(key, "approvers") == 0) {
+		if (!rd_char(r, '['))
+			return FALSE;
+		while (!rd_peek(r, ']')) {
+			gchar *v = NULL;
+			if (rec->ev->approvers->len > 0 && !rd_char(r, ','))
+				return FALSE;
+			if (rec->ev->approvers->len >= FUT_LOG_APPROVERS_MAX)
+				return rd_fail(r, _("too many approvers"));
+			if (!rd_string(r, &v))
+				return FALSE;
+			g_ptr_array_add(rec->ev->approvers, v);
+		}
+		r->p++;
+		return TRUE;
+	}
+	return rd_unknown(r, key);
+}
+
+FutLogRecord *
+fut_log_record_parse(const gchar *line, gsize len, GError **error)
+{
+	g_autoptr(FutLogRecord) rec = g_new0(FutLogRecord, 1);
+	g_autofree gchar *again = NULL;
+	RdTop top = {rec, NULL, NULL, NULL, NULL};
+	Reader r = {line, line, line + len, error};
+	gsize again_len = 0;
+	gboolean ok;
+
+	if (len > FUT_LOG_LINE_MAX) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE,
+		            _("log record: line longer than %d bytes"), FUT_LOG_LINE_MAX);
+		return NULL;
+	}
+	rec->seq = -1;
+	rec->ev = NULL;
+	ok = rd_object(&r, rd_top, &top);
+	if (ok && r.p != r.end)
+		ok = rd_fail(&r, _("trailing bytes after the record"));
+	if (ok && (rec->seq < 0 || top.time == NULL || rec->host == NULL || rec->host[0] == '\0' ||
+	           rec->ev == NULL || top.prev == NULL || top.hash == NULL))
+		ok = fut_log_invalid(error, _("seq, time, host, event, prev or hash is missing"));
+	if (ok && !fut_log_time_parse(top.time, &rec->time_us, error)) {
+		g_prefix_error(error, "log record: ");
+		ok = FALSE;
+	}
+	if (ok && (!fut_log_hex_valid(top.prev, 64) || !fut_log_hex_valid(top.hash, 64)))
+		ok = fut_log_invalid(error, _("prev or hash is not 64 lower-case hex characters"));
+	if (ok && rec->ev->object.sha256 != NULL && !fut_log_hex_valid(rec->ev->object.sha256, 64))
+		ok = fut_log_invalid(error, _("object sha256 is not 64 lower-case hex characters"));
+	if (ok && rec->ev->object.klass != NULL && !fut_log_klass_valid(rec->ev->object.klass))
+		ok = fut_log_invalid(error, _("object class is not I, II or III"));
+	if (ok && rec->ev->decision != NULL &&
+	    g_strcmp0(rec->ev->decision, FUT_LOG_DECISION_ALLOW) != 0 &&
+	    g_strcmp0(rec->ev->decision, FUT_LOG_DECISION_DENY) != 0)
+		ok = fut_log_invalid(error, _("decision is neither allow nor deny"));
+	if (ok)
+		fut_hex_decode(top.prev, rec->prev, FUT_SHA256_LEN, NULL);
+	if (ok) {
+		/* The only accepted spelling of a record is the one the writer produces: member
+		 * order, duplicates, omitted empty objects and number forms all show up here. */
+		again = fut_log_record_encode(rec, &again_len);
+		if (again_len != len || memcmp(again, line, len) != 0) {
+			if (again_len == len && memcmp(again, line, len - HASH_SUFFIX_LEN) == 0) {
+				g_set_error(error, FUT_ERROR, FUT_ERROR_BAD_SIGNATURE,
+				            _("log record: hash does not match the content"));
+			} else {
+				fut_log_invalid(error, _("not in canonical form"));
+			}
+			ok = FALSE;
+		}
+	}
+	g_free(top.time);
+	g_free(top.event);
+	g_free(top.prev);
+	g_free(top.hash);
+	if (!ok)
+		return NULL;
+	return g_steal_pointer(&rec);
+}
