@@ -53,15 +53,25 @@ string_safe(const gchar *s)
 
 /* A strict reader for the canonical subset of JSON the writer produces: no whitespace,
  * strings whose only escapes are \" and \\ (anything else would decode to a character the
- * writer never stores), non-negative integers without leading zeros. It is much faster than a
- * general JSON parser, and whatever it accepts is re-encoded and compared byte for byte
- * afterwards, so it needs to reject only what it cannot represent. */
+ * writer never stores), non-negative integers without leading zeros.
+ *
+ * With @canonical set it also refuses everything else the writer would never produce: members
+ * out of the writer's order or repeated (a rank per member name; detail keys in strcmp
+ * order), and empty objects or arrays (the writer leaves them out). What it then accepts is
+ * exactly the canonical encoding of what it read, in one pass, without encoding the record
+ * again. Without @canonical it is the older reader, whose result is re-encoded and compared
+ * byte for byte (fut_log_record_parse_reencode(), kept as the reference for the tests). */
 typedef struct {
 	const gchar *start;
 	const gchar *p;
 	const gchar *end;
 	GError **error;
+	gboolean canonical;
 } Reader;
+
+/* A member read by a member function with a rank in the writer's order; RANK_BY_NAME for the
+ * detail object, whose keys are sorted by name. */
+#define RANK_BY_NAME (-1)
 
 static gboolean
 rd_fail(Reader *r, const gchar *what)
@@ -120,8 +130,19 @@ rd_string(Reader *r, gchar **ret)
 	/* The common case: no escape, printable bytes up to the closing quote, one copy. */
 	{
 		const gchar *q = r->p;
-		while (q < r->end && *q != '"' && *q != '\\' && (guchar)*q >= 0x20 && *q != 0x7f)
+		guchar high = 0;
+		while (q < r->end && *q != '"' && *q != '\\' && (guchar)*q >= 0x20 && *q != 0x7f) {
+			high |= (guchar)*q;
 			q++;
+		}
+		if (q < r->end && *q == '"' && high < 0x80) {
+			/* printable ASCII only: valid UTF-8, and string_safe() refuses none of it
+			 */
+			g_free(*ret);
+			*ret = g_strndup(r->p, (gsize)(q - r->p));
+			r->p = q + 1;
+			return TRUE;
+		}
 		if (q < r->end && *q == '"') {
 			gsize n = (gsize)(q - r->p);
 			if (!g_utf8_validate(r->p, (gssize)n, NULL)) {
@@ -198,23 +219,43 @@ rd_uint(Reader *r, gint64 *ret)
 	return TRUE;
 }
 
-/* Reads "{...}" calling @member for each member. */
-typedef gboolean (*RdMemberFunc)(Reader *r, const gchar *key, gpointer data);
+/* Reads "{...}" calling @member for each member; @member sets *@ret_rank to the member's
+ * place in the writer's order (or RANK_BY_NAME). */
+typedef gboolean (*RdMemberFunc)(Reader *r, const gchar *key, gint *ret_rank, gpointer data);
 
 static gboolean
 rd_object(Reader *r, RdMemberFunc member, gpointer data)
 {
 	gchar key[40];
+	gchar last_key[40] = "";
+	gint last_rank = -1;
 
 	if (!rd_char(r, '{'))
 		return FALSE;
 	if (rd_peek(r, '}')) {
+		if (r->canonical)
+			return rd_fail(r, _("empty object (the writer leaves it out)"));
 		r->p++;
 		return TRUE;
 	}
 	for (;;) {
-		if (!rd_key(r, key) || !member(r, key, data))
+		const gchar *at = r->p;
+		gint rank = RANK_BY_NAME;
+
+		if (!rd_key(r, key) || !member(r, key, &rank, data))
 			return FALSE;
+		if (r->canonical) {
+			gboolean in_order = rank == RANK_BY_NAME
+			                        ? last_key[0] == '\0' || strcmp(last_key, key) < 0
+			                        : rank > last_rank;
+			if (!in_order) {
+				r->p = at;
+				return rd_fail(r,
+				               _("member out of the canonical order or repeated"));
+			}
+			last_rank = rank;
+			memcpy(last_key, key, sizeof(key));
+		}
 		if (rd_peek(r, ',')) {
 			r->p++;
 			continue;
@@ -231,73 +272,64 @@ rd_unknown(Reader *r, const gchar *key)
 }
 
 static gboolean
-rd_subject(Reader *r, const gchar *key, gpointer data)
+rd_subject(Reader *r, const gchar *key, gint *ret_rank, gpointer data)
 {
 	FutLogSubject *s = data;
 
 	if (strcmp(key, "uid") == 0)
-		return rd_uint(r, &s->uid);
+		return *ret_rank = 0, rd_uint(r, &s->uid);
 	if (strcmp(key, "login") == 0)
-		return rd_string(r, &s->login);
+		return *ret_rank = 1, rd_string(r, &s->login);
 	if (strcmp(key, "loginuid") == 0)
-		return rd_uint(r, &s->loginuid);
+		return *ret_rank = 2, rd_uint(r, &s->loginuid);
 	if (strcmp(key, "pid") == 0)
-		return rd_uint(r, &s->pid);
+		return *ret_rank = 3, rd_uint(r, &s->pid);
 	if (strcmp(key, "exe") == 0)
-		return rd_string(r, &s->exe);
+		return *ret_rank = 4, rd_string(r, &s->exe);
 	return rd_unknown(r, key);
 }
 
 static gboolean
-rd_objectm(Reader *r, const gchar *key, gpointer data)
+rd_objectm(Reader *r, const gchar *key, gint *ret_rank, gpointer data)
 {
 	FutLogObject *o = data;
 
 	if (strcmp(key, "path") == 0)
-		return rd_string(r, &o->path);
+		return *ret_rank = 0, rd_string(r, &o->path);
 	if (strcmp(key, "size") == 0)
-		return rd_uint(r, &o->size);
+		return *ret_rank = 1, rd_uint(r, &o->size);
 	if (strcmp(key, "sha256") == 0)
-		return rd_string(r, &o->sha256);
+		return *ret_rank = 2, rd_string(r, &o->sha256);
 	if (strcmp(key, "class") == 0)
-		return rd_string(r, &o->klass);
+		return *ret_rank = 3, rd_string(r, &o->klass);
 	return rd_unknown(r, key);
 }
 
 static gboolean
-rd_destination(Reader *r, const gchar *key, gpointer data)
+rd_destination(Reader *r, const gchar *key, gint *ret_rank, gpointer data)
 {
+	/* the writer's order */
+	static const gchar *const names[] = {"kind",  "vid",   "pid",  "serial", "fs_uuid",
+	                                     "label", "asset", "host", "program"};
 	FutLogDestination *d = data;
-	gchar **field = NULL;
+	gchar **fields[] = {&d->kind,  &d->vid,   &d->pid,  &d->serial, &d->fs_uuid,
+	                    &d->label, &d->asset, &d->host, &d->program};
 
-	if (strcmp(key, "kind") == 0)
-		field = &d->kind;
-	else if (strcmp(key, "vid") == 0)
-		field = &d->vid;
-	else if (strcmp(key, "pid") == 0)
-		field = &d->pid;
-	else if (strcmp(key, "serial") == 0)
-		field = &d->serial;
-	else if (strcmp(key, "fs_uuid") == 0)
-		field = &d->fs_uuid;
-	else if (strcmp(key, "label") == 0)
-		field = &d->label;
-	else if (strcmp(key, "asset") == 0)
-		field = &d->asset;
-	else if (strcmp(key, "host") == 0)
-		field = &d->host;
-	else if (strcmp(key, "program") == 0)
-		field = &d->program;
-	else
-		return rd_unknown(r, key);
-	return rd_string(r, field);
+	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+		if (strcmp(key, names[i]) == 0) {
+			*ret_rank = (gint)i;
+			return rd_string(r, fields[i]);
+		}
+	}
+	return rd_unknown(r, key);
 }
 
 static gboolean
-rd_detail(Reader *r, const gchar *key, gpointer data)
+rd_detail(Reader *r, const gchar *key, gint *ret_rank, gpointer data)
 {
 	FutLogEvent *ev = data;
 
+	*ret_rank = RANK_BY_NAME;
 	if (ev->detail->len >= FUT_LOG_DETAIL_MAX)
 		return rd_fail(r, _("too many detail fields"));
 	if (rd_peek(r, '"')) {
@@ -322,8 +354,26 @@ typedef struct {
 	gchar *hash;
 } RdTop;
 
+/* The top-level members in the writer's order. */
+enum {
+	TOP_SEQ,
+	TOP_TIME,
+	TOP_HOST,
+	TOP_EVENT,
+	TOP_SUBJECT,
+	TOP_OBJECT,
+	TOP_DESTINATION,
+	TOP_DECISION,
+	TOP_REASON,
+	TOP_REQUEST,
+	TOP_APPROVERS,
+	TOP_DETAIL,
+	TOP_PREV,
+	TOP_HASH,
+};
+
 static gboolean
-rd_top(Reader *r, const gchar *key, gpointer data)
+rd_top(Reader *r, const gchar *key, gint *ret_rank, gpointer data)
 {
 	RdTop *t = data;
 	FutLogRecord *rec = t->rec;
@@ -331,12 +381,13 @@ rd_top(Reader *r, const gchar *key, gpointer data)
 	/* The event comes before every member that fills it (canonical order); the reader
 	 * keeps that as a rule so it can fill the event as it goes. */
 	if (strcmp(key, "seq") == 0)
-		return rd_uint(r, &rec->seq);
+		return *ret_rank = TOP_SEQ, rd_uint(r, &rec->seq);
 	if (strcmp(key, "time") == 0)
-		return rd_string(r, &t->time);
+		return *ret_rank = TOP_TIME, rd_string(r, &t->time);
 	if (strcmp(key, "host") == 0)
-		return rd_string(r, &rec->host);
+		return *ret_rank = TOP_HOST, rd_string(r, &rec->host);
 	if (strcmp(key, "event") == 0) {
+		*ret_rank = TOP_EVENT;
 		if (!rd_string(r, &t->event))
 			return FALSE;
 		if (!fut_log_event_name_valid(t->event) || rec->ev != NULL)
@@ -345,28 +396,32 @@ rd_top(Reader *r, const gchar *key, gpointer data)
 		return TRUE;
 	}
 	if (strcmp(key, "prev") == 0)
-		return rd_string(r, &t->prev);
+		return *ret_rank = TOP_PREV, rd_string(r, &t->prev);
 	if (strcmp(key, "hash") == 0)
-		return rd_string(r, &t->hash);
+		return *ret_rank = TOP_HASH, rd_string(r, &t->hash);
 	if (rec->ev == NULL)
 		return rd_fail(r, _("member before \"event\""));
 	if (strcmp(key, "subject") == 0)
-		return rd_object(r, rd_subject, &rec->ev->subject);
+		return *ret_rank = TOP_SUBJECT, rd_object(r, rd_subject, &rec->ev->subject);
 	if (strcmp(key, "object") == 0)
-		return rd_object(r, rd_objectm, &rec->ev->object);
+		return *ret_rank = TOP_OBJECT, rd_object(r, rd_objectm, &rec->ev->object);
 	if (strcmp(key, "destination") == 0)
-		return rd_object(r, rd_destination, &rec->ev->destination);
+		return *ret_rank = TOP_DESTINATION,
+		       rd_object(r, rd_destination, &rec->ev->destination);
 	if (strcmp(key, "decision") == 0)
-		return rd_string(r, &rec->ev->decision);
+		return *ret_rank = TOP_DECISION, rd_string(r, &rec->ev->decision);
 	if (strcmp(key, "reason") == 0)
-		return rd_string(r, &rec->ev->reason);
+		return *ret_rank = TOP_REASON, rd_string(r, &rec->ev->reason);
 	if (strcmp(key, "request") == 0)
-		return rd_string(r, &rec->ev->request);
+		return *ret_rank = TOP_REQUEST, rd_string(r, &rec->ev->request);
 	if (strcmp(key, "detail") == 0)
-		return rd_object(r, rd_detail, rec->ev);
+		return *ret_rank = TOP_DETAIL, rd_object(r, rd_detail, rec->ev);
 	if (strcmp(key, "approvers") == 0) {
+		*ret_rank = TOP_APPROVERS;
 		if (!rd_char(r, '['))
 			return FALSE;
+		if (r->canonical && rd_peek(r, ']'))
+			return rd_fail(r, _("empty array (the writer leaves it out)"));
 		while (!rd_peek(r, ']')) {
 			gchar *v = NULL;
 			if (rec->ev->approvers->len > 0 && !rd_char(r, ','))
@@ -383,13 +438,41 @@ rd_top(Reader *r, const gchar *key, gpointer data)
 	return rd_unknown(r, key);
 }
 
-FutLogRecord *
-fut_log_record_parse(const gchar *line, gsize len, GError **error)
+/* Decodes 64 lower-case hex characters (checked by fut_log_hex_valid() before). */
+static void
+hex32_decode(const gchar *hex, guint8 out[FUT_SHA256_LEN])
+{
+	for (gsize i = 0; i < FUT_SHA256_LEN; i++) {
+		gchar h = hex[2 * i], l = hex[2 * i + 1];
+		guint8 hi = (guint8)(h <= '9' ? h - '0' : h - 'a' + 10);
+		guint8 lo = (guint8)(l <= '9' ? l - '0' : l - 'a' + 10);
+		out[i] = (guint8)(hi << 4 | lo);
+	}
+}
+
+/* The record's own hash when @line is canonical: SHA-256 of the line with its final
+ * ,"hash":"…" member cut off (the "}" kept), which is what fut_log_record_encode() hashes. */
+static void
+hash_canonical_line(const gchar *line, gsize len, guint8 ret_hash[FUT_SHA256_LEN])
+{
+	gchar stack[2048];
+	gsize n = len - HASH_SUFFIX_LEN;
+	gchar *buf = n + 1 <= sizeof(stack) ? stack : g_malloc(n + 1);
+
+	memcpy(buf, line, n);
+	buf[n] = '}';
+	fut_sha256(buf, n + 1, ret_hash);
+	if (buf != stack)
+		g_free(buf);
+}
+
+static FutLogRecord *
+record_parse(const gchar *line, gsize len, gboolean canonical, GError **error)
 {
 	g_autoptr(FutLogRecord) rec = g_new0(FutLogRecord, 1);
 	g_autofree gchar *again = NULL;
 	RdTop top = {rec, NULL, NULL, NULL, NULL};
-	Reader r = {line, line, line + len, error};
+	Reader r = {line, line, line + len, error, canonical};
 	gsize again_len = 0;
 	gboolean ok;
 
@@ -421,8 +504,27 @@ fut_log_record_parse(const gchar *line, gsize len, GError **error)
 	    g_strcmp0(rec->ev->decision, FUT_LOG_DECISION_DENY) != 0)
 		ok = fut_log_invalid(error, _("decision is neither allow nor deny"));
 	if (ok)
-		fut_hex_decode(top.prev, rec->prev, FUT_SHA256_LEN, NULL);
-	if (ok) {
+		hex32_decode(top.prev, rec->prev);
+	if (ok && canonical) {
+		/* Read in the writer's order with nothing left out or repeated, the line is the
+		 * canonical encoding of @rec, and "hash" is its last member: the hash covers the
+		 * bytes before it. */
+		guint8 stored[FUT_SHA256_LEN];
+		static const gchar suffix[] = ",\"hash\":\"";
+
+		if (len < HASH_SUFFIX_LEN ||
+		    memcmp(line + len - HASH_SUFFIX_LEN, suffix, sizeof(suffix) - 1) != 0) {
+			ok = fut_log_invalid(error, _("not in canonical form"));
+		} else {
+			hash_canonical_line(line, len, rec->hash);
+			hex32_decode(top.hash, stored);
+			if (memcmp(stored, rec->hash, FUT_SHA256_LEN) != 0) {
+				g_set_error(error, FUT_ERROR, FUT_ERROR_BAD_SIGNATURE,
+				            _("log record: hash does not match the content"));
+				ok = FALSE;
+			}
+		}
+	} else if (ok) {
 		/* The only accepted spelling of a record is the one the writer produces: member
 		 * order, duplicates, omitted empty objects and number forms all show up here. */
 		again = fut_log_record_encode(rec, &again_len);
@@ -443,4 +545,16 @@ fut_log_record_parse(const gchar *line, gsize len, GError **error)
 	if (!ok)
 		return NULL;
 	return g_steal_pointer(&rec);
+}
+
+FutLogRecord *
+fut_log_record_parse(const gchar *line, gsize len, GError **error)
+{
+	return record_parse(line, len, TRUE, error);
+}
+
+FutLogRecord *
+fut_log_record_parse_reencode(const gchar *line, gsize len, GError **error)
+{
+	return record_parse(line, len, FALSE, error);
 }

@@ -37,3 +37,8 @@ void fut_log_members_key(FutLogMembers *m, const gchar *key);
 void fut_log_members_str(FutLogMembers *m, const gchar *key, const gchar *value);
 /* Appends the integer member @key; nothing when @value is negative (absent). */
 void fut_log_members_int(FutLogMembers *m, const gchar *key, gint64 value);
+
+/* The reference reader: parses @line leniently, encodes the record again and compares the
+ * bytes. fut_log_record_parse() must accept and refuse exactly what this accepts and refuses
+ * (tests/unit/test-logrecord-diff.c, tests/fuzz/fuzz-logrecord.c); it is kept for them. */
+FutLogRecord *fut_log_record_parse_reencode(const gchar *line, gsize len, GError **error);
