@@ -73,6 +73,10 @@ typedef struct {
  * detail object, whose keys are sorted by name. */
 #define RANK_BY_NAME (-1)
 
+/* @key (a NUL-terminated member name in a buffer of 40 bytes) is the literal @lit: a memcmp of
+ * a constant size, inlined, instead of a strcmp call per candidate name. */
+#define KEY_IS(key, lit) (memcmp((key), lit, sizeof(lit)) == 0)
+
 static gboolean
 rd_fail(Reader *r, const gchar *what)
 {
@@ -81,7 +85,7 @@ rd_fail(Reader *r, const gchar *what)
 	return FALSE;
 }
 
-static gboolean
+static inline gboolean
 rd_char(Reader *r, gchar c)
 {
 	if (r->p >= r->end || *r->p != c) {
@@ -93,7 +97,7 @@ rd_char(Reader *r, gchar c)
 	return TRUE;
 }
 
-static gboolean
+static inline gboolean
 rd_peek(Reader *r, gchar c)
 {
 	return r->p < r->end && *r->p == c;
@@ -226,7 +230,7 @@ typedef gboolean (*RdMemberFunc)(Reader *r, const gchar *key, gint *ret_rank, gp
 static gboolean
 rd_object(Reader *r, RdMemberFunc member, gpointer data)
 {
-	gchar key[40];
+	gchar key[40] = ""; /* zero-filled: KEY_IS() may read past the NUL */
 	gchar last_key[40] = "";
 	gint last_rank = -1;
 
@@ -276,15 +280,15 @@ rd_subject(Reader *r, const gchar *key, gint *ret_rank, gpointer data)
 {
 	FutLogSubject *s = data;
 
-	if (strcmp(key, "uid") == 0)
+	if (KEY_IS(key, "uid"))
 		return *ret_rank = 0, rd_uint(r, &s->uid);
-	if (strcmp(key, "login") == 0)
+	if (KEY_IS(key, "login"))
 		return *ret_rank = 1, rd_string(r, &s->login);
-	if (strcmp(key, "loginuid") == 0)
+	if (KEY_IS(key, "loginuid"))
 		return *ret_rank = 2, rd_uint(r, &s->loginuid);
-	if (strcmp(key, "pid") == 0)
+	if (KEY_IS(key, "pid"))
 		return *ret_rank = 3, rd_uint(r, &s->pid);
-	if (strcmp(key, "exe") == 0)
+	if (KEY_IS(key, "exe"))
 		return *ret_rank = 4, rd_string(r, &s->exe);
 	return rd_unknown(r, key);
 }
@@ -294,13 +298,13 @@ rd_objectm(Reader *r, const gchar *key, gint *ret_rank, gpointer data)
 {
 	FutLogObject *o = data;
 
-	if (strcmp(key, "path") == 0)
+	if (KEY_IS(key, "path"))
 		return *ret_rank = 0, rd_string(r, &o->path);
-	if (strcmp(key, "size") == 0)
+	if (KEY_IS(key, "size"))
 		return *ret_rank = 1, rd_uint(r, &o->size);
-	if (strcmp(key, "sha256") == 0)
+	if (KEY_IS(key, "sha256"))
 		return *ret_rank = 2, rd_string(r, &o->sha256);
-	if (strcmp(key, "class") == 0)
+	if (KEY_IS(key, "class"))
 		return *ret_rank = 3, rd_string(r, &o->klass);
 	return rd_unknown(r, key);
 }
@@ -346,13 +350,42 @@ rd_detail(Reader *r, const gchar *key, gint *ret_rank, gpointer data)
 	return TRUE;
 }
 
+/* A string member kept as the bytes between its quotes, not copied: time, prev and hash are
+ * checked and decoded from the line itself. */
+typedef struct {
+	const gchar *p; /* NULL when absent */
+	gsize n;
+} Span;
+
 typedef struct {
 	FutLogRecord *rec;
-	gchar *time;
+	Span time;
 	gchar *event;
-	gchar *prev;
-	gchar *hash;
+	Span prev;
+	Span hash;
 } RdTop;
+
+/* A string without escapes or control characters (time, prev, hash: a backslash or a control
+ * in one is refused by their own checks anyway). */
+static gboolean
+rd_span(Reader *r, Span *ret)
+{
+	const gchar *q;
+
+	if (!rd_char(r, '"'))
+		return FALSE;
+	q = r->p;
+	while (q < r->end && *q != '"' && *q != '\\' && (guchar)*q >= 0x20 && *q != 0x7f)
+		q++;
+	if (q >= r->end || *q != '"') {
+		r->p = q;
+		return rd_fail(r, _("escape or control character in a time or hash"));
+	}
+	ret->p = r->p;
+	ret->n = (gsize)(q - r->p);
+	r->p = q + 1;
+	return TRUE;
+}
 
 /* The top-level members in the writer's order. */
 enum {
@@ -380,43 +413,46 @@ rd_top(Reader *r, const gchar *key, gint *ret_rank, gpointer data)
 
 	/* The event comes before every member that fills it (canonical order); the reader
 	 * keeps that as a rule so it can fill the event as it goes. */
-	if (strcmp(key, "seq") == 0)
+	if (KEY_IS(key, "seq"))
 		return *ret_rank = TOP_SEQ, rd_uint(r, &rec->seq);
-	if (strcmp(key, "time") == 0)
-		return *ret_rank = TOP_TIME, rd_string(r, &t->time);
-	if (strcmp(key, "host") == 0)
+	if (KEY_IS(key, "time"))
+		return *ret_rank = TOP_TIME, rd_span(r, &t->time);
+	if (KEY_IS(key, "host"))
 		return *ret_rank = TOP_HOST, rd_string(r, &rec->host);
-	if (strcmp(key, "event") == 0) {
+	if (KEY_IS(key, "event")) {
 		*ret_rank = TOP_EVENT;
 		if (!rd_string(r, &t->event))
 			return FALSE;
 		if (!fut_log_event_name_valid(t->event) || rec->ev != NULL)
 			return rd_fail(r, _("event name is not of [a-z0-9.-]"));
 		rec->ev = fut_log_event_new(t->event);
+		/* the name read is the name stored: keep it instead of a second copy */
+		g_free(rec->ev->event);
+		rec->ev->event = g_steal_pointer(&t->event);
 		return TRUE;
 	}
-	if (strcmp(key, "prev") == 0)
-		return *ret_rank = TOP_PREV, rd_string(r, &t->prev);
-	if (strcmp(key, "hash") == 0)
-		return *ret_rank = TOP_HASH, rd_string(r, &t->hash);
+	if (KEY_IS(key, "prev"))
+		return *ret_rank = TOP_PREV, rd_span(r, &t->prev);
+	if (KEY_IS(key, "hash"))
+		return *ret_rank = TOP_HASH, rd_span(r, &t->hash);
 	if (rec->ev == NULL)
 		return rd_fail(r, _("member before \"event\""));
-	if (strcmp(key, "subject") == 0)
+	if (KEY_IS(key, "subject"))
 		return *ret_rank = TOP_SUBJECT, rd_object(r, rd_subject, &rec->ev->subject);
-	if (strcmp(key, "object") == 0)
+	if (KEY_IS(key, "object"))
 		return *ret_rank = TOP_OBJECT, rd_object(r, rd_objectm, &rec->ev->object);
-	if (strcmp(key, "destination") == 0)
+	if (KEY_IS(key, "destination"))
 		return *ret_rank = TOP_DESTINATION,
 		       rd_object(r, rd_destination, &rec->ev->destination);
-	if (strcmp(key, "decision") == 0)
+	if (KEY_IS(key, "decision"))
 		return *ret_rank = TOP_DECISION, rd_string(r, &rec->ev->decision);
-	if (strcmp(key, "reason") == 0)
+	if (KEY_IS(key, "reason"))
 		return *ret_rank = TOP_REASON, rd_string(r, &rec->ev->reason);
-	if (strcmp(key, "request") == 0)
+	if (KEY_IS(key, "request"))
 		return *ret_rank = TOP_REQUEST, rd_string(r, &rec->ev->request);
-	if (strcmp(key, "detail") == 0)
+	if (KEY_IS(key, "detail"))
 		return *ret_rank = TOP_DETAIL, rd_object(r, rd_detail, rec->ev);
-	if (strcmp(key, "approvers") == 0) {
+	if (KEY_IS(key, "approvers")) {
 		*ret_rank = TOP_APPROVERS;
 		if (!rd_char(r, '['))
 			return FALSE;
@@ -436,18 +472,6 @@ rd_top(Reader *r, const gchar *key, gint *ret_rank, gpointer data)
 		return TRUE;
 	}
 	return rd_unknown(r, key);
-}
-
-/* Decodes 64 lower-case hex characters (checked by fut_log_hex_valid() before). */
-static void
-hex32_decode(const gchar *hex, guint8 out[FUT_SHA256_LEN])
-{
-	for (gsize i = 0; i < FUT_SHA256_LEN; i++) {
-		gchar h = hex[2 * i], l = hex[2 * i + 1];
-		guint8 hi = (guint8)(h <= '9' ? h - '0' : h - 'a' + 10);
-		guint8 lo = (guint8)(l <= '9' ? l - '0' : l - 'a' + 10);
-		out[i] = (guint8)(hi << 4 | lo);
-	}
 }
 
 /* The record's own hash when @line is canonical: SHA-256 of the line with its final
@@ -471,7 +495,8 @@ record_parse(const gchar *line, gsize len, gboolean canonical, GError **error)
 {
 	g_autoptr(FutLogRecord) rec = g_new0(FutLogRecord, 1);
 	g_autofree gchar *again = NULL;
-	RdTop top = {rec, NULL, NULL, NULL, NULL};
+	RdTop top = {rec, {NULL, 0}, NULL, {NULL, 0}, {NULL, 0}};
+	gchar time[32] = "";
 	Reader r = {line, line, line + len, error, canonical};
 	gsize again_len = 0;
 	gboolean ok;
@@ -486,14 +511,19 @@ record_parse(const gchar *line, gsize len, gboolean canonical, GError **error)
 	ok = rd_object(&r, rd_top, &top);
 	if (ok && r.p != r.end)
 		ok = rd_fail(&r, _("trailing bytes after the record"));
-	if (ok && (rec->seq < 0 || top.time == NULL || rec->host == NULL || rec->host[0] == '\0' ||
-	           rec->ev == NULL || top.prev == NULL || top.hash == NULL))
+	if (ok &&
+	    (rec->seq < 0 || top.time.p == NULL || rec->host == NULL || rec->host[0] == '\0' ||
+	     rec->ev == NULL || top.prev.p == NULL || top.hash.p == NULL))
 		ok = fut_log_invalid(error, _("seq, time, host, event, prev or hash is missing"));
-	if (ok && !fut_log_time_parse(top.time, &rec->time_us, error)) {
+	if (ok && top.time.n < sizeof(time))
+		memcpy(time, top.time.p, top.time.n); /* else "" which is refused */
+	if (ok && !fut_log_time_parse(time, &rec->time_us, error)) {
 		g_prefix_error(error, "log record: ");
 		ok = FALSE;
 	}
-	if (ok && (!fut_log_hex_valid(top.prev, 64) || !fut_log_hex_valid(top.hash, 64)))
+	if (ok &&
+	    (top.prev.n != 64 || top.hash.n != 64 || !fut_log_hex_decode32(top.prev.p, rec->prev) ||
+	     !fut_log_hex_decode32(top.hash.p, rec->hash)))
 		ok = fut_log_invalid(error, _("prev or hash is not 64 lower-case hex characters"));
 	if (ok && rec->ev->object.sha256 != NULL && !fut_log_hex_valid(rec->ev->object.sha256, 64))
 		ok = fut_log_invalid(error, _("object sha256 is not 64 lower-case hex characters"));
@@ -503,8 +533,6 @@ record_parse(const gchar *line, gsize len, gboolean canonical, GError **error)
 	    g_strcmp0(rec->ev->decision, FUT_LOG_DECISION_ALLOW) != 0 &&
 	    g_strcmp0(rec->ev->decision, FUT_LOG_DECISION_DENY) != 0)
 		ok = fut_log_invalid(error, _("decision is neither allow nor deny"));
-	if (ok)
-		hex32_decode(top.prev, rec->prev);
 	if (ok && canonical) {
 		/* Read in the writer's order with nothing left out or repeated, the line is the
 		 * canonical encoding of @rec, and "hash" is its last member: the hash covers the
@@ -516,8 +544,8 @@ record_parse(const gchar *line, gsize len, gboolean canonical, GError **error)
 		    memcmp(line + len - HASH_SUFFIX_LEN, suffix, sizeof(suffix) - 1) != 0) {
 			ok = fut_log_invalid(error, _("not in canonical form"));
 		} else {
+			memcpy(stored, rec->hash, FUT_SHA256_LEN);
 			hash_canonical_line(line, len, rec->hash);
-			hex32_decode(top.hash, stored);
 			if (memcmp(stored, rec->hash, FUT_SHA256_LEN) != 0) {
 				g_set_error(error, FUT_ERROR, FUT_ERROR_BAD_SIGNATURE,
 				            _("log record: hash does not match the content"));
@@ -538,10 +566,7 @@ record_parse(const gchar *line, gsize len, gboolean canonical, GError **error)
 			ok = FALSE;
 		}
 	}
-	g_free(top.time);
 	g_free(top.event);
-	g_free(top.prev);
-	g_free(top.hash);
 	if (!ok)
 		return NULL;
 	return g_steal_pointer(&rec);

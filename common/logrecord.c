@@ -213,20 +213,43 @@ fut_log_event_set_subject(
 	set_str(&ev->subject.exe, exe);
 }
 
+/* 0x10 | value for a lower-case hex digit, 0 for any other byte (NUL included). */
+static const guint8 hex_value_table[256] = {
+    ['0'] = 0x10, ['1'] = 0x11, ['2'] = 0x12, ['3'] = 0x13, ['4'] = 0x14, ['5'] = 0x15,
+    ['6'] = 0x16, ['7'] = 0x17, ['8'] = 0x18, ['9'] = 0x19, ['a'] = 0x1a, ['b'] = 0x1b,
+    ['c'] = 0x1c, ['d'] = 0x1d, ['e'] = 0x1e, ['f'] = 0x1f,
+};
+
 gboolean
 fut_log_hex_valid(const gchar *s, gsize n)
 {
-	gsize i;
+	guint8 all = 0x10;
 
 	if (s == NULL)
 		return FALSE;
-	for (i = 0; i < n; i++) {
-		guchar c = (guchar)s[i];
-		/* also stops at the NUL of a shorter string */
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+	/* a table, not two range tests: hex digits and letters mix at random, and a mispredicted
+	 * branch per byte was an eighth of the verifier's time. A NUL before @n is not hex and
+	 * stops the loop. */
+	for (gsize i = 0; i < n; i++) {
+		all &= hex_value_table[(guchar)s[i]];
+		if (all == 0)
 			return FALSE;
 	}
 	return s[n] == '\0';
+}
+
+gboolean
+fut_log_hex_decode32(const gchar *s, guint8 ret[32])
+{
+	guint8 all = 0x10;
+
+	for (gsize i = 0; i < 32 && all != 0; i++) {
+		guint8 hi = hex_value_table[(guchar)s[2 * i]];
+		guint8 lo = hex_value_table[(guchar)s[2 * i + 1]];
+		all &= hi & lo;
+		ret[i] = (guint8)((hi & 0x0f) << 4 | (lo & 0x0f));
+	}
+	return all != 0;
 }
 
 gboolean
