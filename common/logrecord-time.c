@@ -55,17 +55,18 @@ put_digits(gchar *p, gint64 v, gint width)
 	}
 }
 
-gchar *
-fut_log_time_format(gint64 time_us)
+/* Writes @time_us to @out (28 bytes with the NUL) when it is in the common range (1970 to
+ * 9999); FALSE otherwise. Every record's time is formatted on write and on verify: done by
+ * hand, without a GDateTime, printf or an allocation. */
+static gboolean
+time_format_fast(gint64 time_us, gchar out[28])
 {
-	/* Every log record's time is formatted on write and again on verify: the common range
-	 * is done by hand, without a GDateTime and printf per record. */
 	if (time_us >= 0 && time_us < TIME_FAST_END) {
-		gchar *out = g_strdup("0000-00-00T00:00:00.000000Z");
 		gint64 secs = time_us / G_USEC_PER_SEC;
 		gint64 sod = secs % 86400;
 		gint year, month, day;
 
+		memcpy(out, "0000-00-00T00:00:00.000000Z", 28);
 		civil_from_days(secs / 86400, &year, &month, &day);
 		put_digits(out, year, 4);
 		put_digits(out + 5, month, 2);
@@ -74,8 +75,18 @@ fut_log_time_format(gint64 time_us)
 		put_digits(out + 14, sod / 60 % 60, 2);
 		put_digits(out + 17, sod % 60, 2);
 		put_digits(out + 20, time_us % G_USEC_PER_SEC, 6);
-		return out;
+		return TRUE;
 	}
+	return FALSE;
+}
+
+gchar *
+fut_log_time_format(gint64 time_us)
+{
+	gchar fast[28];
+
+	if (time_format_fast(time_us, fast))
+		return g_strdup(fast);
 
 	g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(time_us / G_USEC_PER_SEC);
 
@@ -94,6 +105,7 @@ fut_log_time_parse(const gchar *s, gint64 *ret_time_us, GError **error)
 	gint v[7] = {0};
 	const gint start[] = {0, 5, 8, 11, 14, 17, 20};
 	const gint width[] = {4, 2, 2, 2, 2, 2, 6};
+	gchar fast[28];
 	g_autofree gchar *back = NULL;
 
 	if (strlen(s) != sizeof(pattern) - 1)
@@ -114,6 +126,11 @@ fut_log_time_parse(const gchar *s, gint64 *ret_time_us, GError **error)
 	*ret_time_us = ((days_from_civil(v[0], v[1], v[2]) * 24 + v[3]) * 60 + v[4]) * 60 + v[5];
 	*ret_time_us = *ret_time_us * G_USEC_PER_SEC + v[6];
 	/* A time that does not print back the same (e.g. 24:00:00) is not canonical. */
+	if (time_format_fast(*ret_time_us, fast)) {
+		if (strcmp(fast, s) != 0)
+			goto bad;
+		return TRUE;
+	}
 	back = fut_log_time_format(*ret_time_us);
 	if (strcmp(back, s) != 0)
 		goto bad;
