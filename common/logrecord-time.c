@@ -80,6 +80,17 @@ time_format_fast(gint64 time_us, gchar out[28])
 	return FALSE;
 }
 
+void
+fut_log_time_format_buf(gint64 time_us, gchar ret[FUT_LOG_TIME_LEN + 1])
+{
+	g_autofree gchar *slow = NULL;
+
+	if (time_format_fast(time_us, ret))
+		return;
+	slow = fut_log_time_format(time_us);
+	g_strlcpy(ret, slow, FUT_LOG_TIME_LEN + 1);
+}
+
 gchar *
 fut_log_time_format(gint64 time_us)
 {

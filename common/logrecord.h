@@ -168,6 +168,9 @@ FutLogRecord *fut_log_record_parse(const gchar *line, gsize len, GError **error)
 
 /* RFC 3339 UTC with microseconds: "2026-11-26T09:00:00.000000Z". Caller frees. */
 gchar *fut_log_time_format(gint64 time_us);
+#define FUT_LOG_TIME_LEN 27 /* characters of a formatted time */
+/* The same into @ret (FUT_LOG_TIME_LEN + 1 bytes with the NUL), without an allocation. */
+void fut_log_time_format_buf(gint64 time_us, gchar ret[FUT_LOG_TIME_LEN + 1]);
 gboolean fut_log_time_parse(const gchar *s, gint64 *ret_time_us, GError **error);
 /* Writes "YYYY-MM" of @time_us (UTC) to @ret_month (8 bytes with NUL). */
 void fut_log_time_month(gint64 time_us, gchar ret_month[8]);
