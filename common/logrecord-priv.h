@@ -45,3 +45,9 @@ void fut_log_members_int(FutLogMembers *m, const gchar *key, gint64 value);
  * bytes. fut_log_record_parse() must accept and refuse exactly what this accepts and refuses
  * (tests/unit/test-logrecord-diff.c, tests/fuzz/fuzz-logrecord.c); it is kept for them. */
 FutLogRecord *fut_log_record_parse_reencode(const gchar *line, gsize len, GError **error);
+
+/* The witness reader through a JSON parser, re-encoding and comparing: what
+ * fut_log_checkpoint_from_witness() falls back to, and the reference its fast path is tested
+ * against. */
+FutLogCheckpoint *
+fut_log_checkpoint_from_witness_json(const gchar *line, gsize len, GError **error);

@@ -36,6 +36,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g_autoptr(FutLogCheckpoint) w = fut_log_checkpoint_from_witness(line, size, NULL);
 	g_autoptr(FutLogRecord) ref = fut_log_record_parse_reencode(line, size, NULL);
 
+	g_autoptr(FutLogCheckpoint) wref = fut_log_checkpoint_from_witness_json(line, size, NULL);
+
+	if ((w == NULL) != (wref == NULL)) {
+		fprintf(stderr, "witness: direct reader and JSON reference disagree\n");
+		abort();
+	}
 	if ((rec == NULL) != (ref == NULL)) {
 		fprintf(stderr, "single-pass reader %s what the re-encode reference %s\n",
 		        rec != NULL ? "accepts" : "refuses", ref != NULL ? "accepts" : "refuses");

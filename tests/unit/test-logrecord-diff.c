@@ -4,6 +4,8 @@
  * mutations of them, both must accept the same lines, refuse the same lines with the same
  * error code, and what is accepted must encode back to the same bytes and hash.
  *
+ * The same for checkpoint witness lines: the direct reader against the JSON parser.
+ *
  * A mutation is "re-hashed" half of the time (the hash member recomputed over the mutated
  * content), so the checks before the hash are what decides, not the hash alone. */
 #include "config.h"
@@ -339,11 +341,86 @@ test_diff_cases(void)
 	g_assert_cmpuint(accepted, ==, 1);
 }
 
+static void
+check_witness_agree(const gchar *line, gsize len)
+{
+	g_autoptr(GError) e_new = NULL;
+	g_autoptr(GError) e_old = NULL;
+	g_autoptr(FutLogCheckpoint) c_new = fut_log_checkpoint_from_witness(line, len, &e_new);
+	g_autoptr(FutLogCheckpoint) c_old = fut_log_checkpoint_from_witness_json(line, len, &e_old);
+
+	if ((c_new == NULL) != (c_old == NULL)) {
+		g_autofree gchar *shown = g_strndup(line, len);
+		g_autofree gchar *esc = g_strescape(shown, NULL);
+		g_test_message("witness disagree on %s", esc);
+		g_assert_not_reached();
+	}
+	if (c_new == NULL) {
+		g_assert_nonnull(e_new);
+		g_assert_nonnull(e_old);
+		n_refused++;
+		return;
+	}
+	{
+		g_autofree gchar *a = fut_log_checkpoint_to_witness(c_new);
+		g_autofree gchar *b = fut_log_checkpoint_to_witness(c_old);
+		g_assert_cmpstr(a, ==, b);
+		g_assert_cmpmem(a, strlen(a), line, len);
+	}
+	n_accepted++;
+}
+
+/* The witness reader's direct path against the JSON parser it falls back to. */
+static void
+test_diff_witness(void)
+{
+	g_autoptr(GRand) rand = g_rand_new_with_seed(1515);
+	guint rounds = g_test_slow() ? 50000 : 5000;
+
+	n_accepted = n_refused = 0;
+	for (guint i = 0; i < rounds; i++) {
+		g_autoptr(FutLogCheckpoint) cp = g_new0(FutLogCheckpoint, 1);
+		g_autofree gchar *host = random_string(rand);
+		g_autofree gchar *line = NULL;
+		g_autofree gchar *bad = NULL;
+		gsize len, cap;
+
+		cp->host = g_strconcat("pc-", host, NULL);
+		g_snprintf(cp->month, sizeof(cp->month), "20%02d-%02d",
+		           g_rand_int_range(rand, 20, 40), g_rand_int_range(rand, 1, 13));
+		cp->size = g_rand_boolean(rand) ? 0 : (guint64)g_rand_int(rand);
+		cp->last_seq = g_rand_boolean(rand) ? -1 : g_rand_int_range(rand, 0, 1 << 30);
+		cp->time_us = G_GINT64_CONSTANT(1796000000000000) + g_rand_int(rand);
+		for (guint j = 0; j < FUT_SHA256_LEN; j++) {
+			cp->root[j] = (guint8)g_rand_int(rand);
+			cp->last_hash[j] = (guint8)g_rand_int(rand);
+		}
+		for (guint j = 0; j < FUT_ED25519_SIG_LEN; j++)
+			cp->sig[j] = (guint8)g_rand_int(rand);
+		line = fut_log_checkpoint_to_witness(cp);
+		len = strlen(line);
+		check_witness_agree(line, len);
+		cap = len * 2 + 64;
+		bad = g_malloc(cap);
+		for (guint m = 0; m < 4; m++) {
+			gsize blen;
+			memcpy(bad, line, len);
+			blen = mutate(rand, bad, len, cap);
+			check_witness_agree(bad, blen);
+		}
+	}
+	g_test_message("%" G_GUINT64_FORMAT " accepted, %" G_GUINT64_FORMAT " refused", n_accepted,
+	               n_refused);
+	g_assert_cmpuint(n_accepted, >, rounds / 2);
+	g_assert_cmpuint(n_refused, >, rounds);
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/log/record/diff/cases", test_diff_cases);
 	g_test_add_func("/log/record/diff/generated", test_diff_generated);
+	g_test_add_func("/log/record/diff/witness", test_diff_witness);
 	return g_test_run();
 }
