@@ -141,9 +141,12 @@ rd_string(Reader *r, gchar **ret)
 		}
 		if (q < r->end && *q == '"' && high < 0x80) {
 			/* printable ASCII only: valid UTF-8, and string_safe() refuses none of it
-			 */
+			 * (copied with memcpy: g_strndup() pads with strncpy) */
+			gsize n = (gsize)(q - r->p);
 			g_free(*ret);
-			*ret = g_strndup(r->p, (gsize)(q - r->p));
+			*ret = g_malloc(n + 1);
+			memcpy(*ret, r->p, n);
+			(*ret)[n] = '\0';
 			r->p = q + 1;
 			return TRUE;
 		}
@@ -320,7 +323,7 @@ rd_destination(Reader *r, const gchar *key, gint *ret_rank, gpointer data)
 	                    &d->label, &d->asset, &d->host, &d->program};
 
 	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
-		if (strcmp(key, names[i]) == 0) {
+		if (key[0] == names[i][0] && strcmp(key, names[i]) == 0) {
 			*ret_rank = (gint)i;
 			return rd_string(r, fields[i]);
 		}
@@ -365,8 +368,8 @@ typedef struct {
 	Span hash;
 } RdTop;
 
-/* A string without escapes or control characters (time, prev, hash: a backslash or a control
- * in one is refused by their own checks anyway). */
+/* The bytes up to the next quote (time, prev, hash: only digits, hex and the time's own
+ * separators pass their checks, so a backslash or a control in one is refused there). */
 static gboolean
 rd_span(Reader *r, Span *ret)
 {
@@ -374,12 +377,10 @@ rd_span(Reader *r, Span *ret)
 
 	if (!rd_char(r, '"'))
 		return FALSE;
-	q = r->p;
-	while (q < r->end && *q != '"' && *q != '\\' && (guchar)*q >= 0x20 && *q != 0x7f)
-		q++;
-	if (q >= r->end || *q != '"') {
-		r->p = q;
-		return rd_fail(r, _("escape or control character in a time or hash"));
+	q = memchr(r->p, '"', (gsize)(r->end - r->p));
+	if (q == NULL) {
+		r->p = r->end;
+		return rd_fail(r, _("unterminated string"));
 	}
 	ret->p = r->p;
 	ret->n = (gsize)(q - r->p);
@@ -515,8 +516,10 @@ record_parse(const gchar *line, gsize len, gboolean canonical, GError **error)
 	    (rec->seq < 0 || top.time.p == NULL || rec->host == NULL || rec->host[0] == '\0' ||
 	     rec->ev == NULL || top.prev.p == NULL || top.hash.p == NULL))
 		ok = fut_log_invalid(error, _("seq, time, host, event, prev or hash is missing"));
-	if (ok && top.time.n < sizeof(time))
-		memcpy(time, top.time.p, top.time.n); /* else "" which is refused */
+	/* exactly as long as a printed time (a NUL inside makes it shorter and is refused);
+	 * anything else stays "", which is refused */
+	if (ok && top.time.n == FUT_LOG_TIME_LEN)
+		memcpy(time, top.time.p, top.time.n);
 	if (ok && !fut_log_time_parse(time, &rec->time_us, error)) {
 		g_prefix_error(error, "log record: ");
 		ok = FALSE;

@@ -339,6 +339,37 @@ test_diff_cases(void)
 		}
 	}
 	g_assert_cmpuint(accepted, ==, 1);
+
+	/* NUL bytes inside the time, prev and hash, after their printed length or in it */
+	for (guint at = 0; at < 3; at++) {
+		static const gchar *const where[] = {"Z", "\"prev\":\"", "\"hash\":\""};
+		for (guint extra = 0; extra < 2; extra++) {
+			g_autoptr(GString) l = g_string_new(bodies[0]);
+			gchar *mark;
+			gsize pos;
+			g_string_append(
+			    l, "\"prev\":\"0000000000000000000000000000000000000000000000000"
+			       "000000000000000\",\"hash\":\"11111111111111111111111111111"
+			       "11111111111111111111111111111111111\"}");
+			if (at == 2) /* the hash itself is cut: rehashing after would mend it */
+				rehash(l->str, l->len);
+			mark = strstr(l->str, where[at]);
+			g_assert_nonnull(mark);
+			pos = (gsize)(mark - l->str) + strlen(where[at]) + (at == 0 ? 0 : 2);
+			if (extra)
+				g_string_insert_len(l, (gssize)pos, "\0x", 2);
+			else
+				l->str[pos - 1] = '\0';
+			if (at != 2)
+				rehash(l->str, l->len);
+			check_agree(l->str, l->len);
+			{
+				g_autoptr(FutLogRecord) r =
+				    fut_log_record_parse(l->str, l->len, NULL);
+				g_assert_null(r);
+			}
+		}
+	}
 }
 
 static void
