@@ -145,9 +145,10 @@ media_seen(Report *r, const FutLogRecord *rec)
 	 * device: it is not a medium, and counting it showed an unknown stick "?:?". */
 	if (d->vid == NULL && d->pid == NULL && d->serial == NULL && d->fs_uuid == NULL)
 		return;
-	key = g_strdup_printf("%s:%s:%s:%s", d->vid != NULL ? d->vid : "",
-	                      d->pid != NULL ? d->pid : "", d->serial != NULL ? d->serial : "",
-	                      d->serial == NULL && d->fs_uuid != NULL ? d->fs_uuid : "");
+	/* g_strconcat, not printf: one per USB record of the fleet */
+	key = g_strconcat(d->vid != NULL ? d->vid : "", ":", d->pid != NULL ? d->pid : "", ":",
+	                  d->serial != NULL ? d->serial : "", ":",
+	                  d->serial == NULL && d->fs_uuid != NULL ? d->fs_uuid : "", NULL);
 	m = g_hash_table_lookup(r->media, key);
 	if (m == NULL) {
 		m = g_new0(Medium, 1);

@@ -171,29 +171,45 @@ fut_log_checkpoint_from_record(const FutLogRecord *rec, GError **error)
 	return g_steal_pointer(&cp);
 }
 
+/* Appends the member @key with @n bytes at @data in lower-case hex. */
+static void
+members_hex(FutLogMembers *m, const gchar *key, const guint8 *data, gsize n)
+{
+	static const gchar digits[] = "0123456789abcdef";
+	gsize at;
+
+	fut_log_members_key(m, key);
+	g_string_append_c(m->out, '"');
+	at = m->out->len;
+	g_string_set_size(m->out, at + 2 * n);
+	for (gsize i = 0; i < n; i++) {
+		m->out->str[at + 2 * i] = digits[data[i] >> 4];
+		m->out->str[at + 2 * i + 1] = digits[data[i] & 0x0f];
+	}
+	g_string_append_c(m->out, '"');
+}
+
 gchar *
 fut_log_checkpoint_to_witness(const FutLogCheckpoint *cp)
 {
+	/* Encoded for every witness line read too (the reader compares): no allocation per
+	 * member. */
 	GString *out = g_string_sized_new(400);
 	FutLogMembers m = {out, TRUE};
-	g_autofree gchar *time = fut_log_time_format(cp->time_us);
-	g_autofree gchar *root = fut_hex_encode(cp->root, FUT_SHA256_LEN);
-	g_autofree gchar *last = fut_hex_encode(cp->last_hash, FUT_SHA256_LEN);
-	g_autofree gchar *kid = fut_hex_encode(cp->key_id, FUT_KEY_ID_LEN);
-	g_autofree gchar *pub = fut_hex_encode(cp->pub, FUT_ED25519_PUBLIC_LEN);
-	g_autofree gchar *sig = fut_hex_encode(cp->sig, FUT_ED25519_SIG_LEN);
+	gchar time[FUT_LOG_TIME_LEN + 1];
 
+	fut_log_time_format_buf(cp->time_us, time);
 	g_string_append_c(out, '{');
 	fut_log_members_str(&m, "host", cp->host);
 	fut_log_members_str(&m, "month", cp->month);
 	fut_log_members_int(&m, "size", (gint64)cp->size);
-	fut_log_members_str(&m, "root", root);
+	members_hex(&m, "root", cp->root, FUT_SHA256_LEN);
 	fut_log_members_int(&m, "last_seq", cp->last_seq);
-	fut_log_members_str(&m, "last_hash", last);
+	members_hex(&m, "last_hash", cp->last_hash, FUT_SHA256_LEN);
 	fut_log_members_str(&m, "time", time);
-	fut_log_members_str(&m, "key_id", kid);
-	fut_log_members_str(&m, "key", pub);
-	fut_log_members_str(&m, "sig", sig);
+	members_hex(&m, "key_id", cp->key_id, FUT_KEY_ID_LEN);
+	members_hex(&m, "key", cp->pub, FUT_ED25519_PUBLIC_LEN);
+	members_hex(&m, "sig", cp->sig, FUT_ED25519_SIG_LEN);
 	g_string_append_c(out, '}');
 	return g_string_free(out, FALSE);
 }
