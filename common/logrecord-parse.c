@@ -67,6 +67,7 @@ typedef struct {
 	const gchar *end;
 	GError **error;
 	gboolean canonical;
+	gboolean lean; /* strings the verifier does not use are checked, not kept */
 } Reader;
 
 /* A member read by a member function with a rank in the writer's order; RANK_BY_NAME for the
@@ -143,10 +144,12 @@ rd_string(Reader *r, gchar **ret)
 			/* printable ASCII only: valid UTF-8, and string_safe() refuses none of it
 			 * (copied with memcpy: g_strndup() pads with strncpy) */
 			gsize n = (gsize)(q - r->p);
-			g_free(*ret);
-			*ret = g_malloc(n + 1);
-			memcpy(*ret, r->p, n);
-			(*ret)[n] = '\0';
+			if (ret != NULL) {
+				g_free(*ret);
+				*ret = g_malloc(n + 1);
+				memcpy(*ret, r->p, n);
+				(*ret)[n] = '\0';
+			}
 			r->p = q + 1;
 			return TRUE;
 		}
@@ -166,8 +169,12 @@ rd_string(Reader *r, gchar **ret)
 					return rd_fail(r, _("string is not valid UTF-8 or holds an "
 					                    "invisible character"));
 				}
-				g_free(*ret);
-				*ret = v;
+				if (ret != NULL) {
+					g_free(*ret);
+					*ret = v;
+				} else {
+					g_free(v);
+				}
 			}
 			r->p = q + 1;
 			return TRUE;
@@ -200,9 +207,21 @@ rd_string(Reader *r, gchar **ret)
 		g_string_free(s, TRUE);
 		return rd_fail(r, _("string is not valid UTF-8 or holds an invisible character"));
 	}
-	g_free(*ret);
-	*ret = g_string_free(s, FALSE);
+	if (ret != NULL) {
+		g_free(*ret);
+		*ret = g_string_free(s, FALSE);
+	} else {
+		g_string_free(s, TRUE);
+	}
 	return TRUE;
+}
+
+/* A string the verifier does not use (who, what, where, why): in a lean read it is checked
+ * exactly as rd_string() checks it, and not kept. */
+static gboolean
+rd_text(Reader *r, gchar **ret)
+{
+	return rd_string(r, r->lean ? NULL : ret);
 }
 
 static gboolean
@@ -286,13 +305,13 @@ rd_subject(Reader *r, const gchar *key, gint *ret_rank, gpointer data)
 	if (KEY_IS(key, "uid"))
 		return *ret_rank = 0, rd_uint(r, &s->uid);
 	if (KEY_IS(key, "login"))
-		return *ret_rank = 1, rd_string(r, &s->login);
+		return *ret_rank = 1, rd_text(r, &s->login);
 	if (KEY_IS(key, "loginuid"))
 		return *ret_rank = 2, rd_uint(r, &s->loginuid);
 	if (KEY_IS(key, "pid"))
 		return *ret_rank = 3, rd_uint(r, &s->pid);
 	if (KEY_IS(key, "exe"))
-		return *ret_rank = 4, rd_string(r, &s->exe);
+		return *ret_rank = 4, rd_text(r, &s->exe);
 	return rd_unknown(r, key);
 }
 
@@ -302,7 +321,7 @@ rd_objectm(Reader *r, const gchar *key, gint *ret_rank, gpointer data)
 	FutLogObject *o = data;
 
 	if (KEY_IS(key, "path"))
-		return *ret_rank = 0, rd_string(r, &o->path);
+		return *ret_rank = 0, rd_text(r, &o->path);
 	if (KEY_IS(key, "size"))
 		return *ret_rank = 1, rd_uint(r, &o->size);
 	if (KEY_IS(key, "sha256"))
@@ -325,7 +344,7 @@ rd_destination(Reader *r, const gchar *key, gint *ret_rank, gpointer data)
 	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
 		if (key[0] == names[i][0] && strcmp(key, names[i]) == 0) {
 			*ret_rank = (gint)i;
-			return rd_string(r, fields[i]);
+			return rd_text(r, fields[i]);
 		}
 	}
 	return rd_unknown(r, key);
@@ -448,9 +467,9 @@ rd_top(Reader *r, const gchar *key, gint *ret_rank, gpointer data)
 	if (KEY_IS(key, "decision"))
 		return *ret_rank = TOP_DECISION, rd_string(r, &rec->ev->decision);
 	if (KEY_IS(key, "reason"))
-		return *ret_rank = TOP_REASON, rd_string(r, &rec->ev->reason);
+		return *ret_rank = TOP_REASON, rd_text(r, &rec->ev->reason);
 	if (KEY_IS(key, "request"))
-		return *ret_rank = TOP_REQUEST, rd_string(r, &rec->ev->request);
+		return *ret_rank = TOP_REQUEST, rd_text(r, &rec->ev->request);
 	if (KEY_IS(key, "detail"))
 		return *ret_rank = TOP_DETAIL, rd_object(r, rd_detail, rec->ev);
 	if (KEY_IS(key, "approvers")) {
@@ -459,15 +478,16 @@ rd_top(Reader *r, const gchar *key, gint *ret_rank, gpointer data)
 			return FALSE;
 		if (r->canonical && rd_peek(r, ']'))
 			return rd_fail(r, _("empty array (the writer leaves it out)"));
-		while (!rd_peek(r, ']')) {
+		for (guint n = 0; !rd_peek(r, ']'); n++) {
 			gchar *v = NULL;
-			if (rec->ev->approvers->len > 0 && !rd_char(r, ','))
+			if (n > 0 && !rd_char(r, ','))
 				return FALSE;
-			if (rec->ev->approvers->len >= FUT_LOG_APPROVERS_MAX)
+			if (n >= FUT_LOG_APPROVERS_MAX)
 				return rd_fail(r, _("too many approvers"));
-			if (!rd_string(r, &v))
+			if (!rd_text(r, &v))
 				return FALSE;
-			g_ptr_array_add(rec->ev->approvers, v);
+			if (v != NULL)
+				g_ptr_array_add(rec->ev->approvers, v);
 		}
 		r->p++;
 		return TRUE;
@@ -492,13 +512,13 @@ hash_canonical_line(const gchar *line, gsize len, guint8 ret_hash[FUT_SHA256_LEN
 }
 
 static FutLogRecord *
-record_parse(const gchar *line, gsize len, gboolean canonical, GError **error)
+record_parse(const gchar *line, gsize len, gboolean canonical, gboolean lean, GError **error)
 {
 	g_autoptr(FutLogRecord) rec = g_new0(FutLogRecord, 1);
 	g_autofree gchar *again = NULL;
 	RdTop top = {rec, {NULL, 0}, NULL, {NULL, 0}, {NULL, 0}};
 	gchar time[32] = "";
-	Reader r = {line, line, line + len, error, canonical};
+	Reader r = {line, line, line + len, error, canonical, lean};
 	gsize again_len = 0;
 	gboolean ok;
 
@@ -578,11 +598,17 @@ record_parse(const gchar *line, gsize len, gboolean canonical, GError **error)
 FutLogRecord *
 fut_log_record_parse(const gchar *line, gsize len, GError **error)
 {
-	return record_parse(line, len, TRUE, error);
+	return record_parse(line, len, TRUE, FALSE, error);
+}
+
+FutLogRecord *
+fut_log_record_parse_lean(const gchar *line, gsize len, GError **error)
+{
+	return record_parse(line, len, TRUE, TRUE, error);
 }
 
 FutLogRecord *
 fut_log_record_parse_reencode(const gchar *line, gsize len, GError **error)
 {
-	return record_parse(line, len, FALSE, error);
+	return record_parse(line, len, FALSE, FALSE, error);
 }

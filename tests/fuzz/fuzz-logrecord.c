@@ -37,6 +37,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g_autoptr(FutLogRecord) ref = fut_log_record_parse_reencode(line, size, NULL);
 
 	g_autoptr(FutLogCheckpoint) wref = fut_log_checkpoint_from_witness_json(line, size, NULL);
+	g_autoptr(FutLogRecord) lean = fut_log_record_parse_lean(line, size, NULL);
+
+	if ((lean == NULL) != (rec == NULL)) {
+		fprintf(stderr, "lean and full readers disagree\n");
+		abort();
+	}
 
 	if ((w == NULL) != (wref == NULL)) {
 		fprintf(stderr, "witness: direct reader and JSON reference disagree\n");

@@ -4,6 +4,8 @@
  * mutations of them, both must accept the same lines, refuse the same lines with the same
  * error code, and what is accepted must encode back to the same bytes and hash.
  *
+ * The lean read (fut_log_record_parse_lean, the verifier's) must refuse the same lines too.
+ *
  * The same for checkpoint witness lines: the direct reader against the JSON parser.
  *
  * A mutation is "re-hashed" half of the time (the hash member recomputed over the mutated
@@ -137,6 +139,15 @@ check_agree(const gchar *line, gsize len)
 	g_autoptr(GError) e_old = NULL;
 	g_autoptr(FutLogRecord) r_new = fut_log_record_parse(line, len, &e_new);
 	g_autoptr(FutLogRecord) r_old = fut_log_record_parse_reencode(line, len, &e_old);
+	g_autoptr(GError) e_lean = NULL;
+	g_autoptr(FutLogRecord) r_lean = fut_log_record_parse_lean(line, len, &e_lean);
+
+	/* the lean read (what verify uses) refuses exactly what the full read refuses */
+	g_assert_true((r_lean == NULL) == (r_new == NULL));
+	if (r_lean == NULL)
+		g_assert_cmpint(e_lean->code, ==, e_new->code);
+	else
+		g_assert_cmpmem(r_lean->hash, FUT_SHA256_LEN, r_new->hash, FUT_SHA256_LEN);
 
 	if ((r_new == NULL) != (r_old == NULL)) {
 		g_autofree gchar *shown = g_strescape(line, NULL);
