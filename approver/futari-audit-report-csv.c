@@ -11,19 +11,35 @@
 #include "futari-audit-report.h"
 #include "logrecord.h"
 
-/* RFC 4180 quoting; a cell that a spreadsheet would run as a formula gets a leading '. */
+/* RFC 4180 quoting; a cell that a spreadsheet would run as a formula gets a leading '.
+ * Written in runs between quotes: events.csv holds every record of the month. */
+static void
+csv_text(GString *s, const gchar *v)
+{
+	for (;;) {
+		gsize n = strcspn(v, "\"");
+		g_string_append_len(s, v, (gssize)n);
+		if (v[n] == '\0')
+			return;
+		g_string_append(s, "\"\"");
+		v += n + 1;
+	}
+}
+
+static void
+csv_open(GString *s, const gchar *first)
+{
+	g_string_append_c(s, '"');
+	if (first[0] != '\0' && strchr("=+-@\t\r", first[0]) != NULL)
+		g_string_append_c(s, '\'');
+}
+
 static void
 csv_cell(GString *s, const gchar *v, gboolean last)
 {
 	if (v != NULL) {
-		g_string_append_c(s, '"');
-		if (strchr("=+-@\t\r", v[0]) != NULL && v[0] != '\0')
-			g_string_append_c(s, '\'');
-		for (const gchar *p = v; *p; p++) {
-			if (*p == '"')
-				g_string_append_c(s, '"');
-			g_string_append_c(s, *p);
-		}
+		csv_open(s, v);
+		csv_text(s, v);
 		g_string_append_c(s, '"');
 	}
 	g_string_append(s, last ? "\r\n" : ",");
@@ -32,8 +48,15 @@ csv_cell(GString *s, const gchar *v, gboolean last)
 static void
 csv_int(GString *s, gint64 v)
 {
-	if (v >= 0)
-		g_string_append_printf(s, "%" G_GINT64_FORMAT, v);
+	if (v >= 0) {
+		gchar digits[24];
+		gsize n = sizeof(digits);
+		do {
+			digits[--n] = (gchar)('0' + v % 10);
+			v /= 10;
+		} while (v > 0);
+		g_string_append_len(s, digits + n, (gssize)(sizeof(digits) - n));
+	}
 	g_string_append_c(s, ',');
 }
 
@@ -79,18 +102,13 @@ report_csv_header(FILE *f)
 void
 report_csv_record(Report *r, const FutLogRecord *rec)
 {
-	g_autoptr(GString) s = g_string_sized_new(512);
-	g_autofree gchar *t = fut_log_time_format(rec->time_us);
-	g_autofree gchar *approvers = NULL;
+	/* a host's part is written straight into its buffer; without one, a line at a time */
+	g_autoptr(GString) own = r->csv_buf == NULL ? g_string_sized_new(512) : NULL;
+	GString *s = r->csv_buf != NULL ? r->csv_buf : own;
+	gchar t[FUT_LOG_TIME_LEN + 1];
 	const FutLogEvent *ev = rec->ev;
 
-	{
-		g_autoptr(GString) a = g_string_new(NULL);
-		for (guint i = 0; i < ev->approvers->len; i++)
-			g_string_append_printf(a, "%s%s", i > 0 ? " " : "",
-			                       (gchar *)g_ptr_array_index(ev->approvers, i));
-		approvers = g_string_free(g_steal_pointer(&a), FALSE);
-	}
+	fut_log_time_format_buf(rec->time_us, t);
 	csv_cell(s, t, FALSE);
 	csv_cell(s, rec->host, FALSE);
 	csv_int(s, rec->seq);
@@ -115,25 +133,42 @@ report_csv_record(Report *r, const FutLogRecord *rec)
 	csv_cell(s, ev->decision, FALSE);
 	csv_cell(s, ev->reason, FALSE);
 	csv_cell(s, ev->request, FALSE);
-	csv_cell(s, approvers[0] != '\0' ? approvers : NULL, FALSE);
+	/* the approvers, space-separated in one cell (absent when that text is empty) */
+	{
+		guint n = ev->approvers->len;
+		if (n > 1 ||
+		    (n == 1 && ((gchar *)g_ptr_array_index(ev->approvers, 0))[0] != '\0')) {
+			csv_open(s, g_ptr_array_index(ev->approvers, 0));
+			for (guint i = 0; i < ev->approvers->len; i++) {
+				if (i > 0)
+					g_string_append_c(s, ' ');
+				csv_text(s, g_ptr_array_index(ev->approvers, i));
+			}
+			g_string_append_c(s, '"');
+		}
+		g_string_append_c(s, ',');
+	}
 	csv_cell(s,
 	         g_strcmp0(ev->event, FUT_LOG_EV_GAP) == 0
 	             ? fut_log_event_get_detail_str(ev, "kind")
 	             : NULL,
 	         FALSE);
 	csv_cell(s, fut_log_event_get_detail_str(ev, "requester_reason"), FALSE);
-	{
+	if (ev->approvers->len > 0) {
 		g_autoptr(GString) names = g_string_new(NULL);
 		for (guint i = 0; i < ev->approvers->len; i++) {
-			g_autofree gchar *key = g_strdup_printf("approver_%u", i + 1);
-			const gchar *who = fut_log_event_get_detail_str(ev, key);
-			g_string_append_printf(names, "%s%s", i > 0 ? "; " : "",
-			                       who != NULL ? who : "");
+			gchar key[32];
+			const gchar *who;
+			g_snprintf(key, sizeof(key), "approver_%u", i + 1);
+			who = fut_log_event_get_detail_str(ev, key);
+			if (i > 0)
+				g_string_append(names, "; ");
+			g_string_append(names, who != NULL ? who : "");
 		}
 		csv_cell(s, names->len > 0 ? names->str : NULL, TRUE);
+	} else {
+		csv_cell(s, NULL, TRUE);
 	}
-	if (r->csv_buf != NULL)
-		g_string_append_len(r->csv_buf, s->str, (gssize)s->len);
-	else if (fwrite(s->str, 1, s->len, r->csv) != s->len)
+	if (own != NULL && fwrite(own->str, 1, own->len, r->csv) != own->len)
 		r->write_failed = TRUE;
 }

@@ -145,9 +145,10 @@ media_seen(Report *r, const FutLogRecord *rec)
 	 * device: it is not a medium, and counting it showed an unknown stick "?:?". */
 	if (d->vid == NULL && d->pid == NULL && d->serial == NULL && d->fs_uuid == NULL)
 		return;
-	key = g_strdup_printf("%s:%s:%s:%s", d->vid != NULL ? d->vid : "",
-	                      d->pid != NULL ? d->pid : "", d->serial != NULL ? d->serial : "",
-	                      d->serial == NULL && d->fs_uuid != NULL ? d->fs_uuid : "");
+	/* g_strconcat, not printf: one per USB record of the fleet */
+	key = g_strconcat(d->vid != NULL ? d->vid : "", ":", d->pid != NULL ? d->pid : "", ":",
+	                  d->serial != NULL ? d->serial : "", ":",
+	                  d->serial == NULL && d->fs_uuid != NULL ? d->fs_uuid : "", NULL);
 	m = g_hash_table_lookup(r->media, key);
 	if (m == NULL) {
 		m = g_new0(Medium, 1);
@@ -178,6 +179,10 @@ media_seen(Report *r, const FutLogRecord *rec)
 		m->suspicious++;
 }
 
+/* TRUE when @r is a part and the whole report already keeps as many rows of @field's kind
+ * as it will. */
+#define WHOLE_FULL(r, field) ((r)->whole != NULL && g_atomic_int_get(&(r)->whole->field) != 0)
+
 void
 report_collect(
     const FutLogRecord *rec, const gchar *month, const gchar *line, gsize len, gpointer data)
@@ -202,7 +207,8 @@ report_collect(
 		media_seen(r, rec);
 	if (strcmp(e, FUT_LOG_EV_EXPORT_WRITTEN) == 0) {
 		gint c = class_index(rec->ev->object.klass);
-		if (c != CLASS_III || r->exports[c]->len < ROWS_CLASS_III)
+		if (c != CLASS_III ||
+		    (r->exports[c]->len < ROWS_CLASS_III && !WHOLE_FULL(r, class3_full)))
 			g_ptr_array_add(r->exports[c], row_new(rec));
 		r->n_exports[c]++;
 		if (c != CLASS_UNKNOWN)
@@ -212,7 +218,7 @@ report_collect(
 	           strcmp(e, FUT_LOG_EV_APPROVAL_REFUSED) == 0 ||
 	           strcmp(e, FUT_LOG_EV_DEVICE_SUSPICIOUS) == 0 ||
 	           strcmp(e, FUT_LOG_EV_CRL_REFUSED) == 0) {
-		if (r->denials->len < ROWS_DENIALS)
+		if (r->denials->len < ROWS_DENIALS && !WHOLE_FULL(r, denials_full))
 			g_ptr_array_add(r->denials, row_new(rec));
 		r->n_denials++;
 		r->denials_day[day_index(r, rec->time_us)]++;
@@ -250,7 +256,7 @@ report_collect(
 			h->gaps[3]++;
 	}
 	if (g_str_has_prefix(e, "upload.")) {
-		if (r->uploads->len < ROWS_UPLOADS)
+		if (r->uploads->len < ROWS_UPLOADS && !WHOLE_FULL(r, uploads_full))
 			g_ptr_array_add(r->uploads, row_new(rec));
 		r->n_uploads++;
 		if (strcmp(e, FUT_LOG_EV_UPLOAD_ALLOWED) == 0)
@@ -370,6 +376,7 @@ report_part_new(const Report *r)
 	p->denials = g_ptr_array_new_with_free_func(report_row_free);
 	p->uploads = g_ptr_array_new_with_free_func(report_row_free);
 	p->csv_buf = g_string_sized_new(64 * 1024);
+	p->whole = (Report *)r;
 	return p;
 }
 
@@ -447,6 +454,12 @@ report_merge(Report *r, Report *part)
 		}
 	}
 	move_rows(r->uploads, part->uploads, ROWS_UPLOADS);
+	if (r->exports[CLASS_III]->len >= ROWS_CLASS_III)
+		g_atomic_int_set(&r->class3_full, 1);
+	if (r->denials->len >= ROWS_DENIALS)
+		g_atomic_int_set(&r->denials_full, 1);
+	if (r->uploads->len >= ROWS_UPLOADS)
+		g_atomic_int_set(&r->uploads_full, 1);
 	r->n_denials += part->n_denials;
 	r->n_uploads += part->n_uploads;
 	for (gint c = 0; c < 3; c++)

@@ -87,6 +87,11 @@ struct _Report {
 	 * on the redeem. Attached to the part's upload rows when merged, then dropped: the
 	 * memory does not grow with the fleet. */
 	GHashTable *redeems;
+	/* Set (atomically) on the whole report once its kept rows reach the cap; read by the
+	 * parts without the lock. The parts merge in host order, so once it is set no later part
+	 * gets a row in: a part does not copy rows its merge would drop. */
+	gint denials_full, uploads_full, class3_full;
+	Report *whole; /* of a part: the report it is merged into; NULL for the whole */
 };
 
 /* model */

@@ -165,9 +165,17 @@ gchar *fut_log_record_encode(FutLogRecord *rec, gsize *ret_len);
  * encoding of a record with a correct own hash: the error says which (FUT_ERROR_INVALID_DATA,
  * or FUT_ERROR_BAD_SIGNATURE for a hash that does not match the content). Caller frees. */
 FutLogRecord *fut_log_record_parse(const gchar *line, gsize len, GError **error);
+/* The same checks and refusals, for a reader that needs only the chain: the record keeps seq,
+ * time, host, prev, hash, the event name, the subject's and object's integers, the object's
+ * sha256 and class, the decision and the detail; the other strings (login, exe, path,
+ * destination, reason, request, approvers) are checked and not kept. Caller frees. */
+FutLogRecord *fut_log_record_parse_lean(const gchar *line, gsize len, GError **error);
 
 /* RFC 3339 UTC with microseconds: "2026-11-26T09:00:00.000000Z". Caller frees. */
 gchar *fut_log_time_format(gint64 time_us);
+#define FUT_LOG_TIME_LEN 27 /* characters of a formatted time */
+/* The same into @ret (FUT_LOG_TIME_LEN + 1 bytes with the NUL), without an allocation. */
+void fut_log_time_format_buf(gint64 time_us, gchar ret[FUT_LOG_TIME_LEN + 1]);
 gboolean fut_log_time_parse(const gchar *s, gint64 *ret_time_us, GError **error);
 /* Writes "YYYY-MM" of @time_us (UTC) to @ret_month (8 bytes with NUL). */
 void fut_log_time_month(gint64 time_us, gchar ret_month[8]);

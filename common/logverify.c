@@ -521,7 +521,11 @@ verify_file(Verifier *v, int dirfd, const gchar *name, const gchar *next_name)
 		g_autoptr(GError) perr = NULL;
 
 		line_no++;
-		rec = l.has_lf && !l.cut ? fut_log_record_parse(l.data, l.len, &perr) : NULL;
+		/* without a consumer of the records, only what the chain needs is kept */
+		if (l.has_lf && !l.cut)
+			rec = v->opts->record_func != NULL
+			          ? fut_log_record_parse(l.data, l.len, &perr)
+			          : fut_log_record_parse_lean(l.data, l.len, &perr);
 		if (rec == NULL) {
 			bad_line_add(bad, &l, line_no, perr);
 		} else {

@@ -13,8 +13,26 @@
 #define ASSET_PREFIX "asset:"
 
 struct _FutMediaRegister {
-	GPtrArray *entries; /* FutMediaEntry */
+	GPtrArray *entries;    /* FutMediaEntry */
+	GHashTable *by_device; /* identity_key() -> FutMediaEntry (borrowed) */
+	GHashTable *by_asset;  /* asset id -> FutMediaEntry (borrowed) */
 };
+
+/* "vid:pid:serial" with vid and pid in lower case (they compare without case); NULL when
+ * a part is missing. A register holds tens of thousands of sticks: look-ups and the
+ * duplicate check go through hash tables, not a scan per entry. */
+static gchar *
+identity_key(const gchar *vid, const gchar *pid, const gchar *serial)
+{
+	g_autofree gchar *v = NULL;
+	g_autofree gchar *p = NULL;
+
+	if (vid == NULL || pid == NULL || serial == NULL)
+		return NULL;
+	v = g_ascii_strdown(vid, -1);
+	p = g_ascii_strdown(pid, -1);
+	return g_strconcat(v, ":", p, ":", serial, NULL);
+}
 
 static void
 entry_free(FutMediaEntry *e)
@@ -32,6 +50,8 @@ fut_media_register_free(FutMediaRegister *reg)
 {
 	if (reg == NULL)
 		return;
+	g_hash_table_unref(reg->by_device);
+	g_hash_table_unref(reg->by_asset);
 	g_ptr_array_unref(reg->entries);
 	g_free(reg);
 }
@@ -41,6 +61,8 @@ fut_media_register_new_empty(void)
 {
 	FutMediaRegister *reg = g_new0(FutMediaRegister, 1);
 	reg->entries = g_ptr_array_new_with_free_func((GDestroyNotify)entry_free);
+	reg->by_device = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	reg->by_asset = g_hash_table_new(g_str_hash, g_str_equal);
 	return reg;
 }
 
@@ -151,16 +173,19 @@ fut_media_register_parse(const gchar *path, const gchar *data, gsize len, GError
 		    !get_text(kf, group, "serial", FUT_MEDIA_SERIAL_MAX, TRUE, &e->serial, error) ||
 		    !get_text(kf, group, "owner", FUT_MEDIA_OWNER_MAX, FALSE, &e->owner, error))
 			return NULL;
-		for (guint j = 0; j + 1 < reg->entries->len; j++) {
-			const FutMediaEntry *o = g_ptr_array_index(reg->entries, j);
-			if (g_str_equal(o->vid, e->vid) && g_str_equal(o->pid, e->pid) &&
-			    g_str_equal(o->serial, e->serial)) {
+		{
+			gchar *key = identity_key(e->vid, e->pid, e->serial);
+			const FutMediaEntry *o = g_hash_table_lookup(reg->by_device, key);
+			if (o != NULL) {
+				g_free(key);
 				fut_keyfile_set_error(
 				    kf, error, FUT_ERROR_INVALID_DATA, group, NULL,
 				    _("same vid, pid and serial as [asset:%s] at line %u"),
 				    o->asset_id, o->line);
 				return NULL;
 			}
+			g_hash_table_insert(reg->by_device, key, e);
+			g_hash_table_insert(reg->by_asset, e->asset_id, e);
 		}
 	}
 	return g_steal_pointer(&reg);
@@ -183,26 +208,19 @@ fut_media_register_lookup(const FutMediaRegister *reg,
                           const gchar *pid,
                           const gchar *serial)
 {
-	if (vid == NULL || pid == NULL || serial == NULL)
+	g_autofree gchar *key = identity_key(vid, pid, serial);
+
+	if (key == NULL)
 		return NULL;
-	for (guint i = 0; i < reg->entries->len; i++) {
-		const FutMediaEntry *e = g_ptr_array_index(reg->entries, i);
-		if (g_ascii_strcasecmp(e->vid, vid) == 0 && g_ascii_strcasecmp(e->pid, pid) == 0 &&
-		    g_str_equal(e->serial, serial))
-			return e;
-	}
-	return NULL;
+	return g_hash_table_lookup(reg->by_device, key);
 }
 
 const FutMediaEntry *
 fut_media_register_lookup_asset(const FutMediaRegister *reg, const gchar *asset_id)
 {
-	for (guint i = 0; i < reg->entries->len; i++) {
-		const FutMediaEntry *e = g_ptr_array_index(reg->entries, i);
-		if (g_str_equal(e->asset_id, asset_id))
-			return e;
-	}
-	return NULL;
+	if (asset_id == NULL)
+		return NULL;
+	return g_hash_table_lookup(reg->by_asset, asset_id);
 }
 
 guint

@@ -17,7 +17,8 @@ G_BEGIN_DECLS
  * The agent reads it to decide where exports may go; futari-audit reads it for the monthly
  * lost-media check. docs/media-register.md is the reference. */
 
-#define FUT_MEDIA_REGISTER_MAX  (1024 * 1024)
+/* 64 MiB: a fleet of 30,000 sticks is about 4 MiB; a larger file is refused, not read. */
+#define FUT_MEDIA_REGISTER_MAX  (64 * 1024 * 1024)
 #define FUT_MEDIA_REGISTER_PATH SYSCONFDIR "/futari/media.conf"
 #define FUT_MEDIA_ASSET_ID_MAX  64
 #define FUT_MEDIA_SERIAL_MAX    255

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: one line of the egress log and a checkpoint witness line
- * (common/logrecord.c). An accepted line must be the canonical encoding of what was read:
- * encoding the parsed record gives the same bytes and the same hash. */
+ * (common/logrecord*.c). An accepted line must be the canonical encoding of what was read:
+ * encoding the parsed record gives the same bytes and the same hash; and the single-pass
+ * reader must accept and refuse exactly what the parse + re-encode reference does. */
 #include "config.h"
 
 #include "fuzz-common.h"
+#include "logrecord-priv.h"
 #include "logrecord.h"
 
 static void
@@ -32,6 +34,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const gchar *line = (const gchar *)data;
 	g_autoptr(FutLogRecord) rec = fut_log_record_parse(line, size, NULL);
 	g_autoptr(FutLogCheckpoint) w = fut_log_checkpoint_from_witness(line, size, NULL);
+	g_autoptr(FutLogRecord) ref = fut_log_record_parse_reencode(line, size, NULL);
+
+	g_autoptr(FutLogCheckpoint) wref = fut_log_checkpoint_from_witness_json(line, size, NULL);
+	g_autoptr(FutLogRecord) lean = fut_log_record_parse_lean(line, size, NULL);
+
+	if ((lean == NULL) != (rec == NULL)) {
+		fprintf(stderr, "lean and full readers disagree\n");
+		abort();
+	}
+
+	if ((w == NULL) != (wref == NULL)) {
+		fprintf(stderr, "witness: direct reader and JSON reference disagree\n");
+		abort();
+	}
+	if ((rec == NULL) != (ref == NULL)) {
+		fprintf(stderr, "single-pass reader %s what the re-encode reference %s\n",
+		        rec != NULL ? "accepts" : "refuses", ref != NULL ? "accepts" : "refuses");
+		abort();
+	}
 
 	if (rec != NULL) {
 		guint8 hash[FUT_SHA256_LEN];
