@@ -44,6 +44,41 @@ void export_progress(JsonObject *p, gpointer data);
 int open_for_export(const gchar *path, GError **error);
 gboolean save_request(const gchar *source, const gchar *ename, JsonObject *r, int copy_fd);
 
+/* futari-walk.c: one file of an export job. */
+#define FUT_WALK_MAX_ENTRIES 100000u
+/* The agent's limit for --dir (fut_fsname_split_dir). */
+#define FUT_WALK_MAX_DEPTH   16u
+
+typedef struct {
+	gchar *display; /* the path to name in messages (not escaped) */
+	gchar *reldir;  /* the folder on the stick below --dir; NULL for a FILE argument */
+	gchar *name;    /* the base name */
+	gchar *refusal; /* why it is refused already (the walk), or NULL */
+	guint64 size;   /* from the walk, for the progress bar */
+	guint root;     /* the index of its folder argument's descriptor (walk only) */
+} FutExportItem;
+
+FutExportItem *fut_export_item_new(const gchar *display, const gchar *reldir, const gchar *name);
+GPtrArray *fut_export_items_new(void);
+int
+fut_export_walk(const gchar *path, guint max_depth, GPtrArray *items, gchar **top, GError **error);
+int fut_export_item_open(int rootfd, const gchar *top, const FutExportItem *it, GError **error);
+
+/* futari-progress.c */
+typedef struct {
+	guint64 total_bytes, done_bytes, file_bytes;
+	guint total_files, done_files;
+	gint64 start, last_draw;
+	gboolean tty, shown;
+	gboolean waiting; /* for the agent's requests-per-minute */
+} FutProgress;
+
+void fut_progress_init(FutProgress *p, guint64 total_bytes, guint total_files);
+void fut_progress_draw(FutProgress *p, gboolean force);
+void fut_progress_clear(FutProgress *p);
+void fut_progress_agent(JsonObject *msg, gpointer data);
+void fut_progress_file_done(FutProgress *p, guint64 size);
+
 /* One file per subcommand. */
 int cmd_status(int argc, char **argv);
 int cmd_devices(int argc, char **argv);

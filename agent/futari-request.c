@@ -61,7 +61,7 @@ open_for_export(const gchar *path, GError **error)
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
 		            S_ISDIR(st.st_mode)
-		                ? _("%s is a directory: export the files in it")
+		                ? _("%s is a directory: export it with --recursive")
 		                : _("%s is not a regular file (FIFO, device or socket)"),
 		            epath);
 		close(fd);
