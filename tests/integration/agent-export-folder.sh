@@ -37,6 +37,7 @@ printf 'two\n' >"$src/sub/b.txt"
 printf 'three\n' >"$src/sub/deep/c.txt"
 printf 'under a bad folder\n' >"$src/$(printf 'tab\tdir')/d.txt"
 printf 'bad name\n' >"$src/$(printf 'new\nline.txt')"
+printf 'not utf-8\n' >"$src/$(printf 'latin\351.txt')"
 printf 'internal memo\n' >"$src/sub/memo.txt"
 ln -s /etc/passwd "$src/out-link"
 ln -s a.txt "$src/in-link"
@@ -63,12 +64,14 @@ grep -q "in-link is a symbolic link" "$TEST_TMP/err" || fail "in-link: $(cat "$T
 grep -q "pipe is not a regular file" "$TEST_TMP/err" || fail "pipe: $(cat "$TEST_TMP/err")"
 grep -q 'new\\nline.txt' "$TEST_TMP/err" || fail "newline name: $(cat "$TEST_TMP/err")"
 grep -q 'tab\\tdir/d.txt' "$TEST_TMP/err" || fail "tab folder: $(cat "$TEST_TMP/err")"
-# One line per refusal (5), none with a raw control character, no bar off a terminal.
-[ "$(wc -l <"$TEST_TMP/err")" -eq 5 ] || fail "not one line per refusal: $(cat "$TEST_TMP/err")"
+grep -q 'latin\\xe9.txt' "$TEST_TMP/err" || fail "invalid UTF-8: $(cat "$TEST_TMP/err")"
+ls -A "$mnt/photos" | grep -q "latin" && fail "a name that is not UTF-8 reached the stick"
+# One line per refusal (6), none with a raw control character, no bar off a terminal.
+[ "$(wc -l <"$TEST_TMP/err")" -eq 6 ] || fail "not one line per refusal: $(cat "$TEST_TMP/err")"
 LC_ALL=C grep -q "$(printf '[\001-\010\013-\037]')" "$TEST_TMP/err" "$TEST_TMP/out" &&
 	fail "a control character reached the terminal"
 grep -q "4 written" "$TEST_TMP/out" || fail "summary: $(cat "$TEST_TMP/out")"
-grep -q "1 waiting for approval, 5 refused" "$TEST_TMP/out" || fail "summary: $(cat "$TEST_TMP/out")"
+grep -q "1 waiting for approval, 6 refused" "$TEST_TMP/out" || fail "summary: $(cat "$TEST_TMP/out")"
 n=$(grep -c '"event":"export.written"' "$TEST_TMP"/log/egress-*.jsonl)
 [ "$n" -eq 4 ] || fail "$n export.written records for 4 files"
 
