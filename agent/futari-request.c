@@ -18,6 +18,7 @@
 #include "util.h"
 
 #include "futari-cli.h"
+#include "futari-hint.h"
 
 void
 export_progress(JsonObject *p, gpointer data)
@@ -200,6 +201,8 @@ save_request(const gchar *source, const gchar *ename, JsonObject *r, int copy_fd
 		return FALSE;
 	}
 	epath = fut_strescape(path, -1);
+	/* For the user's futari-notify: where the request is (futari-hint.h). */
+	fut_request_hint_write(str_member(r, "request_id"), path);
 	if (copy_fd >= 0) {
 		g_autoptr(FutRequest) req = fut_request_parse(text, strlen(text), &error);
 		if (req == NULL || !write_copy_file(copy_fd, path, req, &copy, &error)) {
