@@ -222,7 +222,7 @@ cmd_export(int argc, char **argv)
 	fut_progress_clear(&pg);
 	for (guint k = 0; k < roots->len; k++)
 		close(g_array_index(roots, int, k));
-	if (!opt_json && items->len > (opt_recursive ? 0u : 1u)) {
+	if (!opt_json && (roots->len > 0 || items->len > 1)) {
 		g_autofree gchar *sbytes = g_format_size(t.written_bytes);
 		printf(_("%u written (%s) to %s, %u waiting for approval, %u refused.\n"),
 		       t.written, sbytes, t.where != NULL ? t.where : "-", t.requested, t.refused);

@@ -131,7 +131,7 @@ walk(int dfd,
 			if (errno == ENOENT)
 				continue;
 			it = fut_export_item_new(path, reldir, name);
-			it->refusal = g_strdup(g_strerror(errno));
+			it->refusal = g_strdup_printf(_("cannot be read (%s)"), g_strerror(errno));
 			g_ptr_array_add(items, it);
 			continue;
 		}
@@ -151,9 +151,11 @@ walk(int dfd,
 			if (sub < 0) {
 				it = fut_export_item_new(path, reldir, name);
 				it->refusal =
-				    g_strdup(errno == ELOOP || errno == ENOTDIR
-				                 ? _("was replaced while it was read: not exported")
-				                 : g_strerror(errno));
+				    errno == ELOOP || errno == ENOTDIR
+				        ? g_strdup(
+				              _("was replaced while it was read: not exported"))
+				        : g_strdup_printf(_("cannot be read (%s)"),
+				                          g_strerror(errno));
 				g_ptr_array_add(items, it);
 				continue;
 			}

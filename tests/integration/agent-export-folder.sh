@@ -44,6 +44,9 @@ ln -s a.txt "$src/in-link"
 mkfifo "$src/pipe"
 chown -R 65534:65534 "$src"
 setfattr -n trusted.futari.class -v II "$src/sub/memo.txt"
+# A folder the user cannot read (root's, 0700): refused as a whole, the rest goes.
+mkdir -m 0700 "$src/locked"
+printf 'root only\n' >"$src/locked/x.txt"
 
 ex -R "$src" >"$TEST_TMP/out" 2>"$TEST_TMP/err" && fail "refusals inside, yet exit 0"
 for f in big.txt a.txt sub/b.txt sub/deep/c.txt; do
@@ -65,13 +68,15 @@ grep -q "pipe is not a regular file" "$TEST_TMP/err" || fail "pipe: $(cat "$TEST
 grep -q 'new\\nline.txt' "$TEST_TMP/err" || fail "newline name: $(cat "$TEST_TMP/err")"
 grep -q 'tab\\tdir/d.txt' "$TEST_TMP/err" || fail "tab folder: $(cat "$TEST_TMP/err")"
 grep -q 'latin\\xe9.txt' "$TEST_TMP/err" || fail "invalid UTF-8: $(cat "$TEST_TMP/err")"
+grep -q "locked cannot be read (Permission denied)" "$TEST_TMP/err" || fail "locked: $(cat "$TEST_TMP/err")"
+[ -e "$mnt/photos/locked" ] && fail "an unreadable folder reached the stick"
 ls -A "$mnt/photos" | grep -q "latin" && fail "a name that is not UTF-8 reached the stick"
-# One line per refusal (6), none with a raw control character, no bar off a terminal.
-[ "$(wc -l <"$TEST_TMP/err")" -eq 6 ] || fail "not one line per refusal: $(cat "$TEST_TMP/err")"
+# One line per refusal (7), none with a raw control character, no bar off a terminal.
+[ "$(wc -l <"$TEST_TMP/err")" -eq 7 ] || fail "not one line per refusal: $(cat "$TEST_TMP/err")"
 LC_ALL=C grep -q "$(printf '[\001-\010\013-\037]')" "$TEST_TMP/err" "$TEST_TMP/out" &&
 	fail "a control character reached the terminal"
 grep -q "4 written" "$TEST_TMP/out" || fail "summary: $(cat "$TEST_TMP/out")"
-grep -q "1 waiting for approval, 6 refused" "$TEST_TMP/out" || fail "summary: $(cat "$TEST_TMP/out")"
+grep -q "1 waiting for approval, 7 refused" "$TEST_TMP/out" || fail "summary: $(cat "$TEST_TMP/out")"
 n=$(grep -c '"event":"export.written"' "$TEST_TMP"/log/egress-*.jsonl)
 [ "$n" -eq 4 ] || fail "$n export.written records for 4 files"
 
@@ -122,6 +127,7 @@ as_user sh -c 'i=0; while [ $i -lt 300 ]; do i=$((i+1)); echo "$i" >"$1/.t"; mv 
 	sh "$g" &
 grower=$!
 defer "kill $grower 2>/dev/null"
+wait_file "$g/f20.txt" 100 || fail "the folder does not grow"
 ex -R "$g" >"$TEST_TMP/out" 2>"$TEST_TMP/err" || true
 wait $grower
 grep -q "written" "$TEST_TMP/out" || fail "growing folder: $(cat "$TEST_TMP/out" "$TEST_TMP/err")"
@@ -187,7 +193,7 @@ chown -R 65534:65534 "$t"
 as_user env FUTARI_SOCKET="$SOCK" script -qec \
 	"$FUTARI export -R '$t' --to alpha --reason tty" /dev/null >"$TEST_TMP/tty.out" 2>&1 ||
 	fail "export on a terminal failed: $(cat "$TEST_TMP/tty.out")"
-grep -q "2/2 files" "$TEST_TMP/tty.out" || fail "no progress bar on a terminal: $(cat -v "$TEST_TMP/tty.out")"
+grep -q "/2 files" "$TEST_TMP/tty.out" || fail "no progress bar on a terminal: $(cat -v "$TEST_TMP/tty.out")"
 grep -q "/s" "$TEST_TMP/tty.out" || fail "no rate in the bar: $(cat -v "$TEST_TMP/tty.out")"
 [ "$(blockdev --getro "$dev")" = 1 ] || fail "the stick is not read-only after the jobs"
 stop_agent
