@@ -23,6 +23,7 @@
 
 #include "apimsg.h"
 #include "errors.h"
+#include "futari-hint.h"
 #include "notify-event.h"
 #include "util.h"
 
@@ -100,10 +101,82 @@ disconnect(Notifier *n)
 }
 
 static void
-handle(Notifier *n, JsonObject *msg)
+show_event(Notifier *n, JsonObject *event)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(FutNotifyMessage) m = NULL;
+	g_autoptr(FutNotifyMessage) m = fut_notify_message_from_event(event, &error);
+
+	if (m == NULL) {
+		if (error != NULL)
+			log_msg(_("ignored a malformed event"), error->message);
+		return;
+	}
+	show(n, m);
+}
+
+/* export.requested comes from the agent before `futari` has its reply and saves the
+ * request, where the agent cannot know (issue 19): beside the file or in the current
+ * folder. The CLI leaves the path by request id (futari-hint.h); the notification waits for
+ * it up to 2 s, then names it exactly (detail.request_file) and opens its folder. */
+typedef struct {
+	Notifier *n;
+	JsonObject *event;
+	gchar *id;
+	guint tries;
+} RequestWait;
+
+static void
+request_wait_free(gpointer data)
+{
+	RequestWait *w = data;
+
+	json_object_unref(w->event);
+	g_free(w->id);
+	g_free(w);
+}
+
+static gboolean
+request_wait_tick(gpointer data)
+{
+	RequestWait *w = data;
+	g_autofree gchar *file = fut_request_hint_take(w->id);
+
+	if (file == NULL && ++w->tries < 8)
+		return G_SOURCE_CONTINUE;
+	if (file != NULL)
+		json_object_set_string_member(json_object_get_object_member(w->event, "detail"),
+		                              "request_file", file);
+	show_event(w->n, w->event);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean
+wait_for_request_file(Notifier *n, JsonObject *event)
+{
+	JsonNode *detail = json_object_get_member(event, "detail");
+	JsonNode *idn = json_object_get_member(event, "request");
+	const gchar *id = idn != NULL && JSON_NODE_HOLDS_VALUE(idn) &&
+	                          json_node_get_value_type(idn) == G_TYPE_STRING
+	                      ? json_node_get_string(idn)
+	                      : NULL;
+	RequestWait *w;
+
+	if (g_strcmp0(json_object_get_string_member_with_default(event, "event", NULL),
+	              "export.requested") != 0 ||
+	    id == NULL || detail == NULL || !JSON_NODE_HOLDS_OBJECT(detail) ||
+	    json_object_has_member(json_node_get_object(detail), "request_file"))
+		return FALSE;
+	w = g_new0(RequestWait, 1);
+	w->n = n;
+	w->event = json_object_ref(event);
+	w->id = g_strdup(id);
+	g_timeout_add_full(G_PRIORITY_DEFAULT, 250, request_wait_tick, w, request_wait_free);
+	return TRUE;
+}
+
+static void
+handle(Notifier *n, JsonObject *msg)
+{
 	JsonNode *event;
 
 	if (json_object_has_member(msg, "ok")) {
@@ -136,13 +209,8 @@ handle(Notifier *n, JsonObject *msg)
 		log_msg(_("listening to the agent's events"), NULL);
 		return;
 	}
-	m = fut_notify_message_from_event(json_node_get_object(event), &error);
-	if (m == NULL) {
-		if (error != NULL)
-			log_msg(_("ignored a malformed event"), error->message);
-		return;
-	}
-	show(n, m);
+	if (!wait_for_request_file(n, json_node_get_object(event)))
+		show_event(n, json_node_get_object(event));
 }
 
 static void

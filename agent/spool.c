@@ -34,6 +34,9 @@ fut_spool_entry_free(FutSpoolEntry *e)
 		close(e->fd);
 	if (e->quota != NULL && e->reserved > 0)
 		fut_spool_quota_release(e->quota, e->uid, e->reserved);
+	if (e->part != NULL)
+		unlink(e->part);
+	g_free(e->part);
 	g_free(e->id);
 	g_free(e->path);
 	g_free(e->dir);
@@ -417,6 +420,15 @@ fut_spool_ingest_full(const gchar *spool_dir,
 	/* Unnamed: nothing to clean up after a crash, nothing for anyone to open by name. */
 	e->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	e->dir = g_strdup(dir);
+	if (e->fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR)) {
+		/* No O_TMPFILE on this filesystem (EISDIR from kernels that predate it): a
+		 * named partial copy, removed with the entry or at the next start. */
+		g_autofree gchar *base = g_strconcat(e->id, SPOOL_PART, NULL);
+		e->part = g_build_filename(dir, base, NULL);
+		e->fd = open(e->part, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (e->fd < 0)
+			g_clear_pointer(&e->part, g_free);
+	}
 	if (e->fd < 0)
 		return fut_error_set_errno(error, errno, _("the spool")), NULL;
 
@@ -571,8 +583,13 @@ fut_spool_entry_sync(FutSpoolEntry *e, GError **error)
 		 * on the disk (a crash in between leaves nothing). */
 		if (fsync(e->fd) < 0)
 			return fut_error_set_errno(error, errno, _("the spool"));
-		if (linkat(AT_FDCWD, self, AT_FDCWD, path, AT_SYMLINK_FOLLOW) < 0)
+		if (e->part != NULL) {
+			if (rename(e->part, path) < 0)
+				return fut_error_set_errno(error, errno, path);
+			g_clear_pointer(&e->part, g_free);
+		} else if (linkat(AT_FDCWD, self, AT_FDCWD, path, AT_SYMLINK_FOLLOW) < 0) {
 			return fut_error_set_errno(error, errno, path);
+		}
 		e->path = g_steal_pointer(&path);
 		/* Counted by fut_spool_usage() from here on: the reservation can go. */
 		fut_spool_quota_release(e->quota, e->uid, e->reserved);

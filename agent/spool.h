@@ -25,6 +25,10 @@ typedef struct {
 	 * this descriptor, gone with it (and with the agent, whatever kills it), and counted in
 	 * @quota by @reserved bytes until fut_spool_entry_sync() names it. -1 otherwise. */
 	int fd;
+	/* private: where the spool's filesystem has no O_TMPFILE (NFS, vfat), the copy is
+	 * made under this name instead (<id>.part: removed with the entry, at the agent's next
+	 * start if it was killed, and renamed to <id>.data by fut_spool_entry_sync()). */
+	gchar *part;
 	gchar *dir; /* the user's spool folder */
 	FutSpoolQuota *quota;
 	guint64 reserved;

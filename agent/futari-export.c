@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* futari export: files to a USB stick. */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "errors.h"
+#include "util.h"
+
+#include "futari-cli.h"
+
+static gchar *opt_to = NULL;
+static gchar *opt_dir = NULL;
+static gchar *opt_reason = NULL;
+static gboolean opt_with_copy = FALSE;
+
+static gboolean opt_recursive = FALSE;
+
+typedef struct {
+	guint written, requested, refused;
+	guint64 written_bytes;
+	gchar *where; /* the stick, as the agent names it (escaped) */
+} ExportTally;
+
+static guint
+dir_depth(const gchar *dir)
+{
+	g_auto(GStrv) parts = g_strsplit(dir != NULL ? dir : "", "/", -1);
+	guint n = 0;
+
+	for (guint i = 0; parts[i] != NULL; i++)
+		n += *parts[i] != '\0';
+	return n;
+}
+
+/* Every path and reason is escaped here, once. */
+static void
+refuse_line(FutProgress *pg, ExportTally *t, const gchar *message)
+{
+	fut_progress_clear(pg);
+	fail_line(message);
+	t->refused++;
+}
+
+/* Exports one file through @fd (closed here): one agent job, so one classification and one
+ * log record per file. Says what happened; counts it in @t. */
+static void
+export_one(const FutExportItem *it, int fd, FutProgress *pg, ExportTally *t)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonObject) args = json_object_new();
+	g_autoptr(JsonObject) r = NULL;
+	g_autofree gchar *ename = fut_strescape(it->display, -1);
+	g_autofree gchar *dir = NULL;
+
+	if (it->reldir != NULL)
+		dir = opt_dir != NULL && *opt_dir != '\0'
+		          ? g_strconcat(opt_dir, "/", it->reldir, NULL)
+		          : g_strdup(it->reldir);
+	else
+		dir = g_strdup(opt_dir);
+	json_object_set_string_member(args, "name", it->name);
+	json_object_set_string_member(args, "to", opt_to);
+	if (dir != NULL)
+		json_object_set_string_member(args, "dir", dir);
+	json_object_set_string_member(args, "reason", opt_reason);
+	fut_progress_draw(pg, TRUE);
+	/* A folder can hold more files than the agent takes requests in a minute
+	 * ([limits] requests-per-minute): such a refusal comes before the agent reads the
+	 * file, so the same file is sent again when the minute has passed, rather than
+	 * leaving the rest of the folder behind. The agent speaks C (it runs without a
+	 * locale), so its reason is matched as it is. */
+	for (guint waited = 0;; waited += 5) {
+		g_clear_error(&error);
+		r = agent_call_full("export", args, fd, fut_progress_agent, pg, &error);
+		if (r != NULL || waited >= 120 ||
+		    !g_error_matches(error, FUT_ERROR, FUT_ERROR_REFUSED) ||
+		    !g_str_has_prefix(error->message, "too many requests"))
+			break;
+		pg->waiting = TRUE;
+		fut_progress_draw(pg, TRUE);
+		g_usleep(5 * G_USEC_PER_SEC);
+		pg->waiting = FALSE;
+	}
+	fut_progress_file_done(pg, it->size);
+	if (r == NULL) {
+		g_autofree gchar *msg = g_strdup_printf("%s: %s", it->display, error->message);
+		close(fd);
+		refuse_line(pg, t, msg);
+		return;
+	}
+	if (str_member(r, "request_text") != NULL) {
+		t->requested++;
+		fut_progress_clear(pg);
+		if (opt_json)
+			print_json(r);
+		else if (!save_request(it->display, ename, r, opt_with_copy ? fd : -1))
+			t->refused++;
+		close(fd);
+		return;
+	}
+	close(fd);
+	t->written++;
+	t->written_bytes += (guint64)int_member(r, "size");
+	if (t->where == NULL)
+		t->where = esc(str_member(r, "asset") != NULL ? str_member(r, "asset")
+		                                              : str_member(r, "serial"));
+	if (opt_json) {
+		fut_progress_clear(pg);
+		print_json(r);
+	} else if (it->reldir == NULL) {
+		/* A file named on the command line: its own line, with its digest. Files found
+		 * in a folder are counted in the summary (their digests are in the log). */
+		g_autofree gchar *ewritten = esc(str_member(r, "written"));
+		fut_progress_clear(pg);
+		printf(_("%s: Class %s, written to %s:/%s\n  SHA-256 %s\n"), ename,
+		       str_member(r, "class"), t->where, ewritten, str_member(r, "sha256"));
+	}
+}
+
+int
+cmd_export(int argc, char **argv)
+{
+	const GOptionEntry entries[] = {
+	    {"to", 't', 0, G_OPTION_ARG_STRING, &opt_to,
+	     N_("The stick: its serial, label, register asset id or mount point"), "DEVICE"},
+	    {"dir", 'd', 0, G_OPTION_ARG_STRING, &opt_dir, N_("A folder on the stick"), "DIR"},
+	    {"reason", 'r', 0, G_OPTION_ARG_STRING, &opt_reason,
+	     N_("Why the file leaves the PC (shown to the approver and logged)"), "TEXT"},
+	    {"recursive", 'R', 0, G_OPTION_ARG_NONE, &opt_recursive,
+	     N_("Export folders with the files in them, keeping their tree"), NULL},
+	    {"with-copy", 0, 0, G_OPTION_ARG_NONE, &opt_with_copy,
+	     N_("When approval is needed, put a copy of the exact bytes beside the request for "
+	        "the supervisor to see"),
+	     NULL},
+	    {NULL}};
+	g_autoptr(GPtrArray) items = fut_export_items_new();
+	g_autoptr(GArray) roots = g_array_new(FALSE, FALSE, sizeof(int));
+	g_autoptr(GPtrArray) tops = g_ptr_array_new_with_free_func(g_free);
+	ExportTally t = {0};
+	FutProgress pg;
+	guint64 total = 0;
+	guint nfiles = 0;
+	int rc;
+
+	if (!parse_sub_options(&argc, &argv, _("FILE…"),
+	                       _("Export files to a USB stick. Class III files are written at "
+	                         "once; Class I and II files need a supervisor's approval."),
+	                       entries))
+		return EXIT_USAGE;
+	if (argc < 2 || opt_to == NULL || opt_reason == NULL) {
+		fprintf(stderr, _("Usage: futari export FILE… --to DEVICE [--dir D] --reason "
+		                  "TEXT [--recursive] [--with-copy]\n"));
+		return EXIT_USAGE;
+	}
+	/* The job: every file first (a folder listed whole, or refused whole), then one
+	 * export per file, in order, under one progress bar. */
+	for (int i = 1; i < argc; i++) {
+		g_autoptr(GError) error = NULL;
+		g_autofree gchar *base = g_path_get_basename(argv[i]);
+		struct stat st;
+
+		if (opt_recursive && lstat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			gchar *top = NULL;
+			guint first = items->len;
+			int fd = fut_export_walk(argv[i],
+			                         FUT_WALK_MAX_DEPTH -
+			                             MIN(dir_depth(opt_dir), FUT_WALK_MAX_DEPTH),
+			                         items, &top, &error);
+			if (fd < 0) {
+				fail_line(error->message);
+				t.refused++;
+				continue;
+			}
+			for (guint k = first; k < items->len; k++)
+				((FutExportItem *)items->pdata[k])->root = roots->len;
+			g_array_append_val(roots, fd);
+			g_ptr_array_add(tops, top);
+			continue;
+		}
+		g_ptr_array_add(items, fut_export_item_new(argv[i], NULL, base));
+		if (stat(argv[i], &st) == 0 && S_ISREG(st.st_mode))
+			((FutExportItem *)items->pdata[items->len - 1])->size = (guint64)st.st_size;
+	}
+	for (guint k = 0; k < items->len; k++) {
+		const FutExportItem *it = items->pdata[k];
+		if (it->refusal == NULL) {
+			total += it->size;
+			nfiles++;
+		}
+	}
+	fut_progress_init(&pg, total, nfiles);
+	for (guint k = 0; k < items->len; k++) {
+		g_autoptr(GError) error = NULL;
+		const FutExportItem *it = items->pdata[k];
+		int fd;
+
+		if (it->refusal != NULL) {
+			g_autofree gchar *msg = g_strdup_printf("%s %s", it->display, it->refusal);
+			refuse_line(&pg, &t, msg);
+			continue;
+		}
+		if (it->reldir == NULL)
+			fd = open_for_export(it->display, &error);
+		else
+			fd = fut_export_item_open(g_array_index(roots, int, it->root),
+			                          tops->pdata[it->root], it, &error);
+		if (fd < 0) {
+			fut_progress_file_done(&pg, it->size);
+			refuse_line(&pg, &t, error->message);
+			continue;
+		}
+		export_one(it, fd, &pg, &t);
+	}
+	fut_progress_clear(&pg);
+	for (guint k = 0; k < roots->len; k++)
+		close(g_array_index(roots, int, k));
+	if (!opt_json && (roots->len > 0 || items->len > 1)) {
+		g_autofree gchar *sbytes = g_format_size(t.written_bytes);
+		printf(_("%u written (%s) to %s, %u waiting for approval, %u refused.\n"),
+		       t.written, sbytes, t.where != NULL ? t.where : "-", t.requested, t.refused);
+	}
+	rc = t.refused > 0 ? EXIT_REFUSED : EXIT_SUCCESS;
+	g_free(t.where);
+	return rc;
+}

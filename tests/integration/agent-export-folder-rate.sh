@@ -1,0 +1,38 @@
+#!/bin/sh
+# futari export --recursive under the agent's per-minute request limit (issue 18): a folder
+# with more files than [limits] requests-per-minute is exported whole, the CLI waiting for
+# the limit and sending the refused file again, never leaving the rest behind or writing a
+# file twice. Takes about a minute (the limit's window).
+. "$(dirname "$0")/agent-lib.sh"
+agent_enter_ns "$@"
+. "$(dirname "$0")/lib.sh"
+require_cmd setpriv sha256sum timeout
+agent_setup
+user_home
+register_sticks alpha
+make_stick alpha
+dev=$STICK
+printf '\n[limits]\nrequests-per-minute = 3\n' >>"$ETC/agent.conf"
+start_agent
+wait_ro "$dev" || fail "stick not read-only"
+mnt="$TEST_TMP/mnt"
+mkdir -p "$mnt"
+mount "$dev" "$mnt" 2>/dev/null || fail "cannot mount the stick"
+defer "umount $mnt 2>/dev/null"
+
+src="$HOME_U/five"
+mkdir -p "$src"
+for i in 1 2 3 4 5; do printf 'public notice %s\n' "$i" >"$src/n$i.txt"; done
+chown -R 65534:65534 "$src"
+as_user timeout 150 "$FUTARI" export -R "$src" --to alpha --reason r >"$TEST_TMP/out" 2>"$TEST_TMP/err" ||
+	fail "the folder was not exported whole: $(cat "$TEST_TMP/out" "$TEST_TMP/err")"
+grep -q "5 written" "$TEST_TMP/out" || fail "summary: $(cat "$TEST_TMP/out")"
+for i in 1 2 3 4 5; do
+	[ "$(cat "$mnt/five/n$i.txt")" = "public notice $i" ] || fail "n$i.txt missing or wrong"
+done
+[ "$(ls "$mnt/five" | wc -l)" -eq 5 ] || fail "a file was written twice: $(ls "$mnt/five")"
+[ ! -s "$TEST_TMP/err" ] || fail "refusals off a terminal: $(cat "$TEST_TMP/err")"
+n=$(grep -c '"event":"export.written"' "$TEST_TMP"/log/egress-*.jsonl)
+[ "$n" -eq 5 ] || fail "$n export.written records for 5 files"
+stop_agent
+exit 0
