@@ -10,6 +10,7 @@
 
 #include "detect.h"
 #include "errors.h"
+#include "scan-filter.h"
 
 /* Both check digits are the same modulus-11 scheme written in two ordinances:
  *   check = 11 - (sum(Pn * Qn) mod 11), or 0 when the remainder is 0 or 1,
@@ -84,8 +85,9 @@ struct _FutScanWords {
 	guint8 boring[256];
 	/* bit b0 << 8 | b1 set: some word starts with the bytes b0 b1 */
 	guint8 bigram[65536 / 8];
-	gboolean digit_free; /* no word contains an ASCII digit */
-	guint first_output;  /* states from here on end a word */
+	gboolean digit_free;  /* no word contains an ASCII digit */
+	FutScanFilter filter; /* skips what the fast path would, 16 or 32 bytes at a time */
+	guint first_output;   /* states from here on end a word */
 };
 
 FutScanWords *
@@ -329,6 +331,25 @@ fut_scan_words_build(FutScanWords *self)
 		if (f[0] != '\0' && f[1] == '\0')
 			self->boring[f[0]] = 0;
 	}
+	{
+		g_autoptr(GArray) starts = g_array_new(FALSE, FALSE, sizeof(guint32));
+		gboolean one_byte = FALSE;
+		for (guint i = 0; i < forms->len; i++) {
+			const guint8 *f = g_ptr_array_index(forms, i);
+			guint32 s;
+			if (f[0] == '\0')
+				continue;
+			if (f[1] == '\0') {
+				one_byte = TRUE;
+				continue;
+			}
+			s = (guint32)f[0] << 16 | (guint32)f[1] << 8 |
+			    (f[2] != '\0' ? f[2] : FUT_SCAN_FILTER_ANY_THIRD);
+			g_array_append_val(starts, s);
+		}
+		fut_scan_filter_build(&self->filter, (const guint32 *)(gpointer)starts->data,
+		                      starts->len, one_byte);
+	}
 	self->digit_free = TRUE;
 	for (guint i = 0; i < forms->len; i++) {
 		if (strpbrk(g_ptr_array_index(forms, i), "0123456789") != NULL)
@@ -373,6 +394,10 @@ no_words_boring(void)
 	}
 	return table;
 }
+
+/* Without words only digits and full-width leads stop the filter: its pair tables are
+ * empty. */
+static const FutScanFilter no_words_filter = {.usable = TRUE};
 
 void
 fut_scanner_init(FutScanner *scan, const FutScanWords *words)
@@ -618,6 +643,11 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 	const guint8 lead = scan->legacy_lead;
 	/* when no word holds a digit, a digit always takes the automaton back to its root */
 	const gboolean digit_free = w == NULL || w->digit_free;
+	const FutScanFilter *filter = w != NULL ? &w->filter : &no_words_filter;
+	const FutScanFilterWindow window = filter->usable ? fut_scan_filter_get_window() : NULL;
+	/* the filter's last window: bit i set when wbase[i] must be looked at */
+	const guint8 *wbase = NULL;
+	guint64 wmask = 0;
 	const guint8 *p = data;
 	const guint8 *end = len > 0 ? data + len : data;
 	guint ac = scan->ac_state;
@@ -639,7 +669,14 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 					 * at the next byte, exactly as if it were skipped: the big
 					 * transition table is touched only for real candidates. */
 					while (p < end) {
-						guint8 k = boring[*p];
+						guint8 k;
+						/* the bytes the test below would skip, a window
+						 * at a time; it still judges where this stops */
+						if (window != NULL)
+							p = fut_scan_filter_next(filter, window,
+							                         lead, p, end,
+							                         &wbase, &wmask);
+						k = boring[*p];
 						if (k == 1 || (k == 2 && p + 1 < end &&
 						               !(bigram[(p[0] << 8 | p[1]) >> 3] &
 						                 (1 << (p[1] & 7))))) {

@@ -2,11 +2,14 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <glib.h>
 
 #include "detect.h"
 #include "errors.h"
+#include "scan-filter.h"
 #include "test-classify-util.h"
 
 /* --- check digits -------------------------------------------------------------------- */
@@ -180,6 +183,53 @@ scan_pieces(const FutScanWords *w, FutScanText text, const GString *in, gsize pi
 	fut_scanner_finish(s);
 }
 
+static const FutScanFilterImpl impls[] = {FUT_SCAN_FILTER_SCALAR, FUT_SCAN_FILTER_SSSE3,
+                                          FUT_SCAN_FILTER_AVX2};
+
+/* The whole text in one feed (the fast path, through each vector filter the processor has)
+ * against one byte per feed (the byte-at-a-time path, which no filter ever sees: a window
+ * needs more than 64 bytes left). */
+static void
+assert_fast_as_slow(const FutScanWords *words, FutScanText text, const GString *text_in)
+{
+	/* the text ends right before a page nobody may read: a filter that reads past the
+	 * end of what it is fed crashes here */
+	gsize page = (gsize)sysconf(_SC_PAGESIZE);
+	gsize span = (text_in->len + page - 1) / page * page;
+	guint8 *map =
+	    mmap(NULL, span + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	GString in_at_end;
+	GString *in = &in_at_end;
+	FutScanner slow;
+
+	g_assert_true(map != MAP_FAILED);
+	g_assert_cmpint(mprotect(map + span, page, PROT_NONE), ==, 0);
+	if (text_in->len > 0)
+		memcpy(map + span - text_in->len, text_in->str, text_in->len);
+	in_at_end.str = (gchar *)map + span - text_in->len;
+	in_at_end.len = text_in->len;
+
+	fut_scan_filter_set_impl(FUT_SCAN_FILTER_SCALAR);
+	scan_pieces(words, text, in, 1, &slow);
+	for (guint k = 0; k < G_N_ELEMENTS(impls); k++) {
+		FutScanner fast;
+		if (!fut_scan_filter_set_impl(impls[k]))
+			continue;
+		scan_pieces(words, text, in, in->len, &fast);
+		g_assert_cmpuint(fast.mynumber_valid, ==, slow.mynumber_valid);
+		g_assert_cmpuint(fast.mynumber_invalid, ==, slow.mynumber_invalid);
+		g_assert_cmpuint(fast.resident_valid, ==, slow.resident_valid);
+		g_assert_cmpmem(fast.mynumber_first, FUT_MYNUMBER_LEN, slow.mynumber_first,
+		                FUT_MYNUMBER_LEN);
+		g_assert_cmpmem(fast.resident_first, FUT_RESIDENT_CODE_LEN, slow.resident_first,
+		                FUT_RESIDENT_CODE_LEN);
+		g_assert_cmpmem(fast.word_counts, sizeof(fast.word_counts), slow.word_counts,
+		                sizeof(slow.word_counts));
+	}
+	fut_scan_filter_set_impl(FUT_SCAN_FILTER_AUTO);
+	munmap(map, span + page);
+}
+
 static void
 test_scanner_random_differential(void)
 {
@@ -189,7 +239,12 @@ test_scanner_random_differential(void)
 	    "注意", "山田", "\x8c\xc2", "-a",
 	    /* four full-width digits: a chain part in UTF-8, Shift_JIS, EUC-JP */
 	    "\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93\xef\xbc\x94", "\x82\x50\x82\x51\x82\x52\x82\x53",
-	    "\xa3\xb1\xa3\xb2\xa3\xb3\xa3\xb4"};
+	    "\xa3\xb1\xa3\xb2\xa3\xb3\xa3\xb4",
+	    /* long stretches the vector filter passes over, and words inside them at every
+	     * offset of a window */
+	    "山田太郎中央区本町北区緑町南区港町鈴木一郎佐藤花子", "abcdefghijklmnopqrstuvwxyz",
+	    "会議資料の取扱注意について", "\x8e\x52\x93\x63\x91\xbe\x98\x59\x8e\xe6\x88\xb5",
+	    "\xbb\xb3\xc5\xc4\xc2\xc0\xcf\xba\xbc\xe8\xb0\xb7"};
 	g_autoptr(FutScanWords) w = make_words();
 	g_autoptr(FutScanWords) wd = fut_scan_words_new();
 	GRand *rand = g_rand_new_with_seed(17);
@@ -203,8 +258,6 @@ test_scanner_random_differential(void)
 		guint parts = (guint)g_rand_int_range(rand, 1, 120);
 		const FutScanWords *words = round % 3 == 0 ? NULL : round % 3 == 1 ? w : wd;
 		FutScanText text = (FutScanText)(round / 3 % 3);
-		FutScanner fast;
-		FutScanner slow;
 
 		for (guint i = 0; i < parts; i++) {
 			gint kind = g_rand_int_range(rand, 0, 5);
@@ -250,19 +303,98 @@ test_scanner_random_differential(void)
 				    in, bits[g_rand_int_range(rand, 0, G_N_ELEMENTS(bits))]);
 			}
 		}
-		scan_pieces(words, text, in, in->len, &fast);
-		scan_pieces(words, text, in, 1, &slow);
-		g_assert_cmpuint(fast.mynumber_valid, ==, slow.mynumber_valid);
-		g_assert_cmpuint(fast.mynumber_invalid, ==, slow.mynumber_invalid);
-		g_assert_cmpuint(fast.resident_valid, ==, slow.resident_valid);
-		g_assert_cmpmem(fast.mynumber_first, FUT_MYNUMBER_LEN, slow.mynumber_first,
-		                FUT_MYNUMBER_LEN);
-		g_assert_cmpmem(fast.resident_first, FUT_RESIDENT_CODE_LEN, slow.resident_first,
-		                FUT_RESIDENT_CODE_LEN);
-		for (guint i = 0; i < 3; i++)
-			g_assert_cmpuint(fast.word_counts[i], ==, slow.word_counts[i]);
+		assert_fast_as_slow(words, text, in);
 	}
 	g_rand_free(rand);
+}
+
+/* The filter's buckets are built from the words: random word sets (kana, kanji, Latin,
+ * digits, separators; UTF-8 with their Shift_JIS and EUC-JP forms) over texts made of the
+ * same characters, the words whole and cut, in every encoding. */
+static void
+test_filter_random_words(void)
+{
+	static const gunichar alphabet[] = {
+	    0x3042, 0x3044, 0x3046, 0x304b, 0x3055, 0x3093, 0x30a2, 0x30de, 0x30fc, 0x4e00,
+	    0x4eba, 0x500b, 0x53f7, 0x756a, 0x79d8, 0x6975, 0x6ce8, 0x610f, 0x3000, 0xff11,
+	    0xff62, 'a',    'Z',    '-',    ' ',    '0',    '7',    '(',    0xe9,   0x20ac};
+	GRand *rand = g_rand_new_with_seed(71);
+
+	for (guint round = 0; round < 300; round++) {
+		g_autoptr(FutScanWords) w = fut_scan_words_new();
+		g_autoptr(GPtrArray) forms = g_ptr_array_new_with_free_func(g_free);
+		g_autoptr(GString) in = g_string_new(NULL);
+		guint n_words = (guint)g_rand_int_range(rand, 1, 40);
+		FutScanText text = (FutScanText)(round % 3);
+
+		for (guint i = 0; i < n_words; i++) {
+			GString *word = g_string_new(NULL);
+			gint chars = g_rand_int_range(rand, 1, 5);
+			for (gint k = 0; k < chars; k++)
+				g_string_append_unichar(
+				    word,
+				    alphabet[g_rand_int_range(rand, 0, G_N_ELEMENTS(alphabet))]);
+			/* one-byte words turn the filter off: keep them rare */
+			if (word->len == 1 && g_rand_int_range(rand, 0, 8) != 0)
+				g_string_append_unichar(word, 0x79d8);
+			if (fut_scan_words_add(w, word->str, (FutWordRole)(i % 3), NULL) >= 0) {
+				gchar *sj =
+				    g_convert(word->str, -1, "CP932", "UTF-8", NULL, NULL, NULL);
+				gchar *eu =
+				    g_convert(word->str, -1, "EUC-JP", "UTF-8", NULL, NULL, NULL);
+				if (sj != NULL)
+					g_ptr_array_add(forms, sj);
+				if (eu != NULL)
+					g_ptr_array_add(forms, eu);
+				g_ptr_array_add(forms, g_strdup(word->str));
+			}
+			g_string_free(word, TRUE);
+		}
+		fut_scan_words_build(w);
+		while (in->len < (gsize)g_rand_int_range(rand, 1, 2000)) {
+			gint kind = g_rand_int_range(rand, 0, 6);
+			if (kind == 0 && forms->len > 0) {
+				const gchar *f =
+				    g_ptr_array_index(forms, g_rand_int_range(rand, 0, forms->len));
+				gsize len = strlen(f);
+				/* whole, or cut short */
+				g_string_append_len(
+				    in, f,
+				    g_rand_boolean(rand)
+				        ? (gssize)len
+				        : (gssize)g_rand_int_range(rand, 1, (gint)len + 1));
+			} else if (kind == 1) {
+				gint n = g_rand_int_range(rand, 1, 14);
+				for (gint k = 0; k < n; k++)
+					g_string_append_c(
+					    in, (gchar)('0' + g_rand_int_range(rand, 0, 10)));
+			} else if (kind == 2) {
+				g_string_append_c(in, (gchar)g_rand_int_range(rand, 1, 256));
+			} else {
+				g_string_append_unichar(
+				    in,
+				    alphabet[g_rand_int_range(rand, 0, G_N_ELEMENTS(alphabet))]);
+			}
+		}
+		assert_fast_as_slow(w, text, in);
+	}
+	g_rand_free(rand);
+}
+
+/* Every implementation the processor has can be chosen and is reported back. */
+static void
+test_filter_impls(void)
+{
+	g_assert_true(fut_scan_filter_set_impl(FUT_SCAN_FILTER_SCALAR));
+	g_assert_cmpint(fut_scan_filter_get_impl(), ==, FUT_SCAN_FILTER_SCALAR);
+	for (guint k = 0; k < G_N_ELEMENTS(impls); k++) {
+		if (fut_scan_filter_set_impl(impls[k]))
+			g_assert_cmpint(fut_scan_filter_get_impl(), ==, impls[k]);
+		else
+			g_test_message("implementation %u: not on this processor", impls[k]);
+	}
+	g_assert_true(fut_scan_filter_set_impl(FUT_SCAN_FILTER_AUTO));
+	g_assert_cmpint(fut_scan_filter_get_impl(), !=, FUT_SCAN_FILTER_AUTO);
 }
 
 static void
@@ -305,5 +437,7 @@ main(int argc, char **argv)
 	g_test_add_func("/scan/scanner/chunks", test_scanner_chunks);
 	g_test_add_func("/scan/scanner/random-differential", test_scanner_random_differential);
 	g_test_add_func("/scan/scanner/words-garbage", test_scanner_words_garbage);
+	g_test_add_func("/scan/filter/random-words", test_filter_random_words);
+	g_test_add_func("/scan/filter/impls", test_filter_impls);
 	return g_test_run();
 }
