@@ -573,6 +573,9 @@ digits_in_place(
     FutScanner *scan, const guint8 *p, const guint8 *end, guint8 lead, const guint8 *boring)
 {
 	const guint8 *chain[3];
+	/* where the first runs start and end, for the second pass */
+	const guint8 *run_at[8];
+	const guint8 *run_end[8];
 	const guint8 *q = p;
 	const guint8 *stop;
 	guint8 sep = 0;
@@ -595,6 +598,10 @@ digits_in_place(
 		else
 			chain_ok = FALSE;
 		ids |= n == FUT_MYNUMBER_LEN || n == FUT_RESIDENT_CODE_LEN;
+		if (runs < G_N_ELEMENTS(run_at)) {
+			run_at[runs] = q;
+			run_end[runs] = e;
+		}
 		runs++;
 		if ((c != '-' && c != ' ') || (sep != 0 && c != sep)) {
 			stop = e;
@@ -613,7 +620,16 @@ digits_in_place(
 		q = e + 1;
 	}
 	/* second pass: the checks, in the order the byte-at-a-time path makes them */
-	for (q = p; ids && q < stop;) {
+	for (guint r = 0; ids && r < MIN(runs, G_N_ELEMENTS(run_at)); r++) {
+		gsize n = (gsize)(run_end[r] - run_at[r]);
+		if (n == FUT_MYNUMBER_LEN)
+			check_mynumber(scan, (const gchar *)run_at[r]);
+		else if (n == FUT_RESIDENT_CODE_LEN)
+			check_resident(scan, (const gchar *)run_at[r]);
+	}
+	/* a chain of more runs than that: the rest found again */
+	for (q = runs > G_N_ELEMENTS(run_at) ? run_end[G_N_ELEMENTS(run_at) - 1] + 1 : stop;
+	     ids && q < stop;) {
 		const guint8 *e = digit_run_end(q + 1, stop);
 		gsize n = (gsize)(e - q);
 		if (n == FUT_MYNUMBER_LEN)

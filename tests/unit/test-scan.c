@@ -260,8 +260,24 @@ test_scanner_random_differential(void)
 		FutScanText text = (FutScanText)(round / 3 % 3);
 
 		for (guint i = 0; i < parts; i++) {
-			gint kind = g_rand_int_range(rand, 0, 5);
-			if (kind == 0) {
+			gint kind = g_rand_int_range(rand, 0, 6);
+			if (kind == 5) {
+				/* a long chain: 6 to 12 runs joined by one separator, with
+				 * identifiers anywhere in it */
+				static const gint lens[] = {1, 4, 4, 11, 12};
+				gint n = g_rand_int_range(rand, 6, 13);
+				gchar sep = g_rand_boolean(rand) ? '-' : ' ';
+				for (gint k = 0; k < n; k++) {
+					gint l =
+					    lens[g_rand_int_range(rand, 0, G_N_ELEMENTS(lens))];
+					if (k > 0)
+						g_string_append_c(in, sep);
+					for (gint d = 0; d < l; d++)
+						g_string_append_c(
+						    in,
+						    (gchar)('0' + g_rand_int_range(rand, 0, 10)));
+				}
+			} else if (kind == 0) {
 				/* a card-form chain: 2 to 4 groups of four digits, ASCII or
 				 * full-width in the round's encoding, joined by separators
 				 * that are mostly the same */
