@@ -647,6 +647,18 @@ digits_in_place(
 	return stop;
 }
 
+/* At the automaton's root: @p neither starts a word nor is part of a number, or starts
+ * words but none together with the next byte (then the automaton would be back at the
+ * root at the next byte, exactly as if @p were skipped). */
+static inline gboolean
+skippable(const guint8 *p, const guint8 *end, const guint8 *boring, const guint8 *bigram)
+{
+	guint8 k = boring[*p];
+
+	return k == 1 ||
+	       (k == 2 && p + 1 < end && !(bigram[(p[0] << 8 | p[1]) >> 3] & (1 << (p[1] & 7))));
+}
+
 void
 fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 {
@@ -684,22 +696,20 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 					 * one together with the next byte leads back to the root
 					 * at the next byte, exactly as if it were skipped: the big
 					 * transition table is touched only for real candidates. */
-					while (p < end) {
-						guint8 k;
-						/* the bytes the test below would skip, a window
-						 * at a time; it still judges where this stops */
-						if (window != NULL)
+					if (window != NULL) {
+						/* the bytes the test would skip, a window at a
+						 * time; it still judges where the filter stops */
+						while (p < end) {
 							p = fut_scan_filter_next(filter, window,
 							                         lead, p, end,
 							                         &wbase, &wmask);
-						k = boring[*p];
-						if (k == 1 || (k == 2 && p + 1 < end &&
-						               !(bigram[(p[0] << 8 | p[1]) >> 3] &
-						                 (1 << (p[1] & 7))))) {
+							if (!skippable(p, end, boring, bigram))
+								break;
 							p++;
-							continue;
 						}
-						break;
+					} else {
+						while (p < end && skippable(p, end, boring, bigram))
+							p++;
 					}
 					if (p == end)
 						break;
