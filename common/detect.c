@@ -659,6 +659,21 @@ skippable(const guint8 *p, const guint8 *end, const guint8 *boring, const guint8
 	       (k == 2 && p + 1 < end && !(bigram[(p[0] << 8 | p[1]) >> 3] & (1 << (p[1] & 7))));
 }
 
+/* A legacy lead byte of full-width digits (boring 0 in that encoding) that is not before
+ * a full-width digit's trail: with no number in progress it changes nothing there, so it
+ * may be skipped when the table without it (@base_boring) would skip it. */
+static inline gboolean
+lead_skippable(const guint8 *p,
+               const guint8 *end,
+               guint8 lead,
+               guint8 lo,
+               const guint8 *base_boring,
+               const guint8 *bigram)
+{
+	return *p == lead && lead != 0xef && p + 1 < end && (guint8)(p[1] - lo) > 9 &&
+	       skippable(p, end, base_boring, bigram);
+}
+
 void
 fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 {
@@ -672,6 +687,8 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 	/* when no word holds a digit, a digit always takes the automaton back to its root */
 	const gboolean digit_free = w == NULL || w->digit_free;
 	const FutScanFilter *filter = w != NULL ? &w->filter : &no_words_filter;
+	const guint8 *base_boring = w != NULL ? w->boring : no_words_boring();
+	const guint8 lo = scan->legacy_lo;
 	const FutScanFilterWindow window = filter->usable ? fut_scan_filter_get_window() : NULL;
 	/* the filter's last window: bit i set when wbase[i] must be looked at */
 	const guint8 *wbase = NULL;
@@ -701,9 +718,11 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 						 * time; it still judges where the filter stops */
 						while (p < end) {
 							p = fut_scan_filter_next(filter, window,
-							                         lead, p, end,
+							                         lead, lo, p, end,
 							                         &wbase, &wmask);
-							if (!skippable(p, end, boring, bigram))
+							if (!skippable(p, end, boring, bigram) &&
+							    !lead_skippable(p, end, lead, lo,
+							                    base_boring, bigram))
 								break;
 							p++;
 						}

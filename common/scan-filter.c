@@ -104,10 +104,10 @@ fut_scan_filter_build(FutScanFilter *f, const guint32 *starts, gsize n, gboolean
 typedef FutScanFilterWindow SkipFunc;
 
 #ifdef FUT_SCAN_FILTER_X86
-/* One 16-byte block: bit i set when p[i] is a digit, EF, @ld, or p[i..i+2] fall in one
- * bucket. */
+/* One 16-byte block: bit i set when p[i] is a digit, EF, @ld before a byte from @lo to
+ * @lo + 9, or p[i..i+2] fall in one bucket. */
 __attribute__((target("ssse3"))) static inline guint
-block_ssse3(const guint8 *p, const __m128i *tab, __m128i ld)
+block_ssse3(const guint8 *p, const __m128i *tab, __m128i ld, __m128i lo)
 {
 	const __m128i nib = _mm_set1_epi8(0x0f);
 	__m128i v0 = _mm_loadu_si128((const __m128i *)p);
@@ -123,9 +123,13 @@ block_ssse3(const guint8 *p, const __m128i *tab, __m128i ld)
 	    _mm_and_si128(_mm_shuffle_epi8(tab[4], _mm_and_si128(v2, nib)),
 	                  _mm_shuffle_epi8(tab[5], _mm_and_si128(_mm_srli_epi16(v2, 4), nib)));
 	__m128i t = _mm_sub_epi8(v0, _mm_set1_epi8('0'));
-	__m128i special = _mm_or_si128(
-	    _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t),
-	    _mm_or_si128(_mm_cmpeq_epi8(v0, _mm_set1_epi8((gchar)0xef)), _mm_cmpeq_epi8(v0, ld)));
+	/* the legacy lead only before a full-width digit's trail byte */
+	__m128i u = _mm_sub_epi8(v1, lo);
+	__m128i fw = _mm_and_si128(_mm_cmpeq_epi8(v0, ld),
+	                           _mm_cmpeq_epi8(_mm_min_epu8(u, _mm_set1_epi8(9)), u));
+	__m128i special =
+	    _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t),
+	                 _mm_or_si128(_mm_cmpeq_epi8(v0, _mm_set1_epi8((gchar)0xef)), fw));
 	return (~(guint)_mm_movemask_epi8(
 	            _mm_cmpeq_epi8(_mm_and_si128(_mm_and_si128(a, b), c), _mm_setzero_si128())) |
 	        (guint)_mm_movemask_epi8(special)) &
@@ -133,21 +137,23 @@ block_ssse3(const guint8 *p, const __m128i *tab, __m128i ld)
 }
 
 __attribute__((target("ssse3"))) static guint64
-window_ssse3(const FutScanFilter *f, guint8 lead, const guint8 *p)
+window_ssse3(const FutScanFilter *f, guint8 lead, guint8 lo, const guint8 *p)
 {
 	const __m128i tab[6] = {
 	    _mm_loadu_si128((const __m128i *)f->lo0), _mm_loadu_si128((const __m128i *)f->hi0),
 	    _mm_loadu_si128((const __m128i *)f->lo1), _mm_loadu_si128((const __m128i *)f->hi1),
 	    _mm_loadu_si128((const __m128i *)f->lo2), _mm_loadu_si128((const __m128i *)f->hi2)};
 	const __m128i ld = _mm_set1_epi8((gchar)lead);
+	const __m128i lo0 = _mm_set1_epi8((gchar)lo);
 
-	return (guint64)block_ssse3(p, tab, ld) | (guint64)block_ssse3(p + 16, tab, ld) << 16 |
-	       (guint64)block_ssse3(p + 32, tab, ld) << 32 |
-	       (guint64)block_ssse3(p + 48, tab, ld) << 48;
+	return (guint64)block_ssse3(p, tab, ld, lo0) |
+	       (guint64)block_ssse3(p + 16, tab, ld, lo0) << 16 |
+	       (guint64)block_ssse3(p + 32, tab, ld, lo0) << 32 |
+	       (guint64)block_ssse3(p + 48, tab, ld, lo0) << 48;
 }
 
 __attribute__((target("avx2"))) static inline guint32
-block_avx2(const guint8 *p, const __m256i *tab, __m256i ld)
+block_avx2(const guint8 *p, const __m256i *tab, __m256i ld, __m256i lo)
 {
 	const __m256i nib = _mm256_set1_epi8(0x0f);
 	__m256i v0 = _mm256_loadu_si256((const __m256i *)p);
@@ -163,25 +169,31 @@ block_avx2(const guint8 *p, const __m256i *tab, __m256i ld)
 	    _mm256_shuffle_epi8(tab[4], _mm256_and_si256(v2, nib)),
 	    _mm256_shuffle_epi8(tab[5], _mm256_and_si256(_mm256_srli_epi16(v2, 4), nib)));
 	__m256i t = _mm256_sub_epi8(v0, _mm256_set1_epi8('0'));
-	__m256i special =
-	    _mm256_or_si256(_mm256_cmpeq_epi8(_mm256_min_epu8(t, _mm256_set1_epi8(9)), t),
-	                    _mm256_or_si256(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8((gchar)0xef)),
-	                                    _mm256_cmpeq_epi8(v0, ld)));
+	/* the legacy lead only before a full-width digit's trail byte */
+	__m256i u = _mm256_sub_epi8(v1, lo);
+	__m256i fw =
+	    _mm256_and_si256(_mm256_cmpeq_epi8(v0, ld),
+	                     _mm256_cmpeq_epi8(_mm256_min_epu8(u, _mm256_set1_epi8(9)), u));
+	__m256i special = _mm256_or_si256(
+	    _mm256_cmpeq_epi8(_mm256_min_epu8(t, _mm256_set1_epi8(9)), t),
+	    _mm256_or_si256(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8((gchar)0xef)), fw));
 	return ~(guint32)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
 	           _mm256_and_si256(_mm256_and_si256(a, b), c), _mm256_setzero_si256())) |
 	       (guint32)_mm256_movemask_epi8(special);
 }
 
 __attribute__((target("avx2"))) static guint64
-window_avx2(const FutScanFilter *f, guint8 lead, const guint8 *p)
+window_avx2(const FutScanFilter *f, guint8 lead, guint8 lo, const guint8 *p)
 {
 #define TAB(t) _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(t)))
 	const __m256i tab[6] = {TAB(f->lo0), TAB(f->hi0), TAB(f->lo1),
 	                        TAB(f->hi1), TAB(f->lo2), TAB(f->hi2)};
 #undef TAB
 	const __m256i ld = _mm256_set1_epi8((gchar)lead);
+	const __m256i lo0 = _mm256_set1_epi8((gchar)lo);
 
-	return (guint64)block_avx2(p, tab, ld) | (guint64)block_avx2(p + 32, tab, ld) << 32;
+	return (guint64)block_avx2(p, tab, ld, lo0) | (guint64)block_avx2(p + 32, tab, ld, lo0)
+	                                                  << 32;
 }
 #endif
 

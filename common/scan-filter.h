@@ -52,10 +52,14 @@ FutScanFilterImpl fut_scan_filter_get_impl(void);
 
 /* The window: bit i of the result is set when the scanner must look at @p[i], for
  * 0 <= i < 64 (a superset: the scanner checks each). @p[0..65] must be readable (the
- * start at @p[63] reads up to @p[65]). @lead: the legacy lead byte of full-width digits, or 0xef
- * for UTF-8. */
+ * start at @p[63] reads up to @p[65]). @lead: the legacy lead byte of full-width digits,
+ * kept only before a trail byte from @lo (full-width zero's) to @lo + 9; 0xef for UTF-8,
+ * which is always kept. */
 #define FUT_SCAN_FILTER_WINDOW 64
-typedef guint64 (*FutScanFilterWindow)(const FutScanFilter *f, guint8 lead, const guint8 *p);
+typedef guint64 (*FutScanFilterWindow)(const FutScanFilter *f,
+                                       guint8 lead,
+                                       guint8 lo,
+                                       const guint8 *p);
 /* The implementation chosen now, or NULL for none (the scalar loop alone): fetch it once
  * per feed. */
 FutScanFilterWindow fut_scan_filter_get_window(void);
@@ -66,6 +70,7 @@ static inline const guint8 *
 fut_scan_filter_next(const FutScanFilter *filter,
                      FutScanFilterWindow window,
                      guint8 lead,
+                     guint8 lo,
                      const guint8 *p,
                      const guint8 *end,
                      const guint8 **wbase,
@@ -77,7 +82,7 @@ fut_scan_filter_next(const FutScanFilter *filter,
 			if (end - p < FUT_SCAN_FILTER_WINDOW + 2)
 				return p;
 			*wbase = p;
-			*wmask = window(filter, lead, p);
+			*wmask = window(filter, lead, lo, p);
 		}
 		m = *wmask >> (p - *wbase);
 		if (m != 0)
