@@ -17,13 +17,21 @@ typedef struct {
 	guint16 lo0, hi0, lo1, hi1, lo2, hi2;
 } Group;
 
-/* How many pairs the group's nibble sets let through: what merging costs in stray hits. */
+/* Bits set in @v, without a library call (no popcnt instruction is assumed). */
+static inline guint
+bits16(guint16 v)
+{
+	static const guint8 nibble[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
+
+	return (guint)nibble[v & 15] + nibble[v >> 4 & 15] + nibble[v >> 8 & 15] + nibble[v >> 12];
+}
+
+/* How many starts the group's nibble sets let through: what merging costs in stray hits. */
 static guint
 group_cost(const Group *g)
 {
-	return (guint)(__builtin_popcount(g->lo0) * __builtin_popcount(g->hi0) *
-	               __builtin_popcount(g->lo1) * __builtin_popcount(g->hi1) *
-	               __builtin_popcount(g->lo2) * __builtin_popcount(g->hi2));
+	return bits16(g->lo0) * bits16(g->hi0) * bits16(g->lo1) * bits16(g->hi1) * bits16(g->lo2) *
+	       bits16(g->hi2);
 }
 
 static Group
@@ -38,6 +46,7 @@ void
 fut_scan_filter_build(FutScanFilter *f, const guint32 *starts, gsize n, gboolean one_byte_forms)
 {
 	g_autofree Group *groups = g_new0(Group, n + 1);
+	g_autofree guint *cost = g_new0(guint, n + 1);
 	guint n_groups = 0;
 
 	memset(f, 0, sizeof(*f));
@@ -66,12 +75,13 @@ fut_scan_filter_build(FutScanFilter *f, const guint32 *starts, gsize n, gboolean
 	while (n_groups > N_BUCKETS) {
 		guint bi = 0;
 		guint bj = 1;
-		guint best = G_MAXUINT;
+		gint64 best = G_MAXINT64;
+		for (guint i = 0; i < n_groups; i++)
+			cost[i] = group_cost(&groups[i]);
 		for (guint i = 0; i < n_groups; i++) {
 			for (guint j = i + 1; j < n_groups; j++) {
 				Group m = group_merge(&groups[i], &groups[j]);
-				guint c = group_cost(&m) - group_cost(&groups[i]) -
-				          group_cost(&groups[j]);
+				gint64 c = (gint64)group_cost(&m) - cost[i] - cost[j];
 				if (c < best) {
 					best = c;
 					bi = i;
