@@ -71,6 +71,7 @@ static const KeySpec key_table[] = {
     {"scan-worker", "user", KEY_NAME, OFF(scan_user), 0, 0},
     {"scan-worker", "workers", KEY_UINT, OFF(scan_workers), 1, 64},
     {"scan-worker", "timeout-ms", KEY_UINT, OFF(scan_timeout_ms), 100, 3600 * 1000},
+    {"scan-worker", "files-per-worker", KEY_UINT, OFF(scan_files_per_worker), 1, 1000000},
     {"scan-worker", "cpu-seconds", KEY_UINT, OFF(scan_cpu), 1, 3600},
     {"scan-worker", "memory", KEY_UINT, OFF(scan_memory), 64 * 1024 * 1024, G_MAXINT64},
 };
@@ -144,6 +145,7 @@ fut_config_new_default(void)
 	c->scan_user = g_strdup("futari-scan");
 	c->scan_workers = 16;
 	c->scan_timeout_ms = 30 * 1000;
+	c->scan_files_per_worker = 1000; /* FUT_SCAN_POOL_FILES_PER_WORKER */
 	c->scan_cpu = 30;
 	c->scan_memory = G_GUINT64_CONSTANT(1024) * 1024 * 1024;
 	return c;

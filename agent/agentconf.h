@@ -57,12 +57,13 @@ typedef struct {
 
 	/* [scan-worker]: the content-parser workers (agent/scanpool.h, docs/classification.md).
 	 * Changes take effect at the next restart. */
-	gchar *scan_program;   /* futari-scan-worker */
-	gchar *scan_user;      /* the workers' own user */
-	guint scan_workers;    /* at most this many at once */
-	guint scan_timeout_ms; /* one file's deadline */
-	guint scan_cpu;        /* CPU seconds one file may take */
-	guint64 scan_memory;   /* address-space limit of a worker, bytes */
+	gchar *scan_program;         /* futari-scan-worker */
+	gchar *scan_user;            /* the workers' own user */
+	guint scan_workers;          /* at most this many at once */
+	guint scan_timeout_ms;       /* one file's deadline */
+	guint scan_files_per_worker; /* files one worker scans before it is replaced */
+	guint scan_cpu;              /* CPU seconds one file may take */
+	guint64 scan_memory;         /* address-space limit of a worker, bytes */
 
 	/* [approval]: the class policy (common/policy.h), parsed by its own module */
 	FutPolicy *policy;

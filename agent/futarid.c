@@ -327,6 +327,7 @@ on_sighup(gpointer user_data)
 	    g_strcmp0(config->scan_user, agent->config->scan_user) != 0 ||
 	    config->scan_workers != agent->config->scan_workers ||
 	    config->scan_timeout_ms != agent->config->scan_timeout_ms ||
+	    config->scan_files_per_worker != agent->config->scan_files_per_worker ||
 	    config->scan_cpu != agent->config->scan_cpu ||
 	    config->scan_memory != agent->config->scan_memory)
 		say(LOG_WARNING_PREFIX, _("[scan-worker] changes take effect at the next restart"));
@@ -693,6 +694,7 @@ main(int argc, char **argv)
 			g_prefix_error(&error, _("classifier workers: "));
 			goto out;
 		}
+		fut_scan_pool_set_files_per_worker(pool, agent.config->scan_files_per_worker);
 		say(LOG_INFO_PREFIX, _("content parsers: up to %u workers as user %s, seccomp, %s"),
 		    agent.config->scan_workers, agent.config->scan_user,
 		    fut_scan_pool_get_landlock(pool) ? _("Landlock") : _("no Landlock here"));

@@ -29,6 +29,7 @@ typedef struct {
 	pid_t pid;
 	guint gen;
 	gboolean busy;
+	guint files; /* requests answered */
 } Worker;
 
 struct _FutScanPool {
@@ -39,6 +40,7 @@ struct _FutScanPool {
 	guint starting;     /* being started, counted against @max */
 	guint max;
 	guint timeout_ms;
+	guint files_per_worker; /* a worker is replaced after answering this many */
 	guint gen;
 	GBytes *config; /* the config message for new workers */
 	GArray *dying;  /* pid_t: killed, not reaped yet (stuck in a read that never ends) */
@@ -204,6 +206,7 @@ fut_scan_pool_new(
 	self->dying = g_array_new(FALSE, FALSE, sizeof(pid_t));
 	self->max = MAX(workers, 1);
 	self->timeout_ms = MAX(timeout_ms, 1);
+	self->files_per_worker = FUT_SCAN_POOL_FILES_PER_WORKER;
 	self->config = config_message(classify_kf);
 	w = worker_start(self, self->config, self->gen, error);
 	if (w == NULL) {
@@ -252,6 +255,14 @@ fut_scan_pool_set_config(FutScanPool *self, GKeyFile *classify_kf)
 	for (guint i = 0; i < gone->len; i++)
 		g_free(worker_destroy(self, g_ptr_array_index(gone, i)));
 	g_ptr_array_unref(gone);
+}
+
+void
+fut_scan_pool_set_files_per_worker(FutScanPool *self, guint files)
+{
+	g_mutex_lock(&self->lock);
+	self->files_per_worker = MAX(files, 1);
+	g_mutex_unlock(&self->lock);
 }
 
 /* Removes @w from the pool (lock held). */
@@ -340,11 +351,15 @@ release(FutScanPool *self, Worker *w, gboolean failed)
 	gboolean keep;
 
 	g_mutex_lock(&self->lock);
-	keep = !failed && w->gen == self->gen;
+	/* A worker is not trusted for ever: one that a file has taken over could call
+	 * every later file harmless, so after so many files it is replaced. */
+	keep = !failed && w->gen == self->gen && w->files < self->files_per_worker;
 	if (keep)
 		w->busy = FALSE;
 	else
 		forget(self, w);
+	if (!failed && w->files >= self->files_per_worker)
+		self->stats.recycled++;
 	g_cond_broadcast(&self->cond);
 	g_mutex_unlock(&self->lock);
 	if (keep)
@@ -493,6 +508,7 @@ fut_scan_pool_finish(FutScanPool *self, FutScanJob *job)
 		c = failed(self, error->message);
 		goto out;
 	}
+	job->w->files++;
 	release(self, job->w, FALSE);
 	g_mutex_lock(&self->lock);
 	self->stats.scanned++;

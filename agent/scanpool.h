@@ -17,7 +17,9 @@ G_BEGIN_DECLS
  * Every request has a deadline from the moment it is sent. A worker that passes it is
  * killed; one that dies, sends anything out of shape or sends descriptors is killed; all
  * three make that file Class II with the reason (rule "worker"), and the next request
- * gets a fresh worker. */
+ * gets a fresh worker. A worker that has answered fut_scan_pool_set_files_per_worker()
+ * requests is replaced too: a file that took one over undetected can sway at most that
+ * many answers. */
 
 typedef struct _FutScanPool FutScanPool;
 typedef struct _FutScanJob FutScanJob;
@@ -31,6 +33,11 @@ FutScanPool *fut_scan_pool_new(FutScanSpawner *spawner,
                                GError **error);
 /* Kills every worker and stops the spawner. Call when no scan runs. */
 void fut_scan_pool_free(FutScanPool *self);
+
+/* Replaces each worker after it has answered @files requests (at least 1; default
+ * FUT_SCAN_POOL_FILES_PER_WORKER). Workers already past it go when they next finish. */
+#define FUT_SCAN_POOL_FILES_PER_WORKER 1000
+void fut_scan_pool_set_files_per_worker(FutScanPool *self, guint files);
 
 /* A new [classify] group (a reload): idle workers go, busy ones go when they finish, new
  * ones build the new classifier. */
@@ -49,6 +56,7 @@ typedef struct {
 	guint64 scanned;  /* answers received and accepted */
 	guint64 started;  /* workers started */
 	guint64 failures; /* requests failed (crash, deadline, bad reply, no worker) */
+	guint64 recycled; /* workers replaced after their share of files */
 } FutScanPoolStats;
 
 void fut_scan_pool_get_stats(FutScanPool *self, FutScanPoolStats *ret);

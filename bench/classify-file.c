@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A developer tool for the classifier (the `futari classify` command lives in the agent):
- *   classify-file [--config FILE] [--json] [--digest] FILE...
+ *   classify-file [--config FILE] [--json] [--digest] [--filter IMPL] FILE...
  * Prints each file's class and evidence; exit status 0. Used by bench/classify.sh. */
 #include "config.h"
 
@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "classify.h"
+#include "scan-filter.h"
 #include "util.h"
 
 int
@@ -21,10 +22,14 @@ main(int argc, char **argv)
 	g_autofree gchar *config = NULL;
 	gboolean json = FALSE;
 	gboolean digest = FALSE;
+	g_autofree gchar *filter = NULL;
 	const GOptionEntry entries[] = {
 	    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config, "configuration file", "FILE"},
 	    {"json", 0, 0, G_OPTION_ARG_NONE, &json, "print JSON", NULL},
 	    {"digest", 0, 0, G_OPTION_ARG_NONE, &digest, "always hash the content", NULL},
+	    {"filter", 0, 0, G_OPTION_ARG_STRING, &filter,
+	     "the scanner's vector filter: scalar, ssse3, avx2 (default: the best there is)",
+	     "IMPL"},
 	    {NULL},
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("FILE…");
@@ -37,6 +42,16 @@ main(int argc, char **argv)
 	if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc < 2) {
 		g_printerr("usage: classify-file [--config FILE] [--json] [--digest] FILE…\n");
 		return 2;
+	}
+	if (filter != NULL) {
+		static const gchar *const names[] = {"scalar", "ssse3", "avx2"};
+		guint i = 0;
+		while (i < G_N_ELEMENTS(names) && g_strcmp0(filter, names[i]) != 0)
+			i++;
+		if (i == G_N_ELEMENTS(names) || !fut_scan_filter_set_impl((FutScanFilterImpl)i)) {
+			g_printerr("--filter: not one of scalar, ssse3, avx2 this processor has\n");
+			return 2;
+		}
 	}
 	if (config != NULL) {
 		kf = g_key_file_new();

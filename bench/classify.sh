@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Classifier scan speed against `grep -cE '[0-9]{12}'` on the same generated CSV, in one run,
-# in UTF-8 and in Shift_JIS (against LC_ALL=C grep), and a 2 GiB sparse file.
+# in UTF-8 and in Shift_JIS (against LC_ALL=C grep); Japanese prose (where the scanner's
+# vector filter matters most), with the filter and without (--filter scalar); an xlsx
+# against `unzip -p | grep`; and a 2 GiB sparse file.
 #   bench/classify.sh [SIZE_MB]        (default 100; run from the build tree after `make`)
 # Prints MB/s for each and the time ratios classifier/grep (median of 5 runs each). Not part
 # of `make check`: speed is a ratio against a baseline measured side by side, never a timed
@@ -71,6 +73,79 @@ cat "$sjis" >/dev/null
 t_cgrep=$(LC_ALL=C best grep -cE '[0-9]{12}' "$sjis")
 t_sjis=$(best "$tool" --config "$conf" "$sjis")
 
+# Japanese prose (minutes of a meeting), few digits: nearly every byte is a kanji or kana
+# byte that could start a marking word in one of the three encodings.
+prose=$tmp/minutes.txt
+python3 - "$prose" "$size_mb" <<'PY'
+import random, sys
+path, mb = sys.argv[1], int(sys.argv[2])
+random.seed(11)
+words = ['本日の', '会議では', '来年度の', '予算案について', '市民課', '担当者が', '説明を行い、',
+         '質疑応答の後、', '承認された。', '住民の皆様からの', 'ご意見を', '踏まえて', '検討を',
+         '進めます。', '令和六年', '第三回', '議事録', '出席者', '報告事項', '福祉', '教育委員会',
+         'について', '確認した。', '、', '。\n']
+target = mb * 1000 * 1000
+with open(path, 'w', encoding='utf-8') as f:
+    size = 0
+    while size < target:
+        s = ''.join(random.choice(words) for _ in range(40))
+        f.write(s)
+        size += len(s.encode())
+PY
+prose_bytes=$(stat -c %s "$prose")
+cat "$prose" >/dev/null
+t_pgrep=$(best grep -cE '[0-9]{12}' "$prose")
+t_prose=$(best "$tool" --config "$conf" "$prose")
+t_prose_scalar=$(best "$tool" --config "$conf" --filter scalar "$prose")
+t_cls_scalar=$(best "$tool" --config "$conf" --filter scalar "$csv")
+
+# An xlsx as a roster export writes it (one sheet, numbers as numbers, names as shared
+# strings, the sheet XML on one line as Excel writes it): SIZE_MB of XML, deflated.
+xlsx=$tmp/roster.xlsx
+python3 - "$xlsx" "$size_mb" <<'PY'
+import random, sys, zipfile
+path, mb = sys.argv[1], int(sys.argv[2])
+random.seed(5)
+names = ['山田太郎', '佐藤花子', '鈴木一郎', '高橋美咲', '田中健']
+towns = ['中央区本町1-2-3', '北区緑町4-5', '南区港町10-1-201']
+ns = 'http://schemas.openxmlformats.org/'
+rel = ns + 'officeDocument/2006/relationships'
+rows, size, r = [], 0, 1
+while size < mb * 1000 * 1000:
+    row = ('<row r="%d"><c r="A%d"><v>%d</v></c><c r="B%d" t="s"><v>%d</v></c>'
+           '<c r="C%d"><v>%d</v></c><c r="D%d" t="s"><v>%d</v></c><c r="E%d"><v>%d</v></c></row>'
+           % (r, r, r, r, random.randrange(5), r, random.randrange(10**11, 10**12), r,
+              5 + random.randrange(3), r, random.randrange(10**7)))
+    rows.append(row)
+    size += len(row)
+    r += 1
+parts = {
+    '[Content_Types].xml': '<?xml version="1.0"?><Types xmlns="' + ns + 'package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>',
+    '_rels/.rels': '<?xml version="1.0"?><Relationships xmlns="' + ns + 'package/2006/relationships">'
+    '<Relationship Id="rId1" Type="' + rel + '/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+    'xl/workbook.xml': '<?xml version="1.0"?><workbook xmlns="' + ns + 'spreadsheetml/2006/main" xmlns:r="' + rel +
+    '"><sheets><sheet name="名簿" sheetId="1" r:id="rId1"/></sheets></workbook>',
+    'xl/_rels/workbook.xml.rels': '<?xml version="1.0"?><Relationships xmlns="' + ns + 'package/2006/relationships">'
+    '<Relationship Id="rId1" Type="' + rel + '/worksheet" Target="worksheets/sheet1.xml"/>'
+    '<Relationship Id="rId2" Type="' + rel + '/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+    'xl/sharedStrings.xml': '<?xml version="1.0"?><sst xmlns="' + ns + 'spreadsheetml/2006/main">' +
+    ''.join('<si><t>%s</t></si>' % s for s in names + towns) + '</sst>',
+    'xl/worksheets/sheet1.xml': '<?xml version="1.0"?><worksheet xmlns="' + ns + 'spreadsheetml/2006/main"><sheetData>' +
+    ''.join(rows) + '</sheetData></worksheet>',
+}
+with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED, compresslevel=6) as z:
+    for name, text in parts.items():
+        z.writestr(name, text)
+PY
+xlsx_bytes=$(stat -c %s "$xlsx")
+cat "$xlsx" >/dev/null
+t_unzip=$(best sh -c "unzip -p '$xlsx' >/dev/null")
+t_uzgrep=$(best sh -c "unzip -p '$xlsx' | grep -cE '[0-9]{12}'")
+t_xlsx=$(best "$tool" --config "$conf" "$xlsx")
+
 # A 2 GiB sparse file with a few bytes of data: holes are skipped.
 sparse=$tmp/sparse.dat
 truncate -s 2G "$sparse"
@@ -102,6 +177,16 @@ echo "time ratio classifier+SHA-256/grep:   $(ratio "$t_dig" "$t_grep")"
 echo "Shift_JIS: LC_ALL=C grep -cE:  $(mbps "$t_cgrep" "$sjis_bytes")"
 echo "Shift_JIS: classifier:         $(mbps "$t_sjis" "$sjis_bytes")"
 echo "time ratio classifier/grep (Shift_JIS): $(ratio "$t_sjis" "$t_cgrep")"
+echo "vector filter: $("$tool" --filter avx2 /dev/null >/dev/null 2>&1 && echo avx2 || echo "ssse3 or none")"
+echo "classifier, --filter scalar:           $(mbps "$t_cls_scalar")"
+echo "Japanese prose: grep -cE:              $(mbps "$t_pgrep" "$prose_bytes")"
+echo "Japanese prose: classifier:            $(mbps "$t_prose" "$prose_bytes")"
+echo "Japanese prose: --filter scalar:       $(mbps "$t_prose_scalar" "$prose_bytes")"
+echo "time ratio classifier/grep (prose):    $(ratio "$t_prose" "$t_pgrep")"
+sec() { awk -v t="$1" 'BEGIN { printf "%.3f s", t / 1e9 }'; }
+echo "xlsx ($((xlsx_bytes / 1000000)) MB, $size_mb MB of XML): unzip -p >/dev/null $(sec "$t_unzip"), unzip -p | grep -cE $(sec "$t_uzgrep"), classifier $(sec "$t_xlsx")"
+echo "time ratio classifier/(unzip -p | grep):  $(ratio "$t_xlsx" "$t_uzgrep")"
+echo "time ratio classifier/(unzip -p alone):   $(ratio "$t_xlsx" "$t_unzip")"
 echo "2 GiB sparse file: classifier $(awk -v t="$t_sparse" 'BEGIN { printf "%.3f s", t / 1e9 }')"
 per() { awk -v t="$1" -v n="${#small[@]}" 'BEGIN { printf "%6.1f us/file", t / 1e3 / n }'; }
 echo "2000 small files: cat $(per "$t_cat"), classifier $(per "$t_small"), ratio cat/classifier $(ratio "$t_cat" "$t_small")"

@@ -10,6 +10,7 @@
 
 #include "detect.h"
 #include "errors.h"
+#include "scan-filter.h"
 
 /* Both check digits are the same modulus-11 scheme written in two ordinances:
  *   check = 11 - (sum(Pn * Qn) mod 11), or 0 when the remainder is 0 or 1,
@@ -84,8 +85,9 @@ struct _FutScanWords {
 	guint8 boring[256];
 	/* bit b0 << 8 | b1 set: some word starts with the bytes b0 b1 */
 	guint8 bigram[65536 / 8];
-	gboolean digit_free; /* no word contains an ASCII digit */
-	guint first_output;  /* states from here on end a word */
+	gboolean digit_free;  /* no word contains an ASCII digit */
+	FutScanFilter filter; /* skips what the fast path would, 16 or 32 bytes at a time */
+	guint first_output;   /* states from here on end a word */
 };
 
 FutScanWords *
@@ -329,6 +331,25 @@ fut_scan_words_build(FutScanWords *self)
 		if (f[0] != '\0' && f[1] == '\0')
 			self->boring[f[0]] = 0;
 	}
+	{
+		g_autoptr(GArray) starts = g_array_new(FALSE, FALSE, sizeof(guint32));
+		gboolean one_byte = FALSE;
+		for (guint i = 0; i < forms->len; i++) {
+			const guint8 *f = g_ptr_array_index(forms, i);
+			guint32 s;
+			if (f[0] == '\0')
+				continue;
+			if (f[1] == '\0') {
+				one_byte = TRUE;
+				continue;
+			}
+			s = (guint32)f[0] << 16 | (guint32)f[1] << 8 |
+			    (f[2] != '\0' ? f[2] : FUT_SCAN_FILTER_ANY_THIRD);
+			g_array_append_val(starts, s);
+		}
+		fut_scan_filter_build(&self->filter, (const guint32 *)(gpointer)starts->data,
+		                      starts->len, one_byte);
+	}
 	self->digit_free = TRUE;
 	for (guint i = 0; i < forms->len; i++) {
 		if (strpbrk(g_ptr_array_index(forms, i), "0123456789") != NULL)
@@ -373,6 +394,10 @@ no_words_boring(void)
 	}
 	return table;
 }
+
+/* Without words only digits and full-width leads stop the filter: its pair tables are
+ * empty. */
+static const FutScanFilter no_words_filter = {.usable = TRUE};
 
 void
 fut_scanner_init(FutScanner *scan, const FutScanWords *words)
@@ -548,6 +573,9 @@ digits_in_place(
     FutScanner *scan, const guint8 *p, const guint8 *end, guint8 lead, const guint8 *boring)
 {
 	const guint8 *chain[3];
+	/* where the first runs start and end, for the second pass */
+	const guint8 *run_at[8];
+	const guint8 *run_end[8];
 	const guint8 *q = p;
 	const guint8 *stop;
 	guint8 sep = 0;
@@ -570,6 +598,10 @@ digits_in_place(
 		else
 			chain_ok = FALSE;
 		ids |= n == FUT_MYNUMBER_LEN || n == FUT_RESIDENT_CODE_LEN;
+		if (runs < G_N_ELEMENTS(run_at)) {
+			run_at[runs] = q;
+			run_end[runs] = e;
+		}
 		runs++;
 		if ((c != '-' && c != ' ') || (sep != 0 && c != sep)) {
 			stop = e;
@@ -588,7 +620,16 @@ digits_in_place(
 		q = e + 1;
 	}
 	/* second pass: the checks, in the order the byte-at-a-time path makes them */
-	for (q = p; ids && q < stop;) {
+	for (guint r = 0; ids && r < MIN(runs, G_N_ELEMENTS(run_at)); r++) {
+		gsize n = (gsize)(run_end[r] - run_at[r]);
+		if (n == FUT_MYNUMBER_LEN)
+			check_mynumber(scan, (const gchar *)run_at[r]);
+		else if (n == FUT_RESIDENT_CODE_LEN)
+			check_resident(scan, (const gchar *)run_at[r]);
+	}
+	/* a chain of more runs than that: the rest found again */
+	for (q = runs > G_N_ELEMENTS(run_at) ? run_end[G_N_ELEMENTS(run_at) - 1] + 1 : stop;
+	     ids && q < stop;) {
 		const guint8 *e = digit_run_end(q + 1, stop);
 		gsize n = (gsize)(e - q);
 		if (n == FUT_MYNUMBER_LEN)
@@ -606,6 +647,33 @@ digits_in_place(
 	return stop;
 }
 
+/* At the automaton's root: @p neither starts a word nor is part of a number, or starts
+ * words but none together with the next byte (then the automaton would be back at the
+ * root at the next byte, exactly as if @p were skipped). */
+static inline gboolean
+skippable(const guint8 *p, const guint8 *end, const guint8 *boring, const guint8 *bigram)
+{
+	guint8 k = boring[*p];
+
+	return k == 1 ||
+	       (k == 2 && p + 1 < end && !(bigram[(p[0] << 8 | p[1]) >> 3] & (1 << (p[1] & 7))));
+}
+
+/* A legacy lead byte of full-width digits (boring 0 in that encoding) that is not before
+ * a full-width digit's trail: with no number in progress it changes nothing there, so it
+ * may be skipped when the table without it (@base_boring) would skip it. */
+static inline gboolean
+lead_skippable(const guint8 *p,
+               const guint8 *end,
+               guint8 lead,
+               guint8 lo,
+               const guint8 *base_boring,
+               const guint8 *bigram)
+{
+	return *p == lead && lead != 0xef && p + 1 < end && (guint8)(p[1] - lo) > 9 &&
+	       skippable(p, end, base_boring, bigram);
+}
+
 void
 fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 {
@@ -618,6 +686,13 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 	const guint8 lead = scan->legacy_lead;
 	/* when no word holds a digit, a digit always takes the automaton back to its root */
 	const gboolean digit_free = w == NULL || w->digit_free;
+	const FutScanFilter *filter = w != NULL ? &w->filter : &no_words_filter;
+	const guint8 *base_boring = w != NULL ? w->boring : no_words_boring();
+	const guint8 lo = scan->legacy_lo;
+	const FutScanFilterWindow window = filter->usable ? fut_scan_filter_get_window() : NULL;
+	/* the filter's last window: bit i set when wbase[i] must be looked at */
+	const guint8 *wbase = NULL;
+	guint64 wmask = 0;
 	const guint8 *p = data;
 	const guint8 *end = len > 0 ? data + len : data;
 	guint ac = scan->ac_state;
@@ -638,15 +713,22 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 					 * one together with the next byte leads back to the root
 					 * at the next byte, exactly as if it were skipped: the big
 					 * transition table is touched only for real candidates. */
-					while (p < end) {
-						guint8 k = boring[*p];
-						if (k == 1 || (k == 2 && p + 1 < end &&
-						               !(bigram[(p[0] << 8 | p[1]) >> 3] &
-						                 (1 << (p[1] & 7))))) {
+					if (window != NULL) {
+						/* the bytes the test would skip, a window at a
+						 * time; it still judges where the filter stops */
+						while (p < end) {
+							p = fut_scan_filter_next(filter, window,
+							                         lead, lo, p, end,
+							                         &wbase, &wmask);
+							if (!skippable(p, end, boring, bigram) &&
+							    !lead_skippable(p, end, lead, lo,
+							                    base_boring, bigram))
+								break;
 							p++;
-							continue;
 						}
-						break;
+					} else {
+						while (p < end && skippable(p, end, boring, bigram))
+							p++;
 					}
 					if (p == end)
 						break;

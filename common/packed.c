@@ -5,6 +5,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <lzma.h>
 #include <glib/gi18n.h>
 
 #include "content-private.h"
@@ -15,7 +16,9 @@
  * never one that runs an external program (lzop, lrzip, grzip) and never mtree, whose
  * entries may name files on disk. What it cannot read is Class II with its reason. */
 
-#define READ_PIECE (64 * 1024)
+#define READ_PIECE            (64 * 1024)
+/* the most memory a decompressor may need for one stream (xz -9 needs 65 MiB) */
+#define FUT_PACKED_MEMORY_MAX (G_GUINT64_CONSTANT(256) << 20)
 
 static struct archive *
 packed_reader(gboolean zip_only)
@@ -49,6 +52,96 @@ packed_reader(gboolean zip_only)
 	return a;
 }
 
+/* The decoder memory an .xz stream may take: libarchive decodes xz under a limit of 1 GiB
+ * of its own, far above what one worker should spend on one file. So the stream's index is
+ * read (liblzma), every block's header decoded and the largest decoder the blocks need
+ * computed before libarchive sees the data. Returns FALSE when the index or a block header
+ * cannot be read. */
+#define XZ_INDEX_MEMORY_MAX (G_GUINT64_CONSTANT(64) << 20)
+
+static gboolean
+xz_memory_needed(const guint8 *data, gsize len, guint64 *ret)
+{
+	lzma_stream s = LZMA_STREAM_INIT;
+	lzma_index *idx = NULL;
+	lzma_index_iter it;
+	gboolean ok = FALSE;
+	guint64 most = 0;
+
+	if (lzma_file_info_decoder(&s, &idx, XZ_INDEX_MEMORY_MAX, len) != LZMA_OK)
+		return FALSE;
+	s.next_in = data;
+	s.avail_in = len;
+	/* all the input is there: each seek is to a place inside it; a bounded number of
+	 * rounds (two per stream and then some) */
+	for (guint round = 0;; round++) {
+		lzma_ret r = lzma_code(&s, LZMA_FINISH);
+		if (r == LZMA_STREAM_END)
+			break;
+		if (r == LZMA_SEEK_NEEDED && s.seek_pos <= len && round < 1u << 20) {
+			s.next_in = data + s.seek_pos;
+			s.avail_in = len - (gsize)s.seek_pos;
+			continue;
+		}
+		if (r != LZMA_OK || round >= 1u << 20)
+			goto out;
+	}
+	lzma_index_iter_init(&it, idx);
+	while (!lzma_index_iter_next(&it, LZMA_INDEX_ITER_BLOCK)) {
+		lzma_filter filters[LZMA_FILTERS_MAX + 1];
+		lzma_block block = {0};
+		guint64 off = it.block.compressed_file_offset;
+		guint64 need;
+
+		if (off >= len)
+			goto out;
+		block.version = 1;
+		block.check = it.stream.flags->check;
+		block.filters = filters;
+		block.header_size = lzma_block_header_size_decode(data[off]);
+		if (off + block.header_size > len ||
+		    lzma_block_header_decode(&block, NULL, data + off) != LZMA_OK)
+			goto out;
+		need = lzma_raw_decoder_memusage(filters);
+		lzma_filters_free(filters, NULL);
+		if (need == UINT64_MAX)
+			goto out;
+		most = MAX(most, need);
+	}
+	*ret = most;
+	ok = TRUE;
+out:
+	if (idx != NULL)
+		lzma_index_end(idx, NULL);
+	lzma_end(&s);
+	return ok;
+}
+
+/* FALSE (with a problem) when @data is an .xz whose decoder would need more memory than a
+ * worker spends on one file, or whose index is unreadable. */
+static gboolean
+xz_within_memory(Ctx *ctx, const guint8 *data, gsize len, const gchar *name)
+{
+	static const guint8 magic[6] = {0xfd, '7', 'z', 'X', 'Z', 0x00};
+	guint64 need = 0;
+
+	if (len < sizeof(magic) || memcmp(data, magic, sizeof(magic)) != 0)
+		return TRUE;
+	if (!xz_memory_needed(data, len, &need)) {
+		content_problem(ctx, "malformed",
+		                _("%s: the xz index or a block header is unreadable"), name);
+		return FALSE;
+	}
+	if (need > FUT_PACKED_MEMORY_MAX) {
+		content_problem(ctx, "unsupported",
+		                _("%s: xz data whose decoder needs %" G_GUINT64_FORMAT
+		                  " MiB (more than %u MiB) is not unpacked"),
+		                name, need >> 20, (guint)(FUT_PACKED_MEMORY_MAX >> 20));
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static gchar *
 archive_problem_text(struct archive *a)
 {
@@ -72,6 +165,8 @@ content_scan_packed(
 		                name, ctx->cl->archive_max_depth);
 		return;
 	}
+	if (!zip_only && !xz_within_memory(ctx, data, len, name))
+		return;
 	a = packed_reader(zip_only);
 	if (archive_read_open_memory(a, data, len) != ARCHIVE_OK) {
 		g_autofree gchar *why = archive_problem_text(a);

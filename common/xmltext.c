@@ -20,44 +20,51 @@ enum {
 
 /* Elements whose boundaries separate pieces of text (local names: w:p, a:p, w:tc, c, v,
  * si, row, ...). Run-level elements (r, t, rPr) are deliberately absent. */
-static const gchar *const block_names[] = {
-    "p",
-    "br",
-    "tab",
-    "cr",
-    "tc",
-    "tr",
-    "tbl",
-    "c",
-    "v",
-    "si",
-    "row",
-    "is",
-    "f",
-    "txbody",
-    "sp",
-    "comment",
-    "text",
-    "h",
-    "footnote",
-    "endnote",
-    "hdr",
-    "ftr",
-    "ptab",
+#define B(s)                                                                                       \
+	{                                                                                          \
+		s, sizeof(s) - 1                                                                   \
+	}
+static const struct {
+	const gchar *name;
+	guint len;
+} block_names[] = {
+    B("p"),
+    B("br"),
+    B("tab"),
+    B("cr"),
+    B("tc"),
+    B("tr"),
+    B("tbl"),
+    B("c"),
+    B("v"),
+    B("si"),
+    B("row"),
+    B("is"),
+    B("f"),
+    B("txbody"),
+    B("sp"),
+    B("comment"),
+    B("text"),
+    B("h"),
+    B("footnote"),
+    B("endnote"),
+    B("hdr"),
+    B("ftr"),
+    B("ptab"),
     /* OpenDocument */
-    "table-cell",
-    "covered-table-cell",
-    "table-row",
-    "line-break",
-    "frame",
-    "annotation",
-    "list-item",
+    B("table-cell"),
+    B("covered-table-cell"),
+    B("table-row"),
+    B("line-break"),
+    B("frame"),
+    B("annotation"),
+    B("list-item"),
     /* sheet names, watermarks */
-    "sheet",
-    "table",
-    "textpath",
-    NULL,
+    B("sheet"),
+    B("table"),
+    B("textpath"),
 };
+#undef B
 
 enum {
 	CAP_NONE,
@@ -215,12 +222,20 @@ end_capture(FutXmlText *x)
 	x->cap_len = 0;
 }
 
-static gboolean
+static inline gboolean
 name_is(const FutXmlText *x, const gchar *name)
 {
 	gsize n = strlen(name);
 
 	return x->name_len == n && memcmp(x->name, name, n) == 0;
+}
+
+static inline gboolean
+attr_is(const FutXmlText *x, const gchar *name)
+{
+	gsize n = strlen(name);
+
+	return x->attr_len == n && memcmp(x->attr, name, n) == 0;
 }
 
 /* The digit a held cell holds when it is one digit and blanks; -1 otherwise. */
@@ -248,13 +263,13 @@ cell_digit(const FutXmlText *x)
 	return digit;
 }
 
-static gboolean
+static inline gboolean
 is_cell(const FutXmlText *x)
 {
 	return name_is(x, "c") || name_is(x, "tc") || name_is(x, "table-cell");
 }
 
-static gboolean
+static inline gboolean
 is_row(const FutXmlText *x)
 {
 	return name_is(x, "row") || name_is(x, "tr") || name_is(x, "table-row");
@@ -321,8 +336,9 @@ end_tag(FutXmlText *x)
 		x->capture = CAP_TEXT;
 		x->cap_len = 0;
 	}
-	for (guint i = 0; block_names[i] != NULL; i++) {
-		if (strcmp(x->name, block_names[i]) == 0) {
+	for (guint i = 0; i < G_N_ELEMENTS(block_names); i++) {
+		if (x->name_len == block_names[i].len && x->name[0] == block_names[i].name[0] &&
+		    memcmp(x->name, block_names[i].name, block_names[i].len) == 0) {
 			emit(x, '\n');
 			return;
 		}
@@ -371,11 +387,17 @@ text_attribute(const FutXmlText *x)
 {
 	if (!x->attr_eq || x->attr_len >= sizeof(x->attr))
 		return FALSE;
-	if (strcmp(x->attr, "descr") == 0 || strcmp(x->attr, "title") == 0 ||
-	    strcmp(x->attr, "string") == 0 || strcmp(x->attr, "string-value") == 0)
+	if (attr_is(x, "descr") || attr_is(x, "title") || attr_is(x, "string") ||
+	    attr_is(x, "string-value"))
 		return TRUE;
 	/* sheet names: <sheet name="..."> (xlsx), <table:table table:name="..."> (ods) */
-	return strcmp(x->attr, "name") == 0 && (name_is(x, "sheet") || name_is(x, "table"));
+	return attr_is(x, "name") && (name_is(x, "sheet") || name_is(x, "table"));
+}
+
+static inline gchar
+ascii_lower(guint8 c)
+{
+	return (gchar)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
 }
 
 static void
@@ -426,12 +448,12 @@ tag_byte(FutXmlText *x, guint8 c)
 		x->name_done = TRUE;
 		x->attr[MIN(x->attr_len, sizeof(x->attr) - 1)] = '\0';
 		x->attr_text = text_attribute(x);
-		if (x->attr_eq && strcmp(x->attr, "t") == 0 && name_is(x, "c")) {
+		if (x->attr_eq && attr_is(x, "t") && name_is(x, "c")) {
 			x->attr_t = TRUE;
 			x->cell_shared = FALSE;
 			x->cell_shared_seen = FALSE;
 		}
-		if (x->attr_eq && strcmp(x->attr, "value") == 0 && name_is(x, "table-cell")) {
+		if (x->attr_eq && attr_is(x, "value") && name_is(x, "table-cell")) {
 			x->capture = CAP_ATTR;
 			x->cap_len = 0;
 		}
@@ -461,7 +483,7 @@ tag_byte(FutXmlText *x, guint8 c)
 				x->attr_done = FALSE;
 			}
 			if (x->attr_len < sizeof(x->attr) - 1)
-				x->attr[x->attr_len] = g_ascii_tolower((gchar)c);
+				x->attr[x->attr_len] = ascii_lower(c);
 			x->attr_len++;
 		}
 		return;
@@ -479,7 +501,7 @@ tag_byte(FutXmlText *x, guint8 c)
 		return;
 	}
 	if (x->name_len < sizeof(x->name) - 1)
-		x->name[x->name_len] = g_ascii_tolower((gchar)c);
+		x->name[x->name_len] = ascii_lower(c);
 	x->name_len++;
 }
 

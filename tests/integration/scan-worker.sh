@@ -8,7 +8,9 @@
 #   - a worker killed in the middle of a request makes that file Class II with the reason,
 #     and the next request is served by a fresh worker;
 #   - a worker stuck on a read that never returns (a user's own FUSE file, stallfs.py) makes
-#     that file Class II at the deadline, and another user's file is served meanwhile.
+#     that file Class II at the deadline, and another user's file is served meanwhile;
+#   - a worker is replaced after files-per-worker answers (3 here): one taken over by a
+#     file cannot answer for every later file.
 . "$(dirname "$0")/agent-lib.sh"
 agent_enter_ns "$@"
 . "$(dirname "$0")/lib.sh"
@@ -16,6 +18,9 @@ require_cmd setpriv timeout ps
 WORKER="$top_builddir/agent/futari-scan-worker"
 SCAN_TIMEOUT_MS=3000
 agent_setup
+FILES_PER_WORKER=3
+sed -i "s/^\[scan-worker\]\$/[scan-worker]\nfiles-per-worker = $FILES_PER_WORKER/" "$ETC/agent.conf"
+grep -q "^files-per-worker = $FILES_PER_WORKER\$" "$ETC/agent.conf" || fail "config not set"
 user_home
 start_agent
 
@@ -71,6 +76,21 @@ chown 65534:65534 "$HOME_U/staff.csv" "$HOME_U/small.txt"
 out=$(as_user "$FUTARI" classify "$HOME_U/staff.csv" 2>&1)
 echo "$out" | grep -q 'Class I$' || fail "a My Number roster is not Class I: $out"
 echo "$out" | grep -q 'mynumber' || fail "no My Number evidence: $out"
+
+# Recycling: one request at a time. A worker is started on demand, so after one was
+# replaced there may be none until the next request; more than one worker never runs.
+seen=""
+for n in 1 2 3 4 5 6 7 8 9; do
+	out=$(as_user "$FUTARI" classify "$HOME_U/small.txt" 2>&1)
+	echo "$out" | grep -q 'Class III$' || fail "request $n through a recycled worker: $out"
+	w=$(workers)
+	[ "$(echo "$w" | wc -w)" -le 1 ] || fail "after request $n: workers '$w', expected one"
+	seen="$seen $w"
+done
+distinct=$(echo "$seen" | tr ' ' '\n' | grep -v '^$' | sort -u | wc -l)
+[ "$distinct" -ge 3 ] || fail "9 requests with files-per-worker=3 used $distinct worker(s):$seen"
+first=$(echo "$seen" | awk '{print $1}')
+kill -0 "$first" 2>/dev/null && fail "the first worker ($first) is still there after its share"
 
 # A read that never returns: a FUSE file of the user's own (stallfs.py)
 PY=/usr/bin/python3
@@ -152,6 +172,12 @@ zombies=$(ps -o pid=,stat= --ppid "$AGENT_PID" | awk '$2 ~ /^Z/ {print $1}')
 [ -z "$zombies" ] || fail "workers left unreaped: $zombies"
 
 left=$(workers)
+# (a worker that reached files-per-worker is gone until the next request)
+for _ in 1 2 3; do
+	[ -n "$left" ] && break
+	as_user "$FUTARI" classify "$HOME_U/small.txt" >/dev/null 2>&1
+	left=$(workers)
+done
 [ -n "$left" ] || fail "no worker after the requests"
 stop_agent
 # no worker outlives the agent

@@ -118,6 +118,9 @@ test_scan_worker(void)
 	    "[scan-worker]\ntimeout-ms = 99\n",
 	    "[scan-worker]\ntimeout-ms = -1\n",
 	    "[scan-worker]\ncpu-seconds = 0\n",
+	    "[scan-worker]\nfiles-per-worker = 0\n",
+	    "[scan-worker]\nfiles-per-worker = 1000001\n",
+	    "[scan-worker]\nfiles-per-worker = many\n",
 	    "[scan-worker]\nmemory = 1000\n",
 	    "[scan-worker]\nchroot = /var/empty\n",
 	};
@@ -130,14 +133,16 @@ test_scan_worker(void)
 	g_assert_true(g_str_has_suffix(d->scan_program, "/futari/futari-scan-worker"));
 	g_assert_cmpuint(d->scan_workers, ==, 16);
 	g_assert_cmpuint(d->scan_timeout_ms, ==, 30000);
+	g_assert_cmpuint(d->scan_files_per_worker, ==, 1000);
 	c = parse("[scan-worker]\nuser = nobody\nprogram = /opt/w\nworkers = 2\n"
-	          "timeout-ms = 1500\ncpu-seconds = 5\nmemory = 536870912\n",
+	          "timeout-ms = 1500\ncpu-seconds = 5\nmemory = 536870912\nfiles-per-worker = 3\n",
 	          &error);
 	g_assert_no_error(error);
 	g_assert_cmpstr(c->scan_user, ==, "nobody");
 	g_assert_cmpstr(c->scan_program, ==, "/opt/w");
 	g_assert_cmpuint(c->scan_workers, ==, 2);
 	g_assert_cmpuint(c->scan_timeout_ms, ==, 1500);
+	g_assert_cmpuint(c->scan_files_per_worker, ==, 3);
 	g_assert_cmpuint(c->scan_cpu, ==, 5);
 	g_assert_cmpuint(c->scan_memory, ==, 536870912);
 	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {

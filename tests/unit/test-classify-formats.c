@@ -12,6 +12,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <lzma.h>
 #include <glib/gstdio.h>
 #include <zip.h>
 
@@ -174,6 +175,65 @@ test_packed_streams(void)
 		g_autoptr(GBytes) b = make_archive("raw", "xz", notice);
 		expect_bytes(cl, b, "notice.txt.xz", FUT_CLASS_III, NULL);
 	}
+}
+
+/* An .xz whose block header asks for a dictionary of @dict_code (LZMA2's one-byte
+ * encoding: (2 | code & 1) << (code / 2 + 11) bytes), made from a small real one with the
+ * header's CRC-32 set right: what a 1.5 GiB-dictionary archive looks like without making
+ * one. */
+static GBytes *
+xz_with_dict(const gchar *text, guint8 dict_code)
+{
+	gsize cap = strlen(text) + 4096;
+	guint8 *out = g_malloc(cap);
+	size_t used = 0;
+	gsize hsize;
+	gboolean patched = FALSE;
+	guint32 crc;
+
+	g_assert_cmpint(lzma_easy_buffer_encode(1, LZMA_CHECK_CRC64, NULL, (const guint8 *)text,
+	                                        strlen(text), out, &used, cap),
+	                ==, LZMA_OK);
+	/* the block header follows the 12-byte stream header; LZMA2's filter flags are
+	 * 21 01 <dict> */
+	hsize = ((gsize)out[12] + 1) * 4;
+	g_assert_cmpuint(12 + hsize, <=, used);
+	for (gsize i = 14; i + 2 < 12 + hsize - 4; i++) {
+		if (out[i] == 0x21 && out[i + 1] == 0x01) {
+			out[i + 2] = dict_code;
+			patched = TRUE;
+			break;
+		}
+	}
+	g_assert_true(patched);
+	crc = lzma_crc32(out + 12, hsize - 4, 0);
+	for (guint k = 0; k < 4; k++)
+		out[12 + hsize - 4 + k] = (guint8)(crc >> (8 * k));
+	return g_bytes_new_take(out, used);
+}
+
+/* libarchive decodes xz with up to 1 GiB of its own: one asking for more than 256 MiB is
+ * Class II without being unpacked; one within the bound is unpacked; one whose index is
+ * garbage is Class II. */
+static void
+test_packed_xz_memory(void)
+{
+	g_autoptr(FutClassifier) cl = classifier_from(NULL);
+	g_autoptr(GBytes) huge = xz_with_dict(ROSTER, 37);  /* 1.5 GiB */
+	g_autoptr(GBytes) big = xz_with_dict(ROSTER, 33);   /* 384 MiB */
+	g_autoptr(GBytes) fine = xz_with_dict(ROSTER, 30);  /* 128 MiB */
+	g_autoptr(GBytes) small = xz_with_dict(ROSTER, 20); /* 4 MiB */
+	gsize len = 0;
+	const guint8 *d = g_bytes_get_data(small, &len);
+	g_autofree guint8 *cut = g_memdup2(d, len);
+
+	expect_bytes(cl, huge, "roster.csv.xz", FUT_CLASS_II, "unsupported");
+	expect_bytes(cl, big, "roster.csv.xz", FUT_CLASS_II, "unsupported");
+	expect_bytes(cl, fine, "roster.csv.xz", FUT_CLASS_I, "mynumber");
+	expect_bytes(cl, small, "roster.csv.xz", FUT_CLASS_I, "mynumber");
+	/* the stream footer's backward size broken: the index cannot be found */
+	cut[len - 8] ^= 0x55;
+	expect(cl, cut, len, "roster.csv.xz", FUT_CLASS_II, "malformed");
 }
 
 static void
@@ -753,6 +813,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/classify-formats/packed/streams", test_packed_streams);
 	g_test_add_func("/classify-formats/packed/archives", test_packed_archives);
+	g_test_add_func("/classify-formats/packed/xz-memory", test_packed_xz_memory);
 	g_test_add_func("/classify-formats/packed/sfx", test_packed_sfx);
 	g_test_add_func("/classify-formats/packed/dense", test_packed_dense);
 	g_test_add_func("/classify-formats/packed/ratio", test_packed_ratio);

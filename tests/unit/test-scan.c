@@ -1,0 +1,459 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "detect.h"
+#include "errors.h"
+#include "scan-filter.h"
+#include "test-classify-util.h"
+
+/* --- check digits -------------------------------------------------------------------- */
+
+static void
+test_mynumber_check_digit(void)
+{
+	static const gchar *const valid[] = {MN1, MN2, MN3, "379474484458", "000000000000"};
+	static const gchar *const invalid[] = {
+	    "123456789010", "123456789019",  "983205673210", "983205673241", /* swap */
+	    "12345678901",  "1234567890180", "12345678901a", "",
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(valid); i++)
+		g_assert_true(fut_mynumber_is_valid(valid[i], strlen(valid[i])));
+	for (guint i = 0; i < G_N_ELEMENTS(invalid); i++)
+		g_assert_false(fut_mynumber_is_valid(invalid[i], strlen(invalid[i])));
+	g_assert_false(fut_mynumber_is_valid(NULL, 12));
+	g_assert_false(fut_mynumber_is_valid("１２３４５６７８９０１８", 12));
+}
+
+/* The formula, independently: every payload has exactly one check digit; a remainder of 0
+ * or 1 gives 0. Also: the detector is not "any 12 digits": about 1 in 10 random numbers
+ * pass, never all of them. */
+static void
+test_mynumber_exactly_one(void)
+{
+	static const guint w[] = {6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2};
+	GRand *r = g_rand_new_with_seed(42);
+	guint passing = 0;
+	gboolean saw_zero_rule = FALSE;
+
+	for (guint t = 0; t < 2000; t++) {
+		gchar n[13];
+		guint sum = 0;
+		guint hits = 0;
+		for (guint i = 0; i < 11; i++) {
+			n[i] = (gchar)('0' + g_rand_int_range(r, 0, 10));
+			sum += (guint)(n[i] - '0') * w[i];
+		}
+		n[12] = '\0';
+		for (gchar c = '0'; c <= '9'; c++) {
+			n[11] = c;
+			if (fut_mynumber_is_valid(n, 12)) {
+				hits++;
+				if (sum % 11 <= 1) {
+					g_assert_cmpint(c, ==, '0');
+					saw_zero_rule = TRUE;
+				} else {
+					g_assert_cmpint(c - '0', ==, 11 - sum % 11);
+				}
+			}
+		}
+		g_assert_cmpuint(hits, ==, 1);
+		n[11] = (gchar)('0' + g_rand_int_range(r, 0, 10));
+		passing += fut_mynumber_is_valid(n, 12);
+	}
+	g_assert_true(saw_zero_rule);
+	g_assert_cmpuint(passing, >, 100);
+	g_assert_cmpuint(passing, <, 320);
+	g_rand_free(r);
+}
+
+static void
+test_resident_check_digit(void)
+{
+	/* cross-checked against sample resident records in public test data */
+	static const gchar *const valid[] = {RC1, "24846016224", "25208017643"};
+	static const gchar *const invalid[] = {"24727059607", "24846016225",  "25208017644",
+	                                       "2472705960",  "247270596080", "2472705960x"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(valid); i++)
+		g_assert_true(fut_resident_code_is_valid(valid[i], strlen(valid[i])));
+	for (guint i = 0; i < G_N_ELEMENTS(invalid); i++)
+		g_assert_false(fut_resident_code_is_valid(invalid[i], strlen(invalid[i])));
+}
+
+static void
+test_mask(void)
+{
+	g_autofree gchar *m = fut_mask_digits(MN1);
+	g_assert_cmpstr(m, ==, "1234********");
+}
+
+/* --- the scanner --------------------------------------------------------------------- */
+
+static FutScanWords *
+make_words(void)
+{
+	FutScanWords *w = fut_scan_words_new();
+	g_assert_cmpint(fut_scan_words_add(w, "取扱注意", FUT_WORD_MARKING, NULL), ==, 0);
+	g_assert_cmpint(fut_scan_words_add(w, "個人番号", FUT_WORD_MYNUMBER_CONTEXT, NULL), ==, 1);
+	g_assert_cmpint(fut_scan_words_add(w, "注意", FUT_WORD_MARKING, NULL), ==, 2);
+	fut_scan_words_build(w);
+	return w;
+}
+
+static const gchar scan_text[] =
+    "個人番号: " MN1 ", " MN2 "\n" /* two valid */
+    "invalid 123456789019 and 1234567890180 (13 digits)\n"
+    "card 1234-5678-9018 and 1234 5678 9018, not 2024-1234-5678-9018 nor 1234-5678 9018\n"
+    "full width １２３４５６７８９０１８ and code " RC1 "\n"
+    "取扱注意 取扱注意 注意\n"
+    "x" MN3;
+
+static void
+scan_all(const FutScanWords *w, FutScanner *s, gsize piece)
+{
+	gsize len = strlen(scan_text);
+
+	fut_scanner_init(s, w);
+	for (gsize off = 0; off < len; off += piece)
+		fut_scanner_feed(s, (const guint8 *)scan_text + off, MIN(piece, len - off));
+	fut_scanner_finish(s);
+}
+
+static void
+test_scanner_counts(void)
+{
+	g_autoptr(FutScanWords) w = make_words();
+	FutScanner s;
+
+	scan_all(w, &s, strlen(scan_text));
+	/* MN1, MN2, two card forms, full width, MN3 at the end */
+	g_assert_cmpuint(s.mynumber_valid, ==, 6);
+	g_assert_cmpuint(s.mynumber_invalid, ==, 1);
+	g_assert_cmpuint(s.resident_valid, ==, 1);
+	g_assert_cmpstr(s.mynumber_first, ==, MN1);
+	g_assert_cmpuint(s.word_counts[0], ==, 2);
+	g_assert_cmpuint(s.word_counts[1], ==, 1);
+	g_assert_cmpuint(s.word_counts[2], ==, 3); /* inside both 取扱注意 and alone */
+}
+
+/* Chunk boundaries change nothing: every piece size from 1 byte up gives the same counts. */
+static void
+test_scanner_chunks(void)
+{
+	g_autoptr(FutScanWords) w = make_words();
+	FutScanner whole;
+
+	scan_all(w, &whole, strlen(scan_text));
+	for (gsize piece = 1; piece <= 64; piece++) {
+		FutScanner s;
+		scan_all(w, &s, piece);
+		g_assert_cmpuint(s.mynumber_valid, ==, whole.mynumber_valid);
+		g_assert_cmpuint(s.mynumber_invalid, ==, whole.mynumber_invalid);
+		g_assert_cmpuint(s.resident_valid, ==, whole.resident_valid);
+		for (guint i = 0; i < 3; i++)
+			g_assert_cmpuint(s.word_counts[i], ==, whole.word_counts[i]);
+	}
+	/* and without words */
+	for (gsize piece = 1; piece <= 7; piece++) {
+		FutScanner s;
+		scan_all(NULL, &s, piece);
+		g_assert_cmpuint(s.mynumber_valid, ==, 6);
+	}
+}
+
+/* The fast paths (numbers checked in place, vector scans) against the byte-at-a-time
+ * path, which a feed of one byte at a time always takes: random text made of the pieces
+ * the scanner cares about (runs of every length, chains with both separators and mixed
+ * ones, full-width digits in all three encodings, words, kanji, a word that starts with a
+ * separator) must give the same counts and the same first numbers both ways. */
+static void
+scan_pieces(const FutScanWords *w, FutScanText text, const GString *in, gsize piece, FutScanner *s)
+{
+	fut_scanner_init(s, w);
+	fut_scanner_set_text(s, text);
+	for (gsize off = 0; off < in->len; off += piece)
+		fut_scanner_feed(s, (const guint8 *)in->str + off, MIN(piece, in->len - off));
+	fut_scanner_finish(s);
+}
+
+static const FutScanFilterImpl impls[] = {FUT_SCAN_FILTER_SCALAR, FUT_SCAN_FILTER_SSSE3,
+                                          FUT_SCAN_FILTER_AVX2};
+
+/* The whole text in one feed (the fast path, through each vector filter the processor has)
+ * against one byte per feed (the byte-at-a-time path, which no filter ever sees: a window
+ * needs more than 64 bytes left). */
+static void
+assert_fast_as_slow(const FutScanWords *words, FutScanText text, const GString *text_in)
+{
+	/* the text ends right before a page nobody may read: a filter that reads past the
+	 * end of what it is fed crashes here */
+	gsize page = (gsize)sysconf(_SC_PAGESIZE);
+	gsize span = (text_in->len + page - 1) / page * page;
+	guint8 *map =
+	    mmap(NULL, span + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	GString in_at_end;
+	GString *in = &in_at_end;
+	FutScanner slow;
+
+	g_assert_true(map != MAP_FAILED);
+	g_assert_cmpint(mprotect(map + span, page, PROT_NONE), ==, 0);
+	if (text_in->len > 0)
+		memcpy(map + span - text_in->len, text_in->str, text_in->len);
+	in_at_end.str = (gchar *)map + span - text_in->len;
+	in_at_end.len = text_in->len;
+
+	fut_scan_filter_set_impl(FUT_SCAN_FILTER_SCALAR);
+	scan_pieces(words, text, in, 1, &slow);
+	for (guint k = 0; k < G_N_ELEMENTS(impls); k++) {
+		FutScanner fast;
+		if (!fut_scan_filter_set_impl(impls[k]))
+			continue;
+		scan_pieces(words, text, in, in->len, &fast);
+		g_assert_cmpuint(fast.mynumber_valid, ==, slow.mynumber_valid);
+		g_assert_cmpuint(fast.mynumber_invalid, ==, slow.mynumber_invalid);
+		g_assert_cmpuint(fast.resident_valid, ==, slow.resident_valid);
+		g_assert_cmpmem(fast.mynumber_first, FUT_MYNUMBER_LEN, slow.mynumber_first,
+		                FUT_MYNUMBER_LEN);
+		g_assert_cmpmem(fast.resident_first, FUT_RESIDENT_CODE_LEN, slow.resident_first,
+		                FUT_RESIDENT_CODE_LEN);
+		g_assert_cmpmem(fast.word_counts, sizeof(fast.word_counts), slow.word_counts,
+		                sizeof(slow.word_counts));
+	}
+	fut_scan_filter_set_impl(FUT_SCAN_FILTER_AUTO);
+	munmap(map, span + page);
+}
+
+static void
+test_scanner_random_differential(void)
+{
+	static const gchar *const bits[] = {
+	    "-", " ", ",", "\n", "x", "--", "  ", "- ", "\xef\xbc\x91", "\xef\xbc\x95", "\xef\xbc",
+	    "\xef", "\x82\x54", "\x82\x4f", "\x82", "\xa3\xb3", "\xa3", "個人番号", "取扱注意",
+	    "注意", "山田", "\x8c\xc2", "-a",
+	    /* four full-width digits: a chain part in UTF-8, Shift_JIS, EUC-JP */
+	    "\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93\xef\xbc\x94", "\x82\x50\x82\x51\x82\x52\x82\x53",
+	    "\xa3\xb1\xa3\xb2\xa3\xb3\xa3\xb4",
+	    /* long stretches the vector filter passes over, and words inside them at every
+	     * offset of a window */
+	    "山田太郎中央区本町北区緑町南区港町鈴木一郎佐藤花子", "abcdefghijklmnopqrstuvwxyz",
+	    "会議資料の取扱注意について", "\x8e\x52\x93\x63\x91\xbe\x98\x59\x8e\xe6\x88\xb5",
+	    "\xbb\xb3\xc5\xc4\xc2\xc0\xcf\xba\xbc\xe8\xb0\xb7"};
+	g_autoptr(FutScanWords) w = make_words();
+	g_autoptr(FutScanWords) wd = fut_scan_words_new();
+	GRand *rand = g_rand_new_with_seed(17);
+
+	/* a word that starts with a separator: chains must leave the fast path */
+	g_assert_cmpint(fut_scan_words_add(wd, "-a", FUT_WORD_MARKING, NULL), ==, 0);
+	g_assert_cmpint(fut_scan_words_add(wd, " x", FUT_WORD_MARKING, NULL), ==, 1);
+	fut_scan_words_build(wd);
+	for (guint round = 0; round < 600; round++) {
+		g_autoptr(GString) in = g_string_new(NULL);
+		guint parts = (guint)g_rand_int_range(rand, 1, 120);
+		const FutScanWords *words = round % 3 == 0 ? NULL : round % 3 == 1 ? w : wd;
+		FutScanText text = (FutScanText)(round / 3 % 3);
+
+		for (guint i = 0; i < parts; i++) {
+			gint kind = g_rand_int_range(rand, 0, 6);
+			if (kind == 5) {
+				/* a long chain: 6 to 12 runs joined by one separator, with
+				 * identifiers anywhere in it */
+				static const gint lens[] = {1, 4, 4, 11, 12};
+				gint n = g_rand_int_range(rand, 6, 13);
+				gchar sep = g_rand_boolean(rand) ? '-' : ' ';
+				for (gint k = 0; k < n; k++) {
+					gint l =
+					    lens[g_rand_int_range(rand, 0, G_N_ELEMENTS(lens))];
+					if (k > 0)
+						g_string_append_c(in, sep);
+					for (gint d = 0; d < l; d++)
+						g_string_append_c(
+						    in,
+						    (gchar)('0' + g_rand_int_range(rand, 0, 10)));
+				}
+			} else if (kind == 0) {
+				/* a card-form chain: 2 to 4 groups of four digits, ASCII or
+				 * full-width in the round's encoding, joined by separators
+				 * that are mostly the same */
+				gint groups = g_rand_int_range(rand, 2, 5);
+				gchar sep = g_rand_boolean(rand) ? '-' : ' ';
+				for (gint gi = 0; gi < groups; gi++) {
+					if (gi > 0)
+						g_string_append_c(in,
+						                  g_rand_int_range(rand, 0, 8) == 0
+						                      ? (sep == '-' ? ' ' : '-')
+						                      : sep);
+					for (gint k = 0; k < 4; k++) {
+						gint d = g_rand_int_range(rand, 0, 10);
+						if (g_rand_int_range(rand, 0, 4) != 0)
+							g_string_append_c(in, (gchar)('0' + d));
+						else if (text == FUT_SCAN_TEXT_UTF8)
+							g_string_append_printf(in, "\xef\xbc%c",
+							                       0x90 + d);
+						else if (text == FUT_SCAN_TEXT_CP932)
+							g_string_append_printf(in, "\x82%c",
+							                       0x4f + d);
+						else
+							g_string_append_printf(in, "\xa3%c",
+							                       0xb0 + d);
+					}
+				}
+			} else if (kind == 1) {
+				g_string_append_c(in, g_rand_boolean(rand) ? '-' : ' ');
+			} else if (kind < 4) {
+				/* digits: mostly the lengths that matter */
+				static const gint lens[] = {1,  3,  4,  4,  4,  5, 10,
+				                            11, 11, 12, 12, 13, 20};
+				gint n = lens[g_rand_int_range(rand, 0, G_N_ELEMENTS(lens))];
+				for (gint k = 0; k < n; k++)
+					g_string_append_c(
+					    in, (gchar)('0' + g_rand_int_range(rand, 0, 10)));
+			} else {
+				g_string_append(
+				    in, bits[g_rand_int_range(rand, 0, G_N_ELEMENTS(bits))]);
+			}
+		}
+		assert_fast_as_slow(words, text, in);
+	}
+	g_rand_free(rand);
+}
+
+/* The filter's buckets are built from the words: random word sets (kana, kanji, Latin,
+ * digits, separators; UTF-8 with their Shift_JIS and EUC-JP forms) over texts made of the
+ * same characters, the words whole and cut, in every encoding. */
+static void
+test_filter_random_words(void)
+{
+	static const gunichar alphabet[] = {
+	    0x3042, 0x3044, 0x3046, 0x304b, 0x3055, 0x3093, 0x30a2, 0x30de, 0x30fc, 0x4e00,
+	    0x4eba, 0x500b, 0x53f7, 0x756a, 0x79d8, 0x6975, 0x6ce8, 0x610f, 0x3000, 0xff11,
+	    0xff62, 'a',    'Z',    '-',    ' ',    '0',    '7',    '(',    0xe9,   0x20ac};
+	GRand *rand = g_rand_new_with_seed(71);
+
+	for (guint round = 0; round < 300; round++) {
+		g_autoptr(FutScanWords) w = fut_scan_words_new();
+		g_autoptr(GPtrArray) forms = g_ptr_array_new_with_free_func(g_free);
+		g_autoptr(GString) in = g_string_new(NULL);
+		guint n_words = (guint)g_rand_int_range(rand, 1, 40);
+		FutScanText text = (FutScanText)(round % 3);
+
+		for (guint i = 0; i < n_words; i++) {
+			GString *word = g_string_new(NULL);
+			gint chars = g_rand_int_range(rand, 1, 5);
+			for (gint k = 0; k < chars; k++)
+				g_string_append_unichar(
+				    word,
+				    alphabet[g_rand_int_range(rand, 0, G_N_ELEMENTS(alphabet))]);
+			/* one-byte words turn the filter off: keep them rare */
+			if (word->len == 1 && g_rand_int_range(rand, 0, 8) != 0)
+				g_string_append_unichar(word, 0x79d8);
+			if (fut_scan_words_add(w, word->str, (FutWordRole)(i % 3), NULL) >= 0) {
+				gchar *sj =
+				    g_convert(word->str, -1, "CP932", "UTF-8", NULL, NULL, NULL);
+				gchar *eu =
+				    g_convert(word->str, -1, "EUC-JP", "UTF-8", NULL, NULL, NULL);
+				if (sj != NULL)
+					g_ptr_array_add(forms, sj);
+				if (eu != NULL)
+					g_ptr_array_add(forms, eu);
+				g_ptr_array_add(forms, g_strdup(word->str));
+			}
+			g_string_free(word, TRUE);
+		}
+		fut_scan_words_build(w);
+		while (in->len < (gsize)g_rand_int_range(rand, 1, 2000)) {
+			gint kind = g_rand_int_range(rand, 0, 6);
+			if (kind == 0 && forms->len > 0) {
+				const gchar *f =
+				    g_ptr_array_index(forms, g_rand_int_range(rand, 0, forms->len));
+				gsize len = strlen(f);
+				/* whole, or cut short */
+				g_string_append_len(
+				    in, f,
+				    g_rand_boolean(rand)
+				        ? (gssize)len
+				        : (gssize)g_rand_int_range(rand, 1, (gint)len + 1));
+			} else if (kind == 1) {
+				gint n = g_rand_int_range(rand, 1, 14);
+				for (gint k = 0; k < n; k++)
+					g_string_append_c(
+					    in, (gchar)('0' + g_rand_int_range(rand, 0, 10)));
+			} else if (kind == 2) {
+				g_string_append_c(in, (gchar)g_rand_int_range(rand, 1, 256));
+			} else {
+				g_string_append_unichar(
+				    in,
+				    alphabet[g_rand_int_range(rand, 0, G_N_ELEMENTS(alphabet))]);
+			}
+		}
+		assert_fast_as_slow(w, text, in);
+	}
+	g_rand_free(rand);
+}
+
+/* Every implementation the processor has can be chosen and is reported back. */
+static void
+test_filter_impls(void)
+{
+	g_assert_true(fut_scan_filter_set_impl(FUT_SCAN_FILTER_SCALAR));
+	g_assert_cmpint(fut_scan_filter_get_impl(), ==, FUT_SCAN_FILTER_SCALAR);
+	for (guint k = 0; k < G_N_ELEMENTS(impls); k++) {
+		if (fut_scan_filter_set_impl(impls[k]))
+			g_assert_cmpint(fut_scan_filter_get_impl(), ==, impls[k]);
+		else
+			g_test_message("implementation %u: not on this processor", impls[k]);
+	}
+	g_assert_true(fut_scan_filter_set_impl(FUT_SCAN_FILTER_AUTO));
+	g_assert_cmpint(fut_scan_filter_get_impl(), !=, FUT_SCAN_FILTER_AUTO);
+}
+
+static void
+test_scanner_words_garbage(void)
+{
+	g_autoptr(FutScanWords) w = fut_scan_words_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *longw = g_strnfill(FUT_SCAN_WORD_MAX_LEN + 1, 'a');
+
+	g_assert_cmpint(fut_scan_words_add(w, "", FUT_WORD_MARKING, &error), ==, -1);
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+	g_clear_error(&error);
+	g_assert_cmpint(fut_scan_words_add(w, longw, FUT_WORD_MARKING, &error), ==, -1);
+	g_clear_error(&error);
+	g_assert_cmpint(fut_scan_words_add(w, "a\tb", FUT_WORD_MARKING, &error), ==, -1);
+	g_clear_error(&error);
+	g_assert_cmpint(fut_scan_words_add(w, "\xff\xfe", FUT_WORD_MARKING, &error), ==, -1);
+	g_clear_error(&error);
+	g_assert_cmpint(fut_scan_words_add(w, "秘", FUT_WORD_MARKING, &error), ==, 0);
+	g_assert_cmpint(fut_scan_words_add(w, "秘", FUT_WORD_MARKING, &error), ==, -1);
+	g_assert_nonnull(strstr(error->message, "twice"));
+	g_clear_error(&error);
+	for (guint i = 1; i < FUT_SCAN_WORDS_MAX; i++) {
+		g_autofree gchar *s = g_strdup_printf("w%u", i);
+		g_assert_cmpint(fut_scan_words_add(w, s, FUT_WORD_MARKING, NULL), ==, (gint)i);
+	}
+	g_assert_cmpint(fut_scan_words_add(w, "one-too-many", FUT_WORD_MARKING, &error), ==, -1);
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/scan/mynumber/check-digit", test_mynumber_check_digit);
+	g_test_add_func("/scan/mynumber/exactly-one", test_mynumber_exactly_one);
+	g_test_add_func("/scan/resident/check-digit", test_resident_check_digit);
+	g_test_add_func("/scan/mask", test_mask);
+	g_test_add_func("/scan/scanner/counts", test_scanner_counts);
+	g_test_add_func("/scan/scanner/chunks", test_scanner_chunks);
+	g_test_add_func("/scan/scanner/random-differential", test_scanner_random_differential);
+	g_test_add_func("/scan/scanner/words-garbage", test_scanner_words_garbage);
+	g_test_add_func("/scan/filter/random-words", test_filter_random_words);
+	g_test_add_func("/scan/filter/impls", test_filter_impls);
+	return g_test_run();
+}
