@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -494,6 +495,7 @@ fut_api_server_new(const gchar *path,
 {
 	g_autoptr(FutApiServer) server = g_new0(FutApiServer, 1);
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un tsa = {.sun_family = AF_UNIX};
 	g_autofree gchar *epath = fut_strescape(path, -1);
 	struct stat st;
 
@@ -510,6 +512,12 @@ fut_api_server_new(const gchar *path,
 		return NULL;
 	}
 	strcpy(sa.sun_path, path);
+	if (g_snprintf(tsa.sun_path, sizeof tsa.sun_path, "%s.new", path) >=
+	    (gint)sizeof tsa.sun_path) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, _("socket path too long"));
+		return NULL;
+	}
+	unlink(tsa.sun_path);
 	/* Only a stale socket is removed; anything else in its place is an error. */
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
@@ -523,13 +531,22 @@ fut_api_server_new(const gchar *path,
 	server->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (server->fd < 0)
 		return fut_error_set_errno(error, errno, "socket"), NULL;
-	if (bind(server->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	/* Bound under a temporary name, listening and with its mode set before it takes its
+	 * real name: a client that sees the socket can connect at once (before, one that came
+	 * between bind and listen got "Connection refused"). */
+	if (bind(server->fd, (struct sockaddr *)&tsa, sizeof(tsa)) < 0)
 		return fut_error_set_errno(error, errno, epath), NULL;
+	if (listen(server->fd, 64) < 0) {
+		int e = errno;
+		unlink(tsa.sun_path);
+		return fut_error_set_errno(error, e, epath), NULL;
+	}
 	/* Any local user may connect; what each may do is decided per command by uid. */
-	if (chmod(path, 0666) < 0)
-		return fut_error_set_errno(error, errno, epath), NULL;
-	if (listen(server->fd, 64) < 0)
-		return fut_error_set_errno(error, errno, epath), NULL;
+	if (chmod(tsa.sun_path, 0666) < 0 || rename(tsa.sun_path, path) < 0) {
+		int e = errno;
+		unlink(tsa.sun_path);
+		return fut_error_set_errno(error, e, epath), NULL;
+	}
 	server->watch_id = g_unix_fd_add(server->fd, G_IO_IN, accept_cb, server);
 	return g_steal_pointer(&server);
 }
