@@ -8,6 +8,7 @@
 #include "approve-common.h"
 #include "approve-review.h"
 #include "approve-evidence.h"
+#include "approver-chooser.h"
 #include "approver-content.h"
 #include "approver-history.h"
 #include "approver-settings.h"
@@ -684,25 +685,17 @@ copy_sha(GtkButton *button, gpointer data)
 /* --- file choosers ----------------------------------------------------------------- */
 
 static void
-open_response(GtkNativeDialog *dialog, gint response, gpointer data)
+open_chosen(GFile *file, gpointer data)
 {
-	FutApproverWindow *win = data;
-
-	if (response == GTK_RESPONSE_ACCEPT) {
-		g_autoptr(GFile) f = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
-		if (f != NULL)
-			fut_approver_window_open(win, f);
-	}
-	g_object_unref(dialog);
+	fut_approver_window_open(FUT_APPROVER_WINDOW(data), file);
 }
 
 static void
 open_activated(GSimpleAction *action, GVariant *param, gpointer data)
 {
 	FutApproverWindow *win = data;
-	GtkFileChooserNative *dialog =
-	    gtk_file_chooser_native_new(_("Open a Request"), GTK_WINDOW(win),
-	                                GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+	GtkFileChooserNative *dialog = fut_approver_chooser_new(
+	    GTK_WIDGET(win), _("Open a Request"), GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"));
 	GtkFileFilter *filter = gtk_file_filter_new();
 	GtkFileFilter *all = gtk_file_filter_new();
 
@@ -715,31 +708,24 @@ open_activated(GSimpleAction *action, GVariant *param, gpointer data)
 	gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(dialog), all);
 	g_object_unref(filter);
 	g_object_unref(all);
-	g_signal_connect(dialog, "response", G_CALLBACK(open_response), win);
-	gtk_native_dialog_show(GTK_NATIVE_DIALOG(dialog));
+	fut_approver_chooser_run(dialog, open_chosen, win);
 }
 
 static void
-save_response(GtkNativeDialog *dialog, gint response, gpointer data)
+output_chosen(GFile *file, gpointer data)
 {
-	FutApproverWindow *win = data;
+	g_autofree gchar *path = g_file_get_path(file);
 
-	if (response == GTK_RESPONSE_ACCEPT) {
-		g_autoptr(GFile) f = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
-		g_autofree gchar *path = f != NULL ? g_file_get_path(f) : NULL;
-		if (path != NULL)
-			set_output(win, path);
-	}
-	g_object_unref(dialog);
+	if (path != NULL)
+		set_output(FUT_APPROVER_WINDOW(data), path);
 }
 
 static void
 choose_output(GtkButton *button, gpointer data)
 {
 	FutApproverWindow *win = data;
-	GtkFileChooserNative *dialog =
-	    gtk_file_chooser_native_new(_("Save the Decision As"), GTK_WINDOW(win),
-	                                GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+	GtkFileChooserNative *dialog = fut_approver_chooser_new(
+	    GTK_WIDGET(win), _("Save the Decision As"), GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"));
 
 	if (win->output != NULL) {
 		g_autofree gchar *dir = g_path_get_dirname(win->output);
@@ -748,8 +734,7 @@ choose_output(GtkButton *button, gpointer data)
 		gtk_file_chooser_set_current_folder(GTK_FILE_CHOOSER(dialog), folder, NULL);
 		gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(dialog), base);
 	}
-	g_signal_connect(dialog, "response", G_CALLBACK(save_response), win);
-	gtk_native_dialog_show(GTK_NATIVE_DIALOG(dialog));
+	fut_approver_chooser_run(dialog, output_chosen, win);
 }
 
 static gboolean
@@ -797,38 +782,30 @@ update_path_button(GtkButton *button, const gchar *path)
 }
 
 static void
-path_response(GtkNativeDialog *dialog, gint response, gpointer data)
+path_chosen(GFile *file, gpointer data)
 {
 	PathChoice *pc = data;
+	g_autofree gchar *path = g_file_get_path(file);
+	g_autoptr(GError) error = NULL;
 
-	if (response == GTK_RESPONSE_ACCEPT) {
-		g_autoptr(GFile) f = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
-		g_autofree gchar *path = f != NULL ? g_file_get_path(f) : NULL;
-		g_autoptr(GError) error = NULL;
-		if (path != NULL) {
-			fut_approver_settings_set(G_STRUCT_MEMBER_P(pc->win->settings, pc->field),
-			                          path);
-			update_path_button(pc->button, path);
-			if (!fut_approver_settings_save(pc->win->settings, &error))
-				set_status(pc->win, error->message, TRUE);
-			g_clear_pointer(&pc->win->output, g_free);
-			load_identity(pc->win);
-			refresh_decision(pc->win);
-		}
-	}
-	g_object_unref(dialog);
+	if (path == NULL)
+		return;
+	fut_approver_settings_set(G_STRUCT_MEMBER_P(pc->win->settings, pc->field), path);
+	update_path_button(pc->button, path);
+	if (!fut_approver_settings_save(pc->win->settings, &error))
+		set_status(pc->win, error->message, TRUE);
+	g_clear_pointer(&pc->win->output, g_free);
+	load_identity(pc->win);
+	refresh_decision(pc->win);
 }
 
 static void
 choose_path(GtkButton *button, PathChoice *pc)
 {
-	GtkWidget *top = GTK_WIDGET(gtk_widget_get_root(GTK_WIDGET(button)));
-	GtkFileChooserNative *dialog =
-	    gtk_file_chooser_native_new(_("Choose a File"), GTK_WINDOW(top),
-	                                GTK_FILE_CHOOSER_ACTION_OPEN, _("_Select"), _("_Cancel"));
+	GtkFileChooserNative *dialog = fut_approver_chooser_new(
+	    GTK_WIDGET(button), _("Choose a File"), GTK_FILE_CHOOSER_ACTION_OPEN, _("_Select"));
 
-	g_signal_connect(dialog, "response", G_CALLBACK(path_response), pc);
-	gtk_native_dialog_show(GTK_NATIVE_DIALOG(dialog));
+	fut_approver_chooser_run(dialog, path_chosen, pc);
 }
 
 static void

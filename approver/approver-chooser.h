@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+/* The desktop's file chooser, asked for one file. Every chooser of futari-approver (open a
+ * request, save a decision, pick a key or certificate, pick the file to check) goes through
+ * here, so each one answers, closes and is freed the same way. */
+
+/* Called with the file accepted; not called when the chooser is cancelled or gives none. */
+typedef void (*FutChosenFunc)(GFile *file, gpointer data);
+
+/* Returns a new chooser over the window @widget is in (over none when it is in no window),
+ * not shown yet: the caller may add filters or a starting folder, then runs it with
+ * fut_approver_chooser_run(). */
+GtkFileChooserNative *fut_approver_chooser_new(GtkWidget *widget,
+                                               const gchar *title,
+                                               GtkFileChooserAction action,
+                                               const gchar *accept_label);
+/* Shows @dialog, taking it over: calls @chosen with the file and @data once a file is
+ * accepted, then destroys and frees the dialog, whatever the answer. */
+void fut_approver_chooser_run(GtkFileChooserNative *dialog, FutChosenFunc chosen, gpointer data);
+
+G_END_DECLS
