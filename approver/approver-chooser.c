@@ -23,8 +23,9 @@ chooser_response(GtkNativeDialog *dialog, gint response, gpointer data)
 
 	if (response == GTK_RESPONSE_ACCEPT) {
 		g_autoptr(GFile) f = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
+		g_autofree gchar *path = f != NULL ? g_file_get_path(f) : NULL;
 		if (f != NULL)
-			c->chosen(f, c->data);
+			c->chosen(f, path, c->data);
 	}
 	/* The signal holds a reference until this returns; @c goes with the dialog. */
 	gtk_native_dialog_destroy(dialog);
@@ -41,6 +42,19 @@ fut_approver_chooser_new(GtkWidget *widget,
 
 	return gtk_file_chooser_native_new(title, GTK_IS_WINDOW(root) ? GTK_WINDOW(root) : NULL,
 	                                   action, accept_label, _("_Cancel"));
+}
+
+void
+fut_approver_chooser_start_at(GtkFileChooserNative *dialog, const gchar *path)
+{
+	g_autofree gchar *dir = g_path_get_dirname(path);
+	g_autoptr(GFile) folder = g_file_new_for_path(dir);
+
+	gtk_file_chooser_set_current_folder(GTK_FILE_CHOOSER(dialog), folder, NULL);
+	if (gtk_file_chooser_get_action(GTK_FILE_CHOOSER(dialog)) == GTK_FILE_CHOOSER_ACTION_SAVE) {
+		g_autofree gchar *base = g_path_get_basename(path);
+		gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(dialog), base);
+	}
 }
 
 void

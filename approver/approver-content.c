@@ -419,10 +419,8 @@ fut_content_panel_get_preview_kind(FutContentPanel *panel)
 /* --- choosing, dropping, opening --------------------------------------------------- */
 
 static void
-content_chosen(GFile *file, gpointer data)
+content_chosen(GFile *file, const gchar *path, gpointer data)
 {
-	g_autofree gchar *path = g_file_get_path(file);
-
 	if (path != NULL)
 		fut_content_panel_check_file(FUT_CONTENT_PANEL(data), path);
 }
@@ -435,11 +433,8 @@ choose_clicked(GtkButton *button, gpointer data)
 	    fut_approver_chooser_new(GTK_WIDGET(panel), _("Choose the file to check"),
 	                             GTK_FILE_CHOOSER_ACTION_OPEN, _("_Check"));
 
-	if (panel->request_path != NULL) {
-		g_autofree gchar *dir = g_path_get_dirname(panel->request_path);
-		g_autoptr(GFile) d = g_file_new_for_path(dir);
-		gtk_file_chooser_set_current_folder(GTK_FILE_CHOOSER(dialog), d, NULL);
-	}
+	if (panel->request_path != NULL)
+		fut_approver_chooser_start_at(dialog, panel->request_path);
 	fut_approver_chooser_run(dialog, content_chosen, panel);
 }
 

@@ -247,10 +247,8 @@ copy_sha(GtkButton *button, gpointer data)
 }
 
 static void
-output_chosen(GFile *file, gpointer data)
+output_chosen(GFile *file, const gchar *path, gpointer data)
 {
-	g_autofree gchar *path = g_file_get_path(file);
-
 	if (path != NULL)
 		set_output(FUT_APPROVER_WINDOW(data), path);
 }
@@ -262,13 +260,8 @@ choose_output(GtkButton *button, gpointer data)
 	GtkFileChooserNative *dialog = fut_approver_chooser_new(
 	    GTK_WIDGET(win), _("Save the Decision As"), GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"));
 
-	if (win->output != NULL) {
-		g_autofree gchar *dir = g_path_get_dirname(win->output);
-		g_autofree gchar *base = g_path_get_basename(win->output);
-		g_autoptr(GFile) folder = g_file_new_for_path(dir);
-		gtk_file_chooser_set_current_folder(GTK_FILE_CHOOSER(dialog), folder, NULL);
-		gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(dialog), base);
-	}
+	if (win->output != NULL)
+		fut_approver_chooser_start_at(dialog, win->output);
 	fut_approver_chooser_run(dialog, output_chosen, win);
 }
 

@@ -32,10 +32,9 @@ update_path_button(GtkButton *button, const gchar *path)
 }
 
 static void
-path_chosen(GFile *file, gpointer data)
+path_chosen(GFile *file, const gchar *path, gpointer data)
 {
 	PathChoice *pc = data;
-	g_autofree gchar *path = g_file_get_path(file);
 	g_autoptr(GError) error = NULL;
 
 	if (path == NULL)

@@ -24,7 +24,7 @@ fut_approver_window_show_page(FutApproverWindow *win, const gchar *name)
 }
 
 static void
-open_chosen(GFile *file, gpointer data)
+open_chosen(GFile *file, const gchar *path, gpointer data)
 {
 	fut_approver_window_open(FUT_APPROVER_WINDOW(data), file);
 }

@@ -16,6 +16,8 @@
  *                           hands a private read-only copy to a stand-in viewer), not
  *                           matching (Approve refused), the --with-copy copy (image
  *                           preview), one chosen by the supervisor; screenshots
+ *   /approver/chooser       every file chooser: over its window, starting beside the file
+ *                           it names, nothing called on cancel, the path on accept, destroyed
  *
  * FUT_TEST_SCREENSHOT_DIR: where PAGE-$FUT_TEST_LANG.png go (xwd piped to FUT_TEST_CONVERT).
  * FUT_TEST_LOCALEDIR: a locale dir holding the futari catalogue (for LANGUAGE=ja). */
@@ -33,6 +35,7 @@
 #include "approve-common.h"
 #include "approve-evidence.h"
 #include "approve-review.h"
+#include "approver-chooser.h"
 #include "approver-content.h"
 #include "approver-history.h"
 #include "approver-settings.h"
@@ -911,6 +914,73 @@ test_content(void)
 
 /* A stand-in for the desktop's default viewer of text files: it records what it was given
  * (the path, the file's mode and its folder's). */
+/* --- the file choosers ------------------------------------------------------------- */
+
+static void
+chosen(GFile *file, const gchar *path, gpointer data)
+{
+	gchar **ret = data;
+
+	g_free(*ret);
+	*ret = g_strdup(path != NULL ? path : "(no path)");
+}
+
+/* A chooser made by fut_approver_chooser_new() and run, answered with @response: returns
+ * the path given to the callback (NULL when it was not called); the dialog must be destroyed. */
+static gchar *
+run_chooser(GtkWidget *over, GtkFileChooserAction action, const gchar *start, gint response)
+{
+	GtkFileChooserNative *dialog = fut_approver_chooser_new(over, "TEST", action, "_OK");
+	gpointer alive = dialog;
+	gchar *got = NULL;
+
+	g_assert_true(gtk_native_dialog_get_transient_for(GTK_NATIVE_DIALOG(dialog)) ==
+	              (GTK_IS_WINDOW(over) ? GTK_WINDOW(over) : NULL));
+	if (start != NULL)
+		fut_approver_chooser_start_at(dialog, start);
+	g_object_add_weak_pointer(G_OBJECT(dialog), &alive);
+	fut_approver_chooser_run(dialog, chosen, &got);
+	spin(100);
+	/* What the supervisor sees once it is shown. */
+	if (start != NULL) {
+		g_autofree gchar *dir = g_path_get_dirname(start);
+		g_autoptr(GFile) folder =
+		    gtk_file_chooser_get_current_folder(GTK_FILE_CHOOSER(dialog));
+		g_autofree gchar *folder_path = folder != NULL ? g_file_get_path(folder) : NULL;
+		g_assert_cmpstr(folder_path, ==, dir);
+		if (action == GTK_FILE_CHOOSER_ACTION_SAVE) {
+			g_autofree gchar *base = g_path_get_basename(start);
+			g_autofree gchar *name =
+			    gtk_file_chooser_get_current_name(GTK_FILE_CHOOSER(dialog));
+			g_assert_cmpstr(name, ==, base);
+		}
+	}
+	g_signal_emit_by_name(dialog, "response", response);
+	spin(50);
+	g_assert_null(alive);
+	return got;
+}
+
+static void
+test_chooser(void)
+{
+	FutApproverWindow *win = new_window();
+	g_autofree gchar *out =
+	    g_build_filename(tmp, "inbox", "chooser.S1001.futari-approval", NULL);
+	g_autofree gchar *got = NULL;
+	GtkWidget *loose = g_object_ref_sink(gtk_label_new("not in a window"));
+
+	got = run_chooser(GTK_WIDGET(win), GTK_FILE_CHOOSER_ACTION_SAVE, out, GTK_RESPONSE_CANCEL);
+	g_assert_null(got);
+	got = run_chooser(GTK_WIDGET(win), GTK_FILE_CHOOSER_ACTION_SAVE, out, GTK_RESPONSE_ACCEPT);
+	g_assert_cmpstr(got, ==, out);
+	g_clear_pointer(&got, g_free);
+	got = run_chooser(loose, GTK_FILE_CHOOSER_ACTION_OPEN, out, GTK_RESPONSE_DELETE_EVENT);
+	g_assert_null(got);
+	g_object_unref(loose);
+	gtk_window_destroy(GTK_WINDOW(win));
+}
+
 static void
 setup_viewer(void)
 {
@@ -974,6 +1044,7 @@ main(int argc, char **argv)
 	g_test_add_func("/approver/settings-and-files", test_settings_and_files);
 	g_test_add_func("/approver/content", test_content);
 	g_test_add_func("/approver/evidence", test_evidence);
+	g_test_add_func("/approver/chooser", test_chooser);
 	rc = g_test_run();
 	if (rc == 0) {
 		g_autofree gchar *cmd = g_strdup_printf("rm -rf '%s'", tmp);
