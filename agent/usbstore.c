@@ -3,361 +3,18 @@
 
 #include "usbstore.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
-#include <libudev.h>
-#include <libusb.h>
-#include <linux/fs.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <unistd.h>
 
 #include "errors.h"
 #include "mounts.h"
+#include "usbstore-private.h"
 #include "util.h"
 
-/* libudev's types are structs without typedefs; g_autoptr needs a plain name. */
-typedef struct udev_enumerate FutUdevEnumerate;
-typedef struct udev_device FutUdevDevice;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutUdevEnumerate, udev_enumerate_unref)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutUdevDevice, udev_device_unref)
-
-struct _FutUsbStore {
-	struct udev *udev;
-	struct udev_monitor *monitor;
-	guint watch_id;
-	libusb_context *usb;
-	GHashTable *devices; /* syspath -> FutUsbDevice */
-	FutUsbStoreFunc func;
-	gpointer user_data;
-	FutUsbAssetLookup lookup;
-	gpointer lookup_data;
-	GMutex busy_lock;
-	GHashTable *busy; /* dev_t of volumes being written */
-};
-
-static void
-volume_free(FutUsbVolume *v)
-{
-	if (v == NULL)
-		return;
-	g_free(v->devnode);
-	g_free(v->fs_type);
-	g_free(v->fs_uuid);
-	g_free(v->fs_label);
-	g_free(v);
-}
-
-static void
-device_free(FutUsbDevice *d)
-{
-	if (d == NULL)
-		return;
-	g_free(d->syspath);
-	g_free(d->devnode);
-	g_free(d->vendor);
-	g_free(d->model);
-	g_free(d->vid);
-	g_free(d->pid);
-	g_free(d->serial);
-	g_ptr_array_unref(d->volumes);
-	g_free(d->suspicious);
-	g_free(d->asset_id);
-	g_free(d->owner);
-	g_free(d);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutUsbDevice, device_free)
-
-/* --- block layer ---------------------------------------------------------------------- */
-
-gboolean
-fut_blockdev_set_readonly(const gchar *devnode, gboolean readonly, GError **error)
-{
-	int fd, flag = readonly ? 1 : 0, now = -1;
-	g_autofree gchar *edev = fut_strescape(devnode, -1);
-
-	/* O_NONBLOCK: do not wait for media; O_RDONLY: never a write open, so no udev
-	 * "watch" change event and no implicit flush. */
-	fd = open(devnode, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return fut_error_set_errno(error, errno, edev);
-	if (ioctl(fd, BLKROSET, &flag) < 0 || ioctl(fd, BLKROGET, &now) < 0) {
-		int e = errno;
-		close(fd);
-		return fut_error_set_errno(error, e, edev);
-	}
-	close(fd);
-	if (now != flag) {
-		g_set_error(error, FUT_ERROR, FUT_ERROR_IO,
-		            _("%s: the read-only flag did not stick"), edev);
-		return FALSE;
-	}
-	return TRUE;
-}
-
-gboolean
-fut_blockdev_get_readonly(const gchar *devnode, gboolean *ret_readonly, GError **error)
-{
-	int fd, now = 0;
-	g_autofree gchar *edev = fut_strescape(devnode, -1);
-
-	fd = open(devnode, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return fut_error_set_errno(error, errno, edev);
-	if (ioctl(fd, BLKROGET, &now) < 0) {
-		int e = errno;
-		close(fd);
-		return fut_error_set_errno(error, e, edev);
-	}
-	close(fd);
-	*ret_readonly = now != 0;
-	return TRUE;
-}
-
-/* --- interface descriptors ------------------------------------------------------------ */
-
-const gchar *
-fut_usb_interfaces_suspicious(const FutUsbClass *t, guint n)
-{
-	for (guint i = 0; i < n; i++) {
-		switch (t[i].cls) {
-		case 0x03:
-			return "offers a HID (keyboard or mouse) interface";
-		case 0x02:
-		case 0x0a:
-			return "offers a CDC (network or modem) interface";
-		case 0xe0:
-			return "offers a wireless controller (RNDIS or Bluetooth) interface";
-		case 0xef:
-			/* Miscellaneous 04/xx is RNDIS over misc class. */
-			if (t[i].subclass == 0x04)
-				return "offers an RNDIS network interface";
-			break;
-		default:
-			break;
-		}
-	}
-	return NULL;
-}
-
-gboolean
-fut_usb_parse_interfaces_property(const gchar *prop, FutUsbClass **ret_classes, guint *ret_n)
-{
-	g_auto(GStrv) parts = NULL;
-	g_autofree FutUsbClass *t = NULL;
-	guint n = 0, len;
-
-	if (prop == NULL || prop[0] != ':' || strlen(prop) > 4096)
-		return FALSE;
-	len = strlen(prop);
-	if (len < 2 || prop[len - 1] != ':')
-		return FALSE;
-	parts = g_strsplit(prop + 1, ":", -1);
-	t = g_new0(FutUsbClass, g_strv_length(parts) + 1);
-	for (guint i = 0; parts[i] != NULL; i++) {
-		if (parts[i][0] == '\0' && parts[i + 1] == NULL)
-			break;
-		if (strlen(parts[i]) != 6)
-			return FALSE;
-		for (guint j = 0; j < 6; j++) {
-			if (!g_ascii_isxdigit(parts[i][j]))
-				return FALSE;
-		}
-		{
-			guint8 b[3];
-			for (guint j = 0; j < 3; j++)
-				b[j] = (guint8)(g_ascii_xdigit_value(parts[i][2 * j]) * 16 +
-				                g_ascii_xdigit_value(parts[i][2 * j + 1]));
-			t[n].cls = b[0];
-			t[n].subclass = b[1];
-			t[n].protocol = b[2];
-		}
-		n++;
-	}
-	if (n == 0)
-		return FALSE;
-	*ret_classes = g_steal_pointer(&t);
-	*ret_n = n;
-	return TRUE;
-}
-
-/* Reads every interface of every configuration of the USB device at @busnum/@devnum with
- * libusb. Returns the reason it is suspicious, or NULL; a device libusb cannot read is
- * suspicious (fail closed). Caller frees. */
-static gchar *
-usb_check_descriptors(FutUsbStore *store, guint busnum, guint devnum)
-{
-	libusb_device **list = NULL;
-	ssize_t n;
-	gchar *reason = NULL;
-	gboolean found = FALSE;
-
-	if (store->usb == NULL)
-		return g_strdup("cannot read USB descriptors (libusb unavailable)");
-	n = libusb_get_device_list(store->usb, &list);
-	if (n < 0)
-		return g_strdup("cannot list USB devices");
-	for (ssize_t i = 0; i < n && !found; i++) {
-		struct libusb_device_descriptor dd;
-		g_autoptr(GArray) triples = NULL;
-
-		if (libusb_get_bus_number(list[i]) != busnum ||
-		    libusb_get_device_address(list[i]) != devnum)
-			continue;
-		found = TRUE;
-		if (libusb_get_device_descriptor(list[i], &dd) < 0) {
-			reason = g_strdup("cannot read the USB device descriptor");
-			break;
-		}
-		triples = g_array_new(FALSE, FALSE, sizeof(FutUsbClass));
-		{
-			FutUsbClass t = {dd.bDeviceClass, dd.bDeviceSubClass, dd.bDeviceProtocol};
-			g_array_append_val(triples, t);
-		}
-		for (guint c = 0; c < dd.bNumConfigurations; c++) {
-			struct libusb_config_descriptor *cfg = NULL;
-			if (libusb_get_config_descriptor(list[i], c, &cfg) < 0) {
-				reason = g_strdup("cannot read a USB configuration descriptor");
-				break;
-			}
-			for (guint k = 0; k < cfg->bNumInterfaces; k++) {
-				const struct libusb_interface *itf = &cfg->interface[k];
-				for (int a = 0; a < itf->num_altsetting; a++) {
-					const struct libusb_interface_descriptor *id =
-					    &itf->altsetting[a];
-					FutUsbClass t = {id->bInterfaceClass,
-					                 id->bInterfaceSubClass,
-					                 id->bInterfaceProtocol};
-					g_array_append_val(triples, t);
-				}
-			}
-			libusb_free_config_descriptor(cfg);
-		}
-		if (reason == NULL) {
-			const gchar *why = fut_usb_interfaces_suspicious(
-			    (const FutUsbClass *)(void *)triples->data, triples->len);
-			if (why != NULL)
-				reason = g_strdup(why);
-		}
-	}
-	libusb_free_device_list(list, 1);
-	if (!found)
-		return g_strdup("the USB device is not visible to libusb");
-	return reason;
-}
-
-/* --- recognition ---------------------------------------------------------------------- */
-
-/* USB mass storage: udev's usb_id says the bus is USB (usb-storage and uas alike), or the
- * device sits below a USB device in sysfs, behind any number of hubs. Any block device on
- * the USB bus counts, whatever its driver: what cannot be told apart is protected. */
-static gboolean
-is_usb_block(struct udev_device *d)
-{
-	const gchar *bus = udev_device_get_property_value(d, "ID_BUS");
-
-	if (g_strcmp0(bus, "usb") == 0)
-		return TRUE;
-	return udev_device_get_parent_with_subsystem_devtype(d, "usb", NULL) != NULL;
-}
-
-static gchar *
-prop_dup(struct udev_device *d, const gchar *name)
-{
-	const gchar *v = udev_device_get_property_value(d, name);
-	return v != NULL && *v != '\0' ? g_strdup(v) : NULL;
-}
-
-static FutUsbVolume *
-volume_from_udev(struct udev_device *d)
-{
-	FutUsbVolume *v = g_new0(FutUsbVolume, 1);
-	const gchar *size = udev_device_get_sysattr_value(d, "size");
-
-	dev_t num = udev_device_get_devnum(d);
-
-	v->devnode = g_strdup(udev_device_get_devnode(d));
-	v->major = major(num);
-	v->minor = minor(num);
-	v->fs_type = prop_dup(d, "ID_FS_TYPE");
-	v->fs_uuid = prop_dup(d, "ID_FS_UUID");
-	v->fs_label = prop_dup(d, "ID_FS_LABEL");
-	v->size = size != NULL ? g_ascii_strtoull(size, NULL, 10) * 512 : 0;
-	return v;
-}
-
-static gchar *
-device_check_suspicious(FutUsbStore *store, struct udev_device *disk)
-{
-	struct udev_device *usbdev =
-	    udev_device_get_parent_with_subsystem_devtype(disk, "usb", "usb_device");
-	g_autofree FutUsbClass *t = NULL;
-	guint n = 0;
-	const gchar *why;
-
-	if (usbdev != NULL) {
-		const gchar *bus = udev_device_get_sysattr_value(usbdev, "busnum");
-		const gchar *dev = udev_device_get_sysattr_value(usbdev, "devnum");
-		if (bus == NULL || dev == NULL)
-			return g_strdup("cannot find the USB bus address");
-		return usb_check_descriptors(store, (guint)g_ascii_strtoull(bus, NULL, 10),
-		                             (guint)g_ascii_strtoull(dev, NULL, 10));
-	}
-	/* No USB device in sysfs above this disk (a disk that udev calls USB by property
-	 * only): fall back to the interface list udev recorded. */
-	if (!fut_usb_parse_interfaces_property(
-	        udev_device_get_property_value(disk, "ID_USB_INTERFACES"), &t, &n))
-		return g_strdup("the USB interface list is unknown");
-	why = fut_usb_interfaces_suspicious(t, n);
-	return why != NULL ? g_strdup(why) : NULL;
-}
-
-static FutUsbDevice *
-device_from_udev(FutUsbStore *store, struct udev_device *disk)
-{
-	g_autoptr(FutUsbDevice) d = g_new0(FutUsbDevice, 1);
-	g_autoptr(FutUdevEnumerate) en = udev_enumerate_new(store->udev);
-	struct udev_list_entry *e;
-	const gchar *size = udev_device_get_sysattr_value(disk, "size");
-	dev_t devnum = udev_device_get_devnum(disk);
-
-	d->syspath = g_strdup(udev_device_get_syspath(disk));
-	d->devnode = g_strdup(udev_device_get_devnode(disk));
-	d->major = major(devnum);
-	d->minor = minor(devnum);
-	d->vendor = prop_dup(disk, "ID_VENDOR");
-	d->model = prop_dup(disk, "ID_MODEL");
-	d->vid = prop_dup(disk, "ID_VENDOR_ID");
-	d->pid = prop_dup(disk, "ID_MODEL_ID");
-	d->serial = prop_dup(disk, "ID_SERIAL_SHORT");
-	d->capacity = size != NULL ? g_ascii_strtoull(size, NULL, 10) * 512 : 0;
-	d->volumes = g_ptr_array_new_with_free_func((GDestroyNotify)volume_free);
-	if (udev_device_get_property_value(disk, "ID_FS_TYPE") != NULL)
-		g_ptr_array_add(d->volumes, volume_from_udev(disk));
-	udev_enumerate_add_match_subsystem(en, "block");
-	udev_enumerate_add_match_parent(en, disk);
-	udev_enumerate_scan_devices(en);
-	udev_list_entry_foreach(e, udev_enumerate_get_list_entry(en))
-	{
-		g_autoptr(FutUdevDevice) p =
-		    udev_device_new_from_syspath(store->udev, udev_list_entry_get_name(e));
-		if (p == NULL || g_strcmp0(udev_device_get_devtype(p), "partition") != 0)
-			continue;
-		if (udev_device_get_devnode(p) != NULL)
-			g_ptr_array_add(d->volumes, volume_from_udev(p));
-	}
-	d->suspicious = device_check_suspicious(store, disk);
-	if (store->lookup != NULL && d->vid != NULL && d->pid != NULL && d->serial != NULL)
-		store->lookup(d->vid, d->pid, d->serial, &d->asset_id, &d->owner,
-		              store->lookup_data);
-	return g_steal_pointer(&d);
-}
+/* The store: follows udev, keeps the table of USB storage devices and makes each one
+ * read-only (BLKROSET through blockdev.c, then every mount of it) on start, on every event
+ * and on request. What a device is and how it is described is in usbdevice.c. */
 
 static gboolean
 is_busy(FutUsbStore *store, guint maj, guint min)
@@ -456,7 +113,7 @@ forget(FutUsbStore *store, const gchar *syspath)
 	if (!g_hash_table_steal_extended(store->devices, syspath, &key, &value))
 		return;
 	emit(store, FUT_USB_EVENT_DETACH, value, NULL);
-	device_free(value);
+	fut_usb_device_free(value);
 	g_free(key);
 }
 
@@ -470,12 +127,12 @@ process_disk(FutUsbStore *store, struct udev_device *disk, GError **error)
 	g_autoptr(GError) local = NULL;
 	gboolean known, mounts_only = FALSE;
 
-	if (!is_usb_block(disk) || udev_device_get_devnode(disk) == NULL) {
+	if (!fut_usb_is_usb_block(disk) || udev_device_get_devnode(disk) == NULL) {
 		/* A loop device detached, or a disk that stopped being USB: it is gone. */
 		forget(store, syspath);
 		return TRUE;
 	}
-	d = device_from_udev(store, disk);
+	d = fut_usb_device_from_udev(store, disk);
 	d->readonly = device_make_readonly(store, d, &mounts_only, &local);
 	known = g_hash_table_contains(store->devices, syspath);
 	g_hash_table_replace(store->devices, g_strdup(syspath), d);
@@ -515,7 +172,7 @@ monitor_cb(gint fd, GIOCondition cond, gpointer user_data)
 				continue;
 			/* A removed partition: the disk's table changes; the disk itself is
 			 * re-read from sysfs. */
-			if (g_strcmp0(action, "remove") != 0 || is_usb_block(dev)) {
+			if (g_strcmp0(action, "remove") != 0 || fut_usb_is_usb_block(dev)) {
 				g_autoptr(FutUdevDevice) fresh = udev_device_new_from_syspath(
 				    store->udev, udev_device_get_syspath(disk));
 				if (fresh != NULL)
@@ -540,8 +197,8 @@ fut_usb_store_new(FutUsbStoreFunc func, gpointer user_data, GError **error)
 
 	store->func = func;
 	store->user_data = user_data;
-	store->devices =
-	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)device_free);
+	store->devices = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	                                       (GDestroyNotify)fut_usb_device_free);
 	g_mutex_init(&store->busy_lock);
 	store->busy = g_hash_table_new(NULL, NULL);
 	store->udev = udev_new();
@@ -704,30 +361,6 @@ fut_usb_store_get_devices(FutUsbStore *store)
 	return out;
 }
 
-static gboolean
-device_matches(const FutUsbDevice *d, const gchar *spec)
-{
-	if (g_strcmp0(d->serial, spec) == 0 || g_strcmp0(d->asset_id, spec) == 0)
-		return TRUE;
-	for (guint i = 0; i < d->volumes->len; i++) {
-		const FutUsbVolume *v = g_ptr_array_index(d->volumes, i);
-		struct stat st;
-		g_autoptr(GPtrArray) mounts = NULL;
-
-		if (g_strcmp0(v->fs_label, spec) == 0)
-			return TRUE;
-		if (spec[0] != '/' || stat(v->devnode, &st) < 0)
-			continue;
-		mounts = fut_mounts_for_device(major(st.st_rdev), minor(st.st_rdev), NULL);
-		for (guint j = 0; mounts != NULL && j < mounts->len; j++) {
-			const FutMount *m = g_ptr_array_index(mounts, j);
-			if (g_str_equal(m->mount_point, spec))
-				return TRUE;
-		}
-	}
-	return FALSE;
-}
-
 const FutUsbDevice *
 fut_usb_store_find(FutUsbStore *store, const gchar *spec, GError **error)
 {
@@ -737,7 +370,7 @@ fut_usb_store_find(FutUsbStore *store, const gchar *spec, GError **error)
 
 	for (guint i = 0; i < all->len; i++) {
 		const FutUsbDevice *d = g_ptr_array_index(all, i);
-		if (!device_matches(d, spec))
+		if (!fut_usb_device_matches(d, spec))
 			continue;
 		if (found != NULL) {
 			g_set_error(
@@ -754,53 +387,4 @@ fut_usb_store_find(FutUsbStore *store, const gchar *spec, GError **error)
 		            _("no USB storage device '%s' is attached (see 'futari devices')"),
 		            espec);
 	return found;
-}
-
-static void
-add_str(JsonBuilder *b, const gchar *name, const gchar *value)
-{
-	json_builder_set_member_name(b, name);
-	if (value != NULL)
-		json_builder_add_string_value(b, value);
-	else
-		json_builder_add_null_value(b);
-}
-
-JsonObject *
-fut_usb_device_to_json(const FutUsbDevice *d)
-{
-	g_autoptr(JsonBuilder) b = json_builder_new();
-	g_autoptr(JsonNode) root = NULL;
-
-	json_builder_begin_object(b);
-	add_str(b, "devnode", d->devnode);
-	add_str(b, "vendor", d->vendor);
-	add_str(b, "product", d->model);
-	add_str(b, "vid", d->vid);
-	add_str(b, "pid", d->pid);
-	add_str(b, "serial", d->serial);
-	json_builder_set_member_name(b, "capacity");
-	json_builder_add_int_value(b, (gint64)d->capacity);
-	json_builder_set_member_name(b, "readonly");
-	json_builder_add_boolean_value(b, d->readonly);
-	add_str(b, "suspicious", d->suspicious);
-	add_str(b, "asset_id", d->asset_id);
-	add_str(b, "owner", d->owner);
-	json_builder_set_member_name(b, "volumes");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < d->volumes->len; i++) {
-		const FutUsbVolume *v = g_ptr_array_index(d->volumes, i);
-		json_builder_begin_object(b);
-		add_str(b, "devnode", v->devnode);
-		add_str(b, "fs_type", v->fs_type);
-		add_str(b, "fs_uuid", v->fs_uuid);
-		add_str(b, "fs_label", v->fs_label);
-		json_builder_set_member_name(b, "size");
-		json_builder_add_int_value(b, (gint64)v->size);
-		json_builder_end_object(b);
-	}
-	json_builder_end_array(b);
-	json_builder_end_object(b);
-	root = json_builder_get_root(b);
-	return json_object_ref(json_node_get_object(root));
 }

@@ -4,6 +4,9 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "blockdev.h"
+#include "usbclass.h"
+
 G_BEGIN_DECLS
 
 /* USB mass-storage control (DESIGN §6): a libudev monitor plus a scan at start. Every block
@@ -96,23 +99,5 @@ const FutUsbDevice *fut_usb_store_find(FutUsbStore *store, const gchar *spec, GE
 
 /* Returns a JSON object describing @dev (strings raw; JSON escapes them). */
 JsonObject *fut_usb_device_to_json(const FutUsbDevice *dev);
-
-/* Sets or clears BLKROSET on the block device @devnode. */
-gboolean fut_blockdev_set_readonly(const gchar *devnode, gboolean readonly, GError **error);
-/* Returns TRUE in @ret_readonly when BLKROGET reports the device read-only. */
-gboolean fut_blockdev_get_readonly(const gchar *devnode, gboolean *ret_readonly, GError **error);
-
-/* The interface classes a USB device offers, as (class, subclass, protocol). Returns
- * a reason why a storage device with these interfaces must never be written (a keyboard or
- * network interface: a "BadUSB" stick), or NULL. Static string. */
-typedef struct {
-	guint8 cls, subclass, protocol;
-} FutUsbClass;
-const gchar *fut_usb_interfaces_suspicious(const FutUsbClass *classes, guint n);
-
-/* Parses udev's ID_USB_INTERFACES (":080650:030101:") into classes. Returns FALSE on
- * malformed text. Caller frees @ret_classes. */
-gboolean
-fut_usb_parse_interfaces_property(const gchar *prop, FutUsbClass **ret_classes, guint *ret_n);
 
 G_END_DECLS

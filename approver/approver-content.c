@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 #include <poppler.h>
 
+#include "approver-chooser.h"
 #include "approver-content.h"
 #include "errors.h"
 #include "util.h"
@@ -418,36 +419,23 @@ fut_content_panel_get_preview_kind(FutContentPanel *panel)
 /* --- choosing, dropping, opening --------------------------------------------------- */
 
 static void
-choose_response(GtkNativeDialog *dialog, gint response, gpointer data)
+content_chosen(GFile *file, const gchar *path, gpointer data)
 {
-	FutContentPanel *panel = data;
-
-	if (response == GTK_RESPONSE_ACCEPT) {
-		g_autoptr(GFile) f = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
-		g_autofree gchar *path = f != NULL ? g_file_get_path(f) : NULL;
-		if (path != NULL)
-			fut_content_panel_check_file(panel, path);
-	}
-	gtk_native_dialog_destroy(dialog);
-	g_object_unref(dialog);
+	if (path != NULL)
+		fut_content_panel_check_file(FUT_CONTENT_PANEL(data), path);
 }
 
 static void
 choose_clicked(GtkButton *button, gpointer data)
 {
 	FutContentPanel *panel = data;
-	GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(panel));
-	GtkFileChooserNative *dialog = gtk_file_chooser_native_new(
-	    _("Choose the file to check"), GTK_IS_WINDOW(root) ? GTK_WINDOW(root) : NULL,
-	    GTK_FILE_CHOOSER_ACTION_OPEN, _("_Check"), _("_Cancel"));
+	GtkFileChooserNative *dialog =
+	    fut_approver_chooser_new(GTK_WIDGET(panel), _("Choose the file to check"),
+	                             GTK_FILE_CHOOSER_ACTION_OPEN, _("_Check"));
 
-	if (panel->request_path != NULL) {
-		g_autofree gchar *dir = g_path_get_dirname(panel->request_path);
-		g_autoptr(GFile) d = g_file_new_for_path(dir);
-		gtk_file_chooser_set_current_folder(GTK_FILE_CHOOSER(dialog), d, NULL);
-	}
-	g_signal_connect(dialog, "response", G_CALLBACK(choose_response), panel);
-	gtk_native_dialog_show(GTK_NATIVE_DIALOG(dialog));
+	if (panel->request_path != NULL)
+		fut_approver_chooser_start_at(dialog, panel->request_path);
+	fut_approver_chooser_run(dialog, content_chosen, panel);
 }
 
 static gboolean
