@@ -75,7 +75,8 @@ struct {
 	__type(value, struct fut_taint_exe);
 } exe_marks SEC(".maps");
 
-/* Active upload approvals: content (origin inode), program (executable inode), user. */
+/* Active upload approvals: content (origin inode), program (executable inode), user; the
+ * value is the window's end on the boot clock (nanoseconds, exclusive). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
@@ -290,6 +291,22 @@ dest_is_network(const struct dest *d)
 	return 0;
 }
 
+/* The approval @k is in the map and its window has not ended. An ended one is deleted here,
+ * at once, not at the agent's next tick. */
+static __always_inline int
+approval_live(const struct fut_taint_approval_key *k)
+{
+	__u64 *end = bpf_map_lookup_elem(&approvals, k);
+
+	if (end == 0)
+		return 0;
+	if (bpf_ktime_get_boot_ns() < *end)
+		return 1;
+	bpf_map_delete_elem(&approvals, k);
+	__sync_fetch_and_add(&counters.expired, 1);
+	return 0;
+}
+
 static __always_inline int
 approved(const struct fut_taint_mark *m)
 {
@@ -300,12 +317,12 @@ approved(const struct fut_taint_mark *m)
 	k.uid = (__u32)bpf_get_current_uid_gid();
 	if (x != 0 && x->exe_id != 0) {
 		k.exe_id = x->exe_id;
-		if (bpf_map_lookup_elem(&approvals, &k) != 0)
+		if (approval_live(&k))
 			return 1;
 	}
 	/* An approval for any program. */
 	k.exe_id = 0;
-	return bpf_map_lookup_elem(&approvals, &k) != 0;
+	return approval_live(&k);
 }
 
 /* Decides a tainted process's send to @d: 0 to let it go, -EPERM (and a ring buffer record,

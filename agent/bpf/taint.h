@@ -44,8 +44,11 @@ struct fut_taint_exe {
 };
 
 /* The key of the approval map: this content (the origin inode) by this user with this
- * program (its exe_id; 0: any program). The value is the approval's end, unix seconds (the
- * agent removes ended ones; the kernel side only looks the key up). */
+ * program (its exe_id; 0: any program). The value (a fut_u64) is the end of the approval's
+ * window on the kernel's boot clock (CLOCK_BOOTTIME, bpf_ktime_get_boot_ns), exclusive: the
+ * agent converts the approval's wall-clock end when it adds the key, the kernel side refuses
+ * and deletes a key whose end has passed, and the agent's tick removes ended ones too. The
+ * boot clock cannot be set: moving the wall clock back does not lengthen a window. */
 struct fut_taint_approval_key {
 	struct fut_taint_inode origin;
 	fut_u32 exe_id;
@@ -83,4 +86,5 @@ struct fut_taint_counters {
 	fut_u64 denied;  /* connects and sends refused */
 	fut_u64 dropped; /* denials the ring buffer had no room for */
 	fut_u64 flowed;  /* files, pipes and sockets marked by a tainted writer */
+	fut_u64 expired; /* approvals the kernel side found ended (and deleted) */
 };
