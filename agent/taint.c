@@ -167,6 +167,13 @@ fut_taint_set_window(FutTaint *t, const gchar *request_id, gint64 not_after)
 	(void)t, (void)request_id, (void)not_after;
 }
 
+guint
+fut_taint_exempt_peers(FutTaint *t, const gchar *const *paths)
+{
+	(void)t, (void)paths;
+	return 0;
+}
+
 void
 fut_taint_withdraw(FutTaint *t, const gchar *request_id)
 {
@@ -208,6 +215,7 @@ struct _FutTaint {
 	 * of its window), under lock */
 	GHashTable *allowed;
 	GHashTable *windows; /* request id -> not_after (gint64*, unix seconds), under lock */
+	guint peers_exempt;  /* [upload] taint-exempt-peers marked, under lock */
 	guint32 next_exe_id; /* under lock */
 };
 
@@ -311,6 +319,36 @@ mark_program(FutTaint *t, const gchar *path, guint32 flags, gboolean follow, GEr
 	g_array_append_val(t->exe_fds, fd);
 	g_hash_table_replace(t->exe_ids, g_strdup(path), GUINT_TO_POINTER(x.exe_id));
 	return x.exe_id;
+}
+
+guint
+fut_taint_exempt_peers(FutTaint *t, const gchar *const *paths)
+{
+	int map = bpf_map__fd(t->skel->maps.exe_marks);
+	guint n = 0;
+
+	g_mutex_lock(&t->lock);
+	for (guint i = 0; paths != NULL && paths[i] != NULL; i++) {
+		struct fut_taint_exe x = {0};
+		gboolean sock = FALSE;
+		int fd = fut_taint_open_peer(paths[i], &sock, NULL);
+
+		if (fd < 0)
+			continue; /* not here (another distribution, no display server) */
+		if (bpf_map_lookup_elem(map, &fd, &x) != 0)
+			memset(&x, 0, sizeof x);
+		x.flags |= FUT_TAINT_EXE_PEER_EXEMPT;
+		if (bpf_map_update_elem(map, &fd, &x, BPF_ANY) != 0) {
+			close(fd);
+			continue;
+		}
+		/* Held open: the inode, and its storage, stay in memory. */
+		g_array_append_val(t->exe_fds, fd);
+		n++;
+	}
+	t->peers_exempt = n;
+	g_mutex_unlock(&t->lock);
+	return n;
 }
 
 static gchar *
@@ -732,9 +770,11 @@ fut_taint_get_stats(FutTaint *t, FutTaintStats *ret)
 	ret->dropped = __atomic_load_n(&c->dropped, __ATOMIC_RELAXED);
 	ret->flowed = __atomic_load_n(&c->flowed, __ATOMIC_RELAXED);
 	ret->expired = __atomic_load_n(&c->expired, __ATOMIC_RELAXED);
+	ret->peer_exempt = __atomic_load_n(&c->peer_exempt, __ATOMIC_RELAXED);
 	g_mutex_lock(&t->lock);
 	ret->marked = t->marked;
 	ret->approvals = t->approvals;
+	ret->peers_exempt = t->peers_exempt;
 	g_mutex_unlock(&t->lock);
 }
 

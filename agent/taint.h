@@ -45,13 +45,15 @@ typedef void (*FutTaintDenialFunc)(const FutTaintDenial *denial, gpointer user_d
 typedef void (*FutTaintGapFunc)(guint64 lost, gpointer user_data);
 
 typedef struct {
-	guint64 marked;  /* inodes marked by the agent */
-	guint64 tainted; /* processes tainted by a read */
-	guint64 denied;  /* connects and sends refused */
-	guint64 dropped; /* refusals the ring buffer had no room for */
-	guint64 flowed;  /* files, pipes and sockets marked by a tainted writer */
-	guint64 expired; /* approvals the kernel side found ended and refused (and deleted) */
-	guint approvals; /* approvals in the kernel map */
+	guint64 marked;      /* inodes marked by the agent */
+	guint64 tainted;     /* processes tainted by a read */
+	guint64 denied;      /* connects and sends refused */
+	guint64 dropped;     /* refusals the ring buffer had no room for */
+	guint64 flowed;      /* files, pipes and sockets marked by a tainted writer */
+	guint64 expired;     /* approvals the kernel side found ended and refused (and deleted) */
+	guint64 peer_exempt; /* receives that did not taint: an exempt peer program or socket */
+	guint approvals;     /* approvals in the kernel map */
+	guint peers_exempt;  /* taint-exempt-peers entries marked (programs and sockets found) */
 } FutTaintStats;
 
 /* Loads and attaches the programs. @exempt_programs (absolute paths; missing ones are
@@ -125,6 +127,17 @@ gboolean fut_taint_path_on_fuse(const gchar *path, GPtrArray *mounts);
  * on. Without @follow, @path must be canonical and have no symbolic link in it (so the
  * walk only crosses the mounts at its own prefixes). Returns the descriptor or -1. */
 int fut_taint_open_program(const gchar *path, gboolean follow, GError **error);
+
+/* For [upload] taint-exempt-peers: a program (regular file, opened as
+ * fut_taint_open_program() with @follow) or a unix socket's file (an O_PATH descriptor, its
+ * inode), with the same FUSE checks. @ret_socket says which. Returns the descriptor or -1. */
+int fut_taint_open_peer(const gchar *path, gboolean *ret_socket, GError **error);
+
+/* Marks @paths ([upload] taint-exempt-peers; missing ones are skipped) so that receiving from a
+ * tainted sender does not taint: a program's processes, whatever socket they receive on; a
+ * unix socket file's receiving end (bound to or accepted on it), whatever program holds it.
+ * Returns how many were marked. Call after fut_taint_new(); thread-safe. */
+guint fut_taint_exempt_peers(FutTaint *t, const gchar *const *paths);
 
 /* Reports denials the ring buffer lost since the last call as one gap (also done after every
  * ring buffer read); the agent calls it from its tick. */

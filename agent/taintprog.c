@@ -252,3 +252,20 @@ fut_taint_open_program(const gchar *path, gboolean follow, GError **error)
 	close(pfd);
 	return fd;
 }
+
+int
+fut_taint_open_peer(const gchar *path, gboolean *ret_socket, GError **error)
+{
+	mode_t mode = 0;
+	int pfd = open_checked(path, TRUE, &mode, error);
+
+	if (pfd < 0)
+		return -1;
+	if (S_ISSOCK(mode)) {
+		*ret_socket = TRUE;
+		return pfd; /* a socket file cannot be opened: its inode is what the kernel marks */
+	}
+	close(pfd);
+	*ret_socket = FALSE;
+	return fut_taint_open_program(path, TRUE, error);
+}

@@ -359,6 +359,28 @@ decide_send(const struct fut_taint_mark *m, const struct dest *d, __u32 kind)
 	return -EPERM;
 }
 
+/* The receiving end @peer of a unix socket is bound to (or was accepted on) a socket file the
+ * agent marked PEER_EXEMPT ([upload] taint-exempt-peers: /dev/log, the D-Bus socket…). */
+static __always_inline int
+peer_socket_exempt(struct sock *peer)
+{
+	struct unix_sock *pu = bpf_skc_to_unix_sock(peer);
+	struct dentry *d;
+	struct inode *inode;
+	struct fut_taint_exe *x;
+
+	if (pu == 0)
+		return 0;
+	d = pu->path.dentry;
+	if (d == 0)
+		return 0; /* abstract or unbound: only the program can say */
+	inode = d->d_inode;
+	if (inode == 0)
+		return 0;
+	x = bpf_inode_storage_get(&exe_marks, inode, 0, 0);
+	return x != 0 && (x->flags & FUT_TAINT_EXE_PEER_EXEMPT);
+}
+
 /* A tainted process sends on @sk: unix peers and loopback receivers get the taint. */
 static __always_inline void
 flow_to_sock(struct sock *sk, const struct dest *d, const struct fut_taint_mark *m)
@@ -373,6 +395,10 @@ flow_to_sock(struct sock *sk, const struct dest *d, const struct fut_taint_mark 
 		peer = u->peer;
 		if (peer == 0)
 			return;
+		if (peer_socket_exempt(peer)) {
+			__sync_fetch_and_add(&counters.peer_exempt, 1);
+			return;
+		}
 		pm = bpf_sk_storage_get(&sock_marks, peer, 0, BPF_SK_STORAGE_GET_F_CREATE);
 		if (pm != 0 && stronger(m->file_class, pm->file_class)) {
 			*pm = *m;
@@ -532,6 +558,38 @@ BPF_PROG(fut_socket_sendmsg, struct socket *sock, struct msghdr *msg, int size, 
 	return r;
 }
 
+/* The current process runs a taint-exempt peer program ([upload] taint-exempt-peers). The
+ * LSM hook (@lsm) can look at the executable's inode storage and notes the answer in the
+ * task's storage; the fexit program after it, which cannot, reads that note. */
+static __always_inline int
+receiver_exempt(int lsm)
+{
+	struct fut_taint_mark *t;
+	struct fut_taint_exe *x;
+
+	if (!lsm) {
+		t = bpf_task_storage_get(&task_marks, current_leader(), 0, 0);
+		return t != 0 && (t->flags & FUT_TAINT_TASK_PEER_EXEMPT);
+	}
+	x = current_exe();
+	if (x == 0 || !(x->flags & FUT_TAINT_EXE_PEER_EXEMPT))
+		return 0;
+	t = bpf_task_storage_get(&task_marks, current_leader(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (t != 0)
+		t->flags |= FUT_TAINT_TASK_PEER_EXEMPT;
+	return 1;
+}
+
+static __always_inline void
+recv_from(const struct fut_taint_mark *m, int lsm)
+{
+	if (receiver_exempt(lsm)) {
+		__sync_fetch_and_add(&counters.peer_exempt, 1);
+		return;
+	}
+	taint_current_from(m, lsm);
+}
+
 /* A receive taints when what it returns came from a tainted sender. */
 static __always_inline void
 recv_taint(struct socket *sock, int check_exempt)
@@ -547,14 +605,14 @@ recv_taint(struct socket *sock, int check_exempt)
 	if (family == AF_UNIX) {
 		m = bpf_sk_storage_get(&sock_marks, sk, 0, 0);
 		if (m != 0 && m->file_class != FUT_TAINT_CLASS_NONE)
-			taint_current_from(m, check_exempt);
+			recv_from(m, check_exempt);
 	} else if ((family == AF_INET || family == AF_INET6) && loopback_used) {
 		__u32 key =
 		    ((__u32)sk->__sk_common.skc_num << 16) | bpf_ntohs(sk->__sk_common.skc_dport);
 
 		m = bpf_map_lookup_elem(&loopback_marks, &key);
 		if (m != 0 && m->file_class != FUT_TAINT_CLASS_NONE)
-			taint_current_from(m, check_exempt);
+			recv_from(m, check_exempt);
 	}
 }
 

@@ -5,8 +5,11 @@
  * (tests/e2e/scenarios/22-agent-bpf-taint.sh). */
 #include "config.h"
 
+#include <fcntl.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "agent/taint.h"
@@ -247,6 +250,54 @@ test_open_program(void)
 	rmdir(dir);
 }
 
+/* taint-exempt-peers names programs and unix socket files: a socket is held by an O_PATH
+ * descriptor of its inode (it cannot be opened), a program is opened. */
+static void
+test_open_peer(void)
+{
+	g_autofree gchar *dir = g_dir_make_tmp("taint-peer-XXXXXX", NULL);
+	g_autofree gchar *sock = g_build_filename(dir, "log.sock", NULL);
+	g_autofree gchar *prog = g_build_filename(dir, "journald", NULL);
+	g_autofree gchar *missing = g_build_filename(dir, "none", NULL);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	g_autoptr(GError) error = NULL;
+	gboolean is_sock = FALSE;
+	struct stat st, fst;
+	int s, fd;
+
+	g_assert_true(g_file_set_contents(prog, "\177ELF", -1, NULL));
+	g_assert_cmpuint(strlen(sock), <, sizeof sa.sun_path);
+	strcpy(sa.sun_path, sock);
+	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	g_assert_cmpint(s, >=, 0);
+	g_assert_cmpint(bind(s, (struct sockaddr *)&sa, sizeof sa), ==, 0);
+
+	fd = fut_taint_open_peer(sock, &is_sock, &error);
+	g_assert_no_error(error);
+	g_assert_true(is_sock);
+	g_assert_cmpint(fstat(fd, &fst), ==, 0);
+	g_assert_cmpint(stat(sock, &st), ==, 0);
+	g_assert_true(S_ISSOCK(fst.st_mode) && fst.st_ino == st.st_ino);
+	close(fd);
+	fd = fut_taint_open_peer(prog, &is_sock, &error);
+	g_assert_no_error(error);
+	g_assert_false(is_sock);
+	g_assert_cmpint(fcntl(fd, F_GETFL) & O_ACCMODE, ==, O_RDONLY);
+	close(fd);
+	fd = fut_taint_open_peer(missing, &is_sock, &error);
+	g_assert_cmpint(fd, <, 0);
+	g_assert_nonnull(error);
+	g_clear_error(&error);
+	/* A directory is neither. */
+	fd = fut_taint_open_peer(dir, &is_sock, &error);
+	g_assert_cmpint(fd, <, 0);
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+	close(s);
+	unlink(sock);
+	unlink(prog);
+	rmdir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -258,5 +309,6 @@ main(int argc, char **argv)
 	g_test_add_func("/taint/path-on-fuse", test_path_on_fuse);
 	g_test_add_func("/taint/mounts-garbage", test_mounts_garbage);
 	g_test_add_func("/taint/open-program", test_open_program);
+	g_test_add_func("/taint/open-peer", test_open_peer);
 	return g_test_run();
 }
