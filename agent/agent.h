@@ -73,6 +73,10 @@ void fut_agent_taint_stop(FutAgent *agent);
 /* fanwatch's on_approved: lets the approved program send the content (BPF taint layer). */
 gboolean fut_agent_taint_approved(
     int fd, guint32 uid, const gchar *exe, const gchar *request_id, gpointer user_data);
+/* The upload approval @request_id is active until @not_after (unix seconds, inclusive): the
+ * taint layer ends what it allows under it then, in the kernel. Call before the listener
+ * learns the approval. */
+void fut_agent_taint_window(FutAgent *agent, const gchar *request_id, gint64 not_after);
 /* Withdraws what the approval @request_id allowed in the taint layer (its window ended). */
 void fut_agent_taint_withdraw(FutAgent *agent, const gchar *request_id);
 /* "bpf-lsm+fanotify", "bpf-lsm", "fanotify" or "none". */

@@ -22,9 +22,10 @@ typedef enum {
 	KEY_PATH,
 	KEY_BOOL,
 	KEY_UINT,
-	KEY_PATH_LIST, /* "a;b;c": absolute paths */
-	KEY_NAME_LIST, /* "a;b;c": file names (no '/') */
-	KEY_NAME,      /* one name (no '/', no ';') */
+	KEY_PATH_LIST,         /* "a;b;c": absolute paths */
+	KEY_NAME_LIST,         /* "a;b;c": file names (no '/') */
+	KEY_NAME,              /* one name (no '/', no ';') */
+	KEY_PATH_LIST_OR_NONE, /* a KEY_PATH_LIST, or "none": an empty list */
 } KeyType;
 
 /* Entries in one list key: a bounded config makes a bounded program table. */
@@ -67,6 +68,7 @@ static const KeySpec key_table[] = {
     {"upload", "learn-max", KEY_UINT, OFF(upload_learn_max), 0, G_MAXINT64},
     {"upload", "observe-interval", KEY_UINT, OFF(upload_observe_interval), 1, 7 * 24 * 3600},
     {"upload", "observe-per-minute", KEY_UINT, OFF(upload_observe_per_minute), 1, 100000},
+    {"upload", "taint-exempt-peers", KEY_PATH_LIST_OR_NONE, OFF(upload_taint_exempt_peers), 0, 0},
     {"scan-worker", "program", KEY_PATH, OFF(scan_program), 0, 0},
     {"scan-worker", "user", KEY_NAME, OFF(scan_user), 0, 0},
     {"scan-worker", "workers", KEY_UINT, OFF(scan_workers), 1, 64},
@@ -103,6 +105,7 @@ fut_config_free(FutConfig *c)
 	g_strfreev(c->upload_programs);
 	g_strfreev(c->upload_names);
 	g_strfreev(c->upload_observe);
+	g_strfreev(c->upload_taint_exempt_peers);
 	g_free(c->scan_program);
 	g_free(c->scan_user);
 	if (c->keyfile != NULL)
@@ -141,6 +144,10 @@ fut_config_new_default(void)
 	c->upload_deadline_ms = 3000;
 	c->upload_observe_interval = 3600;
 	c->upload_observe_per_minute = 60;
+	{
+		static const gchar *const peers[] = {FUT_CONFIG_TAINT_EXEMPT_PEERS, NULL};
+		c->upload_taint_exempt_peers = g_strdupv((gchar **)peers);
+	}
 	c->scan_program = g_strdup(LIBEXECDIR "/futari/futari-scan-worker");
 	c->scan_user = g_strdup("futari-scan");
 	c->scan_workers = 16;
@@ -216,6 +223,17 @@ apply_key(FutKeyfile *kf, FutConfig *c, const KeySpec *spec, GError **error)
 		                                  error);
 	case KEY_BOOL:
 		return fut_keyfile_get_bool(kf, spec->group, spec->key, (gboolean *)field, error);
+	case KEY_PATH_LIST_OR_NONE: {
+		g_autofree gchar *value = NULL;
+		if (!fut_keyfile_get_string(kf, spec->group, spec->key, &value, error))
+			return FALSE;
+		if (value != NULL && g_str_equal(g_strstrip(value), "none")) {
+			g_strfreev(*(gchar ***)field);
+			*(gchar ***)field = g_new0(gchar *, 1);
+			return TRUE;
+		}
+		return get_list(kf, spec, TRUE, (gchar ***)field, error);
+	}
 	case KEY_PATH_LIST:
 	case KEY_NAME_LIST:
 		return get_list(kf, spec, spec->type == KEY_PATH_LIST, (gchar ***)field, error);

@@ -40,6 +40,14 @@ typedef struct {
 	guint64 max_export_bytes;     /* one file */
 	guint request_lifetime_hours; /* how long a Class I/II request waits for approval */
 
+/* [upload] taint-exempt-peers when agent.conf does not say: the journal, the D-Bus daemons
+ * and the X servers, by program, and the journal's and the system bus's sockets. */
+#define FUT_CONFIG_TAINT_EXEMPT_PEERS                                                              \
+	"/usr/lib/systemd/systemd-journald", "/usr/bin/dbus-daemon", "/usr/bin/dbus-broker",       \
+	    "/usr/lib/xorg/Xorg", "/usr/bin/Xwayland", "/run/systemd/journal/socket",              \
+	    "/run/systemd/journal/stdout", "/run/systemd/journal/dev-log",                         \
+	    "/run/dbus/system_bus_socket"
+
 	/* [upload]: upload control (agent/fanwatch.h, docs/upload-control.md). Upload control
 	 * is on when the group is present; it then needs at least one filesystem and one
 	 * program or name. Lists are NULL-terminated; NULL when not given. */
@@ -54,6 +62,10 @@ typedef struct {
 	guint64 upload_learn_max;        /* largest file classified to set an ignore mark */
 	guint upload_observe_interval;   /* seconds between upload.observed of one file */
 	guint upload_observe_per_minute; /* upload.observed records per minute, in all */
+	/* Programs and unix socket files whose receiving end a tainted sender does not taint
+	 * (the BPF taint layer; FUT_CONFIG_TAINT_EXEMPT_PEERS when not given, empty for
+	 * "none"). */
+	gchar **upload_taint_exempt_peers;
 
 	/* [scan-worker]: the content-parser workers (agent/scanpool.h, docs/classification.md).
 	 * Changes take effect at the next restart. */

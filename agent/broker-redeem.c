@@ -155,11 +155,17 @@ redeem_upload(
 	    g_strcmp0(j->upload_program, FUT_UPLOAD_ANY_PROGRAM) == 0 ? NULL : j->upload_program;
 	fa.not_before = nb;
 	fa.not_after = na;
-	if (!fut_fanwatch_add_approval(agent->fanwatch, &fa, error))
+	/* The kernel's taint layer ends the approval at @na itself (before the listener can
+	 * use it, so every allowance it gives carries that end). */
+	fut_agent_taint_window(agent, j->request_id, na);
+	if (!fut_fanwatch_add_approval(agent->fanwatch, &fa, error)) {
+		fut_agent_taint_withdraw(agent, j->request_id);
 		return NULL;
+	}
 	if (!fut_pending_set_state(agent->config->state_dir, j->request_id,
 	                           FUT_PENDING_STATE_REDEEMED, error)) {
 		fut_fanwatch_remove_approval(agent->fanwatch, j->request_id);
+		fut_agent_taint_withdraw(agent, j->request_id);
 		return NULL;
 	}
 	g_hash_table_replace(agent->upload_approvals, g_strdup(j->request_id),

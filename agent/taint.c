@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "errors.h"
@@ -87,6 +88,33 @@ fut_taint_gap_to_log_event(guint64 lost)
 	return ev;
 }
 
+#define NS_PER_S G_GINT64_CONSTANT(1000000000)
+
+gboolean
+fut_taint_window_end(gint64 not_after,
+                     gint64 now_real_ns,
+                     guint64 now_boot_ns,
+                     guint64 *ret_end_boot_ns)
+{
+	gint64 now_s;
+	guint64 left_s, left;
+
+	if (now_real_ns < 0)
+		return FALSE; /* a wall clock before 1970 cannot be reasoned with */
+	now_s = now_real_ns / NS_PER_S;
+	if (not_after < now_s)
+		return FALSE; /* its last second is over */
+	left_s = (guint64)(not_after - now_s);
+	/* Ends at (not_after + 1) s: what is left of this second, then left_s whole ones. */
+	if (left_s >= G_MAXUINT64 / (guint64)NS_PER_S - 1) {
+		*ret_end_boot_ns = G_MAXUINT64;
+		return TRUE;
+	}
+	left = (left_s + 1) * (guint64)NS_PER_S - (guint64)(now_real_ns - now_s * NS_PER_S);
+	*ret_end_boot_ns = now_boot_ns > G_MAXUINT64 - left ? G_MAXUINT64 : now_boot_ns + left;
+	return TRUE;
+}
+
 #ifndef HAVE_BPF_TAINT
 
 struct _FutTaint {
@@ -134,6 +162,19 @@ fut_taint_allow(FutTaint *t,
 }
 
 void
+fut_taint_set_window(FutTaint *t, const gchar *request_id, gint64 not_after)
+{
+	(void)t, (void)request_id, (void)not_after;
+}
+
+guint
+fut_taint_exempt_peers(FutTaint *t, const gchar *const *paths)
+{
+	(void)t, (void)paths;
+	return 0;
+}
+
+void
 fut_taint_withdraw(FutTaint *t, const gchar *request_id)
 {
 	(void)t, (void)request_id;
@@ -170,10 +211,18 @@ struct _FutTaint {
 	 * BPF storage on them) stay in memory; under lock. */
 	GArray *exe_fds;
 	GHashTable *exe_ids; /* program path -> exe_id (GUINT_TO_POINTER), under lock */
-	/* request id -> GArray of the approval map keys allowed under it, under lock */
+	/* request id -> GArray of Allowed (the approval map keys allowed under it and the end
+	 * of its window), under lock */
 	GHashTable *allowed;
+	GHashTable *windows; /* request id -> not_after (gint64*, unix seconds), under lock */
+	guint peers_exempt;  /* [upload] taint-exempt-peers marked, under lock */
 	guint32 next_exe_id; /* under lock */
 };
+
+typedef struct {
+	struct fut_taint_approval_key key;
+	guint64 end; /* boot clock, ns, exclusive */
+} Allowed;
 
 /* The kernel's dev_t (major << 20 | minor) of a stat's st_dev, and back. */
 static guint32
@@ -239,35 +288,12 @@ inode_of_fd(int fd, struct fut_taint_inode *ret, GError **error)
 	return TRUE;
 }
 
-/* Opens a program for its inode storage entry (exempt flag, approval id). */
-static int
-open_program(const gchar *path, GError **error)
-{
-	struct stat st;
-	int fd;
-
-	if (path == NULL || !g_path_is_absolute(path)) {
-		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
-		            _("a program must be given by its absolute path"));
-		return -1;
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		fut_error_set_errno(error, errno, path);
-		return -1;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, _("not a regular file"));
-		return -1;
-	}
-	return fd;
-}
-
 /* Sets @flags on the program at @path and gives it an approval id; returns the id, 0 on
- * error. Caller holds the lock. */
+ * error. @follow: @path may go through symbolic links (the configured exempt programs);
+ * else it must not (an approved program, as the listener read it from /proc/PID/exe).
+ * Caller holds the lock. */
 static guint32
-mark_program(FutTaint *t, const gchar *path, guint32 flags, GError **error)
+mark_program(FutTaint *t, const gchar *path, guint32 flags, gboolean follow, GError **error)
 {
 	struct fut_taint_exe x = {0};
 	int map = bpf_map__fd(t->skel->maps.exe_marks);
@@ -277,7 +303,7 @@ mark_program(FutTaint *t, const gchar *path, guint32 flags, GError **error)
 	/* Marked already with these flags: its descriptor is held open. */
 	if (known != 0 && flags == 0)
 		return known;
-	fd = open_program(path, error);
+	fd = fut_taint_open_program(path, follow, error);
 	if (fd < 0)
 		return 0;
 	if (bpf_map_lookup_elem(map, &fd, &x) != 0)
@@ -293,6 +319,36 @@ mark_program(FutTaint *t, const gchar *path, guint32 flags, GError **error)
 	g_array_append_val(t->exe_fds, fd);
 	g_hash_table_replace(t->exe_ids, g_strdup(path), GUINT_TO_POINTER(x.exe_id));
 	return x.exe_id;
+}
+
+guint
+fut_taint_exempt_peers(FutTaint *t, const gchar *const *paths)
+{
+	int map = bpf_map__fd(t->skel->maps.exe_marks);
+	guint n = 0;
+
+	g_mutex_lock(&t->lock);
+	for (guint i = 0; paths != NULL && paths[i] != NULL; i++) {
+		struct fut_taint_exe x = {0};
+		gboolean sock = FALSE;
+		int fd = fut_taint_open_peer(paths[i], &sock, NULL);
+
+		if (fd < 0)
+			continue; /* not here (another distribution, no display server) */
+		if (bpf_map_lookup_elem(map, &fd, &x) != 0)
+			memset(&x, 0, sizeof x);
+		x.flags |= FUT_TAINT_EXE_PEER_EXEMPT;
+		if (bpf_map_update_elem(map, &fd, &x, BPF_ANY) != 0) {
+			close(fd);
+			continue;
+		}
+		/* Held open: the inode, and its storage, stay in memory. */
+		g_array_append_val(t->exe_fds, fd);
+		n++;
+	}
+	t->peers_exempt = n;
+	g_mutex_unlock(&t->lock);
+	return n;
 }
 
 static gchar *
@@ -402,6 +458,7 @@ fut_taint_new(const gchar *const *exempt_programs,
 	t->exe_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	t->allowed =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_array_unref);
+	t->windows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	t->on_denial = on_denial;
 	t->on_gap = on_gap;
 	t->user_data = user_data;
@@ -434,7 +491,7 @@ fut_taint_new(const gchar *const *exempt_programs,
 	 * installed here is skipped. */
 	g_mutex_lock(&t->lock);
 	for (guint i = 0; exempt_programs != NULL && exempt_programs[i] != NULL; i++)
-		(void)mark_program(t, exempt_programs[i], FUT_TAINT_EXE_EXEMPT, NULL);
+		(void)mark_program(t, exempt_programs[i], FUT_TAINT_EXE_EXEMPT, TRUE, NULL);
 	g_mutex_unlock(&t->lock);
 
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_event, t, NULL);
@@ -474,6 +531,7 @@ fut_taint_free(FutTaint *t)
 	g_clear_pointer(&t->exe_fds, g_array_unref);
 	g_clear_pointer(&t->exe_ids, g_hash_table_unref);
 	g_clear_pointer(&t->allowed, g_hash_table_unref);
+	g_clear_pointer(&t->windows, g_hash_table_unref);
 	g_mutex_clear(&t->lock);
 	g_free(t);
 }
@@ -532,7 +590,7 @@ approval_key(FutTaint *t,
 	if (program == NULL)
 		return TRUE; /* any program: exe_id 0 */
 	g_mutex_lock(&t->lock);
-	k->exe_id = mark_program(t, program, 0, error);
+	k->exe_id = mark_program(t, program, 0, FALSE, error);
 	g_mutex_unlock(&t->lock);
 	return k->exe_id != 0;
 }
@@ -542,6 +600,89 @@ approval_key(FutTaint *t,
 #define ALLOWED_KEYS_MAX 64
 #define ALLOWED_MAX      4096
 
+/* The end of the window @not_after on the boot clock, now; FALSE when it has ended. */
+static gboolean
+window_end_now(gint64 not_after, guint64 *ret)
+{
+	struct timespec rt, bt;
+
+	if (clock_gettime(CLOCK_BOOTTIME, &bt) != 0 || clock_gettime(CLOCK_REALTIME, &rt) != 0)
+		return FALSE;
+	return fut_taint_window_end(not_after, (gint64)rt.tv_sec * NS_PER_S + rt.tv_nsec,
+	                            (guint64)bt.tv_sec * (guint64)NS_PER_S + (guint64)bt.tv_nsec,
+	                            ret);
+}
+
+/* The latest end, @own or that of any other request than @request_id that allowed @k.
+ * Caller holds the lock. */
+static guint64
+key_end(FutTaint *t, const struct fut_taint_approval_key *k, guint64 own, const gchar *request_id)
+{
+	GHashTableIter it;
+	gpointer id, value;
+	guint64 end = own;
+
+	g_hash_table_iter_init(&it, t->allowed);
+	while (g_hash_table_iter_next(&it, &id, &value)) {
+		GArray *keys = value;
+
+		if (strcmp(id, request_id) == 0)
+			continue;
+		for (guint i = 0; i < keys->len; i++) {
+			const Allowed *a = &g_array_index(keys, Allowed, i);
+			if (memcmp(&a->key, k, sizeof *k) == 0)
+				end = MAX(end, a->end);
+		}
+	}
+	return end;
+}
+
+/* Sets the kernel's entry for @k to key_end(); deletes it when that is 0. Caller holds the
+ * lock. */
+static void
+key_refresh(FutTaint *t,
+            const struct fut_taint_approval_key *k,
+            guint64 own,
+            const gchar *request_id)
+{
+	guint64 end = key_end(t, k, own, request_id);
+	int map = bpf_map__fd(t->skel->maps.approvals);
+
+	/* ENOENT on delete: gone already (the kernel deletes ended keys itself). An update
+	 * fails only when the map is full, and then the key is not there: nothing is allowed
+	 * that should not be. */
+	if (end == 0)
+		(void)bpf_map_delete_elem(map, k);
+	else
+		(void)bpf_map_update_elem(map, k, &end, BPF_ANY);
+}
+
+void
+fut_taint_set_window(FutTaint *t, const gchar *request_id, gint64 not_after)
+{
+	GArray *keys;
+	guint64 end = 0;
+
+	g_mutex_lock(&t->lock);
+	if (!g_hash_table_contains(t->windows, request_id) &&
+	    g_hash_table_size(t->windows) >= ALLOWED_MAX) {
+		g_mutex_unlock(&t->lock);
+		return;
+	}
+	g_hash_table_replace(t->windows, g_strdup(request_id),
+	                     g_memdup2(&not_after, sizeof not_after));
+	/* Replaced: what was allowed under it ends at the new end. */
+	keys = g_hash_table_lookup(t->allowed, request_id);
+	if (keys != NULL && !window_end_now(not_after, &end))
+		end = 0;
+	for (guint i = 0; keys != NULL && i < keys->len; i++) {
+		Allowed *a = &g_array_index(keys, Allowed, i);
+		a->end = end;
+		key_refresh(t, &a->key, end, request_id);
+	}
+	g_mutex_unlock(&t->lock);
+}
+
 gboolean
 fut_taint_allow(FutTaint *t,
                 int content_fd,
@@ -550,36 +691,51 @@ fut_taint_allow(FutTaint *t,
                 const gchar *request_id,
                 GError **error)
 {
-	struct fut_taint_approval_key k;
-	guint64 one = 1;
+	Allowed a = {0};
 	GArray *keys;
-	gboolean known = FALSE;
+	const gint64 *not_after;
+	Allowed *known = NULL;
+	guint64 end;
 
-	if (!approval_key(t, content_fd, uid, program, &k, error))
+	if (!approval_key(t, content_fd, uid, program, &a.key, error))
 		return FALSE;
 	g_mutex_lock(&t->lock);
+	not_after = g_hash_table_lookup(t->windows, request_id);
+	if (not_after == NULL || !window_end_now(*not_after, &a.end)) {
+		g_mutex_unlock(&t->lock);
+		g_set_error(error, FUT_ERROR, FUT_ERROR_PERMISSION, "%s",
+		            not_after == NULL ? _("the approval has no known window")
+		                              : _("the approval's window has ended"));
+		return FALSE;
+	}
 	keys = g_hash_table_lookup(t->allowed, request_id);
-	for (guint i = 0; keys != NULL && i < keys->len; i++)
-		known = known || memcmp(&g_array_index(keys, struct fut_taint_approval_key, i), &k,
-		                        sizeof k) == 0;
-	if (!known && ((keys == NULL && g_hash_table_size(t->allowed) >= ALLOWED_MAX) ||
-	               (keys != NULL && keys->len >= ALLOWED_KEYS_MAX))) {
+	for (guint i = 0; keys != NULL && i < keys->len && known == NULL; i++) {
+		Allowed *k = &g_array_index(keys, Allowed, i);
+		if (memcmp(&k->key, &a.key, sizeof a.key) == 0)
+			known = k;
+	}
+	if (known == NULL && ((keys == NULL && g_hash_table_size(t->allowed) >= ALLOWED_MAX) ||
+	                      (keys != NULL && keys->len >= ALLOWED_KEYS_MAX))) {
 		g_mutex_unlock(&t->lock);
 		g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE,
 		            _("too many upload approvals in the BPF approval map"));
 		return FALSE;
 	}
-	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.approvals), &k, &one, BPF_ANY) != 0) {
+	/* Another request may hold the same key until later. */
+	end = key_end(t, &a.key, a.end, request_id);
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.approvals), &a.key, &end, BPF_ANY) != 0) {
 		g_mutex_unlock(&t->lock);
 		fut_error_set_errno(error, errno, "BPF approval map");
 		return FALSE;
 	}
-	if (!known) {
+	if (known != NULL) {
+		known->end = a.end;
+	} else {
 		if (keys == NULL) {
-			keys = g_array_new(FALSE, FALSE, sizeof k);
+			keys = g_array_new(FALSE, FALSE, sizeof(Allowed));
 			g_hash_table_insert(t->allowed, g_strdup(request_id), keys);
 		}
-		g_array_append_val(keys, k);
+		g_array_append_val(keys, a);
 		t->approvals++;
 	}
 	g_mutex_unlock(&t->lock);
@@ -594,13 +750,12 @@ fut_taint_withdraw(FutTaint *t, const gchar *request_id)
 	g_mutex_lock(&t->lock);
 	keys = g_hash_table_lookup(t->allowed, request_id);
 	for (guint i = 0; keys != NULL && i < keys->len; i++) {
-		/* ENOENT: gone already; nothing else can fail for a key of the right size. */
-		(void)bpf_map_delete_elem(bpf_map__fd(t->skel->maps.approvals),
-		                          &g_array_index(keys, struct fut_taint_approval_key, i));
+		key_refresh(t, &g_array_index(keys, Allowed, i).key, 0, request_id);
 		if (t->approvals > 0)
 			t->approvals--;
 	}
 	g_hash_table_remove(t->allowed, request_id);
+	g_hash_table_remove(t->windows, request_id);
 	g_mutex_unlock(&t->lock);
 }
 
@@ -614,9 +769,12 @@ fut_taint_get_stats(FutTaint *t, FutTaintStats *ret)
 	ret->denied = __atomic_load_n(&c->denied, __ATOMIC_RELAXED);
 	ret->dropped = __atomic_load_n(&c->dropped, __ATOMIC_RELAXED);
 	ret->flowed = __atomic_load_n(&c->flowed, __ATOMIC_RELAXED);
+	ret->expired = __atomic_load_n(&c->expired, __ATOMIC_RELAXED);
+	ret->peer_exempt = __atomic_load_n(&c->peer_exempt, __ATOMIC_RELAXED);
 	g_mutex_lock(&t->lock);
 	ret->marked = t->marked;
 	ret->approvals = t->approvals;
+	ret->peers_exempt = t->peers_exempt;
 	g_mutex_unlock(&t->lock);
 }
 

@@ -45,12 +45,15 @@ typedef void (*FutTaintDenialFunc)(const FutTaintDenial *denial, gpointer user_d
 typedef void (*FutTaintGapFunc)(guint64 lost, gpointer user_data);
 
 typedef struct {
-	guint64 marked;  /* inodes marked by the agent */
-	guint64 tainted; /* processes tainted by a read */
-	guint64 denied;  /* connects and sends refused */
-	guint64 dropped; /* refusals the ring buffer had no room for */
-	guint64 flowed;  /* files, pipes and sockets marked by a tainted writer */
-	guint approvals; /* approvals in the kernel map */
+	guint64 marked;      /* inodes marked by the agent */
+	guint64 tainted;     /* processes tainted by a read */
+	guint64 denied;      /* connects and sends refused */
+	guint64 dropped;     /* refusals the ring buffer had no room for */
+	guint64 flowed;      /* files, pipes and sockets marked by a tainted writer */
+	guint64 expired;     /* approvals the kernel side found ended and refused (and deleted) */
+	guint64 peer_exempt; /* receives that did not taint: an exempt peer program or socket */
+	guint approvals;     /* approvals in the kernel map */
+	guint peers_exempt;  /* taint-exempt-peers entries marked (programs and sockets found) */
 } FutTaintStats;
 
 /* Loads and attaches the programs. @exempt_programs (absolute paths; missing ones are
@@ -68,19 +71,73 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutTaint, fut_taint_free)
  * stronger class when it is marked already. Thread-safe. */
 gboolean fut_taint_mark_fd(FutTaint *t, int fd, guint file_class, GError **error);
 
+/* The upload approval @request_id is active until @not_after (unix seconds, inclusive): what
+ * fut_taint_allow() allows under it ends then in the kernel itself, whatever the agent's
+ * tick does. Call before the approval can be used (before fanotify learns it); calling again
+ * (the approval replaced) moves the end of what was allowed under it already. At most 4096
+ * windows are kept: an approval beyond that gets no window, and fut_taint_allow() then
+ * refuses it (fail closed). Thread-safe. */
+void fut_taint_set_window(FutTaint *t, const gchar *request_id, gint64 not_after);
+
 /* Under the upload approval @request_id: the content open at @content_fd (the classified file
  * itself: taint carries the inode it came from) may be sent by @uid's processes running the
- * executable @program (an absolute path; NULL: any program). The agent calls it when
- * fanotify allowed that program's open of that file under the approval, before the open is
- * answered. fut_taint_withdraw() ends every such allowance of @request_id. Thread-safe. */
+ * executable @program (an absolute path; NULL: any program) until the window set by
+ * fut_taint_set_window() ends. The agent calls it when fanotify allowed that program's open
+ * of that file under the approval, before the open is answered. The program is looked at
+ * without following a symbolic link and without asking a FUSE file system anything (a
+ * program on FUSE, or one reached through a link, is refused). fut_taint_withdraw() ends
+ * every such allowance of @request_id. Thread-safe. */
 gboolean fut_taint_allow(FutTaint *t,
                          int content_fd,
                          uid_t uid,
                          const gchar *program,
                          const gchar *request_id,
                          GError **error);
-/* Withdraws what fut_taint_allow() allowed under @request_id (its window ended). */
+/* Withdraws what fut_taint_allow() allowed under @request_id (its window ended) and forgets
+ * its window. A key another active approval also allowed stays, until that one's end. */
 void fut_taint_withdraw(FutTaint *t, const gchar *request_id);
+
+/* The end of a window whose last second is @not_after (unix seconds, inclusive), on the
+ * boot clock: @now_boot_ns plus what is left of the window after @now_real_ns (the wall
+ * clock at the same moment). FALSE when the window has ended already. Saturates instead of
+ * overflowing. */
+gboolean fut_taint_window_end(gint64 not_after,
+                              gint64 now_real_ns,
+                              guint64 now_boot_ns,
+                              guint64 *ret_end_boot_ns);
+
+/* One line of /proc/self/mountinfo, what the taint layer needs of it. */
+typedef struct {
+	guint mount_id;
+	gchar *mount_point; /* unescaped */
+	gchar *fs_type;
+} FutTaintMount;
+void fut_taint_mount_free(FutTaintMount *m);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutTaintMount, fut_taint_mount_free)
+
+/* Parses mountinfo text into FutTaintMount*; a malformed line is refused with its number. */
+GPtrArray *fut_taint_mounts_parse(const gchar *text, gsize len, GError **error);
+
+/* TRUE when @path (absolute, canonical) lies under a FUSE mount of @mounts (FutTaintMount*). */
+gboolean fut_taint_path_on_fuse(const gchar *path, GPtrArray *mounts);
+
+/* Opens the program @path for its inode (O_RDONLY, never executed nor read) without asking a
+ * FUSE file system anything: a program on a FUSE mount is refused (its daemon could hold the
+ * caller), checked on the mount table before the walk and on the mount the file was found
+ * on. Without @follow, @path must be canonical and have no symbolic link in it (so the
+ * walk only crosses the mounts at its own prefixes). Returns the descriptor or -1. */
+int fut_taint_open_program(const gchar *path, gboolean follow, GError **error);
+
+/* For [upload] taint-exempt-peers: a program (regular file, opened as
+ * fut_taint_open_program() with @follow) or a unix socket's file (an O_PATH descriptor, its
+ * inode), with the same FUSE checks. @ret_socket says which. Returns the descriptor or -1. */
+int fut_taint_open_peer(const gchar *path, gboolean *ret_socket, GError **error);
+
+/* Marks @paths ([upload] taint-exempt-peers; missing ones are skipped) so that receiving from a
+ * tainted sender does not taint: a program's processes, whatever socket they receive on; a
+ * unix socket file's receiving end (bound to or accepted on it), whatever program holds it.
+ * Returns how many were marked. Call after fut_taint_new(); thread-safe. */
+guint fut_taint_exempt_peers(FutTaint *t, const gchar *const *paths);
 
 /* Reports denials the ring buffer lost since the last call as one gap (also done after every
  * ring buffer read); the agent calls it from its tick. */

@@ -94,6 +94,13 @@ fut_agent_taint_approved(
 }
 
 void
+fut_agent_taint_window(FutAgent *agent, const gchar *request_id, gint64 not_after)
+{
+	if (agent->taint != NULL)
+		fut_taint_set_window(agent->taint, request_id, not_after);
+}
+
+void
 fut_agent_taint_withdraw(FutAgent *agent, const gchar *request_id)
 {
 	if (agent->taint != NULL)
@@ -114,6 +121,8 @@ fut_agent_taint_start(FutAgent *agent, GError **error)
 		agent->taint_error = g_strdup((*error)->message);
 		return FALSE;
 	}
+	(void)fut_taint_exempt_peers(
+	    agent->taint, (const gchar *const *)agent->config->upload_taint_exempt_peers);
 	return TRUE;
 }
 
@@ -150,6 +159,10 @@ fut_agent_taint_status(FutAgent *agent, JsonObject *r)
 		json_object_set_int_member(r, "taint_denied", (gint64)MIN(st.denied, G_MAXINT64));
 		json_object_set_int_member(r, "taint_dropped", (gint64)MIN(st.dropped, G_MAXINT64));
 		json_object_set_int_member(r, "taint_flowed", (gint64)MIN(st.flowed, G_MAXINT64));
+		json_object_set_int_member(r, "taint_expired", (gint64)MIN(st.expired, G_MAXINT64));
+		json_object_set_int_member(r, "taint_peer_exempt",
+		                           (gint64)MIN(st.peer_exempt, G_MAXINT64));
+		json_object_set_int_member(r, "taint_peers_exempt", (gint64)st.peers_exempt);
 		json_object_set_int_member(r, "taint_approvals", (gint64)st.approvals);
 	}
 	if (agent->taint_error != NULL) {

@@ -66,6 +66,25 @@ struct {
 	__type(value, struct fut_taint_mark);
 } loopback_marks SEC(".maps");
 
+/* Pipes a tainted process wrote to, keyed by device and inode number (inode_key()): also
+ * for the tracing programs (splice), which cannot read inode storage. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, struct fut_taint_mark);
+} pipe_marks SEC(".maps");
+
+/* A splice in progress into a pipe: pid_tgid -> the pipe's inode_key(), so the read check
+ * of the file it splices from (file_permission, inside do_splice, before any data moves)
+ * marks the pipe. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u64);
+} splicing SEC(".maps");
+
 /* Executables never tainted nor refused (browsers, mail clients: fanotify's deny-at-open
  * covers them) and the programs approvals name. */
 struct {
@@ -75,7 +94,8 @@ struct {
 	__type(value, struct fut_taint_exe);
 } exe_marks SEC(".maps");
 
-/* Active upload approvals: content (origin inode), program (executable inode), user. */
+/* Active upload approvals: content (origin inode), program (executable inode), user; the
+ * value is the window's end on the boot clock (nanoseconds, exclusive). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
@@ -208,6 +228,32 @@ mark_inode(struct inode *inode, const struct fut_taint_mark *from)
 	__sync_fetch_and_add(&counters.flowed, 1);
 }
 
+/* The key of @file's inode in pipe_marks: its device and number. Not its address: a freed
+ * pipe's inode memory is reused for the next pipe at once, which would inherit the mark.
+ * pipefs numbers come from get_next_ino() and repeat only after 2^32 inodes. */
+static __always_inline __u64
+inode_key(struct file *file)
+{
+	__u64 ino = BPF_CORE_READ(file, f_inode, i_ino);
+	__u64 dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
+
+	return (dev << 32) | (ino & 0xffffffff);
+}
+
+static __always_inline void
+mark_pipe_key(__u64 key, const struct fut_taint_mark *from)
+{
+	struct fut_taint_mark *m;
+
+	if (key == 0)
+		return;
+	m = bpf_map_lookup_elem(&pipe_marks, &key);
+	if (m != 0 && !stronger(from->file_class, m->file_class))
+		return;
+	bpf_map_update_elem(&pipe_marks, &key, from, BPF_ANY);
+	__sync_fetch_and_add(&counters.flowed, 1);
+}
+
 static __always_inline int
 loopback4(__u32 addr_be)
 {
@@ -290,6 +336,22 @@ dest_is_network(const struct dest *d)
 	return 0;
 }
 
+/* The approval @k is in the map and its window has not ended. An ended one is deleted here,
+ * at once, not at the agent's next tick. */
+static __always_inline int
+approval_live(const struct fut_taint_approval_key *k)
+{
+	__u64 *end = bpf_map_lookup_elem(&approvals, k);
+
+	if (end == 0)
+		return 0;
+	if (bpf_ktime_get_boot_ns() < *end)
+		return 1;
+	bpf_map_delete_elem(&approvals, k);
+	__sync_fetch_and_add(&counters.expired, 1);
+	return 0;
+}
+
 static __always_inline int
 approved(const struct fut_taint_mark *m)
 {
@@ -300,12 +362,12 @@ approved(const struct fut_taint_mark *m)
 	k.uid = (__u32)bpf_get_current_uid_gid();
 	if (x != 0 && x->exe_id != 0) {
 		k.exe_id = x->exe_id;
-		if (bpf_map_lookup_elem(&approvals, &k) != 0)
+		if (approval_live(&k))
 			return 1;
 	}
 	/* An approval for any program. */
 	k.exe_id = 0;
-	return bpf_map_lookup_elem(&approvals, &k) != 0;
+	return approval_live(&k);
 }
 
 /* Decides a tainted process's send to @d: 0 to let it go, -EPERM (and a ring buffer record,
@@ -342,6 +404,28 @@ decide_send(const struct fut_taint_mark *m, const struct dest *d, __u32 kind)
 	return -EPERM;
 }
 
+/* The receiving end @peer of a unix socket is bound to (or was accepted on) a socket file the
+ * agent marked PEER_EXEMPT ([upload] taint-exempt-peers: /dev/log, the D-Bus socket…). */
+static __always_inline int
+peer_socket_exempt(struct sock *peer)
+{
+	struct unix_sock *pu = bpf_skc_to_unix_sock(peer);
+	struct dentry *d;
+	struct inode *inode;
+	struct fut_taint_exe *x;
+
+	if (pu == 0)
+		return 0;
+	d = pu->path.dentry;
+	if (d == 0)
+		return 0; /* abstract or unbound: only the program can say */
+	inode = d->d_inode;
+	if (inode == 0)
+		return 0;
+	x = bpf_inode_storage_get(&exe_marks, inode, 0, 0);
+	return x != 0 && (x->flags & FUT_TAINT_EXE_PEER_EXEMPT);
+}
+
 /* A tainted process sends on @sk: unix peers and loopback receivers get the taint. */
 static __always_inline void
 flow_to_sock(struct sock *sk, const struct dest *d, const struct fut_taint_mark *m)
@@ -356,6 +440,10 @@ flow_to_sock(struct sock *sk, const struct dest *d, const struct fut_taint_mark 
 		peer = u->peer;
 		if (peer == 0)
 			return;
+		if (peer_socket_exempt(peer)) {
+			__sync_fetch_and_add(&counters.peer_exempt, 1);
+			return;
+		}
 		pm = bpf_sk_storage_get(&sock_marks, peer, 0, BPF_SK_STORAGE_GET_F_CREATE);
 		if (pm != 0 && stronger(m->file_class, pm->file_class)) {
 			*pm = *m;
@@ -383,20 +471,35 @@ BPF_PROG(fut_file_permission, struct file *file, int mask, int ret)
 	inode = file->f_inode;
 	if (inode == 0)
 		return 0;
+	fmt = inode->i_mode & S_IFMT;
 	if (mask & MAY_READ) {
 		m = bpf_inode_storage_get(&inode_marks, inode, 0, 0);
-		if (m != 0 && m->file_class != FUT_TAINT_CLASS_NONE)
+		if ((m == 0 || m->file_class == FUT_TAINT_CLASS_NONE) && fmt == S_IFIFO) {
+			__u64 key = inode_key(file);
+			m = bpf_map_lookup_elem(&pipe_marks, &key);
+		}
+		if (m != 0 && m->file_class != FUT_TAINT_CLASS_NONE) {
+			__u64 pid_tgid = bpf_get_current_pid_tgid();
+			__u64 *into;
+
 			taint_current(m);
+			/* Read inside a splice into a pipe: mark the pipe before any data moves. */
+			into = bpf_map_lookup_elem(&splicing, &pid_tgid);
+			if (into != 0 && !current_exempt())
+				mark_pipe_key(*into, m);
+		}
 	}
 	if (!(mask & MAY_WRITE))
 		return 0;
 	m = current_mark();
 	if (m == 0)
 		return 0;
-	fmt = inode->i_mode & S_IFMT;
 	if (fmt == S_IFREG || fmt == S_IFIFO) {
-		if (!current_exempt())
+		if (!current_exempt()) {
 			mark_inode(inode, m);
+			if (fmt == S_IFIFO)
+				mark_pipe_key(inode_key(file), m);
+		}
 		return 0;
 	}
 	if (fmt == S_IFSOCK) {
@@ -515,29 +618,73 @@ BPF_PROG(fut_socket_sendmsg, struct socket *sock, struct msghdr *msg, int size, 
 	return r;
 }
 
-/* A receive taints when what it returns came from a tainted sender. */
+/* The current process runs a taint-exempt peer program ([upload] taint-exempt-peers). The
+ * LSM hook, at the start of every unix or loopback receive, looks at the executable's inode
+ * storage and keeps the answer as a note in the task's storage (cleared again after an exec
+ * into another program); the fexit program, which cannot read inode storage and sees data
+ * that arrived while the receive blocked, reads the note. */
+static __always_inline int
+receiver_note(void)
+{
+	struct fut_taint_exe *x = current_exe();
+	int exempt = x != 0 && (x->flags & FUT_TAINT_EXE_PEER_EXEMPT);
+	struct fut_taint_mark *t = bpf_task_storage_get(
+	    &task_marks, current_leader(), 0, exempt ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+
+	if (t != 0) {
+		if (exempt)
+			t->flags |= FUT_TAINT_TASK_PEER_EXEMPT;
+		else
+			t->flags &= ~FUT_TAINT_TASK_PEER_EXEMPT;
+	}
+	return exempt;
+}
+
+static __always_inline int
+receiver_noted(void)
+{
+	struct fut_taint_mark *t = bpf_task_storage_get(&task_marks, current_leader(), 0, 0);
+
+	return t != 0 && (t->flags & FUT_TAINT_TASK_PEER_EXEMPT);
+}
+
 static __always_inline void
-recv_taint(struct socket *sock, int check_exempt)
+recv_from(const struct fut_taint_mark *m, int lsm, int exempt)
+{
+	if (exempt) {
+		__sync_fetch_and_add(&counters.peer_exempt, 1);
+		return;
+	}
+	taint_current_from(m, lsm);
+}
+
+/* A receive taints when what it returns came from a tainted sender. @lsm: from the LSM hook
+ * (may read inode storage). */
+static __always_inline void
+recv_taint(struct socket *sock, int lsm)
 {
 	struct sock *sk;
 	struct fut_taint_mark *m;
 	__u16 family;
+	int exempt;
 
 	sk = sock->sk;
 	if (sk == 0)
 		return;
 	family = sk->__sk_common.skc_family;
 	if (family == AF_UNIX) {
+		exempt = lsm ? receiver_note() : 0;
 		m = bpf_sk_storage_get(&sock_marks, sk, 0, 0);
 		if (m != 0 && m->file_class != FUT_TAINT_CLASS_NONE)
-			taint_current_from(m, check_exempt);
+			recv_from(m, lsm, lsm ? exempt : receiver_noted());
 	} else if ((family == AF_INET || family == AF_INET6) && loopback_used) {
 		__u32 key =
 		    ((__u32)sk->__sk_common.skc_num << 16) | bpf_ntohs(sk->__sk_common.skc_dport);
 
+		exempt = lsm ? receiver_note() : 0;
 		m = bpf_map_lookup_elem(&loopback_marks, &key);
 		if (m != 0 && m->file_class != FUT_TAINT_CLASS_NONE)
-			taint_current_from(m, check_exempt);
+			recv_from(m, lsm, lsm ? exempt : receiver_noted());
 	}
 }
 
@@ -559,5 +706,66 @@ BPF_PROG(fut_sock_recvmsg_exit, struct socket *sock, struct msghdr *msg, int fla
 {
 	if (ret > 0)
 		recv_taint(sock, 0);
+	return 0;
+}
+
+/* splice(2) moves data between a pipe and a file or socket without read() or write():
+ * - from a file into a pipe, only the file's read is checked: the splicer is tainted there,
+ *   and the pipe (noted here) is marked in that same check, before data moves;
+ * - from a pipe, the pipe's read is not checked at all: a splice from a marked pipe taints
+ *   the splicer here, before the write check of its destination (a socket: refused there);
+ * - a tainted splicer marks the pipe it splices into here.
+ * Tracing programs cannot read inode storage: pipes are looked up in pipe_marks. */
+/* A splice or tee from @in to @out: a marked pipe taints the caller, a tainted caller marks
+ * the pipe it writes to; with @note, a file read into a pipe marks it (see above). */
+static __always_inline void
+splice_flow(struct file *in, struct file *out, int note)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct fut_taint_mark *m;
+	__u64 key;
+
+	if ((__u32)(pid_tgid >> 32) == agent_tgid)
+		return;
+	if (in != 0 && in->f_inode != 0 && (in->f_inode->i_mode & S_IFMT) == S_IFIFO) {
+		key = inode_key(in);
+		m = bpf_map_lookup_elem(&pipe_marks, &key);
+		if (m != 0 && m->file_class != FUT_TAINT_CLASS_NONE)
+			taint_current_from(m, 0);
+	}
+	if (out != 0 && out->f_inode != 0 && (out->f_inode->i_mode & S_IFMT) == S_IFIFO) {
+		key = inode_key(out);
+		m = current_mark();
+		if (m != 0)
+			mark_pipe_key(key, m);
+		else if (note)
+			bpf_map_update_elem(&splicing, &pid_tgid, &key, BPF_ANY);
+	}
+}
+
+SEC("fentry/do_splice")
+int
+BPF_PROG(fut_do_splice_entry, struct file *in, loff_t *off_in, struct file *out)
+{
+	splice_flow(in, out, 1);
+	return 0;
+}
+
+/* tee(2): pipe to pipe, no check at all. */
+SEC("fentry/do_tee")
+int
+BPF_PROG(fut_do_tee_entry, struct file *in, struct file *out)
+{
+	splice_flow(in, out, 0);
+	return 0;
+}
+
+SEC("fexit/do_splice")
+int
+BPF_PROG(fut_do_splice_exit, struct file *in, loff_t *off_in, struct file *out)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&splicing, &pid_tgid);
 	return 0;
 }

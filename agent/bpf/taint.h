@@ -27,7 +27,10 @@ struct fut_taint_inode {
 };
 
 /* The value in inode storage (a classified or tainted file, pipe or socket) and in task
- * storage (a tainted process): the class and the Class I/II file it came from. */
+ * storage (a tainted process): the class and the Class I/II file it came from. In task
+ * storage, flags may hold FUT_TAINT_TASK_PEER_EXEMPT with or without a class. */
+/* In task storage: runs a taint-exempt peer program, so its receives never taint it. */
+#define FUT_TAINT_TASK_PEER_EXEMPT 0x1
 struct fut_taint_mark {
 	fut_u32 file_class;
 	fut_u32 flags;
@@ -36,16 +39,23 @@ struct fut_taint_mark {
 
 /* The value in the executables' inode storage, set by the agent through a descriptor of the
  * program (so the kernel's own inode is meant, also on overlayfs where stat's numbers are not
- * the inode's): exempt, and the id approvals name the program by. */
-#define FUT_TAINT_EXE_EXEMPT 0x1
+ * the inode's): exempt, and the id approvals name the program by. PEER_EXEMPT ([upload]
+ * taint-exempt-peers): on a program, what its processes receive from a socket never taints
+ * them; on a unix socket's file (its bound path), what is sent to it never taints its
+ * receiving end. */
+#define FUT_TAINT_EXE_EXEMPT      0x1
+#define FUT_TAINT_EXE_PEER_EXEMPT 0x2
 struct fut_taint_exe {
 	fut_u32 flags;
 	fut_u32 exe_id; /* 0: none */
 };
 
 /* The key of the approval map: this content (the origin inode) by this user with this
- * program (its exe_id; 0: any program). The value is the approval's end, unix seconds (the
- * agent removes ended ones; the kernel side only looks the key up). */
+ * program (its exe_id; 0: any program). The value (a fut_u64) is the end of the approval's
+ * window on the kernel's boot clock (CLOCK_BOOTTIME, bpf_ktime_get_boot_ns), exclusive: the
+ * agent converts the approval's wall-clock end when it adds the key, the kernel side refuses
+ * and deletes a key whose end has passed, and the agent's tick removes ended ones too. The
+ * boot clock cannot be set: moving the wall clock back does not lengthen a window. */
 struct fut_taint_approval_key {
 	struct fut_taint_inode origin;
 	fut_u32 exe_id;
@@ -79,8 +89,10 @@ struct fut_taint_event {
 
 /* Counters in the program's .bss, read by the agent. */
 struct fut_taint_counters {
-	fut_u64 tainted; /* processes tainted by a read */
-	fut_u64 denied;  /* connects and sends refused */
-	fut_u64 dropped; /* denials the ring buffer had no room for */
-	fut_u64 flowed;  /* files, pipes and sockets marked by a tainted writer */
+	fut_u64 tainted;     /* processes tainted by a read */
+	fut_u64 denied;      /* connects and sends refused */
+	fut_u64 dropped;     /* denials the ring buffer had no room for */
+	fut_u64 flowed;      /* files, pipes and sockets marked by a tainted writer */
+	fut_u64 expired;     /* approvals the kernel side found ended (and deleted) */
+	fut_u64 peer_exempt; /* sends and receives that did not taint: an exempt peer */
 };

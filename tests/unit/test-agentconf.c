@@ -102,6 +102,66 @@ test_upload(void)
 	}
 }
 
+/* [upload] taint-exempt-peers: the default list when not given, "none", a list of absolute
+ * paths; garbage refused with a one-line reason naming the line and the key. */
+static void
+test_taint_exempt_peers(void)
+{
+	static const gchar *const bad[] = {
+	    "[upload]\nfilesystems = /home\nnames = curl\ntaint-exempt-peers = dbus-daemon\n",
+	    "[upload]\nfilesystems = /home\nnames = curl\ntaint-exempt-peers = /usr/../bin/sh\n",
+	    "[upload]\nfilesystems = /home\nnames = curl\ntaint-exempt-peers = /run/./x\n",
+	    "[upload]\nfilesystems = /home\nnames = curl\ntaint-exempt-peers = ;\n",
+	    "[upload]\nfilesystems = /home\nnames = curl\ntaint-exempt-peers = /a;none\n",
+	    "[upload]\nfilesystems = /home\nnames = curl\ntaint-exempt-peers = /a\001b\n",
+	    "[upload]\nfilesystems = /home\nnames = curl\ntaint-exempt-peers = NONE\n",
+	};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutConfig) def = parse("[upload]\nfilesystems = /home\nnames = curl\n", &error);
+	g_autoptr(FutConfig) none = NULL;
+	g_autoptr(FutConfig) list = NULL;
+	g_autoptr(GString) many = g_string_new("[upload]\nfilesystems = /home\nnames = curl\n"
+	                                       "taint-exempt-peers = ");
+
+	g_assert_no_error(error);
+	g_assert_true(g_strv_contains((const gchar *const *)def->upload_taint_exempt_peers,
+	                              "/usr/lib/systemd/systemd-journald"));
+	g_assert_true(g_strv_contains((const gchar *const *)def->upload_taint_exempt_peers,
+	                              "/run/dbus/system_bus_socket"));
+	none = parse("[upload]\nfilesystems = /home\nnames = curl\ntaint-exempt-peers = none\n",
+	             &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(none->upload_taint_exempt_peers);
+	g_assert_cmpuint(g_strv_length(none->upload_taint_exempt_peers), ==, 0);
+	list = parse("[upload]\nfilesystems = /home\nnames = curl\n"
+	             "taint-exempt-peers = /usr/bin/dbus-daemon; /run/my app/log.sock;\n",
+	             &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(g_strv_length(list->upload_taint_exempt_peers), ==, 2);
+	g_assert_cmpstr(list->upload_taint_exempt_peers[1], ==, "/run/my app/log.sock");
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autoptr(GError) e = NULL;
+		g_autoptr(FutConfig) c = parse(bad[i], &e);
+		g_assert_null(c);
+		g_assert_error(e, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+		/* The line of the key (and the key, but for the keyfile's own refusals). */
+		g_assert_nonnull(strstr(e->message, ":4:"));
+		g_assert_true(strstr(e->message, "taint-exempt-peers") != NULL ||
+		              strchr(bad[i], 0x01) != NULL);
+		g_assert_null(strchr(e->message, '\n'));
+	}
+	/* Bounded: more than 256 entries are refused. */
+	for (guint i = 0; i < 257; i++)
+		g_string_append_printf(many, "/p%u;", i);
+	g_string_append_c(many, '\n');
+	{
+		g_autoptr(GError) e = NULL;
+		g_autoptr(FutConfig) c = parse(many->str, &e);
+		g_assert_null(c);
+		g_assert_nonnull(e);
+	}
+}
+
 /* [scan-worker] (issue 17): defaults, values, and garbage refused with a one-line reason
  * naming the line. */
 static void
@@ -306,6 +366,7 @@ main(int argc, char **argv)
 	g_test_add_func("/agent/config/refusals", test_refusals);
 	g_test_add_func("/agent/config/policy", test_policy);
 	g_test_add_func("/agent/config/upload", test_upload);
+	g_test_add_func("/agent/config/taint-exempt-peers", test_taint_exempt_peers);
 	g_test_add_func("/agent/config/scan-worker", test_scan_worker);
 	g_test_add_func("/agent/config/nul", test_nul);
 	g_test_add_func("/agent/config/garbage", test_garbage);

@@ -5,7 +5,11 @@
  * (tests/e2e/scenarios/22-agent-bpf-taint.sh). */
 #include "config.h"
 
+#include <fcntl.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "agent/taint.h"
@@ -114,6 +118,186 @@ test_refused_load(void)
 	g_assert_null(strchr(error->message, '\n'));
 }
 
+#define NS G_GINT64_CONSTANT(1000000000)
+
+/* The kernel side ends an approval on the boot clock: the wall-clock end is converted once,
+ * to what is left of the window after now. */
+static void
+test_window_end(void)
+{
+	guint64 end = 0;
+	const gint64 now_s = 1764720000;
+
+	/* Last second inclusive: at now_s + 0.25 s, a window ending at now_s + 10 has 9.75 s. */
+	g_assert_true(fut_taint_window_end(now_s + 10, now_s * NS + NS / 4, 5000, &end));
+	g_assert_cmpuint(end, ==, 5000 + 10 * (guint64)NS - (guint64)NS / 4 + (guint64)NS);
+	/* In its last second: what is left of it. */
+	g_assert_true(fut_taint_window_end(now_s, now_s * NS + NS / 2, 7, &end));
+	g_assert_cmpuint(end, ==, 7 + (guint64)NS / 2);
+	/* Ended: a second ago, long ago, at the very start of time. */
+	g_assert_false(fut_taint_window_end(now_s - 1, now_s * NS, 7, &end));
+	g_assert_false(fut_taint_window_end(G_MININT64, now_s * NS, 7, &end));
+	g_assert_false(fut_taint_window_end(now_s, -1, 7, &end));
+	/* Far ends and a late boot clock saturate, never wrap to the past. */
+	g_assert_true(fut_taint_window_end(G_MAXINT64, now_s * NS, 7, &end));
+	g_assert_cmpuint(end, ==, G_MAXUINT64);
+	g_assert_true(fut_taint_window_end(now_s + 100, now_s * NS, G_MAXUINT64 - 5, &end));
+	g_assert_cmpuint(end, ==, G_MAXUINT64);
+}
+
+static const gchar mountinfo[] =
+    "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
+    "40 22 0:35 / /home/alice/drive rw,nosuid,nodev shared:2 - fuse.rclone remote: rw\n"
+    "41 22 0:36 / /run/user/1000/doc rw,nosuid,nodev shared:3 - fuse.portal portal rw\n"
+    "42 22 0:37 / /mnt/with\\040space rw shared:4 - fuseblk /dev/sdb1 rw\n"
+    "43 22 0:38 / /srv rw - tmpfs tmpfs rw\n";
+
+static void
+test_path_on_fuse(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) m = fut_taint_mounts_parse(mountinfo, strlen(mountinfo), &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(m->len, ==, 5);
+	g_assert_true(fut_taint_path_on_fuse("/home/alice/drive/bin/curl", m));
+	g_assert_true(fut_taint_path_on_fuse("/home/alice/drive", m));
+	g_assert_true(fut_taint_path_on_fuse("/run/user/1000/doc/x/curl", m));
+	g_assert_true(fut_taint_path_on_fuse("/mnt/with space/curl", m));
+	g_assert_false(fut_taint_path_on_fuse("/home/alice/drivex/curl", m));
+	g_assert_false(fut_taint_path_on_fuse("/usr/bin/curl", m));
+	g_assert_false(fut_taint_path_on_fuse("/srv/curl", m));
+	g_assert_false(fut_taint_path_on_fuse("/mnt/with", m));
+}
+
+/* Garbage mount tables are refused with the line's number, never half-read. */
+static void
+test_mounts_garbage(void)
+{
+	static const gchar *const bad[] = {
+	    "22 1 8:1 / / rw shared:1 ext4 /dev/sda1 rw\n", /* no separator */
+	    "x 1 8:1 / / rw - ext4 /dev/sda1 rw\n",         /* mount id */
+	    "22 1 8:1 / rel rw - ext4 /dev/sda1 rw\n",      /* mount point not absolute */
+	    "22 1 8:1 / / rw -  /dev/sda1 rw\n",            /* no type */
+	    "22 1 8:1 /\n",                                 /* short */
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GPtrArray) m = fut_taint_mounts_parse(bad[i], strlen(bad[i]), &error);
+		g_assert_null(m);
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+		g_assert_nonnull(strstr(error->message, "line 1"));
+	}
+	{
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GPtrArray) m = fut_taint_mounts_parse("22 1\0x", 6, &error);
+		g_assert_null(m);
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+	}
+}
+
+/* An approved program is opened without following links and without walking into FUSE. */
+static void
+test_open_program(void)
+{
+	g_autofree gchar *dir = g_dir_make_tmp("taint-prog-XXXXXX", NULL);
+	g_autofree gchar *prog = g_build_filename(dir, "curl", NULL);
+	g_autofree gchar *link = g_build_filename(dir, "link", NULL);
+	g_autofree gchar *sub = g_build_filename(dir, "sub", NULL);
+	g_autofree gchar *via_link = NULL;
+	g_autofree gchar *dotted = g_strdup_printf("%s/./curl", dir);
+	g_autofree gchar *dotdot = g_strdup_printf("%s/sub/../curl", dir);
+	g_autoptr(GError) error = NULL;
+	int fd;
+
+	g_assert_true(g_file_set_contents(prog, "#!/bin/sh\n", -1, NULL));
+	g_assert_cmpint(mkdir(sub, 0700), ==, 0);
+	g_assert_cmpint(symlink(prog, link), ==, 0);
+
+	fd = fut_taint_open_program(prog, FALSE, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(fd, >=, 0);
+	close(fd);
+	/* The link is followed only for the configured (exempt) programs. */
+	fd = fut_taint_open_program(link, FALSE, &error);
+	g_assert_cmpint(fd, <, 0);
+	g_assert_nonnull(error);
+	g_clear_error(&error);
+	fd = fut_taint_open_program(link, TRUE, &error);
+	g_assert_no_error(error);
+	close(fd);
+	/* A link in a directory component too. */
+	g_assert_cmpint(unlink(link), ==, 0);
+	g_assert_cmpint(symlink(dir, link), ==, 0);
+	via_link = g_build_filename(link, "curl", NULL);
+	fd = fut_taint_open_program(via_link, FALSE, &error);
+	g_assert_cmpint(fd, <, 0);
+	g_assert_nonnull(error);
+	g_clear_error(&error);
+	/* Not canonical, relative, a directory. */
+	for (guint i = 0; i < 4; i++) {
+		const gchar *p = i == 0 ? dotted : i == 1 ? dotdot : i == 2 ? "curl" : sub;
+		fd = fut_taint_open_program(p, FALSE, &error);
+		g_assert_cmpint(fd, <, 0);
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+		g_clear_error(&error);
+	}
+	unlink(via_link);
+	unlink(link);
+	unlink(prog);
+	rmdir(sub);
+	rmdir(dir);
+}
+
+/* taint-exempt-peers names programs and unix socket files: a socket is held by an O_PATH
+ * descriptor of its inode (it cannot be opened), a program is opened. */
+static void
+test_open_peer(void)
+{
+	g_autofree gchar *dir = g_dir_make_tmp("taint-peer-XXXXXX", NULL);
+	g_autofree gchar *sock = g_build_filename(dir, "log.sock", NULL);
+	g_autofree gchar *prog = g_build_filename(dir, "journald", NULL);
+	g_autofree gchar *missing = g_build_filename(dir, "none", NULL);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	g_autoptr(GError) error = NULL;
+	gboolean is_sock = FALSE;
+	struct stat st, fst;
+	int s, fd;
+
+	g_assert_true(g_file_set_contents(prog, "\177ELF", -1, NULL));
+	g_assert_cmpuint(strlen(sock), <, sizeof sa.sun_path);
+	strcpy(sa.sun_path, sock);
+	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	g_assert_cmpint(s, >=, 0);
+	g_assert_cmpint(bind(s, (struct sockaddr *)&sa, sizeof sa), ==, 0);
+
+	fd = fut_taint_open_peer(sock, &is_sock, &error);
+	g_assert_no_error(error);
+	g_assert_true(is_sock);
+	g_assert_cmpint(fstat(fd, &fst), ==, 0);
+	g_assert_cmpint(stat(sock, &st), ==, 0);
+	g_assert_true(S_ISSOCK(fst.st_mode) && fst.st_ino == st.st_ino);
+	close(fd);
+	fd = fut_taint_open_peer(prog, &is_sock, &error);
+	g_assert_no_error(error);
+	g_assert_false(is_sock);
+	g_assert_cmpint(fcntl(fd, F_GETFL) & O_ACCMODE, ==, O_RDONLY);
+	close(fd);
+	fd = fut_taint_open_peer(missing, &is_sock, &error);
+	g_assert_cmpint(fd, <, 0);
+	g_assert_nonnull(error);
+	g_clear_error(&error);
+	/* A directory is neither. */
+	fd = fut_taint_open_peer(dir, &is_sock, &error);
+	g_assert_cmpint(fd, <, 0);
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+	close(s);
+	unlink(sock);
+	unlink(prog);
+	rmdir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -121,5 +305,10 @@ main(int argc, char **argv)
 	g_test_add_func("/taint/denial-record", test_denial_record);
 	g_test_add_func("/taint/gap-record", test_gap_record);
 	g_test_add_func("/taint/refused-load", test_refused_load);
+	g_test_add_func("/taint/window-end", test_window_end);
+	g_test_add_func("/taint/path-on-fuse", test_path_on_fuse);
+	g_test_add_func("/taint/mounts-garbage", test_mounts_garbage);
+	g_test_add_func("/taint/open-program", test_open_program);
+	g_test_add_func("/taint/open-peer", test_open_peer);
 	return g_test_run();
 }

