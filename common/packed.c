@@ -134,9 +134,10 @@ xz_within_memory(Ctx *ctx, const guint8 *data, gsize len, const gchar *name)
 	}
 	if (need > FUT_PACKED_MEMORY_MAX) {
 		content_problem(ctx, "unsupported",
-		                _("%s: xz data whose decoder needs %" G_GUINT64_FORMAT
-		                  " MiB (more than %u MiB) is not unpacked"),
-		                name, need >> 20, (guint)(FUT_PACKED_MEMORY_MAX >> 20));
+		                _("%s: xz data whose decoder needs %llu MiB (more than %u MiB) is "
+		                  "not unpacked"),
+		                name, (unsigned long long)(need >> 20),
+		                (guint)(FUT_PACKED_MEMORY_MAX >> 20));
 		return FALSE;
 	}
 	return TRUE;
