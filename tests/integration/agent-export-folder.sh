@@ -191,7 +191,7 @@ public_file "$t/one.txt" 2000000 one
 public_file "$t/two.txt" 2000000 two
 chown -R 65534:65534 "$t"
 as_user env FUTARI_SOCKET="$SOCK" script -qec \
-	"$FUTARI export -R '$t' --to alpha --reason tty" /dev/null >"$TEST_TMP/tty.out" 2>&1 ||
+	"'$FUTARI' export -R '$t' --to alpha --reason tty" /dev/null >"$TEST_TMP/tty.out" 2>&1 ||
 	fail "export on a terminal failed: $(cat "$TEST_TMP/tty.out")"
 grep -q "/2 files" "$TEST_TMP/tty.out" || fail "no progress bar on a terminal: $(cat -v "$TEST_TMP/tty.out")"
 grep -q "/s" "$TEST_TMP/tty.out" || fail "no rate in the bar: $(cat -v "$TEST_TMP/tty.out")"
