@@ -16,6 +16,7 @@ t() {
 }
 t futari ""
 t futari ex
+t futari export --rea
 t futari export --re
 t futari-approve s
 t futari-approve sign --ce
@@ -33,7 +34,8 @@ for c in status devices export; do
 done
 expect "futari |$want"
 expect "futari ex|export"
-expect "futari export --re|--reason="
+expect "futari export --rea|--reason="
+expect "futari export --re|--reason= --recursive"
 expect "futari-approve s|show sign"
 expect "futari-approve sign --ce|--cert="
 expect "futari-approve nosuchcommand --x|"
