@@ -204,5 +204,22 @@ as_user env FUTARI_SOCKET="$SOCK" script -qec \
 grep -q "/2 files" "$TEST_TMP/tty.out" || fail "no progress bar on a terminal: $(cat -v "$TEST_TMP/tty.out")"
 grep -q "/s" "$TEST_TMP/tty.out" || fail "no rate in the bar: $(cat -v "$TEST_TMP/tty.out")"
 [ "$(blockdev --getro "$dev")" = 1 ] || fail "the stick is not read-only after the jobs"
+
+# Two exports to one stick at once (issue 18): the second joins or follows the first's write
+# session (it was refused "in progress" before); both are written and logged, and the stick
+# is read-only when both have answered.
+public_file "$HOME_U/both1.bin" 3000000 both1
+public_file "$HOME_U/both2.bin" 3000000 both2
+chown 65534:65534 "$HOME_U/both1.bin" "$HOME_U/both2.bin"
+ex "$HOME_U/both1.bin" --dir both >"$TEST_TMP/both1.out" 2>&1 &
+j1=$!
+ex "$HOME_U/both2.bin" --dir both >"$TEST_TMP/both2.out" 2>&1 &
+j2=$!
+wait $j1 || fail "first of two exports at once failed: $(cat "$TEST_TMP/both1.out")"
+wait $j2 || fail "second of two exports at once failed: $(cat "$TEST_TMP/both2.out")"
+cmp -s "$HOME_U/both1.bin" "$mnt/both/both1.bin" || fail "both1.bin differs on the stick"
+cmp -s "$HOME_U/both2.bin" "$mnt/both/both2.bin" || fail "both2.bin differs on the stick"
+[ "$(blockdev --getro "$dev")" = 1 ] || fail "the stick is not read-only after two exports at once"
+ls "$TEST_TMP/state" | grep -q "^write-" && fail "write state left after two exports at once"
 stop_agent
 exit 0
