@@ -247,8 +247,7 @@ export_write_cb(FutWritePath *wp, int rootfd, gpointer data, GError **error)
 		fut_broker_job_record(j, "export.failed", NULL, (*error)->message, &lerr);
 		goto out;
 	}
-	ok = fut_write_path_note_named(wp, NULL, error) &&
-	     fut_write_path_note_partial(wp, NULL, error);
+	ok = fut_write_path_note_done(wp, error);
 out:
 	if (out >= 0)
 		close(out);
@@ -317,6 +316,17 @@ export_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 	g_task_return_boolean(task, TRUE);
 }
 
+/* The USB store leaves a volume (and its disk) alone while a write session has it. */
+static void
+hold_stick(gpointer data, const FutWriteTarget *t, gboolean busy)
+{
+	FutUsbStore *usb = data;
+
+	fut_usb_store_set_busy(usb, t->major, t->minor, busy);
+	if (t->disk_devnode != NULL)
+		fut_usb_store_set_busy(usb, t->disk_major, t->disk_minor, busy);
+}
+
 gboolean
 fut_broker_job_write(FutBrokerJob *j, GError **error)
 {
@@ -326,19 +336,18 @@ fut_broker_job_write(FutBrokerJob *j, GError **error)
 	t.state_dir = j->config->state_dir;
 	t.devnode = j->devnode;
 	t.disk_devnode = j->disk_devnode;
+	t.disk_major = j->disk_major;
+	t.disk_minor = j->disk_minor;
 	t.major = j->major;
 	t.minor = j->minor;
 	t.fs_type = j->fs_type;
 	t.fs_uuid = j->fs_uuid;
-	fut_usb_store_set_busy(j->agent->usb, j->major, j->minor, TRUE);
-	if (j->disk_devnode != NULL)
-		fut_usb_store_set_busy(j->agent->usb, j->disk_major, j->disk_minor, TRUE);
+	t.hold = hold_stick;
+	t.hold_data = j->agent->usb;
 	ok = fut_write_path_run(&t, export_write_cb, j, error);
-	/* A write path that ended well verified every mount of the stick read-only itself. */
+	/* A write path that ended well verified every mount of the stick read-only itself, or
+	 * left the stick to a session whose last job does. */
 	j->recheck_stick = !ok;
-	if (j->disk_devnode != NULL)
-		fut_usb_store_set_busy(j->agent->usb, j->disk_major, j->disk_minor, FALSE);
-	fut_usb_store_set_busy(j->agent->usb, j->major, j->minor, FALSE);
 	if (!ok) {
 		g_autoptr(GError) lerr = NULL;
 		fut_broker_job_record(j, "export.failed", NULL, (*error)->message, &lerr);

@@ -23,6 +23,23 @@ static gboolean opt_with_copy = FALSE;
 
 static gboolean opt_recursive = FALSE;
 
+/* The files of a folder go to the agent a few at a time (issue 18): while one is written,
+ * the next are read and classified, and the agent writes those that are ready in the same
+ * write session. Fewer than the agent's share of workers per user
+ * (FUT_BROKER_WORK_PER_UID, 4), so another program of the user still has one. */
+#define EXPORT_IN_FLIGHT 3
+
+/* The tally, the progress bar and the terminal, shared by the threads sending files. */
+static GMutex out_lock;
+
+static void
+progress_locked(JsonObject *msg, gpointer data)
+{
+	g_mutex_lock(&out_lock);
+	fut_progress_agent(msg, data);
+	g_mutex_unlock(&out_lock);
+}
+
 typedef struct {
 	guint written, requested, refused;
 	guint64 written_bytes;
@@ -49,6 +66,9 @@ refuse_line(FutProgress *pg, ExportTally *t, const gchar *message)
 	t->refused++;
 }
 
+static void export_one_done(
+    const FutExportItem *it, int fd, FutProgress *pg, ExportTally *t, JsonObject *r, GError *error);
+
 /* Exports one file through @fd (closed here): one agent job, so one classification and one
  * log record per file. Says what happened; counts it in @t. */
 static void
@@ -57,8 +77,8 @@ export_one(const FutExportItem *it, int fd, FutProgress *pg, ExportTally *t)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(JsonObject) args = json_object_new();
 	g_autoptr(JsonObject) r = NULL;
-	g_autofree gchar *ename = fut_strescape(it->display, -1);
 	g_autofree gchar *dir = NULL;
+	guint busy_tries = 0;
 
 	if (it->reldir != NULL)
 		dir = opt_dir != NULL && *opt_dir != '\0'
@@ -71,7 +91,9 @@ export_one(const FutExportItem *it, int fd, FutProgress *pg, ExportTally *t)
 	if (dir != NULL)
 		json_object_set_string_member(args, "dir", dir);
 	json_object_set_string_member(args, "reason", opt_reason);
+	g_mutex_lock(&out_lock);
 	fut_progress_draw(pg, TRUE);
+	g_mutex_unlock(&out_lock);
 	/* A folder can hold more files than the agent takes requests in a minute
 	 * ([limits] requests-per-minute): such a refusal comes before the agent reads the
 	 * file, so the same file is sent again when the minute has passed, rather than
@@ -79,16 +101,43 @@ export_one(const FutExportItem *it, int fd, FutProgress *pg, ExportTally *t)
 	 * locale), so its reason is matched as it is. */
 	for (guint waited = 0;; waited += 5) {
 		g_clear_error(&error);
-		r = agent_call_full("export", args, fd, fut_progress_agent, pg, &error);
+		r = agent_call_full("export", args, fd, progress_locked, pg, &error);
+		/* The agent frees a worker share just after it answers: a file sent at once
+		 * after an answer may find the share still taken (a few times, briefly). */
+		if (r == NULL && busy_tries < 200 &&
+		    g_error_matches(error, FUT_ERROR, FUT_ERROR_REFUSED) &&
+		    g_str_has_prefix(error->message, "you already have") &&
+		    strstr(error->message, "requests in progress whose files") != NULL) {
+			busy_tries++;
+			waited -= 5;
+			g_usleep(50 * 1000);
+			continue;
+		}
 		if (r != NULL || waited >= 120 ||
 		    !g_error_matches(error, FUT_ERROR, FUT_ERROR_REFUSED) ||
 		    !g_str_has_prefix(error->message, "too many requests"))
 			break;
+		g_mutex_lock(&out_lock);
 		pg->waiting = TRUE;
 		fut_progress_draw(pg, TRUE);
+		g_mutex_unlock(&out_lock);
 		g_usleep(5 * G_USEC_PER_SEC);
+		g_mutex_lock(&out_lock);
 		pg->waiting = FALSE;
+		g_mutex_unlock(&out_lock);
 	}
+	g_mutex_lock(&out_lock);
+	export_one_done(it, fd, pg, t, r, error);
+	g_mutex_unlock(&out_lock);
+}
+
+/* The rest of export_one(), under out_lock. */
+static void
+export_one_done(
+    const FutExportItem *it, int fd, FutProgress *pg, ExportTally *t, JsonObject *r, GError *error)
+{
+	g_autofree gchar *ename = fut_strescape(it->display, -1);
+
 	fut_progress_file_done(pg, it->size);
 	if (r == NULL) {
 		g_autofree gchar *msg = g_strdup_printf("%s: %s", it->display, error->message);
@@ -125,6 +174,44 @@ export_one(const FutExportItem *it, int fd, FutProgress *pg, ExportTally *t)
 	}
 }
 
+typedef struct {
+	const FutExportItem *it;
+	int fd;
+} ExportWork;
+
+typedef struct {
+	FutProgress *pg;
+	ExportTally *t;
+} ExportShared;
+
+static GMutex flight_lock;
+static GCond flight_cond;
+static guint in_flight;
+
+static void
+export_worker(gpointer data, gpointer user_data)
+{
+	ExportWork *w = data;
+	ExportShared *sh = user_data;
+
+	export_one(w->it, w->fd, sh->pg, sh->t);
+	g_free(w);
+	g_mutex_lock(&flight_lock);
+	in_flight--;
+	g_cond_broadcast(&flight_cond);
+	g_mutex_unlock(&flight_lock);
+}
+
+/* Waits until fewer than @max files are with the agent. */
+static void
+wait_in_flight_below(guint max)
+{
+	g_mutex_lock(&flight_lock);
+	while (in_flight >= max)
+		g_cond_wait(&flight_cond, &flight_lock);
+	g_mutex_unlock(&flight_lock);
+}
+
 int
 cmd_export(int argc, char **argv)
 {
@@ -145,6 +232,8 @@ cmd_export(int argc, char **argv)
 	g_autoptr(GArray) roots = g_array_new(FALSE, FALSE, sizeof(int));
 	g_autoptr(GPtrArray) tops = g_ptr_array_new_with_free_func(g_free);
 	ExportTally t = {0};
+	ExportShared shared;
+	GThreadPool *pool;
 	FutProgress pg;
 	guint64 total = 0;
 	guint nfiles = 0;
@@ -197,28 +286,53 @@ cmd_export(int argc, char **argv)
 		}
 	}
 	fut_progress_init(&pg, total, nfiles);
+	shared.pg = &pg;
+	shared.t = &t;
+	pool = g_thread_pool_new(export_worker, &shared, EXPORT_IN_FLIGHT, FALSE, NULL);
 	for (guint k = 0; k < items->len; k++) {
 		g_autoptr(GError) error = NULL;
 		const FutExportItem *it = items->pdata[k];
 		int fd;
 
+		/* A file named on the command line is said on its own line, in order: those
+		 * sent before it are answered first. */
+		if (it->reldir == NULL)
+			wait_in_flight_below(1);
+		g_mutex_lock(&out_lock);
 		if (it->refusal != NULL) {
 			g_autofree gchar *msg = g_strdup_printf("%s %s", it->display, it->refusal);
 			refuse_line(&pg, &t, msg);
+			g_mutex_unlock(&out_lock);
 			continue;
 		}
+		g_mutex_unlock(&out_lock);
+		/* At most EXPORT_IN_FLIGHT sent, the next opened when one is answered. */
+		wait_in_flight_below(EXPORT_IN_FLIGHT);
 		if (it->reldir == NULL)
 			fd = open_for_export(it->display, &error);
 		else
 			fd = fut_export_item_open(g_array_index(roots, int, it->root),
 			                          tops->pdata[it->root], it, &error);
 		if (fd < 0) {
+			g_mutex_lock(&out_lock);
 			fut_progress_file_done(&pg, it->size);
 			refuse_line(&pg, &t, error->message);
+			g_mutex_unlock(&out_lock);
 			continue;
 		}
-		export_one(it, fd, &pg, &t);
+		if (it->reldir == NULL) {
+			export_one(it, fd, &pg, &t);
+		} else {
+			ExportWork *w = g_new0(ExportWork, 1);
+			w->it = it;
+			w->fd = fd;
+			g_mutex_lock(&flight_lock);
+			in_flight++;
+			g_mutex_unlock(&flight_lock);
+			g_thread_pool_push(pool, w, NULL);
+		}
 	}
+	g_thread_pool_free(pool, FALSE, TRUE);
 	fut_progress_clear(&pg);
 	for (guint k = 0; k < roots->len; k++)
 		close(g_array_index(roots, int, k));

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "errors.h"
@@ -22,7 +23,8 @@
 #define PRIVATE_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME)
 
 struct _FutWritePath {
-	const FutWriteTarget *t;
+	const FutWriteTarget *t; /* == &own */
+	FutWriteTarget own;      /* the session's copy: it outlives the job that opened it */
 	gchar *state_file;
 	gchar *mnt;
 	gchar *step;
@@ -76,15 +78,28 @@ state_save(FutWritePath *wp, GError **error)
 
 /* The kill -9 tests stop the agent at a chosen step: with FUTARI_TEST_PAUSE_AT=STEP in its
  * environment (which only root controls) the agent creates <state-dir>/paused-STEP and
- * waits until that file is removed (at most 60 s), then goes on. */
+ * waits until that file is removed (at most 60 s), then goes on, each time it reaches the
+ * step; STEP@N only the N-th time (a later file of one write session). */
 static void
 test_pause(FutWritePath *wp, const gchar *step)
 {
+	static gint reached;
 	const gchar *want = g_getenv("FUTARI_TEST_PAUSE_AT");
 	g_autofree gchar *marker = NULL;
 	g_autofree gchar *base = NULL;
+	g_autofree gchar *wstep = NULL;
+	const gchar *at;
+	guint64 nth = 1;
 
-	if (want == NULL || !g_str_equal(want, step))
+	if (want == NULL)
+		return;
+	at = strchr(want, '@');
+	wstep = at != NULL ? g_strndup(want, (gsize)(at - want)) : g_strdup(want);
+	if (!g_str_equal(wstep, step))
+		return;
+	if (at != NULL && !g_ascii_string_to_unsigned(at + 1, 10, 1, 1000, &nth, NULL))
+		return;
+	if (at != NULL && (guint64)g_atomic_int_add(&reached, 1) + 1 != nth)
 		return;
 	base = g_strconcat("paused-", step, NULL);
 	marker = g_build_filename(wp->t->state_dir, base, NULL);
@@ -95,12 +110,23 @@ test_pause(FutWritePath *wp, const gchar *step)
 	g_unlink(marker);
 }
 
+/* The steps of one file in a session (writing, synced, named) only say where the agent
+ * was: recovery does the same whatever the step (it acts on the partial and named files,
+ * which are saved durably before the file is created or renamed), so they are kept in
+ * memory and reach the state file with its next save, not with one fsync each. */
+static gboolean
+step_is_per_file(const gchar *step)
+{
+	return g_str_equal(step, "writing") || g_str_equal(step, "synced") ||
+	       g_str_equal(step, "named");
+}
+
 gboolean
 fut_write_path_step(FutWritePath *wp, const gchar *step, GError **error)
 {
 	g_free(wp->step);
 	wp->step = g_strdup(step);
-	if (!state_save(wp, error))
+	if (!step_is_per_file(step) && !state_save(wp, error))
 		return FALSE;
 	test_pause(wp, step);
 	return TRUE;
@@ -111,6 +137,14 @@ fut_write_path_note_partial(FutWritePath *wp, const gchar *relpath, GError **err
 {
 	g_free(wp->partial);
 	wp->partial = g_strdup(relpath);
+	return state_save(wp, error);
+}
+
+gboolean
+fut_write_path_note_done(FutWritePath *wp, GError **error)
+{
+	g_clear_pointer(&wp->named, g_free);
+	g_clear_pointer(&wp->partial, g_free);
 	return state_save(wp, error);
 }
 
@@ -182,6 +216,11 @@ protect_user_mounts(FutWritePath *wp, GError **error)
 static void
 write_path_free(FutWritePath *wp)
 {
+	g_free((gchar *)wp->own.state_dir);
+	g_free((gchar *)wp->own.devnode);
+	g_free((gchar *)wp->own.disk_devnode);
+	g_free((gchar *)wp->own.fs_type);
+	g_free((gchar *)wp->own.fs_uuid);
 	g_free(wp->state_file);
 	g_free(wp->mnt);
 	g_free(wp->step);
@@ -190,91 +229,218 @@ write_path_free(FutWritePath *wp)
 	g_free(wp);
 }
 
-gboolean
-fut_write_path_run(const FutWriteTarget *t, FutWriteFunc func, gpointer data, GError **error)
+/* --- the session ------------------------------------------------------------------------
+ *
+ * One write path serves every export job to the same volume that is ready while it is open
+ * (issue 18): the first job opens it (steps begin to rw), each job writes its file in turn
+ * with the state file naming its partial and named file as before, and the job that finds
+ * nobody waiting after its file restores read-only and verifies it. Jobs only join a
+ * session that is open: a session never waits for a job to come. */
+
+typedef struct {
+	FutWritePath *wp;
+	int rootfd;
+	guint waiting;    /* jobs waiting for their turn */
+	guint refs;       /* the table's and each waiter's */
+	gboolean writing; /* a job's function runs (or the session is being opened) */
+	gboolean closing; /* read-only being restored: the next job opens a new session */
+} Session;
+
+static GMutex sessions_lock;
+static GCond sessions_cond;
+static GHashTable *sessions; /* dev_t -> Session */
+
+static void
+session_unref(Session *s)
+{
+	if (--s->refs == 0)
+		g_free(s);
+}
+
+static gboolean
+same_volume(const FutWriteTarget *a, const FutWriteTarget *b)
+{
+	return g_strcmp0(a->devnode, b->devnode) == 0 &&
+	       g_strcmp0(a->disk_devnode, b->disk_devnode) == 0 &&
+	       g_strcmp0(a->fs_type, b->fs_type) == 0 && g_strcmp0(a->fs_uuid, b->fs_uuid) == 0 &&
+	       g_strcmp0(a->state_dir, b->state_dir) == 0;
+}
+
+static FutWritePath *
+write_path_new(const FutWriteTarget *t)
 {
 	FutWritePath *wp = g_new0(FutWritePath, 1);
 	g_autofree gchar *base = g_strdup_printf("write-%u-%u", t->major, t->minor);
 	g_autofree gchar *sbase = g_strconcat(base, ".state", NULL);
 	g_autofree gchar *mbase = g_strconcat("mnt-", base + 6, NULL);
-	g_autoptr(GError) local = NULL;
-	g_autofree gchar *edev = fut_strescape(t->devnode, -1);
-	gboolean ok = FALSE;
-	int rootfd = -1;
 
-	wp->t = t;
+	wp->own = *t;
+	wp->own.state_dir = g_strdup(t->state_dir);
+	wp->own.devnode = g_strdup(t->devnode);
+	wp->own.disk_devnode = g_strdup(t->disk_devnode);
+	wp->own.fs_type = g_strdup(t->fs_type);
+	wp->own.fs_uuid = g_strdup(t->fs_uuid);
+	wp->t = &wp->own;
 	wp->state_file = g_build_filename(t->state_dir, sbase, NULL);
 	wp->mnt = g_build_filename(t->state_dir, mbase, NULL);
-	if (g_file_test(wp->state_file, G_FILE_TEST_EXISTS)) {
-		g_set_error(error, FUT_ERROR, FUT_ERROR_EXISTS,
-		            _("another export to %s is in progress"), edev);
-		write_path_free(wp);
-		return FALSE;
-	}
-	if (t->fs_type == NULL || *t->fs_type == '\0') {
-		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
-		            _("%s holds no filesystem the agent recognises"), edev);
-		write_path_free(wp);
-		return FALSE;
-	}
-	if (!fut_write_path_step(wp, "begin", &local))
-		goto out;
-	if (g_mkdir(wp->mnt, 0700) < 0 && errno != EEXIST) {
-		fut_error_set_errno(&local, errno, wp->mnt);
-		goto out;
-	}
-	if (!protect_user_mounts(wp, &local) || !fut_write_path_step(wp, "user-mounts-ro", &local))
-		goto out;
+	return wp;
+}
+
+/* Steps begin to rw; returns the volume's top directory on the private mount, or -1. */
+static int
+session_open(FutWritePath *wp, GError **error)
+{
+	const FutWriteTarget *t = wp->t;
+	g_autofree gchar *edev = fut_strescape(t->devnode, -1);
+	int rootfd;
+
+	if (!fut_write_path_step(wp, "begin", error))
+		return -1;
+	if (g_mkdir(wp->mnt, 0700) < 0 && errno != EEXIST)
+		return fut_error_set_errno(error, errno, wp->mnt), -1;
+	if (!protect_user_mounts(wp, error) || !fut_write_path_step(wp, "user-mounts-ro", error))
+		return -1;
 	/* Read-only first: a mount matching the existing (read-only) superblock. */
 	if (mount(t->devnode, wp->mnt, t->fs_type, MS_RDONLY | PRIVATE_FLAGS, NULL) < 0) {
-		fut_error_set_errno(&local, errno, edev);
-		g_prefix_error(&local, _("private mount: "));
-		goto out;
+		fut_error_set_errno(error, errno, edev);
+		g_prefix_error(error, _("private mount: "));
+		return -1;
 	}
 	wp->mounted = TRUE;
-	if (!fut_write_path_step(wp, "mounted", &local))
-		goto out;
+	if (!fut_write_path_step(wp, "mounted", error))
+		return -1;
 	if ((t->disk_devnode != NULL &&
-	     !fut_blockdev_set_readonly(t->disk_devnode, FALSE, &local)) ||
-	    !fut_blockdev_set_readonly(t->devnode, FALSE, &local) ||
-	    !fut_write_path_step(wp, "blk-rw", &local))
-		goto out;
+	     !fut_blockdev_set_readonly(t->disk_devnode, FALSE, error)) ||
+	    !fut_blockdev_set_readonly(t->devnode, FALSE, error) ||
+	    !fut_write_path_step(wp, "blk-rw", error))
+		return -1;
 	/* The agent's own mount only, then the superblock (DESIGN §6). */
 	if (mount(NULL, wp->mnt, NULL, MS_REMOUNT | MS_BIND | PRIVATE_FLAGS, NULL) < 0 ||
 	    mount(NULL, wp->mnt, NULL, MS_REMOUNT | PRIVATE_FLAGS, NULL) < 0) {
-		fut_error_set_errno(&local, errno, edev);
-		g_prefix_error(&local, _("making the private mount writable: "));
-		goto out;
+		fut_error_set_errno(error, errno, edev);
+		g_prefix_error(error, _("making the private mount writable: "));
+		return -1;
 	}
-	if (!fut_write_path_step(wp, "rw", &local))
-		goto out;
+	if (!fut_write_path_step(wp, "rw", error))
+		return -1;
 	rootfd = open(wp->mnt, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (rootfd < 0) {
-		fut_error_set_errno(&local, errno, wp->mnt);
-		goto out;
-	}
-	if (!func(wp, rootfd, data, &local))
-		goto out;
-	if (!fut_write_path_step(wp, "written", &local))
-		goto out;
-	ok = TRUE;
-out:
+	if (rootfd < 0)
+		return fut_error_set_errno(error, errno, wp->mnt), -1;
+	return rootfd;
+}
+
+/* Ends the session: step "written" after a good last file, read-only again and verified,
+ * the state file gone unless a partial or named file is left for the next start. */
+static gboolean
+session_close(FutWritePath *wp, int rootfd, gboolean ok, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+	g_autoptr(GError) rerr = NULL;
+
+	if (ok && !fut_write_path_step(wp, "written", &local))
+		ok = FALSE;
 	if (rootfd >= 0)
 		close(rootfd);
-	{
-		g_autoptr(GError) rerr = NULL;
-		if (!restore(wp, &rerr)) {
-			if (ok || local == NULL)
-				local = g_steal_pointer(&rerr);
-			ok = FALSE;
-		}
+	if (!restore(wp, &rerr)) {
+		if (ok)
+			local = g_steal_pointer(&rerr);
+		ok = FALSE;
 	}
 	/* A partial file that could not be removed stays recorded for the next start. */
 	if (ok || (wp->partial == NULL && wp->named == NULL))
 		g_unlink(wp->state_file);
-	if (!ok)
+	if (wp->t->hold != NULL)
+		wp->t->hold(wp->t->hold_data, wp->t, FALSE);
+	if (!ok && local != NULL)
 		g_propagate_error(error, g_steal_pointer(&local));
 	write_path_free(wp);
+	return ok;
+}
+
+gboolean
+fut_write_path_run(const FutWriteTarget *t, FutWriteFunc func, gpointer data, GError **error)
+{
+	gpointer key = GUINT_TO_POINTER(makedev(t->major, t->minor));
+	g_autofree gchar *edev = fut_strescape(t->devnode, -1);
+	g_autoptr(GError) local = NULL;
+	Session *s;
+	gboolean joined = FALSE, ok, keep;
+
+	if (t->fs_type == NULL || *t->fs_type == '\0') {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("%s holds no filesystem the agent recognises"), edev);
+		return FALSE;
+	}
+	g_mutex_lock(&sessions_lock);
+	if (sessions == NULL)
+		sessions = g_hash_table_new(NULL, NULL);
+	while ((s = g_hash_table_lookup(sessions, key)) != NULL) {
+		if (!same_volume(s->wp->t, t)) {
+			g_mutex_unlock(&sessions_lock);
+			g_set_error(error, FUT_ERROR, FUT_ERROR_EXISTS,
+			            _("another export to %s is in progress"), edev);
+			return FALSE;
+		}
+		if (!s->writing && !s->closing) {
+			s->writing = TRUE;
+			joined = TRUE;
+			break;
+		}
+		s->waiting++;
+		s->refs++;
+		g_cond_wait(&sessions_cond, &sessions_lock);
+		s->waiting--;
+		session_unref(s);
+	}
+	if (!joined) {
+		FutWritePath *wp = write_path_new(t);
+		/* A state file with no session: what a killed agent left, not yet cleaned. */
+		if (g_file_test(wp->state_file, G_FILE_TEST_EXISTS)) {
+			g_mutex_unlock(&sessions_lock);
+			g_set_error(error, FUT_ERROR, FUT_ERROR_EXISTS,
+			            _("another export to %s is in progress"), edev);
+			write_path_free(wp);
+			return FALSE;
+		}
+		s = g_new0(Session, 1);
+		s->wp = wp;
+		s->refs = 1;
+		s->writing = TRUE;
+		s->rootfd = -1;
+		g_hash_table_insert(sessions, key, s);
+		g_mutex_unlock(&sessions_lock);
+		if (t->hold != NULL)
+			t->hold(t->hold_data, wp->t, TRUE);
+		s->rootfd = session_open(wp, &local);
+		ok = s->rootfd >= 0;
+	} else {
+		g_mutex_unlock(&sessions_lock);
+		/* A mount of the volume made since the last file (by a user, in any namespace)
+		 * is made read-only before this file is written: a window no longer than the
+		 * write of one file, as when each file had its own write path. */
+		ok = protect_user_mounts(s->wp, &local);
+	}
+	ok = ok && func(s->wp, s->rootfd, data, &local);
+
+	g_mutex_lock(&sessions_lock);
+	s->writing = FALSE;
+	keep = ok && s->waiting > 0 && s->wp->partial == NULL && s->wp->named == NULL;
+	s->closing = !keep;
+	if (keep)
+		g_cond_broadcast(&sessions_cond);
+	g_mutex_unlock(&sessions_lock);
+	if (keep)
+		return TRUE;
+	/* Still in the table while it closes, so nobody opens the volume meanwhile. */
+	if (!session_close(s->wp, s->rootfd, ok, ok ? &local : NULL))
+		ok = FALSE;
+	g_mutex_lock(&sessions_lock);
+	g_hash_table_remove(sessions, key);
+	session_unref(s);
+	g_cond_broadcast(&sessions_cond);
+	g_mutex_unlock(&sessions_lock);
+	if (!ok)
+		g_propagate_error(error, g_steal_pointer(&local));
 	return ok;
 }
 

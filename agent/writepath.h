@@ -19,15 +19,21 @@ G_BEGIN_DECLS
  * where the operation is, so an agent killed at any point restores read-only on its next
  * start (fut_write_path_recover) and removes the partial file it left. */
 
-typedef struct {
+typedef struct _FutWriteTarget {
 	const gchar *state_dir;
 	const gchar *devnode; /* the volume: a partition, or the whole disk */
 	guint major, minor;
 	/* The whole disk when the volume is a partition, else NULL: the kernel counts a
 	 * partition read-only while its disk is, so both are cleared and both restored. */
 	const gchar *disk_devnode;
-	const gchar *fs_type; /* as udev reports it (ext4, vfat, exfat...) */
-	const gchar *fs_uuid; /* may be NULL */
+	guint disk_major, disk_minor; /* of @disk_devnode */
+	const gchar *fs_type;         /* as udev reports it (ext4, vfat, exfat...) */
+	const gchar *fs_uuid;         /* may be NULL */
+	/* Called with TRUE before a write session opens the volume and with FALSE once it is
+	 * read-only again (the USB store's busy mark); may be NULL. @hold_data must outlive
+	 * the session. */
+	void (*hold)(gpointer hold_data, const struct _FutWriteTarget *t, gboolean busy);
+	gpointer hold_data;
 } FutWriteTarget;
 
 typedef struct _FutWritePath FutWritePath;
@@ -37,7 +43,11 @@ typedef struct _FutWritePath FutWritePath;
  * so a crash can be cleaned up. On failure it removes what it created. */
 typedef gboolean (*FutWriteFunc)(FutWritePath *wp, int rootfd, gpointer data, GError **error);
 
-/* Runs the whole write path for @target around @func. Returns FALSE when any step failed;
+/* Runs @func inside the write path for @target. Jobs for the same volume that call this
+ * while a write session is open for it join that session and run in turn (one private
+ * mount, one protect/restore for all of them); the job that finds nobody waiting after its
+ * own file closes it: read-only again and verified before it returns. Returns FALSE when
+ * any step failed;
  * the device is read-only again in every case that the kernel allows (a device pulled out
  * mid-write has nothing left to protect). */
 gboolean
@@ -46,6 +56,9 @@ fut_write_path_run(const FutWriteTarget *target, FutWriteFunc func, gpointer dat
 /* Records @relpath (relative to the volume's top) as a file being written, so recovery
  * removes it if the agent dies before fut_write_path_note_partial(wp, NULL). */
 gboolean fut_write_path_note_partial(FutWritePath *wp, const gchar *relpath, GError **error);
+
+/* Clears the partial and the named file in one durable save: the file is logged. */
+gboolean fut_write_path_note_done(FutWritePath *wp, GError **error);
 
 /* Records @relpath as the file's final name from just before its rename until the log holds
  * the export (then NULL): recovery removes a file that was named but never logged. */

@@ -84,5 +84,48 @@ for step in begin user-mounts-ro mounted blk-rw rw writing synced named written;
 	user_cannot_write "$step-restarted"
 	stop_agent
 done
+# One write session serves the files of a folder that are ready together (issue 18). Killed
+# at the second file of a session: users could not write meanwhile, and after the restart the
+# stick is read-only, no partial file or write state is left, and every file on the stick is
+# one the log holds an export of (and no other file the CLI sent is there).
+many="$HOME_U/many"
+mkdir -p "$many"
+for i in 1 2 3 4 5 6; do printf 'file %d\n' "$i" >"$many/f$i.txt"; done
+chown -R 65534:65534 "$many"
+for step in writing@2 synced@2 named@2 synced@3; do
+	base=${step%@*}
+	export FUTARI_TEST_PAUSE_AT=$step
+	start_agent
+	unset FUTARI_TEST_PAUSE_AT
+	as_user "$FUTARI" export -R "$many" --to alpha --dir "s-$base-${step#*@}" --reason r \
+		>"$TEST_TMP/bg.out" 2>&1 &
+	job=$!
+	wait_file "$STATE/paused-$base" || fail "$step: the agent never paused there"
+	user_cannot_write "session-$step"
+	kill -9 "$AGENT_PID"
+	wait "$AGENT_PID" 2>/dev/null
+	wait $job && fail "$step: the export reported success though the agent died"
+	rm -f "$STATE/paused-$base"
+	user_cannot_write "session-$step-dead"
+	start_agent
+	[ "$(blockdev --getro "$dev")" = 1 ] || fail "$step: restarted agent left the stick writable"
+	grep -q " $STATE/mnt-" /proc/self/mountinfo && fail "$step: private mount left behind"
+	ls "$STATE" | grep -q "^write-" && fail "$step: write state left behind"
+	find "$mnt/" -name '.futari-partial-*' | grep -q . && fail "$step: partial file left on the stick"
+	n=0
+	for f in "$mnt/s-$base-${step#*@}"/many/*; do
+		[ -e "$f" ] || continue
+		n=$((n + 1))
+		name=$(basename "$f")
+		grep '"event":"export.written"' "$TEST_TMP"/log/egress-*.jsonl |
+			grep -q "s-$base-${step#*@}/many/$name" ||
+			fail "$step: $name is on the stick but the log holds no export of it"
+		cmp -s "$many/$name" "$f" || fail "$step: $name holds other bytes"
+	done
+	[ "$n" -ge 1 ] || fail "$step: the files before the killed one are missing"
+	[ "$n" -lt 6 ] || fail "$step: every file was written though the agent died"
+	user_cannot_write "session-$step-restarted"
+	stop_agent
+done
 echo "ok: EROFS for concurrent writers; SIGKILL at every step leaves the stick read-only"
 exit 0

@@ -142,7 +142,11 @@ done
 PY=/usr/bin/python3
 if [ -x "$PY" ] && "$PY" -c 'import fusepy' 2>/dev/null && [ -c /dev/fuse ]; then
 	r="$HOME_U/race"
-	mkdir -p "$r/m-stall" "$r/z-sub" "$HOME_U/outside"
+	# The CLI sends up to 3 files at a time (EXPORT_IN_FLIGHT): three stalled files hold
+	# every slot, so the files after them are opened only after the swap.
+	stalls="m-stall m-stall2 m-stall3"
+	for s in $stalls; do mkdir -p "$r/$s"; done
+	mkdir -p "$r/z-sub" "$HOME_U/outside"
 	printf 'first\n' >"$r/a.txt"
 	printf 'inside\n' >"$r/z-sub/c.txt"
 	printf 'x\n' >"$r/x.txt"
@@ -150,15 +154,17 @@ if [ -x "$PY" ] && "$PY" -c 'import fusepy' 2>/dev/null && [ -c /dev/fuse ]; the
 	printf 'OUTSIDE\n' >"$HOME_U/outside/c.txt"
 	chown -R 65534:65534 "$r" "$HOME_U/outside"
 	release="$TEST_TMP/release"
-	"$PY" "$top_srcdir/tests/integration/stallfs.py" "$r/m-stall" "$release" \
-		>"$TEST_TMP/stallfs.log" 2>&1 &
-	fuse_pid=$!
-	defer "touch $release; umount -l $r/m-stall 2>/dev/null; kill $fuse_pid 2>/dev/null"
-	i=0
-	until [ -f "$r/m-stall/stall.txt" ]; do
-		i=$((i + 1))
-		[ $i -le 100 ] || fail "stallfs did not mount: $(cat "$TEST_TMP/stallfs.log")"
-		sleep 0.1
+	for s in $stalls; do
+		"$PY" "$top_srcdir/tests/integration/stallfs.py" "$r/$s" "$release" \
+			>"$TEST_TMP/stallfs-$s.log" 2>&1 &
+		fuse_pid=$!
+		defer "touch $release; umount -l $r/$s 2>/dev/null; kill $fuse_pid 2>/dev/null"
+		i=0
+		until [ -f "$r/$s/stall.txt" ]; do
+			i=$((i + 1))
+			[ $i -le 100 ] || fail "stallfs did not mount: $(cat "$TEST_TMP/stallfs-$s.log")"
+			sleep 0.1
+		done
 	done
 	ex -R "$r" >"$TEST_TMP/out" 2>"$TEST_TMP/err" &
 	job=$!
@@ -173,7 +179,9 @@ if [ -x "$PY" ] && "$PY" -c 'import fusepy' 2>/dev/null && [ -c /dev/fuse ]; the
 	chown -h 65534:65534 "$r/z-sub" "$r/x.txt" "$r/y.txt"
 	touch "$release"
 	wait $job && fail "swapped entries, yet exit 0"
-	[ -f "$mnt/race/m-stall/stall.txt" ] || fail "the stalled file was not written: $(cat "$TEST_TMP/err")"
+	for s in $stalls; do
+		[ -f "$mnt/race/$s/stall.txt" ] || fail "the stalled file $s was not written: $(cat "$TEST_TMP/err")"
+	done
 	[ -e "$mnt/race/z-sub/c.txt" ] && fail "a folder swapped for a link was followed: $(cat "$mnt/race/z-sub/c.txt")"
 	[ -e "$mnt/race/x.txt" ] && fail "a file swapped for a link was followed"
 	[ -e "$mnt/race/y.txt" ] && fail "a FIFO swapped in was exported"
@@ -196,5 +204,22 @@ as_user env FUTARI_SOCKET="$SOCK" script -qec \
 grep -q "/2 files" "$TEST_TMP/tty.out" || fail "no progress bar on a terminal: $(cat -v "$TEST_TMP/tty.out")"
 grep -q "/s" "$TEST_TMP/tty.out" || fail "no rate in the bar: $(cat -v "$TEST_TMP/tty.out")"
 [ "$(blockdev --getro "$dev")" = 1 ] || fail "the stick is not read-only after the jobs"
+
+# Two exports to one stick at once (issue 18): the second joins or follows the first's write
+# session (it was refused "in progress" before); both are written and logged, and the stick
+# is read-only when both have answered.
+public_file "$HOME_U/both1.bin" 3000000 both1
+public_file "$HOME_U/both2.bin" 3000000 both2
+chown 65534:65534 "$HOME_U/both1.bin" "$HOME_U/both2.bin"
+ex "$HOME_U/both1.bin" --dir both >"$TEST_TMP/both1.out" 2>&1 &
+j1=$!
+ex "$HOME_U/both2.bin" --dir both >"$TEST_TMP/both2.out" 2>&1 &
+j2=$!
+wait $j1 || fail "first of two exports at once failed: $(cat "$TEST_TMP/both1.out")"
+wait $j2 || fail "second of two exports at once failed: $(cat "$TEST_TMP/both2.out")"
+cmp -s "$HOME_U/both1.bin" "$mnt/both/both1.bin" || fail "both1.bin differs on the stick"
+cmp -s "$HOME_U/both2.bin" "$mnt/both/both2.bin" || fail "both2.bin differs on the stick"
+[ "$(blockdev --getro "$dev")" = 1 ] || fail "the stick is not read-only after two exports at once"
+ls "$TEST_TMP/state" | grep -q "^write-" && fail "write state left after two exports at once"
 stop_agent
 exit 0
