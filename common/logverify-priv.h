@@ -30,7 +30,6 @@ typedef struct {
 	gint64 last_seq;
 	guint8 last_hash[FUT_SHA256_LEN];
 	gint64 last_time_us;
-	gchar *last_event;
 	gchar *prev_month; /* month of the file before */
 	gchar newest_month[8];
 
@@ -38,7 +37,8 @@ typedef struct {
 	FutLogMonthSummary *month;
 	FutMerkle *tree;
 	FutLineReader *reader;
-	gint64 month_start_us; /* the file's month: [start, end) */
+	FutLogRecordArena *arena; /* the record being read, reused for every line */
+	gint64 month_start_us;    /* the file's month: [start, end) */
 	gint64 month_end_us;
 	const gchar *next_month; /* of the next file, NULL for the newest */
 	gboolean in_month_seen;  /* a record of the file's own month came */

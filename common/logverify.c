@@ -267,7 +267,7 @@ check_record_time(Verifier *v, const FutLogRecord *rec, guint64 line_no)
 }
 
 static void
-check_record(Verifier *v, FutLogRecord *rec, const gchar *line, gsize len, guint64 line_no)
+check_record(Verifier *v, const FutLogRecord *rec, const gchar *line, gsize len, guint64 line_no)
 {
 	gboolean first_in_file = v->month->records == 0;
 
@@ -337,8 +337,6 @@ check_record(Verifier *v, FutLogRecord *rec, const gchar *line, gsize len, guint
 	v->last_seq = rec->seq;
 	memcpy(v->last_hash, rec->hash, FUT_SHA256_LEN);
 	v->last_time_us = rec->time_us;
-	g_free(v->last_event);
-	v->last_event = g_strdup(rec->ev->event);
 	if (v->month->first_seq < 0) {
 		v->month->first_seq = rec->seq;
 		v->month->first_time_us = rec->time_us;
@@ -517,15 +515,15 @@ verify_file(Verifier *v, int dirfd, const gchar *name, const gchar *next_name)
 	v->reader = reader;
 	m->bytes = fut_line_reader_size(reader);
 	while (fut_line_reader_next(reader, &l, &error)) {
-		g_autoptr(FutLogRecord) rec = NULL;
+		const FutLogRecord *rec = NULL;
 		g_autoptr(GError) perr = NULL;
 
 		line_no++;
-		/* without a consumer of the records, only what the chain needs is kept */
+		/* read in place, into the run's arena (no allocation per record); without a
+		 * consumer of the records, only what the chain needs is kept */
 		if (l.has_lf && !l.cut)
-			rec = v->opts->record_func != NULL
-			          ? fut_log_record_parse(l.data, l.len, &perr)
-			          : fut_log_record_parse_lean(l.data, l.len, &perr);
+			rec = fut_log_record_parse_view(v->arena, l.data, l.len,
+			                                v->opts->record_func == NULL, &perr);
 		if (rec == NULL) {
 			bad_line_add(bad, &l, line_no, perr);
 		} else {
@@ -638,6 +636,7 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 	v.last_seq = -1;
 	v.verified = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	v.pending = logv_pending_new();
+	v.arena = fut_log_record_arena_new();
 	if (names->len > 0)
 		fut_egress_log_file_month(g_ptr_array_index(names, names->len - 1), v.newest_month);
 
@@ -725,7 +724,7 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 	g_clear_pointer(&v.host_witnesses, g_ptr_array_unref);
 	g_clear_pointer(&v.verified, g_hash_table_unref);
 	g_array_unref(v.pending);
-	g_free(v.last_event);
+	fut_log_record_arena_free(v.arena);
 	g_free(v.prev_month);
 	g_free(v.start_file);
 	return g_steal_pointer(&res);
