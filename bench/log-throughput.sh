@@ -5,6 +5,10 @@
 #
 #   bench/log-throughput.sh [HOSTS] [EVENTS]      (defaults 3000 and 1000000)
 #
+# MONTHS=N writes N months per host (the EVENTS spread over them, the newest 2026-11):
+# verify then reads the months of a host in parallel. (futari-loggen gives the first host
+# no activity: `MONTHS=6 bench/log-throughput.sh 2 600000` is one host of six months.)
+#
 # Each tool runs REPEAT times (default 3) and the fastest wall time counts (with the CPU time
 # and RSS of that run): on a shared machine the slowest runs measure the neighbours. Ratios
 # are wall against wall, all measured in the same invocation.
@@ -76,9 +80,18 @@ measure_once() {
 	rss=$(echo "$t" | awk '{ printf "%.0f", $4 / 1024 }')
 }
 
-echo "generating $hosts hosts, ~$events events in $dir ..."
+months=${MONTHS:-1}
+case $months in ''|*[!0-9]*|0) echo "MONTHS=$months is not a number of months" >&2; exit 2 ;; esac
+echo "generating $hosts hosts, $months month(s), ~$events events in $dir ..."
 t0=$(now)
-"$gen" --hosts "$hosts" --events "$events" --month 2026-11 --out "$dir"
+: > "$dir/witness.all"
+for i in $(seq $((months - 1)) -1 0); do
+	month=$(date -u -d "2026-11-15 - $i months" +%Y-%m)
+	# the writer continues each host's log; the witnesses of every month are kept
+	"$gen" --hosts "$hosts" --events $((events / months)) --month "$month" --out "$dir"
+	cat "$dir/witness.txt" >> "$dir/witness.all"
+done
+mv "$dir/witness.all" "$dir/witness.txt"
 t1=$(now)
 echo "generated in $(secs "$t0" "$t1") s"
 
