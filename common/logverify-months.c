@@ -11,6 +11,24 @@
 #include "crypto.h"
 #include "logverify-priv.h"
 
+void
+logv_month_done(Verifier *v, gboolean newest)
+{
+	/* A month that is over ends with its rotation checkpoint. */
+	if (!newest && v->month->records > 0 && v->month->unsigned_tail > 0)
+		logv_add_finding(v, "month-unsealed", 0, v->month->last_seq,
+		                 "%s does not end with a valid checkpoint: %" G_GUINT64_FORMAT
+		                 " record(s) at its end are unsigned (truncated?)",
+		                 v->month->month, v->month->unsigned_tail);
+	if (newest && v->month->unsigned_tail > 0)
+		g_ptr_array_add(v->res->notes,
+		                g_strdup_printf("%" G_GUINT64_FORMAT
+		                                " record(s) after the last checkpoint of %s are "
+		                                "not yet signed (only a witness taken later "
+		                                "can vouch for them)",
+		                                v->month->unsigned_tail, v->month->month));
+}
+
 typedef struct {
 	Verifier v;
 	const gchar *name;

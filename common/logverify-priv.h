@@ -84,10 +84,10 @@ void logv_check_first(Verifier *v,
                       gint64 time_us,
                       gboolean clock_jump,
                       guint64 line);
-/* What is judged when a month file is done (unsealed month, unsigned tail). */
-void logv_month_done(Verifier *v, gboolean newest);
 
 /* logverify-months.c */
+/* What is judged when a month file is done (unsealed month, unsigned tail). */
+void logv_month_done(Verifier *v, gboolean newest);
 /* Verifies the files @names[@from..] (at least two), each month on its own in parallel
  * (bounded by the number of CPUs), then merges them in order into @v as if read one after
  * another: same findings in the same order. Needs the host and its key known (from the
