@@ -36,6 +36,7 @@ report_medium_free(gpointer p)
 	g_free(m->serial);
 	g_free(m->label);
 	g_free(m->asset);
+	g_free(m->last_host);
 	g_hash_table_unref(m->hosts);
 	g_free(m);
 }
@@ -134,21 +135,45 @@ row_new(const FutLogRecord *rec)
 	return row;
 }
 
+/* Appends @s (may be NULL) and @sep at @p if they fit before @end; returns the new end, or
+ * NULL when they do not fit. */
+static gchar *
+key_part(gchar *p, const gchar *end, const gchar *s, gchar sep)
+{
+	gsize n = s != NULL ? strlen(s) : 0;
+
+	if (p == NULL || n + 2 > (gsize)(end - p))
+		return NULL;
+	memcpy(p, s != NULL ? s : "", n);
+	p[n] = sep;
+	return p + n + 1;
+}
+
 static void
 media_seen(Report *r, const FutLogRecord *rec)
 {
 	const FutLogDestination *d = &rec->ev->destination;
-	g_autofree gchar *key = NULL;
+	g_autofree gchar *long_key = NULL;
+	gchar buf[512];
+	gchar *key = buf;
+	gchar *p = buf;
 	Medium *m;
 
 	/* A refusal before the agent knew the request (another host's, an expired one) names no
 	 * device: it is not a medium, and counting it showed an unknown stick "?:?". */
 	if (d->vid == NULL && d->pid == NULL && d->serial == NULL && d->fs_uuid == NULL)
 		return;
-	/* g_strconcat, not printf: one per USB record of the fleet */
-	key = g_strconcat(d->vid != NULL ? d->vid : "", ":", d->pid != NULL ? d->pid : "", ":",
-	                  d->serial != NULL ? d->serial : "", ":",
-	                  d->serial == NULL && d->fs_uuid != NULL ? d->fs_uuid : "", NULL);
+	/* "vid:pid:serial:fs_uuid" in a stack buffer (one per USB record of the fleet), with an
+	 * allocation only for one that does not fit */
+	p = key_part(p, buf + sizeof(buf), d->vid, ':');
+	p = key_part(p, buf + sizeof(buf), d->pid, ':');
+	p = key_part(p, buf + sizeof(buf), d->serial, ':');
+	p = key_part(p, buf + sizeof(buf), d->serial == NULL ? d->fs_uuid : NULL, '\0');
+	if (p == NULL)
+		key = long_key =
+		    g_strconcat(d->vid != NULL ? d->vid : "", ":", d->pid != NULL ? d->pid : "",
+		                ":", d->serial != NULL ? d->serial : "", ":",
+		                d->serial == NULL && d->fs_uuid != NULL ? d->fs_uuid : "", NULL);
 	m = g_hash_table_lookup(r->media, key);
 	if (m == NULL) {
 		m = g_new0(Medium, 1);
@@ -159,9 +184,10 @@ media_seen(Report *r, const FutLogRecord *rec)
 		m->first_us = rec->time_us;
 		if (r->reg != NULL)
 			m->reg = fut_media_register_lookup(r->reg, d->vid, d->pid, d->serial);
-		g_hash_table_insert(r->media, g_steal_pointer(&key), m);
+		g_hash_table_insert(
+		    r->media, long_key != NULL ? g_steal_pointer(&long_key) : g_strdup(key), m);
 	}
-	if (d->label != NULL) {
+	if (d->label != NULL && g_strcmp0(m->label, d->label) != 0) {
 		g_free(m->label);
 		m->label = g_strdup(d->label);
 	}
@@ -169,8 +195,13 @@ media_seen(Report *r, const FutLogRecord *rec)
 		m->asset = g_strdup(d->asset);
 	m->first_us = MIN(m->first_us, rec->time_us);
 	m->last_us = MAX(m->last_us, rec->time_us);
-	if (!g_hash_table_contains(m->hosts, rec->host))
-		g_hash_table_add(m->hosts, g_strdup(rec->host));
+	/* the records of a medium come host by host: look the set up only on a change */
+	if (m->last_host == NULL || strcmp(m->last_host, rec->host) != 0) {
+		if (!g_hash_table_contains(m->hosts, rec->host))
+			g_hash_table_add(m->hosts, g_strdup(rec->host));
+		g_free(m->last_host);
+		m->last_host = g_strdup(rec->host);
+	}
 	if (g_strcmp0(rec->ev->event, FUT_LOG_EV_DEVICE_ATTACH) == 0)
 		m->attaches++;
 	else if (g_strcmp0(rec->ev->event, FUT_LOG_EV_EXPORT_WRITTEN) == 0)

@@ -44,6 +44,7 @@ typedef struct {
 	const FutMediaEntry *reg;
 	gint64 first_us, last_us;
 	GHashTable *hosts; /* set of host names */
+	gchar *last_host;  /* the host of the medium's last record (one of @hosts) */
 	guint attaches, writes, suspicious;
 } Medium;
 

@@ -5,6 +5,10 @@
 #
 #   bench/log-throughput.sh [HOSTS] [EVENTS]      (defaults 3000 and 1000000)
 #
+# MONTHS=N writes N months per host (the EVENTS spread over them, the newest 2026-11):
+# verify then reads the months of a host in parallel. (futari-loggen gives the first host
+# no activity: `MONTHS=6 bench/log-throughput.sh 2 600000` is one host of six months.)
+#
 # Each tool runs REPEAT times (default 3) and the fastest wall time counts (with the CPU time
 # and RSS of that run): on a shared machine the slowest runs measure the neighbours. Ratios
 # are wall against wall, all measured in the same invocation.
@@ -12,6 +16,10 @@
 # Run from the build tree after `make`. The logs go to /dev/shm when it exists (tmpfs: the
 # generator's checkpoint fsyncs cost nothing there; the benchmark measures reading).
 # A tool that fails fails the benchmark: its figures would be the speed of an error.
+#
+# BASELINE_AUDIT=/path/to/an/older/futari-audit runs verify and report of that build too, each
+# right after this build's, and prints the CPU time of this build against it (on a shared
+# machine the CPU time is what compares; the wall time follows the neighbours).
 set -eu
 hosts=${1:-3000}
 events=${2:-1000000}
@@ -20,6 +28,8 @@ top=${top_builddir:-$here/..}
 gen=$top/bench/futari-loggen
 audit=$top/approver/futari-audit
 [ -x "$gen" ] && [ -x "$audit" ] || { echo "build first: make (needs $gen and $audit)" >&2; exit 2; }
+old=${BASELINE_AUDIT:-}
+[ -z "$old" ] || [ -x "$old" ] || { echo "BASELINE_AUDIT=$old is not an executable" >&2; exit 2; }
 command -v openssl > /dev/null || { echo "needs openssl (the baseline)" >&2; exit 2; }
 gnutime=/usr/bin/time
 [ -x "$gnutime" ] || gnutime=
@@ -70,9 +80,18 @@ measure_once() {
 	rss=$(echo "$t" | awk '{ printf "%.0f", $4 / 1024 }')
 }
 
-echo "generating $hosts hosts, ~$events events in $dir ..."
+months=${MONTHS:-1}
+case $months in ''|*[!0-9]*|0) echo "MONTHS=$months is not a number of months" >&2; exit 2 ;; esac
+echo "generating $hosts hosts, $months month(s), ~$events events in $dir ..."
 t0=$(now)
-"$gen" --hosts "$hosts" --events "$events" --month 2026-11 --out "$dir"
+: > "$dir/witness.all"
+for i in $(seq $((months - 1)) -1 0); do
+	month=$(date -u -d "2026-11-15 - $i months" +%Y-%m)
+	# the writer continues each host's log; the witnesses of every month are kept
+	"$gen" --hosts "$hosts" --events $((events / months)) --month "$month" --out "$dir"
+	cat "$dir/witness.txt" >> "$dir/witness.all"
+done
+mv "$dir/witness.all" "$dir/witness.txt"
 t1=$(now)
 echo "generated in $(secs "$t0" "$t1") s"
 
@@ -104,15 +123,33 @@ ls -d "$dir"/pc-* > "$dir/hosts"
 # shellcheck disable=SC2046
 run "futari-audit verify" "$audit" verify $(cat "$dir/hosts")
 verify_wall=$wall verify_cpu=$cpu
+if [ -n "$old" ]; then
+	# shellcheck disable=SC2046
+	run "verify (baseline build)" "$old" verify $(cat "$dir/hosts")
+	old_verify_cpu=$cpu
+fi
 # shellcheck disable=SC2046
 run "verify --keys --witness" "$audit" verify --keys "$dir/keys" --witness "$dir/witness.txt" $(cat "$dir/hosts")
 vkw_wall=$wall
 # shellcheck disable=SC2046
 run "futari-audit report" "$audit" report --month 2026-11 --out "$dir/report" --media "$dir/media.conf" \
 	--keys "$dir/keys" --witness "$dir/witness.txt" $(cat "$dir/hosts")
+report_wall=$wall report_cpu=$cpu report_rss=$rss
+if [ -n "$old" ]; then
+	rm -rf "$dir/report"
+	# shellcheck disable=SC2046
+	run "report (baseline build)" "$old" report --month 2026-11 --out "$dir/report" \
+		--media "$dir/media.conf" --keys "$dir/keys" --witness "$dir/witness.txt" $(cat "$dir/hosts")
+	old_report_cpu=$cpu
+fi
+wall=$report_wall cpu=$report_cpu rss=$report_rss
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 echo "verify / openssl throughput (wall): $(ratio "$base_wall" "$verify_wall")"
 echo "report / verify (wall): $(ratio "$wall" "$verify_wall"), (cpu): $(ratio "$cpu" "$verify_cpu");" \
 	"report / verify --keys --witness (wall): $(ratio "$wall" "$vkw_wall")"
+if [ -n "$old" ]; then
+	echo "this build / baseline build (cpu): verify $(ratio "$verify_cpu" "$old_verify_cpu")," \
+		"report $(ratio "$cpu" "$old_report_cpu")"
+fi
 ls -l "$dir/report"
 echo "(load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPU(s))"

@@ -130,11 +130,12 @@ checkpoint_fill(FutLogCheckpoint *cp, gpointer src, GetStrFunc gs, GetIntFunc gi
 	g_strlcpy(cp->month, month, sizeof(cp->month));
 	cp->size = (guint64)size;
 	cp->last_seq = last_seq;
-	fut_hex_decode(root, cp->root, FUT_SHA256_LEN, NULL);
-	fut_hex_decode(last, cp->last_hash, FUT_SHA256_LEN, NULL);
-	fut_hex_decode(kid, cp->key_id, FUT_KEY_ID_LEN, NULL);
-	fut_hex_decode(pub, cp->pub, FUT_ED25519_PUBLIC_LEN, NULL);
-	fut_hex_decode(sig, cp->sig, FUT_ED25519_SIG_LEN, NULL);
+	/* checked above: lower-case hex of exactly the length */
+	fut_log_hex_decode_valid(root, cp->root, FUT_SHA256_LEN);
+	fut_log_hex_decode_valid(last, cp->last_hash, FUT_SHA256_LEN);
+	fut_log_hex_decode_valid(kid, cp->key_id, FUT_KEY_ID_LEN);
+	fut_log_hex_decode_valid(pub, cp->pub, FUT_ED25519_PUBLIC_LEN);
+	fut_log_hex_decode_valid(sig, cp->sig, FUT_ED25519_SIG_LEN);
 	return TRUE;
 }
 

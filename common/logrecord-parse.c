@@ -67,8 +67,67 @@ typedef struct {
 	const gchar *end;
 	GError **error;
 	gboolean canonical;
-	gboolean lean; /* strings the verifier does not use are checked, not kept */
+	gboolean lean;            /* strings the verifier does not use are checked, not kept */
+	FutLogRecordArena *arena; /* strings kept here, never freed one by one; or NULL */
 } Reader;
+
+/* One record read in place (fut_log_record_parse_view): its event, its detail entries and its
+ * strings live here and are overwritten by the next read. A string read takes at most the
+ * bytes of its quoted form in the line (two quotes for one NUL; an escape is two bytes for
+ * one), a detail key the bytes of its quoted name and colon: @buf of a line's length holds
+ * every string of a record. */
+struct _FutLogRecordArena {
+	FutLogRecord rec;
+	FutLogEvent ev;
+	FutLogDetail details[FUT_LOG_DETAIL_MAX];
+	gchar *buf; /* FUT_LOG_LINE_MAX + 1 bytes */
+	gsize used;
+	gchar *scratch; /* the line to hash, FUT_LOG_LINE_MAX + 1 bytes */
+};
+
+FutLogRecordArena *
+fut_log_record_arena_new(void)
+{
+	FutLogRecordArena *a = g_new0(FutLogRecordArena, 1);
+
+	a->buf = g_malloc(FUT_LOG_LINE_MAX + 1);
+	a->scratch = g_malloc(FUT_LOG_LINE_MAX + 1);
+	a->ev.approvers = g_ptr_array_sized_new(FUT_LOG_APPROVERS_MAX);
+	a->ev.detail = g_ptr_array_sized_new(FUT_LOG_DETAIL_MAX);
+	return a;
+}
+
+void
+fut_log_record_arena_free(FutLogRecordArena *a)
+{
+	if (a == NULL)
+		return;
+	g_ptr_array_unref(a->ev.approvers);
+	g_ptr_array_unref(a->ev.detail);
+	g_free(a->buf);
+	g_free(a->scratch);
+	g_free(a);
+}
+
+/* Empties @a for the next record: nothing is freed, the event is reset in place. */
+static void
+arena_reset(FutLogRecordArena *a)
+{
+	GPtrArray *approvers = a->ev.approvers;
+	GPtrArray *detail = a->ev.detail;
+
+	a->used = 0;
+	memset(&a->rec, 0, sizeof(a->rec));
+	memset(&a->ev, 0, sizeof(a->ev));
+	a->ev.subject.uid = FUT_LOG_INT_ABSENT;
+	a->ev.subject.loginuid = FUT_LOG_INT_ABSENT;
+	a->ev.subject.pid = FUT_LOG_INT_ABSENT;
+	a->ev.object.size = FUT_LOG_INT_ABSENT;
+	g_ptr_array_set_size(approvers, 0);
+	g_ptr_array_set_size(detail, 0);
+	a->ev.approvers = approvers;
+	a->ev.detail = detail;
+}
 
 /* A member read by a member function with a rank in the writer's order; RANK_BY_NAME for the
  * detail object, whose keys are sorted by name. */
@@ -102,6 +161,49 @@ static inline gboolean
 rd_peek(Reader *r, gchar c)
 {
 	return r->p < r->end && *r->p == c;
+}
+
+/* Returns a NUL-terminated copy of the @n bytes at @s: in the arena when there is one (NULL
+ * when it is full, which the bound on its size rules out), else a new allocation. */
+static gchar *
+rd_keep(Reader *r, const gchar *s, gsize n)
+{
+	gchar *v;
+
+	if (r->arena == NULL) {
+		v = g_malloc(n + 1);
+	} else {
+		if (n + 1 > FUT_LOG_LINE_MAX + 1 - r->arena->used)
+			return NULL;
+		v = r->arena->buf + r->arena->used;
+		r->arena->used += n + 1;
+	}
+	memcpy(v, s, n);
+	v[n] = '\0';
+	return v;
+}
+
+/* Gives back @v, the last string rd_keep() returned. */
+static void
+rd_drop(Reader *r, gchar *v)
+{
+	if (r->arena == NULL)
+		g_free(v);
+	else
+		r->arena->used = (gsize)(v - r->arena->buf);
+}
+
+/* Stores @v in *@ret (or gives it back when @ret is NULL). */
+static void
+rd_set(Reader *r, gchar **ret, gchar *v)
+{
+	if (ret == NULL) {
+		rd_drop(r, v);
+		return;
+	}
+	if (r->arena == NULL)
+		g_free(*ret);
+	*ret = v;
 }
 
 /* A member name: [a-z0-9_]{1,32} (every name the schema knows). */
@@ -145,10 +247,10 @@ rd_string(Reader *r, gchar **ret)
 			 * (copied with memcpy: g_strndup() pads with strncpy) */
 			gsize n = (gsize)(q - r->p);
 			if (ret != NULL) {
-				g_free(*ret);
-				*ret = g_malloc(n + 1);
-				memcpy(*ret, r->p, n);
-				(*ret)[n] = '\0';
+				gchar *v = rd_keep(r, r->p, n);
+				if (v == NULL)
+					return rd_fail(r, _("strings longer than the line"));
+				rd_set(r, ret, v);
 			}
 			r->p = q + 1;
 			return TRUE;
@@ -162,19 +264,16 @@ rd_string(Reader *r, gchar **ret)
 				    _("string is not valid UTF-8 or holds an invisible character"));
 			}
 			{
-				gchar *v = g_strndup(r->p, n);
+				gchar *v = rd_keep(r, r->p, n);
+				if (v == NULL)
+					return rd_fail(r, _("strings longer than the line"));
 				if (!string_safe(v)) {
-					g_free(v);
+					rd_drop(r, v);
 					r->p = q;
 					return rd_fail(r, _("string is not valid UTF-8 or holds an "
 					                    "invisible character"));
 				}
-				if (ret != NULL) {
-					g_free(*ret);
-					*ret = v;
-				} else {
-					g_free(v);
-				}
+				rd_set(r, ret, v);
 			}
 			r->p = q + 1;
 			return TRUE;
@@ -207,9 +306,16 @@ rd_string(Reader *r, gchar **ret)
 		g_string_free(s, TRUE);
 		return rd_fail(r, _("string is not valid UTF-8 or holds an invisible character"));
 	}
-	if (ret != NULL) {
+	if (ret != NULL && r->arena == NULL) {
 		g_free(*ret);
 		*ret = g_string_free(s, FALSE);
+	} else if (ret != NULL) {
+		/* (a string with an escape: the arena read copies it from the GString) */
+		gchar *v = rd_keep(r, s->str, s->len);
+		g_string_free(s, TRUE);
+		if (v == NULL)
+			return rd_fail(r, _("strings longer than the line"));
+		rd_set(r, ret, v);
 	} else {
 		g_string_free(s, TRUE);
 	}
@@ -358,6 +464,19 @@ rd_detail(Reader *r, const gchar *key, gint *ret_rank, gpointer data)
 	*ret_rank = RANK_BY_NAME;
 	if (ev->detail->len >= FUT_LOG_DETAIL_MAX)
 		return rd_fail(r, _("too many detail fields"));
+	if (r->arena != NULL) {
+		/* in canonical order: appended, a repeat is refused by the caller */
+		FutLogDetail *d = &r->arena->details[ev->detail->len];
+		d->key = rd_keep(r, key, strlen(key));
+		d->str = NULL;
+		d->num = 0;
+		if (d->key == NULL)
+			return rd_fail(r, _("strings longer than the line"));
+		if (rd_peek(r, '"') ? !rd_string(r, &d->str) : !rd_uint(r, &d->num))
+			return FALSE;
+		g_ptr_array_add(ev->detail, d);
+		return TRUE;
+	}
 	if (rd_peek(r, '"')) {
 		g_autofree gchar *v = NULL;
 		if (!rd_string(r, &v))
@@ -445,6 +564,11 @@ rd_top(Reader *r, const gchar *key, gint *ret_rank, gpointer data)
 			return FALSE;
 		if (!fut_log_event_name_valid(t->event) || rec->ev != NULL)
 			return rd_fail(r, _("event name is not of [a-z0-9.-]"));
+		if (r->arena != NULL) {
+			rec->ev = &r->arena->ev;
+			rec->ev->event = g_steal_pointer(&t->event);
+			return TRUE;
+		}
 		rec->ev = fut_log_event_new(t->event);
 		/* the name read is the name stored: keep it instead of a second copy */
 		g_free(rec->ev->event);
@@ -498,34 +622,40 @@ rd_top(Reader *r, const gchar *key, gint *ret_rank, gpointer data)
 /* The record's own hash when @line is canonical: SHA-256 of the line with its final
  * ,"hash":"…" member cut off (the "}" kept), which is what fut_log_record_encode() hashes. */
 static void
-hash_canonical_line(const gchar *line, gsize len, guint8 ret_hash[FUT_SHA256_LEN])
+hash_canonical_line(const gchar *line, gsize len, gchar *scratch, guint8 ret_hash[FUT_SHA256_LEN])
 {
 	gchar stack[2048];
 	gsize n = len - HASH_SUFFIX_LEN;
-	gchar *buf = n + 1 <= sizeof(stack) ? stack : g_malloc(n + 1);
+	gchar *buf = scratch != NULL ? scratch : n + 1 <= sizeof(stack) ? stack : g_malloc(n + 1);
 
 	memcpy(buf, line, n);
 	buf[n] = '}';
 	fut_sha256(buf, n + 1, ret_hash);
-	if (buf != stack)
+	if (buf != stack && buf != scratch)
 		g_free(buf);
 }
 
-static FutLogRecord *
-record_parse(const gchar *line, gsize len, gboolean canonical, gboolean lean, GError **error)
+/* Reads @line into @rec (zero-filled; with @arena, the arena's own record). */
+static gboolean
+record_read(FutLogRecord *rec,
+            const gchar *line,
+            gsize len,
+            gboolean canonical,
+            gboolean lean,
+            FutLogRecordArena *arena,
+            GError **error)
 {
-	g_autoptr(FutLogRecord) rec = g_new0(FutLogRecord, 1);
 	g_autofree gchar *again = NULL;
 	RdTop top = {rec, {NULL, 0}, NULL, {NULL, 0}, {NULL, 0}};
 	gchar time[32] = "";
-	Reader r = {line, line, line + len, error, canonical, lean};
+	Reader r = {line, line, line + len, error, canonical, lean, arena};
 	gsize again_len = 0;
 	gboolean ok;
 
 	if (len > FUT_LOG_LINE_MAX) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE,
 		            _("log record: line longer than %d bytes"), FUT_LOG_LINE_MAX);
-		return NULL;
+		return FALSE;
 	}
 	rec->seq = -1;
 	rec->ev = NULL;
@@ -568,7 +698,8 @@ record_parse(const gchar *line, gsize len, gboolean canonical, gboolean lean, GE
 			ok = fut_log_invalid(error, _("not in canonical form"));
 		} else {
 			memcpy(stored, rec->hash, FUT_SHA256_LEN);
-			hash_canonical_line(line, len, rec->hash);
+			hash_canonical_line(line, len, arena != NULL ? arena->scratch : NULL,
+			                    rec->hash);
 			if (memcmp(stored, rec->hash, FUT_SHA256_LEN) != 0) {
 				g_set_error(error, FUT_ERROR, FUT_ERROR_BAD_SIGNATURE,
 				            _("log record: hash does not match the content"));
@@ -589,10 +720,29 @@ record_parse(const gchar *line, gsize len, gboolean canonical, gboolean lean, GE
 			ok = FALSE;
 		}
 	}
-	g_free(top.event);
-	if (!ok)
+	if (arena == NULL)
+		g_free(top.event);
+	return ok;
+}
+
+static FutLogRecord *
+record_parse(const gchar *line, gsize len, gboolean canonical, gboolean lean, GError **error)
+{
+	g_autoptr(FutLogRecord) rec = g_new0(FutLogRecord, 1);
+
+	if (!record_read(rec, line, len, canonical, lean, NULL, error))
 		return NULL;
 	return g_steal_pointer(&rec);
+}
+
+const FutLogRecord *
+fut_log_record_parse_view(
+    FutLogRecordArena *arena, const gchar *line, gsize len, gboolean lean, GError **error)
+{
+	arena_reset(arena);
+	if (!record_read(&arena->rec, line, len, TRUE, lean, arena, error))
+		return NULL;
+	return &arena->rec;
 }
 
 FutLogRecord *

@@ -13,6 +13,9 @@ gboolean fut_log_hex_valid(const gchar *s, gsize n);
 /* Decodes the 64 characters at @s (64 readable bytes, NUL or not) into @ret; FALSE when one is not
  * lower-case hex (@ret is then garbage). */
 gboolean fut_log_hex_decode32(const gchar *s, guint8 ret[32]);
+/* Decodes the 2 * @n characters of @s, which fut_log_hex_valid(@s, 2 * @n) accepted, into @ret
+ * (a table look-up per character, no length scan). */
+void fut_log_hex_decode_valid(const gchar *s, guint8 *ret, gsize n);
 /* TRUE when @k is "I", "II" or "III". */
 gboolean fut_log_klass_valid(const gchar *k);
 /* TRUE when @s is 1-64 characters of [a-z0-9.-] starting with a letter. */

@@ -252,6 +252,14 @@ fut_log_hex_decode32(const gchar *s, guint8 ret[32])
 	return all != 0;
 }
 
+void
+fut_log_hex_decode_valid(const gchar *s, guint8 *ret, gsize n)
+{
+	for (gsize i = 0; i < n; i++)
+		ret[i] = (guint8)((hex_value_table[(guchar)s[2 * i]] & 0x0f) << 4 |
+		                  (hex_value_table[(guchar)s[2 * i + 1]] & 0x0f));
+}
+
 gboolean
 fut_log_klass_valid(const gchar *k)
 {

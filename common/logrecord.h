@@ -171,6 +171,19 @@ FutLogRecord *fut_log_record_parse(const gchar *line, gsize len, GError **error)
  * destination, reason, request, approvers) are checked and not kept. Caller frees. */
 FutLogRecord *fut_log_record_parse_lean(const gchar *line, gsize len, GError **error);
 
+/* Holds one record read by fut_log_record_parse_view(): its strings, event and detail entries,
+ * reused from one read to the next (no allocation per record). */
+typedef struct _FutLogRecordArena FutLogRecordArena;
+FutLogRecordArena *fut_log_record_arena_new(void);
+void fut_log_record_arena_free(FutLogRecordArena *arena);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutLogRecordArena, fut_log_record_arena_free)
+/* The same checks and refusals as fut_log_record_parse() (@lean: as
+ * fut_log_record_parse_lean()), the record read into @arena: it is owned by @arena and valid
+ * until the next read into it. Never pass it to fut_log_record_free(); copy what must stay
+ * (fut_log_event_copy()). */
+const FutLogRecord *fut_log_record_parse_view(
+    FutLogRecordArena *arena, const gchar *line, gsize len, gboolean lean, GError **error);
+
 /* RFC 3339 UTC with microseconds: "2026-11-26T09:00:00.000000Z". Caller frees. */
 gchar *fut_log_time_format(gint64 time_us);
 #define FUT_LOG_TIME_LEN 27 /* characters of a formatted time */

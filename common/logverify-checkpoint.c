@@ -90,14 +90,18 @@ logv_check_checkpoint(Verifier *v, const FutLogRecord *rec, guint64 line)
 	}
 	if (v->pinned != NULL && memcmp(cp->pub, v->pinned_pub, FUT_ED25519_PUBLIC_LEN) != 0) {
 		matches = FALSE;
-		if (v->key_findings++ == 0)
+		if (v->key_findings++ == 0) {
 			logv_add_finding(v, "key-not-pinned", line, rec->seq,
 			                 "checkpoint is signed by another key than the pinned key");
+			v->key_finding_at = (gint)v->res->findings->len - 1;
+		}
 	} else if (v->res->have_key && memcmp(cp->pub, v->res->pub, FUT_ED25519_PUBLIC_LEN) != 0) {
 		matches = FALSE;
-		if (v->key_findings++ == 0)
+		if (v->key_findings++ == 0) {
 			logv_add_finding(v, "checkpoint-key", line, rec->seq,
 			                 "checkpoint is signed by another key than the host key");
+			v->key_finding_at = (gint)v->res->findings->len - 1;
+		}
 	} else if (!v->res->have_key) {
 		logv_set_host_key(v, cp->pub, line, rec->seq);
 	}

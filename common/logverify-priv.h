@@ -30,7 +30,6 @@ typedef struct {
 	gint64 last_seq;
 	guint8 last_hash[FUT_SHA256_LEN];
 	gint64 last_time_us;
-	gchar *last_event;
 	gchar *prev_month; /* month of the file before */
 	gchar newest_month[8];
 
@@ -38,7 +37,8 @@ typedef struct {
 	FutLogMonthSummary *month;
 	FutMerkle *tree;
 	FutLineReader *reader;
-	gint64 month_start_us; /* the file's month: [start, end) */
+	FutLogRecordArena *arena; /* the record being read, reused for every line */
+	gint64 month_start_us;    /* the file's month: [start, end) */
 	gint64 month_end_us;
 	const gchar *next_month; /* of the next file, NULL for the newest */
 	gboolean in_month_seen;  /* a record of the file's own month came */
@@ -55,11 +55,44 @@ typedef struct {
 	guint64 line_no;
 	guint month_cp_mismatches;
 	gboolean link_checked;
+
+	/* A month verified on its own, in parallel with the others (logverify-months.c): the
+	 * checks of its first record against the month before wait for the merge. */
+	gboolean deferred;
+	gboolean first_seen;
+	gint64 first_seq;
+	guint8 first_prev[FUT_SHA256_LEN];
+	gint64 first_time_us;
+	gboolean first_clock_jump;
+	guint64 first_line;
+	guint link_at;       /* findings of the month before its first record's checks */
+	gint key_finding_at; /* the month's once-per-log key finding, -1 when none */
+	gboolean diverged;   /* a check used the chain before the month: read it again in order */
 } Verifier;
 
 void G_GNUC_PRINTF(5, 6) logv_add_finding(
     Verifier *v, const gchar *code, guint64 line, gint64 seq, const gchar *fmt, ...);
 FutLogHostResult *logv_result_new(const gchar *dir);
+
+/* logverify.c */
+/* Verifies the month file @name (@next_name: the next file's, NULL for the newest). */
+void logv_verify_file(Verifier *v, int dirfd, const gchar *name, const gchar *next_name);
+/* The checks of a month's first record against the chain so far (month link, time). */
+void logv_check_first(Verifier *v,
+                      gint64 seq,
+                      const guint8 prev[FUT_SHA256_LEN],
+                      gint64 time_us,
+                      gboolean clock_jump,
+                      guint64 line);
+
+/* logverify-months.c */
+/* What is judged when a month file is done (unsealed month, unsigned tail). */
+void logv_month_done(Verifier *v, gboolean newest);
+/* Verifies the files @names[@from..] (at least two), each month on its own in parallel
+ * (bounded by the number of CPUs), then merges them in order into @v as if read one after
+ * another: same findings in the same order. Needs the host and its key known (from the
+ * months before @from) and no record consumer. */
+void logv_verify_months_parallel(Verifier *v, int dirfd, GPtrArray *names, guint from);
 
 /* logverify-checkpoint.c */
 void

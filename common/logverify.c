@@ -267,7 +267,34 @@ check_record_time(Verifier *v, const FutLogRecord *rec, guint64 line_no)
 }
 
 static void
-check_record(Verifier *v, FutLogRecord *rec, const gchar *line, gsize len, guint64 line_no)
+check_time_back(Verifier *v, gint64 seq, gint64 time_us, gboolean clock_jump, guint64 line_no)
+{
+	if (time_us < v->last_time_us && !clock_jump) {
+		g_autofree gchar *a = fut_log_time_format(v->last_time_us);
+		g_autofree gchar *b = fut_log_time_format(time_us);
+		logv_add_finding(v, "time-backwards", line_no, seq,
+		                 "time goes back from %s to %s without a clock-jump gap", a, b);
+	}
+}
+
+void
+logv_check_first(Verifier *v,
+                 gint64 seq,
+                 const guint8 prev[FUT_SHA256_LEN],
+                 gint64 time_us,
+                 gboolean clock_jump,
+                 guint64 line)
+{
+	FutLogRecord rec = {.seq = seq};
+
+	memcpy(rec.prev, prev, FUT_SHA256_LEN);
+	check_link(v, &rec, line);
+	if (v->have_prev)
+		check_time_back(v, seq, time_us, clock_jump, line);
+}
+
+static void
+check_record(Verifier *v, const FutLogRecord *rec, const gchar *line, gsize len, guint64 line_no)
 {
 	gboolean first_in_file = v->month->records == 0;
 
@@ -278,7 +305,17 @@ check_record(Verifier *v, FutLogRecord *rec, const gchar *line, gsize len, guint
 		                 "record of host \"%s\" in the log of \"%s\"", rec->host,
 		                 v->res->host);
 
-	if (first_in_file && !v->link_checked) {
+	if (first_in_file && !v->link_checked && v->deferred) {
+		/* checked against the month before when the months are merged */
+		v->link_checked = TRUE;
+		v->first_seen = TRUE;
+		v->first_seq = rec->seq;
+		memcpy(v->first_prev, rec->prev, FUT_SHA256_LEN);
+		v->first_time_us = rec->time_us;
+		v->first_clock_jump = is_gap(rec, FUT_LOG_GAP_CLOCK_JUMP);
+		v->first_line = line_no;
+		v->link_at = v->res->findings->len;
+	} else if (first_in_file && !v->link_checked) {
 		v->link_checked = TRUE;
 		check_link(v, rec, line_no);
 	} else if (v->have_prev) {
@@ -296,18 +333,18 @@ check_record(Verifier *v, FutLogRecord *rec, const gchar *line, gsize len, guint
 			logv_add_finding(v, "chain-broken", line_no, rec->seq,
 			                 "prev does not match the hash of the record before");
 	}
-	if (v->have_prev && rec->time_us < v->last_time_us &&
-	    !is_gap(rec, FUT_LOG_GAP_CLOCK_JUMP)) {
-		g_autofree gchar *a = fut_log_time_format(v->last_time_us);
-		g_autofree gchar *b = fut_log_time_format(rec->time_us);
-		logv_add_finding(v, "time-backwards", line_no, rec->seq,
-		                 "time goes back from %s to %s without a clock-jump gap", a, b);
-	}
+	if (v->have_prev)
+		check_time_back(v, rec->seq, rec->time_us, is_gap(rec, FUT_LOG_GAP_CLOCK_JUMP),
+		                line_no);
 
 	check_record_time(v, rec, line_no);
 	v->newest_time_us = MAX(v->newest_time_us, rec->time_us);
 
 	if (g_strcmp0(rec->ev->event, FUT_LOG_EV_CHECKPOINT) == 0) {
+		/* a checkpoint before any record of the month is compared with the month
+		 * before: a month verified on its own cannot */
+		if (v->deferred && !v->have_prev)
+			v->diverged = TRUE;
 		logv_check_checkpoint(v, rec, line_no);
 	} else {
 		if (g_strcmp0(rec->ev->event, FUT_LOG_EV_AGENT_START) == 0) {
@@ -337,8 +374,6 @@ check_record(Verifier *v, FutLogRecord *rec, const gchar *line, gsize len, guint
 	v->last_seq = rec->seq;
 	memcpy(v->last_hash, rec->hash, FUT_SHA256_LEN);
 	v->last_time_us = rec->time_us;
-	g_free(v->last_event);
-	v->last_event = g_strdup(rec->ev->event);
 	if (v->month->first_seq < 0) {
 		v->month->first_seq = rec->seq;
 		v->month->first_time_us = rec->time_us;
@@ -460,8 +495,8 @@ bad_line_add(GPtrArray *bad, const FutLine *l, guint64 line_no, GError *perr)
 	g_ptr_array_add(bad, b);
 }
 
-static void
-verify_file(Verifier *v, int dirfd, const gchar *name, const gchar *next_name)
+void
+logv_verify_file(Verifier *v, int dirfd, const gchar *name, const gchar *next_name)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) bad = g_ptr_array_new_with_free_func(bad_line_free);
@@ -517,15 +552,15 @@ verify_file(Verifier *v, int dirfd, const gchar *name, const gchar *next_name)
 	v->reader = reader;
 	m->bytes = fut_line_reader_size(reader);
 	while (fut_line_reader_next(reader, &l, &error)) {
-		g_autoptr(FutLogRecord) rec = NULL;
+		const FutLogRecord *rec = NULL;
 		g_autoptr(GError) perr = NULL;
 
 		line_no++;
-		/* without a consumer of the records, only what the chain needs is kept */
+		/* read in place, into the run's arena (no allocation per record); without a
+		 * consumer of the records, only what the chain needs is kept */
 		if (l.has_lf && !l.cut)
-			rec = v->opts->record_func != NULL
-			          ? fut_log_record_parse(l.data, l.len, &perr)
-			          : fut_log_record_parse_lean(l.data, l.len, &perr);
+			rec = fut_log_record_parse_view(v->arena, l.data, l.len,
+			                                v->opts->record_func == NULL, &perr);
 		if (rec == NULL) {
 			bad_line_add(bad, &l, line_no, perr);
 		} else {
@@ -638,6 +673,7 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 	v.last_seq = -1;
 	v.verified = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	v.pending = logv_pending_new();
+	v.arena = fut_log_record_arena_new();
 	if (names->len > 0)
 		fut_egress_log_file_month(g_ptr_array_index(names, names->len - 1), v.newest_month);
 
@@ -645,23 +681,18 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 	 * (host_known), wherever it is: a torn first line does not make the check smaller. */
 	for (guint i = 0; i < names->len; i++) {
 		gboolean newest = i == names->len - 1;
-		verify_file(&v, dirfd, g_ptr_array_index(names, i),
-		            newest ? NULL : g_ptr_array_index(names, i + 1));
-		/* A month that is over ends with its rotation checkpoint. */
-		if (!newest && v.month->records > 0 && v.month->unsigned_tail > 0)
-			logv_add_finding(
-			    &v, "month-unsealed", 0, v.month->last_seq,
-			    "%s does not end with a valid checkpoint: %" G_GUINT64_FORMAT
-			    " record(s) at its end are unsigned (truncated?)",
-			    v.month->month, v.month->unsigned_tail);
-		if (newest && v.month->unsigned_tail > 0)
-			g_ptr_array_add(
-			    res->notes,
-			    g_strdup_printf("%" G_GUINT64_FORMAT
-			                    " record(s) after the last checkpoint of %s are "
-			                    "not yet signed (only a witness taken later "
-			                    "can vouch for them)",
-			                    v.month->unsigned_tail, v.month->month));
+		/* Once the host and its key are known, the months left are verified in
+		 * parallel (each month's own checks), the links between them after. */
+		if (i > 0 && names->len - i >= 2 && opts->record_func == NULL &&
+		    res->host != NULL && res->have_key &&
+		    (opts->max_threads > 1 ||
+		     (opts->max_threads == 0 && g_get_num_processors() > 1))) {
+			logv_verify_months_parallel(&v, dirfd, names, i);
+			break;
+		}
+		logv_verify_file(&v, dirfd, g_ptr_array_index(names, i),
+		                 newest ? NULL : g_ptr_array_index(names, i + 1));
+		logv_month_done(&v, newest);
 	}
 	close(dirfd);
 	v.month = NULL;
@@ -725,7 +756,7 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 	g_clear_pointer(&v.host_witnesses, g_ptr_array_unref);
 	g_clear_pointer(&v.verified, g_hash_table_unref);
 	g_array_unref(v.pending);
-	g_free(v.last_event);
+	fut_log_record_arena_free(v.arena);
 	g_free(v.prev_month);
 	g_free(v.start_file);
 	return g_steal_pointer(&res);

@@ -65,6 +65,7 @@ typedef struct {
 	guint64 gaps_clock;
 	guint64 witnesses_checked;
 	FutLogCheckpoint *final_checkpoint; /* the last checkpoint of the newest month */
+	guint months_parallel; /* months verified on their own, in parallel (statistics) */
 } FutLogHostResult;
 
 void fut_log_host_result_free(FutLogHostResult *res);
@@ -90,7 +91,9 @@ typedef struct {
 	gpointer record_data;
 	FutLogProgressFunc progress_func; /* may be NULL */
 	gpointer progress_data;
-	gint64 now_us; /* the clock for future times and retention; 0: the real clock */
+	gint64 now_us;     /* the clock for future times and retention; 0: the real clock */
+	guint max_threads; /* months of the host verified at once: 0 the number of CPUs, 1 one
+	                      after another (the same findings either way) */
 } FutLogVerifyOptions;
 
 /* Verifies the log in @dir. Returns the result (check ->findings) or NULL when @dir itself
