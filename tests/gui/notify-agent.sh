@@ -27,7 +27,7 @@ notifier() {
 	cat >"$2/inner.sh" <<INNER
 "$S" "$2/got" "$2/standin.ready" &
 standin=\$!
-for i in \$(seq 100); do [ -e "$2/standin.ready" ] && break; sleep 0.1; done
+for i in \$(seq 600); do [ -e "$2/standin.ready" ] && break; sleep 0.1; done
 "$N" --socket "$SOCK" 2>"$2/notify.err" &
 notifier=\$!
 while [ ! -e "$2/stop" ]; do sleep 0.1; done

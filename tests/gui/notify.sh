@@ -35,7 +35,7 @@ EV
 cat >"$T/inner.sh" <<INNER
 "$S" "$T/got" "$T/standin.ready" &
 standin=\$!
-for i in \$(seq 100); do [ -e "$T/standin.ready" ] && break; sleep 0.1; done
+for i in \$(seq 600); do [ -e "$T/standin.ready" ] && break; sleep 0.1; done
 [ -e "$T/standin.ready" ] || { echo "stand-in server did not start" >&2; kill \$standin; exit 1; }
 python3 "$top_srcdir/tests/gui/fake-agent.py" "$T/sock" "$T/events" "$T/agent.ready" &
 agent=\$!

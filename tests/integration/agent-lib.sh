@@ -295,9 +295,10 @@ PY
 	wait_text "$2" '"subscribed"' || fail "subscribe did not answer: $(cat "$2")"
 }
 
-# wait_text FILE PATTERN: waits up to 5 s for a line of FILE matching PATTERN (grep).
+# wait_text FILE PATTERN: waits up to 30 s (a loaded CI machine starts a session bus slowly) for
+# a line of FILE matching PATTERN (grep). Only used for what must appear.
 wait_text() {
-	for _ in $(seq 50); do
+	for _ in $(seq 300); do
 		grep -q -- "$2" "$1" 2>/dev/null && return 0
 		sleep 0.1
 	done
