@@ -19,31 +19,7 @@ dev_a=$STICK
 start_agent
 wait_ro "$dev_a" || fail "stick not read-only"
 
-# notifier UID DIR: futari-notify of UID on its own session bus, notifications in DIR/got,
-# until DIR/stop exists.
-notifier() {
-	mkdir -p "$2"
-	chown "$1" "$2"
-	cat >"$2/inner.sh" <<INNER
-"$S" "$2/got" "$2/standin.ready" &
-standin=\$!
-for i in \$(seq 600); do [ -e "$2/standin.ready" ] && break; sleep 0.1; done
-"$N" --socket "$SOCK" 2>"$2/notify.err" &
-notifier=\$!
-while [ ! -e "$2/stop" ]; do sleep 0.1; done
-kill \$notifier
-wait \$notifier
-echo \$? >"$2/notify.rc"
-kill \$standin
-INNER
-	# GLib and GDBus keep process-lifetime allocations (see tests/gui/notify.sh).
-	setpriv --reuid="$1" --regid="$1" --clear-groups env HOME="$2" LC_ALL=C.UTF-8 \
-		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-		dbus-run-session -- sh "$2/inner.sh" >"$2/bus.log" 2>&1 &
-	defer "touch $2/stop"
-	wait_text "$2/notify.err" "listening to the agent's events" ||
-		fail "futari-notify of $1 did not subscribe: $(cat "$2"/*.err "$2/bus.log" 2>&1)"
-}
+. "$top_srcdir/tests/gui/notify-lib.sh"
 U1="$TEST_TMP/n-user"
 U2="$TEST_TMP/n-other"
 # dbus-daemon needs a passwd entry: the other user is "daemon".
