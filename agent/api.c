@@ -109,6 +109,10 @@ code_name(const GError *error)
 		return "not-supported";
 	case FUT_ERROR_IO:
 		return "io";
+	case FUT_ERROR_RATE_LIMITED:
+		return "rate-limited";
+	case FUT_ERROR_BUSY:
+		return "busy";
 	default:
 		return "failed";
 	}
@@ -397,7 +401,7 @@ conn_read(Conn *conn, GIOCondition cond)
 	/* Every packet counts against the rate, garbage included. */
 	if (!rate_ok(conn->server, conn->cred.uid)) {
 		g_clear_error(&error);
-		g_set_error(&error, FUT_ERROR, FUT_ERROR_REFUSED,
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_RATE_LIMITED,
 		            _("too many requests: at most %u per minute"),
 		            conn->server->limits.requests_per_minute);
 		if (pass_fd >= 0)

@@ -388,7 +388,7 @@ fut_broker_work_begin(uid_t uid, GError **error)
 		work_per_uid = g_hash_table_new(NULL, NULL);
 	n = GPOINTER_TO_UINT(g_hash_table_lookup(work_per_uid, GUINT_TO_POINTER(uid)));
 	if (n >= FUT_BROKER_WORK_PER_UID) {
-		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED,
+		g_set_error(error, FUT_ERROR, FUT_ERROR_BUSY,
 		            _("you already have %u requests in progress whose files are still "
 		              "being read; wait for one to finish"),
 		            n);

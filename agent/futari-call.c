@@ -162,9 +162,21 @@ agent_call_full(const gchar *command,
 		return NULL;
 	}
 	if (!json_node_get_boolean(ok)) {
+		const gchar *code = NULL;
+		FutError e = FUT_ERROR_REFUSED;
+
 		if (!fut_api_get_string(reply, "error", TRUE, &msg, error))
 			return NULL;
-		g_set_error_literal(error, FUT_ERROR, FUT_ERROR_REFUSED, msg);
+		/* The two answers a client may wait out and send again; anything else (and an
+		 * agent that sends no code) is a refusal. */
+		if (json_object_has_member(reply, "code") &&
+		    !fut_api_get_string(reply, "code", TRUE, &code, error))
+			return NULL;
+		if (g_strcmp0(code, "rate-limited") == 0)
+			e = FUT_ERROR_RATE_LIMITED;
+		else if (g_strcmp0(code, "busy") == 0)
+			e = FUT_ERROR_BUSY;
+		g_set_error_literal(error, FUT_ERROR, e, msg);
 		return NULL;
 	}
 	if (!json_object_has_member(reply, "result"))

@@ -97,25 +97,22 @@ export_one(const FutExportItem *it, int fd, FutProgress *pg, ExportTally *t)
 	/* A folder can hold more files than the agent takes requests in a minute
 	 * ([limits] requests-per-minute): such a refusal comes before the agent reads the
 	 * file, so the same file is sent again when the minute has passed, rather than
-	 * leaving the rest of the folder behind. The agent speaks C (it runs without a
-	 * locale), so its reason is matched as it is. */
+	 * leaving the rest of the folder behind. The agent says which refusals may be waited
+	 * out by their code ("rate-limited", "busy"), never by their words. */
 	for (guint waited = 0;; waited += 5) {
 		g_clear_error(&error);
 		r = agent_call_full("export", args, fd, progress_locked, pg, &error);
 		/* The agent frees a worker share just after it answers: a file sent at once
 		 * after an answer may find the share still taken (a few times, briefly). */
 		if (r == NULL && busy_tries < 200 &&
-		    g_error_matches(error, FUT_ERROR, FUT_ERROR_REFUSED) &&
-		    g_str_has_prefix(error->message, "you already have") &&
-		    strstr(error->message, "requests in progress whose files") != NULL) {
+		    g_error_matches(error, FUT_ERROR, FUT_ERROR_BUSY)) {
 			busy_tries++;
 			waited -= 5;
 			g_usleep(50 * 1000);
 			continue;
 		}
 		if (r != NULL || waited >= 120 ||
-		    !g_error_matches(error, FUT_ERROR, FUT_ERROR_REFUSED) ||
-		    !g_str_has_prefix(error->message, "too many requests"))
+		    !g_error_matches(error, FUT_ERROR, FUT_ERROR_RATE_LIMITED))
 			break;
 		g_mutex_lock(&out_lock);
 		pg->waiting = TRUE;

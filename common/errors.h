@@ -22,6 +22,8 @@ typedef enum {
 	FUT_ERROR_EXISTS,         /* refusing to overwrite */
 	FUT_ERROR_REFUSED,        /* a policy decision said no */
 	FUT_ERROR_NOT_SUPPORTED,  /* the kernel or system lacks a feature */
+	FUT_ERROR_RATE_LIMITED, /* too many requests this minute: the same request may come later */
+	FUT_ERROR_BUSY,         /* the caller's share of work is taken: it may come back soon */
 } FutError;
 
 GQuark fut_error_quark(void);

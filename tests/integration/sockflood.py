@@ -5,7 +5,7 @@
 #       replies are never read, for SECONDS;
 #       prints "connections=N refused=N sent=N"
 #   sockflood.py burst SOCKET N         N status requests in a row on one connection, each
-#       reply read; prints "ok=N limited=N other=N" (limited: the per-user rate refusal)
+#       reply read; prints "ok=N limited=N other=N" (limited: the per-user rate refusal, code "rate-limited")
 #   sockflood.py mutate SOCKET N        N requests built at random from the command table's
 #       names and argument names with values of every JSON type (hostile strings, deep and
 #       wide values, descriptors of files, directories and /dev/null attached); every one
@@ -81,7 +81,7 @@ def burst(path, n):
         reply = json.loads(s.recv(1 << 20))
         if reply.get("ok") is True:
             ok += 1
-        elif "too many requests" in reply.get("error", ""):
+        elif reply.get("code") == "rate-limited" and "too many requests" in reply.get("error", ""):
             limited += 1
         else:
             other += 1
