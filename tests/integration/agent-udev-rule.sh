@@ -10,7 +10,8 @@ cp "$top_srcdir/packaging/udev/61-futari-usb-readonly.rules" /run/udev/rules.d/
 udevadm control --reload
 make_stick delta
 dev=$STICK
-[ "$(blockdev --getro "$dev")" = 1 ] || fail "the udev rule did not make $dev read-only"
+# After settle (which gives up after 10 s on a loaded machine), and at most 5 s more.
+wait_ro "$dev" || fail "the udev rule did not make $dev read-only"
 props=$(udevadm info --query=property "$dev")
 echo "$props" | grep -q '^UDISKS_MOUNT_OPTIONS_DEFAULTS=ro,nosuid,nodev$' ||
 	fail "udisks defaults not set: $props"
