@@ -24,9 +24,10 @@ typedef struct {
 	struct _FutEgressLog *log;
 	struct _FutLogForward *forward;
 	guint tick_id;
-	gint active_jobs;                   /* exports running in worker threads */
-	GHashTable *redeeming;              /* request ids being redeemed now (main thread only) */
-	gchar *host;                        /* this host's name in requests and the log */
+	gint active_jobs;      /* exports running in worker threads */
+	gint reading_jobs;     /* classify and label jobs in worker threads (main thread only) */
+	GHashTable *redeeming; /* request ids being redeemed now (main thread only) */
+	gchar *host;           /* this host's name in requests and the log */
 	GPtrArray *retired_configs;         /* replaced by reloads, still read by running exports */
 	struct _FutSpoolQuota *spool_quota; /* spool bytes reserved by copies being made */
 	FutLabelStore *labels;              /* the label memory, shared by every classifier */

@@ -32,6 +32,7 @@ struct _FutApiServer {
 	gpointer user_data;
 	GHashTable *uids;  /* uid -> UidState */
 	GHashTable *conns; /* Conn set */
+	gboolean stopping; /* fut_api_server_stop: no new connection or request */
 };
 
 typedef struct {
@@ -182,7 +183,7 @@ call_finish(FutApiCall *call)
 	if (call->fd >= 0)
 		fut_api_close_passed_fd(call->fd);
 	conn->busy = FALSE;
-	if (conn->watch_id == 0 && conn->fd >= 0 && conn->server != NULL)
+	if (conn->watch_id == 0 && conn->fd >= 0 && conn->server != NULL && !conn->server->stopping)
 		conn->watch_id =
 		    g_unix_fd_add(conn->fd, G_IO_IN | G_IO_HUP | G_IO_ERR, conn_cb, conn);
 	conn_unref(conn);
@@ -559,6 +560,34 @@ void
 fut_api_server_set_limits(FutApiServer *server, const FutApiLimits *limits)
 {
 	server->limits = *limits;
+}
+
+void
+fut_api_server_stop(FutApiServer *server)
+{
+	g_autoptr(GPtrArray) idle = NULL;
+	GHashTableIter it;
+	gpointer c;
+
+	if (server == NULL || server->stopping)
+		return;
+	server->stopping = TRUE;
+	if (server->watch_id != 0)
+		g_source_remove(server->watch_id);
+	server->watch_id = 0;
+	if (server->fd >= 0) {
+		close(server->fd);
+		unlink(server->path);
+		server->fd = -1;
+	}
+	/* Idle connections go; one with a call outstanding stays until the call answers. */
+	idle = g_ptr_array_new();
+	g_hash_table_iter_init(&it, server->conns);
+	while (g_hash_table_iter_next(&it, &c, NULL))
+		if (!((Conn *)c)->busy)
+			g_ptr_array_add(idle, c);
+	for (guint i = 0; i < idle->len; i++)
+		conn_close(g_ptr_array_index(idle, i));
 }
 
 void

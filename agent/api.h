@@ -45,6 +45,10 @@ FutApiServer *fut_api_server_new(const gchar *path,
                                  const FutApiLimits *limits,
                                  gpointer user_data,
                                  GError **error);
+/* A stopping agent: the socket goes (no new connection), idle connections close, and a
+ * connection whose call is outstanding stays until that call answers, then takes nothing
+ * more. fut_api_server_free() still frees. */
+void fut_api_server_stop(FutApiServer *server);
 void fut_api_server_free(FutApiServer *server);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutApiServer, fut_api_server_free)
 

@@ -62,6 +62,7 @@ classify_done(GObject *source, GAsyncResult *res, gpointer data)
 	g_autofree gchar *text = NULL;
 	JsonObject *r;
 
+	cj->agent->reading_jobs--;
 	if (c == NULL) {
 		fut_api_call_return_error(call, error);
 		return;
@@ -101,5 +102,7 @@ fut_broker_classify(FutApiCall *call, JsonObject *args, gpointer user_data)
 	cj->path = fut_broker_read_link(fdlink);
 	task = g_task_new(NULL, NULL, classify_done, call);
 	g_task_set_task_data(task, cj, (GDestroyNotify)classify_job_free);
+	/* The thread uses the classifier and the label memory: a stopping agent waits for it. */
+	agent->reading_jobs++;
 	g_task_run_in_thread(task, classify_thread);
 }

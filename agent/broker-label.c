@@ -120,6 +120,7 @@ label_done(GObject *source, GAsyncResult *res, gpointer data)
 	gboolean ok = g_task_propagate_boolean(G_TASK(res), &error);
 	g_autofree gchar *name = lj->path != NULL ? g_path_get_basename(lj->path) : g_strdup("-");
 
+	lj->agent->reading_jobs--;
 	json_object_set_int_member(subject, "uid", lj->uid);
 	fut_broker_set_str(object, "path", lj->path);
 	if (lj->has_digest) {
@@ -190,5 +191,8 @@ fut_broker_label(FutApiCall *call, JsonObject *args, gpointer user_data)
 	lj->path = fut_broker_read_link(fdlink);
 	task = g_task_new(NULL, NULL, label_done, call);
 	g_task_set_task_data(task, lj, (GDestroyNotify)label_job_free);
+	/* The thread uses the classifier, the label memory and upload control: a stopping agent
+	 * waits for it. */
+	agent->reading_jobs++;
 	g_task_run_in_thread(task, label_thread);
 }

@@ -444,6 +444,43 @@ make_log_dir(const gchar *path, GError **error)
 	return TRUE;
 }
 
+/* What classify and label threads that did not end in time still use (see agent_clear). */
+static gpointer kept_for_readers[4];
+static gpointer kept_spawner;
+
+static gboolean
+on_wait_readers(gpointer user_data)
+{
+	*(gboolean *)user_data = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+/* Classify and label jobs answer before the agent stops, for up to STOP_WAIT_READERS_S: what
+ * they use (the classifiers, the label memory, upload control) is freed only after them. A
+ * job reading a file that never answers does not hold the stop longer. */
+#define STOP_WAIT_READERS_S 10
+
+static void
+wait_readers(FutAgent *agent)
+{
+	gboolean timed_out = FALSE;
+	guint id;
+
+	if (agent->reading_jobs == 0)
+		return;
+	id = g_timeout_add_seconds(STOP_WAIT_READERS_S, on_wait_readers, &timed_out);
+	while (agent->reading_jobs > 0 && !timed_out)
+		g_main_context_iteration(NULL, TRUE);
+	if (!timed_out)
+		g_source_remove(id);
+	else
+		say(LOG_WARNING_PREFIX,
+		    ngettext("%d classification still running: stopping without it",
+		             "%d classifications still running: stopping without them",
+		             agent->reading_jobs),
+		    agent->reading_jobs);
+}
+
 static void
 agent_clear(FutAgent *agent)
 {
@@ -463,7 +500,9 @@ agent_clear(FutAgent *agent)
 		 * most 10 000 records in flight. */
 		for (guint i = 0; i < 20000 && g_main_context_iteration(NULL, FALSE); i++)
 			;
-		g_clear_pointer(&agent->fanwatch, fut_fanwatch_free);
+		/* A label thread still running tells upload control when it is done. */
+		if (agent->reading_jobs == 0)
+			g_clear_pointer(&agent->fanwatch, fut_fanwatch_free);
 	}
 	/* Its last denials reach the log before the log closes. */
 	fut_agent_taint_stop(agent);
@@ -482,6 +521,15 @@ agent_clear(FutAgent *agent)
 	g_clear_pointer(&agent->redeeming, g_hash_table_unref);
 	g_clear_pointer(&agent->retired_configs, g_ptr_array_unref);
 	g_clear_pointer(&agent->spool_quota, fut_spool_quota_free);
+	if (agent->reading_jobs > 0) {
+		/* A classify or label thread still reads a file that does not answer (a user's
+		 * FUSE file): what it uses stays, reachable, until the process ends. */
+		kept_for_readers[0] = agent->classifier;
+		kept_for_readers[1] = agent->retired_classifiers;
+		kept_for_readers[2] = agent->labels;
+		kept_for_readers[3] = agent->fanwatch;
+		return;
+	}
 	/* the workers go before the classifiers they were registered with */
 	fut_scan_uninstall();
 	g_clear_pointer(&agent->classifier, fut_classifier_free);
@@ -760,16 +808,20 @@ main(int argc, char **argv)
 	g_main_loop_run(agent.loop);
 	/* No new requests; exports already writing finish and restore read-only first. */
 	fut_agent_subscribers_prune(&agent, TRUE);
-	g_clear_pointer(&agent.api, fut_api_server_free);
+	fut_api_server_stop(agent.api);
 	while (g_atomic_int_get(&agent.active_jobs) > 0)
 		g_main_context_iteration(NULL, TRUE);
+	wait_readers(&agent);
 
 	say(LOG_INFO_PREFIX, _("stopping"));
 	rc = EXIT_SUCCESS;
 out:
 	if (error != NULL)
 		say(LOG_ERR_PREFIX, "%s", error->message);
-	fut_scan_spawner_free(spawner);
+	if (agent.reading_jobs == 0)
+		fut_scan_spawner_free(spawner);
+	else
+		kept_spawner = spawner; /* the classify threads still running use its workers */
 	agent_clear(&agent);
 	g_free(opt_config);
 	return rc;
