@@ -521,6 +521,7 @@ agent_clear(FutAgent *agent)
 	g_clear_pointer(&agent->redeeming, g_hash_table_unref);
 	g_clear_pointer(&agent->retired_configs, g_ptr_array_unref);
 	g_clear_pointer(&agent->spool_quota, fut_spool_quota_free);
+	g_clear_pointer(&agent->host, g_free);
 	if (agent->reading_jobs > 0) {
 		/* A classify or label thread still reads a file that does not answer (a user's
 		 * FUSE file): what it uses stays, reachable, until the process ends. */
@@ -535,7 +536,6 @@ agent_clear(FutAgent *agent)
 	g_clear_pointer(&agent->classifier, fut_classifier_free);
 	g_clear_pointer(&agent->retired_classifiers, g_ptr_array_unref);
 	g_clear_pointer(&agent->labels, fut_labelstore_free);
-	g_clear_pointer(&agent->host, g_free);
 }
 
 static gboolean
