@@ -186,6 +186,12 @@ def scenario_env(config, sc):
            "E2E_SCENARIO": sc.name, "E2E_STICKS": " ".join(s.name for s in sc.sticks)}
     for s in sc.sticks:
         env.update(s.env())
+    # E2E_GUEST_ENV="NAME=value …": settings for a scenario (bench/vm-export.sh's sizes).
+    for item in os.environ.get("E2E_GUEST_ENV", "").split():
+        if not re.fullmatch(r"[A-Z][A-Z0-9_]*=[-A-Za-z0-9_.]*", item) or item.startswith("E2E_"):
+            raise HarnessError(f"E2E_GUEST_ENV: {item!r} is not NAME=value (letters, digits, -_.)")
+        name, value = item.split("=", 1)
+        env[name] = value
     return env
 
 
