@@ -335,23 +335,31 @@ approver_keys() {
 # mount_hostilefs: mounts tests/integration/hostilefs.py (a user's FUSE filesystem that makes
 # root wait) on $FMNT; its waits end when $RELEASE exists (touch it to let go). Skips when
 # FUSE is not available.
-mount_hostilefs() {
+# mount_test_fuse SCRIPT FILE: mounts tests/integration/SCRIPT (a TEST ONLY FUSE filesystem of
+# the user's: hostilefs.py, stallfs.py) on $FMNT, with $RELEASE as its release file, and waits
+# for FILE to show; skips where FUSE cannot run. Unmounted (and released) at exit.
+mount_test_fuse() {
 	[ -x /usr/bin/python3 ] || skip "needs /usr/bin/python3"
 	/usr/bin/python3 -c 'import fusepy' 2>/dev/null || skip "needs python3-fusepy"
 	[ -c /dev/fuse ] || skip "needs /dev/fuse"
 	command -v fusermount3 >/dev/null 2>&1 || command -v fusermount >/dev/null 2>&1 ||
 		skip "needs fusermount (fuse3)"
-	FMNT="$TEST_TMP/hostile"
+	FMNT="$TEST_TMP/${1%.py}"
 	RELEASE="$TEST_TMP/release"
 	mkdir -p "$FMNT"
-	/usr/bin/python3 "$top_srcdir/tests/integration/hostilefs.py" "$FMNT" "$RELEASE" \
-		>"$TEST_TMP/hostilefs.log" 2>&1 &
-	hostile_pid=$!
-	defer "touch '$RELEASE'; umount -l '$FMNT' 2>/dev/null; kill $hostile_pid 2>/dev/null"
+	/usr/bin/python3 "$top_srcdir/tests/integration/$1" "$FMNT" "$RELEASE" \
+		>"$TEST_TMP/$1.log" 2>&1 &
+	fuse_pid=$!
+	defer "touch '$RELEASE'; umount -l '$FMNT' 2>/dev/null; kill $fuse_pid 2>/dev/null"
 	i=0
-	until [ -f "$FMNT/grow.txt" ]; do
+	until [ -f "$FMNT/$2" ]; do
 		i=$((i + 1))
-		[ $i -le 100 ] || skip "cannot mount a FUSE filesystem: $(cat "$TEST_TMP/hostilefs.log")"
+		[ $i -le 100 ] || skip "cannot mount a FUSE filesystem: $(cat "$TEST_TMP/$1.log")"
 		sleep 0.1
 	done
+}
+
+# mount_hostilefs: hostilefs.py on $FMNT (see mount_test_fuse).
+mount_hostilefs() {
+	mount_test_fuse hostilefs.py grow.txt
 }

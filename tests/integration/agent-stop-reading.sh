@@ -12,28 +12,12 @@
 agent_enter_ns "$@"
 . "$(dirname "$0")/lib.sh"
 require_cmd setpriv timeout
-PY=/usr/bin/python3
-[ -x "$PY" ] || skip "needs /usr/bin/python3"
-"$PY" -c 'import fusepy' 2>/dev/null || skip "needs python3-fusepy"
-[ -c /dev/fuse ] || skip "needs /dev/fuse"
-command -v fusermount3 >/dev/null 2>&1 || command -v fusermount >/dev/null 2>&1 ||
-	skip "needs fusermount (fuse3)"
 agent_setup
 user_home
 
-fmnt="$TEST_TMP/fuse"
-release="$TEST_TMP/release"
-mkdir -p "$fmnt"
-"$PY" "$top_srcdir/tests/integration/stallfs.py" "$fmnt" "$release" \
-	>"$TEST_TMP/stallfs.log" 2>&1 &
-fuse_pid=$!
-defer "touch $release; umount -l $fmnt 2>/dev/null; kill $fuse_pid 2>/dev/null"
-i=0
-until [ -f "$fmnt/stall.txt" ]; do
-	i=$((i + 1))
-	[ $i -le 100 ] || skip "cannot mount a FUSE filesystem: $(cat "$TEST_TMP/stallfs.log")"
-	sleep 0.1
-done
+mount_test_fuse stallfs.py stall.txt
+fmnt=$FMNT
+release=$RELEASE
 
 as_user() { # then futari's arguments
 	FUTARI_TIMEOUT=60 timeout 70 setpriv --reuid=65534 --regid=65534 --clear-groups \
