@@ -306,12 +306,28 @@ handle(Notifier *n, JsonObject *msg)
 }
 
 static void
+forget_jobs(Notifier *n)
+{
+	GHashTableIter it;
+	gpointer v;
+
+	g_hash_table_iter_init(&it, n->jobs);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		JobNote *j = v;
+		if (j->note != NULL)
+			notify_notification_close(j->note, NULL);
+	}
+	g_hash_table_remove_all(n->jobs);
+}
+
+static void
 closed(Notifier *n)
 {
 	n->watch = 0;
 	disconnect(n);
-	/* The agent's jobs are its own: a new connection starts afresh. */
-	g_hash_table_remove_all(n->jobs);
+	/* The agent's jobs are its own (a restarted agent knows none of them): their progress
+	 * notifications would stay at their last figure, so they are closed. */
+	forget_jobs(n);
 	log_msg(_("the agent closed the connection"), NULL);
 	if (n->once)
 		g_main_loop_quit(n->loop);

@@ -7,6 +7,7 @@
 #   still is;
 # - a short one-file job shows no progress; a long one-file job's progress is closed at the
 #   end (its own notification says what happened);
+# - a job still running when the agent goes away is closed;
 # - malformed progress events are reported and ignored, never shown.
 skip() { echo "SKIP: $*" >&2; exit 77; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -69,6 +70,9 @@ prog("c" * 32, 1, 0, 900 * MiB, 300 * MiB, 3000)
 out.write("@SLEEP 0.2\n")
 written("big.iso")
 prog("c" * 32, 1, 1, 900 * MiB, 900 * MiB, 9000, finished=True)
+# A job still running when the agent goes away: its notification is closed, not left at
+# its last figure.
+prog("d" * 32, 2, 1, 20 * MiB, 10 * MiB, 5000)
 out.write("@SLEEP 0.3\n")
 PY
 
@@ -117,11 +121,14 @@ assert not any("p1.jpg" in x["body"] or "p2.jpg" in x["body"] or "p4.jpg" in x["
                for x in n), summaries
 assert any(x["summary"] == "Export of p3.jpg refused" for x in n), summaries
 # The long single file: shown (its own id), then closed; its own notification says it.
-big = [x for x in job if x["id"] != folder[0]["id"]]
+big = [x for x in job if x["id"] != folder[0]["id"] and "0 of 1 files" in x["body"]]
 assert len(big) == 1 and big[0]["value"] == 33, big
 assert closed[0] == big[0]["id"], closed
+left = [x for x in job if "1 of 2 files" in x["body"]]
+assert len(left) == 1 and left[0]["value"] == 50, left
+assert closed[1] == left[0]["id"], closed
 assert any("big.iso" in x["body"] for x in n), summaries
-assert len(n) == 1 + 4 + 1 + 1 + 1, summaries
+assert len(n) == 1 + 4 + 1 + 1 + 1 + 1, summaries
 PY
 [ "$(grep -c "malformed event" "$T/notify.err")" -eq 3 ] || fail "malformed progress not reported 3 times"
 grep -q "cannot close" "$T/notify.err" && fail "a progress notification could not be closed"
