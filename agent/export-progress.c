@@ -160,10 +160,14 @@ job_get(FutExportJobs *jobs, uid_t uid, const FutExportJobArg *arg, const gchar 
 		j->id = g_strdup(arg->id);
 		j->running = g_hash_table_new_full(NULL, NULL, NULL, g_free);
 		j->start = now;
+		j->files = arg->files;
+		j->bytes = arg->bytes;
 		g_hash_table_insert(jobs->jobs, g_steal_pointer(&key), j);
 	}
-	j->files = arg->files;
-	j->bytes = arg->bytes;
+	/* The CLI only ever takes files out (one it could not open), and calls sent before
+	 * that may end after it: the smallest figures are the latest. */
+	j->files = MIN(j->files, arg->files);
+	j->bytes = MIN(j->bytes, arg->bytes);
 	if (j->dest == NULL && dest != NULL)
 		j->dest = fut_strescape(dest, -1);
 	j->last_seen = now;

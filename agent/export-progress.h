@@ -63,7 +63,8 @@ void fut_export_jobs_file_progress(FutExportJobs *jobs,
                                    guint64 done,
                                    gint64 now);
 /* The file @file of the job ended with @outcome after @size bytes. The job ends when as
- * many files ended as its latest call declared: its last event has "finished": true. */
+ * many files ended as the smallest count its calls declared (the CLI only takes files out):
+ * its last event has "finished": true. */
 void fut_export_jobs_file_done(FutExportJobs *jobs,
                                uid_t uid,
                                const FutExportJobArg *arg,

@@ -167,6 +167,31 @@ test_job_adds_up(void)
 	g_ptr_array_unref(s.events);
 }
 
+/* The CLI could not open its third file: later calls declare 2 files; a call sent before,
+ * declaring 3, ends last. The job still ends with its second file. */
+static void
+test_job_file_taken_out(void)
+{
+	Sink s = {g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref)};
+	FutExportJobs *jobs = fut_export_jobs_new(sink_emit, &s);
+	g_autoptr(FutExportJobArg) before = arg_new("00000000000000bb", 3, 300);
+	g_autoptr(FutExportJobArg) after = arg_new("00000000000000bb", 2, 200);
+	int f1, f2;
+
+	fut_export_jobs_file_progress(jobs, 1000, before, &f1, "alpha", 10, 1);
+	fut_export_jobs_file_done(jobs, 1000, after, &f2, "alpha", FUT_EXPORT_OUTCOME_WRITTEN, 100,
+	                          2);
+	g_assert_cmpuint(fut_export_jobs_count(jobs), ==, 1);
+	fut_export_jobs_file_done(jobs, 1000, before, &f1, "alpha", FUT_EXPORT_OUTCOME_WRITTEN, 100,
+	                          3);
+	g_assert_cmpuint(fut_export_jobs_count(jobs), ==, 0);
+	g_assert_true(json_object_get_boolean_member(ev(&s, s.events->len - 1), "finished"));
+	g_assert_cmpint(num(ev(&s, s.events->len - 1), "files"), ==, 2);
+	g_assert_cmpint(num(ev(&s, s.events->len - 1), "bytes"), ==, 200);
+	fut_export_jobs_free(jobs);
+	g_ptr_array_unref(s.events);
+}
+
 static void
 test_job_users_and_limits(void)
 {
@@ -215,6 +240,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/agent/export-progress/arg-garbage", test_arg_garbage);
 	g_test_add_func("/agent/export-progress/adds-up", test_job_adds_up);
+	g_test_add_func("/agent/export-progress/file-taken-out", test_job_file_taken_out);
 	g_test_add_func("/agent/export-progress/users-and-limits", test_job_users_and_limits);
 	return g_test_run();
 }
