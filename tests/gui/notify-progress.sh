@@ -22,7 +22,6 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 T=$(mktemp -d) || fail "mktemp"
 trap 'rm -rf "$T"' EXIT
 
-MiB=1048576
 python3 - "$T/events" <<'PY' || fail "cannot write the events"
 import json, sys
 MiB = 1048576
