@@ -44,6 +44,8 @@ typedef struct {
 	struct _FutTaint *taint;
 	gchar *taint_error;
 	GPtrArray *subscribers; /* FutApiCall* of "subscribe" calls (main thread only) */
+	/* export jobs followed for their export.progress events (main thread only) */
+	struct _FutExportJobs *export_jobs;
 	FutApiServer *api;
 	GMainLoop *loop;
 	GDateTime *started;
@@ -63,6 +65,8 @@ void fut_agent_notify_record(FutAgent *agent, const gchar *event, JsonObject *fi
 /* The same from any thread, for a FutRecorderObserver: escapes a copy of @fields (raw, as
  * the broker records them) and sends it from the main loop. */
 void fut_agent_notify_record_later(FutAgent *agent, const gchar *event, JsonObject *fields);
+/* The FutExportJobsEmit of agent->export_jobs: fut_agent_notify with @data the agent. */
+void fut_agent_notify_progress(uid_t uid, JsonObject *event, gpointer data);
 /* Sends a keepalive to every subscriber and finishes the calls whose client is gone; with
  * @stop, finishes them all (the agent is stopping). */
 void fut_agent_subscribers_prune(FutAgent *agent, gboolean stop);

@@ -400,8 +400,9 @@ fut_broker_export(FutApiCall *call, JsonObject *args, gpointer user_data)
 	    !fut_broker_get_reason(args, &j->reason, &error))
 		goto refuse;
 	{
-		static const gchar *const known[] = {"name", "to", "dir", "reason", NULL};
-		if (!fut_broker_args_check_known(args, known, &error))
+		static const gchar *const known[] = {"name", "to", "dir", "reason", "job", NULL};
+		if (!fut_broker_args_check_known(args, known, &error) ||
+		    !fut_export_job_arg_parse(args, &j->job_arg, &error))
 			goto refuse;
 	}
 	j->name = fut_fsname_sanitize(name, &error);

@@ -9,6 +9,7 @@
 #include <json-glib/json-glib.h>
 
 #include "broker.h"
+#include "export-progress.h"
 #include "pending.h"
 #include "spool.h"
 
@@ -65,6 +66,9 @@ typedef struct {
 	guint64 last_progress;
 	gboolean holds_work;    /* holds one of the caller's work shares (fut_broker_work_begin) */
 	gboolean recheck_stick; /* the write path failed: check the stick (fut_broker_job_done) */
+	/* export: the caller's job, for the desktop's progress (export-progress.h), or NULL */
+	FutExportJobArg *job_arg;
+	gint64 last_progress_us; /* when the caller last heard of the copy */
 } FutBrokerJob;
 
 FutBrokerJob *fut_broker_job_ref(FutBrokerJob *j);

@@ -20,8 +20,10 @@
 #include "token.h"
 #include "util.h"
 
-#define REASON_MAX     1024
-#define PROGRESS_EVERY (64 * 1024 * 1024)
+#define REASON_MAX        1024
+#define PROGRESS_EVERY    (64 * 1024 * 1024)
+/* ... or this often, whichever comes first (the desktop's progress, issue 18) */
+#define PROGRESS_EVERY_US (FUT_EXPORT_PROGRESS_EVERY_MS * 1000)
 
 FutBrokerJob *
 fut_broker_job_ref(FutBrokerJob *j)
@@ -39,6 +41,7 @@ fut_broker_job_unref(FutBrokerJob *j)
 		fut_broker_work_end(j->uid);
 	if (j->src_fd >= 0)
 		fut_api_close_passed_fd(j->src_fd);
+	fut_export_job_arg_free(j->job_arg);
 	g_free(j->login);
 	g_free(j->exe);
 	g_free(j->src_path);
@@ -417,6 +420,26 @@ typedef struct {
 	guint64 done, total;
 } Progress;
 
+/* The stick as the desktop names it. */
+static const gchar *
+job_dest(const FutBrokerJob *j)
+{
+	if (j->label != NULL && *j->label != '\0')
+		return j->label;
+	return j->asset != NULL ? j->asset : j->serial;
+}
+
+/* The end of a call of an export job, for the desktop's progress (export-progress.h). */
+static void
+job_progress_end(FutBrokerJob *j, FutExportOutcome outcome)
+{
+	if (j->job_arg == NULL || j->agent == NULL || j->agent->export_jobs == NULL)
+		return;
+	fut_export_jobs_file_done(j->agent->export_jobs, j->uid, j->job_arg, j, job_dest(j),
+	                          outcome, j->spool != NULL ? j->spool->size : 0,
+	                          g_get_monotonic_time());
+}
+
 static gboolean
 progress_idle(gpointer data)
 {
@@ -428,6 +451,11 @@ progress_idle(gpointer data)
 		json_object_set_int_member(o, "done", (gint64)p->done);
 		json_object_set_int_member(o, "total", (gint64)p->total);
 		fut_api_call_send_progress(p->job->call, o);
+		/* Only while the call runs: once answered, its file is counted done. */
+		if (p->job->job_arg != NULL && p->job->agent->export_jobs != NULL)
+			fut_export_jobs_file_progress(p->job->agent->export_jobs, p->job->uid,
+			                              p->job->job_arg, p->job, job_dest(p->job),
+			                              p->done, g_get_monotonic_time());
 	}
 	fut_broker_job_unref(p->job);
 	g_free(p);
@@ -439,10 +467,13 @@ fut_broker_spool_progress(guint64 done, guint64 total, gpointer data)
 {
 	FutBrokerJob *j = data;
 	Progress *p;
+	gint64 now = g_get_monotonic_time();
 
-	if (done - j->last_progress < PROGRESS_EVERY && done != total)
+	if (done - j->last_progress < PROGRESS_EVERY && done != total &&
+	    now - j->last_progress_us < PROGRESS_EVERY_US)
 		return;
 	j->last_progress = done;
+	j->last_progress_us = now;
 	p = g_new0(Progress, 1);
 	p->job = fut_broker_job_ref(j);
 	p->done = done;
@@ -459,6 +490,7 @@ fut_broker_job_done(GObject *source, GAsyncResult *res, gpointer data)
 
 	if (!g_task_propagate_boolean(G_TASK(res), &error)) {
 		fut_api_call_return_error(call, error);
+		job_progress_end(j, FUT_EXPORT_OUTCOME_REFUSED);
 	} else {
 		g_autoptr(JsonObject) r = json_object_new();
 		g_autofree gchar *hex = fut_hex_encode(j->spool->sha256, FUT_SHA256_LEN);
@@ -476,6 +508,8 @@ fut_broker_job_done(GObject *source, GAsyncResult *res, gpointer data)
 		fut_broker_set_str(r, "upload_host", j->upload_host);
 		fut_broker_set_str(r, "upload_program", j->upload_program);
 		fut_api_call_return(call, r);
+		job_progress_end(j, j->request_text != NULL ? FUT_EXPORT_OUTCOME_REQUESTED
+		                                            : FUT_EXPORT_OUTCOME_WRITTEN);
 	}
 	if (j->pending != NULL && j->request_id != NULL)
 		g_hash_table_remove(j->agent->redeeming, j->request_id);
@@ -600,6 +634,7 @@ fut_broker_job_refuse(FutBrokerJob *j, FutApiCall *call, GError *error)
 	if (!fut_broker_job_record(j, "export.refused", "deny", owned->message, &lerr))
 		g_prefix_error(&owned, _("(and the log failed) "));
 	fut_api_call_return_error(call, owned);
+	job_progress_end(j, FUT_EXPORT_OUTCOME_REFUSED);
 }
 
 gboolean

@@ -175,6 +175,12 @@ fut_agent_notify(FutAgent *agent, uid_t uid, JsonObject *event)
 	}
 }
 
+void
+fut_agent_notify_progress(uid_t uid, JsonObject *event, gpointer data)
+{
+	fut_agent_notify(data, uid, event);
+}
+
 /* The records a user's desktop shows (futari-notify, agent/notify-event.c); the others stay
  * in the log. */
 static const gchar *const desktop_events[] = {

@@ -30,6 +30,12 @@ fail_line(const gchar *message)
 	fprintf(stderr, "futari: %s\n", e);
 }
 
+void
+fail_line_escaped(const gchar *message)
+{
+	fprintf(stderr, "futari: %s\n", message);
+}
+
 static const gchar *
 socket_path(void)
 {

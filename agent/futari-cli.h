@@ -16,7 +16,12 @@ extern gboolean opt_json;
 typedef void (*ProgressFunc)(JsonObject *progress, gpointer data);
 
 /* futari-call.c */
+/* "futari: MESSAGE" on standard error, MESSAGE escaped (fut_strescape): names in it are
+ * given as they are, never escaped before (that would show "\\x01" for a control
+ * character). */
 void fail_line(const gchar *message);
+/* The same for a message whose every untrusted part is escaped already. */
+void fail_line_escaped(const gchar *message);
 JsonObject *agent_call_full(const gchar *command,
                             JsonObject *args,
                             int pass_fd,

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crypto.h"
 #include "errors.h"
 #include "util.h"
 
@@ -31,6 +32,43 @@ static gboolean opt_recursive = FALSE;
 
 /* The tally, the progress bar and the terminal, shared by the threads sending files. */
 static GMutex out_lock;
+
+/* The job as each call names it to the agent, for the desktop's progress bar
+ * (futari-notify; agent/export-progress.h): a random id, and the files and bytes still
+ * expected (a file that cannot be opened is taken out). Under out_lock. */
+static struct {
+	gchar id[33];
+	guint files;
+	guint64 bytes;
+} job;
+
+static JsonObject *
+job_arg_locked(void)
+{
+	JsonObject *o = json_object_new();
+
+	json_object_set_string_member(o, "id", job.id);
+	json_object_set_int_member(o, "files", MAX(job.files, 1));
+	json_object_set_int_member(o, "bytes", (gint64)job.bytes);
+	return o;
+}
+
+static void
+job_init(guint files, guint64 bytes)
+{
+	guint8 rnd[16];
+
+	/* An id to tell the user's jobs apart, not a secret: without randomness, the time. */
+	if (!fut_random_bytes(rnd, sizeof rnd, NULL)) {
+		gint64 t = g_get_real_time() ^ ((gint64)getpid() << 40);
+		memset(rnd, 0, sizeof rnd);
+		memcpy(rnd, &t, sizeof t);
+	}
+	for (guint i = 0; i < sizeof rnd; i++)
+		g_snprintf(job.id + 2 * i, 3, "%02x", rnd[i]);
+	job.files = files;
+	job.bytes = bytes;
+}
 
 static void
 progress_locked(JsonObject *msg, gpointer data)
@@ -92,6 +130,7 @@ export_one(const FutExportItem *it, int fd, FutProgress *pg, ExportTally *t)
 		json_object_set_string_member(args, "dir", dir);
 	json_object_set_string_member(args, "reason", opt_reason);
 	g_mutex_lock(&out_lock);
+	json_object_set_object_member(args, "job", job_arg_locked());
 	fut_progress_draw(pg, TRUE);
 	g_mutex_unlock(&out_lock);
 	/* A folder can hold more files than the agent takes requests in a minute
@@ -283,6 +322,7 @@ cmd_export(int argc, char **argv)
 		}
 	}
 	fut_progress_init(&pg, total, nfiles);
+	job_init(nfiles, total);
 	shared.pg = &pg;
 	shared.t = &t;
 	pool = g_thread_pool_new(export_worker, &shared, EXPORT_IN_FLIGHT, FALSE, NULL);
@@ -312,6 +352,8 @@ cmd_export(int argc, char **argv)
 			                          tops->pdata[it->root], it, &error);
 		if (fd < 0) {
 			g_mutex_lock(&out_lock);
+			job.files = job.files > 0 ? job.files - 1 : 0;
+			job.bytes -= MIN(job.bytes, it->size);
 			fut_progress_file_done(&pg, it->size);
 			refuse_line(&pg, &t, error->message);
 			g_mutex_unlock(&out_lock);

@@ -21,7 +21,6 @@ static JsonObject *
 call_with_file(const gchar *cmd, JsonObject *args, const gchar *path)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *ename = fut_strescape(path, -1);
 	JsonObject *r;
 	int fd = open_for_export(path, &error);
 
@@ -32,7 +31,8 @@ call_with_file(const gchar *cmd, JsonObject *args, const gchar *path)
 	r = agent_call(cmd, args, fd, &error);
 	close(fd);
 	if (r == NULL) {
-		g_autofree gchar *msg = g_strdup_printf("%s: %s", ename, error->message);
+		/* escaped once, by fail_line() */
+		g_autofree gchar *msg = g_strdup_printf("%s: %s", path, error->message);
 		fail_line(msg);
 	}
 	return r;

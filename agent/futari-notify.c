@@ -31,6 +31,11 @@
 #define MESSAGE_MAX    (64 * 1024)
 #define RETRY_MIN      2
 #define RETRY_MAX      300
+/* An export job's progress is shown once it has run this long (a short one is said by its
+ * files' own notifications, or for a folder by one summary at the end). */
+#define LONG_EXPORT_MS 1000
+/* Export jobs followed at once (more are not shown as progress). */
+#define JOBS_MAX       16
 
 typedef struct {
 	gchar *socket_path;
@@ -42,7 +47,23 @@ typedef struct {
 	guint retry_delay;
 	GMainLoop *loop;
 	gint status;
+	GHashTable *jobs; /* export job id -> JobNote* */
 } Notifier;
+
+/* One export job's notification, updated in place (the same id: replaces-id). */
+typedef struct {
+	NotifyNotification *note; /* NULL until shown */
+	gboolean multi;           /* more than one file: its files are said in one summary */
+} JobNote;
+
+static void
+job_note_free(gpointer data)
+{
+	JobNote *j = data;
+
+	g_clear_object(&j->note);
+	g_free(j);
+}
 
 static void schedule_retry(Notifier *n);
 
@@ -66,18 +87,31 @@ open_folder(NotifyNotification *notification, char *action, gpointer data)
 		log_msg(_("cannot open the folder"), error->message);
 }
 
+/* Sets @note's text, urgency and progress value from @m. */
 static void
-show(Notifier *n, const FutNotifyMessage *m)
+fill(Notifier *n, NotifyNotification *note, const FutNotifyMessage *m)
 {
 	g_autofree gchar *body = n->markup ? g_markup_escape_text(m->body, -1) : g_strdup(m->body);
-	NotifyNotification *note = notify_notification_new(
-	    m->summary, body, m->urgent ? "dialog-warning" : "drive-removable-media");
-	g_autoptr(GError) error = NULL;
 
+	notify_notification_update(note, m->summary, body,
+	                           m->urgent ? "dialog-warning" : "drive-removable-media");
 	notify_notification_set_app_name(note, _("futari"));
 	notify_notification_set_urgency(note, m->urgent ? NOTIFY_URGENCY_CRITICAL
 	                                                : NOTIFY_URGENCY_NORMAL);
 	notify_notification_set_hint_string(note, "desktop-entry", "futari-notify");
+	if (m->has_value)
+		notify_notification_set_hint_int32(note, "value", (gint)MIN(m->value, 100));
+	else
+		notify_notification_set_hint(note, "value", NULL);
+}
+
+static void
+show(Notifier *n, const FutNotifyMessage *m)
+{
+	NotifyNotification *note = notify_notification_new(m->summary, NULL, NULL);
+	g_autoptr(GError) error = NULL;
+
+	fill(n, note, m);
 	if (m->folder != NULL)
 		notify_notification_add_action(note, "open-folder", _("Open Folder"), open_folder,
 		                               g_strdup(m->folder), g_free);
@@ -100,12 +134,70 @@ disconnect(Notifier *n)
 	n->fd = -1;
 }
 
+/* An export job's progress (export.progress): one notification per job, shown once the
+ * job is long, updated in place with the progress value, and at the end turned into what
+ * happened (a folder or several files) or closed (one file: its own notification says it). */
+static void
+show_progress(Notifier *n, FutNotifyProgress *p)
+{
+	g_autoptr(FutNotifyMessage) m = fut_notify_progress_message(p);
+	g_autoptr(GError) error = NULL;
+	JobNote *j = g_hash_table_lookup(n->jobs, p->job);
+
+	if (j == NULL) {
+		if ((p->finished && p->files <= 1) || g_hash_table_size(n->jobs) >= JOBS_MAX)
+			return;
+		j = g_new0(JobNote, 1);
+		g_hash_table_insert(n->jobs, g_strdup(p->job), j);
+	}
+	j->multi = p->files > 1;
+	if (!p->finished && j->note == NULL && p->elapsed_ms < LONG_EXPORT_MS)
+		return;
+	if (p->finished && !j->multi) {
+		if (j->note != NULL && !notify_notification_close(j->note, &error))
+			log_msg(_("cannot close a notification"), error->message);
+		g_hash_table_remove(n->jobs, p->job);
+		return;
+	}
+	if (j->note == NULL)
+		j->note = notify_notification_new(m->summary, NULL, NULL);
+	fill(n, j->note, m);
+	if (!notify_notification_show(j->note, &error))
+		log_msg(_("cannot show a notification"), error->message);
+	if (p->finished)
+		g_hash_table_remove(n->jobs, p->job);
+}
+
+/* While a job of several files runs, its files are said in its summary, not one by one. */
+static gboolean
+in_multi_job(Notifier *n, JsonObject *event)
+{
+	GHashTableIter it;
+	gpointer v;
+
+	if (g_strcmp0(json_object_get_string_member_with_default(event, "event", NULL),
+	              "export.written") != 0)
+		return FALSE;
+	g_hash_table_iter_init(&it, n->jobs);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		if (((JobNote *)v)->multi)
+			return TRUE;
+	return FALSE;
+}
+
 static void
 show_event(Notifier *n, JsonObject *event)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(FutNotifyMessage) m = fut_notify_message_from_event(event, &error);
+	g_autoptr(FutNotifyProgress) p = fut_notify_progress_from_event(event, &error);
+	g_autoptr(FutNotifyMessage) m = NULL;
 
+	if (p != NULL) {
+		show_progress(n, p);
+		return;
+	}
+	if (error == NULL && !in_multi_job(n, event))
+		m = fut_notify_message_from_event(event, &error);
 	if (m == NULL) {
 		if (error != NULL)
 			log_msg(_("ignored a malformed event"), error->message);
@@ -214,10 +306,28 @@ handle(Notifier *n, JsonObject *msg)
 }
 
 static void
+forget_jobs(Notifier *n)
+{
+	GHashTableIter it;
+	gpointer v;
+
+	g_hash_table_iter_init(&it, n->jobs);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		JobNote *j = v;
+		if (j->note != NULL)
+			notify_notification_close(j->note, NULL);
+	}
+	g_hash_table_remove_all(n->jobs);
+}
+
+static void
 closed(Notifier *n)
 {
 	n->watch = 0;
 	disconnect(n);
+	/* The agent's jobs are its own (a restarted agent knows none of them): their progress
+	 * notifications would stay at their last figure, so they are closed. */
+	forget_jobs(n);
 	log_msg(_("the agent closed the connection"), NULL);
 	if (n->once)
 		g_main_loop_quit(n->loop);
@@ -374,6 +484,7 @@ main(int argc, char **argv)
 	g_list_free_full(caps, g_free);
 
 	n.loop = g_main_loop_new(NULL, FALSE);
+	n.jobs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, job_note_free);
 	g_unix_signal_add(SIGTERM, on_signal, &n);
 	g_unix_signal_add(SIGINT, on_signal, &n);
 	g_idle_add(retry_now, &n);
@@ -381,6 +492,7 @@ main(int argc, char **argv)
 
 	disconnect(&n);
 	g_main_loop_unref(n.loop);
+	g_hash_table_unref(n.jobs);
 	g_free(n.socket_path);
 	notify_uninit();
 	return n.status;

@@ -42,7 +42,7 @@ cmd_redeem(int argc, char **argv)
 		g_autofree gchar *text = NULL;
 		gsize len = 0;
 		if (!fut_file_read_bounded(argv[i], APPROVAL_FILE_MAX, &text, &len, &error)) {
-			fail_line(error->message);
+			fail_line_escaped(error->message); /* it names the file escaped */
 			return EXIT_REFUSED;
 		}
 		if (strlen(text) != len || !g_utf8_validate(text, (gssize)len, NULL)) {
@@ -50,7 +50,7 @@ cmd_redeem(int argc, char **argv)
 			g_autofree gchar *msg = g_strdup_printf(_("%s is not an approval file"), e);
 			/* Refused here, before the agent: the same name as the agent would give. */
 			fut_refusal_set_error(&error, FUT_REFUSAL_MALFORMED, msg);
-			fail_line(error->message);
+			fail_line_escaped(error->message);
 			return EXIT_REFUSED;
 		}
 		json_array_add_string_element(arr, text);

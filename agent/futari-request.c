@@ -38,12 +38,14 @@ export_progress(JsonObject *p, gpointer data)
 }
 
 /* Opens @path the way the agent wants it: the caller's own read access, no symlink, no
- * blocking on a FIFO. Returns -1 with a one-line reason. */
+ * blocking on a FIFO. Returns -1 with a one-line reason that names @path as it is: every
+ * caller says it through fail_line(), which escapes it once (escaping it here too showed a
+ * control character in a name as "\\x01"). */
 int
 open_for_export(const gchar *path, GError **error)
 {
 	struct stat st;
-	g_autofree gchar *epath = fut_strescape(path, -1);
+	const gchar *epath = path; /* escaped once, by fail_line() */
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0) {
@@ -195,9 +197,10 @@ save_request(const gchar *source, const gchar *ename, JsonObject *r, int copy_fd
 	const gchar *text = str_member(r, "request_text");
 
 	if (!write_request_file(source, text, &path, &error)) {
+		/* @ename and the error (fut_file_write_new) are escaped already. */
 		g_autofree gchar *msg = g_strdup_printf(_("%s: the request could not be saved: %s"),
 		                                        ename, error->message);
-		fail_line(msg);
+		fail_line_escaped(msg);
 		return FALSE;
 	}
 	epath = fut_strescape(path, -1);
@@ -210,7 +213,7 @@ save_request(const gchar *source, const gchar *ename, JsonObject *r, int copy_fd
 			    _("%s: the request is in %s, but the copy for your supervisor could "
 			      "not be saved: %s"),
 			    ename, epath, error->message);
-			fail_line(msg);
+			fail_line_escaped(msg); /* every part escaped already */
 			return FALSE;
 		}
 		ecopy = fut_strescape(copy, -1);

@@ -79,7 +79,8 @@ cmd_upload_request(int argc, char **argv)
 	if (ep.shown)
 		fprintf(stderr, "\n");
 	if (r == NULL) {
-		g_autofree gchar *msg = g_strdup_printf("%s: %s", ename, error->message);
+		/* escaped once, by fail_line() */
+		g_autofree gchar *msg = g_strdup_printf("%s: %s", argv[1], error->message);
 		fail_line(msg);
 		return EXIT_REFUSED;
 	}

@@ -19,6 +19,7 @@
 #include "writepath.h"
 #include "errors.h"
 #include "egresslog.h"
+#include "export-progress.h"
 #include "fanwatch.h"
 #include "hostkey.h"
 #include "logforward.h"
@@ -404,6 +405,7 @@ on_tick(gpointer user_data)
 	if (agent->taint != NULL)
 		fut_taint_check_gap(agent->taint);
 	fut_agent_subscribers_prune(agent, FALSE);
+	fut_export_jobs_expire(agent->export_jobs, g_get_monotonic_time());
 	/* Events can be lost when the netlink buffer overflows: look at every device again.
 	 * (The udev rule covers new sticks meanwhile.) */
 	g_clear_error(&error);
@@ -492,6 +494,7 @@ agent_clear(FutAgent *agent)
 	fut_agent_subscribers_prune(agent, TRUE);
 	g_clear_pointer(&agent->api, fut_api_server_free);
 	g_clear_pointer(&agent->subscribers, g_ptr_array_unref);
+	g_clear_pointer(&agent->export_jobs, fut_export_jobs_free);
 	/* Before the log closes: stop the listener (the kernel allows pending opens), then
 	 * let the records it has handed over reach the log; freeing it drops the rest. */
 	if (agent->fanwatch != NULL) {
@@ -675,6 +678,7 @@ main(int argc, char **argv)
 	agent.started = g_date_time_new_now_utc();
 	agent.upload_approvals = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	agent.subscribers = g_ptr_array_new();
+	agent.export_jobs = fut_export_jobs_new(fut_agent_notify_progress, &agent);
 	socket_dir = g_path_get_dirname(agent.config->socket);
 	if (!make_private_dir(agent.config->state_dir, &error) ||
 	    !make_private_dir(agent.config->spool_dir, &error) ||

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "errors.h"
 #include "notify-event.h"
@@ -179,6 +180,149 @@ fut_notify_message_from_event(JsonObject *event, GError **error)
 		m->urgent = TRUE;
 	} else {
 		return NULL; /* not for the user's desktop */
+	}
+	return g_steal_pointer(&m);
+}
+
+void
+fut_notify_progress_free(FutNotifyProgress *p)
+{
+	if (p == NULL)
+		return;
+	g_free(p->job);
+	g_free(p->dest);
+	g_free(p);
+}
+
+static gboolean
+get_count(JsonObject *obj, const gchar *name, guint64 *ret, GError **error)
+{
+	JsonNode *n = json_object_get_member(obj, name);
+
+	if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64 ||
+	    json_node_get_int(n) < 0) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("event member \"%s\" is not a count"), name);
+		return FALSE;
+	}
+	*ret = (guint64)json_node_get_int(n);
+	return TRUE;
+}
+
+static gboolean
+get_flag(JsonObject *obj, const gchar *name, gboolean *ret, GError **error)
+{
+	JsonNode *n = json_object_get_member(obj, name);
+
+	*ret = FALSE;
+	if (n == NULL)
+		return TRUE;
+	if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_BOOLEAN) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("event member \"%s\" is not true or false"), name);
+		return FALSE;
+	}
+	*ret = json_node_get_boolean(n);
+	return TRUE;
+}
+
+FutNotifyProgress *
+fut_notify_progress_from_event(JsonObject *event, GError **error)
+{
+	g_autoptr(FutNotifyProgress) p = g_new0(FutNotifyProgress, 1);
+	JsonObject *destination = NULL;
+	const gchar *name = raw_str(event, "event");
+	const gchar *job = raw_str(event, "job");
+	guint64 elapsed = 0;
+
+	if (g_strcmp0(name, "export.progress") != 0)
+		return NULL;
+	if (job == NULL || *job == '\0' || strlen(job) > 64 ||
+	    strspn(job, "0123456789abcdef") != strlen(job)) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("export.progress without a job id"));
+		return NULL;
+	}
+	if (!get_count(event, "files", &p->files, error) ||
+	    !get_count(event, "files_done", &p->files_done, error) ||
+	    !get_count(event, "bytes", &p->bytes, error) ||
+	    !get_count(event, "bytes_done", &p->bytes_done, error) ||
+	    !get_count(event, "written", &p->written, error) ||
+	    !get_count(event, "requested", &p->requested, error) ||
+	    !get_count(event, "refused", &p->refused, error) ||
+	    !get_count(event, "elapsed_ms", &elapsed, error) ||
+	    !get_flag(event, "finished", &p->finished, error) ||
+	    !get_flag(event, "incomplete", &p->incomplete, error) ||
+	    !get_obj(event, "destination", &destination, error) ||
+	    !get_str(destination, "label", &p->dest, error))
+		return NULL;
+	p->job = g_strdup(job);
+	p->elapsed_ms = (gint64)MIN(elapsed, (guint64)G_MAXINT64);
+	return g_steal_pointer(&p);
+}
+
+static gchar *
+format_secs(guint64 s)
+{
+	if (s >= 3600)
+		return g_strdup_printf("%u:%02u:%02u", (guint)(s / 3600), (guint)(s / 60 % 60),
+		                       (guint)(s % 60));
+	return g_strdup_printf("%u:%02u", (guint)(s / 60), (guint)(s % 60));
+}
+
+/* A count for a message (the agent's are far below 2^32). */
+static guint
+u32(guint64 v)
+{
+	return (guint)MIN(v, (guint64)G_MAXUINT);
+}
+
+FutNotifyMessage *
+fut_notify_progress_message(const FutNotifyProgress *p)
+{
+	g_autoptr(FutNotifyMessage) m = g_new0(FutNotifyMessage, 1);
+	const gchar *dest = p->dest != NULL && *p->dest != '\0' ? p->dest : _("the stick");
+	guint64 done = MIN(p->bytes_done, p->bytes);
+	g_autofree gchar *sdone = g_format_size(done);
+	g_autofree gchar *stotal = g_format_size(p->bytes);
+
+	if (p->finished) {
+		g_autofree gchar *swritten = g_format_size(p->bytes_done);
+		if (p->incomplete)
+			m->summary = g_strdup_printf(_("Export to %s stopped"), dest);
+		else if (p->refused > 0)
+			m->summary = g_strdup_printf(_("Export to %s finished: %u refused"), dest,
+			                             u32(p->refused));
+		else if (p->requested > 0)
+			m->summary =
+			    g_strdup_printf(_("Export to %s finished: approval needed"), dest);
+		else
+			m->summary = g_strdup_printf(_("Exported to %s"), dest);
+		m->body = g_strdup_printf(_("%u of %u files done (%s): %u written, %u waiting for "
+		                            "approval, %u refused."),
+		                          u32(p->files_done), u32(p->files), swritten,
+		                          u32(p->written), u32(p->requested), u32(p->refused));
+		m->urgent = p->refused > 0 || p->incomplete;
+		return g_steal_pointer(&m);
+	}
+	{
+		gdouble secs = (gdouble)p->elapsed_ms / 1000.0;
+		gdouble rate = secs > 0.2 ? (gdouble)done / secs : 0.0;
+		g_autofree gchar *srate = g_format_size((guint64)rate);
+		g_autofree gchar *sleft =
+		    rate > 0 && p->bytes > done
+		        ? format_secs((guint64)((gdouble)(p->bytes - done) / rate))
+		        : g_strdup("-:--");
+
+		m->summary = g_strdup_printf(_("Exporting to %s"), dest);
+		m->body =
+		    g_strdup_printf(_("%u of %u files, %s of %s, %s/s, %s left"),
+		                    u32(p->files_done), u32(p->files), sdone, stotal, srate, sleft);
+		m->has_value = TRUE;
+		if (p->bytes > 0)
+			m->value = (guint)(done * 100 / p->bytes);
+		else if (p->files > 0)
+			m->value = (guint)(MIN(p->files_done, p->files) * 100 / p->files);
 	}
 	return g_steal_pointer(&m);
 }

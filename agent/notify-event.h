@@ -15,6 +15,8 @@ typedef struct {
 	gchar *body;    /* plain text (the caller escapes it for markup-capable servers) */
 	gchar *folder;  /* a local folder the "Open Folder" action opens, or NULL */
 	gboolean urgent;
+	gboolean has_value; /* a progress bar: the "value" hint of the notification spec */
+	guint value;        /* 0 to 100 */
 } FutNotifyMessage;
 
 void fut_notify_message_free(FutNotifyMessage *m);
@@ -25,5 +27,27 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutNotifyMessage, fut_notify_message_free)
  * with a one-line reason. Every string taken from the event is escaped (fut_strescape).
  * Caller frees. */
 FutNotifyMessage *fut_notify_message_from_event(JsonObject *event, GError **error);
+
+/* An "export.progress" event (docs/agent-api.md): the agent's sum of one export job. */
+typedef struct {
+	gchar *job;  /* the job's id (lowercase hex) */
+	gchar *dest; /* the stick, escaped, or NULL */
+	guint64 files, files_done, bytes, bytes_done;
+	guint64 written, requested, refused;
+	gint64 elapsed_ms;
+	gboolean finished, incomplete;
+} FutNotifyProgress;
+
+void fut_notify_progress_free(FutNotifyProgress *p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutNotifyProgress, fut_notify_progress_free)
+
+/* Returns the progress in @event, or NULL without error when it is another event; a
+ * malformed one is an error with a one-line reason. Caller frees. */
+FutNotifyProgress *fut_notify_progress_from_event(JsonObject *event, GError **error);
+
+/* The notification for @p: while it runs "Exporting to STICK" with files, bytes, MB/s and
+ * time left and a progress value; when it finished, what was written, is waiting for
+ * approval or was refused (urgent when something was refused or it stopped). */
+FutNotifyMessage *fut_notify_progress_message(const FutNotifyProgress *p);
 
 G_END_DECLS

@@ -2,10 +2,12 @@
 # TEST ONLY stand-in for futarid's event subscription (docs/agent-api-events.md), for
 # tests/gui/notify.sh: binds SOCKET (SOCK_SEQPACKET), accepts one client, checks that it
 # sends {"command": "subscribe"}, answers like the agent, sends every line of EVENTS as one
-# packet (garbage included), then closes. With --refuse it refuses the subscription.
+# packet (garbage included; a line "@SLEEP SECONDS" waits instead), then closes. With
+# --refuse it refuses the subscription.
 import json
 import socket
 import sys
+import time
 
 refuse = "--refuse" in sys.argv
 args = [a for a in sys.argv[1:] if a != "--refuse"]
@@ -26,6 +28,9 @@ else:
     with open(events, "rb") as f:
         for line in f:
             line = line.rstrip(b"\n")
+            if line.startswith(b"@SLEEP "):
+                time.sleep(float(line[7:]))
+                continue
             if line == b"@OVERSIZED":
                 line = b'{"event":{"event":"export.written","pad":"' + b"x" * 70000 + b'"}}'
             c.send(line)

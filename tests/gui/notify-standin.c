@@ -2,7 +2,11 @@
 /* TEST ONLY: a stand-in desktop notification server for tests/gui/notify.sh. It owns
  * org.freedesktop.Notifications on the session bus, answers like a real server that
  * supports body markup and actions, and appends every Notify call to OUTFILE as one JSON
- * line {app, summary, body, actions, urgency}. It writes READYFILE once it owns the name.
+ * line {app, summary, body, actions, urgency, id, replaces, value?}: "id" is the id it
+ * answered (the one replaced, or a new one), "value" the progress hint when there is one;
+ * and every CloseNotification call as one line "ID" in OUTFILE.closed (libnotify closes
+ * the notifications still open when the client exits).
+ * It writes READYFILE once it owns the name.
  *
  *   notify-standin OUTFILE READYFILE */
 #include "config.h"
@@ -30,7 +34,7 @@ static const gchar xml[] =
 static const gchar *out_path, *ready_path;
 static guint next_id = 1;
 
-static void
+static guint32
 record(GVariant *params)
 {
 	const gchar *app, *icon, *summary, *body;
@@ -44,11 +48,15 @@ record(GVariant *params)
 	g_autofree gchar *line = NULL;
 	const gchar *action;
 	guchar urgency = 1;
+	gint32 value = -1;
+	guint32 id;
 	FILE *f;
 
 	g_variant_get(params, "(&su&s&s&sas@a{sv}i)", &app, &replaces, &icon, &summary, &body,
 	              &actions, &hints, &timeout);
 	g_variant_lookup(hints, "urgency", "y", &urgency);
+	g_variant_lookup(hints, "value", "i", &value);
+	id = replaces != 0 ? replaces : next_id++;
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "app");
 	json_builder_add_string_value(b, app);
@@ -63,6 +71,14 @@ record(GVariant *params)
 	json_builder_end_array(b);
 	json_builder_set_member_name(b, "urgency");
 	json_builder_add_int_value(b, urgency);
+	json_builder_set_member_name(b, "id");
+	json_builder_add_int_value(b, id);
+	json_builder_set_member_name(b, "replaces");
+	json_builder_add_int_value(b, replaces);
+	if (value >= 0) {
+		json_builder_set_member_name(b, "value");
+		json_builder_add_int_value(b, value);
+	}
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
 	json_generator_set_root(gen, root);
@@ -72,6 +88,7 @@ record(GVariant *params)
 		fprintf(f, "%s\n", line);
 		fclose(f);
 	}
+	return id;
 }
 
 static void
@@ -85,8 +102,18 @@ call(GDBusConnection *c,
      gpointer data)
 {
 	if (g_str_equal(method, "Notify")) {
-		record(params);
-		g_dbus_method_invocation_return_value(inv, g_variant_new("(u)", next_id++));
+		guint32 id = record(params);
+		g_dbus_method_invocation_return_value(inv, g_variant_new("(u)", id));
+	} else if (g_str_equal(method, "CloseNotification")) {
+		g_autofree gchar *closed_path = g_strconcat(out_path, ".closed", NULL);
+		guint32 id = 0;
+		FILE *f = fopen(closed_path, "ae");
+		g_variant_get(params, "(u)", &id);
+		if (f != NULL) {
+			fprintf(f, "%u\n", id);
+			fclose(f);
+		}
+		g_dbus_method_invocation_return_value(inv, NULL);
 	} else if (g_str_equal(method, "GetCapabilities")) {
 		const gchar *caps[] = {"body", "body-markup", "actions", NULL};
 		g_dbus_method_invocation_return_value(inv, g_variant_new("(^as)", caps));

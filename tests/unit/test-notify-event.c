@@ -189,6 +189,84 @@ test_requested_without_path(void)
 	g_assert_cmpstr(m->folder, ==, "/home/bob"); /* where futari export saves it */
 }
 
+/* export.progress: the running text (rate and time left from elapsed_ms), the endings, a
+ * hostile stick name escaped, and garbage refused with a reason. */
+static FutNotifyMessage *
+progress_text(const gchar *json)
+{
+	g_autoptr(JsonObject) o = parse(json);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutNotifyProgress) p = fut_notify_progress_from_event(o, &error);
+
+	g_assert_no_error(error);
+	g_assert_nonnull(p);
+	return fut_notify_progress_message(p);
+}
+
+#define PROGRESS(files_done, bytes_done, w, q, r, ms, fin, extra)                                  \
+	"{\"event\":\"export.progress\",\"job\":\"0a1b2c3d4e5f6071\",\"files\":10,"                \
+	"\"files_done\":" #files_done ",\"bytes\":10000000,\"bytes_done\":" #bytes_done            \
+	",\"written\":" #w ",\"requested\":" #q ",\"refused\":" #r ",\"elapsed_ms\":" #ms          \
+	",\"destination\":{\"label\":\"alpha\"},\"finished\":" #fin extra "}"
+
+static void
+test_progress(void)
+{
+	static const gchar *const bad[] = {
+	    "{\"event\":\"export.progress\"}",
+	    "{\"event\":\"export.progress\",\"job\":\"XYZ\",\"files\":1}",
+	    "{\"event\":\"export.progress\",\"job\":\"ab\",\"files\":-1}",
+	    "{\"event\":\"export.progress\",\"job\":\"ab\",\"files\":1,\"files_done\":0,"
+	    "\"bytes\":1,\"bytes_done\":0,\"written\":0,\"requested\":0,\"refused\":0,"
+	    "\"elapsed_ms\":1,\"finished\":\"yes\"}",
+	    "{\"event\":\"export.progress\",\"job\":\"ab\",\"files\":1,\"files_done\":0,"
+	    "\"bytes\":1,\"bytes_done\":0,\"written\":0,\"requested\":0,\"refused\":0,"
+	    "\"elapsed_ms\":1,\"destination\":[]}",
+	};
+	g_autoptr(FutNotifyMessage) run = NULL, done = NULL, req = NULL, stop = NULL, evil = NULL;
+	g_autoptr(JsonObject) other = parse("{\"event\":\"export.written\"}");
+	g_autoptr(GError) error = NULL;
+
+	/* 4 MB of 10 MB in 2 s: 2.0 MB/s, 3 s left, 40 %. */
+	run = progress_text(PROGRESS(3, 4000000, 3, 0, 0, 2000, false, ""));
+	g_assert_cmpstr(run->summary, ==, "Exporting to alpha");
+	g_assert_cmpstr(run->body, ==,
+	                "3 of 10 files, 4.0\u00a0MB of 10.0\u00a0MB, 2.0\u00a0MB/s, 0:03 left");
+	g_assert_true(run->has_value);
+	g_assert_cmpuint(run->value, ==, 40);
+	g_assert_false(run->urgent);
+	done = progress_text(PROGRESS(10, 10000000, 10, 0, 0, 5000, true, ""));
+	g_assert_cmpstr(done->summary, ==, "Exported to alpha");
+	g_assert_false(done->has_value);
+	g_assert_false(done->urgent);
+	req = progress_text(PROGRESS(10, 10000000, 8, 2, 0, 5000, true, ""));
+	g_assert_cmpstr(req->summary, ==, "Export to alpha finished: approval needed");
+	g_assert_nonnull(strstr(req->body, "8 written, 2 waiting for approval, 0 refused."));
+	stop = progress_text(PROGRESS(4, 4000000, 4, 0, 0, 5000, true, ",\"incomplete\":true"));
+	g_assert_cmpstr(stop->summary, ==, "Export to alpha stopped");
+	g_assert_true(stop->urgent);
+	{
+		g_autoptr(JsonObject) o = parse(
+		    "{\"event\":\"export.progress\",\"job\":\"ab\",\"files\":1,\"files_done\":0,"
+		    "\"bytes\":1,\"bytes_done\":0,\"written\":0,\"requested\":0,\"refused\":0,"
+		    "\"elapsed_ms\":1,\"destination\":{\"label\":\"a\\u001b[31m\"}}");
+		g_autoptr(FutNotifyProgress) p = fut_notify_progress_from_event(o, NULL);
+		evil = fut_notify_progress_message(p);
+		g_assert_cmpstr(evil->summary, ==, "Exporting to a\\x1b[31m");
+	}
+	g_assert_null(fut_notify_progress_from_event(other, &error));
+	g_assert_no_error(error);
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autoptr(JsonObject) o = parse(bad[i]);
+		g_autoptr(FutNotifyProgress) p = NULL;
+		g_clear_error(&error);
+		p = fut_notify_progress_from_event(o, &error);
+		g_assert_null(p);
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+		g_assert_null(strchr(error->message, '\n'));
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -201,5 +279,6 @@ main(int argc, char **argv)
 	g_test_add_func("/notify/event/garbage", test_garbage);
 	g_test_add_func("/notify/event/relative-folder", test_relative_folder);
 	g_test_add_func("/notify/event/requested-without-path", test_requested_without_path);
+	g_test_add_func("/notify/event/progress", test_progress);
 	return g_test_run();
 }
