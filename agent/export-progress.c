@@ -86,12 +86,14 @@ typedef struct {
 	guint written, requested, refused;
 	GHashTable *running; /* file -> guint64* bytes read */
 	gint64 start, last_emit, last_seen;
+	gboolean pending; /* changed since its last event (too soon to send) */
 } Job;
 
 struct _FutExportJobs {
 	GHashTable *jobs; /* "uid:id" -> Job* */
 	FutExportJobsEmit emit;
 	gpointer data;
+	guint flush_id; /* sends the pending figures when they are due */
 };
 
 static void
@@ -121,6 +123,8 @@ fut_export_jobs_free(FutExportJobs *jobs)
 {
 	if (jobs == NULL)
 		return;
+	if (jobs->flush_id != 0)
+		g_source_remove(jobs->flush_id);
 	g_hash_table_unref(jobs->jobs);
 	g_free(jobs);
 }
@@ -203,13 +207,70 @@ job_emit(FutExportJobs *jobs, Job *j, gboolean finished, gboolean incomplete, gi
 	if (incomplete)
 		json_object_set_boolean_member(e, "incomplete", TRUE);
 	j->last_emit = now;
+	j->pending = FALSE;
 	jobs->emit(j->uid, e, jobs->data);
+}
+
+static gint64
+due_at(const Job *j)
+{
+	return j->last_emit == 0 ? 0 : j->last_emit + FUT_EXPORT_PROGRESS_EVERY_MS * 1000;
 }
 
 static gboolean
 due(const Job *j, gint64 now)
 {
-	return j->last_emit == 0 || now - j->last_emit >= FUT_EXPORT_PROGRESS_EVERY_MS * 1000;
+	return j->last_emit == 0 || now >= due_at(j);
+}
+
+static gboolean
+on_flush(gpointer data)
+{
+	FutExportJobs *jobs = data;
+	gint64 now = g_get_monotonic_time();
+	gint64 next;
+
+	jobs->flush_id = 0;
+	next = fut_export_jobs_flush(jobs, now);
+	if (next != 0)
+		jobs->flush_id = g_timeout_add((guint)((next - now + 999) / 1000), on_flush, jobs);
+	return G_SOURCE_REMOVE;
+}
+
+/* Sends @j's figures now when they are due, or once they are: a change is never held back
+ * for good (the CLI may send nothing for a long time after it, and the desktop would show
+ * figures older than what was done). */
+static void
+job_changed(FutExportJobs *jobs, Job *j, gint64 now)
+{
+	if (due(j, now)) {
+		job_emit(jobs, j, FALSE, FALSE, now);
+		return;
+	}
+	j->pending = TRUE;
+	if (jobs->flush_id == 0)
+		jobs->flush_id =
+		    g_timeout_add((guint)((due_at(j) - now + 999) / 1000), on_flush, jobs);
+}
+
+gint64
+fut_export_jobs_flush(FutExportJobs *jobs, gint64 now)
+{
+	GHashTableIter it;
+	gpointer v;
+	gint64 next = 0;
+
+	g_hash_table_iter_init(&it, jobs->jobs);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		Job *j = v;
+		if (!j->pending)
+			continue;
+		if (due(j, now))
+			job_emit(jobs, j, FALSE, FALSE, now);
+		else if (next == 0 || due_at(j) < next)
+			next = due_at(j);
+	}
+	return next;
 }
 
 void
@@ -232,8 +293,7 @@ fut_export_jobs_file_progress(FutExportJobs *jobs,
 		g_hash_table_insert(j->running, (gpointer)file, slot);
 	}
 	*slot = done;
-	if (due(j, now))
-		job_emit(jobs, j, FALSE, FALSE, now);
+	job_changed(jobs, j, now);
 }
 
 void
@@ -261,8 +321,7 @@ fut_export_jobs_file_done(FutExportJobs *jobs,
 	else
 		j->refused++;
 	if (j->files_done < j->files) {
-		if (due(j, now))
-			job_emit(jobs, j, FALSE, FALSE, now);
+		job_changed(jobs, j, now);
 		return;
 	}
 	job_emit(jobs, j, TRUE, FALSE, now);

@@ -10,9 +10,10 @@ G_BEGIN_DECLS
 /* The progress of a user's export job across its calls (issue 18): `futari export` sends
  * one call per file, each naming its job ({"job": {"id", "files", "bytes"}}); the agent adds
  * up what its calls have read and how they ended, and sends the user's own subscribers an
- * "export.progress" event (docs/agent-api.md) at most FUT_EXPORT_PROGRESS_EVERY_MS apart,
- * and always the last one. The figures are the caller's own claims about its job and go
- * only to the caller's uid: they decide nothing. Main thread only. */
+ * "export.progress" event (docs/agent-api.md) at most FUT_EXPORT_PROGRESS_EVERY_MS apart;
+ * a change held back by that is sent when it is due, and the last one always. The figures are the
+ * caller's own claims about its job and go only to the caller's uid: they decide nothing. Main
+ * thread only. */
 
 #define FUT_EXPORT_PROGRESS_EVERY_MS 250
 /* A job nothing happened to for this long ends, as incomplete. */
@@ -73,6 +74,10 @@ void fut_export_jobs_file_done(FutExportJobs *jobs,
                                FutExportOutcome outcome,
                                guint64 size,
                                gint64 now);
+/* Sends the figures of the jobs that changed since their last event and are due (a change
+ * too soon after an event waits for this, called by a timer of its own in the main loop).
+ * Returns when the next one is due (g_get_monotonic_time()), or 0 when none waits. */
+gint64 fut_export_jobs_flush(FutExportJobs *jobs, gint64 now);
 /* Ends the jobs idle for FUT_EXPORT_PROGRESS_IDLE_S ("finished": true, "incomplete": true):
  * a file the caller never sent (it could not open it, or it stopped). */
 void fut_export_jobs_expire(FutExportJobs *jobs, gint64 now);

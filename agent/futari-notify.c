@@ -54,6 +54,14 @@ typedef struct {
 typedef struct {
 	NotifyNotification *note; /* NULL until shown */
 	gboolean multi;           /* more than one file: its files are said in one summary */
+	/* Until shown: the job's latest figures, when they came, and the timer that shows
+	 * them once the job is long. The agent sends nothing while nothing happens (the CLI
+	 * waits, a big file is written): a job that goes quiet before it is long is shown
+	 * all the same. */
+	FutNotifyProgress *last;
+	gint64 last_at;
+	guint long_timer;
+	Notifier *n;
 } JobNote;
 
 static void
@@ -61,6 +69,9 @@ job_note_free(gpointer data)
 {
 	JobNote *j = data;
 
+	if (j->long_timer != 0)
+		g_source_remove(j->long_timer);
+	g_clear_pointer(&j->last, fut_notify_progress_free);
 	g_clear_object(&j->note);
 	g_free(j);
 }
@@ -134,25 +145,65 @@ disconnect(Notifier *n)
 	n->fd = -1;
 }
 
-/* An export job's progress (export.progress): one notification per job, shown once the
- * job is long, updated in place with the progress value, and at the end turned into what
- * happened (a folder or several files) or closed (one file: its own notification says it). */
+static void show_job(Notifier *n, JobNote *j, const FutNotifyProgress *p);
+
+/* A job quiet since its last figures has become long: it is shown with them. */
+static gboolean
+on_long_job(gpointer data)
+{
+	JobNote *j = data;
+
+	j->long_timer = 0;
+	if (j->note == NULL && j->last != NULL) {
+		j->last->elapsed_ms += (g_get_monotonic_time() - j->last_at) / 1000;
+		show_job(j->n, j, j->last);
+	}
+	return G_SOURCE_REMOVE;
+}
+
+/* An export job's progress (export.progress, @p taken): one notification per job, shown
+ * once the job is long, updated in place with the progress value, and at the end turned
+ * into what happened (a folder or several files) or closed (one file: its own notification
+ * says it). */
 static void
 show_progress(Notifier *n, FutNotifyProgress *p)
 {
-	g_autoptr(FutNotifyMessage) m = fut_notify_progress_message(p);
-	g_autoptr(GError) error = NULL;
 	JobNote *j = g_hash_table_lookup(n->jobs, p->job);
 
 	if (j == NULL) {
-		if ((p->finished && p->files <= 1) || g_hash_table_size(n->jobs) >= JOBS_MAX)
+		if ((p->finished && p->files <= 1) || g_hash_table_size(n->jobs) >= JOBS_MAX) {
+			fut_notify_progress_free(p);
 			return;
+		}
 		j = g_new0(JobNote, 1);
+		j->n = n;
 		g_hash_table_insert(n->jobs, g_strdup(p->job), j);
 	}
 	j->multi = p->files > 1;
-	if (!p->finished && j->note == NULL && p->elapsed_ms < LONG_EXPORT_MS)
+	if (!p->finished && j->note == NULL && p->elapsed_ms < LONG_EXPORT_MS) {
+		if (j->long_timer == 0)
+			j->long_timer = g_timeout_add(
+			    (guint)(LONG_EXPORT_MS - MAX(p->elapsed_ms, 0)), on_long_job, j);
+		g_clear_pointer(&j->last, fut_notify_progress_free);
+		j->last = p;
+		j->last_at = g_get_monotonic_time();
 		return;
+	}
+	g_clear_pointer(&j->last, fut_notify_progress_free);
+	if (j->long_timer != 0)
+		g_source_remove(j->long_timer);
+	j->long_timer = 0;
+	show_job(n, j, p);
+	fut_notify_progress_free(p);
+}
+
+/* Shows @p in @j's notification, or ends it when the job finished (@j may be freed). */
+static void
+show_job(Notifier *n, JobNote *j, const FutNotifyProgress *p)
+{
+	g_autoptr(FutNotifyMessage) m = fut_notify_progress_message(p);
+	g_autoptr(GError) error = NULL;
+
 	if (p->finished && !j->multi) {
 		if (j->note != NULL && !notify_notification_close(j->note, &error))
 			log_msg(_("cannot close a notification"), error->message);
@@ -193,7 +244,7 @@ show_event(Notifier *n, JsonObject *event)
 	g_autoptr(FutNotifyMessage) m = NULL;
 
 	if (p != NULL) {
-		show_progress(n, p);
+		show_progress(n, g_steal_pointer(&p));
 		return;
 	}
 	if (error == NULL && !in_multi_job(n, event))

@@ -1,10 +1,14 @@
 #!/bin/sh
 # futari-notify and the real futarid's export.progress (root: loop-device sticks, as in
-# notify-agent.sh): `futari export -R` of a folder of 60 files, frozen (SIGSTOP) for 2 s
-# after its first file was written so the job is long whatever the machine's speed, shows
-# one notification for the job, updated in place (the same id) with a rising progress
-# value, then turned into "Exported to alpha" with all 60 files written; the files are not
-# announced one by one. Another user's notifier shows nothing.
+# notify-agent.sh): `futari export -R` of a folder of 60 files shows one notification for
+# the job, updated in place (the same id) with a rising progress value, then turned into
+# "Exported to alpha" with all 60 files written; the files are not announced one by one.
+# Another user's notifier shows nothing.
+# The job is made long whatever the machine's speed: the CLI is frozen (SIGSTOP) after its
+# first file was written, and the agent then sends nothing new; the progress must be shown
+# all the same while it is frozen (a job gone quiet before it was long was never shown).
+# Frozen again after a further file was written, the notification must be updated (the
+# agent sends figures it held back by its 250 ms pace once they are due).
 . "$top_srcdir/tests/integration/agent-lib.sh"
 agent_enter_ns "$@"
 . "$top_srcdir/tests/integration/lib.sh"
@@ -32,17 +36,49 @@ src="$HOME_U/photos"
 mkdir -p "$src"
 for i in $(seq 60); do public_file "$src/p$i.txt" 524288 "photo $i"; done
 chown -R 65534:65534 "$src"
-as_user "$FUTARI" export -R "$src" --to alpha --reason "press kit" >"$TEST_TMP/export.out" 2>&1 &
+# Not as_user in the background: that is a shell (a function) whose child is the CLI, and
+# SIGSTOP to the shell would not freeze the CLI at all.
+setpriv --reuid=65534 --regid=65534 --clear-groups env FUTARI_SOCKET="$SOCK" \
+	"$FUTARI" export -R "$src" --to alpha --reason "press kit" >"$TEST_TMP/export.out" 2>&1 &
 cli=$!
-# Freeze the CLI once the agent has written its first file.
+defer "kill -CONT $cli 2>/dev/null"
+written() {
+	cat "$TEST_TMP"/log/egress-*.jsonl 2>/dev/null | grep -c '"event":"export.written"'
+}
+# freeze_after N: waits until more than N files were written, then freezes the CLI.
+freeze_after() {
+	i=0
+	while [ "$(written)" -le "$1" ]; do
+		i=$((i + 1))
+		[ "$i" -lt 3000 ] || fail "no file written: $(cat "$TEST_TMP/export.out")"
+		sleep 0.01
+	done
+	kill -STOP "$cli"
+	[ "$(cat "/proc/$cli/comm")" = futari ] || fail "not the CLI: $(cat "/proc/$cli/comm" 2>&1)"
+	i=0
+	until grep -q '^State:[[:space:]]*T' "/proc/$cli/status"; do
+		i=$((i + 1))
+		[ "$i" -lt 100 ] || fail "the CLI is not frozen: $(cat "/proc/$cli/status" 2>&1)"
+		sleep 0.01
+	done
+	# The CLI has at most 3 files with the agent: the job must still be running.
+	[ "$(written)" -lt 55 ] || fail "the export was nearly done before it was frozen ($(written) written)"
+}
+progress_shown() {
+	grep -c '"summary": *"Exporting to alpha"' "$U1/got" 2>/dev/null
+}
+freeze_after 0
+wait_text "$U1/got" '"summary": *"Exporting to alpha"' ||
+	fail "no progress shown for a job that went quiet (CLI frozen): $(cat "$U1/got" "$U1/notify.err" 2>&1)"
+shown=$(progress_shown)
+kill -CONT "$cli"
+freeze_after "$(written)"
 i=0
-until grep -qs '"event":"export.written"' "$TEST_TMP"/log/egress-*.jsonl; do
+until [ "$(progress_shown)" -gt "$shown" ]; do
 	i=$((i + 1))
-	[ "$i" -lt 3000 ] || fail "no file written: $(cat "$TEST_TMP/export.out")"
-	sleep 0.01
+	[ "$i" -lt 300 ] || fail "the progress was not updated after more files were written: $(cat "$U1/got")"
+	sleep 0.1
 done
-kill -STOP "$cli"
-sleep 2
 kill -CONT "$cli"
 wait "$cli" || fail "the export failed: $(cat "$TEST_TMP/export.out")"
 grep -q "60 written" "$TEST_TMP/export.out" || fail "not all written: $(cat "$TEST_TMP/export.out")"

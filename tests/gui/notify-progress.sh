@@ -7,6 +7,8 @@
 #   still is;
 # - a short one-file job shows no progress; a long one-file job's progress is closed at the
 #   end (its own notification says what happened);
+# - a job that goes quiet before it is long (the agent sends nothing while nothing happens)
+#   is shown all the same once it is long, with its last figures;
 # - a job still running when the agent goes away is closed;
 # - malformed progress events are reported and ignored, never shown.
 skip() { echo "SKIP: $*" >&2; exit 77; }
@@ -69,6 +71,11 @@ prog("c" * 32, 1, 0, 900 * MiB, 300 * MiB, 3000)
 out.write("@SLEEP 0.2\n")
 written("big.iso")
 prog("c" * 32, 1, 1, 900 * MiB, 900 * MiB, 9000, finished=True)
+# A folder job quiet after 0.3 s (its CLI stopped, or it waits for the request limit):
+# shown once it is long all the same, with its last figures, then turned into the summary.
+prog("e" * 32, 3, 0, 30 * MiB, 3 * MiB, 300)
+out.write("@SLEEP 2.0\n")
+prog("e" * 32, 3, 3, 30 * MiB, 30 * MiB, 2400, finished=True)
 # A job still running when the agent goes away: its notification is closed, not left at
 # its last figure.
 prog("d" * 32, 2, 1, 20 * MiB, 10 * MiB, 5000)
@@ -123,11 +130,17 @@ assert any(x["summary"] == "Export of p3.jpg refused" for x in n), summaries
 big = [x for x in job if x["id"] != folder[0]["id"] and "0 of 1 files" in x["body"]]
 assert len(big) == 1 and big[0]["value"] == 33, big
 assert closed[0] == big[0]["id"], closed
+# The quiet job: shown by the notifier's own timer (no event of it said it was long).
+quiet = [x for x in job if "of 3 files" in x["body"]]
+assert len(quiet) == 2 and quiet[0]["value"] == 10, quiet
+assert quiet[0]["summary"] == "Exporting to alpha" and "0 of 3 files" in quiet[0]["body"], quiet
+assert quiet[1]["id"] == quiet[0]["id"] and quiet[1]["replaces"] == quiet[0]["id"], quiet
+assert "3 of 3 files done" in quiet[1]["body"] and "value" not in quiet[1], quiet
 left = [x for x in job if "1 of 2 files" in x["body"]]
 assert len(left) == 1 and left[0]["value"] == 50, left
 assert closed[1] == left[0]["id"], closed
 assert any("big.iso" in x["body"] for x in n), summaries
-assert len(n) == 1 + 4 + 1 + 1 + 1 + 1, summaries
+assert len(n) == 1 + 4 + 1 + 1 + 1 + 2 + 1, summaries
 PY
 [ "$(grep -c "malformed event" "$T/notify.err")" -eq 3 ] || fail "malformed progress not reported 3 times"
 grep -q "cannot close" "$T/notify.err" && fail "a progress notification could not be closed"

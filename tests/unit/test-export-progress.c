@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The desktop's progress of an export job (agent/export-progress.c): the "job" argument
  * refuses garbage with a reason; events add up a job's calls, come at most every 250 ms
- * (the last always), go only to the job's uid, end the job when its files are done or when
- * it sat idle, and the number of jobs followed is bounded. */
+ * (a change held back is sent when due, the last always), go only to the job's uid, end the job
+ * when its files are done or when it sat idle, and the number of jobs followed is bounded. */
 #include "config.h"
 
 #include <string.h>
@@ -167,6 +167,47 @@ test_job_adds_up(void)
 	g_ptr_array_unref(s.events);
 }
 
+/* A change too soon after an event is not lost: the flush sends it once it is due, even
+ * when nothing else happens to the job (the CLI stopped sending, a big file is written). */
+static void
+test_job_trailing(void)
+{
+	Sink s = {g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref)};
+	FutExportJobs *jobs = fut_export_jobs_new(sink_emit, &s);
+	g_autoptr(FutExportJobArg) a = arg_new("00000000000000cc", 4, 4000);
+	int f1, f2;
+	gint64 t = 5000000;
+
+	g_assert_cmpint(fut_export_jobs_flush(jobs, t), ==, 0);
+	fut_export_jobs_file_progress(jobs, 1000, a, &f1, "alpha", 100, t);
+	g_assert_cmpuint(s.events->len, ==, 1);
+	/* Nothing changed since: nothing waits. */
+	g_assert_cmpint(fut_export_jobs_flush(jobs, t + 300 * MS), ==, 0);
+	g_assert_cmpuint(s.events->len, ==, 1);
+	fut_export_jobs_file_done(jobs, 1000, a, &f1, "alpha", FUT_EXPORT_OUTCOME_WRITTEN, 1000,
+	                          t + 400 * MS);
+	g_assert_cmpuint(s.events->len, ==, 2);
+	/* Two changes within 250 ms of that event: held back, then sent once, the latest. */
+	fut_export_jobs_file_progress(jobs, 1000, a, &f2, "alpha", 300, t + 450 * MS);
+	fut_export_jobs_file_done(jobs, 1000, a, &f2, "alpha", FUT_EXPORT_OUTCOME_WRITTEN, 1000,
+	                          t + 500 * MS);
+	g_assert_cmpuint(s.events->len, ==, 2);
+	g_assert_cmpint(fut_export_jobs_flush(jobs, t + 600 * MS), ==, t + 650 * MS);
+	g_assert_cmpuint(s.events->len, ==, 2);
+	g_assert_cmpint(fut_export_jobs_flush(jobs, t + 650 * MS), ==, 0);
+	g_assert_cmpuint(s.events->len, ==, 3);
+	g_assert_cmpint(num(ev(&s, 2), "files_done"), ==, 2);
+	g_assert_cmpint(num(ev(&s, 2), "bytes_done"), ==, 2000);
+	g_assert_cmpint(num(ev(&s, 2), "elapsed_ms"), ==, 650);
+	g_assert_false(json_object_get_boolean_member(ev(&s, 2), "finished"));
+	/* Sent once: a later flush has nothing to send. */
+	g_assert_cmpint(fut_export_jobs_flush(jobs, t + 2000 * MS), ==, 0);
+	g_assert_cmpuint(s.events->len, ==, 3);
+	g_assert_cmpuint(fut_export_jobs_count(jobs), ==, 1);
+	fut_export_jobs_free(jobs);
+	g_ptr_array_unref(s.events);
+}
+
 /* The CLI could not open its third file: later calls declare 2 files; a call sent before,
  * declaring 3, ends last. The job still ends with its second file. */
 static void
@@ -240,6 +281,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/agent/export-progress/arg-garbage", test_arg_garbage);
 	g_test_add_func("/agent/export-progress/adds-up", test_job_adds_up);
+	g_test_add_func("/agent/export-progress/trailing", test_job_trailing);
 	g_test_add_func("/agent/export-progress/file-taken-out", test_job_file_taken_out);
 	g_test_add_func("/agent/export-progress/users-and-limits", test_job_users_and_limits);
 	return g_test_run();
