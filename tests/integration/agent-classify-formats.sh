@@ -88,11 +88,12 @@ mkpdf "$HOME_U/scan.pdf"
 expect_rule "$HOME_U/scan.pdf" II unsupported
 
 # Mail: a Shift_JIS roster attached in base64; a marking in an encoded subject.
-mkmail() { # mkmail FILE SUBJECT ATTACHMENT-TEXT
+mkmail() { # mkmail FILE SUBJECT ATTACHMENT-TEXT [SUBJECT-CHARSET]
 	python3 - "$@" <<'PY'
 import base64, sys
 path, subject, attached = sys.argv[1], sys.argv[2], sys.argv[3]
-enc = '=?ISO-2022-JP?B?%s?=' % base64.b64encode(subject.encode('iso-2022-jp')).decode()
+cs = sys.argv[4] if len(sys.argv) > 4 else 'ISO-2022-JP'
+enc = '=?%s?B?%s?=' % (cs, base64.b64encode(subject.encode(cs.lower())).decode())
 body = '会議のお知らせです。\n'.encode('iso-2022-jp')
 att = base64.encodebytes(attached.encode('cp932')).decode()
 mail = (b'From: a@example.jp\nTo: b@example.jp\nSubject: ' + enc.encode() +
@@ -109,6 +110,10 @@ mkmail "$HOME_U/roster.eml" "会議" "$(printf '氏名,個人番号\n山田,%s\n
 expect_rule "$HOME_U/roster.eml" I mynumber
 mkmail "$HOME_U/price.eml" "【極秘】予定価格" "会議"
 expect_rule "$HOME_U/price.eml" II marking
+for cs in Shift_JIS EUC-JP UTF-8; do
+	mkmail "$HOME_U/price-$cs.eml" "【極秘】予定価格" "会議" "$cs"
+	expect_rule "$HOME_U/price-$cs.eml" II marking
+done
 
 stop_agent
 exit 0
