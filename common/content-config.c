@@ -301,6 +301,12 @@ fut_content_config_free(FutContentConfig *self)
 	g_free(self);
 }
 
+void
+fut_content_config_set_map_files(FutContentConfig *self, gboolean map_files)
+{
+	self->map_files = map_files;
+}
+
 guint64
 fut_content_config_get_scan_limit(const FutContentConfig *self)
 {

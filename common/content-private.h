@@ -43,6 +43,7 @@ struct _FutContentConfig {
 	/* and the charsets a mail's headers and parts may name, which GMime converts inside
 	 * the sandboxed worker (content-config.c, mail_charsets) */
 	GIConv keep_mail[16];
+	gboolean map_files; /* fut_content_config_set_map_files() */
 };
 
 /* Per-file state of one scan. */
