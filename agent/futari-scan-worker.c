@@ -282,6 +282,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "futari-scan-worker: %s\n", error->message);
 		return 1;
 	}
+	/* large text files are mapped, not copied: a file truncated meanwhile raises SIGBUS,
+	 * which ends this worker, and the agent makes that file Class II */
+	fut_content_config_set_map_files(cl, TRUE);
 	ready[1] = landlock ? 1 : 0;
 	if (!send_all(ready, sizeof(ready)))
 		return 1;

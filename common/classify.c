@@ -86,6 +86,12 @@ fut_classifier_get_scan_limit(const FutClassifier *self)
 	return fut_content_config_get_scan_limit(self->content);
 }
 
+void
+fut_classifier_set_map_files(FutClassifier *self, gboolean map_files)
+{
+	fut_content_config_set_map_files(self->content, map_files);
+}
+
 const FutContentConfig *
 fut_classifier_get_content_config(const FutClassifier *self)
 {

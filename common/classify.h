@@ -98,6 +98,9 @@ typedef FutContentResult *(*FutContentScanFunc)(const FutContentConfig *cfg,
  * Set it before the classifier is shared between threads. */
 void
 fut_classifier_set_content_scan(FutClassifier *self, FutContentScanFunc func, gpointer user_data);
+/* fut_content_config_set_map_files() for the classifier's own content scan (a developer
+ * tool's: a file truncated under it kills it with SIGBUS). Before the classifier is shared. */
+void fut_classifier_set_map_files(FutClassifier *self, gboolean map_files);
 /* The content part of the configuration (borrowed), for a worker to be given the same. */
 const FutContentConfig *fut_classifier_get_content_config(const FutClassifier *self);
 

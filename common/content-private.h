@@ -40,6 +40,10 @@ struct _FutContentConfig {
 	GIConv keep_utf16;
 	GIConv keep_eucjp;
 	GIConv keep_iso2022jp;
+	/* and the charsets a mail's headers and parts may name, which GMime converts inside
+	 * the sandboxed worker (content-config.c, mail_charsets) */
+	GIConv keep_mail[16];
+	gboolean map_files; /* fut_content_config_set_map_files() */
 };
 
 /* Per-file state of one scan. */

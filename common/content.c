@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,7 +12,8 @@
 #include "content-private.h"
 #include "util.h"
 
-#define SPARSE_MIN (1024 * 1024) /* a file with more than this much hole is read sparsely */
+#define SPARSE_MIN (1024 * 1024)      /* a file with more than this much hole is read sparsely */
+#define MAP_PIECE  (16 * 1024 * 1024) /* mapped at a time (map_files) */
 
 /* The content scan of one file: reads it, hands it to the format readers and decoders,
  * and judges what the scanner counted. */
@@ -192,6 +194,33 @@ next_data(Ctx *ctx, Decoder *dec, int fd, guint64 size, guint64 *off, gsize *wan
 	return TRUE;
 }
 
+/* With map_files: feeds [*@off, @size) of @fd to @dec from mappings of MAP_PIECE at a time
+ * instead of copies; *@off and *@data_read move on. A mapping that fails leaves the rest to
+ * pread(). Only for a file without holes whose size is within the scan limit. */
+static void
+map_text(Ctx *ctx, Decoder *dec, int fd, guint64 size, guint64 *off, guint64 *data_read)
+{
+	const guint64 page = (guint64)sysconf(_SC_PAGESIZE);
+
+	while (*off < size) {
+		guint64 base = *off / page * page;
+		gsize span = (gsize)MIN((guint64)MAP_PIECE, size - base);
+		guint8 *map = mmap(NULL, span, PROT_READ, MAP_PRIVATE, fd, (off_t)base);
+		if (map == MAP_FAILED)
+			return;
+		(void)madvise(map, span, MADV_SEQUENTIAL);
+		for (guint64 at = *off; at < base + span;) {
+			gsize n = (gsize)MIN((guint64)READ_CHUNK, base + span - at);
+			content_decoder_feed(dec, map + (at - base), n);
+			at += n;
+			*off = at;
+			*data_read += n;
+		}
+		munmap(map, span);
+	}
+	(void)ctx;
+}
+
 /* Streams a text file through the decoder in chunks; memory stays constant. */
 static gboolean
 stream_text(Ctx *ctx, int fd, Kind kind, const guint8 *first, gsize first_len, guint64 size)
@@ -207,6 +236,10 @@ stream_text(Ctx *ctx, int fd, Kind kind, const guint8 *first, gsize first_len, g
 	 * fanotify path should not pay for a megabyte buffer for them */
 	if (first_len == SNIFF_LEN)
 		buf = g_malloc(READ_CHUNK);
+	/* then pread() goes on from the mapped size: it finds what a growing file added */
+	if (buf != NULL && ctx->cl->map_files && !ctx->sparse && size > off &&
+	    size <= ctx->cl->scan_limit)
+		map_text(ctx, dec, fd, size, &off, &data_read);
 	while (buf != NULL) {
 		gsize want = READ_CHUNK;
 		gssize n;

@@ -304,6 +304,43 @@ test_rtf(void)
 
 /* A 2 GiB sparse file with a little data: holes are skipped (SEEK_DATA), so it is read in
  * a moment and the scan limit (256 MiB) applies to its data; the offset is put back. */
+/* Large text read by mapping (as the worker does) and by pread(): the same findings, at a
+ * mapping piece's edge too (the first piece starts after the first 64 KiB read; a My Number
+ * cut by its end), a Shift_JIS marking and a roster after the ASCII, a file of 64 KiB + 1. */
+static void
+test_mapped(void)
+{
+	const gsize edge = 64 * 1024 + 16 * 1024 * 1024;
+	const gsize sizes[] = {64 * 1024 + 1, 300000, edge + 100};
+	gsize sjis_len = 0;
+	g_autofree gchar *sjis = g_convert("部外秘\n", -1, "CP932", "UTF-8", NULL, &sjis_len, NULL);
+
+	for (guint k = 0; k < G_N_ELEMENTS(sizes); k++) {
+		g_autoptr(GString) t = g_string_new(NULL);
+		gchar *text[2] = {NULL, NULL};
+		while (t->len + 12 < sizes[k])
+			g_string_append(t, "1234567,abc\n");
+		g_string_truncate(t, sizes[k] > edge ? edge - 6 : sizes[k] - 40);
+		if (sizes[k] > edge)
+			g_string_append(t, "\n" MN1 "\n"); /* digits 5 to 12 in the next piece */
+		g_string_append(t, "個人番号 " MN2 "\n");
+		g_string_append_len(t, sjis, (gssize)sjis_len);
+		for (guint map = 0; map < 2; map++) {
+			g_autoptr(FutClassifier) cl = classifier_from(NULL);
+			g_autoptr(FutClassification) c = NULL;
+			fut_classifier_set_map_files(cl, map == 1);
+			c = classify_bytes(cl, t->str, t->len, "big.txt");
+			g_assert_cmpstr(fut_class_name(c->klass), ==, "I");
+			g_assert_true(has_rule(c, "marking", FUT_CLASS_II));
+			text[map] = fut_classification_to_text(c, "big.txt");
+		}
+		g_assert_cmpstr(text[0], ==, text[1]);
+		g_assert_nonnull(strstr(text[1], sizes[k] > edge ? "2 My Number" : "1 My Number"));
+		g_free(text[0]);
+		g_free(text[1]);
+	}
+}
+
 static void
 test_sparse(void)
 {
@@ -413,6 +450,7 @@ main(int argc, char **argv)
 	g_test_add_func("/classify-formats/mail", test_mail);
 	g_test_add_func("/classify-formats/rtf", test_rtf);
 	g_test_add_func("/classify-formats/sparse", test_sparse);
+	g_test_add_func("/classify-formats/mapped", test_mapped);
 	g_test_add_func("/classify-formats/scanner-fast-path", test_scanner_fast_path);
 	return g_test_run();
 }
