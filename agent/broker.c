@@ -616,7 +616,10 @@ fut_broker_job_refuse(FutBrokerJob *j, FutApiCall *call, GError *error)
 	g_autoptr(GError) owned = error;
 	g_autoptr(GError) lerr = NULL;
 
-	if (!fut_broker_job_record(j, "export.refused", "deny", owned->message, &lerr))
+	/* "busy" is a refusal the client waits out and sends again before anything of the
+	 * file was looked at: not a decision about the file, so no export.refused record. */
+	if (!g_error_matches(owned, FUT_ERROR, FUT_ERROR_BUSY) &&
+	    !fut_broker_job_record(j, "export.refused", "deny", owned->message, &lerr))
 		g_prefix_error(&owned, _("(and the log failed) "));
 	fut_api_call_return_error(call, owned);
 }

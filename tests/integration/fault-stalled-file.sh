@@ -81,6 +81,15 @@ while [ $k -lt $n ]; do
 	echo "$out" | grep -q "in progress" || fail "unexpected answer to wave 2: $out"
 	k=$((k + 1))
 done
+# An export refused for the same reason is one the client waits out and sends again (code
+# "busy"): no file was looked at, so it is not logged as a refusal of the file.
+before=$(cat "$TEST_TMP"/log/egress-*.jsonl | grep -c '"event":"export.refused"')
+out=$(timeout 20 setpriv --reuid=65534 --regid=65534 --clear-groups "$PROBE" "$SOCK" \
+	--fd "$HOME_U/small.txt" \
+	'{"command":"export","args":{"name":"small.txt","to":"nowhere","reason":"r"}}' 2>&1)
+echo "$out" | grep -q '"busy"' || fail "unexpected answer to a busy export: $out"
+after=$(cat "$TEST_TMP"/log/egress-*.jsonl | grep -c '"event":"export.refused"')
+[ "$after" -eq "$before" ] || fail "a busy refusal was logged as export.refused"
 now=$(threads)
 echo "agent threads: $base before, $now with the share stalled"
 [ "$now" -le $((base + share + 4)) ] ||
