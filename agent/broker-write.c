@@ -150,8 +150,8 @@ open_dirs(int rootfd, GStrv dir, GString *rel, GError **error)
 typedef struct {
 	FutBrokerJob *j;
 	FutWriteItem *item;
-	int dfd;       /* the file's folder on the stick */
-	gchar *rel;    /* that folder below the top, "" or ending in '/' */
+	int dfd;        /* the file's folder on the stick */
+	gchar *rel;     /* that folder below the top, "" or ending in '/' */
 	gchar *partial; /* base name while it is written */
 	gchar *named;   /* final base name, once chosen */
 	gboolean alive; /* still on its way (no error) */
@@ -298,8 +298,8 @@ stage_name(Staged *st, GHashTable *taken)
  * point: recovery removes every file the log holds no export of and completes the rename of
  * every file it does (fut_broker_clean_leftovers). */
 static gboolean
-export_write_batch(FutWritePath *wp, int rootfd, FutWriteItem *const *items, guint n,
-                   GError **error)
+export_write_batch(
+    FutWritePath *wp, int rootfd, FutWriteItem *const *items, guint n, GError **error)
 {
 	g_autofree Staged *st = g_new0(Staged, n);
 	g_autoptr(GHashTable) taken = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -363,7 +363,8 @@ export_write_batch(FutWritePath *wp, int rootfd, FutWriteItem *const *items, gui
 			continue;
 		if (!fut_broker_job_record_deferred(st[i].j, "export.written", "allow", NULL,
 		                                    &lerr)) {
-			g_prefix_error(&lerr, _("the log cannot be written, nothing was exported: "));
+			g_prefix_error(&lerr,
+			               _("the log cannot be written, nothing was exported: "));
 			staged_fail(&st[i], lerr);
 		}
 	}
@@ -379,8 +380,8 @@ export_write_batch(FutWritePath *wp, int rootfd, FutWriteItem *const *items, gui
 	for (guint i = 0; i < n; i++) {
 		if (!st[i].alive)
 			continue;
-		if (renameat2(st[i].dfd, st[i].partial, st[i].dfd, st[i].named,
-		              RENAME_NOREPLACE) < 0) {
+		if (renameat2(st[i].dfd, st[i].partial, st[i].dfd, st[i].named, RENAME_NOREPLACE) <
+		    0) {
 			staged_fail_errno(&st[i], errno, _("naming the file on the stick"));
 			continue;
 		}
