@@ -29,7 +29,7 @@ static gboolean opt_recursive = FALSE;
  * file's reading share (FUT_BROKER_WORK_PER_UID, 4) once the file is read, so more can be
  * in flight than the share; fewer than the agent's connections per user (16), so another
  * program of the user (the notifier, a second export) still gets through. */
-#define EXPORT_IN_FLIGHT 12
+#define EXPORT_IN_FLIGHT 8
 
 /* The tally, the progress bar and the terminal, shared by the threads sending files. */
 static GMutex out_lock;

@@ -12,12 +12,12 @@ G_BEGIN_DECLS
  *   2. the agent mounts the volume read-only on a root-only directory in its state dir;
  *   3. BLKROSET is cleared on the volume, the agent's mount alone is made read-write
  *      (per-mount flag, then the superblock);
- *   4. the caller's function writes (O_CREAT|O_EXCL|O_NOFOLLOW, fsync);
+ *   4. the caller's function writes a batch of files (O_CREAT|O_EXCL|O_NOFOLLOW, one flush);
  *   5. the superblock is made read-only again, BLKROSET is set, the private mount goes.
  *
  * Before each step a state file (<state-dir>/write-MAJ-MIN.state, written durably) records
  * where the operation is, so an agent killed at any point restores read-only on its next
- * start (fut_write_path_recover) and removes the partial file it left. */
+ * start (fut_write_path_recover) and settles the files it left (fut_write_path_clean_leftover). */
 
 typedef struct _FutWriteTarget {
 	const gchar *state_dir;
