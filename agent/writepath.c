@@ -800,13 +800,15 @@ settle_cb(FutWritePath *wp, int rootfd, FutWriteItem *const *items, guint n, GEr
 		for (guint i = 0; i < l->n_files; i++) {
 			const FutWriteFile *f = &l->files[i];
 			/* A file the log says was written stays, under its name; any other is
-			 * removed (it was never named: names come after the log record). */
+			 * removed, by either name (names come after the log record now, but a
+			 * state file of the version that renamed first may name one). */
 			if (f->named != NULL && st->logged != NULL &&
 			    st->logged(f, st->logged_data)) {
 				if (!finish_rename(rootfd, f, error))
 					return FALSE;
 				st->kept++;
-			} else if (!remove_rel(rootfd, f->partial, error)) {
+			} else if (!remove_rel(rootfd, f->partial, error) ||
+			           (f->named != NULL && !remove_rel(rootfd, f->named, error))) {
 				return FALSE;
 			}
 		}
