@@ -25,10 +25,11 @@ static gboolean opt_recursive = FALSE;
 
 /* The files of a folder go to the agent several at a time (issue 18): while a batch is
  * written, the next files are read and classified and wait at the stick, and the agent
- * writes those that are ready as its next batch (group commit). The agent gives back a
- * file's reading share (FUT_BROKER_WORK_PER_UID, 4) once the file is read, so more can be
- * in flight than the share; fewer than the agent's connections per user (16), so another
- * program of the user (the notifier, a second export) still gets through. */
+ * writes those that are ready as its next batch (group commit). Fewer than the agent's
+ * share of workers reading a user's files (FUT_BROKER_WORK_PER_UID, 9), so the folder's
+ * files are never refused as "busy" by each other (each retry would count against the
+ * per-minute limit) and another program of the user still gets one; fewer than the
+ * agent's connections per user (16). */
 #define EXPORT_IN_FLIGHT 8
 
 /* The tally, the progress bar and the terminal, shared by the threads sending files. */

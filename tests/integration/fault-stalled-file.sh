@@ -1,7 +1,7 @@
 #!/bin/sh
 # A user hands the agent a file whose reads never return (a FUSE filesystem of their own,
 # tests/integration/stallfs.py), again and again, giving up and asking anew. Only that
-# user's share of the agent's workers (FUT_BROKER_WORK_PER_UID, 4) waits: further requests
+# user's share of the agent's workers (FUT_BROKER_WORK_PER_UID, 9) waits: further requests
 # are refused at once in one line, the agent holds no more threads than the share, another
 # user's `futari classify` is answered within a liveness bound (10 s), and when the reads
 # return the user is served again. Before the share, each request took one more of the
@@ -49,10 +49,10 @@ threads() { sed -n 's/^Threads:[[:space:]]*//p' /proc/"$AGENT_PID"/status; }
 base=$(threads)
 
 # Wave 1: user 65534 asks 14 times at once (under the 16-connection limit) to classify the
-# stalled file. FUT_BROKER_WORK_PER_UID (4) workers take it and wait; the rest are
+# stalled file. FUT_BROKER_WORK_PER_UID (9) workers take it and wait; the rest are
 # refused at once, in one line.
 n=14
-share=4
+share=9
 pids=""
 k=0
 while [ $k -lt $n ]; do
