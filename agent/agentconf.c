@@ -57,6 +57,7 @@ static const KeySpec key_table[] = {
     {"limits", "pending-per-uid", KEY_UINT, OFF(pending_per_uid), 1, 10000},
     {"limits", "spool-bytes-per-uid", KEY_UINT, OFF(spool_bytes_per_uid), 1, G_MAXINT64},
     {"limits", "max-export-bytes", KEY_UINT, OFF(max_export_bytes), 1, G_MAXINT64},
+    {"limits", "export-queue-seconds", KEY_UINT, OFF(export_queue_seconds), 1, 3600},
     {"limits", "request-lifetime-hours", KEY_UINT, OFF(request_lifetime_hours), 1, 24 * 90},
     {"upload", "filesystems", KEY_PATH_LIST, OFF(upload_filesystems), 0, 0},
     {"upload", "mounts", KEY_PATH_LIST, OFF(upload_mounts), 0, 0},
@@ -138,6 +139,7 @@ fut_config_new_default(void)
 	c->spool_bytes_per_uid = G_GUINT64_CONSTANT(8) * 1024 * 1024 * 1024;
 	c->max_export_bytes = G_GUINT64_CONSTANT(4) * 1024 * 1024 * 1024;
 	c->request_lifetime_hours = 24 * 7;
+	c->export_queue_seconds = 300; /* FUT_WRITE_QUEUE_SECONDS_DEFAULT */
 	/* The listener's own defaults (fut_fanwatch_config_init). */
 	c->upload_digest_max = G_GUINT64_CONSTANT(1024) * 1024 * 1024;
 	c->upload_learn_max = 1024 * 1024;

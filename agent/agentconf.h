@@ -39,6 +39,7 @@ typedef struct {
 	guint64 spool_bytes_per_uid;
 	guint64 max_export_bytes;     /* one file */
 	guint request_lifetime_hours; /* how long a Class I/II request waits for approval */
+	guint export_queue_seconds;   /* longest wait of an export for its turn at the stick */
 
 /* [upload] taint-exempt-peers when agent.conf does not say: the journal, the D-Bus daemons
  * and the X servers, by program, and the journal's and the system bus's sockets. */

@@ -63,6 +63,7 @@ typedef struct {
 	 * fut_broker_job_classify() then scans it itself */
 	FutClassification *scan;
 	gchar *written; /* relative path on the medium */
+	gchar *partial; /* the file's temporary name on the medium while it is written */
 	guint64 last_progress;
 	gboolean holds_work;    /* holds one of the caller's work shares (fut_broker_work_begin) */
 	gboolean recheck_stick; /* the write path failed: check the stick (fut_broker_job_done) */
@@ -75,6 +76,9 @@ FutBrokerJob *fut_broker_job_ref(FutBrokerJob *j);
 void fut_broker_job_unref(FutBrokerJob *j);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutBrokerJob, fut_broker_job_unref)
 
+/* Gives back @j's share of the caller's workers reading files (once its file is read);
+ * called again (or at the job's end) it does nothing. Only the job's own thread calls it. */
+void fut_broker_job_end_reading(FutBrokerJob *j);
 /* Each user's share of the workers reading their files (FUT_BROKER_WORK_PER_UID). */
 gboolean fut_broker_work_begin(uid_t uid, GError **error);
 void fut_broker_work_end(uid_t uid);
@@ -100,6 +104,12 @@ gboolean fut_broker_job_record(FutBrokerJob *j,
                                const gchar *decision,
                                const gchar *reason,
                                GError **error);
+/* The same, for a batch: durable with the batch's one fut_recorder_sync(). */
+gboolean fut_broker_job_record_deferred(FutBrokerJob *j,
+                                        const gchar *event,
+                                        const gchar *decision,
+                                        const gchar *reason,
+                                        GError **error);
 /* Sets j->klass and j->class_why from the spooled copy and the caller's label. */
 void fut_broker_job_classify(FutBrokerJob *j);
 /* The progress callback of fut_spool_ingest() for a job: forwards to the caller. */
@@ -127,10 +137,10 @@ gboolean fut_broker_remember_path_rule(FutAgent *agent,
                                        const FutClassification *c,
                                        const guint8 digest[FUT_SHA256_LEN],
                                        uid_t owner);
-/* broker-export.c: the @i-th name tried for @name (0: @name; then "stem (2).ext", ...),
+/* broker-write.c: the @i-th name tried for @name (0: @name; then "stem (2).ext", ...),
  * cut to at most @max bytes on a character boundary; NULL if nothing fits. Caller frees. */
 gchar *fut_broker_candidate_name(const gchar *name, guint i, gsize max);
-/* broker-export.c: writes the job's spooled copy to its stick through the write path. */
+/* broker-write.c: writes the job's spooled copy to its stick through the write path. */
 gboolean fut_broker_job_write(FutBrokerJob *j, GError **error);
 /* broker-requests.c: makes, signs, logs and stores the Class I/II request for @j. */
 gboolean fut_broker_job_make_request(FutBrokerJob *j, GError **error);

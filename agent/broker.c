@@ -33,12 +33,19 @@ fut_broker_job_ref(FutBrokerJob *j)
 }
 
 void
+fut_broker_job_end_reading(FutBrokerJob *j)
+{
+	if (j->holds_work)
+		fut_broker_work_end(j->uid);
+	j->holds_work = FALSE;
+}
+
+void
 fut_broker_job_unref(FutBrokerJob *j)
 {
 	if (!g_atomic_int_dec_and_test(&j->ref))
 		return;
-	if (j->holds_work)
-		fut_broker_work_end(j->uid);
+	fut_broker_job_end_reading(j);
 	if (j->src_fd >= 0)
 		fut_api_close_passed_fd(j->src_fd);
 	fut_export_job_arg_free(j->job_arg);
@@ -78,6 +85,7 @@ fut_broker_job_unref(FutBrokerJob *j)
 	g_free(j->klass);
 	g_free(j->class_why);
 	g_free(j->written);
+	g_free(j->partial);
 	g_free(j);
 }
 
@@ -179,7 +187,7 @@ fut_broker_device_fields(const FutUsbDevice *dev, const FutUsbVolume *vol, const
 }
 
 static JsonObject *
-job_fields(FutBrokerJob *j, const gchar *decision, const gchar *reason)
+job_fields(FutBrokerJob *j, const gchar *event, const gchar *decision, const gchar *reason)
 {
 	JsonObject *f = json_object_new();
 	JsonObject *subject = json_object_new();
@@ -215,6 +223,9 @@ job_fields(FutBrokerJob *j, const gchar *decision, const gchar *reason)
 	fut_broker_set_str(dest, "asset", j->asset);
 	fut_broker_set_str(detail, "class_evidence", j->class_why);
 	fut_broker_set_str(detail, "written", j->written);
+	/* the temporary name: recovery finds the record of a batch's file by it */
+	if (g_strcmp0(event, "export.written") == 0)
+		fut_broker_set_str(detail, "partial", j->partial);
 	fut_broker_set_str(detail, "requester_reason", j->reason);
 	/* The people behind the approver ids, as their certificates name them at redeem
 	 * (docs/log-format.md): approver_1 .. approver_16, in the order of "approvers". */
@@ -243,8 +254,16 @@ gboolean
 fut_broker_job_record(
     FutBrokerJob *j, const gchar *event, const gchar *decision, const gchar *reason, GError **error)
 {
-	g_autoptr(JsonObject) f = job_fields(j, decision, reason);
+	g_autoptr(JsonObject) f = job_fields(j, event, decision, reason);
 	return fut_recorder_emit(j->agent->recorder, event, f, error);
+}
+
+gboolean
+fut_broker_job_record_deferred(
+    FutBrokerJob *j, const gchar *event, const gchar *decision, const gchar *reason, GError **error)
+{
+	g_autoptr(JsonObject) f = job_fields(j, event, decision, reason);
+	return fut_recorder_emit_deferred(j->agent->recorder, event, f, error);
 }
 
 /* --- classification (interim) ---------------------------------------------------------- */
@@ -631,7 +650,10 @@ fut_broker_job_refuse(FutBrokerJob *j, FutApiCall *call, GError *error)
 	g_autoptr(GError) owned = error;
 	g_autoptr(GError) lerr = NULL;
 
-	if (!fut_broker_job_record(j, "export.refused", "deny", owned->message, &lerr))
+	/* "busy" is a refusal the client waits out and sends again before anything of the
+	 * file was looked at: not a decision about the file, so no export.refused record. */
+	if (!g_error_matches(owned, FUT_ERROR, FUT_ERROR_BUSY) &&
+	    !fut_broker_job_record(j, "export.refused", "deny", owned->message, &lerr))
 		g_prefix_error(&owned, _("(and the log failed) "));
 	fut_api_call_return_error(call, owned);
 	job_progress_end(j, FUT_EXPORT_OUTCOME_REFUSED);

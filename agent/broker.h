@@ -17,8 +17,10 @@ void fut_broker_export(FutApiCall *call, JsonObject *args, gpointer user_data);
 
 /* The upload-program value of an upload request made without --app: any upload program. */
 #define FUT_UPLOAD_ANY_PROGRAM  "*"
-/* Workers reading one user's files at a time (classify, label, export, upload-request). */
-#define FUT_BROKER_WORK_PER_UID 4
+/* Workers reading one user's files at a time (classify, label, export, upload-request): one
+ * more than the files futari export -R keeps in flight (EXPORT_IN_FLIGHT, 8), so a folder
+ * never waits for its own reads and another program of the user still gets one. */
+#define FUT_BROKER_WORK_PER_UID 9
 
 /* The API handler for "upload-request" (args: name, to, app, reason; one descriptor): hashes
  * and classifies the caller's file and, for Class I and II, makes a host-signed request on

@@ -24,11 +24,14 @@ static gboolean opt_with_copy = FALSE;
 
 static gboolean opt_recursive = FALSE;
 
-/* The files of a folder go to the agent a few at a time (issue 18): while one is written,
- * the next are read and classified, and the agent writes those that are ready in the same
- * write session. Fewer than the agent's share of workers per user
- * (FUT_BROKER_WORK_PER_UID, 4), so another program of the user still has one. */
-#define EXPORT_IN_FLIGHT 3
+/* The files of a folder go to the agent several at a time (issue 18): while a batch is
+ * written, the next files are read and classified and wait at the stick, and the agent
+ * writes those that are ready as its next batch (group commit). Fewer than the agent's
+ * share of workers reading a user's files (FUT_BROKER_WORK_PER_UID, 9), so the folder's
+ * files are never refused as "busy" by each other (each retry would count against the
+ * per-minute limit) and another program of the user still gets one; fewer than the
+ * agent's connections per user (16). */
+#define EXPORT_IN_FLIGHT 8
 
 /* The tally, the progress bar and the terminal, shared by the threads sending files. */
 static GMutex out_lock;
@@ -143,11 +146,11 @@ export_one(const FutExportItem *it, int fd, FutProgress *pg, ExportTally *t)
 		r = agent_call_full("export", args, fd, progress_locked, pg, &error);
 		/* The agent frees a worker share just after it answers: a file sent at once
 		 * after an answer may find the share still taken (a few times, briefly). */
-		if (r == NULL && busy_tries < 200 &&
+		if (r == NULL && busy_tries < 500 &&
 		    g_error_matches(error, FUT_ERROR, FUT_ERROR_BUSY)) {
 			busy_tries++;
 			waited -= 5;
-			g_usleep(50 * 1000);
+			g_usleep(20 * 1000);
 			continue;
 		}
 		if (r != NULL || waited >= 120 ||

@@ -20,7 +20,11 @@ struct _FutRecorder {
 	GDestroyNotify destroy;
 	FutRecorderObserver observer;
 	gpointer observer_data;
+	gboolean (*sync)(gpointer user_data, GError **error); /* NULL: nothing to flush */
 };
+
+/* Set by fut_recorder_emit_deferred() around the sink call, in the emitting thread. */
+static _Thread_local gboolean emit_deferred;
 
 FutRecorder *
 fut_recorder_new(FutRecorderSink sink, gpointer user_data, GDestroyNotify destroy)
@@ -58,6 +62,29 @@ fut_recorder_emit(FutRecorder *rec, const gchar *event, JsonObject *fields, GErr
 	/* Only what is on record is told: a record the sink refused never happened. */
 	if (ok && rec->observer != NULL)
 		rec->observer(event, fields, rec->observer_data);
+	g_mutex_unlock(&rec->lock);
+	return ok;
+}
+
+gboolean
+fut_recorder_emit_deferred(FutRecorder *rec, const gchar *event, JsonObject *fields, GError **error)
+{
+	gboolean ok;
+
+	emit_deferred = TRUE;
+	ok = fut_recorder_emit(rec, event, fields, error);
+	emit_deferred = FALSE;
+	return ok;
+}
+
+gboolean
+fut_recorder_sync(FutRecorder *rec, GError **error)
+{
+	gboolean ok = TRUE;
+
+	g_mutex_lock(&rec->lock);
+	if (rec->sync != NULL)
+		ok = rec->sync(rec->user_data, error);
 	g_mutex_unlock(&rec->lock);
 	return ok;
 }
@@ -173,11 +200,23 @@ egress_sink(const gchar *event, JsonObject *f, gpointer user_data, GError **erro
 	    g_str_has_prefix(event, "redeem.") || g_str_has_prefix(event, "device.") ||
 	    g_str_has_prefix(event, "revocation."))
 		flags |= FUT_EGRESS_LOG_APPEND_DURABLE;
+	/* ... or with the batch's one flush (fut_recorder_sync). */
+	if (emit_deferred)
+		flags &= ~FUT_EGRESS_LOG_APPEND_DURABLE;
 	return fut_egress_log_append(log, ev, flags, NULL, error);
+}
+
+static gboolean
+egress_sync(gpointer user_data, GError **error)
+{
+	return fut_egress_log_sync(user_data, error);
 }
 
 FutRecorder *
 fut_recorder_new_egress_log(FutEgressLog *log)
 {
-	return fut_recorder_new(egress_sink, log, NULL);
+	FutRecorder *rec = fut_recorder_new(egress_sink, log, NULL);
+
+	rec->sync = egress_sync;
+	return rec;
 }

@@ -47,4 +47,15 @@ FutRecorder *fut_recorder_new_egress_log(FutEgressLog *log);
 gboolean
 fut_recorder_emit(FutRecorder *rec, const gchar *event, JsonObject *fields, GError **error);
 
+/* As fut_recorder_emit(), but a record the sink would flush to the disk at once waits for
+ * fut_recorder_sync(): a batch of records made durable by one flush (group commit, issue 18).
+ * The record is written at once (it survives the agent being killed). */
+gboolean fut_recorder_emit_deferred(FutRecorder *rec,
+                                    const gchar *event,
+                                    JsonObject *fields,
+                                    GError **error);
+
+/* Makes every record emitted so far durable. Returns FALSE when the sink could not. */
+gboolean fut_recorder_sync(FutRecorder *rec, GError **error);
+
 G_END_DECLS

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "writepath.h"
+#include "writepath-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,35 +19,21 @@
 #include "usbstore.h"
 #include "util.h"
 
-#define STATE_GROUP   "write"
-/* Private mounts are never a way in for anything on the stick. */
-#define PRIVATE_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME)
-
 struct _FutWritePath {
 	const FutWriteTarget *t; /* == &own */
 	FutWriteTarget own;      /* the session's copy: it outlives the job that opened it */
 	gchar *state_file;
 	gchar *mnt;
 	gchar *step;
-	gchar *partial;
-	gchar *named; /* the file's final name, from its rename until it is logged */
+	GArray *files; /* FutWriteFile: the batch being written, as the state file names it */
 	gboolean mounted;
 };
 
 void
-fut_write_leftover_free(FutWriteLeftover *l)
+fut_write_file_clear(FutWriteFile *f)
 {
-	if (l == NULL)
-		return;
-	g_free(l->state_file);
-	g_free(l->devnode);
-	g_free(l->disk_devnode);
-	g_free(l->fs_type);
-	g_free(l->fs_uuid);
-	g_free(l->step);
-	g_free(l->partial);
-	g_free(l->named);
-	g_free(l);
+	g_clear_pointer(&f->partial, g_free);
+	g_clear_pointer(&f->named, g_free);
 }
 
 static gboolean
@@ -66,10 +53,14 @@ state_save(FutWritePath *wp, GError **error)
 		g_key_file_set_string(kf, STATE_GROUP, "fs-uuid", wp->t->fs_uuid);
 	g_key_file_set_string(kf, STATE_GROUP, "mnt", wp->mnt);
 	g_key_file_set_string(kf, STATE_GROUP, "step", wp->step);
-	if (wp->partial != NULL)
-		g_key_file_set_string(kf, STATE_GROUP, "partial", wp->partial);
-	if (wp->named != NULL)
-		g_key_file_set_string(kf, STATE_GROUP, "named", wp->named);
+	for (guint i = 0; i < wp->files->len; i++) {
+		const FutWriteFile *f = &g_array_index(wp->files, FutWriteFile, i);
+		g_autofree gchar *pk = g_strdup_printf("partial-%u", i);
+		g_autofree gchar *nk = g_strdup_printf("named-%u", i);
+		g_key_file_set_string(kf, STATE_GROUP, pk, f->partial);
+		if (f->named != NULL)
+			g_key_file_set_string(kf, STATE_GROUP, nk, f->named);
+	}
 	data = g_key_file_to_data(kf, &len, NULL);
 	return g_file_set_contents_full(
 	    wp->state_file, data, (gssize)len,
@@ -110,15 +101,16 @@ test_pause(FutWritePath *wp, const gchar *step)
 	g_unlink(marker);
 }
 
-/* The steps of one file in a session (writing, synced, named) only say where the agent
- * was: recovery does the same whatever the step (it acts on the partial and named files,
- * which are saved durably before the file is created or renamed), so they are kept in
- * memory and reach the state file with its next save, not with one fsync each. */
+/* The steps of a batch in a session (writing, synced, named, logged) only say where the
+ * agent was: recovery does the same whatever the step (it acts on the files the state names,
+ * saved durably before they are created or named, and asks the log which were written), so
+ * they are kept in memory and reach the state file with its next save, not with one fsync
+ * each. */
 static gboolean
 step_is_per_file(const gchar *step)
 {
 	return g_str_equal(step, "writing") || g_str_equal(step, "synced") ||
-	       g_str_equal(step, "named");
+	       g_str_equal(step, "named") || g_str_equal(step, "logged");
 }
 
 gboolean
@@ -133,26 +125,17 @@ fut_write_path_step(FutWritePath *wp, const gchar *step, GError **error)
 }
 
 gboolean
-fut_write_path_note_partial(FutWritePath *wp, const gchar *relpath, GError **error)
+fut_write_path_note_files(FutWritePath *wp, const FutWriteFile *files, guint n, GError **error)
 {
-	g_free(wp->partial);
-	wp->partial = g_strdup(relpath);
-	return state_save(wp, error);
-}
-
-gboolean
-fut_write_path_note_done(FutWritePath *wp, GError **error)
-{
-	g_clear_pointer(&wp->named, g_free);
-	g_clear_pointer(&wp->partial, g_free);
-	return state_save(wp, error);
-}
-
-gboolean
-fut_write_path_note_named(FutWritePath *wp, const gchar *relpath, GError **error)
-{
-	g_free(wp->named);
-	wp->named = g_strdup(relpath);
+	if (n > FILES_MAX) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE, "too many files in one batch");
+		return FALSE;
+	}
+	g_array_set_size(wp->files, 0);
+	for (guint i = 0; i < n; i++) {
+		FutWriteFile f = {g_strdup(files[i].partial), g_strdup(files[i].named)};
+		g_array_append_val(wp->files, f);
+	}
 	return state_save(wp, error);
 }
 
@@ -224,25 +207,33 @@ write_path_free(FutWritePath *wp)
 	g_free(wp->state_file);
 	g_free(wp->mnt);
 	g_free(wp->step);
-	g_free(wp->partial);
-	g_free(wp->named);
+	g_array_unref(wp->files);
 	g_free(wp);
 }
 
 /* --- the session ------------------------------------------------------------------------
  *
  * One write path serves every export job to the same volume that is ready while it is open
- * (issue 18): the first job opens it (steps begin to rw), each job writes its file in turn
- * with the state file naming its partial and named file as before, and the job that finds
- * nobody waiting after its file restores read-only and verifies it. Jobs only join a
+ * (issue 18): the first job opens it (steps begin to rw) and writes its batch; jobs that come
+ * meanwhile queue; when a batch ends, one waiting job takes every job queued with the same
+ * function as the next batch and writes them together (one state save before the files are
+ * created, one flush of the stick, one log sync, one save after: group commit); the job that
+ * finds nobody waiting after its batch restores read-only and verifies it. Jobs only join a
  * session that is open: a session never waits for a job to come. */
+
+typedef struct {
+	FutWriteItem item;
+	FutWriteFunc func;
+	gboolean taken; /* in a batch being written: it can no longer time out */
+	gboolean done;
+} Job;
 
 typedef struct {
 	FutWritePath *wp;
 	int rootfd;
-	guint waiting;    /* jobs waiting for their turn */
+	GQueue queue;     /* Job*, waiting for a batch */
 	guint refs;       /* the table's and each waiter's */
-	gboolean writing; /* a job's function runs (or the session is being opened) */
+	gboolean writing; /* a batch is being written (or the session is being opened) */
 	gboolean closing; /* read-only being restored: the next job opens a new session */
 } Session;
 
@@ -283,6 +274,8 @@ write_path_new(const FutWriteTarget *t)
 	wp->t = &wp->own;
 	wp->state_file = g_build_filename(t->state_dir, sbase, NULL);
 	wp->mnt = g_build_filename(t->state_dir, mbase, NULL);
+	wp->files = g_array_new(FALSE, TRUE, sizeof(FutWriteFile));
+	g_array_set_clear_func(wp->files, (GDestroyNotify)fut_write_file_clear);
 	return wp;
 }
 
@@ -346,8 +339,8 @@ session_close(FutWritePath *wp, int rootfd, gboolean ok, GError **error)
 			local = g_steal_pointer(&rerr);
 		ok = FALSE;
 	}
-	/* A partial file that could not be removed stays recorded for the next start. */
-	if (ok || (wp->partial == NULL && wp->named == NULL))
+	/* A file that could not be settled stays recorded for the next start. */
+	if (wp->files->len == 0)
 		g_unlink(wp->state_file);
 	if (wp->t->hold != NULL)
 		wp->t->hold(wp->t->hold_data, wp->t, FALSE);
@@ -357,14 +350,75 @@ session_close(FutWritePath *wp, int rootfd, gboolean ok, GError **error)
 	return ok;
 }
 
+static gboolean
+queue_timeout(guint queue_seconds, GError **error)
+{
+	g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED,
+	            _("the stick was busy with other exports for %u s: nothing was written; try "
+	              "again"),
+	            queue_seconds > 0 ? queue_seconds : FUT_WRITE_QUEUE_SECONDS_DEFAULT);
+	return FALSE;
+}
+
+/* Takes the queued jobs with @func (at most FILES_MAX), in order, as the next batch. */
+static GPtrArray *
+take_batch(Session *s, FutWriteFunc func)
+{
+	GPtrArray *batch = g_ptr_array_new();
+
+	for (GList *l = s->queue.head; l != NULL && batch->len < FILES_MAX;) {
+		GList *next = l->next;
+		Job *q = l->data;
+		if (q->func == func) {
+			q->taken = TRUE;
+			g_ptr_array_add(batch, q);
+			g_queue_delete_link(&s->queue, l);
+		}
+		l = next;
+	}
+	return batch;
+}
+
+/* Writes @batch in the open session @s (opening it first when @open). Called unlocked. */
+static gboolean
+run_batch(Session *s, gboolean open, GPtrArray *batch, GError **error)
+{
+	g_autofree FutWriteItem **items = g_new0(FutWriteItem *, batch->len + 1);
+	Job *first = g_ptr_array_index(batch, 0);
+	gboolean ok;
+
+	for (guint i = 0; i < batch->len; i++)
+		items[i] = &((Job *)g_ptr_array_index(batch, i))->item;
+	if (open) {
+		s->rootfd = session_open(s->wp, error);
+		ok = s->rootfd >= 0;
+	} else {
+		/* A mount of the volume made since the last batch (by a user, in any
+		 * namespace) is made read-only before this batch is written: a window no
+		 * longer than the write of one batch. */
+		ok = protect_user_mounts(s->wp, error);
+	}
+	ok = ok && first->func(s->wp, s->rootfd, items, batch->len, error);
+	/* A failure of the session is every job's failure that has none of its own. */
+	for (guint i = 0; !ok && i < batch->len; i++)
+		if (items[i]->error == NULL)
+			items[i]->error = g_error_copy(*error);
+	return ok;
+}
+
 gboolean
-fut_write_path_run(const FutWriteTarget *t, FutWriteFunc func, gpointer data, GError **error)
+fut_write_path_run(
+    const FutWriteTarget *t, FutWriteFunc func, gpointer data, guint queue_seconds, GError **error)
 {
 	gpointer key = GUINT_TO_POINTER(makedev(t->major, t->minor));
 	g_autofree gchar *edev = fut_strescape(t->devnode, -1);
-	g_autoptr(GError) local = NULL;
+	gint64 deadline =
+	    g_get_monotonic_time() +
+	    (gint64)(queue_seconds > 0 ? queue_seconds : FUT_WRITE_QUEUE_SECONDS_DEFAULT) *
+	        G_TIME_SPAN_SECOND;
+	Job self = {.item = {.data = data}, .func = func};
 	Session *s;
-	gboolean joined = FALSE, ok, keep;
+	gboolean open = FALSE;
 
 	if (t->fs_type == NULL || *t->fs_type == '\0') {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
@@ -374,251 +428,131 @@ fut_write_path_run(const FutWriteTarget *t, FutWriteFunc func, gpointer data, GE
 	g_mutex_lock(&sessions_lock);
 	if (sessions == NULL)
 		sessions = g_hash_table_new(NULL, NULL);
-	while ((s = g_hash_table_lookup(sessions, key)) != NULL) {
+	for (;;) {
+		s = g_hash_table_lookup(sessions, key);
+		if (s == NULL) {
+			FutWritePath *wp = write_path_new(t);
+			/* A state file with no session: what a killed agent left, not yet cleaned.
+			 */
+			if (g_file_test(wp->state_file, G_FILE_TEST_EXISTS)) {
+				g_mutex_unlock(&sessions_lock);
+				g_set_error(error, FUT_ERROR, FUT_ERROR_EXISTS,
+				            _("another export to %s is in progress"), edev);
+				write_path_free(wp);
+				return FALSE;
+			}
+			s = g_new0(Session, 1);
+			s->wp = wp;
+			s->refs = 1;
+			s->writing = TRUE;
+			s->rootfd = -1;
+			g_queue_init(&s->queue);
+			g_hash_table_insert(sessions, key, s);
+			g_queue_push_tail(&s->queue, &self);
+			open = TRUE;
+			break;
+		}
 		if (!same_volume(s->wp->t, t)) {
 			g_mutex_unlock(&sessions_lock);
 			g_set_error(error, FUT_ERROR, FUT_ERROR_EXISTS,
 			            _("another export to %s is in progress"), edev);
 			return FALSE;
 		}
-		if (!s->writing && !s->closing) {
-			s->writing = TRUE;
-			joined = TRUE;
-			break;
+		if (!s->closing) {
+			g_queue_push_tail(&s->queue, &self);
+			s->refs++;
+			/* Wait for a batch: someone else's that takes this job, or this job's
+			 * turn to write one. */
+			for (;;) {
+				if (self.done || (!self.taken && !s->writing && !s->closing))
+					break;
+				/* closed with this job still queued: it goes to a new session */
+				if (!self.taken && s->closing &&
+				    g_hash_table_lookup(sessions, key) != s)
+					break;
+				if (self.taken) {
+					g_cond_wait(&sessions_cond, &sessions_lock);
+					continue;
+				}
+				if (!g_cond_wait_until(&sessions_cond, &sessions_lock, deadline) &&
+				    !self.taken && !self.done) {
+					g_queue_remove(&s->queue, &self);
+					session_unref(s);
+					g_mutex_unlock(&sessions_lock);
+					return queue_timeout(queue_seconds, error);
+				}
+			}
+			if (self.done) {
+				session_unref(s);
+				goto finished;
+			}
+			if (!s->writing && !s->closing) {
+				/* Idle with this job queued: it writes the next batch (the table
+				 * still holds the session). */
+				session_unref(s);
+				s->writing = TRUE;
+				break;
+			}
+			g_queue_remove(&s->queue, &self);
+			session_unref(s);
+			continue;
 		}
-		s->waiting++;
+		/* The session is closing: wait for it to go, then open a new one. */
 		s->refs++;
-		g_cond_wait(&sessions_cond, &sessions_lock);
-		s->waiting--;
+		if (!g_cond_wait_until(&sessions_cond, &sessions_lock, deadline)) {
+			session_unref(s);
+			g_mutex_unlock(&sessions_lock);
+			return queue_timeout(queue_seconds, error);
+		}
 		session_unref(s);
 	}
-	if (!joined) {
-		FutWritePath *wp = write_path_new(t);
-		/* A state file with no session: what a killed agent left, not yet cleaned. */
-		if (g_file_test(wp->state_file, G_FILE_TEST_EXISTS)) {
-			g_mutex_unlock(&sessions_lock);
-			g_set_error(error, FUT_ERROR, FUT_ERROR_EXISTS,
-			            _("another export to %s is in progress"), edev);
-			write_path_free(wp);
-			return FALSE;
-		}
-		s = g_new0(Session, 1);
-		s->wp = wp;
-		s->refs = 1;
-		s->writing = TRUE;
-		s->rootfd = -1;
-		g_hash_table_insert(sessions, key, s);
-		g_mutex_unlock(&sessions_lock);
-		if (t->hold != NULL)
-			t->hold(t->hold_data, wp->t, TRUE);
-		s->rootfd = session_open(wp, &local);
-		ok = s->rootfd >= 0;
-	} else {
-		g_mutex_unlock(&sessions_lock);
-		/* A mount of the volume made since the last file (by a user, in any namespace)
-		 * is made read-only before this file is written: a window no longer than the
-		 * write of one file, as when each file had its own write path. */
-		ok = protect_user_mounts(s->wp, &local);
-	}
-	ok = ok && func(s->wp, s->rootfd, data, &local);
 
-	g_mutex_lock(&sessions_lock);
-	s->writing = FALSE;
-	keep = ok && s->waiting > 0 && s->wp->partial == NULL && s->wp->named == NULL;
-	s->closing = !keep;
-	if (keep)
-		g_cond_broadcast(&sessions_cond);
-	g_mutex_unlock(&sessions_lock);
-	if (keep)
-		return TRUE;
-	/* Still in the table while it closes, so nobody opens the volume meanwhile. */
-	if (!session_close(s->wp, s->rootfd, ok, ok ? &local : NULL))
-		ok = FALSE;
-	g_mutex_lock(&sessions_lock);
-	g_hash_table_remove(sessions, key);
-	session_unref(s);
-	g_cond_broadcast(&sessions_cond);
-	g_mutex_unlock(&sessions_lock);
-	if (!ok)
-		g_propagate_error(error, g_steal_pointer(&local));
-	return ok;
-}
-
-/* --- recovery ------------------------------------------------------------------------- */
-
-static FutWriteLeftover *
-leftover_load(const gchar *path, GError **error)
-{
-	g_autofree gchar *data = NULL;
-	gsize len = 0;
-	g_autoptr(GKeyFile) kf = g_key_file_new();
-	FutWriteLeftover *l;
-
-	if (!fut_file_read_bounded(path, 64 * 1024, &data, &len, error))
-		return NULL;
-	if (!g_key_file_load_from_data(kf, data, len, G_KEY_FILE_NONE, error))
-		return NULL;
-	l = g_new0(FutWriteLeftover, 1);
-	l->state_file = g_strdup(path);
-	l->devnode = g_key_file_get_string(kf, STATE_GROUP, "devnode", NULL);
-	l->disk_devnode = g_key_file_get_string(kf, STATE_GROUP, "disk", NULL);
-	l->major = (guint)g_key_file_get_uint64(kf, STATE_GROUP, "major", NULL);
-	l->minor = (guint)g_key_file_get_uint64(kf, STATE_GROUP, "minor", NULL);
-	l->fs_type = g_key_file_get_string(kf, STATE_GROUP, "fs-type", NULL);
-	l->fs_uuid = g_key_file_get_string(kf, STATE_GROUP, "fs-uuid", NULL);
-	l->step = g_key_file_get_string(kf, STATE_GROUP, "step", NULL);
-	l->partial = g_key_file_get_string(kf, STATE_GROUP, "partial", NULL);
-	l->named = g_key_file_get_string(kf, STATE_GROUP, "named", NULL);
-	if (l->devnode == NULL || l->devnode[0] != '/' || l->fs_type == NULL) {
-		fut_write_leftover_free(l);
-		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, _("%s is malformed"), path);
-		return NULL;
-	}
-	return l;
-}
-
-GPtrArray *
-fut_write_path_recover(const gchar *state_dir, GError **error)
-{
-	g_autoptr(GPtrArray) out =
-	    g_ptr_array_new_with_free_func((GDestroyNotify)fut_write_leftover_free);
-	g_autoptr(GDir) d = g_dir_open(state_dir, 0, NULL);
-	const gchar *name;
-	gboolean ok = TRUE;
-
-	if (d == NULL)
-		return g_steal_pointer(&out);
-	while ((name = g_dir_read_name(d)) != NULL) {
-		g_autofree gchar *path = NULL;
-		g_autofree gchar *mnt = NULL;
-		FutWriteLeftover *l;
-		g_autoptr(GError) local = NULL;
-
-		if (g_str_has_prefix(name, "mnt-")) {
-			/* A private mount left by a killed agent, state file or not. */
-			mnt = g_build_filename(state_dir, name, NULL);
-			if (fut_mounts_is_mount_point(mnt)) {
-				mount(NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY | PRIVATE_FLAGS,
-				      NULL);
-				if (umount2(mnt, 0) < 0)
-					umount2(mnt, MNT_DETACH);
-			}
-			g_rmdir(mnt);
-			continue;
-		}
-		if (!g_str_has_prefix(name, "write-") || !g_str_has_suffix(name, ".state"))
-			continue;
-		path = g_build_filename(state_dir, name, NULL);
-		l = leftover_load(path, &local);
-		if (l == NULL) {
-			/* Unreadable state: nothing to undo but the mounts above; keep going. */
-			g_unlink(path);
-			continue;
-		}
-		if (g_file_test(l->devnode, G_FILE_TEST_EXISTS) &&
-		    !fut_blockdev_set_readonly(l->devnode, TRUE, &local) && ok) {
-			ok = FALSE;
-			g_propagate_error(error, g_steal_pointer(&local));
-		}
-		g_clear_error(&local);
-		if (l->disk_devnode != NULL && l->disk_devnode[0] == '/' &&
-		    g_file_test(l->disk_devnode, G_FILE_TEST_EXISTS) &&
-		    !fut_blockdev_set_readonly(l->disk_devnode, TRUE, &local) && ok) {
-			ok = FALSE;
-			g_propagate_error(error, g_steal_pointer(&local));
-		}
-		if (l->partial == NULL && l->named == NULL)
-			g_unlink(path);
-		g_ptr_array_add(out, l);
-	}
-	/* The mount directories are handled whatever order readdir gave. */
+	/* This thread writes a batch: its own job and every job queued with the same func. */
 	{
-		g_autoptr(GDir) d2 = g_dir_open(state_dir, 0, NULL);
-		while (d2 != NULL && (name = g_dir_read_name(d2)) != NULL) {
-			g_autofree gchar *mnt = NULL;
-			if (!g_str_has_prefix(name, "mnt-"))
-				continue;
-			mnt = g_build_filename(state_dir, name, NULL);
-			if (fut_mounts_is_mount_point(mnt) && umount2(mnt, 0) < 0)
-				umount2(mnt, MNT_DETACH);
-			g_rmdir(mnt);
+		g_autoptr(GPtrArray) batch = take_batch(s, func);
+		g_autoptr(GError) local = NULL;
+		gboolean ok, keep;
+
+		g_mutex_unlock(&sessions_lock);
+		if (open && t->hold != NULL)
+			t->hold(t->hold_data, s->wp->t, TRUE);
+		ok = run_batch(s, open, batch, &local);
+
+		g_mutex_lock(&sessions_lock);
+		s->writing = FALSE;
+		keep = ok && s->queue.length > 0 && s->wp->files->len == 0;
+		s->closing = !keep;
+		if (keep)
+			for (guint i = 0; i < batch->len; i++)
+				((Job *)g_ptr_array_index(batch, i))->done = TRUE;
+		g_cond_broadcast(&sessions_cond);
+		g_mutex_unlock(&sessions_lock);
+		if (!keep) {
+			g_autoptr(GError) cerr = NULL;
+			/* Still in the table while it closes, so nobody opens the volume
+			 * meanwhile. A failed close is every job's failure. */
+			if (!session_close(s->wp, s->rootfd, ok, &cerr) && ok && cerr != NULL) {
+				for (guint i = 0; i < batch->len; i++) {
+					Job *q = g_ptr_array_index(batch, i);
+					if (q->item.error == NULL)
+						q->item.error = g_error_copy(cerr);
+				}
+			}
+			g_mutex_lock(&sessions_lock);
+			for (guint i = 0; i < batch->len; i++)
+				((Job *)g_ptr_array_index(batch, i))->done = TRUE;
+			g_hash_table_remove(sessions, key);
+			session_unref(s);
+			g_cond_broadcast(&sessions_cond);
+			g_mutex_unlock(&sessions_lock);
 		}
+		g_mutex_lock(&sessions_lock);
 	}
-	if (!ok)
-		return NULL;
-	return g_steal_pointer(&out);
-}
-
-/* Removes @rel below @rootfd (a name the write path recorded); ENOENT is success. */
-static gboolean
-remove_rel(int rootfd, const gchar *rel, GError **error)
-{
-	g_autofree gchar *dir = g_path_get_dirname(rel);
-	g_autofree gchar *base = g_path_get_basename(rel);
-	int dfd = rootfd;
-
-	if (!g_str_equal(dir, ".")) {
-		dfd = openat(rootfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (dfd < 0 && errno == ENOENT)
-			return TRUE;
-		if (dfd < 0)
-			return fut_error_set_errno(error, errno, dir);
+finished:
+	g_mutex_unlock(&sessions_lock);
+	if (self.item.error != NULL) {
+		g_propagate_error(error, self.item.error);
+		return FALSE;
 	}
-	if (unlinkat(dfd, base, 0) < 0 && errno != ENOENT) {
-		int e = errno;
-		if (dfd != rootfd)
-			close(dfd);
-		return fut_error_set_errno(error, e, base);
-	}
-	fsync(dfd);
-	if (dfd != rootfd)
-		close(dfd);
 	return TRUE;
-}
-
-static gboolean
-remove_partial_cb(FutWritePath *wp, int rootfd, gpointer data, GError **error)
-{
-	const FutWriteLeftover *l = data;
-	g_autofree gchar *pbase = l->partial != NULL ? g_path_get_basename(l->partial) : NULL;
-
-	/* The state file is root's, but the names are still checked: a partial name, and a
-	 * relative path without "..". */
-	if ((pbase != NULL &&
-	     (!g_str_has_prefix(pbase, ".futari-partial-") || strstr(l->partial, "..") != NULL)) ||
-	    (l->named != NULL &&
-	     (l->named[0] == '/' || l->named[0] == '\0' || strstr(l->named, "..") != NULL))) {
-		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, _("not a partial file name"));
-		return FALSE;
-	}
-	if (!fut_write_path_note_partial(wp, l->partial, error) ||
-	    !fut_write_path_note_named(wp, l->named, error))
-		return FALSE;
-	/* A file renamed to its name but not yet logged: the log has no export of it. */
-	if (l->named != NULL && !remove_rel(rootfd, l->named, error))
-		return FALSE;
-	if (l->partial != NULL && !remove_rel(rootfd, l->partial, error))
-		return FALSE;
-	return fut_write_path_note_partial(wp, NULL, error) &&
-	       fut_write_path_note_named(wp, NULL, error);
-}
-
-gboolean
-fut_write_path_clean_leftover(const gchar *state_dir, const FutWriteLeftover *l, GError **error)
-{
-	FutWriteTarget t = {
-	    .state_dir = state_dir,
-	    .devnode = l->devnode,
-	    .disk_devnode = l->disk_devnode,
-	    .major = l->major,
-	    .minor = l->minor,
-	    .fs_type = l->fs_type,
-	    .fs_uuid = l->fs_uuid,
-	};
-
-	if (l->partial == NULL && l->named == NULL)
-		return TRUE;
-	/* The old state file would block the write path: this run replaces it. */
-	g_unlink(l->state_file);
-	return fut_write_path_run(&t, remove_partial_cb, (gpointer)l, error);
 }

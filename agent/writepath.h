@@ -12,12 +12,12 @@ G_BEGIN_DECLS
  *   2. the agent mounts the volume read-only on a root-only directory in its state dir;
  *   3. BLKROSET is cleared on the volume, the agent's mount alone is made read-write
  *      (per-mount flag, then the superblock);
- *   4. the caller's function writes (O_CREAT|O_EXCL|O_NOFOLLOW, fsync);
+ *   4. the caller's function writes a batch of files (O_CREAT|O_EXCL|O_NOFOLLOW, one flush);
  *   5. the superblock is made read-only again, BLKROSET is set, the private mount goes.
  *
  * Before each step a state file (<state-dir>/write-MAJ-MIN.state, written durably) records
  * where the operation is, so an agent killed at any point restores read-only on its next
- * start (fut_write_path_recover) and removes the partial file it left. */
+ * start (fut_write_path_recover) and settles the files it left (fut_write_path_clean_leftover). */
 
 typedef struct _FutWriteTarget {
 	const gchar *state_dir;
@@ -38,31 +38,52 @@ typedef struct _FutWriteTarget {
 
 typedef struct _FutWritePath FutWritePath;
 
-/* Writes what it must below @rootfd (the volume's top directory, opened O_DIRECTORY on the
- * private read-write mount). Before creating a file it calls fut_write_path_note_partial()
- * so a crash can be cleaned up. On failure it removes what it created. */
-typedef gboolean (*FutWriteFunc)(FutWritePath *wp, int rootfd, gpointer data, GError **error);
+/* One file of a write session: its temporary name while it is written, and its final name
+ * once one is chosen (NULL before), both relative to the volume's top. */
+typedef struct {
+	gchar *partial;
+	gchar *named;
+} FutWriteFile;
 
-/* Runs @func inside the write path for @target. Jobs for the same volume that call this
- * while a write session is open for it join that session and run in turn (one private
- * mount, one protect/restore for all of them); the job that finds nobody waiting after its
- * own file closes it: read-only again and verified before it returns. Returns FALSE when
- * any step failed;
- * the device is read-only again in every case that the kernel allows (a device pulled out
- * mid-write has nothing left to protect). */
+/* One caller's job in a write session: @data as given to fut_write_path_run(), and the
+ * job's own failure (set by the batch function; NULL: the job succeeded). */
+typedef struct {
+	gpointer data;
+	GError *error;
+} FutWriteItem;
+
+/* Writes the @n jobs @items below @rootfd (the volume's top directory, opened O_DIRECTORY
+ * on the private read-write mount) as one batch (group commit, issue 18). Before creating a
+ * file it names it with fut_write_path_note_files() so a crash can be cleaned up; on failure
+ * it removes what it created. A job that fails alone gets its item's error; returns FALSE
+ * (with @error, which every job without its own error then gets) when the session itself
+ * failed. */
+typedef gboolean (*FutWriteFunc)(
+    FutWritePath *wp, int rootfd, FutWriteItem *const *items, guint n, GError **error);
+
+/* How long a job waits for its turn in a busy write session by default (seconds). */
+#define FUT_WRITE_QUEUE_SECONDS_DEFAULT 300
+
+/* Runs @func for @data inside the write path for @target. Jobs for the same volume that
+ * call this while a write session is open for it queue in that session (one private mount,
+ * one protect/restore for all of them); whichever waiting job gets the turn next runs @func
+ * once for every job queued with the same @func (a batch); the one that finds nobody
+ * waiting after its batch closes the session: read-only again and verified before it
+ * returns. A job that waited @queue_seconds (0: the default) without its turn is refused
+ * with a reason. Returns FALSE when any step of the job failed; the device is read-only
+ * again in every case that the kernel allows (a device pulled out mid-write has nothing
+ * left to protect). */
+gboolean fut_write_path_run(const FutWriteTarget *target,
+                            FutWriteFunc func,
+                            gpointer data,
+                            guint queue_seconds,
+                            GError **error);
+
+/* Replaces the files the state file names with @files (@n of them; copied) and saves the
+ * state durably, once for the whole batch: recovery then knows every temporary and final
+ * name a crash could leave. @n == 0: the batch is done (every file is logged or removed). */
 gboolean
-fut_write_path_run(const FutWriteTarget *target, FutWriteFunc func, gpointer data, GError **error);
-
-/* Records @relpath (relative to the volume's top) as a file being written, so recovery
- * removes it if the agent dies before fut_write_path_note_partial(wp, NULL). */
-gboolean fut_write_path_note_partial(FutWritePath *wp, const gchar *relpath, GError **error);
-
-/* Clears the partial and the named file in one durable save: the file is logged. */
-gboolean fut_write_path_note_done(FutWritePath *wp, GError **error);
-
-/* Records @relpath as the file's final name from just before its rename until the log holds
- * the export (then NULL): recovery removes a file that was named but never logged. */
-gboolean fut_write_path_note_named(FutWritePath *wp, const gchar *relpath, GError **error);
+fut_write_path_note_files(FutWritePath *wp, const FutWriteFile *files, guint n, GError **error);
 
 /* Marks the start of a step in the state file (and honours FUTARI_TEST_PAUSE_AT, see
  * docs/agent.md). */
@@ -77,21 +98,33 @@ typedef struct {
 	gchar *fs_type;
 	gchar *fs_uuid;
 	gchar *step;
-	gchar *partial; /* relative path of a partial file to remove, or NULL */
-	gchar *named;   /* relative path of a named but unlogged file to remove, or NULL */
+	/* the files the session was writing (partial and, when chosen, final names) */
+	FutWriteFile *files;
+	guint n_files;
 } FutWriteLeftover;
 
 void fut_write_leftover_free(FutWriteLeftover *l);
 
 /* Called at start, before USB enforcement begins: for every state file, unmounts the private
  * mount (after making it read-only) and sets BLKROSET on the volume if it still exists.
- * Returns the leftovers (FutWriteLeftover); those without a partial file are done and their
- * state files removed. Caller unrefs. */
+ * Returns the leftovers (FutWriteLeftover); those without files are done and their state
+ * files removed. Caller unrefs. */
 GPtrArray *fut_write_path_recover(const gchar *state_dir, GError **error);
 
-/* Removes the partial file of @l through the write path (the volume must be attached with
- * the same filesystem UUID), then removes the state file. */
-gboolean
-fut_write_path_clean_leftover(const gchar *state_dir, const FutWriteLeftover *l, GError **error);
+/* Says whether the log holds the export of @f (its export.written record): recovery then
+ * keeps the file, else removes it. */
+typedef gboolean (*FutWriteLoggedFunc)(const FutWriteFile *f, gpointer user_data);
+
+/* Settles the files of @l through the write path (the volume must be attached with the same
+ * filesystem UUID), then removes the state file: a file the log holds the export of
+ * (@logged) keeps its final name (its rename is completed if the agent died before it);
+ * every other file the session created is removed. Never removes a file the log says was
+ * written. Stores in @ret_kept how many files were kept (may be NULL). */
+gboolean fut_write_path_clean_leftover(const gchar *state_dir,
+                                       const FutWriteLeftover *l,
+                                       FutWriteLoggedFunc logged,
+                                       gpointer logged_data,
+                                       guint *ret_kept,
+                                       GError **error);
 
 G_END_DECLS

@@ -289,6 +289,24 @@ fut_egress_log_append(FutEgressLog *log,
 }
 
 gboolean
+fut_egress_log_sync(FutEgressLog *log, GError **error)
+{
+	gboolean ok = TRUE;
+
+	g_return_val_if_fail(log != NULL, FALSE);
+	g_mutex_lock(&log->lock);
+	if (log->fd < 0) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_IO,
+		            _("the egress log is not open after an earlier failure"));
+		ok = FALSE;
+	} else if (fdatasync(log->fd) < 0) {
+		ok = fut_error_set_errno(error, errno, _("writing the egress log"));
+	}
+	g_mutex_unlock(&log->lock);
+	return ok;
+}
+
+gboolean
 fut_egress_log_checkpoint(FutEgressLog *log, GError **error)
 {
 	gboolean ok;

@@ -91,6 +91,10 @@ gboolean fut_egress_log_append(FutEgressLog *log,
                                gint64 *ret_seq,
                                GError **error);
 
+/* Flushes every record appended so far to the disk (fdatasync): one flush for a batch of
+ * records appended without FUT_EGRESS_LOG_APPEND_DURABLE (group commit). */
+gboolean fut_egress_log_sync(FutEgressLog *log, GError **error);
+
 /* Writes a checkpoint now (durably) and hands it to the checkpoint callback. */
 gboolean fut_egress_log_checkpoint(FutEgressLog *log, GError **error);
 

@@ -4,7 +4,9 @@
 # the write path leaves the stick read-only to users, and the restarted agent unmounts its
 # private mount, sets BLKROSET again and removes the partial file. Killed after the file
 # took its name but before the log held the export (step "named", issue 16 item 5), the
-# restarted agent removes the named file: the log holds no export of it.
+# restarted agent removes the named file: the log holds no export of it. Killed once the log
+# holds the export but before the write state forgot the file (step "logged"), the restarted
+# agent keeps it: recovery never removes a file the log says was written.
 . "$(dirname "$0")/agent-lib.sh"
 agent_enter_ns "$@"
 . "$(dirname "$0")/lib.sh"
@@ -51,8 +53,32 @@ cmp -s "$HOME_U/data.bin" "$mnt/data.bin" || fail "paused export wrote other byt
 ls -a "$mnt" | grep -q evil && fail "a concurrent writer left a file"
 stop_agent
 
+# A job queued at a stick another export holds waits at most [limits] export-queue-seconds,
+# then is refused with that reason (and logged); nothing of it reaches the stick.
+cp "$ETC/agent.conf" "$TEST_TMP/agent.conf.orig"
+printf '\n[limits]\nexport-queue-seconds = 2\n' >>"$ETC/agent.conf"
+public_file "$HOME_U/queued.bin" 1000 queued
+chown 65534:65534 "$HOME_U/queued.bin"
+export FUTARI_TEST_PAUSE_AT=writing
+start_agent
+unset FUTARI_TEST_PAUSE_AT
+as_user "$FUTARI" export "$HOME_U/data.bin" --to alpha --dir q --reason r >"$TEST_TMP/bg.out" 2>&1 &
+job=$!
+wait_file "$STATE/paused-writing" || fail "queue: the agent never reached the write step"
+out=$(as_user "$FUTARI" export "$HOME_U/queued.bin" --to alpha --dir q --reason r 2>&1) &&
+	fail "queue: an export went through while another held the stick"
+echo "$out" | grep -q "busy with other exports for 2 s" || fail "queue: wrong refusal: $out"
+rm -f "$STATE/paused-writing"
+wait $job || fail "queue: the held export failed: $(cat "$TEST_TMP/bg.out")"
+[ -e "$mnt/q/data.bin" ] || fail "queue: the held export is not on the stick"
+[ -e "$mnt/q/queued.bin" ] && fail "queue: the refused export reached the stick"
+grep '"event":"export.failed"' "$TEST_TMP"/log/egress-*.jsonl | grep -q "busy with other exports" ||
+	fail "queue: the refusal is not logged"
+stop_agent
+cp "$TEST_TMP/agent.conf.orig" "$ETC/agent.conf"
+
 # SIGKILL at every step.
-for step in begin user-mounts-ro mounted blk-rw rw writing synced named written; do
+for step in begin user-mounts-ro mounted blk-rw rw writing synced named logged written; do
 	export FUTARI_TEST_PAUSE_AT=$step
 	start_agent
 	unset FUTARI_TEST_PAUSE_AT
@@ -74,25 +100,32 @@ for step in begin user-mounts-ro mounted blk-rw rw writing synced named written;
 	find "$mnt/" -name '.futari-partial-*' | grep -q . && fail "$step: partial file left on the stick"
 	if [ -e "$mnt/k-$step/data.bin" ]; then
 		# Only once the log holds the export does the file get its name.
-		[ "$step" = written ] || fail "$step: the file appeared before it was logged"
+		case $step in logged | written) ;; *) fail "$step: the file appeared before it was logged" ;; esac
 		cmp -s "$HOME_U/data.bin" "$mnt/k-$step/data.bin" || fail "$step: named file is partial"
-	elif [ "$step" = written ]; then
-		fail "written: the renamed file is missing"
+	else
+		case $step in
+		logged | written)
+			grep '"event":"export.written"' "$TEST_TMP"/log/egress-*.jsonl | grep -q "k-$step/data.bin" ||
+				fail "$step: the log holds no export of the file"
+			fail "$step: the log says the file was written but it is not on the stick" ;;
+		esac
 	fi
 	grep -q '"event":"export.failed".*interrupted' "$TEST_TMP"/log/egress-*.jsonl ||
 		[ "$step" = begin ] || fail "$step: interrupted export not logged"
 	user_cannot_write "$step-restarted"
 	stop_agent
 done
-# One write session serves the files of a folder that are ready together (issue 18). Killed
-# at the second file of a session: users could not write meanwhile, and after the restart the
-# stick is read-only, no partial file or write state is left, and every file on the stick is
-# one the log holds an export of (and no other file the CLI sent is there).
+# One write session serves the files of a folder that are ready together, in batches (group
+# commit, issue 18). Killed at a later file or batch of a session: users could not write
+# meanwhile, and after the restart the stick is read-only, no partial file or write state is
+# left, every file on the stick is one the log holds an export of, and every file the log
+# holds an export of is on the stick (killed after a batch's records, "logged", the restarted
+# agent completes their renames).
 many="$HOME_U/many"
 mkdir -p "$many"
 for i in 1 2 3 4 5 6; do printf 'file %d\n' "$i" >"$many/f$i.txt"; done
 chown -R 65534:65534 "$many"
-for step in writing@2 synced@2 named@2 synced@3; do
+for step in writing@2 synced@2 named@2 logged@1 logged@2 writing@5; do
 	base=${step%@*}
 	export FUTARI_TEST_PAUSE_AT=$step
 	start_agent
@@ -122,8 +155,16 @@ for step in writing@2 synced@2 named@2 synced@3; do
 			fail "$step: $name is on the stick but the log holds no export of it"
 		cmp -s "$many/$name" "$f" || fail "$step: $name holds other bytes"
 	done
-	[ "$n" -ge 1 ] || fail "$step: the files before the killed one are missing"
-	[ "$n" -lt 6 ] || fail "$step: every file was written though the agent died"
+	# ... and every file the log says was written is there (recovery never removes one)
+	grep '"event":"export.written"' "$TEST_TMP"/log/egress-*.jsonl |
+		grep -o "s-$base-${step#*@}/many/f[0-9]*\.txt" | sort -u >"$TEST_TMP/logged.txt"
+	while read -r rel; do
+		[ -e "$mnt/$rel" ] || fail "$step: the log says $rel was written but it is not on the stick"
+	done <"$TEST_TMP/logged.txt"
+	[ "$n" -eq "$(wc -l <"$TEST_TMP/logged.txt")" ] || fail "$step: files and log records differ"
+	# (killed once a batch is logged, its files are all there: the last batch may be the
+	# whole rest of the folder)
+	[ "$n" -lt 6 ] || [ "$base" = logged ] || fail "$step: every file was written though the agent died"
 	user_cannot_write "session-$step-restarted"
 	stop_agent
 done

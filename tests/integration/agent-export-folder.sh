@@ -142,9 +142,10 @@ done
 PY=/usr/bin/python3
 if [ -x "$PY" ] && "$PY" -c 'import fusepy' 2>/dev/null && [ -c /dev/fuse ]; then
 	r="$HOME_U/race"
-	# The CLI sends up to 3 files at a time (EXPORT_IN_FLIGHT): three stalled files hold
-	# every slot, so the files after them are opened only after the swap.
-	stalls="m-stall m-stall2 m-stall3"
+	# The CLI sends up to 8 files at a time (EXPORT_IN_FLIGHT): eight stalled files (all
+	# read by the agent, which reads 9 of a user's files at once) hold every slot, so the
+	# files after them are opened only after the swap.
+	stalls="m-stall m-stall2 m-stall3 m-stall4 m-stall5 m-stall6 m-stall7 m-stall8"
 	for s in $stalls; do mkdir -p "$r/$s"; done
 	mkdir -p "$r/z-sub" "$HOME_U/outside"
 	printf 'first\n' >"$r/a.txt"

@@ -206,8 +206,8 @@ left=$(find "$TEST_TMP/spool" -type f -name '*.data' | wc -l)
 
 # The same limit when the requests come all at once: another user makes PENDING - 2
 # requests one by one, then sends 4 more Class II exports on as many connections before
-# reading any reply (4 is the per-user work share, FUT_BROKER_WORK_PER_UID: a fifth would
-# be refused before it reached the count). Exactly 2 may become requests. (The agent's
+# reading any reply (under the per-user work share, FUT_BROKER_WORK_PER_UID, 9: more would
+# be refused before they reached the count). Exactly 2 may become requests. (The agent's
 # worker threads checked the count and added the request in separate steps without a
 # lock: all of them passed the check and became requests.)
 home2="$TEST_TMP/home2"

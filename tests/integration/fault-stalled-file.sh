@@ -1,7 +1,7 @@
 #!/bin/sh
 # A user hands the agent a file whose reads never return (a FUSE filesystem of their own,
 # tests/integration/stallfs.py), again and again, giving up and asking anew. Only that
-# user's share of the agent's workers (FUT_BROKER_WORK_PER_UID, 4) waits: further requests
+# user's share of the agent's workers (FUT_BROKER_WORK_PER_UID, 9) waits: further requests
 # are refused at once in one line, the agent holds no more threads than the share, another
 # user's `futari classify` is answered within a liveness bound (10 s), and when the reads
 # return the user is served again. Before the share, each request took one more of the
@@ -33,10 +33,10 @@ threads() { sed -n 's/^Threads:[[:space:]]*//p' /proc/"$AGENT_PID"/status; }
 base=$(threads)
 
 # Wave 1: user 65534 asks 14 times at once (under the 16-connection limit) to classify the
-# stalled file. FUT_BROKER_WORK_PER_UID (4) workers take it and wait; the rest are
+# stalled file. FUT_BROKER_WORK_PER_UID (9) workers take it and wait; the rest are
 # refused at once, in one line.
 n=14
-share=4
+share=9
 pids=""
 k=0
 while [ $k -lt $n ]; do
@@ -65,6 +65,15 @@ while [ $k -lt $n ]; do
 	echo "$out" | grep -q "in progress" || fail "unexpected answer to wave 2: $out"
 	k=$((k + 1))
 done
+# An export refused for the same reason is one the client waits out and sends again (code
+# "busy"): no file was looked at, so it is not logged as a refusal of the file.
+before=$(cat "$TEST_TMP"/log/egress-*.jsonl | grep -c '"event":"export.refused"')
+out=$(timeout 20 setpriv --reuid=65534 --regid=65534 --clear-groups "$PROBE" "$SOCK" \
+	--fd "$HOME_U/small.txt" \
+	'{"command":"export","args":{"name":"small.txt","to":"nowhere","reason":"r"}}' 2>&1)
+echo "$out" | grep -q '"busy"' || fail "unexpected answer to a busy export: $out"
+after=$(cat "$TEST_TMP"/log/egress-*.jsonl | grep -c '"event":"export.refused"')
+[ "$after" -eq "$before" ] || fail "a busy refusal was logged as export.refused"
 now=$(threads)
 echo "agent threads: $base before, $now with the share stalled"
 [ "$now" -le $((base + share + 4)) ] ||

@@ -29,6 +29,7 @@ test_defaults(void)
 	g_assert_false(c->export_unregistered);
 	g_assert_true(g_str_has_suffix(c->socket, "/futari/agent.sock"));
 	g_assert_cmpuint(c->max_message, ==, 64 * 1024);
+	g_assert_cmpuint(c->export_queue_seconds, ==, 300);
 }
 
 static void
@@ -43,6 +44,7 @@ test_values(void)
 	                               "export-to-unregistered = true\n"
 	                               "[limits]\n"
 	                               "max-message = 2048\n"
+	                               "export-queue-seconds = 7\n"
 	                               "spool-bytes-per-uid = 10000000000\n",
 	                               &error);
 
@@ -52,6 +54,7 @@ test_values(void)
 	g_assert_true(c->export_unregistered);
 	g_assert_cmpuint(c->max_message, ==, 2048);
 	g_assert_cmpuint(c->spool_bytes_per_uid, ==, G_GUINT64_CONSTANT(10000000000));
+	g_assert_cmpuint(c->export_queue_seconds, ==, 7);
 }
 
 static void
@@ -250,6 +253,9 @@ test_refusals(void)
 	    {"[limits]\nmax-message = 10\n", ":2:", "whole number from 1024"},
 	    {"[limits]\nmax-message = -5\n", ":2:", "whole number"},
 	    {"[limits]\nmax-message = 0x100\n", ":2:", "whole number"},
+	    {"[limits]\nexport-queue-seconds = 0\n", ":2:", "whole number from 1"},
+	    {"[limits]\nexport-queue-seconds = 3601\n", ":2:", "to 3600"},
+	    {"[limits]\nexport-queue-seconds = soon\n", ":2:", "whole number"},
 	    {"[limits]\nmax-message = 99999999999999999999999\n", ":2:", "whole number"},
 	    {"[paths]\nsocket = /a\x01\n", ":2:", "control character"},
 	    {"[paths]\n\nsocket = \xff\n", ":3:", "UTF-8"},
