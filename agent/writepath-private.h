@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 /* Private mounts are never a way in for anything on the stick. */
 #define PRIVATE_FLAGS (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME)
 /* At most this many files in one state file (and so in one batch). */
-#define FILES_MAX 256
+#define FILES_MAX     256
 
 /* Frees the names of @f and sets them to NULL. */
 void fut_write_file_clear(FutWriteFile *f);
