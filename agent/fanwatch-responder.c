@@ -126,8 +126,9 @@ follow_up(FutFanwatch *fw, Pending *p)
 	 * learner checks again, with the ACL. */
 	if (ev->learn && fw->on_classified != NULL) {
 		/* The kernel side (BPF LSM taint) needs the class of every file other programs
-		 * read, users' own files too, as soon as possible: any regular file goes. */
-		if (!fw_fd_stat(ev->fd, &ev->st) || !S_ISREG(ev->st.st_mode))
+		 * read, users' own files too, as soon as possible: any regular file goes. The
+		 * pending mark's statx (fw_mark_pending(), just before the answer) serves. */
+		if (!(ev->have_st || fw_fd_stat(ev->fd, &ev->st)) || !S_ISREG(ev->st.st_mode))
 			ev->learn = FALSE;
 	} else if (ev->learn && (fw->no_ignore_marks || !fw_fd_stat(ev->fd, &ev->st) ||
 	                         !S_ISREG(ev->st.st_mode) || ev->st.st_uid != 0 ||
