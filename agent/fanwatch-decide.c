@@ -490,6 +490,7 @@ fw_mark_pending(FutFanwatch *fw, Event *ev)
 	if (!fw->on_pending(ev->fd, seq, fw->on_pending_data))
 		return FALSE;
 	ev->pending_seq = seq;
+	ev->pending_id = id;
 	g_mutex_lock(&fw->lock);
 	fw->stats.pending++;
 	g_mutex_unlock(&fw->lock);
@@ -592,10 +593,14 @@ learn_for_taint(FutFanwatch *fw, Event *ev)
 	id = fw_ident_of(&ev->st);
 	path = fw_fd_path(ev->fd);
 	cls = fw_file_class(fw, ev->fd, &id, path);
-	/* The content read now is at least as new as the version the number was given to
-	 * (the file may have changed since the open): its class resolves the number. */
-	fw_resolve_seq(fw, ev->pending_seq, cls, ev->fd);
-	ev->pending_seq = 0;
+	/* Only the class of the very version the number was given to resolves it. A file
+	 * rewritten since the open (Class I content read, then Class III written over it
+	 * before the learner came) says nothing of what was read: the number is left to
+	 * the end of the event, which makes it Class II. */
+	if (ev->pending_seq != 0 && fw_ident_equal(&id, &ev->pending_id)) {
+		fw_resolve_seq(fw, ev->pending_seq, cls, ev->fd);
+		ev->pending_seq = 0;
+	}
 	if (cls != FUT_FANWATCH_CLASS_III)
 		return;
 	if (!fw->no_ignore_marks && fw_mark_safe(fw, ev->fd, &ev->st) &&

@@ -215,6 +215,7 @@ typedef struct {
 	/* The pending number this open's file got (fw_mark_pending()), until it is resolved;
 	 * 0: none. */
 	guint64 pending_seq;
+	Ident pending_id; /* the version it was given to */
 } Event;
 
 /* A permission event from the kernel until it is answered and its follow-up is done.

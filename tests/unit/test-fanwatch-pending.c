@@ -265,6 +265,40 @@ test_versions(void)
 	calls_clear(&c);
 }
 
+/* The attacker's rewrite: Class I content is read through a pending open, then Class III
+ * content is written over it before the learner comes. The learner's Class III verdict on
+ * the new version must not resolve the number the read carries: it ends as Class II. */
+static void
+test_rewritten_before_learn(void)
+{
+	Calls c = calls_new();
+	FutFanwatch *fw = listener_new(&c);
+	g_autofree gchar *path = scratch_file("roster: Class I content\n");
+	Pending *p = open_event(fw, path);
+	struct timespec ts[2] = {{0, UTIME_OMIT}, {0, UTIME_NOW}};
+	guint64 seq;
+
+	g_assert_cmpint(fw_decide_opener(fw, &p->ev), ==, FW_VERDICT_ALLOW);
+	seq = p->ev.pending_seq;
+	g_assert_cmpuint(seq, !=, 0);
+	rewrite(path, "lunch menu, harmless and longer\n");
+	g_assert_cmpint(utimensat(AT_FDCWD, path, ts, 0), ==, 0);
+	c.classify_as = FUT_FANWATCH_CLASS_III;
+	fw_learn(fw, &p->ev);
+	for (guint i = 0; i < c.resolved->len; i++)
+		g_assert_cmpuint(g_array_index(c.resolved, Resolution, i).seq, !=, seq);
+	fw_pending_done(p);
+	g_assert_cmpuint(c.resolved->len, >=, 1);
+	{
+		Resolution *r = &g_array_index(c.resolved, Resolution, c.resolved->len - 1);
+		g_assert_cmpuint(r->seq, ==, seq);
+		g_assert_cmpuint(r->file_class, ==, FUT_FANWATCH_CLASS_II);
+	}
+	unlink(path);
+	listener_free(fw);
+	calls_clear(&c);
+}
+
 /* What cannot be decided is Class II: the classifier fails. */
 static void
 test_classifier_fails(void)
@@ -378,6 +412,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/fanwatch/pending/open-then-learn", test_open_then_learn);
 	g_test_add_func("/fanwatch/pending/versions", test_versions);
+	g_test_add_func("/fanwatch/pending/rewritten-before-learn", test_rewritten_before_learn);
 	g_test_add_func("/fanwatch/pending/classifier-fails", test_classifier_fails);
 	g_test_add_func("/fanwatch/pending/mark-refused", test_mark_refused);
 	g_test_add_func("/fanwatch/pending/not-pending", test_not_pending);

@@ -174,6 +174,53 @@ echo "$rec" | grep -F "$U/" >/dev/null || fail "the pending refusal does not nam
 echo "$rec" | grep -F "\"uid\":$(id -u hanako)" >/dev/null || fail "the pending refusal does not name the uid: $rec"
 [ "$(status taint_pending_set)" -ge 1 ] || fail "futari status counts no pending marks"
 
+# The rewrite race: Class I content read through a pending open, Class III written over it
+# before the learner (kept busy again: the large files are new versions) comes. The learner's
+# Class III verdict is on the new version: it must not resolve the number the read carries,
+# which ends Class II. The reader sends only once the learner is idle (no pending left), so
+# the refusal is a taint, not "not yet classified".
+for k in 1 2 3; do e2e_as hanako sh -c "echo more >>'$U/big-$k.txt'"; done
+R=$U/rewrite.csv
+flag=$E2E_SCRATCH/learner-idle
+rm -f "$flag"
+e2e_as hanako sh -c "cat '$U/big-1.txt' '$U/big-2.txt' '$U/big-3.txt' >/dev/null"
+e2e_as hanako timeout 300 python3 -c '
+import os, sys, time, urllib.request
+f, url, flag = sys.argv[1:4]
+with open(f, "w") as w:
+    w.write("氏名,個人番号\n山田,123456789018\nREWRITE-DATA\n")
+d = open(f, "rb").read()
+with open(f, "w") as w:
+    w.write("lunch menu, nothing personal, a little longer than before\n")
+while not os.path.exists(flag):
+    time.sleep(0.2)
+try:
+    urllib.request.urlopen(url, data=d, timeout=10)
+    print("sent")
+except Exception as e:
+    print("refused:", e)
+    sys.exit(1)' "$R" "$URL" "$flag" >"$E2E_SCRATCH/rewrite.out" 2>&1 &
+RPID=$!
+# Idle: no new verdict for 8 s in a row (one large file takes the learner a while).
+last=-1
+still=0
+for ((j = 0; j < 280; j++)); do
+	now=$(status taint_resolved)
+	if [ "$now" = "$last" ]; then still=$((still + 1)); else still=0; fi
+	[ "$still" -ge 8 ] && break
+	last=$now
+	sleep 1
+done
+touch "$flag"
+rc=0
+wait "$RPID" || rc=$?
+[ "$rc" -ne 0 ] || fail "rewrite race: the Class I content read before the rewrite was sent: $(cat "$E2E_SCRATCH/rewrite.out")"
+if grep -q REWRITE-DATA "$recv"; then fail "rewrite race: the listener received the content"; fi
+rec=$(cat "$FE_LOG"/egress-*.jsonl | grep '"upload.denied".*bpf-lsm' | tail -n 1)
+echo "$rec" | grep -F 'not yet classified' >/dev/null &&
+	fail "rewrite race: refused only as not yet classified (the learner was not done): $rec"
+note "rewrite race: refused as a taint: $(echo "$rec" | grep -o '"class":"[^"]*"')"
+
 # After the learner: the same content is Class I, an ordinary taint (so the pending above
 # was not a refusal of everything).
 F=$U/pipe-0.csv
