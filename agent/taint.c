@@ -248,11 +248,15 @@ struct _FutTaint {
 	GHashTable *windows; /* request id -> not_after (gint64*, unix seconds), under lock */
 	guint peers_exempt;  /* [upload] taint-exempt-peers marked, under lock */
 	guint32 next_exe_id; /* under lock */
-	/* Pending numbers -> PendingFile (for the records), at most ORIGINS_MAX; under lock,
-	 * which also orders the agent's writes to inode_pending and resolved. */
-	GHashTable *pending_files;
-	guint64 pending_set; /* under lock */
-	guint64 resolved;    /* under lock */
+	/* Its own lock: fut_taint_set_pending() runs on the thread that reads fanotify events,
+	 * which must never wait on @lock (held while a program is opened, and that open may
+	 * itself be a fanotify event only that thread answers). Nothing is opened under it.
+	 * It orders the agent's writes to inode_pending and resolved. */
+	GMutex pending_lock;
+	/* Pending numbers -> PendingFile (for the records), at most ORIGINS_MAX. */
+	GHashTable *pending_files; /* under pending_lock */
+	guint64 pending_set;       /* under pending_lock */
+	guint64 resolved;          /* under pending_lock */
 };
 
 typedef struct {
@@ -335,6 +339,23 @@ inode_of_fd(int fd, struct fut_taint_inode *ret, GError **error)
 	memset(ret, 0, sizeof *ret);
 	ret->ino = st.st_ino;
 	ret->dev = kdev_of(st.st_dev);
+	return TRUE;
+}
+
+/* inode_of_fd() from the attributes the kernel has cached: on the thread that answers
+ * fanotify, a network filesystem's server is never asked. */
+static gboolean
+inode_of_fd_nosync(int fd, struct fut_taint_inode *ret, GError **error)
+{
+	struct statx stx;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_INO, &stx) != 0) {
+		fut_error_set_errno(error, errno, "statx");
+		return FALSE;
+	}
+	memset(ret, 0, sizeof *ret);
+	ret->ino = stx.stx_ino;
+	ret->dev = (guint32)((stx.stx_dev_major << 20) | (stx.stx_dev_minor & 0xfffff));
 	return TRUE;
 }
 
@@ -454,12 +475,16 @@ on_event(void *ctx, void *data, size_t size)
 	g_mutex_lock(&t->lock);
 	if (e->kind == FUT_TAINT_EVENT_DENY_PENDING) {
 		/* Named by the file whose content is not classified yet. */
-		PendingFile *pf = g_hash_table_lookup(t->pending_files, &e->seq);
+		PendingFile *pf;
+
+		g_mutex_lock(&t->pending_lock);
+		pf = g_hash_table_lookup(t->pending_files, &e->seq);
 		if (pf != NULL) {
 			origin = g_strdup(pf->path);
 			d.origin_dev = udev_of(pf->inode.dev);
 			d.origin_ino = pf->inode.ino;
 		}
+		g_mutex_unlock(&t->pending_lock);
 	} else {
 		origin = g_strdup(g_hash_table_lookup(t->origins, key));
 		d.origin_dev = udev_of(e->origin.dev);
@@ -513,6 +538,7 @@ fut_taint_new(const gchar *const *exempt_programs,
 	int err;
 
 	g_mutex_init(&t->lock);
+	g_mutex_init(&t->pending_lock);
 	t->origins = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	t->exe_fds = g_array_new(FALSE, FALSE, sizeof(int));
 	t->exe_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -595,6 +621,7 @@ fut_taint_free(FutTaint *t)
 	g_clear_pointer(&t->allowed, g_hash_table_unref);
 	g_clear_pointer(&t->windows, g_hash_table_unref);
 	g_clear_pointer(&t->pending_files, g_hash_table_unref);
+	g_mutex_clear(&t->pending_lock);
 	g_mutex_clear(&t->lock);
 	g_free(t);
 }
@@ -651,16 +678,16 @@ fut_taint_set_pending(FutTaint *t, int fd, guint64 seq, GError **error)
 		return FALSE;
 	}
 	pf = g_new0(PendingFile, 1);
-	if (!inode_of_fd(fd, &pf->inode, error)) {
+	if (!inode_of_fd_nosync(fd, &pf->inode, error)) {
 		pending_file_free(pf);
 		return FALSE;
 	}
 	link = g_strdup_printf("/proc/self/fd/%d", fd);
 	pf->path = g_file_read_link(link, NULL);
-	g_mutex_lock(&t->lock);
+	g_mutex_lock(&t->pending_lock);
 	if (bpf_map_update_elem(map, &fd, &seq, BPF_ANY) != 0) {
 		int err = errno;
-		g_mutex_unlock(&t->lock);
+		g_mutex_unlock(&t->pending_lock);
 		pending_file_free(pf);
 		fut_error_set_errno(error, err, "BPF inode storage (pending)");
 		return FALSE;
@@ -669,7 +696,7 @@ fut_taint_set_pending(FutTaint *t, int fd, guint64 seq, GError **error)
 		g_hash_table_remove_all(t->pending_files);
 	g_hash_table_replace(t->pending_files, g_memdup2(&seq, sizeof seq), pf);
 	t->pending_set++;
-	g_mutex_unlock(&t->lock);
+	g_mutex_unlock(&t->pending_lock);
 	return TRUE;
 }
 
@@ -688,7 +715,7 @@ fut_taint_resolve(FutTaint *t, guint64 seq, guint file_class, int fd, GError **e
 		return TRUE;
 	if (fd >= 0 && !inode_of_fd(fd, &r.origin, NULL))
 		memset(&r.origin, 0, sizeof r.origin);
-	g_mutex_lock(&t->lock);
+	g_mutex_lock(&t->pending_lock);
 	if (bpf_map_lookup_elem(rmap, &seq, &old) != 0)
 		memset(&old, 0, sizeof old);
 	r.file_class = fut_taint_resolution_class(old.file_class, file_class);
@@ -705,7 +732,7 @@ fut_taint_resolve(FutTaint *t, guint64 seq, guint file_class, int fd, GError **e
 	 * since) stays. */
 	if (ok && fd >= 0 && bpf_map_lookup_elem(pmap, &fd, &on_inode) == 0 && on_inode == seq)
 		(void)bpf_map_delete_elem(pmap, &fd);
-	g_mutex_unlock(&t->lock);
+	g_mutex_unlock(&t->pending_lock);
 	if (!ok)
 		fut_error_set_errno(error, err, "BPF resolution map");
 	return ok;
@@ -909,9 +936,11 @@ fut_taint_get_stats(FutTaint *t, FutTaintStats *ret)
 	ret->peer_exempt = __atomic_load_n(&c->peer_exempt, __ATOMIC_RELAXED);
 	ret->pending = __atomic_load_n(&c->pending, __ATOMIC_RELAXED);
 	ret->pending_overflow = __atomic_load_n(&c->pending_overflow, __ATOMIC_RELAXED);
-	g_mutex_lock(&t->lock);
+	g_mutex_lock(&t->pending_lock);
 	ret->pending_set = t->pending_set;
 	ret->resolved = t->resolved;
+	g_mutex_unlock(&t->pending_lock);
+	g_mutex_lock(&t->lock);
 	ret->marked = t->marked;
 	ret->approvals = t->approvals;
 	ret->peers_exempt = t->peers_exempt;
