@@ -8,7 +8,9 @@
 # `cat f | curl`, `curl -T - <f`, and python3 reading it then connecting: every try is
 # refused, the listener receives nothing, and each refusal is an upload.denied record. A
 # fresh Class III file is sent once the agent has classified it (and a pending one resolves
-# to allowed by itself), so the test fails both ways.
+# to allowed by itself), so the test fails both ways. With the learner held up (its parser
+# workers stopped) the refusals are "content not yet classified"; Class I content read and
+# then overwritten with Class III content before the learner came is still refused.
 # e2e-timeout: 600
 . "$E2E_SRCDIR/guest/agent.sh"
 fe_setup
@@ -38,7 +40,7 @@ img=$E2E_SCRATCH/watched.img
 wfs=$E2E_SCRATCH/wfs
 shm=$E2E_SCRATCH/shm
 mkdir -p "$wfs" "$shm"
-truncate -s 160M "$img"
+truncate -s 64M "$img"
 mkfs.ext4 -q -F "$img" || fail "mkfs.ext4 on $img failed"
 wdev=$(losetup --find --show "$img") || fail "no loop device in the guest"
 FE_ON_EXIT='kill $LPID 2>/dev/null; ip link del fut0 2>/dev/null; fe_stop_agent; umount "$wfs" "$shm" 2>/dev/null; losetup -d "$wdev" 2>/dev/null'
@@ -154,20 +156,23 @@ race stdin "$N" "$C -T - $URL <'\$F'"
 race python "$N" "python3 -c 'import urllib.request; d=open(\"\$F\",\"rb\").read(); urllib.request.urlopen(\"$URL\", data=d, timeout=10)'"
 p1=$(pendings)
 note "refused as not yet classified: $((p1 - p0)) of $((3 * N)) (the rest: the learner had classified the file before the send, and the pending read became a Class I taint)"
-# The learner busy with large files (one thread, first come first served): the fresh file
-# stays unclassified for a while, and the refusal is one for content not yet classified.
-for k in 1 2 3; do
-	e2e_as hanako python3 -c 'import sys
-with open(sys.argv[1], "w") as f:
-    for i in range(300000):
-        f.write("meeting notes line %d nothing to see here\n" % i)' "$U/big-$k.txt"
-done
-e2e_as hanako sh -c "cat '$U/big-1.txt' '$U/big-2.txt' '$U/big-3.txt' >/dev/null"
+# The learner held up: the content-parser workers (futari-scan-worker, the agent's
+# children) are stopped, so the learner waits on its next file until the pool's deadline
+# (30 s) and everything behind it stays unclassified meanwhile. Each try is then refused as
+# content not yet classified.
+freeze_scanners() {
+	SCANPIDS=$(pgrep -f futari-scan-worker | tr '\n' ' ')
+	[ -n "$SCANPIDS" ] || fail "no futari-scan-worker to stop"
+	kill -STOP $SCANPIDS
+}
+thaw_scanners() { kill -CONT $SCANPIDS 2>/dev/null || true; }
+freeze_scanners
 race busy 1 "cat '\$F' | $C --data-binary @- $URL"
 race busy-python 1 "python3 -c 'import urllib.request; d=open(\"\$F\",\"rb\").read(); urllib.request.urlopen(\"$URL\", data=d, timeout=10)'"
+thaw_scanners
 p2=$(pendings)
-[ "$p2" -gt "$p1" ] || [ "$p1" -gt "$p0" ] ||
-	fail "no refusal was for content not yet classified, even with the learner busy: the race was never run"
+[ "$p2" -ge $((p1 + 2)) ] ||
+	fail "with the learner held up, $((p2 - p1)) of 2 refusals were for content not yet classified: $(cat "$FE_LOG"/egress-*.jsonl | grep '"upload.denied"' | tail -n 2 | cut -c1-400)"
 rec=$(fe_log_has '"upload.denied"' bpf-lsm 'not yet classified') || fail "no pending refusal in the log"
 echo "$rec" | grep -F '"classification":"pending"' >/dev/null || fail "the pending refusal does not say so: $rec"
 echo "$rec" | grep -F "$U/" >/dev/null || fail "the pending refusal does not name the file: $rec"
@@ -175,15 +180,14 @@ echo "$rec" | grep -F "\"uid\":$(id -u hanako)" >/dev/null || fail "the pending 
 [ "$(status taint_pending_set)" -ge 1 ] || fail "futari status counts no pending marks"
 
 # The rewrite race: Class I content read through a pending open, Class III written over it
-# before the learner (kept busy again: the large files are new versions) comes. The learner's
+# before the learner (held up again) comes. The learner's
 # Class III verdict is on the new version: it must not resolve the number the read carries,
 # which ends Class II. The reader sends only once the learner is idle (no pending left), so
 # the refusal is a taint, not "not yet classified".
-for k in 1 2 3; do e2e_as hanako sh -c "echo more >>'$U/big-$k.txt'"; done
 R=$U/rewrite.csv
-flag=$E2E_SCRATCH/learner-idle
-rm -f "$flag"
-e2e_as hanako sh -c "cat '$U/big-1.txt' '$U/big-2.txt' '$U/big-3.txt' >/dev/null"
+flag=$shm/learner-idle
+rm -f "$flag" "$flag.rewritten"
+freeze_scanners
 e2e_as hanako timeout 300 python3 -c '
 import os, sys, time, urllib.request
 f, url, flag = sys.argv[1:4]
@@ -192,6 +196,7 @@ with open(f, "w") as w:
 d = open(f, "rb").read()
 with open(f, "w") as w:
     w.write("lunch menu, nothing personal, a little longer than before\n")
+open(flag + ".rewritten", "w").close()
 while not os.path.exists(flag):
     time.sleep(0.2)
 try:
@@ -201,6 +206,9 @@ except Exception as e:
     print("refused:", e)
     sys.exit(1)' "$R" "$URL" "$flag" >"$E2E_SCRATCH/rewrite.out" 2>&1 &
 RPID=$!
+for ((j = 0; j < 300; j++)); do [ -e "$flag.rewritten" ] && break; sleep 0.1; done
+[ -e "$flag.rewritten" ] || fail "rewrite race: the reader did not get to rewrite the file"
+thaw_scanners
 # Idle: no new verdict for 8 s in a row (one large file takes the learner a while).
 last=-1
 still=0
