@@ -713,7 +713,8 @@ fut_taint_resolve(FutTaint *t, guint64 seq, guint file_class, int fd, GError **e
 
 	if (seq == 0)
 		return TRUE;
-	if (fd >= 0 && !inode_of_fd(fd, &r.origin, NULL))
+	/* May run on the thread that reads fanotify events (an event that ends unlearnt). */
+	if (fd >= 0 && !inode_of_fd_nosync(fd, &r.origin, NULL))
 		memset(&r.origin, 0, sizeof r.origin);
 	g_mutex_lock(&t->pending_lock);
 	if (bpf_map_lookup_elem(rmap, &seq, &old) != 0)
