@@ -87,9 +87,31 @@ upload_cache_ok(const struct stat *st)
 	return st->st_uid == 0 && (st->st_mode & (S_IWGRP | S_IWOTH)) == 0;
 }
 
-/* Classifies the file open at @fd now, and caches the result for its identity. */
+void
+fw_resolve_seq(FutFanwatch *fw, guint64 seq, guint file_class, int fd)
+{
+	if (seq == 0 || fw->on_resolved == NULL)
+		return;
+	fw_seq_table_forget(fw->seqs, seq);
+	fw->on_resolved(fd, seq, file_class, fw->on_pending_data);
+}
+
+/* Classifies the file open at @fd now, and caches the result for its identity. A pending
+ * number the version @id was given is resolved with the class found. */
+static guint classify_version(FutFanwatch *fw, int fd, const Ident *id, const gchar *path);
+
 static guint
 classify_now(FutFanwatch *fw, int fd, const Ident *id, const gchar *path)
+{
+	guint cls = classify_version(fw, fd, id, path);
+
+	if (fw->seqs != NULL)
+		fw_resolve_seq(fw, fw_seq_table_take(fw->seqs, id), cls, fd);
+	return cls;
+}
+
+static guint
+classify_version(FutFanwatch *fw, int fd, const Ident *id, const gchar *path)
 {
 	FileEntry e = {0};
 	guint cls = 0;
@@ -445,6 +467,36 @@ fw_decide_fast(FutFanwatch *fw, Event *ev)
 	return fw_decide_opener(fw, ev);
 }
 
+gboolean
+fw_mark_pending(FutFanwatch *fw, Event *ev)
+{
+	FileEntry e;
+	Ident id;
+	guint64 seq;
+
+	if (fw->on_pending == NULL || ev->pending_seq != 0)
+		return TRUE;
+	if (!fw_fd_stat(ev->fd, &ev->st))
+		return FALSE;
+	ev->have_st = TRUE;
+	/* FUSE files are never classified for the taint (their daemon may never answer the
+	 * learner): they are not covered, see docs/upload-control.md. */
+	if (!S_ISREG(ev->st.st_mode) || on_fuse(fw, &ev->st))
+		return TRUE;
+	id = fw_ident_of(&ev->st);
+	if (fw_files_lookup(fw, &id, &e))
+		return TRUE;
+	seq = fw_seq_table_assign(fw->seqs, &id);
+	if (!fw->on_pending(ev->fd, seq, fw->on_pending_data))
+		return FALSE;
+	ev->pending_seq = seq;
+	ev->pending_id = id;
+	g_mutex_lock(&fw->lock);
+	fw->stats.pending++;
+	g_mutex_unlock(&fw->lock);
+	return TRUE;
+}
+
 FwVerdict
 fw_decide_opener(FutFanwatch *fw, Event *ev)
 {
@@ -452,6 +504,11 @@ fw_decide_opener(FutFanwatch *fw, Event *ev)
 	Ident id;
 
 	if (!ev->upload) {
+		if (!fw_mark_pending(fw, ev)) {
+			deny(ev, "the file's class is not known yet and the kernel's taint layer "
+			         "cannot be told to hold its readers");
+			return FW_VERDICT_DENY;
+		}
 		ev->learn = TRUE;
 		return FW_VERDICT_ALLOW;
 	}
@@ -518,7 +575,8 @@ fw_mark_safe(FutFanwatch *fw, int fd, const struct stat *st)
 
 /* With the kernel side on (on_classified): classify every regular file another program
  * opens, on its first open, so that a Class I/II inode is marked for the taint before long
- * (the opener is not held: a read that comes before the mark does not taint, see
+ * and the pending number the open gave it (fw_mark_pending()) is resolved: the opener is
+ * not held, but whoever read through that open cannot send to the network until then (see
  * docs/upload-control.md). Files on FUSE are not read here: their daemon may never answer,
  * and the one learner would wait for the scan's deadline on each. Ignore marks as below,
  * only on files no unprivileged user can rewrite unseen. */
@@ -527,12 +585,23 @@ learn_for_taint(FutFanwatch *fw, Event *ev)
 {
 	Ident id;
 	g_autofree gchar *path = NULL;
+	guint cls;
 
+	/* Returning with ev->pending_seq set resolves it as Class II when the event ends. */
 	if (!fw_fd_stat(ev->fd, &ev->st) || !S_ISREG(ev->st.st_mode) || on_fuse(fw, &ev->st))
 		return;
 	id = fw_ident_of(&ev->st);
 	path = fw_fd_path(ev->fd);
-	if (fw_file_class(fw, ev->fd, &id, path) != FUT_FANWATCH_CLASS_III)
+	cls = fw_file_class(fw, ev->fd, &id, path);
+	/* Only the class of the very version the number was given to resolves it. A file
+	 * rewritten since the open (Class I content read, then Class III written over it
+	 * before the learner came) says nothing of what was read: the number is left to
+	 * the end of the event, which makes it Class II. */
+	if (ev->pending_seq != 0 && fw_ident_equal(&id, &ev->pending_id)) {
+		fw_resolve_seq(fw, ev->pending_seq, cls, ev->fd);
+		ev->pending_seq = 0;
+	}
+	if (cls != FUT_FANWATCH_CLASS_III)
 		return;
 	if (!fw->no_ignore_marks && fw_mark_safe(fw, ev->fd, &ev->st) &&
 	    !fw_under_observe(fw, path))

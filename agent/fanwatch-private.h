@@ -30,10 +30,11 @@
 #define SEEN_MAX        65536 /* files opened once, not yet classified */
 #define RECORDS_MAX     10000 /* records handed to the agent and not yet consumed */
 #define APPROVALS_MAX   4096
-#define RESPONDERS      4   /* threads answering the kernel */
-#define WORKERS         2   /* threads classifying and hashing for upload programs */
-#define IDENTIFIERS     2   /* threads reading loader and multi-call processes' mappings/argv */
-#define LEARN_QUEUE_MAX 256 /* files waiting to be learnt; more are skipped */
+#define RESPONDERS      4     /* threads answering the kernel */
+#define WORKERS         2     /* threads classifying and hashing for upload programs */
+#define IDENTIFIERS     2     /* threads reading loader and multi-call processes' mappings/argv */
+#define LEARN_QUEUE_MAX 256   /* files waiting to be learnt; more are skipped */
+#define SEQS_MAX        65536 /* versions given a pending number, not yet classified */
 #define DELETED_SUFFIX  " (deleted)"
 
 typedef struct {
@@ -50,6 +51,9 @@ typedef struct {
 	gint64 mtime_ns;
 	gint64 ctime_ns;
 } Ident;
+
+/* Pending numbers of versions not classified yet (fanwatch-seq.c); thread-safe. */
+typedef struct _FwSeqTable FwSeqTable;
 
 typedef struct {
 	Ident id;
@@ -125,6 +129,10 @@ struct _FutFanwatch {
 	gboolean (*on_approved)(
 	    int fd, guint32 uid, const gchar *exe, const gchar *request_id, gpointer user_data);
 	gpointer on_approved_data;
+	gboolean (*on_pending)(int fd, guint64 seq, gpointer user_data);
+	void (*on_resolved)(int fd, guint64 seq, guint file_class, gpointer user_data);
+	gpointer on_pending_data;
+	FwSeqTable *seqs; /* with on_pending */
 
 	FutFanwatchClassifyFunc classify;
 	gpointer classify_data;
@@ -204,6 +212,10 @@ typedef struct {
 	const gchar *reason;
 	gchar *approval_id;
 	gboolean allow;
+	/* The pending number this open's file got (fw_mark_pending()), until it is resolved;
+	 * 0: none. */
+	guint64 pending_seq;
+	Ident pending_id; /* the version it was given to */
 } Event;
 
 /* A permission event from the kernel until it is answered and its follow-up is done.
@@ -218,6 +230,7 @@ typedef struct {
 	 * upload program. */
 	gint allow_at_deadline;
 	gint64 deadline; /* monotonic µs */
+	FutFanwatch *fw; /* resolves a pending number left at the end as Class II */
 	Event ev;
 } Pending;
 
@@ -241,6 +254,19 @@ gboolean fw_path_stat(const gchar *path, struct stat *ret);
 gchar *fw_fd_path(int fd);
 gboolean fw_path_under(const gchar *path, const gchar *prefix);
 gchar *fw_fstype_of_dev(guint64 dev);
+
+/* fanwatch-seq.c */
+/* A table of at most @max versions (full: it starts afresh, only sharing is lost). */
+FwSeqTable *fw_seq_table_new(guint max);
+void fw_seq_table_free(FwSeqTable *t);
+/* The number of the version @id: the one it has, or a new one (never 0), which replaces the
+ * number of an older version of the same inode in the table. */
+guint64 fw_seq_table_assign(FwSeqTable *t, const Ident *id);
+/* Takes the number of exactly the version @id out of the table; 0 when it has none. */
+guint64 fw_seq_table_take(FwSeqTable *t, const Ident *id);
+/* Forgets @seq (resolved) if the table still has it. */
+void fw_seq_table_forget(FwSeqTable *t, guint64 seq);
+guint fw_seq_table_size(FwSeqTable *t);
 
 /* fanwatch-record.c */
 void fw_sink_unref(Sink *s);
@@ -286,6 +312,13 @@ FwVerdict fw_decide_opener(FutFanwatch *fw, Event *ev);
 gboolean fw_decide_slow(FutFanwatch *fw, Event *ev);
 /* Whether an ignore mark may be set on the file @st: see fanwatch-decide.c. */
 gboolean fw_mark_safe(FutFanwatch *fw, int fd, const struct stat *st);
+/* With the taint layer: before a non-upload program's open is allowed, gives the file a
+ * pending mark when its current version's class is not known. FALSE: the mark could not be
+ * set, the open must be denied. */
+gboolean fw_mark_pending(FutFanwatch *fw, Event *ev);
+/* The class (FUT_FANWATCH_CLASS_*) of the version that had @seq is known: tell the taint
+ * layer. @fd: the file, or -1. Does nothing for 0. */
+void fw_resolve_seq(FutFanwatch *fw, guint64 seq, guint file_class, int fd);
 void fw_learn(FutFanwatch *fw, Event *ev);
 
 /* fanwatch-responder.c */

@@ -49,6 +49,12 @@ static void
 fd_unref(Pending *p)
 {
 	if (g_atomic_int_dec_and_test(&p->fd_users)) {
+		/* Nobody classified what this open gave a pending number (the learner was full,
+		 * stopping or could not read it, the open was denied after all): what cannot be
+		 * decided is Class II. */
+		if (p->ev.pending_seq != 0 && p->fw != NULL)
+			fw_resolve_seq(p->fw, p->ev.pending_seq, FUT_FANWATCH_CLASS_II, p->ev.fd);
+		p->ev.pending_seq = 0;
 		close(p->ev.fd);
 		p->ev.fd = -1;
 	}
@@ -120,8 +126,9 @@ follow_up(FutFanwatch *fw, Pending *p)
 	 * learner checks again, with the ACL. */
 	if (ev->learn && fw->on_classified != NULL) {
 		/* The kernel side (BPF LSM taint) needs the class of every file other programs
-		 * read, users' own files too, as soon as possible: any regular file goes. */
-		if (!fw_fd_stat(ev->fd, &ev->st) || !S_ISREG(ev->st.st_mode))
+		 * read, users' own files too, as soon as possible: any regular file goes. The
+		 * pending mark's statx (fw_mark_pending(), just before the answer) serves. */
+		if (!(ev->have_st || fw_fd_stat(ev->fd, &ev->st)) || !S_ISREG(ev->st.st_mode))
 			ev->learn = FALSE;
 	} else if (ev->learn && (fw->no_ignore_marks || !fw_fd_stat(ev->fd, &ev->st) ||
 	                         !S_ISREG(ev->st.st_mode) || ev->st.st_uid != 0 ||
@@ -353,6 +360,7 @@ handle_event(FutFanwatch *fw, const struct fanotify_event_metadata *meta)
 	p = g_new0(Pending, 1);
 	p->ref = 1;
 	p->fd_users = 1;
+	p->fw = fw;
 	p->ev.fd = meta->fd;
 	p->ev.pid = meta->pid;
 	p->deadline = g_get_monotonic_time() + fw->deadline_us;
@@ -365,8 +373,10 @@ handle_event(FutFanwatch *fw, const struct fanotify_event_metadata *meta)
 		return;
 	}
 	/* The common case, an ordinary program whose executable is judged already, costs a
-	 * statx without sync and a lookup: answered here too, without a thread hop. */
-	if (fw_identify_cached_ordinary(fw, &p->ev)) {
+	 * statx without sync and a lookup (and, with the taint layer, for a file whose class is
+	 * not known yet, a pending mark): answered here too, without a thread hop. A pending
+	 * mark that cannot be set goes the long way, which denies. */
+	if (fw_identify_cached_ordinary(fw, &p->ev) && fw_mark_pending(fw, &p->ev)) {
 		p->ev.learn = TRUE;
 		answer(fw, p, TRUE);
 		follow_up(fw, p);

@@ -97,6 +97,12 @@ fut_fanwatch_new(const FutFanwatchConfig *cfg,
 	fw->deadline_us = (gint64)(cfg->deadline_ms != 0 ? cfg->deadline_ms : 3000) * 1000;
 	fw->on_classified = cfg->on_classified;
 	fw->on_classified_data = cfg->on_classified_data;
+	if (cfg->on_classified != NULL && cfg->on_pending != NULL && cfg->on_resolved != NULL) {
+		fw->on_pending = cfg->on_pending;
+		fw->on_resolved = cfg->on_resolved;
+		fw->on_pending_data = cfg->on_pending_data;
+		fw->seqs = fw_seq_table_new(SEQS_MAX);
+	}
 	fw->on_approved = cfg->on_approved;
 	fw->on_approved_data = cfg->on_approved_data;
 	fw->classify = classify_func;
@@ -363,6 +369,7 @@ fut_fanwatch_free(FutFanwatch *fw)
 	g_strfreev(fw->mount_patterns);
 	g_clear_pointer(&fw->observed, g_hash_table_unref);
 	g_clear_pointer(&fw->seen, g_hash_table_unref);
+	g_clear_pointer(&fw->seqs, fw_seq_table_free);
 	g_clear_pointer(&fw->files, g_hash_table_unref);
 	g_clear_pointer(&fw->approvals, g_hash_table_unref);
 	g_clear_pointer(&fw->names, g_hash_table_unref);

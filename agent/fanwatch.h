@@ -145,6 +145,19 @@ typedef struct {
 	gboolean (*on_approved)(
 	    int fd, guint32 uid, const gchar *exe, const gchar *request_id, gpointer user_data);
 	gpointer on_approved_data;
+	/* With on_classified: called on a thread that answers the kernel (keep it cheap: no
+	 * file content), before a non-upload program's open of a regular file (not on FUSE)
+	 * whose current version has no known class is allowed, with the file's descriptor
+	 * (valid during the call) and the sequence number given to that version (the same for
+	 * every open of it until it is classified). The BPF taint layer marks the inode pending
+	 * with it. A FALSE return denies the open (fail closed). NULL: not called. */
+	gboolean (*on_pending)(int fd, guint64 seq, gpointer user_data);
+	/* Called (worker or learner thread, or whichever thread ends the event) at least once
+	 * for each number given to on_pending: @file_class (FUT_FANWATCH_CLASS_I, _II or _III) is
+	 * that of the file's content as classified after that open; _II when it could not be
+	 * classified. @fd: the file (valid during the call) or -1. */
+	void (*on_resolved)(int fd, guint64 seq, guint file_class, gpointer user_data);
+	gpointer on_pending_data;
 } FutFanwatchConfig;
 
 /* Fills @cfg with defaults (NULL lists, digest_max 1 GiB, learn_max 1 MiB, observe every
@@ -217,6 +230,7 @@ typedef struct {
 	guint64 records_dropped;
 	guint64 deadline_answers; /* events answered at their deadline */
 	guint64 mounts_marked;    /* filesystems marked as they were mounted */
+	guint64 pending;          /* opens whose file got a pending number (on_pending) */
 } FutFanwatchStats;
 
 /* Copies the counters into @ret_stats. Thread-safe. */

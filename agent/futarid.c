@@ -220,6 +220,12 @@ start_upload_control(FutAgent *agent, GError **error)
 		cfg.on_classified_data = agent;
 		cfg.on_approved = fut_agent_taint_approved;
 		cfg.on_approved_data = agent;
+		/* A non-upload program's open of a file not classified yet marks it pending
+		 * before it is answered, so a read that comes before the learner's verdict
+		 * cannot be sent (docs/upload-control.md). */
+		cfg.on_pending = fut_agent_taint_pending;
+		cfg.on_resolved = fut_agent_taint_resolved;
+		cfg.on_pending_data = agent;
 	}
 	agent->fanwatch =
 	    fut_fanwatch_new(&cfg, upload_classify, agent, upload_record, agent, NULL, error);

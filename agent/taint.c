@@ -52,6 +52,9 @@ kind_reason(FutTaintDenialKind kind)
 		return "a process that read a classified file tried to connect to the network";
 	case FUT_TAINT_DENIED_WRITE:
 		return "a process that read a classified file tried to write to a network socket";
+	case FUT_TAINT_DENIED_PENDING:
+		return "content not yet classified: a process that read a file the agent had not "
+		       "classified yet tried to send to the network";
 	case FUT_TAINT_DENIED_SEND:
 	default:
 		return "a process that read a classified file tried to send to the network";
@@ -70,6 +73,8 @@ fut_taint_denial_to_log_event(const FutTaintDenial *d)
 	fut_log_event_set_upload(ev, d->destination, d->exe);
 	fut_log_event_set_decision(ev, FUT_LOG_DECISION_DENY, kind_reason(d->kind));
 	fut_log_event_set_detail(ev, "layer", "bpf-lsm");
+	if (d->kind == FUT_TAINT_DENIED_PENDING)
+		fut_log_event_set_detail(ev, "classification", "pending");
 	if (d->comm != NULL)
 		fut_log_event_set_detail(ev, "comm", d->comm);
 	fut_log_event_set_detail_int(ev, "dev", (gint64)MIN(d->origin_dev, G_MAXINT64));
@@ -86,6 +91,16 @@ fut_taint_gap_to_log_event(guint64 lost)
 
 	fut_log_event_set_detail_int(ev, "count", (gint64)MIN(lost, G_MAXINT64));
 	return ev;
+}
+
+guint
+fut_taint_resolution_class(guint old, guint new_class)
+{
+	if (new_class < 1 || new_class > 3)
+		new_class = 2; /* what cannot be said is Class II */
+	if (old < 1 || old > 3)
+		return new_class;
+	return MIN(old, new_class); /* 1 is the strongest */
 }
 
 #define NS_PER_S G_GINT64_CONSTANT(1000000000)
@@ -167,6 +182,22 @@ fut_taint_set_window(FutTaint *t, const gchar *request_id, gint64 not_after)
 	(void)t, (void)request_id, (void)not_after;
 }
 
+gboolean
+fut_taint_set_pending(FutTaint *t, int fd, guint64 seq, GError **error)
+{
+	(void)t, (void)fd, (void)seq;
+	g_set_error(error, FUT_ERROR, FUT_ERROR_NOT_SUPPORTED, _("built without BPF LSM support"));
+	return FALSE;
+}
+
+gboolean
+fut_taint_resolve(FutTaint *t, guint64 seq, guint file_class, int fd, GError **error)
+{
+	(void)t, (void)seq, (void)file_class, (void)fd;
+	g_set_error(error, FUT_ERROR, FUT_ERROR_NOT_SUPPORTED, _("built without BPF LSM support"));
+	return FALSE;
+}
+
 guint
 fut_taint_exempt_peers(FutTaint *t, const gchar *const *paths)
 {
@@ -217,7 +248,30 @@ struct _FutTaint {
 	GHashTable *windows; /* request id -> not_after (gint64*, unix seconds), under lock */
 	guint peers_exempt;  /* [upload] taint-exempt-peers marked, under lock */
 	guint32 next_exe_id; /* under lock */
+	/* Its own lock: fut_taint_set_pending() runs on the thread that reads fanotify events,
+	 * which must never wait on @lock (held while a program is opened, and that open may
+	 * itself be a fanotify event only that thread answers). Nothing is opened under it.
+	 * It orders the agent's writes to inode_pending and resolved. */
+	GMutex pending_lock;
+	/* Pending numbers -> PendingFile (for the records), at most ORIGINS_MAX. */
+	GHashTable *pending_files; /* under pending_lock */
+	guint64 pending_set;       /* under pending_lock */
+	guint64 resolved;          /* under pending_lock */
 };
+
+typedef struct {
+	gchar *path;
+	struct fut_taint_inode inode;
+} PendingFile;
+
+static void
+pending_file_free(gpointer p)
+{
+	PendingFile *f = p;
+
+	g_free(f->path);
+	g_free(f);
+}
 
 typedef struct {
 	struct fut_taint_approval_key key;
@@ -285,6 +339,23 @@ inode_of_fd(int fd, struct fut_taint_inode *ret, GError **error)
 	memset(ret, 0, sizeof *ret);
 	ret->ino = st.st_ino;
 	ret->dev = kdev_of(st.st_dev);
+	return TRUE;
+}
+
+/* inode_of_fd() from the attributes the kernel has cached: on the thread that answers
+ * fanotify, a network filesystem's server is never asked. */
+static gboolean
+inode_of_fd_nosync(int fd, struct fut_taint_inode *ret, GError **error)
+{
+	struct statx stx;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_INO, &stx) != 0) {
+		fut_error_set_errno(error, errno, "statx");
+		return FALSE;
+	}
+	memset(ret, 0, sizeof *ret);
+	ret->ino = stx.stx_ino;
+	ret->dev = (guint32)((stx.stx_dev_major << 20) | (stx.stx_dev_minor & 0xfffff));
 	return TRUE;
 }
 
@@ -402,14 +473,28 @@ on_event(void *ctx, void *data, size_t size)
 	dest = format_destination(e);
 	key = origin_key(e->origin.dev, e->origin.ino);
 	g_mutex_lock(&t->lock);
-	origin = g_strdup(g_hash_table_lookup(t->origins, key));
+	if (e->kind == FUT_TAINT_EVENT_DENY_PENDING) {
+		/* Named by the file whose content is not classified yet. */
+		PendingFile *pf;
+
+		g_mutex_lock(&t->pending_lock);
+		pf = g_hash_table_lookup(t->pending_files, &e->seq);
+		if (pf != NULL) {
+			origin = g_strdup(pf->path);
+			d.origin_dev = udev_of(pf->inode.dev);
+			d.origin_ino = pf->inode.ino;
+		}
+		g_mutex_unlock(&t->pending_lock);
+	} else {
+		origin = g_strdup(g_hash_table_lookup(t->origins, key));
+		d.origin_dev = udev_of(e->origin.dev);
+		d.origin_ino = e->origin.ino;
+	}
 	g_mutex_unlock(&t->lock);
 	d.kind = (FutTaintDenialKind)e->kind;
 	d.pid = e->pid;
 	d.uid = e->uid;
 	d.file_class = e->file_class;
-	d.origin_dev = udev_of(e->origin.dev);
-	d.origin_ino = e->origin.ino;
 	d.origin_path = origin;
 	d.exe = exe;
 	d.comm = comm;
@@ -453,12 +538,15 @@ fut_taint_new(const gchar *const *exempt_programs,
 	int err;
 
 	g_mutex_init(&t->lock);
+	g_mutex_init(&t->pending_lock);
 	t->origins = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	t->exe_fds = g_array_new(FALSE, FALSE, sizeof(int));
 	t->exe_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	t->allowed =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_array_unref);
 	t->windows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	t->pending_files =
+	    g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, pending_file_free);
 	t->on_denial = on_denial;
 	t->on_gap = on_gap;
 	t->user_data = user_data;
@@ -532,6 +620,8 @@ fut_taint_free(FutTaint *t)
 	g_clear_pointer(&t->exe_ids, g_hash_table_unref);
 	g_clear_pointer(&t->allowed, g_hash_table_unref);
 	g_clear_pointer(&t->windows, g_hash_table_unref);
+	g_clear_pointer(&t->pending_files, g_hash_table_unref);
+	g_mutex_clear(&t->pending_lock);
 	g_mutex_clear(&t->lock);
 	g_free(t);
 }
@@ -573,6 +663,80 @@ fut_taint_mark_fd(FutTaint *t, int fd, guint file_class, GError **error)
 	}
 	g_mutex_unlock(&t->lock);
 	return TRUE;
+}
+
+gboolean
+fut_taint_set_pending(FutTaint *t, int fd, guint64 seq, GError **error)
+{
+	int map = bpf_map__fd(t->skel->maps.inode_pending);
+	g_autofree gchar *link = NULL;
+	PendingFile *pf;
+
+	if (seq == 0) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("pending sequence number 0"));
+		return FALSE;
+	}
+	pf = g_new0(PendingFile, 1);
+	if (!inode_of_fd_nosync(fd, &pf->inode, error)) {
+		pending_file_free(pf);
+		return FALSE;
+	}
+	link = g_strdup_printf("/proc/self/fd/%d", fd);
+	pf->path = g_file_read_link(link, NULL);
+	g_mutex_lock(&t->pending_lock);
+	if (bpf_map_update_elem(map, &fd, &seq, BPF_ANY) != 0) {
+		int err = errno;
+		g_mutex_unlock(&t->pending_lock);
+		pending_file_free(pf);
+		fut_error_set_errno(error, err, "BPF inode storage (pending)");
+		return FALSE;
+	}
+	if (g_hash_table_size(t->pending_files) >= ORIGINS_MAX)
+		g_hash_table_remove_all(t->pending_files);
+	g_hash_table_replace(t->pending_files, g_memdup2(&seq, sizeof seq), pf);
+	t->pending_set++;
+	g_mutex_unlock(&t->pending_lock);
+	return TRUE;
+}
+
+gboolean
+fut_taint_resolve(FutTaint *t, guint64 seq, guint file_class, int fd, GError **error)
+{
+	int rmap = bpf_map__fd(t->skel->maps.resolved);
+	int pmap = bpf_map__fd(t->skel->maps.inode_pending);
+	struct fut_taint_resolution r = {0};
+	struct fut_taint_resolution old = {0};
+	guint64 on_inode = 0;
+	gboolean ok = TRUE;
+	int err = 0;
+
+	if (seq == 0)
+		return TRUE;
+	/* May run on the thread that reads fanotify events (an event that ends unlearnt). */
+	if (fd >= 0 && !inode_of_fd_nosync(fd, &r.origin, NULL))
+		memset(&r.origin, 0, sizeof r.origin);
+	g_mutex_lock(&t->pending_lock);
+	if (bpf_map_lookup_elem(rmap, &seq, &old) != 0)
+		memset(&old, 0, sizeof old);
+	r.file_class = fut_taint_resolution_class(old.file_class, file_class);
+	if (old.file_class == r.file_class && old.file_class != 0)
+		r.origin = old.origin; /* resolved already, and not raised */
+	if (bpf_map_update_elem(rmap, &seq, &r, BPF_ANY) != 0) {
+		/* Unresolved, its readers stay refused: fail closed. */
+		err = errno;
+		ok = FALSE;
+	} else {
+		t->resolved++;
+	}
+	/* New readers need not carry a number that is settled; a newer version's number (set
+	 * since) stays. */
+	if (ok && fd >= 0 && bpf_map_lookup_elem(pmap, &fd, &on_inode) == 0 && on_inode == seq)
+		(void)bpf_map_delete_elem(pmap, &fd);
+	g_mutex_unlock(&t->pending_lock);
+	if (!ok)
+		fut_error_set_errno(error, err, "BPF resolution map");
+	return ok;
 }
 
 static gboolean
@@ -771,6 +935,12 @@ fut_taint_get_stats(FutTaint *t, FutTaintStats *ret)
 	ret->flowed = __atomic_load_n(&c->flowed, __ATOMIC_RELAXED);
 	ret->expired = __atomic_load_n(&c->expired, __ATOMIC_RELAXED);
 	ret->peer_exempt = __atomic_load_n(&c->peer_exempt, __ATOMIC_RELAXED);
+	ret->pending = __atomic_load_n(&c->pending, __ATOMIC_RELAXED);
+	ret->pending_overflow = __atomic_load_n(&c->pending_overflow, __ATOMIC_RELAXED);
+	g_mutex_lock(&t->pending_lock);
+	ret->pending_set = t->pending_set;
+	ret->resolved = t->resolved;
+	g_mutex_unlock(&t->pending_lock);
 	g_mutex_lock(&t->lock);
 	ret->marked = t->marked;
 	ret->approvals = t->approvals;

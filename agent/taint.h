@@ -25,6 +25,8 @@ typedef enum {
 	FUT_TAINT_DENIED_CONNECT = 1,
 	FUT_TAINT_DENIED_SEND = 2,
 	FUT_TAINT_DENIED_WRITE = 3,
+	/* Any of these by a process that read content the agent had not classified yet. */
+	FUT_TAINT_DENIED_PENDING = 4,
 } FutTaintDenialKind;
 
 /* One refused connect or send, as the kernel reported it. Strings are raw (not escaped). */
@@ -32,7 +34,7 @@ typedef struct {
 	FutTaintDenialKind kind;
 	guint32 pid;
 	guint32 uid;
-	guint file_class;               /* 1: Class I, 2: Class II */
+	guint file_class;               /* 1: Class I, 2: Class II; 0: none (PENDING only) */
 	guint64 origin_dev, origin_ino; /* the classified file the taint came from (st_dev) */
 	const gchar *origin_path;       /* its path when the agent marked it, or NULL */
 	const gchar *exe;               /* /proc/PID/exe, or the kernel's file name of it */
@@ -52,8 +54,12 @@ typedef struct {
 	guint64 flowed;      /* files, pipes and sockets marked by a tainted writer */
 	guint64 expired;     /* approvals the kernel side found ended and refused (and deleted) */
 	guint64 peer_exempt; /* receives that did not taint: an exempt peer program or socket */
-	guint approvals;     /* approvals in the kernel map */
-	guint peers_exempt;  /* taint-exempt-peers entries marked (programs and sockets found) */
+	guint64 pending;     /* pending numbers readers took (kernel) */
+	guint64 pending_overflow; /* marks made Class II: no free pending slot (kernel) */
+	guint64 pending_set;      /* inodes marked pending by the agent */
+	guint64 resolved;         /* pending numbers resolved by the agent */
+	guint approvals;          /* approvals in the kernel map */
+	guint peers_exempt; /* taint-exempt-peers entries marked (programs and sockets found) */
 } FutTaintStats;
 
 /* Loads and attaches the programs. @exempt_programs (absolute paths; missing ones are
@@ -70,6 +76,23 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutTaint, fut_taint_free)
 /* Marks the inode open at @fd as @file_class (1 or 2; anything else is refused). Keeps the
  * stronger class when it is marked already. Thread-safe. */
 gboolean fut_taint_mark_fd(FutTaint *t, int fd, guint file_class, GError **error);
+
+/* Marks the inode open at @fd pending with @seq (not 0): whoever reads it from now on
+ * cannot send to the network until fut_taint_resolve() has given @seq a class. For a
+ * non-upload program's open of a file whose current version has no known class, before the
+ * open is answered: cheap (a map update, the file's path for the records). Thread-safe. */
+gboolean fut_taint_set_pending(FutTaint *t, int fd, guint64 seq, GError **error);
+
+/* @seq (fut_taint_set_pending()) is content of class @file_class (1, 2 or 3; anything else
+ * is taken as 2): readers that took it lose it (3) or are tainted with it from then on (1,
+ * 2; the origin is the file at @fd, or none with @fd -1). A class given already is only
+ * ever raised. With @fd, the inode's pending mark is dropped when it is still @seq.
+ * Thread-safe. */
+gboolean fut_taint_resolve(FutTaint *t, guint64 seq, guint file_class, int fd, GError **error);
+
+/* The class a resolution keeps when @seq is resolved again: the stronger of @old (0: none
+ * yet) and @new (1, 2 or 3; anything else is 2). */
+guint fut_taint_resolution_class(guint old, guint new_class);
 
 /* The upload approval @request_id is active until @not_after (unix seconds, inclusive): what
  * fut_taint_allow() allows under it ends then in the kernel itself, whatever the agent's

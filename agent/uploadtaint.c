@@ -93,6 +93,26 @@ fut_agent_taint_approved(
 	return FALSE;
 }
 
+/* fanwatch's on_pending (a thread answering the kernel): mark the file's inode pending. */
+gboolean
+fut_agent_taint_pending(int fd, guint64 seq, gpointer user_data)
+{
+	FutAgent *agent = user_data;
+
+	return agent->taint != NULL && fut_taint_set_pending(agent->taint, fd, seq, NULL);
+}
+
+/* fanwatch's on_resolved (a worker, the learner or whichever thread ended the event). A
+ * resolution the kernel side cannot take leaves the readers refused (fail closed). */
+void
+fut_agent_taint_resolved(int fd, guint64 seq, guint file_class, gpointer user_data)
+{
+	FutAgent *agent = user_data;
+
+	if (agent->taint != NULL)
+		(void)fut_taint_resolve(agent->taint, seq, file_class, fd, NULL);
+}
+
 void
 fut_agent_taint_window(FutAgent *agent, const gchar *request_id, gint64 not_after)
 {
@@ -164,6 +184,14 @@ fut_agent_taint_status(FutAgent *agent, JsonObject *r)
 		                           (gint64)MIN(st.peer_exempt, G_MAXINT64));
 		json_object_set_int_member(r, "taint_peers_exempt", (gint64)st.peers_exempt);
 		json_object_set_int_member(r, "taint_approvals", (gint64)st.approvals);
+		json_object_set_int_member(r, "taint_pending_set",
+		                           (gint64)MIN(st.pending_set, G_MAXINT64));
+		json_object_set_int_member(r, "taint_pending_read",
+		                           (gint64)MIN(st.pending, G_MAXINT64));
+		json_object_set_int_member(r, "taint_resolved",
+		                           (gint64)MIN(st.resolved, G_MAXINT64));
+		json_object_set_int_member(r, "taint_pending_overflow",
+		                           (gint64)MIN(st.pending_overflow, G_MAXINT64));
 	}
 	if (agent->taint_error != NULL) {
 		g_autofree gchar *esc = fut_strescape(agent->taint_error, -1);

@@ -9,6 +9,9 @@
 # bench/taint-connloop. Rounds alternate none/taint; figures are medians over rounds, the
 # ratio is taint/none. Goals (issue 14): open/read/close <= 1.1x, connect/send <= 1.05x.
 #
+# TAINT_BENCH_BASELINE=PATH adds a third mode, base: another build's taint-load (an earlier
+# version of the programs), alternated with the others, and the ratio taint/base.
+#
 # Run in the guest:  cd tests/e2e && ./harness.py shell, then
 #   bash BUILDDIR/../bench/taint-bench.sh [FILES [ROUNDS [CONNECTS]]]   (defaults 2000 5 2000)
 # with top_builddir=BUILDDIR in the environment when the build is out of tree.
@@ -42,8 +45,9 @@ modprobe dummy 2>/dev/null
 ip link add futb0 type dummy && ip addr add 192.0.2.1/24 dev futb0 && ip link set futb0 up ||
 	{ echo "taint-bench: no dummy interface" >&2; exit 1; }
 
-start_taint() {
-	"$load" >"$work/load.out" 2>&1 &
+baseline=${TAINT_BENCH_BASELINE:-}
+start_taint() { # [PROGRAM]
+	"${1:-$load}" >"$work/load.out" 2>&1 &
 	LPID=$!
 	for ((i = 0; i < 600; i++)); do
 		grep -q READY "$work/load.out" && return 0
@@ -72,19 +76,27 @@ for ((r = 1; r <= rounds; r++)); do
 	start_taint
 	run taint >>"$results"
 	stop_taint
+	if [ -n "$baseline" ]; then
+		start_taint "$baseline"
+		run base >>"$results"
+		stop_taint
+	fi
 done
 cat "$results" | sed 's/^/# /'
-python3 - "$results" <<'PY'
+python3 - "$results" "$baseline" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
+base = bool(sys.argv[2])
 med = {}
-for mode in ("none", "taint"):
+for mode in ("none", "taint") + (("base",) if base else ()):
     cols = [[float(x) for x in r[1:]] for r in rows if r[0] == mode]
     med[mode] = [statistics.median(c) for c in zip(*cols)]
 names = ("open/read/close", "connect+send+accept+close", "send+recv 64 B")
 goals = (1.1, 1.05, 1.05)
-print(f"{'operation':30} {'none ns':>10} {'taint ns':>10} {'ratio':>7} goal")
+extra = f" {'base ns':>10} {'t/base':>7}" if base else ""
+print(f"{'operation':30} {'none ns':>10} {'taint ns':>10} {'ratio':>7} goal{extra}")
 for i, n in enumerate(names):
     a, b = med["none"][i], med["taint"][i]
-    print(f"{n:30} {a:10.0f} {b:10.0f} {b / a:7.3f} <= {goals[i]}")
+    tail = f" {med['base'][i]:10.0f} {b / med['base'][i]:7.3f}" if base else ""
+    print(f"{n:30} {a:10.0f} {b:10.0f} {b / a:7.3f} <= {goals[i]}{tail}")
 PY

@@ -41,6 +41,28 @@ struct {
 	__type(value, struct fut_taint_mark);
 } inode_marks SEC(".maps");
 
+/* Regular files whose current version the agent had not classified when a non-upload
+ * program's open of it was allowed: the sequence number the agent gave that version, set
+ * through the file's descriptor before the open is answered, so a read through that open
+ * makes the reader pending (docs/upload-control.md). Written by the agent only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} inode_pending SEC(".maps");
+
+/* The agent's verdicts on pending sequence numbers, once the learner (or a worker) has
+ * classified that version. Keyed by the number, never by the inode: a verdict on an older
+ * version cannot clear a pending of a newer one. An evicted verdict leaves its pendings
+ * unresolved, so denied (fail closed). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct fut_taint_resolution);
+} resolved SEC(".maps");
+
 /* Tainted processes: kept on the thread group leader, so every thread shares it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -177,35 +199,168 @@ current_exempt(void)
 	return x != 0 && (x->flags & FUT_TAINT_EXE_EXEMPT);
 }
 
+/* The mark carries a class or a pending sequence number. */
+static __always_inline int
+has_mark(const struct fut_taint_mark *m)
+{
+	int i;
+
+	if (m->file_class != FUT_TAINT_CLASS_NONE)
+		return 1;
+	for (i = 0; i < FUT_TAINT_PENDING_SLOTS; i++)
+		if (m->pending[i] != 0)
+			return 1;
+	return 0;
+}
+
+/* The first pending sequence number of @m, 0 when none. */
+static __always_inline __u64
+first_pending(const struct fut_taint_mark *m)
+{
+	int i;
+
+	for (i = 0; i < FUT_TAINT_PENDING_SLOTS; i++)
+		if (m->pending[i] != 0)
+			return m->pending[i];
+	return 0;
+}
+
+/* Applies the agent's verdicts on @m's pending sequence numbers: Class III ones are
+ * dropped, Class I/II ones become taint; unresolved ones stay. */
+static __always_inline void
+resolve_pending(struct fut_taint_mark *m)
+{
+	struct fut_taint_resolution *r;
+	__u64 seq;
+	int i;
+
+	for (i = 0; i < FUT_TAINT_PENDING_SLOTS; i++) {
+		seq = m->pending[i];
+		if (seq == 0)
+			continue;
+		r = bpf_map_lookup_elem(&resolved, &seq);
+		if (r == 0)
+			continue;
+		if ((r->file_class == 1 || r->file_class == 2) &&
+		    stronger(r->file_class, m->file_class)) {
+			if (m->file_class == FUT_TAINT_CLASS_NONE)
+				__sync_fetch_and_add(&counters.tainted, 1);
+			m->file_class = r->file_class;
+			m->origin = r->origin;
+		}
+		m->pending[i] = 0;
+	}
+}
+
+/* Adds @seq to @m's pending slots. With no slot free once resolved ones are dropped, the
+ * mark becomes Class II of no known file (what cannot be tracked is denied). Returns 1 when
+ * @m changed. */
+static __always_inline int
+add_pending(struct fut_taint_mark *m, __u64 seq)
+{
+	int i, have_free = 0;
+
+	if (seq == 0)
+		return 0;
+	for (i = 0; i < FUT_TAINT_PENDING_SLOTS; i++) {
+		if (m->pending[i] == seq)
+			return 0;
+		if (m->pending[i] == 0)
+			have_free = 1;
+	}
+	if (!have_free)
+		resolve_pending(m);
+	for (i = 0; i < FUT_TAINT_PENDING_SLOTS; i++) {
+		if (m->pending[i] == 0) {
+			m->pending[i] = seq;
+			return 1;
+		}
+	}
+	__sync_fetch_and_add(&counters.pending_overflow, 1);
+	if (!stronger(2, m->file_class))
+		return 0;
+	m->file_class = 2;
+	m->origin.ino = 0;
+	m->origin.dev = 0;
+	m->origin.pad = 0;
+	return 1;
+}
+
+/* Merges @from into @to: the stronger class (with its origin) and every pending sequence
+ * number. Returns 1 when @to changed. */
+static __always_inline int
+merge_mark(struct fut_taint_mark *to, const struct fut_taint_mark *from)
+{
+	int i, changed = 0;
+
+	if (stronger(from->file_class, to->file_class)) {
+		to->file_class = from->file_class;
+		to->origin = from->origin;
+		changed = 1;
+	}
+	for (i = 0; i < FUT_TAINT_PENDING_SLOTS; i++)
+		changed |= add_pending(to, from->pending[i]);
+	return changed;
+}
+
 static __always_inline struct fut_taint_mark *
 current_mark(void)
 {
 	struct fut_taint_mark *m = bpf_task_storage_get(&task_marks, current_leader(), 0, 0);
 
-	if (m == 0 || m->file_class == FUT_TAINT_CLASS_NONE)
+	if (m == 0 || !has_mark(m))
 		return 0;
 	return m;
 }
 
-/* The current process read what @from marks: it is tainted with the stronger class. From
- * tracing programs (@check_exempt 0: inode storage is for LSM programs only) an exempt
- * program may be tainted, but it never passes taint on (the flows check) nor is refused. */
+/* The current process read what @from marks: it is tainted with the stronger class and
+ * takes its pending sequence numbers. From tracing programs (@check_exempt 0: inode storage
+ * is for LSM programs only) an exempt program may be tainted, but it never passes taint on
+ * (the flows check) nor is refused. */
 static __always_inline void
 taint_current_from(const struct fut_taint_mark *from, int check_exempt)
 {
 	struct fut_taint_mark *m;
+	__u32 before;
 
 	if ((__u32)(bpf_get_current_pid_tgid() >> 32) == agent_tgid)
 		return;
 	if (check_exempt && current_exempt())
 		return;
 	m = bpf_task_storage_get(&task_marks, current_leader(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (m == 0 || !stronger(from->file_class, m->file_class))
+	if (m == 0)
 		return;
-	if (m->file_class == FUT_TAINT_CLASS_NONE)
+	before = m->file_class;
+	merge_mark(m, from);
+	/* (A pending resolved on the way counted itself in resolve_pending().) */
+	if (before == FUT_TAINT_CLASS_NONE && from->file_class != FUT_TAINT_CLASS_NONE)
 		__sync_fetch_and_add(&counters.tainted, 1);
-	m->file_class = from->file_class;
-	m->origin = from->origin;
+}
+
+/* A read of a regular file with a pending sequence number (inode_pending): the reader takes
+ * it; with @splice, a splice in progress into a pipe passes it to the pipe. */
+static __always_inline void mark_pipe_key(__u64 key, const struct fut_taint_mark *from);
+static __always_inline void
+pending_read(struct inode *inode, int splice)
+{
+	__u64 *seq = bpf_inode_storage_get(&inode_pending, inode, 0, 0);
+	struct fut_taint_mark p = {};
+	__u64 pid_tgid;
+	__u64 *into;
+
+	if (seq == 0 || *seq == 0)
+		return;
+	if (current_exempt())
+		return;
+	p.pending[0] = *seq;
+	taint_current_from(&p, 0);
+	__sync_fetch_and_add(&counters.pending, 1);
+	if (!splice)
+		return;
+	pid_tgid = bpf_get_current_pid_tgid();
+	into = bpf_map_lookup_elem(&splicing, &pid_tgid);
+	if (into != 0)
+		mark_pipe_key(*into, &p);
 }
 
 static __always_inline void
@@ -221,11 +376,8 @@ mark_inode(struct inode *inode, const struct fut_taint_mark *from)
 	struct fut_taint_mark *m =
 	    bpf_inode_storage_get(&inode_marks, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 
-	if (m == 0 || !stronger(from->file_class, m->file_class))
-		return;
-	m->file_class = from->file_class;
-	m->origin = from->origin;
-	__sync_fetch_and_add(&counters.flowed, 1);
+	if (m != 0 && merge_mark(m, from))
+		__sync_fetch_and_add(&counters.flowed, 1);
 }
 
 /* The key of @file's inode in pipe_marks: its device and number. Not its address: a freed
@@ -248,8 +400,11 @@ mark_pipe_key(__u64 key, const struct fut_taint_mark *from)
 	if (key == 0)
 		return;
 	m = bpf_map_lookup_elem(&pipe_marks, &key);
-	if (m != 0 && !stronger(from->file_class, m->file_class))
+	if (m != 0) {
+		if (merge_mark(m, from))
+			__sync_fetch_and_add(&counters.flowed, 1);
 		return;
+	}
 	bpf_map_update_elem(&pipe_marks, &key, from, BPF_ANY);
 	__sync_fetch_and_add(&counters.flowed, 1);
 }
@@ -370,18 +525,27 @@ approved(const struct fut_taint_mark *m)
 	return approval_live(&k);
 }
 
-/* Decides a tainted process's send to @d: 0 to let it go, -EPERM (and a ring buffer record,
- * or the drop counter) to refuse it. */
+/* Decides a tainted or pending process's send to @d: 0 to let it go, -EPERM (and a ring
+ * buffer record, or the drop counter) to refuse it. Pending sequence numbers the agent has
+ * resolved are applied to @m (the process's own mark) first; one still unresolved refuses
+ * the send whatever approvals there are (content not yet classified). */
 static __always_inline int
-decide_send(const struct fut_taint_mark *m, const struct dest *d, __u32 kind)
+decide_send(struct fut_taint_mark *m, const struct dest *d, __u32 kind)
 {
 	struct fut_taint_event *e;
+	__u64 seq;
 
 	if (!dest_is_network(d))
 		return 0;
 	if (current_exempt())
 		return 0;
-	if (approved(m))
+	resolve_pending(m);
+	seq = first_pending(m);
+	if (seq != 0)
+		kind = FUT_TAINT_EVENT_DENY_PENDING;
+	else if (m->file_class == FUT_TAINT_CLASS_NONE)
+		return 0; /* its pendings were all Class III */
+	else if (approved(m))
 		return 0;
 	__sync_fetch_and_add(&counters.denied, 1);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -397,6 +561,7 @@ decide_send(const struct fut_taint_mark *m, const struct dest *d, __u32 kind)
 	e->origin = m->origin;
 	e->family = d->family;
 	e->port = d->port;
+	e->seq = seq;
 	__builtin_memcpy(e->addr, d->addr, 16);
 	bpf_get_current_comm(e->comm, sizeof e->comm);
 	exe_of_current(&e->exe, e->exe_name, sizeof e->exe_name);
@@ -445,10 +610,8 @@ flow_to_sock(struct sock *sk, const struct dest *d, const struct fut_taint_mark 
 			return;
 		}
 		pm = bpf_sk_storage_get(&sock_marks, peer, 0, BPF_SK_STORAGE_GET_F_CREATE);
-		if (pm != 0 && stronger(m->file_class, pm->file_class)) {
-			*pm = *m;
+		if (pm != 0 && merge_mark(pm, m))
 			__sync_fetch_and_add(&counters.flowed, 1);
-		}
 	} else if (d->family == AF_INET || d->family == AF_INET6) {
 		__u32 key = ((__u32)d->port << 16) | BPF_CORE_READ(sk, __sk_common.skc_num);
 
@@ -474,11 +637,11 @@ BPF_PROG(fut_file_permission, struct file *file, int mask, int ret)
 	fmt = inode->i_mode & S_IFMT;
 	if (mask & MAY_READ) {
 		m = bpf_inode_storage_get(&inode_marks, inode, 0, 0);
-		if ((m == 0 || m->file_class == FUT_TAINT_CLASS_NONE) && fmt == S_IFIFO) {
+		if ((m == 0 || !has_mark(m)) && fmt == S_IFIFO) {
 			__u64 key = inode_key(file);
 			m = bpf_map_lookup_elem(&pipe_marks, &key);
 		}
-		if (m != 0 && m->file_class != FUT_TAINT_CLASS_NONE) {
+		if (m != 0 && has_mark(m)) {
 			__u64 pid_tgid = bpf_get_current_pid_tgid();
 			__u64 *into;
 
@@ -488,6 +651,8 @@ BPF_PROG(fut_file_permission, struct file *file, int mask, int ret)
 			if (into != 0 && !current_exempt())
 				mark_pipe_key(*into, m);
 		}
+		if (fmt == S_IFREG)
+			pending_read(inode, 1);
 	}
 	if (!(mask & MAY_WRITE))
 		return 0;
@@ -537,8 +702,10 @@ BPF_PROG(fut_mmap_file,
 		return 0;
 	if (prot & PROT_READ) {
 		m = bpf_inode_storage_get(&inode_marks, inode, 0, 0);
-		if (m != 0 && m->file_class != FUT_TAINT_CLASS_NONE)
+		if (m != 0 && has_mark(m))
 			taint_current(m);
+		if ((inode->i_mode & S_IFMT) == S_IFREG)
+			pending_read(inode, 0);
 	}
 	if ((prot & PROT_WRITE) && (flags & MAP_SHARED)) {
 		m = current_mark();
@@ -675,7 +842,7 @@ recv_taint(struct socket *sock, int lsm)
 	if (family == AF_UNIX) {
 		exempt = lsm ? receiver_note() : 0;
 		m = bpf_sk_storage_get(&sock_marks, sk, 0, 0);
-		if (m != 0 && m->file_class != FUT_TAINT_CLASS_NONE)
+		if (m != 0 && has_mark(m))
 			recv_from(m, lsm, lsm ? exempt : receiver_noted());
 	} else if ((family == AF_INET || family == AF_INET6) && loopback_used) {
 		__u32 key =
@@ -683,7 +850,7 @@ recv_taint(struct socket *sock, int lsm)
 
 		exempt = lsm ? receiver_note() : 0;
 		m = bpf_map_lookup_elem(&loopback_marks, &key);
-		if (m != 0 && m->file_class != FUT_TAINT_CLASS_NONE)
+		if (m != 0 && has_mark(m))
 			recv_from(m, lsm, lsm ? exempt : receiver_noted());
 	}
 }
@@ -730,7 +897,7 @@ splice_flow(struct file *in, struct file *out, int note)
 	if (in != 0 && in->f_inode != 0 && (in->f_inode->i_mode & S_IFMT) == S_IFIFO) {
 		key = inode_key(in);
 		m = bpf_map_lookup_elem(&pipe_marks, &key);
-		if (m != 0 && m->file_class != FUT_TAINT_CLASS_NONE)
+		if (m != 0 && has_mark(m))
 			taint_current_from(m, 0);
 	}
 	if (out != 0 && out->f_inode != 0 && (out->f_inode->i_mode & S_IFMT) == S_IFIFO) {

@@ -16,8 +16,14 @@ typedef __u32 fut_u32;
 typedef __u64 fut_u64;
 #endif
 
-/* The class numbers of common/infoclass.h: 1 is Class I (the highest), 2 Class II. 0: none. */
+/* The class numbers of common/infoclass.h: 1 is Class I (the highest), 2 Class II. 0: none.
+ * 3 (Class III) only in the resolution map: the content taints nothing. */
 #define FUT_TAINT_CLASS_NONE 0
+#define FUT_TAINT_CLASS_III  3
+
+/* Reads of content the agent had not classified yet, carried per mark until the agent has
+ * classified it: at most this many sequence numbers; one more makes the mark Class II. */
+#define FUT_TAINT_PENDING_SLOTS 4
 
 /* An inode in the kernel's numbering: dev is the kernel's dev_t (major << 20 | minor). */
 struct fut_taint_inode {
@@ -27,13 +33,24 @@ struct fut_taint_inode {
 };
 
 /* The value in inode storage (a classified or tainted file, pipe or socket) and in task
- * storage (a tainted process): the class and the Class I/II file it came from. In task
- * storage, flags may hold FUT_TAINT_TASK_PEER_EXEMPT with or without a class. */
+ * storage (a tainted process): the class and the Class I/II file it came from, and the
+ * sequence numbers of not yet classified content it read (or that was written into it:
+ * pending flows exactly like taint; 0: a free slot). In task storage, flags may hold
+ * FUT_TAINT_TASK_PEER_EXEMPT with or without a class. */
 /* In task storage: runs a taint-exempt peer program, so its receives never taint it. */
 #define FUT_TAINT_TASK_PEER_EXEMPT 0x1
 struct fut_taint_mark {
 	fut_u32 file_class;
 	fut_u32 flags;
+	struct fut_taint_inode origin;
+	fut_u64 pending[FUT_TAINT_PENDING_SLOTS];
+};
+
+/* The agent's verdict on one pending sequence number (the value of the resolution map):
+ * FUT_TAINT_CLASS_III drops the pending, 1 or 2 turns it into that taint, from @origin. */
+struct fut_taint_resolution {
+	fut_u32 file_class;
+	fut_u32 pad;
 	struct fut_taint_inode origin;
 };
 
@@ -66,6 +83,9 @@ enum fut_taint_event_kind {
 	FUT_TAINT_EVENT_DENY_CONNECT = 1,
 	FUT_TAINT_EVENT_DENY_SEND = 2,
 	FUT_TAINT_EVENT_DENY_WRITE = 3, /* write()/sendfile() to a network socket */
+	/* A connect, send or write by a process that read content the agent has not
+	 * classified yet (seq: the first such sequence number). */
+	FUT_TAINT_EVENT_DENY_PENDING = 4,
 };
 
 #define FUT_TAINT_COMM_LEN 16
@@ -83,16 +103,19 @@ struct fut_taint_event {
 	fut_u16 port; /* host order */
 	fut_u32 pad;
 	fut_u8 addr[16];
+	fut_u64 seq; /* DENY_PENDING: the unresolved sequence number */
 	char comm[FUT_TAINT_COMM_LEN];
 	char exe_name[FUT_TAINT_NAME_LEN]; /* the executable's file name, no directory */
 };
 
 /* Counters in the program's .bss, read by the agent. */
 struct fut_taint_counters {
-	fut_u64 tainted;     /* processes tainted by a read */
-	fut_u64 denied;      /* connects and sends refused */
-	fut_u64 dropped;     /* denials the ring buffer had no room for */
-	fut_u64 flowed;      /* files, pipes and sockets marked by a tainted writer */
-	fut_u64 expired;     /* approvals the kernel side found ended (and deleted) */
-	fut_u64 peer_exempt; /* sends and receives that did not taint: an exempt peer */
+	fut_u64 tainted;          /* processes tainted by a read */
+	fut_u64 denied;           /* connects and sends refused */
+	fut_u64 dropped;          /* denials the ring buffer had no room for */
+	fut_u64 flowed;           /* files, pipes and sockets marked by a tainted writer */
+	fut_u64 expired;          /* approvals the kernel side found ended (and deleted) */
+	fut_u64 peer_exempt;      /* sends and receives that did not taint: an exempt peer */
+	fut_u64 pending;          /* pending sequence numbers a process took by a read */
+	fut_u64 pending_overflow; /* marks made Class II: no free pending slot */
 };

@@ -298,12 +298,50 @@ test_open_peer(void)
 	rmdir(dir);
 }
 
+/* A pending number resolved twice (the learner and a worker, or a file that changed between
+ * them) keeps the stronger class; garbage classes are Class II. */
+static void
+test_resolution_class(void)
+{
+	g_assert_cmpuint(fut_taint_resolution_class(0, 3), ==, 3);
+	g_assert_cmpuint(fut_taint_resolution_class(0, 1), ==, 1);
+	g_assert_cmpuint(fut_taint_resolution_class(3, 2), ==, 2);
+	g_assert_cmpuint(fut_taint_resolution_class(2, 3), ==, 2);
+	g_assert_cmpuint(fut_taint_resolution_class(1, 3), ==, 1);
+	g_assert_cmpuint(fut_taint_resolution_class(2, 1), ==, 1);
+	g_assert_cmpuint(fut_taint_resolution_class(0, 0), ==, 2);
+	g_assert_cmpuint(fut_taint_resolution_class(0, 4), ==, 2);
+	g_assert_cmpuint(fut_taint_resolution_class(3, 99), ==, 2);
+	g_assert_cmpuint(fut_taint_resolution_class(77, 3), ==, 3);
+}
+
+/* A refusal of a pending reader names the file and says why. */
+static void
+test_pending_record(void)
+{
+	FutTaintDenial d = {0};
+	g_autoptr(FutLogEvent) ev = NULL;
+
+	d.kind = FUT_TAINT_DENIED_PENDING;
+	d.pid = 42;
+	d.uid = 1000;
+	d.origin_path = "/home/u/fresh.csv";
+	d.exe = "/usr/bin/curl";
+	d.destination = "192.0.2.1:8080";
+	ev = fut_taint_denial_to_log_event(&d);
+	g_assert_cmpstr(ev->event, ==, "upload.denied");
+	g_assert_cmpstr(fut_log_event_get_detail_str(ev, "classification"), ==, "pending");
+	g_assert_cmpstr(fut_log_event_get_detail_str(ev, "layer"), ==, "bpf-lsm");
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/taint/denial-record", test_denial_record);
 	g_test_add_func("/taint/gap-record", test_gap_record);
+	g_test_add_func("/taint/resolution-class", test_resolution_class);
+	g_test_add_func("/taint/pending-record", test_pending_record);
 	g_test_add_func("/taint/refused-load", test_refused_load);
 	g_test_add_func("/taint/window-end", test_window_end);
 	g_test_add_func("/taint/path-on-fuse", test_path_on_fuse);

