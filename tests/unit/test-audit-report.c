@@ -309,6 +309,17 @@ test_report_caps(void)
 		fut_log_event_set_usb(ev, "0781", "5581", "AAA001", NULL, NULL, NULL);
 		emit(&h, 11, 2 + i / 20, 1, ev);
 	}
+	/* Class I rows are never capped: every one is on the page, in the log's order (they
+	 * are rendered while the log is read and kept outside memory until the page is
+	 * written) */
+	for (gint i = 0; i < 320; i++) {
+		FutLogEvent *ev =
+		    ev_new(FUT_LOG_EV_EXPORT_WRITTEN, "kato", 1005, "/usr/sbin/futarid");
+		g_autofree gchar *path = g_strdup_printf("/home/kato/plan_%03d.xlsx", i);
+		fut_log_event_set_object(ev, path, 1000, HASH, "I");
+		fut_log_event_set_usb(ev, "0781", "5581", "AAA001", NULL, NULL, NULL);
+		emit(&h, 11, 20 + i / 40, 1, ev);
+	}
 	g_assert_true(fut_egress_log_close(h.log, NULL, &error));
 	g_assert_cmpint(run(args, NULL, NULL), ==, 0);
 	p = g_build_filename(out_dir, "summary.json", NULL);
@@ -324,6 +335,17 @@ test_report_caps(void)
 	g_assert_nonnull(strstr(html, "ほか 5 件は events.csv を参照してください。"));
 	g_assert_nonnull(strstr(html, "photo_299.jpg"));
 	g_assert_null(strstr(html, "photo_300.jpg"));
+	g_assert_nonnull(strstr(html, "重要度分類Ⅰ — 320</h3>"));
+	{
+		const gchar *at = html;
+		for (gint i = 0; i < 320; i++) {
+			g_autofree gchar *name = g_strdup_printf("plan_%03d.xlsx</td>", i);
+			at = strstr(at, name);
+			g_assert_nonnull(at);
+		}
+		/* the Class I table comes before the Class III one, as before */
+		g_assert_true(at < strstr(html, "photo_000.jpg"));
+	}
 }
 
 void
