@@ -6,10 +6,12 @@
 #include <string.h>
 
 #include "errors.h"
+#include "linereader.h"
 #include "logverify.h"
 #include "util.h"
 
 #define WITNESS_FILE_MAX (256 * 1024 * 1024)
+#define WITNESS_LINE_MAX 4096 /* a witness line is about 500 bytes */
 
 GHashTable *
 fut_log_witness_index_new(GPtrArray *witnesses)
@@ -64,4 +66,119 @@ fut_log_witness_file_load(const gchar *path, GError **error)
 		}
 	}
 	return g_steal_pointer(&out);
+}
+
+/* --- witness files of a whole fleet, indexed ------------------------------------------- */
+
+/* Where a witness line is in its file. */
+typedef struct {
+	guint64 offset;
+	guint32 len;
+	guint32 line_no;
+} WitnessAt;
+
+struct _FutLogWitnessFile {
+	FutLineReader *reader; /* kept open: the lines are read again by pread */
+	gchar *safe;           /* the path, escaped */
+	GHashTable *hosts;     /* host -> GArray of WitnessAt */
+	guint64 count;
+};
+
+void
+fut_log_witness_file_free(FutLogWitnessFile *wf)
+{
+	if (wf == NULL)
+		return;
+	g_clear_pointer(&wf->reader, fut_line_reader_free);
+	g_clear_pointer(&wf->hosts, g_hash_table_unref);
+	g_free(wf->safe);
+	g_free(wf);
+}
+
+FutLogWitnessFile *
+fut_log_witness_file_open(const gchar *path, GError **error)
+{
+	g_autoptr(FutLogWitnessFile) wf = g_new0(FutLogWitnessFile, 1);
+	g_autoptr(GError) local = NULL;
+	guint line_no = 0;
+	FutLine l;
+
+	wf->safe = fut_strescape(path, -1);
+	wf->hosts =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_array_unref);
+	/* O_NONBLOCK|O_NOFOLLOW, fstat, read() with bounded lines: never a FIFO waited on, never
+	 * a SIGBUS; the file is not held in memory, only where each host's lines are */
+	wf->reader = fut_line_reader_open(-1, path, WITNESS_LINE_MAX, error);
+	if (wf->reader == NULL)
+		return NULL;
+	while (fut_line_reader_next(wf->reader, &l, &local)) {
+		g_autoptr(GError) e = NULL;
+		g_autoptr(FutLogCheckpoint) cp = NULL;
+		gsize n = l.len;
+		WitnessAt at;
+		GArray *list;
+
+		line_no++;
+		if (l.cut) {
+			g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+			            "%s:%u: a line longer than any witness", wf->safe, line_no);
+			return NULL;
+		}
+		if (n > 0 && l.data[n - 1] == '\r')
+			n--;
+		if (n == 0 || l.data[0] == '#')
+			continue;
+		cp = fut_log_checkpoint_from_witness(l.data, n, &e);
+		if (cp == NULL) {
+			g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, "%s:%u: %s", wf->safe,
+			            line_no, e->message);
+			return NULL;
+		}
+		at.offset = l.offset;
+		at.len = (guint32)n;
+		at.line_no = line_no;
+		list = g_hash_table_lookup(wf->hosts, cp->host);
+		if (list == NULL) {
+			list = g_array_new(FALSE, FALSE, sizeof(WitnessAt));
+			g_hash_table_insert(wf->hosts, g_strdup(cp->host), list);
+		}
+		g_array_append_val(list, at);
+		wf->count++;
+	}
+	if (local != NULL) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_IO, "%s: %s", wf->safe, local->message);
+		return NULL;
+	}
+	return g_steal_pointer(&wf);
+}
+
+guint64
+fut_log_witness_file_count(const FutLogWitnessFile *wf)
+{
+	return wf->count;
+}
+
+gboolean
+fut_log_witness_file_get(FutLogWitnessFile *wf, const gchar *host, GPtrArray *out, GError **error)
+{
+	GArray *list = g_hash_table_lookup(wf->hosts, host);
+
+	for (guint i = 0; list != NULL && i < list->len; i++) {
+		const WitnessAt *at = &g_array_index(list, WitnessAt, i);
+		g_autoptr(GError) e = NULL;
+		g_autofree gchar *line = fut_line_reader_pread(wf->reader, at->offset, at->len, &e);
+		FutLogCheckpoint *cp =
+		    line != NULL ? fut_log_checkpoint_from_witness(line, at->len, &e) : NULL;
+		/* the file changed since it was indexed: never a smaller check */
+		if (cp == NULL || strcmp(cp->host, host) != 0) {
+			g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+			            "%s:%u: the witness line changed while it was read%s%s",
+			            wf->safe, at->line_no, e != NULL ? ": " : "",
+			            e != NULL ? e->message : "");
+			fut_log_checkpoint_free(cp);
+			return FALSE;
+		}
+		g_ptr_array_add(out, cp);
+	}
+	return TRUE;
 }

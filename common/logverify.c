@@ -188,7 +188,16 @@ host_known(Verifier *v, const gchar *host)
 	}
 	if (v->pinned != NULL)
 		fut_key_get_public(v->pinned, v->pinned_pub);
-	if (opts->witness_index != NULL) {
+	if (opts->witness_files != NULL) {
+		v->host_witnesses =
+		    g_ptr_array_new_with_free_func((GDestroyNotify)fut_log_checkpoint_free);
+		for (guint i = 0; i < opts->witness_files->len; i++) {
+			g_autoptr(GError) werr = NULL;
+			if (!fut_log_witness_file_get(g_ptr_array_index(opts->witness_files, i),
+			                              host, v->host_witnesses, &werr))
+				logv_add_finding(v, "unreadable", 0, -1, "%s", werr->message);
+		}
+	} else if (opts->witness_index != NULL) {
 		GPtrArray *w = g_hash_table_lookup(opts->witness_index, host);
 		if (w != NULL)
 			v->host_witnesses = g_ptr_array_ref(w);
