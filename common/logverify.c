@@ -680,7 +680,7 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 	v.now_us = opts->now_us != 0 ? opts->now_us : g_get_real_time();
 	v.newest_time_us = G_MININT64;
 	v.last_seq = -1;
-	v.verified = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	v.verified = logv_verified_new();
 	v.pending = logv_pending_new();
 	v.arena = fut_log_record_arena_new();
 	if (names->len > 0)
@@ -738,8 +738,7 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 		for (guint i = 0; i < v.host_witnesses->len; i++) {
 			FutLogCheckpoint *w = g_ptr_array_index(v.host_witnesses, i);
 			g_autoptr(GError) werr = NULL;
-			g_autofree gchar *line = fut_log_checkpoint_to_witness(w);
-			if ((!g_hash_table_contains(v.verified, line) &&
+			if ((!g_hash_table_contains(v.verified, w) &&
 			     !fut_log_checkpoint_verify(w, &werr)) ||
 			    (res->have_key &&
 			     memcmp(w->pub, res->pub, FUT_ED25519_PUBLIC_LEN) != 0) ||
