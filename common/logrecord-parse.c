@@ -227,6 +227,14 @@ rd_key(Reader *r, gchar ret_key[40])
 	return rd_char(r, '"') && rd_char(r, ':');
 }
 
+/* Bytes a string holds as they are in the common case: printable ASCII, not '"' or '\\'. */
+static const guint8 str_plain[256] = {
+    [0x20] = 1,
+    [0x21] = 1,
+    [0x23 ... 0x5b] = 1,
+    [0x5d ... 0x7e] = 1,
+};
+
 static gboolean
 rd_string(Reader *r, gchar **ret)
 {
@@ -238,6 +246,9 @@ rd_string(Reader *r, gchar **ret)
 	{
 		const gchar *q = r->p;
 		guchar high = 0;
+		/* printable ASCII but the quote and the backslash: one table look-up a byte */
+		while (q < r->end && str_plain[(guchar)*q])
+			q++;
 		while (q < r->end && *q != '"' && *q != '\\' && (guchar)*q >= 0x20 && *q != 0x7f) {
 			high |= (guchar)*q;
 			q++;
