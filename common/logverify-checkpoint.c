@@ -128,6 +128,7 @@ logv_finish_checkpoints(Verifier *v)
 		Pending *p = &g_array_index(v->pending, Pending, i);
 		if (!p->matched)
 			continue;
+		v->res->signatures_checked++;
 		if (fut_log_checkpoint_verify(p->cp, NULL)) {
 			found = i;
 		} else {

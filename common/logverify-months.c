@@ -166,6 +166,7 @@ merge(Verifier *v, MonthJob *j)
 	v->res->gaps_torn += part->gaps_torn;
 	v->res->gaps_clock += part->gaps_clock;
 	v->res->witnesses_checked += part->witnesses_checked;
+	v->res->signatures_checked += part->signatures_checked;
 	g_hash_table_iter_init(&it, w->verified);
 	while (g_hash_table_iter_next(&it, &key, NULL)) {
 		g_hash_table_iter_steal(&it);

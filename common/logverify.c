@@ -738,8 +738,10 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 		for (guint i = 0; i < v.host_witnesses->len; i++) {
 			FutLogCheckpoint *w = g_ptr_array_index(v.host_witnesses, i);
 			g_autoptr(GError) werr = NULL;
-			if ((!g_hash_table_contains(v.verified, w) &&
-			     !fut_log_checkpoint_verify(w, &werr)) ||
+			gboolean known = g_hash_table_contains(v.verified, w);
+			if (!known)
+				res->signatures_checked++;
+			if ((!known && !fut_log_checkpoint_verify(w, &werr)) ||
 			    (res->have_key &&
 			     memcmp(w->pub, res->pub, FUT_ED25519_PUBLIC_LEN) != 0) ||
 			    (v.pinned != NULL &&

@@ -65,7 +65,9 @@ typedef struct {
 	guint64 gaps_clock;
 	guint64 witnesses_checked;
 	FutLogCheckpoint *final_checkpoint; /* the last checkpoint of the newest month */
-	guint months_parallel; /* months verified on their own, in parallel (statistics) */
+	guint months_parallel;      /* months verified on their own, in parallel (statistics) */
+	guint64 signatures_checked; /* Ed25519 verifications (statistics): one per month when
+	                               every checkpoint and witness matches the records */
 } FutLogHostResult;
 
 void fut_log_host_result_free(FutLogHostResult *res);

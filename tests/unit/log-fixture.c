@@ -231,6 +231,7 @@ verify(Fixture *fx, const gchar *witness_path, const FutKey *pinned)
 		g_assert_no_error(error);
 		g_assert_cmpuint(res2->findings->len, ==, res->findings->len);
 		g_assert_cmpuint(res2->witnesses_checked, ==, res->witnesses_checked);
+		g_assert_cmpuint(res2->signatures_checked, ==, res->signatures_checked);
 		for (guint i = 0; i < res->findings->len; i++)
 			g_assert_cmpstr(
 			    ((FutLogFinding *)g_ptr_array_index(res2->findings, i))->code, ==,

@@ -34,6 +34,9 @@ test_clean(void)
 	g_assert_true(res->key_pinned);
 	g_assert_cmpuint(res->months->len, ==, 3);
 	g_assert_cmpuint(res->witnesses_checked, >, 10);
+	/* one signature a month: the last checkpoint's tree authenticates the earlier ones, and
+	 * every witness is one of those statements */
+	g_assert_cmpuint(res->signatures_checked, ==, res->months->len);
 	g_assert_nonnull(res->final_checkpoint);
 	g_assert_cmpuint(res->records, ==, fut_log_event_name_is_known("gap") ? res->records : 0);
 	{
