@@ -687,7 +687,7 @@ report_write_html(int fd, const Report *r, GPtrArray *media, GPtrArray *lost, GE
 	g_string_append(s, "</body></html>\n");
 	html_sink_flush(&o, TRUE);
 	if (o.err != 0) {
-		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(o.err), "report.html: %s",
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(o.err), "%s",
 		            g_strerror(o.err));
 		return FALSE;
 	}

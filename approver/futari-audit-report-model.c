@@ -515,7 +515,9 @@ report_merge(Report *r, Report *part)
 	r->write_failed |= part->write_failed;
 	for (gint c = 0; c < N_CLASSES; c++) {
 		GString *h = part->export_html[c];
-		if (h != NULL && h->len > 0) {
+		/* after a failed write the spool is not added to (its length would no longer
+		 * say where its rows end); the page is then not written */
+		if (h != NULL && h->len > 0 && !r->spool_failed) {
 			if (r->export_spool[c] < 0 ||
 			    !spool_write(r->export_spool[c], h->str, h->len))
 				r->spool_failed = TRUE;

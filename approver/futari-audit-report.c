@@ -263,23 +263,31 @@ audit_cmd_report(int argc, char **argv)
 
 	media = report_sorted_media(&r);
 	lost = report_lost_media(&r);
-	if (r.spool_failed) {
-		g_printerr(_("futari-audit report: keeping the rows of report.html failed\n"));
-		rc = AUDIT_EXIT_FINDINGS;
-	}
 	{
+		/* A page that misses rows, or is cut short, is not left behind looking whole (its
+		 * verdict is at the top): it is removed, and the run fails */
 		g_autofree gchar *path = g_build_filename(out, "report.html", NULL);
-		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-		gboolean ok = fd >= 0 && report_write_html(fd, &r, media, lost, &error);
-		if (fd < 0)
-			fut_error_set_errno(&error, errno, "report.html");
-		if (fd >= 0 && close(fd) < 0 && ok) {
-			ok = FALSE;
-			fut_error_set_errno(&error, errno, "report.html");
+		g_autofree gchar *safe = fut_strescape(path, -1);
+		int fd = -1;
+		gboolean ok = FALSE;
+
+		if (r.spool_failed) {
+			g_printerr(_("futari-audit report: %s: keeping its rows failed\n"), safe);
+		} else if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		                      0644)) < 0) {
+			g_printerr("futari-audit report: %s: %s\n", safe, g_strerror(errno));
+		} else {
+			ok = report_write_html(fd, &r, media, lost, &error);
+			if (close(fd) < 0 && ok) {
+				ok = FALSE;
+				fut_error_set_errno(&error, errno, "close");
+			}
+			if (!ok)
+				g_printerr("futari-audit report: %s: %s\n", safe, error->message);
 		}
 		if (!ok) {
-			g_autofree gchar *safe = fut_strescape(path, -1);
-			g_printerr("futari-audit report: %s: %s\n", safe, error->message);
+			/* (nor one of an earlier run left in its place) */
+			unlink(path);
 			rc = AUDIT_EXIT_FINDINGS;
 		}
 		g_clear_error(&error);

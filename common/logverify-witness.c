@@ -10,8 +10,8 @@
 #include "logverify.h"
 #include "util.h"
 
-#define WITNESS_FILE_MAX (256 * 1024 * 1024)
-#define WITNESS_LINE_MAX 4096 /* a witness line is about 500 bytes */
+#define WITNESS_FILE_MAX  (256 * 1024 * 1024)
+#define WITNESS_LINE_MAX  4096 /* a witness line is about 500 bytes */
 /* Lines of one indexed witness file: 16 bytes each in memory, 256 MiB at most (30,000 hosts
  * × 13 months at 22 checkpoints a month is 8.6 million). */
 #define WITNESS_LINES_MAX (16u * 1024 * 1024)
