@@ -188,5 +188,5 @@ ls -l report
 echo "(load average: $(load) on $(nproc) CPU(s))"
 if [ -n "$fleet" ]; then
 	# the goal: verify and report of the fleet each within 120 s wall on 2 cores
-	echo "fleet: verify --keys --witness $vkw_wall s + report $wall s wall"
+	echo "fleet: verify --keys --witness $vkw_wall s + report $wall s = $(awk -v a="$vkw_wall" -v b="$wall" 'BEGIN { printf "%.1f", a + b }') s wall (goal: under 120 s on 2 cores)"
 fi
