@@ -98,12 +98,73 @@ fut_log_witness_file_free(FutLogWitnessFile *wf)
 	g_free(wf);
 }
 
+/* Lines read in order by the opening thread and parsed in parallel, a batch per thread: the
+ * strict parse of a witness line (~22,000 instructions) was most of `--witness` at fleet
+ * size when done by one thread before any host was read. */
+#define WITNESS_BATCH 4096
+
+typedef struct {
+	GString *text;    /* the lines, each followed by a NUL */
+	GArray *where;    /* of WitnessAt, one per line */
+	GArray *text_at;  /* of gsize: where each line starts in @text */
+	GPtrArray *hosts; /* of gchar*: each line's host, filled by batch_parse() */
+	guint bad_line;   /* the first line refused (0: none) and why */
+	gchar *bad_why;
+} Batch;
+
+static void
+batch_clear(Batch *b)
+{
+	g_string_truncate(b->text, 0);
+	g_array_set_size(b->where, 0);
+	g_array_set_size(b->text_at, 0);
+	g_ptr_array_set_size(b->hosts, 0);
+	b->bad_line = 0;
+	g_clear_pointer(&b->bad_why, g_free);
+}
+
+static void
+batch_free(Batch *b)
+{
+	batch_clear(b);
+	g_string_free(b->text, TRUE);
+	g_array_unref(b->where);
+	g_array_unref(b->text_at);
+	g_ptr_array_unref(b->hosts);
+}
+
+static gpointer
+batch_parse(gpointer data)
+{
+	Batch *b = data;
+
+	for (guint i = 0; i < b->where->len; i++) {
+		const WitnessAt *at = &g_array_index(b->where, WitnessAt, i);
+		g_autoptr(GError) e = NULL;
+		FutLogCheckpoint *cp = fut_log_checkpoint_from_witness(
+		    b->text->str + g_array_index(b->text_at, gsize, i), at->len, &e);
+		if (cp == NULL) {
+			b->bad_line = at->line_no;
+			b->bad_why = g_strdup(e->message);
+			return NULL;
+		}
+		g_ptr_array_add(b->hosts, g_steal_pointer(&cp->host));
+		fut_log_checkpoint_free(cp);
+	}
+	return NULL;
+}
+
 FutLogWitnessFile *
 fut_log_witness_file_open(const gchar *path, GError **error)
 {
 	g_autoptr(FutLogWitnessFile) wf = g_new0(FutLogWitnessFile, 1);
 	g_autoptr(GError) local = NULL;
+	g_autoptr(GError) stop = NULL; /* what ended the reading before the end */
+	guint n_batches = CLAMP(g_get_num_processors(), 1, 8);
+	g_autofree Batch *batches = g_new0(Batch, n_batches);
 	guint line_no = 0;
+	guint64 lines = 0;
+	gboolean more = TRUE;
 	FutLine l;
 
 	wf->safe = fut_strescape(path, -1);
@@ -114,51 +175,101 @@ fut_log_witness_file_open(const gchar *path, GError **error)
 	wf->reader = fut_line_reader_open(-1, path, WITNESS_LINE_MAX, error);
 	if (wf->reader == NULL)
 		return NULL;
-	while (fut_line_reader_next(wf->reader, &l, &local)) {
-		g_autoptr(GError) e = NULL;
-		g_autoptr(FutLogCheckpoint) cp = NULL;
-		gsize n = l.len;
-		WitnessAt at;
-		GArray *list;
+	for (guint k = 0; k < n_batches; k++) {
+		batches[k].text = g_string_new(NULL);
+		batches[k].where = g_array_new(FALSE, FALSE, sizeof(WitnessAt));
+		batches[k].text_at = g_array_new(FALSE, FALSE, sizeof(gsize));
+		batches[k].hosts = g_ptr_array_new_with_free_func(g_free);
+	}
+	while (more) {
+		guint filled = 0;
+		GThread *threads[8] = {NULL};
 
-		line_no++;
-		if (wf->count >= WITNESS_LINES_MAX) {
-			g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE,
-			            "%s:%u: more than %u witness lines", wf->safe, line_no,
-			            WITNESS_LINES_MAX);
-			return NULL;
+		/* fill the batches in file order */
+		for (guint k = 0; k < n_batches && more; k++) {
+			Batch *b = &batches[k];
+			batch_clear(b);
+			filled = k + 1;
+			while (b->where->len < WITNESS_BATCH) {
+				gsize n;
+				WitnessAt at;
+				gsize text_at;
+				if (!fut_line_reader_next(wf->reader, &l, &local)) {
+					more = FALSE;
+					break;
+				}
+				line_no++;
+				if (lines >= WITNESS_LINES_MAX || l.cut) {
+					if (l.cut)
+						g_set_error(&stop, FUT_ERROR,
+						            FUT_ERROR_INVALID_DATA,
+						            "%s:%u: a line longer than any witness",
+						            wf->safe, line_no);
+					else
+						g_set_error(&stop, FUT_ERROR, FUT_ERROR_TOO_LARGE,
+						            "%s:%u: more than %u witness lines",
+						            wf->safe, line_no, WITNESS_LINES_MAX);
+					more = FALSE;
+					break;
+				}
+				n = l.len;
+				if (n > 0 && l.data[n - 1] == '\r')
+					n--;
+				if (n == 0 || l.data[0] == '#')
+					continue;
+				at.offset = l.offset;
+				at.len = (guint32)n;
+				at.line_no = line_no;
+				text_at = b->text->len;
+				g_string_append_len(b->text, l.data, (gssize)n);
+				g_string_append_c(b->text, '\0');
+				g_array_append_val(b->where, at);
+				g_array_append_val(b->text_at, text_at);
+				lines++;
+			}
 		}
-		if (l.cut) {
-			g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
-			            "%s:%u: a line longer than any witness", wf->safe, line_no);
-			return NULL;
+		/* parse them in parallel, this thread taking the first */
+		for (guint k = 1; k < filled; k++)
+			threads[k] = g_thread_new("futari-witness", batch_parse, &batches[k]);
+		if (filled > 0)
+			batch_parse(&batches[0]);
+		for (guint k = 1; k < filled; k++)
+			g_thread_join(threads[k]);
+		/* index them in file order; the first line refused is the one named */
+		for (guint k = 0; k < filled; k++) {
+			Batch *b = &batches[k];
+			if (b->bad_line > 0) {
+				g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, "%s:%u: %s",
+				            wf->safe, b->bad_line, b->bad_why);
+				goto fail;
+			}
+			for (guint i = 0; i < b->where->len; i++) {
+				const gchar *host = g_ptr_array_index(b->hosts, i);
+				GArray *list = g_hash_table_lookup(wf->hosts, host);
+				if (list == NULL) {
+					list = g_array_new(FALSE, FALSE, sizeof(WitnessAt));
+					g_hash_table_insert(wf->hosts, g_strdup(host), list);
+				}
+				g_array_append_val(list, g_array_index(b->where, WitnessAt, i));
+				wf->count++;
+			}
 		}
-		if (n > 0 && l.data[n - 1] == '\r')
-			n--;
-		if (n == 0 || l.data[0] == '#')
-			continue;
-		cp = fut_log_checkpoint_from_witness(l.data, n, &e);
-		if (cp == NULL) {
-			g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, "%s:%u: %s", wf->safe,
-			            line_no, e->message);
-			return NULL;
-		}
-		at.offset = l.offset;
-		at.len = (guint32)n;
-		at.line_no = line_no;
-		list = g_hash_table_lookup(wf->hosts, cp->host);
-		if (list == NULL) {
-			list = g_array_new(FALSE, FALSE, sizeof(WitnessAt));
-			g_hash_table_insert(wf->hosts, g_strdup(cp->host), list);
-		}
-		g_array_append_val(list, at);
-		wf->count++;
+	}
+	if (stop != NULL) {
+		g_propagate_error(error, g_steal_pointer(&stop));
+		goto fail;
 	}
 	if (local != NULL) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_IO, "%s: %s", wf->safe, local->message);
-		return NULL;
+		goto fail;
 	}
+	for (guint k = 0; k < n_batches; k++)
+		batch_free(&batches[k]);
 	return g_steal_pointer(&wf);
+fail:
+	for (guint k = 0; k < n_batches; k++)
+		batch_free(&batches[k]);
+	return NULL;
 }
 
 guint64

@@ -383,6 +383,50 @@ test_witness_file_indexed(void)
 	g_assert_no_error(error);
 	g_assert_true(has_finding(res, "unreadable"));
 
+	/* lines are parsed in batches in parallel: a bad line after several batches is named
+	 * by its own number, before a later over-long line */
+	{
+		g_autofree gchar *good = NULL;
+		g_autofree gchar *big = g_strdup_printf("%s/witness-big", fx.dir);
+		g_autoptr(GString) text = g_string_new(NULL);
+		g_autofree gchar *want = NULL;
+		guint n = 0;
+		gchar *line;
+		FutLogWitnessFile *bad;
+
+		g_file_get_contents(fx.witness, &good, NULL, NULL);
+		/* the fixture's first witness line, restored as pc-001's */
+		at = strstr(good, "{\"host\":\"pc-00");
+		g_assert_nonnull(at);
+		line = g_strndup(at, strcspn(at, "\n"));
+		line[strlen("{\"host\":\"pc-00")] = '1';
+		while (n < 10000) {
+			g_string_append_printf(text, "%s\n", line);
+			n++;
+		}
+		g_string_append(text, "{\"host\":\"pc-001\"}\n");
+		g_string_append_c(text, 'x');
+		for (guint i = 0; i < 5000; i++)
+			g_string_append_c(text, 'y');
+		g_string_append_c(text, '\n');
+		g_assert_true(g_file_set_contents(big, text->str, (gssize)text->len, NULL));
+		bad = fut_log_witness_file_open(big, &error);
+		g_assert_null(bad);
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+		want = g_strdup_printf(":%u: ", n + 1);
+		g_assert_nonnull(strstr(error->message, want));
+		g_clear_error(&error);
+		/* without the bad line: every line indexed */
+		g_string_truncate(text, (gsize)n * (strlen(line) + 1));
+		g_assert_true(g_file_set_contents(big, text->str, (gssize)text->len, NULL));
+		bad = fut_log_witness_file_open(big, &error);
+		g_assert_no_error(error);
+		g_assert_cmpuint(fut_log_witness_file_count(bad), ==, n);
+		fut_log_witness_file_free(bad);
+		g_unlink(big);
+		g_free(line);
+	}
+
 	/* a FIFO is refused, not waited on */
 	fifo = g_build_filename(fx.dir, "witness-fifo", NULL);
 	g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
