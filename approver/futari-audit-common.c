@@ -201,18 +201,16 @@ audit_trust_load(AuditTrust *t)
 			return FALSE;
 		}
 	}
-	t->witnesses = g_ptr_array_new_with_free_func((GDestroyNotify)fut_log_checkpoint_free);
+	t->witness_sets = g_ptr_array_new_with_free_func((GDestroyNotify)fut_log_witness_file_free);
 	for (gchar **f = t->witness_files; f != NULL && *f != NULL; f++) {
-		g_autoptr(GPtrArray) w = fut_log_witness_file_load(*f, &error);
-		if (w == NULL) {
+		FutLogWitnessFile *wf = fut_log_witness_file_open(*f, &error);
+		if (wf == NULL) {
 			g_printerr("futari-audit: %s\n", error->message);
 			return FALSE;
 		}
-		for (guint i = 0; i < w->len; i++)
-			g_ptr_array_add(t->witnesses,
-			                fut_log_checkpoint_copy(g_ptr_array_index(w, i)));
+		t->witness_count += fut_log_witness_file_count(wf);
+		g_ptr_array_add(t->witness_sets, wf);
 	}
-	t->witness_index = fut_log_witness_index_new(t->witnesses);
 	if (t->host_key_file != NULL) {
 		t->host_key = fut_key_load_public(t->host_key_file, &error);
 		if (t->host_key == NULL) {
@@ -250,8 +248,7 @@ audit_trust_load(AuditTrust *t)
 void
 audit_trust_fill(AuditTrust *t, FutLogVerifyOptions *opts)
 {
-	opts->witnesses = t->witnesses->len > 0 ? t->witnesses : NULL;
-	opts->witness_index = t->witnesses->len > 0 ? t->witness_index : NULL;
+	opts->witness_files = t->witness_count > 0 ? t->witness_sets : NULL;
 	opts->pinned_key = t->host_key;
 	opts->pinned_keys = t->keys;
 	opts->retention_months = (guint)t->retention;
@@ -267,8 +264,7 @@ audit_trust_clear(AuditTrust *t)
 	g_free(t->keys_dir);
 	g_free(t->since_month);
 	g_free(t->now);
-	g_clear_pointer(&t->witness_index, g_hash_table_unref);
-	g_clear_pointer(&t->witnesses, g_ptr_array_unref);
+	g_clear_pointer(&t->witness_sets, g_ptr_array_unref);
 	g_clear_pointer(&t->host_key, fut_key_free);
 	g_clear_pointer(&t->keys, g_hash_table_unref);
 }

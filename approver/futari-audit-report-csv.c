@@ -26,52 +26,91 @@ csv_text(GString *s, const gchar *v)
 	}
 }
 
+/* The first bytes that make a spreadsheet run a cell as a formula. */
+static const gboolean csv_formula[256] = {
+    ['='] = TRUE, ['+'] = TRUE, ['-'] = TRUE, ['@'] = TRUE, ['\t'] = TRUE, ['\r'] = TRUE,
+};
+
 static void
 csv_open(GString *s, const gchar *first)
 {
 	g_string_append_c(s, '"');
-	if (first[0] != '\0' && strchr("=+-@\t\r", first[0]) != NULL)
+	if (csv_formula[(guchar)first[0]])
 		g_string_append_c(s, '\'');
 }
 
+/* Room for @n more bytes at the end of @s; returns where they go. The caller ends the string
+ * with csv_done(). */
+static inline gchar *
+csv_room(GString *s, gsize n)
+{
+	if (s->len + n + 1 > s->allocated_len) {
+		gsize at = s->len;
+		g_string_set_size(s, at + n);
+		g_string_truncate(s, at);
+	}
+	return s->str + s->len;
+}
+
+static inline void
+csv_done(GString *s, gchar *end)
+{
+	*end = '\0';
+	s->len = (gsize)(end - s->str);
+}
+
+/* A cell: quoted, quotes doubled, a leading ' before what a spreadsheet would run as a
+ * formula; NULL as an empty cell. Written in one pass into room reserved for the worst case
+ * (every byte a quote). */
 static void
 csv_cell(GString *s, const gchar *v, gboolean last)
 {
-	gsize n = v != NULL ? strlen(v) : 0;
+	gsize n;
+	gchar *p;
 
-	/* The common cell, without a quote: written in place (one length scan, one copy). */
-	if (v != NULL && memchr(v, '"', n) == NULL) {
-		gsize at = s->len;
-		gchar *p;
-
-		g_string_set_size(s, at + n + 5); /* "'…"\r\n at most */
-		p = s->str + at;
-		*p++ = '"';
-		if (n > 0 && strchr("=+-@\t\r", v[0]) != NULL)
-			*p++ = '\'';
-		memcpy(p, v, n);
-		p += n;
-		*p++ = '"';
+	if (v == NULL) {
+		p = csv_room(s, 2);
 		if (last) {
 			*p++ = '\r';
 			*p++ = '\n';
 		} else {
 			*p++ = ',';
 		}
-		g_string_truncate(s, (gsize)(p - s->str));
+		csv_done(s, p);
 		return;
 	}
-	if (v != NULL) {
-		csv_open(s, v);
-		csv_text(s, v);
-		g_string_append_c(s, '"');
+	n = strlen(v);
+	p = csv_room(s, 2 * n + 6);
+	*p++ = '"';
+	if (n > 0 && csv_formula[(guchar)v[0]])
+		*p++ = '\'';
+	for (;;) {
+		const gchar *q = memchr(v, '"', n);
+		gsize run = q != NULL ? (gsize)(q - v) : n;
+		memcpy(p, v, run);
+		p += run;
+		if (q == NULL)
+			break;
+		*p++ = '"';
+		*p++ = '"';
+		v += run + 1;
+		n -= run + 1;
 	}
-	g_string_append(s, last ? "\r\n" : ",");
+	*p++ = '"';
+	if (last) {
+		*p++ = '\r';
+		*p++ = '\n';
+	} else {
+		*p++ = ',';
+	}
+	csv_done(s, p);
 }
 
 static void
 csv_int(GString *s, gint64 v)
 {
+	gchar *p = csv_room(s, 24);
+
 	if (v >= 0) {
 		gchar digits[24];
 		gsize n = sizeof(digits);
@@ -79,9 +118,11 @@ csv_int(GString *s, gint64 v)
 			digits[--n] = (gchar)('0' + v % 10);
 			v /= 10;
 		} while (v > 0);
-		g_string_append_len(s, digits + n, (gssize)(sizeof(digits) - n));
+		memcpy(p, digits + n, sizeof(digits) - n);
+		p += sizeof(digits) - n;
 	}
-	g_string_append_c(s, ',');
+	*p++ = ',';
+	csv_done(s, p);
 }
 
 static const gchar *const csv_header[] = {"time",

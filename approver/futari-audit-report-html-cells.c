@@ -18,43 +18,44 @@ html_t(const Report *r, const gchar *key)
 	return report_text(r->ja, key);
 }
 
+/* The escape of each byte that needs one (HTML text and attribute values), else NULL. */
+static const gchar *const html_escapes[256] = {
+    ['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;", ['\''] = "&#39;",
+};
+
 void
 html_esc(GString *s, const gchar *v)
 {
+	const gchar *run;
+
 	if (v == NULL) {
 		g_string_append(s, "—");
 		return;
 	}
-	for (const gchar *p = v; *p; p++) {
-		switch (*p) {
-		case '&':
-			g_string_append(s, "&amp;");
-			break;
-		case '<':
-			g_string_append(s, "&lt;");
-			break;
-		case '>':
-			g_string_append(s, "&gt;");
-			break;
-		case '"':
-			g_string_append(s, "&quot;");
-			break;
-		case '\'':
-			g_string_append(s, "&#39;");
-			break;
-		default:
-			g_string_append_c(s, *p);
-		}
+	/* runs of bytes that need no escape are copied at once */
+	for (run = v;; v++) {
+		const gchar *e = html_escapes[(guchar)*v];
+		if (e == NULL && *v != '\0')
+			continue;
+		if (v > run)
+			g_string_append_len(s, run, v - run);
+		if (*v == '\0')
+			return;
+		g_string_append(s, e);
+		run = v + 1;
 	}
 }
 
 gchar *
 html_fmt_time(gint64 us)
 {
-	g_autofree gchar *t = fut_log_time_format(us);
+	gchar t[FUT_LOG_TIME_LEN + 1];
 
 	/* 2026-11-26T09:00:00.000000Z -> 2026-11-26 09:00 */
-	return g_strdup_printf("%.10s %.5s", t, t + 11);
+	fut_log_time_format_buf(us, t);
+	t[10] = ' ';
+	t[16] = '\0';
+	return g_strdup(t);
 }
 
 gchar *
@@ -68,10 +69,13 @@ html_fmt_size(gint64 n)
 void
 html_td(GString *s, const gchar *cls, const gchar *v)
 {
-	if (cls != NULL)
-		g_string_append_printf(s, "<td class=\"%s\">", cls);
-	else
+	if (cls != NULL) {
+		g_string_append(s, "<td class=\"");
+		g_string_append(s, cls);
+		g_string_append(s, "\">");
+	} else {
 		g_string_append(s, "<td>");
+	}
 	html_esc(s, v);
 	g_string_append(s, "</td>");
 }

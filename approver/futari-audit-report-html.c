@@ -3,7 +3,9 @@
  * default). */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib.h>
 #include <glib/gi18n.h>
@@ -50,6 +52,72 @@ static const gchar css[] =
     "font-family:inherit}"
     ".note{font-size:8.5pt;color:#333}.none{color:#555}"
     "@media print{body{margin:0;max-width:none}}";
+
+/* report.html is written as it is built, in large writes: its size grows with the fleet (every
+ * Class I and II export is a row), the memory does not. */
+#define HTML_FLUSH_AT (1024 * 1024)
+
+typedef struct {
+	GString *s;
+	int fd;
+	int err; /* the first write's errno, 0 while all went well */
+} HtmlSink;
+
+static void
+sink_write(HtmlSink *o, const gchar *data, gsize len)
+{
+	while (len > 0 && o->err == 0) {
+		ssize_t n = write(o->fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			o->err = n < 0 ? errno : EIO;
+			return;
+		}
+		data += n;
+		len -= (gsize)n;
+	}
+}
+
+/* Writes out what is built once it is large (@force: whatever there is). */
+static void
+html_sink_flush(HtmlSink *o, gboolean force)
+{
+	if (o->s->len == 0 || (!force && o->s->len < HTML_FLUSH_AT))
+		return;
+	sink_write(o, o->s->str, o->s->len);
+	g_string_truncate(o->s, 0);
+}
+
+/* Copies the @len bytes of a spool of rendered rows (a temporary file) into the page. */
+static void
+html_sink_copy_spool(HtmlSink *o, int fd, guint64 len)
+{
+	g_autofree gchar *buf = NULL;
+	guint64 at = 0;
+
+	if (len == 0)
+		return;
+	html_sink_flush(o, TRUE);
+	if (fd < 0) {
+		o->err = o->err != 0 ? o->err : EBADF;
+		return;
+	}
+	buf = g_malloc(HTML_FLUSH_AT);
+	while (at < len && o->err == 0) {
+		ssize_t n = pread(fd, buf, (gsize)MIN((guint64)HTML_FLUSH_AT, len - at), (off_t)at);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/* the spool is ours: shorter than written is a failure, never a short page
+			 */
+			o->err = n < 0 ? errno : EIO;
+			return;
+		}
+		sink_write(o, buf, (gsize)n);
+		at += (guint64)n;
+	}
+}
 
 /* Names @hosts (HostReport*) in one paragraph after @key. */
 static void
@@ -196,8 +264,9 @@ write_summary(GString *s, const Report *r, GPtrArray *media, GPtrArray *lost)
 }
 
 static void
-write_media(GString *s, const Report *r, GPtrArray *media, GPtrArray *lost)
+write_media(HtmlSink *o, const Report *r, GPtrArray *media, GPtrArray *lost)
 {
+	GString *s = o->s;
 	static const gchar *const cols[] = {"asset",    "registered", "device",     "serial",
 	                                    "label",    "owner",      "first_seen", "last_seen",
 	                                    "on_hosts", "attaches",   "writes",     NULL};
@@ -218,6 +287,7 @@ write_media(GString *s, const Report *r, GPtrArray *media, GPtrArray *lost)
 		g_string_append(s, "<table>");
 		html_th_row(s, r, cols);
 		for (guint i = 0; i < media->len; i++) {
+			html_sink_flush(o, FALSE);
 			Medium *m = g_ptr_array_index(media, i);
 			g_autofree gchar *dev = g_strdup_printf(
 			    "%s:%s", m->vid != NULL ? m->vid : "?", m->pid != NULL ? m->pid : "?");
@@ -265,6 +335,7 @@ write_media(GString *s, const Report *r, GPtrArray *media, GPtrArray *lost)
 	g_string_append(s, "</p><table>");
 	html_th_row(s, r, lost_cols);
 	for (guint i = 0; i < lost->len; i++) {
+		html_sink_flush(o, FALSE);
 		const FutMediaEntry *m = g_ptr_array_index(lost, i);
 		g_autofree gchar *dev = g_strdup_printf("%s:%s", m->vid, m->pid);
 		g_string_append(s, "<tr class=\"warn\">");
@@ -278,8 +349,33 @@ write_media(GString *s, const Report *r, GPtrArray *media, GPtrArray *lost)
 	g_string_append(s, "</table>\n");
 }
 
+void
+report_html_export_row(
+    GString *s, const Report *r, gint c, gint64 time_us, const gchar *host, const FutLogEvent *ev)
+{
+	g_autofree gchar *t = html_fmt_time(time_us);
+	g_autofree gchar *user = html_user_text(&ev->subject);
+	g_autofree gchar *size = html_fmt_size(ev->object.size);
+	g_autofree gchar *dev = html_device_text(&ev->destination);
+	g_autofree gchar *appr = report_approvers_text(ev, r->ja);
+	/* Class I and II leave only with approvers; none listed is worth a look. */
+	gboolean warn = c <= CLASS_II && appr == NULL;
+
+	g_string_append(s, warn ? "<tr class=\"warn\">" : "<tr>");
+	html_td(s, "t", t);
+	html_td(s, "t", host);
+	html_td(s, NULL, user);
+	html_td(s, "path", ev->object.path);
+	html_td(s, "num", size);
+	html_td(s, NULL, dev);
+	html_td(s, NULL, appr);
+	html_td(s, NULL, report_reason_of(ev));
+	html_td_request(s, ev->request);
+	g_string_append(s, "</tr>\n");
+}
+
 static void
-write_exports(GString *s, const Report *r)
+write_exports(HtmlSink *o, const Report *r)
 {
 	static const gchar *const cols[] = {"time",    "host",        "requester", "file",
 	                                    "size",    "destination", "approvers", "reason",
@@ -288,6 +384,7 @@ write_exports(GString *s, const Report *r)
 	static const gchar *const colors[] = {"#b3261e", "#e08a00", "#7d8b99"};
 	const gchar *names[] = {html_t(r, "class_I"), html_t(r, "class_II"),
 	                        html_t(r, "class_III")};
+	GString *s = o->s;
 
 	g_string_append(s, "<h2>");
 	html_esc(s, html_t(r, "s_exports"));
@@ -296,9 +393,8 @@ write_exports(GString *s, const Report *r)
 	           names);
 	for (gint c = 0; c < N_CLASSES; c++) {
 		GPtrArray *rows = r->exports[c];
-		guint cap = c == CLASS_III ? ROWS_CLASS_III : G_MAXUINT;
 		guint total = r->n_exports[c];
-		guint shown = MIN(rows->len, cap);
+		guint shown = c == CLASS_III ? MIN(rows->len, ROWS_CLASS_III) : total;
 		if (c == CLASS_UNKNOWN && total == 0)
 			continue;
 		g_string_append(s, "<h3>");
@@ -310,29 +406,18 @@ write_exports(GString *s, const Report *r)
 		}
 		g_string_append(s, "<table>");
 		html_th_row(s, r, cols);
-		for (guint i = 0; i < shown; i++) {
-			Row *row = g_ptr_array_index(rows, i);
-			g_autofree gchar *t = html_fmt_time(row->time_us);
-			g_autofree gchar *user = html_user_text(&row->ev->subject);
-			g_autofree gchar *size = html_fmt_size(row->ev->object.size);
-			g_autofree gchar *dev = html_device_text(&row->ev->destination);
-			g_autofree gchar *appr = report_approvers_text(row->ev, r->ja);
-			/* Class I and II leave only with approvers; none listed is worth a look. */
-			gboolean warn = c <= CLASS_II && appr == NULL;
-			g_string_append_printf(s, "<tr%s>", warn ? " class=\"warn\"" : "");
-			html_td(s, "t", t);
-			html_td(s, "t", row->host);
-			html_td(s, NULL, user);
-			html_td(s, "path", row->ev->object.path);
-			html_td(s, "num", size);
-			html_td(s, NULL, dev);
-			html_td(s, NULL, appr);
-			html_td(s, NULL, report_reason_of(row->ev));
-			html_td_request(s, row->ev->request);
-			g_string_append(s, "</tr>\n");
+		if (c == CLASS_III) {
+			for (guint i = 0; i < shown; i++) {
+				Row *row = g_ptr_array_index(rows, i);
+				report_html_export_row(s, r, c, row->time_us, row->host, row->ev);
+			}
+		} else {
+			/* every row, rendered as the hosts were read (report_merge()) */
+			html_sink_copy_spool(o, r->export_spool[c], r->export_spool_len[c]);
 		}
 		g_string_append(s, "</table>\n");
 		html_more_rows(s, r, shown, total);
+		html_sink_flush(o, FALSE);
 	}
 }
 
@@ -442,8 +527,9 @@ write_uploads(GString *s, const Report *r)
 }
 
 static void
-write_integrity(GString *s, const Report *r)
+write_integrity(HtmlSink *o, const Report *r)
 {
+	GString *s = o->s;
 	static const gchar *const cols[] = {"host",       "records_short", "period", "checkpoints",
 	                                    "gaps_short", "key",           "result", NULL};
 	g_autoptr(GString) ok_hosts = g_string_new(NULL);
@@ -454,6 +540,7 @@ write_integrity(GString *s, const Report *r)
 	g_string_append(s, "</h2>\n<table>");
 	html_th_row(s, r, cols);
 	for (guint i = 0; i < r->hosts->len; i++) {
+		html_sink_flush(o, FALSE);
 		HostReport *h = g_ptr_array_index(r->hosts, i);
 		guint gaps = h->gaps[0] + h->gaps[1] + h->gaps[2] + h->gaps[3];
 		gboolean bad = h->res->findings->len > 0;
@@ -538,8 +625,9 @@ write_integrity(GString *s, const Report *r)
 }
 
 static void
-write_final(GString *s, const Report *r)
+write_final(HtmlSink *o, const Report *r)
 {
+	GString *s = o->s;
 	static const gchar *const cols[] = {"host",      "cp_size", "last_seq", "time",
 	                                    "tree_head", "key",     NULL};
 
@@ -550,6 +638,7 @@ write_final(GString *s, const Report *r)
 	g_string_append(s, "</p><table>");
 	html_th_row(s, r, cols);
 	for (guint i = 0; i < r->hosts->len; i++) {
+		html_sink_flush(o, FALSE);
 		HostReport *h = g_ptr_array_index(r->hosts, i);
 		const FutLogCheckpoint *cp = report_month_checkpoint(r, h);
 		g_string_append(s, "<tr>");
@@ -580,16 +669,27 @@ write_final(GString *s, const Report *r)
 	g_string_append(s, "</table>\n");
 }
 
-void
-report_write_html(GString *s, const Report *r, GPtrArray *media, GPtrArray *lost)
+gboolean
+report_write_html(int fd, const Report *r, GPtrArray *media, GPtrArray *lost, GError **error)
 {
+	g_autoptr(GString) s = g_string_sized_new(HTML_FLUSH_AT + 64 * 1024);
+	HtmlSink o = {s, fd, 0};
+
 	write_html_head(s, r);
 	write_summary(s, r, media, lost);
-	write_media(s, r, media, lost);
-	write_exports(s, r);
+	write_media(&o, r, media, lost);
+	write_exports(&o, r);
 	write_denials(s, r);
 	write_uploads(s, r);
-	write_integrity(s, r);
-	write_final(s, r);
+	html_sink_flush(&o, FALSE);
+	write_integrity(&o, r);
+	write_final(&o, r);
 	g_string_append(s, "</body></html>\n");
+	html_sink_flush(&o, TRUE);
+	if (o.err != 0) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(o.err), "%s",
+		            g_strerror(o.err));
+		return FALSE;
+	}
+	return TRUE;
 }

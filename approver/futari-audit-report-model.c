@@ -2,11 +2,15 @@
 /* futari-audit report: the data model, collected from the records of every host. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib.h>
 
 #include "egresslog.h"
+#include "errors.h"
 #include "futari-audit-report.h"
 #include "logrecord.h"
 #include "mediareg.h"
@@ -238,8 +242,10 @@ report_collect(
 		media_seen(r, rec);
 	if (strcmp(e, FUT_LOG_EV_EXPORT_WRITTEN) == 0) {
 		gint c = class_index(rec->ev->object.klass);
-		if (c != CLASS_III ||
-		    (r->exports[c]->len < ROWS_CLASS_III && !WHOLE_FULL(r, class3_full)))
+		if (c != CLASS_III)
+			report_html_export_row(r->export_html[c], r, c, rec->time_us, rec->host,
+			                       rec->ev);
+		else if (r->exports[c]->len < ROWS_CLASS_III && !WHOLE_FULL(r, class3_full))
 			g_ptr_array_add(r->exports[c], row_new(rec));
 		r->n_exports[c]++;
 		if (c != CLASS_UNKNOWN)
@@ -407,8 +413,51 @@ report_part_new(const Report *r)
 	p->denials = g_ptr_array_new_with_free_func(report_row_free);
 	p->uploads = g_ptr_array_new_with_free_func(report_row_free);
 	p->csv_buf = g_string_sized_new(64 * 1024);
+	for (gint c = 0; c < N_CLASSES; c++) {
+		p->export_spool[c] = -1;
+		if (c != CLASS_III)
+			p->export_html[c] = g_string_new(NULL);
+	}
 	p->whole = (Report *)r;
 	return p;
+}
+
+int
+report_spool_open(const gchar *dir, GError **error)
+{
+	g_autofree gchar *safe = fut_strescape(dir, -1);
+	g_autofree gchar *tmpl = NULL;
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)) {
+		if (fd < 0)
+			fut_error_set_errno(error, errno, safe);
+		return fd;
+	}
+	/* a filesystem without O_TMPFILE: a named file, unlinked at once */
+	tmpl = g_build_filename(dir, ".futari-report-XXXXXX", NULL);
+	fd = g_mkstemp_full(tmpl, O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fut_error_set_errno(error, errno, safe);
+		return -1;
+	}
+	unlink(tmpl);
+	return fd;
+}
+
+static gboolean
+spool_write(int fd, const gchar *data, gsize len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return FALSE;
+		data += n;
+		len -= (gsize)n;
+	}
+	return TRUE;
 }
 
 /* Moves the rows of @from to @to while @to holds fewer than @cap. */
@@ -465,6 +514,18 @@ report_merge(Report *r, Report *part)
 		r->write_failed = TRUE;
 	r->write_failed |= part->write_failed;
 	for (gint c = 0; c < N_CLASSES; c++) {
+		GString *h = part->export_html[c];
+		/* after a failed write the spool is not added to (its length would no longer
+		 * say where its rows end); the page is then not written */
+		if (h != NULL && h->len > 0 && !r->spool_failed) {
+			if (r->export_spool[c] < 0 ||
+			    !spool_write(r->export_spool[c], h->str, h->len))
+				r->spool_failed = TRUE;
+			else
+				r->export_spool_len[c] += h->len;
+		}
+	}
+	for (gint c = 0; c < N_CLASSES; c++) {
 		move_rows(r->exports[c], part->exports[c],
 		          c == CLASS_III ? ROWS_CLASS_III : G_MAXUINT);
 		r->n_exports[c] += part->n_exports[c];
@@ -515,8 +576,11 @@ report_merge(Report *r, Report *part)
 	}
 	g_hash_table_unref(part->media);
 	g_hash_table_unref(part->redeems);
-	for (gint c = 0; c < N_CLASSES; c++)
+	for (gint c = 0; c < N_CLASSES; c++) {
 		g_ptr_array_unref(part->exports[c]);
+		if (part->export_html[c] != NULL)
+			g_string_free(part->export_html[c], TRUE);
+	}
 	g_ptr_array_unref(part->denials);
 	g_ptr_array_unref(part->uploads);
 	g_string_free(part->csv_buf, TRUE);

@@ -25,32 +25,6 @@
 #include "util.h"
 
 static gboolean
-write_file(const gchar *dir, const gchar *name, const gchar *data, gsize len, GError **error)
-{
-	g_autofree gchar *path = g_build_filename(dir, name, NULL);
-	g_autofree gchar *safe = fut_strescape(path, -1);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	gsize done = 0;
-
-	if (fd < 0)
-		return fut_error_set_errno(error, errno, safe);
-	while (done < len) {
-		ssize_t n = write(fd, data + done, len - done);
-		if (n < 0) {
-			int e = errno;
-			if (e == EINTR)
-				continue;
-			close(fd);
-			return fut_error_set_errno(error, e, safe);
-		}
-		done += (gsize)n;
-	}
-	if (close(fd) < 0)
-		return fut_error_set_errno(error, errno, safe);
-	return TRUE;
-}
-
-static gboolean
 parse_month(const gchar *s, Report *r)
 {
 	gint y, m;
@@ -141,7 +115,6 @@ audit_cmd_report(int argc, char **argv)
 	g_autofree gchar *media_file = NULL;
 	g_autoptr(GPtrArray) media = NULL;
 	g_autoptr(GPtrArray) lost = NULL;
-	g_autoptr(GString) html = NULL;
 	g_autofree gchar *csv_path = NULL;
 	g_autoptr(GPtrArray) results = NULL;
 	AuditTrust trust = {0};
@@ -222,6 +195,19 @@ audit_cmd_report(int argc, char **argv)
 		}
 	}
 	report_csv_header(r.csv);
+	for (gint c = 0; c < N_CLASSES; c++) {
+		r.export_spool[c] = -1;
+		if (c != CLASS_III && (r.export_spool[c] = report_spool_open(out, &error)) < 0) {
+			g_printerr("futari-audit report: %s\n", error->message);
+			for (gint k = 0; k < c; k++)
+				if (r.export_spool[k] >= 0)
+					close(r.export_spool[k]);
+			fclose(r.csv);
+			audit_trust_clear(&trust);
+			fut_media_register_free(r.reg);
+			return AUDIT_EXIT_FINDINGS;
+		}
+	}
 
 	r.hosts = g_ptr_array_new_with_free_func(report_host_free);
 	r.media = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, report_medium_free);
@@ -277,13 +263,35 @@ audit_cmd_report(int argc, char **argv)
 
 	media = report_sorted_media(&r);
 	lost = report_lost_media(&r);
-	html = g_string_sized_new(256 * 1024);
-	report_write_html(html, &r, media, lost);
-	if (!write_file(out, "report.html", html->str, html->len, &error)) {
-		g_printerr("futari-audit report: %s\n", error->message);
-		rc = AUDIT_EXIT_FINDINGS;
+	{
+		/* A page that misses rows, or is cut short, is not left behind looking whole (its
+		 * verdict is at the top): it is removed, and the run fails */
+		g_autofree gchar *path = g_build_filename(out, "report.html", NULL);
+		g_autofree gchar *safe = fut_strescape(path, -1);
+		int fd = -1;
+		gboolean ok = FALSE;
+
+		if (r.spool_failed) {
+			g_printerr(_("futari-audit report: %s: keeping its rows failed\n"), safe);
+		} else if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		                      0644)) < 0) {
+			g_printerr("futari-audit report: %s: %s\n", safe, g_strerror(errno));
+		} else {
+			ok = report_write_html(fd, &r, media, lost, &error);
+			if (close(fd) < 0 && ok) {
+				ok = FALSE;
+				fut_error_set_errno(&error, errno, "close");
+			}
+			if (!ok)
+				g_printerr("futari-audit report: %s: %s\n", safe, error->message);
+		}
+		if (!ok) {
+			/* (nor one of an earlier run left in its place) */
+			unlink(path);
+			rc = AUDIT_EXIT_FINDINGS;
+		}
+		g_clear_error(&error);
 	}
-	g_string_free(g_steal_pointer(&html), TRUE); /* before summary.json: not both held */
 	{
 		g_autofree gchar *path = g_build_filename(out, "summary.json", NULL);
 		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -309,6 +317,9 @@ audit_cmd_report(int argc, char **argv)
 		        (unsigned long long)report_total_findings(&r), lost->len);
 	}
 
+	for (gint c = 0; c < N_CLASSES; c++)
+		if (r.export_spool[c] >= 0)
+			close(r.export_spool[c]);
 	audit_trust_clear(&trust);
 	fut_media_register_free(r.reg);
 	g_ptr_array_unref(r.hosts);

@@ -81,6 +81,14 @@ struct _Report {
 	guint denial_counts[5];
 	FILE *csv;        /* the report's events.csv */
 	GString *csv_buf; /* a host's part: its rows, written to @csv when merged */
+	/* Class I, II and unknown exports are all shown: each row is rendered into its part's
+	 * @export_html as it is read, and appended to the whole report's spool (a temporary
+	 * file, -1 for Class III, which keeps its capped rows) when merged: the memory does not
+	 * grow with the number of rows. */
+	GString *export_html[N_CLASSES];
+	int export_spool[N_CLASSES];
+	guint64 export_spool_len[N_CLASSES];
+	gboolean spool_failed;
 	HostReport *cur;
 	gboolean write_failed;
 	/* request id -> Redeemed, from redeem.accepted, of one host's part: an upload.allowed
@@ -131,8 +139,15 @@ void report_csv_record(Report *r, const FutLogRecord *rec);
 /* The report text @key in Japanese or English; @key itself when unknown. */
 const gchar *report_text(gboolean ja, const gchar *key);
 
-/* report.html */
-void report_write_html(GString *s, const Report *r, GPtrArray *media, GPtrArray *lost);
+/* report.html, written to @fd as it is built. */
+gboolean
+report_write_html(int fd, const Report *r, GPtrArray *media, GPtrArray *lost, GError **error);
+/* One row of the exports table of class @c. */
+void report_html_export_row(
+    GString *s, const Report *r, gint c, gint64 time_us, const gchar *host, const FutLogEvent *ev);
+/* A temporary file in @dir (unlinked) for the rows rendered while reading; -1 and @error when
+ * none can be made. */
+int report_spool_open(const gchar *dir, GError **error);
 
 /* summary.json, written to @f as it is built; FALSE when a write failed. */
 gboolean report_summary_json_write(const Report *r, GPtrArray *media, GPtrArray *lost, FILE *f);

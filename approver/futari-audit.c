@@ -101,6 +101,8 @@ json_add_host(JsonBuilder *b, const FutLogHostResult *res)
 	json_builder_add_boolean_value(b, res->witnessed);
 	json_builder_set_member_name(b, "witnesses_checked");
 	json_builder_add_int_value(b, (gint64)res->witnesses_checked);
+	json_builder_set_member_name(b, "signatures_checked");
+	json_builder_add_int_value(b, (gint64)res->signatures_checked);
 	json_builder_set_member_name(b, "gaps");
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "unclean-stop");

@@ -40,10 +40,10 @@ typedef struct {
 	gchar *now;    /* --now: the clock of the check, as text */
 	gint64 now_us; /* parsed; 0: the system clock */
 	/* loaded */
-	GPtrArray *witnesses;      /* FutLogCheckpoint* */
-	GHashTable *witness_index; /* host -> its witnesses */
-	FutKey *host_key;          /* may be NULL */
-	GHashTable *keys;          /* host -> FutKey*, may be NULL */
+	GPtrArray *witness_sets; /* FutLogWitnessFile*, one per --witness */
+	guint64 witness_count;   /* witness lines in them all */
+	FutKey *host_key;        /* may be NULL */
+	GHashTable *keys;        /* host -> FutKey*, may be NULL */
 } AuditTrust;
 
 /* Adds --witness, --host-key, --keys and --retention to @ctx. */

@@ -227,6 +227,14 @@ rd_key(Reader *r, gchar ret_key[40])
 	return rd_char(r, '"') && rd_char(r, ':');
 }
 
+/* Bytes a string holds as they are in the common case: printable ASCII, not '"' or '\\'. */
+static const guint8 str_plain[256] = {
+    [0x20] = 1,
+    [0x21] = 1,
+    [0x23 ... 0x5b] = 1,
+    [0x5d ... 0x7e] = 1,
+};
+
 static gboolean
 rd_string(Reader *r, gchar **ret)
 {
@@ -238,6 +246,9 @@ rd_string(Reader *r, gchar **ret)
 	{
 		const gchar *q = r->p;
 		guchar high = 0;
+		/* printable ASCII but the quote and the backslash: one table look-up a byte */
+		while (q < r->end && str_plain[(guchar)*q])
+			q++;
 		while (q < r->end && *q != '"' && *q != '\\' && (guchar)*q >= 0x20 && *q != 0x7f) {
 			high |= (guchar)*q;
 			q++;
@@ -440,19 +451,28 @@ rd_objectm(Reader *r, const gchar *key, gint *ret_rank, gpointer data)
 static gboolean
 rd_destination(Reader *r, const gchar *key, gint *ret_rank, gpointer data)
 {
-	/* the writer's order */
-	static const gchar *const names[] = {"kind",  "vid",   "pid",  "serial", "fs_uuid",
-	                                     "label", "asset", "host", "program"};
 	FutLogDestination *d = data;
-	gchar **fields[] = {&d->kind,  &d->vid,   &d->pid,  &d->serial, &d->fs_uuid,
-	                    &d->label, &d->asset, &d->host, &d->program};
 
-	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
-		if (key[0] == names[i][0] && strcmp(key, names[i]) == 0) {
-			*ret_rank = (gint)i;
-			return rd_text(r, fields[i]);
-		}
-	}
+	/* the writer's order; constant-size compares, as in rd_subject() (a strcmp call per
+	 * destination member: 0.8 % of the verifier's instructions) */
+	if (KEY_IS(key, "kind"))
+		return *ret_rank = 0, rd_text(r, &d->kind);
+	if (KEY_IS(key, "vid"))
+		return *ret_rank = 1, rd_text(r, &d->vid);
+	if (KEY_IS(key, "pid"))
+		return *ret_rank = 2, rd_text(r, &d->pid);
+	if (KEY_IS(key, "serial"))
+		return *ret_rank = 3, rd_text(r, &d->serial);
+	if (KEY_IS(key, "fs_uuid"))
+		return *ret_rank = 4, rd_text(r, &d->fs_uuid);
+	if (KEY_IS(key, "label"))
+		return *ret_rank = 5, rd_text(r, &d->label);
+	if (KEY_IS(key, "asset"))
+		return *ret_rank = 6, rd_text(r, &d->asset);
+	if (KEY_IS(key, "host"))
+		return *ret_rank = 7, rd_text(r, &d->host);
+	if (KEY_IS(key, "program"))
+		return *ret_rank = 8, rd_text(r, &d->program);
 	return rd_unknown(r, key);
 }
 

@@ -128,6 +128,7 @@ logv_finish_checkpoints(Verifier *v)
 		Pending *p = &g_array_index(v->pending, Pending, i);
 		if (!p->matched)
 			continue;
+		v->res->signatures_checked++;
 		if (fut_log_checkpoint_verify(p->cp, NULL)) {
 			found = i;
 		} else {
@@ -145,11 +146,46 @@ logv_finish_checkpoints(Verifier *v)
 		/* A witness that is one of these statements need not be verified again. */
 		for (gint i = 0; v->host_witnesses != NULL && i <= found; i++) {
 			Pending *q = &g_array_index(v->pending, Pending, i);
-			if (q->matched)
-				g_hash_table_add(v->verified, fut_log_checkpoint_to_witness(q->cp));
+			if (q->matched && !g_hash_table_contains(v->verified, q->cp))
+				g_hash_table_add(v->verified, g_steal_pointer(&q->cp));
 		}
 	}
 	g_array_set_size(v->pending, 0);
+}
+
+/* The same statement: every field of the witness line (the signature too). */
+static gboolean
+checkpoint_equal(gconstpointer a, gconstpointer b)
+{
+	const FutLogCheckpoint *x = a;
+	const FutLogCheckpoint *y = b;
+
+	return x->size == y->size && x->last_seq == y->last_seq && x->time_us == y->time_us &&
+	       memcmp(x->sig, y->sig, sizeof(x->sig)) == 0 &&
+	       memcmp(x->root, y->root, sizeof(x->root)) == 0 &&
+	       memcmp(x->last_hash, y->last_hash, sizeof(x->last_hash)) == 0 &&
+	       memcmp(x->key_id, y->key_id, sizeof(x->key_id)) == 0 &&
+	       memcmp(x->pub, y->pub, sizeof(x->pub)) == 0 &&
+	       memcmp(x->month, y->month, sizeof(x->month)) == 0 &&
+	       g_strcmp0(x->host, y->host) == 0;
+}
+
+static guint
+checkpoint_hash(gconstpointer a)
+{
+	const FutLogCheckpoint *x = a;
+	guint h;
+
+	/* an Ed25519 signature's bytes are as good as a hash of what it signs */
+	memcpy(&h, x->sig, sizeof(h));
+	return h ^ (guint)x->size;
+}
+
+GHashTable *
+logv_verified_new(void)
+{
+	return g_hash_table_new_full(checkpoint_hash, checkpoint_equal,
+	                             (GDestroyNotify)fut_log_checkpoint_free, NULL);
 }
 
 GArray *

@@ -96,7 +96,7 @@ job_init(MonthJob *j, const Verifier *v)
 	memcpy(w->newest_month, v->newest_month, sizeof(w->newest_month));
 	if (v->host_witnesses != NULL)
 		w->host_witnesses = g_ptr_array_ref(v->host_witnesses);
-	w->verified = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	w->verified = logv_verified_new();
 	w->pending = logv_pending_new();
 	w->arena = fut_log_record_arena_new();
 	w->deferred = TRUE;
@@ -166,11 +166,14 @@ merge(Verifier *v, MonthJob *j)
 	v->res->gaps_torn += part->gaps_torn;
 	v->res->gaps_clock += part->gaps_clock;
 	v->res->witnesses_checked += part->witnesses_checked;
+	v->res->signatures_checked += part->signatures_checked;
 	g_hash_table_iter_init(&it, w->verified);
 	while (g_hash_table_iter_next(&it, &key, NULL)) {
 		g_hash_table_iter_steal(&it);
-		if (!g_hash_table_add(v->verified, key))
-			g_free(key);
+		if (g_hash_table_contains(v->verified, key))
+			fut_log_checkpoint_free(key);
+		else
+			g_hash_table_add(v->verified, key);
 	}
 	if (w->have_prev) {
 		v->have_prev = TRUE;

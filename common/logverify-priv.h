@@ -49,7 +49,7 @@ typedef struct {
 	GArray *pending;            /* of Pending: the month's checkpoints */
 	guint64 key_findings;       /* checkpoints naming another key */
 	GPtrArray *host_witnesses;  /* of this host */
-	GHashTable *verified;       /* witness lines of log checkpoints found valid */
+	GHashTable *verified;       /* log checkpoints found valid (logv_verified_new()) */
 	GPtrArray *month_witnesses; /* of this host and month, by size */
 	guint next_witness;
 	guint64 line_no;
@@ -97,6 +97,8 @@ void logv_verify_months_parallel(Verifier *v, int dirfd, GPtrArray *names, guint
 /* logverify-checkpoint.c */
 void
 logv_set_host_key(Verifier *v, const guint8 pub[FUT_ED25519_PUBLIC_LEN], guint64 line, gint64 seq);
+/* A set for Verifier.verified: checkpoints (owned) whose signature is authenticated. */
+GHashTable *logv_verified_new(void);
 /* A GArray for Verifier.pending. */
 GArray *logv_pending_new(void);
 void logv_check_checkpoint(Verifier *v, const FutLogRecord *rec, guint64 line);

@@ -188,7 +188,16 @@ host_known(Verifier *v, const gchar *host)
 	}
 	if (v->pinned != NULL)
 		fut_key_get_public(v->pinned, v->pinned_pub);
-	if (opts->witness_index != NULL) {
+	if (opts->witness_files != NULL) {
+		v->host_witnesses =
+		    g_ptr_array_new_with_free_func((GDestroyNotify)fut_log_checkpoint_free);
+		for (guint i = 0; i < opts->witness_files->len; i++) {
+			g_autoptr(GError) werr = NULL;
+			if (!fut_log_witness_file_get(g_ptr_array_index(opts->witness_files, i),
+			                              host, v->host_witnesses, &werr))
+				logv_add_finding(v, "unreadable", 0, -1, "%s", werr->message);
+		}
+	} else if (opts->witness_index != NULL) {
 		GPtrArray *w = g_hash_table_lookup(opts->witness_index, host);
 		if (w != NULL)
 			v->host_witnesses = g_ptr_array_ref(w);
@@ -671,7 +680,7 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 	v.now_us = opts->now_us != 0 ? opts->now_us : g_get_real_time();
 	v.newest_time_us = G_MININT64;
 	v.last_seq = -1;
-	v.verified = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	v.verified = logv_verified_new();
 	v.pending = logv_pending_new();
 	v.arena = fut_log_record_arena_new();
 	if (names->len > 0)
@@ -729,9 +738,10 @@ fut_log_verify_dir(const gchar *dir, const FutLogVerifyOptions *opts, GError **e
 		for (guint i = 0; i < v.host_witnesses->len; i++) {
 			FutLogCheckpoint *w = g_ptr_array_index(v.host_witnesses, i);
 			g_autoptr(GError) werr = NULL;
-			g_autofree gchar *line = fut_log_checkpoint_to_witness(w);
-			if ((!g_hash_table_contains(v.verified, line) &&
-			     !fut_log_checkpoint_verify(w, &werr)) ||
+			gboolean known = g_hash_table_contains(v.verified, w);
+			if (!known)
+				res->signatures_checked++;
+			if ((!known && !fut_log_checkpoint_verify(w, &werr)) ||
 			    (res->have_key &&
 			     memcmp(w->pub, res->pub, FUT_ED25519_PUBLIC_LEN) != 0) ||
 			    (v.pinned != NULL &&

@@ -65,7 +65,9 @@ typedef struct {
 	guint64 gaps_clock;
 	guint64 witnesses_checked;
 	FutLogCheckpoint *final_checkpoint; /* the last checkpoint of the newest month */
-	guint months_parallel; /* months verified on their own, in parallel (statistics) */
+	guint months_parallel;      /* months verified on their own, in parallel (statistics) */
+	guint64 signatures_checked; /* Ed25519 verifications (statistics): one per month when
+	                               every checkpoint and witness matches the records */
 } FutLogHostResult;
 
 void fut_log_host_result_free(FutLogHostResult *res);
@@ -84,6 +86,8 @@ typedef struct {
 	GPtrArray *witnesses;         /* FutLogCheckpoint* of any host; may be NULL */
 	GHashTable *witness_index;    /* from fut_log_witness_index_new(); used instead of
 	                                 @witnesses when set (fast with many hosts) */
+	GPtrArray *witness_files;     /* FutLogWitnessFile*: used instead of both when set (a
+	                                 fleet's witnesses, read when their host is verified) */
 	guint retention_months;       /* 0: FUT_EGRESS_LOG_RETENTION_DEFAULT */
 	const gchar *first_month;     /* "YYYY-MM": months before it were not copied, so a
 	                                 log starting mid-chain at or before it is no finding */
@@ -122,6 +126,21 @@ GPtrArray *fut_log_witness_file_load(const gchar *path, GError **error);
 /* Returns host name -> GPtrArray of the FutLogCheckpoint* in @witnesses (borrowed: keep
  * @witnesses alive). Free with g_hash_table_unref(). */
 GHashTable *fut_log_witness_index_new(GPtrArray *witnesses);
+
+/* A witness file of a whole fleet, indexed by host when opened (every line checked then, a
+ * malformed one refused with its line number), its lines read again when their host is
+ * verified: the memory holds where each line is (16 bytes), not the checkpoints, whatever
+ * the size of the fleet. The file stays open; reading it from several threads is safe. */
+typedef struct _FutLogWitnessFile FutLogWitnessFile;
+FutLogWitnessFile *fut_log_witness_file_open(const gchar *path, GError **error);
+void fut_log_witness_file_free(FutLogWitnessFile *wf);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutLogWitnessFile, fut_log_witness_file_free)
+/* The number of witness lines. */
+guint64 fut_log_witness_file_count(const FutLogWitnessFile *wf);
+/* Appends the witnesses of @host (new FutLogCheckpoint*, in file order) to @out. FALSE with
+ * @error when a line no longer reads as it did when indexed (the file changed). */
+gboolean
+fut_log_witness_file_get(FutLogWitnessFile *wf, const gchar *host, GPtrArray *out, GError **error);
 
 /* Returns the total size in bytes of the month files in @dir (for progress). */
 guint64 fut_log_dir_size(const gchar *dir);

@@ -96,6 +96,29 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (seen > res->records + 1000000)
 		abort();
+	/* futari-audit's way: the witness file indexed by host, its lines read again; it
+	 * accepts exactly the files the loader accepts, and finds the same */
+	if (present[2]) {
+		g_autoptr(FutLogWitnessFile) wf = fut_log_witness_file_open(files[2], NULL);
+		g_autoptr(GPtrArray) set = g_ptr_array_new();
+		g_autoptr(FutLogHostResult) res2 = NULL;
+		FutLogVerifyOptions opts2 = {0};
+		if ((wf != NULL) != (witnesses != NULL))
+			abort();
+		if (wf != NULL) {
+			g_ptr_array_add(set, wf);
+			opts2.witness_files = set;
+			res2 = fut_log_verify_dir(dir, &opts2, NULL);
+			g_ptr_array_set_size(set, 0);
+			opts2 = (FutLogVerifyOptions){.witnesses = witnesses};
+			g_clear_pointer(&res, fut_log_host_result_free);
+			res = fut_log_verify_dir(dir, &opts2, NULL);
+			if (res == NULL || res2 == NULL ||
+			    res->findings->len != res2->findings->len ||
+			    res->witnesses_checked != res2->witnesses_checked)
+				abort();
+		}
+	}
 	for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
 		if (present[i])
 			g_unlink(files[i]);

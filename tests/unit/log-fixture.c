@@ -208,6 +208,8 @@ verify(Fixture *fx, const gchar *witness_path, const FutKey *pinned)
 	FutLogVerifyOptions opts = {.pinned_key = pinned};
 	FutLogHostResult *res;
 
+	g_autoptr(GPtrArray) files = NULL;
+
 	if (witness_path != NULL) {
 		witnesses = fut_log_witness_file_load(witness_path, &error);
 		g_assert_no_error(error);
@@ -216,6 +218,25 @@ verify(Fixture *fx, const gchar *witness_path, const FutKey *pinned)
 	res = fut_log_verify_dir(fx->dir, &opts, &error);
 	g_assert_no_error(error);
 	g_assert_nonnull(res);
+	if (witness_path != NULL) {
+		/* The same witnesses through an indexed witness file (futari-audit's way): the
+		 * same findings in the same order. */
+		g_autoptr(FutLogHostResult) res2 = NULL;
+		files = g_ptr_array_new_with_free_func((GDestroyNotify)fut_log_witness_file_free);
+		g_ptr_array_add(files, fut_log_witness_file_open(witness_path, &error));
+		g_assert_no_error(error);
+		opts.witnesses = NULL;
+		opts.witness_files = files;
+		res2 = fut_log_verify_dir(fx->dir, &opts, &error);
+		g_assert_no_error(error);
+		g_assert_cmpuint(res2->findings->len, ==, res->findings->len);
+		g_assert_cmpuint(res2->witnesses_checked, ==, res->witnesses_checked);
+		g_assert_cmpuint(res2->signatures_checked, ==, res->signatures_checked);
+		for (guint i = 0; i < res->findings->len; i++)
+			g_assert_cmpstr(
+			    ((FutLogFinding *)g_ptr_array_index(res2->findings, i))->code, ==,
+			    ((FutLogFinding *)g_ptr_array_index(res->findings, i))->code);
+	}
 	for (guint i = 0; i < res->findings->len; i++) {
 		FutLogFinding *f = g_ptr_array_index(res->findings, i);
 		g_test_message("finding %s %s:%" G_GUINT64_FORMAT " %s", f->code, f->file, f->line,

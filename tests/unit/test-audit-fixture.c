@@ -264,7 +264,7 @@ build_fixtures(void)
 	g_string_free(witness, TRUE);
 }
 
-static gchar *
+gchar *
 audit_path(void)
 {
 	return g_test_build_filename(G_TEST_BUILT, "..", "..", "approver", "futari-audit", NULL);

@@ -3,7 +3,9 @@
  * Chromium to a PNG kept under tests/artifacts/. */
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <glib/gstdio.h>
@@ -282,6 +284,36 @@ test_report_garbage(void)
 }
 
 /* More Class III exports than the HTML lists: all counted, the rest pointed to the CSV. */
+/* Runs futari-audit with its files limited to @max bytes (SIGXFSZ ignored: a write past the
+ * limit fails with EFBIG). Returns the exit status. */
+static void
+limit_fsize(gpointer data)
+{
+	struct rlimit rl = {.rlim_cur = *(rlim_t *)data, .rlim_max = *(rlim_t *)data};
+
+	signal(SIGXFSZ, SIG_IGN);
+	setrlimit(RLIMIT_FSIZE, &rl);
+}
+
+static gint
+run_limited(const gchar *const *args, rlim_t max)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *err = NULL;
+	gint status = 0;
+
+	g_ptr_array_add(argv, audit_path());
+	for (const gchar *const *a = args; *a != NULL; a++)
+		g_ptr_array_add(argv, g_strdup(*a));
+	g_ptr_array_add(argv, NULL);
+	g_assert_true(g_spawn_sync(NULL, (gchar **)argv->pdata, NULL, G_SPAWN_STDOUT_TO_DEV_NULL,
+	                           limit_fsize, &max, NULL, &err, &status, &error));
+	g_assert_no_error(error);
+	g_test_message("limited to %lu bytes: %s", (gulong)max, err);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 static void
 test_report_caps(void)
 {
@@ -309,6 +341,17 @@ test_report_caps(void)
 		fut_log_event_set_usb(ev, "0781", "5581", "AAA001", NULL, NULL, NULL);
 		emit(&h, 11, 2 + i / 20, 1, ev);
 	}
+	/* Class I rows are never capped: every one is on the page, in the log's order (they
+	 * are rendered while the log is read and kept outside memory until the page is
+	 * written) */
+	for (gint i = 0; i < 320; i++) {
+		FutLogEvent *ev =
+		    ev_new(FUT_LOG_EV_EXPORT_WRITTEN, "kato", 1005, "/usr/sbin/futarid");
+		g_autofree gchar *path = g_strdup_printf("/home/kato/plan_%03d.xlsx", i);
+		fut_log_event_set_object(ev, path, 1000, HASH, "I");
+		fut_log_event_set_usb(ev, "0781", "5581", "AAA001", NULL, NULL, NULL);
+		emit(&h, 11, 20 + i / 40, 1, ev);
+	}
 	g_assert_true(fut_egress_log_close(h.log, NULL, &error));
 	g_assert_cmpint(run(args, NULL, NULL), ==, 0);
 	p = g_build_filename(out_dir, "summary.json", NULL);
@@ -324,6 +367,34 @@ test_report_caps(void)
 	g_assert_nonnull(strstr(html, "ほか 5 件は events.csv を参照してください。"));
 	g_assert_nonnull(strstr(html, "photo_299.jpg"));
 	g_assert_null(strstr(html, "photo_300.jpg"));
+	g_assert_nonnull(strstr(html, "重要度分類Ⅰ — 320</h3>"));
+	{
+		const gchar *at = html;
+		for (gint i = 0; i < 320; i++) {
+			g_autofree gchar *name = g_strdup_printf("plan_%03d.xlsx</td>", i);
+			at = strstr(at, name);
+			g_assert_nonnull(at);
+		}
+		/* the Class I table comes before the Class III one, as before */
+		g_assert_true(at < strstr(html, "photo_000.jpg"));
+	}
+
+	/* Writing fails (a file size limit): first while the Class I rows are kept, then while
+	 * the page is written. Either way the run fails and no report.html is left that looks
+	 * whole, not even the one of the run before. */
+	{
+		const gchar *rows = strstr(html, "plan_000.xlsx");
+		gsize rows_len = (gsize)(strstr(html, "plan_319.xlsx") - rows);
+		gsize html_len = strlen(html);
+		rlim_t limits[] = {rows_len / 2, (rows_len + html_len) / 2};
+		g_assert_cmpuint(rows_len + 4096, <, html_len);
+		for (guint i = 0; i < G_N_ELEMENTS(limits); i++) {
+			g_assert_true(g_file_test(p, G_FILE_TEST_EXISTS));
+			g_assert_cmpint(run_limited(args, limits[i]), ==, 1);
+			g_assert_false(g_file_test(p, G_FILE_TEST_EXISTS));
+			g_assert_cmpint(run(args, NULL, NULL), ==, 0);
+		}
+	}
 }
 
 void

@@ -38,6 +38,8 @@ FutLogEvent *ev_new(const gchar *name, const gchar *login, gint64 uid, const gch
 void build_fixtures(void);
 /* Runs futari-audit with @args; returns its exit status, stdout and stderr. */
 gint run(const gchar *const *args, gchar **ret_out, gchar **ret_err);
+/* The futari-audit of this build. Caller frees. */
+gchar *audit_path(void);
 JsonObject *parse_json(const gchar *text, JsonParser **ret_parser);
 guint count_lines(const gchar *s);
 void rm_rf(const gchar *dir);

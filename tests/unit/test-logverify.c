@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,6 +34,9 @@ test_clean(void)
 	g_assert_true(res->key_pinned);
 	g_assert_cmpuint(res->months->len, ==, 3);
 	g_assert_cmpuint(res->witnesses_checked, >, 10);
+	/* one signature a month: the last checkpoint's tree authenticates the earlier ones, and
+	 * every witness is one of those statements */
+	g_assert_cmpuint(res->signatures_checked, ==, res->months->len);
 	g_assert_nonnull(res->final_checkpoint);
 	g_assert_cmpuint(res->records, ==, fut_log_event_name_is_known("gap") ? res->records : 0);
 	{
@@ -325,8 +330,110 @@ test_witness_checks(void)
 		g_assert_null(fut_log_witness_file_load(path, &error));
 		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
 		g_assert_nonnull(strstr(error->message, ":3:"));
+		g_clear_error(&error);
+		/* the same through an indexed witness file */
+		g_assert_null(fut_log_witness_file_open(path, &error));
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+		g_assert_nonnull(strstr(error->message, ":3:"));
 		g_unlink(path);
 	}
+}
+
+/* An indexed witness file (futari-audit's, for a whole fleet) reads its lines again when
+ * their host is verified: a FIFO is refused at once, a line changed between the index and
+ * the check is a finding, never a witness silently dropped. */
+static void
+test_witness_file_indexed(void)
+{
+	Fixture fx;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) files =
+	    g_ptr_array_new_with_free_func((GDestroyNotify)fut_log_witness_file_free);
+	g_autoptr(FutLogHostResult) res = NULL;
+	g_autofree gchar *wdata = NULL;
+	g_autofree gchar *fifo = NULL;
+	FutLogVerifyOptions opts = {0};
+	FutLogWitnessFile *wf;
+	gchar *at;
+
+	fixture_make(&fx, "pc-001", 2);
+	wf = fut_log_witness_file_open(fx.witness, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(fut_log_witness_file_count(wf), >, 2);
+	g_ptr_array_add(files, wf);
+	opts.witness_files = files;
+	res = fut_log_verify_dir(fx.dir, &opts, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(res->findings->len, ==, 0);
+	g_assert_cmpuint(res->witnesses_checked, ==, fut_log_witness_file_count(wf));
+	g_clear_pointer(&res, fut_log_host_result_free);
+
+	/* rewritten in place after the index: the host of the first line changed */
+	g_assert_true(g_file_get_contents(fx.witness, &wdata, NULL, NULL));
+	at = strstr(wdata, "\"host\":\"pc-001\"");
+	g_assert_nonnull(at);
+	at[strlen("\"host\":\"pc-00")] = '9';
+	{
+		int fd = open(fx.witness, O_WRONLY | O_CLOEXEC);
+		g_assert_cmpint(fd, >=, 0);
+		g_assert_cmpint(write(fd, wdata, strlen(wdata)), ==, (gssize)strlen(wdata));
+		close(fd);
+	}
+	res = fut_log_verify_dir(fx.dir, &opts, &error);
+	g_assert_no_error(error);
+	g_assert_true(has_finding(res, "unreadable"));
+
+	/* lines are parsed in batches in parallel: a bad line after several batches is named
+	 * by its own number, before a later over-long line */
+	{
+		g_autofree gchar *good = NULL;
+		g_autofree gchar *big = g_strdup_printf("%s/witness-big", fx.dir);
+		g_autoptr(GString) text = g_string_new(NULL);
+		g_autofree gchar *want = NULL;
+		guint n = 0;
+		gchar *line;
+		FutLogWitnessFile *bad;
+
+		g_file_get_contents(fx.witness, &good, NULL, NULL);
+		/* the fixture's first witness line, restored as pc-001's */
+		at = strstr(good, "{\"host\":\"pc-00");
+		g_assert_nonnull(at);
+		line = g_strndup(at, strcspn(at, "\n"));
+		line[strlen("{\"host\":\"pc-00")] = '1';
+		while (n < 10000) {
+			g_string_append_printf(text, "%s\n", line);
+			n++;
+		}
+		g_string_append(text, "{\"host\":\"pc-001\"}\n");
+		g_string_append_c(text, 'x');
+		for (guint i = 0; i < 5000; i++)
+			g_string_append_c(text, 'y');
+		g_string_append_c(text, '\n');
+		g_assert_true(g_file_set_contents(big, text->str, (gssize)text->len, NULL));
+		bad = fut_log_witness_file_open(big, &error);
+		g_assert_null(bad);
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+		want = g_strdup_printf(":%u: ", n + 1);
+		g_assert_nonnull(strstr(error->message, want));
+		g_clear_error(&error);
+		/* without the bad line: every line indexed */
+		g_string_truncate(text, (gsize)n * (strlen(line) + 1));
+		g_assert_true(g_file_set_contents(big, text->str, (gssize)text->len, NULL));
+		bad = fut_log_witness_file_open(big, &error);
+		g_assert_no_error(error);
+		g_assert_cmpuint(fut_log_witness_file_count(bad), ==, n);
+		fut_log_witness_file_free(bad);
+		g_unlink(big);
+		g_free(line);
+	}
+
+	/* a FIFO is refused, not waited on */
+	fifo = g_build_filename(fx.dir, "witness-fifo", NULL);
+	g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+	g_assert_null(fut_log_witness_file_open(fifo, &error));
+	g_assert_nonnull(error);
+	g_unlink(fifo);
+	fixture_free(&fx);
 }
 
 /* An old month cut short (its rotation checkpoint removed). */
@@ -520,6 +627,7 @@ main(int argc, char **argv)
 	g_test_add_func("/log/verify/forged-signature", test_forged_signature);
 	g_test_add_func("/log/verify/foreign-host", test_foreign_host);
 	g_test_add_func("/log/verify/witness", test_witness_checks);
+	g_test_add_func("/log/verify/witness-file-indexed", test_witness_file_indexed);
 	g_test_add_func("/log/verify/month-unsealed", test_month_unsealed);
 	g_test_add_func("/log/verify/torn-accounted", test_torn_accounted);
 	g_test_add_func("/log/verify/kill9", test_kill9);
