@@ -24,6 +24,31 @@
 #include "mediareg.h"
 #include "util.h"
 
+/* Opens one of the report's output files for writing. Never blocks and never writes through
+ * anything but a regular file: a FIFO (or a device) planted under an output name would make
+ * the report hang or write elsewhere; it fails with errno set (EINVAL for "not a file"). */
+static int
+create_output(const gchar *path)
+{
+	struct stat st;
+	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+	int e;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0)
+		e = errno;
+	else if (!S_ISREG(st.st_mode))
+		e = EINVAL;
+	else if (ftruncate(fd, 0) < 0 || fcntl(fd, F_SETFL, 0) < 0)
+		e = errno;
+	else
+		return fd;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
 static gboolean
 parse_month(const gchar *s, Report *r)
 {
@@ -181,8 +206,7 @@ audit_cmd_report(int argc, char **argv)
 	}
 	csv_path = g_build_filename(out, "events.csv", NULL);
 	{
-		int fd =
-		    open(csv_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+		int fd = create_output(csv_path);
 		r.csv = fd >= 0 ? fdopen(fd, "w") : NULL;
 		if (r.csv == NULL) {
 			g_autofree gchar *safe = fut_strescape(csv_path, -1);
@@ -273,8 +297,7 @@ audit_cmd_report(int argc, char **argv)
 
 		if (r.spool_failed) {
 			g_printerr(_("futari-audit report: %s: keeping its rows failed\n"), safe);
-		} else if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-		                      0644)) < 0) {
+		} else if ((fd = create_output(path)) < 0) {
 			g_printerr("futari-audit report: %s: %s\n", safe, g_strerror(errno));
 		} else {
 			ok = report_write_html(fd, &r, media, lost, &error);
@@ -294,7 +317,7 @@ audit_cmd_report(int argc, char **argv)
 	}
 	{
 		g_autofree gchar *path = g_build_filename(out, "summary.json", NULL);
-		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+		int fd = create_output(path);
 		FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 		gboolean ok = f != NULL && report_summary_json_write(&r, media, lost, f);
 		if (f != NULL && fclose(f) != 0)

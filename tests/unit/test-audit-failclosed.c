@@ -90,6 +90,38 @@ test_report_unreadable(void)
 	rm_rf(out);
 }
 
+/* A FIFO planted under an output's name (report.html, summary.json, events.csv) neither
+ * hangs the report (the bug: an open for writing waited for a reader for ever) nor is
+ * written through: the run fails at once, naming the file. */
+static void
+test_report_fifo_output(void)
+{
+	const gchar *names[] = {"report.html", "summary.json", "events.csv"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+		Fixture fx;
+		g_autoptr(GError) error = NULL;
+		g_autofree gchar *out = g_dir_make_tmp("futari-report-XXXXXX", &error);
+		g_autofree gchar *fifo = g_build_filename(out, names[i], NULL);
+		g_autofree gchar *stdout_text = NULL;
+		const gchar *args[] = {"report", "--lang", "en", "--month", "2026-11",
+		                       "--out",  out,      NULL, NULL};
+		struct stat st;
+
+		g_assert_no_error(error);
+		fixture_make(&fx, "pc-001", 1);
+		args[7] = fx.dir;
+		g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+		/* 124 would be the timeout: a hang */
+		g_assert_cmpint(run(args, &stdout_text), ==, 1);
+		/* left as it was, or (report.html, never left half-written) removed */
+		if (lstat(fifo, &st) == 0)
+			g_assert_true(S_ISFIFO(st.st_mode));
+		fixture_free(&fx);
+		rm_rf(out);
+	}
+}
+
 /* The same host twice is flagged, never a clean double count. */
 static void
 test_report_duplicate(void)
@@ -200,6 +232,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/audit/failclosed/report-unreadable", test_report_unreadable);
 	g_test_add_func("/audit/failclosed/report-duplicate", test_report_duplicate);
+	g_test_add_func("/audit/failclosed/report-fifo-output", test_report_fifo_output);
 	g_test_add_func("/audit/failclosed/keys-dir", test_keys_dir);
 	g_test_add_func("/audit/failclosed/no-witness", test_no_witness);
 	g_test_add_func("/audit/failclosed/now-option", test_now_option);
