@@ -13,89 +13,12 @@
 # then overwritten with Class III content before the learner came is still refused.
 # e2e-timeout: 600
 . "$E2E_SRCDIR/guest/agent.sh"
+. "$E2E_SRCDIR/guest/taint.sh"
 fe_setup
-CURL=/usr/bin/curl
-[ -x "$CURL" ] || skip "needs $CURL in the guest (the host's userland; packaging/test-deps.txt)"
-for c in python3 ip; do
-	command -v "$c" >/dev/null || skip "needs $c in the guest"
-done
-mount -t securityfs none /sys/kernel/security 2>/dev/null || true
-grep -qw bpf /sys/kernel/security/lsm ||
-	fail "bpf is not in the guest kernel's LSM list ($(cat /sys/kernel/security/lsm 2>&1)): this scenario must not skip"
-modprobe loop 2>/dev/null || true
-modprobe ext4 2>/dev/null || true
-modprobe dummy 2>/dev/null || true
-
-# NETWORK RULE: the guest has no network backend (no -nic/-netdev in harness.py); only lo and
-# our dummy exist, and the "network" peer is a listener on the dummy's TEST-NET-1 address.
-ip link add fut0 type dummy || fail "cannot add a dummy interface (modprobe dummy)"
-ip addr add 192.0.2.1/24 dev fut0
-ip link set fut0 up
-nets=$(ls /sys/class/net | tr '\n' ' ')
-[ "$nets" = "fut0 lo " ] || fail "the guest has network interfaces besides lo and the dummy: $nets"
-URL=http://192.0.2.1:8080/up
-
-chmod 0755 "$E2E_SCRATCH"
-img=$E2E_SCRATCH/watched.img
-wfs=$E2E_SCRATCH/wfs
-shm=$E2E_SCRATCH/shm
-mkdir -p "$wfs" "$shm"
-truncate -s 64M "$img"
-mkfs.ext4 -q -F "$img" || fail "mkfs.ext4 on $img failed"
-wdev=$(losetup --find --show "$img") || fail "no loop device in the guest"
-FE_ON_EXIT='kill $LPID 2>/dev/null; ip link del fut0 2>/dev/null; fe_stop_agent; umount "$wfs" "$shm" 2>/dev/null; losetup -d "$wdev" 2>/dev/null'
-trap 'fe_exit' EXIT
-mount -t ext4 "$wdev" "$wfs" || fail "cannot mount the ext4 image"
-mount -t tmpfs -o mode=1777 tmpfs "$shm" || fail "cannot mount a tmpfs"
-chmod 0755 "$wfs"
-U=$wfs/hanako
-mkdir -p "$U"
-chown hanako: "$U"
-
-# The "browser": a copy of curl named firefox-test, listed and exempt (name prefix firefox).
-# curl is also in [upload] names (as in the packaged agent.conf): that must not exempt it.
-bin=$E2E_SCRATCH/bin
-mkdir -p "$bin"
-cp "$CURL" "$bin/firefox-test"
-chmod 0755 "$bin" "$bin/firefox-test"
-
-# The listener: appends what each connection sent to $recv, answers 200.
-recv=$E2E_SCRATCH/received
-: >"$recv"
-python3 - "$recv" <<'PY' &
-import socket, sys, threading
-out = sys.argv[1]
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("192.0.2.1", 8080))
-s.listen(32)
-def serve(c):
-    c.settimeout(2.0)
-    data = b""
-    try:
-        while len(data) < 1 << 20:
-            b = c.recv(65536)
-            if not b:
-                break
-            data += b
-    except OSError:
-        pass
-    with open(out, "ab") as f:
-        f.write(data + b"\n--\n")
-    try:
-        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
-    except OSError:
-        pass
-    c.close()
-while True:
-    c, _ = s.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-PY
-LPID=$!
-for ((i = 0; i < 50; i++)); do
-	python3 -c 'import socket; socket.create_connection(("192.0.2.1", 8080), 1).close()' 2>/dev/null && break
-	sleep 0.1
-done
+ft_guest python3 ip
+ft_watched 64M
+ft_browser
+ft_listener
 
 # Before the agent: a fresh Class I file piped to curl is sent (so the later refusals are the
 # agent's).
@@ -104,25 +27,8 @@ e2e_as hanako sh -c "printf '氏名,個人番号\n山田,123456789018\nFRESH-bef
 grep -q "FRESH-before" "$recv" || fail "the listener did not receive the file before futarid ran"
 : >"$recv"
 
-FE_CONF=$FE_ETC/agent-taint-24.conf
-cat "$FE_ETC/agent.conf" - >"$FE_CONF" <<CONF
-
-[upload]
-filesystems = $wfs
-programs = $CURL;$bin/firefox-test
-names = firefox;curl
-CONF
-chmod 0644 "$FE_CONF"
-fe_start_agent
-status() { "$FUTARI" status --json | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1'))"; }
-[ "$(status upload_enforcement)" = bpf-lsm+fanotify ] ||
-	fail "futari status says '$(status upload_enforcement)' ($(status bpf_lsm_reason)), not bpf-lsm+fanotify"
-"$FUTARI" status | grep -q '^enforcement: *BPF LSM process taint and fanotify' ||
-	fail "futari status (text) does not say both layers: $("$FUTARI" status)"
-
-status() { "$FUTARI" status --json | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1'))"; }
-[ "$(status upload_enforcement)" = bpf-lsm+fanotify ] ||
-	fail "futari status says '$(status upload_enforcement)' ($(status bpf_lsm_reason)), not bpf-lsm+fanotify"
+ft_start_agent 24
+status() { ft_status "$1"; }
 
 denials() { cat "$FE_LOG"/egress-*.jsonl | grep -c '"upload.denied".*bpf-lsm' || true; }
 pendings() { cat "$FE_LOG"/egress-*.jsonl | grep '"upload.denied".*bpf-lsm' | grep -c 'not yet classified' || true; }

@@ -1,0 +1,99 @@
+# Helpers for the BPF LSM taint scenarios (22, 24), sourced after guest/agent.sh:
+#   . "$E2E_SRCDIR/guest/taint.sh"
+#
+# NETWORK RULE: the guest has no network backend (no -nic/-netdev in the harness); only lo
+# and our dummy exist, and the "network" peer is a listener on the dummy's TEST-NET-1
+# address (guest/recv-server.py).
+
+CURL=/usr/bin/curl
+URL=http://192.0.2.1:8080/up
+LPID=
+
+# ft_guest CMD…: the guest can run a taint scenario (curl and CMD… there, bpf in the kernel's
+# LSM list: a taint scenario must not skip for that), with the dummy interface fut0 up.
+ft_guest() {
+	local c nets
+	[ -x "$CURL" ] || skip "needs $CURL in the guest (the host's userland; packaging/test-deps.txt)"
+	for c in "$@"; do
+		command -v "$c" >/dev/null || skip "needs $c in the guest"
+	done
+	mount -t securityfs none /sys/kernel/security 2>/dev/null || true
+	grep -qw bpf /sys/kernel/security/lsm ||
+		fail "bpf is not in the guest kernel's LSM list ($(cat /sys/kernel/security/lsm 2>&1)): this scenario must not skip"
+	modprobe loop 2>/dev/null || true
+	modprobe ext4 2>/dev/null || true
+	modprobe dummy 2>/dev/null || true
+	ip link add fut0 type dummy || fail "cannot add a dummy interface (modprobe dummy)"
+	ip addr add 192.0.2.1/24 dev fut0
+	ip link set fut0 up
+	nets=$(ls /sys/class/net | tr '\n' ' ')
+	[ "$nets" = "fut0 lo " ] || fail "the guest has network interfaces besides lo and the dummy: $nets"
+}
+
+# ft_watched SIZE: an ext4 image of SIZE on a loop device mounted on $wfs (the watched
+# filesystem), a tmpfs on $shm, hanako's folder $U there; all undone at exit.
+ft_watched() {
+	chmod 0755 "$E2E_SCRATCH"
+	img=$E2E_SCRATCH/watched.img
+	wfs=$E2E_SCRATCH/wfs
+	shm=$E2E_SCRATCH/shm
+	mkdir -p "$wfs" "$shm"
+	truncate -s "$1" "$img"
+	mkfs.ext4 -q -F "$img" || fail "mkfs.ext4 on $img failed"
+	wdev=$(losetup --find --show "$img") || fail "no loop device in the guest"
+	FE_ON_EXIT='kill $LPID 2>/dev/null; ip link del fut0 2>/dev/null; fe_stop_agent; umount "$wfs" "$shm" 2>/dev/null; losetup -d "$wdev" 2>/dev/null'
+	trap 'fe_exit' EXIT
+	mount -t ext4 "$wdev" "$wfs" || fail "cannot mount the ext4 image"
+	mount -t tmpfs -o mode=1777 tmpfs "$shm" || fail "cannot mount a tmpfs"
+	chmod 0755 "$wfs"
+	U=$wfs/hanako
+	mkdir -p "$U"
+	chown hanako: "$U"
+}
+
+# ft_browser: the "browser", a copy of curl named firefox-test at $bin/firefox-test, listed
+# and exempt (name prefix firefox). curl is also in [upload] names (as in the packaged
+# agent.conf): that must not exempt it.
+ft_browser() {
+	bin=$E2E_SCRATCH/bin
+	mkdir -p "$bin"
+	cp "$CURL" "$bin/firefox-test"
+	chmod 0755 "$bin" "$bin/firefox-test"
+}
+
+# ft_listener: guest/recv-server.py on 192.0.2.1:8080, appending what it receives to $recv.
+ft_listener() {
+	local i
+	recv=$E2E_SCRATCH/received
+	: >"$recv"
+	python3 "$E2E_SRCDIR/guest/recv-server.py" "$recv" 192.0.2.1 8080 &
+	LPID=$!
+	for ((i = 0; i < 50; i++)); do
+		python3 -c 'import socket; socket.create_connection(("192.0.2.1", 8080), 1).close()' 2>/dev/null && break
+		sleep 0.1
+	done
+}
+
+# ft_start_agent NAME: futarid with upload control on $wfs (curl and the browser listed),
+# config $FE_ETC/agent-taint-NAME.conf; both layers must be on.
+ft_start_agent() {
+	FE_CONF=$FE_ETC/agent-taint-$1.conf
+	cat "$FE_ETC/agent.conf" - >"$FE_CONF" <<CONF
+
+[upload]
+filesystems = $wfs
+programs = $CURL;$bin/firefox-test
+names = firefox;curl
+CONF
+	chmod 0644 "$FE_CONF"
+	fe_start_agent
+	[ "$(ft_status upload_enforcement)" = bpf-lsm+fanotify ] ||
+		fail "futari status says '$(ft_status upload_enforcement)' ($(ft_status bpf_lsm_reason)), not bpf-lsm+fanotify"
+	"$FUTARI" status | grep -q '^enforcement: *BPF LSM process taint and fanotify' ||
+		fail "futari status (text) does not say both layers: $("$FUTARI" status)"
+}
+
+# ft_status KEY: one member of `futari status --json`.
+ft_status() {
+	"$FUTARI" status --json | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1'))"
+}
