@@ -30,7 +30,7 @@ fw_seq_table_new(guint max)
 	t->max = MAX(max, 1);
 	t->next = 1;
 	t->by_key = g_hash_table_new_full(fw_key_hash, fw_key_equal, g_free, g_free);
-	t->by_seq = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	t->by_seq = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	return t;
 }
 
