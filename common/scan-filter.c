@@ -168,15 +168,8 @@ window_ssse3(const FutScanFilter *f, guint8 lead, guint8 lo, const guint8 *p, Fu
 	       block_ssse3(p + 32, tab, ld, lo0, m, 32) | block_ssse3(p + 48, tab, ld, lo0, m, 48);
 }
 
-__attribute__((target("avx2"))) static inline guint32
-block_avx2(const guint8 *p,
-           const __m256i *tab,
-           __m256i ld,
-           __m256i lo,
-           guint32 *digits,
-           guint32 *dash,
-           guint32 *space,
-           guint32 *leads)
+__attribute__((target("avx2"))) static inline guint64
+block_avx2(const guint8 *p, const __m256i *tab, __m256i ld, __m256i lo, FutScanMasks *m, guint at)
 {
 	const __m256i nib = _mm256_set1_epi8(0x0f);
 	__m256i v0 = _mm256_loadu_si256((const __m256i *)p);
@@ -201,19 +194,18 @@ block_avx2(const guint8 *p,
 	__m256i dig = _mm256_cmpeq_epi8(_mm256_min_epu8(t, _mm256_set1_epi8(9)), t);
 	__m256i special = _mm256_or_si256(dig, _mm256_or_si256(is_ef, fw));
 
-	*digits = (guint32)_mm256_movemask_epi8(dig);
-	/* what follows digits matters only where there are digits */
-	if (*digits != 0) {
-		*dash = (guint32)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8('-')));
-		*space =
-		    (guint32)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8(' ')));
-		*leads = (guint32)_mm256_movemask_epi8(_mm256_or_si256(is_ef, is_ld));
-	} else {
-		*dash = *space = *leads = 0;
-	}
-	return ~(guint32)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
-	           _mm256_and_si256(_mm256_and_si256(a, b), c), _mm256_setzero_si256())) |
-	       (guint32)_mm256_movemask_epi8(special);
+	m->digits |= (guint64)(guint32)_mm256_movemask_epi8(dig) << at;
+	m->dash |=
+	    (guint64)(guint32)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8('-')))
+	    << at;
+	m->space |=
+	    (guint64)(guint32)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8(' ')))
+	    << at;
+	m->lead |= (guint64)(guint32)_mm256_movemask_epi8(_mm256_or_si256(is_ef, is_ld)) << at;
+	return (guint64)(~(guint32)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+	                     _mm256_and_si256(_mm256_and_si256(a, b), c), _mm256_setzero_si256())) |
+	                 (guint32)_mm256_movemask_epi8(special))
+	       << at;
 }
 
 __attribute__((target("avx2"))) static guint64
@@ -225,15 +217,9 @@ window_avx2(const FutScanFilter *f, guint8 lead, guint8 lo, const guint8 *p, Fut
 #undef TAB
 	const __m256i ld = _mm256_set1_epi8((gchar)lead);
 	const __m256i lo0 = _mm256_set1_epi8((gchar)lo);
-	guint32 d[2], e[2], s[2], l[2];
-	guint64 r = (guint64)block_avx2(p, tab, ld, lo0, &d[0], &e[0], &s[0], &l[0]) |
-	            (guint64)block_avx2(p + 32, tab, ld, lo0, &d[1], &e[1], &s[1], &l[1]) << 32;
 
-	m->digits = (guint64)d[0] | (guint64)d[1] << 32;
-	m->dash = (guint64)e[0] | (guint64)e[1] << 32;
-	m->space = (guint64)s[0] | (guint64)s[1] << 32;
-	m->lead = (guint64)l[0] | (guint64)l[1] << 32;
-	return r;
+	memset(m, 0, sizeof(*m));
+	return block_avx2(p, tab, ld, lo0, m, 0) | block_avx2(p + 32, tab, ld, lo0, m, 32);
 }
 #endif
 

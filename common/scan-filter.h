@@ -126,7 +126,7 @@ fut_scan_filter_window_at(const FutScanFilter *filter,
 {
 	*wbase = p;
 	*wmask = window(filter, lead, lo, p, wm);
-	if (runs && wm->digits != 0)
+	if (runs)
 		*wmask = (*wmask & ~wm->digits) |
 		         fut_scan_filter_runs(wm->digits, wm->dash | wm->space | wm->lead);
 }
