@@ -114,11 +114,10 @@ fut_scan_filter_build(FutScanFilter *f, const guint32 *starts, gsize n, gboolean
 typedef FutScanFilterWindow SkipFunc;
 
 #ifdef FUT_SCAN_FILTER_X86
-/* One 16-byte block at bit @at of the window: the result's bit i set when p[i] is a digit,
- * EF, @ld before a byte from @lo to @lo + 9, or p[i..i+2] fall in one bucket; @m's masks
- * for the same bytes. */
-__attribute__((target("ssse3"))) static inline guint64
-block_ssse3(const guint8 *p, const __m128i *tab, __m128i ld, __m128i lo, FutScanMasks *m, guint at)
+/* One 16-byte block: bit i set when p[i] is a digit, EF, @ld before a byte from @lo to
+ * @lo + 9, or p[i..i+2] fall in one bucket. */
+__attribute__((target("ssse3"))) static inline guint
+block_ssse3(const guint8 *p, const __m128i *tab, __m128i ld, __m128i lo, guint *digits, guint *seps)
 {
 	const __m128i nib = _mm_set1_epi8(0x0f);
 	__m128i v0 = _mm_loadu_si128((const __m128i *)p);
@@ -136,25 +135,26 @@ block_ssse3(const guint8 *p, const __m128i *tab, __m128i ld, __m128i lo, FutScan
 	__m128i t = _mm_sub_epi8(v0, _mm_set1_epi8('0'));
 	/* the legacy lead only before a full-width digit's trail byte */
 	__m128i u = _mm_sub_epi8(v1, lo);
-	__m128i is_ld = _mm_cmpeq_epi8(v0, ld);
-	__m128i is_ef = _mm_cmpeq_epi8(v0, _mm_set1_epi8((gchar)0xef));
-	__m128i fw = _mm_and_si128(is_ld, _mm_cmpeq_epi8(_mm_min_epu8(u, _mm_set1_epi8(9)), u));
+	__m128i fw = _mm_and_si128(_mm_cmpeq_epi8(v0, ld),
+	                           _mm_cmpeq_epi8(_mm_min_epu8(u, _mm_set1_epi8(9)), u));
 	__m128i dig = _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t);
-	__m128i special = _mm_or_si128(dig, _mm_or_si128(is_ef, fw));
-
-	m->digits |= (guint64)(guint)_mm_movemask_epi8(dig) << at;
-	m->dash |= (guint64)(guint)_mm_movemask_epi8(_mm_cmpeq_epi8(v0, _mm_set1_epi8('-'))) << at;
-	m->space |= (guint64)(guint)_mm_movemask_epi8(_mm_cmpeq_epi8(v0, _mm_set1_epi8(' '))) << at;
-	m->lead |= (guint64)(guint)_mm_movemask_epi8(_mm_or_si128(is_ef, is_ld)) << at;
-	return (guint64)((~(guint)_mm_movemask_epi8(_mm_cmpeq_epi8(
-	                      _mm_and_si128(_mm_and_si128(a, b), c), _mm_setzero_si128())) |
-	                  (guint)_mm_movemask_epi8(special)) &
-	                 0xffff)
-	       << at;
+	__m128i special =
+	    _mm_or_si128(dig, _mm_or_si128(_mm_cmpeq_epi8(v0, _mm_set1_epi8((gchar)0xef)), fw));
+	__m128i sep = _mm_or_si128(
+	    _mm_or_si128(_mm_cmpeq_epi8(v0, _mm_set1_epi8('-')),
+	                 _mm_cmpeq_epi8(v0, _mm_set1_epi8(' '))),
+	    _mm_or_si128(_mm_cmpeq_epi8(v0, _mm_set1_epi8((gchar)0xef)), _mm_cmpeq_epi8(v0, ld)));
+	*digits = (guint)_mm_movemask_epi8(dig);
+	*seps = (guint)_mm_movemask_epi8(sep);
+	return (~(guint)_mm_movemask_epi8(
+	            _mm_cmpeq_epi8(_mm_and_si128(_mm_and_si128(a, b), c), _mm_setzero_si128())) |
+	        (guint)_mm_movemask_epi8(special)) &
+	       0xffff;
 }
 
 __attribute__((target("ssse3"))) static guint64
-window_ssse3(const FutScanFilter *f, guint8 lead, guint8 lo, const guint8 *p, FutScanMasks *m)
+window_ssse3(
+    const FutScanFilter *f, guint8 lead, guint8 lo, const guint8 *p, guint64 *digits, guint64 *seps)
 {
 	const __m128i tab[6] = {
 	    _mm_loadu_si128((const __m128i *)f->lo0), _mm_loadu_si128((const __m128i *)f->hi0),
@@ -163,13 +163,21 @@ window_ssse3(const FutScanFilter *f, guint8 lead, guint8 lo, const guint8 *p, Fu
 	const __m128i ld = _mm_set1_epi8((gchar)lead);
 	const __m128i lo0 = _mm_set1_epi8((gchar)lo);
 
-	memset(m, 0, sizeof(*m));
-	return block_ssse3(p, tab, ld, lo0, m, 0) | block_ssse3(p + 16, tab, ld, lo0, m, 16) |
-	       block_ssse3(p + 32, tab, ld, lo0, m, 32) | block_ssse3(p + 48, tab, ld, lo0, m, 48);
+	guint d[4];
+	guint e[4];
+	guint64 m = (guint64)block_ssse3(p, tab, ld, lo0, &d[0], &e[0]) |
+	            (guint64)block_ssse3(p + 16, tab, ld, lo0, &d[1], &e[1]) << 16 |
+	            (guint64)block_ssse3(p + 32, tab, ld, lo0, &d[2], &e[2]) << 32 |
+	            (guint64)block_ssse3(p + 48, tab, ld, lo0, &d[3], &e[3]) << 48;
+
+	*digits = (guint64)d[0] | (guint64)d[1] << 16 | (guint64)d[2] << 32 | (guint64)d[3] << 48;
+	*seps = (guint64)e[0] | (guint64)e[1] << 16 | (guint64)e[2] << 32 | (guint64)e[3] << 48;
+	return m;
 }
 
-__attribute__((target("avx2"))) static inline guint64
-block_avx2(const guint8 *p, const __m256i *tab, __m256i ld, __m256i lo, FutScanMasks *m, guint at)
+__attribute__((target("avx2"))) static inline guint32
+block_avx2(
+    const guint8 *p, const __m256i *tab, __m256i ld, __m256i lo, guint32 *digits, guint32 *seps)
 {
 	const __m256i nib = _mm256_set1_epi8(0x0f);
 	__m256i v0 = _mm256_loadu_si256((const __m256i *)p);
@@ -187,29 +195,27 @@ block_avx2(const guint8 *p, const __m256i *tab, __m256i ld, __m256i lo, FutScanM
 	__m256i t = _mm256_sub_epi8(v0, _mm256_set1_epi8('0'));
 	/* the legacy lead only before a full-width digit's trail byte */
 	__m256i u = _mm256_sub_epi8(v1, lo);
-	__m256i is_ld = _mm256_cmpeq_epi8(v0, ld);
-	__m256i is_ef = _mm256_cmpeq_epi8(v0, _mm256_set1_epi8((gchar)0xef));
 	__m256i fw =
-	    _mm256_and_si256(is_ld, _mm256_cmpeq_epi8(_mm256_min_epu8(u, _mm256_set1_epi8(9)), u));
+	    _mm256_and_si256(_mm256_cmpeq_epi8(v0, ld),
+	                     _mm256_cmpeq_epi8(_mm256_min_epu8(u, _mm256_set1_epi8(9)), u));
 	__m256i dig = _mm256_cmpeq_epi8(_mm256_min_epu8(t, _mm256_set1_epi8(9)), t);
-	__m256i special = _mm256_or_si256(dig, _mm256_or_si256(is_ef, fw));
-
-	m->digits |= (guint64)(guint32)_mm256_movemask_epi8(dig) << at;
-	m->dash |=
-	    (guint64)(guint32)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8('-')))
-	    << at;
-	m->space |=
-	    (guint64)(guint32)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8(' ')))
-	    << at;
-	m->lead |= (guint64)(guint32)_mm256_movemask_epi8(_mm256_or_si256(is_ef, is_ld)) << at;
-	return (guint64)(~(guint32)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
-	                     _mm256_and_si256(_mm256_and_si256(a, b), c), _mm256_setzero_si256())) |
-	                 (guint32)_mm256_movemask_epi8(special))
-	       << at;
+	__m256i special = _mm256_or_si256(
+	    dig, _mm256_or_si256(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8((gchar)0xef)), fw));
+	__m256i sep =
+	    _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8('-')),
+	                                    _mm256_cmpeq_epi8(v0, _mm256_set1_epi8(' '))),
+	                    _mm256_or_si256(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8((gchar)0xef)),
+	                                    _mm256_cmpeq_epi8(v0, ld)));
+	*digits = (guint32)_mm256_movemask_epi8(dig);
+	*seps = (guint32)_mm256_movemask_epi8(sep);
+	return ~(guint32)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+	           _mm256_and_si256(_mm256_and_si256(a, b), c), _mm256_setzero_si256())) |
+	       (guint32)_mm256_movemask_epi8(special);
 }
 
 __attribute__((target("avx2"))) static guint64
-window_avx2(const FutScanFilter *f, guint8 lead, guint8 lo, const guint8 *p, FutScanMasks *m)
+window_avx2(
+    const FutScanFilter *f, guint8 lead, guint8 lo, const guint8 *p, guint64 *digits, guint64 *seps)
 {
 #define TAB(t) _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(t)))
 	const __m256i tab[6] = {TAB(f->lo0), TAB(f->hi0), TAB(f->lo1),
@@ -218,8 +224,16 @@ window_avx2(const FutScanFilter *f, guint8 lead, guint8 lo, const guint8 *p, Fut
 	const __m256i ld = _mm256_set1_epi8((gchar)lead);
 	const __m256i lo0 = _mm256_set1_epi8((gchar)lo);
 
-	memset(m, 0, sizeof(*m));
-	return block_avx2(p, tab, ld, lo0, m, 0) | block_avx2(p + 32, tab, ld, lo0, m, 32);
+	guint32 d0;
+	guint32 d1;
+	guint32 e0;
+	guint32 e1;
+	guint64 m = (guint64)block_avx2(p, tab, ld, lo0, &d0, &e0) |
+	            (guint64)block_avx2(p + 32, tab, ld, lo0, &d1, &e1) << 32;
+
+	*digits = (guint64)d0 | (guint64)d1 << 32;
+	*seps = (guint64)e0 | (guint64)e1 << 32;
+	return m;
 }
 #endif
 

@@ -50,24 +50,20 @@ typedef enum {
 gboolean fut_scan_filter_set_impl(FutScanFilterImpl impl);
 FutScanFilterImpl fut_scan_filter_get_impl(void);
 
-/* What a window holds besides where to look: bit i of each set when byte i is an ASCII
- * digit, '-', ' ', or EF or the legacy lead (exactly: the scanner finds digit runs, the
- * chains they make and what follows them from these). */
-typedef struct {
-	guint64 digits;
-	guint64 dash;
-	guint64 space;
-	guint64 lead;
-} FutScanMasks;
-
 /* The window: bit i of the result is set when the scanner must look at @p[i], for
- * 0 <= i < 64 (a superset: the scanner checks each); *@m gets the window's masks. @p[0..65]
- * must be readable (the start at @p[63] reads up to @p[65]). @lead: the legacy lead byte of
- * full-width digits, kept only before a trail byte from @lo (full-width zero's) to @lo + 9;
- * 0xef for UTF-8, which is always kept. */
+ * 0 <= i < 64 (a superset: the scanner checks each); bit i of *@digits is set when @p[i]
+ * is an ASCII digit, and of *@seps when it is '-', ' ', EF or @lead (exactly: the scanner
+ * finds digit runs and what follows them from these). @p[0..65] must be
+ * readable (the start at @p[63] reads up to @p[65]). @lead: the legacy lead byte of full-width
+ * digits, kept only before a trail byte from @lo (full-width zero's) to @lo + 9; 0xef for UTF-8,
+ * which is always kept. */
 #define FUT_SCAN_FILTER_WINDOW 64
-typedef guint64 (*FutScanFilterWindow)(
-    const FutScanFilter *f, guint8 lead, guint8 lo, const guint8 *p, FutScanMasks *m);
+typedef guint64 (*FutScanFilterWindow)(const FutScanFilter *f,
+                                       guint8 lead,
+                                       guint8 lo,
+                                       const guint8 *p,
+                                       guint64 *digits,
+                                       guint64 *seps);
 /* The implementation chosen now, or NULL for none (the scalar loop alone): fetch it once
  * per feed. */
 FutScanFilterWindow fut_scan_filter_get_window(void);
@@ -110,30 +106,10 @@ fut_scan_filter_runs(guint64 digits, guint64 seps)
 	return len11 | len12 | (starts & f);
 }
 
-/* Computes the window at @p (which needs FUT_SCAN_FILTER_WINDOW + 2 readable bytes) into
- * *@wbase, *@wmask and *@wm. @runs: no word holds a digit, so only the digit runs
- * fut_scan_filter_runs() keeps are kept. */
-static inline void
-fut_scan_filter_window_at(const FutScanFilter *filter,
-                          FutScanFilterWindow window,
-                          guint8 lead,
-                          guint8 lo,
-                          const guint8 *p,
-                          const guint8 **wbase,
-                          guint64 *wmask,
-                          FutScanMasks *wm,
-                          gboolean runs)
-{
-	*wbase = p;
-	*wmask = window(filter, lead, lo, p, wm);
-	if (runs)
-		*wmask = (*wmask & ~wm->digits) |
-		         fut_scan_filter_runs(wm->digits, wm->dash | wm->space | wm->lead);
-}
-
 /* The next position from @p (< @end) the filter keeps, through the window at *@wbase
- * (computed afresh when @p has left it, with its masks in *@wm), or where too few bytes are
- * left for a window. */
+ * (computed afresh when @p has left it; *@dmask is its digit mask), or where too few bytes
+ * are left for a window. @runs: no word holds a digit, so only the digit runs
+ * fut_scan_filter_runs() keeps are kept. */
 static inline const guint8 *
 fut_scan_filter_next(const FutScanFilter *filter,
                      FutScanFilterWindow window,
@@ -143,16 +119,19 @@ fut_scan_filter_next(const FutScanFilter *filter,
                      const guint8 *end,
                      const guint8 **wbase,
                      guint64 *wmask,
-                     FutScanMasks *wm,
+                     guint64 *dmask,
                      gboolean runs)
 {
 	for (;;) {
 		guint64 m;
+		guint64 seps;
 		if (*wbase == NULL || p >= *wbase + FUT_SCAN_FILTER_WINDOW) {
 			if (end - p < FUT_SCAN_FILTER_WINDOW + 2)
 				return p;
-			fut_scan_filter_window_at(filter, window, lead, lo, p, wbase, wmask, wm,
-			                          runs);
+			*wbase = p;
+			*wmask = window(filter, lead, lo, p, dmask, &seps);
+			if (runs)
+				*wmask = (*wmask & ~*dmask) | fut_scan_filter_runs(*dmask, seps);
 		}
 		m = *wmask >> (p - *wbase);
 		if (m != 0)
