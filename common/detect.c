@@ -254,25 +254,6 @@ digit_run_end(const guint8 *q, const guint8 *end)
 	return q;
 }
 
-/* digit_run_end() with the filter's digit mask @dmask of the window at @wbase (NULL for
- * none): inside the window the run's end is the first clear bit, found without a load. */
-static inline const guint8 *
-digit_run_end_mask(const guint8 *q, const guint8 *end, const guint8 *wbase, guint64 dmask)
-{
-	if (wbase != NULL && q >= wbase && q < wbase + FUT_SCAN_FILTER_WINDOW) {
-		guint off = (guint)(q - wbase);
-		guint64 rest = ~(dmask >> off);
-		if (rest != 0) {
-			guint n = (guint)__builtin_ctzll(rest);
-			if (off + n < FUT_SCAN_FILTER_WINDOW)
-				return q + n;
-		}
-		/* digits up to the window's end: on from there */
-		return digit_run_end(wbase + FUT_SCAN_FILTER_WINDOW, end);
-	}
-	return digit_run_end(q, end);
-}
-
 /* The numbers starting at the digit @p, from the fast path (no number in progress, the
  * automaton at its root, no word holding a digit): a run, or a chain of runs joined by one
  * '-' or ' ', is taken whole and its identifiers are checked where they lie, with exactly
@@ -280,13 +261,8 @@ digit_run_end_mask(const guint8 *q, const guint8 *end, const guint8 *wbase, guin
  * two together). Returns where to go on, or NULL when the numbers may go on past @end or
  * into a full-width digit: then the byte-at-a-time path takes them. */
 static const guint8 *
-digits_in_place(FutScanner *scan,
-                const guint8 *p,
-                const guint8 *end,
-                guint8 lead,
-                const guint8 *boring,
-                const guint8 *wbase,
-                guint64 dmask)
+digits_in_place(
+    FutScanner *scan, const guint8 *p, const guint8 *end, guint8 lead, const guint8 *boring)
 {
 	const guint8 *chain[3];
 	/* where the first runs start and end, for the second pass */
@@ -301,7 +277,7 @@ digits_in_place(FutScanner *scan,
 
 	/* first pass: where the numbers end; nothing is changed yet */
 	for (;;) {
-		const guint8 *e = digit_run_end_mask(q + 1, end, wbase, dmask);
+		const guint8 *e = digit_run_end(q + 1, end);
 		gsize n = (gsize)(e - q);
 		guint8 c;
 		if (e == end)
@@ -363,36 +339,6 @@ digits_in_place(FutScanner *scan,
 	return stop;
 }
 
-/* A digit run starting at @p, at the automaton's root with no number in progress and no
- * word holding a digit, found from the filter's digit mask @dmask of the window at @wbase
- * (which holds @p): where the run ends is the first clear bit from @p on. A run that ends
- * inside the window at a byte that is neither a chain separator nor a full-width lead is
- * settled here, its identifiers checked where they lie: it leaves no state (a run of four
- * outside a chain ends the chain it would have started). Returns where to go on, or NULL
- * when digits_in_place() or the byte-at-a-time path must take it. */
-static inline const guint8 *
-run_from_mask(FutScanner *scan, const guint8 *p, const guint8 *wbase, guint64 dmask, guint8 lead)
-{
-	guint off = (guint)(p - wbase);
-	guint64 rest = ~(dmask >> off);
-	guint n;
-	guint8 c;
-
-	if (rest == 0)
-		return NULL; /* 64 digits: the window holds no end */
-	n = (guint)__builtin_ctzll(rest);
-	if (off + n >= FUT_SCAN_FILTER_WINDOW)
-		return NULL; /* may go on past the window */
-	c = p[n];
-	if (c == '-' || c == ' ' || c == 0xef || c == lead)
-		return NULL;
-	if (n == FUT_MYNUMBER_LEN)
-		check_mynumber(scan, (const gchar *)p);
-	else if (n == FUT_RESIDENT_CODE_LEN)
-		check_resident(scan, (const gchar *)p);
-	return p + n;
-}
-
 /* At the automaton's root: @p neither starts a word nor is part of a number, or starts
  * words but none together with the next byte (then the automaton would be back at the
  * root at the next byte, exactly as if @p were skipped). */
@@ -439,7 +385,6 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 	/* the filter's last window: bit i set when wbase[i] must be looked at */
 	const guint8 *wbase = NULL;
 	guint64 wmask = 0;
-	guint64 dmask = 0; /* and bit i set when wbase[i] is an ASCII digit */
 	const guint8 *p = data;
 	const guint8 *end = len > 0 ? data + len : data;
 	guint ac = scan->ac_state;
@@ -464,20 +409,9 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 						/* the bytes the test would skip, a window at a
 						 * time; it still judges where the filter stops */
 						while (p < end) {
-							p = fut_scan_filter_next(
-							    filter, window, lead, lo, p, end,
-							    &wbase, &wmask, &dmask, digit_free);
-							if (digit_free && is_digit(*p) &&
-							    scan->chain_len == 0 && wbase != NULL &&
-							    p < wbase + FUT_SCAN_FILTER_WINDOW) {
-								const guint8 *q = run_from_mask(
-								    scan, p, wbase, dmask, lead);
-								if (q != NULL) {
-									p = q;
-									continue;
-								}
-								break;
-							}
+							p = fut_scan_filter_next(filter, window,
+							                         lead, lo, p, end,
+							                         &wbase, &wmask);
 							if (!skippable(p, end, boring, bigram) &&
 							    !lead_skippable(p, end, lead, lo,
 							                    base_boring, bigram))
@@ -497,8 +431,8 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 					 * holding a digit, digits keep the automaton at the root.
 					 */
 					if (digit_free && is_digit(*p) && scan->chain_len == 0) {
-						const guint8 *q = digits_in_place(
-						    scan, p, end, lead, boring, wbase, dmask);
+						const guint8 *q =
+						    digits_in_place(scan, p, end, lead, boring);
 						if (q != NULL) {
 							p = q;
 							continue;

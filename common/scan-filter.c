@@ -117,7 +117,7 @@ typedef FutScanFilterWindow SkipFunc;
 /* One 16-byte block: bit i set when p[i] is a digit, EF, @ld before a byte from @lo to
  * @lo + 9, or p[i..i+2] fall in one bucket. */
 __attribute__((target("ssse3"))) static inline guint
-block_ssse3(const guint8 *p, const __m128i *tab, __m128i ld, __m128i lo, guint *digits, guint *seps)
+block_ssse3(const guint8 *p, const __m128i *tab, __m128i ld, __m128i lo)
 {
 	const __m128i nib = _mm_set1_epi8(0x0f);
 	__m128i v0 = _mm_loadu_si128((const __m128i *)p);
@@ -137,15 +137,9 @@ block_ssse3(const guint8 *p, const __m128i *tab, __m128i ld, __m128i lo, guint *
 	__m128i u = _mm_sub_epi8(v1, lo);
 	__m128i fw = _mm_and_si128(_mm_cmpeq_epi8(v0, ld),
 	                           _mm_cmpeq_epi8(_mm_min_epu8(u, _mm_set1_epi8(9)), u));
-	__m128i dig = _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t);
 	__m128i special =
-	    _mm_or_si128(dig, _mm_or_si128(_mm_cmpeq_epi8(v0, _mm_set1_epi8((gchar)0xef)), fw));
-	__m128i sep = _mm_or_si128(
-	    _mm_or_si128(_mm_cmpeq_epi8(v0, _mm_set1_epi8('-')),
-	                 _mm_cmpeq_epi8(v0, _mm_set1_epi8(' '))),
-	    _mm_or_si128(_mm_cmpeq_epi8(v0, _mm_set1_epi8((gchar)0xef)), _mm_cmpeq_epi8(v0, ld)));
-	*digits = (guint)_mm_movemask_epi8(dig);
-	*seps = (guint)_mm_movemask_epi8(sep);
+	    _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t),
+	                 _mm_or_si128(_mm_cmpeq_epi8(v0, _mm_set1_epi8((gchar)0xef)), fw));
 	return (~(guint)_mm_movemask_epi8(
 	            _mm_cmpeq_epi8(_mm_and_si128(_mm_and_si128(a, b), c), _mm_setzero_si128())) |
 	        (guint)_mm_movemask_epi8(special)) &
@@ -153,8 +147,7 @@ block_ssse3(const guint8 *p, const __m128i *tab, __m128i ld, __m128i lo, guint *
 }
 
 __attribute__((target("ssse3"))) static guint64
-window_ssse3(
-    const FutScanFilter *f, guint8 lead, guint8 lo, const guint8 *p, guint64 *digits, guint64 *seps)
+window_ssse3(const FutScanFilter *f, guint8 lead, guint8 lo, const guint8 *p)
 {
 	const __m128i tab[6] = {
 	    _mm_loadu_si128((const __m128i *)f->lo0), _mm_loadu_si128((const __m128i *)f->hi0),
@@ -163,21 +156,14 @@ window_ssse3(
 	const __m128i ld = _mm_set1_epi8((gchar)lead);
 	const __m128i lo0 = _mm_set1_epi8((gchar)lo);
 
-	guint d[4];
-	guint e[4];
-	guint64 m = (guint64)block_ssse3(p, tab, ld, lo0, &d[0], &e[0]) |
-	            (guint64)block_ssse3(p + 16, tab, ld, lo0, &d[1], &e[1]) << 16 |
-	            (guint64)block_ssse3(p + 32, tab, ld, lo0, &d[2], &e[2]) << 32 |
-	            (guint64)block_ssse3(p + 48, tab, ld, lo0, &d[3], &e[3]) << 48;
-
-	*digits = (guint64)d[0] | (guint64)d[1] << 16 | (guint64)d[2] << 32 | (guint64)d[3] << 48;
-	*seps = (guint64)e[0] | (guint64)e[1] << 16 | (guint64)e[2] << 32 | (guint64)e[3] << 48;
-	return m;
+	return (guint64)block_ssse3(p, tab, ld, lo0) |
+	       (guint64)block_ssse3(p + 16, tab, ld, lo0) << 16 |
+	       (guint64)block_ssse3(p + 32, tab, ld, lo0) << 32 |
+	       (guint64)block_ssse3(p + 48, tab, ld, lo0) << 48;
 }
 
 __attribute__((target("avx2"))) static inline guint32
-block_avx2(
-    const guint8 *p, const __m256i *tab, __m256i ld, __m256i lo, guint32 *digits, guint32 *seps)
+block_avx2(const guint8 *p, const __m256i *tab, __m256i ld, __m256i lo)
 {
 	const __m256i nib = _mm256_set1_epi8(0x0f);
 	__m256i v0 = _mm256_loadu_si256((const __m256i *)p);
@@ -198,24 +184,16 @@ block_avx2(
 	__m256i fw =
 	    _mm256_and_si256(_mm256_cmpeq_epi8(v0, ld),
 	                     _mm256_cmpeq_epi8(_mm256_min_epu8(u, _mm256_set1_epi8(9)), u));
-	__m256i dig = _mm256_cmpeq_epi8(_mm256_min_epu8(t, _mm256_set1_epi8(9)), t);
 	__m256i special = _mm256_or_si256(
-	    dig, _mm256_or_si256(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8((gchar)0xef)), fw));
-	__m256i sep =
-	    _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8('-')),
-	                                    _mm256_cmpeq_epi8(v0, _mm256_set1_epi8(' '))),
-	                    _mm256_or_si256(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8((gchar)0xef)),
-	                                    _mm256_cmpeq_epi8(v0, ld)));
-	*digits = (guint32)_mm256_movemask_epi8(dig);
-	*seps = (guint32)_mm256_movemask_epi8(sep);
+	    _mm256_cmpeq_epi8(_mm256_min_epu8(t, _mm256_set1_epi8(9)), t),
+	    _mm256_or_si256(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8((gchar)0xef)), fw));
 	return ~(guint32)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
 	           _mm256_and_si256(_mm256_and_si256(a, b), c), _mm256_setzero_si256())) |
 	       (guint32)_mm256_movemask_epi8(special);
 }
 
 __attribute__((target("avx2"))) static guint64
-window_avx2(
-    const FutScanFilter *f, guint8 lead, guint8 lo, const guint8 *p, guint64 *digits, guint64 *seps)
+window_avx2(const FutScanFilter *f, guint8 lead, guint8 lo, const guint8 *p)
 {
 #define TAB(t) _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(t)))
 	const __m256i tab[6] = {TAB(f->lo0), TAB(f->hi0), TAB(f->lo1),
@@ -224,16 +202,8 @@ window_avx2(
 	const __m256i ld = _mm256_set1_epi8((gchar)lead);
 	const __m256i lo0 = _mm256_set1_epi8((gchar)lo);
 
-	guint32 d0;
-	guint32 d1;
-	guint32 e0;
-	guint32 e1;
-	guint64 m = (guint64)block_avx2(p, tab, ld, lo0, &d0, &e0) |
-	            (guint64)block_avx2(p + 32, tab, ld, lo0, &d1, &e1) << 32;
-
-	*digits = (guint64)d0 | (guint64)d1 << 32;
-	*seps = (guint64)e0 | (guint64)e1 << 32;
-	return m;
+	return (guint64)block_avx2(p, tab, ld, lo0) | (guint64)block_avx2(p + 32, tab, ld, lo0)
+	                                                  << 32;
 }
 #endif
 
