@@ -126,13 +126,16 @@ cat >"$TEST_TMP/lease.py" <<'PY'
 import fcntl, os, signal, sys, time
 signal.signal(signal.SIGIO, signal.SIG_IGN)  # never let go when the kernel asks
 F_SETLEASE = 1024
-for _ in range(100):
-    fd = os.open(sys.argv[1], os.O_RDWR)
+# One open, the lease tried on it again and again: the agent answers the open's permission
+# event before it closes the event's descriptor, so a lease tried at once can find that
+# descriptor still open (EAGAIN). Reopening for each try (as before) made each try the same
+# race again, and a slow agent (the sanitizer build) lost all of them.
+fd = os.open(sys.argv[1], os.O_RDWR)
+for _ in range(300):
     try:
         fcntl.fcntl(fd, F_SETLEASE, fcntl.F_WRLCK)
         break
     except OSError:  # the agent still holds its event descriptor of our own open
-        os.close(fd)
         time.sleep(0.1)
 else:
     sys.exit(3)
@@ -147,7 +150,7 @@ chmod 0644 "$TEST_TMP/lease.py"
 setpriv --reuid=65534 --regid=65534 --clear-groups "$PY" "$TEST_TMP/lease.py" "$U/leased.txt" "$HOME_U/leased" &
 lease_pid=$!
 defer "kill $lease_pid 2>/dev/null"
-wait_file "$HOME_U/leased" 150 || fail "could not take a write lease"
+wait_file "$HOME_U/leased" 350 || fail "could not take a write lease in 35 s"
 # The attacker's own opener: it triggers the lease break, again and again.
 (for _ in 1 2 3 4 5; do as_u timeout 50 cat "$U/leased.txt" >/dev/null 2>&1; done) &
 opener=$!
