@@ -92,6 +92,26 @@ const gchar *fut_agent_enforcement(const FutAgent *agent);
 /* Adds upload_enforcement, bpf_lsm, taint_* and bpf_lsm_reason to a status reply. */
 void fut_agent_taint_status(FutAgent *agent, JsonObject *r);
 
+/* futarid's only way to print (futarid.c): one line on standard error, @level one of the
+ * FUT_AGENT_LOG_* prefixes (journald reads them as the syslog priority). Messages are
+ * escaped by their callers. */
+#define FUT_AGENT_LOG_ERR     "<3>"
+#define FUT_AGENT_LOG_WARNING "<4>"
+#define FUT_AGENT_LOG_INFO    "<6>"
+void fut_agent_say(const gchar *level, const gchar *format, ...) G_GNUC_PRINTF(2, 3);
+
+/* Upload control's wiring (agent-upload.c). Start: creates and starts the listener from
+ * [upload]; FALSE with @error when it is configured and cannot run (the agent then does
+ * not start: fail closed). Expire: drops upload approvals whose window has ended. */
+gboolean fut_agent_upload_start(FutAgent *agent, GError **error);
+void fut_agent_upload_expire(FutAgent *agent);
+
+/* The stop (agent-stop.c). Wait: lets classify and label jobs answer, for at most 10 s.
+ * Clear: frees everything, the listener and the taint before the log closes; what a job
+ * still reading a stalled file uses stays allocated until the process ends. */
+void fut_agent_wait_readers(FutAgent *agent);
+void fut_agent_clear(FutAgent *agent);
+
 /* The fixed command table of the local API (commands.c), ending in {NULL}. */
 extern const FutApiCommand fut_agent_commands[];
 

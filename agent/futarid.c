@@ -44,12 +44,9 @@ static const GOptionEntry options[] = {
      NULL},
     {NULL}};
 
-static void say(const gchar *level, const gchar *format, ...) G_GNUC_PRINTF(2, 3);
-
-/* The only place futarid prints. Messages are already escaped by their callers. The
- * <N> prefix gives journald the syslog priority. */
-static void
-say(const gchar *level, const gchar *format, ...)
+/* The only place futarid prints (agent.h). */
+void
+fut_agent_say(const gchar *level, const gchar *format, ...)
 {
 	va_list ap;
 	g_autofree gchar *msg = NULL;
@@ -59,9 +56,6 @@ say(const gchar *level, const gchar *format, ...)
 	va_end(ap);
 	fprintf(stderr, "%sfutarid: %s\n", level, msg);
 }
-#define LOG_ERR_PREFIX     "<3>"
-#define LOG_WARNING_PREFIX "<4>"
-#define LOG_INFO_PREFIX    "<6>"
 
 static void
 record(FutAgent *agent, const gchar *event, JsonObject *fields)
@@ -69,7 +63,7 @@ record(FutAgent *agent, const gchar *event, JsonObject *fields)
 	g_autoptr(GError) error = NULL;
 
 	if (!fut_recorder_emit(agent->recorder, event, fields, &error))
-		say(LOG_ERR_PREFIX, _("cannot record %s: %s"), event, error->message);
+		fut_agent_say(FUT_AGENT_LOG_ERR, _("cannot record %s: %s"), event, error->message);
 }
 
 /* The broker's records (export.*, approval.*) for the desktop of the user they are about. */
@@ -114,11 +108,12 @@ usb_event(FutUsbStore *store,
 
 	switch (event) {
 	case FUT_USB_EVENT_ATTACH:
-		say(LOG_INFO_PREFIX, _("USB storage attached: %s %s %s:%s serial %s (%s)%s%s"),
-		    evendor, emodel, dev->vid != NULL ? dev->vid : "?",
-		    dev->pid != NULL ? dev->pid : "?", eserial, asset,
-		    dev->suspicious != NULL ? _(", suspicious: ") : "",
-		    dev->suspicious != NULL ? dev->suspicious : "");
+		fut_agent_say(FUT_AGENT_LOG_INFO,
+		              _("USB storage attached: %s %s %s:%s serial %s (%s)%s%s"), evendor,
+		              emodel, dev->vid != NULL ? dev->vid : "?",
+		              dev->pid != NULL ? dev->pid : "?", eserial, asset,
+		              dev->suspicious != NULL ? _(", suspicious: ") : "",
+		              dev->suspicious != NULL ? dev->suspicious : "");
 		record(agent, "device.attach", fields);
 		if (dev->suspicious != NULL)
 			record(agent, "device.suspicious", fields);
@@ -127,133 +122,17 @@ usb_event(FutUsbStore *store,
 		/* Re-asserted silently: attach and detach are what the inspection needs. */
 		break;
 	case FUT_USB_EVENT_DETACH:
-		say(LOG_INFO_PREFIX, _("USB storage detached: %s %s serial %s (%s)"), evendor,
-		    emodel, eserial, asset);
+		fut_agent_say(FUT_AGENT_LOG_INFO, _("USB storage detached: %s %s serial %s (%s)"),
+		              evendor, emodel, eserial, asset);
 		record(agent, "device.detach", fields);
 		break;
 	case FUT_USB_EVENT_READONLY_FAILED:
-		say(LOG_ERR_PREFIX, _("cannot make USB storage serial %s read-only: %s"), eserial,
-		    edetail);
+		fut_agent_say(FUT_AGENT_LOG_ERR,
+		              _("cannot make USB storage serial %s read-only: %s"), eserial,
+		              edetail);
 		json_object_set_string_member(fields, "reason", detail);
 		record(agent, "device.readonly-failed", fields);
 		break;
-	}
-}
-
-/* Runs in the listener thread while an opener waits: reads only the given descriptor. The
- * classifier may be replaced by a reload; retired ones live until exit, so whichever this
- * reads stays valid. */
-static gboolean
-upload_classify(int fd, const gchar *path, guint *ret_class, gpointer user_data, GError **error)
-{
-	FutAgent *agent = user_data;
-	FutClassifier *c = g_atomic_pointer_get(&agent->classifier);
-
-	return fut_classifier_classify_fd_cb(fd, path, ret_class, c, error);
-}
-
-/* The listener found a file Class I or II (or could not judge it: Class II): the kernel side
- * of the taint learns the inode. Any listener thread; the descriptor is borrowed. */
-static void
-upload_classified(int fd, guint file_class, gpointer user_data)
-{
-	FutAgent *agent = user_data;
-
-	if (agent->taint != NULL)
-		(void)fut_taint_mark_fd(agent->taint, fd, file_class, NULL);
-}
-
-/* Runs in the main context, after the listener has answered the kernel. Denials and
- * approved uploads are egress decisions: durable, like export records. */
-static void
-upload_record(const FutFanwatchRecord *r, gpointer user_data)
-{
-	FutAgent *agent = user_data;
-	g_autoptr(FutLogEvent) ev = fut_fanwatch_record_to_log_event(r);
-	g_autoptr(GError) error = NULL;
-	FutEgressLogAppendFlags flags = FUT_EGRESS_LOG_APPEND_NONE;
-
-	if (r->kind == FUT_FANWATCH_RECORD_DENIED || r->kind == FUT_FANWATCH_RECORD_ALLOWED)
-		flags |= FUT_EGRESS_LOG_APPEND_DURABLE;
-	if (agent->log == NULL || !fut_egress_log_append(agent->log, ev, flags, NULL, &error))
-		say(LOG_ERR_PREFIX, _("cannot record %s: %s"),
-		    fut_fanwatch_record_kind_to_string(r->kind),
-		    error != NULL ? error->message : _("the log is closed"));
-	/* The desktop notification's cue: the person whose upload was refused, and why (the
-	 * same record shape as the export events; the fields are escaped already). */
-	if (r->kind == FUT_FANWATCH_RECORD_DENIED) {
-		g_autoptr(JsonObject) fields = fut_fanwatch_record_to_fields(r);
-		fut_agent_notify_record(agent, fut_fanwatch_record_kind_to_string(r->kind), fields);
-	}
-	if (r->kind == FUT_FANWATCH_RECORD_GAP)
-		say(LOG_WARNING_PREFIX, _("upload control: %s (%llu)"), r->gap_kind,
-		    (unsigned long long)r->gap_count);
-}
-
-/* Creates and starts the listener from [upload]. Fail closed: when upload control is
- * configured and fanotify cannot be set up, the agent does not start. */
-static gboolean
-start_upload_control(FutAgent *agent, GError **error)
-{
-	const FutConfig *c = agent->config;
-	FutFanwatchConfig cfg;
-
-	if (!c->upload_enabled)
-		return TRUE;
-	fut_fanwatch_config_init(&cfg);
-	cfg.mounts = (const gchar *const *)c->upload_filesystems;
-	cfg.mount_patterns = (const gchar *const *)c->upload_mounts;
-	cfg.deadline_ms = c->upload_deadline_ms;
-	cfg.upload_programs = (const gchar *const *)c->upload_programs;
-	cfg.upload_names = (const gchar *const *)c->upload_names;
-	cfg.observe_paths = (const gchar *const *)c->upload_observe;
-	cfg.digest_max = c->upload_digest_max;
-	cfg.learn_max = c->upload_learn_max;
-	cfg.observe_interval_s = c->upload_observe_interval;
-	cfg.observe_per_minute = c->upload_observe_per_minute;
-	/* Only with the kernel side running: the learner then classifies every file other
-	 * programs open (and holds its descriptor meanwhile, which keeps a user from taking a
-	 * write lease on it), and approvals go to the kernel map. Without it, that is cost
-	 * with nothing to feed. */
-	if (agent->taint != NULL) {
-		cfg.on_classified = upload_classified;
-		cfg.on_classified_data = agent;
-		cfg.on_approved = fut_agent_taint_approved;
-		cfg.on_approved_data = agent;
-		/* A non-upload program's open of a file not classified yet marks it pending
-		 * before it is answered, so a read that comes before the learner's verdict
-		 * cannot be sent (docs/upload-control.md). */
-		cfg.on_pending = fut_agent_taint_pending;
-		cfg.on_resolved = fut_agent_taint_resolved;
-		cfg.on_pending_data = agent;
-	}
-	agent->fanwatch =
-	    fut_fanwatch_new(&cfg, upload_classify, agent, upload_record, agent, NULL, error);
-	if (agent->fanwatch == NULL || !fut_fanwatch_start(agent->fanwatch, error)) {
-		g_prefix_error(error, _("upload control is configured but cannot run: "));
-		return FALSE;
-	}
-	return TRUE;
-}
-
-/* Drops upload approvals whose window has ended (the listener ignores them already; this
- * keeps its bounded table free). */
-static void
-expire_upload_approvals(FutAgent *agent)
-{
-	GHashTableIter it;
-	gpointer key, value;
-	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-
-	if (agent->fanwatch == NULL)
-		return;
-	g_hash_table_iter_init(&it, agent->upload_approvals);
-	while (g_hash_table_iter_next(&it, &key, &value)) {
-		if (*(gint64 *)value >= now)
-			continue;
-		fut_fanwatch_remove_approval(agent->fanwatch, key);
-		fut_agent_taint_withdraw(agent, key);
-		g_hash_table_iter_remove(&it);
 	}
 }
 
@@ -317,8 +196,9 @@ on_sighup(gpointer user_data)
 
 	sd_notify(0, "RELOADING=1");
 	if (!load_all(agent->config->path, &config, &media, &error)) {
-		say(LOG_ERR_PREFIX, _("reload refused, keeping the running configuration: %s"),
-		    error->message);
+		fut_agent_say(FUT_AGENT_LOG_ERR,
+		              _("reload refused, keeping the running configuration: %s"),
+		              error->message);
 		sd_notify(0, "READY=1");
 		return G_SOURCE_CONTINUE;
 	}
@@ -327,9 +207,11 @@ on_sighup(gpointer user_data)
 	    g_strcmp0(config->state_dir, agent->config->state_dir) != 0 ||
 	    g_strcmp0(config->log_dir, agent->config->log_dir) != 0 ||
 	    g_strcmp0(config->host_key, agent->config->host_key) != 0)
-		say(LOG_WARNING_PREFIX, _("changed paths take effect at the next restart"));
+		fut_agent_say(FUT_AGENT_LOG_WARNING,
+		              _("changed paths take effect at the next restart"));
 	if (config->upload_enabled != agent->config->upload_enabled)
-		say(LOG_WARNING_PREFIX, _("[upload] changes take effect at the next restart"));
+		fut_agent_say(FUT_AGENT_LOG_WARNING,
+		              _("[upload] changes take effect at the next restart"));
 	if (g_strcmp0(config->scan_program, agent->config->scan_program) != 0 ||
 	    g_strcmp0(config->scan_user, agent->config->scan_user) != 0 ||
 	    config->scan_workers != agent->config->scan_workers ||
@@ -337,14 +219,15 @@ on_sighup(gpointer user_data)
 	    config->scan_files_per_worker != agent->config->scan_files_per_worker ||
 	    config->scan_cpu != agent->config->scan_cpu ||
 	    config->scan_memory != agent->config->scan_memory)
-		say(LOG_WARNING_PREFIX, _("[scan-worker] changes take effect at the next restart"));
+		fut_agent_say(FUT_AGENT_LOG_WARNING,
+		              _("[scan-worker] changes take effect at the next restart"));
 	{
 		FutClassifier *classifier =
 		    fut_classifier_new(config->keyfile, agent->labels, &error);
 		if (classifier == NULL) {
-			say(LOG_ERR_PREFIX,
-			    _("reload refused, keeping the running configuration: %s"),
-			    error->message);
+			fut_agent_say(FUT_AGENT_LOG_ERR,
+			              _("reload refused, keeping the running configuration: %s"),
+			              error->message);
 			fut_config_free(config);
 			fut_media_register_free(media);
 			sd_notify(0, "READY=1");
@@ -360,7 +243,7 @@ on_sighup(gpointer user_data)
 	/* The policy and path rules may have changed: every file judged Class III (and
 	 * marked to be skipped) is judged again. The [upload] group itself needs a restart. */
 	if (agent->fanwatch != NULL && !fut_fanwatch_flush(agent->fanwatch, &error)) {
-		say(LOG_ERR_PREFIX, _("upload control: %s"), error->message);
+		fut_agent_say(FUT_AGENT_LOG_ERR, _("upload control: %s"), error->message);
 		g_clear_error(&error);
 	}
 	/* Exports still running read the old configuration: retire it, free it at exit. */
@@ -373,9 +256,9 @@ on_sighup(gpointer user_data)
 	fut_api_server_set_limits(agent->api, &limits);
 	/* A reload is also a chance to re-check the enforcement. */
 	if (!fut_usb_store_reassert(agent->usb, &error))
-		say(LOG_ERR_PREFIX, "%s", error->message);
+		fut_agent_say(FUT_AGENT_LOG_ERR, "%s", error->message);
 	record(agent, "agent.reload", NULL);
-	say(LOG_INFO_PREFIX, _("configuration reloaded"));
+	fut_agent_say(FUT_AGENT_LOG_INFO, _("configuration reloaded"));
 	sd_notify(0, "READY=1");
 	return G_SOURCE_CONTINUE;
 }
@@ -405,9 +288,9 @@ on_tick(gpointer user_data)
 	g_autoptr(GError) error = NULL;
 
 	if (!fut_egress_log_tick(agent->log, &error))
-		say(LOG_ERR_PREFIX, _("egress log: %s"), error->message);
+		fut_agent_say(FUT_AGENT_LOG_ERR, _("egress log: %s"), error->message);
 	fut_broker_purge(agent);
-	expire_upload_approvals(agent);
+	fut_agent_upload_expire(agent);
 	if (agent->taint != NULL)
 		fut_taint_check_gap(agent->taint);
 	fut_agent_subscribers_prune(agent, FALSE);
@@ -416,7 +299,7 @@ on_tick(gpointer user_data)
 	 * (The udev rule covers new sticks meanwhile.) */
 	g_clear_error(&error);
 	if (!fut_usb_store_rescan(agent->usb, &error))
-		say(LOG_ERR_PREFIX, "%s", error->message);
+		fut_agent_say(FUT_AGENT_LOG_ERR, "%s", error->message);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -452,100 +335,9 @@ make_log_dir(const gchar *path, GError **error)
 	return TRUE;
 }
 
-/* What classify and label threads that did not end in time still use (see agent_clear). */
-static gpointer kept_for_readers[4];
+/* The content-parser spawner, kept past the stop while a classify thread still uses its
+ * workers (see fut_agent_clear). */
 static gpointer kept_spawner;
-
-static gboolean
-on_wait_readers(gpointer user_data)
-{
-	*(gboolean *)user_data = TRUE;
-	return G_SOURCE_REMOVE;
-}
-
-/* Classify and label jobs answer before the agent stops, for up to STOP_WAIT_READERS_S: what
- * they use (the classifiers, the label memory, upload control) is freed only after them. A
- * job reading a file that never answers does not hold the stop longer. */
-#define STOP_WAIT_READERS_S 10
-
-static void
-wait_readers(FutAgent *agent)
-{
-	gboolean timed_out = FALSE;
-	guint id;
-
-	if (agent->reading_jobs == 0)
-		return;
-	id = g_timeout_add_seconds(STOP_WAIT_READERS_S, on_wait_readers, &timed_out);
-	while (agent->reading_jobs > 0 && !timed_out)
-		g_main_context_iteration(NULL, TRUE);
-	if (!timed_out)
-		g_source_remove(id);
-	else
-		say(LOG_WARNING_PREFIX,
-		    ngettext("%d classification still running: stopping without it",
-		             "%d classifications still running: stopping without them",
-		             agent->reading_jobs),
-		    agent->reading_jobs);
-}
-
-static void
-agent_clear(FutAgent *agent)
-{
-	g_autoptr(GError) error = NULL;
-
-	if (agent->tick_id != 0)
-		g_source_remove(agent->tick_id);
-	agent->tick_id = 0;
-	fut_agent_subscribers_prune(agent, TRUE);
-	g_clear_pointer(&agent->api, fut_api_server_free);
-	g_clear_pointer(&agent->subscribers, g_ptr_array_unref);
-	g_clear_pointer(&agent->export_jobs, fut_export_jobs_free);
-	/* Before the log closes: stop the listener (the kernel allows pending opens), then
-	 * let the records it has handed over reach the log; freeing it drops the rest. */
-	if (agent->fanwatch != NULL) {
-		fut_fanwatch_stop(agent->fanwatch);
-		/* Bounded: other sources (udev) may always be ready. The listener holds at
-		 * most 10 000 records in flight. */
-		for (guint i = 0; i < 20000 && g_main_context_iteration(NULL, FALSE); i++)
-			;
-		/* A label thread still running tells upload control when it is done. */
-		if (agent->reading_jobs == 0)
-			g_clear_pointer(&agent->fanwatch, fut_fanwatch_free);
-	}
-	/* Its last denials reach the log before the log closes. */
-	fut_agent_taint_stop(agent);
-	g_clear_pointer(&agent->upload_approvals, g_hash_table_unref);
-	g_clear_pointer(&agent->usb, fut_usb_store_free);
-	g_clear_pointer(&agent->recorder, fut_recorder_free);
-	if (agent->log != NULL && !fut_egress_log_close(agent->log, "stopped", &error))
-		say(LOG_ERR_PREFIX, _("egress log: %s"), error->message);
-	agent->log = NULL;
-	g_clear_pointer(&agent->forward, fut_log_forward_free);
-	g_clear_pointer(&agent->host_key, fut_key_free);
-	g_clear_pointer(&agent->media, fut_media_register_free);
-	g_clear_pointer(&agent->config, fut_config_free);
-	g_clear_pointer(&agent->loop, g_main_loop_unref);
-	g_clear_pointer(&agent->started, g_date_time_unref);
-	g_clear_pointer(&agent->redeeming, g_hash_table_unref);
-	g_clear_pointer(&agent->retired_configs, g_ptr_array_unref);
-	g_clear_pointer(&agent->spool_quota, fut_spool_quota_free);
-	g_clear_pointer(&agent->host, g_free);
-	if (agent->reading_jobs > 0) {
-		/* A classify or label thread still reads a file that does not answer (a user's
-		 * FUSE file): what it uses stays, reachable, until the process ends. */
-		kept_for_readers[0] = agent->classifier;
-		kept_for_readers[1] = agent->retired_classifiers;
-		kept_for_readers[2] = agent->labels;
-		kept_for_readers[3] = agent->fanwatch;
-		return;
-	}
-	/* the workers go before the classifiers they were registered with */
-	fut_scan_uninstall();
-	g_clear_pointer(&agent->classifier, fut_classifier_free);
-	g_clear_pointer(&agent->retired_classifiers, g_ptr_array_unref);
-	g_clear_pointer(&agent->labels, fut_labelstore_free);
-}
 
 static gboolean
 on_watchdog(gpointer user_data)
@@ -613,7 +405,7 @@ main(int argc, char **argv)
 				          "start\n"));
 			else
 				fprintf(stderr, "futarid: %s\n", error->message);
-			agent_clear(&agent);
+			fut_agent_clear(&agent);
 			return EXIT_FAILURE;
 		}
 		text = fut_key_export_public(key);
@@ -623,23 +415,23 @@ main(int argc, char **argv)
 		        _("futarid: host key %s of host %s: keep it as %s.pub for futari-audit "
 		          "verify --keys\n"),
 		        keyid, host, host);
-		agent_clear(&agent);
+		fut_agent_clear(&agent);
 		return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 	}
 	if (opt_check) {
 		printf(_("%s: configuration is valid; %u registered media\n"), opt_config,
 		       fut_media_register_get_n_entries(agent.media));
-		agent_clear(&agent);
+		fut_agent_clear(&agent);
 		return EXIT_SUCCESS;
 	}
 	if (geteuid() != 0) {
 		fprintf(stderr, _("futarid: must run as root\n"));
-		agent_clear(&agent);
+		fut_agent_clear(&agent);
 		return EXIT_FAILURE;
 	}
 	if (!opt_foreground && daemon(0, 1) < 0) {
 		fprintf(stderr, "futarid: daemon: %s\n", g_strerror(errno));
-		agent_clear(&agent);
+		fut_agent_clear(&agent);
 		return EXIT_FAILURE;
 	}
 	/* The content parsers run as their own user: the spawner that starts them keeps the
@@ -648,7 +440,7 @@ main(int argc, char **argv)
 		FutScanSpawnConfig scfg = {0};
 		if (!fut_scan_lookup_user(agent.config->scan_user, &scfg.uid, &scfg.gid, &error)) {
 			fprintf(stderr, "futarid: %s\n", error->message);
-			agent_clear(&agent);
+			fut_agent_clear(&agent);
 			return EXIT_FAILURE;
 		}
 		scfg.program = agent.config->scan_program;
@@ -657,7 +449,7 @@ main(int argc, char **argv)
 		spawner = fut_scan_spawner_new(&scfg, &error);
 		if (spawner == NULL) {
 			fprintf(stderr, "futarid: %s\n", error->message);
-			agent_clear(&agent);
+			fut_agent_clear(&agent);
 			return EXIT_FAILURE;
 		}
 	}
@@ -667,11 +459,12 @@ main(int argc, char **argv)
 	    !fut_caps_verify(fut_caps_agent_keep(), &error)) {
 		fprintf(stderr, "futarid: %s\n", error->message);
 		fut_scan_spawner_free(spawner);
-		agent_clear(&agent);
+		fut_agent_clear(&agent);
 		return EXIT_FAILURE;
 	} else {
 		g_autofree gchar *kept = fut_caps_to_string(fut_caps_agent_keep());
-		say(LOG_INFO_PREFIX, _("capabilities kept: %s; all others dropped for good"), kept);
+		fut_agent_say(FUT_AGENT_LOG_INFO,
+		              _("capabilities kept: %s; all others dropped for good"), kept);
 	}
 
 	agent.loop = g_main_loop_new(NULL, FALSE);
@@ -712,7 +505,8 @@ main(int argc, char **argv)
 			agent.forward = fut_log_forward_new_syslog(NULL, "futarid", &ferr);
 		}
 		if (agent.forward == NULL)
-			say(LOG_WARNING_PREFIX,
+			fut_agent_say(
+			    FUT_AGENT_LOG_WARNING,
 			    _("log records are not forwarded (no journal, no syslog): %s"),
 			    ferr->message);
 		lopts.version = PACKAGE_VERSION;
@@ -730,7 +524,7 @@ main(int argc, char **argv)
 		agent.tick_id = g_timeout_add_seconds(60, on_tick, &agent);
 	}
 	if (created)
-		say(LOG_INFO_PREFIX, _("created host key %s"), keyid);
+		fut_agent_say(FUT_AGENT_LOG_INFO, _("created host key %s"), keyid);
 
 	/* A damaged label memory is not an empty one: copies of labelled files would lose
 	 * their class, so the agent does not start. */
@@ -753,9 +547,11 @@ main(int argc, char **argv)
 			goto out;
 		}
 		fut_scan_pool_set_files_per_worker(pool, agent.config->scan_files_per_worker);
-		say(LOG_INFO_PREFIX, _("content parsers: up to %u workers as user %s, seccomp, %s"),
-		    agent.config->scan_workers, agent.config->scan_user,
-		    fut_scan_pool_get_landlock(pool) ? _("Landlock") : _("no Landlock here"));
+		fut_agent_say(FUT_AGENT_LOG_INFO,
+		              _("content parsers: up to %u workers as user %s, seccomp, %s"),
+		              agent.config->scan_workers, agent.config->scan_user,
+		              fut_scan_pool_get_landlock(pool) ? _("Landlock")
+		                                               : _("no Landlock here"));
 		fut_scan_install(pool);
 	}
 
@@ -784,11 +580,11 @@ main(int argc, char **argv)
 	 * enforces both channels. The BPF LSM taint first, so the listener's classifications
 	 * mark inodes from the start; a kernel without it leaves fanotify alone. */
 	if (!fut_agent_taint_start(&agent, &error)) {
-		say(LOG_WARNING_PREFIX, _("upload control: no BPF LSM process taint: %s"),
-		    error->message);
+		fut_agent_say(FUT_AGENT_LOG_WARNING,
+		              _("upload control: no BPF LSM process taint: %s"), error->message);
 		g_clear_error(&error);
 	}
-	if (!start_upload_control(&agent, &error))
+	if (!fut_agent_upload_start(&agent, &error))
 		goto out;
 
 	limits = limits_from_config(agent.config);
@@ -811,7 +607,8 @@ main(int argc, char **argv)
 			g_timeout_add((guint)MIN(watchdog_usec / 2000, G_MAXUINT), on_watchdog,
 			              NULL);
 	}
-	say(LOG_INFO_PREFIX,
+	fut_agent_say(
+	    FUT_AGENT_LOG_INFO,
 	    _("ready: USB storage read-only, upload control %s (%s), host key %s, socket %s"),
 	    agent.fanwatch != NULL ? _("on") : _("off"), fut_agent_enforcement(&agent), keyid,
 	    agent.config->socket);
@@ -821,18 +618,18 @@ main(int argc, char **argv)
 	fut_api_server_stop(agent.api);
 	while (g_atomic_int_get(&agent.active_jobs) > 0)
 		g_main_context_iteration(NULL, TRUE);
-	wait_readers(&agent);
+	fut_agent_wait_readers(&agent);
 
-	say(LOG_INFO_PREFIX, _("stopping"));
+	fut_agent_say(FUT_AGENT_LOG_INFO, _("stopping"));
 	rc = EXIT_SUCCESS;
 out:
 	if (error != NULL)
-		say(LOG_ERR_PREFIX, "%s", error->message);
+		fut_agent_say(FUT_AGENT_LOG_ERR, "%s", error->message);
 	if (agent.reading_jobs == 0)
 		fut_scan_spawner_free(spawner);
 	else
 		kept_spawner = spawner; /* the classify threads still running use its workers */
-	agent_clear(&agent);
+	fut_agent_clear(&agent);
 	g_free(opt_config);
 	return rc;
 }
