@@ -19,17 +19,28 @@ GROW_BYTES = 3 * 1024 * 1024
 LINE = b"futari hostile public report line, nothing classified here\n"
 GROW = (LINE * (GROW_BYTES // len(LINE) + 1))[:GROW_BYTES]
 
+# The longest any stall lasts, from the mount (no test waits this long).
+STALL_MAX_S = 600
+
 
 class Hostile(fuse.Operations):
     def __init__(self, release):
         self.release = release
         self.now = time.time()
+        self.started = time.monotonic()
+
+    def released(self):
+        # The release file, or its folder gone (the test has ended and removed it), or
+        # STALL_MAX_S: a stall never outlives its test, so nothing it holds is left behind.
+        return (os.path.exists(self.release)
+                or not os.path.isdir(os.path.dirname(self.release))
+                or time.monotonic() - self.started > STALL_MAX_S)
 
     def wait_if_root(self):
         uid, _, _ = fuse.fuse_get_context()
         if uid != 0:
             return
-        while not os.path.exists(self.release):
+        while not self.released():
             time.sleep(0.1)
 
     def getattr(self, path, fh=None):

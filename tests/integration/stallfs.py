@@ -13,11 +13,22 @@ import fusepy as fuse
 
 DATA = b"stalled content\n" * 8
 
+# The longest any stall lasts, from the mount (no test waits this long).
+STALL_MAX_S = 600
+
 
 class Stall(fuse.Operations):
     def __init__(self, release):
         self.release = release
         self.now = time.time()
+        self.started = time.monotonic()
+
+    def released(self):
+        # The release file, or its folder gone (the test has ended and removed it), or
+        # STALL_MAX_S: a stall never outlives its test, so nothing it holds is left behind.
+        return (os.path.exists(self.release)
+                or not os.path.isdir(os.path.dirname(self.release))
+                or time.monotonic() - self.started > STALL_MAX_S)
 
     def getattr(self, path, fh=None):
         base = {"st_uid": 65534, "st_gid": 65534, "st_atime": self.now, "st_mtime": self.now,
@@ -35,7 +46,7 @@ class Stall(fuse.Operations):
         return 0
 
     def read(self, path, size, offset, fh):
-        while not os.path.exists(self.release):
+        while not self.released():
             time.sleep(0.2)
         return DATA[offset:offset + size]
 
