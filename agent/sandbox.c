@@ -105,8 +105,29 @@ fut_sandbox_limit(const FutSandboxLimits *limits, GError **error)
 #define LL_FS_TRUNCATE  (1ULL << 14) /* ABI 3 */
 #define LL_FS_IOCTL_DEV (1ULL << 15) /* ABI 5 */
 
+/* Lets the ruleset @fd read files and list folders beneath @path; a path that is not there
+ * (or not a folder) is skipped: nothing is granted for it. */
+static gboolean
+landlock_allow_read(int fd, const gchar *path, GError **error)
+{
+	struct landlock_path_beneath_attr rule = {0};
+	int dir = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int rc, e;
+
+	if (dir < 0)
+		return TRUE;
+	rule.allowed_access = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
+	rule.parent_fd = dir;
+	rc = (int)syscall(SYS_landlock_add_rule, fd, LANDLOCK_RULE_PATH_BENEATH, &rule, 0);
+	e = errno;
+	close(dir);
+	if (rc < 0)
+		return fut_error_set_errno(error, e, "landlock_add_rule");
+	return TRUE;
+}
+
 gboolean
-fut_sandbox_landlock(gboolean *ret_applied, GError **error)
+fut_sandbox_landlock(const gchar *const *read_dirs, gboolean *ret_applied, GError **error)
 {
 	struct landlock_ruleset_attr attr = {0};
 	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
@@ -130,6 +151,12 @@ fut_sandbox_landlock(gboolean *ret_applied, GError **error)
 	fd = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
 	if (fd < 0)
 		return fut_error_set_errno(error, errno, "landlock_create_ruleset");
+	for (guint i = 0; read_dirs != NULL && read_dirs[i] != NULL; i++) {
+		if (!landlock_allow_read(fd, read_dirs[i], error)) {
+			close(fd);
+			return FALSE;
+		}
+	}
 	if (syscall(SYS_landlock_restrict_self, fd, 0) < 0) {
 		int e = errno;
 		close(fd);
@@ -204,8 +231,21 @@ static const int refused[] = {
     SCMP_SYS(lstat),
 };
 
+/* The open flags that ask for more than reading (write access, creating, truncating,
+ * appending, a path-only or unnamed file): each refused on its own rule, since seccomp
+ * compares one masked value per rule. */
+static const unsigned long open_flags_refused[] = {
+    O_WRONLY,
+    O_RDWR,
+    O_CREAT,
+    O_TRUNC,
+    O_APPEND,
+    O_PATH,
+    O_TMPFILE & ~O_DIRECTORY, /* glibc's O_TMPFILE holds O_DIRECTORY's bit too */
+};
+
 gboolean
-fut_sandbox_seccomp(GError **error)
+fut_sandbox_seccomp(gboolean open_read_only, GError **error)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	int rc = 0;
@@ -216,8 +256,26 @@ fut_sandbox_seccomp(GError **error)
 	}
 	for (gsize i = 0; i < G_N_ELEMENTS(allowed) && rc == 0; i++)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0);
-	for (gsize i = 0; i < G_N_ELEMENTS(refused) && rc == 0; i++)
+	for (gsize i = 0; i < G_N_ELEMENTS(refused) && rc == 0; i++) {
+		if (open_read_only && refused[i] == SCMP_SYS(openat))
+			continue;
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), refused[i], 0);
+	}
+	/* openat for reading only, where Landlock decides which paths (the caller passes
+	 * TRUE only when Landlock is applied) */
+	if (open_read_only) {
+		gulong any = 0;
+
+		for (gsize i = 0; i < G_N_ELEMENTS(open_flags_refused) && rc == 0; i++) {
+			any |= open_flags_refused[i];
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(openat), 1,
+			                      SCMP_A2(SCMP_CMP_MASKED_EQ, open_flags_refused[i],
+			                              open_flags_refused[i]));
+		}
+		if (rc == 0)
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+			                      SCMP_A2(SCMP_CMP_MASKED_EQ, any, 0));
+	}
 	/* glibc's fstat() is newfstatat(fd, "", AT_EMPTY_PATH): allowed only in that form
 	 * (a path with AT_EMPTY_PATH still resolves, so Landlock and the empty set of
 	 * rights keep the rest: a stat shows metadata, it opens nothing) */

@@ -28,16 +28,19 @@ gboolean fut_sandbox_drop_user(uid_t uid, gid_t gid, GError **error);
  * gets EFBIG rather than SIGXFSZ (RLIMIT_FSIZE 0). */
 gboolean fut_sandbox_limit(const FutSandboxLimits *limits, GError **error);
 
-/* Denies every filesystem access right Landlock knows on this kernel, with no exception:
- * descriptors already open keep working, no path can be opened. Sets @ret_applied FALSE
- * (and succeeds) when Landlock is not there: not in the kernel, off, or refused by a
- * system-call filter above the process (systemd-nspawn's); fails if it is there and the
+/* Denies every filesystem access right Landlock knows on this kernel, except reading files
+ * and listing folders beneath each of @read_dirs (NULL-terminated, may be NULL; a path not
+ * there is skipped): descriptors already open keep working, no other path can be opened. Sets
+ * @ret_applied FALSE (and succeeds) when Landlock is not there: not in the kernel, off, or refused
+ * by a system-call filter above the process (systemd-nspawn's); fails if it is there and the
  * restriction could not be applied. */
-gboolean fut_sandbox_landlock(gboolean *ret_applied, GError **error);
+gboolean fut_sandbox_landlock(const gchar *const *read_dirs, gboolean *ret_applied, GError **error);
 
 /* Loads the seccomp allow-list; everything else kills the process (SIGSYS), except open,
  * socket and their relatives, which fail with EPERM (so a library that tries one fails
- * cleanly), and fgetxattr, which says "no such attribute". */
-gboolean fut_sandbox_seccomp(GError **error);
+ * cleanly), and fgetxattr, which says "no such attribute". With @open_read_only, openat
+ * is allowed for reading only (no write access, O_CREAT, O_TRUNC, O_APPEND, O_PATH,
+ * O_TMPFILE): pass it only when Landlock limits which paths that reaches. */
+gboolean fut_sandbox_seccomp(gboolean open_read_only, GError **error);
 
 G_END_DECLS

@@ -234,6 +234,7 @@ fut_content_config_new(GKeyFile *kf, GError **error)
 	G_STATIC_ASSERT(G_N_ELEMENTS(mail_charsets) == G_N_ELEMENTS(self->keep_mail));
 	for (guint i = 0; i < G_N_ELEMENTS(mail_charsets); i++)
 		self->keep_mail[i] = g_iconv_open("UTF-8", mail_charsets[i]);
+	self->keep_pdf = content_pdf_keep_params();
 	/* load the message catalog and the time zone (libzip converts entry times) now,
 	 * for the same reason */
 	(void)_("not a regular file");
@@ -298,6 +299,7 @@ fut_content_config_free(FutContentConfig *self)
 		if (self->keep_mail[i] != (GIConv)-1)
 			g_iconv_close(self->keep_mail[i]);
 	}
+	g_clear_object(&self->keep_pdf);
 	g_free(self);
 }
 

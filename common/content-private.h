@@ -43,6 +43,8 @@ struct _FutContentConfig {
 	/* and the charsets a mail's headers and parts may name, which GMime converts inside
 	 * the sandboxed worker (content-config.c, mail_charsets) */
 	GIConv keep_mail[16];
+	/* a tiny PDF kept open: poppler's CMap list stays (pdf.c, content_pdf_keep_params) */
+	GObject *keep_pdf;
 	gboolean map_files; /* fut_content_config_set_map_files() */
 };
 
@@ -162,6 +164,8 @@ gboolean content_take_budget(Ctx *ctx, gsize n, const gchar *container);
 
 /* PDF text with poppler (pdf.c), mail with GMime (mime.c). */
 void content_scan_pdf(Ctx *ctx, const guint8 *data, gsize len, const gchar *name);
+/* A small PDF document, open; NULL if poppler refused it (see pdf.c). */
+GObject *content_pdf_keep_params(void);
 void content_scan_mime(Ctx *ctx, const guint8 *data, gsize len, guint depth, const gchar *name);
 
 /* A whole in-memory stream (an archive entry) classified like a file. */

@@ -20,6 +20,40 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PopplerPage, g_object_unref)
 
 #define PDF_PAGES_MAX 10000
 
+/* poppler keeps its global parameters (among them the list of its CMap files, which read
+ * Japanese text in fonts that are not embedded) only while a document is open, and lists
+ * those files again for each new one. In the sandboxed worker no folder can be listed, so
+ * a document opened before the sandbox is kept for the configuration's life: the list made
+ * then stays, and a CMap is read from it when a font needs one (the worker may read that
+ * folder and nothing else). */
+GObject *
+content_pdf_keep_params(void)
+{
+	static const gchar *const objs[] = {
+	    "<< /Type /Catalog /Pages 2 0 R >>",
+	    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+	    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] >>",
+	};
+	g_autoptr(GString) pdf = g_string_new("%PDF-1.4\n");
+	g_autoptr(GBytes) bytes = NULL;
+	gsize offsets[G_N_ELEMENTS(objs)];
+	gsize xref;
+
+	for (gsize i = 0; i < G_N_ELEMENTS(objs); i++) {
+		offsets[i] = pdf->len;
+		g_string_append_printf(pdf, "%zu 0 obj\n%s\nendobj\n", i + 1, objs[i]);
+	}
+	xref = pdf->len;
+	g_string_append_printf(pdf, "xref\n0 %zu\n0000000000 65535 f \n", G_N_ELEMENTS(objs) + 1);
+	for (gsize i = 0; i < G_N_ELEMENTS(objs); i++)
+		g_string_append_printf(pdf, "%010zu 00000 n \n", offsets[i]);
+	g_string_append_printf(pdf,
+	                       "trailer\n<< /Size %zu /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n",
+	                       G_N_ELEMENTS(objs) + 1, xref);
+	bytes = g_string_free_to_bytes(g_steal_pointer(&pdf));
+	return (GObject *)poppler_document_new_from_bytes(bytes, NULL, NULL);
+}
+
 void
 content_scan_pdf(Ctx *ctx, const guint8 *data, gsize len, const gchar *name)
 {

@@ -53,18 +53,30 @@ printf '{\\rtf1\\ansi\\ansicpg932 %s %s\\par}' "$kw" "$mn" >"$HOME_U/form.rtf"
 expect "$HOME_U/form.rtf" I
 
 # PDF: one page of Helvetica text with a correct cross-reference table (as the unit test's
-# make_pdf()); no text at all is a scan.
-mkpdf() { # mkpdf FILE [TEXT]
-	python3 - "$1" "${2-}" <<'PY'
+# make_pdf()); no text at all is a scan. With "cjk", the text is shown the way Japanese
+# PDFs without embedded fonts show it: a Type0 font of the Adobe-Japan1 collection, encoding
+# UniJIS-UCS2-H, no font file; reading it needs poppler's CMap files (poppler-data).
+mkpdf() { # mkpdf FILE [TEXT [cjk]]
+	python3 - "$1" "${2-}" "${3-}" <<'PY'
 import sys
-path, text = sys.argv[1], sys.argv[2]
-stream = ('BT /F1 12 Tf 72 720 Td (%s) Tj ET' % text) if text else ''
+path, text, cjk = sys.argv[1], sys.argv[2], sys.argv[3] == 'cjk'
+if cjk:
+    stream = 'BT /F1 12 Tf 72 720 Td <%s> Tj ET' % text.encode('utf-16-be').hex().upper()
+    fonts = ['<< /Type /Font /Subtype /Type0 /BaseFont /MS-Mincho /Encoding /UniJIS-UCS2-H '
+             '/DescendantFonts [6 0 R] >>',
+             '<< /Type /Font /Subtype /CIDFontType0 /BaseFont /MS-Mincho /CIDSystemInfo '
+             '<< /Registry (Adobe) /Ordering (Japan1) /Supplement 2 >> /FontDescriptor 7 0 R >>',
+             '<< /Type /FontDescriptor /FontName /MS-Mincho /Flags 4 '
+             '/FontBBox [0 -141 1000 859] /ItalicAngle 0 /Ascent 859 /Descent -141 '
+             '/CapHeight 859 /StemV 80 >>']
+else:
+    stream = ('BT /F1 12 Tf 72 720 Td (%s) Tj ET' % text) if text else ''
+    fonts = ['<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>']
 objs = ['<< /Type /Catalog /Pages 2 0 R >>',
         '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
         '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R '
         '/Resources << /Font << /F1 5 0 R >> >> >>',
-        '<< /Length %d >>\nstream\n%s\nendstream' % (len(stream), stream),
-        '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>']
+        '<< /Length %d >>\nstream\n%s\nendstream' % (len(stream), stream)] + fonts
 out, offsets = '%PDF-1.4\n', []
 for i, o in enumerate(objs):
     offsets.append(len(out))
@@ -86,6 +98,16 @@ mkpdf "$HOME_U/notice.pdf" "Meeting on Monday"
 expect "$HOME_U/notice.pdf" III
 mkpdf "$HOME_U/scan.pdf"
 expect_rule "$HOME_U/scan.pdf" II unsupported
+# Japanese text in a font that is not embedded: the worker reads poppler's CMaps (its only
+# path, read-only) or loses the text, and this roster would be Class II for having none.
+if [ -d /usr/share/poppler/cMap ]; then
+	mkpdf "$HOME_U/cjk.pdf" "個人番号 $mn" cjk
+	expect_rule "$HOME_U/cjk.pdf" I mynumber
+	mkpdf "$HOME_U/cjk-mark.pdf" "極秘　会議資料" cjk
+	expect_rule "$HOME_U/cjk-mark.pdf" II marking
+else
+	echo "# no poppler-data here: the Japanese PDF cases are not run" >&2
+fi
 
 # Mail: a Shift_JIS roster attached in base64; a marking in an encoded subject.
 mkmail() { # mkmail FILE SUBJECT ATTACHMENT-TEXT [SUBJECT-CHARSET]

@@ -53,9 +53,23 @@ grep -q 'content parsers: up to .* workers as user nobody, seccomp' "$TEST_TMP/a
 # The sandbox, proved by the worker binary itself: open and socket are refused.
 out=$("$WORKER" --self-test files --uid 65534 --gid 65534 2>&1) ||
 	fail "worker self test: something was allowed: $out"
-for what in "open /etc/passwd" "openat /" "socket AF_INET" "socket AF_UNIX"; do
+# Paths: refused by seccomp (EPERM), or, where Landlock is there and openat is let through
+# for reading, by Landlock (EACCES): only poppler's data folder may be read, never written,
+# and a path that climbs out of it reaches nothing.
+for what in "socket AF_INET" "socket AF_UNIX" "write poppler data"; do
 	echo "$out" | grep -q "^$what: refused (EPERM)$" || fail "worker self test: $what: $out"
 done
+for what in "open /etc/passwd" "openat /" "open /etc/passwd through poppler data"; do
+	echo "$out" | grep -Eq "^$what: refused \((EPERM|EACCES)\)$" ||
+		fail "worker self test: $what: $out"
+done
+if echo "$out" | grep -q ' landlock yes$' && [ -r /usr/share/poppler/cMap/Adobe-Japan1/UniJIS-UCS2-H ]; then
+	echo "$out" | grep -q '^read poppler data: ALLOWED$' ||
+		fail "worker self test: poppler's CMaps cannot be read: $out"
+else
+	echo "$out" | grep -q '^read poppler data: refused (EPERM)$' ||
+		fail "worker self test: without Landlock a path was opened: $out"
+fi
 echo "$out" | grep -q '^uid 65534 gid 65534 no_new_privs 1 ' || fail "self test: $out"
 # ...and a system call outside the list kills it
 "$WORKER" --self-test fork --uid 65534 --gid 65534 >"$TEST_TMP/fork.out" 2>&1
