@@ -86,4 +86,8 @@ gchar *fut_content_result_to_json(const FutContentResult *r);
  * with a one-line reason. Returns a new result or NULL. */
 FutContentResult *fut_content_result_from_json(const gchar *json, gsize len, GError **error);
 
+/* A PDF file of @objs (object 1 to @n_objs, the first the catalog) with a correct
+ * cross-reference table: the small document pdf.c keeps open, and test fixtures. */
+GBytes *fut_pdf_build(const gchar *const *objs, gsize n_objs);
+
 G_END_DECLS

@@ -26,6 +26,27 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PopplerPage, g_object_unref)
  * a document opened before the sandbox is kept for the configuration's life: the list made
  * then stays, and a CMap is read from it when a font needs one (the worker may read that
  * folder and nothing else). */
+GBytes *
+fut_pdf_build(const gchar *const *objs, gsize n_objs)
+{
+	GString *pdf = g_string_new("%PDF-1.4\n");
+	g_autofree gsize *offsets = g_new(gsize, n_objs);
+	gsize xref;
+
+	for (gsize i = 0; i < n_objs; i++) {
+		offsets[i] = pdf->len;
+		g_string_append_printf(pdf, "%zu 0 obj\n%s\nendobj\n", i + 1, objs[i]);
+	}
+	xref = pdf->len;
+	g_string_append_printf(pdf, "xref\n0 %zu\n0000000000 65535 f \n", n_objs + 1);
+	for (gsize i = 0; i < n_objs; i++)
+		g_string_append_printf(pdf, "%010zu 00000 n \n", offsets[i]);
+	g_string_append_printf(pdf,
+	                       "trailer\n<< /Size %zu /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n",
+	                       n_objs + 1, xref);
+	return g_string_free_to_bytes(pdf);
+}
+
 GObject *
 content_pdf_keep_params(void)
 {
@@ -34,23 +55,8 @@ content_pdf_keep_params(void)
 	    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 	    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] >>",
 	};
-	g_autoptr(GString) pdf = g_string_new("%PDF-1.4\n");
-	g_autoptr(GBytes) bytes = NULL;
-	gsize offsets[G_N_ELEMENTS(objs)];
-	gsize xref;
+	g_autoptr(GBytes) bytes = fut_pdf_build(objs, G_N_ELEMENTS(objs));
 
-	for (gsize i = 0; i < G_N_ELEMENTS(objs); i++) {
-		offsets[i] = pdf->len;
-		g_string_append_printf(pdf, "%zu 0 obj\n%s\nendobj\n", i + 1, objs[i]);
-	}
-	xref = pdf->len;
-	g_string_append_printf(pdf, "xref\n0 %zu\n0000000000 65535 f \n", G_N_ELEMENTS(objs) + 1);
-	for (gsize i = 0; i < G_N_ELEMENTS(objs); i++)
-		g_string_append_printf(pdf, "%010zu 00000 n \n", offsets[i]);
-	g_string_append_printf(pdf,
-	                       "trailer\n<< /Size %zu /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n",
-	                       G_N_ELEMENTS(objs) + 1, xref);
-	bytes = g_string_free_to_bytes(g_steal_pointer(&pdf));
 	return (GObject *)poppler_document_new_from_bytes(bytes, NULL, NULL);
 }
 

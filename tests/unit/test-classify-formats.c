@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 
 #include "classify.h"
+#include "content.h"
 #include "detect.h"
 #include "test-classify-formats.h"
 #include "util.h"
@@ -178,7 +179,6 @@ test_words(void)
 static GBytes *
 make_pdf(const gchar *text)
 {
-	GString *pdf = g_string_new("%PDF-1.4\n");
 	g_autofree gchar *stream = text != NULL
 	                               ? g_strdup_printf("BT /F1 12 Tf 72 720 Td (%s) Tj ET", text)
 	                               : g_strdup("");
@@ -192,21 +192,8 @@ make_pdf(const gchar *text)
 	    obj4,
 	    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
 	};
-	gsize offsets[G_N_ELEMENTS(objs)];
-	gsize xref;
 
-	for (guint i = 0; i < G_N_ELEMENTS(objs); i++) {
-		offsets[i] = pdf->len;
-		g_string_append_printf(pdf, "%u 0 obj\n%s\nendobj\n", i + 1, objs[i]);
-	}
-	xref = pdf->len;
-	g_string_append_printf(pdf, "xref\n0 %zu\n0000000000 65535 f \n", G_N_ELEMENTS(objs) + 1);
-	for (guint i = 0; i < G_N_ELEMENTS(objs); i++)
-		g_string_append_printf(pdf, "%010zu 00000 n \n", offsets[i]);
-	g_string_append_printf(pdf,
-	                       "trailer\n<< /Size %zu /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n",
-	                       G_N_ELEMENTS(objs) + 1, xref);
-	return g_string_free_to_bytes(pdf);
+	return fut_pdf_build(objs, G_N_ELEMENTS(objs));
 }
 
 static void
