@@ -165,58 +165,91 @@ calls_clear(Calls *c)
 	g_array_unref(c->resolved);
 }
 
+/* Each case: the calls seen, a listener and a scratch file holding the case's data. */
+typedef struct {
+	Calls c;
+	FutFanwatch *fw;
+	gchar *path;
+} Fixture;
+
+static void
+fixture_set_up(Fixture *f, gconstpointer content)
+{
+	f->c = calls_new();
+	f->fw = listener_new(&f->c);
+	f->path = scratch_file(content);
+}
+
+static void
+fixture_tear_down(Fixture *f, gconstpointer content)
+{
+	(void)content;
+	unlink(f->path);
+	g_free(f->path);
+	listener_free(f->fw);
+	calls_clear(&f->c);
+}
+
+/* At least one resolution so far, every one of @seq with @file_class. */
+static void
+assert_resolved_all(const Calls *c, guint64 seq, guint file_class)
+{
+	g_assert_cmpuint(c->resolved->len, >=, 1);
+	for (guint i = 0; i < c->resolved->len; i++) {
+		const Resolution *r = &g_array_index(c->resolved, Resolution, i);
+		g_assert_cmpuint(r->seq, ==, seq);
+		g_assert_cmpuint(r->file_class, ==, file_class);
+	}
+}
+
 /* The attacker's race: the open is allowed at once, and the file is marked pending before
  * the answer; the learner resolves the number with the class it finds. */
 static void
-test_open_then_learn(void)
+test_open_then_learn(Fixture *f, gconstpointer data)
 {
-	Calls c = calls_new();
-	FutFanwatch *fw = listener_new(&c);
-	g_autofree gchar *path = scratch_file("secret\n");
+	Calls *c = &f->c;
+	FutFanwatch *fw = f->fw;
+	const gchar *path = f->path;
 	Pending *p = open_event(fw, path);
 	guint64 seq;
 
 	g_assert_cmpint(fw_decide_opener(fw, &p->ev), ==, FW_VERDICT_ALLOW);
-	g_assert_cmpuint(c.pending->len, ==, 1);
-	seq = g_array_index(c.pending, guint64, 0);
+	g_assert_cmpuint(c->pending->len, ==, 1);
+	seq = g_array_index(c->pending, guint64, 0);
 	g_assert_cmpuint(seq, !=, 0);
 	g_assert_cmpuint(p->ev.pending_seq, ==, seq);
-	g_assert_cmpuint(c.resolved->len, ==, 0); /* nothing classified on the answering path */
-	g_assert_cmpuint(c.classified, ==, 0);
+	g_assert_cmpuint(c->resolved->len, ==, 0); /* nothing classified on the answering path */
+	g_assert_cmpuint(c->classified, ==, 0);
 	fw_learn(fw, &p->ev);
-	g_assert_cmpuint(c.resolved->len, >=, 1);
-	for (guint i = 0; i < c.resolved->len; i++) {
-		Resolution *r = &g_array_index(c.resolved, Resolution, i);
+	g_assert_cmpuint(c->resolved->len, >=, 1);
+	for (guint i = 0; i < c->resolved->len; i++) {
+		Resolution *r = &g_array_index(c->resolved, Resolution, i);
 		g_assert_cmpuint(r->seq, ==, seq);
 		g_assert_cmpuint(r->file_class, ==, FUT_FANWATCH_CLASS_I);
 		g_assert_true(r->had_fd);
 	}
 	g_assert_cmpuint(p->ev.pending_seq, ==, 0);
-	g_array_set_size(c.resolved, 0);
+	g_array_set_size(c->resolved, 0);
 	fw_pending_done(p); /* resolved already: nothing more */
-	g_assert_cmpuint(c.resolved->len, ==, 0);
+	g_assert_cmpuint(c->resolved->len, ==, 0);
 
 	/* Classified now: the next open of the same version is not pending. */
 	p = open_event(fw, path);
 	g_assert_cmpint(fw_decide_opener(fw, &p->ev), ==, FW_VERDICT_ALLOW);
-	g_assert_cmpuint(c.pending->len, ==, 1);
+	g_assert_cmpuint(c->pending->len, ==, 1);
 	g_assert_cmpuint(p->ev.pending_seq, ==, 0);
 	fw_pending_done(p);
-	g_assert_cmpuint(c.resolved->len, ==, 0);
-
-	unlink(path);
-	listener_free(fw);
-	calls_clear(&c);
+	g_assert_cmpuint(c->resolved->len, ==, 0);
 }
 
 /* Two opens of one version share its number; a rewrite (a new version) gets a new one, and
  * the old number is resolved by its own event, never taken by the new version's. */
 static void
-test_versions(void)
+test_versions(Fixture *f, gconstpointer data)
 {
-	Calls c = calls_new();
-	FutFanwatch *fw = listener_new(&c);
-	g_autofree gchar *path = scratch_file("one\n");
+	Calls *c = &f->c;
+	FutFanwatch *fw = f->fw;
+	const gchar *path = f->path;
 	Pending *a = open_event(fw, path);
 	Pending *b = open_event(fw, path);
 	Pending *n;
@@ -241,39 +274,31 @@ test_versions(void)
 	g_assert_cmpuint(fw_seq_table_size(fw->seqs), ==, 1);
 
 	/* The learner classifies the new version (Class III) for the new open: only s2. */
-	c.classify_as = FUT_FANWATCH_CLASS_III;
+	c->classify_as = FUT_FANWATCH_CLASS_III;
 	fw_learn(fw, &n->ev);
-	for (guint i = 0; i < c.resolved->len; i++)
-		g_assert_cmpuint(g_array_index(c.resolved, Resolution, i).seq, ==, s2);
-	g_assert_cmpuint(c.resolved->len, >=, 1);
-	g_array_set_size(c.resolved, 0);
+	for (guint i = 0; i < c->resolved->len; i++)
+		g_assert_cmpuint(g_array_index(c->resolved, Resolution, i).seq, ==, s2);
+	g_assert_cmpuint(c->resolved->len, >=, 1);
+	g_array_set_size(c->resolved, 0);
 
 	/* The old version's events: nobody learnt them (a full learner queue): each ends
 	 * resolving s1, as Class II, never as the Class III of the newer version. */
 	fw_pending_done(a);
 	fw_pending_done(b);
-	g_assert_cmpuint(c.resolved->len, ==, 2);
-	for (guint i = 0; i < c.resolved->len; i++) {
-		Resolution *r = &g_array_index(c.resolved, Resolution, i);
-		g_assert_cmpuint(r->seq, ==, s1);
-		g_assert_cmpuint(r->file_class, ==, FUT_FANWATCH_CLASS_II);
-	}
+	g_assert_cmpuint(c->resolved->len, ==, 2);
+	assert_resolved_all(c, s1, FUT_FANWATCH_CLASS_II);
 	fw_pending_done(n);
-
-	unlink(path);
-	listener_free(fw);
-	calls_clear(&c);
 }
 
 /* The attacker's rewrite: Class I content is read through a pending open, then Class III
  * content is written over it before the learner comes. The learner's Class III verdict on
  * the new version must not resolve the number the read carries: it ends as Class II. */
 static void
-test_rewritten_before_learn(void)
+test_rewritten_before_learn(Fixture *f, gconstpointer data)
 {
-	Calls c = calls_new();
-	FutFanwatch *fw = listener_new(&c);
-	g_autofree gchar *path = scratch_file("roster: Class I content\n");
+	Calls *c = &f->c;
+	FutFanwatch *fw = f->fw;
+	const gchar *path = f->path;
 	Pending *p = open_event(fw, path);
 	struct timespec ts[2] = {{0, UTIME_OMIT}, {0, UTIME_NOW}};
 	guint64 seq;
@@ -283,78 +308,64 @@ test_rewritten_before_learn(void)
 	g_assert_cmpuint(seq, !=, 0);
 	rewrite(path, "lunch menu, harmless and longer\n");
 	g_assert_cmpint(utimensat(AT_FDCWD, path, ts, 0), ==, 0);
-	c.classify_as = FUT_FANWATCH_CLASS_III;
+	c->classify_as = FUT_FANWATCH_CLASS_III;
 	fw_learn(fw, &p->ev);
-	for (guint i = 0; i < c.resolved->len; i++)
-		g_assert_cmpuint(g_array_index(c.resolved, Resolution, i).seq, !=, seq);
+	for (guint i = 0; i < c->resolved->len; i++)
+		g_assert_cmpuint(g_array_index(c->resolved, Resolution, i).seq, !=, seq);
 	fw_pending_done(p);
-	g_assert_cmpuint(c.resolved->len, >=, 1);
+	g_assert_cmpuint(c->resolved->len, >=, 1);
 	{
-		Resolution *r = &g_array_index(c.resolved, Resolution, c.resolved->len - 1);
+		Resolution *r = &g_array_index(c->resolved, Resolution, c->resolved->len - 1);
 		g_assert_cmpuint(r->seq, ==, seq);
 		g_assert_cmpuint(r->file_class, ==, FUT_FANWATCH_CLASS_II);
 	}
-	unlink(path);
-	listener_free(fw);
-	calls_clear(&c);
 }
 
 /* What cannot be decided is Class II: the classifier fails. */
 static void
-test_classifier_fails(void)
+test_classifier_fails(Fixture *f, gconstpointer data)
 {
-	Calls c = calls_new();
-	FutFanwatch *fw = listener_new(&c);
-	g_autofree gchar *path = scratch_file("garbage\n");
+	Calls *c = &f->c;
+	FutFanwatch *fw = f->fw;
+	const gchar *path = f->path;
 	Pending *p = open_event(fw, path);
 	guint64 seq;
 
-	c.classify_fails = TRUE;
+	c->classify_fails = TRUE;
 	g_assert_cmpint(fw_decide_opener(fw, &p->ev), ==, FW_VERDICT_ALLOW);
 	seq = p->ev.pending_seq;
 	g_assert_cmpuint(seq, !=, 0);
 	fw_learn(fw, &p->ev);
-	g_assert_cmpuint(c.resolved->len, >=, 1);
-	for (guint i = 0; i < c.resolved->len; i++) {
-		Resolution *r = &g_array_index(c.resolved, Resolution, i);
-		g_assert_cmpuint(r->seq, ==, seq);
-		g_assert_cmpuint(r->file_class, ==, FUT_FANWATCH_CLASS_II);
-	}
+	assert_resolved_all(c, seq, FUT_FANWATCH_CLASS_II);
 	fw_pending_done(p);
-	unlink(path);
-	listener_free(fw);
-	calls_clear(&c);
 }
 
 /* Fail closed: a pending mark the taint layer cannot take denies the open, with a reason. */
 static void
-test_mark_refused(void)
+test_mark_refused(Fixture *f, gconstpointer data)
 {
-	Calls c = calls_new();
-	FutFanwatch *fw = listener_new(&c);
-	g_autofree gchar *path = scratch_file("x\n");
+	Calls *c = &f->c;
+	FutFanwatch *fw = f->fw;
+	const gchar *path = f->path;
 	Pending *p = open_event(fw, path);
 
-	c.refuse = TRUE;
+	c->refuse = TRUE;
 	g_assert_cmpint(fw_decide_opener(fw, &p->ev), ==, FW_VERDICT_DENY);
 	g_assert_true(p->ev.record);
 	g_assert_nonnull(p->ev.reason);
 	g_assert_cmpuint(p->ev.pending_seq, ==, 0);
 	fw_pending_done(p);
-	g_assert_cmpuint(c.resolved->len, ==, 0);
-	unlink(path);
-	listener_free(fw);
-	calls_clear(&c);
+	g_assert_cmpuint(c->resolved->len, ==, 0);
 }
 
 /* Not regular files: no number. An upload program's open is decided by classification
  * before its answer, never pending. */
 static void
-test_not_pending(void)
+test_not_pending(Fixture *f, gconstpointer data)
 {
-	Calls c = calls_new();
-	FutFanwatch *fw = listener_new(&c);
-	g_autofree gchar *path = scratch_file("x\n");
+	Calls *c = &f->c;
+	FutFanwatch *fw = f->fw;
+	const gchar *path = f->path;
 	Pending *p = open_event(fw, "/dev/null");
 
 	g_assert_cmpint(fw_decide_opener(fw, &p->ev), ==, FW_VERDICT_ALLOW);
@@ -364,13 +375,10 @@ test_not_pending(void)
 	p->ev.upload = TRUE;
 	g_assert_cmpint(fw_decide_opener(fw, &p->ev), ==, FW_VERDICT_WORK);
 	g_assert_cmpuint(p->ev.pending_seq, ==, 0);
-	g_assert_cmpuint(c.pending->len, ==, 0);
+	g_assert_cmpuint(c->pending->len, ==, 0);
 	g_free(p->ev.path);
 	p->ev.path = NULL;
 	fw_pending_done(p);
-	unlink(path);
-	listener_free(fw);
-	calls_clear(&c);
 }
 
 /* The table alone: same version same number, a new version a new one, take only exactly
@@ -410,12 +418,18 @@ int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	g_test_add_func("/fanwatch/pending/open-then-learn", test_open_then_learn);
-	g_test_add_func("/fanwatch/pending/versions", test_versions);
-	g_test_add_func("/fanwatch/pending/rewritten-before-learn", test_rewritten_before_learn);
-	g_test_add_func("/fanwatch/pending/classifier-fails", test_classifier_fails);
-	g_test_add_func("/fanwatch/pending/mark-refused", test_mark_refused);
-	g_test_add_func("/fanwatch/pending/not-pending", test_not_pending);
+	g_test_add("/fanwatch/pending/open-then-learn", Fixture, "secret\n", fixture_set_up,
+	           test_open_then_learn, fixture_tear_down);
+	g_test_add("/fanwatch/pending/versions", Fixture, "one\n", fixture_set_up, test_versions,
+	           fixture_tear_down);
+	g_test_add("/fanwatch/pending/rewritten-before-learn", Fixture, "roster: Class I content\n",
+	           fixture_set_up, test_rewritten_before_learn, fixture_tear_down);
+	g_test_add("/fanwatch/pending/classifier-fails", Fixture, "garbage\n", fixture_set_up,
+	           test_classifier_fails, fixture_tear_down);
+	g_test_add("/fanwatch/pending/mark-refused", Fixture, "x\n", fixture_set_up,
+	           test_mark_refused, fixture_tear_down);
+	g_test_add("/fanwatch/pending/not-pending", Fixture, "x\n", fixture_set_up,
+	           test_not_pending, fixture_tear_down);
 	g_test_add_func("/fanwatch/pending/seq-table", test_seq_table);
 	return g_test_run();
 }
