@@ -62,6 +62,26 @@ upload_record(const FutFanwatchRecord *r, gpointer user_data)
 		              (unsigned long long)r->gap_count);
 }
 
+/* On a listener worker, before an upload under an approval is let through: its record,
+ * durable in the log now, or the upload is refused (no egress without a record). The log
+ * is open for as long as the listener runs (fut_agent_clear stops it first) and takes
+ * appends from any thread. */
+static gboolean
+upload_allowing(const FutFanwatchRecord *r, gpointer user_data)
+{
+	FutAgent *agent = user_data;
+	g_autoptr(FutLogEvent) ev = fut_fanwatch_record_to_log_event(r);
+	g_autoptr(GError) error = NULL;
+
+	if (agent->log != NULL &&
+	    fut_egress_log_append(agent->log, ev, FUT_EGRESS_LOG_APPEND_DURABLE, NULL, &error))
+		return TRUE;
+	fut_agent_say(FUT_AGENT_LOG_ERR, _("cannot record %s, so the upload is refused: %s"),
+	              fut_fanwatch_record_kind_to_string(r->kind),
+	              error != NULL ? error->message : _("the log is closed"));
+	return FALSE;
+}
+
 /* Creates and starts the listener from [upload]. Fail closed: when upload control is
  * configured and fanotify cannot be set up, the agent does not start. */
 gboolean
@@ -83,6 +103,8 @@ fut_agent_upload_start(FutAgent *agent, GError **error)
 	cfg.learn_max = c->upload_learn_max;
 	cfg.observe_interval_s = c->upload_observe_interval;
 	cfg.observe_per_minute = c->upload_observe_per_minute;
+	cfg.on_allowing = upload_allowing;
+	cfg.on_allowing_data = agent;
 	/* Only with the kernel side running: the learner then classifies every file other
 	 * programs open (and holds its descriptor meanwhile, which keeps a user from taking a
 	 * write lease on it), and approvals go to the kernel map. Without it, that is cost

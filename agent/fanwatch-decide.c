@@ -423,24 +423,37 @@ check_approval(FutFanwatch *fw, Event *ev, gboolean hash)
 		}
 	}
 	ev->approval_id = approval_find(fw, ev);
-	/* Telling the taint layer opens the program's file and updates a kernel map: a
-	 * worker's job, never a responder's (@hash is FALSE on the responder). */
-	if (ev->approval_id != NULL && fw->on_approved != NULL && !hash) {
+	if (ev->approval_id == NULL)
+		return deny_verdict(ev, no);
+	/* Writing the record durably and telling the taint layer (which opens the program's
+	 * file and updates a kernel map) are a worker's job, never a responder's (@hash is
+	 * FALSE on the responder). */
+	if ((fw->on_allowing != NULL || fw->on_approved != NULL) && !hash) {
 		g_clear_pointer(&ev->approval_id, g_free);
 		return FW_VERDICT_WORK;
 	}
-	if (ev->approval_id != NULL && fw->on_approved != NULL &&
+	ev->kind = FUT_FANWATCH_RECORD_ALLOWED;
+	ev->reason = "an active upload approval covers this content, requester and program";
+	ev->record = TRUE;
+	/* The record first: when the log cannot take it, nothing is let through, not even to
+	 * the kernel's taint layer. */
+	if (fw->on_allowing != NULL) {
+		g_autofree gchar *keep_id = g_strdup(ev->approval_id);
+		g_autoptr(FutFanwatchRecord) rec = fw_record_from_event(fw, ev, g_get_real_time());
+
+		ev->approval_id = g_steal_pointer(&keep_id);
+		if (!fw->on_allowing(rec, fw->on_allowing_data)) {
+			g_clear_pointer(&ev->approval_id, g_free);
+			return deny_verdict(ev, "the egress log cannot record this upload");
+		}
+		ev->record = FALSE;
+	}
+	if (fw->on_approved != NULL &&
 	    !fw->on_approved(ev->fd, ev->uid, ev->exe, ev->approval_id, fw->on_approved_data)) {
 		g_clear_pointer(&ev->approval_id, g_free);
 		return deny_verdict(ev, "the approval cannot be given to the kernel's taint layer");
 	}
-	if (ev->approval_id != NULL) {
-		ev->record = TRUE;
-		ev->kind = FUT_FANWATCH_RECORD_ALLOWED;
-		ev->reason = "an active upload approval covers this content, requester and program";
-		return FW_VERDICT_ALLOW;
-	}
-	return deny_verdict(ev, no);
+	return FW_VERDICT_ALLOW;
 }
 
 /* Reads only /proc and the attributes the kernel has cached for the event's file; opens

@@ -129,6 +129,8 @@ struct _FutFanwatch {
 	gboolean (*on_approved)(
 	    int fd, guint32 uid, const gchar *exe, const gchar *request_id, gpointer user_data);
 	gpointer on_approved_data;
+	gboolean (*on_allowing)(const FutFanwatchRecord *rec, gpointer user_data);
+	gpointer on_allowing_data;
 	gboolean (*on_pending)(int fd, guint64 seq, gpointer user_data);
 	void (*on_resolved)(int fd, guint64 seq, guint file_class, gpointer user_data);
 	gpointer on_pending_data;

@@ -105,6 +105,8 @@ fut_fanwatch_new(const FutFanwatchConfig *cfg,
 	}
 	fw->on_approved = cfg->on_approved;
 	fw->on_approved_data = cfg->on_approved_data;
+	fw->on_allowing = cfg->on_allowing;
+	fw->on_allowing_data = cfg->on_allowing_data;
 	fw->classify = classify_func;
 	fw->classify_data = classify_data;
 	fw->sink = g_new0(Sink, 1);

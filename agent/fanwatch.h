@@ -158,6 +158,15 @@ typedef struct {
 	 * classified. @fd: the file (valid during the call) or -1. */
 	void (*on_resolved)(int fd, guint64 seq, guint file_class, gpointer user_data);
 	gpointer on_pending_data;
+	/* Called from a worker thread when an upload program's open is to be allowed under an
+	 * approval, before anything else lets it through (before on_approved and before the
+	 * kernel's answer), with the upload.allowed record (borrowed): it must be durable in
+	 * the log when this returns TRUE. FALSE denies the open: no upload without its record
+	 * (if the log cannot be written, nothing leaves). The record is then not handed to
+	 * the record function again. NULL: the record goes to the record function after the
+	 * answer, as every other record. */
+	gboolean (*on_allowing)(const FutFanwatchRecord *rec, gpointer user_data);
+	gpointer on_allowing_data;
 } FutFanwatchConfig;
 
 /* Fills @cfg with defaults (NULL lists, digest_max 1 GiB, learn_max 1 MiB, observe every

@@ -6,7 +6,8 @@
 # host-signed request on the upload channel; futari-approve (TEST ONLY keys) signs it;
 # `futari redeem` activates it: the requester's curl then reads the file, another user's
 # curl and another program still cannot, and after the window curl is denied again. A
-# SIGKILLed agent leaves no opener hanging and the restarted agent logs a gap. Garbage
+# SIGKILLed agent leaves no opener hanging and the restarted agent logs a gap. With the log's
+# filesystem full, the approved upload is refused (its record is written first). Garbage
 # upload-request messages are refused; a config whose watched path cannot be marked stops
 # the agent at start (fail closed).
 . "$(dirname "$0")/agent-lib.sh"
@@ -222,5 +223,43 @@ ucurl "$U/bid.txt" >/dev/null && fail "curl read a Class II file after the resta
 stop_agent
 "$top_builddir/approver/futari-audit" verify "$L" >"$TEST_TMP/verify.out" 2>&1 ||
 	fail "futari-audit verify: $(tail -3 "$TEST_TMP/verify.out")"
-echo "ok: the agent denies uploads of Class I/II files, allows them under a redeemed approval within its window only, and logs every decision"
+
+# --- no upload without its record: the log cannot be written ------------------------------
+# The log moves to a small filesystem; a new approval for the same request is redeemed and
+# used once. Then that filesystem is filled: the requester's curl, still covered by the
+# approval, must be refused (the record is written durably before the open is allowed), and
+# every read that did get through has its upload.allowed record.
+LF="$TEST_TMP/log-small"
+mkdir -p "$LF"
+mount -t tmpfs -o size=1m,mode=0750 tmpfs "$LF" || fail "cannot mount a small tmpfs for the log"
+defer "umount $LF 2>/dev/null"
+sed -i "s|^log-dir = .*|log-dir = $LF|" "$ETC/agent.conf"
+start_agent
+"$APPROVE" sign "$REQ" --key "$W/keys/alice.key" --cert "$W/alice.cert" \
+	--passphrase-file "$W/alice.pass" --root "$W/org/org.pub" --out "$TEST_TMP/ok2.futari-approval" \
+	--valid-for 10m --allow-root >>"$W/approve.log" 2>&1 || fail "sign failed: $(tail -3 "$W/approve.log")"
+chmod 0644 "$TEST_TMP/ok2.futari-approval"
+out=$(as_user "$FUTARI" redeem "$TEST_TMP/ok2.futari-approval" 2>&1) || fail "redeem refused: $out"
+[ "$(ucurl "$U/bid.txt")" = "bid specification for tender 42" ] ||
+	fail "the requester's curl cannot read under the new approval"
+got=1
+dd if=/dev/zero of="$LF/filler" bs=4096 2>/dev/null
+# The log's last page may still take a record or two: try until refused.
+refused=""
+for i in $(seq 20); do
+	if ucurl "$U/bid.txt" >/dev/null; then
+		got=$((got + 1))
+	else
+		refused=$i
+		break
+	fi
+done
+[ -n "$refused" ] || fail "20 uploads under an approval went out with the log's filesystem full"
+grep -q "cannot record upload.allowed, so the upload is refused" "$TEST_TMP/agent.log" ||
+	fail "the agent did not say why the upload was refused: $(tail -5 "$TEST_TMP/agent.log")"
+rm -f "$LF/filler"
+n=$(cat "$LF"/egress-*.jsonl | grep '"event":"upload.allowed"' | grep -c bid.txt)
+[ "$n" = "$got" ] || fail "$got reads under the approval, $n upload.allowed records"
+stop_agent
+echo "ok: the agent denies uploads of Class I/II files, allows them under a redeemed approval within its window only, and logs every decision; with the log unwritable, an approved upload is refused"
 exit 0
