@@ -526,9 +526,12 @@ fut_broker_job_done(GObject *source, GAsyncResult *res, gpointer data)
 		json_object_set_string_member(r, "channel", j->upload ? "upload" : "usb");
 		fut_broker_set_str(r, "upload_host", j->upload_host);
 		fut_broker_set_str(r, "upload_program", j->upload_program);
+		if (j->held)
+			json_object_set_boolean_member(r, "held", TRUE);
 		fut_api_call_return(call, r);
-		job_progress_end(j, j->request_text != NULL ? FUT_EXPORT_OUTCOME_REQUESTED
-		                                            : FUT_EXPORT_OUTCOME_WRITTEN);
+		job_progress_end(j, j->request_text != NULL || j->held
+		                        ? FUT_EXPORT_OUTCOME_REQUESTED
+		                        : FUT_EXPORT_OUTCOME_WRITTEN);
 	}
 	if (j->pending != NULL && j->request_id != NULL)
 		g_hash_table_remove(j->agent->redeeming, j->request_id);
