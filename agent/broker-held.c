@@ -425,6 +425,10 @@ fut_broker_export_seal(FutApiCall *call, JsonObject *args, gpointer user_data)
 	ok = seal_parts(agent, call, parts, r, &error);
 	/* Sealed: the copies are the request's now. Refused: nothing waits for them. */
 	drop_parts(agent->config, uid, dir, !ok);
+	{
+		g_autofree gchar *udir = held_uid_dir(agent->config, uid);
+		g_rmdir(udir); /* only when empty */
+	}
 	if (!ok) {
 		g_prefix_error(&error, _("no request was made for the files that need approval: "));
 		fut_api_call_return_error(call, error);

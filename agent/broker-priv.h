@@ -60,6 +60,9 @@ typedef struct {
 	 * (broker-held.c) instead of a request of its own */
 	gboolean hold;
 	gboolean held;
+	/* redeem of a version-2 request: one {path, written, sha256, size} or {path, error} per
+	 * file, the reply's "files" */
+	JsonArray *file_results;
 	gchar *request_text;
 	gchar *klass;
 	gchar *class_why;
