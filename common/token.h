@@ -28,10 +28,10 @@ G_BEGIN_DECLS
 /* --- limits (bytes of the decoded value unless said otherwise) ---------------------- */
 #define FUT_CERT_TEXT_MAX       8192
 #define FUT_REVOCATION_TEXT_MAX (64 * 1024)
-#define FUT_REQUEST_TEXT_MAX    16384 /* version 1 */
+#define FUT_REQUEST_TEXT_MAX    16384        /* version 1 */
 #define FUT_REQUEST_V2_TEXT_MAX (160 * 1024) /* one agent reply (a socket packet) */
-#define FUT_REQUEST_MAX_FILES   1000 /* files in one version-2 request */
-#define FUT_REQUEST_PATH_DEPTH  17   /* parts of a version-2 file path: 16 folders, a name */
+#define FUT_REQUEST_MAX_FILES   1000         /* files in one version-2 request */
+#define FUT_REQUEST_PATH_DEPTH  17 /* parts of a version-2 file path: 16 folders, a name */
 #define FUT_APPROVAL_TEXT_MAX   16384
 #define FUT_TOKEN_MAX           64   /* staff id, login, role: one token of [A-Za-z0-9._@$+-] */
 #define FUT_NAME_MAX            256  /* display name, host name, USB strings, upload host */
