@@ -116,6 +116,30 @@ fut_broker_job_hold(FutBrokerJob *j, GError **error)
 	}
 	if (g_mkdir_with_parents(dir, 0700) < 0)
 		return fut_error_set_errno(error, errno, dir);
+	/* Two files of the job with one path on the stick ("a:b" and "a_b" are both written
+	 * "a_b") cannot be in one request: the second is refused now, not the whole request
+	 * at the seal. A marker per path, created exclusively. */
+	{
+		guint8 ph[FUT_SHA256_LEN];
+		g_autofree gchar *phex = NULL;
+		g_autofree gchar *pbase = NULL;
+		g_autofree gchar *marker = NULL;
+		g_autoptr(GError) merr = NULL;
+		fut_sha256(path, strlen(path), ph);
+		phex = fut_hex_encode(ph, sizeof ph);
+		pbase = g_strconcat(phex, ".path", NULL);
+		marker = g_build_filename(dir, pbase, NULL);
+		if (!fut_file_write_new(marker, "", 0, 0600, &merr)) {
+			if (g_error_matches(merr, FUT_ERROR, FUT_ERROR_EXISTS))
+				g_set_error(
+				    error, FUT_ERROR, FUT_ERROR_EXISTS,
+				    _("another file of this export goes to the same name on "
+				      "the stick: export it on its own"));
+			else
+				g_propagate_error(error, g_steal_pointer(&merr));
+			return FALSE;
+		}
+	}
 	/* The copy must outlive a reboot until the request is redeemed or expires. */
 	if (!fut_spool_entry_sync(j->spool, error))
 		return FALSE;

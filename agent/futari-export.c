@@ -263,6 +263,18 @@ seal_job(const gchar *source, ExportTally *t)
 	}
 	printf(_("%s: %u files need approval: one request for all of them.\n"), ename,
 	       (guint)int_member(r, "files"));
+	/* The agent drops what a job held for over an hour: say so rather than count them. */
+	if ((guint)int_member(r, "files") != t->held) {
+		g_autofree gchar *msg = g_strdup_printf(
+		    _("%s: %u files were held for approval but the request names %u: export the "
+		      "missing ones again"),
+		    source, t->held, (guint)int_member(r, "files"));
+		fail_line(msg);
+		t->refused += t->held > (guint)int_member(r, "files")
+		                  ? t->held - (guint)int_member(r, "files")
+		                  : 0;
+		t->held = (guint)int_member(r, "files");
+	}
 	/* -2: no copy, and no hint to add --with-copy (a folder's copy is not made yet) */
 	if (!save_request(source, ename, r, -2)) {
 		t->sealed = FALSE;

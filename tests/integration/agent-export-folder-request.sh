@@ -182,6 +182,22 @@ out=$(as_user "$FUTARI" redeem "$TEST_TMP/carol.futari-approval" "$TEST_TMP/dave
 echo "$out" | grep -q "(already-redeemed)$" || fail "replay: $out"
 [ "$(find "$mnt/event docs" -type f | wc -l)" -eq 7 ] || fail "files on the stick: $(find "$mnt/event docs" -type f)"
 
+# Two files of one job that the stick would name alike ("a:b" is written "a_b"): the second
+# is refused with the reason, the first is in the request.
+src2="$HOME_U/clash"
+mkdir -p "$src2"
+printf 'one TEST ONLY\n' >"$src2/a:b.txt"
+printf 'two TEST ONLY\n' >"$src2/a_b.txt"
+chown -R 65534:65534 "$src2"
+setfattr -n trusted.futari.class -v II "$src2/a:b.txt"
+setfattr -n trusted.futari.class -v II "$src2/a_b.txt"
+as_user "$FUTARI" export --to alpha --reason "clash TEST ONLY" -R "$src2" \
+	>"$TEST_TMP/out" 2>"$TEST_TMP/err" && fail "a clash exited 0: $(cat "$TEST_TMP/out")"
+grep -q "same name on the stick" "$TEST_TMP/err" || fail "clash: $(cat "$TEST_TMP/err")"
+grep -q '^files: 1$' "$HOME_U/clash.futari-request" || fail "clash: not one file in the request"
+grep -q '^file.1: clash/a_b.txt$' "$HOME_U/clash.futari-request" || fail "clash: $(grep '^file' "$HOME_U/clash.futari-request")"
+grep -q "1 waiting for approval, 1 refused" "$TEST_TMP/out" || fail "clash summary: $(cat "$TEST_TMP/out")"
+
 # Garbage to the agent's new arguments, bypassing the CLI: one-line reasons.
 probe() { as_user "$PROBE" "$SOCK" "$@"; }
 printf 'x\n' >"$HOME_U/x.txt"
