@@ -186,7 +186,9 @@ test_writer_refuses(void)
 	g_autoptr(GError) error = NULL;
 	FutRequestFile *f = g_ptr_array_index(q->files, 1);
 	const FutRequestFile *f0 = g_ptr_array_index(q->files, 0);
+	guint8 sha[FUT_SHA256_LEN];
 
+	memcpy(sha, f0->sha256, sizeof sha); /* the list is emptied below */
 	g_free(f->path);
 	f->path = g_strdup(f0->path);
 	g_assert_false(fut_request_sign(q, host, &error));
@@ -202,7 +204,7 @@ test_writer_refuses(void)
 	/* over the count */
 	for (guint i = 2; i <= FUT_REQUEST_MAX_FILES; i++) {
 		g_autofree gchar *p = g_strdup_printf("f%u", i);
-		fut_request_add_file(q, p, 1, f0->sha256, FUT_CLASS_II);
+		fut_request_add_file(q, p, 1, sha, FUT_CLASS_II);
 	}
 	g_assert_false(fut_request_sign(q, host, &error));
 	g_assert_nonnull(strstr(error->message, "1 to 1000"));
@@ -211,7 +213,7 @@ test_writer_refuses(void)
 	g_ptr_array_set_size(q->files, 0);
 	for (guint i = 0; i < FUT_REQUEST_MAX_FILES; i++) {
 		g_autofree gchar *p = g_strdup_printf("%0250u/%0250u", i, i);
-		fut_request_add_file(q, p, 1, f0->sha256, FUT_CLASS_II);
+		fut_request_add_file(q, p, 1, sha, FUT_CLASS_II);
 	}
 	g_assert_false(fut_request_sign(q, host, &error));
 	g_assert_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE);
@@ -220,7 +222,7 @@ test_writer_refuses(void)
 	g_ptr_array_set_size(q->files, 0);
 	for (guint i = 0; i < FUT_REQUEST_MAX_FILES; i++) {
 		g_autofree gchar *p = g_strdup_printf("folder/file %u.csv", i);
-		fut_request_add_file(q, p, 1, f0->sha256, FUT_CLASS_II);
+		fut_request_add_file(q, p, 1, sha, FUT_CLASS_II);
 	}
 	g_assert_true(fut_request_sign(q, host, &error));
 	{
