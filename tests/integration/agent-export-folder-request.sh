@@ -91,6 +91,8 @@ grep '"event":"export.requested"' "$L"/egress-*.jsonl | grep -q "$want_sub_deep_
 [ -z "$(find "$TEST_TMP/state/held" -mindepth 2 2>/dev/null)" ] || fail "held records left after the request: $(ls -R "$TEST_TMP/state/held")"
 as_user "$FUTARI" requests --json >"$TEST_TMP/reqs" 2>&1 || fail "requests failed: $(cat "$TEST_TMP/reqs")"
 grep -q '"files" *: *3' "$TEST_TMP/reqs" || fail "requests does not say 3 files: $(cat "$TEST_TMP/reqs")"
+as_user "$FUTARI" requests >"$TEST_TMP/reqs" 2>&1 || fail "requests failed: $(cat "$TEST_TMP/reqs")"
+grep -q "Class I .*event docs/names.csv and 2 more files -> stick" "$TEST_TMP/reqs" || fail "requests: $(cat "$TEST_TMP/reqs")"
 
 # The user changes a file after asking: the approved (spooled) bytes are written anyway.
 printf 'changed after the request\n' >>"$src/sub/budget.txt"
