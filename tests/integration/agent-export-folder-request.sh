@@ -7,7 +7,8 @@
 # their digests, each logged; a replay is refused. As an attacker: the request edited (a
 # file added, a digest changed) is refused by the approver; an approval of another request
 # names nothing here; a spooled copy changed after approval is refused for that file alone;
-# garbage to the new socket arguments ('hold', 'export-seal') is refused with a reason.
+# two files the stick would name alike; kill -9 between the files of a redeem; garbage to
+# the new socket arguments ('hold', 'export-seal') is refused with a reason.
 . "$(dirname "$0")/agent-lib.sh"
 agent_enter_ns "$@"
 . "$(dirname "$0")/lib.sh"
@@ -199,6 +200,62 @@ grep -q "same name on the stick" "$TEST_TMP/err" || fail "clash: $(cat "$TEST_TM
 grep -q '^files: 1$' "$HOME_U/clash.futari-request" || fail "clash: not one file in the request"
 grep -q '^file.1: clash/a_b.txt$' "$HOME_U/clash.futari-request" || fail "clash: $(grep '^file' "$HOME_U/clash.futari-request")"
 grep -q "1 waiting for approval, 1 refused" "$TEST_TMP/out" || fail "clash summary: $(cat "$TEST_TMP/out")"
+
+# kill -9 between the files of a redeem (the write path's steps, agent-crash.sh): nothing on
+# the stick that the log does not hold. Killed at the first file's "named" step (named, not
+# yet logged), the restarted agent removes it and the request is still pending: a second
+# redeem writes all three. Killed at the second file's (the first written and logged, the
+# request marked redeemed), the first stays, the second is removed, the third never
+# written, and the request cannot be redeemed again (docs/export.md says so).
+crash_round() { # name pause-step
+	c="$HOME_U/$1"
+	mkdir -p "$c"
+	for k in 1 2 3; do printf '%s file %s TEST ONLY\n' "$1" "$k" >"$c/f$k.txt"; done
+	chown -R 65534:65534 "$c"
+	for k in 1 2 3; do setfattr -n trusted.futari.class -v II "$c/f$k.txt"; done
+	as_user "$FUTARI" export --to alpha --reason "$1 TEST ONLY" -R "$c" >"$TEST_TMP/out" 2>&1 ||
+		fail "$1: export failed: $(cat "$TEST_TMP/out")"
+	REQ="$c.futari-request"
+	sign carol "$TEST_TMP/$1.futari-approval"
+	stop_agent
+	export FUTARI_TEST_PAUSE_AT=$2
+	start_agent
+	unset FUTARI_TEST_PAUSE_AT
+	wait_ro "$dev" || fail "$1: not read-only"
+	as_user "$FUTARI" redeem "$TEST_TMP/$1.futari-approval" >"$TEST_TMP/bg.out" 2>&1 &
+	job=$!
+	wait_file "$TEST_TMP/state/paused-${2%@*}" || fail "$1: the agent never paused at $2"
+	kill -9 "$AGENT_PID"
+	wait "$AGENT_PID" 2>/dev/null
+	wait $job && fail "$1: the redeem reported success though the agent died"
+	rm -f "$TEST_TMP/state/paused-${2%@*}"
+	start_agent
+	wait_ro "$dev" || fail "$1: not read-only after the restart"
+	cid=$(grep '^request: ' "$TEST_TMP/$1.futari-approval" | cut -d' ' -f2)
+	for k in 1 2 3; do
+		if [ -e "$mnt/$1/f$k.txt" ]; then
+			[ "$(digest "$mnt/$1/f$k.txt")" = "$(digest "$c/f$k.txt")" ] || fail "$1: f$k.txt is partial"
+			grep '"event":"export.written"' "$L"/egress-*.jsonl | grep "$cid" | grep -q "$1/f$k.txt" ||
+				fail "$1: f$k.txt is on the stick but the log holds no export of it"
+		fi
+	done
+	find "$mnt/" -name '.futari-partial-*' | grep -q . && fail "$1: partial file left on the stick"
+	return 0
+}
+crash_round crash-a named
+for k in 1 2 3; do [ -e "$mnt/crash-a/f$k.txt" ] && fail "crash-a: f$k.txt named before it was logged"; done
+grep -q '^state=pending' "$TEST_TMP"/state/pending/"$cid".pending || fail "crash-a: the request is no longer pending"
+out=$(as_user "$FUTARI" redeem "$TEST_TMP/crash-a.futari-approval" 2>&1) || fail "crash-a: second redeem: $out"
+echo "$out" | grep -q "3 of 3 files written" || fail "crash-a: $out"
+for k in 1 2 3; do
+	[ "$(digest "$mnt/crash-a/f$k.txt")" = "$(digest "$HOME_U/crash-a/f$k.txt")" ] || fail "crash-a: f$k.txt"
+done
+crash_round crash-b named@2
+[ -e "$mnt/crash-b/f1.txt" ] || fail "crash-b: the first file, logged, was removed"
+[ -e "$mnt/crash-b/f2.txt" ] && fail "crash-b: the second file was named before it was logged"
+[ -e "$mnt/crash-b/f3.txt" ] && fail "crash-b: the third file was written after the crash"
+out=$(as_user "$FUTARI" redeem "$TEST_TMP/crash-b.futari-approval" 2>&1) && fail "crash-b: redeemed twice: $out"
+echo "$out" | grep -q "(already-redeemed)$" || fail "crash-b: $out"
 
 # Garbage to the agent's new arguments, bypassing the CLI: one-line reasons.
 probe() { as_user "$PROBE" "$SOCK" "$@"; }
