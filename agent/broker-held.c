@@ -96,7 +96,8 @@ fut_broker_job_hold(FutBrokerJob *j, GError **error)
 		            FUT_HELD_JOBS_PER_UID);
 		return FALSE;
 	}
-	if (count_entries(dir, ".part") >= FUT_REQUEST_MAX_FILES) {
+	/* the path markers (below) count the files held and being held */
+	if (count_entries(dir, ".path") >= FUT_REQUEST_MAX_FILES) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED,
 		            _("one request holds at most %d files that need approval: export the "
 		              "folder in parts"),
@@ -140,7 +141,10 @@ fut_broker_job_hold(FutBrokerJob *j, GError **error)
 			return FALSE;
 		}
 	}
-	/* The copy must outlive a reboot until the request is redeemed or expires. */
+	/* The copy must outlive a reboot until the request is redeemed or expires; its fsync
+	 * (of a large file, maybe) waits outside the lock, which the main loop takes too. The
+	 * marker above holds this file's place meanwhile. */
+	g_clear_pointer(&locker, g_mutex_locker_free);
 	if (!fut_spool_entry_sync(j->spool, error))
 		return FALSE;
 	hex = fut_hex_encode(j->spool->sha256, FUT_SHA256_LEN);
