@@ -61,7 +61,9 @@ export_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 	fut_broker_job_end_reading(j);
 	if (!g_str_equal(j->klass, "III")) {
 		g_autoptr(GError) lerr = NULL;
-		if (!fut_broker_job_make_request(j, &error)) {
+		/* A folder's Class I/II files: one request for the job (broker-held.c). */
+		if (!(j->hold ? fut_broker_job_hold(j, &error)
+		              : fut_broker_job_make_request(j, &error))) {
 			fut_broker_job_record(j, "export.refused", "deny", error->message, &lerr);
 			g_task_return_error(task, g_steal_pointer(&error));
 			return;
@@ -120,10 +122,20 @@ fut_broker_export(FutApiCall *call, JsonObject *args, gpointer user_data)
 	    !fut_broker_get_reason(args, &j->reason, &error))
 		goto refuse;
 	{
-		static const gchar *const known[] = {"name", "to", "dir", "reason", "job", NULL};
+		static const gchar *const known[] = {"name", "to",   "dir", "reason",
+		                                     "job",  "hold", NULL};
+		JsonNode *hold = json_object_get_member(args, "hold");
 		if (!fut_broker_args_check_known(args, known, &error) ||
 		    !fut_export_job_arg_parse(args, &j->job_arg, &error))
 			goto refuse;
+		if (hold != NULL &&
+		    (!JSON_NODE_HOLDS_VALUE(hold) ||
+		     json_node_get_value_type(hold) != G_TYPE_BOOLEAN || j->job_arg == NULL)) {
+			g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+			            _("'hold' is true or false, and needs a 'job'"));
+			goto refuse;
+		}
+		j->hold = hold != NULL && json_node_get_boolean(hold);
 	}
 	j->name = fut_fsname_sanitize(name, &error);
 	if (j->name == NULL)

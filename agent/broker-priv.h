@@ -56,6 +56,13 @@ typedef struct {
 	/* results */
 	FutSpoolEntry *spool;
 	gboolean keep_spool; /* a pending request holds it */
+	/* export of a folder (-R): a Class I/II file is held for the job's one request
+	 * (broker-held.c) instead of a request of its own */
+	gboolean hold;
+	gboolean held;
+	/* redeem of a version-2 request: one {path, written, sha256, size} or {path, error} per
+	 * file, the reply's "files" */
+	JsonArray *file_results;
 	gchar *request_text;
 	gchar *klass;
 	gchar *class_why;
@@ -144,5 +151,10 @@ gchar *fut_broker_candidate_name(const gchar *name, guint i, gsize max);
 gboolean fut_broker_job_write(FutBrokerJob *j, GError **error);
 /* broker-requests.c: makes, signs, logs and stores the Class I/II request for @j. */
 gboolean fut_broker_job_make_request(FutBrokerJob *j, GError **error);
+/* broker-held.c: keeps @j's Class I/II copy (made durable) for the one request of its job
+ * (j->job_arg), made by "export-seal". */
+gboolean fut_broker_job_hold(FutBrokerJob *j, GError **error);
+/* broker-held.c: drops the held files of jobs not sealed within an hour. */
+void fut_broker_held_purge(FutAgent *agent);
 
 G_END_DECLS

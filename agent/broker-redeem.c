@@ -68,6 +68,118 @@ find_request_destination(FutAgent *agent,
 	return FALSE;
 }
 
+/* Sets @j's destination folder and name from a version-2 file path (checked by the
+ * parser; the write path's own checks apply again). */
+static gboolean
+set_file_path(FutBrokerJob *j, const gchar *path, GError **error)
+{
+	const gchar *slash = strrchr(path, '/');
+	g_autofree gchar *dir = slash != NULL ? g_strndup(path, (gsize)(slash - path)) : NULL;
+
+	g_clear_pointer(&j->name, g_free);
+	g_clear_pointer(&j->dir, g_strfreev);
+	j->name = fut_fsname_sanitize(slash != NULL ? slash + 1 : path, error);
+	if (j->name == NULL)
+		return FALSE;
+	j->dir = fut_fsname_split_dir(dir, error);
+	return j->dir != NULL;
+}
+
+static JsonObject *
+file_refused(const FutRequestFile *f, const GError *error)
+{
+	JsonObject *o = json_object_new();
+
+	json_object_set_string_member(o, "path", f->path);
+	json_object_set_string_member(o, "error", error->message);
+	return o;
+}
+
+/* A version-2 request: each file's spooled copy hashed again and written as one file is
+ * today (its own export.written record before its name appears); a file whose copy is gone
+ * or differs is refused with its reason (export.failed) and the others still go. The
+ * request is marked redeemed by the first file written (the write path), so a failed file
+ * needs a new request. FALSE when no file could be written. */
+static gboolean
+redeem_files(FutBrokerJob *j, const FutRequest *req, GError **error)
+{
+	GStrv ids = j->pending->spool_ids;
+	gboolean recheck = FALSE;
+	guint written = 0;
+	g_autoptr(GError) first = NULL;
+
+	if (ids == NULL || g_strv_length(ids) != req->files->len) {
+		g_set_error(
+		    error, FUT_ERROR, FUT_ERROR_IO,
+		    _("the pending request is damaged (ask IT): its copies are not listed"));
+		return FALSE;
+	}
+	j->file_results = json_array_new();
+	for (guint i = 0; i < req->files->len; i++) {
+		const FutRequestFile *f = g_ptr_array_index(req->files, i);
+		g_autoptr(GError) ferr = NULL;
+		g_autoptr(GError) lerr = NULL;
+
+		if (j->spool != NULL) {
+			/* the copy of the file before: removed once written, kept otherwise (the
+			 * pending entry's expiry removes it) */
+			if (!j->keep_spool)
+				fut_spool_entry_remove(j->spool);
+			g_clear_pointer(&j->spool, fut_spool_entry_free);
+		}
+		g_clear_pointer(&j->written, g_free);
+		g_clear_pointer(&j->partial, g_free);
+		g_free(j->src_path);
+		j->src_path = g_strdup(f->path);
+		g_free(j->klass);
+		j->klass = g_strdup(fut_class_to_string(f->klass));
+		j->keep_spool = TRUE;
+		if (!set_file_path(j, f->path, &ferr)) {
+			fut_broker_job_record(j, "export.failed", NULL, ferr->message, &lerr);
+			goto refused;
+		}
+		/* hashed again: the bytes written are the bytes approved */
+		j->spool = fut_spool_lookup(j->config->spool_dir, j->uid, ids[i], &ferr);
+		if (j->spool == NULL || j->spool->size != f->size ||
+		    memcmp(j->spool->sha256, f->sha256, FUT_SHA256_LEN) != 0) {
+			if (ferr == NULL)
+				g_set_error(&ferr, FUT_ERROR, FUT_ERROR_IO,
+				            _("the spooled copy no longer matches the request"));
+			fut_broker_job_record(j, "export.failed", NULL, ferr->message, &lerr);
+			goto refused;
+		}
+		if (!fut_broker_job_write(j, &ferr)) {
+			recheck = TRUE;
+			goto refused;
+		}
+		j->keep_spool = FALSE;
+		written++;
+		{
+			JsonObject *o = json_object_new();
+			g_autofree gchar *hex = fut_hex_encode(f->sha256, FUT_SHA256_LEN);
+			json_object_set_string_member(o, "path", f->path);
+			json_object_set_string_member(o, "written", j->written);
+			json_object_set_string_member(o, "sha256", hex);
+			json_object_set_int_member(o, "size", (gint64)f->size);
+			json_array_add_object_element(j->file_results, o);
+		}
+		continue;
+	refused:
+		json_array_add_object_element(j->file_results, file_refused(f, ferr));
+		if (first == NULL)
+			first = g_error_copy(ferr);
+	}
+	j->recheck_stick = recheck;
+	g_free(j->klass);
+	j->klass = g_strdup(fut_class_to_string(req->klass));
+	if (written == 0) {
+		g_propagate_error(error, g_steal_pointer(&first));
+		g_prefix_error(error, _("no file of the request was written: "));
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static void
 redeem_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 {
@@ -78,6 +190,14 @@ redeem_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 
 	if (req == NULL) {
 		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	if (req->version == 2) {
+		if (!redeem_files(j, req, &error)) {
+			g_task_return_error(task, g_steal_pointer(&error));
+			return;
+		}
+		g_task_return_boolean(task, TRUE);
 		return;
 	}
 	/* The spooled copy is hashed again: the bytes written are the bytes approved. */
@@ -326,7 +446,9 @@ fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data)
 	/* Refusal records name the file and the stick the request was for, so the monthly
 	 * report can list them (without these it counted an unknown device); an accepted redeem
 	 * then takes the identity of the device attached now. */
-	j->src_path = g_strdup(req->file_name);
+	j->src_path = g_strdup(
+	    req->version == 2 ? ((const FutRequestFile *)g_ptr_array_index(req->files, 0))->path
+	                      : req->file_name);
 	if (req->destination.channel == FUT_CHANNEL_USB) {
 		j->vid = g_strdup(req->destination.usb_vendor);
 		j->pid_str = g_strdup(req->destination.usb_product);
@@ -369,6 +491,13 @@ fut_broker_redeem(FutApiCall *call, JsonObject *args, gpointer user_data)
 	in.host_key = agent->host_key;
 	in.lookup = lookup_request_state;
 	in.lookup_data = agent;
+	if (req->destination.channel == FUT_CHANNEL_UPLOAD && req->version == 2) {
+		/* the agent makes several-file requests for sticks only */
+		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("an upload request names one file"));
+		fut_refusal_set_error(&error, FUT_REFUSAL_AGENT_ERROR, NULL);
+		goto refuse;
+	}
 	if (req->destination.channel == FUT_CHANNEL_UPLOAD) {
 		g_autoptr(JsonObject) r = redeem_upload(agent, j, &in, &event, &error);
 		if (r == NULL && event == NULL)

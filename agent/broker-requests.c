@@ -134,7 +134,23 @@ fut_broker_requests(FutApiCall *call, JsonObject *args, gpointer user_data)
 		json_object_set_string_member(o, "name", e->name);
 		json_object_set_string_member(o, "dir", e->dir);
 		json_object_set_int_member(o, "expires", e->expires);
-		if (req != NULL) {
+		if (req != NULL && req->version == 2) {
+			/* one request for several files: the first one's path names it */
+			const FutRequestFile *f = g_ptr_array_index(req->files, 0);
+			guint64 total = 0;
+			for (guint k = 0; k < req->files->len; k++)
+				total += ((const FutRequestFile *)g_ptr_array_index(req->files, k))
+				             ->size;
+			json_object_set_string_member(o, "name", f->path);
+			json_object_set_int_member(o, "files", req->files->len);
+			json_object_set_string_member(o, "class", fut_class_to_string(req->klass));
+			json_object_set_int_member(o, "size", (gint64)total);
+			json_object_set_string_member(o, "channel", "usb");
+			json_object_set_string_member(o, "serial", req->destination.usb_serial);
+			json_object_set_string_member(o, "label", req->destination.usb_label);
+			json_object_set_int_member(o, "created", req->created);
+		}
+		if (req != NULL && req->version != 2) {
 			g_autofree gchar *hex = fut_hex_encode(req->sha256, FUT_SHA256_LEN);
 			json_object_set_string_member(o, "class", fut_class_to_string(req->klass));
 			json_object_set_int_member(o, "size", (gint64)req->size);
@@ -168,11 +184,20 @@ fut_broker_purge(FutAgent *agent)
 
 	for (guint i = 0; i < gone->len; i++) {
 		const FutPendingEntry *e = g_ptr_array_index(gone, i);
-		g_autoptr(FutSpoolEntry) s = g_new0(FutSpoolEntry, 1);
 		g_autofree gchar *u = g_strdup_printf("%u", (guint)e->uid);
-		g_autofree gchar *base = g_strconcat(e->spool_id, ".data", NULL);
-		s->fd = -1; /* a named copy: no descriptor held */
-		s->path = g_build_filename(agent->config->spool_dir, u, base, NULL);
-		fut_spool_entry_remove(s);
+		/* version 1: one copy; version 2: one per file */
+		for (guint k = 0; k == 0 || (e->spool_ids != NULL && e->spool_ids[k - 1] != NULL);
+		     k++) {
+			const gchar *sid = k == 0 ? e->spool_id : e->spool_ids[k - 1];
+			g_autoptr(FutSpoolEntry) s = g_new0(FutSpoolEntry, 1);
+			g_autofree gchar *base = NULL;
+			if (sid == NULL || *sid == '\0')
+				continue;
+			base = g_strconcat(sid, ".data", NULL);
+			s->fd = -1; /* a named copy: no descriptor held */
+			s->path = g_build_filename(agent->config->spool_dir, u, base, NULL);
+			fut_spool_entry_remove(s);
+		}
 	}
+	fut_broker_held_purge(agent);
 }

@@ -80,6 +80,8 @@ fut_broker_job_unref(FutBrokerJob *j)
 	if (j->approver_names != NULL)
 		g_ptr_array_unref(j->approver_names);
 	g_free(j->content_checked);
+	if (j->file_results != NULL)
+		json_array_unref(j->file_results);
 	fut_pending_entry_free(j->pending);
 	g_free(j->request_text);
 	g_free(j->klass);
@@ -510,6 +512,17 @@ fut_broker_job_done(GObject *source, GAsyncResult *res, gpointer data)
 	if (!g_task_propagate_boolean(G_TASK(res), &error)) {
 		fut_api_call_return_error(call, error);
 		job_progress_end(j, FUT_EXPORT_OUTCOME_REFUSED);
+	} else if (j->file_results != NULL) {
+		/* a version-2 request redeemed: what became of each of its files */
+		g_autoptr(JsonObject) r = json_object_new();
+		json_object_set_string_member(r, "class", j->klass);
+		fut_broker_set_str(r, "request_id", j->request_id);
+		fut_broker_set_str(r, "asset", j->asset);
+		fut_broker_set_str(r, "serial", j->serial);
+		fut_broker_set_str(r, "label", j->label);
+		json_object_set_string_member(r, "channel", "usb");
+		json_object_set_array_member(r, "files", json_array_ref(j->file_results));
+		fut_api_call_return(call, r);
 	} else {
 		g_autoptr(JsonObject) r = json_object_new();
 		g_autofree gchar *hex = fut_hex_encode(j->spool->sha256, FUT_SHA256_LEN);
@@ -526,9 +539,12 @@ fut_broker_job_done(GObject *source, GAsyncResult *res, gpointer data)
 		json_object_set_string_member(r, "channel", j->upload ? "upload" : "usb");
 		fut_broker_set_str(r, "upload_host", j->upload_host);
 		fut_broker_set_str(r, "upload_program", j->upload_program);
+		if (j->held)
+			json_object_set_boolean_member(r, "held", TRUE);
 		fut_api_call_return(call, r);
-		job_progress_end(j, j->request_text != NULL ? FUT_EXPORT_OUTCOME_REQUESTED
-		                                            : FUT_EXPORT_OUTCOME_WRITTEN);
+		job_progress_end(j, j->request_text != NULL || j->held
+		                        ? FUT_EXPORT_OUTCOME_REQUESTED
+		                        : FUT_EXPORT_OUTCOME_WRITTEN);
 	}
 	if (j->pending != NULL && j->request_id != NULL)
 		g_hash_table_remove(j->agent->redeeming, j->request_id);

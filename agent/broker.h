@@ -42,6 +42,9 @@ void fut_broker_label(FutApiCall *call, JsonObject *args, gpointer user_data);
 
 /* The API handler for "requests": the caller's requests and their states. */
 void fut_broker_requests(FutApiCall *call, JsonObject *args, gpointer user_data);
+/* "export-seal" {"job"}: one version-2 request for the held Class I/II files of the caller's
+ * export job (broker-held.c). */
+void fut_broker_export_seal(FutApiCall *call, JsonObject *args, gpointer user_data);
 
 /* Removes expired requests and their spooled copies. */
 void fut_broker_purge(FutAgent *agent);

@@ -364,6 +364,7 @@ const FutApiCommand fut_agent_commands[] = {
     /* Up to 16 approvals of up to 16 KiB each, armoured, in one message. */
     {"redeem", fut_broker_redeem, FUT_API_ANY_USER, 320 * 1024},
     {"requests", fut_broker_requests, FUT_API_ANY_USER, 0},
+    {"export-seal", fut_broker_export_seal, FUT_API_ANY_USER, 0},
     {"classify", fut_broker_classify, FUT_API_TAKES_FD, 0},
     {"label", fut_broker_label, FUT_API_TAKES_FD, 0},
     {"rescan", cmd_rescan, FUT_API_ROOT_ONLY, 0},

@@ -83,6 +83,8 @@ progress_locked(JsonObject *msg, gpointer data)
 
 typedef struct {
 	guint written, requested, refused;
+	guint held;      /* Class I/II files held for the job's one request (-R) */
+	gboolean sealed; /* and that request made */
 	guint64 written_bytes;
 	gchar *where; /* the stick, as the agent names it (escaped) */
 } ExportTally;
@@ -132,6 +134,9 @@ export_one(const FutExportItem *it, int fd, FutProgress *pg, ExportTally *t)
 	if (dir != NULL)
 		json_object_set_string_member(args, "dir", dir);
 	json_object_set_string_member(args, "reason", opt_reason);
+	/* -R: the Class I/II files wait for one request of the whole job (export-seal). */
+	if (opt_recursive)
+		json_object_set_boolean_member(args, "hold", TRUE);
 	g_mutex_lock(&out_lock);
 	json_object_set_object_member(args, "job", job_arg_locked());
 	fut_progress_draw(pg, TRUE);
@@ -184,6 +189,15 @@ export_one_done(
 		refuse_line(pg, t, msg);
 		return;
 	}
+	if (bool_member(r, "held")) {
+		t->held++;
+		close(fd);
+		if (opt_json) {
+			fut_progress_clear(pg);
+			print_json(r);
+		}
+		return;
+	}
 	if (str_member(r, "request_text") != NULL) {
 		t->requested++;
 		fut_progress_clear(pg);
@@ -222,6 +236,53 @@ typedef struct {
 	FutProgress *pg;
 	ExportTally *t;
 } ExportShared;
+
+/* The one request for the Class I/II files held in the job (-R), saved beside @source
+ * (FOLDER.futari-request). */
+static void
+seal_job(const gchar *source, ExportTally *t)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonObject) args = json_object_new();
+	g_autoptr(JsonObject) r = NULL;
+	g_autofree gchar *ename = fut_strescape(source, -1);
+
+	json_object_set_string_member(args, "job", job.id);
+	r = agent_call("export-seal", args, -1, &error);
+	if (r == NULL) {
+		fail_line(error->message);
+		t->refused += t->held;
+		return;
+	}
+	if (int_member(r, "files") == 0)
+		return;
+	t->sealed = TRUE;
+	if (opt_json) {
+		print_json(r);
+		return;
+	}
+	printf(_("%s: %u files need approval: one request for all of them.\n"), ename,
+	       (guint)int_member(r, "files"));
+	/* The agent drops what a job held for over an hour: say so rather than count them. */
+	if ((guint)int_member(r, "files") != t->held) {
+		g_autofree gchar *msg = g_strdup_printf(
+		    _("%s: %u files were held for approval but the request names %u: export the "
+		      "missing ones again"),
+		    source, t->held, (guint)int_member(r, "files"));
+		fail_line(msg);
+		t->refused += t->held > (guint)int_member(r, "files")
+		                  ? t->held - (guint)int_member(r, "files")
+		                  : 0;
+		t->held = (guint)int_member(r, "files");
+	}
+	/* -2: no copy, and no hint to add --with-copy (a folder's copy is not made yet) */
+	if (!save_request(source, ename, r, -2)) {
+		t->sealed = FALSE;
+		t->refused += t->held;
+	} else if (opt_with_copy)
+		printf(_("  --with-copy is not made for a folder's request: the supervisor sees "
+		         "each file's path, size and SHA-256.\n"));
+}
 
 static GMutex flight_lock;
 static GCond flight_cond;
@@ -376,12 +437,17 @@ cmd_export(int argc, char **argv)
 	}
 	g_thread_pool_free(pool, FALSE, TRUE);
 	fut_progress_clear(&pg);
+	if (t.held > 0) {
+		g_autofree gchar *source = g_canonicalize_filename(argv[1], NULL);
+		seal_job(source, &t);
+	}
 	for (guint k = 0; k < roots->len; k++)
 		close(g_array_index(roots, int, k));
 	if (!opt_json && (roots->len > 0 || items->len > 1)) {
 		g_autofree gchar *sbytes = g_format_size(t.written_bytes);
 		printf(_("%u written (%s) to %s, %u waiting for approval, %u refused.\n"),
-		       t.written, sbytes, t.where != NULL ? t.where : "-", t.requested, t.refused);
+		       t.written, sbytes, t.where != NULL ? t.where : "-",
+		       t.requested + (t.sealed ? t.held : 0), t.refused);
 	}
 	rc = t.refused > 0 ? EXIT_REFUSED : EXIT_SUCCESS;
 	g_free(t.where);

@@ -84,6 +84,38 @@ cmd_redeem(int argc, char **argv)
 		       snb != NULL ? snb : "?", sna != NULL ? sna : "?", str_member(r, "sha256"));
 		return EXIT_SUCCESS;
 	}
+	if (json_object_has_member(r, "files")) {
+		/* one request for several files: each written, or refused with its reason */
+		JsonNode *fn = json_object_get_member(r, "files");
+		JsonArray *files = JSON_NODE_HOLDS_ARRAY(fn) ? json_node_get_array(fn) : NULL;
+		const gchar *where = str_member(r, "asset") != NULL ? str_member(r, "asset")
+		                                                    : str_member(r, "serial");
+		g_autofree gchar *ewhere = esc(where);
+		guint n = files != NULL ? json_array_get_length(files) : 0, bad = 0;
+		for (guint i = 0; i < n; i++) {
+			JsonNode *en = json_array_get_element(files, i);
+			JsonObject *o =
+			    JSON_NODE_HOLDS_OBJECT(en) ? json_node_get_object(en) : NULL;
+			g_autofree gchar *epath = NULL;
+			if (o == NULL)
+				continue;
+			epath = esc(str_member(o, "path"));
+			if (str_member(o, "written") != NULL) {
+				g_autofree gchar *ewritten = esc(str_member(o, "written"));
+				printf(_("%s: written to %s:/%s\n  SHA-256 %s\n"), epath, ewhere,
+				       ewritten, str_member(o, "sha256"));
+			} else {
+				g_autofree gchar *msg = g_strdup_printf(
+				    "%s: %s", str_member(o, "path"),
+				    str_member(o, "error") != NULL ? str_member(o, "error") : "?");
+				fail_line(msg);
+				bad++;
+			}
+		}
+		printf(_("Approved. Class %s: %u of %u files written.\n"), str_member(r, "class"),
+		       n - bad, n);
+		return bad > 0 ? EXIT_REFUSED : EXIT_SUCCESS;
+	}
 	{
 		const gchar *where = str_member(r, "asset") != NULL ? str_member(r, "asset")
 		                                                    : str_member(r, "serial");

@@ -159,6 +159,13 @@ cmd_requests(int argc, char **argv)
 		JsonObject *q = json_array_get_object_element(arr, i);
 		g_autofree gchar *name = esc(str_member(q, "name"));
 		g_autofree gchar *serial = esc(str_member(q, "serial"));
+		/* a folder's one request: its first file and how many more */
+		if (int_member(q, "files") > 1) {
+			gchar *more = g_strdup_printf(_("%s and %u more files"), name,
+			                              (guint)(int_member(q, "files") - 1));
+			g_free(name);
+			name = more;
+		}
 		g_autoptr(GDateTime) exp =
 		    g_date_time_new_from_unix_local(int_member(q, "expires"));
 		g_autofree gchar *sexp =

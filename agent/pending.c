@@ -14,7 +14,8 @@
 #include "util.h"
 
 #define GROUP     "request"
-#define ENTRY_MAX (64 * 1024)
+/* a version-2 request (160 KiB), escaped in the key file, and its files' spool ids */
+#define ENTRY_MAX (512 * 1024)
 
 void
 fut_pending_entry_free(FutPendingEntry *e)
@@ -23,6 +24,7 @@ fut_pending_entry_free(FutPendingEntry *e)
 		return;
 	g_free(e->id);
 	g_free(e->spool_id);
+	g_strfreev(e->spool_ids);
 	g_free(e->name);
 	g_free(e->dir);
 	g_free(e->request_text);
@@ -57,6 +59,9 @@ entry_to_data(const FutPendingEntry *e, gsize *ret_len)
 	g_key_file_set_string(kf, GROUP, "id", e->id);
 	g_key_file_set_uint64(kf, GROUP, "uid", e->uid);
 	g_key_file_set_string(kf, GROUP, "spool", e->spool_id);
+	if (e->spool_ids != NULL)
+		g_key_file_set_string_list(kf, GROUP, "spools", (const gchar *const *)e->spool_ids,
+		                           g_strv_length(e->spool_ids));
 	g_key_file_set_string(kf, GROUP, "name", e->name);
 	g_key_file_set_string(kf, GROUP, "dir", e->dir != NULL ? e->dir : "");
 	g_key_file_set_string(kf, GROUP, "state", e->state);
@@ -100,6 +105,7 @@ load_path(const gchar *path, GError **error)
 	e->id = g_key_file_get_string(kf, GROUP, "id", NULL);
 	e->uid = (uid_t)g_key_file_get_uint64(kf, GROUP, "uid", &local);
 	e->spool_id = g_key_file_get_string(kf, GROUP, "spool", NULL);
+	e->spool_ids = g_key_file_get_string_list(kf, GROUP, "spools", NULL, NULL);
 	e->name = g_key_file_get_string(kf, GROUP, "name", NULL);
 	e->dir = g_key_file_get_string(kf, GROUP, "dir", NULL);
 	e->state = g_key_file_get_string(kf, GROUP, "state", NULL);

@@ -14,11 +14,14 @@ G_BEGIN_DECLS
 #define FUT_PENDING_STATE_REDEEMED "redeemed"
 
 typedef struct {
-	gchar *id; /* request id, 64 lower-case hex */
-	uid_t uid; /* the requester */
-	gchar *spool_id;
-	gchar *name; /* file name to write */
-	gchar *dir;  /* folder on the stick, "" for the top */
+	gchar *id;       /* request id, 64 lower-case hex */
+	uid_t uid;       /* the requester */
+	gchar *spool_id; /* version 1; "" for version 2 */
+	gchar *name;     /* file name to write; "" for version 2 */
+	gchar *dir;      /* folder on the stick, "" for the top; "" for version 2 */
+	/* version 2 (one request for a folder's files): the spooled copies in the order of the
+	 * request's files (whose paths say where each goes); NULL for version 1 */
+	GStrv spool_ids;
 	gchar *request_text;
 	gchar *state;
 	gint64 expires; /* UTC seconds */

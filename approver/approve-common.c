@@ -215,7 +215,7 @@ fut_approve_load_request(const gchar *path, GError **error)
 	g_autoptr(FutRequest) q = NULL;
 	gsize len = 0;
 
-	text = fut_approve_read_file(path, FUT_REQUEST_TEXT_MAX, &len, error);
+	text = fut_approve_read_file(path, FUT_REQUEST_V2_TEXT_MAX, &len, error);
 	if (text == NULL)
 		return NULL;
 	q = fut_request_parse(text, len, error);

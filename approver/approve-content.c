@@ -43,6 +43,9 @@ fut_approve_find_content(const gchar *request_path, const FutRequest *q)
 	g_autofree gchar *copy = NULL;
 	g_autofree gchar *dir = g_path_get_dirname(request_path);
 
+	/* A request for several files (version 2) has no one copy to look for. */
+	if (q->version == 2)
+		return NULL;
 	if (g_str_has_suffix(request_path, REQUEST_SUFFIX)) {
 		stem = g_strndup(request_path, strlen(request_path) - strlen(REQUEST_SUFFIX));
 		copy = g_strconcat(stem, COPY_SUFFIX, NULL);
@@ -148,8 +151,16 @@ fut_approve_check_content(const gchar *path,
 	guint8 digest[FUT_SHA256_LEN];
 	guint64 size = 0;
 	gboolean ok;
-	int fd = open_regular(path, error);
+	int fd;
 
+	if (q->version == 2) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_NOT_SUPPORTED,
+		            _("this request names %u files: a file cannot be checked against it "
+		              "here yet (compare each file's SHA-256 with the list)"),
+		            fut_request_n_files(q));
+		return FALSE;
+	}
+	fd = open_regular(path, error);
 	if (fd < 0)
 		return FALSE;
 	ok = hash_fd(fd, -1, q->size, progress, data, cancel, digest, &size, error);
@@ -196,6 +207,11 @@ fut_approve_make_view_copy(const gchar *path, const FutRequest *q, GError **erro
 	gboolean ok;
 	int in, out;
 
+	if (q->version == 2) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_NOT_SUPPORTED,
+		            _("this request names several files: no one file to view"));
+		return NULL;
+	}
 	/* The runtime directory is the user's alone (0700, on tmpfs); else the temporary
 	 * folder, where mkdtemp makes the folder 0700. */
 	tmpl = g_build_filename(g_get_user_runtime_dir(), "futari-view-XXXXXX", NULL);

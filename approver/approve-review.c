@@ -10,6 +10,7 @@
 #include "approve-review-private.h"
 #include "errors.h"
 #include "fields.h"
+#include "util.h"
 
 #define REQUEST_SUFFIX  ".futari-request"
 #define APPROVAL_SUFFIX ".futari-approval"
@@ -320,4 +321,52 @@ fut_approve_decision_new(const FutRequest *q,
 	if (ret_capped != NULL)
 		*ret_capped = capped;
 	return g_steal_pointer(&a);
+}
+
+guint64
+fut_approve_request_size(const FutRequest *q)
+{
+	guint64 total = 0;
+
+	if (q->version != 2)
+		return q->size;
+	for (guint i = 0; i < q->files->len; i++)
+		total += ((const FutRequestFile *)g_ptr_array_index(q->files, i))->size;
+	return total;
+}
+
+gchar *
+fut_approve_request_subject(const FutRequest *q)
+{
+	const FutRequestFile *f;
+	g_autofree gchar *first = NULL;
+
+	if (q->version != 2)
+		return fut_approve_escape(q->file_name);
+	f = g_ptr_array_index(q->files, 0);
+	first = fut_approve_escape(f->path);
+	if (q->files->len == 1)
+		return g_strdup(first);
+	return g_strdup_printf(
+	    g_dngettext(GETTEXT_PACKAGE, "%u file (%s, …)", "%u files (%s, …)", q->files->len),
+	    q->files->len, first);
+}
+
+gchar *
+fut_approve_files_text(const FutRequest *q)
+{
+	g_autoptr(GString) s = g_string_new(NULL);
+
+	for (guint i = 0; q->version == 2 && i < q->files->len; i++) {
+		const FutRequestFile *f = g_ptr_array_index(q->files, i);
+		g_autofree gchar *path = fut_approve_escape(f->path);
+		g_autofree gchar *hex = fut_hex_encode(f->sha256, FUT_SHA256_LEN);
+		g_autofree gchar *n = g_strdup_printf("%" G_GUINT64_FORMAT, f->size);
+		if (i > 0)
+			g_string_append_c(s, '\n');
+		/* xgettext cannot see through G_GUINT64_FORMAT: the number is formatted first */
+		g_string_append_printf(s, _("%u. %s (%s bytes, Class %s)\n    SHA-256 %s"), i + 1,
+		                       path, n, fut_class_to_string(f->klass), hex);
+	}
+	return g_string_free(g_steal_pointer(&s), FALSE);
 }

@@ -20,6 +20,13 @@ gint fut_approve_cmd_reject(gint argc, gchar **argv);
 /* Returns @s escaped for display (fut_strescape), or "(none)" for NULL or "". Caller
  * frees. */
 gchar *fut_approve_escape(const gchar *s);
+/* Version-2 requests (several files): the bytes of all the files (version 1: its size); what
+ * the request is for in one escaped line (the file name, or "3 files (FIRST, …)"); and the
+ * files one per entry, escaped: "K. PATH (N bytes, Class C)" and an indented "SHA-256 HEX"
+ * line ("" for version 1). Caller frees the strings. */
+guint64 fut_approve_request_size(const FutRequest *q);
+gchar *fut_approve_request_subject(const FutRequest *q);
+gchar *fut_approve_files_text(const FutRequest *q);
 /* Returns "in 2 d 3 h"-style text for @secs from now, or "EXPIRED". Caller frees. */
 gchar *fut_approve_format_remaining(gint64 secs);
 /* Returns one translated line describing the destination, strings escaped. Caller frees. */

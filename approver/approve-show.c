@@ -100,15 +100,36 @@ show_request(const gchar *path, gboolean json, const FutPolicy *policy, const gc
 		json_builder_set_member_name(b, "uid");
 		json_builder_add_int_value(b, q->uid);
 		json_add_str(b, "channel", fut_channel_to_string(d->channel));
-		json_add_str(b, "file", q->file_name);
-		json_builder_set_member_name(b, "size");
-		json_builder_add_int_value(b, (gint64)q->size);
-		{
+		json_builder_set_member_name(b, "version");
+		json_builder_add_int_value(b, q->version == 2 ? 2 : 1);
+		if (q->version == 2) {
+			/* every file: path (escaped like every string here), size, digest, class */
+			json_builder_set_member_name(b, "files");
+			json_builder_begin_array(b);
+			for (guint i = 0; i < q->files->len; i++) {
+				const FutRequestFile *f = g_ptr_array_index(q->files, i);
+				g_autofree gchar *h = fut_hex_encode(f->sha256, FUT_SHA256_LEN);
+				json_builder_begin_object(b);
+				json_add_str(b, "path", f->path);
+				json_builder_set_member_name(b, "size");
+				json_builder_add_int_value(b, (gint64)f->size);
+				json_add_str(b, "sha256", h);
+				json_add_str(b, "class", fut_class_to_string(f->klass));
+				json_builder_end_object(b);
+			}
+			json_builder_end_array(b);
+			json_builder_set_member_name(b, "size");
+			json_builder_add_int_value(b, (gint64)fut_approve_request_size(q));
+		} else {
 			g_autofree gchar *h = fut_hex_encode(q->sha256, FUT_SHA256_LEN);
+			json_add_str(b, "file", q->file_name);
+			json_builder_set_member_name(b, "size");
+			json_builder_add_int_value(b, (gint64)q->size);
 			json_add_str(b, "sha256", h);
 		}
 		json_add_str(b, "class", fut_class_to_string(q->klass));
-		json_add_str(b, "class_evidence", q->class_evidence);
+		if (q->version != 2)
+			json_add_str(b, "class_evidence", q->class_evidence);
 		json_builder_set_member_name(b, "destination");
 		json_builder_begin_object(b);
 		if (d->channel == FUT_CHANNEL_USB) {
@@ -155,15 +176,23 @@ show_request(const gchar *path, gboolean json, const FutPolicy *policy, const gc
 			host_s =
 			    g_strdup_printf(_("%s (host key %s, signature valid)"), h, host_id);
 		}
-		file = fut_approve_escape(q->file_name);
+		file = fut_approve_request_subject(q);
 		{
 			/* xgettext cannot see through G_GUINT64_FORMAT: format the number first */
-			g_autofree gchar *n = g_strdup_printf("%" G_GUINT64_FORMAT, q->size);
+			g_autofree gchar *n =
+			    g_strdup_printf("%" G_GUINT64_FORMAT, fut_approve_request_size(q));
 			size = g_strdup_printf(_("%s bytes"), n);
 		}
-		sha = fut_hex_encode(q->sha256, FUT_SHA256_LEN);
-		ev = fut_approve_evidence_text(q->class_evidence, q->klass);
-		klass = g_strdup_printf(_("%s (why: %s)"), fut_class_to_string(q->klass), ev);
+		if (q->version == 2) {
+			sha = g_strdup(_("one for each file, in the list below"));
+			klass = g_strdup_printf(_("%s (the highest of the files)"),
+			                        fut_class_to_string(q->klass));
+		} else {
+			sha = fut_hex_encode(q->sha256, FUT_SHA256_LEN);
+			ev = fut_approve_evidence_text(q->class_evidence, q->klass);
+			klass =
+			    g_strdup_printf(_("%s (why: %s)"), fut_class_to_string(q->klass), ev);
+		}
 		dest = fut_approve_destination_text(&q->destination);
 		reason = fut_approve_escape(q->reason);
 		created = fut_approve_format_time(q->created);
@@ -175,7 +204,7 @@ show_request(const gchar *path, gboolean json, const FutPolicy *policy, const gc
 		g_print(_("Export request %s\n"), short_id);
 		row(_("Requester:"), who);
 		row(_("Computer:"), host_s);
-		row(_("File:"), file);
+		row(q->version == 2 ? _("Files:") : _("File:"), file);
 		row(_("Size:"), size);
 		row(_("SHA-256:"), sha);
 		row(_("Class:"), klass);
@@ -185,9 +214,20 @@ show_request(const gchar *path, gboolean json, const FutPolicy *policy, const gc
 		row(_("Expires:"), expires);
 		row(_("Policy:"), rule);
 		row(_("Request id:"), id);
-		{
+		if (q->version == 2) {
+			row(_("Content:"), _("not checked here: compare each file with its "
+			                     "SHA-256 in the list below"));
+		} else {
 			g_autofree gchar *verdict = fut_approve_content_text(content, content_path);
 			row(_("Content:"), verdict);
+		}
+		if (q->version == 2) {
+			/* Every file the one approval covers, each with its digest. */
+			g_autofree gchar *list = fut_approve_files_text(q);
+			g_print(
+			    _("The %u files this request names (one approval covers them all):\n"),
+			    q->files->len);
+			g_print("%s\n", list);
 		}
 	}
 	return content == FUT_CONTENT_DIFFERS ? FUT_EXIT_REFUSED : FUT_EXIT_OK;

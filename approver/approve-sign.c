@@ -171,7 +171,7 @@ decide(gint argc, gchar **argv, FutDecision decision)
 		return fut_approve_fail(error);
 	id = fut_request_dup_id_string(q);
 	{
-		g_autofree gchar *file = fut_strescape(q->file_name, -1);
+		g_autofree gchar *file = fut_approve_request_subject(q);
 		g_autofree gchar *requester = fut_strescape(q->requester, -1);
 		g_autofree gchar *until = fut_approve_format_time(a->not_after);
 		g_autofree gchar *safe_out = fut_strescape(out, -1);

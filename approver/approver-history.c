@@ -66,7 +66,9 @@ fut_history_append(
 	g_autofree gchar *dir = g_path_get_dirname(path);
 	g_autofree gchar *safe = fut_strescape(path, -1);
 	g_autofree gchar *id = fut_request_dup_id_string(q);
-	g_autofree gchar *sha = fut_hex_encode(q->sha256, FUT_SHA256_LEN);
+	/* a version-2 request has one digest per file: the request id stands for them */
+	g_autofree gchar *sha =
+	    q->version == 2 ? g_strdup("") : fut_hex_encode(q->sha256, FUT_SHA256_LEN);
 	g_autofree gchar *line = NULL;
 	gsize len, done = 0;
 	int fd;
@@ -77,7 +79,14 @@ fut_history_append(
 	add_str(b, "request", id);
 	add_str(b, "requester", q->requester);
 	add_str(b, "host", q->host);
-	add_str(b, "file", q->file_name);
+	if (q->version == 2) {
+		/* the history names the request's first file and the count */
+		const FutRequestFile *f = g_ptr_array_index(q->files, 0);
+		g_autofree gchar *name = g_strdup_printf("%s (+%u)", f->path, q->files->len - 1);
+		add_str(b, "file", name);
+	} else {
+		add_str(b, "file", q->file_name);
+	}
 	add_str(b, "sha256", sha);
 	add_str(b, "class", fut_class_to_string(q->klass));
 	add_time(b, "not_after", a->not_after);

@@ -160,25 +160,38 @@ fut_approver_window_show_request(FutApproverWindow *win)
 	    host_key != NULL ? fut_key_dup_id_string(host_key) : g_strdup("?");
 	g_autofree gchar *requester = fut_approve_escape(q->requester);
 	g_autofree gchar *host = fut_approve_escape(q->host);
-	g_autofree gchar *file = fut_approve_escape(q->file_name);
-	g_autofree gchar *evidence = fut_approve_evidence_text(q->class_evidence, q->klass);
+	/* A version-2 request: every file, escaped, each with its size, class and digest. */
+	g_autofree gchar *file =
+	    q->version == 2 ? fut_approve_files_text(q) : fut_approve_escape(q->file_name);
+	g_autofree gchar *evidence =
+	    q->version == 2 ? g_strdup_printf(_("the highest class of its %u files"), q->files->len)
+	                    : fut_approve_evidence_text(q->class_evidence, q->klass);
 	g_autofree gchar *reason = fut_approve_escape(q->reason);
 	g_autofree gchar *dest = fut_approve_destination_text(&q->destination);
 	g_autofree gchar *created = fut_approver_format_local_time(q->created);
 	g_autofree gchar *exp = fut_approver_format_local_time(q->expires);
 	g_autofree gchar *left = fut_approve_format_remaining(q->expires - now);
 	g_autofree gchar *policy = fut_approve_rule_text(win->policy, q->klass);
-	g_autofree gchar *size = fut_approver_size_text(q->size);
+	g_autofree gchar *size = fut_approver_size_text(fut_approve_request_size(q));
 	g_autofree gchar *t = NULL, *sig = NULL, *who = NULL, *expires = NULL, *short_sha = NULL;
 	static const gchar *const badge_css[] = {"fut-class-i", "fut-class-ii", "fut-class-iii"};
 
 	g_free(win->sha_hex);
-	win->sha_hex = fut_hex_encode(q->sha256, FUT_SHA256_LEN);
-	short_sha = g_strdup_printf("%.8s…%s", win->sha_hex, win->sha_hex + 56);
-	t = g_strdup_printf(q->destination.channel == FUT_CHANNEL_USB
-	                        ? _("%s asks to copy a file to a USB storage device")
-	                        : _("%s asks to upload a file"),
-	                    requester);
+	win->sha_hex = NULL;
+	if (q->version == 2) {
+		short_sha = g_strdup(_("one for each file, listed with it"));
+		t = g_strdup_printf(
+		    g_dngettext(GETTEXT_PACKAGE, "%s asks to copy %u file to a USB storage device",
+		                "%s asks to copy %u files to a USB storage device", q->files->len),
+		    requester, q->files->len);
+	} else {
+		win->sha_hex = fut_hex_encode(q->sha256, FUT_SHA256_LEN);
+		short_sha = g_strdup_printf("%.8s…%s", win->sha_hex, win->sha_hex + 56);
+		t = g_strdup_printf(q->destination.channel == FUT_CHANNEL_USB
+		                        ? _("%s asks to copy a file to a USB storage device")
+		                        : _("%s asks to upload a file"),
+		                    requester);
+	}
 	gtk_label_set_text(win->title, t);
 	who = g_strdup_printf(_("%s (uid %u)"), requester, q->uid);
 	gtk_label_set_text(win->requester, who);

@@ -98,4 +98,17 @@ GString *fut_tok_certificate_full_body(const FutCertificate *cert, GError **erro
 /* Parses a certificate body (no envelope) strictly. */
 FutCertificate *fut_tok_certificate_parse_body(const gchar *body, GError **error);
 
+/* --- the files of a version-2 request (token-request-files.c) ------------------------ */
+GPtrArray *fut_tok_request_files_new(void);
+GPtrArray *fut_tok_request_files_dup(const GPtrArray *files);
+/* 1 to FUT_REQUEST_MAX_FILES files, safe unique paths, class I or II each, and the
+ * request's class the highest of them. */
+gboolean fut_tok_request_files_check(const FutRequest *req, GError **error);
+/* "files: N" and the N blocks. */
+void fut_tok_request_files_put(const FutRequest *req, GString *body);
+gboolean fut_tok_request_files_read(FutFieldReader *r, FutRequest *req, GError **error);
+/* The keys of a version-2 request: @v1_keys (the same array at every call) and the N
+ * blocks'. */
+const gchar *const *fut_tok_request_v2_keys(const gchar *const *v1_keys);
+
 G_END_DECLS

@@ -37,6 +37,8 @@ fut_request_free(FutRequest *q)
 	g_free(q->file_name);
 	g_free(q->class_evidence);
 	g_free(q->reason);
+	if (q->files != NULL)
+		g_ptr_array_unref(q->files);
 	g_free(q);
 }
 
@@ -52,6 +54,7 @@ fut_request_dup(const FutRequest *q)
 	d->file_name = g_strdup(q->file_name);
 	d->class_evidence = g_strdup(q->class_evidence);
 	d->reason = g_strdup(q->reason);
+	d->files = fut_tok_request_files_dup(q->files);
 	return d;
 }
 
@@ -80,19 +83,35 @@ request_body(const FutRequest *q, GString *body, GError **error)
 		            _("field 'channel': must be usb or upload"));
 		return FALSE;
 	}
-	if (!fut_tok_check_text(q->file_name, FUT_TEXT_MAX, FALSE, &local))
-		return fut_tok_field_error(error, local, "file");
-	if (q->size > FUT_TOK_SIZE_MAX) {
-		g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE, _("field 'size': too large"));
-		return FALSE;
-	}
-	if (fut_class_to_string(q->klass) == NULL) {
+	if (q->version > 2) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
-		            _("field 'class': must be I, II or III"));
+		            _("field 'version': unsupported version"));
 		return FALSE;
 	}
-	if (!fut_tok_check_text(q->class_evidence, FUT_EVIDENCE_MAX, TRUE, &local))
-		return fut_tok_field_error(error, local, "class-evidence");
+	if (q->version == 2) {
+		if (!fut_tok_request_files_check(q, error))
+			return FALSE;
+	} else {
+		if (q->files != NULL && q->files->len > 0) {
+			g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+			            _("a version-1 request names one file, not a list"));
+			return FALSE;
+		}
+		if (!fut_tok_check_text(q->file_name, FUT_TEXT_MAX, FALSE, &local))
+			return fut_tok_field_error(error, local, "file");
+		if (q->size > FUT_TOK_SIZE_MAX) {
+			g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE,
+			            _("field 'size': too large"));
+			return FALSE;
+		}
+		if (fut_class_to_string(q->klass) == NULL) {
+			g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+			            _("field 'class': must be I, II or III"));
+			return FALSE;
+		}
+		if (!fut_tok_check_text(q->class_evidence, FUT_EVIDENCE_MAX, TRUE, &local))
+			return fut_tok_field_error(error, local, "class-evidence");
+	}
 	if (d->channel == FUT_CHANNEL_USB) {
 		const gchar *usb[] = {d->usb_vendor, d->usb_product, d->usb_serial, d->usb_fs_uuid,
 		                      d->usb_label};
@@ -122,17 +141,22 @@ request_body(const FutRequest *q, GString *body, GError **error)
 	if (!fut_tok_check_time_order(q->created, q->expires, &local))
 		return fut_tok_field_error(error, local, "expires");
 
-	fut_fields_append(body, "version", FUT_TOK_FORMAT_VERSION);
+	fut_fields_append(body, "version", q->version == 2 ? "2" : FUT_TOK_FORMAT_VERSION);
 	fut_tok_put_text(body, "host", q->host);
 	fut_tok_put_b64(body, "host-key", q->host_key, FUT_ED25519_PUBLIC_LEN);
 	fut_fields_append(body, "requester", q->requester);
 	fut_tok_put_uint(body, "uid", q->uid);
 	fut_fields_append(body, "channel", fut_channel_to_string(d->channel));
-	fut_tok_put_text(body, "file", q->file_name);
-	fut_tok_put_uint(body, "size", q->size);
-	fut_tok_put_hex(body, "sha256", q->sha256, FUT_SHA256_LEN);
-	fut_fields_append(body, "class", fut_class_to_string(q->klass));
-	fut_tok_put_text(body, "class-evidence", q->class_evidence);
+	if (q->version == 2) {
+		fut_tok_request_files_put(q, body);
+		fut_fields_append(body, "class", fut_class_to_string(q->klass));
+	} else {
+		fut_tok_put_text(body, "file", q->file_name);
+		fut_tok_put_uint(body, "size", q->size);
+		fut_tok_put_hex(body, "sha256", q->sha256, FUT_SHA256_LEN);
+		fut_fields_append(body, "class", fut_class_to_string(q->klass));
+		fut_tok_put_text(body, "class-evidence", q->class_evidence);
+	}
 	if (d->channel == FUT_CHANNEL_USB) {
 		/* Optional: requests from agents without a register name read the same. */
 		if (d->usb_asset != NULL && d->usb_asset[0] != '\0')
@@ -150,6 +174,14 @@ request_body(const FutRequest *q, GString *body, GError **error)
 	fut_tok_put_time(body, "created", q->created);
 	fut_tok_put_time(body, "expires", q->expires);
 	fut_tok_put_hex(body, "nonce", q->nonce, FUT_NONCE_LEN);
+	/* Room for the signature line and the armour within the limit a reader takes. */
+	if (body->len + 512 > (q->version == 2 ? FUT_REQUEST_V2_TEXT_MAX : FUT_REQUEST_TEXT_MAX)) {
+		g_set_error(
+		    error, FUT_ERROR, FUT_ERROR_TOO_LARGE,
+		    _("the request would be larger than a reader takes (%u bytes)"),
+		    (guint)(q->version == 2 ? FUT_REQUEST_V2_TEXT_MAX : FUT_REQUEST_TEXT_MAX));
+		return FALSE;
+	}
 	return TRUE;
 }
 
@@ -224,32 +256,70 @@ read_class(FutFieldReader *r, FutClass *ret, GError **error)
 FutRequest *
 fut_request_parse(const gchar *text, gsize len, GError **error)
 {
-	g_autofree gchar *body =
-	    fut_tok_decode_envelope(text, len, FUT_LABEL_REQUEST, FUT_REQUEST_TEXT_MAX, error);
+	g_autofree gchar *body = NULL;
 	g_autoptr(FutFieldReader) r = NULL;
 	g_autoptr(FutRequest) q = fut_request_new();
 	g_autoptr(GString) again = NULL;
 	FutDestination *d = &q->destination;
+	gboolean v2;
 	guint64 v = 0;
 
+	/* Version 2 (a list of files) may be longer; anything else keeps version 1's limit. */
+	if (len <= FUT_REQUEST_TEXT_MAX) {
+		body = fut_tok_decode_envelope(text, len, FUT_LABEL_REQUEST, FUT_REQUEST_TEXT_MAX,
+		                               error);
+	} else {
+		body = fut_tok_decode_envelope(text, len, FUT_LABEL_REQUEST,
+		                               FUT_REQUEST_V2_TEXT_MAX, NULL);
+		if (body == NULL || !g_str_has_prefix(body, "version: 2\n")) {
+			g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE,
+			            _("input has %zu bytes, more than the limit of %zu (%zu for a "
+			              "well-formed version-2 request)"),
+			            len, (gsize)FUT_REQUEST_TEXT_MAX,
+			            (gsize)FUT_REQUEST_V2_TEXT_MAX);
+			return NULL;
+		}
+	}
 	if (body == NULL)
 		return NULL;
-	r = fut_field_reader_new(body, request_keys, error);
-	if (r == NULL || !fut_tok_read_version(r, error) ||
-	    !fut_tok_read_text(r, "host", FUT_NAME_MAX, FALSE, &q->host, error) ||
+	v2 = g_str_has_prefix(body, "version: 2\n");
+	r = fut_field_reader_new(body, v2 ? fut_tok_request_v2_keys(request_keys) : request_keys,
+	                         error);
+	if (r == NULL)
+		return NULL;
+	if (v2) {
+		q->version = 2;
+		if (fut_field_reader_take(r, "version", error) == NULL)
+			return NULL;
+	} else if (!fut_tok_read_version(r, error)) {
+		return NULL;
+	}
+	if (!fut_tok_read_text(r, "host", FUT_NAME_MAX, FALSE, &q->host, error) ||
 	    !fut_tok_read_b64(r, "host-key", q->host_key, FUT_ED25519_PUBLIC_LEN, error) ||
 	    !fut_tok_read_token(r, "requester", &q->requester, error) ||
 	    !fut_tok_read_uint(r, "uid", FUT_TOK_UID_MAX, &v, error))
 		return NULL;
 	q->uid = (guint32)v;
-	if (!read_channel(r, &d->channel, error) ||
-	    !fut_tok_read_text(r, "file", FUT_TEXT_MAX, FALSE, &q->file_name, error) ||
-	    !fut_tok_read_uint(r, "size", FUT_TOK_SIZE_MAX, &q->size, error) ||
-	    !fut_tok_read_hex(r, "sha256", q->sha256, FUT_SHA256_LEN, error) ||
-	    !read_class(r, &q->klass, error) ||
-	    !fut_tok_read_text(r, "class-evidence", FUT_EVIDENCE_MAX, TRUE, &q->class_evidence,
-	                       error))
+	if (!read_channel(r, &d->channel, error))
 		return NULL;
+	if (v2) {
+		if (fut_field_reader_next_is(r, "file")) {
+			g_set_error(
+			    error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+			    _("field 'version': 2, but the request names one file as version "
+			      "1 does"));
+			return NULL;
+		}
+		if (!fut_tok_request_files_read(r, q, error) || !read_class(r, &q->klass, error))
+			return NULL;
+	} else if (!fut_tok_read_text(r, "file", FUT_TEXT_MAX, FALSE, &q->file_name, error) ||
+	           !fut_tok_read_uint(r, "size", FUT_TOK_SIZE_MAX, &q->size, error) ||
+	           !fut_tok_read_hex(r, "sha256", q->sha256, FUT_SHA256_LEN, error) ||
+	           !read_class(r, &q->klass, error) ||
+	           !fut_tok_read_text(r, "class-evidence", FUT_EVIDENCE_MAX, TRUE,
+	                              &q->class_evidence, error)) {
+		return NULL;
+	}
 	if (d->channel == FUT_CHANNEL_USB) {
 		if (fut_field_reader_next_is(r, "usb-asset") &&
 		    !fut_tok_read_text(r, "usb-asset", FUT_NAME_MAX, FALSE, &d->usb_asset, error))

@@ -28,7 +28,10 @@ G_BEGIN_DECLS
 /* --- limits (bytes of the decoded value unless said otherwise) ---------------------- */
 #define FUT_CERT_TEXT_MAX       8192
 #define FUT_REVOCATION_TEXT_MAX (64 * 1024)
-#define FUT_REQUEST_TEXT_MAX    16384
+#define FUT_REQUEST_TEXT_MAX    16384        /* version 1 */
+#define FUT_REQUEST_V2_TEXT_MAX (160 * 1024) /* one agent reply (a socket packet) */
+#define FUT_REQUEST_MAX_FILES   1000         /* files in one version-2 request */
+#define FUT_REQUEST_PATH_DEPTH  17 /* parts of a version-2 file path: 16 folders, a name */
 #define FUT_APPROVAL_TEXT_MAX   16384
 #define FUT_TOKEN_MAX           64   /* staff id, login, role: one token of [A-Za-z0-9._@$+-] */
 #define FUT_NAME_MAX            256  /* display name, host name, USB strings, upload host */
@@ -179,7 +182,19 @@ gboolean fut_serial_parse(const gchar *s, guint8 ret_serial[FUT_SERIAL_LEN], GEr
 
 /* --- request ------------------------------------------------------------------------ */
 
+/* One file of a version-2 request (issue 18: one request for a folder's Class I/II files). */
 typedef struct {
+	gchar *path; /* on the stick: its folders and name joined by '/', each a safe name */
+	guint64 size;
+	guint8 sha256[FUT_SHA256_LEN];
+	FutClass klass; /* I or II */
+} FutRequestFile;
+
+/* Version 1 names one file (file_name, size, sha256, klass, class_evidence); version 2
+ * names 1 to FUT_REQUEST_MAX_FILES (@files), @klass being the highest of theirs, and leaves
+ * file_name, size, sha256 and class_evidence unused. */
+typedef struct {
+	guint version;                           /* 1 or 2; 0 is written as 1 */
 	gchar *host;                             /* host name, free text */
 	guint8 host_key[FUT_ED25519_PUBLIC_LEN]; /* set by fut_request_sign() */
 	gchar *requester;                        /* login, token */
@@ -194,10 +209,11 @@ typedef struct {
 	gint64 created;
 	gint64 expires; /* after created */
 	guint8 nonce[FUT_NONCE_LEN];
+	GPtrArray *files;       /* version 2: of FutRequestFile, owned; NULL otherwise */
 	FutSignature signature; /* by the host key */
 } FutRequest;
 
-/* Returns a new empty request. */
+/* Returns a new empty request (version 1). */
 FutRequest *fut_request_new(void);
 void fut_request_free(FutRequest *req);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutRequest, fut_request_free)
@@ -210,6 +226,20 @@ gchar *fut_request_to_text(const FutRequest *req, GError **error);
 FutRequest *fut_request_parse(const gchar *text, gsize len, GError **error);
 /* TRUE if the request's signature is valid for the host key it names. */
 gboolean fut_request_verify(const FutRequest *req, GError **error);
+/* Makes @req a version-2 request (if it is not yet) and appends a file to it. */
+void fut_request_add_file(FutRequest *req,
+                          const gchar *path,
+                          guint64 size,
+                          const guint8 sha256[FUT_SHA256_LEN],
+                          FutClass klass);
+/* How many files the request names: 1 for version 1. */
+guint fut_request_n_files(const FutRequest *req);
+/* TRUE if @path is a path a version-2 request may name: 1 to FUT_REQUEST_PATH_DEPTH parts
+ * joined by single '/', each a name the agent writes as it is (UTF-8, at most 255 bytes,
+ * not "." or "..", no control or format character, none of " * : < > ? \ |, no leading
+ * space, no trailing dot or space), at most FUT_TEXT_MAX bytes in all. Else FALSE with a
+ * one-line reason. */
+gboolean fut_request_path_check(const gchar *path, GError **error);
 /* The request id: SHA-256(FUT_DOMAIN_REQUEST_ID NUL || body bytes through the end of the
  * signature line). The request must be signed. It is the same for a CRLF copy. */
 gboolean

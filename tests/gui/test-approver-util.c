@@ -112,6 +112,36 @@ write_upload_request(void)
 	return path;
 }
 
+/* A version-2 request (one request for a folder's files, issue 18): three files, one of
+ * them Class I. */
+gchar *
+write_folder_request(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutRequest) q = fx_request(FUT_CLASS_II, host_key);
+	g_autofree gchar *text = NULL;
+	gchar *path = g_build_filename(tmp, "inbox", "bob-folder.futari-request", NULL);
+	static const gchar *const paths[] = {"名簿 TEST ONLY/a.csv", "名簿 TEST ONLY/sub/b.csv",
+	                                     "名簿 TEST ONLY/c.xlsx"};
+
+	g_clear_pointer(&q->file_name, g_free);
+	g_clear_pointer(&q->class_evidence, g_free);
+	for (guint i = 0; i < G_N_ELEMENTS(paths); i++) {
+		guint8 sha[FUT_SHA256_LEN];
+		fut_sha256(paths[i], strlen(paths[i]), sha);
+		fut_request_add_file(q, paths[i], 100 + i, sha,
+		                     i == 1 ? FUT_CLASS_I : FUT_CLASS_II);
+	}
+	q->klass = FUT_CLASS_I;
+	q->created = now() - 60;
+	q->expires = now() + 3600;
+	g_assert_true(fut_request_sign(q, host_key, &error));
+	text = fut_request_to_text(q, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_file_set_contents(path, text, -1, &error));
+	return path;
+}
+
 void
 setup_fixtures(void)
 {

@@ -84,6 +84,25 @@ test_review(void)
 			g_assert_true(page_shows(win, "until the request expires"));
 		screenshot(GTK_WIDGET(win), "review-upload");
 	}
+	/* One request for a folder's files (version 2): every file with its digest, the
+	 * highest class, and no content check of one file against it. */
+	{
+		g_autofree gchar *folder = write_folder_request();
+		open_path(win, folder);
+		g_assert_cmpstr(fut_approver_window_get_page(win), ==, "review");
+		g_assert_true(page_shows(win, "名簿 TEST ONLY/a.csv"));
+		g_assert_true(page_shows(win, "名簿 TEST ONLY/sub/b.csv"));
+		g_assert_true(page_shows(win, "名簿 TEST ONLY/c.xlsx"));
+		{
+			guint8 sha[FUT_SHA256_LEN];
+			g_autofree gchar *hex = NULL;
+			fut_sha256("名簿 TEST ONLY/c.xlsx", strlen("名簿 TEST ONLY/c.xlsx"), sha);
+			hex = fut_hex_encode(sha, FUT_SHA256_LEN);
+			g_assert_true(page_shows(win, hex));
+		}
+		g_assert_true(page_shows(win, _("Class I")));
+		screenshot(GTK_WIDGET(win), "review-folder");
+	}
 	gtk_window_destroy(GTK_WINDOW(win));
 }
 

@@ -24,6 +24,7 @@ write_content_request(const gchar *name, const gchar *file_name, const void *con
 void write_inbox_file(const gchar *name, const void *content, gsize len);
 /* A Class I upload request by bob (classifier evidence: My Number). */
 gchar *write_upload_request(void);
+gchar *write_folder_request(void);
 void setup_fixtures(void);
 void spin(guint ms);
 FutApproverWindow *new_window(void);

@@ -1,9 +1,9 @@
 #!/bin/sh
 # futari export --recursive (issue 18): a folder goes to the stick as one job, keeping its
 # tree, each file classified, written and logged on its own (one export.written record per
-# file, with its digest); Class III files go at once, a Class II file inside gets its own
-# request and is not written; symbolic links, FIFOs and names the stick cannot take are
-# refused file by file, in one line each. As an attacker: a folder swapped for a symbolic
+# file, with its digest); Class III files go at once, a Class II file inside is held for the
+# job's one request (version 2) and is not written; symbolic links, FIFOs and names the
+# stick cannot take are refused file by file, in one line each. As an attacker: a folder swapped for a symbolic
 # link out of the folder while the job runs, a file swapped for a link or a FIFO, a folder
 # that grows during the walk, a folder too deep or too big (refused whole, nothing
 # written), control characters in names. The progress bar shows on a terminal only.
@@ -56,7 +56,12 @@ for f in big.txt a.txt sub/b.txt sub/deep/c.txt; do
 		grep -q "$(digest "$src/$f")" || fail "photos/$f: no export.written with its digest"
 done
 [ -e "$mnt/photos/sub/memo.txt" ] && fail "the Class II file was written"
-[ -f "$src/sub/memo.txt.futari-request" ] || fail "no request for the Class II file"
+# The Class II file is held for the job's one request (version 2), saved beside the folder.
+[ -f "$HOME_U/photos.futari-request" ] || fail "no request for the Class II file: $(cat "$TEST_TMP/out")"
+[ -e "$src/sub/memo.txt.futari-request" ] && fail "a request of its own for the Class II file"
+grep -q '^version: 2$' "$HOME_U/photos.futari-request" || fail "not a version-2 request"
+grep -q '^files: 1$' "$HOME_U/photos.futari-request" || fail "not one file in the request"
+grep -q '^file.1: photos/sub/memo.txt$' "$HOME_U/photos.futari-request" || fail "the path is not the one on the stick"
 for f in out-link in-link pipe; do
 	[ -e "$mnt/photos/$f" ] && fail "$f reached the stick"
 done
@@ -81,7 +86,7 @@ n=$(grep -c '"event":"export.written"' "$TEST_TMP"/log/egress-*.jsonl)
 [ "$n" -eq 4 ] || fail "$n export.written records for 4 files"
 
 # The same folder again: nothing overwritten, the files get new names.
-rm -f "$src/sub/memo.txt.futari-request"
+rm -f "$HOME_U/photos.futari-request"
 ex -R "$src/sub" >/dev/null 2>&1
 [ -f "$mnt/sub/b.txt" ] || fail "a second folder export did not land"
 ex -R "$src/sub" --dir sub >/dev/null 2>&1
