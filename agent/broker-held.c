@@ -104,13 +104,8 @@ fut_broker_job_hold(FutBrokerJob *j, GError **error)
 		            FUT_REQUEST_MAX_FILES);
 		return FALSE;
 	}
-	if (fut_pending_count(j->config->state_dir, j->uid, now) >= j->config->pending_per_uid) {
-		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED,
-		            _("you already have %u requests waiting for approval: redeem them "
-		              "or let them expire first"),
-		            j->config->pending_per_uid);
+	if (!fut_pending_room(j->config->state_dir, j->uid, j->config->pending_per_uid, now, error))
 		return FALSE;
-	}
 	if (!fut_request_path_check(path, error)) {
 		g_prefix_error(error, _("cannot be named in a request: "));
 		return FALSE;
@@ -307,13 +302,8 @@ seal_parts(FutAgent *agent, FutApiCall *call, GPtrArray *parts, JsonObject *r, G
 			}
 		}
 	}
-	if (fut_pending_count(c->state_dir, uid, now) >= c->pending_per_uid) {
-		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED,
-		            _("you already have %u requests waiting for approval: redeem them "
-		              "or let them expire first"),
-		            c->pending_per_uid);
+	if (!fut_pending_room(c->state_dir, uid, c->pending_per_uid, now, error))
 		return FALSE;
-	}
 	req->host = g_strdup(agent->host);
 	req->requester = g_strdup(login);
 	req->uid = uid;

@@ -29,13 +29,8 @@ fut_broker_job_make_request(FutBrokerJob *j, GError **error)
 	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&request_lock);
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
 
-	if (fut_pending_count(j->config->state_dir, j->uid, now) >= j->config->pending_per_uid) {
-		g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED,
-		            _("you already have %u requests waiting for approval: redeem them "
-		              "or let them expire first"),
-		            j->config->pending_per_uid);
+	if (!fut_pending_room(j->config->state_dir, j->uid, j->config->pending_per_uid, now, error))
 		return FALSE;
-	}
 	req->host = g_strdup(agent->host);
 	req->requester = g_strdup(j->login);
 	req->uid = j->uid;

@@ -203,6 +203,18 @@ fut_pending_count(const gchar *state_dir, uid_t uid, gint64 now)
 	return n;
 }
 
+gboolean
+fut_pending_room(const gchar *state_dir, uid_t uid, guint max, gint64 now, GError **error)
+{
+	if (fut_pending_count(state_dir, uid, now) < max)
+		return TRUE;
+	g_set_error(error, FUT_ERROR, FUT_ERROR_REFUSED,
+	            _("you already have %u requests waiting for approval: redeem them "
+	              "or let them expire first"),
+	            max);
+	return FALSE;
+}
+
 GPtrArray *
 fut_pending_purge(const gchar *state_dir, gint64 now)
 {

@@ -42,6 +42,9 @@ fut_pending_set_state(const gchar *state_dir, const gchar *id, const gchar *stat
 GPtrArray *fut_pending_list(const gchar *state_dir, uid_t uid);
 /* Pending (not redeemed, not expired at @now) entries of @uid. */
 guint fut_pending_count(const gchar *state_dir, uid_t uid, gint64 now);
+/* TRUE when @uid may make one more request: fewer than @max pending at @now. Else FALSE with
+ * a one-line reason for the user (FUT_ERROR_REFUSED). */
+gboolean fut_pending_room(const gchar *state_dir, uid_t uid, guint max, gint64 now, GError **error);
 /* Removes entries expired before @now; returns them (their spool copies are the caller's to
  * remove). Caller unrefs. */
 GPtrArray *fut_pending_purge(const gchar *state_dir, gint64 now);
