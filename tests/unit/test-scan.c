@@ -620,6 +620,84 @@ test_scanner_boundary_differential(void)
 	g_test_message("%u texts", cases);
 }
 
+/* The digit runs a window keeps, against a plain walk over the bits: every run start of
+ * exactly 11 or 12 digits, of a run followed by a separator or lead, and of the run at the
+ * window's end; nothing else. */
+static void
+test_filter_runs_reference(void)
+{
+	GRand *rand = g_rand_new_with_seed(1712);
+
+	for (guint round = 0; round < 200000; round++) {
+		guint64 d = 0;
+		guint64 seps = 0;
+		guint64 want = 0;
+		/* runs of every length, dense or sparse, so that 11 and 12 are common */
+		for (guint i = 0; i < 64;) {
+			guint len = (guint)g_rand_int_range(rand, 0, round % 2 == 0 ? 15 : 70);
+			for (guint k = 0; k < len && i < 64; k++, i++)
+				d |= 1ull << i;
+			if (i < 64 && g_rand_int_range(rand, 0, 3) == 0)
+				seps |= 1ull << i;
+			i += (guint)g_rand_int_range(rand, 1, 3);
+		}
+		/* stray separator bits under digits must not matter */
+		seps |= d & ((guint64)g_rand_int(rand) << 32 | g_rand_int(rand));
+		for (guint s = 0; s < 64; s++) {
+			guint e = s;
+			if (!(d >> s & 1) || (s > 0 && (d >> (s - 1) & 1)))
+				continue;
+			while (e < 64 && (d >> e & 1))
+				e++;
+			if (e == 64 || e - s == 11 || e - s == 12 || (seps >> e & 1))
+				want |= 1ull << s;
+		}
+		if (fut_scan_filter_runs(d, seps) != want) {
+			g_test_message("digits %016" G_GINT64_MODIFIER
+			               "x seps %016" G_GINT64_MODIFIER "x",
+			               d, seps);
+			g_assert_cmphex(fut_scan_filter_runs(d, seps), ==, want);
+		}
+	}
+	g_rand_free(rand);
+}
+
+/* Texts made of digit runs of every length (past a window's 64 bytes too) between every
+ * kind of byte that may follow a run: the runs the filter passes over must be the runs the
+ * byte-at-a-time path finds nothing in. */
+static void
+test_scanner_digit_runs(void)
+{
+	static const gchar *const between[] = {
+	    ",",        "-",        " ",       "x",        "\n",
+	    "--",       "- ",       "-x",      " x",       "\xef\xbc\x91",
+	    "\xef",     "\x82\x54", "\x82",    "\xa3\xb3", "\xa3",
+	    "個人番号", "山田",     "取扱注意"};
+	g_autoptr(FutScanWords) w = make_words();
+	GRand *rand = g_rand_new_with_seed(1713);
+
+	for (guint round = 0; round < 900; round++) {
+		g_autoptr(GString) in = g_string_new(NULL);
+		guint parts = (guint)g_rand_int_range(rand, 1, 200);
+		FutScanText text = (FutScanText)(round % 3);
+
+		for (guint i = 0; i < parts; i++) {
+			/* mostly the lengths that matter, sometimes longer than a window */
+			static const gint lens[] = {1,  2,  3,  4,  4,  7,  10,
+			                            11, 11, 12, 12, 13, 63, 65};
+			gint n = g_rand_int_range(rand, 0, 4) == 0
+			             ? g_rand_int_range(rand, 1, 140)
+			             : lens[g_rand_int_range(rand, 0, G_N_ELEMENTS(lens))];
+			for (gint k = 0; k < n; k++)
+				g_string_append_c(in, (gchar)('0' + g_rand_int_range(rand, 0, 10)));
+			g_string_append(in,
+			                between[g_rand_int_range(rand, 0, G_N_ELEMENTS(between))]);
+		}
+		assert_fast_as_slow(round % 2 == 0 ? NULL : w, text, in);
+	}
+	g_rand_free(rand);
+}
+
 /* Every implementation the processor has can be chosen and is reported back. */
 static void
 test_filter_impls(void)
@@ -679,5 +757,7 @@ main(int argc, char **argv)
 	g_test_add_func("/scan/filter/random-words", test_filter_random_words);
 	g_test_add_func("/scan/filter/impls", test_filter_impls);
 	g_test_add_func("/scan/scanner/boundary-differential", test_scanner_boundary_differential);
+	g_test_add_func("/scan/filter/runs-reference", test_filter_runs_reference);
+	g_test_add_func("/scan/scanner/digit-runs", test_scanner_digit_runs);
 	return g_test_run();
 }
