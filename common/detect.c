@@ -390,7 +390,8 @@ chain_ids(FutScanner *scan, const guint8 *wbase, guint64 d, guint from, guint to
 	 * @to, is not a digit) */
 	guint64 ids = starts & b8 & b2 >> 8 & d >> 10;
 
-	ids &= (to >= 64 ? ~0ull : (1ull << to) - 1) & ~((1ull << from) - 1);
+	/* those in [@from, @to), @to < 64 */
+	ids &= ((1ull << to) - 1) >> from << from;
 	while (ids != 0) {
 		guint s = (guint)__builtin_ctzll(ids);
 		guint n = (guint)__builtin_ctzll(~(d >> s));
@@ -418,7 +419,7 @@ chain_ids(FutScanner *scan, const guint8 *wbase, guint64 d, guint from, guint to
  *     would join the chain); its separators must start no word (@boring 1).
  * Returns where to go on, or NULL when digits_in_place() or the byte-at-a-time path must
  * take it. */
-static inline const guint8 *
+static G_ALWAYS_INLINE inline const guint8 *
 run_from_mask(FutScanner *scan,
               const guint8 *p,
               const guint8 *wbase,
