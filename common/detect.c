@@ -377,27 +377,19 @@ digits_in_place(FutScanner *scan,
 }
 
 /* The identifiers of a chain whose first run is not four digits long (so it is no
- * "dddd-dddd-dddd" card form): its runs of exactly 11 or 12 digits, from the window's digit
- * mask @d, those starting in [@from, @to) of the window at @wbase, in order. */
-static void
-chain_ids(FutScanner *scan, const guint8 *wbase, guint64 d, guint from, guint to)
+ * "dddd-dddd-dddd" card form): its runs of exactly 11 or 12 digits, from the window's
+ * masks (@ids their starts, @d the digits), those starting in [@from, @to) of the window at
+ * @wbase (@to < 64), in order. */
+static inline void
+chain_ids(FutScanner *scan, const guint8 *wbase, guint64 ids, guint64 d, guint from, guint to)
 {
-	guint64 starts = d & ~(d << 1);
-	guint64 b2 = d & d >> 1;
-	guint64 b4 = b2 & b2 >> 2;
-	guint64 b8 = b4 & b4 >> 4;
-	/* at least 11 digits from here; the run ends inside the window (its end byte, at most
-	 * @to, is not a digit) */
-	guint64 ids = starts & b8 & b2 >> 8 & d >> 10;
-
-	/* those in [@from, @to), @to < 64 */
 	ids &= ((1ull << to) - 1) >> from << from;
 	while (ids != 0) {
 		guint s = (guint)__builtin_ctzll(ids);
-		guint n = (guint)__builtin_ctzll(~(d >> s));
-		if (n == FUT_MYNUMBER_LEN)
+		/* the run ends in the window: bit s + 11 is in it */
+		if (d >> (s + 11) & 1)
 			check_mynumber(scan, (const gchar *)wbase + s);
-		else if (n == FUT_RESIDENT_CODE_LEN)
+		else
 			check_resident(scan, (const gchar *)wbase + s);
 		ids &= ids - 1;
 	}
@@ -462,7 +454,7 @@ run_from_mask(FutScanner *scan,
 	if (off + n >= FUT_SCAN_FILTER_WINDOW || wbase[off + n] == 0xef || wbase[off + n] == lead ||
 	    wbase[off + n] == c)
 		return NULL;
-	chain_ids(scan, wbase, d, off, off + n);
+	chain_ids(scan, wbase, wm->ids, d, off, off + n);
 	return p + n;
 }
 

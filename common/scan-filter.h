@@ -61,6 +61,9 @@ typedef struct {
 	guint64 dash;
 	guint64 space;
 	guint64 lead;
+	/* set by fut_scan_filter_window_at() for a scanner with no word holding a digit: the
+	 * starts of the runs of exactly 11 or 12 digits that end inside the window */
+	guint64 ids;
 } FutScanMasks;
 
 /* The window: bit i of the result is set when the scanner must look at @p[i], for
@@ -81,12 +84,13 @@ FutScanFilterWindow fut_scan_filter_get_window(void);
  * go on), and a run that reaches the window's end (its length is not known). Any other run
  * leaves no state behind (detect.c, non_digit()), so it is passed over without a look.
  * Bit 0 counts as a start: the scanner is never inside a run when it asks. Branch-free. */
+/* Of the digit runs in a window (@digits), the starts of those of exactly 11 or 12 digits
+ * whose end (the byte after them) is in the window. Branch-free. */
 static inline guint64
-fut_scan_filter_runs(guint64 digits, guint64 seps)
+fut_scan_filter_ids(guint64 digits)
 {
 	const guint64 d = digits;
 	const guint64 starts = d & ~(d << 1);
-	const guint64 after = ~d & (d << 1); /* the byte after a run that ends in the window */
 	/* bit i of bK: d[i..i+K-1] all set */
 	const guint64 b2 = d & d >> 1;
 	const guint64 b4 = b2 & b2 >> 2;
@@ -94,6 +98,16 @@ fut_scan_filter_runs(guint64 digits, guint64 seps)
 	/* exactly 11 or 12: the byte after them is in the window and not a digit */
 	const guint64 len11 = starts & b8 & b2 >> 8 & d >> 10 & ~(d >> 11) & (~0ull >> 11);
 	const guint64 len12 = starts & b8 & b4 >> 8 & ~(d >> 12) & (~0ull >> 12);
+
+	return len11 | len12;
+}
+
+static inline guint64
+fut_scan_filter_runs(guint64 digits, guint64 seps)
+{
+	const guint64 d = digits;
+	const guint64 starts = d & ~(d << 1);
+	const guint64 after = ~d & (d << 1); /* the byte after a run that ends in the window */
 	/* the runs followed by a separator or a lead, and the run at the window's end: marked at
 	 * their last digit, then spread down through the run (Kogge-Stone, six steps) */
 	guint64 f = ((after & seps) >> 1 | 1ull << 63) & d;
@@ -110,7 +124,7 @@ fut_scan_filter_runs(guint64 digits, guint64 seps)
 	f |= m & f >> 16;
 	m &= m >> 16;
 	f |= m & f >> 32;
-	return len11 | len12 | (starts & f);
+	return fut_scan_filter_ids(d) | (starts & f);
 }
 
 /* Computes the window at @p (which needs FUT_SCAN_FILTER_WINDOW + 2 readable bytes) into
@@ -129,9 +143,12 @@ fut_scan_filter_window_at(const FutScanFilter *filter,
 {
 	*wbase = p;
 	*wmask = window(filter, lead, lo, p, wm);
-	if (runs && wm->digits != 0)
+	wm->ids = 0;
+	if (runs && wm->digits != 0) {
+		wm->ids = fut_scan_filter_ids(wm->digits);
 		*wmask = (*wmask & ~wm->digits) |
 		         fut_scan_filter_runs(wm->digits, wm->dash | wm->space | wm->lead);
+	}
 }
 
 /* The next position from @p (< @end) the filter keeps, through the window at *@wbase
