@@ -5,9 +5,12 @@
 # vector filter matters most), with the filter and without (--filter scalar); an xlsx
 # against `unzip -p | grep`; and a 2 GiB sparse file.
 #   bench/classify.sh [SIZE_MB]        (default 100; run from the build tree after `make`)
-# Prints MB/s for each and the time ratios classifier/grep (median of 5 runs each). Not part
-# of `make check`: speed is a ratio against a baseline measured side by side, never a timed
-# assertion.
+# Prints MB/s for each and the time ratios classifier/grep (median of 5 runs each), in wall
+# time and in CPU time (user + sys, all threads: on a loaded machine the steadier figure).
+# With CLASSIFY_FILE_BASE=/other/build/bench/classify-file, that build (the code before a
+# change) is run on the same text files in the same minutes, its ratios printed beside.
+# Not part of `make check`: speed is a ratio against a baseline measured side by side, never
+# a timed assertion.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 tool=${CLASSIFY_FILE:-$here/classify-file}
@@ -46,22 +49,35 @@ bytes=$(stat -c %s "$csv")
 # warm the page cache so both read from memory
 cat "$csv" >/dev/null
 
-best() { # median of 5 wall-clock nanoseconds of "$@"
-	local s e
-	local -a ts=()
+base=${CLASSIFY_FILE_BASE:-}
+[ -z "$base" ] || [ -x "$base" ] || { echo "not executable: $base" >&2; exit 2; }
+# Median of 5 runs of "$@": wall-clock nanoseconds; the median CPU time (user + sys, in
+# nanoseconds) of the same runs is left in $tmp/cpu.
+best() {
+	local s e TIMEFORMAT='%3U %3S' # bash's time: user and sys in milliseconds
+	local -a ts=() cs=()
 	for _ in 1 2 3 4 5; do
 		s=$(date +%s%N)
 		# not /dev/null: GNU grep then stops at the first match
-		"$@" >"$tmp/out"
+		{ time "$@" >"$tmp/out"; } 2>"$tmp/time"
 		e=$(date +%s%N)
 		ts+=($((e - s)))
+		cs+=($(awk 'END { printf "%d", ($1 + $2) * 1e9 }' "$tmp/time"))
 	done
+	printf '%s\n' "${cs[@]}" | sort -n | sed -n 3p >"$tmp/cpu"
 	printf '%s\n' "${ts[@]}" | sort -n | sed -n 3p
 }
 
 t_grep=$(best grep -cE '[0-9]{12}' "$csv")
+c_grep=$(cat "$tmp/cpu")
 t_cls=$(best "$tool" --config "$conf" "$csv")
+c_cls=$(cat "$tmp/cpu")
 t_dig=$(best "$tool" --config "$conf" --digest "$csv")
+c_dig=$(cat "$tmp/cpu")
+if [ -n "$base" ]; then
+	t_bcls=$(best "$base" --config "$conf" "$csv")
+	c_bcls=$(cat "$tmp/cpu")
+fi
 mbps() { awk -v b="${2:-$bytes}" -v t="$1" 'BEGIN { printf "%7.1f MB/s (%.3f s)", b / 1e6 / (t / 1e9), t / 1e9 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
@@ -71,7 +87,13 @@ iconv -f UTF-8 -t CP932 "$csv" >"$sjis"
 sjis_bytes=$(stat -c %s "$sjis")
 cat "$sjis" >/dev/null
 t_cgrep=$(LC_ALL=C best grep -cE '[0-9]{12}' "$sjis")
+c_cgrep=$(cat "$tmp/cpu")
 t_sjis=$(best "$tool" --config "$conf" "$sjis")
+c_sjis=$(cat "$tmp/cpu")
+if [ -n "$base" ]; then
+	t_bsjis=$(best "$base" --config "$conf" "$sjis")
+	c_bsjis=$(cat "$tmp/cpu")
+fi
 
 # Japanese prose (minutes of a meeting), few digits: nearly every byte is a kanji or kana
 # byte that could start a marking word in one of the three encodings.
@@ -95,10 +117,19 @@ PY
 prose_bytes=$(stat -c %s "$prose")
 cat "$prose" >/dev/null
 t_pgrep=$(best grep -cE '[0-9]{12}' "$prose")
+c_pgrep=$(cat "$tmp/cpu")
 t_prose=$(best "$tool" --config "$conf" "$prose")
+c_prose=$(cat "$tmp/cpu")
+if [ -n "$base" ]; then
+	t_bprose=$(best "$base" --config "$conf" "$prose")
+	c_bprose=$(cat "$tmp/cpu")
+fi
 t_prose_scalar=$(best "$tool" --config "$conf" --filter scalar "$prose")
 t_cls_scalar=$(best "$tool" --config "$conf" --filter scalar "$csv")
 
+# CLASSIFY_TEXT_ONLY=1: the three text files only
+text_only=${CLASSIFY_TEXT_ONLY:-0}
+if [ "$text_only" != 1 ]; then
 # An xlsx as a roster export writes it (one sheet, numbers as numbers, names as shared
 # strings, the sheet XML on one line as Excel writes it): SIZE_MB of XML, deflated.
 xlsx=$tmp/roster.xlsx
@@ -167,6 +198,8 @@ small=("$tmp"/small/*.txt)
 t_cat=$(best cat "${small[@]}")
 t_small=$(best "$tool" --config "$conf" "${small[@]}")
 
+fi
+
 echo "file: $((bytes / 1000000)) MB generated CSV"
 "$tool" --config "$conf" "$csv" | sed 's/^/  /'
 echo "grep -cE '[0-9]{12}':       $(mbps "$t_grep")"
@@ -183,6 +216,19 @@ echo "Japanese prose: grep -cE:              $(mbps "$t_pgrep" "$prose_bytes")"
 echo "Japanese prose: classifier:            $(mbps "$t_prose" "$prose_bytes")"
 echo "Japanese prose: --filter scalar:       $(mbps "$t_prose_scalar" "$prose_bytes")"
 echo "time ratio classifier/grep (prose):    $(ratio "$t_prose" "$t_pgrep")"
+cpu() { awk -v t="$1" 'BEGIN { printf "%.3f s", t / 1e9 }'; }
+echo "CPU time (user+sys), median of 5: grep $(cpu "$c_grep"), classifier $(cpu "$c_cls"), + SHA-256 (both threads) $(cpu "$c_dig")"
+echo "CPU ratio classifier/grep:             $(ratio "$c_cls" "$c_grep")"
+echo "CPU ratio classifier+SHA-256/grep:     $(ratio "$c_dig" "$c_grep") (the hash's own thread counted)"
+echo "CPU ratio classifier/grep (Shift_JIS): $(ratio "$c_sjis" "$c_cgrep") (grep $(cpu "$c_cgrep"), classifier $(cpu "$c_sjis"))"
+echo "CPU ratio classifier/grep (prose):     $(ratio "$c_prose" "$c_pgrep") (grep $(cpu "$c_pgrep"), classifier $(cpu "$c_prose"))"
+if [ -n "$base" ]; then
+	echo "baseline $base, the same files in the same minutes:"
+	echo "  UTF-8 CSV:     time ratio $(ratio "$t_bcls" "$t_grep"), CPU ratio $(ratio "$c_bcls" "$c_grep") ($(cpu "$c_bcls"))"
+	echo "  Shift_JIS CSV: time ratio $(ratio "$t_bsjis" "$t_cgrep"), CPU ratio $(ratio "$c_bsjis" "$c_cgrep") ($(cpu "$c_bsjis"))"
+	echo "  prose:         time ratio $(ratio "$t_bprose" "$t_pgrep"), CPU ratio $(ratio "$c_bprose" "$c_pgrep") ($(cpu "$c_bprose"))"
+fi
+[ "$text_only" = 1 ] && exit 0
 sec() { awk -v t="$1" 'BEGIN { printf "%.3f s", t / 1e9 }'; }
 echo "xlsx ($((xlsx_bytes / 1000000)) MB, $size_mb MB of XML): unzip -p >/dev/null $(sec "$t_unzip"), unzip -p | grep -cE $(sec "$t_uzgrep"), classifier $(sec "$t_xlsx")"
 echo "time ratio classifier/(unzip -p | grep):  $(ratio "$t_xlsx" "$t_uzgrep")"

@@ -119,25 +119,38 @@ fut_scanner_set_text(FutScanner *scan, FutScanText text)
 	scan->boring = scan->boring_own;
 }
 
-/* The scanner's runs are digits already: the check without the argument checks. */
+/* The scanner's runs are digits already: the check without the argument checks, for the
+ * two lengths there are, unrolled (a loop's exit was a mispredicted branch per number). */
 static inline gboolean
-mod11_ok(const gchar *d, gsize len)
+mod11_tail(guint sum, const gchar *last)
 {
-	/* weights from the most significant digit: Qn for n = len-1 .. 1 */
-	static const guint8 w12[11] = {6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2};
-	const guint8 *w = w12 + (12 - len);
-	guint sum = 0;
-
-	for (gsize i = 0; i < len - 1; i++)
-		sum += (guint)(d[i] - '0') * w[i];
 	sum %= 11;
-	return (sum <= 1 ? 0 : 11 - sum) == (guint)(d[len - 1] - '0');
+	return (sum <= 1 ? 0 : 11 - sum) == (guint)(*last - '0');
 }
+
+#define D(i) ((guint)(d[i] - '0'))
+static inline gboolean
+mynumber_ok(const gchar *d)
+{
+	/* weights from the most significant digit: Qn for n = 11 .. 1 */
+	return mod11_tail(6 * D(0) + 5 * D(1) + 4 * D(2) + 3 * D(3) + 2 * D(4) + 7 * D(5) +
+	                      6 * D(6) + 5 * D(7) + 4 * D(8) + 3 * D(9) + 2 * D(10),
+	                  d + 11);
+}
+
+static inline gboolean
+resident_ok(const gchar *d)
+{
+	return mod11_tail(5 * D(0) + 4 * D(1) + 3 * D(2) + 2 * D(3) + 7 * D(4) + 6 * D(5) +
+	                      5 * D(6) + 4 * D(7) + 3 * D(8) + 2 * D(9),
+	                  d + 10);
+}
+#undef D
 
 static void
 check_mynumber(FutScanner *scan, const gchar *digits)
 {
-	if (mod11_ok(digits, FUT_MYNUMBER_LEN)) {
+	if (mynumber_ok(digits)) {
 		if (scan->mynumber_valid++ == 0)
 			memcpy(scan->mynumber_first, digits, FUT_MYNUMBER_LEN);
 	} else {
@@ -148,7 +161,7 @@ check_mynumber(FutScanner *scan, const gchar *digits)
 static void
 check_resident(FutScanner *scan, const gchar *digits)
 {
-	if (mod11_ok(digits, FUT_RESIDENT_CODE_LEN) && scan->resident_valid++ == 0)
+	if (resident_ok(digits) && scan->resident_valid++ == 0)
 		memcpy(scan->resident_first, digits, FUT_RESIDENT_CODE_LEN);
 }
 
@@ -254,6 +267,25 @@ digit_run_end(const guint8 *q, const guint8 *end)
 	return q;
 }
 
+/* digit_run_end() with the filter's digit mask @dmask of the window at @wbase (NULL for
+ * none): inside the window the run's end is the first clear bit, found without a load. */
+static inline const guint8 *
+digit_run_end_mask(const guint8 *q, const guint8 *end, const guint8 *wbase, guint64 dmask)
+{
+	if (wbase != NULL && q >= wbase && q < wbase + FUT_SCAN_FILTER_WINDOW) {
+		guint off = (guint)(q - wbase);
+		guint64 rest = ~(dmask >> off);
+		if (rest != 0) {
+			guint n = (guint)__builtin_ctzll(rest);
+			if (off + n < FUT_SCAN_FILTER_WINDOW)
+				return q + n;
+		}
+		/* digits up to the window's end: on from there */
+		return digit_run_end(wbase + FUT_SCAN_FILTER_WINDOW, end);
+	}
+	return digit_run_end(q, end);
+}
+
 /* The numbers starting at the digit @p, from the fast path (no number in progress, the
  * automaton at its root, no word holding a digit): a run, or a chain of runs joined by one
  * '-' or ' ', is taken whole and its identifiers are checked where they lie, with exactly
@@ -261,8 +293,13 @@ digit_run_end(const guint8 *q, const guint8 *end)
  * two together). Returns where to go on, or NULL when the numbers may go on past @end or
  * into a full-width digit: then the byte-at-a-time path takes them. */
 static const guint8 *
-digits_in_place(
-    FutScanner *scan, const guint8 *p, const guint8 *end, guint8 lead, const guint8 *boring)
+digits_in_place(FutScanner *scan,
+                const guint8 *p,
+                const guint8 *end,
+                guint8 lead,
+                const guint8 *boring,
+                const guint8 *wbase,
+                guint64 dmask)
 {
 	const guint8 *chain[3];
 	/* where the first runs start and end, for the second pass */
@@ -277,7 +314,7 @@ digits_in_place(
 
 	/* first pass: where the numbers end; nothing is changed yet */
 	for (;;) {
-		const guint8 *e = digit_run_end(q + 1, end);
+		const guint8 *e = digit_run_end_mask(q + 1, end, wbase, dmask);
 		gsize n = (gsize)(e - q);
 		guint8 c;
 		if (e == end)
@@ -339,6 +376,88 @@ digits_in_place(
 	return stop;
 }
 
+/* The identifiers of a chain whose first run is not four digits long (so it is no
+ * "dddd-dddd-dddd" card form): its runs of exactly 11 or 12 digits, from the window's
+ * masks (@ids their starts, @d the digits), those starting in [@from, @to) of the window at
+ * @wbase (@to < 64), in order. */
+static inline void
+chain_ids(FutScanner *scan, const guint8 *wbase, guint64 ids, guint64 d, guint from, guint to)
+{
+	ids &= ((1ull << to) - 1) >> from << from;
+	while (ids != 0) {
+		guint s = (guint)__builtin_ctzll(ids);
+		/* the run ends in the window: bit s + 11 is in it */
+		if (d >> (s + 11) & 1)
+			check_mynumber(scan, (const gchar *)wbase + s);
+		else
+			check_resident(scan, (const gchar *)wbase + s);
+		ids &= ids - 1;
+	}
+}
+
+/* A digit run starting at @p, at the automaton's root with no number in progress and no
+ * word holding a digit, found from the filter's masks @wm of the window at @wbase (which
+ * holds @p): where the run ends is the first clear digit bit from @p on. Settled here,
+ * its identifiers checked where they lie:
+ *   - a run that ends inside the window at a byte that is neither a chain separator nor a
+ *     full-width lead: it leaves no state (a run of four outside a chain ends the chain it
+ *     would have started);
+ *   - a chain (runs joined by one '-', or by one ' ') whose first run is not four long,
+ *     such as a phone number "03-1234-5678": it cannot be the card form, so only its runs
+ *     of 11 or 12 digits count. It ends at the first byte that is neither a digit nor its
+ *     separator between two digits (a separator of the other kind, two in a row, one
+ *     before a non-digit all end a chain, as in end_run()), which must lie in the window
+ *     and be neither a full-width lead nor its separator (full-width digits after it
+ *     would join the chain); its separators must start no word (@boring 1).
+ * Returns where to go on, or NULL when digits_in_place() or the byte-at-a-time path must
+ * take it. */
+static G_ALWAYS_INLINE inline const guint8 *
+run_from_mask(FutScanner *scan,
+              const guint8 *p,
+              const guint8 *wbase,
+              const FutScanMasks *wm,
+              guint8 lead,
+              const guint8 *boring)
+{
+	const guint64 d = wm->digits;
+	guint off = (guint)(p - wbase);
+	guint64 rest = ~(d >> off);
+	guint64 sep;
+	guint n;
+	guint8 c;
+
+	if (rest == 0)
+		return NULL; /* 64 digits: the window holds no end */
+	n = (guint)__builtin_ctzll(rest);
+	if (off + n >= FUT_SCAN_FILTER_WINDOW)
+		return NULL; /* may go on past the window */
+	c = p[n];
+	if (c == 0xef || c == lead)
+		return NULL;
+	if (c != '-' && c != ' ') {
+		if (n == FUT_MYNUMBER_LEN)
+			check_mynumber(scan, (const gchar *)p);
+		else if (n == FUT_RESIDENT_CODE_LEN)
+			check_resident(scan, (const gchar *)p);
+		return p + n;
+	}
+	if (n == 4 || boring[c] != 1)
+		return NULL;
+	/* the chain: digits, and its separator where it lies between two digits */
+	sep = c == '-' ? wm->dash : wm->space;
+	rest = ~((d | (sep & d >> 1 & d << 1)) >> off);
+	if (rest == 0)
+		return NULL;
+	n = (guint)__builtin_ctzll(rest);
+	/* its separator at the end may go on into full-width digits, which would join the
+	 * chain: digits_in_place() decides */
+	if (off + n >= FUT_SCAN_FILTER_WINDOW || wbase[off + n] == 0xef || wbase[off + n] == lead ||
+	    wbase[off + n] == c)
+		return NULL;
+	chain_ids(scan, wbase, wm->ids, d, off, off + n);
+	return p + n;
+}
+
 /* At the automaton's root: @p neither starts a word nor is part of a number, or starts
  * words but none together with the next byte (then the automaton would be back at the
  * root at the next byte, exactly as if @p were skipped). */
@@ -385,6 +504,7 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 	/* the filter's last window: bit i set when wbase[i] must be looked at */
 	const guint8 *wbase = NULL;
 	guint64 wmask = 0;
+	FutScanMasks wm = {0}; /* and what its bytes are */
 	const guint8 *p = data;
 	const guint8 *end = len > 0 ? data + len : data;
 	guint ac = scan->ac_state;
@@ -409,9 +529,35 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 						/* the bytes the test would skip, a window at a
 						 * time; it still judges where the filter stops */
 						while (p < end) {
-							p = fut_scan_filter_next(filter, window,
-							                         lead, lo, p, end,
-							                         &wbase, &wmask);
+							p = fut_scan_filter_next(
+							    filter, window, lead, lo, p, end,
+							    &wbase, &wmask, &wm, digit_free);
+							if (digit_free && is_digit(*p) &&
+							    scan->chain_len == 0 && wbase != NULL &&
+							    p < wbase + FUT_SCAN_FILTER_WINDOW) {
+								const guint8 *q = run_from_mask(
+								    scan, p, wbase, &wm, lead,
+								    boring);
+								/* a run the window cuts: once more,
+								 * in a window from its start */
+								if (q == NULL && p != wbase &&
+								    end - p >=
+								        FUT_SCAN_FILTER_WINDOW +
+								            2) {
+									fut_scan_filter_window_at(
+									    filter, window, lead,
+									    lo, p, &wbase, &wmask,
+									    &wm, digit_free);
+									q = run_from_mask(
+									    scan, p, wbase, &wm,
+									    lead, boring);
+								}
+								if (q != NULL) {
+									p = q;
+									continue;
+								}
+								break;
+							}
 							if (!skippable(p, end, boring, bigram) &&
 							    !lead_skippable(p, end, lead, lo,
 							                    base_boring, bigram))
@@ -431,8 +577,8 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 					 * holding a digit, digits keep the automaton at the root.
 					 */
 					if (digit_free && is_digit(*p) && scan->chain_len == 0) {
-						const guint8 *q =
-						    digits_in_place(scan, p, end, lead, boring);
+						const guint8 *q = digits_in_place(
+						    scan, p, end, lead, boring, wbase, wm.digits);
 						if (q != NULL) {
 							p = q;
 							continue;

@@ -114,10 +114,11 @@ fut_scan_filter_build(FutScanFilter *f, const guint32 *starts, gsize n, gboolean
 typedef FutScanFilterWindow SkipFunc;
 
 #ifdef FUT_SCAN_FILTER_X86
-/* One 16-byte block: bit i set when p[i] is a digit, EF, @ld before a byte from @lo to
- * @lo + 9, or p[i..i+2] fall in one bucket. */
-__attribute__((target("ssse3"))) static inline guint
-block_ssse3(const guint8 *p, const __m128i *tab, __m128i ld, __m128i lo)
+/* One 16-byte block at bit @at of the window: the result's bit i set when p[i] is a digit,
+ * EF, @ld before a byte from @lo to @lo + 9, or p[i..i+2] fall in one bucket; @m's masks
+ * for the same bytes. */
+__attribute__((target("ssse3"))) static inline guint64
+block_ssse3(const guint8 *p, const __m128i *tab, __m128i ld, __m128i lo, FutScanMasks *m, guint at)
 {
 	const __m128i nib = _mm_set1_epi8(0x0f);
 	__m128i v0 = _mm_loadu_si128((const __m128i *)p);
@@ -135,19 +136,25 @@ block_ssse3(const guint8 *p, const __m128i *tab, __m128i ld, __m128i lo)
 	__m128i t = _mm_sub_epi8(v0, _mm_set1_epi8('0'));
 	/* the legacy lead only before a full-width digit's trail byte */
 	__m128i u = _mm_sub_epi8(v1, lo);
-	__m128i fw = _mm_and_si128(_mm_cmpeq_epi8(v0, ld),
-	                           _mm_cmpeq_epi8(_mm_min_epu8(u, _mm_set1_epi8(9)), u));
-	__m128i special =
-	    _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t),
-	                 _mm_or_si128(_mm_cmpeq_epi8(v0, _mm_set1_epi8((gchar)0xef)), fw));
-	return (~(guint)_mm_movemask_epi8(
-	            _mm_cmpeq_epi8(_mm_and_si128(_mm_and_si128(a, b), c), _mm_setzero_si128())) |
-	        (guint)_mm_movemask_epi8(special)) &
-	       0xffff;
+	__m128i is_ld = _mm_cmpeq_epi8(v0, ld);
+	__m128i is_ef = _mm_cmpeq_epi8(v0, _mm_set1_epi8((gchar)0xef));
+	__m128i fw = _mm_and_si128(is_ld, _mm_cmpeq_epi8(_mm_min_epu8(u, _mm_set1_epi8(9)), u));
+	__m128i dig = _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t);
+	__m128i special = _mm_or_si128(dig, _mm_or_si128(is_ef, fw));
+
+	m->digits |= (guint64)(guint)_mm_movemask_epi8(dig) << at;
+	m->dash |= (guint64)(guint)_mm_movemask_epi8(_mm_cmpeq_epi8(v0, _mm_set1_epi8('-'))) << at;
+	m->space |= (guint64)(guint)_mm_movemask_epi8(_mm_cmpeq_epi8(v0, _mm_set1_epi8(' '))) << at;
+	m->lead |= (guint64)(guint)_mm_movemask_epi8(_mm_or_si128(is_ef, is_ld)) << at;
+	return (guint64)((~(guint)_mm_movemask_epi8(_mm_cmpeq_epi8(
+	                      _mm_and_si128(_mm_and_si128(a, b), c), _mm_setzero_si128())) |
+	                  (guint)_mm_movemask_epi8(special)) &
+	                 0xffff)
+	       << at;
 }
 
 __attribute__((target("ssse3"))) static guint64
-window_ssse3(const FutScanFilter *f, guint8 lead, guint8 lo, const guint8 *p)
+window_ssse3(const FutScanFilter *f, guint8 lead, guint8 lo, const guint8 *p, FutScanMasks *m)
 {
 	const __m128i tab[6] = {
 	    _mm_loadu_si128((const __m128i *)f->lo0), _mm_loadu_si128((const __m128i *)f->hi0),
@@ -156,14 +163,21 @@ window_ssse3(const FutScanFilter *f, guint8 lead, guint8 lo, const guint8 *p)
 	const __m128i ld = _mm_set1_epi8((gchar)lead);
 	const __m128i lo0 = _mm_set1_epi8((gchar)lo);
 
-	return (guint64)block_ssse3(p, tab, ld, lo0) |
-	       (guint64)block_ssse3(p + 16, tab, ld, lo0) << 16 |
-	       (guint64)block_ssse3(p + 32, tab, ld, lo0) << 32 |
-	       (guint64)block_ssse3(p + 48, tab, ld, lo0) << 48;
+	memset(m, 0, sizeof(*m));
+	return block_ssse3(p, tab, ld, lo0, m, 0) | block_ssse3(p + 16, tab, ld, lo0, m, 16) |
+	       block_ssse3(p + 32, tab, ld, lo0, m, 32) | block_ssse3(p + 48, tab, ld, lo0, m, 48);
 }
 
 __attribute__((target("avx2"))) static inline guint32
-block_avx2(const guint8 *p, const __m256i *tab, __m256i ld, __m256i lo)
+block_avx2(const guint8 *p,
+           const __m256i *tab,
+           __m256i ld,
+           __m256i lo,
+           guint32 *digits,
+           guint32 *dash,
+           guint32 *space,
+           guint32 *leads,
+           gboolean after_digit)
 {
 	const __m256i nib = _mm256_set1_epi8(0x0f);
 	__m256i v0 = _mm256_loadu_si256((const __m256i *)p);
@@ -181,19 +195,32 @@ block_avx2(const guint8 *p, const __m256i *tab, __m256i ld, __m256i lo)
 	__m256i t = _mm256_sub_epi8(v0, _mm256_set1_epi8('0'));
 	/* the legacy lead only before a full-width digit's trail byte */
 	__m256i u = _mm256_sub_epi8(v1, lo);
+	__m256i is_ld = _mm256_cmpeq_epi8(v0, ld);
+	__m256i is_ef = _mm256_cmpeq_epi8(v0, _mm256_set1_epi8((gchar)0xef));
 	__m256i fw =
-	    _mm256_and_si256(_mm256_cmpeq_epi8(v0, ld),
-	                     _mm256_cmpeq_epi8(_mm256_min_epu8(u, _mm256_set1_epi8(9)), u));
-	__m256i special = _mm256_or_si256(
-	    _mm256_cmpeq_epi8(_mm256_min_epu8(t, _mm256_set1_epi8(9)), t),
-	    _mm256_or_si256(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8((gchar)0xef)), fw));
+	    _mm256_and_si256(is_ld, _mm256_cmpeq_epi8(_mm256_min_epu8(u, _mm256_set1_epi8(9)), u));
+	__m256i dig = _mm256_cmpeq_epi8(_mm256_min_epu8(t, _mm256_set1_epi8(9)), t);
+	__m256i special = _mm256_or_si256(dig, _mm256_or_si256(is_ef, fw));
+
+	*digits = (guint32)_mm256_movemask_epi8(dig);
+	/* what follows digits matters only in a block with digits, or in one whose first byte
+	 * follows the previous block's last digit (@after_digit): a run ending there may go on
+	 * past the block into a separator or a full-width digit */
+	if (*digits != 0 || after_digit) {
+		*dash = (guint32)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8('-')));
+		*space =
+		    (guint32)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8(' ')));
+		*leads = (guint32)_mm256_movemask_epi8(_mm256_or_si256(is_ef, is_ld));
+	} else {
+		*dash = *space = *leads = 0;
+	}
 	return ~(guint32)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
 	           _mm256_and_si256(_mm256_and_si256(a, b), c), _mm256_setzero_si256())) |
 	       (guint32)_mm256_movemask_epi8(special);
 }
 
 __attribute__((target("avx2"))) static guint64
-window_avx2(const FutScanFilter *f, guint8 lead, guint8 lo, const guint8 *p)
+window_avx2(const FutScanFilter *f, guint8 lead, guint8 lo, const guint8 *p, FutScanMasks *m)
 {
 #define TAB(t) _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(t)))
 	const __m256i tab[6] = {TAB(f->lo0), TAB(f->hi0), TAB(f->lo1),
@@ -201,9 +228,17 @@ window_avx2(const FutScanFilter *f, guint8 lead, guint8 lo, const guint8 *p)
 #undef TAB
 	const __m256i ld = _mm256_set1_epi8((gchar)lead);
 	const __m256i lo0 = _mm256_set1_epi8((gchar)lo);
+	guint32 d[2], e[2], s[2], l[2];
+	guint64 r = block_avx2(p, tab, ld, lo0, &d[0], &e[0], &s[0], &l[0], FALSE);
 
-	return (guint64)block_avx2(p, tab, ld, lo0) | (guint64)block_avx2(p + 32, tab, ld, lo0)
-	                                                  << 32;
+	r |= (guint64)block_avx2(p + 32, tab, ld, lo0, &d[1], &e[1], &s[1], &l[1], d[0] >> 31)
+	     << 32;
+
+	m->digits = (guint64)d[0] | (guint64)d[1] << 32;
+	m->dash = (guint64)e[0] | (guint64)e[1] << 32;
+	m->space = (guint64)s[0] | (guint64)s[1] << 32;
+	m->lead = (guint64)l[0] | (guint64)l[1] << 32;
+	return r;
 }
 #endif
 

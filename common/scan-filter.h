@@ -50,22 +50,110 @@ typedef enum {
 gboolean fut_scan_filter_set_impl(FutScanFilterImpl impl);
 FutScanFilterImpl fut_scan_filter_get_impl(void);
 
+/* What a window holds besides where to look: bit i of each set when byte i is an ASCII
+ * digit, '-', ' ', or EF or the legacy lead. @digits is exact; the other three are exact at
+ * least at every byte that follows a digit (an implementation may leave them 0 elsewhere,
+ * as AVX2 does for a 32-byte block without digits whose first byte follows none): the
+ * scanner finds digit runs, the chains they make and what follows them from these, and
+ * only ever asks what follows a digit. */
+typedef struct {
+	guint64 digits;
+	guint64 dash;
+	guint64 space;
+	guint64 lead;
+	/* set by fut_scan_filter_window_at() for a scanner with no word holding a digit: the
+	 * starts of the runs of exactly 11 or 12 digits that end inside the window */
+	guint64 ids;
+} FutScanMasks;
+
 /* The window: bit i of the result is set when the scanner must look at @p[i], for
- * 0 <= i < 64 (a superset: the scanner checks each). @p[0..65] must be readable (the
- * start at @p[63] reads up to @p[65]). @lead: the legacy lead byte of full-width digits,
- * kept only before a trail byte from @lo (full-width zero's) to @lo + 9; 0xef for UTF-8,
- * which is always kept. */
+ * 0 <= i < 64 (a superset: the scanner checks each); *@m gets the window's masks. @p[0..65]
+ * must be readable (the start at @p[63] reads up to @p[65]). @lead: the legacy lead byte of
+ * full-width digits, kept only before a trail byte from @lo (full-width zero's) to @lo + 9;
+ * 0xef for UTF-8, which is always kept. */
 #define FUT_SCAN_FILTER_WINDOW 64
-typedef guint64 (*FutScanFilterWindow)(const FutScanFilter *f,
-                                       guint8 lead,
-                                       guint8 lo,
-                                       const guint8 *p);
+typedef guint64 (*FutScanFilterWindow)(
+    const FutScanFilter *f, guint8 lead, guint8 lo, const guint8 *p, FutScanMasks *m);
 /* The implementation chosen now, or NULL for none (the scalar loop alone): fetch it once
  * per feed. */
 FutScanFilterWindow fut_scan_filter_get_window(void);
 
+/* Of the digit runs in a window (@digits, and @seps as the window gives them), the starts
+ * of those a scanner with no word holding a digit must look at: a run of exactly 11 or 12
+ * digits, a run followed by '-', ' ' or a full-width lead (a chain or a longer number may
+ * go on), and a run that reaches the window's end (its length is not known). Any other run
+ * leaves no state behind (detect.c, non_digit()), so it is passed over without a look.
+ * Bit 0 counts as a start: the scanner is never inside a run when it asks. Branch-free. */
+/* Of the digit runs in a window (@digits), the starts of those of exactly 11 or 12 digits
+ * whose end (the byte after them) is in the window. Branch-free. */
+static inline guint64
+fut_scan_filter_ids(guint64 digits)
+{
+	const guint64 d = digits;
+	const guint64 starts = d & ~(d << 1);
+	/* bit i of bK: d[i..i+K-1] all set */
+	const guint64 b2 = d & d >> 1;
+	const guint64 b4 = b2 & b2 >> 2;
+	const guint64 b8 = b4 & b4 >> 4;
+	/* exactly 11 or 12: the byte after them is in the window and not a digit */
+	const guint64 len11 = starts & b8 & b2 >> 8 & d >> 10 & ~(d >> 11) & (~0ull >> 11);
+	const guint64 len12 = starts & b8 & b4 >> 8 & ~(d >> 12) & (~0ull >> 12);
+
+	return len11 | len12;
+}
+
+static inline guint64
+fut_scan_filter_runs(guint64 digits, guint64 seps)
+{
+	const guint64 d = digits;
+	const guint64 starts = d & ~(d << 1);
+	const guint64 after = ~d & (d << 1); /* the byte after a run that ends in the window */
+	/* the runs followed by a separator or a lead, and the run at the window's end: marked at
+	 * their last digit, then spread down through the run (Kogge-Stone, six steps) */
+	guint64 f = ((after & seps) >> 1 | 1ull << 63) & d;
+	guint64 m = d;
+
+	f |= m & f >> 1;
+	m &= m >> 1;
+	f |= m & f >> 2;
+	m &= m >> 2;
+	f |= m & f >> 4;
+	m &= m >> 4;
+	f |= m & f >> 8;
+	m &= m >> 8;
+	f |= m & f >> 16;
+	m &= m >> 16;
+	f |= m & f >> 32;
+	return fut_scan_filter_ids(d) | (starts & f);
+}
+
+/* Computes the window at @p (which needs FUT_SCAN_FILTER_WINDOW + 2 readable bytes) into
+ * *@wbase, *@wmask and *@wm. @runs: no word holds a digit, so only the digit runs
+ * fut_scan_filter_runs() keeps are kept. */
+static inline void
+fut_scan_filter_window_at(const FutScanFilter *filter,
+                          FutScanFilterWindow window,
+                          guint8 lead,
+                          guint8 lo,
+                          const guint8 *p,
+                          const guint8 **wbase,
+                          guint64 *wmask,
+                          FutScanMasks *wm,
+                          gboolean runs)
+{
+	*wbase = p;
+	*wmask = window(filter, lead, lo, p, wm);
+	wm->ids = 0;
+	if (runs && wm->digits != 0) {
+		wm->ids = fut_scan_filter_ids(wm->digits);
+		*wmask = (*wmask & ~wm->digits) |
+		         fut_scan_filter_runs(wm->digits, wm->dash | wm->space | wm->lead);
+	}
+}
+
 /* The next position from @p (< @end) the filter keeps, through the window at *@wbase
- * (computed afresh when @p has left it), or where too few bytes are left for a window. */
+ * (computed afresh when @p has left it, with its masks in *@wm), or where too few bytes are
+ * left for a window. */
 static inline const guint8 *
 fut_scan_filter_next(const FutScanFilter *filter,
                      FutScanFilterWindow window,
@@ -74,15 +162,17 @@ fut_scan_filter_next(const FutScanFilter *filter,
                      const guint8 *p,
                      const guint8 *end,
                      const guint8 **wbase,
-                     guint64 *wmask)
+                     guint64 *wmask,
+                     FutScanMasks *wm,
+                     gboolean runs)
 {
 	for (;;) {
 		guint64 m;
 		if (*wbase == NULL || p >= *wbase + FUT_SCAN_FILTER_WINDOW) {
 			if (end - p < FUT_SCAN_FILTER_WINDOW + 2)
 				return p;
-			*wbase = p;
-			*wmask = window(filter, lead, lo, p);
+			fut_scan_filter_window_at(filter, window, lead, lo, p, wbase, wmask, wm,
+			                          runs);
 		}
 		m = *wmask >> (p - *wbase);
 		if (m != 0)

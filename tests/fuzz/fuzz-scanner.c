@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: the content scanner (common/detect.c). The first byte picks a chunk
- * size; the text is scanned once whole and once in chunks, and the counts must be the same
- * (the scanner's whole state lives in FutScanner, so a split anywhere changes nothing). */
+ * size (its value mod 13, plus one) and the text's encoding (its value / 13, mod 3: UTF-8,
+ * Shift_JIS, EUC-JP); the text is scanned byte at a time with the scalar filter (the plain
+ * reference path, which no fast path sees), then whole and in chunks through every vector
+ * filter the processor has, and the counts must all be the same (the scanner's whole state
+ * lives in FutScanner, so a split anywhere changes nothing, and the fast paths change only
+ * how fast). */
 #include "config.h"
 
 #include "detect.h"
 #include "fuzz-common.h"
+#include "scan-filter.h"
 
 static FutScanWords *words;
 
@@ -39,40 +44,70 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 static void
-scan(FutScanner *s, const uint8_t *data, size_t size, size_t chunk)
+scan(FutScanner *s, FutScanText text, const uint8_t *data, size_t size, size_t chunk)
 {
 	fut_scanner_init(s, words);
+	fut_scanner_set_text(s, text);
 	for (size_t off = 0; off < size; off += chunk)
 		fut_scanner_feed(s, data + off, MIN(chunk, size - off));
 	fut_scanner_finish(s);
 }
 
+static int
+same(const FutScanner *a, const FutScanner *b)
+{
+	return a->mynumber_valid == b->mynumber_valid &&
+	       a->mynumber_invalid == b->mynumber_invalid &&
+	       a->resident_valid == b->resident_valid && a->bytes == b->bytes &&
+	       strcmp(a->mynumber_first, b->mynumber_first) == 0 &&
+	       strcmp(a->resident_first, b->resident_first) == 0 &&
+	       memcmp(a->word_counts, b->word_counts, sizeof(a->word_counts)) == 0;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	FutScanner a, b;
+	static const FutScanFilterImpl impls[] = {FUT_SCAN_FILTER_SCALAR, FUT_SCAN_FILTER_SSSE3,
+	                                          FUT_SCAN_FILTER_AVX2};
+	FutScanner ref;
 	size_t chunk;
+	FutScanText text;
 
 	if (size == 0)
 		return 0;
 	chunk = (size_t)data[0] % 13 + 1;
+	text = (FutScanText)(data[0] / 13 % 3);
 	data++;
 	size--;
-	scan(&a, data, size, size > 0 ? size : 1);
-	scan(&b, data, size, chunk);
-	if (a.mynumber_valid != b.mynumber_valid || a.mynumber_invalid != b.mynumber_invalid ||
-	    a.resident_valid != b.resident_valid || a.bytes != b.bytes || a.bytes != size ||
-	    strcmp(a.mynumber_first, b.mynumber_first) != 0 ||
-	    strcmp(a.resident_first, b.resident_first) != 0 ||
-	    memcmp(a.word_counts, b.word_counts, sizeof(a.word_counts)) != 0) {
-		fprintf(stderr, "chunked scan differs from whole scan\n");
+	fut_scan_filter_set_impl(FUT_SCAN_FILTER_SCALAR);
+	scan(&ref, text, data, size, 1);
+	if (ref.bytes != size)
 		abort();
+	for (size_t k = 0; k < G_N_ELEMENTS(impls); k++) {
+		FutScanner a, b;
+		if (!fut_scan_filter_set_impl(impls[k]))
+			continue;
+		scan(&a, text, data, size, size > 0 ? size : 1);
+		scan(&b, text, data, size, chunk);
+		if (!same(&a, &ref)) {
+			fprintf(stderr,
+			        "whole scan (filter %d) differs from the byte-at-a-time scan\n",
+			        (int)impls[k]);
+			abort();
+		}
+		if (!same(&b, &ref)) {
+			fprintf(stderr,
+			        "chunked scan (filter %d) differs from the byte-at-a-time scan\n",
+			        (int)impls[k]);
+			abort();
+		}
 	}
+	fut_scan_filter_set_impl(FUT_SCAN_FILTER_AUTO);
 	/* a reported first identifier has its check digit */
-	if (a.mynumber_valid > 0 && !fut_mynumber_is_valid(a.mynumber_first, FUT_MYNUMBER_LEN))
+	if (ref.mynumber_valid > 0 && !fut_mynumber_is_valid(ref.mynumber_first, FUT_MYNUMBER_LEN))
 		abort();
-	if (a.resident_valid > 0 &&
-	    !fut_resident_code_is_valid(a.resident_first, FUT_RESIDENT_CODE_LEN))
+	if (ref.resident_valid > 0 &&
+	    !fut_resident_code_is_valid(ref.resident_first, FUT_RESIDENT_CODE_LEN))
 		abort();
 	return 0;
 }
