@@ -194,6 +194,7 @@ fw_respond_job(gpointer data, gpointer user_data)
 	Pending *p = data;
 	FutFanwatch *fw = user_data;
 
+	fw_thread_setup("fut-fan-answer", NICE_ANSWER);
 	if (g_atomic_int_get(&p->answered)) {
 		fw_pending_done(p);
 		return;
@@ -210,25 +211,13 @@ fw_identify_job(gpointer data, gpointer user_data)
 	Pending *p = data;
 	FutFanwatch *fw = user_data;
 
+	fw_thread_setup("fut-fan-ident", NICE_ANSWER);
 	if (g_atomic_int_get(&p->answered)) {
 		fw_pending_done(p);
 		return;
 	}
 	fw_identify_deep(fw, &p->ev);
 	dispatch(fw, p, fw_decide_opener(fw, &p->ev));
-}
-
-/* Classification and hashing yield the CPU to the threads that answer the kernel (and to
- * everyone else's work): a nice value for the calling thread, set once. */
-static void
-lower_priority(void)
-{
-	static __thread gboolean done;
-
-	if (done)
-		return;
-	done = TRUE;
-	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), 10);
 }
 
 /* Worker threads: classify and hash, then answer (unless the deadline did). */
@@ -239,7 +228,9 @@ fw_work_job(gpointer data, gpointer user_data)
 	FutFanwatch *fw = user_data;
 	gboolean allow = FALSE;
 
-	lower_priority();
+	/* Classification and hashing yield the CPU to the threads that answer the kernel and
+	 * to everyone else's work. */
+	fw_thread_setup("fut-fan-work", NICE_BACKGROUND);
 	if (g_atomic_int_get(&p->answered)) {
 		fw_pending_done(p);
 		return;
@@ -258,7 +249,7 @@ fw_learn_job(gpointer data, gpointer user_data)
 	Pending *p = data;
 	FutFanwatch *fw = user_data;
 
-	lower_priority();
+	fw_thread_setup("fut-fan-learn", NICE_BACKGROUND);
 	if (!g_atomic_int_get(&fw->stopping))
 		fw_learn(fw, &p->ev);
 	if (p->ev.record)
@@ -273,6 +264,7 @@ fw_deadline_main(gpointer user_data)
 {
 	FutFanwatch *fw = user_data;
 
+	fw_thread_setup("fut-fan-deadln", NICE_ANSWER);
 	g_mutex_lock(&fw->deadline_lock);
 	for (;;) {
 		Pending *p = g_queue_peek_head(&fw->deadlines);
@@ -432,6 +424,7 @@ fw_thread_main(gpointer user_data)
 {
 	FutFanwatch *fw = user_data;
 
+	fw_thread_setup("fut-fanwatch", NICE_ANSWER);
 	g_main_context_push_thread_default(fw->ctx);
 	g_main_loop_run(fw->loop);
 	g_main_context_pop_thread_default(fw->ctx);

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/fanotify.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -20,6 +22,22 @@
 #include "fanwatch-private.h"
 #include "procinfo.h"
 #include "util.h"
+
+int
+fw_thread_setup(const gchar *name, int nice)
+{
+	static __thread gboolean done;
+	static __thread int value;
+
+	if (done)
+		return value;
+	done = TRUE;
+	(void)prctl(PR_SET_NAME, name, 0, 0, 0);
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), nice);
+	errno = 0;
+	value = getpriority(PRIO_PROCESS, (id_t)gettid());
+	return value;
+}
 
 guint
 fw_key_hash(gconstpointer p)

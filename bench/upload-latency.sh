@@ -121,40 +121,41 @@ stop_load() {
 	loop_pid=""
 }
 
-measure() { # MODE HARNESS-or-empty LOAD(yes|no)
-	for r in $(seq "$rounds"); do
-		fresh_files "$mnt/other/r"
-		[ -n "$2" ] && start_listener "$2"
-		[ "$3" = yes ] && start_load
-		res=$(setpriv --reuid=65533 --regid=65533 --clear-groups "$PY" "$T/opens.py" "$mnt/other/r")
-		[ "$3" = yes ] && stop_load
-		[ -n "$2" ] && stop_listener
-		echo "$1 $r $res"
-	done
+measure() { # ROUND MODE HARNESS-or-empty LOAD(yes|no)
+	fresh_files "$mnt/other/r"
+	[ -n "$3" ] && start_listener "$3"
+	[ "$4" = yes ] && start_load
+	res=$(setpriv --reuid=65533 --regid=65533 --clear-groups "$PY" "$T/opens.py" "$mnt/other/r")
+	[ "$4" = yes ] && stop_load
+	[ -n "$3" ] && stop_listener
+	echo "$2 $1 $res"
 }
 
+# The modes take turns within each round, so that a burst of other work on the machine
+# falls on all of them rather than on one mode's rounds.
 echo "# mode round p50_us p99_us max_us  (another user's opens, $opens per round, while a 200 MiB file is classified)"
-{
-	measure none "" yes
-	measure futari-idle "$harness" no
-	measure futari "$harness" yes
+for r in $(seq "$rounds"); do
+	measure "$r" none "" yes
+	measure "$r" futari-idle "$harness" no
+	measure "$r" futari "$harness" yes
 	if [ -n "$old_harness" ]; then
-		measure old-idle "$old_harness" no
-		measure old "$old_harness" yes
+		measure "$r" old-idle "$old_harness" no
+		measure "$r" old "$old_harness" yes
 	fi
-} | tee "$T/results"
-echo "# median over rounds of p99, and the ratio against none"
+done | tee "$T/results"
+echo "# medians over rounds of p50, p99 and max, and the ratio of p99 against none"
 "$PY" - "$T/results" <<'PY'
 import statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
     f = line.split()
-    rows.setdefault(f[0], []).append((int(f[3]), int(f[4])))
-med = {m: statistics.median(p for p, _ in v) or 1 for m, v in rows.items()}
+    rows.setdefault(f[0], []).append((int(f[2]), int(f[3]), int(f[4])))
+med = {m: statistics.median(p for _, p, _ in v) or 1 for m, v in rows.items()}
 for m, v in rows.items():
-    mx = statistics.median(x for _, x in v)
+    p50 = statistics.median(x for x, _, _ in v)
+    mx = statistics.median(x for _, _, x in v)
     idle = med.get(m + "-idle")
-    print("%-12s p99 %7d us  %7.1fx none  %s  max %7d us" % (
-        m, med[m], med[m] / med["none"],
+    print("%-12s p50 %5d us  p99 %7d us  %7.1fx none  %s  max %7d us" % (
+        m, p50, med[m], med[m] / med["none"],
         ("%5.2fx idle" % (med[m] / idle)) if idle else "           ", mx))
 PY

@@ -123,6 +123,33 @@ expect_line '"event":"upload.observed".*notes.txt' "no upload.observed record"
 [ "$(count_lines '"event":"upload.observed"')" = 1 ] || fail "upload.observed not deduplicated"
 [ "$(count_lines 'plain.txt')" = 0 ] || fail "a Class III open outside the observed paths was recorded"
 
+# --- priorities: classification never competes with the threads that answer the kernel --
+# The reader, responders and deadline thread run at nice -5 (the harness is root), workers
+# and the learner (they classify and hash) at 19. A thread takes its value with its first
+# job: curl's opens above ran workers and responders; cat's second open of a small root file
+# runs the learner.
+timeout 10 cat "$mnt/plain.txt" >/dev/null && timeout 10 cat "$mnt/plain.txt" >/dev/null ||
+	fail "cat cannot read a Class III file"
+thread_nices() { # COMM: the nice value of each of the harness's threads called COMM
+	for t in /proc/"$hpid"/task/*; do
+		[ "$(cat "$t/comm" 2>/dev/null)" = "$1" ] || continue
+		sed 's/.*) //' "$t/stat" | awk '{print $17}'
+	done
+}
+expect_nice() { # COMM NICE
+	for _ in $(seq 50); do
+		[ -n "$(thread_nices "$1")" ] && break
+		sleep 0.1
+	done
+	got=$(thread_nices "$1" | sort -u | tr '\n' ' ')
+	[ "$got" = "$2 " ] || fail "threads $1 run at nice '$got', not $2"
+}
+expect_nice fut-fanwatch -5
+expect_nice fut-fan-answer -5
+expect_nice fut-fan-deadln -5
+expect_nice fut-fan-work 19
+expect_nice fut-fan-learn 19
+
 # --- approvals: content, requester, program, window -------------------------------------
 sum=$(sha256sum "$mnt/secret.txt" | cut -d' ' -f1)
 now=$(date +%s)
