@@ -639,8 +639,9 @@ fw_learn(FutFanwatch *fw, Event *ev)
 	if (id.size > fw->learn_max)
 		return;
 	/* Learn on the second open: most files opened once are never opened again, and the
-	 * classification and the mark would cost more than the one event they save. */
-	{
+	 * classification and the mark would cost more than the one event they save. Opens
+	 * that shared this one's place in the queue count. */
+	if (ev->learn_dups == 0) {
 		Key key = {id.dev, id.ino};
 		gboolean first;
 

@@ -53,6 +53,21 @@ fw_key_equal(gconstpointer a, gconstpointer b)
 	return x->dev == y->dev && x->ino == y->ino;
 }
 
+guint
+fw_ident_hash(gconstpointer p)
+{
+	const Ident *i = p;
+	guint64 h = i->ino * 0x9e3779b97f4a7c15ULL ^ i->dev ^ (i->size << 7) ^
+	            (guint64)i->mtime_ns ^ ((guint64)i->ctime_ns << 3);
+	return (guint)(h ^ (h >> 32));
+}
+
+gboolean
+fw_ident_equal0(gconstpointer a, gconstpointer b)
+{
+	return fw_ident_equal(a, b);
+}
+
 Ident
 fw_ident_of(const struct stat *st)
 {
