@@ -42,13 +42,10 @@
 #define LEARN_FDS_RESERVE 256
 #define SEQS_MAX          65536 /* versions given a pending number, not yet classified */
 #define DELETED_SUFFIX    " (deleted)"
-/* Nice values of the listener's threads (issue 14): the threads that answer the kernel
- * (reader, responders, identifiers, deadline) above everything else the agent does, so
- * that classification never competes with them for a CPU; workers and the learner (they
- * classify and hash) below every ordinary program. Raising the answering threads needs
- * CAP_SYS_NICE or RLIMIT_NICE (futarid's unit sets LimitNICE): without either they stay at
- * the process's own value. */
-#define NICE_ANSWER       (-5)
+/* The nice value of the threads that classify and hash (workers, the learner): below every
+ * ordinary program, so that a classification never competes for a CPU with the threads
+ * that answer the kernel (which stay at the agent's own value: raising them to -5 was
+ * measured, and made the common answer slower, see docs/upload-control.md). */
 #define NICE_BACKGROUND   19
 
 typedef struct {
@@ -196,6 +193,8 @@ struct _FutFanwatch {
 	/* Shared, under lock. */
 	GMutex lock;
 	GHashTable *files;     /* Key -> FileEntry */
+	GHashTable *scanning;  /* Ident -> Scan: versions being classified now */
+	GCond scanned;         /* a Scan is done */
 	GHashTable *approvals; /* id -> Approval */
 	GArray *known;         /* Known */
 	GHashTable *names;     /* base name set */
@@ -283,10 +282,9 @@ gboolean fw_path_stat(const gchar *path, struct stat *ret);
 gchar *fw_fd_path(int fd);
 gboolean fw_path_under(const gchar *path, const gchar *prefix);
 gchar *fw_fstype_of_dev(guint64 dev);
-/* Names the calling thread @name (at most 15 bytes) and sets its nice value to @nice, once
- * per thread (later calls do nothing). Best effort: a nice value that cannot be set (no
- * privilege to raise it) leaves the thread where it was. Returns the thread's nice value. */
-int fw_thread_setup(const gchar *name, int nice);
+/* Names the calling thread @name (at most 15 bytes) and, with @background, lowers it to
+ * NICE_BACKGROUND; once per thread (later calls do nothing). */
+void fw_thread_setup(const gchar *name, gboolean background);
 
 /* fanwatch-seq.c */
 /* A table of at most @max versions (full: it starts afresh, only sharing is lost). */

@@ -284,7 +284,7 @@ fw_respond_job(gpointer data, gpointer user_data)
 	Pending *p = data;
 	FutFanwatch *fw = user_data;
 
-	fw_thread_setup("fut-fan-answer", NICE_ANSWER);
+	fw_thread_setup("fut-fan-answer", FALSE);
 	if (g_atomic_int_get(&p->answered)) {
 		fw_pending_done(p);
 		return;
@@ -301,7 +301,7 @@ fw_identify_job(gpointer data, gpointer user_data)
 	Pending *p = data;
 	FutFanwatch *fw = user_data;
 
-	fw_thread_setup("fut-fan-ident", NICE_ANSWER);
+	fw_thread_setup("fut-fan-ident", FALSE);
 	if (g_atomic_int_get(&p->answered)) {
 		fw_pending_done(p);
 		return;
@@ -320,7 +320,7 @@ fw_work_job(gpointer data, gpointer user_data)
 
 	/* Classification and hashing yield the CPU to the threads that answer the kernel and
 	 * to everyone else's work. */
-	fw_thread_setup("fut-fan-work", NICE_BACKGROUND);
+	fw_thread_setup("fut-fan-work", TRUE);
 	if (g_atomic_int_get(&p->answered)) {
 		fw_pending_done(p);
 		return;
@@ -339,7 +339,7 @@ fw_learn_job(gpointer data, gpointer user_data)
 	Pending *p = data;
 	FutFanwatch *fw = user_data;
 
-	fw_thread_setup("fut-fan-learn", NICE_BACKGROUND);
+	fw_thread_setup("fut-fan-learn", TRUE);
 	learn_start(fw, &p->ev);
 	if (!g_atomic_int_get(&fw->stopping))
 		fw_learn(fw, &p->ev);
@@ -357,7 +357,7 @@ fw_deadline_main(gpointer user_data)
 {
 	FutFanwatch *fw = user_data;
 
-	fw_thread_setup("fut-fan-deadln", NICE_ANSWER);
+	fw_thread_setup("fut-fan-deadln", FALSE);
 	g_mutex_lock(&fw->deadline_lock);
 	for (;;) {
 		Pending *p = g_queue_peek_head(&fw->deadlines);
@@ -517,7 +517,7 @@ fw_thread_main(gpointer user_data)
 {
 	FutFanwatch *fw = user_data;
 
-	fw_thread_setup("fut-fanwatch", NICE_ANSWER);
+	fw_thread_setup("fut-fanwatch", FALSE);
 	g_main_context_push_thread_default(fw->ctx);
 	g_main_loop_run(fw->loop);
 	g_main_context_pop_thread_default(fw->ctx);

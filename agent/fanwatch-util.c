@@ -23,20 +23,18 @@
 #include "procinfo.h"
 #include "util.h"
 
-int
-fw_thread_setup(const gchar *name, int nice)
+void
+fw_thread_setup(const gchar *name, gboolean background)
 {
 	static __thread gboolean done;
-	static __thread int value;
 
 	if (done)
-		return value;
+		return;
 	done = TRUE;
 	(void)prctl(PR_SET_NAME, name, 0, 0, 0);
-	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), nice);
-	errno = 0;
-	value = getpriority(PRIO_PROCESS, (id_t)gettid());
-	return value;
+	/* raising a thread's own nice value needs no privilege */
+	if (background)
+		(void)setpriority(PRIO_PROCESS, (id_t)gettid(), NICE_BACKGROUND);
 }
 
 guint
