@@ -126,6 +126,8 @@ fut_fanwatch_new(const FutFanwatchConfig *cfg,
 	fw->observed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	fw->seen = g_hash_table_new_full(fw_key_hash, fw_key_equal, g_free, NULL);
 	fw->files = g_hash_table_new_full(fw_key_hash, fw_key_equal, g_free, g_free);
+	fw->scanning = g_hash_table_new_full(fw_ident_hash, fw_ident_equal0, g_free, NULL);
+	g_cond_init(&fw->scanned);
 	fw->approvals = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, fw_approval_free);
 	fw->known = g_array_new(FALSE, TRUE, sizeof(Known));
 	g_array_set_clear_func(fw->known, fw_known_clear);
@@ -381,6 +383,8 @@ fut_fanwatch_free(FutFanwatch *fw)
 	g_clear_pointer(&fw->learning, g_hash_table_unref);
 	g_clear_pointer(&fw->seqs, fw_seq_table_free);
 	g_clear_pointer(&fw->files, g_hash_table_unref);
+	g_clear_pointer(&fw->scanning, g_hash_table_unref);
+	g_cond_clear(&fw->scanned);
 	g_clear_pointer(&fw->approvals, g_hash_table_unref);
 	g_clear_pointer(&fw->names, g_hash_table_unref);
 	g_clear_pointer(&fw->paths, g_hash_table_unref);

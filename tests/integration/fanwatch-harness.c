@@ -7,7 +7,8 @@
  * Class II when the file name contains "secret"; a name containing "unclassifiable" makes
  * the classifier fail (which the listener must treat as Class II); else Class III.
  *
- * A name containing "lag" makes the test classifier take 20 ms (a learner kept busy).
+ * A name containing "lag" makes the test classifier take 20 ms (a learner kept busy),
+ * "pause" 1 s (a classification another thread can come upon).
  *
  * --pending stands in for the BPF taint layer (on_classified, on_pending, on_resolved): every
  * regular file other programs open is learnt, and the pending numbers resolved are counted
@@ -111,6 +112,8 @@ test_classify(int fd, const gchar *path, guint *ret_class, gpointer user_data, G
 		g_usleep(5 * G_USEC_PER_SEC);
 	if (base != NULL && strstr(base, "lag") != NULL)
 		g_usleep(20 * 1000);
+	if (base != NULL && strstr(base, "pause") != NULL)
+		g_usleep(G_USEC_PER_SEC);
 	if (base != NULL && strstr(base, "unclassifiable") != NULL) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_FAILED, "test classifier failure");
 		return FALSE;
@@ -290,6 +293,7 @@ print_stats(Harness *h)
 	STAT(reply_errors);
 	STAT(records_dropped);
 	STAT(pending);
+	STAT(classify_shared);
 	STAT(learn_queued);
 	STAT(learn_shared);
 	STAT(learn_dropped);

@@ -5,6 +5,8 @@
 #     pending number resolves with the file's class (Class III here), none as Class II, none
 #     dropped; the queue held more than 256 at once;
 #   - one version opened 300 times while it waits shares one place: classified once;
+#   - a version the learner is classifying is not classified again for an upload program's
+#     open meanwhile, nor the other way round: each scan is counted;
 #   - at the hard bound (a low descriptor limit: half of it beyond a reserve), opens past it
 #     are not learnt, counted (learn_dropped), and only those resolve as Class II.
 . "$(dirname "$0")/lib.sh"
@@ -84,6 +86,10 @@ burst() { # DIR: each file opened once, all at once
 make_files "$mnt/b1" 600
 make_files "$mnt/b2" 400
 echo "same text" >"$mnt/lag-same"
+for f in pause-a pause-b; do
+	echo "user text" >"$mnt/$f"
+	chown 65534:65534 "$mnt/$f"
+done
 start_harness 4096
 burst "$mnt/b1"
 # one version opened 300 times while the learner is busy with the burst
@@ -98,6 +104,27 @@ wait_resolved 601
 [ "$(stat learn_peak)" -gt 256 ] || fail "the queue never held more than the old 256: $(stat learn_peak)"
 [ "$(stat learn_shared)" -ge 299 ] || fail "opens of a waiting version did not share it: $(stat learn_shared)"
 [ "$(stat classified)" = 601 ] || fail "601 versions classified $(stat classified) times"
+
+# --- one version, one scan: the learner and an upload decision share a classification --
+# A user's own file (an upload decision never takes its class from the cache: see
+# docs/upload-control.md), whose classification takes 1 s. cat's open sends it to the
+# learner; curl's open while that runs waits for the same result instead of a second scan.
+# Then the other way round: curl first, cat while curl's classification runs.
+scans() { kill -USR2 "$hpid"; sleep 0.5; echo "$(stat classified) $(stat classify_shared)"; }
+before=$(scans)
+timeout 10 cat "$mnt/pause-a" >/dev/null || fail "cat cannot read pause-a"
+sleep 0.3
+[ "$(timeout 10 curl -s "file://$mnt/pause-a")" = "user text" ] || fail "curl cannot read pause-a"
+timeout 10 curl -s "file://$mnt/pause-b" >/dev/null &
+cpid=$!
+sleep 0.3
+timeout 10 cat "$mnt/pause-b" >/dev/null || fail "cat cannot read pause-b"
+wait "$cpid" || fail "curl cannot read pause-b"
+sleep 1.2
+after=$(scans)
+set -- $before $after
+[ $(($3 - $1)) = 2 ] || fail "two versions scanned $(($3 - $1)) times (before: $before, after: $after)"
+[ $(($4 - $2)) = 2 ] || fail "$(($4 - $2)) classifications shared, not 2"
 stop_harness
 
 # --- the hard bound: counted, and only what is dropped is Class II ------------------------
