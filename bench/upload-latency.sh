@@ -12,6 +12,9 @@
 # a new version, so each open is classified again). The other user (uid 65533, not an upload
 # program) opens fresh small files, each once; the figures are the p50, p99 and maximum of
 # those opens, in µs, and the ratio of p99 against "none". Root only; ext4 on a loop device.
+# The modes take turns within each round (a burst of other work on a shared machine falls on
+# all of them); the summary is the median over rounds. An idle machine answers a wake-up more
+# slowly than a busy one (idle states), so "idle" can come out above the loaded figure.
 #
 # usage: bench/upload-latency.sh [OPENS [ROUNDS]]   (defaults 3000 3)
 set -u
