@@ -2,10 +2,14 @@
 # Another user's open latency while a 200 MiB file is being classified for an upload program
 # (issue 14), side by side in one run:
 #   none     no listener
-#   futari   agent/fanwatch (tests/integration/fanwatch-harness, the real classifier), curl an
+#   futari   agent/fanwatch (tests/integration/fanwatch-harness, the real classifier with its
+#            content scan in futari-scan-worker processes, as futarid runs it), curl an
 #            upload program
+#   old-parsers   the same, with the futari-scan-worker of OLD_BUILDDIR (e.g. before the
+#            parsers lowered their priority)
 #   old      the same harness from another build (OLD_BUILDDIR=/path/to/_build), e.g. the
 #            code before issue 14, where classification ran on the thread answering the kernel
+#   (old and old-idle classify in the harness process itself: an older harness has no pool)
 #   futari-idle, old-idle   the listener with no classification going on: the cost of the
 #            listener itself, against which the effect of the classification shows
 # Meanwhile a loop appends a byte to a 200 MiB text file and has curl open it (each append is
@@ -24,6 +28,8 @@ opens=${1:-3000}
 rounds=${2:-3}
 harness="$top_builddir/tests/integration/fanwatch-harness"
 old_harness="${OLD_BUILDDIR:+$OLD_BUILDDIR/tests/integration/fanwatch-harness}"
+worker="$top_builddir/agent/futari-scan-worker"
+old_worker="${OLD_BUILDDIR:+$OLD_BUILDDIR/agent/futari-scan-worker}"
 PY=/usr/bin/python3
 
 die() {
@@ -36,6 +42,8 @@ for c in mkfs.ext4 losetup mount curl setpriv; do
 done
 [ -x "$PY" ] || die "needs /usr/bin/python3"
 [ -x "$harness" ] || die "build first: make -C tests/integration fanwatch-harness"
+[ -x "$worker" ] || die "build first: make -C agent futari-scan-worker"
+getent passwd nobody >/dev/null || die "needs the user nobody (the parsers run as it)"
 [ -z "$old_harness" ] || [ -x "$old_harness" ] || die "no harness in OLD_BUILDDIR"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/futari-bench-XXXXXX")
@@ -88,8 +96,13 @@ fresh_files() { # DIR: $opens files the other user has never opened
 	chown -R 65533:65533 "$1"
 }
 
-start_listener() { # HARNESS
-	"$1" --mount "$mnt" --program /usr/bin/curl --classifier real \
+start_listener() { # HARNESS [SCAN-WORKER]: with a worker, the parsers run in processes
+	if [ -n "${2:-}" ]; then
+		set -- "$1" --classifier pool --scan-worker "$2"
+	else
+		set -- "$1" --classifier real
+	fi
+	"$@" --mount "$mnt" --program /usr/bin/curl \
 		--self-open "$mnt/big.txt" >"$T/h.out" 2>"$T/h.err" &
 	hpid=$!
 	for _ in $(seq 100); do
@@ -124,9 +137,9 @@ stop_load() {
 	loop_pid=""
 }
 
-measure() { # ROUND MODE HARNESS-or-empty LOAD(yes|no)
+measure() { # ROUND MODE HARNESS-or-empty LOAD(yes|no) [SCAN-WORKER]
 	fresh_files "$mnt/other/r"
-	[ -n "$3" ] && start_listener "$3"
+	[ -n "$3" ] && start_listener "$3" "${5:-}"
 	[ "$4" = yes ] && start_load
 	res=$(setpriv --reuid=65533 --regid=65533 --clear-groups "$PY" "$T/opens.py" "$mnt/other/r")
 	[ "$4" = yes ] && stop_load
@@ -139,8 +152,11 @@ measure() { # ROUND MODE HARNESS-or-empty LOAD(yes|no)
 echo "# mode round p50_us p99_us max_us  (another user's opens, $opens per round, while a 200 MiB file is classified)"
 for r in $(seq "$rounds"); do
 	measure "$r" none "" yes
-	measure "$r" futari-idle "$harness" no
-	measure "$r" futari "$harness" yes
+	measure "$r" futari-idle "$harness" no "$worker"
+	measure "$r" futari "$harness" yes "$worker"
+	if [ -n "$old_worker" ] && [ -x "$old_worker" ]; then
+		measure "$r" old-parsers "$harness" yes "$old_worker"
+	fi
 	if [ -n "$old_harness" ]; then
 		measure "$r" old-idle "$old_harness" no
 		measure "$r" old "$old_harness" yes

@@ -10,6 +10,10 @@
  * A name containing "lag" makes the test classifier take 20 ms (a learner kept busy),
  * "pause" 1 s (a classification another thread can come upon).
  *
+ * --classifier pool: the real classifier with its content scan in futari-scan-worker
+ * processes as futarid runs it (agent/scanpool.h), as user nobody; --scan-worker names the
+ * worker binary (bench/upload-latency.sh runs another build's to compare).
+ *
  * --pending stands in for the BPF taint layer (on_classified, on_pending, on_resolved): every
  * regular file other programs open is learnt, and the pending numbers resolved are counted
  * by class (in the stats). SIGUSR2 prints the stats while running.
@@ -34,6 +38,9 @@
 
 #include "agent/fanwatch.h"
 #include "agent/procinfo.h"
+#include "agent/scanclassify.h"
+#include "agent/scanpool.h"
+#include "agent/scanspawn.h"
 #include "classify.h"
 #include "errors.h"
 #include "util.h"
@@ -394,6 +401,9 @@ main(int argc, char **argv)
 	gint64 learn_max = -1;
 	gint64 deadline_ms = 0;
 	g_autofree gchar *classifier = NULL;
+	g_autofree gchar *scan_worker = NULL;
+	FutScanSpawner *spawner = NULL;
+	gboolean pool = FALSE;
 	g_autoptr(FutClassifier) real = NULL;
 	FutFanwatchClassifyFunc classify_func = test_classify;
 	g_autoptr(GError) error = NULL;
@@ -412,7 +422,11 @@ main(int argc, char **argv)
 	    {"learn-max", 0, 0, G_OPTION_ARG_INT64, &learn_max, "learn size limit", "BYTES"},
 	    {"deadline-ms", 0, 0, G_OPTION_ARG_INT64, &deadline_ms, "per-event deadline", "MS"},
 	    {"classifier", 0, 0, G_OPTION_ARG_STRING, &classifier,
-	     "test (default) or real (common/classify.c, defaults)", "KIND"},
+	     "test (default), real (common/classify.c, defaults) or pool (real, its content "
+	     "scan in futari-scan-worker processes)",
+	     "KIND"},
+	    {"scan-worker", 0, 0, G_OPTION_ARG_FILENAME, &scan_worker,
+	     "futari-scan-worker for --classifier pool", "PATH"},
 	    {"self-open", 0, 0, G_OPTION_ARG_FILENAME, &self_path, "open a file once started",
 	     "PATH"},
 	    {NULL},
@@ -455,13 +469,45 @@ main(int argc, char **argv)
 	}
 	cfg.deadline_ms = (guint)deadline_ms;
 
-	if (g_strcmp0(classifier, "real") == 0) {
+	pool = g_strcmp0(classifier, "pool") == 0;
+	if (pool) {
+		/* before any thread: the spawner is forked */
+		FutScanSpawnConfig scfg = {0};
+		if (scan_worker == NULL || !g_path_is_absolute(scan_worker)) {
+			fprintf(stderr, "fanwatch-harness: --classifier pool needs --scan-worker "
+			                "with an absolute path\n");
+			return 2;
+		}
+		if (!fut_scan_lookup_user("nobody", &scfg.uid, &scfg.gid, &error)) {
+			fprintf(stderr, "fanwatch-harness: %s\n", error->message);
+			return 1;
+		}
+		scfg.program = scan_worker;
+		scfg.memory = G_GUINT64_CONSTANT(1024) * 1024 * 1024;
+		scfg.cpu = 30;
+		spawner = fut_scan_spawner_new(&scfg, &error);
+		if (spawner == NULL) {
+			fprintf(stderr, "fanwatch-harness: %s\n", error->message);
+			return 1;
+		}
+	}
+	if (g_strcmp0(classifier, "real") == 0 || pool) {
 		real = fut_classifier_new(NULL, NULL, &error);
 		if (real == NULL) {
 			fprintf(stderr, "fanwatch-harness: %s\n", error->message);
 			return 1;
 		}
 		classify_func = fut_classifier_classify_fd_cb;
+		if (pool) {
+			g_autoptr(GKeyFile) kf = g_key_file_new();
+			FutScanPool *sp = fut_scan_pool_new(spawner, 4, 30000, kf, &error);
+			if (sp == NULL) {
+				fprintf(stderr, "fanwatch-harness: %s\n", error->message);
+				return 1;
+			}
+			fut_scan_install(sp);
+			fut_scan_attach(real);
+		}
 	} else if (classifier != NULL && g_strcmp0(classifier, "test") != 0) {
 		fprintf(stderr, "fanwatch-harness: --classifier is test or real\n");
 		return 2;
@@ -497,6 +543,8 @@ main(int argc, char **argv)
 		;
 	print_stats(&h);
 	fut_fanwatch_free(h.fw);
+	if (pool)
+		fut_scan_uninstall();
 	g_main_loop_unref(h.loop);
 	return 0;
 }
