@@ -76,6 +76,10 @@ cmd_status(FutApiCall *call, JsonObject *args, gpointer user_data)
 		json_object_set_int_member(r, "upload_deadline_answers",
 		                           (gint64)st.deadline_answers);
 		json_object_set_int_member(r, "upload_mounts_marked", (gint64)st.mounts_marked);
+		/* the learner's queue: opens not learnt at its bound (their pending numbers
+		 * resolved as Class II), and its bound */
+		json_object_set_int_member(r, "upload_learn_dropped", (gint64)st.learn_dropped);
+		json_object_set_int_member(r, "upload_learn_bound", (gint64)st.learn_bound);
 		json_object_set_int_member(r, "upload_approvals",
 		                           g_hash_table_size(agent->upload_approvals));
 	}

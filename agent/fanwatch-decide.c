@@ -110,6 +110,61 @@ classify_now(FutFanwatch *fw, int fd, const Ident *id, const gchar *path)
 	return cls;
 }
 
+/* A version being classified: whoever needs the same version meanwhile waits for this
+ * result instead of reading the file again (issue 14: the learner and an upload decision
+ * classified the same version side by side, a 200 MiB file twice). */
+typedef struct {
+	gint ref; /* under fw->lock */
+	gboolean done;
+	guint file_class;
+} Scan;
+
+/* Runs the classifier, unless the version @id is being classified already: then waits for
+ * that result (the classifier has its own deadline, so the wait ends). Returns FALSE when
+ * the classifier failed or answered outside I-III. */
+static gboolean
+classify_shared(FutFanwatch *fw, int fd, const Ident *id, const gchar *path, guint *ret_class)
+{
+	g_autoptr(GError) error = NULL;
+	Scan *scan;
+	guint cls = 0;
+	gboolean ok;
+
+	g_mutex_lock(&fw->lock);
+	scan = g_hash_table_lookup(fw->scanning, id);
+	if (scan != NULL) {
+		scan->ref++;
+		fw->stats.classify_shared++;
+		while (!scan->done)
+			g_cond_wait(&fw->scanned, &fw->lock);
+		cls = scan->file_class;
+		if (--scan->ref == 0)
+			g_free(scan);
+		g_mutex_unlock(&fw->lock);
+		*ret_class = cls;
+		return cls != 0;
+	}
+	scan = g_new0(Scan, 1);
+	scan->ref = 1;
+	g_hash_table_insert(fw->scanning, g_memdup2(id, sizeof *id), scan);
+	fw->stats.classified++;
+	g_mutex_unlock(&fw->lock);
+
+	ok = fw->classify != NULL && fw->classify(fd, path, &cls, fw->classify_data, &error) &&
+	     cls >= FUT_FANWATCH_CLASS_I && cls <= FUT_FANWATCH_CLASS_III;
+
+	g_mutex_lock(&fw->lock);
+	scan->done = TRUE;
+	scan->file_class = ok ? cls : 0; /* 0: the waiters treat it as a failure too */
+	g_hash_table_remove(fw->scanning, id);
+	if (--scan->ref == 0)
+		g_free(scan);
+	g_cond_broadcast(&fw->scanned);
+	g_mutex_unlock(&fw->lock);
+	*ret_class = cls;
+	return ok;
+}
+
 static guint
 classify_version(FutFanwatch *fw, int fd, const Ident *id, const gchar *path)
 {
@@ -117,13 +172,8 @@ classify_version(FutFanwatch *fw, int fd, const Ident *id, const gchar *path)
 	guint cls = 0;
 	gboolean ok;
 	Ident after;
-	g_autoptr(GError) error = NULL;
 
-	g_mutex_lock(&fw->lock);
-	fw->stats.classified++;
-	g_mutex_unlock(&fw->lock);
-	ok = fw->classify != NULL && fw->classify(fd, path, &cls, fw->classify_data, &error) &&
-	     cls >= FUT_FANWATCH_CLASS_I && cls <= FUT_FANWATCH_CLASS_III;
+	ok = classify_shared(fw, fd, id, path, &cls);
 	if (!ok)
 		cls = FUT_FANWATCH_CLASS_II; /* not cached: the classifier may do better later */
 	if (cls != FUT_FANWATCH_CLASS_III && fw->on_classified != NULL)
@@ -652,8 +702,9 @@ fw_learn(FutFanwatch *fw, Event *ev)
 	if (id.size > fw->learn_max)
 		return;
 	/* Learn on the second open: most files opened once are never opened again, and the
-	 * classification and the mark would cost more than the one event they save. */
-	{
+	 * classification and the mark would cost more than the one event they save. Opens
+	 * that shared this one's place in the queue count. */
+	if (ev->learn_dups == 0) {
 		Key key = {id.dev, id.ino};
 		gboolean first;
 

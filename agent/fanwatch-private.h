@@ -22,20 +22,31 @@
 #define FAN_MARK_EVICTABLE 0x00000200
 #endif
 
-#define READ_BUF_SIZE   (64 * 1024)
-#define HASH_CHUNK      (64 * 1024)
-#define FILES_MAX       65536 /* cached classifications */
-#define EXES_MAX        4096  /* cached executable judgements */
-#define OBSERVED_MAX    4096  /* (program, file) pairs remembered for deduplication */
-#define SEEN_MAX        65536 /* files opened once, not yet classified */
-#define RECORDS_MAX     10000 /* records handed to the agent and not yet consumed */
-#define APPROVALS_MAX   4096
-#define RESPONDERS      4     /* threads answering the kernel */
-#define WORKERS         2     /* threads classifying and hashing for upload programs */
-#define IDENTIFIERS     2     /* threads reading loader and multi-call processes' mappings/argv */
-#define LEARN_QUEUE_MAX 256   /* files waiting to be learnt; more are skipped */
-#define SEQS_MAX        65536 /* versions given a pending number, not yet classified */
-#define DELETED_SUFFIX  " (deleted)"
+#define READ_BUF_SIZE     (64 * 1024)
+#define HASH_CHUNK        (64 * 1024)
+#define FILES_MAX         65536 /* cached classifications */
+#define EXES_MAX          4096  /* cached executable judgements */
+#define OBSERVED_MAX      4096  /* (program, file) pairs remembered for deduplication */
+#define SEEN_MAX          65536 /* files opened once, not yet classified */
+#define RECORDS_MAX       10000 /* records handed to the agent and not yet consumed */
+#define APPROVALS_MAX     4096
+#define RESPONDERS        4 /* threads answering the kernel */
+#define WORKERS           2 /* threads classifying and hashing for upload programs */
+#define IDENTIFIERS       2 /* threads reading loader and multi-call processes' mappings/argv */
+/* Files waiting to be learnt, each holding its event's descriptor: at most this many, and
+ * at most half of the descriptors the process may open beyond a reserve (a queue that took
+ * every descriptor would make the kernel deny every open it cannot hand over). Opens of a
+ * version already waiting share its place. Past the bound an open is not learnt: with the
+ * taint layer its pending number resolves as Class II (counted: learn_dropped). */
+#define LEARN_QUEUE_HARD  16384
+#define LEARN_FDS_RESERVE 256
+#define SEQS_MAX          65536 /* versions given a pending number, not yet classified */
+#define DELETED_SUFFIX    " (deleted)"
+/* The nice value of the threads that classify and hash (workers, the learner): below every
+ * ordinary program, so that a classification never competes for a CPU with the threads
+ * that answer the kernel (which stay at the agent's own value: raising them to -5 was
+ * measured, and made the common answer slower, see docs/upload-control.md). */
+#define NICE_BACKGROUND   19
 
 typedef struct {
 	guint64 dev;
@@ -161,6 +172,14 @@ struct _FutFanwatch {
 	gboolean deadline_quit;
 	gint stopping;
 
+	/* The learner's queue (fanwatch-responder.c), under learn_lock: the versions waiting
+	 * (Ident -> LearnSlot) and how many events wait. */
+	GMutex learn_lock;
+	GHashTable *learning;
+	guint learn_len;
+	guint learn_bound; /* set at start from RLIMIT_NOFILE */
+	guint64 learn_queued, learn_shared, learn_dropped, learn_peak;
+
 	GMutex exes_lock;
 	GHashTable *exes; /* Key -> ExeEntry, under exes_lock */
 	gint exes_generation;
@@ -176,6 +195,8 @@ struct _FutFanwatch {
 	/* Shared, under lock. */
 	GMutex lock;
 	GHashTable *files;     /* Key -> FileEntry */
+	GHashTable *scanning;  /* Ident -> Scan: versions being classified now */
+	GCond scanned;         /* a Scan is done */
 	GHashTable *approvals; /* id -> Approval */
 	GArray *known;         /* Known */
 	GHashTable *names;     /* base name set */
@@ -218,6 +239,11 @@ typedef struct {
 	 * 0: none. */
 	guint64 pending_seq;
 	Ident pending_id; /* the version it was given to */
+	/* In the learner's queue under this version (learn_id): later opens of it that shared
+	 * the place (learn_dups) are taken when the learner starts on it. */
+	gboolean learn_queued;
+	Ident learn_id;
+	guint learn_dups;
 } Event;
 
 /* A permission event from the kernel until it is answered and its follow-up is done.
@@ -248,6 +274,8 @@ typedef enum {
 guint fw_key_hash(gconstpointer p);
 gboolean fw_key_equal(gconstpointer a, gconstpointer b);
 Ident fw_ident_of(const struct stat *st);
+guint fw_ident_hash(gconstpointer p);
+gboolean fw_ident_equal0(gconstpointer a, gconstpointer b);
 gboolean fw_ident_equal(const Ident *a, const Ident *b);
 gboolean fw_fd_ident(int fd, Ident *ret);
 /* fstat()/stat() that never wait on a FUSE daemon or a network server. */
@@ -256,6 +284,9 @@ gboolean fw_path_stat(const gchar *path, struct stat *ret);
 gchar *fw_fd_path(int fd);
 gboolean fw_path_under(const gchar *path, const gchar *prefix);
 gchar *fw_fstype_of_dev(guint64 dev);
+/* Names the calling thread @name (at most 15 bytes) and, with @background, lowers it to
+ * NICE_BACKGROUND; once per thread (later calls do nothing). */
+void fw_thread_setup(const gchar *name, gboolean background);
 
 /* fanwatch-seq.c */
 /* A table of at most @max versions (full: it starts afresh, only sharing is lost). */

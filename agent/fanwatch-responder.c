@@ -114,6 +114,85 @@ answer(FutFanwatch *fw, Pending *p, gboolean allow)
 	return TRUE;
 }
 
+/* One version waiting in the learner's queue. */
+typedef struct {
+	guint64 seq; /* the pending number its first open got (0: none) */
+	guint dups;  /* later opens of it that shared the place */
+} LearnSlot;
+
+typedef enum {
+	LEARN_QUEUED,
+	LEARN_SHARED,  /* the version waits already: this open shares its place */
+	LEARN_DROPPED, /* the queue is at its bound */
+} LearnPlace;
+
+/* Finds @p a place in the learner's queue. An open of a version already waiting (the same
+ * identity and the same pending number) shares its place: the one classification resolves
+ * the number for both, and this event's descriptor can go at once. Caller has ev->st. */
+static LearnPlace
+learn_place(FutFanwatch *fw, Pending *p)
+{
+	Event *ev = &p->ev;
+	Ident id = fw_ident_of(&ev->st);
+	LearnSlot *slot;
+	LearnPlace r;
+
+	g_mutex_lock(&fw->learn_lock);
+	slot = g_hash_table_lookup(fw->learning, &id);
+	if (slot != NULL && slot->seq == ev->pending_seq) {
+		slot->dups++;
+		fw->learn_shared++;
+		r = LEARN_SHARED;
+	} else if (fw->learn_len >= fw->learn_bound) {
+		fw->learn_dropped++;
+		r = LEARN_DROPPED;
+	} else {
+		/* A version waiting under another number (the number table started afresh) is
+		 * queued on its own, without a slot. */
+		if (slot == NULL) {
+			slot = g_new0(LearnSlot, 1);
+			slot->seq = ev->pending_seq;
+			g_hash_table_insert(fw->learning, g_memdup2(&id, sizeof id), slot);
+			ev->learn_queued = TRUE;
+			ev->learn_id = id;
+		}
+		fw->learn_len++;
+		fw->learn_queued++;
+		fw->learn_peak = MAX(fw->learn_peak, fw->learn_len);
+		r = LEARN_QUEUED;
+	}
+	g_mutex_unlock(&fw->learn_lock);
+	return r;
+}
+
+/* The learner starts on @ev: how many later opens share its place (a file opened twice
+ * before the learner came to it counts as opened twice). */
+static void
+learn_start(FutFanwatch *fw, Event *ev)
+{
+	g_mutex_lock(&fw->learn_lock);
+	if (ev->learn_queued) {
+		LearnSlot *slot = g_hash_table_lookup(fw->learning, &ev->learn_id);
+		if (slot != NULL)
+			ev->learn_dups = slot->dups;
+	}
+	g_mutex_unlock(&fw->learn_lock);
+}
+
+/* The learner is done with @ev: its place goes. From now on a new open of the version
+ * queues again (and finds the class cached). */
+static void
+learn_leave(FutFanwatch *fw, Event *ev)
+{
+	g_mutex_lock(&fw->learn_lock);
+	fw->learn_len--;
+	if (ev->learn_queued) {
+		g_hash_table_remove(fw->learning, &ev->learn_id);
+		ev->learn_queued = FALSE;
+	}
+	g_mutex_unlock(&fw->learn_lock);
+}
+
 /* After the answer: marks, observation, the record. Consumes the caller's reference. */
 static void
 follow_up(FutFanwatch *fw, Pending *p)
@@ -136,11 +215,22 @@ follow_up(FutFanwatch *fw, Pending *p)
 	                         (guint64)ev->st.st_size > fw->learn_max)) {
 		ev->learn = FALSE;
 	}
-	if (ev->learn && fw->learner != NULL && !g_atomic_int_get(&fw->stopping) &&
-	    g_thread_pool_unprocessed(fw->learner) < LEARN_QUEUE_MAX) {
-		/* The learner may take its time: it holds the descriptor, not the opener. */
-		g_thread_pool_push(fw->learner, p, NULL);
-		return;
+	if (ev->learn && fw->learner != NULL && !g_atomic_int_get(&fw->stopping)) {
+		switch (learn_place(fw, p)) {
+		case LEARN_QUEUED:
+			/* The learner may take its time: it holds the descriptor, not the opener.
+			 */
+			g_thread_pool_push(fw->learner, p, NULL);
+			return;
+		case LEARN_SHARED:
+			/* resolved by the event that holds the place (or as Class II when it
+			 * ends without a class) */
+			ev->pending_seq = 0;
+			break;
+		case LEARN_DROPPED:
+			/* a pending number resolves as Class II when the event ends */
+			break;
+		}
 	}
 	if (ev->upload && ev->file_class == FUT_FANWATCH_CLASS_III && ev->allow) {
 		Ident id = fw_ident_of(&ev->st);
@@ -194,6 +284,7 @@ fw_respond_job(gpointer data, gpointer user_data)
 	Pending *p = data;
 	FutFanwatch *fw = user_data;
 
+	fw_thread_setup("fut-fan-answer", FALSE);
 	if (g_atomic_int_get(&p->answered)) {
 		fw_pending_done(p);
 		return;
@@ -210,25 +301,13 @@ fw_identify_job(gpointer data, gpointer user_data)
 	Pending *p = data;
 	FutFanwatch *fw = user_data;
 
+	fw_thread_setup("fut-fan-ident", FALSE);
 	if (g_atomic_int_get(&p->answered)) {
 		fw_pending_done(p);
 		return;
 	}
 	fw_identify_deep(fw, &p->ev);
 	dispatch(fw, p, fw_decide_opener(fw, &p->ev));
-}
-
-/* Classification and hashing yield the CPU to the threads that answer the kernel (and to
- * everyone else's work): a nice value for the calling thread, set once. */
-static void
-lower_priority(void)
-{
-	static __thread gboolean done;
-
-	if (done)
-		return;
-	done = TRUE;
-	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), 10);
 }
 
 /* Worker threads: classify and hash, then answer (unless the deadline did). */
@@ -239,7 +318,9 @@ fw_work_job(gpointer data, gpointer user_data)
 	FutFanwatch *fw = user_data;
 	gboolean allow = FALSE;
 
-	lower_priority();
+	/* Classification and hashing yield the CPU to the threads that answer the kernel and
+	 * to everyone else's work. */
+	fw_thread_setup("fut-fan-work", TRUE);
 	if (g_atomic_int_get(&p->answered)) {
 		fw_pending_done(p);
 		return;
@@ -258,9 +339,12 @@ fw_learn_job(gpointer data, gpointer user_data)
 	Pending *p = data;
 	FutFanwatch *fw = user_data;
 
-	lower_priority();
+	fw_thread_setup("fut-fan-learn", TRUE);
+	learn_start(fw, &p->ev);
 	if (!g_atomic_int_get(&fw->stopping))
 		fw_learn(fw, &p->ev);
+	/* After the classification, so that opens of this version meanwhile share it. */
+	learn_leave(fw, &p->ev);
 	if (p->ev.record)
 		fw_post_record(fw, fw_record_from_event(fw, &p->ev, g_get_real_time()));
 	fw_pending_done(p);
@@ -273,6 +357,7 @@ fw_deadline_main(gpointer user_data)
 {
 	FutFanwatch *fw = user_data;
 
+	fw_thread_setup("fut-fan-deadln", FALSE);
 	g_mutex_lock(&fw->deadline_lock);
 	for (;;) {
 		Pending *p = g_queue_peek_head(&fw->deadlines);
@@ -432,6 +517,7 @@ fw_thread_main(gpointer user_data)
 {
 	FutFanwatch *fw = user_data;
 
+	fw_thread_setup("fut-fanwatch", FALSE);
 	g_main_context_push_thread_default(fw->ctx);
 	g_main_loop_run(fw->loop);
 	g_main_context_pop_thread_default(fw->ctx);

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/fanotify.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -20,6 +22,20 @@
 #include "fanwatch-private.h"
 #include "procinfo.h"
 #include "util.h"
+
+void
+fw_thread_setup(const gchar *name, gboolean background)
+{
+	static __thread gboolean done;
+
+	if (done)
+		return;
+	done = TRUE;
+	(void)prctl(PR_SET_NAME, name, 0, 0, 0);
+	/* raising a thread's own nice value needs no privilege */
+	if (background)
+		(void)setpriority(PRIO_PROCESS, (id_t)gettid(), NICE_BACKGROUND);
+}
 
 guint
 fw_key_hash(gconstpointer p)
@@ -33,6 +49,21 @@ fw_key_equal(gconstpointer a, gconstpointer b)
 {
 	const Key *x = a, *y = b;
 	return x->dev == y->dev && x->ino == y->ino;
+}
+
+guint
+fw_ident_hash(gconstpointer p)
+{
+	const Ident *i = p;
+	guint64 h = i->ino * 0x9e3779b97f4a7c15ULL ^ i->dev ^ (i->size << 7) ^
+	            (guint64)i->mtime_ns ^ ((guint64)i->ctime_ns << 3);
+	return (guint)(h ^ (h >> 32));
+}
+
+gboolean
+fw_ident_equal0(gconstpointer a, gconstpointer b)
+{
+	return fw_ident_equal(a, b);
 }
 
 Ident

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/fanotify.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -120,11 +121,15 @@ fut_fanwatch_new(const FutFanwatchConfig *cfg,
 	g_mutex_init(&fw->deadline_lock);
 	g_cond_init(&fw->deadline_cond);
 	g_queue_init(&fw->deadlines);
+	g_mutex_init(&fw->learn_lock);
+	fw->learning = g_hash_table_new_full(fw_ident_hash, fw_ident_equal0, g_free, g_free);
 	fw->fuse_devs = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	fw->exes = g_hash_table_new_full(fw_key_hash, fw_key_equal, g_free, fw_exe_entry_free);
 	fw->observed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	fw->seen = g_hash_table_new_full(fw_key_hash, fw_key_equal, g_free, NULL);
 	fw->files = g_hash_table_new_full(fw_key_hash, fw_key_equal, g_free, g_free);
+	fw->scanning = g_hash_table_new_full(fw_ident_hash, fw_ident_equal0, g_free, NULL);
+	g_cond_init(&fw->scanned);
 	fw->approvals = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, fw_approval_free);
 	fw->known = g_array_new(FALSE, TRUE, sizeof(Known));
 	g_array_set_clear_func(fw->known, fw_known_clear);
@@ -225,6 +230,12 @@ fut_fanwatch_start(FutFanwatch *fw, GError **error)
 	fw->identifiers = g_thread_pool_new(fw_identify_job, fw, IDENTIFIERS, TRUE, error);
 	if (fw->identifiers == NULL)
 		return FALSE;
+	{
+		struct rlimit rl;
+		guint64 fds = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? (guint64)rl.rlim_cur : 1024;
+		fds = fds > LEARN_FDS_RESERVE * 2 ? (fds - LEARN_FDS_RESERVE) / 2 : 64;
+		fw->learn_bound = (guint)MIN(fds, LEARN_QUEUE_HARD);
+	}
 	fw->learner = g_thread_pool_new(fw_learn_job, fw, 1, TRUE, error);
 	if (fw->learner == NULL)
 		return FALSE;
@@ -371,8 +382,11 @@ fut_fanwatch_free(FutFanwatch *fw)
 	g_strfreev(fw->mount_patterns);
 	g_clear_pointer(&fw->observed, g_hash_table_unref);
 	g_clear_pointer(&fw->seen, g_hash_table_unref);
+	g_clear_pointer(&fw->learning, g_hash_table_unref);
 	g_clear_pointer(&fw->seqs, fw_seq_table_free);
 	g_clear_pointer(&fw->files, g_hash_table_unref);
+	g_clear_pointer(&fw->scanning, g_hash_table_unref);
+	g_cond_clear(&fw->scanned);
 	g_clear_pointer(&fw->approvals, g_hash_table_unref);
 	g_clear_pointer(&fw->names, g_hash_table_unref);
 	g_clear_pointer(&fw->paths, g_hash_table_unref);
@@ -389,6 +403,7 @@ fut_fanwatch_free(FutFanwatch *fw)
 	g_mutex_clear(&fw->marks_lock);
 	g_mutex_clear(&fw->exes_lock);
 	g_mutex_clear(&fw->deadline_lock);
+	g_mutex_clear(&fw->learn_lock);
 	g_cond_clear(&fw->deadline_cond);
 	g_free(fw);
 }
@@ -459,4 +474,11 @@ fut_fanwatch_get_stats(FutFanwatch *fw, FutFanwatchStats *ret_stats)
 	g_mutex_lock(&fw->lock);
 	*ret_stats = fw->stats;
 	g_mutex_unlock(&fw->lock);
+	g_mutex_lock(&fw->learn_lock);
+	ret_stats->learn_queued = fw->learn_queued;
+	ret_stats->learn_shared = fw->learn_shared;
+	ret_stats->learn_dropped = fw->learn_dropped;
+	ret_stats->learn_peak = fw->learn_peak;
+	ret_stats->learn_bound = fw->learn_bound;
+	g_mutex_unlock(&fw->learn_lock);
 }

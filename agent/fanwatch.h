@@ -240,6 +240,12 @@ typedef struct {
 	guint64 deadline_answers; /* events answered at their deadline */
 	guint64 mounts_marked;    /* filesystems marked as they were mounted */
 	guint64 pending;          /* opens whose file got a pending number (on_pending) */
+	guint64 classify_shared;  /* classifications that took the result of one in progress */
+	guint64 learn_queued;     /* opens handed to the learner */
+	guint64 learn_shared;     /* opens of a version already waiting for the learner */
+	guint64 learn_dropped;    /* opens not learnt: the learner's queue was at its bound */
+	guint64 learn_peak;       /* the most opens waiting for the learner at once */
+	guint64 learn_bound;      /* that bound */
 } FutFanwatchStats;
 
 /* Copies the counters into @ret_stats. Thread-safe. */

@@ -29,6 +29,11 @@
 #include "scanproto.h"
 
 #define SOCK_FD                 3
+/* Parsing yields the CPU to the agent's threads that answer the kernel and to every
+ * ordinary program (issue 14): nice 19, not SCHED_IDLE, so that a machine kept busy by
+ * other work still gives the worker some time and its files are judged before the scan's
+ * deadline rather than refused at it. */
+#define WORKER_NICE             19
 /* a request is answered in at most this much CPU time, or SIGXCPU ends the worker */
 #define CPU_PER_REQUEST_DEFAULT 30
 #define CPU_TOTAL               3600
@@ -37,6 +42,8 @@ static gint64 opt_uid = -1, opt_gid = -1;
 static gint64 opt_memory = 1024 * 1024 * 1024;
 static gint opt_cpu = CPU_PER_REQUEST_DEFAULT;
 static gchar *opt_self_test;
+/* the nice value once confined, read before the allow-list (which has no getpriority) */
+static int confined_nice = -100;
 
 static const GOptionEntry options[] = {
     {"uid", 0, 0, G_OPTION_ARG_INT64, &opt_uid, N_("the worker user's uid"), "UID"},
@@ -83,9 +90,15 @@ confine(gboolean *ret_landlock, GError **error)
 #endif
 	limits.cpu_total = CPU_TOTAL;
 	limits.open_files = 16;
-	return fut_sandbox_drop_user((uid_t)opt_uid, (gid_t)opt_gid, error) &&
-	       fut_sandbox_limit(&limits, error) &&
-	       fut_sandbox_landlock(read_dirs, ret_landlock, error) &&
+	limits.nice = WORKER_NICE;
+	if (!fut_sandbox_drop_user((uid_t)opt_uid, (gid_t)opt_gid, error) ||
+	    !fut_sandbox_limit(&limits, error))
+		return FALSE;
+	errno = 0;
+	confined_nice = getpriority(PRIO_PROCESS, 0);
+	if (errno != 0)
+		confined_nice = -100;
+	return fut_sandbox_landlock(read_dirs, ret_landlock, error) &&
 	       fut_sandbox_seccomp(*ret_landlock, error);
 }
 
@@ -117,6 +130,7 @@ self_test(void)
 	}
 	printf("uid %u gid %u no_new_privs %d landlock %s\n", (guint)getuid(), (guint)getgid(),
 	       (int)prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), landlock ? "yes" : "no");
+	printf("nice %d\n", confined_nice);
 	if (g_strcmp0(opt_self_test, "fork") == 0) {
 		fflush(stdout);
 		rc = fork(); /* the allow-list has no clone: SIGSYS ends the process here */

@@ -95,6 +95,36 @@ fut_sandbox_limit(const FutSandboxLimits *limits, GError **error)
 	if (limits->memory > 0 &&
 	    !set_limit(RLIMIT_AS, limits->memory, limits->memory, "RLIMIT_AS", error))
 		return FALSE;
+	if (limits->nice != 0) {
+		int got;
+		if (limits->nice < 0 || limits->nice > 19) {
+			g_set_error(error, FUT_ERROR, FUT_ERROR_FAILED,
+			            "nice value %d: only 1-19 (lower) can be asked for",
+			            limits->nice);
+			return FALSE;
+		}
+		if (setpriority(PRIO_PROCESS, 0, limits->nice) < 0)
+			return fut_error_set_errno(error, errno, "setpriority");
+		/* and no way back up (RLIMIT_NICE's ceiling is 20 - limit; lowered only, raising
+		 * it would need a capability) */
+		{
+			struct rlimit rl;
+			rlim_t ceiling = (rlim_t)(20 - limits->nice);
+			if (getrlimit(RLIMIT_NICE, &rl) < 0)
+				return fut_error_set_errno(error, errno, "RLIMIT_NICE");
+			if ((rl.rlim_max == RLIM_INFINITY || rl.rlim_max > ceiling) &&
+			    !set_limit(RLIMIT_NICE, ceiling, ceiling, "RLIMIT_NICE", error))
+				return FALSE;
+		}
+		errno = 0;
+		got = getpriority(PRIO_PROCESS, 0);
+		/* a process niced further already keeps its value */
+		if (errno != 0 || got < limits->nice) {
+			g_set_error(error, FUT_ERROR, FUT_ERROR_FAILED,
+			            "nice value %d, not %d, after setpriority", got, limits->nice);
+			return FALSE;
+		}
+	}
 	return TRUE;
 }
 

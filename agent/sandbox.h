@@ -17,6 +17,8 @@ typedef struct {
 	guint64 memory;   /* RLIMIT_AS in bytes; 0: none (sanitizer builds reserve terabytes) */
 	guint cpu_total;  /* RLIMIT_CPU hard limit in seconds: the worker's whole life */
 	guint open_files; /* RLIMIT_NOFILE */
+	gint nice;        /* the nice value (1-19: lower only; RLIMIT_NICE keeps it there); 0:
+	                   * left as it is */
 } FutSandboxLimits;
 
 /* Becomes @uid/@gid with no supplementary groups when started as root (refuses uid or gid
@@ -25,7 +27,8 @@ typedef struct {
 gboolean fut_sandbox_drop_user(uid_t uid, gid_t gid, GError **error);
 
 /* no_new_privs, parent-death signal SIGKILL, no core dumps, and @limits; writing a file
- * gets EFBIG rather than SIGXFSZ (RLIMIT_FSIZE 0). */
+ * gets EFBIG rather than SIGXFSZ (RLIMIT_FSIZE 0). The nice value is the calling
+ * thread's (Linux keeps one per thread; the worker has a single thread), checked after. */
 gboolean fut_sandbox_limit(const FutSandboxLimits *limits, GError **error);
 
 /* Denies every filesystem access right Landlock knows on this kernel, except reading files

@@ -2,16 +2,23 @@
 # Another user's open latency while a 200 MiB file is being classified for an upload program
 # (issue 14), side by side in one run:
 #   none     no listener
-#   futari   agent/fanwatch (tests/integration/fanwatch-harness, the real classifier), curl an
+#   futari   agent/fanwatch (tests/integration/fanwatch-harness, the real classifier with its
+#            content scan in futari-scan-worker processes, as futarid runs it), curl an
 #            upload program
+#   old-parsers   the same, with the futari-scan-worker of OLD_BUILDDIR (e.g. before the
+#            parsers lowered their priority)
 #   old      the same harness from another build (OLD_BUILDDIR=/path/to/_build), e.g. the
 #            code before issue 14, where classification ran on the thread answering the kernel
+#   (old and old-idle classify in the harness process itself: an older harness has no pool)
 #   futari-idle, old-idle   the listener with no classification going on: the cost of the
 #            listener itself, against which the effect of the classification shows
 # Meanwhile a loop appends a byte to a 200 MiB text file and has curl open it (each append is
 # a new version, so each open is classified again). The other user (uid 65533, not an upload
 # program) opens fresh small files, each once; the figures are the p50, p99 and maximum of
 # those opens, in µs, and the ratio of p99 against "none". Root only; ext4 on a loop device.
+# The modes take turns within each round (a burst of other work on a shared machine falls on
+# all of them); the summary is the median over rounds. An idle machine answers a wake-up more
+# slowly than a busy one (idle states), so "idle" can come out above the loaded figure.
 #
 # usage: bench/upload-latency.sh [OPENS [ROUNDS]]   (defaults 3000 3)
 set -u
@@ -21,6 +28,8 @@ opens=${1:-3000}
 rounds=${2:-3}
 harness="$top_builddir/tests/integration/fanwatch-harness"
 old_harness="${OLD_BUILDDIR:+$OLD_BUILDDIR/tests/integration/fanwatch-harness}"
+worker="$top_builddir/agent/futari-scan-worker"
+old_worker="${OLD_BUILDDIR:+$OLD_BUILDDIR/agent/futari-scan-worker}"
 PY=/usr/bin/python3
 
 die() {
@@ -33,6 +42,8 @@ for c in mkfs.ext4 losetup mount curl setpriv; do
 done
 [ -x "$PY" ] || die "needs /usr/bin/python3"
 [ -x "$harness" ] || die "build first: make -C tests/integration fanwatch-harness"
+[ -x "$worker" ] || die "build first: make -C agent futari-scan-worker"
+getent passwd nobody >/dev/null || die "needs the user nobody (the parsers run as it)"
 [ -z "$old_harness" ] || [ -x "$old_harness" ] || die "no harness in OLD_BUILDDIR"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/futari-bench-XXXXXX")
@@ -85,8 +96,13 @@ fresh_files() { # DIR: $opens files the other user has never opened
 	chown -R 65533:65533 "$1"
 }
 
-start_listener() { # HARNESS
-	"$1" --mount "$mnt" --program /usr/bin/curl --classifier real \
+start_listener() { # HARNESS [SCAN-WORKER]: with a worker, the parsers run in processes
+	if [ -n "${2:-}" ]; then
+		set -- "$1" --classifier pool --scan-worker "$2"
+	else
+		set -- "$1" --classifier real
+	fi
+	"$@" --mount "$mnt" --program /usr/bin/curl \
 		--self-open "$mnt/big.txt" >"$T/h.out" 2>"$T/h.err" &
 	hpid=$!
 	for _ in $(seq 100); do
@@ -121,40 +137,44 @@ stop_load() {
 	loop_pid=""
 }
 
-measure() { # MODE HARNESS-or-empty LOAD(yes|no)
-	for r in $(seq "$rounds"); do
-		fresh_files "$mnt/other/r"
-		[ -n "$2" ] && start_listener "$2"
-		[ "$3" = yes ] && start_load
-		res=$(setpriv --reuid=65533 --regid=65533 --clear-groups "$PY" "$T/opens.py" "$mnt/other/r")
-		[ "$3" = yes ] && stop_load
-		[ -n "$2" ] && stop_listener
-		echo "$1 $r $res"
-	done
+measure() { # ROUND MODE HARNESS-or-empty LOAD(yes|no) [SCAN-WORKER]
+	fresh_files "$mnt/other/r"
+	[ -n "$3" ] && start_listener "$3" "${5:-}"
+	[ "$4" = yes ] && start_load
+	res=$(setpriv --reuid=65533 --regid=65533 --clear-groups "$PY" "$T/opens.py" "$mnt/other/r")
+	[ "$4" = yes ] && stop_load
+	[ -n "$3" ] && stop_listener
+	echo "$2 $1 $res"
 }
 
+# The modes take turns within each round, so that a burst of other work on the machine
+# falls on all of them rather than on one mode's rounds.
 echo "# mode round p50_us p99_us max_us  (another user's opens, $opens per round, while a 200 MiB file is classified)"
-{
-	measure none "" yes
-	measure futari-idle "$harness" no
-	measure futari "$harness" yes
-	if [ -n "$old_harness" ]; then
-		measure old-idle "$old_harness" no
-		measure old "$old_harness" yes
+for r in $(seq "$rounds"); do
+	measure "$r" none "" yes
+	measure "$r" futari-idle "$harness" no "$worker"
+	measure "$r" futari "$harness" yes "$worker"
+	if [ -n "$old_worker" ] && [ -x "$old_worker" ]; then
+		measure "$r" old-parsers "$harness" yes "$old_worker"
 	fi
-} | tee "$T/results"
-echo "# median over rounds of p99, and the ratio against none"
+	if [ -n "$old_harness" ]; then
+		measure "$r" old-idle "$old_harness" no
+		measure "$r" old "$old_harness" yes
+	fi
+done | tee "$T/results"
+echo "# medians over rounds of p50, p99 and max, and the ratio of p99 against none"
 "$PY" - "$T/results" <<'PY'
 import statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
     f = line.split()
-    rows.setdefault(f[0], []).append((int(f[3]), int(f[4])))
-med = {m: statistics.median(p for p, _ in v) or 1 for m, v in rows.items()}
+    rows.setdefault(f[0], []).append((int(f[2]), int(f[3]), int(f[4])))
+med = {m: statistics.median(p for _, p, _ in v) or 1 for m, v in rows.items()}
 for m, v in rows.items():
-    mx = statistics.median(x for _, x in v)
+    p50 = statistics.median(x for x, _, _ in v)
+    mx = statistics.median(x for _, _, x in v)
     idle = med.get(m + "-idle")
-    print("%-12s p99 %7d us  %7.1fx none  %s  max %7d us" % (
-        m, med[m], med[m] / med["none"],
+    print("%-12s p50 %5d us  p99 %7d us  %7.1fx none  %s  max %7d us" % (
+        m, p50, med[m], med[m] / med["none"],
         ("%5.2fx idle" % (med[m] / idle)) if idle else "           ", mx))
 PY

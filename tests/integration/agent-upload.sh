@@ -189,6 +189,9 @@ as_user timeout 10 "$bin/firefox" "$U/bid.txt" >/dev/null 2>&1 && fail "another 
 ucurl "$U/staff.csv" >/dev/null && fail "the approval for one file let curl read another"
 as_user "$FUTARI" status | grep -q "upload control:   on (.* denied, 1 approvals active)" ||
 	fail "futari status does not show upload control: $(as_user "$FUTARI" status)"
+st=$(as_user "$FUTARI" status --json)
+echo "$st" | grep -q '"upload_learn_dropped" *: *0' || fail "status --json lacks upload_learn_dropped: $st"
+echo "$st" | grep -q '"upload_learn_bound" *: *[1-9]' || fail "status --json lacks upload_learn_bound: $st"
 as_user "$FUTARI" requests | grep -q "redeemed.*bid.txt" || fail "requests does not show it redeemed"
 # The window ends: denied again, with no call from anyone.
 now=$(date -u +%s)

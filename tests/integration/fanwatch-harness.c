@@ -7,6 +7,17 @@
  * Class II when the file name contains "secret"; a name containing "unclassifiable" makes
  * the classifier fail (which the listener must treat as Class II); else Class III.
  *
+ * A name containing "lag" makes the test classifier take 20 ms (a learner kept busy),
+ * "pause" 1 s (a classification another thread can come upon).
+ *
+ * --classifier pool: the real classifier with its content scan in futari-scan-worker
+ * processes as futarid runs it (agent/scanpool.h), as user nobody; --scan-worker names the
+ * worker binary (bench/upload-latency.sh runs another build's to compare).
+ *
+ * --pending stands in for the BPF taint layer (on_classified, on_pending, on_resolved): every
+ * regular file other programs open is learnt, and the pending numbers resolved are counted
+ * by class (in the stats). SIGUSR2 prints the stats while running.
+ *
  * Approval file, one per line ('#' comments, blank lines ignored):
  *   ID SHA256HEX UID PROGRAM|- NOT_BEFORE NOT_AFTER
  * with times in unix seconds. Reloaded on SIGHUP. */
@@ -27,11 +38,53 @@
 
 #include "agent/fanwatch.h"
 #include "agent/procinfo.h"
+#include "agent/scanclassify.h"
+#include "agent/scanpool.h"
+#include "agent/scanspawn.h"
 #include "classify.h"
 #include "errors.h"
 #include "util.h"
 
 #define APPROVAL_FILE_MAX (64 * 1024)
+
+/* --pending: numbers resolved, by class (1-3; 0: anything else), each number counted once
+ * (the listener may tell the same number twice, with the same class) */
+static gint resolved[4];
+static GMutex resolved_lock;
+static GHashTable *resolved_seqs;
+
+static void
+pending_classified(int fd, guint file_class, gpointer user_data)
+{
+	(void)fd;
+	(void)file_class;
+	(void)user_data;
+}
+
+static gboolean
+pending_mark(int fd, guint64 seq, gpointer user_data)
+{
+	(void)fd;
+	(void)seq;
+	(void)user_data;
+	return TRUE;
+}
+
+static void
+pending_resolved(int fd, guint64 seq, guint file_class, gpointer user_data)
+{
+	gboolean fresh;
+
+	(void)fd;
+	(void)user_data;
+	g_mutex_lock(&resolved_lock);
+	if (resolved_seqs == NULL)
+		resolved_seqs = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	fresh = g_hash_table_add(resolved_seqs, g_memdup2(&seq, sizeof seq));
+	g_mutex_unlock(&resolved_lock);
+	if (fresh)
+		g_atomic_int_inc(&resolved[file_class >= 1 && file_class <= 3 ? file_class : 0]);
+}
 
 typedef struct {
 	FutFanwatch *fw;
@@ -64,6 +117,10 @@ test_classify(int fd, const gchar *path, guint *ret_class, gpointer user_data, G
 	/* A classification that takes 5 s (a large or hostile file): the deadline answers. */
 	if (base != NULL && strstr(base, "slow") != NULL)
 		g_usleep(5 * G_USEC_PER_SEC);
+	if (base != NULL && strstr(base, "lag") != NULL)
+		g_usleep(20 * 1000);
+	if (base != NULL && strstr(base, "pause") != NULL)
+		g_usleep(G_USEC_PER_SEC);
 	if (base != NULL && strstr(base, "unclassifiable") != NULL) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_FAILED, "test classifier failure");
 		return FALSE;
@@ -242,7 +299,19 @@ print_stats(Harness *h)
 	STAT(overflows);
 	STAT(reply_errors);
 	STAT(records_dropped);
+	STAT(pending);
+	STAT(classify_shared);
+	STAT(learn_queued);
+	STAT(learn_shared);
+	STAT(learn_dropped);
+	STAT(learn_peak);
+	STAT(learn_bound);
 #undef STAT
+	for (guint i = 0; i < G_N_ELEMENTS(resolved); i++) {
+		g_autofree gchar *name = g_strdup_printf("resolved_%u", i);
+		json_builder_set_member_name(b, name);
+		json_builder_add_int_value(b, g_atomic_int_get(&resolved[i]));
+	}
 	json_builder_end_object(b);
 	print_node(b);
 }
@@ -279,6 +348,13 @@ on_hup(gpointer user_data)
 		print_simple("error", error->message);
 	else
 		print_simple("reloaded", NULL);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_usr2(gpointer user_data)
+{
+	print_stats(user_data);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -321,9 +397,13 @@ main(int argc, char **argv)
 	g_autofree gchar *approvals = NULL;
 	g_autofree gchar *self_path = NULL;
 	gboolean no_marks = FALSE;
+	gboolean pending = FALSE;
 	gint64 learn_max = -1;
 	gint64 deadline_ms = 0;
 	g_autofree gchar *classifier = NULL;
+	g_autofree gchar *scan_worker = NULL;
+	FutScanSpawner *spawner = NULL;
+	gboolean pool = FALSE;
 	g_autoptr(FutClassifier) real = NULL;
 	FutFanwatchClassifyFunc classify_func = test_classify;
 	g_autoptr(GError) error = NULL;
@@ -337,10 +417,16 @@ main(int argc, char **argv)
 	    {"observe", 'o', 0, G_OPTION_ARG_FILENAME_ARRAY, &observe, "observed path", "PATH"},
 	    {"approvals", 'a', 0, G_OPTION_ARG_FILENAME, &approvals, "approval file", "FILE"},
 	    {"no-marks", 0, 0, G_OPTION_ARG_NONE, &no_marks, "set no ignore marks", NULL},
+	    {"pending", 0, 0, G_OPTION_ARG_NONE, &pending,
+	     "stand in for the taint layer: learn every file, count pending numbers", NULL},
 	    {"learn-max", 0, 0, G_OPTION_ARG_INT64, &learn_max, "learn size limit", "BYTES"},
 	    {"deadline-ms", 0, 0, G_OPTION_ARG_INT64, &deadline_ms, "per-event deadline", "MS"},
 	    {"classifier", 0, 0, G_OPTION_ARG_STRING, &classifier,
-	     "test (default) or real (common/classify.c, defaults)", "KIND"},
+	     "test (default), real (common/classify.c, defaults) or pool (real, its content "
+	     "scan in futari-scan-worker processes)",
+	     "KIND"},
+	    {"scan-worker", 0, 0, G_OPTION_ARG_FILENAME, &scan_worker,
+	     "futari-scan-worker for --classifier pool", "PATH"},
 	    {"self-open", 0, 0, G_OPTION_ARG_FILENAME, &self_path, "open a file once started",
 	     "PATH"},
 	    {NULL},
@@ -370,6 +456,11 @@ main(int argc, char **argv)
 	cfg.upload_names = (const gchar *const *)names;
 	cfg.observe_paths = (const gchar *const *)observe;
 	cfg.no_ignore_marks = no_marks;
+	if (pending) {
+		cfg.on_classified = pending_classified;
+		cfg.on_pending = pending_mark;
+		cfg.on_resolved = pending_resolved;
+	}
 	if (learn_max >= 0)
 		cfg.learn_max = (guint64)learn_max;
 	if (deadline_ms < 0 || deadline_ms > 60000) {
@@ -378,13 +469,45 @@ main(int argc, char **argv)
 	}
 	cfg.deadline_ms = (guint)deadline_ms;
 
-	if (g_strcmp0(classifier, "real") == 0) {
+	pool = g_strcmp0(classifier, "pool") == 0;
+	if (pool) {
+		/* before any thread: the spawner is forked */
+		FutScanSpawnConfig scfg = {0};
+		if (scan_worker == NULL || !g_path_is_absolute(scan_worker)) {
+			fprintf(stderr, "fanwatch-harness: --classifier pool needs --scan-worker "
+			                "with an absolute path\n");
+			return 2;
+		}
+		if (!fut_scan_lookup_user("nobody", &scfg.uid, &scfg.gid, &error)) {
+			fprintf(stderr, "fanwatch-harness: %s\n", error->message);
+			return 1;
+		}
+		scfg.program = scan_worker;
+		scfg.memory = G_GUINT64_CONSTANT(1024) * 1024 * 1024;
+		scfg.cpu = 30;
+		spawner = fut_scan_spawner_new(&scfg, &error);
+		if (spawner == NULL) {
+			fprintf(stderr, "fanwatch-harness: %s\n", error->message);
+			return 1;
+		}
+	}
+	if (g_strcmp0(classifier, "real") == 0 || pool) {
 		real = fut_classifier_new(NULL, NULL, &error);
 		if (real == NULL) {
 			fprintf(stderr, "fanwatch-harness: %s\n", error->message);
 			return 1;
 		}
 		classify_func = fut_classifier_classify_fd_cb;
+		if (pool) {
+			g_autoptr(GKeyFile) kf = g_key_file_new();
+			FutScanPool *sp = fut_scan_pool_new(spawner, 4, 30000, kf, &error);
+			if (sp == NULL) {
+				fprintf(stderr, "fanwatch-harness: %s\n", error->message);
+				return 1;
+			}
+			fut_scan_install(sp);
+			fut_scan_attach(real);
+		}
 	} else if (classifier != NULL && g_strcmp0(classifier, "test") != 0) {
 		fprintf(stderr, "fanwatch-harness: --classifier is test or real\n");
 		return 2;
@@ -408,6 +531,7 @@ main(int argc, char **argv)
 	g_unix_signal_add(SIGINT, on_quit, &h);
 	g_unix_signal_add(SIGHUP, on_hup, &h);
 	g_unix_signal_add(SIGUSR1, on_usr1, &h);
+	g_unix_signal_add(SIGUSR2, on_usr2, &h);
 	print_simple("ready", NULL);
 	if (self_path != NULL)
 		self_open(self_path);
@@ -419,6 +543,8 @@ main(int argc, char **argv)
 		;
 	print_stats(&h);
 	fut_fanwatch_free(h.fw);
+	if (pool)
+		fut_scan_uninstall();
 	g_main_loop_unref(h.loop);
 	return 0;
 }

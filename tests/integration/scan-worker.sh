@@ -45,6 +45,9 @@ for w in $(workers); do
 	done
 	grep -q '^NoNewPrivs:[[:space:]]*1$' "$st" || fail "worker $w lacks no_new_privs"
 	grep -q '^Seccomp:[[:space:]]*2$' "$st" || fail "worker $w has no seccomp filter"
+	# parsing yields the CPU to the agent's threads that answer the kernel (issue 14)
+	nice=$(sed 's/.*) //' "/proc/$w/stat" | awk '{print $17}')
+	[ "$nice" = 19 ] || fail "worker $w runs at nice $nice, not 19"
 done
 
 grep -q 'content parsers: up to .* workers as user nobody, seccomp' "$TEST_TMP/agent.log" ||
@@ -71,6 +74,7 @@ else
 		fail "worker self test: without Landlock a path was opened: $out"
 fi
 echo "$out" | grep -q '^uid 65534 gid 65534 no_new_privs 1 ' || fail "self test: $out"
+echo "$out" | grep -q '^nice 19$' || fail "self test: not at nice 19: $out"
 # ...and a system call outside the list kills it
 "$WORKER" --self-test fork --uid 65534 --gid 65534 >"$TEST_TMP/fork.out" 2>&1
 rc=$?

@@ -123,6 +123,38 @@ expect_line '"event":"upload.observed".*notes.txt' "no upload.observed record"
 [ "$(count_lines '"event":"upload.observed"')" = 1 ] || fail "upload.observed not deduplicated"
 [ "$(count_lines 'plain.txt')" = 0 ] || fail "a Class III open outside the observed paths was recorded"
 
+# --- priorities: classification never competes with the threads that answer the kernel --
+# Workers and the learner (they classify and hash) run at nice 19; the reader, responders
+# and deadline thread stay at the harness's own value. A thread takes its value with its
+# first job: curl's opens above ran workers and responders; cat's second open of a small
+# root file runs the learner.
+timeout 10 cat "$mnt/plain.txt" >/dev/null && timeout 10 cat "$mnt/plain.txt" >/dev/null ||
+	fail "cat cannot read a Class III file"
+thread_nices() { # COMM: the nice value of each of the harness's threads called COMM
+	for t in /proc/"$hpid"/task/*; do
+		[ "$(cat "$t/comm" 2>/dev/null)" = "$1" ] || continue
+		sed 's/.*) //' "$t/stat" | awk '{print $17}'
+	done
+}
+expect_nice() { # COMM NICE
+	for _ in $(seq 50); do
+		[ -n "$(thread_nices "$1")" ] && break
+		sleep 0.1
+	done
+	got=$(thread_nices "$1" | sort -u | tr '\n' ' ')
+	[ "$got" = "$2 " ] || fail "threads $1 run at nice '$got', not $2"
+}
+own=$(sed 's/.*) //' "/proc/$hpid/stat" | awk '{print $17}')
+expect_nice fut-fanwatch "$own"
+expect_nice fut-fan-answer "$own"
+expect_nice fut-fan-deadln "$own"
+if [ "$own" -lt 19 ]; then
+	expect_nice fut-fan-work 19
+	expect_nice fut-fan-learn 19
+else
+	echo "note: the harness runs at nice $own already, nothing to lower: lowering not checked" >&2
+fi
+
 # --- approvals: content, requester, program, window -------------------------------------
 sum=$(sha256sum "$mnt/secret.txt" | cut -d' ' -f1)
 now=$(date +%s)
