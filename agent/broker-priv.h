@@ -53,6 +53,11 @@ typedef struct {
 	GPtrArray *approver_names; /* "name (staff id)" of each, same order, for the log */
 	gchar *content_checked;    /* "yes,no,…" per approver (content-checked), for the log */
 	FutPendingEntry *pending;
+	/* redeem: what was approved for the file being written (the request's size and sha256
+	 * for it); the write checks the stick's copy against it (fut_broker_verify_approved) */
+	gboolean verify_approved;
+	guint64 approved_size;
+	guint8 approved_sha256[FUT_SHA256_LEN];
 	/* results */
 	FutSpoolEntry *spool;
 	gboolean keep_spool; /* a pending request holds it */
@@ -149,6 +154,11 @@ gboolean fut_broker_remember_path_rule(FutAgent *agent,
 gchar *fut_broker_candidate_name(const gchar *name, guint i, gsize max);
 /* broker-write.c: writes the job's spooled copy to its stick through the write path. */
 gboolean fut_broker_job_write(FutBrokerJob *j, GError **error);
+/* broker-redeem.c: for a redeem (j->verify_approved), reads back the file flushed to the
+ * stick as @name in @dfd and checks its size and SHA-256 against what was approved; FALSE
+ * with the reason when they differ (the file must not be named or logged as written). TRUE
+ * when @j is not a redeem. */
+gboolean fut_broker_verify_approved(FutBrokerJob *j, int dfd, const gchar *name, GError **error);
 /* broker-requests.c: makes, signs, logs and stores the Class I/II request for @j. */
 gboolean fut_broker_job_make_request(FutBrokerJob *j, GError **error);
 /* broker-held.c: keeps @j's Class I/II copy (made durable) for the one request of its job

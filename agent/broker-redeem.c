@@ -4,9 +4,12 @@
 
 #include "broker-priv.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <glib/gi18n.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "errors.h"
@@ -37,6 +40,83 @@ lookup_request_state(const guint8 id[FUT_REQUEST_ID_LEN], gpointer user_data)
 		return FUT_REQUEST_STATE_REDEEMED;
 	}
 	return FUT_REQUEST_STATE_PENDING;
+}
+
+#define VERIFY_CHUNK (1024 * 1024)
+
+/* Sets what @j's write must put on the stick: the approved size and digest. */
+static void
+expect_approved(FutBrokerJob *j, guint64 size, const guint8 sha256[FUT_SHA256_LEN])
+{
+	j->verify_approved = TRUE;
+	j->approved_size = size;
+	memcpy(j->approved_sha256, sha256, FUT_SHA256_LEN);
+}
+
+/* Redeem hashes the spooled copy and compares it with the request before the write, and the
+ * write copies the spool to the stick by name, inside the kernel: a copy changed in between
+ * (a race with redeem's own check) would reach the stick, and its export.written record would
+ * carry the approved digest. So the file the write flushed to the stick is read back and
+ * hashed here, before it is logged or named. Its cached pages are dropped first (they are
+ * clean after the flush), so the bytes are read from the stick itself where the kernel lets
+ * go of them. */
+gboolean
+fut_broker_verify_approved(FutBrokerJob *j, int dfd, const gchar *name, GError **error)
+{
+	g_autoptr(FutSha256) sha = NULL;
+	g_autofree guint8 *buf = NULL;
+	guint8 got[FUT_SHA256_LEN];
+	guint64 total = 0;
+	struct stat st;
+	int fd;
+
+	if (!j->verify_approved)
+		return TRUE;
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return fut_error_set_errno(error, errno, _("reading back the file on the stick"));
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return fut_error_set_errno(error, e, _("reading back the file on the stick"));
+	}
+	if (!S_ISREG(st.st_mode) || (guint64)st.st_size != j->approved_size) {
+		close(fd);
+		g_set_error(error, FUT_ERROR, FUT_ERROR_IO,
+		            _("the file on the stick does not match the approved digest (its size "
+		              "differs): export stopped"));
+		return FALSE;
+	}
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	sha = fut_sha256_new();
+	buf = g_malloc(VERIFY_CHUNK);
+	/* bounded: at most the approved size and one byte more */
+	while (total <= j->approved_size) {
+		gsize want = (gsize)MIN((guint64)VERIFY_CHUNK, j->approved_size - total + 1);
+		ssize_t n = read(fd, buf, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			close(fd);
+			return fut_error_set_errno(error, e,
+			                           _("reading back the file on the stick"));
+		}
+		if (n == 0)
+			break;
+		fut_sha256_update(sha, buf, (gsize)n);
+		total += (guint64)n;
+	}
+	close(fd);
+	fut_sha256_finish(sha, got);
+	if (total != j->approved_size || memcmp(got, j->approved_sha256, FUT_SHA256_LEN) != 0) {
+		g_set_error(
+		    error, FUT_ERROR, FUT_ERROR_IO,
+		    _("the file on the stick does not match the approved digest (the spooled "
+		      "copy changed during the write): export stopped"));
+		return FALSE;
+	}
+	return TRUE;
 }
 
 /* Finds the attached volume with the identity in the request. */
@@ -148,6 +228,7 @@ redeem_files(FutBrokerJob *j, const FutRequest *req, GError **error)
 			fut_broker_job_record(j, "export.failed", NULL, ferr->message, &lerr);
 			goto refused;
 		}
+		expect_approved(j, f->size, f->sha256);
 		if (!fut_broker_job_write(j, &ferr)) {
 			recheck = TRUE;
 			goto refused;
@@ -213,6 +294,7 @@ redeem_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 		g_task_return_error(task, g_steal_pointer(&error));
 		return;
 	}
+	expect_approved(j, req->size, req->sha256);
 	if (!fut_broker_job_write(j, &error)) {
 		/* The request stays pending: the user may retry with the same approval. */
 		j->keep_spool = TRUE;

@@ -345,6 +345,13 @@ export_write_batch(
 				staged_fail_errno(&st[i], e, _("flushing the files to the stick"));
 	}
 	fut_write_path_step(wp, "synced", NULL);
+	/* 3b. an approved file: what reached the stick is what was approved (broker-redeem.c) */
+	for (guint i = 0; i < n; i++) {
+		GError *verr = NULL;
+		if (st[i].alive &&
+		    !fut_broker_verify_approved(st[i].j, st[i].dfd, st[i].partial, &verr))
+			staged_fail(&st[i], verr);
+	}
 	/* 4. the final names, on record before the log names them */
 	for (guint i = 0; i < n; i++)
 		if (st[i].alive)
