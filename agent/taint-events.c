@@ -59,6 +59,8 @@ fut_taint_denial_to_log_event(const FutTaintDenial *d)
 	fut_log_event_set_detail(ev, "layer", "bpf-lsm");
 	if (d->kind == FUT_TAINT_DENIED_PENDING)
 		fut_log_event_set_detail(ev, "classification", "pending");
+	if (d->kind == FUT_TAINT_DENIED_PENDING && d->republished > 0)
+		fut_log_event_set_detail_int(ev, "verdicts_republished", (gint64)d->republished);
 	if (d->comm != NULL)
 		fut_log_event_set_detail(ev, "comm", d->comm);
 	fut_log_event_set_detail_int(ev, "dev", (gint64)MIN(d->origin_dev, G_MAXINT64));
@@ -134,6 +136,9 @@ fut_taint_on_event(void *ctx, void *data, size_t size)
 	if (e->kind == FUT_TAINT_EVENT_DENY_PENDING) {
 		/* Named by the file whose content is not classified yet. */
 		(void)fut_taint_pending_origin(t, e->seq, &origin, &d.origin_dev, &d.origin_ino);
+		/* A verdict the kernel's map evicted would keep this process refused until it
+		 * exits: given again when the agent still has it. */
+		d.republished = fut_taint_republish(t, e->pending, FUT_TAINT_PENDING_SLOTS);
 	} else {
 		g_mutex_lock(&t->lock);
 		origin = g_strdup(g_hash_table_lookup(t->origins, key));

@@ -14,7 +14,11 @@
 #include "bpf/taint.skel.h"
 
 /* The paths of marked inodes kept for the records, at most this many. */
-#define ORIGINS_MAX 8192
+#define ORIGINS_MAX  8192
+/* The verdicts on pending numbers the agent keeps (FutTaintVerdicts): twice the kernel's
+ * resolution map (max_entries of resolved in bpf/taint-common.bpf.h), whose LRU may evict
+ * before it is full. */
+#define VERDICTS_MAX 131072
 
 struct _FutTaint {
 	struct fut_taint_bpf *skel;
@@ -47,6 +51,9 @@ struct _FutTaint {
 	GHashTable *pending_files; /* under pending_lock */
 	guint64 pending_set;       /* under pending_lock */
 	guint64 resolved;          /* under pending_lock */
+	/* The verdicts given to the kernel, to give again when it lost one; under pending_lock. */
+	FutTaintVerdicts *verdicts;
+	guint64 republished; /* under pending_lock */
 };
 
 typedef struct {
@@ -58,7 +65,6 @@ typedef struct {
 	struct fut_taint_approval_key key;
 	guint64 end; /* boot clock, ns, exclusive */
 } Allowed;
-
 
 /* The kernel's dev_t (major << 20 | minor) of a stat's st_dev, and back. */
 static inline guint32
@@ -85,11 +91,13 @@ gchar *fut_taint_origin_key(guint32 kdev, guint64 ino);
 void fut_taint_pending_file_free(gpointer p);
 /* The file @seq was given to (fut_taint_set_pending()), for a record: its path (or NULL)
  * and st_dev, inode number. FALSE when it is not known (any more). */
-gboolean fut_taint_pending_origin(FutTaint *t,
-                                  guint64 seq,
-                                  gchar **ret_path,
-                                  guint64 *ret_dev,
-                                  guint64 *ret_ino);
+gboolean fut_taint_pending_origin(
+    FutTaint *t, guint64 seq, gchar **ret_path, guint64 *ret_dev, guint64 *ret_ino);
+
+/* The kernel refused a send as not yet classified, with @seqs (@n of them, 0: none) still
+ * unresolved in its mark: gives the kernel again each verdict the agent still has and the
+ * kernel's resolution map lost. Returns how many were given again. */
+guint fut_taint_republish(FutTaint *t, const guint64 *seqs, guint n);
 
 /* taint-events.c: the ring buffer's callback (libbpf) and its main loop source. */
 int fut_taint_on_event(void *ctx, void *data, size_t size);

@@ -279,6 +279,7 @@ fut_taint_new(const gchar *const *exempt_programs,
 	t->windows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	t->pending_files =
 	    g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, fut_taint_pending_file_free);
+	t->verdicts = fut_taint_verdicts_new(VERDICTS_MAX);
 	t->on_denial = on_denial;
 	t->on_gap = on_gap;
 	t->user_data = user_data;
@@ -353,6 +354,7 @@ fut_taint_free(FutTaint *t)
 	g_clear_pointer(&t->allowed, g_hash_table_unref);
 	g_clear_pointer(&t->windows, g_hash_table_unref);
 	g_clear_pointer(&t->pending_files, g_hash_table_unref);
+	g_clear_pointer(&t->verdicts, fut_taint_verdicts_free);
 	g_mutex_clear(&t->pending_lock);
 	g_mutex_clear(&t->lock);
 	g_free(t);
@@ -598,6 +600,7 @@ fut_taint_get_stats(FutTaint *t, FutTaintStats *ret)
 	g_mutex_lock(&t->pending_lock);
 	ret->pending_set = t->pending_set;
 	ret->resolved = t->resolved;
+	ret->republished = t->republished;
 	g_mutex_unlock(&t->pending_lock);
 	g_mutex_lock(&t->lock);
 	ret->marked = t->marked;

@@ -43,7 +43,8 @@ struct {
 /* The agent's verdicts on pending sequence numbers, once the learner (or a worker) has
  * classified that version. Keyed by the number, never by the inode: a verdict on an older
  * version cannot clear a pending of a newer one. An evicted verdict leaves its pendings
- * unresolved, so denied (fail closed). */
+ * unresolved, so denied (fail closed); the denial's record carries the numbers, and the agent
+ * puts back a verdict it still knows (agent/taint-pending.c), so the next try resolves. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
@@ -124,7 +125,6 @@ const volatile __u32 agent_tgid = 0;
 struct fut_taint_counters counters = {};
 /* Nonzero once a loopback flow has been marked: receivers look it up only then. */
 __u32 loopback_used = 0;
-
 
 static __always_inline int
 stronger(__u32 a, __u32 b)

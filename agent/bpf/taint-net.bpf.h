@@ -158,6 +158,7 @@ decide_send(struct fut_taint_mark *m, const struct dest *d, __u32 kind)
 	e->family = d->family;
 	e->port = d->port;
 	e->seq = seq;
+	__builtin_memcpy(e->pending, m->pending, sizeof e->pending);
 	__builtin_memcpy(e->addr, d->addr, 16);
 	bpf_get_current_comm(e->comm, sizeof e->comm);
 	exe_of_current(&e->exe, e->exe_name, sizeof e->exe_name);
