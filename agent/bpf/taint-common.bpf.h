@@ -125,6 +125,9 @@ const volatile __u32 agent_tgid = 0;
 struct fut_taint_counters counters = {};
 /* Nonzero once a loopback flow has been marked: receivers look it up only then. */
 __u32 loopback_used = 0;
+/* Nonzero once a pipe has been marked in pipe_marks: readers and splicers look it up only
+ * then (before, every lookup would miss). Set before the first entry is added. */
+__u32 pipes_used = 0;
 
 static __always_inline int
 stronger(__u32 a, __u32 b)

@@ -96,6 +96,7 @@ mark_pipe_key(__u64 key, const struct fut_taint_mark *from)
 			__sync_fetch_and_add(&counters.flowed, 1);
 		return;
 	}
+	pipes_used = 1;
 	bpf_map_update_elem(&pipe_marks, &key, from, BPF_ANY);
 	__sync_fetch_and_add(&counters.flowed, 1);
 }

@@ -40,9 +40,15 @@ BPF_PROG(fut_file_permission, struct file *file, int mask, int ret)
 	if (inode == 0)
 		return 0;
 	fmt = inode->i_mode & S_IFMT;
-	if (mask & MAY_READ) {
+	/* Only regular files and pipes carry marks, and only they and sockets pass taint on: a
+	 * read or write of anything else (a terminal, an eventfd, a directory) returns here,
+	 * before any map lookup or helper call. */
+	if (fmt != S_IFREG && fmt != S_IFIFO && fmt != S_IFSOCK)
+		return 0;
+	/* A socket's read taints in socket_recvmsg: its inode is never marked. */
+	if ((mask & MAY_READ) && fmt != S_IFSOCK) {
 		m = bpf_inode_storage_get(&inode_marks, inode, 0, 0);
-		if ((m == 0 || !has_mark(m)) && fmt == S_IFIFO) {
+		if ((m == 0 || !has_mark(m)) && fmt == S_IFIFO && pipes_used) {
 			__u64 key = inode_key(file);
 			m = bpf_map_lookup_elem(&pipe_marks, &key);
 		}
@@ -103,18 +109,19 @@ BPF_PROG(fut_mmap_file,
 	if (ret != 0 || file == 0)
 		return ret;
 	inode = file->f_inode;
-	if (inode == 0)
+	/* Only regular files carry marks here: a mapping of a device (a GPU's, a frame
+	 * buffer) or of anonymous memory returns at once. */
+	if (inode == 0 || (inode->i_mode & S_IFMT) != S_IFREG)
 		return 0;
 	if (prot & PROT_READ) {
 		m = bpf_inode_storage_get(&inode_marks, inode, 0, 0);
 		if (m != 0 && has_mark(m))
 			taint_current(m);
-		if ((inode->i_mode & S_IFMT) == S_IFREG)
-			pending_read(inode, 0);
+		pending_read(inode, 0);
 	}
 	if ((prot & PROT_WRITE) && (flags & MAP_SHARED)) {
 		m = current_mark();
-		if (m != 0 && (inode->i_mode & S_IFMT) == S_IFREG && !current_exempt())
+		if (m != 0 && !current_exempt())
 			mark_inode(inode, m);
 	}
 	return 0;
@@ -229,7 +236,8 @@ splice_flow(struct file *in, struct file *out, int note)
 
 	if ((__u32)(pid_tgid >> 32) == agent_tgid)
 		return;
-	if (in != 0 && in->f_inode != 0 && (in->f_inode->i_mode & S_IFMT) == S_IFIFO) {
+	if (pipes_used && in != 0 && in->f_inode != 0 &&
+	    (in->f_inode->i_mode & S_IFMT) == S_IFIFO) {
 		key = inode_key(in);
 		m = bpf_map_lookup_elem(&pipe_marks, &key);
 		if (m != 0 && has_mark(m))
