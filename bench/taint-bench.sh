@@ -7,7 +7,8 @@
 # and, for an untainted process, connect+send+accept+close and send+recv of 64 bytes to the
 # guest's dummy interface (192.0.2.1, TEST-NET-1; the guest has no network backend) with
 # bench/taint-connloop; and write+read of 64 bytes through a pipe and of an eventfd's
-# counter (bench/taint-ioloop: file_permission on what is not a regular file). Rounds
+# counter (file_permission on what is not a regular file), send+recv of 64 bytes on a unix
+# socket pair (bench/taint-ioloop). Rounds
 # alternate none/taint; figures are the median over rounds and the best round (other jobs
 # on the machine only ever add time), the ratio is taint/none. Goals (issue 14):
 # open/read/close <= 1.1x, connect/send <= 1.05x (pipe, eventfd: none set).
@@ -66,15 +67,15 @@ stop_taint() {
 	wait "$LPID" 2>/dev/null
 	LPID=
 }
-run() { # MODE: one line "MODE open NS connect NS send NS pipe NS eventfd NS"
-	local o c s pi ev
+run() { # MODE: one line "MODE open NS connect NS send NS pipe NS eventfd NS unix NS"
+	local o c s pi ev un
 	# pass 1 warms the dentry cache; pass 3 is reported
 	o=$("$loop" "$work/fs" "$files" 3 | awk '$1 == "pass" && $2 == 3 { print $3 }')
 	"$conn" 192.0.2.1 "$connects" >"$work/conn.out" || exit 1
 	read -r c s <<<"$(awk '{ v[$1] = $2 } END { print v["connect"], v["send"] }' "$work/conn.out")"
 	"$io" "$connects" >"$work/io.out" || exit 1
-	read -r pi ev <<<"$(awk '{ v[$1] = $2 } END { print v["pipe"], v["eventfd"] }' "$work/io.out")"
-	echo "$1 $o $c $s $pi $ev"
+	read -r pi ev un <<<"$(awk '{ v[$1] = $2 } END { print v["pipe"], v["eventfd"], v["unix"] }' "$work/io.out")"
+	echo "$1 $o $c $s $pi $ev $un"
 }
 results=$work/results
 for ((r = 1; r <= rounds; r++)); do
@@ -95,8 +96,8 @@ rows = [l.split() for l in open(sys.argv[1])]
 base = bool(sys.argv[2])
 modes = ("none", "taint") + (("base",) if base else ())
 names = ("open/read/close", "connect+send+accept+close", "send+recv 64 B",
-         "pipe write+read 64 B", "eventfd write+read")
-goals = (1.1, 1.05, 1.05, None, None)
+         "pipe write+read 64 B", "eventfd write+read", "unix send+recv 64 B")
+goals = (1.1, 1.05, 1.05, None, None, None)
 # The median of each mode over rounds, and its best round (min): other jobs on the machine
 # only ever add time, so the best rounds are the least disturbed.
 for label, agg in (("median", statistics.median), ("best round", min)):

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* For bench/taint-bench.sh: the everyday reads and writes that are neither a file's nor the
  * network's, by an untainted process, COUNT times each: write 64 bytes into a pipe and read
- * them back (the "pipe" figure), and write and read an eventfd's counter (the "eventfd"
- * figure: anything that is not a file, pipe or socket, like a terminal). Prints "pipe NS" and
- * "eventfd NS", the mean cost of one round in nanoseconds. */
+ * them back (the "pipe" figure), write and read an eventfd's counter (the "eventfd" figure:
+ * anything that is not a file, pipe or socket, like a terminal), and send 64 bytes on a unix
+ * stream socket pair and receive them (the "unix" figure: what a desktop's D-Bus and display
+ * server traffic does). Prints "pipe NS", "eventfd NS" and "unix NS", the mean cost of one
+ * round in nanoseconds. */
 #include "config.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,7 +30,7 @@ main(int argc, char **argv)
 {
 	char buf[64] = {0};
 	uint64_t v = 1;
-	int p[2], efd;
+	int p[2], sp[2], efd;
 	long count;
 	double t0;
 
@@ -36,8 +39,9 @@ main(int argc, char **argv)
 		return 2;
 	}
 	efd = eventfd(0, EFD_CLOEXEC);
-	if (pipe(p) != 0 || efd < 0) {
-		perror("taint-ioloop: pipe/eventfd");
+	if (pipe(p) != 0 || efd < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0) {
+		perror("taint-ioloop: pipe/eventfd/socketpair");
 		return 1;
 	}
 	t0 = now_ns();
@@ -59,5 +63,14 @@ main(int argc, char **argv)
 		v = 1;
 	}
 	printf("eventfd %.0f\n", (now_ns() - t0) / (double)count);
+	t0 = now_ns();
+	for (long i = 0; i < count; i++) {
+		if (send(sp[0], buf, sizeof buf, 0) != (ssize_t)sizeof buf ||
+		    recv(sp[1], buf, sizeof buf, MSG_WAITALL) != (ssize_t)sizeof buf) {
+			perror("taint-ioloop: unix");
+			return 1;
+		}
+	}
+	printf("unix %.0f\n", (now_ns() - t0) / (double)count);
 	return 0;
 }
