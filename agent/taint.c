@@ -196,15 +196,6 @@ fut_taint_origin_key(guint32 kdev, guint64 ino)
 	return g_strdup_printf("%u:%" G_GUINT64_FORMAT, kdev, ino);
 }
 
-/* After a change of exe_marks: the kernel side's notes of which processes are taint-exempt
- * peers (recv_notes) are looked at again. After the map update, so a note made in between is
- * made again. */
-static void
-bump_exe_gen(FutTaint *t)
-{
-	__atomic_add_fetch(&t->skel->bss->exe_gen, 1, __ATOMIC_SEQ_CST);
-}
-
 /* Sets @flags on the program at @path and gives it an approval id; returns the id, 0 on
  * error. @follow: @path may go through symbolic links (the configured exempt programs);
  * else it must not (an approved program, as the listener read it from /proc/PID/exe).
@@ -235,7 +226,6 @@ mark_program(FutTaint *t, const gchar *path, guint32 flags, gboolean follow, GEr
 	}
 	g_array_append_val(t->exe_fds, fd);
 	g_hash_table_replace(t->exe_ids, g_strdup(path), GUINT_TO_POINTER(x.exe_id));
-	bump_exe_gen(t);
 	return x.exe_id;
 }
 
@@ -265,7 +255,6 @@ fut_taint_exempt_peers(FutTaint *t, const gchar *const *paths)
 		n++;
 	}
 	t->peers_exempt = n;
-	bump_exe_gen(t);
 	g_mutex_unlock(&t->lock);
 	return n;
 }

@@ -60,23 +60,6 @@ struct {
 	__type(value, struct fut_taint_mark);
 } task_marks SEC(".maps");
 
-/* Whether the process's executable is a taint-exempt peer, as its last unix or loopback
- * receive found (taint-net.bpf.h, receiver_note()): for that executable (its inode) and that
- * exe_gen only. Kernel side only. */
-struct fut_taint_recv_note {
-	__u64 exe_ino;
-	__u32 exe_dev;
-	__u32 gen;
-	__u32 exempt;
-	__u32 known;
-};
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct fut_taint_recv_note);
-} recv_notes SEC(".maps");
-
 /* Unix sockets a tainted process sent to (the receiving end). */
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
@@ -140,9 +123,6 @@ struct {
 const volatile __u32 agent_tgid = 0;
 
 struct fut_taint_counters counters = {};
-/* Bumped by the agent after it changed exe_marks: receivers' notes (recv_notes) made before
- * are looked at again. */
-__u32 exe_gen = 0;
 /* Nonzero once a loopback flow has been marked: receivers look it up only then. */
 __u32 loopback_used = 0;
 /* Nonzero once a pipe has been marked in pipe_marks: readers and splicers look it up only

@@ -219,74 +219,33 @@ flow_to_sock(struct sock *sk, const struct dest *d, const struct fut_taint_mark 
 }
 
 /* The current process runs a taint-exempt peer program ([upload] taint-exempt-peers). The
- * LSM hook, at the start of every unix or loopback receive, needs the answer, and so does
- * the fexit program, which cannot read inode storage and sees data that arrived while the
- * receive blocked. The answer is kept per process (recv_notes) with the executable's inode
- * it was found for and the agent's exe_gen: a receive by the same executable costs one task
- * storage lookup; an exec into another program, or the agent marking programs or sockets,
- * makes the LSM hook look at the executable's inode storage again. */
-static __always_inline struct inode *
-current_exe_inode(struct task_struct *task)
-{
-	struct mm_struct *mm = task->mm;
-	struct file *f;
-
-	if (mm == 0)
-		return 0;
-	f = mm->exe_file;
-	if (f == 0)
-		return 0;
-	return f->f_inode;
-}
-
-static __always_inline int
-note_current(const struct fut_taint_recv_note *n, struct inode *ei, __u32 gen)
-{
-	return n->known && n->gen == gen && n->exe_ino == ei->i_ino &&
-	       n->exe_dev == ei->i_sb->s_dev;
-}
-
+ * LSM hook, at the start of every unix or loopback receive, looks at the executable's inode
+ * storage and keeps the answer as a note in the task's storage (cleared again after an exec
+ * into another program); the fexit program, which cannot read inode storage and sees data
+ * that arrived while the receive blocked, reads the note. */
 static __always_inline int
 receiver_note(void)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct inode *ei = current_exe_inode(task);
-	struct fut_taint_recv_note *n;
-	struct fut_taint_exe *x;
-	__u32 gen = exe_gen;
-	int exempt;
+	struct fut_taint_exe *x = current_exe();
+	int exempt = x != 0 && (x->flags & FUT_TAINT_EXE_PEER_EXEMPT);
+	struct fut_taint_mark *t = bpf_task_storage_get(
+	    &task_marks, current_leader(), 0, exempt ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 
-	if (ei == 0)
-		return 0; /* no executable (a kernel thread): current_exe() has none either */
-	n = bpf_task_storage_get(&recv_notes, task->group_leader, 0,
-	                         BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (n != 0 && note_current(n, ei, gen))
-		return n->exempt;
-	x = current_exe();
-	exempt = x != 0 && (x->flags & FUT_TAINT_EXE_PEER_EXEMPT);
-	if (n != 0) {
-		n->exe_ino = ei->i_ino;
-		n->exe_dev = ei->i_sb->s_dev;
-		n->gen = gen;
-		n->exempt = exempt;
-		n->known = 1;
+	if (t != 0) {
+		if (exempt)
+			t->flags |= FUT_TAINT_TASK_PEER_EXEMPT;
+		else
+			t->flags &= ~FUT_TAINT_TASK_PEER_EXEMPT;
 	}
 	return exempt;
 }
 
-/* For the fexit program: the note the LSM hook of this same receive left; none, or one for
- * another executable or an older exe_gen, is not exempt. */
 static __always_inline int
 receiver_noted(void)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct inode *ei = current_exe_inode(task);
-	struct fut_taint_recv_note *n;
+	struct fut_taint_mark *t = bpf_task_storage_get(&task_marks, current_leader(), 0, 0);
 
-	if (ei == 0)
-		return 0;
-	n = bpf_task_storage_get(&recv_notes, task->group_leader, 0, 0);
-	return n != 0 && note_current(n, ei, exe_gen) && n->exempt;
+	return t != 0 && (t->flags & FUT_TAINT_TASK_PEER_EXEMPT);
 }
 
 static __always_inline void

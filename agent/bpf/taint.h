@@ -35,8 +35,10 @@ struct fut_taint_inode {
 /* The value in inode storage (a classified or tainted file, pipe or socket) and in task
  * storage (a tainted process): the class and the Class I/II file it came from, and the
  * sequence numbers of not yet classified content it read (or that was written into it:
- * pending flows exactly like taint; 0: a free slot). flags: none set today (whether a
- * process is a taint-exempt peer is in the kernel side's recv_notes). */
+ * pending flows exactly like taint; 0: a free slot). In task storage, flags may hold
+ * FUT_TAINT_TASK_PEER_EXEMPT with or without a class. */
+/* In task storage: runs a taint-exempt peer program, so its receives never taint it. */
+#define FUT_TAINT_TASK_PEER_EXEMPT 0x1
 struct fut_taint_mark {
 	fut_u32 file_class;
 	fut_u32 flags;
