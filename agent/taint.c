@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The loader of the BPF LSM process taint (agent/bpf/taint.bpf.c): load and attach through
  * the bpftool-generated skeleton, fill the maps (classified inodes, exempt executables,
- * approvals), read denials from the ring buffer into the main loop. */
+ * approvals). The pending marks and their verdicts are in taint-pending.c, the ring buffer's
+ * denials in taint-events.c. */
 #include "config.h"
-
-#include "taint.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,95 +12,16 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "errors.h"
+#include "taint-private.h"
 
 #ifdef HAVE_BPF_TAINT
-#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-
-#include "bpf/taint.h"
-#include "bpf/taint.skel.h"
 #endif
-
-/* The paths of marked inodes kept for the records, at most this many. */
-#define ORIGINS_MAX 8192
-
-static const gchar *
-class_name(guint file_class)
-{
-	switch (file_class) {
-	case 1:
-		return "I";
-	case 2:
-		return "II";
-	default:
-		return "II"; /* what cannot be said is Class II */
-	}
-}
-
-static const gchar *
-kind_reason(FutTaintDenialKind kind)
-{
-	switch (kind) {
-	case FUT_TAINT_DENIED_CONNECT:
-		return "a process that read a classified file tried to connect to the network";
-	case FUT_TAINT_DENIED_WRITE:
-		return "a process that read a classified file tried to write to a network socket";
-	case FUT_TAINT_DENIED_PENDING:
-		return "content not yet classified: a process that read a file the agent had not "
-		       "classified yet tried to send to the network";
-	case FUT_TAINT_DENIED_SEND:
-	default:
-		return "a process that read a classified file tried to send to the network";
-	}
-}
-
-FutLogEvent *
-fut_taint_denial_to_log_event(const FutTaintDenial *d)
-{
-	FutLogEvent *ev = fut_log_event_new("upload.denied");
-
-	fut_log_event_set_subject(ev, (gint64)d->uid, NULL, FUT_LOG_INT_ABSENT,
-	                          d->pid > 0 ? (gint64)d->pid : FUT_LOG_INT_ABSENT, d->exe);
-	fut_log_event_set_object(ev, d->origin_path, FUT_LOG_INT_ABSENT, NULL,
-	                         class_name(d->file_class));
-	fut_log_event_set_upload(ev, d->destination, d->exe);
-	fut_log_event_set_decision(ev, FUT_LOG_DECISION_DENY, kind_reason(d->kind));
-	fut_log_event_set_detail(ev, "layer", "bpf-lsm");
-	if (d->kind == FUT_TAINT_DENIED_PENDING)
-		fut_log_event_set_detail(ev, "classification", "pending");
-	if (d->comm != NULL)
-		fut_log_event_set_detail(ev, "comm", d->comm);
-	fut_log_event_set_detail_int(ev, "dev", (gint64)MIN(d->origin_dev, G_MAXINT64));
-	fut_log_event_set_detail_int(ev, "ino", (gint64)MIN(d->origin_ino, G_MAXINT64));
-	return ev;
-}
-
-FutLogEvent *
-fut_taint_gap_to_log_event(guint64 lost)
-{
-	FutLogEvent *ev = fut_log_event_new_gap(
-	    "taint-denials-dropped",
-	    "the kernel refused these sends but its ring buffer had no room to report them");
-
-	fut_log_event_set_detail_int(ev, "count", (gint64)MIN(lost, G_MAXINT64));
-	return ev;
-}
-
-guint
-fut_taint_resolution_class(guint old, guint new_class)
-{
-	if (new_class < 1 || new_class > 3)
-		new_class = 2; /* what cannot be said is Class II */
-	if (old < 1 || old > 3)
-		return new_class;
-	return MIN(old, new_class); /* 1 is the strongest */
-}
 
 #define NS_PER_S G_GINT64_CONSTANT(1000000000)
 
@@ -182,22 +102,6 @@ fut_taint_set_window(FutTaint *t, const gchar *request_id, gint64 not_after)
 	(void)t, (void)request_id, (void)not_after;
 }
 
-gboolean
-fut_taint_set_pending(FutTaint *t, int fd, guint64 seq, GError **error)
-{
-	(void)t, (void)fd, (void)seq;
-	g_set_error(error, FUT_ERROR, FUT_ERROR_NOT_SUPPORTED, _("built without BPF LSM support"));
-	return FALSE;
-}
-
-gboolean
-fut_taint_resolve(FutTaint *t, guint64 seq, guint file_class, int fd, GError **error)
-{
-	(void)t, (void)seq, (void)file_class, (void)fd;
-	g_set_error(error, FUT_ERROR, FUT_ERROR_NOT_SUPPORTED, _("built without BPF LSM support"));
-	return FALSE;
-}
-
 guint
 fut_taint_exempt_peers(FutTaint *t, const gchar *const *paths)
 {
@@ -212,12 +116,6 @@ fut_taint_withdraw(FutTaint *t, const gchar *request_id)
 }
 
 void
-fut_taint_check_gap(FutTaint *t)
-{
-	(void)t;
-}
-
-void
 fut_taint_get_stats(FutTaint *t, FutTaintStats *ret)
 {
 	(void)t;
@@ -225,71 +123,6 @@ fut_taint_get_stats(FutTaint *t, FutTaintStats *ret)
 }
 
 #else /* HAVE_BPF_TAINT */
-
-struct _FutTaint {
-	struct fut_taint_bpf *skel;
-	struct ring_buffer *rb;
-	guint rb_source;
-	FutTaintDenialFunc on_denial;
-	FutTaintGapFunc on_gap;
-	gpointer user_data;
-	GMutex lock;
-	GHashTable *origins; /* "dev:ino" (kernel numbering) -> path, under lock */
-	guint64 marked;      /* under lock */
-	guint approvals;     /* under lock */
-	guint64 dropped_reported;
-	/* Descriptors of the exempt and approved programs, kept open so their inodes (and the
-	 * BPF storage on them) stay in memory; under lock. */
-	GArray *exe_fds;
-	GHashTable *exe_ids; /* program path -> exe_id (GUINT_TO_POINTER), under lock */
-	/* request id -> GArray of Allowed (the approval map keys allowed under it and the end
-	 * of its window), under lock */
-	GHashTable *allowed;
-	GHashTable *windows; /* request id -> not_after (gint64*, unix seconds), under lock */
-	guint peers_exempt;  /* [upload] taint-exempt-peers marked, under lock */
-	guint32 next_exe_id; /* under lock */
-	/* Its own lock: fut_taint_set_pending() runs on the thread that reads fanotify events,
-	 * which must never wait on @lock (held while a program is opened, and that open may
-	 * itself be a fanotify event only that thread answers). Nothing is opened under it.
-	 * It orders the agent's writes to inode_pending and resolved. */
-	GMutex pending_lock;
-	/* Pending numbers -> PendingFile (for the records), at most ORIGINS_MAX. */
-	GHashTable *pending_files; /* under pending_lock */
-	guint64 pending_set;       /* under pending_lock */
-	guint64 resolved;          /* under pending_lock */
-};
-
-typedef struct {
-	gchar *path;
-	struct fut_taint_inode inode;
-} PendingFile;
-
-static void
-pending_file_free(gpointer p)
-{
-	PendingFile *f = p;
-
-	g_free(f->path);
-	g_free(f);
-}
-
-typedef struct {
-	struct fut_taint_approval_key key;
-	guint64 end; /* boot clock, ns, exclusive */
-} Allowed;
-
-/* The kernel's dev_t (major << 20 | minor) of a stat's st_dev, and back. */
-static guint32
-kdev_of(dev_t dev)
-{
-	return (guint32)((major(dev) << 20) | (minor(dev) & 0xfffff));
-}
-
-static guint64
-udev_of(guint32 kdev)
-{
-	return (guint64)makedev(kdev >> 20, kdev & 0xfffff);
-}
 
 /* libbpf's messages during the load, for the error a refused load gives. */
 static GString *load_log;
@@ -327,8 +160,8 @@ lsm_hint(void)
 	return g_strdup_printf(_("active LSMs: %s"), lsms);
 }
 
-static gboolean
-inode_of_fd(int fd, struct fut_taint_inode *ret, GError **error)
+gboolean
+fut_taint_inode_of_fd(int fd, struct fut_taint_inode *ret, GError **error)
 {
 	struct stat st;
 
@@ -338,14 +171,12 @@ inode_of_fd(int fd, struct fut_taint_inode *ret, GError **error)
 	}
 	memset(ret, 0, sizeof *ret);
 	ret->ino = st.st_ino;
-	ret->dev = kdev_of(st.st_dev);
+	ret->dev = fut_taint_kdev_of(st.st_dev);
 	return TRUE;
 }
 
-/* inode_of_fd() from the attributes the kernel has cached: on the thread that answers
- * fanotify, a network filesystem's server is never asked. */
-static gboolean
-inode_of_fd_nosync(int fd, struct fut_taint_inode *ret, GError **error)
+gboolean
+fut_taint_inode_of_fd_nosync(int fd, struct fut_taint_inode *ret, GError **error)
 {
 	struct statx stx;
 
@@ -357,6 +188,12 @@ inode_of_fd_nosync(int fd, struct fut_taint_inode *ret, GError **error)
 	ret->ino = stx.stx_ino;
 	ret->dev = (guint32)((stx.stx_dev_major << 20) | (stx.stx_dev_minor & 0xfffff));
 	return TRUE;
+}
+
+gchar *
+fut_taint_origin_key(guint32 kdev, guint64 ino)
+{
+	return g_strdup_printf("%u:%" G_GUINT64_FORMAT, kdev, ino);
 }
 
 /* Sets @flags on the program at @path and gives it an approval id; returns the id, 0 on
@@ -422,111 +259,6 @@ fut_taint_exempt_peers(FutTaint *t, const gchar *const *paths)
 	return n;
 }
 
-static gchar *
-origin_key(guint32 kdev, guint64 ino)
-{
-	return g_strdup_printf("%u:%" G_GUINT64_FORMAT, kdev, ino);
-}
-
-static gchar *
-read_exe(guint32 pid)
-{
-	g_autofree gchar *link = g_strdup_printf("/proc/%u/exe", pid);
-
-	return g_file_read_link(link, NULL);
-}
-
-static gchar *
-format_destination(const struct fut_taint_event *e)
-{
-	char buf[INET6_ADDRSTRLEN] = "";
-
-	if (e->family == AF_INET) {
-		inet_ntop(AF_INET, e->addr, buf, sizeof buf);
-		return g_strdup_printf("%s:%u", buf, e->port);
-	}
-	if (e->family == AF_INET6) {
-		inet_ntop(AF_INET6, e->addr, buf, sizeof buf);
-		return g_strdup_printf("[%s]:%u", buf, e->port);
-	}
-	return g_strdup_printf("family %u", e->family);
-}
-
-static int
-on_event(void *ctx, void *data, size_t size)
-{
-	FutTaint *t = ctx;
-	const struct fut_taint_event *e = data;
-	FutTaintDenial d = {0};
-	g_autofree gchar *exe = NULL;
-	g_autofree gchar *comm = NULL;
-	g_autofree gchar *dest = NULL;
-	g_autofree gchar *key = NULL;
-	g_autofree gchar *origin = NULL;
-
-	if (size < sizeof *e)
-		return 0;
-	exe = read_exe(e->pid);
-	if (exe == NULL)
-		exe = g_strndup(e->exe_name, sizeof e->exe_name);
-	comm = g_strndup(e->comm, sizeof e->comm);
-	dest = format_destination(e);
-	key = origin_key(e->origin.dev, e->origin.ino);
-	g_mutex_lock(&t->lock);
-	if (e->kind == FUT_TAINT_EVENT_DENY_PENDING) {
-		/* Named by the file whose content is not classified yet. */
-		PendingFile *pf;
-
-		g_mutex_lock(&t->pending_lock);
-		pf = g_hash_table_lookup(t->pending_files, &e->seq);
-		if (pf != NULL) {
-			origin = g_strdup(pf->path);
-			d.origin_dev = udev_of(pf->inode.dev);
-			d.origin_ino = pf->inode.ino;
-		}
-		g_mutex_unlock(&t->pending_lock);
-	} else {
-		origin = g_strdup(g_hash_table_lookup(t->origins, key));
-		d.origin_dev = udev_of(e->origin.dev);
-		d.origin_ino = e->origin.ino;
-	}
-	g_mutex_unlock(&t->lock);
-	d.kind = (FutTaintDenialKind)e->kind;
-	d.pid = e->pid;
-	d.uid = e->uid;
-	d.file_class = e->file_class;
-	d.origin_path = origin;
-	d.exe = exe;
-	d.comm = comm;
-	d.destination = dest;
-	if (t->on_denial != NULL)
-		t->on_denial(&d, t->user_data);
-	return 0;
-}
-
-void
-fut_taint_check_gap(FutTaint *t)
-{
-	guint64 dropped = __atomic_load_n(&t->skel->bss->counters.dropped, __ATOMIC_RELAXED);
-
-	if (dropped == t->dropped_reported)
-		return;
-	if (t->on_gap != NULL)
-		t->on_gap(dropped - t->dropped_reported, t->user_data);
-	t->dropped_reported = dropped;
-}
-
-static gboolean
-rb_ready(gint fd, GIOCondition cond, gpointer user_data)
-{
-	FutTaint *t = user_data;
-
-	(void)fd, (void)cond;
-	ring_buffer__consume(t->rb);
-	fut_taint_check_gap(t);
-	return G_SOURCE_CONTINUE;
-}
-
 FutTaint *
 fut_taint_new(const gchar *const *exempt_programs,
               FutTaintDenialFunc on_denial,
@@ -546,7 +278,8 @@ fut_taint_new(const gchar *const *exempt_programs,
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_array_unref);
 	t->windows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	t->pending_files =
-	    g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, pending_file_free);
+	    g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, fut_taint_pending_file_free);
+	t->verdicts = fut_taint_verdicts_new(VERDICTS_MAX);
 	t->on_denial = on_denial;
 	t->on_gap = on_gap;
 	t->user_data = user_data;
@@ -582,14 +315,14 @@ fut_taint_new(const gchar *const *exempt_programs,
 		(void)mark_program(t, exempt_programs[i], FUT_TAINT_EXE_EXEMPT, TRUE, NULL);
 	g_mutex_unlock(&t->lock);
 
-	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_event, t, NULL);
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), fut_taint_on_event, t, NULL);
 	if (t->rb == NULL) {
 		err = errno;
 		g_set_error(error, FUT_ERROR, FUT_ERROR_NOT_SUPPORTED,
 		            _("cannot read the BPF ring buffer: %s"), g_strerror(err));
 		return NULL;
 	}
-	t->rb_source = g_unix_fd_add(ring_buffer__epoll_fd(t->rb), G_IO_IN, rb_ready, t);
+	t->rb_source = g_unix_fd_add(ring_buffer__epoll_fd(t->rb), G_IO_IN, fut_taint_rb_ready, t);
 	return g_steal_pointer(&t);
 
 fail:
@@ -621,6 +354,7 @@ fut_taint_free(FutTaint *t)
 	g_clear_pointer(&t->allowed, g_hash_table_unref);
 	g_clear_pointer(&t->windows, g_hash_table_unref);
 	g_clear_pointer(&t->pending_files, g_hash_table_unref);
+	g_clear_pointer(&t->verdicts, fut_taint_verdicts_free);
 	g_mutex_clear(&t->pending_lock);
 	g_mutex_clear(&t->lock);
 	g_free(t);
@@ -640,7 +374,7 @@ fut_taint_mark_fd(FutTaint *t, int fd, guint file_class, GError **error)
 		            _("only Class I and II files are marked (class %u)"), file_class);
 		return FALSE;
 	}
-	if (!inode_of_fd(fd, &m.origin, error))
+	if (!fut_taint_inode_of_fd(fd, &m.origin, error))
 		return FALSE;
 	m.file_class = file_class;
 	/* Keep a stronger class already there (a Class I file is never lowered to II). */
@@ -658,85 +392,11 @@ fut_taint_mark_fd(FutTaint *t, int fd, guint file_class, GError **error)
 	if (path != NULL) {
 		if (g_hash_table_size(t->origins) >= ORIGINS_MAX)
 			g_hash_table_remove_all(t->origins);
-		g_hash_table_replace(t->origins, origin_key(m.origin.dev, m.origin.ino),
+		g_hash_table_replace(t->origins, fut_taint_origin_key(m.origin.dev, m.origin.ino),
 		                     g_steal_pointer(&path));
 	}
 	g_mutex_unlock(&t->lock);
 	return TRUE;
-}
-
-gboolean
-fut_taint_set_pending(FutTaint *t, int fd, guint64 seq, GError **error)
-{
-	int map = bpf_map__fd(t->skel->maps.inode_pending);
-	g_autofree gchar *link = NULL;
-	PendingFile *pf;
-
-	if (seq == 0) {
-		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
-		            _("pending sequence number 0"));
-		return FALSE;
-	}
-	pf = g_new0(PendingFile, 1);
-	if (!inode_of_fd_nosync(fd, &pf->inode, error)) {
-		pending_file_free(pf);
-		return FALSE;
-	}
-	link = g_strdup_printf("/proc/self/fd/%d", fd);
-	pf->path = g_file_read_link(link, NULL);
-	g_mutex_lock(&t->pending_lock);
-	if (bpf_map_update_elem(map, &fd, &seq, BPF_ANY) != 0) {
-		int err = errno;
-		g_mutex_unlock(&t->pending_lock);
-		pending_file_free(pf);
-		fut_error_set_errno(error, err, "BPF inode storage (pending)");
-		return FALSE;
-	}
-	if (g_hash_table_size(t->pending_files) >= ORIGINS_MAX)
-		g_hash_table_remove_all(t->pending_files);
-	g_hash_table_replace(t->pending_files, g_memdup2(&seq, sizeof seq), pf);
-	t->pending_set++;
-	g_mutex_unlock(&t->pending_lock);
-	return TRUE;
-}
-
-gboolean
-fut_taint_resolve(FutTaint *t, guint64 seq, guint file_class, int fd, GError **error)
-{
-	int rmap = bpf_map__fd(t->skel->maps.resolved);
-	int pmap = bpf_map__fd(t->skel->maps.inode_pending);
-	struct fut_taint_resolution r = {0};
-	struct fut_taint_resolution old = {0};
-	guint64 on_inode = 0;
-	gboolean ok = TRUE;
-	int err = 0;
-
-	if (seq == 0)
-		return TRUE;
-	/* May run on the thread that reads fanotify events (an event that ends unlearnt). */
-	if (fd >= 0 && !inode_of_fd_nosync(fd, &r.origin, NULL))
-		memset(&r.origin, 0, sizeof r.origin);
-	g_mutex_lock(&t->pending_lock);
-	if (bpf_map_lookup_elem(rmap, &seq, &old) != 0)
-		memset(&old, 0, sizeof old);
-	r.file_class = fut_taint_resolution_class(old.file_class, file_class);
-	if (old.file_class == r.file_class && old.file_class != 0)
-		r.origin = old.origin; /* resolved already, and not raised */
-	if (bpf_map_update_elem(rmap, &seq, &r, BPF_ANY) != 0) {
-		/* Unresolved, its readers stay refused: fail closed. */
-		err = errno;
-		ok = FALSE;
-	} else {
-		t->resolved++;
-	}
-	/* New readers need not carry a number that is settled; a newer version's number (set
-	 * since) stays. */
-	if (ok && fd >= 0 && bpf_map_lookup_elem(pmap, &fd, &on_inode) == 0 && on_inode == seq)
-		(void)bpf_map_delete_elem(pmap, &fd);
-	g_mutex_unlock(&t->pending_lock);
-	if (!ok)
-		fut_error_set_errno(error, err, "BPF resolution map");
-	return ok;
 }
 
 static gboolean
@@ -748,7 +408,7 @@ approval_key(FutTaint *t,
              GError **error)
 {
 	memset(k, 0, sizeof *k);
-	if (!inode_of_fd(content_fd, &k->origin, error))
+	if (!fut_taint_inode_of_fd(content_fd, &k->origin, error))
 		return FALSE;
 	k->uid = uid;
 	if (program == NULL)
@@ -940,6 +600,7 @@ fut_taint_get_stats(FutTaint *t, FutTaintStats *ret)
 	g_mutex_lock(&t->pending_lock);
 	ret->pending_set = t->pending_set;
 	ret->resolved = t->resolved;
+	ret->republished = t->republished;
 	g_mutex_unlock(&t->pending_lock);
 	g_mutex_lock(&t->lock);
 	ret->marked = t->marked;

@@ -40,6 +40,9 @@ typedef struct {
 	const gchar *exe;               /* /proc/PID/exe, or the kernel's file name of it */
 	const gchar *comm;
 	const gchar *destination; /* "192.0.2.1:8080", "[2001:db8::1]:443" */
+	/* PENDING only: verdicts the kernel had lost (its resolution map is an LRU) and the agent
+	 * gave it again after this refusal, so the process's next try is decided on them. */
+	guint republished;
 } FutTaintDenial;
 
 typedef void (*FutTaintDenialFunc)(const FutTaintDenial *denial, gpointer user_data);
@@ -58,6 +61,7 @@ typedef struct {
 	guint64 pending_overflow; /* marks made Class II: no free pending slot (kernel) */
 	guint64 pending_set;      /* inodes marked pending by the agent */
 	guint64 resolved;         /* pending numbers resolved by the agent */
+	guint64 republished;      /* verdicts given to the kernel again after it lost them */
 	guint approvals;          /* approvals in the kernel map */
 	guint peers_exempt; /* taint-exempt-peers entries marked (programs and sockets found) */
 } FutTaintStats;
@@ -89,6 +93,30 @@ gboolean fut_taint_set_pending(FutTaint *t, int fd, guint64 seq, GError **error)
  * ever raised. With @fd, the inode's pending mark is dropped when it is still @seq.
  * Thread-safe. */
 gboolean fut_taint_resolve(FutTaint *t, guint64 seq, guint file_class, int fd, GError **error);
+
+/* The verdicts the agent gave on pending numbers, kept on its side too: the kernel's
+ * resolution map is an LRU, and a verdict it evicted would leave a reader refused until it
+ * exits. When the kernel refuses a send as "not yet classified", the agent gives it the
+ * verdicts it still has on the process's numbers again (taint-pending.c); a number it no
+ * longer has stays refused (fail closed). At most @max numbers, the oldest forgotten first.
+ * Not thread-safe (FutTaint holds its pending lock). */
+typedef struct _FutTaintVerdicts FutTaintVerdicts;
+FutTaintVerdicts *fut_taint_verdicts_new(guint max);
+void fut_taint_verdicts_free(FutTaintVerdicts *v);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutTaintVerdicts, fut_taint_verdicts_free)
+/* Records the verdict @file_class (fut_taint_resolution_class() with the one kept already)
+ * on @seq, from the file @origin_kdev:@origin_ino (the kernel's numbering; 0:0 none; kept
+ * from the earlier verdict when the class is not raised). Returns the class kept; @seq 0 is
+ * ignored (returns 0). */
+guint fut_taint_verdicts_put(
+    FutTaintVerdicts *v, guint64 seq, guint file_class, guint32 origin_kdev, guint64 origin_ino);
+/* The verdict on @seq: FALSE when there is none (never given, or forgotten). */
+gboolean fut_taint_verdicts_lookup(FutTaintVerdicts *v,
+                                   guint64 seq,
+                                   guint *ret_class,
+                                   guint32 *ret_origin_kdev,
+                                   guint64 *ret_origin_ino);
+guint fut_taint_verdicts_size(FutTaintVerdicts *v);
 
 /* The class a resolution keeps when @seq is resolved again: the stronger of @old (0: none
  * yet) and @new (1, 2 or 3; anything else is 2). */

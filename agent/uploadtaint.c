@@ -190,6 +190,8 @@ fut_agent_taint_status(FutAgent *agent, JsonObject *r)
 		                           (gint64)MIN(st.pending, G_MAXINT64));
 		json_object_set_int_member(r, "taint_resolved",
 		                           (gint64)MIN(st.resolved, G_MAXINT64));
+		json_object_set_int_member(r, "taint_republished",
+		                           (gint64)MIN(st.republished, G_MAXINT64));
 		json_object_set_int_member(r, "taint_pending_overflow",
 		                           (gint64)MIN(st.pending_overflow, G_MAXINT64));
 	}

@@ -104,6 +104,9 @@ struct fut_taint_event {
 	fut_u32 pad;
 	fut_u8 addr[16];
 	fut_u64 seq; /* DENY_PENDING: the unresolved sequence number */
+	/* DENY_PENDING: every unresolved sequence number of the process (0: none), so the agent
+	 * can give the kernel again a verdict its resolution map has lost (LRU eviction). */
+	fut_u64 pending[FUT_TAINT_PENDING_SLOTS];
 	char comm[FUT_TAINT_COMM_LEN];
 	char exe_name[FUT_TAINT_NAME_LEN]; /* the executable's file name, no directory */
 };

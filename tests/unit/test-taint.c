@@ -332,6 +332,105 @@ test_pending_record(void)
 	g_assert_cmpstr(ev->event, ==, "upload.denied");
 	g_assert_cmpstr(fut_log_event_get_detail_str(ev, "classification"), ==, "pending");
 	g_assert_cmpstr(fut_log_event_get_detail_str(ev, "layer"), ==, "bpf-lsm");
+	/* Nothing was given again: the record does not say so. */
+	g_assert_null(fut_log_event_get_detail(ev, "verdicts_republished"));
+}
+
+/* A refusal after which the agent gave the kernel a lost verdict again says how many. */
+static void
+test_pending_record_republished(void)
+{
+	FutTaintDenial d = {0};
+	g_autoptr(FutLogEvent) ev = NULL;
+	g_autoptr(FutLogRecord) back = NULL;
+	const FutLogDetail *n;
+
+	d.kind = FUT_TAINT_DENIED_PENDING;
+	d.pid = 42;
+	d.uid = 1000;
+	d.exe = "/usr/bin/curl";
+	d.destination = "192.0.2.1:8080";
+	d.republished = 2;
+	ev = fut_taint_denial_to_log_event(&d);
+	back = round_trip(ev);
+	n = fut_log_event_get_detail(back->ev, "verdicts_republished");
+	g_assert_nonnull(n);
+	g_assert_null(n->str);
+	g_assert_cmpint(n->num, ==, 2);
+	g_assert_cmpstr(back->ev->decision, ==, "deny");
+	/* Only a pending refusal can have lost verdicts. */
+	d.kind = FUT_TAINT_DENIED_SEND;
+	d.file_class = 2;
+	g_clear_pointer(&ev, fut_log_event_free);
+	ev = fut_taint_denial_to_log_event(&d);
+	g_assert_null(fut_log_event_get_detail(ev, "verdicts_republished"));
+}
+
+/* The agent's own copy of its verdicts (what it gives the kernel again after the kernel's LRU
+ * lost one): kept, only ever raised, the oldest forgotten first, garbage is Class II. */
+static void
+test_verdicts(void)
+{
+	g_autoptr(FutTaintVerdicts) v = fut_taint_verdicts_new(3);
+	guint cls = 0;
+	guint32 kdev = 0;
+	guint64 ino = 0;
+
+	g_assert_false(fut_taint_verdicts_lookup(v, 1, &cls, &kdev, &ino));
+	g_assert_cmpuint(fut_taint_verdicts_put(v, 0, 3, 0, 0), ==, 0); /* 0 is no number */
+	g_assert_cmpuint(fut_taint_verdicts_size(v), ==, 0);
+
+	g_assert_cmpuint(fut_taint_verdicts_put(v, 10, 3, 0, 0), ==, 3);
+	g_assert_true(fut_taint_verdicts_lookup(v, 10, &cls, &kdev, &ino));
+	g_assert_cmpuint(cls, ==, 3);
+	/* Raised to Class I from a file: the origin comes with it. */
+	g_assert_cmpuint(fut_taint_verdicts_put(v, 10, 1, 2049, 77), ==, 1);
+	g_assert_true(fut_taint_verdicts_lookup(v, 10, &cls, &kdev, &ino));
+	g_assert_cmpuint(cls, ==, 1);
+	g_assert_cmpuint(kdev, ==, 2049);
+	g_assert_cmphex(ino, ==, 77);
+	/* Never lowered: a later Class III verdict on the same number (an older event's) keeps
+	 * Class I and its origin. */
+	g_assert_cmpuint(fut_taint_verdicts_put(v, 10, 3, 9, 9), ==, 1);
+	g_assert_true(fut_taint_verdicts_lookup(v, 10, &cls, &kdev, &ino));
+	g_assert_cmpuint(cls, ==, 1);
+	g_assert_cmpuint(kdev, ==, 2049);
+	g_assert_cmphex(ino, ==, 77);
+	/* A class that cannot be said is Class II. */
+	g_assert_cmpuint(fut_taint_verdicts_put(v, 11, 0, 0, 0), ==, 2);
+	g_assert_cmpuint(fut_taint_verdicts_put(v, 12, 99, 0, 0), ==, 2);
+	g_assert_cmpuint(fut_taint_verdicts_size(v), ==, 3);
+	/* Full: the oldest (10) is forgotten first, a raise did not make it younger. */
+	g_assert_cmpuint(fut_taint_verdicts_put(v, 13, 3, 0, 0), ==, 3);
+	g_assert_cmpuint(fut_taint_verdicts_size(v), ==, 3);
+	g_assert_false(fut_taint_verdicts_lookup(v, 10, &cls, &kdev, &ino));
+	g_assert_true(fut_taint_verdicts_lookup(v, 11, &cls, &kdev, &ino));
+	g_assert_true(fut_taint_verdicts_lookup(v, 13, &cls, &kdev, &ino));
+	/* Round the ring several times: always the last three. */
+	for (guint64 s = 100; s < 1000; s++)
+		(void)fut_taint_verdicts_put(v, s, 3, 0, 0);
+	g_assert_cmpuint(fut_taint_verdicts_size(v), ==, 3);
+	for (guint64 s = 997; s < 1000; s++)
+		g_assert_true(fut_taint_verdicts_lookup(v, s, &cls, &kdev, &ino));
+	g_assert_false(fut_taint_verdicts_lookup(v, 996, &cls, &kdev, &ino));
+	g_assert_false(fut_taint_verdicts_lookup(v, 13, &cls, &kdev, &ino));
+}
+
+/* A table of one (and a max of 0, taken as 1). */
+static void
+test_verdicts_tiny(void)
+{
+	g_autoptr(FutTaintVerdicts) v = fut_taint_verdicts_new(0);
+	guint cls = 0;
+	guint32 kdev = 0;
+	guint64 ino = 0;
+
+	(void)fut_taint_verdicts_put(v, 5, 2, 1, 1);
+	(void)fut_taint_verdicts_put(v, 6, 3, 0, 0);
+	g_assert_cmpuint(fut_taint_verdicts_size(v), ==, 1);
+	g_assert_false(fut_taint_verdicts_lookup(v, 5, &cls, &kdev, &ino));
+	g_assert_true(fut_taint_verdicts_lookup(v, 6, &cls, &kdev, &ino));
+	g_assert_cmpuint(cls, ==, 3);
 }
 
 int
@@ -342,6 +441,9 @@ main(int argc, char **argv)
 	g_test_add_func("/taint/gap-record", test_gap_record);
 	g_test_add_func("/taint/resolution-class", test_resolution_class);
 	g_test_add_func("/taint/pending-record", test_pending_record);
+	g_test_add_func("/taint/pending-record-republished", test_pending_record_republished);
+	g_test_add_func("/taint/verdicts", test_verdicts);
+	g_test_add_func("/taint/verdicts-tiny", test_verdicts_tiny);
 	g_test_add_func("/taint/refused-load", test_refused_load);
 	g_test_add_func("/taint/window-end", test_window_end);
 	g_test_add_func("/taint/path-on-fuse", test_path_on_fuse);

@@ -168,3 +168,90 @@ e2e_as hanako timeout 60 bash -c "printf 'dinner FRESH-III-RACE\n' >'$H'; cat '$
 [ "$rc" -eq 0 ] || fail "a pending reader of a Class III file never got to send: $(cat "$E2E_SCRATCH/iii-race.out")"
 grep -q FRESH-III-RACE "$recv" || fail "the listener did not receive the raced Class III file"
 note "taint: pending marks $(status taint_pending_set), pending reads $(status taint_pending_read), resolved $(status taint_resolved), overflow $(status taint_pending_overflow)"
+
+# The kernel keeps its verdicts in an LRU map (resolved, 65536 numbers): a verdict it evicted
+# must not leave a reader refused until it exits. Evicted here by hand (bpftool deletes every
+# verdict in the map; the agent keeps its own copy). Two readers read while pending (the
+# learner held up), then wait until both verdicts are in and evicted: the first try of each
+# is refused as not yet classified, the agent gives the kernel the verdict again, and the
+# next try is decided on it: the Class III reader gets its content out, the Class I reader
+# stays refused, now as a Class I taint.
+evict_verdicts() {
+	bpftool -j map dump name resolved | python3 -c '
+import json, subprocess, sys
+n = 0
+for e in json.load(sys.stdin):
+    k = e.get("key")
+    if isinstance(k, list):
+        b = [str(int(x, 16)) for x in k]
+    else:
+        k = e.get("formatted", {}).get("key", k)
+        b = [str(x) for x in int(k).to_bytes(8, "little")]
+    subprocess.run(["bpftool", "map", "delete", "name", "resolved", "key"] + b, check=True)
+    n += 1
+print(n)'
+}
+E3=$U/evict-iii.txt
+E1=$U/evict-i.csv
+ev=$shm/evict
+rm -f "$ev".*
+freeze_scanners
+e2e_as hanako sh -c "printf 'lunch menu EVICT-III-DATA\n' >'$E3'; printf '氏名,個人番号\n山田,123456789018\nEVICT-I-DATA\n' >'$E1'"
+reader='
+import os, sys, time, urllib.request
+f, url, flag = sys.argv[1:4]
+d = open(f, "rb").read()
+open(flag + ".read", "w").close()
+while not os.path.exists(flag + ".go"):
+    time.sleep(0.2)
+last = None
+for i in range(20):
+    try:
+        urllib.request.urlopen(url, data=d, timeout=10)
+        print("sent on try", i + 1)
+        sys.exit(0)
+    except Exception as e:
+        last = e
+        time.sleep(0.3)
+print("refused 20 times:", last)
+sys.exit(1)'
+e2e_as hanako timeout 300 python3 -c "$reader" "$E3" "$URL" "$ev-3" >"$E2E_SCRATCH/evict3.out" 2>&1 &
+P3=$!
+e2e_as hanako timeout 300 python3 -c "$reader" "$E1" "$URL" "$ev-1" >"$E2E_SCRATCH/evict1.out" 2>&1 &
+P1=$!
+for ((j = 0; j < 300; j++)); do [ -e "$ev-3.read" ] && [ -e "$ev-1.read" ] && break; sleep 0.1; done
+[ -e "$ev-3.read" ] && [ -e "$ev-1.read" ] || fail "eviction: the readers did not read their files"
+thaw_scanners
+# Both verdicts in: no new one for 5 s in a row.
+last=-1
+still=0
+for ((j = 0; j < 280; j++)); do
+	now=$(status taint_resolved)
+	if [ "$now" = "$last" ]; then still=$((still + 1)); else still=0; fi
+	[ "$still" -ge 5 ] && break
+	last=$now
+	sleep 1
+done
+evicted=$(evict_verdicts) || fail "cannot evict the kernel's verdicts with bpftool"
+[ "$evicted" -ge 2 ] || fail "eviction: only $evicted verdicts were in the kernel's map"
+rp0=$(status taint_republished)
+p3=$(pendings)
+touch "$ev-3.go" "$ev-1.go"
+rc3=0
+wait "$P3" || rc3=$?
+rc1=0
+wait "$P1" || rc1=$?
+[ "$rc3" -eq 0 ] || fail "eviction: the Class III reader stayed refused after its verdict was evicted: $(cat "$E2E_SCRATCH/evict3.out")"
+grep -q EVICT-III-DATA "$recv" || fail "eviction: the listener did not receive the Class III content"
+[ "$rc1" -ne 0 ] || fail "eviction: the Class I content was sent once its verdict was evicted: $(cat "$E2E_SCRATCH/evict1.out")"
+if grep -q EVICT-I-DATA "$recv"; then fail "eviction: the listener received the Class I content"; fi
+[ "$(pendings)" -gt "$p3" ] || fail "eviction: no refusal as not yet classified after the eviction"
+[ "$(status taint_republished)" -ge $((rp0 + 2)) ] ||
+	fail "eviction: the agent gave $(($(status taint_republished) - rp0)) of 2 verdicts again"
+rec=$(fe_log_has '"upload.denied"' bpf-lsm 'not yet classified' verdicts_republished) ||
+	fail "eviction: no pending refusal says it gave verdicts again"
+rec=$(cat "$FE_LOG"/egress-*.jsonl | grep '"upload.denied".*bpf-lsm' | tail -n 1)
+echo "$rec" | grep -F 'not yet classified' >/dev/null &&
+	fail "eviction: the Class I reader was still refused as not yet classified after the agent gave its verdict again: $rec"
+echo "$rec" | grep -F '"class":"I"' >/dev/null || fail "eviction: the last refusal is not a Class I taint: $rec"
+note "eviction: $evicted verdicts evicted; the Class III reader $(cat "$E2E_SCRATCH/evict3.out"), the Class I reader refused; $(($(status taint_republished) - rp0)) verdicts given again"

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Part of the one BPF object taint.bpf.c (a single skeleton): the constants, the maps and
+ * globals the agent (agent/taint.c) sees, and the helpers every part uses (the current
+ * executable, whether it is exempt, whether a mark carries anything). Included once, by
+ * taint.bpf.c only. */
+#pragma once
+
+#define EPERM        1
+#define AF_UNIX      1
+#define AF_INET      2
+#define AF_INET6     10
+#define MAY_WRITE    0x2
+#define MAY_READ     0x4
+#define PROT_READ    0x1
+#define PROT_WRITE   0x2
+#define MAP_SHARED   0x1
+#define S_IFMT       00170000
+#define S_IFSOCK     0140000
+#define S_IFREG      0100000
+#define S_IFIFO      0010000
+#define CLONE_THREAD 0x00010000
+
+/* Classified files (set by the agent through a descriptor) and files, pipes written by a
+ * tainted process. */
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct fut_taint_mark);
+} inode_marks SEC(".maps");
+
+/* Regular files whose current version the agent had not classified when a non-upload
+ * program's open of it was allowed: the sequence number the agent gave that version, set
+ * through the file's descriptor before the open is answered, so a read through that open
+ * makes the reader pending (docs/upload-control.md). Written by the agent only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} inode_pending SEC(".maps");
+
+/* The agent's verdicts on pending sequence numbers, once the learner (or a worker) has
+ * classified that version. Keyed by the number, never by the inode: a verdict on an older
+ * version cannot clear a pending of a newer one. An evicted verdict leaves its pendings
+ * unresolved, so denied (fail closed); the denial's record carries the numbers, and the agent
+ * puts back a verdict it still knows (agent/taint-pending.c), so the next try resolves. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct fut_taint_resolution);
+} resolved SEC(".maps");
+
+/* Tainted processes: kept on the thread group leader, so every thread shares it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct fut_taint_mark);
+} task_marks SEC(".maps");
+
+/* Unix sockets a tainted process sent to (the receiving end). */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct fut_taint_mark);
+} sock_marks SEC(".maps");
+
+/* Loopback TCP/UDP flows a tainted process sent on: key (receiver's local port << 16 |
+ * receiver's remote port), both host order. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct fut_taint_mark);
+} loopback_marks SEC(".maps");
+
+/* Pipes a tainted process wrote to, keyed by device and inode number (inode_key()): also
+ * for the tracing programs (splice), which cannot read inode storage. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, struct fut_taint_mark);
+} pipe_marks SEC(".maps");
+
+/* A splice in progress into a pipe: pid_tgid -> the pipe's inode_key(), so the read check
+ * of the file it splices from (file_permission, inside do_splice, before any data moves)
+ * marks the pipe. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u64);
+} splicing SEC(".maps");
+
+/* Executables never tainted nor refused (browsers, mail clients: fanotify's deny-at-open
+ * covers them) and the programs approvals name. */
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct fut_taint_exe);
+} exe_marks SEC(".maps");
+
+/* Active upload approvals: content (origin inode), program (executable inode), user; the
+ * value is the window's end on the boot clock (nanoseconds, exclusive). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct fut_taint_approval_key);
+	__type(value, __u64);
+} approvals SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 4096);
+} events SEC(".maps");
+
+/* Set by the agent before load: its own process is never tainted. */
+const volatile __u32 agent_tgid = 0;
+
+struct fut_taint_counters counters = {};
+/* Nonzero once a loopback flow has been marked: receivers look it up only then. */
+__u32 loopback_used = 0;
+/* Nonzero once a pipe has been marked in pipe_marks: readers and splicers look it up only
+ * then (before, every lookup would miss). Set before the first entry is added. */
+__u32 pipes_used = 0;
+
+static __always_inline int
+stronger(__u32 a, __u32 b)
+{
+	return a != 0 && (b == 0 || a < b);
+}
+
+static __always_inline struct task_struct *
+current_leader(void)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	return t->group_leader;
+}
+
+static __always_inline void
+exe_of_current(struct fut_taint_inode *out, char *name, int name_len)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct file *f = BPF_CORE_READ(t, mm, exe_file);
+
+	out->ino = BPF_CORE_READ(f, f_inode, i_ino);
+	out->dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+	out->pad = 0;
+	if (name != 0)
+		bpf_probe_read_kernel_str(name, name_len,
+		                          BPF_CORE_READ(f, f_path.dentry, d_name.name));
+}
+
+/* The agent's entry for the current executable, or NULL. */
+static __always_inline struct fut_taint_exe *
+current_exe(void)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct mm_struct *mm = t->mm;
+	struct fut_taint_exe *x;
+	struct file *f;
+
+	if (mm == 0)
+		return 0;
+	f = mm->exe_file;
+	if (f == 0)
+		return 0;
+	/* The inode of the path the program was run by first: on overlayfs the agent's
+	 * descriptor of the program names the overlay inode, while an executed file's f_inode
+	 * may be the layer's. */
+	x = bpf_inode_storage_get(&exe_marks, f->f_path.dentry->d_inode, 0, 0);
+	if (x != 0)
+		return x;
+	return bpf_inode_storage_get(&exe_marks, f->f_inode, 0, 0);
+}
+
+static __always_inline int
+current_exempt(void)
+{
+	struct fut_taint_exe *x;
+
+	if ((__u32)(bpf_get_current_pid_tgid() >> 32) == agent_tgid)
+		return 1;
+	x = current_exe();
+	return x != 0 && (x->flags & FUT_TAINT_EXE_EXEMPT);
+}
+
+/* The mark carries a class or a pending sequence number. */
+static __always_inline int
+has_mark(const struct fut_taint_mark *m)
+{
+	int i;
+
+	if (m->file_class != FUT_TAINT_CLASS_NONE)
+		return 1;
+	for (i = 0; i < FUT_TAINT_PENDING_SLOTS; i++)
+		if (m->pending[i] != 0)
+			return 1;
+	return 0;
+}

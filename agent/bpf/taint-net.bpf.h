@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Part of taint.bpf.c: the network side: where a connect or send goes, whether an approval
+ * covers it, the refusal and its ring buffer record, and taint carried through unix and
+ * loopback sockets to their receivers. Included once, by taint.bpf.c only, after
+ * taint-flow.bpf.h. */
+#pragma once
+
+static __always_inline int
+loopback4(__u32 addr_be)
+{
+	return (addr_be & bpf_htonl(0xff000000)) == bpf_htonl(0x7f000000);
+}
+
+static __always_inline int
+loopback6(const __u8 *a)
+{
+	int i, zero = 1;
+
+	for (i = 0; i < 15; i++)
+		zero = zero && a[i] == 0;
+	if (zero && a[15] == 1)
+		return 1; /* ::1 */
+	for (i = 0; i < 10; i++)
+		if (a[i] != 0)
+			return 0;
+	/* ::ffff:127.0.0.0/104 */
+	return a[10] == 0xff && a[11] == 0xff && a[12] == 127;
+}
+
+struct dest {
+	__u16 family;
+	__u16 port; /* host order */
+	__u8 addr[16];
+};
+
+/* Reads a destination from a kernel sockaddr (connect's, or sendmsg's msg_name). */
+static __always_inline int
+dest_from_sockaddr(const void *sa, struct dest *d)
+{
+	struct sockaddr_in6 sin6 = {};
+	__u16 family = 0;
+
+	if (bpf_probe_read_kernel(&family, sizeof family, sa) != 0)
+		return -1;
+	d->family = family;
+	if (family == AF_INET) {
+		struct sockaddr_in sin = {};
+
+		if (bpf_probe_read_kernel(&sin, sizeof sin, sa) != 0)
+			return -1;
+		d->port = bpf_ntohs(sin.sin_port);
+		__builtin_memcpy(d->addr, &sin.sin_addr.s_addr, 4);
+	} else if (family == AF_INET6) {
+		if (bpf_probe_read_kernel(&sin6, sizeof sin6, sa) != 0)
+			return -1;
+		d->port = bpf_ntohs(sin6.sin6_port);
+		__builtin_memcpy(d->addr, &sin6.sin6_addr, 16);
+	}
+	return 0;
+}
+
+static __always_inline void
+dest_from_sock(struct sock *sk, struct dest *d)
+{
+	d->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	d->port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (d->family == AF_INET) {
+		__u32 a = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+
+		__builtin_memcpy(d->addr, &a, 4);
+	} else if (d->family == AF_INET6) {
+		BPF_CORE_READ_INTO(&d->addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	}
+}
+
+static __always_inline int
+dest_is_network(const struct dest *d)
+{
+	__u32 a4;
+
+	if (d->family == AF_INET) {
+		__builtin_memcpy(&a4, d->addr, 4);
+		return !loopback4(a4);
+	}
+	if (d->family == AF_INET6)
+		return !loopback6(d->addr);
+	return 0;
+}
+
+/* The approval @k is in the map and its window has not ended. An ended one is deleted here,
+ * at once, not at the agent's next tick. */
+static __always_inline int
+approval_live(const struct fut_taint_approval_key *k)
+{
+	__u64 *end = bpf_map_lookup_elem(&approvals, k);
+
+	if (end == 0)
+		return 0;
+	if (bpf_ktime_get_boot_ns() < *end)
+		return 1;
+	bpf_map_delete_elem(&approvals, k);
+	__sync_fetch_and_add(&counters.expired, 1);
+	return 0;
+}
+
+static __always_inline int
+approved(const struct fut_taint_mark *m)
+{
+	struct fut_taint_approval_key k = {};
+	struct fut_taint_exe *x = current_exe();
+
+	k.origin = m->origin;
+	k.uid = (__u32)bpf_get_current_uid_gid();
+	if (x != 0 && x->exe_id != 0) {
+		k.exe_id = x->exe_id;
+		if (approval_live(&k))
+			return 1;
+	}
+	/* An approval for any program. */
+	k.exe_id = 0;
+	return approval_live(&k);
+}
+
+/* Decides a tainted or pending process's send to @d: 0 to let it go, -EPERM (and a ring
+ * buffer record, or the drop counter) to refuse it. Pending sequence numbers the agent has
+ * resolved are applied to @m (the process's own mark) first; one still unresolved refuses
+ * the send whatever approvals there are (content not yet classified). */
+static __always_inline int
+decide_send(struct fut_taint_mark *m, const struct dest *d, __u32 kind)
+{
+	struct fut_taint_event *e;
+	__u64 seq;
+
+	if (!dest_is_network(d))
+		return 0;
+	if (current_exempt())
+		return 0;
+	resolve_pending(m);
+	seq = first_pending(m);
+	if (seq != 0)
+		kind = FUT_TAINT_EVENT_DENY_PENDING;
+	else if (m->file_class == FUT_TAINT_CLASS_NONE)
+		return 0; /* its pendings were all Class III */
+	else if (approved(m))
+		return 0;
+	__sync_fetch_and_add(&counters.denied, 1);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (e == 0) {
+		__sync_fetch_and_add(&counters.dropped, 1);
+		return -EPERM;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32);
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	e->file_class = m->file_class;
+	e->origin = m->origin;
+	e->family = d->family;
+	e->port = d->port;
+	e->seq = seq;
+	__builtin_memcpy(e->pending, m->pending, sizeof e->pending);
+	__builtin_memcpy(e->addr, d->addr, 16);
+	bpf_get_current_comm(e->comm, sizeof e->comm);
+	exe_of_current(&e->exe, e->exe_name, sizeof e->exe_name);
+	bpf_ringbuf_submit(e, 0);
+	return -EPERM;
+}
+
+/* The receiving end @peer of a unix socket is bound to (or was accepted on) a socket file the
+ * agent marked PEER_EXEMPT ([upload] taint-exempt-peers: /dev/log, the D-Bus socket…). */
+static __always_inline int
+peer_socket_exempt(struct sock *peer)
+{
+	struct unix_sock *pu = bpf_skc_to_unix_sock(peer);
+	struct dentry *d;
+	struct inode *inode;
+	struct fut_taint_exe *x;
+
+	if (pu == 0)
+		return 0;
+	d = pu->path.dentry;
+	if (d == 0)
+		return 0; /* abstract or unbound: only the program can say */
+	inode = d->d_inode;
+	if (inode == 0)
+		return 0;
+	x = bpf_inode_storage_get(&exe_marks, inode, 0, 0);
+	return x != 0 && (x->flags & FUT_TAINT_EXE_PEER_EXEMPT);
+}
+
+/* A tainted process sends on @sk: unix peers and loopback receivers get the taint. */
+static __always_inline void
+flow_to_sock(struct sock *sk, const struct dest *d, const struct fut_taint_mark *m)
+{
+	if (d->family == AF_UNIX) {
+		struct unix_sock *u = bpf_skc_to_unix_sock(sk);
+		struct sock *peer;
+		struct fut_taint_mark *pm;
+
+		if (u == 0)
+			return;
+		peer = u->peer;
+		if (peer == 0)
+			return;
+		if (peer_socket_exempt(peer)) {
+			__sync_fetch_and_add(&counters.peer_exempt, 1);
+			return;
+		}
+		pm = bpf_sk_storage_get(&sock_marks, peer, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (pm != 0 && merge_mark(pm, m))
+			__sync_fetch_and_add(&counters.flowed, 1);
+	} else if (d->family == AF_INET || d->family == AF_INET6) {
+		__u32 key = ((__u32)d->port << 16) | BPF_CORE_READ(sk, __sk_common.skc_num);
+
+		bpf_map_update_elem(&loopback_marks, &key, m, BPF_ANY);
+		loopback_used = 1;
+		__sync_fetch_and_add(&counters.flowed, 1);
+	}
+}
+
+/* The current process runs a taint-exempt peer program ([upload] taint-exempt-peers). The
+ * LSM hook, at the start of every unix or loopback receive, looks at the executable's inode
+ * storage and keeps the answer as a note in the task's storage (cleared again after an exec
+ * into another program); the fexit program, which cannot read inode storage and sees data
+ * that arrived while the receive blocked, reads the note. */
+static __always_inline int
+receiver_note(void)
+{
+	struct fut_taint_exe *x = current_exe();
+	int exempt = x != 0 && (x->flags & FUT_TAINT_EXE_PEER_EXEMPT);
+	struct fut_taint_mark *t = bpf_task_storage_get(
+	    &task_marks, current_leader(), 0, exempt ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+
+	if (t != 0) {
+		if (exempt)
+			t->flags |= FUT_TAINT_TASK_PEER_EXEMPT;
+		else
+			t->flags &= ~FUT_TAINT_TASK_PEER_EXEMPT;
+	}
+	return exempt;
+}
+
+static __always_inline int
+receiver_noted(void)
+{
+	struct fut_taint_mark *t = bpf_task_storage_get(&task_marks, current_leader(), 0, 0);
+
+	return t != 0 && (t->flags & FUT_TAINT_TASK_PEER_EXEMPT);
+}
+
+static __always_inline void
+recv_from(const struct fut_taint_mark *m, int lsm, int exempt)
+{
+	if (exempt) {
+		__sync_fetch_and_add(&counters.peer_exempt, 1);
+		return;
+	}
+	taint_current_from(m, lsm);
+}
+
+/* A receive taints when what it returns came from a tainted sender. @lsm: from the LSM hook
+ * (may read inode storage). */
+static __always_inline void
+recv_taint(struct socket *sock, int lsm)
+{
+	struct sock *sk;
+	struct fut_taint_mark *m;
+	__u16 family;
+	int exempt;
+
+	sk = sock->sk;
+	if (sk == 0)
+		return;
+	family = sk->__sk_common.skc_family;
+	if (family == AF_UNIX) {
+		exempt = lsm ? receiver_note() : 0;
+		m = bpf_sk_storage_get(&sock_marks, sk, 0, 0);
+		if (m != 0 && has_mark(m))
+			recv_from(m, lsm, lsm ? exempt : receiver_noted());
+	} else if ((family == AF_INET || family == AF_INET6) && loopback_used) {
+		__u32 key =
+		    ((__u32)sk->__sk_common.skc_num << 16) | bpf_ntohs(sk->__sk_common.skc_dport);
+
+		exempt = lsm ? receiver_note() : 0;
+		m = bpf_map_lookup_elem(&loopback_marks, &key);
+		if (m != 0 && has_mark(m))
+			recv_from(m, lsm, lsm ? exempt : receiver_noted());
+	}
+}

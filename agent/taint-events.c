@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The BPF taint's denials (agent/taint.h): read from the ring buffer in the main loop, named
+ * (the executable, the file the taint or the pending number came from, the destination) and
+ * handed to the agent; what the ring buffer had no room for is reported as a gap. Also the
+ * log records of both. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "taint-private.h"
+
+#ifdef HAVE_BPF_TAINT
+#include <arpa/inet.h>
+#include <bpf/libbpf.h>
+#endif
+
+static const gchar *
+class_name(guint file_class)
+{
+	switch (file_class) {
+	case 1:
+		return "I";
+	case 2:
+		return "II";
+	default:
+		return "II"; /* what cannot be said is Class II */
+	}
+}
+
+static const gchar *
+kind_reason(FutTaintDenialKind kind)
+{
+	switch (kind) {
+	case FUT_TAINT_DENIED_CONNECT:
+		return "a process that read a classified file tried to connect to the network";
+	case FUT_TAINT_DENIED_WRITE:
+		return "a process that read a classified file tried to write to a network socket";
+	case FUT_TAINT_DENIED_PENDING:
+		return "content not yet classified: a process that read a file the agent had not "
+		       "classified yet tried to send to the network";
+	case FUT_TAINT_DENIED_SEND:
+	default:
+		return "a process that read a classified file tried to send to the network";
+	}
+}
+
+FutLogEvent *
+fut_taint_denial_to_log_event(const FutTaintDenial *d)
+{
+	FutLogEvent *ev = fut_log_event_new("upload.denied");
+
+	fut_log_event_set_subject(ev, (gint64)d->uid, NULL, FUT_LOG_INT_ABSENT,
+	                          d->pid > 0 ? (gint64)d->pid : FUT_LOG_INT_ABSENT, d->exe);
+	fut_log_event_set_object(ev, d->origin_path, FUT_LOG_INT_ABSENT, NULL,
+	                         class_name(d->file_class));
+	fut_log_event_set_upload(ev, d->destination, d->exe);
+	fut_log_event_set_decision(ev, FUT_LOG_DECISION_DENY, kind_reason(d->kind));
+	fut_log_event_set_detail(ev, "layer", "bpf-lsm");
+	if (d->kind == FUT_TAINT_DENIED_PENDING)
+		fut_log_event_set_detail(ev, "classification", "pending");
+	if (d->kind == FUT_TAINT_DENIED_PENDING && d->republished > 0)
+		fut_log_event_set_detail_int(ev, "verdicts_republished", (gint64)d->republished);
+	if (d->comm != NULL)
+		fut_log_event_set_detail(ev, "comm", d->comm);
+	fut_log_event_set_detail_int(ev, "dev", (gint64)MIN(d->origin_dev, G_MAXINT64));
+	fut_log_event_set_detail_int(ev, "ino", (gint64)MIN(d->origin_ino, G_MAXINT64));
+	return ev;
+}
+
+FutLogEvent *
+fut_taint_gap_to_log_event(guint64 lost)
+{
+	FutLogEvent *ev = fut_log_event_new_gap(
+	    "taint-denials-dropped",
+	    "the kernel refused these sends but its ring buffer had no room to report them");
+
+	fut_log_event_set_detail_int(ev, "count", (gint64)MIN(lost, G_MAXINT64));
+	return ev;
+}
+
+#ifndef HAVE_BPF_TAINT
+
+void
+fut_taint_check_gap(FutTaint *t)
+{
+	(void)t;
+}
+
+#else /* HAVE_BPF_TAINT */
+
+static gchar *
+read_exe(guint32 pid)
+{
+	g_autofree gchar *link = g_strdup_printf("/proc/%u/exe", pid);
+
+	return g_file_read_link(link, NULL);
+}
+
+static gchar *
+format_destination(const struct fut_taint_event *e)
+{
+	char buf[INET6_ADDRSTRLEN] = "";
+
+	if (e->family == AF_INET) {
+		inet_ntop(AF_INET, e->addr, buf, sizeof buf);
+		return g_strdup_printf("%s:%u", buf, e->port);
+	}
+	if (e->family == AF_INET6) {
+		inet_ntop(AF_INET6, e->addr, buf, sizeof buf);
+		return g_strdup_printf("[%s]:%u", buf, e->port);
+	}
+	return g_strdup_printf("family %u", e->family);
+}
+
+int
+fut_taint_on_event(void *ctx, void *data, size_t size)
+{
+	FutTaint *t = ctx;
+	const struct fut_taint_event *e = data;
+	FutTaintDenial d = {0};
+	g_autofree gchar *exe = NULL;
+	g_autofree gchar *comm = NULL;
+	g_autofree gchar *dest = NULL;
+	g_autofree gchar *key = NULL;
+	g_autofree gchar *origin = NULL;
+
+	if (size < sizeof *e)
+		return 0;
+	exe = read_exe(e->pid);
+	if (exe == NULL)
+		exe = g_strndup(e->exe_name, sizeof e->exe_name);
+	comm = g_strndup(e->comm, sizeof e->comm);
+	dest = format_destination(e);
+	key = fut_taint_origin_key(e->origin.dev, e->origin.ino);
+	if (e->kind == FUT_TAINT_EVENT_DENY_PENDING) {
+		/* Named by the file whose content is not classified yet. */
+		(void)fut_taint_pending_origin(t, e->seq, &origin, &d.origin_dev, &d.origin_ino);
+		/* A verdict the kernel's map evicted would keep this process refused until it
+		 * exits: given again when the agent still has it. */
+		d.republished = fut_taint_republish(t, e->pending, FUT_TAINT_PENDING_SLOTS);
+	} else {
+		g_mutex_lock(&t->lock);
+		origin = g_strdup(g_hash_table_lookup(t->origins, key));
+		g_mutex_unlock(&t->lock);
+		d.origin_dev = fut_taint_udev_of(e->origin.dev);
+		d.origin_ino = e->origin.ino;
+	}
+	d.kind = (FutTaintDenialKind)e->kind;
+	d.pid = e->pid;
+	d.uid = e->uid;
+	d.file_class = e->file_class;
+	d.origin_path = origin;
+	d.exe = exe;
+	d.comm = comm;
+	d.destination = dest;
+	if (t->on_denial != NULL)
+		t->on_denial(&d, t->user_data);
+	return 0;
+}
+
+void
+fut_taint_check_gap(FutTaint *t)
+{
+	guint64 dropped = __atomic_load_n(&t->skel->bss->counters.dropped, __ATOMIC_RELAXED);
+
+	if (dropped == t->dropped_reported)
+		return;
+	if (t->on_gap != NULL)
+		t->on_gap(dropped - t->dropped_reported, t->user_data);
+	t->dropped_reported = dropped;
+}
+
+gboolean
+fut_taint_rb_ready(gint fd, GIOCondition cond, gpointer user_data)
+{
+	FutTaint *t = user_data;
+
+	(void)fd, (void)cond;
+	ring_buffer__consume(t->rb);
+	fut_taint_check_gap(t);
+	return G_SOURCE_CONTINUE;
+}
+
+#endif /* HAVE_BPF_TAINT */
