@@ -62,8 +62,10 @@ typedef struct {
 	/* the content scan of the spooled copy, made while it was hashed (issue 18), or NULL:
 	 * fut_broker_job_classify() then scans it itself */
 	FutClassification *scan;
-	gchar *written; /* relative path on the medium */
-	gchar *partial; /* the file's temporary name on the medium while it is written */
+	gchar *written;     /* relative path on the medium */
+	gchar *partial;     /* the file's temporary name on the medium while it is written */
+	gboolean logged;    /* its export.written record was handed to the log */
+	gboolean retracted; /* ... and then the file was removed: export.failed withdraws it */
 	guint64 last_progress;
 	gboolean holds_work;    /* holds one of the caller's work shares (fut_broker_work_begin) */
 	gboolean recheck_stick; /* the write path failed: check the stick (fut_broker_job_done) */

@@ -25,7 +25,8 @@ struct _FutWritePath {
 	gchar *state_file;
 	gchar *mnt;
 	gchar *step;
-	GArray *files; /* FutWriteFile: the batch being written, as the state file names it */
+	GArray *files;    /* FutWriteFile: the batch being written, as the state file names it */
+	gchar *log_month; /* the log's month when the batch was noted, or NULL */
 	gboolean mounted;
 };
 
@@ -53,6 +54,8 @@ state_save(FutWritePath *wp, GError **error)
 		g_key_file_set_string(kf, STATE_GROUP, "fs-uuid", wp->t->fs_uuid);
 	g_key_file_set_string(kf, STATE_GROUP, "mnt", wp->mnt);
 	g_key_file_set_string(kf, STATE_GROUP, "step", wp->step);
+	if (wp->log_month != NULL && wp->files->len > 0)
+		g_key_file_set_string(kf, STATE_GROUP, "log-month", wp->log_month);
 	for (guint i = 0; i < wp->files->len; i++) {
 		const FutWriteFile *f = &g_array_index(wp->files, FutWriteFile, i);
 		g_autofree gchar *pk = g_strdup_printf("partial-%u", i);
@@ -122,6 +125,13 @@ fut_write_path_step(FutWritePath *wp, const gchar *step, GError **error)
 		return FALSE;
 	test_pause(wp, step);
 	return TRUE;
+}
+
+void
+fut_write_path_set_log_month(FutWritePath *wp, const gchar *month)
+{
+	g_free(wp->log_month);
+	wp->log_month = g_strdup(month);
 }
 
 gboolean
@@ -207,6 +217,7 @@ write_path_free(FutWritePath *wp)
 	g_free(wp->state_file);
 	g_free(wp->mnt);
 	g_free(wp->step);
+	g_free(wp->log_month);
 	g_array_unref(wp->files);
 	g_free(wp);
 }
