@@ -27,6 +27,7 @@ struct _FutWritePath {
 	gchar *step;
 	GArray *files;    /* FutWriteFile: the batch being written, as the state file names it */
 	gchar *log_month; /* the log's month when the batch was noted, or NULL */
+	FutMountWatch *watch; /* the mount tables of the last pass over every namespace */
 	gboolean mounted;
 };
 
@@ -202,8 +203,15 @@ restore(FutWritePath *wp, GError **error)
 static gboolean
 protect_user_mounts(FutWritePath *wp, GError **error)
 {
-	return fut_mounts_make_readonly_everywhere(wp->t->major, wp->t->minor, wp->mnt, FALSE,
-	                                           error);
+	/* Before a batch of an open session, the pass is repeated only when a mount table it
+	 * read changed since (a mount, unmount or remount in any namespace it saw), or when it
+	 * is older than FUT_WRITE_MOUNTS_RECHECK_US (a namespace made since is not watched):
+	 * the pass, a stat of every process's namespace and a read of every namespace's
+	 * table, twice when it changes anything, was most of a small file's cost (issue 18). */
+	if (fut_mount_watch_unchanged(wp->watch, FUT_WRITE_MOUNTS_RECHECK_US))
+		return TRUE;
+	return fut_mounts_make_readonly_everywhere_watch(wp->t->major, wp->t->minor, wp->mnt, FALSE,
+	                                                 wp->watch, error);
 }
 
 static void
@@ -218,6 +226,7 @@ write_path_free(FutWritePath *wp)
 	g_free(wp->mnt);
 	g_free(wp->step);
 	g_free(wp->log_month);
+	fut_mount_watch_free(wp->watch);
 	g_array_unref(wp->files);
 	g_free(wp);
 }
@@ -287,6 +296,7 @@ write_path_new(const FutWriteTarget *t)
 	wp->mnt = g_build_filename(t->state_dir, mbase, NULL);
 	wp->files = g_array_new(FALSE, TRUE, sizeof(FutWriteFile));
 	g_array_set_clear_func(wp->files, (GDestroyNotify)fut_write_file_clear);
+	wp->watch = fut_mount_watch_new();
 	return wp;
 }
 

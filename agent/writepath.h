@@ -61,6 +61,11 @@ typedef struct {
 typedef gboolean (*FutWriteFunc)(
     FutWritePath *wp, int rootfd, FutWriteItem *const *items, guint n, GError **error);
 
+/* Before each batch of an open session every mount of the volume in every namespace is
+ * made read-only again; the pass over every namespace is repeated when a mount table it
+ * read changed, and at least this often (a namespace made after it is not watched). */
+#define FUT_WRITE_MOUNTS_RECHECK_US (G_USEC_PER_SEC / 2)
+
 /* How long a job waits for its turn in a busy write session by default (seconds). */
 #define FUT_WRITE_QUEUE_SECONDS_DEFAULT 300
 
