@@ -254,6 +254,7 @@ typedef struct {
 	GQueue queue;     /* Job*, waiting for a batch */
 	guint refs;       /* the table's and each waiter's */
 	gboolean writing; /* a batch is being written (or the session is being opened) */
+	guint turns;      /* batches begun: a lingering writer sees another take over */
 	gboolean closing; /* read-only being restored: the next job opens a new session */
 } Session;
 
@@ -466,6 +467,7 @@ fut_write_path_run(
 			s->wp = wp;
 			s->refs = 1;
 			s->writing = TRUE;
+			s->turns = 1;
 			s->rootfd = -1;
 			g_queue_init(&s->queue);
 			g_hash_table_insert(sessions, key, s);
@@ -509,9 +511,11 @@ fut_write_path_run(
 			}
 			if (!s->writing && !s->closing) {
 				/* Idle with this job queued: it writes the next batch (the table
-				 * still holds the session). */
+				 * still holds the session); a job lingering for it learns so. */
 				session_unref(s);
 				s->writing = TRUE;
+				s->turns++;
+				g_cond_broadcast(&sessions_cond);
 				break;
 			}
 			g_queue_remove(&s->queue, &self);
@@ -533,6 +537,7 @@ fut_write_path_run(
 		g_autoptr(GPtrArray) batch = take_batch(s, func);
 		g_autoptr(GError) local = NULL;
 		gboolean ok, keep;
+		guint turn;
 
 		g_mutex_unlock(&sessions_lock);
 		if (open && t->hold != NULL)
@@ -541,12 +546,30 @@ fut_write_path_run(
 
 		g_mutex_lock(&sessions_lock);
 		s->writing = FALSE;
-		keep = ok && s->queue.length > 0 && s->wp->files->len == 0;
-		s->closing = !keep;
+		/* Nobody waiting: the session stays open a moment for the next job, the files
+		 * of a folder coming a few at a time (issue 18), with this batch's answers held
+		 * (a session that then closes answers them once the stick is read-only again);
+		 * a job that comes takes the turn and the session goes on. */
+		turn = s->turns;
+		/* held while lingering: a job that takes over may close and drop the session */
+		s->refs++;
+		if (ok && s->queue.length == 0 && s->wp->files->len == 0) {
+			gint64 until = g_get_monotonic_time() + FUT_WRITE_LINGER_US;
+			while (s->turns == turn && s->queue.length == 0 &&
+			       g_cond_wait_until(&sessions_cond, &sessions_lock, until))
+				;
+		}
+		/* Another job took the turn meanwhile: the session is its to go on with or to
+		 * close, never this one's too. */
+		keep = s->turns != turn || (ok && s->queue.length > 0 && s->wp->files->len == 0);
+		if (!keep)
+			s->closing = TRUE;
 		if (keep)
 			for (guint i = 0; i < batch->len; i++)
 				((Job *)g_ptr_array_index(batch, i))->done = TRUE;
 		g_cond_broadcast(&sessions_cond);
+		/* the table still holds the session when this one closes it */
+		session_unref(s);
 		g_mutex_unlock(&sessions_lock);
 		if (!keep) {
 			g_autoptr(GError) cerr = NULL;

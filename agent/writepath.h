@@ -66,6 +66,9 @@ typedef gboolean (*FutWriteFunc)(
  * read changed, and at least this often (a namespace made after it is not watched). */
 #define FUT_WRITE_MOUNTS_RECHECK_US (G_USEC_PER_SEC / 2)
 
+/* How long a session with nobody waiting stays open for the next job before it closes. */
+#define FUT_WRITE_LINGER_US (25 * 1000)
+
 /* How long a job waits for its turn in a busy write session by default (seconds). */
 #define FUT_WRITE_QUEUE_SECONDS_DEFAULT 300
 
