@@ -106,12 +106,14 @@ gboolean fut_broker_job_record(FutBrokerJob *j,
                                const gchar *decision,
                                const gchar *reason,
                                GError **error);
-/* The same, for a batch: durable with the batch's one fut_recorder_sync(). */
-gboolean fut_broker_job_record_deferred(FutBrokerJob *j,
-                                        const gchar *event,
-                                        const gchar *decision,
-                                        const gchar *reason,
-                                        GError **error);
+/* The same, for a batch: durable with the batch's one fut_recorder_sync(), and not told to
+ * the user's desktop: the caller tells the returned fields (fut_recorder_tell()) once the
+ * record is true (the file has its name), or never. NULL when it could not be written. */
+JsonObject *fut_broker_job_record_untold(FutBrokerJob *j,
+                                         const gchar *event,
+                                         const gchar *decision,
+                                         const gchar *reason,
+                                         GError **error);
 /* Sets j->klass and j->class_why from the spooled copy and the caller's label. */
 void fut_broker_job_classify(FutBrokerJob *j);
 /* The progress callback of fut_spool_ingest() for a job: forwards to the caller. */

@@ -155,6 +155,7 @@ typedef struct {
 	gchar *named;   /* final base name, once chosen */
 	gboolean alive; /* still on its way (no error) */
 	gboolean renamed;
+	JsonObject *told; /* its export.written record, for the desktop once the file is named */
 } Staged;
 
 static void
@@ -165,6 +166,7 @@ staged_clear(Staged *st)
 	g_free(st->rel);
 	g_free(st->partial);
 	g_free(st->named);
+	g_clear_pointer(&st->told, json_object_unref);
 }
 
 /* Takes @st out of the batch with @error: its file goes, by whichever name it has. */
@@ -374,8 +376,9 @@ export_write_batch(
 		GError *lerr = NULL;
 		if (!st[i].alive)
 			continue;
-		if (!fut_broker_job_record_deferred(st[i].j, "export.written", "allow", NULL,
-		                                    &lerr)) {
+		st[i].told =
+		    fut_broker_job_record_untold(st[i].j, "export.written", "allow", NULL, &lerr);
+		if (st[i].told == NULL) {
 			g_prefix_error(&lerr,
 			               _("the log cannot be written, nothing was exported: "));
 			staged_fail(&st[i], lerr);
@@ -423,6 +426,11 @@ export_write_batch(
 			staged_fail(&st[i], perr);
 		}
 	}
+	/* 8. the desktop hears of the files that have their names (a file removed after its
+	 * record never was: its export.failed record says so) */
+	for (guint i = 0; i < n; i++)
+		if (st[i].alive && st[i].told != NULL)
+			fut_recorder_tell(recorder, "export.written", st[i].told);
 	ok = TRUE;
 out:
 	for (guint i = 0; i < n; i++) {
@@ -432,7 +440,7 @@ out:
 			items[i]->error = g_error_new(FUT_ERROR, FUT_ERROR_IO, "%s",
 			                              _("the write session failed"));
 	}
-	/* 8. the batch is settled: every file logged and named, or removed. A save that
+	/* 9. the batch is settled: every file logged and named, or removed. A save that
 	 * fails leaves the files named in the old state, which recovery settles by the log. */
 	if (ok) {
 		g_autoptr(GError) serr = NULL;

@@ -263,12 +263,15 @@ fut_broker_job_record(
 	return fut_recorder_emit(j->agent->recorder, event, f, error);
 }
 
-gboolean
-fut_broker_job_record_deferred(
+JsonObject *
+fut_broker_job_record_untold(
     FutBrokerJob *j, const gchar *event, const gchar *decision, const gchar *reason, GError **error)
 {
 	g_autoptr(JsonObject) f = job_fields(j, event, decision, reason);
-	return fut_recorder_emit_deferred(j->agent->recorder, event, f, error);
+
+	if (!fut_recorder_emit_untold(j->agent->recorder, event, f, error))
+		return NULL;
+	return g_steal_pointer(&f);
 }
 
 /* --- classification (interim) ---------------------------------------------------------- */

@@ -3,8 +3,9 @@
 # but which then cannot take its name (here the name was taken on the stick while the agent
 # stood between the durable record and the rename) is removed, and the export.failed record
 # that follows withdraws the written one: it names the same temporary file (detail.partial)
-# and says so (detail.retracts). The CLI reports the failure; the monthly report does not
-# count or list the export. Before the fix the log held export.written and then an
+# and says so (detail.retracts). The CLI reports the failure; the user's desktop hears only
+# of the failure (export.written is told once the file has its name); the monthly report
+# does not count or list the export. Before the fix the log held export.written and then an
 # export.failed that named neither, and the report counted a file that is not on the stick.
 . "$(dirname "$0")/agent-lib.sh"
 agent_enter_ns "$@"
@@ -27,6 +28,8 @@ export FUTARI_TEST_PAUSE_AT=logged
 start_agent
 unset FUTARI_TEST_PAUSE_AT
 wait_ro "$dev" || fail "not read-only"
+# The user's desktop: it must never hear "written" of a file that did not get its name.
+agent_subscribe 65534 "$TEST_TMP/sub.out" 120
 as_user "$FUTARI" export "$HOME_U/data.bin" --to alpha --dir r --reason r >"$TEST_TMP/bg.out" 2>&1 &
 job=$!
 wait_file "$STATE/paused-logged" || fail "the agent never reached the step after the log"
@@ -38,6 +41,12 @@ rm -f "$STATE/paused-logged"
 if wait $job; then
 	fail "the export reported success though its file could not take its name: $(cat "$TEST_TMP/bg.out")"
 fi
+wait_text "$TEST_TMP/sub.out" '"export.failed".*data.bin' ||
+	fail "the desktop did not hear of the failure: $(cat "$TEST_TMP/sub.out")"
+grep '"export.failed"' "$TEST_TMP/sub.out" | grep -q '"retracts":"export.written"' ||
+	fail "the failure the desktop heard does not withdraw the record: $(cat "$TEST_TMP/sub.out")"
+grep '"event":"export.written"' "$TEST_TMP/sub.out" | grep -q 'data.bin' &&
+	fail "the desktop heard 'written' of a file that is not on the stick: $(cat "$TEST_TMP/sub.out")"
 stop_agent
 mount -o ro "$dev" "$mnt" 2>/dev/null || fail "cannot mount the stick"
 defer "umount $mnt 2>/dev/null"
