@@ -82,7 +82,8 @@ fut_mounts_parse(const gchar *text, gsize len, GError **error)
  * @ret_fd, the open table is handed back (its poll() says when that namespace's mounts
  * change: FutMountWatch). */
 static GPtrArray *
-mounts_for_device_at(const gchar *path, guint major, guint minor, int *ret_fd, GError **error)
+mounts_for_device_at(
+    const gchar *path, guint major, guint minor, int *ret_fd, int *ret_open_errno, GError **error)
 {
 	g_autoptr(GString) text = g_string_sized_new(16 * 1024);
 	g_autoptr(GPtrArray) all = NULL;
@@ -90,6 +91,8 @@ mounts_for_device_at(const gchar *path, guint major, guint minor, int *ret_fd, G
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0) {
+		if (ret_open_errno != NULL)
+			*ret_open_errno = errno;
 		g_set_error(error, FUT_ERROR, FUT_ERROR_IO, _("cannot read the mount table: %s"),
 		            g_strerror(errno));
 		return NULL;
@@ -201,7 +204,7 @@ fut_mount_watch_unchanged(FutMountWatch *w, gint64 max_age_us)
 GPtrArray *
 fut_mounts_for_device(guint major, guint minor, GError **error)
 {
-	return mounts_for_device_at("/proc/self/mountinfo", major, minor, NULL, error);
+	return mounts_for_device_at("/proc/self/mountinfo", major, minor, NULL, NULL, error);
 }
 
 static gboolean
@@ -242,7 +245,7 @@ mounts_everywhere(guint major, guint minor, FutMountWatch *watch, GError **error
 	if (watch != NULL)
 		watch_disarm(watch);
 	own = mounts_for_device_at("/proc/self/mountinfo", major, minor,
-	                           watch != NULL ? &own_fd : NULL, error);
+	                           watch != NULL ? &own_fd : NULL, NULL, error);
 	if (own == NULL)
 		return NULL;
 	watch_keep(watch, own_fd);
@@ -281,9 +284,21 @@ mounts_everywhere(guint major, guint minor, FutMountWatch *watch, GError **error
 		}
 		info = g_strdup_printf("/proc/%d/mountinfo", (int)pid);
 		{
-			int fd = -1;
+			int fd = -1, oe = 0;
 			found = mounts_for_device_at(info, major, minor, watch != NULL ? &fd : NULL,
-			                             NULL);
+			                             &oe, NULL);
+			/* A table that cannot be opened for any other reason than its process
+			 * having ended (out of descriptors, say) is a namespace not looked at:
+			 * the pass fails, never skips it. */
+			if (found == NULL && oe != 0 && oe != ENOENT && oe != ESRCH) {
+				closedir(d);
+				if (watch != NULL)
+					watch_disarm(watch);
+				g_set_error(error, FUT_ERROR, FUT_ERROR_IO,
+				            _("cannot read the mount table of pid %d: %s"),
+				            (int)pid, g_strerror(oe));
+				return NULL;
+			}
 			if (found == NULL)
 				continue; /* ended meanwhile */
 			too_many =
