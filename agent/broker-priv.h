@@ -74,8 +74,10 @@ typedef struct {
 	/* the content scan of the spooled copy, made while it was hashed (issue 18), or NULL:
 	 * fut_broker_job_classify() then scans it itself */
 	FutClassification *scan;
-	gchar *written; /* relative path on the medium */
-	gchar *partial; /* the file's temporary name on the medium while it is written */
+	gchar *written;     /* relative path on the medium */
+	gchar *partial;     /* the file's temporary name on the medium while it is written */
+	gboolean logged;    /* its export.written record was handed to the log */
+	gboolean retracted; /* ... and then the file was removed: export.failed withdraws it */
 	guint64 last_progress;
 	gboolean holds_work;    /* holds one of the caller's work shares (fut_broker_work_begin) */
 	gboolean recheck_stick; /* the write path failed: check the stick (fut_broker_job_done) */
@@ -116,12 +118,14 @@ gboolean fut_broker_job_record(FutBrokerJob *j,
                                const gchar *decision,
                                const gchar *reason,
                                GError **error);
-/* The same, for a batch: durable with the batch's one fut_recorder_sync(). */
-gboolean fut_broker_job_record_deferred(FutBrokerJob *j,
-                                        const gchar *event,
-                                        const gchar *decision,
-                                        const gchar *reason,
-                                        GError **error);
+/* The same, for a batch: durable with the batch's one fut_recorder_sync(), and not told to
+ * the user's desktop: the caller tells the returned fields (fut_recorder_tell()) once the
+ * record is true (the file has its name), or never. NULL when it could not be written. */
+JsonObject *fut_broker_job_record_untold(FutBrokerJob *j,
+                                         const gchar *event,
+                                         const gchar *decision,
+                                         const gchar *reason,
+                                         GError **error);
 /* Sets j->klass and j->class_why from the spooled copy and the caller's label. */
 void fut_broker_job_classify(FutBrokerJob *j);
 /* The progress callback of fut_spool_ingest() for a job: forwards to the caller. */

@@ -20,7 +20,6 @@
 #include "errors.h"
 #include "fastcopy.h"
 #include "fsname.h"
-#include "linereader.h"
 #include "logrecord.h"
 #include "util.h"
 #include "writepath.h"
@@ -156,6 +155,7 @@ typedef struct {
 	gchar *named;   /* final base name, once chosen */
 	gboolean alive; /* still on its way (no error) */
 	gboolean renamed;
+	JsonObject *told; /* its export.written record, for the desktop once the file is named */
 } Staged;
 
 static void
@@ -166,6 +166,7 @@ staged_clear(Staged *st)
 	g_free(st->rel);
 	g_free(st->partial);
 	g_free(st->named);
+	g_clear_pointer(&st->told, json_object_unref);
 }
 
 /* Takes @st out of the batch with @error: its file goes, by whichever name it has. */
@@ -180,6 +181,9 @@ staged_fail(Staged *st, GError *error)
 		const gchar *name = st->renamed ? st->named : st->partial;
 		if (unlinkat(st->dfd, name, 0) == 0)
 			fsync(st->dfd);
+		/* its export.written record is (or may be) in the log already: the
+		 * export.failed record the caller writes withdraws it (docs/formats.md) */
+		st->j->retracted = st->j->logged;
 	}
 	st->alive = FALSE;
 	g_clear_pointer(&st->j->written, g_free);
@@ -330,7 +334,18 @@ export_write_batch(
 		ok = TRUE;
 		goto out;
 	}
-	/* 1. every temporary name on record before any file is created */
+	/* 1. every temporary name on record before any file is created, with the log's month
+	 * now: the batch's records are in that month file or a later one */
+	{
+		FutAgent *agent = st[0].j->agent;
+		g_autofree gchar *cur =
+		    agent->log != NULL ? fut_egress_log_dup_current_path(agent->log) : NULL;
+		g_autofree gchar *cur_base = cur != NULL ? g_path_get_basename(cur) : NULL;
+		gchar month[8];
+		fut_write_path_set_log_month(
+		    wp,
+		    cur_base != NULL && fut_egress_log_file_month(cur_base, month) ? month : NULL);
+	}
 	if (!note_batch(wp, st, n, error))
 		goto out;
 	/* 2. the files, no flush each */
@@ -368,12 +383,17 @@ export_write_batch(
 		GError *lerr = NULL;
 		if (!st[i].alive)
 			continue;
-		if (!fut_broker_job_record_deferred(st[i].j, "export.written", "allow", NULL,
-		                                    &lerr)) {
+		st[i].told =
+		    fut_broker_job_record_untold(st[i].j, "export.written", "allow", NULL, &lerr);
+		if (st[i].told == NULL) {
 			g_prefix_error(&lerr,
 			               _("the log cannot be written, nothing was exported: "));
 			staged_fail(&st[i], lerr);
+			continue;
 		}
+		/* from here the log holds the record (or will, with the flush), even when a
+		 * later step fails */
+		st[i].j->logged = TRUE;
 	}
 	if (!fut_recorder_sync(recorder, error)) {
 		g_prefix_error(error, _("the log cannot be written, nothing was exported: "));
@@ -413,6 +433,11 @@ export_write_batch(
 			staged_fail(&st[i], perr);
 		}
 	}
+	/* 8. the desktop hears of the files that have their names (a file removed after its
+	 * record never was: its export.failed record says so) */
+	for (guint i = 0; i < n; i++)
+		if (st[i].alive && st[i].told != NULL)
+			fut_recorder_tell(recorder, "export.written", st[i].told);
 	ok = TRUE;
 out:
 	for (guint i = 0; i < n; i++) {
@@ -422,7 +447,7 @@ out:
 			items[i]->error = g_error_new(FUT_ERROR, FUT_ERROR_IO, "%s",
 			                              _("the write session failed"));
 	}
-	/* 8. the batch is settled: every file logged and named, or removed. A save that
+	/* 9. the batch is settled: every file logged and named, or removed. A save that
 	 * fails leaves the files named in the old state, which recovery settles by the log. */
 	if (ok) {
 		g_autoptr(GError) serr = NULL;
@@ -490,82 +515,15 @@ volume_attached(FutAgent *agent, const FutWriteLeftover *l)
 	return FALSE;
 }
 
-static gint
-compare_names(gconstpointer a, gconstpointer b)
-{
-	return strcmp(*(const gchar *const *)a, *(const gchar *const *)b);
-}
-
-/* The egress log files recovery looks in: the newest two months (a batch's records are in
- * the month its agent died in, or the one before when the month changed since). */
-static GPtrArray *
-recent_log_files(const gchar *dir)
-{
-	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-	const gchar *name;
-
-	while (d != NULL && (name = g_dir_read_name(d)) != NULL)
-		if (g_str_has_prefix(name, "egress-") && g_str_has_suffix(name, ".jsonl"))
-			g_ptr_array_add(names, g_strdup(name));
-	g_ptr_array_sort(names, compare_names);
-	for (guint i = names->len > 2 ? names->len - 2 : 0; i < names->len; i++)
-		g_ptr_array_add(out, g_build_filename(dir, g_ptr_array_index(names, i), NULL));
-	return out;
-}
-
-/* Whether @line is the export.written record of the file written under @partial. */
-static gboolean
-line_is_written(const FutLine *line, const gchar *partial)
-{
-	g_autoptr(JsonParser) parser = NULL;
-	JsonNode *root;
-	JsonObject *o, *detail;
-
-	if (line->cut || g_strstr_len(line->data, (gssize)line->len, partial) == NULL)
-		return FALSE;
-	parser = json_parser_new();
-	if (!json_parser_load_from_data(parser, line->data, (gssize)line->len, NULL))
-		return FALSE;
-	root = json_parser_get_root(parser);
-	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
-		return FALSE;
-	o = json_node_get_object(root);
-	if (g_strcmp0(json_object_get_string_member_with_default(o, "event", ""),
-	              "export.written") != 0 ||
-	    !json_object_has_member(o, "detail") ||
-	    !JSON_NODE_HOLDS_OBJECT(json_object_get_member(o, "detail")))
-		return FALSE;
-	detail = json_object_get_object_member(o, "detail");
-	return g_strcmp0(json_object_get_string_member_with_default(detail, "partial", ""),
-	                 partial) == 0;
-}
-
 /* FutWriteLoggedFunc: whether the egress log holds the export of @f, found by the random
- * temporary name its export.written record carries (detail.partial). A log that cannot be
- * read answers yes: recovery never removes a file the log may say was written. */
+ * temporary name its export.written record carries (detail.partial), from the month the
+ * batch began in. */
 static gboolean
-log_holds_written(const FutWriteFile *f, gpointer data)
+log_holds_written(const FutWriteFile *f, const gchar *log_month, gpointer data)
 {
 	FutAgent *agent = data;
-	g_autofree gchar *partial = g_path_get_basename(f->partial);
-	g_autoptr(GPtrArray) files = recent_log_files(agent->config->log_dir);
 
-	for (guint i = 0; i < files->len; i++) {
-		g_autoptr(GError) error = NULL;
-		g_autoptr(FutLineReader) r =
-		    fut_line_reader_open(-1, g_ptr_array_index(files, i), FUT_LOG_LINE_MAX, &error);
-		FutLine line;
-		if (r == NULL)
-			return TRUE;
-		while (fut_line_reader_next(r, &line, &error))
-			if (line_is_written(&line, partial))
-				return TRUE;
-		if (error != NULL)
-			return TRUE;
-	}
-	return FALSE;
+	return fut_write_log_holds_written(agent->config->log_dir, log_month, f->partial);
 }
 
 void

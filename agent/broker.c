@@ -225,9 +225,14 @@ job_fields(FutBrokerJob *j, const gchar *event, const gchar *decision, const gch
 	fut_broker_set_str(dest, "asset", j->asset);
 	fut_broker_set_str(detail, "class_evidence", j->class_why);
 	fut_broker_set_str(detail, "written", j->written);
-	/* the temporary name: recovery finds the record of a batch's file by it */
+	/* the temporary name: recovery finds the record of a batch's file by it, and an
+	 * export.failed record that withdraws the export.written record names it too */
 	if (g_strcmp0(event, "export.written") == 0)
 		fut_broker_set_str(detail, "partial", j->partial);
+	else if (j->retracted && g_strcmp0(event, "export.failed") == 0) {
+		fut_broker_set_str(detail, "partial", j->partial);
+		json_object_set_string_member(detail, "retracts", "export.written");
+	}
 	fut_broker_set_str(detail, "requester_reason", j->reason);
 	/* The people behind the approver ids, as their certificates name them at redeem
 	 * (docs/log-format.md): approver_1 .. approver_16, in the order of "approvers". */
@@ -260,12 +265,15 @@ fut_broker_job_record(
 	return fut_recorder_emit(j->agent->recorder, event, f, error);
 }
 
-gboolean
-fut_broker_job_record_deferred(
+JsonObject *
+fut_broker_job_record_untold(
     FutBrokerJob *j, const gchar *event, const gchar *decision, const gchar *reason, GError **error)
 {
 	g_autoptr(JsonObject) f = job_fields(j, event, decision, reason);
-	return fut_recorder_emit_deferred(j->agent->recorder, event, f, error);
+
+	if (!fut_recorder_emit_untold(j->agent->recorder, event, f, error))
+		return NULL;
+	return g_steal_pointer(&f);
 }
 
 /* --- classification (interim) ---------------------------------------------------------- */

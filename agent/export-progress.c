@@ -10,6 +10,9 @@
 
 #include "export-progress.h"
 
+/* Bytes of the stick's name sent to the desktop (a filesystem label is far shorter). */
+#define DEST_MAX 256
+
 void
 fut_export_job_arg_free(FutExportJobArg *a)
 {
@@ -172,8 +175,16 @@ job_get(FutExportJobs *jobs, uid_t uid, const FutExportJobArg *arg, const gchar 
 	 * that may end after it: the smallest figures are the latest. */
 	j->files = MIN(j->files, arg->files);
 	j->bytes = MIN(j->bytes, arg->bytes);
-	if (j->dest == NULL && dest != NULL)
-		j->dest = fut_strescape(dest, -1);
+	/* As it is (only made valid UTF-8 for JSON, and bounded): futari-notify escapes it
+	 * once, where it is shown. Escaped here too, a backslash or a control character
+	 * reached the desktop escaped twice ("\\x1b"). */
+	if (j->dest == NULL && dest != NULL) {
+		g_autofree gchar *valid = g_utf8_make_valid(dest, -1);
+		const gchar *end = valid + MIN(strlen(valid), (gsize)DEST_MAX);
+		if (*end != '\0')
+			end = g_utf8_find_prev_char(valid, end + 1);
+		j->dest = g_strndup(valid, (gsize)(end - valid));
+	}
 	j->last_seen = now;
 	return j;
 }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gi18n.h>
+#include <poll.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -77,29 +78,60 @@ fut_mounts_parse(const gchar *text, gsize len, GError **error)
 	return g_steal_pointer(&mounts);
 }
 
-/* The mounts of @major:@minor in the mount table at @path (a mountinfo file). */
+/* The mounts of @major:@minor in the mount table at @path (a mountinfo file). With
+ * @ret_fd, the open table is handed back (its poll() says when that namespace's mounts
+ * change: FutMountWatch). */
 static GPtrArray *
-mounts_for_device_at(const gchar *path, guint major, guint minor, GError **error)
+mounts_for_device_at(
+    const gchar *path, guint major, guint minor, int *ret_fd, int *ret_open_errno, GError **error)
 {
-	g_autofree gchar *text = NULL;
-	gsize len = 0;
-	g_autoptr(GError) local = NULL;
+	g_autoptr(GString) text = g_string_sized_new(16 * 1024);
 	g_autoptr(GPtrArray) all = NULL;
 	GPtrArray *out;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	/* /proc files report size 0, so read them with GLib and bound the result after. */
-	if (!g_file_get_contents(path, &text, &len, &local)) {
+	if (fd < 0) {
+		if (ret_open_errno != NULL)
+			*ret_open_errno = errno;
 		g_set_error(error, FUT_ERROR, FUT_ERROR_IO, _("cannot read the mount table: %s"),
-		            local->message);
+		            g_strerror(errno));
 		return NULL;
 	}
-	if (len > FUT_MOUNTINFO_MAX) {
-		g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE, _("mount table too large"));
+	/* /proc files report size 0: read to the end, bounded. */
+	for (;;) {
+		gchar buf[16 * 1024];
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			close(fd);
+			g_set_error(error, FUT_ERROR, FUT_ERROR_IO,
+			            _("cannot read the mount table: %s"), g_strerror(e));
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		g_string_append_len(text, buf, n);
+		if (text->len > FUT_MOUNTINFO_MAX) {
+			close(fd);
+			g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE,
+			            _("mount table too large"));
+			return NULL;
+		}
+	}
+	if (ret_fd != NULL)
+		*ret_fd = fd;
+	else
+		close(fd);
+	all = fut_mounts_parse(text->str, text->len, error);
+	if (all == NULL) {
+		if (ret_fd != NULL) {
+			close(*ret_fd);
+			*ret_fd = -1;
+		}
 		return NULL;
 	}
-	all = fut_mounts_parse(text, len, error);
-	if (all == NULL)
-		return NULL;
 	out = g_ptr_array_new_with_free_func((GDestroyNotify)fut_mount_free);
 	for (guint i = 0; i < all->len; i++) {
 		FutMount *m = g_ptr_array_index(all, i);
@@ -109,10 +141,70 @@ mounts_for_device_at(const gchar *path, guint major, guint minor, GError **error
 	return out;
 }
 
+/* --- watching the mount tables ---------------------------------------------------------- */
+
+struct _FutMountWatch {
+	GArray *fds;     /* int: the mountinfo of every namespace of the last full pass */
+	gint64 armed_us; /* when that pass read them (monotonic); 0: not armed */
+};
+
+FutMountWatch *
+fut_mount_watch_new(void)
+{
+	FutMountWatch *w = g_new0(FutMountWatch, 1);
+
+	w->fds = g_array_new(FALSE, FALSE, sizeof(int));
+	return w;
+}
+
+static void
+watch_disarm(FutMountWatch *w)
+{
+	for (guint i = 0; i < w->fds->len; i++)
+		close(g_array_index(w->fds, int, i));
+	g_array_set_size(w->fds, 0);
+	w->armed_us = 0;
+}
+
+void
+fut_mount_watch_free(FutMountWatch *w)
+{
+	if (w == NULL)
+		return;
+	watch_disarm(w);
+	g_array_unref(w->fds);
+	g_free(w);
+}
+
+gboolean
+fut_mount_watch_unchanged(FutMountWatch *w, gint64 max_age_us)
+{
+	g_autofree struct pollfd *p = NULL;
+	int n;
+
+	if (w == NULL || w->armed_us == 0 || w->fds->len == 0 ||
+	    g_get_monotonic_time() - w->armed_us >= max_age_us)
+		return FALSE;
+	p = g_new0(struct pollfd, w->fds->len);
+	for (guint i = 0; i < w->fds->len; i++) {
+		p[i].fd = g_array_index(w->fds, int, i);
+		p[i].events = POLLPRI;
+	}
+	do
+		n = poll(p, w->fds->len, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return FALSE;
+	for (guint i = 0; i < w->fds->len; i++)
+		if (p[i].revents & (POLLPRI | POLLERR | POLLNVAL | POLLHUP))
+			return FALSE;
+	return TRUE;
+}
+
 GPtrArray *
 fut_mounts_for_device(guint major, guint minor, GError **error)
 {
-	return mounts_for_device_at("/proc/self/mountinfo", major, minor, error);
+	return mounts_for_device_at("/proc/self/mountinfo", major, minor, NULL, NULL, error);
 }
 
 static gboolean
@@ -121,19 +213,42 @@ options_rw(const gchar *options)
 	return options == NULL || g_str_has_prefix(options, "rw");
 }
 
-GPtrArray *
-fut_mounts_for_device_everywhere(guint major, guint minor, GError **error)
+/* The watch @w (may be NULL) keeps @fd; -1 is no table. */
+static void
+watch_keep(FutMountWatch *w, int fd)
+{
+	if (fd < 0)
+		return;
+	if (w == NULL || w->fds->len >= FUT_MOUNT_WATCH_MAX) {
+		close(fd);
+		return;
+	}
+	g_array_append_val(w->fds, fd);
+}
+
+/* fut_mounts_for_device_everywhere(); with @watch, arms it with the table of every
+ * namespace read (unarmed when there are more than it keeps). */
+static GPtrArray *
+mounts_everywhere(guint major, guint minor, FutMountWatch *watch, GError **error)
 {
 	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)fut_mount_free);
 	g_autoptr(GHashTable) seen =
 	    g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
-	g_autoptr(GPtrArray) own = fut_mounts_for_device(major, minor, error);
+	g_autoptr(GPtrArray) own = NULL;
+	int own_fd = -1;
+	gint64 started = g_get_monotonic_time();
+	gboolean too_many = FALSE;
 	struct stat st;
 	DIR *d;
 	struct dirent *de;
 
+	if (watch != NULL)
+		watch_disarm(watch);
+	own = mounts_for_device_at("/proc/self/mountinfo", major, minor,
+	                           watch != NULL ? &own_fd : NULL, NULL, error);
 	if (own == NULL)
 		return NULL;
+	watch_keep(watch, own_fd);
 	if (stat("/proc/self/ns/mnt", &st) < 0)
 		return fut_error_set_errno(error, errno, "/proc/self/ns/mnt"), NULL;
 	g_hash_table_add(seen, g_memdup2(&(gint64){(gint64)st.st_ino}, sizeof(gint64)));
@@ -161,14 +276,35 @@ fut_mounts_for_device_everywhere(guint major, guint minor, GError **error)
 			continue;
 		if (g_hash_table_size(seen) >= FUT_MOUNT_NAMESPACES_MAX) {
 			closedir(d);
+			if (watch != NULL)
+				watch_disarm(watch);
 			g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE,
 			            _("more than %d mount namespaces"), FUT_MOUNT_NAMESPACES_MAX);
 			return NULL;
 		}
 		info = g_strdup_printf("/proc/%d/mountinfo", (int)pid);
-		found = mounts_for_device_at(info, major, minor, NULL);
-		if (found == NULL)
-			continue; /* ended meanwhile */
+		{
+			int fd = -1, oe = 0;
+			found = mounts_for_device_at(info, major, minor, watch != NULL ? &fd : NULL,
+			                             &oe, NULL);
+			/* A table that cannot be opened for any other reason than its process
+			 * having ended (out of descriptors, say) is a namespace not looked at:
+			 * the pass fails, never skips it. */
+			if (found == NULL && oe != 0 && oe != ENOENT && oe != ESRCH) {
+				closedir(d);
+				if (watch != NULL)
+					watch_disarm(watch);
+				g_set_error(error, FUT_ERROR, FUT_ERROR_IO,
+				            _("cannot read the mount table of pid %d: %s"),
+				            (int)pid, g_strerror(oe));
+				return NULL;
+			}
+			if (found == NULL)
+				continue; /* ended meanwhile */
+			too_many =
+			    too_many || (watch != NULL && watch->fds->len >= FUT_MOUNT_WATCH_MAX);
+			watch_keep(watch, fd);
+		}
 		g_hash_table_add(seen, g_memdup2(&ino, sizeof(ino)));
 		for (guint i = 0; i < found->len; i++) {
 			FutMount *m = g_ptr_array_steal_index(found, i--);
@@ -177,7 +313,19 @@ fut_mounts_for_device_everywhere(guint major, guint minor, GError **error)
 		}
 	}
 	closedir(d);
+	if (watch != NULL) {
+		if (too_many)
+			watch_disarm(watch);
+		else
+			watch->armed_us = started;
+	}
 	return g_steal_pointer(&out);
+}
+
+GPtrArray *
+fut_mounts_for_device_everywhere(guint major, guint minor, GError **error)
+{
+	return mounts_everywhere(major, minor, NULL, error);
 }
 
 /* The per-mount flags of the mount at @mount_point, to carry over a remount. */
@@ -270,11 +418,30 @@ set_readonly_in_ns(pid_t pid, char *const *mps, gsize n, gboolean superblock)
 	return WEXITSTATUS(status);
 }
 
+static gboolean verify_readonly(guint major,
+                                guint minor,
+                                const gchar *except,
+                                gboolean superblock,
+                                FutMountWatch *watch,
+                                GError **error);
+
 gboolean
 fut_mounts_make_readonly_everywhere(
     guint major, guint minor, const gchar *except, gboolean superblock, GError **error)
 {
-	g_autoptr(GPtrArray) mounts = fut_mounts_for_device_everywhere(major, minor, error);
+	return fut_mounts_make_readonly_everywhere_watch(major, minor, except, superblock, NULL,
+	                                                 error);
+}
+
+gboolean
+fut_mounts_make_readonly_everywhere_watch(guint major,
+                                          guint minor,
+                                          const gchar *except,
+                                          gboolean superblock,
+                                          FutMountWatch *watch,
+                                          GError **error)
+{
+	g_autoptr(GPtrArray) mounts = mounts_everywhere(major, minor, watch, error);
 	g_autoptr(GHashTable) by_ns = NULL;
 	GHashTableIter it;
 	gpointer key, value;
@@ -301,6 +468,12 @@ fut_mounts_make_readonly_everywhere(
 		}
 		g_ptr_array_add(mps, g_strdup(m->mount_point));
 	}
+	/* Nothing writable: the pass that found none is the check (and its tables, read
+	 * before any change of ours, arm the watch). */
+	if (g_hash_table_size(by_ns) == 0)
+		return TRUE;
+	if (watch != NULL)
+		watch_disarm(watch);
 	/* Our own namespace first, then the others. */
 	for (int pass = 0; pass < 2; pass++) {
 		g_hash_table_iter_init(&it, by_ns);
@@ -336,14 +509,26 @@ fut_mounts_make_readonly_everywhere(
 		    (int)first_pid, g_strerror(first));
 		return FALSE;
 	}
-	return fut_mounts_verify_readonly(major, minor, except, superblock, error);
+	/* read after the changes: the watch it arms does not see them as news */
+	return verify_readonly(major, minor, except, superblock, watch, error);
 }
 
 gboolean
 fut_mounts_verify_readonly(
     guint major, guint minor, const gchar *except, gboolean superblock, GError **error)
 {
-	g_autoptr(GPtrArray) mounts = fut_mounts_for_device_everywhere(major, minor, error);
+	return verify_readonly(major, minor, except, superblock, NULL, error);
+}
+
+static gboolean
+verify_readonly(guint major,
+                guint minor,
+                const gchar *except,
+                gboolean superblock,
+                FutMountWatch *watch,
+                GError **error)
+{
+	g_autoptr(GPtrArray) mounts = mounts_everywhere(major, minor, watch, error);
 
 	if (mounts == NULL)
 		return FALSE;
@@ -355,6 +540,8 @@ fut_mounts_verify_readonly(
 		if (!options_rw(m->options) && !(superblock && options_rw(m->super_options)))
 			continue;
 		emp = fut_strescape(m->mount_point, -1);
+		if (watch != NULL)
+			watch_disarm(watch);
 		g_set_error(error, FUT_ERROR, FUT_ERROR_IO,
 		            _("the device is still mounted writable at %s (mount namespace of pid "
 		              "%d)"),

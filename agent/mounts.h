@@ -47,6 +47,31 @@ GPtrArray *fut_mounts_for_device_everywhere(guint major, guint minor, GError **e
 gboolean fut_mounts_make_readonly_everywhere(
     guint major, guint minor, const gchar *except, gboolean superblock, GError **error);
 
+/* Which mount tables changed since a pass over every namespace (issue 18): the write path
+ * repeats the pass before each batch only when one did, or when the last one is older than
+ * it allows, not on every batch. A FutMountWatch keeps the mountinfo of every namespace the
+ * pass read open (at most FUT_MOUNT_WATCH_MAX; past that it stays unarmed); the kernel
+ * flags such a file for poll() (POLLPRI) when a mount of its namespace is added, removed or
+ * remounted. A namespace made after the pass is not among them: hence the age limit. */
+#define FUT_MOUNT_WATCH_MAX 256
+typedef struct _FutMountWatch FutMountWatch;
+FutMountWatch *fut_mount_watch_new(void);
+void fut_mount_watch_free(FutMountWatch *w);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutMountWatch, fut_mount_watch_free)
+/* TRUE when @w was armed by a pass that succeeded less than @max_age_us ago and no table it
+ * keeps changed since; FALSE otherwise (also when @w is NULL or unarmed). */
+gboolean fut_mount_watch_unchanged(FutMountWatch *w, gint64 max_age_us);
+
+/* fut_mounts_make_readonly_everywhere(), arming @watch (may be NULL) when it succeeds:
+ * with the tables of its own pass when it found nothing writable, else with those of the
+ * verifying pass after its changes. A failure leaves @watch unarmed. */
+gboolean fut_mounts_make_readonly_everywhere_watch(guint major,
+                                                   guint minor,
+                                                   const gchar *except,
+                                                   gboolean superblock,
+                                                   FutMountWatch *watch,
+                                                   GError **error);
+
 /* TRUE when no mount of @major:@minor in any namespace (but @except in ours) is writable:
  * neither its per-mount flag nor (with @superblock) its superblock says rw. */
 gboolean fut_mounts_verify_readonly(

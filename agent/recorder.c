@@ -78,6 +78,28 @@ fut_recorder_emit_deferred(FutRecorder *rec, const gchar *event, JsonObject *fie
 }
 
 gboolean
+fut_recorder_emit_untold(FutRecorder *rec, const gchar *event, JsonObject *fields, GError **error)
+{
+	gboolean ok;
+
+	g_mutex_lock(&rec->lock);
+	emit_deferred = TRUE;
+	ok = rec->sink(event, fields, rec->user_data, error);
+	emit_deferred = FALSE;
+	g_mutex_unlock(&rec->lock);
+	return ok;
+}
+
+void
+fut_recorder_tell(FutRecorder *rec, const gchar *event, JsonObject *fields)
+{
+	g_mutex_lock(&rec->lock);
+	if (rec->observer != NULL)
+		rec->observer(event, fields, rec->observer_data);
+	g_mutex_unlock(&rec->lock);
+}
+
+gboolean
 fut_recorder_sync(FutRecorder *rec, GError **error)
 {
 	gboolean ok = TRUE;

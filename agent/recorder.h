@@ -55,6 +55,15 @@ gboolean fut_recorder_emit_deferred(FutRecorder *rec,
                                     JsonObject *fields,
                                     GError **error);
 
+/* As fut_recorder_emit_deferred(), but the observer is not told: the caller tells it with
+ * fut_recorder_tell() once what the record says is true (an export.written record is in the
+ * log before its file has its name; the desktop hears of it after, issue 18). */
+gboolean
+fut_recorder_emit_untold(FutRecorder *rec, const gchar *event, JsonObject *fields, GError **error);
+
+/* Hands @fields of a record emitted untold to the observer. */
+void fut_recorder_tell(FutRecorder *rec, const gchar *event, JsonObject *fields);
+
 /* Makes every record emitted so far durable. Returns FALSE when the sink could not. */
 gboolean fut_recorder_sync(FutRecorder *rec, GError **error);
 

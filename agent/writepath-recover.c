@@ -30,6 +30,7 @@ fut_write_leftover_free(FutWriteLeftover *l)
 	g_free(l->fs_type);
 	g_free(l->fs_uuid);
 	g_free(l->step);
+	g_free(l->log_month);
 	for (guint i = 0; i < l->n_files; i++)
 		fut_write_file_clear(&l->files[i]);
 	g_free(l->files);
@@ -59,6 +60,7 @@ leftover_load(const gchar *path, GError **error)
 	l->fs_type = g_key_file_get_string(kf, STATE_GROUP, "fs-type", NULL);
 	l->fs_uuid = g_key_file_get_string(kf, STATE_GROUP, "fs-uuid", NULL);
 	l->step = g_key_file_get_string(kf, STATE_GROUP, "step", NULL);
+	l->log_month = g_key_file_get_string(kf, STATE_GROUP, "log-month", NULL);
 	{
 		GArray *files = g_array_new(FALSE, TRUE, sizeof(FutWriteFile));
 		/* "partial"/"named": a state file of a version that wrote one file at a time */
@@ -251,6 +253,7 @@ settle_cb(FutWritePath *wp, int rootfd, FutWriteItem *const *items, guint n, GEr
 				return FALSE;
 			}
 		}
+		fut_write_path_set_log_month(wp, l->log_month);
 		if (!fut_write_path_note_files(wp, l->files, l->n_files, error))
 			return FALSE;
 		for (guint i = 0; i < l->n_files; i++) {
@@ -259,7 +262,7 @@ settle_cb(FutWritePath *wp, int rootfd, FutWriteItem *const *items, guint n, GEr
 			 * removed, by either name (names come after the log record now, but a
 			 * state file of the version that renamed first may name one). */
 			if (f->named != NULL && st->logged != NULL &&
-			    st->logged(f, st->logged_data)) {
+			    st->logged(f, l->log_month, st->logged_data)) {
 				if (!finish_rename(rootfd, f, error))
 					return FALSE;
 				st->kept++;

@@ -25,7 +25,9 @@ struct _FutWritePath {
 	gchar *state_file;
 	gchar *mnt;
 	gchar *step;
-	GArray *files; /* FutWriteFile: the batch being written, as the state file names it */
+	GArray *files;    /* FutWriteFile: the batch being written, as the state file names it */
+	gchar *log_month; /* the log's month when the batch was noted, or NULL */
+	FutMountWatch *watch; /* the mount tables of the last pass over every namespace */
 	gboolean mounted;
 };
 
@@ -53,6 +55,8 @@ state_save(FutWritePath *wp, GError **error)
 		g_key_file_set_string(kf, STATE_GROUP, "fs-uuid", wp->t->fs_uuid);
 	g_key_file_set_string(kf, STATE_GROUP, "mnt", wp->mnt);
 	g_key_file_set_string(kf, STATE_GROUP, "step", wp->step);
+	if (wp->log_month != NULL && wp->files->len > 0)
+		g_key_file_set_string(kf, STATE_GROUP, "log-month", wp->log_month);
 	for (guint i = 0; i < wp->files->len; i++) {
 		const FutWriteFile *f = &g_array_index(wp->files, FutWriteFile, i);
 		g_autofree gchar *pk = g_strdup_printf("partial-%u", i);
@@ -124,6 +128,13 @@ fut_write_path_step(FutWritePath *wp, const gchar *step, GError **error)
 	return TRUE;
 }
 
+void
+fut_write_path_set_log_month(FutWritePath *wp, const gchar *month)
+{
+	g_free(wp->log_month);
+	wp->log_month = g_strdup(month);
+}
+
 gboolean
 fut_write_path_note_files(FutWritePath *wp, const FutWriteFile *files, guint n, GError **error)
 {
@@ -192,8 +203,15 @@ restore(FutWritePath *wp, GError **error)
 static gboolean
 protect_user_mounts(FutWritePath *wp, GError **error)
 {
-	return fut_mounts_make_readonly_everywhere(wp->t->major, wp->t->minor, wp->mnt, FALSE,
-	                                           error);
+	/* Before a batch of an open session, the pass is repeated only when a mount table it
+	 * read changed since (a mount, unmount or remount in any namespace it saw), or when it
+	 * is older than FUT_WRITE_MOUNTS_RECHECK_US (a namespace made since is not watched):
+	 * the pass, a stat of every process's namespace and a read of every namespace's
+	 * table, twice when it changes anything, was most of a small file's cost (issue 18). */
+	if (fut_mount_watch_unchanged(wp->watch, FUT_WRITE_MOUNTS_RECHECK_US))
+		return TRUE;
+	return fut_mounts_make_readonly_everywhere_watch(wp->t->major, wp->t->minor, wp->mnt, FALSE,
+	                                                 wp->watch, error);
 }
 
 static void
@@ -207,6 +225,8 @@ write_path_free(FutWritePath *wp)
 	g_free(wp->state_file);
 	g_free(wp->mnt);
 	g_free(wp->step);
+	g_free(wp->log_month);
+	fut_mount_watch_free(wp->watch);
 	g_array_unref(wp->files);
 	g_free(wp);
 }
@@ -234,6 +254,7 @@ typedef struct {
 	GQueue queue;     /* Job*, waiting for a batch */
 	guint refs;       /* the table's and each waiter's */
 	gboolean writing; /* a batch is being written (or the session is being opened) */
+	guint turns;      /* batches begun: a lingering writer sees another take over */
 	gboolean closing; /* read-only being restored: the next job opens a new session */
 } Session;
 
@@ -276,6 +297,7 @@ write_path_new(const FutWriteTarget *t)
 	wp->mnt = g_build_filename(t->state_dir, mbase, NULL);
 	wp->files = g_array_new(FALSE, TRUE, sizeof(FutWriteFile));
 	g_array_set_clear_func(wp->files, (GDestroyNotify)fut_write_file_clear);
+	wp->watch = fut_mount_watch_new();
 	return wp;
 }
 
@@ -445,6 +467,7 @@ fut_write_path_run(
 			s->wp = wp;
 			s->refs = 1;
 			s->writing = TRUE;
+			s->turns = 1;
 			s->rootfd = -1;
 			g_queue_init(&s->queue);
 			g_hash_table_insert(sessions, key, s);
@@ -488,9 +511,11 @@ fut_write_path_run(
 			}
 			if (!s->writing && !s->closing) {
 				/* Idle with this job queued: it writes the next batch (the table
-				 * still holds the session). */
+				 * still holds the session); a job lingering for it learns so. */
 				session_unref(s);
 				s->writing = TRUE;
+				s->turns++;
+				g_cond_broadcast(&sessions_cond);
 				break;
 			}
 			g_queue_remove(&s->queue, &self);
@@ -512,6 +537,7 @@ fut_write_path_run(
 		g_autoptr(GPtrArray) batch = take_batch(s, func);
 		g_autoptr(GError) local = NULL;
 		gboolean ok, keep;
+		guint turn;
 
 		g_mutex_unlock(&sessions_lock);
 		if (open && t->hold != NULL)
@@ -520,12 +546,30 @@ fut_write_path_run(
 
 		g_mutex_lock(&sessions_lock);
 		s->writing = FALSE;
-		keep = ok && s->queue.length > 0 && s->wp->files->len == 0;
-		s->closing = !keep;
+		/* Nobody waiting: the session stays open a moment for the next job, the files
+		 * of a folder coming a few at a time (issue 18), with this batch's answers held
+		 * (a session that then closes answers them once the stick is read-only again);
+		 * a job that comes takes the turn and the session goes on. */
+		turn = s->turns;
+		/* held while lingering: a job that takes over may close and drop the session */
+		s->refs++;
+		if (ok && s->queue.length == 0 && s->wp->files->len == 0) {
+			gint64 until = g_get_monotonic_time() + FUT_WRITE_LINGER_US;
+			while (s->turns == turn && s->queue.length == 0 &&
+			       g_cond_wait_until(&sessions_cond, &sessions_lock, until))
+				;
+		}
+		/* Another job took the turn meanwhile: the session is its to go on with or to
+		 * close, never this one's too. */
+		keep = s->turns != turn || (ok && s->queue.length > 0 && s->wp->files->len == 0);
+		if (!keep)
+			s->closing = TRUE;
 		if (keep)
 			for (guint i = 0; i < batch->len; i++)
 				((Job *)g_ptr_array_index(batch, i))->done = TRUE;
 		g_cond_broadcast(&sessions_cond);
+		/* the table still holds the session when this one closes it */
+		session_unref(s);
 		g_mutex_unlock(&sessions_lock);
 		if (!keep) {
 			g_autoptr(GError) cerr = NULL;

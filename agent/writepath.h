@@ -61,6 +61,14 @@ typedef struct {
 typedef gboolean (*FutWriteFunc)(
     FutWritePath *wp, int rootfd, FutWriteItem *const *items, guint n, GError **error);
 
+/* Before each batch of an open session every mount of the volume in every namespace is
+ * made read-only again; the pass over every namespace is repeated when a mount table it
+ * read changed, and at least this often (a namespace made after it is not watched). */
+#define FUT_WRITE_MOUNTS_RECHECK_US (G_USEC_PER_SEC / 2)
+
+/* How long a session with nobody waiting stays open for the next job before it closes. */
+#define FUT_WRITE_LINGER_US (25 * 1000)
+
 /* How long a job waits for its turn in a busy write session by default (seconds). */
 #define FUT_WRITE_QUEUE_SECONDS_DEFAULT 300
 
@@ -101,6 +109,9 @@ typedef struct {
 	/* the files the session was writing (partial and, when chosen, final names) */
 	FutWriteFile *files;
 	guint n_files;
+	/* the log's month ("YYYY-MM") when the batch was noted, or NULL (unknown: every
+	 * month is read) */
+	gchar *log_month;
 } FutWriteLeftover;
 
 void fut_write_leftover_free(FutWriteLeftover *l);
@@ -111,9 +122,26 @@ void fut_write_leftover_free(FutWriteLeftover *l);
  * files removed. Caller unrefs. */
 GPtrArray *fut_write_path_recover(const gchar *state_dir, GError **error);
 
-/* Says whether the log holds the export of @f (its export.written record): recovery then
- * keeps the file, else removes it. */
-typedef gboolean (*FutWriteLoggedFunc)(const FutWriteFile *f, gpointer user_data);
+/* Says whether the log holds the export of @f (its export.written record, not withdrawn),
+ * looking from @log_month (the leftover's, or NULL: every month): recovery then keeps the
+ * file, else removes it. */
+typedef gboolean (*FutWriteLoggedFunc)(const FutWriteFile *f,
+                                       const gchar *log_month,
+                                       gpointer user_data);
+
+/* Whether the egress log in @log_dir holds the export.written record of the file written
+ * under the temporary name @partial (its base name is compared with detail.partial) and no
+ * export.failed record after it that withdraws it (detail.retracts), reading every month
+ * file from @since_month ("YYYY-MM"; NULL or not a month: every month) to the newest, so a
+ * batch begun months before the crash is still found. A log that cannot be read answers
+ * TRUE: recovery never removes a file the log may say was written. */
+gboolean
+fut_write_log_holds_written(const gchar *log_dir, const gchar *since_month, const gchar *partial);
+
+/* The month ("YYYY-MM") of the log file being written now, saved with the next
+ * fut_write_path_note_files(): every record of the batch is in that month file or a later
+ * one. NULL: unknown. */
+void fut_write_path_set_log_month(FutWritePath *wp, const gchar *month);
 
 /* Settles the files of @l through the write path (the volume must be attached with the same
  * filesystem UUID), then removes the state file: a file the log holds the export of

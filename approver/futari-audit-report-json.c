@@ -176,6 +176,7 @@ report_summary_json_write(const Report *r, GPtrArray *media, GPtrArray *lost, FI
 	for (gint c = 0; c < N_CLASSES; c++)
 		jint(b, cls[c], r->n_exports[c]);
 	w_close(b, '}');
+	jint(b, "exports_withdrawn", (gint64)r->retracted);
 	jint(b, "export_requests", (gint64)r->requested);
 	jint(b, "redeems_accepted", (gint64)r->redeemed);
 	w_name(b, "denials");

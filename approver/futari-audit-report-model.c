@@ -210,8 +210,69 @@ media_seen(Report *r, const FutLogRecord *rec)
 		m->attaches++;
 	else if (g_strcmp0(rec->ev->event, FUT_LOG_EV_EXPORT_WRITTEN) == 0)
 		m->writes++;
+	else if (g_strcmp0(rec->ev->event, FUT_LOG_EV_EXPORT_FAILED) == 0 &&
+	         report_is_retraction(rec->ev) && m->writes > 0)
+		m->writes--;
 	else if (g_strcmp0(rec->ev->event, FUT_LOG_EV_DEVICE_SUSPICIOUS) == 0)
 		m->suspicious++;
+}
+
+gboolean
+report_is_retraction(const FutLogEvent *ev)
+{
+	return g_strcmp0(fut_log_event_get_detail_str(ev, "retracts"), FUT_LOG_EV_EXPORT_WRITTEN) ==
+	           0 &&
+	       fut_log_event_get_detail_str(ev, "partial") != NULL;
+}
+
+/* An export.failed record that withdraws its file's export.written record (the file lost
+ * its name after the record, docs/formats.md): the export is taken out of the counts, and
+ * its row out of the tables. A host's records are one part, in order, so the written
+ * record was counted (and its row kept in the part) before. */
+static void
+export_retracted(Report *r, const FutLogRecord *rec)
+{
+	const gchar *partial = fut_log_event_get_detail_str(rec->ev, "partial");
+	gint c = class_index(rec->ev->object.klass);
+	guint *day;
+
+	r->retracted++;
+	if (r->n_exports[c] > 0)
+		r->n_exports[c]--;
+	if (c != CLASS_UNKNOWN) {
+		day = &r->exports_day[c][day_index(r, rec->time_us)];
+		if (*day > 0)
+			(*day)--;
+	}
+	if (c != CLASS_III && r->row_at != NULL) {
+		g_autofree gchar *key = g_strdup_printf("%d/%s", c, partial);
+		gsize at = GPOINTER_TO_SIZE(g_hash_table_lookup(r->row_at, key));
+		GString *h = r->export_html[c];
+		const gchar *end =
+		    at > 0 && at - 1 < h->len ? strstr(h->str + at - 1, "</tr>\n") : NULL;
+		if (end != NULL) {
+			gsize from = at - 1,
+			      len = (gsize)(end - (h->str + from)) + strlen("</tr>\n");
+			GHashTableIter it;
+			gpointer v;
+			g_string_erase(h, (gssize)from, (gssize)len);
+			g_hash_table_remove(r->row_at, key);
+			/* the rows after it moved up */
+			g_hash_table_iter_init(&it, r->row_at);
+			while (g_hash_table_iter_next(&it, NULL, &v))
+				if (GPOINTER_TO_SIZE(v) > at)
+					g_hash_table_iter_replace(
+					    &it, GSIZE_TO_POINTER(GPOINTER_TO_SIZE(v) - len));
+		}
+	}
+	for (guint i = r->exports[c]->len; c == CLASS_III && i > 0; i--) {
+		Row *row = g_ptr_array_index(r->exports[c], i - 1);
+		if (g_strcmp0(row->host, rec->host) == 0 &&
+		    g_strcmp0(fut_log_event_get_detail_str(row->ev, "partial"), partial) == 0) {
+			g_ptr_array_remove_index(r->exports[c], i - 1);
+			break;
+		}
+	}
 }
 
 /* TRUE when @r is a part and the whole report already keeps as many rows of @field's kind
@@ -242,14 +303,21 @@ report_collect(
 		media_seen(r, rec);
 	if (strcmp(e, FUT_LOG_EV_EXPORT_WRITTEN) == 0) {
 		gint c = class_index(rec->ev->object.klass);
-		if (c != CLASS_III)
+		if (c != CLASS_III) {
+			const gchar *partial = fut_log_event_get_detail_str(rec->ev, "partial");
+			if (partial != NULL)
+				g_hash_table_replace(r->row_at,
+				                     g_strdup_printf("%d/%s", c, partial),
+				                     GSIZE_TO_POINTER(r->export_html[c]->len + 1));
 			report_html_export_row(r->export_html[c], r, c, rec->time_us, rec->host,
 			                       rec->ev);
-		else if (r->exports[c]->len < ROWS_CLASS_III && !WHOLE_FULL(r, class3_full))
+		} else if (r->exports[c]->len < ROWS_CLASS_III && !WHOLE_FULL(r, class3_full))
 			g_ptr_array_add(r->exports[c], row_new(rec));
 		r->n_exports[c]++;
 		if (c != CLASS_UNKNOWN)
 			r->exports_day[c][day_index(r, rec->time_us)]++;
+	} else if (strcmp(e, FUT_LOG_EV_EXPORT_FAILED) == 0 && report_is_retraction(rec->ev)) {
+		export_retracted(r, rec);
 	} else if (strcmp(e, FUT_LOG_EV_EXPORT_REFUSED) == 0 ||
 	           strcmp(e, FUT_LOG_EV_UPLOAD_DENIED) == 0 ||
 	           strcmp(e, FUT_LOG_EV_APPROVAL_REFUSED) == 0 ||
@@ -418,6 +486,7 @@ report_part_new(const Report *r)
 		if (c != CLASS_III)
 			p->export_html[c] = g_string_new(NULL);
 	}
+	p->row_at = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	p->whole = (Report *)r;
 	return p;
 }
@@ -530,6 +599,7 @@ report_merge(Report *r, Report *part)
 		          c == CLASS_III ? ROWS_CLASS_III : G_MAXUINT);
 		r->n_exports[c] += part->n_exports[c];
 	}
+	r->retracted += part->retracted;
 	move_rows(r->denials, part->denials, ROWS_DENIALS);
 	/* an allowed upload names only its request: the redeem of the same host tells who
 	 * approved it and why */
@@ -576,6 +646,7 @@ report_merge(Report *r, Report *part)
 	}
 	g_hash_table_unref(part->media);
 	g_hash_table_unref(part->redeems);
+	g_hash_table_unref(part->row_at);
 	for (gint c = 0; c < N_CLASSES; c++) {
 		g_ptr_array_unref(part->exports[c]);
 		if (part->export_html[c] != NULL)

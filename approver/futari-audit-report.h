@@ -69,7 +69,8 @@ struct _Report {
 	GPtrArray *exports[N_CLASSES]; /* rows kept for the HTML (up to the caps) */
 	GPtrArray *denials;
 	GPtrArray *uploads;
-	guint n_exports[N_CLASSES]; /* all rows */
+	guint n_exports[N_CLASSES]; /* all rows, less the withdrawn ones */
+	guint retracted;            /* export.written records withdrawn by export.failed */
 	guint n_denials;
 	guint n_uploads;
 	guint exports_day[3][31];
@@ -86,6 +87,9 @@ struct _Report {
 	 * file, -1 for Class III, which keeps its capped rows) when merged: the memory does not
 	 * grow with the number of rows. */
 	GString *export_html[N_CLASSES];
+	/* a part's: "CLASS/detail.partial" -> 1 + the offset of that export's row in
+	 * export_html[CLASS], so a withdrawn export's row can be taken out */
+	GHashTable *row_at;
 	int export_spool[N_CLASSES];
 	guint64 export_spool_len[N_CLASSES];
 	gboolean spool_failed;
@@ -143,6 +147,8 @@ const gchar *report_text(gboolean ja, const gchar *key);
 gboolean
 report_write_html(int fd, const Report *r, GPtrArray *media, GPtrArray *lost, GError **error);
 /* One row of the exports table of class @c. */
+/* Whether @ev (an export.failed record) withdraws its file's export.written record. */
+gboolean report_is_retraction(const FutLogEvent *ev);
 void report_html_export_row(
     GString *s, const Report *r, gint c, gint64 time_us, const gchar *host, const FutLogEvent *ev);
 /* A temporary file in @dir (unlinked) for the rows rendered while reading; -1 and @error when

@@ -86,6 +86,13 @@ for step in begin user-mounts-ro mounted blk-rw rw writing synced named logged w
 		>"$TEST_TMP/bg.out" 2>&1 &
 	job=$!
 	wait_file "$STATE/paused-$step" || fail "$step: the agent never paused there"
+	# The batch's state names the log's month when it began: recovery reads the log from
+	# there, however long the agent stays down (issue 18).
+	case $step in writing | synced | named | logged)
+		m=$(sed -n 's/^log-month=\([0-9]\{4\}-[0-9][0-9]\)$/\1/p' "$STATE"/write-*.state)
+		[ -n "$m" ] && [ -e "$TEST_TMP/log/egress-$m.jsonl" ] ||
+			fail "$step: the write state does not name the log's month: $(cat "$STATE"/write-*.state)" ;;
+	esac
 	kill -9 "$AGENT_PID"
 	wait "$AGENT_PID" 2>/dev/null
 	wait $job && fail "$step: the export reported success though the agent died"

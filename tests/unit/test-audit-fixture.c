@@ -238,6 +238,28 @@ build_fixtures(void)
 		h->log = fut_egress_log_open(logs[2], "pc-zeimu-03", host_keys[2], &opts, &error);
 		g_assert_no_error(error);
 		emit(h, 11, 15, 0, ev_new(FUT_LOG_EV_AGENT_RELOAD, NULL, 0, NULL));
+		/* A file that lost its name after its durable record (issue 18): the
+		 * export.failed record withdraws the export.written one (docs/formats.md), so
+		 * the report neither counts nor lists it. */
+		for (gint k = 0; k < 4; k++) {
+			FutLogEvent *ev = ev_new(k % 2 == 0 ? FUT_LOG_EV_EXPORT_WRITTEN
+			                                    : FUT_LOG_EV_EXPORT_FAILED,
+			                         "ito", 1003, "/usr/sbin/futarid");
+			fut_log_event_set_object(
+			    ev, k < 2 ? "/home/ito/withdrawn.txt" : "/home/ito/withdrawn-ii.xlsx",
+			    10, HASH, k < 2 ? "III" : "II");
+			fut_log_event_set_usb(ev, "0781", "5581", "AAA001", "1A2B-3C4D", "SOUMU01",
+			                      "M-0001");
+			fut_log_event_set_decision(ev, k % 2 == 0 ? "allow" : NULL,
+			                           k % 2 == 0 ? NULL
+			                                      : "naming the file on the stick");
+			fut_log_event_set_detail(ev, "partial",
+			                         k < 2 ? ".futari-partial-00aa11bb22cc33dd"
+			                               : ".futari-partial-44ee55ff66aa77bb");
+			if (k % 2 == 1)
+				fut_log_event_set_detail(ev, "retracts", FUT_LOG_EV_EXPORT_WRITTEN);
+			emit(h, 11, 16, 1 + k, ev);
+		}
 		h->clock.now = utc(11, 30, 23, 0);
 		g_assert_true(fut_egress_log_close(h->log, NULL, &error));
 		h->log = NULL;

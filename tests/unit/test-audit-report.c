@@ -119,6 +119,8 @@ test_report(void)
 	g_assert_cmpint(json_object_get_int_member(x, "II"), ==, 1);
 	g_assert_cmpint(json_object_get_int_member(x, "III"), ==, 2);
 	g_assert_cmpint(json_object_get_int_member(x, "unknown"), ==, 0);
+	/* pc-zeimu-03's Class II and III exports withdrawn by their export.failed records */
+	g_assert_cmpint(json_object_get_int_member(o, "exports_withdrawn"), ==, 2);
 	g_assert_cmpint(json_object_get_int_member(o, "export_requests"), ==, 1);
 	x = json_object_get_object_member(o, "denials");
 	g_assert_cmpint(json_object_get_int_member(x, "export.refused"), ==, 1);
@@ -135,6 +137,8 @@ test_report(void)
 	                1);
 	g_assert_cmpint(json_array_get_int_element(json_object_get_array_member(x, "I"), 9), ==, 1);
 	g_assert_cmpint(json_array_get_length(json_object_get_array_member(x, "I")), ==, 30);
+	g_assert_cmpint(json_array_get_int_element(json_object_get_array_member(x, "III"), 15), ==,
+	                0);
 	/* Media: M-0001, M-0002 and the unregistered ZZZ999 seen; M-0003 (October only) and
 	 * M-0004 (never) must be checked for loss. */
 	a = json_object_get_array_member(o, "media");
@@ -196,6 +200,7 @@ test_report(void)
 		if (strstr(html, *want) == NULL)
 			g_error("report.html lacks \"%s\"", *want);
 	}
+	g_assert_null(strstr(html, "/home/ito/"));
 	g_assert_null(strstr(html, "<script>"));
 	g_assert_null(strchr(html, '\x1b'));
 	g_assert_null(strstr(html, "src=\"http"));

@@ -7,6 +7,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "agent/export-progress.h"
 #include "errors.h"
 #include "notify-event.h"
 
@@ -267,11 +268,54 @@ test_progress(void)
 	}
 }
 
+/* The stick's name from the agent's progress event to the notification, as futarid and
+ * futari-notify pass it (JSON text over the socket): escaped once, where it is shown. A
+ * label with a control character, a backslash and a byte that is not UTF-8; before the
+ * fix the agent escaped it and the notifier escaped it again ("\\\\x1b"). */
+static void
+wire_emit(uid_t uid, JsonObject *event, gpointer data)
+{
+	g_autoptr(JsonNode) node = json_node_new(JSON_NODE_OBJECT);
+	(void)uid;
+	json_node_set_object(node, event);
+	g_ptr_array_add(data, json_to_string(node, FALSE));
+}
+
+static void
+test_progress_label_escaped_once(void)
+{
+	g_autoptr(GPtrArray) wire = g_ptr_array_new_with_free_func(g_free);
+	FutExportJobs *jobs = fut_export_jobs_new(wire_emit, wire);
+	FutExportJobArg a = {.id = (gchar *)"00000000000000ab", .files = 1, .bytes = 10};
+	g_autofree gchar *longlabel = g_strnfill(5000, 'L');
+	int f;
+
+	fut_export_jobs_file_progress(jobs, 1000, &a, &f, "K\x1b[2J\\x41\xff", 5, 1);
+	g_assert_cmpuint(wire->len, ==, 1);
+	{
+		g_autoptr(JsonObject) o = parse(g_ptr_array_index(wire, 0));
+		g_autoptr(GError) error = NULL;
+		g_autoptr(FutNotifyProgress) p = fut_notify_progress_from_event(o, &error);
+		g_autoptr(FutNotifyMessage) m = NULL;
+		g_assert_no_error(error);
+		m = fut_notify_progress_message(p);
+		g_assert_cmpstr(m->summary, ==, "Exporting to K\\x1b[2J\\\\x41\xef\xbf\xbd");
+	}
+	/* a name of any length reaches the desktop bounded */
+	a.id = (gchar *)"00000000000000ac";
+	fut_export_jobs_file_progress(jobs, 1000, &a, &f, longlabel, 5, 2);
+	g_assert_cmpuint(wire->len, ==, 2);
+	g_assert_cmpuint(strlen(g_ptr_array_index(wire, 1)), <, 1000);
+	fut_export_jobs_free(jobs);
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/notify/event/requested", test_requested);
+	g_test_add_func("/notify/event/progress-label-escaped-once",
+	                test_progress_label_escaped_once);
 	g_test_add_func("/notify/event/upload-requested", test_upload_requested);
 	g_test_add_func("/notify/event/written-refused-denied", test_written_refused_denied);
 	g_test_add_func("/notify/event/quiet", test_quiet_events);

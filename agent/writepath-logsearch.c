@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Recovery's question to the egress log: does it hold the export.written record of a file
+ * of an interrupted batch (and no retraction of it after)? */
+#include "config.h"
+
+#include "writepath.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "egresslog.h"
+#include "linereader.h"
+#include "logrecord.h"
+
+static gint
+compare_names(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(const gchar *const *)a, *(const gchar *const *)b);
+}
+
+/* The month files of @dir from @since ("YYYY-MM", or NULL: every month) to the newest,
+ * oldest first. The log never goes back a month (a clock set back stays in the newer file),
+ * so every record appended after the log was in @since is in one of them. NULL when @dir
+ * cannot be listed. */
+static GPtrArray *
+log_files_since(const gchar *dir, const gchar *since)
+{
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	GPtrArray *out;
+	const gchar *name;
+
+	if (d == NULL)
+		return NULL;
+	out = g_ptr_array_new_with_free_func(g_free);
+	while ((name = g_dir_read_name(d)) != NULL) {
+		gchar m[8];
+		if (!fut_egress_log_file_month(name, m))
+			continue;
+		if (since != NULL && strcmp(m, since) < 0)
+			continue;
+		g_ptr_array_add(names, g_strdup(name));
+	}
+	g_ptr_array_sort(names, compare_names);
+	for (guint i = 0; i < names->len; i++)
+		g_ptr_array_add(out, g_build_filename(dir, g_ptr_array_index(names, i), NULL));
+	return out;
+}
+
+typedef enum { LINE_OTHER, LINE_WRITTEN, LINE_RETRACTED } LineKind;
+
+/* Whether @line is the export.written record of the file written under @partial, or the
+ * export.failed record that withdraws it (detail.retracts, docs/formats.md). */
+static LineKind
+line_kind(const FutLine *line, const gchar *partial)
+{
+	g_autoptr(JsonParser) parser = NULL;
+	JsonNode *root;
+	JsonObject *o, *detail;
+	const gchar *event;
+
+	if (line->cut || g_strstr_len(line->data, (gssize)line->len, partial) == NULL)
+		return LINE_OTHER;
+	parser = json_parser_new();
+	if (!json_parser_load_from_data(parser, line->data, (gssize)line->len, NULL))
+		return LINE_OTHER;
+	root = json_parser_get_root(parser);
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
+		return LINE_OTHER;
+	o = json_node_get_object(root);
+	if (!json_object_has_member(o, "detail") ||
+	    !JSON_NODE_HOLDS_OBJECT(json_object_get_member(o, "detail")))
+		return LINE_OTHER;
+	detail = json_object_get_object_member(o, "detail");
+	if (g_strcmp0(json_object_get_string_member_with_default(detail, "partial", ""), partial) !=
+	    0)
+		return LINE_OTHER;
+	event = json_object_get_string_member_with_default(o, "event", "");
+	if (g_str_equal(event, FUT_LOG_EV_EXPORT_WRITTEN))
+		return LINE_WRITTEN;
+	if (g_str_equal(event, FUT_LOG_EV_EXPORT_FAILED) &&
+	    g_strcmp0(json_object_get_string_member_with_default(detail, "retracts", ""),
+	              FUT_LOG_EV_EXPORT_WRITTEN) == 0)
+		return LINE_RETRACTED;
+	return LINE_OTHER;
+}
+
+gboolean
+fut_write_log_holds_written(const gchar *log_dir, const gchar *since_month, const gchar *partial)
+{
+	g_autofree gchar *base = g_path_get_basename(partial);
+	g_autoptr(GPtrArray) files = NULL;
+	gboolean held = FALSE;
+	gchar m[8];
+
+	/* a month that is not one reads every month */
+	if (since_month != NULL) {
+		g_autofree gchar *probe = g_strdup_printf("egress-%s.jsonl", since_month);
+		if (!fut_egress_log_file_month(probe, m))
+			since_month = NULL;
+	}
+	files = log_files_since(log_dir, since_month);
+	if (files == NULL)
+		return TRUE;
+	for (guint i = 0; i < files->len; i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(FutLineReader) r =
+		    fut_line_reader_open(-1, g_ptr_array_index(files, i), FUT_LOG_LINE_MAX, &error);
+		FutLine line;
+		if (r == NULL)
+			return TRUE;
+		while (fut_line_reader_next(r, &line, &error)) {
+			LineKind k = line_kind(&line, base);
+			if (k == LINE_WRITTEN)
+				held = TRUE;
+			else if (k == LINE_RETRACTED)
+				held = FALSE;
+		}
+		if (error != NULL)
+			return TRUE;
+	}
+	return held;
+}
