@@ -277,6 +277,9 @@ seal_parts(FutAgent *agent, FutApiCall *call, GPtrArray *parts, JsonObject *r, G
 	g_autoptr(FutRequest) req = fut_request_new();
 	g_autoptr(FutPendingEntry) e = g_new0(FutPendingEntry, 1);
 	g_autoptr(GPtrArray) ids = g_ptr_array_new();
+	/* the records' fields, told to the user's desktop once all are durable */
+	g_autoptr(GPtrArray) told =
+	    g_ptr_array_new_with_free_func((GDestroyNotify)json_object_unref);
 	g_autofree gchar *text = NULL;
 	g_autofree gchar *id = NULL;
 	g_autofree gchar *asset = part_get(first, "asset");
@@ -381,11 +384,16 @@ seal_parts(FutAgent *agent, FutApiCall *call, GPtrArray *parts, JsonObject *r, G
 		if (!fut_hex_decode(hex, j->spool->sha256, FUT_SHA256_LEN, error))
 			return FALSE;
 		j->keep_spool = TRUE;
-		if (!fut_broker_job_record_deferred(j, "export.requested", NULL, j->reason, error))
+		JsonObject *f =
+		    fut_broker_job_record_untold(j, "export.requested", NULL, j->reason, error);
+		if (f == NULL)
 			return FALSE;
+		g_ptr_array_add(told, f);
 	}
 	if (!fut_recorder_sync(agent->recorder, error))
 		return FALSE;
+	for (guint i = 0; i < told->len; i++)
+		fut_recorder_tell(agent->recorder, "export.requested", g_ptr_array_index(told, i));
 	e->id = g_strdup(id);
 	e->uid = uid;
 	e->spool_id = g_strdup("");
