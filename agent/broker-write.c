@@ -78,7 +78,8 @@ fut_broker_candidate_name(const gchar *name, guint i, gsize max)
  * chunk's writeback to start at once, so the stick writes while the next chunk is copied and
  * the one fsync at the end finds little left to do (issue 18). Its digest was computed when it
  * was spooled (or recomputed at redeem); the spool is root's, so only the size is checked
- * again here. */
+ * here. A redeem checks more after the flush: the file is read back from the stick and its
+ * SHA-256 compared with the approved one before it is logged or named (broker-redeem.c). */
 static gboolean
 copy_spool(int in, int out, guint64 size, GError **error)
 {
