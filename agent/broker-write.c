@@ -180,11 +180,13 @@ staged_fail(Staged *st, GError *error)
 		g_error_free(error);
 	if (st->alive && st->partial != NULL) {
 		const gchar *name = st->renamed ? st->named : st->partial;
-		if (unlinkat(st->dfd, name, 0) == 0)
-			fsync(st->dfd);
 		/* its export.written record is (or may be) in the log already: the
-		 * export.failed record the caller writes withdraws it (docs/formats.md) */
-		st->j->retracted = st->j->logged;
+		 * export.failed record the caller writes withdraws it (docs/formats.md), but
+		 * only when the file is durably gone; a file that could not be removed may
+		 * still be on the stick, and its record stands */
+		gboolean gone = unlinkat(st->dfd, name, 0) == 0 && fsync(st->dfd) == 0;
+
+		st->j->retracted = st->j->logged && gone;
 	}
 	st->alive = FALSE;
 	g_clear_pointer(&st->j->written, g_free);
