@@ -744,7 +744,8 @@ test_scanner_check_digits_reference(void)
 			else
 				g_string_append(in, n);
 			if (i + 1 < 200 || round % 2 == 0)
-				g_string_append(in, seps[g_rand_int_range(rand, 0, G_N_ELEMENTS(seps))]);
+				g_string_append(
+				    in, seps[g_rand_int_range(rand, 0, G_N_ELEMENTS(seps))]);
 		}
 		for (guint k = 0; k < G_N_ELEMENTS(impls); k++) {
 			FutScanner s;
@@ -754,7 +755,8 @@ test_scanner_check_digits_reference(void)
 			g_assert_cmpuint(s.mynumber_valid, ==, mn_valid);
 			g_assert_cmpuint(s.mynumber_invalid, ==, mn_invalid);
 			g_assert_cmpuint(s.resident_valid, ==, rc_valid);
-			g_assert_cmpmem(s.mynumber_first, FUT_MYNUMBER_LEN, mn_first, FUT_MYNUMBER_LEN);
+			g_assert_cmpmem(s.mynumber_first, FUT_MYNUMBER_LEN, mn_first,
+			                FUT_MYNUMBER_LEN);
 			g_assert_cmpmem(s.resident_first, FUT_RESIDENT_CODE_LEN, rc_first,
 			                FUT_RESIDENT_CODE_LEN);
 		}
