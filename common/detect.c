@@ -417,10 +417,10 @@ digits_in_place(FutScanner *scan,
 	return stop;
 }
 
-/* The identifiers of a chain whose first run is not four digits long (so it is no
- * "dddd-dddd-dddd" card form): its runs of exactly 11 or 12 digits, from the window's
- * masks (@ids their starts, @d the digits), those starting in [@from, @to) of the window at
- * @wbase (@to < 64), in order. */
+/* The runs of exactly 11 or 12 digits that start in [@from, @to) of the window at @wbase
+ * (@to < 64), from the window's masks (@ids their starts, @d the digits), in order: those
+ * of a chain whose first run is not four digits long (so it is no "dddd-dddd-dddd" card
+ * form). */
 static inline void
 chain_ids(FutScanner *scan, const guint8 *wbase, guint64 ids, guint64 d, guint from, guint to)
 {
@@ -505,6 +505,55 @@ run_from_mask(FutScanner *scan,
 	return p + n;
 }
 
+/* The next position from @p (< @end) the filter keeps, through the window at *@wbase
+ * (computed afresh when @p has left it, with its masks in *@wm), or where too few bytes are
+ * left for a window. The 11- and 12-digit runs passed over (with @runs, no word holding a
+ * digit: they are no stops) are checked on the way, in order. */
+static G_ALWAYS_INLINE inline const guint8 *
+next_stop(FutScanner *scan,
+          const FutScanFilter *filter,
+          FutScanFilterWindow window,
+          guint8 lead,
+          guint8 lo,
+          const guint8 *p,
+          const guint8 *end,
+          const guint8 **wbase,
+          guint64 *wmask,
+          FutScanMasks *wm,
+          gboolean runs)
+{
+	for (;;) {
+		guint off;
+		guint64 m;
+		guint64 passed;
+		if (*wbase == NULL || p >= *wbase + FUT_SCAN_FILTER_WINDOW) {
+			if (end - p < FUT_SCAN_FILTER_WINDOW + 2)
+				return p;
+			fut_scan_filter_window_at(filter, window, lead, lo, p, wbase, wmask, wm,
+			                          runs);
+		}
+		off = (guint)(p - *wbase);
+		m = *wmask >> off;
+		/* the ids from @p up to the stop (m - 1 & ~m: the bits below m's lowest), or
+		 * to the window's end */
+		passed = wm->ids >> off;
+		if (m != 0)
+			passed &= (m - 1) & ~m;
+		while (passed != 0) {
+			guint s = (guint)__builtin_ctzll(passed);
+			/* the run ends in the window: bit s + 11 is in it */
+			if (wm->digits >> (off + s + 11) & 1)
+				check_mynumber(scan, (const gchar *)p + s);
+			else
+				check_resident(scan, (const gchar *)p + s);
+			passed &= passed - 1;
+		}
+		if (m != 0)
+			return p + __builtin_ctzll(m);
+		p = *wbase + FUT_SCAN_FILTER_WINDOW;
+	}
+}
+
 /* At the automaton's root: @p neither starts a word nor is part of a number, or starts
  * words but none together with the next byte (then the automaton would be back at the
  * root at the next byte, exactly as if @p were skipped). */
@@ -579,9 +628,9 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 						/* the bytes the test would skip, a window at a
 						 * time; it still judges where the filter stops */
 						while (p < end) {
-							p = fut_scan_filter_next(
-							    filter, window, lead, lo, p, end,
-							    &wbase, &wmask, &wm, digit_free);
+							p = next_stop(scan, filter, window, lead,
+							              lo, p, end, &wbase, &wmask,
+							              &wm, digit_free);
 							if (digit_free && is_digit(*p) &&
 							    scan->chain_len == 0 && wbase != NULL &&
 							    p < wbase + FUT_SCAN_FILTER_WINDOW) {
