@@ -128,46 +128,6 @@ mod11_tail(guint sum, const gchar *last)
 	return (sum <= 1 ? 0 : 11 - sum) == (guint)(*last - '0');
 }
 
-#ifdef __SSE2__
-/* sum(w[i] * (d[i] - '0')) for the eight bytes at @d and the four at @d + @at, with the
- * weights @w8 and @w4 (16-bit lanes), in two multiply-adds (pmaddwd, part of every x86-64)
- * instead of eleven multiplications: the digits are bytes, so the sum of @w * d[i] less
- * '0' times the sum of the weights @wsum. Loads only the bytes named (8 + 4, unaligned). */
-static inline guint
-weighted_sum(const gchar *d, gsize at, __m128i w8, __m128i w4, guint wsum)
-{
-	guint32 tail;
-	__m128i lo;
-	__m128i hi;
-	__m128i s;
-
-	memcpy(&tail, d + at, sizeof(tail));
-	lo = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)d), _mm_setzero_si128());
-	hi = _mm_unpacklo_epi8(_mm_cvtsi32_si128((gint)tail), _mm_setzero_si128());
-	s = _mm_add_epi32(_mm_madd_epi16(lo, w8), _mm_madd_epi16(hi, w4));
-	s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
-	s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
-	return (guint)_mm_cvtsi128_si32(s) - '0' * wsum;
-}
-
-static inline gboolean
-mynumber_ok(const gchar *d)
-{
-	/* weights from the most significant digit: Qn for n = 11 .. 1; d[11] weighs 0 */
-	return mod11_tail(weighted_sum(d, 8, _mm_setr_epi16(6, 5, 4, 3, 2, 7, 6, 5),
-	                               _mm_setr_epi16(4, 3, 2, 0, 0, 0, 0, 0), 47),
-	                  d + 11);
-}
-
-static inline gboolean
-resident_ok(const gchar *d)
-{
-	/* Qn for n = 10 .. 1: d[0..7], then d[8] and d[9] of the four bytes at d + 7 */
-	return mod11_tail(weighted_sum(d, 7, _mm_setr_epi16(5, 4, 3, 2, 7, 6, 5, 4),
-	                               _mm_setr_epi16(0, 3, 2, 0, 0, 0, 0, 0), 41),
-	                  d + 10);
-}
-#else
 #define D(i) ((guint)(d[i] - '0'))
 static inline gboolean
 mynumber_ok(const gchar *d)
@@ -186,7 +146,6 @@ resident_ok(const gchar *d)
 	                  d + 10);
 }
 #undef D
-#endif
 
 static void
 check_mynumber(FutScanner *scan, const gchar *digits)
