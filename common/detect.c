@@ -376,10 +376,10 @@ digits_in_place(FutScanner *scan,
 	return stop;
 }
 
-/* The identifiers of a chain whose first run is not four digits long (so it is no
- * "dddd-dddd-dddd" card form): its runs of exactly 11 or 12 digits, from the window's
- * masks (@ids their starts, @d the digits), those starting in [@from, @to) of the window at
- * @wbase (@to < 64), in order. */
+/* The runs of exactly 11 or 12 digits that start in [@from, @to) of the window at @wbase
+ * (@to < 64), from the window's masks (@ids their starts, @d the digits), in order: those
+ * of a chain whose first run is not four digits long (so it is no "dddd-dddd-dddd" card
+ * form). */
 static inline void
 chain_ids(FutScanner *scan, const guint8 *wbase, guint64 ids, guint64 d, guint from, guint to)
 {
@@ -408,7 +408,8 @@ chain_ids(FutScanner *scan, const guint8 *wbase, guint64 ids, guint64 d, guint f
  *     separator between two digits (a separator of the other kind, two in a row, one
  *     before a non-digit all end a chain, as in end_run()), which must lie in the window
  *     and be neither a full-width lead nor its separator (full-width digits after it
- *     would join the chain); its separators must start no word (@boring 1).
+ *     would join the chain); its separators must start no word (@dash_ok, @space_ok).
+ * What the byte after a run is comes from the masks, never loaded.
  * Returns where to go on, or NULL when digits_in_place() or the byte-at-a-time path must
  * take it. */
 static G_ALWAYS_INLINE inline const guint8 *
@@ -416,46 +417,100 @@ run_from_mask(FutScanner *scan,
               const guint8 *p,
               const guint8 *wbase,
               const FutScanMasks *wm,
-              guint8 lead,
-              const guint8 *boring)
+              gboolean dash_ok,
+              gboolean space_ok)
 {
 	const guint64 d = wm->digits;
 	guint off = (guint)(p - wbase);
 	guint64 rest = ~(d >> off);
 	guint64 sep;
 	guint n;
-	guint8 c;
+	guint e;
+	gboolean is_dash;
 
 	if (rest == 0)
 		return NULL; /* 64 digits: the window holds no end */
 	n = (guint)__builtin_ctzll(rest);
-	if (off + n >= FUT_SCAN_FILTER_WINDOW)
+	e = off + n;
+	if (e >= FUT_SCAN_FILTER_WINDOW)
 		return NULL; /* may go on past the window */
-	c = p[n];
-	if (c == 0xef || c == lead)
+	/* the byte after the run, from the masks (exact there: it follows a digit), not
+	 * loaded */
+	if (wm->lead >> e & 1)
 		return NULL;
-	if (c != '-' && c != ' ') {
+	if (!((wm->dash | wm->space) >> e & 1)) {
 		if (n == FUT_MYNUMBER_LEN)
 			check_mynumber(scan, (const gchar *)p);
 		else if (n == FUT_RESIDENT_CODE_LEN)
 			check_resident(scan, (const gchar *)p);
 		return p + n;
 	}
-	if (n == 4 || boring[c] != 1)
+	is_dash = wm->dash >> e & 1;
+	sep = is_dash ? wm->dash : wm->space;
+	if (n == 4 || !(is_dash ? dash_ok : space_ok))
 		return NULL;
 	/* the chain: digits, and its separator where it lies between two digits */
-	sep = c == '-' ? wm->dash : wm->space;
 	rest = ~((d | (sep & d >> 1 & d << 1)) >> off);
 	if (rest == 0)
 		return NULL;
 	n = (guint)__builtin_ctzll(rest);
+	e = off + n;
 	/* its separator at the end may go on into full-width digits, which would join the
-	 * chain: digits_in_place() decides */
-	if (off + n >= FUT_SCAN_FILTER_WINDOW || wbase[off + n] == 0xef || wbase[off + n] == lead ||
-	    wbase[off + n] == c)
+	 * chain: digits_in_place() decides. The byte there follows a digit (a separator in
+	 * the chain lies between two), so the masks are exact there too. */
+	if (e >= FUT_SCAN_FILTER_WINDOW || ((wm->lead | sep) >> e & 1))
 		return NULL;
 	chain_ids(scan, wbase, wm->ids, d, off, off + n);
 	return p + n;
+}
+
+/* The next position from @p (< @end) the filter keeps, through the window at *@wbase
+ * (computed afresh when @p has left it, with its masks in *@wm), or where too few bytes are
+ * left for a window. The 11- and 12-digit runs passed over (with @runs, no word holding a
+ * digit: they are no stops) are checked on the way, in order. */
+static G_ALWAYS_INLINE inline const guint8 *
+next_stop(FutScanner *scan,
+          const FutScanFilter *filter,
+          FutScanFilterWindow window,
+          guint8 lead,
+          guint8 lo,
+          const guint8 *p,
+          const guint8 *end,
+          const guint8 **wbase,
+          guint64 *wmask,
+          FutScanMasks *wm,
+          gboolean runs)
+{
+	for (;;) {
+		guint off;
+		guint64 m;
+		guint64 passed;
+		if (*wbase == NULL || p >= *wbase + FUT_SCAN_FILTER_WINDOW) {
+			if (end - p < FUT_SCAN_FILTER_WINDOW + 2)
+				return p;
+			fut_scan_filter_window_at(filter, window, lead, lo, p, wbase, wmask, wm,
+			                          runs);
+		}
+		off = (guint)(p - *wbase);
+		m = *wmask >> off;
+		/* the ids from @p up to the stop (m - 1 & ~m: the bits below m's lowest), or
+		 * to the window's end */
+		passed = wm->ids >> off;
+		if (m != 0)
+			passed &= (m - 1) & ~m;
+		while (passed != 0) {
+			guint s = (guint)__builtin_ctzll(passed);
+			/* the run ends in the window: bit s + 11 is in it */
+			if (wm->digits >> (off + s + 11) & 1)
+				check_mynumber(scan, (const gchar *)p + s);
+			else
+				check_resident(scan, (const gchar *)p + s);
+			passed &= passed - 1;
+		}
+		if (m != 0)
+			return p + __builtin_ctzll(m);
+		p = *wbase + FUT_SCAN_FILTER_WINDOW;
+	}
 }
 
 /* At the automaton's root: @p neither starts a word nor is part of a number, or starts
@@ -500,6 +555,9 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 	const FutScanFilter *filter = w != NULL ? &w->filter : &no_words_filter;
 	const guint8 *base_boring = w != NULL ? w->boring : no_words_boring();
 	const guint8 lo = scan->legacy_lo;
+	/* chain separators that start no word (run_from_mask()) */
+	const gboolean dash_ok = boring['-'] == 1;
+	const gboolean space_ok = boring[' '] == 1;
 	const FutScanFilterWindow window = filter->usable ? fut_scan_filter_get_window() : NULL;
 	/* the filter's last window: bit i set when wbase[i] must be looked at */
 	const guint8 *wbase = NULL;
@@ -529,15 +587,15 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 						/* the bytes the test would skip, a window at a
 						 * time; it still judges where the filter stops */
 						while (p < end) {
-							p = fut_scan_filter_next(
-							    filter, window, lead, lo, p, end,
-							    &wbase, &wmask, &wm, digit_free);
+							p = next_stop(scan, filter, window, lead,
+							              lo, p, end, &wbase, &wmask,
+							              &wm, digit_free);
 							if (digit_free && is_digit(*p) &&
 							    scan->chain_len == 0 && wbase != NULL &&
 							    p < wbase + FUT_SCAN_FILTER_WINDOW) {
 								const guint8 *q = run_from_mask(
-								    scan, p, wbase, &wm, lead,
-								    boring);
+								    scan, p, wbase, &wm, dash_ok,
+								    space_ok);
 								/* a run the window cuts: once more,
 								 * in a window from its start */
 								if (q == NULL && p != wbase &&
@@ -550,7 +608,7 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 									    &wm, digit_free);
 									q = run_from_mask(
 									    scan, p, wbase, &wm,
-									    lead, boring);
+									    dash_ok, space_ok);
 								}
 								if (q != NULL) {
 									p = q;

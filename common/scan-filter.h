@@ -78,12 +78,6 @@ typedef guint64 (*FutScanFilterWindow)(
  * per feed. */
 FutScanFilterWindow fut_scan_filter_get_window(void);
 
-/* Of the digit runs in a window (@digits, and @seps as the window gives them), the starts
- * of those a scanner with no word holding a digit must look at: a run of exactly 11 or 12
- * digits, a run followed by '-', ' ' or a full-width lead (a chain or a longer number may
- * go on), and a run that reaches the window's end (its length is not known). Any other run
- * leaves no state behind (detect.c, non_digit()), so it is passed over without a look.
- * Bit 0 counts as a start: the scanner is never inside a run when it asks. Branch-free. */
 /* Of the digit runs in a window (@digits), the starts of those of exactly 11 or 12 digits
  * whose end (the byte after them) is in the window. Branch-free. */
 static inline guint64
@@ -102,6 +96,14 @@ fut_scan_filter_ids(guint64 digits)
 	return len11 | len12;
 }
 
+/* Of the digit runs in a window (@digits, and @seps as the window gives them), the starts
+ * of those a scanner with no word holding a digit must stop at: a run followed by '-', ' '
+ * or a full-width lead (a chain or a longer number may go on), and a run that reaches the
+ * window's end (its length is not known). Any other run is passed over without a stop:
+ * it leaves no state behind (detect.c, non_digit()), and one of exactly 11 or 12 digits
+ * among them is checked from the window's ids (fut_scan_filter_ids()) as the scanner
+ * passes over it. Bit 0 counts as a start: the scanner is never inside a run when it asks.
+ * Branch-free. */
 static inline guint64
 fut_scan_filter_runs(guint64 digits, guint64 seps)
 {
@@ -124,12 +126,13 @@ fut_scan_filter_runs(guint64 digits, guint64 seps)
 	f |= m & f >> 16;
 	m &= m >> 16;
 	f |= m & f >> 32;
-	return fut_scan_filter_ids(d) | (starts & f);
+	return starts & f;
 }
 
 /* Computes the window at @p (which needs FUT_SCAN_FILTER_WINDOW + 2 readable bytes) into
  * *@wbase, *@wmask and *@wm. @runs: no word holds a digit, so only the digit runs
- * fut_scan_filter_runs() keeps are kept. */
+ * fut_scan_filter_runs() keeps are kept, and @wm->ids says where the 11- and 12-digit runs
+ * the window passes over start. */
 static inline void
 fut_scan_filter_window_at(const FutScanFilter *filter,
                           FutScanFilterWindow window,
@@ -148,36 +151,6 @@ fut_scan_filter_window_at(const FutScanFilter *filter,
 		wm->ids = fut_scan_filter_ids(wm->digits);
 		*wmask = (*wmask & ~wm->digits) |
 		         fut_scan_filter_runs(wm->digits, wm->dash | wm->space | wm->lead);
-	}
-}
-
-/* The next position from @p (< @end) the filter keeps, through the window at *@wbase
- * (computed afresh when @p has left it, with its masks in *@wm), or where too few bytes are
- * left for a window. */
-static inline const guint8 *
-fut_scan_filter_next(const FutScanFilter *filter,
-                     FutScanFilterWindow window,
-                     guint8 lead,
-                     guint8 lo,
-                     const guint8 *p,
-                     const guint8 *end,
-                     const guint8 **wbase,
-                     guint64 *wmask,
-                     FutScanMasks *wm,
-                     gboolean runs)
-{
-	for (;;) {
-		guint64 m;
-		if (*wbase == NULL || p >= *wbase + FUT_SCAN_FILTER_WINDOW) {
-			if (end - p < FUT_SCAN_FILTER_WINDOW + 2)
-				return p;
-			fut_scan_filter_window_at(filter, window, lead, lo, p, wbase, wmask, wm,
-			                          runs);
-		}
-		m = *wmask >> (p - *wbase);
-		if (m != 0)
-			return p + __builtin_ctzll(m);
-		p = *wbase + FUT_SCAN_FILTER_WINDOW;
 	}
 }
 
