@@ -86,6 +86,8 @@ listener_new(Calls *c)
 	fw->files = g_hash_table_new_full(fw_key_hash, fw_key_equal, g_free, g_free);
 	fw->fuse_devs = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	fw->seen = g_hash_table_new_full(fw_key_hash, fw_key_equal, g_free, NULL);
+	fw->scanning = g_hash_table_new_full(fw_ident_hash, fw_ident_equal0, g_free, NULL);
+	g_cond_init(&fw->scanned);
 	fw->classify = classify;
 	fw->classify_data = c;
 	fw->on_classified = on_classified;
@@ -102,6 +104,8 @@ listener_free(FutFanwatch *fw)
 	g_hash_table_unref(fw->files);
 	g_hash_table_unref(fw->fuse_devs);
 	g_hash_table_unref(fw->seen);
+	g_hash_table_unref(fw->scanning);
+	g_cond_clear(&fw->scanned);
 	fw_seq_table_free(fw->seqs);
 	g_mutex_clear(&fw->lock);
 	g_free(fw);
