@@ -315,11 +315,21 @@ session_open(FutWritePath *wp, GError **error)
 		return fut_error_set_errno(error, errno, wp->mnt), -1;
 	if (!protect_user_mounts(wp, error) || !fut_write_path_step(wp, "user-mounts-ro", error))
 		return -1;
-	/* Read-only first: a mount matching the existing (read-only) superblock. */
+	/* Read-only first: a mount matching the existing (read-only) superblock. EBUSY: the
+	 * superblock is still read-write (a user mount that kept it so has just gone, and no
+	 * rescan has come since): made read-only through the mounts that remain, then once
+	 * more. */
 	if (mount(t->devnode, wp->mnt, t->fs_type, MS_RDONLY | PRIVATE_FLAGS, NULL) < 0) {
-		fut_error_set_errno(error, errno, edev);
-		g_prefix_error(error, _("private mount: "));
-		return -1;
+		int e = errno;
+		if (e == EBUSY &&
+		    fut_mounts_make_readonly_everywhere(t->major, t->minor, wp->mnt, TRUE, NULL) &&
+		    mount(t->devnode, wp->mnt, t->fs_type, MS_RDONLY | PRIVATE_FLAGS, NULL) == 0)
+			e = 0;
+		if (e != 0) {
+			fut_error_set_errno(error, e, edev);
+			g_prefix_error(error, _("private mount: "));
+			return -1;
+		}
 	}
 	wp->mounted = TRUE;
 	if (!fut_write_path_step(wp, "mounted", error))
