@@ -218,6 +218,31 @@ BPF_PROG(fut_sock_recvmsg_exit, struct socket *sock, struct msghdr *msg, int fla
 	return 0;
 }
 
+/* The same for pipes and FIFOs: the read check (file_permission) runs before a read blocks on
+ * an empty pipe, so data a tainted writer puts in while the reader waits is seen only here,
+ * after pipe_read (fs/pipe.c, every read(), readv() and io_uring read of a pipe) returned it.
+ * The writer marked the pipe in pipe_marks in its write check, before its data went in; the
+ * reader is tainted before it can connect or send. */
+SEC("fexit/pipe_read")
+int
+BPF_PROG(fut_pipe_read_exit, struct kiocb *iocb, struct iov_iter *to, ssize_t ret)
+{
+	struct fut_taint_mark *m;
+	struct file *file;
+	__u64 key;
+
+	if (ret <= 0 || !pipes_used)
+		return 0;
+	file = iocb->ki_filp;
+	if (file == 0 || file->f_inode == 0)
+		return 0;
+	key = inode_key(file);
+	m = bpf_map_lookup_elem(&pipe_marks, &key);
+	if (m != 0 && has_mark(m))
+		taint_current_from(m, 0);
+	return 0;
+}
+
 /* splice(2) moves data between a pipe and a file or socket without read() or write():
  * - from a file into a pipe, only the file's read is checked: the splicer is tainted there,
  *   and the pipe (noted here) is marked in that same check, before data moves;

