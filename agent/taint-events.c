@@ -39,6 +39,9 @@ kind_reason(FutTaintDenialKind kind)
 	case FUT_TAINT_DENIED_PENDING:
 		return "content not yet classified: a process that read a file the agent had not "
 		       "classified yet tried to send to the network";
+	case FUT_TAINT_DENIED_SPLICE:
+		return "splice from a pipe into a network socket: refused for every program not "
+		       "exempt (what the pipe will carry cannot be decided when the splice starts)";
 	case FUT_TAINT_DENIED_SEND:
 	default:
 		return "a process that read a classified file tried to send to the network";
@@ -52,8 +55,12 @@ fut_taint_denial_to_log_event(const FutTaintDenial *d)
 
 	fut_log_event_set_subject(ev, (gint64)d->uid, NULL, FUT_LOG_INT_ABSENT,
 	                          d->pid > 0 ? (gint64)d->pid : FUT_LOG_INT_ABSENT, d->exe);
-	fut_log_event_set_object(ev, d->origin_path, FUT_LOG_INT_ABSENT, NULL,
-	                         class_name(d->file_class));
+	/* An untainted splicer's refusal names no file and no class. */
+	if (d->kind == FUT_TAINT_DENIED_SPLICE && d->file_class == 0)
+		fut_log_event_set_object(ev, NULL, FUT_LOG_INT_ABSENT, NULL, NULL);
+	else
+		fut_log_event_set_object(ev, d->origin_path, FUT_LOG_INT_ABSENT, NULL,
+		                         class_name(d->file_class));
 	fut_log_event_set_upload(ev, d->destination, d->exe);
 	fut_log_event_set_decision(ev, FUT_LOG_DECISION_DENY, kind_reason(d->kind));
 	fut_log_event_set_detail(ev, "layer", "bpf-lsm");
@@ -63,6 +70,10 @@ fut_taint_denial_to_log_event(const FutTaintDenial *d)
 		fut_log_event_set_detail_int(ev, "verdicts_republished", (gint64)d->republished);
 	if (d->comm != NULL)
 		fut_log_event_set_detail(ev, "comm", d->comm);
+	if (d->kind == FUT_TAINT_DENIED_SPLICE)
+		fut_log_event_set_detail(ev, "call", "splice");
+	if (d->kind == FUT_TAINT_DENIED_SPLICE && d->file_class == 0)
+		return ev;
 	fut_log_event_set_detail_int(ev, "dev", (gint64)MIN(d->origin_dev, G_MAXINT64));
 	fut_log_event_set_detail_int(ev, "ino", (gint64)MIN(d->origin_ino, G_MAXINT64));
 	return ev;

@@ -27,6 +27,9 @@ typedef enum {
 	FUT_TAINT_DENIED_WRITE = 3,
 	/* Any of these by a process that read content the agent had not classified yet. */
 	FUT_TAINT_DENIED_PENDING = 4,
+	/* A splice from a pipe into an internet socket, by any program not exempt, tainted or
+	 * not (file_class 0 when not). */
+	FUT_TAINT_DENIED_SPLICE = 5,
 } FutTaintDenialKind;
 
 /* One refused connect or send, as the kernel reported it. Strings are raw (not escaped). */
@@ -34,7 +37,7 @@ typedef struct {
 	FutTaintDenialKind kind;
 	guint32 pid;
 	guint32 uid;
-	guint file_class;               /* 1: Class I, 2: Class II; 0: none (PENDING only) */
+	guint file_class;               /* 1: Class I, 2: Class II; 0: none (PENDING, SPLICE) */
 	guint64 origin_dev, origin_ino; /* the classified file the taint came from (st_dev) */
 	const gchar *origin_path;       /* its path when the agent marked it, or NULL */
 	const gchar *exe;               /* /proc/PID/exe, or the kernel's file name of it */

@@ -96,6 +96,17 @@ struct {
 	__type(value, __u64);
 } splicing SEC(".maps");
 
+/* A splice in progress from a pipe into a socket, on the splicing thread itself (not its
+ * leader: another thread's write to a socket is not a splice): set by fentry/do_splice,
+ * cleared by fexit/do_splice, read by the socket's write check (file_permission, MAY_WRITE,
+ * from rw_verify_area in do_splice before the splice waits or any data moves). */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u32);
+} splice_from_pipe SEC(".maps");
+
 /* Executables never tainted nor refused (browsers, mail clients: fanotify's deny-at-open
  * covers them) and the programs approvals name. */
 struct {

@@ -287,3 +287,44 @@ recv_taint(struct socket *sock, int lsm)
 			recv_from(m, lsm, lsm ? exempt : receiver_noted());
 	}
 }
+
+/* The current thread is inside a splice from a pipe into a socket (fentry/do_splice). */
+static __always_inline int
+splicing_from_pipe(void)
+{
+	__u32 *f = bpf_task_storage_get(&splice_from_pipe, bpf_get_current_task_btf(), 0, 0);
+
+	return f != 0 && *f != 0;
+}
+
+/* Refuses a splice from a pipe into the network socket @d (docs/upload-control.md): any
+ * program not exempt, tainted (@m) or not. -EPERM and a ring buffer record. */
+static __always_inline int
+deny_splice(const struct fut_taint_mark *m, const struct dest *d)
+{
+	struct fut_taint_event *e;
+
+	if (current_exempt())
+		return 0;
+	__sync_fetch_and_add(&counters.denied, 1);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (e == 0) {
+		__sync_fetch_and_add(&counters.dropped, 1);
+		return -EPERM;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->kind = FUT_TAINT_EVENT_DENY_SPLICE;
+	e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32);
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	if (m != 0) {
+		e->file_class = m->file_class;
+		e->origin = m->origin;
+	}
+	e->family = d->family;
+	e->port = d->port;
+	__builtin_memcpy(e->addr, d->addr, 16);
+	bpf_get_current_comm(e->comm, sizeof e->comm);
+	exe_of_current(&e->exe, e->exe_name, sizeof e->exe_name);
+	bpf_ringbuf_submit(e, 0);
+	return -EPERM;
+}

@@ -68,6 +68,28 @@ BPF_PROG(fut_file_permission, struct file *file, int mask, int ret)
 	if (!(mask & MAY_WRITE))
 		return 0;
 	m = current_mark();
+	if (fmt == S_IFSOCK) {
+		/* write()/sendfile()/splice() to a socket: struct socket sits before its inode
+		 * (struct socket_alloc). sendfile and splice to a socket never reach
+		 * socket_sendmsg (sendpage). */
+		struct socket *sock =
+		    (void *)((char *)inode - bpf_core_field_offset(struct socket_alloc, vfs_inode));
+		struct sock *sk = BPF_CORE_READ(sock, sk);
+		struct dest d = {};
+		int r = 0;
+
+		if (sk == 0)
+			return 0;
+		dest_from_sock(sk, &d);
+		if (m != 0)
+			r = decide_send(m, &d, FUT_TAINT_EVENT_DENY_WRITE);
+		/* A splice from a pipe into an internet socket, loopback too (sendpage carries no
+		 * taint to a receiver): refused whoever splices, tainted or not, before it waits
+		 * for the pipe's writer (docs/upload-control.md). */
+		if (r == 0 && (d.family == AF_INET || d.family == AF_INET6) && splicing_from_pipe())
+			r = deny_splice(m, &d);
+		return r;
+	}
 	if (m == 0)
 		return 0;
 	if (fmt == S_IFREG || fmt == S_IFIFO) {
@@ -77,19 +99,6 @@ BPF_PROG(fut_file_permission, struct file *file, int mask, int ret)
 				mark_pipe_key(inode_key(file), m);
 		}
 		return 0;
-	}
-	if (fmt == S_IFSOCK) {
-		/* write()/sendfile() to a socket: struct socket sits before its inode
-		 * (struct socket_alloc). sendfile to a socket never reaches socket_sendmsg. */
-		struct socket *sock =
-		    (void *)((char *)inode - bpf_core_field_offset(struct socket_alloc, vfs_inode));
-		struct sock *sk = BPF_CORE_READ(sock, sk);
-		struct dest d = {};
-
-		if (sk == 0)
-			return 0;
-		dest_from_sock(sk, &d);
-		return decide_send(m, &d, FUT_TAINT_EVENT_DENY_WRITE);
 	}
 	return 0;
 }
@@ -278,11 +287,27 @@ splice_flow(struct file *in, struct file *out, int note)
 	}
 }
 
+/* A splice from a pipe into a socket: noted on the thread for the socket's write check. */
+static __always_inline int
+pipe_to_socket(struct file *in, struct file *out)
+{
+	return in != 0 && in->f_inode != 0 && (in->f_inode->i_mode & S_IFMT) == S_IFIFO &&
+	       out != 0 && out->f_inode != 0 && (out->f_inode->i_mode & S_IFMT) == S_IFSOCK;
+}
+
 SEC("fentry/do_splice")
 int
 BPF_PROG(fut_do_splice_entry, struct file *in, loff_t *off_in, struct file *out)
 {
+	__u32 *f;
+
 	splice_flow(in, out, 1);
+	if (pipe_to_socket(in, out)) {
+		f = bpf_task_storage_get(&splice_from_pipe, bpf_get_current_task_btf(), 0,
+		                         BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (f != 0)
+			*f = 1;
+	}
 	return 0;
 }
 
@@ -300,7 +325,13 @@ int
 BPF_PROG(fut_do_splice_exit, struct file *in, loff_t *off_in, struct file *out)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 *f;
 
 	bpf_map_delete_elem(&splicing, &pid_tgid);
+	if (pipe_to_socket(in, out)) {
+		f = bpf_task_storage_get(&splice_from_pipe, bpf_get_current_task_btf(), 0, 0);
+		if (f != 0)
+			*f = 0;
+	}
 	return 0;
 }

@@ -86,6 +86,11 @@ enum fut_taint_event_kind {
 	/* A connect, send or write by a process that read content the agent has not
 	 * classified yet (seq: the first such sequence number). */
 	FUT_TAINT_EVENT_DENY_PENDING = 4,
+	/* A splice from a pipe into an AF_INET/AF_INET6 socket, by any program not exempt,
+	 * tainted or not (file_class 0 when not): what the pipe will carry cannot be decided
+	 * when the splice starts, and the data then goes out through sendpage, which no LSM hook
+	 * sees. */
+	FUT_TAINT_EVENT_DENY_SPLICE = 5,
 };
 
 #define FUT_TAINT_COMM_LEN 16

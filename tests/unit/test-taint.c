@@ -81,6 +81,43 @@ test_denial_record(void)
 	}
 }
 
+/* A refused splice from a pipe into a socket: by an untainted process it names no file and
+ * no class (nothing was read); by a tainted one, the file and class as any denial. */
+static void
+test_splice_record(void)
+{
+	FutTaintDenial d = {
+	    .kind = FUT_TAINT_DENIED_SPLICE,
+	    .pid = 4243,
+	    .uid = 1000,
+	    .file_class = 0,
+	    .exe = "/usr/bin/python3.11",
+	    .comm = "python3",
+	    .destination = "192.0.2.1:8080",
+	};
+	g_autoptr(FutLogEvent) ev = fut_taint_denial_to_log_event(&d);
+	g_autoptr(FutLogRecord) back = round_trip(ev);
+	g_autoptr(FutLogEvent) ev2 = NULL;
+	g_autoptr(FutLogRecord) back2 = NULL;
+
+	g_assert_cmpstr(back->ev->event, ==, "upload.denied");
+	g_assert_cmpstr(back->ev->decision, ==, "deny");
+	g_assert_null(back->ev->object.klass);
+	g_assert_null(back->ev->object.path);
+	g_assert_nonnull(strstr(back->ev->reason, "splice from a pipe into a network socket"));
+	g_assert_cmpstr(fut_log_event_get_detail_str(back->ev, "call"), ==, "splice");
+	g_assert_cmpstr(fut_log_event_get_detail_str(back->ev, "layer"), ==, "bpf-lsm");
+
+	d.file_class = 1;
+	d.origin_path = "/home/a/bid.txt";
+	d.origin_ino = 77;
+	ev2 = fut_taint_denial_to_log_event(&d);
+	back2 = round_trip(ev2);
+	g_assert_cmpstr(back2->ev->object.klass, ==, "I");
+	g_assert_cmpstr(back2->ev->object.path, ==, "/home/a/bid.txt");
+	g_assert_nonnull(strstr(back2->ev->reason, "splice from a pipe"));
+}
+
 static void
 test_gap_record(void)
 {
@@ -438,6 +475,7 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/taint/denial-record", test_denial_record);
+	g_test_add_func("/taint/splice-record", test_splice_record);
 	g_test_add_func("/taint/gap-record", test_gap_record);
 	g_test_add_func("/taint/resolution-class", test_resolution_class);
 	g_test_add_func("/taint/pending-record", test_pending_record);
