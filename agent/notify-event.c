@@ -165,6 +165,14 @@ fut_notify_message_from_event(JsonObject *event, GError **error)
 		m->body = g_strdup_printf(_("%s could not be written to %s: %s"), file, dest,
 		                          reason != NULL ? reason : _("no reason given"));
 		m->urgent = TRUE;
+	} else if (g_str_equal(name, "upload.denied") && path == NULL && g_str_equal(klass, "?")) {
+		/* no file behind it (a splice from a pipe into a network socket, refused for
+		 * every program): what was refused, and why */
+		m->summary = g_strdup(_("Sending to the network refused"));
+		m->body = g_strdup_printf(_("%s may not send to the network this way: %s"),
+		                          program != NULL ? program : _("this program"),
+		                          reason != NULL ? reason : _("no reason given"));
+		m->urgent = TRUE;
 	} else if (g_str_equal(name, "upload.denied")) {
 		m->summary = g_strdup_printf(_("Upload of %s denied"), file);
 		m->body = g_strdup_printf(

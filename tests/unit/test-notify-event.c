@@ -98,6 +98,17 @@ test_written_refused_denied(void)
 	g_assert_cmpstr(u->summary, ==, "Upload of 名簿.csv denied");
 	g_assert_nonnull(strstr(u->body, "/usr/bin/firefox"));
 	g_assert_cmpstr(u->folder, ==, "/x");
+	/* no file behind the refusal (a splice from a pipe): no "Class ?" */
+	{
+		g_autoptr(FutNotifyMessage) sp =
+		    map("{\"event\":\"upload.denied\",\"reason\":\"splice from a pipe into a "
+		        "network socket\",\"detail\":{\"call\":\"splice\"}}",
+		        &error);
+		g_assert_no_error(error);
+		g_assert_cmpstr(sp->summary, ==, "Sending to the network refused");
+		g_assert_nonnull(strstr(sp->body, "splice from a pipe"));
+		g_assert_null(strstr(sp->body, "Class"));
+	}
 	a = map("{\"event\":\"approval.refused\",\"reason\":\"self-approval\"}", &error);
 	g_assert_no_error(error);
 	g_assert_nonnull(strstr(a->body, "self-approval"));
