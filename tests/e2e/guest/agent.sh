@@ -13,6 +13,7 @@
 #   alice   supervisor, may approve Class II; her key is made as alice in her own home
 #           ("another machine": root never sees her passphrase file outside her home)
 #   carol, dave  may approve Class I and II
+#   erin    may approve Class I and II (scenario 25: dave's certificate is revoked by 16)
 #   The security manager's root key lives in $FE/org (root only).
 # Sticks the register knows: serials FUT-AGENT-0001 (CITY-USB-0001), FUT-AGENT-0002
 # (CITY-USB-0002). QEMU's usb-storage is 46f4:0001.
@@ -39,7 +40,7 @@ fe_setup() {
 	chmod 0700 "$FE/org"
 	# A drop box every person can read (the "mail" between requester and supervisor).
 	chmod 1777 "$FE/share"
-	for who in hanako alice carol dave; do e2e_add_user "$who"; done
+	for who in hanako alice carol dave erin; do e2e_add_user "$who"; done
 	# Staff and approvers run the programs from the host's build tree, which may sit in a
 	# directory others cannot enter (a checkout in /root): open the way in the guest's
 	# overlay only; nothing reaches the host.
@@ -95,6 +96,7 @@ REG
 	fe_approver alice II info-manager S1001
 	fe_approver carol I,II security-manager S1003
 	fe_approver dave I,II info-manager S1004
+	fe_approver erin I,II info-manager S1005
 	touch "$FE/.ready"
 }
 

@@ -1,6 +1,6 @@
 # Issue 18: `futari export -R` of a folder with 2 Class I/II files (one Class I) and 3 Class III
 # files to the real (QEMU) vfat stick: the 3 land at once, ONE FOLDER.futari-request for the 2;
-# carol and dave (Class I needs two, one a security manager) approve it with their TEST ONLY
+# carol and erin (Class I needs two, one a security manager) approve it with their TEST ONLY
 # keys; `futari redeem` writes both with the approved digests; the log verifies and holds
 # export.requested and export.written for each file with the one request id; read-only again.
 # e2e-stick: r1 serial=FUT-AGENT-0001 label=OFFICE1 size=64
@@ -65,16 +65,16 @@ done
 # The user changes a file after asking: the approved (spooled) bytes are written anyway.
 echo "changed after the request" >>"$src/sub/budget.txt"
 
-# carol (security manager) and dave approve, each with their own TEST ONLY key.
+# carol (security manager) and erin approve, each with their own TEST ONLY key.
 A=/home/hanako/approvals-25
 mkdir -p "$A"
 fe_sign carol "$req" "$A/carol.futari-approval" || fail "carol could not sign: $(cat "$FE/sign.out")"
-fe_sign dave "$req" "$A/dave.futari-approval" || fail "dave could not sign: $(cat "$FE/sign.out")"
+fe_sign erin "$req" "$A/erin.futari-approval" || fail "erin could not sign: $(cat "$FE/sign.out")"
 grep -qx "request: $id" "$A/carol.futari-approval" || fail "the approval does not name the request id"
 chown -R hanako: "$A"
 out=$(e2e_as hanako "$FUTARI" redeem "$A/carol.futari-approval" 2>&1) &&
 	fail "one approval of a Class I request redeemed: $out"
-out=$(e2e_as hanako "$FUTARI" redeem "$A/carol.futari-approval" "$A/dave.futari-approval" 2>&1) ||
+out=$(e2e_as hanako "$FUTARI" redeem "$A/carol.futari-approval" "$A/erin.futari-approval" 2>&1) ||
 	fail "redeem refused: $out"
 echo "$out" | grep -F "2 of 2 files written" >/dev/null || fail "redeem: $out"
 fe_wait_ro "$disk" "$part"
@@ -93,11 +93,11 @@ fe_no_writes "$disk" "$part" "$mnt"
 # The log: each file's export.requested and export.written with the one request id, and the
 # chain verifies.
 carol=$(fe_cert_serial carol)
-dave=$(fe_cert_serial dave)
+erin=$(fe_cert_serial erin)
 for w in "$w_roster" "$w_budget"; do
 	rec=$(fe_log_has '"event":"export.written"' "$w" "\"$id\"") ||
 		fail "no export.written with the request id for $w"
-	echo "$rec" | grep -F "\"approvers\":[\"$carol\",\"$dave\"]" >/dev/null ||
+	echo "$rec" | grep -F "\"approvers\":[\"$carol\",\"$erin\"]" >/dev/null ||
 		fail "export.written does not list both approvers: $rec"
 done
 n=$(fe_log_has '"event":"export.written"' "\"$id\"" | wc -l)
