@@ -167,6 +167,13 @@ watch_disarm(FutMountWatch *w)
 }
 
 void
+fut_mount_watch_disarm(FutMountWatch *w)
+{
+	if (w != NULL)
+		watch_disarm(w);
+}
+
+void
 fut_mount_watch_free(FutMountWatch *w)
 {
 	if (w == NULL)

@@ -57,6 +57,8 @@ gboolean fut_mounts_make_readonly_everywhere(
 typedef struct _FutMountWatch FutMountWatch;
 FutMountWatch *fut_mount_watch_new(void);
 void fut_mount_watch_free(FutMountWatch *w);
+/* Closes every table @w keeps (no namespace stays held by it) and unarms it. */
+void fut_mount_watch_disarm(FutMountWatch *w);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutMountWatch, fut_mount_watch_free)
 /* TRUE when @w was armed by a pass that succeeded less than @max_age_us ago and no table it
  * keeps changed since; FALSE otherwise (also when @w is NULL or unarmed). */

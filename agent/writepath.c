@@ -316,20 +316,25 @@ session_open(FutWritePath *wp, GError **error)
 	if (!protect_user_mounts(wp, error) || !fut_write_path_step(wp, "user-mounts-ro", error))
 		return -1;
 	/* Read-only first: a mount matching the existing (read-only) superblock. EBUSY: the
-	 * superblock is still read-write (a user mount that kept it so has just gone, and no
-	 * rescan has come since): made read-only through the mounts that remain, then once
-	 * more. */
-	if (mount(t->devnode, wp->mnt, t->fs_type, MS_RDONLY | PRIVATE_FLAGS, NULL) < 0) {
-		int e = errno;
-		if (e == EBUSY &&
-		    fut_mounts_make_readonly_everywhere(t->major, t->minor, wp->mnt, TRUE, NULL) &&
-		    mount(t->devnode, wp->mnt, t->fs_type, MS_RDONLY | PRIVATE_FLAGS, NULL) == 0)
-			e = 0;
-		if (e != 0) {
+	 * superblock is still read-write or still being torn down (a user mount that kept it
+	 * so has just gone, with its mount namespace, and no rescan has come since): the
+	 * session lets go of the namespaces its pass keeps watched (one of them may be that
+	 * one), makes the superblock read-only through the mounts that remain, and tries
+	 * again, for at most about 3 s. */
+	for (guint tries = 0;; tries++) {
+		int e;
+		if (mount(t->devnode, wp->mnt, t->fs_type, MS_RDONLY | PRIVATE_FLAGS, NULL) == 0)
+			break;
+		e = errno;
+		if (e != EBUSY || tries >= 30) {
 			fut_error_set_errno(error, e, edev);
 			g_prefix_error(error, _("private mount: "));
 			return -1;
 		}
+		fut_mount_watch_disarm(wp->watch);
+		if (tries > 0)
+			g_usleep(100 * 1000);
+		(void)fut_mounts_make_readonly_everywhere(t->major, t->minor, wp->mnt, TRUE, NULL);
 	}
 	wp->mounted = TRUE;
 	if (!fut_write_path_step(wp, "mounted", error))
