@@ -53,6 +53,9 @@ typedef struct {
 	GPtrArray *approver_names; /* "name (staff id)" of each, same order, for the log */
 	gchar *content_checked;    /* "yes,no,…" per approver (content-checked), for the log */
 	FutPendingEntry *pending;
+	/* redeem of a version-2 request: the request's file being written, 1-based (marked
+	 * written in the pending entry with its name); 0 for version 1 */
+	guint request_file;
 	/* redeem: what was approved for the file being written (the request's size and sha256
 	 * for it); the write checks the stick's copy against it (fut_broker_verify_approved) */
 	gboolean verify_approved;
@@ -65,8 +68,9 @@ typedef struct {
 	 * (broker-held.c) instead of a request of its own */
 	gboolean hold;
 	gboolean held;
-	/* redeem of a version-2 request: one {path, written, sha256, size} or {path, error} per
-	 * file, the reply's "files" */
+	/* redeem of a version-2 request: one {path, written, sha256, size}, {path, error} or
+	 * {path, written_before: true} (written by an earlier redeem) per file, the reply's
+	 * "files" */
 	JsonArray *file_results;
 	gchar *request_text;
 	gchar *klass;

@@ -177,9 +177,11 @@ file_refused(const FutRequestFile *f, const GError *error)
 
 /* A version-2 request: each file's spooled copy hashed again and written as one file is
  * today (its own export.written record before its name appears); a file whose copy is gone
- * or differs is refused with its reason (export.failed) and the others still go. The
- * request is marked redeemed by the first file written (the write path), so a failed file
- * needs a new request. FALSE when no file could be written. */
+ * or differs is refused with its reason (export.failed) and the others still go. Each file
+ * written is marked so in the pending entry (the write path), the entry redeemed with the
+ * last: a redeem that stopped half-way (a full stick, the stick pulled, the agent killed)
+ * is finished by redeeming the same approval again, which writes only the files not yet
+ * written. FALSE when no file could be written. */
 static gboolean
 redeem_files(FutBrokerJob *j, const FutRequest *req, GError **error)
 {
@@ -207,6 +209,14 @@ redeem_files(FutBrokerJob *j, const FutRequest *req, GError **error)
 				fut_spool_entry_remove(j->spool);
 			g_clear_pointer(&j->spool, fut_spool_entry_free);
 		}
+		/* written by an earlier redeem of this approval: never twice */
+		if (j->pending->written != NULL && j->pending->written[i] == '1') {
+			JsonObject *o = json_object_new();
+			json_object_set_string_member(o, "path", f->path);
+			json_object_set_boolean_member(o, "written_before", TRUE);
+			json_array_add_object_element(j->file_results, o);
+			continue;
+		}
 		g_clear_pointer(&j->written, g_free);
 		g_clear_pointer(&j->partial, g_free);
 		g_free(j->src_path);
@@ -229,6 +239,7 @@ redeem_files(FutBrokerJob *j, const FutRequest *req, GError **error)
 			goto refused;
 		}
 		expect_approved(j, f->size, f->sha256);
+		j->request_file = i + 1;
 		if (!fut_broker_job_write(j, &ferr)) {
 			recheck = TRUE;
 			goto refused;
@@ -254,6 +265,9 @@ redeem_files(FutBrokerJob *j, const FutRequest *req, GError **error)
 	g_free(j->klass);
 	j->klass = g_strdup(fut_class_to_string(req->klass));
 	if (written == 0) {
+		if (first == NULL)
+			g_set_error(&first, FUT_ERROR, FUT_ERROR_REFUSED, "%s",
+			            _("every file was written by an earlier redeem"));
 		g_propagate_error(error, g_steal_pointer(&first));
 		g_prefix_error(error, _("no file of the request was written: "));
 		return FALSE;

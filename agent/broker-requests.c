@@ -138,6 +138,7 @@ fut_broker_requests(FutApiCall *call, JsonObject *args, gpointer user_data)
 				             ->size;
 			json_object_set_string_member(o, "name", f->path);
 			json_object_set_int_member(o, "files", req->files->len);
+			json_object_set_int_member(o, "written", fut_pending_written_count(e));
 			json_object_set_string_member(o, "class", fut_class_to_string(req->klass));
 			json_object_set_int_member(o, "size", (gint64)total);
 			json_object_set_string_member(o, "channel", "usb");

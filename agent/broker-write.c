@@ -423,14 +423,16 @@ export_write_batch(
 		fsync(st[i].dfd);
 		g_hash_table_add(synced, st[i].rel);
 	}
-	/* 7. the point of no return for an approval: it cannot be used again */
+	/* 7. the point of no return for an approval: it cannot be used again for this file (a
+	 * version-2 request's other files stay redeemable until each is written) */
 	for (guint i = 0; i < n; i++) {
 		FutBrokerJob *j = st[i].j;
 		GError *perr = NULL;
 		if (!st[i].alive || j->pending == NULL)
 			continue;
-		if (!fut_pending_set_state(j->config->state_dir, j->request_id,
-		                           FUT_PENDING_STATE_REDEEMED, &perr)) {
+		if (!fut_pending_mark_written(j->config->state_dir, j->request_id,
+		                              j->request_file > 0 ? j->request_file - 1 : G_MAXUINT,
+		                              &perr)) {
 			g_prefix_error(&perr, _("cannot mark the request redeemed, the file was "
 			                        "removed from the stick: "));
 			staged_fail(&st[i], perr);

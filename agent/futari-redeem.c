@@ -91,7 +91,7 @@ cmd_redeem(int argc, char **argv)
 		const gchar *where = str_member(r, "asset") != NULL ? str_member(r, "asset")
 		                                                    : str_member(r, "serial");
 		g_autofree gchar *ewhere = esc(where);
-		guint n = files != NULL ? json_array_get_length(files) : 0, bad = 0;
+		guint n = files != NULL ? json_array_get_length(files) : 0, bad = 0, before = 0;
 		for (guint i = 0; i < n; i++) {
 			JsonNode *en = json_array_get_element(files, i);
 			JsonObject *o =
@@ -100,7 +100,11 @@ cmd_redeem(int argc, char **argv)
 			if (o == NULL)
 				continue;
 			epath = esc(str_member(o, "path"));
-			if (str_member(o, "written") != NULL) {
+			if (json_object_get_boolean_member_with_default(o, "written_before",
+			                                                FALSE)) {
+				printf(_("%s: written by an earlier redeem\n"), epath);
+				before++;
+			} else if (str_member(o, "written") != NULL) {
 				g_autofree gchar *ewritten = esc(str_member(o, "written"));
 				printf(_("%s: written to %s:/%s\n  SHA-256 %s\n"), epath, ewhere,
 				       ewritten, str_member(o, "sha256"));
@@ -112,8 +116,22 @@ cmd_redeem(int argc, char **argv)
 				bad++;
 			}
 		}
-		printf(_("Approved. Class %s: %u of %u files written.\n"), str_member(r, "class"),
-		       n - bad, n);
+		if (before > 0)
+			printf(_("Approved. Class %s: %u of %u files written now, %u by an earlier "
+			         "redeem.\n"),
+			       str_member(r, "class"), n - bad - before, n, before);
+		else
+			printf(_("Approved. Class %s: %u of %u files written.\n"),
+			       str_member(r, "class"), n - bad, n);
+		if (bad > 0)
+			printf(
+			    ngettext(
+			        "The approval still covers the file not written: once its cause "
+			        "is fixed, run futari redeem again with the same approval.\n",
+			        "The approval still covers the %u files not written: once their "
+			        "cause is fixed, run futari redeem again with the same approval.\n",
+			        bad),
+			    bad);
 		return bad > 0 ? EXIT_REFUSED : EXIT_SUCCESS;
 	}
 	{

@@ -161,8 +161,13 @@ cmd_requests(int argc, char **argv)
 		g_autofree gchar *serial = esc(str_member(q, "serial"));
 		/* a folder's one request: its first file and how many more */
 		if (int_member(q, "files") > 1) {
-			gchar *more = g_strdup_printf(_("%s and %u more files"), name,
-			                              (guint)(int_member(q, "files") - 1));
+			gchar *more =
+			    int_member(q, "written") > 0
+			        ? g_strdup_printf(_("%s and %u more files, %u written"), name,
+			                          (guint)(int_member(q, "files") - 1),
+			                          (guint)int_member(q, "written"))
+			        : g_strdup_printf(_("%s and %u more files"), name,
+			                          (guint)(int_member(q, "files") - 1));
 			g_free(name);
 			name = more;
 		}

@@ -25,6 +25,7 @@ fut_pending_entry_free(FutPendingEntry *e)
 	g_free(e->id);
 	g_free(e->spool_id);
 	g_strfreev(e->spool_ids);
+	g_free(e->written);
 	g_free(e->name);
 	g_free(e->dir);
 	g_free(e->request_text);
@@ -62,6 +63,8 @@ entry_to_data(const FutPendingEntry *e, gsize *ret_len)
 	if (e->spool_ids != NULL)
 		g_key_file_set_string_list(kf, GROUP, "spools", (const gchar *const *)e->spool_ids,
 		                           g_strv_length(e->spool_ids));
+	if (e->written != NULL)
+		g_key_file_set_string(kf, GROUP, "written", e->written);
 	g_key_file_set_string(kf, GROUP, "name", e->name);
 	g_key_file_set_string(kf, GROUP, "dir", e->dir != NULL ? e->dir : "");
 	g_key_file_set_string(kf, GROUP, "state", e->state);
@@ -89,6 +92,18 @@ fut_pending_add(const gchar *state_dir, const FutPendingEntry *e, GError **error
 	return fut_file_write_new(path, data, len, 0600, error);
 }
 
+/* "written" is absent (version 1, or a version-2 entry made before files were marked one
+ * by one: none written), or one '0' or '1' per spooled copy. */
+static gboolean
+written_valid(FutPendingEntry *e)
+{
+	if (e->written == NULL)
+		return TRUE;
+	if (e->spool_ids == NULL || strlen(e->written) != g_strv_length(e->spool_ids))
+		return FALSE;
+	return strspn(e->written, "01") == strlen(e->written);
+}
+
 static FutPendingEntry *
 load_path(const gchar *path, GError **error)
 {
@@ -106,6 +121,7 @@ load_path(const gchar *path, GError **error)
 	e->uid = (uid_t)g_key_file_get_uint64(kf, GROUP, "uid", &local);
 	e->spool_id = g_key_file_get_string(kf, GROUP, "spool", NULL);
 	e->spool_ids = g_key_file_get_string_list(kf, GROUP, "spools", NULL, NULL);
+	e->written = g_key_file_get_string(kf, GROUP, "written", NULL);
 	e->name = g_key_file_get_string(kf, GROUP, "name", NULL);
 	e->dir = g_key_file_get_string(kf, GROUP, "dir", NULL);
 	e->state = g_key_file_get_string(kf, GROUP, "state", NULL);
@@ -114,7 +130,8 @@ load_path(const gchar *path, GError **error)
 	if (local != NULL || !id_valid(e->id) || e->spool_id == NULL || e->name == NULL ||
 	    e->dir == NULL || e->request_text == NULL ||
 	    (g_strcmp0(e->state, FUT_PENDING_STATE_PENDING) != 0 &&
-	     g_strcmp0(e->state, FUT_PENDING_STATE_REDEEMED) != 0))
+	     g_strcmp0(e->state, FUT_PENDING_STATE_REDEEMED) != 0) ||
+	    !written_valid(e))
 		goto bad;
 	return g_steal_pointer(&e);
 bad:
@@ -136,23 +153,65 @@ fut_pending_load(const gchar *state_dir, const gchar *id, GError **error)
 	return load_path(path, error);
 }
 
+static gboolean
+entry_save(const gchar *state_dir, const FutPendingEntry *e, GError **error)
+{
+	g_autofree gchar *path = entry_path(state_dir, e->id);
+	g_autofree gchar *data = NULL;
+	gsize len = 0;
+
+	data = entry_to_data(e, &len);
+	return g_file_set_contents_full(
+	    path, data, (gssize)len, G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+	    0600, error);
+}
+
 gboolean
 fut_pending_set_state(const gchar *state_dir, const gchar *id, const gchar *state, GError **error)
 {
 	g_autoptr(FutPendingEntry) e = fut_pending_load(state_dir, id, error);
-	g_autofree gchar *path = NULL;
-	g_autofree gchar *data = NULL;
-	gsize len = 0;
 
 	if (e == NULL)
 		return FALSE;
 	g_free(e->state);
 	e->state = g_strdup(state);
-	path = entry_path(state_dir, id);
-	data = entry_to_data(e, &len);
-	return g_file_set_contents_full(
-	    path, data, (gssize)len, G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-	    0600, error);
+	return entry_save(state_dir, e, error);
+}
+
+gboolean
+fut_pending_mark_written(const gchar *state_dir, const gchar *id, guint index, GError **error)
+{
+	g_autoptr(FutPendingEntry) e = fut_pending_load(state_dir, id, error);
+	guint n;
+
+	if (e == NULL)
+		return FALSE;
+	if (e->spool_ids == NULL)
+		return fut_pending_set_state(state_dir, id, FUT_PENDING_STATE_REDEEMED, error);
+	n = g_strv_length(e->spool_ids);
+	if (index >= n) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+		            _("the request has no file %u"), index + 1);
+		return FALSE;
+	}
+	if (e->written == NULL)
+		e->written = g_strnfill(n, '0');
+	e->written[index] = '1';
+	if (fut_pending_written_count(e) == n) {
+		g_free(e->state);
+		e->state = g_strdup(FUT_PENDING_STATE_REDEEMED);
+	}
+	return entry_save(state_dir, e, error);
+}
+
+guint
+fut_pending_written_count(const FutPendingEntry *e)
+{
+	guint n = 0;
+
+	for (const gchar *p = e->written; p != NULL && *p != '\0'; p++)
+		n += *p == '1';
+	return n;
 }
 
 static gint

@@ -177,12 +177,18 @@ grep '"event":"export.failed"' "$L"/egress-*.jsonl | grep "$id" | grep -q "no lo
 n=$(grep '"event":"export.written"' "$L"/egress-*.jsonl | grep -c "$id")
 [ "$n" -eq 2 ] || fail "$n export.written records with the request id, not 2"
 [ "$(blockdev --getro "$dev")" = 1 ] || fail "not read-only after redeem"
-grep -q '^state=redeemed' "$TEST_TMP"/state/pending/"$id".pending || fail "not marked redeemed"
+# The two files written are marked so; the request stays open for the third only.
+grep -q '^state=pending' "$TEST_TMP"/state/pending/"$id".pending || fail "not pending with a file left"
+[ "$(grep '^written=' "$TEST_TMP"/state/pending/"$id".pending | tr -cd 1 | wc -c)" -eq 2 ] ||
+	fail "not two files marked written: $(grep '^written' "$TEST_TMP"/state/pending/"$id".pending)"
+echo "$out" | grep -q "run futari redeem again with the same approval" || fail "no hint to redeem the rest: $out"
 
-# Replay: refused, nothing written twice.
+# Replay: the two written are not written again; the altered copy is refused again.
 out=$(as_user "$FUTARI" redeem "$TEST_TMP/carol.futari-approval" "$TEST_TMP/dave.futari-approval" 2>&1) &&
 	fail "replay accepted: $out"
-echo "$out" | grep -q "(already-redeemed)$" || fail "replay: $out"
+echo "$out" | grep -q "no file of the request was written: the spooled copy no longer matches" || fail "replay: $out"
+n=$(grep '"event":"export.written"' "$L"/egress-*.jsonl | grep -c "$id")
+[ "$n" -eq 2 ] || fail "replay: $n export.written records with the request id, not 2"
 [ "$(find "$mnt/event docs" -type f | wc -l)" -eq 7 ] || fail "files on the stick: $(find "$mnt/event docs" -type f)"
 
 # Two files of one job that the stick would name alike ("a:b" is written "a_b"): the second
@@ -204,9 +210,10 @@ grep -q "1 waiting for approval, 1 refused" "$TEST_TMP/out" || fail "clash summa
 # kill -9 between the files of a redeem (the write path's steps, agent-crash.sh): nothing on
 # the stick that the log does not hold. Killed at the first file's "named" step (named, not
 # yet logged), the restarted agent removes it and the request is still pending: a second
-# redeem writes all three. Killed at the second file's (the first written and logged, the
-# request marked redeemed), the first stays, the second is removed, the third never
-# written, and the request cannot be redeemed again (docs/export.md says so).
+# redeem writes all three. Killed at the second file's (the first written, logged and marked
+# written in the request), the first stays, the second is removed, the third never
+# written; the same approval redeemed again writes the second and the third only (never
+# the first twice), and once every file is written it is refused as a replay.
 crash_round() { # name pause-step
 	c="$HOME_U/$1"
 	mkdir -p "$c"
@@ -254,6 +261,21 @@ crash_round crash-b named@2
 [ -e "$mnt/crash-b/f1.txt" ] || fail "crash-b: the first file, logged, was removed"
 [ -e "$mnt/crash-b/f2.txt" ] && fail "crash-b: the second file was named before it was logged"
 [ -e "$mnt/crash-b/f3.txt" ] && fail "crash-b: the third file was written after the crash"
+grep -q '^state=pending' "$TEST_TMP"/state/pending/"$cid".pending || fail "crash-b: not pending after one of three"
+grep -q '^written=100$' "$TEST_TMP"/state/pending/"$cid".pending ||
+	fail "crash-b: the first file is not marked written: $(grep '^written' "$TEST_TMP"/state/pending/"$cid".pending)"
+out=$(as_user "$FUTARI" requests 2>&1) || fail "crash-b: requests: $out"
+echo "$out" | grep -q "and 2 more files, 1 written" || fail "crash-b: requests does not say 1 written: $out"
+out=$(as_user "$FUTARI" redeem "$TEST_TMP/crash-b.futari-approval" 2>&1) || fail "crash-b: the rest not redeemed: $out"
+echo "$out" | grep -q "2 of 3 files written now, 1 by an earlier redeem" || fail "crash-b: $out"
+echo "$out" | grep -q "crash-b/f1.txt: written by an earlier redeem" || fail "crash-b: f1 not said: $out"
+for k in 1 2 3; do
+	[ "$(digest "$mnt/crash-b/f$k.txt")" = "$(digest "$HOME_U/crash-b/f$k.txt")" ] || fail "crash-b: f$k.txt"
+	n=$(grep -h '"event":"export.written"' "$L"/egress-*.jsonl | grep "$cid" | grep -c "crash-b/f$k.txt")
+	[ "$n" -eq 1 ] || fail "crash-b: f$k.txt has $n export.written records, not 1"
+done
+[ -e "$mnt/crash-b/f1 (2).txt" ] && fail "crash-b: the first file was written twice"
+grep -q '^state=redeemed' "$TEST_TMP"/state/pending/"$cid".pending || fail "crash-b: not redeemed after three of three"
 out=$(as_user "$FUTARI" redeem "$TEST_TMP/crash-b.futari-approval" 2>&1) && fail "crash-b: redeemed twice: $out"
 echo "$out" | grep -q "(already-redeemed)$" || fail "crash-b: $out"
 

@@ -546,7 +546,6 @@ test_scanner_digit_runs(void)
 	g_rand_free(rand);
 }
 
-
 /* The scanner's check digits (computed on the digits where they lie, in vector lanes)
  * against fut_mynumber_is_valid() and fut_resident_code_is_valid() (the ordinance's loop):
  * random 12-digit numbers, 11-digit codes and card forms, a tenth of each made valid, the

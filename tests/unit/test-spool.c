@@ -393,6 +393,87 @@ test_pending(Fixture *f, gconstpointer data)
 	}
 }
 
+/* A version-2 entry is redeemed file by file: each mark is durable, the entry redeemed with
+ * the last; a damaged or out-of-range mark is refused. */
+static void
+test_pending_files(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	const gchar *id = "3333333333333333333333333333333333333333333333333333333333333333";
+	const gchar *ids[] = {"a", "b", "c", NULL};
+	g_autoptr(FutPendingEntry) e = entry(id, 1000, 2000);
+	g_autoptr(FutPendingEntry) got = NULL;
+	g_autofree gchar *path = g_strdup_printf("%s/pending/%s.pending", f->dir, id);
+	g_autofree gchar *text = NULL;
+
+	e->spool_ids = g_strdupv((gchar **)ids);
+	g_assert_true(fut_pending_add(f->dir, e, &error));
+	got = fut_pending_load(f->dir, id, &error);
+	g_assert_nonnull(got);
+	g_assert_null(got->written);
+	g_assert_cmpuint(fut_pending_written_count(got), ==, 0);
+	g_clear_pointer(&got, fut_pending_entry_free);
+
+	g_assert_true(fut_pending_mark_written(f->dir, id, 1, &error));
+	got = fut_pending_load(f->dir, id, &error);
+	g_assert_cmpstr(got->written, ==, "010");
+	g_assert_cmpstr(got->state, ==, FUT_PENDING_STATE_PENDING);
+	g_assert_cmpuint(fut_pending_count(f->dir, 1000, 0), ==, 1);
+	g_clear_pointer(&got, fut_pending_entry_free);
+
+	/* no file 4, and no "whole request" mark for a request of files */
+	g_assert_false(fut_pending_mark_written(f->dir, id, 3, &error));
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+	g_clear_error(&error);
+	g_assert_false(fut_pending_mark_written(f->dir, id, G_MAXUINT, &error));
+	g_clear_error(&error);
+
+	g_assert_true(fut_pending_mark_written(f->dir, id, 0, &error));
+	g_assert_true(fut_pending_mark_written(f->dir, id, 1, &error)); /* twice: the same */
+	got = fut_pending_load(f->dir, id, &error);
+	g_assert_cmpstr(got->written, ==, "110");
+	g_assert_cmpstr(got->state, ==, FUT_PENDING_STATE_PENDING);
+	g_clear_pointer(&got, fut_pending_entry_free);
+	g_assert_true(fut_pending_mark_written(f->dir, id, 2, &error));
+	got = fut_pending_load(f->dir, id, &error);
+	g_assert_cmpstr(got->written, ==, "111");
+	g_assert_cmpstr(got->state, ==, FUT_PENDING_STATE_REDEEMED);
+	g_assert_cmpuint(fut_pending_written_count(got), ==, 3);
+	g_clear_pointer(&got, fut_pending_entry_free);
+
+	/* Garbage in the marks: the entry is refused whole (a request refused, never a file
+	 * written twice or one taken for written). */
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	for (guint k = 0; k < 4; k++) {
+		static const gchar *const bad[] = {"written=11\n", "written=1111\n",
+		                                   "written=1x1\n", "written=\n"};
+		g_autoptr(GRegex) re = g_regex_new("written=[^\n]*\n", 0, 0, NULL);
+		g_autofree gchar *t =
+		    g_regex_replace_literal(re, text, -1, 0, bad[k], 0, NULL);
+		g_assert_true(g_file_set_contents(path, t, -1, NULL));
+		g_assert_null(fut_pending_load(f->dir, id, &error));
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+		g_clear_error(&error);
+	}
+	/* and on a version-1 entry (no copies listed) */
+	{
+		g_autoptr(FutPendingEntry) v1 = entry(id, 1000, 2000);
+		g_assert_true(g_unlink(path) == 0);
+		g_assert_true(fut_pending_add(f->dir, v1, &error));
+		g_assert_true(fut_pending_mark_written(f->dir, id, 0, &error));
+		got = fut_pending_load(f->dir, id, &error);
+		g_assert_cmpstr(got->state, ==, FUT_PENDING_STATE_REDEEMED);
+		g_assert_null(got->written);
+		g_clear_pointer(&got, fut_pending_entry_free);
+		g_free(text);
+		g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+		g_autofree gchar *t = g_strconcat(text, "written=1\n", NULL);
+		g_assert_true(g_file_set_contents(path, t, -1, NULL));
+		g_assert_null(fut_pending_load(f->dir, id, &error));
+		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -403,5 +484,6 @@ main(int argc, char **argv)
 	g_test_add("/agent/spool/copied", Fixture, NULL, setup, test_copied, teardown);
 	g_test_add("/agent/spool/refusals", Fixture, NULL, setup, test_refusals, teardown);
 	g_test_add("/agent/pending/store", Fixture, NULL, setup, test_pending, teardown);
+	g_test_add("/agent/pending/files", Fixture, NULL, setup, test_pending_files, teardown);
 	return g_test_run();
 }
