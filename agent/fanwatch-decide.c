@@ -92,7 +92,10 @@ fw_resolve_seq(FutFanwatch *fw, guint64 seq, guint file_class, int fd)
 {
 	if (seq == 0 || fw->on_resolved == NULL)
 		return;
-	fw_seq_table_forget(fw->seqs, seq);
+	/* Once per class: the learner's classification resolves the number by the version
+	 * (classify_now()) and then by its event (learn_for_taint()), with the same class. */
+	if (!fw_seq_table_resolving(fw->seqs, seq, file_class))
+		return;
 	fw->on_resolved(fd, seq, file_class, fw->on_pending_data);
 }
 

@@ -314,6 +314,11 @@ guint64 fw_seq_table_assign(FwSeqTable *t, const Ident *id);
 guint64 fw_seq_table_take(FwSeqTable *t, const Ident *id);
 /* Forgets @seq (resolved) if the table still has it. */
 void fw_seq_table_forget(FwSeqTable *t, guint64 seq);
+/* @seq is resolved as @file_class: forgets it (as fw_seq_table_forget()) and returns TRUE
+ * when that is news for the taint layer: not resolved before, or before with a less strict
+ * class. A version's number is resolved by whoever classifies it (fw_seq_table_take()) and
+ * by the events that carry it (the learner's, and each event's end): once is enough. */
+gboolean fw_seq_table_resolving(FwSeqTable *t, guint64 seq, guint file_class);
 guint fw_seq_table_size(FwSeqTable *t);
 
 /* fanwatch-record.c */

@@ -156,10 +156,11 @@ typedef struct {
 	 * every open of it until it is classified). The BPF taint layer marks the inode pending
 	 * with it. A FALSE return denies the open (fail closed). NULL: not called. */
 	gboolean (*on_pending)(int fd, guint64 seq, gpointer user_data);
-	/* Called (worker or learner thread, or whichever thread ends the event) at least once
-	 * for each number given to on_pending: @file_class (FUT_FANWATCH_CLASS_I, _II or _III) is
-	 * that of the file's content as classified after that open; _II when it could not be
-	 * classified. @fd: the file (valid during the call) or -1. */
+	/* Called (worker or learner thread, or whichever thread ends the event) once for each
+	 * number given to on_pending, and again only with a stricter class: @file_class
+	 * (FUT_FANWATCH_CLASS_I, _II or _III) is that of the file's content as classified after
+	 * that open; _II when it could not be classified. @fd: the file (valid during the call)
+	 * or -1. */
 	void (*on_resolved)(int fd, guint64 seq, guint file_class, gpointer user_data);
 	gpointer on_pending_data;
 	/* Called from a worker thread when an upload program's open is to be allowed under an
