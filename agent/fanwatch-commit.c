@@ -36,6 +36,11 @@ refuse(FutFanwatch *fw, Pending *p, const gchar *reason)
 void
 fw_commit_push(FutFanwatch *fw, Pending *p)
 {
+	Event *ev = &p->ev;
+
+	ev->kind = FUT_FANWATCH_RECORD_OBSERVED;
+	ev->reason = "an upload program opened a class III file";
+	ev->commit_rec = fw_record_from_event(fw, ev, g_get_real_time());
 	g_mutex_lock(&fw->commit_lock);
 	if (!fw->commit_quit && fw->on_observing != NULL) {
 		g_queue_push_tail(&fw->commits, p);
@@ -50,26 +55,20 @@ fw_commit_push(FutFanwatch *fw, Pending *p)
 static void
 commit_batch(FutFanwatch *fw, Pending **batch, guint n)
 {
-	g_autofree FutFanwatchRecord **recs = g_new0(FutFanwatchRecord *, n);
+	g_autofree const FutFanwatchRecord **recs = g_new0(const FutFanwatchRecord *, n);
 	g_autofree gboolean *durable = g_new0(gboolean, n);
 	g_autofree guint *at = g_new0(guint, n);
-	gint64 now_us = g_get_real_time();
 	guint m = 0, written = 0;
 
 	for (guint i = 0; i < n; i++) {
-		Event *ev = &batch[i]->ev;
-
 		/* Denied at its deadline already: nothing went out, no record is due. */
 		if (g_atomic_int_get(&batch[i]->answered))
 			continue;
-		ev->kind = FUT_FANWATCH_RECORD_OBSERVED;
-		ev->reason = "an upload program opened a class III file";
-		recs[m] = fw_record_from_event(fw, ev, now_us);
+		recs[m] = batch[i]->ev.commit_rec;
 		at[m++] = i;
 	}
 	if (m > 0)
-		fw->on_observing((const FutFanwatchRecord *const *)recs, m, durable,
-		                 fw->on_observing_data);
+		fw->on_observing(recs, m, durable, fw->on_observing_data);
 	for (guint j = 0; j < m; j++)
 		written += durable[j] ? 1 : 0;
 	g_mutex_lock(&fw->lock);
@@ -101,8 +100,6 @@ commit_batch(FutFanwatch *fw, Pending **batch, guint n)
 		}
 		fw_follow_up(fw, p);
 	}
-	for (guint j = 0; j < m; j++)
-		fut_fanwatch_record_free(recs[j]);
 }
 
 gpointer

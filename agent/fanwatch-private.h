@@ -242,8 +242,11 @@ typedef struct {
 	guint32 uid;
 	gboolean mark;
 	gboolean observe;
-	/* Allowed once its upload.observed record is durable (the record thread). */
+	/* Allowed once its upload.observed record is durable (the record thread); the record,
+	 * made by the thread that hands it over (reading /proc is not the record thread's job:
+	 * it only writes, so no process can hold it). */
 	gboolean commit;
+	FutFanwatchRecord *commit_rec;
 	gboolean record;
 	FutFanwatchRecordKind kind;
 	const gchar *reason;

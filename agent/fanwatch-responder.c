@@ -89,6 +89,7 @@ fw_pending_unref(Pending *p)
 	g_free(p->ev.exe);
 	g_free(p->ev.path);
 	g_free(p->ev.approval_id);
+	fut_fanwatch_record_free(p->ev.commit_rec);
 	g_free(p);
 }
 
