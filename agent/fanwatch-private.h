@@ -5,7 +5,9 @@
  * fanwatch-responder.c (the kernel-facing side: events, replies), fanwatch-marks.c (ignore
  * marks and the attribute watch that drops them), fanwatch-ident.c
  * (which program is this, is it an upload program), fanwatch-decide.c (class, approvals,
- * the decision), fanwatch-record.c (records for the log) and fanwatch-util.c. */
+ * the decision), fanwatch-record.c (records for the log), fanwatch-commit.c (the record
+ * thread: upload.observed durable before the open), fanwatch-seq.c (pending numbers) and
+ * fanwatch-util.c. */
 
 #include <sys/stat.h>
 #include <sys/types.h>

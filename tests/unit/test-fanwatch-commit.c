@@ -46,8 +46,9 @@ on_record(const FutFanwatchRecord *rec, gpointer user_data)
 {
 	Log *log = user_data;
 
-	g_ptr_array_add(log->posted, g_strdup_printf("%s %s", fut_fanwatch_record_kind_to_string(rec->kind),
-	                                             rec->reason != NULL ? rec->reason : ""));
+	g_ptr_array_add(log->posted,
+	                g_strdup_printf("%s %s", fut_fanwatch_record_kind_to_string(rec->kind),
+	                                rec->reason != NULL ? rec->reason : ""));
 }
 
 static FutFanwatch *
