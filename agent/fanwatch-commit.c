@@ -15,6 +15,10 @@
 
 /* The most records written with one flush. */
 #define COMMIT_BATCH_MAX 256
+/* The most opens waiting for their record, each holding its event's descriptor: a log that
+ * hangs (its disk stalls) must not let them take every descriptor the agent has. Past it
+ * an open is refused at once. */
+#define COMMIT_QUEUE_MAX 4096
 
 /* Denies @p (unless the deadline did) and follows up, which posts the denial. */
 static void
@@ -37,19 +41,23 @@ void
 fw_commit_push(FutFanwatch *fw, Pending *p)
 {
 	Event *ev = &p->ev;
+	const gchar *no = "upload control is stopping";
 
 	ev->kind = FUT_FANWATCH_RECORD_OBSERVED;
 	ev->reason = "an upload program opened a class III file";
 	ev->commit_rec = fw_record_from_event(fw, ev, g_get_real_time());
 	g_mutex_lock(&fw->commit_lock);
-	if (!fw->commit_quit && fw->on_observing != NULL) {
+	if (!fw->commit_quit && fw->on_observing != NULL &&
+	    fw->commits.length < (fw->commit_bound > 0 ? fw->commit_bound : COMMIT_QUEUE_MAX)) {
 		g_queue_push_tail(&fw->commits, p);
 		g_cond_signal(&fw->commit_cond);
 		g_mutex_unlock(&fw->commit_lock);
 		return;
 	}
+	if (!fw->commit_quit && fw->on_observing != NULL)
+		no = "too many uploads waiting for the egress log";
 	g_mutex_unlock(&fw->commit_lock);
-	refuse(fw, p, "upload control is stopping");
+	refuse(fw, p, no);
 }
 
 static void

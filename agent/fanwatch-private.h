@@ -178,7 +178,8 @@ struct _FutFanwatch {
 	GThread *commit_thread;
 	GMutex commit_lock;
 	GCond commit_cond;
-	GQueue commits; /* Pending */
+	GQueue commits;     /* Pending */
+	guint commit_bound; /* at most this many waiting; 0: the default (fanwatch-commit.c) */
 	gboolean commit_quit;
 	GMutex deadline_lock;
 	GCond deadline_cond;

@@ -233,6 +233,42 @@ test_stopping(void)
 	g_ptr_array_unref(log.posted);
 }
 
+/* A log that hangs: the opens waiting are bounded (each holds a descriptor); past the
+ * bound an open is refused at once, with its reason. */
+static void
+test_bounded(void)
+{
+	Log log = {0};
+	FutFanwatch *fw;
+	Pending *p[3];
+
+	log.posted = g_ptr_array_new_with_free_func(g_free);
+	fw = listener_new(&log);
+	fw->commit_bound = 2;
+	for (guint i = 0; i < 3; i++) {
+		p[i] = observed_open(fw, 400 + i);
+		g_atomic_int_inc(&p[i]->ref);
+		fw_commit_push(fw, p[i]);
+	}
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+	g_assert_false(g_atomic_int_get(&p[0]->answered));
+	g_assert_false(g_atomic_int_get(&p[1]->answered));
+	g_assert_true(g_atomic_int_get(&p[2]->answered));
+	g_assert_false(p[2]->ev.allow);
+	g_assert_cmpuint(log.posted->len, ==, 1);
+	g_assert_cmpstr(g_ptr_array_index(log.posted, 0), ==,
+	                "upload.denied too many uploads waiting for the egress log");
+	run_batch(fw);
+	g_assert_cmpuint(log.handed, ==, 2);
+	g_assert_true(p[0]->ev.allow);
+	g_assert_true(p[1]->ev.allow);
+	for (guint i = 0; i < 3; i++)
+		fw_pending_unref(p[i]);
+	listener_free(fw);
+	g_ptr_array_unref(log.posted);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -240,5 +276,6 @@ main(int argc, char **argv)
 	g_test_add_func("/fanwatch/commit/batch", test_batch);
 	g_test_add_func("/fanwatch/commit/answered-first", test_answered_first);
 	g_test_add_func("/fanwatch/commit/stopping", test_stopping);
+	g_test_add_func("/fanwatch/commit/bounded", test_bounded);
 	return g_test_run();
 }
