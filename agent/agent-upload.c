@@ -35,6 +35,28 @@ upload_classified(int fd, guint file_class, gpointer user_data)
 		(void)fut_taint_mark_fd(agent->taint, fd, file_class, NULL);
 }
 
+/* Upload records the log could not take (a denial while the log's filesystem was full: the
+ * open was refused, but its record is lost). Counted, and written as one gap record before
+ * the next upload record the log takes. Any thread. */
+static gint lost_records;
+
+/* Appends the gap for the records lost so far, if any (without flushing: the caller's own
+ * durable append or flush covers it). */
+static void
+append_lost(FutAgent *agent)
+{
+	gint n = g_atomic_int_get(&lost_records);
+	g_autoptr(FutLogEvent) gap = NULL;
+
+	if (n == 0 || agent->log == NULL)
+		return;
+	gap = fut_log_event_new_gap("records-dropped",
+	                            "the log could not take these upload control records");
+	fut_log_event_set_detail_int(gap, "count", n);
+	if (fut_egress_log_append(agent->log, gap, FUT_EGRESS_LOG_APPEND_NONE, NULL, NULL))
+		g_atomic_int_add(&lost_records, -n);
+}
+
 /* Runs in the main context, after the listener has answered the kernel. Denials and
  * approved uploads are egress decisions: durable, like export records. */
 static void
@@ -47,10 +69,13 @@ upload_record(const FutFanwatchRecord *r, gpointer user_data)
 
 	if (r->kind == FUT_FANWATCH_RECORD_DENIED || r->kind == FUT_FANWATCH_RECORD_ALLOWED)
 		flags |= FUT_EGRESS_LOG_APPEND_DURABLE;
-	if (agent->log == NULL || !fut_egress_log_append(agent->log, ev, flags, NULL, &error))
+	append_lost(agent);
+	if (agent->log == NULL || !fut_egress_log_append(agent->log, ev, flags, NULL, &error)) {
 		fut_agent_say(FUT_AGENT_LOG_ERR, _("cannot record %s: %s"),
 		              fut_fanwatch_record_kind_to_string(r->kind),
 		              error != NULL ? error->message : _("the log is closed"));
+		g_atomic_int_inc(&lost_records);
+	}
 	/* The desktop notification's cue: the person whose upload was refused, and why (the
 	 * same record shape as the export events; the fields are escaped already). */
 	if (r->kind == FUT_FANWATCH_RECORD_DENIED) {
@@ -73,6 +98,7 @@ upload_allowing(const FutFanwatchRecord *r, gpointer user_data)
 	g_autoptr(FutLogEvent) ev = fut_fanwatch_record_to_log_event(r);
 	g_autoptr(GError) error = NULL;
 
+	append_lost(agent);
 	if (agent->log != NULL &&
 	    fut_egress_log_append(agent->log, ev, FUT_EGRESS_LOG_APPEND_DURABLE, NULL, &error))
 		return TRUE;
@@ -80,6 +106,45 @@ upload_allowing(const FutFanwatchRecord *r, gpointer user_data)
 	              fut_fanwatch_record_kind_to_string(r->kind),
 	              error != NULL ? error->message : _("the log is closed"));
 	return FALSE;
+}
+
+/* On the listener's record thread, before upload programs' opens of Class III files under
+ * an observed path are let through: their upload.observed records, written one after the
+ * other and flushed once (group commit). An open whose record is not durable is refused. */
+static void
+upload_observing(const FutFanwatchRecord *const *recs,
+                 guint n,
+                 gboolean *ret_durable,
+                 gpointer user_data)
+{
+	FutAgent *agent = user_data;
+	g_autoptr(GError) error = NULL;
+	guint written = 0;
+
+	append_lost(agent);
+	for (guint i = 0; i < n; i++) {
+		g_autoptr(FutLogEvent) ev = fut_fanwatch_record_to_log_event(recs[i]);
+		g_autoptr(GError) e = NULL;
+
+		ret_durable[i] =
+		    agent->log != NULL &&
+		    fut_egress_log_append(agent->log, ev, FUT_EGRESS_LOG_APPEND_NONE, NULL, &e);
+		if (ret_durable[i])
+			written++;
+		else if (error == NULL)
+			error = g_steal_pointer(&e);
+	}
+	if (written > 0 && !fut_egress_log_sync(agent->log, error == NULL ? &error : NULL)) {
+		for (guint i = 0; i < n; i++)
+			ret_durable[i] = FALSE;
+		written = 0;
+	}
+	if (written < n)
+		fut_agent_say(FUT_AGENT_LOG_ERR,
+		              _("cannot record %s, so the upload is refused (%u of %u): %s"),
+		              fut_fanwatch_record_kind_to_string(FUT_FANWATCH_RECORD_OBSERVED),
+		              n - written, n,
+		              error != NULL ? error->message : _("the log is closed"));
 }
 
 /* Creates and starts the listener from [upload]. Fail closed: when upload control is
@@ -105,6 +170,8 @@ fut_agent_upload_start(FutAgent *agent, GError **error)
 	cfg.observe_per_minute = c->upload_observe_per_minute;
 	cfg.on_allowing = upload_allowing;
 	cfg.on_allowing_data = agent;
+	cfg.on_observing = upload_observing;
+	cfg.on_observing_data = agent;
 	/* Only with the kernel side running: the learner then classifies every file other
 	 * programs open (and holds its descriptor meanwhile, which keeps a user from taking a
 	 * write lease on it), and approvals go to the kernel map. Without it, that is cost

@@ -80,6 +80,13 @@ cmd_status(FutApiCall *call, JsonObject *args, gpointer user_data)
 		 * resolved as Class II), and its bound */
 		json_object_set_int_member(r, "upload_learn_dropped", (gint64)st.learn_dropped);
 		json_object_set_int_member(r, "upload_learn_bound", (gint64)st.learn_bound);
+		/* upload.observed written durably before the open, the opens refused because
+		 * the log could not take theirs, and the flushes that wrote them */
+		json_object_set_int_member(r, "upload_observed_durable",
+		                           (gint64)st.observed_durable);
+		json_object_set_int_member(r, "upload_observed_refused",
+		                           (gint64)st.observed_refused);
+		json_object_set_int_member(r, "upload_observe_commits", (gint64)st.observe_commits);
 		json_object_set_int_member(r, "upload_approvals",
 		                           g_hash_table_size(agent->upload_approvals));
 	}

@@ -92,7 +92,10 @@ fw_resolve_seq(FutFanwatch *fw, guint64 seq, guint file_class, int fd)
 {
 	if (seq == 0 || fw->on_resolved == NULL)
 		return;
-	fw_seq_table_forget(fw->seqs, seq);
+	/* Once per class: the learner's classification resolves the number by the version
+	 * (classify_now()) and then by its event (learn_for_taint()), with the same class. */
+	if (!fw_seq_table_resolving(fw->seqs, seq, file_class))
+		return;
 	fw->on_resolved(fd, seq, file_class, fw->on_pending_data);
 }
 
@@ -376,14 +379,50 @@ fut_fanwatch_clear_approvals(FutFanwatch *fw)
 	g_mutex_unlock(&fw->lock);
 }
 
-/* Deduplicates and rate-limits upload.observed. */
+static gchar *
+observe_key(const Event *ev)
+{
+	return g_strdup_printf(
+	    "%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT,
+	    ev->exe_key.dev, ev->exe_key.ino, (guint64)ev->st.st_dev, (guint64)ev->st.st_ino);
+}
+
+gboolean
+fw_observe_recorded(FutFanwatch *fw, const Event *ev)
+{
+	gint64 now = g_get_monotonic_time();
+	g_autofree gchar *key = observe_key(ev);
+	gpointer last;
+	gboolean found;
+
+	g_mutex_lock(&fw->lock);
+	found = g_hash_table_lookup_extended(fw->observed, key, NULL, &last) &&
+	        now - *(gint64 *)last < (gint64)fw->observe_interval_s * G_USEC_PER_SEC;
+	g_mutex_unlock(&fw->lock);
+	return found;
+}
+
+void
+fw_observe_note(FutFanwatch *fw, const Event *ev)
+{
+	gint64 now = g_get_monotonic_time();
+	gchar *key = observe_key(ev);
+
+	g_mutex_lock(&fw->lock);
+	/* Forgetting only costs records: the next open of each pair is recorded again. */
+	if (g_hash_table_size(fw->observed) >= OBSERVED_MAX)
+		g_hash_table_remove_all(fw->observed);
+	g_hash_table_replace(fw->observed, key, g_memdup2(&now, sizeof now));
+	g_mutex_unlock(&fw->lock);
+}
+
+/* Deduplicates and rate-limits upload.observed (without on_observing: the record is
+ * written after the answer, and past the rate not at all). */
 gboolean
 fw_observe_allowed(FutFanwatch *fw, const Event *ev)
 {
 	gint64 now = g_get_monotonic_time();
-	g_autofree gchar *key = g_strdup_printf(
-	    "%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT,
-	    ev->exe_key.dev, ev->exe_key.ino, (guint64)ev->st.st_dev, (guint64)ev->st.st_ino);
+	g_autofree gchar *key = observe_key(ev);
 	gpointer last;
 	gboolean ok = FALSE;
 
@@ -435,11 +474,16 @@ on_fuse(FutFanwatch *fw, const struct stat *st)
 	return fuse;
 }
 
+/* An upload program's open of a Class III file. Under an observed path it is egress that
+ * must be on record: with on_observing the open is allowed only once its upload.observed is
+ * durable (ev->commit: the record thread), unless one of the same program and file was
+ * written within the interval. */
 static void
 class_iii(FutFanwatch *fw, Event *ev)
 {
 	ev->observe = fw_under_observe(fw, ev->path);
 	ev->mark = !ev->observe;
+	ev->commit = ev->observe && fw->on_observing != NULL && !fw_observe_recorded(fw, ev);
 }
 
 /* The approval check once the class is known to be I or II. @hash: may read the file. */
@@ -588,7 +632,7 @@ fw_decide_opener(FutFanwatch *fw, Event *ev)
 		ev->file_class = e.file_class;
 		if (e.file_class == FUT_FANWATCH_CLASS_III) {
 			class_iii(fw, ev);
-			return FW_VERDICT_ALLOW;
+			return ev->commit ? FW_VERDICT_RECORD : FW_VERDICT_ALLOW;
 		}
 		return check_approval(fw, ev, FALSE);
 	}
@@ -601,6 +645,8 @@ fw_decide_opener(FutFanwatch *fw, Event *ev)
 	return FW_VERDICT_WORK;
 }
 
+/* A TRUE return with ev->commit set: allowed once the record thread has made its
+ * upload.observed durable. */
 gboolean
 fw_decide_slow(FutFanwatch *fw, Event *ev)
 {

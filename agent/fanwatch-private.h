@@ -5,7 +5,9 @@
  * fanwatch-responder.c (the kernel-facing side: events, replies), fanwatch-marks.c (ignore
  * marks and the attribute watch that drops them), fanwatch-ident.c
  * (which program is this, is it an upload program), fanwatch-decide.c (class, approvals,
- * the decision), fanwatch-record.c (records for the log) and fanwatch-util.c. */
+ * the decision), fanwatch-record.c (records for the log), fanwatch-commit.c (the record
+ * thread: upload.observed durable before the open), fanwatch-seq.c (pending numbers) and
+ * fanwatch-util.c. */
 
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -142,6 +144,11 @@ struct _FutFanwatch {
 	gpointer on_approved_data;
 	gboolean (*on_allowing)(const FutFanwatchRecord *rec, gpointer user_data);
 	gpointer on_allowing_data;
+	void (*on_observing)(const FutFanwatchRecord *const *recs,
+	                     guint n,
+	                     gboolean *ret_durable,
+	                     gpointer user_data);
+	gpointer on_observing_data;
 	gboolean (*on_pending)(int fd, guint64 seq, gpointer user_data);
 	void (*on_resolved)(int fd, guint64 seq, guint file_class, gpointer user_data);
 	gpointer on_pending_data;
@@ -166,6 +173,14 @@ struct _FutFanwatch {
 	GThreadPool *identifiers;
 	GThreadPool *learner;
 	GThread *deadline_thread;
+	/* The record thread (fanwatch-commit.c): opens waiting for their upload.observed to be
+	 * durable, written in batches with one flush each. */
+	GThread *commit_thread;
+	GMutex commit_lock;
+	GCond commit_cond;
+	GQueue commits;     /* Pending */
+	guint commit_bound; /* at most this many waiting; 0: the default (fanwatch-commit.c) */
+	gboolean commit_quit;
 	GMutex deadline_lock;
 	GCond deadline_cond;
 	GQueue deadlines; /* Pending, in arrival order (so in deadline order) */
@@ -230,6 +245,11 @@ typedef struct {
 	guint32 uid;
 	gboolean mark;
 	gboolean observe;
+	/* Allowed once its upload.observed record is durable (the record thread); the record,
+	 * made by the thread that hands it over (reading /proc is not the record thread's job:
+	 * it only writes, so no process can hold it). */
+	gboolean commit;
+	FutFanwatchRecord *commit_rec;
 	gboolean record;
 	FutFanwatchRecordKind kind;
 	const gchar *reason;
@@ -268,6 +288,7 @@ typedef enum {
 	FW_VERDICT_WORK,     /* the content is needed: a worker decides */
 	FW_VERDICT_IDENTIFY, /* the process's mappings or argv are needed: an identifier reads them
 	                      */
+	FW_VERDICT_RECORD,   /* allowed once its upload.observed is durable: the record thread */
 } FwVerdict;
 
 /* fanwatch-util.c */
@@ -299,6 +320,11 @@ guint64 fw_seq_table_assign(FwSeqTable *t, const Ident *id);
 guint64 fw_seq_table_take(FwSeqTable *t, const Ident *id);
 /* Forgets @seq (resolved) if the table still has it. */
 void fw_seq_table_forget(FwSeqTable *t, guint64 seq);
+/* @seq is resolved as @file_class: forgets it (as fw_seq_table_forget()) and returns TRUE
+ * when that is news for the taint layer: not resolved before, or before with a less strict
+ * class. A version's number is resolved by whoever classifies it (fw_seq_table_take()) and
+ * by the events that carry it (the learner's, and each event's end): once is enough. */
+gboolean fw_seq_table_resolving(FwSeqTable *t, guint64 seq, guint file_class);
 guint fw_seq_table_size(FwSeqTable *t);
 
 /* fanwatch-record.c */
@@ -336,7 +362,13 @@ gboolean fw_file_digest(FutFanwatch *fw,
                         gboolean use_cache,
                         guint8 ret_digest[FUT_SHA256_LEN]);
 gboolean fw_under_observe(FutFanwatch *fw, const gchar *path);
+/* Without on_observing: deduplicates and rate-limits upload.observed after the answer. */
 gboolean fw_observe_allowed(FutFanwatch *fw, const Event *ev);
+/* With on_observing: TRUE when an upload.observed of @ev's program and file was written
+ * within observe_interval_s (only records that were written count: fw_observe_note()). */
+gboolean fw_observe_recorded(FutFanwatch *fw, const Event *ev);
+/* The upload.observed of @ev's program and file is durable now. */
+void fw_observe_note(FutFanwatch *fw, const Event *ev);
 /* What can be decided without reading the file (responder threads). */
 FwVerdict fw_decide_fast(FutFanwatch *fw, Event *ev);
 /* The same once the program is identified (identifier threads, after fw_identify_deep()). */
@@ -382,6 +414,19 @@ void fw_identify_job(gpointer data, gpointer user_data);
 void fw_work_job(gpointer data, gpointer user_data);
 void fw_learn_job(gpointer data, gpointer user_data);
 void fw_pending_unref(Pending *p);
+/* Answers @p unless another thread did already. Returns TRUE when this call answered. */
+gboolean fw_answer(FutFanwatch *fw, Pending *p, gboolean allow);
+/* After the answer: marks, learning, the record. Consumes the caller's reference. */
+void fw_follow_up(FutFanwatch *fw, Pending *p);
+
+/* fanwatch-commit.c */
+/* Hands @p (an upload program's open, not answered, ev.commit set) to the record thread,
+ * which answers it once its upload.observed is durable, or denies it. Consumes the
+ * caller's reference. */
+void fw_commit_push(FutFanwatch *fw, Pending *p);
+gpointer fw_commit_main(gpointer user_data);
+/* Stops the record thread: what waits is denied. */
+void fw_commit_stop(FutFanwatch *fw);
 /* The thread handling @p is done with it: drops its use of the descriptor and its
  * reference. */
 void fw_pending_done(Pending *p);

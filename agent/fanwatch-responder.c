@@ -89,12 +89,12 @@ fw_pending_unref(Pending *p)
 	g_free(p->ev.exe);
 	g_free(p->ev.path);
 	g_free(p->ev.approval_id);
+	fut_fanwatch_record_free(p->ev.commit_rec);
 	g_free(p);
 }
 
-/* Answers @p unless another thread did already. Returns TRUE when this call answered. */
-static gboolean
-answer(FutFanwatch *fw, Pending *p, gboolean allow)
+gboolean
+fw_answer(FutFanwatch *fw, Pending *p, gboolean allow)
 {
 	if (!g_atomic_int_compare_and_exchange(&p->answered, 0, 1))
 		return FALSE;
@@ -193,9 +193,8 @@ learn_leave(FutFanwatch *fw, Event *ev)
 	g_mutex_unlock(&fw->learn_lock);
 }
 
-/* After the answer: marks, observation, the record. Consumes the caller's reference. */
-static void
-follow_up(FutFanwatch *fw, Pending *p)
+void
+fw_follow_up(FutFanwatch *fw, Pending *p)
 {
 	Event *ev = &p->ev;
 	gint64 now_us = g_get_real_time();
@@ -236,7 +235,9 @@ follow_up(FutFanwatch *fw, Pending *p)
 		Ident id = fw_ident_of(&ev->st);
 		if (ev->mark && fw_mark_safe(fw, ev->fd, &ev->st))
 			fw_set_ignore_mark(fw, ev->fd, &id);
-		if (ev->observe && fw_observe_allowed(fw, ev)) {
+		/* With on_observing the record is durable already (the record thread) or was
+		 * not needed (deduplicated). */
+		if (ev->observe && fw->on_observing == NULL && fw_observe_allowed(fw, ev)) {
 			ev->record = TRUE;
 			ev->kind = FUT_FANWATCH_RECORD_OBSERVED;
 			ev->reason = "an upload program opened a class III file";
@@ -252,6 +253,10 @@ follow_up(FutFanwatch *fw, Pending *p)
 static void
 dispatch(FutFanwatch *fw, Pending *p, FwVerdict v)
 {
+	if (v == FW_VERDICT_RECORD) {
+		fw_commit_push(fw, p);
+		return;
+	}
 	if (v == FW_VERDICT_WORK || v == FW_VERDICT_IDENTIFY) {
 		GThreadPool *pool = v == FW_VERDICT_WORK ? fw->workers : fw->identifiers;
 		if (!g_atomic_int_get(&fw->stopping) && pool != NULL) {
@@ -267,12 +272,12 @@ dispatch(FutFanwatch *fw, Pending *p, FwVerdict v)
 	 * (a loader or multi-call process): it denies. */
 	if (!p->ev.upload && !p->ev.identify_deep)
 		g_atomic_int_set(&p->allow_at_deadline, 1);
-	if (!answer(fw, p, v == FW_VERDICT_ALLOW)) {
+	if (!fw_answer(fw, p, v == FW_VERDICT_ALLOW)) {
 		/* The deadline came first and said so itself. */
 		fw_pending_done(p);
 		return;
 	}
-	follow_up(fw, p);
+	fw_follow_up(fw, p);
 }
 
 /* Responder threads: identify the program and decide what needs no file content; hand the
@@ -326,11 +331,15 @@ fw_work_job(gpointer data, gpointer user_data)
 		return;
 	}
 	allow = fw_decide_slow(fw, &p->ev);
-	if (!answer(fw, p, allow)) {
+	if (allow && p->ev.commit) {
+		fw_commit_push(fw, p);
+		return;
+	}
+	if (!fw_answer(fw, p, allow)) {
 		fw_pending_done(p);
 		return;
 	}
-	follow_up(fw, p);
+	fw_follow_up(fw, p);
 }
 
 void
@@ -379,7 +388,7 @@ fw_deadline_main(gpointer user_data)
 			gboolean allow = g_atomic_int_get(&p->allow_at_deadline);
 			/* Only this thread touches the event's record fields once it has answered:
 			 * the thread still deciding sees it answered and drops its result. */
-			if (answer(fw, p, allow)) {
+			if (fw_answer(fw, p, allow)) {
 				g_mutex_lock(&fw->lock);
 				fw->stats.deadline_answers++;
 				g_mutex_unlock(&fw->lock);
@@ -453,7 +462,7 @@ handle_event(FutFanwatch *fw, const struct fanotify_event_metadata *meta)
 	 * responder that waits on it. */
 	if (meta->pid == fw->self || fw->responders == NULL) {
 		p->ev.self = meta->pid == fw->self;
-		answer(fw, p, TRUE);
+		fw_answer(fw, p, TRUE);
 		fw_pending_done(p);
 		return;
 	}
@@ -463,8 +472,8 @@ handle_event(FutFanwatch *fw, const struct fanotify_event_metadata *meta)
 	 * mark that cannot be set goes the long way, which denies. */
 	if (fw_identify_cached_ordinary(fw, &p->ev) && fw_mark_pending(fw, &p->ev)) {
 		p->ev.learn = TRUE;
-		answer(fw, p, TRUE);
-		follow_up(fw, p);
+		fw_answer(fw, p, TRUE);
+		fw_follow_up(fw, p);
 		return;
 	}
 	pending_ref(p);

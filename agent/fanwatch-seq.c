@@ -14,6 +14,9 @@ struct _FwSeqTable {
 	guint64 next;
 	GHashTable *by_key; /* Key -> SeqEntry (the latest version of the inode given a number) */
 	GHashTable *by_seq; /* guint64 seq -> Key (the same entries) */
+	/* guint64 seq -> the class it was resolved with (GUINT_TO_POINTER), at most max: a
+	 * number is told to the taint layer once per class, only again when stricter. */
+	GHashTable *resolved;
 };
 
 typedef struct {
@@ -31,6 +34,7 @@ fw_seq_table_new(guint max)
 	t->next = 1;
 	t->by_key = g_hash_table_new_full(fw_key_hash, fw_key_equal, g_free, g_free);
 	t->by_seq = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	t->resolved = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	return t;
 }
 
@@ -41,6 +45,7 @@ fw_seq_table_free(FwSeqTable *t)
 		return;
 	g_hash_table_unref(t->by_key);
 	g_hash_table_unref(t->by_seq);
+	g_hash_table_unref(t->resolved);
 	g_mutex_clear(&t->lock);
 	g_free(t);
 }
@@ -119,6 +124,34 @@ fw_seq_table_forget(FwSeqTable *t, guint64 seq)
 		remove_entry(t, &key);
 	}
 	g_mutex_unlock(&t->lock);
+}
+
+gboolean
+fw_seq_table_resolving(FwSeqTable *t, guint64 seq, guint file_class)
+{
+	Key key;
+	Key *k;
+	gpointer before;
+	gboolean news;
+
+	g_mutex_lock(&t->lock);
+	k = g_hash_table_lookup(t->by_seq, &seq);
+	if (k != NULL) {
+		key = *k;
+		remove_entry(t, &key);
+	}
+	/* Classes: I (1) is the strictest. */
+	news = !g_hash_table_lookup_extended(t->resolved, &seq, NULL, &before) ||
+	       file_class < GPOINTER_TO_UINT(before);
+	if (news) {
+		/* Forgetting only costs a repeated resolution, never a missing one. */
+		if (g_hash_table_size(t->resolved) >= t->max)
+			g_hash_table_remove_all(t->resolved);
+		g_hash_table_replace(t->resolved, g_memdup2(&seq, sizeof seq),
+		                     GUINT_TO_POINTER(file_class));
+	}
+	g_mutex_unlock(&t->lock);
+	return news;
 }
 
 guint

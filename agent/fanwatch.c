@@ -108,6 +108,8 @@ fut_fanwatch_new(const FutFanwatchConfig *cfg,
 	fw->on_approved_data = cfg->on_approved_data;
 	fw->on_allowing = cfg->on_allowing;
 	fw->on_allowing_data = cfg->on_allowing_data;
+	fw->on_observing = cfg->on_observing;
+	fw->on_observing_data = cfg->on_observing_data;
 	fw->classify = classify_func;
 	fw->classify_data = classify_data;
 	fw->sink = g_new0(Sink, 1);
@@ -119,6 +121,9 @@ fut_fanwatch_new(const FutFanwatchConfig *cfg,
 	fw->buf = g_malloc(READ_BUF_SIZE);
 	g_mutex_init(&fw->exes_lock);
 	g_mutex_init(&fw->deadline_lock);
+	g_mutex_init(&fw->commit_lock);
+	g_cond_init(&fw->commit_cond);
+	g_queue_init(&fw->commits);
 	g_cond_init(&fw->deadline_cond);
 	g_queue_init(&fw->deadlines);
 	g_mutex_init(&fw->learn_lock);
@@ -242,6 +247,11 @@ fut_fanwatch_start(FutFanwatch *fw, GError **error)
 	fw->deadline_thread = g_thread_try_new("fut-fan-deadline", fw_deadline_main, fw, error);
 	if (fw->deadline_thread == NULL)
 		return FALSE;
+	if (fw->on_observing != NULL) {
+		fw->commit_thread = g_thread_try_new("fut-fan-commit", fw_commit_main, fw, error);
+		if (fw->commit_thread == NULL)
+			return FALSE;
+	}
 	fw->ctx = g_main_context_new();
 	fw->loop = g_main_loop_new(fw->ctx, FALSE);
 	src = g_unix_fd_source_new(fw->fan_fd, G_IO_IN);
@@ -337,6 +347,8 @@ fut_fanwatch_stop(FutFanwatch *fw)
 		g_thread_pool_free(fw->workers, FALSE, TRUE);
 		fw->workers = NULL;
 	}
+	/* Responders and workers hand opens to the record thread. */
+	fw_commit_stop(fw);
 	if (fw->learner != NULL) {
 		g_thread_pool_free(fw->learner, FALSE, TRUE);
 		fw->learner = NULL;
@@ -403,6 +415,8 @@ fut_fanwatch_free(FutFanwatch *fw)
 	g_mutex_clear(&fw->marks_lock);
 	g_mutex_clear(&fw->exes_lock);
 	g_mutex_clear(&fw->deadline_lock);
+	g_mutex_clear(&fw->commit_lock);
+	g_cond_clear(&fw->commit_cond);
 	g_mutex_clear(&fw->learn_lock);
 	g_cond_clear(&fw->deadline_cond);
 	g_free(fw);

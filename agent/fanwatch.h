@@ -21,7 +21,9 @@ G_BEGIN_DECLS
  * file content; workers classify and hash for upload programs and answer; a deadline thread
  * answers whatever is still open at its deadline. Nothing a user controls (a lease, a FUSE
  * daemon, a large file) can hold the threads that answer other users' opens. Each event is
- * answered first; a record for the log is then handed to the agent's main context. Every
+ * answered first and its record then handed to the agent's main context, except the records
+ * of what an upload program takes (upload.allowed, and upload.observed with on_observing):
+ * those are durable in the log before the open is allowed. Every
  * event gets exactly one reply; what cannot be decided is denied (docs/upload-control.md). */
 
 /* Classes of the policy (2.2.1). 0 is never returned by a classifier: unknown is II. */
@@ -122,8 +124,10 @@ typedef struct {
 	guint64 digest_max;
 	/* Largest file classified after a non-upload program's open, to set an ignore mark. */
 	guint64 learn_max;
-	/* One upload.observed per (program, file) per this many seconds, and at most
-	 * @observe_per_minute in all. */
+	/* One upload.observed per (program, file) per this many seconds. Without
+	 * on_observing, also at most @observe_per_minute in all (past it, opens go out
+	 * unrecorded); with on_observing every open that is not deduplicated is recorded
+	 * before it is allowed, and @observe_per_minute is not used. */
 	guint observe_interval_s;
 	guint observe_per_minute;
 	/* Set no ignore marks at all (for measurements and debugging). */
@@ -152,10 +156,11 @@ typedef struct {
 	 * every open of it until it is classified). The BPF taint layer marks the inode pending
 	 * with it. A FALSE return denies the open (fail closed). NULL: not called. */
 	gboolean (*on_pending)(int fd, guint64 seq, gpointer user_data);
-	/* Called (worker or learner thread, or whichever thread ends the event) at least once
-	 * for each number given to on_pending: @file_class (FUT_FANWATCH_CLASS_I, _II or _III) is
-	 * that of the file's content as classified after that open; _II when it could not be
-	 * classified. @fd: the file (valid during the call) or -1. */
+	/* Called (worker or learner thread, or whichever thread ends the event) once for each
+	 * number given to on_pending, and again only with a stricter class: @file_class
+	 * (FUT_FANWATCH_CLASS_I, _II or _III) is that of the file's content as classified after
+	 * that open; _II when it could not be classified. @fd: the file (valid during the call)
+	 * or -1. */
 	void (*on_resolved)(int fd, guint64 seq, guint file_class, gpointer user_data);
 	gpointer on_pending_data;
 	/* Called from a worker thread when an upload program's open is to be allowed under an
@@ -167,6 +172,20 @@ typedef struct {
 	 * answer, as every other record. */
 	gboolean (*on_allowing)(const FutFanwatchRecord *rec, gpointer user_data);
 	gpointer on_allowing_data;
+	/* Called from the listener's record thread (never one that answers the kernel) with
+	 * the upload.observed records (borrowed) of @n upload programs' opens of Class III
+	 * files under an observed path, each still waiting for its answer: set @ret_durable[i]
+	 * TRUE for each record that is durable in the log when this returns (group commit:
+	 * one flush for the whole batch). An open whose record is not durable is denied (an
+	 * upload.denied record follows, by the record function). Opens of a (program, file)
+	 * recorded within observe_interval_s need no new record and do not come here. NULL:
+	 * upload.observed goes to the record function after the answer, deduplicated and
+	 * rate-limited (observe_per_minute), with no guarantee that it is written. */
+	void (*on_observing)(const FutFanwatchRecord *const *recs,
+	                     guint n,
+	                     gboolean *ret_durable,
+	                     gpointer user_data);
+	gpointer on_observing_data;
 } FutFanwatchConfig;
 
 /* Fills @cfg with defaults (NULL lists, digest_max 1 GiB, learn_max 1 MiB, observe every
@@ -246,6 +265,9 @@ typedef struct {
 	guint64 learn_dropped;    /* opens not learnt: the learner's queue was at its bound */
 	guint64 learn_peak;       /* the most opens waiting for the learner at once */
 	guint64 learn_bound;      /* that bound */
+	guint64 observed_durable; /* upload.observed records made durable before the answer */
+	guint64 observed_refused; /* opens refused: their upload.observed could not be written */
+	guint64 observe_commits;  /* batches of them (one flush each) */
 } FutFanwatchStats;
 
 /* Copies the counters into @ret_stats. Thread-safe. */
