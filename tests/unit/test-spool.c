@@ -448,8 +448,7 @@ test_pending_files(Fixture *f, gconstpointer data)
 		static const gchar *const bad[] = {"written=11\n", "written=1111\n",
 		                                   "written=1x1\n", "written=\n"};
 		g_autoptr(GRegex) re = g_regex_new("written=[^\n]*\n", 0, 0, NULL);
-		g_autofree gchar *t =
-		    g_regex_replace_literal(re, text, -1, 0, bad[k], 0, NULL);
+		g_autofree gchar *t = g_regex_replace_literal(re, text, -1, 0, bad[k], 0, NULL);
 		g_assert_true(g_file_set_contents(path, t, -1, NULL));
 		g_assert_null(fut_pending_load(f->dir, id, &error));
 		g_assert_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA);
