@@ -45,16 +45,21 @@ static gint lost_records;
 static void
 append_lost(FutAgent *agent)
 {
-	gint n = g_atomic_int_get(&lost_records);
 	g_autoptr(FutLogEvent) gap = NULL;
+	gint n;
 
-	if (n == 0 || agent->log == NULL)
+	if (agent->log == NULL || g_atomic_int_get(&lost_records) == 0)
+		return;
+	/* taken whole, so two threads never write the same loss twice; given back if the
+	 * log does not take the gap */
+	n = g_atomic_int_exchange(&lost_records, 0);
+	if (n == 0)
 		return;
 	gap = fut_log_event_new_gap("records-dropped",
 	                            "the log could not take these upload control records");
 	fut_log_event_set_detail_int(gap, "count", n);
-	if (fut_egress_log_append(agent->log, gap, FUT_EGRESS_LOG_APPEND_NONE, NULL, NULL))
-		g_atomic_int_add(&lost_records, -n);
+	if (!fut_egress_log_append(agent->log, gap, FUT_EGRESS_LOG_APPEND_NONE, NULL, NULL))
+		g_atomic_int_add(&lost_records, n);
 }
 
 /* Runs in the main context, after the listener has answered the kernel. Denials and
