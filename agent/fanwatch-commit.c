@@ -15,10 +15,19 @@
 
 /* The most records written with one flush. */
 #define COMMIT_BATCH_MAX 256
-/* The most opens waiting for their record, each holding its event's descriptor: a log that
- * hangs (its disk stalls) must not let them take every descriptor the agent has. Past it
- * an open is refused at once. */
+/* The most opens waiting for their record (queued, or in the batch being written), each
+ * holding its event's descriptor: a log that hangs (its disk stalls) must not let them take
+ * every descriptor the agent has. Past it an open is refused at once. At most half the
+ * learner's bound (itself half the descriptors less a reserve), so a quarter of them. */
 #define COMMIT_QUEUE_MAX 4096
+
+static guint
+commit_bound(const FutFanwatch *fw)
+{
+	if (fw->commit_bound > 0)
+		return fw->commit_bound;
+	return MAX(16, MIN(COMMIT_QUEUE_MAX, fw->learn_bound / 2));
+}
 
 /* Denies @p (unless the deadline did) and follows up, which posts the denial. */
 static void
@@ -48,7 +57,7 @@ fw_commit_push(FutFanwatch *fw, Pending *p)
 	ev->commit_rec = fw_record_from_event(fw, ev, g_get_real_time());
 	g_mutex_lock(&fw->commit_lock);
 	if (!fw->commit_quit && fw->on_observing != NULL &&
-	    fw->commits.length < (fw->commit_bound > 0 ? fw->commit_bound : COMMIT_QUEUE_MAX)) {
+	    fw->commits.length + fw->commit_writing < commit_bound(fw)) {
 		g_queue_push_tail(&fw->commits, p);
 		g_cond_signal(&fw->commit_cond);
 		g_mutex_unlock(&fw->commit_lock);
@@ -127,6 +136,7 @@ fw_commit_main(gpointer user_data)
 			g_cond_wait(&fw->commit_cond, &fw->commit_lock);
 		while (n < COMMIT_BATCH_MAX && (p = g_queue_pop_head(&fw->commits)) != NULL)
 			batch[n++] = p;
+		fw->commit_writing = n;
 		quit = fw->commit_quit;
 		g_mutex_unlock(&fw->commit_lock);
 		if (n == 0)
@@ -137,6 +147,9 @@ fw_commit_main(gpointer user_data)
 			continue;
 		}
 		commit_batch(fw, batch, n);
+		g_mutex_lock(&fw->commit_lock);
+		fw->commit_writing = 0;
+		g_mutex_unlock(&fw->commit_lock);
 	}
 	return NULL;
 }

@@ -379,22 +379,32 @@ fut_fanwatch_clear_approvals(FutFanwatch *fw)
 	g_mutex_unlock(&fw->lock);
 }
 
+/* The pair a record stands for: the user, the program and the file. Another user's open of
+ * the same file by the same program is their own egress and gets its own record. NULL when
+ * the user cannot be read: never deduplicated. */
 static gchar *
-observe_key(const Event *ev)
+observe_key(Event *ev)
 {
-	return g_strdup_printf(
-	    "%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT,
-	    ev->exe_key.dev, ev->exe_key.ino, (guint64)ev->st.st_dev, (guint64)ev->st.st_ino);
+	if (!ev->have_uid && fut_procinfo_read_uid(ev->pid, &ev->uid, NULL))
+		ev->have_uid = TRUE;
+	if (!ev->have_uid)
+		return NULL;
+	return g_strdup_printf("%" G_GUINT32_FORMAT ":%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT
+	                       ":%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT,
+	                       ev->uid, ev->exe_key.dev, ev->exe_key.ino, (guint64)ev->st.st_dev,
+	                       (guint64)ev->st.st_ino);
 }
 
 gboolean
-fw_observe_recorded(FutFanwatch *fw, const Event *ev)
+fw_observe_recorded(FutFanwatch *fw, Event *ev)
 {
 	gint64 now = g_get_monotonic_time();
 	g_autofree gchar *key = observe_key(ev);
 	gpointer last;
 	gboolean found;
 
+	if (key == NULL)
+		return FALSE;
 	g_mutex_lock(&fw->lock);
 	found = g_hash_table_lookup_extended(fw->observed, key, NULL, &last) &&
 	        now - *(gint64 *)last < (gint64)fw->observe_interval_s * G_USEC_PER_SEC;
@@ -403,11 +413,13 @@ fw_observe_recorded(FutFanwatch *fw, const Event *ev)
 }
 
 void
-fw_observe_note(FutFanwatch *fw, const Event *ev)
+fw_observe_note(FutFanwatch *fw, Event *ev)
 {
 	gint64 now = g_get_monotonic_time();
 	gchar *key = observe_key(ev);
 
+	if (key == NULL)
+		return;
 	g_mutex_lock(&fw->lock);
 	/* Forgetting only costs records: the next open of each pair is recorded again. */
 	if (g_hash_table_size(fw->observed) >= OBSERVED_MAX)
@@ -419,7 +431,7 @@ fw_observe_note(FutFanwatch *fw, const Event *ev)
 /* Deduplicates and rate-limits upload.observed (without on_observing: the record is
  * written after the answer, and past the rate not at all). */
 gboolean
-fw_observe_allowed(FutFanwatch *fw, const Event *ev)
+fw_observe_allowed(FutFanwatch *fw, Event *ev)
 {
 	gint64 now = g_get_monotonic_time();
 	g_autofree gchar *key = observe_key(ev);
@@ -427,7 +439,7 @@ fw_observe_allowed(FutFanwatch *fw, const Event *ev)
 	gboolean ok = FALSE;
 
 	g_mutex_lock(&fw->lock);
-	if (g_hash_table_lookup_extended(fw->observed, key, NULL, &last) &&
+	if (key != NULL && g_hash_table_lookup_extended(fw->observed, key, NULL, &last) &&
 	    now - *(gint64 *)last < (gint64)fw->observe_interval_s * G_USEC_PER_SEC)
 		goto out;
 	if (now - fw->observe_window >= 60 * G_USEC_PER_SEC) {
@@ -437,9 +449,11 @@ fw_observe_allowed(FutFanwatch *fw, const Event *ev)
 	if (fw->observe_count >= fw->observe_per_minute)
 		goto out;
 	fw->observe_count++;
-	if (g_hash_table_size(fw->observed) >= OBSERVED_MAX)
+	if (key != NULL && g_hash_table_size(fw->observed) >= OBSERVED_MAX)
 		g_hash_table_remove_all(fw->observed);
-	g_hash_table_replace(fw->observed, g_steal_pointer(&key), g_memdup2(&now, sizeof now));
+	if (key != NULL)
+		g_hash_table_replace(fw->observed, g_steal_pointer(&key),
+		                     g_memdup2(&now, sizeof now));
 	ok = TRUE;
 out:
 	g_mutex_unlock(&fw->lock);

@@ -178,8 +178,9 @@ struct _FutFanwatch {
 	GThread *commit_thread;
 	GMutex commit_lock;
 	GCond commit_cond;
-	GQueue commits;     /* Pending */
-	guint commit_bound; /* at most this many waiting; 0: the default (fanwatch-commit.c) */
+	GQueue commits;       /* Pending */
+	guint commit_bound;   /* at most this many waiting; 0: the default (fanwatch-commit.c) */
+	guint commit_writing; /* of those, in the batch being written now */
 	gboolean commit_quit;
 	GMutex deadline_lock;
 	GCond deadline_cond;
@@ -363,12 +364,12 @@ gboolean fw_file_digest(FutFanwatch *fw,
                         guint8 ret_digest[FUT_SHA256_LEN]);
 gboolean fw_under_observe(FutFanwatch *fw, const gchar *path);
 /* Without on_observing: deduplicates and rate-limits upload.observed after the answer. */
-gboolean fw_observe_allowed(FutFanwatch *fw, const Event *ev);
+gboolean fw_observe_allowed(FutFanwatch *fw, Event *ev);
 /* With on_observing: TRUE when an upload.observed of @ev's program and file was written
  * within observe_interval_s (only records that were written count: fw_observe_note()). */
-gboolean fw_observe_recorded(FutFanwatch *fw, const Event *ev);
+gboolean fw_observe_recorded(FutFanwatch *fw, Event *ev);
 /* The upload.observed of @ev's program and file is durable now. */
-void fw_observe_note(FutFanwatch *fw, const Event *ev);
+void fw_observe_note(FutFanwatch *fw, Event *ev);
 /* What can be decided without reading the file (responder threads). */
 FwVerdict fw_decide_fast(FutFanwatch *fw, Event *ev);
 /* The same once the program is identified (identifier threads, after fw_identify_deep()). */

@@ -263,8 +263,57 @@ test_bounded(void)
 	g_assert_cmpuint(log.handed, ==, 2);
 	g_assert_true(p[0]->ev.allow);
 	g_assert_true(p[1]->ev.allow);
+	/* The batch being written counts too: its opens hold their descriptors as well. */
+	{
+		Pending *q = observed_open(fw, 410);
+		g_atomic_int_inc(&q->ref);
+		fw->commit_quit = FALSE; /* as if the record thread ran on, busy with 2 */
+		fw->commit_writing = 2;
+		fw_commit_push(fw, q);
+		while (g_main_context_iteration(NULL, FALSE))
+			;
+		g_assert_true(g_atomic_int_get(&q->answered));
+		g_assert_false(q->ev.allow);
+		g_assert_cmpuint(log.posted->len, ==, 2);
+		g_assert_cmpstr(g_ptr_array_index(log.posted, 1), ==,
+		                "upload.denied too many uploads waiting for the egress log");
+		fw->commit_writing = 0;
+		fw_pending_unref(q);
+	}
 	for (guint i = 0; i < 3; i++)
 		fw_pending_unref(p[i]);
+	listener_free(fw);
+	g_ptr_array_unref(log.posted);
+}
+
+/* A record stands for one user's open: another user's open of the same file by the same
+ * program within the interval is their own egress and is recorded too. */
+static void
+test_per_user(void)
+{
+	Log log = {0};
+	FutFanwatch *fw;
+	Pending *a, *b, *c;
+
+	log.posted = g_ptr_array_new_with_free_func(g_free);
+	fw = listener_new(&log);
+	a = observed_open(fw, 500);
+	b = observed_open(fw, 500);
+	c = observed_open(fw, 500);
+	a->ev.have_uid = b->ev.have_uid = c->ev.have_uid = TRUE;
+	a->ev.uid = 1000;
+	b->ev.uid = 1001;
+	c->ev.uid = 1000;
+	fw_observe_note(fw, &a->ev);
+	g_assert_true(fw_observe_recorded(fw, &c->ev));
+	g_assert_false(fw_observe_recorded(fw, &b->ev));
+	/* a user that cannot be read is never taken for one already recorded */
+	c->ev.have_uid = FALSE;
+	c->ev.pid = G_MAXINT32;
+	g_assert_false(fw_observe_recorded(fw, &c->ev));
+	fw_pending_unref(a);
+	fw_pending_unref(b);
+	fw_pending_unref(c);
 	listener_free(fw);
 	g_ptr_array_unref(log.posted);
 }
@@ -277,5 +326,6 @@ main(int argc, char **argv)
 	g_test_add_func("/fanwatch/commit/answered-first", test_answered_first);
 	g_test_add_func("/fanwatch/commit/stopping", test_stopping);
 	g_test_add_func("/fanwatch/commit/bounded", test_bounded);
+	g_test_add_func("/fanwatch/commit/per-user", test_per_user);
 	return g_test_run();
 }
