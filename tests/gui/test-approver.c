@@ -418,6 +418,19 @@ test_labels(void)
 /* A stand-in for the desktop's default viewer of text files: it records what it was given
  * (the path, the file's mode and its folder's). */
 
+/* GTest makes every warning fatal. GTK 4.8 warns when a frame snapshots a widget whose size
+ * is not allocated yet, which a loaded machine (the sanitizer build, beside other jobs) hits
+ * now and then as a dialog comes up: a drawing race inside GTK, nothing the approver does.
+ * That one warning is printed and not fatal; every other warning still is. */
+static gboolean
+tolerated_warning(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data)
+{
+	(void)data;
+	return !(g_strcmp0(domain, "Gtk") == 0 && (level & G_LOG_LEVEL_WARNING) != 0 &&
+	         message != NULL && g_str_has_prefix(message, "Trying to snapshot ") &&
+	         strstr(message, " without a current allocation") != NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -438,6 +451,7 @@ main(int argc, char **argv)
 	bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
 	textdomain(GETTEXT_PACKAGE);
 	gtk_test_init(&argc, &argv, NULL);
+	g_test_log_set_fatal_handler(tolerated_warning, NULL);
 	fut_approver_load_css();
 	setup_fixtures();
 	setup_viewer();
