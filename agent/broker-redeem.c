@@ -15,10 +15,12 @@
 #include "errors.h"
 #include "fanwatch.h"
 #include "fsname.h"
+#include "logrecord.h"
 #include "redeem.h"
 #include "revstate.h"
 #include "token.h"
 #include "util.h"
+#include "writepath.h"
 
 static FutRequestState
 lookup_request_state(const guint8 id[FUT_REQUEST_ID_LEN], gpointer user_data)
@@ -175,6 +177,23 @@ file_refused(const FutRequestFile *f, const GError *error)
 	return o;
 }
 
+/* The paths the log says were written for @req (its export.written records with the
+ * request id), read from a little before the request was made: a redeem stopped between a
+ * file's durable record and its mark in the pending entry (the agent killed) must not write
+ * that file again. NULL with @error when the log cannot be read. */
+static GHashTable *
+logged_files(FutBrokerJob *j, const FutRequest *req, GError **error)
+{
+	gchar since[8];
+	GHashTable *logged;
+
+	fut_log_time_month((req->created - 2 * 86400) * G_USEC_PER_SEC, since);
+	logged = fut_write_log_request_written(j->config->log_dir, since, j->request_id, error);
+	if (logged == NULL)
+		g_prefix_error(error, _("cannot tell from the log what an earlier redeem wrote: "));
+	return logged;
+}
+
 /* A version-2 request: each file's spooled copy hashed again and written as one file is
  * today (its own export.written record before its name appears); a file whose copy is gone
  * or differs is refused with its reason (export.failed) and the others still go. Each file
@@ -189,6 +208,7 @@ redeem_files(FutBrokerJob *j, const FutRequest *req, GError **error)
 	gboolean recheck = FALSE;
 	guint written = 0;
 	g_autoptr(GError) first = NULL;
+	g_autoptr(GHashTable) logged = NULL;
 
 	if (ids == NULL || g_strv_length(ids) != req->files->len) {
 		g_set_error(
@@ -196,6 +216,9 @@ redeem_files(FutBrokerJob *j, const FutRequest *req, GError **error)
 		    _("the pending request is damaged (ask IT): its copies are not listed"));
 		return FALSE;
 	}
+	logged = logged_files(j, req, error);
+	if (logged == NULL)
+		return FALSE;
 	j->file_results = json_array_new();
 	for (guint i = 0; i < req->files->len; i++) {
 		const FutRequestFile *f = g_ptr_array_index(req->files, i);
@@ -209,8 +232,18 @@ redeem_files(FutBrokerJob *j, const FutRequest *req, GError **error)
 				fut_spool_entry_remove(j->spool);
 			g_clear_pointer(&j->spool, fut_spool_entry_free);
 		}
-		/* written by an earlier redeem of this approval: never twice */
-		if (j->pending->written != NULL && j->pending->written[i] == '1') {
+		/* written by an earlier redeem of this approval: never twice (one whose mark was
+		 * not saved is known by its record, and marked now) */
+		if (!(j->pending->written != NULL && j->pending->written[i] == '1') &&
+		    g_hash_table_contains(logged, f->path) &&
+		    !fut_pending_mark_written(j->config->state_dir, j->request_id, i, &ferr)) {
+			json_array_add_object_element(j->file_results, file_refused(f, ferr));
+			if (first == NULL)
+				first = g_error_copy(ferr);
+			continue;
+		}
+		if ((j->pending->written != NULL && j->pending->written[i] == '1') ||
+		    g_hash_table_contains(logged, f->path)) {
 			JsonObject *o = json_object_new();
 			json_object_set_string_member(o, "path", f->path);
 			json_object_set_boolean_member(o, "written_before", TRUE);
@@ -294,6 +327,27 @@ redeem_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 		}
 		g_task_return_boolean(task, TRUE);
 		return;
+	}
+	/* Written by an earlier redeem stopped before it marked the request redeemed: never
+	 * twice. */
+	{
+		g_autoptr(GHashTable) logged = logged_files(j, req, &error);
+		if (logged == NULL) {
+			j->keep_spool = TRUE;
+			g_task_return_error(task, g_steal_pointer(&error));
+			return;
+		}
+		if (g_hash_table_size(logged) > 0) {
+			j->keep_spool = TRUE;
+			/* the log decides; the mark only spares the next redeem the search */
+			fut_pending_set_state(j->config->state_dir, j->request_id,
+			                      FUT_PENDING_STATE_REDEEMED, NULL);
+			fut_refusal_set_error(&error, FUT_REFUSAL_ALREADY_REDEEMED,
+			                      _("the file of this request was already written (an "
+			                        "earlier redeem was stopped after it was logged)"));
+			g_task_return_error(task, g_steal_pointer(&error));
+			return;
+		}
 	}
 	/* The spooled copy is hashed again: the bytes written are the bytes approved. */
 	j->spool = fut_spool_lookup(j->config->spool_dir, j->uid, j->pending->spool_id, &error);

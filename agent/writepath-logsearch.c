@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Recovery's question to the egress log: does it hold the export.written record of a file
- * of an interrupted batch (and no retraction of it after)? */
+/* Questions to the egress log: does it hold the export.written record of a file of an
+ * interrupted batch (and no retraction of it after)? (recovery) Which files of a request
+ * has it written? (a redeem, so an interrupted one never writes a file twice) */
 #include "config.h"
 
 #include "writepath.h"
 
+#include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
 #include "egresslog.h"
+#include "errors.h"
 #include "linereader.h"
 #include "logrecord.h"
 
@@ -49,29 +52,41 @@ log_files_since(const gchar *dir, const gchar *since)
 
 typedef enum { LINE_OTHER, LINE_WRITTEN, LINE_RETRACTED } LineKind;
 
+/* @line as a record with a detail object: its top object and detail, owned by @parser. */
+static gboolean
+record_parse(JsonParser *parser, const FutLine *line, JsonObject **ret_o, JsonObject **ret_detail)
+{
+	JsonNode *root;
+	JsonObject *o;
+
+	if (!json_parser_load_from_data(parser, line->data, (gssize)line->len, NULL))
+		return FALSE;
+	root = json_parser_get_root(parser);
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
+		return FALSE;
+	o = json_node_get_object(root);
+	if (!json_object_has_member(o, "detail") ||
+	    !JSON_NODE_HOLDS_OBJECT(json_object_get_member(o, "detail")))
+		return FALSE;
+	*ret_o = o;
+	*ret_detail = json_object_get_object_member(o, "detail");
+	return TRUE;
+}
+
 /* Whether @line is the export.written record of the file written under @partial, or the
  * export.failed record that withdraws it (detail.retracts, docs/formats.md). */
 static LineKind
 line_kind(const FutLine *line, const gchar *partial)
 {
 	g_autoptr(JsonParser) parser = NULL;
-	JsonNode *root;
 	JsonObject *o, *detail;
 	const gchar *event;
 
 	if (line->cut || g_strstr_len(line->data, (gssize)line->len, partial) == NULL)
 		return LINE_OTHER;
 	parser = json_parser_new();
-	if (!json_parser_load_from_data(parser, line->data, (gssize)line->len, NULL))
+	if (!record_parse(parser, line, &o, &detail))
 		return LINE_OTHER;
-	root = json_parser_get_root(parser);
-	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
-		return LINE_OTHER;
-	o = json_node_get_object(root);
-	if (!json_object_has_member(o, "detail") ||
-	    !JSON_NODE_HOLDS_OBJECT(json_object_get_member(o, "detail")))
-		return LINE_OTHER;
-	detail = json_object_get_object_member(o, "detail");
 	if (g_strcmp0(json_object_get_string_member_with_default(detail, "partial", ""), partial) !=
 	    0)
 		return LINE_OTHER;
@@ -120,4 +135,73 @@ fut_write_log_holds_written(const gchar *log_dir, const gchar *since_month, cons
 			return TRUE;
 	}
 	return held;
+}
+
+GHashTable *
+fut_write_log_request_written(const gchar *log_dir,
+                              const gchar *since_month,
+                              const gchar *request_id,
+                              GError **error)
+{
+	/* detail.partial -> object.path of each export.written of the request, less the
+	 * withdrawn */
+	g_autoptr(GHashTable) by_partial =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_autoptr(GPtrArray) files = log_files_since(log_dir, since_month);
+	GHashTable *paths;
+	GHashTableIter it;
+	gpointer value;
+
+	if (files == NULL) {
+		g_set_error(error, FUT_ERROR, FUT_ERROR_IO, _("cannot list the egress log in %s"),
+		            log_dir);
+		return NULL;
+	}
+	for (guint i = 0; i < files->len; i++) {
+		g_autoptr(GError) local = NULL;
+		g_autoptr(FutLineReader) r =
+		    fut_line_reader_open(-1, g_ptr_array_index(files, i), FUT_LOG_LINE_MAX, &local);
+		FutLine line;
+		if (r == NULL) {
+			g_propagate_error(error, g_steal_pointer(&local));
+			return NULL;
+		}
+		while (fut_line_reader_next(r, &line, &local)) {
+			g_autoptr(JsonParser) parser = NULL;
+			JsonObject *o, *detail;
+			const gchar *event, *partial, *path;
+
+			if (line.cut ||
+			    g_strstr_len(line.data, (gssize)line.len, request_id) == NULL)
+				continue;
+			parser = json_parser_new();
+			if (!record_parse(parser, &line, &o, &detail) ||
+			    g_strcmp0(json_object_get_string_member_with_default(o, "request", ""),
+			              request_id) != 0)
+				continue;
+			event = json_object_get_string_member_with_default(o, "event", "");
+			partial = json_object_get_string_member_with_default(detail, "partial", "");
+			if (g_str_equal(event, FUT_LOG_EV_EXPORT_WRITTEN) &&
+			    json_object_has_member(o, "object") &&
+			    JSON_NODE_HOLDS_OBJECT(json_object_get_member(o, "object"))) {
+				path = json_object_get_string_member_with_default(
+				    json_object_get_object_member(o, "object"), "path", "");
+				g_hash_table_replace(by_partial, g_strdup(partial), g_strdup(path));
+			} else if (g_str_equal(event, FUT_LOG_EV_EXPORT_FAILED) &&
+			           g_strcmp0(json_object_get_string_member_with_default(
+			                         detail, "retracts", ""),
+			                     FUT_LOG_EV_EXPORT_WRITTEN) == 0) {
+				g_hash_table_remove(by_partial, partial);
+			}
+		}
+		if (local != NULL) {
+			g_propagate_error(error, g_steal_pointer(&local));
+			return NULL;
+		}
+	}
+	paths = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_hash_table_iter_init(&it, by_partial);
+	while (g_hash_table_iter_next(&it, NULL, &value))
+		g_hash_table_add(paths, g_strdup(value));
+	return paths;
 }

@@ -138,6 +138,17 @@ typedef gboolean (*FutWriteLoggedFunc)(const FutWriteFile *f,
 gboolean
 fut_write_log_holds_written(const gchar *log_dir, const gchar *since_month, const gchar *partial);
 
+/* The object.path of every file the egress log in @log_dir says was written for request
+ * @request_id (export.written records carrying it, less those an export.failed record
+ * withdraws), reading every month file from @since_month ("YYYY-MM"; NULL: every month) on.
+ * A redeem asks it so that a file whose record is durable but whose mark in the pending
+ * entry was not saved (the agent killed in between) is not written twice. NULL with @error
+ * when the log cannot be read (the caller refuses rather than guess). Caller unrefs. */
+GHashTable *fut_write_log_request_written(const gchar *log_dir,
+                                          const gchar *since_month,
+                                          const gchar *request_id,
+                                          GError **error);
+
 /* The month ("YYYY-MM") of the log file being written now, saved with the next
  * fut_write_path_note_files(): every record of the batch is in that month file or a later
  * one. NULL: unknown. */

@@ -279,6 +279,25 @@ grep -q '^state=redeemed' "$TEST_TMP"/state/pending/"$cid".pending || fail "cras
 out=$(as_user "$FUTARI" redeem "$TEST_TMP/crash-b.futari-approval" 2>&1) && fail "crash-b: redeemed twice: $out"
 echo "$out" | grep -q "(already-redeemed)$" || fail "crash-b: $out"
 
+# Killed at the second file's "logged" step: its record is durable, its name and its mark in
+# the request are not. Recovery keeps (names) it; the next redeem finds it in the log, marks
+# it and does not write it again: f2 once on the stick, one record; f3 written then.
+crash_round crash-c logged@2
+[ -e "$mnt/crash-c/f1.txt" ] || fail "crash-c: the first file, logged, was removed"
+[ -e "$mnt/crash-c/f2.txt" ] || fail "crash-c: the second file, logged, was removed"
+[ -e "$mnt/crash-c/f3.txt" ] && fail "crash-c: the third file was written after the crash"
+grep -q '^written=100$' "$TEST_TMP"/state/pending/"$cid".pending ||
+	fail "crash-c: marks: $(grep '^written' "$TEST_TMP"/state/pending/"$cid".pending)"
+out=$(as_user "$FUTARI" redeem "$TEST_TMP/crash-c.futari-approval" 2>&1) || fail "crash-c: the rest not redeemed: $out"
+echo "$out" | grep -q "1 of 3 files written now, 2 by an earlier redeem" || fail "crash-c: $out"
+for k in 1 2 3; do
+	[ "$(digest "$mnt/crash-c/f$k.txt")" = "$(digest "$HOME_U/crash-c/f$k.txt")" ] || fail "crash-c: f$k.txt"
+	n=$(grep -h '"event":"export.written"' "$L"/egress-*.jsonl | grep "$cid" | grep -c "crash-c/f$k.txt")
+	[ "$n" -eq 1 ] || fail "crash-c: f$k.txt has $n export.written records, not 1"
+done
+[ "$(find "$mnt/crash-c" -type f | wc -l)" -eq 3 ] || fail "crash-c: files on the stick: $(find "$mnt/crash-c" -type f)"
+grep -q '^state=redeemed' "$TEST_TMP"/state/pending/"$cid".pending || fail "crash-c: not redeemed"
+
 # Garbage to the agent's new arguments, bypassing the CLI: one-line reasons.
 probe() { as_user "$PROBE" "$SOCK" "$@"; }
 printf 'x\n' >"$HOME_U/x.txt"

@@ -196,6 +196,41 @@ ls "$mnt" | grep '^bbbb' | while read -r name; do
 done
 grep -h '"event":"export.failed"' "$L"/egress-*.jsonl | grep -q . &&
 	fail "an export failed on the way: $(grep -h export.failed "$L"/egress-*.jsonl)"
+
+# A redeem killed after its file's export.written record is durable but before the request
+# is marked redeemed (the write path's "logged" step): recovery keeps the file (the log holds
+# it); the same approval redeemed again finds the record, marks the request redeemed and
+# writes nothing twice. Before, it wrote a second copy with a second record.
+public_file "$HOME_U/crash-v1.bin" 3000 crashv1
+chown 65534:65534 "$HOME_U/crash-v1.bin"
+setfattr -n trusted.futari.class -v II "$HOME_U/crash-v1.bin"
+want=$(sha256sum <"$HOME_U/crash-v1.bin" | cut -d' ' -f1)
+as_user "$FUTARI" export "$HOME_U/crash-v1.bin" --to alpha --dir crash --reason "crash TEST ONLY" \
+	>"$TEST_TMP/out" 2>&1 || fail "crash-v1: export failed: $(cat "$TEST_TMP/out")"
+REQ="$HOME_U/crash-v1.bin.futari-request"
+sign alice "$TEST_TMP/crash-v1.futari-approval"
+stop_agent
+export FUTARI_TEST_PAUSE_AT=logged
+start_agent
+unset FUTARI_TEST_PAUSE_AT
+wait_ro "$dev" || fail "crash-v1: not read-only"
+as_user "$FUTARI" redeem "$TEST_TMP/crash-v1.futari-approval" >"$TEST_TMP/bg.out" 2>&1 &
+job=$!
+wait_file "$TEST_TMP/state/paused-logged" || fail "crash-v1: the agent never paused at logged"
+kill -9 "$AGENT_PID"
+wait "$AGENT_PID" 2>/dev/null
+wait $job && fail "crash-v1: the redeem reported success though the agent died"
+rm -f "$TEST_TMP/state/paused-logged"
+start_agent
+wait_ro "$dev" || fail "crash-v1: not read-only after the restart"
+[ "$(sha256sum <"$mnt/crash/crash-v1.bin" | cut -d' ' -f1)" = "$want" ] ||
+	fail "crash-v1: the logged file is not on the stick: $(ls -a "$mnt/crash" 2>&1)"
+out=$(as_user "$FUTARI" redeem "$TEST_TMP/crash-v1.futari-approval" 2>&1) &&
+	fail "crash-v1: the approval was used twice: $out"
+echo "$out" | grep -q "already written.*(already-redeemed)$" || fail "crash-v1: $out"
+[ "$(ls "$mnt/crash" | wc -l)" -eq 1 ] || fail "crash-v1: files on the stick: $(ls "$mnt/crash")"
+n=$(grep -h '"event":"export.written"' "$L"/egress-*.jsonl | grep -c "crash-v1.bin")
+[ "$n" -eq 1 ] || fail "crash-v1: $n export.written records, not 1"
 stop_agent
 echo "ok: Class II written only after a valid approval; refused approvals logged"
 exit 0
