@@ -214,6 +214,24 @@ as_user() {
 	setpriv --reuid=65534 --regid=65534 --clear-groups env FUTARI_SOCKET="$SOCK" "$@"
 }
 
+# watched_fs SIZE [MKFS-OPTION…]: a fresh ext4 of SIZE (truncate's syntax) on a loop device,
+# mounted at $TEST_TMP/wfs (0755) for upload control to watch, released at exit. Its image
+# name does not carry $MARK, so the test udev rule does not take it for a USB stick. Sets
+# wimg, wfs and wdev.
+watched_fs() {
+	wimg="$TEST_TMP/watched.img"
+	wfs="$TEST_TMP/wfs"
+	mkdir -p "$wfs"
+	truncate -s "$1" "$wimg"
+	shift
+	mkfs.ext4 -q -F "$@" "$wimg" || fail "mkfs.ext4 failed"
+	wdev=$(losetup --find --show "$wimg") || skip "no free loop device"
+	defer "loop_release $wdev $wimg"
+	mount "$wdev" "$wfs" || fail "cannot mount the watched filesystem"
+	defer "umount $wfs 2>/dev/null"
+	chmod 0755 "$wfs"
+}
+
 # wait_file PATH [TENTHS]: waits for PATH to exist.
 wait_file() {
 	i=0

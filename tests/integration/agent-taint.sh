@@ -13,15 +13,7 @@ agent_enter_ns "$@"
 require_cmd python3
 agent_setup
 
-wimg="$TEST_TMP/watched.img"
-wfs="$TEST_TMP/wfs"
-mkdir -p "$wfs"
-truncate -s 32M "$wimg"
-mkfs.ext4 -q -F "$wimg" || fail "mkfs.ext4 failed"
-wdev=$(losetup --find --show "$wimg") || skip "no free loop device"
-defer "loop_release $wdev $wimg"
-mount "$wdev" "$wfs" || fail "cannot mount the watched filesystem"
-defer "umount $wfs 2>/dev/null"
+watched_fs 32M
 cat >>"$ETC/agent.conf" <<CONF
 
 [upload]

@@ -24,16 +24,7 @@ NFILES=3000
 
 # The watched filesystem: its image name does not carry $MARK, so the test udev rule does
 # not take it for a USB stick. Enough inodes for the small files.
-wimg="$TEST_TMP/watched.img"
-wfs="$TEST_TMP/wfs"
-mkdir -p "$wfs"
-truncate -s 64M "$wimg"
-mkfs.ext4 -q -F -N 16384 "$wimg" || fail "mkfs.ext4 failed"
-wdev=$(losetup --find --show "$wimg") || skip "no free loop device"
-defer "loop_release $wdev $wimg"
-mount "$wdev" "$wfs" || fail "cannot mount the watched filesystem"
-defer "umount $wfs 2>/dev/null"
-chmod 0755 "$wfs"
+watched_fs 64M -N 16384
 # The kernel must offer fanotify permission events (CONFIG_FANOTIFY_ACCESS_PERMISSIONS).
 why=$("$PY" - "$wfs" 2>&1 <<'PY'
 import ctypes, os, sys

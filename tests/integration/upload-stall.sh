@@ -26,16 +26,7 @@ PY=/usr/bin/python3
 agent_setup
 user_home
 
-wimg="$TEST_TMP/watched.img"
-wfs="$TEST_TMP/wfs"
-mkdir -p "$wfs"
-truncate -s 512M "$wimg"
-mkfs.ext4 -q -F "$wimg" || fail "mkfs.ext4 failed"
-wdev=$(losetup --find --show "$wimg") || skip "no free loop device"
-defer "loop_release $wdev $wimg"
-mount "$wdev" "$wfs" || fail "cannot mount the watched filesystem"
-defer "umount $wfs 2>/dev/null"
-chmod 0755 "$wfs"
+watched_fs 512M
 U="$wfs/home"  # the attacker's (uid 65534)
 V="$wfs/other" # another user's (uid 65533)
 P="$wfs/pub"   # root's shared files

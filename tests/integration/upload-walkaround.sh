@@ -18,16 +18,8 @@ BUSYBOX=$(command -v busybox) || BUSYBOX=""
 agent_setup
 user_home
 
-wimg="$TEST_TMP/watched.img"
-wfs="$TEST_TMP/wfs"
-mkdir -p "$wfs" "$TEST_TMP/mnts"
-truncate -s 64M "$wimg"
-mkfs.ext4 -q -F "$wimg" || fail "mkfs.ext4 failed"
-wdev=$(losetup --find --show "$wimg") || skip "no free loop device"
-defer "loop_release $wdev $wimg"
-mount "$wdev" "$wfs" || fail "cannot mount the watched filesystem"
-defer "umount $wfs 2>/dev/null"
-chmod 0755 "$wfs"
+watched_fs 64M
+mkdir -p "$TEST_TMP/mnts"
 U="$wfs/home"
 mkdir -p "$U"
 chown 65534:65534 "$U"
