@@ -10,7 +10,8 @@
 # fresh Class III file is sent once the agent has classified it (and a pending one resolves
 # to allowed by itself), so the test fails both ways. With the learner held up (its parser
 # workers stopped) the refusals are "content not yet classified"; Class I content read and
-# then overwritten with Class III content before the learner came is still refused.
+# then overwritten with Class III content before the learner came is still refused. A program
+# that creates a file write-only and sends is not held (nothing was read).
 # e2e-timeout: 600
 . "$E2E_SRCDIR/guest/agent.sh"
 . "$E2E_SRCDIR/guest/taint.sh"
@@ -152,7 +153,7 @@ G=$U/notes.txt
 e2e_as hanako sh -c "printf 'lunch menu FRESH-III-DATA\n' >'$G'"
 resolved=$(status taint_resolved)
 e2e_as hanako cat "$G" >/dev/null
-for ((j = 0; j < 100; j++)); do [ "$(status taint_resolved)" -gt "$resolved" ] && break; sleep 0.1; done
+for ((j = 0; j < 300; j++)); do [ "$(status taint_resolved)" -gt "$resolved" ] && break; sleep 0.1; done
 [ "$(status taint_resolved)" -gt "$resolved" ] || fail "the agent never resolved the Class III file's pending mark"
 e2e_as hanako timeout 60 bash -c "cat '$G' | $C --data-binary @- $URL" >"$E2E_SCRATCH/iii.out" 2>&1 ||
 	fail "a classified Class III file was refused: $(cat "$E2E_SCRATCH/iii.out") $(tail -n 1 "$FE_LOG"/egress-*.jsonl | cut -c1-600)"
@@ -255,3 +256,37 @@ echo "$rec" | grep -F 'not yet classified' >/dev/null &&
 	fail "eviction: the Class I reader was still refused as not yet classified after the agent gave its verdict again: $rec"
 echo "$rec" | grep -F '"class":"I"' >/dev/null || fail "eviction: the last refusal is not a Class I taint: $rec"
 note "eviction: $evicted verdicts evicted; the Class III reader $(cat "$E2E_SCRATCH/evict3.out"), the Class I reader refused; $(($(status taint_republished) - rp0)) verdicts given again"
+
+# A write-only open (O_WRONLY|O_CREAT|O_TRUNC) gives the file's version a pending number like
+# any other open (fanotify does not say how a file was opened), but nothing is read through
+# it: the writer is not made pending, and sends at once; a later reader of what it wrote is
+# pending on the new version until the learner has classified it, then sends (Class III).
+W=$U/written.txt
+ps0=$(status taint_pending_set)
+pr0=$(status taint_pending_read)
+e2e_as hanako timeout 60 python3 -c '
+import os, socket, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+os.write(fd, b"plain notes WRITEONLY-FILE\n" * 10)
+s = socket.create_connection(("192.0.2.1", 8080), 10)
+s.sendall(b"PUT /up HTTP/1.0\r\nContent-Length: 20\r\n\r\nWRITEONLY-SENT-DATA\n")
+s.close()
+os.close(fd)
+print("write-only: sent", file=sys.stderr)
+d = open(sys.argv[1], "rb").read()
+for i in range(100):
+    try:
+        s = socket.create_connection(("192.0.2.1", 8080), 10)
+        s.sendall(b"PUT /up HTTP/1.0\r\nContent-Length: 300\r\n\r\n" + d)
+        s.close()
+        print("read back: sent after", i, "refusals", file=sys.stderr)
+        sys.exit(0)
+    except PermissionError:
+        time.sleep(0.2)
+sys.exit(1)' "$W" >"$E2E_SCRATCH/writeonly.out" 2>&1 ||
+	fail "write-only: refused: $(cat "$E2E_SCRATCH/writeonly.out") $(tail -n 1 "$FE_LOG"/egress-*.jsonl | cut -c1-600)"
+grep -q WRITEONLY-SENT-DATA "$recv" || fail "write-only: the listener did not receive the writer's send"
+grep -q WRITEONLY-FILE "$recv" || fail "write-only: the listener did not receive the file read back"
+: >"$recv"
+note "write-only: $(cat "$E2E_SCRATCH/writeonly.out" | tr '\n' ' '); pending marks +$(($(status taint_pending_set) - ps0)), pending reads +$(($(status taint_pending_read) - pr0))"
+
