@@ -306,12 +306,20 @@ recv_taint(struct socket *sock, int lsm)
 	}
 }
 
-/* The current thread is inside a splice from a pipe into a socket (fentry/do_splice). */
+/* The current thread is inside a splice from a pipe into a socket (fentry/do_splice): its
+ * note in task storage, or in the fallback map where the task storage could not take it. */
 static __always_inline int
 splicing_from_pipe(void)
 {
 	__u32 *f = bpf_task_storage_get(&splice_from_pipe, bpf_get_current_task_btf(), 0, 0);
+	__u64 pid_tgid;
 
+	if (f != 0 && *f != 0)
+		return 1;
+	if (!splice_unnoted_used)
+		return 0;
+	pid_tgid = bpf_get_current_pid_tgid();
+	f = bpf_map_lookup_elem(&splice_unnoted, &pid_tgid);
 	return f != 0 && *f != 0;
 }
 
