@@ -19,6 +19,16 @@
 #define S_IFREG      0100000
 #define S_IFIFO      0010000
 #define CLONE_THREAD 0x00010000
+#define FMODE_WRITE  0x2
+
+/* The syscall entry points the tracing programs attach to (vmsplice), per architecture. */
+#if defined(__TARGET_ARCH_x86)
+#define FUT_SYSCALL(name) "__x64_sys_" #name
+#elif defined(__TARGET_ARCH_arm64)
+#define FUT_SYSCALL(name) "__arm64_sys_" #name
+#else
+#error "the syscall entry points of this architecture are not known (agent/bpf/taint-common.bpf.h)"
+#endif
 
 /* Classified files (set by the agent through a descriptor) and files, pipes written by a
  * tainted process. */
@@ -106,6 +116,17 @@ struct {
 	__type(key, int);
 	__type(value, __u32);
 } splice_from_pipe SEC(".maps");
+
+/* A vmsplice(2) in progress out of a pipe into user memory: pid_tgid -> the pipe's
+ * inode_key(), noted where the pipe is looked up (fentry/get_pipe_info) and read when the
+ * syscall returns (fexit), so data a tainted writer put in while the call waited taints the
+ * caller. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u64);
+} vmsplice_from SEC(".maps");
 
 /* The same note when the task storage above cannot be created (out of memory): keyed by the
  * thread (pid_tgid), in a preallocated LRU map (an update takes no new memory, it evicts the

