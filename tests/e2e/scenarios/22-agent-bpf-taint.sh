@@ -130,6 +130,19 @@ denied splice-untainted "printf splice-untainted-DATA | python3 -c 'import os,so
 rec=$(fe_log_has '"upload.denied"' bpf-lsm 'splice from a pipe into a network socket') ||
 	fail "the refused splice is not logged as one: $(tail -n 1 "$FE_LOG"/egress-*.jsonl | cut -c1-600)"
 echo "$rec" | grep -F '"splice"' >/dev/null || fail "the splice refusal does not say splice: $rec"
+# io_uring's IORING_OP_SPLICE goes through do_splice as well (from an io-wq worker, a thread
+# of the same process): a splice from a pipe into a socket is refused the same way, and
+# logged. A small C helper (guest/uring-splice.c, raw syscalls; python3 has no io_uring)
+# built here with the guest's gcc connects, sends its header, then submits the splice.
+gcc -O2 -Wall -o "$E2E_SCRATCH/uring-splice" "$E2E_SRCDIR/guest/uring-splice.c" ||
+	fail "cannot build the io_uring splice helper (gcc)"
+denied uring-splice "printf uring-splice-DATA | '$E2E_SCRATCH/uring-splice' 192.0.2.1 8080"
+grep -q "header sent" "$E2E_SCRATCH/uring-splice.out" ||
+	fail "uring-splice: refused before the splice: $(cat "$E2E_SCRATCH/uring-splice.out")"
+grep -q "splice result -1 (Operation not permitted)" "$E2E_SCRATCH/uring-splice.out" ||
+	fail "uring-splice: the splice was not refused with EPERM: $(cat "$E2E_SCRATCH/uring-splice.out")"
+fe_log_has '"upload.denied"' bpf-lsm 'splice from a pipe into a network socket' uring-splice >/dev/null ||
+	fail "uring-splice: the refusal is not logged as a splice naming the helper: $(tail -n 1 "$FE_LOG"/egress-*.jsonl | cut -c1-600)"
 # Splices from a pipe into a unix socket and into a file are not refused.
 e2e_as hanako python3 -c '
 import os, socket, sys
