@@ -395,6 +395,7 @@ BPF_PROG(fut_get_pipe_info_entry, struct file *file, bool for_splice)
 	return 0;
 }
 
+#ifdef FUT_SYSCALL
 /* A note left by a splice() out of a pipe is not this call's. */
 SEC("fentry/" FUT_SYSCALL(vmsplice))
 int
@@ -425,3 +426,4 @@ BPF_PROG(fut_vmsplice_exit, struct pt_regs *regs, long ret)
 	bpf_map_delete_elem(&vmsplice_from, &pid_tgid);
 	return 0;
 }
+#endif /* FUT_SYSCALL */
