@@ -294,6 +294,9 @@ fut_taint_new(const gchar *const *exempt_programs,
 		goto fail;
 	}
 	t->skel->rodata->agent_tgid = (guint32)getpid();
+	/* Tests only (root's environment): act as if a splice's note could not be made in task
+	 * storage (tests/e2e scenario 22). */
+	t->skel->rodata->test_no_splice_note = g_getenv("FUTARI_TEST_SPLICE_NO_NOTE") != NULL;
 	err = fut_taint_bpf__load(t->skel);
 	if (err == 0)
 		err = fut_taint_bpf__attach(t->skel);
@@ -597,6 +600,8 @@ fut_taint_get_stats(FutTaint *t, FutTaintStats *ret)
 	ret->peer_exempt = __atomic_load_n(&c->peer_exempt, __ATOMIC_RELAXED);
 	ret->pending = __atomic_load_n(&c->pending, __ATOMIC_RELAXED);
 	ret->pending_overflow = __atomic_load_n(&c->pending_overflow, __ATOMIC_RELAXED);
+	ret->splice_unnoted = __atomic_load_n(&c->splice_unnoted, __ATOMIC_RELAXED);
+	ret->splice_note_lost = __atomic_load_n(&c->splice_note_lost, __ATOMIC_RELAXED);
 	g_mutex_lock(&t->pending_lock);
 	ret->pending_set = t->pending_set;
 	ret->resolved = t->resolved;

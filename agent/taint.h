@@ -65,6 +65,8 @@ typedef struct {
 	guint64 pending_set;      /* inodes marked pending by the agent */
 	guint64 resolved;         /* pending numbers resolved by the agent */
 	guint64 republished;      /* verdicts given to the kernel again after it lost them */
+	guint64 splice_unnoted;   /* pipe-to-socket splices noted in the fallback map (kernel) */
+	guint64 splice_note_lost; /* ... that no map could note: judged by taint alone (kernel) */
 	guint approvals;          /* approvals in the kernel map */
 	guint peers_exempt; /* taint-exempt-peers entries marked (programs and sockets found) */
 } FutTaintStats;

@@ -19,6 +19,15 @@
 #define S_IFREG      0100000
 #define S_IFIFO      0010000
 #define CLONE_THREAD 0x00010000
+#define FMODE_WRITE  0x2
+
+/* The syscall entry points the tracing programs attach to (vmsplice), per architecture.
+ * Elsewhere those programs are not built (docs/upload-control.md says what that leaves). */
+#if defined(__TARGET_ARCH_x86)
+#define FUT_SYSCALL(name) "__x64_sys_" #name
+#elif defined(__TARGET_ARCH_arm64)
+#define FUT_SYSCALL(name) "__arm64_sys_" #name
+#endif
 
 /* Classified files (set by the agent through a descriptor) and files, pipes written by a
  * tainted process. */
@@ -107,6 +116,28 @@ struct {
 	__type(value, __u32);
 } splice_from_pipe SEC(".maps");
 
+/* A vmsplice(2) in progress out of a pipe into user memory: pid_tgid -> the pipe's
+ * inode_key(), noted where the pipe is looked up (fentry/get_pipe_info) and read when the
+ * syscall returns (fexit), so data a tainted writer put in while the call waited taints the
+ * caller. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u64);
+} vmsplice_from SEC(".maps");
+
+/* The same note when the task storage above cannot be created (out of memory): keyed by the
+ * thread (pid_tgid), in a preallocated LRU map (an update takes no new memory, it evicts the
+ * oldest note). Looked up only once one was made (splice_unnoted_used), so the write check
+ * of a socket costs nothing more until then. Cleared by fexit/do_splice like the other. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __u32);
+} splice_unnoted SEC(".maps");
+
 /* Executables never tainted nor refused (browsers, mail clients: fanotify's deny-at-open
  * covers them) and the programs approvals name. */
 struct {
@@ -132,6 +163,9 @@ struct {
 
 /* Set by the agent before load: its own process is never tainted. */
 const volatile __u32 agent_tgid = 0;
+/* Set by the agent before load for a test only (FUTARI_TEST_SPLICE_NO_NOTE, tests/e2e
+ * scenario 22): fentry/do_splice acts as if the task storage could not be created. */
+const volatile __u32 test_no_splice_note = 0;
 
 struct fut_taint_counters counters = {};
 /* Nonzero once a loopback flow has been marked: receivers look it up only then. */
@@ -139,6 +173,8 @@ __u32 loopback_used = 0;
 /* Nonzero once a pipe has been marked in pipe_marks: readers and splicers look it up only
  * then (before, every lookup would miss). Set before the first entry is added. */
 __u32 pipes_used = 0;
+/* Nonzero once a splice note went to splice_unnoted: socket write checks look it up only then. */
+__u32 splice_unnoted_used = 0;
 
 static __always_inline int
 stronger(__u32 a, __u32 b)

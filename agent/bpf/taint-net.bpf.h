@@ -121,6 +121,38 @@ approved(const struct fut_taint_mark *m)
 	return approval_live(&k);
 }
 
+/* Reserves the ring buffer record of a refusal of @kind by the current process and fills
+ * what every refusal carries: process, user, executable, destination @d, and the class and
+ * origin of @m (NULL: an untainted process, class 0). Counts the refusal; NULL, and the drop
+ * counter (a gap record from the agent), when the ring buffer has no room. The caller adds
+ * what is its own and submits. */
+static __always_inline struct fut_taint_event *
+deny_event(__u32 kind, const struct fut_taint_mark *m, const struct dest *d)
+{
+	struct fut_taint_event *e;
+
+	__sync_fetch_and_add(&counters.denied, 1);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (e == 0) {
+		__sync_fetch_and_add(&counters.dropped, 1);
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32);
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	if (m != 0) {
+		e->file_class = m->file_class;
+		e->origin = m->origin;
+	}
+	e->family = d->family;
+	e->port = d->port;
+	__builtin_memcpy(e->addr, d->addr, 16);
+	bpf_get_current_comm(e->comm, sizeof e->comm);
+	exe_of_current(&e->exe, e->exe_name, sizeof e->exe_name);
+	return e;
+}
+
 /* Decides a tainted or pending process's send to @d: 0 to let it go, -EPERM (and a ring
  * buffer record, or the drop counter) to refuse it. Pending sequence numbers the agent has
  * resolved are applied to @m (the process's own mark) first; one still unresolved refuses
@@ -143,26 +175,12 @@ decide_send(struct fut_taint_mark *m, const struct dest *d, __u32 kind)
 		return 0; /* its pendings were all Class III */
 	else if (approved(m))
 		return 0;
-	__sync_fetch_and_add(&counters.denied, 1);
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (e == 0) {
-		__sync_fetch_and_add(&counters.dropped, 1);
-		return -EPERM;
+	e = deny_event(kind, m, d);
+	if (e != 0) {
+		e->seq = seq;
+		__builtin_memcpy(e->pending, m->pending, sizeof e->pending);
+		bpf_ringbuf_submit(e, 0);
 	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->kind = kind;
-	e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32);
-	e->uid = (__u32)bpf_get_current_uid_gid();
-	e->file_class = m->file_class;
-	e->origin = m->origin;
-	e->family = d->family;
-	e->port = d->port;
-	e->seq = seq;
-	__builtin_memcpy(e->pending, m->pending, sizeof e->pending);
-	__builtin_memcpy(e->addr, d->addr, 16);
-	bpf_get_current_comm(e->comm, sizeof e->comm);
-	exe_of_current(&e->exe, e->exe_name, sizeof e->exe_name);
-	bpf_ringbuf_submit(e, 0);
 	return -EPERM;
 }
 
@@ -288,12 +306,20 @@ recv_taint(struct socket *sock, int lsm)
 	}
 }
 
-/* The current thread is inside a splice from a pipe into a socket (fentry/do_splice). */
+/* The current thread is inside a splice from a pipe into a socket (fentry/do_splice): its
+ * note in task storage, or in the fallback map where the task storage could not take it. */
 static __always_inline int
 splicing_from_pipe(void)
 {
 	__u32 *f = bpf_task_storage_get(&splice_from_pipe, bpf_get_current_task_btf(), 0, 0);
+	__u64 pid_tgid;
 
+	if (f != 0 && *f != 0)
+		return 1;
+	if (!splice_unnoted_used)
+		return 0;
+	pid_tgid = bpf_get_current_pid_tgid();
+	f = bpf_map_lookup_elem(&splice_unnoted, &pid_tgid);
 	return f != 0 && *f != 0;
 }
 
@@ -306,25 +332,8 @@ deny_splice(const struct fut_taint_mark *m, const struct dest *d)
 
 	if (current_exempt())
 		return 0;
-	__sync_fetch_and_add(&counters.denied, 1);
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (e == 0) {
-		__sync_fetch_and_add(&counters.dropped, 1);
-		return -EPERM;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->kind = FUT_TAINT_EVENT_DENY_SPLICE;
-	e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32);
-	e->uid = (__u32)bpf_get_current_uid_gid();
-	if (m != 0) {
-		e->file_class = m->file_class;
-		e->origin = m->origin;
-	}
-	e->family = d->family;
-	e->port = d->port;
-	__builtin_memcpy(e->addr, d->addr, 16);
-	bpf_get_current_comm(e->comm, sizeof e->comm);
-	exe_of_current(&e->exe, e->exe_name, sizeof e->exe_name);
-	bpf_ringbuf_submit(e, 0);
+	e = deny_event(FUT_TAINT_EVENT_DENY_SPLICE, m, d);
+	if (e != 0)
+		bpf_ringbuf_submit(e, 0);
 	return -EPERM;
 }

@@ -126,4 +126,9 @@ struct fut_taint_counters {
 	fut_u64 peer_exempt;      /* sends and receives that did not taint: an exempt peer */
 	fut_u64 pending;          /* pending sequence numbers a process took by a read */
 	fut_u64 pending_overflow; /* marks made Class II: no free pending slot */
+	/* Splices from a pipe into a socket whose note the task storage could not take (out of
+	 * memory): noted in the fallback map instead, and refused all the same. */
+	fut_u64 splice_unnoted;
+	/* ... and the fallback map could not take it either: judged by taint alone. */
+	fut_u64 splice_note_lost;
 };

