@@ -100,62 +100,29 @@ line_kind(const FutLine *line, const gchar *partial)
 	return LINE_OTHER;
 }
 
-gboolean
-fut_write_log_holds_written(const gchar *log_dir, const gchar *since_month, const gchar *partial)
+/* Calls @func on every line of the month files of @log_dir from @since_month ("YYYY-MM"; NULL
+ * or not a month: every month) on, oldest first. FALSE with @error when the folder cannot be
+ * listed or a file read. */
+static gboolean
+log_walk(const gchar *log_dir,
+         const gchar *since_month,
+         void (*func)(const FutLine *line, gpointer data),
+         gpointer data,
+         GError **error)
 {
-	g_autofree gchar *base = g_path_get_basename(partial);
 	g_autoptr(GPtrArray) files = NULL;
-	gboolean held = FALSE;
 	gchar m[8];
 
-	/* a month that is not one reads every month */
 	if (since_month != NULL) {
 		g_autofree gchar *probe = g_strdup_printf("egress-%s.jsonl", since_month);
 		if (!fut_egress_log_file_month(probe, m))
 			since_month = NULL;
 	}
 	files = log_files_since(log_dir, since_month);
-	if (files == NULL)
-		return TRUE;
-	for (guint i = 0; i < files->len; i++) {
-		g_autoptr(GError) error = NULL;
-		g_autoptr(FutLineReader) r =
-		    fut_line_reader_open(-1, g_ptr_array_index(files, i), FUT_LOG_LINE_MAX, &error);
-		FutLine line;
-		if (r == NULL)
-			return TRUE;
-		while (fut_line_reader_next(r, &line, &error)) {
-			LineKind k = line_kind(&line, base);
-			if (k == LINE_WRITTEN)
-				held = TRUE;
-			else if (k == LINE_RETRACTED)
-				held = FALSE;
-		}
-		if (error != NULL)
-			return TRUE;
-	}
-	return held;
-}
-
-GHashTable *
-fut_write_log_request_written(const gchar *log_dir,
-                              const gchar *since_month,
-                              const gchar *request_id,
-                              GError **error)
-{
-	/* detail.partial -> object.path of each export.written of the request, less the
-	 * withdrawn */
-	g_autoptr(GHashTable) by_partial =
-	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	g_autoptr(GPtrArray) files = log_files_since(log_dir, since_month);
-	GHashTable *paths;
-	GHashTableIter it;
-	gpointer value;
-
 	if (files == NULL) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_IO, _("cannot list the egress log in %s"),
 		            log_dir);
-		return NULL;
+		return FALSE;
 	}
 	for (guint i = 0; i < files->len; i++) {
 		g_autoptr(GError) local = NULL;
@@ -164,41 +131,96 @@ fut_write_log_request_written(const gchar *log_dir,
 		FutLine line;
 		if (r == NULL) {
 			g_propagate_error(error, g_steal_pointer(&local));
-			return NULL;
+			return FALSE;
 		}
-		while (fut_line_reader_next(r, &line, &local)) {
-			g_autoptr(JsonParser) parser = NULL;
-			JsonObject *o, *detail;
-			const gchar *event, *partial, *path;
-
-			if (line.cut ||
-			    g_strstr_len(line.data, (gssize)line.len, request_id) == NULL)
-				continue;
-			parser = json_parser_new();
-			if (!record_parse(parser, &line, &o, &detail) ||
-			    g_strcmp0(json_object_get_string_member_with_default(o, "request", ""),
-			              request_id) != 0)
-				continue;
-			event = json_object_get_string_member_with_default(o, "event", "");
-			partial = json_object_get_string_member_with_default(detail, "partial", "");
-			if (g_str_equal(event, FUT_LOG_EV_EXPORT_WRITTEN) &&
-			    json_object_has_member(o, "object") &&
-			    JSON_NODE_HOLDS_OBJECT(json_object_get_member(o, "object"))) {
-				path = json_object_get_string_member_with_default(
-				    json_object_get_object_member(o, "object"), "path", "");
-				g_hash_table_replace(by_partial, g_strdup(partial), g_strdup(path));
-			} else if (g_str_equal(event, FUT_LOG_EV_EXPORT_FAILED) &&
-			           g_strcmp0(json_object_get_string_member_with_default(
-			                         detail, "retracts", ""),
-			                     FUT_LOG_EV_EXPORT_WRITTEN) == 0) {
-				g_hash_table_remove(by_partial, partial);
-			}
-		}
+		while (fut_line_reader_next(r, &line, &local))
+			func(&line, data);
 		if (local != NULL) {
 			g_propagate_error(error, g_steal_pointer(&local));
-			return NULL;
+			return FALSE;
 		}
 	}
+	return TRUE;
+}
+
+typedef struct {
+	const gchar *base;
+	gboolean held;
+} Held;
+
+static void
+held_line(const FutLine *line, gpointer data)
+{
+	Held *h = data;
+	LineKind k = line_kind(line, h->base);
+
+	if (k == LINE_WRITTEN)
+		h->held = TRUE;
+	else if (k == LINE_RETRACTED)
+		h->held = FALSE;
+}
+
+gboolean
+fut_write_log_holds_written(const gchar *log_dir, const gchar *since_month, const gchar *partial)
+{
+	g_autofree gchar *base = g_path_get_basename(partial);
+	Held h = {base, FALSE};
+
+	/* a log that cannot be read holds it */
+	return !log_walk(log_dir, since_month, held_line, &h, NULL) || h.held;
+}
+
+typedef struct {
+	const gchar *request_id;
+	/* detail.partial -> object.path of each export.written of the request, less the
+	 * withdrawn */
+	GHashTable *by_partial;
+} Written;
+
+static void
+written_line(const FutLine *line, gpointer data)
+{
+	Written *w = data;
+	g_autoptr(JsonParser) parser = NULL;
+	JsonObject *o, *detail;
+	const gchar *event, *partial;
+
+	if (line->cut || g_strstr_len(line->data, (gssize)line->len, w->request_id) == NULL)
+		return;
+	parser = json_parser_new();
+	if (!record_parse(parser, line, &o, &detail) ||
+	    g_strcmp0(json_object_get_string_member_with_default(o, "request", ""),
+	              w->request_id) != 0)
+		return;
+	event = json_object_get_string_member_with_default(o, "event", "");
+	partial = json_object_get_string_member_with_default(detail, "partial", "");
+	if (g_str_equal(event, FUT_LOG_EV_EXPORT_WRITTEN) && json_object_has_member(o, "object") &&
+	    JSON_NODE_HOLDS_OBJECT(json_object_get_member(o, "object"))) {
+		const gchar *path = json_object_get_string_member_with_default(
+		    json_object_get_object_member(o, "object"), "path", "");
+		g_hash_table_replace(w->by_partial, g_strdup(partial), g_strdup(path));
+	} else if (g_str_equal(event, FUT_LOG_EV_EXPORT_FAILED) &&
+	           g_strcmp0(json_object_get_string_member_with_default(detail, "retracts", ""),
+	                     FUT_LOG_EV_EXPORT_WRITTEN) == 0) {
+		g_hash_table_remove(w->by_partial, partial);
+	}
+}
+
+GHashTable *
+fut_write_log_request_written(const gchar *log_dir,
+                              const gchar *since_month,
+                              const gchar *request_id,
+                              GError **error)
+{
+	g_autoptr(GHashTable) by_partial =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	Written w = {request_id, by_partial};
+	GHashTable *paths;
+	GHashTableIter it;
+	gpointer value;
+
+	if (!log_walk(log_dir, since_month, written_line, &w, error))
+		return NULL;
 	paths = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g_hash_table_iter_init(&it, by_partial);
 	while (g_hash_table_iter_next(&it, NULL, &value))
