@@ -497,6 +497,11 @@ class_iii(FutFanwatch *fw, Event *ev)
 {
 	ev->observe = fw_under_observe(fw, ev->path);
 	ev->mark = !ev->observe;
+	/* The user a record is deduplicated by, read while the opener waits for its answer
+	 * (afterwards it may be gone: without on_observing the record is made after the
+	 * answer). */
+	if (ev->observe && !ev->have_uid && fut_procinfo_read_uid(ev->pid, &ev->uid, NULL))
+		ev->have_uid = TRUE;
 	ev->commit = ev->observe && fw->on_observing != NULL && !fw_observe_recorded(fw, ev);
 }
 

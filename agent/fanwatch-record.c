@@ -268,12 +268,12 @@ fw_record_from_event(FutFanwatch *fw, Event *ev, gint64 now_us)
 	rec->time_us = now_us;
 	rec->pid = ev->pid;
 	rec->uid = G_MAXUINT32;
+	/* read once and kept in the event (with the user it names: have_uid never stands
+	 * without uid) */
+	if (!ev->have_uid && fut_procinfo_read_uid(ev->pid, &ev->uid, NULL))
+		ev->have_uid = TRUE;
 	if (ev->have_uid)
 		rec->uid = ev->uid;
-	else if (fut_procinfo_read_uid(ev->pid, &rec->uid, NULL))
-		ev->have_uid = TRUE;
-	else
-		rec->uid = G_MAXUINT32;
 	if (!fut_procinfo_read_loginuid(ev->pid, &rec->loginuid, NULL))
 		rec->loginuid = FUT_PROCINFO_LOGINUID_UNSET;
 	rec->exe = ev->exe != NULL ? g_strdup(ev->exe) : fut_procinfo_read_exe(ev->pid, NULL);

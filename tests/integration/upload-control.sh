@@ -120,7 +120,8 @@ expect_line 'unclassifiable.txt.*"class":2' "classifier failure not treated as C
 timeout 10 curl -s "file://$mnt/docs/notes.txt" >/dev/null || fail "curl cannot read an observed Class III file"
 timeout 10 curl -s "file://$mnt/docs/notes.txt" >/dev/null || fail "curl cannot read an observed Class III file twice"
 expect_line '"event":"upload.observed".*notes.txt' "no upload.observed record"
-[ "$(count_lines '"event":"upload.observed"')" = 1 ] || fail "upload.observed not deduplicated"
+[ "$(count_lines '"event":"upload.observed"')" = 1 ] ||
+	fail "upload.observed not deduplicated: $(grep -h '"event":"upload.observed"' "$TEST_TMP"/log/egress-*.jsonl)"
 [ "$(count_lines 'plain.txt')" = 0 ] || fail "a Class III open outside the observed paths was recorded"
 
 # --- priorities: classification never competes with the threads that answer the kernel --
