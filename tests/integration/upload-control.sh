@@ -121,7 +121,7 @@ timeout 10 curl -s "file://$mnt/docs/notes.txt" >/dev/null || fail "curl cannot 
 timeout 10 curl -s "file://$mnt/docs/notes.txt" >/dev/null || fail "curl cannot read an observed Class III file twice"
 expect_line '"event":"upload.observed".*notes.txt' "no upload.observed record"
 [ "$(count_lines '"event":"upload.observed"')" = 1 ] ||
-	fail "upload.observed not deduplicated: $(grep -h '"event":"upload.observed"' "$TEST_TMP"/log/egress-*.jsonl)"
+	fail "upload.observed not deduplicated: $(grep -- '"event":"upload.observed"' "$out")"
 [ "$(count_lines 'plain.txt')" = 0 ] || fail "a Class III open outside the observed paths was recorded"
 
 # --- priorities: classification never competes with the threads that answer the kernel --
