@@ -224,6 +224,7 @@ redeem_files(FutBrokerJob *j, const FutRequest *req, GError **error)
 		const FutRequestFile *f = g_ptr_array_index(req->files, i);
 		g_autoptr(GError) ferr = NULL;
 		g_autoptr(GError) lerr = NULL;
+		gboolean marked;
 
 		if (j->spool != NULL) {
 			/* the copy of the file before: removed once written, kept otherwise (the
@@ -234,17 +235,13 @@ redeem_files(FutBrokerJob *j, const FutRequest *req, GError **error)
 		}
 		/* written by an earlier redeem of this approval: never twice (one whose mark was
 		 * not saved is known by its record, and marked now) */
-		if (!(j->pending->written != NULL && j->pending->written[i] == '1') &&
-		    g_hash_table_contains(logged, f->path) &&
-		    !fut_pending_mark_written(j->config->state_dir, j->request_id, i, &ferr)) {
-			json_array_add_object_element(j->file_results, file_refused(f, ferr));
-			if (first == NULL)
-				first = g_error_copy(ferr);
-			continue;
-		}
-		if ((j->pending->written != NULL && j->pending->written[i] == '1') ||
-		    g_hash_table_contains(logged, f->path)) {
-			JsonObject *o = json_object_new();
+		marked = j->pending->written != NULL && j->pending->written[i] == '1';
+		if (marked || g_hash_table_contains(logged, f->path)) {
+			JsonObject *o;
+			if (!marked && !fut_pending_mark_written(j->config->state_dir,
+			                                         j->request_id, i, &ferr))
+				goto refused;
+			o = json_object_new();
 			json_object_set_string_member(o, "path", f->path);
 			json_object_set_boolean_member(o, "written_before", TRUE);
 			json_array_add_object_element(j->file_results, o);
