@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Upload control follows the mount table: a filesystem mounted on a mount point that
- * matches the configured patterns (a tmpfs on /tmp or /dev/shm, /run/user/UID, a user's
- * FUSE mount) is marked as soon as it appears, so a copy there is seen like one in the
- * home directory. */
+/* Upload control follows the mount table: the filesystem that holds a folder matching the
+ * configured patterns (a tmpfs on /tmp or /dev/shm, /run/user/UID, /run/lock on /run's tmpfs,
+ * /tmp on the root filesystem) is marked as soon as it appears, so a copy there is seen like
+ * one in the home directory. A user's own FUSE filesystem is never marked from here. */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <glob.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -116,40 +118,139 @@ forget_unmounted(FutFanwatch *fw, GHashTable *present)
 	g_mutex_unlock(&fw->lock);
 }
 
+/* One line of the mount table, as the scan needs it. */
+typedef struct {
+	gchar *mountpoint;
+	gboolean user_fuse;
+} MountLine;
+
+static void
+mount_line_free(gpointer p)
+{
+	MountLine *m = p;
+
+	g_free(m->mountpoint);
+	g_free(m);
+}
+
+/* Marks the filesystem that holds @path now, unless that is a user's FUSE filesystem. The
+ * path is opened O_PATH (no open of the file itself reaches its filesystem) and its mount
+ * is told by the kernel (statx's mount id, without asking the filesystem), not guessed from
+ * the table: a user who owns a watched mount point (/run/user/UID) and mounts their own FUSE
+ * over it gets the FUSE filesystem's mount here, and it is not marked. @mounts: mount id to
+ * MountLine, from the table read just before; a mount newer than that read is left for the
+ * next scan (its change wakes the scanner again). */
+static gboolean
+watch_checked(FutFanwatch *fw, const gchar *path, GHashTable *mounts)
+{
+	struct statx sx;
+	MountLine *m;
+	gboolean ok;
+	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return FALSE;
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) != 0 ||
+	    (sx.stx_mask & STATX_MNT_ID) == 0) {
+		close(fd);
+		return FALSE;
+	}
+	m = g_hash_table_lookup(mounts, &(guint64){sx.stx_mnt_id});
+	if (m == NULL || m->user_fuse) {
+		close(fd);
+		return FALSE;
+	}
+	/* "." from the descriptor is the folder it holds, not a mount made on it since. */
+	ok = fw_watch_fs_at(fw, fd, ".");
+	close(fd);
+	return ok;
+}
+
+static void
+watch_and_count(FutFanwatch *fw, const gchar *path, GHashTable *mounts)
+{
+	guint before;
+
+	g_mutex_lock(&fw->lock);
+	before = g_hash_table_size(fw->marked_devs);
+	g_mutex_unlock(&fw->lock);
+	if (!watch_checked(fw, path, mounts))
+		return;
+	g_mutex_lock(&fw->lock);
+	if (g_hash_table_size(fw->marked_devs) > before)
+		fw->stats.mounts_marked++;
+	g_mutex_unlock(&fw->lock);
+}
+
 static void
 scan_text(FutFanwatch *fw, const gchar *text)
 {
 	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
 	g_autoptr(GHashTable) present =
 	    g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	g_autoptr(GHashTable) mounts =
+	    g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, mount_line_free);
 
 	for (guint i = 0; lines[i] != NULL; i++) {
 		g_auto(GStrv) f = g_strsplit(lines[i], " ", 4);
+		g_autofree gchar *mp = NULL;
+		g_autofree gchar *fstype = NULL;
+		g_autofree gchar *opts = NULL;
 		guint maj, min;
+		guint64 id;
+		gchar *end = NULL;
 
 		if (g_strv_length(f) >= 3 && sscanf(f[2], "%u:%u", &maj, &min) == 2) {
 			guint64 dev = (guint64)makedev(maj, min);
 			g_hash_table_add(present, g_memdup2(&dev, sizeof dev));
 		}
+		if (f[0] == NULL || !g_ascii_isdigit(f[0][0]))
+			continue;
+		id = g_ascii_strtoull(f[0], &end, 10);
+		if (end == NULL || *end != '\0' ||
+		    !fw_parse_mountinfo_line(lines[i], &mp, &fstype, &opts))
+			continue;
+		{
+			MountLine *m = g_new0(MountLine, 1);
+			m->mountpoint = g_steal_pointer(&mp);
+			m->user_fuse = fw_is_user_fuse(fstype, opts);
+			g_hash_table_replace(mounts, g_memdup2(&id, sizeof id), m);
+		}
 	}
 	if (g_hash_table_size(present) > 0)
 		forget_unmounted(fw, present);
 
-	for (guint i = 0; lines[i] != NULL; i++) {
-		g_autofree gchar *mp = NULL;
-		g_autofree gchar *fstype = NULL;
-		g_autofree gchar *opts = NULL;
+	/* Mount points that match (a tmpfs mounted on /run/user/UID later on). fw_watch_fs_at()
+	 * skips a filesystem marked already (by its device). */
+	{
+		GHashTableIter it;
+		gpointer value;
 
-		if (!fw_parse_mountinfo_line(lines[i], &mp, &fstype, &opts))
-			continue;
-		if (!wanted(fw, mp) || fw_is_user_fuse(fstype, opts))
-			continue;
-		/* fw_watch_fs() skips a filesystem marked already (by its device). */
-		if (fw_watch_fs(fw, mp)) {
-			g_mutex_lock(&fw->lock);
-			fw->stats.mounts_marked++;
-			g_mutex_unlock(&fw->lock);
+		g_hash_table_iter_init(&it, mounts);
+		while (g_hash_table_iter_next(&it, NULL, &value)) {
+			MountLine *m = value;
+			if (!m->user_fuse && wanted(fw, m->mountpoint))
+				watch_and_count(fw, m->mountpoint, mounts);
 		}
+	}
+	/* And the filesystem holding each folder that matches, mount point or not: /run/lock on
+	 * /run's tmpfs, /tmp on the root filesystem when /home is a partition of its own. A
+	 * pattern is expanded by reading the folders above its last part; none of those is a
+	 * user's (patterns name system folders), so nothing here waits on a user's daemon. */
+	for (guint i = 0; fw->mount_patterns[i] != NULL; i++) {
+		const gchar *pat = fw->mount_patterns[i];
+		glob_t g;
+
+		if (strpbrk(pat, "*?[") == NULL) {
+			watch_and_count(fw, pat, mounts);
+			continue;
+		}
+		memset(&g, 0, sizeof g);
+		if (glob(pat, GLOB_NOSORT | GLOB_NOESCAPE, NULL, &g) == 0) {
+			for (gsize j = 0; j < g.gl_pathc; j++)
+				watch_and_count(fw, g.gl_pathv[j], mounts);
+		}
+		globfree(&g);
 	}
 }
 

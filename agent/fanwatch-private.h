@@ -397,9 +397,12 @@ gboolean fw_quit_loop(gpointer loop);
 gpointer fw_thread_main(gpointer user_data);
 gpointer fw_deadline_main(gpointer user_data);
 gboolean fw_watch_fs(FutFanwatch *fw, const gchar *path);
+/* The same for the directory open at @dirfd (an O_PATH descriptor) when @path is ".". */
+gboolean fw_watch_fs_at(FutFanwatch *fw, int dirfd, const gchar *path);
 
 /* fanwatch-mounts.c */
-/* Marks the filesystems mounted now on a mount point matching the patterns. */
+/* Marks the filesystems that hold, now, a path matching the patterns (a mount point or any
+ * folder), except a FUSE filesystem whose daemon is not root's. */
 void fw_mounts_scan(FutFanwatch *fw);
 /* Parses one line of /proc/self/mountinfo: the mount point (unescaped), the file system type
  * and the super block options. FALSE for garbage. Caller frees the strings. */

@@ -171,42 +171,43 @@ fut_fanwatch_new(const FutFanwatchConfig *cfg,
 	return g_steal_pointer(&fw);
 }
 
-/* Marks the whole filesystem of @path; remembers whether it is FUSE (its files are then
- * never read: see fw_decide_fast()). */
+/* Marks the whole filesystem of @path (relative to @dirfd); remembers whether it is FUSE (its
+ * files are then never read: see fw_decide_fast()). */
 gboolean
-fw_watch_fs(FutFanwatch *fw, const gchar *path)
+fw_watch_fs_at(FutFanwatch *fw, int dirfd, const gchar *path)
 {
 	struct stat st;
+	guint64 dev;
+	gboolean known;
 	g_autofree gchar *fstype = NULL;
 
-	if (!fw_path_stat(path, &st))
+	if (!(dirfd == AT_FDCWD ? fw_path_stat(path, &st) : fw_fd_stat(dirfd, &st)))
 		return FALSE;
-	{
-		guint64 dev = (guint64)st.st_dev;
-		gboolean known;
-		g_mutex_lock(&fw->lock);
-		known = g_hash_table_contains(fw->marked_devs, &dev);
-		g_mutex_unlock(&fw->lock);
-		if (known)
-			return TRUE;
-	}
-	fstype = fw_fstype_of_dev((guint64)st.st_dev);
+	dev = (guint64)st.st_dev;
+	g_mutex_lock(&fw->lock);
+	known = g_hash_table_contains(fw->marked_devs, &dev);
+	g_mutex_unlock(&fw->lock);
+	if (known)
+		return TRUE;
+	fstype = fw_fstype_of_dev(dev);
 	if (fstype == NULL || g_str_has_prefix(fstype, "fuse")) {
-		guint64 dev = (guint64)st.st_dev;
 		g_mutex_lock(&fw->lock);
 		g_hash_table_add(fw->fuse_devs, g_memdup2(&dev, sizeof dev));
 		g_mutex_unlock(&fw->lock);
 	}
-	if (fanotify_mark(fw->fan_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, FAN_OPEN_PERM, AT_FDCWD,
+	if (fanotify_mark(fw->fan_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, FAN_OPEN_PERM, dirfd,
 	                  path) != 0)
 		return FALSE;
-	{
-		guint64 dev = (guint64)st.st_dev;
-		g_mutex_lock(&fw->lock);
-		g_hash_table_add(fw->marked_devs, g_memdup2(&dev, sizeof dev));
-		g_mutex_unlock(&fw->lock);
-	}
+	g_mutex_lock(&fw->lock);
+	g_hash_table_add(fw->marked_devs, g_memdup2(&dev, sizeof dev));
+	g_mutex_unlock(&fw->lock);
 	return TRUE;
+}
+
+gboolean
+fw_watch_fs(FutFanwatch *fw, const gchar *path)
+{
+	return fw_watch_fs_at(fw, AT_FDCWD, path);
 }
 
 gboolean

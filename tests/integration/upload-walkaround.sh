@@ -19,7 +19,11 @@ agent_setup
 user_home
 
 watched_fs 64M
+# The folder of mount points sits on a tmpfs of its own: `mounts` marks the filesystem that
+# holds a matching folder, and with nothing mounted there that must not be the machine's root.
 mkdir -p "$TEST_TMP/mnts"
+mount -t tmpfs -o mode=0755 tmpfs "$TEST_TMP/mnts" || fail "cannot mount a tmpfs"
+defer "umount -l $TEST_TMP/mnts 2>/dev/null"
 U="$wfs/home"
 mkdir -p "$U"
 chown 65534:65534 "$U"
