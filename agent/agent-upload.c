@@ -169,6 +169,7 @@ fut_agent_upload_start(FutAgent *agent, GError **error)
 	cfg.upload_programs = (const gchar *const *)c->upload_programs;
 	cfg.upload_names = (const gchar *const *)c->upload_names;
 	cfg.observe_paths = (const gchar *const *)c->upload_observe;
+	cfg.system_paths = (const gchar *const *)c->upload_system;
 	cfg.digest_max = c->upload_digest_max;
 	cfg.learn_max = c->upload_learn_max;
 	cfg.observe_interval_s = c->upload_observe_interval;

@@ -70,6 +70,7 @@ static const KeySpec key_table[] = {
     {"upload", "observe-interval", KEY_UINT, OFF(upload_observe_interval), 1, 7 * 24 * 3600},
     {"upload", "observe-per-minute", KEY_UINT, OFF(upload_observe_per_minute), 1, 100000},
     {"upload", "taint-exempt-peers", KEY_PATH_LIST_OR_NONE, OFF(upload_taint_exempt_peers), 0, 0},
+    {"upload", "system", KEY_PATH_LIST_OR_NONE, OFF(upload_system), 0, 0},
     {"scan-worker", "program", KEY_PATH, OFF(scan_program), 0, 0},
     {"scan-worker", "user", KEY_NAME, OFF(scan_user), 0, 0},
     {"scan-worker", "workers", KEY_UINT, OFF(scan_workers), 1, 64},
@@ -107,6 +108,7 @@ fut_config_free(FutConfig *c)
 	g_strfreev(c->upload_names);
 	g_strfreev(c->upload_observe);
 	g_strfreev(c->upload_taint_exempt_peers);
+	g_strfreev(c->upload_system);
 	g_free(c->scan_program);
 	g_free(c->scan_user);
 	if (c->keyfile != NULL)
@@ -149,6 +151,10 @@ fut_config_new_default(void)
 	{
 		static const gchar *const peers[] = {FUT_CONFIG_TAINT_EXEMPT_PEERS, NULL};
 		c->upload_taint_exempt_peers = g_strdupv((gchar **)peers);
+	}
+	{
+		static const gchar *const sys[] = {FUT_CONFIG_UPLOAD_SYSTEM, NULL};
+		c->upload_system = g_strdupv((gchar **)sys);
 	}
 	c->scan_program = g_strdup(LIBEXECDIR "/futari/futari-scan-worker");
 	c->scan_user = g_strdup("futari-scan");

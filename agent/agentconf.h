@@ -43,6 +43,10 @@ typedef struct {
 
 /* [upload] taint-exempt-peers when agent.conf does not say: the journal, the D-Bus daemons
  * and the X servers, by program, and the journal's and the system bus's sockets. */
+#define FUT_CONFIG_UPLOAD_SYSTEM                                                                   \
+	"/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/opt", "/snap", "/etc",   \
+	    "/var/lib/flatpak"
+
 #define FUT_CONFIG_TAINT_EXEMPT_PEERS                                                              \
 	"/usr/lib/systemd/systemd-journald", "/usr/bin/dbus-daemon", "/usr/bin/dbus-broker",       \
 	    "/usr/lib/xorg/Xorg", "/usr/bin/Xwayland", "/run/systemd/journal/socket",              \
@@ -67,6 +71,10 @@ typedef struct {
 	 * (the BPF taint layer; FUT_CONFIG_TAINT_EXEMPT_PEERS when not given, empty for
 	 * "none"). */
 	gchar **upload_taint_exempt_peers;
+	/* Folders whose root-owned files (no group or other write bit, no ACL) are the
+	 * system's own: not classified for upload programs or the taint learner
+	 * (FUT_CONFIG_UPLOAD_SYSTEM when not given, empty for "none"). */
+	gchar **upload_system;
 
 	/* [scan-worker]: the content-parser workers (agent/scanpool.h, docs/classification.md).
 	 * Changes take effect at the next restart. */

@@ -76,6 +76,7 @@ cmd_status(FutApiCall *call, JsonObject *args, gpointer user_data)
 		json_object_set_int_member(r, "upload_deadline_answers",
 		                           (gint64)st.deadline_answers);
 		json_object_set_int_member(r, "upload_mounts_marked", (gint64)st.mounts_marked);
+		json_object_set_int_member(r, "upload_system_files", (gint64)st.system_files);
 		/* the learner's queue: opens not learnt at its bound (their pending numbers
 		 * resolved as Class II), and its bound */
 		json_object_set_int_member(r, "upload_learn_dropped", (gint64)st.learn_dropped);

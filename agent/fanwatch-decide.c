@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/fanotify.h>
 #include <sys/stat.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -476,18 +475,6 @@ deny_verdict(Event *ev, const gchar *reason)
 	return FW_VERDICT_DENY;
 }
 
-static gboolean
-on_fuse(FutFanwatch *fw, const struct stat *st)
-{
-	guint64 dev = (guint64)st->st_dev;
-	gboolean fuse;
-
-	g_mutex_lock(&fw->lock);
-	fuse = g_hash_table_contains(fw->fuse_devs, &dev);
-	g_mutex_unlock(&fw->lock);
-	return fuse;
-}
-
 /* An upload program's open of a Class III file. Under an observed path it is egress that
  * must be on record: with on_observing the open is allowed only once its upload.observed is
  * durable (ev->commit: the record thread), unless one of the same program and file was
@@ -607,7 +594,7 @@ fw_mark_pending(FutFanwatch *fw, Event *ev)
 	ev->have_st = TRUE;
 	/* FUSE files are never classified for the taint (their daemon may never answer the
 	 * learner): they are not covered, see docs/upload-control.md. */
-	if (!S_ISREG(ev->st.st_mode) || on_fuse(fw, &ev->st))
+	if (!S_ISREG(ev->st.st_mode) || fw_on_fuse(fw, &ev->st))
 		return TRUE;
 	id = fw_ident_of(&ev->st);
 	if (fw_files_lookup(fw, &id, &e))
@@ -647,6 +634,12 @@ fw_decide_opener(FutFanwatch *fw, Event *ev)
 		return FW_VERDICT_ALLOW;
 	id = fw_ident_of(&ev->st);
 	ev->path = fw_fd_path(ev->fd);
+	if (fw_system_file(fw, ev->fd, &ev->st, ev->path)) {
+		/* not read, not recorded; an ignore mark spares its next opens */
+		ev->file_class = FUT_FANWATCH_CLASS_III;
+		ev->mark = TRUE;
+		return FW_VERDICT_ALLOW;
+	}
 	if (upload_cache_ok(&ev->st) && fw_files_lookup(fw, &id, &e)) {
 		ev->file_class = e.file_class;
 		if (e.file_class == FUT_FANWATCH_CLASS_III) {
@@ -657,7 +650,7 @@ fw_decide_opener(FutFanwatch *fw, Event *ev)
 	}
 	/* Reading a file on a user's FUSE filesystem waits on that user's daemon for as long
 	 * as it likes (and hangs a worker for ever): its class cannot be decided. */
-	if (on_fuse(fw, &ev->st)) {
+	if (fw_on_fuse(fw, &ev->st)) {
 		deny(ev, "a file on a FUSE filesystem: its class cannot be decided");
 		return FW_VERDICT_DENY;
 	}
@@ -681,26 +674,6 @@ fw_decide_slow(FutFanwatch *fw, Event *ev)
 	return check_approval(fw, ev, TRUE) == FW_VERDICT_ALLOW;
 }
 
-/* Ignore marks only on files no unprivileged user can write: a write through a shared
- * writable mmap() changes the content without any event, so the mark (and with it the
- * class judged) would survive it. A file owned by root, with no group or other write bit
- * and no ACL, can only be changed by root. Everything else is seen on every open. */
-gboolean
-fw_mark_safe(FutFanwatch *fw, int fd, const struct stat *st)
-{
-	gchar acl[8];
-
-	if (fw->no_ignore_marks || !S_ISREG(st->st_mode))
-		return FALSE;
-	if (st->st_uid != 0 || (st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
-		return FALSE;
-	if (on_fuse(fw, st))
-		return FALSE;
-	if (fgetxattr(fd, "system.posix_acl_access", acl, sizeof acl) >= 0 || errno == ERANGE)
-		return FALSE;
-	return TRUE;
-}
-
 /* With the kernel side on (on_classified): classify every regular file another program
  * opens, on its first open, so that a Class I/II inode is marked for the taint before long
  * and the pending number the open gave it (fw_mark_pending()) is resolved: the opener is
@@ -716,11 +689,12 @@ learn_for_taint(FutFanwatch *fw, Event *ev)
 	guint cls;
 
 	/* Returning with ev->pending_seq set resolves it as Class II when the event ends. */
-	if (!fw_fd_stat(ev->fd, &ev->st) || !S_ISREG(ev->st.st_mode) || on_fuse(fw, &ev->st))
+	if (!fw_fd_stat(ev->fd, &ev->st) || !S_ISREG(ev->st.st_mode) || fw_on_fuse(fw, &ev->st))
 		return;
 	id = fw_ident_of(&ev->st);
 	path = fw_fd_path(ev->fd);
-	cls = fw_file_class(fw, ev->fd, &id, path);
+	cls = fw_system_file(fw, ev->fd, &ev->st, path) ? FUT_FANWATCH_CLASS_III
+	                                                : fw_file_class(fw, ev->fd, &id, path);
 	/* Only the class of the very version the number was given to resolves it. A file
 	 * rewritten since the open (Class I content read, then Class III written over it
 	 * before the learner came) says nothing of what was read: the number is left to
@@ -755,10 +729,14 @@ fw_learn(FutFanwatch *fw, Event *ev)
 	if (!fw_fd_stat(ev->fd, &ev->st) || !fw_mark_safe(fw, ev->fd, &ev->st))
 		return;
 	id = fw_ident_of(&ev->st);
+	path = fw_fd_path(ev->fd);
+	if (fw_system_file(fw, ev->fd, &ev->st, path)) {
+		fw_set_ignore_mark(fw, ev->fd, &id);
+		return;
+	}
 	if (fw_files_lookup(fw, &id, &e)) {
 		/* We only see an event for a cached Class III file when its mark was evicted. */
 		if (e.file_class == FUT_FANWATCH_CLASS_III) {
-			path = fw_fd_path(ev->fd);
 			if (!fw_under_observe(fw, path))
 				fw_set_ignore_mark(fw, ev->fd, &id);
 		}
@@ -786,7 +764,6 @@ fw_learn(FutFanwatch *fw, Event *ev)
 		if (first)
 			return;
 	}
-	path = fw_fd_path(ev->fd);
 	if (fw_under_observe(fw, path))
 		return;
 	if (fw_file_class(fw, ev->fd, &id, path) == FUT_FANWATCH_CLASS_III)

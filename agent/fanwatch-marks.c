@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/fanotify.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -133,4 +135,24 @@ fw_on_attr_readable(gint fd, GIOCondition cond, gpointer user_data)
 		g_mutex_unlock(&fw->lock);
 	}
 	return G_SOURCE_CONTINUE;
+}
+
+/* Ignore marks only on files no unprivileged user can write: a write through a shared
+ * writable mmap() changes the content without any event, so the mark (and with it the
+ * class judged) would survive it. A file owned by root, with no group or other write bit
+ * and no ACL, can only be changed by root. Everything else is seen on every open. */
+gboolean
+fw_mark_safe(FutFanwatch *fw, int fd, const struct stat *st)
+{
+	gchar acl[8];
+
+	if (fw->no_ignore_marks || !S_ISREG(st->st_mode))
+		return FALSE;
+	if (st->st_uid != 0 || (st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return FALSE;
+	if (fw_on_fuse(fw, st))
+		return FALSE;
+	if (fgetxattr(fd, "system.posix_acl_access", acl, sizeof acl) >= 0 || errno == ERANGE)
+		return FALSE;
+	return TRUE;
 }

@@ -131,6 +131,7 @@ struct _FutFanwatch {
 	gchar **programs;
 	gchar **names_cfg;
 	gchar **observe;
+	gchar **system; /* folders of the system's own files (fanwatch-system.c) */
 	guint64 digest_max;
 	guint64 learn_max;
 	guint observe_interval_s;
@@ -399,6 +400,15 @@ gpointer fw_deadline_main(gpointer user_data);
 gboolean fw_watch_fs(FutFanwatch *fw, const gchar *path);
 /* The same for the directory open at @dirfd (an O_PATH descriptor) when @path is ".". */
 gboolean fw_watch_fs_at(FutFanwatch *fw, int dirfd, const gchar *path);
+
+/* TRUE when @st is on a watched FUSE filesystem (its files are never read). */
+gboolean fw_on_fuse(FutFanwatch *fw, const struct stat *st);
+
+/* fanwatch-system.c */
+/* TRUE when the file open at @fd (@st, named @path) is the system's own: under a system
+ * folder, owned by root, no group or other write bit, no ACL, not on FUSE, and at @path in
+ * the agent's mount namespace. Such a file is not classified. */
+gboolean fw_system_file(FutFanwatch *fw, int fd, const struct stat *st, const gchar *path);
 
 /* fanwatch-mounts.c */
 /* Marks the filesystems that hold, now, a path matching the patterns (a mount point or any

@@ -220,3 +220,15 @@ fw_fstype_of_dev(guint64 dev)
 	}
 	return NULL;
 }
+
+gboolean
+fw_on_fuse(FutFanwatch *fw, const struct stat *st)
+{
+	guint64 dev = (guint64)st->st_dev;
+	gboolean fuse;
+
+	g_mutex_lock(&fw->lock);
+	fuse = g_hash_table_contains(fw->fuse_devs, &dev);
+	g_mutex_unlock(&fw->lock);
+	return fuse;
+}

@@ -67,6 +67,13 @@ fut_fanwatch_new(const FutFanwatchConfig *cfg,
 			return NULL;
 		}
 	}
+	for (guint i = 0; cfg->system_paths != NULL && cfg->system_paths[i] != NULL; i++) {
+		if (!g_path_is_absolute(cfg->system_paths[i])) {
+			g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
+			            _("upload control: a system folder is not absolute"));
+			return NULL;
+		}
+	}
 	for (guint i = 0; cfg->upload_names != NULL && cfg->upload_names[i] != NULL; i++) {
 		if (cfg->upload_names[i][0] == '\0' || strchr(cfg->upload_names[i], '/') != NULL) {
 			g_set_error(
@@ -90,6 +97,7 @@ fut_fanwatch_new(const FutFanwatchConfig *cfg,
 	fw->programs = g_strdupv((gchar **)cfg->upload_programs);
 	fw->names_cfg = g_strdupv((gchar **)cfg->upload_names);
 	fw->observe = g_strdupv((gchar **)cfg->observe_paths);
+	fw->system = g_strdupv((gchar **)cfg->system_paths);
 	fw->digest_max = cfg->digest_max;
 	fw->learn_max = cfg->learn_max;
 	fw->observe_interval_s = cfg->observe_interval_s;
@@ -411,6 +419,7 @@ fut_fanwatch_free(FutFanwatch *fw)
 	g_strfreev(fw->programs);
 	g_strfreev(fw->names_cfg);
 	g_strfreev(fw->observe);
+	g_strfreev(fw->system);
 	g_free(fw->buf);
 	g_mutex_clear(&fw->lock);
 	g_mutex_clear(&fw->marks_lock);

@@ -120,6 +120,12 @@ typedef struct {
 	/* Path prefixes under which an upload program's open of a Class III file is reported
 	 * (upload.observed). Files there never get an ignore mark, so every such open is seen. */
 	const gchar *const *observe_paths;
+	/* Folders whose files owned by root, with no group or other write bit and no ACL, are
+	 * the system's own (libraries, a browser's resource packs): an upload program's open of
+	 * one is allowed without classifying it, and the taint learner does not classify it.
+	 * The file must be at that path in the agent's own mount namespace (the same device
+	 * and inode). NULL or empty: none. */
+	const gchar *const *system_paths;
 	/* Largest file hashed for the approval check; bigger classified files are denied. */
 	guint64 digest_max;
 	/* Largest file classified after a non-upload program's open, to set an ignore mark. */
@@ -258,6 +264,7 @@ typedef struct {
 	guint64 records_dropped;
 	guint64 deadline_answers; /* events answered at their deadline */
 	guint64 mounts_marked;    /* filesystems marked as they were mounted */
+	guint64 system_files;     /* opens of the system's own files, not classified */
 	guint64 pending;          /* opens whose file got a pending number (on_pending) */
 	guint64 classify_shared;  /* classifications that took the result of one in progress */
 	guint64 learn_queued;     /* opens handed to the learner */

@@ -165,6 +165,45 @@ test_taint_exempt_peers(void)
 	}
 }
 
+/* [upload] system: the system folders by default, "none", a list of absolute paths;
+ * garbage refused with a one-line reason naming the line and the key. */
+static void
+test_upload_system(void)
+{
+	static const gchar *const bad[] = {
+	    "[upload]\nfilesystems = /home\nnames = curl\nsystem = usr\n",
+	    "[upload]\nfilesystems = /home\nnames = curl\nsystem = /usr/../home\n",
+	    "[upload]\nfilesystems = /home\nnames = curl\nsystem = ;\n",
+	    "[upload]\nfilesystems = /home\nnames = curl\nsystem = /usr;none\n",
+	};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutConfig) def = parse("[upload]\nfilesystems = /home\nnames = curl\n", &error);
+	g_autoptr(FutConfig) none = NULL;
+	g_autoptr(FutConfig) list = NULL;
+
+	g_assert_no_error(error);
+	g_assert_true(g_strv_contains((const gchar *const *)def->upload_system, "/usr"));
+	g_assert_true(g_strv_contains((const gchar *const *)def->upload_system, "/opt"));
+	g_assert_false(g_strv_contains((const gchar *const *)def->upload_system, "/home"));
+	g_assert_false(g_strv_contains((const gchar *const *)def->upload_system, "/srv"));
+	none = parse("[upload]\nfilesystems = /home\nnames = curl\nsystem = none\n", &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(g_strv_length(none->upload_system), ==, 0);
+	list =
+	    parse("[upload]\nfilesystems = /home\nnames = curl\nsystem = /usr;/opt/app\n", &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(g_strv_length(list->upload_system), ==, 2);
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autoptr(GError) e = NULL;
+		g_autoptr(FutConfig) c = parse(bad[i], &e);
+		g_assert_null(c);
+		g_assert_error(e, FUT_ERROR, FUT_ERROR_INVALID_DATA);
+		g_assert_nonnull(strstr(e->message, ":4:"));
+		g_assert_nonnull(strstr(e->message, "system"));
+		g_assert_null(strchr(e->message, '\n'));
+	}
+}
+
 /* [scan-worker] (issue 17): defaults, values, and garbage refused with a one-line reason
  * naming the line. */
 static void
@@ -373,6 +412,7 @@ main(int argc, char **argv)
 	g_test_add_func("/agent/config/policy", test_policy);
 	g_test_add_func("/agent/config/upload", test_upload);
 	g_test_add_func("/agent/config/taint-exempt-peers", test_taint_exempt_peers);
+	g_test_add_func("/agent/config/upload-system", test_upload_system);
 	g_test_add_func("/agent/config/scan-worker", test_scan_worker);
 	g_test_add_func("/agent/config/nul", test_nul);
 	g_test_add_func("/agent/config/garbage", test_garbage);

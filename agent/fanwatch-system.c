@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The system's own files. When the filesystem that holds /home is also the root filesystem
+ * (a single-partition install, the packaged configuration's usual case) or a `mounts` entry
+ * such as /tmp leads to it, every library and resource pack on the machine is on a watched
+ * filesystem. Classified like a user's file, libcrypto and libgnutls look encrypted (Class
+ * II), Chromium's resources.pak looks packed (II) and /usr/bin/ssh holds numbers that pass
+ * the My Number check (I): an upload program could not load its own libraries, and the
+ * taint layer would taint every process that maps libgnutls. A file the package manager
+ * installed is not a user's data: under the configured system folders, a regular file owned
+ * by root with no group or other write bit and no ACL, found at that very path in the
+ * agent's own mount namespace, is allowed without being read. */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+
+#include "fanwatch-private.h"
+
+static gboolean
+under(const gchar *path, const gchar *dir)
+{
+	gsize n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (n == 1 && dir[0] == '/')
+		return path[0] == '/';
+	return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+gboolean
+fw_system_file(FutFanwatch *fw, int fd, const struct stat *st, const gchar *path)
+{
+	struct stat at;
+	gboolean found = FALSE;
+	gchar acl[8];
+
+	if (fw->system == NULL || path == NULL || path[0] != '/')
+		return FALSE;
+	if (!S_ISREG(st->st_mode) || st->st_uid != 0 || (st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return FALSE;
+	for (guint i = 0; fw->system[i] != NULL && !found; i++)
+		found = under(path, fw->system[i]);
+	if (!found)
+		return FALSE;
+	if (fw_on_fuse(fw, st))
+		return FALSE;
+	if (fgetxattr(fd, "system.posix_acl_access", acl, sizeof acl) >= 0 || errno == ERANGE)
+		return FALSE;
+	/* The path is the kernel's name for the file as seen from the agent; a file a user
+	 * bind-mounted onto a system path in a mount namespace of their own has that name too.
+	 * Only the file that is there in the agent's namespace is the system's. */
+	if (!fw_path_stat(path, &at) || at.st_dev != st->st_dev || at.st_ino != st->st_ino)
+		return FALSE;
+	g_mutex_lock(&fw->lock);
+	fw->stats.system_files++;
+	g_mutex_unlock(&fw->lock);
+	return TRUE;
+}

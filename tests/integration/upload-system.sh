@@ -1,0 +1,108 @@
+#!/bin/sh
+# The system's own files on a watched filesystem (issue 14, on by default): with /home on the
+# root filesystem (a single-partition install and the packaged agent.conf), every library is
+# watched. Classified like a user's file, libcrypto.so.3 looks encrypted (Class II), so curl
+# could not load it, and Chromium's resources.pak looks packed. Under `[upload] system`, a
+# file owned by root with no group or other write bit and no ACL is the system's own: an
+# upload program may open it without a classification. Nothing else is:
+# - a dense file owned by the user, or root's with a group write bit, in the same folder:
+#   denied (Class II);
+# - root's Class I file outside the system folders: denied;
+# - the same file bind-mounted by the user onto a system file in a mount namespace of their
+#   own (unshare -Urm): curl sees the system path, the agent finds another file there, and
+#   denies it.
+# Before: curl was denied the root-owned "library" (class II file, no approval).
+. "$(dirname "$0")/agent-lib.sh"
+agent_enter_ns "$@"
+. "$(dirname "$0")/lib.sh"
+require_cmd setpriv curl timeout head
+agent_setup
+user_home
+
+watched_fs 64M
+S="$wfs/sys"
+mkdir -p "$S/lib" "$wfs/srv" "$wfs/home"
+chown 65534:65534 "$wfs/home"
+chmod 0755 "$S" "$S/lib" "$wfs/srv"
+# A "library": 256 KiB of random bytes, as dense as libcrypto's tables.
+head -c 262144 /dev/urandom >"$S/lib/libdense.so.1"
+chmod 0644 "$S/lib/libdense.so.1"
+head -c 262144 /dev/urandom >"$S/lib/user-owned.bin"
+chown 65534:65534 "$S/lib/user-owned.bin"
+head -c 262144 /dev/urandom >"$S/lib/group-writable.bin"
+chmod 0664 "$S/lib/group-writable.bin"
+printf '氏名,個人番号\n山田,379474484458\n' >"$wfs/srv/roster.csv"
+chmod 0644 "$wfs/srv/roster.csv"
+
+cat >>"$ETC/agent.conf" <<CONF
+
+[upload]
+filesystems = $wfs
+programs = /usr/bin/curl
+system = $S
+CONF
+start_agent
+L="$TEST_TMP/log"
+expect_log() {
+	for _ in $(seq 50); do
+		grep -q -- "$1" "$L"/egress-*.jsonl 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "$2"
+}
+as_u() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+curl_size() { # path: bytes curl read (0 when refused)
+	as_u timeout 10 curl -s "file://$1" 2>/dev/null | wc -c
+}
+
+n=$(curl_size "$S/lib/libdense.so.1")
+[ "$n" = 262144 ] || fail "curl could not read a system file (read $n bytes)"
+n=$(curl_size "$S/lib/libdense.so.1")
+[ "$n" = 262144 ] || fail "curl could not read a system file the second time (read $n bytes)"
+out=$(env FUTARI_SOCKET="$SOCK" "$FUTARI" status --json)
+echo "$out" | grep -q '"upload_system_files" : [1-9]' ||
+	fail "status counts no system file: $out"
+if grep -q 'libdense' "$L"/egress-*.jsonl 2>/dev/null; then
+	fail "a system file's open was recorded"
+fi
+echo "ok: a root-owned file under the system folder is read by curl, unrecorded"
+
+n=$(curl_size "$S/lib/user-owned.bin")
+[ "$n" = 0 ] || fail "curl read a dense file the user owns in the system folder"
+expect_log '"event":"upload.denied".*user-owned.bin' "no upload.denied for the user's dense file"
+n=$(curl_size "$S/lib/group-writable.bin")
+[ "$n" = 0 ] || fail "curl read a group-writable dense file in the system folder"
+expect_log '"event":"upload.denied".*group-writable.bin' "no upload.denied for the group-writable file"
+if command -v setfacl >/dev/null 2>&1; then
+	cp "$S/lib/libdense.so.1" "$S/lib/acl.bin"
+	setfacl -m u:65534:rw "$S/lib/acl.bin" || fail "setfacl failed"
+	n=$(curl_size "$S/lib/acl.bin")
+	[ "$n" = 0 ] || fail "curl read a dense file a user may write through an ACL"
+else
+	echo "note: no setfacl here: the ACL case skipped" >&2
+fi
+n=$(curl_size "$wfs/srv/roster.csv")
+[ "$n" = 0 ] || fail "curl read root's Class I file outside the system folders"
+echo "ok: what is not the system's own is still judged"
+
+# The user's own mount namespace: root's roster shows at the library's path.
+if as_u unshare -Urm true 2>/dev/null; then
+	before=$(cat "$L"/egress-*.jsonl | grep -c '"event":"upload.denied".*"class":"I"')
+	out=$(as_u unshare -Urm sh -c \
+		"mount --bind '$wfs/srv/roster.csv' '$S/lib/libdense.so.1' && timeout 10 curl -s 'file://$S/lib/libdense.so.1'" \
+		2>&1) || true
+	case "$out" in *379474484458*) fail "curl read root's Class I file bind-mounted onto a system path" ;; esac
+	after=$before
+	for _ in $(seq 50); do
+		after=$(cat "$L"/egress-*.jsonl | grep -c '"event":"upload.denied".*"class":"I"')
+		[ "$after" -gt "$before" ] && break
+		sleep 0.1
+	done
+	[ "$after" -gt "$before" ] || fail "no upload.denied for the bind-mounted roster"
+	echo "ok: a user's bind mount onto a system path is judged"
+else
+	echo "note: no unprivileged user namespaces here: the bind-mount case skipped" >&2
+fi
+
+stop_agent
+exit 0
