@@ -599,6 +599,15 @@ fw_mark_pending(FutFanwatch *fw, Event *ev)
 	id = fw_ident_of(&ev->st);
 	if (fw_files_lookup(fw, &id, &e))
 		return TRUE;
+	/* The system's own files are never classified, so never pending: on a watched root
+	 * filesystem every process maps a dozen libraries, and pending numbers for them all
+	 * overflowed the kernel's per-process record (a process that cannot record what it
+	 * read is taken as tainted). The learner gives them their ignore mark. */
+	if (ev->st.st_uid == 0 && (ev->st.st_mode & (S_IWGRP | S_IWOTH)) == 0) {
+		g_autofree gchar *path = fw_fd_path(ev->fd);
+		if (fw_system_file(fw, ev->fd, &ev->st, path))
+			return TRUE;
+	}
 	seq = fw_seq_table_assign(fw->seqs, &id);
 	if (!fw->on_pending(ev->fd, seq, fw->on_pending_data))
 		return FALSE;
