@@ -174,6 +174,7 @@ fut_agent_upload_start(FutAgent *agent, GError **error)
 	cfg.learn_max = c->upload_learn_max;
 	cfg.observe_interval_s = c->upload_observe_interval;
 	cfg.observe_per_minute = c->upload_observe_per_minute;
+	cfg.observe_hidden = c->upload_observe_hidden;
 	cfg.on_allowing = upload_allowing;
 	cfg.on_allowing_data = agent;
 	cfg.on_observing = upload_observing;

@@ -68,6 +68,7 @@ static const KeySpec key_table[] = {
     {"upload", "digest-max", KEY_UINT, OFF(upload_digest_max), 1, G_MAXINT64},
     {"upload", "learn-max", KEY_UINT, OFF(upload_learn_max), 0, G_MAXINT64},
     {"upload", "observe-interval", KEY_UINT, OFF(upload_observe_interval), 1, 7 * 24 * 3600},
+    {"upload", "observe-hidden", KEY_BOOL, OFF(upload_observe_hidden), 0, 0},
     {"upload", "observe-per-minute", KEY_UINT, OFF(upload_observe_per_minute), 1, 100000},
     {"upload", "taint-exempt-peers", KEY_PATH_LIST_OR_NONE, OFF(upload_taint_exempt_peers), 0, 0},
     {"upload", "system", KEY_PATH_LIST_OR_NONE, OFF(upload_system), 0, 0},

@@ -67,6 +67,7 @@ typedef struct {
 	guint64 upload_learn_max;        /* largest file classified to set an ignore mark */
 	guint upload_observe_interval;   /* seconds between upload.observed of one file */
 	guint upload_observe_per_minute; /* upload.observed records per minute, in all */
+	gboolean upload_observe_hidden;  /* observe hidden folders and files too */
 	/* Programs and unix socket files whose receiving end a tainted sender does not taint
 	 * (the BPF taint layer; FUT_CONFIG_TAINT_EXEMPT_PEERS when not given, empty for
 	 * "none"). */

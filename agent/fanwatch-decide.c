@@ -239,11 +239,20 @@ fw_file_digest(
 	return TRUE;
 }
 
+/* Under an observed path, and (unless observe_hidden) not in a hidden folder or file below
+ * it: a browser's or mail client's own profile (~/.mozilla, ~/.config/chromium, ~/.cache)
+ * is opened by the program itself by the hundred, and recording each would drown the log
+ * in its own housekeeping. */
 gboolean
 fw_under_observe(FutFanwatch *fw, const gchar *path)
 {
-	for (guint i = 0; fw->observe != NULL && fw->observe[i] != NULL; i++) {
-		if (path != NULL && fw_path_under(path, fw->observe[i]))
+	for (guint i = 0; path != NULL && fw->observe != NULL && fw->observe[i] != NULL; i++) {
+		gsize n = strlen(fw->observe[i]);
+		if (!fw_path_under(path, fw->observe[i]))
+			continue;
+		while (n > 1 && fw->observe[i][n - 1] == '/')
+			n--;
+		if (fw->observe_hidden || strstr(path + (n == 1 ? 0 : n), "/.") == NULL)
 			return TRUE;
 	}
 	return FALSE;
@@ -482,7 +491,8 @@ deny_verdict(Event *ev, const gchar *reason)
 static void
 class_iii(FutFanwatch *fw, Event *ev)
 {
-	ev->observe = fw_under_observe(fw, ev->path);
+	/* An empty file carries nothing out (a download being created is one). */
+	ev->observe = ev->st.st_size > 0 && fw_under_observe(fw, ev->path);
 	ev->mark = !ev->observe;
 	/* The user a record is deduplicated by, read while the opener waits for its answer
 	 * (afterwards it may be gone: without on_observing the record is made after the

@@ -135,6 +135,7 @@ struct _FutFanwatch {
 	guint64 digest_max;
 	guint64 learn_max;
 	guint observe_interval_s;
+	gboolean observe_hidden; /* observe hidden folders and files too */
 	guint observe_per_minute;
 	gboolean no_ignore_marks;
 	gint64 deadline_us;

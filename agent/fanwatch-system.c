@@ -18,18 +18,6 @@
 
 #include "fanwatch-private.h"
 
-static gboolean
-under(const gchar *path, const gchar *dir)
-{
-	gsize n = strlen(dir);
-
-	while (n > 1 && dir[n - 1] == '/')
-		n--;
-	if (n == 1 && dir[0] == '/')
-		return path[0] == '/';
-	return strncmp(path, dir, n) == 0 && path[n] == '/';
-}
-
 gboolean
 fw_system_file(FutFanwatch *fw, int fd, const struct stat *st, const gchar *path)
 {
@@ -42,7 +30,7 @@ fw_system_file(FutFanwatch *fw, int fd, const struct stat *st, const gchar *path
 	if (!S_ISREG(st->st_mode) || st->st_uid != 0 || (st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
 		return FALSE;
 	for (guint i = 0; fw->system[i] != NULL && !found; i++)
-		found = under(path, fw->system[i]);
+		found = fw_path_under(path, fw->system[i]);
 	if (!found)
 		return FALSE;
 	if (fw_on_fuse(fw, st))

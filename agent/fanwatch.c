@@ -101,6 +101,7 @@ fut_fanwatch_new(const FutFanwatchConfig *cfg,
 	fw->digest_max = cfg->digest_max;
 	fw->learn_max = cfg->learn_max;
 	fw->observe_interval_s = cfg->observe_interval_s;
+	fw->observe_hidden = cfg->observe_hidden;
 	fw->observe_per_minute = cfg->observe_per_minute;
 	fw->no_ignore_marks = cfg->no_ignore_marks;
 	fw->deadline_us = (gint64)(cfg->deadline_ms != 0 ? cfg->deadline_ms : 3000) * 1000;

@@ -136,6 +136,9 @@ typedef struct {
 	 * before it is allowed, and @observe_per_minute is not used. */
 	guint observe_interval_s;
 	guint observe_per_minute;
+	/* Observe files in hidden folders (a path component starting with a dot below the
+	 * observed path) and hidden files too; by default they are not observed. */
+	gboolean observe_hidden;
 	/* Set no ignore marks at all (for measurements and debugging). */
 	gboolean no_ignore_marks;
 	/* How long an open waits for its answer, in milliseconds (0: the default, 3000). At the

@@ -6,7 +6,8 @@
 # permitted", libcrypto judged Class II); curl and python3 (which load libcrypto and libssl)
 # still send to the network; curl cannot read a Class I roster in the home, and a pipe of it
 # into curl cannot be sent (the taint); a copy in /run/lock is denied to curl; the system's
-# files were opened unclassified (upload_system_files).
+# files were opened unclassified (upload_system_files); curl's read of the public file is on
+# record (upload.observed: the packaged observe = /home).
 # e2e-timeout: 360
 . "$E2E_SRCDIR/guest/agent.sh"
 fe_setup
@@ -78,6 +79,9 @@ diag() {
 got=$(e2e_as hanako timeout 60 "$CURL" -s "file://$pub" 2>&1) ||
 	fail "hanako's curl cannot read a public file with the packaged configuration: $got"
 [ "$got" = "public minutes of the 27th meeting" ] || fail "curl read '$got'"
+# The packaged observe = /home: curl's open of the public file is egress on record.
+fe_log_has '"event":"upload.observed"' e2e27-minutes.txt >/dev/null ||
+	fail "no upload.observed for curl's read of the public file in the home"
 # Untainted programs that load libcrypto/libssl still send.
 e2e_as hanako timeout 60 "$CURL" -s -m 20 -o /dev/null -H Expect: --data-binary @"$pub" "$URL" ||
 	fail "hanako's curl cannot post a public file to the network: $(diag)"
