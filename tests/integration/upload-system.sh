@@ -11,7 +11,9 @@
 # - the same file bind-mounted by the user onto a system file in a mount namespace of their
 #   own (unshare -Urm): curl sees the system path, the agent finds another file there, and
 #   denies it.
-# Before: curl was denied the root-owned "library" (class II file, no approval).
+# - the egress log, on the watched filesystem, naming a file called 極秘…: root's curl (as the
+#   monthly rsync collection would) reads it; judged like a user's file it is Class II.
+# Before: curl was denied the root-owned "library" (class II file, no approval), and the log.
 . "$(dirname "$0")/agent-lib.sh"
 agent_enter_ns "$@"
 . "$(dirname "$0")/lib.sh"
@@ -34,6 +36,13 @@ chmod 0664 "$S/lib/group-writable.bin"
 printf '氏名,個人番号\n山田,379474484458\n' >"$wfs/srv/roster.csv"
 chmod 0644 "$wfs/srv/roster.csv"
 
+# The egress log on the watched filesystem, as on a single-partition install.
+mkdir -p "$wfs/log"
+chmod 0750 "$wfs/log"
+sed -i "s|^log-dir = .*|log-dir = $wfs/log|" "$ETC/agent.conf"
+grep -q "^log-dir = $wfs/log" "$ETC/agent.conf" || fail "cannot move the log to the watched filesystem"
+printf 'secret memo\n' >"$wfs/home/極秘メモ.txt"
+chown 65534:65534 "$wfs/home/極秘メモ.txt"
 cat >>"$ETC/agent.conf" <<CONF
 
 [upload]
@@ -42,7 +51,7 @@ programs = /usr/bin/curl
 system = $S
 CONF
 start_agent
-L="$TEST_TMP/log"
+L="$wfs/log"
 expect_log() {
 	for _ in $(seq 50); do
 		grep -q -- "$1" "$L"/egress-*.jsonl 2>/dev/null && return 0
@@ -84,6 +93,17 @@ fi
 n=$(curl_size "$wfs/srv/roster.csv")
 [ "$n" = 0 ] || fail "curl read root's Class I file outside the system folders"
 echo "ok: what is not the system's own is still judged"
+
+# The log names the marked file (the user's curl is denied it), so the log reads as Class II;
+# it is the agent's own output and root's curl, as the collection's rsync, reads it.
+n=$(curl_size "$wfs/home/極秘メモ.txt")
+[ "$n" = 0 ] || fail "curl read a file whose name is a marking"
+expect_log '"event":"upload.denied".*極秘' "no upload.denied for the marked file"
+for lf in "$L"/egress-*.jsonl; do
+	n=$(timeout 10 curl -s "file://$lf" | wc -c)
+	[ "$n" -gt 0 ] || fail "root's curl could not read the egress log $lf"
+done
+echo "ok: the egress log is read by an upload program"
 
 # The user's own mount namespace: root's roster shows at the library's path.
 if as_u unshare -Urm true 2>/dev/null; then
