@@ -45,7 +45,7 @@ typedef struct {
  * and the X servers, by program, and the journal's and the system bus's sockets. */
 #define FUT_CONFIG_UPLOAD_SYSTEM                                                                   \
 	"/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/opt", "/snap", "/etc",   \
-	    "/var/lib/flatpak"
+	    "/var/lib/flatpak", "/var/lib/dpkg", "/var/lib/apt", "/var/cache"
 
 #define FUT_CONFIG_TAINT_EXEMPT_PEERS                                                              \
 	"/usr/lib/systemd/systemd-journald", "/usr/bin/dbus-daemon", "/usr/bin/dbus-broker",       \

@@ -186,6 +186,9 @@ test_upload_system(void)
 	g_assert_true(g_strv_contains((const gchar *const *)def->upload_system, "/opt"));
 	g_assert_false(g_strv_contains((const gchar *const *)def->upload_system, "/home"));
 	g_assert_false(g_strv_contains((const gchar *const *)def->upload_system, "/srv"));
+	/* the agent's spool is under /var/lib: never the system's own as a whole */
+	g_assert_false(g_strv_contains((const gchar *const *)def->upload_system, "/var/lib"));
+	g_assert_true(g_strv_contains((const gchar *const *)def->upload_system, "/var/lib/apt"));
 	none = parse("[upload]\nfilesystems = /home\nnames = curl\nsystem = none\n", &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(g_strv_length(none->upload_system), ==, 0);
