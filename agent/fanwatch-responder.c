@@ -200,8 +200,9 @@ fw_follow_up(FutFanwatch *fw, Pending *p)
 	gint64 now_us = g_get_real_time();
 
 	/* Only files that could get an ignore mark are worth the learner's time (and a thread
-	 * wake-up): regular, small enough, owned by root and not writable by others. The
-	 * learner checks again, with the ACL. */
+	 * wake-up): regular, owned by root and not writable by others. The learner checks
+	 * again, with the ACL, and classifies only what is small enough (learn_max); a larger
+	 * one may still be the system's own (libxul, libcrypto), marked without a read. */
 	if (ev->learn && fw->on_classified != NULL) {
 		/* The kernel side (BPF LSM taint) needs the class of every file other programs
 		 * read, users' own files too, as soon as possible: any regular file goes. The
@@ -210,8 +211,7 @@ fw_follow_up(FutFanwatch *fw, Pending *p)
 			ev->learn = FALSE;
 	} else if (ev->learn && (fw->no_ignore_marks || !fw_fd_stat(ev->fd, &ev->st) ||
 	                         !S_ISREG(ev->st.st_mode) || ev->st.st_uid != 0 ||
-	                         (ev->st.st_mode & (S_IWGRP | S_IWOTH)) != 0 ||
-	                         (guint64)ev->st.st_size > fw->learn_max)) {
+	                         (ev->st.st_mode & (S_IWGRP | S_IWOTH)) != 0)) {
 		ev->learn = FALSE;
 	}
 	if (ev->learn && fw->learner != NULL && !g_atomic_int_get(&fw->stopping)) {

@@ -76,6 +76,20 @@ if grep -q 'libdense' "$L"/egress-*.jsonl 2>/dev/null; then
 fi
 echo "ok: a root-owned file under the system folder is read by curl, unrecorded"
 
+# A system file larger than learn-max (libxul, libcrypto): after an ordinary program's first
+# open it gets an ignore mark without being read, so its later opens never reach the agent.
+head -c 3145728 /dev/urandom >"$S/lib/libbig.so.1"
+chmod 0644 "$S/lib/libbig.so.1"
+events() { env FUTARI_SOCKET="$SOCK" "$FUTARI" status --json | sed -n 's/.*"upload_events" : \([0-9]*\).*/\1/p'; }
+as_u cat "$S/lib/libbig.so.1" >/dev/null || fail "cat cannot read the big system file"
+sleep 1
+e0=$(events)
+for _ in 1 2 3 4 5 6 7 8 9 10; do as_u cat "$S/lib/libbig.so.1" >/dev/null; done
+e1=$(events)
+[ -n "$e0" ] && [ $((e1 - e0)) -lt 5 ] ||
+	fail "ten opens of a big system file reached the agent $((e1 - e0)) times (no ignore mark)"
+echo "ok: a big system file is marked after its first open"
+
 n=$(curl_size "$S/lib/user-owned.bin")
 [ "$n" = 0 ] || fail "curl read a dense file the user owns in the system folder"
 expect_log '"event":"upload.denied".*user-owned.bin' "no upload.denied for the user's dense file"
