@@ -173,10 +173,14 @@ if command -v systemd-nspawn >/dev/null 2>&1 && command -v nsenter >/dev/null 2>
 	step "booting the root with systemd (systemd-nspawn)"
 	umount "$root/var/cache/apt/archives" && umount "$root/proc" || fail "cannot unmount in the root"
 	# Upload control is on by default: nspawn's own system-call filter refuses fanotify
-	# unless asked, and /home gets a tmpfs of the container's own so that the agent's
-	# filesystem mark lands there, not on the host filesystem holding the root.
+	# unless asked, and /home, /tmp, /var/tmp and /var/mail (the packaged [upload] filesystems and
+	# mounts that would otherwise lead to the root's filesystem) get tmpfs of the container's
+	# own, so that the agent's filesystem marks land there, not on the host filesystem
+	# holding the root: a futarid in another pid namespace denies every host process's open
+	# there (it cannot name them), `sleep` and `nsenter` included.
 	systemd-nspawn -q --register=no --keep-unit -D "$root" -b --console=pipe \
-		--system-call-filter='fanotify_init fanotify_mark' --tmpfs=/home \
+		--system-call-filter='fanotify_init fanotify_mark' --tmpfs=/home --tmpfs=/var/tmp \
+		--tmpfs=/var/mail --tmpfs=/tmp \
 		>"$TEST_TMP/nspawn.log" 2>&1 &
 	nspawn_pid=$!
 	init=""
