@@ -41,12 +41,14 @@ typedef struct {
 	guint request_lifetime_hours; /* how long a Class I/II request waits for approval */
 	guint export_queue_seconds;   /* longest wait of an export for its turn at the stick */
 
-/* [upload] taint-exempt-peers when agent.conf does not say: the journal, the D-Bus daemons
- * and the X servers, by program, and the journal's and the system bus's sockets. */
+/* [upload] system when agent.conf does not say: where packages put their files, and the
+ * package managers' own state and caches (not /var/lib as a whole: the agent's spool). */
 #define FUT_CONFIG_UPLOAD_SYSTEM                                                                   \
 	"/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/opt", "/snap", "/etc",   \
 	    "/var/lib/flatpak", "/var/lib/dpkg", "/var/lib/apt", "/var/cache"
 
+/* [upload] taint-exempt-peers when agent.conf does not say: the journal, the D-Bus daemons
+ * and the X servers, by program, and the journal's and the system bus's sockets. */
 #define FUT_CONFIG_TAINT_EXEMPT_PEERS                                                              \
 	"/usr/lib/systemd/systemd-journald", "/usr/bin/dbus-daemon", "/usr/bin/dbus-broker",       \
 	    "/usr/lib/xorg/Xorg", "/usr/bin/Xwayland", "/run/systemd/journal/socket",              \

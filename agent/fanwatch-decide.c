@@ -247,12 +247,8 @@ gboolean
 fw_under_observe(FutFanwatch *fw, const gchar *path)
 {
 	for (guint i = 0; path != NULL && fw->observe != NULL && fw->observe[i] != NULL; i++) {
-		gsize n = strlen(fw->observe[i]);
-		if (!fw_path_under(path, fw->observe[i]))
-			continue;
-		while (n > 1 && fw->observe[i][n - 1] == '/')
-			n--;
-		if (fw->observe_hidden || strstr(path + (n == 1 ? 0 : n), "/.") == NULL)
+		const gchar *rest = fw_path_below(path, fw->observe[i]);
+		if (rest != NULL && (fw->observe_hidden || strstr(rest, "/.") == NULL))
 			return TRUE;
 	}
 	return FALSE;
@@ -615,7 +611,8 @@ fw_mark_pending(FutFanwatch *fw, Event *ev)
 	 * read is taken as tainted). The learner gives them their ignore mark. */
 	if (ev->st.st_uid == 0 && (ev->st.st_mode & (S_IWGRP | S_IWOTH)) == 0) {
 		g_autofree gchar *path = fw_fd_path(ev->fd);
-		if (fw_system_file(fw, ev->fd, &ev->st, path))
+		ev->system = fw_system_file(fw, ev->fd, &ev->st, path);
+		if (ev->system)
 			return TRUE;
 	}
 	seq = fw_seq_table_assign(fw->seqs, &id);
@@ -712,8 +709,10 @@ learn_for_taint(FutFanwatch *fw, Event *ev)
 		return;
 	id = fw_ident_of(&ev->st);
 	path = fw_fd_path(ev->fd);
-	cls = fw_system_file(fw, ev->fd, &ev->st, path) ? FUT_FANWATCH_CLASS_III
-	                                                : fw_file_class(fw, ev->fd, &id, path);
+	/* told on the reply path already (fw_mark_pending()), or asked now */
+	cls = ev->system || fw_system_file(fw, ev->fd, &ev->st, path)
+	          ? FUT_FANWATCH_CLASS_III
+	          : fw_file_class(fw, ev->fd, &id, path);
 	/* Only the class of the very version the number was given to resolves it. A file
 	 * rewritten since the open (Class I content read, then Class III written over it
 	 * before the learner came) says nothing of what was read: the number is left to

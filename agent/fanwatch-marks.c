@@ -142,17 +142,21 @@ fw_on_attr_readable(gint fd, GIOCondition cond, gpointer user_data)
  * class judged) would survive it. A file owned by root, with no group or other write bit
  * and no ACL, can only be changed by root. Everything else is seen on every open. */
 gboolean
-fw_mark_safe(FutFanwatch *fw, int fd, const struct stat *st)
+fw_root_only(FutFanwatch *fw, int fd, const struct stat *st)
 {
 	gchar acl[8];
 
-	if (fw->no_ignore_marks || !S_ISREG(st->st_mode))
-		return FALSE;
-	if (st->st_uid != 0 || (st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
+	if (!S_ISREG(st->st_mode) || st->st_uid != 0 || (st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
 		return FALSE;
 	if (fw_on_fuse(fw, st))
 		return FALSE;
 	if (fgetxattr(fd, "system.posix_acl_access", acl, sizeof acl) >= 0 || errno == ERANGE)
 		return FALSE;
 	return TRUE;
+}
+
+gboolean
+fw_mark_safe(FutFanwatch *fw, int fd, const struct stat *st)
+{
+	return !fw->no_ignore_marks && fw_root_only(fw, fd, st);
 }

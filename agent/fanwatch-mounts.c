@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <glob.h>
 #include <poll.h>
 #include <stdio.h>
@@ -44,16 +43,6 @@ read_mountinfo(int fd)
 		g_string_append_len(buf, chunk, n);
 	}
 	return g_string_free(buf, FALSE);
-}
-
-static gboolean
-wanted(FutFanwatch *fw, const gchar *mountpoint)
-{
-	for (guint i = 0; fw->mount_patterns[i] != NULL; i++) {
-		if (fnmatch(fw->mount_patterns[i], mountpoint, FNM_PATHNAME) == 0)
-			return TRUE;
-	}
-	return FALSE;
 }
 
 gboolean
@@ -118,33 +107,22 @@ forget_unmounted(FutFanwatch *fw, GHashTable *present)
 	g_mutex_unlock(&fw->lock);
 }
 
-/* One line of the mount table, as the scan needs it. */
-typedef struct {
-	gchar *mountpoint;
-	gboolean user_fuse;
-} MountLine;
-
-static void
-mount_line_free(gpointer p)
-{
-	MountLine *m = p;
-
-	g_free(m->mountpoint);
-	g_free(m);
-}
+#define MOUNT_OTHER     GINT_TO_POINTER(1)
+#define MOUNT_USER_FUSE GINT_TO_POINTER(2)
 
 /* Marks the filesystem that holds @path now, unless that is a user's FUSE filesystem. The
  * path is opened O_PATH (no open of the file itself reaches its filesystem) and its mount
  * is told by the kernel (statx's mount id, without asking the filesystem), not guessed from
  * the table: a user who owns a watched mount point (/run/user/UID) and mounts their own FUSE
  * over it gets the FUSE filesystem's mount here, and it is not marked. @mounts: mount id to
- * MountLine, from the table read just before; a mount newer than that read is left for the
- * next scan (its change wakes the scanner again). */
+ * whether it is a user's FUSE mount (MOUNT_USER_FUSE or MOUNT_OTHER), from the table read
+ * just before; a mount newer than that read is left for the next scan (its change wakes the
+ * scanner again). */
 static gboolean
 watch_checked(FutFanwatch *fw, const gchar *path, GHashTable *mounts)
 {
 	struct statx sx;
-	MountLine *m;
+	gpointer kind;
 	gboolean ok;
 	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
@@ -155,8 +133,8 @@ watch_checked(FutFanwatch *fw, const gchar *path, GHashTable *mounts)
 		close(fd);
 		return FALSE;
 	}
-	m = g_hash_table_lookup(mounts, &(guint64){sx.stx_mnt_id});
-	if (m == NULL || m->user_fuse) {
+	kind = g_hash_table_lookup(mounts, &(guint64){sx.stx_mnt_id});
+	if (kind != MOUNT_OTHER) {
 		close(fd);
 		return FALSE;
 	}
@@ -189,7 +167,7 @@ scan_text(FutFanwatch *fw, const gchar *text)
 	g_autoptr(GHashTable) present =
 	    g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	g_autoptr(GHashTable) mounts =
-	    g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, mount_line_free);
+	    g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 
 	for (guint i = 0; lines[i] != NULL; i++) {
 		g_auto(GStrv) f = g_strsplit(lines[i], " ", 4);
@@ -210,31 +188,15 @@ scan_text(FutFanwatch *fw, const gchar *text)
 		if (end == NULL || *end != '\0' ||
 		    !fw_parse_mountinfo_line(lines[i], &mp, &fstype, &opts))
 			continue;
-		{
-			MountLine *m = g_new0(MountLine, 1);
-			m->mountpoint = g_steal_pointer(&mp);
-			m->user_fuse = fw_is_user_fuse(fstype, opts);
-			g_hash_table_replace(mounts, g_memdup2(&id, sizeof id), m);
-		}
+		g_hash_table_replace(mounts, g_memdup2(&id, sizeof id),
+		                     fw_is_user_fuse(fstype, opts) ? MOUNT_USER_FUSE : MOUNT_OTHER);
 	}
 	if (g_hash_table_size(present) > 0)
 		forget_unmounted(fw, present);
 
-	/* Mount points that match (a tmpfs mounted on /run/user/UID later on). fw_watch_fs_at()
-	 * skips a filesystem marked already (by its device). */
-	{
-		GHashTableIter it;
-		gpointer value;
-
-		g_hash_table_iter_init(&it, mounts);
-		while (g_hash_table_iter_next(&it, NULL, &value)) {
-			MountLine *m = value;
-			if (!m->user_fuse && wanted(fw, m->mountpoint))
-				watch_and_count(fw, m->mountpoint, mounts);
-		}
-	}
-	/* And the filesystem holding each folder that matches, mount point or not: /run/lock on
-	 * /run's tmpfs, /tmp on the root filesystem when /home is a partition of its own. A
+	/* The filesystem holding each folder that matches, mount point or not: a tmpfs mounted
+	 * on /run/user/UID later on, /run/lock on /run's tmpfs, /tmp on the root filesystem when
+	 * /home is a partition of its own (fw_watch_fs_at() skips a filesystem marked already). A
 	 * pattern is expanded by reading the folders above its last part; none of those is a
 	 * user's (patterns name system folders), so nothing here waits on a user's daemon. */
 	for (guint i = 0; fw->mount_patterns[i] != NULL; i++) {
@@ -246,7 +208,7 @@ scan_text(FutFanwatch *fw, const gchar *text)
 			continue;
 		}
 		memset(&g, 0, sizeof g);
-		if (glob(pat, GLOB_NOSORT | GLOB_NOESCAPE, NULL, &g) == 0) {
+		if (glob(pat, GLOB_NOSORT | GLOB_NOESCAPE | GLOB_PERIOD, NULL, &g) == 0) {
 			for (gsize j = 0; j < g.gl_pathc; j++)
 				watch_and_count(fw, g.gl_pathv[j], mounts);
 		}

@@ -247,6 +247,7 @@ typedef struct {
 	gboolean have_uid;
 	guint32 uid;
 	gboolean mark;
+	gboolean system; /* the system's own file (fw_system_file()), found on the reply path */
 	gboolean observe;
 	/* Allowed once its upload.observed record is durable (the record thread); the record,
 	 * made by the thread that hands it over (reading /proc is not the record thread's job:
@@ -307,6 +308,9 @@ gboolean fw_fd_stat(int fd, struct stat *ret);
 gboolean fw_path_stat(const gchar *path, struct stat *ret);
 gchar *fw_fd_path(int fd);
 gboolean fw_path_under(const gchar *path, const gchar *prefix);
+/* What follows @prefix in @path ("" or "/…"; all of @path for the prefix "/"), or NULL when
+ * @path is not @prefix or below it. */
+const gchar *fw_path_below(const gchar *path, const gchar *prefix);
 gchar *fw_fstype_of_dev(guint64 dev);
 /* Names the calling thread @name (at most 15 bytes) and, with @background, lowers it to
  * NICE_BACKGROUND; once per thread (later calls do nothing). */
@@ -380,6 +384,9 @@ FwVerdict fw_decide_opener(FutFanwatch *fw, Event *ev);
 gboolean fw_decide_slow(FutFanwatch *fw, Event *ev);
 /* Whether an ignore mark may be set on the file @st: see fanwatch-decide.c. */
 gboolean fw_mark_safe(FutFanwatch *fw, int fd, const struct stat *st);
+/* A regular file owned by root, no group or other write bit, no ACL, not on FUSE: only
+ * root can change it (what fw_mark_safe() and fw_system_file() both ask). */
+gboolean fw_root_only(FutFanwatch *fw, int fd, const struct stat *st);
 /* With the taint layer: before a non-upload program's open is allowed, gives the file a
  * pending mark when its current version's class is not known. FALSE: the mark could not be
  * set, the open must be denied. */

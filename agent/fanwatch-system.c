@@ -11,10 +11,7 @@
  * agent's own mount namespace, is allowed without being read. */
 #include "config.h"
 
-#include <errno.h>
-#include <string.h>
 #include <sys/stat.h>
-#include <sys/xattr.h>
 
 #include "fanwatch-private.h"
 
@@ -23,19 +20,12 @@ fw_system_file(FutFanwatch *fw, int fd, const struct stat *st, const gchar *path
 {
 	struct stat at;
 	gboolean found = FALSE;
-	gchar acl[8];
 
-	if (fw->system == NULL || path == NULL || path[0] != '/')
-		return FALSE;
-	if (!S_ISREG(st->st_mode) || st->st_uid != 0 || (st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
+	if (fw->system == NULL || path == NULL || path[0] != '/' || st->st_uid != 0)
 		return FALSE;
 	for (guint i = 0; fw->system[i] != NULL && !found; i++)
 		found = fw_path_under(path, fw->system[i]);
-	if (!found)
-		return FALSE;
-	if (fw_on_fuse(fw, st))
-		return FALSE;
-	if (fgetxattr(fd, "system.posix_acl_access", acl, sizeof acl) >= 0 || errno == ERANGE)
+	if (!found || !fw_root_only(fw, fd, st))
 		return FALSE;
 	/* The path is the kernel's name for the file as seen from the agent; a file a user
 	 * bind-mounted onto a system path in a mount namespace of their own has that name too.

@@ -160,16 +160,24 @@ fw_fd_path(int fd)
 	return g_strndup(target, (gsize)n);
 }
 
-gboolean
-fw_path_under(const gchar *path, const gchar *prefix)
+const gchar *
+fw_path_below(const gchar *path, const gchar *prefix)
 {
 	gsize n = strlen(prefix);
 
 	while (n > 1 && prefix[n - 1] == '/')
 		n--;
-	if (strncmp(path, prefix, n) != 0)
-		return FALSE;
-	return path[n] == '\0' || path[n] == '/' || (n == 1 && prefix[0] == '/');
+	if (n == 1 && prefix[0] == '/')
+		return path[0] == '/' ? path : NULL;
+	if (strncmp(path, prefix, n) != 0 || (path[n] != '\0' && path[n] != '/'))
+		return NULL;
+	return path + n;
+}
+
+gboolean
+fw_path_under(const gchar *path, const gchar *prefix)
+{
+	return fw_path_below(path, prefix) != NULL;
 }
 
 #define MOUNTINFO_MAX (4 * 1024 * 1024)

@@ -106,10 +106,10 @@ typedef void (*FutFanwatchRecordFunc)(const FutFanwatchRecord *rec, gpointer use
 typedef struct {
 	/* Paths on the filesystems to watch (each filesystem is marked whole). Required. */
 	const gchar *const *mounts;
-	/* Mount points (glob patterns, fnmatch with FNM_PATHNAME: "/run/user/[0-9]*") whose
-	 * filesystems are watched too, those mounted now and those mounted later (the mount
-	 * table is followed): tmpfs /tmp, /dev/shm, /run/user/UID, a user's FUSE mounts.
-	 * Optional. */
+	/* Folders (glob(3) patterns, hidden names included: "/run/user/[0-9]*", "/run/lock")
+	 * whose filesystems are watched too, mount point or not, those there now and those
+	 * mounted later (the mount table is followed): tmpfs /tmp, /dev/shm, /run/user/UID.
+	 * A user's FUSE mount is never marked from here. Optional. */
 	const gchar *const *mount_patterns;
 	/* Executable paths of upload programs. Symbolic links are followed at start, so
 	 * /usr/bin/x-www-browser covers the browser it points to. */

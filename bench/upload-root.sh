@@ -27,8 +27,11 @@ agent_setup
 user_home
 CHROMIUM=$(command -v chromium || true)
 
+# A folder on the root filesystem (marked through it), and /usr/share on the same one.
 D=$(mktemp -d /var/tmp/futari-bench-root.XXXXXX)
 defer "rm -rf '$D'"
+[ "$(stat -c %d "$D")" = "$(stat -c %d /)" ] && [ "$(stat -c %d /usr/share)" = "$(stat -c %d /)" ] ||
+	skip "/var/tmp or /usr/share is not on the root filesystem here: this bench measures a watched root"
 chmod 0755 "$D"
 printf 'public minutes of the meeting\n' >"$D/pub.txt"
 chmod 0644 "$D/pub.txt"
