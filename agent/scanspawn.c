@@ -76,7 +76,7 @@ start_worker(char *const argv[], int wsock)
 }
 
 static void G_GNUC_NORETURN
-spawner_main(int sock, const FutScanSpawnConfig *cfg)
+spawner_main(int sock, const FutScanSpawnConfig *cfg, pid_t agent)
 {
 	g_autofree gchar *uid = g_strdup_printf("%u", (guint)cfg->uid);
 	g_autofree gchar *gid = g_strdup_printf("%u", (guint)cfg->gid);
@@ -89,8 +89,10 @@ spawner_main(int sock, const FutScanSpawnConfig *cfg)
 	/* pids of workers started and not yet killed */
 	GHashTable *spawned = g_hash_table_new(NULL, NULL);
 
+	/* Gone before the death signal was asked for: the parent is someone else now. Not
+	 * "is it 1": the agent itself is pid 1 in a pid namespace of its own. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	if (getppid() == 1)
+	if (getppid() != agent)
 		_exit(0);
 	/* nothing of the agent's: its log, its keys, its sockets */
 	if (dup2(sock, 3) < 0)
@@ -160,7 +162,7 @@ FutScanSpawner *
 fut_scan_spawner_new(const FutScanSpawnConfig *cfg, GError **error)
 {
 	int pair[2];
-	pid_t pid;
+	pid_t pid, agent = getpid();
 	FutScanSpawner *self;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
@@ -174,7 +176,7 @@ fut_scan_spawner_new(const FutScanSpawnConfig *cfg, GError **error)
 	}
 	if (pid == 0) {
 		close(pair[0]);
-		spawner_main(pair[1], cfg);
+		spawner_main(pair[1], cfg, agent);
 	}
 	close(pair[1]);
 	self = g_new0(FutScanSpawner, 1);
