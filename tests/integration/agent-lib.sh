@@ -214,6 +214,19 @@ as_user() {
 	setpriv --reuid=65534 --regid=65534 --clear-groups env FUTARI_SOCKET="$SOCK" "$@"
 }
 
+# expect_log PATTERN MESSAGE: waits up to 5 s for a line of the egress log in $L (the test's
+# log folder) that matches PATTERN (grep's syntax), or fails with MESSAGE.
+expect_log() {
+	for _ in $(seq 50); do
+		grep -q -- "$1" "$L"/egress-*.jsonl 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "$2"
+}
+# as_u, as_v COMMAND…: COMMAND as the attacker (uid 65534) or as another user (uid 65533).
+as_u() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+as_v() { setpriv --reuid=65533 --regid=65533 --clear-groups "$@"; }
+
 # watched_fs SIZE [MKFS-OPTION…]: a fresh ext4 of SIZE (truncate's syntax) on a loop device,
 # mounted at $TEST_TMP/wfs (0755) for upload control to watch, released at exit. Its image
 # name does not carry $MARK, so the test udev rule does not take it for a USB stick. Sets

@@ -64,13 +64,6 @@ grep -q "upload control is configured but cannot run" "$TEST_TMP/broken.out" ||
 start_agent
 L="$TEST_TMP/log"
 # Waits for a log line matching $1 (records are written just after the kernel's answer).
-expect_log() {
-	for _ in $(seq 50); do
-		grep -q -- "$1" "$L"/egress-*.jsonl 2>/dev/null && return 0
-		sleep 0.1
-	done
-	fail "$2"
-}
 ucurl() { as_user timeout 10 curl -s "file://$1"; }
 
 # The event subscription (what futari-notify listens to): agent_subscribe (agent-lib.sh).

@@ -49,15 +49,6 @@ programs = /usr/bin/curl
 CONF
 start_agent
 L="$TEST_TMP/log"
-expect_log() {
-	for _ in $(seq 50); do
-		grep -q -- "$1" "$L"/egress-*.jsonl 2>/dev/null && return 0
-		sleep 0.1
-	done
-	fail "$2"
-}
-as_u() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
-as_v() { setpriv --reuid=65533 --regid=65533 --clear-groups "$@"; }
 
 out=$(as_u timeout 10 curl -s "file://$U/staff.csv" 2>/dev/null) || true
 [ -z "$out" ] || fail "curl read a Class I file in the watched home"

@@ -60,15 +60,6 @@ programs = /usr/bin/curl
 CONF
 start_agent
 L="$TEST_TMP/log"
-expect_log() {
-	for _ in $(seq 50); do
-		grep -q -- "$1" "$L"/egress-*.jsonl 2>/dev/null && return 0
-		sleep 0.1
-	done
-	fail "$2"
-}
-as_u() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
-as_v() { setpriv --reuid=65533 --regid=65533 --clear-groups "$@"; }
 
 # The other user's opens, timed: prints the slowest (listing included) in milliseconds.
 cat >"$TEST_TMP/opens.py" <<'PY'

@@ -52,14 +52,6 @@ system = $S
 CONF
 start_agent
 L="$wfs/log"
-expect_log() {
-	for _ in $(seq 50); do
-		grep -q -- "$1" "$L"/egress-*.jsonl 2>/dev/null && return 0
-		sleep 0.1
-	done
-	fail "$2"
-}
-as_u() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 curl_size() { # path: bytes curl read (0 when refused)
 	as_u timeout 10 curl -s "file://$1" 2>/dev/null | wc -c
 }

@@ -41,14 +41,6 @@ names = wget
 CONF
 start_agent
 L="$TEST_TMP/log"
-expect_log() {
-	for _ in $(seq 50); do
-		grep -q -- "$1" "$L"/egress-*.jsonl 2>/dev/null && return 0
-		sleep 0.1
-	done
-	fail "$2"
-}
-as_u() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 
 as_u timeout 10 cat "$U/staff.csv" | grep -q 379474484458 || fail "cat cannot read the file"
 out=$(as_u timeout 10 curl -s "file://$U/staff.csv" 2>/dev/null) || true
