@@ -30,6 +30,43 @@ fut_fanwatch_config_init(FutFanwatchConfig *cfg)
 	cfg->observe_per_minute = 60;
 }
 
+/* The inode number the kernel gives the initial pid namespace (PROC_PID_INIT_INO, fixed
+ * since Linux 3.8; namespaces made later get numbers from 0xF0000000 up). */
+#define FW_PID_INIT_INO 0xEFFFFFFCU
+
+/* fanotify names a process outside the listener's pid namespace as pid 0. Filesystem marks
+ * see every process on the machine, so a listener in a container or in a unit with a
+ * private pid namespace could identify none of the host's processes: denying them all
+ * breaks the machine, allowing them all is upload control in name only. Refused instead;
+ * what cannot be told (no /proc) is refused too. */
+static gboolean
+fw_pidns_is_initial(GError **error)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/pid", &st) < 0) {
+		int e = errno;
+		g_set_error(error, FUT_ERROR, FUT_ERROR_NOT_SUPPORTED,
+		            _("upload control: cannot tell which pid namespace futarid runs in "
+		              "(/proc/self/ns/pid: %s)"),
+		            g_strerror(e));
+		return FALSE;
+	}
+	if ((guint64)st.st_ino != FW_PID_INIT_INO) {
+		g_autofree gchar *ns =
+		    g_strdup_printf("pid:[%" G_GUINT64_FORMAT "]", (guint64)st.st_ino);
+		g_set_error(
+		    error, FUT_ERROR, FUT_ERROR_NOT_SUPPORTED,
+		    _("upload control needs futarid in the machine's own pid namespace: "
+		      "this one (%s) cannot name processes outside it, and their opens could "
+		      "be neither judged nor let through; run futarid on the host, or remove "
+		      "[upload] from its configuration"),
+		    ns);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 FutFanwatch *
 fut_fanwatch_new(const FutFanwatchConfig *cfg,
                  FutFanwatchClassifyFunc classify_func,
@@ -154,6 +191,8 @@ fut_fanwatch_new(const FutFanwatchConfig *cfg,
 	fw_known_refresh_locked(fw);
 	g_mutex_unlock(&fw->lock);
 
+	if (!fw_pidns_is_initial(error))
+		return NULL;
 	/* An unlimited queue: a permission event that does not fit a bounded queue is dropped
 	 * by the kernel and the open is ALLOWED without asking us (fail open). Without it the
 	 * queue holds at most one permission event per thread blocked in open(), so it is

@@ -172,12 +172,12 @@ got=$(in_root bash -c '. /usr/share/bash-completion/bash_completion
 if command -v systemd-nspawn >/dev/null 2>&1 && command -v nsenter >/dev/null 2>&1; then
 	step "booting the root with systemd (systemd-nspawn)"
 	umount "$root/var/cache/apt/archives" && umount "$root/proc" || fail "cannot unmount in the root"
-	# Upload control is on by default: nspawn's own system-call filter refuses fanotify
-	# unless asked, and /home, /tmp, /var/tmp and /var/mail (the packaged [upload] filesystems and
-	# mounts that would otherwise lead to the root's filesystem) get tmpfs of the container's
-	# own, so that the agent's filesystem marks land there, not on the host filesystem
-	# holding the root: a futarid in another pid namespace denies every host process's open
-	# there (it cannot name them), `sleep` and `nsenter` included.
+	# Upload control is on by default, and a futarid in another pid namespace (the
+	# container's) refuses to run it: fanotify names every process outside that namespace
+	# as pid 0. The unit must fail at boot with that reason; the rest runs without [upload].
+	# nspawn's own system-call filter refuses fanotify unless asked, and /home, /tmp,
+	# /var/tmp and /var/mail get tmpfs of the container's own, so that nothing the agent
+	# might mark is the host's filesystem.
 	systemd-nspawn -q --register=no --keep-unit -D "$root" -b --console=pipe \
 		--system-call-filter='fanotify_init fanotify_mark' --tmpfs=/home --tmpfs=/var/tmp \
 		--tmpfs=/var/mail --tmpfs=/tmp \
@@ -206,6 +206,17 @@ if command -v systemd-nspawn >/dev/null 2>&1 && command -v nsenter >/dev/null 2>
 		done
 		state=$($N timeout 90 systemctl is-system-running --wait 2>/dev/null)
 		echo "  system state: $state"
+		active=$($N systemctl is-active futarid.service 2>&1)
+		[ "$active" = "failed" ] || fail "futarid.service is '$active' in a container with [upload], not failed"
+		$N journalctl -b -u futarid.service --no-pager -o cat >"$TEST_TMP/journal-upload"
+		grep -q "upload control needs futarid in the machine's own pid namespace" "$TEST_TMP/journal-upload" || {
+			cat "$TEST_TMP/journal-upload" >&2
+			fail "futarid in a container with [upload] did not say why it cannot run"
+		}
+		echo "  refused in the container's pid namespace: $(grep -o "upload control needs[^:]*" "$TEST_TMP/journal-upload" | head -1)"
+		sed -i '/^\[upload\]/,$d' "$root/etc/futari/agent.conf"
+		$N systemctl reset-failed futarid.service
+		$N systemctl start futarid.service
 		active=$($N systemctl is-active futarid.service 2>&1)
 		[ "$active" = "active" ] || {
 			$N journalctl -b -u futarid.service --no-pager -o cat >&2
@@ -240,6 +251,7 @@ if command -v systemd-nspawn >/dev/null 2>&1 && command -v nsenter >/dev/null 2>
 		$N journalctl -b -u futarid.service --no-pager -o cat | sed 's/^/  journal: /' | tail -8
 		$N systemctl poweroff >/dev/null 2>&1
 		wait "$nspawn_pid" 2>/dev/null
+		cp "$TEST_TMP/agent.conf.orig" "$root/etc/futari/agent.conf"
 	fi
 	mount -t proc proc "$root/proc" || fail "cannot mount /proc in the root"
 	mount --bind "$cache/apt-archives" "$root/var/cache/apt/archives" || fail "cannot bind the apt cache"
