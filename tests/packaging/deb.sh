@@ -206,13 +206,20 @@ if command -v systemd-nspawn >/dev/null 2>&1 && command -v nsenter >/dev/null 2>
 		done
 		state=$($N timeout 90 systemctl is-system-running --wait 2>/dev/null)
 		echo "  system state: $state"
-		active=$($N systemctl is-active futarid.service 2>&1)
-		[ "$active" = "failed" ] || fail "futarid.service is '$active' in a container with [upload], not failed"
-		$N journalctl -b -u futarid.service --no-pager -o cat >"$TEST_TMP/journal-upload"
+		# Restart=always: the unit goes on failing and restarting every RestartSec.
+		for _ in $(seq 60); do
+			$N journalctl -b -u futarid.service --no-pager -o cat >"$TEST_TMP/journal-upload"
+			grep -q "upload control needs futarid in the machine's own pid namespace" \
+				"$TEST_TMP/journal-upload" && break
+			sleep 0.5
+		done
 		grep -q "upload control needs futarid in the machine's own pid namespace" "$TEST_TMP/journal-upload" || {
 			cat "$TEST_TMP/journal-upload" >&2
 			fail "futarid in a container with [upload] did not say why it cannot run"
 		}
+		active=$($N systemctl is-active futarid.service 2>&1)
+		[ "$active" != "active" ] || fail "futarid.service is active in a container with [upload]"
+		$N systemctl stop futarid.service
 		echo "  refused in the container's pid namespace: $(grep -o "upload control needs[^:]*" "$TEST_TMP/journal-upload" | head -1)"
 		sed -i '/^\[upload\]/,$d' "$root/etc/futari/agent.conf"
 		$N systemctl reset-failed futarid.service
