@@ -51,6 +51,10 @@ grep -q "upload control needs futarid in the machine's own pid namespace" "$TEST
 	cat "$TEST_TMP/pidns.log" >&2
 	fail "futarid in another pid namespace did not say why it cannot run"
 }
+! grep -q "Sanitizer\|runtime error" "$TEST_TMP/pidns.log" || {
+	cat "$TEST_TMP/pidns.log" >&2
+	fail "futarid's refusal left a sanitizer report"
+}
 as_u timeout 5 cat "$wfs/notice.txt" >/dev/null || fail "a host process cannot open a file after the refusal"
 echo "ok: refused in a pid namespace of its own: $(grep -o 'upload control needs[^:]*' "$TEST_TMP/pidns.log" | head -1)"
 
