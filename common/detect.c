@@ -165,6 +165,45 @@ check_resident(FutScanner *scan, const gchar *digits)
 		memcpy(scan->resident_first, digits, FUT_RESIDENT_CODE_LEN);
 }
 
+static inline gboolean
+hex_letter(guint8 b)
+{
+	return (guint8)((b | 0x20) - 'a') < 6;
+}
+
+/* A run of digits inside a hexadecimal string (a hash, a key, a prime in a program, a hex
+ * dump) is no identifier anyone wrote: it touches an ASCII letter a-f, either right after
+ * it, or right before it with a hexadecimal character before that letter (a single letter
+ * before may be a Shift_JIS trail byte: "ア" is 83 41). Such runs are not checked. */
+static inline gboolean
+in_hex(guint8 b2, guint8 b1, guint8 after)
+{
+	return hex_letter(after) ||
+	       (hex_letter(b1) && (hex_letter(b2) || (b2 >= '0' && b2 <= '9')));
+}
+
+/* The byte @k (1 or 2) places before @at, in this feed or at the end of the last one. */
+static inline guint8
+byte_back(const FutScanner *scan, const guint8 *at, gsize k)
+{
+	gsize in = (gsize)(at - scan->feed_start);
+
+	return in >= k ? at[-(gssize)k] : scan->tail[k - in - 1];
+}
+
+/* A run of exactly @n (11 or 12) ASCII digits at @at, in the bytes being fed, with the byte
+ * after it there too: checked unless it lies in a hexadecimal string. */
+static inline void
+check_id_at(FutScanner *scan, const guint8 *at, gsize n)
+{
+	if (in_hex(byte_back(scan, at, 2), byte_back(scan, at, 1), at[n]))
+		return;
+	if (n == FUT_MYNUMBER_LEN)
+		check_mynumber(scan, (const gchar *)at);
+	else
+		check_resident(scan, (const gchar *)at);
+}
+
 static void
 end_chain(FutScanner *scan)
 {
@@ -182,10 +221,13 @@ end_chain(FutScanner *scan)
 static void
 end_run(FutScanner *scan, guint8 c)
 {
-	if (scan->run_len == FUT_MYNUMBER_LEN) {
-		check_mynumber(scan, scan->run);
-	} else if (scan->run_len == FUT_RESIDENT_CODE_LEN) {
-		check_resident(scan, scan->run);
+	if (scan->run_len == FUT_MYNUMBER_LEN || scan->run_len == FUT_RESIDENT_CODE_LEN) {
+		if (in_hex(scan->run_b2, scan->run_b1, c))
+			;
+		else if (scan->run_len == FUT_MYNUMBER_LEN)
+			check_mynumber(scan, scan->run);
+		else
+			check_resident(scan, scan->run);
 	}
 	if (scan->run_len == 4 && scan->chain_len < 3)
 		memcpy(scan->chain + scan->chain_len * 4, scan->run, 4);
@@ -351,20 +393,16 @@ digits_in_place(FutScanner *scan,
 	/* second pass: the checks, in the order the byte-at-a-time path makes them */
 	for (guint r = 0; ids && r < MIN(runs, G_N_ELEMENTS(run_at)); r++) {
 		gsize n = (gsize)(run_end[r] - run_at[r]);
-		if (n == FUT_MYNUMBER_LEN)
-			check_mynumber(scan, (const gchar *)run_at[r]);
-		else if (n == FUT_RESIDENT_CODE_LEN)
-			check_resident(scan, (const gchar *)run_at[r]);
+		if (n == FUT_MYNUMBER_LEN || n == FUT_RESIDENT_CODE_LEN)
+			check_id_at(scan, run_at[r], n);
 	}
 	/* a chain of more runs than that: the rest found again */
 	for (q = runs > G_N_ELEMENTS(run_at) ? run_end[G_N_ELEMENTS(run_at) - 1] + 1 : stop;
 	     ids && q < stop;) {
 		const guint8 *e = digit_run_end(q + 1, stop);
 		gsize n = (gsize)(e - q);
-		if (n == FUT_MYNUMBER_LEN)
-			check_mynumber(scan, (const gchar *)q);
-		else if (n == FUT_RESIDENT_CODE_LEN)
-			check_resident(scan, (const gchar *)q);
+		if (n == FUT_MYNUMBER_LEN || n == FUT_RESIDENT_CODE_LEN)
+			check_id_at(scan, q, n);
 		q = e + 1;
 	}
 	if (chain_ok && runs == 3) {
@@ -387,10 +425,8 @@ chain_ids(FutScanner *scan, const guint8 *wbase, guint64 ids, guint64 d, guint f
 	while (ids != 0) {
 		guint s = (guint)__builtin_ctzll(ids);
 		/* the run ends in the window: bit s + 11 is in it */
-		if (d >> (s + 11) & 1)
-			check_mynumber(scan, (const gchar *)wbase + s);
-		else
-			check_resident(scan, (const gchar *)wbase + s);
+		check_id_at(scan, wbase + s,
+		            d >> (s + 11) & 1 ? FUT_MYNUMBER_LEN : FUT_RESIDENT_CODE_LEN);
 		ids &= ids - 1;
 	}
 }
@@ -439,10 +475,8 @@ run_from_mask(FutScanner *scan,
 	if (wm->lead >> e & 1)
 		return NULL;
 	if (!((wm->dash | wm->space) >> e & 1)) {
-		if (n == FUT_MYNUMBER_LEN)
-			check_mynumber(scan, (const gchar *)p);
-		else if (n == FUT_RESIDENT_CODE_LEN)
-			check_resident(scan, (const gchar *)p);
+		if (n == FUT_MYNUMBER_LEN || n == FUT_RESIDENT_CODE_LEN)
+			check_id_at(scan, p, n);
 		return p + n;
 	}
 	is_dash = wm->dash >> e & 1;
@@ -501,10 +535,9 @@ next_stop(FutScanner *scan,
 		while (passed != 0) {
 			guint s = (guint)__builtin_ctzll(passed);
 			/* the run ends in the window: bit s + 11 is in it */
-			if (wm->digits >> (off + s + 11) & 1)
-				check_mynumber(scan, (const gchar *)p + s);
-			else
-				check_resident(scan, (const gchar *)p + s);
+			check_id_at(scan, p + s,
+			            wm->digits >> (off + s + 11) & 1 ? FUT_MYNUMBER_LEN
+			                                             : FUT_RESIDENT_CODE_LEN);
 			passed &= passed - 1;
 		}
 		if (m != 0)
@@ -570,6 +603,7 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 	if (len == 0)
 		return; /* and data may be NULL */
 	scan->bytes += len;
+	scan->feed_start = data;
 	while (p < end) {
 		guint8 b;
 
@@ -667,6 +701,8 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 		if (scan->fw_state == 3) {
 			scan->fw_state = 0;
 			if (b >= scan->legacy_lo && b <= scan->legacy_lo + 9) {
+				if (scan->run_len == 0)
+					scan->run_b1 = scan->run_b2 = 0;
 				add_digit(scan, (gchar)('0' + (b - scan->legacy_lo)));
 				continue;
 			}
@@ -681,6 +717,8 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 		} else if (scan->fw_state == 2) {
 			scan->fw_state = 0;
 			if (b >= 0x90 && b <= 0x99) {
+				if (scan->run_len == 0)
+					scan->run_b1 = scan->run_b2 = 0;
 				add_digit(scan, (gchar)('0' + (b - 0x90)));
 				continue;
 			}
@@ -688,6 +726,10 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 		}
 
 		if (is_digit(b)) {
+			if (scan->run_len == 0) {
+				scan->run_b1 = byte_back(scan, p - 1, 1);
+				scan->run_b2 = byte_back(scan, p - 1, 2);
+			}
 			add_digit(scan, (gchar)b);
 			if (digit_free) {
 				/* the rest of the run in one go */
@@ -709,6 +751,8 @@ fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len)
 		}
 	}
 	scan->ac_state = ac;
+	scan->tail[1] = len >= 2 ? data[len - 2] : scan->tail[0];
+	scan->tail[0] = data[len - 1];
 }
 
 void

@@ -70,9 +70,13 @@ typedef struct {
 	gboolean chain_ok;
 	gchar chain_sep;
 	gchar chain[FUT_MYNUMBER_LEN];
-	gboolean after_sep; /* the last byte was a chain separator after a run */
-	guint8 legacy_lead; /* lead byte of full-width digits in a legacy encoding, or 0 */
-	guint8 legacy_lo;   /* trail byte of full-width zero */
+	gboolean after_sep;       /* the last byte was a chain separator after a run */
+	guint8 run_b1;            /* the byte before the current run (0: not ASCII, or none) */
+	guint8 run_b2;            /* and the one before that */
+	guint8 tail[2];           /* the last byte of the previous feed, and the one before */
+	const guint8 *feed_start; /* the bytes being fed (during fut_scanner_feed only) */
+	guint8 legacy_lead;       /* lead byte of full-width digits in a legacy encoding, or 0 */
+	guint8 legacy_lo;         /* trail byte of full-width zero */
 	const guint8 *boring;
 	guint8 boring_own[256];
 } FutScanner;

@@ -217,9 +217,9 @@ test_classify_read_boundaries(Fixture *f, gconstpointer data)
 	g_autofree gchar *p = NULL;
 	g_autoptr(FutClassification) c = NULL;
 
-	memset(buf, 'a', len);
-	memcpy(buf + cuts[0] - 5, MN1, 12);        /* 5 digits before the cut, 7 after */
-	memcpy(buf + cuts[1] - 11, MN2, 12);       /* 11 before, 1 after */
+	memset(buf, 'x', len);               /* not a-f: digits touching those are a hex string's */
+	memcpy(buf + cuts[0] - 5, MN1, 12);  /* 5 digits before the cut, 7 after */
+	memcpy(buf + cuts[1] - 11, MN2, 12); /* 11 before, 1 after */
 	memcpy(buf + cuts[2] - 7, "個人番号", 12); /* the keyword cut in a character */
 	p = write_file(f, "boundaries.txt", buf, len);
 	c = classify_path(cl, p, 0);

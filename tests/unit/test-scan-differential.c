@@ -85,6 +85,9 @@ test_scanner_random_differential(void)
 	    "-", " ", ",", "\n", "x", "--", "  ", "- ", "\xef\xbc\x91", "\xef\xbc\x95", "\xef\xbc",
 	    "\xef", "\x82\x54", "\x82\x4f", "\x82", "\xa3\xb3", "\xa3", "個人番号", "取扱注意",
 	    "注意", "山田", "\x8c\xc2", "-a",
+	    /* hexadecimal context: letters a-f alone and in pairs, and a Shift_JIS kana whose
+	     * trail byte is 'A' (83 41) */
+	    "a", "E", "fc", "9f", "\x83\x41",
 	    /* four full-width digits: a chain part in UTF-8, Shift_JIS, EUC-JP */
 	    "\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93\xef\xbc\x94", "\x82\x50\x82\x51\x82\x52\x82\x53",
 	    "\xa3\xb1\xa3\xb2\xa3\xb3\xa3\xb4",

@@ -155,6 +155,70 @@ test_scanner_chunks(void)
 	}
 }
 
+/* A run inside a hexadecimal string (SHA-256 lists, keys, primes in programs: /usr/bin/ssh
+ * held three "My Numbers", all in its Diffie-Hellman primes) is not checked; one next to a
+ * letter that is no part of a hex string still is. Each case whole, in one-byte feeds (the
+ * context then comes from the feed before) and in every two-piece split. */
+static guint64
+scan_valid(const gchar *text, FutScanText enc, gsize piece)
+{
+	FutScanner s;
+	gsize len = strlen(text);
+
+	fut_scanner_init(&s, NULL);
+	fut_scanner_set_text(&s, enc);
+	for (gsize off = 0; off < len; off += piece)
+		fut_scanner_feed(&s, (const guint8 *)text + off, MIN(piece, len - off));
+	fut_scanner_finish(&s);
+	return s.mynumber_valid + s.resident_valid;
+}
+
+static void
+test_scanner_hex(void)
+{
+	static const struct {
+		const gchar *text;
+		FutScanText enc;
+		guint64 valid;
+	} cases[] = {
+	    /* in hex strings: a letter after, or a letter with a hex character before it */
+	    {"9f86d0818" MN1 "e7fa,", FUT_SCAN_TEXT_UTF8, 0},
+	    {"sha256 " MN2 "cafe\n", FUT_SCAN_TEXT_UTF8, 0},
+	    {"d5" MN3 "\n", FUT_SCAN_TEXT_UTF8, 0},
+	    {"0xFF" MN1 " ", FUT_SCAN_TEXT_UTF8, 0},
+	    {"ab" RC1 ",", FUT_SCAN_TEXT_UTF8, 0},
+	    /* the limit: ア's trail byte 'A' and a letter b read as hex, as in any encoding */
+	    {"\x83\x41"
+	     "b" MN1 ",",
+	     FUT_SCAN_TEXT_CP932, 0},
+	    /* not in one */
+	    {"個人番号:" MN1 ",", FUT_SCAN_TEXT_UTF8, 1},
+	    {"No." MN2 "\n", FUT_SCAN_TEXT_UTF8, 1},
+	    {"x" MN3 "x", FUT_SCAN_TEXT_UTF8, 1},
+	    {",a" MN1 ",", FUT_SCAN_TEXT_UTF8, 1}, /* one letter before, nothing hex before it */
+	    {"\x83\x41" MN1 ",", FUT_SCAN_TEXT_CP932, 1}, /* ア: 83 41, trail byte 'A' */
+	    {"\x83\x41" MN1 ",", FUT_SCAN_TEXT_UTF8, 1},
+	    {"1234-5678-901a", FUT_SCAN_TEXT_UTF8, 0}, /* not the card form's chain either */
+	    {MN1 "-", FUT_SCAN_TEXT_UTF8, 1},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		gsize len = strlen(cases[i].text);
+		g_test_message("case %u", i);
+		g_assert_cmpuint(scan_valid(cases[i].text, cases[i].enc, len), ==, cases[i].valid);
+		g_assert_cmpuint(scan_valid(cases[i].text, cases[i].enc, 1), ==, cases[i].valid);
+		for (gsize cut = 1; cut < len; cut++) {
+			FutScanner s;
+			fut_scanner_init(&s, NULL);
+			fut_scanner_set_text(&s, cases[i].enc);
+			fut_scanner_feed(&s, (const guint8 *)cases[i].text, cut);
+			fut_scanner_feed(&s, (const guint8 *)cases[i].text + cut, len - cut);
+			fut_scanner_finish(&s);
+			g_assert_cmpuint(s.mynumber_valid + s.resident_valid, ==, cases[i].valid);
+		}
+	}
+}
+
 static void
 test_scanner_words_garbage(void)
 {
@@ -194,5 +258,6 @@ main(int argc, char **argv)
 	g_test_add_func("/scan/scanner/counts", test_scanner_counts);
 	g_test_add_func("/scan/scanner/chunks", test_scanner_chunks);
 	g_test_add_func("/scan/scanner/words-garbage", test_scanner_words_garbage);
+	g_test_add_func("/scan/scanner/hex", test_scanner_hex);
 	return g_test_run();
 }
