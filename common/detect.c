@@ -150,6 +150,10 @@ resident_ok(const gchar *d)
 static void
 check_mynumber(FutScanner *scan, const gchar *digits)
 {
+	/* twelve zeros pass the check digit, and are a form's placeholder (or a table of
+	 * zeros in a program), never a number anyone was given: not counted at all */
+	if (G_UNLIKELY(memcmp(digits, "000000000000", FUT_MYNUMBER_LEN) == 0))
+		return;
 	if (mynumber_ok(digits)) {
 		if (scan->mynumber_valid++ == 0)
 			memcpy(scan->mynumber_first, digits, FUT_MYNUMBER_LEN);
