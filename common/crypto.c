@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,7 +13,6 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include "armor.h"
 #include "crypto.h"
@@ -124,15 +124,27 @@ fut_sha256_free(FutSha256 *self)
 
 /* --- randomness ---------------------------------------------------------------------- */
 
+/* From the kernel (getrandom(2), which also seeds OpenSSL's generators): no generator state
+ * per thread. RAND_priv_bytes() gave each calling thread a DRBG of its own, freed only when
+ * that thread ends, and the agent's pool threads outlive its last use: a leak report at exit
+ * under LeakSanitizer, now and then. Blocks only before the kernel's pool is first seeded. */
 gboolean
 fut_random_bytes(guint8 *buf, gsize len, GError **error)
 {
-	if (len > G_MAXINT) {
-		g_set_error(error, FUT_ERROR, FUT_ERROR_FAILED, "random request too large");
-		return FALSE;
+	gsize done = 0;
+
+	while (done < len) {
+		ssize_t n = getrandom(buf + done, len - done, 0);
+		if (n < 0) {
+			int e = errno;
+			if (e == EINTR)
+				continue;
+			g_set_error(error, FUT_ERROR, FUT_ERROR_FAILED,
+			            _("random number generator failed: %s"), g_strerror(e));
+			return FALSE;
+		}
+		done += (gsize)n;
 	}
-	if (RAND_priv_bytes(buf, (int)len) != 1)
-		return set_openssl_error(error, _("random number generator failed"));
 	return TRUE;
 }
 
