@@ -38,12 +38,25 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 export GSK_RENDERER=cairo GDK_BACKEND=x11 GTK_A11Y=none NO_AT_BRIDGE=1
 export FUT_TEST_SCREENSHOT_DIR="$shots" FUT_TEST_LOCALEDIR="$loc"
 
+# A run that fails says how it ended (an exit status, or the signal that ended it) and what
+# Xvfb printed, so a death without a TAP line is not silent.
 run() { # LANG-TAG ARGS...
 	lang=$1
 	shift
 	echo "# futari-approver tests ($lang)"
-	FUT_TEST_LANG=$lang xvfb-run -a -s "-screen 0 1280x1024x24" \
+	xlog="$abs_builddir/xvfb-$lang.log"
+	: >"$xlog"
+	FUT_TEST_LANG=$lang xvfb-run -a -e "$xlog" -s "-screen 0 1280x1024x24" \
 		dbus-run-session -- "$T" "$@"
+	st=$?
+	[ $st -eq 0 ] && return 0
+	if [ $st -gt 128 ]; then
+		echo "# the $lang run ended by signal $((st - 128)) ($(kill -l $((st - 128)) 2>/dev/null))" >&2
+	else
+		echo "# the $lang run exited $st" >&2
+	fi
+	[ -s "$xlog" ] && sed 's/^/# Xvfb: /' "$xlog" | tail -20 >&2
+	return 1
 }
 
 rc=0

@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include <locale.h>
+#include <signal.h>
 #include <string.h>
 
 #include <glib/gi18n.h>
@@ -446,6 +447,10 @@ main(int argc, char **argv)
 		g_setenv("XDG_CONFIG_HOME", config, TRUE);
 		g_setenv("XDG_DATA_HOME", data, TRUE);
 	}
+	/* A display connection that goes away must say so (GDK's "lost its connection" or
+	 * "Fatal IO error"), not end the program without a word: once a CI run lost the
+	 * English run in /approver/chooser with no TAP line and no message. */
+	signal(SIGPIPE, SIG_IGN);
 	setlocale(LC_ALL, "");
 	bindtextdomain(GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
 	bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
