@@ -36,6 +36,10 @@ xvfb-run -a -s "-screen 0 1280x1024x24" true >/dev/null 2>&1 ||
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 # The cairo renderer gives the same pixels on every machine; no accessibility bus here.
 export GSK_RENDERER=cairo GDK_BACKEND=x11 GTK_A11Y=none NO_AT_BRIDGE=1
+# GTK's file chooser keeps its own settings in GSettings: in memory here, so no dconf
+# service is started on the private bus (a bus that goes away ends a GDBus program with
+# SIGTERM and no message) and nothing is written to root's own dconf database.
+export GSETTINGS_BACKEND=memory
 export FUT_TEST_SCREENSHOT_DIR="$shots" FUT_TEST_LOCALEDIR="$loc"
 
 # A run that fails says how it ended (an exit status, or the signal that ended it) and what
