@@ -131,7 +131,7 @@ chown 65534:65534 "$g"
 as_user sh -c 'i=0; while [ $i -lt 300 ]; do i=$((i+1)); echo "$i" >"$1/.t"; mv "$1/.t" "$1/f$i.txt"; done' \
 	sh "$g" &
 grower=$!
-defer "kill $grower 2>/dev/null"
+defer "kill_ours $grower"
 wait_file "$g/f20.txt" 100 || fail "the folder does not grow"
 ex -R "$g" >"$TEST_TMP/out" 2>"$TEST_TMP/err" || true
 wait $grower
@@ -164,7 +164,7 @@ if [ -x "$PY" ] && "$PY" -c 'import fusepy' 2>/dev/null && [ -c /dev/fuse ]; the
 		"$PY" "$top_srcdir/tests/integration/stallfs.py" "$r/$s" "$release" \
 			>"$TEST_TMP/stallfs-$s.log" 2>&1 &
 		fuse_pid=$!
-		defer "touch $release; umount -l $r/$s 2>/dev/null; kill $fuse_pid 2>/dev/null"
+		defer "touch $release; umount -l $r/$s 2>/dev/null; kill_ours $fuse_pid"
 		i=0
 		until [ -f "$r/$s/stall.txt" ]; do
 			i=$((i + 1))

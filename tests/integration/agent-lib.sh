@@ -153,7 +153,7 @@ start_agent() {
 	rm -f "$SOCK"
 	"$FUTARID" --config "$ETC/agent.conf" --foreground >>"$TEST_TMP/agent.log" 2>&1 &
 	AGENT_PID=$!
-	defer "kill $AGENT_PID 2>/dev/null; wait $AGENT_PID 2>/dev/null"
+	defer "kill_ours $AGENT_PID; wait $AGENT_PID 2>/dev/null"
 	i=0
 	while [ ! -S "$SOCK" ]; do
 		i=$((i + 1))
@@ -168,7 +168,7 @@ start_agent() {
 # stop_agent: SIGTERM; the agent must exit 0 and its log must hold no sanitizer report (in
 # a sanitizer build a leak or an error makes it exit non-zero).
 stop_agent() {
-	kill "$AGENT_PID" 2>/dev/null
+	kill_ours "$AGENT_PID"
 	wait "$AGENT_PID"
 	rc=$?
 	if [ $rc -ne 0 ] || grep -q "Sanitizer\|runtime error" "$TEST_TMP/agent.log"; then
@@ -322,7 +322,7 @@ PY
 	chmod 0644 "$TEST_TMP/agent-sub.py"
 	setpriv --reuid="$1" --regid="$1" --clear-groups /usr/bin/python3 \
 		"$TEST_TMP/agent-sub.py" "$SOCK" "$3" >"$2" 2>&1 &
-	defer "kill $! 2>/dev/null"
+	defer "kill_ours $!"
 	wait_text "$2" '"subscribed"' || fail "subscribe did not answer: $(cat "$2")"
 }
 
@@ -381,7 +381,7 @@ mount_test_fuse() {
 	/usr/bin/python3 "$top_srcdir/tests/integration/$1" "$FMNT" "$RELEASE" \
 		>"$TEST_TMP/$1.log" 2>&1 &
 	fuse_pid=$!
-	defer "touch '$RELEASE'; umount -l '$FMNT' 2>/dev/null; kill $fuse_pid 2>/dev/null"
+	defer "touch '$RELEASE'; umount -l '$FMNT' 2>/dev/null; kill_ours $fuse_pid"
 	i=0
 	until [ -f "$FMNT/$2" ]; do
 		i=$((i + 1))

@@ -27,10 +27,10 @@ mb="$TEST_TMP/ns-beta"
 mkdir -p "$ma" "$mb"
 unshare -m --propagation private sh -c "mount $dev_a '$ma' && touch '$TEST_TMP/ready-a' && exec sleep 300" &
 ns_a=$!
-defer "kill $ns_a 2>/dev/null"
+defer "kill_ours $ns_a"
 unshare -m --propagation private sh -c "mount $dev_b '$mb' && exec 3>>'$mb/held' && touch '$TEST_TMP/ready-b' && exec sleep 300" &
 ns_b=$!
-defer "kill $ns_b 2>/dev/null"
+defer "kill_ours $ns_b"
 wait_file "$TEST_TMP/ready-a" && wait_file "$TEST_TMP/ready-b" || fail "cannot mount in another namespace"
 nsenter -t "$ns_a" -m touch "$ma/before" || fail "alpha's other mount is not writable to begin with"
 

@@ -27,7 +27,7 @@ while time.monotonic() < end:
             print("%.2f %s" % (time.monotonic() - start, line), flush=True)
 PY
 rx=$!
-defer "kill $rx 2>/dev/null"
+defer "kill_ours $rx"
 i=0
 while [ ! -S "$notify" ]; do
 	i=$((i + 1))

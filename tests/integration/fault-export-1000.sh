@@ -108,7 +108,7 @@ other_status() {
 	done
 ) >"$TEST_TMP/other.out" &
 other=$!
-defer "kill $other 2>/dev/null"
+defer "kill_ours $other"
 
 i=101
 while [ $i -le "$N" ]; do

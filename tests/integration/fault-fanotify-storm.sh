@@ -110,7 +110,7 @@ while [ $i -lt $OPENERS ]; do
 	pids="$pids $!"
 	i=$((i + 1))
 done
-defer "kill $pids 2>/dev/null"
+defer "kill_ours $pids"
 
 # Meanwhile: curl on the Class I file (denied each time, never hanging), cat of it by the
 # same user (allowed), and another user's status (answered within the liveness bound).

@@ -36,7 +36,7 @@ fds_before=$(ls /proc/"$AGENT_PID"/fd | wc -l)
 setpriv --reuid=65534 --regid=65534 --clear-groups "$PY" "$FLOOD" flood "$SOCK" 15 \
 	>"$TEST_TMP/flood.out" 2>&1 &
 flood_pid=$!
-defer "kill $flood_pid 2>/dev/null"
+defer "kill_ours $flood_pid"
 sleep 2
 for i in 1 2 3 4 5; do
 	start=$(date +%s)

@@ -18,7 +18,7 @@ mount -t tmpfs -o mode=0755 tmpfs /run || fail "cannot mount a private /run"
 [ -d /var/log/journal ] && { mount -t tmpfs tmpfs /var/log/journal || fail "cannot hide /var/log/journal"; }
 /lib/systemd/systemd-journald >"$TEST_TMP/journald.log" 2>&1 &
 jpid=$!
-defer "kill $jpid 2>/dev/null"
+defer "kill_ours $jpid"
 i=0
 while [ ! -S /run/systemd/journal/socket ]; do
 	i=$((i + 1))

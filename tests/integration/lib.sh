@@ -35,6 +35,23 @@ defer() {
 	CLEANUP="$*; $CLEANUP"
 }
 
+# kill_ours [-SIGNAL] PID…: signals each PID only while it is still a child of this shell.
+# Process ids wrap (pid_max is 32768 on the CI machine, and a CI run starts hundreds of
+# thousands of processes): a deferred kill of a process that has already ended and been
+# reaped would hit whatever process has its id by then, another test's included.
+kill_ours() {
+	ko_sig=TERM
+	case "${1:-}" in -*) ko_sig=${1#-} && shift ;; esac
+	for ko_p in "$@"; do
+		ko_s=$(cat "/proc/$ko_p/stat" 2>/dev/null) || continue
+		# after "PID (COMM) ": the state, then the parent's id
+		ko_s=${ko_s##*) }
+		ko_s=${ko_s#* }
+		[ "${ko_s%% *}" = "$$" ] && kill -s "$ko_sig" "$ko_p" 2>/dev/null
+	done
+	return 0
+}
+
 # loop_release DEV IMG: clears BLKROSET (the kernel keeps it after detach) on DEV and its
 # partitions and detaches DEV, but only while DEV is still backed by IMG. Tests run in
 # parallel: a loop device this test already released may by now belong to another test,

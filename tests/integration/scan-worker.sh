@@ -121,7 +121,7 @@ if [ $fuse_ok = yes ]; then
 	"$PY" "$top_srcdir/tests/integration/stallfs.py" "$fmnt" "$release" \
 		>"$TEST_TMP/stallfs.log" 2>&1 &
 	fuse_pid=$!
-	defer "touch '$release'; umount -l '$fmnt' 2>/dev/null; kill $fuse_pid 2>/dev/null"
+	defer "touch '$release'; umount -l '$fmnt' 2>/dev/null; kill_ours $fuse_pid"
 	i=0
 	until [ -f "$fmnt/stall.txt" ]; do
 		i=$((i + 1))
@@ -215,7 +215,7 @@ rm -f "$SOCK"
 setpriv --bounding-set=-all,"$caps" "$FUTARID" --config "$ETC/agent.conf" --foreground \
 	>>"$TEST_TMP/agent.log" 2>&1 &
 AGENT_PID=$!
-defer "kill $AGENT_PID 2>/dev/null"
+defer "kill_ours $AGENT_PID"
 i=0
 until [ -S "$SOCK" ]; do
 	i=$((i + 1))

@@ -82,7 +82,7 @@ cp "$top_srcdir/tests/integration/hostilefs.py" "$TEST_TMP/hostilefs.py"
 chmod 0644 "$TEST_TMP/hostilefs.py"
 as_u "$PY" "$TEST_TMP/hostilefs.py" "$R/user/65534" "$RELEASE" >"$TEST_TMP/hostilefs.log" 2>&1 &
 fuse_pid=$!
-defer "touch '$RELEASE'; umount -l '$R/user/65534' 2>/dev/null; kill $fuse_pid 2>/dev/null"
+defer "touch '$RELEASE'; umount -l '$R/user/65534' 2>/dev/null; kill_ours $fuse_pid"
 i=0
 until as_u test -f "$R/user/65534/grow.txt"; do
 	i=$((i + 1))

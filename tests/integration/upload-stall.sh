@@ -43,7 +43,7 @@ if "$PY" -c 'import fusepy' 2>/dev/null && [ -c /dev/fuse ] &&
 	"$PY" "$top_srcdir/tests/integration/stallfs.py" "$fmnt" "$release" \
 		>"$TEST_TMP/stallfs.log" 2>&1 &
 	fuse_pid=$!
-	defer "touch $release; umount -l $fmnt 2>/dev/null; kill $fuse_pid 2>/dev/null"
+	defer "touch $release; umount -l $fmnt 2>/dev/null; kill_ours $fuse_pid"
 	for _ in $(seq 100); do
 		[ -f "$fmnt/stall.txt" ] && { fuse=$fmnt; break; }
 		sleep 0.1
@@ -131,7 +131,7 @@ chmod 0644 "$TEST_TMP/lease.py"
 # Not through as_u: $! must be the lease holder itself, not a subshell around it.
 setpriv --reuid=65534 --regid=65534 --clear-groups "$PY" "$TEST_TMP/lease.py" "$U/leased.txt" "$HOME_U/leased" &
 lease_pid=$!
-defer "kill $lease_pid 2>/dev/null"
+defer "kill_ours $lease_pid"
 wait_file "$HOME_U/leased" 350 || fail "could not take a write lease in 35 s"
 # The attacker's own opener: it triggers the lease break, again and again.
 (for _ in 1 2 3 4 5; do as_u timeout 50 cat "$U/leased.txt" >/dev/null 2>&1; done) &

@@ -77,7 +77,7 @@ while True:
     c.close()
 PY
 	/usr/bin/python3 "$TEST_TMP/sink.py" "$TEST_TMP/sink.port" &
-	defer "kill $! 2>/dev/null"
+	defer "kill_ours $!"
 	wait_file "$TEST_TMP/sink.port" 50 || fail "the loopback sink did not start"
 	sleep 0.2
 	port=$(cat "$TEST_TMP/sink.port")
