@@ -37,8 +37,8 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 # The cairo renderer gives the same pixels on every machine; no accessibility bus here.
 export GSK_RENDERER=cairo GDK_BACKEND=x11 GTK_A11Y=none NO_AT_BRIDGE=1
 # GTK's file chooser keeps its own settings in GSettings: in memory here, so no dconf
-# service is started on the private bus (a bus that goes away ends a GDBus program with
-# SIGTERM and no message) and nothing is written to root's own dconf database.
+# service is started on the private bus (one moving part fewer under the test) and nothing
+# is written to root's own dconf database.
 export GSETTINGS_BACKEND=memory
 export FUT_TEST_SCREENSHOT_DIR="$shots" FUT_TEST_LOCALEDIR="$loc"
 

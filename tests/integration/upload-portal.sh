@@ -48,9 +48,15 @@ L="$TEST_TMP/log"
 
 # As the user, on a session bus of their own: hand both files to the portal, then read them
 # through its view (what the sandboxed browser does) and directly.
-cat >"$TEST_TMP/session.sh" <<SESSION
+# The session's script and what it finds live in a folder of the user's own.
+SESS="$TEST_TMP/session"
+mkdir -p "$SESS"
+chown 65534:65534 "$SESS"
+chmod 0700 "$SESS"
+chmod 0711 "$TEST_TMP"
+cat >"$SESS/session.sh" <<SESSION
 set -u
-out="$TEST_TMP/out"
+out="$SESS/out"
 s=\$(/usr/bin/python3 "$top_srcdir/tests/integration/portal-add.py" "$U/staff.csv") || exit 3
 m=\$(/usr/bin/python3 "$top_srcdir/tests/integration/portal-add.py" "$U/minutes.txt") || exit 3
 echo "staff=\$s minutes=\$m" >"\$out.paths"
@@ -59,14 +65,13 @@ timeout 10 cat "\$m" >"\$out.minutes" 2>"\$out.minutes.err"; echo \$? >"\$out.mi
 timeout 10 cat "$U/staff.csv" >"\$out.direct"
 exit 0
 SESSION
-chmod 0755 "$TEST_TMP/session.sh"
-chmod 0777 "$TEST_TMP"
-as_u env HOME="$U" XDG_RUNTIME_DIR="$RT" timeout 60 dbus-run-session -- /bin/sh "$TEST_TMP/session.sh" \
+chmod 0644 "$SESS/session.sh"
+as_u env HOME="$U" XDG_RUNTIME_DIR="$RT" timeout 60 dbus-run-session -- /bin/sh "$SESS/session.sh" \
 	>"$TEST_TMP/session.log" 2>&1
 rc=$?
 [ $rc -ne 3 ] || skip "the document portal does not run here: $(tail -3 "$TEST_TMP/session.log")"
 [ $rc -eq 0 ] || fail "the user's session ended with $rc: $(tail -5 "$TEST_TMP/session.log")"
-O="$TEST_TMP/out"
+O="$SESS/out"
 echo "# through the portal: $(cat "$O.paths")"
 
 grep -q 379474484458 "$O.direct" || fail "cat could not read the Class I file directly"
