@@ -54,6 +54,8 @@ static const KeySpec key_table[] = {
     {"usb", "export-to-unregistered", KEY_BOOL, OFF(export_unregistered), 0, 0},
     {"limits", "max-message", KEY_UINT, OFF(max_message), 1024, 1024 * 1024},
     {"limits", "requests-per-minute", KEY_UINT, OFF(requests_per_minute), 1, 100000},
+    {"limits", "export-files-at-once", KEY_UINT, OFF(export_files_at_once), 1, 1000000},
+    {"limits", "export-files-per-minute", KEY_UINT, OFF(export_files_per_minute), 1, 1000000},
     {"limits", "pending-per-uid", KEY_UINT, OFF(pending_per_uid), 1, 10000},
     {"limits", "spool-bytes-per-uid", KEY_UINT, OFF(spool_bytes_per_uid), 1, G_MAXINT64},
     {"limits", "max-export-bytes", KEY_UINT, OFF(max_export_bytes), 1, G_MAXINT64},
@@ -138,6 +140,10 @@ fut_config_new_default(void)
 	c->export_unregistered = FALSE;
 	c->max_message = 64 * 1024;
 	c->requests_per_minute = 120;
+	/* A folder of 2,000 files at full speed; past it 10 a second (a refused export is a
+	 * log record: this bounds how fast one user can grow the log with them). */
+	c->export_files_at_once = 2000;
+	c->export_files_per_minute = 600;
 	c->pending_per_uid = 32;
 	c->spool_bytes_per_uid = G_GUINT64_CONSTANT(8) * 1024 * 1024 * 1024;
 	c->max_export_bytes = G_GUINT64_CONSTANT(4) * 1024 * 1024 * 1024;

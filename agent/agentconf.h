@@ -33,9 +33,11 @@ typedef struct {
 	gboolean export_unregistered; /* FALSE: exports only to registered media */
 
 	/* [limits] */
-	guint max_message;         /* bytes of one API message */
-	guint requests_per_minute; /* per uid */
-	guint pending_per_uid;     /* pending requests per uid */
+	guint max_message;             /* bytes of one API message */
+	guint requests_per_minute;     /* per uid, every packet but the files below */
+	guint export_files_at_once;    /* per uid: exports with their file, at once... */
+	guint export_files_per_minute; /* ...then this many a minute */
+	guint pending_per_uid;         /* pending requests per uid */
 	guint64 spool_bytes_per_uid;
 	guint64 max_export_bytes;     /* one file */
 	guint request_lifetime_hours; /* how long a Class I/II request waits for approval */

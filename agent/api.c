@@ -21,6 +21,9 @@
 typedef struct {
 	GQueue times; /* gint64 monotonic µs of recent requests */
 	guint connections;
+	/* The file bucket (FUT_API_PER_FILE): files that may be sent now, as of files_at. */
+	gdouble files;
+	gint64 files_at; /* monotonic µs; 0: full */
 } UidState;
 
 struct _FutApiServer {
@@ -280,6 +283,29 @@ rate_ok(FutApiServer *server, uid_t uid)
 	return TRUE;
 }
 
+/* A bucket of limits.files_burst files, refilled at files_per_minute: a folder of that many
+ * files goes at full speed, a user sending files without end is held to the rate (each
+ * refused export is a log record: the bucket bounds how fast a user can grow the log). */
+static gboolean
+files_ok(FutApiServer *server, uid_t uid)
+{
+	UidState *s = uid_state(server, uid);
+	gint64 now = g_get_monotonic_time();
+	gdouble burst = (gdouble)server->limits.files_burst;
+
+	if (s->files_at == 0)
+		s->files = burst;
+	else
+		s->files += (gdouble)(now - s->files_at) * server->limits.files_per_minute /
+		            (60.0 * G_USEC_PER_SEC);
+	s->files = MIN(s->files, burst);
+	s->files_at = now;
+	if (s->files < 1.0)
+		return FALSE;
+	s->files -= 1.0;
+	return TRUE;
+}
+
 static const FutApiCommand *
 lookup_command(FutApiServer *server, const gchar *name)
 {
@@ -368,6 +394,18 @@ refuse:
 }
 
 static gboolean
+is_per_file(FutApiServer *server, JsonObject *msg)
+{
+	JsonNode *n = msg != NULL ? json_object_get_member(msg, "command") : NULL;
+	const FutApiCommand *cmd;
+
+	if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+		return FALSE;
+	cmd = lookup_command(server, json_node_get_string(n));
+	return cmd != NULL && (cmd->flags & FUT_API_PER_FILE) != 0;
+}
+
+static gboolean
 conn_read(Conn *conn, GIOCondition cond)
 {
 	g_autoptr(JsonObject) msg = NULL;
@@ -399,8 +437,20 @@ conn_read(Conn *conn, GIOCondition cond)
 		g_set_error(&error, FUT_ERROR, FUT_ERROR_INVALID_DATA, _("empty message"));
 		ok = FALSE;
 	}
-	/* Every packet counts against the rate, garbage included. */
-	if (!rate_ok(conn->server, conn->cred.uid)) {
+	/* Every packet counts against a rate, garbage included: a well-formed request of a
+	 * command that takes one file, with its descriptor, against the file bucket; every
+	 * other packet against requests-per-minute. */
+	if (ok && pass_fd >= 0 && is_per_file(conn->server, msg)) {
+		if (!files_ok(conn->server, conn->cred.uid)) {
+			g_clear_error(&error);
+			g_set_error(&error, FUT_ERROR, FUT_ERROR_RATE_LIMITED,
+			            _("too many files: %u at once, then at most %u per minute"),
+			            conn->server->limits.files_burst,
+			            conn->server->limits.files_per_minute);
+			fut_api_close_passed_fd(pass_fd);
+			ok = FALSE;
+		}
+	} else if (!rate_ok(conn->server, conn->cred.uid)) {
 		g_clear_error(&error);
 		g_set_error(&error, FUT_ERROR, FUT_ERROR_RATE_LIMITED,
 		            _("too many requests: at most %u per minute"),
@@ -559,6 +609,7 @@ fut_api_server_new(const gchar *path,
 void
 fut_api_server_set_limits(FutApiServer *server, const FutApiLimits *limits)
 {
+	/* The buckets keep what they hold, up to the new size (files_ok()). */
 	server->limits = *limits;
 }
 

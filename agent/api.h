@@ -18,6 +18,10 @@ typedef enum {
 	FUT_API_ANY_USER = 0,
 	FUT_API_ROOT_ONLY = 1 << 0, /* uid 0 only (administration) */
 	FUT_API_TAKES_FD = 1 << 1,  /* the request carries one open descriptor */
+	/* A request with its descriptor counts against the per-user file bucket
+	 * (FutApiLimits.files_burst, files_per_minute) instead of requests_per_minute: one
+	 * file of a folder export each, a folder's worth at once. */
+	FUT_API_PER_FILE = 1 << 2,
 } FutApiFlags;
 
 /* A handler answers @call with fut_api_call_return() or fut_api_call_return_error(), now or
@@ -35,6 +39,10 @@ typedef struct {
 	gsize max_message;
 	guint requests_per_minute;
 	guint connections_per_uid;
+	/* Requests of FUT_API_PER_FILE commands with their descriptor: a bucket of
+	 * files_burst, refilled at files_per_minute. */
+	guint files_burst;
+	guint files_per_minute;
 } FutApiLimits;
 
 /* Binds @path (removing a stale socket there), mode 0666 so every local user can connect;

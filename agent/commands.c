@@ -371,7 +371,7 @@ cmd_subscribe(FutApiCall *call, JsonObject *args, gpointer user_data)
 const FutApiCommand fut_agent_commands[] = {
     {"status", cmd_status, FUT_API_ANY_USER, 0},
     {"devices", cmd_devices, FUT_API_ANY_USER, 0},
-    {"export", fut_broker_export, FUT_API_TAKES_FD, 0},
+    {"export", fut_broker_export, FUT_API_TAKES_FD | FUT_API_PER_FILE, 0},
     {"upload-request", fut_broker_upload_request, FUT_API_TAKES_FD, 0},
     /* Up to 16 approvals of up to 16 KiB each, armoured, in one message. */
     {"redeem", fut_broker_redeem, FUT_API_ANY_USER, 320 * 1024},

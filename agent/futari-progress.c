@@ -77,7 +77,7 @@ fut_progress_draw(FutProgress *p, gboolean force)
 	fprintf(stderr, _("[%s] %3u%%  %s of %s  %u/%u files  %s/s  %s left"), bar, frac / 10,
 	        sdone, stotal, p->done_files, p->total_files, srate, sleft);
 	if (p->waiting)
-		fputs(_("  (the agent's limit of requests per minute: waiting)"), stderr);
+		fputs(_("  (the agent's limit of files per minute: waiting)"), stderr);
 	fflush(stderr);
 	p->shown = TRUE;
 }

@@ -171,6 +171,8 @@ limits_from_config(const FutConfig *c)
 	    .requests_per_minute = c->requests_per_minute,
 	    /* A user needs a few connections at once (CLI, notifier, file manager). */
 	    .connections_per_uid = 16,
+	    .files_burst = c->export_files_at_once,
+	    .files_per_minute = c->export_files_per_minute,
 	};
 	return l;
 }

@@ -1,8 +1,9 @@
 #!/bin/sh
-# futari export --recursive under the agent's per-minute request limit (issue 18): a folder
-# with more files than [limits] requests-per-minute is exported whole, the CLI waiting for
-# the limit and sending the refused file again, never leaving the rest behind or writing a
-# file twice. Takes about a minute (the limit's window).
+# futari export --recursive under the agent's file bucket (issue 18): a folder with more
+# files than [limits] export-files-at-once is exported whole, the CLI waiting for the bucket
+# to refill and sending the refused file again, never leaving the rest behind or writing a
+# file twice. requests-per-minute is tiny too: the files do not count against it. Takes
+# about half a minute (three files at one every ten seconds).
 . "$(dirname "$0")/agent-lib.sh"
 agent_enter_ns "$@"
 . "$(dirname "$0")/lib.sh"
@@ -12,7 +13,8 @@ user_home
 register_sticks alpha
 make_stick alpha
 dev=$STICK
-printf '\n[limits]\nrequests-per-minute = 3\n' >>"$ETC/agent.conf"
+printf '\n[limits]\nrequests-per-minute = 3\nexport-files-at-once = 2\nexport-files-per-minute = 6\n' \
+	>>"$ETC/agent.conf"
 start_agent
 wait_ro "$dev" || fail "stick not read-only"
 mnt="$TEST_TMP/mnt"

@@ -12,6 +12,9 @@
 #       must get a well-formed reply; prints "ok=N refused=N" (FLOOD_SEED picks the run)
 #   sockflood.py hold SOCKET N          opens N connections, then N more that it closes at
 #       once (each sends a request first), and keeps the first N open for 6 s
+#   sockflood.py exports SOCKET TO FILE N   N export requests of FILE to the stick TO in a
+#       row on one connection, each with its descriptor and its reply read; prints
+#       "ok=N limited=N refused=N" (limited: the file bucket's refusal, "too many files")
 #   sockflood.py together SOCKET TO FILE...   one export request to the stick TO per FILE,
 #       each on its own connection, all sent before any reply is read (so the agent works
 #       on them at once); prints one line per reply: "requested ID", "written PATH" or
@@ -166,6 +169,30 @@ def hold(path, n):
     print("held=%d" % n)
 
 
+def exports(path, to, f, n):
+    s = connect(path)
+    s.settimeout(30)
+    ok = limited = refused = 0
+    for i in range(n):
+        fd = os.open(f, os.O_RDONLY)
+        msg = {"command": "export",
+               "args": {"name": "flood-%d.txt" % i, "to": to, "reason": "flood"}}
+        s.sendmsg([json.dumps(msg).encode()],
+                  [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))])
+        os.close(fd)
+        while True:
+            reply = json.loads(s.recv(1 << 22))
+            if "progress" not in reply:
+                break
+        if reply.get("ok") is True:
+            ok += 1
+        elif reply.get("code") == "rate-limited" and "too many files" in reply.get("error", ""):
+            limited += 1
+        else:
+            refused += 1
+    print("ok=%d limited=%d refused=%d" % (ok, limited, refused))
+
+
 def together(path, to, files):
     conns = []
     for f in files:
@@ -193,6 +220,9 @@ def together(path, to, files):
 
 
 if __name__ == "__main__":
+    if len(sys.argv) == 6 and sys.argv[1] == "exports":
+        exports(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
+        sys.exit(0)
     if len(sys.argv) >= 5 and sys.argv[1] == "together":
         together(sys.argv[2], sys.argv[3], sys.argv[4:])
         sys.exit(0)

@@ -126,6 +126,7 @@ static const FutApiCommand table[] = {
     {"withfd", h_echo, FUT_API_TAKES_FD, 0},
     {"admin", h_echo, FUT_API_ROOT_ONLY, 0},
     {"later", h_later, FUT_API_ANY_USER, 0},
+    {"file", h_echo, FUT_API_TAKES_FD | FUT_API_PER_FILE, 0},
     {NULL, NULL, 0, 0},
 };
 
@@ -148,7 +149,28 @@ client_thread(gpointer data)
 		gchar buf[70000];
 		ssize_t n;
 
-		g_assert_cmpint(send(c->fd, d, len, MSG_NOSIGNAL), ==, (ssize_t)len);
+		/* "+..." goes with a descriptor (of /dev/null) */
+		if (len > 0 && d[0] == '+') {
+			int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			struct iovec iov = {.iov_base = (gchar *)d + 1, .iov_len = len - 1};
+			union {
+				char buf[CMSG_SPACE(sizeof(int))];
+				struct cmsghdr align;
+			} u;
+			struct msghdr mh = {.msg_iov = &iov,
+			                    .msg_iovlen = 1,
+			                    .msg_control = u.buf,
+			                    .msg_controllen = sizeof(u.buf)};
+			struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+			cm->cmsg_level = SOL_SOCKET;
+			cm->cmsg_type = SCM_RIGHTS;
+			cm->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(cm), &nul, sizeof(int));
+			g_assert_cmpint(nul, >=, 0);
+			g_assert_cmpint(sendmsg(c->fd, &mh, MSG_NOSIGNAL), ==, (ssize_t)len - 1);
+			close(nul);
+		} else
+			g_assert_cmpint(send(c->fd, d, len, MSG_NOSIGNAL), ==, (ssize_t)len);
 		n = recv(c->fd, buf, sizeof(buf), 0);
 		g_assert_cmpint(n, >, 0);
 		g_ptr_array_add(c->replies, g_strndup(buf, n));
@@ -239,6 +261,66 @@ test_server(void)
 	g_rmdir(dir);
 }
 
+/* A command that takes one file (FUT_API_PER_FILE) counts against the file bucket, only
+ * with its descriptor: a folder's files do not eat the budget of every other request, and
+ * neither garbage with a descriptor nor the command without one gets into the bucket. */
+static void
+test_file_bucket(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *dir = g_dir_make_tmp("futari-api-XXXXXX", NULL);
+	g_autofree gchar *path = g_build_filename(dir, "agent.sock", NULL);
+	FutApiLimits limits = {.max_message = 1024,
+	                       .requests_per_minute = 3,
+	                       .connections_per_uid = 4,
+	                       .files_burst = 5,
+	                       .files_per_minute = 1};
+	g_autoptr(FutApiServer) server = fut_api_server_new(path, table, &limits, NULL, &error);
+	static const struct {
+		const gchar *req, *want;
+	} steps[] = {
+	    {"+{\"command\":\"file\"}", "\"fd\":true"},
+	    {"+{\"command\":\"file\"}", "\"fd\":true"},
+	    {"+{\"command\":\"file\"}", "\"fd\":true"},
+	    {"+{\"command\":\"file\"}", "\"fd\":true"},
+	    {"+{\"command\":\"file\"}", "\"fd\":true"},
+	    {"+{\"command\":\"file\"}", "too many files: 5 at once, then at most 1 per minute"},
+	    {"+{\"command\":\"file\",\"args\":{\"x\":1}}", "too many files"},
+	    {"{\"command\":\"echo\"}", "\"ok\":true"},
+	    {"{\"command\":\"echo\"}", "\"ok\":true"},
+	    {"{\"command\":\"file\"}", "needs an open file descriptor"},
+	    {"{\"command\":\"echo\"}", "too many requests"},
+	    {"+garbage", "too many requests"},
+	    {"+{\"command\":\"withfd\"}", "too many requests"},
+	    {"+{\"command\":\"file\"}", "too many files"},
+	};
+	Client c = {0};
+	GThread *t;
+
+	g_assert_no_error(error);
+	c.fd = connect_to(path);
+	c.loop = g_main_loop_new(NULL, FALSE);
+	c.replies = g_ptr_array_new_with_free_func(g_free);
+	c.requests = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+	for (guint i = 0; i < G_N_ELEMENTS(steps); i++)
+		g_ptr_array_add(c.requests, g_bytes_new_static(steps[i].req, strlen(steps[i].req)));
+	t = g_thread_new("client", client_thread, &c);
+	g_main_loop_run(c.loop);
+	g_thread_join(t);
+	g_assert_cmpuint(c.replies->len, ==, G_N_ELEMENTS(steps));
+	for (guint i = 0; i < G_N_ELEMENTS(steps); i++) {
+		const gchar *r = g_ptr_array_index(c.replies, i);
+		if (strstr(r, steps[i].want) == NULL)
+			g_error("request %u: reply '%s' lacks '%s'", i, r, steps[i].want);
+	}
+	close(c.fd);
+	g_ptr_array_unref(c.replies);
+	g_ptr_array_unref(c.requests);
+	g_main_loop_unref(c.loop);
+	g_clear_pointer(&server, fut_api_server_free);
+	g_rmdir(dir);
+}
+
 static void
 test_usb_classes(void)
 {
@@ -280,6 +362,7 @@ main(int argc, char **argv)
 	g_test_add_func("/agent/api/parse-garbage", test_parse_garbage);
 	g_test_add_func("/agent/api/fd-passing", test_fd_passing);
 	g_test_add_func("/agent/api/server", test_server);
+	g_test_add_func("/agent/api/file-bucket", test_file_bucket);
 	g_test_add_func("/agent/usb/interface-classes", test_usb_classes);
 	return g_test_run();
 }
