@@ -190,6 +190,30 @@ connect_to(const gchar *path)
 	return fd;
 }
 
+/* Sends @reqs (n of them) in a row on one connection to the server at @path, each reply read
+ * before the next request, while the main loop serves them; returns the replies. */
+static GPtrArray *
+run_client(const gchar *path, const gchar *const *reqs, guint n)
+{
+	Client c = {0};
+	GThread *t;
+
+	c.fd = connect_to(path);
+	c.loop = g_main_loop_new(NULL, FALSE);
+	c.replies = g_ptr_array_new_with_free_func(g_free);
+	c.requests = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+	for (guint i = 0; i < n; i++)
+		g_ptr_array_add(c.requests, g_bytes_new_static(reqs[i], strlen(reqs[i])));
+	t = g_thread_new("client", client_thread, &c);
+	g_main_loop_run(c.loop);
+	g_thread_join(t);
+	close(c.fd);
+	g_ptr_array_unref(c.requests);
+	g_main_loop_unref(c.loop);
+	g_assert_cmpuint(c.replies->len, ==, n);
+	return c.replies;
+}
+
 static void
 test_server(void)
 {
@@ -229,22 +253,12 @@ test_server(void)
 	    "\"ok\":true",
 	    "too many requests",
 	};
-	Client c = {0};
-	GThread *t;
+	g_autoptr(GPtrArray) replies = NULL;
 
 	g_assert_no_error(error);
-	c.fd = connect_to(path);
-	c.loop = g_main_loop_new(NULL, FALSE);
-	c.replies = g_ptr_array_new_with_free_func(g_free);
-	c.requests = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
-	for (guint i = 0; i < G_N_ELEMENTS(reqs); i++)
-		g_ptr_array_add(c.requests, g_bytes_new_static(reqs[i], strlen(reqs[i])));
-	t = g_thread_new("client", client_thread, &c);
-	g_main_loop_run(c.loop);
-	g_thread_join(t);
-	g_assert_cmpuint(c.replies->len, ==, G_N_ELEMENTS(reqs));
+	replies = run_client(path, reqs, G_N_ELEMENTS(reqs));
 	for (guint i = 0; i < G_N_ELEMENTS(reqs); i++) {
-		const gchar *r = g_ptr_array_index(c.replies, i);
+		const gchar *r = g_ptr_array_index(replies, i);
 		const gchar *want = expect[i];
 		if (want == NULL)
 			want = getuid() == 0 ? "\"ok\":true" : "root) only";
@@ -252,10 +266,6 @@ test_server(void)
 			g_error("request %u: reply '%s' lacks '%s'", i, r, want);
 		g_assert_null(strchr(r, '\n'));
 	}
-	close(c.fd);
-	g_ptr_array_unref(c.replies);
-	g_ptr_array_unref(c.requests);
-	g_main_loop_unref(c.loop);
 	g_clear_pointer(&server, fut_api_server_free);
 	g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
 	g_rmdir(dir);
@@ -294,29 +304,18 @@ test_file_bucket(void)
 	    {"+{\"command\":\"withfd\"}", "too many requests"},
 	    {"+{\"command\":\"file\"}", "too many files"},
 	};
-	Client c = {0};
-	GThread *t;
+	const gchar *reqs[G_N_ELEMENTS(steps)];
+	g_autoptr(GPtrArray) replies = NULL;
 
 	g_assert_no_error(error);
-	c.fd = connect_to(path);
-	c.loop = g_main_loop_new(NULL, FALSE);
-	c.replies = g_ptr_array_new_with_free_func(g_free);
-	c.requests = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
 	for (guint i = 0; i < G_N_ELEMENTS(steps); i++)
-		g_ptr_array_add(c.requests, g_bytes_new_static(steps[i].req, strlen(steps[i].req)));
-	t = g_thread_new("client", client_thread, &c);
-	g_main_loop_run(c.loop);
-	g_thread_join(t);
-	g_assert_cmpuint(c.replies->len, ==, G_N_ELEMENTS(steps));
+		reqs[i] = steps[i].req;
+	replies = run_client(path, reqs, G_N_ELEMENTS(steps));
 	for (guint i = 0; i < G_N_ELEMENTS(steps); i++) {
-		const gchar *r = g_ptr_array_index(c.replies, i);
+		const gchar *r = g_ptr_array_index(replies, i);
 		if (strstr(r, steps[i].want) == NULL)
 			g_error("request %u: reply '%s' lacks '%s'", i, r, steps[i].want);
 	}
-	close(c.fd);
-	g_ptr_array_unref(c.replies);
-	g_ptr_array_unref(c.requests);
-	g_main_loop_unref(c.loop);
 	g_clear_pointer(&server, fut_api_server_free);
 	g_rmdir(dir);
 }
