@@ -523,7 +523,10 @@ accept_cb(gint lfd, GIOCondition cond, gpointer user_data)
 	}
 	s = uid_state(server, conn->cred.uid);
 	if (s->connections >= server->limits.connections_per_uid) {
-		g_autoptr(GError) error = g_error_new(FUT_ERROR, FUT_ERROR_REFUSED,
+		/* "busy": a client may wait it out and ask again (one of a folder export's
+		 * files beside another folder and the notifier), tests/integration/
+		 * agent-export-connections.sh */
+		g_autoptr(GError) error = g_error_new(FUT_ERROR, FUT_ERROR_BUSY,
 		                                      _("too many open connections for this user"));
 		/* A failed send (the caller has gone already) closes the connection, which drops
 		 * a reference: hold a second one so the last unref below frees it, once. */

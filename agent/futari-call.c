@@ -95,6 +95,60 @@ reply_timeout_ms(const gchar *command)
 
 /* Sends one request and returns its result object; a refusal becomes @error with the
  * agent's one-line reason. Interim {"progress":…} messages go to @progress. */
+/* Reads the answer to @command on @fd, handing progress messages to @progress. Sets
+ * *@ret_reply (NULL when the agent closed without one). */
+static gboolean
+read_answer(int fd,
+            const gchar *command,
+            ProgressFunc progress,
+            gpointer progress_data,
+            JsonObject **ret_reply,
+            GError **error)
+{
+	g_autoptr(JsonObject) reply = NULL;
+
+	for (;;) {
+		JsonNode *pn;
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		int timeout = reply_timeout_ms(command), pr, got_fd = -1;
+
+		do
+			pr = poll(&pfd, 1, timeout);
+		while (pr < 0 && errno == EINTR);
+		if (pr == 0) {
+			g_set_error(
+			    error, FUT_ERROR, FUT_ERROR_IO,
+			    _("the futari agent did not answer within %d seconds: is futarid "
+			      "stopped? Ask IT to check 'systemctl status futarid'"),
+			    timeout / 1000);
+			return FALSE;
+		}
+		g_clear_pointer(&reply, json_object_unref);
+		if (!fut_api_recv(fd, 4 * 1024 * 1024, &reply, &got_fd, error)) {
+			/* An agent that answers and closes before reading the request (too many
+			 * connections of this user) makes the kernel report the reset first; its
+			 * answer is still queued behind it and says why. */
+			struct pollfd again = {.fd = fd, .events = POLLIN};
+			if (poll(&again, 1, 0) != 1 || (again.revents & POLLIN) == 0 ||
+			    !fut_api_recv(fd, 4 * 1024 * 1024, &reply, &got_fd, NULL) ||
+			    reply == NULL)
+				return FALSE;
+			g_clear_error(error);
+		}
+		if (got_fd >= 0)
+			close(got_fd);
+		if (reply == NULL)
+			break;
+		pn = json_object_get_member(reply, "progress");
+		if (pn == NULL)
+			break;
+		if (JSON_NODE_HOLDS_OBJECT(pn) && progress != NULL)
+			progress(json_node_get_object(pn), progress_data);
+	}
+	*ret_reply = g_steal_pointer(&reply);
+	return TRUE;
+}
+
 JsonObject *
 agent_call_full(const gchar *command,
                 JsonObject *args,
@@ -105,57 +159,31 @@ agent_call_full(const gchar *command,
 {
 	g_autoptr(JsonObject) req = json_object_new();
 	g_autoptr(JsonObject) reply = NULL;
+	g_autoptr(GError) send_error = NULL;
 	int fd = agent_connect(error);
-	int got_fd = -1;
 	JsonNode *ok;
 	const gchar *msg = NULL;
+	gboolean read;
 
 	if (fd < 0)
 		return NULL;
 	json_object_set_string_member(req, "command", command);
 	if (args != NULL)
 		json_object_set_object_member(req, "args", json_object_ref(args));
-	if (!fut_api_send(fd, req, pass_fd, error)) {
-		close(fd);
-		return NULL;
-	}
-	for (;;) {
-		JsonNode *pn;
+	if (fut_api_send(fd, req, pass_fd, &send_error)) {
+		read = read_answer(fd, command, progress, progress_data, &reply, error);
+	} else {
+		/* The agent may have answered at once and closed (too many connections of this
+		 * user): its answer, with its code, says more than the broken pipe. */
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		int timeout = reply_timeout_ms(command), pr;
-
-		do
-			pr = poll(&pfd, 1, timeout);
-		while (pr < 0 && errno == EINTR);
-		if (pr == 0) {
-			close(fd);
-			g_set_error(
-			    error, FUT_ERROR, FUT_ERROR_IO,
-			    _("the futari agent did not answer within %d seconds: is futarid "
-			      "stopped? Ask IT to check 'systemctl status futarid'"),
-			    timeout / 1000);
-			return NULL;
-		}
-		g_clear_pointer(&reply, json_object_unref);
-		if (!fut_api_recv(fd, 4 * 1024 * 1024, &reply, &got_fd, error)) {
-			close(fd);
-			return NULL;
-		}
-		if (got_fd >= 0) {
-			close(got_fd);
-			got_fd = -1;
-		}
-		if (reply == NULL)
-			break;
-		pn = json_object_get_member(reply, "progress");
-		if (pn == NULL)
-			break;
-		if (JSON_NODE_HOLDS_OBJECT(pn) && progress != NULL)
-			progress(json_node_get_object(pn), progress_data);
+		read = poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN) != 0 &&
+		       read_answer(fd, command, NULL, NULL, &reply, NULL) && reply != NULL;
+		if (!read)
+			g_propagate_error(error, g_steal_pointer(&send_error));
 	}
 	close(fd);
-	if (got_fd >= 0)
-		close(got_fd);
+	if (!read)
+		return NULL;
 	if (reply == NULL) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_IO, _("the agent closed the connection"));
 		return NULL;

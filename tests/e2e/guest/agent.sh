@@ -161,6 +161,9 @@ fe_start_agent() {
 # fe_exit: the scenario's own cleanup ($FE_ON_EXIT), then the agent stopped gracefully.
 fe_exit() {
 	eval "${FE_ON_EXIT:-true}" || true
+	# What the agent said, for the host's artifacts when the scenario failed (before the
+	# stop, which fails the scenario itself when the agent does not exit 0).
+	[ -z "${E2E_ARTIFACTS:-}" ] || cp "$FE_AGENT_LOG" "$E2E_ARTIFACTS/agent.log" 2>/dev/null || true
 	fe_stop_agent
 }
 

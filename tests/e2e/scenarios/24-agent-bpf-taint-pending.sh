@@ -155,8 +155,12 @@ G=$U/notes.txt
 e2e_as hanako sh -c "printf 'lunch menu FRESH-III-DATA\n' >'$G'"
 resolved=$(status taint_resolved)
 e2e_as hanako cat "$G" >/dev/null
-for ((j = 0; j < 300; j++)); do [ "$(status taint_resolved)" -gt "$resolved" ] && break; sleep 0.1; done
-[ "$(status taint_resolved)" -gt "$resolved" ] || fail "the agent never resolved the Class III file's pending mark"
+# Up to 90 s: the learner may be waiting on a content-parser worker of the frozen rounds above
+# until the pool's deadline (30 s), and everything runs several times slower under TCG (a CI
+# run on a slower machine missed a 30 s bound here, with the whole scenario at 400 s).
+for ((j = 0; j < 900; j++)); do [ "$(status taint_resolved)" -gt "$resolved" ] && break; sleep 0.1; done
+[ "$(status taint_resolved)" -gt "$resolved" ] ||
+	fail "the agent never resolved the Class III file's pending mark (taint: pending marks $(status taint_pending_set), resolved $(status taint_resolved), overflow $(status taint_pending_overflow); agent log in the artifacts)"
 e2e_as hanako timeout 60 bash -c "cat '$G' | $C --data-binary @- $URL" >"$E2E_SCRATCH/iii.out" 2>&1 ||
 	fail "a classified Class III file was refused: $(cat "$E2E_SCRATCH/iii.out") $(tail -n 1 "$FE_LOG"/egress-*.jsonl | cut -c1-600)"
 grep -q FRESH-III-DATA "$recv" || fail "the listener did not receive the Class III file"
