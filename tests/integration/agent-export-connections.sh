@@ -18,11 +18,7 @@ register_sticks alpha
 make_stick alpha 64M
 dev=$STICK
 start_agent
-wait_ro "$dev" || fail "stick not read-only"
-mnt="$TEST_TMP/mnt"
-mkdir -p "$mnt"
-mount "$dev" "$mnt" 2>/dev/null || fail "cannot mount the stick"
-defer "umount $mnt 2>/dev/null"
+stick_view "$dev"
 
 # The notifier's subscription, held for the whole test.
 agent_subscribe 65534 "$TEST_TMP/events" 120

@@ -21,11 +21,7 @@ dev=$STICK
 base_conf="$TEST_TMP/agent.conf.base"
 cp "$ETC/agent.conf" "$base_conf"
 start_agent
-wait_ro "$dev" || fail "stick not read-only"
-mnt="$TEST_TMP/mnt"
-mkdir -p "$mnt"
-mount "$dev" "$mnt" 2>/dev/null || fail "cannot mount the stick"
-defer "umount $mnt 2>/dev/null"
+stick_view "$dev"
 FLOOD="$top_srcdir/tests/integration/sockflood.py"
 
 # 1. The shipped limits: a folder of 400 files in one go, no wait for a minute's window.

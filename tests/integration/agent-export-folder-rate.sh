@@ -16,11 +16,7 @@ dev=$STICK
 printf '\n[limits]\nrequests-per-minute = 3\nexport-files-at-once = 2\nexport-files-per-minute = 6\n' \
 	>>"$ETC/agent.conf"
 start_agent
-wait_ro "$dev" || fail "stick not read-only"
-mnt="$TEST_TMP/mnt"
-mkdir -p "$mnt"
-mount "$dev" "$mnt" 2>/dev/null || fail "cannot mount the stick"
-defer "umount $mnt 2>/dev/null"
+stick_view "$dev"
 
 src="$HOME_U/five"
 mkdir -p "$src"

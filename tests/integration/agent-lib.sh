@@ -189,6 +189,16 @@ wait_ro() {
 
 # register_sticks NAME...: writes the media register with one asset per name
 # (CITY-USB-<NAME>, serial "$MARK-NAME").
+# stick_view DEV: mounts the stick DEV (read-only to users, the agent has made it so) at
+# $TEST_TMP/mnt for the test to read what was written; sets mnt; unmounted at exit.
+stick_view() {
+	wait_ro "$1" || fail "stick not read-only"
+	mnt="$TEST_TMP/mnt"
+	mkdir -p "$mnt"
+	mount "$1" "$mnt" 2>/dev/null || fail "cannot mount the stick"
+	defer "umount $mnt 2>/dev/null"
+}
+
 register_sticks() {
 	: >"$ETC/media.conf"
 	for n in "$@"; do
