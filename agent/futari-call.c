@@ -93,8 +93,6 @@ reply_timeout_ms(const gchar *command)
 	return 30 * 1000;
 }
 
-/* Sends one request and returns its result object; a refusal becomes @error with the
- * agent's one-line reason. Interim {"progress":…} messages go to @progress. */
 /* Reads the answer to @command on @fd, handing progress messages to @progress. Sets
  * *@ret_reply (NULL when the agent closed without one). */
 static gboolean
@@ -149,6 +147,8 @@ read_answer(int fd,
 	return TRUE;
 }
 
+/* Sends one request and returns its result object; a refusal becomes @error with the
+ * agent's one-line reason. Interim {"progress":…} messages go to @progress. */
 JsonObject *
 agent_call_full(const gchar *command,
                 JsonObject *args,

@@ -30,8 +30,9 @@ static gboolean opt_recursive = FALSE;
  * share of workers reading a user's files (FUT_BROKER_WORK_PER_UID, 9), so the folder's
  * files are never refused as "busy" by each other (each retry would count against the
  * file bucket, [limits] export-files-at-once) and another program of the user still gets
- * one; fewer than the agent's connections per user (16): two folders at once and the
- * notifier still fit. */
+ * one; fewer than the agent's connections per user (16). Two folders at once beside the
+ * notifier need 17: the connection past the bound is answered "busy" and the file is sent
+ * again (export_one). */
 #define EXPORT_IN_FLIGHT 8
 
 /* The tally, the progress bar and the terminal, shared by the threads sending files. */
