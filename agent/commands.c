@@ -81,6 +81,8 @@ cmd_status(FutApiCall *call, JsonObject *args, gpointer user_data)
 		 * resolved as Class II), and its bound */
 		json_object_set_int_member(r, "upload_learn_dropped", (gint64)st.learn_dropped);
 		json_object_set_int_member(r, "upload_learn_bound", (gint64)st.learn_bound);
+		/* how far behind the learner is: opens waiting for it now */
+		json_object_set_int_member(r, "upload_learn_waiting", (gint64)st.learn_waiting);
 		/* upload.observed written durably before the open, the opens refused because
 		 * the log could not take theirs, and the flushes that wrote them */
 		json_object_set_int_member(r, "upload_observed_durable",

@@ -544,5 +544,6 @@ fut_fanwatch_get_stats(FutFanwatch *fw, FutFanwatchStats *ret_stats)
 	ret_stats->learn_dropped = fw->learn_dropped;
 	ret_stats->learn_peak = fw->learn_peak;
 	ret_stats->learn_bound = fw->learn_bound;
+	ret_stats->learn_waiting = fw->learn_len;
 	g_mutex_unlock(&fw->learn_lock);
 }

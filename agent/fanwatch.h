@@ -275,6 +275,7 @@ typedef struct {
 	guint64 learn_dropped;    /* opens not learnt: the learner's queue was at its bound */
 	guint64 learn_peak;       /* the most opens waiting for the learner at once */
 	guint64 learn_bound;      /* that bound */
+	guint64 learn_waiting;    /* opens waiting for the learner now (or being learnt) */
 	guint64 observed_durable; /* upload.observed records made durable before the answer */
 	guint64 observed_refused; /* opens refused: their upload.observed could not be written */
 	guint64 observe_commits;  /* batches of them (one flush each) */

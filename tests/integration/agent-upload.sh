@@ -174,6 +174,7 @@ as_user "$FUTARI" status | grep -q "upload control:   on (.* denied, 1 approvals
 st=$(as_user "$FUTARI" status --json)
 echo "$st" | grep -q '"upload_learn_dropped" *: *0' || fail "status --json lacks upload_learn_dropped: $st"
 echo "$st" | grep -q '"upload_learn_bound" *: *[1-9]' || fail "status --json lacks upload_learn_bound: $st"
+echo "$st" | grep -q '"upload_learn_waiting" *: *[0-9]' || fail "status --json lacks upload_learn_waiting: $st"
 as_user "$FUTARI" requests | grep -q "redeemed.*bid.txt" || fail "requests does not show it redeemed"
 # The window ends: denied again, with no call from anyone.
 now=$(date -u +%s)

@@ -306,6 +306,7 @@ print_stats(Harness *h)
 	STAT(learn_dropped);
 	STAT(learn_peak);
 	STAT(learn_bound);
+	STAT(learn_waiting);
 #undef STAT
 	for (guint i = 0; i < G_N_ELEMENTS(resolved); i++) {
 		g_autofree gchar *name = g_strdup_printf("resolved_%u", i);

@@ -5,6 +5,7 @@
 #     pending number resolves with the file's class (Class III here), none as Class II, none
 #     dropped; the queue held more than 256 at once;
 #   - one version opened 300 times while it waits shares one place: classified once;
+#   - the backlog is counted while it lasts (learn_waiting) and drains to 0;
 #   - a version the learner is classifying is not classified again for an upload program's
 #     open meanwhile, nor the other way round: each scan is counted;
 #   - at the hard bound (a low descriptor limit: half of it beyond a reserve), opens past it
@@ -97,7 +98,19 @@ timeout 60 "$PY3" -c '
 import os, sys
 for _ in range(300):
     os.close(os.open(sys.argv[1], os.O_RDONLY))' "$mnt/lag-same" || fail "could not open the shared file"
+# the learner is about 12 s behind (20 ms a file): its backlog is shown (upload_learn_waiting)
+kill -USR2 "$hpid"
+sleep 0.5
+[ "$(stat learn_waiting)" -gt 0 ] || fail "nothing waits for the learner right after the burst: $(grep '"stats"' "$out" | tail -1)"
 wait_resolved 601
+# and it drains: nothing waits once every number is resolved (the last one leaves its place
+# just after resolving)
+for _ in $(seq 20); do
+	kill -USR2 "$hpid"
+	sleep 0.25
+	[ "$(stat learn_waiting)" = 0 ] && break
+done
+[ "$(stat learn_waiting)" = 0 ] || fail "opens still wait for the learner after all resolved: $(grep '"stats"' "$out" | tail -1)"
 [ "$(stat resolved_3)" = 601 ] || fail "not every version resolved as Class III: $(grep '"stats"' "$out" | tail -1)"
 [ "$(stat resolved_2)" = 0 ] || fail "a burst resolved files as Class II: $(grep '"stats"' "$out" | tail -1)"
 [ "$(stat learn_dropped)" = 0 ] || fail "the learner dropped files: $(grep '"stats"' "$out" | tail -1)"
