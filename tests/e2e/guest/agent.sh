@@ -147,6 +147,10 @@ fe_start_agent() {
 	"$FUTARID" --config "${FE_CONF:-$FE_ETC/agent.conf}" --foreground >>"$FE_AGENT_LOG" 2>&1 &
 	AGENT_PID=$!
 	trap 'fe_exit' EXIT
+	# The guest's timeout ends an over-time scenario with SIGTERM: exit through the EXIT trap,
+	# so the agent's log still reaches the artifacts (bash runs it once the running command
+	# returns; the guest kills the group 5 s after the TERM).
+	trap 'echo "FAIL: scenario stopped by SIGTERM (over its e2e-timeout?)" >&2; exit 124' TERM
 	local i=0
 	while [ ! -S "$FE_SOCK" ]; do
 		i=$((i + 1))
