@@ -29,11 +29,17 @@ struct _FutScanSpawner {
 	GMutex lock;
 	int sock;
 	pid_t pid;
+	guint timeout_ms;
+	gint32 serial; /* of the last request (under lock) */
 };
 
+/* Requests are two gint32: {'s', serial} starts a worker, {'k', pid} kills one (no answer).
+ * A start is answered with its serial, so an answer that came after its request was given
+ * up on is told apart from the answer to the next one (and its worker killed). */
 typedef struct {
 	gint32 pid;
 	gint32 err; /* errno when pid < 0 */
+	gint32 serial;
 } SpawnReply;
 
 gboolean
@@ -107,7 +113,7 @@ spawner_main(int sock, const FutScanSpawnConfig *cfg, pid_t agent)
 	for (;;) {
 		gint32 c[2] = {0, 0};
 		int pair[2];
-		SpawnReply r = {-1, 0};
+		SpawnReply r = {-1, 0, 0};
 		struct iovec iov = {&r, sizeof(r)};
 		union {
 			struct cmsghdr align;
@@ -126,8 +132,9 @@ spawner_main(int sock, const FutScanSpawnConfig *cfg, pid_t agent)
 				kill(c[1], SIGKILL);
 			continue;
 		}
-		if (n != 1 || c[0] != 's')
+		if (n != sizeof(c) || c[0] != 's')
 			_exit(1);
+		r.serial = c[1];
 		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
 			r.err = errno;
 			pair[0] = -1;
@@ -183,7 +190,39 @@ fut_scan_spawner_new(const FutScanSpawnConfig *cfg, GError **error)
 	g_mutex_init(&self->lock);
 	self->sock = pair[0];
 	self->pid = pid;
+	self->timeout_ms = SPAWN_TIMEOUT_MS;
 	return self;
+}
+
+void
+fut_scan_spawner_set_timeout(FutScanSpawner *self, guint timeout_ms)
+{
+	g_mutex_lock(&self->lock);
+	self->timeout_ms = MAX(timeout_ms, 1);
+	g_mutex_unlock(&self->lock);
+}
+
+pid_t
+fut_scan_spawner_get_pid(FutScanSpawner *self)
+{
+	return self->pid;
+}
+
+/* A worker whose start was given up on (its answer came late): killed and, when it has ended
+ * within 200 ms, reaped (it is the agent's child; otherwise the agent's next reaping of
+ * stray children takes it). Lock held. */
+static void
+drop_late_worker(FutScanSpawner *self, pid_t pid)
+{
+	gint32 msg[2] = {'k', (gint32)pid};
+
+	(void)!send(self->sock, msg, sizeof(msg), MSG_NOSIGNAL);
+	for (guint i = 0; i < 40; i++) {
+		pid_t got = waitpid(pid, NULL, WNOHANG);
+		if (got != 0 && !(got < 0 && errno == EINTR))
+			return;
+		g_usleep(5000);
+	}
 }
 
 void
@@ -200,39 +239,55 @@ fut_scan_spawner_free(FutScanSpawner *self)
 int
 fut_scan_spawner_spawn(FutScanSpawner *self, pid_t *ret_pid, GError **error)
 {
-	SpawnReply r = {-1, 0};
-	struct iovec iov = {&r, sizeof(r)};
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} cbuf;
-	struct msghdr msg = {.msg_iov = &iov,
-	                     .msg_iovlen = 1,
-	                     .msg_control = cbuf.buf,
-	                     .msg_controllen = sizeof(cbuf.buf)};
-	struct pollfd p = {self->sock, POLLIN, 0};
+	SpawnReply r = {-1, 0, 0};
+	gint32 req[2] = {'s', 0};
+	gint64 deadline;
 	int fd = -1;
-	ssize_t n;
-	int rc;
+	ssize_t n = -1;
 
 	g_mutex_lock(&self->lock);
-	if (send(self->sock, "s\0\0\0", 1, MSG_NOSIGNAL) != 1) {
+	req[1] = ++self->serial;
+	if (send(self->sock, req, sizeof(req), MSG_NOSIGNAL) != sizeof(req)) {
 		int e = errno;
 		g_mutex_unlock(&self->lock);
 		fut_error_set_errno(error, e, _("the classifier worker spawner is gone"));
 		return -1;
 	}
-	do
-		rc = poll(&p, 1, SPAWN_TIMEOUT_MS);
-	while (rc < 0 && errno == EINTR);
-	n = rc > 0 ? recvmsg(self->sock, &msg, MSG_CMSG_CLOEXEC) : -1;
-	g_mutex_unlock(&self->lock);
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); n > 0 && c != NULL;
-	     c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	deadline = g_get_monotonic_time() + (gint64)self->timeout_ms * 1000;
+	for (;;) {
+		struct iovec iov = {&r, sizeof(r)};
+		union {
+			struct cmsghdr align;
+			char buf[CMSG_SPACE(sizeof(int))];
+		} cbuf;
+		struct msghdr msg = {.msg_iov = &iov,
+		                     .msg_iovlen = 1,
+		                     .msg_control = cbuf.buf,
+		                     .msg_controllen = sizeof(cbuf.buf)};
+		struct pollfd p = {self->sock, POLLIN, 0};
+		gint64 left = deadline - g_get_monotonic_time();
+		int rc;
+
+		do
+			rc = poll(&p, 1, (int)MAX((left + 999) / 1000, 0));
+		while (rc < 0 && errno == EINTR);
+		n = rc > 0 ? recvmsg(self->sock, &msg, MSG_CMSG_CLOEXEC) : -1;
+		fd = -1;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); n > 0 && c != NULL;
+		     c = CMSG_NXTHDR(&msg, c)) {
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+			    c->cmsg_len == CMSG_LEN(sizeof(int)))
+				memcpy(&fd, CMSG_DATA(c), sizeof(int));
+		}
+		if (n != sizeof(r) || r.serial == req[1])
+			break;
+		/* the late answer to a request given up on */
+		if (fd >= 0)
+			close(fd);
+		if (r.pid > 0)
+			drop_late_worker(self, r.pid);
 	}
+	g_mutex_unlock(&self->lock);
 	if (n != sizeof(r) || r.pid <= 0 || fd < 0) {
 		if (fd >= 0)
 			close(fd);

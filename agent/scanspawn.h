@@ -39,6 +39,13 @@ int fut_scan_spawner_spawn(FutScanSpawner *self, pid_t *ret_pid, GError **error)
  * reaps. */
 void fut_scan_spawner_kill(FutScanSpawner *self, pid_t pid);
 
+/* How long fut_scan_spawner_spawn() waits for the spawner's answer (default 10 s). An
+ * answer that comes later is recognised by its serial number at the next start, and its
+ * worker killed. For tests. */
+void fut_scan_spawner_set_timeout(FutScanSpawner *self, guint timeout_ms);
+/* The spawner's pid (tests stop it to make it late). */
+pid_t fut_scan_spawner_get_pid(FutScanSpawner *self);
+
 /* Resolves @user to a uid and gid; refuses root and a missing user. */
 gboolean fut_scan_lookup_user(const gchar *user, uid_t *ret_uid, gid_t *ret_gid, GError **error);
 

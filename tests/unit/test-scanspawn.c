@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The content-parser worker spawner (agent/scanspawn.h), as root: a start whose answer
+ * comes after the agent gave up on it must not shift every later start by one. Before the
+ * answers carried the request's serial number, the next start read the late answer (the
+ * worker started for the request given up on), and its own worker stayed behind unused, one
+ * more idle process each time. Now the late worker is killed and the start gets its own. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "errors.h"
+#include "scanspawn.h"
+
+/* The live (not zombie) children of this process, reaping the ended ones first. */
+static GArray *
+live_children(void)
+{
+	GArray *pids = g_array_new(FALSE, FALSE, sizeof(pid_t));
+	DIR *d;
+	struct dirent *e;
+
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	d = opendir("/proc");
+	g_assert_nonnull(d);
+	while ((e = readdir(d)) != NULL) {
+		g_autofree gchar *path = NULL;
+		g_autofree gchar *stat = NULL;
+		const gchar *close_paren;
+		char state;
+		int ppid;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		path = g_strdup_printf("/proc/%s/stat", e->d_name);
+		if (!g_file_get_contents(path, &stat, NULL, NULL))
+			continue;
+		/* pid (comm) state ppid …; comm may hold spaces and parentheses */
+		close_paren = strrchr(stat, ')');
+		if (close_paren == NULL || sscanf(close_paren + 1, " %c %d", &state, &ppid) != 2)
+			continue;
+		if (ppid == getpid() && state != 'Z') {
+			pid_t pid = (pid_t)atoi(e->d_name);
+			g_array_append_val(pids, pid);
+		}
+	}
+	closedir(d);
+	return pids;
+}
+
+static gboolean
+has_pid(GArray *pids, pid_t pid)
+{
+	for (guint i = 0; i < pids->len; i++)
+		if (g_array_index(pids, pid_t, i) == pid)
+			return TRUE;
+	return FALSE;
+}
+
+static void
+test_late_answer(void)
+{
+	g_autofree gchar *dir = NULL;
+	g_autofree gchar *program = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GArray) before = NULL;
+	g_autoptr(GArray) after = NULL;
+	FutScanSpawnConfig cfg = {0};
+	FutScanSpawner *sp;
+	pid_t spawner, p2 = 0, p3 = 0;
+	int fd, fd3;
+
+	if (geteuid() != 0) {
+		g_test_skip("the spawner keeps CAP_SETUID, CAP_SETGID and CAP_KILL: needs root");
+		return;
+	}
+	dir = g_dir_make_tmp("futari-spawn-XXXXXX", &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(chmod(dir, 0755), ==, 0);
+	program = g_build_filename(dir, "worker", NULL);
+	/* stands in for futari-scan-worker: ignores its options, lives until killed */
+	g_file_set_contents(program, "#!/bin/sh\nexec sleep 60\n", -1, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(chmod(program, 0755), ==, 0);
+	cfg.program = program;
+	cfg.uid = 65534;
+	cfg.gid = 65534;
+	cfg.memory = 256 * 1024 * 1024;
+	cfg.cpu = 10;
+
+	before = live_children();
+	sp = fut_scan_spawner_new(&cfg, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(sp);
+	spawner = fut_scan_spawner_get_pid(sp);
+	fut_scan_spawner_set_timeout(sp, 300);
+
+	/* the spawner held up past the wait: the start fails, its answer comes later */
+	g_assert_cmpint(kill(spawner, SIGSTOP), ==, 0);
+	fd = fut_scan_spawner_spawn(sp, &p2, &error);
+	g_assert_cmpint(fd, ==, -1);
+	g_assert_error(error, FUT_ERROR, FUT_ERROR_FAILED);
+	g_assert_nonnull(strstr(error->message, "did not answer"));
+	g_clear_error(&error);
+	g_assert_cmpint(kill(spawner, SIGCONT), ==, 0);
+	g_usleep(300 * 1000); /* the late worker starts; its answer waits in the socket */
+
+	/* the next start: its own worker, the late one killed */
+	fut_scan_spawner_set_timeout(sp, 10000);
+	fd = fut_scan_spawner_spawn(sp, &p2, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(fd, >=, 0);
+	after = live_children();
+	/* the spawner and this start's worker, nothing else */
+	g_assert_cmpuint(after->len, ==, before->len + 2);
+	g_assert_true(has_pid(after, spawner));
+	g_assert_true(has_pid(after, p2));
+
+	/* and the one after gets its own too (not p2's answer again) */
+	fd3 = fut_scan_spawner_spawn(sp, &p3, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(fd3, >=, 0);
+	g_assert_cmpint(p3, !=, p2);
+	g_array_unref(after);
+	after = live_children();
+	g_assert_cmpuint(after->len, ==, before->len + 3);
+	g_assert_true(has_pid(after, p3));
+
+	fut_scan_spawner_kill(sp, p2);
+	fut_scan_spawner_kill(sp, p3);
+	close(fd);
+	close(fd3);
+	fut_scan_spawner_free(sp);
+	waitpid(p2, NULL, 0);
+	waitpid(p3, NULL, 0);
+	g_unlink(program);
+	g_rmdir(dir);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/agent/scanspawn/late-answer", test_late_answer);
+	return g_test_run();
+}
