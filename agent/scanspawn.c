@@ -31,6 +31,7 @@ struct _FutScanSpawner {
 	pid_t pid;
 	guint timeout_ms;
 	gint32 serial; /* of the last request (under lock) */
+	GArray *late;  /* pid_t: workers whose start was given up on, killed, not reaped yet */
 };
 
 /* Requests are two gint32: {'s', serial} starts a worker, {'k', pid} kills one (no answer).
@@ -191,6 +192,7 @@ fut_scan_spawner_new(const FutScanSpawnConfig *cfg, GError **error)
 	self->sock = pair[0];
 	self->pid = pid;
 	self->timeout_ms = SPAWN_TIMEOUT_MS;
+	self->late = g_array_new(FALSE, FALSE, sizeof(pid_t));
 	return self;
 }
 
@@ -208,21 +210,22 @@ fut_scan_spawner_get_pid(FutScanSpawner *self)
 	return self->pid;
 }
 
-/* A worker whose start was given up on (its answer came late): killed and, when it has ended
- * within 200 ms, reaped (it is the agent's child; otherwise the agent's next reaping of
- * stray children takes it). Lock held. */
+/* Lock held. */
 static void
-drop_late_worker(FutScanSpawner *self, pid_t pid)
+send_kill(FutScanSpawner *self, pid_t pid)
 {
 	gint32 msg[2] = {'k', (gint32)pid};
 
 	(void)!send(self->sock, msg, sizeof(msg), MSG_NOSIGNAL);
-	for (guint i = 0; i < 40; i++) {
-		pid_t got = waitpid(pid, NULL, WNOHANG);
-		if (got != 0 && !(got < 0 && errno == EINTR))
-			return;
-		g_usleep(5000);
-	}
+}
+
+/* Reaps the late workers that have ended (they are the agent's children). Lock held. */
+static void
+reap_late(FutScanSpawner *self)
+{
+	for (guint i = self->late->len; i-- > 0;)
+		if (waitpid(g_array_index(self->late, pid_t, i), NULL, WNOHANG) != 0)
+			g_array_remove_index_fast(self->late, i);
 }
 
 void
@@ -232,6 +235,8 @@ fut_scan_spawner_free(FutScanSpawner *self)
 		return;
 	close(self->sock);
 	waitpid(self->pid, NULL, 0);
+	reap_late(self);
+	g_array_unref(self->late);
 	g_mutex_clear(&self->lock);
 	g_free(self);
 }
@@ -246,6 +251,7 @@ fut_scan_spawner_spawn(FutScanSpawner *self, pid_t *ret_pid, GError **error)
 	ssize_t n = -1;
 
 	g_mutex_lock(&self->lock);
+	reap_late(self);
 	req[1] = ++self->serial;
 	if (send(self->sock, req, sizeof(req), MSG_NOSIGNAL) != sizeof(req)) {
 		int e = errno;
@@ -269,7 +275,7 @@ fut_scan_spawner_spawn(FutScanSpawner *self, pid_t *ret_pid, GError **error)
 		int rc;
 
 		do
-			rc = poll(&p, 1, (int)MAX((left + 999) / 1000, 0));
+			rc = poll(&p, 1, (int)CLAMP((left + 999) / 1000, 0, G_MAXINT));
 		while (rc < 0 && errno == EINTR);
 		n = rc > 0 ? recvmsg(self->sock, &msg, MSG_CMSG_CLOEXEC) : -1;
 		fd = -1;
@@ -281,11 +287,14 @@ fut_scan_spawner_spawn(FutScanSpawner *self, pid_t *ret_pid, GError **error)
 		}
 		if (n != sizeof(r) || r.serial == req[1])
 			break;
-		/* the late answer to a request given up on */
+		/* the late answer to a request given up on: its worker is killed, and reaped
+		 * at a later start */
 		if (fd >= 0)
 			close(fd);
-		if (r.pid > 0)
-			drop_late_worker(self, r.pid);
+		if (r.pid > 0) {
+			send_kill(self, r.pid);
+			g_array_append_val(self->late, r.pid);
+		}
 	}
 	g_mutex_unlock(&self->lock);
 	if (n != sizeof(r) || r.pid <= 0 || fd < 0) {
@@ -305,9 +314,7 @@ fut_scan_spawner_spawn(FutScanSpawner *self, pid_t *ret_pid, GError **error)
 void
 fut_scan_spawner_kill(FutScanSpawner *self, pid_t pid)
 {
-	gint32 msg[2] = {'k', (gint32)pid};
-
 	g_mutex_lock(&self->lock);
-	(void)!send(self->sock, msg, sizeof(msg), MSG_NOSIGNAL);
+	send_kill(self, pid);
 	g_mutex_unlock(&self->lock);
 }
