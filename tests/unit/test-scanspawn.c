@@ -57,6 +57,23 @@ live_children(void)
 	return pids;
 }
 
+/* The live children once their number is `expected`, or as they are after 10 s: the late
+ * worker is killed by the spawner (another process), so its end is not immediate. */
+static GArray *
+live_children_settled(guint expected)
+{
+	gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+	GArray *pids;
+
+	for (;;) {
+		pids = live_children();
+		if (pids->len == expected || g_get_monotonic_time() > end)
+			return pids;
+		g_array_unref(pids);
+		g_usleep(20 * 1000);
+	}
+}
+
 static gboolean
 has_pid(GArray *pids, pid_t pid)
 {
@@ -119,8 +136,8 @@ test_late_answer(void)
 	fd = fut_scan_spawner_spawn(sp, &p2, &error);
 	g_assert_no_error(error);
 	g_assert_cmpint(fd, >=, 0);
-	after = live_children();
-	/* the spawner and this start's worker, nothing else */
+	/* the spawner and this start's worker, nothing else (the late one ends) */
+	after = live_children_settled(before->len + 2);
 	g_assert_cmpuint(after->len, ==, before->len + 2);
 	g_assert_true(has_pid(after, spawner));
 	g_assert_true(has_pid(after, p2));
@@ -131,7 +148,7 @@ test_late_answer(void)
 	g_assert_cmpint(fd3, >=, 0);
 	g_assert_cmpint(p3, !=, p2);
 	g_array_unref(after);
-	after = live_children();
+	after = live_children_settled(before->len + 3);
 	g_assert_cmpuint(after->len, ==, before->len + 3);
 	g_assert_true(has_pid(after, p3));
 
