@@ -297,13 +297,15 @@ stage_name(Staged *st, GHashTable *taken)
 }
 
 /* Writes a batch of export jobs to the stick (group commit, issue 18), with the guarantees
- * of one file at a time: every temporary name is in the durable write state before its file
- * is created; the files are written without a flush each, then the stick is flushed once
- * (syncfs); the final names are chosen and saved in the state; the export.written records
- * are appended and flushed to the disk once; only then do the files take their names (the
- * durable log record comes before the name), and their folders are flushed. A kill at any
- * point: recovery removes every file the log holds no export of and completes the rename of
- * every file it does (fut_broker_clean_leftovers). */
+ * of one file at a time: every file's temporary and final names are chosen and in the
+ * durable write state before any file is created (one save of the state per batch, not one
+ * before the files and one after the flush); the files are written without a flush each,
+ * then the stick is flushed once (syncfs); the export.written records are appended and
+ * flushed to the disk once; only then do the files take their names (the durable log record
+ * comes before the name), and their folders are flushed. A kill at any point: recovery
+ * removes every file the log holds no export of, by either name (a final name is only ever
+ * taken by a rename after the record), and completes the rename of every file it does
+ * (fut_broker_clean_leftovers). */
 static gboolean
 export_write_batch(
     FutWritePath *wp, int rootfd, FutWriteItem *const *items, guint n, GError **error)
@@ -337,8 +339,15 @@ export_write_batch(
 		ok = TRUE;
 		goto out;
 	}
-	/* 1. every temporary name on record before any file is created, with the log's month
-	 * now: the batch's records are in that month file or a later one */
+	/* 1. the final names: free on the stick now, and the agent's mount is the only
+	 * writable one, so still free at the rename (a name chosen for a file that then fails
+	 * stays unused; an earlier file of the batch by the same name may make a later one
+	 * "name (1)") */
+	for (guint i = 0; i < n; i++)
+		if (st[i].alive)
+			stage_name(&st[i], taken);
+	/* every temporary and final name on record before any file is created, with the log's
+	 * month now: the batch's records are in that month file or a later one */
 	{
 		FutAgent *agent = st[0].j->agent;
 		g_autofree gchar *cur =
@@ -370,16 +379,7 @@ export_write_batch(
 		    !fut_broker_verify_approved(st[i].j, st[i].dfd, st[i].partial, &verr))
 			staged_fail(&st[i], verr);
 	}
-	/* 4. the final names, on record before the log names them */
-	for (guint i = 0; i < n; i++)
-		if (st[i].alive)
-			stage_name(&st[i], taken);
-	if (!note_batch(wp, st, n, error)) {
-		for (guint i = 0; i < n; i++)
-			if (st[i].alive)
-				staged_fail(&st[i], g_error_copy(*error));
-		goto out;
-	}
+	/* 4. the final names were on record before the files (step 1) */
 	fut_write_path_step(wp, "named", NULL);
 	/* 5. the log: every record written, then one flush */
 	for (guint i = 0; i < n; i++) {
