@@ -469,12 +469,15 @@ fut_write_path_run(
 		s = g_hash_table_lookup(sessions, key);
 		if (s == NULL) {
 			FutWritePath *wp = write_path_new(t);
-			/* A state file with no session: what a killed agent left, not yet cleaned.
+			/* A state file with no session: what a killed agent left, not yet cleaned
+			 * (its own message, told apart from a session of another volume below).
 			 */
 			if (g_file_test(wp->state_file, G_FILE_TEST_EXISTS)) {
 				g_mutex_unlock(&sessions_lock);
 				g_set_error(error, FUT_ERROR, FUT_ERROR_EXISTS,
-				            _("another export to %s is in progress"), edev);
+				            _("an interrupted export to %s is not settled yet: try "
+				              "again in a moment"),
+				            edev);
 				write_path_free(wp);
 				return FALSE;
 			}
