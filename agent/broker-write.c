@@ -75,10 +75,10 @@ fut_broker_candidate_name(const gchar *name, guint i, gsize max)
 }
 
 /* Copies the spooled copy to the stick inside the kernel, in large chunks, and asks for each
- * chunk's writeback to start at once, so the stick writes while the next chunk is copied and
- * the one fsync at the end finds little left to do (issue 18). Its digest was computed when it
- * was spooled (or recomputed at redeem); the spool is root's, so only the size is checked
- * here. A redeem checks more after the flush: the file is read back from the stick and its
+ * chunk but the last's writeback to start at once, so the stick writes while the next chunk
+ * is copied and the one flush at the end finds little left to do (issue 18). Its digest was
+ * computed when it was spooled (or recomputed at redeem); the spool is root's, so only the size is
+ * checked here. A redeem checks more after the flush: the file is read back from the stick and its
  * SHA-256 compared with the approved one before it is logged or named (broker-redeem.c). */
 static gboolean
 copy_spool(int in, int out, guint64 size, GError **error)
@@ -100,9 +100,13 @@ copy_spool(int in, int out, guint64 size, GError **error)
 			return fut_error_set_errno(error, (int)-n, _("writing to the stick"));
 		if (n == 0)
 			break;
-		/* Only a hint: the fsync below is what makes the file durable. */
-		sync_file_range(out, (off64_t)from, (off64_t)(out_off - from),
-		                SYNC_FILE_RANGE_WRITE);
+		/* Only a hint: the flush of the batch is what makes the file durable. Not for
+		 * the last chunk (the whole of a small file): the batch's syncfs comes right
+		 * after and writes back every file of the batch in one pass, where a hint
+		 * submitted each small file's blocks on their own. */
+		if (in_off < size)
+			sync_file_range(out, (off64_t)from, (off64_t)(out_off - from),
+			                SYNC_FILE_RANGE_WRITE);
 	}
 	do
 		extra = pread(in, &probe, 1, (off_t)in_off);
