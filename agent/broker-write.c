@@ -362,8 +362,14 @@ export_write_batch(
 		    wp,
 		    cur_base != NULL && fut_egress_log_file_month(cur_base, month) ? month : NULL);
 	}
-	if (!note_batch(wp, st, n, error))
+	if (!note_batch(wp, st, n, error)) {
+		/* nothing was created: each file fails with the save's error, and its record
+		 * names no final name (staged_fail drops it) */
+		for (guint i = 0; i < n; i++)
+			if (st[i].alive)
+				staged_fail(&st[i], g_error_copy(*error));
 		goto out;
+	}
 	/* 2. the files, no flush each */
 	for (guint i = 0; i < n; i++)
 		if (st[i].alive)
