@@ -26,6 +26,12 @@ TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/futari-it-XXXXXX")
 CLEANUP=""
 on_exit() {
 	rc=$?
+	# A failed test shows the end of its agent's log (a crash or a sanitizer report is
+	# there, and the folder is removed below).
+	if [ $rc -ne 0 ] && [ $rc -ne 77 ] && [ -s "$TEST_TMP/agent.log" ]; then
+		echo "--- the last 60 lines of the agent's log ($TEST_TMP/agent.log):"
+		tail -n 60 "$TEST_TMP/agent.log"
+	fi >&2
 	eval "$CLEANUP"
 	rm -rf "$TEST_TMP"
 	exit $rc
