@@ -77,9 +77,10 @@ fut_broker_candidate_name(const gchar *name, guint i, gsize max)
 /* Copies the spooled copy to the stick inside the kernel, in large chunks, and asks for each
  * chunk but the last's writeback to start at once, so the stick writes while the next chunk
  * is copied and the one flush at the end finds little left to do (issue 18). Its digest was
- * computed when it was spooled (or recomputed at redeem); the spool is root's, so only the size is
- * checked here. A redeem checks more after the flush: the file is read back from the stick and its
- * SHA-256 compared with the approved one before it is logged or named (broker-redeem.c). */
+ * computed when it was spooled (or recomputed at redeem); the spool is root's, so only the
+ * size is checked here. A redeem checks more after the flush: the file is read back from the
+ * stick and its SHA-256 compared with the approved one before it is logged or named
+ * (broker-redeem.c). */
 static gboolean
 copy_spool(int in, int out, guint64 size, GError **error)
 {

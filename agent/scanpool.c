@@ -118,17 +118,6 @@ worker_destroy(FutScanPool *self, Worker *w)
 	return how;
 }
 
-/* Reaps the killed workers that have ended since (lock held). */
-static void
-reap_dying(FutScanPool *self)
-{
-	for (guint i = self->dying->len; i-- > 0;) {
-		pid_t pid = g_array_index(self->dying, pid_t, i);
-		if (waitpid(pid, NULL, WNOHANG) != 0)
-			g_array_remove_index_fast(self->dying, i);
-	}
-}
-
 /* An idle worker has nothing to say: a readable or hung-up socket means it is gone. */
 static gboolean
 worker_idle_ok(Worker *w)
@@ -227,7 +216,7 @@ fut_scan_pool_free(FutScanPool *self)
 	g_ptr_array_unref(self->workers);
 	fut_scan_spawner_free(self->spawner);
 	/* the agent is ending: a worker still stuck is reaped by init after it */
-	reap_dying(self);
+	fut_scan_reap_ended(self->dying);
 	g_array_unref(self->dying);
 	g_bytes_unref(self->config);
 	g_mutex_clear(&self->lock);
@@ -279,7 +268,7 @@ static Worker *
 acquire(FutScanPool *self, gint64 deadline, gchar **ret_failure)
 {
 	g_mutex_lock(&self->lock);
-	reap_dying(self);
+	fut_scan_reap_ended(self->dying);
 	for (;;) {
 		Worker *found = NULL, *stale = NULL;
 

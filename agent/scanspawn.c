@@ -219,13 +219,12 @@ send_kill(FutScanSpawner *self, pid_t pid)
 	(void)!send(self->sock, msg, sizeof(msg), MSG_NOSIGNAL);
 }
 
-/* Reaps the late workers that have ended (they are the agent's children). Lock held. */
-static void
-reap_late(FutScanSpawner *self)
+void
+fut_scan_reap_ended(GArray *pids)
 {
-	for (guint i = self->late->len; i-- > 0;)
-		if (waitpid(g_array_index(self->late, pid_t, i), NULL, WNOHANG) != 0)
-			g_array_remove_index_fast(self->late, i);
+	for (guint i = pids->len; i-- > 0;)
+		if (waitpid(g_array_index(pids, pid_t, i), NULL, WNOHANG) != 0)
+			g_array_remove_index_fast(pids, i);
 }
 
 void
@@ -235,7 +234,7 @@ fut_scan_spawner_free(FutScanSpawner *self)
 		return;
 	close(self->sock);
 	waitpid(self->pid, NULL, 0);
-	reap_late(self);
+	fut_scan_reap_ended(self->late);
 	g_array_unref(self->late);
 	g_mutex_clear(&self->lock);
 	g_free(self);
@@ -251,7 +250,7 @@ fut_scan_spawner_spawn(FutScanSpawner *self, pid_t *ret_pid, GError **error)
 	ssize_t n = -1;
 
 	g_mutex_lock(&self->lock);
-	reap_late(self);
+	fut_scan_reap_ended(self->late);
 	req[1] = ++self->serial;
 	if (send(self->sock, req, sizeof(req), MSG_NOSIGNAL) != sizeof(req)) {
 		int e = errno;

@@ -39,6 +39,10 @@ int fut_scan_spawner_spawn(FutScanSpawner *self, pid_t *ret_pid, GError **error)
  * reaps. */
 void fut_scan_spawner_kill(FutScanSpawner *self, pid_t pid);
 
+/* Workers are the agent's own children (CLONE_PARENT): reaps those of @pids (pid_t) that have
+ * ended, removing them from @pids; the others stay for a later call. */
+void fut_scan_reap_ended(GArray *pids);
+
 /* How long fut_scan_spawner_spawn() waits for the spawner's answer (default 10 s). An
  * answer that comes later is recognised by its serial number at the next start, and its
  * worker killed. For tests. */
