@@ -13,6 +13,8 @@
 #ifdef HAVE_BPF_TAINT
 #include <arpa/inet.h>
 #include <bpf/libbpf.h>
+
+#include "mounts.h"
 #endif
 
 static const gchar *
@@ -42,6 +44,9 @@ kind_reason(FutTaintDenialKind kind)
 	case FUT_TAINT_DENIED_SPLICE:
 		return "splice from a pipe into a network socket: refused for every program not "
 		       "exempt (what the pipe will carry cannot be decided when the splice starts)";
+	case FUT_TAINT_DENIED_REMOTE_FS:
+		return "a process that read a classified file tried to write to a network or FUSE "
+		       "filesystem";
 	case FUT_TAINT_DENIED_SEND:
 	default:
 		return "a process that read a classified file tried to send to the network";
@@ -72,6 +77,10 @@ fut_taint_denial_to_log_event(const FutTaintDenial *d)
 		fut_log_event_set_detail(ev, "comm", d->comm);
 	if (d->kind == FUT_TAINT_DENIED_SPLICE)
 		fut_log_event_set_detail(ev, "call", "splice");
+	if (d->call != NULL)
+		fut_log_event_set_detail(ev, "call", d->call);
+	if (d->target != NULL)
+		fut_log_event_set_detail(ev, "written_file", d->target);
 	if (d->kind == FUT_TAINT_DENIED_SPLICE && d->file_class == 0)
 		return ev;
 	fut_log_event_set_detail_int(ev, "dev", (gint64)MIN(d->origin_dev, G_MAXINT64));
@@ -108,10 +117,63 @@ read_exe(guint32 pid)
 	return g_file_read_link(link, NULL);
 }
 
+/* The name of a remote_fs() magic number (taint-net.bpf.h), for a mount the agent cannot see. */
+static const gchar *
+remote_fs_name(guint32 magic)
+{
+	switch (magic) {
+	case 0x6969:
+		return "nfs";
+	case 0x517B:
+		return "smbfs";
+	case 0xFF534D42:
+		return "cifs";
+	case 0xFE534D42:
+		return "smb2";
+	case 0x65735546:
+		return "fuse";
+	case 0x00C36400:
+		return "ceph";
+	case 0x6B414653:
+	case 0x5346414F:
+		return "afs";
+	case 0x73757245:
+		return "coda";
+	case 0x01021997:
+		return "9p";
+	case 0x0BD00BD0:
+		return "lustre";
+	case 0x20030528:
+		return "orangefs";
+	default:
+		return "remote";
+	}
+}
+
+/* "TYPE MOUNTPOINT" of the filesystem on device @kdev (the kernel's dev_t) as the agent's
+ * mount namespace sees it (the first such mount), or "TYPE filesystem, device MAJ:MIN" when
+ * it is not there (a user's FUSE mount in a namespace of their own). */
+static gchar *
+format_remote_fs(guint32 magic, guint32 kdev)
+{
+	guint maj = kdev >> 20, min = kdev & 0xfffff;
+	g_autoptr(GPtrArray) mounts = fut_mounts_for_device(maj, min, NULL);
+
+	if (mounts != NULL && mounts->len > 0) {
+		const FutMount *m = g_ptr_array_index(mounts, 0);
+
+		return g_strdup_printf("%s %s", m->fs_type, m->mount_point);
+	}
+	return g_strdup_printf("%s filesystem, device %u:%u", remote_fs_name(magic), maj, min);
+}
+
 static gchar *
 format_destination(const struct fut_taint_event *e)
 {
 	char buf[INET6_ADDRSTRLEN] = "";
+
+	if (e->fs_magic != 0)
+		return format_remote_fs(e->fs_magic, e->fs_dev);
 
 	if (e->family == AF_INET) {
 		inet_ntop(AF_INET, e->addr, buf, sizeof buf);
@@ -135,9 +197,14 @@ fut_taint_on_event(void *ctx, void *data, size_t size)
 	g_autofree gchar *dest = NULL;
 	g_autofree gchar *key = NULL;
 	g_autofree gchar *origin = NULL;
+	g_autofree gchar *target = NULL;
 
 	if (size < sizeof *e)
 		return 0;
+	if (e->fs_magic != 0) {
+		target = g_strndup(e->target, sizeof e->target);
+		d.call = e->call == FUT_TAINT_CALL_MMAP ? "mmap" : "write";
+	}
 	exe = read_exe(e->pid);
 	if (exe == NULL)
 		exe = g_strndup(e->exe_name, sizeof e->exe_name);
@@ -165,6 +232,7 @@ fut_taint_on_event(void *ctx, void *data, size_t size)
 	d.exe = exe;
 	d.comm = comm;
 	d.destination = dest;
+	d.target = target;
 	if (t->on_denial != NULL)
 		t->on_denial(&d, t->user_data);
 	return 0;

@@ -30,6 +30,9 @@ typedef enum {
 	/* A splice from a pipe into an internet socket, by any program not exempt, tainted or
 	 * not (file_class 0 when not). */
 	FUT_TAINT_DENIED_SPLICE = 5,
+	/* A write to a file on a network or FUSE filesystem, or a shared writable mapping of
+	 * one (destination: that filesystem; target: the file's name; call: write or mmap). */
+	FUT_TAINT_DENIED_REMOTE_FS = 6,
 } FutTaintDenialKind;
 
 /* One refused connect or send, as the kernel reported it. Strings are raw (not escaped). */
@@ -42,7 +45,9 @@ typedef struct {
 	const gchar *origin_path;       /* its path when the agent marked it, or NULL */
 	const gchar *exe;               /* /proc/PID/exe, or the kernel's file name of it */
 	const gchar *comm;
-	const gchar *destination; /* "192.0.2.1:8080", "[2001:db8::1]:443" */
+	const gchar *destination; /* "192.0.2.1:8080", "[2001:db8::1]:443", "nfs4 /mnt/share" */
+	const gchar *target;      /* REMOTE_FS: the written file's name (no folder), or NULL */
+	const gchar *call;        /* REMOTE_FS: "write" or "mmap", or NULL */
 	/* PENDING only: verdicts the kernel had lost (its resolution map is an LRU) and the agent
 	 * gave it again after this refusal, so the process's next try is decided on them. */
 	guint republished;

@@ -158,13 +158,12 @@ deny_event(__u32 kind, const struct fut_taint_mark *m, const struct dest *d)
  * resolved are applied to @m (the process's own mark) first; one still unresolved refuses
  * the send whatever approvals there are (content not yet classified). */
 static __always_inline int
-decide_send(struct fut_taint_mark *m, const struct dest *d, __u32 kind)
+decide_egress(
+    struct fut_taint_mark *m, const struct dest *d, __u32 kind, struct file *remote, __u32 call)
 {
 	struct fut_taint_event *e;
 	__u64 seq;
 
-	if (!dest_is_network(d))
-		return 0;
 	if (current_exempt())
 		return 0;
 	resolve_pending(m);
@@ -179,9 +178,63 @@ decide_send(struct fut_taint_mark *m, const struct dest *d, __u32 kind)
 	if (e != 0) {
 		e->seq = seq;
 		__builtin_memcpy(e->pending, m->pending, sizeof e->pending);
+		if (remote != 0) {
+			e->fs_magic = (__u32)BPF_CORE_READ(remote, f_inode, i_sb, s_magic);
+			e->fs_dev = BPF_CORE_READ(remote, f_inode, i_sb, s_dev);
+			e->call = call;
+			bpf_probe_read_kernel_str(
+			    e->target, sizeof e->target,
+			    BPF_CORE_READ(remote, f_path.dentry, d_name.name));
+		}
 		bpf_ringbuf_submit(e, 0);
 	}
 	return -EPERM;
+}
+
+static __always_inline int
+decide_send(struct fut_taint_mark *m, const struct dest *d, __u32 kind)
+{
+	if (!dest_is_network(d))
+		return 0;
+	return decide_egress(m, d, kind, 0, 0);
+}
+
+/* Filesystems whose files another machine serves (NFS, SMB/CIFS, Ceph, AFS, Coda, 9p, Lustre,
+ * OrangeFS) or a program in user space does (FUSE, fuseblk and virtiofs: sshfs, rclone, gvfs,
+ * a passthrough view of the home): what a process writes there leaves through that server or
+ * daemon, never through a socket of the writer's own, so a write there is a send. */
+static __always_inline int
+remote_fs(const struct inode *inode)
+{
+	__u32 magic = (__u32)BPF_CORE_READ(inode, i_sb, s_magic);
+
+	switch (magic) {
+	case 0x6969:     /* NFS */
+	case 0x517B:     /* smbfs */
+	case 0xFF534D42: /* CIFS */
+	case 0xFE534D42: /* SMB2 */
+	case 0x65735546: /* FUSE */
+	case 0x00C36400: /* Ceph */
+	case 0x6B414653: /* kAFS */
+	case 0x5346414F: /* OpenAFS */
+	case 0x73757245: /* Coda */
+	case 0x01021997: /* 9p */
+	case 0x0BD00BD0: /* Lustre */
+	case 0x20030528: /* OrangeFS */
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* A tainted or pending process writes to @file, a regular file on a remote_fs() (@call:
+ * FUT_TAINT_CALL_*): decided as a send, with the filesystem as the destination. */
+static __always_inline int
+decide_remote_write(struct fut_taint_mark *m, struct file *file, __u32 call)
+{
+	struct dest d = {};
+
+	return decide_egress(m, &d, FUT_TAINT_EVENT_DENY_REMOTE_FS, file, call);
 }
 
 /* The receiving end @peer of a unix socket is bound to (or was accepted on) a socket file the

@@ -92,6 +92,12 @@ BPF_PROG(fut_file_permission, struct file *file, int mask, int ret)
 	}
 	if (m == 0)
 		return 0;
+	if (fmt == S_IFREG && remote_fs(inode)) {
+		int r = decide_remote_write(m, file, FUT_TAINT_CALL_WRITE);
+
+		if (r != 0)
+			return r;
+	}
 	if (fmt == S_IFREG || fmt == S_IFIFO) {
 		if (!current_exempt()) {
 			mark_inode(inode, m);
@@ -130,6 +136,12 @@ BPF_PROG(fut_mmap_file,
 	}
 	if ((prot & PROT_WRITE) && (flags & MAP_SHARED)) {
 		m = current_mark();
+		if (m != 0 && remote_fs(inode)) {
+			int r = decide_remote_write(m, file, FUT_TAINT_CALL_MMAP);
+
+			if (r != 0)
+				return r;
+		}
 		if (m != 0 && !current_exempt())
 			mark_inode(inode, m);
 	}

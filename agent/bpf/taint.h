@@ -91,7 +91,16 @@ enum fut_taint_event_kind {
 	 * when the splice starts, and the data then goes out through sendpage, which no LSM hook
 	 * sees. */
 	FUT_TAINT_EVENT_DENY_SPLICE = 5,
+	/* A write to a regular file on a network or FUSE filesystem (NFS, SMB, sshfs, rclone,
+	 * gvfs…), or a shared writable mapping of one: the content leaves through that
+	 * filesystem's server or daemon, not through a socket of the writer's (fs_magic, fs_dev,
+	 * target say where; call: FUT_TAINT_CALL_*). */
+	FUT_TAINT_EVENT_DENY_REMOTE_FS = 6,
 };
+
+/* How a DENY_REMOTE_FS write was made. */
+#define FUT_TAINT_CALL_WRITE 1 /* write, writev, sendfile, splice, copy_file_range, io_uring */
+#define FUT_TAINT_CALL_MMAP  2 /* mmap(PROT_WRITE, MAP_SHARED) */
 
 #define FUT_TAINT_COMM_LEN 16
 #define FUT_TAINT_NAME_LEN 64
@@ -105,15 +114,18 @@ struct fut_taint_event {
 	struct fut_taint_inode origin;
 	struct fut_taint_inode exe;
 	fut_u16 family;
-	fut_u16 port; /* host order */
-	fut_u32 pad;
+	fut_u16 port;     /* host order */
+	fut_u32 fs_magic; /* DENY_REMOTE_FS: the filesystem's magic number (statfs f_type) */
 	fut_u8 addr[16];
-	fut_u64 seq; /* DENY_PENDING: the unresolved sequence number */
+	fut_u32 fs_dev; /* DENY_REMOTE_FS: its device, the kernel's dev_t (major << 20 | minor) */
+	fut_u32 call;   /* DENY_REMOTE_FS: FUT_TAINT_CALL_* */
+	fut_u64 seq;    /* DENY_PENDING: the unresolved sequence number */
 	/* DENY_PENDING: every unresolved sequence number of the process (0: none), so the agent
 	 * can give the kernel again a verdict its resolution map has lost (LRU eviction). */
 	fut_u64 pending[FUT_TAINT_PENDING_SLOTS];
 	char comm[FUT_TAINT_COMM_LEN];
 	char exe_name[FUT_TAINT_NAME_LEN]; /* the executable's file name, no directory */
+	char target[FUT_TAINT_NAME_LEN];   /* DENY_REMOTE_FS: the written file's name */
 };
 
 /* Counters in the program's .bss, read by the agent. */

@@ -81,6 +81,50 @@ test_denial_record(void)
 	}
 }
 
+/* A tainted process's write to a file on a network or FUSE filesystem: the filesystem is the
+ * destination, and the written file's name (the user's choice, escaped) and the call are in
+ * the details. */
+static void
+test_remote_fs_record(void)
+{
+	FutTaintDenial d = {
+	    .kind = FUT_TAINT_DENIED_REMOTE_FS,
+	    .pid = 4244,
+	    .uid = 1000,
+	    .file_class = 1,
+	    .origin_dev = 2049,
+	    .origin_ino = 78,
+	    .origin_path = "/home/a/roster.csv",
+	    .exe = "/usr/bin/cp",
+	    .comm = "cp",
+	    .destination = "fuse.sshfs /home/a/share",
+	    .target = "roster\n{\"seq\":1}.csv",
+	    .call = "mmap",
+	};
+	g_autoptr(FutLogEvent) ev = fut_taint_denial_to_log_event(&d);
+	g_autoptr(FutLogRecord) back = round_trip(ev);
+
+	g_assert_cmpstr(back->ev->event, ==, "upload.denied");
+	g_assert_cmpstr(back->ev->decision, ==, "deny");
+	g_assert_cmpstr(back->ev->object.klass, ==, "I");
+	g_assert_cmpstr(back->ev->object.path, ==, "/home/a/roster.csv");
+	g_assert_cmpstr(back->ev->destination.host, ==, "fuse.sshfs /home/a/share");
+	g_assert_nonnull(strstr(back->ev->reason, "network or FUSE filesystem"));
+	g_assert_cmpstr(fut_log_event_get_detail_str(back->ev, "call"), ==, "mmap");
+	g_assert_cmpstr(fut_log_event_get_detail_str(back->ev, "written_file"), ==,
+	                "roster\\n{\"seq\":1}.csv");
+
+	/* Other kinds carry neither. */
+	d.kind = FUT_TAINT_DENIED_SEND;
+	d.target = NULL;
+	d.call = NULL;
+	{
+		g_autoptr(FutLogEvent) ev2 = fut_taint_denial_to_log_event(&d);
+		g_assert_null(fut_log_event_get_detail_str(ev2, "written_file"));
+		g_assert_null(fut_log_event_get_detail_str(ev2, "call"));
+	}
+}
+
 /* A refused splice from a pipe into a socket: by an untainted process it names no file and
  * no class (nothing was read); by a tainted one, the file and class as any denial. */
 static void
@@ -476,6 +520,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/taint/denial-record", test_denial_record);
 	g_test_add_func("/taint/splice-record", test_splice_record);
+	g_test_add_func("/taint/remote-fs-record", test_remote_fs_record);
 	g_test_add_func("/taint/gap-record", test_gap_record);
 	g_test_add_func("/taint/resolution-class", test_resolution_class);
 	g_test_add_func("/taint/pending-record", test_pending_record);

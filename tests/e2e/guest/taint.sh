@@ -1,4 +1,4 @@
-# Helpers for the BPF LSM taint scenarios (22, 24), sourced after guest/agent.sh:
+# Helpers for the BPF LSM taint scenarios (22, 24, 28), sourced after guest/agent.sh:
 #   . "$E2E_SRCDIR/guest/taint.sh"
 #
 # NETWORK RULE: the guest has no network backend (no -nic/-netdev in the harness); only lo
@@ -96,4 +96,36 @@ CONF
 # ft_status KEY: one member of `futari status --json`.
 ft_status() {
 	"$FUTARI" status --json | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1'))"
+}
+
+# ft_prime FILE: the agent judges a file when any program opens it (with the taint on, the
+# listener's learner classifies every file other programs open, users' own too); its class
+# then sits in the inode's BPF storage. Here hanako's cat reads FILE until the agent has
+# marked an inode: no upload program is needed.
+ft_prime() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ "$(ft_status taint_marked)" -ge 1 ] && return 0
+		e2e_as hanako cat "$1" >/dev/null || true
+		sleep 0.1
+	done
+	fail "the agent never marked $1 in BPF inode storage"
+}
+
+# ft_learner_idle: wait (at most 240 s) until nothing has waited for the learner for 2 s in a
+# row (`upload_learn_waiting`: the opens queued for it or being learnt; 2 s because an open it
+# could not learn resolves its pending number just after it leaves the queue).
+ft_learner_idle() {
+	local since=-1 end=$((SECONDS + 240)) w
+	while [ "$SECONDS" -lt "$end" ]; do
+		w=$(ft_status upload_learn_waiting)
+		if [ "$w" = 0 ]; then
+			[ "$since" -ge 0 ] || since=$SECONDS
+			[ $((SECONDS - since)) -ge 2 ] && return 0
+		else
+			since=-1
+		fi
+		sleep 0.5
+	done
+	fail "the learner was still behind after 240 s ($w opens waiting; taint: pending marks $(ft_status taint_pending_set), resolved $(ft_status taint_resolved); agent threads: $(for t in /proc/"$AGENT_PID"/task/*; do printf '%s:%s ' "$(cat "$t/comm")" "$(cat "$t/wchan")"; done))"
 }

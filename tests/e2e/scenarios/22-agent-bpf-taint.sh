@@ -30,19 +30,7 @@ grep -q "$MARKER" "$recv" || fail "the listener did not receive the file before 
 ft_start_agent 22
 status() { ft_status "$1"; }
 
-# The agent judges the file when any program opens it (with the taint on, the listener's
-# learner classifies every file other programs open, users' own too); its class then sits
-# in the inode's BPF storage. Here hanako's cat reads it: no upload program is needed.
-prime() {
-	local i
-	for ((i = 0; i < 50; i++)); do
-		[ "$(status taint_marked)" -ge 1 ] && return 0
-		e2e_as hanako cat "$f" >/dev/null || true
-		sleep 0.1
-	done
-	fail "the agent never marked $f in BPF inode storage"
-}
-prime
+ft_prime "$f"
 
 denials() { cat "$FE_LOG"/egress-*.jsonl | grep -c '"upload.denied".*bpf-lsm' || true; }
 # denied NAME COMMAND: as hanako, COMMAND must fail to deliver, the listener must not see the

@@ -36,23 +36,6 @@ status() { ft_status "$1"; }
 # loaded host one `futari status` takes a second or more. Each phase notes when it starts,
 # so a scenario stopped over time says where it was.
 phase() { note "[$SECONDS s] $*"; }
-# learner_idle: wait (at most 240 s) until nothing has waited for the learner for 2 s in a
-# row (`upload_learn_waiting`: the opens queued for it or being learnt; 2 s because an open it
-# could not learn resolves its pending number just after it leaves the queue).
-learner_idle() {
-	local since=-1 end=$((SECONDS + 240)) w
-	while [ "$SECONDS" -lt "$end" ]; do
-		w=$(status upload_learn_waiting)
-		if [ "$w" = 0 ]; then
-			[ "$since" -ge 0 ] || since=$SECONDS
-			[ $((SECONDS - since)) -ge 2 ] && return 0
-		else
-			since=-1
-		fi
-		sleep 0.5
-	done
-	fail "the learner was still behind after 240 s ($w opens waiting; taint: pending marks $(status taint_pending_set), resolved $(status taint_resolved); agent threads: $(for t in /proc/"$AGENT_PID"/task/*; do printf '%s:%s ' "$(cat "$t/comm")" "$(cat "$t/wchan")"; done))"
-}
 
 denials() { cat "$FE_LOG"/egress-*.jsonl | grep -c '"upload.denied".*bpf-lsm' || true; }
 pendings() { cat "$FE_LOG"/egress-*.jsonl | grep '"upload.denied".*bpf-lsm' | grep -c 'not yet classified' || true; }
@@ -141,7 +124,7 @@ for ((j = 0; j < 300; j++)); do [ -e "$flag.rewritten" ] && break; sleep 0.1; do
 [ -e "$flag.rewritten" ] || fail "rewrite race: the reader did not get to rewrite the file"
 thaw_scanners
 # Idle: nothing waits for the learner (one large file takes it a while).
-learner_idle
+ft_learner_idle
 touch "$flag"
 rc=0
 wait "$RPID" || rc=$?
@@ -175,7 +158,7 @@ e2e_as hanako cat "$G" >/dev/null
 # TCG: its queue is waited out, not a fixed time. (cat's open gives the file a pending
 # number only when the learner has not yet classified this version from the writer's open:
 # a count of resolutions is no condition here; a CI run waited for one that never came.)
-learner_idle
+ft_learner_idle
 e2e_as hanako timeout 60 bash -c "cat '$G' | $C --data-binary @- $URL" >"$E2E_SCRATCH/iii.out" 2>&1 ||
 	fail "a classified Class III file was refused: $(cat "$E2E_SCRATCH/iii.out") $(tail -n 1 "$FE_LOG"/egress-*.jsonl | cut -c1-600)"
 grep -q FRESH-III-DATA "$recv" || fail "the listener did not receive the Class III file"
@@ -246,7 +229,7 @@ for ((j = 0; j < 300; j++)); do [ -e "$ev-3.read" ] && [ -e "$ev-1.read" ] && br
 [ -e "$ev-3.read" ] && [ -e "$ev-1.read" ] || fail "eviction: the readers did not read their files"
 thaw_scanners
 # Both verdicts in: nothing waits for the learner.
-learner_idle
+ft_learner_idle
 evicted=$(evict_verdicts) || fail "cannot evict the kernel's verdicts with bpftool"
 [ "$evicted" -ge 2 ] || fail "eviction: only $evicted verdicts were in the kernel's map"
 rp0=$(status taint_republished)

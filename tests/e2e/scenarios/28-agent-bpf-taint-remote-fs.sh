@@ -1,0 +1,106 @@
+# Issue 14 (2): a network share or a FUSE mount (NFS, SMB, sshfs, rclone, gvfs) is a way out
+# that needs no socket of the writer's own: the kernel's NFS or SMB client, or the FUSE
+# daemon, carries what is written there. In the guest's Debian kernel with the BPF LSM taint,
+# a process that read a Class II file cannot write it to a FUSE share (guest/sharefs.py, a
+# passthrough FUSE daemon standing in for sshfs) by write(), cp (copy_file_range or read and
+# write) or a shared writable mapping; each refusal is an upload.denied record (layer bpf-lsm)
+# naming the share, the written file and the call. Untainted writers still use the share, and
+# the tainted process still writes its local files (taint flows there).
+# e2e-timeout: 300
+. "$E2E_SRCDIR/guest/agent.sh"
+. "$E2E_SRCDIR/guest/taint.sh"
+fe_setup
+ft_guest python3
+python3 -c 'import fusepy' 2>/dev/null || skip "needs python3-fusepy in the guest (packaging/test-deps.txt)"
+modprobe fuse 2>/dev/null || true
+[ -c /dev/fuse ] || fail "no /dev/fuse in the guest (modprobe fuse)"
+ft_watched 32M
+f=$U/roster-share.txt
+MARKER=ROSTER28-SECRET
+e2e_as hanako sh -c "printf '%s 4 names (TEST ONLY)\n' $MARKER >'$f'"
+setfattr -n trusted.futari.class -v II "$f" || fail "cannot label $f"
+e2e_as hanako sh -c "printf 'PUBLIC28 event notice\n' >'$U/notice.txt'"
+ft_browser
+
+back=$E2E_SCRATCH/share-backing
+share=$E2E_SCRATCH/share
+mkdir -p "$back" "$share"
+chmod 1777 "$back"
+python3 "$E2E_SRCDIR/guest/sharefs.py" "$back" "$share" >"$E2E_SCRATCH/sharefs.log" 2>&1 &
+SPID=$!
+FE_ON_EXIT="umount -l '$share' 2>/dev/null; kill $SPID 2>/dev/null; $FE_ON_EXIT"
+for ((i = 0; i < 100; i++)); do
+	grep -q " $share fuse" /proc/mounts && break
+	sleep 0.1
+done
+grep -q " $share fuse" /proc/mounts || fail "sharefs did not mount: $(cat "$E2E_SCRATCH/sharefs.log")"
+
+ft_start_agent 28
+ft_prime "$f"
+# The notice is classified before anyone copies it (a read of a file not classified yet is
+# pending, and a pending writer is refused on the share too).
+e2e_as hanako cat "$U/notice.txt" >/dev/null
+ft_learner_idle
+
+# Untainted: the share works for hanako before and besides the refusals.
+e2e_as hanako cp "$U/notice.txt" "$share/notice-copy.txt" ||
+	fail "an untainted cp to the share failed"
+grep -q PUBLIC28 "$back/notice-copy.txt" || fail "the untainted copy did not reach the share"
+
+denials() { cat "$FE_LOG"/egress-*.jsonl | grep -c '"upload.denied".*bpf-lsm' || true; }
+# refused NAME WRITTEN COMMAND: as hanako COMMAND must fail, WRITTEN must not hold the marker
+# in the share's backing folder, and one more upload.denied naming WRITTEN must be logged.
+refused() {
+	local name=$1 written=$2 before rc=0 i rec
+	before=$(denials)
+	e2e_as hanako timeout 60 bash -c "$3" >"$E2E_SCRATCH/$name.out" 2>&1 || rc=$?
+	[ "$rc" -ne 124 ] || fail "$name: hung"
+	[ "$rc" -ne 0 ] || fail "$name: succeeded (exit 0): $(cat "$E2E_SCRATCH/$name.out")"
+	if grep -qs "$MARKER" "$back/$written"; then fail "$name: the marker reached the share"; fi
+	for ((i = 0; i < 50; i++)); do
+		[ "$(denials)" -gt "$before" ] && break
+		sleep 0.1
+	done
+	rec=$(fe_log_has '"upload.denied"' bpf-lsm "\"written_file\":\"$written\"") ||
+		fail "$name: no upload.denied (bpf-lsm) naming $written: $(tail -n 2 "$FE_LOG"/egress-*.jsonl | cut -c1-700)"
+	echo "$rec" | grep -F "fuse" | grep -F "$share" >/dev/null ||
+		fail "$name: the record does not name the share: $rec"
+	echo "$rec" | grep -F 'roster-share.txt' | grep -F '"II"' >/dev/null ||
+		fail "$name: the record does not name the file and class: $rec"
+	echo "$rec" | grep -F 'network or FUSE filesystem' >/dev/null ||
+		fail "$name: the record's reason: $rec"
+	printf '%s\n' "$rec" | tail -n 1 >"$E2E_SCRATCH/$name.rec"
+	note "$name: refused (exit $rc), logged"
+}
+
+refused redirect cat-copy.txt "cat '$f' >'$share/cat-copy.txt'"
+grep -q '"call":"write"' "$E2E_SCRATCH/redirect.rec" || fail "redirect: call is not write: $(cat "$E2E_SCRATCH/redirect.rec")"
+refused cp cp-copy.txt "cp '$f' '$share/cp-copy.txt'"
+refused dd dd-copy.txt "dd if='$f' of='$share/dd-copy.txt' status=none"
+MMAP_PY='
+import mmap, os, sys
+data = open(sys.argv[1], "rb").read()
+fd = os.open(sys.argv[2], os.O_RDWR | os.O_CREAT, 0o644)
+os.ftruncate(fd, 4096)
+try:
+    m = mmap.mmap(fd, 4096, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+except PermissionError:
+    sys.exit(3)
+m[:len(data)] = data
+m.flush()
+'
+printf '%s' "$MMAP_PY" >"$E2E_SCRATCH/map.py"
+chmod 0644 "$E2E_SCRATCH/map.py"
+refused mmap mapped.bin "python3 '$E2E_SCRATCH/map.py' '$f' '$share/mapped.bin'"
+grep -q '"call":"mmap"' "$E2E_SCRATCH/mmap.rec" || fail "mmap: call is not mmap: $(cat "$E2E_SCRATCH/mmap.rec")"
+
+# The same mapping by a process that read only the public notice goes through: the refusal
+# above is the taint's, not FUSE's.
+e2e_as hanako python3 "$E2E_SCRATCH/map.py" "$U/notice.txt" "$share/mapped-public.bin" ||
+	fail "an untainted shared mapping of a file on the share failed"
+grep -q PUBLIC28 "$back/mapped-public.bin" || fail "the untainted mapping did not reach the share"
+
+# The tainted process still writes its own folder (the copy is tainted there, not refused).
+e2e_as hanako sh -c "cat '$f' >'$U/local-copy.txt'" || fail "a tainted cat could not write a local file"
+grep -q "$MARKER" "$U/local-copy.txt" || fail "the local copy is empty"
+note "local copy: written"
