@@ -12,6 +12,7 @@
 
 #ifdef HAVE_BPF_TAINT
 #include <arpa/inet.h>
+#include <sys/socket.h>
 #include <bpf/libbpf.h>
 
 #include "mounts.h"
@@ -167,6 +168,35 @@ format_remote_fs(guint32 magic, guint32 kdev)
 	return g_strdup_printf("%s filesystem, device %u:%u", remote_fs_name(magic), maj, min);
 }
 
+/* The families a tainted process is refused besides the internet ones (taint-net.bpf.h's
+ * dest_is_network()), by name where one is known. */
+static const gchar *
+family_name(guint family)
+{
+	switch (family) {
+	case AF_PACKET:
+		return "packet";
+	case AF_BLUETOOTH:
+		return "Bluetooth";
+	case AF_VSOCK:
+		return "vsock";
+	case AF_TIPC:
+		return "TIPC";
+	case AF_RDS:
+		return "RDS";
+	case AF_CAN:
+		return "CAN";
+	case AF_NFC:
+		return "NFC";
+	case AF_SMC:
+		return "SMC";
+	case AF_XDP:
+		return "XDP";
+	default:
+		return "another";
+	}
+}
+
 static gchar *
 format_destination(const struct fut_taint_event *e)
 {
@@ -183,7 +213,7 @@ format_destination(const struct fut_taint_event *e)
 		inet_ntop(AF_INET6, e->addr, buf, sizeof buf);
 		return g_strdup_printf("[%s]:%u", buf, e->port);
 	}
-	return g_strdup_printf("family %u", e->family);
+	return g_strdup_printf("%s socket (address family %u)", family_name(e->family), e->family);
 }
 
 int

@@ -6,9 +6,12 @@
 #pragma once
 
 #define EPERM        1
+#define AF_UNSPEC    0
 #define AF_UNIX      1
 #define AF_INET      2
 #define AF_INET6     10
+#define AF_NETLINK   16
+#define AF_ALG       38
 #define MAY_WRITE    0x2
 #define MAY_READ     0x4
 #define PROT_READ    0x1

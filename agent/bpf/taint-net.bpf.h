@@ -73,18 +73,30 @@ dest_from_sock(struct sock *sk, struct dest *d)
 	}
 }
 
+/* Whether a send to @d may leave this machine. What stays here is a short list: unix and
+ * netlink sockets, the kernel's crypto (AF_ALG), loopback, and AF_UNSPEC (a datagram
+ * socket's disconnect). Every other family leaves or may: the internet ones, Bluetooth (a
+ * file pushed to a phone), vsock (to a VM's host), packet, TIPC, RDS, CAN, NFC, SMC, XDP...
+ * A family not on the list, known to this file or not, is refused to a tainted process. */
 static __always_inline int
 dest_is_network(const struct dest *d)
 {
 	__u32 a4;
 
-	if (d->family == AF_INET) {
+	switch (d->family) {
+	case AF_UNSPEC:
+	case AF_UNIX:
+	case AF_NETLINK:
+	case AF_ALG:
+		return 0;
+	case AF_INET:
 		__builtin_memcpy(&a4, d->addr, 4);
 		return !loopback4(a4);
-	}
-	if (d->family == AF_INET6)
+	case AF_INET6:
 		return !loopback6(d->addr);
-	return 0;
+	default:
+		return 1;
+	}
 }
 
 /* The approval @k is in the map and its window has not ended. An ended one is deleted here,

@@ -1,11 +1,13 @@
-# Issue 14 (2): a network share or a FUSE mount (NFS, SMB, sshfs, rclone, gvfs) is a way out
-# that needs no socket of the writer's own: the kernel's NFS or SMB client, or the FUSE
-# daemon, carries what is written there. In the guest's Debian kernel with the BPF LSM taint,
-# a process that read a Class II file cannot write it to a FUSE share (guest/sharefs.py, a
-# passthrough FUSE daemon standing in for sshfs) by write(), cp (copy_file_range or read and
-# write) or a shared writable mapping; each refusal is an upload.denied record (layer bpf-lsm)
-# naming the share, the written file and the call. Untainted writers still use the share, and
-# the tainted process still writes its local files (taint flows there).
+# Issue 14 (2): ways out besides an internet socket, with the BPF LSM taint in the guest's
+# Debian kernel. (1) A network share or a FUSE mount (NFS, SMB, sshfs, rclone, gvfs) needs no
+# socket of the writer's own: the kernel's NFS or SMB client, or the FUSE daemon, carries what
+# is written there. A process that read a Class II file cannot write it to a FUSE share
+# (guest/sharefs.py, a passthrough FUSE daemon standing in for sshfs) by write(), cp, dd or a
+# shared writable mapping; each refusal is an upload.denied record (layer bpf-lsm) naming the
+# share, the written file and the call. Untainted writers still use the share, and the tainted
+# process still writes its local files (taint flows there). (2) Socket families other than
+# unix, netlink, AF_ALG and loopback: a tainted process's connect on vsock (to a VM's host)
+# and Bluetooth RFCOMM (a phone) is refused and logged; an untainted one's is not refused.
 # e2e-timeout: 300
 . "$E2E_SRCDIR/guest/agent.sh"
 . "$E2E_SRCDIR/guest/taint.sh"
@@ -58,7 +60,7 @@ refused() {
 	[ "$rc" -ne 0 ] || fail "$name: succeeded (exit 0): $(cat "$E2E_SCRATCH/$name.out")"
 	if grep -qs "$MARKER" "$back/$written"; then fail "$name: the marker reached the share"; fi
 	for ((i = 0; i < 50; i++)); do
-		[ "$(denials)" -gt "$before" ] && break
+		[ "$(denials)" -le "$before" ] || break
 		sleep 0.1
 	done
 	rec=$(fe_log_has '"upload.denied"' bpf-lsm "\"written_file\":\"$written\"") ||
@@ -104,3 +106,49 @@ grep -q PUBLIC28 "$back/mapped-public.bin" || fail "the untainted mapping did no
 e2e_as hanako sh -c "cat '$f' >'$U/local-copy.txt'" || fail "a tainted cat could not write a local file"
 grep -q "$MARKER" "$U/local-copy.txt" || fail "the local copy is empty"
 note "local copy: written"
+
+# (2) Other socket families. guest/family-connect.py reads a file, then connects, and exits
+# with the connect's errno (0: connected). Never read what a tainted process printed: the
+# reader (this shell) would be tainted, and its writes to the artifacts on the guest's 9p
+# share refused.
+# (Copied where hanako can read it: the checkout may sit in root's 0700 home.)
+install -m 0644 "$E2E_SRCDIR/guest/family-connect.py" "$E2E_SCRATCH/family-connect.py"
+fam() { # FILE FAMILY: the errno name of the connect, from its exit status
+	local rc=0
+	e2e_as hanako timeout 30 python3 "$E2E_SCRATCH/family-connect.py" "$1" "$2" >/dev/null 2>&1 || rc=$?
+	python3 -c "import errno,sys; r=int(sys.argv[1]); print('connected' if r == 0 else errno.errorcode.get(r, 'exit %d' % r))" "$rc"
+}
+fdenials() { cat "$FE_LOG"/egress-*.jsonl | grep '"upload.denied".*bpf-lsm' | grep -c "$1 socket" || true; }
+modprobe vsock 2>/dev/null || true
+got=$(fam "$U/notice.txt" vsock)
+case $got in
+EAFNOSUPPORT | EPROTONOSUPPORT | "") fail "the guest cannot make a vsock socket ($got): this step must not skip" ;;
+EPERM) fail "an untainted vsock connect was refused" ;;
+esac
+note "vsock: untainted connect: $got (not refused)"
+got=$(fam "$f" vsock)
+[ "$got" = EPERM ] || fail "a tainted vsock connect was not refused: $got"
+for ((i = 0; i < 50; i++)); do
+	[ "$(fdenials vsock)" -lt 1 ] || break
+	sleep 0.1
+done
+rec=$(fe_log_has '"upload.denied"' bpf-lsm 'vsock socket (address family 40)' roster-share.txt) ||
+	fail "no upload.denied naming the vsock socket and the file: $(grep upload.denied "$FE_LOG"/egress-*.jsonl | tail -n 2 | cut -c1-900)"
+note "vsock: tainted connect refused, logged"
+got=$(fam "$U/notice.txt" bluetooth)
+case $got in
+EAFNOSUPPORT | EPROTONOSUPPORT | ESOCKTNOSUPPORT | "")
+	note "Bluetooth: the guest cannot make an RFCOMM socket ($got); vsock above stands for the other families" ;;
+EPERM) fail "an untainted Bluetooth connect was refused" ;;
+*)
+	got=$(fam "$f" bluetooth)
+	[ "$got" = EPERM ] || fail "a tainted Bluetooth connect was not refused: $got"
+	for ((i = 0; i < 50; i++)); do
+		[ "$(fdenials Bluetooth)" -lt 1 ] || break
+		sleep 0.1
+	done
+	fe_log_has '"upload.denied"' bpf-lsm 'Bluetooth socket' >/dev/null ||
+		fail "no upload.denied naming the Bluetooth socket: $(grep upload.denied "$FE_LOG"/egress-*.jsonl | tail -n 2 | cut -c1-900)"
+	note "Bluetooth: tainted connect refused, logged"
+	;;
+esac
