@@ -48,6 +48,10 @@ kind_reason(FutTaintDenialKind kind)
 	case FUT_TAINT_DENIED_REMOTE_FS:
 		return "a process that read a classified file tried to write to a network or FUSE "
 		       "filesystem";
+	case FUT_TAINT_DENIED_USB:
+		return "a process that read a classified file tried to talk to a USB device "
+		       "directly "
+		       "(usbfs: a phone, a camera, adb)";
 	case FUT_TAINT_DENIED_SEND:
 	default:
 		return "a process that read a classified file tried to send to the network";
@@ -140,8 +144,6 @@ remote_fs_name(guint32 magic)
 		return "afs";
 	case 0x73757245:
 		return "coda";
-	case 0x01021997:
-		return "9p";
 	case 0x0BD00BD0:
 		return "lustre";
 	case 0x20030528:
@@ -202,6 +204,13 @@ format_destination(const struct fut_taint_event *e)
 {
 	char buf[INET6_ADDRSTRLEN] = "";
 
+	if (e->call == FUT_TAINT_CALL_IOCTL) {
+		/* usbfs numbers its nodes (bus - 1) * 128 + (device - 1), as /dev/bus/usb/BBB/DDD.
+		 */
+		guint minor = e->fs_dev & 0xfffff;
+
+		return g_strdup_printf("USB device %03u/%03u", minor / 128 + 1, minor % 128 + 1);
+	}
 	if (e->fs_magic != 0)
 		return format_remote_fs(e->fs_magic, e->fs_dev);
 
@@ -231,7 +240,9 @@ fut_taint_on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof *e)
 		return 0;
-	if (e->fs_magic != 0) {
+	if (e->call == FUT_TAINT_CALL_IOCTL) {
+		d.call = "ioctl";
+	} else if (e->fs_magic != 0) {
 		target = g_strndup(e->target, sizeof e->target);
 		d.call = e->call == FUT_TAINT_CALL_MMAP ? "mmap" : "write";
 	}

@@ -33,6 +33,9 @@ typedef enum {
 	/* A write to a file on a network or FUSE filesystem, or a shared writable mapping of
 	 * one (destination: that filesystem; target: the file's name; call: write or mmap). */
 	FUT_TAINT_DENIED_REMOTE_FS = 6,
+	/* An ioctl on a USB device node (usbfs: MTP/PTP phones and cameras, adb, libusb) by a
+	 * process that is not root's (destination: "USB device BUS:DEV"; call: "ioctl"). */
+	FUT_TAINT_DENIED_USB = 7,
 } FutTaintDenialKind;
 
 /* One refused connect or send, as the kernel reported it. Strings are raw (not escaped). */
@@ -47,7 +50,7 @@ typedef struct {
 	const gchar *comm;
 	const gchar *destination; /* "192.0.2.1:8080", "[2001:db8::1]:443", "nfs4 /mnt/share" */
 	const gchar *target;      /* REMOTE_FS: the written file's name (no folder), or NULL */
-	const gchar *call;        /* REMOTE_FS: "write" or "mmap", or NULL */
+	const gchar *call;        /* REMOTE_FS: "write" or "mmap"; USB: "ioctl"; or NULL */
 	/* PENDING only: verdicts the kernel had lost (its resolution map is an LRU) and the agent
 	 * gave it again after this refusal, so the process's next try is decided on them. */
 	guint republished;

@@ -21,6 +21,7 @@
 #define S_IFSOCK     0140000
 #define S_IFREG      0100000
 #define S_IFIFO      0010000
+#define S_IFCHR      0020000
 #define CLONE_THREAD 0x00010000
 #define FMODE_WRITE  0x2
 

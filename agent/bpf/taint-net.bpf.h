@@ -190,7 +190,10 @@ decide_egress(
 	if (e != 0) {
 		e->seq = seq;
 		__builtin_memcpy(e->pending, m->pending, sizeof e->pending);
-		if (remote != 0) {
+		if (remote != 0 && call == FUT_TAINT_CALL_IOCTL) {
+			e->fs_dev = BPF_CORE_READ(remote, f_inode, i_rdev);
+			e->call = call;
+		} else if (remote != 0) {
 			e->fs_magic = (__u32)BPF_CORE_READ(remote, f_inode, i_sb, s_magic);
 			e->fs_dev = BPF_CORE_READ(remote, f_inode, i_sb, s_dev);
 			e->call = call;
@@ -211,10 +214,12 @@ decide_send(struct fut_taint_mark *m, const struct dest *d, __u32 kind)
 	return decide_egress(m, d, kind, 0, 0);
 }
 
-/* Filesystems whose files another machine serves (NFS, SMB/CIFS, Ceph, AFS, Coda, 9p, Lustre,
+/* Filesystems whose files another machine serves (NFS, SMB/CIFS, Ceph, AFS, Coda, Lustre,
  * OrangeFS) or a program in user space does (FUSE, fuseblk and virtiofs: sshfs, rclone, gvfs,
  * a passthrough view of the home): what a process writes there leaves through that server or
- * daemon, never through a socket of the writer's own, so a write there is a send. */
+ * daemon, never through a socket of the writer's own, so a write there is a send. 9p is not
+ * counted: on a PC it is a virtual machine's share with its host (virtiofs, the current way,
+ * is FUSE and counted), and the e2e guest writes its results there (docs/upload-control.md). */
 static __always_inline int
 remote_fs(const struct inode *inode)
 {
@@ -230,13 +235,30 @@ remote_fs(const struct inode *inode)
 	case 0x6B414653: /* kAFS */
 	case 0x5346414F: /* OpenAFS */
 	case 0x73757245: /* Coda */
-	case 0x01021997: /* 9p */
 	case 0x0BD00BD0: /* Lustre */
 	case 0x20030528: /* OrangeFS */
 		return 1;
 	default:
 		return 0;
 	}
+}
+
+/* The kernel's dev_t of a USB device node (usbfs): major 189. */
+#define USB_DEVICE_MAJOR 189
+
+/* A tainted or pending process makes an ioctl on @file, a USB device node: every transfer to
+ * or from a device through usbfs (libusb, libmtp, gphoto2, adb) is an ioctl, so an MTP phone
+ * or a camera is reached only this way. Decided as a send to the device. Root's processes are
+ * left alone (pcscd, fprintd and fwupd run as root and may be tainted by a client; root can
+ * switch futari off anyway). */
+static __always_inline int
+decide_usb_ioctl(struct fut_taint_mark *m, struct file *file)
+{
+	struct dest d = {};
+
+	if ((__u32)bpf_get_current_uid_gid() == 0)
+		return 0;
+	return decide_egress(m, &d, FUT_TAINT_EVENT_DENY_USB, file, FUT_TAINT_CALL_IOCTL);
 }
 
 /* A tainted or pending process writes to @file, a regular file on a remote_fs() (@call:

@@ -148,6 +148,26 @@ BPF_PROG(fut_mmap_file,
 	return 0;
 }
 
+/* usbfs: every transfer to or from a USB device through /dev/bus/usb is an ioctl. */
+SEC("lsm/file_ioctl")
+int
+BPF_PROG(fut_file_ioctl, struct file *file, unsigned int cmd, unsigned long arg, int ret)
+{
+	struct inode *inode;
+	struct fut_taint_mark *m;
+
+	if (ret != 0)
+		return ret;
+	inode = file->f_inode;
+	if (inode == 0 || (inode->i_mode & S_IFMT) != S_IFCHR ||
+	    (inode->i_rdev >> 20) != USB_DEVICE_MAJOR)
+		return 0;
+	m = current_mark();
+	if (m == 0)
+		return 0;
+	return decide_usb_ioctl(m, file);
+}
+
 SEC("lsm/task_alloc")
 int
 BPF_PROG(fut_task_alloc, struct task_struct *task, unsigned long clone_flags, int ret)

@@ -94,13 +94,19 @@ enum fut_taint_event_kind {
 	/* A write to a regular file on a network or FUSE filesystem (NFS, SMB, sshfs, rclone,
 	 * gvfs…), or a shared writable mapping of one: the content leaves through that
 	 * filesystem's server or daemon, not through a socket of the writer's (fs_magic, fs_dev,
-	 * target say where; call: FUT_TAINT_CALL_*). */
+	 * target say where; call: FUT_TAINT_CALL_WRITE or _MMAP). A PENDING refusal of such a
+	 * write, or of a DENY_USB ioctl, carries the same fields. */
 	FUT_TAINT_EVENT_DENY_REMOTE_FS = 6,
+	/* An ioctl on a USB device node (usbfs, /dev/bus/usb/BBB/DDD: how MTP and PTP phones and
+	 * cameras, adb and any libusb program talk to a device) by a tainted or pending process
+	 * that is not root's (fs_dev: the node's device number, usbfs's major 189). */
+	FUT_TAINT_EVENT_DENY_USB = 7,
 };
 
 /* How a DENY_REMOTE_FS write was made. */
 #define FUT_TAINT_CALL_WRITE 1 /* write, writev, sendfile, splice, copy_file_range, io_uring */
 #define FUT_TAINT_CALL_MMAP  2 /* mmap(PROT_WRITE, MAP_SHARED) */
+#define FUT_TAINT_CALL_IOCTL 3 /* DENY_USB: an ioctl on a USB device node */
 
 #define FUT_TAINT_COMM_LEN 16
 #define FUT_TAINT_NAME_LEN 64
@@ -117,7 +123,8 @@ struct fut_taint_event {
 	fut_u16 port;     /* host order */
 	fut_u32 fs_magic; /* DENY_REMOTE_FS: the filesystem's magic number (statfs f_type) */
 	fut_u8 addr[16];
-	fut_u32 fs_dev; /* DENY_REMOTE_FS: its device, the kernel's dev_t (major << 20 | minor) */
+	fut_u32 fs_dev; /* DENY_REMOTE_FS: its device, the kernel's dev_t (major << 20 | minor);
+	                 * DENY_USB: the USB device node's */
 	fut_u32 call;   /* DENY_REMOTE_FS: FUT_TAINT_CALL_* */
 	fut_u64 seq;    /* DENY_PENDING: the unresolved sequence number */
 	/* DENY_PENDING: every unresolved sequence number of the process (0: none), so the agent

@@ -114,6 +114,21 @@ test_remote_fs_record(void)
 	g_assert_cmpstr(fut_log_event_get_detail_str(back->ev, "written_file"), ==,
 	                "roster\\n{\"seq\":1}.csv");
 
+	/* A tainted process's ioctl on a USB device node. */
+	d.kind = FUT_TAINT_DENIED_USB;
+	d.destination = "USB device 001/002";
+	d.target = NULL;
+	d.call = "ioctl";
+	{
+		g_autoptr(FutLogEvent) evu = fut_taint_denial_to_log_event(&d);
+		g_autoptr(FutLogRecord) bu = round_trip(evu);
+
+		g_assert_cmpstr(bu->ev->destination.host, ==, "USB device 001/002");
+		g_assert_nonnull(strstr(bu->ev->reason, "USB device directly"));
+		g_assert_cmpstr(fut_log_event_get_detail_str(bu->ev, "call"), ==, "ioctl");
+		g_assert_null(fut_log_event_get_detail_str(bu->ev, "written_file"));
+	}
+
 	/* Other kinds carry neither. */
 	d.kind = FUT_TAINT_DENIED_SEND;
 	d.target = NULL;

@@ -237,7 +237,10 @@ note "taint: $("$FUTARI" status | grep '^enforcement')"
 
 # A full ring buffer is a gap, never a silent loss: with the agent stopped (SIGSTOP) a tainted
 # python3 makes 4000 refused connects, more than the ring buffer holds; after SIGCONT the log
-# has the denials that fit plus a gap record counting the rest, adding up to all 4000.
+# has the denials that fit plus a gap record counting the rest, adding up to all 4000. The
+# python3 says by its exit status how many connects were not refused (0: none): this shell must
+# not read what a tainted process wrote, or it is tainted too, and its own writes to the
+# guest's 9p results share (a network filesystem to the taint) are refused and logged.
 go=$E2E_SCRATCH/go
 rm -f "$go"
 before=$(denials)
@@ -252,14 +255,15 @@ for i in range(4000):
         socket.create_connection(("192.0.2.1", 8080), 2).close()
     except PermissionError:
         n += 1
-print(n)' "$go" <"$f" >"$E2E_SCRATCH/flood.out" 2>&1 &
+sys.exit(0 if n == 4000 else 1 + min(4000 - n, 200))' "$go" <"$f" >"$E2E_SCRATCH/flood.out" 2>&1 &
 fpid=$!
 sleep 2 # it has read the file (the agent still answers fanotify until it stops)
 kill -STOP "$AGENT_PID"
 touch "$go"
-wait "$fpid" || { kill -CONT "$AGENT_PID"; fail "the flood process failed: $(cat "$E2E_SCRATCH/flood.out")"; }
+rc=0
+wait "$fpid" || rc=$?
 kill -CONT "$AGENT_PID"
-[ "$(cat "$E2E_SCRATCH/flood.out")" = 4000 ] || fail "not every connect was refused: $(cat "$E2E_SCRATCH/flood.out")"
+[ "$rc" -eq 0 ] || fail "not every connect was refused: the flood process exited $rc (1 + connects not refused, capped at 201; 124: timed out)"
 lost=
 for ((i = 0; i < 100; i++)); do
 	lost=$(cat "$FE_LOG"/egress-*.jsonl | python3 -c '

@@ -8,6 +8,9 @@
 # process still writes its local files (taint flows there). (2) Socket families other than
 # unix, netlink, AF_ALG and loopback: a tainted process's connect on vsock (to a VM's host)
 # and Bluetooth RFCOMM (a phone) is refused and logged; an untainted one's is not refused.
+# (3) A USB device node (usbfs, how MTP/PTP phones, cameras and adb are reached): a tainted
+# user process's ioctl on a real (virtual) USB stick's node is refused and logged.
+# e2e-stick: u1 serial=FUT-TAINT-0028 label=TAINT28 size=16
 # e2e-timeout: 300
 . "$E2E_SRCDIR/guest/agent.sh"
 . "$E2E_SRCDIR/guest/taint.sh"
@@ -107,17 +110,17 @@ e2e_as hanako sh -c "cat '$f' >'$U/local-copy.txt'" || fail "a tainted cat could
 grep -q "$MARKER" "$U/local-copy.txt" || fail "the local copy is empty"
 note "local copy: written"
 
-# (2) Other socket families. guest/family-connect.py reads a file, then connects, and exits
-# with the connect's errno (0: connected). Never read what a tainted process printed: the
-# reader (this shell) would be tainted, and its writes to the artifacts on the guest's 9p
-# share refused.
+# (2) Other socket families. guest/taint-probe.py reads a file, then tries one way out, and
+# exits with its errno (0: it went). Never read what a tainted process printed: the reader
+# (this shell) would be tainted too, and every later command it starts.
 # (Copied where hanako can read it: the checkout may sit in root's 0700 home.)
-install -m 0644 "$E2E_SRCDIR/guest/family-connect.py" "$E2E_SCRATCH/family-connect.py"
-fam() { # FILE FAMILY: the errno name of the connect, from its exit status
+install -m 0644 "$E2E_SRCDIR/guest/taint-probe.py" "$E2E_SCRATCH/taint-probe.py"
+probe() { # FILE WAY [ARG]: the errno name of the try ("went": no error), from its exit status
 	local rc=0
-	e2e_as hanako timeout 30 python3 "$E2E_SCRATCH/family-connect.py" "$1" "$2" >/dev/null 2>&1 || rc=$?
-	python3 -c "import errno,sys; r=int(sys.argv[1]); print('connected' if r == 0 else errno.errorcode.get(r, 'exit %d' % r))" "$rc"
+	e2e_as hanako timeout 30 python3 "$E2E_SCRATCH/taint-probe.py" "$@" >/dev/null 2>&1 || rc=$?
+	python3 -c "import errno,sys; r=int(sys.argv[1]); print('went' if r == 0 else errno.errorcode.get(r, 'exit %d' % r))" "$rc"
 }
+fam() { probe "$1" "$2"; }
 fdenials() { cat "$FE_LOG"/egress-*.jsonl | grep '"upload.denied".*bpf-lsm' | grep -c "$1 socket" || true; }
 modprobe vsock 2>/dev/null || true
 got=$(fam "$U/notice.txt" vsock)
@@ -152,3 +155,27 @@ EPERM) fail "an untainted Bluetooth connect was refused" ;;
 	note "Bluetooth: tainted connect refused, logged"
 	;;
 esac
+
+# (3) A USB device node. The stick's usbfs node (/dev/bus/usb/BBB/DDD) is made hanako's, as
+# udev's uaccess tag does for a phone at the seat's user; asking it for its capabilities is the
+# first ioctl libusb makes. Untainted: answered; tainted: refused and logged.
+disk=$(e2e_plug u1)
+p=/sys$(udevadm info -q path -n "$disk")
+while [ "$p" != /sys ] && [ ! -e "$p/busnum" ]; do p=${p%/*}; done
+[ -e "$p/busnum" ] || fail "no USB device above $disk in sysfs"
+bus=$(printf '%03d' "$(cat "$p/busnum")")
+dev=$(printf '%03d' "$(cat "$p/devnum")")
+node=/dev/bus/usb/$bus/$dev
+[ -c "$node" ] || fail "no usbfs node $node for $disk"
+chmod 0666 "$node"
+got=$(probe "$U/notice.txt" usb "$node")
+[ "$got" = went ] || fail "an untainted ioctl on $node failed: $got"
+got=$(probe "$f" usb "$node")
+[ "$got" = EPERM ] || fail "a tainted ioctl on $node was not refused: $got"
+for ((i = 0; i < 50; i++)); do
+	fe_log_has '"upload.denied"' bpf-lsm "USB device $bus/$dev" >/dev/null && break
+	sleep 0.1
+done
+rec=$(fe_log_has '"upload.denied"' bpf-lsm "USB device $bus/$dev" '"call":"ioctl"' roster-share.txt) ||
+	fail "no upload.denied naming USB device $bus/$dev, the call and the file: $(grep upload.denied "$FE_LOG"/egress-*.jsonl | tail -n 2 | cut -c1-900)"
+note "USB device $bus/$dev: untainted ioctl answered, tainted one refused, logged"
