@@ -120,41 +120,31 @@ probe() { # FILE WAY [ARG]: the errno name of the try ("went": no error), from i
 	e2e_as hanako timeout 30 python3 "$E2E_SCRATCH/taint-probe.py" "$@" >/dev/null 2>&1 || rc=$?
 	python3 -c "import errno,sys; r=int(sys.argv[1]); print('went' if r == 0 else errno.errorcode.get(r, 'exit %d' % r))" "$rc"
 }
-fam() { probe "$1" "$2"; }
-fdenials() { cat "$FE_LOG"/egress-*.jsonl | grep '"upload.denied".*bpf-lsm' | grep -c "$1 socket" || true; }
-modprobe vsock 2>/dev/null || true
-got=$(fam "$U/notice.txt" vsock)
-case $got in
-EAFNOSUPPORT | EPROTONOSUPPORT | "") fail "the guest cannot make a vsock socket ($got): this step must not skip" ;;
-EPERM) fail "an untainted vsock connect was refused" ;;
-esac
-note "vsock: untainted connect: $got (not refused)"
-got=$(fam "$f" vsock)
-[ "$got" = EPERM ] || fail "a tainted vsock connect was not refused: $got"
-for ((i = 0; i < 50; i++)); do
-	[ "$(fdenials vsock)" -lt 1 ] || break
-	sleep 0.1
-done
-rec=$(fe_log_has '"upload.denied"' bpf-lsm 'vsock socket (address family 40)' roster-share.txt) ||
-	fail "no upload.denied naming the vsock socket and the file: $(grep upload.denied "$FE_LOG"/egress-*.jsonl | tail -n 2 | cut -c1-900)"
-note "vsock: tainted connect refused, logged"
-got=$(fam "$U/notice.txt" bluetooth)
-case $got in
-EAFNOSUPPORT | EPROTONOSUPPORT | ESOCKTNOSUPPORT | "")
-	note "Bluetooth: the guest cannot make an RFCOMM socket ($got); vsock above stands for the other families" ;;
-EPERM) fail "an untainted Bluetooth connect was refused" ;;
-*)
-	got=$(fam "$f" bluetooth)
-	[ "$got" = EPERM ] || fail "a tainted Bluetooth connect was not refused: $got"
+# refused_on FAMILY LABEL: a tainted connect on FAMILY is refused (EPERM) and logged as an
+# upload.denied naming "LABEL socket" and the file; an untainted one is not refused. A guest
+# that cannot make such a socket at all fails the step (it must not pass by skipping).
+refused_on() {
+	local got i
+	got=$(probe "$U/notice.txt" "$1")
+	case $got in
+	EAFNOSUPPORT | EPROTONOSUPPORT | ESOCKTNOSUPPORT | "") fail "the guest cannot make a $2 socket ($got)" ;;
+	EPERM) fail "an untainted $2 connect was refused" ;;
+	esac
+	got=$(probe "$f" "$1")
+	[ "$got" = EPERM ] || fail "a tainted $2 connect was not refused: $got"
 	for ((i = 0; i < 50; i++)); do
-		[ "$(fdenials Bluetooth)" -lt 1 ] || break
+		fe_log_has '"upload.denied"' bpf-lsm "$2 socket" roster-share.txt >/dev/null && break
 		sleep 0.1
 	done
-	fe_log_has '"upload.denied"' bpf-lsm 'Bluetooth socket' >/dev/null ||
-		fail "no upload.denied naming the Bluetooth socket: $(grep upload.denied "$FE_LOG"/egress-*.jsonl | tail -n 2 | cut -c1-900)"
-	note "Bluetooth: tainted connect refused, logged"
-	;;
-esac
+	fe_log_has '"upload.denied"' bpf-lsm "$2 socket" roster-share.txt >/dev/null ||
+		fail "no upload.denied naming the $2 socket and the file: $(grep upload.denied "$FE_LOG"/egress-*.jsonl | tail -n 2 | cut -c1-900)"
+	note "$2: untainted connect not refused; tainted connect refused, logged"
+}
+modprobe vsock 2>/dev/null || true
+refused_on vsock vsock
+fe_log_has '"upload.denied"' bpf-lsm 'vsock socket (address family 40)' >/dev/null ||
+	fail "the vsock refusal does not name the family: $(grep upload.denied "$FE_LOG"/egress-*.jsonl | tail -n 1 | cut -c1-900)"
+refused_on bluetooth Bluetooth
 
 # (3) A USB device node. The stick's usbfs node (/dev/bus/usb/BBB/DDD) is made hanako's, as
 # udev's uaccess tag does for a phone at the seat's user; asking it for its capabilities is the
