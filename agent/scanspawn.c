@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/sched.h>
 #include <poll.h>
 #include <pwd.h>
 #include <sched.h>
@@ -66,20 +67,53 @@ fut_scan_lookup_user(const gchar *user, uid_t *ret_uid, gid_t *ret_gid, GError *
 	return TRUE;
 }
 
-/* In the spawner: start one worker with @wsock as its descriptor 3. Only async-signal-safe
- * calls in the child. */
+/* In the spawner: start one worker with @wsock as its descriptor 3, a child of the agent
+ * (CLONE_PARENT: the agent reaps it); *@ret_pidfd is a pidfd of it, or -1 on a kernel without
+ * clone3 (before 5.3). Only async-signal-safe calls in the child. */
 static pid_t
-start_worker(char *const argv[], int wsock)
+start_worker(char *const argv[], int wsock, int *ret_pidfd)
 {
-	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+	int pidfd = -1;
+	/* exit_signal 0: with CLONE_PARENT the worker takes the spawner's own (SIGCHLD) */
+	struct clone_args ca = {
+	    .flags = CLONE_PARENT | CLONE_PIDFD,
+	    .pidfd = (guint64)(guintptr)&pidfd,
+	};
+	pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 
-	if (pid != 0)
+	if (pid < 0 && (errno == ENOSYS || errno == EINVAL)) {
+		pidfd = -1;
+		pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+	}
+	if (pid != 0) {
+		*ret_pidfd = pid > 0 ? pidfd : -1;
 		return pid;
+	}
 	if (dup2(wsock, 3) < 0)
 		_exit(127);
 	syscall(SYS_close_range, 4, ~0U, 0);
 	execv(argv[0], argv);
 	_exit(127);
+}
+
+/* In the spawner: drops the workers of @spawned that have ended (their pidfd is readable),
+ * and closes their pidfds, so a worker that ended on its own holds no descriptor here. A
+ * worker without a pidfd stays until its kill request. */
+static void
+forget_ended(GHashTable *spawned)
+{
+	GHashTableIter it;
+	gpointer k, v;
+
+	g_hash_table_iter_init(&it, spawned);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		struct pollfd p = {.fd = GPOINTER_TO_INT(v) - 1, .events = POLLIN};
+
+		if (p.fd < 0 || poll(&p, 1, 0) <= 0)
+			continue;
+		close(p.fd);
+		g_hash_table_iter_remove(&it);
+	}
 }
 
 static void G_GNUC_NORETURN
@@ -93,7 +127,7 @@ spawner_main(int sock, const FutScanSpawnConfig *cfg, pid_t agent)
 	char *argv[] = {
 	    g_strdup(cfg->program), o_uid, uid, o_gid, gid, o_mem, mem, o_cpu, cpu, NULL};
 	g_autoptr(GError) error = NULL;
-	/* pids of workers started and not yet killed */
+	/* workers started and not yet killed: pid -> their pidfd + 1 (0: none) */
 	GHashTable *spawned = g_hash_table_new(NULL, NULL);
 
 	/* Gone before the death signal was asked for: the parent is someone else now. Not
@@ -113,7 +147,7 @@ spawner_main(int sock, const FutScanSpawnConfig *cfg, pid_t agent)
 	}
 	for (;;) {
 		gint32 c[2] = {0, 0};
-		int pair[2];
+		int pair[2], pidfd = -1;
 		SpawnReply r = {-1, 0, 0};
 		struct iovec iov = {&r, sizeof(r)};
 		union {
@@ -122,15 +156,26 @@ spawner_main(int sock, const FutScanSpawnConfig *cfg, pid_t agent)
 		} cbuf;
 		struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
 		ssize_t n = recv(sock, c, sizeof(c), 0);
+		gpointer v;
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			_exit(0);
+		forget_ended(spawned);
 		if (n == sizeof(c) && c[0] == 'k') {
-			/* only a worker this spawner started, and only once */
-			if (g_hash_table_remove(spawned, GINT_TO_POINTER(c[1])))
-				kill(c[1], SIGKILL);
+			/* only a worker this spawner started, only once, and only while it is that
+			 * process: the agent reaps the workers, so a pid may be free again or
+			 * another process's by now; a pidfd names the very process */
+			if (g_hash_table_steal_extended(spawned, GINT_TO_POINTER(c[1]), NULL, &v)) {
+				if (GPOINTER_TO_INT(v) > 0) {
+					(void)syscall(SYS_pidfd_send_signal, GPOINTER_TO_INT(v) - 1,
+					              SIGKILL, NULL, 0);
+					close(GPOINTER_TO_INT(v) - 1);
+				} else {
+					kill(c[1], SIGKILL);
+				}
+			}
 			continue;
 		}
 		if (n != sizeof(c) || c[0] != 's')
@@ -141,7 +186,7 @@ spawner_main(int sock, const FutScanSpawnConfig *cfg, pid_t agent)
 			pair[0] = -1;
 		} else {
 			/* the worker's end must survive exec: dup2 in the child clears CLOEXEC */
-			r.pid = start_worker(argv, pair[1]);
+			r.pid = start_worker(argv, pair[1], &pidfd);
 			if (r.pid < 0)
 				r.err = errno;
 			close(pair[1]);
@@ -157,7 +202,8 @@ spawner_main(int sock, const FutScanSpawnConfig *cfg, pid_t agent)
 			memcpy(CMSG_DATA(cm), &pair[0], sizeof(int));
 		}
 		if (r.pid > 0)
-			g_hash_table_add(spawned, GINT_TO_POINTER(r.pid));
+			g_hash_table_insert(spawned, GINT_TO_POINTER(r.pid),
+			                    GINT_TO_POINTER(pidfd + 1));
 		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
 		if (pair[0] >= 0)
 			close(pair[0]);
