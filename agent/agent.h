@@ -43,6 +43,8 @@ typedef struct {
 	 * it; else NULL and taint_error says why (escaped when shown). */
 	struct _FutTaint *taint;
 	gchar *taint_error;
+	/* uid -> gint64*: when that user's desktop last heard of a refused send (main thread) */
+	GHashTable *taint_notices;
 	GPtrArray *subscribers; /* FutApiCall* of "subscribe" calls (main thread only) */
 	/* export jobs followed for their export.progress events (main thread only) */
 	struct _FutExportJobs *export_jobs;

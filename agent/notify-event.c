@@ -86,6 +86,7 @@ fut_notify_message_from_event(JsonObject *event, GError **error)
 	g_autofree gchar *name = NULL, *path = NULL, *klass = NULL, *reason = NULL;
 	g_autofree gchar *label = NULL, *serial = NULL, *host = NULL, *program = NULL;
 	g_autofree gchar *request_file = NULL, *file = NULL, *dest = NULL, *kind = NULL;
+	g_autofree gchar *layer = NULL;
 	JsonObject *object = NULL, *destination = NULL, *detail = NULL;
 
 	if (event == NULL) {
@@ -102,7 +103,8 @@ fut_notify_message_from_event(JsonObject *event, GError **error)
 	    !get_str(destination, "host", &host, error) ||
 	    !get_str(destination, "program", &program, error) ||
 	    !get_str(destination, "kind", &kind, error) ||
-	    !get_str(detail, "request_file", &request_file, error))
+	    !get_str(detail, "request_file", &request_file, error) ||
+	    !get_str(detail, "layer", &layer, error))
 		return NULL;
 	if (name == NULL) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, _("the event has no name"));
@@ -172,6 +174,16 @@ fut_notify_message_from_event(JsonObject *event, GError **error)
 		m->body = g_strdup_printf(_("%s may not send to the network this way: %s"),
 		                          program != NULL ? program : _("this program"),
 		                          reason != NULL ? reason : _("no reason given"));
+		m->urgent = TRUE;
+	} else if (g_str_equal(name, "upload.denied") && g_strcmp0(layer, "bpf-lsm") == 0) {
+		/* the BPF taint: the program read the file and may not send anything anywhere
+		 * (network, a share, a USB device) until it exits */
+		m->summary = g_strdup_printf(_("Sending %s refused"), file);
+		m->body = g_strdup_printf(
+		    _("%s read %s (Class %s), so it may not send to %s, nor anywhere else off this "
+		      "PC, until it exits. Ask for an approval with \"futari upload-request\"."),
+		    program != NULL ? program : _("this program"), file, klass, dest);
+		m->folder = folder_of(raw_str(object, "path"));
 		m->urgent = TRUE;
 	} else if (g_str_equal(name, "upload.denied")) {
 		m->summary = g_strdup_printf(_("Upload of %s denied"), file);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "taint-private.h"
+#include "util.h"
 
 #ifdef HAVE_BPF_TAINT
 #include <arpa/inet.h>
@@ -52,6 +53,10 @@ kind_reason(FutTaintDenialKind kind)
 		return "a process that read a classified file tried to talk to a USB device "
 		       "directly "
 		       "(usbfs: a phone, a camera, adb)";
+	case FUT_TAINT_DENIED_PTRACE:
+		return "a process that read a classified file tried to reach into a browser's or "
+		       "mail client's memory, or one of those into its memory (ptrace, "
+		       "process_vm_writev, /proc/PID/mem)";
 	case FUT_TAINT_DENIED_SEND:
 	default:
 		return "a process that read a classified file tried to send to the network";
@@ -91,6 +96,48 @@ fut_taint_denial_to_log_event(const FutTaintDenial *d)
 	fut_log_event_set_detail_int(ev, "dev", (gint64)MIN(d->origin_dev, G_MAXINT64));
 	fut_log_event_set_detail_int(ev, "ino", (gint64)MIN(d->origin_ino, G_MAXINT64));
 	return ev;
+}
+
+static void
+set_escaped(JsonObject *o, const gchar *name, const gchar *raw)
+{
+	g_autofree gchar *esc = NULL;
+
+	if (raw == NULL)
+		return;
+	esc = fut_strescape(raw, -1);
+	json_object_set_string_member(o, name, esc);
+}
+
+JsonObject *
+fut_taint_denial_to_fields(const FutTaintDenial *d)
+{
+	JsonObject *f = json_object_new();
+	JsonObject *subject = json_object_new();
+	JsonObject *object = json_object_new();
+	JsonObject *dest = json_object_new();
+	JsonObject *detail = json_object_new();
+
+	json_object_set_int_member(subject, "uid", d->uid);
+	if (d->pid > 0)
+		json_object_set_int_member(subject, "pid", d->pid);
+	set_escaped(subject, "exe", d->exe);
+	json_object_set_object_member(f, "subject", subject);
+	/* An untainted splicer's refusal names no file and no class (as its record). */
+	if (!(d->kind == FUT_TAINT_DENIED_SPLICE && d->file_class == 0)) {
+		set_escaped(object, "path", d->origin_path);
+		json_object_set_string_member(object, "class", class_name(d->file_class));
+	}
+	json_object_set_object_member(f, "object", object);
+	json_object_set_string_member(dest, "kind", "upload");
+	set_escaped(dest, "host", d->destination);
+	set_escaped(dest, "program", d->exe);
+	json_object_set_object_member(f, "destination", dest);
+	set_escaped(f, "reason", kind_reason(d->kind));
+	json_object_set_string_member(detail, "layer", "bpf-lsm");
+	set_escaped(detail, "call", d->call);
+	json_object_set_object_member(f, "detail", detail);
+	return f;
 }
 
 FutLogEvent *
@@ -204,6 +251,11 @@ format_destination(const struct fut_taint_event *e)
 {
 	char buf[INET6_ADDRSTRLEN] = "";
 
+	if (e->call == FUT_TAINT_CALL_PTRACE) {
+		g_autofree gchar *comm = g_strndup(e->target, sizeof e->target);
+
+		return g_strdup_printf("process %u (%s)", e->fs_dev, comm);
+	}
 	if (e->call == FUT_TAINT_CALL_IOCTL) {
 		/* usbfs numbers its nodes (bus - 1) * 128 + (device - 1), as /dev/bus/usb/BBB/DDD.
 		 */
@@ -242,6 +294,8 @@ fut_taint_on_event(void *ctx, void *data, size_t size)
 		return 0;
 	if (e->call == FUT_TAINT_CALL_IOCTL) {
 		d.call = "ioctl";
+	} else if (e->call == FUT_TAINT_CALL_PTRACE) {
+		d.call = "ptrace";
 	} else if (e->fs_magic != 0) {
 		target = g_strndup(e->target, sizeof e->target);
 		d.call = e->call == FUT_TAINT_CALL_MMAP ? "mmap" : "write";

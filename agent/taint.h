@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include <sys/types.h>
 
 #include "logrecord.h"
@@ -36,6 +37,9 @@ typedef enum {
 	/* An ioctl on a USB device node (usbfs: MTP/PTP phones and cameras, adb, libusb) by a
 	 * process that is not root's (destination: "USB device BUS:DEV"; call: "ioctl"). */
 	FUT_TAINT_DENIED_USB = 7,
+	/* A reach into another process's memory across an exempt program (destination:
+	 * "process PID (COMM)"; call: "ptrace"). */
+	FUT_TAINT_DENIED_PTRACE = 8,
 } FutTaintDenialKind;
 
 /* One refused connect or send, as the kernel reported it. Strings are raw (not escaped). */
@@ -50,7 +54,8 @@ typedef struct {
 	const gchar *comm;
 	const gchar *destination; /* "192.0.2.1:8080", "[2001:db8::1]:443", "nfs4 /mnt/share" */
 	const gchar *target;      /* REMOTE_FS: the written file's name (no folder), or NULL */
-	const gchar *call;        /* REMOTE_FS: "write" or "mmap"; USB: "ioctl"; or NULL */
+	const gchar
+	    *call; /* REMOTE_FS: "write" or "mmap"; USB: "ioctl"; PTRACE: "ptrace"; or NULL */
 	/* PENDING only: verdicts the kernel had lost (its resolution map is an LRU) and the agent
 	 * gave it again after this refusal, so the process's next try is decided on them. */
 	guint republished;
@@ -213,5 +218,9 @@ void fut_taint_get_stats(FutTaint *t, FutTaintStats *ret);
 FutLogEvent *fut_taint_denial_to_log_event(const FutTaintDenial *d);
 /* The gap record for @lost denials. */
 FutLogEvent *fut_taint_gap_to_log_event(guint64 lost);
+/* The fields of @d's upload.denied for the refused user's desktop (futari-notify,
+ * agent/notify-event.c), in the shape of the log's records: subject, object, destination,
+ * reason, detail.layer "bpf-lsm"; every string escaped. */
+JsonObject *fut_taint_denial_to_fields(const FutTaintDenial *d);
 
 G_END_DECLS

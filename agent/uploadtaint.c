@@ -58,12 +58,31 @@ append(FutAgent *agent, FutLogEvent *ev)
 	                    error != NULL ? error->message : _("the log is closed"));
 }
 
+/* A user's desktop hears of at most one refused send in this many seconds: a tainted
+ * program that retries (or loops over thousands of connects) would flood it otherwise. Every
+ * refusal is in the log all the same. */
+#define NOTICE_INTERVAL_S 5
+
 static void
 on_denial(const FutTaintDenial *d, gpointer user_data)
 {
+	FutAgent *agent = user_data;
 	g_autoptr(FutLogEvent) ev = fut_taint_denial_to_log_event(d);
+	gint64 now = g_get_monotonic_time();
+	gpointer last;
 
-	append(user_data, ev);
+	append(agent, ev);
+	/* main context only (the ring buffer is read there) */
+	if (agent->taint_notices == NULL)
+		agent->taint_notices = g_hash_table_new_full(NULL, NULL, NULL, g_free);
+	last = g_hash_table_lookup(agent->taint_notices, GUINT_TO_POINTER(d->uid));
+	if (last == NULL || now - *(gint64 *)last >= NOTICE_INTERVAL_S * G_USEC_PER_SEC) {
+		g_autoptr(JsonObject) fields = fut_taint_denial_to_fields(d);
+
+		g_hash_table_insert(agent->taint_notices, GUINT_TO_POINTER(d->uid),
+		                    g_memdup2(&now, sizeof now));
+		fut_agent_notify_record(agent, "upload.denied", fields);
+	}
 }
 
 static void
@@ -151,6 +170,7 @@ fut_agent_taint_stop(FutAgent *agent)
 {
 	g_clear_pointer(&agent->taint, fut_taint_free);
 	g_clear_pointer(&agent->taint_error, g_free);
+	g_clear_pointer(&agent->taint_notices, g_hash_table_unref);
 }
 
 const gchar *

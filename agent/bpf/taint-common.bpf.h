@@ -5,25 +5,26 @@
  * taint.bpf.c only. */
 #pragma once
 
-#define EPERM        1
-#define AF_UNSPEC    0
-#define AF_UNIX      1
-#define AF_INET      2
-#define AF_INET6     10
-#define AF_NETLINK   16
-#define AF_ALG       38
-#define MAY_WRITE    0x2
-#define MAY_READ     0x4
-#define PROT_READ    0x1
-#define PROT_WRITE   0x2
-#define MAP_SHARED   0x1
-#define S_IFMT       00170000
-#define S_IFSOCK     0140000
-#define S_IFREG      0100000
-#define S_IFIFO      0010000
-#define S_IFCHR      0020000
-#define CLONE_THREAD 0x00010000
-#define FMODE_WRITE  0x2
+#define EPERM              1
+#define AF_UNSPEC          0
+#define AF_UNIX            1
+#define AF_INET            2
+#define AF_INET6           10
+#define AF_NETLINK         16
+#define AF_ALG             38
+#define MAY_WRITE          0x2
+#define MAY_READ           0x4
+#define PROT_READ          0x1
+#define PROT_WRITE         0x2
+#define MAP_SHARED         0x1
+#define S_IFMT             00170000
+#define S_IFSOCK           0140000
+#define S_IFREG            0100000
+#define S_IFIFO            0010000
+#define S_IFCHR            0020000
+#define CLONE_THREAD       0x00010000
+#define PTRACE_MODE_ATTACH 0x02
+#define FMODE_WRITE        0x2
 
 /* The syscall entry points the tracing programs attach to (vmsplice), per architecture.
  * Elsewhere those programs are not built (docs/upload-control.md says what that leaves). */
@@ -208,11 +209,10 @@ exe_of_current(struct fut_taint_inode *out, char *name, int name_len)
 		                          BPF_CORE_READ(f, f_path.dentry, d_name.name));
 }
 
-/* The agent's entry for the current executable, or NULL. */
+/* The agent's entry for @t's executable, or NULL. */
 static __always_inline struct fut_taint_exe *
-current_exe(void)
+task_exe(struct task_struct *t)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
 	struct mm_struct *mm = t->mm;
 	struct fut_taint_exe *x;
 	struct file *f;
@@ -229,6 +229,13 @@ current_exe(void)
 	if (x != 0)
 		return x;
 	return bpf_inode_storage_get(&exe_marks, f->f_inode, 0, 0);
+}
+
+/* The agent's entry for the current executable, or NULL. */
+static __always_inline struct fut_taint_exe *
+current_exe(void)
+{
+	return task_exe(bpf_get_current_task_btf());
 }
 
 static __always_inline int

@@ -261,6 +261,38 @@ decide_usb_ioctl(struct fut_taint_mark *m, struct file *file)
 	return decide_egress(m, &d, FUT_TAINT_EVENT_DENY_USB, file, FUT_TAINT_CALL_IOCTL);
 }
 
+/* The current process reaches into @other's memory (ptrace_access_check with ATTACH,
+ * ptrace_traceme). Taint may not cross into or out of an exempt program (a browser, which
+ * sends whatever it holds): a tainted process reaching into one, or one reaching into a
+ * tainted process, is refused (the agent's own reach is not judged). Returns 0 or -EPERM,
+ * with its upload.denied record: the other process's pid in fs_dev, its comm in target. */
+static __always_inline int
+deny_reach(struct task_struct *other)
+{
+	struct fut_taint_mark *mine = current_mark();
+	struct fut_taint_mark *theirs =
+	    bpf_task_storage_get(&task_marks, other->group_leader, 0, 0);
+	struct fut_taint_exe *xo = task_exe(other);
+	struct fut_taint_event *e;
+	struct dest d = {};
+
+	if ((__u32)(bpf_get_current_pid_tgid() >> 32) == agent_tgid)
+		return 0;
+	if (theirs != 0 && !has_mark(theirs))
+		theirs = 0;
+	if (!((mine != 0 && xo != 0 && (xo->flags & FUT_TAINT_EXE_EXEMPT)) ||
+	      (theirs != 0 && current_exempt())))
+		return 0;
+	e = deny_event(FUT_TAINT_EVENT_DENY_PTRACE, mine != 0 ? mine : theirs, &d);
+	if (e != 0) {
+		e->fs_dev = (__u32)BPF_CORE_READ(other, tgid);
+		e->call = FUT_TAINT_CALL_PTRACE;
+		BPF_CORE_READ_STR_INTO(&e->target, other, comm);
+		bpf_ringbuf_submit(e, 0);
+	}
+	return -EPERM;
+}
+
 /* A tainted or pending process writes to @file, a regular file on a remote_fs() (@call:
  * FUT_TAINT_CALL_*): decided as a send, with the filesystem as the destination. */
 static __always_inline int

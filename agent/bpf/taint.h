@@ -101,12 +101,18 @@ enum fut_taint_event_kind {
 	 * cameras, adb and any libusb program talk to a device) by a tainted or pending process
 	 * that is not root's (fs_dev: the node's device number, usbfs's major 189). */
 	FUT_TAINT_EVENT_DENY_USB = 7,
+	/* A reach into another process's memory (ptrace attach, process_vm_writev/readv,
+	 * /proc/PID/mem, PTRACE_TRACEME) across an exempt program: a tainted process into a
+	 * browser, or a browser into a tainted process (fs_dev: the other's pid; target: its
+	 * comm). Between two ordinary processes the taint flows both ways instead. */
+	FUT_TAINT_EVENT_DENY_PTRACE = 8,
 };
 
 /* How a DENY_REMOTE_FS write was made. */
-#define FUT_TAINT_CALL_WRITE 1 /* write, writev, sendfile, splice, copy_file_range, io_uring */
-#define FUT_TAINT_CALL_MMAP  2 /* mmap(PROT_WRITE, MAP_SHARED) */
-#define FUT_TAINT_CALL_IOCTL 3 /* DENY_USB: an ioctl on a USB device node */
+#define FUT_TAINT_CALL_WRITE  1 /* write, writev, sendfile, splice, copy_file_range, io_uring */
+#define FUT_TAINT_CALL_MMAP   2 /* mmap(PROT_WRITE, MAP_SHARED) */
+#define FUT_TAINT_CALL_IOCTL  3 /* DENY_USB: an ioctl on a USB device node */
+#define FUT_TAINT_CALL_PTRACE 4 /* DENY_PTRACE */
 
 #define FUT_TAINT_COMM_LEN 16
 #define FUT_TAINT_NAME_LEN 64

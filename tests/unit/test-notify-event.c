@@ -109,6 +109,27 @@ test_written_refused_denied(void)
 		g_assert_nonnull(strstr(sp->body, "splice from a pipe"));
 		g_assert_null(strstr(sp->body, "Class"));
 	}
+	/* the BPF taint's refusal: the program read the file; where it tried to send */
+	{
+		g_autoptr(FutNotifyMessage) bp = map(
+		    "{\"event\":\"upload.denied\",\"subject\":{\"uid\":1000,\"exe\":\"/usr/bin/"
+		    "cp\"},"
+		    "\"object\":{\"path\":\"/home/a/roster.csv\",\"class\":\"I\"},"
+		    "\"destination\":{\"kind\":\"upload\",\"host\":\"fuse.sshfs /home/a/share\","
+		    "\"program\":\"/usr/bin/cp\"},\"reason\":\"a process that read a classified "
+		    "file "
+		    "tried to write to a network or FUSE "
+		    "filesystem\",\"detail\":{\"layer\":\"bpf-lsm\","
+		    "\"call\":\"write\"}}",
+		    &error);
+		g_assert_no_error(error);
+		g_assert_cmpstr(bp->summary, ==, "Sending roster.csv refused");
+		g_assert_nonnull(strstr(bp->body, "/usr/bin/cp read roster.csv (Class I)"));
+		g_assert_nonnull(strstr(bp->body, "fuse.sshfs /home/a/share"));
+		g_assert_nonnull(strstr(bp->body, "until it exits"));
+		g_assert_cmpstr(bp->folder, ==, "/home/a");
+		g_assert_true(bp->urgent);
+	}
 	a = map("{\"event\":\"approval.refused\",\"reason\":\"self-approval\"}", &error);
 	g_assert_no_error(error);
 	g_assert_nonnull(strstr(a->body, "self-approval"));

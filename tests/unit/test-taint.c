@@ -129,6 +129,18 @@ test_remote_fs_record(void)
 		g_assert_null(fut_log_event_get_detail_str(bu->ev, "written_file"));
 	}
 
+	/* A reach into the browser's memory. */
+	d.kind = FUT_TAINT_DENIED_PTRACE;
+	d.destination = "process 4300 (firefox)";
+	d.call = "ptrace";
+	{
+		g_autoptr(FutLogEvent) evp = fut_taint_denial_to_log_event(&d);
+
+		g_assert_cmpstr(evp->destination.host, ==, "process 4300 (firefox)");
+		g_assert_nonnull(strstr(evp->reason, "process_vm_writev"));
+		g_assert_cmpstr(fut_log_event_get_detail_str(evp, "call"), ==, "ptrace");
+	}
+
 	/* Other kinds carry neither. */
 	d.kind = FUT_TAINT_DENIED_SEND;
 	d.target = NULL;
@@ -137,6 +149,50 @@ test_remote_fs_record(void)
 		g_autoptr(FutLogEvent) ev2 = fut_taint_denial_to_log_event(&d);
 		g_assert_null(fut_log_event_get_detail_str(ev2, "written_file"));
 		g_assert_null(fut_log_event_get_detail_str(ev2, "call"));
+	}
+}
+
+/* What the refused user's desktop is sent: the record's shape, strings escaped, the layer
+ * named; an untainted splice names no file and no class. */
+static void
+test_denial_fields(void)
+{
+	FutTaintDenial d = {
+	    .kind = FUT_TAINT_DENIED_REMOTE_FS,
+	    .pid = 4245,
+	    .uid = 1000,
+	    .file_class = 2,
+	    .origin_path = "/home/a/bid\n.txt",
+	    .exe = "/usr/bin/c\x1bp",
+	    .destination = "fuse.sshfs /home/a/share",
+	    .target = "bid.txt",
+	    .call = "write",
+	};
+	g_autoptr(JsonObject) f = fut_taint_denial_to_fields(&d);
+	JsonObject *subject = json_object_get_object_member(f, "subject");
+	JsonObject *object = json_object_get_object_member(f, "object");
+	JsonObject *dest = json_object_get_object_member(f, "destination");
+	JsonObject *detail = json_object_get_object_member(f, "detail");
+
+	g_assert_cmpint(json_object_get_int_member(subject, "uid"), ==, 1000);
+	g_assert_null(strchr(json_object_get_string_member(subject, "exe"), '\x1b'));
+	g_assert_cmpstr(json_object_get_string_member(object, "path"), ==, "/home/a/bid\\n.txt");
+	g_assert_cmpstr(json_object_get_string_member(object, "class"), ==, "II");
+	g_assert_cmpstr(json_object_get_string_member(dest, "host"), ==,
+	                "fuse.sshfs /home/a/share");
+	g_assert_cmpstr(json_object_get_string_member(detail, "layer"), ==, "bpf-lsm");
+	g_assert_cmpstr(json_object_get_string_member(detail, "call"), ==, "write");
+	g_assert_nonnull(strstr(json_object_get_string_member(f, "reason"), "FUSE filesystem"));
+
+	d.kind = FUT_TAINT_DENIED_SPLICE;
+	d.file_class = 0;
+	d.call = NULL;
+	{
+		g_autoptr(JsonObject) s = fut_taint_denial_to_fields(&d);
+		JsonObject *o = json_object_get_object_member(s, "object");
+
+		g_assert_false(json_object_has_member(o, "path"));
+		g_assert_false(json_object_has_member(o, "class"));
 	}
 }
 
@@ -536,6 +592,7 @@ main(int argc, char **argv)
 	g_test_add_func("/taint/denial-record", test_denial_record);
 	g_test_add_func("/taint/splice-record", test_splice_record);
 	g_test_add_func("/taint/remote-fs-record", test_remote_fs_record);
+	g_test_add_func("/taint/denial-fields", test_denial_fields);
 	g_test_add_func("/taint/gap-record", test_gap_record);
 	g_test_add_func("/taint/resolution-class", test_resolution_class);
 	g_test_add_func("/taint/pending-record", test_pending_record);

@@ -9,7 +9,10 @@
 # unix, netlink, AF_ALG and loopback: a tainted process's connect on vsock (to a VM's host)
 # and Bluetooth RFCOMM (a phone) is refused and logged; an untainted one's is not refused.
 # (3) A USB device node (usbfs, how MTP/PTP phones, cameras and adb are reached): a tainted
-# user process's ioctl on a real (virtual) USB stick's node is refused and logged.
+# user process's ioctl on a real (virtual) USB stick's node is refused and logged. (4) Another
+# process's memory: what a tainted process writes into a clean one with process_vm_writev
+# taints it (its send is refused); a tainted process may not reach into the exempt browser
+# at all (refused, logged).
 # e2e-stick: u1 serial=FUT-TAINT-0028 label=TAINT28 size=16
 # e2e-timeout: 300
 . "$E2E_SRCDIR/guest/agent.sh"
@@ -26,6 +29,7 @@ e2e_as hanako sh -c "printf '%s 4 names (TEST ONLY)\n' $MARKER >'$f'"
 setfattr -n trusted.futari.class -v II "$f" || fail "cannot label $f"
 e2e_as hanako sh -c "printf 'PUBLIC28 event notice\n' >'$U/notice.txt'"
 ft_browser
+ft_listener
 
 back=$E2E_SCRATCH/share-backing
 share=$E2E_SCRATCH/share
@@ -41,6 +45,34 @@ done
 grep -q " $share fuse" /proc/mounts || fail "sharefs did not mount: $(cat "$E2E_SCRATCH/sharefs.log")"
 
 ft_start_agent 28
+# hanako's desktop: a subscriber to the agent's events, as futari-notify is (the agent is
+# exempt: what it sends taints nobody)
+cat >"$E2E_SCRATCH/sub.py" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+s.send(json.dumps({"command": "subscribe", "args": {}}).encode())
+s.settimeout(300)
+with open(sys.argv[2], "a") as out:
+    while True:
+        m = s.recv(65536)
+        if not m:
+            break
+        out.write(m.decode() + "\n")
+        out.flush()
+PY
+chmod 0644 "$E2E_SCRATCH/sub.py"
+events=$E2E_SCRATCH/events
+touch "$events"
+chmod 0666 "$events"
+e2e_as hanako python3 "$E2E_SCRATCH/sub.py" "$FE_SOCK" "$events" &
+SUBPID=$!
+FE_ON_EXIT="kill $SUBPID 2>/dev/null; $FE_ON_EXIT"
+for ((i = 0; i < 100; i++)); do
+	grep -q '"subscribed"' "$events" && break
+	sleep 0.1
+done
+grep -q '"subscribed"' "$events" || fail "hanako's subscription was not answered: $(cat "$events")"
 ft_prime "$f"
 # The notice is classified before anyone copies it (a read of a file not classified yet is
 # pending, and a pending writer is refused on the share too).
@@ -80,6 +112,14 @@ refused() {
 
 refused redirect cat-copy.txt "cat '$f' >'$share/cat-copy.txt'"
 grep -q '"call":"write"' "$E2E_SCRATCH/redirect.rec" || fail "redirect: call is not write: $(cat "$E2E_SCRATCH/redirect.rec")"
+# hanako's desktop hears of it: the file, the share, the layer
+for ((i = 0; i < 50; i++)); do
+	grep -q '"upload.denied".*bpf-lsm' "$events" && break
+	sleep 0.1
+done
+grep '"upload.denied"' "$events" | grep 'bpf-lsm' | grep -F "$share" | grep -q 'roster-share.txt' ||
+	fail "no upload.denied event (bpf-lsm, naming the share and the file) reached hanako's subscription: $(tail -n 3 "$events")"
+note "redirect: hanako's desktop was told"
 refused cp cp-copy.txt "cp '$f' '$share/cp-copy.txt'"
 refused dd dd-copy.txt "dd if='$f' of='$share/dd-copy.txt' status=none"
 MMAP_PY='
@@ -142,6 +182,33 @@ refused_on() {
 }
 modprobe vsock 2>/dev/null || true
 refused_on vsock vsock
+# A program that retries: 50 refused connects in a row are 50 records, but hanako's desktop
+# hears of at most one refusal in 5 s.
+sleep 5.5
+n0=$(grep -c '"upload.denied"' "$events" || true)
+r0=$(cat "$FE_LOG"/egress-*.jsonl | grep -c '"upload.denied".*bpf-lsm' || true)
+e2e_as hanako timeout 60 python3 -c '
+import socket, sys
+open(sys.argv[1], "rb").read()
+n = 0
+for i in range(50):
+    try:
+        socket.socket(socket.AF_VSOCK, socket.SOCK_STREAM).connect((2, 5000))
+    except PermissionError:
+        n += 1
+    except OSError:
+        pass
+sys.exit(0 if n == 50 else 1)' "$f" >/dev/null 2>&1 || fail "not all 50 tainted vsock connects were refused"
+for ((i = 0; i < 50; i++)); do
+	[ "$(cat "$FE_LOG"/egress-*.jsonl | grep -c '"upload.denied".*bpf-lsm' || true)" -lt $((r0 + 50)) ] || break
+	sleep 0.1
+done
+r1=$(cat "$FE_LOG"/egress-*.jsonl | grep -c '"upload.denied".*bpf-lsm' || true)
+[ "$r1" -ge $((r0 + 50)) ] || fail "50 refused connects made $((r1 - r0)) records"
+n1=$(grep -c '"upload.denied"' "$events" || true)
+[ $((n1 - n0)) -ge 1 ] && [ $((n1 - n0)) -le 2 ] ||
+	fail "50 refusals in a row made $((n1 - n0)) desktop notices (1 or 2 expected)"
+note "50 refused connects: $((r1 - r0)) records, $((n1 - n0)) desktop notice(s)"
 fe_log_has '"upload.denied"' bpf-lsm 'vsock socket (address family 40)' >/dev/null ||
 	fail "the vsock refusal does not name the family: $(grep upload.denied "$FE_LOG"/egress-*.jsonl | tail -n 1 | cut -c1-900)"
 refused_on bluetooth Bluetooth
@@ -169,3 +236,42 @@ done
 rec=$(fe_log_has '"upload.denied"' bpf-lsm "USB device $bus/$dev" '"call":"ioctl"' roster-share.txt) ||
 	fail "no upload.denied naming USB device $bus/$dev, the call and the file: $(grep upload.denied "$FE_LOG"/egress-*.jsonl | tail -n 2 | cut -c1-900)"
 note "USB device $bus/$dev: untainted ioctl answered, tainted one refused, logged"
+
+# (4) Another process's memory (guest/taint-inject.py: exit statuses only).
+install -m 0644 "$E2E_SRCDIR/guest/taint-inject.py" "$E2E_SCRATCH/taint-inject.py"
+inject() { # FILE MODE ARG...: its exit status
+	local rc=0
+	e2e_as hanako timeout 120 python3 "$E2E_SCRATCH/taint-inject.py" "$@" >/dev/null 2>&1 || rc=$?
+	echo "$rc"
+}
+rc=$(inject "$U/notice.txt" flow 192.0.2.1 8080)
+[ "$rc" = 0 ] || fail "a clean process's child could not send what it was given (exit $rc: 1 refused, 3 never got it, 100 + errno: the write failed)"
+for ((i = 0; i < 50; i++)); do
+	grep -q PUBLIC28 "$recv" && break
+	sleep 0.1
+done
+grep -q PUBLIC28 "$recv" || fail "the listener did not receive the public notice through the clean child"
+: >"$recv"
+before=$(denials)
+rc=$(inject "$f" flow 192.0.2.1 8080)
+[ "$rc" = 1 ] || fail "the clean child a tainted process wrote the file into was not refused (exit $rc: 0 sent, 3 never got it, 100 + errno: the write failed)"
+if grep -q "$MARKER" "$recv"; then fail "the listener received the file through the injected child"; fi
+for ((i = 0; i < 50; i++)); do
+	[ "$(denials)" -le "$before" ] || break
+	sleep 0.1
+done
+[ "$(denials)" -gt "$before" ] || fail "the injected child's refused send was not logged"
+note "process_vm_writev: the clean child took the taint, its send refused, logged"
+mkfifo "$E2E_SCRATCH/hold"
+chmod 0666 "$E2E_SCRATCH/hold"
+rc=$(inject "$U/notice.txt" exempt "$bin/firefox-test" -s "file://$E2E_SCRATCH/hold")
+[ "$rc" != 0 ] || fail "a clean process's process_vm_writev into the browser was refused"
+rc=$(inject "$f" exempt "$bin/firefox-test" -s "file://$E2E_SCRATCH/hold")
+[ "$rc" = 0 ] || fail "a tainted process's process_vm_writev into the exempt browser was not refused with EPERM (exit $rc: 1 went, 10 + errno)"
+for ((i = 0; i < 50; i++)); do
+	fe_log_has '"upload.denied"' bpf-lsm '"call":"ptrace"' firefox-test >/dev/null && break
+	sleep 0.1
+done
+fe_log_has '"upload.denied"' bpf-lsm '"call":"ptrace"' firefox-test roster-share.txt >/dev/null ||
+	fail "no upload.denied naming the browser's process and the file: $(grep upload.denied "$FE_LOG"/egress-*.jsonl | tail -n 1 | cut -c1-900)"
+note "process_vm_writev into the exempt browser: refused, logged"
