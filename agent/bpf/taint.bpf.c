@@ -148,6 +148,27 @@ BPF_PROG(fut_mmap_file,
 	return 0;
 }
 
+/* A core dump: the kernel writes a dumping process's memory into the core file without any
+ * file permission check, so a tainted process that crashes itself (ulimit -c, then SIGSEGV)
+ * would leave an unmarked copy of what it read. The file is opened in the dumping thread
+ * while its thread group's core_state is set: marked then, before a byte is written. Every
+ * other open returns after two loads. (A core piped to a helper, systemd-coredump, is not
+ * followed.) */
+SEC("lsm/file_open")
+int
+BPF_PROG(fut_file_open, struct file *file, int ret)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct fut_taint_mark *m;
+
+	if (ret != 0 || t->signal->core_state == 0)
+		return ret;
+	m = current_mark();
+	if (m != 0 && file->f_inode != 0 && (file->f_inode->i_mode & S_IFMT) == S_IFREG)
+		mark_inode(file->f_inode, m);
+	return 0;
+}
+
 /* usbfs: every transfer to or from a USB device through /dev/bus/usb is an ioctl. */
 SEC("lsm/file_ioctl")
 int

@@ -12,7 +12,8 @@
 # user process's ioctl on a real (virtual) USB stick's node is refused and logged. (4) Another
 # process's memory: what a tainted process writes into a clean one with process_vm_writev
 # taints it (its send is refused); a tainted process may not reach into the exempt browser
-# at all (refused, logged).
+# at all (refused, logged). (5) A core dump: a tainted process that crashes itself leaves a
+# core holding what it read; the core is tainted, so `grep -a secret core | curl` is refused.
 # e2e-stick: u1 serial=FUT-TAINT-0028 label=TAINT28 size=16
 # e2e-timeout: 300
 . "$E2E_SRCDIR/guest/agent.sh"
@@ -275,3 +276,45 @@ done
 fe_log_has '"upload.denied"' bpf-lsm '"call":"ptrace"' firefox-test roster-share.txt >/dev/null ||
 	fail "no upload.denied naming the browser's process and the file: $(grep upload.denied "$FE_LOG"/egress-*.jsonl | tail -n 1 | cut -c1-900)"
 note "process_vm_writev into the exempt browser: refused, logged"
+
+# (5) A core dump (core_pattern set to a file for the test, put back at exit).
+cores=$E2E_SCRATCH/cores
+mkdir -p "$cores"
+chmod 1777 "$cores"
+old_pattern=$(cat /proc/sys/kernel/core_pattern)
+FE_ON_EXIT="printf '%s\n' '$old_pattern' >/proc/sys/kernel/core_pattern; $FE_ON_EXIT"
+echo "$cores/core.%p" >/proc/sys/kernel/core_pattern
+crash() { # FILE NAME: hanako's python3 reads FILE, keeps it, aborts; prints its core's path
+	e2e_as hanako bash -c "ulimit -c unlimited; cd '$cores'; exec python3 -c 'import os, sys; d = open(sys.argv[1], \"rb\").read(); os.abort()' '$1'" >/dev/null 2>&1 || true
+	ls -t "$cores"/core.* 2>/dev/null | head -n 1
+}
+core=$(crash "$U/notice.txt")
+[ -n "$core" ] || fail "no core file in $cores (core_pattern $(cat /proc/sys/kernel/core_pattern), ulimit -c as hanako $(e2e_as hanako bash -c 'ulimit -Hc'))"
+grep -q PUBLIC28 "$core" || fail "the clean core does not hold the notice"
+# classified before it is read (a fresh file is pending until then)
+e2e_as hanako cat "$core" >/dev/null
+ft_learner_idle
+# (what follows the marker in the core, not the whole core: the listener keeps 1 MiB)
+e2e_as hanako timeout 60 bash -c "grep -a -o -m 1 'PUBLIC28[ -~]*' '$core' | $CURL -s -m 20 -o /dev/null -H Expect: --data-binary @- $URL" ||
+	fail "a clean process's core could not be sent"
+for ((i = 0; i < 50; i++)); do
+	grep -q PUBLIC28 "$recv" && break
+	sleep 0.1
+done
+grep -q PUBLIC28 "$recv" || fail "the listener did not receive the clean core"
+: >"$recv"
+rm -f "$cores"/core.*
+core=$(crash "$f")
+[ -n "$core" ] || fail "no core file of the tainted process"
+grep -q "$MARKER" "$core" || fail "the tainted core does not hold the file's content"
+before=$(denials)
+rc=0
+e2e_as hanako timeout 60 bash -c "grep -a -o -m 1 '$MARKER[ -~]*' '$core' | $CURL -s -m 20 -o /dev/null -H Expect: --data-binary @- $URL" >/dev/null 2>&1 || rc=$?
+[ "$rc" -ne 0 ] || fail "the core of a tainted process was sent"
+if grep -q "$MARKER" "$recv"; then fail "the listener received the tainted core"; fi
+for ((i = 0; i < 50; i++)); do
+	[ "$(denials)" -le "$before" ] || break
+	sleep 0.1
+done
+[ "$(denials)" -gt "$before" ] || fail "the refused send of the tainted core was not logged"
+note "core dump: the tainted process's core is tainted (its send refused, logged); a clean core went"
