@@ -14,6 +14,7 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 
+#include "jsonesc.h"
 #include "errors.h"
 #include "fanwatch-private.h"
 #include "procinfo.h"
@@ -118,17 +119,6 @@ fut_fanwatch_record_to_log_event(const FutFanwatchRecord *rec)
 	return ev;
 }
 
-static void
-set_escaped(JsonObject *o, const gchar *name, const gchar *raw)
-{
-	g_autofree gchar *esc = NULL;
-
-	if (raw == NULL)
-		return;
-	esc = fut_strescape(raw, -1);
-	json_object_set_string_member(o, name, esc);
-}
-
 JsonObject *
 fut_fanwatch_record_to_fields(const FutFanwatchRecord *rec)
 {
@@ -137,10 +127,10 @@ fut_fanwatch_record_to_fields(const FutFanwatchRecord *rec)
 	g_autofree gchar *login = NULL;
 
 	if (rec->kind == FUT_FANWATCH_RECORD_GAP) {
-		set_escaped(detail, "kind", rec->gap_kind);
+		fut_json_set_escaped(detail, "kind", rec->gap_kind);
 		json_object_set_int_member(detail, "count",
 		                           (gint64)MIN(rec->gap_count, G_MAXINT64));
-		set_escaped(f, "reason", rec->reason);
+		fut_json_set_escaped(f, "reason", rec->reason);
 		json_object_set_object_member(f, "detail", detail);
 		return f;
 	}
@@ -149,17 +139,17 @@ fut_fanwatch_record_to_fields(const FutFanwatchRecord *rec)
 		if (rec->uid != G_MAXUINT32)
 			json_object_set_int_member(subject, "uid", rec->uid);
 		login = login_of(rec->uid);
-		set_escaped(subject, "login", login);
+		fut_json_set_escaped(subject, "login", login);
 		if (rec->loginuid != G_MAXUINT32)
 			json_object_set_int_member(subject, "loginuid", rec->loginuid);
 		if (rec->pid > 0)
 			json_object_set_int_member(subject, "pid", rec->pid);
-		set_escaped(subject, "exe", rec->exe);
+		fut_json_set_escaped(subject, "exe", rec->exe);
 		json_object_set_object_member(f, "subject", subject);
 	}
 	{
 		JsonObject *object = json_object_new();
-		set_escaped(object, "path", rec->path);
+		fut_json_set_escaped(object, "path", rec->path);
 		if (rec->size <= G_MAXINT64)
 			json_object_set_int_member(object, "size", (gint64)rec->size);
 		if (rec->has_sha256) {
@@ -173,15 +163,15 @@ fut_fanwatch_record_to_fields(const FutFanwatchRecord *rec)
 	{
 		JsonObject *dest = json_object_new();
 		json_object_set_string_member(dest, "kind", "upload");
-		set_escaped(dest, "program", rec->exe);
+		fut_json_set_escaped(dest, "program", rec->exe);
 		json_object_set_object_member(f, "destination", dest);
 	}
 	json_object_set_string_member(
 	    f, "decision", rec->allowed ? FUT_LOG_DECISION_ALLOW : FUT_LOG_DECISION_DENY);
-	set_escaped(f, "reason", rec->reason);
-	set_escaped(f, "request", rec->approval_id);
-	set_escaped(detail, "comm", rec->comm);
-	set_escaped(detail, "program_match", rec->program_match);
+	fut_json_set_escaped(f, "reason", rec->reason);
+	fut_json_set_escaped(f, "request", rec->approval_id);
+	fut_json_set_escaped(detail, "comm", rec->comm);
+	fut_json_set_escaped(detail, "program_match", rec->program_match);
 	json_object_set_int_member(detail, "dev", (gint64)MIN(rec->dev, G_MAXINT64));
 	json_object_set_int_member(detail, "ino", (gint64)MIN(rec->ino, G_MAXINT64));
 	json_object_set_object_member(f, "detail", detail);

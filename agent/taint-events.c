@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "jsonesc.h"
 #include "taint-private.h"
 #include "util.h"
 
@@ -98,17 +99,6 @@ fut_taint_denial_to_log_event(const FutTaintDenial *d)
 	return ev;
 }
 
-static void
-set_escaped(JsonObject *o, const gchar *name, const gchar *raw)
-{
-	g_autofree gchar *esc = NULL;
-
-	if (raw == NULL)
-		return;
-	esc = fut_strescape(raw, -1);
-	json_object_set_string_member(o, name, esc);
-}
-
 JsonObject *
 fut_taint_denial_to_fields(const FutTaintDenial *d)
 {
@@ -121,21 +111,21 @@ fut_taint_denial_to_fields(const FutTaintDenial *d)
 	json_object_set_int_member(subject, "uid", d->uid);
 	if (d->pid > 0)
 		json_object_set_int_member(subject, "pid", d->pid);
-	set_escaped(subject, "exe", d->exe);
+	fut_json_set_escaped(subject, "exe", d->exe);
 	json_object_set_object_member(f, "subject", subject);
 	/* An untainted splicer's refusal names no file and no class (as its record). */
 	if (!(d->kind == FUT_TAINT_DENIED_SPLICE && d->file_class == 0)) {
-		set_escaped(object, "path", d->origin_path);
+		fut_json_set_escaped(object, "path", d->origin_path);
 		json_object_set_string_member(object, "class", class_name(d->file_class));
 	}
 	json_object_set_object_member(f, "object", object);
 	json_object_set_string_member(dest, "kind", "upload");
-	set_escaped(dest, "host", d->destination);
-	set_escaped(dest, "program", d->exe);
+	fut_json_set_escaped(dest, "host", d->destination);
+	fut_json_set_escaped(dest, "program", d->exe);
 	json_object_set_object_member(f, "destination", dest);
-	set_escaped(f, "reason", kind_reason(d->kind));
+	fut_json_set_escaped(f, "reason", kind_reason(d->kind));
 	json_object_set_string_member(detail, "layer", "bpf-lsm");
-	set_escaped(detail, "call", d->call);
+	fut_json_set_escaped(detail, "call", d->call);
 	json_object_set_object_member(f, "detail", detail);
 	return f;
 }

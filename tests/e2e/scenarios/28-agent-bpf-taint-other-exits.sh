@@ -86,6 +86,16 @@ e2e_as hanako cp "$U/notice.txt" "$share/notice-copy.txt" ||
 grep -q PUBLIC28 "$back/notice-copy.txt" || fail "the untainted copy did not reach the share"
 
 denials() { cat "$FE_LOG"/egress-*.jsonl | grep -c '"upload.denied".*bpf-lsm' || true; }
+# logged_since BEFORE WHAT: wait (5 s at most) for more bpf-lsm upload.denied records than
+# BEFORE; fail naming WHAT when none came.
+logged_since() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ "$(denials)" -le "$1" ] || return 0
+		sleep 0.1
+	done
+	fail "$2: no upload.denied (bpf-lsm) logged"
+}
 # refused NAME WRITTEN COMMAND: as hanako COMMAND must fail, WRITTEN must not hold the marker
 # in the share's backing folder, and one more upload.denied naming WRITTEN must be logged.
 refused() {
@@ -95,10 +105,7 @@ refused() {
 	[ "$rc" -ne 124 ] || fail "$name: hung"
 	[ "$rc" -ne 0 ] || fail "$name: succeeded (exit 0): $(cat "$E2E_SCRATCH/$name.out")"
 	if grep -qs "$MARKER" "$back/$written"; then fail "$name: the marker reached the share"; fi
-	for ((i = 0; i < 50; i++)); do
-		[ "$(denials)" -le "$before" ] || break
-		sleep 0.1
-	done
+	logged_since "$before" "$name"
 	rec=$(fe_log_has '"upload.denied"' bpf-lsm "\"written_file\":\"$written\"") ||
 		fail "$name: no upload.denied (bpf-lsm) naming $written: $(tail -n 2 "$FE_LOG"/egress-*.jsonl | cut -c1-700)"
 	echo "$rec" | grep -F "fuse" | grep -F "$share" >/dev/null ||
@@ -257,11 +264,7 @@ before=$(denials)
 rc=$(inject "$f" flow 192.0.2.1 8080)
 [ "$rc" = 1 ] || fail "the clean child a tainted process wrote the file into was not refused (exit $rc: 0 sent, 3 never got it, 100 + errno: the write failed)"
 if grep -q "$MARKER" "$recv"; then fail "the listener received the file through the injected child"; fi
-for ((i = 0; i < 50; i++)); do
-	[ "$(denials)" -le "$before" ] || break
-	sleep 0.1
-done
-[ "$(denials)" -gt "$before" ] || fail "the injected child's refused send was not logged"
+logged_since "$before" "the injected child's refused send"
 note "process_vm_writev: the clean child took the taint, its send refused, logged"
 mkfifo "$E2E_SCRATCH/hold"
 chmod 0666 "$E2E_SCRATCH/hold"
@@ -312,9 +315,5 @@ rc=0
 e2e_as hanako timeout 60 bash -c "grep -a -o -m 1 '$MARKER[ -~]*' '$core' | $CURL -s -m 20 -o /dev/null -H Expect: --data-binary @- $URL" >/dev/null 2>&1 || rc=$?
 [ "$rc" -ne 0 ] || fail "the core of a tainted process was sent"
 if grep -q "$MARKER" "$recv"; then fail "the listener received the tainted core"; fi
-for ((i = 0; i < 50; i++)); do
-	[ "$(denials)" -le "$before" ] || break
-	sleep 0.1
-done
-[ "$(denials)" -gt "$before" ] || fail "the refused send of the tainted core was not logged"
+logged_since "$before" "the tainted core's refused send"
 note "core dump: the tainted process's core is tainted (its send refused, logged); a clean core went"
