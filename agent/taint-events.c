@@ -10,7 +10,6 @@
 
 #include "jsonesc.h"
 #include "taint-private.h"
-#include "util.h"
 
 #ifdef HAVE_BPF_TAINT
 #include <arpa/inet.h>
@@ -52,8 +51,7 @@ kind_reason(FutTaintDenialKind kind)
 		       "filesystem";
 	case FUT_TAINT_DENIED_USB:
 		return "a process that read a classified file tried to talk to a USB device "
-		       "directly "
-		       "(usbfs: a phone, a camera, adb)";
+		       "directly (usbfs: a phone, a camera, adb)";
 	case FUT_TAINT_DENIED_PTRACE:
 		return "a process that read a classified file tried to reach into a browser's or "
 		       "mail client's memory, or one of those into its memory (ptrace, "
@@ -125,6 +123,9 @@ fut_taint_denial_to_fields(const FutTaintDenial *d)
 	json_object_set_object_member(f, "destination", dest);
 	fut_json_set_escaped(f, "reason", kind_reason(d->kind));
 	json_object_set_string_member(detail, "layer", "bpf-lsm");
+	/* as in the record: refused only until the content is classified */
+	if (d->kind == FUT_TAINT_DENIED_PENDING)
+		json_object_set_string_member(detail, "classification", "pending");
 	fut_json_set_escaped(detail, "call", d->call);
 	json_object_set_object_member(f, "detail", detail);
 	return f;

@@ -103,8 +103,8 @@ mark_pipe_key(__u64 key, const struct fut_taint_mark *from)
 
 /* One process reaches into another's memory (ptrace, process_vm_writev/readv, /proc/PID/mem):
  * content can go either way, so taint flows both ways between the two thread groups. The
- * agent neither passes nor takes taint, an exempt program takes none (the caller refuses a
- * tainted process's reach into one: taint-net.bpf.h, deny_reach()). */
+ * agent neither passes nor takes taint. A reach across an exempt program with taint on
+ * either side never gets here (taint-net.bpf.h, deny_reach() refused it). */
 static __always_inline void
 flow_between(struct task_struct *self, struct task_struct *other)
 {
@@ -112,21 +112,21 @@ flow_between(struct task_struct *self, struct task_struct *other)
 	struct fut_taint_mark *ms = bpf_task_storage_get(&task_marks, ls, 0, 0);
 	struct fut_taint_mark *mo = bpf_task_storage_get(&task_marks, lo, 0, 0);
 	struct fut_taint_mark a = {}, b = {}, *n;
-	struct fut_taint_exe *xo = task_exe(other);
 	int has_a = ms != 0 && has_mark(ms), has_b = mo != 0 && has_mark(mo);
 
 	if ((__u32)(bpf_get_current_pid_tgid() >> 32) == agent_tgid)
 		return;
+	/* copies: the storage lookups below may create what the other side points into */
 	if (has_a)
 		a = *ms;
 	if (has_b)
 		b = *mo;
-	if (has_a && (xo == 0 || !(xo->flags & FUT_TAINT_EXE_EXEMPT))) {
+	if (has_a) {
 		n = bpf_task_storage_get(&task_marks, lo, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (n != 0 && merge_mark(n, &a))
 			__sync_fetch_and_add(&counters.flowed, 1);
 	}
-	if (has_b && !current_exempt()) {
+	if (has_b) {
 		n = bpf_task_storage_get(&task_marks, ls, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (n != 0 && merge_mark(n, &b))
 			__sync_fetch_and_add(&counters.flowed, 1);

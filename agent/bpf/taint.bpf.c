@@ -189,6 +189,18 @@ BPF_PROG(fut_file_ioctl, struct file *file, unsigned int cmd, unsigned long arg,
 	return decide_usb_ioctl(m, file);
 }
 
+/* The current process reaches into @other's memory: refused across an exempt program,
+ * else the taint flows both ways. */
+static __always_inline int
+reach(struct task_struct *other)
+{
+	int r = deny_reach(other);
+
+	if (r == 0)
+		flow_between(bpf_get_current_task_btf(), other);
+	return r;
+}
+
 /* ptrace attach, process_vm_readv/writev and /proc/PID/mem (at open) ask for ATTACH access;
  * /proc/PID/stat and the like ask only for READ access, which carries no memory and taints
  * nobody (ps and top would be tainted otherwise). */
@@ -196,14 +208,9 @@ SEC("lsm/ptrace_access_check")
 int
 BPF_PROG(fut_ptrace_access_check, struct task_struct *child, unsigned int mode, int ret)
 {
-	int r;
-
 	if (ret != 0 || !(mode & PTRACE_MODE_ATTACH))
 		return ret;
-	r = deny_reach(child);
-	if (r == 0)
-		flow_between(bpf_get_current_task_btf(), child);
-	return r;
+	return reach(child);
 }
 
 /* PTRACE_TRACEME: the current process lets @parent trace it. */
@@ -211,14 +218,9 @@ SEC("lsm/ptrace_traceme")
 int
 BPF_PROG(fut_ptrace_traceme, struct task_struct *parent, int ret)
 {
-	int r;
-
 	if (ret != 0)
 		return ret;
-	r = deny_reach(parent);
-	if (r == 0)
-		flow_between(bpf_get_current_task_btf(), parent);
-	return r;
+	return reach(parent);
 }
 
 SEC("lsm/task_alloc")

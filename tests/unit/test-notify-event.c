@@ -130,6 +130,19 @@ test_written_refused_denied(void)
 		g_assert_cmpstr(bp->folder, ==, "/home/a");
 		g_assert_true(bp->urgent);
 	}
+	/* read before it was classified: refused only until it is */
+	{
+		g_autoptr(FutNotifyMessage) pe =
+		    map("{\"event\":\"upload.denied\",\"object\":{\"path\":\"/home/a/new.csv\","
+		        "\"class\":\"II\"},\"destination\":{\"kind\":\"upload\",\"host\":"
+		        "\"192.0.2.1:8080\",\"program\":\"/usr/bin/curl\"},\"detail\":{\"layer\":"
+		        "\"bpf-lsm\",\"classification\":\"pending\"}}",
+		        &error);
+		g_assert_no_error(error);
+		g_assert_cmpstr(pe->summary, ==, "Sending new.csv refused");
+		g_assert_nonnull(strstr(pe->body, "before futari had classified it"));
+		g_assert_null(strstr(pe->body, "until it exits"));
+	}
 	a = map("{\"event\":\"approval.refused\",\"reason\":\"self-approval\"}", &error);
 	g_assert_no_error(error);
 	g_assert_nonnull(strstr(a->body, "self-approval"));

@@ -184,6 +184,16 @@ test_denial_fields(void)
 	g_assert_cmpstr(json_object_get_string_member(detail, "call"), ==, "write");
 	g_assert_nonnull(strstr(json_object_get_string_member(f, "reason"), "FUSE filesystem"));
 
+	g_assert_false(json_object_has_member(detail, "classification"));
+	d.kind = FUT_TAINT_DENIED_PENDING;
+	{
+		g_autoptr(JsonObject) p = fut_taint_denial_to_fields(&d);
+
+		g_assert_cmpstr(json_object_get_string_member(
+		                    json_object_get_object_member(p, "detail"), "classification"),
+		                ==, "pending");
+	}
+
 	d.kind = FUT_TAINT_DENIED_SPLICE;
 	d.file_class = 0;
 	d.call = NULL;
