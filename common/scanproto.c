@@ -117,6 +117,10 @@ fut_scan_reply_parse(const guint8 *data, gsize len, guint64 id, GError **error)
 		const FutEvidence *e = g_ptr_array_index(r->evidence, i);
 		if (fut_scan_rule_is_agent_only(e->rule))
 			return refuse(error, _("a rule only the agent gives"));
+		/* JSON's \u escapes can spell a lone surrogate, which the JSON reader passes on
+		 * as bytes that are not UTF-8 (found by fuzz-scanreply) */
+		if (!g_utf8_validate(e->description, -1, NULL))
+			return refuse(error, _("a description that is not UTF-8"));
 		/* C1 controls too (U+009B is CSI to a terminal); the content parser already
 		 * refused C0 and DEL */
 		for (const gchar *c = e->description; *c != '\0'; c = g_utf8_next_char(c)) {

@@ -161,6 +161,10 @@ test_bodies(void)
 	     "\"class\":\"II\",\"count\":-1,\"description\":\"x\"}]}",
 	     ""},
 	    {"\xff\xfe", ""},
+	    /* a lone surrogate spelt as an escape: not UTF-8 once read */
+	    {"{\"v\":1,\"class\":\"II\",\"complete\":true,\"evidence\":[{\"rule\":\"marking\","
+	     "\"class\":\"II\",\"count\":1,\"description\":\"\\ud800x\"}]}",
+	     ""},
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
