@@ -20,14 +20,77 @@ merge_mark(struct fut_taint_mark *to, const struct fut_taint_mark *from)
 	return changed;
 }
 
+/* The mark of the process tracing thread @t (ptrace), when it has one, or NULL. ptrace's
+ * reads and writes of a tracee's memory (PTRACE_PEEKDATA, POKEDATA, SETREGS) ask the LSM
+ * nothing after the attach, where flow_between() carried what each side held then; what
+ * either side takes in later flows while the tracer stays attached (taint_current_from() one
+ * way, current_mark() the other). */
+static __always_inline struct fut_taint_mark *
+tracer_mark(struct task_struct *t)
+{
+	struct task_struct *tracer;
+	struct fut_taint_mark *m;
+
+	if (t->ptrace == 0)
+		return 0;
+	tracer = t->parent;
+	if (tracer == 0)
+		return 0;
+	m = bpf_task_storage_get(&task_marks, tracer->group_leader, 0, 0);
+	if (m == 0 || !has_mark(m))
+		return 0;
+	return m;
+}
+
+/* Thread @t is traced by a process that holds taint: the taint flows into @t's process (the
+ * tracer may have written what it holds into its memory). */
+static __always_inline void
+take_tracer_mark(struct task_struct *t)
+{
+	struct fut_taint_mark *tm = tracer_mark(t), copy, *m;
+
+	if (tm == 0 || (__u32)BPF_CORE_READ(t, tgid) == agent_tgid)
+		return;
+	copy = *tm; /* the lookup below may create what tm points into */
+	m = bpf_task_storage_get(&task_marks, t->group_leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (m != 0 && merge_mark(m, &copy))
+		__sync_fetch_and_add(&counters.flowed, 1);
+}
+
+/* The current process's mark, with its tracer's taken in first; NULL when it carries
+ * nothing. */
 static __always_inline struct fut_taint_mark *
 current_mark(void)
 {
-	struct fut_taint_mark *m = bpf_task_storage_get(&task_marks, current_leader(), 0, 0);
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct fut_taint_mark *m;
+
+	if (t->ptrace != 0)
+		take_tracer_mark(t);
+	m = bpf_task_storage_get(&task_marks, t->group_leader, 0, 0);
 
 	if (m == 0 || !has_mark(m))
 		return 0;
 	return m;
+}
+
+/* The current thread is traced: what it just took in (@from) flows into its tracer, which
+ * can read this process's memory without asking the LSM again. */
+static __always_inline void
+taint_tracer(const struct fut_taint_mark *from)
+{
+	struct task_struct *t = bpf_get_current_task_btf(), *tracer;
+	struct fut_taint_mark *m;
+
+	if (t->ptrace == 0)
+		return;
+	tracer = t->parent;
+	if (tracer == 0 || (__u32)BPF_CORE_READ(tracer, tgid) == agent_tgid)
+		return;
+	m = bpf_task_storage_get(&task_marks, tracer->group_leader, 0,
+	                         BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (m != 0 && merge_mark(m, from))
+		__sync_fetch_and_add(&counters.flowed, 1);
 }
 
 /* The current process read what @from marks: it is tainted with the stronger class and
@@ -52,6 +115,7 @@ taint_current_from(const struct fut_taint_mark *from, int check_exempt)
 	/* (A pending resolved on the way counted itself in resolve_pending().) */
 	if (before == FUT_TAINT_CLASS_NONE && from->file_class != FUT_TAINT_CLASS_NONE)
 		__sync_fetch_and_add(&counters.tainted, 1);
+	taint_tracer(from);
 }
 
 static __always_inline void

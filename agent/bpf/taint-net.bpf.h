@@ -176,7 +176,9 @@ decide_egress(
 	struct fut_taint_event *e;
 	__u64 seq;
 
-	if (current_exempt())
+	/* An exempt program is refused only while a process holding taint traces it (that
+	 * process may have written what it holds into the program's memory). */
+	if (current_exempt() && tracer_mark(bpf_get_current_task_btf()) == 0)
 		return 0;
 	resolve_pending(m);
 	seq = first_pending(m);

@@ -152,8 +152,8 @@ BPF_PROG(fut_mmap_file,
  * file permission check, so a tainted process that crashes itself (ulimit -c, then SIGSEGV)
  * would leave an unmarked copy of what it read. The file is opened in the dumping thread
  * while its thread group's core_state is set: marked then, before a byte is written. Every
- * other open returns after two loads. (A core piped to a helper, systemd-coredump, is not
- * followed.) */
+ * other open returns after two loads. A core piped to a helper (systemd-coredump) is
+ * followed in fentry/dump_emit below. */
 SEC("lsm/file_open")
 int
 BPF_PROG(fut_file_open, struct file *file, int ret)
@@ -166,6 +166,28 @@ BPF_PROG(fut_file_open, struct file *file, int ret)
 	m = current_mark();
 	if (m != 0 && file->f_inode != 0 && (file->f_inode->i_mode & S_IFMT) == S_IFREG)
 		mark_inode(file->f_inode, m);
+	return 0;
+}
+
+/* A core piped to a helper (core_pattern "|/lib/systemd/systemd-coredump …"): the kernel
+ * writes the dumping process's memory into a pipe the helper (root) reads, with no file
+ * permission check and no open in the dumping thread. The ELF dumper's first write, the
+ * header, goes through dump_emit() before any memory does: a tainted dumper marks the pipe
+ * there, so the helper is tainted by its reads (fexit/pipe_read) and so is the core file it
+ * writes (and whoever reads that, coredumpctl included). Called only while a core is
+ * written. */
+SEC("fentry/dump_emit")
+int
+BPF_PROG(fut_dump_emit, struct coredump_params *cprm, const void *addr, int nr)
+{
+	struct fut_taint_mark *m;
+	struct file *file = cprm->file;
+
+	if (file == 0 || file->f_inode == 0 || (file->f_inode->i_mode & S_IFMT) != S_IFIFO)
+		return 0;
+	m = current_mark();
+	if (m != 0)
+		mark_pipe_key(inode_key(file), m);
 	return 0;
 }
 
@@ -221,6 +243,19 @@ BPF_PROG(fut_ptrace_traceme, struct task_struct *parent, int ret)
 	if (ret != 0)
 		return ret;
 	return reach(parent);
+}
+
+/* A tracer lets go of @child (PTRACE_DETACH, the tracer's exit): what the tracer holds now
+ * may have been written into @child's memory (POKEDATA, SETREGS ask the LSM nothing), and
+ * while attached @child took it in only as it was judged (current_mark()); from here it is
+ * @child's own. (The other way, the tracer took what @child read as it read it:
+ * taint_tracer().) */
+SEC("fentry/__ptrace_unlink")
+int
+BPF_PROG(fut_ptrace_unlink, struct task_struct *child)
+{
+	take_tracer_mark(child);
+	return 0;
 }
 
 SEC("lsm/task_alloc")

@@ -7,6 +7,16 @@
 #     when FILE is Class I/II); writes FILE's first bytes into the child's buffer. Exit status:
 #     the child's (0: it sent, 1: its send was refused), or 100 + errno when the write into
 #     the child failed.
+#   taint-inject.py FILE poke HOST PORT
+#     the same with ptrace: this process attaches to the clean child (PTRACE_SEIZE) while
+#     both are clean, then reads FILE, then writes FILE's first bytes into the child's buffer
+#     with PTRACE_POKEDATA (no LSM check after the attach). Exit status: the child's, or
+#     100 + errno when a ptrace call failed.
+#   taint-inject.py FILE peek HOST PORT
+#     the other way: this process attaches to a clean child while both are clean; the child
+#     then reads FILE into its buffer (and sends nothing); this process reads the buffer with
+#     PTRACE_PEEKDATA and sends it to HOST:PORT. Exit status: 0 sent, 1 its send refused,
+#     3 the child never read, 100 + errno when a ptrace call failed.
 #   taint-inject.py FILE exempt PROGRAM ARG...
 #     starts PROGRAM ARG... as a child (a browser that stays up), reads FILE, then tries
 #     process_vm_writev into it. Exit status: 0 when refused with EPERM, 1 when it went,
@@ -14,8 +24,12 @@
 # Only exit statuses: whatever a tainted process prints would taint the shell that reads it.
 import ctypes
 import errno
+import os
+import socket
 import subprocess
 import sys
+import tempfile
+import time
 
 CHILD = r"""
 import ctypes, socket, sys, time
@@ -38,6 +52,105 @@ sys.exit(0)
 """
 
 
+READER = r"""
+import ctypes, os, sys, time
+buf = ctypes.create_string_buffer(64)
+print(ctypes.addressof(buf), flush=True)
+go, done = sys.argv[2], sys.argv[3]
+while not os.path.exists(go):
+    time.sleep(0.05)
+with open(sys.argv[1], "rb") as f:
+    ctypes.memmove(buf, f.read()[:60], 60)
+os.close(os.open(done, os.O_CREAT | os.O_WRONLY, 0o600))  # created, nothing written
+time.sleep(600)
+"""
+
+PTRACE_PEEKDATA, PTRACE_POKEDATA, PTRACE_DETACH = 2, 5, 17
+PTRACE_SEIZE, PTRACE_INTERRUPT = 0x4206, 0x4207
+
+
+def ptrace_lib():
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.ptrace.restype = ctypes.c_long
+    libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p]
+    return libc
+
+
+def call(libc, req, pid, addr=0, data=0):
+    ctypes.set_errno(0)
+    r = libc.ptrace(req, pid, addr, data)
+    err = ctypes.get_errno()
+    if r == -1 and err != 0:
+        raise OSError(err, os.strerror(err))
+    return r
+
+
+def stop(libc, pid):
+    call(libc, PTRACE_INTERRUPT, pid)
+    os.waitpid(pid, 0)
+
+
+def send(host, port, data):
+    try:
+        s = socket.create_connection((host, port), 10)
+        s.sendall(b"PUT /up HTTP/1.0\r\nContent-Length: %d\r\n\r\n" % len(data) + data)
+        s.close()
+    except PermissionError:
+        return 1
+    return 0
+
+
+def poke(path, host, port):
+    libc = ptrace_lib()
+    child = subprocess.Popen([sys.executable, "-c", CHILD, host, port], stdout=subprocess.PIPE)
+    addr = int(child.stdout.readline())
+    try:
+        call(libc, PTRACE_SEIZE, child.pid)
+        with open(path, "rb") as f:
+            secret = f.read()[:56].ljust(56, b" ")
+        stop(libc, child.pid)
+        word = ctypes.sizeof(ctypes.c_long)
+        for off in range(0, len(secret), word):
+            v = int.from_bytes(secret[off:off + word], sys.byteorder, signed=True)
+            call(libc, PTRACE_POKEDATA, child.pid, addr + off, v)
+        call(libc, PTRACE_DETACH, child.pid)
+    except OSError as e:
+        child.kill()
+        child.wait()
+        return 100 + e.errno
+    return child.wait()
+
+
+def peek(path, host, port):
+    libc = ptrace_lib()
+    tmp = tempfile.mkdtemp()
+    go, done = os.path.join(tmp, "go"), os.path.join(tmp, "done")
+    child = subprocess.Popen([sys.executable, "-c", READER, path, go, done],
+                             stdout=subprocess.PIPE)
+    addr = int(child.stdout.readline())
+    try:
+        call(libc, PTRACE_SEIZE, child.pid)
+        os.close(os.open(go, os.O_CREAT | os.O_WRONLY, 0o600))
+        for _ in range(1200):
+            if os.path.exists(done):
+                break
+            time.sleep(0.05)
+        else:
+            return 3
+        stop(libc, child.pid)
+        word = ctypes.sizeof(ctypes.c_long)
+        data = b"".join(
+            (call(libc, PTRACE_PEEKDATA, child.pid, addr + off) & (2**(8 * word) - 1))
+            .to_bytes(word, sys.byteorder) for off in range(0, 56, word))
+        call(libc, PTRACE_DETACH, child.pid)
+    except OSError as e:
+        return 100 + e.errno
+    finally:
+        child.kill()
+        child.wait()
+    return send(host, int(port), data.rstrip(b"\0"))
+
+
 class IoVec(ctypes.Structure):
     _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
 
@@ -53,6 +166,10 @@ def write_into(pid, addr, data):
 
 def main():
     path, mode = sys.argv[1], sys.argv[2]
+    if mode == "poke":
+        return poke(path, sys.argv[3], sys.argv[4])
+    if mode == "peek":
+        return peek(path, sys.argv[3], sys.argv[4])
     if mode == "flow":
         child = subprocess.Popen([sys.executable, "-c", CHILD, sys.argv[3], sys.argv[4]],
                                  stdout=subprocess.PIPE)

