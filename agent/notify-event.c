@@ -86,7 +86,7 @@ fut_notify_message_from_event(JsonObject *event, GError **error)
 	g_autofree gchar *name = NULL, *path = NULL, *klass = NULL, *reason = NULL;
 	g_autofree gchar *label = NULL, *serial = NULL, *host = NULL, *program = NULL;
 	g_autofree gchar *request_file = NULL, *file = NULL, *dest = NULL, *kind = NULL;
-	g_autofree gchar *layer = NULL, *pending = NULL;
+	g_autofree gchar *layer = NULL, *pending = NULL, *call = NULL;
 	JsonObject *object = NULL, *destination = NULL, *detail = NULL;
 
 	if (event == NULL) {
@@ -105,7 +105,8 @@ fut_notify_message_from_event(JsonObject *event, GError **error)
 	    !get_str(destination, "kind", &kind, error) ||
 	    !get_str(detail, "request_file", &request_file, error) ||
 	    !get_str(detail, "layer", &layer, error) ||
-	    !get_str(detail, "classification", &pending, error))
+	    !get_str(detail, "classification", &pending, error) ||
+	    !get_str(detail, "call", &call, error))
 		return NULL;
 	if (name == NULL) {
 		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, _("the event has no name"));
@@ -175,6 +176,17 @@ fut_notify_message_from_event(JsonObject *event, GError **error)
 		m->body = g_strdup_printf(_("%s may not send to the network this way: %s"),
 		                          program != NULL ? program : _("this program"),
 		                          reason != NULL ? reason : _("no reason given"));
+		m->urgent = TRUE;
+	} else if (g_str_equal(name, "upload.denied") && g_strcmp0(layer, "bpf-lsm") == 0 &&
+	           g_strcmp0(call, "read") == 0) {
+		/* a FUSE filesystem's server may not read classified content: its answers would
+		 * reach its readers unchecked */
+		m->summary = g_strdup_printf(_("Reading %s refused"), file);
+		m->body = g_strdup_printf(
+		    _("%s serves files to other programs (a FUSE filesystem), so it may not read "
+		      "%s: what it read would reach them unchecked."),
+		    program != NULL ? program : _("this program"), file);
+		m->folder = folder_of(raw_str(object, "path"));
 		m->urgent = TRUE;
 	} else if (g_str_equal(name, "upload.denied") && g_strcmp0(layer, "bpf-lsm") == 0 &&
 	           g_strcmp0(pending, "pending") == 0) {

@@ -56,6 +56,10 @@ kind_reason(FutTaintDenialKind kind)
 		return "a process that read a classified file tried to reach into a browser's or "
 		       "mail client's memory, or one of those into its memory (ptrace, "
 		       "process_vm_writev, /proc/PID/mem)";
+	case FUT_TAINT_DENIED_FUSE_SERVE:
+		return "a FUSE filesystem's server tried to read a classified file, or to answer "
+		       "its readers after it read one (what it serves reaches whoever reads its "
+		       "files)";
 	case FUT_TAINT_DENIED_SEND:
 	default:
 		return "a process that read a classified file tried to send to the network";
@@ -89,7 +93,8 @@ fut_taint_denial_to_log_event(const FutTaintDenial *d)
 	if (d->call != NULL)
 		fut_log_event_set_detail(ev, "call", d->call);
 	if (d->target != NULL)
-		fut_log_event_set_detail(ev, "written_file", d->target);
+		fut_log_event_set_detail(
+		    ev, g_strcmp0(d->call, "read") == 0 ? "read_file" : "written_file", d->target);
 	if (d->kind == FUT_TAINT_DENIED_SPLICE && d->file_class == 0)
 		return ev;
 	fut_log_event_set_detail_int(ev, "dev", (gint64)MIN(d->origin_dev, G_MAXINT64));
@@ -242,6 +247,8 @@ format_destination(const struct fut_taint_event *e)
 {
 	char buf[INET6_ADDRSTRLEN] = "";
 
+	if (e->call == FUT_TAINT_CALL_FUSE_READ || e->call == FUT_TAINT_CALL_FUSE_REPLY)
+		return g_strdup("FUSE filesystem served by this process");
 	if (e->call == FUT_TAINT_CALL_PTRACE) {
 		g_autofree gchar *comm = g_strndup(e->target, sizeof e->target);
 
@@ -283,7 +290,12 @@ fut_taint_on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof *e)
 		return 0;
-	if (e->call == FUT_TAINT_CALL_IOCTL) {
+	if (e->call == FUT_TAINT_CALL_FUSE_READ) {
+		target = g_strndup(e->target, sizeof e->target);
+		d.call = "read";
+	} else if (e->call == FUT_TAINT_CALL_FUSE_REPLY) {
+		d.call = "write";
+	} else if (e->call == FUT_TAINT_CALL_IOCTL) {
 		d.call = "ioctl";
 	} else if (e->call == FUT_TAINT_CALL_PTRACE) {
 		d.call = "ptrace";

@@ -40,6 +40,10 @@ typedef enum {
 	/* A reach into another process's memory across an exempt program (destination:
 	 * "process PID (COMM)"; call: "ptrace"). */
 	FUT_TAINT_DENIED_PTRACE = 8,
+	/* A FUSE server's read of a Class I/II file (call "read"; target: the file's name), or
+	 * its answer through /dev/fuse while tainted (call "write"); destination: "FUSE
+	 * filesystem served by this process". */
+	FUT_TAINT_DENIED_FUSE_SERVE = 9,
 } FutTaintDenialKind;
 
 /* One refused connect or send, as the kernel reported it. Strings are raw (not escaped). */

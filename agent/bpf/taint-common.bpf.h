@@ -25,6 +25,8 @@
 #define CLONE_THREAD       0x00010000
 #define PTRACE_MODE_ATTACH 0x02
 #define FMODE_WRITE        0x2
+/* /dev/fuse: misc major 10, minor 229, in the kernel's dev_t (major << 20 | minor). */
+#define FUSE_DEVICE        ((10u << 20) | 229u)
 
 /* The syscall entry points the tracing programs attach to (vmsplice), per architecture.
  * Elsewhere those programs are not built (docs/upload-control.md says what that leaves). */
@@ -143,6 +145,15 @@ struct {
 	__type(value, __u32);
 } splice_unnoted SEC(".maps");
 
+/* FUSE servers: processes (thread group leaders) that wrote to /dev/fuse, i.e. answered a
+ * FUSE filesystem's requests (its INIT, at mount, is the first). */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u32);
+} fuse_servers SEC(".maps");
+
 /* Executables never tainted nor refused (browsers, mail clients: fanotify's deny-at-open
  * covers them) and the programs approvals name. */
 struct {
@@ -178,6 +189,9 @@ __u32 loopback_used = 0;
 /* Nonzero once a pipe has been marked in pipe_marks: readers and splicers look it up only
  * then (before, every lookup would miss). Set before the first entry is added. */
 __u32 pipes_used = 0;
+/* Nonzero once a process answered /dev/fuse: regular file reads look fuse_servers up only
+ * then. Set before the first entry is added. */
+__u32 fuse_servers_used = 0;
 /* Nonzero once a splice note went to splice_unnoted: socket write checks look it up only then. */
 __u32 splice_unnoted_used = 0;
 

@@ -192,7 +192,9 @@ decide_egress(
 	if (e != 0) {
 		e->seq = seq;
 		__builtin_memcpy(e->pending, m->pending, sizeof e->pending);
-		if (remote != 0 && call == FUT_TAINT_CALL_IOCTL) {
+		if (call == FUT_TAINT_CALL_FUSE_REPLY) {
+			e->call = call;
+		} else if (remote != 0 && call == FUT_TAINT_CALL_IOCTL) {
 			e->fs_dev = BPF_CORE_READ(remote, f_inode, i_rdev);
 			e->call = call;
 		} else if (remote != 0) {
@@ -303,6 +305,70 @@ decide_remote_write(struct fut_taint_mark *m, struct file *file, __u32 call)
 	struct dest d = {};
 
 	return decide_egress(m, &d, FUT_TAINT_EVENT_DENY_REMOTE_FS, file, call);
+}
+
+/* The current process serves a FUSE filesystem (it answered /dev/fuse). */
+static __always_inline int
+current_fuse_server(void)
+{
+	__u32 *s;
+
+	if (!fuse_servers_used)
+		return 0;
+	s = bpf_task_storage_get(&fuse_servers, current_leader(), 0, 0);
+	return s != 0 && *s != 0;
+}
+
+/* The current process writes to /dev/fuse (@file): it answers a FUSE filesystem's requests,
+ * and a read's answer goes to a reader whose read check ran before the answer existed, so
+ * taint cannot follow it. It is noted as a FUSE server (its reads of Class I/II files are
+ * refused from now on, fuse_server_read()), and while it carries taint or a pending number its
+ * answer is decided as a send and refused (the reader waits until the server answers again or
+ * is killed; the read refusal keeps a server from getting here by reading). */
+static __always_inline int
+fuse_reply(struct file *file)
+{
+	struct fut_taint_mark *m;
+	struct dest d = {};
+	__u32 *s;
+
+	if ((__u32)(bpf_get_current_pid_tgid() >> 32) == agent_tgid)
+		return 0;
+	s = bpf_task_storage_get(&fuse_servers, current_leader(), 0,
+	                         BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (s != 0 && *s == 0) {
+		fuse_servers_used = 1; /* before the entry: a read check never misses it */
+		*s = 1;
+	}
+	m = current_mark();
+	if (m == 0)
+		return 0;
+	return decide_egress(m, &d, FUT_TAINT_EVENT_DENY_FUSE_SERVE, file,
+	                     FUT_TAINT_CALL_FUSE_REPLY);
+}
+
+/* A FUSE server reads @file, a regular file marked @m (may be NULL) or pending: refused when
+ * it carries Class I/II (unless an approval covers it) or content not classified yet, with
+ * EPERM, so the server answers its reader with an error and stays clean (docs/upload-control.md
+ * "FUSE servers"). Returns 0 or -EPERM. */
+static __always_inline int
+fuse_server_read(struct file *file, const struct fut_taint_mark *m)
+{
+	struct fut_taint_mark r = {};
+	struct dest d = {};
+	__u64 *seq;
+
+	if (!current_fuse_server() || current_exempt())
+		return 0;
+	if (m != 0)
+		r = *m;
+	seq = bpf_inode_storage_get(&inode_pending, file->f_inode, 0, 0);
+	if (seq != 0)
+		add_pending(&r, *seq);
+	if (!has_mark(&r))
+		return 0;
+	return decide_egress(&r, &d, FUT_TAINT_EVENT_DENY_FUSE_SERVE, file,
+	                     FUT_TAINT_CALL_FUSE_READ);
 }
 
 /* The receiving end @peer of a unix socket is bound to (or was accepted on) a socket file the

@@ -40,6 +40,9 @@ BPF_PROG(fut_file_permission, struct file *file, int mask, int ret)
 	if (inode == 0)
 		return 0;
 	fmt = inode->i_mode & S_IFMT;
+	/* An answer written to /dev/fuse by a FUSE filesystem's server. */
+	if (fmt == S_IFCHR)
+		return (mask & MAY_WRITE) && inode->i_rdev == FUSE_DEVICE ? fuse_reply(file) : 0;
 	/* Only regular files and pipes carry marks, and only they and sockets pass taint on: a
 	 * read or write of anything else (a terminal, an eventfd, a directory) returns here,
 	 * before any map lookup or helper call. */
@@ -51,6 +54,12 @@ BPF_PROG(fut_file_permission, struct file *file, int mask, int ret)
 		if ((m == 0 || !has_mark(m)) && fmt == S_IFIFO && pipes_used) {
 			__u64 key = inode_key(file);
 			m = bpf_map_lookup_elem(&pipe_marks, &key);
+		}
+		if (fmt == S_IFREG && fuse_servers_used) {
+			int r = fuse_server_read(file, m != 0 && has_mark(m) ? m : 0);
+
+			if (r != 0)
+				return r;
 		}
 		if (m != 0 && has_mark(m)) {
 			__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -130,6 +139,12 @@ BPF_PROG(fut_mmap_file,
 		return 0;
 	if (prot & PROT_READ) {
 		m = bpf_inode_storage_get(&inode_marks, inode, 0, 0);
+		if (fuse_servers_used) {
+			int r = fuse_server_read(file, m != 0 && has_mark(m) ? m : 0);
+
+			if (r != 0)
+				return r;
+		}
 		if (m != 0 && has_mark(m))
 			taint_current(m);
 		pending_read(inode, 0);

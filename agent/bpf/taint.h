@@ -106,13 +106,21 @@ enum fut_taint_event_kind {
 	 * browser, or a browser into a tainted process (fs_dev: the other's pid; target: its
 	 * comm). Between two ordinary processes the taint flows both ways instead. */
 	FUT_TAINT_EVENT_DENY_PTRACE = 8,
+	/* A FUSE server (a process that answered /dev/fuse) read a Class I/II file (call
+	 * FUT_TAINT_CALL_FUSE_READ; target: the file's name), or answered /dev/fuse while it
+	 * carried taint (call FUT_TAINT_CALL_FUSE_REPLY): what it serves reaches whoever reads its
+	 * files, whose read check ran before the answer existed. A PENDING refusal of either
+	 * carries the same call. */
+	FUT_TAINT_EVENT_DENY_FUSE_SERVE = 9,
 };
 
 /* How a DENY_REMOTE_FS write was made. */
-#define FUT_TAINT_CALL_WRITE  1 /* write, writev, sendfile, splice, copy_file_range, io_uring */
-#define FUT_TAINT_CALL_MMAP   2 /* mmap(PROT_WRITE, MAP_SHARED) */
-#define FUT_TAINT_CALL_IOCTL  3 /* DENY_USB: an ioctl on a USB device node */
-#define FUT_TAINT_CALL_PTRACE 4 /* DENY_PTRACE */
+#define FUT_TAINT_CALL_WRITE      1 /* write, writev, sendfile, splice, copy_file_range, io_uring */
+#define FUT_TAINT_CALL_MMAP       2 /* mmap(PROT_WRITE, MAP_SHARED) */
+#define FUT_TAINT_CALL_IOCTL      3 /* DENY_USB: an ioctl on a USB device node */
+#define FUT_TAINT_CALL_PTRACE     4 /* DENY_PTRACE */
+#define FUT_TAINT_CALL_FUSE_READ  5 /* DENY_FUSE_SERVE: the server's read of a file */
+#define FUT_TAINT_CALL_FUSE_REPLY 6 /* DENY_FUSE_SERVE: its write to /dev/fuse */
 
 #define FUT_TAINT_COMM_LEN 16
 #define FUT_TAINT_NAME_LEN 64

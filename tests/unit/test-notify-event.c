@@ -143,6 +143,20 @@ test_written_refused_denied(void)
 		g_assert_nonnull(strstr(pe->body, "before futari had classified it"));
 		g_assert_null(strstr(pe->body, "until it exits"));
 	}
+	/* a FUSE filesystem's server refused a read: it did not read it, so no "until it exits" */
+	{
+		g_autoptr(FutNotifyMessage) fu =
+		    map("{\"event\":\"upload.denied\",\"object\":{\"path\":\"/home/a/roster.csv\","
+		        "\"class\":\"II\"},\"destination\":{\"kind\":\"upload\",\"host\":"
+		        "\"FUSE filesystem served by this process\",\"program\":\"/usr/bin/"
+		        "bindfs\"},\"detail\":{\"layer\":\"bpf-lsm\",\"call\":\"read\"}}",
+		        &error);
+		g_assert_no_error(error);
+		g_assert_cmpstr(fu->summary, ==, "Reading roster.csv refused");
+		g_assert_nonnull(strstr(fu->body, "/usr/bin/bindfs serves files"));
+		g_assert_null(strstr(fu->body, "until it exits"));
+		g_assert_cmpstr(fu->folder, ==, "/home/a");
+	}
 	a = map("{\"event\":\"approval.refused\",\"reason\":\"self-approval\"}", &error);
 	g_assert_no_error(error);
 	g_assert_nonnull(strstr(a->body, "self-approval"));

@@ -141,6 +141,24 @@ test_remote_fs_record(void)
 		g_assert_cmpstr(fut_log_event_get_detail_str(evp, "call"), ==, "ptrace");
 	}
 
+	/* A FUSE server's refused read names the file it read, as read_file, not written_file. */
+	d.kind = FUT_TAINT_DENIED_FUSE_SERVE;
+	d.destination = "FUSE filesystem served by this process";
+	d.target = "roster\tcopy.csv";
+	d.call = "read";
+	{
+		g_autoptr(FutLogEvent) evf = fut_taint_denial_to_log_event(&d);
+		g_autoptr(FutLogRecord) bf = round_trip(evf);
+
+		g_assert_cmpstr(bf->ev->destination.host, ==,
+		                "FUSE filesystem served by this process");
+		g_assert_nonnull(strstr(bf->ev->reason, "FUSE filesystem's server"));
+		g_assert_cmpstr(fut_log_event_get_detail_str(bf->ev, "call"), ==, "read");
+		g_assert_cmpstr(fut_log_event_get_detail_str(bf->ev, "read_file"), ==,
+		                "roster\\tcopy.csv");
+		g_assert_null(fut_log_event_get_detail_str(bf->ev, "written_file"));
+	}
+
 	/* Other kinds carry neither. */
 	d.kind = FUT_TAINT_DENIED_SEND;
 	d.target = NULL;

@@ -16,6 +16,8 @@
 # reach into the exempt browser at all (refused, logged). (5) A core dump: a tainted process that crashes itself leaves a
 # core holding what it read; the core is tainted, so `grep -a secret core | curl` is refused;
 # so is a core piped to a helper (as systemd-coredump gets it) and the file the helper writes.
+# (6) A FUSE server that reads files itself (a passthrough view of the home): its read of a
+# Class I/II file is refused and logged, and a server tainted another way may not answer.
 # e2e-stick: u1 serial=FUT-TAINT-0028 label=TAINT28 size=16
 # e2e-timeout: 420
 . "$E2E_SRCDIR/guest/agent.sh"
@@ -374,3 +376,51 @@ e2e_as hanako timeout 60 bash -c "grep -a -o -m 1 '$MARKER[ -~]*' '$pcore' | $CU
 if grep -q "$MARKER" "$recv"; then fail "the listener received the tainted piped core"; fi
 logged_since "$before" "the tainted piped core's refused send"
 note "piped core dump: the helper that wrote it and so the core are tainted (its send refused, logged); a clean one went"
+
+# (6) A FUSE server that reads files itself (a passthrough view of the home, as bindfs or the
+# document portal): the reader's read check runs before the server has read anything, so the
+# taint cannot follow the answer. A FUSE server's read of a Class I/II file is refused (the
+# reader gets an error, the server stays clean); a server that took taint another way (here
+# through a `cat` helper and a pipe) may not answer at all while tainted.
+view() { # NAME [ENV]: mounts a sharefs view of hanako's home at $E2E_SCRATCH/NAME
+	local i
+	mkdir -p "$E2E_SCRATCH/$1"
+	env ${2-} python3 "$E2E_SRCDIR/guest/sharefs.py" "$U" "$E2E_SCRATCH/$1" >"$E2E_SCRATCH/$1.log" 2>&1 &
+	FE_ON_EXIT="umount -l '$E2E_SCRATCH/$1' 2>/dev/null; kill $! 2>/dev/null; $FE_ON_EXIT"
+	for ((i = 0; i < 100; i++)); do
+		grep -q " $E2E_SCRATCH/$1 fuse" /proc/mounts && return 0
+		sleep 0.1
+	done
+	fail "the $1 view did not mount: $(cat "$E2E_SCRATCH/$1.log")"
+}
+view homeview
+e2e_as hanako timeout 60 grep -q PUBLIC28 "$E2E_SCRATCH/homeview/notice.txt" ||
+	fail "the public notice could not be read through the FUSE view"
+: >"$recv"
+before=$(denials)
+rc=0
+e2e_as hanako timeout 60 bash -c "cat '$E2E_SCRATCH/homeview/roster-share.txt' | $CURL -s -m 20 -o /dev/null -H Expect: --data-binary @- $URL" >/dev/null 2>&1 || rc=$?
+[ "$rc" -ne 124 ] || fail "FUSE view: the reader hung"
+sleep 1
+if grep -q "$MARKER" "$recv"; then fail "the listener received the file through the FUSE view"; fi
+logged_since "$before" "the FUSE server's refused read"
+fe_log_has '"upload.denied"' bpf-lsm '"call":"read"' '"read_file":"roster-share.txt"' 'FUSE filesystem served by this process' >/dev/null ||
+	fail "no upload.denied naming the FUSE server's read: $(grep upload.denied "$FE_LOG"/egress-*.jsonl | tail -n 1 | cut -c1-900)"
+e2e_as hanako timeout 60 grep -q PUBLIC28 "$E2E_SCRATCH/homeview/notice.txt" ||
+	fail "the FUSE view stopped serving the public notice after the refused read (the server was tainted)"
+note "FUSE view of the home: the server's read of the Class II file refused, logged; nothing reached the listener; the view still serves public files"
+
+view catview SHAREFS_READ_VIA_CAT=1
+e2e_as hanako timeout 60 grep -q PUBLIC28 "$E2E_SCRATCH/catview/notice.txt" ||
+	fail "the public notice could not be read through the cat view"
+: >"$recv"
+before=$(denials)
+rc=0
+e2e_as hanako timeout 20 bash -c "cat '$E2E_SCRATCH/catview/roster-share.txt' | $CURL -s -m 15 -o /dev/null -H Expect: --data-binary @- $URL" >/dev/null 2>&1 || rc=$?
+sleep 1
+if grep -q "$MARKER" "$recv"; then fail "the listener received the file through the cat view (exit $rc)"; fi
+logged_since "$before" "the tainted FUSE server's refused answer"
+fe_log_has '"upload.denied"' bpf-lsm '"call":"write"' 'FUSE filesystem served by this process' >/dev/null ||
+	fail "no upload.denied naming the tainted FUSE server's answer: $(grep upload.denied "$FE_LOG"/egress-*.jsonl | tail -n 1 | cut -c1-900)"
+note "FUSE server tainted through a helper: its answer refused (the reader got nothing: exit $rc), logged"
+
