@@ -22,7 +22,9 @@
 #define S_IFREG            0100000
 #define S_IFIFO            0010000
 #define S_IFCHR            0020000
+#define CLONE_VM           0x00000100
 #define CLONE_THREAD       0x00010000
+#define ENOMEM             12
 #define PTRACE_MODE_ATTACH 0x02
 #define FMODE_WRITE        0x2
 /* /dev/fuse: misc major 10, minor 229, in the kernel's dev_t (major << 20 | minor). */
@@ -145,6 +147,20 @@ struct {
 	__type(value, __u32);
 } splice_unnoted SEC(".maps");
 
+/* Address spaces shared by more than one process (not threads of one process): a vfork()
+ * child, a clone(CLONE_VM) child and their parent read and write the same memory, so what
+ * one takes in the other holds. Keyed by the mm_struct's address, the mark of everything
+ * either took in since they first shared it; made by task_alloc, merged into by
+ * taint_current_from(), taken in by current_mark(), removed when the address space ends
+ * (fentry/exit_mmap, so a later mm at the same address does not inherit it). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct fut_taint_mark);
+} mm_marks SEC(".maps");
+
 /* FUSE servers: processes (thread group leaders) that wrote to /dev/fuse, i.e. answered a
  * FUSE filesystem's requests (its INIT, at mount, is the first). */
 struct {
@@ -189,6 +205,8 @@ __u32 loopback_used = 0;
 /* Nonzero once a pipe has been marked in pipe_marks: readers and splicers look it up only
  * then (before, every lookup would miss). Set before the first entry is added. */
 __u32 pipes_used = 0;
+/* Nonzero once an address space was shared (mm_marks): decisions look it up only then. */
+__u32 mm_shared_used = 0;
 /* Nonzero once a process answered /dev/fuse: regular file reads look fuse_servers up only
  * then. Set before the first entry is added. */
 __u32 fuse_servers_used = 0;

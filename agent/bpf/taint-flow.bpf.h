@@ -57,8 +57,34 @@ take_tracer_mark(struct task_struct *t)
 		__sync_fetch_and_add(&counters.flowed, 1);
 }
 
-/* The current process's mark, with its tracer's taken in first; NULL when it carries
- * nothing. */
+/* The key of @t's address space in mm_marks (0: a kernel thread, none). */
+static __always_inline __u64
+mm_key(struct task_struct *t)
+{
+	return (__u64)BPF_CORE_READ(t, mm);
+}
+
+/* What another process sharing the current one's address space took in flows into the
+ * current process. */
+static __always_inline void
+take_mm_mark(struct task_struct *t)
+{
+	__u64 key = mm_key(t);
+	struct fut_taint_mark *sm, copy, *m;
+
+	if (key == 0 || (__u32)BPF_CORE_READ(t, tgid) == agent_tgid)
+		return;
+	sm = bpf_map_lookup_elem(&mm_marks, &key);
+	if (sm == 0 || !has_mark(sm))
+		return;
+	copy = *sm;
+	m = bpf_task_storage_get(&task_marks, t->group_leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (m != 0 && merge_mark(m, &copy))
+		__sync_fetch_and_add(&counters.flowed, 1);
+}
+
+/* The current process's mark, with its tracer's and its shared address space's taken in
+ * first; NULL when it carries nothing. */
 static __always_inline struct fut_taint_mark *
 current_mark(void)
 {
@@ -68,6 +94,10 @@ current_mark(void)
 	if (t->ptrace != 0)
 		take_tracer_mark(t);
 	m = bpf_task_storage_get(&task_marks, t->group_leader, 0, 0);
+	if (m != 0 && (m->flags & FUT_TAINT_TASK_MM_SHARED)) {
+		take_mm_mark(t);
+		m = bpf_task_storage_get(&task_marks, t->group_leader, 0, 0);
+	}
 
 	if (m == 0 || !has_mark(m))
 		return 0;
@@ -116,6 +146,13 @@ taint_current_from(const struct fut_taint_mark *from, int check_exempt)
 	if (before == FUT_TAINT_CLASS_NONE && from->file_class != FUT_TAINT_CLASS_NONE)
 		__sync_fetch_and_add(&counters.tainted, 1);
 	taint_tracer(from);
+	if (m->flags & FUT_TAINT_TASK_MM_SHARED) {
+		__u64 key = mm_key(bpf_get_current_task_btf());
+		struct fut_taint_mark *sm = key != 0 ? bpf_map_lookup_elem(&mm_marks, &key) : 0;
+
+		if (sm != 0 && merge_mark(sm, from))
+			__sync_fetch_and_add(&counters.flowed, 1);
+	}
 }
 
 static __always_inline void

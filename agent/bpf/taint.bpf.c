@@ -277,16 +277,57 @@ SEC("lsm/task_alloc")
 int
 BPF_PROG(fut_task_alloc, struct task_struct *task, unsigned long clone_flags, int ret)
 {
-	struct fut_taint_mark *m, *n;
+	struct fut_taint_mark *m, *n, none = {};
 
 	if (ret != 0 || (clone_flags & CLONE_THREAD))
 		return ret; /* a thread shares its leader's mark */
 	m = current_mark();
+	/* vfork(), posix_spawn(), clone(CLONE_VM): the child will run in this address space.
+	 * Noted before the child exists, with what the parent holds now, and both are flagged
+	 * so their decisions look the address space up; one that cannot be noted (the map full,
+	 * no memory for a flag) is not shared: the clone is refused. */
+	if ((clone_flags & CLONE_VM) && (__u32)(bpf_get_current_pid_tgid() >> 32) != agent_tgid) {
+		struct task_struct *t = bpf_get_current_task_btf();
+		__u64 key = mm_key(t);
+		struct fut_taint_mark *pm;
+
+		if (key == 0)
+			goto copy;
+		if (bpf_map_lookup_elem(&mm_marks, &key) == 0) {
+			mm_shared_used = 1;
+			if (bpf_map_update_elem(&mm_marks, &key, m != 0 ? m : &none, BPF_NOEXIST) != 0 &&
+			    bpf_map_lookup_elem(&mm_marks, &key) == 0)
+				return -ENOMEM;
+		}
+		pm = bpf_task_storage_get(&task_marks, t->group_leader, 0,
+		                          BPF_LOCAL_STORAGE_GET_F_CREATE);
+		n = bpf_task_storage_get(&task_marks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (pm == 0 || n == 0)
+			return -ENOMEM;
+		pm->flags |= FUT_TAINT_TASK_MM_SHARED;
+		*n = *pm;
+		return 0;
+	}
+copy:
 	if (m == 0)
 		return 0;
 	n = bpf_task_storage_get(&task_marks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (n != 0)
+	if (n != 0) {
 		*n = *m;
+		n->flags &= ~FUT_TAINT_TASK_MM_SHARED; /* its own address space */
+	}
+	return 0;
+}
+
+/* An address space ends (its last user let go): its mm_marks entry goes with it. */
+SEC("fentry/exit_mmap")
+int
+BPF_PROG(fut_exit_mmap, struct mm_struct *mm)
+{
+	__u64 key = (__u64)mm;
+
+	if (mm_shared_used)
+		bpf_map_delete_elem(&mm_marks, &key);
 	return 0;
 }
 

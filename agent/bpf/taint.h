@@ -36,9 +36,12 @@ struct fut_taint_inode {
  * storage (a tainted process): the class and the Class I/II file it came from, and the
  * sequence numbers of not yet classified content it read (or that was written into it:
  * pending flows exactly like taint; 0: a free slot). In task storage, flags may hold
- * FUT_TAINT_TASK_PEER_EXEMPT with or without a class. */
+ * FUT_TAINT_TASK_PEER_EXEMPT and FUT_TAINT_TASK_MM_SHARED with or without a class. */
 /* In task storage: runs a taint-exempt peer program, so its receives never taint it. */
 #define FUT_TAINT_TASK_PEER_EXEMPT 0x1
+/* In task storage: shares its address space with another process (vfork, posix_spawn,
+ * clone(CLONE_VM)): mm_marks has an entry for it (or had, before an exec). */
+#define FUT_TAINT_TASK_MM_SHARED 0x2
 struct fut_taint_mark {
 	fut_u32 file_class;
 	fut_u32 flags;

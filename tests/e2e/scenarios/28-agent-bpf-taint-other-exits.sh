@@ -12,14 +12,15 @@
 # user process's ioctl on a real (virtual) USB stick's node is refused and logged. (4) Another
 # process's memory: what a tainted process writes into a clean one with process_vm_writev
 # taints it (its send is refused), and so does ptrace after an attach made while both were
-# clean (POKEDATA and PEEKDATA of what either side read later); a tainted process may not
+# clean (POKEDATA and PEEKDATA of what either side read later) and a vfork() or
+# clone(CLONE_VM) child reading into its parent's memory; a tainted process may not
 # reach into the exempt browser at all (refused, logged). (5) A core dump: a tainted process that crashes itself leaves a
 # core holding what it read; the core is tainted, so `grep -a secret core | curl` is refused;
 # so is a core piped to a helper (as systemd-coredump gets it) and the file the helper writes.
 # (6) A FUSE server that reads files itself (a passthrough view of the home): its read of a
 # Class I/II file is refused and logged, and a server tainted another way may not answer.
 # e2e-stick: u1 serial=FUT-TAINT-0028 label=TAINT28 size=16
-# e2e-timeout: 420
+# e2e-timeout: 600
 . "$E2E_SRCDIR/guest/agent.sh"
 . "$E2E_SRCDIR/guest/taint.sh"
 fe_setup
@@ -289,6 +290,31 @@ for mode in poke peek; do
 	logged_since "$before" "$mode: the refused send"
 done
 note "ptrace attached while clean: POKEDATA of a file read later, and PEEKDATA of what the tracee read later, carry the taint; both sends refused, logged"
+# One address space, two processes (guest/taint-sharedvm.c): a vfork() child, or a
+# clone(CLONE_VM) child running beside its parent, reads the file into memory the parent
+# sends from; the parent never reads the file.
+gcc -O2 -Wall -o "$E2E_SCRATCH/taint-sharedvm" "$E2E_SRCDIR/guest/taint-sharedvm.c" ||
+	fail "cannot build guest/taint-sharedvm.c"
+chmod 0755 "$E2E_SCRATCH/taint-sharedvm"
+for mode in vfork clone; do
+	: >"$recv"
+	rc=0
+	e2e_as hanako timeout 60 "$E2E_SCRATCH/taint-sharedvm" $mode "$U/notice.txt" 192.0.2.1 8080 >/dev/null 2>&1 || rc=$?
+	[ "$rc" = 0 ] || fail "$mode: the public notice was not sent from the shared address space (exit $rc: 1 refused, 3 another error)"
+	for ((i = 0; i < 50; i++)); do
+		grep -q PUBLIC28 "$recv" && break
+		sleep 0.1
+	done
+	grep -q PUBLIC28 "$recv" || fail "$mode: the listener did not receive the public notice"
+	: >"$recv"
+	before=$(denials)
+	rc=0
+	e2e_as hanako timeout 60 "$E2E_SCRATCH/taint-sharedvm" $mode "$f" 192.0.2.1 8080 >/dev/null 2>&1 || rc=$?
+	[ "$rc" = 1 ] || fail "$mode: the parent sent what its child read into their shared memory (exit $rc: 0 sent, 3 another error)"
+	if grep -q "$MARKER" "$recv"; then fail "$mode: the listener received the file from the shared address space"; fi
+	logged_since "$before" "$mode: the parent's refused send"
+done
+note "vfork and clone(CLONE_VM): what the child read into the shared memory taints the parent; its send refused, logged"
 mkfifo "$E2E_SCRATCH/hold"
 chmod 0666 "$E2E_SCRATCH/hold"
 rc=$(inject "$U/notice.txt" exempt "$bin/firefox-test" -s "file://$E2E_SCRATCH/hold")
