@@ -295,7 +295,8 @@ BPF_PROG(fut_task_alloc, struct task_struct *task, unsigned long clone_flags, in
 			goto copy;
 		if (bpf_map_lookup_elem(&mm_marks, &key) == 0) {
 			mm_shared_used = 1;
-			if (bpf_map_update_elem(&mm_marks, &key, m != 0 ? m : &none, BPF_NOEXIST) != 0 &&
+			if (bpf_map_update_elem(&mm_marks, &key, m != 0 ? m : &none, BPF_NOEXIST) !=
+			        0 &&
 			    bpf_map_lookup_elem(&mm_marks, &key) == 0)
 				return -ENOMEM;
 		}

@@ -41,7 +41,7 @@ struct fut_taint_inode {
 #define FUT_TAINT_TASK_PEER_EXEMPT 0x1
 /* In task storage: shares its address space with another process (vfork, posix_spawn,
  * clone(CLONE_VM)): mm_marks has an entry for it (or had, before an exec). */
-#define FUT_TAINT_TASK_MM_SHARED 0x2
+#define FUT_TAINT_TASK_MM_SHARED   0x2
 struct fut_taint_mark {
 	fut_u32 file_class;
 	fut_u32 flags;
