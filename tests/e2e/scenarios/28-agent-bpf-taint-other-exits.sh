@@ -101,6 +101,15 @@ logged_since() {
 	done
 	fail "$2: no upload.denied (bpf-lsm) logged"
 }
+# got_notice WHAT: wait (5 s at most) for the public notice at the listener; fail naming WHAT.
+got_notice() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		grep -q PUBLIC28 "$recv" && return 0
+		sleep 0.1
+	done
+	fail "the listener did not receive $1"
+}
 # refused NAME WRITTEN COMMAND: as hanako COMMAND must fail, WRITTEN must not hold the marker
 # in the share's backing folder, and one more upload.denied naming WRITTEN must be logged.
 refused() {
@@ -259,11 +268,7 @@ inject() { # FILE MODE ARG...: its exit status
 }
 rc=$(inject "$U/notice.txt" flow 192.0.2.1 8080)
 [ "$rc" = 0 ] || fail "a clean process's child could not send what it was given (exit $rc: 1 refused, 3 never got it, 100 + errno: the write failed)"
-for ((i = 0; i < 50; i++)); do
-	grep -q PUBLIC28 "$recv" && break
-	sleep 0.1
-done
-grep -q PUBLIC28 "$recv" || fail "the listener did not receive the public notice through the clean child"
+got_notice "the public notice through the clean child"
 : >"$recv"
 before=$(denials)
 rc=$(inject "$f" flow 192.0.2.1 8080)
@@ -277,11 +282,7 @@ for mode in poke peek; do
 	: >"$recv"
 	rc=$(inject "$U/notice.txt" $mode 192.0.2.1 8080)
 	[ "$rc" = 0 ] || fail "$mode: the public notice was not sent through ptrace (exit $rc: 1 refused, 3 never read, 100 + errno: a ptrace call failed)"
-	for ((i = 0; i < 50; i++)); do
-		grep -q PUBLIC28 "$recv" && break
-		sleep 0.1
-	done
-	grep -q PUBLIC28 "$recv" || fail "$mode: the listener did not receive the public notice"
+	got_notice "the public notice ($mode)"
 	: >"$recv"
 	before=$(denials)
 	rc=$(inject "$f" $mode 192.0.2.1 8080)
@@ -301,11 +302,7 @@ for mode in vfork clone; do
 	rc=0
 	e2e_as hanako timeout 60 "$E2E_SCRATCH/taint-sharedvm" $mode "$U/notice.txt" 192.0.2.1 8080 >/dev/null 2>&1 || rc=$?
 	[ "$rc" = 0 ] || fail "$mode: the public notice was not sent from the shared address space (exit $rc: 1 refused, 3 another error)"
-	for ((i = 0; i < 50; i++)); do
-		grep -q PUBLIC28 "$recv" && break
-		sleep 0.1
-	done
-	grep -q PUBLIC28 "$recv" || fail "$mode: the listener did not receive the public notice"
+	got_notice "the public notice ($mode)"
 	: >"$recv"
 	before=$(denials)
 	rc=0
@@ -336,6 +333,13 @@ chmod 1777 "$cores"
 old_pattern=$(cat /proc/sys/kernel/core_pattern)
 FE_ON_EXIT="printf '%s\n' '$old_pattern' >/proc/sys/kernel/core_pattern; $FE_ON_EXIT"
 echo "$cores/core.%p" >/proc/sys/kernel/core_pattern
+# send_core CORE WORD: hanako sends what follows WORD in CORE (not the whole core: the listener
+# keeps 1 MiB) with curl; curl's exit status
+send_core() {
+	local rc=0
+	e2e_as hanako timeout 60 bash -c "grep -a -o -m 1 '$2[ -~]*' '$1' | $CURL -s -m 20 -o /dev/null -H Expect: --data-binary @- $URL" >/dev/null 2>&1 || rc=$?
+	return $rc
+}
 crash() { # FILE NAME: hanako's python3 reads FILE, keeps it, aborts; prints its core's path
 	e2e_as hanako bash -c "ulimit -c unlimited; cd '$cores'; exec python3 -c 'import os, sys; d = open(sys.argv[1], \"rb\").read(); os.abort()' '$1'" >/dev/null 2>&1 || true
 	ls -t "$cores"/core.* 2>/dev/null | head -n 1
@@ -346,23 +350,15 @@ grep -q PUBLIC28 "$core" || fail "the clean core does not hold the notice"
 # classified before it is read (a fresh file is pending until then)
 e2e_as hanako cat "$core" >/dev/null
 ft_learner_idle
-# (what follows the marker in the core, not the whole core: the listener keeps 1 MiB)
-e2e_as hanako timeout 60 bash -c "grep -a -o -m 1 'PUBLIC28[ -~]*' '$core' | $CURL -s -m 20 -o /dev/null -H Expect: --data-binary @- $URL" ||
-	fail "a clean process's core could not be sent"
-for ((i = 0; i < 50; i++)); do
-	grep -q PUBLIC28 "$recv" && break
-	sleep 0.1
-done
-grep -q PUBLIC28 "$recv" || fail "the listener did not receive the clean core"
+send_core "$core" PUBLIC28 || fail "a clean process's core could not be sent"
+got_notice "the clean core"
 : >"$recv"
 rm -f "$cores"/core.*
 core=$(crash "$f")
 [ -n "$core" ] || fail "no core file of the tainted process"
 grep -q "$MARKER" "$core" || fail "the tainted core does not hold the file's content"
 before=$(denials)
-rc=0
-e2e_as hanako timeout 60 bash -c "grep -a -o -m 1 '$MARKER[ -~]*' '$core' | $CURL -s -m 20 -o /dev/null -H Expect: --data-binary @- $URL" >/dev/null 2>&1 || rc=$?
-[ "$rc" -ne 0 ] || fail "the core of a tainted process was sent"
+! send_core "$core" "$MARKER" || fail "the core of a tainted process was sent"
 if grep -q "$MARKER" "$recv"; then fail "the listener received the tainted core"; fi
 logged_since "$before" "the tainted core's refused send"
 note "core dump: the tainted process's core is tainted (its send refused, logged); a clean core went"
@@ -385,20 +381,13 @@ piped "$U/notice.txt"
 grep -q PUBLIC28 "$pcore" || fail "the clean piped core does not hold the notice"
 e2e_as hanako cat "$pcore" >/dev/null
 ft_learner_idle
-e2e_as hanako timeout 60 bash -c "grep -a -o -m 1 'PUBLIC28[ -~]*' '$pcore' | $CURL -s -m 20 -o /dev/null -H Expect: --data-binary @- $URL" ||
-	fail "a clean process's piped core could not be sent"
-for ((i = 0; i < 50; i++)); do
-	grep -q PUBLIC28 "$recv" && break
-	sleep 0.1
-done
-grep -q PUBLIC28 "$recv" || fail "the listener did not receive the clean piped core"
+send_core "$pcore" PUBLIC28 || fail "a clean process's piped core could not be sent"
+got_notice "the clean piped core"
 : >"$recv"
 piped "$f"
 grep -q "$MARKER" "$pcore" || fail "the tainted piped core does not hold the file's content"
 before=$(denials)
-rc=0
-e2e_as hanako timeout 60 bash -c "grep -a -o -m 1 '$MARKER[ -~]*' '$pcore' | $CURL -s -m 20 -o /dev/null -H Expect: --data-binary @- $URL" >/dev/null 2>&1 || rc=$?
-[ "$rc" -ne 0 ] || fail "the piped core of a tainted process was sent"
+! send_core "$pcore" "$MARKER" || fail "the piped core of a tainted process was sent"
 if grep -q "$MARKER" "$recv"; then fail "the listener received the tainted piped core"; fi
 logged_since "$before" "the tainted piped core's refused send"
 note "piped core dump: the helper that wrote it and so the core are tainted (its send refused, logged); a clean one went"
