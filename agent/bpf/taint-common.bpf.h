@@ -152,11 +152,12 @@ struct {
  * one takes in the other holds. Keyed by the mm_struct's address, the mark of everything
  * either took in since they first shared it; made by task_alloc, merged into by
  * taint_current_from(), taken in by current_mark(), removed when the address space ends
- * (fentry/exit_mmap, so a later mm at the same address does not inherit it). */
+ * (fentry/exit_mmap, so a later mm at the same address does not inherit it). Preallocated:
+ * an update never allocates, so it fails only when the map is full (16,384 address spaces that
+ * vforked and still live). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 65536);
+	__uint(max_entries, 16384);
 	__type(key, __u64);
 	__type(value, struct fut_taint_mark);
 } mm_marks SEC(".maps");
@@ -205,8 +206,11 @@ __u32 loopback_used = 0;
 /* Nonzero once a pipe has been marked in pipe_marks: readers and splicers look it up only
  * then (before, every lookup would miss). Set before the first entry is added. */
 __u32 pipes_used = 0;
-/* Nonzero once an address space was shared (mm_marks): decisions look it up only then. */
+/* Nonzero once an address space was shared (mm_marks): exit_mmap looks it up only then. */
 __u32 mm_shared_used = 0;
+/* Nonzero once a process sharing an address space could not be flagged (no memory for its
+ * task storage): from then on every decision looks its address space up in mm_marks. */
+__u32 mm_lookup_all = 0;
 /* Nonzero once a process answered /dev/fuse: regular file reads look fuse_servers up only
  * then. Set before the first entry is added. */
 __u32 fuse_servers_used = 0;

@@ -94,7 +94,7 @@ current_mark(void)
 	if (t->ptrace != 0)
 		take_tracer_mark(t);
 	m = bpf_task_storage_get(&task_marks, t->group_leader, 0, 0);
-	if (m != 0 && (m->flags & FUT_TAINT_TASK_MM_SHARED)) {
+	if (mm_lookup_all || (m != 0 && (m->flags & FUT_TAINT_TASK_MM_SHARED))) {
 		take_mm_mark(t);
 		m = bpf_task_storage_get(&task_marks, t->group_leader, 0, 0);
 	}
@@ -146,7 +146,7 @@ taint_current_from(const struct fut_taint_mark *from, int check_exempt)
 	if (before == FUT_TAINT_CLASS_NONE && from->file_class != FUT_TAINT_CLASS_NONE)
 		__sync_fetch_and_add(&counters.tainted, 1);
 	taint_tracer(from);
-	if (m->flags & FUT_TAINT_TASK_MM_SHARED) {
+	if (mm_lookup_all || (m->flags & FUT_TAINT_TASK_MM_SHARED)) {
 		__u64 key = mm_key(bpf_get_current_task_btf());
 		struct fut_taint_mark *sm = key != 0 ? bpf_map_lookup_elem(&mm_marks, &key) : 0;
 

@@ -284,8 +284,9 @@ BPF_PROG(fut_task_alloc, struct task_struct *task, unsigned long clone_flags, in
 	m = current_mark();
 	/* vfork(), posix_spawn(), clone(CLONE_VM): the child will run in this address space.
 	 * Noted before the child exists, with what the parent holds now, and both are flagged
-	 * so their decisions look the address space up; one that cannot be noted (the map full,
-	 * no memory for a flag) is not shared: the clone is refused. */
+	 * so their decisions look the address space up. One that cannot be noted (the map
+	 * full) is not shared: the clone is refused. A flag that cannot be set (no memory for
+	 * task storage) makes every decision look its address space up instead. */
 	if ((clone_flags & CLONE_VM) && (__u32)(bpf_get_current_pid_tgid() >> 32) != agent_tgid) {
 		struct task_struct *t = bpf_get_current_task_btf();
 		__u64 key = mm_key(t);
@@ -304,9 +305,14 @@ BPF_PROG(fut_task_alloc, struct task_struct *task, unsigned long clone_flags, in
 		                          BPF_LOCAL_STORAGE_GET_F_CREATE);
 		n = bpf_task_storage_get(&task_marks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (pm == 0 || n == 0)
-			return -ENOMEM;
-		pm->flags |= FUT_TAINT_TASK_MM_SHARED;
-		*n = *pm;
+			mm_lookup_all = 1;
+		if (pm != 0)
+			pm->flags |= FUT_TAINT_TASK_MM_SHARED;
+		if (n != 0) {
+			if (m != 0)
+				*n = *m;
+			n->flags |= FUT_TAINT_TASK_MM_SHARED;
+		}
 		return 0;
 	}
 copy:
