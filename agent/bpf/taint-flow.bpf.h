@@ -20,6 +20,19 @@ merge_mark(struct fut_taint_mark *to, const struct fut_taint_mark *from)
 	return changed;
 }
 
+/* Merges @from into the mark of @leader's process, making one if it has none; a change is
+ * counted as a flow. @from must not point into task storage (copy it first: making a mark may
+ * move what such a pointer points into). */
+static __always_inline void
+merge_into_task(struct task_struct *leader, const struct fut_taint_mark *from)
+{
+	struct fut_taint_mark *m =
+	    bpf_task_storage_get(&task_marks, leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (m != 0 && merge_mark(m, from))
+		__sync_fetch_and_add(&counters.flowed, 1);
+}
+
 /* The mark of the process tracing thread @t (ptrace), when it has one, or NULL. ptrace's
  * reads and writes of a tracee's memory (PTRACE_PEEKDATA, POKEDATA, SETREGS) ask the LSM
  * nothing after the attach, where flow_between() carried what each side held then; what
@@ -47,14 +60,12 @@ tracer_mark(struct task_struct *t)
 static __always_inline void
 take_tracer_mark(struct task_struct *t)
 {
-	struct fut_taint_mark *tm = tracer_mark(t), copy, *m;
+	struct fut_taint_mark *tm = tracer_mark(t), copy;
 
 	if (tm == 0 || (__u32)BPF_CORE_READ(t, tgid) == agent_tgid)
 		return;
-	copy = *tm; /* the lookup below may create what tm points into */
-	m = bpf_task_storage_get(&task_marks, t->group_leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (m != 0 && merge_mark(m, &copy))
-		__sync_fetch_and_add(&counters.flowed, 1);
+	copy = *tm;
+	merge_into_task(t->group_leader, &copy);
 }
 
 /* The key of @t's address space in mm_marks (0: a kernel thread, none). */
@@ -70,7 +81,7 @@ static __always_inline void
 take_mm_mark(struct task_struct *t)
 {
 	__u64 key = mm_key(t);
-	struct fut_taint_mark *sm, copy, *m;
+	struct fut_taint_mark *sm, copy;
 
 	if (key == 0 || (__u32)BPF_CORE_READ(t, tgid) == agent_tgid)
 		return;
@@ -78,9 +89,7 @@ take_mm_mark(struct task_struct *t)
 	if (sm == 0 || !has_mark(sm))
 		return;
 	copy = *sm;
-	m = bpf_task_storage_get(&task_marks, t->group_leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (m != 0 && merge_mark(m, &copy))
-		__sync_fetch_and_add(&counters.flowed, 1);
+	merge_into_task(t->group_leader, &copy);
 }
 
 /* The current process's mark, with its tracer's and its shared address space's taken in
@@ -110,17 +119,15 @@ static __always_inline void
 taint_tracer(const struct fut_taint_mark *from)
 {
 	struct task_struct *t = bpf_get_current_task_btf(), *tracer;
-	struct fut_taint_mark *m;
+	struct fut_taint_mark copy;
 
 	if (t->ptrace == 0)
 		return;
 	tracer = t->parent;
 	if (tracer == 0 || (__u32)BPF_CORE_READ(tracer, tgid) == agent_tgid)
 		return;
-	m = bpf_task_storage_get(&task_marks, tracer->group_leader, 0,
-	                         BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (m != 0 && merge_mark(m, from))
-		__sync_fetch_and_add(&counters.flowed, 1);
+	copy = *from; /* @from may be the current process's mark */
+	merge_into_task(tracer->group_leader, &copy);
 }
 
 /* The current process read what @from marks: it is tainted with the stronger class and
@@ -212,7 +219,7 @@ flow_between(struct task_struct *self, struct task_struct *other)
 	struct task_struct *ls = self->group_leader, *lo = other->group_leader;
 	struct fut_taint_mark *ms = bpf_task_storage_get(&task_marks, ls, 0, 0);
 	struct fut_taint_mark *mo = bpf_task_storage_get(&task_marks, lo, 0, 0);
-	struct fut_taint_mark a = {}, b = {}, *n;
+	struct fut_taint_mark a = {}, b = {};
 	int has_a = ms != 0 && has_mark(ms), has_b = mo != 0 && has_mark(mo);
 
 	if ((__u32)(bpf_get_current_pid_tgid() >> 32) == agent_tgid)
@@ -222,14 +229,8 @@ flow_between(struct task_struct *self, struct task_struct *other)
 		a = *ms;
 	if (has_b)
 		b = *mo;
-	if (has_a) {
-		n = bpf_task_storage_get(&task_marks, lo, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-		if (n != 0 && merge_mark(n, &a))
-			__sync_fetch_and_add(&counters.flowed, 1);
-	}
-	if (has_b) {
-		n = bpf_task_storage_get(&task_marks, ls, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-		if (n != 0 && merge_mark(n, &b))
-			__sync_fetch_and_add(&counters.flowed, 1);
-	}
+	if (has_a)
+		merge_into_task(lo, &a);
+	if (has_b)
+		merge_into_task(ls, &b);
 }
