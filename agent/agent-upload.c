@@ -201,6 +201,7 @@ fut_agent_upload_start(FutAgent *agent, GError **error)
 		 * cannot be sent (docs/upload-control.md). */
 		cfg.on_pending = fut_agent_taint_pending;
 		cfg.on_resolved = fut_agent_taint_resolved;
+		cfg.on_settled = fut_agent_taint_settled;
 		cfg.on_pending_data = agent;
 	}
 	agent->fanwatch =

@@ -84,9 +84,11 @@ gboolean fut_agent_taint_approved(
  * taint layer ends what it allows under it then, in the kernel. Call before the listener
  * learns the approval. */
 void fut_agent_taint_window(FutAgent *agent, const gchar *request_id, gint64 not_after);
-/* fanwatch's on_pending and on_resolved: not yet classified versions (pending marks). */
+/* fanwatch's on_pending, on_resolved and on_settled: not yet classified versions (pending marks).
+ */
 gboolean fut_agent_taint_pending(int fd, guint64 seq, gpointer user_data);
 void fut_agent_taint_resolved(int fd, guint64 seq, guint file_class, gpointer user_data);
+void fut_agent_taint_settled(int fd, guint64 below, gpointer user_data);
 /* Withdraws what the approval @request_id allowed in the taint layer (its window ended). */
 void fut_agent_taint_withdraw(FutAgent *agent, const gchar *request_id);
 /* "bpf-lsm+fanotify", "bpf-lsm", "fanotify" or "none". */

@@ -593,8 +593,13 @@ fw_mark_pending(FutFanwatch *fw, Event *ev)
 	Ident id;
 	guint64 seq;
 
+	guint64 below;
+
 	if (fw->on_pending == NULL || ev->pending_seq != 0)
 		return TRUE;
+	/* Before the statx: every number given so far went to a version no newer than the
+	 * one this statx sees. */
+	below = fw_seq_table_next(fw->seqs);
 	if (!fw_fd_stat(ev->fd, &ev->st))
 		return FALSE;
 	ev->have_st = TRUE;
@@ -603,8 +608,13 @@ fw_mark_pending(FutFanwatch *fw, Event *ev)
 	if (!S_ISREG(ev->st.st_mode) || fw_on_fuse(fw, &ev->st))
 		return TRUE;
 	id = fw_ident_of(&ev->st);
-	if (fw_files_lookup(fw, &id, &e))
+	if (fw_files_lookup(fw, &id, &e)) {
+		/* Known: an older version's number left on the inode must not reach this
+		 * reader (its own event resolves it as Class II when the version changed). */
+		if (fw->on_settled != NULL && below > 1)
+			fw->on_settled(ev->fd, below, fw->on_pending_data);
 		return TRUE;
+	}
 	/* The system's own files are never classified, so never pending: on a watched root
 	 * filesystem every process maps a dozen libraries, and pending numbers for them all
 	 * overflowed the kernel's per-process record (a process that cannot record what it

@@ -153,6 +153,7 @@ struct _FutFanwatch {
 	gpointer on_observing_data;
 	gboolean (*on_pending)(int fd, guint64 seq, gpointer user_data);
 	void (*on_resolved)(int fd, guint64 seq, guint file_class, gpointer user_data);
+	void (*on_settled)(int fd, guint64 below, gpointer user_data);
 	gpointer on_pending_data;
 	FwSeqTable *seqs; /* with on_pending */
 
@@ -332,6 +333,8 @@ void fw_seq_table_forget(FwSeqTable *t, guint64 seq);
  * class. A version's number is resolved by whoever classifies it (fw_seq_table_take()) and
  * by the events that carry it (the learner's, and each event's end): once is enough. */
 gboolean fw_seq_table_resolving(FwSeqTable *t, guint64 seq, guint file_class);
+/* The number the next new version will get: every number given so far is below it. */
+guint64 fw_seq_table_next(FwSeqTable *t);
 guint fw_seq_table_size(FwSeqTable *t);
 
 /* fanwatch-record.c */

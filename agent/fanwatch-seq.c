@@ -154,6 +154,17 @@ fw_seq_table_resolving(FwSeqTable *t, guint64 seq, guint file_class)
 	return news;
 }
 
+guint64
+fw_seq_table_next(FwSeqTable *t)
+{
+	guint64 n;
+
+	g_mutex_lock(&t->lock);
+	n = t->next;
+	g_mutex_unlock(&t->lock);
+	return n;
+}
+
 guint
 fw_seq_table_size(FwSeqTable *t)
 {

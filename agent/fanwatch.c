@@ -147,6 +147,7 @@ fut_fanwatch_new(const FutFanwatchConfig *cfg,
 	if (cfg->on_classified != NULL && cfg->on_pending != NULL && cfg->on_resolved != NULL) {
 		fw->on_pending = cfg->on_pending;
 		fw->on_resolved = cfg->on_resolved;
+		fw->on_settled = cfg->on_settled;
 		fw->on_pending_data = cfg->on_pending_data;
 		fw->seqs = fw_seq_table_new(SEQS_MAX);
 	}

@@ -171,6 +171,15 @@ typedef struct {
 	 * that open; _II when it could not be classified. @fd: the file (valid during the call)
 	 * or -1. */
 	void (*on_resolved)(int fd, guint64 seq, guint file_class, gpointer user_data);
+	/* With on_pending: called on a thread that answers the kernel, before a non-upload
+	 * program's open of a regular file whose current version has a known class is allowed:
+	 * a pending number still on the inode that is below @below was given to an older
+	 * version (or to this one, classified since) and is to be dropped, so that this open's
+	 * reader does not take a number that says nothing of what it reads (a file created
+	 * write-only, written, learnt, then read back: the empty version's number, resolved as
+	 * Class II, tainted the reader). A number from @below on may be a newer version's,
+	 * set by another thread since this open's statx: it stays. NULL: not called. */
+	void (*on_settled)(int fd, guint64 below, gpointer user_data);
 	gpointer on_pending_data;
 	/* Called from a worker thread when an upload program's open is to be allowed under an
 	 * approval, before anything else lets it through (before on_approved and before the

@@ -142,6 +142,13 @@ fut_taint_resolve(FutTaint *t, guint64 seq, guint file_class, int fd, GError **e
 	return FALSE;
 }
 
+gboolean
+fut_taint_settle(FutTaint *t, int fd, guint64 below)
+{
+	(void)t, (void)fd, (void)below;
+	return FALSE;
+}
+
 #else /* HAVE_BPF_TAINT */
 
 void
@@ -250,6 +257,23 @@ fut_taint_resolve(FutTaint *t, guint64 seq, guint file_class, int fd, GError **e
 	if (!ok)
 		fut_error_set_errno(error, err, "BPF resolution map");
 	return ok;
+}
+
+gboolean
+fut_taint_settle(FutTaint *t, int fd, guint64 below)
+{
+	int pmap = bpf_map__fd(t->skel->maps.inode_pending);
+	guint64 on_inode = 0;
+	gboolean dropped = FALSE;
+
+	g_mutex_lock(&t->pending_lock);
+	if (bpf_map_lookup_elem(pmap, &fd, &on_inode) == 0 && on_inode != 0 && on_inode < below &&
+	    bpf_map_delete_elem(pmap, &fd) == 0) {
+		t->settled++;
+		dropped = TRUE;
+	}
+	g_mutex_unlock(&t->pending_lock);
+	return dropped;
 }
 
 guint

@@ -51,6 +51,7 @@ struct _FutTaint {
 	GHashTable *pending_files; /* under pending_lock */
 	guint64 pending_set;       /* under pending_lock */
 	guint64 resolved;          /* under pending_lock */
+	guint64 settled;           /* under pending_lock */
 	/* The verdicts given to the kernel, to give again when it lost one; under pending_lock. */
 	FutTaintVerdicts *verdicts;
 	guint64 republished; /* under pending_lock */

@@ -605,6 +605,7 @@ fut_taint_get_stats(FutTaint *t, FutTaintStats *ret)
 	g_mutex_lock(&t->pending_lock);
 	ret->pending_set = t->pending_set;
 	ret->resolved = t->resolved;
+	ret->settled = t->settled;
 	ret->republished = t->republished;
 	g_mutex_unlock(&t->pending_lock);
 	g_mutex_lock(&t->lock);

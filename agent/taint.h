@@ -81,7 +81,8 @@ typedef struct {
 	guint64 pending_overflow; /* marks made Class II: no free pending slot (kernel) */
 	guint64 pending_set;      /* inodes marked pending by the agent */
 	guint64 resolved;         /* pending numbers resolved by the agent */
-	guint64 republished;      /* verdicts given to the kernel again after it lost them */
+	guint64 settled;     /* older versions' numbers dropped from inodes (fut_taint_settle()) */
+	guint64 republished; /* verdicts given to the kernel again after it lost them */
 	guint64 splice_unnoted;   /* pipe-to-socket splices noted in the fallback map (kernel) */
 	guint64 splice_note_lost; /* ... that no map could note: judged by taint alone (kernel) */
 	guint approvals;          /* approvals in the kernel map */
@@ -115,6 +116,13 @@ gboolean fut_taint_set_pending(FutTaint *t, int fd, guint64 seq, GError **error)
  * ever raised. With @fd, the inode's pending mark is dropped when it is still @seq.
  * Thread-safe. */
 gboolean fut_taint_resolve(FutTaint *t, guint64 seq, guint file_class, int fd, GError **error);
+
+/* The inode open at @fd has a current version of known class: its pending mark is dropped
+ * when the number there is below @below (given to an older version before this open looked
+ * at the file); a number from @below on (a newer version's, set since) stays. Checked and
+ * dropped under the lock fut_taint_set_pending() takes, so a number set meanwhile is never
+ * lost. Returns TRUE when a mark was dropped. Thread-safe. */
+gboolean fut_taint_settle(FutTaint *t, int fd, guint64 below);
 
 /* The verdicts the agent gave on pending numbers, kept on its side too: the kernel's
  * resolution map is an LRU, and a verdict it evicted would leave a reader refused until it

@@ -121,6 +121,17 @@ fut_agent_taint_pending(int fd, guint64 seq, gpointer user_data)
 	return agent->taint != NULL && fut_taint_set_pending(agent->taint, fd, seq, NULL);
 }
 
+/* fanwatch's on_settled (a thread answering the kernel): the open's version is known; an
+ * older version's number on the inode goes. */
+void
+fut_agent_taint_settled(int fd, guint64 below, gpointer user_data)
+{
+	FutAgent *agent = user_data;
+
+	if (agent->taint != NULL)
+		(void)fut_taint_settle(agent->taint, fd, below);
+}
+
 /* fanwatch's on_resolved (a worker, the learner or whichever thread ended the event). A
  * resolution the kernel side cannot take leaves the readers refused (fail closed). */
 void
@@ -210,6 +221,7 @@ fut_agent_taint_status(FutAgent *agent, JsonObject *r)
 		                           (gint64)MIN(st.pending, G_MAXINT64));
 		json_object_set_int_member(r, "taint_resolved",
 		                           (gint64)MIN(st.resolved, G_MAXINT64));
+		json_object_set_int_member(r, "taint_settled", (gint64)MIN(st.settled, G_MAXINT64));
 		json_object_set_int_member(r, "taint_republished",
 		                           (gint64)MIN(st.republished, G_MAXINT64));
 		json_object_set_int_member(r, "taint_pending_overflow",

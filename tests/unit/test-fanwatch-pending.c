@@ -28,6 +28,10 @@ typedef struct {
 	guint classify_as;
 	gboolean classify_fails;
 	guint classified;
+	/* The scratch file's inode_pending storage, as the taint layer keeps it (one file per
+	 * case), and the bound of the last on_settled. */
+	guint64 on_inode;
+	guint64 settled_below;
 } Calls;
 
 static gboolean
@@ -39,6 +43,7 @@ on_pending(int fd, guint64 seq, gpointer user_data)
 	if (c->refuse)
 		return FALSE;
 	g_array_append_val(c->pending, seq);
+	c->on_inode = seq;
 	return TRUE;
 }
 
@@ -49,6 +54,19 @@ on_resolved(int fd, guint64 seq, guint file_class, gpointer user_data)
 	Resolution r = {seq, file_class, fd >= 0};
 
 	g_array_append_val(c->resolved, r);
+	if (fd >= 0 && c->on_inode == seq)
+		c->on_inode = 0; /* fut_taint_resolve() */
+}
+
+static void
+on_settled(int fd, guint64 below, gpointer user_data)
+{
+	Calls *c = user_data;
+
+	g_assert_cmpint(fd, >=, 0);
+	c->settled_below = below;
+	if (c->on_inode < below)
+		c->on_inode = 0; /* fut_taint_settle() */
 }
 
 static void
@@ -93,6 +111,7 @@ listener_new(Calls *c)
 	fw->on_classified = on_classified;
 	fw->on_pending = on_pending;
 	fw->on_resolved = on_resolved;
+	fw->on_settled = on_settled;
 	fw->on_pending_data = c;
 	fw->seqs = fw_seq_table_new(16);
 	return fw;
@@ -328,6 +347,67 @@ test_rewritten_before_learn(Fixture *f, gconstpointer data)
 	}
 }
 
+/* A file created write-only, written and read back (CI, scenario 24): the writer's open gave
+ * the empty version a number; the learner judged the written version (Class III), which
+ * leaves that number to its event's end (Class II). A reader that opens the written version
+ * before that end must not take the empty version's number from the inode: it would be
+ * tainted Class II by content nobody read. A number given after the reader's statx (a newer
+ * version's, by another thread) is at or above the bound and stays. */
+static void
+test_read_back_after_write(Fixture *f, gconstpointer data)
+{
+	Calls *c = &f->c;
+	FutFanwatch *fw = f->fw;
+	const gchar *path = f->path;
+	Pending *w = open_event(fw, path);
+	Pending *r;
+	struct timespec ts[2] = {{0, UTIME_OMIT}, {0, UTIME_NOW}};
+	guint64 s1;
+
+	(void)data;
+	g_assert_cmpint(fw_decide_opener(fw, &w->ev), ==, FW_VERDICT_ALLOW);
+	s1 = w->ev.pending_seq;
+	g_assert_cmpuint(s1, !=, 0);
+	g_assert_cmpuint(c->on_inode, ==, s1);
+	rewrite(path, "plain notes, written through the write-only open\n");
+	g_assert_cmpint(utimensat(AT_FDCWD, path, ts, 0), ==, 0);
+	c->classify_as = FUT_FANWATCH_CLASS_III;
+	fw_learn(fw, &w->ev);
+	g_assert_cmpuint(w->ev.pending_seq, ==, s1); /* left to its event's end */
+	g_assert_cmpuint(c->on_inode, ==, s1);
+
+	/* The read back, before the writer's event ended. */
+	r = open_event(fw, path);
+	g_assert_cmpint(fw_decide_opener(fw, &r->ev), ==, FW_VERDICT_ALLOW);
+	g_assert_cmpuint(r->ev.pending_seq, ==, 0);
+	g_assert_cmpuint(c->settled_below, >, s1);
+	g_assert_cmpuint(c->on_inode, ==, 0);
+	fw_pending_done(r);
+	fw_pending_done(w);
+	g_assert_cmpuint(c->resolved->len, >=, 1);
+	{
+		Resolution *last = &g_array_index(c->resolved, Resolution, c->resolved->len - 1);
+		g_assert_cmpuint(last->seq, ==, s1);
+		g_assert_cmpuint(last->file_class, ==, FUT_FANWATCH_CLASS_II);
+	}
+
+	/* A newer version's number comes from the bound on: a later rewrite's open gets a
+	 * number no settle with an earlier bound drops. */
+	{
+		guint64 bound = c->settled_below;
+		Pending *n;
+
+		rewrite(path, "a third version, longer than the second one was\n");
+		g_assert_cmpint(utimensat(AT_FDCWD, path, ts, 0), ==, 0);
+		n = open_event(fw, path);
+		g_assert_cmpint(fw_decide_opener(fw, &n->ev), ==, FW_VERDICT_ALLOW);
+		g_assert_cmpuint(n->ev.pending_seq, >=, bound);
+		on_settled(n->ev.fd, bound, c);
+		g_assert_cmpuint(c->on_inode, ==, n->ev.pending_seq);
+		fw_pending_done(n);
+	}
+}
+
 /* What cannot be decided is Class II: the classifier fails. */
 static void
 test_classifier_fails(Fixture *f, gconstpointer data)
@@ -477,6 +557,8 @@ main(int argc, char **argv)
 	           fixture_tear_down);
 	g_test_add("/fanwatch/pending/rewritten-before-learn", Fixture, "roster: Class I content\n",
 	           fixture_set_up, test_rewritten_before_learn, fixture_tear_down);
+	g_test_add("/fanwatch/pending/read-back-after-write", Fixture, "", fixture_set_up,
+	           test_read_back_after_write, fixture_tear_down);
 	g_test_add("/fanwatch/pending/classifier-fails", Fixture, "garbage\n", fixture_set_up,
 	           test_classifier_fails, fixture_tear_down);
 	g_test_add("/fanwatch/pending/mark-refused", Fixture, "x\n", fixture_set_up,
