@@ -162,6 +162,24 @@ struct {
 	__type(value, struct fut_taint_mark);
 } mm_marks SEC(".maps");
 
+/* The processes whose address space another process reached with ATTACH access
+ * (ptrace_access_check: a /proc/PID/mem open, process_vm_readv/writev, a ptrace attach), by
+ * the same key as mm_marks: which process it was, for a refusal's record, and whether it runs
+ * an exempt program. A /proc/PID/mem descriptor reads and writes that memory for as long as
+ * it is open (fut_file_permission). Preallocated like mm_marks, removed with it. */
+struct fut_taint_reached {
+	__u32 tgid;
+	__u32 exempt;
+	char comm[16];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct fut_taint_reached);
+} mm_reached SEC(".maps");
+
 /* FUSE servers: processes (thread group leaders) that wrote to /dev/fuse, i.e. answered a
  * FUSE filesystem's requests (its INIT, at mount, is the first). */
 struct {

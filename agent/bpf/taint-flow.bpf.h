@@ -20,17 +20,33 @@ merge_mark(struct fut_taint_mark *to, const struct fut_taint_mark *from)
 	return changed;
 }
 
+/* The key of @t's address space in mm_marks (0: a kernel thread, none). */
+static __always_inline __u64
+mm_key(struct task_struct *t)
+{
+	return (__u64)BPF_CORE_READ(t, mm);
+}
+
 /* Merges @from into the mark of @leader's process, making one if it has none; a change is
- * counted as a flow. @from must not point into task storage (copy it first: making a mark may
- * move what such a pointer points into). */
+ * counted as a flow. A process whose address space is shared or reached (flagged) passes it
+ * on to that address space's mark too, as taint_current_from() does. @from must not point
+ * into task storage (copy it first: making a mark may move what such a pointer points into). */
 static __always_inline void
 merge_into_task(struct task_struct *leader, const struct fut_taint_mark *from)
 {
 	struct fut_taint_mark *m =
 	    bpf_task_storage_get(&task_marks, leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 
-	if (m != 0 && merge_mark(m, from))
-		__sync_fetch_and_add(&counters.flowed, 1);
+	if (m == 0 || !merge_mark(m, from))
+		return;
+	__sync_fetch_and_add(&counters.flowed, 1);
+	if (mm_lookup_all || (m->flags & FUT_TAINT_TASK_MM_SHARED)) {
+		__u64 key = mm_key(leader);
+		struct fut_taint_mark *sm = key != 0 ? bpf_map_lookup_elem(&mm_marks, &key) : 0;
+
+		if (sm != 0)
+			merge_mark(sm, from);
+	}
 }
 
 /* The mark of the process tracing thread @t (ptrace), when it has one, or NULL. ptrace's
@@ -66,13 +82,6 @@ take_tracer_mark(struct task_struct *t)
 		return;
 	copy = *tm;
 	merge_into_task(t->group_leader, &copy);
-}
-
-/* The key of @t's address space in mm_marks (0: a kernel thread, none). */
-static __always_inline __u64
-mm_key(struct task_struct *t)
-{
-	return (__u64)BPF_CORE_READ(t, mm);
 }
 
 /* What another process sharing the current one's address space took in flows into the

@@ -17,10 +17,22 @@
 #     then reads FILE into its buffer (and sends nothing); this process reads the buffer with
 #     PTRACE_PEEKDATA and sends it to HOST:PORT. Exit status: 0 sent, 1 its send refused,
 #     3 the child never read, 100 + errno when a ptrace call failed.
+#   taint-inject.py FILE memwrite HOST PORT
+#     poke through /proc/CHILD/mem: this process opens the clean child's mem file while both
+#     are clean, then reads FILE and writes its first bytes into the child's buffer with
+#     pwrite(2) on that descriptor. Exit status: the child's, or 100 + errno.
+#   taint-inject.py FILE memread HOST PORT
+#     peek through /proc/CHILD/mem: opened while both are clean; the child then reads FILE
+#     into its buffer; this process reads the buffer with pread(2) and sends it. Exit status
+#     as for peek.
 #   taint-inject.py FILE exempt PROGRAM ARG...
 #     starts PROGRAM ARG... as a child (a browser that stays up), reads FILE, then tries
 #     process_vm_writev into it. Exit status: 0 when refused with EPERM, 1 when it went,
 #     10 + errno for another error.
+#   taint-inject.py FILE memexempt PROGRAM ARG...
+#     the same through /proc/CHILD/mem, opened while this process is clean: then reads FILE
+#     and pwrite(2)s a byte. Exit status: 0 when refused with EPERM, 1 when it went, 10 +
+#     errno for another error of the write, 50 + errno when the open failed.
 # Only exit statuses: whatever a tainted process prints would taint the shell that reads it.
 import ctypes
 import errno
@@ -151,6 +163,47 @@ def peek(path, host, port):
     return send(host, int(port), data.rstrip(b"\0"))
 
 
+def memwrite(path, host, port):
+    child = subprocess.Popen([sys.executable, "-c", CHILD, host, port], stdout=subprocess.PIPE)
+    addr = int(child.stdout.readline())
+    try:
+        fd = os.open("/proc/%d/mem" % child.pid, os.O_RDWR | os.O_CLOEXEC)
+        with open(path, "rb") as f:
+            secret = f.read()[:60]
+        os.pwrite(fd, secret, addr)
+        os.close(fd)
+    except OSError as e:
+        child.kill()
+        child.wait()
+        return 100 + e.errno
+    return child.wait()
+
+
+def memread(path, host, port):
+    tmp = tempfile.mkdtemp()
+    go, done = os.path.join(tmp, "go"), os.path.join(tmp, "done")
+    child = subprocess.Popen([sys.executable, "-c", READER, path, go, done],
+                             stdout=subprocess.PIPE)
+    addr = int(child.stdout.readline())
+    try:
+        fd = os.open("/proc/%d/mem" % child.pid, os.O_RDONLY | os.O_CLOEXEC)
+        os.close(os.open(go, os.O_CREAT | os.O_WRONLY, 0o600))
+        for _ in range(1200):
+            if os.path.exists(done):
+                break
+            time.sleep(0.05)
+        else:
+            return 3
+        data = os.pread(fd, 56, addr)
+        os.close(fd)
+    except OSError as e:
+        return 100 + e.errno
+    finally:
+        child.kill()
+        child.wait()
+    return send(host, int(port), data.rstrip(b"\0"))
+
+
 class IoVec(ctypes.Structure):
     _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
 
@@ -170,6 +223,10 @@ def main():
         return poke(path, sys.argv[3], sys.argv[4])
     if mode == "peek":
         return peek(path, sys.argv[3], sys.argv[4])
+    if mode == "memwrite":
+        return memwrite(path, sys.argv[3], sys.argv[4])
+    if mode == "memread":
+        return memread(path, sys.argv[3], sys.argv[4])
     if mode == "flow":
         child = subprocess.Popen([sys.executable, "-c", CHILD, sys.argv[3], sys.argv[4]],
                                  stdout=subprocess.PIPE)
@@ -184,9 +241,23 @@ def main():
     child = subprocess.Popen(sys.argv[3:], stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
+        fd = -1
+        if mode == "memexempt":
+            time.sleep(1)  # the program's exec done
+            try:
+                fd = os.open("/proc/%d/mem" % child.pid, os.O_RDWR | os.O_CLOEXEC)
+            except OSError as e:
+                return 50 + e.errno
         with open(path, "rb") as f:
             f.read()
-        err = write_into(child.pid, 0x10000, b"x")
+        if fd >= 0:
+            try:
+                os.pwrite(fd, b"x", 0x10000)
+                err = 0
+            except OSError as e:
+                err = e.errno
+        else:
+            err = write_into(child.pid, 0x10000, b"x")
     finally:
         child.kill()
         child.wait()

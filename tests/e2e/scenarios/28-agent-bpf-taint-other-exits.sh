@@ -277,8 +277,10 @@ if grep -q "$MARKER" "$recv"; then fail "the listener received the file through 
 logged_since "$before" "the injected child's refused send"
 note "process_vm_writev: the clean child took the taint, its send refused, logged"
 # ptrace after the attach: PTRACE_POKEDATA and PEEKDATA ask the LSM nothing, so what either
-# side reads while attached must flow to the other (attached while both were clean).
-for mode in poke peek; do
+# side reads while attached must flow to the other (attached while both were clean). The same
+# through a /proc/PID/mem descriptor opened while both were clean (memwrite, memread): the
+# LSM's ATTACH check ran at its open only.
+for mode in poke peek memwrite memread; do
 	: >"$recv"
 	rc=$(inject "$U/notice.txt" $mode 192.0.2.1 8080)
 	[ "$rc" = 0 ] || fail "$mode: the public notice was not sent through ptrace (exit $rc: 1 refused, 3 never read, 100 + errno: a ptrace call failed)"
@@ -290,7 +292,7 @@ for mode in poke peek; do
 	if grep -q "$MARKER" "$recv"; then fail "$mode: the listener received the file through ptrace"; fi
 	logged_since "$before" "$mode: the refused send"
 done
-note "ptrace attached while clean: POKEDATA of a file read later, and PEEKDATA of what the tracee read later, carry the taint; both sends refused, logged"
+note "ptrace attached, or /proc/PID/mem opened, while clean: POKEDATA or pwrite of a file read later, and PEEKDATA or pread of what the other read later, carry the taint; the sends refused, logged"
 # One address space, two processes (guest/taint-sharedvm.c): a vfork() child, or a
 # clone(CLONE_VM) child running beside its parent, reads the file into memory the parent
 # sends from; the parent never reads the file.
@@ -325,6 +327,14 @@ done
 fe_log_has '"upload.denied"' bpf-lsm '"call":"ptrace"' firefox-test roster-share.txt >/dev/null ||
 	fail "no upload.denied naming the browser's process and the file: $(grep upload.denied "$FE_LOG"/egress-*.jsonl | tail -n 1 | cut -c1-900)"
 note "process_vm_writev into the exempt browser: refused, logged"
+# /proc/PID/mem of the browser, opened while clean (allowed), written after reading the file.
+rc=$(inject "$U/notice.txt" memexempt "$bin/firefox-test" -s "file://$E2E_SCRATCH/hold")
+[ "$rc" != 0 ] && [ "$rc" -lt 50 ] || fail "a clean process's write through the browser's /proc/PID/mem was refused, or the open failed (exit $rc)"
+before=$(denials)
+rc=$(inject "$f" memexempt "$bin/firefox-test" -s "file://$E2E_SCRATCH/hold")
+[ "$rc" = 0 ] || fail "a tainted process's write through the exempt browser's /proc/PID/mem, opened while clean, was not refused with EPERM (exit $rc: 1 went, 10 + errno, 50 + errno: the open failed)"
+logged_since "$before" "the write through the browser's /proc/PID/mem"
+note "/proc/PID/mem of the exempt browser, opened clean, written tainted: refused, logged"
 
 # (5) A core dump (core_pattern set to a file for the test, put back at exit).
 cores=$E2E_SCRATCH/cores
