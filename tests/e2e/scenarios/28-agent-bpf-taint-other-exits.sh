@@ -12,7 +12,8 @@
 # user process's ioctl on a real (virtual) USB stick's node is refused and logged. (4) Another
 # process's memory: what a tainted process writes into a clean one with process_vm_writev
 # taints it (its send is refused), and so does ptrace after an attach made while both were
-# clean (POKEDATA and PEEKDATA of what either side read later) and a vfork() or
+# clean (POKEDATA and PEEKDATA of what either side read later), a /proc/PID/mem descriptor
+# opened while both were clean (pwrite and pread later; into the browser refused), and a vfork() or
 # clone(CLONE_VM) child reading into its parent's memory; a tainted process may not
 # reach into the exempt browser at all (refused, logged). (5) A core dump: a tainted process that crashes itself leaves a
 # core holding what it read; the core is tainted, so `grep -a secret core | curl` is refused;
