@@ -133,15 +133,16 @@ def poke(path, host, port):
     return child.wait()
 
 
-def peek(path, host, port):
-    libc = ptrace_lib()
+def read_back(path, host, port, attach, take):
+    """A clean child reads PATH into its buffer once this process has attach(pid)ed to it
+    (while both are clean); take(pid, addr, handle) then reads the buffer, which is sent."""
     tmp = tempfile.mkdtemp()
     go, done = os.path.join(tmp, "go"), os.path.join(tmp, "done")
     child = subprocess.Popen([sys.executable, "-c", READER, path, go, done],
                              stdout=subprocess.PIPE)
     addr = int(child.stdout.readline())
     try:
-        call(libc, PTRACE_SEIZE, child.pid)
+        handle = attach(child.pid)
         os.close(os.open(go, os.O_CREAT | os.O_WRONLY, 0o600))
         for _ in range(1200):
             if os.path.exists(done):
@@ -149,18 +150,28 @@ def peek(path, host, port):
             time.sleep(0.05)
         else:
             return 3
-        stop(libc, child.pid)
-        word = ctypes.sizeof(ctypes.c_long)
-        data = b"".join(
-            (call(libc, PTRACE_PEEKDATA, child.pid, addr + off) & (2**(8 * word) - 1))
-            .to_bytes(word, sys.byteorder) for off in range(0, 56, word))
-        call(libc, PTRACE_DETACH, child.pid)
+        data = take(child.pid, addr, handle)
     except OSError as e:
         return 100 + e.errno
     finally:
         child.kill()
         child.wait()
     return send(host, int(port), data.rstrip(b"\0"))
+
+
+def peek(path, host, port):
+    libc = ptrace_lib()
+
+    def take(pid, addr, _):
+        stop(libc, pid)
+        word = ctypes.sizeof(ctypes.c_long)
+        data = b"".join(
+            (call(libc, PTRACE_PEEKDATA, pid, addr + off) & (2**(8 * word) - 1))
+            .to_bytes(word, sys.byteorder) for off in range(0, 56, word))
+        call(libc, PTRACE_DETACH, pid)
+        return data
+
+    return read_back(path, host, port, lambda pid: call(libc, PTRACE_SEIZE, pid), take)
 
 
 def memwrite(path, host, port):
@@ -180,28 +191,13 @@ def memwrite(path, host, port):
 
 
 def memread(path, host, port):
-    tmp = tempfile.mkdtemp()
-    go, done = os.path.join(tmp, "go"), os.path.join(tmp, "done")
-    child = subprocess.Popen([sys.executable, "-c", READER, path, go, done],
-                             stdout=subprocess.PIPE)
-    addr = int(child.stdout.readline())
-    try:
-        fd = os.open("/proc/%d/mem" % child.pid, os.O_RDONLY | os.O_CLOEXEC)
-        os.close(os.open(go, os.O_CREAT | os.O_WRONLY, 0o600))
-        for _ in range(1200):
-            if os.path.exists(done):
-                break
-            time.sleep(0.05)
-        else:
-            return 3
+    def take(_, addr, fd):
         data = os.pread(fd, 56, addr)
         os.close(fd)
-    except OSError as e:
-        return 100 + e.errno
-    finally:
-        child.kill()
-        child.wait()
-    return send(host, int(port), data.rstrip(b"\0"))
+        return data
+
+    return read_back(path, host, port,
+                     lambda pid: os.open("/proc/%d/mem" % pid, os.O_RDONLY | os.O_CLOEXEC), take)
 
 
 class IoVec(ctypes.Structure):
