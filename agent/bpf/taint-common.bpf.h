@@ -5,30 +5,31 @@
  * taint.bpf.c only. */
 #pragma once
 
-#define EPERM              1
-#define AF_UNSPEC          0
-#define AF_UNIX            1
-#define AF_INET            2
-#define AF_INET6           10
-#define AF_NETLINK         16
-#define AF_ALG             38
-#define MAY_WRITE          0x2
-#define MAY_READ           0x4
-#define PROT_READ          0x1
-#define PROT_WRITE         0x2
-#define MAP_SHARED         0x1
-#define S_IFMT             00170000
-#define S_IFSOCK           0140000
-#define S_IFREG            0100000
-#define S_IFIFO            0010000
-#define S_IFCHR            0020000
-#define CLONE_VM           0x00000100
-#define CLONE_THREAD       0x00010000
-#define ENOMEM             12
-#define PTRACE_MODE_ATTACH 0x02
-#define FMODE_WRITE        0x2
+#define EPERM               1
+#define AF_UNSPEC           0
+#define AF_UNIX             1
+#define AF_INET             2
+#define AF_INET6            10
+#define AF_NETLINK          16
+#define AF_ALG              38
+#define MAY_WRITE           0x2
+#define MAY_READ            0x4
+#define PROT_READ           0x1
+#define PROT_WRITE          0x2
+#define MAP_SHARED          0x1
+#define MAP_SHARED_VALIDATE 0x3
+#define S_IFMT              00170000
+#define S_IFSOCK            0140000
+#define S_IFREG             0100000
+#define S_IFIFO             0010000
+#define S_IFCHR             0020000
+#define CLONE_VM            0x00000100
+#define CLONE_THREAD        0x00010000
+#define ENOMEM              12
+#define PTRACE_MODE_ATTACH  0x02
+#define FMODE_WRITE         0x2
 /* /dev/fuse: misc major 10, minor 229, in the kernel's dev_t (major << 20 | minor). */
-#define FUSE_DEVICE        ((10u << 20) | 229u)
+#define FUSE_DEVICE         ((10u << 20) | 229u)
 
 /* The syscall entry points the tracing programs attach to (vmsplice), per architecture.
  * Elsewhere those programs are not built (docs/upload-control.md says what that leaves). */
@@ -179,6 +180,27 @@ struct {
 	__type(key, __u64);
 	__type(value, struct fut_taint_reached);
 } mm_reached SEC(".maps");
+
+/* Anonymous shared memory (mmap(MAP_SHARED | MAP_ANONYMOUS), Python's mmap.mmap(-1, n))
+ * made before a fork(): parent and child have their own address spaces but share those
+ * pages, and no hook sees the stores. The processes that share it form a group (a random
+ * 64-bit key, in shm_groups on each); group_marks holds the mark of everything any member
+ * took in since, merged in as for a shared address space and taken in at each decision.
+ * An LRU: a member whose group's entry was evicted (or never made) takes Class II at its
+ * decisions, so evicting a group (making 16,384 others) cannot clear it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} shm_groups SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct fut_taint_mark);
+} group_marks SEC(".maps");
 
 /* FUSE servers: processes (thread group leaders) that wrote to /dev/fuse, i.e. answered a
  * FUSE filesystem's requests (its INIT, at mount, is the first). */

@@ -27,6 +27,20 @@ mm_key(struct task_struct *t)
 	return (__u64)BPF_CORE_READ(t, mm);
 }
 
+/* The mark of the shared memory group of @leader's process (flagged
+ * FUT_TAINT_TASK_SHM_GROUP), or NULL with *@lost set when the group's entry is gone. */
+static __always_inline struct fut_taint_mark *
+group_mark(struct task_struct *leader, int *lost)
+{
+	__u64 *g = bpf_task_storage_get(&shm_groups, leader, 0, 0);
+	struct fut_taint_mark *gm = 0;
+
+	if (g != 0 && *g != 0)
+		gm = bpf_map_lookup_elem(&group_marks, g);
+	*lost = gm == 0;
+	return gm;
+}
+
 /* Merges @from into the mark of @leader's process, making one if it has none; a change is
  * counted as a flow. A process whose address space is shared or reached (flagged) passes it
  * on to that address space's mark too, as taint_current_from() does. @from must not point
@@ -46,6 +60,13 @@ merge_into_task(struct task_struct *leader, const struct fut_taint_mark *from)
 
 		if (sm != 0)
 			merge_mark(sm, from);
+	}
+	if (m->flags & FUT_TAINT_TASK_SHM_GROUP) {
+		int lost;
+		struct fut_taint_mark *gm = group_mark(leader, &lost);
+
+		if (gm != 0)
+			merge_mark(gm, from);
 	}
 }
 
@@ -101,8 +122,28 @@ take_mm_mark(struct task_struct *t)
 	merge_into_task(t->group_leader, &copy);
 }
 
-/* The current process's mark, with its tracer's and its shared address space's taken in
- * first; NULL when it carries nothing. */
+/* What another process sharing anonymous memory with @t's process took in flows into it;
+ * a group whose entry is gone is taken as Class II (what it held is not known). */
+static __always_inline void
+take_group_mark(struct task_struct *t)
+{
+	struct fut_taint_mark *gm, copy = {};
+	int lost;
+
+	if ((__u32)BPF_CORE_READ(t, tgid) == agent_tgid)
+		return;
+	gm = group_mark(t->group_leader, &lost);
+	if (gm == 0)
+		copy.file_class = 2;
+	else if (!has_mark(gm))
+		return;
+	else
+		copy = *gm;
+	merge_into_task(t->group_leader, &copy);
+}
+
+/* The current process's mark, with its tracer's, its shared address space's and its shared
+ * memory group's taken in first; NULL when it carries nothing. */
 static __always_inline struct fut_taint_mark *
 current_mark(void)
 {
@@ -114,6 +155,10 @@ current_mark(void)
 	m = bpf_task_storage_get(&task_marks, t->group_leader, 0, 0);
 	if (mm_lookup_all || (m != 0 && (m->flags & FUT_TAINT_TASK_MM_SHARED))) {
 		take_mm_mark(t);
+		m = bpf_task_storage_get(&task_marks, t->group_leader, 0, 0);
+	}
+	if (m != 0 && (m->flags & FUT_TAINT_TASK_SHM_GROUP)) {
+		take_group_mark(t);
 		m = bpf_task_storage_get(&task_marks, t->group_leader, 0, 0);
 	}
 
@@ -167,6 +212,13 @@ taint_current_from(const struct fut_taint_mark *from, int check_exempt)
 		struct fut_taint_mark *sm = key != 0 ? bpf_map_lookup_elem(&mm_marks, &key) : 0;
 
 		if (sm != 0 && merge_mark(sm, from))
+			__sync_fetch_and_add(&counters.flowed, 1);
+	}
+	if (m->flags & FUT_TAINT_TASK_SHM_GROUP) {
+		int lost;
+		struct fut_taint_mark *gm = group_mark(current_leader(), &lost);
+
+		if (gm != 0 && merge_mark(gm, from))
 			__sync_fetch_and_add(&counters.flowed, 1);
 	}
 }

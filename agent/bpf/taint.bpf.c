@@ -202,8 +202,23 @@ BPF_PROG(fut_mmap_file,
 	struct inode *inode;
 	struct fut_taint_mark *m;
 
-	if (ret != 0 || file == 0)
+	if (ret != 0)
 		return ret;
+	if (file == 0) {
+		/* Anonymous: shared with the children fork() makes from here on when
+		 * MAP_SHARED (task_alloc); a private mapping is this process's own. */
+		__u64 type = flags & 0x0f;
+
+		if ((type == MAP_SHARED || type == MAP_SHARED_VALIDATE) &&
+		    (__u32)(bpf_get_current_pid_tgid() >> 32) != agent_tgid) {
+			m = bpf_task_storage_get(&task_marks, current_leader(), 0,
+			                         BPF_LOCAL_STORAGE_GET_F_CREATE);
+			if (m == 0)
+				return -ENOMEM; /* could not be followed: not made */
+			m->flags |= FUT_TAINT_TASK_SHM_MAKER;
+		}
+		return 0;
+	}
 	inode = file->f_inode;
 	/* Only regular files carry marks here: a mapping of a device (a GPU's, a frame
 	 * buffer) or of anonymous memory returns at once. */
@@ -393,11 +408,59 @@ BPF_PROG(fut_ptrace_unlink, struct task_struct *child)
 	return 0;
 }
 
+/* fork() (not CLONE_VM) by a process that made anonymous shared memory or shares some:
+ * the child @task shares it too and joins the parent's group, made now if the parent has
+ * none (with what the parent holds). Returns 1 when @task joined, 0 when there is nothing to
+ * share, -ENOMEM when the group cannot be noted (the fork is refused: it could not be
+ * followed). */
+static __always_inline int
+join_shm_group(struct task_struct *task)
+{
+	struct task_struct *leader = bpf_get_current_task_btf()->group_leader;
+	struct fut_taint_mark *pm = bpf_task_storage_get(&task_marks, leader, 0, 0);
+	struct fut_taint_mark held = {};
+	__u64 *pg, *cg, g;
+
+	if (pm == 0 || !(pm->flags & (FUT_TAINT_TASK_SHM_MAKER | FUT_TAINT_TASK_SHM_GROUP)) ||
+	    (__u32)(bpf_get_current_pid_tgid() >> 32) == agent_tgid)
+		return 0;
+	if (pm->flags & FUT_TAINT_TASK_SHM_GROUP) {
+		/* Its group, also when the entry was evicted: its members take Class II. */
+		pg = bpf_task_storage_get(&shm_groups, leader, 0, 0);
+		if (pg == 0 || *pg == 0)
+			return -ENOMEM;
+		g = *pg;
+	} else {
+		g = ((__u64)bpf_get_prandom_u32() << 32) | bpf_get_prandom_u32();
+		if (g == 0)
+			g = 1;
+		if (has_mark(pm))
+			held = *pm;
+		held.flags = 0;
+		if (bpf_map_update_elem(&group_marks, &g, &held, BPF_NOEXIST) != 0)
+			return -ENOMEM;
+		pg = bpf_task_storage_get(&shm_groups, leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (pg == 0)
+			return -ENOMEM;
+		*pg = g;
+		pm = bpf_task_storage_get(&task_marks, leader, 0, 0);
+		if (pm == 0)
+			return -ENOMEM;
+		pm->flags |= FUT_TAINT_TASK_SHM_GROUP;
+	}
+	cg = bpf_task_storage_get(&shm_groups, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (cg == 0)
+		return -ENOMEM;
+	*cg = g;
+	return 1;
+}
+
 SEC("lsm/task_alloc")
 int
 BPF_PROG(fut_task_alloc, struct task_struct *task, unsigned long clone_flags, int ret)
 {
 	struct fut_taint_mark *m, *n, none = {};
+	int joined;
 
 	if (ret != 0 || (clone_flags & CLONE_THREAD))
 		return ret; /* a thread shares its leader's mark */
@@ -436,13 +499,41 @@ BPF_PROG(fut_task_alloc, struct task_struct *task, unsigned long clone_flags, in
 		return 0;
 	}
 copy:
-	if (m == 0)
+	joined = join_shm_group(task);
+	if (joined < 0)
+		return joined;
+	if (m == 0 && !joined)
 		return 0;
 	n = bpf_task_storage_get(&task_marks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (n != 0) {
+	if (n == 0)
+		return joined ? -ENOMEM : 0;
+	if (m != 0)
 		*n = *m;
-		n->flags &= ~FUT_TAINT_TASK_MM_SHARED; /* its own address space */
-	}
+	/* its own address space; anonymous shared memory only through the group */
+	n->flags &=
+	    ~(FUT_TAINT_TASK_MM_SHARED | FUT_TAINT_TASK_SHM_MAKER | FUT_TAINT_TASK_SHM_GROUP);
+	if (joined)
+		n->flags |= FUT_TAINT_TASK_SHM_GROUP;
+	return 0;
+}
+
+/* An exec replaces the address space: anonymous shared memory is no longer shared. What the
+ * group holds is taken in first (a member about to run another program may have read the
+ * shared pages since its last decision), then the process leaves the group. */
+SEC("lsm/bprm_committed_creds")
+int
+BPF_PROG(fut_bprm_committed_creds, struct linux_binprm *bprm)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct fut_taint_mark *m = bpf_task_storage_get(&task_marks, t->group_leader, 0, 0);
+
+	if (m == 0 || !(m->flags & (FUT_TAINT_TASK_SHM_MAKER | FUT_TAINT_TASK_SHM_GROUP)))
+		return 0;
+	if (m->flags & FUT_TAINT_TASK_SHM_GROUP)
+		take_group_mark(t);
+	m = bpf_task_storage_get(&task_marks, t->group_leader, 0, 0);
+	if (m != 0)
+		m->flags &= ~(FUT_TAINT_TASK_SHM_MAKER | FUT_TAINT_TASK_SHM_GROUP);
 	return 0;
 }
 

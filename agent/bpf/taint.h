@@ -42,6 +42,12 @@ struct fut_taint_inode {
 /* In task storage: shares its address space with another process (vfork, posix_spawn,
  * clone(CLONE_VM)): mm_marks has an entry for it (or had, before an exec). */
 #define FUT_TAINT_TASK_MM_SHARED   0x2
+/* In task storage: made an anonymous MAP_SHARED mapping, which a child made by fork() shares
+ * (round 9). */
+#define FUT_TAINT_TASK_SHM_MAKER   0x4
+/* In task storage: shares anonymous shared memory with other processes (its parent, its
+ * children): shm_groups holds its group, whose mark is in group_marks. */
+#define FUT_TAINT_TASK_SHM_GROUP   0x8
 struct fut_taint_mark {
 	fut_u32 file_class;
 	fut_u32 flags;

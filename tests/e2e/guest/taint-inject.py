@@ -25,6 +25,13 @@
 #     peek through /proc/CHILD/mem: opened while both are clean; the child then reads FILE
 #     into its buffer; this process reads the buffer with pread(2) and sends it. Exit status
 #     as for peek.
+#   taint-inject.py FILE shmchild HOST PORT
+#     anonymous shared memory made before a fork (mmap.mmap(-1, n): MAP_SHARED): the child
+#     reads FILE into it and exits; this process, which never read FILE, sends what is there.
+#     Exit status: 0 sent, 1 refused, 3 nothing arrived.
+#   taint-inject.py FILE shmparent HOST PORT
+#     the other way: this process reads FILE into the shared memory after the fork; the child
+#     (clean, never reading FILE) sends it. Exit status: the child's (0 sent, 1 refused, 3).
 #   taint-inject.py FILE exempt PROGRAM ARG...
 #     starts PROGRAM ARG... as a child (a browser that stays up), reads FILE, then tries
 #     process_vm_writev into it. Exit status: 0 when refused with EPERM, 1 when it went,
@@ -200,6 +207,36 @@ def memread(path, host, port):
                      lambda pid: os.open("/proc/%d/mem" % pid, os.O_RDONLY | os.O_CLOEXEC), take)
 
 
+def shm_fork(path, host, port, child_reads):
+    import mmap
+    shm = mmap.mmap(-1, 4096)  # MAP_SHARED | MAP_ANONYMOUS
+    pid = os.fork()
+    if pid == 0:
+        code = 3
+        try:
+            if child_reads:
+                with open(path, "rb") as f:
+                    shm[:60] = f.read()[:60].ljust(60, b"\0")
+                code = 0
+            else:
+                for _ in range(1200):
+                    if shm[0] != 0:
+                        code = send(host, int(port), bytes(shm[:60]).rstrip(b"\0"))
+                        break
+                    time.sleep(0.05)
+        finally:
+            os._exit(code)
+    if not child_reads:
+        with open(path, "rb") as f:
+            shm[:60] = f.read()[:60].ljust(60, b"\0")
+        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    os.waitpid(pid, 0)
+    data = bytes(shm[:60]).rstrip(b"\0")
+    if not data:
+        return 3
+    return send(host, int(port), data)
+
+
 class IoVec(ctypes.Structure):
     _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
 
@@ -223,6 +260,8 @@ def main():
         return memwrite(path, sys.argv[3], sys.argv[4])
     if mode == "memread":
         return memread(path, sys.argv[3], sys.argv[4])
+    if mode in ("shmchild", "shmparent"):
+        return shm_fork(path, sys.argv[3], sys.argv[4], mode == "shmchild")
     if mode == "flow":
         child = subprocess.Popen([sys.executable, "-c", CHILD, sys.argv[3], sys.argv[4]],
                                  stdout=subprocess.PIPE)

@@ -13,7 +13,8 @@
 # process's memory: what a tainted process writes into a clean one with process_vm_writev
 # taints it (its send is refused), and so does ptrace after an attach made while both were
 # clean (POKEDATA and PEEKDATA of what either side read later), a /proc/PID/mem descriptor
-# opened while both were clean (pwrite and pread later; into the browser refused), and a vfork() or
+# opened while both were clean (pwrite and pread later; into the browser refused), anonymous
+# shared memory made before a fork() (either side reads, the other sends), and a vfork() or
 # clone(CLONE_VM) child reading into its parent's memory; a tainted process may not
 # reach into the exempt browser at all (refused, logged). (5) A core dump: a tainted process that crashes itself leaves a
 # core holding what it read; the core is tainted, so `grep -a secret core | curl` is refused;
@@ -280,8 +281,9 @@ note "process_vm_writev: the clean child took the taint, its send refused, logge
 # ptrace after the attach: PTRACE_POKEDATA and PEEKDATA ask the LSM nothing, so what either
 # side reads while attached must flow to the other (attached while both were clean). The same
 # through a /proc/PID/mem descriptor opened while both were clean (memwrite, memread): the
-# LSM's ATTACH check ran at its open only.
-for mode in poke peek memwrite memread; do
+# LSM's ATTACH check ran at its open only. And anonymous shared memory made before a fork
+# (shmchild: the child reads into it, the parent sends; shmparent: the other way).
+for mode in poke peek memwrite memread shmchild shmparent; do
 	: >"$recv"
 	rc=$(inject "$U/notice.txt" $mode 192.0.2.1 8080)
 	[ "$rc" = 0 ] || fail "$mode: the public notice was not sent through ptrace (exit $rc: 1 refused, 3 never read, 100 + errno: a ptrace call failed)"
