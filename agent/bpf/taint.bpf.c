@@ -494,6 +494,9 @@ BPF_PROG(fut_task_alloc, struct task_struct *task, unsigned long clone_flags, in
 		if (n != 0) {
 			if (m != 0)
 				*n = *m;
+			/* In its parent's address space, so in its shared memory group through
+			 * mm_marks; its own group membership would have no group to look up. */
+			n->flags &= ~(FUT_TAINT_TASK_SHM_MAKER | FUT_TAINT_TASK_SHM_GROUP);
 			n->flags |= FUT_TAINT_TASK_MM_SHARED;
 		}
 		return 0;
