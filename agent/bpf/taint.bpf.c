@@ -408,11 +408,11 @@ BPF_PROG(fut_ptrace_unlink, struct task_struct *child)
 	return 0;
 }
 
-/* fork() (not CLONE_VM) by a process that made anonymous shared memory or shares some:
- * the child @task shares it too and joins the parent's group, made now if the parent has
- * none (with what the parent holds). Returns 1 when @task joined, 0 when there is nothing to
- * share, -ENOMEM when the group cannot be noted (the fork is refused: it could not be
- * followed). */
+/* A child made by a process that made anonymous shared memory or shares some (fork(), or a
+ * CLONE_VM child until its exec): the child @task shares it too and joins the parent's group, made
+ * now if the parent has none (with what the parent holds). Returns 1 when @task joined, 0 when
+ * there is nothing to share, -ENOMEM when the group cannot be noted (the fork is refused: it could
+ * not be followed). */
 static __always_inline int
 join_shm_group(struct task_struct *task)
 {
@@ -484,6 +484,12 @@ BPF_PROG(fut_task_alloc, struct task_struct *task, unsigned long clone_flags, in
 			    bpf_map_lookup_elem(&mm_marks, &key) == 0)
 				return -ENOMEM;
 		}
+		/* The parent's anonymous shared memory is in this address space too: the
+		 * child is in its group (until its exec), so that what it writes there while
+		 * it runs in it reaches the group's other members at once. */
+		joined = join_shm_group(task);
+		if (joined < 0)
+			return joined;
 		pm = bpf_task_storage_get(&task_marks, t->group_leader, 0,
 		                          BPF_LOCAL_STORAGE_GET_F_CREATE);
 		n = bpf_task_storage_get(&task_marks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -494,10 +500,10 @@ BPF_PROG(fut_task_alloc, struct task_struct *task, unsigned long clone_flags, in
 		if (n != 0) {
 			if (m != 0)
 				*n = *m;
-			/* In its parent's address space, so in its shared memory group through
-			 * mm_marks; its own group membership would have no group to look up. */
 			n->flags &= ~(FUT_TAINT_TASK_SHM_MAKER | FUT_TAINT_TASK_SHM_GROUP);
 			n->flags |= FUT_TAINT_TASK_MM_SHARED;
+			if (joined)
+				n->flags |= FUT_TAINT_TASK_SHM_GROUP;
 		}
 		return 0;
 	}
