@@ -463,12 +463,10 @@ out:
 			items[i]->error = g_error_new(FUT_ERROR, FUT_ERROR_IO, "%s",
 			                              _("the write session failed"));
 	}
-	/* 9. the batch is settled: every file logged and named, or removed. A save that
-	 * fails leaves the files named in the old state, which recovery settles by the log. */
-	if (ok) {
-		g_autoptr(GError) serr = NULL;
-		fut_write_path_note_files(wp, NULL, 0, &serr);
-	}
+	/* 9. the batch is settled: every file logged and named, or removed; the state says so
+	 * with its next save (the next batch's, or the session's last step) */
+	if (ok)
+		fut_write_path_forget_files(wp);
 	for (guint i = 0; i < n; i++)
 		staged_clear(&st[i]);
 	return ok;

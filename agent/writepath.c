@@ -150,6 +150,12 @@ fut_write_path_note_files(FutWritePath *wp, const FutWriteFile *files, guint n, 
 	return state_save(wp, error);
 }
 
+void
+fut_write_path_forget_files(FutWritePath *wp)
+{
+	g_array_set_size(wp->files, 0);
+}
+
 /* Puts everything back: superblock read-only, BLKROSET, private mount gone. Keeps going
  * after a failure, because each later step still helps. Returns FALSE with the first error
  * when the device could not be verified read-only. */

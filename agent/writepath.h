@@ -93,6 +93,13 @@ gboolean fut_write_path_run(const FutWriteTarget *target,
 gboolean
 fut_write_path_note_files(FutWritePath *wp, const FutWriteFile *files, guint n, GError **error);
 
+/* The batch is settled (every file logged and named, or removed): forgets its files without
+ * a save of its own, one flush less per batch. The next save writes the state without them:
+ * the next batch's names (saved before it creates anything) or the session's last step. A
+ * crash before that finds only settled files named: recovery repeats the rename of a logged
+ * one (a no-op) and removes the others by names no later file can have taken. */
+void fut_write_path_forget_files(FutWritePath *wp);
+
 /* Marks the start of a step in the state file (and honours FUTARI_TEST_PAUSE_AT, see
  * docs/agent.md). */
 gboolean fut_write_path_step(FutWritePath *wp, const gchar *step, GError **error);
