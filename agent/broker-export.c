@@ -22,6 +22,67 @@
 #include "util.h"
 #include "writepath.h"
 
+/* Export jobs run in a pool of their own (issue 18): after reading its file, a job waits at
+ * the stick for its batch (writepath.c), and a folder keeps up to 12 of them there (futari-export.c) so the
+ * batches are large. Waiting in GLib's task pool, they held its threads (10 to start with,
+ * grown by one about every 0.1 s while all are taken), and every other job of every user
+ * (classify, label, upload requests) queued behind them. Bounded: the jobs a user has are
+ * bounded by their connections, and a job that cannot get a thread waits in the queue. */
+#define EXPORT_POOL_THREADS 128
+
+typedef struct {
+	GTask *task;
+	GTaskThreadFunc func;
+} PoolRun;
+
+static void
+export_pool_run(gpointer data, gpointer user_data)
+{
+	PoolRun *r = data;
+
+	r->func(r->task, NULL, g_task_get_task_data(r->task), NULL);
+	g_object_unref(r->task);
+	g_free(r);
+}
+
+static void
+export_job_start(FutBrokerJob *j, FutApiCall *call, GTaskThreadFunc func)
+{
+	static GThreadPool *pool;
+	PoolRun *r = g_new0(PoolRun, 1);
+
+	if (pool == NULL)
+		pool = g_thread_pool_new(export_pool_run, NULL, EXPORT_POOL_THREADS, FALSE, NULL);
+	j->call = call;
+	g_atomic_int_inc(&j->agent->active_jobs);
+	r->task = g_task_new(NULL, NULL, fut_broker_job_done, fut_broker_job_ref(j));
+	g_task_set_task_data(r->task, fut_broker_job_ref(j), (GDestroyNotify)fut_broker_job_unref);
+	r->func = func;
+	g_thread_pool_push(pool, r, NULL);
+}
+
+static gboolean
+read_idle(gpointer data)
+{
+	FutBrokerJob *j = data;
+
+	if (j->call != NULL) {
+		g_autoptr(JsonObject) o = json_object_new();
+		json_object_set_string_member(o, "stage", "read");
+		fut_api_call_send_progress(j->call, o);
+	}
+	fut_broker_job_unref(j);
+	return G_SOURCE_REMOVE;
+}
+
+/* Tells the caller (progress {"stage":"read"}) that @j's file is read and its share of the
+ * workers free: a folder's client sends its next file then (futari-export.c). */
+static void
+tell_read(FutBrokerJob *j)
+{
+	g_idle_add_full(G_PRIORITY_DEFAULT, read_idle, fut_broker_job_ref(j), NULL);
+}
+
 /* The spooled copy is complete: its content is scanned here while another thread still
  * hashes it (issue 18). The copy is the agent's and final, so the scan sees the bytes the
  * digest covers. */
@@ -59,6 +120,7 @@ export_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 	 * this one waits for its batch at the stick (issue 18). The jobs a user has waiting
 	 * are bounded by the user's connections (one call each). */
 	fut_broker_job_end_reading(j);
+	tell_read(j);
 	if (!g_str_equal(j->klass, "III")) {
 		g_autoptr(GError) lerr = NULL;
 		/* A folder's Class I/II files: one request for the job (broker-held.c). */
@@ -151,7 +213,7 @@ fut_broker_export(FutApiCall *call, JsonObject *args, gpointer user_data)
 		goto refuse;
 	if (!fut_broker_job_set_destination(j, d, v, &error))
 		goto refuse;
-	fut_broker_job_start(j, call, export_thread);
+	export_job_start(j, call, export_thread);
 	return;
 refuse:
 	fut_broker_job_refuse(j, call, g_steal_pointer(&error));

@@ -26,14 +26,19 @@ static gboolean opt_recursive = FALSE;
 
 /* The files of a folder go to the agent several at a time (issue 18): while a batch is
  * written, the next files are read and classified and wait at the stick, and the agent
- * writes those that are ready as its next batch (group commit). Fewer than the agent's
- * share of workers reading a user's files (FUT_BROKER_WORK_PER_UID, 9), so the folder's
- * files are never refused as "busy" by each other (each retry would count against the
- * file bucket, [limits] export-files-at-once) and another program of the user still gets
- * one; fewer than the agent's connections per user (16). Two folders at once beside the
- * notifier need 17: the connection past the bound is answered "busy" and the file is sent
- * again (export_one). */
-#define EXPORT_IN_FLIGHT 8
+ * writes those that are ready as its next batch (group commit), so the more files wait
+ * there, the fewer flushes a folder costs. Two bounds:
+ * - at most EXPORT_READING files being read by the agent: fewer than its share of workers
+ *   reading a user's files (FUT_BROKER_WORK_PER_UID, 9), so the folder's files are never
+ *   refused as "busy" by each other (each retry would count against the file bucket,
+ *   [limits] export-files-at-once) and another program of the user still gets one. The
+ *   agent says when a file is read (progress {"stage":"read"}), and the next one goes;
+ * - at most EXPORT_IN_FLIGHT files with the agent in all, read or waiting at the stick:
+ *   fewer than the agent's connections per user (16), leaving some for the notifier and
+ *   the user's other commands. Two folders at once may pass the bound: the connection past
+ *   it is answered "busy" and the file is sent again (export_one). */
+#define EXPORT_READING   8
+#define EXPORT_IN_FLIGHT 12
 
 /* The tally, the progress bar and the terminal, shared by the threads sending files. */
 static GMutex out_lock;
@@ -75,11 +80,40 @@ job_init(guint files, guint64 bytes)
 	job.bytes = bytes;
 }
 
+static GMutex flight_lock;
+static GCond flight_cond;
+static guint in_flight; /* files with the agent */
+static guint reading;   /* of which the agent has not said "read" yet */
+
+/* One file's call: its "read" counted once, by the agent's word or by the call's end. */
+typedef struct {
+	FutProgress *pg;
+	gboolean read;
+} ExportCall;
+
+static void
+call_read(ExportCall *c)
+{
+	g_mutex_lock(&flight_lock);
+	if (!c->read) {
+		c->read = TRUE;
+		reading--;
+		g_cond_broadcast(&flight_cond);
+	}
+	g_mutex_unlock(&flight_lock);
+}
+
 static void
 progress_locked(JsonObject *msg, gpointer data)
 {
+	ExportCall *c = data;
+
+	if (g_strcmp0(str_member(msg, "stage"), "read") == 0) {
+		call_read(c);
+		return;
+	}
 	g_mutex_lock(&out_lock);
-	fut_progress_agent(msg, data);
+	fut_progress_agent(msg, c->pg);
 	g_mutex_unlock(&out_lock);
 }
 
@@ -124,6 +158,7 @@ export_one(const FutExportItem *it, int fd, FutProgress *pg, ExportTally *t)
 	g_autoptr(JsonObject) r = NULL;
 	g_autofree gchar *dir = NULL;
 	guint busy_tries = 0;
+	ExportCall call = {.pg = pg};
 
 	if (it->reldir != NULL)
 		dir = opt_dir != NULL && *opt_dir != '\0'
@@ -150,7 +185,7 @@ export_one(const FutExportItem *it, int fd, FutProgress *pg, ExportTally *t)
 	 * out by their code ("rate-limited", "busy"), never by their words. */
 	for (guint waited = 0;; waited += 5) {
 		g_clear_error(&error);
-		r = agent_call_full("export", args, fd, progress_locked, pg, &error);
+		r = agent_call_full("export", args, fd, progress_locked, &call, &error);
 		/* The agent frees a worker share just after it answers: a file sent at once
 		 * after an answer may find the share still taken (a few times, briefly). */
 		if (r == NULL && busy_tries < 500 &&
@@ -172,6 +207,7 @@ export_one(const FutExportItem *it, int fd, FutProgress *pg, ExportTally *t)
 		pg->waiting = FALSE;
 		g_mutex_unlock(&out_lock);
 	}
+	call_read(&call);
 	g_mutex_lock(&out_lock);
 	export_one_done(it, fd, pg, t, r, error);
 	g_mutex_unlock(&out_lock);
@@ -286,10 +322,6 @@ seal_job(const gchar *source, ExportTally *t)
 		         "each file's path, size and SHA-256.\n"));
 }
 
-static GMutex flight_lock;
-static GCond flight_cond;
-static guint in_flight;
-
 static void
 export_worker(gpointer data, gpointer user_data)
 {
@@ -304,13 +336,24 @@ export_worker(gpointer data, gpointer user_data)
 	g_mutex_unlock(&flight_lock);
 }
 
-/* Waits until fewer than @max files are with the agent. */
+/* Waits until fewer than @max files are with the agent and fewer than @max_reading are
+ * being read there. */
 static void
-wait_in_flight_below(guint max)
+wait_in_flight_below(guint max, guint max_reading)
 {
 	g_mutex_lock(&flight_lock);
-	while (in_flight >= max)
+	while (in_flight >= max || reading >= max_reading)
 		g_cond_wait(&flight_cond, &flight_lock);
+	g_mutex_unlock(&flight_lock);
+}
+
+/* One more file with the agent, not read yet. */
+static void
+flight_add(void)
+{
+	g_mutex_lock(&flight_lock);
+	in_flight++;
+	reading++;
 	g_mutex_unlock(&flight_lock);
 }
 
@@ -400,7 +443,7 @@ cmd_export(int argc, char **argv)
 		/* A file named on the command line is said on its own line, in order: those
 		 * sent before it are answered first. */
 		if (it->reldir == NULL)
-			wait_in_flight_below(1);
+			wait_in_flight_below(1, 1);
 		g_mutex_lock(&out_lock);
 		if (it->refusal != NULL) {
 			g_autofree gchar *msg = g_strdup_printf("%s %s", it->display, it->refusal);
@@ -409,8 +452,9 @@ cmd_export(int argc, char **argv)
 			continue;
 		}
 		g_mutex_unlock(&out_lock);
-		/* At most EXPORT_IN_FLIGHT sent, the next opened when one is answered. */
-		wait_in_flight_below(EXPORT_IN_FLIGHT);
+		/* At most EXPORT_IN_FLIGHT sent and EXPORT_READING being read, the next
+		 * opened when one is answered or read. */
+		wait_in_flight_below(EXPORT_IN_FLIGHT, EXPORT_READING);
 		if (it->reldir == NULL)
 			fd = open_for_export(it->display, &error);
 		else
@@ -426,14 +470,16 @@ cmd_export(int argc, char **argv)
 			continue;
 		}
 		if (it->reldir == NULL) {
+			flight_add();
 			export_one(it, fd, &pg, &t);
+			g_mutex_lock(&flight_lock);
+			in_flight--;
+			g_mutex_unlock(&flight_lock);
 		} else {
 			ExportWork *w = g_new0(ExportWork, 1);
 			w->it = it;
 			w->fd = fd;
-			g_mutex_lock(&flight_lock);
-			in_flight++;
-			g_mutex_unlock(&flight_lock);
+			flight_add();
 			g_thread_pool_push(pool, w, NULL);
 		}
 	}
