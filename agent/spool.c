@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +23,10 @@
 #define INGEST_CHUNK (16 * 1024 * 1024)
 /* Past the size fstat gave (a file that grows), small steps: little reserved at a time. */
 #define GROW_CHUNK   (64 * 1024)
+/* Files up to this size are spooled in memory (FutSpoolEntry.mem) and hashed after the
+ * copy, without a thread of their own: for them neither an inode nor a thread per file pays
+ * (issue 18). A user's files in memory at once are bounded by their connections. */
+#define MEM_MAX      (1024 * 1024)
 #define SPOOL_DATA   ".data"
 #define SPOOL_PART   ".part"
 
@@ -256,6 +261,59 @@ hasher_publish(Hasher *h, guint64 ready, gboolean finished, gboolean stop)
 	g_mutex_unlock(&h->lock);
 }
 
+/* An unnamed file in the user's spool folder for @e (or <id>.part where the filesystem has
+ * no O_TMPFILE). Returns the descriptor, or -1 with @error. */
+static int
+disk_open(FutSpoolEntry *e, GError **error)
+{
+	int fd = open(e->dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR)) {
+		/* No O_TMPFILE on this filesystem (EISDIR from kernels that predate it): a
+		 * named partial copy, removed with the entry or at the next start. */
+		g_autofree gchar *base = g_strconcat(e->id, SPOOL_PART, NULL);
+		e->part = g_build_filename(e->dir, base, NULL);
+		fd = open(e->part, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			g_clear_pointer(&e->part, g_free);
+	}
+	if (fd < 0)
+		fut_error_set_errno(error, errno, _("the spool"));
+	return fd;
+}
+
+/* Moves @e's first @len bytes from memory to a file on the spool's filesystem (its bytes
+ * were reserved in the quota as they were copied in). */
+static gboolean
+mem_to_disk(FutSpoolEntry *e, guint64 len, GError **error)
+{
+	FutCopyMode mode = FUT_COPY_RANGE;
+	guint64 in_off = 0, out_off = 0;
+	int fd;
+
+	if (!e->mem)
+		return TRUE;
+	fd = disk_open(e, error);
+	if (fd < 0)
+		return FALSE;
+	while (in_off < len) {
+		gssize n = fut_copy_chunk(e->fd, &in_off, fd, &out_off,
+		                          (gsize)MIN(len - in_off, (guint64)INGEST_CHUNK), &mode);
+		if (n <= 0) {
+			close(fd);
+			if (e->part != NULL) {
+				unlink(e->part);
+				g_clear_pointer(&e->part, g_free);
+			}
+			return fut_error_set_errno(error, n < 0 ? (int)-n : EIO, _("the spool"));
+		}
+	}
+	close(e->fd);
+	e->fd = fd;
+	e->mem = FALSE;
+	return TRUE;
+}
+
 /* Copies @src into @e (its descriptor), reserving in the quota as it goes, and publishes
  * progress to @h. Returns FALSE with @error; @e->reserved holds what was reserved. */
 static gboolean
@@ -342,6 +400,12 @@ ingest_copy(FutSpoolEntry *e,
 			                             max_uid_total, error))
 				return FALSE;
 			e->reserved += (guint64)n;
+			/* grown past what memory holds: on to the spool's filesystem */
+			if (e->mem && off + (guint64)n > MEM_MAX) {
+				if (!mem_to_disk(e, off, error))
+					return FALSE;
+				h->fd = e->fd;
+			}
 			while (w < (gsize)n) {
 				ssize_t m = pwrite(e->fd, buf + w, (gsize)n - w, (off_t)(off + w));
 				if (m < 0 && errno == EINTR)
@@ -417,26 +481,22 @@ fut_spool_ingest_full(const gchar *spool_dir,
 	if (!fut_random_bytes(rnd, sizeof(rnd), error))
 		return NULL;
 	e->id = fut_hex_encode(rnd, sizeof(rnd));
-	/* Unnamed: nothing to clean up after a crash, nothing for anyone to open by name. */
-	e->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	/* Unnamed: nothing to clean up after a crash, nothing for anyone to open by name. A
+	 * small file's copy in memory, a larger one's on the spool's filesystem. */
 	e->dir = g_strdup(dir);
-	if (e->fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR)) {
-		/* No O_TMPFILE on this filesystem (EISDIR from kernels that predate it): a
-		 * named partial copy, removed with the entry or at the next start. */
-		g_autofree gchar *base = g_strconcat(e->id, SPOOL_PART, NULL);
-		e->part = g_build_filename(dir, base, NULL);
-		e->fd = open(e->part, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (e->fd < 0)
-			g_clear_pointer(&e->part, g_free);
+	if ((guint64)st.st_size <= MEM_MAX) {
+		e->fd = memfd_create("futari-spool", MFD_CLOEXEC);
+		e->mem = e->fd >= 0;
 	}
-	if (e->fd < 0)
-		return fut_error_set_errno(error, errno, _("the spool")), NULL;
+	if (e->fd < 0 && (e->fd = disk_open(e, error)) < 0)
+		return NULL;
 
 	h.fd = e->fd;
 	h.sha = sha;
 	g_mutex_init(&h.lock);
 	g_cond_init(&h.cond);
-	thread = g_thread_try_new("futari-spool-hash", hasher_run, &h, NULL);
+	/* A small file is hashed after its copy: a thread would cost more than it saves. */
+	thread = e->mem ? NULL : g_thread_try_new("futari-spool-hash", hasher_run, &h, NULL);
 	ok = ingest_copy(e, spool_dir, src_fd, (guint64)st.st_size, max_file, max_uid_total, &h,
 	                 progress, progress_data, error);
 	if (thread != NULL) {
@@ -573,6 +633,9 @@ fut_spool_entry_sync(FutSpoolEntry *e, GError **error)
 {
 	int fd, dfd;
 
+	/* A copy in memory goes to the spool's filesystem first, to be named there. */
+	if (e->mem && !mem_to_disk(e, e->size, error))
+		return FALSE;
 	if (e->fd >= 0 && e->path == NULL) {
 		const gchar *dir = e->dir;
 		g_autofree gchar *base = g_strconcat(e->id, SPOOL_DATA, NULL);

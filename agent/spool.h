@@ -29,6 +29,11 @@ typedef struct {
 	 * made under this name instead (<id>.part: removed with the entry, at the agent's next
 	 * start if it was killed, and renamed to <id>.data by fut_spool_entry_sync()). */
 	gchar *part;
+	/* private: a small file's copy is held in memory instead (a memfd, @mem): no inode to
+	 * create and free on the spool's filesystem per file, the cost that dominated a folder
+	 * of small files (issue 18). Moved to an unnamed file on the spool's filesystem when it
+	 * grows past FUT_SPOOL_MEM_MAX or must outlive the agent (fut_spool_entry_sync). */
+	gboolean mem;
 	gchar *dir; /* the user's spool folder */
 	FutSpoolQuota *quota;
 	guint64 reserved;

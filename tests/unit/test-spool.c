@@ -323,6 +323,144 @@ test_copied(Fixture *f, gconstpointer data)
 	g_assert_cmpmem(c.digest, FUT_SHA256_LEN, e->sha256, FUT_SHA256_LEN);
 }
 
+/* Whether @fd is a memfd (the spool's copy in memory). */
+static gboolean
+is_memfd(int fd)
+{
+	g_autofree gchar *self = g_strdup_printf("/proc/self/fd/%d", fd);
+	g_autofree gchar *target = g_file_read_link(self, NULL);
+
+	g_assert_nonnull(target);
+	return g_str_has_prefix(target, "/memfd:");
+}
+
+static gchar *
+read_all(int fd, gsize *len)
+{
+	GString *s = g_string_new(NULL);
+	gchar buf[65536];
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		g_string_append_len(s, buf, n);
+	g_assert_cmpint(n, ==, 0);
+	*len = s->len;
+	return g_string_free(s, FALSE);
+}
+
+/* A small file is spooled in memory (issue 18): the exact bytes and digest, nothing on the
+ * spool's filesystem, counted in the quota; named in the spool with the same bytes when it
+ * must outlive the agent (a request). */
+static void
+test_memory(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutSpoolQuota) q = fut_spool_quota_new();
+	g_autofree gchar *udir = g_build_filename(f->spool, "1000", NULL);
+	const gchar *content = "public notice, 4 lines\nline 2\nline 3\nline 4\n";
+	gsize len = strlen(content), got_len;
+	guint8 want[FUT_SHA256_LEN];
+	g_autofree gchar *got = NULL;
+	FutSpoolEntry *e;
+	int fd;
+
+	g_assert_true(g_file_set_contents(f->src, content, -1, NULL));
+	fut_sha256((const guint8 *)content, len, want);
+	fd = open(f->src, O_RDONLY | O_CLOEXEC);
+	e = fut_spool_ingest(f->spool, 1000, fd, 1 << 30, 1 << 30, q, NULL, NULL, &error);
+	g_assert_no_error(error);
+	close(fd);
+	g_assert_true(e->mem);
+	g_assert_true(is_memfd(e->fd));
+	g_assert_cmpuint(e->size, ==, len);
+	g_assert_cmpmem(e->sha256, FUT_SHA256_LEN, want, FUT_SHA256_LEN);
+	g_assert_cmpuint(fut_spool_quota_in_flight(q, 1000), ==, len);
+	g_assert_cmpuint(count_files(udir), ==, 0);
+	fd = fut_spool_entry_open(e, &error);
+	g_assert_cmpint(fd, >=, 0);
+	got = read_all(fd, &got_len);
+	close(fd);
+	g_assert_cmpmem(got, got_len, content, len);
+
+	g_assert_true(fut_spool_entry_sync(e, &error));
+	g_assert_no_error(error);
+	g_assert_false(e->mem);
+	g_assert_false(is_memfd(e->fd));
+	g_assert_nonnull(e->path);
+	g_assert_cmpuint(count_files(udir), ==, 1);
+	g_assert_cmpuint(fut_spool_usage(f->spool, 1000), ==, len);
+	g_assert_cmpuint(fut_spool_quota_in_flight(q, 1000), ==, 0);
+	g_clear_pointer(&got, g_free);
+	g_assert_true(g_file_get_contents(e->path, &got, &got_len, NULL));
+	g_assert_cmpmem(got, got_len, content, len);
+	fut_spool_entry_remove(e);
+	fut_spool_entry_free(e);
+	g_assert_cmpuint(count_files(udir), ==, 0);
+}
+
+/* Appends to the source during the copy, once: the file grows past what memory holds. */
+typedef struct {
+	const gchar *path;
+	const gchar *more;
+	gsize more_len;
+	gboolean done;
+} Grow;
+
+static void
+grow_source(guint64 done, guint64 total, gpointer data)
+{
+	Grow *g = data;
+	int fd;
+
+	if (g->done)
+		return;
+	g->done = TRUE;
+	fd = open(g->path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpint(write(fd, g->more, g->more_len), ==, (gssize)g->more_len);
+	close(fd);
+}
+
+/* A small file that grows past the memory bound while it is copied: moved to the spool's
+ * filesystem, every byte read kept, the digest of all of them. */
+static void
+test_memory_grows(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(FutSpoolQuota) q = fut_spool_quota_new();
+	gsize first = 1000, more = 3 * 1024 * 1024 + 7, got_len;
+	g_autofree gchar *content = g_malloc(first + more);
+	g_autofree gchar *got = NULL;
+	guint8 want[FUT_SHA256_LEN];
+	Grow g = {.path = f->src};
+	FutSpoolEntry *e;
+	int fd;
+
+	for (gsize i = 0; i < first + more; i++)
+		content[i] = (gchar)('a' + (i * 7919) % 26);
+	g.more = content + first;
+	g.more_len = more;
+	g_assert_true(g_file_set_contents(f->src, content, (gssize)first, NULL));
+	fut_sha256((const guint8 *)content, first + more, want);
+	fd = open(f->src, O_RDONLY | O_CLOEXEC);
+	e = fut_spool_ingest(f->spool, 1000, fd, 1 << 30, 1 << 30, q, grow_source, &g, &error);
+	g_assert_no_error(error);
+	close(fd);
+	g_assert_true(g.done);
+	g_assert_false(e->mem);
+	g_assert_false(is_memfd(e->fd));
+	g_assert_cmpuint(e->size, ==, first + more);
+	g_assert_cmpmem(e->sha256, FUT_SHA256_LEN, want, FUT_SHA256_LEN);
+	g_assert_cmpuint(fut_spool_quota_in_flight(q, 1000), ==, first + more);
+	fd = fut_spool_entry_open(e, &error);
+	g_assert_cmpint(fd, >=, 0);
+	got = read_all(fd, &got_len);
+	close(fd);
+	g_assert_cmpmem(got, got_len, content, first + more);
+	fut_spool_entry_free(e);
+	g_assert_cmpuint(fut_spool_quota_in_flight(q, 1000), ==, 0);
+}
+
 static FutPendingEntry *
 entry(const gchar *id, uid_t uid, gint64 expires)
 {
@@ -482,6 +620,8 @@ main(int argc, char **argv)
 	g_test_add("/agent/spool/unnamed", Fixture, NULL, setup, test_unnamed, teardown);
 	g_test_add("/agent/spool/copied", Fixture, NULL, setup, test_copied, teardown);
 	g_test_add("/agent/spool/refusals", Fixture, NULL, setup, test_refusals, teardown);
+	g_test_add("/agent/spool/memory", Fixture, NULL, setup, test_memory, teardown);
+	g_test_add("/agent/spool/memory-grows", Fixture, NULL, setup, test_memory_grows, teardown);
 	g_test_add("/agent/pending/store", Fixture, NULL, setup, test_pending, teardown);
 	g_test_add("/agent/pending/files", Fixture, NULL, setup, test_pending_files, teardown);
 	return g_test_run();
