@@ -169,8 +169,11 @@ limits_from_config(const FutConfig *c)
 	FutApiLimits l = {
 	    .max_message = c->max_message,
 	    .requests_per_minute = c->requests_per_minute,
-	    /* A user needs a few connections at once (CLI, notifier, file manager). */
-	    .connections_per_uid = 16,
+	    /* A user needs a few connections at once (CLI, notifier, file manager), and a
+	     * folder's export keeps up to 32 files with the agent, one connection each, so
+	     * they share the stick's flushes (futari-export.c). Each costs a descriptor; a
+	     * file waiting at the stick also a thread of the export pool (broker-export.c). */
+	    .connections_per_uid = 40,
 	    .files_burst = c->export_files_at_once,
 	    .files_per_minute = c->export_files_per_minute,
 	};

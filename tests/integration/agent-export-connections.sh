@@ -1,9 +1,10 @@
 #!/bin/sh
-# A user's connections to the agent are bounded (16), and a folder export keeps 8 files in
-# flight, one connection each. Two folder exports at once beside the user's notifier (its
-# event subscription holds a connection) need up to 17: a connection past the bound is
-# answered "busy" (wait and ask again), not refused, and futari export waits it out, so no
-# file of either folder is refused for it. As a hostile user: 16 connections held open do not
+# A user's connections to the agent are bounded (40), and a folder export keeps up to 32 files
+# in flight, one connection each. Two folder exports at once beside the user's notifier (its
+# event subscription holds a connection) need up to 65: a connection past the bound is
+# answered "busy" (wait and ask again), not refused, and futari export waits it out (and
+# keeps fewer files in flight from then on), so no file of either folder is refused for it.
+# As a hostile user: 40 connections held open do not
 # make another user's export wait, and the held user's own export waits the bound out and
 # goes once they are closed.
 . "$(dirname "$0")/agent-lib.sh"
@@ -44,11 +45,11 @@ grep -q "300 written" "$TEST_TMP/out2" || fail "folder two: $(cat "$TEST_TMP/out
 [ "$(ls "$mnt/one" | wc -l)" -eq 300 ] && [ "$(ls "$mnt/two" | wc -l)" -eq 300 ] ||
 	fail "$(ls "$mnt/one" | wc -l) + $(ls "$mnt/two" | wc -l) files on the stick, 600 sent"
 
-# 16 connections held open by user 65534: another user's export goes at once...
+# 40 connections held open by user 65534: another user's export goes at once...
 cat >"$TEST_TMP/hold.py" <<'PY'
 import socket, sys, time
 held = []
-for _ in range(16):
+for _ in range(40):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     s.connect(sys.argv[1])
     held.append(s)
@@ -71,7 +72,7 @@ printf 'other user\n' >"$TEST_TMP/other.txt"
 chown 65533:65533 "$TEST_TMP/other.txt"
 timeout 30 setpriv --reuid=65533 --regid=65533 --clear-groups env FUTARI_SOCKET="$SOCK" \
 	"$FUTARI" export "$TEST_TMP/other.txt" --to alpha --reason r >"$TEST_TMP/o" 2>&1 ||
-	fail "another user's export while 16 connections are held: $(cat "$TEST_TMP/o")"
+	fail "another user's export while 40 connections are held: $(cat "$TEST_TMP/o")"
 # ...and the holder's own export waits the bound out (about 4 s) and goes.
 printf 'held user\n' >"$HOME_U/mine.txt"
 chown 65534:65534 "$HOME_U/mine.txt"
