@@ -23,11 +23,12 @@
 #include "writepath.h"
 
 /* Export jobs run in a pool of their own (issue 18): after reading its file, a job waits at
- * the stick for its batch (writepath.c), and a folder keeps up to 12 of them there (futari-export.c) so the
- * batches are large. Waiting in GLib's task pool, they held its threads (10 to start with,
- * grown by one about every 0.1 s while all are taken), and every other job of every user
- * (classify, label, upload requests) queued behind them. Bounded: the jobs a user has are
- * bounded by their connections, and a job that cannot get a thread waits in the queue. */
+ * the stick for its batch (writepath.c), and a folder keeps up to 32 of them there
+ * (futari-export.c) so the batches are large. Waiting in GLib's task pool, they held its
+ * threads (10 to start with, grown by one about every 0.1 s while all are taken), and every
+ * other job of every user (classify, label, upload requests) queued behind them. Bounded: a
+ * user's jobs by their connections (40), all of them by the pool; a job that finds every
+ * thread taken waits in the queue. */
 #define EXPORT_POOL_THREADS 128
 
 typedef struct {
