@@ -69,39 +69,6 @@ fut_scan_words_add(FutScanWords *self, const gchar *word, FutWordRole role, GErr
 	return (gint)self->n_words++;
 }
 
-/* Puts the states where a word ends last, so the scanner tells "a word ended here" from the
- * state number alone, without loading its output mask for every byte. The root stays 0
- * (no word is empty, so the root ends none). */
-static void
-renumber(FutScanWords *self)
-{
-	guint n = self->n_states;
-	g_autofree guint *map = g_new(guint, n);
-	guint16 *delta = g_new(guint16, (gsize)n * 256);
-	guint64 *output = g_new0(guint64, n);
-	guint next = 0;
-
-	for (guint s = 0; s < n; s++) {
-		if (self->output[s] == 0)
-			map[s] = next++;
-	}
-	self->first_output = next;
-	for (guint s = 0; s < n; s++) {
-		if (self->output[s] != 0)
-			map[s] = next++;
-	}
-	for (guint s = 0; s < n; s++) {
-		for (guint b = 0; b < 256; b++)
-			delta[(gsize)map[s] * 256 + b] =
-			    (guint16)map[self->delta[(gsize)s * 256 + b]];
-		output[map[s]] = self->output[s];
-	}
-	g_free(self->delta);
-	g_free(self->output);
-	self->delta = delta;
-	self->output = output;
-}
-
 /* The same word with a space between its characters, as people space out short markings
  * (極　秘, 部 外 秘): with @space (U+3000 or ' ') between every two characters. */
 static gchar *
@@ -153,6 +120,84 @@ add_forms(GPtrArray *forms, GArray *owners, const gchar *word, FutWordRole role,
 	}
 }
 
+/* The trie of the forms, sparse: each state's children as a list (first_child, next),
+ * so the full table is written only once, row by row, at the end. */
+typedef struct {
+	guint *first_child; /* per state: its first child, 0 for none (the root is no child) */
+	guint *next;        /* per state: its parent's next child */
+	guint8 *byte;       /* per state: the byte leading to it */
+	guint64 *output;    /* per state: the words ending there */
+	guint n;
+} Trie;
+
+static guint
+trie_child(const Trie *t, guint s, guint8 b)
+{
+	for (guint c = t->first_child[s]; c != 0; c = t->next[c]) {
+		if (t->byte[c] == b)
+			return c;
+	}
+	return 0;
+}
+
+/* The full table (Aho-Corasick compiled to a DFA) from the trie, written once: the states
+ * where a word ends go last, so the scanner tells "a word ended here" from the state
+ * number alone, without loading its output mask for every byte; the root stays 0 (no word
+ * is empty, so the root ends none). Each row is its failure state's row (complete, since
+ * the failure state is shallower and rows are made breadth-first) with the state's own
+ * children put in. Writing every page of the table once, and no second table to renumber
+ * into, is most of what building costs at start-up. */
+static void
+trie_compile(FutScanWords *self, Trie *t)
+{
+	g_autofree guint *queue = g_new(guint, t->n);
+	g_autofree guint *fail = g_new0(guint, t->n);
+	g_autofree guint *map = g_new(guint, t->n);
+	guint head = 0;
+	guint tail = 0;
+	guint next = 0;
+
+	/* breadth-first: failure links and inherited outputs (the classic walk down the
+	 * failure chain, on the sparse trie) */
+	for (guint c = t->first_child[0]; c != 0; c = t->next[c])
+		queue[tail++] = c;
+	while (head < tail) {
+		guint s = queue[head++];
+		for (guint c = t->first_child[s]; c != 0; c = t->next[c]) {
+			guint f = fail[s];
+			guint g;
+			while ((g = trie_child(t, f, t->byte[c])) == 0 && f != 0)
+				f = fail[f];
+			fail[c] = g;
+			t->output[c] |= t->output[g];
+			queue[tail++] = c;
+		}
+	}
+	for (guint s = 0; s < t->n; s++) {
+		if (t->output[s] == 0)
+			map[s] = next++;
+	}
+	self->first_output = next;
+	for (guint s = 0; s < t->n; s++) {
+		if (t->output[s] != 0)
+			map[s] = next++;
+	}
+	self->n_states = t->n;
+	self->delta = g_new(guint16, (gsize)t->n * 256);
+	self->output = g_new(guint64, t->n);
+	/* the root's row, then every other in breadth-first order */
+	memset(self->delta, 0, 256 * sizeof(guint16));
+	for (guint i = 0; i <= tail; i++) {
+		guint s = i == 0 ? 0 : queue[i - 1];
+		guint16 *row = &self->delta[(gsize)map[s] * 256];
+		if (s != 0)
+			memcpy(row, &self->delta[(gsize)map[fail[s]] * 256], 256 * sizeof(guint16));
+		for (guint c = t->first_child[s]; c != 0; c = t->next[c])
+			row[t->byte[c]] = (guint16)map[c];
+		self->output[map[s]] = t->output[s];
+	}
+}
+
 void
 fut_scan_words_build(FutScanWords *self)
 {
@@ -160,10 +205,7 @@ fut_scan_words_build(FutScanWords *self)
 	g_autoptr(GArray) owners = g_array_new(FALSE, FALSE, sizeof(guint));
 	guint max_states = 1;
 	gsize extra = 0;
-	guint *queue;
-	guint *fail;
-	guint head = 0;
-	guint tail = 0;
+	Trie t = {0};
 
 	g_return_if_fail(!self->built);
 	for (guint i = 0; i < self->n_words; i++)
@@ -186,52 +228,33 @@ fut_scan_words_build(FutScanWords *self)
 		}
 		max_states += (guint)len;
 	}
-	self->delta = g_new0(guint16, (gsize)max_states * 256);
-	self->output = g_new0(guint64, max_states);
-	self->n_states = 1;
-
+	t.first_child = g_new0(guint, max_states);
+	t.next = g_new0(guint, max_states);
+	t.byte = g_new0(guint8, max_states);
+	t.output = g_new0(guint64, max_states);
+	t.n = 1;
 	for (guint i = 0; i < forms->len; i++) {
 		const guint8 *w = g_ptr_array_index(forms, i);
 		guint s = 0;
 		if (*w == '\0')
 			continue;
 		for (; *w; w++) {
-			guint16 *t = &self->delta[(gsize)s * 256 + *w];
-			if (*t == 0)
-				*t = (guint16)self->n_states++;
-			s = *t;
-		}
-		self->output[s] |= G_GUINT64_CONSTANT(1) << g_array_index(owners, guint, i);
-	}
-
-	/* Breadth-first: each state's row is completed from its failure state's row, which
-	 * is complete because the failure state is shallower. */
-	queue = g_new(guint, self->n_states);
-	fail = g_new0(guint, self->n_states);
-	for (guint b = 0; b < 256; b++) {
-		guint t = self->delta[b];
-		if (t != 0) {
-			fail[t] = 0;
-			queue[tail++] = t;
-		}
-	}
-	while (head < tail) {
-		guint s = queue[head++];
-		for (guint b = 0; b < 256; b++) {
-			guint16 *t = &self->delta[(gsize)s * 256 + b];
-			guint f = self->delta[(gsize)fail[s] * 256 + b];
-			if (*t != 0) {
-				fail[*t] = f;
-				self->output[*t] |= self->output[f];
-				queue[tail++] = *t;
-			} else {
-				*t = (guint16)f;
+			guint c = trie_child(&t, s, *w);
+			if (c == 0) {
+				c = t.n++;
+				t.byte[c] = *w;
+				t.next[c] = t.first_child[s];
+				t.first_child[s] = c;
 			}
+			s = c;
 		}
+		t.output[s] |= G_GUINT64_CONSTANT(1) << g_array_index(owners, guint, i);
 	}
-	g_free(queue);
-	g_free(fail);
-	renumber(self);
+	trie_compile(self, &t);
+	g_free(t.first_child);
+	g_free(t.next);
+	g_free(t.byte);
+	g_free(t.output);
 
 	for (guint i = 0; i < forms->len; i++) {
 		const guint8 *f = g_ptr_array_index(forms, i);
