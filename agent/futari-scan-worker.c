@@ -313,9 +313,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "futari-scan-worker: %s\n", error->message);
 		return 1;
 	}
-	/* large text files are mapped, not copied: a file truncated meanwhile raises SIGBUS,
-	 * which ends this worker, and the agent makes that file Class II */
-	fut_content_config_set_map_files(cl, TRUE);
+	/* large text files are read with pread(), not mapped (fut_content_config_set_map_files()
+	 * is not called): on the 2-vCPU development VM (2026-12-05) mapping cost 20-35 % more
+	 * CPU than the copy (page faults, TLB misses; docs/classification.md, "Sandbox") */
 	ready[1] = landlock ? 1 : 0;
 	if (!send_all(ready, sizeof(ready)))
 		return 1;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A developer tool for the classifier (the `futari classify` command lives in the agent):
- *   classify-file [--config FILE] [--json] [--digest] [--filter IMPL] [--pread] FILE...
+ *   classify-file [--config FILE] [--json] [--digest] [--filter IMPL] [--map] FILE...
  * Prints each file's class and evidence; exit status 0. Used by bench/classify.sh. Like the
- * agent's sandboxed workers it maps large text files (a file truncated meanwhile kills it
- * with SIGBUS); --pread reads them as an in-process scan does. */
+ * agent's sandboxed workers it reads large text files with pread(); --map maps them instead
+ * (a file truncated meanwhile then kills it with SIGBUS), to compare. */
 #include "config.h"
 
 #include <errno.h>
@@ -24,13 +24,13 @@ main(int argc, char **argv)
 	g_autofree gchar *config = NULL;
 	gboolean json = FALSE;
 	gboolean digest = FALSE;
-	gboolean use_pread = FALSE;
+	gboolean use_map = FALSE;
 	g_autofree gchar *filter = NULL;
 	const GOptionEntry entries[] = {
 	    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config, "configuration file", "FILE"},
 	    {"json", 0, 0, G_OPTION_ARG_NONE, &json, "print JSON", NULL},
 	    {"digest", 0, 0, G_OPTION_ARG_NONE, &digest, "always hash the content", NULL},
-	    {"pread", 0, 0, G_OPTION_ARG_NONE, &use_pread, "read text with pread, not mmap", NULL},
+	    {"map", 0, 0, G_OPTION_ARG_NONE, &use_map, "map text files, not pread", NULL},
 	    {"filter", 0, 0, G_OPTION_ARG_STRING, &filter,
 	     "the scanner's vector filter: scalar, ssse3, avx2 (default: the best there is)",
 	     "IMPL"},
@@ -70,7 +70,7 @@ main(int argc, char **argv)
 		g_printerr("%s\n", error->message);
 		return 1;
 	}
-	fut_classifier_set_map_files(cl, !use_pread);
+	fut_classifier_set_map_files(cl, use_map);
 	for (int i = 1; i < argc; i++) {
 		g_autoptr(FutClassification) c = NULL;
 		int fd = open(argv[i], O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
