@@ -85,7 +85,11 @@ naive_count(const GPtrArray *forms, const guint8 *text, gsize len)
 }
 
 static void
-scan_words(const FutScanWords *w, FutScanText enc, const guint8 *text, gsize len, gsize piece,
+scan_words(const FutScanWords *w,
+           FutScanText enc,
+           const guint8 *text,
+           gsize len,
+           gsize piece,
            FutScanner *ret)
 {
 	fut_scanner_init(ret, w);
@@ -115,8 +119,8 @@ test_words_naive(void)
 
 		for (guint i = 0; i < n_words; i++) {
 			g_autofree gchar *s = NULL;
-			FutWordRole role = g_rand_boolean(r) ? FUT_WORD_MARKING
-			                                     : FUT_WORD_MYNUMBER_CONTEXT;
+			FutWordRole role =
+			    g_rand_boolean(r) ? FUT_WORD_MARKING : FUT_WORD_MYNUMBER_CONTEXT;
 			GString *g = g_string_new(NULL);
 			guint tokens = (guint)g_rand_int_range(r, 1, 5);
 			for (guint k = 0; k < tokens; k++)
@@ -136,8 +140,9 @@ test_words_naive(void)
 			gsize len = 0;
 			FutScanner whole;
 			FutScanner bytes;
-			text = e == 0 ? g_strdup(utf8)
-			              : g_convert(utf8, -1, enc_names[e], "UTF-8", NULL, &len, NULL);
+			text = e == 0
+			           ? g_strdup(utf8)
+			           : g_convert(utf8, -1, enc_names[e], "UTF-8", NULL, &len, NULL);
 			g_assert_nonnull(text);
 			len = strlen(text);
 			scan_words(w, encs[e], (const guint8 *)text, len, len, &whole);
@@ -145,12 +150,13 @@ test_words_naive(void)
 			for (guint i = 0; i < words->len; i++) {
 				guint64 want = naive_count(forms[i], (const guint8 *)text, len);
 				if (whole.word_counts[i] != want || bytes.word_counts[i] != want)
-					g_error("set %u, %s, word %u \"%s\": counted %" G_GUINT64_FORMAT
-					        " whole, %" G_GUINT64_FORMAT
-					        " byte by byte, naively %" G_GUINT64_FORMAT,
-					        set, enc_names[e], i,
-					        (const gchar *)g_ptr_array_index(words, i),
-					        whole.word_counts[i], bytes.word_counts[i], want);
+					g_error(
+					    "set %u, %s, word %u \"%s\": counted %" G_GUINT64_FORMAT
+					    " whole, %" G_GUINT64_FORMAT
+					    " byte by byte, naively %" G_GUINT64_FORMAT,
+					    set, enc_names[e], i,
+					    (const gchar *)g_ptr_array_index(words, i),
+					    whole.word_counts[i], bytes.word_counts[i], want);
 				matched += want;
 			}
 		}
