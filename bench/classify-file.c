@@ -65,7 +65,9 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
-	cl = fut_classifier_new(kf, NULL, &error);
+	/* a one-shot process, not confined, answering no fanotify event: what a scan needs
+	 * from files is loaded when it needs it */
+	cl = fut_classifier_new_lazy(kf, NULL, &error);
 	if (cl == NULL) {
 		g_printerr("%s\n", error->message);
 		return 1;

@@ -55,19 +55,32 @@ static void G_GNUC_PRINTF(5, 6) add_evidence(
 
 /* --- configuration ------------------------------------------------------------------- */
 
-FutClassifier *
-fut_classifier_new(GKeyFile *kf, FutLabelStore *store, GError **error)
+static FutClassifier *
+classifier_new(GKeyFile *kf, FutLabelStore *store, gboolean lazy, GError **error)
 {
 	g_autoptr(FutClassifier) self = g_new0(FutClassifier, 1);
 
 	self->store = store;
-	self->content = fut_content_config_new(kf, error);
+	self->content =
+	    lazy ? fut_content_config_new_lazy(kf, error) : fut_content_config_new(kf, error);
 	if (self->content == NULL)
 		return NULL;
 	self->rules = fut_path_rules_new_from_keyfile(kf, FUT_PATH_RULES_GROUP, error);
 	if (self->rules == NULL)
 		return NULL;
 	return g_steal_pointer(&self);
+}
+
+FutClassifier *
+fut_classifier_new(GKeyFile *kf, FutLabelStore *store, GError **error)
+{
+	return classifier_new(kf, store, FALSE, error);
+}
+
+FutClassifier *
+fut_classifier_new_lazy(GKeyFile *kf, FutLabelStore *store, GError **error)
+{
+	return classifier_new(kf, store, TRUE, error);
 }
 
 void

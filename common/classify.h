@@ -61,6 +61,9 @@ typedef struct _FutClassifier FutClassifier;
  * mail names (the agent answers its own fanotify events, and the worker is to allow those
  * read-only paths). */
 FutClassifier *fut_classifier_new(GKeyFile *kf, FutLabelStore *store, GError **error);
+/* The same, loading nothing up front (fut_content_config_new_lazy()): only for a one-shot
+ * process that neither confines itself nor answers fanotify events. */
+FutClassifier *fut_classifier_new_lazy(GKeyFile *kf, FutLabelStore *store, GError **error);
 void fut_classifier_free(FutClassifier *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutClassifier, fut_classifier_free)
 

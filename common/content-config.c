@@ -210,8 +210,26 @@ add_words(FutContentConfig *self,
 	return TRUE;
 }
 
-FutContentConfig *
-fut_content_config_new(GKeyFile *kf, GError **error)
+/* What a scan may need from files, loaded now (see fut_content_config_new()). */
+static void
+preload(FutContentConfig *self)
+{
+	self->keep_cp932 = g_iconv_open("UTF-8", "CP932");
+	self->keep_utf16 = g_iconv_open("UTF-8", "UTF-16"); /* UTF-16LE and BE are there too */
+	self->keep_eucjp = g_iconv_open("UTF-8", "EUC-JP"); /* the word forms */
+	self->keep_iso2022jp = g_iconv_open("UTF-8", "ISO-2022-JP");
+	G_STATIC_ASSERT(G_N_ELEMENTS(mail_charsets) == G_N_ELEMENTS(self->keep_mail));
+	for (guint i = 0; i < G_N_ELEMENTS(mail_charsets); i++)
+		self->keep_mail[i] = g_iconv_open("UTF-8", mail_charsets[i]);
+	self->keep_pdf = content_pdf_keep_params();
+	/* load the message catalog and the time zone (libzip converts entry times) now,
+	 * for the same reason */
+	(void)_("not a regular file");
+	tzset();
+}
+
+static FutContentConfig *
+config_new(GKeyFile *kf, gboolean lazy, GError **error)
 {
 	g_autoptr(FutContentConfig) self = g_new0(FutContentConfig, 1);
 
@@ -227,18 +245,11 @@ fut_content_config_new(GKeyFile *kf, GError **error)
 	self->resident_thr = DEFAULT_RESIDENT_THR;
 	self->resident_thr_bare = DEFAULT_RESIDENT_THR_BARE;
 	self->words = fut_scan_words_new();
-	self->keep_cp932 = g_iconv_open("UTF-8", "CP932");
-	self->keep_utf16 = g_iconv_open("UTF-8", "UTF-16"); /* UTF-16LE and BE are there too */
-	self->keep_eucjp = g_iconv_open("UTF-8", "EUC-JP"); /* the word forms */
-	self->keep_iso2022jp = g_iconv_open("UTF-8", "ISO-2022-JP");
-	G_STATIC_ASSERT(G_N_ELEMENTS(mail_charsets) == G_N_ELEMENTS(self->keep_mail));
-	for (guint i = 0; i < G_N_ELEMENTS(mail_charsets); i++)
-		self->keep_mail[i] = g_iconv_open("UTF-8", mail_charsets[i]);
-	self->keep_pdf = content_pdf_keep_params();
-	/* load the message catalog and the time zone (libzip converts entry times) now,
-	 * for the same reason */
-	(void)_("not a regular file");
-	tzset();
+	self->keep_cp932 = self->keep_utf16 = self->keep_eucjp = self->keep_iso2022jp = (GIConv)-1;
+	for (guint i = 0; i < G_N_ELEMENTS(self->keep_mail); i++)
+		self->keep_mail[i] = (GIConv)-1;
+	if (!lazy)
+		preload(self);
 	init_readers();
 
 	if (kf != NULL && g_key_file_has_group(kf, FUT_CLASSIFY_GROUP)) {
@@ -279,6 +290,18 @@ fut_content_config_new(GKeyFile *kf, GError **error)
 		return NULL;
 	fut_scan_words_build(self->words);
 	return g_steal_pointer(&self);
+}
+
+FutContentConfig *
+fut_content_config_new(GKeyFile *kf, GError **error)
+{
+	return config_new(kf, FALSE, error);
+}
+
+FutContentConfig *
+fut_content_config_new_lazy(GKeyFile *kf, GError **error)
+{
+	return config_new(kf, TRUE, error);
 }
 
 void

@@ -20,6 +20,9 @@
 #include "test-classify-formats.h"
 #include "util.h"
 
+/* /classify-formats/lazy: the classifiers made below load nothing up front */
+static gboolean lazy_classifiers;
+
 FutClassifier *
 classifier_from(const gchar *conf)
 {
@@ -29,7 +32,8 @@ classifier_from(const gchar *conf)
 
 	if (conf != NULL)
 		g_assert_true(g_key_file_load_from_data(kf, conf, -1, G_KEY_FILE_NONE, &error));
-	cl = fut_classifier_new(conf != NULL ? kf : NULL, NULL, &error);
+	cl = lazy_classifiers ? fut_classifier_new_lazy(conf != NULL ? kf : NULL, NULL, &error)
+	                      : fut_classifier_new(conf != NULL ? kf : NULL, NULL, &error);
 	g_assert_no_error(error);
 	g_assert_nonnull(cl);
 	return cl;
@@ -425,6 +429,27 @@ test_scanner_fast_path(void)
 	}
 }
 
+/* A classifier that loads its iconv modules, message catalog and poppler's parameters only
+ * when a scan needs them (fut_classifier_new_lazy(), for one-shot tools) finds the same in
+ * every encoding, PDF, mail (charsets of headers and parts) and RTF. Run in a process of its
+ * own (a subprocess), so nothing an earlier test loaded is there already. */
+static void
+test_lazy(void)
+{
+	if (g_test_subprocess()) {
+		lazy_classifiers = TRUE;
+		test_encodings();
+		test_words();
+		test_pdf();
+		test_mail();
+		test_rtf();
+		test_mapped();
+		return;
+	}
+	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+	g_test_trap_assert_passed();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -439,5 +464,6 @@ main(int argc, char **argv)
 	g_test_add_func("/classify-formats/sparse", test_sparse);
 	g_test_add_func("/classify-formats/mapped", test_mapped);
 	g_test_add_func("/classify-formats/scanner-fast-path", test_scanner_fast_path);
+	g_test_add_func("/classify-formats/lazy", test_lazy);
 	return g_test_run();
 }
