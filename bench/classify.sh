@@ -8,7 +8,8 @@
 # Prints MB/s for each and the time ratios classifier/grep (median of 5 runs each), in wall
 # time and in CPU time (user + sys, all threads: on a loaded machine the steadier figure).
 # With CLASSIFY_FILE_BASE=/other/build/bench/classify-file, that build (the code before a
-# change) is run on the same text files in the same minutes, its ratios printed beside.
+# change) is run on the same text files in the same minutes, its ratios printed beside: the
+# two builds' runs interleaved (best_pair), so neither always runs second.
 # Not part of `make check`: speed is a ratio against a baseline measured side by side, never
 # a timed assertion.
 set -euo pipefail
@@ -68,16 +69,47 @@ best() {
 	printf '%s\n' "${ts[@]}" | sort -n | sed -n 3p
 }
 
+# With a baseline build: the classifier of each build on one file, 5 runs each interleaved
+# (new, base; base, new; ...), so neither build always runs second on a machine whose speed
+# drifts. Leaves the wall medians in $tmp/ta, $tmp/tb and the CPU medians in $tmp/ca,
+# $tmp/cb (nanoseconds).
+best_pair() {
+	local file=$1 s e i w TIMEFORMAT='%3U %3S'
+	local -a ta=() tb=() ca=() cb=()
+	for i in 0 1 2 3 4; do
+		for w in $(if [ $((i % 2)) = 0 ]; then echo a b; else echo b a; fi); do
+			local bin=$tool
+			[ "$w" = b ] && bin=$base
+			s=$(date +%s%N)
+			{ time "$bin" --config "$conf" "$file" >"$tmp/out"; } 2>"$tmp/time"
+			e=$(date +%s%N)
+			if [ "$w" = a ]; then
+				ta+=($((e - s)))
+				ca+=($(awk 'END { printf "%d", ($1 + $2) * 1e9 }' "$tmp/time"))
+			else
+				tb+=($((e - s)))
+				cb+=($(awk 'END { printf "%d", ($1 + $2) * 1e9 }' "$tmp/time"))
+			fi
+		done
+	done
+	printf '%s\n' "${ta[@]}" | sort -n | sed -n 3p >"$tmp/ta"
+	printf '%s\n' "${tb[@]}" | sort -n | sed -n 3p >"$tmp/tb"
+	printf '%s\n' "${ca[@]}" | sort -n | sed -n 3p >"$tmp/ca"
+	printf '%s\n' "${cb[@]}" | sort -n | sed -n 3p >"$tmp/cb"
+}
+
 t_grep=$(best grep -cE '[0-9]{12}' "$csv")
 c_grep=$(cat "$tmp/cpu")
-t_cls=$(best "$tool" --config "$conf" "$csv")
-c_cls=$(cat "$tmp/cpu")
+if [ -n "$base" ]; then
+	best_pair "$csv"
+	t_cls=$(cat "$tmp/ta") c_cls=$(cat "$tmp/ca")
+	t_bcls=$(cat "$tmp/tb") c_bcls=$(cat "$tmp/cb")
+else
+	t_cls=$(best "$tool" --config "$conf" "$csv")
+	c_cls=$(cat "$tmp/cpu")
+fi
 t_dig=$(best "$tool" --config "$conf" --digest "$csv")
 c_dig=$(cat "$tmp/cpu")
-if [ -n "$base" ]; then
-	t_bcls=$(best "$base" --config "$conf" "$csv")
-	c_bcls=$(cat "$tmp/cpu")
-fi
 mbps() { awk -v b="${2:-$bytes}" -v t="$1" 'BEGIN { printf "%7.1f MB/s (%.3f s)", b / 1e6 / (t / 1e9), t / 1e9 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
@@ -88,11 +120,13 @@ sjis_bytes=$(stat -c %s "$sjis")
 cat "$sjis" >/dev/null
 t_cgrep=$(LC_ALL=C best grep -cE '[0-9]{12}' "$sjis")
 c_cgrep=$(cat "$tmp/cpu")
-t_sjis=$(best "$tool" --config "$conf" "$sjis")
-c_sjis=$(cat "$tmp/cpu")
 if [ -n "$base" ]; then
-	t_bsjis=$(best "$base" --config "$conf" "$sjis")
-	c_bsjis=$(cat "$tmp/cpu")
+	best_pair "$sjis"
+	t_sjis=$(cat "$tmp/ta") c_sjis=$(cat "$tmp/ca")
+	t_bsjis=$(cat "$tmp/tb") c_bsjis=$(cat "$tmp/cb")
+else
+	t_sjis=$(best "$tool" --config "$conf" "$sjis")
+	c_sjis=$(cat "$tmp/cpu")
 fi
 
 # Japanese prose (minutes of a meeting), few digits: nearly every byte is a kanji or kana
@@ -118,11 +152,13 @@ prose_bytes=$(stat -c %s "$prose")
 cat "$prose" >/dev/null
 t_pgrep=$(best grep -cE '[0-9]{12}' "$prose")
 c_pgrep=$(cat "$tmp/cpu")
-t_prose=$(best "$tool" --config "$conf" "$prose")
-c_prose=$(cat "$tmp/cpu")
 if [ -n "$base" ]; then
-	t_bprose=$(best "$base" --config "$conf" "$prose")
-	c_bprose=$(cat "$tmp/cpu")
+	best_pair "$prose"
+	t_prose=$(cat "$tmp/ta") c_prose=$(cat "$tmp/ca")
+	t_bprose=$(cat "$tmp/tb") c_bprose=$(cat "$tmp/cb")
+else
+	t_prose=$(best "$tool" --config "$conf" "$prose")
+	c_prose=$(cat "$tmp/cpu")
 fi
 t_prose_scalar=$(best "$tool" --config "$conf" --filter scalar "$prose")
 t_cls_scalar=$(best "$tool" --config "$conf" --filter scalar "$csv")
