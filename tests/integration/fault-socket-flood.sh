@@ -20,7 +20,8 @@ defer "kill -CONT $AGENT_PID 2>/dev/null"
 # (the agent is stopped meanwhile): the refusal's send fails. This freed the connection
 # twice (a use-after-free in agent/api.c accept_cb, found by this test).
 kill -STOP "$AGENT_PID"
-setpriv --reuid=65534 --regid=65534 --clear-groups "$PY" "$FLOOD" hold "$SOCK" 16 \
+# 40: the agent's bound per user, so the second 40 are over it.
+setpriv --reuid=65534 --regid=65534 --clear-groups "$PY" "$FLOOD" hold "$SOCK" 40 \
 	>"$TEST_TMP/hold.out" 2>&1 &
 hold_pid=$!
 sleep 2

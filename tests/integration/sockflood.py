@@ -43,8 +43,8 @@ def flood(path, seconds):
     devnull = os.open("/dev/null", os.O_RDONLY)
     two = array.array("i", [devnull, devnull])
     while time.monotonic() < end:
-        # top up to 40 open connections (the agent allows 16 per user)
-        while len(conns) < 40:
+        # top up to 80 open connections (the agent allows 40 per user)
+        while len(conns) < 80:
             try:
                 s = connect(path)
             except OSError:
