@@ -54,10 +54,7 @@ export_job_start(FutBrokerJob *j, FutApiCall *call, GTaskThreadFunc func)
 
 	if (pool == NULL)
 		pool = g_thread_pool_new(export_pool_run, NULL, EXPORT_POOL_THREADS, FALSE, NULL);
-	j->call = call;
-	g_atomic_int_inc(&j->agent->active_jobs);
-	r->task = g_task_new(NULL, NULL, fut_broker_job_done, fut_broker_job_ref(j));
-	g_task_set_task_data(r->task, fut_broker_job_ref(j), (GDestroyNotify)fut_broker_job_unref);
+	r->task = fut_broker_job_task(j, call);
 	r->func = func;
 	g_thread_pool_push(pool, r, NULL);
 }

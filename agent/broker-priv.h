@@ -145,6 +145,9 @@ gboolean fut_broker_job_set_destination(FutBrokerJob *j,
                                         GError **error);
 /* Runs @func for the accepted job @j in a worker thread; the reply comes from
  * fut_broker_job_done. */
+/* The task of the accepted job @j, answered by fut_broker_job_done (for a caller that runs it
+ * in a pool of its own). Caller unrefs. */
+GTask *fut_broker_job_task(FutBrokerJob *j, FutApiCall *call);
 void fut_broker_job_start(FutBrokerJob *j, FutApiCall *call, GTaskThreadFunc func);
 /* The completion of a job's task: answers the caller and releases the job. */
 void fut_broker_job_done(GObject *source, GAsyncResult *res, gpointer data);

@@ -653,17 +653,25 @@ fut_broker_args_check_known(JsonObject *args, const gchar *const *known, GError 
 	return TRUE;
 }
 
-/* Runs @func for the accepted job @j in a worker thread; the reply comes from fut_broker_job_done.
- */
-void
-fut_broker_job_start(FutBrokerJob *j, FutApiCall *call, GTaskThreadFunc func)
+GTask *
+fut_broker_job_task(FutBrokerJob *j, FutApiCall *call)
 {
-	g_autoptr(GTask) task = NULL;
+	GTask *task;
 
 	j->call = call;
 	g_atomic_int_inc(&j->agent->active_jobs);
 	task = g_task_new(NULL, NULL, fut_broker_job_done, fut_broker_job_ref(j));
 	g_task_set_task_data(task, fut_broker_job_ref(j), (GDestroyNotify)fut_broker_job_unref);
+	return task;
+}
+
+/* Runs @func for the accepted job @j in a worker thread; the reply comes from fut_broker_job_done.
+ */
+void
+fut_broker_job_start(FutBrokerJob *j, FutApiCall *call, GTaskThreadFunc func)
+{
+	g_autoptr(GTask) task = fut_broker_job_task(j, call);
+
 	g_task_run_in_thread(task, func);
 }
 

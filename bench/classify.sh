@@ -69,15 +69,15 @@ best() {
 	printf '%s\n' "${ts[@]}" | sort -n | sed -n 3p
 }
 
-# With a baseline build: the classifier of each build on one file, 5 runs each interleaved
+# The classifier on one file, 5 runs; with a baseline build, that build's 5 runs interleaved
 # (new, base; base, new; ...), so neither build always runs second on a machine whose speed
-# drifts. Leaves the wall medians in $tmp/ta, $tmp/tb and the CPU medians in $tmp/ca,
-# $tmp/cb (nanoseconds).
+# drifts. Leaves the wall medians in $tmp/ta (and $tmp/tb for the baseline) and the CPU
+# medians in $tmp/ca (and $tmp/cb), in nanoseconds.
 best_pair() {
 	local file=$1 s e i w TIMEFORMAT='%3U %3S'
 	local -a ta=() tb=() ca=() cb=()
 	for i in 0 1 2 3 4; do
-		for w in $(if [ $((i % 2)) = 0 ]; then echo a b; else echo b a; fi); do
+		for w in $(if [ -z "$base" ]; then echo a; elif [ $((i % 2)) = 0 ]; then echo a b; else echo b a; fi); do
 			local bin=$tool
 			[ "$w" = b ] && bin=$base
 			s=$(date +%s%N)
@@ -93,21 +93,16 @@ best_pair() {
 		done
 	done
 	printf '%s\n' "${ta[@]}" | sort -n | sed -n 3p >"$tmp/ta"
-	printf '%s\n' "${tb[@]}" | sort -n | sed -n 3p >"$tmp/tb"
 	printf '%s\n' "${ca[@]}" | sort -n | sed -n 3p >"$tmp/ca"
-	printf '%s\n' "${cb[@]}" | sort -n | sed -n 3p >"$tmp/cb"
+	[ -z "$base" ] || printf '%s\n' "${tb[@]}" | sort -n | sed -n 3p >"$tmp/tb"
+	[ -z "$base" ] || printf '%s\n' "${cb[@]}" | sort -n | sed -n 3p >"$tmp/cb"
 }
 
 t_grep=$(best grep -cE '[0-9]{12}' "$csv")
 c_grep=$(cat "$tmp/cpu")
-if [ -n "$base" ]; then
-	best_pair "$csv"
-	t_cls=$(cat "$tmp/ta") c_cls=$(cat "$tmp/ca")
-	t_bcls=$(cat "$tmp/tb") c_bcls=$(cat "$tmp/cb")
-else
-	t_cls=$(best "$tool" --config "$conf" "$csv")
-	c_cls=$(cat "$tmp/cpu")
-fi
+best_pair "$csv"
+t_cls=$(cat "$tmp/ta") c_cls=$(cat "$tmp/ca")
+[ -z "$base" ] || { t_bcls=$(cat "$tmp/tb") c_bcls=$(cat "$tmp/cb"); }
 t_dig=$(best "$tool" --config "$conf" --digest "$csv")
 c_dig=$(cat "$tmp/cpu")
 mbps() { awk -v b="${2:-$bytes}" -v t="$1" 'BEGIN { printf "%7.1f MB/s (%.3f s)", b / 1e6 / (t / 1e9), t / 1e9 }'; }
@@ -120,14 +115,9 @@ sjis_bytes=$(stat -c %s "$sjis")
 cat "$sjis" >/dev/null
 t_cgrep=$(LC_ALL=C best grep -cE '[0-9]{12}' "$sjis")
 c_cgrep=$(cat "$tmp/cpu")
-if [ -n "$base" ]; then
-	best_pair "$sjis"
-	t_sjis=$(cat "$tmp/ta") c_sjis=$(cat "$tmp/ca")
-	t_bsjis=$(cat "$tmp/tb") c_bsjis=$(cat "$tmp/cb")
-else
-	t_sjis=$(best "$tool" --config "$conf" "$sjis")
-	c_sjis=$(cat "$tmp/cpu")
-fi
+best_pair "$sjis"
+t_sjis=$(cat "$tmp/ta") c_sjis=$(cat "$tmp/ca")
+[ -z "$base" ] || { t_bsjis=$(cat "$tmp/tb") c_bsjis=$(cat "$tmp/cb"); }
 
 # Japanese prose (minutes of a meeting), few digits: nearly every byte is a kanji or kana
 # byte that could start a marking word in one of the three encodings.
@@ -152,14 +142,9 @@ prose_bytes=$(stat -c %s "$prose")
 cat "$prose" >/dev/null
 t_pgrep=$(best grep -cE '[0-9]{12}' "$prose")
 c_pgrep=$(cat "$tmp/cpu")
-if [ -n "$base" ]; then
-	best_pair "$prose"
-	t_prose=$(cat "$tmp/ta") c_prose=$(cat "$tmp/ca")
-	t_bprose=$(cat "$tmp/tb") c_bprose=$(cat "$tmp/cb")
-else
-	t_prose=$(best "$tool" --config "$conf" "$prose")
-	c_prose=$(cat "$tmp/cpu")
-fi
+best_pair "$prose"
+t_prose=$(cat "$tmp/ta") c_prose=$(cat "$tmp/ca")
+[ -z "$base" ] || { t_bprose=$(cat "$tmp/tb") c_bprose=$(cat "$tmp/cb"); }
 t_prose_scalar=$(best "$tool" --config "$conf" --filter scalar "$prose")
 t_cls_scalar=$(best "$tool" --config "$conf" --filter scalar "$csv")
 
