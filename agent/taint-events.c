@@ -60,6 +60,10 @@ kind_reason(FutTaintDenialKind kind)
 		return "a FUSE filesystem's server tried to read a classified file, or to answer "
 		       "its readers after it read one (what it serves reaches whoever reads its "
 		       "files)";
+	case FUT_TAINT_DENIED_EXEMPT_READ:
+		return "a browser or mail client tried to read a file written from classified "
+		       "content (a copy made by a process that read a Class I/II file), or to "
+		       "receive what such a process sent it, with no approval";
 	case FUT_TAINT_DENIED_SEND:
 	default:
 		return "a process that read a classified file tried to send to the network";
@@ -249,6 +253,8 @@ format_destination(const struct fut_taint_event *e)
 
 	if (e->call == FUT_TAINT_CALL_FUSE_READ || e->call == FUT_TAINT_CALL_FUSE_REPLY)
 		return g_strdup("FUSE filesystem served by this process");
+	if (e->call == FUT_TAINT_CALL_EXEMPT_READ || e->call == FUT_TAINT_CALL_EXEMPT_RECV)
+		return g_strdup("this program (a browser or mail client sends what it reads)");
 	if (e->call == FUT_TAINT_CALL_PTRACE) {
 		g_autofree gchar *comm = g_strndup(e->target, sizeof e->target);
 
@@ -284,15 +290,16 @@ fut_taint_on_event(void *ctx, void *data, size_t size)
 	g_autofree gchar *exe = NULL;
 	g_autofree gchar *comm = NULL;
 	g_autofree gchar *dest = NULL;
-	g_autofree gchar *key = NULL;
 	g_autofree gchar *origin = NULL;
 	g_autofree gchar *target = NULL;
 
 	if (size < sizeof *e)
 		return 0;
-	if (e->call == FUT_TAINT_CALL_FUSE_READ) {
+	if (e->call == FUT_TAINT_CALL_FUSE_READ || e->call == FUT_TAINT_CALL_EXEMPT_READ) {
 		target = g_strndup(e->target, sizeof e->target);
 		d.call = "read";
+	} else if (e->call == FUT_TAINT_CALL_EXEMPT_RECV) {
+		d.call = "receive";
 	} else if (e->call == FUT_TAINT_CALL_FUSE_REPLY) {
 		d.call = "write";
 	} else if (e->call == FUT_TAINT_CALL_IOCTL) {
@@ -308,7 +315,6 @@ fut_taint_on_event(void *ctx, void *data, size_t size)
 		exe = g_strndup(e->exe_name, sizeof e->exe_name);
 	comm = g_strndup(e->comm, sizeof e->comm);
 	dest = format_destination(e);
-	key = fut_taint_origin_key(e->origin.dev, e->origin.ino);
 	if (e->kind == FUT_TAINT_EVENT_DENY_PENDING) {
 		/* Named by the file whose content is not classified yet. */
 		(void)fut_taint_pending_origin(t, e->seq, &origin, &d.origin_dev, &d.origin_ino);
@@ -316,9 +322,7 @@ fut_taint_on_event(void *ctx, void *data, size_t size)
 		 * exits: given again when the agent still has it. */
 		d.republished = fut_taint_republish(t, e->pending, FUT_TAINT_PENDING_SLOTS);
 	} else {
-		g_mutex_lock(&t->lock);
-		origin = g_strdup(g_hash_table_lookup(t->origins, key));
-		g_mutex_unlock(&t->lock);
+		origin = fut_taint_origin_path(t, e->origin.dev, e->origin.ino);
 		d.origin_dev = fut_taint_udev_of(e->origin.dev);
 		d.origin_ino = e->origin.ino;
 	}

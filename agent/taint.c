@@ -83,6 +83,24 @@ fut_taint_mark_fd(FutTaint *t, int fd, guint file_class, GError **error)
 	return FALSE;
 }
 
+guint
+fut_taint_file_class(FutTaint *t, int fd, guint32 *ret_origin_kdev, guint64 *ret_origin_ino)
+{
+	(void)t, (void)fd;
+	if (ret_origin_kdev != NULL)
+		*ret_origin_kdev = 0;
+	if (ret_origin_ino != NULL)
+		*ret_origin_ino = 0;
+	return 0;
+}
+
+gchar *
+fut_taint_origin_path(FutTaint *t, guint32 origin_kdev, guint64 origin_ino)
+{
+	(void)t, (void)origin_kdev, (void)origin_ino;
+	return NULL;
+}
+
 gboolean
 fut_taint_allow(FutTaint *t,
                 int content_fd,
@@ -400,6 +418,65 @@ fut_taint_mark_fd(FutTaint *t, int fd, guint file_class, GError **error)
 	}
 	g_mutex_unlock(&t->lock);
 	return TRUE;
+}
+
+guint
+fut_taint_file_class(FutTaint *t, int fd, guint32 *ret_origin_kdev, guint64 *ret_origin_ino)
+{
+	struct fut_taint_mark m = {0};
+	int map = bpf_map__fd(t->skel->maps.inode_marks);
+	guint cls;
+
+	if (ret_origin_kdev != NULL)
+		*ret_origin_kdev = 0;
+	if (ret_origin_ino != NULL)
+		*ret_origin_ino = 0;
+	if (bpf_map_lookup_elem(map, &fd, &m) != 0)
+		return errno == ENOENT ? 0 : 2;
+	cls = m.file_class == 1 || m.file_class == 2 ? m.file_class : 0;
+	if (cls != 0) {
+		if (ret_origin_kdev != NULL)
+			*ret_origin_kdev = m.origin.dev;
+		if (ret_origin_ino != NULL)
+			*ret_origin_ino = m.origin.ino;
+	}
+	for (guint i = 0; i < FUT_TAINT_PENDING_SLOTS; i++) {
+		guint v = 0;
+		guint32 dev = 0;
+		guint64 ino = 0;
+
+		if (m.pending[i] == 0)
+			continue;
+		/* Not classified yet, or the verdict forgotten: taken as Class II. */
+		g_mutex_lock(&t->pending_lock);
+		if (!fut_taint_verdicts_lookup(t->verdicts, m.pending[i], &v, &dev, &ino) ||
+		    (v != 1 && v != 2 && v != FUT_TAINT_CLASS_III))
+			v = 2;
+		g_mutex_unlock(&t->pending_lock);
+		if (v == FUT_TAINT_CLASS_III || (cls != 0 && cls <= v))
+			continue;
+		cls = v;
+		if (ret_origin_kdev != NULL)
+			*ret_origin_kdev = dev;
+		if (ret_origin_ino != NULL)
+			*ret_origin_ino = ino;
+	}
+	return cls;
+}
+
+gchar *
+fut_taint_origin_path(FutTaint *t, guint32 origin_kdev, guint64 origin_ino)
+{
+	g_autofree gchar *key = NULL;
+	gchar *path;
+
+	if (origin_kdev == 0 && origin_ino == 0)
+		return NULL;
+	key = fut_taint_origin_key(origin_kdev, origin_ino);
+	g_mutex_lock(&t->lock);
+	path = g_strdup(g_hash_table_lookup(t->origins, key));
+	g_mutex_unlock(&t->lock);
+	return path;
 }
 
 static gboolean

@@ -44,6 +44,10 @@ typedef enum {
 	 * its answer through /dev/fuse while tainted (call "write"); destination: "FUSE
 	 * filesystem served by this process". */
 	FUT_TAINT_DENIED_FUSE_SERVE = 9,
+	/* A browser's or mail client's read or mapping of a file holding Class I/II content
+	 * (a copy a tainted process wrote) without an approval (call "read"; target: the file's
+	 * name; destination: the program itself). A PENDING refusal may carry the same call. */
+	FUT_TAINT_DENIED_EXEMPT_READ = 10,
 } FutTaintDenialKind;
 
 /* One refused connect or send, as the kernel reported it. Strings are raw (not escaped). */
@@ -103,6 +107,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FutTaint, fut_taint_free)
 /* Marks the inode open at @fd as @file_class (1 or 2; anything else is refused). Keeps the
  * stronger class when it is marked already. Thread-safe. */
 gboolean fut_taint_mark_fd(FutTaint *t, int fd, guint file_class, GError **error);
+
+/* The class the kernel side's mark on the inode open at @fd gives its content: 1 or 2 when
+ * it was classified so or written by a process that had read Class I/II content (a copy
+ * made by cp, base64, xz…, whatever its own bytes look like), 0 when it carries nothing.
+ * Content read before it was classified counts by the agent's verdict on it; one without a
+ * verdict yet, or a mark that cannot be read, is 2 (fail closed). @ret_origin_kdev and
+ * @ret_origin_ino (may be NULL): the Class I/II file it came from, 0 when not known. Cheap
+ * (one map lookup by descriptor, nothing read from the file): callable on a thread that
+ * answers the kernel. Thread-safe. */
+guint fut_taint_file_class(FutTaint *t, int fd, guint32 *ret_origin_kdev, guint64 *ret_origin_ino);
+
+/* The path the agent knew the file of a mark's origin by (fut_taint_mark_fd()), or NULL. */
+gchar *fut_taint_origin_path(FutTaint *t, guint32 origin_kdev, guint64 origin_ino);
 
 /* Marks the inode open at @fd pending with @seq (not 0): whoever reads it from now on
  * cannot send to the network until fut_taint_resolve() has given @seq a class. For a

@@ -325,6 +325,19 @@ current_exempt(void)
 	return x != 0 && (x->flags & FUT_TAINT_EXE_EXEMPT);
 }
 
+/* The current process runs a taint-exempt program (a browser, a mail client) and is not the
+ * agent, which reads every file to classify, spool and export it. */
+static __always_inline int
+current_exempt_program(void)
+{
+	struct fut_taint_exe *x;
+
+	if ((__u32)(bpf_get_current_pid_tgid() >> 32) == agent_tgid)
+		return 0;
+	x = current_exe();
+	return x != 0 && (x->flags & FUT_TAINT_EXE_EXEMPT);
+}
+
 /* The mark carries a class or a pending sequence number. */
 static __always_inline int
 has_mark(const struct fut_taint_mark *m)

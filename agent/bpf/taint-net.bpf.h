@@ -210,6 +210,43 @@ decide_egress(
 	return -EPERM;
 }
 
+/* A taint-exempt program (a browser, a mail client) reads or maps @file, or receives on a
+ * unix or loopback socket (@file NULL), whose mark @m (the inode's or the socket's own
+ * storage) says what was written into it. Exempt programs are never tainted, so
+ * what they read is what they may send: a file holding Class I/II content (a copy a tainted
+ * process wrote, whatever its bytes look like) is refused unless an approval covers that
+ * content, user and program, as fanotify refuses the original at open. Content not
+ * classified yet is refused until it is (the agent then gives the verdict again if the
+ * kernel's map lost it). 0 or -EPERM with a ring buffer record. */
+static __always_inline int
+decide_exempt_read(struct fut_taint_mark *m, struct file *file)
+{
+	struct fut_taint_event *e;
+	struct dest d = {};
+	__u32 kind = FUT_TAINT_EVENT_DENY_EXEMPT_READ;
+	__u64 seq;
+
+	resolve_pending(m);
+	seq = first_pending(m);
+	if (seq != 0)
+		kind = FUT_TAINT_EVENT_DENY_PENDING;
+	else if (m->file_class == FUT_TAINT_CLASS_NONE)
+		return 0;
+	else if (approved(m))
+		return 0;
+	e = deny_event(kind, m, &d);
+	if (e != 0) {
+		e->seq = seq;
+		__builtin_memcpy(e->pending, m->pending, sizeof e->pending);
+		e->call = file != 0 ? FUT_TAINT_CALL_EXEMPT_READ : FUT_TAINT_CALL_EXEMPT_RECV;
+		if (file != 0)
+			bpf_probe_read_kernel_str(e->target, sizeof e->target,
+			                          BPF_CORE_READ(file, f_path.dentry, d_name.name));
+		bpf_ringbuf_submit(e, 0);
+	}
+	return -EPERM;
+}
+
 static __always_inline int
 decide_send(struct fut_taint_mark *m, const struct dest *d, __u32 kind)
 {
@@ -464,8 +501,10 @@ recv_from(const struct fut_taint_mark *m, int lsm, int exempt)
 }
 
 /* A receive taints when what it returns came from a tainted sender. @lsm: from the LSM hook
- * (may read inode storage). */
-static __always_inline void
+ * (may read inode storage), where a browser's or mail client's receive of marked data is
+ * refused (-EPERM; a receive that blocked and got the data later is seen only by the fexit
+ * program, which cannot refuse: not covered). */
+static __always_inline int
 recv_taint(struct socket *sock, int lsm)
 {
 	struct sock *sk;
@@ -475,22 +514,26 @@ recv_taint(struct socket *sock, int lsm)
 
 	sk = sock->sk;
 	if (sk == 0)
-		return;
+		return 0;
 	family = sk->__sk_common.skc_family;
 	if (family == AF_UNIX) {
 		exempt = lsm ? receiver_note() : 0;
 		m = bpf_sk_storage_get(&sock_marks, sk, 0, 0);
-		if (m != 0 && has_mark(m))
-			recv_from(m, lsm, lsm ? exempt : receiver_noted());
 	} else if ((family == AF_INET || family == AF_INET6) && loopback_used) {
 		__u32 key =
 		    ((__u32)sk->__sk_common.skc_num << 16) | bpf_ntohs(sk->__sk_common.skc_dport);
 
 		exempt = lsm ? receiver_note() : 0;
 		m = bpf_map_lookup_elem(&loopback_marks, &key);
-		if (m != 0 && has_mark(m))
-			recv_from(m, lsm, lsm ? exempt : receiver_noted());
+	} else {
+		return 0;
 	}
+	if (m == 0 || !has_mark(m))
+		return 0;
+	if (lsm && !exempt && current_exempt_program())
+		return decide_exempt_read(m, 0);
+	recv_from(m, lsm, lsm ? exempt : receiver_noted());
+	return 0;
 }
 
 /* The current thread is inside a splice from a pipe into a socket (fentry/do_splice): its

@@ -65,6 +65,9 @@ BPF_PROG(fut_file_permission, struct file *file, int mask, int ret)
 			if (r != 0)
 				return r;
 		}
+		/* A browser or mail client reading a copy of Class I/II content. */
+		if (fmt == S_IFREG && m != 0 && has_mark(m) && current_exempt_program())
+			return decide_exempt_read(m, file);
 		if (m != 0 && has_mark(m)) {
 			__u64 pid_tgid = bpf_get_current_pid_tgid();
 			__u64 *into;
@@ -164,6 +167,8 @@ BPF_PROG(fut_mmap_file,
 			if (r != 0)
 				return r;
 		}
+		if (m != 0 && has_mark(m) && current_exempt_program())
+			return decide_exempt_read(m, file);
 		if (m != 0 && has_mark(m))
 			taint_current(m);
 		pending_read(inode, 0);
@@ -461,8 +466,7 @@ BPF_PROG(fut_socket_recvmsg, struct socket *sock, struct msghdr *msg, int size, 
 {
 	if (ret != 0)
 		return ret;
-	recv_taint(sock, 1);
-	return 0;
+	return recv_taint(sock, 1);
 }
 
 /* The LSM hook runs before a receive blocks: data a tainted sender adds while the receiver
@@ -472,7 +476,7 @@ int
 BPF_PROG(fut_sock_recvmsg_exit, struct socket *sock, struct msghdr *msg, int flags, int ret)
 {
 	if (ret > 0)
-		recv_taint(sock, 0);
+		(void)recv_taint(sock, 0);
 	return 0;
 }
 

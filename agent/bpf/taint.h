@@ -121,15 +121,25 @@ enum fut_taint_event_kind {
 	 * files, whose read check ran before the answer existed. A PENDING refusal of either
 	 * carries the same call. */
 	FUT_TAINT_EVENT_DENY_FUSE_SERVE = 9,
+	/* A taint-exempt program (a browser, a mail client: never tainted, it sends what it
+	 * reads) read or mapped a regular file whose mark holds Class I/II content, not under
+	 * an approval: a copy a tainted process wrote (cp of a labelled file, base64, xz), on any
+	 * filesystem (call FUT_TAINT_CALL_EXEMPT_READ; target: the file's name), or received
+	 * what a tainted process sent on a unix or loopback socket (FUT_TAINT_CALL_EXEMPT_RECV).
+	 * Content in the mark not classified yet is a PENDING refusal with the same call. */
+	FUT_TAINT_EVENT_DENY_EXEMPT_READ = 10,
 };
 
 /* How a DENY_REMOTE_FS write was made. */
-#define FUT_TAINT_CALL_WRITE      1 /* write, writev, sendfile, splice, copy_file_range, io_uring */
-#define FUT_TAINT_CALL_MMAP       2 /* mmap(PROT_WRITE, MAP_SHARED) */
-#define FUT_TAINT_CALL_IOCTL      3 /* DENY_USB: an ioctl on a USB device node */
-#define FUT_TAINT_CALL_PTRACE     4 /* DENY_PTRACE */
-#define FUT_TAINT_CALL_FUSE_READ  5 /* DENY_FUSE_SERVE: the server's read of a file */
-#define FUT_TAINT_CALL_FUSE_REPLY 6 /* DENY_FUSE_SERVE: its write to /dev/fuse */
+#define FUT_TAINT_CALL_WRITE       1 /* write, writev, sendfile, splice, copy_file_range, io_uring */
+#define FUT_TAINT_CALL_MMAP        2 /* mmap(PROT_WRITE, MAP_SHARED) */
+#define FUT_TAINT_CALL_IOCTL       3 /* DENY_USB: an ioctl on a USB device node */
+#define FUT_TAINT_CALL_PTRACE      4 /* DENY_PTRACE */
+#define FUT_TAINT_CALL_FUSE_READ   5 /* DENY_FUSE_SERVE: the server's read of a file */
+#define FUT_TAINT_CALL_FUSE_REPLY  6 /* DENY_FUSE_SERVE: its write to /dev/fuse */
+#define FUT_TAINT_CALL_EXEMPT_READ 7 /* DENY_EXEMPT_READ: an exempt program's read or mapping */
+#define FUT_TAINT_CALL_EXEMPT_RECV                                                                 \
+	8 /* DENY_EXEMPT_READ: its receive on a unix or loopback socket */
 
 #define FUT_TAINT_COMM_LEN 16
 #define FUT_TAINT_NAME_LEN 64
