@@ -35,6 +35,16 @@ upload_classified(int fd, guint file_class, gpointer user_data)
 		(void)fut_taint_mark_fd(agent->taint, fd, file_class, NULL);
 }
 
+/* fanwatch's taint_class (a thread answering the kernel): the class the kernel side's mark
+ * gives the file at @fd (a copy of Class I/II content), 0 for none. */
+static guint
+upload_taint_class(int fd, gpointer user_data)
+{
+	FutAgent *agent = user_data;
+
+	return agent->taint != NULL ? fut_taint_file_class(agent->taint, fd, NULL, NULL) : 0;
+}
+
 /* Upload records the log could not take (a denial while the log's filesystem was full: the
  * open was refused, but its record is lost). Counted, and written as one gap record before
  * the next upload record the log takes. Any thread. */
@@ -202,6 +212,7 @@ fut_agent_upload_start(FutAgent *agent, GError **error)
 		cfg.on_pending = fut_agent_taint_pending;
 		cfg.on_resolved = fut_agent_taint_resolved;
 		cfg.on_settled = fut_agent_taint_settled;
+		cfg.taint_class = upload_taint_class;
 		cfg.on_pending_data = agent;
 	}
 	agent->fanwatch =

@@ -498,12 +498,37 @@ class_iii(FutFanwatch *fw, Event *ev)
 	ev->commit = ev->observe && fw->on_observing != NULL && !fw_observe_recorded(fw, ev);
 }
 
+/* An upload program opens a file whose content is Class III. The kernel's taint layer may
+ * know it as a copy of Class I/II content: written by a process that had read such a file
+ * (cp of a labelled file, base64, xz, a script), whatever its own bytes look like. Browsers
+ * and mail clients are never tainted themselves (they stay on deny-at-open), so their open
+ * of such a copy is decided as one of the original: TRUE, with ev->file_class raised. */
+static gboolean
+taint_raised(FutFanwatch *fw, Event *ev)
+{
+	guint cls;
+
+	if (fw->taint_class == NULL)
+		return FALSE;
+	cls = fw->taint_class(ev->fd, fw->on_pending_data);
+	if (cls != FUT_FANWATCH_CLASS_I && cls != FUT_FANWATCH_CLASS_II)
+		return FALSE;
+	ev->file_class = cls;
+	ev->tainted_copy = TRUE;
+	return TRUE;
+}
+
 /* The approval check once the class is known to be I or II. @hash: may read the file. */
 static FwVerdict
 check_approval(FutFanwatch *fw, Event *ev, gboolean hash)
 {
-	const gchar *no = ev->file_class == FUT_FANWATCH_CLASS_I ? "class I file, no approval"
-	                                                         : "class II file, no approval";
+	const gchar *no =
+	    ev->tainted_copy
+	        ? (ev->file_class == FUT_FANWATCH_CLASS_I
+	               ? "written from class I content (kernel taint), no approval"
+	               : "written from class II content (kernel taint), no approval")
+	        : (ev->file_class == FUT_FANWATCH_CLASS_I ? "class I file, no approval"
+	                                                  : "class II file, no approval");
 	Ident id = fw_ident_of(&ev->st);
 
 	if (!ev->have_uid) {
@@ -668,7 +693,7 @@ fw_decide_opener(FutFanwatch *fw, Event *ev)
 	}
 	if (upload_cache_ok(&ev->st) && fw_files_lookup(fw, &id, &e)) {
 		ev->file_class = e.file_class;
-		if (e.file_class == FUT_FANWATCH_CLASS_III) {
+		if (e.file_class == FUT_FANWATCH_CLASS_III && !taint_raised(fw, ev)) {
 			class_iii(fw, ev);
 			return ev->commit ? FW_VERDICT_RECORD : FW_VERDICT_ALLOW;
 		}
@@ -693,7 +718,7 @@ fw_decide_slow(FutFanwatch *fw, Event *ev)
 	if (ev->file_class == 0)
 		ev->file_class = upload_cache_ok(&ev->st) ? fw_file_class(fw, ev->fd, &id, ev->path)
 		                                          : classify_now(fw, ev->fd, &id, ev->path);
-	if (ev->file_class == FUT_FANWATCH_CLASS_III) {
+	if (ev->file_class == FUT_FANWATCH_CLASS_III && !taint_raised(fw, ev)) {
 		class_iii(fw, ev);
 		return TRUE;
 	}

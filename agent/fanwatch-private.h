@@ -71,6 +71,8 @@ typedef struct _FwSeqTable FwSeqTable;
 typedef struct {
 	Ident id;
 	guint file_class;
+	/* The class is the kernel taint layer's (fw->taint_class), not the content's. */
+	gboolean tainted_copy;
 	gboolean has_sha256;
 	guint8 sha256[FUT_SHA256_LEN];
 } FileEntry;
@@ -154,6 +156,7 @@ struct _FutFanwatch {
 	gboolean (*on_pending)(int fd, guint64 seq, gpointer user_data);
 	void (*on_resolved)(int fd, guint64 seq, guint file_class, gpointer user_data);
 	void (*on_settled)(int fd, guint64 below, gpointer user_data);
+	guint (*taint_class)(int fd, gpointer user_data);
 	gpointer on_pending_data;
 	FwSeqTable *seqs; /* with on_pending */
 
@@ -243,6 +246,8 @@ typedef struct {
 	Key exe_key;
 	gchar *path;
 	guint file_class;
+	/* The class is the kernel taint layer's (fw->taint_class), not the content's. */
+	gboolean tainted_copy;
 	gboolean has_sha256;
 	guint8 sha256[FUT_SHA256_LEN];
 	gboolean have_uid;

@@ -148,6 +148,7 @@ fut_fanwatch_new(const FutFanwatchConfig *cfg,
 		fw->on_pending = cfg->on_pending;
 		fw->on_resolved = cfg->on_resolved;
 		fw->on_settled = cfg->on_settled;
+		fw->taint_class = cfg->taint_class;
 		fw->on_pending_data = cfg->on_pending_data;
 		fw->seqs = fw_seq_table_new(SEQS_MAX);
 	}

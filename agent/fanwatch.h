@@ -180,6 +180,13 @@ typedef struct {
 	 * Class II, tainted the reader). A number from @below on may be a newer version's,
 	 * set by another thread since this open's statx: it stays. NULL: not called. */
 	void (*on_settled)(int fd, guint64 below, gpointer user_data);
+	/* With on_pending: called on a thread that answers the kernel (keep it cheap: no file
+	 * content), when an upload program opens a regular file whose content is Class III,
+	 * with the file's descriptor (valid during the call): the class the kernel's taint layer
+	 * gives the inode (FUT_FANWATCH_CLASS_I or _II: written by a process that had read
+	 * Class I/II content, a copy whatever its bytes look like), or 0. The open is then
+	 * decided as one of a file of that class. NULL: not called. */
+	guint (*taint_class)(int fd, gpointer user_data);
 	gpointer on_pending_data;
 	/* Called from a worker thread when an upload program's open is to be allowed under an
 	 * approval, before anything else lets it through (before on_approved and before the

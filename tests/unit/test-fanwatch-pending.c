@@ -32,7 +32,20 @@ typedef struct {
 	 * case), and the bound of the last on_settled. */
 	guint64 on_inode;
 	guint64 settled_below;
+	/* What the kernel's taint layer says of the scratch file's inode (taint_class). */
+	guint taint_class;
+	guint taint_asked;
 } Calls;
+
+static guint
+taint_class(int fd, gpointer user_data)
+{
+	Calls *c = user_data;
+
+	g_assert_cmpint(fd, >=, 0);
+	c->taint_asked++;
+	return c->taint_class;
+}
 
 static gboolean
 on_pending(int fd, guint64 seq, gpointer user_data)
@@ -112,7 +125,9 @@ listener_new(Calls *c)
 	fw->on_pending = on_pending;
 	fw->on_resolved = on_resolved;
 	fw->on_settled = on_settled;
+	fw->taint_class = taint_class;
 	fw->on_pending_data = c;
+	fw->approvals = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, fw_approval_free);
 	fw->seqs = fw_seq_table_new(16);
 	return fw;
 }
@@ -124,6 +139,7 @@ listener_free(FutFanwatch *fw)
 	g_hash_table_unref(fw->fuse_devs);
 	g_hash_table_unref(fw->seen);
 	g_hash_table_unref(fw->scanning);
+	g_hash_table_unref(fw->approvals);
 	g_cond_clear(&fw->scanned);
 	fw_seq_table_free(fw->seqs);
 	g_mutex_clear(&fw->lock);
@@ -502,6 +518,54 @@ test_not_pending(Fixture *f, gconstpointer data)
 
 /* The table alone: same version same number, a new version a new one, take only exactly
  * that version, forget by number, and a full table starts afresh (numbers stay unique). */
+/* An upload program (a browser: never tainted itself) opens a file whose content is Class
+ * III but which the kernel's taint layer knows as a copy of Class II content (cp of a
+ * labelled file, base64): refused as a Class II file, with a reason that says why, both when
+ * the content is classified now and when its class is cached. With no mark, the open goes
+ * (and is not refused for the mark of another file). */
+static void
+test_upload_taint_raised(Fixture *f, gconstpointer data)
+{
+	Calls *c = &f->c;
+	FutFanwatch *fw = f->fw;
+	Pending *p;
+
+	(void)data;
+	c->classify_as = FUT_FANWATCH_CLASS_III;
+	c->taint_class = FUT_FANWATCH_CLASS_II;
+	for (int round = 0; round < 2; round++) {
+		p = open_event(fw, f->path);
+		p->ev.upload = TRUE;
+		p->ev.pid = getpid();
+		p->ev.exe = g_strdup("/usr/bin/firefox-esr");
+		if (round == 0) {
+			/* not known yet: a worker classifies it */
+			g_assert_cmpint(fw_decide_opener(fw, &p->ev), ==, FW_VERDICT_WORK);
+			g_assert_false(fw_decide_slow(fw, &p->ev));
+		} else {
+			g_assert_cmpint(fw_decide_opener(fw, &p->ev), ==, FW_VERDICT_DENY);
+		}
+		g_assert_cmpuint(p->ev.file_class, ==, FUT_FANWATCH_CLASS_II);
+		g_assert_true(p->ev.tainted_copy);
+		g_assert_cmpint(p->ev.kind, ==, FUT_FANWATCH_RECORD_DENIED);
+		g_assert_nonnull(strstr(p->ev.reason, "kernel taint"));
+		g_assert_false(p->ev.mark);
+		fw_pending_done(p);
+	}
+	g_assert_cmpuint(c->classified, ==, 1);
+	g_assert_cmpuint(c->taint_asked, ==, 2);
+
+	c->taint_class = 0;
+	p = open_event(fw, f->path);
+	p->ev.upload = TRUE;
+	p->ev.pid = getpid();
+	p->ev.exe = g_strdup("/usr/bin/firefox-esr");
+	g_assert_cmpint(fw_decide_opener(fw, &p->ev), ==, FW_VERDICT_ALLOW);
+	g_assert_cmpuint(p->ev.file_class, ==, FUT_FANWATCH_CLASS_III);
+	g_assert_false(p->ev.tainted_copy);
+	fw_pending_done(p);
+}
+
 static void
 test_seq_table(void)
 {
@@ -567,6 +631,8 @@ main(int argc, char **argv)
 	           test_not_pending, fixture_tear_down);
 	g_test_add("/fanwatch/pending/stricter-again", Fixture, "x\n", fixture_set_up,
 	           test_stricter_again, fixture_tear_down);
+	g_test_add("/fanwatch/pending/upload-taint-raised", Fixture, "public notice\n",
+	           fixture_set_up, test_upload_taint_raised, fixture_tear_down);
 	g_test_add_func("/fanwatch/pending/seq-table", test_seq_table);
 	return g_test_run();
 }
