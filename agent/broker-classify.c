@@ -42,6 +42,7 @@ classify_thread(GTask *task, gpointer source, gpointer data, GCancellable *cance
 	}
 	/* The caller's own file: the classifier reads its label itself. */
 	c = fut_classifier_classify_fd(cj->classifier, cj->fd, cj->path, FUT_CLASSIFY_FLAG_DIGEST);
+	fut_broker_taint_evidence(cj->agent, cj->fd, c);
 	if (c->has_digest) {
 		struct stat st;
 		if (fstat(cj->fd, &st) == 0)

@@ -156,6 +156,9 @@ void fut_broker_job_refuse(FutBrokerJob *j, FutApiCall *call, GError *error);
 
 /* Remembers the content of a file a path rule classed (I or II) for @owner in the label
  * memory, so the owner's copies keep the class. */
+/* Raises @c to the class the kernel's taint layer gives the file at @fd (a copy written from
+ * Class I/II content), with a "taint" reason. */
+void fut_broker_taint_evidence(FutAgent *agent, int fd, FutClassification *c);
 gboolean fut_broker_remember_path_rule(FutAgent *agent,
                                        const FutClassification *c,
                                        const guint8 digest[FUT_SHA256_LEN],

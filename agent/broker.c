@@ -17,6 +17,7 @@
 
 #include "apimsg.h"
 #include "errors.h"
+#include "taint.h"
 #include "token.h"
 #include "util.h"
 
@@ -306,6 +307,41 @@ read_label(int fd, gchar **ret_why)
 /* Classifies the spooled copy (content, label memory, and path rules on the path the kernel
  * gave for the caller's file) and adds the caller's file label: the class is the strictest.
  * The evidence is one short line for the request and the log. */
+/* The kernel's taint layer knows the file at @fd as written by a process that had read Class
+ * I/II content (a copy by cp, base64, xz or a script of a labelled or classified file): @c
+ * is raised to that class, whatever the file's own bytes look like, with a "taint" reason
+ * (first: it is the strictest). Without the taint layer, or with no mark: nothing. */
+void
+fut_broker_taint_evidence(FutAgent *agent, int fd, FutClassification *c)
+{
+	guint32 dev = 0;
+	guint64 ino = 0;
+	guint tc;
+	FutClass t;
+	g_autofree gchar *origin = NULL;
+	g_autofree gchar *desc = NULL;
+
+	if (agent->taint == NULL)
+		return;
+	tc = fut_taint_file_class(agent->taint, fd, &dev, &ino);
+	if (tc != FUT_CLASS_I && tc != FUT_CLASS_II)
+		return;
+	t = (FutClass)tc;
+	if (fut_class_max(c->klass, t) == c->klass)
+		return;
+	origin = fut_taint_origin_path(agent->taint, dev, ino);
+	if (origin != NULL) {
+		g_autofree gchar *safe = fut_strescape(origin, -1);
+		desc = g_strdup_printf("written by a process that had read Class %s content (%s)",
+		                       fut_class_name(t), safe);
+	} else {
+		desc = g_strdup_printf("written by a process that had read Class %s content",
+		                       fut_class_name(t));
+	}
+	g_ptr_array_insert(c->evidence, 0, fut_evidence_new("taint", t, 1, desc));
+	c->klass = t;
+}
+
 void
 fut_broker_job_classify(FutBrokerJob *j)
 {
@@ -331,6 +367,7 @@ fut_broker_job_classify(FutBrokerJob *j)
 		                               FUT_CLASSIFY_FLAG_NONE);
 		close(fd);
 	}
+	fut_broker_taint_evidence(j->agent, j->src_fd, c);
 	klass = fut_class_max(c->klass, label);
 	if (label_why != NULL)
 		g_string_append(why, label_why);

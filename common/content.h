@@ -23,7 +23,7 @@ typedef struct {
 	gchar *rule;        /* stable id: "label", "label-memory", "path-rule", "mynumber",
 	                       "resident-code", "marking", "unreadable", "too-large",
 	                       "encrypted", "malformed", "unsupported", "zip-bomb",
-	                       "encoding" */
+	                       "encoding"; agent only: "taint" (the kernel's mark) */
 	FutClass klass;     /* the class this reason alone gives; NONE: for information
 	                           only (a finding below its threshold) */
 	guint64 count;      /* matches (detectors) or 1 */

@@ -9,8 +9,8 @@
 #include "errors.h"
 #include "scanproto.h"
 
-static const gchar *const agent_only_rules[] = {"label", "label-memory", "path-rule", "worker",
-                                                NULL};
+static const gchar *const agent_only_rules[] = {"label",  "label-memory", "path-rule",
+                                                "worker", "taint",        NULL};
 
 gboolean
 fut_scan_rule_is_agent_only(const gchar *rule)

@@ -214,6 +214,7 @@ test_failed_result(void)
 	g_assert_cmpint(r->klass, ==, FUT_CLASS_II);
 	g_assert_false(r->complete);
 	g_assert_true(fut_scan_rule_is_agent_only("worker"));
+	g_assert_true(fut_scan_rule_is_agent_only("taint"));
 	g_assert_false(fut_scan_rule_is_agent_only("mynumber"));
 }
 
