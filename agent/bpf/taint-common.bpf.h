@@ -314,17 +314,6 @@ current_exe(void)
 	return task_exe(bpf_get_current_task_btf());
 }
 
-static __always_inline int
-current_exempt(void)
-{
-	struct fut_taint_exe *x;
-
-	if ((__u32)(bpf_get_current_pid_tgid() >> 32) == agent_tgid)
-		return 1;
-	x = current_exe();
-	return x != 0 && (x->flags & FUT_TAINT_EXE_EXEMPT);
-}
-
 /* The current process runs a taint-exempt program (a browser, a mail client) and is not the
  * agent, which reads every file to classify, spool and export it. */
 static __always_inline int
@@ -335,6 +324,32 @@ current_exempt_program(void)
 	if ((__u32)(bpf_get_current_pid_tgid() >> 32) == agent_tgid)
 		return 0;
 	x = current_exe();
+	return x != 0 && (x->flags & FUT_TAINT_EXE_EXEMPT);
+}
+
+/* Exempt from the taint itself: an exempt program, or the agent. */
+static __always_inline int
+current_exempt(void)
+{
+	return (__u32)(bpf_get_current_pid_tgid() >> 32) == agent_tgid || current_exempt_program();
+}
+
+/* The current thread is traced by a taint-exempt program (a browser tracing a process: it
+ * reads the tracee's memory with PTRACE_PEEKDATA, which asks no LSM, and is never tainted
+ * itself). What such a thread may read is what the browser may read. */
+static __always_inline int
+traced_by_exempt(void)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct task_struct *tracer;
+	struct fut_taint_exe *x;
+
+	if (t->ptrace == 0)
+		return 0;
+	tracer = t->parent;
+	if (tracer == 0 || (__u32)BPF_CORE_READ(tracer, tgid) == agent_tgid)
+		return 0;
+	x = task_exe(tracer);
 	return x != 0 && (x->flags & FUT_TAINT_EXE_EXEMPT);
 }
 

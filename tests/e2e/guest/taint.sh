@@ -52,13 +52,20 @@ ft_watched() {
 }
 
 # ft_browser: the "browser", a copy of curl named firefox-test at $bin/firefox-test, listed
-# and exempt (name prefix firefox). curl is also in [upload] names (as in the packaged
+# and exempt (name prefix firefox), and $bin/firefox-tracer (guest/exempt-tracer.c, where the
+# guest has gcc), exempt too. curl is also in [upload] names (as in the packaged
 # agent.conf): that must not exempt it.
 ft_browser() {
 	bin=$E2E_SCRATCH/bin
 	mkdir -p "$bin"
 	cp "$CURL" "$bin/firefox-test"
 	chmod 0755 "$bin" "$bin/firefox-test"
+	# an exempt program that traces (scenario 28), where the guest has gcc
+	if command -v gcc >/dev/null; then
+		gcc -O2 -Wall -o "$bin/firefox-tracer" "$E2E_SRCDIR/guest/exempt-tracer.c" ||
+			fail "cannot build guest/exempt-tracer.c"
+		chmod 0755 "$bin/firefox-tracer"
+	fi
 }
 
 # ft_listener: guest/recv-server.py on 192.0.2.1:8080, appending what it receives to $recv.
@@ -77,12 +84,14 @@ ft_listener() {
 # ft_start_agent NAME: futarid with upload control on $wfs (curl and the browser listed),
 # config $FE_ETC/agent-taint-NAME.conf; both layers must be on.
 ft_start_agent() {
+	local progs="$CURL;$bin/firefox-test"
+	[ ! -x "$bin/firefox-tracer" ] || progs="$progs;$bin/firefox-tracer"
 	FE_CONF=$FE_ETC/agent-taint-$1.conf
 	cat "$FE_ETC/agent.conf" - >"$FE_CONF" <<CONF
 
 [upload]
 filesystems = $wfs
-programs = $CURL;$bin/firefox-test
+programs = $progs
 names = firefox;curl
 CONF
 	chmod 0644 "$FE_CONF"

@@ -338,6 +338,20 @@ rc=$(inject "$f" memexempt "$bin/firefox-test" -s "file://$E2E_SCRATCH/hold")
 [ "$rc" = 0 ] || fail "a tainted process's write through the exempt browser's /proc/PID/mem, opened while clean, was not refused with EPERM (exit $rc: 1 went, 10 + errno, 50 + errno: the open failed)"
 logged_since "$before" "the write through the browser's /proc/PID/mem"
 note "/proc/PID/mem of the exempt browser, opened clean, written tainted: refused, logged"
+# An exempt tracer: the browser traces a clean process (attached while both were clean, here
+# PTRACE_TRACEME), which then reads the file; the browser would read its memory with
+# PEEKDATA and, never tainted, send it. The traced process's read of a marked file is
+# refused as the browser's own; a public file it still reads.
+[ -x "$bin/firefox-tracer" ] || fail "no exempt tracer (guest/exempt-tracer.c needs gcc in the guest)"
+rc=0
+e2e_as hanako timeout 60 "$bin/firefox-tracer" "$U/notice.txt" || rc=$?
+[ "$rc" = 1 ] || fail "a process traced by the exempt browser could not read the public notice (exit $rc: 0 refused, 2 another error)"
+before=$(denials)
+rc=0
+e2e_as hanako timeout 60 "$bin/firefox-tracer" "$f" || rc=$?
+[ "$rc" = 0 ] || fail "a process traced by the exempt browser read the Class II file (exit $rc: 1 read, 2 another error)"
+logged_since "$before" "the exempt tracer's tracee's refused read"
+note "exempt tracer: its tracee's read of the file refused, logged; the public notice read"
 
 # (5) A core dump (core_pattern set to a file for the test, put back at exit).
 cores=$E2E_SCRATCH/cores
