@@ -587,13 +587,12 @@ fut_taint_set_window(FutTaint *t, const gchar *request_id, gint64 not_after)
 	g_mutex_unlock(&t->lock);
 }
 
-gboolean
-fut_taint_allow(FutTaint *t,
-                int content_fd,
-                uid_t uid,
-                const gchar *program,
-                const gchar *request_id,
-                GError **error)
+/* Puts @key into the kernel's approval map under @request_id until its window's end. */
+static gboolean
+allow_key(FutTaint *t,
+          const struct fut_taint_approval_key *key,
+          const gchar *request_id,
+          GError **error)
 {
 	Allowed a = {0};
 	GArray *keys;
@@ -601,8 +600,7 @@ fut_taint_allow(FutTaint *t,
 	Allowed *known = NULL;
 	guint64 end;
 
-	if (!approval_key(t, content_fd, uid, program, &a.key, error))
-		return FALSE;
+	a.key = *key;
 	g_mutex_lock(&t->lock);
 	not_after = g_hash_table_lookup(t->windows, request_id);
 	if (not_after == NULL || !window_end_now(*not_after, &a.end)) {
@@ -643,6 +641,32 @@ fut_taint_allow(FutTaint *t,
 		t->approvals++;
 	}
 	g_mutex_unlock(&t->lock);
+	return TRUE;
+}
+
+gboolean
+fut_taint_allow(FutTaint *t,
+                int content_fd,
+                uid_t uid,
+                const gchar *program,
+                const gchar *request_id,
+                GError **error)
+{
+	struct fut_taint_approval_key k;
+	struct fut_taint_mark m = {0};
+
+	if (!approval_key(t, content_fd, uid, program, &k, error) ||
+	    !allow_key(t, &k, request_id, error))
+		return FALSE;
+	/* A copy the taint marked (cp of a labelled file, base64 of a roster) carries its
+	 * origin's mark, and what its readers hold is named by that origin: the approval of the
+	 * copy covers that too, or the approved browser's read of the copy stays refused. */
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.inode_marks), &content_fd, &m) == 0 &&
+	    (m.file_class == 1 || m.file_class == 2) && (m.origin.ino != 0 || m.origin.dev != 0) &&
+	    (m.origin.ino != k.origin.ino || m.origin.dev != k.origin.dev)) {
+		k.origin = m.origin;
+		return allow_key(t, &k, request_id, error);
+	}
 	return TRUE;
 }
 

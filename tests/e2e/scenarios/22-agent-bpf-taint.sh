@@ -195,6 +195,15 @@ browser_refused browser-copy "$shm/copy.txt" "$MARKER"
 # (The base64 text's start from the marker itself: a command substitution reading the marked
 # copy would taint this shell through the pipe, and every later child with it.)
 browser_refused browser-b64 "$shm/copy.b64" "$(printf %s "$MARKER" | base64 | head -c 16)"
+# The same through a pipe: cat reads the file and pipes it into the browser.
+: >"$recv"
+before=$(denials)
+e2e_as hanako timeout 30 bash -c "cat '$f' | $B -T - $URL" >"$E2E_SCRATCH/browser-pipe.out" 2>&1 || true
+! grep -q "$MARKER" "$recv" || fail "browser-pipe: the browser sent what cat piped into it"
+for ((i = 0; i < 50; i++)); do [ "$(denials)" -gt "$before" ] && break; sleep 0.1; done
+fe_log_has '"upload.denied"' bpf-lsm '"call":"exempt-read"' firefox-test tender-77-bid.txt >/dev/null &&
+	[ "$(denials)" -gt "$before" ] || fail "browser-pipe: the browser's refused read of the pipe is not logged"
+note "browser-pipe: the browser's read of a marked pipe refused, logged"
 e2e_as hanako sh -c "base64 '$f' >'$U/copy-home.b64'"
 rc=0
 e2e_as hanako timeout 30 bash -c "$B -T '$U/copy-home.b64' $URL" >"$E2E_SCRATCH/home-copy.out" 2>&1 || rc=$?
@@ -225,7 +234,7 @@ got=$(e2e_as hanako timeout 30 "$bin/firefox-test" -s -m 10 http://127.0.0.1:809
 kill "$SPID" 2>/dev/null
 wait "$SPID" 2>/dev/null || true
 case $got in *"$MARKER"*) fail "the browser received the content from a tainted local server (exit $rc)" ;; esac
-fe_log_has '"upload.denied"' bpf-lsm '"call":"receive"' firefox-test >/dev/null ||
+fe_log_has '"upload.denied"' bpf-lsm '"call":"exempt-receive"' firefox-test >/dev/null ||
 	fail "the browser's refused receive is not logged (exit $rc): $(tail -n 1 "$FE_LOG"/egress-*.jsonl | cut -c1-600)"
 note "browser-loopback: the browser's receive from a tainted local server refused (exit $rc), logged"
 # futari classify (and so export and upload-request, which judge the same way) says what
@@ -258,6 +267,25 @@ rc=0
 e2e_as dave timeout 30 bash -c "$C -T - $URL <'$f'" || rc=$?
 [ "$rc" -ne 0 ] && ! grep -q "$MARKER" "$recv" || fail "dave's curl sent under hanako's approval"
 [ "$(denials)" -gt "$before" ] || { sleep 1; [ "$(denials)" -gt "$before" ]; } || fail "dave's refusal not logged"
+
+# An approval of the base64 copy (Class II by its mark) for the browser: requested, signed and
+# redeemed like any other; the approved browser's open (fanotify) and read (the kernel: the
+# copy's mark names the original, and the approval covers both) then go through.
+out=$(e2e_as hanako "$FUTARI" upload-request "$U/copy-home.b64" --to 192.0.2.1 --app "$bin/firefox-test" \
+	--reason "send the encoded bid" 2>&1) || fail "futari upload-request of the copy failed: $out"
+[ -f "$U/copy-home.b64.futari-request" ] || fail "no request beside the copy: $out"
+fe_sign alice "$U/copy-home.b64.futari-request" "$E2E_SCRATCH/b64.futari-approval" ||
+	fail "alice could not sign the copy's request: $(cat "$FE/sign.out")"
+cp "$E2E_SCRATCH/b64.futari-approval" /home/hanako/b64.futari-approval
+chown hanako: /home/hanako/b64.futari-approval
+out=$(e2e_as hanako "$FUTARI" redeem /home/hanako/b64.futari-approval 2>&1) ||
+	fail "futari redeem of the copy's approval refused: $out"
+: >"$recv"
+e2e_as hanako timeout 30 bash -c "$B -T '$U/copy-home.b64' $URL" >"$E2E_SCRATCH/b64-approved.out" 2>&1 ||
+	fail "the approved browser's upload of the copy failed: $(cat "$E2E_SCRATCH/b64-approved.out") $(tail -n 1 "$FE_LOG"/egress-*.jsonl | cut -c1-600)"
+grep -qF "$(printf %s "$MARKER" | base64 | head -c 16)" "$recv" ||
+	fail "the listener did not receive the approved copy: $(tail -n 2 "$FE_LOG"/egress-*.jsonl | cut -c1-600)"
+note "browser-approved: the approved base64 copy went out with the approved browser"
 
 # The window's end is the kernel's own: an approval ends in the BPF program at its window's
 # end (the boot clock), not up to a minute later at the agent's tick. A second file with other
