@@ -178,6 +178,19 @@ fut_notify_message_from_event(JsonObject *event, GError **error)
 		                          reason != NULL ? reason : _("no reason given"));
 		m->urgent = TRUE;
 	} else if (g_str_equal(name, "upload.denied") && g_strcmp0(layer, "bpf-lsm") == 0 &&
+	           (g_strcmp0(call, "exempt-read") == 0 ||
+	            g_strcmp0(call, "exempt-receive") == 0)) {
+		/* a browser or mail client (never tainted: it sends what it reads) may not take in
+		 * classified content through a copy or from a local program */
+		m->summary = g_strdup_printf(_("Reading content from %s refused"), file);
+		m->body = g_strdup_printf(
+		    _("%s sends what it reads, and what it tried to read came from %s (Class %s): "
+		      "a copy written from it, or a program on this PC that read it. Ask for an "
+		      "approval with \"futari upload-request\"."),
+		    program != NULL ? program : _("this program"), file, klass);
+		m->folder = folder_of(raw_str(object, "path"));
+		m->urgent = TRUE;
+	} else if (g_str_equal(name, "upload.denied") && g_strcmp0(layer, "bpf-lsm") == 0 &&
 	           g_strcmp0(call, "read") == 0) {
 		/* a FUSE filesystem's server may not read classified content: its answers would
 		 * reach its readers unchecked */

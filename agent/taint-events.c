@@ -61,9 +61,9 @@ kind_reason(FutTaintDenialKind kind)
 		       "its readers after it read one (what it serves reaches whoever reads its "
 		       "files)";
 	case FUT_TAINT_DENIED_EXEMPT_READ:
-		return "a browser or mail client tried to read a file written from classified "
-		       "content (a copy made by a process that read a Class I/II file), or to "
-		       "receive what such a process sent it, with no approval";
+		return "a browser or mail client (or a process one of them traces) tried to read a "
+		       "classified file or a copy written from classified content, or to receive "
+		       "what a process that read one sent it, with no approval";
 	case FUT_TAINT_DENIED_SEND:
 	default:
 		return "a process that read a classified file tried to send to the network";
@@ -97,8 +97,12 @@ fut_taint_denial_to_log_event(const FutTaintDenial *d)
 	if (d->call != NULL)
 		fut_log_event_set_detail(ev, "call", d->call);
 	if (d->target != NULL)
-		fut_log_event_set_detail(
-		    ev, g_strcmp0(d->call, "read") == 0 ? "read_file" : "written_file", d->target);
+		fut_log_event_set_detail(ev,
+		                         g_strcmp0(d->call, "read") == 0 ||
+		                                 g_strcmp0(d->call, "exempt-read") == 0
+		                             ? "read_file"
+		                             : "written_file",
+		                         d->target);
 	if (d->kind == FUT_TAINT_DENIED_SPLICE && d->file_class == 0)
 		return ev;
 	fut_log_event_set_detail_int(ev, "dev", (gint64)MIN(d->origin_dev, G_MAXINT64));
@@ -295,11 +299,14 @@ fut_taint_on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof *e)
 		return 0;
-	if (e->call == FUT_TAINT_CALL_FUSE_READ || e->call == FUT_TAINT_CALL_EXEMPT_READ) {
+	if (e->call == FUT_TAINT_CALL_FUSE_READ) {
 		target = g_strndup(e->target, sizeof e->target);
 		d.call = "read";
+	} else if (e->call == FUT_TAINT_CALL_EXEMPT_READ) {
+		target = g_strndup(e->target, sizeof e->target);
+		d.call = "exempt-read";
 	} else if (e->call == FUT_TAINT_CALL_EXEMPT_RECV) {
-		d.call = "receive";
+		d.call = "exempt-receive";
 	} else if (e->call == FUT_TAINT_CALL_FUSE_REPLY) {
 		d.call = "write";
 	} else if (e->call == FUT_TAINT_CALL_IOCTL) {

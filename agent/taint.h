@@ -44,9 +44,11 @@ typedef enum {
 	 * its answer through /dev/fuse while tainted (call "write"); destination: "FUSE
 	 * filesystem served by this process". */
 	FUT_TAINT_DENIED_FUSE_SERVE = 9,
-	/* A browser's or mail client's read or mapping of a file holding Class I/II content
-	 * (a copy a tainted process wrote) without an approval (call "read"; target: the file's
-	 * name; destination: the program itself). A PENDING refusal may carry the same call. */
+	/* A browser's or mail client's (or its tracee's) read or mapping of a file holding
+	 * Class I/II content (a copy a tainted process wrote) without an approval (call
+	 * "exempt-read"; target: the file's name), or its receive of what a tainted process
+	 * sent on a unix or loopback socket (call "exempt-receive"); destination: the program
+	 * itself. A PENDING refusal may carry the same calls. */
 	FUT_TAINT_DENIED_EXEMPT_READ = 10,
 } FutTaintDenialKind;
 
@@ -63,7 +65,8 @@ typedef struct {
 	const gchar *destination; /* "192.0.2.1:8080", "[2001:db8::1]:443", "nfs4 /mnt/share" */
 	const gchar *target;      /* REMOTE_FS: the written file's name (no folder), or NULL */
 	const gchar
-	    *call; /* REMOTE_FS: "write" or "mmap"; USB: "ioctl"; PTRACE: "ptrace"; or NULL */
+	    *call; /* REMOTE_FS: "write" or "mmap"; USB: "ioctl"; PTRACE: "ptrace"; FUSE_SERVE:
+	            * "read" or "write"; EXEMPT_READ: "exempt-read" or "exempt-receive"; or NULL */
 	/* PENDING only: verdicts the kernel had lost (its resolution map is an LRU) and the agent
 	 * gave it again after this refusal, so the process's next try is decided on them. */
 	guint republished;

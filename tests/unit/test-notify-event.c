@@ -157,6 +157,21 @@ test_written_refused_denied(void)
 		g_assert_null(strstr(fu->body, "until it exits"));
 		g_assert_cmpstr(fu->folder, ==, "/home/a");
 	}
+	/* the browser refused a copy of the roster (or what a local program sent it): said as
+	 * such, not as a FUSE server's read nor as "until it exits" */
+	{
+		g_autoptr(FutNotifyMessage) br =
+		    map("{\"event\":\"upload.denied\",\"object\":{\"path\":\"/home/a/roster.csv\","
+		        "\"class\":\"II\"},\"destination\":{\"kind\":\"upload\",\"host\":"
+		        "\"this program\",\"program\":\"/usr/lib/firefox-esr/firefox-esr\"},"
+		        "\"detail\":{\"layer\":\"bpf-lsm\",\"call\":\"exempt-read\"}}",
+		        &error);
+		g_assert_no_error(error);
+		g_assert_cmpstr(br->summary, ==, "Reading content from roster.csv refused");
+		g_assert_nonnull(strstr(br->body, "firefox-esr sends what it reads"));
+		g_assert_null(strstr(br->body, "serves files"));
+		g_assert_null(strstr(br->body, "until it exits"));
+	}
 	a = map("{\"event\":\"approval.refused\",\"reason\":\"self-approval\"}", &error);
 	g_assert_no_error(error);
 	g_assert_nonnull(strstr(a->body, "self-approval"));
