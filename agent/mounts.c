@@ -296,8 +296,10 @@ mounts_everywhere(guint major, guint minor, FutMountWatch *watch, GError **error
 			                             &oe, NULL);
 			/* A table that cannot be opened for any other reason than its process
 			 * having ended (out of descriptors, say) is a namespace not looked at:
-			 * the pass fails, never skips it. */
-			if (found == NULL && oe != 0 && oe != ENOENT && oe != ESRCH) {
+			 * the pass fails, never skips it. A process that is exiting has let go of
+			 * its namespaces already (EINVAL from the open): ended too. */
+			if (found == NULL && oe != 0 && oe != ENOENT && oe != ESRCH &&
+			    oe != EINVAL) {
 				closedir(d);
 				if (watch != NULL)
 					watch_disarm(watch);
