@@ -1,8 +1,8 @@
 #!/bin/sh
 # futari-notify and the real futarid's export.progress (root: loop-device sticks, as in
-# notify-agent.sh): `futari export -R` of a folder of 60 files shows one notification for
+# notify-agent.sh): `futari export -R` of a folder of 300 files shows one notification for
 # the job, updated in place (the same id) with a rising progress value, then turned into
-# "Exported to alpha" with all 60 files written; the files are not announced one by one.
+# "Exported to alpha" with all 300 files written; the files are not announced one by one.
 # Another user's notifier shows nothing.
 # The job is made long whatever the machine's speed: the CLI is frozen (SIGSTOP) after its
 # first file was written, and the agent then sends nothing new; the progress must be shown
@@ -34,7 +34,11 @@ notifier "$other" "$U2"
 
 src="$HOME_U/photos"
 mkdir -p "$src"
-for i in $(seq 60); do public_file "$src/p$i.txt" 524288 "photo $i"; done
+# Many more files than the CLI keeps with the agent (up to 40: 8 being read, 32 in flight),
+# so that freezing the CLI leaves the job unfinished: with 60 files (when the CLI kept 3),
+# a distcheck build had written all 60 before the freeze took hold.
+NFILES=300
+for i in $(seq $NFILES); do public_file "$src/p$i.txt" 65536 "photo $i"; done
 chown -R 65534:65534 "$src"
 # Not as_user in the background: that is a shell (a function) whose child is the CLI, and
 # SIGSTOP to the shell would not freeze the CLI at all.
@@ -61,8 +65,8 @@ freeze_after() {
 		[ "$i" -lt 100 ] || fail "the CLI is not frozen: $(cat "/proc/$cli/status" 2>&1)"
 		sleep 0.01
 	done
-	# The CLI has at most 3 files with the agent: the job must still be running.
-	[ "$(written)" -lt 55 ] || fail "the export was nearly done before it was frozen ($(written) written)"
+	# The CLI has at most 40 files with the agent: the job must still be running.
+	[ "$(written)" -lt $((NFILES - 5)) ] || fail "the export was nearly done before it was frozen ($(written) written)"
 }
 progress_shown() {
 	grep -c '"summary": *"Exporting to alpha"' "$U1/got" 2>/dev/null
@@ -81,13 +85,13 @@ until [ "$(progress_shown)" -gt "$shown" ]; do
 done
 kill -CONT "$cli"
 wait "$cli" || fail "the export failed: $(cat "$TEST_TMP/export.out")"
-grep -q "60 written" "$TEST_TMP/export.out" || fail "not all written: $(cat "$TEST_TMP/export.out")"
+grep -q "$NFILES written" "$TEST_TMP/export.out" || fail "not all written: $(cat "$TEST_TMP/export.out")"
 wait_text "$U1/got" "files done" || fail "no summary: $(cat "$U1/got" "$U1/notify.err" 2>&1)"
 touch "$U1/stop" "$U2/stop"
 for d in "$U1" "$U2"; do
 	wait_file "$d/notify.rc" || fail "futari-notify did not stop: $(cat "$d/notify.err")"
 done
-python3 - "$U1/got" <<'PY' || fail "wrong notifications: $(cat "$U1/got")"
+python3 - "$U1/got" "$NFILES" <<'PY' || fail "wrong notifications: $(cat "$U1/got")"
 import json, sys
 n = [json.loads(l) for l in open(sys.argv[1])]
 prog = [x for x in n if x["summary"] == "Exporting to alpha"]
@@ -99,7 +103,9 @@ values = [x["value"] for x in prog]
 assert values == sorted(values) and values[0] < values[-1], values
 end = n[-1]
 assert end["summary"] == "Exported to alpha" and end["id"] == job and end["replaces"] == job, end
-assert "60 of 60 files done" in end["body"] and "60 written" in end["body"], end
+nfiles = int(sys.argv[2])
+assert "%d of %d files done" % (nfiles, nfiles) in end["body"], end
+assert "%d written" % nfiles in end["body"], end
 assert "value" not in end, end
 # The folder's files are in the summary, not one notification each.
 assert len(n) == len(prog) + 1, [x["summary"] for x in n]
