@@ -47,7 +47,7 @@ typedef enum {
 	/* A browser's or mail client's (or its tracee's) read or mapping of a file holding
 	 * Class I/II content (a copy a tainted process wrote) without an approval (call
 	 * "exempt-read"; target: the file's name), or its receive of what a tainted process
-	 * sent on a unix or loopback socket (call "exempt-receive"); destination: the program
+	 * sent on a loopback flow (call "exempt-receive"); destination: the program
 	 * itself. A PENDING refusal may carry the same calls. */
 	FUT_TAINT_DENIED_EXEMPT_READ = 10,
 } FutTaintDenialKind;

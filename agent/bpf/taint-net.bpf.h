@@ -211,7 +211,7 @@ decide_egress(
 }
 
 /* A taint-exempt program (a browser, a mail client) reads or maps @file, or receives on a
- * unix or loopback socket (@file NULL), whose mark @m (the inode's or the socket's own
+ * loopback flow (@file NULL), whose mark @m (the inode's or the socket's own
  * storage) says what was written into it. Exempt programs are never tainted, so
  * what they read is what they may send: a file holding Class I/II content (a copy a tainted
  * process wrote, whatever its bytes look like) is refused unless an approval covers that
@@ -501,9 +501,9 @@ recv_from(const struct fut_taint_mark *m, int lsm, int exempt)
 }
 
 /* A receive taints when what it returns came from a tainted sender. @lsm: from the LSM hook
- * (may read inode storage), where a browser's or mail client's receive of marked data is
- * refused (-EPERM; a receive that blocked and got the data later is seen only by the fexit
- * program, which cannot refuse: not covered). */
+ * (may read inode storage), where a browser's or mail client's receive of marked data on a
+ * loopback flow is refused (-EPERM; a receive that blocked and got the data later is seen
+ * only by the fexit program, which cannot refuse: not covered). */
 static __always_inline int
 recv_taint(struct socket *sock, int lsm)
 {
@@ -530,7 +530,10 @@ recv_taint(struct socket *sock, int lsm)
 	}
 	if (m == 0 || !has_mark(m))
 		return 0;
-	if (lsm && !exempt && current_exempt_program())
+	/* Loopback only: over unix sockets a browser talks to the compositor, the input
+	 * method, the sound server, which every tainted program talks to as well; refusing
+	 * their messages would break the browser (docs/upload-control.md). */
+	if (lsm && !exempt && family != AF_UNIX && current_exempt_program())
 		return decide_exempt_read(m, 0);
 	recv_from(m, lsm, lsm ? exempt : receiver_noted());
 	return 0;

@@ -125,7 +125,7 @@ enum fut_taint_event_kind {
 	 * reads) read or mapped a regular file whose mark holds Class I/II content, not under
 	 * an approval: a copy a tainted process wrote (cp of a labelled file, base64, xz), on any
 	 * filesystem (call FUT_TAINT_CALL_EXEMPT_READ; target: the file's name), or received
-	 * what a tainted process sent on a unix or loopback socket (FUT_TAINT_CALL_EXEMPT_RECV).
+	 * what a tainted process sent on a loopback flow (FUT_TAINT_CALL_EXEMPT_RECV).
 	 * Content in the mark not classified yet is a PENDING refusal with the same call. */
 	FUT_TAINT_EVENT_DENY_EXEMPT_READ = 10,
 };
@@ -138,8 +138,7 @@ enum fut_taint_event_kind {
 #define FUT_TAINT_CALL_FUSE_READ   5 /* DENY_FUSE_SERVE: the server's read of a file */
 #define FUT_TAINT_CALL_FUSE_REPLY  6 /* DENY_FUSE_SERVE: its write to /dev/fuse */
 #define FUT_TAINT_CALL_EXEMPT_READ 7 /* DENY_EXEMPT_READ: an exempt program's read or mapping */
-#define FUT_TAINT_CALL_EXEMPT_RECV                                                                 \
-	8 /* DENY_EXEMPT_READ: its receive on a unix or loopback socket */
+#define FUT_TAINT_CALL_EXEMPT_RECV 8 /* DENY_EXEMPT_READ: its receive on a loopback flow */
 
 #define FUT_TAINT_COMM_LEN 16
 #define FUT_TAINT_NAME_LEN 64
