@@ -19,18 +19,6 @@
 #include "procinfo.h"
 #include "util.h"
 
-void
-fw_approval_free(gpointer p)
-{
-	Approval *a = p;
-	if (a == NULL)
-		return;
-	g_free(a->id);
-	g_free(a->program);
-	g_free(a->program_real);
-	g_free(a);
-}
-
 gboolean
 fw_files_lookup(FutFanwatch *fw, const Ident *id, FileEntry *ret)
 {
@@ -254,135 +242,6 @@ fw_under_observe(FutFanwatch *fw, const gchar *path)
 	return FALSE;
 }
 
-static gboolean
-approval_program_matches(const Approval *a, const gchar *exe, const Key *exe_key)
-{
-	g_autofree gchar *m = NULL;
-
-	if (a->program == NULL)
-		return TRUE;
-	if (a->has_program_id && a->program_id.dev == exe_key->dev &&
-	    a->program_id.ino == exe_key->ino)
-		return TRUE;
-	if (exe == NULL)
-		return FALSE;
-	m = fw_exe_path_for_match(exe);
-	return g_strcmp0(m, a->program) == 0 || g_strcmp0(m, a->program_real) == 0;
-}
-
-/* TRUE when some active approval names this requester and program (any content). */
-static gboolean
-approval_possible(FutFanwatch *fw, const Event *ev)
-{
-	GHashTableIter it;
-	gpointer value;
-	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-	gboolean found = FALSE;
-
-	g_mutex_lock(&fw->lock);
-	g_hash_table_iter_init(&it, fw->approvals);
-	while (!found && g_hash_table_iter_next(&it, NULL, &value)) {
-		const Approval *a = value;
-		found = a->uid == ev->uid && now >= a->not_before && now <= a->not_after &&
-		        approval_program_matches(a, ev->exe, &ev->exe_key);
-	}
-	g_mutex_unlock(&fw->lock);
-	return found;
-}
-
-/* Returns the id of an approval covering the event now, or NULL. Caller frees. */
-static gchar *
-approval_find(FutFanwatch *fw, const Event *ev)
-{
-	GHashTableIter it;
-	gpointer value;
-	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-	gchar *found = NULL;
-
-	g_mutex_lock(&fw->lock);
-	g_hash_table_iter_init(&it, fw->approvals);
-	while (found == NULL && g_hash_table_iter_next(&it, NULL, &value)) {
-		const Approval *a = value;
-		if (memcmp(a->sha256, ev->sha256, FUT_SHA256_LEN) != 0 || a->uid != ev->uid)
-			continue;
-		if (now < a->not_before || now > a->not_after)
-			continue;
-		if (!approval_program_matches(a, ev->exe, &ev->exe_key))
-			continue;
-		found = g_strdup(a->id);
-	}
-	g_mutex_unlock(&fw->lock);
-	return found;
-}
-
-gboolean
-fut_fanwatch_add_approval(FutFanwatch *fw, const FutFanwatchApproval *approval, GError **error)
-{
-	Approval *a;
-	struct stat st;
-
-	if (approval->id == NULL || approval->id[0] == '\0') {
-		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA, _("approval without an id"));
-		return FALSE;
-	}
-	if (approval->not_after < approval->not_before) {
-		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
-		            _("approval window ends before it begins"));
-		return FALSE;
-	}
-	if (approval->program != NULL && !g_path_is_absolute(approval->program)) {
-		g_set_error(error, FUT_ERROR, FUT_ERROR_INVALID_DATA,
-		            _("approval program is not an absolute path"));
-		return FALSE;
-	}
-	a = g_new0(Approval, 1);
-	a->id = g_strdup(approval->id);
-	memcpy(a->sha256, approval->sha256, FUT_SHA256_LEN);
-	a->uid = approval->uid;
-	a->program = g_strdup(approval->program);
-	a->not_before = approval->not_before;
-	a->not_after = approval->not_after;
-	if (a->program != NULL) {
-		a->program_real = realpath(a->program, NULL);
-		if (stat(a->program, &st) == 0) {
-			a->has_program_id = TRUE;
-			a->program_id.dev = (guint64)st.st_dev;
-			a->program_id.ino = (guint64)st.st_ino;
-		}
-	}
-	g_mutex_lock(&fw->lock);
-	if (!g_hash_table_contains(fw->approvals, a->id) &&
-	    g_hash_table_size(fw->approvals) >= APPROVALS_MAX) {
-		g_mutex_unlock(&fw->lock);
-		fw_approval_free(a);
-		g_set_error(error, FUT_ERROR, FUT_ERROR_TOO_LARGE,
-		            _("too many active upload approvals (%u)"), (guint)APPROVALS_MAX);
-		return FALSE;
-	}
-	g_hash_table_replace(fw->approvals, a->id, a);
-	g_mutex_unlock(&fw->lock);
-	return TRUE;
-}
-
-gboolean
-fut_fanwatch_remove_approval(FutFanwatch *fw, const gchar *id)
-{
-	gboolean removed;
-
-	g_mutex_lock(&fw->lock);
-	removed = g_hash_table_remove(fw->approvals, id);
-	g_mutex_unlock(&fw->lock);
-	return removed;
-}
-
-void
-fut_fanwatch_clear_approvals(FutFanwatch *fw)
-{
-	g_mutex_lock(&fw->lock);
-	g_hash_table_remove_all(fw->approvals);
-	g_mutex_unlock(&fw->lock);
-}
-
 /* The pair a record stands for: the user, the program and the file. Another user's open of
  * the same file by the same program is their own egress and gets its own record. NULL when
  * the user cannot be read: never deduplicated. */
@@ -538,7 +397,7 @@ check_approval(FutFanwatch *fw, Event *ev, gboolean hash)
 	}
 	/* Hashing a large file costs a worker for a while: only hash when an approval could
 	 * match at all. */
-	if (!approval_possible(fw, ev))
+	if (!fw_approval_possible(fw, ev))
 		return deny_verdict(ev, no);
 	if (!ev->has_sha256) {
 		FileEntry e;
@@ -553,7 +412,7 @@ check_approval(FutFanwatch *fw, Event *ev, gboolean hash)
 			ev->has_sha256 = TRUE;
 		}
 	}
-	ev->approval_id = approval_find(fw, ev);
+	ev->approval_id = fw_approval_find(fw, ev);
 	if (ev->approval_id == NULL)
 		return deny_verdict(ev, no);
 	/* Writing the record durably and telling the taint layer (which opens the program's

@@ -369,6 +369,10 @@ gchar *fw_parse_applet(const gchar *cmdline, gsize len);
 
 /* fanwatch-decide.c */
 void fw_approval_free(gpointer p);
+/* TRUE when some active approval names this requester and program (any content). */
+gboolean fw_approval_possible(FutFanwatch *fw, const Event *ev);
+/* The id of an approval covering the event now (its digest set), or NULL. Caller frees. */
+gchar *fw_approval_find(FutFanwatch *fw, const Event *ev);
 gboolean fw_files_lookup(FutFanwatch *fw, const Ident *id, FileEntry *ret);
 guint fw_file_class(FutFanwatch *fw, int fd, const Ident *id, const gchar *path);
 gboolean fw_file_digest(FutFanwatch *fw,
