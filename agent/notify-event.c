@@ -191,6 +191,17 @@ fut_notify_message_from_event(JsonObject *event, GError **error)
 		m->folder = folder_of(raw_str(object, "path"));
 		m->urgent = TRUE;
 	} else if (g_str_equal(name, "upload.denied") && g_strcmp0(layer, "bpf-lsm") == 0 &&
+	           g_strcmp0(call, "exempt-feed") == 0) {
+		/* a program that read classified content tried to hand it to a browser or mail
+		 * client through a pipe or a local connection the browser reads */
+		m->summary = g_strdup_printf(_("Passing %s to a browser refused"), file);
+		m->body = g_strdup_printf(
+		    _("%s read %s (Class %s) and tried to pass it to %s, which sends what it "
+		      "reads. Ask for an approval with \"futari upload-request\"."),
+		    program != NULL ? program : _("this program"), file, klass, dest);
+		m->folder = folder_of(raw_str(object, "path"));
+		m->urgent = TRUE;
+	} else if (g_str_equal(name, "upload.denied") && g_strcmp0(layer, "bpf-lsm") == 0 &&
 	           g_strcmp0(call, "read") == 0) {
 		/* a FUSE filesystem's server may not read classified content: its answers would
 		 * reach its readers unchecked */

@@ -64,6 +64,11 @@ kind_reason(FutTaintDenialKind kind)
 		return "a browser or mail client (or a process one of them traces) tried to read a "
 		       "classified file or a copy written from classified content, or to receive "
 		       "what a process that read one sent it, with no approval";
+	case FUT_TAINT_DENIED_EXEMPT_FEED:
+		return "a process that read a classified file tried to pass it to a browser or "
+		       "mail "
+		       "client through a pipe or a loopback connection the browser reads, with no "
+		       "approval";
 	case FUT_TAINT_DENIED_SEND:
 	default:
 		return "a process that read a classified file tried to send to the network";
@@ -259,6 +264,21 @@ format_destination(const struct fut_taint_event *e)
 		return g_strdup("FUSE filesystem served by this process");
 	if (e->call == FUT_TAINT_CALL_EXEMPT_READ || e->call == FUT_TAINT_CALL_EXEMPT_RECV)
 		return g_strdup("this program (a browser or mail client sends what it reads)");
+	if (e->call == FUT_TAINT_CALL_EXEMPT_FEED) {
+		g_autofree gchar *comm = g_strndup(e->target, sizeof e->target);
+
+		if (e->family == AF_INET || e->family == AF_INET6) {
+			inet_ntop(e->family, e->addr, buf, sizeof buf);
+			return g_strdup_printf(
+			    e->family == AF_INET
+			        ? "process %u (%s), a browser or mail client, at %s:%u"
+			        : "process %u (%s), a browser or mail client, at [%s]:%u",
+			    e->fs_dev, comm, buf, e->port);
+		}
+		return g_strdup_printf(
+		    "process %u (%s), a browser or mail client, reading this pipe", e->fs_dev,
+		    comm);
+	}
 	if (e->call == FUT_TAINT_CALL_PTRACE) {
 		g_autofree gchar *comm = g_strndup(e->target, sizeof e->target);
 
@@ -307,6 +327,8 @@ fut_taint_on_event(void *ctx, void *data, size_t size)
 		d.call = "exempt-read";
 	} else if (e->call == FUT_TAINT_CALL_EXEMPT_RECV) {
 		d.call = "exempt-receive";
+	} else if (e->call == FUT_TAINT_CALL_EXEMPT_FEED) {
+		d.call = "exempt-feed";
 	} else if (e->call == FUT_TAINT_CALL_FUSE_REPLY) {
 		d.call = "write";
 	} else if (e->call == FUT_TAINT_CALL_IOCTL) {

@@ -50,6 +50,12 @@ typedef enum {
 	 * sent on a loopback flow (call "exempt-receive"); destination: the program
 	 * itself. A PENDING refusal may carry the same calls. */
 	FUT_TAINT_DENIED_EXEMPT_READ = 10,
+	/* A write into a pipe, or a send on a loopback flow, that a browser or mail client
+	 * reads, by a process holding Class I/II content, without an approval for the reader
+	 * (call "exempt-feed"; destination: "process PID (COMM), a browser or mail client,
+	 * reading this pipe" or "..., at 127.0.0.1:PORT", the browser's end of the flow). A PENDING
+	 * refusal may carry the same call. */
+	FUT_TAINT_DENIED_EXEMPT_FEED = 11,
 } FutTaintDenialKind;
 
 /* One refused connect or send, as the kernel reported it. Strings are raw (not escaped). */
@@ -64,9 +70,9 @@ typedef struct {
 	const gchar *comm;
 	const gchar *destination; /* "192.0.2.1:8080", "[2001:db8::1]:443", "nfs4 /mnt/share" */
 	const gchar *target;      /* REMOTE_FS: the written file's name (no folder), or NULL */
-	const gchar
-	    *call; /* REMOTE_FS: "write" or "mmap"; USB: "ioctl"; PTRACE: "ptrace"; FUSE_SERVE:
-	            * "read" or "write"; EXEMPT_READ: "exempt-read" or "exempt-receive"; or NULL */
+	const gchar *call;        /* REMOTE_FS: "write" or "mmap"; USB: "ioctl"; PTRACE: "ptrace";
+	                           * FUSE_SERVE:        "read" or "write"; EXEMPT_READ: "exempt-read" or
+	                           * "exempt-receive";        EXEMPT_FEED: "exempt-feed"; or NULL */
 	/* PENDING only: verdicts the kernel had lost (its resolution map is an LRU) and the agent
 	 * gave it again after this refusal, so the process's next try is decided on them. */
 	guint republished;

@@ -105,6 +105,28 @@ struct {
 	__type(value, struct fut_taint_mark);
 } pipe_marks SEC(".maps");
 
+/* Pipes and loopback flows a browser or mail client (or a process one traces) reads: the
+ * pipe's inode_key(), or FLOW_READER_TAG | the flow's loopback_marks key; the value says who
+ * reads. A read check runs before the read blocks, so what a tainted writer puts in while
+ * the reader waits would never meet it: decide_exempt_feed() refuses it at the write or send
+ * instead (docs/upload-control.md, "Exempt programs and marked copies"). */
+struct fut_exempt_reader {
+	__u32 pid; /* thread group */
+	__u32 uid;
+	__u32 exe_id; /* the program's approval key part (0: none) */
+	__u32 pad;
+	char comm[16];
+};
+
+#define FLOW_READER_TAG 0xffffffff00000000ULL
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, struct fut_exempt_reader);
+} exempt_readers SEC(".maps");
+
 /* A splice in progress into a pipe: pid_tgid -> the pipe's inode_key(), so the read check
  * of the file it splices from (file_permission, inside do_splice, before any data moves)
  * marks the pipe. */
@@ -256,6 +278,8 @@ __u32 mm_lookup_all = 0;
 __u32 fuse_servers_used = 0;
 /* Nonzero once a splice note went to splice_unnoted: socket write checks look it up only then. */
 __u32 splice_unnoted_used = 0;
+/* Nonzero once an exempt reader was noted in exempt_readers: writers look it up only then. */
+__u32 exempt_readers_used = 0;
 
 static __always_inline int
 stronger(__u32 a, __u32 b)

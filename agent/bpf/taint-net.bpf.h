@@ -247,6 +247,73 @@ decide_exempt_read(struct fut_taint_mark *m, struct file *file)
 	return -EPERM;
 }
 
+/* The current process, a browser or mail client or a process one traces, is about to read
+ * the pipe or loopback flow @key (exempt_readers): noted before the read can block. */
+static __always_inline void
+note_exempt_reader(__u64 key)
+{
+	struct fut_exempt_reader r = {}, *old;
+	struct fut_taint_exe *x = current_exe();
+
+	r.pid = (__u32)(bpf_get_current_pid_tgid() >> 32);
+	old = bpf_map_lookup_elem(&exempt_readers, &key);
+	if (old != 0 && old->pid == r.pid)
+		return;
+	r.uid = (__u32)bpf_get_current_uid_gid();
+	r.exe_id = x != 0 ? x->exe_id : 0;
+	bpf_get_current_comm(r.comm, sizeof r.comm);
+	exempt_readers_used = 1; /* before the entry: a writer never misses it */
+	bpf_map_update_elem(&exempt_readers, &key, &r, BPF_ANY);
+}
+
+/* A tainted or pending process (@m) writes into the pipe or sends on the loopback flow @key
+ * (@d: the flow's destination, or none for a pipe) that a browser or mail client reads
+ * (exempt_readers): what it puts in reaches the browser even when the browser's read check
+ * ran before, while the pipe or socket was empty. Refused as the browser's read would be
+ * (decide_exempt_read()): unless the content is Class III or an approval covers it for the
+ * reader's user and program. 0 or -EPERM with a ring buffer record naming the reader. */
+static __always_inline int
+decide_exempt_feed(struct fut_taint_mark *m, __u64 key, const struct dest *d)
+{
+	struct fut_taint_approval_key k = {};
+	struct fut_exempt_reader *r;
+	struct fut_taint_event *e;
+	__u32 kind = FUT_TAINT_EVENT_DENY_EXEMPT_FEED;
+	__u64 seq;
+
+	if (!exempt_readers_used || key == 0)
+		return 0;
+	r = bpf_map_lookup_elem(&exempt_readers, &key);
+	if (r == 0)
+		return 0;
+	resolve_pending(m);
+	seq = first_pending(m);
+	if (seq != 0) {
+		kind = FUT_TAINT_EVENT_DENY_PENDING;
+	} else if (m->file_class == FUT_TAINT_CLASS_NONE) {
+		return 0;
+	} else {
+		k.origin = m->origin;
+		k.uid = r->uid;
+		k.exe_id = r->exe_id;
+		if (k.exe_id != 0 && approval_live(&k))
+			return 0;
+		k.exe_id = 0;
+		if (approval_live(&k))
+			return 0;
+	}
+	e = deny_event(kind, m, d);
+	if (e != 0) {
+		e->seq = seq;
+		__builtin_memcpy(e->pending, m->pending, sizeof e->pending);
+		e->call = FUT_TAINT_CALL_EXEMPT_FEED;
+		e->fs_dev = r->pid;
+		__builtin_memcpy(e->target, r->comm, sizeof r->comm);
+		bpf_ringbuf_submit(e, 0);
+	}
+	return -EPERM;
+}
+
 static __always_inline int
 decide_send(struct fut_taint_mark *m, const struct dest *d, __u32 kind)
 {
@@ -430,9 +497,11 @@ peer_socket_exempt(struct sock *peer)
 	return x != 0 && (x->flags & FUT_TAINT_EXE_PEER_EXEMPT);
 }
 
-/* A tainted process sends on @sk: unix peers and loopback receivers get the taint. */
-static __always_inline void
-flow_to_sock(struct sock *sk, const struct dest *d, const struct fut_taint_mark *m)
+/* A tainted process sends on @sk: unix peers and loopback receivers get the taint; a send
+ * on a loopback flow a browser or mail client reads is refused (decide_exempt_feed()).
+ * Returns 0 or -EPERM. */
+static __always_inline int
+flow_to_sock(struct sock *sk, const struct dest *d, struct fut_taint_mark *m)
 {
 	if (d->family == AF_UNIX) {
 		struct unix_sock *u = bpf_skc_to_unix_sock(sk);
@@ -440,24 +509,28 @@ flow_to_sock(struct sock *sk, const struct dest *d, const struct fut_taint_mark 
 		struct fut_taint_mark *pm;
 
 		if (u == 0)
-			return;
+			return 0;
 		peer = u->peer;
 		if (peer == 0)
-			return;
+			return 0;
 		if (peer_socket_exempt(peer)) {
 			__sync_fetch_and_add(&counters.peer_exempt, 1);
-			return;
+			return 0;
 		}
 		pm = bpf_sk_storage_get(&sock_marks, peer, 0, BPF_SK_STORAGE_GET_F_CREATE);
 		if (pm != 0 && merge_mark(pm, m))
 			__sync_fetch_and_add(&counters.flowed, 1);
 	} else if (d->family == AF_INET || d->family == AF_INET6) {
 		__u32 key = ((__u32)d->port << 16) | BPF_CORE_READ(sk, __sk_common.skc_num);
+		int r = decide_exempt_feed(m, FLOW_READER_TAG | key, d);
 
+		if (r != 0)
+			return r;
 		bpf_map_update_elem(&loopback_marks, &key, m, BPF_ANY);
 		loopback_used = 1;
 		__sync_fetch_and_add(&counters.flowed, 1);
 	}
+	return 0;
 }
 
 /* The current process runs a taint-exempt peer program ([upload] taint-exempt-peers). The
@@ -500,6 +573,20 @@ recv_from(const struct fut_taint_mark *m, int lsm, int exempt)
 	taint_current_from(m, lsm);
 }
 
+/* @sk's peer is on this machine (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104). */
+static __always_inline int
+loopback_peer(struct sock *sk, __u16 family)
+{
+	if (family == AF_INET)
+		return loopback4(sk->__sk_common.skc_daddr);
+	{
+		__u8 a[16];
+
+		BPF_CORE_READ_INTO(&a, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		return loopback6(a);
+	}
+}
+
 /* A receive taints when what it returns came from a tainted sender. @lsm: from the LSM hook
  * (may read inode storage), where a browser's or mail client's receive of marked data on a
  * loopback flow is refused (-EPERM; a receive that blocked and got the data later is seen
@@ -519,10 +606,17 @@ recv_taint(struct socket *sock, int lsm)
 	if (family == AF_UNIX) {
 		exempt = lsm ? receiver_note() : 0;
 		m = bpf_sk_storage_get(&sock_marks, sk, 0, 0);
-	} else if ((family == AF_INET || family == AF_INET6) && loopback_used) {
+	} else if (family == AF_INET || family == AF_INET6) {
 		__u32 key =
 		    ((__u32)sk->__sk_common.skc_num << 16) | bpf_ntohs(sk->__sk_common.skc_dport);
 
+		/* A browser's receive on a loopback flow, noted before it can block: a tainted
+		 * sender's later send on the flow is refused (decide_exempt_feed()). */
+		if (lsm && loopback_peer(sk, family) &&
+		    (current_exempt_program() || traced_by_exempt()))
+			note_exempt_reader(FLOW_READER_TAG | key);
+		if (!loopback_used)
+			return 0;
 		exempt = lsm ? receiver_note() : 0;
 		m = bpf_map_lookup_elem(&loopback_marks, &key);
 	} else {

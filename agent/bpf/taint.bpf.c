@@ -66,19 +66,31 @@ BPF_PROG(fut_file_permission, struct file *file, int mask, int ret)
 				return r;
 		}
 		/* A browser or mail client (or a process one traces) reading a marked file or
-		 * pipe (a pipe's data that arrives while its read blocks is seen only by
-		 * fexit/pipe_read, which cannot refuse: not covered). */
-		if (m != 0 && has_mark(m) && (current_exempt_program() || traced_by_exempt()))
-			return decide_exempt_read(m, file);
+		 * pipe. Its read of a pipe is noted first: data a tainted writer puts in while
+		 * the read blocks is refused at that write (decide_exempt_feed()). */
+		if ((fmt == S_IFIFO || (m != 0 && has_mark(m))) &&
+		    (current_exempt_program() || traced_by_exempt())) {
+			if (fmt == S_IFIFO)
+				note_exempt_reader(inode_key(file));
+			if (m != 0 && has_mark(m))
+				return decide_exempt_read(m, file);
+		}
 		if (m != 0 && has_mark(m)) {
 			__u64 pid_tgid = bpf_get_current_pid_tgid();
 			__u64 *into;
 
 			taint_current(m);
-			/* Read inside a splice into a pipe: mark the pipe before any data moves. */
+			/* Read inside a splice into a pipe: mark the pipe before any data moves;
+			 * a pipe a browser reads gets nothing marked (refused here). */
 			into = bpf_map_lookup_elem(&splicing, &pid_tgid);
-			if (into != 0 && !current_exempt())
+			if (into != 0 && !current_exempt()) {
+				struct dest none = {};
+				int r = decide_exempt_feed(m, *into, &none);
+
+				if (r != 0)
+					return r;
 				mark_pipe_key(*into, m);
+			}
 		}
 		if (fmt == S_IFREG)
 			pending_read(inode, 1);
@@ -118,9 +130,16 @@ BPF_PROG(fut_file_permission, struct file *file, int mask, int ret)
 	}
 	if (fmt == S_IFREG || fmt == S_IFIFO) {
 		if (!current_exempt()) {
+			if (fmt == S_IFIFO) {
+				struct dest none = {};
+				__u64 key = inode_key(file);
+				int r = decide_exempt_feed(m, key, &none);
+
+				if (r != 0)
+					return r;
+				mark_pipe_key(key, m);
+			}
 			mark_inode(inode, m);
-			if (fmt == S_IFIFO)
-				mark_pipe_key(inode_key(file), m);
 		}
 		return 0;
 	}
@@ -458,7 +477,7 @@ BPF_PROG(fut_socket_sendmsg, struct socket *sock, struct msghdr *msg, int size, 
 	/* Only what stays on this machine carries taint to a receiver: an approved or exempt
 	 * send to the network does not taint whoever answers it. */
 	if (r == 0 && !dest_is_network(&d) && !current_exempt())
-		flow_to_sock(sk, &d, m);
+		r = flow_to_sock(sk, &d, m);
 	return r;
 }
 

@@ -128,6 +128,12 @@ enum fut_taint_event_kind {
 	 * what a tainted process sent on a loopback flow (FUT_TAINT_CALL_EXEMPT_RECV).
 	 * Content in the mark not classified yet is a PENDING refusal with the same call. */
 	FUT_TAINT_EVENT_DENY_EXEMPT_READ = 10,
+	/* A tainted process wrote into a pipe, or sent on a loopback flow, that a browser or
+	 * mail client reads (its read check ran before, on an empty pipe or socket): refused as
+	 * the browser's read would be (call FUT_TAINT_CALL_EXEMPT_FEED; fs_dev: the reader's
+	 * pid; target: its comm; family and port: the flow's destination, family 0 for a pipe).
+	 * Content not classified yet is a PENDING refusal with the same call. */
+	FUT_TAINT_EVENT_DENY_EXEMPT_FEED = 11,
 };
 
 /* How a DENY_REMOTE_FS write was made. */
@@ -139,6 +145,7 @@ enum fut_taint_event_kind {
 #define FUT_TAINT_CALL_FUSE_REPLY  6 /* DENY_FUSE_SERVE: its write to /dev/fuse */
 #define FUT_TAINT_CALL_EXEMPT_READ 7 /* DENY_EXEMPT_READ: an exempt program's read or mapping */
 #define FUT_TAINT_CALL_EXEMPT_RECV 8 /* DENY_EXEMPT_READ: its receive on a loopback flow */
+#define FUT_TAINT_CALL_EXEMPT_FEED 9 /* DENY_EXEMPT_FEED: a write or send to what one reads */
 
 #define FUT_TAINT_COMM_LEN 16
 #define FUT_TAINT_NAME_LEN 64

@@ -172,6 +172,21 @@ test_written_refused_denied(void)
 		g_assert_null(strstr(br->body, "serves files"));
 		g_assert_null(strstr(br->body, "until it exits"));
 	}
+	/* cat, tainted, refused writing into the pipe the browser waits on */
+	{
+		g_autoptr(FutNotifyMessage) fe = map(
+		    "{\"event\":\"upload.denied\",\"object\":{\"path\":\"/home/a/roster.csv\","
+		    "\"class\":\"II\"},\"destination\":{\"kind\":\"upload\",\"host\":"
+		    "\"process 4300 (firefox-esr), a browser or mail client, reading this pipe\","
+		    "\"program\":\"/usr/bin/cat\"},"
+		    "\"detail\":{\"layer\":\"bpf-lsm\",\"call\":\"exempt-feed\"}}",
+		    &error);
+		g_assert_no_error(error);
+		g_assert_cmpstr(fe->summary, ==, "Passing roster.csv to a browser refused");
+		g_assert_nonnull(strstr(fe->body, "/usr/bin/cat read roster.csv (Class II)"));
+		g_assert_nonnull(strstr(fe->body, "process 4300 (firefox-esr)"));
+		g_assert_null(strstr(fe->body, "until it exits"));
+	}
 	a = map("{\"event\":\"approval.refused\",\"reason\":\"self-approval\"}", &error);
 	g_assert_no_error(error);
 	g_assert_nonnull(strstr(a->body, "self-approval"));

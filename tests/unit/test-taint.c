@@ -141,6 +141,22 @@ test_remote_fs_record(void)
 		g_assert_cmpstr(fut_log_event_get_detail_str(evp, "call"), ==, "ptrace");
 	}
 
+	/* A tainted writer's refused feed into a pipe a browser reads: the writer is the
+	 * subject, the browser (its comm, a user's string) the destination, escaped. */
+	d.kind = FUT_TAINT_DENIED_EXEMPT_FEED;
+	d.destination =
+	    "process 4300 (fire\x1b[2Jfox), a browser or mail client, reading this pipe";
+	d.call = "exempt-feed";
+	{
+		g_autoptr(FutLogEvent) evx = fut_taint_denial_to_log_event(&d);
+		g_autoptr(FutLogRecord) bx = round_trip(evx);
+
+		g_assert_nonnull(strstr(bx->ev->reason, "pass it to a browser or mail client"));
+		g_assert_cmpstr(fut_log_event_get_detail_str(bx->ev, "call"), ==, "exempt-feed");
+		g_assert_null(strchr(bx->ev->destination.host, '\x1b'));
+		g_assert_nonnull(strstr(bx->ev->destination.host, "reading this pipe"));
+	}
+
 	/* A FUSE server's refused read names the file it read, as read_file, not written_file. */
 	d.kind = FUT_TAINT_DENIED_FUSE_SERVE;
 	d.destination = "FUSE filesystem served by this process";

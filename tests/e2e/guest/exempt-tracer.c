@@ -5,13 +5,70 @@
  * it: the child's read of a marked file must be refused as the browser's own read would be
  * (docs/upload-control.md, round 10). A program of its own, not a copy of python3: upload
  * programs are also known by their size, and a copy would make every python3 one.
- * Exit: 0 the child's read was refused (cat failed), 1 cat read the file, 2 another error. */
+ * Exit: 0 the child's read was refused (cat failed), 1 cat read the file, 2 another error.
+ *
+ * exempt-tracer --recv PORT: a browser's blocking receive (round 11). Connects to
+ * 127.0.0.1:PORT, sends a request line and waits in a blocking recv() (its LSM check runs
+ * before any data arrive), then copies what it gets to standard output until the peer closes.
+ * A tainted server's later send must be refused at the send. Exit 0 at the end of the stream,
+ * 2 on an error.
+ *
+ * exempt-tracer --read: copies standard input to standard output with blocking read()s, so
+ * its read check runs while the pipe is still empty (curl and browsers poll first, then read
+ * what is there). Exit 0 at the end of input, 2 on an error. */
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+static int
+blocking_recv(const char *port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	const char req[] = "GET / HTTP/1.0\r\n\r\n";
+	char buf[4096];
+	ssize_t n;
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+
+	a.sin_port = htons((unsigned short)atoi(port));
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof a) != 0 ||
+	    send(s, req, strlen(req), 0) != (ssize_t)strlen(req)) {
+		perror("exempt-tracer --recv");
+		return 2;
+	}
+	while ((n = recv(s, buf, sizeof buf, 0)) > 0)
+		if (write(1, buf, (size_t)n) != n)
+			return 2;
+	if (n < 0) {
+		perror("exempt-tracer --recv: recv");
+		return 2;
+	}
+	return 0;
+}
+
+static int
+blocking_read(void)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = read(0, buf, sizeof buf)) > 0)
+		if (write(1, buf, (size_t)n) != n)
+			return 2;
+	if (n < 0) {
+		perror("exempt-tracer --read");
+		return 2;
+	}
+	return 0;
+}
 
 int
 main(int argc, char **argv)
@@ -19,6 +76,10 @@ main(int argc, char **argv)
 	pid_t pid;
 	int st;
 
+	if (argc == 2 && strcmp(argv[1], "--read") == 0)
+		return blocking_read();
+	if (argc == 3 && strcmp(argv[1], "--recv") == 0)
+		return blocking_recv(argv[2]);
 	if (argc != 2)
 		return 2;
 	pid = fork();

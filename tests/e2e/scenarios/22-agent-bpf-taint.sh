@@ -195,15 +195,52 @@ browser_refused browser-copy "$shm/copy.txt" "$MARKER"
 # (The base64 text's start from the marker itself: a command substitution reading the marked
 # copy would taint this shell through the pipe, and every later child with it.)
 browser_refused browser-b64 "$shm/copy.b64" "$(printf %s "$MARKER" | base64 | head -c 16)"
-# The same through a pipe: cat reads the file and pipes it into the browser.
+# The same through a pipe: cat reads the file and pipes it into the browser, which starts
+# reading a second later (the pipe is marked by then).
 : >"$recv"
 before=$(denials)
-e2e_as hanako timeout 30 bash -c "cat '$f' | $B -T - $URL" >"$E2E_SCRATCH/browser-pipe.out" 2>&1 || true
+e2e_as hanako timeout 30 bash -c "cat '$f' | (sleep 1; exec $B -T - $URL)" >"$E2E_SCRATCH/browser-pipe.out" 2>&1 || true
 ! grep -q "$MARKER" "$recv" || fail "browser-pipe: the browser sent what cat piped into it"
 for ((i = 0; i < 50; i++)); do [ "$(denials)" -gt "$before" ] && break; sleep 0.1; done
 fe_log_has '"upload.denied"' bpf-lsm '"call":"exempt-read"' firefox-test tender-77-bid.txt >/dev/null &&
 	[ "$(denials)" -gt "$before" ] || fail "browser-pipe: the browser's refused read of the pipe is not logged"
 note "browser-pipe: the browser's read of a marked pipe refused, logged"
+# An exempt program that reads first and waits in a blocking read of the empty pipe (its read
+# check ran before any data came: $bin/firefox-tracer --read; curl and browsers poll first
+# and read what is there, which the case above covers). cat waits on a gate (a FIFO) that
+# this root shell opens only once it sees the reader asleep in read(0) (/proc/PID/syscall) or
+# in pipe_read (wait channel); then cat reads the file and writes: refused at cat's write
+# (before round 11 the data reached the exempt program unseen).
+[ -x "$bin/firefox-tracer" ] || fail "no exempt reader (guest/exempt-tracer.c needs gcc in the guest)"
+before=$(denials)
+rc=0
+rm -f "$shm/reader.pid" "$shm/gate" "$shm/reader.out"
+mkfifo -m 0666 "$shm/gate"
+e2e_as hanako timeout 60 bash -c "(read -r _ <'$shm/gate'; exec cat '$f') |
+	{ '$bin/firefox-tracer' --read >'$shm/reader.out' <&0 & echo \$! >'$shm/reader.pid'; wait \$!; }" >"$E2E_SCRATCH/browser-pipe-wait.out" 2>&1 &
+WPID=$!
+waited=
+for ((i = 0; i < 300; i++)); do
+	bp=$(cat "$shm/reader.pid" 2>/dev/null) || bp=
+	sc= w=
+	if [ -n "$bp" ]; then
+		sc=$(cat "/proc/$bp/syscall" 2>/dev/null) || sc=
+		w=$(cat "/proc/$bp/wchan" 2>/dev/null) || w=
+	fi
+	case "$sc|$w" in "0 0x0 "*|*pipe_read*) waited="syscall ${sc%% 0x*}, wchan $w, after $i" && break ;; esac
+	sleep 0.05
+done
+timeout 10 sh -c 'echo go >"$1"' sh "$shm/gate" || true
+wait "$WPID" || rc=$?
+[ -n "$waited" ] ||
+	fail "browser-pipe-wait: the exempt reader (pid ${bp:-?}) never waited in a read of the pipe (syscall ${sc:-?}, wchan ${w:-?}): $(cat "$E2E_SCRATCH/browser-pipe-wait.out")"
+! grep -q "$MARKER" "$shm/reader.out" || fail "browser-pipe-wait: the exempt reader got what cat wrote into the pipe it waited on"
+for ((i = 0; i < 50; i++)); do [ "$(denials)" -gt "$before" ] && break; sleep 0.1; done
+fe_log_has '"upload.denied"' bpf-lsm '"call":"exempt-feed"' '/usr/bin/cat' 'firefox-tracer), a browser or mail client, reading this pipe' tender-77-bid.txt >/dev/null ||
+	fail "browser-pipe-wait: cat's refused write is not logged (exit $rc): $(tail -n 1 "$FE_LOG"/egress-*.jsonl | cut -c1-700)"
+grep -q "Operation not permitted" "$E2E_SCRATCH/browser-pipe-wait.out" ||
+	fail "browser-pipe-wait: cat's write was not refused: $(cat "$E2E_SCRATCH/browser-pipe-wait.out")"
+note "browser-pipe-wait: cat's write into the pipe an exempt reader waits on refused, logged ($waited)"
 e2e_as hanako sh -c "base64 '$f' >'$U/copy-home.b64'"
 rc=0
 e2e_as hanako timeout 30 bash -c "$B -T '$U/copy-home.b64' $URL" >"$E2E_SCRATCH/home-copy.out" 2>&1 || rc=$?
@@ -237,6 +274,42 @@ case $got in *"$MARKER"*) fail "the browser received the content from a tainted 
 fe_log_has '"upload.denied"' bpf-lsm '"call":"exempt-receive"' firefox-test >/dev/null ||
 	fail "the browser's refused receive is not logged (exit $rc): $(tail -n 1 "$FE_LOG"/egress-*.jsonl | cut -c1-600)"
 note "browser-loopback: the browser's receive from a tainted local server refused (exit $rc), logged"
+# The same with a receive that blocks before the data come ($bin/firefox-tracer --recv, an
+# exempt program waiting in recv()): the tainted server's send on that flow is refused.
+[ -x "$bin/firefox-tracer" ] || fail "no exempt receiver (guest/exempt-tracer.c needs gcc in the guest)"
+rm -f "$shm/srv.ready" "$shm/srv.result"
+e2e_as hanako python3 -c '
+import socket, sys, time
+d = open(sys.argv[1], "rb").read()
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 8098))
+s.listen(1)
+open(sys.argv[2], "w").close()
+c, _ = s.accept()
+c.recv(4096)
+time.sleep(1.5)
+try:
+    c.sendall(b"HTTP/1.0 200 OK\r\n\r\n" + d)
+    r = "sent"
+except OSError as e:
+    r = "refused: %s" % e
+open(sys.argv[3], "w").write(r)
+c.close()' "$f" "$shm/srv.ready" "$shm/srv.result" &
+SPID=$!
+for ((i = 0; i < 100; i++)); do [ -e "$shm/srv.ready" ] && break; sleep 0.1; done
+[ -e "$shm/srv.ready" ] || fail "the tainted local server (8098) did not start"
+rc=0
+got=$(e2e_as hanako timeout 30 "$bin/firefox-tracer" --recv 8098 2>&1) || rc=$?
+wait "$SPID" 2>/dev/null || true
+case $got in *"$MARKER"*) fail "the blocked browser received the content from a tainted local server (exit $rc)" ;; esac
+# (grep, not a command substitution: the tainted server wrote srv.result, and reading it into
+# this shell would taint the shell and everything it starts later.)
+grep -q "^refused: .*Operation not permitted" "$shm/srv.result" ||
+	fail "the tainted server's send to the waiting browser was not refused: $(cat "$shm/srv.result" 2>&1)"
+fe_log_has '"upload.denied"' bpf-lsm '"call":"exempt-feed"' 'firefox-tracer), a browser or mail client, at 127.0.0.1:' >/dev/null ||
+	fail "the refused send to the waiting browser is not logged: $(tail -n 1 "$FE_LOG"/egress-*.jsonl | cut -c1-700)"
+note "browser-loopback-wait: the tainted server's send to the browser waiting in recv refused, logged"
 # futari classify (and so export and upload-request, which judge the same way) says what
 # the copy holds, and why.
 out=$(e2e_as hanako "$FUTARI" classify "$U/copy-home.b64" 2>&1) || true
