@@ -119,6 +119,18 @@ Kind content_sniff(const guint8 *d, gsize len, gboolean complete, const gchar **
 /* Reports a stream that cannot be scanned; returns FALSE for every other kind. */
 gboolean content_opaque(Ctx *ctx, Kind kind, const gchar *what, const gchar *name);
 
+/* --- base64 text inside a text stream (base64scan.c) --- */
+
+typedef struct _B64Extract B64Extract;
+/* The first bytes of a stream are mostly base64 (both cases of letters, a long run). */
+gboolean content_b64_dominant(const guint8 *d, gsize len);
+B64Extract *content_b64_new(Ctx *ctx);
+void content_b64_feed(B64Extract *b, const guint8 *d, gsize len);
+/* Classifies each decoded run as a stream at @depth (content_scan_buffer()), after the text
+ * itself has been scanned (the scanner is shared); frees. */
+void content_b64_finish(B64Extract *b, guint depth);
+void content_b64_free(B64Extract *b);
+
 /* --- text decoding into the scanner (textdecode.c) --- */
 
 typedef struct {
@@ -132,6 +144,7 @@ typedef struct {
 	gboolean undecided; /* ASCII so far: the encoding is decided where it stops being */
 	guint64 fed;        /* bytes fed so far */
 	FutRtfText *rtf;    /* RTF: its text goes to the scanner */
+	B64Extract *b64;    /* base64 runs decoded on the side (taken out before the free) */
 	PackedProbe probe;
 } Decoder;
 

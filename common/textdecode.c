@@ -138,6 +138,8 @@ content_decoder_feed(Decoder *dec, const guint8 *data, gsize len)
 	if (len == 0)
 		return; /* and data may be NULL */
 	dec->fed += len;
+	if (dec->b64 != NULL)
+		content_b64_feed(dec->b64, data, len);
 	if (dec->probing)
 		content_probe_feed(&dec->probe, data, len);
 	if (dec->rtf != NULL) {
@@ -179,6 +181,8 @@ content_decoder_free(Decoder *dec)
 	}
 	fut_scanner_feed(&dec->ctx->scan, (const guint8 *)"\n", 1);
 	fut_scanner_set_text(&dec->ctx->scan, FUT_SCAN_TEXT_UTF8);
+	if (dec->b64 != NULL) /* not taken out: nothing decoded is scanned */
+		content_b64_free(dec->b64);
 	g_free(dec->rtf);
 	g_free(dec->stage);
 	g_free(dec->out);

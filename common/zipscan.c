@@ -338,6 +338,8 @@ content_scan_buffer(Ctx *ctx, const guint8 *data, gsize len, guint depth, const 
 		return;
 	default:
 		dec = content_decoder_new(ctx, kind);
+		if (kind == KIND_UTF8 && content_b64_dominant(data, MIN(len, SNIFF_LEN)))
+			dec->b64 = content_b64_new(ctx);
 		content_decoder_feed(dec, data, len);
 		if (dec->probing && dec->probe.zip_end) {
 			dec->probing = FALSE;
@@ -351,6 +353,12 @@ content_scan_buffer(Ctx *ctx, const guint8 *data, gsize len, guint depth, const 
 			content_evidence(ctx, "encoding", FUT_CLASS_NONE, dec->invalid,
 			                 _("%s: %llu invalid byte sequences skipped"), name,
 			                 (unsigned long long)dec->invalid);
-		content_decoder_free(dec);
+		{
+			B64Extract *b64 = g_steal_pointer(&dec->b64);
+
+			content_decoder_free(dec);
+			if (b64 != NULL)
+				content_b64_finish(b64, depth + 1);
+		}
 	}
 }

@@ -273,6 +273,85 @@ test_packed_ratio(void)
 	expect_bytes(cl, bomb, "bomb.zip", FUT_CLASS_II, "zip-bomb");
 }
 
+/* @data in base64, lines of @wrap characters (0: one line) ending in @eol. */
+static gchar *
+b64_text(const void *data, gsize len, guint wrap, const gchar *eol)
+{
+	g_autofree gchar *b = g_base64_encode(data, len);
+	GString *s = g_string_new(NULL);
+	gsize n = strlen(b);
+
+	for (gsize i = 0; i < n; i += wrap == 0 ? n : wrap) {
+		g_string_append_len(s, b + i, MIN(wrap == 0 ? n : wrap, n - i));
+		g_string_append(s, eol);
+	}
+	return g_string_free(s, FALSE);
+}
+
+static FutClassification *
+classify_text(FutClassifier *cl, const gchar *text, const gchar *name)
+{
+	return classify_bytes(cl, text, strlen(text), name);
+}
+
+/* A roster run through base64 (base64(1)'s 76-character lines, CRLF lines, one line, in a
+ * JSON field, after a header, over an xz stream, twice) is classified by what it decodes to;
+ * three levels deep it is Class II; text that only looks alike (numbers, a hex digest, a
+ * notice) is not decoded or stays Class III. Before, every one of these was Class III. */
+static void
+test_packed_base64(void)
+{
+	g_autoptr(FutClassifier) cl = classifier_from(NULL);
+	g_autofree gchar *lf = b64_text(ROSTER, strlen(ROSTER), 76, "\n");
+	g_autofree gchar *crlf = b64_text(ROSTER, strlen(ROSTER), 64, "\r\n");
+	g_autofree gchar *one = b64_text(ROSTER, strlen(ROSTER), 0, "");
+	g_autofree gchar *json =
+	    g_strdup_printf("{\"file\":\"roster.csv\",\"data\":\"%s\"}\n", one);
+	g_autofree gchar *mail = g_strdup_printf("Subject: minutes\nX-Note: see below\n\n%s", lf);
+	g_autofree gchar *twice = b64_text(lf, strlen(lf), 76, "\n");
+	g_autofree gchar *thrice = b64_text(twice, strlen(twice), 76, "\n");
+	const gchar *const roster[] = {"data", ROSTER, NULL};
+	g_autoptr(GBytes) xz = make_archive("raw", "xz", roster);
+	gsize xz_len = 0;
+	const void *xz_data = g_bytes_get_data(xz, &xz_len);
+	g_autofree gchar *xz64 = b64_text(xz_data, xz_len, 76, "\n");
+	const gchar *notice = "会議のお知らせ: 12月10日 10時 第3会議室\n";
+	g_autofree gchar *notice64 = b64_text(notice, strlen(notice), 76, "\n");
+
+	expect(cl, lf, strlen(lf), "roster.b64", FUT_CLASS_I, "mynumber");
+	expect(cl, crlf, strlen(crlf), "roster-crlf.b64", FUT_CLASS_I, "mynumber");
+	expect(cl, one, strlen(one), "roster-w0.b64", FUT_CLASS_I, "mynumber");
+	expect(cl, json, strlen(json), "upload.json", FUT_CLASS_I, "mynumber");
+	expect(cl, mail, strlen(mail), "note.txt", FUT_CLASS_I, "mynumber");
+	expect(cl, twice, strlen(twice), "roster.b64.b64", FUT_CLASS_I, "mynumber");
+	expect(cl, xz64, strlen(xz64), "roster.xz.b64", FUT_CLASS_I, "mynumber");
+	expect(cl, thrice, strlen(thrice), "roster.b64.b64.b64", FUT_CLASS_II, "nested");
+	expect(cl, notice64, strlen(notice64), "notice.b64", FUT_CLASS_III, "base64");
+	{
+		g_autoptr(FutClassification) c = classify_text(cl, lf, "roster.b64");
+		g_assert_true(has_rule(c, "base64", FUT_CLASS_NONE));
+	}
+	/* Not base64: numbers one per line, hex digests, ordinary text with long words. */
+	{
+		GString *nums = g_string_new(NULL);
+		g_autoptr(FutClassification) c = NULL;
+
+		for (guint i = 0; i < 200; i++)
+			g_string_append_printf(nums, "%012u\n", 100000000u + i * 7919u);
+		c = classify_text(cl, nums->str, "numbers.txt");
+		g_assert_false(has_rule(c, "base64", FUT_CLASS_NONE));
+		g_string_free(nums, TRUE);
+	}
+	{
+		const gchar *hex =
+		    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  a.txt\n"
+		    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08  b.txt\n";
+		g_autoptr(FutClassification) c = classify_text(cl, hex, "SHA256SUMS");
+		g_assert_false(has_rule(c, "base64", FUT_CLASS_NONE));
+		g_assert_cmpint(c->klass, ==, FUT_CLASS_III);
+	}
+}
+
 /* --- Office and OpenDocument ---------------------------------------------------------- */
 
 #define CT "[Content_Types].xml", "<?xml version=\"1.0\"?><Types/>"
@@ -423,6 +502,7 @@ test_classify_formats_add_packed(void)
 	g_test_add_func("/classify-formats/packed/sfx", test_packed_sfx);
 	g_test_add_func("/classify-formats/packed/dense", test_packed_dense);
 	g_test_add_func("/classify-formats/packed/ratio", test_packed_ratio);
+	g_test_add_func("/classify-formats/packed/base64", test_packed_base64);
 	g_test_add_func("/classify-formats/office/numbers", test_office_numbers);
 	g_test_add_func("/classify-formats/office/parts", test_office_parts);
 	g_test_add_func("/classify-formats/office/boxes", test_office_boxes);
