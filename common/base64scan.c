@@ -11,15 +11,15 @@
  * or HTML field holding a file. Its bytes are letters and digits that say nothing to the
  * scanner, so a copy written that way came out Class III. A stream whose first 64 KiB are at
  * least half base64 (in runs of B64_MIN_RUN characters or more, one at least B64_SNIFF_RUN
- * long, with both cases of letters) is watched while it is scanned as text; every run of base64 long enough to
- * be data is decoded, and after the text each run is classified as a stream of its own
- * (content_scan_buffer(): a zip, a gzip stream, text in any encoding, base64 again), one
- * level deeper. */
+ * long, with both cases of letters) is watched while it is scanned as text; every run of base64
+ * long enough to be data is decoded, and after the text each run is classified as a stream of its
+ * own (content_scan_buffer(): a zip, a gzip stream, text in any encoding, base64 again), one level
+ * deeper. */
 
-#define B64_MIN_RUN  32  /* characters: shorter runs are words, hashes, identifiers */
-#define B64_MIN_LINE 16  /* a run goes on over a line break after a line this long... */
-#define B64_RUNS_MAX 256 /* runs decoded per stream; more are counted, not scanned */
-#define B64_SNIFF_RUN 64 /* a dominant stream has a run at least this long */
+#define B64_MIN_RUN   32  /* characters: shorter runs are words, hashes, identifiers */
+#define B64_MIN_LINE  16  /* a run goes on over a line break after a line this long... */
+#define B64_RUNS_MAX  256 /* runs decoded per stream; more are counted, not scanned */
+#define B64_SNIFF_RUN 64  /* a dominant stream has a run at least this long */
 
 struct _B64Extract {
 	Ctx *ctx;
@@ -210,7 +210,7 @@ content_b64_finish(B64Extract *b, guint depth)
 		                _("base64 text in the file decodes to more than %llu MiB"),
 		                (unsigned long long)(ctx->cl->archive_limit / MIB));
 	if (b->runs->len > 0 && depth > ctx->cl->archive_max_depth)
-		content_problem(ctx, "nested",
+		content_problem(ctx, "unsupported",
 		                _("base64 text nested more than %u levels deep is not decoded"),
 		                ctx->cl->archive_max_depth);
 	else if (b->runs->len > 0)

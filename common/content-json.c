@@ -19,7 +19,7 @@
  * the decision's). */
 static const gchar *const content_rules[] = {
     "mynumber",  "resident-code", "marking",  "unreadable", "too-large", "encrypted",
-    "malformed", "unsupported",   "zip-bomb", "encoding",   NULL,
+    "malformed", "unsupported",   "zip-bomb", "encoding",   "base64",    NULL,
 };
 
 gchar *

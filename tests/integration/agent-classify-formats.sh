@@ -7,7 +7,8 @@
 # (agent_setup configures it; the agent log must say so): a PDF showing My Numbers is
 # Class I by its text, a PDF notice Class III, a PDF without text (a scan) Class II; a mail
 # with a base64 Shift_JIS roster attached is Class I, one with 【極秘】 in its ISO-2022-JP
-# subject Class II. Files made here with python3, none committed.
+# subject Class II; a base64 copy of a roster is Class I by what it decodes to. Files made
+# here with python3, none committed.
 . "$(dirname "$0")/agent-lib.sh"
 agent_enter_ns "$@"
 . "$(dirname "$0")/lib.sh"
@@ -47,6 +48,16 @@ printf '個人番号,%s\n' "$mn" >"$TEST_TMP/roster.csv"
 (cd "$TEST_TMP" && zip -q roster.zip roster.csv)
 { head -c 70000 /dev/zero | tr '\0' 'M'; cat "$TEST_TMP/roster.zip"; } >"$HOME_U/setup.exe"
 expect "$HOME_U/setup.exe" I
+
+# A base64 copy of a roster (round 11: it was Class III), and of that copy's xz; three
+# levels of base64 are Class II.
+printf '氏名,個人番号\n山田,%s\n佐藤,983205673214\n' "$mn" | base64 >"$HOME_U/roster.b64"
+expect_b64() { expect "$1" "$2"; echo "$out" | grep -q base64 || fail "$(basename "$1"): no base64 evidence: $out"; }
+expect_b64 "$HOME_U/roster.b64" I
+printf '氏名,個人番号\n山田,%s\n佐藤,983205673214\n' "$mn" | xz | base64 -w 0 >"$HOME_U/roster.xz.b64"
+expect_b64 "$HOME_U/roster.xz.b64" I
+base64 "$HOME_U/roster.b64" | base64 >"$HOME_U/roster.b64.b64.b64"
+expect_b64 "$HOME_U/roster.b64.b64.b64" II
 
 kw=$(printf '個人番号' | iconv -f UTF-8 -t CP932 | od -An -tx1 | tr -d ' \n' | sed "s/\(..\)/\\\\'\1/g")
 printf '{\\rtf1\\ansi\\ansicpg932 %s %s\\par}' "$kw" "$mn" >"$HOME_U/form.rtf"
