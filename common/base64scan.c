@@ -10,8 +10,8 @@
 /* Base64 text in a text stream: a roster run through base64(1) or `openssl base64`, a JSON
  * or HTML field holding a file. Its bytes are letters and digits that say nothing to the
  * scanner, so a copy written that way came out Class III. A stream whose first 64 KiB are at
- * least half base64 (in runs of B64_MIN_RUN characters or more, one at least B64_SNIFF_RUN
- * long, with both cases of letters) is watched while it is scanned as text; every run of base64
+ * least half base64 (in runs of B64_MIN_RUN characters or more, with both cases of letters)
+ * is watched while it is scanned as text; every run of base64
  * long enough to be data is decoded, and after the text each run is classified as a stream of its
  * own (content_scan_buffer(): a zip, a gzip stream, text in any encoding, base64 again), one level
  * deeper. */
@@ -19,7 +19,7 @@
 #define B64_MIN_RUN   32  /* characters: shorter runs are words, hashes, identifiers */
 #define B64_MIN_LINE  16  /* a run goes on over a line break after a line this long... */
 #define B64_RUNS_MAX  256 /* runs decoded per stream; more are counted, not scanned */
-#define B64_SNIFF_RUN 64  /* a dominant stream has a run at least this long */
+#define B64_SNIFF_RUN 32  /* a dominant stream has a run at least this long */
 
 struct _B64Extract {
 	Ctx *ctx;

@@ -251,13 +251,18 @@ grep -q '"event":"stats".*"reply_errors":0' "$out" || fail "reply errors: $(tail
 # --- the real classifier (common/classify.c) as the agent plugs it in ---------------------
 printf '氏名,個人番号\n山田,379474484458\n' >"$mnt/staff.csv"
 printf 'minutes of the public meeting\n' >"$mnt/minutes.txt"
-chmod 644 "$mnt/staff.csv" "$mnt/minutes.txt"
+printf '氏名,個人番号\n山田,379474484458\n' | base64 >"$mnt/staff.b64"
+chmod 644 "$mnt/staff.csv" "$mnt/minutes.txt" "$mnt/staff.b64"
 start_harness --classifier real
 timeout 10 curl -s "file://$mnt/staff.csv" >/dev/null && fail "curl read a file with a My Number (real classifier)"
 expect_line 'upload.denied.*staff.csv.*"class":1' "no Class I denial from the real classifier"
 [ "$(timeout 10 curl -s "file://$mnt/minutes.txt")" = "minutes of the public meeting" ] ||
 	fail "curl cannot read a harmless file (real classifier)"
 timeout 10 cat "$mnt/staff.csv" >/dev/null || fail "cat cannot read a Class I file (real classifier)"
+# A base64 copy of the roster: Class I by what it decodes to (round 11; it went out as
+# Class III before, where no BPF taint runs).
+timeout 10 curl -s "file://$mnt/staff.b64" >/dev/null && fail "curl read a base64 copy of a My Number file (real classifier)"
+expect_line 'upload.denied.*staff.b64.*"class":1' "no Class I denial of the base64 copy"
 stop_harness
 
 # --- the deadline: a classification that takes too long (issue 14) ----------------------
