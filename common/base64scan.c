@@ -11,15 +11,14 @@
  * or HTML field holding a file. Its bytes are letters and digits that say nothing to the
  * scanner, so a copy written that way came out Class III. A stream whose first 64 KiB are at
  * least half base64 (in runs of B64_MIN_RUN characters or more, with both cases of letters)
- * is watched while it is scanned as text; every run of base64
- * long enough to be data is decoded, and after the text each run is classified as a stream of its
- * own (content_scan_buffer(): a zip, a gzip stream, text in any encoding, base64 again), one level
- * deeper. */
+ * is watched while it is scanned as text: every run of base64 long enough to be data is
+ * decoded, and after the text each run is classified as a stream of its own
+ * (content_scan_buffer(): a zip, a gzip stream, text in any encoding, base64 again), one
+ * level deeper. */
 
-#define B64_MIN_RUN   32  /* characters: shorter runs are words, hashes, identifiers */
-#define B64_MIN_LINE  16  /* a run goes on over a line break after a line this long... */
-#define B64_RUNS_MAX  256 /* runs decoded per stream; more are counted, not scanned */
-#define B64_SNIFF_RUN 32  /* a dominant stream has a run at least this long */
+#define B64_MIN_RUN  32  /* characters: shorter runs are words, hashes, identifiers */
+#define B64_MIN_LINE 16  /* a run goes on over a line break after a line this long... */
+#define B64_RUNS_MAX 256 /* runs decoded per stream; more are counted, not scanned */
 
 struct _B64Extract {
 	Ctx *ctx;
@@ -32,7 +31,7 @@ struct _B64Extract {
 	GByteArray *cur;    /* what the current run decodes to */
 	GPtrArray *runs;    /* GByteArray *: runs of at least B64_MIN_RUN characters */
 	guint64 runs_dropped;
-	guint64 decoded; /* bytes kept, over all runs */
+	guint64 kept; /* bytes in @runs */
 	gboolean too_large;
 };
 
@@ -55,7 +54,7 @@ b64_value(guint8 c)
 gboolean
 content_b64_dominant(const guint8 *d, gsize len)
 {
-	gsize total = 0, in_runs = 0, run = 0, longest = 0;
+	gsize total = 0, in_runs = 0, run = 0;
 	gboolean upper = FALSE, lower = FALSE;
 
 	for (gsize i = 0; i < len; i++) {
@@ -69,21 +68,19 @@ content_b64_dominant(const guint8 *d, gsize len)
 			/* (a line break inside a block of base64 lines does not end it) */
 			if (run >= B64_MIN_RUN)
 				in_runs += run;
-			longest = MAX(longest, run);
 			run = 0;
 		}
 		if (c != '\n' && c != '\r')
 			total++;
 		/* ordinary text gives up within the first pages */
-		if (i == 8191 && MAX(longest, run) < B64_MIN_RUN)
+		if (i == 8191 && in_runs == 0 && run < B64_MIN_RUN)
 			return FALSE;
 	}
 	if (run >= B64_MIN_RUN)
 		in_runs += run;
-	longest = MAX(longest, run);
-	/* a list of numbers is all digits: both cases of letters and a long run are what base64
+	/* a list of numbers is all digits: both cases of letters and long runs are what base64
 	 * of data has and a CSV or a hex dump has not; at least half the text is in long runs */
-	return upper && lower && longest >= B64_SNIFF_RUN && in_runs * 2 >= total;
+	return upper && lower && in_runs > 0 && in_runs * 2 >= total;
 }
 
 B64Extract *
@@ -103,12 +100,11 @@ put(B64Extract *b, const guint8 *bytes, guint n)
 {
 	if (b->too_large)
 		return;
-	if (b->decoded + n > b->ctx->cl->archive_limit) {
+	if (b->kept + b->cur->len + n > b->ctx->cl->archive_limit) {
 		b->too_large = TRUE;
 		g_byte_array_set_size(b->cur, 0);
 		return;
 	}
-	b->decoded += n;
 	g_byte_array_append(b->cur, bytes, n);
 }
 
@@ -118,16 +114,14 @@ end_run(B64Extract *b)
 {
 	if (b->run_chars >= B64_MIN_RUN && b->cur->len > 0 && !b->too_large) {
 		if (b->runs->len < B64_RUNS_MAX) {
+			b->kept += b->cur->len;
 			g_ptr_array_add(b->runs, b->cur);
 			b->cur = g_byte_array_new();
 		} else {
 			b->runs_dropped++;
 		}
 	}
-	if (b->cur->len > 0) {
-		b->decoded -= MIN(b->decoded, b->cur->len);
-		g_byte_array_set_size(b->cur, 0);
-	}
+	g_byte_array_set_size(b->cur, 0);
 	b->quad = 0;
 	b->quad_len = 0;
 	b->run_chars = 0;

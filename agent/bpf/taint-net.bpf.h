@@ -115,22 +115,32 @@ approval_live(const struct fut_taint_approval_key *k)
 	return 0;
 }
 
+/* An approval of @m's content is live for user @uid and program @exe_id (0: none), or for
+ * that user and any program. */
 static __always_inline int
-approved(const struct fut_taint_mark *m)
+approved_for(const struct fut_taint_mark *m, __u32 uid, __u32 exe_id)
 {
 	struct fut_taint_approval_key k = {};
-	struct fut_taint_exe *x = current_exe();
 
 	k.origin = m->origin;
-	k.uid = (__u32)bpf_get_current_uid_gid();
-	if (x != 0 && x->exe_id != 0) {
-		k.exe_id = x->exe_id;
+	k.uid = uid;
+	if (exe_id != 0) {
+		k.exe_id = exe_id;
 		if (approval_live(&k))
 			return 1;
 	}
 	/* An approval for any program. */
 	k.exe_id = 0;
 	return approval_live(&k);
+}
+
+/* ... for the current process's user and program. */
+static __always_inline int
+approved(const struct fut_taint_mark *m)
+{
+	struct fut_taint_exe *x = current_exe();
+
+	return approved_for(m, (__u32)bpf_get_current_uid_gid(), x != 0 ? x->exe_id : 0);
 }
 
 /* Reserves the ring buffer record of a refusal of @kind by the current process and fills
@@ -210,34 +220,56 @@ decide_egress(
 	return -EPERM;
 }
 
-/* A taint-exempt program (a browser, a mail client) reads or maps @file, or receives on a
- * loopback flow (@file NULL), whose mark @m (the inode's or the socket's own
- * storage) says what was written into it. Exempt programs are never tainted, so
- * what they read is what they may send: a file holding Class I/II content (a copy a tainted
- * process wrote, whatever its bytes look like) is refused unless an approval covers that
- * content, user and program, as fanotify refuses the original at open. Content not
- * classified yet is refused until it is (the agent then gives the verdict again if the
- * kernel's map lost it). 0 or -EPERM with a ring buffer record. */
-static __always_inline int
-decide_exempt_read(struct fut_taint_mark *m, struct file *file)
+/* Content @m is about to reach a taint-exempt reader (a browser, a mail client: never
+ * tainted, it sends what it reads) of user @uid and program @exe_id. 0 when it may (Class III,
+ * or an approval covers that content, user and program, as fanotify's at open); otherwise
+ * the refusal's kind: DENY_PENDING for content not classified yet (*@seq its number: the
+ * agent then gives the verdict again if the kernel's map lost it), or @kind. */
+static __always_inline __u32
+exempt_refusal(struct fut_taint_mark *m, __u32 kind, __u32 uid, __u32 exe_id, __u64 *seq)
 {
-	struct fut_taint_event *e;
-	struct dest d = {};
-	__u32 kind = FUT_TAINT_EVENT_DENY_EXEMPT_READ;
-	__u64 seq;
-
 	resolve_pending(m);
-	seq = first_pending(m);
-	if (seq != 0)
-		kind = FUT_TAINT_EVENT_DENY_PENDING;
-	else if (m->file_class == FUT_TAINT_CLASS_NONE)
+	*seq = first_pending(m);
+	if (*seq != 0)
+		return FUT_TAINT_EVENT_DENY_PENDING;
+	if (m->file_class == FUT_TAINT_CLASS_NONE || approved_for(m, uid, exe_id))
 		return 0;
-	else if (approved(m))
-		return 0;
-	e = deny_event(kind, m, &d);
+	return kind;
+}
+
+/* The ring buffer record of an exempt_refusal() of @kind (NULL: no room, counted): what
+ * every refusal carries, and the pending numbers. The caller adds its call and submits. */
+static __always_inline struct fut_taint_event *
+exempt_event(__u32 kind, const struct fut_taint_mark *m, const struct dest *d, __u64 seq)
+{
+	struct fut_taint_event *e = deny_event(kind, m, d);
+
 	if (e != 0) {
 		e->seq = seq;
 		__builtin_memcpy(e->pending, m->pending, sizeof e->pending);
+	}
+	return e;
+}
+
+/* A taint-exempt program (or a process one traces) reads or maps @file, or receives on a
+ * loopback flow (@file NULL), whose mark @m (the inode's or the socket's own storage) says
+ * what was written into it: a copy a tainted process wrote, whatever its bytes look like.
+ * 0 or -EPERM with a ring buffer record. */
+static __always_inline int
+decide_exempt_read(struct fut_taint_mark *m, struct file *file)
+{
+	struct fut_taint_exe *x = current_exe();
+	struct fut_taint_event *e;
+	struct dest d = {};
+	__u32 kind;
+	__u64 seq;
+
+	kind = exempt_refusal(m, FUT_TAINT_EVENT_DENY_EXEMPT_READ, (__u32)bpf_get_current_uid_gid(),
+	                      x != 0 ? x->exe_id : 0, &seq);
+	if (kind == 0)
+		return 0;
+	e = exempt_event(kind, m, &d, seq);
+	if (e != 0) {
 		e->call = file != 0 ? FUT_TAINT_CALL_EXEMPT_READ : FUT_TAINT_CALL_EXEMPT_RECV;
 		if (file != 0)
 			bpf_probe_read_kernel_str(e->target, sizeof e->target,
@@ -275,10 +307,9 @@ note_exempt_reader(__u64 key)
 static __always_inline int
 decide_exempt_feed(struct fut_taint_mark *m, __u64 key, const struct dest *d)
 {
-	struct fut_taint_approval_key k = {};
 	struct fut_exempt_reader *r;
 	struct fut_taint_event *e;
-	__u32 kind = FUT_TAINT_EVENT_DENY_EXEMPT_FEED;
+	__u32 kind;
 	__u64 seq;
 
 	if (!exempt_readers_used || key == 0)
@@ -286,26 +317,11 @@ decide_exempt_feed(struct fut_taint_mark *m, __u64 key, const struct dest *d)
 	r = bpf_map_lookup_elem(&exempt_readers, &key);
 	if (r == 0)
 		return 0;
-	resolve_pending(m);
-	seq = first_pending(m);
-	if (seq != 0) {
-		kind = FUT_TAINT_EVENT_DENY_PENDING;
-	} else if (m->file_class == FUT_TAINT_CLASS_NONE) {
+	kind = exempt_refusal(m, FUT_TAINT_EVENT_DENY_EXEMPT_FEED, r->uid, r->exe_id, &seq);
+	if (kind == 0)
 		return 0;
-	} else {
-		k.origin = m->origin;
-		k.uid = r->uid;
-		k.exe_id = r->exe_id;
-		if (k.exe_id != 0 && approval_live(&k))
-			return 0;
-		k.exe_id = 0;
-		if (approval_live(&k))
-			return 0;
-	}
-	e = deny_event(kind, m, d);
+	e = exempt_event(kind, m, d, seq);
 	if (e != 0) {
-		e->seq = seq;
-		__builtin_memcpy(e->pending, m->pending, sizeof e->pending);
 		e->call = FUT_TAINT_CALL_EXEMPT_FEED;
 		e->fs_dev = r->pid;
 		__builtin_memcpy(e->target, r->comm, sizeof r->comm);
