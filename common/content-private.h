@@ -59,6 +59,7 @@ typedef struct {
 	guint problems;
 	guint problems_dropped;
 	gboolean abort;      /* a limit was hit: stop reading */
+	guint b64_level;     /* base64 decodings the stream being scanned is inside */
 	gboolean sparse;     /* the file has holes: skip them (SEEK_DATA) */
 	off_t sparse_offset; /* the descriptor's offset, put back after SEEK_DATA */
 } Ctx;
@@ -122,14 +123,13 @@ gboolean content_opaque(Ctx *ctx, Kind kind, const gchar *what, const gchar *nam
 /* --- base64 text inside a text stream (base64scan.c) --- */
 
 typedef struct _B64Extract B64Extract;
-/* The first bytes of a stream are mostly base64 (both cases of letters, a long run). */
-gboolean content_b64_dominant(const guint8 *d, gsize len);
 B64Extract *content_b64_new(Ctx *ctx);
 void content_b64_feed(B64Extract *b, const guint8 *d, gsize len);
-/* Classifies each decoded run as a stream at @depth (content_scan_buffer()), after the text
- * itself has been scanned (the scanner is shared); frees. */
+/* Classifies each decoded run as a stream at @depth, the archive depth of the text it was
+ * in (content_scan_buffer()), after the text itself has been scanned (the scanner is
+ * shared); frees. */
 void content_b64_finish(B64Extract *b, guint depth);
-void content_b64_free(B64Extract *b);
+void content_b64_free(B64Extract *b); /* NULL is nothing */
 
 /* --- text decoding into the scanner (textdecode.c) --- */
 
@@ -152,7 +152,10 @@ typedef struct {
  * is sniffed again, so a Shift_JIS part after 64 KiB of ASCII is read as Shift_JIS. */
 Decoder *content_decoder_new(Ctx *ctx, Kind kind);
 void content_decoder_feed(Decoder *dec, const guint8 *data, gsize len);
-/* Flushes, ends the text with a line break and frees. */
+/* Flushes, ends the text with a line break and frees; returns the base64 watch, whose runs
+ * are for the caller to scan (content_b64_finish()) once the text is done. */
+B64Extract *content_decoder_end(Decoder *dec);
+/* The same, and what was decoded on the side is dropped (the stream is read another way). */
 void content_decoder_free(Decoder *dec);
 
 /* --- containers (zipscan.c) --- */

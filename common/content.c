@@ -232,9 +232,6 @@ stream_text(Ctx *ctx, int fd, Kind kind, const guint8 *first, gsize first_len, g
 	gboolean ok = TRUE;
 	B64Extract *b64;
 
-	if (kind == KIND_UTF8 && content_b64_dominant(first, first_len))
-		dec->b64 = content_b64_new(ctx);
-
 	content_decoder_feed(dec, first, first_len);
 	/* a short first read was the end of the file: most files are small, and the
 	 * fanotify path should not pay for a megabyte buffer for them */
@@ -292,11 +289,10 @@ stream_text(Ctx *ctx, int fd, Kind kind, const guint8 *first, gsize first_len, g
 	}
 	if (ok && dec->probing)
 		content_probe_report(ctx, &dec->probe, _("the file"));
-	b64 = g_steal_pointer(&dec->b64);
-	content_decoder_free(dec);
-	if (b64 != NULL && ok)
-		content_b64_finish(b64, 1);
-	else if (b64 != NULL)
+	b64 = content_decoder_end(dec);
+	if (ok)
+		content_b64_finish(b64, 0);
+	else
 		content_b64_free(b64);
 	return ok;
 }

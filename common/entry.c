@@ -83,9 +83,16 @@ void
 content_entry_finish(EntrySink *e, gboolean failed)
 {
 	if (e->dec != NULL) {
+		B64Extract *b64;
+
 		if (e->dec->probing && !failed)
 			content_probe_report(e->ctx, &e->dec->probe, e->name);
-		content_decoder_free(e->dec);
+		b64 = content_decoder_end(e->dec);
+		/* base64 runs in the entry's text: as deep as the entry's own text */
+		if (failed)
+			content_b64_free(b64);
+		else
+			content_b64_finish(b64, e->depth + 1);
 	} else if (!failed) {
 		/* short entries, and containers: classified from memory */
 		content_scan_buffer(e->ctx, e->head->data, e->head->len, e->depth + 1, e->name);

@@ -6,6 +6,10 @@
 
 #include <glib/gi18n.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "content-private.h"
 
 #define ICONV_STAGE (64 * 1024)
@@ -29,12 +33,20 @@ open_iconv(Decoder *dec, const gchar *from)
 	dec->out = g_malloc(ICONV_OUT);
 }
 
+/* Text to the scanner, and to the base64 watch (base64scan.c), which so sees text after
+ * any conversion: base64 in UTF-16 or in RTF is base64 there. */
+static void
+to_scanner(Decoder *dec, const guint8 *text, gsize len)
+{
+	if (dec->b64 != NULL)
+		content_b64_feed(dec->b64, text, len);
+	fut_scanner_feed(&dec->ctx->scan, text, len);
+}
+
 static void
 rtf_sink(const guint8 *text, gsize len, gpointer user_data)
 {
-	Decoder *dec = user_data;
-
-	fut_scanner_feed(&dec->ctx->scan, text, len);
+	to_scanner(user_data, text, len);
 }
 
 static void
@@ -68,11 +80,33 @@ content_decoder_new(Ctx *ctx, Kind kind)
 	set_text(dec, kind);
 	/* valid UTF-8 in the first bytes (often plain ASCII) says little about the rest */
 	dec->undecided = kind == KIND_UTF8;
+	dec->b64 = content_b64_new(ctx);
 	if (kind == KIND_RTF) {
 		dec->rtf = g_new0(FutRtfText, 1);
 		fut_rtf_text_init(dec->rtf, rtf_sink, dec);
 	}
 	return dec;
+}
+
+/* How many bytes of @data are ASCII other than ESC (which starts ISO-2022-JP): 16 at a
+ * time with SSE2, which ASCII text (code, English, a CSV of numbers) goes through whole. */
+static gsize
+plain_ascii(const guint8 *data, gsize len)
+{
+	gsize i = 0;
+
+#if defined(__SSE2__)
+	for (; i + 16 <= len; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(data + i));
+
+		if ((_mm_movemask_epi8(v) |
+		     _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(0x1b)))) != 0)
+			break;
+	}
+#endif
+	while (i < len && data[i] < 0x80 && data[i] != 0x1b)
+		i++;
+	return i;
 }
 
 /* ASCII so far; at the first byte that is not, the rest is sniffed (a Shift_JIS part after
@@ -84,8 +118,7 @@ decide(Decoder *dec, const guint8 *data, gsize len)
 	gsize i = 0;
 	Kind k;
 
-	while (i < len && data[i] < 0x80 && data[i] != 0x1b)
-		i++;
+	i = plain_ascii(data, len);
 	if (i == len)
 		return len;
 	dec->undecided = FALSE;
@@ -115,7 +148,7 @@ decoder_convert(Decoder *dec, gboolean final)
 		gsize rc = g_iconv(dec->cd, &in, &inleft, &out, &outleft);
 		int e = errno;
 
-		fut_scanner_feed(&dec->ctx->scan, dec->out, ICONV_OUT - outleft);
+		to_scanner(dec, dec->out, ICONV_OUT - outleft);
 		if (rc != (gsize)-1)
 			break;
 		if (e == E2BIG)
@@ -124,7 +157,7 @@ decoder_convert(Decoder *dec, gboolean final)
 			break; /* a character cut at the end: keep it for the next piece */
 		/* an invalid sequence: a separator keeps numbers on either side apart */
 		dec->invalid++;
-		fut_scanner_feed(&dec->ctx->scan, (const guint8 *)" ", 1);
+		to_scanner(dec, (const guint8 *)" ", 1);
 		in++;
 		inleft--;
 	}
@@ -138,8 +171,6 @@ content_decoder_feed(Decoder *dec, const guint8 *data, gsize len)
 	if (len == 0)
 		return; /* and data may be NULL */
 	dec->fed += len;
-	if (dec->b64 != NULL)
-		content_b64_feed(dec->b64, data, len);
 	if (dec->probing)
 		content_probe_feed(&dec->probe, data, len);
 	if (dec->rtf != NULL) {
@@ -148,12 +179,12 @@ content_decoder_feed(Decoder *dec, const guint8 *data, gsize len)
 	}
 	if (dec->undecided) {
 		gsize plain = decide(dec, data, len);
-		fut_scanner_feed(&dec->ctx->scan, data, plain);
+		to_scanner(dec, data, plain);
 		data += plain;
 		len -= plain;
 	}
 	if (dec->cd == (GIConv)-1) {
-		fut_scanner_feed(&dec->ctx->scan, data, len);
+		to_scanner(dec, data, len);
 		return;
 	}
 	while (len > 0) {
@@ -172,19 +203,28 @@ content_decoder_feed(Decoder *dec, const guint8 *data, gsize len)
 	}
 }
 
-void
-content_decoder_free(Decoder *dec)
+B64Extract *
+content_decoder_end(Decoder *dec)
 {
+	B64Extract *b64;
+
 	if (dec->cd != (GIConv)-1) {
 		decoder_convert(dec, TRUE);
 		g_iconv_close(dec->cd);
 	}
 	fut_scanner_feed(&dec->ctx->scan, (const guint8 *)"\n", 1);
 	fut_scanner_set_text(&dec->ctx->scan, FUT_SCAN_TEXT_UTF8);
-	if (dec->b64 != NULL) /* not taken out: nothing decoded is scanned */
-		content_b64_free(dec->b64);
+	b64 = g_steal_pointer(&dec->b64);
 	g_free(dec->rtf);
 	g_free(dec->stage);
 	g_free(dec->out);
 	g_free(dec);
+	return b64;
+}
+
+void
+content_decoder_free(Decoder *dec)
+{
+	/* nothing decoded on the side is scanned */
+	content_b64_free(content_decoder_end(dec));
 }

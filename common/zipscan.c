@@ -12,12 +12,20 @@
 
 /* Containers: zip archives (Office Open XML among them) and OLE compound files. */
 
+/* An XML part's character data: to the scanner, and watched for base64 (base64scan.c) as
+ * a text stream's is (a roster pasted into a paragraph as base64). */
+typedef struct {
+	Ctx *ctx;
+	B64Extract *b64;
+} XmlSink;
+
 static void
 xml_sink(const guint8 *text, gsize len, gpointer user_data)
 {
-	Ctx *ctx = user_data;
+	XmlSink *x = user_data;
 
-	fut_scanner_feed(&ctx->scan, text, len);
+	content_b64_feed(x->b64, text, len);
+	fut_scanner_feed(&x->ctx->scan, text, len);
 }
 
 static gboolean
@@ -75,6 +83,7 @@ scan_entry(Ctx *ctx, zip_t *za, zip_uint64_t i, const zip_stat_t *st, gboolean o
 	uLong crc = crc32(0, Z_NULL, 0);
 	guint64 got = 0;
 	FutXmlText xml;
+	XmlSink xs = {ctx, NULL};
 	zip_file_t *zf;
 	guint8 buf[64 * 1024];
 
@@ -95,9 +104,10 @@ scan_entry(Ctx *ctx, zip_t *za, zip_uint64_t i, const zip_stat_t *st, gboolean o
 			                zip_error_strerror(zip_get_error(za)));
 		return;
 	}
-	if (action == ENTRY_XML)
-		fut_xml_text_init(&xml, xml_sink, ctx);
-	else
+	if (action == ENTRY_XML) {
+		xs.b64 = content_b64_new(ctx);
+		fut_xml_text_init(&xml, xml_sink, &xs);
+	} else
 		sink = content_entry_new(ctx, name, depth);
 	for (;;) {
 		zip_int64_t n = zip_fread(zf, buf, sizeof(buf));
@@ -137,6 +147,11 @@ scan_entry(Ctx *ctx, zip_t *za, zip_uint64_t i, const zip_stat_t *st, gboolean o
 			content_problem(ctx, "malformed", _("%s is not readable XML: %s"), name,
 			                error->message);
 		fut_scanner_feed(&ctx->scan, (const guint8 *)"\n", 1);
+		/* as deep as an entry's own text (entry.c) */
+		if (failed)
+			content_b64_free(xs.b64);
+		else
+			content_b64_finish(xs.b64, depth + 1);
 	} else {
 		content_entry_finish(sink, failed);
 	}
@@ -338,8 +353,6 @@ content_scan_buffer(Ctx *ctx, const guint8 *data, gsize len, guint depth, const 
 		return;
 	default:
 		dec = content_decoder_new(ctx, kind);
-		if (kind == KIND_UTF8 && content_b64_dominant(data, MIN(len, SNIFF_LEN)))
-			dec->b64 = content_b64_new(ctx);
 		content_decoder_feed(dec, data, len);
 		if (dec->probing && dec->probe.zip_end) {
 			dec->probing = FALSE;
@@ -353,12 +366,6 @@ content_scan_buffer(Ctx *ctx, const guint8 *data, gsize len, guint depth, const 
 			content_evidence(ctx, "encoding", FUT_CLASS_NONE, dec->invalid,
 			                 _("%s: %llu invalid byte sequences skipped"), name,
 			                 (unsigned long long)dec->invalid);
-		{
-			B64Extract *b64 = g_steal_pointer(&dec->b64);
-
-			content_decoder_free(dec);
-			if (b64 != NULL)
-				content_b64_finish(b64, depth + 1);
-		}
+		content_b64_finish(content_decoder_end(dec), depth);
 	}
 }

@@ -50,14 +50,23 @@ printf '個人番号,%s\n' "$mn" >"$TEST_TMP/roster.csv"
 expect "$HOME_U/setup.exe" I
 
 # A base64 copy of a roster (round 11: it was Class III), and of that copy's xz; three
-# levels of base64 are Class II.
+# levels of base64 are Class I, four are Class II; a base64 roster after 100 KiB of other
+# text (round 12: round 11 looked only at the first 64 KiB).
 printf '氏名,個人番号\n山田,%s\n佐藤,983205673214\n' "$mn" | base64 >"$HOME_U/roster.b64"
 expect_b64() { expect "$1" "$2"; echo "$out" | grep -q base64 || fail "$(basename "$1"): no base64 evidence: $out"; }
 expect_b64 "$HOME_U/roster.b64" I
 printf '氏名,個人番号\n山田,%s\n佐藤,983205673214\n' "$mn" | xz | base64 -w 0 >"$HOME_U/roster.xz.b64"
 expect_b64 "$HOME_U/roster.xz.b64" I
 base64 "$HOME_U/roster.b64" | base64 >"$HOME_U/roster.b64.b64.b64"
-expect_b64 "$HOME_U/roster.b64.b64.b64" II
+expect_b64 "$HOME_U/roster.b64.b64.b64" I
+base64 "$HOME_U/roster.b64.b64.b64" >"$HOME_U/roster.b64x4"
+expect_b64 "$HOME_U/roster.b64x4" II
+{
+	yes 'Permission is hereby granted, free of charge, to any person obtaining a copy' |
+		head -c 102400
+	cat "$HOME_U/roster.b64"
+} >"$HOME_U/licence-then.txt"
+expect_b64 "$HOME_U/licence-then.txt" I
 
 kw=$(printf '個人番号' | iconv -f UTF-8 -t CP932 | od -An -tx1 | tr -d ' \n' | sed "s/\(..\)/\\\\'\1/g")
 printf '{\\rtf1\\ansi\\ansicpg932 %s %s\\par}' "$kw" "$mn" >"$HOME_U/form.rtf"

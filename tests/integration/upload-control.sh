@@ -252,7 +252,12 @@ grep -q '"event":"stats".*"reply_errors":0' "$out" || fail "reply errors: $(tail
 printf '氏名,個人番号\n山田,379474484458\n' >"$mnt/staff.csv"
 printf 'minutes of the public meeting\n' >"$mnt/minutes.txt"
 printf '氏名,個人番号\n山田,379474484458\n' | base64 >"$mnt/staff.b64"
-chmod 644 "$mnt/staff.csv" "$mnt/minutes.txt" "$mnt/staff.b64"
+{
+	yes 'Permission is hereby granted, free of charge, to any person obtaining a copy' |
+		head -c 102400
+	cat "$mnt/staff.b64"
+} >"$mnt/staff-hidden.txt"
+chmod 644 "$mnt/staff.csv" "$mnt/minutes.txt" "$mnt/staff.b64" "$mnt/staff-hidden.txt"
 start_harness --classifier real
 timeout 10 curl -s "file://$mnt/staff.csv" >/dev/null && fail "curl read a file with a My Number (real classifier)"
 expect_line 'upload.denied.*staff.csv.*"class":1' "no Class I denial from the real classifier"
@@ -263,6 +268,10 @@ timeout 10 cat "$mnt/staff.csv" >/dev/null || fail "cat cannot read a Class I fi
 # Class III before, where no BPF taint runs).
 timeout 10 curl -s "file://$mnt/staff.b64" >/dev/null && fail "curl read a base64 copy of a My Number file (real classifier)"
 expect_line 'upload.denied.*staff.b64.*"class":1' "no Class I denial of the base64 copy"
+# The same after 100 KiB of a licence text (round 12: round 11 looked at the first 64 KiB).
+timeout 10 curl -s "file://$mnt/staff-hidden.txt" >/dev/null &&
+	fail "curl read a base64 roster behind a licence text (real classifier)"
+expect_line 'upload.denied.*staff-hidden.txt.*"class":1' "no Class I denial of the hidden base64"
 stop_harness
 
 # --- the deadline: a classification that takes too long (issue 14) ----------------------

@@ -295,9 +295,9 @@ classify_text(FutClassifier *cl, const gchar *text, const gchar *name)
 }
 
 /* A roster run through base64 (base64(1)'s 76-character lines, CRLF lines, one line, in a
- * JSON field, after a header, over an xz stream, twice) is classified by what it decodes to;
- * three levels deep it is Class II; text that only looks alike (numbers, a hex digest, a
- * notice) is not decoded or stays Class III. Before, every one of these was Class III. */
+ * JSON field, after a header, over an xz stream, twice, three times) is classified by what
+ * it decodes to; four levels deep it is Class II; text that only looks alike (numbers, a hex
+ * digest, a notice) is not decoded or stays Class III. Before, every one of these was Class III. */
 static void
 test_packed_base64(void)
 {
@@ -310,6 +310,7 @@ test_packed_base64(void)
 	g_autofree gchar *mail = g_strdup_printf("Subject: minutes\nX-Note: see below\n\n%s", lf);
 	g_autofree gchar *twice = b64_text(lf, strlen(lf), 76, "\n");
 	g_autofree gchar *thrice = b64_text(twice, strlen(twice), 76, "\n");
+	g_autofree gchar *four = b64_text(thrice, strlen(thrice), 76, "\n");
 	const gchar *const roster[] = {"data", ROSTER, NULL};
 	g_autoptr(GBytes) xz = make_archive("raw", "xz", roster);
 	gsize xz_len = 0;
@@ -325,7 +326,8 @@ test_packed_base64(void)
 	expect(cl, mail, strlen(mail), "note.txt", FUT_CLASS_I, "mynumber");
 	expect(cl, twice, strlen(twice), "roster.b64.b64", FUT_CLASS_I, "mynumber");
 	expect(cl, xz64, strlen(xz64), "roster.xz.b64", FUT_CLASS_I, "mynumber");
-	expect(cl, thrice, strlen(thrice), "roster.b64.b64.b64", FUT_CLASS_II, "unsupported");
+	expect(cl, thrice, strlen(thrice), "roster.b64.b64.b64", FUT_CLASS_I, "mynumber");
+	expect(cl, four, strlen(four), "roster.b64x4", FUT_CLASS_II, "unsupported");
 	expect(cl, notice64, strlen(notice64), "notice.b64", FUT_CLASS_III, "base64");
 	{
 		g_autoptr(FutClassification) c = classify_text(cl, lf, "roster.b64");
@@ -350,6 +352,137 @@ test_packed_base64(void)
 		g_assert_false(has_rule(c, "base64", FUT_CLASS_NONE));
 		g_assert_cmpint(c->klass, ==, FUT_CLASS_III);
 	}
+}
+
+/* Base64 where the first version did not look (it watched only streams whose first 64 KiB
+ * were mostly base64): after a licence text longer than that, a run across the 64 KiB and
+ * 1 MiB read boundaries at every offset within a block, in UTF-16, in a zip entry large
+ * enough to be streamed, after a thousand runs of other base64, a MIME part after other text,
+ * with letters glued in front, one record alone, in a Word paragraph.
+ * And what must stay as it is: source code and a changelog full of long identifiers, paths,
+ * hex digests and integrity hashes are not decoded, or stay Class III when they are. */
+static void
+test_packed_base64_anywhere(void)
+{
+	g_autoptr(FutClassifier) cl = classifier_from(NULL);
+	g_autofree gchar *one = b64_text(ROSTER, strlen(ROSTER), 0, "");
+	g_autofree gchar *lf = b64_text(ROSTER, strlen(ROSTER), 76, "\n");
+	GString *lic = g_string_new(NULL);
+	g_autoptr(GRand) r = g_rand_new_with_seed(17);
+
+	while (lic->len < 100 * 1024)
+		g_string_append(lic, "Permission is hereby granted, free of charge, to any person "
+		                     "obtaining a copy of this software.\n");
+	{
+		g_autofree gchar *t = g_strconcat(lic->str, lf, NULL);
+		expect(cl, t, strlen(t), "licence-then.txt", FUT_CLASS_I, "mynumber");
+	}
+	/* every offset of a block around the two read boundaries (the first read, then 1 MiB) */
+	for (gsize base = 64 * 1024; base <= 1088 * 1024; base += 1024 * 1024) {
+		for (gsize at = base - 34; at <= base + 2; at++) {
+			GString *t = g_string_new(NULL);
+			g_autoptr(FutClassification) c = NULL;
+
+			while (t->len < at - 1)
+				g_string_append(t, "ab cd ");
+			g_string_truncate(t, at - 1);
+			g_string_append_printf(t, "\n%s\n", one);
+			c = classify_bytes(cl, t->str, t->len, "boundary.txt");
+			if (c->klass != FUT_CLASS_I)
+				g_error("a run at %zu: Class %d", at, c->klass);
+			g_string_free(t, TRUE);
+		}
+	}
+	{
+		g_autofree gchar *t = g_strconcat(lic->str, lf, NULL);
+		gsize n = 0;
+		g_autofree gchar *u16 = g_convert(t, -1, "UTF-16LE", "UTF-8", NULL, &n, NULL);
+		expect(cl, u16, n, "utf16.txt", FUT_CLASS_I, "mynumber");
+	}
+	{
+		g_autofree gchar *t = g_strconcat(lic->str, lic->str, lf, NULL);
+		const gchar *const e[] = {"notes.txt", t, NULL};
+		g_autoptr(GBytes) zip = make_zip(e);
+		expect_bytes(cl, zip, "notes.zip", FUT_CLASS_I, "mynumber");
+	}
+	/* letters glued in front (text cut mid-word, or on purpose): decoded from the offset
+	 * whose first bytes are text or a format */
+	for (guint k = 1; k <= 3; k++) {
+		g_autofree gchar *t = g_strdup_printf("%.*s%s", (int)k, "xyz", one);
+		g_autofree gchar *name = g_strdup_printf("glued%u.txt", k);
+		expect(cl, t, strlen(t), name, FUT_CLASS_I, "mynumber");
+	}
+	{
+		/* in a Word paragraph (an OOXML part's text is watched too) */
+		g_autofree gchar *xml =
+		    g_strdup_printf("<w:document><w:body><w:p><w:r><w:t>添付:</w:t></w:r></w:p>"
+		                    "<w:p><w:r><w:t>%s</w:t></w:r></w:p></w:body></w:document>",
+		                    one);
+		const gchar *const e[] = {"[Content_Types].xml", "<?xml version=\"1.0\"?><Types/>",
+		                          "word/document.xml", xml, NULL};
+		g_autoptr(GBytes) docx = make_zip(e);
+		expect_bytes(cl, docx, "paste.docx", FUT_CLASS_I, "mynumber");
+	}
+	{
+		/* one record: a run of 44 characters, kept because it decodes to text */
+		const gchar *rec = "氏名,個人番号\n山田," MN1 "\n";
+		g_autofree gchar *r64 = b64_text(rec, strlen(rec), 0, "");
+		g_autofree gchar *t = g_strdup_printf("%s%s\n", lic->str, r64);
+		expect(cl, t, strlen(t), "one-record.txt", FUT_CLASS_I, "mynumber");
+	}
+	{
+		GString *t = g_string_new(NULL);
+
+		for (guint i = 0; i < 1000; i++) {
+			guint8 junk[30];
+			g_autofree gchar *j = NULL;
+
+			for (guint k = 0; k < sizeof(junk); k++)
+				junk[k] = (guint8)g_rand_int_range(r, 0, 256);
+			j = g_base64_encode(junk, sizeof(junk));
+			g_string_append_printf(t, "token%u = \"%s\"\n", i, j);
+		}
+		g_string_append_printf(t, "data = \"%s\"\n", one);
+		expect(cl, t->str, t->len, "tokens.conf", FUT_CLASS_I, "mynumber");
+		g_string_free(t, TRUE);
+	}
+	{
+		g_autofree gchar *t =
+		    g_strdup_printf("%sFrom: a@example.jp\nMIME-Version: "
+		                    "1.0\nContent-Transfer-Encoding: base64\n\n%s",
+		                    lic->str, lf);
+		expect(cl, t, strlen(t), "pasted.txt", FUT_CLASS_I, "mynumber");
+	}
+	{
+		GString *t = g_string_new(NULL);
+		g_autoptr(FutClassification) c = NULL;
+
+		for (guint i = 0; i < 300; i++)
+			g_string_append_printf(
+			    t,
+			    "ImgIoUtilCheckSizeArgumentsOverflow("
+			    "TIFFOpenOptionsSetMaxSingleMemAlloc);\n"
+			    "see https://github.com/ARMmbed/mbedtls/blob/"
+			    "84a1107818aaddfd2abe4c5a3478cf84ab2e26b4/programs/x509/cert_write.c\n"
+			    "/usr/share/common-licenses/LGPL-2.1 AllocateAndGetTcpExTableFromStack "
+			    "%u\n"
+			    "Change-Id: I7055d3ee3bd7ed5e78e94ae82cb858fa7db3ddc0\n",
+			    i);
+		c = classify_bytes(cl, t->str, t->len, "changelog");
+		g_assert_cmpint(c->klass, ==, FUT_CLASS_III);
+		g_assert_false(has_rule(c, "base64", FUT_CLASS_NONE));
+		g_string_free(t, TRUE);
+	}
+	{
+		/* real base64 that is not a secret: an integrity hash, a certificate line */
+		const gchar *t =
+		    "<script src=\"x.js\" integrity=\"sha384-SggXRQHwCG8g+DktYYzxk"
+		    "XRIkTiEYWBHqev0xnpCxYlqMBufKZHAHQM3/boDaI/0\"></script>\n"
+		    "MQswCQYDVQQGEwJVUzETMBEGA1UECBMKQ2FsaWZvcm5pYTE9MDsGA1UEChM0WE1M\n";
+		g_autoptr(FutClassification) c = classify_text(cl, t, "page.html");
+		g_assert_cmpint(c->klass, ==, FUT_CLASS_III);
+	}
+	g_string_free(lic, TRUE);
 }
 
 /* --- Office and OpenDocument ---------------------------------------------------------- */
@@ -503,6 +636,7 @@ test_classify_formats_add_packed(void)
 	g_test_add_func("/classify-formats/packed/dense", test_packed_dense);
 	g_test_add_func("/classify-formats/packed/ratio", test_packed_ratio);
 	g_test_add_func("/classify-formats/packed/base64", test_packed_base64);
+	g_test_add_func("/classify-formats/packed/base64-anywhere", test_packed_base64_anywhere);
 	g_test_add_func("/classify-formats/office/numbers", test_office_numbers);
 	g_test_add_func("/classify-formats/office/parts", test_office_parts);
 	g_test_add_func("/classify-formats/office/boxes", test_office_boxes);
