@@ -8,14 +8,15 @@
 #include "content-private.h"
 
 /* Base64 text in a text stream: a roster run through base64(1) or `openssl base64`, a JSON
- * or HTML field holding a file, a mail body pasted after a page of other text. Its bytes are
- * letters and digits that say nothing to the scanner, so a copy written that way came out
- * Class III. Every text a decoder hands the scanner (content_decoder_feed(): UTF-8,
- * Shift_JIS and EUC-JP as they are, UTF-16 and ISO-2022-JP after conversion, RTF's text,
- * binary data) is watched here as well. Each run of base64 long enough to be data (at
- * least B64_MIN_RUN characters with both cases of letters) is decoded, and after the text
- * each run is classified as a stream of its own (content_scan_buffer(): a zip, a gzip
- * stream, text in any encoding, base64 again), one level deeper.
+ * or HTML field holding a file, a mail body pasted after a page of other text; and plain hex
+ * (`xxd -p`), which the same watch finds (end_hex_run()). Its bytes are letters and digits
+ * that say nothing to the scanner, so a copy written that way came out Class III. Every text a
+ * decoder hands the scanner (content_decoder_feed(): UTF-8, Shift_JIS and EUC-JP as they are,
+ * UTF-16 and ISO-2022-JP after conversion, RTF's text, binary data) is watched here as well. Each
+ * run of base64 long enough to be data (at least B64_MIN_RUN characters with both cases of letters)
+ * is decoded, and after the text each run is classified as a stream of its own
+ * (content_scan_buffer(): a zip, a gzip stream, text in any encoding, base64 again), one level
+ * deeper.
  *
  * Most text has no such run, and the watch must not cost the scanner its speed. So the
  * watch runs in two modes. While it "looks", it only checks 16-byte blocks for one made
@@ -34,6 +35,7 @@
 #include "scan-filter.h"
 
 #define B64_MIN_RUN  32   /* characters: shorter runs are words, hashes, identifiers */
+#define HEX_MIN_RUN  48   /* hex digits: longer than a SHA-1 (git's 40), 24 bytes */
 #define B64_LONG_RUN 64   /* a shorter run is kept only when it decodes to text */
 #define B64_MIN_LINE 16   /* a run goes on over a line break after a line this long... */
 #define B64_WINDOW   4096 /* decoding goes on at least this far once started */
@@ -55,6 +57,8 @@ struct _B64Extract {
 	GByteArray *vals; /* the current run's characters, as their 6-bit values */
 	guint64 run_chars;
 	gboolean run_changes; /* one of its chunks changes kind as data does (end_run()) */
+	gboolean run_hex;     /* every character so far is a hex digit */
+	guint hex_runs;       /* runs decoded as hex, of those in @ends */
 	guint chunk_chars, chunk_changes;
 	guint chunk_upper, chunk_lower; /* letters of each case in the chunk */
 	gint prev_kind; /* of the last character: 0 upper, 1 lower, 2 digit, 3 a sign */
@@ -180,6 +184,7 @@ content_b64_new(Ctx *ctx)
 	b->find_block = choose_find_block();
 	b->line_pure = TRUE;
 	b->prev_kind = -1;
+	b->run_hex = TRUE;
 	b->out = g_byte_array_new();
 	b->vals = g_byte_array_new();
 	b->ends = g_array_new(FALSE, FALSE, sizeof(gsize));
@@ -256,11 +261,12 @@ looks_like_text(const guint8 *p, gsize n)
 	return sjis || euc;
 }
 
-/* How well the run's first bytes, decoded from its character @shift on, look like the start
- * of something: 2 for UTF-8 text or a format the classifier reads, 1 for Shift_JIS or EUC-JP
- * text (noise passes those more often), 0 for neither. */
+/* How well decoded bytes (a run's first ones) look like the start of something: 2 for UTF-8
+ * text or a format the classifier reads, 1 for Shift_JIS or EUC-JP text (noise passes those
+ * more often), 0 for neither. start_score(): of a base64 run decoded from its character
+ * @shift on. */
 static guint
-start_score(const guint8 *v, gsize n, guint shift)
+head_score(const guint8 *head, gsize n)
 {
 	static const struct {
 		const gchar *magic;
@@ -280,16 +286,22 @@ start_score(const guint8 *v, gsize n, guint shift)
 	    {"\xff\xfe", 2},
 	    {"\xfe\xff", 2},
 	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(magics); i++)
+		if (n >= magics[i].len && memcmp(head, magics[i].magic, magics[i].len) == 0)
+			return 2;
+	if (n < 8 || !looks_like_text(head, n))
+		return 0;
+	return utf8_text(head, n) ? 2 : 1;
+}
+
+static guint
+start_score(const guint8 *v, gsize n, guint shift)
+{
 	g_autoptr(GByteArray) head = g_byte_array_new();
 
 	decode_vals(head, v + shift, MIN(n - shift, 64) / 4 * 4);
-	for (guint i = 0; i < G_N_ELEMENTS(magics); i++)
-		if (head->len >= magics[i].len &&
-		    memcmp(head->data, magics[i].magic, magics[i].len) == 0)
-			return 2;
-	if (head->len < 8 || !looks_like_text(head->data, head->len))
-		return 0;
-	return utf8_text(head->data, head->len) ? 2 : 1;
+	return head_score(head->data, head->len);
 }
 
 /* Where the run's data begins. Base64 with letters glued in front ("co" + the roster's
@@ -312,6 +324,57 @@ run_shift(const guint8 *v, gsize n)
 		}
 	}
 	return best;
+}
+
+/* A base64 value that is a hex digit, as the digit; -1 for none. */
+static gint
+hex_of(guint8 v)
+{
+	if (v < 6)
+		return v + 10; /* A-F */
+	if (v >= 26 && v < 32)
+		return v - 26 + 10; /* a-f */
+	if (v >= 52 && v < 62)
+		return v - 52; /* 0-9 */
+	return -1;
+}
+
+/* A run of hex digits that is not base64 of data (`xxd -p`, `od`-less dumps, a hexlified
+ * field): decoded two digits a byte, and kept only when its first bytes are text or the
+ * start of a known format, so a digest (random bytes) or a long number (bytes under 0x20)
+ * costs nothing. A digit glued in front is tried as base64's letters are. */
+static void
+end_hex_run(B64Extract *b)
+{
+	gsize start = b->out->len;
+
+	for (guint shift = 0; shift < 2; shift++) {
+		guint8 head[48];
+		gsize n = 0;
+
+		for (gsize i = shift; i + 1 < b->vals->len && n < sizeof(head); i += 2)
+			head[n++] =
+			    (guint8)(hex_of(b->vals->data[i]) << 4 | hex_of(b->vals->data[i + 1]));
+		/* Shift_JIS or EUC-JP only on a full head: random bytes pass for them too
+		 * often (a SHA-256 digest is 32 bytes; a SHA-512 one passes about 1 in 1,000) */
+		guint score = head_score(head, n);
+
+		if (score == 0 || (score == 1 && n < sizeof(head)))
+			continue;
+		for (gsize i = shift; i + 1 < b->vals->len; i += 2) {
+			guint8 byte =
+			    (guint8)(hex_of(b->vals->data[i]) << 4 | hex_of(b->vals->data[i + 1]));
+
+			g_byte_array_append(b->out, &byte, 1);
+		}
+		if (b->out->len > start) {
+			gsize end = b->out->len;
+
+			g_array_append_val(b->ends, end);
+			b->hex_runs++;
+		}
+		return;
+	}
 }
 
 /* The run ends here: kept when it is long enough and looks like base64 of data, dropped
@@ -341,8 +404,11 @@ end_run(B64Extract *b)
 		} else {
 			g_byte_array_set_size(b->out, (guint)start);
 		}
+	} else if (b->run_chars >= HEX_MIN_RUN && b->run_hex && !b->too_large) {
+		end_hex_run(b);
 	}
 	g_byte_array_set_size(b->vals, 0);
+	b->run_hex = TRUE;
 	b->run_chars = 0;
 	b->run_changes = FALSE;
 	b->chunk_chars = 0;
@@ -382,10 +448,12 @@ take_char(B64Extract *b, gint v)
 
 	b->run_chars++;
 	count_kind(b, v);
+	b->run_hex = b->run_hex && hex_of(c) >= 0;
 	if (b->too_large)
 		return;
-	/* what the kept runs and this one decode to stays within the archive limit */
-	if (b->out->len + (b->vals->len + 1) / 4 * 3 > b->ctx->cl->archive_limit) {
+	/* what the kept runs and this one decode to stays within the archive limit (as hex,
+	 * a run decodes to half its length: more than as base64) */
+	if (b->out->len + (b->vals->len + 1) / 2 > b->ctx->cl->archive_limit) {
 		b->too_large = TRUE;
 		g_byte_array_set_size(b->vals, 0);
 		return;
@@ -398,6 +466,7 @@ static void
 take_pad(B64Extract *b)
 {
 	b->padded = TRUE;
+	b->run_hex = FALSE;
 }
 
 /* Character by character. */
@@ -525,9 +594,13 @@ content_b64_finish(B64Extract *b, guint depth)
 		content_b64_free(b);
 		return;
 	}
-	if (runs > 0)
-		content_evidence(ctx, "base64", FUT_CLASS_NONE, runs,
-		                 _("%u run(s) of base64 text decoded and scanned"), runs);
+	if (runs > b->hex_runs)
+		content_evidence(ctx, "base64", FUT_CLASS_NONE, runs - b->hex_runs,
+		                 _("%u run(s) of base64 text decoded and scanned"),
+		                 runs - b->hex_runs);
+	if (b->hex_runs > 0)
+		content_evidence(ctx, "base64", FUT_CLASS_NONE, b->hex_runs,
+		                 _("%u run(s) of hex digits decoded and scanned"), b->hex_runs);
 	/* Decoded text is smaller than its base64: it nests no deeper into archives (@depth
 	 * is the stream's own), and only the levels of base64 are bounded. Each run is a
 	 * stream of its own: a zip or an xz stream is found at its start. */

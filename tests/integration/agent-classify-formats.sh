@@ -67,6 +67,10 @@ expect_b64 "$HOME_U/roster.b64x4" II
 	cat "$HOME_U/roster.b64"
 } >"$HOME_U/licence-then.txt"
 expect_b64 "$HOME_U/licence-then.txt" I
+# ...and plain hex, as `xxd -p` writes it (60 digits a line; od here, which coreutils has)
+printf '氏名,個人番号\n山田,%s\n佐藤,983205673214\n' "$mn" | od -An -v -tx1 | tr -d ' \n' |
+	fold -w 60 >"$HOME_U/roster.hex"
+expect_b64 "$HOME_U/roster.hex" I
 
 kw=$(printf '個人番号' | iconv -f UTF-8 -t CP932 | od -An -tx1 | tr -d ' \n' | sed "s/\(..\)/\\\\'\1/g")
 printf '{\\rtf1\\ansi\\ansicpg932 %s %s\\par}' "$kw" "$mn" >"$HOME_U/form.rtf"

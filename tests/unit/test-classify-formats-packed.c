@@ -485,6 +485,68 @@ test_packed_base64_anywhere(void)
 	g_string_free(lic, TRUE);
 }
 
+/* @data in hex digits, lines of @wrap digits (xxd -p: 60), upper or lower case. */
+static gchar *
+hex_text(const void *data, gsize len, guint wrap, gboolean upper)
+{
+	GString *s = g_string_new(NULL);
+	const guint8 *d = data;
+
+	for (gsize i = 0; i < len; i++) {
+		g_string_append_printf(s, upper ? "%02X" : "%02x", d[i]);
+		if (wrap > 0 && (i + 1) * 2 % wrap == 0)
+			g_string_append_c(s, '\n');
+	}
+	g_string_append_c(s, '\n');
+	return g_string_free(s, FALSE);
+}
+
+/* Hex copies (`xxd -p`, a hexlified field), decoded when their first bytes are text or a
+ * known format; digests and long numbers are not decoded. */
+static void
+test_packed_hex(void)
+{
+	g_autoptr(FutClassifier) cl = classifier_from(NULL);
+	const gchar *const roster[] = {"data", ROSTER, NULL};
+	g_autoptr(GBytes) gz = make_archive("raw", "gzip", roster);
+	gsize gz_len = 0;
+	const void *gz_data = g_bytes_get_data(gz, &gz_len);
+	g_autofree gchar *xxd = hex_text(ROSTER, strlen(ROSTER), 60, FALSE);
+	g_autofree gchar *up = hex_text(ROSTER, strlen(ROSTER), 0, TRUE);
+	g_autofree gchar *gzx = hex_text(gz_data, gz_len, 60, FALSE);
+	const gchar *rec = "氏名,個人番号\n山田," MN1 "\n";
+	g_autofree gchar *one = hex_text(rec, strlen(rec), 60, FALSE);
+	g_autofree gchar *sjis = g_convert(ROSTER, -1, "CP932", "UTF-8", NULL, NULL, NULL);
+	g_autofree gchar *sjx = hex_text(sjis, strlen(sjis), 60, FALSE);
+	g_autofree gchar *mail = g_strdup_printf("Subject: dump\n\n%s", xxd);
+
+	expect(cl, xxd, strlen(xxd), "roster.hex", FUT_CLASS_I, "mynumber");
+	expect(cl, up, strlen(up), "roster-upper.hex", FUT_CLASS_I, "mynumber");
+	expect(cl, gzx, strlen(gzx), "roster.gz.hex", FUT_CLASS_I, "mynumber");
+	expect(cl, one, strlen(one), "record.hex", FUT_CLASS_I, "mynumber");
+	expect(cl, sjx, strlen(sjx), "roster-sjis.hex", FUT_CLASS_I, "mynumber");
+	expect(cl, mail, strlen(mail), "dump.txt", FUT_CLASS_I, "mynumber");
+	{
+		GString *t = g_string_new(NULL);
+		g_autoptr(GRand) r = g_rand_new_with_seed(5);
+		g_autoptr(FutClassification) c = NULL;
+
+		for (guint i = 0; i < 2000; i++) {
+			for (guint k = 0; k < 64; k++)
+				g_string_append_printf(t, "%x", g_rand_int_range(r, 0, 16));
+			g_string_append_printf(t, "  file%u.txt\ncommit ", i);
+			for (guint k = 0; k < 40; k++)
+				g_string_append_printf(t, "%x", g_rand_int_range(r, 0, 16));
+			g_string_append_printf(t, "\nid %u%u%u\n", g_rand_int(r), g_rand_int(r),
+			                       g_rand_int(r));
+		}
+		c = classify_bytes(cl, t->str, t->len, "SHA256SUMS");
+		g_assert_cmpint(c->klass, ==, FUT_CLASS_III);
+		g_assert_false(has_rule(c, "base64", FUT_CLASS_NONE));
+		g_string_free(t, TRUE);
+	}
+}
+
 /* --- Office and OpenDocument ---------------------------------------------------------- */
 
 #define CT "[Content_Types].xml", "<?xml version=\"1.0\"?><Types/>"
@@ -637,6 +699,7 @@ test_classify_formats_add_packed(void)
 	g_test_add_func("/classify-formats/packed/ratio", test_packed_ratio);
 	g_test_add_func("/classify-formats/packed/base64", test_packed_base64);
 	g_test_add_func("/classify-formats/packed/base64-anywhere", test_packed_base64_anywhere);
+	g_test_add_func("/classify-formats/packed/hex", test_packed_hex);
 	g_test_add_func("/classify-formats/office/numbers", test_office_numbers);
 	g_test_add_func("/classify-formats/office/parts", test_office_parts);
 	g_test_add_func("/classify-formats/office/boxes", test_office_boxes);
