@@ -179,7 +179,7 @@ void content_entry_finish(EntrySink *e, gboolean failed);
 gboolean content_take_budget(Ctx *ctx, gsize n, const gchar *container);
 
 /* PDF text with poppler (pdf.c), mail with GMime (mime.c). */
-void content_scan_pdf(Ctx *ctx, const guint8 *data, gsize len, const gchar *name);
+void content_scan_pdf(Ctx *ctx, const guint8 *data, gsize len, guint depth, const gchar *name);
 /* A small PDF document, open; NULL if poppler refused it (see pdf.c). */
 GObject *content_pdf_keep_params(void);
 void content_scan_mime(Ctx *ctx, const guint8 *data, gsize len, guint depth, const gchar *name);

@@ -61,12 +61,13 @@ content_pdf_keep_params(void)
 }
 
 void
-content_scan_pdf(Ctx *ctx, const guint8 *data, gsize len, const gchar *name)
+content_scan_pdf(Ctx *ctx, const guint8 *data, gsize len, guint depth, const gchar *name)
 {
 	g_autoptr(GBytes) bytes = g_bytes_new_static(data, len);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(PopplerDocument) doc = poppler_document_new_from_bytes(bytes, NULL, &error);
 	gboolean any_text = FALSE;
+	B64Extract *b64;
 	int pages;
 
 	if (doc == NULL) {
@@ -84,6 +85,8 @@ content_scan_pdf(Ctx *ctx, const guint8 *data, gsize len, const gchar *name)
 		                PDF_PAGES_MAX);
 		return;
 	}
+	/* the text is watched for base64 as a text file's is (base64scan.c) */
+	b64 = content_b64_new(ctx);
 	for (int i = 0; i < pages && !ctx->abort; i++) {
 		g_autoptr(PopplerPage) page = poppler_document_get_page(doc, i);
 		g_autofree gchar *text = page != NULL ? poppler_page_get_text(page) : NULL;
@@ -100,9 +103,12 @@ content_scan_pdf(Ctx *ctx, const guint8 *data, gsize len, const gchar *name)
 			break;
 		for (gsize k = 0; k < n && !any_text; k++)
 			any_text = !g_ascii_isspace(text[k]);
+		content_b64_feed(b64, (const guint8 *)text, n);
+		content_b64_feed(b64, (const guint8 *)"\n", 1);
 		fut_scanner_feed(&ctx->scan, (const guint8 *)text, n);
 		fut_scanner_feed(&ctx->scan, (const guint8 *)"\n", 1);
 	}
+	content_b64_finish(b64, depth);
 	if (pages > 0 && !any_text)
 		content_problem(ctx, "unsupported",
 		                _("%s: PDF without text (a scan?): images are not read"), name);

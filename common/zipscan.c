@@ -346,7 +346,7 @@ content_scan_buffer(Ctx *ctx, const guint8 *data, gsize len, guint depth, const 
 		content_scan_packed(ctx, data, len, depth, name, FALSE);
 		return;
 	case KIND_PDF:
-		content_scan_pdf(ctx, data, len, name);
+		content_scan_pdf(ctx, data, len, depth, name);
 		return;
 	case KIND_MIME:
 		content_scan_mime(ctx, data, len, depth, name);

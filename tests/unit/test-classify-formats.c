@@ -217,6 +217,13 @@ test_pdf(void)
 	expect_bytes(cl, scan, "scan.pdf", FUT_CLASS_II, "unsupported");
 	/* cut in half: not readable, not let through */
 	expect(cl, d, len / 3, "cut.pdf", FUT_CLASS_II, "malformed");
+	{
+		/* base64 in the text (round 12): an ASCII roster's, on one line */
+		const gchar *csv = "id,my number\n1," MN1 "\n2," MN2 "\n3," MN3 "\n";
+		g_autofree gchar *b64 = g_base64_encode((const guchar *)csv, strlen(csv));
+		g_autoptr(GBytes) pdf = make_pdf(b64);
+		expect_bytes(cl, pdf, "encoded.pdf", FUT_CLASS_I, "mynumber");
+	}
 }
 
 static gchar *
