@@ -92,6 +92,22 @@ grep -q "1234\*\*\*\*\*\*\*\*\|mynumber" "$HOME_U/roster.csv.futari-request" ||
 	fail "request lacks the evidence"
 grep -q "123456789018" "$HOME_U/roster.csv.futari-request" "$TEST_TMP"/log/egress-*.jsonl &&
 	fail "a My Number appears in full in the request or the log"
+# The roster as base64 behind a licence text, and as plain hex (round 12): both decoded by
+# the classifier, both Class I; neither reaches the stick.
+{
+	yes 'Permission is hereby granted, free of charge, to any person obtaining a copy' |
+		head -c 102400
+	echo
+	base64 "$HOME_U/roster.csv"
+} >"$HOME_U/licence.txt"
+od -An -v -tx1 "$HOME_U/roster.csv" | tr -d ' \n' >"$HOME_U/roster.hex"
+chown 65534:65534 "$HOME_U/licence.txt" "$HOME_U/roster.hex"
+out=$(as_user "$FUTARI" export "$HOME_U/licence.txt" "$HOME_U/roster.hex" --to alpha --reason r 2>&1) ||
+	fail "encoded exports failed: $out"
+echo "$out" | grep -q "licence.txt: Class I: approval needed" ||
+	fail "base64 behind a licence text not Class I: $out"
+echo "$out" | grep -q "roster.hex: Class I: approval needed" || fail "hex roster not Class I: $out"
+[ ! -e "$mnt/licence.txt" ] && [ ! -e "$mnt/roster.hex" ] || fail "an encoded roster was written"
 out=$(as_user "$FUTARI" export "$HOME_U/bid-spec.txt" --to alpha --reason r 2>&1) ||
 	fail "Class II export did not make a request: $out"
 echo "$out" | grep -q "Class II: approval needed. Send $HOME_U/bid-spec.txt.futari-request" ||
