@@ -451,9 +451,9 @@ take_char(B64Extract *b, gint v)
 	b->run_hex = b->run_hex && hex_of(c) >= 0;
 	if (b->too_large)
 		return;
-	/* what the kept runs and this one decode to stays within the archive limit (as hex,
-	 * a run decodes to half its length: more than as base64) */
-	if (b->out->len + (b->vals->len + 1) / 2 > b->ctx->cl->archive_limit) {
+	/* what the kept runs and this one decode to stays within the archive limit (three
+	 * bytes for four characters as base64, two as hex) */
+	if (b->out->len + (b->vals->len + 1) / 4 * 3 > b->ctx->cl->archive_limit) {
 		b->too_large = TRUE;
 		g_byte_array_set_size(b->vals, 0);
 		return;

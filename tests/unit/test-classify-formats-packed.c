@@ -492,6 +492,19 @@ test_packed_base64_anywhere(void)
 		g_autoptr(FutClassification) c = classify_text(cl, t, "page.html");
 		g_assert_cmpint(c->klass, ==, FUT_CLASS_III);
 	}
+	{
+		/* more than the archive limit decodes: too large, Class II (the base64 of 2 MiB
+		 * of text against a limit of 1 MiB) */
+		g_autoptr(FutClassifier) small = classifier_from("[classify]\narchive-limit=1M\n");
+		GString *big = g_string_new(NULL);
+		g_autofree gchar *t = NULL;
+
+		while (big->len < 2 * 1024 * 1024)
+			g_string_append(big, "会議のお知らせ: 12月10日 10時 第3会議室\n");
+		t = b64_text(big->str, big->len, 76, "\n");
+		expect(small, t, strlen(t), "big.b64", FUT_CLASS_II, "too-large");
+		g_string_free(big, TRUE);
+	}
 	g_string_free(lic, TRUE);
 }
 
