@@ -319,6 +319,10 @@ fut_taint_on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof *e)
 		return 0;
+	if (e->kind == FUT_TAINT_EVENT_SHARED_FILES) {
+		fut_taint_mappings_queue(t, e->pid); /* not a refusal: nothing is recorded */
+		return 0;
+	}
 	if (e->call == FUT_TAINT_CALL_FUSE_READ) {
 		target = g_strndup(e->target, sizeof e->target);
 		d.call = "read";

@@ -55,6 +55,11 @@ struct _FutTaint {
 	/* The verdicts given to the kernel, to give again when it lost one; under pending_lock. */
 	FutTaintVerdicts *verdicts;
 	guint64 republished; /* under pending_lock */
+	/* taint-mappings.c: the thread that marks files a process mapped shared and writable */
+	GThreadPool *mappings;
+	gint mappings_queued;   /* atomic */
+	guint64 shared_marked;  /* under lock */
+	guint64 shared_dropped; /* notices not followed: too many waiting; under lock */
 };
 
 typedef struct {
@@ -99,6 +104,12 @@ gboolean fut_taint_pending_origin(
  * unresolved in its mark: gives the kernel again each verdict the agent still has and the
  * kernel's resolution map lost. Returns how many were given again. */
 guint fut_taint_republish(FutTaint *t, const guint64 *seqs, guint n);
+
+/* taint-mappings.c: marks the files a process has mapped shared and writable with its mark
+ * (FUT_TAINT_EVENT_SHARED_FILES), on a thread of its own. */
+void fut_taint_mappings_init(FutTaint *t);
+void fut_taint_mappings_queue(FutTaint *t, guint32 pid);
+void fut_taint_mappings_stop(FutTaint *t);
 
 /* taint-events.c: the ring buffer's callback (libbpf) and its main loop source. */
 int fut_taint_on_event(void *ctx, void *data, size_t size);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "util.h"
 #include "taint-private.h"
 
 #ifdef HAVE_BPF_TAINT
@@ -153,8 +154,10 @@ libbpf_print(enum libbpf_print_level level, const char *format, va_list args)
 	if (level == LIBBPF_DEBUG || load_log == NULL)
 		return 0;
 	line = g_strdup_vprintf(format, args);
-	if (load_log->len < 4096)
-		g_string_append(load_log, line);
+	/* the verifier's last lines say why: the end is kept */
+	g_string_append(load_log, line);
+	if (load_log->len > 16384)
+		g_string_erase(load_log, 0, (gssize)(load_log->len - 16384));
 	return 0;
 }
 
@@ -321,6 +324,12 @@ fut_taint_new(const gchar *const *exempt_programs,
 	if (err != 0) {
 		g_autofree gchar *hint = lsm_hint();
 
+		/* libbpf's account (the verifier's log): for whoever has to find out why */
+		if (load_log->len > 0) {
+			g_autofree gchar *shown = fut_strescape(load_log->str, -1);
+			g_message("BPF taint load failed; libbpf said: %s", shown);
+		}
+
 		g_set_error(error, FUT_ERROR, FUT_ERROR_NOT_SUPPORTED,
 		            _("the kernel refused the BPF LSM programs (%s); %s"), g_strerror(-err),
 		            hint);
@@ -343,6 +352,7 @@ fut_taint_new(const gchar *const *exempt_programs,
 		            _("cannot read the BPF ring buffer: %s"), g_strerror(err));
 		return NULL;
 	}
+	fut_taint_mappings_init(t);
 	t->rb_source = g_unix_fd_add(ring_buffer__epoll_fd(t->rb), G_IO_IN, fut_taint_rb_ready, t);
 	return g_steal_pointer(&t);
 
@@ -360,6 +370,7 @@ fut_taint_free(FutTaint *t)
 		return;
 	if (t->rb_source != 0)
 		g_source_remove(t->rb_source);
+	fut_taint_mappings_stop(t);
 	if (t->rb != NULL) {
 		ring_buffer__consume(t->rb);
 		ring_buffer__free(t->rb);
@@ -711,6 +722,8 @@ fut_taint_get_stats(FutTaint *t, FutTaintStats *ret)
 	g_mutex_unlock(&t->pending_lock);
 	g_mutex_lock(&t->lock);
 	ret->marked = t->marked;
+	ret->shared_marked = t->shared_marked;
+	ret->shared_dropped = t->shared_dropped;
 	ret->approvals = t->approvals;
 	ret->peers_exempt = t->peers_exempt;
 	g_mutex_unlock(&t->lock);

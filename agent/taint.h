@@ -83,7 +83,11 @@ typedef void (*FutTaintDenialFunc)(const FutTaintDenial *denial, gpointer user_d
 typedef void (*FutTaintGapFunc)(guint64 lost, gpointer user_data);
 
 typedef struct {
-	guint64 marked;      /* inodes marked by the agent */
+	guint64 marked; /* inodes marked by the agent */
+	/* files marked because a process that took a mark had them mapped shared and writable
+	 * (of @marked), and notices of such processes not followed (too many waiting) */
+	guint64 shared_marked;
+	guint64 shared_dropped;
 	guint64 tainted;     /* processes tainted by a read */
 	guint64 denied;      /* connects and sends refused */
 	guint64 dropped;     /* refusals the ring buffer had no room for */

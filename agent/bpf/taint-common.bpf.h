@@ -26,6 +26,7 @@
 #define CLONE_VM            0x00000100
 #define CLONE_THREAD        0x00010000
 #define ENOMEM              12
+#define EBUSY               16
 #define PTRACE_MODE_ATTACH  0x02
 #define FMODE_WRITE         0x2
 /* /dev/fuse: misc major 10, minor 229, in the kernel's dev_t (major << 20 | minor). */
@@ -70,6 +71,28 @@ struct {
 	__type(key, __u64);
 	__type(value, struct fut_taint_resolution);
 } resolved SEC(".maps");
+
+/* Where a process without a mark mapped a regular file shared and writable (round 12): the
+ * addresses fexit/vm_mmap_pgoff returned, so that when it takes a mark the files still
+ * mapped there get it at once (bpf_find_vma), before what it took in can be stored into
+ * them. On the thread group leader; copied to a child by task_alloc, dropped at exec. More
+ * mappings than slots: overflow, and the agent is asked to mark them (ring buffer). */
+#define FUT_SHARED_SLOTS 8
+#define VM_WRITE         0x2
+#define VM_SHARED        0x8
+struct fut_shared_maps {
+	__u64 addr[FUT_SHARED_SLOTS];
+	__u32 overflow;
+	__u32 applied_class; /* the mark the files last took: its class, */
+	__u64 applied_sum;   /* and pending_sum() of its pending numbers */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct fut_shared_maps);
+} shared_maps SEC(".maps");
 
 /* Tainted processes: kept on the thread group leader, so every thread shares it. */
 struct {

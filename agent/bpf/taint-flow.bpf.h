@@ -20,6 +20,129 @@ merge_mark(struct fut_taint_mark *to, const struct fut_taint_mark *from)
 	return changed;
 }
 
+/* The current process, which has files mapped shared and writable since before it carried a
+ * mark, took one in (@m, its mark now): the agent marks those files
+ * (FUT_TAINT_EVENT_SHARED_FILES). A notice the ring buffer has no room for is counted as
+ * dropped, and the agent writes a gap record. */
+static __always_inline void
+notice_shared_files(const struct fut_taint_mark *m)
+{
+	struct fut_taint_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (e == 0) {
+		__sync_fetch_and_add(&counters.dropped, 1);
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->kind = FUT_TAINT_EVENT_SHARED_FILES;
+	e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32);
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	e->file_class = m->file_class;
+	e->origin = m->origin;
+	bpf_get_current_comm(e->comm, sizeof e->comm);
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* A sum of @m's pending numbers, to see whether a merge added one (unrolled: no loop). */
+static __always_inline __u64
+pending_sum(const struct fut_taint_mark *m)
+{
+	__u64 sum = 0;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < FUT_TAINT_PENDING_SLOTS; i++)
+		sum += m->pending[i] * (2 * i + 1);
+	return sum;
+}
+
+struct shared_vma_ctx {
+	struct fut_taint_mark mark;
+	int has_pending;
+};
+
+/* bpf_find_vma()'s callback: the mapping found is still shared, writable and of a regular
+ * file: its inode takes the mark. No loop here (6.1's verifier refuses a loop in a callback:
+ * "back-edge"): the pending numbers are copied unrolled into an inode that has none, and an
+ * inode that has some already takes Class II instead (as a mark with no free slot does). */
+static long
+mark_shared_vma(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	struct shared_vma_ctx *c = data;
+	struct file *file = vma->vm_file;
+	struct inode *inode;
+	struct fut_taint_mark *im;
+	int i, busy = 0;
+
+	if ((vma->vm_flags & (VM_SHARED | VM_WRITE)) != (VM_SHARED | VM_WRITE) || file == 0)
+		return 0;
+	inode = file->f_inode;
+	if (inode == 0 || (inode->i_mode & S_IFMT) != S_IFREG)
+		return 0;
+	im = bpf_inode_storage_get(&inode_marks, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (im == 0)
+		return 0;
+	if (stronger(c->mark.file_class, im->file_class)) {
+		im->file_class = c->mark.file_class;
+		im->origin = c->mark.origin;
+	}
+	if (c->has_pending) {
+#pragma unroll
+		for (i = 0; i < FUT_TAINT_PENDING_SLOTS; i++)
+			busy |= im->pending[i] != 0;
+		if (!busy) {
+#pragma unroll
+			for (i = 0; i < FUT_TAINT_PENDING_SLOTS; i++)
+				im->pending[i] = c->mark.pending[i];
+		} else if (stronger(2, im->file_class)) {
+			im->file_class = 2;
+			im->origin.dev = 0;
+			im->origin.ino = 0;
+		}
+	}
+	__sync_fetch_and_add(&counters.flowed, 1);
+	return 0;
+}
+
+/* The current process, which mapped files shared and writable while it carried no mark,
+ * took one in (@m, its mark now): each file still mapped at a noted address takes it now,
+ * before the read that brought it returns. A mapping that cannot be looked at (its address
+ * space's lock busy: this is a mapping call itself) and more mappings than slots are left to
+ * the agent. */
+static __noinline void
+mark_shared_files(const struct fut_taint_mark *m)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct fut_shared_maps *s = bpf_task_storage_get(&shared_maps, t->group_leader, 0, 0);
+	struct shared_vma_ctx c = {};
+	int i, missed = 0;
+	__u64 sum;
+
+	c.mark = *m;
+	c.mark.flags = 0;
+	if (s == 0) {
+		notice_shared_files(m);
+		return;
+	}
+	sum = pending_sum(m);
+	if (s->applied_class == m->file_class && s->applied_sum == sum)
+		return; /* nothing new since the files took the mark */
+	s->applied_class = m->file_class;
+	s->applied_sum = sum;
+#pragma unroll
+	for (i = 0; i < FUT_TAINT_PENDING_SLOTS; i++)
+		c.has_pending |= m->pending[i] != 0;
+#pragma unroll
+	for (i = 0; i < FUT_SHARED_SLOTS; i++) {
+		__u64 addr = s->addr[i];
+
+		if (addr != 0 && bpf_find_vma(t, addr, mark_shared_vma, &c, 0) == -EBUSY)
+			missed = 1;
+	}
+	if (missed || s->overflow)
+		notice_shared_files(m);
+}
+
 /* The key of @t's address space in mm_marks (0: a kernel thread, none). */
 static __always_inline __u64
 mm_key(struct task_struct *t)
@@ -203,6 +326,12 @@ taint_current_from(const struct fut_taint_mark *from, int check_exempt)
 		return;
 	before = m->file_class;
 	merge_mark(m, from);
+	/* (merge_mark()'s result is not used here: using it made a loop 6.1's verifier
+	 * refused, "back-edge"; mark_shared_files() sees for itself what is new) */
+	if ((m->flags & FUT_TAINT_TASK_SHARED_FILE) && check_exempt)
+		mark_shared_files(m);
+	else if (m->flags & FUT_TAINT_TASK_SHARED_FILE)
+		notice_shared_files(m); /* tracing programs have no inode storage: the agent */
 	/* (A pending resolved on the way counted itself in resolve_pending().) */
 	if (before == FUT_TAINT_CLASS_NONE && from->file_class != FUT_TAINT_CLASS_NONE)
 		__sync_fetch_and_add(&counters.tainted, 1);

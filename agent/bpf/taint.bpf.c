@@ -204,6 +204,18 @@ BPF_PROG(fut_mmap_file,
 		}
 		if (m != 0 && !current_exempt())
 			mark_inode(inode, m);
+		/* No mark yet: what it takes in later it can store here unseen. Flagged, so
+		 * that a mark it takes is told to the agent; one that cannot be flagged (no
+		 * memory for task storage) is not mapped. */
+		if (m == 0 && !current_exempt() &&
+		    (__u32)(bpf_get_current_pid_tgid() >> 32) != agent_tgid) {
+			struct fut_taint_mark *t = bpf_task_storage_get(
+			    &task_marks, current_leader(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+			if (t == 0)
+				return -ENOMEM;
+			t->flags |= FUT_TAINT_TASK_SHARED_FILE;
+		}
 	}
 	return 0;
 }
@@ -214,6 +226,47 @@ BPF_PROG(fut_mmap_file,
  * while its thread group's core_state is set: marked then, before a byte is written. Every
  * other open returns after two loads. A core piped to a helper (systemd-coredump) is
  * followed in fentry/dump_emit below. */
+/* A shared writable mapping of a regular file by a process flagged at its mmap_file check
+ * (no mark then): its address is noted for mark_shared_files(). */
+SEC("fexit/vm_mmap_pgoff")
+int
+BPF_PROG(fut_vm_mmap_pgoff_exit,
+         struct file *file,
+         unsigned long addr,
+         unsigned long len,
+         unsigned long prot,
+         unsigned long flag,
+         unsigned long pgoff,
+         unsigned long ret)
+{
+	struct task_struct *t;
+	struct fut_taint_mark *m;
+	struct fut_shared_maps *s;
+	int i, free_slot = -1;
+
+	if (file == 0 || !(prot & PROT_WRITE) || !(flag & MAP_SHARED) ||
+	    ret >= (unsigned long)-4095)
+		return 0;
+	t = bpf_get_current_task_btf();
+	m = bpf_task_storage_get(&task_marks, t->group_leader, 0, 0);
+	if (m == 0 || !(m->flags & FUT_TAINT_TASK_SHARED_FILE))
+		return 0;
+	s = bpf_task_storage_get(&shared_maps, t->group_leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (s == 0)
+		return 0; /* no slots at all: mark_shared_files() asks the agent */
+	for (i = 0; i < FUT_SHARED_SLOTS; i++) {
+		if (s->addr[i] == ret)
+			return 0;
+		if (free_slot < 0 && s->addr[i] == 0)
+			free_slot = i;
+	}
+	if (free_slot >= 0 && free_slot < FUT_SHARED_SLOTS)
+		s->addr[free_slot] = ret;
+	else
+		s->overflow = 1;
+	return 0;
+}
+
 SEC("lsm/file_open")
 int
 BPF_PROG(fut_file_open, struct file *file, int ret)
@@ -323,15 +376,35 @@ BPF_PROG(fut_ptrace_unlink, struct task_struct *child)
 	return 0;
 }
 
+/* A child made by fork() or clone() has its parent's mappings at the same addresses. */
+static __always_inline void
+copy_shared_maps(struct task_struct *child)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct fut_shared_maps *s = bpf_task_storage_get(&shared_maps, t->group_leader, 0, 0);
+	struct fut_shared_maps copy, *n;
+
+	if (s == 0)
+		return;
+	copy = *s;
+	n = bpf_task_storage_get(&shared_maps, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (n != 0)
+		*n = copy;
+}
+
 SEC("lsm/task_alloc")
 int
 BPF_PROG(fut_task_alloc, struct task_struct *task, unsigned long clone_flags, int ret)
 {
-	struct fut_taint_mark *m, *n, none = {};
+	struct fut_taint_mark *m, *n, *raw, none = {};
+	__u32 shared_file;
 	int joined;
 
 	if (ret != 0 || (clone_flags & CLONE_THREAD))
 		return ret; /* a thread shares its leader's mark */
+	/* the parent's shared writable file mappings are the child's too */
+	raw = bpf_task_storage_get(&task_marks, current_leader(), 0, 0);
+	shared_file = raw != 0 ? (raw->flags & FUT_TAINT_TASK_SHARED_FILE) : 0;
 	m = current_mark();
 	/* vfork(), posix_spawn(), clone(CLONE_VM): the child will run in this address space.
 	 * Noted before the child exists, with what the parent holds now, and both are flagged
@@ -369,7 +442,9 @@ BPF_PROG(fut_task_alloc, struct task_struct *task, unsigned long clone_flags, in
 			if (m != 0)
 				*n = *m;
 			n->flags &= ~(FUT_TAINT_TASK_SHM_MAKER | FUT_TAINT_TASK_SHM_GROUP);
-			n->flags |= FUT_TAINT_TASK_MM_SHARED;
+			n->flags |= FUT_TAINT_TASK_MM_SHARED | shared_file;
+			if (shared_file)
+				copy_shared_maps(task);
 			if (joined)
 				n->flags |= FUT_TAINT_TASK_SHM_GROUP;
 		}
@@ -379,11 +454,11 @@ copy:
 	joined = join_shm_group(task);
 	if (joined < 0)
 		return joined;
-	if (m == 0 && !joined)
+	if (m == 0 && !joined && !shared_file)
 		return 0;
 	n = bpf_task_storage_get(&task_marks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (n == 0)
-		return joined ? -ENOMEM : 0;
+		return joined || shared_file ? -ENOMEM : 0;
 	if (m != 0)
 		*n = *m;
 	/* its own address space; anonymous shared memory only through the group */
@@ -391,6 +466,9 @@ copy:
 	    ~(FUT_TAINT_TASK_MM_SHARED | FUT_TAINT_TASK_SHM_MAKER | FUT_TAINT_TASK_SHM_GROUP);
 	if (joined)
 		n->flags |= FUT_TAINT_TASK_SHM_GROUP;
+	n->flags |= shared_file;
+	if (shared_file)
+		copy_shared_maps(task);
 	return 0;
 }
 
@@ -404,6 +482,11 @@ BPF_PROG(fut_bprm_committed_creds, struct linux_binprm *bprm)
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct fut_taint_mark *m = bpf_task_storage_get(&task_marks, t->group_leader, 0, 0);
 
+	if (m != 0 && (m->flags & FUT_TAINT_TASK_SHARED_FILE)) {
+		/* its mappings went with the old program */
+		m->flags &= ~FUT_TAINT_TASK_SHARED_FILE;
+		bpf_task_storage_delete(&shared_maps, t->group_leader);
+	}
 	if (m == 0 || !(m->flags & (FUT_TAINT_TASK_SHM_MAKER | FUT_TAINT_TASK_SHM_GROUP)))
 		return 0;
 	if (m->flags & FUT_TAINT_TASK_SHM_GROUP)

@@ -48,6 +48,11 @@ struct fut_taint_inode {
 /* In task storage: shares anonymous shared memory with other processes (its parent, its
  * children): shm_groups holds its group, whose mark is in group_marks. */
 #define FUT_TAINT_TASK_SHM_GROUP   0x8
+/* In task storage: mapped a regular file MAP_SHARED and writable while it carried no mark
+ * (round 12): what it takes in later it can store into that file with no hook seeing it, so
+ * a change of its mark is told to the agent (FUT_TAINT_EVENT_SHARED_FILES), which marks the
+ * files it has mapped so. Inherited by fork(), dropped by exec. */
+#define FUT_TAINT_TASK_SHARED_FILE 0x10
 struct fut_taint_mark {
 	fut_u32 file_class;
 	fut_u32 flags;
@@ -134,6 +139,10 @@ enum fut_taint_event_kind {
 	 * pid; target: its comm; family and port: the flow's destination, family 0 for a pipe).
 	 * Content not classified yet is a PENDING refusal with the same call. */
 	FUT_TAINT_EVENT_DENY_EXEMPT_FEED = 11,
+	/* Not a refusal: a process flagged FUT_TAINT_TASK_SHARED_FILE took in a mark (a read of
+	 * a Class I/II or not yet classified file, a pipe, a socket). The agent gives its mark
+	 * to every regular file it has mapped shared and writable (/proc/PID/maps). */
+	FUT_TAINT_EVENT_SHARED_FILES = 12,
 };
 
 /* How a DENY_REMOTE_FS write was made. */

@@ -87,6 +87,18 @@ denied tmpfs-copy "$C -T '$shm/copy.txt' $URL"
 e2e_as hanako sh -c "base64 '$f' >'$shm/copy.b64'; xz -c '$f' >'$shm/copy.xz'"
 denied base64-copy "$C -T '$shm/copy.b64' $URL"
 denied xz-copy "$C -T '$shm/copy.xz' $URL"
+# A file mapped shared and writable before the process read anything (round 12): what it
+# stores into the mapping reaches the file with no write a hook sees. When the process takes
+# its mark (its read of $f), the file still mapped at a noted address takes the mark at once,
+# before the read returns, so curl's read of the file taints curl. The writer stores and
+# exits at once: nothing is left to the agent after the fact.
+e2e_as hanako python3 -c 'import mmap,os,sys
+fd=os.open(sys.argv[2], os.O_RDWR|os.O_CREAT|os.O_TRUNC, 0o600); os.ftruncate(fd, 4096)
+m=mmap.mmap(fd, 4096, mmap.MAP_SHARED, mmap.PROT_READ|mmap.PROT_WRITE)
+d=open(sys.argv[1],"rb").read()
+m[:len(d)]=d; m.flush()' "$f" "$shm/mapped.bin"
+grep -q "$MARKER" "$shm/mapped.bin" || fail "shared-mmap: the mapped file does not hold the content"
+denied shared-mmap "$C -T '$shm/mapped.bin' $URL"
 # The shell itself reads (the builtin read), then forks and execs curl, which read nothing.
 denied fork-exec "IFS= read -r line <'$f'; bash -c 'exec $C --data-binary fork-exec-DATA $URL'"
 # splice(2) moves data without read() or write(): a file spliced into a pipe marks the pipe
