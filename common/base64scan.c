@@ -117,8 +117,13 @@ find_block_sse2(const guint8 *d, gsize len)
 
 	for (; i + 16 <= len; i += 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(d + i));
-		__m128i ok = IN_RANGE(_mm_add_epi8, _mm_set1_epi8, _mm_cmpgt_epi8,
-		                      _mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 26);
+		__m128i ok;
+
+		/* a byte from 0x80 up (Japanese text) rules the block out at once */
+		if (_mm_movemask_epi8(v) != 0)
+			continue;
+		ok = IN_RANGE(_mm_add_epi8, _mm_set1_epi8, _mm_cmpgt_epi8,
+		              _mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 26);
 		ok = _mm_or_si128(
 		    ok, IN_RANGE(_mm_add_epi8, _mm_set1_epi8, _mm_cmpgt_epi8, v, '0', 10));
 		ok = _mm_or_si128(ok, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('+')),
@@ -138,9 +143,15 @@ find_block_avx2(const guint8 *d, gsize len)
 
 	for (; i + 32 <= len; i += 32) {
 		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(d + i));
-		__m256i ok = IN_RANGE(_mm256_add_epi8, _mm256_set1_epi8, _mm256_cmpgt_epi8,
-		                      _mm256_or_si256(v, _mm256_set1_epi8(0x20)), 'a', 26);
+		guint32 high = (guint32)_mm256_movemask_epi8(v);
+		__m256i ok;
 		guint32 m;
+
+		/* a byte from 0x80 up (Japanese text) in each half rules both out at once */
+		if ((high & 0xffff) != 0 && (high >> 16) != 0)
+			continue;
+		ok = IN_RANGE(_mm256_add_epi8, _mm256_set1_epi8, _mm256_cmpgt_epi8,
+		              _mm256_or_si256(v, _mm256_set1_epi8(0x20)), 'a', 26);
 
 		ok = _mm256_or_si256(
 		    ok, IN_RANGE(_mm256_add_epi8, _mm256_set1_epi8, _mm256_cmpgt_epi8, v, '0', 10));
