@@ -56,6 +56,26 @@ pending_sum(const struct fut_taint_mark *m)
 	return sum;
 }
 
+/* Whether the current process's mark @m holds something its shared mapped files have not
+ * been given yet; notes it as given. Keeps a process that takes the same mark again and again
+ * (a reader of a marked pipe) from filling the ring buffer with notices. */
+static __always_inline int
+shared_files_new(const struct fut_taint_mark *m)
+{
+	struct fut_shared_maps *s =
+	    bpf_task_storage_get(&shared_maps, current_leader(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	__u64 sum;
+
+	if (s == 0)
+		return 1;
+	sum = pending_sum(m);
+	if (s->applied_class == m->file_class && s->applied_sum == sum)
+		return 0;
+	s->applied_class = m->file_class;
+	s->applied_sum = sum;
+	return 1;
+}
+
 struct shared_vma_ctx {
 	struct fut_taint_mark mark;
 	int has_pending;
@@ -330,7 +350,7 @@ taint_current_from(const struct fut_taint_mark *from, int check_exempt)
 	 * refused, "back-edge"; mark_shared_files() sees for itself what is new) */
 	if ((m->flags & FUT_TAINT_TASK_SHARED_FILE) && check_exempt)
 		mark_shared_files(m);
-	else if (m->flags & FUT_TAINT_TASK_SHARED_FILE)
+	else if ((m->flags & FUT_TAINT_TASK_SHARED_FILE) && shared_files_new(m))
 		notice_shared_files(m); /* tracing programs have no inode storage: the agent */
 	/* (A pending resolved on the way counted itself in resolve_pending().) */
 	if (before == FUT_TAINT_CLASS_NONE && from->file_class != FUT_TAINT_CLASS_NONE)
