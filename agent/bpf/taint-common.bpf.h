@@ -83,8 +83,8 @@ struct {
 struct fut_shared_maps {
 	__u64 addr[FUT_SHARED_SLOTS];
 	__u32 overflow;
-	__u32 applied_class; /* the mark the files last took: its class, */
-	__u64 applied_sum;   /* and pending_sum() of its pending numbers */
+	__u32 applied_class; /* the mark the files last took: its class */
+	__u64 applied_pending[FUT_TAINT_PENDING_SLOTS]; /* and its pending numbers */
 };
 
 struct {

@@ -43,17 +43,24 @@ notice_shared_files(const struct fut_taint_mark *m)
 	bpf_ringbuf_submit(e, 0);
 }
 
-/* A sum of @m's pending numbers, to see whether a merge added one (unrolled: no loop). */
-static __always_inline __u64
-pending_sum(const struct fut_taint_mark *m)
+/* Whether @m is the mark the shared mapped files last took (@s); noted as taken when it is
+ * not. Compared whole, unrolled (no loop): a sum of the pending numbers could come out equal
+ * for two different sets, and the file would miss the new one. */
+static __always_inline int
+shared_applied(struct fut_shared_maps *s, const struct fut_taint_mark *m)
 {
-	__u64 sum = 0;
-	int i;
+	int i, same = s->applied_class == m->file_class;
 
 #pragma unroll
 	for (i = 0; i < FUT_TAINT_PENDING_SLOTS; i++)
-		sum += m->pending[i] * (2 * i + 1);
-	return sum;
+		same &= s->applied_pending[i] == m->pending[i];
+	if (same)
+		return 1;
+	s->applied_class = m->file_class;
+#pragma unroll
+	for (i = 0; i < FUT_TAINT_PENDING_SLOTS; i++)
+		s->applied_pending[i] = m->pending[i];
+	return 0;
 }
 
 /* Whether the current process's mark @m holds something its shared mapped files have not
@@ -64,16 +71,8 @@ shared_files_new(const struct fut_taint_mark *m)
 {
 	struct fut_shared_maps *s =
 	    bpf_task_storage_get(&shared_maps, current_leader(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	__u64 sum;
 
-	if (s == 0)
-		return 1;
-	sum = pending_sum(m);
-	if (s->applied_class == m->file_class && s->applied_sum == sum)
-		return 0;
-	s->applied_class = m->file_class;
-	s->applied_sum = sum;
-	return 1;
+	return s == 0 || !shared_applied(s, m);
 }
 
 struct shared_vma_ctx {
@@ -136,7 +135,6 @@ mark_shared_files(const struct fut_taint_mark *m)
 	struct fut_shared_maps *s = bpf_task_storage_get(&shared_maps, t->group_leader, 0, 0);
 	struct shared_vma_ctx c = {};
 	int i, missed = 0;
-	__u64 sum;
 
 	c.mark = *m;
 	c.mark.flags = 0;
@@ -144,11 +142,8 @@ mark_shared_files(const struct fut_taint_mark *m)
 		notice_shared_files(m);
 		return;
 	}
-	sum = pending_sum(m);
-	if (s->applied_class == m->file_class && s->applied_sum == sum)
+	if (shared_applied(s, m))
 		return; /* nothing new since the files took the mark */
-	s->applied_class = m->file_class;
-	s->applied_sum = sum;
 #pragma unroll
 	for (i = 0; i < FUT_TAINT_PENDING_SLOTS; i++)
 		c.has_pending |= m->pending[i] != 0;
