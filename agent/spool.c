@@ -343,8 +343,12 @@ ingest_copy(FutSpoolEntry *e,
 			hasher_publish(h, off, FALSE, FALSE);
 		} else {
 			fut_spool_quota_release(e->quota, e->uid, size);
-			/* whatever a failed clone left: start from nothing */
-			if (ftruncate(e->fd, 0) < 0)
+			/* Whatever a failed clone left: start from nothing. Only when it left
+			 * something: on ext4 a truncate to zero arms the "replace by truncate"
+			 * heuristic, and the next close of the copy (the scan's) would then push
+			 * the whole spool copy to the disk, in the export's time and against its
+			 * writes to the stick (issue 18; 0.44 s for 1 GiB here). */
+			if ((fstat(e->fd, &st) < 0 || st.st_size != 0) && ftruncate(e->fd, 0) < 0)
 				return fut_error_set_errno(error, errno, _("the spool"));
 		}
 	}
