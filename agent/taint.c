@@ -714,6 +714,7 @@ fut_taint_get_stats(FutTaint *t, FutTaintStats *ret)
 	ret->pending_overflow = __atomic_load_n(&c->pending_overflow, __ATOMIC_RELAXED);
 	ret->splice_unnoted = __atomic_load_n(&c->splice_unnoted, __ATOMIC_RELAXED);
 	ret->splice_note_lost = __atomic_load_n(&c->splice_note_lost, __ATOMIC_RELAXED);
+	ret->exempt_fed = __atomic_load_n(&c->exempt_fed, __ATOMIC_RELAXED);
 	g_mutex_lock(&t->pending_lock);
 	ret->pending_set = t->pending_set;
 	ret->resolved = t->resolved;

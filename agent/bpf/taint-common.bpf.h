@@ -150,6 +150,25 @@ struct {
 	__type(value, struct fut_exempt_reader);
 } exempt_readers SEC(".maps");
 
+/* Exempt programs (browsers, mail clients) that a tainted process fed marked data without a
+ * check that could refuse it: vmsplice(2), tee(2) or a pipe-to-pipe splice into a pipe the
+ * program was already waiting on (its read check ran on the empty pipe). Thread group ->
+ * the mark it was fed and the program it ran then (exe_id). While it still runs that
+ * program it is exempt no more: it takes the mark at its next write or send and is judged
+ * as any tainted process (feed_exempt(), take_fed_mark()). */
+struct fut_fed_exempt {
+	struct fut_taint_mark mark;
+	__u32 exe_id;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct fut_fed_exempt);
+} fed_exempt SEC(".maps");
+
 /* A splice in progress into a pipe: pid_tgid -> the pipe's inode_key(), so the read check
  * of the file it splices from (file_permission, inside do_splice, before any data moves)
  * marks the pipe. */
@@ -303,6 +322,8 @@ __u32 fuse_servers_used = 0;
 __u32 splice_unnoted_used = 0;
 /* Nonzero once an exempt reader was noted in exempt_readers: writers look it up only then. */
 __u32 exempt_readers_used = 0;
+/* Nonzero once an exempt program was fed (fed_exempt): looked up only then. */
+__u32 fed_exempt_used = 0;
 
 static __always_inline int
 stronger(__u32 a, __u32 b)
@@ -371,7 +392,17 @@ current_exempt_program(void)
 	if ((__u32)(bpf_get_current_pid_tgid() >> 32) == agent_tgid)
 		return 0;
 	x = current_exe();
-	return x != 0 && (x->flags & FUT_TAINT_EXE_EXEMPT);
+	if (x == 0 || !(x->flags & FUT_TAINT_EXE_EXEMPT))
+		return 0;
+	/* fed marked data where nothing could refuse it: exempt no more (fed_exempt) */
+	if (fed_exempt_used) {
+		__u32 tgid = (__u32)(bpf_get_current_pid_tgid() >> 32);
+		struct fut_fed_exempt *f = bpf_map_lookup_elem(&fed_exempt, &tgid);
+
+		if (f != 0 && f->exe_id == x->exe_id)
+			return 0;
+	}
+	return 1;
 }
 
 /* Exempt from the taint itself: an exempt program, or the agent. */

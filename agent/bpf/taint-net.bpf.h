@@ -330,6 +330,67 @@ decide_exempt_feed(struct fut_taint_mark *m, __u64 key, const struct dest *d)
 	return -EPERM;
 }
 
+/* A tainted or pending process (@m) puts data into the pipe @key by vmsplice(2), tee(2) or a
+ * splice from another pipe: no LSM check runs there (tracing programs only), so nothing can
+ * refuse it. When a browser or mail client is noted as that pipe's reader (it may already
+ * wait in a read whose check saw the pipe empty) and the content is neither Class III nor
+ * approved for it, the reader is fed: while it runs that program it is exempt no more
+ * (current_exempt_program()), takes @m at its next write or send (take_fed_mark()) and is
+ * refused the network as any tainted process, with an upload.denied record naming it. */
+static __always_inline void
+feed_exempt(struct fut_taint_mark *m, __u64 key)
+{
+	struct fut_exempt_reader *r;
+	struct fut_fed_exempt *old, f = {};
+	__u32 tgid;
+	__u64 seq;
+
+	if (!exempt_readers_used || key == 0)
+		return;
+	r = bpf_map_lookup_elem(&exempt_readers, &key);
+	if (r == 0)
+		return;
+	tgid = r->pid;
+	if (tgid == (__u32)(bpf_get_current_pid_tgid() >> 32))
+		return;
+	if (exempt_refusal(m, FUT_TAINT_EVENT_DENY_EXEMPT_FEED, r->uid, r->exe_id, &seq) == 0)
+		return;
+	fed_exempt_used = 1; /* before the entry: a check never misses it */
+	old = bpf_map_lookup_elem(&fed_exempt, &tgid);
+	if (old != 0 && old->exe_id == r->exe_id) {
+		merge_mark(&old->mark, m);
+	} else {
+		f.mark = *m;
+		f.exe_id = r->exe_id;
+		if (bpf_map_update_elem(&fed_exempt, &tgid, &f, BPF_ANY) != 0)
+			return;
+	}
+	__sync_fetch_and_add(&counters.exempt_fed, 1);
+}
+
+/* The current process was fed marked data while it was exempt (feed_exempt()) and still
+ * runs that program: the mark becomes its own. Called by the write and send checks before
+ * they look at the process's mark. */
+static __always_inline void
+take_fed_mark(void)
+{
+	__u32 tgid = (__u32)(bpf_get_current_pid_tgid() >> 32);
+	struct fut_fed_exempt *f;
+	struct fut_taint_exe *x;
+	struct fut_taint_mark copy;
+
+	if (!fed_exempt_used)
+		return;
+	f = bpf_map_lookup_elem(&fed_exempt, &tgid);
+	if (f == 0)
+		return;
+	x = current_exe();
+	if (x == 0 || x->exe_id != f->exe_id)
+		return;
+	copy = f->mark;
+	merge_into_task(bpf_get_current_task_btf()->group_leader, &copy);
+}
+
 static __always_inline int
 decide_send(struct fut_taint_mark *m, const struct dest *d, __u32 kind)
 {

@@ -97,6 +97,7 @@ BPF_PROG(fut_file_permission, struct file *file, int mask, int ret)
 	}
 	if (!(mask & MAY_WRITE))
 		return 0;
+	take_fed_mark();
 	m = current_mark();
 	if (fmt == S_IFSOCK) {
 		/* write()/sendfile()/splice() to a socket: struct socket sits before its inode
@@ -520,6 +521,7 @@ BPF_PROG(fut_socket_connect, struct socket *sock, struct sockaddr *address, int 
 
 	if (ret != 0)
 		return ret;
+	take_fed_mark();
 	m = current_mark();
 	if (m == 0)
 		return 0;
@@ -540,6 +542,7 @@ BPF_PROG(fut_socket_sendmsg, struct socket *sock, struct msghdr *msg, int size, 
 
 	if (ret != 0)
 		return ret;
+	take_fed_mark();
 	m = current_mark();
 	if (m == 0)
 		return 0;
@@ -697,13 +700,59 @@ BPF_PROG(fut_do_tee_entry, struct file *in, struct file *out)
 	return 0;
 }
 
+/* A tee or splice from one pipe into another that had to wait for its source: the entry
+ * program saw the source empty and unmarked, and a tainted writer filled it while the call
+ * waited, so what moved carries no mark yet. On the way out the source's mark goes to the
+ * destination (and to the caller), and a browser waiting on the destination is fed
+ * (feed_exempt()). A reader of the destination that reads between the move and this return
+ * is not tainted (docs/upload-control.md, round 13). */
+static __always_inline void
+pipe_to_pipe_done(struct file *in, struct file *out, long ret)
+{
+	struct fut_taint_mark *m, copy;
+	__u64 key;
+
+	if (ret <= 0 || !pipes_used || in == 0 || out == 0 || in->f_inode == 0 || out->f_inode == 0)
+		return;
+	if ((in->f_inode->i_mode & S_IFMT) != S_IFIFO || (out->f_inode->i_mode & S_IFMT) != S_IFIFO)
+		return;
+	if ((__u32)(bpf_get_current_pid_tgid() >> 32) == agent_tgid)
+		return;
+	key = inode_key(in);
+	m = bpf_map_lookup_elem(&pipe_marks, &key);
+	if (m == 0 || !has_mark(m))
+		return;
+	copy = *m;
+	taint_current_from(&copy, 0);
+	key = inode_key(out);
+	mark_pipe_key(key, &copy);
+	feed_exempt(&copy, key);
+}
+
+SEC("fexit/do_tee")
+int
+BPF_PROG(
+    fut_do_tee_exit, struct file *in, struct file *out, size_t len, unsigned int flags, long ret)
+{
+	pipe_to_pipe_done(in, out, ret);
+	return 0;
+}
+
 SEC("fexit/do_splice")
 int
-BPF_PROG(fut_do_splice_exit, struct file *in, loff_t *off_in, struct file *out)
+BPF_PROG(fut_do_splice_exit,
+         struct file *in,
+         loff_t *off_in,
+         struct file *out,
+         loff_t *off_out,
+         size_t len,
+         unsigned int flags,
+         long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 *f;
 
+	pipe_to_pipe_done(in, out, ret);
 	bpf_map_delete_elem(&splicing, &pid_tgid);
 	if (pipe_to_socket(in, out)) {
 		f = bpf_task_storage_get(&splice_from_pipe, bpf_get_current_task_btf(), 0, 0);
@@ -737,10 +786,13 @@ BPF_PROG(fut_get_pipe_info_entry, struct file *file, bool for_splice)
 		return 0;
 	key = inode_key(file);
 	if (file->f_mode & FMODE_WRITE) {
-		/* Into the pipe (vmsplice treats a FIFO open for both as this direction). */
+		/* Into the pipe (vmsplice treats a FIFO open for both as this direction). A
+		 * browser waiting on it cannot be kept from the data here: it is fed instead. */
 		m = current_mark();
-		if (m != 0)
+		if (m != 0) {
 			mark_pipe_key(key, m);
+			feed_exempt(m, key);
+		}
 		return 0;
 	}
 	bpf_map_update_elem(&vmsplice_from, &pid_tgid, &key, BPF_ANY);

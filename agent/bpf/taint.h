@@ -198,4 +198,7 @@ struct fut_taint_counters {
 	fut_u64 splice_unnoted;
 	/* ... and the fallback map could not take it either: judged by taint alone. */
 	fut_u64 splice_note_lost;
+	/* Browsers or mail clients fed marked data by vmsplice, tee or a pipe-to-pipe splice
+	 * while they waited on the pipe (no check can refuse those): no longer exempt. */
+	fut_u64 exempt_fed;
 };

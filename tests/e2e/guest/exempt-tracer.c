@@ -15,8 +15,14 @@
  *
  * exempt-tracer --read: copies standard input to standard output with blocking read()s, so
  * its read check runs while the pipe is still empty (curl and browsers poll first, then read
- * what is there). Exit 0 at the end of input, 2 on an error. */
+ * what is there). Exit 0 at the end of input, 2 on an error.
+ *
+ * exempt-tracer --read-send HOST PORT: as --read, then sends what it read to HOST:PORT (an
+ * HTTP POST), as a browser that was handed data would upload it. Exit 0 when it was sent, 3
+ * when the connect or the send was refused with EPERM (the kernel side), 2 on another
+ * error. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -70,6 +76,47 @@ blocking_read(void)
 	return 0;
 }
 
+static int
+read_send(const char *host, const char *port)
+{
+	static char data[65536];
+	char head[128];
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	size_t len = 0;
+	ssize_t n;
+	int s;
+
+	while (len < sizeof data && (n = read(0, data + len, sizeof data - len)) > 0)
+		len += (size_t)n;
+	if (n < 0) {
+		perror("exempt-tracer --read-send: read");
+		return 2;
+	}
+	if (write(1, data, len) != (ssize_t)len)
+		return 2;
+	a.sin_port = htons((unsigned short)atoi(port));
+	if (inet_pton(AF_INET, host, &a.sin_addr) != 1)
+		return 2;
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	if (s < 0)
+		return 2;
+	if (connect(s, (struct sockaddr *)&a, sizeof a) != 0) {
+		int e = errno; /* perror may change it */
+
+		perror("exempt-tracer --read-send: connect");
+		return e == EPERM ? 3 : 2;
+	}
+	snprintf(head, sizeof head, "POST /up HTTP/1.0\r\nContent-Length: %zu\r\n\r\n", len);
+	if (send(s, head, strlen(head), 0) < 0 || send(s, data, len, 0) < 0) {
+		int e = errno;
+
+		perror("exempt-tracer --read-send: send");
+		return e == EPERM ? 3 : 2;
+	}
+	close(s);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -80,6 +127,8 @@ main(int argc, char **argv)
 		return blocking_read();
 	if (argc == 3 && strcmp(argv[1], "--recv") == 0)
 		return blocking_recv(argv[2]);
+	if (argc == 4 && strcmp(argv[1], "--read-send") == 0)
+		return read_send(argv[2], argv[3]);
 	if (argc != 2)
 		return 2;
 	pid = fork();

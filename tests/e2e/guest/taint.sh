@@ -64,7 +64,10 @@ ft_browser() {
 	if command -v gcc >/dev/null; then
 		gcc -O2 -Wall -o "$bin/firefox-tracer" "$E2E_SRCDIR/guest/exempt-tracer.c" ||
 			fail "cannot build guest/exempt-tracer.c"
-		chmod 0755 "$bin/firefox-tracer"
+		# not exempt: moves data into a pipe by vmsplice(2) or tee(2) (scenario 22)
+		gcc -O2 -Wall -o "$bin/pipe-feed" "$E2E_SRCDIR/guest/pipe-feed.c" ||
+			fail "cannot build guest/pipe-feed.c"
+		chmod 0755 "$bin/firefox-tracer" "$bin/pipe-feed"
 	fi
 }
 

