@@ -28,6 +28,49 @@ char LICENSE[] SEC("license") = "GPL";
 #include "taint-net.bpf.h"
 #include "taint-share.bpf.h"
 
+/* The write check of the file a splice from an unmarked pipe writes into (splice_to_file):
+ * the file takes the splice's pending number, so a reader before the splice returns is
+ * refused its sends until splice_file_done() resolves it. No free slot: Class II (what
+ * cannot be tracked is denied). A function of its own with its loops unrolled: merge_mark()
+ * inlined here once more made Debian 6.1's verifier see a loop closed by a fall-through
+ * ("back-edge"), which it refuses. */
+static __noinline int
+splice_file_pending(struct inode *inode)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct fut_splice_file *n = bpf_map_lookup_elem(&splice_to_file, &pid_tgid);
+	struct fut_taint_mark *m;
+	__u64 seq;
+	int i;
+
+	if (n == 0 || n->seq == 0 || inode == 0)
+		return 0;
+	seq = n->seq;
+	m = bpf_inode_storage_get(&inode_marks, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (m == 0)
+		return 0;
+#pragma unroll
+	for (i = 0; i < FUT_TAINT_PENDING_SLOTS; i++)
+		if (m->pending[i] == seq)
+			return 0;
+#pragma unroll
+	for (i = 0; i < FUT_TAINT_PENDING_SLOTS; i++) {
+		if (m->pending[i] == 0) {
+			m->pending[i] = seq;
+			__sync_fetch_and_add(&counters.flowed, 1);
+			return 1;
+		}
+	}
+	__sync_fetch_and_add(&counters.pending_overflow, 1);
+	if (stronger(2, m->file_class)) {
+		m->file_class = 2;
+		m->origin.ino = 0;
+		m->origin.dev = 0;
+		m->origin.pad = 0;
+	}
+	return 1;
+}
+
 SEC("lsm/file_permission")
 int
 BPF_PROG(fut_file_permission, struct file *file, int mask, int ret)
@@ -121,6 +164,8 @@ BPF_PROG(fut_file_permission, struct file *file, int mask, int ret)
 			r = deny_splice(m, &d);
 		return r;
 	}
+	if (fmt == S_IFREG && splice_to_file_used)
+		splice_file_pending(inode);
 	if (m == 0)
 		return 0;
 	if (fmt == S_IFREG && remote_fs(inode)) {
@@ -672,6 +717,74 @@ note_splice_unnoted(void)
 		__sync_fetch_and_add(&counters.splice_note_lost, 1);
 }
 
+/* A splice from an unmarked pipe into a regular file (it may wait for a writer): noted with a fresh
+ * pending number for the file's write check (splice_file_pending()), resolved at the return
+ * (splice_file_done()). */
+static __always_inline void
+note_splice_file(struct file *in, struct file *out)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct fut_splice_file n = {};
+	__u64 now;
+
+	if (in == 0 || out == 0 || in->f_inode == 0 || out->f_inode == 0)
+		return;
+	if ((in->f_inode->i_mode & S_IFMT) != S_IFIFO || (out->f_inode->i_mode & S_IFMT) != S_IFREG)
+		return;
+	if ((__u32)(pid_tgid >> 32) == agent_tgid)
+		return;
+	n.pipe = inode_key(in);
+	/* a pipe marked already has tainted the caller (splice_flow()), and the file's write
+	 * check marks the file */
+	if (pipes_used) {
+		struct fut_taint_mark *pm = bpf_map_lookup_elem(&pipe_marks, &n.pipe);
+
+		if (pm != 0 && has_mark(pm))
+			return;
+	}
+	/* unique without an atomic fetch: the time in ns and the CPU; bit 63 set */
+	now = bpf_ktime_get_ns();
+	n.seq =
+	    (1ULL << 63) | ((now & 0x1ffffffffffffULL) << 6) | (bpf_get_smp_processor_id() & 63);
+	splice_to_file_used = 1; /* before the note: a write check never misses it */
+	bpf_map_update_elem(&splice_to_file, &pid_tgid, &n, BPF_ANY);
+}
+
+/* The splice noted by note_splice_file() returns: its pending number is resolved to what
+ * the pipe carries now (a superset of what it carried when the data moved: marks only grow),
+ * Class II when that is still pending on the agent, Class III when the pipe is unmarked.
+ * The caller is tainted as by a read of the pipe. */
+static __always_inline void
+splice_file_done(void)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct fut_splice_file *n;
+	struct fut_taint_resolution r = {};
+	struct fut_taint_mark *pm, copy = {};
+	__u64 seq, pipe;
+
+	if (!splice_to_file_used)
+		return;
+	n = bpf_map_lookup_elem(&splice_to_file, &pid_tgid);
+	if (n == 0)
+		return;
+	seq = n->seq;
+	pipe = n->pipe;
+	bpf_map_delete_elem(&splice_to_file, &pid_tgid);
+	r.file_class = FUT_TAINT_CLASS_III;
+	pm = pipes_used ? bpf_map_lookup_elem(&pipe_marks, &pipe) : 0;
+	if (pm != 0 && has_mark(pm)) {
+		copy = *pm;
+		resolve_pending(&copy);
+		r.file_class = first_pending(&copy) != 0 ? 2 : copy.file_class;
+		if (r.file_class == FUT_TAINT_CLASS_NONE)
+			r.file_class = FUT_TAINT_CLASS_III;
+		r.origin = copy.origin;
+		taint_current_from(&copy, 0);
+	}
+	bpf_map_update_elem(&resolved, &seq, &r, BPF_ANY);
+}
+
 SEC("fentry/do_splice")
 int
 BPF_PROG(fut_do_splice_entry, struct file *in, loff_t *off_in, struct file *out)
@@ -679,6 +792,7 @@ BPF_PROG(fut_do_splice_entry, struct file *in, loff_t *off_in, struct file *out)
 	__u32 *f = 0;
 
 	splice_flow(in, out, 1);
+	note_splice_file(in, out);
 	if (pipe_to_socket(in, out)) {
 		if (!test_no_splice_note)
 			f = bpf_task_storage_get(&splice_from_pipe, bpf_get_current_task_btf(), 0,
@@ -753,6 +867,7 @@ BPF_PROG(fut_do_splice_exit,
 	__u32 *f;
 
 	pipe_to_pipe_done(in, out, ret);
+	splice_file_done();
 	bpf_map_delete_elem(&splicing, &pid_tgid);
 	if (pipe_to_socket(in, out)) {
 		f = bpf_task_storage_get(&splice_from_pipe, bpf_get_current_task_btf(), 0, 0);

@@ -8,7 +8,11 @@
  * pipe-feed --tee: tee(2)s what is in the pipe on standard input into standard output, then
  * reads standard input to its end and drops it.
  *
- * Exit 0 when everything went into the pipe, 2 on an error (message on stderr). */
+ * pipe-feed --splice-file PATH: one splice(2) call from the pipe on standard input into the
+ * file PATH (created or truncated): it waits for a writer when the pipe is empty, and moves
+ * what the writer put in. One call only: a second would start with the pipe marked.
+ *
+ * Exit 0 when everything went where it should, 2 on an error (message on stderr). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
@@ -58,6 +62,24 @@ feed_tee(void)
 	return 0;
 }
 
+static int
+splice_file(const char *path)
+{
+	ssize_t n;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	if (fd < 0) {
+		perror("pipe-feed: open");
+		return 2;
+	}
+	n = splice(0, NULL, fd, NULL, 1 << 20, 0);
+	if (n <= 0) {
+		perror("pipe-feed: splice");
+		return 2;
+	}
+	return close(fd) == 0 ? 0 : 2;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -65,6 +87,8 @@ main(int argc, char **argv)
 		return feed_vmsplice(argv[2]);
 	if (argc == 2 && strcmp(argv[1], "--tee") == 0)
 		return feed_tee();
-	fprintf(stderr, "usage: pipe-feed --vmsplice FILE | --tee\n");
+	if (argc == 3 && strcmp(argv[1], "--splice-file") == 0)
+		return splice_file(argv[2]);
+	fprintf(stderr, "usage: pipe-feed --vmsplice FILE | --tee | --splice-file PATH\n");
 	return 2;
 }

