@@ -115,12 +115,24 @@ done
 
 C="$CURL -s -m 10 -o /dev/null -H Expect: --data-binary probe $URL"
 # probe FILE: "tainted" when a process that only reads FILE then cannot send, else "clean".
+# Tried twice, a second apart, each time by a new process: a file nobody opened since the
+# agent started gets its verdict just after the first open, and a reader that sends before
+# it comes is refused as pending ("content not yet classified"); that is no taint. (Round 13:
+# the public file's probe failed in two runs of three, the cause not recorded; what refused
+# a first try that the second then passes is printed now.)
 probe() {
-	if e2e_as hanako timeout 20 bash -c "IFS= read -r l <'$1'; exec $C" >/dev/null 2>&1; then
-		echo clean
-	else
-		echo tainted
-	fi
+	local try first=
+	for try in 1 2; do
+		if e2e_as hanako timeout 20 bash -c "IFS= read -r l <'$1'; exec $C" >/dev/null 2>&1; then
+			# what refused the first try, for the log (stderr: the caller captures stdout)
+			[ -z "$first" ] || echo "# probe $1: sent at the second try; the first was refused: $first" >&2
+			echo clean
+			return 0
+		fi
+		first=$(tail -n 1 "$FE_LOG"/egress-*.jsonl | cut -c1-500)
+		[ "$try" = 2 ] || sleep 1
+	done
+	echo tainted
 }
 # row WHAT GOT WANT: one line of the table; fails when GOT is not WANT.
 row() {
