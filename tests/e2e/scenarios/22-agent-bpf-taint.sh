@@ -234,26 +234,34 @@ note "browser-pipe: the browser's read of a marked pipe refused, logged"
 # in pipe_read (wait channel); then cat reads the file and writes: refused at cat's write
 # (before round 11 the data reached the exempt program unseen).
 [ -x "$bin/firefox-tracer" ] || fail "no exempt reader (guest/exempt-tracer.c needs gcc in the guest)"
+# gated_reader NAME FEEDER READER-ARGS: as hanako, FEEDER (a shell command that waits on the
+# gate $shm/gate first) piped into $bin/firefox-tracer READER-ARGS (output in
+# $shm/reader.out); the gate opens once the reader sleeps in read(0) or pipe_read. Sets rc
+# (the pipeline's exit), waited (how it was seen waiting, empty if never), bp, sc, w.
+gated_reader() {
+	local i
+	rc=0
+	rm -f "$shm/reader.pid" "$shm/gate" "$shm/reader.out"
+	mkfifo -m 0666 "$shm/gate"
+	e2e_as hanako timeout 60 bash -c "$2 |
+		{ '$bin/firefox-tracer' $3 >'$shm/reader.out' <&0 & echo \$! >'$shm/reader.pid'; wait \$!; }" >"$E2E_SCRATCH/$1.out" 2>&1 &
+	WPID=$!
+	waited=
+	for ((i = 0; i < 300; i++)); do
+		bp=$(cat "$shm/reader.pid" 2>/dev/null) || bp=
+		sc= w=
+		if [ -n "$bp" ]; then
+			sc=$(cat "/proc/$bp/syscall" 2>/dev/null) || sc=
+			w=$(cat "/proc/$bp/wchan" 2>/dev/null) || w=
+		fi
+		case "$sc|$w" in "0 0x0 "*|*pipe_read*) waited="syscall ${sc%% 0x*}, wchan $w, after $i" && break ;; esac
+		sleep 0.05
+	done
+	timeout 10 sh -c 'echo go >"$1"' sh "$shm/gate" || true
+	wait "$WPID" || rc=$?
+}
 before=$(denials)
-rc=0
-rm -f "$shm/reader.pid" "$shm/gate" "$shm/reader.out"
-mkfifo -m 0666 "$shm/gate"
-e2e_as hanako timeout 60 bash -c "(read -r _ <'$shm/gate'; exec cat '$f') |
-	{ '$bin/firefox-tracer' --read >'$shm/reader.out' <&0 & echo \$! >'$shm/reader.pid'; wait \$!; }" >"$E2E_SCRATCH/browser-pipe-wait.out" 2>&1 &
-WPID=$!
-waited=
-for ((i = 0; i < 300; i++)); do
-	bp=$(cat "$shm/reader.pid" 2>/dev/null) || bp=
-	sc= w=
-	if [ -n "$bp" ]; then
-		sc=$(cat "/proc/$bp/syscall" 2>/dev/null) || sc=
-		w=$(cat "/proc/$bp/wchan" 2>/dev/null) || w=
-	fi
-	case "$sc|$w" in "0 0x0 "*|*pipe_read*) waited="syscall ${sc%% 0x*}, wchan $w, after $i" && break ;; esac
-	sleep 0.05
-done
-timeout 10 sh -c 'echo go >"$1"' sh "$shm/gate" || true
-wait "$WPID" || rc=$?
+gated_reader browser-pipe-wait "(read -r _ <'$shm/gate'; exec cat '$f')" --read
 [ -n "$waited" ] ||
 	fail "browser-pipe-wait: the exempt reader (pid ${bp:-?}) never waited in a read of the pipe (syscall ${sc:-?}, wchan ${w:-?}): $(cat "$E2E_SCRATCH/browser-pipe-wait.out")"
 ! grep -q "$MARKER" "$shm/reader.out" || fail "browser-pipe-wait: the exempt reader got what cat wrote into the pipe it waited on"
@@ -269,26 +277,10 @@ note "browser-pipe-wait: cat's write into the pipe an exempt reader waits on ref
 # logged naming it. Before round 13 the data went out.
 # fed_wait NAME FEEDER: FEEDER (a shell command, gated) feeds the pipe the reader waits on.
 fed_wait() {
-	local name=$1 feeder=$2 rc=0 bp sc w i waited= before fed0
+	local name=$1 i before fed0
 	before=$(denials)
 	fed0=$(status taint_exempt_fed)
-	rm -f "$shm/reader.pid" "$shm/gate" "$shm/reader.out"
-	mkfifo -m 0666 "$shm/gate"
-	e2e_as hanako timeout 60 bash -c "$feeder |
-		{ '$bin/firefox-tracer' --read-send 192.0.2.1 8080 >'$shm/reader.out' <&0 & echo \$! >'$shm/reader.pid'; wait \$!; }" >"$E2E_SCRATCH/$name.out" 2>&1 &
-	WPID=$!
-	for ((i = 0; i < 300; i++)); do
-		bp=$(cat "$shm/reader.pid" 2>/dev/null) || bp=
-		sc= w=
-		if [ -n "$bp" ]; then
-			sc=$(cat "/proc/$bp/syscall" 2>/dev/null) || sc=
-			w=$(cat "/proc/$bp/wchan" 2>/dev/null) || w=
-		fi
-		case "$sc|$w" in "0 0x0 "*|*pipe_read*) waited="after $i" && break ;; esac
-		sleep 0.05
-	done
-	timeout 10 sh -c 'echo go >"$1"' sh "$shm/gate" || true
-	wait "$WPID" || rc=$?
+	gated_reader "$name" "$2" "--read-send 192.0.2.1 8080"
 	[ -n "$waited" ] || fail "$name: the exempt reader never waited in a read of the pipe: $(cat "$E2E_SCRATCH/$name.out")"
 	grep -q "$MARKER" "$shm/reader.out" ||
 		fail "$name: the feeder did not reach the reader (the case is not what it tests): $(cat "$E2E_SCRATCH/$name.out")"
