@@ -179,14 +179,15 @@ struct {
 	__type(value, __u64);
 } splicing SEC(".maps");
 
-/* A splice in progress from an unmarked pipe into a regular file (round 13): pid_tgid -> the
- * pipe's inode_key() and a pending number made here (bit 63 set: never one of the agent's).
- * The file's write check, which runs before the splice waits for the pipe, marks the file
- * with that number; the splice's return resolves it to what the pipe carries then
- * (splice_file_done()), so a tainted writer that fills the pipe while the splice waits
- * taints the file. Evicted (LRU): the number is never resolved and the file's readers stay
- * refused (fail closed). */
-struct fut_splice_file {
+/* A splice or tee in progress from an unmarked pipe into a regular file or another pipe
+ * (round 13): pid_tgid -> the source pipe's inode_key() and a pending number made here (bit
+ * 63 set: never one of the agent's). The destination takes that number before the call can
+ * wait for its source (a pipe at once, a file at its write check); the call's return
+ * resolves it to what the source carries then (splice_wait_done()), so a tainted writer that
+ * fills the source while the call waits taints the destination, and whoever reads the
+ * destination in the meantime is pending, refused its sends until then. Evicted (LRU): the
+ * number is never resolved and the destination's readers stay refused (fail closed). */
+struct fut_splice_wait {
 	__u64 pipe;
 	__u64 seq;
 };
@@ -195,8 +196,8 @@ struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u64);
-	__type(value, struct fut_splice_file);
-} splice_to_file SEC(".maps");
+	__type(value, struct fut_splice_wait);
+} splice_waits SEC(".maps");
 
 /* A splice in progress from a pipe into a socket, on the splicing thread itself (not its
  * leader: another thread's write to a socket is not a splice): set by fentry/do_splice,
@@ -329,8 +330,8 @@ __u32 loopback_used = 0;
 /* Nonzero once a pipe has been marked in pipe_marks: readers and splicers look it up only
  * then (before, every lookup would miss). Set before the first entry is added. */
 __u32 pipes_used = 0;
-/* Nonzero once a splice from a pipe into a file was noted (splice_to_file). */
-__u32 splice_to_file_used = 0;
+/* Nonzero once a splice or tee from a pipe was noted (splice_waits). */
+__u32 splice_waits_used = 0;
 /* Nonzero once an address space was shared (mm_marks): exit_mmap looks it up only then. */
 __u32 mm_shared_used = 0;
 /* Nonzero once a process sharing an address space could not be flagged (no memory for its

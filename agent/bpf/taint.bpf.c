@@ -28,37 +28,25 @@ char LICENSE[] SEC("license") = "GPL";
 #include "taint-net.bpf.h"
 #include "taint-share.bpf.h"
 
-/* The write check of the file a splice from an unmarked pipe writes into (splice_to_file):
- * the file takes the splice's pending number, so a reader before the splice returns is
- * refused its sends until splice_file_done() resolves it. No free slot: Class II (what
- * cannot be tracked is denied). A function of its own with its loops unrolled: merge_mark()
- * inlined here once more made Debian 6.1's verifier see a loop closed by a fall-through
- * ("back-edge"), which it refuses. */
-static __noinline int
-splice_file_pending(struct inode *inode)
+/* Adds the pending number @seq to the mark @m (a file's inode storage or a pipe's entry):
+ * no free slot, Class II (what cannot be tracked is denied). Loops unrolled: merge_mark()
+ * inlined once more into file_permission made Debian 6.1's verifier see a loop closed by a
+ * fall-through ("back-edge"), which it refuses. */
+static __always_inline void
+add_pending_unrolled(struct fut_taint_mark *m, __u64 seq)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct fut_splice_file *n = bpf_map_lookup_elem(&splice_to_file, &pid_tgid);
-	struct fut_taint_mark *m;
-	__u64 seq;
 	int i;
 
-	if (n == 0 || n->seq == 0 || inode == 0)
-		return 0;
-	seq = n->seq;
-	m = bpf_inode_storage_get(&inode_marks, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (m == 0)
-		return 0;
 #pragma unroll
 	for (i = 0; i < FUT_TAINT_PENDING_SLOTS; i++)
 		if (m->pending[i] == seq)
-			return 0;
+			return;
 #pragma unroll
 	for (i = 0; i < FUT_TAINT_PENDING_SLOTS; i++) {
 		if (m->pending[i] == 0) {
 			m->pending[i] = seq;
 			__sync_fetch_and_add(&counters.flowed, 1);
-			return 1;
+			return;
 		}
 	}
 	__sync_fetch_and_add(&counters.pending_overflow, 1);
@@ -68,6 +56,25 @@ splice_file_pending(struct inode *inode)
 		m->origin.dev = 0;
 		m->origin.pad = 0;
 	}
+}
+
+/* The write check of the file a splice from an unmarked pipe writes into (splice_waits):
+ * the file takes the splice's pending number, so a reader before the splice returns is
+ * refused its sends until splice_wait_done() resolves it. A function of its own (see
+ * add_pending_unrolled()). */
+static __noinline int
+splice_file_pending(struct inode *inode)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct fut_splice_wait *n = bpf_map_lookup_elem(&splice_waits, &pid_tgid);
+	struct fut_taint_mark *m;
+
+	if (n == 0 || n->seq == 0 || inode == 0)
+		return 0;
+	m = bpf_inode_storage_get(&inode_marks, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (m == 0)
+		return 0;
+	add_pending_unrolled(m, n->seq);
 	return 1;
 }
 
@@ -164,7 +171,7 @@ BPF_PROG(fut_file_permission, struct file *file, int mask, int ret)
 			r = deny_splice(m, &d);
 		return r;
 	}
-	if (fmt == S_IFREG && splice_to_file_used)
+	if (fmt == S_IFREG && splice_waits_used)
 		splice_file_pending(inode);
 	if (m == 0)
 		return 0;
@@ -717,25 +724,52 @@ note_splice_unnoted(void)
 		__sync_fetch_and_add(&counters.splice_note_lost, 1);
 }
 
-/* A splice from an unmarked pipe into a regular file (it may wait for a writer): noted with a fresh
- * pending number for the file's write check (splice_file_pending()), resolved at the return
- * (splice_file_done()). */
+/* The pipe @key takes the pending number @seq (a tee or splice into it that may wait, see
+ * note_splice_wait()); no free slot: Class II. A function of its own (see
+ * add_pending_unrolled()). */
+static __noinline int
+mark_pipe_pending(__u64 key, __u64 seq)
+{
+	struct fut_taint_mark *m, fresh = {};
+
+	pipes_used = 1; /* before the entry: a reader never misses it */
+	m = bpf_map_lookup_elem(&pipe_marks, &key);
+	if (m == 0) {
+		fresh.pending[0] = seq;
+		if (bpf_map_update_elem(&pipe_marks, &key, &fresh, BPF_NOEXIST) == 0) {
+			__sync_fetch_and_add(&counters.flowed, 1);
+			return 1;
+		}
+		m = bpf_map_lookup_elem(&pipe_marks, &key);
+		if (m == 0)
+			return 0;
+	}
+	add_pending_unrolled(m, seq);
+	return 1;
+}
+
+/* A splice from an unmarked pipe into a regular file or another pipe, or a tee (pipe to
+ * pipe), which may wait for a writer to fill the pipe: noted with a fresh pending number,
+ * which a destination pipe takes here and a file at its write check (splice_file_pending()),
+ * resolved at the return (splice_wait_done()). */
 static __always_inline void
-note_splice_file(struct file *in, struct file *out)
+note_splice_wait(struct file *in, struct file *out)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct fut_splice_file n = {};
+	struct fut_splice_wait n = {};
+	__u32 out_fmt;
 	__u64 now;
 
 	if (in == 0 || out == 0 || in->f_inode == 0 || out->f_inode == 0)
 		return;
-	if ((in->f_inode->i_mode & S_IFMT) != S_IFIFO || (out->f_inode->i_mode & S_IFMT) != S_IFREG)
+	out_fmt = out->f_inode->i_mode & S_IFMT;
+	if ((in->f_inode->i_mode & S_IFMT) != S_IFIFO || (out_fmt != S_IFREG && out_fmt != S_IFIFO))
 		return;
 	if ((__u32)(pid_tgid >> 32) == agent_tgid)
 		return;
 	n.pipe = inode_key(in);
-	/* a pipe marked already has tainted the caller (splice_flow()), and the file's write
-	 * check marks the file */
+	/* a pipe marked already has tainted the caller (splice_flow()), which marks the
+	 * destination */
 	if (pipes_used) {
 		struct fut_taint_mark *pm = bpf_map_lookup_elem(&pipe_marks, &n.pipe);
 
@@ -746,31 +780,33 @@ note_splice_file(struct file *in, struct file *out)
 	now = bpf_ktime_get_ns();
 	n.seq =
 	    (1ULL << 63) | ((now & 0x1ffffffffffffULL) << 6) | (bpf_get_smp_processor_id() & 63);
-	splice_to_file_used = 1; /* before the note: a write check never misses it */
-	bpf_map_update_elem(&splice_to_file, &pid_tgid, &n, BPF_ANY);
+	splice_waits_used = 1; /* before the note: a write check never misses it */
+	bpf_map_update_elem(&splice_waits, &pid_tgid, &n, BPF_ANY);
+	if (out_fmt == S_IFIFO)
+		mark_pipe_pending(inode_key(out), n.seq);
 }
 
-/* The splice noted by note_splice_file() returns: its pending number is resolved to what
- * the pipe carries now (a superset of what it carried when the data moved: marks only grow),
- * Class II when that is still pending on the agent, Class III when the pipe is unmarked.
- * The caller is tainted as by a read of the pipe. */
+/* The call noted by note_splice_wait() returns: its pending number is resolved to what the
+ * source pipe carries now (a superset of what it carried when the data moved: marks only
+ * grow), Class II when that is still pending on the agent, Class III when the pipe is
+ * unmarked. The caller is tainted as by a read of the pipe. */
 static __always_inline void
-splice_file_done(void)
+splice_wait_done(void)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct fut_splice_file *n;
+	struct fut_splice_wait *n;
 	struct fut_taint_resolution r = {};
 	struct fut_taint_mark *pm, copy = {};
 	__u64 seq, pipe;
 
-	if (!splice_to_file_used)
+	if (!splice_waits_used)
 		return;
-	n = bpf_map_lookup_elem(&splice_to_file, &pid_tgid);
+	n = bpf_map_lookup_elem(&splice_waits, &pid_tgid);
 	if (n == 0)
 		return;
 	seq = n->seq;
 	pipe = n->pipe;
-	bpf_map_delete_elem(&splice_to_file, &pid_tgid);
+	bpf_map_delete_elem(&splice_waits, &pid_tgid);
 	r.file_class = FUT_TAINT_CLASS_III;
 	pm = pipes_used ? bpf_map_lookup_elem(&pipe_marks, &pipe) : 0;
 	if (pm != 0 && has_mark(pm)) {
@@ -792,7 +828,7 @@ BPF_PROG(fut_do_splice_entry, struct file *in, loff_t *off_in, struct file *out)
 	__u32 *f = 0;
 
 	splice_flow(in, out, 1);
-	note_splice_file(in, out);
+	note_splice_wait(in, out);
 	if (pipe_to_socket(in, out)) {
 		if (!test_no_splice_note)
 			f = bpf_task_storage_get(&splice_from_pipe, bpf_get_current_task_btf(), 0,
@@ -811,6 +847,7 @@ int
 BPF_PROG(fut_do_tee_entry, struct file *in, struct file *out)
 {
 	splice_flow(in, out, 0);
+	note_splice_wait(in, out);
 	return 0;
 }
 
@@ -849,6 +886,7 @@ BPF_PROG(
     fut_do_tee_exit, struct file *in, struct file *out, size_t len, unsigned int flags, long ret)
 {
 	pipe_to_pipe_done(in, out, ret);
+	splice_wait_done();
 	return 0;
 }
 
@@ -867,7 +905,7 @@ BPF_PROG(fut_do_splice_exit,
 	__u32 *f;
 
 	pipe_to_pipe_done(in, out, ret);
-	splice_file_done();
+	splice_wait_done();
 	bpf_map_delete_elem(&splicing, &pid_tgid);
 	if (pipe_to_socket(in, out)) {
 		f = bpf_task_storage_get(&splice_from_pipe, bpf_get_current_task_btf(), 0, 0);
