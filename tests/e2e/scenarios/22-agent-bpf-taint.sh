@@ -274,8 +274,8 @@ note "browser-pipe-wait: cat's write into the pipe an exempt reader waits on ref
 # The same wait, fed where no check can refuse: vmsplice(2), and tee(2) from a marked pipe
 # ($bin/pipe-feed). The data reach the waiting exempt reader; it is exempt no more, and its
 # upload of them ($bin/firefox-tracer --read-send, a connect to the listener) is refused and
-# logged naming it. Before round 13 this was listed as not covered (not run against the
-# programs before).
+# logged naming it. Against the programs before round 13 the vmsplice case leaked (the
+# reader's next read was refused, but it sent what its first read got).
 # fed_wait NAME FEEDER: FEEDER (a shell command, gated) feeds the pipe the reader waits on.
 fed_wait() {
 	local name=$1 i before fed0
