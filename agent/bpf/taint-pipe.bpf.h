@@ -271,9 +271,10 @@ BPF_PROG(fut_do_tee_entry, struct file *in, struct file *out)
 /* A tee or splice from one pipe into another that had to wait for its source: the entry
  * program saw the source empty and unmarked, and a tainted writer filled it while the call
  * waited, so what moved carries no mark yet. On the way out the source's mark goes to the
- * destination (and to the caller), and a browser waiting on the destination is fed
- * (feed_exempt()). A reader of the destination that reads between the move and this return
- * is not tainted (docs/upload-control.md, round 13). */
+ * destination, and a browser waiting on the destination is fed (feed_exempt()). The caller
+ * is tainted by splice_wait_done() (or was at the entry, when the source was marked then);
+ * a reader of the destination before this return carries the destination's pending number
+ * from note_splice_wait() (docs/upload-control.md, round 13). */
 static __always_inline void
 pipe_to_pipe_done(struct file *in, struct file *out, long ret)
 {
@@ -291,7 +292,6 @@ pipe_to_pipe_done(struct file *in, struct file *out, long ret)
 	if (m == 0 || !has_mark(m))
 		return;
 	copy = *m;
-	taint_current_from(&copy, 0);
 	key = inode_key(out);
 	mark_pipe_key(key, &copy);
 	feed_exempt(&copy, key);
