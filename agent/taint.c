@@ -288,6 +288,7 @@ fut_taint_new(const gchar *const *exempt_programs,
               GError **error)
 {
 	g_autoptr(FutTaint) t = g_new0(FutTaint, 1);
+	const gchar *fed_max;
 	int err;
 
 	g_mutex_init(&t->lock);
@@ -318,6 +319,18 @@ fut_taint_new(const gchar *const *exempt_programs,
 	/* Tests only (root's environment): act as if a splice's note could not be made in task
 	 * storage (tests/e2e scenario 22). */
 	t->skel->rodata->test_no_splice_note = g_getenv("FUTARI_TEST_SPLICE_NO_NOTE") != NULL;
+	/* Tests only: a fed_exempt map of FUTARI_TEST_FED_EXEMPT_MAX entries, small enough for
+	 * a test to fill (tests/e2e scenario 22). */
+	fed_max = g_getenv("FUTARI_TEST_FED_EXEMPT_MAX");
+	if (fed_max != NULL) {
+		guint64 n = 0;
+
+		if (!g_ascii_string_to_unsigned(fed_max, 10, 1, 1024, &n, NULL))
+			g_warning(
+			    "FUTARI_TEST_FED_EXEMPT_MAX is not a number from 1 to 1024: ignored");
+		else
+			bpf_map__set_max_entries(t->skel->maps.fed_exempt, (__u32)n);
+	}
 	err = fut_taint_bpf__load(t->skel);
 	if (err == 0)
 		err = fut_taint_bpf__attach(t->skel);
@@ -715,6 +728,7 @@ fut_taint_get_stats(FutTaint *t, FutTaintStats *ret)
 	ret->splice_unnoted = __atomic_load_n(&c->splice_unnoted, __ATOMIC_RELAXED);
 	ret->splice_note_lost = __atomic_load_n(&c->splice_note_lost, __ATOMIC_RELAXED);
 	ret->exempt_fed = __atomic_load_n(&c->exempt_fed, __ATOMIC_RELAXED);
+	ret->exempt_fed_full = __atomic_load_n(&c->exempt_fed_full, __ATOMIC_RELAXED);
 	g_mutex_lock(&t->pending_lock);
 	ret->pending_set = t->pending_set;
 	ret->resolved = t->resolved;

@@ -236,6 +236,7 @@ fut_agent_taint_status(FutAgent *agent, JsonObject *r)
 		                           (gint64)MIN(st.splice_note_lost, G_MAXINT64));
 		json_object_set_int_member(r, "taint_exempt_fed",
 		                           (gint64)MIN(st.exempt_fed, G_MAXINT64));
+		json_object_set_boolean_member(r, "taint_exempt_fed_full", st.exempt_fed_full != 0);
 	}
 	if (agent->taint_error != NULL) {
 		g_autofree gchar *esc = fut_strescape(agent->taint_error, -1);

@@ -162,8 +162,11 @@ struct fut_fed_exempt {
 	__u32 pad;
 };
 
+/* A hash, not an LRU: an entry evicted to make room would make that program exempt again.
+ * An entry goes when its thread group has exited (tp_btf/sched_process_exit); when the map is
+ * full, no program is exempt any more (fed_exempt_full). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
 	__type(key, __u32);
 	__type(value, struct fut_fed_exempt);
@@ -346,6 +349,11 @@ __u32 splice_unnoted_used = 0;
 __u32 exempt_readers_used = 0;
 /* Nonzero once an exempt program was fed (fed_exempt): looked up only then. */
 __u32 fed_exempt_used = 0;
+/* Nonzero once a fed program could not be noted in fed_exempt (full): from then on, until
+ * the programs are loaded again, no program is exempt (fail closed): a browser or mail client
+ * is judged by its own mark like any process, and pipe_read/recvmsg gave it the marks of what
+ * it read. */
+__u32 fed_exempt_full = 0;
 
 static __always_inline int
 stronger(__u32 a, __u32 b)
@@ -414,7 +422,7 @@ current_exempt_program(void)
 	if ((__u32)(bpf_get_current_pid_tgid() >> 32) == agent_tgid)
 		return 0;
 	x = current_exe();
-	if (x == 0 || !(x->flags & FUT_TAINT_EXE_EXEMPT))
+	if (x == 0 || !(x->flags & FUT_TAINT_EXE_EXEMPT) || fed_exempt_full)
 		return 0;
 	/* fed marked data where nothing could refuse it: exempt no more (fed_exempt) */
 	if (fed_exempt_used) {

@@ -362,8 +362,12 @@ feed_exempt(struct fut_taint_mark *m, __u64 key)
 	} else {
 		f.mark = *m;
 		f.exe_id = r->exe_id;
-		if (bpf_map_update_elem(&fed_exempt, &tgid, &f, BPF_ANY) != 0)
-			return;
+		if (bpf_map_update_elem(&fed_exempt, &tgid, &f, BPF_ANY) != 0) {
+			/* full (or no memory): exempt no program rather than miss this one */
+			if (!fed_exempt_full)
+				__sync_fetch_and_add(&counters.exempt_fed_full, 1);
+			fed_exempt_full = 1;
+		}
 	}
 	__sync_fetch_and_add(&counters.exempt_fed, 1);
 }

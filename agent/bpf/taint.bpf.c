@@ -396,6 +396,22 @@ copy_shared_maps(struct task_struct *child)
 		*n = copy;
 }
 
+/* A thread group is gone: its fed_exempt entry goes with it, while its number is still held
+ * (no new process can have it yet). Only once the last thread exits (signal->live is 0): a
+ * leader that exits first leaves its other threads running the program. */
+SEC("tp_btf/sched_process_exit")
+int
+BPF_PROG(fut_process_exit, struct task_struct *p)
+{
+	__u32 tgid;
+
+	if (!fed_exempt_used || p->signal == 0 || p->signal->live.counter != 0)
+		return 0;
+	tgid = (__u32)p->tgid;
+	bpf_map_delete_elem(&fed_exempt, &tgid);
+	return 0;
+}
+
 SEC("lsm/task_alloc")
 int
 BPF_PROG(fut_task_alloc, struct task_struct *task, unsigned long clone_flags, int ret)

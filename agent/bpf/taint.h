@@ -201,4 +201,6 @@ struct fut_taint_counters {
 	/* Browsers or mail clients fed marked data by vmsplice, tee or a pipe-to-pipe splice
 	 * while they waited on the pipe (no check can refuse those): no longer exempt. */
 	fut_u64 exempt_fed;
+	/* ... that fed_exempt could not note (full): from then on no program is exempt. */
+	fut_u64 exempt_fed_full;
 };

@@ -17,11 +17,12 @@
  * its read check runs while the pipe is still empty (curl and browsers poll first, then read
  * what is there). Exit 0 at the end of input, 2 on an error.
  *
- * exempt-tracer --read-send HOST PORT: as --read, then sends what it read to HOST:PORT (an
+ * exempt-tracer --read-send HOST PORT [GATE]: as --read, then sends what it read to HOST:PORT (an
  * HTTP POST), as a browser that was handed data would upload it; also when a later read was
  * refused, with what came before. Exit 0 when it was sent, 3
  * when the connect or the send was refused with EPERM (the kernel side), 2 on another
- * error. */
+ * error. With GATE (a FIFO), it waits for a line there between the read and the send, so
+ * that a test can do something to the kernel's state while it holds the data. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -78,7 +79,7 @@ blocking_read(void)
 }
 
 static int
-read_send(const char *host, const char *port)
+read_send(const char *host, const char *port, const char *gate)
 {
 	static char data[65536];
 	char head[128];
@@ -98,6 +99,16 @@ read_send(const char *host, const char *port)
 	}
 	if (write(1, data, len) != (ssize_t)len)
 		return 2;
+	if (gate != NULL) {
+		char go;
+		int g = open(gate, O_RDONLY);
+
+		if (g < 0 || read(g, &go, 1) != 1) {
+			perror("exempt-tracer --read-send: gate");
+			return 2;
+		}
+		close(g);
+	}
 	a.sin_port = htons((unsigned short)atoi(port));
 	if (inet_pton(AF_INET, host, &a.sin_addr) != 1)
 		return 2;
@@ -131,8 +142,8 @@ main(int argc, char **argv)
 		return blocking_read();
 	if (argc == 3 && strcmp(argv[1], "--recv") == 0)
 		return blocking_recv(argv[2]);
-	if (argc == 4 && strcmp(argv[1], "--read-send") == 0)
-		return read_send(argv[2], argv[3]);
+	if ((argc == 4 || argc == 5) && strcmp(argv[1], "--read-send") == 0)
+		return read_send(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
 	if (argc != 2)
 		return 2;
 	pid = fork();

@@ -234,10 +234,11 @@ note "browser-pipe: the browser's read of a marked pipe refused, logged"
 # in pipe_read (wait channel); then cat reads the file and writes: refused at cat's write
 # (before round 11 the data reached the exempt program unseen).
 [ -x "$bin/firefox-tracer" ] || fail "no exempt reader (guest/exempt-tracer.c needs gcc in the guest)"
-# gated_reader NAME FEEDER READER-ARGS: as hanako, FEEDER (a shell command that waits on the
-# gate $shm/gate first) piped into $bin/firefox-tracer READER-ARGS (output in
+# gated_reader NAME FEEDER READER-ARGS [bg]: as hanako, FEEDER (a shell command that waits on
+# the gate $shm/gate first) piped into $bin/firefox-tracer READER-ARGS (output in
 # $shm/reader.out); the gate opens once the reader sleeps in read(0) or pipe_read. Sets rc
-# (the pipeline's exit), waited (how it was seen waiting, empty if never), bp, sc, w.
+# (the pipeline's exit), waited (how it was seen waiting, empty if never), bp, sc, w. With
+# bg it returns once the gate is open: the pipeline is WPID, for the caller to wait on.
 gated_reader() {
 	local i
 	rc=0
@@ -258,7 +259,7 @@ gated_reader() {
 		sleep 0.05
 	done
 	timeout 10 sh -c 'echo go >"$1"' sh "$shm/gate" || true
-	wait "$WPID" || rc=$?
+	[ "${4-}" = bg ] || wait "$WPID" || rc=$?
 }
 before=$(denials)
 gated_reader browser-pipe-wait "(read -r _ <'$shm/gate'; exec cat '$f')" --read
@@ -543,3 +544,34 @@ for ((i = 0; i < 50; i++)); do grep -q splice-after-DATA "$recv" && break; sleep
 grep -q splice-after-DATA "$recv" || fail "the send after a refused unnoted splice did not arrive"
 : >"$recv"
 note "splice without a task storage note: refused, logged, counted ($(status taint_splice_unnoted))"
+
+# fed_exempt, where the kernel notes the exempt programs it fed, is a hash that refuses a new
+# entry when full, not an LRU that evicts one: an evicted program would be exempt again and
+# send what it was fed. Full, it makes no program exempt (taint_exempt_fed_full). The agent
+# is started again with FUTARI_TEST_FED_EXEMPT_MAX=1 (a test knob from root's environment: a
+# map of one). Reader A is fed by vmsplice and holds the data without sending (it waits on
+# $shm/send-gate); reader B is fed next, and the map has no room. Both sends must be refused.
+# With the LRU of round 13, B's entry evicted A's and A sent the data.
+fe_stop_agent
+FUTARI_TEST_FED_EXEMPT_MAX=1 ft_start_agent 22
+[ "$(status taint_exempt_fed_full)" = False ] ||
+	fail "taint_exempt_fed_full is not false after a start: $(status taint_exempt_fed_full)"
+ft_prime "$f"
+rm -f "$shm/send-gate"
+mkfifo -m 0666 "$shm/send-gate"
+gated_reader fed-hold "(read -r _ <'$shm/gate'; exec '$bin/pipe-feed' --vmsplice '$f')" "--read-send 192.0.2.1 8080 $shm/send-gate" bg
+HOLD=$WPID
+[ -n "$waited" ] || fail "fed-hold: the exempt reader never waited in a read of the pipe: $(cat "$E2E_SCRATCH/fed-hold.out")"
+for ((i = 0; i < 100; i++)); do grep -q "$MARKER" "$shm/reader.out" && break; sleep 0.1; done
+grep -q "$MARKER" "$shm/reader.out" ||
+	fail "fed-hold: the feeder did not reach the reader (the case is not what it tests): $(cat "$E2E_SCRATCH/fed-hold.out")"
+[ "$(status taint_exempt_fed_full)" = False ] || fail "fed-hold: one fed reader filled a map of one"
+fed_wait fed-full "(read -r _ <'$shm/gate'; exec '$bin/pipe-feed' --vmsplice '$f')"
+[ "$(status taint_exempt_fed_full)" = True ] ||
+	fail "fed-full: a second fed reader in a map of one did not make it full: $("$FUTARI" status --json)"
+timeout 10 sh -c 'echo go >"$1"' sh "$shm/send-gate" || true
+rc=0
+wait "$HOLD" || rc=$?
+! grep -q "$MARKER" "$recv" || fail "fed-hold: the first fed reader sent what it was fed once a second filled the map"
+[ "$rc" -eq 3 ] || fail "fed-hold: the first fed reader's send was not refused with EPERM (exit $rc): $(cat "$E2E_SCRATCH/fed-hold.out")"
+note "fed_exempt full: the reader fed first and the one that found no room both refused their sends"
