@@ -11,6 +11,9 @@
 #include "jsonesc.h"
 #include "taint-private.h"
 
+/* detail.pending_from of a refusal pending on a number the kernel made (FutTaintDenial) */
+#define SPLICE_WAIT_NOTE "what a splice or tee was still waiting for: no file known yet"
+
 #ifdef HAVE_BPF_TAINT
 #include <arpa/inet.h>
 #include <sys/socket.h>
@@ -95,6 +98,8 @@ fut_taint_denial_to_log_event(const FutTaintDenial *d)
 		fut_log_event_set_detail(ev, "classification", "pending");
 	if (d->kind == FUT_TAINT_DENIED_PENDING && d->republished > 0)
 		fut_log_event_set_detail_int(ev, "verdicts_republished", (gint64)d->republished);
+	if (d->kind == FUT_TAINT_DENIED_PENDING && d->splice_wait)
+		fut_log_event_set_detail(ev, "pending_from", SPLICE_WAIT_NOTE);
 	if (d->comm != NULL)
 		fut_log_event_set_detail(ev, "comm", d->comm);
 	if (d->kind == FUT_TAINT_DENIED_SPLICE)
@@ -144,6 +149,8 @@ fut_taint_denial_to_fields(const FutTaintDenial *d)
 	/* as in the record: refused only until the content is classified */
 	if (d->kind == FUT_TAINT_DENIED_PENDING)
 		json_object_set_string_member(detail, "classification", "pending");
+	if (d->kind == FUT_TAINT_DENIED_PENDING && d->splice_wait)
+		json_object_set_string_member(detail, "pending_from", SPLICE_WAIT_NOTE);
 	fut_json_set_escaped(detail, "call", d->call);
 	json_object_set_object_member(f, "detail", detail);
 	return f;
@@ -350,7 +357,8 @@ fut_taint_on_event(void *ctx, void *data, size_t size)
 	dest = format_destination(e);
 	if (e->kind == FUT_TAINT_EVENT_DENY_PENDING) {
 		/* Named by the file whose content is not classified yet. */
-		(void)fut_taint_pending_origin(t, e->seq, &origin, &d.origin_dev, &d.origin_ino);
+		if (!fut_taint_pending_origin(t, e->seq, &origin, &d.origin_dev, &d.origin_ino))
+			d.splice_wait = (e->seq & FUT_TAINT_SEQ_SPLICE_WAIT) != 0;
 		/* A verdict the kernel's map evicted would keep this process refused until it
 		 * exits: given again when the agent still has it. */
 		d.republished = fut_taint_republish(t, e->pending, FUT_TAINT_PENDING_SLOTS);

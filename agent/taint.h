@@ -76,6 +76,10 @@ typedef struct {
 	/* PENDING only: verdicts the kernel had lost (its resolution map is an LRU) and the agent
 	 * gave it again after this refusal, so the process's next try is decided on them. */
 	guint republished;
+	/* PENDING only: the content is what a splice or tee was still waiting for when the
+	 * process read it (a number the kernel made, FUT_TAINT_SEQ_SPLICE_WAIT): no file is
+	 * known yet, and the record says so. */
+	gboolean splice_wait;
 } FutTaintDenial;
 
 typedef void (*FutTaintDenialFunc)(const FutTaintDenial *denial, gpointer user_data);

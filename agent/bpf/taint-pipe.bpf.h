@@ -193,10 +193,10 @@ note_splice_wait(struct file *in, struct file *out)
 		if (pm != 0 && has_mark(pm))
 			return;
 	}
-	/* unique without an atomic fetch: the time in ns and the CPU; bit 63 set */
+	/* unique without an atomic fetch: the time in ns and the CPU; FUT_TAINT_SEQ_SPLICE_WAIT */
 	now = bpf_ktime_get_ns();
-	n.seq =
-	    (1ULL << 63) | ((now & 0x1ffffffffffffULL) << 6) | (bpf_get_smp_processor_id() & 63);
+	n.seq = FUT_TAINT_SEQ_SPLICE_WAIT | ((now & 0x1ffffffffffffULL) << 6) |
+	        (bpf_get_smp_processor_id() & 63);
 	splice_waits_used = 1; /* before the note: a write check never misses it */
 	bpf_map_update_elem(&splice_waits, &pid_tgid, &n, BPF_ANY);
 	if (out_fmt == S_IFIFO)

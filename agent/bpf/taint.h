@@ -23,7 +23,10 @@ typedef __u64 fut_u64;
 
 /* Reads of content the agent had not classified yet, carried per mark until the agent has
  * classified it: at most this many sequence numbers; one more makes the mark Class II. */
-#define FUT_TAINT_PENDING_SLOTS 4
+#define FUT_TAINT_PENDING_SLOTS   4
+/* Set in a pending sequence number the kernel side made itself (a splice or tee waiting for
+ * its source pipe to fill, taint-pipe.bpf.h); the agent's numbers never have it. */
+#define FUT_TAINT_SEQ_SPLICE_WAIT (1ULL << 63)
 
 /* An inode in the kernel's numbering: dev is the kernel's dev_t (major << 20 | minor). */
 struct fut_taint_inode {

@@ -562,6 +562,41 @@ test_pending_record_republished(void)
 	g_assert_null(fut_log_event_get_detail(ev, "verdicts_republished"));
 }
 
+/* A refusal pending on a number the kernel made (a splice or tee that waited for its source)
+ * names no file, and says why; one pending on a file's number does not say it. */
+static void
+test_pending_record_splice_wait(void)
+{
+	FutTaintDenial d = {0};
+	g_autoptr(FutLogEvent) ev = NULL;
+	g_autoptr(FutLogRecord) back = NULL;
+	g_autoptr(JsonObject) fields = NULL;
+	const gchar *from;
+
+	d.kind = FUT_TAINT_DENIED_PENDING;
+	d.pid = 43;
+	d.uid = 1000;
+	d.exe = "/usr/bin/curl";
+	d.destination = "192.0.2.1:8080";
+	d.splice_wait = TRUE;
+	ev = fut_taint_denial_to_log_event(&d);
+	back = round_trip(ev);
+	from = fut_log_event_get_detail_str(back->ev, "pending_from");
+	g_assert_nonnull(from);
+	g_assert_nonnull(strstr(from, "splice or tee"));
+	g_assert_null(back->ev->object.path);
+	g_assert_cmpstr(fut_log_event_get_detail_str(back->ev, "classification"), ==, "pending");
+	fields = fut_taint_denial_to_fields(&d);
+	g_assert_nonnull(
+	    strstr(json_object_get_string_member(json_object_get_object_member(fields, "detail"),
+	                                         "pending_from"),
+	           "splice or tee"));
+	d.splice_wait = FALSE;
+	g_clear_pointer(&ev, fut_log_event_free);
+	ev = fut_taint_denial_to_log_event(&d);
+	g_assert_null(fut_log_event_get_detail(ev, "pending_from"));
+}
+
 /* The agent's own copy of its verdicts (what it gives the kernel again after the kernel's LRU
  * lost one): kept, only ever raised, the oldest forgotten first, garbage is Class II. */
 static void
@@ -641,6 +676,7 @@ main(int argc, char **argv)
 	g_test_add_func("/taint/resolution-class", test_resolution_class);
 	g_test_add_func("/taint/pending-record", test_pending_record);
 	g_test_add_func("/taint/pending-record-republished", test_pending_record_republished);
+	g_test_add_func("/taint/pending-record-splice-wait", test_pending_record_splice_wait);
 	g_test_add_func("/taint/verdicts", test_verdicts);
 	g_test_add_func("/taint/verdicts-tiny", test_verdicts_tiny);
 	g_test_add_func("/taint/refused-load", test_refused_load);
