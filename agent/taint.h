@@ -107,8 +107,10 @@ typedef struct {
 	guint64 splice_unnoted;   /* pipe-to-socket splices noted in the fallback map (kernel) */
 	guint64 splice_note_lost; /* ... that no map could note: judged by taint alone (kernel) */
 	guint64 exempt_fed; /* exempt programs fed marked data by vmsplice/tee: exempt no more */
-	guint64 exempt_fed_full; /* 1 once a fed program could not be noted: none is exempt */
-	guint approvals;         /* approvals in the kernel map */
+	guint64 exempt_fed_full;   /* 1 once a fed program could not be noted: none is exempt */
+	guint64 shared_owed;       /* files owed a mark by a tracing program (kernel) */
+	guint64 shared_owed_taken; /* ... that took it at a read or mapping (kernel) */
+	guint approvals;           /* approvals in the kernel map */
 	guint peers_exempt; /* taint-exempt-peers entries marked (programs and sockets found) */
 } FutTaintStats;
 

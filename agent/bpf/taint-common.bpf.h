@@ -82,6 +82,9 @@ struct {
 #define VM_SHARED        0x8
 struct fut_shared_maps {
 	__u64 addr[FUT_SHARED_SLOTS];
+	/* the file mapped at each address when it was noted: what a tracing program, which
+	 * cannot look a mapping up, owes a mark (owed_files) */
+	struct fut_taint_inode file[FUT_SHARED_SLOTS];
 	__u32 overflow;
 	__u32 applied_class; /* the mark the files last took: its class */
 	__u64 applied_pending[FUT_TAINT_PENDING_SLOTS]; /* and its pending numbers */
@@ -93,6 +96,19 @@ struct {
 	__type(key, int);
 	__type(value, struct fut_shared_maps);
 } shared_maps SEC(".maps");
+
+/* Marks owed to regular files (round 14): a process with files mapped shared and writable
+ * took a mark in a tracing program (fexit/pipe_read, fexit/sock_recvmsg), which has no inode
+ * storage and cannot look its mappings up. Each file it noted at its mmap (shared_maps) is
+ * owed that mark here, by device and inode number; the LSM hooks give it to the inode at the
+ * file's next read or mapping (take_owed()) and drop the entry. A hash: an LRU would forget
+ * a debt. Full: the agent is asked, as before (FUT_TAINT_EVENT_SHARED_FILES). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct fut_taint_inode);
+	__type(value, struct fut_taint_mark);
+} owed_files SEC(".maps");
 
 /* Tainted processes: kept on the thread group leader, so every thread shares it. */
 struct {
@@ -347,6 +363,9 @@ __u32 fuse_servers_used = 0;
 __u32 splice_unnoted_used = 0;
 /* Nonzero once an exempt reader was noted in exempt_readers: writers look it up only then. */
 __u32 exempt_readers_used = 0;
+/* Entries in owed_files, counted up before one is added and down after one is dropped (never
+ * below the truth): reads of regular files look it up only while it is above zero. */
+__s64 owed_count = 0;
 /* Nonzero once an exempt program was fed (fed_exempt): looked up only then. */
 __u32 fed_exempt_used = 0;
 /* Nonzero once a fed program could not be noted in fed_exempt (full): from then on, until

@@ -158,6 +158,70 @@ mark_shared_files(const struct fut_taint_mark *m)
 		notice_shared_files(m);
 }
 
+/* One file of owe_shared_files(): @key owes @m. Returns 1 when the debt could not be noted
+ * (the map full), for the agent to be asked. A global function: the verifier checks it once,
+ * not once per caller and call (the tracing programs that reach it were near its limit). */
+__noinline int
+owe_file(struct fut_taint_inode *key, const struct fut_taint_mark *m)
+{
+	struct fut_taint_mark *o, v;
+	struct fut_taint_inode k;
+
+	if (key == 0 || m == 0 || key->ino == 0)
+		return 0;
+	/* on the stack: 6.1 takes map keys and values from nothing else */
+	k = *key;
+	k.pad = 0;
+	v = *m;
+	v.flags = 0; /* a process's flags are not a file's */
+	o = bpf_map_lookup_elem(&owed_files, &k);
+	if (o != 0) {
+		merge_mark(o, &v);
+		return 0;
+	}
+	__sync_fetch_and_add(&owed_count, 1); /* before the entry: a read never misses it */
+	if (bpf_map_update_elem(&owed_files, &k, &v, BPF_NOEXIST) == 0) {
+		__sync_fetch_and_add(&counters.shared_owed, 1);
+		return 0;
+	}
+	__sync_fetch_and_add(&owed_count, -1);
+	o = bpf_map_lookup_elem(&owed_files, &k); /* another CPU added it meanwhile */
+	if (o == 0)
+		return 1;
+	merge_mark(o, &v);
+	return 0;
+}
+
+/* The current process, which mapped files shared and writable while it carried no mark,
+ * took one in a tracing program (@m, its mark now; no inode storage, no bpf_find_vma() of
+ * use there): each file noted at its mmap is owed the mark (owed_files), and takes it at its
+ * next read or mapping, before that reader gets a byte (take_owed()); so what the process
+ * stores into it is never read unmarked, whatever the agent is doing. A file noted but no
+ * longer mapped is owed the mark all the same (marked too much, never too little). More
+ * mappings than slots, or no room for a debt: the agent is asked too, as before. Global,
+ * as owe_file(). */
+__noinline int
+owe_shared_files(const struct fut_taint_mark *m)
+{
+	struct fut_shared_maps *s;
+	int i, lost = 0;
+
+	if (m == 0)
+		return 0;
+	s = bpf_task_storage_get(&shared_maps, current_leader(), 0, 0);
+	if (s == 0) {
+		notice_shared_files(m);
+		return 0;
+	}
+	/* (owe_file() copies both to its stack: the caller's is nearly full) */
+#pragma unroll
+	for (i = 0; i < FUT_SHARED_SLOTS; i++)
+		lost |= owe_file(&s->file[i], m);
+	if (lost || s->overflow)
+		notice_shared_files(m);
+	return 0;
+}
+
 /* The key of @t's address space in mm_marks (0: a kernel thread, none). */
 static __always_inline __u64
 mm_key(struct task_struct *t)
@@ -346,7 +410,7 @@ taint_current_from(const struct fut_taint_mark *from, int check_exempt)
 	if ((m->flags & FUT_TAINT_TASK_SHARED_FILE) && check_exempt)
 		mark_shared_files(m);
 	else if ((m->flags & FUT_TAINT_TASK_SHARED_FILE) && shared_files_new(m))
-		notice_shared_files(m); /* tracing programs have no inode storage: the agent */
+		owe_shared_files(m); /* tracing programs have no inode storage: owed_files */
 	/* (A pending resolved on the way counted itself in resolve_pending().) */
 	if (before == FUT_TAINT_CLASS_NONE && from->file_class != FUT_TAINT_CLASS_NONE)
 		__sync_fetch_and_add(&counters.tainted, 1);
@@ -382,6 +446,39 @@ mark_inode(struct inode *inode, const struct fut_taint_mark *from)
 
 	if (m != 0 && merge_mark(m, from))
 		__sync_fetch_and_add(&counters.flowed, 1);
+}
+
+/* A regular file about to be read or mapped (an LSM hook): a mark a tracing program owed it
+ * (owe_shared_files()) goes to its inode first, and the debt is dropped. (A debt added to the
+ * same entry between the copy and the drop would be lost: a window of a few instructions,
+ * on two CPUs at once, documented in docs/upload-control.md.) */
+static __noinline void
+take_owed_inode(struct inode *inode)
+{
+	struct fut_taint_inode key = {};
+	struct fut_taint_mark *o, copy;
+
+	if (inode == 0)
+		return;
+	key.ino = inode->i_ino;
+	key.dev = inode->i_sb->s_dev;
+	o = bpf_map_lookup_elem(&owed_files, &key);
+	if (o == 0)
+		return;
+	copy = *o;
+	/* marked before the debt goes: a reader on another CPU sees one or the other */
+	mark_inode(inode, &copy);
+	if (bpf_map_delete_elem(&owed_files, &key) == 0) {
+		__sync_fetch_and_add(&owed_count, -1);
+		__sync_fetch_and_add(&counters.shared_owed_taken, 1);
+	}
+}
+
+static __always_inline void
+take_owed(struct inode *inode)
+{
+	if (owed_count > 0)
+		take_owed_inode(inode);
 }
 
 /* The key of @file's inode in pipe_marks: its device and number. Not its address: a freed

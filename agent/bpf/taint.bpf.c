@@ -55,6 +55,8 @@ BPF_PROG(fut_file_permission, struct file *file, int mask, int ret)
 		return proc_mem_io(file, mask);
 	/* A socket's read taints in socket_recvmsg: its inode is never marked. */
 	if ((mask & MAY_READ) && fmt != S_IFSOCK) {
+		if (fmt == S_IFREG)
+			take_owed(inode);
 		m = bpf_inode_storage_get(&inode_marks, inode, 0, 0);
 		if ((m == 0 || !has_mark(m)) && fmt == S_IFIFO && pipes_used) {
 			__u64 key = inode_key(file);
@@ -185,6 +187,7 @@ BPF_PROG(fut_mmap_file,
 	if (inode == 0 || (inode->i_mode & S_IFMT) != S_IFREG)
 		return 0;
 	if (prot & PROT_READ) {
+		take_owed(inode);
 		m = bpf_inode_storage_get(&inode_marks, inode, 0, 0);
 		if (fuse_servers_used) {
 			int r = fuse_server_read(file, m != 0 && has_mark(m) ? m : 0);
@@ -259,15 +262,25 @@ BPF_PROG(fut_vm_mmap_pgoff_exit,
 	if (s == 0)
 		return 0; /* no slots at all: mark_shared_files() asks the agent */
 	for (i = 0; i < FUT_SHARED_SLOTS; i++) {
-		if (s->addr[i] == ret)
-			return 0;
+		if (s->addr[i] == ret) {
+			free_slot = i; /* the address again, maybe another file */
+			break;
+		}
 		if (free_slot < 0 && s->addr[i] == 0)
 			free_slot = i;
 	}
-	if (free_slot >= 0 && free_slot < FUT_SHARED_SLOTS)
+	if (free_slot >= 0 && free_slot < FUT_SHARED_SLOTS) {
+		struct inode *inode = file->f_inode;
+		int reg = inode != 0 && (inode->i_mode & S_IFMT) == S_IFREG;
+
 		s->addr[free_slot] = ret;
-	else
+		/* only a regular file carries a mark (a device's mapping owes nothing) */
+		s->file[free_slot].ino = reg ? inode->i_ino : 0;
+		s->file[free_slot].dev = reg ? inode->i_sb->s_dev : 0;
+		s->file[free_slot].pad = 0;
+	} else {
 		s->overflow = 1;
+	}
 	return 0;
 }
 

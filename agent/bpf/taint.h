@@ -206,4 +206,8 @@ struct fut_taint_counters {
 	fut_u64 exempt_fed;
 	/* ... that fed_exempt could not note (full): from then on no program is exempt. */
 	fut_u64 exempt_fed_full;
+	/* Files mapped shared and writable owed a mark a tracing program could not give them
+	 * (owed_files), and given it at their next read or mapping. */
+	fut_u64 shared_owed;
+	fut_u64 shared_owed_taken;
 };
