@@ -511,19 +511,28 @@ test_resolution_class(void)
 	g_assert_cmpuint(fut_taint_resolution_class(77, 3), ==, 3);
 }
 
+/* curl's connect refused while what it read was not yet classified. */
+static FutTaintDenial
+pending_denial(guint32 pid)
+{
+	FutTaintDenial d = {0};
+
+	d.kind = FUT_TAINT_DENIED_PENDING;
+	d.pid = pid;
+	d.uid = 1000;
+	d.exe = "/usr/bin/curl";
+	d.destination = "192.0.2.1:8080";
+	return d;
+}
+
 /* A refusal of a pending reader names the file and says why. */
 static void
 test_pending_record(void)
 {
-	FutTaintDenial d = {0};
+	FutTaintDenial d = pending_denial(42);
 	g_autoptr(FutLogEvent) ev = NULL;
 
-	d.kind = FUT_TAINT_DENIED_PENDING;
-	d.pid = 42;
-	d.uid = 1000;
 	d.origin_path = "/home/u/fresh.csv";
-	d.exe = "/usr/bin/curl";
-	d.destination = "192.0.2.1:8080";
 	ev = fut_taint_denial_to_log_event(&d);
 	g_assert_cmpstr(ev->event, ==, "upload.denied");
 	g_assert_cmpstr(fut_log_event_get_detail_str(ev, "classification"), ==, "pending");
@@ -536,16 +545,11 @@ test_pending_record(void)
 static void
 test_pending_record_republished(void)
 {
-	FutTaintDenial d = {0};
+	FutTaintDenial d = pending_denial(42);
 	g_autoptr(FutLogEvent) ev = NULL;
 	g_autoptr(FutLogRecord) back = NULL;
 	const FutLogDetail *n;
 
-	d.kind = FUT_TAINT_DENIED_PENDING;
-	d.pid = 42;
-	d.uid = 1000;
-	d.exe = "/usr/bin/curl";
-	d.destination = "192.0.2.1:8080";
 	d.republished = 2;
 	ev = fut_taint_denial_to_log_event(&d);
 	back = round_trip(ev);
@@ -567,17 +571,12 @@ test_pending_record_republished(void)
 static void
 test_pending_record_splice_wait(void)
 {
-	FutTaintDenial d = {0};
+	FutTaintDenial d = pending_denial(43);
 	g_autoptr(FutLogEvent) ev = NULL;
 	g_autoptr(FutLogRecord) back = NULL;
 	g_autoptr(JsonObject) fields = NULL;
 	const gchar *from;
 
-	d.kind = FUT_TAINT_DENIED_PENDING;
-	d.pid = 43;
-	d.uid = 1000;
-	d.exe = "/usr/bin/curl";
-	d.destination = "192.0.2.1:8080";
 	d.splice_wait = TRUE;
 	ev = fut_taint_denial_to_log_event(&d);
 	back = round_trip(ev);
