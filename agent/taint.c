@@ -731,6 +731,7 @@ fut_taint_get_stats(FutTaint *t, FutTaintStats *ret)
 	ret->exempt_fed_full = __atomic_load_n(&c->exempt_fed_full, __ATOMIC_RELAXED);
 	ret->shared_owed = __atomic_load_n(&c->shared_owed, __ATOMIC_RELAXED);
 	ret->shared_owed_taken = __atomic_load_n(&c->shared_owed_taken, __ATOMIC_RELAXED);
+	ret->shared_overflow = __atomic_load_n(&c->shared_overflow, __ATOMIC_RELAXED);
 	g_mutex_lock(&t->pending_lock);
 	ret->pending_set = t->pending_set;
 	ret->resolved = t->resolved;

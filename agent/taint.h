@@ -110,6 +110,7 @@ typedef struct {
 	guint64 exempt_fed_full;   /* 1 once a fed program could not be noted: none is exempt */
 	guint64 shared_owed;       /* files owed a mark by a tracing program (kernel) */
 	guint64 shared_owed_taken; /* ... that took it at a read or mapping (kernel) */
+	guint64 shared_overflow;   /* files mapped beyond a process's slots (kernel) */
 	guint approvals;           /* approvals in the kernel map */
 	guint peers_exempt; /* taint-exempt-peers entries marked (programs and sockets found) */
 } FutTaintStats;

@@ -214,6 +214,8 @@ fut_agent_taint_status(FutAgent *agent, JsonObject *r)
 		                           (gint64)MIN(st.shared_owed, G_MAXINT64));
 		json_object_set_int_member(r, "taint_shared_owed_taken",
 		                           (gint64)MIN(st.shared_owed_taken, G_MAXINT64));
+		json_object_set_int_member(r, "taint_shared_overflow",
+		                           (gint64)MIN(st.shared_overflow, G_MAXINT64));
 		json_object_set_int_member(r, "taint_tainted", (gint64)MIN(st.tainted, G_MAXINT64));
 		json_object_set_int_member(r, "taint_denied", (gint64)MIN(st.denied, G_MAXINT64));
 		json_object_set_int_member(r, "taint_dropped", (gint64)MIN(st.dropped, G_MAXINT64));

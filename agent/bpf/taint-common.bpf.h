@@ -110,6 +110,40 @@ struct {
 	__type(value, struct fut_taint_mark);
 } owed_files SEC(".maps");
 
+/* A process, by thread group id and start time (a reused number is another process). */
+struct fut_mapper {
+	__u64 start;
+	__u32 tgid;
+	__u32 pad;
+};
+
+/* Files a process without a mark mapped shared and writable when its shared_maps slots were
+ * all in use (round 14): the file (device and inode number) -> up to FUT_MAPPERS such
+ * processes. Their marks are in mapper_marks; a read or mapping of the file takes them
+ * (take_mapper_marks()), whatever the agent is doing. A file that cannot be noted (the map
+ * full, or more mappers) is not mapped. */
+#define FUT_MAPPERS 4
+struct fut_overflow_file {
+	struct fut_mapper who[FUT_MAPPERS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct fut_taint_inode);
+	__type(value, struct fut_overflow_file);
+} overflow_files SEC(".maps");
+
+/* The marks of the processes in overflow_files, kept after they exit (what they stored into
+ * the files stays there): written whenever such a process takes a mark. A hash: a forgotten
+ * mark would unmark the files. Full: the agent is asked, as before. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct fut_mapper);
+	__type(value, struct fut_taint_mark);
+} mapper_marks SEC(".maps");
+
 /* Tainted processes: kept on the thread group leader, so every thread shares it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -363,6 +397,8 @@ __u32 fuse_servers_used = 0;
 __u32 splice_unnoted_used = 0;
 /* Nonzero once an exempt reader was noted in exempt_readers: writers look it up only then. */
 __u32 exempt_readers_used = 0;
+/* Nonzero once a file went into overflow_files: reads look it up only then. */
+__u32 overflow_used = 0;
 /* Entries in owed_files, counted up before one is added and down after one is dropped (never
  * below the truth): reads of regular files look it up only while it is above zero. */
 __s64 owed_count = 0;

@@ -123,6 +123,56 @@ mark_shared_vma(struct task_struct *task, struct vm_area_struct *vma, void *data
 	return 0;
 }
 
+/* merge_mark() as a global function: verified once, for callers that merge in a loop. */
+__noinline int
+merge_marks(struct fut_taint_mark *to, const struct fut_taint_mark *from)
+{
+	if (to == 0 || from == 0)
+		return 0;
+	return merge_mark(to, from);
+}
+
+/* The current process (@t) as mapper_marks and overflow_files know it. */
+static __always_inline struct fut_mapper
+mapper_of(struct task_struct *t)
+{
+	struct fut_mapper me = {};
+
+	me.tgid = (__u32)t->tgid;
+	me.start = t->group_leader->start_time;
+	return me;
+}
+
+/* The current process, which has files in overflow_files (its shared_maps overflowed), took
+ * a mark (@m): mapper_marks keeps it for their readers (take_mapper_marks()). Returns 1 when
+ * it could not be kept (the map full), for the agent to be asked. Global: verified once. */
+__noinline int
+note_mapper_mark(const struct fut_taint_mark *m)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct fut_shared_maps *s;
+	struct fut_taint_mark v, *o;
+	struct fut_mapper me;
+
+	if (m == 0 || !overflow_used)
+		return 0;
+	s = bpf_task_storage_get(&shared_maps, t->group_leader, 0, 0);
+	if (s == 0 || !s->overflow)
+		return 0;
+	me = mapper_of(t);
+	v = *m;
+	v.flags = 0;
+	o = bpf_map_lookup_elem(&mapper_marks, &me);
+	if (o == 0 && bpf_map_update_elem(&mapper_marks, &me, &v, BPF_NOEXIST) == 0)
+		return 0;
+	if (o == 0)
+		o = bpf_map_lookup_elem(&mapper_marks, &me); /* added meanwhile */
+	if (o == 0)
+		return 1;
+	merge_mark(o, &v);
+	return 0;
+}
+
 /* The current process, which mapped files shared and writable while it carried no mark,
  * took one in (@m, its mark now): each file still mapped at a noted address takes it now,
  * before the read that brought it returns. A mapping that cannot be looked at (its address
@@ -154,6 +204,8 @@ mark_shared_files(const struct fut_taint_mark *m)
 		if (addr != 0 && bpf_find_vma(t, addr, mark_shared_vma, &c, 0) == -EBUSY)
 			missed = 1;
 	}
+	if (s->overflow)
+		missed |= note_mapper_mark(m);
 	if (missed || s->overflow)
 		notice_shared_files(m);
 }
@@ -217,6 +269,8 @@ owe_shared_files(const struct fut_taint_mark *m)
 #pragma unroll
 	for (i = 0; i < FUT_SHARED_SLOTS; i++)
 		lost |= owe_file(&s->file[i], m);
+	if (s->overflow)
+		lost |= note_mapper_mark(m);
 	if (lost || s->overflow)
 		notice_shared_files(m);
 	return 0;
@@ -474,11 +528,126 @@ take_owed_inode(struct inode *inode)
 	}
 }
 
+/* A regular file about to be read or mapped (an LSM hook) that a process mapped shared and
+ * writable beyond its slots (overflow_files): the marks its mappers hold now (mapper_marks)
+ * go to its inode first. The entry stays: a mapper may take more later. */
+static __noinline void
+take_mapper_marks(struct inode *inode)
+{
+	struct fut_taint_inode key = {};
+	struct fut_overflow_file *o;
+	struct fut_taint_mark acc = {}, *mm;
+	struct fut_mapper who;
+	int i, any = 0;
+
+	if (inode == 0)
+		return;
+	key.ino = inode->i_ino;
+	key.dev = inode->i_sb->s_dev;
+	o = bpf_map_lookup_elem(&overflow_files, &key);
+	if (o == 0)
+		return;
+#pragma unroll
+	for (i = 0; i < FUT_MAPPERS; i++) {
+		who = o->who[i];
+		if (who.tgid == 0)
+			continue;
+		mm = bpf_map_lookup_elem(&mapper_marks, &who);
+		if (mm != 0)
+			any |= merge_marks(&acc, mm);
+	}
+	if (any)
+		mark_inode(inode, &acc);
+}
+
 static __always_inline void
 take_owed(struct inode *inode)
 {
 	if (owed_count > 0)
 		take_owed_inode(inode);
+	if (overflow_used)
+		take_mapper_marks(inode);
+}
+
+/* bpf_find_vma()'s callback for note_overflow_mapping(): the mapping at a noted address is
+ * still a shared writable one of a file. */
+static long
+slot_alive(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	int *alive = data;
+
+	*alive =
+	    (vma->vm_flags & (VM_SHARED | VM_WRITE)) == (VM_SHARED | VM_WRITE) && vma->vm_file != 0;
+	return 0;
+}
+
+/* The current process, without a mark, maps the regular file @inode shared and writable
+ * (lsm/mmap_file, before the mapping exists). When every shared_maps slot holds a live
+ * mapping (slots whose mapping is gone are freed here: there is no hook at munmap), the file
+ * goes into overflow_files with the process, and the process is flagged as overflowed, so
+ * that the marks it takes go to mapper_marks: its readers take them there, and nothing is
+ * left to the agent's mappings thread, which a user can hold. Returns -ENOMEM when the file
+ * cannot be noted (no room): the mapping is refused. */
+static __noinline int
+note_overflow_mapping(struct inode *inode)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct fut_shared_maps *s =
+	    bpf_task_storage_get(&shared_maps, t->group_leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	struct fut_taint_inode key = {};
+	struct fut_overflow_file *o, fresh = {};
+	struct fut_mapper me;
+	int i, used = 0, alive;
+
+	if (s == 0 || inode == 0)
+		return -ENOMEM;
+#pragma unroll
+	for (i = 0; i < FUT_SHARED_SLOTS; i++)
+		used += s->addr[i] != 0;
+	if (used < FUT_SHARED_SLOTS)
+		return 0;
+#pragma unroll
+	for (i = 0; i < FUT_SHARED_SLOTS; i++) {
+		alive = 0;
+		if (bpf_find_vma(t, s->addr[i], slot_alive, &alive, 0) == -EBUSY)
+			alive = 1; /* cannot look: kept */
+		if (!alive) {
+			s->addr[i] = 0;
+			s->file[i].ino = 0;
+			s->file[i].dev = 0;
+			used--;
+		}
+	}
+	if (used < FUT_SHARED_SLOTS)
+		return 0;
+	me = mapper_of(t);
+	key.ino = inode->i_ino;
+	key.dev = inode->i_sb->s_dev;
+	overflow_used = 1; /* before the entry: a read never misses it */
+	s->overflow = 1;
+	o = bpf_map_lookup_elem(&overflow_files, &key);
+	if (o == 0) {
+		fresh.who[0] = me;
+		if (bpf_map_update_elem(&overflow_files, &key, &fresh, BPF_NOEXIST) == 0) {
+			__sync_fetch_and_add(&counters.shared_overflow, 1);
+			return 0;
+		}
+		o = bpf_map_lookup_elem(&overflow_files, &key); /* added meanwhile */
+		if (o == 0)
+			return -ENOMEM;
+	}
+#pragma unroll
+	for (i = 0; i < FUT_MAPPERS; i++)
+		if (o->who[i].tgid == me.tgid && o->who[i].start == me.start)
+			return 0;
+#pragma unroll
+	for (i = 0; i < FUT_MAPPERS; i++) {
+		if (o->who[i].tgid == 0) {
+			o->who[i] = me;
+			return 0;
+		}
+	}
+	return -ENOMEM;
 }
 
 /* The key of @file's inode in pipe_marks: its device and number. Not its address: a freed

@@ -222,6 +222,7 @@ BPF_PROG(fut_mmap_file,
 			if (t == 0)
 				return -ENOMEM;
 			t->flags |= FUT_TAINT_TASK_SHARED_FILE;
+			return note_overflow_mapping(inode);
 		}
 	}
 	return 0;

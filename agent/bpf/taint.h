@@ -210,4 +210,6 @@ struct fut_taint_counters {
 	 * (owed_files), and given it at their next read or mapping. */
 	fut_u64 shared_owed;
 	fut_u64 shared_owed_taken;
+	/* Files mapped shared and writable beyond a process's slots (overflow_files). */
+	fut_u64 shared_overflow;
 };
