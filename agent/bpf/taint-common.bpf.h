@@ -80,11 +80,22 @@ struct {
 #define FUT_SHARED_SLOTS 8
 #define VM_WRITE         0x2
 #define VM_SHARED        0x8
+/* A process, by thread group id and start time (a reused number is another process). */
+struct fut_mapper {
+	__u64 start;
+	__u32 tgid;
+	__u32 pad;
+};
+
 struct fut_shared_maps {
 	__u64 addr[FUT_SHARED_SLOTS];
 	/* the file mapped at each address when it was noted: what a tracing program, which
 	 * cannot look a mapping up, owes a mark (owed_files) */
 	struct fut_taint_inode file[FUT_SHARED_SLOTS];
+	/* who overflow_files names for this process's files beyond the slots: the process that
+	 * first overflowed, inherited by its children with the mappings, so what a child takes
+	 * reaches the files it shares (mapper_marks) */
+	struct fut_mapper mapper;
 	__u32 overflow;
 	__u32 applied_class; /* the mark the files last took: its class */
 	__u64 applied_pending[FUT_TAINT_PENDING_SLOTS]; /* and its pending numbers */
@@ -109,13 +120,6 @@ struct {
 	__type(key, struct fut_taint_inode);
 	__type(value, struct fut_taint_mark);
 } owed_files SEC(".maps");
-
-/* A process, by thread group id and start time (a reused number is another process). */
-struct fut_mapper {
-	__u64 start;
-	__u32 tgid;
-	__u32 pad;
-};
 
 /* Files a process without a mark mapped shared and writable when its shared_maps slots were
  * all in use (round 14): the file (device and inode number) -> up to FUT_MAPPERS such

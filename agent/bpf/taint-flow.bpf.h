@@ -143,8 +143,9 @@ mapper_of(struct task_struct *t)
 	return me;
 }
 
-/* The current process, which has files in overflow_files (its shared_maps overflowed), took
- * a mark (@m): mapper_marks keeps it for their readers (take_mapper_marks()). Returns 1 when
+/* The current process, which has files in overflow_files (its shared_maps overflowed, or its
+ * parent's did: s->mapper), took a mark (@m): mapper_marks keeps it for their readers
+ * (take_mapper_marks()). Returns 1 when
  * it could not be kept (the map full), for the agent to be asked. Global: verified once. */
 __noinline int
 note_mapper_mark(const struct fut_taint_mark *m)
@@ -157,9 +158,9 @@ note_mapper_mark(const struct fut_taint_mark *m)
 	if (m == 0 || !overflow_used)
 		return 0;
 	s = bpf_task_storage_get(&shared_maps, t->group_leader, 0, 0);
-	if (s == 0 || !s->overflow)
+	if (s == 0 || !s->overflow || s->mapper.tgid == 0)
 		return 0;
-	me = mapper_of(t);
+	me = s->mapper;
 	v = *m;
 	v.flags = 0;
 	o = bpf_map_lookup_elem(&mapper_marks, &me);
@@ -620,7 +621,9 @@ note_overflow_mapping(struct inode *inode)
 	}
 	if (used < FUT_SHARED_SLOTS)
 		return 0;
-	me = mapper_of(t);
+	if (s->mapper.tgid == 0)
+		s->mapper = mapper_of(t);
+	me = s->mapper;
 	key.ino = inode->i_ino;
 	key.dev = inode->i_sb->s_dev;
 	overflow_used = 1; /* before the entry: a read never misses it */

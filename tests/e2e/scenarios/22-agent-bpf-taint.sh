@@ -610,9 +610,11 @@ note "shared-mmap-pipe: a file mapped by a process tainted in fexit/pipe_read, w
 
 # The same with nine files mapped: the ninth finds every slot taken by a live mapping, so the
 # kernel notes it with the process (overflow_files) and keeps the marks the process takes
-# (mapper_marks); the file's readers take them. Before, the ninth was left to the agent's
-# thread (held here): python3 stored the content into it and curl sent it. The ninth mapping
-# itself must not be refused (desktop programs map many files shared).
+# (mapper_marks); the file's readers take them. The read and the stores are made by a child
+# forked after the mappings (it shares them, and overflow_files names its parent). Before,
+# the ninth was left to the agent's thread (held here): python3 stored the content into it
+# and curl sent it. The ninth mapping itself must not be refused (desktop programs map many
+# files shared).
 rm -f "$shm"/mapped-n*.bin "$shm/mapped.ready"
 ov0=$(status taint_shared_overflow)
 e2e_as hanako bash -c "(while [ ! -e '$shm/mapped.ready' ]; do sleep 0.1; done; sleep 1; exec cat '$f') | python3 -c 'import mmap,os,sys
@@ -620,10 +622,15 @@ ms=[]
 for i in range(9):
     fd=os.open(\"%s/mapped-n%d.bin\" % (sys.argv[1], i), os.O_RDWR|os.O_CREAT|os.O_TRUNC, 0o600); os.ftruncate(fd, 4096)
     ms.append(mmap.mmap(fd, 4096, mmap.MAP_SHARED, mmap.PROT_READ|mmap.PROT_WRITE))
-open(sys.argv[2], \"w\").close()
-d=os.read(0, 4096)
-for m in ms:
-    m[:len(d)]=d; m.flush()' '$shm' '$shm/mapped.ready'" >"$E2E_SCRATCH/mapped-n.out" 2>&1 ||
+pid=os.fork()
+if pid == 0:
+    open(sys.argv[2], \"w\").close()
+    d=os.read(0, 4096)
+    for m in ms:
+        m[:len(d)]=d; m.flush()
+    os._exit(0)
+_, st=os.waitpid(pid, 0)
+sys.exit(os.waitstatus_to_exitcode(st))' '$shm' '$shm/mapped.ready'" >"$E2E_SCRATCH/mapped-n.out" 2>&1 ||
 	fail "shared-mmap-overflow: the writer failed (a ninth shared mapping refused?): $(cat "$E2E_SCRATCH/mapped-n.out")"
 [ "$(status taint_shared_overflow)" -gt "$ov0" ] ||
 	fail "shared-mmap-overflow: the ninth file was not noted as mapped beyond the slots: $("$FUTARI" status --json)"
