@@ -196,6 +196,13 @@ fut_agent_enforcement(const FutAgent *agent)
 	return "none";
 }
 
+/* A kernel or agent counter in the status reply (JSON integers are signed). */
+static void
+set_count(JsonObject *r, const gchar *name, guint64 value)
+{
+	json_object_set_int_member(r, name, (gint64)MIN(value, G_MAXINT64));
+}
+
 void
 fut_agent_taint_status(FutAgent *agent, JsonObject *r)
 {
@@ -205,43 +212,29 @@ fut_agent_taint_status(FutAgent *agent, JsonObject *r)
 		FutTaintStats st;
 
 		fut_taint_get_stats(agent->taint, &st);
-		json_object_set_int_member(r, "taint_marked", (gint64)MIN(st.marked, G_MAXINT64));
-		json_object_set_int_member(r, "taint_shared_marked",
-		                           (gint64)MIN(st.shared_marked, G_MAXINT64));
-		json_object_set_int_member(r, "taint_shared_dropped",
-		                           (gint64)MIN(st.shared_dropped, G_MAXINT64));
-		json_object_set_int_member(r, "taint_shared_owed",
-		                           (gint64)MIN(st.shared_owed, G_MAXINT64));
-		json_object_set_int_member(r, "taint_shared_owed_taken",
-		                           (gint64)MIN(st.shared_owed_taken, G_MAXINT64));
-		json_object_set_int_member(r, "taint_shared_overflow",
-		                           (gint64)MIN(st.shared_overflow, G_MAXINT64));
-		json_object_set_int_member(r, "taint_tainted", (gint64)MIN(st.tainted, G_MAXINT64));
-		json_object_set_int_member(r, "taint_denied", (gint64)MIN(st.denied, G_MAXINT64));
-		json_object_set_int_member(r, "taint_dropped", (gint64)MIN(st.dropped, G_MAXINT64));
-		json_object_set_int_member(r, "taint_flowed", (gint64)MIN(st.flowed, G_MAXINT64));
-		json_object_set_int_member(r, "taint_expired", (gint64)MIN(st.expired, G_MAXINT64));
-		json_object_set_int_member(r, "taint_peer_exempt",
-		                           (gint64)MIN(st.peer_exempt, G_MAXINT64));
+		set_count(r, "taint_marked", st.marked);
+		set_count(r, "taint_shared_marked", st.shared_marked);
+		set_count(r, "taint_shared_dropped", st.shared_dropped);
+		set_count(r, "taint_shared_owed", st.shared_owed);
+		set_count(r, "taint_shared_owed_taken", st.shared_owed_taken);
+		set_count(r, "taint_shared_overflow", st.shared_overflow);
+		set_count(r, "taint_tainted", st.tainted);
+		set_count(r, "taint_denied", st.denied);
+		set_count(r, "taint_dropped", st.dropped);
+		set_count(r, "taint_flowed", st.flowed);
+		set_count(r, "taint_expired", st.expired);
+		set_count(r, "taint_peer_exempt", st.peer_exempt);
 		json_object_set_int_member(r, "taint_peers_exempt", (gint64)st.peers_exempt);
 		json_object_set_int_member(r, "taint_approvals", (gint64)st.approvals);
-		json_object_set_int_member(r, "taint_pending_set",
-		                           (gint64)MIN(st.pending_set, G_MAXINT64));
-		json_object_set_int_member(r, "taint_pending_read",
-		                           (gint64)MIN(st.pending, G_MAXINT64));
-		json_object_set_int_member(r, "taint_resolved",
-		                           (gint64)MIN(st.resolved, G_MAXINT64));
-		json_object_set_int_member(r, "taint_settled", (gint64)MIN(st.settled, G_MAXINT64));
-		json_object_set_int_member(r, "taint_republished",
-		                           (gint64)MIN(st.republished, G_MAXINT64));
-		json_object_set_int_member(r, "taint_pending_overflow",
-		                           (gint64)MIN(st.pending_overflow, G_MAXINT64));
-		json_object_set_int_member(r, "taint_splice_unnoted",
-		                           (gint64)MIN(st.splice_unnoted, G_MAXINT64));
-		json_object_set_int_member(r, "taint_splice_note_lost",
-		                           (gint64)MIN(st.splice_note_lost, G_MAXINT64));
-		json_object_set_int_member(r, "taint_exempt_fed",
-		                           (gint64)MIN(st.exempt_fed, G_MAXINT64));
+		set_count(r, "taint_pending_set", st.pending_set);
+		set_count(r, "taint_pending_read", st.pending);
+		set_count(r, "taint_resolved", st.resolved);
+		set_count(r, "taint_settled", st.settled);
+		set_count(r, "taint_republished", st.republished);
+		set_count(r, "taint_pending_overflow", st.pending_overflow);
+		set_count(r, "taint_splice_unnoted", st.splice_unnoted);
+		set_count(r, "taint_splice_note_lost", st.splice_note_lost);
+		set_count(r, "taint_exempt_fed", st.exempt_fed);
 		json_object_set_boolean_member(r, "taint_exempt_fed_full", st.exempt_fed_full != 0);
 	}
 	if (agent->taint_error != NULL) {
