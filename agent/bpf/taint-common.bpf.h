@@ -414,6 +414,36 @@ __u32 fed_exempt_used = 0;
  * it read. */
 __u32 fed_exempt_full = 0;
 
+/* The entry of @key in the hash @map. When there is none, @fresh is added as it: *@added is
+ * set and NULL returned (the caller holds what went in). NULL with *@added clear: it could not
+ * be added (the map full). An entry another CPU adds between the lookup and the insert is
+ * returned. */
+static __always_inline void *
+lookup_or_add(void *map, const void *key, const void *fresh, int *added)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+
+	*added = 0;
+	if (v != 0)
+		return v;
+	if (bpf_map_update_elem(map, key, fresh, BPF_NOEXIST) == 0) {
+		*added = 1;
+		return 0;
+	}
+	return bpf_map_lookup_elem(map, key);
+}
+
+/* An inode's device (the kernel's numbering) and number, as a map key. */
+static __always_inline struct fut_taint_inode
+inode_id(struct inode *inode)
+{
+	struct fut_taint_inode id = {};
+
+	id.ino = inode->i_ino;
+	id.dev = inode->i_sb->s_dev;
+	return id;
+}
+
 static __always_inline int
 stronger(__u32 a, __u32 b)
 {

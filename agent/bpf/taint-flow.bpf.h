@@ -154,6 +154,7 @@ note_mapper_mark(const struct fut_taint_mark *m)
 	struct fut_shared_maps *s;
 	struct fut_taint_mark v, *o;
 	struct fut_mapper me;
+	int added;
 
 	if (m == 0 || !overflow_used)
 		return 0;
@@ -163,11 +164,9 @@ note_mapper_mark(const struct fut_taint_mark *m)
 	me = s->mapper;
 	v = *m;
 	v.flags = 0;
-	o = bpf_map_lookup_elem(&mapper_marks, &me);
-	if (o == 0 && bpf_map_update_elem(&mapper_marks, &me, &v, BPF_NOEXIST) == 0)
+	o = lookup_or_add(&mapper_marks, &me, &v, &added);
+	if (added)
 		return 0;
-	if (o == 0)
-		o = bpf_map_lookup_elem(&mapper_marks, &me); /* added meanwhile */
 	if (o == 0)
 		return 1;
 	merge_mark(o, &v);
@@ -510,13 +509,12 @@ mark_inode(struct inode *inode, const struct fut_taint_mark *from)
 static __noinline void
 take_owed_inode(struct inode *inode)
 {
-	struct fut_taint_inode key = {};
+	struct fut_taint_inode key;
 	struct fut_taint_mark *o, copy;
 
 	if (inode == 0)
 		return;
-	key.ino = inode->i_ino;
-	key.dev = inode->i_sb->s_dev;
+	key = inode_id(inode);
 	o = bpf_map_lookup_elem(&owed_files, &key);
 	if (o == 0)
 		return;
@@ -535,7 +533,7 @@ take_owed_inode(struct inode *inode)
 static __noinline void
 take_mapper_marks(struct inode *inode)
 {
-	struct fut_taint_inode key = {};
+	struct fut_taint_inode key;
 	struct fut_overflow_file *o;
 	struct fut_taint_mark acc = {}, *mm;
 	struct fut_mapper who;
@@ -543,8 +541,7 @@ take_mapper_marks(struct inode *inode)
 
 	if (inode == 0)
 		return;
-	key.ino = inode->i_ino;
-	key.dev = inode->i_sb->s_dev;
+	key = inode_id(inode);
 	o = bpf_map_lookup_elem(&overflow_files, &key);
 	if (o == 0)
 		return;
@@ -595,10 +592,10 @@ note_overflow_mapping(struct inode *inode)
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct fut_shared_maps *s =
 	    bpf_task_storage_get(&shared_maps, t->group_leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	struct fut_taint_inode key = {};
+	struct fut_taint_inode key;
 	struct fut_overflow_file *o, fresh = {};
 	struct fut_mapper me;
-	int i, used = 0, alive;
+	int i, used = 0, alive, added;
 
 	if (s == 0 || inode == 0)
 		return -ENOMEM;
@@ -624,21 +621,17 @@ note_overflow_mapping(struct inode *inode)
 	if (s->mapper.tgid == 0)
 		s->mapper = mapper_of(t);
 	me = s->mapper;
-	key.ino = inode->i_ino;
-	key.dev = inode->i_sb->s_dev;
+	key = inode_id(inode);
 	overflow_used = 1; /* before the entry: a read never misses it */
 	s->overflow = 1;
-	o = bpf_map_lookup_elem(&overflow_files, &key);
-	if (o == 0) {
-		fresh.who[0] = me;
-		if (bpf_map_update_elem(&overflow_files, &key, &fresh, BPF_NOEXIST) == 0) {
-			__sync_fetch_and_add(&counters.shared_overflow, 1);
-			return 0;
-		}
-		o = bpf_map_lookup_elem(&overflow_files, &key); /* added meanwhile */
-		if (o == 0)
-			return -ENOMEM;
+	fresh.who[0] = me;
+	o = lookup_or_add(&overflow_files, &key, &fresh, &added);
+	if (added) {
+		__sync_fetch_and_add(&counters.shared_overflow, 1);
+		return 0;
 	}
+	if (o == 0)
+		return -ENOMEM;
 #pragma unroll
 	for (i = 0; i < FUT_MAPPERS; i++)
 		if (o->who[i].tgid == me.tgid && o->who[i].start == me.start)

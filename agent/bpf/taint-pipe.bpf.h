@@ -148,19 +148,17 @@ static __noinline int
 mark_pipe_pending(__u64 key, __u64 seq)
 {
 	struct fut_taint_mark *m, fresh = {};
+	int added;
 
 	pipes_used = 1; /* before the entry: a reader never misses it */
-	m = bpf_map_lookup_elem(&pipe_marks, &key);
-	if (m == 0) {
-		fresh.pending[0] = seq;
-		if (bpf_map_update_elem(&pipe_marks, &key, &fresh, BPF_NOEXIST) == 0) {
-			__sync_fetch_and_add(&counters.flowed, 1);
-			return 1;
-		}
-		m = bpf_map_lookup_elem(&pipe_marks, &key);
-		if (m == 0)
-			return 0;
+	fresh.pending[0] = seq;
+	m = lookup_or_add(&pipe_marks, &key, &fresh, &added);
+	if (added) {
+		__sync_fetch_and_add(&counters.flowed, 1);
+		return 1;
 	}
+	if (m == 0)
+		return 0;
 	add_pending_unrolled(m, seq);
 	return 1;
 }
