@@ -146,8 +146,11 @@ fut_taint_mappings_init(FutTaint *t)
 {
 	/* Tests only (root's environment): act as a thread held by a process's mmap lock, which
 	 * follows no notice (tests/e2e scenario 22: the kernel's owed_files must do without). */
-	if (g_getenv("FUTARI_TEST_MAPPINGS_HELD") != NULL)
+	if (g_getenv("FUTARI_TEST_MAPPINGS_HELD") != NULL) {
+		g_warning("FUTARI_TEST_MAPPINGS_HELD is set (a test knob): shared mapping notices "
+		          "are not followed");
 		return;
+	}
 	/* one thread, exclusive: a process that holds its mmap lock stops only this */
 	t->mappings = g_thread_pool_new(mappings_worker, t, 1, TRUE, NULL);
 }

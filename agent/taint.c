@@ -328,8 +328,11 @@ fut_taint_new(const gchar *const *exempt_programs,
 		if (!g_ascii_string_to_unsigned(fed_max, 10, 1, 1024, &n, NULL))
 			g_warning(
 			    "FUTARI_TEST_FED_EXEMPT_MAX is not a number from 1 to 1024: ignored");
-		else
-			bpf_map__set_max_entries(t->skel->maps.fed_exempt, (__u32)n);
+		else if (bpf_map__set_max_entries(t->skel->maps.fed_exempt, (__u32)n) == 0)
+			g_warning(
+			    "FUTARI_TEST_FED_EXEMPT_MAX is set (a test knob): fed_exempt holds "
+			    "%u entries",
+			    (guint)n);
 	}
 	err = fut_taint_bpf__load(t->skel);
 	if (err == 0)

@@ -47,6 +47,7 @@ work=$(mktemp -d /tmp/taint-bench-XXXXXX)
 LPID=
 cleanup() {
 	[ -z "$LPID" ] || kill "$LPID" 2>/dev/null
+	sysctl -q -w kernel.bpf_stats_enabled=0 2>/dev/null
 	umount "$work/fs" 2>/dev/null
 	ip link del futb0 2>/dev/null
 	rm -rf "$work"

@@ -218,6 +218,7 @@ owe_file(struct fut_taint_inode *key, const struct fut_taint_mark *m)
 {
 	struct fut_taint_mark *o, v;
 	struct fut_taint_inode k;
+	int added;
 
 	if (key == 0 || m == 0 || key->ino == 0)
 		return 0;
@@ -226,18 +227,14 @@ owe_file(struct fut_taint_inode *key, const struct fut_taint_mark *m)
 	k.pad = 0;
 	v = *m;
 	v.flags = 0; /* a process's flags are not a file's */
-	o = bpf_map_lookup_elem(&owed_files, &k);
-	if (o != 0) {
-		merge_mark(o, &v);
-		return 0;
-	}
-	__sync_fetch_and_add(&owed_count, 1); /* before the entry: a read never misses it */
-	if (bpf_map_update_elem(&owed_files, &k, &v, BPF_NOEXIST) == 0) {
+	/* counted before the entry can exist (a read never misses it), taken back if none came */
+	__sync_fetch_and_add(&owed_count, 1);
+	o = lookup_or_add(&owed_files, &k, &v, &added);
+	if (added) {
 		__sync_fetch_and_add(&counters.shared_owed, 1);
 		return 0;
 	}
 	__sync_fetch_and_add(&owed_count, -1);
-	o = bpf_map_lookup_elem(&owed_files, &k); /* another CPU added it meanwhile */
 	if (o == 0)
 		return 1;
 	merge_mark(o, &v);
@@ -611,8 +608,7 @@ note_overflow_mapping(struct inode *inode)
 			alive = 1; /* cannot look: kept */
 		if (!alive) {
 			s->addr[i] = 0;
-			s->file[i].ino = 0;
-			s->file[i].dev = 0;
+			s->file[i] = (struct fut_taint_inode){};
 			used--;
 		}
 	}

@@ -272,13 +272,13 @@ BPF_PROG(fut_vm_mmap_pgoff_exit,
 	}
 	if (free_slot >= 0 && free_slot < FUT_SHARED_SLOTS) {
 		struct inode *inode = file->f_inode;
-		int reg = inode != 0 && (inode->i_mode & S_IFMT) == S_IFREG;
 
 		s->addr[free_slot] = ret;
 		/* only a regular file carries a mark (a device's mapping owes nothing) */
-		s->file[free_slot].ino = reg ? inode->i_ino : 0;
-		s->file[free_slot].dev = reg ? inode->i_sb->s_dev : 0;
-		s->file[free_slot].pad = 0;
+		if (inode != 0 && (inode->i_mode & S_IFMT) == S_IFREG)
+			s->file[free_slot] = inode_id(inode);
+		else
+			s->file[free_slot] = (struct fut_taint_inode){};
 	} else {
 		s->overflow = 1;
 	}
