@@ -58,7 +58,9 @@ kind_reason(FutTaintDenialKind kind)
 	case FUT_TAINT_DENIED_PTRACE:
 		return "a process that read a classified file tried to reach into a browser's or "
 		       "mail client's memory, or one of those into its memory (ptrace, "
-		       "process_vm_writev, /proc/PID/mem)";
+		       "process_vm_writev, /proc/PID/mem), or to write through /proc/PID/mem into "
+		       "a process that maps files shared and writable (the write would reach "
+		       "those files unseen)";
 	case FUT_TAINT_DENIED_FUSE_SERVE:
 		return "a FUSE filesystem's server tried to read a classified file, or to answer "
 		       "its readers after it read one (what it serves reaches whoever reads its "

@@ -319,6 +319,13 @@ fut_taint_new(const gchar *const *exempt_programs,
 	/* Tests only (root's environment): act as if a splice's note could not be made in task
 	 * storage (tests/e2e scenario 22). */
 	t->skel->rodata->test_no_splice_note = g_getenv("FUTARI_TEST_SPLICE_NO_NOTE") != NULL;
+	/* Tests only: every look at a process's shared mappings found busy, as when another of
+	 * its threads holds its address space's lock (tests/e2e scenario 22). */
+	if (g_getenv("FUTARI_TEST_FIND_VMA_BUSY") != NULL) {
+		t->skel->rodata->test_find_vma_busy = 1;
+		g_warning("FUTARI_TEST_FIND_VMA_BUSY is set (a test knob): shared mappings are "
+		          "never looked at, their files are owed the mark");
+	}
 	/* Tests only: a fed_exempt map of FUTARI_TEST_FED_EXEMPT_MAX entries, small enough for
 	 * a test to fill (tests/e2e scenario 22). */
 	fed_max = g_getenv("FUTARI_TEST_FED_EXEMPT_MAX");

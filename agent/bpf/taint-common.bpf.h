@@ -313,6 +313,10 @@ struct fut_taint_reached {
 	__u32 tgid;
 	__u32 exempt;
 	char comm[16];
+	/* the process maps a file shared and writable it mapped while carrying nothing: a
+	 * write into its memory there reaches the file with no hook of the file's */
+	__u32 shared_file;
+	__u32 pad;
 };
 
 struct {
@@ -380,6 +384,8 @@ const volatile __u32 agent_tgid = 0;
 /* Set by the agent before load for a test only (FUTARI_TEST_SPLICE_NO_NOTE, tests/e2e
  * scenario 22): fentry/do_splice acts as if the task storage could not be created. */
 const volatile __u32 test_no_splice_note = 0;
+/* Tests only: bpf_find_vma() in mark_shared_files() taken as busy (mark_shared_at()). */
+const volatile __u32 test_find_vma_busy = 0;
 
 struct fut_taint_counters counters = {};
 /* Nonzero once a loopback flow has been marked: receivers look it up only then. */

@@ -20,12 +20,12 @@ merge_mark(struct fut_taint_mark *to, const struct fut_taint_mark *from)
 	return changed;
 }
 
-/* The current process, which has files mapped shared and writable since before it carried a
- * mark, took one in (@m, its mark now): the agent marks those files
+/* Process @pid, which has files mapped shared and writable since before it carried a mark,
+ * took one in (@m, its mark now): the agent marks those files
  * (FUT_TAINT_EVENT_SHARED_FILES). A notice the ring buffer has no room for is counted as
  * dropped, and the agent writes a gap record. */
 static __always_inline void
-notice_shared_files(const struct fut_taint_mark *m)
+notice_shared_files_of(__u32 pid, const struct fut_taint_mark *m)
 {
 	struct fut_taint_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
@@ -35,12 +35,19 @@ notice_shared_files(const struct fut_taint_mark *m)
 	}
 	__builtin_memset(e, 0, sizeof(*e));
 	e->kind = FUT_TAINT_EVENT_SHARED_FILES;
-	e->pid = (__u32)(bpf_get_current_pid_tgid() >> 32);
+	e->pid = pid;
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	e->file_class = m->file_class;
 	e->origin = m->origin;
 	bpf_get_current_comm(e->comm, sizeof e->comm);
 	bpf_ringbuf_submit(e, 0);
+}
+
+/* The same for the current process. */
+static __always_inline void
+notice_shared_files(const struct fut_taint_mark *m)
+{
+	notice_shared_files_of((__u32)(bpf_get_current_pid_tgid() >> 32), m);
 }
 
 /* Whether @m is the mark the shared mapped files last took (@s); noted as taken when it is
@@ -143,22 +150,19 @@ mapper_of(struct task_struct *t)
 	return me;
 }
 
-/* The current process, which has files in overflow_files (its shared_maps overflowed, or its
- * parent's did: s->mapper), took a mark (@m): mapper_marks keeps it for their readers
- * (take_mapper_marks()). Returns 1 when
- * it could not be kept (the map full), for the agent to be asked. Global: verified once. */
+/* A process (@s, its shared_maps) which has files in overflow_files (its shared_maps
+ * overflowed, or its parent's did: s->mapper) took a mark (@m): mapper_marks keeps it for
+ * their readers (take_mapper_marks()). Returns 1 when it could not be kept (the map full), for
+ * the agent to be asked. Global: verified once. */
 __noinline int
-note_mapper_mark(const struct fut_taint_mark *m)
+note_mapper_mark(struct fut_shared_maps *s, const struct fut_taint_mark *m)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
-	struct fut_shared_maps *s;
 	struct fut_taint_mark v, *o;
 	struct fut_mapper me;
 	int added;
 
 	if (m == 0 || !overflow_used)
 		return 0;
-	s = bpf_task_storage_get(&shared_maps, t->group_leader, 0, 0);
 	if (s == 0 || !s->overflow || s->mapper.tgid == 0)
 		return 0;
 	me = s->mapper;
@@ -173,11 +177,27 @@ note_mapper_mark(const struct fut_taint_mark *m)
 	return 0;
 }
 
+__noinline int owe_file(struct fut_taint_inode *key, const struct fut_taint_mark *m);
+
+/* mark_shared_vma() on the mapping at @addr of @t: bpf_find_vma()'s answer (-EBUSY: its
+ * address space's lock busy). FUTARI_TEST_FIND_VMA_BUSY (a test knob the agent reads before
+ * it loads this, tests/e2e scenario 22) makes every look busy without looking. */
+static __always_inline long
+mark_shared_at(struct task_struct *t, __u64 addr, struct shared_vma_ctx *c)
+{
+	if (test_find_vma_busy)
+		return -EBUSY;
+	return bpf_find_vma(t, addr, mark_shared_vma, c, 0);
+}
+
 /* The current process, which mapped files shared and writable while it carried no mark,
  * took one in (@m, its mark now): each file still mapped at a noted address takes it now,
  * before the read that brought it returns. A mapping that cannot be looked at (its address
- * space's lock busy: this is a mapping call itself) and more mappings than slots are left to
- * the agent. */
+ * space's lock busy: this is a mapping call itself, or another thread of the process holds
+ * the lock, which a process can make happen at will) owes its file the mark instead
+ * (owe_file(): taken at the file's next read or mapping), as a tracing program's taint does;
+ * only a debt that cannot be noted (owed_files full) is left to the agent, with more mappings
+ * than slots beyond what mapper_marks keeps. */
 static __noinline void
 mark_shared_files(const struct fut_taint_mark *m)
 {
@@ -201,11 +221,11 @@ mark_shared_files(const struct fut_taint_mark *m)
 	for (i = 0; i < FUT_SHARED_SLOTS; i++) {
 		__u64 addr = s->addr[i];
 
-		if (addr != 0 && bpf_find_vma(t, addr, mark_shared_vma, &c, 0) == -EBUSY)
-			missed = 1;
+		if (addr != 0 && mark_shared_at(t, addr, &c) == -EBUSY)
+			missed |= owe_file(&s->file[i], m);
 	}
 	if (s->overflow)
-		missed |= note_mapper_mark(m);
+		missed |= note_mapper_mark(s, m);
 	if (missed || s->overflow)
 		notice_shared_files(m);
 }
@@ -241,25 +261,25 @@ owe_file(struct fut_taint_inode *key, const struct fut_taint_mark *m)
 	return 0;
 }
 
-/* The current process, which mapped files shared and writable while it carried no mark,
- * took one in a tracing program (@m, its mark now; no inode storage, no bpf_find_vma() of
- * use there): each file noted at its mmap is owed the mark (owed_files), and takes it at its
- * next read or mapping, before that reader gets a byte (take_owed()); so what the process
- * stores into it is never read unmarked, whatever the agent is doing. A file noted but no
- * longer mapped is owed the mark all the same (marked too much, never too little). More
- * mappings than slots, or no room for a debt: the agent is asked too, as before. Global,
- * as owe_file(). */
+/* Process @pid (@s, its shared_maps), which mapped files shared and writable while it
+ * carried no mark, took one where its mappings cannot be looked at (@m, its mark now): in a
+ * tracing program (no inode storage, no bpf_find_vma() of use there), or from another
+ * process (merge_into_task(): a tracer, a process_vm_writev(), a browser it fed). Each file
+ * noted at its mmap is owed the mark (owed_files), and takes it at its next read or mapping,
+ * before that reader gets a byte (take_owed()); so what the process stores into it (or what
+ * another process writes into its memory there) is never read unmarked, whatever the agent is
+ * doing. A file noted but no longer mapped is owed the mark all the same (marked too much,
+ * never too little). No slots, more mappings than slots, or no room for a debt: the agent is
+ * asked too, as before. Global, as owe_file(). */
 __noinline int
-owe_shared_files(const struct fut_taint_mark *m)
+owe_shared_files(struct fut_shared_maps *s, const struct fut_taint_mark *m, __u32 pid)
 {
-	struct fut_shared_maps *s;
 	int i, lost = 0;
 
 	if (m == 0)
 		return 0;
-	s = bpf_task_storage_get(&shared_maps, current_leader(), 0, 0);
 	if (s == 0) {
-		notice_shared_files(m);
+		notice_shared_files_of(pid, m);
 		return 0;
 	}
 	/* (owe_file() copies both to its stack: the caller's is nearly full) */
@@ -267,9 +287,9 @@ owe_shared_files(const struct fut_taint_mark *m)
 	for (i = 0; i < FUT_SHARED_SLOTS; i++)
 		lost |= owe_file(&s->file[i], m);
 	if (s->overflow)
-		lost |= note_mapper_mark(m);
+		lost |= note_mapper_mark(s, m);
 	if (lost || s->overflow)
-		notice_shared_files(m);
+		notice_shared_files_of(pid, m);
 	return 0;
 }
 
@@ -307,6 +327,15 @@ merge_into_task(struct task_struct *leader, const struct fut_taint_mark *from)
 	if (m == 0 || !merge_mark(m, from))
 		return;
 	__sync_fetch_and_add(&counters.flowed, 1);
+	/* Its files mapped shared and writable while it carried nothing owe the new mark: what
+	 * it took may already be in its memory there (a tracer's or process_vm_writev()'s write
+	 * reaches the file with no hook of the file's). */
+	if (m->flags & FUT_TAINT_TASK_SHARED_FILE) {
+		struct fut_shared_maps *s = bpf_task_storage_get(&shared_maps, leader, 0, 0);
+
+		if (s == 0 || !shared_applied(s, m))
+			owe_shared_files(s, m, (__u32)BPF_CORE_READ(leader, tgid));
+	}
 	if (mm_lookup_all || (m->flags & FUT_TAINT_TASK_MM_SHARED)) {
 		__u64 key = mm_key(leader);
 		struct fut_taint_mark *sm = key != 0 ? bpf_map_lookup_elem(&mm_marks, &key) : 0;
@@ -461,7 +490,9 @@ taint_current_from(const struct fut_taint_mark *from, int check_exempt)
 	if ((m->flags & FUT_TAINT_TASK_SHARED_FILE) && check_exempt)
 		mark_shared_files(m);
 	else if ((m->flags & FUT_TAINT_TASK_SHARED_FILE) && shared_files_new(m))
-		owe_shared_files(m); /* tracing programs have no inode storage: owed_files */
+		/* tracing programs have no inode storage: owed_files */
+		owe_shared_files(bpf_task_storage_get(&shared_maps, current_leader(), 0, 0), m,
+		                 (__u32)(bpf_get_current_pid_tgid() >> 32));
 	/* (A pending resolved on the way counted itself in resolve_pending().) */
 	if (before == FUT_TAINT_CLASS_NONE && from->file_class != FUT_TAINT_CLASS_NONE)
 		__sync_fetch_and_add(&counters.tainted, 1);
@@ -564,6 +595,122 @@ take_owed(struct inode *inode)
 		take_mapper_marks(inode);
 }
 
+/* Notes process @who (a mapper_marks key) in overflow_files as one whose marks file @key
+ * takes at its next read or mapping. Returns 1 when it cannot be noted (the map full, or
+ * FUT_MAPPERS others noted there). Global: verified once. */
+__noinline int
+note_file_mapper(struct fut_taint_inode *key, struct fut_mapper *who)
+{
+	struct fut_overflow_file *o, fresh = {};
+	struct fut_taint_inode k;
+	struct fut_mapper me;
+	int i, added;
+
+	if (key == 0 || who == 0 || key->ino == 0 || who->tgid == 0)
+		return 0;
+	/* on the stack: 6.1 takes map keys and values from nothing else */
+	k = *key;
+	k.pad = 0;
+	me = *who;
+	overflow_used = 1; /* before the entry: a read never misses it */
+	fresh.who[0] = me;
+	o = lookup_or_add(&overflow_files, &k, &fresh, &added);
+	if (added) {
+		__sync_fetch_and_add(&counters.shared_overflow, 1);
+		return 0;
+	}
+	if (o == 0)
+		return 1;
+#pragma unroll
+	for (i = 0; i < FUT_MAPPERS; i++)
+		if (o->who[i].tgid == me.tgid && o->who[i].start == me.start)
+			return 0;
+#pragma unroll
+	for (i = 0; i < FUT_MAPPERS; i++) {
+		if (o->who[i].tgid == 0) {
+			o->who[i] = me;
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* Process @tracer may now write into @tracee's memory whenever it likes, asking no hook
+ * (ptrace attach and PTRACE_POKEDATA; process_vm_writev and /proc/PID/mem ask at each call
+ * or at the open): what it stores at an address where @tracee maps a file shared and
+ * writable goes into the file. So the marks @tracer takes from now on must reach those files,
+ * also while @tracee, stopped, makes no decision: @tracer joins @tracee's mapper identity
+ * (shared_maps.mapper, made now if @tracee has none), each file noted in @tracee's slots is
+ * noted under it in overflow_files, and @tracer is flagged as a process whose marks go to
+ * mapper_marks (shared_maps.overflow), as one that mapped beyond its slots. A file @tracee
+ * maps while traced is noted so too (lsm/mmap_file). What @tracer holds already flows at
+ * this check (flow_between(), then merge_into_task() owes @tracee's files). Refused
+ * (-ENOMEM) when it cannot be noted; refused (-EPERM) when @tracer already writes its marks
+ * under another identity and @tracee has files beyond its slots noted under its own. */
+static __always_inline int
+trace_shared_files(struct task_struct *tracer, struct task_struct *tracee)
+{
+	struct task_struct *tl = tracer->group_leader, *pl = tracee->group_leader;
+	struct fut_taint_mark *pm, *tm;
+	struct fut_shared_maps *sp, *st;
+	struct fut_mapper me;
+	int i, lost = 0;
+
+	if ((__u32)BPF_CORE_READ(tracer, tgid) == agent_tgid)
+		return 0;
+	pm = bpf_task_storage_get(&task_marks, pl, 0, 0);
+	if (pm == 0 || !(pm->flags & FUT_TAINT_TASK_SHARED_FILE))
+		return 0;
+	tm = bpf_task_storage_get(&task_marks, tl, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	st = bpf_task_storage_get(&shared_maps, tl, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	sp = bpf_task_storage_get(&shared_maps, pl, 0, 0);
+	if (tm == 0 || st == 0 || sp == 0)
+		return -ENOMEM;
+	if (st->mapper.tgid == 0) {
+		if (sp->mapper.tgid == 0) {
+			sp->mapper.tgid = (__u32)pl->tgid;
+			sp->mapper.start = pl->start_time;
+		}
+		st->mapper = sp->mapper;
+	}
+	if (sp->overflow &&
+	    (st->mapper.tgid != sp->mapper.tgid || st->mapper.start != sp->mapper.start))
+		return -EPERM;
+	me = st->mapper;
+#pragma unroll
+	for (i = 0; i < FUT_SHARED_SLOTS; i++)
+		lost |= note_file_mapper(&sp->file[i], &me);
+	if (lost)
+		return -ENOMEM;
+	st->overflow = 1;
+	tm->flags |= FUT_TAINT_TASK_SHARED_FILE;
+	return 0;
+}
+
+/* The current process, traced, maps a file shared and writable while it carries no mark
+ * (@inode): its tracer's marks must reach the file (trace_shared_files()). Returns -ENOMEM
+ * when that cannot be noted (the mapping is refused). */
+static __always_inline int
+note_traced_mapping(struct inode *inode)
+{
+	struct task_struct *t = bpf_get_current_task_btf(), *tracer;
+	struct fut_shared_maps *st;
+	struct fut_taint_inode key;
+	struct fut_mapper me;
+
+	if (t->ptrace == 0 || inode == 0)
+		return 0;
+	tracer = t->parent;
+	if (tracer == 0 || (__u32)BPF_CORE_READ(tracer, tgid) == agent_tgid)
+		return 0;
+	st = bpf_task_storage_get(&shared_maps, tracer->group_leader, 0, 0);
+	if (st == 0 || !st->overflow || st->mapper.tgid == 0)
+		return 0; /* a tracer that never met a shared file mapping of this process */
+	me = st->mapper;
+	key = inode_id(inode);
+	return note_file_mapper(&key, &me) ? -ENOMEM : 0;
+}
+
 /* bpf_find_vma()'s callback for note_overflow_mapping(): the mapping at a noted address is
  * still a shared writable one of a file. */
 static long
@@ -590,9 +737,8 @@ note_overflow_mapping(struct inode *inode)
 	struct fut_shared_maps *s =
 	    bpf_task_storage_get(&shared_maps, t->group_leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	struct fut_taint_inode key;
-	struct fut_overflow_file *o, fresh = {};
 	struct fut_mapper me;
-	int i, used = 0, alive, added;
+	int i, used = 0, alive;
 
 	if (s == 0 || inode == 0)
 		return -ENOMEM;
@@ -618,28 +764,8 @@ note_overflow_mapping(struct inode *inode)
 		s->mapper = mapper_of(t);
 	me = s->mapper;
 	key = inode_id(inode);
-	overflow_used = 1; /* before the entry: a read never misses it */
 	s->overflow = 1;
-	fresh.who[0] = me;
-	o = lookup_or_add(&overflow_files, &key, &fresh, &added);
-	if (added) {
-		__sync_fetch_and_add(&counters.shared_overflow, 1);
-		return 0;
-	}
-	if (o == 0)
-		return -ENOMEM;
-#pragma unroll
-	for (i = 0; i < FUT_MAPPERS; i++)
-		if (o->who[i].tgid == me.tgid && o->who[i].start == me.start)
-			return 0;
-#pragma unroll
-	for (i = 0; i < FUT_MAPPERS; i++) {
-		if (o->who[i].tgid == 0) {
-			o->who[i] = me;
-			return 0;
-		}
-	}
-	return -ENOMEM;
+	return note_file_mapper(&key, &me) ? -ENOMEM : 0;
 }
 
 /* The key of @file's inode in pipe_marks: its device and number. Not its address: a freed

@@ -50,8 +50,12 @@ proc_mem_io(struct file *file, int mask)
 	sm = bpf_map_lookup_elem(&mm_marks, &key);
 	who = bpf_map_lookup_elem(&mm_reached, &key);
 	m = (mask & MAY_WRITE) ? current_mark() : 0;
+	/* A tainted writer into a process that maps files shared and writable (who->shared_file)
+	 * is refused too: what it writes at such a mapping's address goes into the file, whose
+	 * readers no hook here can reach (that process's mark reaches its files only when it
+	 * takes it, at its next decision, and a stopped process makes none). */
 	if ((sm != 0 && has_mark(sm) && (mask & MAY_READ) && current_exempt()) ||
-	    (m != 0 && who != 0 && who->exempt)) {
+	    (m != 0 && who != 0 && (who->exempt || who->shared_file))) {
 		e = deny_event(FUT_TAINT_EVENT_DENY_PTRACE, m != 0 ? m : sm, &d);
 		if (e != 0) {
 			e->call = FUT_TAINT_CALL_PTRACE;
@@ -87,7 +91,7 @@ share_mm(struct task_struct *other)
 {
 	__u64 key = mm_key(other);
 	struct fut_taint_mark *om, held = {};
-	struct fut_taint_reached who = {};
+	struct fut_taint_reached who = {}, *reached;
 	struct fut_taint_exe *xo;
 
 	if (key == 0 || (__u32)BPF_CORE_READ(other, tgid) == agent_tgid)
@@ -100,10 +104,14 @@ share_mm(struct task_struct *other)
 	    bpf_map_update_elem(&mm_marks, &key, &held, BPF_NOEXIST) != 0 &&
 	    bpf_map_lookup_elem(&mm_marks, &key) == 0)
 		return -ENOMEM;
-	if (bpf_map_lookup_elem(&mm_reached, &key) == 0) {
+	reached = bpf_map_lookup_elem(&mm_reached, &key);
+	if (reached != 0 && om != 0 && (om->flags & FUT_TAINT_TASK_SHARED_FILE))
+		reached->shared_file = 1;
+	if (reached == 0) {
 		xo = task_exe(other);
 		who.tgid = (__u32)BPF_CORE_READ(other, tgid);
 		who.exempt = xo != 0 && (xo->flags & FUT_TAINT_EXE_EXEMPT);
+		who.shared_file = om != 0 && (om->flags & FUT_TAINT_TASK_SHARED_FILE);
 		BPF_CORE_READ_STR_INTO(&who.comm, other, comm);
 		if (bpf_map_update_elem(&mm_reached, &key, &who, BPF_NOEXIST) != 0 &&
 		    bpf_map_lookup_elem(&mm_reached, &key) == 0)

@@ -222,6 +222,17 @@ BPF_PROG(fut_mmap_file,
 			if (t == 0)
 				return -ENOMEM;
 			t->flags |= FUT_TAINT_TASK_SHARED_FILE;
+			if (note_traced_mapping(inode) != 0)
+				return -ENOMEM;
+			/* an address space another process may write into (/proc/PID/mem) */
+			if (mm_shared_used) {
+				__u64 key = mm_key(bpf_get_current_task_btf());
+				struct fut_taint_reached *w =
+				    key != 0 ? bpf_map_lookup_elem(&mm_reached, &key) : 0;
+
+				if (w != 0)
+					w->shared_file = 1;
+			}
 			return note_overflow_mapping(inode);
 		}
 	}
@@ -368,6 +379,9 @@ BPF_PROG(fut_ptrace_access_check, struct task_struct *child, unsigned int mode, 
 	r = reach(child);
 	if (r != 0 || (__u32)(bpf_get_current_pid_tgid() >> 32) == agent_tgid)
 		return r;
+	r = trace_shared_files(bpf_get_current_task_btf(), child);
+	if (r != 0)
+		return r;
 	return share_mm(child);
 }
 
@@ -376,9 +390,14 @@ SEC("lsm/ptrace_traceme")
 int
 BPF_PROG(fut_ptrace_traceme, struct task_struct *parent, int ret)
 {
+	int r;
+
 	if (ret != 0)
 		return ret;
-	return reach(parent);
+	r = reach(parent);
+	if (r != 0)
+		return r;
+	return trace_shared_files(parent, bpf_get_current_task_btf());
 }
 
 /* A tracer lets go of @child (PTRACE_DETACH, the tracer's exit): what the tracer holds now
@@ -394,20 +413,22 @@ BPF_PROG(fut_ptrace_unlink, struct task_struct *child)
 	return 0;
 }
 
-/* A child made by fork() or clone() has its parent's mappings at the same addresses. */
+/* A child made by fork() or clone() has its parent's mappings at the same addresses. Copied
+ * from storage to storage, not through the stack (task_alloc's frame is the largest: what
+ * merge_into_task() calls needs room below it); the parent's looked up after the child's is
+ * made. */
 static __always_inline void
 copy_shared_maps(struct task_struct *child)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
-	struct fut_shared_maps *s = bpf_task_storage_get(&shared_maps, t->group_leader, 0, 0);
-	struct fut_shared_maps copy, *n;
+	struct fut_shared_maps *s, *n;
 
-	if (s == 0)
-		return;
-	copy = *s;
 	n = bpf_task_storage_get(&shared_maps, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (n != 0)
-		*n = copy;
+	if (n == 0)
+		return;
+	s = bpf_task_storage_get(&shared_maps, t->group_leader, 0, 0);
+	if (s != 0)
+		__builtin_memcpy(n, s, sizeof(*n));
 }
 
 /* A thread group is gone: its fed_exempt entry goes with it, while its number is still held
@@ -517,9 +538,23 @@ BPF_PROG(fut_bprm_committed_creds, struct linux_binprm *bprm)
 	struct fut_taint_mark *m = bpf_task_storage_get(&task_marks, t->group_leader, 0, 0);
 
 	if (m != 0 && (m->flags & FUT_TAINT_TASK_SHARED_FILE)) {
-		/* its mappings went with the old program */
-		m->flags &= ~FUT_TAINT_TASK_SHARED_FILE;
-		bpf_task_storage_delete(&shared_maps, t->group_leader);
+		struct fut_shared_maps *s =
+		    bpf_task_storage_get(&shared_maps, t->group_leader, 0, 0);
+		int i;
+
+		/* Its mappings went with the old program. Files noted under its identity in
+		 * overflow_files (its own beyond the slots, or a tracee's it may still write into:
+		 * trace_shared_files()) keep taking what it takes from now on. */
+		if (s != 0 && s->overflow && s->mapper.tgid != 0) {
+#pragma unroll
+			for (i = 0; i < FUT_SHARED_SLOTS; i++) {
+				s->addr[i] = 0;
+				s->file[i] = (struct fut_taint_inode){};
+			}
+		} else {
+			m->flags &= ~FUT_TAINT_TASK_SHARED_FILE;
+			bpf_task_storage_delete(&shared_maps, t->group_leader);
+		}
 	}
 	if (m == 0 || !(m->flags & (FUT_TAINT_TASK_SHM_MAKER | FUT_TAINT_TASK_SHM_GROUP)))
 		return 0;

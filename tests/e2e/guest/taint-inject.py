@@ -32,6 +32,19 @@
 #   taint-inject.py FILE shmparent HOST PORT
 #     the other way: this process reads FILE into the shared memory after the fork; the child
 #     (clean, never reading FILE) sends it. Exit status: the child's (0 sent, 1 refused, 3).
+#   taint-inject.py FILE mapwrite OUT
+#     a clean child maps OUT (made 4 KiB) shared and writable, then only sleeps; this process
+#     reads FILE and writes its first bytes into the child's mapping with process_vm_writev,
+#     so they reach OUT with no write of OUT's own. Exit status: 0 when the write went, 1 when
+#     it was refused (EPERM), 100 + errno for another error.
+#   taint-inject.py FILE mapmem OUT
+#     the same through /proc/CHILD/mem, opened while this process is clean, written with
+#     pwrite(2) after it read FILE. Exit status as for mapwrite.
+#   taint-inject.py FILE mappoke OUT GATE
+#     the same with ptrace: this process attaches to the child (PTRACE_SEIZE) while both are
+#     clean, reads FILE, stops the child and writes FILE's first bytes into its mapping with
+#     PTRACE_POKEDATA (no LSM check after the attach), then stays attached until GATE exists
+#     (up to 60 s). Exit status: 0 when the pokes went, 100 + errno when a ptrace call failed.
 #   taint-inject.py FILE exempt PROGRAM ARG...
 #     starts PROGRAM ARG... as a child (a browser that stays up), reads FILE, then tries
 #     process_vm_writev into it. Exit status: 0 when refused with EPERM, 1 when it went,
@@ -237,6 +250,73 @@ def shm_fork(path, host, port, child_reads):
     return send(host, int(port), data)
 
 
+MAPCHILD = r"""
+import ctypes, mmap, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+os.ftruncate(fd, 4096)
+m = mmap.mmap(fd, 4096, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+view = ctypes.c_char.from_buffer(m)
+print(ctypes.addressof(view), flush=True)
+time.sleep(600)
+"""
+
+
+def map_inject(path, out, through_mem):
+    """A clean child maps OUT shared and writable; this process, tainted by PATH after the
+    child mapped it (and, through_mem, after it opened the child's mem file), writes PATH's
+    first bytes into that mapping."""
+    child = subprocess.Popen([sys.executable, "-c", MAPCHILD, out], stdout=subprocess.PIPE)
+    try:
+        addr = int(child.stdout.readline())
+        fd = -1
+        if through_mem:
+            fd = os.open("/proc/%d/mem" % child.pid, os.O_RDWR | os.O_CLOEXEC)
+        with open(path, "rb") as f:
+            secret = f.read()[:60]
+        if fd >= 0:
+            try:
+                os.pwrite(fd, secret, addr)
+                err = 0
+            except OSError as e:
+                err = e.errno
+        else:
+            err = write_into(child.pid, addr, secret)
+    except OSError as e:
+        err = e.errno
+    finally:
+        child.kill()
+        child.wait()
+    if err == 0:
+        return 0
+    return 1 if err == errno.EPERM else 100 + err
+
+
+def map_poke(path, out, gate):
+    libc = ptrace_lib()
+    child = subprocess.Popen([sys.executable, "-c", MAPCHILD, out], stdout=subprocess.PIPE)
+    try:
+        addr = int(child.stdout.readline())
+        call(libc, PTRACE_SEIZE, child.pid)
+        with open(path, "rb") as f:
+            secret = f.read()[:56].ljust(56, b" ")
+        stop(libc, child.pid)
+        word = ctypes.sizeof(ctypes.c_long)
+        for off in range(0, len(secret), word):
+            v = int.from_bytes(secret[off:off + word], sys.byteorder, signed=True)
+            call(libc, PTRACE_POKEDATA, child.pid, addr + off, v)
+        for _ in range(1200):
+            if os.path.exists(gate):
+                break
+            time.sleep(0.05)
+        call(libc, PTRACE_DETACH, child.pid)
+    except OSError as e:
+        return 100 + e.errno
+    finally:
+        child.kill()
+        child.wait()
+    return 0
+
+
 class IoVec(ctypes.Structure):
     _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
 
@@ -260,6 +340,10 @@ def main():
         return memwrite(path, sys.argv[3], sys.argv[4])
     if mode == "memread":
         return memread(path, sys.argv[3], sys.argv[4])
+    if mode == "mappoke":
+        return map_poke(path, sys.argv[3], sys.argv[4])
+    if mode in ("mapwrite", "mapmem"):
+        return map_inject(path, sys.argv[3], mode == "mapmem")
     if mode in ("shmchild", "shmparent"):
         return shm_fork(path, sys.argv[3], sys.argv[4], mode == "shmchild")
     if mode == "flow":
