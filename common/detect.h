@@ -98,6 +98,22 @@ void fut_scanner_feed(FutScanner *scan, const guint8 *data, gsize len);
 /* Ends the document: a number that runs to the end of the text is counted. Call once. */
 void fut_scanner_finish(FutScanner *scan);
 
+/* Two threads on one document: text can be scanned in two parts at once when the second
+ * starts right after a line end. After a '\n' the scanner's state depends on nothing before
+ * it but the byte before the '\n' (no word holds a control character, no number or chain
+ * goes on across a line end), so a second scanner fed those two bytes first is in the state
+ * the first would be in there.
+ *
+ * Starts @scan on the text after @prev (the two bytes before it; @prev[1] must be '\n'), in
+ * @from's words and encoding, with no counts. Returns FALSE (and leaves @scan unset) when
+ * @prev[1] is not a line end. */
+gboolean
+fut_scanner_init_after_line(FutScanner *scan, const FutScanner *from, const guint8 prev[2]);
+/* @head scanned a document up to and including a line end; @tail (from
+ * fut_scanner_init_after_line()) the text after it. Adds @tail's counts to @head and gives
+ * @head @tail's state: @head is then as if it had scanned both, and may be fed on. */
+void fut_scanner_append(FutScanner *head, const FutScanner *tail);
+
 /* Returns @digits with all but the first 4 replaced by '*' ("1234********"). Caller
  * frees. Evidence never carries an identifier in full. */
 gchar *fut_mask_digits(const gchar *digits);

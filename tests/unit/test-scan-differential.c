@@ -75,6 +75,39 @@ assert_fast_as_slow(const FutScanWords *words, FutScanText text, const GString *
 		                sizeof(slow.word_counts));
 	}
 	fut_scan_filter_set_impl(FUT_SCAN_FILTER_AUTO);
+	/* Two scanners at once (detect-split.c): split after every line end the text has, the
+	 * second part started in the state after its two bytes before, and appended to the
+	 * first: the same counts, first numbers and state as one scanner over the whole. */
+	for (gsize i = 1; i < in->len; i++) {
+		FutScanner head, tail;
+		guint8 prev[2];
+
+		if (in->str[i] != '\n')
+			continue;
+		prev[0] = (guint8)in->str[i - 1];
+		prev[1] = '\n';
+		fut_scanner_init(&head, words);
+		fut_scanner_set_text(&head, text);
+		fut_scanner_feed(&head, (const guint8 *)in->str, i + 1);
+		g_assert_true(fut_scanner_init_after_line(&tail, &head, prev));
+		fut_scanner_feed(&tail, (const guint8 *)in->str + i + 1, in->len - i - 1);
+		fut_scanner_append(&head, &tail);
+		fut_scanner_finish(&head);
+		g_assert_cmpuint(head.mynumber_valid, ==, slow.mynumber_valid);
+		g_assert_cmpuint(head.mynumber_invalid, ==, slow.mynumber_invalid);
+		g_assert_cmpuint(head.resident_valid, ==, slow.resident_valid);
+		g_assert_cmpmem(head.mynumber_first, FUT_MYNUMBER_LEN, slow.mynumber_first,
+		                FUT_MYNUMBER_LEN);
+		g_assert_cmpmem(head.resident_first, FUT_RESIDENT_CODE_LEN, slow.resident_first,
+		                FUT_RESIDENT_CODE_LEN);
+		g_assert_cmpmem(head.word_counts, sizeof(head.word_counts), slow.word_counts,
+		                sizeof(slow.word_counts));
+		g_assert_cmpuint(head.bytes, ==, slow.bytes);
+		g_assert_cmpuint(head.ac_state, ==, slow.ac_state);
+		g_assert_cmpuint(head.run_len, ==, slow.run_len);
+		g_assert_cmpuint(head.chain_len, ==, slow.chain_len);
+		g_assert_cmpint(head.after_sep, ==, slow.after_sep);
+	}
 	munmap(map, span + page);
 }
 
