@@ -117,6 +117,13 @@ outcome(int rc)
 }
 
 /* Prints one line per attempt; exits 0 when all were refused. */
+static gpointer
+thread_main(gpointer data)
+{
+	(void)data;
+	return GINT_TO_POINTER(1);
+}
+
 static int
 self_test(void)
 {
@@ -131,6 +138,16 @@ self_test(void)
 	printf("uid %u gid %u no_new_privs %d landlock %s\n", (guint)getuid(), (guint)getgid(),
 	       (int)prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), landlock ? "yes" : "no");
 	printf("nice %d\n", confined_nice);
+	if (g_strcmp0(opt_self_test, "thread") == 0) {
+		/* a thread of its own is allowed (content-split.c), as the scan starts one */
+		GThread *t = g_thread_try_new("self-test", thread_main, NULL, &error);
+
+		printf("thread: %s\n", t != NULL && g_thread_join(t) == GINT_TO_POINTER(1)
+		                           ? "allowed"
+		                       : error != NULL ? error->message
+		                                       : "failed");
+		return t != NULL ? 0 : 1;
+	}
 	if (g_strcmp0(opt_self_test, "fork") == 0) {
 		fflush(stdout);
 		rc = fork(); /* the allow-list has no clone: SIGSYS ends the process here */
@@ -274,6 +291,7 @@ main(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(FutContentConfig) cl = NULL;
 	gboolean landlock = FALSE;
+	guint cpus;
 	guint32 ready[2] = {FUT_SCAN_MAGIC_READY, 0};
 
 	setlocale(LC_ALL, "");
@@ -296,9 +314,10 @@ main(int argc, char **argv)
 	}
 	if (opt_self_test != NULL) {
 		if (g_strcmp0(opt_self_test, "files") != 0 &&
-		    g_strcmp0(opt_self_test, "fork") != 0) {
+		    g_strcmp0(opt_self_test, "fork") != 0 &&
+		    g_strcmp0(opt_self_test, "thread") != 0) {
 			fprintf(stderr, "futari-scan-worker: %s\n",
-			        _("--self-test takes \"files\" or \"fork\""));
+			        _("--self-test takes \"files\", \"fork\" or \"thread\""));
 			return 2;
 		}
 		return self_test();
@@ -307,6 +326,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "futari-scan-worker: %s\n", _("no socket on descriptor 3"));
 		return 2;
 	}
+	/* counted before the sandbox (sched_getaffinity is not in its allow-list) */
+	cpus = g_get_num_processors();
 	/* the user first: the configuration is parsed without root already */
 	if (!fut_sandbox_drop_user((uid_t)opt_uid, (gid_t)opt_gid, &error) ||
 	    (cl = read_config(&error)) == NULL || !confine(&landlock, &error)) {
@@ -316,6 +337,12 @@ main(int argc, char **argv)
 	/* large text files are read with pread(), not mapped (fut_content_config_set_map_files()
 	 * is not called): on the 2-vCPU development VM (2026-12-05) mapping cost 20-35 % more
 	 * CPU than the copy (page faults, TLB misses; docs/classification.md, "Sandbox") */
+	/* A large text is scanned by two threads (content-split.c; the filter allows threads,
+	 * never a new process) where there are three CPUs or more: the agent hashes the file
+	 * in a thread of its own beside the scan (common/classify.c), and on two CPUs three
+	 * threads were slower than two (bench/classify.sh, 2026-12-06: 1.28x grep against
+	 * 1.14x; docs/classification.md, "Two threads on one text"). */
+	fut_content_config_set_split_scan(cl, cpus >= 3);
 	ready[1] = landlock ? 1 : 0;
 	if (!send_all(ready, sizeof(ready)))
 		return 1;

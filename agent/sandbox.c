@@ -10,6 +10,7 @@
 #include <seccomp.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -229,6 +230,11 @@ static const int allowed[] = {
     SCMP_SYS(getrlimit),
     SCMP_SYS(setrlimit),
     SCMP_SYS(sched_yield),
+    /* what the first thread of its own makes glibc do (its cancel and setxid signals), and
+     * what a new thread does first (start_thread) */
+    SCMP_SYS(rt_sigaction),
+    SCMP_SYS(rseq),
+    SCMP_SYS(set_robust_list),
     SCMP_SYS(restart_syscall),
     SCMP_SYS(getuid),
     SCMP_SYS(geteuid),
@@ -329,6 +335,18 @@ fut_sandbox_seccomp(gboolean open_read_only, GError **error)
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
 		                      SCMP_A1(SCMP_CMP_EQ, F_GETFL));
+	/* Threads of its own (a large text scanned by two: common/content-split.c): clone(2)
+	 * only with CLONE_THREAD, a thread of this same process under this same filter; a new
+	 * process (fork) is still killed. clone3(2), whose flags are in memory seccomp cannot
+	 * read, answers ENOSYS, and glibc then uses clone(2). A thread may name itself. */
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+		                      SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+		                      SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
 	/* reading its own no_new_privs (the self test shows it) */
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,

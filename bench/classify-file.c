@@ -25,12 +25,17 @@ main(int argc, char **argv)
 	gboolean json = FALSE;
 	gboolean digest = FALSE;
 	gboolean use_map = FALSE;
+	gboolean one_thread = FALSE;
 	g_autofree gchar *filter = NULL;
 	const GOptionEntry entries[] = {
 	    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config, "configuration file", "FILE"},
 	    {"json", 0, 0, G_OPTION_ARG_NONE, &json, "print JSON", NULL},
 	    {"digest", 0, 0, G_OPTION_ARG_NONE, &digest, "always hash the content", NULL},
 	    {"map", 0, 0, G_OPTION_ARG_NONE, &use_map, "map text files, not pread", NULL},
+	    {"one-thread", 0, 0, G_OPTION_ARG_NONE, &one_thread,
+	     "scan a large text in one thread (otherwise one of 16 MiB or more is split in two "
+	     "where there are 3 CPUs, or 2 and no --digest)",
+	     NULL},
 	    {"filter", 0, 0, G_OPTION_ARG_STRING, &filter,
 	     "the scanner's vector filter: scalar, ssse3, avx2 (default: the best there is)",
 	     "IMPL"},
@@ -73,6 +78,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	fut_classifier_set_map_files(cl, use_map);
+	/* as the worker: two threads where a third CPU is left for the hash thread, or where
+	 * there is no hash (agent/futari-scan-worker.c) */
+	fut_classifier_set_split_scan(cl, !one_thread && (g_get_num_processors() >= 3 || !digest));
 	for (int i = 1; i < argc; i++) {
 		g_autoptr(FutClassification) c = NULL;
 		int fd = open(argv[i], O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);

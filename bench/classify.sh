@@ -105,6 +105,11 @@ t_cls=$(cat "$tmp/ta") c_cls=$(cat "$tmp/ca")
 [ -z "$base" ] || { t_bcls=$(cat "$tmp/tb") c_bcls=$(cat "$tmp/cb"); }
 t_dig=$(best "$tool" --config "$conf" --digest "$csv")
 c_dig=$(cat "$tmp/cpu")
+# the same scan in one thread (a text of 16 MiB or more is otherwise split in two at a line
+# end near its middle, as the sandboxed worker does: common/content-split.c)
+t_one=$(best "$tool" --config "$conf" --one-thread "$csv")
+c_one=$(cat "$tmp/cpu")
+t_one_dig=$(best "$tool" --config "$conf" --one-thread --digest "$csv")
 mbps() { awk -v b="${2:-$bytes}" -v t="$1" 'BEGIN { printf "%7.1f MB/s (%.3f s)", b / 1e6 / (t / 1e9), t / 1e9 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
@@ -238,6 +243,7 @@ echo "classifier:                $(mbps "$t_cls")"
 echo "classifier + SHA-256:      $(mbps "$t_dig")"
 echo "time ratio classifier/grep:           $(ratio "$t_cls" "$t_grep")"
 echo "time ratio classifier+SHA-256/grep:   $(ratio "$t_dig" "$t_grep")"
+echo "one thread (--one-thread):            $(ratio "$t_one" "$t_grep") (CPU $(awk -v t="$c_one" 'BEGIN { printf "%.3f s", t / 1e9 }')); with SHA-256 $(ratio "$t_one_dig" "$t_grep")"
 echo "Shift_JIS: LC_ALL=C grep -cE:  $(mbps "$t_cgrep" "$sjis_bytes")"
 echo "Shift_JIS: classifier:         $(mbps "$t_sjis" "$sjis_bytes")"
 echo "time ratio classifier/grep (Shift_JIS): $(ratio "$t_sjis" "$t_cgrep")"

@@ -105,6 +105,12 @@ fut_classifier_set_map_files(FutClassifier *self, gboolean map_files)
 	fut_content_config_set_map_files(self->content, map_files);
 }
 
+void
+fut_classifier_set_split_scan(FutClassifier *self, gboolean split_scan)
+{
+	fut_content_config_set_split_scan(self->content, split_scan);
+}
+
 const FutContentConfig *
 fut_classifier_get_content_config(const FutClassifier *self)
 {

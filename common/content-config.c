@@ -332,6 +332,12 @@ fut_content_config_set_map_files(FutContentConfig *self, gboolean map_files)
 	self->map_files = map_files;
 }
 
+void
+fut_content_config_set_split_scan(FutContentConfig *self, gboolean split_scan)
+{
+	self->split_scan = split_scan;
+}
+
 guint64
 fut_content_config_get_scan_limit(const FutContentConfig *self)
 {

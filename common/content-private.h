@@ -45,7 +45,8 @@ struct _FutContentConfig {
 	GIConv keep_mail[16];
 	/* a tiny PDF kept open: poppler's CMap list stays (pdf.c, content_pdf_keep_params) */
 	GObject *keep_pdf;
-	gboolean map_files; /* fut_content_config_set_map_files() */
+	gboolean map_files;  /* fut_content_config_set_map_files() */
+	gboolean split_scan; /* fut_content_config_set_split_scan() */
 };
 
 /* Per-file state of one scan. */
@@ -146,11 +147,32 @@ typedef struct {
 	FutRtfText *rtf;    /* RTF: its text goes to the scanner */
 	B64Extract *b64;    /* base64 runs decoded on the side (taken out before the free) */
 	PackedProbe probe;
+	guint64 passed;    /* bytes passed on to the scanner's side so far (to_scanner()) */
+	guint64 scan_stop; /* nonzero: the scanner gets only the bytes before this many passed
+	                    * (another thread scans the rest: content.c, split_text()) */
 } Decoder;
 
 /* A decoder for @kind. UTF-8 is "undecided": at the first byte that is not ASCII the rest
  * is sniffed again, so a Shift_JIS part after 64 KiB of ASCII is read as Shift_JIS. */
 Decoder *content_decoder_new(Ctx *ctx, Kind kind);
+/* TRUE when the bytes fed from now on reach the scanner as they are, one for one: the
+ * encoding decided, no conversion, no RTF, no probing (a split scan needs that). */
+gboolean content_decoder_passes_through(const Decoder *dec);
+
+/* --- a large text scanned by two threads (content-split.c) --- */
+
+typedef struct _SplitScan SplitScan;
+/* After @dec has been fed [0, @off) of @fd (@size bytes): when the rest is worth it, starts a
+ * thread scanning from a line end near the middle to @size and makes @dec's scanner stop
+ * there; NULL when not split (then nothing changed). */
+SplitScan *content_split_start(Ctx *ctx, Decoder *dec, int fd, guint64 off, guint64 size);
+/* The file offset where the other thread's part ends: once @dec has been fed up to it,
+ * content_split_join() must come before any byte after it. */
+guint64 content_split_end(const SplitScan *sp);
+/* Waits for the other thread, adds its part to the scanner (or reads that part again here
+ * when the thread could not), lets @dec's scanner go on; frees @sp. FALSE on a read error
+ * (a problem is recorded). */
+gboolean content_split_join(Ctx *ctx, Decoder *dec, SplitScan *sp);
 void content_decoder_feed(Decoder *dec, const guint8 *data, gsize len);
 /* Flushes, ends the text with a line break and frees; returns the base64 watch, whose runs
  * are for the caller to scan (content_b64_finish()) once the text is done. */

@@ -194,11 +194,34 @@ next_data(Ctx *ctx, Decoder *dec, int fd, guint64 size, guint64 *off, gsize *wan
 	return TRUE;
 }
 
+/* Feeds @n bytes of the file at offset @at to @dec; with a split scan (*@sp), the other
+ * thread's part is taken in (content_split_join()) once the feed reaches its end, before a
+ * byte after it. FALSE when that failed (a problem recorded). */
+static gboolean
+feed_at(Ctx *ctx, Decoder *dec, SplitScan **sp, const guint8 *data, gsize n, guint64 at)
+{
+	if (*sp != NULL && at + n >= content_split_end(*sp)) {
+		gsize before = (gsize)(content_split_end(*sp) - MIN(at, content_split_end(*sp)));
+		gboolean ok;
+
+		content_decoder_feed(dec, data, before);
+		ok = content_split_join(ctx, dec, g_steal_pointer(sp));
+		data += before;
+		n -= before;
+		if (!ok)
+			return FALSE;
+	}
+	content_decoder_feed(dec, data, n);
+	return TRUE;
+}
+
 /* With map_files: feeds [*@off, @size) of @fd to @dec from mappings of MAP_PIECE at a time
  * instead of copies; *@off and *@data_read move on. A mapping that fails leaves the rest to
- * pread(). Only for a file without holes whose size is within the scan limit. */
-static void
-map_text(Ctx *ctx, Decoder *dec, int fd, guint64 size, guint64 *off, guint64 *data_read)
+ * pread(). Only for a file without holes whose size is within the scan limit. FALSE after a
+ * split scan's read error. */
+static gboolean
+map_text(
+    Ctx *ctx, Decoder *dec, SplitScan **sp, int fd, guint64 size, guint64 *off, guint64 *data_read)
 {
 	const guint64 page = (guint64)sysconf(_SC_PAGESIZE);
 
@@ -207,18 +230,21 @@ map_text(Ctx *ctx, Decoder *dec, int fd, guint64 size, guint64 *off, guint64 *da
 		gsize span = (gsize)MIN((guint64)MAP_PIECE, size - base);
 		guint8 *map = mmap(NULL, span, PROT_READ, MAP_PRIVATE, fd, (off_t)base);
 		if (map == MAP_FAILED)
-			return;
+			return TRUE;
 		(void)madvise(map, span, MADV_SEQUENTIAL);
 		for (guint64 at = *off; at < base + span;) {
 			gsize n = (gsize)MIN((guint64)READ_CHUNK, base + span - at);
-			content_decoder_feed(dec, map + (at - base), n);
+			if (!feed_at(ctx, dec, sp, map + (at - base), n, at)) {
+				munmap(map, span);
+				return FALSE;
+			}
 			at += n;
 			*off = at;
 			*data_read += n;
 		}
 		munmap(map, span);
 	}
-	(void)ctx;
+	return TRUE;
 }
 
 /* Streams a text file through the decoder in chunks; memory stays constant. */
@@ -231,6 +257,7 @@ stream_text(Ctx *ctx, int fd, Kind kind, const guint8 *first, gsize first_len, g
 	guint64 data_read = first_len;
 	gboolean ok = TRUE;
 	B64Extract *b64;
+	SplitScan *sp = NULL;
 
 	content_decoder_feed(dec, first, first_len);
 	/* a short first read was the end of the file: most files are small, and the
@@ -238,10 +265,13 @@ stream_text(Ctx *ctx, int fd, Kind kind, const guint8 *first, gsize first_len, g
 	if (first_len == SNIFF_LEN)
 		buf = g_malloc(READ_CHUNK);
 	/* then pread() goes on from the mapped size: it finds what a growing file added */
+	/* a large file without holes, within the limit: two threads (content-split.c) */
+	if (buf != NULL && !ctx->sparse && size > off && size <= ctx->cl->scan_limit)
+		sp = content_split_start(ctx, dec, fd, off, size);
 	if (buf != NULL && ctx->cl->map_files && !ctx->sparse && size > off &&
 	    size <= ctx->cl->scan_limit)
-		map_text(ctx, dec, fd, size, &off, &data_read);
-	while (buf != NULL) {
+		ok = map_text(ctx, dec, &sp, fd, size, &off, &data_read);
+	while (ok && buf != NULL) {
 		gsize want = READ_CHUNK;
 		gssize n;
 		if (ctx->sparse && !next_data(ctx, dec, fd, size, &off, &want))
@@ -264,8 +294,14 @@ stream_text(Ctx *ctx, int fd, Kind kind, const guint8 *first, gsize first_len, g
 			ok = FALSE;
 			break;
 		}
-		content_decoder_feed(dec, buf, (gsize)n);
+		if (!feed_at(ctx, dec, &sp, buf, (gsize)n, off - (guint64)n)) {
+			ok = FALSE;
+			break;
+		}
 	}
+	/* a file that shrank: the other thread's part ended early too */
+	if (sp != NULL && !content_split_join(ctx, dec, g_steal_pointer(&sp)))
+		ok = FALSE;
 	if (ctx->sparse && lseek(fd, ctx->sparse_offset, SEEK_SET) < 0) {
 		content_problem(ctx, "unreadable", _("the file offset cannot be restored: %s"),
 		                g_strerror(errno));

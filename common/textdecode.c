@@ -38,9 +38,23 @@ open_iconv(Decoder *dec, const gchar *from)
 static void
 to_scanner(Decoder *dec, const guint8 *text, gsize len)
 {
+	guint64 at = dec->passed;
+
 	if (dec->b64 != NULL)
 		content_b64_feed(dec->b64, text, len);
+	dec->passed += len;
+	if (dec->scan_stop != 0) {
+		if (at >= dec->scan_stop)
+			return;
+		len = (gsize)MIN((guint64)len, dec->scan_stop - at);
+	}
 	fut_scanner_feed(&dec->ctx->scan, text, len);
+}
+
+gboolean
+content_decoder_passes_through(const Decoder *dec)
+{
+	return !dec->undecided && dec->cd == (GIConv)-1 && dec->rtf == NULL && !dec->probing;
 }
 
 static void

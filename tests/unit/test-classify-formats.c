@@ -339,6 +339,67 @@ test_mapped(void)
 	}
 }
 
+/* A large text scanned by two threads at once (content-split.c), split at a line end near
+ * its middle: the same findings as one thread, with My Numbers on every line around the
+ * middle (so one sits right after the split and one right before it), a base64 block of a
+ * roster across the middle (the base64 watch reads the whole text in one thread), and a
+ * Shift_JIS text whose full-width digits come after the middle (the second scanner must read
+ * them in the first one's encoding). Mapped and read, split and not. */
+static void
+test_split(void)
+{
+	const gsize size = 20 * 1024 * 1024;
+	g_autofree gchar *b64 = NULL;
+	g_autoptr(GString) roster = g_string_new(NULL);
+	gsize fw_len = 0;
+	g_autofree gchar *fw = g_convert("部外秘 個人番号 "
+	                                 "１２３４５６７８９０１８\n",
+	                                 -1, "CP932", "UTF-8", NULL, &fw_len, NULL);
+
+	g_assert_nonnull(fw);
+	for (guint i = 0; i < 200; i++)
+		g_string_append(roster, "個人番号," MN2 "\n");
+	b64 = g_base64_encode((const guchar *)roster->str, roster->len);
+	for (guint k = 0; k < 2; k++) {
+		g_autoptr(GString) t = g_string_new(NULL);
+		gchar *text[4] = {NULL, NULL, NULL, NULL};
+
+		if (k == 1)
+			g_string_append_len(t, fw, (gssize)fw_len); /* Shift_JIS from the start */
+		while (t->len < size / 2 - 4096)
+			g_string_append(t, "1234567,abc,山田\n");
+		for (guint i = 0; i < 300; i++)
+			g_string_append(t, k == 0 ? MN1 "\n" : "");
+		if (k == 1)
+			for (guint i = 0; i < 300; i++)
+				g_string_append_len(t, fw, (gssize)fw_len);
+		if (k == 0) {
+			for (gsize at = 0; b64[at] != '\0'; at += 76) {
+				g_string_append_len(t, b64 + at, (gssize)MIN(76, strlen(b64 + at)));
+				g_string_append_c(t, '\n');
+			}
+		}
+		while (t->len < size)
+			g_string_append(t, "1234567,abc,山田\n");
+		for (guint v = 0; v < 4; v++) {
+			g_autoptr(FutClassifier) cl = classifier_from(NULL);
+			g_autoptr(FutClassification) c = NULL;
+
+			fut_classifier_set_map_files(cl, v & 1);
+			fut_classifier_set_split_scan(cl, (v & 2) != 0);
+			c = classify_bytes(cl, t->str, t->len, "big.txt");
+			g_assert_cmpstr(fut_class_name(c->klass), ==, "I");
+			text[v] = fut_classification_to_text(c, "big.txt");
+		}
+		for (guint v = 1; v < 4; v++)
+			g_assert_cmpstr(text[v], ==, text[0]);
+		g_test_message("%s", text[0]);
+		g_assert_nonnull(strstr(text[0], k == 0 ? "500 My Number" : "301 My Number"));
+		for (guint v = 0; v < 4; v++)
+			g_free(text[v]);
+	}
+}
+
 static void
 test_sparse(void)
 {
@@ -470,6 +531,7 @@ main(int argc, char **argv)
 	g_test_add_func("/classify-formats/rtf", test_rtf);
 	g_test_add_func("/classify-formats/sparse", test_sparse);
 	g_test_add_func("/classify-formats/mapped", test_mapped);
+	g_test_add_func("/classify-formats/split", test_split);
 	g_test_add_func("/classify-formats/scanner-fast-path", test_scanner_fast_path);
 	g_test_add_func("/classify-formats/lazy", test_lazy);
 	return g_test_run();
