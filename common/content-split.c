@@ -119,7 +119,8 @@ rescan(Ctx *ctx, SplitScan *sp)
 		gssize n = content_pread_full(sp->fd, buf, want, off);
 
 		if (n < 0) {
-			content_problem(ctx, "unreadable", _("read error: %s"), g_strerror((int)-n));
+			content_problem(ctx, "unreadable", _("read error: %s"),
+			                g_strerror((int)-n));
 			return FALSE;
 		}
 		if (n == 0)

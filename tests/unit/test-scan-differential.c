@@ -31,6 +31,20 @@ scan_pieces(const FutScanWords *w, FutScanText text, const GString *in, gsize pi
 	fut_scanner_finish(s);
 }
 
+/* @a found what @b found: counts, first numbers, word counts. */
+static void
+assert_same_counts(const FutScanner *a, const FutScanner *b)
+{
+	g_assert_cmpuint(a->mynumber_valid, ==, b->mynumber_valid);
+	g_assert_cmpuint(a->mynumber_invalid, ==, b->mynumber_invalid);
+	g_assert_cmpuint(a->resident_valid, ==, b->resident_valid);
+	g_assert_cmpmem(a->mynumber_first, FUT_MYNUMBER_LEN, b->mynumber_first, FUT_MYNUMBER_LEN);
+	g_assert_cmpmem(a->resident_first, FUT_RESIDENT_CODE_LEN, b->resident_first,
+	                FUT_RESIDENT_CODE_LEN);
+	g_assert_cmpmem(a->word_counts, sizeof(a->word_counts), b->word_counts,
+	                sizeof(b->word_counts));
+}
+
 static const FutScanFilterImpl impls[] = {FUT_SCAN_FILTER_SCALAR, FUT_SCAN_FILTER_SSSE3,
                                           FUT_SCAN_FILTER_AVX2};
 
@@ -64,15 +78,7 @@ assert_fast_as_slow(const FutScanWords *words, FutScanText text, const GString *
 		if (!fut_scan_filter_set_impl(impls[k]))
 			continue;
 		scan_pieces(words, text, in, in->len, &fast);
-		g_assert_cmpuint(fast.mynumber_valid, ==, slow.mynumber_valid);
-		g_assert_cmpuint(fast.mynumber_invalid, ==, slow.mynumber_invalid);
-		g_assert_cmpuint(fast.resident_valid, ==, slow.resident_valid);
-		g_assert_cmpmem(fast.mynumber_first, FUT_MYNUMBER_LEN, slow.mynumber_first,
-		                FUT_MYNUMBER_LEN);
-		g_assert_cmpmem(fast.resident_first, FUT_RESIDENT_CODE_LEN, slow.resident_first,
-		                FUT_RESIDENT_CODE_LEN);
-		g_assert_cmpmem(fast.word_counts, sizeof(fast.word_counts), slow.word_counts,
-		                sizeof(slow.word_counts));
+		assert_same_counts(&fast, &slow);
 	}
 	fut_scan_filter_set_impl(FUT_SCAN_FILTER_AUTO);
 	/* Two scanners at once (detect-split.c): split after every line end the text has, the
@@ -93,15 +99,7 @@ assert_fast_as_slow(const FutScanWords *words, FutScanText text, const GString *
 		fut_scanner_feed(&tail, (const guint8 *)in->str + i + 1, in->len - i - 1);
 		fut_scanner_append(&head, &tail);
 		fut_scanner_finish(&head);
-		g_assert_cmpuint(head.mynumber_valid, ==, slow.mynumber_valid);
-		g_assert_cmpuint(head.mynumber_invalid, ==, slow.mynumber_invalid);
-		g_assert_cmpuint(head.resident_valid, ==, slow.resident_valid);
-		g_assert_cmpmem(head.mynumber_first, FUT_MYNUMBER_LEN, slow.mynumber_first,
-		                FUT_MYNUMBER_LEN);
-		g_assert_cmpmem(head.resident_first, FUT_RESIDENT_CODE_LEN, slow.resident_first,
-		                FUT_RESIDENT_CODE_LEN);
-		g_assert_cmpmem(head.word_counts, sizeof(head.word_counts), slow.word_counts,
-		                sizeof(slow.word_counts));
+		assert_same_counts(&head, &slow);
 		g_assert_cmpuint(head.bytes, ==, slow.bytes);
 		g_assert_cmpuint(head.ac_state, ==, slow.ac_state);
 		g_assert_cmpuint(head.run_len, ==, slow.run_len);

@@ -132,19 +132,25 @@ def send(host, port, data):
     return 0
 
 
+def seize_read_poke(libc, pid, path, addr):
+    """Attaches to PID while this process is clean, then reads PATH, stops PID and writes
+    PATH's first 56 bytes at ADDR with PTRACE_POKEDATA (no LSM check after the attach)."""
+    call(libc, PTRACE_SEIZE, pid)
+    with open(path, "rb") as f:
+        secret = f.read()[:56].ljust(56, b" ")
+    stop(libc, pid)
+    word = ctypes.sizeof(ctypes.c_long)
+    for off in range(0, len(secret), word):
+        v = int.from_bytes(secret[off:off + word], sys.byteorder, signed=True)
+        call(libc, PTRACE_POKEDATA, pid, addr + off, v)
+
+
 def poke(path, host, port):
     libc = ptrace_lib()
     child = subprocess.Popen([sys.executable, "-c", CHILD, host, port], stdout=subprocess.PIPE)
     addr = int(child.stdout.readline())
     try:
-        call(libc, PTRACE_SEIZE, child.pid)
-        with open(path, "rb") as f:
-            secret = f.read()[:56].ljust(56, b" ")
-        stop(libc, child.pid)
-        word = ctypes.sizeof(ctypes.c_long)
-        for off in range(0, len(secret), word):
-            v = int.from_bytes(secret[off:off + word], sys.byteorder, signed=True)
-            call(libc, PTRACE_POKEDATA, child.pid, addr + off, v)
+        seize_read_poke(libc, child.pid, path, addr)
         call(libc, PTRACE_DETACH, child.pid)
     except OSError as e:
         child.kill()
@@ -296,14 +302,7 @@ def map_poke(path, out, gate):
     child = subprocess.Popen([sys.executable, "-c", MAPCHILD, out], stdout=subprocess.PIPE)
     try:
         addr = int(child.stdout.readline())
-        call(libc, PTRACE_SEIZE, child.pid)
-        with open(path, "rb") as f:
-            secret = f.read()[:56].ljust(56, b" ")
-        stop(libc, child.pid)
-        word = ctypes.sizeof(ctypes.c_long)
-        for off in range(0, len(secret), word):
-            v = int.from_bytes(secret[off:off + word], sys.byteorder, signed=True)
-            call(libc, PTRACE_POKEDATA, child.pid, addr + off, v)
+        seize_read_poke(libc, child.pid, path, addr)
         for _ in range(1200):
             if os.path.exists(gate):
                 break

@@ -43,12 +43,17 @@ denied() {
 	[ "$rc" -ne 124 ] || fail "$name: hung"
 	[ "$rc" -ne 0 ] || fail "$name: succeeded (exit 0): $(cat "$E2E_SCRATCH/$name.out")"
 	if grep -q "$MARKER\|$name-DATA" "$recv"; then fail "$name: the listener received the data"; fi
+	denied_since "$before" "$name: no upload.denied (bpf-lsm) logged"
+	note "$name: refused (exit $rc), logged"
+}
+# denied_since COUNT WHAT: one more bpf-lsm upload.denied than COUNT appears within 5 s.
+denied_since() {
+	local i
 	for ((i = 0; i < 50; i++)); do
-		[ "$(denials)" -gt "$before" ] && break
+		[ "$(denials)" -gt "$1" ] && return 0
 		sleep 0.1
 	done
-	[ "$(denials)" -gt "$before" ] || fail "$name: no upload.denied (bpf-lsm) logged"
-	note "$name: refused (exit $rc), logged"
+	fail "$2"
 }
 allowed() { # NAME WHO COMMAND: must deliver NAME-DATA
 	local name=$1 who=$2
@@ -679,11 +684,7 @@ rc=0
 e2e_as hanako timeout 60 python3 "$E2E_SCRATCH/taint-inject.py" "$f" mapmem "$shm/mapped6.bin" >/dev/null 2>&1 || rc=$?
 [ "$rc" = 1 ] || fail "mem-mapped: a tainted write through /proc/PID/mem into a process mapping a file shared was not refused with EPERM (exit $rc: 0 went, 100 + errno)"
 ! grep -q "$MARKER" "$shm/mapped6.bin" || fail "mem-mapped: the refused write reached the mapped file"
-for ((i = 0; i < 50; i++)); do
-	[ "$(denials)" -gt "$before" ] && break
-	sleep 0.1
-done
-[ "$(denials)" -gt "$before" ] || fail "mem-mapped: the refused write was not logged"
+denied_since "$before" "mem-mapped: the refused write was not logged"
 note "a tainted process's write into a clean process's shared file mapping: process_vm_writev lets the file owe the mark (its upload refused), /proc/PID/mem refused; logged"
 # The same with ptrace: attached while both were clean, the tracer reads the file and pokes it
 # into the stopped mapper's mapping (PTRACE_POKEDATA asks no hook), and stays attached while
