@@ -337,12 +337,12 @@ main(int argc, char **argv)
 	/* large text files are read with pread(), not mapped (fut_content_config_set_map_files()
 	 * is not called): on the 2-vCPU development VM (2026-12-05) mapping cost 20-35 % more
 	 * CPU than the copy (page faults, TLB misses; docs/classification.md, "Sandbox") */
-	/* A large text is scanned by two threads (content-split.c; the filter allows threads,
-	 * never a new process) where there are three CPUs or more: the agent hashes the file
-	 * in a thread of its own beside the scan (common/classify.c), and on two CPUs three
-	 * threads were slower than two (bench/classify.sh, 2026-12-06: 1.28x grep against
-	 * 1.14x; docs/classification.md, "Two threads on one text"). */
-	fut_content_config_set_split_scan(cl, cpus >= 3);
+	/* A large text is scanned by one thread fewer than there are CPUs (content-split.c;
+	 * the filter allows threads, never a new process) where there are three or more: the
+	 * agent hashes the file in a thread of its own beside the scan (common/classify.c), and
+	 * on two CPUs three threads were slower than two (bench/classify.sh, 2026-12-06: 1.28x
+	 * grep against 1.14x; docs/classification.md, "Two threads on one text"). */
+	fut_content_config_set_split_scan(cl, cpus >= 3 ? cpus - 1 : 1);
 	ready[1] = landlock ? 1 : 0;
 	if (!send_all(ready, sizeof(ready)))
 		return 1;

@@ -33,8 +33,8 @@ main(int argc, char **argv)
 	    {"digest", 0, 0, G_OPTION_ARG_NONE, &digest, "always hash the content", NULL},
 	    {"map", 0, 0, G_OPTION_ARG_NONE, &use_map, "map text files, not pread", NULL},
 	    {"one-thread", 0, 0, G_OPTION_ARG_NONE, &one_thread,
-	     "scan a large text in one thread (otherwise one of 16 MiB or more is split in two "
-	     "where there are 3 CPUs, or 2 and no --digest)",
+	     "scan a large text in one thread (otherwise one of 16 MiB or more is split in as "
+	     "many parts as CPUs, one fewer with --digest, as the worker)",
 	     NULL},
 	    {"filter", 0, 0, G_OPTION_ARG_STRING, &filter,
 	     "the scanner's vector filter: scalar, ssse3, avx2 (default: the best there is)",
@@ -80,7 +80,14 @@ main(int argc, char **argv)
 	fut_classifier_set_map_files(cl, use_map);
 	/* as the worker: two threads where a third CPU is left for the hash thread, or where
 	 * there is no hash (agent/futari-scan-worker.c) */
-	fut_classifier_set_split_scan(cl, !one_thread && (g_get_num_processors() >= 3 || !digest));
+	{
+		guint cpus = g_get_num_processors();
+
+		fut_classifier_set_split_scan(cl, one_thread  ? 1
+		                                  : !digest   ? cpus
+		                                  : cpus >= 3 ? cpus - 1
+		                                              : 1);
+	}
 	for (int i = 1; i < argc; i++) {
 		g_autoptr(FutClassification) c = NULL;
 		int fd = open(argv[i], O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);

@@ -106,9 +106,9 @@ fut_classifier_set_map_files(FutClassifier *self, gboolean map_files)
 }
 
 void
-fut_classifier_set_split_scan(FutClassifier *self, gboolean split_scan)
+fut_classifier_set_split_scan(FutClassifier *self, guint parts)
 {
-	fut_content_config_set_split_scan(self->content, split_scan);
+	fut_content_config_set_split_scan(self->content, parts);
 }
 
 const FutContentConfig *

@@ -105,7 +105,7 @@ fut_classifier_set_content_scan(FutClassifier *self, FutContentScanFunc func, gp
  * tool's: a file truncated under it kills it with SIGBUS). Before the classifier is shared. */
 void fut_classifier_set_map_files(FutClassifier *self, gboolean map_files);
 /* fut_content_config_set_split_scan() for the classifier's own content scan. */
-void fut_classifier_set_split_scan(FutClassifier *self, gboolean split_scan);
+void fut_classifier_set_split_scan(FutClassifier *self, guint parts);
 /* The content part of the configuration (borrowed), for a worker to be given the same. */
 const FutContentConfig *fut_classifier_get_content_config(const FutClassifier *self);
 

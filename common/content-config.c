@@ -333,9 +333,9 @@ fut_content_config_set_map_files(FutContentConfig *self, gboolean map_files)
 }
 
 void
-fut_content_config_set_split_scan(FutContentConfig *self, gboolean split_scan)
+fut_content_config_set_split_scan(FutContentConfig *self, guint parts)
 {
-	self->split_scan = split_scan;
+	self->split_parts = MIN(parts, FUT_SPLIT_PARTS_MAX);
 }
 
 guint64

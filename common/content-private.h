@@ -45,8 +45,8 @@ struct _FutContentConfig {
 	GIConv keep_mail[16];
 	/* a tiny PDF kept open: poppler's CMap list stays (pdf.c, content_pdf_keep_params) */
 	GObject *keep_pdf;
-	gboolean map_files;  /* fut_content_config_set_map_files() */
-	gboolean split_scan; /* fut_content_config_set_split_scan() */
+	gboolean map_files; /* fut_content_config_set_map_files() */
+	guint split_parts;  /* fut_content_config_set_split_scan() */
 };
 
 /* Per-file state of one scan. */

@@ -58,10 +58,12 @@ guint64 fut_content_config_get_scan_limit(const FutContentConfig *cfg);
  * raises SIGBUS in the scanning process, so only a process that may die of it (the
  * sandboxed worker, whose death makes the file Class II; a developer tool) sets it. */
 void fut_content_config_set_map_files(FutContentConfig *cfg, gboolean map_files);
-/* A text file of 16 MiB or more is scanned by two threads at once, split at a line end near
- * its middle (content-split.c): about half the wall time on two CPUs, the same results. Only
- * for a process that may start threads (the worker's system-call filter allows them). */
-void fut_content_config_set_split_scan(FutContentConfig *cfg, gboolean split_scan);
+/* A text file of 16 MiB or more is scanned by @parts threads at once (at most
+ * FUT_SPLIT_PARTS_MAX; 0 or 1: one), split at line ends (content-split.c): about 1/@parts
+ * of the wall time where there are that many CPUs free, the same results. Only for a
+ * process that may start threads (the worker's system-call filter allows them). */
+#define FUT_SPLIT_PARTS_MAX 8
+void fut_content_config_set_split_scan(FutContentConfig *cfg, guint parts);
 
 typedef struct {
 	FutClass klass;      /* the strictest evidence; III with none; never NONE */

@@ -339,12 +339,12 @@ test_mapped(void)
 	}
 }
 
-/* A large text scanned by two threads at once (content-split.c), split at a line end near
- * its middle: the same findings as one thread, with My Numbers on every line around the
- * middle (so one sits right after the split and one right before it), a base64 block of a
- * roster across the middle (the base64 watch reads the whole text in one thread), and a
- * Shift_JIS text whose full-width digits come after the middle (the second scanner must read
- * them in the first one's encoding). Mapped and read, split and not. */
+/* A large text scanned by several threads at once (content-split.c), split at line ends:
+ * the same findings as one thread, with My Numbers on every line around the middle (so one
+ * sits right after the split in two and one right before it), a base64 block of a roster
+ * across the middle (the base64 watch reads the whole text in one thread), and a Shift_JIS
+ * text whose full-width digits come after the middle (the other scanners must read them in
+ * the first one's encoding). Mapped and read, in 1, 2, 3 and 8 parts. */
 static void
 test_split(void)
 {
@@ -362,7 +362,8 @@ test_split(void)
 	b64 = g_base64_encode((const guchar *)roster->str, roster->len);
 	for (guint k = 0; k < 2; k++) {
 		g_autoptr(GString) t = g_string_new(NULL);
-		gchar *text[4] = {NULL, NULL, NULL, NULL};
+		static const guint parts[] = {1, 2, 3, 8};
+		gchar *text[8] = {NULL};
 
 		if (k == 1)
 			g_string_append_len(t, fw, (gssize)fw_len); /* Shift_JIS from the start */
@@ -381,21 +382,21 @@ test_split(void)
 		}
 		while (t->len < size)
 			g_string_append(t, "1234567,abc,山田\n");
-		for (guint v = 0; v < 4; v++) {
+		for (guint v = 0; v < 8; v++) {
 			g_autoptr(FutClassifier) cl = classifier_from(NULL);
 			g_autoptr(FutClassification) c = NULL;
 
 			fut_classifier_set_map_files(cl, v & 1);
-			fut_classifier_set_split_scan(cl, (v & 2) != 0);
+			fut_classifier_set_split_scan(cl, parts[v / 2]);
 			c = classify_bytes(cl, t->str, t->len, "big.txt");
 			g_assert_cmpstr(fut_class_name(c->klass), ==, "I");
 			text[v] = fut_classification_to_text(c, "big.txt");
 		}
-		for (guint v = 1; v < 4; v++)
+		for (guint v = 1; v < 8; v++)
 			g_assert_cmpstr(text[v], ==, text[0]);
 		g_test_message("%s", text[0]);
 		g_assert_nonnull(strstr(text[0], k == 0 ? "500 My Number" : "301 My Number"));
-		for (guint v = 0; v < 4; v++)
+		for (guint v = 0; v < 8; v++)
 			g_free(text[v]);
 	}
 }
