@@ -51,8 +51,8 @@ static const GOptionEntry options[] = {
     {"memory", 0, 0, G_OPTION_ARG_INT64, &opt_memory, N_("address-space limit in bytes"), "BYTES"},
     {"cpu", 0, 0, G_OPTION_ARG_INT, &opt_cpu, N_("CPU seconds one file may take"), "SECONDS"},
     {"self-test", 0, 0, G_OPTION_ARG_STRING, &opt_self_test,
-     N_("confine, then try to open a file and a socket (\"files\") or to fork (\"fork\"), "
-        "and report"),
+     N_("confine, then try to open a file and a socket (\"files\"), to fork (\"fork\") or "
+        "to start a thread (\"thread\"), and report"),
      "WHAT"},
     {NULL},
 };
