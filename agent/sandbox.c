@@ -344,6 +344,14 @@ fut_sandbox_seccomp(gboolean open_read_only, GError **error)
 		                      SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+#if defined(__SANITIZE_ADDRESS__)
+	/* sanitizer builds only: ASan's thread start gives the thread its own signal stack and
+	 * reads the CPU affinity */
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sigaltstack), 0);
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sched_getaffinity), 0);
+#endif
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
 		                      SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));

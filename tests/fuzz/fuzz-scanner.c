@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* libFuzzer target: the content scanner (common/detect.c). The first byte picks a chunk
- * size (its value mod 13, plus one) and the text's encoding (its value / 13, mod 3: UTF-8,
+/* libFuzzer target: the content scanner (common/detect.c, detect-split.c). The first byte picks a
+ * chunk size (its value mod 13, plus one) and the text's encoding (its value / 13, mod 3: UTF-8,
  * Shift_JIS, EUC-JP); the text is scanned byte at a time with the scalar filter (the plain
  * reference path, which no fast path sees), then whole and in chunks through every vector
  * filter the processor has, and the counts must all be the same (the scanner's whole state
  * lives in FutScanner, so a split anywhere changes nothing, and the fast paths change only
- * how fast). */
+ * how fast); and the text split after a line end into two scanners, the second started
+ * from the two bytes before it (fut_scanner_init_after_line()) and appended, counts the
+ * same. */
 #include "config.h"
 
 #include "detect.h"
@@ -103,6 +105,31 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	fut_scan_filter_set_impl(FUT_SCAN_FILTER_AUTO);
+	/* two scanners on one text (detect-split.c): split after each of the first line ends,
+	 * the second part started from the two bytes before it and appended: the same counts
+	 * as one scanner over the whole */
+	for (size_t i = 1, splits = 0; i < size && splits < 8; i++) {
+		FutScanner head, tail;
+		uint8_t prev[2];
+
+		if (data[i] != '\n')
+			continue;
+		splits++;
+		prev[0] = data[i - 1];
+		prev[1] = '\n';
+		fut_scanner_init(&head, words);
+		fut_scanner_set_text(&head, text);
+		fut_scanner_feed(&head, data, i + 1);
+		if (!fut_scanner_init_after_line(&tail, &head, prev))
+			abort();
+		fut_scanner_feed(&tail, data + i + 1, size - i - 1);
+		fut_scanner_append(&head, &tail);
+		fut_scanner_finish(&head);
+		if (!same(&head, &ref)) {
+			fprintf(stderr, "a scan split after the line end at %zu differs\n", i);
+			abort();
+		}
+	}
 	/* a reported first identifier has its check digit */
 	if (ref.mynumber_valid > 0 && !fut_mynumber_is_valid(ref.mynumber_first, FUT_MYNUMBER_LEN))
 		abort();
