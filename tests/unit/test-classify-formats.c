@@ -375,8 +375,11 @@ test_split(void)
 			for (guint i = 0; i < 300; i++)
 				g_string_append_len(t, fw, (gssize)fw_len);
 		if (k == 0) {
-			for (gsize at = 0; b64[at] != '\0'; at += 76) {
-				g_string_append_len(t, b64 + at, (gssize)MIN(76, strlen(b64 + at)));
+			gsize b64_len = strlen(b64);
+
+			/* wrapped at 76 as MIME does; the last line shorter */
+			for (gsize at = 0; at < b64_len; at += 76) {
+				g_string_append_len(t, b64 + at, (gssize)MIN(76, b64_len - at));
 				g_string_append_c(t, '\n');
 			}
 		}
