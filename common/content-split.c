@@ -16,7 +16,6 @@
  * that cannot be started leaves the scan in one thread. */
 #include "config.h"
 
-#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -34,7 +33,7 @@ typedef struct {
 	guint64 start; /* right after a '\n' */
 	guint64 end;   /* the next part's start, or the file's size when the split was made */
 	FutScanner scan;
-	int error; /* an errno, or EIO for a short read: the part is read again */
+	int error; /* feed_range()'s answer: not 0, the part is read again */
 } Part;
 
 struct _SplitScan {
@@ -43,24 +42,33 @@ struct _SplitScan {
 	Part part[FUT_SPLIT_PARTS_MAX - 1];
 };
 
+/* Feeds [@start, @end) of @fd to @scan, READ_CHUNK at a time. Returns 0, the errno of a
+ * read error, or -1 when the file ended before @end. */
+static int
+feed_range(FutScanner *scan, int fd, guint64 start, guint64 end)
+{
+	g_autofree guint8 *buf = g_malloc(READ_CHUNK);
+
+	for (guint64 off = start; off < end;) {
+		gssize n =
+		    content_pread_full(fd, buf, (gsize)MIN((guint64)READ_CHUNK, end - off), off);
+
+		if (n < 0)
+			return (int)-n;
+		if (n == 0)
+			return -1;
+		fut_scanner_feed(scan, buf, (gsize)n);
+		off += (guint64)n;
+	}
+	return 0;
+}
+
 static gpointer
 part_main(gpointer data)
 {
 	Part *p = data;
-	g_autofree guint8 *buf = g_malloc(READ_CHUNK);
-	guint64 off = p->start;
 
-	while (off < p->end) {
-		gsize want = (gsize)MIN((guint64)READ_CHUNK, p->end - off);
-		gssize n = content_pread_full(p->fd, buf, want, off);
-
-		if (n <= 0) {
-			p->error = n < 0 ? (int)-n : EIO;
-			break;
-		}
-		fut_scanner_feed(&p->scan, buf, (gsize)n);
-		off += (guint64)n;
-	}
+	p->error = feed_range(&p->scan, p->fd, p->start, p->end);
 	return NULL;
 }
 
@@ -157,25 +165,16 @@ content_split_end(const SplitScan *sp)
 }
 
 /* Part @p read again here, straight into the scanner (the decoder and its base64 watch saw
- * it already). FALSE when that fails too. */
+ * it already); a file shorter now ends it, as one thread would have found it. FALSE on a
+ * read error. */
 static gboolean
 rescan(Ctx *ctx, const Part *p)
 {
-	g_autofree guint8 *buf = g_malloc(READ_CHUNK);
+	int e = feed_range(&ctx->scan, p->fd, p->start, p->end);
 
-	for (guint64 off = p->start; off < p->end;) {
-		gsize want = (gsize)MIN((guint64)READ_CHUNK, p->end - off);
-		gssize n = content_pread_full(p->fd, buf, want, off);
-
-		if (n < 0) {
-			content_problem(ctx, "unreadable", _("read error: %s"),
-			                g_strerror((int)-n));
-			return FALSE;
-		}
-		if (n == 0)
-			break; /* shorter now: as one thread would have found it */
-		fut_scanner_feed(&ctx->scan, buf, (gsize)n);
-		off += (guint64)n;
+	if (e > 0) {
+		content_problem(ctx, "unreadable", _("read error: %s"), g_strerror(e));
+		return FALSE;
 	}
 	return TRUE;
 }
