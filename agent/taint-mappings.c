@@ -64,6 +64,32 @@ merge(struct fut_taint_mark *to, const struct fut_taint_mark *from)
 	return changed;
 }
 
+void
+fut_taint_mirror_mapped(FutTaint *t, int fd, const struct fut_taint_mark *m)
+{
+	struct fut_taint_mark cur = {0};
+	struct fut_taint_inode id = {0};
+	guint32 flag = 0;
+	int marks = bpf_map__fd(t->skel->maps.mapped_marks);
+
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.mapped_shared), &fd, &flag) != 0 ||
+	    flag == 0)
+		return;
+	if (!fut_taint_inode_of_fd_nosync(fd, &id, NULL)) {
+		__atomic_store_n(&t->skel->bss->mapped_lost, 1, __ATOMIC_SEQ_CST);
+	} else {
+		if (bpf_map_lookup_elem(marks, &id, &cur) != 0)
+			memset(&cur, 0, sizeof cur);
+		merge(&cur, m);
+		if (bpf_map_update_elem(marks, &id, &cur, BPF_ANY) != 0)
+			__atomic_store_n(&t->skel->bss->mapped_lost, 1, __ATOMIC_SEQ_CST);
+	}
+	g_mutex_lock(&t->lock);
+	merge(&t->skel->bss->mapped_union, m);
+	g_mutex_unlock(&t->lock);
+	__atomic_fetch_add(&t->skel->bss->mapped_gen, 1, __ATOMIC_SEQ_CST);
+}
+
 /* Gives @mark to the file behind the mapping @range ("START-END") of @pid. */
 static gboolean
 mark_mapping(FutTaint *t, guint32 pid, const gchar *range, const struct fut_taint_mark *mark)
@@ -84,6 +110,8 @@ mark_mapping(FutTaint *t, guint32 pid, const gchar *range, const struct fut_tain
 			done = TRUE; /* it holds as much already */
 		else
 			done = bpf_map_update_elem(map, &fd, &m, BPF_ANY) == 0;
+		if (done)
+			fut_taint_mirror_mapped(t, fd, &m);
 	}
 	close(fd);
 	return done;

@@ -93,6 +93,12 @@ gboolean fut_taint_inode_of_fd_nosync(int fd, struct fut_taint_inode *ret, GErro
 /* The key of t->origins. */
 gchar *fut_taint_origin_key(guint32 kdev, guint64 ino);
 
+/* taint-mappings.c */
+/* The agent gave the file behind @fd the mark @m (its whole mark now): when a process maps the
+ * file shared (mapped_shared), the mark goes to its readers too (mapped_marks, mapped_gen), as
+ * the kernel side does for marks it makes (taint-mapped.bpf.h). */
+void fut_taint_mirror_mapped(FutTaint *t, int fd, const struct fut_taint_mark *m);
+
 /* taint-pending.c */
 void fut_taint_pending_file_free(gpointer p);
 /* The file @seq was given to (fut_taint_set_pending()), for a record: its path (or NULL)

@@ -440,6 +440,7 @@ fut_taint_mark_fd(FutTaint *t, int fd, guint file_class, GError **error)
 		fut_error_set_errno(error, errno, "BPF inode storage");
 		return FALSE;
 	}
+	fut_taint_mirror_mapped(t, fd, &m);
 	link = g_strdup_printf("/proc/self/fd/%d", fd);
 	path = g_file_read_link(link, NULL);
 	g_mutex_lock(&t->lock);
@@ -742,6 +743,9 @@ fut_taint_get_stats(FutTaint *t, FutTaintStats *ret)
 	ret->shared_owed = __atomic_load_n(&c->shared_owed, __ATOMIC_RELAXED);
 	ret->shared_owed_taken = __atomic_load_n(&c->shared_owed_taken, __ATOMIC_RELAXED);
 	ret->shared_overflow = __atomic_load_n(&c->shared_overflow, __ATOMIC_RELAXED);
+	ret->mapped_noted = __atomic_load_n(&c->mapped_noted, __ATOMIC_RELAXED);
+	ret->mapped_overflow = __atomic_load_n(&c->mapped_overflow, __ATOMIC_RELAXED);
+	ret->mapped_pulled = __atomic_load_n(&c->mapped_pulled, __ATOMIC_RELAXED);
 	g_mutex_lock(&t->pending_lock);
 	ret->pending_set = t->pending_set;
 	ret->resolved = t->resolved;

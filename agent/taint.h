@@ -111,6 +111,9 @@ typedef struct {
 	guint64 shared_owed;       /* files owed a mark by a tracing program (kernel) */
 	guint64 shared_owed_taken; /* ... that took it at a read or mapping (kernel) */
 	guint64 shared_overflow;   /* files mapped beyond a process's slots (kernel) */
+	guint64 mapped_noted;      /* shared mappings of user-writable files noted (kernel) */
+	guint64 mapped_overflow;   /* processes with more such files than slots (kernel) */
+	guint64 mapped_pulled;     /* marks taken from files marked after their mapping */
 	guint approvals;           /* approvals in the kernel map */
 	guint peers_exempt; /* taint-exempt-peers entries marked (programs and sockets found) */
 } FutTaintStats;

@@ -218,6 +218,9 @@ fut_agent_taint_status(FutAgent *agent, JsonObject *r)
 		set_count(r, "taint_shared_owed", st.shared_owed);
 		set_count(r, "taint_shared_owed_taken", st.shared_owed_taken);
 		set_count(r, "taint_shared_overflow", st.shared_overflow);
+		set_count(r, "taint_mapped_noted", st.mapped_noted);
+		set_count(r, "taint_mapped_overflow", st.mapped_overflow);
+		set_count(r, "taint_mapped_pulled", st.mapped_pulled);
 		set_count(r, "taint_tainted", st.tainted);
 		set_count(r, "taint_denied", st.denied);
 		set_count(r, "taint_dropped", st.dropped);

@@ -16,6 +16,7 @@
 #define MAY_READ            0x4
 #define PROT_READ           0x1
 #define PROT_WRITE          0x2
+#define PROT_EXEC           0x4
 #define MAP_SHARED          0x1
 #define MAP_SHARED_VALIDATE 0x3
 #define S_IFMT              00170000
@@ -147,6 +148,57 @@ struct {
 	__type(key, struct fut_mapper);
 	__type(value, struct fut_taint_mark);
 } mapper_marks SEC(".maps");
+
+/* Readers of shared file mappings (round 16). A process that maps a file MAP_SHARED reads
+ * whatever any writer puts into it later, straight from memory: no hook runs. So the file is
+ * flagged here when such a mapping is made (mapped_shared, before the mapping exists), every
+ * mark it takes from then on is copied into mapped_marks by its device and inode number
+ * (mirror_mapped()) and counted in mapped_gen, and the process notes the file in its slots
+ * (shared_reads); at each of its decisions, when mapped_gen moved, it takes what its files'
+ * entries hold (take_mapped_marks()). Files no unprivileged user can write (root's, mode
+ * without group or other write) are not followed: only root can put anything into them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u32);
+} mapped_shared SEC(".maps");
+
+/* The marks of flagged files, by device and inode number. Kept after the inode goes (a
+ * reader may hold a copy of what it mapped), so bounded: when full, every reader takes
+ * Class II at its next decision (mapped_lost). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct fut_taint_inode);
+	__type(value, struct fut_taint_mark);
+} mapped_marks SEC(".maps");
+
+/* A process's shared mappings of flagged files: the file, and its inode's address, used only
+ * to see whether anyone still maps it (read with bpf_probe_read_kernel: an inode freed since
+ * reads as unmapped or as another inode, never as a crash) before a slot is given to another
+ * file, its marks kept (held) first. More files mapped at once than slots: overflow, and the
+ * process takes every flagged file's mark (mapped_union) at its decisions. On the thread
+ * group leader, copied to a child by task_alloc; kept across exec (what it read may go on in
+ * its arguments). */
+#define FUT_READ_SLOTS 16
+struct fut_shared_reads {
+	struct fut_taint_inode file[FUT_READ_SLOTS];
+	__u64 inode[FUT_READ_SLOTS];
+	/* the marks of files whose slot was freed (nobody mapped them any more) */
+	struct fut_taint_mark held;
+	struct fut_taint_mark scratch; /* take_mapped_marks() gathers there */
+	__u64 seen_gen;                /* mapped_gen when it last took its files' marks */
+	__u32 overflow;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct fut_shared_reads);
+} shared_reads SEC(".maps");
 
 /* Tainted processes: kept on the thread group leader, so every thread shares it. */
 struct {
@@ -412,6 +464,15 @@ __u32 overflow_used = 0;
 /* Entries in owed_files, counted up before one is added and down after one is dropped (never
  * below the truth): reads of regular files look it up only while it is above zero. */
 __s64 owed_count = 0;
+/* Moved (never back) each time a flagged file took a mark (mirror_mapped()). */
+__u64 mapped_gen = 0;
+/* Every mark mirrored since load: what a process with more flagged files than slots takes. */
+struct fut_taint_mark mapped_union = {};
+/* Nonzero once mapped_marks could not take a file's mark: readers take Class II. */
+__u32 mapped_lost = 0;
+/* Target of the atomic adds that order a mark's store before the flag's load (x86: a locked
+ * add is a full barrier), and the flag's store before the mark's load on the other side. */
+__u64 mapped_order = 0;
 /* Nonzero once an exempt program was fed (fed_exempt): looked up only then. */
 __u32 fed_exempt_used = 0;
 /* Nonzero once a fed program could not be noted in fed_exempt (full): from then on, until

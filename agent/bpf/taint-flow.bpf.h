@@ -3,6 +3,12 @@
  * files and pipes. Included once, by taint.bpf.c only, after taint-pending.bpf.h. */
 #pragma once
 
+/* In taint-mapped.bpf.h (included after this part): readers of shared file mappings. */
+static __always_inline void mirror_mapped_inline(struct inode *inode,
+                                                 const struct fut_taint_mark *im);
+static __noinline void mirror_mapped(struct inode *inode, const struct fut_taint_mark *im);
+static __noinline int take_mapped_marks(struct task_struct *leader);
+
 /* Merges @from into @to: the stronger class (with its origin) and every pending sequence
  * number. Returns 1 when @to changed. */
 static __always_inline int
@@ -127,6 +133,7 @@ mark_shared_vma(struct task_struct *task, struct vm_area_struct *vma, void *data
 		}
 	}
 	__sync_fetch_and_add(&counters.flowed, 1);
+	mirror_mapped_inline(inode, im);
 	return 0;
 }
 
@@ -424,8 +431,8 @@ take_group_mark(struct task_struct *t)
 	merge_into_task(t->group_leader, &copy);
 }
 
-/* The current process's mark, with its tracer's, its shared address space's and its shared
- * memory group's taken in first; NULL when it carries nothing. */
+/* The current process's mark, with its tracer's, its shared file mappings', its shared
+ * address space's and its shared memory group's taken in first; NULL when it carries nothing. */
 static __always_inline struct fut_taint_mark *
 current_mark(void)
 {
@@ -435,6 +442,17 @@ current_mark(void)
 	if (t->ptrace != 0)
 		take_tracer_mark(t);
 	m = bpf_task_storage_get(&task_marks, t->group_leader, 0, 0);
+	if (m != 0 && (m->flags & FUT_TAINT_TASK_SHARED_READ) &&
+	    take_mapped_marks(t->group_leader)) {
+		struct fut_shared_reads *s =
+		    bpf_task_storage_get(&shared_reads, t->group_leader, 0, 0);
+
+		/* (the scratch is in shared_reads: merge_into_task() makes no storage of that
+		 * map, so it does not move) */
+		if (s != 0)
+			merge_into_task(t->group_leader, &s->scratch);
+		m = bpf_task_storage_get(&task_marks, t->group_leader, 0, 0);
+	}
 	if (mm_lookup_all || (m != 0 && (m->flags & FUT_TAINT_TASK_MM_SHARED))) {
 		take_mm_mark(t);
 		m = bpf_task_storage_get(&task_marks, t->group_leader, 0, 0);
@@ -526,8 +544,10 @@ mark_inode(struct inode *inode, const struct fut_taint_mark *from)
 	struct fut_taint_mark *m =
 	    bpf_inode_storage_get(&inode_marks, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 
-	if (m != 0 && merge_mark(m, from))
+	if (m != 0 && merge_mark(m, from)) {
 		__sync_fetch_and_add(&counters.flowed, 1);
+		mirror_mapped(inode, m);
+	}
 }
 
 /* A regular file about to be read or mapped (an LSM hook): a mark a tracing program owed it

@@ -53,6 +53,7 @@ splice_file_pending(struct inode *inode)
 	if (m == 0)
 		return 0;
 	add_pending_unrolled(m, n->seq);
+	mirror_mapped(inode, m);
 	return 1;
 }
 

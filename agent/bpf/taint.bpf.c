@@ -9,6 +9,7 @@
  *
  * One object, in parts: taint-common.bpf.h (maps, shared helpers), taint-pending.bpf.h
  * (content not classified yet), taint-flow.bpf.h (taint into readers, files and pipes),
+ * taint-mapped.bpf.h (readers of shared file mappings made before the file was marked),
  * taint-net.bpf.h (sends, approvals, receivers), taint-share.bpf.h (memory shared after the check);
  * the programs (hooks) are here. */
 #include "vmlinux.h"
@@ -25,6 +26,7 @@ char LICENSE[] SEC("license") = "GPL";
 #include "taint-common.bpf.h"
 #include "taint-pending.bpf.h"
 #include "taint-flow.bpf.h"
+#include "taint-mapped.bpf.h"
 #include "taint-net.bpf.h"
 #include "taint-share.bpf.h"
 #include "taint-pipe.bpf.h"
@@ -152,6 +154,111 @@ BPF_PROG(fut_file_permission, struct file *file, int mask, int ret)
 	return 0;
 }
 
+/* A mapping of regular file @file (@inode) that can be read: its mark taints the process, an
+ * exempt program is refused a marked file, content not classified yet makes it pending. */
+static __noinline int
+map_read(struct file *file, struct inode *inode)
+{
+	struct fut_taint_mark *m;
+
+	take_owed(inode);
+	m = bpf_inode_storage_get(&inode_marks, inode, 0, 0);
+	if (fuse_servers_used) {
+		int r = fuse_server_read(file, m != 0 && has_mark(m) ? m : 0);
+
+		if (r != 0)
+			return r;
+	}
+	if (m != 0 && has_mark(m) && (current_exempt_program() || traced_by_exempt()))
+		return decide_exempt_read(m, file);
+	if (m != 0 && has_mark(m))
+		taint_current(m);
+	pending_read(inode, 0);
+	return 0;
+}
+
+/* A shared mapping of regular file @file (@inode) that can be written: a tainted process's
+ * stores carry its mark into the file (marked now; refused on a network or FUSE filesystem);
+ * an untainted one is flagged so that a mark it takes later reaches the file. */
+static __noinline int
+map_write_shared(struct file *file, struct inode *inode)
+{
+	struct fut_taint_mark *m;
+
+	m = current_mark();
+	if (m != 0 && remote_fs(inode)) {
+		int r = decide_remote_write(m, file, FUT_TAINT_CALL_MMAP);
+
+		if (r != 0)
+			return r;
+	}
+	if (m != 0 && !current_exempt())
+		mark_inode(inode, m);
+	/* No mark yet: what it takes in later it can store here unseen. Flagged, so
+	 * that a mark it takes is told to the agent; one that cannot be flagged (no
+	 * memory for task storage) is not mapped. */
+	if (m == 0 && !current_exempt() &&
+	    (__u32)(bpf_get_current_pid_tgid() >> 32) != agent_tgid) {
+		struct fut_taint_mark *t = bpf_task_storage_get(&task_marks, current_leader(), 0,
+		                                                BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+		if (t == 0)
+			return -ENOMEM;
+		t->flags |= FUT_TAINT_TASK_SHARED_FILE;
+		if (note_traced_mapping(inode) != 0)
+			return -ENOMEM;
+		/* an address space another process may write into (/proc/PID/mem) */
+		if (mm_shared_used) {
+			__u64 key = mm_key(bpf_get_current_task_btf());
+			struct fut_taint_reached *w =
+			    key != 0 ? bpf_map_lookup_elem(&mm_reached, &key) : 0;
+
+			if (w != 0)
+				w->shared_file = 1;
+		}
+		return note_overflow_mapping(inode);
+	}
+	return 0;
+}
+
+/* A shared writable mapping of @file at @addr by a process flagged at its check (no mark
+ * then): the address is noted for mark_shared_files(), in a free slot or one that held the
+ * same address; none free: overflow. */
+static __always_inline void
+note_shared_slot(struct task_struct *t, struct file *file, __u64 addr)
+{
+	struct fut_taint_mark *m;
+	struct fut_shared_maps *s;
+	int i, free_slot = -1;
+
+	m = bpf_task_storage_get(&task_marks, t->group_leader, 0, 0);
+	if (m == 0 || !(m->flags & FUT_TAINT_TASK_SHARED_FILE))
+		return;
+	s = bpf_task_storage_get(&shared_maps, t->group_leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (s == 0)
+		return; /* no slots at all: mark_shared_files() asks the agent */
+	for (i = 0; i < FUT_SHARED_SLOTS; i++) {
+		if (s->addr[i] == addr) {
+			free_slot = i; /* the address again, maybe another file */
+			break;
+		}
+		if (free_slot < 0 && s->addr[i] == 0)
+			free_slot = i;
+	}
+	if (free_slot >= 0 && free_slot < FUT_SHARED_SLOTS) {
+		struct inode *inode = file->f_inode;
+
+		s->addr[free_slot] = addr;
+		/* only a regular file carries a mark (a device's mapping owes nothing) */
+		if (inode != 0 && (inode->i_mode & S_IFMT) == S_IFREG)
+			s->file[free_slot] = inode_id(inode);
+		else
+			s->file[free_slot] = (struct fut_taint_inode){};
+	} else {
+		s->overflow = 1;
+	}
+}
+
 SEC("lsm/mmap_file")
 int
 BPF_PROG(fut_mmap_file,
@@ -163,6 +270,7 @@ BPF_PROG(fut_mmap_file,
 {
 	struct inode *inode;
 	struct fut_taint_mark *m;
+	int followed;
 
 	if (ret != 0)
 		return ret;
@@ -186,55 +294,61 @@ BPF_PROG(fut_mmap_file,
 	 * buffer) or of anonymous memory returns at once. */
 	if (inode == 0 || (inode->i_mode & S_IFMT) != S_IFREG)
 		return 0;
-	if (prot & PROT_READ) {
-		take_owed(inode);
-		m = bpf_inode_storage_get(&inode_marks, inode, 0, 0);
-		if (fuse_servers_used) {
-			int r = fuse_server_read(file, m != 0 && has_mark(m) ? m : 0);
+	/* Shared: what is written into the file later is read here with no hook (round 16);
+	 * noted first, then its mark is taken whatever the protection. */
+	followed = (flags & MAP_SHARED) && shared_read_followed(inode);
+	if (followed) {
+		int r = note_shared_read(inode);
 
-			if (r != 0)
-				return r;
-		}
-		if (m != 0 && has_mark(m) && (current_exempt_program() || traced_by_exempt()))
-			return decide_exempt_read(m, file);
-		if (m != 0 && has_mark(m))
-			taint_current(m);
-		pending_read(inode, 0);
+		if (r != 0)
+			return r;
 	}
-	if ((prot & PROT_WRITE) && (flags & MAP_SHARED)) {
-		m = current_mark();
-		if (m != 0 && remote_fs(inode)) {
-			int r = decide_remote_write(m, file, FUT_TAINT_CALL_MMAP);
+	/* Any access reads: x86 pages cannot be writable or executable and unreadable. */
+	if (followed || (prot & (PROT_READ | PROT_WRITE | PROT_EXEC))) {
+		int r = map_read(file, inode);
 
-			if (r != 0)
-				return r;
-		}
-		if (m != 0 && !current_exempt())
-			mark_inode(inode, m);
-		/* No mark yet: what it takes in later it can store here unseen. Flagged, so
-		 * that a mark it takes is told to the agent; one that cannot be flagged (no
-		 * memory for task storage) is not mapped. */
-		if (m == 0 && !current_exempt() &&
-		    (__u32)(bpf_get_current_pid_tgid() >> 32) != agent_tgid) {
-			struct fut_taint_mark *t = bpf_task_storage_get(
-			    &task_marks, current_leader(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (r != 0)
+			return r;
+	}
+	if ((prot & PROT_WRITE) && (flags & MAP_SHARED))
+		return map_write_shared(file, inode);
+	return 0;
+}
 
-			if (t == 0)
-				return -ENOMEM;
-			t->flags |= FUT_TAINT_TASK_SHARED_FILE;
-			if (note_traced_mapping(inode) != 0)
-				return -ENOMEM;
-			/* an address space another process may write into (/proc/PID/mem) */
-			if (mm_shared_used) {
-				__u64 key = mm_key(bpf_get_current_task_btf());
-				struct fut_taint_reached *w =
-				    key != 0 ? bpf_map_lookup_elem(&mm_reached, &key) : 0;
+/* A mapping made without access (PROT_NONE) and given it later: read from then on, as if it
+ * had been mapped so (round 16: before, mmap(PROT_NONE) then mprotect(PROT_READ) read a
+ * marked file untainted); a shared one made writable, as if mapped writable. */
+SEC("lsm/file_mprotect")
+int
+BPF_PROG(fut_file_mprotect,
+         struct vm_area_struct *vma,
+         unsigned long reqprot,
+         unsigned long prot,
+         int ret)
+{
+	struct file *file;
+	struct inode *inode;
+	int r;
 
-				if (w != 0)
-					w->shared_file = 1;
-			}
-			return note_overflow_mapping(inode);
-		}
+	if (ret != 0)
+		return ret;
+	file = vma->vm_file;
+	if (file == 0 || !(prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+		return 0;
+	inode = file->f_inode;
+	if (inode == 0 || (inode->i_mode & S_IFMT) != S_IFREG)
+		return 0;
+	r = map_read(file, inode);
+	if (r != 0)
+		return r;
+	/* A shared mapping made writable: as mmap_file and fexit/vm_mmap_pgoff do for one mapped
+	 * so (before, a read-only shared mapping of a descriptor opened for writing, made
+	 * writable by mprotect, took stores unseen) */
+	if ((prot & PROT_WRITE) && (vma->vm_flags & VM_SHARED)) {
+		r = map_write_shared(file, inode);
+		if (r != 0)
+			return r;
+		note_shared_slot(bpf_get_current_task_btf(), file, vma->vm_start);
 	}
 	return 0;
 }
@@ -258,41 +372,10 @@ BPF_PROG(fut_vm_mmap_pgoff_exit,
          unsigned long pgoff,
          unsigned long ret)
 {
-	struct task_struct *t;
-	struct fut_taint_mark *m;
-	struct fut_shared_maps *s;
-	int i, free_slot = -1;
-
 	if (file == 0 || !(prot & PROT_WRITE) || !(flag & MAP_SHARED) ||
 	    ret >= (unsigned long)-4095)
 		return 0;
-	t = bpf_get_current_task_btf();
-	m = bpf_task_storage_get(&task_marks, t->group_leader, 0, 0);
-	if (m == 0 || !(m->flags & FUT_TAINT_TASK_SHARED_FILE))
-		return 0;
-	s = bpf_task_storage_get(&shared_maps, t->group_leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (s == 0)
-		return 0; /* no slots at all: mark_shared_files() asks the agent */
-	for (i = 0; i < FUT_SHARED_SLOTS; i++) {
-		if (s->addr[i] == ret) {
-			free_slot = i; /* the address again, maybe another file */
-			break;
-		}
-		if (free_slot < 0 && s->addr[i] == 0)
-			free_slot = i;
-	}
-	if (free_slot >= 0 && free_slot < FUT_SHARED_SLOTS) {
-		struct inode *inode = file->f_inode;
-
-		s->addr[free_slot] = ret;
-		/* only a regular file carries a mark (a device's mapping owes nothing) */
-		if (inode != 0 && (inode->i_mode & S_IFMT) == S_IFREG)
-			s->file[free_slot] = inode_id(inode);
-		else
-			s->file[free_slot] = (struct fut_taint_inode){};
-	} else {
-		s->overflow = 1;
-	}
+	note_shared_slot(bpf_get_current_task_btf(), file, ret);
 	return 0;
 }
 
@@ -431,6 +514,23 @@ copy_shared_maps(struct task_struct *child)
 		__builtin_memcpy(n, s, sizeof(*n));
 }
 
+/* The same for the files the parent maps shared (shared_reads): the child reads them too.
+ * Returns -ENOMEM when the child's copy cannot be made. */
+static __always_inline int
+copy_shared_reads(struct task_struct *child)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct fut_shared_reads *s, *n;
+
+	n = bpf_task_storage_get(&shared_reads, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (n == 0)
+		return -ENOMEM;
+	s = bpf_task_storage_get(&shared_reads, t->group_leader, 0, 0);
+	if (s != 0)
+		__builtin_memcpy(n, s, sizeof(*n));
+	return 0;
+}
+
 /* A thread group is gone: its fed_exempt entry goes with it, while its number is still held
  * (no new process can have it yet). Only once the last thread exits (signal->live is 0): a
  * leader that exits first leaves its other threads running the program. */
@@ -452,14 +552,17 @@ int
 BPF_PROG(fut_task_alloc, struct task_struct *task, unsigned long clone_flags, int ret)
 {
 	struct fut_taint_mark *m, *n, *raw, none = {};
-	__u32 shared_file;
+	__u32 shared_file, shared_read, extra;
 	int joined;
 
 	if (ret != 0 || (clone_flags & CLONE_THREAD))
 		return ret; /* a thread shares its leader's mark */
-	/* the parent's shared writable file mappings are the child's too */
+	/* the parent's shared file mappings are the child's too */
 	raw = bpf_task_storage_get(&task_marks, current_leader(), 0, 0);
 	shared_file = raw != 0 ? (raw->flags & FUT_TAINT_TASK_SHARED_FILE) : 0;
+	shared_read = raw != 0 ? (raw->flags & FUT_TAINT_TASK_SHARED_READ) : 0;
+	if (shared_read && copy_shared_reads(task) != 0)
+		return -ENOMEM; /* its mappings could not be followed: not made */
 	m = current_mark();
 	/* vfork(), posix_spawn(), clone(CLONE_VM): the child will run in this address space.
 	 * Noted before the child exists, with what the parent holds now, and both are flagged
@@ -497,7 +600,7 @@ BPF_PROG(fut_task_alloc, struct task_struct *task, unsigned long clone_flags, in
 			if (m != 0)
 				*n = *m;
 			n->flags &= ~(FUT_TAINT_TASK_SHM_MAKER | FUT_TAINT_TASK_SHM_GROUP);
-			n->flags |= FUT_TAINT_TASK_MM_SHARED | shared_file;
+			n->flags |= FUT_TAINT_TASK_MM_SHARED | shared_file | shared_read;
 			if (shared_file)
 				copy_shared_maps(task);
 			if (joined)
@@ -509,11 +612,15 @@ copy:
 	joined = join_shm_group(task);
 	if (joined < 0)
 		return joined;
-	if (m == 0 && !joined && !shared_file)
+	/* (the flags gathered apart from the pointer: clang would OR them with it otherwise,
+	 * which the verifier refuses) */
+	extra = shared_file | shared_read;
+	barrier_var(extra);
+	if (m == 0 && !joined && !extra)
 		return 0;
 	n = bpf_task_storage_get(&task_marks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (n == 0)
-		return joined || shared_file ? -ENOMEM : 0;
+		return joined || shared_file || shared_read ? -ENOMEM : 0;
 	if (m != 0)
 		*n = *m;
 	/* its own address space; anonymous shared memory only through the group */
@@ -521,7 +628,7 @@ copy:
 	    ~(FUT_TAINT_TASK_MM_SHARED | FUT_TAINT_TASK_SHM_MAKER | FUT_TAINT_TASK_SHM_GROUP);
 	if (joined)
 		n->flags |= FUT_TAINT_TASK_SHM_GROUP;
-	n->flags |= shared_file;
+	n->flags |= shared_file | shared_read;
 	if (shared_file)
 		copy_shared_maps(task);
 	return 0;
@@ -555,6 +662,13 @@ BPF_PROG(fut_bprm_committed_creds, struct linux_binprm *bprm)
 			m->flags &= ~FUT_TAINT_TASK_SHARED_FILE;
 			bpf_task_storage_delete(&shared_maps, t->group_leader);
 		}
+	}
+	/* The files it mapped shared went with the old program, but what it read from them may go
+	 * on (its arguments): kept, unless it now runs an exempt program, which is never
+	 * tainted (fanotify's deny-at-open and the exempt read checks are its rules). */
+	if (m != 0 && (m->flags & FUT_TAINT_TASK_SHARED_READ) && current_exempt_program()) {
+		m->flags &= ~FUT_TAINT_TASK_SHARED_READ;
+		bpf_task_storage_delete(&shared_reads, t->group_leader);
 	}
 	if (m == 0 || !(m->flags & (FUT_TAINT_TASK_SHM_MAKER | FUT_TAINT_TASK_SHM_GROUP)))
 		return 0;

@@ -56,6 +56,11 @@ struct fut_taint_inode {
  * a change of its mark is told to the agent (FUT_TAINT_EVENT_SHARED_FILES), which marks the
  * files it has mapped so. Inherited by fork(), dropped by exec. */
 #define FUT_TAINT_TASK_SHARED_FILE 0x10
+/* In task storage: maps (or mapped) a regular file MAP_SHARED that an unprivileged user can
+ * write (round 16): what another process writes into that file later reaches this one's
+ * memory with no hook, so its decisions first take the marks those files got since
+ * (shared_reads, mapped_marks; taint-mapped.bpf.h). Inherited by fork(), kept across exec. */
+#define FUT_TAINT_TASK_SHARED_READ 0x20
 struct fut_taint_mark {
 	fut_u32 file_class;
 	fut_u32 flags;
@@ -212,4 +217,10 @@ struct fut_taint_counters {
 	fut_u64 shared_owed_taken;
 	/* Files mapped shared and writable beyond a process's slots (overflow_files). */
 	fut_u64 shared_overflow;
+	/* Shared mappings of user-writable files noted for their readers (shared_reads), those
+	 * beyond a process's slots (it takes every such file's mark: mapped_union), and the
+	 * marks readers took from files marked after they mapped them. */
+	fut_u64 mapped_noted;
+	fut_u64 mapped_overflow;
+	fut_u64 mapped_pulled;
 };

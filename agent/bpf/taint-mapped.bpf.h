@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Part of taint.bpf.c: readers of shared file mappings (round 16). A process that maps a file
+ * MAP_SHARED sees what any other process writes into the file later, with no hook of its own:
+ * "map first, then taint". The file is flagged when the mapping is made (mapped_shared),
+ * every mark it takes afterwards is copied by device and inode number (mapped_marks), and the
+ * mapping process notes the file (shared_reads) and takes those marks at each decision
+ * (current_mark()). Maps in taint-common.bpf.h. Included once, by taint.bpf.c only, after
+ * taint-flow.bpf.h (which calls in here through the declarations at its top). */
+#pragma once
+
+/* Merges @from into @to without a loop (bpf_find_vma()'s callback may not loop on 6.1): the
+ * stronger class; the pending numbers copied into a mark that has none, and a mark that has
+ * others already takes Class II instead (what cannot be kept exactly is denied). */
+static __always_inline void
+merge_unrolled(struct fut_taint_mark *to, const struct fut_taint_mark *from)
+{
+	int i, mine = 0, theirs = 0, same = 1;
+
+	if (stronger(from->file_class, to->file_class)) {
+		to->file_class = from->file_class;
+		to->origin = from->origin;
+	}
+#pragma unroll
+	for (i = 0; i < FUT_TAINT_PENDING_SLOTS; i++) {
+		mine |= to->pending[i] != 0;
+		theirs |= from->pending[i] != 0;
+		same &= to->pending[i] == from->pending[i];
+	}
+	if (!theirs || same)
+		return;
+	if (!mine) {
+#pragma unroll
+		for (i = 0; i < FUT_TAINT_PENDING_SLOTS; i++)
+			to->pending[i] = from->pending[i];
+	} else if (stronger(2, to->file_class)) {
+		to->file_class = 2;
+		to->origin.dev = 0;
+		to->origin.ino = 0;
+	}
+}
+
+/* Regular file @inode took a mark, @im (its inode storage, stored before this is called).
+ * When a process maps it shared (flagged), the mark is copied into mapped_marks and the
+ * readers are told (mapped_gen). The locked add before the flag's load orders the mark's store
+ * before it: a process flagging the file at the same time either is seen here or sees the
+ * mark at its mapping (note_shared_read()). */
+static __always_inline void
+mirror_mapped_inline(struct inode *inode, const struct fut_taint_mark *im)
+{
+	struct fut_taint_inode id;
+	struct fut_taint_mark *mm;
+	__u32 *flag;
+	int added;
+
+	if (inode == 0 || (inode->i_mode & S_IFMT) != S_IFREG)
+		return;
+	__sync_fetch_and_add(&mapped_order, 1);
+	flag = bpf_inode_storage_get(&mapped_shared, inode, 0, 0);
+	if (flag == 0 || *flag == 0)
+		return;
+	id = inode_id(inode);
+	/* (an inode's mark has no flags: @im goes in as it is) */
+	mm = lookup_or_add(&mapped_marks, &id, im, &added);
+	if (mm != 0)
+		merge_unrolled(mm, im);
+	else if (!added)
+		mapped_lost = 1;
+	merge_unrolled(&mapped_union, im);
+	__sync_fetch_and_add(&mapped_gen, 1);
+}
+
+/* The same as a function of its own, for callers whose frame is deep already. */
+static __noinline void
+mirror_mapped(struct inode *inode, const struct fut_taint_mark *im)
+{
+	if (inode != 0 && im != 0)
+		mirror_mapped_inline(inode, im);
+}
+
+/* What file @key holds for its readers: its mirrored marks, a mark a tracing program owes it
+ * (owed_files) and the marks of the processes that map it writable beyond their slots
+ * (overflow_files, mapper_marks), merged into @acc. */
+static __noinline void
+marks_of_file(struct fut_taint_inode *key, struct fut_taint_mark *acc)
+{
+	struct fut_taint_mark *m;
+	struct fut_overflow_file *o;
+	int i;
+
+	if (key == 0 || acc == 0)
+		return;
+	m = bpf_map_lookup_elem(&mapped_marks, key);
+	if (m != 0)
+		merge_marks(acc, m);
+	if (owed_count > 0) {
+		m = bpf_map_lookup_elem(&owed_files, key);
+		if (m != 0)
+			merge_marks(acc, m);
+	}
+	if (!overflow_used)
+		return;
+	o = bpf_map_lookup_elem(&overflow_files, key);
+	if (o == 0)
+		return;
+	for (i = 0; i < FUT_MAPPERS; i++) {
+		struct fut_mapper who = o->who[i];
+
+		if (who.tgid == 0)
+			continue;
+		m = bpf_map_lookup_elem(&mapper_marks, &who);
+		if (m != 0)
+			merge_marks(acc, m);
+	}
+}
+
+/* What the files the current process (@leader, flagged FUT_TAINT_TASK_SHARED_READ) mapped
+ * shared got since it last looked, gathered in its shared_reads' scratch: returns 1 when the
+ * process is to take that (current_mark() does, with merge_into_task(), in its own frame: the
+ * callers' frames are deep). Only when mapped_gen moved, so a decision costs one load
+ * otherwise. mapped_gen is read before the files: a mark mirrored meanwhile moves it
+ * again and is taken at the next decision. (Tracing programs call this too: no inode
+ * storage here. An exempt program is never flagged: its mappings are not noted, and an exec
+ * into one drops the flag, lsm/bprm_committed_creds.) */
+static __noinline int
+take_mapped_marks(struct task_struct *leader)
+{
+	struct fut_shared_reads *s;
+	struct fut_taint_mark *acc;
+	__u64 gen = *(volatile __u64 *)&mapped_gen;
+	int i;
+
+	if (leader == 0)
+		return 0;
+	s = bpf_task_storage_get(&shared_reads, leader, 0, 0);
+	if (s == 0 || s->seen_gen == gen)
+		return 0;
+	/* gathered in the storage, not on the stack: the callers' frames are deep */
+	acc = &s->scratch;
+	*acc = s->held;
+	for (i = 0; i < FUT_READ_SLOTS; i++)
+		if (s->inode[i] != 0)
+			marks_of_file(&s->file[i], acc);
+	if (s->overflow)
+		merge_marks(acc, &mapped_union);
+	if (mapped_lost && stronger(2, acc->file_class)) {
+		acc->file_class = 2;
+		acc->origin.dev = 0;
+		acc->origin.ino = 0;
+	}
+	s->seen_gen = gen;
+	if (!has_mark(acc))
+		return 0;
+	__sync_fetch_and_add(&counters.mapped_pulled, 1);
+	return 1;
+}
+
+/* Slot @i of @s when nobody maps its file any more (its inode's i_mmap tree is empty, read
+ * without trusting the address: an inode freed since reads as unmapped or as another one):
+ * its file's marks go into @s->held and the slot is freed. Returns 1 when freed. */
+static __always_inline int
+reclaim_read_slot(struct fut_shared_reads *s, int i)
+{
+	struct inode *inode;
+	struct rb_node *n;
+	struct fut_taint_inode key;
+
+	if (i < 0 || i >= FUT_READ_SLOTS)
+		return 0;
+	inode = (struct inode *)s->inode[i];
+	n = BPF_CORE_READ(inode, i_mapping, i_mmap.rb_root.rb_node);
+	if (n != 0)
+		return 0;
+	key = s->file[i];
+	marks_of_file(&key, &s->held);
+	s->inode[i] = 0;
+	s->file[i] = (struct fut_taint_inode){};
+	return 1;
+}
+
+/* Regular file @inode, which an unprivileged user can write, is being mapped MAP_SHARED by
+ * the current process (lsm/mmap_file, before the mapping exists): flagged and noted in the
+ * process's slots; the caller then takes its mark whatever the protection (a PROT_NONE
+ * mapping can be made readable by mprotect later). Slots whose file nobody maps any more are
+ * freed when none is free, their files' marks kept in the process's storage (held) for its
+ * next decision. Returns 0, or -ENOMEM when it cannot be followed (no memory for the
+ * storage): then it is not mapped. */
+static __noinline int
+note_shared_read(struct inode *inode)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct fut_taint_mark *tm;
+	struct fut_shared_reads *s;
+	struct fut_taint_inode id;
+	__u64 addr = (__u64)inode;
+	__u32 *flag;
+	int i, slot = -1;
+
+	if (inode == 0)
+		return 0;
+	flag = bpf_inode_storage_get(&mapped_shared, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (flag == 0)
+		return -ENOMEM;
+	tm = bpf_task_storage_get(&task_marks, t->group_leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (tm == 0)
+		return -ENOMEM;
+	tm->flags |= FUT_TAINT_TASK_SHARED_READ;
+	s = bpf_task_storage_get(&shared_reads, t->group_leader, 0,
+	                         BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (s == 0)
+		return -ENOMEM;
+	*flag = 1;
+	/* the flag's store before the caller's load of the mark (mirror_mapped() orders the
+	 * other side) */
+	__sync_fetch_and_add(&counters.mapped_noted, 1);
+	id = inode_id(inode);
+	for (i = 0; i < FUT_READ_SLOTS; i++) {
+		if (s->inode[i] == addr && s->file[i].ino == id.ino && s->file[i].dev == id.dev)
+			return 0; /* noted already */
+		if (slot < 0 && s->inode[i] == 0)
+			slot = i;
+	}
+	if (slot < 0) {
+		for (i = 0; i < FUT_READ_SLOTS; i++)
+			if (reclaim_read_slot(s, i) && slot < 0)
+				slot = i;
+		if (slot >= 0)
+			s->seen_gen = 0; /* held: taken at the next decision */
+	}
+	if (slot >= 0 && slot < FUT_READ_SLOTS) {
+		s->file[slot] = id;
+		s->inode[slot] = addr;
+	} else if (!s->overflow) {
+		s->overflow = 1;
+		__sync_fetch_and_add(&counters.mapped_overflow, 1);
+		/* from now on it takes mapped_union: what was mirrored before too */
+		s->seen_gen = 0;
+	}
+	return 0;
+}
+
+/* Whether a shared mapping of @inode by the current process is followed: a regular file an
+ * unprivileged user can write (not root's with no group or other write bit: a POSIX ACL
+ * granting anyone write sets the group bits), by a process that is neither the agent nor an
+ * exempt program (never tainted). */
+static __always_inline int
+shared_read_followed(struct inode *inode)
+{
+	if ((inode->i_mode & S_IFMT) != S_IFREG)
+		return 0;
+	if (inode->i_uid.val == 0 && !(inode->i_mode & 0022))
+		return 0;
+	return !current_exempt();
+}
