@@ -1,0 +1,156 @@
+# Issue 14 (2), round 16: "map first, then taint". A process that maps a file shared reads
+# whatever another process puts into the file later straight from its memory: no read, no
+# hook of its own. Before round 16 such a reader was never tainted: python3 mapped a file on
+# /dev/shm, `dd` (tainted by reading the Class II file) wrote the file into it, and python3
+# sent it to the network. Now the file is flagged when it is mapped shared, the marks it takes
+# afterwards are kept by inode for its readers, and a reader takes them at its next decision:
+# its send is refused and logged. Covered: a write() into the mapped file, a store through
+# another process's shared writable mapping, a reader that copied, unmapped and removed the
+# file before sending (its slot freed once nobody maps the file), more files mapped than
+# slots, a forked child of the reader, an mmap(PROT_NONE) made readable by mprotect, and a
+# PROT_WRITE-only private mapping (readable on x86). A reader whose file only ever gets
+# untainted content still sends.
+# e2e-timeout: 600
+. "$E2E_SRCDIR/guest/agent.sh"
+. "$E2E_SRCDIR/guest/taint.sh"
+fe_setup
+ft_guest python3 dd
+ft_watched 32M
+f=$U/payroll-29.txt
+MARKER=PAYROLL29-SECRET
+e2e_as hanako sh -c "printf '%s 12 salaries (TEST ONLY)\n' $MARKER >'$f'"
+setfattr -n trusted.futari.class -v II "$f" || fail "cannot label $f"
+ft_browser
+ft_listener
+install -m 0644 "$E2E_SRCDIR/guest/map-reader.py" "$E2E_SCRATCH/map-reader.py"
+R=$E2E_SCRATCH/map-reader.py
+maps=$shm/maps
+mkdir -p "$maps" && chown hanako "$maps"
+
+ft_start_agent 29
+ft_prime "$f"
+
+denials() { cat "$FE_LOG"/egress-*.jsonl | grep -c '"upload.denied".*bpf-lsm' || true; }
+denied_since() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ "$(denials)" -gt "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "$2"
+}
+# reader NAME MODE ARGS…: map-reader.py in the background as hanako (RPID), logging to
+# $E2E_SCRATCH/NAME.out; waits for its READY file ($maps/NAME.ready).
+reader() {
+	local name=$1 i
+	shift
+	rm -f "$maps/$name.ready"
+	e2e_as hanako timeout 60 python3 "$R" "$@" >"$E2E_SCRATCH/$name.out" 2>&1 &
+	RPID=$!
+	for ((i = 0; i < 200; i++)); do
+		[ -e "$maps/$name.ready" ] && return 0
+		kill -0 "$RPID" 2>/dev/null || fail "$name: the reader ended before it mapped: $(cat "$E2E_SCRATCH/$name.out")"
+		sleep 0.1
+	done
+	fail "$name: the reader never mapped its file"
+}
+# refused NAME BEFORE: the reader (RPID) must have been refused its send, the listener must
+# not hold the marker, one more bpf-lsm upload.denied must be logged than BEFORE.
+refused() {
+	local rc=0
+	wait "$RPID" || rc=$?
+	[ "$rc" -eq 1 ] || fail "$1: the reader exited $rc, not refused (1): $(cat "$E2E_SCRATCH/$1.out")"
+	if grep -q "$MARKER" "$recv"; then fail "$1: the listener received the content"; fi
+	denied_since "$2" "$1: no upload.denied (bpf-lsm) logged"
+	note "$1: refused, logged"
+}
+# a tainted writer: dd reads the Class II file and writes it into FILE in place
+taint_into() { e2e_as hanako dd if="$f" of="$1" conv=notrunc status=none || fail "dd into $1 failed"; }
+
+# A clean reader first: its file only gets untainted content, and it sends.
+reader clean reader "$maps/clean.bin" "$maps/clean.ready" CLEAN29-DATA
+e2e_as hanako sh -c "printf 'CLEAN29-DATA public\n' | dd of='$maps/clean.bin' conv=notrunc status=none"
+rc=0
+wait "$RPID" || rc=$?
+[ "$rc" -eq 0 ] || fail "clean: an untainted shared mapping's reader was refused (exit $rc): $(cat "$E2E_SCRATCH/clean.out")"
+grep -q CLEAN29-DATA "$recv" || fail "clean: the listener did not receive the clean content"
+: >"$recv"
+note "clean: a reader of untainted content sends"
+
+# write(): the reader maps first, the tainted dd writes into the file, the reader sends.
+b=$(denials)
+reader write reader "$maps/write.bin" "$maps/write.ready" "$MARKER"
+taint_into "$maps/write.bin"
+refused write "$b"
+rec=$(fe_log_has '"upload.denied"' bpf-lsm python3 payroll-29.txt) ||
+	fail "write: the refusal does not name python3 and the Class II file: $(tail -n 1 "$FE_LOG"/egress-*.jsonl | cut -c1-600)"
+[ "$(ft_status taint_mapped_pulled)" -ge 1 ] ||
+	fail "write: the reader did not take a mark from its mapped file: $("$FUTARI" status --json)"
+
+# A store: another process maps the file shared and writable while clean, the reader maps it,
+# then the writer reads the Class II file and stores it into its mapping (no write call).
+b=$(denials)
+rm -f "$maps/store.go" "$maps/store-w.ready"
+e2e_as hanako timeout 60 python3 "$R" writer-store "$maps/store.bin" "$maps/store-w.ready" "$maps/store.go" "$f" >"$E2E_SCRATCH/store-w.out" 2>&1 &
+WPID=$!
+for ((i = 0; i < 200; i++)); do
+	[ -e "$maps/store-w.ready" ] && break
+	sleep 0.1
+done
+[ -e "$maps/store-w.ready" ] || fail "store: the writer never mapped: $(cat "$E2E_SCRATCH/store-w.out")"
+reader store reader "$maps/store.bin" "$maps/store.ready" "$MARKER"
+e2e_as hanako touch "$maps/store.go"
+wait "$WPID" || fail "store: the writer failed: $(cat "$E2E_SCRATCH/store-w.out")"
+refused store "$b"
+
+# Copied, unmapped, closed and removed before the send, with 17 more files mapped after (the
+# reader's 16 slots full: the removed file's slot is freed, its mark kept for the decision).
+b=$(denials)
+mkdir -p "$maps/unmap" && chown hanako "$maps/unmap"
+reader unmap reader-unmap "$maps/unmap.bin" "$maps/unmap.ready" "$MARKER" "$maps/unmap" 17
+taint_into "$maps/unmap.bin"
+refused unmap "$b"
+
+# More files mapped at once than slots: the 17th is marked; the reader takes every flagged
+# file's mark (the price: a process with that many shared files is tainted by any of them).
+b=$(denials)
+mkdir -p "$maps/many" && chown hanako "$maps/many"
+reader many reader-many "$maps/many" 17 "$maps/many.ready" "$MARKER"
+taint_into "$maps/many/m-16"
+refused many "$b"
+[ "$(ft_status taint_mapped_overflow)" -ge 1 ] ||
+	fail "many: no process counted beyond its slots: $("$FUTARI" status --json)"
+
+# The reader's child, made by fork() after the mapping: it reads and sends.
+b=$(denials)
+reader fork reader-fork "$maps/fork.bin" "$maps/fork.ready" "$MARKER"
+taint_into "$maps/fork.bin"
+refused fork "$b"
+
+# No access at the mapping, read access by mprotect later (a private mapping of the Class II
+# file itself, so no shared mapping flags anything).
+b=$(denials)
+rc=0
+e2e_as hanako timeout 30 python3 "$R" mprotect "$f" >"$E2E_SCRATCH/mprotect.out" 2>&1 || rc=$?
+[ "$rc" -eq 1 ] || fail "mprotect: exit $rc, not refused: $(cat "$E2E_SCRATCH/mprotect.out")"
+if grep -q "$MARKER" "$recv"; then fail "mprotect: the listener received the content"; fi
+denied_since "$b" "mprotect: no upload.denied logged"
+note "mprotect: refused, logged"
+
+# A private mapping with PROT_WRITE only: x86 pages cannot be writable and unreadable.
+b=$(denials)
+rc=0
+e2e_as hanako timeout 30 python3 "$R" write-only "$f" >"$E2E_SCRATCH/write-only.out" 2>&1 || rc=$?
+[ "$rc" -eq 1 ] || fail "write-only: exit $rc, not refused: $(cat "$E2E_SCRATCH/write-only.out")"
+if grep -q "$MARKER" "$recv"; then fail "write-only: the listener received the content"; fi
+denied_since "$b" "write-only: no upload.denied logged"
+note "write-only: refused, logged"
+
+# And a clean reader still sends after all that (no mark left behind on its own file).
+reader clean2 reader "$maps/clean2.bin" "$maps/clean2.ready" CLEAN29B-DATA
+e2e_as hanako sh -c "printf 'CLEAN29B-DATA public\n' | dd of='$maps/clean2.bin' conv=notrunc status=none"
+rc=0
+wait "$RPID" || rc=$?
+[ "$rc" -eq 0 ] || fail "clean2: refused (exit $rc): $(cat "$E2E_SCRATCH/clean2.out")"
+grep -q CLEAN29B-DATA "$recv" || fail "clean2: the listener did not receive it"
+note "clean2: a reader of untainted content still sends"
