@@ -204,8 +204,7 @@ note_shared_read(struct inode *inode)
 	if (tm == 0)
 		return -ENOMEM;
 	tm->flags |= FUT_TAINT_TASK_SHARED_READ;
-	s = bpf_task_storage_get(&shared_reads, t->group_leader, 0,
-	                         BPF_LOCAL_STORAGE_GET_F_CREATE);
+	s = bpf_task_storage_get(&shared_reads, t->group_leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (s == 0)
 		return -ENOMEM;
 	*flag = 1;
@@ -238,10 +237,25 @@ note_shared_read(struct inode *inode)
 	return 0;
 }
 
+/* The current process runs a program whose shared mappings are not followed: an exempt
+ * program (never tainted) or an exempt peer ([upload] taint-exempt-peers: a display server
+ * maps its clients' buffers, and one tainted by a client's picture would pass the taint to
+ * every client; a peer is not tainted by what it receives, and a mapping is a receipt). */
+static __always_inline int
+current_maps_unfollowed(void)
+{
+	struct fut_taint_exe *x;
+
+	if (current_exempt())
+		return 1;
+	x = current_exe();
+	return x != 0 && (x->flags & FUT_TAINT_EXE_PEER_EXEMPT);
+}
+
 /* Whether a shared mapping of @inode by the current process is followed: a regular file an
  * unprivileged user can write (not root's with no group or other write bit: a POSIX ACL
- * granting anyone write sets the group bits), by a process that is neither the agent nor an
- * exempt program (never tainted). */
+ * granting anyone write sets the group bits), by a process that is not the agent, an exempt
+ * program nor an exempt peer. */
 static __always_inline int
 shared_read_followed(struct inode *inode)
 {
@@ -249,5 +263,5 @@ shared_read_followed(struct inode *inode)
 		return 0;
 	if (inode->i_uid.val == 0 && !(inode->i_mode & 0022))
 		return 0;
-	return !current_exempt();
+	return !current_maps_unfollowed();
 }

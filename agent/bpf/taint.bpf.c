@@ -664,9 +664,9 @@ BPF_PROG(fut_bprm_committed_creds, struct linux_binprm *bprm)
 		}
 	}
 	/* The files it mapped shared went with the old program, but what it read from them may go
-	 * on (its arguments): kept, unless it now runs an exempt program, which is never
-	 * tainted (fanotify's deny-at-open and the exempt read checks are its rules). */
-	if (m != 0 && (m->flags & FUT_TAINT_TASK_SHARED_READ) && current_exempt_program()) {
+	 * on (its arguments): kept, unless it now runs a program whose mappings are not followed
+	 * (an exempt program, never tainted; an exempt peer, taint-mapped.bpf.h). */
+	if (m != 0 && (m->flags & FUT_TAINT_TASK_SHARED_READ) && current_maps_unfollowed()) {
 		m->flags &= ~FUT_TAINT_TASK_SHARED_READ;
 		bpf_task_storage_delete(&shared_reads, t->group_leader);
 	}
