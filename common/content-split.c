@@ -13,9 +13,15 @@
  * UTF-8, Shift_JIS, EUC-JP once decided), of at least SPLIT_MIN bytes; a part whose stretch
  * has no line end within SPLIT_SEEK bytes is not made (fewer parts). A read error in a part's
  * thread is not a hole: the part is read again by the calling thread, in its place. A thread
- * that cannot be started leaves the scan in one thread. */
+ * that cannot be started leaves the scan in one thread.
+ *
+ * Tests only: FUTARI_TEST_SPLIT_PART_FAIL in the environment makes every part's thread fail
+ * without reading, as a read error ("eio"), as a file that ended early ("short"), or as a read
+ * error again when the part is read in its place ("eio-all"): the paths no file here can be
+ * made to take on demand. */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -34,11 +40,13 @@ typedef struct {
 	guint64 end;   /* the next part's start, or the file's size when the split was made */
 	FutScanner scan;
 	int error; /* feed_range()'s answer: not 0, the part is read again */
+	int fault; /* tests only (FUTARI_TEST_SPLIT_PART_FAIL): the answer, without reading */
 } Part;
 
 struct _SplitScan {
 	guint n; /* parts after the calling thread's */
 	guint64 end;
+	gboolean fault_again; /* tests only: the part read again fails too */
 	Part part[FUT_SPLIT_PARTS_MAX - 1];
 };
 
@@ -68,7 +76,7 @@ part_main(gpointer data)
 {
 	Part *p = data;
 
-	p->error = feed_range(&p->scan, p->fd, p->start, p->end);
+	p->error = p->fault != 0 ? p->fault : feed_range(&p->scan, p->fd, p->start, p->end);
 	return NULL;
 }
 
@@ -110,6 +118,7 @@ SplitScan *
 content_split_start(Ctx *ctx, Decoder *dec, int fd, guint64 off, guint64 size)
 {
 	guint parts = ctx->cl->split_parts;
+	const gchar *fault = g_getenv("FUTARI_TEST_SPLIT_PART_FAIL");
 	SplitScan *sp;
 	guint8 prev[2];
 
@@ -136,8 +145,14 @@ content_split_start(Ctx *ctx, Decoder *dec, int fd, guint64 off, guint64 size)
 		p->start = at;
 		sp->n++;
 	}
-	for (guint i = 0; i < sp->n; i++)
+	for (guint i = 0; i < sp->n; i++) {
 		sp->part[i].end = i + 1 < sp->n ? sp->part[i + 1].start : size;
+		if (g_strcmp0(fault, "eio") == 0 || g_strcmp0(fault, "eio-all") == 0)
+			sp->part[i].fault = EIO;
+		else if (g_strcmp0(fault, "short") == 0)
+			sp->part[i].fault = -1;
+	}
+	sp->fault_again = g_strcmp0(fault, "eio-all") == 0;
 	if (sp->n == 0) {
 		g_free(sp);
 		return NULL;
@@ -168,9 +183,9 @@ content_split_end(const SplitScan *sp)
  * it already); a file shorter now ends it, as one thread would have found it. FALSE on a
  * read error. */
 static gboolean
-rescan(Ctx *ctx, const Part *p)
+rescan(Ctx *ctx, const SplitScan *sp, const Part *p)
 {
-	int e = feed_range(&ctx->scan, p->fd, p->start, p->end);
+	int e = sp->fault_again ? EIO : feed_range(&ctx->scan, p->fd, p->start, p->end);
 
 	if (e > 0) {
 		content_problem(ctx, "unreadable", _("read error: %s"), g_strerror(e));
@@ -194,7 +209,7 @@ content_split_join(Ctx *ctx, Decoder *dec, SplitScan *sp)
 		if (sp->part[i].error == 0)
 			fut_scanner_append(&ctx->scan, &sp->part[i].scan);
 		else
-			ok = rescan(ctx, &sp->part[i]);
+			ok = rescan(ctx, sp, &sp->part[i]);
 	}
 	split_free(sp);
 	return ok;

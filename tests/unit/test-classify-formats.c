@@ -397,6 +397,30 @@ test_split(void)
 		}
 		for (guint v = 1; v < 8; v++)
 			g_assert_cmpstr(text[v], ==, text[0]);
+		/* A part's thread that failed (a read error, a file that ended early): the part is
+		 * read again in its place, the same findings; failing there too, the text is
+		 * unreadable, never judged on what was read (content-split.c's test knob). */
+		for (guint f = 0; f < 3; f++) {
+			static const gchar *const faults[] = {"eio", "short", "eio-all"};
+
+			g_setenv("FUTARI_TEST_SPLIT_PART_FAIL", faults[f], TRUE);
+			for (guint p = 1; p < 4; p++) {
+				g_autoptr(FutClassifier) cl = classifier_from(NULL);
+				g_autoptr(FutClassification) c = NULL;
+				g_autofree gchar *got = NULL;
+
+				fut_classifier_set_split_scan(cl, parts[p]);
+				c = classify_bytes(cl, t->str, t->len, "big.txt");
+				got = fut_classification_to_text(c, "big.txt");
+				if (f < 2) {
+					g_assert_cmpstr(got, ==, text[0]);
+				} else {
+					g_assert_cmpstr(fut_class_name(c->klass), !=, "III");
+					g_assert_nonnull(strstr(got, "read error"));
+				}
+			}
+			g_unsetenv("FUTARI_TEST_SPLIT_PART_FAIL");
+		}
 		g_test_message("%s", text[0]);
 		g_assert_nonnull(strstr(text[0], k == 0 ? "500 My Number" : "301 My Number"));
 		for (guint v = 0; v < 8; v++)
