@@ -84,6 +84,25 @@ fut_taint_mirror_mapped(FutTaint *t, int fd, const struct fut_taint_mark *m)
 		if (bpf_map_update_elem(marks, &id, &cur, BPF_ANY) != 0)
 			__atomic_store_n(&t->skel->bss->mapped_lost, 1, __ATOMIC_SEQ_CST);
 	}
+	{
+		/* and by its owner (mapped_by_owner): what processes beyond their slots take */
+		struct statx stx;
+		int owners = bpf_map__fd(t->skel->maps.mapped_by_owner);
+		guint32 uid;
+
+		memset(&cur, 0, sizeof cur);
+		if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_UID, &stx) != 0) {
+			__atomic_store_n(&t->skel->bss->mapped_owner_lost, 1, __ATOMIC_SEQ_CST);
+		} else {
+			uid = stx.stx_uid;
+			if (bpf_map_lookup_elem(owners, &uid, &cur) != 0)
+				memset(&cur, 0, sizeof cur);
+			merge(&cur, m);
+			if (bpf_map_update_elem(owners, &uid, &cur, BPF_ANY) != 0)
+				__atomic_store_n(&t->skel->bss->mapped_owner_lost, 1,
+				                 __ATOMIC_SEQ_CST);
+		}
+	}
 	g_mutex_lock(&t->lock);
 	merge(&t->skel->bss->mapped_union, m);
 	g_mutex_unlock(&t->lock);

@@ -155,7 +155,7 @@ struct {
  * mark it takes from then on is copied into mapped_marks by its device and inode number
  * (mirror_mapped()) and counted in mapped_gen, and the process notes the file in its slots
  * (shared_reads); at each of its decisions, when mapped_gen moved, it takes what its files'
- * entries hold (take_mapped_marks()). Files no unprivileged user can write (root's, mode
+ * entries hold (take_mapped_current()). Files no unprivileged user can write (root's, mode
  * without group or other write) are not followed: only root can put anything into them. */
 struct {
 	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
@@ -178,19 +178,25 @@ struct {
  * to see whether anyone still maps it (read with bpf_probe_read_kernel: an inode freed since
  * reads as unmapped or as another inode, never as a crash) before a slot is given to another
  * file, its marks kept (held) first. More files mapped at once than slots: overflow, and the
- * process takes every flagged file's mark (mapped_union) at its decisions. On the thread
+ * process takes the marks of every flagged file of the same owners as the files it mapped
+ * beyond them (mapped_by_owner: a user's own files, not another user's), and every mark owed
+ * to a file (owed_union). On the thread
  * group leader, copied to a child by task_alloc; kept across exec (what it read may go on in
  * its arguments). */
-#define FUT_READ_SLOTS 16
+#define FUT_READ_SLOTS  16
+#define FUT_READ_OWNERS 4
 struct fut_shared_reads {
 	struct fut_taint_inode file[FUT_READ_SLOTS];
 	__u64 inode[FUT_READ_SLOTS];
 	/* the marks of files whose slot was freed (nobody mapped them any more) */
 	struct fut_taint_mark held;
-	struct fut_taint_mark scratch; /* take_mapped_marks() gathers there */
+	struct fut_taint_mark scratch; /* gather_mapped() gathers there */
 	__u64 seen_gen;                /* mapped_gen when it last took its files' marks */
 	__u32 overflow;
-	__u32 pad;
+	/* beyond the slots: the owners (uid + 1) of the files mapped there, whose marks it takes
+	 * (mapped_by_owner); more owners than this, or a reach into another's memory: all */
+	__u32 owners_all;
+	__u32 owner[FUT_READ_OWNERS];
 };
 
 struct {
@@ -368,7 +374,9 @@ struct fut_taint_reached {
 	/* the process maps a file shared and writable it mapped while carrying nothing: a
 	 * write into its memory there reaches the file with no hook of the file's */
 	__u32 shared_file;
-	__u32 pad;
+	/* the process maps a file shared that others can write into (round 16): a reader of its
+	 * memory reads what they write there later, so it takes every such file's marks */
+	__u32 shared_read;
 };
 
 struct {
@@ -464,12 +472,28 @@ __u32 overflow_used = 0;
 /* Entries in owed_files, counted up before one is added and down after one is dropped (never
  * below the truth): reads of regular files look it up only while it is above zero. */
 __s64 owed_count = 0;
+/* The marks of flagged files by their owner's uid: what a process with more files mapped at
+ * once than its slots takes for the files beyond them. Full: mapped_owner_lost, and such
+ * processes take mapped_union. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct fut_taint_mark);
+} mapped_by_owner SEC(".maps");
+
 /* Moved (never back) each time a flagged file took a mark (mirror_mapped()). */
 __u64 mapped_gen = 0;
 /* Every mark mirrored since load: what a process with more flagged files than slots takes. */
 struct fut_taint_mark mapped_union = {};
 /* Nonzero once mapped_marks could not take a file's mark: readers take Class II. */
 __u32 mapped_lost = 0;
+/* Nonzero once mapped_by_owner could not take one: processes beyond their slots take all. */
+__u32 mapped_owner_lost = 0;
+/* Every mark owed to a file (owe_file()) or kept for a file's writable mappers beyond their
+ * slots (note_mapper_mark()): which files is known by device and inode number only, so a
+ * process beyond its read slots takes all of these. */
+struct fut_taint_mark owed_union = {};
 /* Target of the atomic adds that order a mark's store before the flag's load (x86: a locked
  * add is a full barrier), and the flag's store before the mark's load on the other side. */
 __u64 mapped_order = 0;

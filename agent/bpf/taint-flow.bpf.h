@@ -7,7 +7,9 @@
 static __always_inline void mirror_mapped_inline(struct inode *inode,
                                                  const struct fut_taint_mark *im);
 static __noinline void mirror_mapped(struct inode *inode, const struct fut_taint_mark *im);
-static __noinline int take_mapped_marks(struct task_struct *leader);
+static __always_inline void mirror_owed(const struct fut_taint_mark *m);
+__noinline int take_mapped_current(void);
+__noinline int take_mapped_scratch(void);
 
 /* Merges @from into @to: the stronger class (with its origin) and every pending sequence
  * number. Returns 1 when @to changed. */
@@ -175,6 +177,7 @@ note_mapper_mark(struct fut_shared_maps *s, const struct fut_taint_mark *m)
 	me = s->mapper;
 	v = *m;
 	v.flags = 0;
+	mirror_owed(&v);
 	o = lookup_or_add(&mapper_marks, &me, &v, &added);
 	if (added)
 		return 0;
@@ -257,6 +260,7 @@ owe_file(struct fut_taint_inode *key, const struct fut_taint_mark *m)
 	/* counted before the entry can exist (a read never misses it), taken back if none came */
 	__sync_fetch_and_add(&owed_count, 1);
 	o = lookup_or_add(&owed_files, &k, &v, &added);
+	mirror_owed(&v);
 	if (added) {
 		__sync_fetch_and_add(&counters.shared_owed, 1);
 		return 0;
@@ -340,11 +344,12 @@ merge_into_task(struct task_struct *leader, const struct fut_taint_mark *from)
 	if (m->flags & FUT_TAINT_TASK_SHARED_FILE) {
 		struct fut_shared_maps *s = bpf_task_storage_get(&shared_maps, leader, 0, 0);
 
+		/* (direct loads, not BPF_CORE_READ: no stack for a copy, the frame is deep) */
 		if (s == 0 || !shared_applied(s, m))
-			owe_shared_files(s, m, (__u32)BPF_CORE_READ(leader, tgid));
+			owe_shared_files(s, m, (__u32)leader->tgid);
 	}
 	if (mm_lookup_all || (m->flags & FUT_TAINT_TASK_MM_SHARED)) {
-		__u64 key = mm_key(leader);
+		__u64 key = (__u64)leader->mm;
 		struct fut_taint_mark *sm = key != 0 ? bpf_map_lookup_elem(&mm_marks, &key) : 0;
 
 		if (sm != 0)
@@ -442,15 +447,16 @@ current_mark(void)
 	if (t->ptrace != 0)
 		take_tracer_mark(t);
 	m = bpf_task_storage_get(&task_marks, t->group_leader, 0, 0);
-	if (m != 0 && (m->flags & FUT_TAINT_TASK_SHARED_READ) &&
-	    take_mapped_marks(t->group_leader)) {
-		struct fut_shared_reads *s =
-		    bpf_task_storage_get(&shared_reads, t->group_leader, 0, 0);
+	if (m != 0 && (m->flags & FUT_TAINT_TASK_SHARED_READ) && take_mapped_current()) {
+		/* its mark changed, and it maps files writable: they owe the new mark */
+		if (take_mapped_scratch()) {
+			struct fut_shared_maps *s =
+			    bpf_task_storage_get(&shared_maps, t->group_leader, 0, 0);
 
-		/* (the scratch is in shared_reads: merge_into_task() makes no storage of that
-		 * map, so it does not move) */
-		if (s != 0)
-			merge_into_task(t->group_leader, &s->scratch);
+			m = bpf_task_storage_get(&task_marks, t->group_leader, 0, 0);
+			if (m != 0 && (s == 0 || !shared_applied(s, m)))
+				owe_shared_files(s, m, (__u32)(bpf_get_current_pid_tgid() >> 32));
+		}
 		m = bpf_task_storage_get(&task_marks, t->group_leader, 0, 0);
 	}
 	if (mm_lookup_all || (m != 0 && (m->flags & FUT_TAINT_TASK_MM_SHARED))) {
@@ -537,38 +543,65 @@ taint_current(const struct fut_taint_mark *from)
 	taint_current_from(from, 1);
 }
 
-/* A tainted process wrote to @inode (a regular file or a pipe). */
-static __always_inline void
-mark_inode(struct inode *inode, const struct fut_taint_mark *from)
+/* @inode takes @from; returns 1 when its mark changed. Not told to its mapping readers:
+ * mark_inode() does that, or the caller. */
+static __always_inline int
+mark_inode_only(struct inode *inode, const struct fut_taint_mark *from)
 {
 	struct fut_taint_mark *m =
 	    bpf_inode_storage_get(&inode_marks, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 
-	if (m != 0 && merge_mark(m, from)) {
-		__sync_fetch_and_add(&counters.flowed, 1);
+	if (m == 0 || !merge_mark(m, from))
+		return 0;
+	__sync_fetch_and_add(&counters.flowed, 1);
+	return 1;
+}
+
+/* A tainted process wrote to @inode (a regular file or a pipe). */
+static __always_inline void
+mark_inode(struct inode *inode, const struct fut_taint_mark *from)
+{
+	struct fut_taint_mark *m;
+
+	if (!mark_inode_only(inode, from))
+		return;
+	m = bpf_inode_storage_get(&inode_marks, inode, 0, 0);
+	if (m != 0)
 		mirror_mapped(inode, m);
-	}
 }
 
 /* A regular file about to be read or mapped (an LSM hook): a mark a tracing program owed it
- * (owe_shared_files()) goes to its inode first, and the debt is dropped. (A debt added to the
- * same entry between the copy and the drop would be lost: a window of a few instructions,
- * on two CPUs at once, documented in docs/upload-control.md.) */
-static __noinline void
+ * (owe_shared_files()) goes to its inode first; returns 1 when there was one, and the caller
+ * tells the file's mapping readers, then drops the debt (drop_owed()): a reader looking the
+ * file up by number in between finds the one or the other. (A debt added to the same entry
+ * between the copy and the drop would be lost: a window of a few instructions, on two CPUs
+ * at once, documented in docs/upload-control.md.) Two functions, so that mirror_mapped() is
+ * called from the hook's frame, not a third one deep. */
+static __noinline int
 take_owed_inode(struct inode *inode)
 {
 	struct fut_taint_inode key;
 	struct fut_taint_mark *o, copy;
 
 	if (inode == 0)
-		return;
+		return 0;
 	key = inode_id(inode);
 	o = bpf_map_lookup_elem(&owed_files, &key);
 	if (o == 0)
-		return;
+		return 0;
 	copy = *o;
-	/* marked before the debt goes: a reader on another CPU sees one or the other */
-	mark_inode(inode, &copy);
+	mark_inode_only(inode, &copy);
+	return 1;
+}
+
+static __noinline void
+drop_owed(struct inode *inode)
+{
+	struct fut_taint_inode key;
+
+	if (inode == 0)
+		return;
+	key = inode_id(inode);
 	if (bpf_map_delete_elem(&owed_files, &key) == 0) {
 		__sync_fetch_and_add(&owed_count, -1);
 		__sync_fetch_and_add(&counters.shared_owed_taken, 1);
@@ -602,15 +635,21 @@ take_mapper_marks(struct inode *inode)
 		if (mm != 0)
 			any |= merge_marks(&acc, mm);
 	}
+	/* (readers of the file's mappings find these by its number: overflow_files) */
 	if (any)
-		mark_inode(inode, &acc);
+		mark_inode_only(inode, &acc);
 }
 
 static __always_inline void
 take_owed(struct inode *inode)
 {
-	if (owed_count > 0)
-		take_owed_inode(inode);
+	if (owed_count > 0 && take_owed_inode(inode)) {
+		struct fut_taint_mark *m = bpf_inode_storage_get(&inode_marks, inode, 0, 0);
+
+		if (m != 0)
+			mirror_mapped(inode, m);
+		drop_owed(inode);
+	}
 	if (overflow_used)
 		take_mapper_marks(inode);
 }

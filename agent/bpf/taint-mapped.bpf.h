@@ -66,6 +66,25 @@ mirror_mapped_inline(struct inode *inode, const struct fut_taint_mark *im)
 	else if (!added)
 		mapped_lost = 1;
 	merge_unrolled(&mapped_union, im);
+	{
+		__u32 uid = inode->i_uid.val;
+		struct fut_taint_mark *om = lookup_or_add(&mapped_by_owner, &uid, im, &added);
+
+		if (om != 0)
+			merge_unrolled(om, im);
+		else if (!added)
+			mapped_owner_lost = 1;
+	}
+	__sync_fetch_and_add(&mapped_gen, 1);
+}
+
+/* A mark owed to a file, or kept for its writable mappers beyond their slots (by device and
+ * inode number only: no inode here, tracing programs call this): readers beyond their slots
+ * take it (owed_union), readers with the file in a slot find it by the number. */
+static __always_inline void
+mirror_owed(const struct fut_taint_mark *m)
+{
+	merge_unrolled(&owed_union, m);
 	__sync_fetch_and_add(&mapped_gen, 1);
 }
 
@@ -113,26 +132,21 @@ marks_of_file(struct fut_taint_inode *key, struct fut_taint_mark *acc)
 	}
 }
 
-/* What the files the current process (@leader, flagged FUT_TAINT_TASK_SHARED_READ) mapped
- * shared got since it last looked, gathered in its shared_reads' scratch: returns 1 when the
- * process is to take that (current_mark() does, with merge_into_task(), in its own frame: the
- * callers' frames are deep). Only when mapped_gen moved, so a decision costs one load
- * otherwise. mapped_gen is read before the files: a mark mirrored meanwhile moves it
- * again and is taken at the next decision. (Tracing programs call this too: no inode
- * storage here. An exempt program is never flagged: its mappings are not noted, and an exec
- * into one drops the flag, lsm/bprm_committed_creds.) */
-static __noinline int
-take_mapped_marks(struct task_struct *leader)
+/* What the files a process mapped (@s, its shared_reads) got since it last looked, gathered
+ * in @s->scratch: returns 1 when the process is to take that (the caller does, with
+ * merge_into_task(), in its own frame: the callers' frames are deep). Only when mapped_gen
+ * moved, so a decision costs one load otherwise. mapped_gen is read before the files: a mark
+ * mirrored meanwhile moves it again and is taken at the next decision. (Tracing programs
+ * call this too: no inode storage here. An exempt program is never flagged: its mappings are
+ * not noted, and an exec into one drops the flag, lsm/bprm_committed_creds.) */
+static __always_inline int
+gather_mapped(struct fut_shared_reads *s)
 {
-	struct fut_shared_reads *s;
 	struct fut_taint_mark *acc;
 	__u64 gen = *(volatile __u64 *)&mapped_gen;
 	int i;
 
-	if (leader == 0)
-		return 0;
-	s = bpf_task_storage_get(&shared_reads, leader, 0, 0);
-	if (s == 0 || s->seen_gen == gen)
+	if (s->seen_gen == gen)
 		return 0;
 	/* gathered in the storage, not on the stack: the callers' frames are deep */
 	acc = &s->scratch;
@@ -140,8 +154,23 @@ take_mapped_marks(struct task_struct *leader)
 	for (i = 0; i < FUT_READ_SLOTS; i++)
 		if (s->inode[i] != 0)
 			marks_of_file(&s->file[i], acc);
-	if (s->overflow)
-		merge_marks(acc, &mapped_union);
+	if (s->overflow) {
+		merge_marks(acc, &owed_union);
+		if (s->owners_all || mapped_owner_lost) {
+			merge_marks(acc, &mapped_union);
+		} else {
+			for (i = 0; i < FUT_READ_OWNERS; i++) {
+				__u32 uid = s->owner[i] - 1;
+				struct fut_taint_mark *om;
+
+				if (s->owner[i] == 0)
+					continue;
+				om = bpf_map_lookup_elem(&mapped_by_owner, &uid);
+				if (om != 0)
+					merge_marks(acc, om);
+			}
+		}
+	}
 	if (mapped_lost && stronger(2, acc->file_class)) {
 		acc->file_class = 2;
 		acc->origin.dev = 0;
@@ -152,6 +181,117 @@ take_mapped_marks(struct task_struct *leader)
 		return 0;
 	__sync_fetch_and_add(&counters.mapped_pulled, 1);
 	return 1;
+}
+
+/* gather_mapped() for the current process, then the merge into its mark: global functions,
+ * verified once per program, not again at each of the many places current_mark() is inlined
+ * (the verifier walks a static one's loops at every call), and two of them, each called from
+ * the hook's frame, so that no chain of frames grows past 512 bytes. take_mapped_current()
+ * returns 1 when there is something to take; take_mapped_scratch() takes it. */
+__noinline int
+take_mapped_current(void)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct fut_shared_reads *s = bpf_task_storage_get(&shared_reads, t->group_leader, 0, 0);
+
+	if (s == 0)
+		return 0;
+	return gather_mapped(s);
+}
+
+__noinline int
+take_mapped_scratch(void)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct task_struct *leader = t->group_leader;
+	struct fut_shared_reads *s = bpf_task_storage_get(&shared_reads, leader, 0, 0);
+	struct fut_taint_mark *m = bpf_task_storage_get(&task_marks, leader, 0, 0);
+
+	/* merge_into_task() but for the files the process maps writable, which the caller owes
+	 * the new mark from its own frame (owe_shared_files() goes two frames deep) */
+	if (s == 0 || m == 0 || !merge_marks(m, &s->scratch))
+		return 0;
+	__sync_fetch_and_add(&counters.flowed, 1);
+	if (mm_lookup_all || (m->flags & FUT_TAINT_TASK_MM_SHARED)) {
+		__u64 key = (__u64)leader->mm;
+		struct fut_taint_mark *sm = key != 0 ? bpf_map_lookup_elem(&mm_marks, &key) : 0;
+
+		if (sm != 0)
+			merge_marks(sm, &s->scratch);
+	}
+	if (m->flags & FUT_TAINT_TASK_SHM_GROUP) {
+		int lost;
+		struct fut_taint_mark *gm = group_mark(leader, &lost);
+
+		if (gm != 0)
+			merge_marks(gm, &s->scratch);
+	}
+	return (m->flags & FUT_TAINT_TASK_SHARED_FILE) != 0;
+}
+
+/* The same for another process, @leader (one whose memory the current process reaches). */
+static __noinline int
+take_mapped_marks(struct task_struct *leader)
+{
+	struct fut_shared_reads *s;
+
+	if (leader == 0)
+		return 0;
+	s = bpf_task_storage_get(&shared_reads, leader, 0, 0);
+	if (s == 0)
+		return 0;
+	return gather_mapped(s);
+}
+
+/* @leader's process maps files shared (flagged). */
+static __always_inline int
+maps_shared(struct task_struct *leader)
+{
+	struct fut_taint_mark *m = bpf_task_storage_get(&task_marks, leader, 0, 0);
+
+	return m != 0 && (m->flags & FUT_TAINT_TASK_SHARED_READ);
+}
+
+/* take_mapped_marks() and the merge current_mark() makes, for another process (@leader):
+ * one whose memory the current process reaches. */
+static __always_inline void
+take_mapped_of(struct task_struct *leader)
+{
+	struct fut_shared_reads *s;
+
+	if (!maps_shared(leader) || !take_mapped_marks(leader))
+		return;
+	s = bpf_task_storage_get(&shared_reads, leader, 0, 0);
+	if (s != 0)
+		merge_into_task(leader, &s->scratch);
+}
+
+/* Process @leader reaches into the memory of one that maps files shared (ptrace, a
+ * /proc/PID/mem descriptor, process_vm_readv): what is written into those files later is in
+ * that memory, and which files the other maps later is not known here, so @leader takes every
+ * flagged file's mark (mapped_union) at its decisions from now on, as a process beyond its
+ * slots does: too much, never too little. Returns -ENOMEM when it cannot be noted. */
+static __noinline int
+read_all_mapped(struct task_struct *leader)
+{
+	struct fut_taint_mark *tm;
+	struct fut_shared_reads *s;
+
+	if (leader == 0)
+		return 0;
+	tm = bpf_task_storage_get(&task_marks, leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (tm == 0)
+		return -ENOMEM;
+	tm->flags |= FUT_TAINT_TASK_SHARED_READ;
+	s = bpf_task_storage_get(&shared_reads, leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (s == 0)
+		return -ENOMEM;
+	if (!s->overflow || !s->owners_all) {
+		s->overflow = 1;
+		s->owners_all = 1;
+		s->seen_gen = 0;
+	}
+	return 0;
 }
 
 /* Slot @i of @s when nobody maps its file any more (its inode's i_mmap tree is empty, read
@@ -211,6 +351,20 @@ note_shared_read(struct inode *inode)
 	/* the flag's store before the caller's load of the mark (mirror_mapped() orders the
 	 * other side) */
 	__sync_fetch_and_add(&counters.mapped_noted, 1);
+	/* Its memory is read by another process: its tracer (PEEKDATA asks no hook), or through
+	 * a /proc/PID/mem descriptor (mm_reached: proc_mem_io() makes such a reader take every
+	 * flagged file's mark). */
+	if (t->ptrace != 0 && t->parent != 0 &&
+	    (__u32)BPF_CORE_READ(t->parent, tgid) != agent_tgid &&
+	    read_all_mapped(t->parent->group_leader) != 0)
+		return -ENOMEM;
+	if (mm_shared_used) {
+		__u64 key = (__u64)BPF_CORE_READ(t, mm);
+		struct fut_taint_reached *w = key != 0 ? bpf_map_lookup_elem(&mm_reached, &key) : 0;
+
+		if (w != 0)
+			w->shared_read = 1;
+	}
 	id = inode_id(inode);
 	for (i = 0; i < FUT_READ_SLOTS; i++) {
 		if (s->inode[i] == addr && s->file[i].ino == id.ino && s->file[i].dev == id.dev)
@@ -228,10 +382,24 @@ note_shared_read(struct inode *inode)
 	if (slot >= 0 && slot < FUT_READ_SLOTS) {
 		s->file[slot] = id;
 		s->inode[slot] = addr;
-	} else if (!s->overflow) {
-		s->overflow = 1;
-		__sync_fetch_and_add(&counters.mapped_overflow, 1);
-		/* from now on it takes mapped_union: what was mirrored before too */
+	} else {
+		__u32 owner = inode->i_uid.val + 1;
+		int have = 0, free_owner = -1;
+
+		if (!s->overflow) {
+			s->overflow = 1;
+			__sync_fetch_and_add(&counters.mapped_overflow, 1);
+		}
+		/* it takes its files' owners' marks from now on: what was mirrored before too */
+		for (i = 0; i < FUT_READ_OWNERS; i++) {
+			have |= s->owner[i] == owner;
+			if (free_owner < 0 && s->owner[i] == 0)
+				free_owner = i;
+		}
+		if (!have && free_owner >= 0 && free_owner < FUT_READ_OWNERS)
+			s->owner[free_owner] = owner;
+		else if (!have)
+			s->owners_all = 1;
 		s->seen_gen = 0;
 	}
 	return 0;

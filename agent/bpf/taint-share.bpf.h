@@ -71,6 +71,11 @@ proc_mem_io(struct file *file, int mask)
 		copy = *sm;
 		taint_current(&copy);
 	}
+	/* a process that maps files shared others write into: what they write later is in the
+	 * memory read here (round 16) */
+	if ((mask & MAY_READ) && who != 0 && who->shared_read && !current_exempt() &&
+	    read_all_mapped(current_leader()) != 0)
+		return -ENOMEM;
 	if (m != 0 && sm != 0) {
 		copy = *m;
 		if (merge_mark(sm, &copy))
@@ -107,11 +112,14 @@ share_mm(struct task_struct *other)
 	reached = bpf_map_lookup_elem(&mm_reached, &key);
 	if (reached != 0 && om != 0 && (om->flags & FUT_TAINT_TASK_SHARED_FILE))
 		reached->shared_file = 1;
+	if (reached != 0 && om != 0 && (om->flags & FUT_TAINT_TASK_SHARED_READ))
+		reached->shared_read = 1;
 	if (reached == 0) {
 		xo = task_exe(other);
 		who.tgid = (__u32)BPF_CORE_READ(other, tgid);
 		who.exempt = xo != 0 && (xo->flags & FUT_TAINT_EXE_EXEMPT);
 		who.shared_file = om != 0 && (om->flags & FUT_TAINT_TASK_SHARED_FILE);
+		who.shared_read = om != 0 && (om->flags & FUT_TAINT_TASK_SHARED_READ);
 		BPF_CORE_READ_STR_INTO(&who.comm, other, comm);
 		if (bpf_map_update_elem(&mm_reached, &key, &who, BPF_NOEXIST) != 0 &&
 		    bpf_map_lookup_elem(&mm_reached, &key) == 0)

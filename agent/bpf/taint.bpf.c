@@ -294,9 +294,10 @@ BPF_PROG(fut_mmap_file,
 	 * buffer) or of anonymous memory returns at once. */
 	if (inode == 0 || (inode->i_mode & S_IFMT) != S_IFREG)
 		return 0;
-	/* Shared: what is written into the file later is read here with no hook (round 16);
-	 * noted first, then its mark is taken whatever the protection. */
-	followed = (flags & MAP_SHARED) && shared_read_followed(inode);
+	/* What is written into the file later is read here with no hook (round 16): through a
+	 * shared mapping, and through a private one too (its pages are the page cache's until
+	 * the process writes one); noted first, then its mark is taken whatever the protection. */
+	followed = shared_read_followed(inode);
 	if (followed) {
 		int r = note_shared_read(inode);
 
@@ -441,11 +442,25 @@ BPF_PROG(fut_file_ioctl, struct file *file, unsigned int cmd, unsigned long arg,
 static __always_inline int
 reach(struct task_struct *other)
 {
+	struct task_struct *self = bpf_get_current_task_btf();
 	int r = deny_reach(other);
 
-	if (r == 0)
-		flow_between(bpf_get_current_task_btf(), other);
-	return r;
+	if (r != 0)
+		return r;
+	/* what each side's shared mappings got since it last decided, so that the flow
+	 * carries it; a stopped process makes no decision of its own */
+	take_mapped_of(other->group_leader);
+	take_mapped_of(self->group_leader);
+	flow_between(self, other);
+	if ((__u32)(bpf_get_current_pid_tgid() >> 32) == agent_tgid ||
+	    (__u32)BPF_CORE_READ(other, tgid) == agent_tgid)
+		return 0;
+	/* and what is written into those files later, read from the other's memory */
+	if (maps_shared(other->group_leader) && read_all_mapped(self->group_leader) != 0)
+		return -ENOMEM;
+	if (maps_shared(self->group_leader) && read_all_mapped(other->group_leader) != 0)
+		return -ENOMEM;
+	return 0;
 }
 
 /* ptrace attach, process_vm_readv/writev and /proc/PID/mem (at open) ask for ATTACH access;
