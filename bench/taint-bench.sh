@@ -8,7 +8,8 @@
 # guest's dummy interface (192.0.2.1, TEST-NET-1; the guest has no network backend) with
 # bench/taint-connloop; and write+read of 64 bytes through a pipe and of an eventfd's
 # counter (file_permission on what is not a regular file), send+recv of 64 bytes on a unix
-# socket pair (bench/taint-ioloop). Rounds
+# socket pair (bench/taint-ioloop); and send+recv again by a process that maps a file shared
+# (round 16: its decisions look at the files it maps shared first). Rounds
 # alternate none/taint; figures are the median over rounds and the best round (other jobs
 # on the machine only ever add time), the ratio is taint/none. Goals (issue 14):
 # open/read/close <= 1.1x, connect/send <= 1.05x (pipe, eventfd: none set).
@@ -83,15 +84,17 @@ prog_ns() {
 	cat /proc/"$LPID"/fdinfo/* 2>/dev/null |
 		awk '$1 == "run_time_ns:" { t += $2 } $1 == "run_cnt:" { n += $2 } END { print t + 0, n + 0 }'
 }
-run() { # MODE: one line "MODE open NS connect NS send NS pipe NS eventfd NS unix NS"
-	local o c s pi ev un
+run() { # MODE: one line "MODE open NS connect NS send NS pipe NS eventfd NS unix NS mapped NS"
+	local o c s pi ev un ms
 	# pass 1 warms the dentry cache; pass 3 is reported
 	o=$("$loop" "$work/fs" "$files" 3 | awk '$1 == "pass" && $2 == 3 { print $3 }')
 	"$conn" 192.0.2.1 "$connects" >"$work/conn.out" || exit 1
 	read -r c s <<<"$(awk '{ v[$1] = $2 } END { print v["connect"], v["send"] }' "$work/conn.out")"
 	"$io" "$connects" >"$work/io.out" || exit 1
 	read -r pi ev un <<<"$(awk '{ v[$1] = $2 } END { print v["pipe"], v["eventfd"], v["unix"] }' "$work/io.out")"
-	echo "$1 $o $c $s $pi $ev $un"
+	"$conn" 192.0.2.1 "$connects" "$work/fs/mapped" >"$work/conn.out" || exit 1
+	ms=$(awk '$1 == "send" { print $2 }' "$work/conn.out")
+	echo "$1 $o $c $s $pi $ev $un $ms"
 }
 # stats: the programs' own time and calls per operation, one line "stats OPEN CONN IO
 # OPEN_CALLS CONN_CALLS IO_CALLS" (per open/read/close over the 3 passes, per iteration of
@@ -134,8 +137,9 @@ base = bool(sys.argv[2])
 stats = [[float(x) for x in l.split()[1:]] for l in open(sys.argv[3]) if l.startswith("stats ")]
 modes = ("none", "taint") + (("base",) if base else ())
 names = ("open/read/close", "connect+send+accept+close", "send+recv 64 B",
-         "pipe write+read 64 B", "eventfd write+read", "unix send+recv 64 B")
-goals = (1.1, 1.05, 1.05, None, None, None)
+         "pipe write+read 64 B", "eventfd write+read", "unix send+recv 64 B",
+         "send+recv, a shared mapping")
+goals = (1.1, 1.05, 1.05, None, None, None, None)
 # The median of each mode over rounds, and its best round (min): other jobs on the machine
 # only ever add time, so the best rounds are the least disturbed.
 for label, agg in (("median", statistics.median), ("best round", min)):

@@ -3,7 +3,9 @@
  * address of this machine: the guest's dummy 192.0.2.1), COUNT times: socket, connect,
  * send 64 bytes, accept, close (the "connect" figure); then on one connection COUNT times
  * send 64 bytes and receive them (the "send" figure). Prints "connect NS" and "send NS", the
- * mean cost of one round in nanoseconds. */
+ * mean cost of one round in nanoseconds. With a third argument MAPFILE the process first maps
+ * that file (made 4 KiB and writable by anyone) shared and read-only and keeps it mapped: with the
+ * programs loaded it is then one whose decisions look at the files it maps shared (round 16). */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -11,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,10 +46,19 @@ main(int argc, char **argv)
 	int l, c, a;
 	double t0;
 
-	if (argc != 3 || inet_pton(AF_INET, argv[1], &sa.sin_addr) != 1 ||
+	if ((argc != 3 && argc != 4) || inet_pton(AF_INET, argv[1], &sa.sin_addr) != 1 ||
 	    (count = strtol(argv[2], NULL, 10)) <= 0 || count > 10000000) {
-		fprintf(stderr, "usage: taint-connloop ADDR COUNT\n");
+		fprintf(stderr, "usage: taint-connloop ADDR COUNT [MAPFILE]\n");
 		return 2;
+	}
+	if (argc == 4) {
+		int fd = open(argv[3], O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+		/* writable by others: a file only root can write is not followed */
+		if (fd < 0 || fchmod(fd, 0666) != 0 || ftruncate(fd, 4096) != 0 ||
+		    mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED)
+			return die(argv[3]);
+		close(fd);
 	}
 	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(l, 128) != 0 ||
