@@ -6,6 +6,7 @@ when the send went out; exits 1 with "refused: ..." when it was refused (EPERM),
 setup error, 3 when the content never came.
 
   reader PATH READY MARKER           map PATH shared, read-only; READY made once mapped
+  reader-private PATH READY MARKER   the same with a private mapping
   reader-unmap PATH READY MARKER DIR N
                                      the same, then copy, unmap, close, unlink PATH and map
                                      N fresh files in DIR (kept mapped) before sending
@@ -17,11 +18,20 @@ setup error, 3 when the content never came.
   mprotect FILE                      map FILE private with no access, mprotect(PROT_READ),
                                      send what the mapping holds
   write-only FILE                    map FILE private PROT_WRITE only, send what it holds
+  target PATH DIR                    a process whose memory another reads: DIR/pid, waits for
+                                     DIR/opened, maps PATH shared, DIR/addr, then sleeps (it
+                                     makes no decision of its own)
+  reacher METHOD PATH DIR MARKER     starts a target (its child, as Yama's ptrace scope 1
+                                     allows) and reaches into it before it maps, by METHOD: peek (PTRACE_SEIZE, then PEEKDATA), vm-readv
+                                     (process_vm_readv at each look), proc-mem (/proc/PID/mem
+                                     opened first); reads the mapping until MARKER is there,
+                                     then sends it
 """
 import ctypes
 import mmap
 import os
 import socket
+import subprocess
 import sys
 import time
 
@@ -50,14 +60,14 @@ def send(data, tag):
     sys.exit(0)
 
 
-def shared_file(path, prot=mmap.PROT_READ):
-    flags = os.O_RDWR if prot & mmap.PROT_WRITE else os.O_RDONLY
+def shared_file(path, prot=mmap.PROT_READ, flags=mmap.MAP_SHARED):
+    how = os.O_RDWR if prot & mmap.PROT_WRITE else os.O_RDONLY
     if not os.path.exists(path):
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
         os.ftruncate(fd, SIZE)
         os.close(fd)
-    fd = os.open(path, flags)
-    return fd, mmap.mmap(fd, SIZE, mmap.MAP_SHARED, prot)
+    fd = os.open(path, how)
+    return fd, mmap.mmap(fd, SIZE, flags, prot)
 
 
 def wait_for(m, marker, secs=40):
@@ -83,11 +93,115 @@ def raw_map(path, prot):
     return fd, addr
 
 
+PTRACE_PEEKDATA, PTRACE_CONT, PTRACE_SEIZE, PTRACE_INTERRUPT = 2, 7, 0x4206, 0x4207
+libc.ptrace.restype = ctypes.c_long
+libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p]
+
+
+class IoVec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+
+
+libc.process_vm_readv.restype = ctypes.c_ssize_t
+libc.process_vm_readv.argtypes = [ctypes.c_int, ctypes.POINTER(IoVec), ctypes.c_ulong,
+                                  ctypes.POINTER(IoVec), ctypes.c_ulong, ctypes.c_ulong]
+
+
+def ptrace(req, pid, addr=0, data=0):
+    ctypes.set_errno(0)
+    r = libc.ptrace(req, pid, addr, data)
+    if r == -1 and ctypes.get_errno() != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+    return r
+
+
+def wait_file(path, secs=40):
+    end = time.time() + secs
+    while not os.path.exists(path):
+        if time.time() > end:
+            print("no", path, flush=True)
+            sys.exit(2)
+        time.sleep(0.05)
+    with open(path) as f:
+        return f.read().strip()
+
+
+def put(path, text):
+    with open(path + ".tmp", "w") as f:
+        f.write(text)
+    os.rename(path + ".tmp", path)
+
+
+def target(path, folder):
+    put(os.path.join(folder, "pid"), str(os.getpid()))
+    wait_file(os.path.join(folder, "opened"))
+    _, m = shared_file(path)
+    addr = None
+    # the mapping's address, from /proc/self/maps (a read-only mapping has no writable buffer)
+    for line in open("/proc/self/maps"):
+        if line.rstrip().endswith(path):
+            addr = int(line.split("-")[0], 16)
+    put(os.path.join(folder, "addr"), str(addr))
+    time.sleep(120)
+
+
+def reacher(method, path, folder, marker):
+    child = subprocess.Popen([sys.executable, os.path.abspath(__file__), "target", path, folder])
+    pid = int(wait_file(os.path.join(folder, "pid")))
+    if pid != child.pid:
+        print("the target is not the child", flush=True)
+        sys.exit(2)
+    word = ctypes.sizeof(ctypes.c_long)
+    mem = None
+    if method == "peek":
+        ptrace(PTRACE_SEIZE, pid)
+    elif method == "proc-mem":
+        mem = os.open("/proc/%d/mem" % pid, os.O_RDONLY)
+    put(os.path.join(folder, "opened"), "1")
+    addr = int(wait_file(os.path.join(folder, "addr")))
+    end = time.time() + 40
+    data = b""
+    while time.time() < end:
+        if method == "peek":
+            ptrace(PTRACE_INTERRUPT, pid)
+            os.waitpid(pid, 0)
+            data = b"".join(
+                (ptrace(PTRACE_PEEKDATA, pid, addr + off) & (2**(8 * word) - 1)).to_bytes(
+                    word, sys.byteorder) for off in range(0, 128, word))
+            ptrace(PTRACE_CONT, pid)
+        elif method == "proc-mem":
+            data = os.pread(mem, 128, addr)
+        else:
+            buf = ctypes.create_string_buffer(128)
+            local = IoVec(ctypes.cast(buf, ctypes.c_void_p), 128)
+            remote = IoVec(addr, 128)
+            n = libc.process_vm_readv(pid, ctypes.byref(local), 1, ctypes.byref(remote), 1, 0)
+            if n < 0:
+                print("process_vm_readv:", os.strerror(ctypes.get_errno()), flush=True)
+                sys.exit(2)
+            data = buf.raw[:n]
+        if marker in data:
+            break
+        time.sleep(0.1)
+    else:
+        print("the content never came", flush=True)
+        sys.exit(3)
+    child.kill()
+    child.wait()
+    send(data.rstrip(b"\0"), "reacher " + method)
+
+
 def main(argv):
     mode, args = argv[1], argv[2:]
     if mode == "reader":
         path, ready, marker = args
         _, m = shared_file(path)
+        touch(ready)
+        send(wait_for(m, marker.encode()), mode)
+    elif mode == "reader-private":
+        path, ready, marker = args
+        _, m = shared_file(path, mmap.PROT_READ, mmap.MAP_PRIVATE)
         touch(ready)
         send(wait_for(m, marker.encode()), mode)
     elif mode == "reader-unmap":
@@ -134,6 +248,10 @@ def main(argv):
     elif mode == "write-only":
         _, addr = raw_map(args[0], mmap.PROT_WRITE)
         send(ctypes.string_at(addr, os.path.getsize(args[0])), mode)
+    elif mode == "target":
+        target(*args)
+    elif mode == "reacher":
+        reacher(args[0], args[1], args[2], args[3].encode())
     else:
         print("unknown mode", mode, file=sys.stderr)
         sys.exit(2)

@@ -4,10 +4,13 @@
 # /dev/shm, `dd` (tainted by reading the Class II file) wrote the file into it, and python3
 # sent it to the network. Now the file is flagged when it is mapped shared, the marks it takes
 # afterwards are kept by inode for its readers, and a reader takes them at its next decision:
-# its send is refused and logged. Covered: a write() into the mapped file, a store through
+# its send is refused and logged. Covered: a write() into the mapped file (shared or
+# private), a store through
 # another process's shared writable mapping, a reader that copied, unmapped and removed the
 # file before sending (its slot freed once nobody maps the file), more files mapped than
-# slots, a forked child of the reader, an mmap(PROT_NONE) made readable by mprotect, and a
+# slots, a forked child of the reader, another process reading the mapping out of the
+# reader's memory (ptrace PEEKDATA, process_vm_readv, /proc/PID/mem), an mmap(PROT_NONE) made
+# readable by mprotect, and a
 # PROT_WRITE-only private mapping (readable on x86). A reader whose file only ever gets
 # untainted content still sends.
 # e2e-timeout: 600
@@ -120,6 +123,26 @@ taint_into "$maps/many/m-16"
 refused many "$b"
 [ "$(ft_status taint_mapped_overflow)" -ge 1 ] ||
 	fail "many: no process counted beyond its slots: $("$FUTARI" status --json)"
+# ... but only by the marks of files of the same owners: another user's reader with 17 files
+# of its own mapped is not tainted by hanako's marked files, and sends what it got.
+e2e_add_user jiro
+mkdir -p "$maps/many-jiro" && chown jiro "$maps/many-jiro"
+rm -f "$maps/many-jiro.ready"
+e2e_as jiro timeout 60 python3 "$R" reader-many "$maps/many-jiro" 17 "$maps/many-jiro/ready" JIRO29-DATA >"$E2E_SCRATCH/many-jiro.out" 2>&1 &
+RPID=$!
+for ((i = 0; i < 200; i++)); do
+	[ -e "$maps/many-jiro/ready" ] && break
+	sleep 0.1
+done
+[ -e "$maps/many-jiro/ready" ] || fail "many-jiro: the reader never mapped: $(cat "$E2E_SCRATCH/many-jiro.out")"
+taint_into "$maps/many/m-3"
+e2e_as jiro sh -c "printf 'JIRO29-DATA public\n' | dd of='$maps/many-jiro/m-16' conv=notrunc status=none"
+rc=0
+wait "$RPID" || rc=$?
+[ "$rc" -eq 0 ] || fail "many-jiro: another user's reader beyond its slots was refused (exit $rc): $(cat "$E2E_SCRATCH/many-jiro.out")"
+grep -q JIRO29-DATA "$recv" || fail "many-jiro: the listener did not receive it"
+: >"$recv"
+note "many-jiro: another user's reader beyond its slots, untouched by hanako's marks, sends"
 
 # The reader's child, made by fork() after the mapping: it reads and sends.
 b=$(denials)
@@ -154,3 +177,30 @@ wait "$RPID" || rc=$?
 [ "$rc" -eq 0 ] || fail "clean2: refused (exit $rc): $(cat "$E2E_SCRATCH/clean2.out")"
 grep -q CLEAN29B-DATA "$recv" || fail "clean2: the listener did not receive it"
 note "clean2: a reader of untainted content still sends"
+
+# Another process reads the mapping out of the reader's memory, having reached into it (as
+# its parent) before the reader mapped the file: with ptrace PEEKDATA (no hook after the
+# attach), with process_vm_readv, through a /proc/PID/mem descriptor opened first. The reader
+# itself makes no decision (it sleeps); the reaching process takes the marks.
+for method in peek vm-readv proc-mem; do
+	b=$(denials)
+	d=$maps/reach-$method
+	mkdir -p "$d" && chown hanako "$d"
+	e2e_as hanako timeout 60 python3 "$R" reacher "$method" "$maps/reach-$method.bin" "$d" "$MARKER" >"$E2E_SCRATCH/reach-$method.out" 2>&1 &
+	RPID=$!
+	for ((i = 0; i < 200; i++)); do
+		[ -e "$d/addr" ] && break
+		kill -0 "$RPID" 2>/dev/null || fail "reach-$method: ended before the target mapped: $(cat "$E2E_SCRATCH/reach-$method.out")"
+		sleep 0.1
+	done
+	[ -e "$d/addr" ] || fail "reach-$method: the target never mapped its file"
+	taint_into "$maps/reach-$method.bin"
+	refused "reach-$method" "$b"
+done
+
+# A private mapping shows the file's later writes too (its pages are the page cache's until the
+# process writes one): MAP_PRIVATE first, then the tainted dd, then the send.
+b=$(denials)
+reader private reader-private "$maps/private.bin" "$maps/private.ready" "$MARKER"
+taint_into "$maps/private.bin"
+refused private "$b"
