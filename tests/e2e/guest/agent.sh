@@ -151,10 +151,11 @@ fe_start_agent() {
 	# so the agent's log still reaches the artifacts (bash runs it once the running command
 	# returns; the guest kills the group 5 s after the TERM).
 	trap 'echo "FAIL: scenario stopped by SIGTERM (over its e2e-timeout?)" >&2; exit 124' TERM
-	local i=0
+	# (bounded by time, 180 s: with [upload] futarid loads the BPF LSM programs before its
+	# socket, and the kernel's verifier takes about a minute for them under TCG)
+	local until=$((SECONDS + 180))
 	while [ ! -S "$FE_SOCK" ]; do
-		i=$((i + 1))
-		if [ $i -gt 300 ] || ! kill -0 "$AGENT_PID" 2>/dev/null; then
+		if [ "$SECONDS" -gt "$until" ] || ! kill -0 "$AGENT_PID" 2>/dev/null; then
 			tail -n 20 "$FE_AGENT_LOG" >&2
 			fail "futarid did not start (see the lines above)"
 		fi

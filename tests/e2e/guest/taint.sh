@@ -1,4 +1,4 @@
-# Helpers for the BPF LSM taint scenarios (22, 24, 28), sourced after guest/agent.sh:
+# Helpers for the BPF LSM taint scenarios (22, 24, 28, 29), sourced after guest/agent.sh:
 #   . "$E2E_SRCDIR/guest/taint.sh"
 #
 # NETWORK RULE: the guest has no network backend (no -nic/-netdev in the harness); only lo
@@ -140,4 +140,18 @@ ft_learner_idle() {
 		sleep 0.5
 	done
 	fail "the learner was still behind after 240 s ($w opens waiting; taint: pending marks $(ft_status taint_pending_set), resolved $(ft_status taint_resolved); agent threads: $(for t in /proc/"$AGENT_PID"/task/*; do printf '%s:%s ' "$(cat "$t/comm")" "$(cat "$t/wchan")"; done))"
+}
+
+# denials: how many bpf-lsm upload.denied records the log holds.
+denials() { cat "$FE_LOG"/egress-*.jsonl | grep -c '"upload.denied".*bpf-lsm' || true; }
+
+# denied_since COUNT WHAT: one more bpf-lsm upload.denied than COUNT appears within 5 s, or
+# fail with WHAT.
+denied_since() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ "$(denials)" -gt "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "$2"
 }

@@ -37,7 +37,6 @@ status() { ft_status "$1"; }
 # so a scenario stopped over time says where it was.
 phase() { note "[$SECONDS s] $*"; }
 
-denials() { cat "$FE_LOG"/egress-*.jsonl | grep -c '"upload.denied".*bpf-lsm' || true; }
 pendings() { cat "$FE_LOG"/egress-*.jsonl | grep '"upload.denied".*bpf-lsm' | grep -c 'not yet classified' || true; }
 # race NAME N SENDER: as hanako, N times: write a fresh Class I file and at once run SENDER
 # on it ($F in SENDER). Every try must fail, deliver nothing, and be logged.

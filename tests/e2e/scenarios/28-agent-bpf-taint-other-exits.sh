@@ -92,7 +92,6 @@ e2e_as hanako cp "$U/notice.txt" "$share/notice-copy.txt" ||
 	fail "an untainted cp to the share failed"
 grep -q PUBLIC28 "$back/notice-copy.txt" || fail "the untainted copy did not reach the share"
 
-denials() { cat "$FE_LOG"/egress-*.jsonl | grep -c '"upload.denied".*bpf-lsm' || true; }
 # logged_since BEFORE WHAT: wait (5 s at most) for more bpf-lsm upload.denied records than
 # BEFORE; fail naming WHAT when none came.
 logged_since() {

@@ -33,15 +33,6 @@ mkdir -p "$maps" && chown hanako "$maps"
 ft_start_agent 29
 ft_prime "$f"
 
-denials() { cat "$FE_LOG"/egress-*.jsonl | grep -c '"upload.denied".*bpf-lsm' || true; }
-denied_since() {
-	local i
-	for ((i = 0; i < 50; i++)); do
-		[ "$(denials)" -gt "$1" ] && return 0
-		sleep 0.1
-	done
-	fail "$2"
-}
 # reader NAME MODE ARGS…: map-reader.py in the background as hanako (RPID), logging to
 # $E2E_SCRATCH/NAME.out; waits for its READY file ($maps/NAME.ready).
 reader() {
@@ -70,15 +61,21 @@ refused() {
 # a tainted writer: dd reads the Class II file and writes it into FILE in place
 taint_into() { e2e_as hanako dd if="$f" of="$1" conv=notrunc status=none || fail "dd into $1 failed"; }
 
-# A clean reader first: its file only gets untainted content, and it sends.
-reader clean reader "$maps/clean.bin" "$maps/clean.ready" CLEAN29-DATA
-e2e_as hanako sh -c "printf 'CLEAN29-DATA public\n' | dd of='$maps/clean.bin' conv=notrunc status=none"
-rc=0
-wait "$RPID" || rc=$?
-[ "$rc" -eq 0 ] || fail "clean: an untainted shared mapping's reader was refused (exit $rc): $(cat "$E2E_SCRATCH/clean.out")"
-grep -q CLEAN29-DATA "$recv" || fail "clean: the listener did not receive the clean content"
-: >"$recv"
-note "clean: a reader of untainted content sends"
+# clean_reader NAME DATA: a reader whose file only gets untainted content (DATA, by an
+# untainted dd) sends it.
+clean_reader() {
+	local rc=0
+	reader "$1" reader "$maps/$1.bin" "$maps/$1.ready" "$2"
+	e2e_as hanako sh -c "printf '%s public\n' '$2' | dd of='$maps/$1.bin' conv=notrunc status=none"
+	wait "$RPID" || rc=$?
+	[ "$rc" -eq 0 ] || fail "$1: an untainted mapping's reader was refused (exit $rc): $(cat "$E2E_SCRATCH/$1.out")"
+	grep -q "$2" "$recv" || fail "$1: the listener did not receive the clean content"
+	: >"$recv"
+	note "$1: a reader of untainted content sends"
+}
+
+# A clean reader first.
+clean_reader clean CLEAN29-DATA
 
 # write(): the reader maps first, the tainted dd writes into the file, the reader sends.
 b=$(denials)
@@ -170,13 +167,7 @@ denied_since "$b" "write-only: no upload.denied logged"
 note "write-only: refused, logged"
 
 # And a clean reader still sends after all that (no mark left behind on its own file).
-reader clean2 reader "$maps/clean2.bin" "$maps/clean2.ready" CLEAN29B-DATA
-e2e_as hanako sh -c "printf 'CLEAN29B-DATA public\n' | dd of='$maps/clean2.bin' conv=notrunc status=none"
-rc=0
-wait "$RPID" || rc=$?
-[ "$rc" -eq 0 ] || fail "clean2: refused (exit $rc): $(cat "$E2E_SCRATCH/clean2.out")"
-grep -q CLEAN29B-DATA "$recv" || fail "clean2: the listener did not receive it"
-note "clean2: a reader of untainted content still sends"
+clean_reader clean2 CLEAN29B-DATA
 
 # Another process reads the mapping out of the reader's memory, having reached into it (as
 # its parent) before the reader mapped the file: with ptrace PEEKDATA (no hook after the
