@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Part of taint.bpf.c: readers of shared file mappings (round 16). A process that maps a file
- * MAP_SHARED sees what any other process writes into the file later, with no hook of its own:
- * "map first, then taint". The file is flagged when the mapping is made (mapped_shared),
- * every mark it takes afterwards is copied by device and inode number (mapped_marks), and the
- * mapping process notes the file (shared_reads) and takes those marks at each decision
- * (current_mark()). Maps in taint-common.bpf.h. Included once, by taint.bpf.c only, after
+/* Part of taint.bpf.c: readers of file mappings (round 16). A process that maps a file sees
+ * what any other process writes into the file later, with no hook of its own (a private
+ * mapping too, until it writes a page): "map first, then taint". The file is flagged when
+ * the mapping is made (mapped_shared), every mark it takes afterwards is copied by device and
+ * inode number (mapped_marks), and the mapping process notes the file (shared_reads) and
+ * takes those marks at each decision (current_mark()). Maps in taint-common.bpf.h. Included once, by taint.bpf.c only, after
  * taint-flow.bpf.h (which calls in here through the declarations at its top). */
 #pragma once
 
