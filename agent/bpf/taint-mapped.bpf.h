@@ -4,8 +4,9 @@
  * mapping too, until it writes a page): "map first, then taint". The file is flagged when
  * the mapping is made (mapped_shared), every mark it takes afterwards is copied by device and
  * inode number (mapped_marks), and the mapping process notes the file (shared_reads) and
- * takes those marks at each decision (current_mark()). Maps in taint-common.bpf.h. Included once, by taint.bpf.c only, after
- * taint-flow.bpf.h (which calls in here through the declarations at its top). */
+ * takes those marks at each decision (current_mark()). Maps in taint-common.bpf.h.
+ * Included once, by taint.bpf.c only, after taint-flow.bpf.h (which calls in here through
+ * the declarations at its top). */
 #pragma once
 
 /* Merges @from into @to without a loop (bpf_find_vma()'s callback may not loop on 6.1): the
