@@ -64,44 +64,42 @@ merge(struct fut_taint_mark *to, const struct fut_taint_mark *from)
 	return changed;
 }
 
+/* The entry of @key in hash @map takes @m (made when there is none). FALSE when the map
+ * cannot take it. */
+static gboolean
+merge_into_entry(int map, const void *key, const struct fut_taint_mark *m)
+{
+	struct fut_taint_mark cur = {0};
+
+	if (bpf_map_lookup_elem(map, key, &cur) != 0)
+		memset(&cur, 0, sizeof cur);
+	merge(&cur, m);
+	return bpf_map_update_elem(map, key, &cur, BPF_ANY) == 0;
+}
+
 void
 fut_taint_mirror_mapped(FutTaint *t, int fd, const struct fut_taint_mark *m)
 {
-	struct fut_taint_mark cur = {0};
 	struct fut_taint_inode id = {0};
-	guint32 flag = 0;
-	int marks = bpf_map__fd(t->skel->maps.mapped_marks);
+	struct statx stx;
+	guint32 flag = 0, uid;
 
 	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.mapped_shared), &fd, &flag) != 0 ||
 	    flag == 0)
 		return;
-	if (!fut_taint_inode_of_fd_nosync(fd, &id, NULL)) {
+	/* one statx for the number and the owner, from cached attributes (as
+	 * fut_taint_inode_of_fd_nosync(): a network filesystem's server is never asked) */
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_INO | STATX_UID, &stx) != 0) {
 		__atomic_store_n(&t->skel->bss->mapped_lost, 1, __ATOMIC_SEQ_CST);
 	} else {
-		if (bpf_map_lookup_elem(marks, &id, &cur) != 0)
-			memset(&cur, 0, sizeof cur);
-		merge(&cur, m);
-		if (bpf_map_update_elem(marks, &id, &cur, BPF_ANY) != 0)
+		id.ino = stx.stx_ino;
+		id.dev = (guint32)((stx.stx_dev_major << 20) | (stx.stx_dev_minor & 0xfffff));
+		uid = stx.stx_uid;
+		if (!merge_into_entry(bpf_map__fd(t->skel->maps.mapped_marks), &id, m))
 			__atomic_store_n(&t->skel->bss->mapped_lost, 1, __ATOMIC_SEQ_CST);
-	}
-	{
-		/* and by its owner (mapped_by_owner): what processes beyond their slots take */
-		struct statx stx;
-		int owners = bpf_map__fd(t->skel->maps.mapped_by_owner);
-		guint32 uid;
-
-		memset(&cur, 0, sizeof cur);
-		if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_UID, &stx) != 0) {
+		/* and by its owner: what processes beyond their slots take */
+		if (!merge_into_entry(bpf_map__fd(t->skel->maps.mapped_by_owner), &uid, m))
 			__atomic_store_n(&t->skel->bss->mapped_owner_lost, 1, __ATOMIC_SEQ_CST);
-		} else {
-			uid = stx.stx_uid;
-			if (bpf_map_lookup_elem(owners, &uid, &cur) != 0)
-				memset(&cur, 0, sizeof cur);
-			merge(&cur, m);
-			if (bpf_map_update_elem(owners, &uid, &cur, BPF_ANY) != 0)
-				__atomic_store_n(&t->skel->bss->mapped_owner_lost, 1,
-				                 __ATOMIC_SEQ_CST);
-		}
 	}
 	g_mutex_lock(&t->lock);
 	merge(&t->skel->bss->mapped_union, m);
