@@ -26,6 +26,7 @@ char LICENSE[] SEC("license") = "GPL";
 #include "taint-common.bpf.h"
 #include "taint-pending.bpf.h"
 #include "taint-flow.bpf.h"
+#include "taint-mappers.bpf.h"
 #include "taint-mapped.bpf.h"
 #include "taint-net.bpf.h"
 #include "taint-share.bpf.h"
