@@ -19,6 +19,8 @@
 #define PROT_EXEC           0x4
 #define MAP_SHARED          0x1
 #define MAP_SHARED_VALIDATE 0x3
+#define SHM_RDONLY          010000
+#define SB_KERNMOUNT        (1 << 22)
 #define S_IFMT              00170000
 #define S_IFSOCK            0140000
 #define S_IFREG             0100000
@@ -539,6 +541,32 @@ static __always_inline int
 stronger(__u32 a, __u32 b)
 {
 	return a != 0 && (b == 0 || a < b);
+}
+
+/* @file (with @inode) is a process's attachment of a SysV shared memory segment (shmat(2)):
+ * a file on the kernel's internal shmem (or hugetlbfs) mount whose operations are not its
+ * inode's (shm_file_operations wrap the segment's own file). An anonymous shared mapping and
+ * a memfd, on the same mount, use their inode's operations. */
+static __always_inline int
+sysv_shm_file(struct file *file, struct inode *inode)
+{
+	if (!(BPF_CORE_READ(inode, i_sb, s_flags) & SB_KERNMOUNT))
+		return 0;
+	return (__u64)BPF_CORE_READ(file, f_op) != (__u64)BPF_CORE_READ(inode, i_fop);
+}
+
+/* The key a SysV segment is followed by (for its readers, mapped_marks; for its writers'
+ * debts, owed_files). Its inode number is the segment's IPC id, 0 for the first segment, on
+ * the kernel's shmem mount, where memfds and anonymous shared memory live too: the top bit
+ * keeps it apart from those and from "no file" (0). */
+static __always_inline struct fut_taint_inode
+sysv_id(__u64 ino, __u32 dev)
+{
+	struct fut_taint_inode id = {};
+
+	id.ino = ino | (1ULL << 63);
+	id.dev = dev;
+	return id;
 }
 
 static __always_inline struct task_struct *

@@ -8,6 +8,8 @@ static __always_inline void mirror_mapped_inline(struct inode *inode,
                                                  const struct fut_taint_mark *im);
 static __noinline void mirror_mapped(struct inode *inode, const struct fut_taint_mark *im);
 static __always_inline void mirror_owed(const struct fut_taint_mark *m);
+static __always_inline void
+mirror_by_id(struct fut_taint_inode *id, __u32 uid, const struct fut_taint_mark *im);
 __noinline int take_mapped_current(void);
 __noinline int take_mapped_scratch(void);
 
@@ -140,6 +142,14 @@ mark_shared_vma(struct task_struct *task, struct vm_area_struct *vma, void *data
 		}
 	}
 	__sync_fetch_and_add(&counters.flowed, 1);
+	/* A SysV segment's readers attached with no mmap_file check to flag it (shmat): they
+	 * find its marks by its own key (taint-sysv.bpf.h), where its marks always go. */
+	if (sysv_shm_file(file, inode)) {
+		struct fut_taint_inode sid = sysv_id(inode->i_ino, inode->i_sb->s_dev);
+
+		mirror_by_id(&sid, inode->i_uid.val, im);
+		return 0;
+	}
 	mirror_mapped_inline(inode, im);
 	return 0;
 }

@@ -40,18 +40,39 @@ merge_unrolled(struct fut_taint_mark *to, const struct fut_taint_mark *from)
 	}
 }
 
+/* A file mapped by readers (@id, owned by @uid) took a mark, @im: it is copied into
+ * mapped_marks, mapped_union and mapped_by_owner, and the readers are told (mapped_gen). */
+static __always_inline void
+mirror_by_id(struct fut_taint_inode *id, __u32 uid, const struct fut_taint_mark *im)
+{
+	struct fut_taint_mark *mm, *om;
+	int added;
+
+	/* (an inode's mark has no flags: @im goes in as it is) */
+	mm = lookup_or_add(&mapped_marks, id, im, &added);
+	if (mm != 0)
+		merge_unrolled(mm, im);
+	else if (!added)
+		mapped_lost = 1;
+	merge_unrolled(&mapped_union, im);
+	om = lookup_or_add(&mapped_by_owner, &uid, im, &added);
+	if (om != 0)
+		merge_unrolled(om, im);
+	else if (!added)
+		mapped_owner_lost = 1;
+	__sync_fetch_and_add(&mapped_gen, 1);
+}
+
 /* Regular file @inode took a mark, @im (its inode storage, stored before this is called).
- * When a process maps it shared (flagged), the mark is copied into mapped_marks and the
- * readers are told (mapped_gen). The locked add before the flag's load orders the mark's store
- * before it: a process flagging the file at the same time either is seen here or sees the
- * mark at its mapping (note_shared_read()). */
+ * When a process maps it shared (flagged), the mark is copied for its readers
+ * (mirror_by_id()). The locked add before the flag's load orders the mark's store before it:
+ * a process flagging the file at the same time either is seen here or sees the mark at its
+ * mapping (note_shared_read()). */
 static __always_inline void
 mirror_mapped_inline(struct inode *inode, const struct fut_taint_mark *im)
 {
 	struct fut_taint_inode id;
-	struct fut_taint_mark *mm;
 	__u32 *flag;
-	int added;
 
 	if (inode == 0 || (inode->i_mode & S_IFMT) != S_IFREG)
 		return;
@@ -60,23 +81,7 @@ mirror_mapped_inline(struct inode *inode, const struct fut_taint_mark *im)
 	if (flag == 0 || *flag == 0)
 		return;
 	id = inode_id(inode);
-	/* (an inode's mark has no flags: @im goes in as it is) */
-	mm = lookup_or_add(&mapped_marks, &id, im, &added);
-	if (mm != 0)
-		merge_unrolled(mm, im);
-	else if (!added)
-		mapped_lost = 1;
-	merge_unrolled(&mapped_union, im);
-	{
-		__u32 uid = inode->i_uid.val;
-		struct fut_taint_mark *om = lookup_or_add(&mapped_by_owner, &uid, im, &added);
-
-		if (om != 0)
-			merge_unrolled(om, im);
-		else if (!added)
-			mapped_owner_lost = 1;
-	}
-	__sync_fetch_and_add(&mapped_gen, 1);
+	mirror_by_id(&id, inode->i_uid.val, im);
 }
 
 /* A mark owed to a file, or kept for its writable mappers beyond their slots (by device and
@@ -318,29 +323,21 @@ reclaim_read_slot(struct fut_shared_reads *s, int i)
 	return 1;
 }
 
-/* Regular file @inode, which an unprivileged user can write, is being mapped MAP_SHARED by
- * the current process (lsm/mmap_file, before the mapping exists): flagged and noted in the
- * process's slots; the caller then takes its mark whatever the protection (a PROT_NONE
- * mapping can be made readable by mprotect later). Slots whose file nobody maps any more are
- * freed when none is free, their files' marks kept in the process's storage (held) for its
- * next decision. Returns 0, or -ENOMEM when it cannot be followed (no memory for the
- * storage): then it is not mapped. */
-static __noinline int
-note_shared_read(struct inode *inode)
+/* The current process maps file @id (@addr: its inode's address, @owner: its owner's uid),
+ * which an unprivileged user can write (note_shared_read(); note_sysv_read() for SysV shared
+ * memory): noted in the process's slots. Slots whose file nobody maps any more are freed
+ * when none is free, their files' marks kept in the process's storage (held) for its next
+ * decision; no slot free: the process takes its files' owners' marks from then on. Returns
+ * 0, or -ENOMEM when it cannot be followed (no memory for the storage): then it is not
+ * mapped. */
+static __always_inline int
+note_read_slot(struct fut_taint_inode id, __u64 addr, __u32 owner_uid)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct fut_taint_mark *tm;
 	struct fut_shared_reads *s;
-	struct fut_taint_inode id;
-	__u64 addr = (__u64)inode;
-	__u32 *flag;
 	int i, slot = -1;
 
-	if (inode == 0)
-		return 0;
-	flag = bpf_inode_storage_get(&mapped_shared, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (flag == 0)
-		return -ENOMEM;
 	tm = bpf_task_storage_get(&task_marks, t->group_leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (tm == 0)
 		return -ENOMEM;
@@ -348,9 +345,8 @@ note_shared_read(struct inode *inode)
 	s = bpf_task_storage_get(&shared_reads, t->group_leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (s == 0)
 		return -ENOMEM;
-	*flag = 1;
-	/* the flag's store before the caller's load of the mark (mirror_mapped() orders the
-	 * other side) */
+	/* a locked add: the caller's flag store is ordered before its load of the mark
+	 * (mirror_mapped_inline() orders the other side) */
 	__sync_fetch_and_add(&counters.mapped_noted, 1);
 	/* Its memory is read by another process: its tracer (PEEKDATA asks no hook), or through
 	 * a /proc/PID/mem descriptor (mm_reached: proc_mem_io() makes such a reader take every
@@ -366,7 +362,6 @@ note_shared_read(struct inode *inode)
 		if (w != 0)
 			w->shared_read = 1;
 	}
-	id = inode_id(inode);
 	for (i = 0; i < FUT_READ_SLOTS; i++) {
 		if (s->inode[i] == addr && s->file[i].ino == id.ino && s->file[i].dev == id.dev)
 			return 0; /* noted already */
@@ -384,7 +379,7 @@ note_shared_read(struct inode *inode)
 		s->file[slot] = id;
 		s->inode[slot] = addr;
 	} else {
-		__u32 owner = inode->i_uid.val + 1;
+		__u32 owner = owner_uid + 1;
 		int have = 0, free_owner = -1;
 
 		if (!s->overflow) {
@@ -404,6 +399,27 @@ note_shared_read(struct inode *inode)
 		s->seen_gen = 0;
 	}
 	return 0;
+}
+
+/* Regular file @inode, which an unprivileged user can write, is being mapped MAP_SHARED by
+ * the current process (lsm/mmap_file, before the mapping exists): flagged, so its later marks
+ * are copied for its readers, and noted in the process's slots (note_read_slot()); the caller
+ * then takes its mark whatever the protection (a PROT_NONE mapping can be made readable by
+ * mprotect later). Returns 0, or -ENOMEM when it cannot be followed: then it is not mapped. */
+static __noinline int
+note_shared_read(struct inode *inode)
+{
+	__u32 *flag;
+
+	if (inode == 0)
+		return 0;
+	flag = bpf_inode_storage_get(&mapped_shared, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (flag == 0)
+		return -ENOMEM;
+	/* before the slot (note_read_slot()'s locked add orders it before the caller's load of
+	 * the mark); a flag left set when the slot cannot be noted costs copies, never a leak */
+	*flag = 1;
+	return note_read_slot(inode_id(inode), (__u64)inode, inode->i_uid.val);
 }
 
 /* The current process runs a program whose shared mappings are not followed: an exempt

@@ -78,7 +78,6 @@ take_mapper_marks(struct inode *inode)
 		mark_inode_only(inode, &acc);
 }
 
-
 /* Notes process @who (a mapper_marks key) in overflow_files as one whose marks file @key
  * takes at its next read or mapping. Returns 1 when it cannot be noted (the map full, or
  * FUT_MAPPERS others noted there). Global: verified once. */
@@ -172,17 +171,16 @@ trace_shared_files(struct task_struct *tracer, struct task_struct *tracee)
 }
 
 /* The current process, traced, maps a file shared and writable while it carries no mark
- * (@inode): its tracer's marks must reach the file (trace_shared_files()). Returns -ENOMEM
+ * (@key): its tracer's marks must reach the file (trace_shared_files()). Returns -ENOMEM
  * when that cannot be noted (the mapping is refused). */
 static __always_inline int
-note_traced_mapping(struct inode *inode)
+note_traced_mapping(struct fut_taint_inode *key)
 {
 	struct task_struct *t = bpf_get_current_task_btf(), *tracer;
 	struct fut_shared_maps *st;
-	struct fut_taint_inode key;
 	struct fut_mapper me;
 
-	if (t->ptrace == 0 || inode == 0)
+	if (t->ptrace == 0 || key == 0)
 		return 0;
 	tracer = t->parent;
 	if (tracer == 0 || (__u32)BPF_CORE_READ(tracer, tgid) == agent_tgid)
@@ -191,8 +189,7 @@ note_traced_mapping(struct inode *inode)
 	if (st == 0 || !st->overflow || st->mapper.tgid == 0)
 		return 0; /* a tracer that never met a shared file mapping of this process */
 	me = st->mapper;
-	key = inode_id(inode);
-	return note_file_mapper(&key, &me) ? -ENOMEM : 0;
+	return note_file_mapper(key, &me) ? -ENOMEM : 0;
 }
 
 /* bpf_find_vma()'s callback for note_overflow_mapping(): the mapping at a noted address is
@@ -207,7 +204,7 @@ slot_alive(struct task_struct *task, struct vm_area_struct *vma, void *data)
 	return 0;
 }
 
-/* The current process, without a mark, maps the regular file @inode shared and writable
+/* The current process, without a mark, maps the regular file @key shared and writable
  * (lsm/mmap_file, before the mapping exists). When every shared_maps slot holds a live
  * mapping (slots whose mapping is gone are freed here: there is no hook at munmap), the file
  * goes into overflow_files with the process, and the process is flagged as overflowed, so
@@ -215,16 +212,15 @@ slot_alive(struct task_struct *task, struct vm_area_struct *vma, void *data)
  * left to the agent's mappings thread, which a user can hold. Returns -ENOMEM when the file
  * cannot be noted (no room): the mapping is refused. */
 static __noinline int
-note_overflow_mapping(struct inode *inode)
+note_overflow_mapping(struct fut_taint_inode *key)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct fut_shared_maps *s =
 	    bpf_task_storage_get(&shared_maps, t->group_leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	struct fut_taint_inode key;
 	struct fut_mapper me;
 	int i, used = 0, alive;
 
-	if (s == 0 || inode == 0)
+	if (s == 0 || key == 0)
 		return -ENOMEM;
 #pragma unroll
 	for (i = 0; i < FUT_SHARED_SLOTS; i++)
@@ -247,8 +243,79 @@ note_overflow_mapping(struct inode *inode)
 	if (s->mapper.tgid == 0)
 		s->mapper = mapper_of(t);
 	me = s->mapper;
-	key = inode_id(inode);
 	s->overflow = 1;
-	return note_file_mapper(&key, &me) ? -ENOMEM : 0;
+	return note_file_mapper(key, &me) ? -ENOMEM : 0;
 }
 
+/* The current process, without a mark, maps file @key shared and writable (an mmap, an
+ * mprotect or a SysV shmat): flagged, so that a mark it takes later reaches the file (through
+ * its slots, mapper_marks or the agent); a tracer's marks must reach it too, and its address
+ * space is one another process may write into (/proc/PID/mem). Returns -ENOMEM when that
+ * cannot be noted (no memory for task storage, no room): then it is not mapped. */
+static __always_inline int
+flag_shared_writer(struct fut_taint_inode *key)
+{
+	struct fut_taint_mark *t;
+
+	if (key == 0)
+		return -ENOMEM;
+	t = bpf_task_storage_get(&task_marks, current_leader(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (t == 0)
+		return -ENOMEM;
+	t->flags |= FUT_TAINT_TASK_SHARED_FILE;
+	if (note_traced_mapping(key) != 0)
+		return -ENOMEM;
+	if (mm_shared_used) {
+		__u64 mk = mm_key(bpf_get_current_task_btf());
+		struct fut_taint_reached *w = mk != 0 ? bpf_map_lookup_elem(&mm_reached, &mk) : 0;
+
+		if (w != 0)
+			w->shared_file = 1;
+	}
+	return note_overflow_mapping(key);
+}
+
+/* A shared writable mapping of file @id (none: a device's) at @addr by a process flagged at
+ * its check (no mark then): the address is noted for mark_shared_files(), in a free slot or
+ * one that held the same address; none free: overflow. */
+static __always_inline void
+note_shared_slot_id(struct task_struct *t, struct fut_taint_inode id, __u64 addr)
+{
+	struct fut_taint_mark *m;
+	struct fut_shared_maps *s;
+	int i, free_slot = -1;
+
+	m = bpf_task_storage_get(&task_marks, t->group_leader, 0, 0);
+	if (m == 0 || !(m->flags & FUT_TAINT_TASK_SHARED_FILE))
+		return;
+	s = bpf_task_storage_get(&shared_maps, t->group_leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (s == 0)
+		return; /* no slots at all: mark_shared_files() asks the agent */
+	for (i = 0; i < FUT_SHARED_SLOTS; i++) {
+		if (s->addr[i] == addr) {
+			free_slot = i; /* the address again, maybe another file */
+			break;
+		}
+		if (free_slot < 0 && s->addr[i] == 0)
+			free_slot = i;
+	}
+	if (free_slot >= 0 && free_slot < FUT_SHARED_SLOTS) {
+		s->addr[free_slot] = addr;
+		s->file[free_slot] = id;
+	} else {
+		s->overflow = 1;
+	}
+}
+
+/* note_shared_slot_id() for a mapping of @file: only a regular file carries a mark (a
+ * device's mapping owes nothing). */
+static __always_inline void
+note_shared_slot(struct task_struct *t, struct file *file, __u64 addr)
+{
+	struct inode *inode = file->f_inode;
+	struct fut_taint_inode id = {};
+
+	if (inode != 0 && (inode->i_mode & S_IFMT) == S_IFREG)
+		id = inode_id(inode);
+	note_shared_slot_id(t, id, addr);
+}

@@ -31,6 +31,7 @@ char LICENSE[] SEC("license") = "GPL";
 #include "taint-net.bpf.h"
 #include "taint-share.bpf.h"
 #include "taint-pipe.bpf.h"
+#include "taint-sysv.bpf.h"
 
 SEC("lsm/file_permission")
 int
@@ -195,69 +196,16 @@ map_write_shared(struct file *file, struct inode *inode)
 	}
 	if (m != 0 && !current_exempt())
 		mark_inode(inode, m);
-	/* No mark yet: what it takes in later it can store here unseen. Flagged, so
-	 * that a mark it takes is told to the agent; one that cannot be flagged (no
-	 * memory for task storage) is not mapped. */
+	/* No mark yet: what it takes in later it can store here unseen. Flagged, so that a
+	 * mark it takes is told to the agent; one that cannot be flagged (no memory for task
+	 * storage) is not mapped. */
 	if (m == 0 && !current_exempt() &&
 	    (__u32)(bpf_get_current_pid_tgid() >> 32) != agent_tgid) {
-		struct fut_taint_mark *t = bpf_task_storage_get(&task_marks, current_leader(), 0,
-		                                                BPF_LOCAL_STORAGE_GET_F_CREATE);
+		struct fut_taint_inode id = inode_id(inode);
 
-		if (t == 0)
-			return -ENOMEM;
-		t->flags |= FUT_TAINT_TASK_SHARED_FILE;
-		if (note_traced_mapping(inode) != 0)
-			return -ENOMEM;
-		/* an address space another process may write into (/proc/PID/mem) */
-		if (mm_shared_used) {
-			__u64 key = mm_key(bpf_get_current_task_btf());
-			struct fut_taint_reached *w =
-			    key != 0 ? bpf_map_lookup_elem(&mm_reached, &key) : 0;
-
-			if (w != 0)
-				w->shared_file = 1;
-		}
-		return note_overflow_mapping(inode);
+		return flag_shared_writer(&id);
 	}
 	return 0;
-}
-
-/* A shared writable mapping of @file at @addr by a process flagged at its check (no mark
- * then): the address is noted for mark_shared_files(), in a free slot or one that held the
- * same address; none free: overflow. */
-static __always_inline void
-note_shared_slot(struct task_struct *t, struct file *file, __u64 addr)
-{
-	struct fut_taint_mark *m;
-	struct fut_shared_maps *s;
-	int i, free_slot = -1;
-
-	m = bpf_task_storage_get(&task_marks, t->group_leader, 0, 0);
-	if (m == 0 || !(m->flags & FUT_TAINT_TASK_SHARED_FILE))
-		return;
-	s = bpf_task_storage_get(&shared_maps, t->group_leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (s == 0)
-		return; /* no slots at all: mark_shared_files() asks the agent */
-	for (i = 0; i < FUT_SHARED_SLOTS; i++) {
-		if (s->addr[i] == addr) {
-			free_slot = i; /* the address again, maybe another file */
-			break;
-		}
-		if (free_slot < 0 && s->addr[i] == 0)
-			free_slot = i;
-	}
-	if (free_slot >= 0 && free_slot < FUT_SHARED_SLOTS) {
-		struct inode *inode = file->f_inode;
-
-		s->addr[free_slot] = addr;
-		/* only a regular file carries a mark (a device's mapping owes nothing) */
-		if (inode != 0 && (inode->i_mode & S_IFMT) == S_IFREG)
-			s->file[free_slot] = inode_id(inode);
-		else
-			s->file[free_slot] = (struct fut_taint_inode){};
-	} else {
-		s->overflow = 1;
-	}
 }
 
 SEC("lsm/mmap_file")
@@ -340,6 +288,17 @@ BPF_PROG(fut_file_mprotect,
 	inode = file->f_inode;
 	if (inode == 0 || (inode->i_mode & S_IFMT) != S_IFREG)
 		return 0;
+	/* A SysV segment's attachment: followed by number, as at its shmat */
+	if (sysv_shm_file(file, inode)) {
+		int w = (prot & PROT_WRITE) && (vma->vm_flags & VM_SHARED);
+		__u32 dev = inode->i_sb->s_dev;
+
+		r = sysv_attach(inode->i_ino, dev, (__u64)inode, inode->i_uid.val, w);
+		if (r == 0 && w)
+			note_shared_slot_id(bpf_get_current_task_btf(), sysv_id(inode->i_ino, dev),
+			                    vma->vm_start);
+		return r;
+	}
 	r = map_read(file, inode);
 	if (r != 0)
 		return r;

@@ -18,6 +18,13 @@ setup error, 3 when the content never came.
   mprotect FILE                      map FILE private with no access, mprotect(PROT_READ),
                                      send what the mapping holds
   write-only FILE                    map FILE private PROT_WRITE only, send what it holds
+  sysv-reader KEY READY MARKER       attach SysV segment KEY (made if missing) read-only,
+                                     READY once attached, wait for MARKER in it, send it
+  sysv-writer KEY READY GO SECRET    attach segment KEY writable (clean), READY; once GO
+                                     exists read SECRET and store it into the segment (GO
+                                     "-": read and store at once, READY "-": none)
+  sysv-put KEY TEXT                  attach segment KEY writable and store TEXT (untainted)
+  sysv-rm KEY                        remove segment KEY
   target PATH DIR                    a process whose memory another reads: DIR/pid, waits for
                                      DIR/opened, maps PATH shared, DIR/addr, then sleeps (it
                                      makes no decision of its own)
@@ -91,6 +98,39 @@ def raw_map(path, prot):
         print("mmap:", os.strerror(ctypes.get_errno()), flush=True)
         sys.exit(2)
     return fd, addr
+
+
+IPC_CREAT, IPC_RMID, SHM_RDONLY = 0o1000, 0, 0o10000
+libc.shmget.restype = ctypes.c_int
+libc.shmget.argtypes = [ctypes.c_int, ctypes.c_size_t, ctypes.c_int]
+libc.shmat.restype = ctypes.c_void_p
+libc.shmat.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
+libc.shmctl.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_void_p]
+
+
+def sysv_attach(key, flags):
+    """Attach SysV segment KEY (hex or decimal; made when missing): its address."""
+    sid = libc.shmget(int(key, 0), SIZE, IPC_CREAT | 0o666)
+    if sid < 0:
+        print("shmget:", os.strerror(ctypes.get_errno()), flush=True)
+        sys.exit(2)
+    addr = libc.shmat(sid, None, flags)
+    if addr in (None, ctypes.c_void_p(-1).value):
+        e = ctypes.get_errno()
+        print("refused:" if e == 1 else "shmat:", os.strerror(e), flush=True)
+        sys.exit(1 if e == 1 else 2)
+    return addr
+
+
+def wait_at(addr, marker, secs=40):
+    end = time.time() + secs
+    while time.time() < end:
+        data = ctypes.string_at(addr, SIZE)
+        if marker in data:
+            return data.rstrip(b"\0")
+        time.sleep(0.05)
+    print("the content never came", flush=True)
+    sys.exit(3)
 
 
 PTRACE_PEEKDATA, PTRACE_CONT, PTRACE_SEIZE, PTRACE_INTERRUPT = 2, 7, 0x4206, 0x4207
@@ -248,6 +288,31 @@ def main(argv):
     elif mode == "write-only":
         _, addr = raw_map(args[0], mmap.PROT_WRITE)
         send(ctypes.string_at(addr, os.path.getsize(args[0])), mode)
+    elif mode == "sysv-reader":
+        key, ready, marker = args
+        addr = sysv_attach(key, SHM_RDONLY)
+        touch(ready)
+        send(wait_at(addr, marker.encode()), mode)
+    elif mode == "sysv-writer":
+        key, ready, go, secret = args
+        addr = sysv_attach(key, 0)
+        if ready != "-":
+            touch(ready)
+        end = time.time() + 40
+        while go != "-" and not os.path.exists(go) and time.time() < end:
+            time.sleep(0.05)
+        d = open(secret, "rb").read()[:SIZE]
+        ctypes.memmove(addr, d, len(d))
+        print("stored", len(d), flush=True)
+    elif mode == "sysv-put":
+        key, text = args
+        d = text.encode()
+        ctypes.memmove(sysv_attach(key, 0), d, len(d))
+        print("stored", len(d), flush=True)
+    elif mode == "sysv-rm":
+        sid = libc.shmget(int(args[0], 0), 0, 0)
+        if sid >= 0:
+            libc.shmctl(sid, IPC_RMID, None)
     elif mode == "target":
         target(*args)
     elif mode == "reacher":

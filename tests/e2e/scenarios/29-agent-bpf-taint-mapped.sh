@@ -1,4 +1,4 @@
-# Issue 14 (2), round 16: "map first, then taint". A process that maps a file shared reads
+# Issue 14 (2), rounds 16 and 17: "map first, then taint". A process that maps a file shared reads
 # whatever another process puts into the file later straight from its memory: no read, no
 # hook of its own. Before round 16 such a reader was never tainted: python3 mapped a file on
 # /dev/shm, `dd` (tainted by reading the Class II file) wrote the file into it, and python3
@@ -12,7 +12,7 @@
 # reader's memory (ptrace PEEKDATA, process_vm_readv, /proc/PID/mem), an mmap(PROT_NONE) made
 # readable by mprotect, and a
 # PROT_WRITE-only private mapping (readable on x86). A reader whose file only ever gets
-# untainted content still sends.
+# untainted content still sends. Round 17: the same for SysV shared memory (shmat), at the end.
 # e2e-timeout: 600
 . "$E2E_SRCDIR/guest/agent.sh"
 . "$E2E_SRCDIR/guest/taint.sh"
@@ -195,3 +195,46 @@ b=$(denials)
 reader private reader-private "$maps/private.bin" "$maps/private.ready" "$MARKER"
 taint_into "$maps/private.bin"
 refused private "$b"
+
+# SysV shared memory (round 17): shmat(2) maps a segment with no mmap_file check, and the
+# segment is followed by its inode number. Before, all three leaked: a reader attached first
+# and a tainted writer attaching and storing after; a writer attached while clean, tainted
+# afterwards, storing; a reader attaching after the tainted writer stored and left.
+sysv() { e2e_as hanako timeout 60 python3 "$R" "$@" >>"$E2E_SCRATCH/sysv.out" 2>&1; }
+b=$(denials)
+reader sysv-first sysv-reader 0x2929a001 "$maps/sysv-first.ready" "$MARKER"
+sysv sysv-writer 0x2929a001 - - "$f" || fail "sysv-first: the writer failed: $(cat "$E2E_SCRATCH/sysv.out")"
+refused sysv-first "$b"
+sysv sysv-rm 0x2929a001
+
+b=$(denials)
+rm -f "$maps/sysv-store.go" "$maps/sysv-store-w.ready"
+e2e_as hanako timeout 60 python3 "$R" sysv-writer 0x2929a002 "$maps/sysv-store-w.ready" "$maps/sysv-store.go" "$f" >"$E2E_SCRATCH/sysv-store-w.out" 2>&1 &
+WPID=$!
+for ((i = 0; i < 200; i++)); do
+	[ -e "$maps/sysv-store-w.ready" ] && break
+	sleep 0.1
+done
+[ -e "$maps/sysv-store-w.ready" ] || fail "sysv-store: the writer never attached: $(cat "$E2E_SCRATCH/sysv-store-w.out")"
+reader sysv-store sysv-reader 0x2929a002 "$maps/sysv-store.ready" "$MARKER"
+e2e_as hanako touch "$maps/sysv-store.go"
+wait "$WPID" || fail "sysv-store: the writer failed: $(cat "$E2E_SCRATCH/sysv-store-w.out")"
+refused sysv-store "$b"
+sysv sysv-rm 0x2929a002
+
+b=$(denials)
+sysv sysv-writer 0x2929a003 - - "$f" || fail "sysv-late: the writer failed: $(cat "$E2E_SCRATCH/sysv.out")"
+reader sysv-late sysv-reader 0x2929a003 "$maps/sysv-late.ready" "$MARKER"
+refused sysv-late "$b"
+sysv sysv-rm 0x2929a003
+
+# A segment that only gets untainted content: its reader sends.
+reader sysv-clean sysv-reader 0x2929a004 "$maps/sysv-clean.ready" CLEAN29S-DATA
+sysv sysv-put 0x2929a004 "CLEAN29S-DATA public" || fail "sysv-clean: the writer failed"
+rc=0
+wait "$RPID" || rc=$?
+[ "$rc" -eq 0 ] || fail "sysv-clean: an untainted segment's reader was refused (exit $rc): $(cat "$E2E_SCRATCH/sysv-clean.out")"
+grep -q CLEAN29S-DATA "$recv" || fail "sysv-clean: the listener did not receive the clean content"
+: >"$recv"
+sysv sysv-rm 0x2929a004
+note "sysv-clean: a reader of an untainted segment sends"
