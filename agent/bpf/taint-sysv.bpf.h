@@ -5,9 +5,9 @@
  * that attached a segment and copied a Class II file into it, and an untainted one that
  * attached the same segment and sent what it found, got the file out. The segment's file
  * (its shmem inode) is only reachable here through an untrusted pointer (shmid_kernel), so
- * the segment is followed by its device and inode number (its IPC id, sysv_id()): its readers are noted in their
- * shared_reads slots as for a file mapping (taint-mapped.bpf.h) and take its marks from
- * mapped_marks, where a tainted writer's shmat puts its mark, and where mark_shared_vma()
+ * the segment is followed by its device and inode number (its IPC id, sysv_id()): its readers are
+ * noted in their shared_reads slots as for a file mapping (taint-mapped.bpf.h) and take its marks
+ * from mapped_marks, where a tainted writer's shmat puts its mark, and where mark_shared_vma()
  * copies the mark of a writer tainted after it attached (sysv_shm_file()). Included once, by
  * taint.bpf.c only, after taint-pipe.bpf.h: it holds programs (SEC) as well as helpers. */
 #pragma once
@@ -72,8 +72,8 @@ BPF_PROG(fut_shm_shmat, struct kern_ipc_perm *perm, char *shmaddr, int shmflg, i
 	inode = BPF_CORE_READ(shp, shm_file, f_inode);
 	if (inode == 0)
 		return -ENOMEM;
-	return sysv_attach(BPF_CORE_READ(inode, i_ino), BPF_CORE_READ(inode, i_sb, s_dev), (__u64)inode,
-	                   BPF_CORE_READ(inode, i_uid.val), !(shmflg & SHM_RDONLY));
+	return sysv_attach(BPF_CORE_READ(inode, i_ino), BPF_CORE_READ(inode, i_sb, s_dev),
+	                   (__u64)inode, BPF_CORE_READ(inode, i_uid.val), !(shmflg & SHM_RDONLY));
 }
 
 /* bpf_find_vma()'s callback for fexit/do_shmat: the segment attached at the address. */
