@@ -196,11 +196,12 @@ map_write_shared(struct file *file, struct inode *inode)
 	}
 	if (m != 0 && !current_exempt())
 		mark_inode(inode, m);
-	/* No mark yet: what it takes in later it can store here unseen. Flagged, so that a
-	 * mark it takes is told to the agent; one that cannot be flagged (no memory for task
-	 * storage) is not mapped. */
-	if (m == 0 && !current_exempt() &&
-	    (__u32)(bpf_get_current_pid_tgid() >> 32) != agent_tgid) {
+	/* What it takes in later it can store here unseen: flagged, so that a mark it takes
+	 * reaches the file; one that cannot be flagged (no memory for task storage) is not
+	 * mapped. A tainted one too (round 17: before, a process that carried Class II when it
+	 * mapped the file, then read a Class I file and stored it, left the file Class II with
+	 * the first file's origin, which an approval of that first file covers). */
+	if (!current_exempt() && (__u32)(bpf_get_current_pid_tgid() >> 32) != agent_tgid) {
 		struct fut_taint_inode id = inode_id(inode);
 
 		return flag_shared_writer(&id);

@@ -13,8 +13,10 @@ setup error, 3 when the content never came.
   reader-many DIR N READY MARKER     map N files DIR/m-0 .. m-(N-1) shared; the marker is
                                      awaited in the last
   reader-fork PATH READY MARKER      map PATH shared, fork; the child reads and sends
-  writer-store PATH READY GO SECRET  map PATH shared and writable (clean), READY; once GO
-                                     exists read SECRET and store it into the mapping
+  writer-store PATH READY GO SECRET [FIRST]
+                                     map PATH shared and writable (clean, or after reading
+                                     FIRST), READY; once GO exists read SECRET and store it
+                                     into the mapping
   mprotect FILE                      map FILE private with no access, mprotect(PROT_READ),
                                      send what the mapping holds
   write-only FILE                    map FILE private PROT_WRITE only, send what it holds
@@ -269,7 +271,9 @@ def main(argv):
         _, status = os.waitpid(pid, 0)
         sys.exit(os.waitstatus_to_exitcode(status))
     elif mode == "writer-store":
-        path, ready, go, secret = args
+        path, ready, go, secret = args[:4]
+        if len(args) > 4:
+            open(args[4], "rb").read()
         _, m = shared_file(path, mmap.PROT_READ | mmap.PROT_WRITE)
         touch(ready)
         end = time.time() + 40

@@ -23,6 +23,9 @@ f=$U/payroll-29.txt
 MARKER=PAYROLL29-SECRET
 e2e_as hanako sh -c "printf '%s 12 salaries (TEST ONLY)\n' $MARKER >'$f'"
 setfattr -n trusted.futari.class -v II "$f" || fail "cannot label $f"
+f1=$U/roster-29.txt
+e2e_as hanako sh -c "printf '%s 40 residents (TEST ONLY)\n' $MARKER >'$f1'"
+setfattr -n trusted.futari.class -v I "$f1" || fail "cannot label $f1"
 ft_browser
 ft_listener
 install -m 0644 "$E2E_SRCDIR/guest/map-reader.py" "$E2E_SCRATCH/map-reader.py"
@@ -32,6 +35,7 @@ mkdir -p "$maps" && chown hanako "$maps"
 
 ft_start_agent 29
 ft_prime "$f"
+ft_prime "$f1"
 
 # reader NAME MODE ARGS…: map-reader.py in the background as hanako (RPID), logging to
 # $E2E_SCRATCH/NAME.out; waits for its READY file ($maps/NAME.ready).
@@ -195,6 +199,28 @@ b=$(denials)
 reader private reader-private "$maps/private.bin" "$maps/private.ready" "$MARKER"
 taint_into "$maps/private.bin"
 refused private "$b"
+
+# A writer that carried Class II (payroll) when it mapped the file, then reads the Class I
+# roster and stores it: the file takes Class I with the roster as its origin, and the
+# reader's refusal names the roster (round 17: before, the writer was followed only when it
+# mapped untainted, the file kept Class II with the payroll's origin, which an approval of the
+# payroll covers).
+b=$(denials)
+rm -f "$maps/retaint.go" "$maps/retaint-w.ready"
+e2e_as hanako timeout 60 python3 "$R" writer-store "$maps/retaint.bin" "$maps/retaint-w.ready" "$maps/retaint.go" "$f1" "$f" >"$E2E_SCRATCH/retaint-w.out" 2>&1 &
+WPID=$!
+for ((i = 0; i < 200; i++)); do
+	[ -e "$maps/retaint-w.ready" ] && break
+	sleep 0.1
+done
+[ -e "$maps/retaint-w.ready" ] || fail "retaint: the writer never mapped: $(cat "$E2E_SCRATCH/retaint-w.out")"
+reader retaint reader "$maps/retaint.bin" "$maps/retaint.ready" "$MARKER"
+e2e_as hanako touch "$maps/retaint.go"
+wait "$WPID" || fail "retaint: the writer failed: $(cat "$E2E_SCRATCH/retaint-w.out")"
+refused retaint "$b"
+rec=$(cat "$FE_LOG"/egress-*.jsonl | grep '"upload.denied".*bpf-lsm' | tail -n +$((b + 1)))
+printf '%s\n' "$rec" | grep python3 | grep -q roster-29.txt ||
+	fail "retaint: the refusal does not name the Class I roster: $(printf '%s\n' "$rec" | cut -c1-600)"
 
 # SysV shared memory (round 17): shmat(2) maps a segment with no mmap_file check, and the
 # segment is followed by its inode number. Before, all three leaked: a reader attached first
