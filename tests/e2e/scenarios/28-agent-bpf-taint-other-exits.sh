@@ -21,6 +21,8 @@
 # so is a core piped to a helper (as systemd-coredump gets it) and the file the helper writes.
 # (6) A FUSE server that reads files itself (a passthrough view of the home): its read of a
 # Class I/II file is refused and logged, and a server tainted another way may not answer.
+# (7) A unix datagram sent to an address (sendto, no connect; round 17): its receiver is
+# tainted (its send refused, logged); before, it was not.
 # e2e-stick: u1 serial=FUT-TAINT-0028 label=TAINT28 size=16
 # e2e-timeout: 600
 . "$E2E_SRCDIR/guest/agent.sh"
@@ -465,3 +467,45 @@ fe_log_has '"upload.denied"' bpf-lsm '"call":"write"' 'FUSE filesystem served by
 	fail "no upload.denied naming the tainted FUSE server's answer: $(grep upload.denied "$FE_LOG"/egress-*.jsonl | tail -n 1 | cut -c1-900)"
 note "FUSE server tainted through a helper: its answer refused (the reader got nothing: exit $rc), logged"
 
+
+# (7) Unix datagrams sent to an address (round 17): sendto() with no connect, so the kernel
+# finds the receiver itself (lsm/unix_may_send). Before, a python3 that read the Class II file
+# and sent it to another process's bound datagram socket (a path or an abstract name) left the
+# receiver untainted, and the receiver sent it to the listener. Now its send is refused and
+# logged; a receiver of untainted datagrams still sends.
+install -m 0644 "$E2E_SRCDIR/guest/unix-dgram.py" "$E2E_SCRATCH/unix-dgram.py"
+dg=$E2E_SCRATCH/dgram
+mkdir -p "$dg" && chown hanako "$dg"
+# dgram NAME ADDR SENDER-MODE ARG: a receiver bound at ADDR, then a datagram sent to it as
+# SENDER-MODE ARG (send FILE: python3 reads FILE first); the receiver's exit status in RC.
+dgram() {
+	local i
+	rm -f "$dg/$1.ready"
+	e2e_as hanako timeout 60 python3 "$E2E_SCRATCH/unix-dgram.py" recv "$2" "$dg/$1.ready" >"$E2E_SCRATCH/dgram-$1.out" 2>&1 &
+	local pid=$!
+	for ((i = 0; i < 200; i++)); do
+		[ -e "$dg/$1.ready" ] && break
+		sleep 0.1
+	done
+	[ -e "$dg/$1.ready" ] || fail "dgram $1: the receiver never bound: $(cat "$E2E_SCRATCH/dgram-$1.out")"
+	e2e_as hanako timeout 30 python3 "$E2E_SCRATCH/unix-dgram.py" "$3" "$2" "$4" >>"$E2E_SCRATCH/dgram-$1.out" 2>&1 ||
+		fail "dgram $1: the sender failed: $(cat "$E2E_SCRATCH/dgram-$1.out")"
+	RC=0
+	wait "$pid" || RC=$?
+}
+for kind in path abstract; do
+	addr=$dg/sock-$kind
+	[ "$kind" = path ] || addr=@futari-e2e-28-$kind
+	: >"$recv"
+	before=$(denials)
+	dgram "$kind" "$addr" send "$f"
+	[ "$RC" -eq 1 ] || fail "dgram $kind: the receiver of a tainted datagram was not refused (exit $RC): $(cat "$E2E_SCRATCH/dgram-$kind.out")"
+	if grep -q "$MARKER" "$recv"; then fail "dgram $kind: the listener received the file"; fi
+	logged_since "$before" "dgram $kind"
+	note "unix datagram to an address ($kind): the receiver's send refused, logged"
+done
+: >"$recv"
+dgram clean "$dg/sock-clean" send-text "PUBLIC28-DGRAM notice"
+[ "$RC" -eq 0 ] || fail "dgram clean: the receiver of an untainted datagram was refused (exit $RC): $(cat "$E2E_SCRATCH/dgram-clean.out")"
+grep -q PUBLIC28-DGRAM "$recv" || fail "dgram clean: the listener did not receive the untainted datagram"
+note "unix datagram to an address, untainted: the receiver sends"
