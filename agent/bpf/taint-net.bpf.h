@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Part of taint.bpf.c: the network side: where a connect or send goes, whether an approval
  * covers it, the refusal and its ring buffer record, and taint carried through unix and
- * loopback sockets to their receivers. Included once, by taint.bpf.c only, after
- * taint-flow.bpf.h. */
+ * loopback sockets to their receivers (lsm/unix_may_send, a program, is at the end).
+ * Included once, by taint.bpf.c only, after taint-flow.bpf.h. */
 #pragma once
 
 static __always_inline int
@@ -744,4 +744,39 @@ deny_splice(const struct fut_taint_mark *m, const struct dest *d)
 	if (e != 0)
 		bpf_ringbuf_submit(e, 0);
 	return -EPERM;
+}
+
+/* A unix datagram (round 17): the kernel finds the receiving socket itself, after
+ * socket_sendmsg, when the datagram goes to an address (sendto) rather than to a connected
+ * peer, which flow_to_sock() knows; before, a tainted process's sendto() to another's bound
+ * socket, path or abstract, reached it untainted. Every datagram send (connected or not)
+ * asks this with the receiver: a tainted sender marks it, as flow_to_sock() marks a peer. A
+ * mark that cannot be stored refuses the datagram. */
+SEC("lsm/unix_may_send")
+int
+BPF_PROG(fut_unix_may_send, struct socket *sock, struct socket *other, int ret)
+{
+	struct fut_taint_mark *m, *pm;
+	struct sock *peer;
+
+	if (ret != 0)
+		return ret;
+	if (current_exempt())
+		return 0;
+	m = current_mark();
+	if (m == 0)
+		return 0;
+	peer = other->sk;
+	if (peer == 0)
+		return 0;
+	if (peer_socket_exempt(peer)) {
+		__sync_fetch_and_add(&counters.peer_exempt, 1);
+		return 0;
+	}
+	pm = bpf_sk_storage_get(&sock_marks, peer, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (pm == 0)
+		return -ENOMEM;
+	if (merge_mark(pm, m))
+		__sync_fetch_and_add(&counters.flowed, 1);
+	return 0;
 }

