@@ -578,6 +578,25 @@ peer_socket_exempt(struct sock *peer)
 	return x != 0 && (x->flags & FUT_TAINT_EXE_PEER_EXEMPT);
 }
 
+/* A tainted process (@m) sends to the unix socket @peer: it takes the mark, unless an exempt
+ * peer's. Returns 0, or -ENOMEM when the mark cannot be stored (the send is refused). */
+static __always_inline int
+mark_unix_peer(struct sock *peer, const struct fut_taint_mark *m)
+{
+	struct fut_taint_mark *pm;
+
+	if (peer_socket_exempt(peer)) {
+		__sync_fetch_and_add(&counters.peer_exempt, 1);
+		return 0;
+	}
+	pm = bpf_sk_storage_get(&sock_marks, peer, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (pm == 0)
+		return -ENOMEM;
+	if (merge_mark(pm, m))
+		__sync_fetch_and_add(&counters.flowed, 1);
+	return 0;
+}
+
 /* A tainted process sends on @sk: unix peers and loopback receivers get the taint; a send
  * on a loopback flow a browser or mail client reads is refused (decide_exempt_feed()).
  * Returns 0 or -EPERM. */
@@ -587,20 +606,13 @@ flow_to_sock(struct sock *sk, const struct dest *d, struct fut_taint_mark *m)
 	if (d->family == AF_UNIX) {
 		struct unix_sock *u = bpf_skc_to_unix_sock(sk);
 		struct sock *peer;
-		struct fut_taint_mark *pm;
 
 		if (u == 0)
 			return 0;
 		peer = u->peer;
 		if (peer == 0)
 			return 0;
-		if (peer_socket_exempt(peer)) {
-			__sync_fetch_and_add(&counters.peer_exempt, 1);
-			return 0;
-		}
-		pm = bpf_sk_storage_get(&sock_marks, peer, 0, BPF_SK_STORAGE_GET_F_CREATE);
-		if (pm != 0 && merge_mark(pm, m))
-			__sync_fetch_and_add(&counters.flowed, 1);
+		return mark_unix_peer(peer, m);
 	} else if (d->family == AF_INET || d->family == AF_INET6) {
 		__u32 key = ((__u32)d->port << 16) | BPF_CORE_READ(sk, __sk_common.skc_num);
 		int r = decide_exempt_feed(m, FLOW_READER_TAG | key, d);
@@ -756,7 +768,7 @@ SEC("lsm/unix_may_send")
 int
 BPF_PROG(fut_unix_may_send, struct socket *sock, struct socket *other, int ret)
 {
-	struct fut_taint_mark *m, *pm;
+	struct fut_taint_mark *m;
 	struct sock *peer;
 
 	if (ret != 0)
@@ -769,14 +781,5 @@ BPF_PROG(fut_unix_may_send, struct socket *sock, struct socket *other, int ret)
 	peer = other->sk;
 	if (peer == 0)
 		return 0;
-	if (peer_socket_exempt(peer)) {
-		__sync_fetch_and_add(&counters.peer_exempt, 1);
-		return 0;
-	}
-	pm = bpf_sk_storage_get(&sock_marks, peer, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (pm == 0)
-		return -ENOMEM;
-	if (merge_mark(pm, m))
-		__sync_fetch_and_add(&counters.flowed, 1);
-	return 0;
+	return mark_unix_peer(peer, m);
 }
