@@ -16,21 +16,22 @@
  * address, @owner: its inode's owner, who made the segment), @writable unless SHM_RDONLY
  * (or, from lsm/file_mprotect, made accessible later): as lsm/mmap_file does for a file
  * mapping. A reader is noted in its slots (not an exempt program nor peer: their mappings
- * are not followed) and takes what the segment holds now; an exempt program is refused a
- * marked segment; a writable attachment by a tainted process copies its mark for the
- * segment's readers, and flags the process so that what it takes later reaches the segment
- * too (its slot, noted when shmat returns, fexit/do_shmat). Returns 0 or the refusal. */
+ * are not followed) and takes what the segment holds now (not an exempt peer: a receipt); an
+ * exempt program is refused a marked segment; a writable attachment by a tainted process copies its
+ * mark for the segment's readers, and flags the process so that what it takes later reaches the
+ * segment too (its slot, noted when shmat returns, fexit/do_shmat). Returns 0 or the refusal. */
 static __noinline int
 sysv_attach(__u64 ino, __u32 dev, __u64 addr, __u32 owner, int writable)
 {
 	struct fut_taint_inode id = sysv_id(ino, dev);
 	struct fut_taint_mark acc = {};
 	struct fut_taint_mark *m;
-	int r;
+	int r, unfollowed;
 
 	if ((__u32)(bpf_get_current_pid_tgid() >> 32) == agent_tgid)
 		return 0;
-	if (!current_maps_unfollowed()) {
+	unfollowed = current_maps_unfollowed();
+	if (!unfollowed) {
 		r = note_read_slot(id, addr, owner);
 		if (r != 0)
 			return r;
@@ -44,7 +45,11 @@ sysv_attach(__u64 ino, __u32 dev, __u64 addr, __u32 owner, int writable)
 	if (has_mark(&acc)) {
 		if (current_exempt_program() || traced_by_exempt())
 			return decide_exempt_read(&acc, 0);
-		taint_current(&acc);
+		/* An exempt peer is not tainted by what it receives, and a segment a client hands
+		 * it is a receipt: the X server attaches its clients' MIT-SHM segments, and one
+		 * tainted by a tainted client's picture would pass the taint to every client. */
+		if (!unfollowed)
+			taint_current(&acc);
 	}
 	if (!writable || current_exempt())
 		return 0;

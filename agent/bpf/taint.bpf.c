@@ -173,7 +173,13 @@ map_read(struct file *file, struct inode *inode)
 	}
 	if (m != 0 && has_mark(m) && (current_exempt_program() || traced_by_exempt()))
 		return decide_exempt_read(m, file);
-	if (m != 0 && has_mark(m))
+	/* An exempt peer is not tainted by what it receives, and memory a client hands it (a
+	 * memfd or anonymous shared memory: files of the kernel's internal mounts) is a receipt:
+	 * the X server maps its clients' MIT-SHM buffers, and one tainted by a tainted client's
+	 * picture would pass the taint to every client (round 17; a file the peer opens itself
+	 * taints it as before). */
+	if (m != 0 && has_mark(m) &&
+	    !((inode->i_sb->s_flags & SB_KERNMOUNT) && current_maps_unfollowed()))
 		taint_current(m);
 	pending_read(inode, 0);
 	return 0;

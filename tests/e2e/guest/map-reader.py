@@ -26,7 +26,13 @@ setup error, 3 when the content never came.
                                      exists read SECRET and store it into the segment (GO
                                      "-": read and store at once, READY "-": none)
   sysv-put KEY TEXT                  attach segment KEY writable and store TEXT (untainted)
+  sysv-look KEY MARKER TEXT          attach segment KEY read-only, read it until MARKER is
+                                     there, then send TEXT (not what it read)
   sysv-rm KEY                        remove segment KEY
+  memfd-hold SECRET READY            make a memfd, write "PID FD" to READY (while clean: the
+                                     scenario's shell reads it), then read SECRET into the
+                                     memfd, make READY.filled (empty: nothing written), sleep
+  map-look PATH TEXT                 map PATH shared read-only, read it, then send TEXT
   target PATH DIR                    a process whose memory another reads: DIR/pid, waits for
                                      DIR/opened, maps PATH shared, DIR/addr, then sleeps (it
                                      makes no decision of its own)
@@ -313,6 +319,23 @@ def main(argv):
         d = text.encode()
         ctypes.memmove(sysv_attach(key, 0), d, len(d))
         print("stored", len(d), flush=True)
+    elif mode == "sysv-look":
+        key, marker, text = args
+        wait_at(sysv_attach(key, SHM_RDONLY), marker.encode())
+        send(text.encode(), mode)
+    elif mode == "memfd-hold":
+        secret, ready = args
+        fd = os.memfd_create("picture")
+        put(ready, "%d %d" % (os.getpid(), fd))
+        os.write(fd, open(secret, "rb").read())
+        touch(ready + ".filled")
+        time.sleep(60)
+    elif mode == "map-look":
+        path, text = args
+        fd = os.open(path, os.O_RDONLY)
+        m = mmap.mmap(fd, 0, mmap.MAP_SHARED, mmap.PROT_READ)
+        bytes(m[:64])
+        send(text.encode(), mode)
     elif mode == "sysv-rm":
         sid = libc.shmget(int(args[0], 0), 0, 0)
         if sid >= 0:

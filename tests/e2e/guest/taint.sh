@@ -96,6 +96,7 @@ ft_start_agent() {
 filesystems = $wfs
 programs = $progs
 names = firefox;curl
+${FT_UPLOAD_EXTRA:-}
 CONF
 	chmod 0644 "$FE_CONF"
 	fe_start_agent

@@ -8,7 +8,7 @@
 # and redeem path sends (and the same content through a redirection does not), an approval
 # ends in the kernel at its window's end, and every denial is an
 # upload.denied record (layer bpf-lsm) naming process, executable, file and class.
-# e2e-timeout: 600
+# e2e-timeout: 1200
 . "$E2E_SRCDIR/guest/agent.sh"
 . "$E2E_SRCDIR/guest/taint.sh"
 fe_setup

@@ -24,7 +24,7 @@
 # (7) A unix datagram sent to an address (sendto, no connect; round 17): its receiver is
 # tainted (its send refused, logged); before, it was not.
 # e2e-stick: u1 serial=FUT-TAINT-0028 label=TAINT28 size=16
-# e2e-timeout: 600
+# e2e-timeout: 900
 . "$E2E_SRCDIR/guest/agent.sh"
 . "$E2E_SRCDIR/guest/taint.sh"
 fe_setup

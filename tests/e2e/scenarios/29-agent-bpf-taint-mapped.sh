@@ -28,6 +28,10 @@ e2e_as hanako sh -c "printf '%s 40 residents (TEST ONLY)\n' $MARKER >'$f1'"
 setfattr -n trusted.futari.class -v I "$f1" || fail "cannot label $f1"
 ft_browser
 ft_listener
+# an exempt peer, as the X server is by default: a copy of python3 listed in taint-exempt-peers
+cp "$(command -v python3)" "$bin/peer-x"
+chmod 0755 "$bin/peer-x"
+FT_UPLOAD_EXTRA="taint-exempt-peers = $bin/peer-x"
 install -m 0644 "$E2E_SRCDIR/guest/map-reader.py" "$E2E_SCRATCH/map-reader.py"
 R=$E2E_SCRATCH/map-reader.py
 maps=$shm/maps
@@ -51,6 +55,21 @@ reader() {
 		sleep 0.1
 	done
 	fail "$name: the reader never mapped its file"
+}
+# writer NAME MODE ARGS…: map-reader.py in the background as hanako (WPID), logging to
+# $E2E_SCRATCH/NAME-w.out; waits for its READY file, $maps/NAME-w.ready (ARGS name it, and
+# $maps/NAME.go as the file that lets it go on).
+writer() {
+	local name=$1 i
+	shift
+	rm -f "$maps/$name.go" "$maps/$name-w.ready"
+	e2e_as hanako timeout 60 python3 "$R" "$@" >"$E2E_SCRATCH/$name-w.out" 2>&1 &
+	WPID=$!
+	for ((i = 0; i < 200; i++)); do
+		[ -e "$maps/$name-w.ready" ] && return 0
+		sleep 0.1
+	done
+	fail "$name: the writer never mapped: $(cat "$E2E_SCRATCH/$name-w.out")"
 }
 # refused NAME BEFORE: the reader (RPID) must have been refused its send, the listener must
 # not hold the marker, one more bpf-lsm upload.denied must be logged than BEFORE.
@@ -94,14 +113,7 @@ rec=$(fe_log_has '"upload.denied"' bpf-lsm python3 payroll-29.txt) ||
 # A store: another process maps the file shared and writable while clean, the reader maps it,
 # then the writer reads the Class II file and stores it into its mapping (no write call).
 b=$(denials)
-rm -f "$maps/store.go" "$maps/store-w.ready"
-e2e_as hanako timeout 60 python3 "$R" writer-store "$maps/store.bin" "$maps/store-w.ready" "$maps/store.go" "$f" >"$E2E_SCRATCH/store-w.out" 2>&1 &
-WPID=$!
-for ((i = 0; i < 200; i++)); do
-	[ -e "$maps/store-w.ready" ] && break
-	sleep 0.1
-done
-[ -e "$maps/store-w.ready" ] || fail "store: the writer never mapped: $(cat "$E2E_SCRATCH/store-w.out")"
+writer store writer-store "$maps/store.bin" "$maps/store-w.ready" "$maps/store.go" "$f"
 reader store reader "$maps/store.bin" "$maps/store.ready" "$MARKER"
 e2e_as hanako touch "$maps/store.go"
 wait "$WPID" || fail "store: the writer failed: $(cat "$E2E_SCRATCH/store-w.out")"
@@ -206,14 +218,7 @@ refused private "$b"
 # mapped untainted, the file kept Class II with the payroll's origin, which an approval of the
 # payroll covers).
 b=$(denials)
-rm -f "$maps/retaint.go" "$maps/retaint-w.ready"
-e2e_as hanako timeout 60 python3 "$R" writer-store "$maps/retaint.bin" "$maps/retaint-w.ready" "$maps/retaint.go" "$f1" "$f" >"$E2E_SCRATCH/retaint-w.out" 2>&1 &
-WPID=$!
-for ((i = 0; i < 200; i++)); do
-	[ -e "$maps/retaint-w.ready" ] && break
-	sleep 0.1
-done
-[ -e "$maps/retaint-w.ready" ] || fail "retaint: the writer never mapped: $(cat "$E2E_SCRATCH/retaint-w.out")"
+writer retaint writer-store "$maps/retaint.bin" "$maps/retaint-w.ready" "$maps/retaint.go" "$f1" "$f"
 reader retaint reader "$maps/retaint.bin" "$maps/retaint.ready" "$MARKER"
 e2e_as hanako touch "$maps/retaint.go"
 wait "$WPID" || fail "retaint: the writer failed: $(cat "$E2E_SCRATCH/retaint-w.out")"
@@ -234,14 +239,7 @@ refused sysv-first "$b"
 sysv sysv-rm 0x2929a001
 
 b=$(denials)
-rm -f "$maps/sysv-store.go" "$maps/sysv-store-w.ready"
-e2e_as hanako timeout 60 python3 "$R" sysv-writer 0x2929a002 "$maps/sysv-store-w.ready" "$maps/sysv-store.go" "$f" >"$E2E_SCRATCH/sysv-store-w.out" 2>&1 &
-WPID=$!
-for ((i = 0; i < 200; i++)); do
-	[ -e "$maps/sysv-store-w.ready" ] && break
-	sleep 0.1
-done
-[ -e "$maps/sysv-store-w.ready" ] || fail "sysv-store: the writer never attached: $(cat "$E2E_SCRATCH/sysv-store-w.out")"
+writer sysv-store sysv-writer 0x2929a002 "$maps/sysv-store-w.ready" "$maps/sysv-store.go" "$f"
 reader sysv-store sysv-reader 0x2929a002 "$maps/sysv-store.ready" "$MARKER"
 e2e_as hanako touch "$maps/sysv-store.go"
 wait "$WPID" || fail "sysv-store: the writer failed: $(cat "$E2E_SCRATCH/sysv-store-w.out")"
@@ -253,6 +251,49 @@ sysv sysv-writer 0x2929a003 - - "$f" || fail "sysv-late: the writer failed: $(ca
 reader sysv-late sysv-reader 0x2929a003 "$maps/sysv-late.ready" "$MARKER"
 refused sysv-late "$b"
 sysv sysv-rm 0x2929a003
+
+# An exempt peer (the X server attaching its clients' MIT-SHM segments, or mapping their
+# memfd buffers) is not tainted by a tainted client's segment or memfd: a receipt, as a
+# peer's receive is (round 17: else one tainted client would taint the X server and, through
+# it, every client). Its own later send goes out; an ordinary process that does the same is
+# refused, so the segment and the memfd do carry the mark.
+peer_look() { # NAME PROGRAM MODE ARGS…: exit status in RC
+	local name=$1
+	shift
+	RC=0
+	e2e_as hanako timeout 60 "$@" >"$E2E_SCRATCH/$name.out" 2>&1 || RC=$?
+}
+sysv sysv-writer 0x2929a005 - - "$f" || fail "sysv-peer: the writer failed: $(cat "$E2E_SCRATCH/sysv.out")"
+peer_look sysv-peer "$bin/peer-x" "$R" sysv-look 0x2929a005 "$MARKER" PEER29-SYSV
+[ "$RC" -eq 0 ] || fail "sysv-peer: the exempt peer that attached a tainted segment was refused (exit $RC): $(cat "$E2E_SCRATCH/sysv-peer.out")"
+grep -q PEER29-SYSV "$recv" || fail "sysv-peer: the listener did not receive the peer's own text"
+b=$(denials)
+peer_look sysv-plain python3 "$R" sysv-look 0x2929a005 "$MARKER" PLAIN29-SYSV
+[ "$RC" -eq 1 ] || fail "sysv-plain: an ordinary process that attached the tainted segment was not refused (exit $RC): $(cat "$E2E_SCRATCH/sysv-plain.out")"
+denied_since "$b" "sysv-plain: no upload.denied logged"
+sysv sysv-rm 0x2929a005
+rm -f "$maps/memfd.ready" "$maps/memfd.ready.filled"
+e2e_as hanako timeout 120 python3 "$R" memfd-hold "$f" "$maps/memfd.ready" >"$E2E_SCRATCH/memfd-hold.out" 2>&1 &
+HPID=$!
+for ((i = 0; i < 200; i++)); do
+	[ -e "$maps/memfd.ready.filled" ] && break
+	sleep 0.1
+done
+# (only looked at: what the tainted holder wrote would taint this shell, and its children)
+[ -e "$maps/memfd.ready.filled" ] || fail "memfd-peer: the holder never filled its memfd: $(cat "$E2E_SCRATCH/memfd-hold.out")"
+read -r hpid hfd <"$maps/memfd.ready" || [ -n "${hfd:-}" ]
+peer_look memfd-peer "$bin/peer-x" "$R" map-look "/proc/$hpid/fd/$hfd" PEER29-MEMFD
+[ "$RC" -eq 0 ] || fail "memfd-peer: the exempt peer that mapped a tainted memfd was refused (exit $RC): $(cat "$E2E_SCRATCH/memfd-peer.out")"
+grep -q PEER29-MEMFD "$recv" || fail "memfd-peer: the listener did not receive the peer's own text"
+b=$(denials)
+peer_look memfd-plain python3 "$R" map-look "/proc/$hpid/fd/$hfd" PLAIN29-MEMFD
+[ "$RC" -eq 1 ] || fail "memfd-plain: an ordinary process that mapped the tainted memfd was not refused (exit $RC): $(cat "$E2E_SCRATCH/memfd-plain.out")"
+denied_since "$b" "memfd-plain: no upload.denied logged"
+kill "$HPID" 2>/dev/null || true
+wait "$HPID" 2>/dev/null || true
+if grep -q "PLAIN29-\|$MARKER" "$recv"; then fail "peer: the listener received what it must not"; fi
+: >"$recv"
+note "sysv-peer, memfd-peer: an exempt peer that attached or mapped a tainted client's memory sends; an ordinary process is refused, logged"
 
 # A segment that only gets untainted content: its reader sends.
 reader sysv-clean sysv-reader 0x2929a004 "$maps/sysv-clean.ready" CLEAN29S-DATA
