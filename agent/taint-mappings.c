@@ -93,7 +93,7 @@ fut_taint_mirror_mapped(FutTaint *t, int fd, const struct fut_taint_mark *m)
 		__atomic_store_n(&t->skel->bss->mapped_lost, 1, __ATOMIC_SEQ_CST);
 	} else {
 		id.ino = stx.stx_ino;
-		id.dev = (guint32)((stx.stx_dev_major << 20) | (stx.stx_dev_minor & 0xfffff));
+		id.dev = fut_taint_kdev_of(makedev(stx.stx_dev_major, stx.stx_dev_minor));
 		uid = stx.stx_uid;
 		if (!merge_into_entry(bpf_map__fd(t->skel->maps.mapped_marks), &id, m))
 			__atomic_store_n(&t->skel->bss->mapped_lost, 1, __ATOMIC_SEQ_CST);

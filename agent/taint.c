@@ -207,7 +207,7 @@ fut_taint_inode_of_fd_nosync(int fd, struct fut_taint_inode *ret, GError **error
 	}
 	memset(ret, 0, sizeof *ret);
 	ret->ino = stx.stx_ino;
-	ret->dev = (guint32)((stx.stx_dev_major << 20) | (stx.stx_dev_minor & 0xfffff));
+	ret->dev = fut_taint_kdev_of(makedev(stx.stx_dev_major, stx.stx_dev_minor));
 	return TRUE;
 }
 

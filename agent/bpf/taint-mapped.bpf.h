@@ -324,7 +324,7 @@ reclaim_read_slot(struct fut_shared_reads *s, int i)
 }
 
 /* The current process maps file @id (@addr: its inode's address, @owner: its owner's uid),
- * which an unprivileged user can write (note_shared_read(); note_sysv_read() for SysV shared
+ * which an unprivileged user can write (note_shared_read(); sysv_attach() for SysV shared
  * memory): noted in the process's slots. Slots whose file nobody maps any more are freed
  * when none is free, their files' marks kept in the process's storage (held) for its next
  * decision; no slot free: the process takes its files' owners' marks from then on. Returns

@@ -204,7 +204,7 @@ slot_alive(struct task_struct *task, struct vm_area_struct *vma, void *data)
 	return 0;
 }
 
-/* The current process, without a mark, maps the regular file @key shared and writable
+/* The current process (not exempt) maps the regular file @key shared and writable
  * (lsm/mmap_file, before the mapping exists). When every shared_maps slot holds a live
  * mapping (slots whose mapping is gone are freed here: there is no hook at munmap), the file
  * goes into overflow_files with the process, and the process is flagged as overflowed, so
@@ -247,10 +247,10 @@ note_overflow_mapping(struct fut_taint_inode *key)
 	return note_file_mapper(key, &me) ? -ENOMEM : 0;
 }
 
-/* The current process, without a mark, maps file @key shared and writable (an mmap, an
- * mprotect or a SysV shmat): flagged, so that a mark it takes later reaches the file (through
- * its slots, mapper_marks or the agent); a tracer's marks must reach it too, and its address
- * space is one another process may write into (/proc/PID/mem). Returns -ENOMEM when that
+/* The current process (not exempt, tainted or not) maps file @key shared and writable (an
+ * mmap, an mprotect or a SysV shmat): flagged, so that a mark it takes later reaches the file
+ * (through its slots, mapper_marks or the agent); a tracer's marks must reach it too, and its
+ * address space is one another process may write into (/proc/PID/mem). Returns -ENOMEM when that
  * cannot be noted (no memory for task storage, no room): then it is not mapped. */
 static __always_inline int
 flag_shared_writer(struct fut_taint_inode *key)
@@ -276,7 +276,7 @@ flag_shared_writer(struct fut_taint_inode *key)
 }
 
 /* A shared writable mapping of file @id (none: a device's) at @addr by a process flagged at
- * its check (no mark then): the address is noted for mark_shared_files(), in a free slot or
+ * its check (flag_shared_writer()): the address is noted for mark_shared_files(), in a free slot or
  * one that held the same address; none free: overflow. */
 static __always_inline void
 note_shared_slot_id(struct task_struct *t, struct fut_taint_inode id, __u64 addr)

@@ -93,10 +93,10 @@ vma_file_id(struct task_struct *task, struct vm_area_struct *vma, void *data)
 	return 0;
 }
 
-/* shmat(2) returned: a writable attachment by a process flagged at its check (no mark then)
- * is noted at its address for mark_shared_files(), as fexit/vm_mmap_pgoff does for mmap. An
- * address space whose lock is busy leaves the file unknown in the slot: mark_shared_files()
- * still finds the mapping by its address. */
+/* shmat(2) returned: a writable attachment by a process flagged at its check
+ * (flag_shared_writer()) is noted at its address for mark_shared_files(), as fexit/vm_mmap_pgoff
+ * does for mmap. An address space whose lock is busy leaves the file unknown in the slot:
+ * mark_shared_files() still finds the mapping by its address. */
 SEC("fexit/do_shmat")
 int
 BPF_PROG(fut_do_shmat_exit,

@@ -328,7 +328,7 @@ BPF_PROG(fut_file_mprotect,
  * other open returns after two loads. A core piped to a helper (systemd-coredump) is
  * followed in fentry/dump_emit below. */
 /* A shared writable mapping of a regular file by a process flagged at its mmap_file check
- * (no mark then): its address is noted for mark_shared_files(). */
+ * (flag_shared_writer()): its address is noted for mark_shared_files(). */
 SEC("fexit/vm_mmap_pgoff")
 int
 BPF_PROG(fut_vm_mmap_pgoff_exit,
