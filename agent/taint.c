@@ -161,6 +161,23 @@ libbpf_print(enum libbpf_print_level level, const char *format, va_list args)
 	return 0;
 }
 
+/* Tests only (root's environment): @map holds the number of entries in environment variable
+ * @var (1 to @max), small enough for a test to fill. */
+static void
+set_test_max_entries(struct bpf_map *map, const gchar *var, guint64 max)
+{
+	const gchar *v = g_getenv(var);
+	guint64 n = 0;
+
+	if (v == NULL)
+		return;
+	if (!g_ascii_string_to_unsigned(v, 10, 1, max, &n, NULL))
+		g_warning("%s is not a number from 1 to %" G_GUINT64_FORMAT ": ignored", var, max);
+	else if (bpf_map__set_max_entries(map, (__u32)n) == 0)
+		g_warning("%s is set (a test knob): %s holds %u entries", var, bpf_map__name(map),
+		          (guint)n);
+}
+
 /* Why the kernel refused: the LSM list says whether bpf is active. */
 static gchar *
 lsm_hint(void)
@@ -288,7 +305,6 @@ fut_taint_new(const gchar *const *exempt_programs,
               GError **error)
 {
 	g_autoptr(FutTaint) t = g_new0(FutTaint, 1);
-	const gchar *fed_max;
 	int err;
 
 	g_mutex_init(&t->lock);
@@ -328,19 +344,10 @@ fut_taint_new(const gchar *const *exempt_programs,
 	}
 	/* Tests only: a fed_exempt map of FUTARI_TEST_FED_EXEMPT_MAX entries, small enough for
 	 * a test to fill (tests/e2e scenario 22). */
-	fed_max = g_getenv("FUTARI_TEST_FED_EXEMPT_MAX");
-	if (fed_max != NULL) {
-		guint64 n = 0;
-
-		if (!g_ascii_string_to_unsigned(fed_max, 10, 1, 1024, &n, NULL))
-			g_warning(
-			    "FUTARI_TEST_FED_EXEMPT_MAX is not a number from 1 to 1024: ignored");
-		else if (bpf_map__set_max_entries(t->skel->maps.fed_exempt, (__u32)n) == 0)
-			g_warning(
-			    "FUTARI_TEST_FED_EXEMPT_MAX is set (a test knob): fed_exempt holds "
-			    "%u entries",
-			    (guint)n);
-	}
+	set_test_max_entries(t->skel->maps.fed_exempt, "FUTARI_TEST_FED_EXEMPT_MAX", 1024);
+	/* Tests only: a mapped_marks map of FUTARI_TEST_MAPPED_MARKS_MAX entries, small enough
+	 * for a test to fill (tests/e2e scenario 29). */
+	set_test_max_entries(t->skel->maps.mapped_marks, "FUTARI_TEST_MAPPED_MARKS_MAX", 16384);
 	err = fut_taint_bpf__load(t->skel);
 	if (err == 0)
 		err = fut_taint_bpf__attach(t->skel);
@@ -746,6 +753,9 @@ fut_taint_get_stats(FutTaint *t, FutTaintStats *ret)
 	ret->mapped_noted = __atomic_load_n(&c->mapped_noted, __ATOMIC_RELAXED);
 	ret->mapped_overflow = __atomic_load_n(&c->mapped_overflow, __ATOMIC_RELAXED);
 	ret->mapped_pulled = __atomic_load_n(&c->mapped_pulled, __ATOMIC_RELAXED);
+	ret->mapped_full = __atomic_load_n(&c->mapped_full, __ATOMIC_RELAXED);
+	ret->mapped_lost = __atomic_load_n(&c->mapped_lost, __ATOMIC_RELAXED);
+	ret->owed_open = __atomic_load_n(&t->skel->bss->owed_count, __ATOMIC_RELAXED);
 	g_mutex_lock(&t->pending_lock);
 	ret->pending_set = t->pending_set;
 	ret->resolved = t->resolved;

@@ -114,8 +114,11 @@ typedef struct {
 	guint64 mapped_noted;      /* shared mappings of user-writable files noted (kernel) */
 	guint64 mapped_overflow;   /* processes with more such files than slots (kernel) */
 	guint64 mapped_pulled;     /* marks taken from files marked after their mapping */
-	guint approvals;           /* approvals in the kernel map */
-	guint peers_exempt; /* taint-exempt-peers entries marked (programs and sockets found) */
+	guint64 mapped_full; /* such marks with no room: the owner's readers take all its marks */
+	guint64 mapped_lost; /* ... nor room for the owner: every reader takes Class II */
+	gint64 owed_open;    /* owed_files entries now (reads look them up while above 0) */
+	guint approvals;     /* approvals in the kernel map */
+	guint peers_exempt;  /* taint-exempt-peers entries marked (programs and sockets found) */
 } FutTaintStats;
 
 /* Loads and attaches the programs. @exempt_programs (absolute paths; missing ones are

@@ -221,6 +221,9 @@ fut_agent_taint_status(FutAgent *agent, JsonObject *r)
 		set_count(r, "taint_mapped_noted", st.mapped_noted);
 		set_count(r, "taint_mapped_overflow", st.mapped_overflow);
 		set_count(r, "taint_mapped_pulled", st.mapped_pulled);
+		set_count(r, "taint_mapped_full", st.mapped_full);
+		set_count(r, "taint_mapped_lost", st.mapped_lost);
+		set_count(r, "taint_shared_owed_open", (guint64)MAX(st.owed_open, 0));
 		set_count(r, "taint_tainted", st.tainted);
 		set_count(r, "taint_denied", st.denied);
 		set_count(r, "taint_dropped", st.dropped);

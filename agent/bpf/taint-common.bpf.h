@@ -167,8 +167,8 @@ struct {
 } mapped_shared SEC(".maps");
 
 /* The marks of flagged files, by device and inode number. Kept after the inode goes (a
- * reader may hold a copy of what it mapped), so bounded: when full, every reader takes
- * Class II at its next decision (mapped_lost). */
+ * reader may hold a copy of what it mapped), so bounded: when full, a reader of a file whose
+ * mark found no room takes every mark of the file's owner (lost_owners, mapped_by_owner). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
@@ -190,6 +190,7 @@ struct {
 struct fut_shared_reads {
 	struct fut_taint_inode file[FUT_READ_SLOTS];
 	__u64 inode[FUT_READ_SLOTS];
+	__u32 file_owner[FUT_READ_SLOTS]; /* the file's owner (uid + 1): lost_owners */
 	/* the marks of files whose slot was freed (nobody mapped them any more) */
 	struct fut_taint_mark held;
 	struct fut_taint_mark scratch; /* gather_mapped() gathers there */
@@ -488,7 +489,21 @@ struct {
 __u64 mapped_gen = 0;
 /* Every mark mirrored since load: what a process with more flagged files than slots takes. */
 struct fut_taint_mark mapped_union = {};
-/* Nonzero once mapped_marks could not take a file's mark: readers take Class II. */
+/* Owners (uid) of files whose mark mapped_marks had no room for (it is full): a reader of
+ * such an owner's files whose entry is missing takes that owner's marks (mapped_by_owner), too
+ * much but only that owner's. One user who fills mapped_marks (many files of their own mapped
+ * shared and marked) so costs only readers of their own files, not every user's. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u32);
+} lost_owners SEC(".maps");
+
+/* Nonzero once an owner went into lost_owners: readers look it up only then. */
+__u32 lost_owners_used = 0;
+/* Nonzero once neither mapped_marks nor lost_owners could take a file's mark: every reader
+ * takes Class II. */
 __u32 mapped_lost = 0;
 /* Nonzero once mapped_by_owner could not take one: processes beyond their slots take all. */
 __u32 mapped_owner_lost = 0;

@@ -233,6 +233,21 @@ owe_file(struct fut_taint_inode *key, const struct fut_taint_mark *m)
 	k.pad = 0;
 	v = *m;
 	v.flags = 0; /* a process's flags are not a file's */
+	/* A SysV segment (sysv_id()): no inode ever takes a debt (no hook reads a segment's
+	 * inode storage), its readers look it up by number: its mark goes where they look
+	 * (mapped_marks), not into owed_files, which would hold it for good (round 18: before,
+	 * owed_count stayed above 0 and every later read of a file paid a lookup). */
+	if (k.ino >> 63) {
+		o = lookup_or_add(&mapped_marks, &k, &v, &added);
+		if (o != 0)
+			merge_mark(o, &v);
+		mirror_owed(&v); /* readers beyond their slots; then mapped_gen moves */
+		if (o == 0 && !added)
+			return 1;
+		__sync_fetch_and_add(&counters.shared_owed, 1);
+		__sync_fetch_and_add(&counters.shared_owed_taken, 1); /* settled at once */
+		return 0;
+	}
 	/* counted before the entry can exist (a read never misses it), taken back if none came */
 	__sync_fetch_and_add(&owed_count, 1);
 	o = lookup_or_add(&owed_files, &k, &v, &added);

@@ -40,6 +40,37 @@ merge_unrolled(struct fut_taint_mark *to, const struct fut_taint_mark *from)
 	}
 }
 
+/* A reader's marks (@acc) when what a file it maps holds was lost: at least Class II, with no
+ * origin (no approval of one file can cover what is not known). */
+static __always_inline void
+lost_mark(struct fut_taint_mark *acc)
+{
+	if (stronger(2, acc->file_class)) {
+		acc->file_class = 2;
+		acc->origin.dev = 0;
+		acc->origin.ino = 0;
+	}
+}
+
+/* mapped_marks had no room for the mark of a file of @uid: its readers take @uid's marks
+ * (lost_owners; mapped_by_owner, which the caller adds the mark to before mapped_gen moves),
+ * or every reader Class II when the owner cannot be noted either (mapped_lost). A global
+ * function: verified once, not in every hook mirror_by_id() is inlined into (file_permission
+ * went past the verifier's million instructions with it inline). */
+__noinline int
+note_lost_owner(__u32 uid)
+{
+	__u32 one = 1;
+
+	__sync_fetch_and_add(&counters.mapped_full, 1);
+	lost_owners_used = 1;
+	if (bpf_map_update_elem(&lost_owners, &uid, &one, BPF_ANY) != 0) {
+		__sync_fetch_and_add(&counters.mapped_lost, 1);
+		mapped_lost = 1;
+	}
+	return 0;
+}
+
 /* A file mapped by readers (@id, owned by @uid) took a mark, @im: it is copied into
  * mapped_marks, mapped_union and mapped_by_owner, and the readers are told (mapped_gen). */
 static __always_inline void
@@ -53,7 +84,7 @@ mirror_by_id(struct fut_taint_inode *id, __u32 uid, const struct fut_taint_mark 
 	if (mm != 0)
 		merge_unrolled(mm, im);
 	else if (!added)
-		mapped_lost = 1;
+		note_lost_owner(uid);
 	merge_unrolled(&mapped_union, im);
 	om = lookup_or_add(&mapped_by_owner, &uid, im, &added);
 	if (om != 0)
@@ -102,11 +133,13 @@ mirror_mapped(struct inode *inode, const struct fut_taint_mark *im)
 		mirror_mapped_inline(inode, im);
 }
 
-/* What file @key holds for its readers: its mirrored marks, a mark a tracing program owes it
+/* What file @key (owned by @owner: uid + 1, 0 when not known) holds for its readers: its
+ * mirrored marks, or when it has no entry and its owner's marks found no room there, all of
+ * that owner's (lost_owners; not known: Class II), a mark a tracing program owes it
  * (owed_files) and the marks of the processes that map it writable beyond their slots
  * (overflow_files, mapper_marks), merged into @acc. */
 static __noinline void
-marks_of_file(struct fut_taint_inode *key, struct fut_taint_mark *acc)
+marks_of_file(struct fut_taint_inode *key, __u32 owner, struct fut_taint_mark *acc)
 {
 	struct fut_taint_mark *m;
 	struct fut_overflow_file *o;
@@ -115,8 +148,21 @@ marks_of_file(struct fut_taint_inode *key, struct fut_taint_mark *acc)
 	if (key == 0 || acc == 0)
 		return;
 	m = bpf_map_lookup_elem(&mapped_marks, key);
-	if (m != 0)
+	if (m != 0) {
 		merge_marks(acc, m);
+	} else if (lost_owners_used) {
+		__u32 uid = owner - 1;
+
+		if (owner == 0) {
+			lost_mark(acc); /* whose file it is is not known */
+		} else if (bpf_map_lookup_elem(&lost_owners, &uid) != 0) {
+			m = bpf_map_lookup_elem(&mapped_by_owner, &uid);
+			if (m != 0)
+				merge_marks(acc, m);
+			else
+				lost_mark(acc); /* the owner's marks found no room either */
+		}
+	}
 	if (owed_count > 0) {
 		m = bpf_map_lookup_elem(&owed_files, key);
 		if (m != 0)
@@ -159,7 +205,7 @@ gather_mapped(struct fut_shared_reads *s)
 	*acc = s->held;
 	for (i = 0; i < FUT_READ_SLOTS; i++)
 		if (s->inode[i] != 0)
-			marks_of_file(&s->file[i], acc);
+			marks_of_file(&s->file[i], s->file_owner[i], acc);
 	if (s->overflow) {
 		merge_marks(acc, &owed_union);
 		if (s->owners_all || mapped_owner_lost) {
@@ -177,11 +223,8 @@ gather_mapped(struct fut_shared_reads *s)
 			}
 		}
 	}
-	if (mapped_lost && stronger(2, acc->file_class)) {
-		acc->file_class = 2;
-		acc->origin.dev = 0;
-		acc->origin.ino = 0;
-	}
+	if (mapped_lost)
+		lost_mark(acc);
 	s->seen_gen = gen;
 	if (!has_mark(acc))
 		return 0;
@@ -317,9 +360,10 @@ reclaim_read_slot(struct fut_shared_reads *s, int i)
 	if (n != 0)
 		return 0;
 	key = s->file[i];
-	marks_of_file(&key, &s->held);
+	marks_of_file(&key, s->file_owner[i], &s->held);
 	s->inode[i] = 0;
 	s->file[i] = (struct fut_taint_inode){};
+	s->file_owner[i] = 0;
 	return 1;
 }
 
@@ -378,6 +422,7 @@ note_read_slot(struct fut_taint_inode id, __u64 addr, __u32 owner_uid)
 	if (slot >= 0 && slot < FUT_READ_SLOTS) {
 		s->file[slot] = id;
 		s->inode[slot] = addr;
+		s->file_owner[slot] = owner_uid + 1;
 	} else {
 		__u32 owner = owner_uid + 1;
 		int have = 0, free_owner = -1;

@@ -36,12 +36,9 @@ sysv_attach(__u64 ino, __u32 dev, __u64 addr, __u32 owner, int writable)
 		if (r != 0)
 			return r;
 	}
-	marks_of_file(&id, &acc);
-	if (mapped_lost && stronger(2, acc.file_class)) {
-		acc.file_class = 2; /* a copy that did not fit: whatever it was, denied */
-		acc.origin.dev = 0;
-		acc.origin.ino = 0;
-	}
+	marks_of_file(&id, owner + 1, &acc);
+	if (mapped_lost)
+		lost_mark(&acc); /* a copy that did not fit: whatever it was, denied */
 	if (has_mark(&acc)) {
 		if (current_exempt_program() || traced_by_exempt())
 			return decide_exempt_read(&acc, 0);

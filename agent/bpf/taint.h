@@ -223,4 +223,9 @@ struct fut_taint_counters {
 	fut_u64 mapped_noted;
 	fut_u64 mapped_overflow;
 	fut_u64 mapped_pulled;
+	/* Marks of such files that mapped_marks had no room for (their owner's readers take the
+	 * owner's marks: lost_owners), and those lost_owners could not take either (every reader
+	 * takes Class II). */
+	fut_u64 mapped_full;
+	fut_u64 mapped_lost;
 };

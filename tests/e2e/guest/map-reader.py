@@ -32,6 +32,9 @@ setup error, 3 when the content never came.
   memfd-hold SECRET READY            make a memfd, write "PID FD" to READY (while clean: the
                                      scenario's shell reads it), then read SECRET into the
                                      memfd, make READY.filled (empty: nothing written), sleep
+  fill DIR N SECRET                  read SECRET (tainted), then map N fresh files DIR/fill-0
+                                     .. fill-(N-1) shared and writable (each takes the
+                                     mark: one mapped_marks entry each), print "filled N"
   map-look PATH TEXT                 map PATH shared read-only, read it, then send TEXT
   target PATH DIR                    a process whose memory another reads: DIR/pid, waits for
                                      DIR/opened, maps PATH shared, DIR/addr, then sleeps (it
@@ -330,6 +333,12 @@ def main(argv):
         os.write(fd, open(secret, "rb").read())
         touch(ready + ".filled")
         time.sleep(60)
+    elif mode == "fill":
+        folder, n, secret = args
+        open(secret, "rb").read()
+        keep = [shared_file(os.path.join(folder, "fill-%d" % i),
+                            mmap.PROT_READ | mmap.PROT_WRITE) for i in range(int(n))]
+        print("filled", len(keep), flush=True)
     elif mode == "map-look":
         path, text = args
         fd = os.open(path, os.O_RDONLY)
