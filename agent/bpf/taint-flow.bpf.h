@@ -236,17 +236,19 @@ owe_file(struct fut_taint_inode *key, const struct fut_taint_mark *m)
 	/* A SysV segment (sysv_id()): no inode ever takes a debt (no hook reads a segment's
 	 * inode storage), its readers look it up by number: its mark goes where they look
 	 * (mapped_marks), not into owed_files, which would hold it for good (round 18: before,
-	 * owed_count stayed above 0 and every later read of a file paid a lookup). */
+	 * owed_count stayed above 0 and every later read of a file paid a lookup). With
+	 * mapped_marks full (its owner is not known here for lost_owners) it is owed after all:
+	 * readers look owed_files up too, and the agent cannot mark a segment. */
 	if (k.ino >> 63) {
 		o = lookup_or_add(&mapped_marks, &k, &v, &added);
-		if (o != 0)
-			merge_mark(o, &v);
-		mirror_owed(&v); /* readers beyond their slots; then mapped_gen moves */
-		if (o == 0 && !added)
-			return 1;
-		__sync_fetch_and_add(&counters.shared_owed, 1);
-		__sync_fetch_and_add(&counters.shared_owed_taken, 1); /* settled at once */
-		return 0;
+		if (o != 0 || added) {
+			if (o != 0)
+				merge_mark(o, &v);
+			mirror_owed(&v); /* readers beyond their slots; then mapped_gen moves */
+			__sync_fetch_and_add(&counters.shared_owed, 1);
+			__sync_fetch_and_add(&counters.shared_owed_taken, 1); /* settled at once */
+			return 0;
+		}
 	}
 	/* counted before the entry can exist (a read never misses it), taken back if none came */
 	__sync_fetch_and_add(&owed_count, 1);
