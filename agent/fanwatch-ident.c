@@ -108,49 +108,55 @@ exe_is_multicall(FutFanwatch *fw, const gchar *path, const Ident *id)
 	return found;
 }
 
-/* TRUE when the executable of @pid is a program loader: an ELF shared object with no
+/* TRUE when the file open at @fd is a program loader: an ELF shared object with no
  * interpreter of its own (ld-linux.so, ld-musl, and any copy of them under another name),
  * or a file that cannot be examined safely (then the mappings decide, which costs more but
- * is never wrong). Reads the file's headers through /proc/@pid/exe: our own open is
- * answered at once by the reader thread; a FUSE file is not opened at all. */
+ * is never wrong). */
 static gboolean
-exe_is_loader(pid_t pid, const struct stat *st)
+elf_is_loader(int fd)
 {
-	gchar link[64];
-	g_autofree gchar *fstype = fw_fstype_of_dev((guint64)st->st_dev);
 	Elf64_Ehdr eh;
-	int fd;
-	gboolean loader = TRUE;
 
-	if (fstype == NULL || g_str_has_prefix(fstype, "fuse"))
-		return TRUE;
-	g_snprintf(link, sizeof link, "/proc/%d/exe", (int)pid);
-	fd = open(link, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0)
-		return TRUE;
 	if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh ||
 	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64) {
 		/* Not a 64-bit ELF: a 32-bit loader is judged by its mappings too. */
-		loader = memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0;
-		goto out;
+		return memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0;
 	}
-	if (eh.e_type != ET_DYN) {
-		loader = FALSE;
-		goto out;
-	}
+	if (eh.e_type != ET_DYN)
+		return FALSE;
 	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum > 128)
-		goto out;
+		return TRUE;
 	for (guint i = 0; i < eh.e_phnum; i++) {
 		Elf64_Phdr ph;
 		if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (guint64)i * sizeof ph)) !=
 		    (ssize_t)sizeof ph)
-			goto out;
-		if (ph.p_type == PT_INTERP) {
-			loader = FALSE; /* an ordinary dynamically linked program */
-			break;
-		}
+			return TRUE;
+		if (ph.p_type == PT_INTERP)
+			return FALSE; /* an ordinary dynamically linked program */
 	}
-out:
+	return TRUE;
+}
+
+/* elf_is_loader() for the executable of @pid (@st), read through /proc/@pid/exe: our own
+ * open is answered at once by the reader thread; a FUSE file is not opened at all. With
+ * @exec_fd (not -1): the file being executed, already open (an exec event's). */
+static gboolean
+exe_is_loader(pid_t pid, int exec_fd, const struct stat *st)
+{
+	gchar link[64];
+	g_autofree gchar *fstype = fw_fstype_of_dev((guint64)st->st_dev);
+	int fd;
+	gboolean loader;
+
+	if (fstype == NULL || g_str_has_prefix(fstype, "fuse"))
+		return TRUE;
+	if (exec_fd >= 0)
+		return elf_is_loader(exec_fd);
+	g_snprintf(link, sizeof link, "/proc/%d/exe", (int)pid);
+	fd = open(link, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return TRUE;
+	loader = elf_is_loader(fd);
 	close(fd);
 	return loader;
 }
@@ -278,17 +284,18 @@ fw_parse_applet(const gchar *cmdline, gsize len)
 	return g_steal_pointer(&base);
 }
 
-/* Judges the executable @st (its path read from /proc/@pid/exe) against the configured
- * programs. Returns a new entry. Caller holds no lock. */
+/* Judges the executable @st (its path read from /proc/@pid/exe, or with @exec_fd not -1,
+ * from that descriptor: the file an exec event is about) against the configured programs.
+ * Returns a new entry. Caller holds no lock. */
 static ExeEntry *
-exe_judge(FutFanwatch *fw, pid_t pid, const struct stat *st)
+exe_judge(FutFanwatch *fw, pid_t pid, int exec_fd, const struct stat *st)
 {
 	Ident id = fw_ident_of(st);
 	ExeEntry *e = g_new0(ExeEntry, 1);
 	g_autofree gchar *match_path = NULL;
 
 	e->id = id;
-	e->path = fut_procinfo_read_exe(pid, NULL);
+	e->path = exec_fd >= 0 ? fw_fd_path(exec_fd) : fut_procinfo_read_exe(pid, NULL);
 	if (e->path != NULL)
 		match_path = fw_exe_path_for_match(e->path);
 
@@ -318,15 +325,15 @@ exe_judge(FutFanwatch *fw, pid_t pid, const struct stat *st)
 	e->upload = e->match != NULL;
 	if (!e->upload) {
 		e->multicall = exe_is_multicall(fw, match_path, &id);
-		e->loader = !e->multicall && exe_is_loader(pid, st);
+		e->loader = !e->multicall && exe_is_loader(pid, exec_fd, st);
 	}
 	return e;
 }
 
-/* Copies the judgement of the executable @st of @pid into @ev, from the cache or judged
- * now. Thread-safe. */
+/* Copies the judgement of the executable @st of @pid (or of the file open at @exec_fd, not
+ * -1) into @ev, from the cache or judged now. Thread-safe. */
 static void
-exe_lookup(FutFanwatch *fw, pid_t pid, const struct stat *st, Event *ev)
+exe_lookup(FutFanwatch *fw, pid_t pid, int exec_fd, const struct stat *st, Event *ev)
 {
 	Key key = {(guint64)st->st_dev, (guint64)st->st_ino};
 	Ident id = fw_ident_of(st);
@@ -351,7 +358,7 @@ exe_lookup(FutFanwatch *fw, pid_t pid, const struct stat *st, Event *ev)
 	}
 	g_mutex_unlock(&fw->exes_lock);
 
-	e = exe_judge(fw, pid, st);
+	e = exe_judge(fw, pid, exec_fd, st);
 	ev->upload = e->upload;
 	ev->match = e->match;
 	ev->exe = g_strdup(e->path);
@@ -404,7 +411,7 @@ fw_identify(FutFanwatch *fw, Event *ev)
 	g_snprintf(link, sizeof link, "/proc/%d/exe", (int)ev->pid);
 	if (!fw_path_stat(link, &exe_st))
 		return FALSE;
-	exe_lookup(fw, ev->pid, &exe_st, ev);
+	exe_lookup(fw, ev->pid, -1, &exe_st, ev);
 	ev->identify_deep = !ev->upload && (ev->loader || ev->multicall);
 	return TRUE;
 }
@@ -437,4 +444,60 @@ fw_identify_deep(FutFanwatch *fw, Event *ev)
 			ev->match = match;
 		}
 	}
+}
+
+gboolean
+fw_identify_exec(FutFanwatch *fw, Event *ev)
+{
+	struct stat st;
+
+	if (!fw_fd_stat(ev->fd, &st) || !S_ISREG(st.st_mode))
+		return FALSE;
+	exe_lookup(fw, ev->pid, ev->fd, &st, ev);
+	/* A loader or a multi-call binary: what it runs is not known before it runs (and the
+	 * kernel loads every dynamic program's interpreter the same way): not judged here. */
+	return TRUE;
+}
+
+gboolean
+fw_exec_cached_ordinary(FutFanwatch *fw, Event *ev)
+{
+	struct stat st;
+	Key key;
+	Ident id;
+	ExeEntry *e;
+	gboolean ordinary = FALSE;
+
+	if (!fw_fd_stat(ev->fd, &st))
+		return FALSE;
+	key.dev = (guint64)st.st_dev;
+	key.ino = (guint64)st.st_ino;
+	id = fw_ident_of(&st);
+	g_mutex_lock(&fw->exes_lock);
+	if (fw->exes_generation == g_atomic_int_get(&fw->generation)) {
+		e = g_hash_table_lookup(fw->exes, &key);
+		ordinary = e != NULL && fw_ident_equal(&e->id, &id) && !e->upload;
+	}
+	g_mutex_unlock(&fw->exes_lock);
+	return ordinary;
+}
+
+void
+fw_mark_programs(FutFanwatch *fw)
+{
+	g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
+
+	g_mutex_lock(&fw->lock);
+	for (guint i = 0; i < fw->known->len; i++) {
+		Known *k = &g_array_index(fw->known, Known, i);
+		if (k->present)
+			g_ptr_array_add(paths, g_strdup(k->path));
+	}
+	g_mutex_unlock(&fw->lock);
+	/* (fanotify_mark() resolves the path, a symbolic link to its target, and opens
+	 * nothing.) A file gone meanwhile, or one on a filesystem that takes no marks, is left
+	 * unmarked: its starts are then asked about only where its filesystem is watched. */
+	for (guint i = 0; i < paths->len && fw->fan_fd >= 0; i++)
+		(void)fanotify_mark(fw->fan_fd, FAN_MARK_ADD, FAN_OPEN_EXEC_PERM, AT_FDCWD,
+		                    paths->pdata[i]);
 }

@@ -5,9 +5,9 @@
  * fanwatch-responder.c (the kernel-facing side: events, replies), fanwatch-marks.c (ignore
  * marks and the attribute watch that drops them), fanwatch-ident.c
  * (which program is this, is it an upload program), fanwatch-decide.c (class, approvals,
- * the decision), fanwatch-record.c (records for the log), fanwatch-commit.c (the record
- * thread: upload.observed durable before the open), fanwatch-seq.c (pending numbers) and
- * fanwatch-util.c. */
+ * the decision), fanwatch-exec.c (what an upload program inherits when it starts),
+ * fanwatch-record.c (records for the log), fanwatch-commit.c (the record thread: upload.observed
+ * durable before the open), fanwatch-seq.c (pending numbers) and fanwatch-util.c. */
 
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -233,6 +233,9 @@ struct _FutFanwatch {
 typedef struct {
 	int fd;
 	pid_t pid;
+	/* A program about to run (FAN_OPEN_EXEC_PERM): @fd is its file, @pid the process that
+	 * starts it, whose descriptors it inherits (fanwatch-exec.c). */
+	gboolean exec;
 	gboolean self;
 	gboolean learn;
 	gboolean upload;
@@ -358,6 +361,15 @@ void fw_known_refresh_locked(FutFanwatch *fw);
  * mappings or argv, which take its mmap lock and so may wait on the process itself: never
  * on a responder. */
 gboolean fw_identify(FutFanwatch *fw, Event *ev);
+/* The same for the program an exec event is about (its file open at @ev->fd). FALSE when
+ * the file cannot be examined. */
+gboolean fw_identify_exec(FutFanwatch *fw, Event *ev);
+/* TRUE when the program an exec event is about is in the cache as not an upload program
+ * (the reader thread answers it itself). */
+gboolean fw_exec_cached_ordinary(FutFanwatch *fw, Event *ev);
+/* Asks the kernel about every start of a configured upload program present now (an inode
+ * mark, FAN_OPEN_EXEC_PERM), on whatever filesystem it sits. */
+void fw_mark_programs(FutFanwatch *fw);
 void fw_identify_deep(FutFanwatch *fw, Event *ev);
 /* TRUE when the executable of @ev's process is in the cache as an ordinary program (not an
  * upload program, loader or multi-call binary). Never judges, never opens anything: the
@@ -423,6 +435,17 @@ gboolean fw_watch_fs_at(FutFanwatch *fw, int dirfd, const gchar *path);
 
 /* TRUE when @st is on a watched FUSE filesystem (its files are never read). */
 gboolean fw_on_fuse(FutFanwatch *fw, const struct stat *st);
+/* TRUE when the filesystem of device @dev is watched (marked). */
+gboolean fw_dev_watched(FutFanwatch *fw, guint64 dev);
+
+/* fanwatch-exec.c */
+/* A program about to run (@ev->exec): identifies it (responder threads); FW_VERDICT_WORK
+ * when it is an upload program, whose inherited descriptors a worker decides with
+ * fw_decide_exec_slow(). */
+FwVerdict fw_decide_exec_fast(FutFanwatch *fw, Event *ev);
+/* Decides each descriptor the program would inherit as its open; TRUE to allow the start.
+ * A refusal is recorded (the file's own record), an unexaminable descriptor refuses. */
+gboolean fw_decide_exec_slow(FutFanwatch *fw, Event *ev);
 
 /* fanwatch-system.c */
 /* TRUE when the file open at @fd (@st, named @path) is the system's own: under a system

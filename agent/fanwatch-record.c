@@ -116,6 +116,11 @@ fut_fanwatch_record_to_log_event(const FutFanwatchRecord *rec)
 		fut_log_event_set_detail(ev, "program_match", rec->program_match);
 	fut_log_event_set_detail_int(ev, "dev", (gint64)MIN(rec->dev, G_MAXINT64));
 	fut_log_event_set_detail_int(ev, "ino", (gint64)MIN(rec->ino, G_MAXINT64));
+	if (rec->inherited_fd > 0) {
+		/* not opened by the program: inherited when it started (fanwatch-exec.c) */
+		fut_log_event_set_detail(ev, "call", "exec");
+		fut_log_event_set_detail_int(ev, "inherited_fd", (gint64)rec->inherited_fd - 1);
+	}
 	return ev;
 }
 

@@ -294,7 +294,7 @@ fw_respond_job(gpointer data, gpointer user_data)
 		fw_pending_done(p);
 		return;
 	}
-	dispatch(fw, p, fw_decide_fast(fw, &p->ev));
+	dispatch(fw, p, p->ev.exec ? fw_decide_exec_fast(fw, &p->ev) : fw_decide_fast(fw, &p->ev));
 }
 
 /* Identifier threads: a loader's mappings or a multi-call binary's argv, then the same
@@ -328,6 +328,16 @@ fw_work_job(gpointer data, gpointer user_data)
 	fw_thread_setup("fut-fan-work", TRUE);
 	if (g_atomic_int_get(&p->answered)) {
 		fw_pending_done(p);
+		return;
+	}
+	if (p->ev.exec) {
+		/* the records are the inherited files' own (fw_decide_exec_slow()) */
+		allow = fw_decide_exec_slow(fw, &p->ev);
+		if (!fw_answer(fw, p, allow)) {
+			fw_pending_done(p);
+			return;
+		}
+		fw_follow_up(fw, p);
 		return;
 	}
 	allow = fw_decide_slow(fw, &p->ev);
@@ -443,9 +453,9 @@ handle_event(FutFanwatch *fw, const struct fanotify_event_metadata *meta)
 	}
 	if (meta->fd < 0)
 		return;
-	if ((meta->mask & FAN_OPEN_PERM) == 0) {
+	if ((meta->mask & (FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM)) == 0) {
 		/* Not asked for; a permission event still needs its answer. */
-		if ((meta->mask & (FAN_ACCESS_PERM | FAN_OPEN_EXEC_PERM)) != 0)
+		if ((meta->mask & FAN_ACCESS_PERM) != 0)
 			reply(fw, meta->fd, TRUE);
 		close(meta->fd);
 		return;
@@ -457,6 +467,9 @@ handle_event(FutFanwatch *fw, const struct fanotify_event_metadata *meta)
 	p->fw = fw;
 	p->ev.fd = meta->fd;
 	p->ev.pid = meta->pid;
+	/* A program about to run (fanwatch-exec.c). The kernel asks about an exec in an event
+	 * of its own (never merged with the open's). */
+	p->ev.exec = (meta->mask & FAN_OPEN_PERM) == 0;
 	p->deadline = g_get_monotonic_time() + fw->deadline_us;
 	/* The agent's own opens are answered here, at once: nothing it does may wait on a
 	 * responder that waits on it. */
@@ -470,7 +483,15 @@ handle_event(FutFanwatch *fw, const struct fanotify_event_metadata *meta)
 	 * statx without sync and a lookup (and, with the taint layer, for a file whose class is
 	 * not known yet, a pending mark): answered here too, without a thread hop. A pending
 	 * mark that cannot be set goes the long way, which denies. */
-	if (fw_identify_cached_ordinary(fw, &p->ev) && fw_mark_pending(fw, &p->ev)) {
+	if (p->ev.exec) {
+		/* A program judged before and not an upload program: nothing it inherits is at
+		 * stake. */
+		if (fw_exec_cached_ordinary(fw, &p->ev)) {
+			fw_answer(fw, p, TRUE);
+			fw_pending_done(p);
+			return;
+		}
+	} else if (fw_identify_cached_ordinary(fw, &p->ev) && fw_mark_pending(fw, &p->ev)) {
 		p->ev.learn = TRUE;
 		fw_answer(fw, p, TRUE);
 		fw_follow_up(fw, p);

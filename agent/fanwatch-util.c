@@ -230,6 +230,17 @@ fw_fstype_of_dev(guint64 dev)
 }
 
 gboolean
+fw_dev_watched(FutFanwatch *fw, guint64 dev)
+{
+	gboolean watched;
+
+	g_mutex_lock(&fw->lock);
+	watched = g_hash_table_contains(fw->marked_devs, &dev);
+	g_mutex_unlock(&fw->lock);
+	return watched;
+}
+
+gboolean
 fw_on_fuse(FutFanwatch *fw, const struct stat *st)
 {
 	guint64 dev = (guint64)st->st_dev;

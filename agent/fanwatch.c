@@ -245,8 +245,10 @@ fw_watch_fs_at(FutFanwatch *fw, int dirfd, const gchar *path)
 		g_hash_table_add(fw->fuse_devs, g_memdup2(&dev, sizeof dev));
 		g_mutex_unlock(&fw->lock);
 	}
-	if (fanotify_mark(fw->fan_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, FAN_OPEN_PERM, dirfd,
-	                  path) != 0)
+	/* FAN_OPEN_EXEC_PERM: a program started from there (a copy of an upload program in a
+	 * home) is asked about before it runs (fanwatch-exec.c). */
+	if (fanotify_mark(fw->fan_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
+	                  FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM, dirfd, path) != 0)
 		return FALSE;
 	g_mutex_lock(&fw->lock);
 	g_hash_table_add(fw->marked_devs, g_memdup2(&dev, sizeof dev));
@@ -323,6 +325,7 @@ fut_fanwatch_start(FutFanwatch *fw, GError **error)
 		return FALSE;
 	fw->started = TRUE;
 
+	fw_mark_programs(fw);
 	for (guint i = 0; fw->mounts[i] != NULL; i++) {
 		if (!fw_watch_fs(fw, fw->mounts[i])) {
 			int e = errno;
@@ -488,6 +491,9 @@ fut_fanwatch_flush(FutFanwatch *fw, GError **error)
 	if (!fw_marks_flush(fw))
 		return fut_error_set_errno(error, errno,
 		                           _("upload control: flushing ignore marks"));
+	/* the flush took the programs' marks too (inode marks), and an upgrade may have
+	 * replaced their files */
+	fw_mark_programs(fw);
 	return TRUE;
 }
 

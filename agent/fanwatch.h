@@ -67,7 +67,10 @@ typedef struct {
 	/* decision */
 	gboolean allowed;
 	const gchar *reason; /* short fixed text, e.g. "class II file, no approval" */
-	gchar *approval_id;  /* the approval that allowed it (ALLOWED only) */
+	/* The file was not opened by the program but inherited when it started: the
+	 * descriptor number + 1 (0: an open). */
+	gint inherited_fd;
+	gchar *approval_id; /* the approval that allowed it (ALLOWED only) */
 	/* gap */
 	const gchar *gap_kind; /* "queue-overflow", "records-dropped" */
 	guint64 gap_count;
