@@ -8,11 +8,13 @@
 # Measured per round: CURLS runs of curl reading a small public file (each start maps its
 # ~30 libraries), one headless Chromium rendering that file (skipped without chromium), and
 # `cat` of the first FILES files under /usr/share (an ordinary program's first opens; the
-# agent's ignore marks serve the later rounds). Prints the median over ROUNDS of each, in
+# agent's ignore marks serve the later rounds), and EXECS starts of /bin/true by a shell
+# loop (round 18: each start on a watched filesystem is asked about, FAN_OPEN_EXEC_PERM, the
+# program and its interpreter). Prints the median over ROUNDS of each, in
 # ms, and agent/none. Marks the root filesystem of the machine while it runs (every program
 # on the machine passes through this futarid meanwhile): run it on a quiet machine, by hand,
 # as root; not part of `make check`.
-#   top_srcdir=$PWD/.. top_builddir=$PWD sh ../bench/upload-root.sh [ROUNDS [CURLS [FILES]]]
+#   top_srcdir=$PWD/.. top_builddir=$PWD sh ../bench/upload-root.sh [ROUNDS [CURLS [FILES [EXECS]]]]
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 export top_srcdir top_builddir
@@ -23,6 +25,7 @@ require_cmd setpriv curl python3
 rounds=${1:-5}
 curls=${2:-20}
 nfiles=${3:-2000}
+execs=${4:-1000}
 agent_setup
 user_home
 CHROMIUM=$(command -v chromium || true)
@@ -49,7 +52,7 @@ grep -q "^filesystems = $D" "$ETC/agent-root.conf" || fail "no [upload] group wr
 as_u() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 
 ms() { python3 -c 'import time; print(int(time.monotonic() * 1000))'; }
-# round MODE: one round's three figures, "curl chromium cat" in ms.
+# round MODE: one round's four figures, "curl chromium cat true" in ms.
 round() {
 	t0=$(ms)
 	i=0
@@ -70,7 +73,9 @@ round() {
 	t2=$(ms)
 	xargs -d '\n' cat <"$D/files" >/dev/null 2>&1
 	t3=$(ms)
-	echo "$((t1 - t0)) $((t2 - t1)) $((t3 - t2))"
+	as_u sh -c 'i=0; while [ $i -lt "$1" ]; do /bin/true; i=$((i + 1)); done' sh "$execs"
+	t4=$(ms)
+	echo "$((t1 - t0)) $((t2 - t1)) $((t3 - t2)) $((t4 - t3))"
 }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
@@ -87,8 +92,8 @@ while [ $r -lt "$rounds" ]; do
 	cp "$ETC/base.conf" "$ETC/agent.conf"
 	r=$((r + 1))
 done
-for k in 1 2 3; do
-	name=$(echo "curl×$curls chromium cat×$nfiles" | cut -d' ' -f$k)
+for k in 1 2 3 4; do
+	name=$(echo "curl×$curls chromium cat×$nfiles true×$execs" | cut -d' ' -f$k)
 	n=$(cut -d' ' -f$k "$D/none.txt" | median)
 	a=$(cut -d' ' -f$k "$D/agent.txt" | median)
 	echo "$name: none $n ms, agent $a ms, ratio $(awk "BEGIN { printf \"%.2f\", ($n > 0 ? $a / $n : 0) }")"
