@@ -371,32 +371,43 @@ exe_lookup(FutFanwatch *fw, pid_t pid, int exec_fd, const struct stat *st, Event
 	g_mutex_unlock(&fw->exes_lock);
 }
 
+/* The cached judgement of the executable @st, copied into @ret (path not copied): FALSE
+ * when there is none for this version of the file. Never judges, never opens anything. */
+static gboolean
+exe_cached(FutFanwatch *fw, const struct stat *st, ExeEntry *ret)
+{
+	Key key = {(guint64)st->st_dev, (guint64)st->st_ino};
+	Ident id = fw_ident_of(st);
+	ExeEntry *e;
+	gboolean found = FALSE;
+
+	g_mutex_lock(&fw->exes_lock);
+	if (fw->exes_generation == g_atomic_int_get(&fw->generation)) {
+		e = g_hash_table_lookup(fw->exes, &key);
+		if (e != NULL && fw_ident_equal(&e->id, &id)) {
+			*ret = *e;
+			ret->path = NULL;
+			found = TRUE;
+		}
+	}
+	g_mutex_unlock(&fw->exes_lock);
+	return found;
+}
+
 gboolean
 fw_identify_cached_ordinary(FutFanwatch *fw, Event *ev)
 {
 	gchar link[64];
 	struct stat st;
-	Key key;
-	Ident id;
-	ExeEntry *e;
-	gboolean ordinary = FALSE;
+	ExeEntry e;
 
 	g_snprintf(link, sizeof link, "/proc/%d/exe", (int)ev->pid);
-	if (!fw_path_stat(link, &st))
+	if (!fw_path_stat(link, &st) || !exe_cached(fw, &st, &e) || e.upload || e.loader ||
+	    e.multicall)
 		return FALSE;
-	key.dev = (guint64)st.st_dev;
-	key.ino = (guint64)st.st_ino;
-	id = fw_ident_of(&st);
-	g_mutex_lock(&fw->exes_lock);
-	if (fw->exes_generation == g_atomic_int_get(&fw->generation)) {
-		e = g_hash_table_lookup(fw->exes, &key);
-		ordinary = e != NULL && fw_ident_equal(&e->id, &id) && !e->upload && !e->loader &&
-		           !e->multicall;
-	}
-	g_mutex_unlock(&fw->exes_lock);
-	if (ordinary)
-		ev->exe_key = key;
-	return ordinary;
+	ev->exe_key.dev = (guint64)st.st_dev;
+	ev->exe_key.ino = (guint64)st.st_ino;
+	return TRUE;
 }
 
 gboolean
@@ -463,23 +474,9 @@ gboolean
 fw_exec_cached_ordinary(FutFanwatch *fw, Event *ev)
 {
 	struct stat st;
-	Key key;
-	Ident id;
-	ExeEntry *e;
-	gboolean ordinary = FALSE;
+	ExeEntry e;
 
-	if (!fw_fd_stat(ev->fd, &st))
-		return FALSE;
-	key.dev = (guint64)st.st_dev;
-	key.ino = (guint64)st.st_ino;
-	id = fw_ident_of(&st);
-	g_mutex_lock(&fw->exes_lock);
-	if (fw->exes_generation == g_atomic_int_get(&fw->generation)) {
-		e = g_hash_table_lookup(fw->exes, &key);
-		ordinary = e != NULL && fw_ident_equal(&e->id, &id) && !e->upload;
-	}
-	g_mutex_unlock(&fw->exes_lock);
-	return ordinary;
+	return fw_fd_stat(ev->fd, &st) && exe_cached(fw, &st, &e) && !e.upload;
 }
 
 void
