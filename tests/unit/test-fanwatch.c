@@ -181,8 +181,28 @@ test_log_event(void)
 	g_assert_null(strchr(back->ev->object.path, '\n'));
 	g_assert_cmpstr(fut_log_event_get_detail_str(back->ev, "comm"), ==, "curl\\nforged");
 	g_assert_cmpstr(fut_log_event_get_detail_str(back->ev, "program_match"), ==, "inode");
+	/* an open: no inherited descriptor */
+	g_assert_null(fut_log_event_get_detail(back->ev, "call"));
+	g_assert_null(fut_log_event_get_detail(back->ev, "inherited_fd"));
 	fut_log_event_free(lr.ev);
 	lr.ev = NULL;
+
+	/* A file the program would inherit at its start, as descriptor 0 (fanwatch-exec.c):
+	 * inherited_fd holds the number + 1, so descriptor 0 is told from an open. */
+	{
+		FutFanwatchRecord inh = rec;
+		FutLogEvent *ev;
+		const FutLogDetail *d;
+
+		inh.inherited_fd = 1;
+		ev = fut_fanwatch_record_to_log_event(&inh);
+		g_assert_cmpstr(fut_log_event_get_detail_str(ev, "call"), ==, "exec");
+		d = fut_log_event_get_detail(ev, "inherited_fd");
+		g_assert_nonnull(d);
+		g_assert_null(d->str);
+		g_assert_cmpint(d->num, ==, 0);
+		fut_log_event_free(ev);
+	}
 
 	{
 		g_autoptr(JsonObject) f = fut_fanwatch_record_to_fields(&rec);
