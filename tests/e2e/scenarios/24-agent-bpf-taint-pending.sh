@@ -64,7 +64,9 @@ N=${E2E_RACE_TRIES:-10}
 C="$CURL -s -m 10 -o /dev/null -H Expect:"
 p0=$(pendings)
 race pipe "$N" "cat '\$F' | $C --data-binary @- $URL"
-race stdin "$N" "$C -T - $URL <'\$F'"
+# (python3 reading its standard input: curl with the file on its standard input is refused
+# at its start by fanotify since round 18, before any taint; upload-exec-inherit.sh)
+race stdin "$N" "python3 -c 'import sys, urllib.request; urllib.request.urlopen(\"$URL\", data=sys.stdin.buffer.read(), timeout=10)' <'\$F'"
 race python "$N" "python3 -c 'import urllib.request; d=open(\"\$F\",\"rb\").read(); urllib.request.urlopen(\"$URL\", data=d, timeout=10)'"
 p1=$(pendings)
 note "refused as not yet classified: $((p1 - p0)) of $((3 * N)) (the rest: the learner had classified the file before the send, and the pending read became a Class I taint)"
