@@ -7,10 +7,9 @@
  * asks before it runs a program (FAN_OPEN_EXEC_PERM, on every watched filesystem and on each
  * configured upload program's file); while it waits, the process that calls execve() still
  * holds the descriptors the new program will inherit. For an upload program, each descriptor
- * that stays
- * open across the exec (no O_CLOEXEC), can be read (not O_WRONLY, not O_PATH) and names a
- * regular file on a watched filesystem is decided as if the program had opened it: its
- * class, the approvals, the records. One that must be refused refuses the exec (EPERM):
+ * that stays open across the exec (no O_CLOEXEC), can be read (not O_WRONLY, not O_PATH) and
+ * names a regular file on a watched filesystem is decided as if the program had opened it:
+ * its class, the approvals, the records. One that must be refused refuses the exec (EPERM):
  * `upload.denied` names the file, the program and the descriptor. A descriptor that cannot
  * be examined refuses it too.
  *
@@ -23,10 +22,11 @@
  * Not covered: an upload program started through the loader (`ld-linux… /usr/bin/curl`) or
  * as a multi-call binary's applet (`busybox wget`): what they run is known only once it runs
  * (and the kernel loads every dynamic program's interpreter as it starts a program); their
- * opens are still judged. A pipe (`cat roster.csv | curl --data-binary @-`: the writer opened the
- * file, and what flows through a pipe is not known here; the BPF taint layer follows it), a
- * descriptor passed later over a unix socket, and a descriptor another thread of the
- * starting process puts in place after this look and before the exec completes. */
+ * opens are still judged. A pipe (`cat roster.csv | curl --data-binary @-`: the writer
+ * opened the file, and what flows through a pipe is not known here; the BPF taint layer
+ * follows it), a descriptor passed later over a unix socket, and a descriptor another
+ * thread of the starting process puts in place after this look and before the exec
+ * completes. */
 #include "config.h"
 
 #include <dirent.h>
