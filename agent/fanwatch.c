@@ -228,16 +228,12 @@ fw_watch_fs_at(FutFanwatch *fw, int dirfd, const gchar *path)
 {
 	struct stat st;
 	guint64 dev;
-	gboolean known;
 	g_autofree gchar *fstype = NULL;
 
 	if (!(dirfd == AT_FDCWD ? fw_path_stat(path, &st) : fw_fd_stat(dirfd, &st)))
 		return FALSE;
 	dev = (guint64)st.st_dev;
-	g_mutex_lock(&fw->lock);
-	known = g_hash_table_contains(fw->marked_devs, &dev);
-	g_mutex_unlock(&fw->lock);
-	if (known)
+	if (fw_dev_watched(fw, dev))
 		return TRUE;
 	fstype = fw_fstype_of_dev(dev);
 	if (fstype == NULL || g_str_has_prefix(fstype, "fuse")) {
