@@ -90,6 +90,10 @@ cmd_status(FutApiCall *call, JsonObject *args, gpointer user_data)
 		json_object_set_int_member(r, "upload_observed_refused",
 		                           (gint64)st.observed_refused);
 		json_object_set_int_member(r, "upload_observe_commits", (gint64)st.observe_commits);
+		/* fanotify alone: pipes into upload programs followed, and opens decided as an
+		 * upload program's because the opener writes into one */
+		json_object_set_int_member(r, "upload_pipes_followed", (gint64)st.pipes_followed);
+		json_object_set_int_member(r, "upload_pipe_writers", (gint64)st.pipe_writers);
 		json_object_set_int_member(r, "upload_approvals",
 		                           g_hash_table_size(agent->upload_approvals));
 	}

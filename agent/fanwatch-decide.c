@@ -526,6 +526,13 @@ fw_decide_opener(FutFanwatch *fw, Event *ev)
 	FileEntry e;
 	Ident id;
 
+	/* Without the taint layer: a process writing into a pipe an upload program reads opens
+	 * as that program (fanwatch-pipe.c). */
+	if (!ev->upload && fw_pipes_active(fw) && fw_pipe_feeder(fw, ev) == FW_FEEDER_UNKNOWN) {
+		deny(ev, "a pipe into an upload program is followed and the opening process's "
+		         "descriptors cannot be listed");
+		return FW_VERDICT_DENY;
+	}
 	if (!ev->upload) {
 		if (!fw_mark_pending(fw, ev)) {
 			deny(ev, "the file's class is not known yet and the kernel's taint layer "
@@ -540,6 +547,9 @@ fw_decide_opener(FutFanwatch *fw, Event *ev)
 		return FW_VERDICT_DENY;
 	}
 	ev->have_st = TRUE;
+	/* A named FIFO it opens: followed as a pipe it reads (a worker). */
+	if (S_ISFIFO(ev->st.st_mode) && fw->follow_pipes && ev->feeding == 0)
+		return FW_VERDICT_WORK;
 	if (!S_ISREG(ev->st.st_mode))
 		return FW_VERDICT_ALLOW;
 	id = fw_ident_of(&ev->st);
@@ -574,6 +584,12 @@ fw_decide_slow(FutFanwatch *fw, Event *ev)
 {
 	Ident id = fw_ident_of(&ev->st);
 
+	if (S_ISFIFO(ev->st.st_mode)) {
+		g_autofree gchar *link = fw_fd_path(ev->fd);
+		if (link == NULL)
+			return deny(ev, "a FIFO it opens cannot be examined");
+		return fw_pipe_follow(fw, ev, ev->fd, link, 0);
+	}
 	if (ev->file_class == 0)
 		ev->file_class = upload_cache_ok(&ev->st) ? fw_file_class(fw, ev->fd, &id, ev->path)
 		                                          : classify_now(fw, ev->fd, &id, ev->path);

@@ -22,11 +22,10 @@
  * Not covered: an upload program started through the loader (`ld-linux… /usr/bin/curl`) or
  * as a multi-call binary's applet (`busybox wget`): what they run is known only once it runs
  * (and the kernel loads every dynamic program's interpreter as it starts a program); their
- * opens are still judged. A pipe (`cat roster.csv | curl --data-binary @-`: the writer
- * opened the file, and what flows through a pipe is not known here; the BPF taint layer
- * follows it), a descriptor passed later over a unix socket, and a descriptor another
- * thread of the starting process puts in place after this look and before the exec
- * completes. */
+ * opens are still judged. A pipe or FIFO it would read is followed (fanwatch-pipe.c) where
+ * the kernel's taint layer does not run. A descriptor passed later over a unix socket, and
+ * a descriptor another thread of the starting process puts in place after this look and
+ * before the exec completes, are not seen. */
 #include "config.h"
 
 #include <dirent.h>
@@ -37,9 +36,6 @@
 
 #include "fanwatch-private.h"
 #include "procinfo.h"
-
-/* The most descriptors looked at for one exec; a process holding more is refused. */
-#define EXEC_FDS_MAX 4096
 
 /* (The agent's own starts never get here: the reader thread answers them.) */
 FwVerdict
@@ -81,18 +77,22 @@ fd_flags(pid_t pid, const gchar *n)
 	return (gint64)flags;
 }
 
-/* Decides the inherited descriptor @n of @ev's process, open here as @fd: as the upload
- * program's open of it would be. Returns TRUE to allow; a refusal or an allowance under an
- * approval is recorded (the record names the file and the descriptor). */
-static gboolean
-inherited_allowed(FutFanwatch *fw, Event *ev, int fd, int n)
+gboolean
+fw_inherited_allowed(FutFanwatch *fw,
+                     Event *ev,
+                     pid_t pid,
+                     int fd,
+                     gint inherited_fd,
+                     pid_t feeding,
+                     const gchar *path_as)
 {
 	Event c = {0};
 	FwVerdict v;
 	gboolean allow;
 
 	c.fd = fd;
-	c.pid = ev->pid;
+	c.pid = pid;
+	c.feeding = feeding;
 	c.upload = TRUE;
 	c.match = ev->match;
 	c.exe = g_strdup(ev->exe);
@@ -102,6 +102,10 @@ inherited_allowed(FutFanwatch *fw, Event *ev, int fd, int n)
 		allow = fw_decide_slow(fw, &c);
 	else
 		allow = v == FW_VERDICT_ALLOW || v == FW_VERDICT_RECORD;
+	if (path_as != NULL) {
+		g_free(c.path);
+		c.path = g_strdup(path_as);
+	}
 	if (allow && c.commit) {
 		/* Class III under an observed path: its upload.observed durable first, as the
 		 * record thread makes it for an open. */
@@ -109,9 +113,11 @@ inherited_allowed(FutFanwatch *fw, Event *ev, int fd, int n)
 		gboolean durable = FALSE;
 
 		c.kind = FUT_FANWATCH_RECORD_OBSERVED;
-		c.reason = "an upload program started with a class III file open";
+		c.reason = feeding != 0 ? "a process writing into an upload program's pipe "
+		                          "holds a class III file open"
+		                        : "an upload program started with a class III file open";
 		rec = fw_record_from_event(fw, &c, g_get_real_time());
-		rec->inherited_fd = n + 1;
+		rec->inherited_fd = inherited_fd;
 		fw->on_observing((const FutFanwatchRecord *const *)&rec, 1, &durable,
 		                 fw->on_observing_data);
 		if (durable) {
@@ -133,7 +139,7 @@ inherited_allowed(FutFanwatch *fw, Event *ev, int fd, int n)
 				c.reason = "the file's class cannot be decided";
 		}
 		rec = fw_record_from_event(fw, &c, g_get_real_time());
-		rec->inherited_fd = n + 1;
+		rec->inherited_fd = inherited_fd;
 		fw_post_record(fw, rec);
 	}
 	g_free(c.exe);
@@ -142,55 +148,73 @@ inherited_allowed(FutFanwatch *fw, Event *ev, int fd, int n)
 	return allow;
 }
 
-/* Examines descriptor @name of @ev's process. Returns TRUE to go on (allowed, or nothing to
- * decide), FALSE when the exec is refused (recorded). */
-static gboolean
-examine_fd(FutFanwatch *fw, Event *ev, const gchar *name)
+gboolean
+fw_examine_fd(FutFanwatch *fw, Event *ev, pid_t pid, const gchar *name, pid_t feeding)
 {
 	gchar link[64];
 	struct stat st;
 	gint64 flags;
 	guint64 n = 0;
 	int fd;
+	gboolean at_exec = feeding == 0;
 	gboolean allow;
 
 	if (!g_ascii_string_to_unsigned(name, 10, 0, G_MAXINT32, &n, NULL))
 		return TRUE; /* "." and ".." */
-	flags = fd_flags(ev->pid, name);
-	if (flags >= 0 &&
-	    ((flags & O_CLOEXEC) || (flags & O_PATH) || (flags & O_ACCMODE) == O_WRONLY))
+	flags = fd_flags(pid, name);
+	if (flags >= 0 && ((at_exec && (flags & O_CLOEXEC)) || (flags & O_PATH) ||
+	                   (flags & O_ACCMODE) == O_WRONLY))
 		return TRUE; /* closed at the exec, or not readable through it */
-	g_snprintf(link, sizeof link, "/proc/%d/fd/%s", (int)ev->pid, name);
+	g_snprintf(link, sizeof link, "/proc/%d/fd/%s", (int)pid, name);
 	if (!fw_path_stat(link, &st)) {
 		if (flags < 0 && errno == ENOENT)
 			return TRUE; /* closed meanwhile */
 		ev->record = TRUE;
-		ev->reason = "a descriptor the program would inherit cannot be examined";
+		ev->reason = at_exec ? "a descriptor the program would inherit cannot be examined"
+		                     : "a process writing into the program's pipe cannot be "
+		                       "examined";
 		return FALSE;
+	}
+	if (S_ISFIFO(st.st_mode) && at_exec && ev->follow_pipe) {
+		/* A pipe (or a FIFO) the upload program would read: its writers, what they
+		 * hold and what it holds now (fanwatch-pipe.c). */
+		g_autofree gchar *target = g_file_read_link(link, NULL);
+		if (target == NULL) {
+			ev->record = TRUE;
+			ev->reason = "a pipe the program would read cannot be examined";
+			return FALSE;
+		}
+		return fw_pipe_follow(fw, ev, -1, target, (gint)n + 1);
 	}
 	if (!S_ISREG(st.st_mode) || !fw_dev_watched(fw, (guint64)st.st_dev))
 		return TRUE;
 	if (fw_on_fuse(fw, &st)) {
 		ev->record = TRUE;
-		ev->reason = "it would inherit a file on a FUSE filesystem: its class cannot be "
-		             "decided";
+		ev->reason = at_exec ? "it would inherit a file on a FUSE filesystem: its class "
+		                       "cannot be decided"
+		                     : "a process writing into its pipe holds a file on a FUSE "
+		                       "filesystem: its class cannot be decided";
 		return FALSE;
 	}
 	fd = open(link, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOATIME);
 	if (fd < 0 && errno == EPERM)
 		fd = open(link, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
+		if (!at_exec && errno == ENOENT)
+			return TRUE; /* closed meanwhile */
 		ev->record = TRUE;
-		ev->reason = "a file the program would inherit cannot be read";
+		ev->reason = at_exec
+		                 ? "a file the program would inherit cannot be read"
+		                 : "a file a process writing into its pipe holds cannot be read";
 		return FALSE;
 	}
-	allow = inherited_allowed(fw, ev, fd, (int)n);
+	allow = fw_inherited_allowed(fw, ev, pid, fd, at_exec ? (gint)n + 1 : 0, feeding, NULL);
 	close(fd);
 	return allow;
 }
 
 gboolean
-fw_decide_exec_slow(FutFanwatch *fw, Event *ev)
+fw_examine_fds(FutFanwatch *fw, Event *ev, pid_t pid, pid_t feeding)
 {
 	gchar path[64];
 	DIR *dir;
@@ -198,12 +222,15 @@ fw_decide_exec_slow(FutFanwatch *fw, Event *ev)
 	guint count = 0;
 	gboolean allow = TRUE;
 
-	ev->kind = FUT_FANWATCH_RECORD_DENIED;
-	g_snprintf(path, sizeof path, "/proc/%d/fd", (int)ev->pid);
+	g_snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
 	dir = opendir(path);
 	if (dir == NULL) {
+		if (feeding != 0 && errno == ENOENT)
+			return TRUE; /* the writer is gone */
 		ev->record = TRUE;
-		ev->reason = "the descriptors the program would inherit cannot be listed";
+		ev->reason = feeding == 0
+		                 ? "the descriptors the program would inherit cannot be listed"
+		                 : "the files of a process writing into its pipe cannot be listed";
 		return FALSE;
 	}
 	while (allow && (de = readdir(dir)) != NULL) {
@@ -211,13 +238,23 @@ fw_decide_exec_slow(FutFanwatch *fw, Event *ev)
 			continue;
 		if (++count > EXEC_FDS_MAX) {
 			ev->record = TRUE;
-			ev->reason =
-			    "too many descriptors to examine for an upload program's start";
+			ev->reason = "too many descriptors to examine for an upload program";
 			allow = FALSE;
 			break;
 		}
-		allow = examine_fd(fw, ev, de->d_name);
+		allow = fw_examine_fd(fw, ev, pid, de->d_name, feeding);
 	}
 	closedir(dir);
 	return allow;
+}
+
+gboolean
+fw_decide_exec_slow(FutFanwatch *fw, Event *ev)
+{
+	ev->kind = FUT_FANWATCH_RECORD_DENIED;
+	/* Pipes are followed where the kernel's taint layer does not follow them itself, and
+	 * not between upload programs (a browser starting its own helpers: whatever it
+	 * writes into their pipes, it read with its own opens judged). */
+	ev->follow_pipe = fw->follow_pipes && !fw_pid_is_upload(fw, ev->pid);
+	return fw_examine_fds(fw, ev, ev->pid, 0);
 }

@@ -6,6 +6,7 @@
  * marks and the attribute watch that drops them), fanwatch-ident.c
  * (which program is this, is it an upload program), fanwatch-decide.c (class, approvals,
  * the decision), fanwatch-exec.c (what an upload program inherits when it starts),
+ * fanwatch-pipe.c (pipes into upload programs, without the taint layer),
  * fanwatch-record.c (records for the log), fanwatch-commit.c (the record thread: upload.observed
  * durable before the open), fanwatch-seq.c (pending numbers) and fanwatch-util.c. */
 
@@ -44,6 +45,9 @@
 #define LEARN_FDS_RESERVE 256
 #define SEQS_MAX          65536 /* versions given a pending number, not yet classified */
 #define DELETED_SUFFIX    " (deleted)"
+/* The most descriptors looked at in one process (an upload program's start, an opener while
+ * pipes are followed); past it the start or the open is refused. */
+#define EXEC_FDS_MAX      4096
 /* The nice value of the threads that classify and hash (workers, the learner): below every
  * ordinary program, so that a classification never competes for a CPU with the threads
  * that answer the kernel (which stay at the agent's own value: raising them to -5 was
@@ -227,6 +231,12 @@ struct _FutFanwatch {
 	gint generation;       /* bumped by flush: the exe cache is rebuilt */
 	FutFanwatchStats stats;
 	gboolean started;
+
+	/* Pipes into upload programs (fanwatch-pipe.c): followed without the taint layer. */
+	gboolean follow_pipes;
+	GMutex pipes_lock;
+	GPtrArray *feeds;  /* Feed, under pipes_lock */
+	gint feeds_active; /* feeds->len, read without the lock */
 };
 
 /* One event while it is being decided and after the reply. */
@@ -277,6 +287,11 @@ typedef struct {
 	gboolean learn_queued;
 	Ident learn_id;
 	guint learn_dups;
+	/* The process writes into a pipe the upload program with this pid reads: its opens
+	 * are decided as that program's (fanwatch-pipe.c). 0: none. */
+	pid_t feeding;
+	/* An upload program's start: follow the pipes it would read (fanwatch-exec.c). */
+	gboolean follow_pipe;
 } Event;
 
 /* A permission event from the kernel until it is answered and its follow-up is done.
@@ -446,6 +461,45 @@ FwVerdict fw_decide_exec_fast(FutFanwatch *fw, Event *ev);
 /* Decides each descriptor the program would inherit as its open; TRUE to allow the start.
  * A refusal is recorded (the file's own record), an unexaminable descriptor refuses. */
 gboolean fw_decide_exec_slow(FutFanwatch *fw, Event *ev);
+
+/* Decides the file open here at @fd, which process @pid holds, as @ev's program's open of it
+ * (class, approvals, the records): @inherited_fd is its descriptor number + 1 when the
+ * program inherits it at its start (0: no), @feeding the upload program's pid when @pid
+ * writes into its pipe (0: no), @path_as the name to record (NULL: the file's). TRUE to
+ * allow; a refusal or an allowance under an approval is recorded. */
+gboolean fw_inherited_allowed(FutFanwatch *fw,
+                              Event *ev,
+                              pid_t pid,
+                              int fd,
+                              gint inherited_fd,
+                              pid_t feeding,
+                              const gchar *path_as);
+/* Examines descriptor @name of process @pid for @ev's program: at its start (@feeding 0:
+ * what it inherits, pipes followed with ev->follow_pipe) or as a writer into its pipe
+ * (@feeding: its pid). FALSE when the start must be refused (recorded). */
+gboolean fw_examine_fd(FutFanwatch *fw, Event *ev, pid_t pid, const gchar *name, pid_t feeding);
+/* The same for every descriptor of @pid. */
+gboolean fw_examine_fds(FutFanwatch *fw, Event *ev, pid_t pid, pid_t feeding);
+
+/* fanwatch-pipe.c */
+typedef enum {
+	FW_FEEDER_NO,
+	FW_FEEDER_YES,     /* the opener writes into a fed pipe: it stands for the program now */
+	FW_FEEDER_UNKNOWN, /* its descriptors cannot be listed: deny */
+} FwFeeder;
+void fw_pipes_init(FutFanwatch *fw, gboolean follow);
+void fw_pipes_clear(FutFanwatch *fw);
+/* TRUE while some pipe into an upload program is followed (no lock). */
+gboolean fw_pipes_active(FutFanwatch *fw);
+/* TRUE when the program process @pid runs is an upload program (by its executable). */
+gboolean fw_pid_is_upload(FutFanwatch *fw, pid_t pid);
+/* @ev's upload program (process @ev->pid) reads the pipe or FIFO named @link (open here at
+ * @pfd, or its descriptor @inherited_fd - 1 at its start): feeds it and the pipes joined to
+ * it, decides what its writers hold open and what the pipes hold now. TRUE to allow. */
+gboolean fw_pipe_follow(FutFanwatch *fw, Event *ev, int pfd, const gchar *link, gint inherited_fd);
+/* A non-upload program's open while pipes are followed: does the opener write into one? On
+ * FW_FEEDER_YES @ev stands for that upload program (upload, exe, match, feeding). */
+FwFeeder fw_pipe_feeder(FutFanwatch *fw, Event *ev);
 
 /* fanwatch-system.c */
 /* TRUE when the file open at @fd (@st, named @path) is the system's own: under a system

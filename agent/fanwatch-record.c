@@ -121,6 +121,11 @@ fut_fanwatch_record_to_log_event(const FutFanwatchRecord *rec)
 		fut_log_event_set_detail(ev, "call", "exec");
 		fut_log_event_set_detail_int(ev, "inherited_fd", (gint64)rec->inherited_fd - 1);
 	}
+	if (rec->pipe_reader > 0) {
+		/* held or opened by a process writing into the upload program's pipe */
+		fut_log_event_set_detail(ev, "call", "pipe");
+		fut_log_event_set_detail_int(ev, "reader_pid", (gint64)rec->pipe_reader);
+	}
 	return ev;
 }
 
@@ -286,5 +291,6 @@ fw_record_from_event(FutFanwatch *fw, Event *ev, gint64 now_us)
 	rec->allowed = ev->kind != FUT_FANWATCH_RECORD_DENIED;
 	rec->reason = ev->reason;
 	rec->approval_id = g_steal_pointer(&ev->approval_id);
+	rec->pipe_reader = ev->feeding;
 	return rec;
 }

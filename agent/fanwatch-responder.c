@@ -491,7 +491,10 @@ handle_event(FutFanwatch *fw, const struct fanotify_event_metadata *meta)
 			fw_pending_done(p);
 			return;
 		}
-	} else if (fw_identify_cached_ordinary(fw, &p->ev) && fw_mark_pending(fw, &p->ev)) {
+	} else if (!fw_pipes_active(fw) && fw_identify_cached_ordinary(fw, &p->ev) &&
+	           fw_mark_pending(fw, &p->ev)) {
+		/* (While a pipe into an upload program is followed, a responder asks whether the
+		 * opener writes into it: fanwatch-pipe.c.) */
 		p->ev.learn = TRUE;
 		fw_answer(fw, p, TRUE);
 		fw_follow_up(fw, p);

@@ -70,6 +70,9 @@ typedef struct {
 	/* The file was not opened by the program but inherited when it started: the
 	 * descriptor number + 1 (0: an open). */
 	gint inherited_fd;
+	/* The process wrote into a pipe the upload program (this pid) reads: its file was
+	 * decided as that program's open (fanwatch-pipe.c). 0: none. */
+	gint pipe_reader;
 	gchar *approval_id; /* the approval that allowed it (ALLOWED only) */
 	/* gap */
 	const gchar *gap_kind; /* "queue-overflow", "records-dropped" */
@@ -298,6 +301,11 @@ typedef struct {
 	guint64 observed_durable; /* upload.observed records made durable before the answer */
 	guint64 observed_refused; /* opens refused: their upload.observed could not be written */
 	guint64 observe_commits;  /* batches of them (one flush each) */
+	/* Without the kernel's taint layer (fanwatch-pipe.c): upload program starts and FIFO
+	 * opens whose pipes were followed, and opens decided as an upload program's because
+	 * the opener could write into such a pipe. */
+	guint64 pipes_followed;
+	guint64 pipe_writers;
 } FutFanwatchStats;
 
 /* Copies the counters into @ret_stats. Thread-safe. */

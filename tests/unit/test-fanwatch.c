@@ -204,6 +204,23 @@ test_log_event(void)
 		fut_log_event_free(ev);
 	}
 
+	/* A file held or opened by a process writing into an upload program's pipe
+	 * (fanwatch-pipe.c): "call" is "pipe" and the program's pid is named. */
+	{
+		FutFanwatchRecord fed = rec;
+		FutLogEvent *ev;
+		const FutLogDetail *d;
+
+		fed.pipe_reader = 4242;
+		ev = fut_fanwatch_record_to_log_event(&fed);
+		g_assert_cmpstr(fut_log_event_get_detail_str(ev, "call"), ==, "pipe");
+		d = fut_log_event_get_detail(ev, "reader_pid");
+		g_assert_nonnull(d);
+		g_assert_cmpint(d->num, ==, 4242);
+		g_assert_null(fut_log_event_get_detail(ev, "inherited_fd"));
+		fut_log_event_free(ev);
+	}
+
 	{
 		g_autoptr(JsonObject) f = fut_fanwatch_record_to_fields(&rec);
 		JsonObject *subject = json_object_get_object_member(f, "subject");
