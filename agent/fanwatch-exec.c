@@ -13,11 +13,10 @@
  * `upload.denied` names the file, the program and the descriptor. A descriptor that cannot
  * be examined refuses it too.
  *
- * The file is looked at through /proc/PID/fd/N: statx() without sync on the magic link (never
- * waits on a FUSE daemon; a FUSE file is refused unread, as at open), then, for its content,
- * opened again through the link (our own open, answered at once by the reader thread). Not
- * with pidfd_getfd(): closing a copy of the user's own descriptor would flush it, and a FUSE
- * daemon can make that wait for ever.
+ * The open file itself is taken with pidfd_getfd() (fanwatch-fds.c: nothing is opened again,
+ * so no path walk or permission check reaches a user's FUSE daemon) and looked at with
+ * statx() without sync; a FUSE file is refused unread, as at open, and our copy of it is
+ * closed on the reaper thread (its flush is a request to the daemon).
  *
  * Not covered: an upload program started through the loader (`ld-linux… /usr/bin/curl`) or
  * as a multi-call binary's applet (`busybox wget`): what they run is known only once it runs
@@ -151,7 +150,6 @@ fw_inherited_allowed(FutFanwatch *fw,
 gboolean
 fw_examine_fd(FutFanwatch *fw, Event *ev, pid_t pid, const gchar *name, pid_t feeding)
 {
-	gchar link[64];
 	struct stat st;
 	gint64 flags;
 	guint64 n = 0;
@@ -165,10 +163,12 @@ fw_examine_fd(FutFanwatch *fw, Event *ev, pid_t pid, const gchar *name, pid_t fe
 	if (flags >= 0 && ((at_exec && (flags & O_CLOEXEC)) || (flags & O_PATH) ||
 	                   (flags & O_ACCMODE) == O_WRONLY))
 		return TRUE; /* closed at the exec, or not readable through it */
-	g_snprintf(link, sizeof link, "/proc/%d/fd/%s", (int)pid, name);
-	if (!fw_path_stat(link, &st)) {
-		if (flags < 0 && errno == ENOENT)
-			return TRUE; /* closed meanwhile */
+	/* The open file itself (fanwatch-fds.c): nothing is opened again, so a descriptor
+	 * swapped meanwhile for a FUSE file cannot hold this thread. */
+	fd = fw_take_fd(fw, pid, (int)n, &st);
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ESRCH)
+			return TRUE; /* closed meanwhile, or the writer is gone */
 		ev->record = TRUE;
 		ev->reason = at_exec ? "a descriptor the program would inherit cannot be examined"
 		                     : "a process writing into the program's pipe cannot be "
@@ -178,17 +178,27 @@ fw_examine_fd(FutFanwatch *fw, Event *ev, pid_t pid, const gchar *name, pid_t fe
 	if (S_ISFIFO(st.st_mode) && at_exec && ev->follow_pipe) {
 		/* A pipe (or a FIFO) the upload program would read: its writers, what they
 		 * hold and what it holds now (fanwatch-pipe.c). */
-		g_autofree gchar *target = g_file_read_link(link, NULL);
+		gchar link[64];
+		g_autofree gchar *target = NULL;
+
+		g_snprintf(link, sizeof link, "/proc/%d/fd/%s", (int)pid, name);
+		target = g_file_read_link(link, NULL);
 		if (target == NULL) {
+			fw_release_fd(fw, fd, &st);
 			ev->record = TRUE;
 			ev->reason = "a pipe the program would read cannot be examined";
 			return FALSE;
 		}
-		return fw_pipe_follow(fw, ev, -1, target, (gint)n + 1);
+		allow = fw_pipe_follow(fw, ev, fd, target, (gint)n + 1);
+		fw_release_fd(fw, fd, &st);
+		return allow;
 	}
-	if (!S_ISREG(st.st_mode) || !fw_dev_watched(fw, (guint64)st.st_dev))
+	if (!S_ISREG(st.st_mode) || !fw_dev_watched(fw, (guint64)st.st_dev)) {
+		fw_release_fd(fw, fd, &st);
 		return TRUE;
+	}
 	if (fw_on_fuse(fw, &st)) {
+		fw_release_fd(fw, fd, &st);
 		ev->record = TRUE;
 		ev->reason = at_exec ? "it would inherit a file on a FUSE filesystem: its class "
 		                       "cannot be decided"
@@ -196,20 +206,8 @@ fw_examine_fd(FutFanwatch *fw, Event *ev, pid_t pid, const gchar *name, pid_t fe
 		                       "filesystem: its class cannot be decided";
 		return FALSE;
 	}
-	fd = open(link, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOATIME);
-	if (fd < 0 && errno == EPERM)
-		fd = open(link, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		if (!at_exec && errno == ENOENT)
-			return TRUE; /* closed meanwhile */
-		ev->record = TRUE;
-		ev->reason = at_exec
-		                 ? "a file the program would inherit cannot be read"
-		                 : "a file a process writing into its pipe holds cannot be read";
-		return FALSE;
-	}
 	allow = fw_inherited_allowed(fw, ev, pid, fd, at_exec ? (gint)n + 1 : 0, feeding, NULL);
-	close(fd);
+	fw_release_fd(fw, fd, &st);
 	return allow;
 }
 

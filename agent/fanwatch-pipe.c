@@ -340,26 +340,32 @@ out:
 	return mem;
 }
 
-/* Decides what the pipe open here at @pfd (or through /proc/@pid/fd/@n when @pfd is -1)
+/* Decides what the pipe open here at @pfd (or descriptor @n of @pid, taken when @pfd is -1)
  * holds now, as a file @ev's program opened (recorded under @link). TRUE to allow. */
 static gboolean
 peek_allowed(
     FutFanwatch *fw, Event *ev, int pfd, pid_t pid, gint n, const gchar *link, gint inherited_fd)
 {
-	int own = pfd, mem;
+	struct stat st;
+	int own = pfd, mem = -1;
 	gsize len = 0;
 	gboolean allow;
 
 	if (own < 0) {
-		gchar path[64];
-		g_snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)pid, n);
-		own = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+		own = fw_take_fd(fw, pid, n, &st);
 		if (own < 0 && (errno == ENOENT || errno == ESRCH))
 			return TRUE; /* closed meanwhile: what it held went with it */
+		if (own >= 0 && !S_ISFIFO(st.st_mode)) {
+			/* swapped for something else meanwhile */
+			fw_release_fd(fw, own, &st);
+			own = -1;
+		}
 	}
-	mem = own >= 0 ? peek(own, &len) : -1;
-	if (own >= 0 && own != pfd)
-		close(own);
+	if (own >= 0) {
+		mem = peek(own, &len);
+		if (own != pfd)
+			fw_release_fd(fw, own, &st);
+	}
 	if (mem < 0) {
 		ev->record = TRUE;
 		ev->reason = "what a pipe it reads holds cannot be examined";
@@ -458,11 +464,12 @@ fw_pipe_follow(FutFanwatch *fw, Event *ev, int pfd, const gchar *link, gint inhe
 		allow = peek_allowed(fw, ev, pfd, 0, 0, link, inherited_fd);
 	else if (allow && inherited_fd > 0)
 		allow = peek_allowed(fw, ev, -1, ev->pid, inherited_fd - 1, link, inherited_fd);
+	/* (pfd: the program's own descriptor, taken by fanwatch-exec.c, or the FIFO's event) */
 	for (guint i = 1; allow && i < order->len; i++) {
 		const gchar *l = g_ptr_array_index(order, i);
 		for (guint j = 0; j < holds->len; j++) {
 			Hold *h = &g_array_index(holds, Hold, j);
-			if (g_strcmp0(h->link, l) == 0) {
+			if (h->read && g_strcmp0(h->link, l) == 0) {
 				allow = peek_allowed(fw, ev, -1, h->pid, h->fd, l, 0);
 				break;
 			}

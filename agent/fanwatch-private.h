@@ -237,6 +237,10 @@ struct _FutFanwatch {
 	GMutex pipes_lock;
 	GPtrArray *feeds;  /* Feed, under pipes_lock */
 	gint feeds_active; /* feeds->len, read without the lock */
+
+	/* Other processes' descriptors (fanwatch-fds.c). */
+	guint64 pipefs_dev;
+	GThreadPool *reaper; /* closes what may wait on a FUSE daemon */
 };
 
 /* One event while it is being decided and after the reply. */
@@ -480,6 +484,17 @@ gboolean fw_inherited_allowed(FutFanwatch *fw,
 gboolean fw_examine_fd(FutFanwatch *fw, Event *ev, pid_t pid, const gchar *name, pid_t feeding);
 /* The same for every descriptor of @pid. */
 gboolean fw_examine_fds(FutFanwatch *fw, Event *ev, pid_t pid, pid_t feeding);
+
+/* fanwatch-fds.c */
+void fw_fds_init(FutFanwatch *fw);
+void fw_fds_clear(FutFanwatch *fw);
+/* A copy of descriptor @n of process @pid (pidfd_getfd(2): nothing is opened), and what it
+ * is (statx without sync). -1 with errno: ESRCH (gone), ENOENT (closed), EBUSY (the reaper
+ * is full), or another. Give it back with fw_release_fd(). */
+int fw_take_fd(FutFanwatch *fw, pid_t pid, int n, struct stat *ret_st);
+/* Closes a copy taken with fw_take_fd(): at once where no close can wait on a daemon or a
+ * server, otherwise on the reaper thread. */
+void fw_release_fd(FutFanwatch *fw, int fd, const struct stat *st);
 
 /* fanwatch-pipe.c */
 typedef enum {

@@ -154,6 +154,7 @@ fut_fanwatch_new(const FutFanwatchConfig *cfg,
 	}
 	/* Without the taint layer, pipes into upload programs are followed here. */
 	fw_pipes_init(fw, fw->on_pending == NULL);
+	fw_fds_init(fw);
 	fw->on_approved = cfg->on_approved;
 	fw->on_approved_data = cfg->on_approved_data;
 	fw->on_allowing = cfg->on_allowing;
@@ -449,6 +450,7 @@ fut_fanwatch_free(FutFanwatch *fw)
 	g_clear_pointer(&fw->learning, g_hash_table_unref);
 	g_clear_pointer(&fw->seqs, fw_seq_table_free);
 	fw_pipes_clear(fw);
+	fw_fds_clear(fw);
 	g_clear_pointer(&fw->files, g_hash_table_unref);
 	g_clear_pointer(&fw->scanning, g_hash_table_unref);
 	g_cond_clear(&fw->scanned);

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 # TEST ONLY: a FUSE filesystem with one file, stall.txt, whose reads block until the file
 # RELEASE (given on the command line) exists: what a user's own FUSE mount can do to a
-# program that reads a file it was handed. Usage: stallfs.py MOUNTPOINT RELEASE
+# program that reads a file it was handed. With STALLFS_FLUSH=1 in its environment, every
+# close of the file (FLUSH) blocks the same way: what a copy of a user's descriptor costs the
+# agent when it closes it. Usage: stallfs.py MOUNTPOINT RELEASE
 import errno
 import os
 import stat
@@ -43,6 +45,11 @@ class Stall(fuse.Operations):
         return [".", "..", "stall.txt"]
 
     def open(self, path, flags):
+        return 0
+
+    def flush(self, path, fh):
+        while os.environ.get("STALLFS_FLUSH") == "1" and not self.released():
+            time.sleep(0.2)
         return 0
 
     def read(self, path, size, offset, fh):

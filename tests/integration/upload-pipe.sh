@@ -101,6 +101,27 @@ else
 fi
 
 # --- allowed ------------------------------------------------------------------------------
+# A writer holding a file of a FUSE filesystem whose every close (FLUSH) waits for ever: the
+# agent takes the writer's descriptors with pidfd_getfd and closes its copy of that one on a
+# reaper thread, so three such starts in a row are each decided at once (the file is on no
+# watched filesystem: allowed) and nothing waits on the daemon but the reaper. (Closed at
+# once, the first copy held a worker until the daemon answered, and the starts were refused
+# at their deadline.)
+STALLFS_FLUSH=1 mount_test_fuse stallfs.py stall.txt
+for i in 1 2 3; do
+	rm -f "$out/fuse$i"
+	# (the writer keeps the file open: its own close would wait on the daemon too)
+	as_u sh -c "{ exec 3<'$FMNT/stall.txt'; echo held-fuse-$i; sleep 2; exec >&-; sleep 60; } | (sleep 0.5; exec $(up fuse$i))" \
+		>/dev/null 2>&1 &
+	n=0
+	until grep -q "held-fuse-$i" "$out/fuse$i" 2>/dev/null; do
+		n=$((n + 1))
+		[ $n -le 100 ] || fail "fuse$i: curl's start waited on the FUSE daemon (nothing arrived in 10 s)"
+		sleep 0.1
+	done
+done
+touch "$RELEASE"
+pkill -u 65534 -x sleep
 allowed public "cat '$U/notice.txt' | $(up public)" 'public notice'
 allowed echo "echo hello-from-echo | $(up echo)" hello-from-echo
 allowed slowpub "(sleep 1; cat '$U/notice.txt') | $(up slowpub)" 'public notice'

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Upload control: another process's descriptors, taken rather than opened again.
+ *
+ * What an upload program inherits (fanwatch-exec.c) and what the writers into its pipe hold
+ * (fanwatch-pipe.c) were first opened again through /proc/PID/fd/N after a statx() of the
+ * link. Between the two, the process (a writer runs freely; another thread of a process in
+ * execve() too) can put a file of its own FUSE filesystem at that number: the open then
+ * waits on its daemon (permission, OPEN) for as long as the daemon likes, and two such
+ * opens held both workers, so every upload program's decision in the machine went to its
+ * deadline. Now the open file itself is taken with pidfd_getfd(2): no path walk, no open, no
+ * permission check reaches a filesystem. What was taken is looked at with statx() without
+ * sync (never a FUSE request). Closing our copy is safe at once for pipes, FIFOs, sockets
+ * and regular files on a watched filesystem that is not FUSE (no flush reaches a daemon or
+ * a server); anything else (a FUSE file: its flush is a request to the daemon) is closed on
+ * the reaper thread, which may wait for ever without holding anyone. While the reaper has
+ * more than REAP_MAX descriptors waiting, nothing more is taken: the decision that needed
+ * one refuses. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "fanwatch-private.h"
+
+#define REAP_MAX 64
+
+static void
+reap_job(gpointer data, gpointer user_data)
+{
+	(void)user_data;
+	fw_thread_setup("fut-fan-reap", TRUE);
+	close(GPOINTER_TO_INT(data) - 1);
+}
+
+void
+fw_fds_init(FutFanwatch *fw)
+{
+	int p[2];
+	struct stat st;
+
+	fw->pipefs_dev = G_MAXUINT64;
+	if (pipe2(p, O_CLOEXEC) == 0) {
+		if (fstat(p[0], &st) == 0)
+			fw->pipefs_dev = (guint64)st.st_dev;
+		close(p[0]);
+		close(p[1]);
+	}
+	fw->reaper = g_thread_pool_new(reap_job, NULL, 1, FALSE, NULL);
+}
+
+void
+fw_fds_clear(FutFanwatch *fw)
+{
+	/* A reaper waiting on a FUSE daemon is not waited for. */
+	if (fw->reaper != NULL)
+		g_thread_pool_free(fw->reaper, TRUE, FALSE);
+	fw->reaper = NULL;
+}
+
+int
+fw_take_fd(FutFanwatch *fw, pid_t pid, int n, struct stat *ret_st)
+{
+	int pidfd, fd;
+
+	if (fw->reaper == NULL || g_thread_pool_unprocessed(fw->reaper) > REAP_MAX) {
+		errno = EBUSY;
+		return -1;
+	}
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return -1; /* ESRCH: gone */
+	fd = (int)syscall(SYS_pidfd_getfd, pidfd, n, 0);
+	close(pidfd);
+	if (fd < 0) {
+		if (errno == EBADF)
+			errno = ENOENT; /* closed meanwhile */
+		return -1;
+	}
+	if (!fw_fd_stat(fd, ret_st)) {
+		int e = errno;
+		/* what it is cannot be told: closed where a wait holds nobody */
+		g_thread_pool_push(fw->reaper, GINT_TO_POINTER(fd + 1), NULL);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+void
+fw_release_fd(FutFanwatch *fw, int fd, const struct stat *st)
+{
+	if (fd < 0)
+		return;
+	if (S_ISFIFO(st->st_mode) || S_ISSOCK(st->st_mode) ||
+	    (S_ISREG(st->st_mode) && fw_dev_watched(fw, (guint64)st->st_dev) &&
+	     !fw_on_fuse(fw, st)))
+		close(fd);
+	else
+		g_thread_pool_push(fw->reaper, GINT_TO_POINTER(fd + 1), NULL);
+}
