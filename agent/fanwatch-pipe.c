@@ -311,9 +311,11 @@ peek(int own, gsize *ret_len)
 	*ret_len = 0;
 	if (pipe2(ours, O_NONBLOCK | O_CLOEXEC) != 0)
 		return -1;
+	/* Ours must hold all theirs does (a user's pipe holds at most 1 MiB, pipe-max-size). */
 	size = fcntl(own, F_GETPIPE_SZ);
-	if (size > 0)
-		(void)fcntl(ours[1], F_SETPIPE_SZ, MIN(size, PEEK_MAX));
+	if (size <= 0 || size > PEEK_MAX ||
+	    (fcntl(ours[1], F_SETPIPE_SZ, size) < size && fcntl(ours[1], F_GETPIPE_SZ) < size))
+		goto out;
 	do
 		t = tee(own, ours[1], PEEK_MAX, SPLICE_F_NONBLOCK);
 	while (t < 0 && errno == EINTR);
