@@ -250,9 +250,17 @@ gboolean
 fw_decide_exec_slow(FutFanwatch *fw, Event *ev)
 {
 	ev->kind = FUT_FANWATCH_RECORD_DENIED;
-	/* Pipes are followed where the kernel's taint layer does not follow them itself, and
-	 * not between upload programs (a browser starting its own helpers: whatever it
-	 * writes into their pipes, it read with its own opens judged). */
-	ev->follow_pipe = fw->follow_pipes && !fw_pid_is_upload(fw, ev->pid);
-	return fw_examine_fds(fw, ev, ev->pid, 0);
+	/* Pipes and the command line are followed where the kernel's taint layer does not
+	 * follow them itself; not between upload programs (a browser starting its own helpers:
+	 * whatever it writes into their pipes, it read with its own opens judged), and not for
+	 * root, who can stop futarid (and whose processes are every daemon's: following them
+	 * would scan them all at each of root's starts). */
+	if (!ev->have_uid && fut_procinfo_read_uid(ev->pid, &ev->uid, NULL))
+		ev->have_uid = TRUE;
+	ev->follow_pipe = fw->follow_pipes && !(ev->have_uid && ev->uid == 0) &&
+	                  !fw_pid_is_upload(fw, ev->pid);
+	if (!fw_examine_fds(fw, ev, ev->pid, 0))
+		return FALSE;
+	/* `curl -d "$(cat roster.csv)"`: the content in its arguments (fanwatch-argv.c) */
+	return !ev->follow_pipe || fw_argv_allowed(fw, ev);
 }

@@ -47,7 +47,7 @@ fw_fds_init(FutFanwatch *fw)
 		close(p[0]);
 		close(p[1]);
 	}
-	fw->reaper = g_thread_pool_new(reap_job, NULL, 1, FALSE, NULL);
+	fw->reaper = g_thread_pool_new(reap_job, NULL, 1, TRUE, NULL);
 }
 
 void

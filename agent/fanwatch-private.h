@@ -6,7 +6,8 @@
  * marks and the attribute watch that drops them), fanwatch-ident.c
  * (which program is this, is it an upload program), fanwatch-decide.c (class, approvals,
  * the decision), fanwatch-exec.c (what an upload program inherits when it starts),
- * fanwatch-pipe.c (pipes into upload programs, without the taint layer),
+ * fanwatch-pipe.c (pipes into upload programs, without the taint layer), fanwatch-argv.c
+ * (their command line, the same), fanwatch-fds.c (other processes' descriptors),
  * fanwatch-record.c (records for the log), fanwatch-commit.c (the record thread: upload.observed
  * durable before the open), fanwatch-seq.c (pending numbers) and fanwatch-util.c. */
 
@@ -294,7 +295,8 @@ typedef struct {
 	/* The process writes into a pipe the upload program with this pid reads: its opens
 	 * are decided as that program's (fanwatch-pipe.c). 0: none. */
 	pid_t feeding;
-	/* An upload program's start: follow the pipes it would read (fanwatch-exec.c). */
+	/* An upload program's start without the taint layer, not by another upload program:
+	 * follow the pipes it would read and read its command line (fanwatch-exec.c). */
 	gboolean follow_pipe;
 } Event;
 
@@ -484,6 +486,14 @@ gboolean fw_inherited_allowed(FutFanwatch *fw,
 gboolean fw_examine_fd(FutFanwatch *fw, Event *ev, pid_t pid, const gchar *name, pid_t feeding);
 /* The same for every descriptor of @pid. */
 gboolean fw_examine_fds(FutFanwatch *fw, Event *ev, pid_t pid, pid_t feeding);
+
+/* fw_inherited_allowed()'s @inherited_fd for the program's command line. */
+#define FW_INHERITED_ARGV (-1)
+
+/* fanwatch-argv.c */
+/* Decides the command line @ev's upload program is being started with (its process blocked
+ * in execve()) as a file it opened. TRUE to allow; a refusal is recorded. */
+gboolean fw_argv_allowed(FutFanwatch *fw, Event *ev);
 
 /* fanwatch-fds.c */
 void fw_fds_init(FutFanwatch *fw);

@@ -121,6 +121,11 @@ fut_fanwatch_record_to_log_event(const FutFanwatchRecord *rec)
 		fut_log_event_set_detail(ev, "call", "exec");
 		fut_log_event_set_detail_int(ev, "inherited_fd", (gint64)rec->inherited_fd - 1);
 	}
+	if (rec->inherited_fd < 0) {
+		/* the command line the program was started with (fanwatch-argv.c) */
+		fut_log_event_set_detail(ev, "call", "exec");
+		fut_log_event_set_detail(ev, "source", "argv");
+	}
 	if (rec->pipe_reader > 0) {
 		/* held or opened by a process writing into the upload program's pipe */
 		fut_log_event_set_detail(ev, "call", "pipe");

@@ -68,7 +68,7 @@ typedef struct {
 	gboolean allowed;
 	const gchar *reason; /* short fixed text, e.g. "class II file, no approval" */
 	/* The file was not opened by the program but inherited when it started: the
-	 * descriptor number + 1 (0: an open). */
+	 * descriptor number + 1 (0: an open; -1: not a file, the program's command line). */
 	gint inherited_fd;
 	/* The process wrote into a pipe the upload program (this pid) reads: its file was
 	 * decided as that program's open (fanwatch-pipe.c). 0: none. */
