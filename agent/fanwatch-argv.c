@@ -113,29 +113,56 @@ read_mem(pid_t pid, guint64 addr, void *buf, gsize len)
 	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)len;
 }
 
-/* The address of the argument vector of the execve()/execveat() @pid is blocked in, or 0. */
+/* The address of the argument vector of the execve()/execveat() thread @tid is blocked in,
+ * or 0. */
 static guint64
-argv_address(pid_t pid)
+argv_address_of(pid_t pid, const gchar *tid)
 {
-	gchar path[64];
+	gchar path[96];
 	g_autofree gchar *text = NULL;
 	g_auto(GStrv) f = NULL;
 	gint64 nr;
 
-	g_snprintf(path, sizeof path, "/proc/%d/syscall", (int)pid);
+	g_snprintf(path, sizeof path, "/proc/%d/task/%s/syscall", (int)pid, tid);
 	if (!g_file_get_contents(path, &text, NULL, NULL))
 		return 0;
 	f = g_strsplit(g_strstrip(text), " ", -1);
 	if (f[0] == NULL || !g_ascii_string_to_signed(f[0], 10, 0, G_MAXINT32, &nr, NULL))
-		return 0;
-	for (guint i = 0; i < 4; i++)
+		return 0; /* "running", or garbage */
+	for (guint i = 1; i <= 4; i++)
 		if (f[i] == NULL)
 			return 0;
 	if (nr == __NR_execve)
 		return g_ascii_strtoull(f[2], NULL, 16);
-	if (nr == __NR_execveat && f[4] != NULL)
+	if (nr == __NR_execveat)
 		return g_ascii_strtoull(f[3], NULL, 16);
 	return 0;
+}
+
+/* The same for the one thread of @pid that is in execve() (the event names the process; the
+ * call may come from any of its threads). 0 when none or more than one is. */
+static guint64
+argv_address(pid_t pid)
+{
+	gchar path[64];
+	GDir *dir;
+	const gchar *tid;
+	guint64 found = 0;
+	guint n = 0;
+
+	g_snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+	dir = g_dir_open(path, 0, NULL);
+	if (dir == NULL)
+		return 0;
+	while ((tid = g_dir_read_name(dir)) != NULL) {
+		guint64 a = argv_address_of(pid, tid);
+		if (a != 0) {
+			found = a;
+			n++;
+		}
+	}
+	g_dir_close(dir);
+	return n == 1 ? found : 0;
 }
 
 /* Appends the string at @at in @pid's memory and a newline to @out. */

