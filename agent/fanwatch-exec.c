@@ -50,32 +50,6 @@ fw_decide_exec_fast(FutFanwatch *fw, Event *ev)
 	return ev->upload ? FW_VERDICT_WORK : FW_VERDICT_ALLOW;
 }
 
-/* The open flags of descriptor @n of @pid (/proc/PID/fdinfo/N), or -1 when they cannot be
- * read (closed meanwhile, or the process gone). */
-static gint64
-fd_flags(pid_t pid, const gchar *n)
-{
-	gchar path[64];
-	g_autofree gchar *text = NULL;
-	const gchar *f;
-	gchar *end = NULL;
-	guint64 flags;
-
-	g_snprintf(path, sizeof path, "/proc/%d/fdinfo/%s", (int)pid, n);
-	if (!g_file_get_contents(path, &text, NULL, NULL))
-		return -1;
-	f = g_str_has_prefix(text, "flags:") ? text : strstr(text, "\nflags:");
-	if (f == NULL)
-		return -1;
-	f = strchr(f, ':') + 1;
-	while (*f == '\t' || *f == ' ')
-		f++;
-	flags = g_ascii_strtoull(f, &end, 8);
-	if (end == f || flags > G_MAXINT32)
-		return -1;
-	return (gint64)flags;
-}
-
 gboolean
 fw_inherited_allowed(FutFanwatch *fw,
                      Event *ev,
@@ -159,7 +133,11 @@ fw_examine_fd(FutFanwatch *fw, Event *ev, pid_t pid, const gchar *name, pid_t fe
 
 	if (!g_ascii_string_to_unsigned(name, 10, 0, G_MAXINT32, &n, NULL))
 		return TRUE; /* "." and ".." */
-	flags = fd_flags(pid, name);
+	{
+		gchar fdinfo[64];
+		g_snprintf(fdinfo, sizeof fdinfo, "/proc/%d/fdinfo/%s", (int)pid, name);
+		flags = fw_fdinfo_flags(AT_FDCWD, fdinfo);
+	}
 	if (flags >= 0 && ((at_exec && (flags & O_CLOEXEC)) || (flags & O_PATH) ||
 	                   (flags & O_ACCMODE) == O_WRONLY))
 		return TRUE; /* closed at the exec, or not readable through it */

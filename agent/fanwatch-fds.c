@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -99,4 +100,34 @@ fw_release_fd(FutFanwatch *fw, int fd, const struct stat *st)
 		close(fd);
 	else
 		g_thread_pool_push(fw->reaper, GINT_TO_POINTER(fd + 1), NULL);
+}
+
+gint64
+fw_fdinfo_flags(int dirfd, const gchar *name)
+{
+	gchar buf[256];
+	const gchar *f;
+	gchar *end = NULL;
+	guint64 flags;
+	ssize_t n;
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	/* "pos:", then "flags:" (octal): the first lines of every fdinfo */
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	f = g_str_has_prefix(buf, "flags:") ? buf : strstr(buf, "\nflags:");
+	if (f == NULL)
+		return -1;
+	f = strchr(f, ':') + 1;
+	while (*f == '\t' || *f == ' ')
+		f++;
+	flags = g_ascii_strtoull(f, &end, 8);
+	if (end == f || flags > G_MAXINT32)
+		return -1;
+	return (gint64)flags;
 }

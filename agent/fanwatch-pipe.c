@@ -165,37 +165,6 @@ fw_pid_is_upload(FutFanwatch *fw, pid_t pid)
 	return upload;
 }
 
-/* The open flags of descriptor @name in the fd directory @dirfd's process (@fdinfo: its
- * fdinfo directory), or -1. */
-static gint64
-flags_at(int fdinfo, const gchar *name)
-{
-	gchar buf[256];
-	const gchar *f;
-	gchar *end = NULL;
-	guint64 flags;
-	ssize_t n;
-	int fd = openat(fdinfo, name, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	f = g_str_has_prefix(buf, "flags:") ? buf : strstr(buf, "\nflags:");
-	if (f == NULL)
-		return -1;
-	f = strchr(f, ':') + 1;
-	while (*f == '\t' || *f == ' ')
-		f++;
-	flags = g_ascii_strtoull(f, &end, 8);
-	if (end == f || flags > G_MAXINT32)
-		return -1;
-	return (gint64)flags;
-}
-
 /* One pipe a process holds. */
 typedef struct {
 	pid_t pid;
@@ -253,7 +222,7 @@ holds_of(pid_t pid, GHashTable *named, GArray *holds, guint *budget)
 			continue;
 		if (!g_ascii_string_to_unsigned(de->d_name, 10, 0, G_MAXINT32, &n, NULL))
 			continue;
-		flags = fdinfo >= 0 ? flags_at(fdinfo, de->d_name) : -1;
+		flags = fdinfo >= 0 ? fw_fdinfo_flags(fdinfo, de->d_name) : -1;
 		if (flags < 0)
 			flags = O_RDWR; /* cannot tell: taken as both ends */
 		h.pid = pid;

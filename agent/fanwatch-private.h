@@ -505,6 +505,9 @@ int fw_take_fd(FutFanwatch *fw, pid_t pid, int n, struct stat *ret_st);
 /* Closes a copy taken with fw_take_fd(): at once where no close can wait on a daemon or a
  * server, otherwise on the reaper thread. */
 void fw_release_fd(FutFanwatch *fw, int fd, const struct stat *st);
+/* The open flags of a descriptor, from its fdinfo file @name (relative to @dirfd, or a path
+ * with AT_FDCWD); -1 when it cannot be read (closed, gone) or makes no sense. */
+gint64 fw_fdinfo_flags(int dirfd, const gchar *name);
 
 /* fanwatch-pipe.c */
 typedef enum {

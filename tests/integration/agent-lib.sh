@@ -404,3 +404,43 @@ mount_test_fuse() {
 mount_hostilefs() {
 	mount_test_fuse hostilefs.py grow.txt
 }
+
+# loopback_listener: brings loopback up in the test's network namespace (agent_enter_ns made
+# one) and starts a TCP listener on 127.0.0.1 that appends all it is sent to $recv, then
+# answers "HTTP/1.0 200" (curl waits for an answer; nc and socat do not care). Sets recv and
+# P (its port); stopped at exit. Skips where loopback cannot come up.
+loopback_listener() {
+	ip link set lo up || skip "cannot bring up loopback in the test's network namespace"
+	recv="$TEST_TMP/recv"
+	: >"$recv"
+	python3 -c '
+import os, socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0))
+s.listen(16)
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+while True:
+    c, _ = s.accept()
+    c.settimeout(0.5)
+    with open(sys.argv[2], "ab") as f:
+        try:
+            while True:
+                d = c.recv(65536)
+                if not d:
+                    break
+                f.write(d)
+                f.flush()
+        except OSError:
+            pass
+    try:
+        c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n")
+    except OSError:
+        pass
+    c.close()
+' "$TEST_TMP/port" "$recv" &
+	defer "kill $! 2>/dev/null"
+	wait_file "$TEST_TMP/port" 50 || fail "the loopback listener did not start"
+	P=$(cat "$TEST_TMP/port")
+}

@@ -33,40 +33,8 @@ CONF
 start_agent
 L="$TEST_TMP/log"
 
-# A listener on loopback (the test's own network namespace) that keeps what it is sent.
-ip link set lo up || skip "cannot bring up loopback in the test's network namespace"
-recv="$TEST_TMP/recv"
-: >"$recv"
-python3 -c '
-import socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 0))
-s.listen(16)
-open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
-import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-while True:
-    c, _ = s.accept()
-    c.settimeout(0.5)
-    with open(sys.argv[2], "ab") as f:
-        try:
-            while True:
-                d = c.recv(65536)
-                if not d:
-                    break
-                f.write(d)
-                f.flush()
-        except OSError:
-            pass
-    try:
-        c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n")
-    except OSError:
-        pass
-    c.close()
-' "$TEST_TMP/port" "$recv" &
-defer "kill $! 2>/dev/null"
-wait_file "$TEST_TMP/port" 50 || fail "the listener did not start"
-URL="http://127.0.0.1:$(cat "$TEST_TMP/port")/"
+loopback_listener
+URL="http://127.0.0.1:$P/"
 C="curl -s -m 10 -o /dev/null -H Expect:"
 
 denials() { grep -c '"event":"upload.denied"' "$L"/egress-*.jsonl 2>/dev/null || true; }

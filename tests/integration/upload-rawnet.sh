@@ -35,35 +35,7 @@ CONF
 start_agent
 L="$TEST_TMP/log"
 
-ip link set lo up || skip "cannot bring up loopback in the test's network namespace"
-recv="$TEST_TMP/recv"
-: >"$recv"
-python3 -c '
-import os, socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 0))
-s.listen(16)
-open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-while True:
-    c, _ = s.accept()
-    c.settimeout(1)
-    with open(sys.argv[2], "ab") as f:
-        try:
-            while True:
-                d = c.recv(65536)
-                if not d:
-                    break
-                f.write(d)
-                f.flush()
-        except OSError:
-            pass
-    c.close()
-' "$TEST_TMP/port" "$recv" &
-defer "kill $! 2>/dev/null"
-wait_file "$TEST_TMP/port" 50 || fail "the listener did not start"
-P=$(cat "$TEST_TMP/port")
+loopback_listener
 
 denials() { grep -c '"event":"upload.denied"' "$L"/egress-*.jsonl 2>/dev/null || true; }
 refused() { # NAME CMD
