@@ -444,3 +444,18 @@ while True:
 	wait_file "$TEST_TMP/port" 50 || fail "the loopback listener did not start"
 	P=$(cat "$TEST_TMP/port")
 }
+
+# upload_fixture PROGRAMS-LINE [NAMES-LINE]: a watched filesystem (watched_fs 64M) holding the
+# attacker's folder $U with staff.csv (Class I: a My Number roster, 379474484458) and
+# notice.txt (Class III), readable by all, and an [upload] group in agent.conf watching it
+# with PROGRAMS-LINE ("programs = …") and NAMES-LINE. Sets U.
+upload_fixture() {
+	watched_fs 64M
+	U="$wfs/home"
+	mkdir -p "$U"
+	printf '氏名,個人番号\n山田,379474484458\n' >"$U/staff.csv"
+	printf 'public notice, nothing classified\n' >"$U/notice.txt"
+	chown -R 65534:65534 "$U"
+	chmod -R a+rX "$U"
+	printf '\n[upload]\nfilesystems = %s\n%s\n%s\n' "$wfs" "$1" "${2:-}" >>"$ETC/agent.conf"
+}

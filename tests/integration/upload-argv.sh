@@ -16,20 +16,7 @@ require_cmd setpriv curl timeout bash python3 ip cc seq
 agent_setup
 user_home
 
-watched_fs 64M
-U="$wfs/home"
-mkdir -p "$U"
-printf '氏名,個人番号\n山田,379474484458\n' >"$U/staff.csv"
-printf 'public notice, nothing classified\n' >"$U/notice.txt"
-chown -R 65534:65534 "$U"
-chmod -R a+rX "$U"
-
-cat >>"$ETC/agent.conf" <<CONF
-
-[upload]
-filesystems = $wfs
-programs = /usr/bin/curl
-CONF
+upload_fixture "programs = /usr/bin/curl"
 start_agent
 L="$TEST_TMP/log"
 

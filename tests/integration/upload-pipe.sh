@@ -20,24 +20,13 @@ require_cmd setpriv curl timeout gzip xargs find mkfifo
 agent_setup
 user_home
 
-watched_fs 64M
-U="$wfs/home"
+upload_fixture "programs = /usr/bin/curl"
 mkdir -p "$U/docs"
-printf '氏名,個人番号\n山田,379474484458\n' >"$U/staff.csv"
 cp "$U/staff.csv" "$U/docs/roster.csv"
-printf 'public notice, nothing classified\n' >"$U/notice.txt"
-chown -R 65534:65534 "$U"
-chmod -R a+rX "$U"
+chown -R 65534:65534 "$U/docs"
 out="$TEST_TMP/out"
 mkdir -p "$out"
 chmod 0777 "$out"
-
-cat >>"$ETC/agent.conf" <<CONF
-
-[upload]
-filesystems = $wfs
-programs = /usr/bin/curl
-CONF
 start_agent
 L="$TEST_TMP/log"
 

@@ -17,21 +17,7 @@ names=$(grep '^names = ' "$CONF_SRC") || fail "no names line in $CONF_SRC"
 agent_setup
 user_home
 
-watched_fs 64M
-U="$wfs/home"
-mkdir -p "$U"
-printf '氏名,個人番号\n山田,379474484458\n' >"$U/staff.csv"
-printf 'public notice, nothing classified\n' >"$U/notice.txt"
-chown -R 65534:65534 "$U"
-chmod -R a+rX "$U"
-
-cat >>"$ETC/agent.conf" <<CONF
-
-[upload]
-filesystems = $wfs
-$programs
-$names
-CONF
+upload_fixture "$programs" "$names"
 start_agent
 L="$TEST_TMP/log"
 
