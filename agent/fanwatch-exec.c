@@ -229,14 +229,16 @@ fw_decide_exec_slow(FutFanwatch *fw, Event *ev)
 {
 	ev->kind = FUT_FANWATCH_RECORD_DENIED;
 	/* Pipes and the command line are followed where the kernel's taint layer does not
-	 * follow them itself; not between upload programs (a browser starting its own helpers:
-	 * whatever it writes into their pipes, it read with its own opens judged), and not for
-	 * root, who can stop futarid (and whose processes are every daemon's: following them
-	 * would scan them all at each of root's starts). */
+	 * follow them itself; not when an upload program starts itself again (a browser's
+	 * helpers: whatever it writes into their pipes or arguments, it read with its own opens
+	 * judged; the very same executable, not any upload program: a copy of a shell named
+	 * `curl` is one by name, and would start the real curl unfollowed), and not for root,
+	 * who can stop futarid (and whose processes are every daemon's: following them would
+	 * scan them all at each of root's starts). */
 	if (!ev->have_uid && fut_procinfo_read_uid(ev->pid, &ev->uid, NULL))
 		ev->have_uid = TRUE;
-	ev->follow_pipe =
-	    fw->follow_pipes && !(ev->have_uid && ev->uid == 0) && !fw_pid_is_upload(fw, ev->pid);
+	ev->follow_pipe = fw->follow_pipes && !(ev->have_uid && ev->uid == 0) &&
+	                  !fw_pid_is_upload(fw, ev->pid, &ev->exe_key);
 	if (!fw_examine_fds(fw, ev, ev->pid, 0))
 		return FALSE;
 	/* `curl -d "$(cat roster.csv)"`: the content in its arguments (fanwatch-argv.c) */

@@ -151,7 +151,7 @@ feed_add(FutFanwatch *fw, Event *ev, guint32 uid, const gchar *link)
 }
 
 gboolean
-fw_pid_is_upload(FutFanwatch *fw, pid_t pid)
+fw_pid_is_upload(FutFanwatch *fw, pid_t pid, const Key *same)
 {
 	Event e = {0};
 	gboolean upload;
@@ -160,7 +160,8 @@ fw_pid_is_upload(FutFanwatch *fw, pid_t pid)
 	if (!fw_identify(fw, &e))
 		return FALSE;
 	/* a loader or multi-call process not read yet counts as not one: followed */
-	upload = e.upload && !e.identify_deep;
+	upload = e.upload && !e.identify_deep &&
+	         (same == NULL || (e.exe_key.dev == same->dev && e.exe_key.ino == same->ino));
 	g_free(e.exe);
 	return upload;
 }
@@ -392,7 +393,7 @@ fw_pipe_follow(FutFanwatch *fw, Event *ev, int pfd, const gchar *link, gint inhe
 			if (g_hash_table_contains(writers, GINT_TO_POINTER(h->pid)))
 				continue;
 			/* 2: an upload program writing into it: its own opens are judged as its */
-			upload = fw_pid_is_upload(fw, h->pid);
+			upload = fw_pid_is_upload(fw, h->pid, NULL);
 			g_hash_table_insert(writers, GINT_TO_POINTER(h->pid),
 			                    GINT_TO_POINTER(upload ? 2 : 1));
 			if (upload)

@@ -519,8 +519,9 @@ void fw_pipes_init(FutFanwatch *fw, gboolean follow);
 void fw_pipes_clear(FutFanwatch *fw);
 /* TRUE while some pipe into an upload program is followed (no lock). */
 gboolean fw_pipes_active(FutFanwatch *fw);
-/* TRUE when the program process @pid runs is an upload program (by its executable). */
-gboolean fw_pid_is_upload(FutFanwatch *fw, pid_t pid);
+/* TRUE when the program process @pid runs is an upload program (by its executable), and,
+ * with @same, that very executable (device and inode). */
+gboolean fw_pid_is_upload(FutFanwatch *fw, pid_t pid, const Key *same);
 /* @ev's upload program (process @ev->pid) reads the pipe or FIFO named @link (open here at
  * @pfd, or its descriptor @inherited_fd - 1 at its start): feeds it and the pipes joined to
  * it, decides what its writers hold open and what the pipes hold now. TRUE to allow. */

