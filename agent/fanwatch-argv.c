@@ -113,10 +113,12 @@ read_mem(pid_t pid, guint64 addr, void *buf, gsize len)
 	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)len;
 }
 
-/* The address of the argument vector of the execve()/execveat() thread @tid is blocked in,
- * or 0. */
+/* The address of the argument vector of the execve()/execveat() thread @tid is blocked in;
+ * 0 when it is in another call, or the file cannot be read; with @ret_running set when the
+ * kernel says "running": the thread is between two sleeps (a fanotify group wakes every
+ * waiter at each answer, and each goes back to sleep), so it is worth asking again. */
 static guint64
-argv_address_of(pid_t pid, const gchar *tid)
+argv_address_of(pid_t pid, const gchar *tid, gboolean *ret_running)
 {
 	gchar path[96];
 	g_autofree gchar *text = NULL;
@@ -126,9 +128,13 @@ argv_address_of(pid_t pid, const gchar *tid)
 	g_snprintf(path, sizeof path, "/proc/%d/task/%s/syscall", (int)pid, tid);
 	if (!g_file_get_contents(path, &text, NULL, NULL))
 		return 0;
+	if (g_str_has_prefix(text, "running")) {
+		*ret_running = TRUE;
+		return 0;
+	}
 	f = g_strsplit(g_strstrip(text), " ", -1);
 	if (f[0] == NULL || !g_ascii_string_to_signed(f[0], 10, 0, G_MAXINT32, &nr, NULL))
-		return 0; /* "running", or garbage */
+		return 0;
 	for (guint i = 1; i <= 4; i++)
 		if (f[i] == NULL)
 			return 0;
@@ -139,30 +145,39 @@ argv_address_of(pid_t pid, const gchar *tid)
 	return 0;
 }
 
+/* The most looks at a process whose threads are all between two sleeps, 1 ms apart. */
+#define RUNNING_TRIES 200
+
 /* The same for the one thread of @pid that is in execve() (the event names the process; the
  * call may come from any of its threads). 0 when none or more than one is. */
 static guint64
 argv_address(pid_t pid)
 {
 	gchar path[64];
-	GDir *dir;
-	const gchar *tid;
-	guint64 found = 0;
-	guint n = 0;
 
 	g_snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
-	dir = g_dir_open(path, 0, NULL);
-	if (dir == NULL)
-		return 0;
-	while ((tid = g_dir_read_name(dir)) != NULL) {
-		guint64 a = argv_address_of(pid, tid);
-		if (a != 0) {
-			found = a;
-			n++;
+	for (guint tries = 0; tries < RUNNING_TRIES; tries++) {
+		GDir *dir = g_dir_open(path, 0, NULL);
+		const gchar *tid;
+		guint64 found = 0;
+		guint n = 0;
+		gboolean running = FALSE;
+
+		if (dir == NULL)
+			return 0;
+		while ((tid = g_dir_read_name(dir)) != NULL) {
+			guint64 a = argv_address_of(pid, tid, &running);
+			if (a != 0) {
+				found = a;
+				n++;
+			}
 		}
+		g_dir_close(dir);
+		if (n > 0 || !running)
+			return n == 1 ? found : 0;
+		g_usleep(1000);
 	}
-	g_dir_close(dir);
-	return n == 1 ? found : 0;
+	return 0;
 }
 
 /* Appends the string at @at in @pid's memory and a newline to @out. */
