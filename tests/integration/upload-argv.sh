@@ -35,7 +35,7 @@ refused() {
 	if grep -q 379474484458 "$recv"; then
 		fail "$1: the Class I file went out as curl's arguments: $2"
 	fi
-	for _ in $(seq 50); do
+	for _ in $(seq 200); do
 		[ "$(denials)" -gt "$before" ] && break
 		sleep 0.1
 	done

@@ -41,11 +41,13 @@ refused() {
 	if grep -q 379474484458 "$out/$1" 2>/dev/null; then
 		fail "$1: the Class I file went through the pipe: $2"
 	fi
-	for _ in $(seq 50); do
+	# (up to 20 s: the record is written by the agent's main loop, durably)
+	for _ in $(seq 200); do
 		[ "$(denials)" -gt "$before" ] && break
 		sleep 0.1
 	done
-	[ "$(denials)" -gt "$before" ] || fail "$1: no upload.denied for: $2 ($(cat "$TEST_TMP/$1.log"))"
+	[ "$(denials)" -gt "$before" ] ||
+		fail "$1: no upload.denied for: $2 ($(cat "$TEST_TMP/$1.log")); the agent counts $(as_user "$FUTARI" status --json | grep -o '"upload_denied" *: *[0-9]*'); the log ends: $(tail -n 2 "$L"/egress-*.jsonl | cut -c1-300)"
 	tail -n +"$((before + 1))" "$L"/egress-*.jsonl | grep '"event":"upload.denied"' |
 		grep -q -- "${3:-\"call\":\"\(pipe\|exec\)\"}" ||
 		fail "$1: the refusal does not say how: $(grep upload.denied "$L"/egress-*.jsonl | tail -n 1)"

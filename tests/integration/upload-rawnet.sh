@@ -30,7 +30,7 @@ refused() { # NAME CMD
 	as_u timeout 20 sh -c "$2" >"$TEST_TMP/$1.log" 2>&1 || true
 	sleep 1
 	if grep -q 379474484458 "$recv"; then fail "$1: the roster reached the listener: $2"; fi
-	for _ in $(seq 50); do
+	for _ in $(seq 200); do
 		[ "$(denials)" -gt "$before" ] && return 0
 		sleep 0.1
 	done
