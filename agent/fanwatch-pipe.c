@@ -51,6 +51,8 @@
 #define PIPE_DEPTH    4
 /* The descriptors of all processes looked at to find a pipe's writers; past it, refused. */
 #define SCAN_FDS_MAX  (1024 * 1024)
+/* How long after the first look at the writers the second one comes. */
+#define SETTLE_MS     100
 /* At most this much of a pipe's content is copied to be decided. */
 #define PEEK_MAX      (1024 * 1024)
 
@@ -421,15 +423,26 @@ fw_pipe_follow(FutFanwatch *fw, Event *ev, int pfd, const gchar *link, gint inhe
 			return FALSE;
 		}
 	}
-	{
+	/* Twice, SETTLE_MS apart when some writer is judged: an open the reader thread allowed
+	 * just before the pipe was fed is installed in the writer's table only once the writer
+	 * runs again, and from then on it asks nobody (cat then reads the roster and writes it
+	 * into the pipe). Found under load: `cat roster.csv | nc` sent the roster. */
+	for (guint look = 0; allow && look < 2; look++) {
 		GHashTableIter it;
 		gpointer key, value;
+		gboolean judged = FALSE;
+
+		if (look == 1)
+			g_usleep(SETTLE_MS * 1000);
 		g_hash_table_iter_init(&it, writers);
 		while (allow && g_hash_table_iter_next(&it, &key, &value)) {
 			if (GPOINTER_TO_INT(value) == 2)
 				continue;
+			judged = TRUE;
 			allow = fw_examine_fds(fw, ev, GPOINTER_TO_INT(key), ev->pid);
 		}
+		if (!judged)
+			break;
 	}
 	/* What the pipes hold now: the program's own, through its descriptor. */
 	if (allow && pfd >= 0)

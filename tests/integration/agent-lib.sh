@@ -149,6 +149,8 @@ detach_stick() {
 
 # start_agent: runs futarid in the foreground; waits for its socket. Sets AGENT_PID.
 start_agent() {
+	# Upload control judges starts machine-wide: one such test at a time (lib.sh).
+	if grep -q '^\[upload\]' "$ETC/agent.conf" 2>/dev/null; then upload_lock; fi
 	# A socket left by a killed agent would look like a started one.
 	rm -f "$SOCK"
 	"$FUTARID" --config "$ETC/agent.conf" --foreground >>"$TEST_TMP/agent.log" 2>&1 &

@@ -73,3 +73,24 @@ loop_release() {
 	losetup -d "$1" 2>/dev/null
 	return 0
 }
+
+# upload_lock: upload control watches starts machine-wide (an inode mark on each upload
+# program, and since round 19 the pipes and command line of every non-root start), so two
+# tests with upload control on at once judge each other's curl: one agent refuses the other
+# test's curl and records it in its own log. `make -j2 check` runs two tests at a time: a
+# test takes this lock before it starts upload control and holds it until it exits, so such
+# tests wait for each other. The lock is held by a small process of the test's own (killed at
+# exit, and gone in an hour at most), not by a descriptor every child would inherit: a
+# daemon started by the test could keep it for ever. Once per test.
+upload_lock() {
+	[ -z "${FUTARI_IT_UPLOAD_LOCKED:-}" ] || return 0
+	command -v flock >/dev/null 2>&1 || skip "needs flock (util-linux)"
+	(flock 9 && : >"$TEST_TMP/upload.locked" && exec sleep 3600) \
+		9>>"${TMPDIR:-/tmp}/futari-it-upload.lock" </dev/null >/dev/null 2>&1 &
+	defer "kill_ours $!"
+	while [ ! -e "$TEST_TMP/upload.locked" ]; do
+		kill -0 $! 2>/dev/null || fail "cannot take the upload-control test lock"
+		sleep 0.2
+	done
+	FUTARI_IT_UPLOAD_LOCKED=1
+}

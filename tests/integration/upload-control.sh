@@ -5,6 +5,7 @@
 # on a write and on a flush; 200 concurrent opens are all answered; the agent's own opens do
 # not wait on itself; killing the listener leaves no opener blocked.
 . "$(dirname "$0")/lib.sh"
+upload_lock
 
 require_root "fanotify permission events, loop devices, mounts"
 require_cmd losetup mkfs.ext4 mount umount curl setfattr setpriv timeout sha256sum

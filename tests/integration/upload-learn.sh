@@ -11,6 +11,7 @@
 #   - at the hard bound (a low descriptor limit: half of it beyond a reserve), opens past it
 #     are not learnt, counted (learn_dropped), and only those resolve as Class II.
 . "$(dirname "$0")/lib.sh"
+upload_lock
 
 require_root "fanotify permission events, loop devices, mounts"
 PY3=/usr/bin/python3
