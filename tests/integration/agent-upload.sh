@@ -54,6 +54,7 @@ approver_keys
 # --- fail closed: upload control configured but impossible -> no start -------------------
 sed "s|^filesystems = .*|filesystems = $TEST_TMP/no-such-dir|" "$ETC/agent.conf" >"$ETC/broken.conf"
 chmod 0644 "$ETC/broken.conf"
+upload_lock
 rc=0
 timeout 30 "$FUTARID" --config "$ETC/broken.conf" --foreground >"$TEST_TMP/broken.out" 2>&1 || rc=$?
 [ "$rc" = 1 ] || fail "futarid did not refuse to start without upload control (exit $rc): $(cat "$TEST_TMP/broken.out")"

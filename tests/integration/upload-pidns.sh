@@ -30,6 +30,7 @@ CONF
 
 # --- in a pid namespace of its own ------------------------------------------------------------
 rm -f "$SOCK"
+upload_lock
 timeout 20 unshare -p -f --mount-proc "$FUTARID" --config "$ETC/agent.conf" --foreground \
 	>"$TEST_TMP/pidns.log" 2>&1 &
 ppid=$!
