@@ -9,12 +9,16 @@
  * opens held both workers, so every upload program's decision in the machine went to its
  * deadline. Now the open file itself is taken with pidfd_getfd(2): no path walk, no open, no
  * permission check reaches a filesystem. What was taken is looked at with statx() without
- * sync (never a FUSE request). Closing our copy is safe at once for pipes, FIFOs, sockets
- * and regular files on a watched filesystem that is not FUSE (no flush reaches a daemon or
- * a server); anything else (a FUSE file: its flush is a request to the daemon) is closed on
- * the reaper thread, which may wait for ever without holding anyone. While the reaper has
- * more than REAP_MAX descriptors waiting, nothing more is taken: the decision that needed
- * one refuses. */
+ * sync (never a FUSE request). Closing our copy is safe at once for pipes, FIFOs, sockets,
+ * character devices and regular files on a filesystem that is not FUSE (the agent's mount
+ * table names it); anything else (a FUSE file: its flush is a request to the daemon) is
+ * closed on the reaper thread, which may wait for ever without holding anyone (it runs at
+ * the agent's own priority, so that its queue drains). While the reaper has more than
+ * REAP_MAX descriptors waiting, nothing more is taken: the decision that needed one refuses
+ * (before, the reaper ran at nice 19 with a queue of 64 and took every file not on a
+ * watched filesystem: 50 curl starts at once, each handing it a test's output file in /tmp,
+ * could fill it on a loaded machine; one such run saw 11 of 50 starts refused, not
+ * reproduced since). */
 #include "config.h"
 
 #include <errno.h>
@@ -25,14 +29,41 @@
 
 #include "fanwatch-private.h"
 
-#define REAP_MAX 64
+#define REAP_MAX 256
 
 static void
 reap_job(gpointer data, gpointer user_data)
 {
 	(void)user_data;
-	fw_thread_setup("fut-fan-reap", TRUE);
+	/* at the agent's own priority: a close is quick unless it waits on a daemon, and a
+	 * queue that does not drain refuses starts (fw_take_fd()) */
+	fw_thread_setup("fut-fan-reap", FALSE);
 	close(GPOINTER_TO_INT(data) - 1);
+}
+
+/* TRUE when a regular file's close on device @dev cannot wait on a user: the agent's mount
+ * table names its filesystem and it is not FUSE. Cached by device. */
+static gboolean
+dev_close_safe(FutFanwatch *fw, guint64 dev)
+{
+	gpointer v = NULL;
+	gboolean found, safe;
+
+	g_mutex_lock(&fw->pipes_lock);
+	found = g_hash_table_lookup_extended(fw->close_safe, &dev, NULL, &v);
+	g_mutex_unlock(&fw->pipes_lock);
+	if (found)
+		return GPOINTER_TO_INT(v);
+	{
+		g_autofree gchar *fstype = fw_fstype_of_dev(dev);
+		safe = fstype != NULL && !g_str_has_prefix(fstype, "fuse");
+	}
+	g_mutex_lock(&fw->pipes_lock);
+	if (g_hash_table_size(fw->close_safe) >= 1024)
+		g_hash_table_remove_all(fw->close_safe);
+	g_hash_table_insert(fw->close_safe, g_memdup2(&dev, sizeof dev), GINT_TO_POINTER(safe));
+	g_mutex_unlock(&fw->pipes_lock);
+	return safe;
 }
 
 void
@@ -49,6 +80,7 @@ fw_fds_init(FutFanwatch *fw)
 		close(p[1]);
 	}
 	fw->reaper = g_thread_pool_new(reap_job, NULL, 1, TRUE, NULL);
+	fw->close_safe = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 }
 
 void
@@ -58,6 +90,7 @@ fw_fds_clear(FutFanwatch *fw)
 	if (fw->reaper != NULL)
 		g_thread_pool_free(fw->reaper, TRUE, FALSE);
 	fw->reaper = NULL;
+	g_clear_pointer(&fw->close_safe, g_hash_table_unref);
 }
 
 int
@@ -94,9 +127,11 @@ fw_release_fd(FutFanwatch *fw, int fd, const struct stat *st)
 {
 	if (fd < 0)
 		return;
-	if (S_ISFIFO(st->st_mode) || S_ISSOCK(st->st_mode) ||
-	    (S_ISREG(st->st_mode) && fw_dev_watched(fw, (guint64)st->st_dev) &&
-	     !fw_on_fuse(fw, st)))
+	/* (a character device: /dev/null, a terminal; a regular file on a filesystem that is
+	 * not FUSE: a test's output file in /tmp) */
+	if (S_ISFIFO(st->st_mode) || S_ISSOCK(st->st_mode) || S_ISCHR(st->st_mode) ||
+	    (S_ISREG(st->st_mode) && !fw_on_fuse(fw, st) &&
+	     (fw_dev_watched(fw, (guint64)st->st_dev) || dev_close_safe(fw, (guint64)st->st_dev))))
 		close(fd);
 	else
 		g_thread_pool_push(fw->reaper, GINT_TO_POINTER(fd + 1), NULL);

@@ -241,7 +241,8 @@ struct _FutFanwatch {
 
 	/* Other processes' descriptors (fanwatch-fds.c). */
 	guint64 pipefs_dev;
-	GThreadPool *reaper; /* closes what may wait on a FUSE daemon */
+	GThreadPool *reaper;    /* closes what may wait on a FUSE daemon */
+	GHashTable *close_safe; /* st_dev -> a regular file's close cannot wait (pipes_lock) */
 };
 
 /* One event while it is being decided and after the reply. */
