@@ -244,9 +244,9 @@ timeout 60 sh -c '
 	done
 	wait' sh "$mnt" >"$TEST_TMP/many.out" || fail "200 concurrent openers did not finish in 60 s"
 [ "$(grep -c '^cat 0$' "$TEST_TMP/many.out")" = 150 ] || fail "not every concurrent cat succeeded"
-# Denied at its open (37), or its start refused at the deadline when 50 starts at once wait
-# for the two workers on a loaded machine (126, since round 18 the start is asked about too):
-# either way it got nothing, and nobody waits for ever.
+# Denied at its open (37), or its start refused (126: since round 18 the start is asked about
+# too; one loaded -j2 run saw 11 of 50 refused, cause not pinned down, the reasons are printed
+# below when it happens): either way it got nothing, and nobody waits for ever.
 [ "$(grep -c -E "^curl (37|126)$" "$TEST_TMP/many.out")" = 50 ] || fail "not every concurrent curl was denied: $(sort "$TEST_TMP/many.out" | uniq -c | tr "\n" " ")"
 n126=$(grep -c "^curl 126$" "$TEST_TMP/many.out" || true)
 [ "$n126" -eq 0 ] || echo "note: $n126 of 50 concurrent curl starts refused; their reasons: $(grep -o '"reason":"[^"]*"' "$out" | sort | uniq -c | tr "\n" " ")" >&2
